@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
+#pragma once
+
+/* Records that cross the kernel/user boundary, included by the BPF programs and the daemon so
+ * their layout cannot drift. Fixed-size types only. */
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define GUARD_COMM_LEN 16
+
+enum guard_event_kind {
+        GUARD_EVENT_MIGRATION = 1,
+        GUARD_EVENT_SETNS = 2,
+        GUARD_EVENT_NEW_NAMESPACE = 3,
+};
+
+enum guard_verdict {
+        GUARD_VERDICT_ALLOW = 0,
+        GUARD_VERDICT_AUDIT = 1,
+        GUARD_VERDICT_DENY = 2,
+        GUARD_VERDICT_OBSERVED = 3, /* observe backend: it happened, we could not stop it */
+};
+
+struct guard_event {
+        __u32 kind;             /* enum guard_event_kind */
+        __u32 verdict;          /* enum guard_verdict */
+        __u32 actor_pid;        /* thread id of the actor */
+        __u32 actor_tgid;
+        __u64 actor_cgroup_id;
+        __u32 task_pid;         /* the migrated task, or the task changing namespaces */
+        __u32 flags;            /* migration: GUARD_MIGRATION_*; namespaces: CLONE_NEW* mask */
+        __u64 src_cgroup_id;
+        __u64 dst_cgroup_id;
+        __u32 ns_type;          /* CLONE_NEW* value */
+        __u32 ns_inum;
+        __u32 rule_id;
+        __u32 generation;
+        __u64 timestamp_ns;     /* CLOCK_MONOTONIC */
+        char actor_comm[GUARD_COMM_LEN];
+};
+
+#define GUARD_MIGRATION_THREADGROUP 0x1u
+#define GUARD_MIGRATION_CLONE 0x2u

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
+#pragma once
+
+/* The "provided" vmlinux.h (meson option vmlinux-h=provided, the default): only the kernel types
+ * our programs touch, each marked preserve_access_index so every field access is a CO-RE
+ * relocation resolved against the running kernel's BTF at load time. Field order and sizes here
+ * do not matter; names do. This keeps the build independent of the build machine's kernel and
+ * makes one object work on Debian's 6.1, 6.18 and kernels carrying the new hooks. Fields that
+ * moved between versions live in bpf/guard-core.h as ___flavor structs. */
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s32 s32;
+typedef __s64 s64;
+typedef _Bool bool;
+typedef int pid_t;
+enum { false = 0, true = 1 };
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+struct kernfs_node {
+        u64 id;
+};
+
+struct cgroup_root {
+        int hierarchy_id;
+};
+
+struct cgroup {
+        struct kernfs_node *kn;
+        struct cgroup_root *root;
+        int level;
+};
+
+struct css_set {
+        struct cgroup *dfl_cgrp;
+};
+
+struct inode {
+        unsigned long i_ino;
+};
+
+struct path {
+        struct dentry *dentry;
+};
+
+struct file {
+        struct inode *f_inode;
+        struct path f_path;
+};
+
+struct mm_struct {
+        struct file *exe_file;
+};
+
+struct proc_ns_operations {
+        int type;
+};
+
+struct ns_common {
+        unsigned int inum;
+        const struct proc_ns_operations *ops;
+};
+
+struct nsproxy {
+        struct uts_namespace *uts_ns;
+};
+
+struct task_struct {
+        pid_t pid;
+        pid_t tgid;
+        char comm[16];
+        struct css_set *cgroups;
+        struct mm_struct *mm;
+        struct task_struct *group_leader;
+        struct nsproxy *nsproxy;
+};
+
+#pragma clang attribute pop

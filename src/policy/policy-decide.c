@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+#include <string.h>
+
+#include "cgroup-path.h"
+#include "macro.h"
+#include "policy-decide.h"
+
+const char *verdict_to_string(Verdict v) {
+        switch (v) {
+        case VERDICT_ALLOW: return "allow";
+        case VERDICT_AUDIT: return "audit";
+        case VERDICT_DENY: return "deny";
+        }
+        return NULL;
+}
+
+static bool rule_active(const Policy *p, const PolicyRule *r) {
+        return policy_rule_mode(p, r) != POLICY_MODE_OFF;
+}
+
+/* Strictest wins: enforce beats audit, then the harsher action, then the earlier rule. */
+static bool stricter(const Policy *p, const PolicyRule *a, const PolicyRule *b) {
+        if (!b)
+                return true;
+        if (policy_rule_mode(p, a) != policy_rule_mode(p, b))
+                return policy_rule_mode(p, a) > policy_rule_mode(p, b);
+        return policy_rule_action(p, a) > policy_rule_action(p, b);
+}
+
+static void decide(const Policy *p, const PolicyRule *rule, PolicyDecision *ret) {
+        ret->rule = rule;
+        ret->verdict = policy_rule_mode(p, rule) == POLICY_MODE_ENFORCE ? VERDICT_DENY : VERDICT_AUDIT;
+        ret->action = policy_rule_action(p, rule);
+}
+
+static bool exe_matches(const PolicyRule *r, const PolicyActor *actor) {
+        if (!r->exe)
+                return true;
+        /* Device+inode when both sides know them: a path can be replaced or bind-mounted over. */
+        if (r->exe_resolved && actor->exe_resolved)
+                return r->exe_dev == actor->exe_dev && r->exe_ino == actor->exe_ino;
+        if (r->exe_resolved != actor->exe_resolved && actor->exe_resolved)
+                return false;
+        return actor->exe && streq(r->exe, actor->exe);
+}
+
+static bool allow_matches(const PolicyRule *r, const PolicyActor *actor, const char *dst) {
+        if (!exe_matches(r, actor))
+                return false;
+        if (r->cgroup && !(actor->cgroup && cgroup_pattern_covers(r->cgroup, actor->cgroup, NULL)))
+                return false;
+        if (r->to) {
+                for (char **t = r->to; *t; t++)
+                        if (cgroup_pattern_covers(*t, dst, NULL))
+                                return true;
+                return false;
+        }
+        return true;
+}
+
+/* Source, destination and actor all inside one instance of the delegated subtree. */
+static bool delegate_matches(const PolicyRule *r, const PolicyActor *actor, const char *src, const char *dst) {
+        char instance[CGROUP_PATH_MAX + 1];
+        size_t n;
+
+        if (!cgroup_pattern_covers(r->cgroup, src, &n) || n > CGROUP_PATH_MAX)
+                return false;
+        memcpy(instance, src, n);
+        instance[n] = '\0';
+        return cgroup_path_startswith(dst, instance) && actor->cgroup &&
+               cgroup_path_startswith(actor->cgroup, instance);
+}
+
+void policy_decide_migration(const Policy *p, const PolicyActor *actor, const char *src, const char *dst,
+                             PolicyDecision *ret) {
+        const PolicyRule *governing = NULL;
+        char name[64];
+
+        *ret = (PolicyDecision) { .verdict = VERDICT_ALLOW };
+
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+
+                if (r->kind != POLICY_RULE_PROTECT || !rule_active(p, r))
+                        continue;
+                if ((cgroup_pattern_covers(r->cgroup, src, NULL) || cgroup_pattern_covers(r->cgroup, dst, NULL)) &&
+                    stricter(p, r, governing))
+                        governing = r;
+        }
+        if (!governing) {
+                snprintf(ret->reason, sizeof(ret->reason), "neither %s nor %s is protected", src, dst);
+                return;
+        }
+
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+
+                if (!rule_active(p, r))
+                        continue;
+                if (r->kind == POLICY_RULE_ALLOW && allow_matches(r, actor, dst)) {
+                        ret->rule = r;
+                        snprintf(ret->reason, sizeof(ret->reason), "actor is allowed by rule '%s' in %s",
+                                 policy_rule_name(r, name, sizeof(name)), policy_rule_file(p, r)->name);
+                        return;
+                }
+                if (r->kind == POLICY_RULE_DELEGATE && delegate_matches(r, actor, src, dst)) {
+                        ret->rule = r;
+                        snprintf(ret->reason, sizeof(ret->reason),
+                                 "source, destination and actor are inside delegated subtree %s (rule '%s' in %s)",
+                                 r->cgroup, policy_rule_name(r, name, sizeof(name)), policy_rule_file(p, r)->name);
+                        return;
+                }
+        }
+
+        decide(p, governing, ret);
+        snprintf(ret->reason, sizeof(ret->reason),
+                 "%s is protected by rule '%s' in %s and no allow or delegate rule matches the actor (%s in %s)",
+                 governing->cgroup, policy_rule_name(governing, name, sizeof(name)),
+                 policy_rule_file(p, governing)->name, actor->exe ? actor->exe : "unknown executable",
+                 actor->cgroup ? actor->cgroup : "unknown cgroup");
+}
+
+/* The strictest lock rule covering the task for any type in types, or NULL. */
+static const PolicyRule *find_lock(const Policy *p, const PolicyNsTask *task, uint32_t types) {
+        const PolicyRule *best = NULL;
+
+        if (task->entered && rule_active(p, task->entered) && (task->entered->ns_types & types))
+                best = task->entered;
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+
+                if (r->kind == POLICY_RULE_LOCK && rule_active(p, r) && (r->ns_types & types) &&
+                    task->cgroup && cgroup_pattern_covers(r->cgroup, task->cgroup, NULL) && stricter(p, r, best))
+                        best = r;
+        }
+        return best;
+}
+
+static void explain_lock(const Policy *p, const PolicyNsTask *task, const PolicyRule *r, const char *what,
+                         PolicyDecision *ret) {
+        char name[64];
+
+        decide(p, r, ret);
+        if (r->kind == POLICY_RULE_LOCK_ON_ENTRY)
+                snprintf(ret->reason, sizeof(ret->reason),
+                         "%s: the task entered a sandbox namespace and is locked by rule '%s' in %s",
+                         what, policy_rule_name(r, name, sizeof(name)), policy_rule_file(p, r)->name);
+        else
+                snprintf(ret->reason, sizeof(ret->reason), "%s: tasks in %s are locked by rule '%s' in %s",
+                         what, task->cgroup, policy_rule_name(r, name, sizeof(name)), policy_rule_file(p, r)->name);
+}
+
+void policy_decide_setns(const Policy *p, const PolicyNsTask *task, uint32_t ns_type,
+                         const char *creator_cgroup, PolicyDecision *ret, const PolicyRule **ret_locks) {
+        const PolicyRule *lock = find_lock(p, task, ns_type);
+        char what[64], name[64];
+
+        *ret = (PolicyDecision) { .verdict = VERDICT_ALLOW };
+        if (ret_locks)
+                *ret_locks = NULL;
+
+        snprintf(what, sizeof(what), "joining another %s namespace", ns_type_to_string(ns_type) ?: "?");
+        if (lock) {
+                explain_lock(p, task, lock, what, ret);
+                return;
+        }
+
+        /* Entering a sandbox: allowed, and from now on the task stays. Its creators are exempt, so
+         * the manager can go in and out of the sandboxes it made. */
+        for (size_t i = 0; creator_cgroup && i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+
+                if (r->kind != POLICY_RULE_LOCK_ON_ENTRY || !rule_active(p, r) || !(r->ns_types & ns_type))
+                        continue;
+                if (!cgroup_pattern_covers(r->cgroup, creator_cgroup, NULL))
+                        continue;
+                if (task->cgroup && cgroup_pattern_covers(r->cgroup, task->cgroup, NULL))
+                        continue;
+                if (ret_locks)
+                        *ret_locks = r;
+                snprintf(ret->reason, sizeof(ret->reason),
+                         "%s: allowed; the target is a sandbox namespace and the task is locked from now on (rule '%s' in %s)",
+                         what, policy_rule_name(r, name, sizeof(name)), policy_rule_file(p, r)->name);
+                ret->rule = r;
+                return;
+        }
+        snprintf(ret->reason, sizeof(ret->reason), "%s: no lock rule covers the task", what);
+}
+
+void policy_decide_new_namespace(const Policy *p, const PolicyNsTask *task, uint32_t ns_types,
+                                 PolicyDecision *ret) {
+        const PolicyRule *lock = find_lock(p, task, ns_types);
+
+        *ret = (PolicyDecision) { .verdict = VERDICT_ALLOW };
+        if (lock) {
+                explain_lock(p, task, lock, "creating a namespace", ret);
+                return;
+        }
+        snprintf(ret->reason, sizeof(ret->reason), "creating a namespace: no lock rule covers the task");
+}

@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cgroup-path.h"
+#include "json-pos.h"
+#include "policy-parse.h"
+#include "string-util.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
+
+typedef struct Parser {
+        Policy *policy;          /* rules are appended here */
+        size_t file;             /* index of the file being parsed */
+        const char *path;
+        JsonPosIndex index;
+        Diagnostics *diag;
+        int error;               /* first fatal (non-EINVAL) error */
+} Parser;
+
+typedef struct Field {
+        const char *name;
+        json_type type;          /* json_type_null: any, checked by the handler */
+} Field;
+
+_printf_(4, 5) static void report(Parser *ps, const char *pointer, bool at_key, const char *format, ...) {
+        _cleanup_(freep) char *message = NULL;
+        JsonPos pos = json_pos_lookup(&ps->index, pointer, at_key);
+        va_list ap;
+        int n;
+
+        va_start(ap, format);
+        n = vasprintf(&message, format, ap);
+        va_end(ap);
+        if (n < 0 || diag_add(ps->diag, DIAG_ERROR, ps->path, pos.line, pos.column, "%s", message) == -ENOMEM)
+                ps->error = -ENOMEM;
+}
+
+static const char *json_type_name(json_type t) {
+        switch (t) {
+        case json_type_null: return "null";
+        case json_type_boolean: return "a boolean";
+        case json_type_double: return "a number";
+        case json_type_int: return "an integer";
+        case json_type_object: return "an object";
+        case json_type_array: return "an array";
+        case json_type_string: return "a string";
+        }
+        return "something else";
+}
+
+static void child_pointer(char *buf, size_t size, const char *parent, const char *token) {
+        snprintf(buf, size, "%s", parent);
+        if (!json_pointer_append(buf, size, token))
+                buf[0] = '\0';
+}
+
+static bool check_type(Parser *ps, json_object *v, json_type want, const char *pointer, const char *what) {
+        json_type got = json_object_get_type(v);
+
+        if (got == want)
+                return true;
+        report(ps, pointer, false, "%s must be %s, not %s", what, json_type_name(want), json_type_name(got));
+        return false;
+}
+
+/* Rejects unknown members and checks the types of known ones. */
+static bool check_fields(Parser *ps, json_object *obj, const char *pointer, const char *what,
+                         const Field *fields, size_t n_fields) {
+        bool ok = true;
+
+        json_object_object_foreach(obj, key, value) {
+                char child[1024], q[QUOTED_BUF];
+                const Field *f = NULL;
+
+                child_pointer(child, sizeof(child), pointer, key);
+                for (size_t i = 0; i < n_fields; i++)
+                        if (streq(fields[i].name, key))
+                                f = &fields[i];
+                if (!f) {
+                        _cleanup_(freep) char *known = NULL;
+                        size_t len = 0;
+
+                        for (size_t i = 0; i < n_fields; i++)
+                                len += strlen(fields[i].name) + 4;
+                        known = calloc(1, len + 1);
+                        for (size_t i = 0; known && i < n_fields; i++) {
+                                strcat(known, i ? ", \"" : "\"");
+                                strcat(known, fields[i].name);
+                                strcat(known, "\"");
+                        }
+                        report(ps, child, true, "unknown field \"%s\" in %s (known: %s)", quoted(key, q), what,
+                               known ? known : "?");
+                        ok = false;
+                        continue;
+                }
+                if (f->type != json_type_null && !check_type(ps, value, f->type, child, key))
+                        ok = false;
+        }
+        return ok;
+}
+
+static char *strdup_or_fail(Parser *ps, const char *s) {
+        char *c = strdup(s);
+
+        if (!c)
+                ps->error = -ENOMEM;
+        return c;
+}
+
+/* Validates a cgroup path or pattern string at pointer; returns a copy or NULL. */
+static char *parse_cgroup_path(Parser *ps, json_object *v, const char *pointer, const char *what) {
+        const char *s, *why;
+        char q[QUOTED_BUF];
+
+        if (!check_type(ps, v, json_type_string, pointer, what))
+                return NULL;
+        s = json_object_get_string(v);
+        why = cgroup_path_invalid_reason(s);
+        if (why) {
+                report(ps, pointer, false, "%s \"%s\": %s", what, quoted(s, q), why);
+                return NULL;
+        }
+        return strdup_or_fail(ps, s);
+}
+
+static char *parse_exe_path(Parser *ps, json_object *v, const char *pointer) {
+        const char *s = json_object_get_string(v);
+        size_t n = strlen(s);
+        char q[QUOTED_BUF];
+
+        if (s[0] != '/') {
+                report(ps, pointer, false, "exe \"%s\" must be an absolute path", quoted(s, q));
+                return NULL;
+        }
+        if (n >= PATH_MAX) {
+                report(ps, pointer, false, "exe path is longer than %d bytes", PATH_MAX - 1);
+                return NULL;
+        }
+        if (strstr(s, "/../") || strstr(s, "/./") || strstr(s, "//") ||
+            (n >= 3 && streq(s + n - 3, "/..")) || (n >= 2 && streq(s + n - 2, "/.")) || s[n - 1] == '/') {
+                report(ps, pointer, false, "exe \"%s\" must be a normalized path to a file (no '.', '..', '//' or trailing '/')", quoted(s, q));
+                return NULL;
+        }
+        for (const char *c = s; *c; c++)
+                if ((unsigned char) *c < 0x20 || *c == 0x7f) {
+                        report(ps, pointer, false, "exe path must not contain control characters");
+                        return NULL;
+                }
+        return strdup_or_fail(ps, s);
+}
+
+/* Arrays we accept must be non-empty: an empty list is a mistake, not a policy. */
+static bool check_array(Parser *ps, json_object *v, const char *pointer, const char *what) {
+        if (!check_type(ps, v, json_type_array, pointer, what))
+                return false;
+        if (json_object_array_length(v) == 0) {
+                report(ps, pointer, false, "%s must not be an empty list (omit the field instead)", what);
+                return false;
+        }
+        return true;
+}
+
+static PolicyRule *add_rule(Parser *ps, PolicyRuleKind kind, unsigned index, const char *pointer) {
+        JsonPos pos = json_pos_lookup(&ps->index, pointer, false);
+        PolicyRule *rules = realloc(ps->policy->rules, (ps->policy->n_rules + 1) * sizeof(*rules));
+
+        if (!rules) {
+                ps->error = -ENOMEM;
+                return NULL;
+        }
+        ps->policy->rules = rules;
+        rules[ps->policy->n_rules] = (PolicyRule) {
+                .kind = kind,
+                .index = index,
+                .file = ps->file,
+                .line = pos.line,
+                .column = pos.column,
+        };
+        return &rules[ps->policy->n_rules++];
+}
+
+static void parse_path_list(Parser *ps, json_object *arr, const char *pointer, const char *what,
+                            PolicyRuleKind kind) {
+        if (!check_array(ps, arr, pointer, what))
+                return;
+        for (size_t i = 0; i < json_object_array_length(arr); i++) {
+                char child[1024], token[32];
+                char *path;
+                PolicyRule *r;
+
+                snprintf(token, sizeof(token), "%zu", i);
+                child_pointer(child, sizeof(child), pointer, token);
+                path = parse_cgroup_path(ps, json_object_array_get_idx(arr, i), child, what);
+                if (!path)
+                        continue;
+                r = add_rule(ps, kind, i, child);
+                if (!r) {
+                        free(path);
+                        return;
+                }
+                r->cgroup = path;
+        }
+}
+
+static char **parse_to_list(Parser *ps, json_object *arr, const char *pointer) {
+        size_t n;
+        char **list;
+        bool ok = true;
+
+        if (!check_array(ps, arr, pointer, "to"))
+                return NULL;
+        n = json_object_array_length(arr);
+        list = calloc(n + 1, sizeof(char *));
+        if (!list) {
+                ps->error = -ENOMEM;
+                return NULL;
+        }
+        for (size_t i = 0; i < n; i++) {
+                char child[1024], token[32];
+
+                snprintf(token, sizeof(token), "%zu", i);
+                child_pointer(child, sizeof(child), pointer, token);
+                list[i] = parse_cgroup_path(ps, json_object_array_get_idx(arr, i), child, "to");
+                if (!list[i])
+                        ok = false;
+        }
+        if (ok)
+                return list;
+        for (size_t i = 0; i < n; i++)
+                free(list[i]);
+        free(list);
+        return NULL;
+}
+
+static void parse_allow(Parser *ps, json_object *arr, const char *pointer) {
+        static const Field fields[] = {
+                { "exe", json_type_string },
+                { "cgroup", json_type_string },
+                { "to", json_type_array },
+        };
+
+        if (!check_array(ps, arr, pointer, "allow"))
+                return;
+        for (size_t i = 0; i < json_object_array_length(arr); i++) {
+                json_object *e = json_object_array_get_idx(arr, i), *exe, *cgroup, *to;
+                char child[1024], sub[1024], token[32];
+                char *exe_path = NULL, *cgroup_path = NULL, **to_list = NULL;
+                bool ok;
+                PolicyRule *r;
+
+                snprintf(token, sizeof(token), "%zu", i);
+                child_pointer(child, sizeof(child), pointer, token);
+                if (!check_type(ps, e, json_type_object, child, "allow entry"))
+                        continue;
+                ok = check_fields(ps, e, child, "allow entry", fields, ELEMENTSOF(fields));
+                if (!ok)
+                        continue;
+
+                exe = json_object_object_get(e, "exe");
+                cgroup = json_object_object_get(e, "cgroup");
+                to = json_object_object_get(e, "to");
+                if (!exe && !cgroup) {
+                        /* An entry with only "to" would let every process in: surely a mistake. */
+                        report(ps, child, false, "allow entry must name \"exe\" or \"cgroup\" (or both)");
+                        continue;
+                }
+                if (exe) {
+                        child_pointer(sub, sizeof(sub), child, "exe");
+                        exe_path = parse_exe_path(ps, exe, sub);
+                        ok = ok && exe_path;
+                }
+                if (cgroup) {
+                        child_pointer(sub, sizeof(sub), child, "cgroup");
+                        cgroup_path = parse_cgroup_path(ps, cgroup, sub, "cgroup");
+                        ok = ok && cgroup_path;
+                }
+                if (to) {
+                        child_pointer(sub, sizeof(sub), child, "to");
+                        to_list = parse_to_list(ps, to, sub);
+                        ok = ok && to_list;
+                }
+                r = ok ? add_rule(ps, POLICY_RULE_ALLOW, i, child) : NULL;
+                if (!r) {
+                        free(exe_path);
+                        free(cgroup_path);
+                        if (to_list)
+                                for (char **t = to_list; *t; t++)
+                                        free(*t);
+                        free(to_list);
+                        continue;
+                }
+                r->exe = exe_path;
+                r->cgroup = cgroup_path;
+                r->to = to_list;
+        }
+}
+
+static uint32_t parse_ns_types(Parser *ps, json_object *arr, const char *pointer) {
+        uint32_t mask = 0;
+
+        if (!check_array(ps, arr, pointer, "types"))
+                return 0;
+        for (size_t i = 0; i < json_object_array_length(arr); i++) {
+                json_object *v = json_object_array_get_idx(arr, i);
+                char child[1024], token[32], q[QUOTED_BUF];
+                uint32_t t;
+
+                snprintf(token, sizeof(token), "%zu", i);
+                child_pointer(child, sizeof(child), pointer, token);
+                if (!check_type(ps, v, json_type_string, child, "namespace type"))
+                        return 0;
+                t = ns_type_from_string(json_object_get_string(v));
+                if (t == 0) {
+                        report(ps, child, false,
+                               "unknown namespace type \"%s\" (known: mnt, uts, ipc, net, pid, user, cgroup, time)",
+                               quoted(json_object_get_string(v), q));
+                        return 0;
+                }
+                if (mask & t) {
+                        report(ps, child, false, "namespace type \"%s\" listed twice", ns_type_to_string(t));
+                        return 0;
+                }
+                mask |= t;
+        }
+        return mask;
+}
+
+/* namespaces.lock[] and namespaces.lock_on_entry[]: same shape but for where the cgroup sits. */
+static void parse_ns_rules(Parser *ps, json_object *arr, const char *pointer, PolicyRuleKind kind) {
+        static const Field lock_fields[] = {
+                { "cgroup", json_type_string },
+                { "types", json_type_array },
+        };
+        static const Field entry_fields[] = {
+                { "created_by", json_type_object },
+                { "types", json_type_array },
+        };
+        static const Field created_by_fields[] = {
+                { "cgroup", json_type_string },
+        };
+        bool on_entry = kind == POLICY_RULE_LOCK_ON_ENTRY;
+        const char *what = on_entry ? "lock_on_entry entry" : "lock entry";
+
+        if (!check_array(ps, arr, pointer, on_entry ? "lock_on_entry" : "lock"))
+                return;
+        for (size_t i = 0; i < json_object_array_length(arr); i++) {
+                json_object *e = json_object_array_get_idx(arr, i), *holder, *cgroup, *types;
+                char child[1024], holder_ptr[1024], sub[1024], token[32];
+                char *path = NULL;
+                uint32_t mask = 0;
+                PolicyRule *r;
+
+                snprintf(token, sizeof(token), "%zu", i);
+                child_pointer(child, sizeof(child), pointer, token);
+                if (!check_type(ps, e, json_type_object, child, what))
+                        continue;
+                if (!check_fields(ps, e, child, what, on_entry ? entry_fields : lock_fields, 2))
+                        continue;
+
+                holder = e;
+                snprintf(holder_ptr, sizeof(holder_ptr), "%s", child);
+                if (on_entry) {
+                        if (!json_object_object_get_ex(e, "created_by", &holder)) {
+                                report(ps, child, false, "%s needs \"created_by\"", what);
+                                continue;
+                        }
+                        child_pointer(holder_ptr, sizeof(holder_ptr), child, "created_by");
+                        if (!check_fields(ps, holder, holder_ptr, "created_by", created_by_fields, 1))
+                                continue;
+                }
+                if (!json_object_object_get_ex(holder, "cgroup", &cgroup)) {
+                        report(ps, holder_ptr, false, "%s needs \"cgroup\"", on_entry ? "created_by" : what);
+                        continue;
+                }
+                if (!json_object_object_get_ex(e, "types", &types)) {
+                        report(ps, child, false, "%s needs \"types\"", what);
+                        continue;
+                }
+                child_pointer(sub, sizeof(sub), holder_ptr, "cgroup");
+                path = parse_cgroup_path(ps, cgroup, sub, "cgroup");
+                child_pointer(sub, sizeof(sub), child, "types");
+                mask = parse_ns_types(ps, types, sub);
+                r = path && mask ? add_rule(ps, kind, i, child) : NULL;
+                if (!r) {
+                        free(path);
+                        continue;
+                }
+                r->cgroup = path;
+                r->ns_types = mask;
+        }
+}
+
+static void parse_migration(Parser *ps, json_object *m) {
+        static const Field fields[] = {
+                { "protect", json_type_array },
+                { "allow", json_type_array },
+                { "delegate", json_type_array },
+        };
+        json_object *v;
+
+        if (!check_fields(ps, m, "/migration", "\"migration\"", fields, ELEMENTSOF(fields)))
+                return;
+        if (json_object_object_get_ex(m, "protect", &v))
+                parse_path_list(ps, v, "/migration/protect", "protect", POLICY_RULE_PROTECT);
+        if (json_object_object_get_ex(m, "allow", &v))
+                parse_allow(ps, v, "/migration/allow");
+        if (json_object_object_get_ex(m, "delegate", &v))
+                parse_path_list(ps, v, "/migration/delegate", "delegate", POLICY_RULE_DELEGATE);
+}
+
+static void parse_namespaces(Parser *ps, json_object *n) {
+        static const Field fields[] = {
+                { "lock", json_type_array },
+                { "lock_on_entry", json_type_array },
+        };
+        json_object *v;
+
+        if (!check_fields(ps, n, "/namespaces", "\"namespaces\"", fields, ELEMENTSOF(fields)))
+                return;
+        if (json_object_object_get_ex(n, "lock", &v))
+                parse_ns_rules(ps, v, "/namespaces/lock", POLICY_RULE_LOCK);
+        if (json_object_object_get_ex(n, "lock_on_entry", &v))
+                parse_ns_rules(ps, v, "/namespaces/lock_on_entry", POLICY_RULE_LOCK_ON_ENTRY);
+}
+
+static void parse_document(Parser *ps, json_object *root) {
+        static const Field fields[] = {
+                { "version", json_type_null },
+                { "mode", json_type_string },
+                { "action", json_type_string },
+                { "require", json_type_string },
+                { "migration", json_type_object },
+                { "namespaces", json_type_object },
+        };
+        PolicyFile *file = &ps->policy->files[ps->file];
+        char q[QUOTED_BUF];
+        json_object *v;
+
+        if (!check_type(ps, root, json_type_object, "", "a policy document"))
+                return;
+        if (!check_fields(ps, root, "", "the policy document", fields, ELEMENTSOF(fields)))
+                return;
+
+        if (!json_object_object_get_ex(root, "version", &v)) {
+                report(ps, "", false, "missing \"version\" (this build reads version %d)", POLICY_FORMAT_VERSION);
+                return;
+        }
+        if (json_object_get_type(v) != json_type_int) {
+                report(ps, "/version", false, "version must be an integer, not %s", json_type_name(json_object_get_type(v)));
+                return;
+        }
+        if (json_object_get_int64(v) != POLICY_FORMAT_VERSION) {
+                report(ps, "/version", false, "unsupported version %" PRId64 " (this build reads version %d)",
+                       json_object_get_int64(v), POLICY_FORMAT_VERSION);
+                return;
+        }
+
+        if (json_object_object_get_ex(root, "mode", &v)) {
+                file->mode = policy_mode_from_string(json_object_get_string(v));
+                if (file->mode < 0)
+                        report(ps, "/mode", false, "unknown mode \"%s\" (known: enforce, audit, off)",
+                               quoted(json_object_get_string(v), q));
+        }
+        if (json_object_object_get_ex(root, "action", &v)) {
+                file->action = policy_action_from_string(json_object_get_string(v));
+                if (file->action < 0)
+                        report(ps, "/action", false, "unknown action \"%s\" (known: deny, deny+freeze, deny+kill)",
+                               quoted(json_object_get_string(v), q));
+        }
+        if (json_object_object_get_ex(root, "require", &v)) {
+                const char *s = json_object_get_string(v);
+
+                if (streq(s, "enforce"))
+                        file->require_enforce = true;
+                else if (!streq(s, "none"))
+                        report(ps, "/require", false, "unknown requirement \"%s\" (known: enforce, none)", quoted(s, q));
+        }
+        if (json_object_object_get_ex(root, "migration", &v))
+                parse_migration(ps, v);
+        if (json_object_object_get_ex(root, "namespaces", &v))
+                parse_namespaces(ps, v);
+}
+
+static int add_file(Policy *p, const char *path) {
+        const char *slash = strrchr(path, '/');
+        PolicyFile *files = realloc(p->files, (p->n_files + 1) * sizeof(*files));
+        char *path_copy, *name_copy;
+
+        if (!files)
+                return -ENOMEM;
+        p->files = files;
+        path_copy = strdup(path);
+        name_copy = strdup(slash ? slash + 1 : path);
+        if (!path_copy || !name_copy) {
+                free(path_copy);
+                free(name_copy);
+                return -ENOMEM;
+        }
+        files[p->n_files++] = (PolicyFile) {
+                .path = path_copy,
+                .name = name_copy,
+                .mode = POLICY_MODE_ENFORCE,
+                .action = POLICY_ACTION_DENY,
+        };
+        return 0;
+}
+
+/* Drops the rules and the file a failed parse appended. */
+static void rollback(Policy *p, size_t n_files, size_t n_rules) {
+        Policy tail = {
+                .files = p->files + n_files,
+                .n_files = p->n_files - n_files,
+                .rules = p->rules + n_rules,
+                .n_rules = p->n_rules - n_rules,
+        };
+
+        for (size_t i = 0; i < tail.n_rules; i++) {
+                free(tail.rules[i].cgroup);
+                free(tail.rules[i].exe);
+                if (tail.rules[i].to)
+                        for (char **t = tail.rules[i].to; *t; t++)
+                                free(*t);
+                free(tail.rules[i].to);
+        }
+        for (size_t i = 0; i < tail.n_files; i++) {
+                free(tail.files[i].path);
+                free(tail.files[i].name);
+        }
+        p->n_files = n_files;
+        p->n_rules = n_rules;
+}
+
+int policy_parse_buffer(Policy *p, const char *path, const char *text, size_t len, Diagnostics *d) {
+        _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
+        _cleanup_(json_object_putp) json_object *root = NULL;
+        size_t n_files = p->n_files, n_rules = p->n_rules, n_errors = d->n_errors;
+        JsonPosError perr = {};
+        Parser ps = {
+                .policy = p,
+                .file = p->n_files,
+                .path = path,
+                .diag = d,
+        };
+        int r;
+
+        if (len > POLICY_FILE_SIZE_MAX)
+                return diag_add(d, DIAG_ERROR, path, 1, 1, "file is larger than %d bytes", POLICY_FILE_SIZE_MAX);
+
+        /* Our scanner first: it knows positions and rejects what json-c's strict mode lets by. */
+        r = json_pos_index_build(text, len, &ps.index, &perr);
+        if (r == -EINVAL)
+                return diag_add(d, DIAG_ERROR, path, perr.pos.line, perr.pos.column, "%s", perr.message);
+        if (r < 0)
+                return r;
+
+        tok = json_tokener_new_ex(JSON_POS_MAX_DEPTH + 2);
+        if (!tok) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        root = json_tokener_parse_ex(tok, text, (int) len);
+        if (!root || json_tokener_get_error(tok) != json_tokener_success) {
+                /* Should not happen after our scanner accepted the text; still, never trust it. */
+                r = diag_add(d, DIAG_ERROR, path, 1, 1, "JSON parser rejected the document: %s",
+                             json_tokener_error_desc(json_tokener_get_error(tok)));
+                goto finish;
+        }
+
+        r = add_file(p, path);
+        if (r < 0)
+                goto finish;
+        parse_document(&ps, root);
+        r = ps.error < 0 ? ps.error : d->n_errors > n_errors ? -EINVAL : 0;
+
+finish:
+        if (r < 0)
+                rollback(p, n_files, n_rules);
+        json_pos_index_done(&ps.index);
+        return r;
+}
+
+bool policy_file_name_wanted(const char *name) {
+        size_t n = strlen(name);
+
+        /* Hidden files cover editor state such as ".#x.json" (Emacs) and ".x.json.swp" (vim);
+         * "x.json~" and friends fail the suffix test. */
+        return name[0] != '.' && n > 5 && streq(name + n - 5, ".json");
+}
+
+static int compare_names(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static int read_policy_file(int dir_fd, const char *name, const char *path, const char *dir_real,
+                            char **ret_text, size_t *ret_len, Diagnostics *d) {
+        _cleanup_(closep) int fd = -EBADF;
+        _cleanup_(freep) char *text = NULL;
+        struct stat st;
+        size_t len = 0;
+
+        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return diag_add(d, DIAG_ERROR, path, 1, 1, "cannot stat file: %s", strerror(errno));
+        if (S_ISLNK(st.st_mode)) {
+                /* A link may point to another file in the directory (e.g. a shared policy switched
+                 * on by linking), never outside it: the directory is the trust boundary. */
+                _cleanup_(freep) char *target = realpath(path, NULL);
+                char q[QUOTED_BUF];
+
+                if (!target)
+                        return diag_add(d, DIAG_ERROR, path, 1, 1, "cannot resolve symlink: %s", strerror(errno));
+                if (strncmp(target, dir_real, strlen(dir_real)) != 0 || target[strlen(dir_real)] != '/' ||
+                    strchr(target + strlen(dir_real) + 1, '/'))
+                        return diag_add(d, DIAG_ERROR, path, 1, 1, "symlink points outside the policy directory (to %s)", quoted(target, q));
+        }
+
+        /* O_NONBLOCK: a FIFO named x.json must not hang us; fstat below rejects it. */
+        fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return diag_add(d, DIAG_ERROR, path, 1, 1, "cannot open file: %s", strerror(errno));
+        if (fstat(fd, &st) < 0)
+                return diag_add(d, DIAG_ERROR, path, 1, 1, "cannot stat file: %s", strerror(errno));
+        if (S_ISDIR(st.st_mode))
+                return diag_add(d, DIAG_ERROR, path, 1, 1, "is a directory, not a policy file");
+        if (!S_ISREG(st.st_mode))
+                return diag_add(d, DIAG_ERROR, path, 1, 1, "not a regular file");
+        if (st.st_mode & S_IWOTH)
+                return diag_add(d, DIAG_ERROR, path, 1, 1, "file is writable by everyone; refusing to trust it");
+        if (st.st_size > POLICY_FILE_SIZE_MAX)
+                return diag_add(d, DIAG_ERROR, path, 1, 1, "file is larger than %d bytes", POLICY_FILE_SIZE_MAX);
+
+        /* Read up to one byte past the limit: the file may grow between fstat() and read(). */
+        text = malloc(POLICY_FILE_SIZE_MAX + 2);
+        if (!text)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n = read(fd, text + len, POLICY_FILE_SIZE_MAX + 1 - len);
+
+                if (n < 0) {
+                        if (errno == EINTR || errno == EAGAIN)
+                                continue;
+                        return diag_add(d, DIAG_ERROR, path, 1, 1, "cannot read file: %s", strerror(errno));
+                }
+                if (n == 0)
+                        break;
+                len += n;
+                if (len > POLICY_FILE_SIZE_MAX)
+                        return diag_add(d, DIAG_ERROR, path, 1, 1, "file is larger than %d bytes", POLICY_FILE_SIZE_MAX);
+        }
+        text[len] = '\0';
+        *ret_text = TAKE_PTR(text);
+        *ret_len = len;
+        return 0;
+}
+
+int policy_load_directory(const char *dir, Policy *ret, Diagnostics *d) {
+        _cleanup_(closedirp) DIR *dh = NULL;
+        _cleanup_(freep) char *dir_real = NULL;
+        char **names = NULL;
+        size_t n_names = 0;
+        Policy policy = {};
+        struct dirent *de;
+        int r = 0;
+
+        dh = opendir(dir);
+        if (!dh)
+                return -errno;
+        dir_real = realpath(dir, NULL);
+        if (!dir_real)
+                return -errno;
+
+        errno = 0;
+        while ((de = readdir(dh))) {
+                char **n;
+
+                if (!policy_file_name_wanted(de->d_name))
+                        continue;
+                if (n_names >= POLICY_FILES_MAX) {
+                        r = diag_add(d, DIAG_ERROR, dir, 1, 1, "more than %d policy files", POLICY_FILES_MAX);
+                        goto finish;
+                }
+                n = realloc(names, (n_names + 1) * sizeof(*n));
+                if (!n) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                names = n;
+                names[n_names] = strdup(de->d_name);
+                if (!names[n_names]) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                n_names++;
+        }
+        if (errno != 0) {
+                r = -errno;
+                goto finish;
+        }
+        qsort(names, n_names, sizeof(*names), compare_names);
+
+        for (size_t i = 0; i < n_names; i++) {
+                _cleanup_(freep) char *path = NULL, *text = NULL;
+                size_t len = 0;
+                int q;
+
+                if (asprintf(&path, "%s/%s", dir, names[i]) < 0) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                q = read_policy_file(dirfd(dh), names[i], path, dir_real, &text, &len, d);
+                if (q == 0)
+                        q = policy_parse_buffer(&policy, path, text, len, d);
+                if (q == -ENOMEM) {
+                        r = q;
+                        goto finish;
+                }
+                if (q < 0)
+                        r = q;
+        }
+
+finish:
+        for (size_t i = 0; i < n_names; i++)
+                free(names[i]);
+        free(names);
+        if (r < 0) {
+                policy_done(&policy);
+                return r;
+        }
+        *ret = policy;
+        return 0;
+}

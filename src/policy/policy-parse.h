@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Policy files (format version 1, see man/cgroup-guard.policy.md) into the merged model. */
+
+#include "policy-diag.h"
+#include "policy.h"
+
+#define POLICY_FILE_SIZE_MAX (1024 * 1024)
+#define POLICY_FILES_MAX 1024
+#define POLICY_FORMAT_VERSION 1
+
+/* Parses one document and appends its file and rules to p. On errors, diagnostics are added,
+ * p is left unchanged and -EINVAL is returned. */
+int policy_parse_buffer(Policy *p, const char *path, const char *text, size_t len, Diagnostics *d);
+
+/* Loads every *.json file of dir in lexical order (hidden files and editor leftovers are
+ * ignored). Returns 0 and the merged policy, -EINVAL if any file is invalid (every problem is
+ * in d), or another -errno if the directory itself cannot be read. */
+int policy_load_directory(const char *dir, Policy *ret, Diagnostics *d);
+
+/* True for names the loader reads: "*.json", not hidden. */
+bool policy_file_name_wanted(const char *name);

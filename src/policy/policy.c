@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "macro.h"
+#include "policy.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const char *const mode_table[_POLICY_MODE_MAX] = {
+        [POLICY_MODE_OFF] = "off",
+        [POLICY_MODE_AUDIT] = "audit",
+        [POLICY_MODE_ENFORCE] = "enforce",
+};
+
+static const char *const action_table[_POLICY_ACTION_MAX] = {
+        [POLICY_ACTION_DENY] = "deny",
+        [POLICY_ACTION_DENY_FREEZE] = "deny+freeze",
+        [POLICY_ACTION_DENY_KILL] = "deny+kill",
+};
+
+static const char *const rule_kind_table[_POLICY_RULE_KIND_MAX] = {
+        [POLICY_RULE_PROTECT] = "protect",
+        [POLICY_RULE_ALLOW] = "allow",
+        [POLICY_RULE_DELEGATE] = "delegate",
+        [POLICY_RULE_LOCK] = "lock",
+        [POLICY_RULE_LOCK_ON_ENTRY] = "lock_on_entry",
+};
+
+static const struct {
+        const char *name;
+        uint32_t flag;
+} ns_table[] = {
+        { "mnt", CLONE_NEWNS },
+        { "uts", CLONE_NEWUTS },
+        { "ipc", CLONE_NEWIPC },
+        { "net", CLONE_NEWNET },
+        { "pid", CLONE_NEWPID },
+        { "user", CLONE_NEWUSER },
+        { "cgroup", CLONE_NEWCGROUP },
+        { "time", CLONE_NEWTIME },
+};
+
+const char *policy_mode_to_string(PolicyMode m) {
+        return m >= 0 && m < _POLICY_MODE_MAX ? mode_table[m] : NULL;
+}
+
+PolicyMode policy_mode_from_string(const char *s) {
+        for (int i = 0; i < _POLICY_MODE_MAX; i++)
+                if (streq(s, mode_table[i]))
+                        return i;
+        return _POLICY_MODE_INVALID;
+}
+
+const char *policy_action_to_string(PolicyAction a) {
+        return a >= 0 && a < _POLICY_ACTION_MAX ? action_table[a] : NULL;
+}
+
+PolicyAction policy_action_from_string(const char *s) {
+        for (int i = 0; i < _POLICY_ACTION_MAX; i++)
+                if (streq(s, action_table[i]))
+                        return i;
+        return _POLICY_ACTION_INVALID;
+}
+
+const char *policy_rule_kind_to_string(PolicyRuleKind k) {
+        return k < _POLICY_RULE_KIND_MAX ? rule_kind_table[k] : NULL;
+}
+
+const char *ns_type_to_string(uint32_t clone_flag) {
+        for (size_t i = 0; i < ELEMENTSOF(ns_table); i++)
+                if (ns_table[i].flag == clone_flag)
+                        return ns_table[i].name;
+        return NULL;
+}
+
+uint32_t ns_type_from_string(const char *s) {
+        for (size_t i = 0; i < ELEMENTSOF(ns_table); i++)
+                if (streq(s, ns_table[i].name))
+                        return ns_table[i].flag;
+        return 0;
+}
+
+char *policy_rule_name(const PolicyRule *rule, char *buf, size_t size) {
+        snprintf(buf, size, "%s[%u]", policy_rule_kind_to_string(rule->kind), rule->index);
+        return buf;
+}
+
+PolicyMode policy_rule_mode(const Policy *p, const PolicyRule *rule) {
+        return policy_rule_file(p, rule)->mode;
+}
+
+PolicyAction policy_rule_action(const Policy *p, const PolicyRule *rule) {
+        return policy_rule_file(p, rule)->action;
+}
+
+bool policy_requires_enforce(const Policy *p) {
+        for (size_t i = 0; i < p->n_files; i++)
+                if (p->files[i].require_enforce && p->files[i].mode != POLICY_MODE_OFF)
+                        return true;
+        return false;
+}
+
+size_t policy_count_rules(const Policy *p, PolicyRuleKind kind) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < p->n_rules; i++)
+                n += p->rules[i].kind == kind;
+        return n;
+}
+
+static int stat_executable(const char *path, dev_t *ret_dev, ino_t *ret_ino) {
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -ENOEXEC;
+        *ret_dev = st.st_dev;
+        *ret_ino = st.st_ino;
+        return 0;
+}
+
+void policy_resolve_executables(Policy *p, PolicyStatFunc resolve) {
+        if (!resolve)
+                resolve = stat_executable;
+        for (size_t i = 0; i < p->n_rules; i++) {
+                PolicyRule *r = &p->rules[i];
+
+                r->exe_resolved = r->exe && resolve(r->exe, &r->exe_dev, &r->exe_ino) >= 0;
+        }
+}
+
+static void rule_done(PolicyRule *r) {
+        free(r->cgroup);
+        free(r->exe);
+        if (r->to)
+                for (char **t = r->to; *t; t++)
+                        free(*t);
+        free(r->to);
+}
+
+void policy_done(Policy *p) {
+        for (size_t i = 0; i < p->n_rules; i++)
+                rule_done(&p->rules[i]);
+        for (size_t i = 0; i < p->n_files; i++) {
+                free(p->files[i].path);
+                free(p->files[i].name);
+        }
+        free(p->rules);
+        free(p->files);
+        *p = (Policy) {};
+}

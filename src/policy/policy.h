@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The merged policy: every rule of every loaded file, with where it came from. Pure data, no
+ * kernel: the compiler turns it into maps, the decision oracle (policy-decide.h) answers
+ * questions from it, and error messages point back into the files through line/column. */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Ordered by strictness: when rules conflict, the larger value wins. */
+typedef enum PolicyMode {
+        POLICY_MODE_OFF,
+        POLICY_MODE_AUDIT,
+        POLICY_MODE_ENFORCE,
+        _POLICY_MODE_MAX,
+        _POLICY_MODE_INVALID = -EINVAL,
+} PolicyMode;
+
+typedef enum PolicyAction {
+        POLICY_ACTION_DENY,
+        POLICY_ACTION_DENY_FREEZE,
+        POLICY_ACTION_DENY_KILL,
+        _POLICY_ACTION_MAX,
+        _POLICY_ACTION_INVALID = -EINVAL,
+} PolicyAction;
+
+typedef enum PolicyRuleKind {
+        POLICY_RULE_PROTECT,        /* migration.protect[] */
+        POLICY_RULE_ALLOW,          /* migration.allow[] */
+        POLICY_RULE_DELEGATE,       /* migration.delegate[] */
+        POLICY_RULE_LOCK,           /* namespaces.lock[] */
+        POLICY_RULE_LOCK_ON_ENTRY,  /* namespaces.lock_on_entry[] */
+        _POLICY_RULE_KIND_MAX,
+} PolicyRuleKind;
+
+/* Namespace types are kept as their CLONE_NEW* flags: that is what the kernel reports
+ * (ns->ops->type) and what unshare()/clone() take. */
+#define POLICY_NS_ALL 0xfe020080u
+
+typedef struct PolicyFile {
+        char *path;         /* as given, used in diagnostics */
+        char *name;         /* basename, used in rule ids */
+        PolicyMode mode;
+        PolicyAction action;
+        bool require_enforce;
+} PolicyFile;
+
+typedef struct PolicyRule {
+        PolicyRuleKind kind;
+        unsigned index;             /* position in its array in the file */
+        size_t file;                /* index into Policy.files */
+        unsigned line, column;      /* of the entry in the file */
+
+        char *cgroup;               /* protect/delegate/lock: the subtree; allow: actor's subtree;
+                                     * lock_on_entry: created_by.cgroup. NULL if not given. */
+        char *exe;                  /* allow: actor's executable; NULL if not given */
+        bool exe_resolved;          /* exe_dev/exe_ino are valid */
+        dev_t exe_dev;
+        ino_t exe_ino;
+        char **to;                  /* allow: allowed destinations, NULL-terminated; NULL = any */
+        uint32_t ns_types;          /* lock/lock_on_entry: CLONE_NEW* mask */
+} PolicyRule;
+
+typedef struct Policy {
+        PolicyFile *files;
+        size_t n_files;
+        PolicyRule *rules;
+        size_t n_rules;
+} Policy;
+
+const char *policy_mode_to_string(PolicyMode m);
+PolicyMode policy_mode_from_string(const char *s);
+const char *policy_action_to_string(PolicyAction a);
+PolicyAction policy_action_from_string(const char *s);
+const char *policy_rule_kind_to_string(PolicyRuleKind k);
+
+const char *ns_type_to_string(uint32_t clone_flag);
+uint32_t ns_type_from_string(const char *s); /* 0 if unknown */
+
+/* "protect[0]" etc. Returns buf. */
+char *policy_rule_name(const PolicyRule *rule, char *buf, size_t size);
+
+static inline const PolicyFile *policy_rule_file(const Policy *p, const PolicyRule *rule) {
+        return &p->files[rule->file];
+}
+
+/* Effective mode/action of a rule, i.e. of the file it came from. */
+PolicyMode policy_rule_mode(const Policy *p, const PolicyRule *rule);
+PolicyAction policy_rule_action(const Policy *p, const PolicyRule *rule);
+
+bool policy_requires_enforce(const Policy *p);
+size_t policy_count_rules(const Policy *p, PolicyRuleKind kind);
+
+/* Resolve every allow rule's exe to device+inode (a missing file resolves to nothing and
+ * therefore matches nothing). resolve is stat() unless given, for tests. */
+typedef int (*PolicyStatFunc)(const char *path, dev_t *ret_dev, ino_t *ret_ino);
+void policy_resolve_executables(Policy *p, PolicyStatFunc resolve);
+
+void policy_done(Policy *p);

@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# "--check" on whole directories: the shipped examples, editor leftovers, and hostile files that
+# cannot sit in the corpus (huge, symlinks, FIFOs, directories named *.json). Prints TAP.
+set -u
+daemon=$1
+ctl=$2
+examples=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; sed 's/^/# /' "$work/err"; }
+
+# check NAME DIR EXPECTED_RC [STDERR_PATTERN]
+check() {
+        local name=$1 dir=$2 want=$3 pattern=${4:-}
+        "$daemon" --check --policy-dir "$dir" > "$work/out" 2> "$work/err"
+        local rc=$?
+        if [ "$rc" -ne "$want" ]; then
+                not_ok "$name: exit status $rc, expected $want"
+        elif [ -n "$pattern" ] && ! grep -qE -- "$pattern" "$work/err"; then
+                not_ok "$name: stderr does not match '$pattern'"
+        else
+                ok "$name"
+        fi
+}
+
+fresh() { rm -rf "$work/d"; mkdir "$work/d"; echo "$work/d"; }
+valid='{ "version": 1, "migration": { "protect": ["/a"] } }'
+
+echo "1..16"
+check "shipped example policies are valid" "$examples" 0
+
+d=$(fresh)
+echo "$valid" > "$d/10-a.json"
+echo 'garbage' > "$d/.#10-a.json"
+echo 'garbage' > "$d/10-a.json~"
+echo 'garbage' > "$d/.10-a.json.swp"
+echo 'garbage' > "$d/README"
+check "editor leftovers and other files are ignored" "$d" 0
+
+d=$(fresh)
+check "an empty directory is a valid (empty) policy" "$d" 0
+
+check "a missing directory is exit status 2" "$work/does-not-exist" 2 "cannot read policy directory"
+
+d=$(fresh)
+head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' ' ' > "$d/big.json"
+check "a file over 1 MiB is refused" "$d" 1 "big.json:1:1: error: file is larger than 1048576 bytes"
+
+d=$(fresh)
+{ printf '{"version": 1, "migration": {"protect": ['; for i in $(seq 1 100000); do printf '"/a%d",' "$i"; done; printf '"/z"]}}'; } > "$d/wide.json"
+check "a 100k-element array under the size limit is fine" "$d" 0
+
+d=$(fresh)
+echo "$valid" > "$work/outside.json"
+ln -s "$work/outside.json" "$d/10-link.json"
+check "a symlink out of the directory is refused" "$d" 1 "10-link.json:1:1: error: symlink points outside"
+
+d=$(fresh)
+echo "$valid" > "$d/shared.policy"
+ln -s shared.policy "$d/10-link.json"
+check "a symlink to a file inside the directory is followed" "$d" 0
+
+d=$(fresh)
+ln -s ../d "$d/loop.json"
+check "a symlink to the directory itself is refused" "$d" 1 "loop.json:1:1: error"
+
+d=$(fresh)
+ln -s nowhere "$d/dangling.json"
+check "a dangling symlink is refused" "$d" 1 "dangling.json:1:1: error: cannot resolve symlink"
+
+d=$(fresh)
+mkdir "$d/x.json"
+check "a directory named x.json is refused" "$d" 1 "x.json:1:1: error: is a directory"
+
+d=$(fresh)
+mkfifo "$d/fifo.json"
+check "a FIFO named x.json is refused without hanging" "$d" 1 "fifo.json:1:1: error: not a regular file"
+
+d=$(fresh)
+echo "$valid" > "$d/10-a.json"
+chmod 666 "$d/10-a.json"
+check "a world-writable file is refused" "$d" 1 "10-a.json:1:1: error: file is writable by everyone"
+
+d=$(fresh)
+echo "$valid" > "$d/10-a.json"
+echo '{"version": 1, "mode": "bogus"}' > "$d/20-b.json"
+echo '{"version": 1, "action": "bogus"}' > "$d/30-c.json"
+check "errors in several files are all reported" "$d" 1 "30-c.json:1:26: error: unknown action"
+grep -q '20-b.json:1:24: error: unknown mode' "$work/err" && ok "first file's error is reported too" || not_ok "first file's error missing"
+
+d=$(fresh)
+echo '{"version": 1, "mode": "bogus"}' > "$d/20-b.json"
+"$ctl" check "$d" > "$work/out" 2> "$work/err"
+[ $? -eq 1 ] && grep -q '20-b.json:1:24: error: unknown mode' "$work/err" && ok "cgroup-guardctl check reports the same" || not_ok "cgroup-guardctl check"
+
+[ "$failed" -eq 0 ]

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "policy-parse.h"
+
+static void test_full_document(void **state) {
+        static const char text[] =
+                "{\n"
+                "  \"version\": 1,\n"
+                "  \"mode\": \"audit\",\n"
+                "  \"action\": \"deny+freeze\",\n"
+                "  \"require\": \"enforce\",\n"
+                "  \"migration\": {\n"
+                "    \"protect\": [\"/system.slice\", \"/init.scope\"],\n"
+                "    \"allow\": [ { \"exe\": \"/usr/bin/containerd\", \"cgroup\": \"/system.slice/c.service\", \"to\": [\"/system.slice/docker-*.scope\"] } ],\n"
+                "    \"delegate\": [\"/user.slice/user-*.slice/user@*.service\"]\n"
+                "  },\n"
+                "  \"namespaces\": {\n"
+                "    \"lock\": [ { \"cgroup\": \"/system.slice/sandbox.service\", \"types\": [\"net\", \"mnt\", \"uts\"] } ],\n"
+                "    \"lock_on_entry\": [ { \"created_by\": { \"cgroup\": \"/system.slice/sandboxd.service\" }, \"types\": [\"time\", \"user\"] } ]\n"
+                "  }\n"
+                "}\n";
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+        const PolicyRule *r;
+
+        assert_int_equal(policy_parse_buffer(&p, "/etc/x/10-a.json", text, strlen(text), &d), 0);
+        assert_int_equal(d.n_items, 0);
+        assert_int_equal(p.n_files, 1);
+        assert_string_equal(p.files[0].name, "10-a.json");
+        assert_int_equal(p.files[0].mode, POLICY_MODE_AUDIT);
+        assert_int_equal(p.files[0].action, POLICY_ACTION_DENY_FREEZE);
+        assert_true(policy_requires_enforce(&p));
+        assert_int_equal(p.n_rules, 6);
+
+        r = &p.rules[0];
+        assert_int_equal(r->kind, POLICY_RULE_PROTECT);
+        assert_string_equal(r->cgroup, "/system.slice");
+        assert_int_equal(r->line, 7);
+        assert_int_equal(r->column, 17);
+        r = &p.rules[2];
+        assert_int_equal(r->kind, POLICY_RULE_ALLOW);
+        assert_string_equal(r->exe, "/usr/bin/containerd");
+        assert_string_equal(r->cgroup, "/system.slice/c.service");
+        assert_string_equal(r->to[0], "/system.slice/docker-*.scope");
+        assert_null(r->to[1]);
+        assert_int_equal(r->line, 8);
+        assert_int_equal(r->column, 16);
+        assert_int_equal(p.rules[3].kind, POLICY_RULE_DELEGATE);
+        assert_int_equal(p.rules[4].kind, POLICY_RULE_LOCK);
+        assert_int_equal(p.rules[4].ns_types, CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS);
+        assert_int_equal(p.rules[5].kind, POLICY_RULE_LOCK_ON_ENTRY);
+        assert_string_equal(p.rules[5].cgroup, "/system.slice/sandboxd.service");
+        assert_int_equal(p.rules[5].ns_types, CLONE_NEWUSER | 0x80);
+}
+
+static void test_defaults(void **state) {
+        static const char text[] = "{\"version\": 1}";
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+
+        assert_int_equal(policy_parse_buffer(&p, "a.json", text, strlen(text), &d), 0);
+        assert_int_equal(p.files[0].mode, POLICY_MODE_ENFORCE);
+        assert_int_equal(p.files[0].action, POLICY_ACTION_DENY);
+        assert_false(policy_requires_enforce(&p));
+        assert_int_equal(p.n_rules, 0);
+}
+
+static void test_every_error_reported(void **state) {
+        static const char text[] =
+                "{\n"
+                "  \"version\": 1,\n"
+                "  \"mode\": \"strict\",\n"
+                "  \"migration\": {\n"
+                "    \"protect\": [\"relative\", \"/ok\", \"/a/../b\"],\n"
+                "    \"allow\": [ { \"to\": [\"/x\"] }, { \"exe\": \"bin/sh\" } ]\n"
+                "  },\n"
+                "  \"namespaces\": { \"lock\": [ { \"cgroup\": \"/s\", \"types\": [\"net\", \"bogus\"] } ] }\n"
+                "}\n";
+        static const struct {
+                unsigned line, column;
+                const char *message;
+        } expected[] = {
+                { 3, 11, "unknown mode \"strict\"" },
+                { 5, 17, "must be absolute" },
+                { 5, 36, "'.' or '..'" },
+                { 6, 16, "must name \"exe\" or \"cgroup\"" },
+                { 6, 43, "must be an absolute path" },
+                { 8, 64, "unknown namespace type \"bogus\"" },
+        };
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+
+        assert_int_equal(policy_parse_buffer(&p, "bad.json", text, strlen(text), &d), -EINVAL);
+        assert_int_equal(d.n_errors, sizeof(expected) / sizeof(expected[0]));
+        for (size_t i = 0; i < d.n_items; i++) {
+                if (d.items[i].line != expected[i].line || d.items[i].column != expected[i].column ||
+                    !strstr(d.items[i].message, expected[i].message))
+                        fail_msg("error %zu: got %u:%u %s", i, d.items[i].line, d.items[i].column, d.items[i].message);
+                assert_string_equal(d.items[i].path, "bad.json");
+        }
+        /* nothing of an invalid file is kept */
+        assert_int_equal(p.n_files, 0);
+        assert_int_equal(p.n_rules, 0);
+}
+
+static void test_invalid_file_rolls_back_only_itself(void **state) {
+        static const char good[] = "{\"version\":1,\"migration\":{\"protect\":[\"/a\"]}}";
+        static const char bad[] = "{\"version\":1,\"migration\":{\"protect\":[\"/b\", 3]}}";
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+
+        assert_int_equal(policy_parse_buffer(&p, "good.json", good, strlen(good), &d), 0);
+        assert_int_equal(policy_parse_buffer(&p, "bad.json", bad, strlen(bad), &d), -EINVAL);
+        assert_int_equal(p.n_files, 1);
+        assert_int_equal(p.n_rules, 1);
+        assert_string_equal(p.rules[0].cgroup, "/a");
+}
+
+static void test_size_limit(void **state) {
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+        size_t n = POLICY_FILE_SIZE_MAX + 1;
+        char *text = malloc(n);
+
+        assert_non_null(text);
+        memset(text, ' ', n);
+        assert_int_equal(policy_parse_buffer(&p, "big.json", text, n, &d), -EINVAL);
+        assert_non_null(strstr(d.items[0].message, "larger than"));
+        free(text);
+}
+
+static void test_file_names(void **state) {
+        assert_true(policy_file_name_wanted("10-a.json"));
+        assert_false(policy_file_name_wanted(".#10-a.json"));
+        assert_false(policy_file_name_wanted("10-a.json~"));
+        assert_false(policy_file_name_wanted(".10-a.json.swp"));
+        assert_false(policy_file_name_wanted(".json"));
+        assert_false(policy_file_name_wanted("a.jsonx"));
+        assert_false(policy_file_name_wanted("README"));
+}
+
+static void test_names(void **state) {
+        assert_int_equal(policy_mode_from_string("audit"), POLICY_MODE_AUDIT);
+        assert_int_equal(policy_mode_from_string("Audit"), _POLICY_MODE_INVALID);
+        assert_string_equal(policy_action_to_string(POLICY_ACTION_DENY_KILL), "deny+kill");
+        assert_int_equal(ns_type_from_string("cgroup"), CLONE_NEWCGROUP);
+        assert_int_equal(ns_type_from_string("network"), 0);
+        assert_string_equal(ns_type_to_string(CLONE_NEWNS), "mnt");
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_full_document),
+                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_every_error_reported),
+                cmocka_unit_test(test_invalid_file_rolls_back_only_itself),
+                cmocka_unit_test(test_size_limit),
+                cmocka_unit_test(test_file_names),
+                cmocka_unit_test(test_names),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Installs the Debian packages the build and the tests need. Idempotent and quick when
+# everything is already there (no "apt-get update" then).
+set -euo pipefail
+
+packages=(
+        meson ninja-build pkg-config gcc clang llvm
+        libbpf-dev bpftool libsystemd-dev libjson-c-dev libcmocka-dev
+        dbus systemd
+)
+if [ "${1:-}" = "--vm" ]; then
+        shift
+        packages+=(qemu-system-x86 linux-image-amd64 busybox-static linux-source-6.1 dwarves
+                   bc flex bison libelf-dev libssl-dev cpio xz-utils debootstrap)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+        echo "Missing packages: ${missing[*]}; run as root to install them." >&2
+        exit 1
+fi
+echo "Installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
