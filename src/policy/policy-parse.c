@@ -516,31 +516,6 @@ static int add_file(Policy *p, const char *path) {
         return 0;
 }
 
-/* Drops the rules and the file a failed parse appended. */
-static void rollback(Policy *p, size_t n_files, size_t n_rules) {
-        Policy tail = {
-                .files = p->files + n_files,
-                .n_files = p->n_files - n_files,
-                .rules = p->rules + n_rules,
-                .n_rules = p->n_rules - n_rules,
-        };
-
-        for (size_t i = 0; i < tail.n_rules; i++) {
-                free(tail.rules[i].cgroup);
-                free(tail.rules[i].exe);
-                if (tail.rules[i].to)
-                        for (char **t = tail.rules[i].to; *t; t++)
-                                free(*t);
-                free(tail.rules[i].to);
-        }
-        for (size_t i = 0; i < tail.n_files; i++) {
-                free(tail.files[i].path);
-                free(tail.files[i].name);
-        }
-        p->n_files = n_files;
-        p->n_rules = n_rules;
-}
-
 int policy_parse_buffer(Policy *p, const char *path, const char *text, size_t len, Diagnostics *d) {
         _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
         _cleanup_(json_object_putp) json_object *root = NULL;
@@ -586,7 +561,7 @@ int policy_parse_buffer(Policy *p, const char *path, const char *text, size_t le
 
 finish:
         if (r < 0)
-                rollback(p, n_files, n_rules);
+                policy_truncate(p, n_files, n_rules);
         json_pos_index_done(&ps.index);
         return r;
 }

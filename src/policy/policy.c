@@ -146,13 +146,19 @@ static void rule_done(PolicyRule *r) {
         free(r->to);
 }
 
-void policy_done(Policy *p) {
-        for (size_t i = 0; i < p->n_rules; i++)
+void policy_truncate(Policy *p, size_t n_files, size_t n_rules) {
+        for (size_t i = n_rules; i < p->n_rules; i++)
                 rule_done(&p->rules[i]);
-        for (size_t i = 0; i < p->n_files; i++) {
+        for (size_t i = n_files; i < p->n_files; i++) {
                 free(p->files[i].path);
                 free(p->files[i].name);
         }
+        p->n_rules = n_rules;
+        p->n_files = n_files;
+}
+
+void policy_done(Policy *p) {
+        policy_truncate(p, 0, 0);
         free(p->rules);
         free(p->files);
         *p = (Policy) {};

@@ -100,4 +100,6 @@ size_t policy_count_rules(const Policy *p, PolicyRuleKind kind);
 typedef int (*PolicyStatFunc)(const char *path, dev_t *ret_dev, ino_t *ret_ino);
 void policy_resolve_executables(Policy *p, PolicyStatFunc resolve);
 
+/* Drops files and rules past the given counts (a failed parse undoing its appends). */
+void policy_truncate(Policy *p, size_t n_files, size_t n_rules);
 void policy_done(Policy *p);
