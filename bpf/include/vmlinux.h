@@ -21,6 +21,13 @@ typedef _Bool bool;
 typedef int pid_t;
 enum { false = 0, true = 1 };
 
+/* Only ever used through pointers. */
+struct super_block;
+struct cgroup_namespace;
+struct nsset;
+struct dentry;
+struct uts_namespace;
+
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
 struct kernfs_node {
