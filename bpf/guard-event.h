@@ -14,6 +14,7 @@ enum guard_event_kind {
         GUARD_EVENT_MIGRATION = 1,
         GUARD_EVENT_SETNS = 2,
         GUARD_EVENT_NEW_NAMESPACE = 3,
+        GUARD_EVENT_CGROUP_MKDIR = 16,  /* internal: struct guard_cgroup_event */
 };
 
 enum guard_verdict {
@@ -37,9 +38,19 @@ struct guard_event {
         __u32 ns_inum;
         __u32 rule_id;
         __u32 generation;
+        __u32 action;           /* PolicyAction of the rule */
+        __u32 pad;
         __u64 timestamp_ns;     /* CLOCK_MONOTONIC */
         char actor_comm[GUARD_COMM_LEN];
 };
 
 #define GUARD_MIGRATION_THREADGROUP 0x1u
 #define GUARD_MIGRATION_CLONE 0x2u
+
+/* A cgroup appeared: the daemon adds what its path decides (globs at its own level). */
+struct guard_cgroup_event {
+        __u32 kind;             /* GUARD_EVENT_CGROUP_MKDIR */
+        __u32 pad;
+        __u64 id;
+        __u64 parent_id;
+};

@@ -22,7 +22,6 @@ typedef int pid_t;
 enum { false = 0, true = 1 };
 
 /* Only ever used through pointers. */
-struct super_block;
 struct cgroup_namespace;
 struct nsset;
 struct dentry;
@@ -34,11 +33,18 @@ struct kernfs_node {
         u64 id;
 };
 
+struct cgroup;
+struct cgroup_subsys_state {
+        struct cgroup *cgroup;
+        struct cgroup_subsys_state *parent;
+};
+
 struct cgroup_root {
         int hierarchy_id;
 };
 
 struct cgroup {
+        struct cgroup_subsys_state self;
         struct kernfs_node *kn;
         struct cgroup_root *root;
         int level;
@@ -48,8 +54,13 @@ struct css_set {
         struct cgroup *dfl_cgrp;
 };
 
+struct super_block {
+        unsigned int s_dev;
+};
+
 struct inode {
         unsigned long i_ino;
+        struct super_block *i_sb;
 };
 
 struct path {
@@ -78,6 +89,12 @@ struct nsproxy {
         struct uts_namespace *uts_ns;
 };
 
+struct pt_regs {
+        unsigned long di;
+        unsigned long si;
+        unsigned long orig_ax;
+};
+
 struct task_struct {
         pid_t pid;
         pid_t tgid;
@@ -89,3 +106,13 @@ struct task_struct {
 };
 
 #pragma clang attribute pop
+
+struct bpf_iter_meta;
+struct bpf_iter__task {
+        union {
+                struct bpf_iter_meta *meta;
+        };
+        union {
+                struct task_struct *task;
+        };
+};

@@ -1,69 +1,91 @@
 /* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
 
-/* Observe backend: where no BPF LSM program can load, report every completed cgroup migration
- * from the cgroup_attach_task tracepoint. It cannot prevent anything; userspace decides what
- * was a violation and applies the configured response. */
+/* Observe backend, for kernels where no BPF LSM program loads: only tracepoints, which fire
+ * after the fact. Every migration the policy forbids is reported (nothing can be prevented);
+ * userspace applies the configured response (freeze/kill). The source of a cgroup.procs move is
+ * gone by the time the tracepoint fires, so each task's last known cgroup is kept in task
+ * storage, seeded for existing tasks by a task iterator at start. */
 
-#include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-
-#include "guard-event.h"
+#include "guard-cgroups.bpf.h"
+#include "guard-policy.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-struct {
-        __uint(type, BPF_MAP_TYPE_RINGBUF);
-        __uint(max_entries, 256 * 1024);
-} events SEC(".maps");
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#define CLONE_NEW_MASK 0xfe020080ULL
 
 struct {
-        __uint(type, BPF_MAP_TYPE_ARRAY);
-        __uint(max_entries, 1);
-        __type(key, __u32);
+        __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, int);
         __type(value, __u64);
-} lost_events SEC(".maps");
+} observe_task_cgroup SEC(".maps");
 
-static __always_inline __u64 task_cgroup_id(struct task_struct *task) {
-        return task->cgroups->dfl_cgrp->kn->id;
+static __always_inline void remember_cgroup(struct task_struct *task, __u64 id) {
+        __u64 *slot = bpf_task_storage_get(&observe_task_cgroup, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+        if (slot)
+                *slot = id;
+}
+
+SEC("iter/task")
+int observe_seed(struct bpf_iter__task *ctx) {
+        struct task_struct *task = ctx->task;
+
+        if (task)
+                remember_cgroup(task, guard_task_cgroup_id(task));
+        return 0;
 }
 
 SEC("tp_btf/cgroup_attach_task")
-int BPF_PROG(observe_cgroup_attach_task, struct cgroup *dst_cgrp, const char *path,
-             struct task_struct *task, bool threadgroup) {
+int BPF_PROG(observe_cgroup_attach_task, struct cgroup *dst_cgrp, const char *path, struct task_struct *task,
+             bool threadgroup) {
         struct task_struct *actor = bpf_get_current_task_btf();
-        struct guard_event *e;
-        __u32 zero = 0;
-        __u64 *lost;
+        struct guard_decision d;
+        __u64 *last, src = 0, dst;
 
         /* Only the default (cgroup2) hierarchy, id 0, is policy; v1 hierarchies of hybrid setups are not. */
         if (dst_cgrp->root->hierarchy_id != 0)
                 return 0;
-
-        e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-        if (!e) {
-                lost = bpf_map_lookup_elem(&lost_events, &zero);
-                if (lost)
-                        __sync_fetch_and_add(lost, 1);
+        dst = dst_cgrp->kn->id;
+        last = bpf_task_storage_get(&observe_task_cgroup, task, 0, 0);
+        if (last)
+                src = *last;
+        remember_cgroup(task, dst);
+        if (src == dst)
                 return 0;
+
+        if (guard_decide_migration(actor, src, dst, &d) != GUARD_VERDICT_ALLOW)
+                guard_report(GUARD_EVENT_MIGRATION, &d, actor, task->pid, src, dst, 0, 0,
+                             threadgroup ? GUARD_MIGRATION_THREADGROUP : 0);
+        return 0;
+}
+
+SEC("tp_btf/task_newtask")
+int BPF_PROG(observe_task_newtask, struct task_struct *task, __u64 clone_flags) {
+        struct task_struct *parent = bpf_get_current_task_btf();
+        struct guard_task_lock *mark, *child_mark;
+        __u64 src = guard_task_cgroup_id(parent), dst = guard_task_cgroup_id(task);
+        struct guard_decision d;
+        __u32 type;
+
+        remember_cgroup(task, dst);
+
+        /* "Once you enter, you stay" extends to the children of a locked task. */
+        mark = bpf_task_storage_get(&guard_task_locks, parent, 0, 0);
+        if (mark) {
+                child_mark = bpf_task_storage_get(&guard_task_locks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+                if (child_mark)
+                        *child_mark = *mark;
         }
-        e->kind = GUARD_EVENT_MIGRATION;
-        e->verdict = GUARD_VERDICT_OBSERVED;
-        e->actor_pid = actor->pid;
-        e->actor_tgid = actor->tgid;
-        e->actor_cgroup_id = task_cgroup_id(actor);
-        e->task_pid = task->pid;
-        e->flags = threadgroup ? GUARD_MIGRATION_THREADGROUP : 0;
-        /* The tracepoint fires after the move: the task's css_set already points at dst. */
-        e->src_cgroup_id = 0;
-        e->dst_cgroup_id = dst_cgrp->kn->id;
-        e->ns_type = 0;
-        e->ns_inum = 0;
-        e->rule_id = 0;
-        e->generation = 0;
-        e->timestamp_ns = bpf_ktime_get_ns();
-        bpf_get_current_comm(e->actor_comm, sizeof(e->actor_comm));
-        bpf_ringbuf_submit(e, 0);
+
+        if ((clone_flags & CLONE_INTO_CGROUP) && src != dst &&
+            guard_decide_migration(parent, src, dst, &d) != GUARD_VERDICT_ALLOW)
+                guard_report(GUARD_EVENT_MIGRATION, &d, parent, task->pid, src, dst, 0, 0, GUARD_MIGRATION_CLONE);
+
+        if ((clone_flags & CLONE_NEW_MASK) &&
+            guard_decide_namespace(parent, (__u32) (clone_flags & CLONE_NEW_MASK), &d, &type) != GUARD_VERDICT_ALLOW)
+                guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, parent, task->pid, 0, 0, type, 0,
+                             (__u32) (clone_flags & CLONE_NEW_MASK));
         return 0;
 }

@@ -1,40 +1,64 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <bpf/libbpf.h>
 #include <getopt.h>
+#include <stdarg.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf-backend.h"
 #include "config.h"
 #include "log.h"
+#include "manager.h"
 #include "policy-check.h"
 
 static const char *arg_policy_dir = POLICY_DIR_DEFAULT;
-static bool arg_check = false;
+static const char *arg_bpffs_dir = BPFFS_DIR_DEFAULT;
+static BackendKind arg_backend = BACKEND_AUTO;
+static enum { ACTION_RUN, ACTION_CHECK, ACTION_STATUS, ACTION_UNLOAD } arg_action = ACTION_RUN;
 
 static void help(void) {
         printf("Usage: cgroup-guardd [OPTIONS]\n\n"
-               "Loads the cgroup-migration allowlist and namespace lock policies into the kernel.\n\n"
-               "  -h --help             Show this help\n"
-               "     --version          Show the version\n"
-               "     --check            Validate the policy directory and exit (0 valid, 1 invalid)\n"
-               "     --policy-dir=DIR   Policy directory (default: %s)\n",
-               POLICY_DIR_DEFAULT);
+               "Loads the cgroup-migration allowlist and namespace lock policies into the kernel and\n"
+               "reports every denial. Runs in the foreground; enforcement stays when it exits.\n\n"
+               "  -h --help               Show this help\n"
+               "     --version            Show the version\n"
+               "     --check              Validate the policy directory and exit (0 valid, 1 invalid)\n"
+               "     --status             Show what is loaded (from the pins; no daemon needed)\n"
+               "     --unload             Detach every program and remove the pins\n"
+               "     --policy-dir=DIR     Policy directory (default: %s)\n"
+               "     --bpffs-dir=DIR      Where links and maps are pinned (default: %s)\n"
+               "     --backend=BACKEND    auto, native, compat or observe (default: auto)\n"
+               "     --log-level=LEVEL    debug, info, notice, warning, err\n",
+               POLICY_DIR_DEFAULT, BPFFS_DIR_DEFAULT);
 }
 
 static int parse_argv(int argc, char *argv[]) {
         enum {
                 ARG_VERSION = 0x100,
                 ARG_CHECK,
+                ARG_STATUS,
+                ARG_UNLOAD,
                 ARG_POLICY_DIR,
+                ARG_BPFFS_DIR,
+                ARG_BACKEND,
+                ARG_LOG_LEVEL,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "check", no_argument, NULL, ARG_CHECK },
+                { "status", no_argument, NULL, ARG_STATUS },
+                { "unload", no_argument, NULL, ARG_UNLOAD },
                 { "policy-dir", required_argument, NULL, ARG_POLICY_DIR },
+                { "bpffs-dir", required_argument, NULL, ARG_BPFFS_DIR },
+                { "backend", required_argument, NULL, ARG_BACKEND },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 {}
         };
+        static const char *const levels[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
         int c;
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
@@ -46,11 +70,37 @@ static int parse_argv(int argc, char *argv[]) {
                         printf("cgroup-guardd %s\n", PACKAGE_VERSION);
                         return 0;
                 case ARG_CHECK:
-                        arg_check = true;
+                        arg_action = ACTION_CHECK;
+                        break;
+                case ARG_STATUS:
+                        arg_action = ACTION_STATUS;
+                        break;
+                case ARG_UNLOAD:
+                        arg_action = ACTION_UNLOAD;
                         break;
                 case ARG_POLICY_DIR:
                         arg_policy_dir = optarg;
                         break;
+                case ARG_BPFFS_DIR:
+                        if (optarg[0] != '/')
+                                return log_error_errno(EINVAL, "--bpffs-dir must be an absolute path.");
+                        arg_bpffs_dir = optarg;
+                        break;
+                case ARG_BACKEND:
+                        arg_backend = backend_kind_from_string(optarg);
+                        if (arg_backend == _BACKEND_INVALID)
+                                return log_error_errno(EINVAL, "Unknown backend \"%s\" (auto, native, compat, observe).", optarg);
+                        break;
+                case ARG_LOG_LEVEL: {
+                        size_t i;
+                        for (i = 0; i < ELEMENTSOF(levels); i++)
+                                if (streq(optarg, levels[i]))
+                                        break;
+                        if (i == ELEMENTSOF(levels))
+                                return log_error_errno(EINVAL, "Unknown log level \"%s\".", optarg);
+                        log_set_max_level(i);
+                        break;
+                }
                 default:
                         return -EINVAL;
                 }
@@ -59,17 +109,85 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
+static int print_status(void) {
+        BackendPinned p;
+        int r = backend_read_pinned(arg_bpffs_dir, &p);
+
+        if (r < 0) {
+                printf("cgroup-guard: not loaded (nothing pinned at %s)\n", arg_bpffs_dir);
+                return 3;
+        }
+        printf("cgroup-guard: loaded, pins at %s\n", arg_bpffs_dir);
+        printf("     Backend: %s%s\n", backend_kind_to_string(p.kind),
+               backend_prevents(p.kind) ? " (preventing)" : " (NOT preventing: report and react only)");
+        printf("       Links: %u attached programs\n", p.n_links);
+        printf("      Policy: generation %u, %u rules, %u map entries\n", p.generation, p.n_rules, p.n_entries);
+        printf("    Counters: %" PRIu64 " denied, %" PRIu64 " audited, %" PRIu64 " observed, %" PRIu64 " lost events\n",
+               p.counters.denied, p.counters.audited, p.counters.observed, p.counters.lost_events);
+        for (const char *const *g = backend_guarantees(p.kind); *g; g++)
+                printf("   Guarantee: %s\n", *g);
+        for (const char *const *g = backend_missing_guarantees(p.kind); *g; g++)
+                printf("     Missing: %s\n", *g);
+        return 0;
+}
+
+/* libbpf's own messages (verifier logs included) are details behind our one-line reasons. */
+static int libbpf_print(enum libbpf_print_level level, const char *format, va_list ap) {
+        _cleanup_(freep) char *buf = NULL;
+        size_t n;
+
+        if (log_get_max_level() < LOG_DEBUG || vasprintf(&buf, format, ap) < 0)
+                return 0;
+        n = strlen(buf);
+        if (n > 0 && buf[n - 1] == '\n')
+                buf[n - 1] = '\0';
+        log_debug("%s", buf);
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
+        Manager *m = NULL;
+        unsigned removed = 0;
         int r;
 
         log_set_program_name("cgroup-guardd");
+        libbpf_set_print(libbpf_print);
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
 
-        if (arg_check)
+        switch (arg_action) {
+        case ACTION_CHECK:
                 return policy_check_directory(arg_policy_dir, stdout, stderr);
+        case ACTION_STATUS:
+                return print_status();
+        case ACTION_UNLOAD:
+                r = backend_unload(arg_bpffs_dir, &removed);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to remove pins under %s: %m", arg_bpffs_dir);
+                        return 1;
+                }
+                log_info("Removed %u pins under %s; cgroup-guard programs are detached.", removed, arg_bpffs_dir);
+                return 0;
+        case ACTION_RUN:
+                break;
+        }
 
-        log_error("Only --check is available in this build.");
-        return 2;
+        r = manager_new(&m);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up the event loop: %m");
+                return 1;
+        }
+        m->policy_dir = strdup(arg_policy_dir);
+        m->bpffs_dir = strdup(arg_bpffs_dir);
+        m->requested = arg_backend;
+        if (!m->policy_dir || !m->bpffs_dir) {
+                manager_free(m);
+                return 1;
+        }
+        r = manager_start(m);
+        if (r >= 0)
+                r = manager_run(m);
+        manager_free(m);
+        return r < 0 ? 1 : 0;
 }

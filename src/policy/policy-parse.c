@@ -17,7 +17,6 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 
 typedef struct Parser {
         Policy *policy;          /* rules are appended here */
@@ -558,6 +557,8 @@ int policy_parse_buffer(Policy *p, const char *path, const char *text, size_t le
                 goto finish;
         parse_document(&ps, root);
         r = ps.error < 0 ? ps.error : d->n_errors > n_errors ? -EINVAL : 0;
+        if (r == 0)
+                policy_number_rules(p);
 
 finish:
         if (r < 0)

@@ -115,6 +115,20 @@ size_t policy_count_rules(const Policy *p, PolicyRuleKind kind) {
         return n;
 }
 
+void policy_number_rules(Policy *p) {
+        uint32_t n_allow = policy_count_rules(p, POLICY_RULE_ALLOW), next_allow = 1, next_other = n_allow + 1;
+
+        for (size_t i = 0; i < p->n_rules; i++)
+                p->rules[i].id = p->rules[i].kind == POLICY_RULE_ALLOW ? next_allow++ : next_other++;
+}
+
+const PolicyRule *policy_rule_by_id(const Policy *p, uint32_t id) {
+        for (size_t i = 0; i < p->n_rules; i++)
+                if (p->rules[i].id == id)
+                        return &p->rules[i];
+        return NULL;
+}
+
 static int stat_executable(const char *path, dev_t *ret_dev, ino_t *ret_ino) {
         struct stat st;
 

@@ -54,6 +54,7 @@ typedef struct PolicyRule {
         unsigned index;             /* position in its array in the file */
         size_t file;                /* index into Policy.files */
         unsigned line, column;      /* of the entry in the file */
+        uint32_t id;                /* as maps and events carry it, see policy_number_rules() */
 
         char *cgroup;               /* protect/delegate/lock: the subtree; allow: actor's subtree;
                                      * lock_on_entry: created_by.cgroup. NULL if not given. */
@@ -94,6 +95,11 @@ PolicyAction policy_rule_action(const Policy *p, const PolicyRule *rule);
 
 bool policy_requires_enforce(const Policy *p);
 size_t policy_count_rules(const Policy *p, PolicyRuleKind kind);
+
+/* Rule ids: allow rules are 1..n_allow in model order (they are bits of masks in the maps), the
+ * others follow. Called by the loader whenever rules are added. */
+void policy_number_rules(Policy *p);
+const PolicyRule *policy_rule_by_id(const Policy *p, uint32_t id);
 
 /* Resolve every allow rule's exe to device+inode (a missing file resolves to nothing and
  * therefore matches nothing). resolve is stat() unless given, for tests. */

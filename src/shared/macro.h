@@ -47,6 +47,12 @@ static inline void fclosep(FILE **f) {
                 fclose(*f);
 }
 
+#include <dirent.h>
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
         static inline void func##p(type *p) {   \
                 if (*p)                         \

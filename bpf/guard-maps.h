@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
+#pragma once
+
+/* The compiled policy as the BPF programs see it, shared by both sides so the layout cannot
+ * drift. One hash map holds a whole policy generation (cgroups, executables, rules, config under
+ * tagged keys); the programs reach it through slot 0 of an array-of-maps, so a reload fills a new
+ * inner map and flips that one slot: no program ever sees a mix of two generations. */
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define GUARD_NS_TYPES 8        /* mnt uts ipc net pid user cgroup time, see guard_ns_index() */
+#define GUARD_ALLOW_MAX 64      /* allow rules are bits of a mask; they get rule ids 1..64 */
+#define GUARD_POLICY_ENTRIES_MAX 262144
+
+enum guard_key_kind {
+        GUARD_KEY_CONFIG = 1,
+        GUARD_KEY_RULE = 2,
+        GUARD_KEY_CGROUP = 3,
+        GUARD_KEY_EXE = 4,
+};
+
+struct guard_key {
+        __u32 kind;             /* enum guard_key_kind */
+        __u32 pad;
+        __u64 a;                /* rule: id; cgroup: cgroup id; exe: kernel dev_t */
+        __u64 b;                /* exe: inode number */
+};
+
+enum guard_mode {
+        GUARD_MODE_OFF = 0,
+        GUARD_MODE_AUDIT = 1,
+        GUARD_MODE_ENFORCE = 2,
+};
+
+enum guard_rule_kind {
+        GUARD_RULE_PROTECT = 0,
+        GUARD_RULE_ALLOW = 1,
+        GUARD_RULE_DELEGATE = 2,
+        GUARD_RULE_LOCK = 3,
+        GUARD_RULE_LOCK_ON_ENTRY = 4,
+};
+
+struct guard_rule_info {
+        __u32 kind;             /* enum guard_rule_kind */
+        __u32 mode;             /* enum guard_mode, after any global override */
+        __u32 action;           /* PolicyAction */
+        __u32 pad;
+};
+
+struct guard_cgroup_info {
+        __u32 protect_rule;     /* strictest protect rule covering this cgroup; 0: none */
+        __u32 delegate_rule;    /* delegate rule of delegate_root */
+        __u64 delegate_root;    /* top of the outermost delegated subtree holding it; 0: none */
+        __u64 actor_allow;      /* allow rules whose "cgroup" covers this cgroup (bit i = rule i+1) */
+        __u64 to_allow;         /* allow rules whose "to" covers this cgroup */
+        __u32 lock_rule[GUARD_NS_TYPES];    /* strictest lock rule per namespace type; 0: none */
+        __u32 creator_rule[GUARD_NS_TYPES]; /* lock_on_entry rule whose created_by covers it */
+};
+
+struct guard_exe_info {
+        __u64 allow;            /* allow rules whose "exe" is this executable */
+};
+
+struct guard_config {
+        __u64 allow_any_exe;    /* allow rules without "exe" */
+        __u64 allow_any_cgroup; /* allow rules without "cgroup" */
+        __u64 allow_any_to;     /* allow rules without "to" */
+        __u32 generation;
+        __u32 n_rules;
+};
+
+struct guard_value {
+        union {
+                struct guard_config config;
+                struct guard_rule_info rule;
+                struct guard_cgroup_info cgroup;
+                struct guard_exe_info exe;
+        };
+};
+
+/* Set on a task that entered a sandbox namespace (lock_on_entry), inherited by its children. */
+struct guard_task_lock {
+        __u32 rule;             /* the lock_on_entry rule */
+        __u32 types;            /* CLONE_NEW* mask it is locked for */
+};
+
+/* Namespaces created by a lock_on_entry creator: inum -> rule. */
+struct guard_sandbox_ns {
+        __u32 rule;
+        __u32 type;             /* CLONE_NEW* */
+};
+
+/* Counters, one array slot each. */
+enum guard_counter {
+        GUARD_COUNTER_DENIED = 0,
+        GUARD_COUNTER_AUDITED = 1,
+        GUARD_COUNTER_LOST_EVENTS = 2,
+        GUARD_COUNTER_OBSERVED = 3,
+        _GUARD_COUNTER_MAX = 8,
+};
+
+static inline __u32 guard_ns_flag(int index) {
+        switch (index) {
+        case 0: return 0x00020000;
+        case 1: return 0x04000000;
+        case 2: return 0x08000000;
+        case 3: return 0x40000000;
+        case 4: return 0x20000000;
+        case 5: return 0x10000000;
+        case 6: return 0x02000000;
+        case 7: return 0x00000080;
+        }
+        return 0;
+}
+
+static inline int guard_ns_index(__u32 clone_flag) {
+        switch (clone_flag) {
+        case 0x00020000: return 0; /* CLONE_NEWNS */
+        case 0x04000000: return 1; /* CLONE_NEWUTS */
+        case 0x08000000: return 2; /* CLONE_NEWIPC */
+        case 0x40000000: return 3; /* CLONE_NEWNET */
+        case 0x20000000: return 4; /* CLONE_NEWPID */
+        case 0x10000000: return 5; /* CLONE_NEWUSER */
+        case 0x02000000: return 6; /* CLONE_NEWCGROUP */
+        case 0x00000080: return 7; /* CLONE_NEWTIME */
+        }
+        return -1;
+}

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
+#pragma once
+
+/* Maps and decisions every backend shares. The programs decide from the maps alone: userspace
+ * compiles the policy (src/policy/policy-compile.c) and this file reads it back. The decision
+ * oracle (src/policy/policy-decide.c) states the same semantics in plain C. Only direct BTF
+ * pointer loads: lockdown=confidentiality refuses bpf_probe_read_kernel(). */
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "guard-event.h"
+#include "guard-maps.h"
+
+struct guard_policy_inner {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, GUARD_POLICY_ENTRIES_MAX);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, struct guard_key);
+        __type(value, struct guard_value);
+} guard_policy_template SEC(".maps");
+
+/* Slot 0 holds the active generation. */
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __array(values, struct guard_policy_inner);
+} guard_policy SEC(".maps") = {
+        .values = { &guard_policy_template },
+};
+
+struct {
+        __uint(type, BPF_MAP_TYPE_RINGBUF);
+        __uint(max_entries, 1024 * 1024);
+} guard_events SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, _GUARD_COUNTER_MAX);
+        __type(key, __u32);
+        __type(value, __u64);
+} guard_counters SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, int);
+        __type(value, struct guard_task_lock);
+} guard_task_locks SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, 65536);
+        __type(key, __u32);     /* namespace inode number */
+        __type(value, struct guard_sandbox_ns);
+} guard_sandbox_ns SEC(".maps");
+
+struct guard_decision {
+        __u32 verdict;          /* enum guard_verdict */
+        __u32 rule;
+        __u32 action;
+        __u32 generation;
+};
+
+static __always_inline void guard_count(__u32 counter) {
+        __u64 *c = bpf_map_lookup_elem(&guard_counters, &counter);
+
+        if (c)
+                *c += 1;
+}
+
+static __always_inline void *guard_policy_map(void) {
+        __u32 zero = 0;
+
+        return bpf_map_lookup_elem(&guard_policy, &zero);
+}
+
+static __always_inline struct guard_value *guard_lookup(void *policy, __u32 kind, __u64 a, __u64 b) {
+        struct guard_key key = { .kind = kind, .a = a, .b = b };
+
+        return bpf_map_lookup_elem(policy, &key);
+}
+
+static __always_inline __u64 guard_task_cgroup_id(struct task_struct *task) {
+        return task->cgroups->dfl_cgrp->kn->id;
+}
+
+/* Fills verdict/action from the rule's mode; returns the verdict. */
+static __always_inline __u32 guard_apply_rule(void *policy, __u32 rule_id, struct guard_decision *d) {
+        struct guard_value *rule = guard_lookup(policy, GUARD_KEY_RULE, rule_id, 0);
+
+        d->rule = rule_id;
+        if (!rule || rule->rule.mode == GUARD_MODE_OFF)
+                d->verdict = GUARD_VERDICT_ALLOW;
+        else
+                d->verdict = rule->rule.mode == GUARD_MODE_ENFORCE ? GUARD_VERDICT_DENY : GUARD_VERDICT_AUDIT;
+        d->action = rule ? rule->rule.action : 0;
+        return d->verdict;
+}
+
+/* The stricter of two protect rules, as the compiler orders them: enforce over audit, then the
+ * harsher action, then the earlier rule. */
+static __always_inline __u32 guard_stricter(void *policy, __u32 a, __u32 b) {
+        struct guard_value *ra, *rb;
+
+        if (!a)
+                return b;
+        if (!b)
+                return a;
+        ra = guard_lookup(policy, GUARD_KEY_RULE, a, 0);
+        rb = guard_lookup(policy, GUARD_KEY_RULE, b, 0);
+        if (!ra || !rb)
+                return ra ? a : b;
+        if (ra->rule.mode != rb->rule.mode)
+                return ra->rule.mode > rb->rule.mode ? a : b;
+        if (ra->rule.action != rb->rule.action)
+                return ra->rule.action > rb->rule.action ? a : b;
+        return a < b ? a : b;
+}
+
+/* Actor moves a task from src to dst (cgroup ids). */
+static __always_inline __u32 guard_decide_migration(struct task_struct *actor, __u64 src_id, __u64 dst_id,
+                                                    struct guard_decision *d) {
+        struct guard_value *src, *dst, *actor_cg, *exe, *config;
+        void *policy = guard_policy_map();
+        struct file *exe_file;
+        __u64 mask, exe_mask = 0;
+        __u32 governing;
+
+        d->verdict = GUARD_VERDICT_ALLOW;
+        d->rule = 0;
+        d->action = 0;
+        d->generation = 0;
+        if (!policy)
+                return d->verdict;
+
+        src = guard_lookup(policy, GUARD_KEY_CGROUP, src_id, 0);
+        dst = guard_lookup(policy, GUARD_KEY_CGROUP, dst_id, 0);
+        governing = guard_stricter(policy, src ? src->cgroup.protect_rule : 0, dst ? dst->cgroup.protect_rule : 0);
+        if (!governing)
+                return d->verdict;
+
+        config = guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0);
+        if (config)
+                d->generation = config->config.generation;
+        actor_cg = guard_lookup(policy, GUARD_KEY_CGROUP, guard_task_cgroup_id(actor), 0);
+        exe_file = actor->mm->exe_file;
+        if (exe_file) {
+                exe = guard_lookup(policy, GUARD_KEY_EXE, exe_file->f_inode->i_sb->s_dev, exe_file->f_inode->i_ino);
+                if (exe)
+                        exe_mask = exe->exe.allow;
+        }
+        if (config) {
+                mask = (exe_mask | config->config.allow_any_exe) &
+                       ((actor_cg ? actor_cg->cgroup.actor_allow : 0) | config->config.allow_any_cgroup) &
+                       ((dst ? dst->cgroup.to_allow : 0) | config->config.allow_any_to);
+                if (mask) {
+                        d->rule = __builtin_ctzll(mask) + 1;
+                        return d->verdict;
+                }
+        }
+        if (src && dst && actor_cg && src->cgroup.delegate_root &&
+            src->cgroup.delegate_root == dst->cgroup.delegate_root &&
+            src->cgroup.delegate_root == actor_cg->cgroup.delegate_root) {
+                d->rule = src->cgroup.delegate_rule;
+                return d->verdict;
+        }
+        return guard_apply_rule(policy, governing, d);
+}
+
+/* ns_common's type moved: ns->ns_type on new kernels, ns->ops->type on 6.1. */
+struct ns_common___new {
+        int ns_type;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 guard_ns_type(struct ns_common *ns) {
+        if (bpf_core_field_exists(((struct ns_common___new *) ns)->ns_type))
+                return ((struct ns_common___new *) ns)->ns_type;
+        return ns->ops->type;
+}
+
+/* Task (in its cgroup, with its lock mark) changes namespaces of the types in mask (CLONE_NEW*):
+ * joins another one (setns) or creates new ones. *ret_type is the type that decided. */
+static __always_inline __u32 guard_decide_namespace(struct task_struct *task, __u32 mask, struct guard_decision *d,
+                                                    __u32 *ret_type) {
+        void *policy = guard_policy_map();
+        struct guard_task_lock *mark;
+        struct guard_value *cg, *config;
+        __u32 rule = 0, mark_rule = 0, mark_types = 0;
+
+        d->verdict = GUARD_VERDICT_ALLOW;
+        d->rule = 0;
+        d->action = 0;
+        d->generation = 0;
+        *ret_type = 0;
+        if (!policy)
+                return d->verdict;
+
+        cg = guard_lookup(policy, GUARD_KEY_CGROUP, guard_task_cgroup_id(task), 0);
+        mark = bpf_task_storage_get(&guard_task_locks, task, 0, 0);
+        if (mark) {
+                mark_rule = mark->rule;
+                mark_types = mark->types;
+        }
+        if (mark_types & mask) {
+                rule = mark_rule;
+                *ret_type = mark_types & mask & -(mark_types & mask);
+        }
+        if (cg)
+                for (int i = 0; i < GUARD_NS_TYPES; i++) {
+                        __u32 r = cg->cgroup.lock_rule[i];
+
+                        if (r && (mask & guard_ns_flag(i)) && (!rule || r < rule)) {
+                                rule = r;
+                                *ret_type = guard_ns_flag(i);
+                        }
+                }
+        if (!rule)
+                return d->verdict;
+        config = guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0);
+        if (config)
+                d->generation = config->config.generation;
+        return guard_apply_rule(policy, rule, d);
+}
+
+/* The creator cgroup's lock_on_entry rule for this type, if namespaces its tasks create are
+ * sandboxes. */
+static __always_inline __u32 guard_sandbox_rule(struct task_struct *creator, __u32 type) {
+        void *policy = guard_policy_map();
+        struct guard_value *cg;
+        int idx = guard_ns_index(type);
+
+        if (!policy || idx < 0 || idx >= GUARD_NS_TYPES)
+                return 0;
+        cg = guard_lookup(policy, GUARD_KEY_CGROUP, guard_task_cgroup_id(creator), 0);
+        return cg ? cg->cgroup.creator_rule[idx] : 0;
+}
+
+/* Reports a decision that is not a plain allow; counts it; lost records are counted too. */
+static __always_inline void guard_report(__u32 kind, struct guard_decision *d, struct task_struct *actor,
+                                         __u32 task_pid, __u64 src, __u64 dst, __u32 ns_type, __u32 ns_inum,
+                                         __u32 flags) {
+        struct guard_event *e;
+
+        guard_count(d->verdict == GUARD_VERDICT_DENY ? GUARD_COUNTER_DENIED :
+                    d->verdict == GUARD_VERDICT_AUDIT ? GUARD_COUNTER_AUDITED : GUARD_COUNTER_OBSERVED);
+        e = bpf_ringbuf_reserve(&guard_events, sizeof(*e), 0);
+        if (!e) {
+                guard_count(GUARD_COUNTER_LOST_EVENTS);
+                return;
+        }
+        e->kind = kind;
+        e->verdict = d->verdict;
+        e->actor_pid = actor->pid;
+        e->actor_tgid = actor->tgid;
+        e->actor_cgroup_id = guard_task_cgroup_id(actor);
+        e->task_pid = task_pid;
+        e->flags = flags;
+        e->src_cgroup_id = src;
+        e->dst_cgroup_id = dst;
+        e->ns_type = ns_type;
+        e->ns_inum = ns_inum;
+        e->rule_id = d->rule;
+        e->generation = d->generation;
+        e->action = d->action;
+        e->pad = 0;
+        e->timestamp_ns = bpf_ktime_get_ns();
+        __builtin_memcpy(e->actor_comm, actor->comm, sizeof(e->actor_comm));
+        bpf_ringbuf_submit(e, 0);
+}

@@ -1,0 +1,632 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "bpf-backend.h"
+#include "macro.h"
+#include "observe.skel.h"
+
+#define META_MAGIC 0x63677264756172ULL /* "cgrduar" */
+enum { META_MAGIC_SLOT, META_BUILD_SLOT, META_KIND_SLOT, _META_SLOTS };
+
+/* Maps whose contents must outlive a daemon upgrade: reused from their pins when compatible. */
+static const char *const state_maps[] = { "guard_task_locks", "guard_sandbox_ns", "observe_task_cgroup" };
+/* Maps the daemon and --status open from pins. */
+static const char *const shared_maps[] = { "guard_policy", "guard_events", "guard_counters" };
+
+typedef struct BackendObject {
+        const char *name;
+        const void *(*elf_bytes)(size_t *sz);
+} BackendObject;
+
+static const BackendObject backend_objects[_BACKEND_MAX] = {
+        [BACKEND_OBSERVE] = { "observe", observe__elf_bytes },
+};
+
+static const char *const kind_table[_BACKEND_MAX] = {
+        [BACKEND_NATIVE] = "native",
+        [BACKEND_COMPAT] = "compat",
+        [BACKEND_OBSERVE] = "observe",
+};
+
+static const char *const guarantees_native[] = {
+        "migration: cgroup.procs and cgroup.threads writes are denied before the move",
+        "migration: clone3(CLONE_INTO_CGROUP) is denied before the child runs",
+        "migration: the actor is the writing process (fd passing cannot borrow an allowed identity)",
+        "namespaces: setns() by nsfs fd and by pidfd is denied per namespace",
+        "namespaces: creating namespaces (unshare, clone, clone3) is denied for locked tasks",
+        "namespaces: lock on entry follows the task and its children",
+        NULL,
+};
+static const char *const missing_native[] = { NULL };
+
+static const char *const guarantees_compat[] = {
+        "migration: cgroup.procs and cgroup.threads writes are denied before the move",
+        "migration: clone3(CLONE_INTO_CGROUP) is denied",
+        "namespaces: setns() by nsfs fd and by pidfd is denied per namespace",
+        "namespaces: creating namespaces (unshare, clone, clone3) is denied for locked tasks",
+        NULL,
+};
+static const char *const missing_compat[] = {
+        "the kernel lacks the cgroup_attach/namespace_* hooks: decisions are made inside windows on kernel functions (fentry/fexit)",
+        "migration events do not name the moved task for cgroup.procs writes",
+        NULL,
+};
+
+static const char *const guarantees_observe[] = {
+        "migration: every forbidden cgroup.procs/cgroup.threads move and clone3(CLONE_INTO_CGROUP) is reported after the fact",
+        "namespaces: new namespaces created by locked tasks through clone are reported after the fact",
+        "response actions (deny+freeze, deny+kill) are applied after the fact",
+        NULL,
+};
+static const char *const missing_observe[] = {
+        "not preventing: BPF LSM programs cannot load on this kernel, violations happen and are only reported",
+        "namespaces: setns() and unshare() are not seen",
+        NULL,
+};
+
+const char *backend_kind_to_string(BackendKind k) {
+        return k >= 0 && k < _BACKEND_MAX ? kind_table[k] : k == BACKEND_AUTO ? "auto" : NULL;
+}
+
+BackendKind backend_kind_from_string(const char *s) {
+        if (streq(s, "auto"))
+                return BACKEND_AUTO;
+        for (int i = 0; i < _BACKEND_MAX; i++)
+                if (streq(s, kind_table[i]))
+                        return i;
+        return _BACKEND_INVALID;
+}
+
+const char *const *backend_guarantees(BackendKind k) {
+        return k == BACKEND_NATIVE ? guarantees_native : k == BACKEND_COMPAT ? guarantees_compat : guarantees_observe;
+}
+
+const char *const *backend_missing_guarantees(BackendKind k) {
+        return k == BACKEND_NATIVE ? missing_native : k == BACKEND_COMPAT ? missing_compat : missing_observe;
+}
+
+bool backend_prevents(BackendKind k) {
+        return k == BACKEND_NATIVE || k == BACKEND_COMPAT;
+}
+
+static uint64_t fnv1a(const void *data, size_t n) {
+        const unsigned char *p = data;
+        uint64_t h = 0xcbf29ce484222325ULL;
+
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ p[i]) * 0x100000001b3ULL;
+        return h;
+}
+
+static uint64_t backend_build_id(BackendKind kind) {
+        size_t n = 0;
+        const void *elf = backend_objects[kind].elf_bytes(&n);
+
+        return fnv1a(elf, n);
+}
+
+int bpffs_ensure_dir(const char *dir) {
+        _cleanup_(freep) char *copy = strdup(dir);
+        struct statfs sfs;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *p = copy + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(copy, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        if (mkdir(copy, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        if (statfs(dir, &sfs) < 0)
+                return -errno;
+        /* Pins only work on bpffs; anywhere else "pinning" would silently write nothing useful. */
+        if ((unsigned long) sfs.f_type != BPF_FS_MAGIC)
+                return -ENOTSUP;
+        return 0;
+}
+
+static char *pin_path(const char *dir, const char *prefix, const char *name) {
+        char *p;
+
+        if (asprintf(&p, "%s/%s%s", dir, prefix, name) < 0)
+                return NULL;
+        return p;
+}
+
+/* Pins fd under a temporary name ("new_..."; bpffs refuses names with a dot) and renames it over the final one: whoever held the old pin
+ * (e.g. an older link) is released only once the new object is in place. */
+static int pin_replace(int fd, const char *dir, const char *prefix, const char *name) {
+        _cleanup_(freep) char *tmp = NULL, *final = pin_path(dir, prefix, name);
+
+        if (!final || asprintf(&tmp, "%s/new_%s%s", dir, prefix, name) < 0)
+                return -ENOMEM;
+        (void) unlink(tmp);
+        if (bpf_obj_pin(fd, tmp) < 0)
+                return -errno;
+        if (rename(tmp, final) < 0) {
+                int r = -errno;
+                (void) unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+static int create_generation_map(void) {
+        LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+        int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "guard_generation", sizeof(struct guard_key),
+                                sizeof(struct guard_value), GUARD_POLICY_ENTRIES_MAX, &opts);
+
+        return fd < 0 ? -errno : fd;
+}
+
+static int fill_map(int fd, const PolicyImage *image) {
+        LIBBPF_OPTS(bpf_map_batch_opts, opts);
+        __u32 count = image->n_entries;
+
+        if (count == 0)
+                return 0;
+        if (bpf_map_update_batch(fd, image->keys, image->values, &count, &opts) == 0 && count == image->n_entries)
+                return 0;
+        /* Older kernels or partial batches: one by one (idempotent). */
+        for (size_t i = 0; i < image->n_entries; i++)
+                if (bpf_map_update_elem(fd, &image->keys[i], &image->values[i], BPF_ANY) < 0)
+                        return -errno;
+        return 0;
+}
+
+int backend_apply(Backend *b, const PolicyImage *image, unsigned *ret_entries_written) {
+        _cleanup_(closep) int fd = create_generation_map();
+        __u32 zero = 0;
+        int r;
+
+        if (fd < 0)
+                return fd;
+        r = fill_map(fd, image);
+        if (r < 0)
+                return r;
+        /* The switch: one update of slot 0. Programs running now finish on the old generation,
+         * the kernel frees it once they are done. */
+        if (bpf_map_update_elem(b->outer_fd, &zero, &fd, BPF_ANY) < 0)
+                return -errno;
+        if (b->inner_fd >= 0)
+                close(b->inner_fd);
+        b->inner_fd = TAKE_FD(fd);
+        if (ret_entries_written)
+                *ret_entries_written = image->n_entries;
+        return 0;
+}
+
+int backend_update_cgroup(Backend *b, uint64_t cgroup_id, const struct guard_cgroup_info *info) {
+        struct guard_key key = { .kind = GUARD_KEY_CGROUP, .a = cgroup_id };
+        struct guard_value value = { .cgroup = *info };
+
+        if (b->inner_fd < 0)
+                return -EBADF;
+        if (bpf_map_update_elem(b->inner_fd, &key, &value, BPF_ANY) < 0)
+                return -errno;
+        return 0;
+}
+
+int backend_read_counters(int counters_fd, BackendCounters *ret) {
+        int n_cpus = libbpf_num_possible_cpus();
+        uint64_t sums[_GUARD_COUNTER_MAX] = {};
+
+        if (n_cpus <= 0)
+                return -EINVAL;
+        uint64_t values[n_cpus];
+        for (__u32 c = 0; c < _GUARD_COUNTER_MAX; c++) {
+                if (bpf_map_lookup_elem(counters_fd, &c, values) < 0)
+                        return -errno;
+                for (int i = 0; i < n_cpus; i++)
+                        sums[c] += values[i];
+        }
+        *ret = (BackendCounters) {
+                .denied = sums[GUARD_COUNTER_DENIED],
+                .audited = sums[GUARD_COUNTER_AUDITED],
+                .observed = sums[GUARD_COUNTER_OBSERVED],
+                .lost_events = sums[GUARD_COUNTER_LOST_EVENTS],
+        };
+        return 0;
+}
+
+static int read_meta(const char *dir, uint64_t meta[_META_SLOTS]) {
+        _cleanup_(freep) char *path = pin_path(dir, "map_", "guard_meta");
+        _cleanup_(closep) int fd = -EBADF;
+
+        if (!path)
+                return -ENOMEM;
+        fd = bpf_obj_get(path);
+        if (fd < 0)
+                return -errno;
+        for (__u32 i = 0; i < _META_SLOTS; i++)
+                if (bpf_map_lookup_elem(fd, &i, &meta[i]) < 0)
+                        return -errno;
+        return meta[META_MAGIC_SLOT] == META_MAGIC ? 0 : -EPROTO;
+}
+
+static int write_meta(const char *dir, BackendKind kind) {
+        _cleanup_(closep) int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "guard_meta", sizeof(__u32), sizeof(__u64),
+                                                  _META_SLOTS, NULL);
+        uint64_t meta[_META_SLOTS] = {
+                [META_MAGIC_SLOT] = META_MAGIC,
+                [META_BUILD_SLOT] = backend_build_id(kind),
+                [META_KIND_SLOT] = kind,
+        };
+
+        if (fd < 0)
+                return -errno;
+        for (__u32 i = 0; i < _META_SLOTS; i++)
+                if (bpf_map_update_elem(fd, &i, &meta[i], BPF_ANY) < 0)
+                        return -errno;
+        return pin_replace(fd, dir, "map_", "guard_meta");
+}
+
+static int open_pinned_map(const char *dir, const char *name) {
+        _cleanup_(freep) char *path = pin_path(dir, "map_", name);
+        int fd;
+
+        if (!path)
+                return -ENOMEM;
+        fd = bpf_obj_get(path);
+        return fd < 0 ? -errno : fd;
+}
+
+static uint32_t object_id(int fd) {
+        struct bpf_link_info info = {};
+        __u32 len = sizeof(info);
+
+        return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+}
+
+static Backend *backend_new(BackendKind kind, const char *pin_dir) {
+        Backend *b = calloc(1, sizeof(*b));
+
+        if (!b)
+                return NULL;
+        b->kind = kind;
+        b->pin_dir = strdup(pin_dir);
+        b->outer_fd = b->inner_fd = b->events_fd = b->counters_fd = -EBADF;
+        if (!b->pin_dir) {
+                free(b);
+                return NULL;
+        }
+        return b;
+}
+
+void backend_free(Backend *b) {
+        if (!b)
+                return;
+        bpf_object__close(b->obj);
+        closep(&b->outer_fd);
+        closep(&b->inner_fd);
+        closep(&b->events_fd);
+        closep(&b->counters_fd);
+        free(b->pin_dir);
+        free(b);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Backend *, backend_free);
+
+/* Same backend, same build pinned: take it over without touching the programs. */
+static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImage *image, Backend **ret) {
+        _cleanup_(backend_freep) Backend *b = NULL;
+        _cleanup_(closedirp) DIR *d = NULL;
+        uint64_t meta[_META_SLOTS];
+        struct dirent *de;
+        int r;
+
+        r = read_meta(pin_dir, meta);
+        if (r < 0)
+                return r;
+        if (meta[META_KIND_SLOT] != (uint64_t) kind || meta[META_BUILD_SLOT] != backend_build_id(kind))
+                return -ESTALE;
+
+        b = backend_new(kind, pin_dir);
+        if (!b)
+                return -ENOMEM;
+        b->outer_fd = open_pinned_map(pin_dir, "guard_policy");
+        b->events_fd = open_pinned_map(pin_dir, "guard_events");
+        b->counters_fd = open_pinned_map(pin_dir, "guard_counters");
+        if (b->outer_fd < 0 || b->events_fd < 0 || b->counters_fd < 0)
+                return -ESTALE;
+
+        d = opendir(pin_dir);
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                _cleanup_(closep) int fd = -EBADF;
+                char path[4096];
+
+                if (!strneq(de->d_name, "link_", 5) || b->n_links >= ELEMENTSOF(b->link_ids))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
+                fd = bpf_obj_get(path);
+                if (fd < 0)
+                        return -ESTALE;
+                b->link_ids[b->n_links++] = object_id(fd);
+        }
+        if (b->n_links == 0)
+                return -ESTALE;
+
+        r = backend_apply(b, image, NULL);
+        if (r < 0)
+                return r;
+        b->adopted = true;
+        *ret = TAKE_PTR(b);
+        return 0;
+}
+
+static int run_iterator(struct bpf_program *prog) {
+        _cleanup_(closep) int fd = -EBADF;
+        struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
+        char buf[256];
+
+        if (!link)
+                return -errno;
+        fd = bpf_iter_create(bpf_link__fd(link));
+        if (fd < 0) {
+                bpf_link__destroy(link);
+                return -errno;
+        }
+        while (read(fd, buf, sizeof(buf)) > 0)
+                ;
+        bpf_link__destroy(link);
+        return 0;
+}
+
+/* Removes pins of links this build no longer has (e.g. after a backend change). */
+static void remove_stale_links(const char *pin_dir, struct bpf_object *obj) {
+        _cleanup_(closedirp) DIR *d = opendir(pin_dir);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                if (!strneq(de->d_name, "link_", 5))
+                        continue;
+                if (bpf_object__find_program_by_name(obj, de->d_name + 5))
+                        continue;
+                (void) unlinkat(dirfd(d), de->d_name, 0);
+        }
+}
+
+static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage *image, Backend **ret,
+                        char **ret_reason) {
+        LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = backend_objects[kind].name);
+        _cleanup_(backend_freep) Backend *b = NULL;
+        struct bpf_link *links[ELEMENTSOF(b->link_ids)] = {};
+        const char *link_names[ELEMENTSOF(b->link_ids)] = {};
+        unsigned n_links = 0;
+        struct bpf_program *prog;
+        struct bpf_map *map;
+        const void *elf;
+        size_t elf_size;
+        int r;
+
+        if (!backend_objects[kind].elf_bytes) {
+                *ret_reason = strdup("this build has no such backend");
+                return -EOPNOTSUPP;
+        }
+        b = backend_new(kind, pin_dir);
+        if (!b)
+                return -ENOMEM;
+        elf = backend_objects[kind].elf_bytes(&elf_size);
+        b->obj = bpf_object__open_mem(elf, elf_size, &opts);
+        if (!b->obj)
+                return -errno;
+
+        for (size_t i = 0; i < ELEMENTSOF(state_maps); i++) {
+                _cleanup_(freep) char *path = pin_path(pin_dir, "map_", state_maps[i]);
+
+                map = bpf_object__find_map_by_name(b->obj, state_maps[i]);
+                if (map && path && bpf_map__set_pin_path(map, path) < 0)
+                        return -errno;
+        }
+
+        r = bpf_object__load(b->obj);
+        if (r < 0) {
+                /* An incompatible pinned state map from an older build: start that state afresh. */
+                if (r != -EINVAL)
+                        goto load_failed;
+                for (size_t i = 0; i < ELEMENTSOF(state_maps); i++) {
+                        _cleanup_(freep) char *path = pin_path(pin_dir, "map_", state_maps[i]);
+                        if (path)
+                                (void) unlink(path);
+                }
+                bpf_object__close(b->obj);
+                b->obj = bpf_object__open_mem(elf, elf_size, &opts);
+                if (!b->obj)
+                        return -errno;
+                r = bpf_object__load(b->obj);
+                if (r < 0)
+                        goto load_failed;
+        }
+
+        b->outer_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_policy")), F_DUPFD_CLOEXEC, 3);
+        b->events_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_events")), F_DUPFD_CLOEXEC, 3);
+        b->counters_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_counters")), F_DUPFD_CLOEXEC, 3);
+        if (b->outer_fd < 0 || b->events_fd < 0 || b->counters_fd < 0)
+                return -errno;
+
+        /* The policy is in place before the first program runs: no start-up window. */
+        r = backend_apply(b, image, NULL);
+        if (r < 0)
+                return r;
+
+        bpf_object__for_each_program(prog, b->obj) {
+                if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
+                    bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
+                        continue;
+                if (n_links >= ELEMENTSOF(links)) {
+                        r = -E2BIG;
+                        goto attach_failed;
+                }
+                links[n_links] = bpf_program__attach(prog);
+                if (!links[n_links]) {
+                        r = -errno;
+                        if (asprintf(ret_reason, "attaching %s failed: %s", bpf_program__name(prog), strerror(-r)) < 0)
+                                *ret_reason = NULL;
+                        goto attach_failed;
+                }
+                link_names[n_links++] = bpf_program__name(prog);
+        }
+        bpf_object__for_each_program(prog, b->obj)
+                if (bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER) {
+                        r = run_iterator(prog);
+                        if (r < 0)
+                                goto attach_failed;
+                }
+
+        /* New links are attached; now make the pins point at them (old ones detach here). */
+        r = bpffs_ensure_dir(pin_dir);
+        if (r < 0) {
+                if (asprintf(ret_reason, "%s is not usable as a bpffs directory: %s", pin_dir, strerror(-r)) < 0)
+                        *ret_reason = NULL;
+                goto attach_failed;
+        }
+        for (unsigned i = 0; i < n_links; i++) {
+                r = pin_replace(bpf_link__fd(links[i]), pin_dir, "link_", link_names[i]);
+                if (r < 0)
+                        goto attach_failed;
+                b->link_ids[b->n_links++] = object_id(bpf_link__fd(links[i]));
+        }
+        remove_stale_links(pin_dir, b->obj);
+        for (size_t i = 0; i < ELEMENTSOF(shared_maps); i++) {
+                r = pin_replace(bpf_map__fd(bpf_object__find_map_by_name(b->obj, shared_maps[i])), pin_dir, "map_",
+                                shared_maps[i]);
+                if (r < 0)
+                        goto attach_failed;
+        }
+        r = write_meta(pin_dir, kind);
+        if (r < 0)
+                goto attach_failed;
+
+        /* The pins hold the links now; our link handles can go without detaching anything. */
+        for (unsigned i = 0; i < n_links; i++) {
+                bpf_link__disconnect(links[i]);
+                bpf_link__destroy(links[i]);
+        }
+        *ret = TAKE_PTR(b);
+        return 0;
+
+attach_failed:
+        for (unsigned i = 0; i < n_links; i++)
+                bpf_link__destroy(links[i]);
+        return r;
+
+load_failed:
+        if (asprintf(ret_reason, "loading the %s programs failed: %s", backend_objects[kind].name, strerror(-r)) < 0)
+                *ret_reason = NULL;
+        return r;
+}
+
+int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *image, Backend **ret,
+                  char **ret_reason) {
+        _cleanup_(freep) char *reasons = NULL;
+        int r = -ENOENT;
+
+        if (kind != BACKEND_AUTO) {
+                r = backend_adopt(kind, pin_dir, image, ret);
+                if (r >= 0)
+                        return r;
+                return backend_load(kind, pin_dir, image, ret, ret_reason);
+        }
+
+        for (BackendKind k = 0; k < _BACKEND_MAX; k++) {
+                _cleanup_(freep) char *reason = NULL;
+                char *joined;
+
+                if (backend_adopt(k, pin_dir, image, ret) >= 0)
+                        return 0;
+                r = backend_load(k, pin_dir, image, ret, &reason);
+                if (r >= 0)
+                        return r;
+                if (asprintf(&joined, "%s%s%s: %s", reasons ?: "", reasons ? "; " : "", kind_table[k],
+                             reason ?: strerror(-r)) < 0)
+                        return -ENOMEM;
+                free(reasons);
+                reasons = joined;
+        }
+        *ret_reason = TAKE_PTR(reasons);
+        return r;
+}
+
+int backend_unload(const char *pin_dir, unsigned *ret_removed) {
+        _cleanup_(closedirp) DIR *d = opendir(pin_dir);
+        struct dirent *de;
+        unsigned n = 0;
+
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((de = readdir(d))) {
+                if (!strneq(de->d_name, "link_", 5) && !strneq(de->d_name, "map_", 4) &&
+                    !strneq(de->d_name, "new_", 4))
+                        continue;
+                if (unlinkat(dirfd(d), de->d_name, 0) < 0)
+                        return -errno;
+                n++;
+        }
+        (void) rmdir(pin_dir);
+        if (ret_removed)
+                *ret_removed = n;
+        return 0;
+}
+
+int backend_read_pinned(const char *pin_dir, BackendPinned *ret) {
+        _cleanup_(closep) int outer = -EBADF, inner = -EBADF, counters = -EBADF;
+        _cleanup_(closedirp) DIR *d = NULL;
+        BackendPinned p = {};
+        uint64_t meta[_META_SLOTS];
+        struct guard_key key = { .kind = GUARD_KEY_CONFIG }, next;
+        struct guard_value value;
+        struct dirent *de;
+        __u32 zero = 0, inner_id;
+        int r;
+
+        r = read_meta(pin_dir, meta);
+        if (r < 0)
+                return r;
+        p.kind = meta[META_KIND_SLOT];
+        p.build = meta[META_BUILD_SLOT];
+
+        d = opendir(pin_dir);
+        if (!d)
+                return -errno;
+        while ((de = readdir(d)))
+                p.n_links += strneq(de->d_name, "link_", 5);
+
+        outer = open_pinned_map(pin_dir, "guard_policy");
+        if (outer >= 0 && bpf_map_lookup_elem(outer, &zero, &inner_id) == 0) {
+                inner = bpf_map_get_fd_by_id(inner_id);
+                if (inner >= 0) {
+                        if (bpf_map_lookup_elem(inner, &key, &value) == 0) {
+                                p.generation = value.config.generation;
+                                p.n_rules = value.config.n_rules;
+                        }
+                        for (void *k = NULL; bpf_map_get_next_key(inner, k, &next) == 0; k = &key) {
+                                key = next;
+                                p.n_entries++;
+                        }
+                }
+        }
+        counters = open_pinned_map(pin_dir, "guard_counters");
+        if (counters >= 0)
+                (void) backend_read_counters(counters, &p.counters);
+        *ret = p;
+        return 0;
+}

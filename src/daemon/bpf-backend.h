@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The kernel side of the guard: loads one backend's BPF object, attaches and pins it, adopts a
+ * running one, and switches policy generations atomically. Pins under one bpffs directory:
+ *   link_<program>     one per attached program (the pin keeps it attached without us)
+ *   map_<name>         maps the daemon and --status read (policy, events, counters, state)
+ *   map_guard_meta     which backend and which build is pinned, for adoption
+ * Enforcement therefore survives the daemon (SIGTERM, SIGKILL): only --unload detaches. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "guard-maps.h"
+#include "policy-compile.h"
+
+typedef enum BackendKind {
+        BACKEND_NATIVE,
+        BACKEND_COMPAT,
+        BACKEND_OBSERVE,
+        _BACKEND_MAX,
+        BACKEND_AUTO = -1,
+        _BACKEND_INVALID = -2,
+} BackendKind;
+
+const char *backend_kind_to_string(BackendKind k);
+BackendKind backend_kind_from_string(const char *s);
+
+/* What a backend guarantees and what it cannot, as lines for status output. */
+const char *const *backend_guarantees(BackendKind k);
+const char *const *backend_missing_guarantees(BackendKind k);
+bool backend_prevents(BackendKind k);
+
+typedef struct Backend {
+        BackendKind kind;
+        char *pin_dir;
+        struct bpf_object *obj;         /* NULL when adopted from pins */
+        int outer_fd;                   /* array-of-maps, slot 0 = active generation */
+        int inner_fd;                   /* the active generation */
+        int events_fd;
+        int counters_fd;
+        bool adopted;
+        unsigned n_links;
+        uint32_t link_ids[32];
+} Backend;
+
+typedef struct BackendCounters {
+        uint64_t denied, audited, observed, lost_events;
+} BackendCounters;
+
+/* Loads (or adopts) kind into pin_dir with image in force from the first instant. BACKEND_AUTO
+ * tries native, compat, observe in that order. On failure *ret_reason says why. */
+int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *image, Backend **ret,
+                  char **ret_reason);
+
+/* Fills a new generation and makes it the active one with one map update. */
+int backend_apply(Backend *b, const PolicyImage *image, unsigned *ret_entries_written);
+
+/* Adds or replaces one cgroup's entry in the active generation (a cgroup created after load). */
+int backend_update_cgroup(Backend *b, uint64_t cgroup_id, const struct guard_cgroup_info *info);
+
+int backend_read_counters(int counters_fd, BackendCounters *ret);
+
+/* Closes our handles; pins (and so enforcement) stay. */
+void backend_free(Backend *b);
+
+/* Removes every pin under pin_dir: programs detach once nothing else holds them. */
+int backend_unload(const char *pin_dir, unsigned *ret_removed);
+
+/* Reads what is pinned without loading anything (for --status). */
+typedef struct BackendPinned {
+        BackendKind kind;
+        uint64_t build;
+        unsigned n_links;
+        uint32_t generation;
+        uint32_t n_rules;
+        unsigned n_entries;
+        BackendCounters counters;
+} BackendPinned;
+int backend_read_pinned(const char *pin_dir, BackendPinned *ret);
+
+int bpffs_ensure_dir(const char *dir);

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* A ring-buffer record into what a person reads: one sentence (who, what, which rule, why) and
+ * the structured CGROUP_GUARD_* fields journald and D-Bus carry. Pure: names come from the
+ * caller's lookups, so it is unit tested without a kernel. */
+
+#include <stdint.h>
+
+#include "guard-event.h"
+#include "policy.h"
+
+/* Stable forever: journalctl MESSAGE_ID=... and the catalog entry key on these. */
+#define GUARD_MESSAGE_DENIAL "e8540ee91e3f4008a0c051b6c2107e76"
+#define GUARD_MESSAGE_STARTED "b434a8df4b514eae9959c754ee877501"
+#define GUARD_MESSAGE_RELOADED "ae180e694d4c4d10a2f378d388ba22d5"
+#define GUARD_MESSAGE_POLICY_ERROR "86c95865b4954a588471ba835789a773"
+
+#define EVENT_FIELDS_MAX 20
+
+typedef struct EventNames {
+        const char *backend;
+        const char *actor_exe;          /* NULL if unknown */
+        const char *actor_cgroup;       /* paths; NULL if unknown */
+        const char *src_cgroup;
+        const char *dst_cgroup;
+        const char *task_comm;          /* NULL if unknown */
+        const Policy *policy;           /* for rule names, may be NULL */
+        const char *response;           /* "froze /x", "killed /x", NULL */
+} EventNames;
+
+typedef struct EventText {
+        char message[1024];
+        int priority;                   /* LOG_WARNING for denials, LOG_NOTICE for audits */
+        char fields[EVENT_FIELDS_MAX][384];
+        unsigned n_fields;
+        char rule_name[64];
+        char policy_file[256];
+        const char *kind;               /* "migration", "setns", "namespace" */
+        const char *action;             /* "deny", "audit", "observed" */
+} EventText;
+
+void event_format(const struct guard_event *e, const EventNames *names, EventText *ret);
+const char *event_kind_to_string(uint32_t kind);
+const char *event_verdict_to_string(uint32_t verdict, const char *backend);

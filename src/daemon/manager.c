@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+#include "cgroup-path.h"
+#include "cgroupfs.h"
+#include "event-format.h"
+#include "log.h"
+#include "manager.h"
+#include "policy-compile.h"
+#include "policy-parse.h"
+#include "response.h"
+
+#define RELOAD_DEBOUNCE_USEC (100 * 1000)
+
+int manager_new(Manager **ret) {
+        Manager *m = calloc(1, sizeof(*m));
+        int r;
+
+        if (!m)
+                return -ENOMEM;
+        m->mode_override = -1;
+        m->requested = BACKEND_AUTO;
+        r = sd_event_default(&m->event);
+        if (r < 0) {
+                free(m);
+                return r;
+        }
+        *ret = m;
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        ring_buffer__free(m->ring);
+        backend_free(m->backend);
+        sd_event_source_unref(m->reload_timer);
+        sd_event_source_unref(m->inotify);
+        sd_event_unref(m->event);
+        policy_done(&m->policy);
+        cgroup_tree_done(&m->tree);
+        free(m->policy_dir);
+        free(m->bpffs_dir);
+        free(m->cgroup_mount);
+        free(m->own_cgroup);
+        free(m->last_error);
+        free(m);
+        return NULL;
+}
+
+static void set_last_error(Manager *m, const char *s) {
+        free(m->last_error);
+        m->last_error = s ? strdup(s) : NULL;
+}
+
+/* Every diagnostic becomes one journal entry of its own (and a stderr line). */
+static void log_diagnostics(Manager *m, const Diagnostics *d) {
+        _cleanup_(freep) char *first = NULL;
+
+        for (size_t i = 0; i < d->n_items; i++) {
+                _cleanup_(freep) char *line = diag_format(&d->items[i]);
+
+                if (!line)
+                        continue;
+                log_full_errno(d->items[i].severity == DIAG_ERROR ? LOG_ERR : LOG_WARNING, 0, "%s", line);
+                sd_journal_send("MESSAGE=%s", line, "MESSAGE_ID=" GUARD_MESSAGE_POLICY_ERROR,
+                                "PRIORITY=%d", d->items[i].severity == DIAG_ERROR ? LOG_ERR : LOG_WARNING,
+                                "CGROUP_GUARD_POLICY=%s", d->items[i].path, "CGROUP_GUARD_LINE=%u", d->items[i].line,
+                                "CGROUP_GUARD_COLUMN=%u", d->items[i].column, NULL);
+                if (!first && d->items[i].severity == DIAG_ERROR)
+                        first = TAKE_PTR(line);
+        }
+        if (first)
+                set_last_error(m, first);
+}
+
+/* Loads, validates and compiles the policy directory. Nothing changes on failure. */
+static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, PolicyImage *ret_image) {
+        _cleanup_(diag_done) Diagnostics d = {};
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(cgroup_tree_done) CgroupTree tree = {};
+        _cleanup_(freep) char *error = NULL;
+        int r;
+
+        r = policy_load_directory(m->policy_dir, &p, &d);
+        log_diagnostics(m, &d);
+        if (r == -ENOENT) {
+                /* No directory: an empty policy, not an error (a fresh install). */
+                log_warning("Policy directory %s does not exist; no rules are in force.", m->policy_dir);
+                r = 0;
+        } else if (r < 0) {
+                if (r != -EINVAL) {
+                        char buf[512];
+                        snprintf(buf, sizeof(buf), "%s: cannot read policy directory: %s", m->policy_dir, strerror(-r));
+                        set_last_error(m, buf);
+                        return log_error_errno(r, "%s", buf);
+                }
+                return log_error_errno(r, "Policy in %s is invalid (%zu errors); the previous policy stays in force.",
+                                       m->policy_dir, d.n_errors);
+        }
+        policy_resolve_executables(&p, NULL);
+
+        if (policy_requires_enforce(&p) && m->backend && !backend_prevents(m->backend->kind)) {
+                set_last_error(m, "a policy file requires an enforcing backend, but the observe backend cannot prevent anything");
+                return log_error_errno(EOPNOTSUPP, "%s", m->last_error);
+        }
+
+        r = cgroup2_scan(m->cgroup_mount, &tree);
+        if (r < 0)
+                return log_error_errno(r, "Failed to scan cgroup hierarchy at %s: %m", m->cgroup_mount);
+        r = policy_compile(&p, &tree, m->mode_override, m->generation + 1, ret_image, &error);
+        if (r < 0) {
+                set_last_error(m, error ?: strerror(-r));
+                return log_error_errno(r, "Failed to compile policy: %s", error ?: strerror(-r));
+        }
+        *ret_policy = p;
+        p = (Policy) {};
+        *ret_tree = tree;
+        tree = (CgroupTree) {};
+        return 0;
+}
+
+static void notify_status(Manager *m) {
+        sd_notifyf(false, "STATUS=Enforcing with the %s backend, policy generation %u (%zu rules)",
+                   backend_kind_to_string(m->backend->kind), m->generation, m->policy.n_rules);
+}
+
+int manager_reload(Manager *m) {
+        _cleanup_(policy_image_done) PolicyImage image = {};
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(cgroup_tree_done) CgroupTree tree = {};
+        unsigned written = 0;
+        int r;
+
+        sd_notify(false, "RELOADING=1");
+        r = load_policy(m, &p, &tree, &image);
+        if (r >= 0) {
+                r = backend_apply(m->backend, &image, &written);
+                if (r < 0)
+                        log_error_errno(r, "Failed to apply the new policy generation: %m; the previous one stays in force.");
+        }
+        if (r >= 0) {
+                m->generation++;
+                policy_done(&m->policy);
+                m->policy = p;
+                p = (Policy) {};
+                cgroup_tree_done(&m->tree);
+                m->tree = tree;
+                tree = (CgroupTree) {};
+                set_last_error(m, NULL);
+                log_info("Policy generation %u in force: %zu files, %zu rules, %u map entries written.",
+                         m->generation, m->policy.n_files, m->policy.n_rules, written);
+                sd_journal_send("MESSAGE=Policy generation %u in force (%zu files, %zu rules)", m->generation,
+                                m->policy.n_files, m->policy.n_rules, "MESSAGE_ID=" GUARD_MESSAGE_RELOADED,
+                                "PRIORITY=%d", LOG_INFO, "CGROUP_GUARD_GENERATION=%u", m->generation, NULL);
+        }
+        sd_notify(false, "READY=1");
+        notify_status(m);
+        return r;
+}
+
+static int on_reload_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void) manager_reload(userdata);
+        return 0;
+}
+
+/* Editors write temp files and rename them into place: wait for the burst to end. */
+static void schedule_reload(Manager *m) {
+        uint64_t now;
+
+        sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        if (m->reload_timer) {
+                sd_event_source_set_time(m->reload_timer, now + RELOAD_DEBOUNCE_USEC);
+                sd_event_source_set_enabled(m->reload_timer, SD_EVENT_ONESHOT);
+                return;
+        }
+        if (sd_event_add_time(m->event, &m->reload_timer, CLOCK_MONOTONIC, now + RELOAD_DEBOUNCE_USEC, 0,
+                              on_reload_timer, m) < 0)
+                (void) manager_reload(m);
+}
+
+static int on_policy_dir_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        Manager *m = userdata;
+
+        if (ev->len > 0 && !policy_file_name_wanted(ev->name))
+                return 0;
+        log_debug("Policy directory changed (%s), reloading.", ev->len > 0 ? ev->name : "");
+        schedule_reload(m);
+        return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        log_info("SIGHUP received, reloading the policy.");
+        (void) manager_reload(userdata);
+        return 0;
+}
+
+/* A new cgroup: its path decides what globs at its own level say. The kernel already copied the
+ * parent's entry; we add what differs. */
+static void handle_cgroup_mkdir(Manager *m, const struct guard_cgroup_event *e) {
+        const char *parent = cgroup_tree_path(&m->tree, e->parent_id);
+        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_(freep) char *dir = NULL;
+        struct guard_cgroup_info info;
+        struct dirent *de;
+        char path[CGROUP_PATH_MAX + 1];
+
+        if (!parent || asprintf(&dir, "%s%s", m->cgroup_mount, streq(parent, "/") ? "" : parent) < 0)
+                return;
+        d = opendir(dir);
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                struct stat st;
+
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_ino != e->id)
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", streq(parent, "/") ? "" : parent, de->d_name);
+                if (cgroup_tree_add(&m->tree, path, e->id) < 0)
+                        return;
+                cgroup_tree_sort(&m->tree);
+                if (policy_compile_cgroup(&m->policy, &m->tree, path, &info))
+                        (void) backend_update_cgroup(m->backend, e->id, &info);
+                return;
+        }
+}
+
+static char *exe_of_pid(uint32_t pid) {
+        char fn[64], buf[4096];
+        ssize_t n;
+
+        snprintf(fn, sizeof(fn), "/proc/%u/exe", pid);
+        n = readlink(fn, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return NULL;
+        buf[n] = '\0';
+        return strdup(buf);
+}
+
+static char *comm_of_pid(uint32_t pid) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        char fn[64], buf[64];
+
+        snprintf(fn, sizeof(fn), "/proc/%u/comm", pid);
+        f = fopen(fn, "re");
+        if (!f || !fgets(buf, sizeof(buf), f))
+                return NULL;
+        buf[strcspn(buf, "\n")] = '\0';
+        return strdup(buf);
+}
+
+static void handle_denial(Manager *m, const struct guard_event *e) {
+        _cleanup_(freep) char *exe = exe_of_pid(e->actor_tgid), *comm = e->task_pid ? comm_of_pid(e->task_pid) : NULL;
+        _cleanup_(freep) char *response = NULL;
+        const char *actor_cgroup = cgroup_tree_path(&m->tree, e->actor_cgroup_id);
+        EventNames names = {
+                .backend = backend_kind_to_string(m->backend->kind),
+                .actor_exe = exe,
+                .actor_cgroup = actor_cgroup,
+                .src_cgroup = e->src_cgroup_id ? cgroup_tree_path(&m->tree, e->src_cgroup_id) : NULL,
+                .dst_cgroup = e->dst_cgroup_id ? cgroup_tree_path(&m->tree, e->dst_cgroup_id) : NULL,
+                .task_comm = comm,
+                .policy = &m->policy,
+        };
+        EventText t;
+        struct iovec iov[EVENT_FIELDS_MAX + 4];
+        char message[1100], priority[32];
+        unsigned n = 0;
+
+        if (e->verdict != GUARD_VERDICT_AUDIT && e->action != POLICY_ACTION_DENY)
+                response = response_apply(m->cgroup_mount, actor_cgroup, m->own_cgroup, e->action);
+        names.response = response;
+        event_format(e, &names, &t);
+
+        log_full_errno(t.priority, 0, "%s", t.message);
+        snprintf(message, sizeof(message), "MESSAGE=%s", t.message);
+        snprintf(priority, sizeof(priority), "PRIORITY=%d", t.priority);
+        iov[n++] = (struct iovec) { message, strlen(message) };
+        iov[n++] = (struct iovec) { (char *) "MESSAGE_ID=" GUARD_MESSAGE_DENIAL, strlen("MESSAGE_ID=" GUARD_MESSAGE_DENIAL) };
+        iov[n++] = (struct iovec) { priority, strlen(priority) };
+        for (unsigned i = 0; i < t.n_fields; i++)
+                iov[n++] = (struct iovec) { t.fields[i], strlen(t.fields[i]) };
+        sd_journal_sendv(iov, n);
+}
+
+static int on_ring_event(void *ctx, void *data, size_t size) {
+        Manager *m = ctx;
+        uint32_t kind;
+
+        if (size < sizeof(kind))
+                return 0;
+        memcpy(&kind, data, sizeof(kind));
+        m->events_handled++;
+        if (kind == GUARD_EVENT_CGROUP_MKDIR && size >= sizeof(struct guard_cgroup_event))
+                handle_cgroup_mkdir(m, data);
+        else if (size >= sizeof(struct guard_event))
+                handle_denial(m, data);
+        return 0;
+}
+
+static int on_ring_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+
+        (void) ring_buffer__consume(m->ring);
+        return 0;
+}
+
+int manager_start(Manager *m) {
+        _cleanup_(policy_image_done) PolicyImage image = {};
+        _cleanup_(freep) char *reason = NULL;
+        Policy p = {};
+        CgroupTree tree = {};
+        int r;
+
+        r = cgroup2_find_mount(&m->cgroup_mount);
+        if (r < 0)
+                return log_error_errno(r, "No cgroup2 hierarchy is mounted: %m");
+        (void) cgroup2_path_of_pid(getpid(), &m->own_cgroup);
+
+        r = load_policy(m, &p, &tree, &image);
+        if (r < 0)
+                return r;
+        m->policy = p;
+        m->tree = tree;
+
+        r = backend_start(m->requested, m->bpffs_dir, &image, &m->backend, &reason);
+        if (r < 0)
+                return log_error_errno(r, "No usable backend (%s): %s", backend_kind_to_string(m->requested),
+                                       reason ?: strerror(-r));
+        m->generation = 1;
+        if (policy_requires_enforce(&m->policy) && !backend_prevents(m->backend->kind))
+                return log_error_errno(EOPNOTSUPP, "A policy file requires an enforcing backend, but only the %s backend "
+                                       "loads on this kernel; refusing to run it silently.",
+                                       backend_kind_to_string(m->backend->kind));
+
+        m->ring = ring_buffer__new(m->backend->events_fd, on_ring_event, m, NULL);
+        if (!m->ring)
+                return log_error_errno(errno, "Failed to open the event ring buffer: %m");
+        r = sd_event_add_io(m->event, NULL, ring_buffer__epoll_fd(m->ring), EPOLLIN, on_ring_readable, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the event ring buffer: %m");
+
+        r = sd_event_add_inotify(m->event, &m->inotify, m->policy_dir,
+                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB |
+                                 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR,
+                                 on_policy_dir_change, m);
+        if (r < 0)
+                log_warning_errno(r, "Cannot watch %s for changes (%m); reload with SIGHUP.", m->policy_dir);
+
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
+        sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
+        sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
+        (void) sd_event_set_watchdog(m->event, true);
+
+        log_info("Enforcing with the %s backend%s (bpffs %s, cgroup2 at %s), policy generation %u: %zu files, %zu rules.",
+                 backend_kind_to_string(m->backend->kind), m->backend->adopted ? ", adopted from pins" : "",
+                 m->bpffs_dir, m->cgroup_mount, m->generation, m->policy.n_files, m->policy.n_rules);
+        for (const char *const *g = backend_guarantees(m->backend->kind); *g; g++)
+                log_info("Guarantee: %s", *g);
+        for (const char *const *g = backend_missing_guarantees(m->backend->kind); *g; g++)
+                log_warning("Missing guarantee: %s", *g);
+        sd_journal_send("MESSAGE=cgroup-guard enforcing with the %s backend, policy generation %u",
+                        backend_kind_to_string(m->backend->kind), m->generation,
+                        "MESSAGE_ID=" GUARD_MESSAGE_STARTED, "PRIORITY=%d", LOG_INFO,
+                        "CGROUP_GUARD_BACKEND=%s", backend_kind_to_string(m->backend->kind),
+                        "CGROUP_GUARD_GENERATION=%u", m->generation, NULL);
+        sd_notify(false, "READY=1");
+        notify_status(m);
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        return sd_event_loop(m->event);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup-path.h"
+#include "macro.h"
+#include "response.h"
+
+const char *response_refusal(const char *cgroup, const char *own_cgroup) {
+        if (!cgroup)
+                return "the actor's cgroup is unknown";
+        if (streq(cgroup, "/"))
+                return "it is the root cgroup";
+        if (cgroup_path_startswith(cgroup, "/init.scope"))
+                return "it is PID 1's cgroup";
+        if (own_cgroup && cgroup_path_startswith(own_cgroup, cgroup))
+                return "it holds cgroup-guardd itself";
+        return NULL;
+}
+
+static int write_cgroup_file(const char *mount, const char *cgroup, const char *file, const char *value) {
+        _cleanup_(freep) char *path = NULL;
+        _cleanup_(closep) int fd = -EBADF;
+
+        if (asprintf(&path, "%s%s/%s", mount, cgroup, file) < 0)
+                return -ENOMEM;
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, value, strlen(value)) < 0)
+                return -errno;
+        return 0;
+}
+
+char *response_apply(const char *mount, const char *cgroup, const char *own_cgroup, PolicyAction action) {
+        const char *verb = action == POLICY_ACTION_DENY_KILL ? "kill" : "freeze";
+        const char *refusal;
+        char *s = NULL;
+        int r;
+
+        if (action == POLICY_ACTION_DENY)
+                return NULL;
+        refusal = response_refusal(cgroup, own_cgroup);
+        if (refusal) {
+                if (asprintf(&s, "refused to %s %s: %s", verb, cgroup ?: "(unknown)", refusal) < 0)
+                        return NULL;
+                return s;
+        }
+        r = write_cgroup_file(mount, cgroup, action == POLICY_ACTION_DENY_KILL ? "cgroup.kill" : "cgroup.freeze", "1");
+        if (r < 0) {
+                if (asprintf(&s, "failed to %s %s: %s", verb, cgroup, strerror(-r)) < 0)
+                        return NULL;
+                return s;
+        }
+        if (asprintf(&s, "%s %s", action == POLICY_ACTION_DENY_KILL ? "killed" : "froze", cgroup) < 0)
+                return NULL;
+        return s;
+}
+
+int response_thaw(const char *mount, const char *cgroup) {
+        return write_cgroup_file(mount, cgroup, "cgroup.freeze", "0");
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The cgroup2 file system as it is mounted here: discovered, never assumed (/sys/fs/cgroup on
+ * systemd hosts, /sys/fs/cgroup/unified on hybrid ones). Cgroup ids are the directories' inode
+ * numbers, which is what kernfs gives BPF (cgrp->kn->id) on 64-bit kernels. */
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup-tree.h"
+
+/* Mount point of the cgroup2 hierarchy (its root mounted), e.g. "/sys/fs/cgroup". */
+int cgroup2_find_mount(char **ret);
+
+/* Every cgroup below mount: path relative to the cgroup2 root -> id. */
+int cgroup2_scan(const char *mount, CgroupTree *ret);
+
+/* The cgroup2 path of a process ("/system.slice/x.service"), from /proc/PID/cgroup. */
+int cgroup2_path_of_pid(pid_t pid, char **ret);
+
+/* Id of the cgroup at path (relative to the root). */
+int cgroup2_id_of_path(const char *mount, const char *path, uint64_t *ret);
