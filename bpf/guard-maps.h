@@ -46,7 +46,7 @@ struct guard_rule_info {
         __u32 kind;             /* enum guard_rule_kind */
         __u32 mode;             /* enum guard_mode, after any global override */
         __u32 action;           /* PolicyAction */
-        __u32 pad;
+        __u32 ns_types;         /* lock, lock_on_entry: CLONE_NEW* mask */
 };
 
 struct guard_cgroup_info {

@@ -226,6 +226,69 @@ static __always_inline __u32 guard_decide_namespace(struct task_struct *task, __
         return guard_apply_rule(policy, rule, d);
 }
 
+static __always_inline __u32 guard_sandbox_rule(struct task_struct *creator, __u32 type);
+
+/* Inode number of the task's current namespace of one type (0 if unknown). */
+static __always_inline __u32 guard_task_ns_inum(struct task_struct *task, __u32 type) {
+        struct nsproxy *nsp = task->nsproxy;
+
+        switch (type) {
+        case 0x00020000: return nsp->mnt_ns->ns.inum;
+        case 0x04000000: return nsp->uts_ns->ns.inum;
+        case 0x08000000: return nsp->ipc_ns->ns.inum;
+        case 0x40000000: return nsp->net_ns->ns.inum;
+        case 0x20000000: return nsp->pid_ns_for_children->ns.inum;
+        case 0x10000000: return task->cred->user_ns->ns.inum;
+        case 0x02000000: return nsp->cgroup_ns->ns.inum;
+        case 0x00000080: return nsp->time_ns->ns.inum;
+        }
+        return 0;
+}
+
+/* Task enters namespace inum of type: if it is a sandbox (created from a lock_on_entry creator
+ * cgroup) and the task is not one of its creators, it is locked from now on. */
+static __always_inline void guard_enter_namespace(struct task_struct *task, __u32 type, __u32 inum) {
+        struct guard_sandbox_ns *sandbox = bpf_map_lookup_elem(&guard_sandbox_ns, &inum);
+        void *policy = guard_policy_map();
+        struct guard_task_lock *mark;
+        struct guard_value *rule, *cg;
+        int idx = guard_ns_index(type);
+
+        if (!sandbox || sandbox->type != type || !policy || idx < 0 || idx >= GUARD_NS_TYPES)
+                return;
+        cg = guard_lookup(policy, GUARD_KEY_CGROUP, guard_task_cgroup_id(task), 0);
+        if (cg && cg->cgroup.creator_rule[idx] == sandbox->rule)
+                return;
+        rule = guard_lookup(policy, GUARD_KEY_RULE, sandbox->rule, 0);
+        if (!rule || rule->rule.mode == GUARD_MODE_OFF)
+                return;
+        mark = bpf_task_storage_get(&guard_task_locks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+        if (mark) {
+                mark->rule = sandbox->rule;
+                mark->types |= rule->rule.ns_types;
+        }
+}
+
+/* A namespace was created by creator: remember it if it is a sandbox. */
+static __always_inline void guard_record_sandbox(struct task_struct *creator, __u32 type, __u32 inum) {
+        struct guard_sandbox_ns sandbox = { .type = type };
+
+        sandbox.rule = guard_sandbox_rule(creator, type);
+        if (sandbox.rule && inum)
+                bpf_map_update_elem(&guard_sandbox_ns, &inum, &sandbox, BPF_ANY);
+}
+
+/* Children inherit their parent's lock: "once you enter, you stay" holds for what it forks. */
+static __always_inline void guard_inherit_lock(struct task_struct *parent, struct task_struct *child) {
+        struct guard_task_lock *mark = bpf_task_storage_get(&guard_task_locks, parent, 0, 0), *child_mark;
+
+        if (!mark)
+                return;
+        child_mark = bpf_task_storage_get(&guard_task_locks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+        if (child_mark)
+                *child_mark = *mark;
+}
+
 /* The creator cgroup's lock_on_entry rule for this type, if namespaces its tasks create are
  * sandboxes. */
 static __always_inline __u32 guard_sandbox_rule(struct task_struct *creator, __u32 type) {

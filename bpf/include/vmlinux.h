@@ -22,10 +22,8 @@ typedef int pid_t;
 enum { false = 0, true = 1 };
 
 /* Only ever used through pointers. */
-struct cgroup_namespace;
 struct nsset;
 struct dentry;
-struct uts_namespace;
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
@@ -85,8 +83,27 @@ struct ns_common {
         const struct proc_ns_operations *ops;
 };
 
+struct uts_namespace { struct ns_common ns; };
+struct ipc_namespace { struct ns_common ns; };
+struct mnt_namespace { struct ns_common ns; };
+struct pid_namespace { struct ns_common ns; };
+struct net { struct ns_common ns; };
+struct time_namespace { struct ns_common ns; };
+struct cgroup_namespace { struct ns_common ns; };
+struct user_namespace { struct ns_common ns; };
+
 struct nsproxy {
         struct uts_namespace *uts_ns;
+        struct ipc_namespace *ipc_ns;
+        struct mnt_namespace *mnt_ns;
+        struct pid_namespace *pid_ns_for_children;
+        struct net *net_ns;
+        struct time_namespace *time_ns;
+        struct cgroup_namespace *cgroup_ns;
+};
+
+struct cred {
+        struct user_namespace *user_ns;
 };
 
 struct pt_regs {
@@ -103,6 +120,9 @@ struct task_struct {
         struct mm_struct *mm;
         struct task_struct *group_leader;
         struct nsproxy *nsproxy;
+        const struct cred *cred;
+        unsigned int __state;
+        struct task_struct *real_parent;
 };
 
 #pragma clang attribute pop

@@ -64,20 +64,13 @@ int BPF_PROG(observe_cgroup_attach_task, struct cgroup *dst_cgrp, const char *pa
 SEC("tp_btf/task_newtask")
 int BPF_PROG(observe_task_newtask, struct task_struct *task, __u64 clone_flags) {
         struct task_struct *parent = bpf_get_current_task_btf();
-        struct guard_task_lock *mark, *child_mark;
         __u64 src = guard_task_cgroup_id(parent), dst = guard_task_cgroup_id(task);
         struct guard_decision d;
         __u32 type;
 
         remember_cgroup(task, dst);
 
-        /* "Once you enter, you stay" extends to the children of a locked task. */
-        mark = bpf_task_storage_get(&guard_task_locks, parent, 0, 0);
-        if (mark) {
-                child_mark = bpf_task_storage_get(&guard_task_locks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-                if (child_mark)
-                        *child_mark = *mark;
-        }
+        guard_inherit_lock(parent, task);
 
         if ((clone_flags & CLONE_INTO_CGROUP) && src != dst &&
             guard_decide_migration(parent, src, dst, &d) != GUARD_VERDICT_ALLOW)

@@ -15,6 +15,7 @@
 
 #include "bpf-backend.h"
 #include "macro.h"
+#include "native.skel.h"
 #include "observe.skel.h"
 
 #define META_MAGIC 0x63677264756172ULL /* "cgrduar" */
@@ -31,6 +32,7 @@ typedef struct BackendObject {
 } BackendObject;
 
 static const BackendObject backend_objects[_BACKEND_MAX] = {
+        [BACKEND_NATIVE] = { "native", native__elf_bytes },
         [BACKEND_OBSERVE] = { "observe", observe__elf_bytes },
 };
 
@@ -167,11 +169,28 @@ static int pin_replace(int fd, const char *dir, const char *prefix, const char *
         return 0;
 }
 
-static int create_generation_map(void) {
+/* A new generation must match the outer map's inner template exactly, BTF included (6.1
+ * compares derived fields such as the timer offset), so copy the BTF of the map in slot 0. */
+static int create_generation_map(int outer_fd) {
         LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
-        int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "guard_generation", sizeof(struct guard_key),
-                                sizeof(struct guard_value), GUARD_POLICY_ENTRIES_MAX, &opts);
+        _cleanup_(closep) int current = -EBADF, btf_fd = -EBADF;
+        struct bpf_map_info info = {};
+        __u32 zero = 0, id, len = sizeof(info);
+        int fd;
 
+        if (bpf_map_lookup_elem(outer_fd, &zero, &id) == 0) {
+                current = bpf_map_get_fd_by_id(id);
+                if (current >= 0 && bpf_obj_get_info_by_fd(current, &info, &len) == 0 && info.btf_id) {
+                        btf_fd = bpf_btf_get_fd_by_id(info.btf_id);
+                        if (btf_fd >= 0) {
+                                opts.btf_fd = btf_fd;
+                                opts.btf_key_type_id = info.btf_key_type_id;
+                                opts.btf_value_type_id = info.btf_value_type_id;
+                        }
+                }
+        }
+        fd = bpf_map_create(BPF_MAP_TYPE_HASH, "guard_gen", sizeof(struct guard_key), sizeof(struct guard_value),
+                            GUARD_POLICY_ENTRIES_MAX, &opts);
         return fd < 0 ? -errno : fd;
 }
 
@@ -191,7 +210,7 @@ static int fill_map(int fd, const PolicyImage *image) {
 }
 
 int backend_apply(Backend *b, const PolicyImage *image, unsigned *ret_entries_written) {
-        _cleanup_(closep) int fd = create_generation_map();
+        _cleanup_(closep) int fd = create_generation_map(b->outer_fd);
         __u32 zero = 0;
         int r;
 
@@ -405,6 +424,13 @@ static void remove_stale_links(const char *pin_dir, struct bpf_object *obj) {
         }
 }
 
+/* Failure with a reason naming the step, for the one-line error the admin sees. */
+static int step_failed(char **ret_reason, int r, const char *step) {
+        if (!*ret_reason && asprintf(ret_reason, "%s failed: %s", step, strerror(-r)) < 0)
+                *ret_reason = NULL;
+        return r;
+}
+
 static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage *image, Backend **ret,
                         char **ret_reason) {
         LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = backend_objects[kind].name);
@@ -428,7 +454,7 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         elf = backend_objects[kind].elf_bytes(&elf_size);
         b->obj = bpf_object__open_mem(elf, elf_size, &opts);
         if (!b->obj)
-                return -errno;
+                return step_failed(ret_reason, -errno, "opening the BPF object");
 
         for (size_t i = 0; i < ELEMENTSOF(state_maps); i++) {
                 _cleanup_(freep) char *path = pin_path(pin_dir, "map_", state_maps[i]);
@@ -461,12 +487,12 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         b->events_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_events")), F_DUPFD_CLOEXEC, 3);
         b->counters_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_counters")), F_DUPFD_CLOEXEC, 3);
         if (b->outer_fd < 0 || b->events_fd < 0 || b->counters_fd < 0)
-                return -errno;
+                return step_failed(ret_reason, -errno, "finding the maps");
 
         /* The policy is in place before the first program runs: no start-up window. */
         r = backend_apply(b, image, NULL);
         if (r < 0)
-                return r;
+                return step_failed(ret_reason, r, "filling the policy map");
 
         bpf_object__for_each_program(prog, b->obj) {
                 if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
@@ -488,8 +514,10 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         bpf_object__for_each_program(prog, b->obj)
                 if (bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER) {
                         r = run_iterator(prog);
-                        if (r < 0)
+                        if (r < 0) {
+                                step_failed(ret_reason, r, "running the task iterator");
                                 goto attach_failed;
+                        }
                 }
 
         /* New links are attached; now make the pins point at them (old ones detach here). */
@@ -501,20 +529,26 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         }
         for (unsigned i = 0; i < n_links; i++) {
                 r = pin_replace(bpf_link__fd(links[i]), pin_dir, "link_", link_names[i]);
-                if (r < 0)
+                if (r < 0) {
+                        step_failed(ret_reason, r, "pinning a link");
                         goto attach_failed;
+                }
                 b->link_ids[b->n_links++] = object_id(bpf_link__fd(links[i]));
         }
         remove_stale_links(pin_dir, b->obj);
         for (size_t i = 0; i < ELEMENTSOF(shared_maps); i++) {
                 r = pin_replace(bpf_map__fd(bpf_object__find_map_by_name(b->obj, shared_maps[i])), pin_dir, "map_",
                                 shared_maps[i]);
-                if (r < 0)
+                if (r < 0) {
+                        step_failed(ret_reason, r, "pinning a map");
                         goto attach_failed;
+                }
         }
         r = write_meta(pin_dir, kind);
-        if (r < 0)
+        if (r < 0) {
+                step_failed(ret_reason, r, "pinning the build record");
                 goto attach_failed;
+        }
 
         /* The pins hold the links now; our link handles can go without detaching anything. */
         for (unsigned i = 0; i < n_links; i++) {

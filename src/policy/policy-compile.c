@@ -171,6 +171,7 @@ int policy_compile(const Policy *p, const CgroupTree *tree, int mode_override, u
                         .mode = mode == POLICY_MODE_ENFORCE ? GUARD_MODE_ENFORCE :
                                 mode == POLICY_MODE_AUDIT ? GUARD_MODE_AUDIT : GUARD_MODE_OFF,
                         .action = policy_rule_action(p, rule),
+                        .ns_types = rule->ns_types,
                 } };
 
                 r = image_add(&img, (struct guard_key) { .kind = GUARD_KEY_RULE, .a = rule->id }, &v);

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
+
+/* Native backend: the proposed sandboxing hooks. cgroup_attach sees every migration (cgroup.procs,
+ * cgroup.threads, clone3(CLONE_INTO_CGROUP)) with actor, task, source and destination, before it
+ * happens; namespace_install sees each namespace a setns() installs; namespace_alloc sees every
+ * namespace being created (unshare, clone), which also records sandboxes for lock_on_entry;
+ * namespace_free forgets them. */
+
+#include "guard-cgroups.bpf.h"
+#include "guard-policy.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define EPERM 1
+#define TASK_NEW 0x00000800
+
+SEC("lsm.s/cgroup_attach")
+int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_cgrp, struct cgroup *dst_cgrp,
+             struct super_block *sb, bool threadgroup, struct cgroup_namespace *ns) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        __u64 src = src_cgrp->kn->id, dst = dst_cgrp->kn->id;
+        struct guard_decision d;
+        __u32 flags;
+
+        if (guard_decide_migration(actor, src, dst, &d) == GUARD_VERDICT_ALLOW)
+                return 0;
+        /* On the clone3(CLONE_INTO_CGROUP) path the task is the child being created. */
+        flags = (threadgroup ? GUARD_MIGRATION_THREADGROUP : 0) | ((task->__state & TASK_NEW) ? GUARD_MIGRATION_CLONE : 0);
+        guard_report(GUARD_EVENT_MIGRATION, &d, actor, task->pid, src, dst, 0, 0, flags);
+        return d.verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
+}
+
+SEC("lsm.s/namespace_install")
+int BPF_PROG(native_namespace_install, struct nsset *nsset, struct ns_common *ns) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        __u32 type = guard_ns_type(ns), inum = ns->inum, decided;
+        struct guard_decision d;
+
+        /* Re-joining the namespace one is already in changes nothing. */
+        if (inum == guard_task_ns_inum(actor, type))
+                return 0;
+        if (guard_decide_namespace(actor, type, &d, &decided) != GUARD_VERDICT_ALLOW) {
+                guard_report(GUARD_EVENT_SETNS, &d, actor, actor->pid, 0, 0, type, inum, 0);
+                if (d.verdict == GUARD_VERDICT_DENY)
+                        return -EPERM;
+        }
+        guard_enter_namespace(actor, type, inum);
+        return 0;
+}
+
+SEC("lsm.s/namespace_alloc")
+int BPF_PROG(native_namespace_alloc, struct ns_common *ns) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        __u32 type = guard_ns_type(ns), decided;
+        struct guard_decision d;
+
+        if (guard_decide_namespace(actor, type, &d, &decided) != GUARD_VERDICT_ALLOW) {
+                guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, type, ns->inum, type);
+                if (d.verdict == GUARD_VERDICT_DENY)
+                        return -EPERM;
+        }
+        guard_record_sandbox(actor, type, ns->inum);
+        return 0;
+}
+
+/* May run from RCU or a workqueue: current means nothing here, only forget the namespace. */
+SEC("lsm/namespace_free")
+int BPF_PROG(native_namespace_free, struct ns_common *ns) {
+        __u32 inum = ns->inum;
+
+        bpf_map_delete_elem(&guard_sandbox_ns, &inum);
+        return 0;
+}
+
+SEC("lsm/task_alloc")
+int BPF_PROG(native_task_alloc, struct task_struct *task, unsigned long clone_flags) {
+        guard_inherit_lock(bpf_get_current_task_btf(), task);
+        return 0;
+}
