@@ -15,6 +15,7 @@
 
 #include "bpf-backend.h"
 #include "macro.h"
+#include "compat.skel.h"
 #include "native.skel.h"
 #include "observe.skel.h"
 
@@ -22,7 +23,8 @@
 enum { META_MAGIC_SLOT, META_BUILD_SLOT, META_KIND_SLOT, _META_SLOTS };
 
 /* Maps whose contents must outlive a daemon upgrade: reused from their pins when compatible. */
-static const char *const state_maps[] = { "guard_task_locks", "guard_sandbox_ns", "observe_task_cgroup" };
+static const char *const state_maps[] = { "guard_task_locks", "guard_sandbox_ns", "observe_task_cgroup",
+                                          "compat_windows", "compat_open_windows" };
 /* Maps the daemon and --status open from pins. */
 static const char *const shared_maps[] = { "guard_policy", "guard_events", "guard_counters" };
 
@@ -33,6 +35,7 @@ typedef struct BackendObject {
 
 static const BackendObject backend_objects[_BACKEND_MAX] = {
         [BACKEND_NATIVE] = { "native", native__elf_bytes },
+        [BACKEND_COMPAT] = { "compat", compat__elf_bytes },
         [BACKEND_OBSERVE] = { "observe", observe__elf_bytes },
 };
 
@@ -331,6 +334,8 @@ static Backend *backend_new(BackendKind kind, const char *pin_dir) {
 void backend_free(Backend *b) {
         if (!b)
                 return;
+        for (unsigned i = 0; i < b->n_missing; i++)
+                free(b->missing[i]);
         bpf_object__close(b->obj);
         closep(&b->outer_fd);
         closep(&b->inner_fd);
@@ -431,6 +436,33 @@ static int step_failed(char **ret_reason, int r, const char *step) {
         return r;
 }
 
+/* fentry/fexit targets are static, non-ABI kernel functions: one may be missing or inlined.
+ * Such a program is not loaded and the gap is recorded, rather than failing the backend. */
+static void skip_missing_targets(Backend *b) {
+        struct btf *vmlinux = btf__load_vmlinux_btf();
+        struct bpf_program *prog;
+
+        if (!vmlinux)
+                return;
+        bpf_object__for_each_program(prog, b->obj) {
+                const char *sec = bpf_program__section_name(prog), *fn;
+
+                if (strneq(sec, "fentry/", 7))
+                        fn = sec + 7;
+                else if (strneq(sec, "fexit/", 6))
+                        fn = sec + 6;
+                else
+                        continue;
+                if (btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) >= 0)
+                        continue;
+                bpf_program__set_autoload(prog, false);
+                if (strneq(sec, "fentry/", 7) && b->n_missing < ELEMENTSOF(b->missing) &&
+                    asprintf(&b->missing[b->n_missing], "kernel function %s is not attachable: what it decides is not checked", fn) >= 0)
+                        b->n_missing++;
+        }
+        btf__free(vmlinux);
+}
+
 static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage *image, Backend **ret,
                         char **ret_reason) {
         LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = backend_objects[kind].name);
@@ -464,6 +496,7 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
                         return -errno;
         }
 
+        skip_missing_targets(b);
         r = bpf_object__load(b->obj);
         if (r < 0) {
                 /* An incompatible pinned state map from an older build: start that state afresh. */
@@ -478,6 +511,10 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
                 b->obj = bpf_object__open_mem(elf, elf_size, &opts);
                 if (!b->obj)
                         return -errno;
+                for (unsigned i = 0; i < b->n_missing; i++)
+                        free(b->missing[i]);
+                b->n_missing = 0;
+                skip_missing_targets(b);
                 r = bpf_object__load(b->obj);
                 if (r < 0)
                         goto load_failed;
@@ -495,6 +532,8 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
                 return step_failed(ret_reason, r, "filling the policy map");
 
         bpf_object__for_each_program(prog, b->obj) {
+                if (!bpf_program__autoload(prog))
+                        continue;
                 if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
                     bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
                         continue;

@@ -40,6 +40,8 @@ typedef struct Backend {
         int events_fd;
         int counters_fd;
         bool adopted;
+        char *missing[16];              /* window functions this kernel lacks, for status */
+        unsigned n_missing;
         unsigned n_links;
         uint32_t link_ids[32];
 } Backend;

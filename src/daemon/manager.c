@@ -378,6 +378,8 @@ int manager_start(Manager *m) {
                 log_info("Guarantee: %s", *g);
         for (const char *const *g = backend_missing_guarantees(m->backend->kind); *g; g++)
                 log_warning("Missing guarantee: %s", *g);
+        for (unsigned i = 0; i < m->backend->n_missing; i++)
+                log_warning("Missing guarantee: %s", m->backend->missing[i]);
         sd_journal_send("MESSAGE=cgroup-guard enforcing with the %s backend, policy generation %u",
                         backend_kind_to_string(m->backend->kind), m->generation,
                         "MESSAGE_ID=" GUARD_MESSAGE_STARTED, "PRIORITY=%d", LOG_INFO,

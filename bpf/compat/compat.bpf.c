@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
+
+/* Compat backend: BPF LSM works but the kernel lacks the sandboxing hooks (Debian's 6.1 and most
+ * kernels in the field). Each decision pairs an fentry/fexit "window" on a kernel function that
+ * knows what is happening with a classic LSM hook called inside it that can say no:
+ *   migration: cgroup_attach_permissions(src, dst) + inode_permission(MAY_WRITE) on the
+ *              cgroup.procs the kernel checks inside it (cgroup.procs, cgroup.threads, clone3);
+ *   setns:     the per-type *_install(nsset, ns) + capable(CAP_SYS_ADMIN) inside it;
+ *   unshare:   ksys_unshare(flags) + capable(CAP_SYS_ADMIN); user namespaces: userns_create;
+ *   clone:     task_alloc(clone_flags).
+ * The hot hooks (inode_permission, capable) first read one counter of open windows and leave
+ * at once when it is zero. fexit always closes the window. */
+
+#include "guard-cgroups.bpf.h"
+#include "guard-policy.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define EPERM 1
+#define MAY_WRITE 0x2
+#define CAP_SYS_ADMIN 21
+#define CLONE_NEW_MASK 0xfe020080UL
+
+struct compat_window {
+        __u64 src, dst;         /* migration */
+        __u32 ns_type, ns_inum; /* setns */
+        __u32 unshare_types;    /* unshare */
+        __u32 kind;             /* 0: closed, else GUARD_EVENT_* */
+        __u32 verdict;          /* decided at entry */
+        __u32 reported;
+};
+
+struct {
+        __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, int);
+        __type(value, struct compat_window);
+} compat_windows SEC(".maps");
+
+/* How many windows are open right now, machine-wide: the hot hooks' early exit. */
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, __s64);
+} compat_open_windows SEC(".maps");
+
+static __always_inline bool windows_open(void) {
+        __u32 zero = 0;
+        __s64 *n = bpf_map_lookup_elem(&compat_open_windows, &zero);
+
+        return n && *n > 0;
+}
+
+static __always_inline struct compat_window *window_open(__u32 kind) {
+        struct compat_window *w = bpf_task_storage_get(&compat_windows, bpf_get_current_task_btf(), 0,
+                                                       BPF_LOCAL_STORAGE_GET_F_CREATE);
+        __u32 zero = 0;
+        __s64 *n;
+
+        if (!w)
+                return NULL;
+        if (!w->kind) {
+                n = bpf_map_lookup_elem(&compat_open_windows, &zero);
+                if (n)
+                        __sync_fetch_and_add(n, 1);
+        }
+        w->kind = kind;
+        w->verdict = GUARD_VERDICT_ALLOW;
+        w->reported = 0;
+        return w;
+}
+
+static __always_inline struct compat_window *window_current(void) {
+        return bpf_task_storage_get(&compat_windows, bpf_get_current_task_btf(), 0, 0);
+}
+
+static __always_inline void window_close(struct compat_window *w) {
+        __u32 zero = 0;
+        __s64 *n;
+
+        if (!w || !w->kind)
+                return;
+        w->kind = 0;
+        n = bpf_map_lookup_elem(&compat_open_windows, &zero);
+        if (n)
+                __sync_fetch_and_add(n, -1);
+}
+
+/* --- migration --- */
+
+SEC("fentry/cgroup_attach_permissions")
+int BPF_PROG(compat_attach_enter, struct cgroup *src_cgrp, struct cgroup *dst_cgrp, struct super_block *sb,
+             bool threadgroup, struct cgroup_namespace *ns) {
+        struct compat_window *w = window_open(GUARD_EVENT_MIGRATION);
+
+        if (w) {
+                w->src = src_cgrp->kn->id;
+                w->dst = dst_cgrp->kn->id;
+        }
+        return 0;
+}
+
+SEC("fexit/cgroup_attach_permissions")
+int BPF_PROG(compat_attach_exit, struct cgroup *src_cgrp, struct cgroup *dst_cgrp, struct super_block *sb,
+             bool threadgroup, struct cgroup_namespace *ns, int ret) {
+        window_close(window_current());
+        return 0;
+}
+
+SEC("lsm/inode_permission")
+int BPF_PROG(compat_inode_permission, struct inode *inode, int mask) {
+        struct task_struct *actor;
+        struct compat_window *w;
+        struct guard_decision d;
+
+        if (mask != MAY_WRITE || !windows_open())
+                return 0;
+        w = window_current();
+        if (!w || w->kind != GUARD_EVENT_MIGRATION)
+                return 0;
+        if (w->reported)
+                return w->verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
+
+        actor = bpf_get_current_task_btf();
+        w->reported = 1;
+        w->verdict = guard_decide_migration(actor, w->src, w->dst, &d);
+        if (w->verdict == GUARD_VERDICT_ALLOW)
+                return 0;
+        guard_report(GUARD_EVENT_MIGRATION, &d, actor, 0, w->src, w->dst, 0, 0, 0);
+        return w->verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
+}
+
+/* --- setns --- */
+
+static __always_inline int install_enter(struct ns_common *ns, __u32 type) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        struct compat_window *w;
+        struct guard_decision d;
+        __u32 inum = ns->inum, decided;
+
+        w = window_open(GUARD_EVENT_SETNS);
+        if (!w)
+                return 0;
+        w->ns_type = type;
+        w->ns_inum = inum;
+        if (inum == guard_task_ns_inum(actor, type))
+                return 0;
+        w->verdict = guard_decide_namespace(actor, type, &d, &decided);
+        if (w->verdict != GUARD_VERDICT_ALLOW)
+                guard_report(GUARD_EVENT_SETNS, &d, actor, actor->pid, 0, 0, type, inum, 0);
+        return 0;
+}
+
+static __always_inline int install_exit(int ret) {
+        struct compat_window *w = window_current();
+
+        if (!w || w->kind != GUARD_EVENT_SETNS)
+                return 0;
+        if (ret == 0)
+                guard_enter_namespace(bpf_get_current_task_btf(), w->ns_type, w->ns_inum);
+        window_close(w);
+        return 0;
+}
+
+#define INSTALL_WINDOW(fn, type)                                                          \
+        SEC("fentry/" #fn)                                                                \
+        int BPF_PROG(compat_##fn##_enter, struct nsset *nsset, struct ns_common *ns) {    \
+                return install_enter(ns, type);                                           \
+        }                                                                                 \
+        SEC("fexit/" #fn)                                                                 \
+        int BPF_PROG(compat_##fn##_exit, struct nsset *nsset, struct ns_common *ns, int ret) { \
+                return install_exit(ret);                                                 \
+        }
+
+INSTALL_WINDOW(mntns_install, 0x00020000)
+INSTALL_WINDOW(utsns_install, 0x04000000)
+INSTALL_WINDOW(ipcns_install, 0x08000000)
+INSTALL_WINDOW(netns_install, 0x40000000)
+INSTALL_WINDOW(pidns_install, 0x20000000)
+INSTALL_WINDOW(userns_install, 0x10000000)
+INSTALL_WINDOW(cgroupns_install, 0x02000000)
+INSTALL_WINDOW(timens_install, 0x00000080)
+
+/* --- unshare --- */
+
+SEC("fentry/ksys_unshare")
+int BPF_PROG(compat_unshare_enter, unsigned long flags) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        struct compat_window *w;
+        struct guard_decision d;
+        __u32 types = flags & CLONE_NEW_MASK, decided;
+
+        if (!types)
+                return 0;
+        w = window_open(GUARD_EVENT_NEW_NAMESPACE);
+        if (!w)
+                return 0;
+        w->unshare_types = types;
+        w->verdict = guard_decide_namespace(actor, types, &d, &decided);
+        if (w->verdict != GUARD_VERDICT_ALLOW)
+                guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, decided, 0, types);
+        return 0;
+}
+
+SEC("fexit/ksys_unshare")
+int BPF_PROG(compat_unshare_exit, unsigned long flags, int ret) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        struct compat_window *w = window_current();
+
+        if (!w || w->kind != GUARD_EVENT_NEW_NAMESPACE)
+                return 0;
+        if (ret == 0)
+                for (int i = 0; i < GUARD_NS_TYPES; i++)
+                        if (w->unshare_types & guard_ns_flag(i))
+                                guard_record_sandbox(actor, guard_ns_flag(i), guard_task_ns_inum(actor, guard_ns_flag(i)));
+        window_close(w);
+        return 0;
+}
+
+/* Inside a setns or unshare window, the CAP_SYS_ADMIN check is where the kernel asks. */
+SEC("lsm/capable")
+int BPF_PROG(compat_capable, const struct cred *cred, struct user_namespace *ns, int cap, unsigned int opts) {
+        struct compat_window *w;
+
+        if (cap != CAP_SYS_ADMIN || !windows_open())
+                return 0;
+        w = window_current();
+        if (!w || (w->kind != GUARD_EVENT_SETNS && w->kind != GUARD_EVENT_NEW_NAMESPACE))
+                return 0;
+        return w->verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
+}
+
+/* User namespaces need no capability: they have their own hook (clone and unshare). */
+SEC("lsm/userns_create")
+int BPF_PROG(compat_userns_create, const struct cred *cred) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        struct compat_window *w = window_current();
+        struct guard_decision d;
+        __u32 decided;
+
+        /* unshare(CLONE_NEWUSER) was decided (and reported) when its window opened. */
+        if (w && w->kind == GUARD_EVENT_NEW_NAMESPACE)
+                return w->verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
+        if (guard_decide_namespace(actor, 0x10000000, &d, &decided) == GUARD_VERDICT_ALLOW)
+                return 0;
+        guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, decided, 0, 0x10000000);
+        return d.verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
+}
+
+/* --- clone --- */
+
+SEC("lsm/task_alloc")
+int BPF_PROG(compat_task_alloc, struct task_struct *task, unsigned long clone_flags) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        __u32 types = (clone_flags & CLONE_NEW_MASK) & ~0x10000000u, decided;
+        struct guard_decision d;
+
+        guard_inherit_lock(actor, task);
+        if (!types)
+                return 0;
+        if (guard_decide_namespace(actor, types, &d, &decided) == GUARD_VERDICT_ALLOW)
+                return 0;
+        guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, decided, 0, types);
+        return d.verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
+}
+
+/* The child's namespaces exist now: remember sandboxes a creator made by clone. */
+SEC("tp_btf/task_newtask")
+int BPF_PROG(compat_task_newtask, struct task_struct *task, __u64 clone_flags) {
+        struct task_struct *creator = bpf_get_current_task_btf();
+
+        if (!(clone_flags & CLONE_NEW_MASK))
+                return 0;
+        for (int i = 0; i < GUARD_NS_TYPES; i++)
+                if (clone_flags & guard_ns_flag(i))
+                        guard_record_sandbox(creator, guard_ns_flag(i), guard_task_ns_inum(task, guard_ns_flag(i)));
+        return 0;
+}

@@ -1,0 +1,86 @@
+# Shared by the VM scenarios (busybox sh). Each scenario creates its own cgroups under
+# /sys/fs/cgroup/t, starts cgroup-guardd on its own policy and prints TAP-like lines plus the
+# "N passed, N failed" summary; the exit status is the number of failures (capped).
+CG=/sys/fs/cgroup
+T=$CG/t
+POLICY_DIR=/etc/cgroup-guard/policies.d
+LOG=/tmp/guardd.log
+KERNEL=${1:-unknown}
+case "$KERNEL" in
+hooks) BACKEND=native ;;
+stock) BACKEND=compat ;;
+*) BACKEND=auto ;;
+esac
+passed=0
+failed=0
+n=0
+
+ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+
+# check NAME EXPECTED COMMAND...: the command's first output line must equal EXPECTED
+check() {
+        name=$1 want=$2
+        shift 2
+        got=$("$@" 2>/dev/null | head -n 1)
+        if [ "$got" = "$want" ]; then ok "$name"; else not_ok "$name: got '$got', expected '$want'"; fi
+}
+
+# check_true NAME COMMAND...: the command must succeed
+check_true() {
+        name=$1
+        shift
+        if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# in_cgroup CGROUP COMMAND...: run COMMAND from inside CGROUP (placed there by an allowed mover).
+in_cgroup() {
+        dir=$1
+        shift
+        sh -c 'cg-move-allowed "$0" $$ > /dev/null && exec "$@"' "$dir" "$@"
+}
+
+cgroup_of() { sed -n 's/^0:://p' /proc/$1/cgroup; }
+
+policy() { mkdir -p $POLICY_DIR; cat > $POLICY_DIR/$1; }
+
+# Starts the daemon and waits until it enforces (the pinned status says so).
+guard_start() {
+        cgroup-guardd --backend $BACKEND "$@" >> $LOG 2>&1 &
+        GUARD_PID=$!
+        i=0
+        while [ $i -lt 100 ]; do
+                cgroup-guardd --status > /dev/null 2>&1 && grep -q "Enforcing with" $LOG && return 0
+                kill -0 $GUARD_PID 2>/dev/null || break
+                sleep 0.1
+                i=$((i + 1))
+        done
+        echo "cgroup-guardd did not start:"
+        cat $LOG
+        exit 99
+}
+
+guard_stop() { kill $GUARD_PID 2>/dev/null; wait $GUARD_PID 2>/dev/null; }
+
+# Waits up to 3 s for a line matching PATTERN to appear COUNT times in the daemon log.
+wait_log() {
+        pattern=$1 count=${2:-1} i=0
+        while [ $i -lt 30 ]; do
+                [ "$(grep -c "$pattern" $LOG)" -ge "$count" ] && return 0
+                sleep 0.1
+                i=$((i + 1))
+        done
+        return 1
+}
+
+link_ids() { bpftool link show | sed -n 's/^\([0-9]*\): .*/\1/p' | sort -n | tr '\n' ' '; }
+
+finish() {
+        guard_stop
+        cgroup-guardd --unload > /dev/null 2>&1
+        echo "$passed passed, $failed failed"
+        [ $failed -eq 0 ] || { echo "--- daemon log"; cat $LOG; }
+        exit $failed
+}
+
+mkdir -p $T

@@ -1,0 +1,73 @@
+# Scenarios 1-5: the migration allowlist (deny, escape, allow by exe/cgroup/to, delegation, clone3).
+. /scenarios/lib.sh
+
+cp /usr/local/bin/cg-move /usr/local/bin/cg-move-allowed
+cp /usr/local/bin/cg-move /usr/local/bin/cg-move-to
+cp /usr/local/bin/cg-clone3 /usr/local/bin/cg-clone3-allowed
+mkdir -p $T/prot/a $T/prot/b $T/prot/allowed-x $T/prot/other $T/out $T/mgr \
+         $T/deleg/user-1/a $T/deleg/user-1/b $T/deleg/user-1/mgr $T/deleg/user-2 $T/tdom
+policy 10-migration.json <<'JSON'
+{
+  "version": 1,
+  "migration": {
+    "protect": ["/t/prot", "/t/deleg", "/t/tdom"],
+    "allow": [
+      { "exe": "/usr/local/bin/cg-move-allowed" },
+      { "exe": "/usr/local/bin/cg-clone3-allowed" },
+      { "cgroup": "/t/mgr" },
+      { "exe": "/usr/local/bin/cg-move-to", "to": ["/t/prot/allowed-*"] }
+    ],
+    "delegate": ["/t/deleg/user-*"]
+  }
+}
+JSON
+guard_start
+
+# 1. deny: a pid written into a protected cgroup.procs by a process no rule allows
+sleep 1000 & victim=$!
+check "intrusion into a protected cgroup is EPERM" EPERM cg-move $T/prot/a $victim
+[ "$(cgroup_of $victim)" = / ] && ok "task stays in its cgroup" || not_ok "task moved to $(cgroup_of $victim)"
+
+# 2. escape: a task in a protected cgroup moves itself out, via cgroup.procs and cgroup.threads
+cg-move-allowed $T/prot/a $victim > /dev/null
+check "escape from a protected cgroup (cgroup.procs) is EPERM" EPERM sh -c "cg-move-allowed $T/prot/a \$\$ > /dev/null && cg-move $T/out \$\$"
+check "moving a task out of a protected cgroup is EPERM" EPERM cg-move $T/out $victim
+[ "$(cgroup_of $victim)" = /t/prot/a ] && ok "victim stays in /t/prot/a" || not_ok "victim is in $(cgroup_of $victim)"
+echo threaded > $T/tdom/cgroup.subtree_control 2>/dev/null
+mkdir -p $T/tdom/t1 $T/tdom/t2
+echo threaded > $T/tdom/t1/cgroup.type
+echo threaded > $T/tdom/t2/cgroup.type
+cg-thread > /tmp/tid & threaded=$!
+sleep 0.3
+cg-move-allowed $T/tdom/t1 $threaded > /dev/null
+tid=$(cat /tmp/tid)
+check "thread move inside a protected subtree (cgroup.threads) is EPERM" EPERM cg-move --threads $T/tdom/t2 $tid
+check "the same by an allowed exe succeeds" ok cg-move-allowed --threads $T/tdom/t2 $tid
+kill $threaded
+
+# 3. allowed actors: by exe, by cgroup, and "to" restrictions
+check "allowed exe moves into a protected cgroup" ok cg-move-allowed $T/prot/b $victim
+check "allowed exe moves out of a protected cgroup" ok cg-move-allowed $T/out $victim
+check "actor in an allowed cgroup moves into a protected cgroup" ok in_cgroup $T/mgr cg-move $T/prot/b $victim
+check "exe with \"to\" may move into a matching destination" ok cg-move-to $T/prot/allowed-x $victim
+check "exe with \"to\" may not move elsewhere in the subtree" EPERM cg-move-to $T/prot/other $victim
+
+# 4. delegation: inside one delegated subtree instance the actor may move tasks
+sleep 1000 & dvictim=$!
+cg-move-allowed $T/deleg/user-1/a $dvictim > /dev/null
+check "delegated actor moves between its children" ok in_cgroup $T/deleg/user-1/mgr cg-move $T/deleg/user-1/b $dvictim
+check "delegated actor may not move into another instance" EPERM in_cgroup $T/deleg/user-1/mgr cg-move $T/deleg/user-2 $dvictim
+check "delegated actor may not move out of its subtree" EPERM in_cgroup $T/deleg/user-1/mgr cg-move $T/out $dvictim
+check "an actor outside may not move inside the delegated subtree" EPERM cg-move $T/deleg/user-1/a $dvictim
+
+# 5. clone3(CLONE_INTO_CGROUP)
+check "clone3 into a protected cgroup is EPERM" EPERM cg-clone3 $T/prot/a
+check "clone3 into a protected cgroup by an allowed exe works" ok cg-clone3-allowed $T/prot/a
+check "clone3 into an unprotected cgroup works" ok cg-clone3 $T/out
+
+# The denials are reported with rule and reason.
+check_true "denials are logged with the rule" wait_log "protected by rule 'protect\[0\]' in 10-migration.json" 3
+check_true "clone3 denials are logged as such" wait_log "CLONE_INTO_CGROUP" 1
+
+kill $victim $dvictim
+finish
