@@ -1,6 +1,7 @@
 # Shared by the VM scenarios (busybox sh). Each scenario creates its own cgroups under
 # /sys/fs/cgroup/t, starts cgroup-guardd on its own policy and prints TAP-like lines plus the
 # "N passed, N failed" summary; the exit status is the number of failures (capped).
+PATH=/scenarios:$PATH
 CG=/sys/fs/cgroup
 T=$CG/t
 POLICY_DIR=/etc/cgroup-guard/policies.d
@@ -31,13 +32,6 @@ check_true() {
         name=$1
         shift
         if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-
-# in_cgroup CGROUP COMMAND...: run COMMAND from inside CGROUP (placed there by an allowed mover).
-in_cgroup() {
-        dir=$1
-        shift
-        sh -c 'cg-move-allowed "$0" $$ > /dev/null && exec "$@"' "$dir" "$@"
 }
 
 cgroup_of() { sed -n 's/^0:://p' /proc/$1/cgroup; }

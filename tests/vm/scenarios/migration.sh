@@ -48,16 +48,16 @@ kill $threaded
 # 3. allowed actors: by exe, by cgroup, and "to" restrictions
 check "allowed exe moves into a protected cgroup" ok cg-move-allowed $T/prot/b $victim
 check "allowed exe moves out of a protected cgroup" ok cg-move-allowed $T/out $victim
-check "actor in an allowed cgroup moves into a protected cgroup" ok in_cgroup $T/mgr cg-move $T/prot/b $victim
+check "actor in an allowed cgroup moves into a protected cgroup" ok in-cgroup $T/mgr cg-move $T/prot/b $victim
 check "exe with \"to\" may move into a matching destination" ok cg-move-to $T/prot/allowed-x $victim
 check "exe with \"to\" may not move elsewhere in the subtree" EPERM cg-move-to $T/prot/other $victim
 
 # 4. delegation: inside one delegated subtree instance the actor may move tasks
 sleep 1000 & dvictim=$!
 cg-move-allowed $T/deleg/user-1/a $dvictim > /dev/null
-check "delegated actor moves between its children" ok in_cgroup $T/deleg/user-1/mgr cg-move $T/deleg/user-1/b $dvictim
-check "delegated actor may not move into another instance" EPERM in_cgroup $T/deleg/user-1/mgr cg-move $T/deleg/user-2 $dvictim
-check "delegated actor may not move out of its subtree" EPERM in_cgroup $T/deleg/user-1/mgr cg-move $T/out $dvictim
+check "delegated actor moves between its children" ok in-cgroup $T/deleg/user-1/mgr cg-move $T/deleg/user-1/b $dvictim
+check "delegated actor may not move into another instance" EPERM in-cgroup $T/deleg/user-1/mgr cg-move $T/deleg/user-2 $dvictim
+check "delegated actor may not move out of its subtree" EPERM in-cgroup $T/deleg/user-1/mgr cg-move $T/out $dvictim
 check "an actor outside may not move inside the delegated subtree" EPERM cg-move $T/deleg/user-1/a $dvictim
 
 # 5. clone3(CLONE_INTO_CGROUP)

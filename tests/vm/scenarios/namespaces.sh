@@ -1,0 +1,52 @@
+# Scenarios 6-7: the namespace lock and lock on entry.
+. /scenarios/lib.sh
+
+cp /usr/local/bin/cg-move /usr/local/bin/cg-move-allowed
+mkdir -p $T/locked $T/free $T/sandboxd $T/user
+policy 10-namespaces.json <<'JSON'
+{
+  "version": 1,
+  "migration": { "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] },
+  "namespaces": {
+    "lock": [ { "cgroup": "/t/locked", "types": ["uts", "net", "mnt"] } ],
+    "lock_on_entry": [ { "created_by": { "cgroup": "/t/sandboxd" }, "types": ["uts", "ipc"] } ]
+  }
+}
+JSON
+guard_start
+
+# Targets to join: another uts/net/mnt namespace, held by a sleeping process.
+unshare -u -n -m sleep 1000 & other=$!
+sleep 0.3
+
+# 6. a locked task cannot join or create namespaces of the locked types
+check "locked: setns to another uts namespace by nsfs fd is EPERM" EPERM in-cgroup $T/locked cg-setns /proc/$other/ns/uts
+check "locked: setns to another net namespace by nsfs fd is EPERM" EPERM in-cgroup $T/locked cg-setns /proc/$other/ns/net
+check "locked: setns to another mnt namespace by nsfs fd is EPERM" EPERM in-cgroup $T/locked cg-setns /proc/$other/ns/mnt
+check "locked: setns by pidfd (uts+net) is EPERM" EPERM in-cgroup $T/locked cg-setns --pidfd $other uts net
+check "locked: setns(fd, 0) to its own namespace is allowed" ok in-cgroup $T/locked cg-setns /proc/self/ns/uts
+check "locked: unshare(CLONE_NEWNET) is EPERM" 1 in-cgroup $T/locked sh -c 'unshare -n true 2>/dev/null; echo $?'
+check "locked: unshare(CLONE_NEWUTS) is EPERM" 1 in-cgroup $T/locked sh -c 'unshare -u true 2>/dev/null; echo $?'
+check "locked: clone with CLONE_NEWNET is EPERM" 1 in-cgroup $T/locked sh -c 'unshare -n -f true 2>/dev/null; echo $?'
+check "locked: a type that is not locked (ipc) still works" ok in-cgroup $T/locked cg-setns /proc/$other/ns/ipc
+check "free: setns to another uts namespace works" ok in-cgroup $T/free cg-setns /proc/$other/ns/uts
+check "free: setns by pidfd works" ok in-cgroup $T/free cg-setns --pidfd $other uts net
+check "free: unshare(CLONE_NEWNET) works" 0 in-cgroup $T/free sh -c 'unshare -n true; echo $?'
+
+# 7. lock on entry: the sandbox manager creates namespaces; who enters one stays
+in-cgroup $T/sandboxd unshare -u -i sleep 1000 & sandbox=$!
+sleep 0.5
+check "a task may enter a sandbox namespace" ok in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts
+check "once entered, it cannot setns out again" EPERM in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/$other/ns/uts
+check "once entered, it cannot setns back to the initial namespace" EPERM in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/1/ns/uts
+check "once entered, it cannot create a namespace of a locked type" 1 in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- sh -c 'unshare -u true 2>/dev/null; echo $?'
+check "its children are locked too" EPERM in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- sh -c "cg-setns /proc/1/ns/uts"
+check "the lock covers the rule's types only (net is free)" ok in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/$other/ns/net
+check "the creator may enter and leave its sandbox" ok in-cgroup $T/sandboxd cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/1/ns/uts
+check "a task that never entered is free" ok in-cgroup $T/user cg-setns /proc/$other/ns/uts
+
+check_true "namespace denials are logged with the rule" wait_log "locked into their namespaces by rule 'lock\[0\]' in 10-namespaces.json" 3
+check_true "lock-on-entry denials name the sandbox rule" wait_log "entered a sandbox namespace created from /t/sandboxd" 1
+
+kill $other $sandbox
+finish
