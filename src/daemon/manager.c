@@ -330,6 +330,11 @@ int manager_start(Manager *m) {
                 return log_error_errno(r, "No cgroup2 hierarchy is mounted: %m");
         (void) cgroup2_path_of_pid(getpid(), &m->own_cgroup);
 
+        /* Generations keep counting across restarts: events name the generation they came from. */
+        BackendPinned pinned;
+        if (backend_read_pinned(m->bpffs_dir, &pinned) >= 0)
+                m->generation = pinned.generation;
+
         r = load_policy(m, &p, &tree, &image);
         if (r < 0)
                 return r;
@@ -340,7 +345,7 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "No usable backend (%s): %s", backend_kind_to_string(m->requested),
                                        reason ?: strerror(-r));
-        m->generation = 1;
+        m->generation++;
         if (policy_requires_enforce(&m->policy) && !backend_prevents(m->backend->kind))
                 return log_error_errno(EOPNOTSUPP, "A policy file requires an enforcing backend, but only the %s backend "
                                        "loads on this kernel; refusing to run it silently.",

@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The observe backend on this machine's kernel: violations reported with the right fields, the
+# deny+kill and deny+freeze responses, pins, adoption and live reload with tracepoint links.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$T/prot" "$T/out" "$T/killprot" "$T/freezeprot" "$T/offender-kill" "$T/offender-freeze" "$T/bystander"
+cat > "$POLICY_DIR/10-observe.json" <<JSON
+{ "version": 1, "migration": { "protect": ["$P/prot"] } }
+JSON
+cat > "$POLICY_DIR/20-kill.json" <<JSON
+{ "version": 1, "action": "deny+kill", "migration": { "protect": ["$P/killprot"] } }
+JSON
+cat > "$POLICY_DIR/30-freeze.json" <<JSON
+{ "version": 1, "action": "deny+freeze", "migration": { "protect": ["$P/freezeprot"] } }
+JSON
+guard_start
+grep -q "Missing guarantee: not preventing" "$LOG" && ok "the observe backend says it is not preventing" || not_ok "no 'not preventing' statement"
+"$DAEMON" --status --bpffs-dir "$PIN" | grep -q "NOT preventing" && ok "--status says NOT preventing" || not_ok "--status"
+
+# A violation happens (nothing can stop it here) and is reported with who, what, which rule.
+spawn sleep 1000; victim=$!
+move "$T/prot" "$victim"
+check_true "an intrusion is reported" wait_log "Violation (not prevented): migration of pid $victim (sleep) from / to $P/prot by pid $$"
+grep -q "protected by rule 'protect\[0\]' in 10-observe.json" "$LOG" && ok "the report names rule and file" || not_ok "rule not named"
+move "$T/out" "$victim"
+check_true "an escape is reported with its source" wait_log "migration of pid $victim (sleep) from $P/prot to $P/out"
+spawn sleep 1000; bystander=$!
+move "$T/bystander" "$bystander"
+move "$T/out" "$bystander"
+sleep 0.3
+grep -q "pid $bystander " "$LOG" && not_ok "an unrelated move was reported" || ok "unrelated moves are not reported"
+
+# clone3(CLONE_INTO_CGROUP) is seen too
+cg-clone3 "$T/prot" > /dev/null 2>&1
+check_true "clone3 into a protected cgroup is reported" wait_log "(clone3 CLONE_INTO_CGROUP)"
+
+# deny+kill: the offending actor's cgroup is killed
+bash -c "echo \$\$ > $T/offender-kill/cgroup.procs; sleep 0.2; echo $victim > $T/killprot/cgroup.procs; sleep 1000" &
+offender=$!
+STARTED_PIDS="$STARTED_PIDS $offender"
+check_true "deny+kill: reported with the response" wait_log "killed $P/offender-kill"
+for _ in $(seq 30); do kill -0 "$offender" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$offender" 2>/dev/null && not_ok "deny+kill: the offender still runs" || ok "deny+kill: the offender was killed"
+kill -0 "$bystander" 2>/dev/null && ok "deny+kill: a bystander was not touched" || not_ok "deny+kill: bystander died"
+
+# deny+freeze: the offending actor's cgroup is frozen
+spawn sleep 1000; victim2=$!
+bash -c "echo \$\$ > $T/offender-freeze/cgroup.procs; sleep 0.2; echo $victim2 > $T/freezeprot/cgroup.procs; sleep 1000" &
+STARTED_PIDS="$STARTED_PIDS $!"
+check_true "deny+freeze: reported with the response" wait_log "froze $P/offender-freeze"
+for _ in $(seq 30); do grep -q "frozen 1" "$T/offender-freeze/cgroup.events" && break; sleep 0.1; done
+grep -q "frozen 1" "$T/offender-freeze/cgroup.events" && ok "deny+freeze: the offender's cgroup is frozen" || not_ok "deny+freeze: not frozen"
+
+# Guard rail: an offender in the root cgroup is never acted on (the victim sits in killprot now)
+move "$T/out" "$victim"
+check_true "guard rail: the root cgroup is refused" wait_log "refused to kill /: it is the root cgroup"
+
+# Live reload with tracepoint links: links stay, the decision changes
+links_before=$(ls "$PIN" | grep '^link_' | sort | tr '\n' ' ')
+link_ids() { bpftool link show 2>/dev/null | awk -F: '/^[0-9]+:/ { print $1 }' | sort -n | tr '\n' ' '; }
+ids_before=$(link_ids)
+cat > "$POLICY_DIR/10-observe.json" <<JSON
+{ "version": 1, "migration": { "protect": ["$P/out"] } }
+JSON
+check_true "reload: a new generation is in force" wait_log "Policy generation 2 in force"
+spawn sleep 1000; v2=$!
+move "$T/out" "$v2"
+check_true "reload: the new rule reports" wait_log "migration of pid $v2 (sleep) from / to $P/out"
+[ "$(link_ids)" = "$ids_before" ] && ok "reload: link ids unchanged" || not_ok "reload: link ids changed"
+
+# Adoption after SIGKILL
+kill -9 "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
+[ "$(link_ids)" = "$ids_before" ] && ok "SIGKILL: links stay attached" || not_ok "SIGKILL: links changed"
+: > "$LOG"
+guard_start
+grep -q "adopted from pins" "$LOG" && ok "restart: pins adopted" || not_ok "restart: not adopted"
+[ "$(link_ids)" = "$ids_before" ] && ok "restart: same link ids" || not_ok "restart: link ids changed"
+"$DAEMON" --status --bpffs-dir "$PIN" | grep -q "generation 3" && ok "restart: policy re-applied as a new generation" || not_ok "status: $("$DAEMON" --status --bpffs-dir "$PIN" | grep Policy)"
+
+kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
+"$DAEMON" --unload --bpffs-dir "$PIN" > /dev/null
+[ -z "$(ls "$PIN" 2>/dev/null)" ] && ok "--unload removes every pin" || not_ok "--unload left pins"
+finish
