@@ -589,10 +589,14 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
                 goto attach_failed;
         }
 
-        /* The pins hold the links now; our link handles can go without detaching anything. */
+        /* The pins hold the links now: drop our handles without detaching, and close the fds
+         * (libbpf keeps a disconnected link's fd open), so --unload alone decides. */
         for (unsigned i = 0; i < n_links; i++) {
+                int fd = bpf_link__fd(links[i]);
+
                 bpf_link__disconnect(links[i]);
                 bpf_link__destroy(links[i]);
+                close(fd);
         }
         *ret = TAKE_PTR(b);
         return 0;

@@ -17,6 +17,7 @@
 static const char *arg_policy_dir = POLICY_DIR_DEFAULT;
 static const char *arg_bpffs_dir = BPFFS_DIR_DEFAULT;
 static BackendKind arg_backend = BACKEND_AUTO;
+static unsigned arg_ratelimit_interval = 10;
 static enum { ACTION_RUN, ACTION_CHECK, ACTION_STATUS, ACTION_UNLOAD } arg_action = ACTION_RUN;
 
 static void help(void) {
@@ -31,7 +32,9 @@ static void help(void) {
                "     --policy-dir=DIR     Policy directory (default: %s)\n"
                "     --bpffs-dir=DIR      Where links and maps are pinned (default: %s)\n"
                "     --backend=BACKEND    auto, native, compat or observe (default: auto)\n"
-               "     --log-level=LEVEL    debug, info, notice, warning, err\n",
+               "     --log-level=LEVEL    debug, info, notice, warning, err\n"
+               "     --ratelimit-interval=SECONDS\n"
+               "                          Identical denials beyond 5 per interval are summed up (default: 10)\n",
                POLICY_DIR_DEFAULT, BPFFS_DIR_DEFAULT);
 }
 
@@ -45,6 +48,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_BPFFS_DIR,
                 ARG_BACKEND,
                 ARG_LOG_LEVEL,
+                ARG_RATELIMIT_INTERVAL,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -56,6 +60,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "bpffs-dir", required_argument, NULL, ARG_BPFFS_DIR },
                 { "backend", required_argument, NULL, ARG_BACKEND },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "ratelimit-interval", required_argument, NULL, ARG_RATELIMIT_INTERVAL },
                 {}
         };
         static const char *const levels[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
@@ -99,6 +104,15 @@ static int parse_argv(int argc, char *argv[]) {
                         if (i == ELEMENTSOF(levels))
                                 return log_error_errno(EINVAL, "Unknown log level \"%s\".", optarg);
                         log_set_max_level(i);
+                        break;
+                }
+                case ARG_RATELIMIT_INTERVAL: {
+                        char *end;
+                        unsigned long v = strtoul(optarg, &end, 10);
+
+                        if (*end || v == 0 || v > 86400)
+                                return log_error_errno(EINVAL, "--ratelimit-interval takes 1..86400 seconds.");
+                        arg_ratelimit_interval = v;
                         break;
                 }
                 default:
@@ -181,6 +195,7 @@ int main(int argc, char *argv[]) {
         m->policy_dir = strdup(arg_policy_dir);
         m->bpffs_dir = strdup(arg_bpffs_dir);
         m->requested = arg_backend;
+        m->ratelimit.interval_usec = arg_ratelimit_interval * 1000000ULL;
         if (!m->policy_dir || !m->bpffs_dir) {
                 manager_free(m);
                 return 1;

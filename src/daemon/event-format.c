@@ -73,6 +73,7 @@ void event_format(const struct guard_event *e, const EventNames *n, EventText *r
         memset(t, 0, sizeof(*t));
         memcpy(comm, e->actor_comm, GUARD_COMM_LEN);
         comm[GUARD_COMM_LEN] = '\0';
+        memcpy(t->actor_comm, comm, sizeof(t->actor_comm));
         t->kind = event_kind_to_string(e->kind);
         t->action = event_verdict_to_string(e->verdict, n->backend);
         t->priority = e->verdict == GUARD_VERDICT_AUDIT ? LOG_NOTICE : LOG_WARNING;

@@ -15,6 +15,7 @@
 #define GUARD_MESSAGE_STARTED "b434a8df4b514eae9959c754ee877501"
 #define GUARD_MESSAGE_RELOADED "ae180e694d4c4d10a2f378d388ba22d5"
 #define GUARD_MESSAGE_POLICY_ERROR "86c95865b4954a588471ba835789a773"
+#define GUARD_MESSAGE_SUPPRESSED "9dbe950c2342421198bae95a4035b39d"
 
 #define EVENT_FIELDS_MAX 20
 
@@ -35,6 +36,7 @@ typedef struct EventText {
         char fields[EVENT_FIELDS_MAX][384];
         unsigned n_fields;
         char rule_name[64];
+        char actor_comm[GUARD_COMM_LEN + 1];
         char policy_file[256];
         const char *kind;               /* "migration", "setns", "namespace" */
         const char *action;             /* "deny", "audit", "observed" */

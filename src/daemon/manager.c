@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <time.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,10 @@
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <sys/syscall.h>
+
+#include "bus.h"
 #include "cgroup-path.h"
 #include "cgroupfs.h"
 #include "event-format.h"
@@ -43,6 +49,9 @@ int manager_new(Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        bus_stop(m);
+        sd_event_source_unref(m->bus_retry);
+        sd_event_source_unref(m->ratelimit_timer);
         ring_buffer__free(m->ring);
         backend_free(m->backend);
         sd_event_source_unref(m->reload_timer);
@@ -165,9 +174,71 @@ int manager_reload(Manager *m) {
                                 m->policy.n_files, m->policy.n_rules, "MESSAGE_ID=" GUARD_MESSAGE_RELOADED,
                                 "PRIORITY=%d", LOG_INFO, "CGROUP_GUARD_GENERATION=%u", m->generation, NULL);
         }
+        bus_emit_state_changed(m);
         sd_notify(false, "READY=1");
         notify_status(m);
         return r;
+}
+
+int manager_set_mode(Manager *m, int mode_override) {
+        int saved = m->mode_override, r;
+
+        m->mode_override = mode_override;
+        r = manager_reload(m);
+        if (r < 0) {
+                m->mode_override = saved;
+                return r;
+        }
+        log_notice("Mode is now %s.", manager_mode_string(m));
+        return 0;
+}
+
+const char *manager_mode_string(const Manager *m) {
+        if (m->mode_override == POLICY_MODE_ENFORCE)
+                return "enforce";
+        if (m->mode_override == POLICY_MODE_AUDIT)
+                return "audit";
+        return "policy";
+}
+
+static int open_state_map(Manager *m, const char *name) {
+        _cleanup_(freep) char *path = NULL;
+        int fd;
+
+        if (asprintf(&path, "%s/map_%s", m->bpffs_dir, name) < 0)
+                return -ENOMEM;
+        fd = bpf_obj_get(path);
+        return fd < 0 ? -errno : fd;
+}
+
+const PolicyRule *manager_task_lock(Manager *m, uint32_t pid) {
+        _cleanup_(closep) int map = open_state_map(m, "guard_task_locks"), pidfd = -EBADF;
+        struct guard_task_lock lock;
+
+        if (map < 0)
+                return NULL;
+        pidfd = syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0 || bpf_map_lookup_elem(map, &pidfd, &lock) < 0)
+                return NULL;
+        return policy_rule_by_id(&m->policy, lock.rule);
+}
+
+const PolicyRule *manager_sandbox_of(Manager *m, uint32_t pid, uint32_t type) {
+        _cleanup_(closep) int map = open_state_map(m, "guard_sandbox_ns");
+        struct guard_sandbox_ns sandbox;
+        struct stat st;
+        char fn[64];
+        uint32_t inum;
+
+        if (map < 0 || !ns_type_to_string(type))
+                return NULL;
+        snprintf(fn, sizeof(fn), "/proc/%u/ns/%s", pid, ns_type_to_string(type));
+        if (stat(fn, &st) < 0)
+                return NULL;
+        inum = st.st_ino;
+        if (bpf_map_lookup_elem(map, &inum, &sandbox) < 0 || sandbox.type != type)
+                return NULL;
+        return policy_rule_by_id(&m->policy, sandbox.rule);
 }
 
 static int on_reload_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -262,6 +333,39 @@ static char *comm_of_pid(uint32_t pid) {
         return strdup(buf);
 }
 
+static uint64_t now_usec(clockid_t clock) {
+        struct timespec ts;
+
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+static void remember_denial(Manager *m, const EventText *t) {
+        RecentDenial *d = &m->recent[m->n_recent++ % RECENT_DENIALS_MAX];
+
+        d->realtime_usec = now_usec(CLOCK_REALTIME);
+        snprintf(d->action, sizeof(d->action), "%s", t->action);
+        snprintf(d->kind, sizeof(d->kind), "%s", t->kind);
+        snprintf(d->rule, sizeof(d->rule), "%s", t->rule_name);
+        snprintf(d->policy, sizeof(d->policy), "%s", t->policy_file);
+        snprintf(d->message, sizeof(d->message), "%s", t->message);
+}
+
+static void flush_suppressed(void *userdata, const char *summary, uint64_t suppressed, uint64_t usec) {
+        log_warning("Suppressed %" PRIu64 " similar denials in %" PRIu64 " s: %s", suppressed, usec / 1000000, summary);
+        sd_journal_send("MESSAGE=cgroup-guard suppressed %" PRIu64 " similar denials in %" PRIu64 " s: %s",
+                        suppressed, usec / 1000000, summary, "MESSAGE_ID=" GUARD_MESSAGE_SUPPRESSED,
+                        "PRIORITY=%d", LOG_WARNING, "CGROUP_GUARD_SUPPRESSED=%" PRIu64, suppressed, NULL);
+}
+
+static int on_ratelimit_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        ratelimit_flush(&m->ratelimit, now_usec(CLOCK_MONOTONIC), false, flush_suppressed, m);
+        sd_event_source_set_time(s, usec + 1000000);
+        return 0;
+}
+
 static void handle_denial(Manager *m, const struct guard_event *e) {
         _cleanup_(freep) char *exe = exe_of_pid(e->actor_tgid), *comm = e->task_pid ? comm_of_pid(e->task_pid) : NULL;
         _cleanup_(freep) char *response = NULL;
@@ -284,6 +388,14 @@ static void handle_denial(Manager *m, const struct guard_event *e) {
                 response = response_apply(m->cgroup_mount, actor_cgroup, m->own_cgroup, e->action);
         names.response = response;
         event_format(e, &names, &t);
+
+        if (!ratelimit_test(&m->ratelimit, &(RateLimitKey) {
+                                .actor_tgid = e->actor_tgid, .rule = e->rule_id, .kind = e->kind,
+                                .target = e->kind == GUARD_EVENT_MIGRATION ? e->dst_cgroup_id : e->ns_type },
+                            now_usec(CLOCK_MONOTONIC), t.message))
+                return;
+        remember_denial(m, &t);
+        bus_emit_denied(m, e, &t, &names);
 
         log_full_errno(t.priority, 0, "%s", t.message);
         snprintf(message, sizeof(message), "MESSAGE=%s", t.message);
@@ -390,11 +502,26 @@ int manager_start(Manager *m) {
                         "MESSAGE_ID=" GUARD_MESSAGE_STARTED, "PRIORITY=%d", LOG_INFO,
                         "CGROUP_GUARD_BACKEND=%s", backend_kind_to_string(m->backend->kind),
                         "CGROUP_GUARD_GENERATION=%u", m->generation, NULL);
+        uint64_t now;
+        sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        r = sd_event_add_time(m->event, &m->ratelimit_timer, CLOCK_MONOTONIC, now + 1000000, 0, on_ratelimit_timer, m);
+        if (r >= 0)
+                sd_event_source_set_enabled(m->ratelimit_timer, SD_EVENT_ON);
+
+        /* The bus is for people, never for enforcement: a failure here only logs and retries. */
+        (void) bus_start(m);
         sd_notify(false, "READY=1");
         notify_status(m);
         return 0;
 }
 
 int manager_run(Manager *m) {
-        return sd_event_loop(m->event);
+        int r = sd_event_loop(m->event);
+
+        /* Drain what the kernel reported before we were asked to stop, and sum up the rest. */
+        if (m->ring)
+                (void) ring_buffer__consume(m->ring);
+        ratelimit_flush(&m->ratelimit, now_usec(CLOCK_MONOTONIC), true, flush_suppressed, m);
+        sd_notify(false, "STOPPING=1");
+        return r;
 }

@@ -5,10 +5,23 @@
  * policy directory, the ring buffer of denials, cgroups appearing, responses. One Manager per
  * process, like systemd's small daemons keep one Context. */
 
+#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "bpf-backend.h"
 #include "policy.h"
+#include "ratelimit.h"
+
+#define RECENT_DENIALS_MAX 128
+
+typedef struct RecentDenial {
+        uint64_t realtime_usec;
+        char action[16];
+        char kind[16];
+        char rule[64];
+        char policy[256];
+        char message[1024];
+} RecentDenial;
 
 typedef struct Manager {
         sd_event *event;
@@ -28,7 +41,15 @@ typedef struct Manager {
 
         sd_event_source *reload_timer;
         sd_event_source *inotify;
+        sd_event_source *ratelimit_timer;
         uint64_t events_handled;
+
+        sd_bus *bus;
+        sd_event_source *bus_retry;
+
+        RateLimit ratelimit;
+        RecentDenial recent[RECENT_DENIALS_MAX];
+        unsigned n_recent;              /* total ever; the ring holds the last RECENT_DENIALS_MAX */
 } Manager;
 
 int manager_new(Manager **ret);
@@ -37,3 +58,12 @@ Manager *manager_free(Manager *m);
 int manager_start(Manager *m);
 int manager_reload(Manager *m);
 int manager_run(Manager *m);
+
+/* -1: per-file modes; else POLICY_MODE_ENFORCE/AUDIT for every rule. Survives reloads. */
+int manager_set_mode(Manager *m, int mode_override);
+const char *manager_mode_string(const Manager *m);
+
+/* The lock_on_entry rule that locks pid (from the kernel's task storage), or NULL. */
+const PolicyRule *manager_task_lock(Manager *m, uint32_t pid);
+/* The lock_on_entry rule whose sandbox pid's namespace of type is, or NULL. */
+const PolicyRule *manager_sandbox_of(Manager *m, uint32_t pid, uint32_t type);

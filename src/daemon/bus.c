@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-bus.h>
+#include <unistd.h>
+
+#include "bus.h"
+#include "cgroup-path.h"
+#include "cgroupfs.h"
+#include "log.h"
+#include "policy-decide.h"
+#include "policy.h"
+
+#define BUS_RETRY_USEC (5ULL * 1000 * 1000)
+#define EXPLAIN_STRING_MAX 4096
+
+static int bus_connect(Manager *m);
+
+static int property_get_backend(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "s", backend_kind_to_string(m->backend->kind));
+}
+
+static int append_strv(sd_bus_message *reply, const char *const *list, char *const *extra, unsigned n_extra) {
+        int r = sd_bus_message_open_container(reply, 'a', "s");
+
+        if (r < 0)
+                return r;
+        for (const char *const *s = list; s && *s; s++) {
+                r = sd_bus_message_append(reply, "s", *s);
+                if (r < 0)
+                        return r;
+        }
+        for (unsigned i = 0; i < n_extra; i++) {
+                r = sd_bus_message_append(reply, "s", extra[i]);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_guarantees(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return append_strv(reply, backend_guarantees(m->backend->kind), NULL, 0);
+}
+
+static int property_get_missing(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return append_strv(reply, backend_missing_guarantees(m->backend->kind), m->backend->missing, m->backend->n_missing);
+}
+
+static int property_get_mode(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "s", manager_mode_string(m));
+}
+
+static int property_get_generation(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "t", (uint64_t) m->generation);
+}
+
+static int property_get_files(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "s");
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < m->policy.n_files; i++) {
+                r = sd_bus_message_append(reply, "s", m->policy.files[i].path);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_last_error(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "s", m->last_error ?: "");
+}
+
+static int property_get_counter(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        BackendCounters c = {};
+
+        (void) backend_read_counters(m->backend->counters_fd, &c);
+        if (streq(property, "Denials"))
+                return sd_bus_message_append(reply, "t", c.denied);
+        if (streq(property, "Audits"))
+                return sd_bus_message_append(reply, "t", c.audited);
+        return sd_bus_message_append(reply, "t", c.lost_events);
+}
+
+static int property_get_rules(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "(ssss)");
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < m->policy.n_rules; i++) {
+                const PolicyRule *rule = &m->policy.rules[i];
+                char id[320], name[64], subject[4200], target[4200] = "";
+
+                snprintf(id, sizeof(id), "%s:%s", policy_rule_file(&m->policy, rule)->name,
+                         policy_rule_name(rule, name, sizeof(name)));
+                switch (rule->kind) {
+                case POLICY_RULE_ALLOW:
+                        snprintf(subject, sizeof(subject), "%s%s%s", rule->exe ?: "", rule->exe && rule->cgroup ? " in " : "",
+                                 rule->cgroup ?: "");
+                        for (char **t = rule->to; t && *t; t++)
+                                snprintf(target + strlen(target), sizeof(target) - strlen(target), "%s%s",
+                                         t == rule->to ? "" : " ", *t);
+                        if (!rule->to)
+                                snprintf(target, sizeof(target), "*");
+                        break;
+                case POLICY_RULE_LOCK:
+                case POLICY_RULE_LOCK_ON_ENTRY:
+                        snprintf(subject, sizeof(subject), "%s", rule->cgroup);
+                        for (uint32_t bits = rule->ns_types; bits; bits &= bits - 1)
+                                snprintf(target + strlen(target), sizeof(target) - strlen(target), "%s%s",
+                                         target[0] ? " " : "", ns_type_to_string(bits & -bits) ?: "?");
+                        break;
+                default:
+                        snprintf(subject, sizeof(subject), "%s", rule->cgroup);
+                        snprintf(target, sizeof(target), "%s", policy_mode_to_string(policy_rule_mode(&m->policy, rule)));
+                }
+                r = sd_bus_message_append(reply, "(ssss)", id, policy_rule_kind_to_string(rule->kind), subject, target);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+/* Reload and SetMode change what the kernel enforces: root only, checked here as well as in the
+ * bus policy, so a misconfigured policy file cannot open them up. */
+static int check_root(sd_bus_message *message, sd_bus_error *error) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t euid;
+        int r;
+
+        r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
+        if (r < 0)
+                return r;
+        r = sd_bus_creds_get_euid(creds, &euid);
+        if (r < 0)
+                return r;
+        if (euid != 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Only root may change the guard's policy.");
+        return 0;
+}
+
+static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r = check_root(message, error);
+
+        if (r < 0)
+                return r;
+        r = manager_reload(m);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Reload failed, the previous policy stays in force: %s",
+                                         m->last_error ?: strerror(-r));
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_set_mode(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *mode;
+        int r, override;
+
+        r = sd_bus_message_read(message, "s", &mode);
+        if (r < 0)
+                return r;
+        if (streq(mode, "policy"))
+                override = -1;
+        else if (streq(mode, "enforce"))
+                override = POLICY_MODE_ENFORCE;
+        else if (streq(mode, "audit"))
+                override = POLICY_MODE_AUDIT;
+        else
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Unknown mode \"%.32s\" (enforce, audit or policy).", mode);
+        r = check_root(message, error);
+        if (r < 0)
+                return r;
+        r = manager_set_mode(m, override);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Switching mode failed: %s", strerror(-r));
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int read_pid(sd_bus_message *message, sd_bus_error *error, uint32_t *ret) {
+        int r = sd_bus_message_read(message, "u", ret);
+
+        if (r < 0)
+                return r;
+        if (*ret == 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "pid 0 is not a process.");
+        if (kill((pid_t) *ret, 0) < 0 && errno == ESRCH)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "No process with pid %u.", *ret);
+        return 0;
+}
+
+static char *exe_path_of(uint32_t pid) {
+        char fn[64], buf[4096];
+        ssize_t n;
+
+        snprintf(fn, sizeof(fn), "/proc/%u/exe", pid);
+        n = readlink(fn, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return NULL;
+        buf[n] = '\0';
+        return strdup(buf);
+}
+
+static int reply_decision(sd_bus_message *message, const PolicyDecision *d, const Policy *p) {
+        char rule[320] = "", name[64];
+
+        if (d->rule)
+                snprintf(rule, sizeof(rule), "%s:%s", policy_rule_file(p, d->rule)->name,
+                         policy_rule_name(d->rule, name, sizeof(name)));
+        return sd_bus_reply_method_return(message, "bss", d->verdict != VERDICT_DENY, rule, d->reason);
+}
+
+/* "Could process PID move itself to CGROUP?" (actor and task are PID). Audit-mode rules answer
+ * true: the move would happen (and be reported). */
+static int method_explain_migration(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(freep) char *exe = NULL, *src = NULL;
+        Manager *m = userdata;
+        PolicyDecision d;
+        const char *dst, *why;
+        uint32_t pid;
+        struct stat st;
+        char fn[64];
+        int r;
+
+        r = read_pid(message, error, &pid);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(message, "s", &dst);
+        if (r < 0)
+                return r;
+        if (strlen(dst) > EXPLAIN_STRING_MAX || (why = cgroup_path_invalid_reason(dst)))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid cgroup path: %s",
+                                         strlen(dst) > EXPLAIN_STRING_MAX ? "too long" : why);
+        r = cgroup2_path_of_pid(pid, &src);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot read the cgroup of pid %u.", pid);
+        exe = exe_path_of(pid);
+        snprintf(fn, sizeof(fn), "/proc/%u/exe", pid);
+        PolicyActor actor = { .exe = exe, .cgroup = src };
+        if (stat(fn, &st) == 0) {
+                actor.exe_resolved = true;
+                actor.exe_dev = st.st_dev;
+                actor.exe_ino = st.st_ino;
+        }
+        policy_decide_migration(&m->policy, &actor, src, dst, &d);
+        return reply_decision(message, &d, &m->policy);
+}
+
+/* "Could PID join TARGET_PID's namespace of TYPE?" */
+static int method_explain_setns(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(freep) char *cgroup = NULL;
+        Manager *m = userdata;
+        PolicyDecision d;
+        const char *type_name;
+        uint32_t pid, target, type;
+        int r;
+
+        r = read_pid(message, error, &pid);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(message, "s", &type_name);
+        if (r < 0)
+                return r;
+        type = ns_type_from_string(type_name);
+        if (type == 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Unknown namespace type \"%.32s\" (mnt uts ipc net pid user cgroup time).", type_name);
+        r = read_pid(message, error, &target);
+        if (r < 0)
+                return r;
+        r = cgroup2_path_of_pid(pid, &cgroup);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot read the cgroup of pid %u.", pid);
+
+        PolicyNsTask task = { .cgroup = cgroup, .entered = manager_task_lock(m, pid) };
+        const PolicyRule *sandbox = manager_sandbox_of(m, target, type);
+        policy_decide_setns(&m->policy, &task, type, sandbox ? sandbox->cgroup : NULL, &d, NULL);
+        return reply_decision(message, &d, &m->policy);
+}
+
+static int method_list_recent_denials(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        uint32_t max;
+        int r;
+
+        r = sd_bus_message_read(message, "u", &max);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(tsssss)");
+        if (r < 0)
+                return r;
+        /* Newest last, at most max of them. */
+        unsigned n = m->n_recent < max ? m->n_recent : max;
+        for (unsigned i = m->n_recent - n; i < m->n_recent; i++) {
+                const RecentDenial *d = &m->recent[i % RECENT_DENIALS_MAX];
+
+                r = sd_bus_message_append(reply, "(tsssss)", d->realtime_usec, d->action, d->kind, d->rule, d->policy,
+                                          d->message);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Backend", "s", property_get_backend, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Guarantees", "as", property_get_guarantees, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("MissingGuarantees", "as", property_get_missing, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Mode", "s", property_get_mode, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PolicyGeneration", "t", property_get_generation, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PolicyFiles", "as", property_get_files, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastPolicyError", "s", property_get_last_error, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Denials", "t", property_get_counter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("Audits", "t", property_get_counter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("LostEvents", "t", property_get_counter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("Rules", "a(ssss)", property_get_rules, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD("Reload", "", "", method_reload, 0),
+        SD_BUS_METHOD_WITH_NAMES("SetMode", "s", SD_BUS_PARAM(mode), "", , method_set_mode, 0),
+        SD_BUS_METHOD_WITH_NAMES("ExplainMigration", "us", SD_BUS_PARAM(pid) SD_BUS_PARAM(cgroup),
+                                 "bss", SD_BUS_PARAM(allowed) SD_BUS_PARAM(rule) SD_BUS_PARAM(reason),
+                                 method_explain_migration, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ExplainSetns", "usu", SD_BUS_PARAM(pid) SD_BUS_PARAM(type) SD_BUS_PARAM(target_pid),
+                                 "bss", SD_BUS_PARAM(allowed) SD_BUS_PARAM(rule) SD_BUS_PARAM(reason),
+                                 method_explain_setns, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListRecentDenials", "u", SD_BUS_PARAM(max), "a(tsssss)", SD_BUS_PARAM(denials),
+                                 method_list_recent_denials, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_NAMES("Denied", "sssstsusssusssus",
+                                 SD_BUS_PARAM(action) SD_BUS_PARAM(kind) SD_BUS_PARAM(rule) SD_BUS_PARAM(policy)
+                                 SD_BUS_PARAM(generation) SD_BUS_PARAM(backend) SD_BUS_PARAM(actor_pid)
+                                 SD_BUS_PARAM(actor_comm) SD_BUS_PARAM(actor_exe) SD_BUS_PARAM(actor_cgroup)
+                                 SD_BUS_PARAM(task_pid) SD_BUS_PARAM(src_cgroup) SD_BUS_PARAM(dst_cgroup)
+                                 SD_BUS_PARAM(ns_type) SD_BUS_PARAM(ns_inum) SD_BUS_PARAM(message), 0),
+        SD_BUS_VTABLE_END
+};
+
+static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        m->bus_retry = sd_event_source_unref(m->bus_retry);
+        (void) bus_connect(m);
+        return 0;
+}
+
+static void schedule_retry(Manager *m) {
+        uint64_t now;
+
+        if (m->bus_retry)
+                return;
+        sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        (void) sd_event_add_time(m->event, &m->bus_retry, CLOCK_MONOTONIC, now + BUS_RETRY_USEC, 0, on_bus_retry, m);
+}
+
+static int on_bus_disconnected(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        log_warning("Lost the system bus; enforcement continues, reconnecting.");
+        bus_stop(m);
+        schedule_retry(m);
+        return 0;
+}
+
+static int bus_connect(Manager *m) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = sd_bus_open_system(&bus);
+        if (r >= 0)
+                r = sd_bus_add_object_vtable(bus, NULL, BUS_PATH, BUS_INTERFACE, manager_vtable, m);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(bus, NULL, "org.freedesktop.DBus.Local", NULL, "org.freedesktop.DBus.Local",
+                                              "Disconnected", on_bus_disconnected, NULL, m);
+        if (r >= 0)
+                r = sd_bus_request_name(bus, BUS_NAME, 0);
+        if (r >= 0)
+                r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                log_warning_errno(r, "No system bus (%m); enforcing and logging without it, retrying in 5 s.");
+                schedule_retry(m);
+                return r;
+        }
+        m->bus = TAKE_PTR(bus);
+        log_info("Serving %s on the system bus.", BUS_NAME);
+        return 0;
+}
+
+int bus_start(Manager *m) {
+        return bus_connect(m);
+}
+
+void bus_stop(Manager *m) {
+        if (!m->bus)
+                return;
+        sd_bus_detach_event(m->bus);
+        m->bus = sd_bus_flush_close_unref(m->bus);
+}
+
+void bus_emit_denied(Manager *m, const struct guard_event *e, const EventText *t, const EventNames *n) {
+        if (!m->bus)
+                return;
+        (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "Denied", "sssstsusssusssus", t->action, t->kind,
+                                  t->rule_name, t->policy_file, (uint64_t) e->generation, n->backend ?: "",
+                                  e->actor_tgid, t->actor_comm, n->actor_exe ?: "", n->actor_cgroup ?: "",
+                                  e->task_pid, n->src_cgroup ?: "", n->dst_cgroup ?: "",
+                                  ns_type_to_string(e->ns_type) ?: "", e->ns_inum, t->message);
+}
+
+void bus_emit_state_changed(Manager *m) {
+        if (!m->bus)
+                return;
+        (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "Mode", "PolicyGeneration",
+                                              "PolicyFiles", "LastPolicyError", "Rules", "Denials", "Audits",
+                                              "LostEvents", NULL);
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+#include <string.h>
+
+#include "ratelimit.h"
+
+static uint64_t key_hash(const RateLimitKey *k) {
+        uint64_t h = 0xcbf29ce484222325ULL;
+        const unsigned char *p = (const unsigned char *) k;
+
+        for (size_t i = 0; i < sizeof(*k); i++)
+                h = (h ^ p[i]) * 0x100000001b3ULL;
+        return h;
+}
+
+static uint64_t interval(const RateLimit *rl) {
+        return rl->interval_usec ?: RATELIMIT_INTERVAL_USEC;
+}
+
+bool ratelimit_test(RateLimit *rl, const RateLimitKey *key, uint64_t now, const char *summary) {
+        RateLimitKey k = {};
+        RateLimitSlot *s;
+
+        /* Copy field by field: padding must not make equal keys differ. */
+        k.actor_tgid = key->actor_tgid;
+        k.rule = key->rule;
+        k.kind = key->kind;
+        k.target = key->target;
+        s = &rl->slots[key_hash(&k) % RATELIMIT_SLOTS];
+
+        /* A different key in the slot: the newcomer takes it (its own burst starts over). */
+        if (!s->used || memcmp(&s->key, &k, sizeof(k)) != 0) {
+                *s = (RateLimitSlot) { .key = k, .window_start = now, .used = true };
+        } else if (now - s->window_start >= interval(rl) && s->suppressed == 0) {
+                s->window_start = now;
+                s->reported = 0;
+        }
+        s->last_seen = now;
+        if (s->reported < RATELIMIT_BURST) {
+                s->reported++;
+                return true;
+        }
+        if (s->suppressed++ == 0)
+                snprintf(s->summary, sizeof(s->summary), "%s", summary);
+        return false;
+}
+
+void ratelimit_flush(RateLimit *rl, uint64_t now, bool all,
+                     void (*flush)(void *userdata, const char *summary, uint64_t suppressed, uint64_t usec),
+                     void *userdata) {
+        for (size_t i = 0; i < RATELIMIT_SLOTS; i++) {
+                RateLimitSlot *s = &rl->slots[i];
+
+                if (!s->used || s->suppressed == 0)
+                        continue;
+                if (!all && now - s->window_start < interval(rl))
+                        continue;
+                flush(userdata, s->summary, s->suppressed, now - s->window_start);
+                s->window_start = now;
+                s->reported = 0;
+                s->suppressed = 0;
+        }
+}

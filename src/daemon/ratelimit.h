@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* A storm of identical denials (same actor, rule, kind, target) must not flood the journal or the
+ * bus: the first RATELIMIT_BURST per RATELIMIT_INTERVAL are reported in full, the rest counted
+ * and summed up once per interval. The BPF counters stay exact regardless. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RATELIMIT_BURST 5
+#define RATELIMIT_INTERVAL_USEC (10ULL * 1000 * 1000)
+#define RATELIMIT_SLOTS 256
+
+typedef struct RateLimitKey {
+        uint32_t actor_tgid;
+        uint32_t rule;
+        uint32_t kind;
+        uint64_t target;        /* destination cgroup id or namespace type */
+} RateLimitKey;
+
+typedef struct RateLimitSlot {
+        RateLimitKey key;
+        uint64_t window_start;
+        uint64_t last_seen;
+        unsigned reported;
+        uint64_t suppressed;
+        char summary[256];      /* what to say when the suppressed ones are summed up */
+        bool used;
+} RateLimitSlot;
+
+typedef struct RateLimit {
+        uint64_t interval_usec;         /* 0: RATELIMIT_INTERVAL_USEC */
+        RateLimitSlot slots[RATELIMIT_SLOTS];
+} RateLimit;
+
+/* True if this occurrence should be reported in full; otherwise it was counted. summary
+ * describes the occurrence for a later "suppressed" line. */
+bool ratelimit_test(RateLimit *rl, const RateLimitKey *key, uint64_t now, const char *summary);
+
+/* Calls flush for each slot whose interval ended with suppressed occurrences, then resets it. */
+void ratelimit_flush(RateLimit *rl, uint64_t now, bool all,
+                     void (*flush)(void *userdata, const char *summary, uint64_t suppressed, uint64_t usec),
+                     void *userdata);

@@ -1,0 +1,166 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The admin's side on this machine: a real systemd-journald (private mount namespace, tmpfs /run,
+# so sd_journal_send() reaches it) and a real dbus-daemon (own config and socket). Asserts the
+# journal entries (read back with journalctl), the D-Bus API (busctl), access control, rate limits.
+if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
+        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
+        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
+        export CGG_IN_PRIVATE_NS=1
+        exec unshare -m --propagation private "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+
+DENIAL_ID=e8540ee91e3f4008a0c051b6c2107e76
+SUPPRESSED_ID=9dbe950c2342421198bae95a4035b39d
+STARTED_ID=b434a8df4b514eae9959c754ee877501
+POLICY_ERROR_ID=86c95865b4954a588471ba835789a773
+
+# journald, privately: libsystemd hard-codes /run/systemd/journal/socket.
+mount -t tmpfs tmpfs /run
+mkdir -p /run/systemd/journal
+/lib/systemd/systemd-journald > "$WORK/journald.log" 2>&1 &
+JOURNALD_PID=$!
+STARTED_PIDS="$STARTED_PIDS $JOURNALD_PID"
+for _ in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
+[ -S /run/systemd/journal/socket ] || { echo "journald did not start"; cat "$WORK/journald.log"; exit 99; }
+
+# dbus-daemon with the shipped bus policy for our name, on top of a default policy like
+# Debian's system.conf.
+mkdir -p "$WORK/bus.d"
+cp "$(dirname "$0")/../../units/org.cgroupguard.Guard1.conf" "$WORK/bus.d/"
+cat > "$WORK/bus.conf" <<XML
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$WORK/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_destination="org.freedesktop.DBus"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="signal"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+  </policy>
+  <policy user="root">
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+  </policy>
+  <includedir>$WORK/bus.d</includedir>
+</busconfig>
+XML
+dbus-daemon --config-file="$WORK/bus.conf" --nofork --nopidfile --nosyslog > "$WORK/dbus.log" 2>&1 &
+STARTED_PIDS="$STARTED_PIDS $!"
+for _ in $(seq 50); do [ -S "$WORK/system_bus_socket" ] && break; sleep 0.1; done
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/system_bus_socket
+chmod 755 "$WORK"
+BUS="org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager"
+
+mkdir -p "$T/prot" "$T/out" "$T/storm"
+cat > "$POLICY_DIR/10-bus.json" <<JSON
+{ "version": 1, "migration": { "protect": ["$P/prot", "$P/storm"] } }
+JSON
+guard_start --ratelimit-interval=3600
+for _ in $(seq 50); do busctl --system status org.cgroupguard.Guard1 > /dev/null 2>&1 && break; sleep 0.1; done
+
+# Journal: start-up entry
+journalctl -o json MESSAGE_ID=$STARTED_ID | grep -q '"CGROUP_GUARD_BACKEND":"observe"' && ok "journal: start-up entry with the backend" || not_ok "journal: no start-up entry"
+
+# D-Bus: introspection and properties
+busctl --system introspect org.cgroupguard.Guard1 /org/cgroupguard/Guard1 > "$WORK/introspect" 2>&1
+grep -q "org.cgroupguard.Guard1.Manager" "$WORK/introspect" && grep -q "ExplainMigration" "$WORK/introspect" &&
+        grep -q "Denied" "$WORK/introspect" && ok "busctl introspect shows the interface" || not_ok "introspect: $(head -5 "$WORK/introspect")"
+[ "$(busctl --system get-property $BUS Backend)" = 's "observe"' ] && ok "property Backend" || not_ok "Backend: $(busctl --system get-property $BUS Backend)"
+[ "$(busctl --system get-property $BUS Mode)" = 's "policy"' ] && ok "property Mode" || not_ok "Mode"
+[ "$(busctl --system get-property $BUS PolicyGeneration)" = "t 1" ] && ok "property PolicyGeneration" || not_ok "PolicyGeneration: $(busctl --system get-property $BUS PolicyGeneration)"
+busctl --system get-property $BUS PolicyFiles | grep -q "10-bus.json" && ok "property PolicyFiles" || not_ok "PolicyFiles"
+busctl --system get-property $BUS Rules | grep -q "10-bus.json:protect\[0\]" && ok "property Rules" || not_ok "Rules: $(busctl --system get-property $BUS Rules)"
+busctl --system get-property $BUS MissingGuarantees | grep -q "not preventing" && ok "property MissingGuarantees" || not_ok "MissingGuarantees"
+
+# A real violation: one journal entry with every field, one Denied signal.
+busctl --system monitor --json=short --match "type='signal',interface='org.cgroupguard.Guard1.Manager',member='Denied'" > "$WORK/monitor" 2>&1 &
+MONITOR_PID=$!
+STARTED_PIDS="$STARTED_PIDS $MONITOR_PID"
+sleep 0.5
+spawn sleep 1000; victim=$!
+move "$T/prot" "$victim"
+for _ in $(seq 30); do journalctl -o json MESSAGE_ID=$DENIAL_ID | grep -q "\"CGROUP_GUARD_TASK_PID\":\"$victim\"" && break; sleep 0.1; done
+journalctl -o json MESSAGE_ID=$DENIAL_ID > "$WORK/entries"
+[ "$(grep -c "\"CGROUP_GUARD_TASK_PID\":\"$victim\"" "$WORK/entries")" = 1 ] && ok "journal: exactly one entry for the violation" || not_ok "journal: $(grep -c "\"CGROUP_GUARD_TASK_PID\":\"$victim\"" "$WORK/entries") entries"
+entry=$(grep "\"CGROUP_GUARD_TASK_PID\":\"$victim\"" "$WORK/entries")
+for field in '"CGROUP_GUARD_ACTION":"observed"' '"CGROUP_GUARD_KIND":"migration"' '"CGROUP_GUARD_RULE":"protect[0]"' \
+             '"CGROUP_GUARD_POLICY":"10-bus.json"' '"CGROUP_GUARD_GENERATION":"1"' '"CGROUP_GUARD_BACKEND":"observe"' \
+             "\"CGROUP_GUARD_ACTOR_PID\":\"$$\"" "\"CGROUP_GUARD_ACTOR_COMM\":\"$(cat /proc/$$/comm)\"" '"CGROUP_GUARD_ACTOR_EXE":"' \
+             '"CGROUP_GUARD_ACTOR_CGROUP":"/"' '"CGROUP_GUARD_SRC_CGROUP":"/"' "\"CGROUP_GUARD_DST_CGROUP\":\"$P/prot\"" \
+             '"PRIORITY":"4"' "\"MESSAGE\":\"Violation (not prevented): migration of pid $victim (sleep) from / to $P/prot"; do
+        case "$entry" in
+        *"$field"*) ok "journal field $field" ;;
+        *) not_ok "journal field $field missing in: $entry" ;;
+        esac
+done
+for _ in $(seq 30); do grep -q '"member":"Denied"' "$WORK/monitor" && break; sleep 0.1; done
+sleep 0.3
+[ "$(grep -c '"member":"Denied"' "$WORK/monitor")" = 1 ] && ok "one Denied signal" || not_ok "$(grep -c '"member":"Denied"' "$WORK/monitor") Denied signals"
+grep '"member":"Denied"' "$WORK/monitor" | grep -q "$P/prot" && ok "the signal carries the destination" || not_ok "signal fields: $(head -c 600 "$WORK/monitor")"
+busctl --system call $BUS ListRecentDenials u 10 | grep -q "pid $victim" && ok "ListRecentDenials has it" || not_ok "ListRecentDenials"
+
+# Explanations, for everyone; changes, for root only (the daemon checks too).
+out=$(busctl --system call $BUS ExplainMigration us $$ "$P/prot")
+case "$out" in 'bss false "10-bus.json:protect[0]"'*) ok "ExplainMigration names the rule" ;; *) not_ok "ExplainMigration: $out" ;; esac
+out=$(busctl --system call $BUS ExplainMigration us $$ "$P/out")
+case "$out" in 'bss true ""'*) ok "ExplainMigration allows unrelated moves" ;; *) not_ok "ExplainMigration: $out" ;; esac
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+[ "$(nobody busctl --system get-property $BUS Backend 2>&1)" = 's "observe"' ] && ok "non-root may read properties" || not_ok "non-root property read: $(nobody busctl --system get-property $BUS Backend 2>&1)"
+nobody busctl --system call $BUS ExplainMigration us $$ "$P/prot" > /dev/null 2>&1 && ok "non-root may ask for explanations" || not_ok "non-root explain"
+out=$(nobody busctl --system call $BUS SetMode s audit 2>&1)
+case "$out" in *"Access denied"*|*AccessDenied*) ok "non-root SetMode: AccessDenied" ;; *) not_ok "non-root SetMode: $out" ;; esac
+out=$(nobody busctl --system call $BUS Reload 2>&1)
+case "$out" in *"Access denied"*|*AccessDenied*) ok "non-root Reload: AccessDenied" ;; *) not_ok "non-root Reload: $out" ;; esac
+[ "$(busctl --system get-property $BUS Mode)" = 's "policy"' ] && ok "mode unchanged by the refused call" || not_ok "mode changed"
+for bad in "pid 0:ExplainMigration us 0 /x" "huge pid:ExplainMigration us 4000000000 /x" "relative cgroup:ExplainMigration us 1 relative" \
+           "bad mode:SetMode s permissive" "bad type:ExplainSetns usu 1 network 1"; do
+        out=$(busctl --system call $BUS ${bad#*:} 2>&1)
+        case "$out" in *"Invalid"*|*"No process"*|*"Unknown"*|*"not a process"*) ok "bad arguments (${bad%%:*}) get a clear error" ;; *) not_ok "${bad%%:*}: $out" ;; esac
+done
+busctl --system call $BUS SetMode s audit > /dev/null && [ "$(busctl --system get-property $BUS Mode)" = 's "audit"' ] &&
+        ok "root SetMode audit" || not_ok "SetMode audit"
+busctl --system call $BUS SetMode s policy > /dev/null && [ "$(busctl --system get-property $BUS Mode)" = 's "policy"' ] &&
+        ok "root SetMode policy" || not_ok "SetMode policy"
+gen=$(busctl --system get-property $BUS PolicyGeneration)
+busctl --system call $BUS Reload > /dev/null && [ "$(busctl --system get-property $BUS PolicyGeneration)" != "$gen" ] &&
+        ok "root Reload makes a new generation" || not_ok "Reload"
+
+# A policy error: its own journal entry with the position, and LastPolicyError.
+echo '{ "version": 1, "mode": "sometimes" }' > "$POLICY_DIR/20-bad.json"
+for _ in $(seq 30); do journalctl -o json MESSAGE_ID=$POLICY_ERROR_ID | grep -q "20-bad.json:1:25: error" && break; sleep 0.1; done
+journalctl -o json MESSAGE_ID=$POLICY_ERROR_ID | grep -q "20-bad.json:1:25: error: unknown mode" && ok "journal: policy error with position" || not_ok "journal: no policy error entry"
+busctl --system get-property $BUS LastPolicyError | grep -q "20-bad.json:1:25" && ok "LastPolicyError" || not_ok "LastPolicyError: $(busctl --system get-property $BUS LastPolicyError)"
+rm "$POLICY_DIR/20-bad.json"
+
+# A storm of 10,000 identical violations: a handful of entries, one summary, exact counters.
+before=$(busctl --system get-property $BUS Denials | cut -d' ' -f2)
+signals_before=$(grep -c '"member":"Denied"' "$WORK/monitor")
+spawn sleep 1000; storm=$!
+move "$T/storm" "$storm"
+bash -c "for i in \$(seq 5000); do echo $storm > $T/out/cgroup.procs; echo $storm > $T/storm/cgroup.procs; done"
+sleep 1
+after=$(busctl --system get-property $BUS Denials | cut -d' ' -f2)
+lost=$(busctl --system get-property $BUS LostEvents | cut -d' ' -f2)
+[ $((after - before)) = 10001 ] && ok "storm: the counter is exact (10001)" || not_ok "storm: counter moved by $((after - before))"
+echo "# storm: $((after - before)) violations counted, $lost events lost"
+kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
+kill "$MONITOR_PID" 2>/dev/null
+storm_entries=$(journalctl -o json MESSAGE_ID=$DENIAL_ID | grep -c "\"CGROUP_GUARD_TASK_PID\":\"$storm\"")
+[ "$storm_entries" -le 15 ] && ok "storm: only $storm_entries journal entries in full" || not_ok "storm: $storm_entries entries"
+storm_signals=$(( $(grep -c '"member":"Denied"' "$WORK/monitor") - signals_before ))
+[ "$storm_signals" -le 15 ] && ok "storm: only $storm_signals Denied signals" || not_ok "storm: $storm_signals signals"
+journalctl -o json MESSAGE_ID=$SUPPRESSED_ID > "$WORK/suppressed"
+total=$(grep -o '"CGROUP_GUARD_SUPPRESSED":"[0-9]*"' "$WORK/suppressed" | grep -o '[0-9]*' | awk '{ s += $1 } END { print s + 0 }')
+[ "$((${total:-0} + storm_entries))" -ge 9990 ] && ok "storm: summaries account for the rest ($total suppressed)" || not_ok "storm: summaries: ${total:-0} suppressed + $storm_entries"
+finish
