@@ -136,6 +136,21 @@ gen=$(busctl --system get-property $BUS PolicyGeneration)
 busctl --system call $BUS Reload > /dev/null && [ "$(busctl --system get-property $BUS PolicyGeneration)" != "$gen" ] &&
         ok "root Reload makes a new generation" || not_ok "Reload"
 
+# cgroup-guardctl speaks the same API.
+"$CTL" status | grep -q "observe backend, NOT preventing" && ok "cgroup-guardctl status" || not_ok "cgroup-guardctl status: $("$CTL" status 2>&1 | head -3)"
+"$CTL" status --json | grep -q '"backend":"observe"' && ok "cgroup-guardctl status --json" || not_ok "status --json: $("$CTL" status --json 2>&1)"
+out=$("$CTL" explain migration --pid $$ --to "$P/prot"); rc=$?
+[ $rc = 1 ] && case "$out" in "denied by 10-bus.json:protect[0]: "*) true ;; *) false ;; esac && ok "cgroup-guardctl explain migration (denied, exit 1)" || not_ok "explain: $rc $out"
+"$CTL" explain migration --pid $$ --to "$P/out" > /dev/null && ok "cgroup-guardctl explain migration (allowed, exit 0)" || not_ok "explain allowed"
+"$CTL" explain setns --pid $$ --type net --target-pid 1 | grep -q "^allowed" && ok "cgroup-guardctl explain setns" || not_ok "explain setns"
+"$CTL" denials -n 5 | grep -q "pid $victim (sleep)" && ok "cgroup-guardctl denials" || not_ok "cgroup-guardctl denials"
+"$CTL" mode audit && [ "$(busctl --system get-property $BUS Mode)" = 's "audit"' ] && "$CTL" mode policy && ok "cgroup-guardctl mode" || not_ok "cgroup-guardctl mode"
+"$CTL" reload && ok "cgroup-guardctl reload" || not_ok "cgroup-guardctl reload"
+out=$(nobody "$CTL" mode audit 2>&1); rc=$?
+[ $rc != 0 ] && [ "$(echo "$out" | wc -l)" = 1 ] && ok "cgroup-guardctl as non-root: one clear line ($out)" || not_ok "non-root ctl: $out"
+out=$("$CTL" explain migration --pid 0 --to /x 2>&1); rc=$?
+[ $rc != 0 ] && case "$out" in *"not a process"*|*"Invalid pid"*|*"needs --pid"*) true ;; *) false ;; esac && ok "cgroup-guardctl rejects pid 0 ($out)" || not_ok "pid 0: $rc $out"
+
 # A policy error: its own journal entry with the position, and LastPolicyError.
 echo '{ "version": 1, "mode": "sometimes" }' > "$POLICY_DIR/20-bad.json"
 for _ in $(seq 30); do journalctl -o json MESSAGE_ID=$POLICY_ERROR_ID | grep -q "20-bad.json:1:25: error" && break; sleep 0.1; done
