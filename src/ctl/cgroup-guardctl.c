@@ -11,6 +11,8 @@
 #include <systemd/sd-bus.h>
 #include <time.h>
 
+#include "cgroup-path.h"
+#include "cgroupfs.h"
 #include "config.h"
 #include "log.h"
 #include "macro.h"
@@ -35,6 +37,7 @@ static void help(void) {
                "  reload                                       Re-read the policy directory\n"
                "  mode enforce|audit|policy                    Force every rule into a mode, or back to the files'\n"
                "  denials [-n N] [--follow]                    Recent denials; --follow waits for new ones\n"
+               "  thaw CGROUP                                  Release a cgroup frozen by a deny+freeze rule\n"
                "  check [DIR]                                  Validate a policy directory (default: %s)\n",
                POLICY_DIR_DEFAULT);
 }
@@ -348,6 +351,24 @@ int main(int argc, char *argv[]) {
                 if (argc > 3)
                         return log_error("check takes at most one directory."), 2;
                 return policy_check_directory(argc == 3 ? argv[2] : POLICY_DIR_DEFAULT, stdout, stderr);
+        }
+
+        if (streq(verb, "thaw")) {
+                _cleanup_(freep) char *mount = NULL;
+                const char *why;
+                int r;
+
+                if (argc != 3)
+                        return log_error("thaw takes one cgroup path."), 2;
+                if ((why = cgroup_path_invalid_reason(argv[2])))
+                        return log_error("Invalid cgroup path \"%s\": %s.", argv[2], why), 2;
+                r = cgroup2_find_mount(&mount);
+                if (r >= 0)
+                        r = cgroup2_write_file(mount, argv[2], "cgroup.freeze", "0");
+                if (r < 0)
+                        return log_error("Cannot thaw %s: %s", argv[2], strerror(-r)), 1;
+                printf("Thawed %s.\n", argv[2]);
+                return 0;
         }
 
         if (streq(verb, "status")) {

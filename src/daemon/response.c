@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cgroup-path.h"
+#include "cgroupfs.h"
 #include "macro.h"
 #include "response.h"
 
@@ -20,20 +21,6 @@ const char *response_refusal(const char *cgroup, const char *own_cgroup) {
         if (own_cgroup && cgroup_path_startswith(own_cgroup, cgroup))
                 return "it holds cgroup-guardd itself";
         return NULL;
-}
-
-static int write_cgroup_file(const char *mount, const char *cgroup, const char *file, const char *value) {
-        _cleanup_(freep) char *path = NULL;
-        _cleanup_(closep) int fd = -EBADF;
-
-        if (asprintf(&path, "%s%s/%s", mount, cgroup, file) < 0)
-                return -ENOMEM;
-        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, value, strlen(value)) < 0)
-                return -errno;
-        return 0;
 }
 
 char *response_apply(const char *mount, const char *cgroup, const char *own_cgroup, PolicyAction action) {
@@ -50,7 +37,7 @@ char *response_apply(const char *mount, const char *cgroup, const char *own_cgro
                         return NULL;
                 return s;
         }
-        r = write_cgroup_file(mount, cgroup, action == POLICY_ACTION_DENY_KILL ? "cgroup.kill" : "cgroup.freeze", "1");
+        r = cgroup2_write_file(mount, cgroup, action == POLICY_ACTION_DENY_KILL ? "cgroup.kill" : "cgroup.freeze", "1");
         if (r < 0) {
                 if (asprintf(&s, "failed to %s %s: %s", verb, cgroup, strerror(-r)) < 0)
                         return NULL;
@@ -59,8 +46,4 @@ char *response_apply(const char *mount, const char *cgroup, const char *own_cgro
         if (asprintf(&s, "%s %s", action == POLICY_ACTION_DENY_KILL ? "killed" : "froze", cgroup) < 0)
                 return NULL;
         return s;
-}
-
-int response_thaw(const char *mount, const char *cgroup) {
-        return write_cgroup_file(mount, cgroup, "cgroup.freeze", "0");
 }

@@ -14,6 +14,3 @@ const char *response_refusal(const char *cgroup, const char *own_cgroup);
 /* Applies action to cgroup; returns a description for the event ("froze /x", "refused to kill /:
  * ..."), or NULL for plain deny. Caller frees. */
 char *response_apply(const char *mount, const char *cgroup, const char *own_cgroup, PolicyAction action);
-
-/* Writes "0" to cgroup.freeze. */
-int response_thaw(const char *mount, const char *cgroup);

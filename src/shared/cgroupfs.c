@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cgroup-path.h"
 #include "cgroupfs.h"
@@ -131,5 +132,19 @@ int cgroup2_id_of_path(const char *mount, const char *path, uint64_t *ret) {
         if (!S_ISDIR(st.st_mode))
                 return -ENOTDIR;
         *ret = st.st_ino;
+        return 0;
+}
+
+int cgroup2_write_file(const char *mount, const char *path, const char *file, const char *value) {
+        _cleanup_(freep) char *full = NULL;
+        _cleanup_(closep) int fd = -EBADF;
+
+        if (asprintf(&full, "%s%s/%s", mount, streq(path, "/") ? "" : path, file) < 0)
+                return -ENOMEM;
+        fd = open(full, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, value, strlen(value)) < 0)
+                return -errno;
         return 0;
 }

@@ -21,3 +21,6 @@ int cgroup2_path_of_pid(pid_t pid, char **ret);
 
 /* Id of the cgroup at path (relative to the root). */
 int cgroup2_id_of_path(const char *mount, const char *path, uint64_t *ret);
+
+/* Writes value to FILE of the cgroup at path (relative to the root), e.g. cgroup.freeze. */
+int cgroup2_write_file(const char *mount, const char *path, const char *file, const char *value);

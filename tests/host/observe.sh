@@ -51,6 +51,7 @@ STARTED_PIDS="$STARTED_PIDS $!"
 check_true "deny+freeze: reported with the response" wait_log "froze $P/offender-freeze"
 for _ in $(seq 30); do grep -q "frozen 1" "$T/offender-freeze/cgroup.events" && break; sleep 0.1; done
 grep -q "frozen 1" "$T/offender-freeze/cgroup.events" && ok "deny+freeze: the offender's cgroup is frozen" || not_ok "deny+freeze: not frozen"
+"$CTL" thaw "$P/offender-freeze" > /dev/null && grep -q "frozen 0" "$T/offender-freeze/cgroup.events" && ok "cgroup-guardctl thaw releases it" || not_ok "thaw"
 
 # Guard rail: an offender in the root cgroup is never acted on (the victim sits in killprot now)
 move "$T/out" "$victim"

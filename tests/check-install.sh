@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# "meson install" into a scratch DESTDIR puts everything where systemd, D-Bus, journald and man
+# look for it, and systemd-analyze verify accepts the unit. Prints TAP.
+set -u
+build=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+
+echo "1..11"
+if meson install -C "$build" --destdir "$work/root" --quiet > "$work/log" 2>&1; then ok "meson install"; else not_ok "meson install: $(tail -3 "$work/log")"; fi
+prefix=$(meson introspect "$build" --buildoptions | python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"][0])')
+root=$work/root
+for f in "$prefix/sbin/cgroup-guardd" "$prefix/bin/cgroup-guardctl" \
+         "$prefix/lib/systemd/system/cgroup-guardd.service" \
+         "$prefix/share/dbus-1/system.d/org.cgroupguard.Guard1.conf" \
+         "$prefix/lib/systemd/catalog/cgroup-guard.catalog" \
+         "$prefix/share/cgroup-guard/policies/10-system.json" \
+         "$prefix/share/cgroup-guard/policies/cgroup-guard-policy.schema.json" \
+         "$prefix/share/man/man5/cgroup-guard.policy.5" \
+         "/etc/cgroup-guard/policies.d"; do
+        [ -e "$root$f" ] && ok "installed $f" || not_ok "missing $f"
+done
+
+# The unit as installed, pointed at the installed binary so verify can check ExecStart.
+sed "s|^ExecStart=.*|ExecStart=$root$prefix/sbin/cgroup-guardd|" "$root$prefix/lib/systemd/system/cgroup-guardd.service" \
+        > "$work/cgroup-guardd.service"
+if out=$(systemd-analyze verify --man=no "$work/cgroup-guardd.service" 2>&1) && [ -z "$out" ]; then
+        ok "systemd-analyze verify --man=no"
+else
+        not_ok "systemd-analyze verify: $out"
+fi
+[ "$failed" -eq 0 ]
