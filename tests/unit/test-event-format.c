@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Denial records into sentences and CGROUP_GUARD_* fields; the storm rate limiter. */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <syslog.h>
+#include <cmocka.h>
+
+#include "event-format.h"
+#include "policy-parse.h"
+#include "ratelimit.h"
+
+static const char policy_text[] =
+        "{ \"version\": 1, \"migration\": { \"protect\": [\"/system.slice\"] },\n"
+        "  \"namespaces\": { \"lock\": [ { \"cgroup\": \"/system.slice/sandbox.service\", \"types\": [\"net\"] } ] } }";
+
+static bool has_field(const EventText *t, const char *field) {
+        for (unsigned i = 0; i < t->n_fields; i++)
+                if (strcmp(t->fields[i], field) == 0)
+                        return true;
+        return false;
+}
+
+static void test_migration_denial(void **state) {
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+        struct guard_event e = {
+                .kind = GUARD_EVENT_MIGRATION, .verdict = GUARD_VERDICT_DENY, .actor_pid = 4240, .actor_tgid = 4240,
+                .task_pid = 4242, .rule_id = 1, .generation = 3, .actor_comm = "evil",
+        };
+        EventNames n = {
+                .backend = "native", .actor_exe = "/usr/bin/evil", .actor_cgroup = "/user.slice",
+                .src_cgroup = "/system.slice/foo.service", .dst_cgroup = "/user.slice", .task_comm = "bash", .policy = &p,
+        };
+        EventText t;
+
+        assert_int_equal(policy_parse_buffer(&p, "/etc/x/10-system.json", policy_text, strlen(policy_text), &d), 0);
+        event_format(&e, &n, &t);
+        assert_string_equal(t.message,
+                            "Denied migration of pid 4242 (bash) from /system.slice/foo.service to /user.slice by pid 4240 "
+                            "(/usr/bin/evil, evil) in /user.slice: /system.slice is protected by rule 'protect[0]' in "
+                            "10-system.json and no allow or delegate rule matches");
+        assert_int_equal(t.priority, LOG_WARNING);
+        assert_true(has_field(&t, "CGROUP_GUARD_ACTION=deny"));
+        assert_true(has_field(&t, "CGROUP_GUARD_KIND=migration"));
+        assert_true(has_field(&t, "CGROUP_GUARD_RULE=protect[0]"));
+        assert_true(has_field(&t, "CGROUP_GUARD_POLICY=10-system.json"));
+        assert_true(has_field(&t, "CGROUP_GUARD_GENERATION=3"));
+        assert_true(has_field(&t, "CGROUP_GUARD_BACKEND=native"));
+        assert_true(has_field(&t, "CGROUP_GUARD_ACTOR_PID=4240"));
+        assert_true(has_field(&t, "CGROUP_GUARD_TASK_PID=4242"));
+        assert_true(has_field(&t, "CGROUP_GUARD_SRC_CGROUP=/system.slice/foo.service"));
+        assert_true(has_field(&t, "CGROUP_GUARD_DST_CGROUP=/user.slice"));
+
+        /* The same on the observe backend is a violation that happened. */
+        n.backend = "observe";
+        event_format(&e, &n, &t);
+        assert_true(strncmp(t.message, "Violation (not prevented): migration", 36) == 0);
+        assert_true(has_field(&t, "CGROUP_GUARD_ACTION=observed"));
+}
+
+static void test_namespace_audit(void **state) {
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+        struct guard_event e = {
+                .kind = GUARD_EVENT_SETNS, .verdict = GUARD_VERDICT_AUDIT, .actor_tgid = 7, .rule_id = 2,
+                .ns_type = 0x40000000, .ns_inum = 4026531992u, .actor_comm = "nsenter",
+        };
+        EventNames n = { .backend = "compat", .actor_cgroup = "/system.slice/sandbox.service", .policy = &p,
+                         .response = "froze /system.slice/sandbox.service" };
+        EventText t;
+
+        assert_int_equal(policy_parse_buffer(&p, "50-sandbox.json", policy_text, strlen(policy_text), &d), 0);
+        event_format(&e, &n, &t);
+        assert_non_null(strstr(t.message, "Audit: would deny joining another net namespace (inode 4026531992) by pid 7 ((unknown), nsenter)"));
+        assert_non_null(strstr(t.message, "tasks in /system.slice/sandbox.service are locked into their namespaces by rule 'lock[0]'"));
+        assert_non_null(strstr(t.message, "; froze /system.slice/sandbox.service"));
+        assert_int_equal(t.priority, LOG_NOTICE);
+        assert_true(has_field(&t, "CGROUP_GUARD_NS_TYPE=net"));
+        assert_true(has_field(&t, "CGROUP_GUARD_NS_INUM=4026531992"));
+        assert_true(has_field(&t, "CGROUP_GUARD_RESPONSE=froze /system.slice/sandbox.service"));
+        assert_false(has_field(&t, "CGROUP_GUARD_SRC_CGROUP=(unknown)"));
+}
+
+static void test_unknown_rule(void **state) {
+        struct guard_event e = { .kind = GUARD_EVENT_NEW_NAMESPACE, .verdict = GUARD_VERDICT_DENY, .rule_id = 99,
+                                 .generation = 5, .ns_type = 0x04000000 };
+        EventNames n = { .backend = "native" };
+        EventText t;
+
+        event_format(&e, &n, &t);
+        assert_non_null(strstr(t.message, "creating a new uts namespace"));
+        assert_non_null(strstr(t.message, "rule 99 of policy generation 5"));
+        assert_true(has_field(&t, "CGROUP_GUARD_RULE=#99"));
+}
+
+static uint64_t flushed;
+
+static void count_flushed(void *userdata, const char *summary, uint64_t suppressed, uint64_t usec) {
+        assert_string_equal(summary, "a");
+        flushed += suppressed;
+}
+
+static void test_ratelimit(void **state) {
+        static RateLimit rl;
+        RateLimitKey a = { .actor_tgid = 1, .rule = 2, .kind = 1, .target = 3 }, b = a;
+        unsigned reported = 0;
+
+        b.actor_tgid = 2;
+        for (int i = 0; i < 1000; i++)
+                reported += ratelimit_test(&rl, &a, 1000 + i, "a");
+        assert_int_equal(reported, RATELIMIT_BURST);
+        assert_true(ratelimit_test(&rl, &b, 2000, "b"));
+
+        ratelimit_flush(&rl, 5000, false, count_flushed, NULL);
+        assert_int_equal(flushed, 0);           /* interval not over */
+        ratelimit_flush(&rl, 1000 + RATELIMIT_INTERVAL_USEC, false, count_flushed, NULL);
+        assert_int_equal(flushed, 1000 - RATELIMIT_BURST);
+        /* A new interval starts with a fresh burst. */
+        assert_true(ratelimit_test(&rl, &a, 2000 + RATELIMIT_INTERVAL_USEC, "a"));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_migration_denial),
+                cmocka_unit_test(test_namespace_audit),
+                cmocka_unit_test(test_unknown_rule),
+                cmocka_unit_test(test_ratelimit),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
