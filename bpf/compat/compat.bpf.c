@@ -248,6 +248,14 @@ int BPF_PROG(compat_userns_create, const struct cred *cred) {
         return d.verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
 }
 
+/* Every namespace's inode number is released here (6.1 has no namespace_free hook): forget
+ * sandboxes before the number can be handed to a new namespace. */
+SEC("fentry/proc_free_inum")
+int BPF_PROG(compat_proc_free_inum, unsigned int inum) {
+        bpf_map_delete_elem(&guard_sandbox_ns, &inum);
+        return 0;
+}
+
 /* --- clone --- */
 
 SEC("lsm/task_alloc")

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cg-move [--threads] CGROUP_DIR PID: write PID to CGROUP_DIR/cgroup.procs (or cgroup.threads).
+ * cg-move --open CGROUP_DIR -- COMMAND...: open CGROUP_DIR/cgroup.procs as fd 3, then run COMMAND
+ *   (which inherits it): the confused-deputy setup, an fd opened by one process written by another.
+ * cg-move --fd N PID: write PID to the inherited fd N.
  * Prints "ok" or the errno name of the failing open/write; exit 0 / 1 / 2 (usage). */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,6 +18,25 @@ int main(int argc, char *argv[]) {
         int i = 1, fd;
         size_t n;
 
+        if (argc > 4 && strcmp(argv[1], "--open") == 0 && strcmp(argv[3], "--") == 0) {
+                snprintf(path, sizeof(path), "%s/cgroup.procs", argv[2]);
+                fd = open(path, O_WRONLY);
+                if (fd < 0 || dup2(fd, 3) < 0) {
+                        printf("%s\n", strerrorname_np(errno));
+                        return 1;
+                }
+                execvp(argv[4], argv + 4);
+                return 2;
+        }
+        if (argc == 4 && strcmp(argv[1], "--fd") == 0) {
+                n = strlen(argv[3]);
+                if (write(atoi(argv[2]), argv[3], n) != (ssize_t) n) {
+                        printf("%s\n", strerrorname_np(errno));
+                        return 1;
+                }
+                printf("ok\n");
+                return 0;
+        }
         if (argc > 1 && strcmp(argv[1], "--threads") == 0) {
                 file = "cgroup.threads";
                 i++;

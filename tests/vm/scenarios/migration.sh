@@ -52,6 +52,10 @@ check "actor in an allowed cgroup moves into a protected cgroup" ok in-cgroup $T
 check "exe with \"to\" may move into a matching destination" ok cg-move-to $T/prot/allowed-x $victim
 check "exe with \"to\" may not move elsewhere in the subtree" EPERM cg-move-to $T/prot/other $victim
 
+# The actor is the process that writes, not the one that opened the file (confused deputy).
+check "an fd opened by an allowed exe, written by another process, is EPERM" EPERM cg-move-allowed --open $T/prot/b -- cg-move --fd 3 $victim
+check "an fd opened by anyone, written by an allowed exe, works" ok cg-move --open $T/prot/b -- cg-move-allowed --fd 3 $victim
+
 # 4. delegation: inside one delegated subtree instance the actor may move tasks
 sleep 1000 & dvictim=$!
 cg-move-allowed $T/deleg/user-1/a $dvictim > /dev/null

@@ -48,5 +48,11 @@ check "a task that never entered is free" ok in-cgroup $T/user cg-setns /proc/$o
 check_true "namespace denials are logged with the rule" wait_log "locked into their namespaces by rule 'lock\[0\]' in 10-namespaces.json" 3
 check_true "lock-on-entry denials name the sandbox rule" wait_log "entered a sandbox namespace created from /t/sandboxd" 1
 
+sandboxes() { bpftool map dump pinned /sys/fs/bpf/cgroup-guard/map_guard_sandbox_ns | grep -c '"key"'; }
+[ "$(sandboxes)" -ge 2 ] && ok "the sandbox namespaces are recorded ($(sandboxes))" || not_ok "sandboxes recorded: $(sandboxes)"
 kill $other $sandbox
+wait $sandbox 2>/dev/null
+i=0
+while [ $i -lt 30 ] && [ "$(sandboxes)" != 0 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(sandboxes)" = 0 ] && ok "freed sandbox namespaces are forgotten" || not_ok "stale sandbox entries: $(sandboxes)"
 finish
