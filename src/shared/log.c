@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -23,8 +25,19 @@ void log_set_program_name(const char *name) {
 }
 
 static bool stderr_is_journal(void) {
-        /* systemd sets JOURNAL_STREAM when stderr is connected to journald. */
-        return getenv("JOURNAL_STREAM") != NULL;
+        static int cached = -1;
+        const char *e;
+        unsigned long long dev, ino;
+        struct stat st;
+
+        /* systemd sets JOURNAL_STREAM=DEV:INO for the stream it connected; children that
+         * redirected stderr elsewhere inherit the variable, so compare. */
+        if (cached < 0) {
+                e = getenv("JOURNAL_STREAM");
+                cached = e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+                         st.st_dev == (dev_t) dev && st.st_ino == (ino_t) ino;
+        }
+        return cached;
 }
 
 int log_internal(int level, int error, const char *format, ...) {
