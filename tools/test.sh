@@ -16,3 +16,9 @@ else
 fi
 ninja -C build
 meson test -C build --print-errorlogs "$@"
+
+# Benchmarks are not tests: CI only checks that they build and run (no thresholds).
+if [ $# -eq 0 ]; then
+        bench/run --smoke > build/bench-smoke.log 2>&1 || { cat build/bench-smoke.log; exit 1; }
+        echo "bench/run --smoke: ok ($(grep -c '^| ' build/bench-smoke.log) result rows, see build/bench-smoke.log)"
+fi

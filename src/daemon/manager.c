@@ -29,6 +29,13 @@
 
 #define RELOAD_DEBOUNCE_USEC (100 * 1000)
 
+static uint64_t now_usec(clockid_t clock) {
+        struct timespec ts;
+
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
 int manager_new(Manager **ret) {
         Manager *m = calloc(1, sizeof(*m));
         int r;
@@ -149,6 +156,7 @@ int manager_reload(Manager *m) {
         _cleanup_(policy_image_done) PolicyImage image = {};
         _cleanup_(policy_done) Policy p = {};
         _cleanup_(cgroup_tree_done) CgroupTree tree = {};
+        uint64_t started = now_usec(CLOCK_MONOTONIC);
         unsigned written = 0;
         int r;
 
@@ -168,8 +176,9 @@ int manager_reload(Manager *m) {
                 m->tree = tree;
                 tree = (CgroupTree) {};
                 set_last_error(m, NULL);
-                log_info("Policy generation %u in force: %zu files, %zu rules, %u map entries written.",
-                         m->generation, m->policy.n_files, m->policy.n_rules, written);
+                log_info("Policy generation %u in force: %zu files, %zu rules, %u map entries written in %.1f ms.",
+                         m->generation, m->policy.n_files, m->policy.n_rules, written,
+                         (now_usec(CLOCK_MONOTONIC) - started) / 1000.0);
                 sd_journal_send("MESSAGE=Policy generation %u in force (%zu files, %zu rules)", m->generation,
                                 m->policy.n_files, m->policy.n_rules, "MESSAGE_ID=" GUARD_MESSAGE_RELOADED,
                                 "PRIORITY=%d", LOG_INFO, "CGROUP_GUARD_GENERATION=%u", m->generation, NULL);
@@ -333,12 +342,6 @@ static char *comm_of_pid(uint32_t pid) {
         return strdup(buf);
 }
 
-static uint64_t now_usec(clockid_t clock) {
-        struct timespec ts;
-
-        clock_gettime(clock, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
 
 static void remember_denial(Manager *m, const EventText *t) {
         RecentDenial *d = &m->recent[m->n_recent++ % RECENT_DENIALS_MAX];
@@ -447,6 +450,7 @@ int manager_start(Manager *m) {
         if (backend_read_pinned(m->bpffs_dir, &pinned) >= 0)
                 m->generation = pinned.generation;
 
+        uint64_t started = now_usec(CLOCK_MONOTONIC);
         r = load_policy(m, &p, &tree, &image);
         if (r < 0)
                 return r;
@@ -488,6 +492,9 @@ int manager_start(Manager *m) {
         sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
         (void) sd_event_set_watchdog(m->event, true);
 
+        log_info("Policy generation %u in force: %zu files, %zu rules, %zu map entries written in %.1f ms.",
+                 m->generation, m->policy.n_files, m->policy.n_rules, image.n_entries,
+                 (now_usec(CLOCK_MONOTONIC) - started) / 1000.0);
         log_info("Enforcing with the %s backend%s (bpffs %s, cgroup2 at %s), policy generation %u: %zu files, %zu rules.",
                  backend_kind_to_string(m->backend->kind), m->backend->adopted ? ", adopted from pins" : "",
                  m->bpffs_dir, m->cgroup_mount, m->generation, m->policy.n_files, m->policy.n_rules);

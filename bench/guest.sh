@@ -1,0 +1,180 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The benchmark body, run on the host (observe backend) or inside a test VM (compat on the stock
+# kernel, native on the hooks kernel): with-guard / without-guard ratios, interleaved A B A B in
+# one boot, medians and spread, plus per-program cost from bpf_stats. POSIX sh + awk (busybox).
+# Usage: guest.sh BACKEND full|quick|smoke   (cg-bench, true-static and cgroup-guardd on PATH)
+set -u
+BACKEND=$1
+MODE=${2:-quick}
+CG=$(awk '$9 == "cgroup2" && $4 == "/" { print $5; exit }' /proc/self/mountinfo)
+B=$CG/cgg-bench-$$
+P=/cgg-bench-$$
+WORK=$(mktemp -d /tmp/cgg-bench.XXXXXX)
+PIN=$WORK/bpffs/guard
+POL=$WORK/policies.d
+TRUE=$(command -v true-static)
+FILE=$WORK/d1/d2/d3/d4/d5/d6/file
+case "$MODE" in
+full) ROUNDS=5; SCALE=1 ;;
+smoke) ROUNDS=1; SCALE=100 ;;
+*) ROUNDS=3; SCALE=10 ;;
+esac
+
+mkdir -p "$WORK/bpffs" "$POL" "$(dirname "$FILE")" "$B/prot/a" "$B/prot/b" "$B/free" "$B/storm" "$B/out"
+: > "$FILE"
+mount -t bpf bpf "$WORK/bpffs"
+unshare -u sleep 100000 & NSHOLDER=$!
+cleanup() {
+        [ -n "${GUARD:-}" ] && kill "$GUARD" 2>/dev/null
+        cgroup-guardd --unload --bpffs-dir "$PIN" > /dev/null 2>&1
+        kill "$NSHOLDER" 2>/dev/null
+        umount "$WORK/bpffs" 2>/dev/null
+        for d in prot/a prot/b prot free storm out ""; do rmdir "$B/$d" 2>/dev/null; done
+        rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+sysctl -qw kernel.bpf_stats_enabled=1 2>/dev/null || echo 1 > /proc/sys/kernel/bpf_stats_enabled
+
+# A realistic policy: migrations inside a protected subtree by an allowed exe, a lock elsewhere.
+cat > "$POL/10-bench.json" <<JSON
+{ "version": 1,
+  "migration": { "protect": ["$P/prot", "$P/storm"], "allow": [ { "exe": "$(command -v cg-bench)" } ] },
+  "namespaces": { "lock": [ { "cgroup": "$P/locked", "types": ["net"] } ] } }
+JSON
+
+guard_start() {
+        : > "$WORK/guard.log"
+        start=$(cg-bench now)
+        cgroup-guardd --backend "$BACKEND" --bpffs-dir "$PIN" --policy-dir "$POL" "$@" >> "$WORK/guard.log" 2>&1 &
+        GUARD=$!
+        i=0
+        while [ $i -lt 600 ] && ! grep -q "Enforcing with" "$WORK/guard.log"; do sleep 0.05; i=$((i + 1)); done
+        READY_MS=$(( ($(cg-bench now) - start) / 1000000 ))
+}
+guard_stop() { kill "$GUARD" 2>/dev/null; wait "$GUARD" 2>/dev/null; GUARD=; }
+
+# Sum of run_cnt and run_time_ns over our programs (names truncated to 15 characters).
+prog_stats() {
+        bpftool prog show 2>/dev/null | awk '
+                / name (guard_|native_|compat_|observe_)/ {
+                        for (i = 1; i <= NF; i++) { if ($i == "run_time_ns") t += $(i + 1); if ($i == "run_cnt") c += $(i + 1) }
+                }
+                END { printf "%d %d\n", c, t }'
+}
+
+# op NAME ITERATIONS ARGS...: one measurement, "ns_per_op invocations_per_op ns_per_invocation"
+op() {
+        name=$1 iters=$2
+        shift 2
+        before=$(prog_stats)
+        ns=$(cg-bench "$name" "$iters" "$@" | awk '{ print $2 }')
+        after=$(prog_stats)
+        echo "$ns $before $after $iters" | awk '{ c = $4 - $2; t = $5 - $3; printf "%s %.2f %.0f\n", $1, c / $6, c ? t / c : 0 }'
+}
+
+run_ops() {
+        state=$1
+        op fork $((2000 / SCALE)) >> "$WORK/$state.fork"
+        op exec $((500 / SCALE)) "$TRUE" >> "$WORK/$state.exec"
+        op open $((100000 / SCALE)) "$FILE" >> "$WORK/$state.open"
+        op stat $((100000 / SCALE)) "$FILE" >> "$WORK/$state.stat"
+        op pipe $((100000 / SCALE)) >> "$WORK/$state.pipe"
+        op migrate $((2000 / SCALE)) "$B/prot/a" "$B/prot/b" >> "$WORK/$state.migrate"
+        op clone3 $((1000 / SCALE)) "$B/prot/a" >> "$WORK/$state.clone3"
+        op setns $((5000 / SCALE)) /proc/$NSHOLDER/ns/uts >> "$WORK/$state.setns"
+        op unshare $((2000 / SCALE)) >> "$WORK/$state.unshare"
+}
+
+echo "## $BACKEND backend ($(uname -r), $MODE, $ROUNDS rounds A/B interleaved)"
+echo
+for r in $(seq 1 $ROUNDS); do
+        run_ops off
+        guard_start
+        guard_stop              # enforcement stays in the pins: measure the kernel side alone
+        run_ops on
+        cgroup-guardd --unload --bpffs-dir "$PIN" > /dev/null 2>&1
+done
+
+echo "| operation | without (ns/op) | with (ns/op) | ratio (median) | ratio spread | guard invocations/op | ns/invocation | added ns/op |"
+echo "|---|---|---|---|---|---|---|---|"
+for o in fork exec open stat pipe migrate clone3 setns unshare; do
+        paste "$WORK/off.$o" "$WORK/on.$o" | awk -v o="$o" '
+                { off[NR] = $1; on[NR] = $4; inv[NR] = $5; per[NR] = $6; ratio[NR] = $4 / $1 }
+                function median(a, n,   i, j, t, b) { for (i = 1; i <= n; i++) b[i] = a[i];
+                        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (b[j] < b[i]) { t = b[i]; b[i] = b[j]; b[j] = t }
+                        return n % 2 ? b[(n + 1) / 2] : (b[n / 2] + b[n / 2 + 1]) / 2 }
+                function min(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] < m) m = a[i]; return m }
+                function max(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] > m) m = a[i]; return m }
+                END {
+                        mo = median(off, NR); mn = median(on, NR); mi = median(inv, NR); mp = median(per, NR)
+                        printf "| %s | %.0f | %.0f | %.3f | %.3f-%.3f | %.2f | %.0f | %.0f |\n", o, mo, mn, median(ratio, NR),
+                               min(ratio, NR), max(ratio, NR), mi, mp, mi * mp
+                }'
+done
+echo
+
+# Policy scaling: compile + apply time and map size for N protect rules (reload, one changed).
+echo "| rules | start with this policy, programs included (ms) | entries written | reload with one rule changed: compile + apply (ms) | entries written | map memlock (KiB) | daemon RSS (KiB) |"
+echo "|---|---|---|---|---|---|---|"
+for count in 10 1000 10000 50000; do
+        [ "$MODE" != full ] && [ $count -gt 10000 ] && continue
+        [ "$MODE" = smoke ] && [ $count -gt 1000 ] && continue
+        awk -v n=$count -v p="$P" 'BEGIN { printf "{ \"version\": 1, \"migration\": { \"protect\": ["; for (i = 0; i < n; i++) printf "%s\"%s/scale/p%d\"", i ? "," : "", p, i; printf "] } }\n" }' > "$POL/20-scale.json"
+        guard_start
+        first=$(grep -o "Policy generation [0-9]* in force: .*" "$WORK/guard.log" | tail -n 1)
+        sed -i "s|$P/scale/p0\"|$P/scale/changed\"|" "$POL/20-scale.json"
+        kill -HUP "$GUARD"
+        i=0; while [ $i -lt 200 ] && [ "$(grep -c "Policy generation" "$WORK/guard.log")" -lt 2 ]; do sleep 0.05; i=$((i + 1)); done
+        second=$(grep -o "Policy generation [0-9]* in force: .*" "$WORK/guard.log" | tail -n 1)
+        memlock=$(bpftool map show name guard_gen 2>/dev/null | awk '/memlock/ { for (i = 1; i <= NF; i++) if ($i == "memlock") { gsub("B", "", $(i + 1)); print int($(i + 1) / 1024) } }' | tail -n 1)
+        rss=$(awk '/VmRSS/ { print $2 }' /proc/$GUARD/status)
+        echo "$count|$first|$second|$memlock|$rss" | awk -F'|' '{
+                split($2, a, " "); split($3, b, " ");
+                for (i = 1; i <= length(a); i++) { if (a[i] == "entries") fe = a[i - 2]; if (a[i] == "ms.") ft = a[i - 1]; if (a[i] == "ms") ft = a[i - 1] }
+                for (i = 1; i <= length(b); i++) { if (b[i] == "entries") se = b[i - 2]; if (b[i] == "ms.") st = b[i - 1]; if (b[i] == "ms") st = b[i - 1] }
+                printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, ft, fe, st, se, $4, $5 }'
+        guard_stop
+        cgroup-guardd --unload --bpffs-dir "$PIN" > /dev/null 2>&1
+done
+rm -f "$POL/20-scale.json"
+echo
+
+# Event storm: audit mode, a tight loop of violations; daemon CPU, delivered vs lost, output lines.
+sed -i 's/"version": 1,/"version": 1, "mode": "audit",/' "$POL/10-bench.json"
+guard_start
+storm_iters=$((200000 / SCALE))
+cp "$(command -v cg-bench)" "$WORK/cg-storm"   # same program, an executable no rule allows
+counters() { cgroup-guardd --status --bpffs-dir "$PIN" | awk '/Counters/ { print $2 + $4 + $6, $8 }'; }
+cpu() { awk '{ print $14 + $15 }' /proc/$GUARD/stat; }
+c0=$(counters); cpu0=$(cpu); t0=$(cg-bench now)
+"$WORK/cg-storm" migrate $storm_iters "$B/storm" "$B/out" > /dev/null
+sleep 1
+c1=$(counters); cpu1=$(cpu); t1=$(cg-bench now)
+lines=$(grep -c "Audit: would deny" "$WORK/guard.log")
+echo "$c0 $c1 $cpu0 $cpu1 $t0 $t1 $lines $(getconf CLK_TCK 2>/dev/null || echo 100)" | awk '{
+        events = $3 - $1; lost = $4 - $2; wall = ($8 - $7) / 1e9; cpu = ($6 - $5) / $10
+        printf "| storm | violations | delivered | lost | logged in full | daemon CPU (s) | wall (s) | daemon load |\n|---|---|---|---|---|---|---|---|\n"
+        printf "| audit | %d | %d | %d | %d | %.2f | %.2f | %.0f%% |\n", events, events - lost, lost, $9, cpu, wall, 100 * cpu / wall }'
+guard_stop
+sed -i 's/"version": 1, "mode": "audit",/"version": 1,/' "$POL/10-bench.json"
+echo
+
+# Start-up, and a restart under fire: a prober hammers a forbidden migration meanwhile.
+cgroup-guardd --unload --bpffs-dir "$PIN" > /dev/null 2>&1
+guard_start
+cold=$READY_MS
+sleep 100000 & victim=$!
+( while [ ! -e "$WORK/stop" ]; do echo $victim > "$B/prot/a/cgroup.procs" 2>/dev/null && echo moved; done > "$WORK/probe" ) &
+prober=$!
+kill -9 "$GUARD"; wait "$GUARD" 2>/dev/null
+guard_start
+warm=$READY_MS
+touch "$WORK/stop"; wait $prober
+kill $victim
+echo "| start-up | cold start to enforcing (ms) | restart with pin adoption (ms) | forbidden migrations that got through during the restart |"
+echo "|---|---|---|---|"
+gap=$(grep -c moved "$WORK/probe")
+[ "$BACKEND" = observe ] && gap="n/a (observe prevents nothing: $gap moves, all reported)"
+echo "| $BACKEND | $cold | $warm | $gap |"
+guard_stop

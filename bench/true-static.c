@@ -1,0 +1,4 @@
+/* The tiniest program to execve in the exec benchmark. */
+int main(void) {
+        return 0;
+}
