@@ -120,10 +120,19 @@ echo "|---|---|---|---|---|---|---|"
 for count in 10 1000 10000 50000; do
         [ "$MODE" != full ] && [ $count -gt 10000 ] && continue
         [ "$MODE" = smoke ] && [ $count -gt 1000 ] && continue
-        awk -v n=$count -v p="$P" 'BEGIN { printf "{ \"version\": 1, \"migration\": { \"protect\": ["; for (i = 0; i < n; i++) printf "%s\"%s/scale/p%d\"", i ? "," : "", p, i; printf "] } }\n" }' > "$POL/20-scale.json"
+        # Files hold at most 10000 rules each (the 1 MiB file limit).
+        awk -v n=$count -v p="$P" -v dir="$POL" 'BEGIN {
+                for (f = 0; f * 10000 < n; f++) {
+                        out = sprintf("%s/20-scale-%02d.json", dir, f)
+                        printf "{ \"version\": 1, \"migration\": { \"protect\": [" > out
+                        for (i = f * 10000; i < n && i < (f + 1) * 10000; i++)
+                                printf "%s\"%s/scale/p%d\"", (i > f * 10000) ? "," : "", p, i > out
+                        printf "] } }\n" > out
+                        close(out)
+                } }'
         guard_start
         first=$(grep -o "Policy generation [0-9]* in force: .*" "$WORK/guard.log" | tail -n 1)
-        sed -i "s|$P/scale/p0\"|$P/scale/changed\"|" "$POL/20-scale.json"
+        sed -i "s|$P/scale/p0\"|$P/scale/changed\"|" "$POL/20-scale-00.json"
         kill -HUP "$GUARD"
         i=0; while [ $i -lt 200 ] && [ "$(grep -c "Policy generation" "$WORK/guard.log")" -lt 2 ]; do sleep 0.05; i=$((i + 1)); done
         second=$(grep -o "Policy generation [0-9]* in force: .*" "$WORK/guard.log" | tail -n 1)
@@ -137,7 +146,7 @@ for count in 10 1000 10000 50000; do
         guard_stop
         cgroup-guardd --unload --bpffs-dir "$PIN" > /dev/null 2>&1
 done
-rm -f "$POL/20-scale.json"
+rm -f "$POL"/20-scale-*.json
 echo
 
 # Event storm: audit mode, a tight loop of violations; daemon CPU, delivered vs lost, output lines.

@@ -14,6 +14,7 @@ enum guard_event_kind {
         GUARD_EVENT_MIGRATION = 1,
         GUARD_EVENT_SETNS = 2,
         GUARD_EVENT_NEW_NAMESPACE = 3,
+        GUARD_EVENT_TAMPER = 4,         /* flags: enum guard_tamper_what; src_cgroup_id: the object */
         GUARD_EVENT_CGROUP_MKDIR = 16,  /* internal: struct guard_cgroup_event */
 };
 
@@ -42,6 +43,15 @@ struct guard_event {
         __u32 pad;
         __u64 timestamp_ns;     /* CLOCK_MONOTONIC */
         char actor_comm[GUARD_COMM_LEN];
+};
+
+enum guard_tamper_what {
+        GUARD_TAMPER_MAP = 1,
+        GUARD_TAMPER_PROG = 2,
+        GUARD_TAMPER_LINK = 3,
+        GUARD_TAMPER_PIN = 4,
+        GUARD_TAMPER_SIGNAL = 5,
+        GUARD_TAMPER_PTRACE = 6,
 };
 
 #define GUARD_MIGRATION_THREADGROUP 0x1u

@@ -13,6 +13,7 @@
 
 #include "guard-cgroups.bpf.h"
 #include "guard-policy.bpf.h"
+#include "guard-tamper.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

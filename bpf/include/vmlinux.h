@@ -23,7 +23,6 @@ enum { false = 0, true = 1 };
 
 /* Only ever used through pointers. */
 struct nsset;
-struct dentry;
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
@@ -54,7 +53,26 @@ struct css_set {
 
 struct super_block {
         unsigned int s_dev;
+        unsigned long s_magic;
 };
+
+struct bpf_map {
+        u32 id;
+};
+
+struct bpf_prog_aux {
+        u32 id;
+};
+
+struct bpf_prog {
+        struct bpf_prog_aux *aux;
+};
+
+struct dentry {
+        struct inode *d_inode;
+};
+
+struct kernel_siginfo;
 
 struct inode {
         unsigned long i_ino;

@@ -35,6 +35,7 @@ static void help(void) {
                "  explain setns --pid PID --type TYPE --target-pid PID\n"
                "                                               Could PID join TARGET's TYPE namespace?\n"
                "  reload                                       Re-read the policy directory\n"
+               "  unload                                       Detach everything and stop the daemon (root)\n"
                "  mode enforce|audit|policy                    Force every rule into a mode, or back to the files'\n"
                "  denials [-n N] [--follow]                    Recent denials; --follow waits for new ones\n"
                "  thaw CGROUP                                  Release a cgroup frozen by a deny+freeze rule\n"
@@ -392,9 +393,9 @@ int main(int argc, char *argv[]) {
         } else if (streq(verb, "mode")) {
                 if (argc != 3 || (!streq(argv[2], "enforce") && !streq(argv[2], "audit") && !streq(argv[2], "policy")))
                         return log_error("mode takes one of enforce, audit, policy."), 2;
-        } else if (streq(verb, "reload")) {
+        } else if (streq(verb, "reload") || streq(verb, "unload")) {
                 if (argc != 2)
-                        return log_error("reload takes no arguments."), 2;
+                        return log_error("%s takes no arguments.", verb), 2;
         } else if (!streq(verb, "explain"))
                 return log_error("Unknown command \"%s\"; see cgroup-guardctl --help.", verb), 2;
 
@@ -406,6 +407,8 @@ int main(int argc, char *argv[]) {
                 return cmd_explain(bus, argc - 1, argv + 1);
         if (streq(verb, "reload"))
                 return call_simple(bus, "Reload", "", NULL, "Reload failed");
+        if (streq(verb, "unload"))
+                return call_simple(bus, "Unload", "", NULL, "Unload failed");
         if (streq(verb, "mode"))
                 return call_simple(bus, "SetMode", "s", argv[2], "Switching mode failed");
         return cmd_denials(bus);

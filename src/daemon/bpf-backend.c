@@ -24,7 +24,7 @@ enum { META_MAGIC_SLOT, META_BUILD_SLOT, META_KIND_SLOT, _META_SLOTS };
 
 /* Maps whose contents must outlive a daemon upgrade: reused from their pins when compatible. */
 static const char *const state_maps[] = { "guard_task_locks", "guard_sandbox_ns", "observe_task_cgroup",
-                                          "compat_windows", "compat_open_windows" };
+                                          "compat_windows", "compat_open_windows", "guard_self", "guard_objects" };
 /* Maps the daemon and --status open from pins. */
 static const char *const shared_maps[] = { "guard_policy", "guard_events", "guard_counters" };
 
@@ -641,6 +641,89 @@ int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *imag
         }
         *ret_reason = TAKE_PTR(reasons);
         return r;
+}
+
+/* Must match bpf/guard-tamper.bpf.h. */
+struct guard_self {
+        uint64_t exe_dev;
+        uint64_t exe_ino;
+        uint32_t enabled;
+        uint32_t pad;
+};
+#define GUARD_OBJ_MAP (1ULL << 32)
+#define GUARD_OBJ_PROG (2ULL << 32)
+#define GUARD_OBJ_LINK (3ULL << 32)
+#define GUARD_OBJ_PIN (4ULL << 32)
+
+static void protect_object(int objects_fd, uint64_t kind, uint64_t id) {
+        uint64_t key = kind | id;
+        uint8_t one = 1;
+
+        if (id)
+                (void) bpf_map_update_elem(objects_fd, &key, &one, BPF_ANY);
+}
+
+int backend_protect(Backend *b, bool enabled) {
+        _cleanup_(closep) int self_fd = open_pinned_map(b->pin_dir, "guard_self"), objects_fd = -EBADF;
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct guard_self self = { .enabled = enabled };
+        struct dirent *de;
+        struct stat st;
+        __u32 zero = 0, inner_id;
+        uint64_t key;
+
+        if (self_fd < 0)
+                return 0; /* this backend has no tamper protection */
+        objects_fd = open_pinned_map(b->pin_dir, "guard_objects");
+        if (objects_fd < 0)
+                return objects_fd;
+
+        if (enabled) {
+                /* Start from a clean set: ids of objects that are gone must not protect others. */
+                while (bpf_map_get_next_key(objects_fd, NULL, &key) == 0)
+                        if (bpf_map_delete_elem(objects_fd, &key) < 0)
+                                break;
+                if (stat(b->pin_dir, &st) == 0)
+                        protect_object(objects_fd, GUARD_OBJ_PIN, st.st_ino);
+                d = opendir(b->pin_dir);
+                while (d && (de = readdir(d))) {
+                        _cleanup_(closep) int fd = -EBADF;
+                        char path[4096];
+
+                        if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+                                continue;
+                        protect_object(objects_fd, GUARD_OBJ_PIN, st.st_ino);
+                        snprintf(path, sizeof(path), "%s/%s", b->pin_dir, de->d_name);
+                        fd = bpf_obj_get(path);
+                        if (fd < 0)
+                                continue;
+                        if (strneq(de->d_name, "link_", 5)) {
+                                struct bpf_link_info info = {};
+                                __u32 len = sizeof(info);
+
+                                if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+                                        protect_object(objects_fd, GUARD_OBJ_LINK, info.id);
+                                        protect_object(objects_fd, GUARD_OBJ_PROG, info.prog_id);
+                                }
+                        } else {
+                                struct bpf_map_info info = {};
+                                __u32 len = sizeof(info);
+
+                                if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+                                        protect_object(objects_fd, GUARD_OBJ_MAP, info.id);
+                        }
+                }
+                if (bpf_map_lookup_elem(b->outer_fd, &zero, &inner_id) == 0)
+                        protect_object(objects_fd, GUARD_OBJ_MAP, inner_id);
+
+                if (stat("/proc/self/exe", &st) < 0)
+                        return -errno;
+                self.exe_dev = kernel_dev(st.st_dev);
+                self.exe_ino = st.st_ino;
+        }
+        if (bpf_map_update_elem(self_fd, &zero, &self, BPF_ANY) < 0)
+                return -errno;
+        return 0;
 }
 
 int backend_unload(const char *pin_dir, unsigned *ret_removed) {

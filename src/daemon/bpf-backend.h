@@ -43,7 +43,7 @@ typedef struct Backend {
         char *missing[16];              /* window functions this kernel lacks, for status */
         unsigned n_missing;
         unsigned n_links;
-        uint32_t link_ids[32];
+        uint32_t link_ids[64];
 } Backend;
 
 typedef struct BackendCounters {
@@ -62,6 +62,11 @@ int backend_apply(Backend *b, const PolicyImage *image, unsigned *ret_entries_wr
 int backend_update_cgroup(Backend *b, uint64_t cgroup_id, const struct guard_cgroup_info *info);
 
 int backend_read_counters(int counters_fd, BackendCounters *ret);
+
+/* Tamper protection (native, compat): registers every object of the guard (maps, programs,
+ * links, pins, the active generation) and this executable as the only one that may touch them.
+ * Call again after each backend_apply(). No-op on backends that cannot deny. */
+int backend_protect(Backend *b, bool enabled);
 
 /* Closes our handles; pins (and so enforcement) stay. */
 void backend_free(Backend *b);

@@ -205,6 +205,20 @@ static int method_set_mode(sd_bus_message *message, void *userdata, sd_bus_error
         return sd_bus_reply_method_return(message, NULL);
 }
 
+static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r = check_root(message, error);
+
+        if (r < 0)
+                return r;
+        r = sd_bus_reply_method_return(message, NULL);
+        if (r < 0)
+                return r;
+        (void) sd_bus_flush(sd_bus_message_get_bus(message));
+        r = manager_unload(m);
+        return r < 0 ? r : 1;
+}
+
 static int read_pid(sd_bus_message *message, sd_bus_error *error, uint32_t *ret) {
         int r = sd_bus_message_read(message, "u", ret);
 
@@ -351,6 +365,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("LostEvents", "t", property_get_counter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_PROPERTY("Rules", "a(ssss)", property_get_rules, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD("Reload", "", "", method_reload, 0),
+        SD_BUS_METHOD("Unload", "", "", method_unload, 0),
         SD_BUS_METHOD_WITH_NAMES("SetMode", "s", SD_BUS_PARAM(mode), "", , method_set_mode, 0),
         SD_BUS_METHOD_WITH_NAMES("ExplainMigration", "us", SD_BUS_PARAM(pid) SD_BUS_PARAM(cgroup),
                                  "bss", SD_BUS_PARAM(allowed) SD_BUS_PARAM(rule) SD_BUS_PARAM(reason),

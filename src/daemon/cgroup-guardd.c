@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bpf-backend.h"
 #include "config.h"
@@ -145,6 +146,20 @@ static int print_status(void) {
         return 0;
 }
 
+#define DISABLE_FILE "/etc/cgroup-guard/disable"
+
+static bool kernel_cmdline_has(const char *word) {
+        _cleanup_(fclosep) FILE *f = fopen("/proc/cmdline", "re");
+        char line[4096], *save = NULL;
+
+        if (!f || !fgets(line, sizeof(line), f))
+                return false;
+        for (char *w = strtok_r(line, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
+                if (streq(w, word) || (strneq(w, word, strlen(word)) && streq(w + strlen(word), "=1")))
+                        return true;
+        return false;
+}
+
 /* libbpf's own messages (verifier logs included) are details behind our one-line reasons. */
 static int libbpf_print(enum libbpf_print_level level, const char *format, va_list ap) {
         _cleanup_(freep) char *buf = NULL;
@@ -185,6 +200,14 @@ int main(int argc, char *argv[]) {
                 return 0;
         case ACTION_RUN:
                 break;
+        }
+
+        /* The documented recovery path: a file, or cgroup_guard.disable on the kernel command line. */
+        if (access(DISABLE_FILE, F_OK) == 0 || kernel_cmdline_has("cgroup_guard.disable")) {
+                (void) backend_unload(arg_bpffs_dir, &removed);
+                log_notice("Disabled by %s or cgroup_guard.disable: removed %u pins, not loading anything.",
+                           DISABLE_FILE, removed);
+                return 0;
         }
 
         r = manager_new(&m);

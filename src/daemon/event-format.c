@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@ const char *event_kind_to_string(uint32_t kind) {
         case GUARD_EVENT_MIGRATION: return "migration";
         case GUARD_EVENT_SETNS: return "setns";
         case GUARD_EVENT_NEW_NAMESPACE: return "namespace";
+        case GUARD_EVENT_TAMPER: return "tamper";
         }
         return "unknown";
 }
@@ -64,6 +66,37 @@ static void explain_rule(const struct guard_event *e, const PolicyRule *rule, co
         }
 }
 
+static const char *tamper_what(uint32_t what) {
+        switch (what) {
+        case GUARD_TAMPER_MAP: return "getting a handle on the guard's map";
+        case GUARD_TAMPER_PROG: return "getting a handle on the guard's program";
+        case GUARD_TAMPER_LINK: return "getting a handle on the guard's link";
+        case GUARD_TAMPER_PIN: return "opening, removing or renaming the guard's pin (inode)";
+        case GUARD_TAMPER_SIGNAL: return "signalling cgroup-guardd (pid)";
+        case GUARD_TAMPER_PTRACE: return "ptracing cgroup-guardd (pid)";
+        }
+        return "touching the guard";
+}
+
+/* Someone went for the guard itself: a different sentence, same fields. */
+static void format_tamper(const struct guard_event *e, const EventNames *n, const char *comm, EventText *t) {
+        snprintf(t->rule_name, sizeof(t->rule_name), "protect_self");
+        snprintf(t->message, sizeof(t->message),
+                 "Refused tamper attempt: %s %" PRIu64 " by pid %u (%s, %s) in %s: only cgroup-guardd may touch "
+                 "its own programs, maps, links and pins, and only PID 1 may signal it (protect_self)",
+                 tamper_what(e->flags), (uint64_t) e->src_cgroup_id, e->actor_tgid, or_unknown(n->actor_exe), comm,
+                 or_unknown(n->actor_cgroup));
+        add_field(t, "CGROUP_GUARD_ACTION=deny");
+        add_field(t, "CGROUP_GUARD_KIND=tamper");
+        add_field(t, "CGROUP_GUARD_RULE=protect_self");
+        add_field(t, "CGROUP_GUARD_BACKEND=%s", or_unknown(n->backend));
+        add_field(t, "CGROUP_GUARD_ACTOR_PID=%u", e->actor_tgid);
+        add_field(t, "CGROUP_GUARD_ACTOR_COMM=%s", comm);
+        add_field(t, "CGROUP_GUARD_ACTOR_EXE=%s", or_unknown(n->actor_exe));
+        add_field(t, "CGROUP_GUARD_ACTOR_CGROUP=%s", or_unknown(n->actor_cgroup));
+        add_field(t, "CGROUP_GUARD_OBJECT=%s %" PRIu64, tamper_what(e->flags), (uint64_t) e->src_cgroup_id);
+}
+
 void event_format(const struct guard_event *e, const EventNames *n, EventText *ret) {
         const PolicyRule *rule = n->policy ? policy_rule_by_id(n->policy, e->rule_id) : NULL;
         const char *ns = ns_type_to_string(e->ns_type);
@@ -77,6 +110,11 @@ void event_format(const struct guard_event *e, const EventNames *n, EventText *r
         t->kind = event_kind_to_string(e->kind);
         t->action = event_verdict_to_string(e->verdict, n->backend);
         t->priority = e->verdict == GUARD_VERDICT_AUDIT ? LOG_NOTICE : LOG_WARNING;
+        if (e->kind == GUARD_EVENT_TAMPER) {
+                t->action = "deny";
+                format_tamper(e, n, comm, t);
+                return;
+        }
         if (rule) {
                 policy_rule_name(rule, t->rule_name, sizeof(t->rule_name));
                 snprintf(t->policy_file, sizeof(t->policy_file), "%s", policy_rule_file(n->policy, rule)->name);

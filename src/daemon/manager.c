@@ -102,6 +102,16 @@ static void log_diagnostics(Manager *m, const Diagnostics *d) {
 }
 
 /* Loads, validates and compiles the policy directory. Nothing changes on failure. */
+static void apply_protection(Manager *m, const Policy *p) {
+        bool on = policy_protect_self(p);
+        int r = backend_protect(m->backend, on);
+
+        if (r < 0)
+                log_warning_errno(r, "Failed to set up tamper protection: %m");
+        else if (!on && backend_prevents(m->backend->kind))
+                log_warning("Tamper protection is off (\"protect_self\": false): root can detach the guard.");
+}
+
 static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, PolicyImage *ret_image) {
         _cleanup_(diag_done) Diagnostics d = {};
         _cleanup_(policy_done) Policy p = {};
@@ -166,6 +176,8 @@ int manager_reload(Manager *m) {
                 r = backend_apply(m->backend, &image, &written);
                 if (r < 0)
                         log_error_errno(r, "Failed to apply the new policy generation: %m; the previous one stays in force.");
+                else
+                        apply_protection(m, &p);
         }
         if (r >= 0) {
                 m->generation++;
@@ -187,6 +199,19 @@ int manager_reload(Manager *m) {
         sd_notify(false, "READY=1");
         notify_status(m);
         return r;
+}
+
+int manager_unload(Manager *m) {
+        unsigned removed = 0;
+        int r;
+
+        /* Our own executable is the one the tamper protection lets through. */
+        r = backend_unload(m->bpffs_dir, &removed);
+        if (r < 0)
+                return log_error_errno(r, "Failed to unload: %m");
+        log_notice("Unloaded on request: removed %u pins, programs detached; exiting.", removed);
+        sd_event_exit(m->event, 0);
+        return 0;
 }
 
 int manager_set_mode(Manager *m, int mode_override) {
@@ -462,6 +487,7 @@ int manager_start(Manager *m) {
                 return log_error_errno(r, "No usable backend (%s): %s", backend_kind_to_string(m->requested),
                                        reason ?: strerror(-r));
         m->generation++;
+        apply_protection(m, &m->policy);
         if (policy_requires_enforce(&m->policy) && !backend_prevents(m->backend->kind))
                 return log_error_errno(EOPNOTSUPP, "A policy file requires an enforcing backend, but only the %s backend "
                                        "loads on this kernel; refusing to run it silently.",

@@ -61,6 +61,8 @@ int manager_run(Manager *m);
 
 /* -1: per-file modes; else POLICY_MODE_ENFORCE/AUDIT for every rule. Survives reloads. */
 int manager_set_mode(Manager *m, int mode_override);
+/* The deliberate off-switch: remove every pin (programs detach) and exit. */
+int manager_unload(Manager *m);
 const char *manager_mode_string(const Manager *m);
 
 /* The lock_on_entry rule that locks pid (from the kernel's task storage), or NULL. */

@@ -439,6 +439,7 @@ static void parse_document(Parser *ps, json_object *root) {
                 { "mode", json_type_string },
                 { "action", json_type_string },
                 { "require", json_type_string },
+                { "protect_self", json_type_boolean },
                 { "migration", json_type_object },
                 { "namespaces", json_type_object },
         };
@@ -485,6 +486,8 @@ static void parse_document(Parser *ps, json_object *root) {
                 else if (!streq(s, "none"))
                         report(ps, "/require", false, "unknown requirement \"%s\" (known: enforce, none)", quoted(s, q));
         }
+        if (json_object_object_get_ex(root, "protect_self", &v))
+                file->protect_self = json_object_get_boolean(v);
         if (json_object_object_get_ex(root, "migration", &v))
                 parse_migration(ps, v);
         if (json_object_object_get_ex(root, "namespaces", &v))
@@ -511,6 +514,7 @@ static int add_file(Policy *p, const char *path) {
                 .name = name_copy,
                 .mode = POLICY_MODE_ENFORCE,
                 .action = POLICY_ACTION_DENY,
+                .protect_self = -1,
         };
         return 0;
 }

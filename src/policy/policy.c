@@ -107,6 +107,19 @@ bool policy_requires_enforce(const Policy *p) {
         return false;
 }
 
+bool policy_protect_self(const Policy *p) {
+        bool off = false;
+
+        for (size_t i = 0; i < p->n_files; i++) {
+                if (p->files[i].mode == POLICY_MODE_OFF || p->files[i].protect_self < 0)
+                        continue;
+                if (p->files[i].protect_self)
+                        return true;
+                off = true;
+        }
+        return !off;
+}
+
 size_t policy_count_rules(const Policy *p, PolicyRuleKind kind) {
         size_t n = 0;
 

@@ -47,6 +47,7 @@ typedef struct PolicyFile {
         PolicyMode mode;
         PolicyAction action;
         bool require_enforce;
+        int protect_self;       /* -1: not said, else the file's "protect_self" */
 } PolicyFile;
 
 typedef struct PolicyRule {
@@ -94,6 +95,8 @@ PolicyMode policy_rule_mode(const Policy *p, const PolicyRule *rule);
 PolicyAction policy_rule_action(const Policy *p, const PolicyRule *rule);
 
 bool policy_requires_enforce(const Policy *p);
+/* Tamper protection is on unless an active file says "protect_self": false and none says true. */
+bool policy_protect_self(const Policy *p);
 size_t policy_count_rules(const Policy *p, PolicyRuleKind kind);
 
 /* Rule ids: allow rules are 1..n_allow in model order (they are bits of masks in the maps), the

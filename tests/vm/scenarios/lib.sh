@@ -39,8 +39,14 @@ cgroup_of() { sed -n 's/^0:://p' /proc/$1/cgroup; }
 policy() { mkdir -p $POLICY_DIR; cat > $POLICY_DIR/$1; }
 
 # Starts the daemon and waits until it enforces (the pinned status says so).
+# GUARD_CGROUP=/sys/fs/cgroup/...: run the daemon in its own cgroup, as under systemd.
 guard_start() {
-        cgroup-guardd --backend $BACKEND "$@" >> $LOG 2>&1 &
+        if [ -n "${GUARD_CGROUP:-}" ]; then
+                mkdir -p "$GUARD_CGROUP"
+                in-cgroup "$GUARD_CGROUP" cgroup-guardd --backend $BACKEND "$@" >> $LOG 2>&1 &
+        else
+                cgroup-guardd --backend $BACKEND "$@" >> $LOG 2>&1 &
+        fi
         GUARD_PID=$!
         i=0
         while [ $i -lt 100 ]; do
@@ -54,7 +60,18 @@ guard_start() {
         exit 99
 }
 
-guard_stop() { kill $GUARD_PID 2>/dev/null; wait $GUARD_PID 2>/dev/null; }
+# Stops the daemon. With tamper protection only PID 1 may signal it; our shell is not PID 1, so
+# if it is still there after a moment, use the off-switch (its own binary may unload) first.
+guard_stop() {
+        kill $GUARD_PID 2>/dev/null
+        i=0
+        while [ $i -lt 20 ] && kill -0 $GUARD_PID 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+        if kill -0 $GUARD_PID 2>/dev/null; then
+                cgroup-guardd --unload > /dev/null 2>&1
+                kill $GUARD_PID 2>/dev/null
+        fi
+        wait $GUARD_PID 2>/dev/null
+}
 
 # Waits up to 3 s for a line matching PATTERN to appear COUNT times in the daemon log.
 wait_log() {
@@ -78,3 +95,5 @@ finish() {
 }
 
 mkdir -p $T
+# The scenarios' allowed mover: the same program under a name policies can allow.
+cp /usr/local/bin/cg-move /usr/local/bin/cg-move-allowed

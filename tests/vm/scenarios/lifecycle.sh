@@ -1,12 +1,14 @@
 # Scenarios 8-10: audit mode, live reload, surviving the daemon (SIGKILL, adoption, --unload).
+# The daemon must be killable here to show enforcement survives a crash: "protect_self": false
+# (with it on, only PID 1 may signal the daemon; see tamper.sh).
 . /scenarios/lib.sh
 
-cp /usr/local/bin/cg-move /usr/local/bin/cg-move-allowed
 mkdir -p $T/aud $T/audlock $T/live $T/other $T/out
 policy 10-audit.json <<'JSON'
 {
   "version": 1,
   "mode": "audit",
+  "protect_self": false,
   "migration": { "protect": ["/t/aud"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] },
   "namespaces": { "lock": [ { "cgroup": "/t/audlock", "types": ["uts"] } ] }
 }

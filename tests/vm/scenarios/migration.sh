@@ -1,7 +1,6 @@
 # Scenarios 1-5: the migration allowlist (deny, escape, allow by exe/cgroup/to, delegation, clone3).
 . /scenarios/lib.sh
 
-cp /usr/local/bin/cg-move /usr/local/bin/cg-move-allowed
 cp /usr/local/bin/cg-move /usr/local/bin/cg-move-to
 cp /usr/local/bin/cg-clone3 /usr/local/bin/cg-clone3-allowed
 mkdir -p $T/prot/a $T/prot/b $T/prot/allowed-x $T/prot/other $T/out $T/mgr \

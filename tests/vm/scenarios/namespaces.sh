@@ -1,11 +1,12 @@
-# Scenarios 6-7: the namespace lock and lock on entry.
+# Scenarios 6-7: the namespace lock and lock on entry. (protect_self is off so bpftool can look at
+# the sandbox map for the cleanup check.)
 . /scenarios/lib.sh
 
-cp /usr/local/bin/cg-move /usr/local/bin/cg-move-allowed
 mkdir -p $T/locked $T/free $T/sandboxd $T/user
 policy 10-namespaces.json <<'JSON'
 {
   "version": 1,
+  "protect_self": false,
   "migration": { "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] },
   "namespaces": {
     "lock": [ { "cgroup": "/t/locked", "types": ["uts", "net", "mnt"] } ],
