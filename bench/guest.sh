@@ -21,16 +21,16 @@ smoke) ROUNDS=1; SCALE=100 ;;
 *) ROUNDS=3; SCALE=10 ;;
 esac
 
-mkdir -p "$WORK/bpffs" "$POL" "$(dirname "$FILE")" "$B/prot/a" "$B/prot/b" "$B/free" "$B/storm" "$B/out"
+mkdir -p "$WORK/bpffs" "$POL" "$(dirname "$FILE")" "$B/prot/a" "$B/prot/b" "$B/free" "$B/storm" "$B/out" "$B/guardd"
 : > "$FILE"
 mount -t bpf bpf "$WORK/bpffs"
 unshare -u sleep 100000 & NSHOLDER=$!
 cleanup() {
-        [ -n "${GUARD:-}" ] && kill "$GUARD" 2>/dev/null
         cgroup-guardd --unload --bpffs-dir "$PIN" > /dev/null 2>&1
+        [ -n "${GUARD:-}" ] && kill "$GUARD" 2>/dev/null
         kill "$NSHOLDER" 2>/dev/null
         umount "$WORK/bpffs" 2>/dev/null
-        for d in prot/a prot/b prot free storm out ""; do rmdir "$B/$d" 2>/dev/null; done
+        for d in prot/a prot/b prot free storm out guardd ""; do rmdir "$B/$d" 2>/dev/null; done
         rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -46,20 +46,23 @@ JSON
 guard_start() {
         : > "$WORK/guard.log"
         start=$(cg-bench now)
-        cgroup-guardd --backend "$BACKEND" --bpffs-dir "$PIN" --policy-dir "$POL" "$@" >> "$WORK/guard.log" 2>&1 &
+        # In a cgroup of its own, as under systemd: with tamper protection only PID 1 and that
+        # cgroup may signal the daemon (guard_signal).
+        sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$B/guardd" \
+                cgroup-guardd --backend "$BACKEND" --bpffs-dir "$PIN" --policy-dir "$POL" "$@" >> "$WORK/guard.log" 2>&1 &
         GUARD=$!
         i=0
         while [ $i -lt 600 ] && ! grep -q "Enforcing with" "$WORK/guard.log"; do sleep 0.05; i=$((i + 1)); done
         READY_MS=$(( ($(cg-bench now) - start) / 1000000 ))
 }
-guard_stop() { kill "$GUARD" 2>/dev/null; wait "$GUARD" 2>/dev/null; GUARD=; }
+guard_signal() { sh -c 'echo $$ > "$0/cgroup.procs" && exec kill "$@"' "$B/guardd" "$@"; }
+guard_stop() { guard_signal "$GUARD" 2>/dev/null; wait "$GUARD" 2>/dev/null; GUARD=; }
 
-# Sum of run_cnt and run_time_ns over our programs (names truncated to 15 characters).
+# Sum of run_cnt and run_time_ns over the guard's programs (from the daemon's binary: tamper
+# protection hides them from bpftool).
 prog_stats() {
-        bpftool prog show 2>/dev/null | awk '
-                / name (guard_|native_|compat_|observe_)/ {
-                        for (i = 1; i <= NF; i++) { if ($i == "run_time_ns") t += $(i + 1); if ($i == "run_cnt") c += $(i + 1) }
-                }
+        cgroup-guardd --stats --bpffs-dir "$PIN" 2>/dev/null | awk '
+                $1 == "prog" { c += $4; t += $6 }
                 END { printf "%d %d\n", c, t }'
 }
 
@@ -133,10 +136,10 @@ for count in 10 1000 10000 50000; do
         guard_start
         first=$(grep -o "Policy generation [0-9]* in force: .*" "$WORK/guard.log" | tail -n 1)
         sed -i "s|$P/scale/p0\"|$P/scale/changed\"|" "$POL/20-scale-00.json"
-        kill -HUP "$GUARD"
+        guard_signal -HUP "$GUARD"
         i=0; while [ $i -lt 200 ] && [ "$(grep -c "Policy generation" "$WORK/guard.log")" -lt 2 ]; do sleep 0.05; i=$((i + 1)); done
         second=$(grep -o "Policy generation [0-9]* in force: .*" "$WORK/guard.log" | tail -n 1)
-        memlock=$(bpftool map show name guard_gen 2>/dev/null | awk '/memlock/ { for (i = 1; i <= NF; i++) if ($i == "memlock") { gsub("B", "", $(i + 1)); print int($(i + 1) / 1024) } }' | tail -n 1)
+        memlock=$(cgroup-guardd --stats --bpffs-dir "$PIN" | awk '$1 == "generation_map" { print int($5 / 1024) }')
         rss=$(awk '/VmRSS/ { print $2 }' /proc/$GUARD/status)
         echo "$count|$first|$second|$memlock|$rss" | awk -F'|' '{
                 split($2, a, " "); split($3, b, " ");
@@ -176,7 +179,7 @@ cold=$READY_MS
 sleep 100000 & victim=$!
 ( while [ ! -e "$WORK/stop" ]; do echo $victim > "$B/prot/a/cgroup.procs" 2>/dev/null && echo moved; done > "$WORK/probe" ) &
 prober=$!
-kill -9 "$GUARD"; wait "$GUARD" 2>/dev/null
+guard_signal -9 "$GUARD"; wait "$GUARD" 2>/dev/null
 guard_start
 warm=$READY_MS
 touch "$WORK/stop"; wait $prober

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "guard-maps.h"
 #include "policy-compile.h"
@@ -85,5 +86,9 @@ typedef struct BackendPinned {
         BackendCounters counters;
 } BackendPinned;
 int backend_read_pinned(const char *pin_dir, BackendPinned *ret);
+
+/* Per-program run counts and time (bpf_stats) of every pinned link's program, and the active
+ * generation's map: tamper protection hides them from other tools, so the daemon reports them. */
+int backend_print_stats(const char *pin_dir, FILE *out);
 
 int bpffs_ensure_dir(const char *dir);

@@ -19,7 +19,7 @@ static const char *arg_policy_dir = POLICY_DIR_DEFAULT;
 static const char *arg_bpffs_dir = BPFFS_DIR_DEFAULT;
 static BackendKind arg_backend = BACKEND_AUTO;
 static unsigned arg_ratelimit_interval = 10;
-static enum { ACTION_RUN, ACTION_CHECK, ACTION_STATUS, ACTION_UNLOAD } arg_action = ACTION_RUN;
+static enum { ACTION_RUN, ACTION_CHECK, ACTION_STATUS, ACTION_STATS, ACTION_UNLOAD } arg_action = ACTION_RUN;
 
 static void help(void) {
         printf("Usage: cgroup-guardd [OPTIONS]\n\n"
@@ -30,6 +30,7 @@ static void help(void) {
                "     --check              Validate the policy directory and exit (0 valid, 1 invalid)\n"
                "     --status             Show what is loaded (from the pins; no daemon needed)\n"
                "     --unload             Detach every program and remove the pins\n"
+               "     --stats              Per-program run counts and time (needs kernel.bpf_stats_enabled=1)\n"
                "     --policy-dir=DIR     Policy directory (default: %s)\n"
                "     --bpffs-dir=DIR      Where links and maps are pinned (default: %s)\n"
                "     --backend=BACKEND    auto, native, compat or observe (default: auto)\n"
@@ -45,6 +46,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_CHECK,
                 ARG_STATUS,
                 ARG_UNLOAD,
+                ARG_STATS,
                 ARG_POLICY_DIR,
                 ARG_BPFFS_DIR,
                 ARG_BACKEND,
@@ -57,6 +59,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "check", no_argument, NULL, ARG_CHECK },
                 { "status", no_argument, NULL, ARG_STATUS },
                 { "unload", no_argument, NULL, ARG_UNLOAD },
+                { "stats", no_argument, NULL, ARG_STATS },
                 { "policy-dir", required_argument, NULL, ARG_POLICY_DIR },
                 { "bpffs-dir", required_argument, NULL, ARG_BPFFS_DIR },
                 { "backend", required_argument, NULL, ARG_BACKEND },
@@ -83,6 +86,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_UNLOAD:
                         arg_action = ACTION_UNLOAD;
+                        break;
+                case ARG_STATS:
+                        arg_action = ACTION_STATS;
                         break;
                 case ARG_POLICY_DIR:
                         arg_policy_dir = optarg;
@@ -190,6 +196,13 @@ int main(int argc, char *argv[]) {
                 return policy_check_directory(arg_policy_dir, stdout, stderr);
         case ACTION_STATUS:
                 return print_status();
+        case ACTION_STATS:
+                r = backend_print_stats(arg_bpffs_dir, stdout);
+                if (r < 0) {
+                        log_error_errno(r, "Nothing pinned at %s: %m", arg_bpffs_dir);
+                        return 3;
+                }
+                return 0;
         case ACTION_UNLOAD:
                 r = backend_unload(arg_bpffs_dir, &removed);
                 if (r < 0) {
