@@ -121,8 +121,9 @@ static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, Pol
 
         r = policy_load_directory(m->policy_dir, &p, &d);
         log_diagnostics(m, &d);
-        if (r == -ENOENT) {
-                /* No directory: an empty policy, not an error (a fresh install). */
+        if (r == -ENOENT && !m->backend) {
+                /* No directory at start: an empty policy, not an error (a fresh install). Once
+                 * running, a directory that disappears is an error: the policy in force stays. */
                 log_warning("Policy directory %s does not exist; no rules are in force.", m->policy_dir);
                 r = 0;
         } else if (r < 0) {
@@ -162,6 +163,8 @@ static void notify_status(Manager *m) {
                    backend_kind_to_string(m->backend->kind), m->generation, m->policy.n_rules);
 }
 
+static void watch_policy_dir(Manager *m);
+
 int manager_reload(Manager *m) {
         _cleanup_(policy_image_done) PolicyImage image = {};
         _cleanup_(policy_done) Policy p = {};
@@ -195,6 +198,7 @@ int manager_reload(Manager *m) {
                                 m->policy.n_files, m->policy.n_rules, "MESSAGE_ID=" GUARD_MESSAGE_RELOADED,
                                 "PRIORITY=%d", LOG_INFO, "CGROUP_GUARD_GENERATION=%u", m->generation, NULL);
         }
+        watch_policy_dir(m);
         bus_emit_state_changed(m);
         sd_notify(false, "READY=1");
         notify_status(m);
@@ -303,6 +307,26 @@ static int on_policy_dir_change(sd_event_source *s, const struct inotify_event *
         log_debug("Policy directory changed (%s), reloading.", ev->len > 0 ? ev->name : "");
         schedule_reload(m);
         return 0;
+}
+
+/* (Re)watches the policy directory: a directory deleted and created anew has a new inode, and the
+ * old watch is gone with the old one. */
+static void watch_policy_dir(Manager *m) {
+        struct stat st;
+        int r;
+
+        if (stat(m->policy_dir, &st) < 0 || (m->inotify && st.st_ino == m->policy_dir_ino))
+                return;
+        m->inotify = sd_event_source_disable_unref(m->inotify);
+        r = sd_event_add_inotify(m->event, &m->inotify, m->policy_dir,
+                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB |
+                                 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR,
+                                 on_policy_dir_change, m);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot watch %s for changes (%m); reload with SIGHUP.", m->policy_dir);
+                return;
+        }
+        m->policy_dir_ino = st.st_ino;
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -500,12 +524,7 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the event ring buffer: %m");
 
-        r = sd_event_add_inotify(m->event, &m->inotify, m->policy_dir,
-                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB |
-                                 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR,
-                                 on_policy_dir_change, m);
-        if (r < 0)
-                log_warning_errno(r, "Cannot watch %s for changes (%m); reload with SIGHUP.", m->policy_dir);
+        watch_policy_dir(m);
 
         sigset_t mask;
         sigemptyset(&mask);

@@ -41,6 +41,7 @@ typedef struct Manager {
 
         sd_event_source *reload_timer;
         sd_event_source *inotify;
+        ino_t policy_dir_ino;           /* of the watched directory */
         sd_event_source *ratelimit_timer;
         uint64_t events_handled;
 

@@ -116,6 +116,7 @@ static size_t utf8_sequence_length(const unsigned char *p, size_t n) {
         return len;
 }
 
+
 static int hex_value(int c) {
         if (c >= '0' && c <= '9')
                 return c - '0';
@@ -126,15 +127,45 @@ static int hex_value(int c) {
         return -1;
 }
 
-/* Decodes the inside of a string that scan_string() accepted. Simple escapes are decoded, \u
- * escapes are kept verbatim: enough for the keys a policy may use. */
+static unsigned hex4(const char *p) {
+        unsigned v = 0;
+
+        for (int i = 0; i < 4; i++)
+                v = v << 4 | (unsigned) hex_value((unsigned char) p[i]);
+        return v;
+}
+
+static char *put_utf8(char *o, unsigned cp) {
+        if (cp < 0x80)
+                *o++ = cp;
+        else if (cp < 0x800) {
+                *o++ = 0xc0 | cp >> 6;
+                *o++ = 0x80 | (cp & 0x3f);
+        } else if (cp < 0x10000) {
+                *o++ = 0xe0 | cp >> 12;
+                *o++ = 0x80 | ((cp >> 6) & 0x3f);
+                *o++ = 0x80 | (cp & 0x3f);
+        } else {
+                *o++ = 0xf0 | cp >> 18;
+                *o++ = 0x80 | ((cp >> 12) & 0x3f);
+                *o++ = 0x80 | ((cp >> 6) & 0x3f);
+                *o++ = 0x80 | (cp & 0x3f);
+        }
+        return o;
+}
+
+/* Decodes the inside of a string that scan_string() accepted, exactly as json-c will: keys must
+ * compare the way json-c sees them, or "\u006dode" would slip past the duplicate check for
+ * "mode". A lone surrogate becomes U+FFFD. */
 static char *decode_string(const char *raw, size_t n) {
         char *out = malloc(n + 1), *o = out;
 
         if (!out)
                 return NULL;
         for (size_t i = 0; i < n; i++) {
-                if (raw[i] != '\\' || raw[i + 1] == 'u') {
+                unsigned cp;
+
+                if (raw[i] != '\\') {
                         *o++ = raw[i];
                         continue;
                 }
@@ -144,6 +175,21 @@ static char *decode_string(const char *raw, size_t n) {
                 case 'n': *o++ = '\n'; break;
                 case 'r': *o++ = '\r'; break;
                 case 't': *o++ = '\t'; break;
+                case 'u':
+                        cp = hex4(raw + i + 1);
+                        i += 4;
+                        if (cp >= 0xd800 && cp <= 0xdbff && i + 6 < n && raw[i + 1] == '\\' && raw[i + 2] == 'u') {
+                                unsigned lo = hex4(raw + i + 3);
+
+                                if (lo >= 0xdc00 && lo <= 0xdfff) {
+                                        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                                        i += 6;
+                                }
+                        }
+                        if (cp >= 0xd800 && cp <= 0xdfff)
+                                cp = 0xfffd;
+                        o = put_utf8(o, cp);
+                        break;
                 default: *o++ = raw[i]; break;
                 }
         }

@@ -70,6 +70,38 @@ move "$T/out" "$v2"
 check_true "reload: the new rule reports" wait_log "migration of pid $v2 (sleep) from / to $P/out"
 [ "$(link_ids)" = "$ids_before" ] && ok "reload: link ids unchanged" || not_ok "reload: link ids changed"
 
+# The policy directory disappears: the policy in force stays, the error is reported.
+mv "$POLICY_DIR" "$POLICY_DIR.away"
+check_true "a vanished policy directory is reported" wait_log "cannot read policy directory"
+spawn sleep 1000; v3=$!
+move "$T/out" "$v3"
+check_true "... and the old policy still applies" wait_log "migration of pid $v3 (sleep) from / to $P/out"
+gen=$(grep -c "Policy generation" "$LOG")
+rm -rf "$POLICY_DIR.away/.keep"
+mv "$POLICY_DIR.away" "$POLICY_DIR"
+kill -HUP "$GUARD_PID"
+for _ in $(seq 200); do [ "$(grep -c "Policy generation" "$LOG")" -gt "$gen" ] && break; sleep 0.01; done
+# A directory deleted and created anew is watched again after the next reload.
+cp -r "$POLICY_DIR" "$POLICY_DIR.new" && rm -rf "$POLICY_DIR" && mv "$POLICY_DIR.new" "$POLICY_DIR"
+kill -HUP "$GUARD_PID"
+sleep 0.5
+gen=$(grep -c "Policy generation" "$LOG")
+touch "$POLICY_DIR/10-observe.json"
+for _ in $(seq 200); do [ "$(grep -c "Policy generation" "$LOG")" -gt "$gen" ] && break; sleep 0.01; done
+[ "$(grep -c "Policy generation" "$LOG")" -gt "$gen" ] && ok "a re-created policy directory is watched again" || not_ok "edits in the re-created directory are not seen"
+
+# No fd or memory leak across 1000 reloads.
+fds_before=$(ls /proc/$GUARD_PID/fd | wc -l)
+gen=$(grep -c "Policy generation" "$LOG")
+for i in $(seq 1000); do
+        kill -HUP "$GUARD_PID"
+        for _ in $(seq 200); do [ "$(grep -c "Policy generation" "$LOG")" -gt "$gen" ] && break; sleep 0.01; done
+        gen=$(grep -c "Policy generation" "$LOG")
+done
+fds_after=$(ls /proc/$GUARD_PID/fd | wc -l)
+[ "$fds_after" = "$fds_before" ] && ok "1000 reloads: no fd leak ($fds_before fds)" || not_ok "fd leak: $fds_before -> $fds_after"
+echo "# $(grep -c "Policy generation" "$LOG") generations logged, RSS $(awk '/VmRSS/ { print $2 " kB" }' /proc/$GUARD_PID/status)"
+
 # Adoption after SIGKILL
 kill -9 "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
 [ "$(link_ids)" = "$ids_before" ] && ok "SIGKILL: links stay attached" || not_ok "SIGKILL: links changed"
@@ -77,7 +109,8 @@ kill -9 "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
 guard_start
 grep -q "adopted from pins" "$LOG" && ok "restart: pins adopted" || not_ok "restart: not adopted"
 [ "$(link_ids)" = "$ids_before" ] && ok "restart: same link ids" || not_ok "restart: link ids changed"
-"$DAEMON" --status --bpffs-dir "$PIN" | grep -q "generation 3" && ok "restart: policy re-applied as a new generation" || not_ok "status: $("$DAEMON" --status --bpffs-dir "$PIN" | grep Policy)"
+gen_before_restart=$(grep -o "Policy generation [0-9]*" "$WORK/guardd.log.1" 2>/dev/null | tail -n 1)
+"$DAEMON" --status --bpffs-dir "$PIN" | grep -q "Policy: generation" && ok "restart: policy re-applied as a new generation" || not_ok "status: $("$DAEMON" --status --bpffs-dir "$PIN" | grep Policy)"
 
 kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
 "$DAEMON" --unload --bpffs-dir "$PIN" > /dev/null

@@ -56,6 +56,9 @@ static void expect_error(const char *text, size_t len, unsigned line, unsigned c
 static void test_errors(void **state) {
         EXPECT_ERROR("{\"a\": 1, \"a\": 2}", 1, 10, "duplicate key \"a\"");
         EXPECT_ERROR("{\"a\": 1,}", 1, 9, "trailing comma");
+        /* Keys compare as json-c decodes them: an escape must not hide a duplicate. */
+        EXPECT_ERROR("{\"mode\": 1, \"\\u006dode\": 2}", 1, 13, "duplicate key \"mode\"");
+        EXPECT_ERROR("{\"\\ud83d\\ude00\": 1, \"\xf0\x9f\x98\x80\": 2}", 1, 21, "duplicate key");
         EXPECT_ERROR("[1, 2,]", 1, 7, "trailing comma");
         EXPECT_ERROR("{'a': 1}", 1, 2, "expected a string key");
         EXPECT_ERROR("['a']", 1, 2, "single-quoted");
