@@ -65,6 +65,13 @@ struct guard_decision {
         __u32 generation;
 };
 
+static __always_inline void guard_decision_init(struct guard_decision *d) {
+        d->verdict = GUARD_VERDICT_ALLOW;
+        d->rule = 0;
+        d->action = 0;
+        d->generation = 0;
+}
+
 static __always_inline void guard_count(__u32 counter) {
         __u64 *c = bpf_map_lookup_elem(&guard_counters, &counter);
 
@@ -130,10 +137,7 @@ static __always_inline __u32 guard_decide_migration(struct task_struct *actor, _
         __u64 mask, exe_mask = 0;
         __u32 governing;
 
-        d->verdict = GUARD_VERDICT_ALLOW;
-        d->rule = 0;
-        d->action = 0;
-        d->generation = 0;
+        guard_decision_init(d);
         if (!policy)
                 return d->verdict;
 
@@ -191,10 +195,7 @@ static __always_inline __u32 guard_decide_namespace(struct task_struct *task, __
         struct guard_value *cg, *config;
         __u32 rule = 0, mark_rule = 0, mark_types = 0;
 
-        d->verdict = GUARD_VERDICT_ALLOW;
-        d->rule = 0;
-        d->action = 0;
-        d->generation = 0;
+        guard_decision_init(d);
         *ret_type = 0;
         if (!policy)
                 return d->verdict;

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "policy-decide.h"
 #include "policy.h"
+#include "process-util.h"
 
 #define BUS_RETRY_USEC (5ULL * 1000 * 1000)
 #define EXPLAIN_STRING_MAX 4096
@@ -231,17 +232,6 @@ static int read_pid(sd_bus_message *message, sd_bus_error *error, uint32_t *ret)
         return 0;
 }
 
-static char *exe_path_of(uint32_t pid) {
-        char fn[64], buf[4096];
-        ssize_t n;
-
-        snprintf(fn, sizeof(fn), "/proc/%u/exe", pid);
-        n = readlink(fn, buf, sizeof(buf) - 1);
-        if (n < 0)
-                return NULL;
-        buf[n] = '\0';
-        return strdup(buf);
-}
 
 static int reply_decision(sd_bus_message *message, const PolicyDecision *d, const Policy *p) {
         char rule[320] = "", name[64];
@@ -276,7 +266,7 @@ static int method_explain_migration(sd_bus_message *message, void *userdata, sd_
         r = cgroup2_path_of_pid(pid, &src);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot read the cgroup of pid %u.", pid);
-        exe = exe_path_of(pid);
+        exe = pid_exe_path(pid);
         snprintf(fn, sizeof(fn), "/proc/%u/exe", pid);
         PolicyActor actor = { .exe = exe, .cgroup = src };
         if (stat(fn, &st) == 0) {

@@ -25,6 +25,7 @@
 #include "manager.h"
 #include "policy-compile.h"
 #include "policy-parse.h"
+#include "process-util.h"
 #include "response.h"
 
 #define RELOAD_DEBOUNCE_USEC (100 * 1000)
@@ -367,29 +368,7 @@ static void handle_cgroup_mkdir(Manager *m, const struct guard_cgroup_event *e) 
         }
 }
 
-static char *exe_of_pid(uint32_t pid) {
-        char fn[64], buf[4096];
-        ssize_t n;
 
-        snprintf(fn, sizeof(fn), "/proc/%u/exe", pid);
-        n = readlink(fn, buf, sizeof(buf) - 1);
-        if (n < 0)
-                return NULL;
-        buf[n] = '\0';
-        return strdup(buf);
-}
-
-static char *comm_of_pid(uint32_t pid) {
-        _cleanup_(fclosep) FILE *f = NULL;
-        char fn[64], buf[64];
-
-        snprintf(fn, sizeof(fn), "/proc/%u/comm", pid);
-        f = fopen(fn, "re");
-        if (!f || !fgets(buf, sizeof(buf), f))
-                return NULL;
-        buf[strcspn(buf, "\n")] = '\0';
-        return strdup(buf);
-}
 
 
 static void remember_denial(Manager *m, const EventText *t) {
@@ -419,7 +398,7 @@ static int on_ratelimit_timer(sd_event_source *s, uint64_t usec, void *userdata)
 }
 
 static void handle_denial(Manager *m, const struct guard_event *e) {
-        _cleanup_(freep) char *exe = exe_of_pid(e->actor_tgid), *comm = e->task_pid ? comm_of_pid(e->task_pid) : NULL;
+        _cleanup_(freep) char *exe = pid_exe_path(e->actor_tgid), *comm = e->task_pid ? pid_comm(e->task_pid) : NULL;
         _cleanup_(freep) char *response = NULL;
         const char *actor_cgroup = cgroup_tree_path(&m->tree, e->actor_cgroup_id);
         EventNames names = {

@@ -42,18 +42,7 @@ static int image_add(PolicyImage *img, struct guard_key key, const struct guard_
         return 0;
 }
 
-static bool rule_active(const Policy *p, const PolicyRule *r) {
-        return policy_rule_mode(p, r) != POLICY_MODE_OFF;
-}
 
-/* Same order as the oracle: enforce beats audit, then the harsher action, then the earlier rule. */
-static bool stricter(const Policy *p, const PolicyRule *a, const PolicyRule *b) {
-        if (!b)
-                return true;
-        if (policy_rule_mode(p, a) != policy_rule_mode(p, b))
-                return policy_rule_mode(p, a) > policy_rule_mode(p, b);
-        return policy_rule_action(p, a) > policy_rule_action(p, b);
-}
 
 bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *path,
                            struct guard_cgroup_info *ret) {
@@ -69,7 +58,7 @@ bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *
                 if (r->kind == POLICY_RULE_ALLOW) {
                         unsigned bit = allow_bit++;
 
-                        if (!rule_active(p, r))
+                        if (!policy_rule_active(p, r))
                                 continue;
                         if (r->cgroup && cgroup_pattern_covers(r->cgroup, path, NULL))
                                 info.actor_allow |= 1ULL << bit;
@@ -81,12 +70,12 @@ bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *
                                         }
                         continue;
                 }
-                if (!rule_active(p, r) || !cgroup_pattern_covers(r->cgroup, path, &n))
+                if (!policy_rule_active(p, r) || !cgroup_pattern_covers(r->cgroup, path, &n))
                         continue;
 
                 switch (r->kind) {
                 case POLICY_RULE_PROTECT:
-                        if (stricter(p, r, protect))
+                        if (policy_rule_stricter(p, r, protect))
                                 protect = r;
                         break;
                 case POLICY_RULE_DELEGATE:
@@ -109,7 +98,7 @@ bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *
                         for (uint32_t bits = r->ns_types; bits; bits &= bits - 1) {
                                 int t = guard_ns_index(bits & -bits);
 
-                                if (t >= 0 && stricter(p, r, lock[t]))
+                                if (t >= 0 && policy_rule_stricter(p, r, lock[t]))
                                         lock[t] = r;
                         }
                         break;

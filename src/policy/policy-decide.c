@@ -15,18 +15,7 @@ const char *verdict_to_string(Verdict v) {
         return NULL;
 }
 
-static bool rule_active(const Policy *p, const PolicyRule *r) {
-        return policy_rule_mode(p, r) != POLICY_MODE_OFF;
-}
 
-/* Strictest wins: enforce beats audit, then the harsher action, then the earlier rule. */
-static bool stricter(const Policy *p, const PolicyRule *a, const PolicyRule *b) {
-        if (!b)
-                return true;
-        if (policy_rule_mode(p, a) != policy_rule_mode(p, b))
-                return policy_rule_mode(p, a) > policy_rule_mode(p, b);
-        return policy_rule_action(p, a) > policy_rule_action(p, b);
-}
 
 static void decide(const Policy *p, const PolicyRule *rule, PolicyDecision *ret) {
         ret->rule = rule;
@@ -82,10 +71,10 @@ void policy_decide_migration(const Policy *p, const PolicyActor *actor, const ch
         for (size_t i = 0; i < p->n_rules; i++) {
                 const PolicyRule *r = &p->rules[i];
 
-                if (r->kind != POLICY_RULE_PROTECT || !rule_active(p, r))
+                if (r->kind != POLICY_RULE_PROTECT || !policy_rule_active(p, r))
                         continue;
                 if ((cgroup_pattern_covers(r->cgroup, src, NULL) || cgroup_pattern_covers(r->cgroup, dst, NULL)) &&
-                    stricter(p, r, governing))
+                    policy_rule_stricter(p, r, governing))
                         governing = r;
         }
         if (!governing) {
@@ -96,7 +85,7 @@ void policy_decide_migration(const Policy *p, const PolicyActor *actor, const ch
         for (size_t i = 0; i < p->n_rules; i++) {
                 const PolicyRule *r = &p->rules[i];
 
-                if (!rule_active(p, r))
+                if (!policy_rule_active(p, r))
                         continue;
                 if (r->kind == POLICY_RULE_ALLOW && allow_matches(r, actor, dst)) {
                         ret->rule = r;
@@ -125,13 +114,13 @@ void policy_decide_migration(const Policy *p, const PolicyActor *actor, const ch
 static const PolicyRule *find_lock(const Policy *p, const PolicyNsTask *task, uint32_t types) {
         const PolicyRule *best = NULL;
 
-        if (task->entered && rule_active(p, task->entered) && (task->entered->ns_types & types))
+        if (task->entered && policy_rule_active(p, task->entered) && (task->entered->ns_types & types))
                 best = task->entered;
         for (size_t i = 0; i < p->n_rules; i++) {
                 const PolicyRule *r = &p->rules[i];
 
-                if (r->kind == POLICY_RULE_LOCK && rule_active(p, r) && (r->ns_types & types) &&
-                    task->cgroup && cgroup_pattern_covers(r->cgroup, task->cgroup, NULL) && stricter(p, r, best))
+                if (r->kind == POLICY_RULE_LOCK && policy_rule_active(p, r) && (r->ns_types & types) &&
+                    task->cgroup && cgroup_pattern_covers(r->cgroup, task->cgroup, NULL) && policy_rule_stricter(p, r, best))
                         best = r;
         }
         return best;
@@ -171,7 +160,7 @@ void policy_decide_setns(const Policy *p, const PolicyNsTask *task, uint32_t ns_
         for (size_t i = 0; creator_cgroup && i < p->n_rules; i++) {
                 const PolicyRule *r = &p->rules[i];
 
-                if (r->kind != POLICY_RULE_LOCK_ON_ENTRY || !rule_active(p, r) || !(r->ns_types & ns_type))
+                if (r->kind != POLICY_RULE_LOCK_ON_ENTRY || !policy_rule_active(p, r) || !(r->ns_types & ns_type))
                         continue;
                 if (!cgroup_pattern_covers(r->cgroup, creator_cgroup, NULL))
                         continue;

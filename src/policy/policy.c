@@ -100,6 +100,18 @@ PolicyAction policy_rule_action(const Policy *p, const PolicyRule *rule) {
         return policy_rule_file(p, rule)->action;
 }
 
+bool policy_rule_active(const Policy *p, const PolicyRule *rule) {
+        return policy_rule_mode(p, rule) != POLICY_MODE_OFF;
+}
+
+bool policy_rule_stricter(const Policy *p, const PolicyRule *a, const PolicyRule *b) {
+        if (!b)
+                return true;
+        if (policy_rule_mode(p, a) != policy_rule_mode(p, b))
+                return policy_rule_mode(p, a) > policy_rule_mode(p, b);
+        return policy_rule_action(p, a) > policy_rule_action(p, b);
+}
+
 bool policy_requires_enforce(const Policy *p) {
         for (size_t i = 0; i < p->n_files; i++)
                 if (p->files[i].require_enforce && p->files[i].mode != POLICY_MODE_OFF)

@@ -94,6 +94,12 @@ static inline const PolicyFile *policy_rule_file(const Policy *p, const PolicyRu
 PolicyMode policy_rule_mode(const Policy *p, const PolicyRule *rule);
 PolicyAction policy_rule_action(const Policy *p, const PolicyRule *rule);
 
+/* A rule applies unless its file is "off". */
+bool policy_rule_active(const Policy *p, const PolicyRule *rule);
+/* The conflict order: enforce beats audit, then the harsher action, then the earlier rule (a
+ * NULL b loses). The oracle, the compiler and the BPF side all use it. */
+bool policy_rule_stricter(const Policy *p, const PolicyRule *a, const PolicyRule *b);
+
 bool policy_requires_enforce(const Policy *p);
 /* Tamper protection is on unless an active file says "protect_self": false and none says true. */
 bool policy_protect_self(const Policy *p);

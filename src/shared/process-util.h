@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdint.h>
+
+/* What /proc says about a process; NULL if it is gone. Caller frees. */
+char *pid_exe_path(uint32_t pid);
+char *pid_comm(uint32_t pid);
