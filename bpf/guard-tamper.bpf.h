@@ -7,6 +7,8 @@
  * daemon is recognised by its executable's device and inode, which a restarted daemon still
  * has; the daemon writes them into guard_self at start. Every refusal is reported. */
 
+#include <bpf/bpf_core_read.h>
+
 #include "guard-policy.bpf.h"
 
 #define GUARD_TAMPER_EPERM 1
@@ -88,26 +90,57 @@ int BPF_PROG(guard_tamper_bpf_prog, struct bpf_prog *prog) {
         return is_guard(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_PROG, prog->aux->id);
 }
 
-/* Links have no handle hook of their own: refuse getting them by id here, by pin below. */
+/* The link behind one of the current task's file descriptors, or 0. Links have no LSM hook of
+ * their own; a link fd got from a pin is harmless until it is used to detach or update, so those
+ * commands are checked here instead of every path lookup (inode_permission is a hot hook). */
+extern const void bpf_link_fops __ksym;
+
+static __always_inline __u32 guard_link_of_fd(int fd) {
+        struct task_struct *task = bpf_get_current_task_btf();
+        struct fdtable *fdt = task->files->fdt;
+        unsigned long slot = (unsigned long) fdt->fd;
+        struct file *file = NULL;
+        const void *fops = NULL;
+        struct bpf_link *link = NULL;
+        __u32 id = 0;
+
+        if (fd < 0 || (unsigned int) fd >= fdt->max_fds)
+                return 0;
+        bpf_probe_read_kernel(&file, sizeof(file), (void *) (slot + fd * sizeof(void *)));
+        if (!file)
+                return 0;
+        bpf_core_read(&fops, sizeof(fops), &file->f_op);
+        if (fops != &bpf_link_fops)
+                return 0;
+        bpf_core_read(&link, sizeof(link), &file->private_data);
+        if (link)
+                bpf_core_read(&id, sizeof(id), &link->id);
+        return id;
+}
+
 SEC("lsm/bpf")
 int BPF_PROG(guard_tamper_bpf, int cmd, union bpf_attr *attr, unsigned int size) {
         struct guard_self *self;
         struct task_struct *actor;
         __u32 id;
 
-        if (cmd != BPF_LINK_GET_FD_BY_ID)
+        if (cmd == BPF_LINK_GET_FD_BY_ID)
+                id = attr->link_id;
+        else if (cmd == BPF_LINK_DETACH || cmd == BPF_LINK_UPDATE)
+                id = guard_link_of_fd(cmd == BPF_LINK_DETACH ? attr->link_detach.link_fd : attr->link_update.link_fd);
+        else
                 return 0;
         self = tamper_config();
-        id = attr->link_id;
         if (!self || !is_guard_object(GUARD_OBJ_LINK, id))
                 return 0;
         actor = bpf_get_current_task_btf();
         return is_guard(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_LINK, id);
 }
 
-/* Opening a pin (BPF_OBJ_GET) checks permission on its inode. Only bpffs inodes go further. */
-SEC("lsm/inode_permission")
-int BPF_PROG(guard_tamper_inode_permission, struct inode *inode, int mask) {
+/* Opening a pin (BPF_OBJ_GET) checks permission on its inode. Only bpffs inodes go further.
+ * Compat has an inode_permission program anyway (the migration window) and adds this check to
+ * it; native does without: it checks link use (above) instead of every path lookup. */
+static __always_inline int guard_tamper_inode_permission(struct inode *inode) {
         struct guard_self *self;
         struct task_struct *actor;
 

@@ -109,12 +109,17 @@ int BPF_PROG(compat_attach_exit, struct cgroup *src_cgrp, struct cgroup *dst_cgr
         return 0;
 }
 
+/* Also the tamper check on the guard's pins: one program on this hot hook, not two. */
 SEC("lsm/inode_permission")
 int BPF_PROG(compat_inode_permission, struct inode *inode, int mask) {
         struct task_struct *actor;
         struct compat_window *w;
         struct guard_decision d;
 
+        int refused = guard_tamper_inode_permission(inode);
+
+        if (refused)
+                return refused;
         if (mask != MAY_WRITE || !windows_open())
                 return 0;
         w = window_current();

@@ -86,6 +86,21 @@ struct path {
 struct file {
         struct inode *f_inode;
         struct path f_path;
+        const void *f_op;
+        void *private_data;
+};
+
+struct fdtable {
+        unsigned int max_fds;
+        struct file **fd;
+};
+
+struct files_struct {
+        struct fdtable *fdt;
+};
+
+struct bpf_link {
+        u32 id;
 };
 
 struct mm_struct {
@@ -139,6 +154,7 @@ struct task_struct {
         struct task_struct *group_leader;
         struct nsproxy *nsproxy;
         const struct cred *cred;
+        struct files_struct *files;
         unsigned int __state;
         struct task_struct *real_parent;
 };
