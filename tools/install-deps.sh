@@ -11,7 +11,7 @@ packages=(
 )
 if [ "${1:-}" = "--vm" ]; then
         shift
-        packages+=(qemu-system-x86 linux-image-amd64 busybox-static linux-source-6.1 dwarves
+        packages+=(qemu-system-x86 qemu-utils e2fsprogs linux-image-amd64 busybox-static linux-source-6.1 dwarves
                    bc flex bison libelf-dev libssl-dev cpio xz-utils debootstrap)
 fi
 
