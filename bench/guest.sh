@@ -96,8 +96,17 @@ for r in $(seq 1 $ROUNDS); do
         guard_start
         guard_stop              # enforcement stays in the pins: measure the kernel side alone
         run_ops on
+        cgroup-guardd --stats --bpffs-dir "$PIN" > "$WORK/stats.$r" 2>/dev/null
         cgroup-guardd --unload --bpffs-dir "$PIN" > /dev/null 2>&1
 done
+
+# Per program, over every "with" round above: what each attached program costs per invocation.
+per_program() {
+        echo "| program | invocations | avg ns/invocation |"
+        echo "|---|---|---|"
+        cat "$WORK"/stats.* 2>/dev/null | awk '$1 == "prog" { c[$2] += $4; t[$2] += $6 }
+                END { for (p in c) printf "| %s | %d | %.0f |\n", p, c[p], c[p] ? t[p] / c[p] : 0 }' | sort
+}
 
 echo "| operation | without (ns/op) | with (ns/op) | ratio (median) | ratio spread | guard invocations/op | ns/invocation | added ns/op |"
 echo "|---|---|---|---|---|---|---|---|"
@@ -115,6 +124,8 @@ for o in fork exec open stat pipe migrate clone3 setns unshare; do
                                min(ratio, NR), max(ratio, NR), mi, mp, mi * mp
                 }'
 done
+echo
+per_program
 echo
 
 # Policy scaling: compile + apply time and map size for N protect rules (reload, one changed).

@@ -389,10 +389,25 @@ static void flush_suppressed(void *userdata, const char *summary, uint64_t suppr
                         "PRIORITY=%d", LOG_WARNING, "CGROUP_GUARD_SUPPRESSED=%" PRIu64, suppressed, NULL);
 }
 
+/* The kernel counts what the ring buffer could not take; say so when it grows. */
+static void report_lost_events(Manager *m) {
+        BackendCounters c;
+
+        if (backend_read_counters(m->backend->counters_fd, &c) < 0 || c.lost_events <= m->lost_reported)
+                return;
+        log_warning("%" PRIu64 " denial records were lost (ring buffer full); counters stay exact.",
+                    c.lost_events - m->lost_reported);
+        sd_journal_send("MESSAGE=cgroup-guard lost %" PRIu64 " denial records (ring buffer full)",
+                        c.lost_events - m->lost_reported, "MESSAGE_ID=" GUARD_MESSAGE_LOST_EVENTS,
+                        "PRIORITY=%d", LOG_WARNING, "CGROUP_GUARD_LOST_EVENTS=%" PRIu64, c.lost_events, NULL);
+        m->lost_reported = c.lost_events;
+}
+
 static int on_ratelimit_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         ratelimit_flush(&m->ratelimit, now_usec(CLOCK_MONOTONIC), false, flush_suppressed, m);
+        report_lost_events(m);
         sd_event_source_set_time(s, usec + 1000000);
         return 0;
 }
@@ -459,6 +474,34 @@ static int on_ring_readable(sd_event_source *s, int fd, uint32_t revents, void *
 
         (void) ring_buffer__consume(m->ring);
         return 0;
+}
+
+/* What holds on this kernel and what does not: one journal entry, one field per line. */
+static void log_guarantees(Manager *m) {
+        struct iovec iov[64];
+        char fields[64][512];
+        unsigned n = 0, k = 0;
+
+        snprintf(fields[k], sizeof(fields[k]), "MESSAGE=cgroup-guard guarantees with the %s backend%s",
+                 backend_kind_to_string(m->backend->kind),
+                 backend_prevents(m->backend->kind) ? "" : " (NOT preventing: report and react only)");
+        iov[n++] = (struct iovec) { fields[k], strlen(fields[k]) }, k++;
+        iov[n++] = (struct iovec) { (char *) "MESSAGE_ID=" GUARD_MESSAGE_GUARANTEES, strlen("MESSAGE_ID=" GUARD_MESSAGE_GUARANTEES) };
+        snprintf(fields[k], sizeof(fields[k]), "CGROUP_GUARD_BACKEND=%s", backend_kind_to_string(m->backend->kind));
+        iov[n++] = (struct iovec) { fields[k], strlen(fields[k]) }, k++;
+        for (const char *const *g = backend_guarantees(m->backend->kind); *g && k < 60; g++) {
+                snprintf(fields[k], sizeof(fields[k]), "CGROUP_GUARD_GUARANTEE=%s", *g);
+                iov[n++] = (struct iovec) { fields[k], strlen(fields[k]) }, k++;
+        }
+        for (const char *const *g = backend_missing_guarantees(m->backend->kind); *g && k < 60; g++) {
+                snprintf(fields[k], sizeof(fields[k]), "CGROUP_GUARD_MISSING=%s", *g);
+                iov[n++] = (struct iovec) { fields[k], strlen(fields[k]) }, k++;
+        }
+        for (unsigned i = 0; i < m->backend->n_missing && k < 60; i++) {
+                snprintf(fields[k], sizeof(fields[k]), "CGROUP_GUARD_MISSING=%s", m->backend->missing[i]);
+                iov[n++] = (struct iovec) { fields[k], strlen(fields[k]) }, k++;
+        }
+        sd_journal_sendv(iov, n);
 }
 
 int manager_start(Manager *m) {
@@ -528,6 +571,7 @@ int manager_start(Manager *m) {
                 log_warning("Missing guarantee: %s", *g);
         for (unsigned i = 0; i < m->backend->n_missing; i++)
                 log_warning("Missing guarantee: %s", m->backend->missing[i]);
+        log_guarantees(m);
         sd_journal_send("MESSAGE=cgroup-guard enforcing with the %s backend, policy generation %u",
                         backend_kind_to_string(m->backend->kind), m->generation,
                         "MESSAGE_ID=" GUARD_MESSAGE_STARTED, "PRIORITY=%d", LOG_INFO,

@@ -44,6 +44,7 @@ typedef struct Manager {
         ino_t policy_dir_ino;           /* of the watched directory */
         sd_event_source *ratelimit_timer;
         uint64_t events_handled;
+        uint64_t lost_reported;
 
         sd_bus *bus;
         sd_event_source *bus_retry;

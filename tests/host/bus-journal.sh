@@ -72,6 +72,8 @@ for _ in $(seq 50); do busctl --system status org.cgroupguard.Guard1 > /dev/null
 # Journal: start-up entry
 journalctl -o json MESSAGE_ID=$STARTED_ID | grep -q '"CGROUP_GUARD_BACKEND":"observe"' && ok "journal: start-up entry with the backend" || not_ok "journal: no start-up entry"
 
+journalctl -o json MESSAGE_ID=1396fa51003545cb8f7251261ab81e97 | grep -q '"CGROUP_GUARD_MISSING":' && ok "journal: guarantees entry with the missing ones" || not_ok "journal: no guarantees entry"
+
 # D-Bus: introspection and properties
 busctl --system introspect org.cgroupguard.Guard1 /org/cgroupguard/Guard1 > "$WORK/introspect" 2>&1
 grep -q "org.cgroupguard.Guard1.Manager" "$WORK/introspect" && grep -q "ExplainMigration" "$WORK/introspect" &&
