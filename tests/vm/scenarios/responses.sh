@@ -1,0 +1,39 @@
+# Response actions on the enforcing backends: deny+kill and deny+freeze act on the offending
+# actor's cgroup (and only there), the event records it; cgroup-guardctl thaw releases a freeze.
+. /scenarios/lib.sh
+
+mkdir -p $T/killprot $T/freezeprot $T/offender-kill $T/offender-freeze $T/bystander
+policy 10-kill.json <<'JSON'
+{ "version": 1, "action": "deny+kill", "migration": { "protect": ["/t/killprot"] } }
+JSON
+policy 20-freeze.json <<'JSON'
+{ "version": 1, "action": "deny+freeze", "migration": { "protect": ["/t/freezeprot"] } }
+JSON
+guard_start
+sleep 1000 & victim=$!
+in-cgroup $T/bystander sleep 1000 & bystander=$!
+
+in-cgroup $T/offender-kill sh -c "cg-move $T/killprot $victim > /tmp/kill.out; sleep 1000" & offender=$!
+i=0; while [ $i -lt 30 ] && kill -0 $offender 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+# The kill may land before cg-move prints its EPERM: then the victim staying put is the proof.
+out=$(cat /tmp/kill.out)
+{ [ "$out" = EPERM ] || { [ -z "$out" ] && [ "$(cgroup_of $victim)" = / ]; }; } && ok "deny+kill: the move is denied" || not_ok "deny+kill: $out"
+kill -0 $offender 2>/dev/null && not_ok "deny+kill: the offender still runs" || ok "deny+kill: the offender's cgroup was killed"
+check_true "deny+kill: the event records it" wait_log "killed /t/offender-kill"
+kill -0 $bystander 2>/dev/null && ok "deny+kill: other cgroups untouched" || not_ok "bystander died"
+[ "$(cgroup_of $victim)" = / ] && ok "the victim did not move" || not_ok "victim moved"
+
+in-cgroup $T/offender-freeze sh -c "cg-move $T/freezeprot $victim > /tmp/freeze.out; sleep 1000" & frozen=$!
+i=0; while [ $i -lt 30 ] && ! grep -q "frozen 1" $T/offender-freeze/cgroup.events; do sleep 0.1; i=$((i + 1)); done
+grep -q "frozen 1" $T/offender-freeze/cgroup.events && ok "deny+freeze: the offender's cgroup is frozen" || not_ok "not frozen"
+check_true "deny+freeze: the event records it" wait_log "froze /t/offender-freeze"
+cgroup-guardctl thaw /t/offender-freeze > /dev/null && grep -q "frozen 0" $T/offender-freeze/cgroup.events &&
+        ok "cgroup-guardctl thaw releases it" || not_ok "thaw"
+[ "$(cat /tmp/freeze.out)" = EPERM ] && ok "deny+freeze: the move was denied" || not_ok "deny+freeze: $(cat /tmp/freeze.out)"
+
+# Guard rail: an offender in the root cgroup is refused, never killed.
+check "a root-cgroup offender is denied" EPERM cg-move $T/killprot $victim
+check_true "guard rail: the root cgroup is not killed" wait_log "refused to kill /: it is the root cgroup"
+
+kill $victim $bystander $frozen 2>/dev/null
+finish
