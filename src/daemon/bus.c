@@ -248,7 +248,7 @@ static int method_explain_migration(sd_bus_message *message, void *userdata, sd_
         _cleanup_(freep) char *exe = NULL, *src = NULL;
         Manager *m = userdata;
         PolicyDecision d;
-        const char *dst, *why;
+        const char *dst, *why = NULL;
         uint32_t pid;
         struct stat st;
         char fn[64];

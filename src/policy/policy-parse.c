@@ -687,7 +687,8 @@ int policy_load_directory(const char *dir, Policy *ret, Diagnostics *d) {
                 r = -errno;
                 goto finish;
         }
-        qsort(names, n_names, sizeof(*names), compare_names);
+        if (n_names > 0) /* qsort(NULL, 0, ...) is undefined (UBSan) */
+                qsort(names, n_names, sizeof(*names), compare_names);
 
         for (size_t i = 0; i < n_names; i++) {
                 _cleanup_(freep) char *path = NULL, *text = NULL;
