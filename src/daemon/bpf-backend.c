@@ -747,6 +747,12 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
         return 0;
 }
 
+bool backend_pins_present(const char *pin_dir) {
+        _cleanup_(freep) char *path = pin_path(pin_dir, "map_", "guard_meta");
+
+        return path && access(path, F_OK) == 0;
+}
+
 int backend_read_pinned(const char *pin_dir, BackendPinned *ret) {
         _cleanup_(closep) int outer = -EBADF, inner = -EBADF, counters = -EBADF;
         _cleanup_(closedirp) DIR *d = NULL;

@@ -86,6 +86,8 @@ typedef struct BackendPinned {
         BackendCounters counters;
 } BackendPinned;
 int backend_read_pinned(const char *pin_dir, BackendPinned *ret);
+/* Cheap: is the build record still pinned? */
+bool backend_pins_present(const char *pin_dir);
 
 /* Per-program run counts and time (bpf_stats) of every pinned link's program, and the active
  * generation's map: tamper protection hides them from other tools, so the daemon reports them. */

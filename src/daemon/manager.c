@@ -60,6 +60,7 @@ Manager *manager_free(Manager *m) {
         bus_stop(m);
         sd_event_source_unref(m->bus_retry);
         sd_event_source_unref(m->ratelimit_timer);
+        sd_event_source_unref(m->ring_source);
         ring_buffer__free(m->ring);
         backend_free(m->backend);
         sd_event_source_unref(m->reload_timer);
@@ -389,6 +390,8 @@ static void flush_suppressed(void *userdata, const char *summary, uint64_t suppr
                         "PRIORITY=%d", LOG_WARNING, "CGROUP_GUARD_SUPPRESSED=%" PRIu64, suppressed, NULL);
 }
 
+static void check_pins(Manager *m);
+
 /* The kernel counts what the ring buffer could not take; say so when it grows. */
 static void report_lost_events(Manager *m) {
         BackendCounters c;
@@ -408,6 +411,7 @@ static int on_ratelimit_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
         ratelimit_flush(&m->ratelimit, now_usec(CLOCK_MONOTONIC), false, flush_suppressed, m);
         report_lost_events(m);
+        check_pins(m);
         sd_event_source_set_time(s, usec + 1000000);
         return 0;
 }
@@ -504,6 +508,47 @@ static void log_guarantees(Manager *m) {
         sd_journal_sendv(iov, n);
 }
 
+static int watch_events(Manager *m) {
+        int r;
+
+        m->ring_source = sd_event_source_disable_unref(m->ring_source);
+        ring_buffer__free(m->ring);
+        m->ring = ring_buffer__new(m->backend->events_fd, on_ring_event, m, NULL);
+        if (!m->ring)
+                return log_error_errno(errno, "Failed to open the event ring buffer: %m");
+        r = sd_event_add_io(m->event, &m->ring_source, ring_buffer__epoll_fd(m->ring), EPOLLIN, on_ring_readable, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the event ring buffer: %m");
+        return 0;
+}
+
+/* The pins vanished under us (only possible with protect_self off): the links went with them,
+ * so nothing is enforced. Load everything again, with the policy in force. */
+static void check_pins(Manager *m) {
+        _cleanup_(policy_image_done) PolicyImage image = {};
+        _cleanup_(freep) char *reason = NULL;
+        Backend *b = NULL;
+        int r;
+
+        if (backend_pins_present(m->bpffs_dir))
+                return;
+        log_error("The pins under %s were removed: the programs detached. Loading them again.", m->bpffs_dir);
+        r = policy_compile(&m->policy, &m->tree, m->mode_override, m->generation + 1, &image, NULL);
+        if (r >= 0)
+                r = backend_start(m->backend->kind, m->bpffs_dir, &image, &b, &reason);
+        if (r < 0) {
+                log_error_errno(r, "Loading again failed: %s", reason ?: strerror(-r));
+                return;
+        }
+        backend_free(m->backend);
+        m->backend = b;
+        m->generation++;
+        (void) watch_events(m);
+        apply_protection(m, &m->policy);
+        log_notice("Enforcing again with the %s backend, policy generation %u.", backend_kind_to_string(b->kind),
+                   m->generation);
+}
+
 int manager_start(Manager *m) {
         _cleanup_(policy_image_done) PolicyImage image = {};
         _cleanup_(freep) char *reason = NULL;
@@ -539,12 +584,9 @@ int manager_start(Manager *m) {
                                        "loads on this kernel; refusing to run it silently.",
                                        backend_kind_to_string(m->backend->kind));
 
-        m->ring = ring_buffer__new(m->backend->events_fd, on_ring_event, m, NULL);
-        if (!m->ring)
-                return log_error_errno(errno, "Failed to open the event ring buffer: %m");
-        r = sd_event_add_io(m->event, NULL, ring_buffer__epoll_fd(m->ring), EPOLLIN, on_ring_readable, m);
+        r = watch_events(m);
         if (r < 0)
-                return log_error_errno(r, "Failed to watch the event ring buffer: %m");
+                return r;
 
         watch_policy_dir(m);
 

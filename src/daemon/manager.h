@@ -32,6 +32,7 @@ typedef struct Manager {
         BackendKind requested;
         Backend *backend;
         struct ring_buffer *ring;
+        sd_event_source *ring_source;
 
         Policy policy;                  /* in force */
         CgroupTree tree;

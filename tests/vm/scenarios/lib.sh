@@ -73,10 +73,10 @@ guard_stop() {
         wait $GUARD_PID 2>/dev/null
 }
 
-# Waits up to 3 s for a line matching PATTERN to appear COUNT times in the daemon log.
+# Waits up to 6 s for a line matching PATTERN to appear COUNT times in the daemon log.
 wait_log() {
         pattern=$1 count=${2:-1} i=0
-        while [ $i -lt 30 ]; do
+        while [ $i -lt 60 ]; do
                 [ "$(grep -c "$pattern" $LOG)" -ge "$count" ] && return 0
                 sleep 0.1
                 i=$((i + 1))

@@ -46,10 +46,20 @@ check "reload: the new rule is enforced" EPERM cg-move $T/other $victim
 echo '{ "version": 1, "migration": { "protect": ["/t/live"], }' > $POLICY_DIR/20-live.json
 check_true "reload: an invalid edit is reported with its position" wait_log "20-live.json:1:56: error: trailing comma"
 check "reload: after an invalid edit the old rule still holds" EPERM cg-move $T/other $victim
+rmdir $T/other && mkdir $T/other
+check "a protected cgroup removed and created again is covered at once" EPERM cg-move $T/other $victim
 check "reload: ... and the rule the invalid file asked for is not in force" ok cg-move $T/live $victim
 kill -HUP $GUARD_PID
 sleep 0.5
 check "reload: SIGHUP with the invalid file keeps the old rule too" EPERM cg-move $T/other $victim
+
+# The pin directory removed under the running daemon (possible with protect_self off): the
+# programs detach with their pins; the daemon notices, loads again, and enforcement is back.
+rm -rf /sys/fs/bpf/cgroup-guard
+check_true "removed pins: noticed, reported and loaded again" wait_log "Enforcing again with the $BACKEND backend"
+grep -q "were removed: the programs detached" $LOG && ok "removed pins: reported" || not_ok "removed pins: not reported"
+check "removed pins: enforcement is back" EPERM cg-move $T/other $victim
+links_before=$(link_ids)
 
 # 10. the daemon dies: enforcement stays; a restart adopts the pins; --unload removes everything
 echo '{ "version": 1, "migration": { "protect": ["/t/other"] } }' > $POLICY_DIR/20-live.json
