@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@
 #include "observe.skel.h"
 
 #define META_MAGIC 0x63677264756172ULL /* "cgrduar" */
-enum { META_MAGIC_SLOT, META_BUILD_SLOT, META_KIND_SLOT, _META_SLOTS };
+enum { META_MAGIC_SLOT, META_BUILD_SLOT, META_KIND_SLOT, META_PID_SLOT, _META_SLOTS };
 
 /* Maps whose contents must outlive a daemon upgrade: reused from their pins when compatible. */
 static const char *const state_maps[] = { "guard_task_locks", "guard_sandbox_ns", "observe_task_cgroup",
@@ -289,6 +290,7 @@ static int write_meta(const char *dir, BackendKind kind) {
                 [META_MAGIC_SLOT] = META_MAGIC,
                 [META_BUILD_SLOT] = backend_build_id(kind),
                 [META_KIND_SLOT] = kind,
+                [META_PID_SLOT] = getpid(),
         };
 
         if (fd < 0)
@@ -346,6 +348,25 @@ void backend_free(Backend *b) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(Backend *, backend_free);
 
+/* The running daemon's pid, so that --unload can stop it first (it would load everything again
+ * when it finds its pins gone). */
+static void record_daemon_pid(const char *dir) {
+        _cleanup_(closep) int fd = open_pinned_map(dir, "guard_meta");
+        __u32 slot = META_PID_SLOT;
+        uint64_t pid = getpid();
+
+        if (fd >= 0)
+                (void) bpf_map_update_elem(fd, &slot, &pid, BPF_ANY);
+}
+
+static bool same_executable(pid_t pid) {
+        struct stat a, b;
+        char fn[64];
+
+        snprintf(fn, sizeof(fn), "/proc/%d/exe", (int) pid);
+        return stat(fn, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* Same backend, same build pinned: take it over without touching the programs. */
 static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImage *image, Backend **ret) {
         _cleanup_(backend_freep) Backend *b = NULL;
@@ -390,6 +411,7 @@ static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImag
         r = backend_apply(b, image, NULL);
         if (r < 0)
                 return r;
+        record_daemon_pid(pin_dir);
         b->adopted = true;
         *ret = TAKE_PTR(b);
         return 0;
@@ -727,10 +749,22 @@ int backend_protect(Backend *b, bool enabled) {
 }
 
 int backend_unload(const char *pin_dir, unsigned *ret_removed) {
-        _cleanup_(closedirp) DIR *d = opendir(pin_dir);
+        _cleanup_(closedirp) DIR *d = NULL;
+        uint64_t meta[_META_SLOTS];
         struct dirent *de;
         unsigned n = 0;
 
+        /* A daemon still running on these pins would load everything again: stop it first. */
+        if (read_meta(pin_dir, meta) >= 0 && meta[META_PID_SLOT] > 1 && (pid_t) meta[META_PID_SLOT] != getpid() &&
+            same_executable((pid_t) meta[META_PID_SLOT])) {
+                pid_t pid = (pid_t) meta[META_PID_SLOT];
+
+                (void) kill(pid, SIGTERM);
+                for (int i = 0; i < 100 && kill(pid, 0) == 0; i++)
+                        usleep(50 * 1000);
+        }
+
+        d = opendir(pin_dir);
         if (!d)
                 return errno == ENOENT ? 0 : -errno;
         while ((de = readdir(d))) {
