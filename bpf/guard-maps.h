@@ -12,7 +12,8 @@
 
 #define GUARD_NS_TYPES 8        /* mnt uts ipc net pid user cgroup time, see guard_ns_index() */
 #define GUARD_ALLOW_MAX 64      /* allow rules are bits of a mask; they get rule ids 1..64 */
-#define GUARD_POLICY_ENTRIES_MAX 262144
+#define GUARD_POLICY_ENTRIES_MAX 262144  /* compiler's cap and default map size */
+#define GUARD_POLICY_ENTRIES_MIN 16      /* smallest map --policy-entries-max allows */
 
 enum guard_key_kind {
         GUARD_KEY_CONFIG = 1,

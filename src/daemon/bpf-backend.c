@@ -173,19 +173,21 @@ static int pin_replace(int fd, const char *dir, const char *prefix, const char *
         return 0;
 }
 
-/* A new generation must match the outer map's inner template exactly, BTF included (6.1
- * compares derived fields such as the timer offset), so copy the BTF of the map in slot 0. */
-static int create_generation_map(int outer_fd) {
+/* A new generation must match the outer map's inner template exactly, BTF and size included
+ * (6.1 compares derived fields such as the timer offset), so copy them from the map in slot 0. */
+static int create_generation_map(Backend *b) {
         LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
         _cleanup_(closep) int current = -EBADF, btf_fd = -EBADF;
         struct bpf_map_info info = {};
         __u32 zero = 0, id, len = sizeof(info);
         int fd;
 
-        if (bpf_map_lookup_elem(outer_fd, &zero, &id) == 0) {
+        if (bpf_map_lookup_elem(b->outer_fd, &zero, &id) == 0) {
                 current = bpf_map_get_fd_by_id(id);
-                if (current >= 0 && bpf_obj_get_info_by_fd(current, &info, &len) == 0 && info.btf_id) {
-                        btf_fd = bpf_btf_get_fd_by_id(info.btf_id);
+                if (current >= 0 && bpf_obj_get_info_by_fd(current, &info, &len) == 0) {
+                        b->map_entries_max = info.max_entries;
+                        if (info.btf_id)
+                                btf_fd = bpf_btf_get_fd_by_id(info.btf_id);
                         if (btf_fd >= 0) {
                                 opts.btf_fd = btf_fd;
                                 opts.btf_key_type_id = info.btf_key_type_id;
@@ -194,7 +196,7 @@ static int create_generation_map(int outer_fd) {
                 }
         }
         fd = bpf_map_create(BPF_MAP_TYPE_HASH, "guard_gen", sizeof(struct guard_key), sizeof(struct guard_value),
-                            GUARD_POLICY_ENTRIES_MAX, &opts);
+                            b->map_entries_max, &opts);
         return fd < 0 ? -errno : fd;
 }
 
@@ -214,12 +216,14 @@ static int fill_map(int fd, const PolicyImage *image) {
 }
 
 int backend_apply(Backend *b, const PolicyImage *image, unsigned *ret_entries_written) {
-        _cleanup_(closep) int fd = create_generation_map(b->outer_fd);
+        _cleanup_(closep) int fd = create_generation_map(b);
         __u32 zero = 0;
         int r;
 
         if (fd < 0)
                 return fd;
+        /* A map that fills up (E2BIG) or an allocation that fails (ENOMEM) leaves the new map
+         * half-filled: it is dropped here and slot 0 never sees it. */
         r = fill_map(fd, image);
         if (r < 0)
                 return r;
@@ -326,6 +330,7 @@ static Backend *backend_new(BackendKind kind, const char *pin_dir) {
         b->kind = kind;
         b->pin_dir = strdup(pin_dir);
         b->outer_fd = b->inner_fd = b->events_fd = b->counters_fd = -EBADF;
+        b->map_entries_max = GUARD_POLICY_ENTRIES_MAX;
         if (!b->pin_dir) {
                 free(b);
                 return NULL;
@@ -485,10 +490,57 @@ static void skip_missing_targets(Backend *b) {
         btf__free(vmlinux);
 }
 
-static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage *image, Backend **ret,
-                        char **ret_reason) {
+static void btf_freep(struct btf **p) {
+        btf__free(*p);
+}
+
+/* The policy map's size is chosen at load. libbpf 1.1 cannot resize the inner definition of a
+ * map-in-map (bpf_map__set_max_entries() crashes on it), so the outer map gets an inner
+ * template made here: the object's own key/value BTF, entries_max in size. The template in
+ * slot 0 is resized to match (the kernel compares size and BTF-derived layout). */
+static int set_policy_map_size(Backend *b, unsigned entries_max, int *ret_template_fd) {
+        LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+        struct bpf_map *outer = bpf_object__find_map_by_name(b->obj, "guard_policy");
+        struct bpf_map *slot0 = bpf_object__find_map_by_name(b->obj, "guard_policy_template");
+        _cleanup_(btf_freep) struct btf *btf = NULL;
+        const void *raw;
+        __u32 raw_size;
+        int key_id, value_id, fd;
+
+        if (!outer || !slot0 || !bpf_object__btf(b->obj))
+                return -ENOENT;
+        raw = btf__raw_data(bpf_object__btf(b->obj), &raw_size);
+        btf = raw ? btf__new(raw, raw_size) : NULL;
+        if (!btf)
+                return -errno;
+        if (btf__load_into_kernel(btf) < 0)
+                return -errno;
+        key_id = btf__find_by_name_kind(btf, "guard_key", BTF_KIND_STRUCT);
+        value_id = btf__find_by_name_kind(btf, "guard_value", BTF_KIND_STRUCT);
+        if (key_id < 0 || value_id < 0)
+                return -ENOENT;
+        opts.btf_fd = btf__fd(btf);
+        opts.btf_key_type_id = key_id;
+        opts.btf_value_type_id = value_id;
+        fd = bpf_map_create(BPF_MAP_TYPE_HASH, "guard_tmpl", sizeof(struct guard_key), sizeof(struct guard_value),
+                            entries_max, &opts);
+        if (fd < 0)
+                return -errno;
+        if (bpf_map__set_inner_map_fd(outer, fd) < 0 || bpf_map__set_max_entries(slot0, entries_max) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        *ret_template_fd = fd;
+        b->map_entries_max = entries_max;
+        return 0;
+}
+
+static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
+                        Backend **ret, char **ret_reason) {
         LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = backend_objects[kind].name);
         _cleanup_(backend_freep) Backend *b = NULL;
+        _cleanup_(closep) int template_fd = -EBADF;
         struct bpf_link *links[ELEMENTSOF(b->link_ids)] = {};
         const char *link_names[ELEMENTSOF(b->link_ids)] = {};
         unsigned n_links = 0;
@@ -518,6 +570,9 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
                         return -errno;
         }
 
+        r = set_policy_map_size(b, entries_max, &template_fd);
+        if (r < 0)
+                return step_failed(ret_reason, r, "sizing the policy map");
         skip_missing_targets(b);
         r = bpf_object__load(b->obj);
         if (r < 0) {
@@ -536,6 +591,10 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
                 for (unsigned i = 0; i < b->n_missing; i++)
                         free(b->missing[i]);
                 b->n_missing = 0;
+                closep(&template_fd);
+                r = set_policy_map_size(b, entries_max, &template_fd);
+                if (r < 0)
+                        return step_failed(ret_reason, r, "sizing the policy map");
                 skip_missing_targets(b);
                 r = bpf_object__load(b->obj);
                 if (r < 0)
@@ -634,8 +693,8 @@ load_failed:
         return r;
 }
 
-int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *image, Backend **ret,
-                  char **ret_reason) {
+int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
+                  Backend **ret, char **ret_reason) {
         _cleanup_(freep) char *reasons = NULL;
         int r = -ENOENT;
 
@@ -643,7 +702,7 @@ int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *imag
                 r = backend_adopt(kind, pin_dir, image, ret);
                 if (r >= 0)
                         return r;
-                return backend_load(kind, pin_dir, image, ret, ret_reason);
+                return backend_load(kind, pin_dir, image, entries_max, ret, ret_reason);
         }
 
         for (BackendKind k = 0; k < _BACKEND_MAX; k++) {
@@ -652,7 +711,7 @@ int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *imag
 
                 if (backend_adopt(k, pin_dir, image, ret) >= 0)
                         return 0;
-                r = backend_load(k, pin_dir, image, ret, &reason);
+                r = backend_load(k, pin_dir, image, entries_max, ret, &reason);
                 if (r >= 0)
                         return r;
                 if (asprintf(&joined, "%s%s%s: %s", reasons ?: "", reasons ? "; " : "", kind_table[k],

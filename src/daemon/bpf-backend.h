@@ -40,6 +40,7 @@ typedef struct Backend {
         int inner_fd;                   /* the active generation */
         int events_fd;
         int counters_fd;
+        unsigned map_entries_max;       /* size of every generation map (fixed at load) */
         bool adopted;
         char *missing[16];              /* window functions this kernel lacks, for status */
         unsigned n_missing;
@@ -52,9 +53,10 @@ typedef struct BackendCounters {
 } BackendCounters;
 
 /* Loads (or adopts) kind into pin_dir with image in force from the first instant. BACKEND_AUTO
- * tries native, compat, observe in that order. On failure *ret_reason says why. */
-int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *image, Backend **ret,
-                  char **ret_reason);
+ * tries native, compat, observe in that order. entries_max sizes the policy map of a fresh load;
+ * an adopted one keeps its size. On failure *ret_reason says why. */
+int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
+                  Backend **ret, char **ret_reason);
 
 /* Fills a new generation and makes it the active one with one map update. */
 int backend_apply(Backend *b, const PolicyImage *image, unsigned *ret_entries_written);

@@ -19,6 +19,7 @@ static const char *arg_policy_dir = POLICY_DIR_DEFAULT;
 static const char *arg_bpffs_dir = BPFFS_DIR_DEFAULT;
 static BackendKind arg_backend = BACKEND_AUTO;
 static unsigned arg_ratelimit_interval = 10;
+static unsigned arg_policy_entries_max = GUARD_POLICY_ENTRIES_MAX;
 static enum { ACTION_RUN, ACTION_CHECK, ACTION_STATUS, ACTION_STATS, ACTION_UNLOAD } arg_action = ACTION_RUN;
 
 static void help(void) {
@@ -36,8 +37,12 @@ static void help(void) {
                "     --backend=BACKEND    auto, native, compat or observe (default: auto)\n"
                "     --log-level=LEVEL    debug, info, notice, warning, err\n"
                "     --ratelimit-interval=SECONDS\n"
-               "                          Identical denials beyond 5 per interval are summed up (default: 10)\n",
-               POLICY_DIR_DEFAULT, BPFFS_DIR_DEFAULT);
+               "                          Identical denials beyond 5 per interval are summed up (default: 10)\n"
+               "     --policy-entries-max=N\n"
+               "                          Size of the kernel policy map, %u..%u entries (default: %u);\n"
+               "                          takes effect when the programs are loaded, not on adoption\n",
+               POLICY_DIR_DEFAULT, BPFFS_DIR_DEFAULT, GUARD_POLICY_ENTRIES_MIN, GUARD_POLICY_ENTRIES_MAX,
+               GUARD_POLICY_ENTRIES_MAX);
 }
 
 static int parse_argv(int argc, char *argv[]) {
@@ -52,6 +57,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_BACKEND,
                 ARG_LOG_LEVEL,
                 ARG_RATELIMIT_INTERVAL,
+                ARG_POLICY_ENTRIES_MAX,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -65,6 +71,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "backend", required_argument, NULL, ARG_BACKEND },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "ratelimit-interval", required_argument, NULL, ARG_RATELIMIT_INTERVAL },
+                { "policy-entries-max", required_argument, NULL, ARG_POLICY_ENTRIES_MAX },
                 {}
         };
         static const char *const levels[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
@@ -120,6 +127,16 @@ static int parse_argv(int argc, char *argv[]) {
                         if (*end || v == 0 || v > 86400)
                                 return log_error_errno(EINVAL, "--ratelimit-interval takes 1..86400 seconds.");
                         arg_ratelimit_interval = v;
+                        break;
+                }
+                case ARG_POLICY_ENTRIES_MAX: {
+                        char *end;
+                        unsigned long v = strtoul(optarg, &end, 10);
+
+                        if (*end || v < GUARD_POLICY_ENTRIES_MIN || v > GUARD_POLICY_ENTRIES_MAX)
+                                return log_error_errno(EINVAL, "--policy-entries-max takes %u..%u entries.",
+                                                       GUARD_POLICY_ENTRIES_MIN, GUARD_POLICY_ENTRIES_MAX);
+                        arg_policy_entries_max = v;
                         break;
                 }
                 default:
@@ -232,6 +249,7 @@ int main(int argc, char *argv[]) {
         m->bpffs_dir = strdup(arg_bpffs_dir);
         m->requested = arg_backend;
         m->ratelimit.interval_usec = arg_ratelimit_interval * 1000000ULL;
+        m->policy_entries_max = arg_policy_entries_max;
         if (!m->policy_dir || !m->bpffs_dir) {
                 manager_free(m);
                 return 1;

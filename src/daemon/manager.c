@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <time.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -45,6 +46,7 @@ int manager_new(Manager **ret) {
                 return -ENOMEM;
         m->mode_override = -1;
         m->requested = BACKEND_AUTO;
+        m->policy_entries_max = GUARD_POLICY_ENTRIES_MAX;
         r = sd_event_default(&m->event);
         if (r < 0) {
                 free(m);
@@ -80,6 +82,27 @@ Manager *manager_free(Manager *m) {
 static void set_last_error(Manager *m, const char *s) {
         free(m->last_error);
         m->last_error = s ? strdup(s) : NULL;
+}
+
+/* A reload that fails as a whole (not a policy file error, those come with a position): the
+ * journal gets it under the policy-error catalog entry, LastError and status keep it. */
+static int reload_failed(Manager *m, int error, const char *format, ...) __attribute__((format(printf, 3, 4)));
+static int reload_failed(Manager *m, int error, const char *format, ...) {
+        _cleanup_(freep) char *text = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = vasprintf(&text, format, ap);
+        va_end(ap);
+        if (r < 0)
+                return log_oom();
+        set_last_error(m, text);
+        log_error("%s; the policy in force stays.", text);
+        sd_journal_send("MESSAGE=%s; the policy in force stays.", text, "MESSAGE_ID=" GUARD_MESSAGE_POLICY_ERROR,
+                        "PRIORITY=%d", LOG_ERR, "CGROUP_GUARD_POLICY=%s", m->policy_dir,
+                        "CGROUP_GUARD_ERRNO=%d", abs(error), NULL);
+        return -abs(error);
 }
 
 /* Every diagnostic becomes one journal entry of its own (and a stderr line). */
@@ -129,30 +152,22 @@ static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, Pol
                 log_warning("Policy directory %s does not exist; no rules are in force.", m->policy_dir);
                 r = 0;
         } else if (r < 0) {
-                if (r != -EINVAL) {
-                        char buf[512];
-                        snprintf(buf, sizeof(buf), "%s: cannot read policy directory: %s", m->policy_dir, strerror(-r));
-                        set_last_error(m, buf);
-                        return log_error_errno(r, "%s", buf);
-                }
+                if (r != -EINVAL)
+                        return reload_failed(m, r, "%s: cannot read policy directory: %s", m->policy_dir, strerror(-r));
                 return log_error_errno(r, "Policy in %s is invalid (%zu errors); the previous policy stays in force.",
                                        m->policy_dir, d.n_errors);
         }
         policy_resolve_executables(&p, NULL);
 
-        if (policy_requires_enforce(&p) && m->backend && !backend_prevents(m->backend->kind)) {
-                set_last_error(m, "a policy file requires an enforcing backend, but the observe backend cannot prevent anything");
-                return log_error_errno(EOPNOTSUPP, "%s", m->last_error);
-        }
+        if (policy_requires_enforce(&p) && m->backend && !backend_prevents(m->backend->kind))
+                return reload_failed(m, EOPNOTSUPP, "a policy file requires an enforcing backend, but the observe backend cannot prevent anything");
 
         r = cgroup2_scan(m->cgroup_mount, &tree);
         if (r < 0)
-                return log_error_errno(r, "Failed to scan cgroup hierarchy at %s: %m", m->cgroup_mount);
+                return reload_failed(m, r, "Failed to scan the cgroup hierarchy at %s: %s", m->cgroup_mount, strerror(-r));
         r = policy_compile(&p, &tree, m->mode_override, m->generation + 1, ret_image, &error);
-        if (r < 0) {
-                set_last_error(m, error ?: strerror(-r));
-                return log_error_errno(r, "Failed to compile policy: %s", error ?: strerror(-r));
-        }
+        if (r < 0)
+                return reload_failed(m, r, "Failed to compile the policy: %s", error ?: strerror(-r));
         *ret_policy = p;
         p = (Policy) {};
         *ret_tree = tree;
@@ -179,8 +194,12 @@ int manager_reload(Manager *m) {
         r = load_policy(m, &p, &tree, &image);
         if (r >= 0) {
                 r = backend_apply(m->backend, &image, &written);
-                if (r < 0)
-                        log_error_errno(r, "Failed to apply the new policy generation: %m; the previous one stays in force.");
+                if (r == -E2BIG || r == -ENOMEM)
+                        reload_failed(m, r, "The new policy generation needs %zu map entries and did not fit into the kernel "
+                                      "policy map (%u entries, --policy-entries-max): %s", image.n_entries,
+                                      m->backend->map_entries_max, strerror(-r));
+                else if (r < 0)
+                        reload_failed(m, r, "Failed to apply the new policy generation: %s", strerror(-r));
                 else
                         apply_protection(m, &p);
         }
@@ -535,7 +554,7 @@ static void check_pins(Manager *m) {
         log_error("The pins under %s were removed: the programs detached. Loading them again.", m->bpffs_dir);
         r = policy_compile(&m->policy, &m->tree, m->mode_override, m->generation + 1, &image, NULL);
         if (r >= 0)
-                r = backend_start(m->backend->kind, m->bpffs_dir, &image, &b, &reason);
+                r = backend_start(m->backend->kind, m->bpffs_dir, &image, m->policy_entries_max, &b, &reason);
         if (r < 0) {
                 log_error_errno(r, "Loading again failed: %s", reason ?: strerror(-r));
                 return;
@@ -573,7 +592,7 @@ int manager_start(Manager *m) {
         m->policy = p;
         m->tree = tree;
 
-        r = backend_start(m->requested, m->bpffs_dir, &image, &m->backend, &reason);
+        r = backend_start(m->requested, m->bpffs_dir, &image, m->policy_entries_max, &m->backend, &reason);
         if (r < 0)
                 return log_error_errno(r, "No usable backend (%s): %s", backend_kind_to_string(m->requested),
                                        reason ?: strerror(-r));

@@ -39,6 +39,7 @@ typedef struct Manager {
         uint32_t generation;
         int mode_override;              /* -1: per-file modes (SetMode "policy") */
         char *last_error;
+        unsigned policy_entries_max;    /* size of the generation maps at load */
 
         sd_event_source *reload_timer;
         sd_event_source *inotify;

@@ -180,4 +180,44 @@ storm_signals=$(( $(grep -c '"member":"Denied"' "$WORK/monitor") - signals_befor
 journalctl -o json MESSAGE_ID=$SUPPRESSED_ID > "$WORK/suppressed"
 total=$(grep -o '"CGROUP_GUARD_SUPPRESSED":"[0-9]*"' "$WORK/suppressed" | grep -o '[0-9]*' | awk '{ s += $1 } END { print s + 0 }')
 [ "$((${total:-0} + storm_entries))" -ge 9990 ] && ok "storm: summaries account for the rest ($total suppressed)" || not_ok "storm: summaries: ${total:-0} suppressed + $storm_entries"
+
+# A policy generation that does not fit into the kernel policy map (map full, E2BIG from the
+# kernel): the reload fails as a whole, the old generation stays in force, the daemon stays up.
+"$DAEMON" --unload --bpffs-dir "$PIN" > /dev/null
+: > "$LOG"
+rm -f "$POLICY_DIR"/*.json
+cat > "$POLICY_DIR/10-small.json" <<JSON
+{ "version": 1, "migration": { "protect": ["$P/prot"] } }
+JSON
+guard_start --policy-entries-max=16
+for _ in $(seq 50); do busctl --system status org.cgroupguard.Guard1 > /dev/null 2>&1 && break; sleep 0.1; done
+gen=$(busctl --system get-property $BUS PolicyGeneration | cut -d' ' -f2)
+fds_before=$(ls /proc/$GUARD_PID/fd | wc -l)
+{ printf '{ "version": 1, "migration": { "protect": ["%s/out"' "$P"
+  for i in $(seq 40); do printf ', "%s/filler%d"' "$P" "$i"; done
+  printf '] } }\n'; } > "$POLICY_DIR/10-small.json.tmp"
+mv "$POLICY_DIR/10-small.json.tmp" "$POLICY_DIR/10-small.json"
+for _ in $(seq 50); do grep -q "did not fit" "$LOG" && break; sleep 0.1; done
+grep -q "needs [0-9]* map entries and did not fit into the kernel policy map (16 entries" "$LOG" && ok "map full: the reload fails with a clear error" || not_ok "map full: $(tail -n 3 "$LOG")"
+journalctl -o json MESSAGE_ID=$POLICY_ERROR_ID | grep '"CGROUP_GUARD_ERRNO":"7"' | grep -q "did not fit" && ok "map full: journal entry (policy error, CGROUP_GUARD_ERRNO=7)" || not_ok "map full: no journal entry"
+busctl --system get-property $BUS LastPolicyError | grep -q "did not fit" && ok "map full: LastPolicyError says so" || not_ok "LastPolicyError: $(busctl --system get-property $BUS LastPolicyError)"
+[ "$(busctl --system get-property $BUS PolicyGeneration)" = "t $gen" ] && ok "map full: generation $gen stays in force" || not_ok "map full: generation $(busctl --system get-property $BUS PolicyGeneration)"
+"$DAEMON" --status --bpffs-dir "$PIN" | grep -q "Policy: generation $gen," && ok "map full: the pinned generation is still $gen" || not_ok "--status: $("$DAEMON" --status --bpffs-dir "$PIN" | grep Policy)"
+spawn sleep 1000; v=$!
+move "$T/out" "$v"
+move "$T/prot" "$v"
+for _ in $(seq 30); do journalctl -o json MESSAGE_ID=$DENIAL_ID | grep -q "\"CGROUP_GUARD_TASK_PID\":\"$v\"" && break; sleep 0.1; done
+sleep 0.3
+journalctl -o json MESSAGE_ID=$DENIAL_ID | grep "\"CGROUP_GUARD_TASK_PID\":\"$v\"" > "$WORK/full-entries"
+grep -q "\"CGROUP_GUARD_DST_CGROUP\":\"$P/prot\"" "$WORK/full-entries" && grep -q "\"CGROUP_GUARD_GENERATION\":\"$gen\"" "$WORK/full-entries" &&
+        ok "map full: the old rule still decides (generation $gen)" || not_ok "map full: the old rule is gone: $(cat "$WORK/full-entries")"
+grep -q "\"CGROUP_GUARD_DST_CGROUP\":\"$P/out\"" "$WORK/full-entries" && not_ok "map full: a rule of the failed generation took effect" || ok "map full: nothing of the failed generation took effect"
+[ "$(ls /proc/$GUARD_PID/fd | wc -l)" = "$fds_before" ] && ok "map full: the dropped map left no fd behind" || not_ok "map full: fds $fds_before -> $(ls /proc/$GUARD_PID/fd | wc -l)"
+cat > "$POLICY_DIR/10-small.json" <<JSON
+{ "version": 1, "migration": { "protect": ["$P/out"] } }
+JSON
+for _ in $(seq 50); do [ "$(busctl --system get-property $BUS PolicyGeneration)" = "t $((gen + 1))" ] && break; sleep 0.1; done
+[ "$(busctl --system get-property $BUS PolicyGeneration)" = "t $((gen + 1))" ] && ok "map full: a policy that fits applies afterwards" || not_ok "map full: no new generation"
+busctl --system get-property $BUS LastPolicyError | grep -q "did not fit" && not_ok "LastPolicyError not cleared" || ok "map full: LastPolicyError cleared"
+kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
 finish

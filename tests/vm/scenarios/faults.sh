@@ -44,5 +44,34 @@ attempts=$(wc -l < /tmp/probe-setns) got=$(grep -c '^ok$' /tmp/probe-setns)
 [ "$attempts" -gt 10 ] && [ "$got" = 0 ] && ok "forbidden setns: $attempts attempts, 0 succeeded" || not_ok "setns: $got of $attempts succeeded"
 ls /sys/fs/bpf/cgroup-guard | grep -q '^new_' && not_ok "leftover temporary pins: $(ls /sys/fs/bpf/cgroup-guard | grep '^new_')" || ok "no leftover temporary pins"
 
+# Map full: a generation that does not fit into the kernel policy map fails as a whole (the
+# kernel refuses the update with E2BIG); the old generation keeps denying, nothing of the new
+# one applies, and a policy that fits applies afterwards.
+guard_stop
+cgroup-guardd --unload > /dev/null
+: > $LOG
+mkdir -p $T/out
+policy 10-faults.json <<'JSON'
+{ "version": 1, "protect_self": false, "migration": { "protect": ["/t/prot"] } }
+JSON
+guard_start --policy-entries-max=16
+sleep 100000 & mover=$!
+{ printf '{ "version": 1, "protect_self": false, "migration": { "protect": ["/t/out"'
+  for i in $(seq 40); do printf ', "/t/filler%d"' $i; done
+  printf '] } }\n'; } > $POLICY_DIR/10-faults.json
+kill -HUP $GUARD_PID
+i=0; while [ $i -lt 50 ] && ! grep -q "did not fit" $LOG; do sleep 0.1; i=$((i + 1)); done
+grep -q "did not fit into the kernel policy map (16 entries" $LOG && ok "map full: the reload fails with a clear error" || not_ok "map full: no error in the log"
+check "map full: the old generation still denies" EPERM cg-move $T/prot $mover
+check "map full: nothing of the failed generation applies" ok cg-move $T/out $mover
+cgroup-guardd --status | grep -q "Policy: generation 1," && ok "map full: generation 1 stays pinned" || not_ok "map full: $(cgroup-guardd --status | grep Policy)"
+policy 10-faults.json <<'JSON'
+{ "version": 1, "protect_self": false, "migration": { "protect": ["/t/out"] } }
+JSON
+kill -HUP $GUARD_PID
+i=0; while [ $i -lt 50 ] && ! grep -q "Policy generation 2 in force" $LOG; do sleep 0.1; i=$((i + 1)); done
+check "map full: a policy that fits applies afterwards" EPERM cg-move $T/out $victim
+kill $mover 2>/dev/null
+
 kill $victim $other 2>/dev/null
 finish
