@@ -17,6 +17,14 @@ fi
 ninja -C build
 meson test -C build --print-errorlogs "$@"
 
+# The unit and host suites again under ASan+UBSan (the daemon loads real programs there too).
+if [ $# -eq 0 ]; then
+        [ -d build-asan ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false > /dev/null
+        ninja -C build-asan > /dev/null
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+                meson test -C build-asan --print-errorlogs --suite unit --suite host
+fi
+
 # Benchmarks are not tests: CI only checks that they build and run (no thresholds).
 if [ $# -eq 0 ]; then
         bench/run --smoke > build/bench-smoke.log 2>&1 || { cat build/bench-smoke.log; exit 1; }

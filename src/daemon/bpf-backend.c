@@ -257,6 +257,10 @@ int backend_read_counters(int counters_fd, BackendCounters *ret) {
         if (n_cpus <= 0)
                 return -EINVAL;
         uint64_t values[n_cpus];
+
+        /* Zeroed although the kernel fills it: checkers (valgrind) cannot know a per-CPU
+         * lookup writes one value per possible CPU. */
+        memset(values, 0, sizeof(values));
         for (__u32 c = 0; c < _GUARD_COUNTER_MAX; c++) {
                 if (bpf_map_lookup_elem(counters_fd, &c, values) < 0)
                         return -errno;

@@ -413,7 +413,7 @@ static void check_pins(Manager *m);
 
 /* The kernel counts what the ring buffer could not take; say so when it grows. */
 static void report_lost_events(Manager *m) {
-        BackendCounters c;
+        BackendCounters c = {};
 
         if (backend_read_counters(m->backend->counters_fd, &c) < 0 || c.lost_events <= m->lost_reported)
                 return;

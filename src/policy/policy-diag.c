@@ -30,11 +30,10 @@ int diag_add(Diagnostics *d, DiagSeverity severity, const char *path, unsigned l
         copy = strdup(path);
         if (!copy)
                 return -ENOMEM;
-        items = realloc(d->items, (d->n_items + 1) * sizeof(*items));
+        items = GREEDY_REALLOC(d->items, d->n_items_allocated, d->n_items + 1);
         if (!items)
                 return -ENOMEM;
-        d->items = items;
-        d->items[d->n_items++] = (Diagnostic) {
+        items[d->n_items++] = (Diagnostic) {
                 .severity = severity,
                 .path = TAKE_PTR(copy),
                 .line = line,

@@ -26,6 +26,7 @@ typedef struct Diagnostic {
 typedef struct Diagnostics {
         Diagnostic *items;
         size_t n_items;
+        size_t n_items_allocated;
         size_t n_errors;
 } Diagnostics;
 

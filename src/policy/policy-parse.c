@@ -172,13 +172,12 @@ static bool check_array(Parser *ps, json_object *v, const char *pointer, const c
 
 static PolicyRule *add_rule(Parser *ps, PolicyRuleKind kind, unsigned index, const char *pointer) {
         JsonPos pos = json_pos_lookup(&ps->index, pointer, false);
-        PolicyRule *rules = realloc(ps->policy->rules, (ps->policy->n_rules + 1) * sizeof(*rules));
+        PolicyRule *rules = GREEDY_REALLOC(ps->policy->rules, ps->policy->n_rules_allocated, ps->policy->n_rules + 1);
 
         if (!rules) {
                 ps->error = -ENOMEM;
                 return NULL;
         }
-        ps->policy->rules = rules;
         rules[ps->policy->n_rules] = (PolicyRule) {
                 .kind = kind,
                 .index = index,

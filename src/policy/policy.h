@@ -72,6 +72,7 @@ typedef struct Policy {
         size_t n_files;
         PolicyRule *rules;
         size_t n_rules;
+        size_t n_rules_allocated;
 } Policy;
 
 const char *policy_mode_to_string(PolicyMode m);

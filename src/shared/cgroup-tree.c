@@ -4,14 +4,13 @@
 #include <string.h>
 
 #include "cgroup-tree.h"
+#include "macro.h"
 
 int cgroup_tree_add(CgroupTree *t, const char *path, uint64_t id) {
-        CgroupNode *n = realloc(t->nodes, (t->n_nodes + 1) * sizeof(*n));
         char *copy;
 
-        if (!n)
+        if (!GREEDY_REALLOC(t->nodes, t->n_allocated, t->n_nodes + 1))
                 return -ENOMEM;
-        t->nodes = n;
         copy = strdup(path);
         if (!copy)
                 return -ENOMEM;

@@ -14,6 +14,7 @@ typedef struct CgroupNode {
 typedef struct CgroupTree {
         CgroupNode *nodes;      /* sorted by path */
         size_t n_nodes;
+        size_t n_allocated;
 } CgroupTree;
 
 int cgroup_tree_add(CgroupTree *t, const char *path, uint64_t id);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -29,6 +30,28 @@
                 (fd) = -EBADF;              \
                 _fd_;                       \
         })
+
+/* Makes room for at least need elements of size in *p, growing geometrically: appending n
+ * elements one at a time stays O(n) even where realloc() copies (ASan, small heaps). *allocated
+ * is the capacity. Returns NULL (leaving *p alone) when out of memory. */
+static inline void *greedy_realloc(void **p, size_t *allocated, size_t need, size_t size) {
+        size_t n;
+        void *q;
+
+        if (need <= *allocated)
+                return *p;
+        n = need < 16 ? 16 : need * 2;
+        if (size == 0 || n > SIZE_MAX / size)
+                return NULL;
+        q = realloc(*p, n * size);
+        if (!q)
+                return NULL;
+        *p = q;
+        *allocated = n;
+        return q;
+}
+#define GREEDY_REALLOC(array, allocated, need) \
+        greedy_realloc((void **) &(array), &(allocated), (need), sizeof((array)[0]))
 
 static inline void freep(void *p) {
         free(*(void **) p);

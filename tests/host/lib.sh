@@ -54,10 +54,11 @@ check_true() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$nam
 # Starts a background process we own; its pid lands in $! and in STARTED_PIDS.
 spawn() { "$@" & STARTED_PIDS="$STARTED_PIDS $!"; }
 
+# GUARD_WRAPPER: a command the daemon runs under (valgrind), in the same process.
 guard_start() {
-        "$DAEMON" --backend observe --bpffs-dir "$PIN" --policy-dir "$POLICY_DIR" "$@" >> "$LOG" 2>&1 &
+        ${GUARD_WRAPPER:-} "$DAEMON" --backend observe --bpffs-dir "$PIN" --policy-dir "$POLICY_DIR" "$@" >> "$LOG" 2>&1 &
         GUARD_PID=$!
-        for _ in $(seq 100); do
+        for _ in $(seq "${GUARD_START_TENTHS:-100}"); do
                 grep -q "Enforcing with" "$LOG" && return 0
                 kill -0 "$GUARD_PID" 2>/dev/null || break
                 sleep 0.1
@@ -67,7 +68,7 @@ guard_start() {
 
 wait_log() {
         local pattern=$1 count=${2:-1}
-        for _ in $(seq 30); do
+        for _ in $(seq "${WAIT_TENTHS:-30}"); do
                 [ "$(grep -c -- "$pattern" "$LOG")" -ge "$count" ] && return 0
                 sleep 0.1
         done
