@@ -93,7 +93,7 @@ int BPF_PROG(guard_tamper_bpf_prog, struct bpf_prog *prog) {
 /* The link behind one of the current task's file descriptors, or 0. Links have no LSM hook of
  * their own; a link fd got from a pin is harmless until it is used to detach or update, so those
  * commands are checked here instead of every path lookup (inode_permission is a hot hook). */
-extern const void bpf_link_fops __ksym;
+extern const void bpf_link_fops __ksym __weak;
 
 static __always_inline __u32 guard_link_of_fd(int fd) {
         struct task_struct *task = bpf_get_current_task_btf();
@@ -118,23 +118,34 @@ static __always_inline __u32 guard_link_of_fd(int fd) {
         return id;
 }
 
-SEC("lsm/bpf")
-int BPF_PROG(guard_tamper_bpf, int cmd, union bpf_attr *attr, unsigned int size) {
-        struct guard_self *self;
+static __always_inline int tamper_check_link(__u32 id) {
+        struct guard_self *self = tamper_config();
         struct task_struct *actor;
-        __u32 id;
 
-        if (cmd == BPF_LINK_GET_FD_BY_ID)
-                id = attr->link_id;
-        else if (cmd == BPF_LINK_DETACH || cmd == BPF_LINK_UPDATE)
-                id = guard_link_of_fd(cmd == BPF_LINK_DETACH ? attr->link_detach.link_fd : attr->link_update.link_fd);
-        else
-                return 0;
-        self = tamper_config();
         if (!self || !is_guard_object(GUARD_OBJ_LINK, id))
                 return 0;
         actor = bpf_get_current_task_btf();
         return is_guard(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_LINK, id);
+}
+
+SEC("lsm/bpf")
+int BPF_PROG(guard_tamper_bpf, int cmd, union bpf_attr *attr, unsigned int size) {
+        if (cmd == BPF_LINK_GET_FD_BY_ID)
+                return tamper_check_link(attr->link_id);
+        if (cmd == BPF_LINK_DETACH)
+                return tamper_check_link(guard_link_of_fd(attr->link_detach.link_fd));
+        if (cmd == BPF_LINK_UPDATE)
+                return tamper_check_link(guard_link_of_fd(attr->link_update.link_fd));
+        return 0;
+}
+
+/* lockdown=confidentiality takes bpf_probe_read_kernel() away, and with it the link behind an
+ * fd. The loader then picks this one (and, on native, guard_tamper_pin_open): ids are still
+ * checked, and the guard's pins cannot be opened, so no other process holds a link fd to
+ * detach or update with. Off unless chosen ("?"). */
+SEC("?lsm/bpf")
+int BPF_PROG(guard_tamper_bpf_lockdown, int cmd, union bpf_attr *attr, unsigned int size) {
+        return cmd == BPF_LINK_GET_FD_BY_ID ? tamper_check_link(attr->link_id) : 0;
 }
 
 /* Opening a pin (BPF_OBJ_GET) checks permission on its inode. Only bpffs inodes go further.

@@ -15,6 +15,13 @@ char LICENSE[] SEC("license") = "GPL";
 #define EPERM 1
 #define TASK_NEW 0x00000800
 
+/* Under lockdown=confidentiality only (see guard_tamper_bpf_lockdown): pins of the guard
+ * cannot be opened. Otherwise native leaves this hot hook alone. */
+SEC("?lsm/inode_permission")
+int BPF_PROG(guard_tamper_pin_open, struct inode *inode, int mask) {
+        return guard_tamper_inode_permission(inode);
+}
+
 SEC("lsm.s/cgroup_attach")
 int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_cgrp, struct cgroup *dst_cgrp,
              struct super_block *sb, bool threadgroup, struct cgroup_namespace *ns) {

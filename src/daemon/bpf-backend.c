@@ -469,6 +469,34 @@ static int step_failed(char **ret_reason, int r, const char *step) {
 
 /* fentry/fexit targets are static, non-ABI kernel functions: one may be missing or inlined.
  * Such a program is not loaded and the gap is recorded, rather than failing the backend. */
+static bool kernel_lockdown_confidentiality(void) {
+        _cleanup_(fclosep) FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+        char line[128];
+
+        return f && fgets(line, sizeof(line), f) && strstr(line, "[confidentiality]");
+}
+
+/* lockdown=confidentiality refuses bpf_probe_read_kernel(), which the link-fd check needs:
+ * load the variants that guard the pins instead (bpf/guard-tamper.bpf.h). */
+static void choose_tamper_variants(Backend *b) {
+        static const struct {
+                const char *name;
+                bool under_lockdown;
+        } variants[] = {
+                { "guard_tamper_bpf", false },
+                { "guard_tamper_bpf_lockdown", true },
+                { "guard_tamper_pin_open", true },
+        };
+
+        b->lockdown = kernel_lockdown_confidentiality();
+        for (size_t i = 0; i < ELEMENTSOF(variants); i++) {
+                struct bpf_program *prog = bpf_object__find_program_by_name(b->obj, variants[i].name);
+
+                if (prog)
+                        bpf_program__set_autoload(prog, variants[i].under_lockdown == b->lockdown);
+        }
+}
+
 static void skip_missing_targets(Backend *b) {
         struct btf *vmlinux = btf__load_vmlinux_btf();
         struct bpf_program *prog;
@@ -577,6 +605,7 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         r = set_policy_map_size(b, entries_max, &template_fd);
         if (r < 0)
                 return step_failed(ret_reason, r, "sizing the policy map");
+        choose_tamper_variants(b);
         skip_missing_targets(b);
         r = bpf_object__load(b->obj);
         if (r < 0) {
@@ -599,6 +628,7 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
                 r = set_policy_map_size(b, entries_max, &template_fd);
                 if (r < 0)
                         return step_failed(ret_reason, r, "sizing the policy map");
+                choose_tamper_variants(b);
                 skip_missing_targets(b);
                 r = bpf_object__load(b->obj);
                 if (r < 0)

@@ -42,6 +42,7 @@ typedef struct Backend {
         int counters_fd;
         unsigned map_entries_max;       /* size of every generation map (fixed at load) */
         bool adopted;
+        bool lockdown;                  /* kernel lockdown=confidentiality: tamper variants chosen */
         char *missing[16];              /* window functions this kernel lacks, for status */
         unsigned n_missing;
         unsigned n_links;

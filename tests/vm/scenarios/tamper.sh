@@ -12,6 +12,14 @@ JSON
 guard_start
 sleep 1000 & victim=$!
 check "enforcing" EPERM cg-move $T/prot $victim
+if grep -q "lockdown=confidentiality" /proc/cmdline; then
+        grep -q "\[confidentiality\]" /sys/kernel/security/lockdown && ok "kernel lockdown is confidentiality" ||
+                not_ok "lockdown: $(cat /sys/kernel/security/lockdown 2>&1)"
+        grep -q "Kernel lockdown=confidentiality: links are guarded" $LOG && ok "the daemon chose the lockdown variants" ||
+                not_ok "no lockdown notice"
+        cgroup-guardd --stats | grep -q "^prog guard_tamper_bpf_lockdown " && ! cgroup-guardd --stats | grep -q "^prog guard_tamper_bpf " &&
+                ok "guard_tamper_bpf_lockdown is attached instead of guard_tamper_bpf" || not_ok "programs: $(cgroup-guardd --stats | grep ^prog)"
+fi
 
 map_id=$(bpftool map show pinned $PINS/map_guard_policy 2>/dev/null | sed -n 's/^\([0-9]*\):.*/\1/p')
 [ -z "$map_id" ] && ok "bpftool cannot open a pinned map" || not_ok "bpftool opened map $map_id"
@@ -19,7 +27,9 @@ bpftool map dump pinned $PINS/map_guard_counters > /tmp/out 2>&1; grep -q "Opera
 bpftool map update pinned $PINS/map_guard_policy key 0 0 0 0 value 0 0 0 0 > /tmp/out 2>&1; grep -q "Operation not permitted" /tmp/out && ok "bpftool map update: EPERM" || not_ok "map update: $(head -c 200 /tmp/out)"
 ids=$(bpftool map show 2>/dev/null | sed -n 's/^\([0-9]*\): .*name guard_counters.*/\1/p')
 [ -z "$ids" ] && ok "our maps are not even listed (no handle by id)" || { bpftool map dump id $ids > /tmp/out 2>&1; grep -q "Operation not permitted" /tmp/out && ok "bpftool map dump id: EPERM" || not_ok "map dump id $ids worked"; }
-link=$(ls $PINS | grep '^link_' | head -n 1)
+# A pin every backend that protects itself has (listing the directory may itself be refused).
+link=link_guard_tamper_task_kill
+links_before=$(cgroup-guardd --stats | grep -c "^prog ")
 bpftool link detach pinned $PINS/$link > /tmp/out 2>&1; grep -q "Operation not permitted" /tmp/out && ok "bpftool link detach pinned: EPERM" || not_ok "link detach: $(head -c 200 /tmp/out)"
 lid=$(bpftool link show 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p' | head -n 1)
 if [ -n "$lid" ]; then
@@ -27,8 +37,10 @@ if [ -n "$lid" ]; then
 else
         ok "no link listed at all"
 fi
-rm $PINS/$link 2>/tmp/out; [ -e $PINS/$link ] && ok "rm of a pin: refused" || not_ok "pin removed"
-mv $PINS/$link $PINS/moved 2>/tmp/out; [ -e $PINS/$link ] && ok "mv of a pin: refused" || not_ok "pin renamed"
+! rm $PINS/$link 2>/tmp/out && [ "$(cgroup-guardd --stats | grep -c "^prog ")" = "$links_before" ] &&
+        cgroup-guardd --stats | grep -q "^prog guard_tamper_task_kill " && ok "rm of a pin: refused" || not_ok "pin removed: $(cat /tmp/out)"
+! mv $PINS/$link $PINS/moved 2>/tmp/out && [ "$(cgroup-guardd --stats | grep -c "^prog ")" = "$links_before" ] &&
+        cgroup-guardd --stats | grep -q "^prog guard_tamper_task_kill " && ok "mv of a pin: refused" || not_ok "pin renamed: $(cat /tmp/out)"
 kill -9 $GUARD_PID 2>/tmp/out; sleep 0.2
 kill -0 $GUARD_PID 2>/dev/null && ok "kill -9 of the daemon by another root process: refused" || not_ok "the daemon was killed"
 kill -TERM $GUARD_PID 2>/dev/null; sleep 0.2
