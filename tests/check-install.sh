@@ -11,7 +11,7 @@ failed=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 
-echo "1..11"
+echo "1..13"
 if meson install -C "$build" --destdir "$work/root" --quiet > "$work/log" 2>&1; then ok "meson install"; else not_ok "meson install: $(tail -3 "$work/log")"; fi
 prefix=$(meson introspect "$build" --buildoptions | python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"][0])')
 root=$work/root
@@ -22,6 +22,8 @@ for f in "$prefix/sbin/cgroup-guardd" "$prefix/bin/cgroup-guardctl" \
          "$prefix/share/cgroup-guard/policies/10-system.json" \
          "$prefix/share/cgroup-guard/policies/cgroup-guard-policy.schema.json" \
          "$prefix/share/man/man5/cgroup-guard.policy.5" \
+         "$prefix/share/bash-completion/completions/cgroup-guardctl" \
+         "$prefix/share/bash-completion/completions/cgroup-guardd" \
          "/etc/cgroup-guard/policies.d"; do
         [ -e "$root$f" ] && ok "installed $f" || not_ok "missing $f"
 done
