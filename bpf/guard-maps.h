@@ -58,6 +58,8 @@ struct guard_cgroup_info {
         __u64 to_allow;         /* allow rules whose "to" covers this cgroup */
         __u32 lock_rule[GUARD_NS_TYPES];    /* strictest lock rule per namespace type; 0: none */
         __u32 creator_rule[GUARD_NS_TYPES]; /* lock_on_entry rule whose created_by covers it */
+        __u32 protect_mode;     /* protect_rule's enum guard_mode (override applied) and action: */
+        __u32 protect_action;   /* a migration decision needs no rule lookup */
 };
 
 struct guard_exe_info {

@@ -108,34 +108,30 @@ static __always_inline __u32 guard_apply_rule(void *policy, __u32 rule_id, struc
         return d->verdict;
 }
 
-/* The stricter of two protect rules, as the compiler orders them: enforce over audit, then the
- * harsher action, then the earlier rule. */
-static __always_inline __u32 guard_stricter(void *policy, __u32 a, __u32 b) {
-        struct guard_value *ra, *rb;
+/* The cgroup whose protect rule governs a move between src and dst: the stricter rule, as the
+ * compiler orders them (enforce over audit, then the harsher action, then the earlier rule).
+ * The entries carry their rule's mode and action, so this needs no rule lookups. */
+static __always_inline struct guard_cgroup_info *guard_governing(struct guard_value *src, struct guard_value *dst) {
+        struct guard_cgroup_info *a = src && src->cgroup.protect_rule ? &src->cgroup : NULL;
+        struct guard_cgroup_info *b = dst && dst->cgroup.protect_rule ? &dst->cgroup : NULL;
 
-        if (!a)
-                return b;
-        if (!b)
-                return a;
-        ra = guard_lookup(policy, GUARD_KEY_RULE, a, 0);
-        rb = guard_lookup(policy, GUARD_KEY_RULE, b, 0);
-        if (!ra || !rb)
-                return ra ? a : b;
-        if (ra->rule.mode != rb->rule.mode)
-                return ra->rule.mode > rb->rule.mode ? a : b;
-        if (ra->rule.action != rb->rule.action)
-                return ra->rule.action > rb->rule.action ? a : b;
-        return a < b ? a : b;
+        if (!a || !b)
+                return a ?: b;
+        if (a->protect_mode != b->protect_mode)
+                return a->protect_mode > b->protect_mode ? a : b;
+        if (a->protect_action != b->protect_action)
+                return a->protect_action > b->protect_action ? a : b;
+        return a->protect_rule <= b->protect_rule ? a : b;
 }
 
 /* Actor moves a task from src to dst (cgroup ids). */
 static __always_inline __u32 guard_decide_migration(struct task_struct *actor, __u64 src_id, __u64 dst_id,
                                                     struct guard_decision *d) {
         struct guard_value *src, *dst, *actor_cg, *exe, *config;
+        struct guard_cgroup_info *governing;
         void *policy = guard_policy_map();
         struct file *exe_file;
         __u64 mask, exe_mask = 0;
-        __u32 governing;
 
         guard_decision_init(d);
         if (!policy)
@@ -143,8 +139,8 @@ static __always_inline __u32 guard_decide_migration(struct task_struct *actor, _
 
         src = guard_lookup(policy, GUARD_KEY_CGROUP, src_id, 0);
         dst = guard_lookup(policy, GUARD_KEY_CGROUP, dst_id, 0);
-        governing = guard_stricter(policy, src ? src->cgroup.protect_rule : 0, dst ? dst->cgroup.protect_rule : 0);
-        if (!governing)
+        governing = guard_governing(src, dst);
+        if (!governing || governing->protect_mode == GUARD_MODE_OFF)
                 return d->verdict;
 
         config = guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0);
@@ -172,7 +168,10 @@ static __always_inline __u32 guard_decide_migration(struct task_struct *actor, _
                 d->rule = src->cgroup.delegate_rule;
                 return d->verdict;
         }
-        return guard_apply_rule(policy, governing, d);
+        d->rule = governing->protect_rule;
+        d->action = governing->protect_action;
+        d->verdict = governing->protect_mode == GUARD_MODE_ENFORCE ? GUARD_VERDICT_DENY : GUARD_VERDICT_AUDIT;
+        return d->verdict;
 }
 
 /* ns_common's type moved: ns->ns_type on new kernels, ns->ops->type on 6.1. */

@@ -4,7 +4,10 @@
  * cgroup.threads, clone3(CLONE_INTO_CGROUP)) with actor, task, source and destination, before it
  * happens; namespace_install sees each namespace a setns() installs; namespace_alloc sees every
  * namespace being created (unshare, clone), which also records sandboxes for lock_on_entry;
- * namespace_free forgets them. */
+ * namespace_free forgets them.
+ * The hooks are sleepable, but nothing here sleeps: attached as plain lsm/ programs they run
+ * under RCU instead of RCU tasks trace, which is most of the cost of a sleepable invocation
+ * (bench/README.md). */
 
 #include "guard-cgroups.bpf.h"
 #include "guard-policy.bpf.h"
@@ -22,7 +25,7 @@ int BPF_PROG(guard_tamper_pin_open, struct inode *inode, int mask) {
         return guard_tamper_inode_permission(inode);
 }
 
-SEC("lsm.s/cgroup_attach")
+SEC("lsm/cgroup_attach")
 int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_cgrp, struct cgroup *dst_cgrp,
              struct super_block *sb, bool threadgroup, struct cgroup_namespace *ns) {
         struct task_struct *actor = bpf_get_current_task_btf();
@@ -38,7 +41,7 @@ int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_
         return d.verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
 }
 
-SEC("lsm.s/namespace_install")
+SEC("lsm/namespace_install")
 int BPF_PROG(native_namespace_install, struct nsset *nsset, struct ns_common *ns) {
         struct task_struct *actor = bpf_get_current_task_btf();
         __u32 type = guard_ns_type(ns), inum = ns->inum, decided;
@@ -56,7 +59,7 @@ int BPF_PROG(native_namespace_install, struct nsset *nsset, struct ns_common *ns
         return 0;
 }
 
-SEC("lsm.s/namespace_alloc")
+SEC("lsm/namespace_alloc")
 int BPF_PROG(native_namespace_alloc, struct ns_common *ns) {
         struct task_struct *actor = bpf_get_current_task_btf();
         __u32 type = guard_ns_type(ns), decided;

@@ -382,7 +382,7 @@ static void handle_cgroup_mkdir(Manager *m, const struct guard_cgroup_event *e) 
                 if (cgroup_tree_add(&m->tree, path, e->id) < 0)
                         return;
                 cgroup_tree_sort(&m->tree);
-                if (policy_compile_cgroup(&m->policy, &m->tree, path, &info))
+                if (policy_compile_cgroup(&m->policy, &m->tree, m->mode_override, path, &info))
                         (void) backend_update_cgroup(m->backend, e->id, &info);
                 return;
         }

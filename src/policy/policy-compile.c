@@ -44,7 +44,15 @@ static int image_add(PolicyImage *img, struct guard_key key, const struct guard_
 
 
 
-bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *path,
+/* A rule's mode as the kernel sees it: a global override (SetMode) replaces every mode but off. */
+static enum guard_mode compiled_mode(const Policy *p, const PolicyRule *rule, int mode_override) {
+        PolicyMode mode = mode_override >= 0 && policy_rule_mode(p, rule) != POLICY_MODE_OFF
+                                  ? (PolicyMode) mode_override : policy_rule_mode(p, rule);
+
+        return mode == POLICY_MODE_ENFORCE ? GUARD_MODE_ENFORCE : mode == POLICY_MODE_AUDIT ? GUARD_MODE_AUDIT : GUARD_MODE_OFF;
+}
+
+bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, int mode_override, const char *path,
                            struct guard_cgroup_info *ret) {
         struct guard_cgroup_info info = {};
         const PolicyRule *protect = NULL, *lock[GUARD_NS_TYPES] = {};
@@ -115,8 +123,11 @@ bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *
                 }
         }
 
-        if (protect)
+        if (protect) {
                 info.protect_rule = protect->id;
+                info.protect_mode = compiled_mode(p, protect, mode_override);
+                info.protect_action = policy_rule_action(p, protect);
+        }
         for (int t = 0; t < GUARD_NS_TYPES; t++)
                 if (lock[t])
                         info.lock_rule[t] = lock[t]->id;
@@ -153,12 +164,10 @@ int policy_compile(const Policy *p, const CgroupTree *tree, int mode_override, u
 
         for (size_t i = 0; i < p->n_rules; i++) {
                 const PolicyRule *rule = &p->rules[i];
-                PolicyMode mode = mode_override >= 0 && policy_rule_mode(p, rule) != POLICY_MODE_OFF
-                                          ? (PolicyMode) mode_override : policy_rule_mode(p, rule);
+                enum guard_mode mode = compiled_mode(p, rule, mode_override);
                 struct guard_value v = { .rule = {
                         .kind = guard_rule_kind(rule->kind),
-                        .mode = mode == POLICY_MODE_ENFORCE ? GUARD_MODE_ENFORCE :
-                                mode == POLICY_MODE_AUDIT ? GUARD_MODE_AUDIT : GUARD_MODE_OFF,
+                        .mode = mode,
                         .action = policy_rule_action(p, rule),
                         .ns_types = rule->ns_types,
                 } };
@@ -175,7 +184,7 @@ int policy_compile(const Policy *p, const CgroupTree *tree, int mode_override, u
                         config.config.allow_any_cgroup |= 1ULL << bit;
                 if (!rule->to)
                         config.config.allow_any_to |= 1ULL << bit;
-                if (rule->exe_resolved && mode != POLICY_MODE_OFF) {
+                if (rule->exe_resolved && mode != GUARD_MODE_OFF) {
                         struct guard_key k = { .kind = GUARD_KEY_EXE, .a = kernel_dev(rule->exe_dev), .b = rule->exe_ino };
                         size_t j;
 
@@ -197,7 +206,7 @@ int policy_compile(const Policy *p, const CgroupTree *tree, int mode_override, u
         for (size_t i = 0; i < tree->n_nodes; i++) {
                 struct guard_value v = {};
 
-                if (!policy_compile_cgroup(p, tree, tree->nodes[i].path, &v.cgroup))
+                if (!policy_compile_cgroup(p, tree, mode_override, tree->nodes[i].path, &v.cgroup))
                         continue;
                 r = image_add(&img, (struct guard_key) { .kind = GUARD_KEY_CGROUP, .a = tree->nodes[i].id }, &v);
                 if (r < 0)

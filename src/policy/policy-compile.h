@@ -23,8 +23,9 @@ void policy_image_done(PolicyImage *image);
 int policy_compile(const Policy *p, const CgroupTree *tree, int mode_override, uint32_t generation,
                    PolicyImage *ret, char **ret_error);
 
-/* The cgroup entry for one cgroup; returns false if no rule concerns it (no entry needed). */
-bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *path,
+/* The cgroup entry for one cgroup (mode_override as for policy_compile()); returns false if no
+ * rule concerns it (no entry needed). */
+bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, int mode_override, const char *path,
                            struct guard_cgroup_info *ret);
 
 /* Kernel dev_t (MKDEV: major << 20 | minor) of a userspace st_dev, as the BPF side reads it. */

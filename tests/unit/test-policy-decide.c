@@ -282,18 +282,18 @@ static const struct guard_value *image_lookup(const PolicyImage *img, uint32_t k
         return NULL;
 }
 
-static uint32_t image_stricter(const PolicyImage *img, uint32_t a, uint32_t b) {
-        const struct guard_value *ra, *rb;
+/* As bpf/guard-policy.bpf.h's guard_governing(): from the cgroup entries alone. */
+static const struct guard_cgroup_info *image_governing(const struct guard_value *src, const struct guard_value *dst) {
+        const struct guard_cgroup_info *a = src && src->cgroup.protect_rule ? &src->cgroup : NULL;
+        const struct guard_cgroup_info *b = dst && dst->cgroup.protect_rule ? &dst->cgroup : NULL;
 
         if (!a || !b)
                 return a ? a : b;
-        ra = image_lookup(img, GUARD_KEY_RULE, a, 0);
-        rb = image_lookup(img, GUARD_KEY_RULE, b, 0);
-        if (ra->rule.mode != rb->rule.mode)
-                return ra->rule.mode > rb->rule.mode ? a : b;
-        if (ra->rule.action != rb->rule.action)
-                return ra->rule.action > rb->rule.action ? a : b;
-        return a < b ? a : b;
+        if (a->protect_mode != b->protect_mode)
+                return a->protect_mode > b->protect_mode ? a : b;
+        if (a->protect_action != b->protect_action)
+                return a->protect_action > b->protect_action ? a : b;
+        return a->protect_rule <= b->protect_rule ? a : b;
 }
 
 static Verdict image_decide_migration(const PolicyImage *img, uint64_t exe_ino, uint64_t actor, uint64_t src_id,
@@ -303,11 +303,11 @@ static Verdict image_decide_migration(const PolicyImage *img, uint64_t exe_ino, 
         const struct guard_value *act = image_lookup(img, GUARD_KEY_CGROUP, actor, 0);
         const struct guard_value *exe = image_lookup(img, GUARD_KEY_EXE, kernel_dev(8), exe_ino);
         const struct guard_value *cfg = image_lookup(img, GUARD_KEY_CONFIG, 0, 0);
-        uint32_t governing = image_stricter(img, src ? src->cgroup.protect_rule : 0, dst ? dst->cgroup.protect_rule : 0);
+        const struct guard_cgroup_info *governing = image_governing(src, dst);
         uint64_t mask;
 
         *ret_rule = 0;
-        if (!governing)
+        if (!governing || governing->protect_mode == GUARD_MODE_OFF)
                 return VERDICT_ALLOW;
         mask = ((exe ? exe->exe.allow : 0) | cfg->config.allow_any_exe) &
                ((act ? act->cgroup.actor_allow : 0) | cfg->config.allow_any_cgroup) &
@@ -317,8 +317,11 @@ static Verdict image_decide_migration(const PolicyImage *img, uint64_t exe_ino, 
         if (src && dst && act && src->cgroup.delegate_root && src->cgroup.delegate_root == dst->cgroup.delegate_root &&
             src->cgroup.delegate_root == act->cgroup.delegate_root)
                 return VERDICT_ALLOW;
-        *ret_rule = governing;
-        return image_lookup(img, GUARD_KEY_RULE, governing, 0)->rule.mode == GUARD_MODE_ENFORCE ? VERDICT_DENY : VERDICT_AUDIT;
+        /* The entry's copy of the rule's mode must agree with the rule entry. */
+        assert_int_equal(governing->protect_mode, image_lookup(img, GUARD_KEY_RULE, governing->protect_rule, 0)->rule.mode);
+        assert_int_equal(governing->protect_action, image_lookup(img, GUARD_KEY_RULE, governing->protect_rule, 0)->rule.action);
+        *ret_rule = governing->protect_rule;
+        return governing->protect_mode == GUARD_MODE_ENFORCE ? VERDICT_DENY : VERDICT_AUDIT;
 }
 
 /* A cgroup tree holding every path of the table and all their ancestors. */
@@ -382,9 +385,10 @@ static void test_compiled_image_agrees(void **state) {
 static void test_mode_override(void **state) {
         _cleanup_(cgroup_tree_done) CgroupTree tree = {};
         _cleanup_(policy_image_done) PolicyImage img = {};
-        size_t audited = 0, enforced = 0;
+        size_t audited = 0, enforced = 0, protected_cgroups = 0;
 
-        assert_int_equal(cgroup_tree_add(&tree, "/", 1), 0);
+        for (size_t i = 0; i < sizeof(migration_cases) / sizeof(migration_cases[0]); i++)
+                tree_add_with_ancestors(&tree, migration_cases[i].dst);
         assert_int_equal(policy_compile(&policy, &tree, POLICY_MODE_AUDIT, 1, &img, NULL), 0);
         for (size_t i = 0; i < img.n_entries; i++)
                 if (img.keys[i].kind == GUARD_KEY_RULE) {
@@ -399,8 +403,13 @@ static void test_mode_override(void **state) {
                                 audited++;
                         }
                         enforced += img.values[i].rule.mode == GUARD_MODE_ENFORCE;
+                } else if (img.keys[i].kind == GUARD_KEY_CGROUP && img.values[i].cgroup.protect_rule) {
+                        /* The cgroup entries' copies of the mode follow the override too. */
+                        assert_int_equal(img.values[i].cgroup.protect_mode, GUARD_MODE_AUDIT);
+                        protected_cgroups++;
                 }
         assert_true(audited > 0);
+        assert_true(protected_cgroups > 0);
         assert_int_equal(enforced, 0);
 }
 

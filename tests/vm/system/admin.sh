@@ -50,6 +50,15 @@ i=0; while [ $i -lt 20 ] && [ "$(cg-move $T/prot $victim)" != ok ]; do sleep 0.1
 [ $i -lt 20 ] && ok "an edited policy applies within 2 s" || not_ok "edit not applied"
 [ "$(cg-move $T/other $victim)" = EPERM ] && ok "the new rule is enforced" || not_ok "new rule not enforced"
 
+# Loosened and tightened on demand: every rule into audit, and back to the files' modes.
+cgroup-guardctl mode audit && [ "$(cg-move $T/other $victim)" = ok ] && ok "cgroup-guardctl mode audit: the forbidden move goes through" ||
+        not_ok "mode audit: still $(cg-move $T/other $victim)"
+i=0; while [ $i -lt 30 ] && ! journalctl -u cgroup-guardd -o json | grep '"CGROUP_GUARD_ACTION":"audit"' | grep -q '"CGROUP_GUARD_DST_CGROUP":"/t/other"'; do sleep 0.1; i=$((i + 1)); done
+[ $i -lt 30 ] && ok "... and is journaled as an audit event" || not_ok "no audit entry"
+cg-move $T/prot $victim > /dev/null
+cgroup-guardctl mode policy && [ "$(cg-move $T/other $victim)" = EPERM ] && ok "cgroup-guardctl mode policy: denied again" ||
+        not_ok "mode policy: $(cg-move $T/other $victim)"
+
 # reload and restart: never a moment without enforcement
 prober() {
         : > /tmp/probe
