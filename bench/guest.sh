@@ -168,7 +168,12 @@ sed -i 's/"version": 1,/"version": 1, "mode": "audit",/' "$POL/10-bench.json"
 guard_start
 storm_iters=$((200000 / SCALE))
 cp "$(command -v cg-bench)" "$WORK/cg-storm"   # same program, an executable no rule allows
-counters() { cgroup-guardd --status --bpffs-dir "$PIN" | awk '/Counters/ { print $2 + $4 + $6, $8 }'; }
+# "Counters: N denied|violations (not prevented), N audited, N lost events" -> "decided lost"
+counters() {
+        cgroup-guardd --status --bpffs-dir "$PIN" |
+                sed -n 's/.*Counters: \([0-9]*\) [^,]*, \([0-9]*\) audited, \([0-9]*\) lost events.*/\1 \2 \3/p' |
+                awk '{ print $1 + $2, $3 }'
+}
 cpu() { awk '{ print $14 + $15 }' /proc/$GUARD/stat; }
 c0=$(counters); cpu0=$(cpu); t0=$(cg-bench now)
 "$WORK/cg-storm" migrate $storm_iters "$B/storm" "$B/out" > /dev/null

@@ -147,8 +147,8 @@ static int cmd_status(sd_bus *bus) {
                         printf("       Files: %s\n", *f);
                 if (*last_error)
                         printf("  Last error: %s\n", last_error);
-                printf("    Counters: %" PRIu64 " denied, %" PRIu64 " audited, %" PRIu64 " lost events\n",
-                       denials, audits, lost);
+                printf("    Counters: %" PRIu64 " %s, %" PRIu64 " audited, %" PRIu64 " lost events\n", denials,
+                       streq(backend, "observe") ? "violations (not prevented)" : "denied", audits, lost);
                 for (char **g = guarantees; g && *g; g++)
                         printf("   Guarantee: %s\n", *g);
                 for (char **g = missing; g && *g; g++)

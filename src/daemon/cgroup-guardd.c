@@ -160,8 +160,11 @@ static int print_status(void) {
                backend_prevents(p.kind) ? " (preventing)" : " (NOT preventing: report and react only)");
         printf("       Links: %u attached programs\n", p.n_links);
         printf("      Policy: generation %u, %u rules, %u map entries\n", p.generation, p.n_rules, p.n_entries);
-        printf("    Counters: %" PRIu64 " denied, %" PRIu64 " audited, %" PRIu64 " observed, %" PRIu64 " lost events\n",
-               p.counters.denied, p.counters.audited, p.counters.observed, p.counters.lost_events);
+        /* The observe backend counts what it would deny as denials; nothing was prevented. */
+        printf("    Counters: %" PRIu64 " %s, %" PRIu64 " audited, %" PRIu64 " lost events\n",
+               p.counters.denied + p.counters.observed,
+               backend_prevents(p.kind) ? "denied" : "violations (not prevented)", p.counters.audited,
+               p.counters.lost_events);
         for (const char *const *g = backend_guarantees(p.kind); *g; g++)
                 printf("   Guarantee: %s\n", *g);
         for (const char *const *g = backend_missing_guarantees(p.kind); *g; g++)

@@ -77,6 +77,19 @@ spawn sleep 1000; v3=$!
 move "$T/out" "$v3"
 check_true "... and the old policy still applies" wait_log "migration of pid $v3 (sleep) from / to $P/out"
 gen=$(grep -c "Policy generation" "$LOG")
+# Unreadable: the path is now a regular file (root reads through permissions; the unit keeps
+# CAP_DAC_READ_SEARCH, so this, I/O errors and MAC denials are what "unreadable" means here).
+echo "not a directory" > "$POLICY_DIR"
+kill -HUP "$GUARD_PID"
+check_true "an unreadable policy directory is reported" wait_log "cannot read policy directory: Not a directory"
+# (Counted, not logged: the same actor, rule and target is rate-limited in the journal by now.)
+observed() { "$DAEMON" --status --bpffs-dir "$PIN" | sed -n 's/.*Counters: \([0-9]*\) violations (not prevented).*/\1/p'; }
+before=$(observed)
+spawn sleep 1000; v4=$!
+move "$T/out" "$v4"
+for _ in $(seq 30); do [ "$(observed)" -gt "$before" ] && break; sleep 0.1; done
+[ "$(observed)" -gt "$before" ] && ok "... and the old policy still applies (observed $before -> $(observed))" || not_ok "not observed: $before -> $(observed)"
+rm -f "$POLICY_DIR"
 rm -rf "$POLICY_DIR.away/.keep"
 mv "$POLICY_DIR.away" "$POLICY_DIR"
 kill -HUP "$GUARD_PID"
