@@ -626,6 +626,10 @@ int manager_start(Manager *m) {
         log_info("Enforcing with the %s backend%s (bpffs %s, cgroup2 at %s), policy generation %u: %zu files, %zu rules.",
                  backend_kind_to_string(m->backend->kind), m->backend->adopted ? ", adopted from pins" : "",
                  m->bpffs_dir, m->cgroup_mount, m->generation, m->policy.n_files, m->policy.n_rules);
+        if (m->backend->adopted && m->backend->map_entries_max != m->policy_entries_max)
+                log_notice("The pinned policy map holds %u entries; --policy-entries-max=%u takes effect once the "
+                           "programs are loaded afresh (cgroup-guardd --unload, then start).",
+                           m->backend->map_entries_max, m->policy_entries_max);
         if (m->backend->lockdown)
                 log_notice("Kernel lockdown=confidentiality: links are guarded by refusing the guard's pins and ids "
                            "(reading the link behind an fd needs bpf_probe_read_kernel(), which lockdown refuses).");

@@ -220,4 +220,10 @@ for _ in $(seq 50); do [ "$(busctl --system get-property $BUS PolicyGeneration)"
 [ "$(busctl --system get-property $BUS PolicyGeneration)" = "t $((gen + 1))" ] && ok "map full: a policy that fits applies afterwards" || not_ok "map full: no new generation"
 busctl --system get-property $BUS LastPolicyError | grep -q "did not fit" && not_ok "LastPolicyError not cleared" || ok "map full: LastPolicyError cleared"
 kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
+# A restart with another size adopts the pinned map as it is, and says so.
+: > "$LOG"
+guard_start
+grep -q "The pinned policy map holds 16 entries; --policy-entries-max=262144 takes effect" "$LOG" &&
+        ok "map size: a restart with another size says the pinned one stays" || not_ok "no notice: $(grep -i entries "$LOG")"
+kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
 finish
