@@ -415,11 +415,15 @@ static int bus_connect(Manager *m) {
         if (r >= 0)
                 r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0) {
-                log_warning_errno(r, "No system bus (%m); enforcing and logging without it, retrying in 5 s.");
+                /* Said once; the retries every 5 s stay quiet until the bus is there. */
+                log_full_errno(m->bus_unavailable_logged ? LOG_DEBUG : LOG_WARNING, r,
+                               "No system bus (%m); enforcing and logging without it, retrying every 5 s.");
+                m->bus_unavailable_logged = true;
                 schedule_retry(m);
                 return r;
         }
         m->bus = TAKE_PTR(bus);
+        m->bus_unavailable_logged = false;
         log_info("Serving %s on the system bus.", BUS_NAME);
         return 0;
 }

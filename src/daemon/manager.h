@@ -50,6 +50,7 @@ typedef struct Manager {
 
         sd_bus *bus;
         sd_event_source *bus_retry;
+        bool bus_unavailable_logged;
 
         RateLimit ratelimit;
         RecentDenial recent[RECENT_DENIALS_MAX];
