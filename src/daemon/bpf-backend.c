@@ -907,6 +907,11 @@ int backend_read_pinned(const char *pin_dir, BackendPinned *ret) {
         if (outer >= 0 && bpf_map_lookup_elem(outer, &zero, &inner_id) == 0) {
                 inner = bpf_map_get_fd_by_id(inner_id);
                 if (inner >= 0) {
+                        struct bpf_map_info info = {};
+                        __u32 len = sizeof(info);
+
+                        if (bpf_obj_get_info_by_fd(inner, &info, &len) == 0)
+                                p.map_entries_max = info.max_entries;
                         if (bpf_map_lookup_elem(inner, &key, &value) == 0) {
                                 p.generation = value.config.generation;
                                 p.n_rules = value.config.n_rules;

@@ -86,6 +86,7 @@ typedef struct BackendPinned {
         uint32_t generation;
         uint32_t n_rules;
         unsigned n_entries;
+        unsigned map_entries_max;       /* the policy map's size (--policy-entries-max at load) */
         BackendCounters counters;
 } BackendPinned;
 int backend_read_pinned(const char *pin_dir, BackendPinned *ret);

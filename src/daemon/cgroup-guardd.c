@@ -159,7 +159,8 @@ static int print_status(void) {
         printf("     Backend: %s%s\n", backend_kind_to_string(p.kind),
                backend_prevents(p.kind) ? " (preventing)" : " (NOT preventing: report and react only)");
         printf("       Links: %u attached programs\n", p.n_links);
-        printf("      Policy: generation %u, %u rules, %u map entries\n", p.generation, p.n_rules, p.n_entries);
+        printf("      Policy: generation %u, %u rules, %u of %u map entries\n", p.generation, p.n_rules, p.n_entries,
+               p.map_entries_max);
         /* The observe backend counts what it would deny as denials; nothing was prevented. */
         printf("    Counters: %" PRIu64 " %s, %" PRIu64 " audited, %" PRIu64 " lost events\n",
                p.counters.denied + p.counters.observed,

@@ -202,7 +202,7 @@ grep -q "needs [0-9]* map entries and did not fit into the kernel policy map (16
 journalctl -o json MESSAGE_ID=$POLICY_ERROR_ID | grep '"CGROUP_GUARD_ERRNO":"7"' | grep -q "did not fit" && ok "map full: journal entry (policy error, CGROUP_GUARD_ERRNO=7)" || not_ok "map full: no journal entry"
 busctl --system get-property $BUS LastPolicyError | grep -q "did not fit" && ok "map full: LastPolicyError says so" || not_ok "LastPolicyError: $(busctl --system get-property $BUS LastPolicyError)"
 [ "$(busctl --system get-property $BUS PolicyGeneration)" = "t $gen" ] && ok "map full: generation $gen stays in force" || not_ok "map full: generation $(busctl --system get-property $BUS PolicyGeneration)"
-"$DAEMON" --status --bpffs-dir "$PIN" | grep -q "Policy: generation $gen," && ok "map full: the pinned generation is still $gen" || not_ok "--status: $("$DAEMON" --status --bpffs-dir "$PIN" | grep Policy)"
+"$DAEMON" --status --bpffs-dir "$PIN" | grep -q "Policy: generation $gen, 1 rules, [0-9]* of 16 map entries" && ok "map full: the pinned generation is still $gen (--status shows the map's size)" || not_ok "--status: $("$DAEMON" --status --bpffs-dir "$PIN" | grep Policy)"
 spawn sleep 1000; v=$!
 move "$T/out" "$v"
 move "$T/prot" "$v"
