@@ -249,12 +249,16 @@ static __always_inline __u32 guard_task_ns_inum(struct task_struct *task, __u32 
  * cgroup) and the task is not one of its creators, it is locked from now on. */
 static __always_inline void guard_enter_namespace(struct task_struct *task, __u32 type, __u32 inum) {
         struct guard_sandbox_ns *sandbox = bpf_map_lookup_elem(&guard_sandbox_ns, &inum);
-        void *policy = guard_policy_map();
         struct guard_task_lock *mark;
         struct guard_value *rule, *cg;
         int idx = guard_ns_index(type);
+        void *policy;
 
-        if (!sandbox || sandbox->type != type || !policy || idx < 0 || idx >= GUARD_NS_TYPES)
+        /* Most namespaces are no sandbox: one lookup, and nothing else. */
+        if (!sandbox || sandbox->type != type || idx < 0 || idx >= GUARD_NS_TYPES)
+                return;
+        policy = guard_policy_map();
+        if (!policy)
                 return;
         cg = guard_lookup(policy, GUARD_KEY_CGROUP, guard_task_cgroup_id(task), 0);
         if (cg && cg->cgroup.creator_rule[idx] == sandbox->rule)
