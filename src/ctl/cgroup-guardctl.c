@@ -69,6 +69,15 @@ static int get_u64(sd_bus *bus, const char *property, uint64_t *ret, sd_bus_erro
         return sd_bus_message_read(reply, "t", ret);
 }
 
+static int get_u32(sd_bus *bus, const char *property, uint32_t *ret, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_get_property(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, property, error, &reply, "u");
+
+        if (r < 0)
+                return r;
+        return sd_bus_message_read(reply, "u", ret);
+}
+
 static int get_strv(sd_bus *bus, const char *property, char ***ret, sd_bus_error *error) {
         return sd_bus_get_property_strv(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, property, error, ret);
 }
@@ -108,6 +117,7 @@ static int cmd_status(sd_bus *bus) {
         _cleanup_(freep) char *backend = NULL, *mode = NULL, *last_error = NULL;
         char **guarantees = NULL, **missing = NULL, **files = NULL;
         uint64_t generation = 0, denials = 0, audits = 0, lost = 0;
+        uint32_t map_size = 0, map_entries = 0;
         int r;
 
         if ((r = get_string(bus, "Backend", &backend, &error)) < 0 ||
@@ -117,6 +127,8 @@ static int cmd_status(sd_bus *bus) {
             (r = get_u64(bus, "Denials", &denials, &error)) < 0 ||
             (r = get_u64(bus, "Audits", &audits, &error)) < 0 ||
             (r = get_u64(bus, "LostEvents", &lost, &error)) < 0 ||
+            (r = get_u32(bus, "PolicyMapSize", &map_size, &error)) < 0 ||
+            (r = get_u32(bus, "PolicyMapEntries", &map_entries, &error)) < 0 ||
             (r = get_strv(bus, "Guarantees", &guarantees, &error)) < 0 ||
             (r = get_strv(bus, "MissingGuarantees", &missing, &error)) < 0 ||
             (r = get_strv(bus, "PolicyFiles", &files, &error)) < 0) {
@@ -129,8 +141,9 @@ static int cmd_status(sd_bus *bus) {
                 json_string(backend);
                 printf(",\"mode\":");
                 json_string(mode);
-                printf(",\"generation\":%" PRIu64 ",\"denials\":%" PRIu64 ",\"audits\":%" PRIu64 ",\"lost_events\":%" PRIu64 ",",
-                       generation, denials, audits, lost);
+                printf(",\"generation\":%" PRIu64 ",\"denials\":%" PRIu64 ",\"audits\":%" PRIu64 ",\"lost_events\":%" PRIu64 ","
+                       "\"policy_map_entries\":%" PRIu32 ",\"policy_map_size\":%" PRIu32 ",",
+                       generation, denials, audits, lost, map_entries, map_size);
                 printf("\"last_policy_error\":");
                 json_string(last_error);
                 putchar(',');
@@ -142,7 +155,8 @@ static int cmd_status(sd_bus *bus) {
                 printf("● cgroup-guardd: %s backend, %s\n", backend,
                        strcmp(backend, "observe") == 0 ? "NOT preventing (report and react)" : "enforcing");
                 printf("        Mode: %s\n", mode);
-                printf("      Policy: generation %" PRIu64 "\n", generation);
+                printf("      Policy: generation %" PRIu64 " (%" PRIu32 " of %" PRIu32 " map entries)\n", generation,
+                       map_entries, map_size);
                 for (char **f = files; f && *f; f++)
                         printf("       Files: %s\n", *f);
                 if (*last_error)

@@ -239,6 +239,19 @@ int backend_apply(Backend *b, const PolicyImage *image, unsigned *ret_entries_wr
         return 0;
 }
 
+unsigned backend_count_entries(Backend *b) {
+        struct guard_key key, next;
+        unsigned n = 0;
+
+        if (b->inner_fd < 0)
+                return 0;
+        for (void *k = NULL; bpf_map_get_next_key(b->inner_fd, k, &next) == 0; k = &key) {
+                key = next;
+                n++;
+        }
+        return n;
+}
+
 int backend_update_cgroup(Backend *b, uint64_t cgroup_id, const struct guard_cgroup_info *info) {
         struct guard_key key = { .kind = GUARD_KEY_CGROUP, .a = cgroup_id };
         struct guard_value value = { .cgroup = *info };

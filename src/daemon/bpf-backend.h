@@ -59,6 +59,9 @@ typedef struct BackendCounters {
 int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
                   Backend **ret, char **ret_reason);
 
+/* Entries in the active generation (walks the map: for status queries, not hot paths). */
+unsigned backend_count_entries(Backend *b);
+
 /* Fills a new generation and makes it the active one with one map update. */
 int backend_apply(Backend *b, const PolicyImage *image, unsigned *ret_entries_written);
 

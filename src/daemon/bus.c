@@ -108,6 +108,15 @@ static int property_get_counter(sd_bus *bus, const char *path, const char *inter
         return sd_bus_message_append(reply, "t", c.lost_events);
 }
 
+static int property_get_map(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        if (streq(property, "PolicyMapSize"))
+                return sd_bus_message_append(reply, "u", m->backend->map_entries_max);
+        return sd_bus_message_append(reply, "u", backend_count_entries(m->backend));
+}
+
 static int property_get_rules(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
@@ -354,6 +363,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Audits", "t", property_get_counter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_PROPERTY("LostEvents", "t", property_get_counter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_PROPERTY("Rules", "a(ssss)", property_get_rules, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        /* The kernel policy map: its size (--policy-entries-max) and the active generation's entries. */
+        SD_BUS_PROPERTY("PolicyMapSize", "u", property_get_map, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PolicyMapEntries", "u", property_get_map, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_METHOD("Reload", "", "", method_reload, 0),
         SD_BUS_METHOD("Unload", "", "", method_unload, 0),
         SD_BUS_METHOD_WITH_NAMES("SetMode", "s", SD_BUS_PARAM(mode), "", , method_set_mode, 0),
@@ -454,5 +466,5 @@ void bus_emit_state_changed(Manager *m) {
                 return;
         (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "Mode", "PolicyGeneration",
                                               "PolicyFiles", "LastPolicyError", "Rules", "Denials", "Audits",
-                                              "LostEvents", NULL);
+                                              "LostEvents", "PolicyMapSize", "PolicyMapEntries", NULL);
 }

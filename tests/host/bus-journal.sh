@@ -140,7 +140,8 @@ busctl --system call $BUS Reload > /dev/null && [ "$(busctl --system get-propert
 
 # cgroup-guardctl speaks the same API.
 "$CTL" status | grep -q "observe backend, NOT preventing" && ok "cgroup-guardctl status" || not_ok "cgroup-guardctl status: $("$CTL" status 2>&1 | head -3)"
-"$CTL" status --json | grep -q '"backend":"observe"' && ok "cgroup-guardctl status --json" || not_ok "status --json: $("$CTL" status --json 2>&1)"
+"$CTL" status --json | grep -q '"backend":"observe"' && "$CTL" status --json | python3 -m json.tool > /dev/null &&
+        ok "cgroup-guardctl status --json (valid JSON)" || not_ok "status --json: $("$CTL" status --json 2>&1)"
 out=$("$CTL" explain migration --pid $$ --to "$P/prot"); rc=$?
 [ $rc = 1 ] && case "$out" in "denied by 10-bus.json:protect[0]: "*) true ;; *) false ;; esac && ok "cgroup-guardctl explain migration (denied, exit 1)" || not_ok "explain: $rc $out"
 "$CTL" explain migration --pid $$ --to "$P/out" > /dev/null && ok "cgroup-guardctl explain migration (allowed, exit 0)" || not_ok "explain allowed"
@@ -212,6 +213,10 @@ journalctl -o json MESSAGE_ID=$DENIAL_ID | grep "\"CGROUP_GUARD_TASK_PID\":\"$v\
 grep -q "\"CGROUP_GUARD_DST_CGROUP\":\"$P/prot\"" "$WORK/full-entries" && grep -q "\"CGROUP_GUARD_GENERATION\":\"$gen\"" "$WORK/full-entries" &&
         ok "map full: the old rule still decides (generation $gen)" || not_ok "map full: the old rule is gone: $(cat "$WORK/full-entries")"
 grep -q "\"CGROUP_GUARD_DST_CGROUP\":\"$P/out\"" "$WORK/full-entries" && not_ok "map full: a rule of the failed generation took effect" || ok "map full: nothing of the failed generation took effect"
+[ "$(busctl --system get-property $BUS PolicyMapSize)" = "u 16" ] && ok "map full: PolicyMapSize is 16" || not_ok "PolicyMapSize: $(busctl --system get-property $BUS PolicyMapSize)"
+entries=$(busctl --system get-property $BUS PolicyMapEntries | cut -d' ' -f2)
+[ "$entries" -gt 0 ] && [ "$entries" -le 16 ] && "$CTL" status | grep -q "generation $gen ($entries of 16 map entries)" &&
+        ok "map full: PolicyMapEntries ($entries) and cgroup-guardctl status show the old generation's fill" || not_ok "entries: $entries, $("$CTL" status | grep Policy)"
 [ "$(ls /proc/$GUARD_PID/fd | wc -l)" = "$fds_before" ] && ok "map full: the dropped map left no fd behind" || not_ok "map full: fds $fds_before -> $(ls /proc/$GUARD_PID/fd | wc -l)"
 cat > "$POLICY_DIR/10-small.json" <<JSON
 { "version": 1, "migration": { "protect": ["$P/out"] } }
