@@ -4,10 +4,7 @@
 # paths as policies spell them. Prints TAP.
 set -u
 dir=$1
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+. "$(dirname "$0")/tap.sh"
 compopt() { :; }        # only valid inside a real completion; harmless to skip here
 . "$dir/cgroup-guardctl"
 . "$dir/cgroup-guardd"

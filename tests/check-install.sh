@@ -6,10 +6,7 @@ set -u
 build=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+. "$(dirname "$0")/tap.sh"
 
 echo "1..13"
 if meson install -C "$build" --destdir "$work/root" --quiet > "$work/log" 2>&1; then ok "meson install"; else not_ok "meson install: $(tail -3 "$work/log")"; fi

@@ -9,10 +9,8 @@ examples=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; sed 's/^/# /' "$work/err"; }
+. "$(dirname "$0")/tap.sh"
+TAP_DETAILS=$work/err
 
 # check NAME DIR EXPECTED_RC [STDERR_PATTERN]
 check() {

@@ -60,22 +60,15 @@ static int get_string(sd_bus *bus, const char *property, char **ret, sd_bus_erro
         return sd_bus_get_property_string(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, property, error, ret);
 }
 
-static int get_u64(sd_bus *bus, const char *property, uint64_t *ret, sd_bus_error *error) {
+/* A property of a basic type ('t', 'u', ...) into *ret. */
+static int get_basic(sd_bus *bus, const char *property, char type, void *ret, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r = sd_bus_get_property(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, property, error, &reply, "t");
+        const char signature[2] = { type, 0 };
+        int r = sd_bus_get_property(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, property, error, &reply, signature);
 
         if (r < 0)
                 return r;
-        return sd_bus_message_read(reply, "t", ret);
-}
-
-static int get_u32(sd_bus *bus, const char *property, uint32_t *ret, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r = sd_bus_get_property(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, property, error, &reply, "u");
-
-        if (r < 0)
-                return r;
-        return sd_bus_message_read(reply, "u", ret);
+        return sd_bus_message_read_basic(reply, type, ret);
 }
 
 static int get_strv(sd_bus *bus, const char *property, char ***ret, sd_bus_error *error) {
@@ -123,12 +116,12 @@ static int cmd_status(sd_bus *bus) {
         if ((r = get_string(bus, "Backend", &backend, &error)) < 0 ||
             (r = get_string(bus, "Mode", &mode, &error)) < 0 ||
             (r = get_string(bus, "LastPolicyError", &last_error, &error)) < 0 ||
-            (r = get_u64(bus, "PolicyGeneration", &generation, &error)) < 0 ||
-            (r = get_u64(bus, "Denials", &denials, &error)) < 0 ||
-            (r = get_u64(bus, "Audits", &audits, &error)) < 0 ||
-            (r = get_u64(bus, "LostEvents", &lost, &error)) < 0 ||
-            (r = get_u32(bus, "PolicyMapSize", &map_size, &error)) < 0 ||
-            (r = get_u32(bus, "PolicyMapEntries", &map_entries, &error)) < 0 ||
+            (r = get_basic(bus, "PolicyGeneration", 't', &generation, &error)) < 0 ||
+            (r = get_basic(bus, "Denials", 't', &denials, &error)) < 0 ||
+            (r = get_basic(bus, "Audits", 't', &audits, &error)) < 0 ||
+            (r = get_basic(bus, "LostEvents", 't', &lost, &error)) < 0 ||
+            (r = get_basic(bus, "PolicyMapSize", 'u', &map_size, &error)) < 0 ||
+            (r = get_basic(bus, "PolicyMapEntries", 'u', &map_entries, &error)) < 0 ||
             (r = get_strv(bus, "Guarantees", &guarantees, &error)) < 0 ||
             (r = get_strv(bus, "MissingGuarantees", &missing, &error)) < 0 ||
             (r = get_strv(bus, "PolicyFiles", &files, &error)) < 0) {

@@ -239,17 +239,19 @@ int backend_apply(Backend *b, const PolicyImage *image, unsigned *ret_entries_wr
         return 0;
 }
 
-unsigned backend_count_entries(Backend *b) {
+static unsigned count_entries(int generation_fd) {
         struct guard_key key, next;
         unsigned n = 0;
 
-        if (b->inner_fd < 0)
-                return 0;
-        for (void *k = NULL; bpf_map_get_next_key(b->inner_fd, k, &next) == 0; k = &key) {
+        for (void *k = NULL; bpf_map_get_next_key(generation_fd, k, &next) == 0; k = &key) {
                 key = next;
                 n++;
         }
         return n;
+}
+
+unsigned backend_count_entries(Backend *b) {
+        return b->inner_fd >= 0 ? count_entries(b->inner_fd) : 0;
 }
 
 int backend_update_cgroup(Backend *b, uint64_t cgroup_id, const struct guard_cgroup_info *info) {
@@ -581,6 +583,18 @@ static int set_policy_map_size(Backend *b, unsigned entries_max, int *ret_templa
         return 0;
 }
 
+/* What is decided between opening the object and loading it: the policy map's size, the tamper
+ * variants for this kernel's lockdown, the programs whose kernel functions are missing. */
+static int prepare_object(Backend *b, unsigned entries_max, int *ret_template_fd) {
+        int r = set_policy_map_size(b, entries_max, ret_template_fd);
+
+        if (r < 0)
+                return r;
+        choose_tamper_variants(b);
+        skip_missing_targets(b);
+        return 0;
+}
+
 static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
                         Backend **ret, char **ret_reason) {
         LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = backend_objects[kind].name);
@@ -615,11 +629,9 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
                         return -errno;
         }
 
-        r = set_policy_map_size(b, entries_max, &template_fd);
+        r = prepare_object(b, entries_max, &template_fd);
         if (r < 0)
                 return step_failed(ret_reason, r, "sizing the policy map");
-        choose_tamper_variants(b);
-        skip_missing_targets(b);
         r = bpf_object__load(b->obj);
         if (r < 0) {
                 /* An incompatible pinned state map from an older build: start that state afresh. */
@@ -638,11 +650,9 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
                         free(b->missing[i]);
                 b->n_missing = 0;
                 closep(&template_fd);
-                r = set_policy_map_size(b, entries_max, &template_fd);
+                r = prepare_object(b, entries_max, &template_fd);
                 if (r < 0)
                         return step_failed(ret_reason, r, "sizing the policy map");
-                choose_tamper_variants(b);
-                skip_missing_targets(b);
                 r = bpf_object__load(b->obj);
                 if (r < 0)
                         goto load_failed;
@@ -898,7 +908,7 @@ int backend_read_pinned(const char *pin_dir, BackendPinned *ret) {
         _cleanup_(closedirp) DIR *d = NULL;
         BackendPinned p = {};
         uint64_t meta[_META_SLOTS];
-        struct guard_key key = { .kind = GUARD_KEY_CONFIG }, next;
+        struct guard_key key = { .kind = GUARD_KEY_CONFIG };
         struct guard_value value;
         struct dirent *de;
         __u32 zero = 0, inner_id;
@@ -929,10 +939,7 @@ int backend_read_pinned(const char *pin_dir, BackendPinned *ret) {
                                 p.generation = value.config.generation;
                                 p.n_rules = value.config.n_rules;
                         }
-                        for (void *k = NULL; bpf_map_get_next_key(inner, k, &next) == 0; k = &key) {
-                                key = next;
-                                p.n_entries++;
-                        }
+                        p.n_entries = count_entries(inner);
                 }
         }
         counters = open_pinned_map(pin_dir, "guard_counters");

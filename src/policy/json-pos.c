@@ -71,15 +71,8 @@ static int expect_literal(Scanner *s, const char *word) {
 static int add_entry(Scanner *s, JsonPos key, JsonPos value) {
         char *copy;
 
-        if (s->index->n_entries == s->allocated) {
-                size_t n = s->allocated ? s->allocated * 2 : 64;
-                JsonPosEntry *e = realloc(s->index->entries, n * sizeof(*e));
-
-                if (!e)
-                        return -ENOMEM;
-                s->index->entries = e;
-                s->allocated = n;
-        }
+        if (!GREEDY_REALLOC(s->index->entries, s->allocated, s->index->n_entries + 1))
+                return -ENOMEM;
         copy = strdup(s->pointer);
         if (!copy)
                 return -ENOMEM;
@@ -334,17 +327,10 @@ static int scan_object(Scanner *s, unsigned depth) {
                         r = -ENOMEM;
                         break;
                 }
-                if (n_keys == allocated) {
-                        size_t n = allocated ? allocated * 2 : 8;
-                        KeyRef *k = realloc(keys, n * sizeof(*k));
-
-                        if (!k) {
-                                free(key);
-                                r = -ENOMEM;
-                                break;
-                        }
-                        keys = k;
-                        allocated = n;
+                if (!GREEDY_REALLOC(keys, allocated, n_keys + 1)) {
+                        free(key);
+                        r = -ENOMEM;
+                        break;
                 }
                 keys[n_keys++] = (KeyRef) { key, key_pos };
 

@@ -22,20 +22,9 @@ uint64_t kernel_dev(dev_t dev) {
 static int image_add(PolicyImage *img, struct guard_key key, const struct guard_value *value) {
         if (img->n_entries >= GUARD_POLICY_ENTRIES_MAX)
                 return -E2BIG;
-        if (img->n_entries == img->allocated) {
-                size_t n = img->allocated ? img->allocated * 2 : 256;
-                struct guard_key *k = realloc(img->keys, n * sizeof(*k));
-                struct guard_value *v;
-
-                if (!k)
-                        return -ENOMEM;
-                img->keys = k;
-                v = realloc(img->values, n * sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                img->values = v;
-                img->allocated = n;
-        }
+        if (!GREEDY_REALLOC(img->keys, img->keys_allocated, img->n_entries + 1) ||
+            !GREEDY_REALLOC(img->values, img->values_allocated, img->n_entries + 1))
+                return -ENOMEM;
         img->keys[img->n_entries] = key;
         img->values[img->n_entries] = *value;
         img->n_entries++;

@@ -14,7 +14,7 @@
 typedef struct PolicyImage {
         struct guard_key *keys;
         struct guard_value *values;
-        size_t n_entries, allocated;
+        size_t n_entries, keys_allocated, values_allocated;
 } PolicyImage;
 
 void policy_image_done(PolicyImage *image);
