@@ -80,36 +80,6 @@ static int add_entry(Scanner *s, JsonPos key, JsonPos value) {
         return 0;
 }
 
-/* Length of a valid UTF-8 sequence starting at p (at most n bytes), or 0. Rejects overlongs,
- * surrogates and code points above U+10FFFF. */
-static size_t utf8_sequence_length(const unsigned char *p, size_t n) {
-        uint32_t cp;
-        size_t len;
-
-        if (p[0] < 0x80)
-                return 1;
-        if (p[0] >= 0xc2 && p[0] <= 0xdf)
-                len = 2, cp = p[0] & 0x1f;
-        else if (p[0] >= 0xe0 && p[0] <= 0xef)
-                len = 3, cp = p[0] & 0x0f;
-        else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-                len = 4, cp = p[0] & 0x07;
-        else
-                return 0;
-        if (len > n)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((p[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return len;
-}
-
-
 static int hex_value(int c) {
         if (c >= '0' && c <= '9')
                 return c - '0';
