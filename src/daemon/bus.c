@@ -14,11 +14,23 @@
 #include "policy-decide.h"
 #include "policy.h"
 #include "process-util.h"
+#include "string-util.h"
 
 #define BUS_RETRY_USEC (5ULL * 1000 * 1000)
 #define EXPLAIN_STRING_MAX 4096
 
 static int bus_connect(Manager *m);
+
+/* D-Bus refuses a whole message over one string that is not UTF-8, and cgroup names, comm,
+ * executable paths and policy file names are whatever their creator chose: every string we put
+ * on the bus goes through here (bytes that are not UTF-8 become \xNN). */
+static int append_string(sd_bus_message *m, const char *s) {
+        _cleanup_(freep) char *escaped = utf8_escape_invalid(s ?: "");
+
+        if (!escaped)
+                return -ENOMEM;
+        return sd_bus_message_append_basic(m, 's', escaped);
+}
 
 static int property_get_backend(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
@@ -33,12 +45,12 @@ static int append_strv(sd_bus_message *reply, const char *const *list, char *con
         if (r < 0)
                 return r;
         for (const char *const *s = list; s && *s; s++) {
-                r = sd_bus_message_append(reply, "s", *s);
+                r = append_string(reply, *s);
                 if (r < 0)
                         return r;
         }
         for (unsigned i = 0; i < n_extra; i++) {
-                r = sd_bus_message_append(reply, "s", extra[i]);
+                r = append_string(reply, extra[i]);
                 if (r < 0)
                         return r;
         }
@@ -81,7 +93,7 @@ static int property_get_files(sd_bus *bus, const char *path, const char *interfa
         if (r < 0)
                 return r;
         for (size_t i = 0; i < m->policy.n_files; i++) {
-                r = sd_bus_message_append(reply, "s", m->policy.files[i].path);
+                r = append_string(reply, m->policy.files[i].path);
                 if (r < 0)
                         return r;
         }
@@ -92,7 +104,7 @@ static int property_get_last_error(sd_bus *bus, const char *path, const char *in
                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        return sd_bus_message_append(reply, "s", m->last_error ?: "");
+        return append_string(reply, m->last_error);
 }
 
 static int property_get_counter(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -151,8 +163,10 @@ static int property_get_rules(sd_bus *bus, const char *path, const char *interfa
                         snprintf(subject, sizeof(subject), "%s", rule->cgroup);
                         snprintf(target, sizeof(target), "%s", policy_mode_to_string(policy_rule_mode(&m->policy, rule)));
                 }
-                r = sd_bus_message_append(reply, "(ssss)", id, policy_rule_kind_to_string(rule->kind), subject, target);
-                if (r < 0)
+                if ((r = sd_bus_message_open_container(reply, 'r', "ssss")) < 0 || (r = append_string(reply, id)) < 0 ||
+                    (r = append_string(reply, policy_rule_kind_to_string(rule->kind))) < 0 ||
+                    (r = append_string(reply, subject)) < 0 || (r = append_string(reply, target)) < 0 ||
+                    (r = sd_bus_message_close_container(reply)) < 0)
                         return r;
         }
         return sd_bus_message_close_container(reply);
@@ -177,21 +191,25 @@ static int check_root(sd_bus_message *message, sd_bus_error *error) {
 }
 
 static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(freep) char *why = NULL;
         Manager *m = userdata;
         int r = check_root(message, error);
 
         if (r < 0)
                 return r;
         r = manager_reload(m);
-        if (r < 0)
+        if (r < 0) {
+                why = utf8_escape_invalid(m->last_error ?: strerror(-r));
                 return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Reload failed, the previous policy stays in force: %s",
-                                         m->last_error ?: strerror(-r));
+                                         why ?: strerror(-r));
+        }
         return sd_bus_reply_method_return(message, NULL);
 }
 
 static int method_set_mode(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *mode;
+        char q[QUOTED_BUF];
         int r, override;
 
         r = sd_bus_message_read(message, "s", &mode);
@@ -205,7 +223,7 @@ static int method_set_mode(sd_bus_message *message, void *userdata, sd_bus_error
                 override = POLICY_MODE_AUDIT;
         else
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Unknown mode \"%.32s\" (enforce, audit or policy).", mode);
+                                         "Unknown mode \"%s\" (enforce, audit or policy).", quoted(mode, q));
         r = check_root(message, error);
         if (r < 0)
                 return r;
@@ -243,12 +261,19 @@ static int read_pid(sd_bus_message *message, sd_bus_error *error, uint32_t *ret)
 
 
 static int reply_decision(sd_bus_message *message, const PolicyDecision *d, const Policy *p) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         char rule[320] = "", name[64];
+        int r;
 
         if (d->rule)
                 snprintf(rule, sizeof(rule), "%s:%s", policy_rule_file(p, d->rule)->name,
                          policy_rule_name(d->rule, name, sizeof(name)));
-        return sd_bus_reply_method_return(message, "bss", d->verdict != VERDICT_DENY, rule, d->reason);
+        /* The reason names the asking process's cgroup: its creator chose the name. */
+        if ((r = sd_bus_message_new_method_return(message, &reply)) < 0 ||
+            (r = sd_bus_message_append(reply, "b", d->verdict != VERDICT_DENY)) < 0 ||
+            (r = append_string(reply, rule)) < 0 || (r = append_string(reply, d->reason)) < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
 }
 
 /* "Could process PID move itself to CGROUP?" (actor and task are PID). Audit-mode rules answer
@@ -339,9 +364,11 @@ static int method_list_recent_denials(sd_bus_message *message, void *userdata, s
         for (unsigned i = m->n_recent - n; i < m->n_recent; i++) {
                 const RecentDenial *d = &m->recent[i % RECENT_DENIALS_MAX];
 
-                r = sd_bus_message_append(reply, "(tsssss)", d->realtime_usec, d->action, d->kind, d->rule, d->policy,
-                                          d->message);
-                if (r < 0)
+                if ((r = sd_bus_message_open_container(reply, 'r', "tsssss")) < 0 ||
+                    (r = sd_bus_message_append(reply, "t", d->realtime_usec)) < 0 ||
+                    (r = append_string(reply, d->action)) < 0 || (r = append_string(reply, d->kind)) < 0 ||
+                    (r = append_string(reply, d->rule)) < 0 || (r = append_string(reply, d->policy)) < 0 ||
+                    (r = append_string(reply, d->message)) < 0 || (r = sd_bus_message_close_container(reply)) < 0)
                         return r;
         }
         r = sd_bus_message_close_container(reply);
@@ -452,13 +479,24 @@ void bus_stop(Manager *m) {
 }
 
 void bus_emit_denied(Manager *m, const struct guard_event *e, const EventText *t, const EventNames *n) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
+        int r;
+
         if (!m->bus)
                 return;
-        (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "Denied", "sssstsusssusssus", t->action, t->kind,
-                                  t->rule_name, t->policy_file, (uint64_t) e->generation, n->backend ?: "",
-                                  e->actor_tgid, t->actor_comm, n->actor_exe ?: "", n->actor_cgroup ?: "",
-                                  e->task_pid, n->src_cgroup ?: "", n->dst_cgroup ?: "",
-                                  ns_type_to_string(e->ns_type) ?: "", e->ns_inum, t->message);
+        r = sd_bus_message_new_signal(m->bus, &signal, BUS_PATH, BUS_INTERFACE, "Denied");
+        if (r >= 0 && (r = append_string(signal, t->action)) >= 0 && (r = append_string(signal, t->kind)) >= 0 &&
+            (r = append_string(signal, t->rule_name)) >= 0 && (r = append_string(signal, t->policy_file)) >= 0 &&
+            (r = sd_bus_message_append(signal, "t", (uint64_t) e->generation)) >= 0 &&
+            (r = append_string(signal, n->backend)) >= 0 && (r = sd_bus_message_append(signal, "u", e->actor_tgid)) >= 0 &&
+            (r = append_string(signal, t->actor_comm)) >= 0 && (r = append_string(signal, n->actor_exe)) >= 0 &&
+            (r = append_string(signal, n->actor_cgroup)) >= 0 && (r = sd_bus_message_append(signal, "u", e->task_pid)) >= 0 &&
+            (r = append_string(signal, n->src_cgroup)) >= 0 && (r = append_string(signal, n->dst_cgroup)) >= 0 &&
+            (r = append_string(signal, ns_type_to_string(e->ns_type))) >= 0 &&
+            (r = sd_bus_message_append(signal, "u", e->ns_inum)) >= 0 && (r = append_string(signal, t->message)) >= 0)
+                r = sd_bus_send(m->bus, signal, NULL);
+        if (r < 0)
+                log_debug("Cannot send the Denied signal: %s", strerror(-r));
 }
 
 void bus_emit_state_changed(Manager *m) {

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "event-format.h"
 #include "macro.h"
+#include "string-util.h"
 
 const char *event_kind_to_string(uint32_t kind) {
         switch (kind) {
@@ -28,42 +32,69 @@ const char *event_verdict_to_string(uint32_t verdict, const char *backend) {
         return "allow";
 }
 
+/* A field that cannot be allocated is left out; the sentence is what must not be lost. */
 _printf_(2, 3) static void add_field(EventText *t, const char *format, ...) {
         va_list ap;
+        int r;
 
         if (t->n_fields >= EVENT_FIELDS_MAX)
                 return;
         va_start(ap, format);
-        vsnprintf(t->fields[t->n_fields++], sizeof(t->fields[0]), format, ap);
+        r = vasprintf(&t->fields[t->n_fields], format, ap);
         va_end(ap);
+        if (r < 0)
+                t->fields[t->n_fields] = NULL;
+        else
+                t->n_fields++;
 }
 
 static const char *or_unknown(const char *s) {
         return s ? s : "(unknown)";
 }
 
+/* A name as the sentence shows it: shortened in the middle when long, then escaped, so no
+ * cgroup, comm or executable path can forge a line or drive the terminal, and a 4 kB path
+ * cannot push who, rule and response out of the sentence. */
+static char *display(const char *s) {
+        _cleanup_(freep) char *shortened = ellipsize_middle(or_unknown(s), EVENT_NAME_DISPLAY_MAX);
+
+        return shortened ? cescape(shortened) : NULL;
+}
+
+static void strv_free_n(char **l, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(l[i]);
+}
+
 /* "... : /system.slice is protected by rule 'protect[0]' in 10-system.json" */
-static void explain_rule(const struct guard_event *e, const PolicyRule *rule, const EventText *t, char *buf, size_t size) {
-        if (!rule) {
-                snprintf(buf, size, "rule %u of policy generation %u", e->rule_id, e->generation);
-                return;
-        }
+static char *explain_rule(const struct guard_event *e, const PolicyRule *rule, const EventText *t, bool escaped) {
+        _cleanup_(freep) char *cgroup = NULL, *file = NULL;
+        char *s = NULL;
+        int r;
+
+        if (!rule)
+                return asprintf(&s, "rule %u of policy generation %u", e->rule_id, e->generation) < 0 ? NULL : s;
+        cgroup = escaped ? display(rule->cgroup) : strdup(or_unknown(rule->cgroup));
+        file = escaped ? display(t->policy_file) : strdup(t->policy_file);
+        if (!cgroup || !file)
+                return NULL;
         switch (rule->kind) {
         case POLICY_RULE_PROTECT:
-                snprintf(buf, size, "%s is protected by rule '%s' in %s and no allow or delegate rule matches",
-                         rule->cgroup, t->rule_name, t->policy_file);
+                r = asprintf(&s, "%s is protected by rule '%s' in %s and no allow or delegate rule matches", cgroup,
+                             t->rule_name, file);
                 break;
         case POLICY_RULE_LOCK:
-                snprintf(buf, size, "tasks in %s are locked into their namespaces by rule '%s' in %s",
-                         rule->cgroup, t->rule_name, t->policy_file);
+                r = asprintf(&s, "tasks in %s are locked into their namespaces by rule '%s' in %s", cgroup,
+                             t->rule_name, file);
                 break;
         case POLICY_RULE_LOCK_ON_ENTRY:
-                snprintf(buf, size, "the task entered a sandbox namespace created from %s and is locked by rule '%s' in %s",
-                         rule->cgroup, t->rule_name, t->policy_file);
+                r = asprintf(&s, "the task entered a sandbox namespace created from %s and is locked by rule '%s' in %s",
+                             cgroup, t->rule_name, file);
                 break;
         default:
-                snprintf(buf, size, "rule '%s' in %s", t->rule_name, t->policy_file);
+                r = asprintf(&s, "rule '%s' in %s", t->rule_name, file);
         }
+        return r < 0 ? NULL : s;
 }
 
 static const char *tamper_what(uint32_t what) {
@@ -79,13 +110,10 @@ static const char *tamper_what(uint32_t what) {
 }
 
 /* Someone went for the guard itself: a different sentence, same fields. */
-static void format_tamper(const struct guard_event *e, const EventNames *n, const char *comm, EventText *t) {
+static int format_tamper(const struct guard_event *e, const EventNames *n, const char *comm, EventText *t) {
+        _cleanup_(freep) char *exe = display(n->actor_exe), *comm_shown = display(comm), *cgroup = display(n->actor_cgroup);
+
         snprintf(t->rule_name, sizeof(t->rule_name), "protect_self");
-        snprintf(t->message, sizeof(t->message),
-                 "Refused tamper attempt: %s %" PRIu64 " by pid %u (%s, %s) in %s: only cgroup-guardd may touch "
-                 "its own programs, maps, links and pins, and only PID 1 may signal it (protect_self)",
-                 tamper_what(e->flags), (uint64_t) e->src_cgroup_id, e->actor_tgid, or_unknown(n->actor_exe), comm,
-                 or_unknown(n->actor_cgroup));
         add_field(t, "CGROUP_GUARD_ACTION=deny");
         add_field(t, "CGROUP_GUARD_KIND=tamper");
         add_field(t, "CGROUP_GUARD_RULE=protect_self");
@@ -95,15 +123,65 @@ static void format_tamper(const struct guard_event *e, const EventNames *n, cons
         add_field(t, "CGROUP_GUARD_ACTOR_EXE=%s", or_unknown(n->actor_exe));
         add_field(t, "CGROUP_GUARD_ACTOR_CGROUP=%s", or_unknown(n->actor_cgroup));
         add_field(t, "CGROUP_GUARD_OBJECT=%s %" PRIu64, tamper_what(e->flags), (uint64_t) e->src_cgroup_id);
+        if (!exe || !comm_shown || !cgroup ||
+            asprintf(&t->message,
+                     "Refused tamper attempt: %s %" PRIu64 " by pid %u (%s, %s) in %s: only cgroup-guardd may touch "
+                     "its own programs, maps, links and pins, and only PID 1 may signal it (protect_self)",
+                     tamper_what(e->flags), (uint64_t) e->src_cgroup_id, e->actor_tgid, exe, comm_shown, cgroup) < 0) {
+                t->message = NULL;
+                return -ENOMEM;
+        }
+        return 0;
 }
 
-void event_format(const struct guard_event *e, const EventNames *n, EventText *ret) {
+/* "migration of pid 42 (bash) from /a to /b", names as the sentence shows them. */
+static char *describe_action(const struct guard_event *e, const EventNames *n) {
+        const char *ns = ns_type_to_string(e->ns_type) ?: "?";
+        char *s = NULL;
+        int r;
+
+        switch (e->kind) {
+        case GUARD_EVENT_MIGRATION: {
+                _cleanup_(freep) char *src = display(n->src_cgroup), *dst = display(n->dst_cgroup),
+                                      *task = n->task_comm ? display(n->task_comm) : NULL;
+                char pid[32] = "";
+
+                if (!src || !dst || (n->task_comm && !task))
+                        return NULL;
+                if (e->task_pid)
+                        snprintf(pid, sizeof(pid), " of pid %u", e->task_pid);
+                r = asprintf(&s, "migration%s%s%s%s from %s to %s%s", pid, task && e->task_pid ? " (" : "",
+                             task && e->task_pid ? task : "", task && e->task_pid ? ")" : "", src, dst,
+                             e->flags & GUARD_MIGRATION_CLONE ? " (clone3 CLONE_INTO_CGROUP)" : "");
+                break;
+        }
+        case GUARD_EVENT_SETNS:
+                if (e->ns_inum)
+                        r = asprintf(&s, "joining another %s namespace (inode %u)", ns, e->ns_inum);
+                else
+                        r = asprintf(&s, "joining another %s namespace", ns);
+                break;
+        default:
+                r = asprintf(&s, "creating a new %s namespace", ns);
+        }
+        return r < 0 ? NULL : s;
+}
+
+void event_text_done(EventText *t) {
+        free(t->message);
+        strv_free_n(t->fields, t->n_fields);
+        *t = (EventText) {};
+}
+
+int event_format(const struct guard_event *e, const EventNames *n, EventText *ret) {
         const PolicyRule *rule = n->policy ? policy_rule_by_id(n->policy, e->rule_id) : NULL;
-        const char *ns = ns_type_to_string(e->ns_type);
-        char why[512], comm[GUARD_COMM_LEN + 1], what[512], lead[64];
+        const char *ns = ns_type_to_string(e->ns_type), *lead;
+        _cleanup_(freep) char *why = NULL, *why_shown = NULL, *what = NULL, *exe = NULL, *comm_shown = NULL,
+                             *cgroup = NULL, *response = NULL;
+        char comm[GUARD_COMM_LEN + 1];
         EventText *t = ret;
 
-        memset(t, 0, sizeof(*t));
+        *t = (EventText) {};
         memcpy(comm, e->actor_comm, GUARD_COMM_LEN);
         comm[GUARD_COMM_LEN] = '\0';
         memcpy(t->actor_comm, comm, sizeof(t->actor_comm));
@@ -112,47 +190,20 @@ void event_format(const struct guard_event *e, const EventNames *n, EventText *r
         t->priority = e->verdict == GUARD_VERDICT_AUDIT ? LOG_NOTICE : LOG_WARNING;
         if (e->kind == GUARD_EVENT_TAMPER) {
                 t->action = "deny";
-                format_tamper(e, n, comm, t);
-                return;
+                return format_tamper(e, n, comm, t);
         }
         if (rule) {
                 policy_rule_name(rule, t->rule_name, sizeof(t->rule_name));
                 snprintf(t->policy_file, sizeof(t->policy_file), "%s", policy_rule_file(n->policy, rule)->name);
         } else
                 snprintf(t->rule_name, sizeof(t->rule_name), "#%u", e->rule_id);
-        explain_rule(e, rule, t, why, sizeof(why));
 
         if (streq(t->action, "audit"))
-                snprintf(lead, sizeof(lead), "Audit: would deny");
+                lead = "Audit: would deny";
         else if (streq(t->action, "observed"))
-                snprintf(lead, sizeof(lead), "Violation (not prevented):");
+                lead = "Violation (not prevented):";
         else
-                snprintf(lead, sizeof(lead), "Denied");
-
-        switch (e->kind) {
-        case GUARD_EVENT_MIGRATION:
-                if (e->task_pid)
-                        snprintf(what, sizeof(what), "migration of pid %u%s%s%s from %s to %s",
-                                 e->task_pid, n->task_comm ? " (" : "", n->task_comm ?: "", n->task_comm ? ")" : "",
-                                 or_unknown(n->src_cgroup), or_unknown(n->dst_cgroup));
-                else
-                        snprintf(what, sizeof(what), "migration from %s to %s", or_unknown(n->src_cgroup),
-                                 or_unknown(n->dst_cgroup));
-                if (e->flags & GUARD_MIGRATION_CLONE)
-                        strncat(what, " (clone3 CLONE_INTO_CGROUP)", sizeof(what) - strlen(what) - 1);
-                break;
-        case GUARD_EVENT_SETNS:
-                snprintf(what, sizeof(what), "joining another %s namespace%s", ns ?: "?", "");
-                if (e->ns_inum)
-                        snprintf(what + strlen(what), sizeof(what) - strlen(what), " (inode %u)", e->ns_inum);
-                break;
-        default:
-                snprintf(what, sizeof(what), "creating a new %s namespace", ns ?: "?");
-        }
-
-        snprintf(t->message, sizeof(t->message), "%s %s by pid %u (%s, %s) in %s: %s%s%s", lead, what, e->actor_tgid,
-                 or_unknown(n->actor_exe), comm, or_unknown(n->actor_cgroup), why,
-                 n->response ? "; " : "", n->response ?: "");
+                lead = "Denied";
 
         add_field(t, "CGROUP_GUARD_ACTION=%s", t->action);
         add_field(t, "CGROUP_GUARD_KIND=%s", t->kind);
@@ -175,7 +226,23 @@ void event_format(const struct guard_event *e, const EventNames *n, EventText *r
                 if (e->ns_inum)
                         add_field(t, "CGROUP_GUARD_NS_INUM=%u", e->ns_inum);
         }
-        add_field(t, "CGROUP_GUARD_REASON=%s", why);
+        why = explain_rule(e, rule, t, false);
+        if (why)
+                add_field(t, "CGROUP_GUARD_REASON=%s", why);
         if (n->response)
                 add_field(t, "CGROUP_GUARD_RESPONSE=%s", n->response);
+
+        why_shown = explain_rule(e, rule, t, true);
+        what = describe_action(e, n);
+        exe = display(n->actor_exe);
+        comm_shown = display(comm);
+        cgroup = display(n->actor_cgroup);
+        response = n->response ? display(n->response) : NULL;
+        if (!why_shown || !what || !exe || !comm_shown || !cgroup || (n->response && !response) ||
+            asprintf(&t->message, "%s %s by pid %u (%s, %s) in %s: %s%s%s", lead, what, e->actor_tgid, exe, comm_shown,
+                     cgroup, why_shown, response ? "; " : "", response ?: "") < 0) {
+                t->message = NULL;
+                return -ENOMEM;
+        }
+        return 0;
 }

@@ -32,10 +32,14 @@ typedef struct EventNames {
         const char *response;           /* "froze /x", "killed /x", NULL */
 } EventNames;
 
+/* Names in the sentence are shortened to this many bytes (middle replaced by "…") before escaping;
+ * the fields carry them whole. */
+#define EVENT_NAME_DISPLAY_MAX 256
+
 typedef struct EventText {
-        char message[1024];
+        char *message;                  /* names escaped (cescape()), long ones shortened */
         int priority;                   /* LOG_WARNING for denials, LOG_NOTICE for audits */
-        char fields[EVENT_FIELDS_MAX][384];
+        char *fields[EVENT_FIELDS_MAX]; /* "CGROUP_GUARD_X=value", values raw and whole */
         unsigned n_fields;
         char rule_name[64];
         char actor_comm[GUARD_COMM_LEN + 1];
@@ -44,6 +48,8 @@ typedef struct EventText {
         const char *action;             /* "deny", "audit", "observed" */
 } EventText;
 
-void event_format(const struct guard_event *e, const EventNames *names, EventText *ret);
+/* Returns 0, or -ENOMEM (then ret->message is NULL; event_text_done() is still needed). */
+int event_format(const struct guard_event *e, const EventNames *names, EventText *ret);
+void event_text_done(EventText *t);
 const char *event_kind_to_string(uint32_t kind);
 const char *event_verdict_to_string(uint32_t verdict, const char *backend);

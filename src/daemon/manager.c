@@ -28,6 +28,7 @@
 #include "policy-parse.h"
 #include "process-util.h"
 #include "response.h"
+#include "string-util.h"
 
 #define RELOAD_DEBOUNCE_USEC (100 * 1000)
 
@@ -70,6 +71,8 @@ Manager *manager_free(Manager *m) {
         sd_event_unref(m->event);
         policy_done(&m->policy);
         cgroup_tree_done(&m->tree);
+        for (unsigned i = 0; i < RECENT_DENIALS_MAX; i++)
+                free(m->recent[i].message);
         free(m->policy_dir);
         free(m->bpffs_dir);
         free(m->cgroup_mount);
@@ -88,18 +91,18 @@ static void set_last_error(Manager *m, const char *s) {
  * journal gets it under the policy-error catalog entry, LastError and status keep it. */
 static int reload_failed(Manager *m, int error, const char *format, ...) __attribute__((format(printf, 3, 4)));
 static int reload_failed(Manager *m, int error, const char *format, ...) {
-        _cleanup_(freep) char *text = NULL;
+        _cleanup_(freep) char *text = NULL, *shown = NULL;
         va_list ap;
         int r;
 
         va_start(ap, format);
         r = vasprintf(&text, format, ap);
         va_end(ap);
-        if (r < 0)
+        if (r < 0 || !(shown = str_escape(text, ESCAPE_CONTROL)))
                 return log_oom();
         set_last_error(m, text);
         log_error("%s; the policy in force stays.", text);
-        sd_journal_send("MESSAGE=%s; the policy in force stays.", text, "MESSAGE_ID=" GUARD_MESSAGE_POLICY_ERROR,
+        sd_journal_send("MESSAGE=%s; the policy in force stays.", shown, "MESSAGE_ID=" GUARD_MESSAGE_POLICY_ERROR,
                         "PRIORITY=%d", LOG_ERR, "CGROUP_GUARD_POLICY=%s", m->policy_dir,
                         "CGROUP_GUARD_ERRNO=%d", abs(error), NULL);
         return -abs(error);
@@ -110,12 +113,13 @@ static void log_diagnostics(Manager *m, const Diagnostics *d) {
         _cleanup_(freep) char *first = NULL;
 
         for (size_t i = 0; i < d->n_items; i++) {
-                _cleanup_(freep) char *line = diag_format(&d->items[i]);
+                _cleanup_(freep) char *line = diag_format(&d->items[i]), *shown = NULL;
 
-                if (!line)
+                /* File names in the directory are anyone's with write access to it. */
+                if (!line || !(shown = str_escape(line, ESCAPE_CONTROL)))
                         continue;
                 log_full_errno(d->items[i].severity == DIAG_ERROR ? LOG_ERR : LOG_WARNING, 0, "%s", line);
-                sd_journal_send("MESSAGE=%s", line, "MESSAGE_ID=" GUARD_MESSAGE_POLICY_ERROR,
+                sd_journal_send("MESSAGE=%s", shown, "MESSAGE_ID=" GUARD_MESSAGE_POLICY_ERROR,
                                 "PRIORITY=%d", d->items[i].severity == DIAG_ERROR ? LOG_ERR : LOG_WARNING,
                                 "CGROUP_GUARD_POLICY=%s", d->items[i].path, "CGROUP_GUARD_LINE=%u", d->items[i].line,
                                 "CGROUP_GUARD_COLUMN=%u", d->items[i].column, NULL);
@@ -399,7 +403,8 @@ static void remember_denial(Manager *m, const EventText *t) {
         snprintf(d->kind, sizeof(d->kind), "%s", t->kind);
         snprintf(d->rule, sizeof(d->rule), "%s", t->rule_name);
         snprintf(d->policy, sizeof(d->policy), "%s", t->policy_file);
-        snprintf(d->message, sizeof(d->message), "%s", t->message);
+        free(d->message);
+        d->message = strdup(t->message);
 }
 
 static void flush_suppressed(void *userdata, const char *summary, uint64_t suppressed, uint64_t usec) {
@@ -448,15 +453,19 @@ static void handle_denial(Manager *m, const struct guard_event *e) {
                 .task_comm = comm,
                 .policy = &m->policy,
         };
-        EventText t;
+        _cleanup_(event_text_done) EventText t = {};
+        _cleanup_(freep) char *message = NULL;
         struct iovec iov[EVENT_FIELDS_MAX + 4];
-        char message[1100], priority[32];
+        char priority[32];
         unsigned n = 0;
 
         if (e->verdict != GUARD_VERDICT_AUDIT && e->action != POLICY_ACTION_DENY)
                 response = response_apply(m->cgroup_mount, actor_cgroup, m->own_cgroup, e->action);
         names.response = response;
-        event_format(e, &names, &t);
+        if (event_format(e, &names, &t) < 0) {
+                log_oom();
+                return;
+        }
 
         if (!ratelimit_test(&m->ratelimit, &(RateLimitKey) {
                                 .actor_tgid = e->actor_tgid, .rule = e->rule_id, .kind = e->kind,
@@ -467,7 +476,10 @@ static void handle_denial(Manager *m, const struct guard_event *e) {
         bus_emit_denied(m, e, &t, &names);
 
         log_full_errno(t.priority, 0, "%s", t.message);
-        snprintf(message, sizeof(message), "MESSAGE=%s", t.message);
+        if (asprintf(&message, "MESSAGE=%s", t.message) < 0) {
+                log_oom();
+                return;
+        }
         snprintf(priority, sizeof(priority), "PRIORITY=%d", t.priority);
         iov[n++] = (struct iovec) { message, strlen(message) };
         iov[n++] = (struct iovec) { (char *) "MESSAGE_ID=" GUARD_MESSAGE_DENIAL, strlen("MESSAGE_ID=" GUARD_MESSAGE_DENIAL) };
@@ -499,32 +511,44 @@ static int on_ring_readable(sd_event_source *s, int fd, uint32_t revents, void *
         return 0;
 }
 
-/* What holds on this kernel and what does not: one journal entry, one field per line. */
+_printf_(1, 2) static char *strdup_printf(const char *format, ...) {
+        va_list ap;
+        char *s;
+        int r;
+
+        va_start(ap, format);
+        r = vasprintf(&s, format, ap);
+        va_end(ap);
+        return r < 0 ? NULL : s;
+}
+
+/* What holds on this kernel and what does not: one journal entry, one field per line, each as
+ * long as it is (a missing-guarantee reason is never cut). */
 static void log_guarantees(Manager *m) {
-        struct iovec iov[64];
-        char fields[64][512];
+        const char *kind = backend_kind_to_string(m->backend->kind);
+        char *fields[64] = {};
+        struct iovec iov[ELEMENTSOF(fields) + 1];
         unsigned n = 0, k = 0;
 
-        snprintf(fields[k], sizeof(fields[k]), "MESSAGE=cgroup-guard guarantees with the %s backend%s",
-                 backend_kind_to_string(m->backend->kind),
-                 backend_prevents(m->backend->kind) ? "" : " (NOT preventing: report and react only)");
-        iov[n++] = (struct iovec) { fields[k], strlen(fields[k]) }, k++;
+        fields[k++] = strdup_printf("MESSAGE=cgroup-guard guarantees with the %s backend%s", kind,
+                                    backend_prevents(m->backend->kind) ? "" : " (NOT preventing: report and react only)");
+        fields[k++] = strdup_printf("CGROUP_GUARD_BACKEND=%s", kind);
+        for (const char *const *g = backend_guarantees(m->backend->kind); *g && k < ELEMENTSOF(fields); g++)
+                fields[k++] = strdup_printf("CGROUP_GUARD_GUARANTEE=%s", *g);
+        for (const char *const *g = backend_missing_guarantees(m->backend->kind); *g && k < ELEMENTSOF(fields); g++)
+                fields[k++] = strdup_printf("CGROUP_GUARD_MISSING=%s", *g);
+        for (unsigned i = 0; i < m->backend->n_missing && k < ELEMENTSOF(fields); i++)
+                fields[k++] = strdup_printf("CGROUP_GUARD_MISSING=%s", m->backend->missing[i]);
+
         iov[n++] = (struct iovec) { (char *) "MESSAGE_ID=" GUARD_MESSAGE_GUARANTEES, strlen("MESSAGE_ID=" GUARD_MESSAGE_GUARANTEES) };
-        snprintf(fields[k], sizeof(fields[k]), "CGROUP_GUARD_BACKEND=%s", backend_kind_to_string(m->backend->kind));
-        iov[n++] = (struct iovec) { fields[k], strlen(fields[k]) }, k++;
-        for (const char *const *g = backend_guarantees(m->backend->kind); *g && k < 60; g++) {
-                snprintf(fields[k], sizeof(fields[k]), "CGROUP_GUARD_GUARANTEE=%s", *g);
-                iov[n++] = (struct iovec) { fields[k], strlen(fields[k]) }, k++;
-        }
-        for (const char *const *g = backend_missing_guarantees(m->backend->kind); *g && k < 60; g++) {
-                snprintf(fields[k], sizeof(fields[k]), "CGROUP_GUARD_MISSING=%s", *g);
-                iov[n++] = (struct iovec) { fields[k], strlen(fields[k]) }, k++;
-        }
-        for (unsigned i = 0; i < m->backend->n_missing && k < 60; i++) {
-                snprintf(fields[k], sizeof(fields[k]), "CGROUP_GUARD_MISSING=%s", m->backend->missing[i]);
-                iov[n++] = (struct iovec) { fields[k], strlen(fields[k]) }, k++;
-        }
+        for (unsigned i = 0; i < k; i++)
+                if (fields[i])
+                        iov[n++] = (struct iovec) { fields[i], strlen(fields[i]) };
+        if (n < k + 1)
+                log_oom();
         sd_journal_sendv(iov, n);
+        for (unsigned i = 0; i < k; i++)
+                free(fields[i]);
 }
 
 static int watch_events(Manager *m) {

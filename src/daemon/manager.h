@@ -20,7 +20,7 @@ typedef struct RecentDenial {
         char kind[16];
         char rule[64];
         char policy[256];
-        char message[1024];
+        char *message;                  /* the journal's MESSAGE, whole */
 } RecentDenial;
 
 typedef struct Manager {

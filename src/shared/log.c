@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "string-util.h"
 
 static int max_level = LOG_INFO;
 static const char *program_name = NULL;
@@ -41,7 +42,8 @@ static bool stderr_is_journal(void) {
 }
 
 int log_internal(int level, int error, const char *format, ...) {
-        int saved_errno = errno;
+        _cleanup_(freep) char *line = NULL, *escaped = NULL;
+        int saved_errno = errno, r;
         va_list ap;
 
         error = abs(error);
@@ -54,9 +56,14 @@ int log_internal(int level, int error, const char *format, ...) {
                 /* Make %m print the error we were handed, not whatever errno happens to be. */
                 errno = error;
                 va_start(ap, format);
-                vfprintf(stderr, format, ap);
+                r = vasprintf(&line, format, ap);
                 va_end(ap);
-                fputc('\n', stderr);
+                if (r < 0)
+                        line = NULL;
+                /* One entry is one line: a newline, CR or escape sequence in a name would forge
+                 * journal lines (one per line under systemd) or drive the terminal. */
+                escaped = r < 0 ? NULL : str_escape(line, ESCAPE_CONTROL);
+                fprintf(stderr, "%s\n", escaped ?: "(out of memory)");
         }
         errno = saved_errno;
         return -error;

@@ -3,7 +3,9 @@
 
 /* Logging for the binaries (library-style modules do not log; their callers do).
  * Messages go to stderr; when stderr is connected to the journal (JOURNAL_STREAM) the
- * "<N>" priority prefix lets journald keep the level. */
+ * "<N>" priority prefix lets journald keep the level. Each message is one line: control characters
+ * in it are escaped (\n, \r, \x1b, ...; see str_escape()), backslashes are left alone, so names a
+ * caller escaped already with cescape() read the same. */
 
 #include <stdarg.h>
 #include <syslog.h>

@@ -3,6 +3,8 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
@@ -35,10 +37,10 @@ static void test_migration_denial(void **state) {
                 .backend = "native", .actor_exe = "/usr/bin/evil", .actor_cgroup = "/user.slice",
                 .src_cgroup = "/system.slice/foo.service", .dst_cgroup = "/user.slice", .task_comm = "bash", .policy = &p,
         };
-        EventText t;
+        _cleanup_(event_text_done) EventText t = {};
 
         assert_int_equal(policy_parse_buffer(&p, "/etc/x/10-system.json", policy_text, strlen(policy_text), &d), 0);
-        event_format(&e, &n, &t);
+        assert_int_equal(event_format(&e, &n, &t), 0);
         assert_string_equal(t.message,
                             "Denied migration of pid 4242 (bash) from /system.slice/foo.service to /user.slice by pid 4240 "
                             "(/usr/bin/evil, evil) in /user.slice: /system.slice is protected by rule 'protect[0]' in "
@@ -57,7 +59,8 @@ static void test_migration_denial(void **state) {
 
         /* The same on the observe backend is a violation that happened. */
         n.backend = "observe";
-        event_format(&e, &n, &t);
+        event_text_done(&t);
+        assert_int_equal(event_format(&e, &n, &t), 0);
         assert_true(strncmp(t.message, "Violation (not prevented): migration", 36) == 0);
         assert_true(has_field(&t, "CGROUP_GUARD_ACTION=observed"));
 }
@@ -71,10 +74,10 @@ static void test_namespace_audit(void **state) {
         };
         EventNames n = { .backend = "compat", .actor_cgroup = "/system.slice/sandbox.service", .policy = &p,
                          .response = "froze /system.slice/sandbox.service" };
-        EventText t;
+        _cleanup_(event_text_done) EventText t = {};
 
         assert_int_equal(policy_parse_buffer(&p, "50-sandbox.json", policy_text, strlen(policy_text), &d), 0);
-        event_format(&e, &n, &t);
+        assert_int_equal(event_format(&e, &n, &t), 0);
         assert_non_null(strstr(t.message, "Audit: would deny joining another net namespace (inode 4026531992) by pid 7 ((unknown), nsenter)"));
         assert_non_null(strstr(t.message, "tasks in /system.slice/sandbox.service are locked into their namespaces by rule 'lock[0]'"));
         assert_non_null(strstr(t.message, "; froze /system.slice/sandbox.service"));
@@ -89,12 +92,84 @@ static void test_unknown_rule(void **state) {
         struct guard_event e = { .kind = GUARD_EVENT_NEW_NAMESPACE, .verdict = GUARD_VERDICT_DENY, .rule_id = 99,
                                  .generation = 5, .ns_type = 0x04000000 };
         EventNames n = { .backend = "native" };
-        EventText t;
+        _cleanup_(event_text_done) EventText t = {};
 
-        event_format(&e, &n, &t);
+        assert_int_equal(event_format(&e, &n, &t), 0);
         assert_non_null(strstr(t.message, "creating a new uts namespace"));
         assert_non_null(strstr(t.message, "rule 99 of policy generation 5"));
         assert_true(has_field(&t, "CGROUP_GUARD_RULE=#99"));
+}
+
+static bool has_control(const char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s < 0x20 || *s == 0x7f)
+                        return true;
+        return false;
+}
+
+/* Names are chosen by the processes we report on: the sentence escapes them (cescape), the
+ * structured fields keep them raw. */
+static void test_hostile_names(void **state) {
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+        struct guard_event e = {
+                .kind = GUARD_EVENT_MIGRATION, .verdict = GUARD_VERDICT_DENY, .actor_tgid = 10, .task_pid = 11,
+                .rule_id = 1, .actor_comm = "a\x1b]0;x\a\n",
+        };
+        EventNames n = {
+                .backend = "native", .actor_exe = "/tmp/x\n\xe2\x96\x91\xe2\x96\x91 Support: forged",
+                .actor_cgroup = "/spoof\x1b[2K\rJan 01 00:00:00 spoof/prot: x", .src_cgroup = "/bad\xff",
+                .dst_cgroup = "/system.slice", .task_comm = "t\r", .policy = &p,
+        };
+        _cleanup_(event_text_done) EventText t = {};
+
+        assert_int_equal(policy_parse_buffer(&p, "10-system.json", policy_text, strlen(policy_text), &d), 0);
+        assert_int_equal(event_format(&e, &n, &t), 0);
+        assert_false(has_control(t.message));
+        assert_null(strstr(t.message, "\xff"));
+        assert_non_null(strstr(t.message, "(/tmp/x\\n\xe2\x96\x91\xe2\x96\x91 Support: forged, a\\x1b]0;x\\a\\n)"));
+        assert_non_null(strstr(t.message, "in /spoof\\x1b[2K\\rJan 01 00:00:00 spoof/prot: x:"));
+        assert_non_null(strstr(t.message, "migration of pid 11 (t\\r) from /bad\\xff to /system.slice"));
+        assert_true(has_field(&t, "CGROUP_GUARD_ACTOR_EXE=/tmp/x\n\xe2\x96\x91\xe2\x96\x91 Support: forged"));
+        assert_true(has_field(&t, "CGROUP_GUARD_ACTOR_CGROUP=/spoof\x1b[2K\rJan 01 00:00:00 spoof/prot: x"));
+        assert_true(has_field(&t, "CGROUP_GUARD_ACTOR_COMM=a\x1b]0;x\a\n"));
+        assert_true(has_field(&t, "CGROUP_GUARD_SRC_CGROUP=/bad\xff"));
+}
+
+/* A 3,800-byte destination: the sentence still says who, which rule and what was done (the path
+ * shortened in the middle, visibly); the fields carry it whole. */
+static void test_long_path(void **state) {
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+        struct guard_event e = {
+                .kind = GUARD_EVENT_MIGRATION, .verdict = GUARD_VERDICT_DENY, .actor_tgid = 4240, .task_pid = 4242,
+                .rule_id = 1, .actor_comm = "evil",
+        };
+        char dst[3801], *field = NULL;
+        EventNames n = {
+                .backend = "native", .actor_exe = "/usr/bin/evil", .actor_cgroup = dst, .src_cgroup = "/",
+                .dst_cgroup = dst, .policy = &p, .response = "froze /user.slice/evil.scope",
+        };
+        _cleanup_(event_text_done) EventText t = {};
+
+        dst[0] = '/';
+        for (size_t i = 1; i < sizeof(dst) - 1; i++)
+                dst[i] = i % 100 == 0 ? '/' : 'd';
+        dst[sizeof(dst) - 1] = '\0';
+        memcpy(dst + sizeof(dst) - 5, "LAST", 4);
+        assert_int_equal(policy_parse_buffer(&p, "10-system.json", policy_text, strlen(policy_text), &d), 0);
+        assert_int_equal(event_format(&e, &n, &t), 0);
+        assert_non_null(strstr(t.message, "by pid 4240 (/usr/bin/evil, evil)"));
+        assert_non_null(strstr(t.message, "rule 'protect[0]' in 10-system.json"));
+        assert_non_null(strstr(t.message, "; froze /user.slice/evil.scope"));
+        assert_non_null(strstr(t.message, "\xe2\x80\xa6"));
+        assert_non_null(strstr(t.message, "LAST"));
+        assert_int_equal(asprintf(&field, "CGROUP_GUARD_DST_CGROUP=%s", dst) > 0, true);
+        assert_true(has_field(&t, field));
+        free(field);
+        assert_int_equal(asprintf(&field, "CGROUP_GUARD_ACTOR_CGROUP=%s", dst) > 0, true);
+        assert_true(has_field(&t, field));
+        free(field);
 }
 
 static uint64_t flushed;
@@ -128,6 +203,8 @@ int main(void) {
                 cmocka_unit_test(test_migration_denial),
                 cmocka_unit_test(test_namespace_audit),
                 cmocka_unit_test(test_unknown_rule),
+                cmocka_unit_test(test_hostile_names),
+                cmocka_unit_test(test_long_path),
                 cmocka_unit_test(test_ratelimit),
         };
 
