@@ -2,9 +2,9 @@
 #pragma once
 
 /* Maps and decisions every backend shares. The programs decide from the maps alone: userspace
- * compiles the policy (src/policy/policy-compile.c) and this file reads it back. The decision
- * oracle (src/policy/policy-decide.c) states the same semantics in plain C. Only direct BTF
- * pointer loads: lockdown=confidentiality refuses bpf_probe_read_kernel(). */
+ * compiles the policy (src/policy/policy-compile.c), guard-decide.h decides from it (the same
+ * code answers explain in userspace), and this file feeds it what the kernel knows about tasks.
+ * Only direct BTF pointer loads: lockdown=confidentiality refuses bpf_probe_read_kernel(). */
 
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -58,20 +58,6 @@ struct {
         __type(value, struct guard_sandbox_ns);
 } guard_sandbox_ns SEC(".maps");
 
-struct guard_decision {
-        __u32 verdict;          /* enum guard_verdict */
-        __u32 rule;
-        __u32 action;
-        __u32 generation;
-};
-
-static __always_inline void guard_decision_init(struct guard_decision *d) {
-        d->verdict = GUARD_VERDICT_ALLOW;
-        d->rule = 0;
-        d->action = 0;
-        d->generation = 0;
-}
-
 static __always_inline void guard_count(__u32 counter) {
         __u64 *c = bpf_map_lookup_elem(&guard_counters, &counter);
 
@@ -91,87 +77,36 @@ static __always_inline struct guard_value *guard_lookup(void *policy, __u32 kind
         return bpf_map_lookup_elem(policy, &key);
 }
 
+/* The decision itself: shared with userspace, which compiles the same file. */
+#define GUARD_POLICY_T void *
+#include "guard-decide.h"
+
 static __always_inline __u64 guard_task_cgroup_id(struct task_struct *task) {
         return task->cgroups->dfl_cgrp->kn->id;
 }
 
-/* Fills verdict/action from the rule's mode; returns the verdict. */
-static __always_inline __u32 guard_apply_rule(void *policy, __u32 rule_id, struct guard_decision *d) {
-        struct guard_value *rule = guard_lookup(policy, GUARD_KEY_RULE, rule_id, 0);
+static __always_inline void guard_task_actor(struct task_struct *task, struct guard_actor *ret) {
+        struct file *exe_file = task->mm ? task->mm->exe_file : NULL;
 
-        d->rule = rule_id;
-        if (!rule || rule->rule.mode == GUARD_MODE_OFF)
-                d->verdict = GUARD_VERDICT_ALLOW;
-        else
-                d->verdict = rule->rule.mode == GUARD_MODE_ENFORCE ? GUARD_VERDICT_DENY : GUARD_VERDICT_AUDIT;
-        d->action = rule ? rule->rule.action : 0;
-        return d->verdict;
-}
-
-/* The cgroup whose protect rule governs a move between src and dst: the stricter rule, as the
- * compiler orders them (enforce over audit, then the harsher action, then the earlier rule).
- * The entries carry their rule's mode and action, so this needs no rule lookups. */
-static __always_inline struct guard_cgroup_info *guard_governing(struct guard_value *src, struct guard_value *dst) {
-        struct guard_cgroup_info *a = src && src->cgroup.protect_rule ? &src->cgroup : NULL;
-        struct guard_cgroup_info *b = dst && dst->cgroup.protect_rule ? &dst->cgroup : NULL;
-
-        if (!a || !b)
-                return a ?: b;
-        if (a->protect_mode != b->protect_mode)
-                return a->protect_mode > b->protect_mode ? a : b;
-        if (a->protect_action != b->protect_action)
-                return a->protect_action > b->protect_action ? a : b;
-        return a->protect_rule <= b->protect_rule ? a : b;
-}
-
-/* Actor moves a task from src to dst (cgroup ids). */
-static __always_inline __u32 guard_decide_migration(struct task_struct *actor, __u64 src_id, __u64 dst_id,
-                                                    struct guard_decision *d) {
-        struct guard_value *src, *dst, *actor_cg, *exe, *config;
-        struct guard_cgroup_info *governing;
-        void *policy = guard_policy_map();
-        struct file *exe_file;
-        __u64 mask, exe_mask = 0;
-
-        guard_decision_init(d);
-        if (!policy)
-                return d->verdict;
-
-        src = guard_lookup(policy, GUARD_KEY_CGROUP, src_id, 0);
-        dst = guard_lookup(policy, GUARD_KEY_CGROUP, dst_id, 0);
-        governing = guard_governing(src, dst);
-        if (!governing || governing->protect_mode == GUARD_MODE_OFF)
-                return d->verdict;
-
-        config = guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0);
-        if (config)
-                d->generation = config->config.generation;
-        actor_cg = guard_lookup(policy, GUARD_KEY_CGROUP, guard_task_cgroup_id(actor), 0);
-        exe_file = actor->mm->exe_file;
+        ret->cgroup_id = guard_task_cgroup_id(task);
+        ret->exe_known = 0;
+        ret->pad = 0;
+        ret->exe_dev = 0;
+        ret->exe_ino = 0;
         if (exe_file) {
-                exe = guard_lookup(policy, GUARD_KEY_EXE, exe_file->f_inode->i_sb->s_dev, exe_file->f_inode->i_ino);
-                if (exe)
-                        exe_mask = exe->exe.allow;
+                ret->exe_dev = exe_file->f_inode->i_sb->s_dev;
+                ret->exe_ino = exe_file->f_inode->i_ino;
+                ret->exe_known = 1;
         }
-        if (config) {
-                mask = (exe_mask | config->config.allow_any_exe) &
-                       ((actor_cg ? actor_cg->cgroup.actor_allow : 0) | config->config.allow_any_cgroup) &
-                       ((dst ? dst->cgroup.to_allow : 0) | config->config.allow_any_to);
-                if (mask) {
-                        d->rule = __builtin_ctzll(mask) + 1;
-                        return d->verdict;
-                }
-        }
-        if (src && dst && actor_cg && src->cgroup.delegate_root &&
-            src->cgroup.delegate_root == dst->cgroup.delegate_root &&
-            src->cgroup.delegate_root == actor_cg->cgroup.delegate_root) {
-                d->rule = src->cgroup.delegate_rule;
-                return d->verdict;
-        }
-        d->rule = governing->protect_rule;
-        d->action = governing->protect_action;
-        d->verdict = governing->protect_mode == GUARD_MODE_ENFORCE ? GUARD_VERDICT_DENY : GUARD_VERDICT_AUDIT;
-        return d->verdict;
+}
+
+/* actor moves a task from src to dst (cgroup ids). */
+static __always_inline __u32 guard_task_decide_migration(struct task_struct *actor, __u64 src_id, __u64 dst_id,
+                                                         struct guard_decision *d) {
+        struct guard_actor who;
+
+        guard_task_actor(actor, &who);
+        return guard_decide_migration(guard_policy_map(), &who, src_id, dst_id, d);
 }
 
 /* ns_common's type moved: ns->ns_type on new kernels, ns->ops->type on 6.1. */
@@ -185,48 +120,15 @@ static __always_inline __u32 guard_ns_type(struct ns_common *ns) {
         return ns->ops->type;
 }
 
-/* Task (in its cgroup, with its lock mark) changes namespaces of the types in mask (CLONE_NEW*):
- * joins another one (setns) or creates new ones. *ret_type is the type that decided. */
-static __always_inline __u32 guard_decide_namespace(struct task_struct *task, __u32 mask, struct guard_decision *d,
-                                                    __u32 *ret_type) {
-        void *policy = guard_policy_map();
-        struct guard_task_lock *mark;
-        struct guard_value *cg, *config;
-        __u32 rule = 0, mark_rule = 0, mark_types = 0;
+/* task changes namespaces of the types in mask (CLONE_NEW*); *ret_type: the type that decided. */
+static __always_inline __u32 guard_task_decide_namespace(struct task_struct *task, __u32 mask, struct guard_decision *d,
+                                                         __u32 *ret_type) {
+        struct guard_task_lock *mark = bpf_task_storage_get(&guard_task_locks, task, 0, 0);
 
-        guard_decision_init(d);
-        *ret_type = 0;
-        if (!policy)
-                return d->verdict;
-
-        cg = guard_lookup(policy, GUARD_KEY_CGROUP, guard_task_cgroup_id(task), 0);
-        mark = bpf_task_storage_get(&guard_task_locks, task, 0, 0);
-        if (mark) {
-                mark_rule = mark->rule;
-                mark_types = mark->types;
-        }
-        if (mark_types & mask) {
-                rule = mark_rule;
-                *ret_type = mark_types & mask & -(mark_types & mask);
-        }
-        if (cg)
-                for (int i = 0; i < GUARD_NS_TYPES; i++) {
-                        __u32 r = cg->cgroup.lock_rule[i];
-
-                        if (r && (mask & guard_ns_flag(i)) && (!rule || r < rule)) {
-                                rule = r;
-                                *ret_type = guard_ns_flag(i);
-                        }
-                }
-        if (!rule)
-                return d->verdict;
-        config = guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0);
-        if (config)
-                d->generation = config->config.generation;
-        return guard_apply_rule(policy, rule, d);
+        return guard_decide_namespace(guard_policy_map(), guard_task_cgroup_id(task), mark, mask, d, ret_type);
 }
 
-static __always_inline __u32 guard_sandbox_rule(struct task_struct *creator, __u32 type);
+
 
 /* Inode number of the task's current namespace of one type (0 if unknown). */
 static __always_inline __u32 guard_task_ns_inum(struct task_struct *task, __u32 type) {
@@ -245,39 +147,27 @@ static __always_inline __u32 guard_task_ns_inum(struct task_struct *task, __u32 
         return 0;
 }
 
-/* Task enters namespace inum of type: if it is a sandbox (created from a lock_on_entry creator
- * cgroup) and the task is not one of its creators, it is locked from now on. */
+/* Task entered namespace inum of type: if it is a sandbox, the task may be locked from now on. */
 static __always_inline void guard_enter_namespace(struct task_struct *task, __u32 type, __u32 inum) {
         struct guard_sandbox_ns *sandbox = bpf_map_lookup_elem(&guard_sandbox_ns, &inum);
-        struct guard_task_lock *mark;
-        struct guard_value *rule, *cg;
-        int idx = guard_ns_index(type);
-        void *policy;
+        struct guard_task_lock *mark, next = {};
 
         /* Most namespaces are no sandbox: one lookup, and nothing else. */
-        if (!sandbox || sandbox->type != type || idx < 0 || idx >= GUARD_NS_TYPES)
+        if (!sandbox || sandbox->type != type)
                 return;
-        policy = guard_policy_map();
-        if (!policy)
-                return;
-        cg = guard_lookup(policy, GUARD_KEY_CGROUP, guard_task_cgroup_id(task), 0);
-        if (cg && cg->cgroup.creator_rule[idx] == sandbox->rule)
-                return;
-        rule = guard_lookup(policy, GUARD_KEY_RULE, sandbox->rule, 0);
-        if (!rule || rule->rule.mode == GUARD_MODE_OFF)
+        mark = bpf_task_storage_get(&guard_task_locks, task, 0, 0);
+        if (!guard_enter_sandbox(guard_policy_map(), guard_task_cgroup_id(task), sandbox, mark, &next))
                 return;
         mark = bpf_task_storage_get(&guard_task_locks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-        if (mark) {
-                mark->rule = sandbox->rule;
-                mark->types |= rule->rule.ns_types;
-        }
+        if (mark)
+                *mark = next;
 }
 
 /* A namespace was created by creator: remember it if it is a sandbox. */
 static __always_inline void guard_record_sandbox(struct task_struct *creator, __u32 type, __u32 inum) {
         struct guard_sandbox_ns sandbox = { .type = type };
 
-        sandbox.rule = guard_sandbox_rule(creator, type);
+        sandbox.rule = guard_sandbox_rule(guard_policy_map(), guard_task_cgroup_id(creator), type);
         if (sandbox.rule && inum)
                 bpf_map_update_elem(&guard_sandbox_ns, &inum, &sandbox, BPF_ANY);
 }
@@ -291,19 +181,6 @@ static __always_inline void guard_inherit_lock(struct task_struct *parent, struc
         child_mark = bpf_task_storage_get(&guard_task_locks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
         if (child_mark)
                 *child_mark = *mark;
-}
-
-/* The creator cgroup's lock_on_entry rule for this type, if namespaces its tasks create are
- * sandboxes. */
-static __always_inline __u32 guard_sandbox_rule(struct task_struct *creator, __u32 type) {
-        void *policy = guard_policy_map();
-        struct guard_value *cg;
-        int idx = guard_ns_index(type);
-
-        if (!policy || idx < 0 || idx >= GUARD_NS_TYPES)
-                return 0;
-        cg = guard_lookup(policy, GUARD_KEY_CGROUP, guard_task_cgroup_id(creator), 0);
-        return cg ? cg->cgroup.creator_rule[idx] : 0;
 }
 
 /* Reports a decision that is not a plain allow; counts it; lost records are counted too. */

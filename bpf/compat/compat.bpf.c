@@ -130,7 +130,7 @@ int BPF_PROG(compat_inode_permission, struct inode *inode, int mask) {
 
         actor = bpf_get_current_task_btf();
         w->reported = 1;
-        w->verdict = guard_decide_migration(actor, w->src, w->dst, &d);
+        w->verdict = guard_task_decide_migration(actor, w->src, w->dst, &d);
         if (w->verdict == GUARD_VERDICT_ALLOW)
                 return 0;
         guard_report(GUARD_EVENT_MIGRATION, &d, actor, 0, w->src, w->dst, 0, 0, 0);
@@ -152,7 +152,7 @@ static __always_inline int install_enter(struct ns_common *ns, __u32 type) {
         w->ns_inum = inum;
         if (inum == guard_task_ns_inum(actor, type))
                 return 0;
-        w->verdict = guard_decide_namespace(actor, type, &d, &decided);
+        w->verdict = guard_task_decide_namespace(actor, type, &d, &decided);
         if (w->verdict != GUARD_VERDICT_ALLOW)
                 guard_report(GUARD_EVENT_SETNS, &d, actor, actor->pid, 0, 0, type, inum, 0);
         return 0;
@@ -203,7 +203,7 @@ int BPF_PROG(compat_unshare_enter, unsigned long flags) {
         if (!w)
                 return 0;
         w->unshare_types = types;
-        w->verdict = guard_decide_namespace(actor, types, &d, &decided);
+        w->verdict = guard_task_decide_namespace(actor, types, &d, &decided);
         if (w->verdict != GUARD_VERDICT_ALLOW)
                 guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, decided, 0, types);
         return 0;
@@ -248,7 +248,7 @@ int BPF_PROG(compat_userns_create, const struct cred *cred) {
         /* unshare(CLONE_NEWUSER) was decided (and reported) when its window opened. */
         if (w && w->kind == GUARD_EVENT_NEW_NAMESPACE)
                 return w->verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
-        if (guard_decide_namespace(actor, 0x10000000, &d, &decided) == GUARD_VERDICT_ALLOW)
+        if (guard_task_decide_namespace(actor, 0x10000000, &d, &decided) == GUARD_VERDICT_ALLOW)
                 return 0;
         guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, decided, 0, 0x10000000);
         return d.verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
@@ -273,7 +273,7 @@ int BPF_PROG(compat_task_alloc, struct task_struct *task, unsigned long clone_fl
         guard_inherit_lock(actor, task);
         if (!types)
                 return 0;
-        if (guard_decide_namespace(actor, types, &d, &decided) == GUARD_VERDICT_ALLOW)
+        if (guard_task_decide_namespace(actor, types, &d, &decided) == GUARD_VERDICT_ALLOW)
                 return 0;
         guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, decided, 0, types);
         return d.verdict == GUARD_VERDICT_DENY ? -EPERM : 0;

@@ -33,7 +33,7 @@ int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_
         struct guard_decision d;
         __u32 flags;
 
-        if (guard_decide_migration(actor, src, dst, &d) == GUARD_VERDICT_ALLOW)
+        if (guard_task_decide_migration(actor, src, dst, &d) == GUARD_VERDICT_ALLOW)
                 return 0;
         /* On the clone3(CLONE_INTO_CGROUP) path the task is the child being created. */
         flags = (threadgroup ? GUARD_MIGRATION_THREADGROUP : 0) | ((task->__state & TASK_NEW) ? GUARD_MIGRATION_CLONE : 0);
@@ -50,7 +50,7 @@ int BPF_PROG(native_namespace_install, struct nsset *nsset, struct ns_common *ns
         /* Re-joining the namespace one is already in changes nothing. */
         if (inum == guard_task_ns_inum(actor, type))
                 return 0;
-        if (guard_decide_namespace(actor, type, &d, &decided) != GUARD_VERDICT_ALLOW) {
+        if (guard_task_decide_namespace(actor, type, &d, &decided) != GUARD_VERDICT_ALLOW) {
                 guard_report(GUARD_EVENT_SETNS, &d, actor, actor->pid, 0, 0, type, inum, 0);
                 if (d.verdict == GUARD_VERDICT_DENY)
                         return -EPERM;
@@ -65,7 +65,7 @@ int BPF_PROG(native_namespace_alloc, struct ns_common *ns) {
         __u32 type = guard_ns_type(ns), decided;
         struct guard_decision d;
 
-        if (guard_decide_namespace(actor, type, &d, &decided) != GUARD_VERDICT_ALLOW) {
+        if (guard_task_decide_namespace(actor, type, &d, &decided) != GUARD_VERDICT_ALLOW) {
                 guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, type, ns->inum, type);
                 if (d.verdict == GUARD_VERDICT_DENY)
                         return -EPERM;

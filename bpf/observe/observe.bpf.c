@@ -55,7 +55,7 @@ int BPF_PROG(observe_cgroup_attach_task, struct cgroup *dst_cgrp, const char *pa
         if (src == dst)
                 return 0;
 
-        if (guard_decide_migration(actor, src, dst, &d) != GUARD_VERDICT_ALLOW)
+        if (guard_task_decide_migration(actor, src, dst, &d) != GUARD_VERDICT_ALLOW)
                 guard_report(GUARD_EVENT_MIGRATION, &d, actor, task->pid, src, dst, 0, 0,
                              threadgroup ? GUARD_MIGRATION_THREADGROUP : 0);
         return 0;
@@ -73,11 +73,11 @@ int BPF_PROG(observe_task_newtask, struct task_struct *task, __u64 clone_flags) 
         guard_inherit_lock(parent, task);
 
         if ((clone_flags & CLONE_INTO_CGROUP) && src != dst &&
-            guard_decide_migration(parent, src, dst, &d) != GUARD_VERDICT_ALLOW)
+            guard_task_decide_migration(parent, src, dst, &d) != GUARD_VERDICT_ALLOW)
                 guard_report(GUARD_EVENT_MIGRATION, &d, parent, task->pid, src, dst, 0, 0, GUARD_MIGRATION_CLONE);
 
         if ((clone_flags & CLONE_NEW_MASK) &&
-            guard_decide_namespace(parent, (__u32) (clone_flags & CLONE_NEW_MASK), &d, &type) != GUARD_VERDICT_ALLOW)
+            guard_task_decide_namespace(parent, (__u32) (clone_flags & CLONE_NEW_MASK), &d, &type) != GUARD_VERDICT_ALLOW)
                 guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, parent, task->pid, 0, 0, type, 0,
                              (__u32) (clone_flags & CLONE_NEW_MASK));
         return 0;

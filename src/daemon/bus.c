@@ -260,6 +260,18 @@ static int read_pid(sd_bus_message *message, sd_bus_error *error, uint32_t *ret)
 }
 
 
+static int read_cgroup_arg(sd_bus_message *message, sd_bus_error *error, const char **ret) {
+        const char *why = NULL;
+        int r = sd_bus_message_read(message, "s", ret);
+
+        if (r < 0)
+                return r;
+        if (strlen(*ret) > EXPLAIN_STRING_MAX || (why = cgroup_path_invalid_reason(*ret)))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid cgroup path: %s",
+                                         strlen(*ret) > EXPLAIN_STRING_MAX ? "too long" : why);
+        return 0;
+}
+
 static int reply_decision(sd_bus_message *message, const PolicyDecision *d, const Policy *p) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         char rule[320] = "", name[64];
@@ -279,42 +291,66 @@ static int reply_decision(sd_bus_message *message, const PolicyDecision *d, cons
 /* "Could process PID move itself to CGROUP?" (actor and task are PID). Audit-mode rules answer
  * true: the move would happen (and be reported). */
 static int method_explain_migration(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        _cleanup_(freep) char *exe = NULL, *src = NULL;
         Manager *m = userdata;
         PolicyDecision d;
-        const char *dst, *why = NULL;
+        const char *dst;
         uint32_t pid;
-        struct stat st;
-        char fn[64];
         int r;
 
         r = read_pid(message, error, &pid);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(message, "s", &dst);
+        r = read_cgroup_arg(message, error, &dst);
         if (r < 0)
                 return r;
-        if (strlen(dst) > EXPLAIN_STRING_MAX || (why = cgroup_path_invalid_reason(dst)))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid cgroup path: %s",
-                                         strlen(dst) > EXPLAIN_STRING_MAX ? "too long" : why);
-        r = cgroup2_path_of_pid(pid, &src);
+        r = manager_explain_migration(m, pid, pid, dst, &d);
         if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot read the cgroup of pid %u.", pid);
-        exe = pid_exe_path(pid);
-        snprintf(fn, sizeof(fn), "/proc/%u/exe", pid);
-        PolicyActor actor = { .exe = exe, .cgroup = src };
-        if (stat(fn, &st) == 0) {
-                actor.exe_resolved = true;
-                actor.exe_dev = st.st_dev;
-                actor.exe_ino = st.st_ino;
-        }
-        policy_decide_migration(&m->policy, &actor, src, dst, &d);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot read process %u: %s", pid, strerror(-r));
         return reply_decision(message, &d, &m->policy);
 }
 
-/* "Could PID join TARGET_PID's namespace of TYPE?" */
-static int method_explain_setns(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        _cleanup_(freep) char *cgroup = NULL;
+static int reply_verdict(sd_bus_message *message, const PolicyDecision *d, const Policy *p) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        char rule[320] = "", name[64];
+        int r;
+
+        if (d->rule)
+                snprintf(rule, sizeof(rule), "%s:%s", policy_rule_file(p, d->rule)->name,
+                         policy_rule_name(d->rule, name, sizeof(name)));
+        if ((r = sd_bus_message_new_method_return(message, &reply)) < 0 ||
+            (r = append_string(reply, verdict_to_string(d->verdict))) < 0 || (r = append_string(reply, rule)) < 0 ||
+            (r = append_string(reply, d->reason)) < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* "May ACTOR_PID move TASK_PID to DESTINATION?", the question the policy is about. Answers with
+ * the verdict itself (allow, audit, deny), so callers can tell an audited move from an allowed one. */
+static int method_explain_move(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        PolicyDecision d;
+        uint32_t actor_pid, task_pid;
+        const char *dst;
+        int r;
+
+        r = read_pid(message, error, &actor_pid);
+        if (r < 0)
+                return r;
+        r = read_pid(message, error, &task_pid);
+        if (r < 0)
+                return r;
+        r = read_cgroup_arg(message, error, &dst);
+        if (r < 0)
+                return r;
+        r = manager_explain_migration(m, actor_pid, task_pid, dst, &d);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot read processes %u and %u: %s", actor_pid,
+                                         task_pid, strerror(-r));
+        return reply_verdict(message, &d, &m->policy);
+}
+
+/* "May PID join TARGET_PID's namespace of TYPE?", answered with the verdict itself. */
+static int method_explain_join(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         PolicyDecision d;
         const char *type_name;
@@ -334,13 +370,38 @@ static int method_explain_setns(sd_bus_message *message, void *userdata, sd_bus_
         r = read_pid(message, error, &target);
         if (r < 0)
                 return r;
-        r = cgroup2_path_of_pid(pid, &cgroup);
+        r = manager_explain_setns(m, pid, type, target, &d);
         if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot read the cgroup of pid %u.", pid);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot read processes %u and %u: %s", pid,
+                                         target, strerror(-r));
+        return reply_verdict(message, &d, &m->policy);
+}
 
-        PolicyNsTask task = { .cgroup = cgroup, .entered = manager_task_lock(m, pid) };
-        const PolicyRule *sandbox = manager_sandbox_of(m, target, type);
-        policy_decide_setns(&m->policy, &task, type, sandbox ? sandbox->cgroup : NULL, &d, NULL);
+/* "Could PID join TARGET_PID's namespace of TYPE?" */
+static int method_explain_setns(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        PolicyDecision d;
+        const char *type_name;
+        uint32_t pid, target, type;
+        int r;
+
+        r = read_pid(message, error, &pid);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(message, "s", &type_name);
+        if (r < 0)
+                return r;
+        type = ns_type_from_string(type_name);
+        if (type == 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Unknown namespace type \"%.32s\" (mnt uts ipc net pid user cgroup time).", type_name);
+        r = read_pid(message, error, &target);
+        if (r < 0)
+                return r;
+        r = manager_explain_setns(m, pid, type, target, &d);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot read processes %u and %u: %s", pid,
+                                         target, strerror(-r));
         return reply_decision(message, &d, &m->policy);
 }
 
@@ -402,6 +463,13 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("ExplainSetns", "usu", SD_BUS_PARAM(pid) SD_BUS_PARAM(type) SD_BUS_PARAM(target_pid),
                                  "bss", SD_BUS_PARAM(allowed) SD_BUS_PARAM(rule) SD_BUS_PARAM(reason),
                                  method_explain_setns, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ExplainMove", "uus",
+                                 SD_BUS_PARAM(actor_pid) SD_BUS_PARAM(task_pid) SD_BUS_PARAM(destination),
+                                 "sss", SD_BUS_PARAM(verdict) SD_BUS_PARAM(rule) SD_BUS_PARAM(reason),
+                                 method_explain_move, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ExplainJoin", "usu", SD_BUS_PARAM(pid) SD_BUS_PARAM(type) SD_BUS_PARAM(target_pid),
+                                 "sss", SD_BUS_PARAM(verdict) SD_BUS_PARAM(rule) SD_BUS_PARAM(reason),
+                                 method_explain_join, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ListRecentDenials", "u", SD_BUS_PARAM(max), "a(tsssss)", SD_BUS_PARAM(denials),
                                  method_list_recent_denials, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("Denied", "sssstsusssusssus",

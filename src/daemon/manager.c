@@ -71,6 +71,7 @@ Manager *manager_free(Manager *m) {
         sd_event_unref(m->event);
         policy_done(&m->policy);
         cgroup_tree_done(&m->tree);
+        policy_image_done(&m->image);
         for (unsigned i = 0; i < RECENT_DENIALS_MAX; i++)
                 free(m->recent[i].message);
         free(m->policy_dir);
@@ -162,6 +163,7 @@ static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, Pol
                                        m->policy_dir, d.n_errors);
         }
         policy_resolve_executables(&p, NULL);
+        policy_set_mode_override(&p, m->mode_override);
 
         if (policy_requires_enforce(&p) && m->backend && !backend_prevents(m->backend->kind))
                 return reload_failed(m, EOPNOTSUPP, "a policy file requires an enforcing backend, but the observe backend cannot prevent anything");
@@ -169,7 +171,7 @@ static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, Pol
         r = cgroup2_scan(m->cgroup_mount, &tree);
         if (r < 0)
                 return reload_failed(m, r, "Failed to scan the cgroup hierarchy at %s: %s", m->cgroup_mount, strerror(-r));
-        r = policy_compile(&p, &tree, m->mode_override, m->generation + 1, ret_image, &error);
+        r = policy_compile(&p, &tree, m->generation + 1, ret_image, &error);
         if (r < 0)
                 return reload_failed(m, r, "Failed to compile the policy: %s", error ?: strerror(-r));
         *ret_policy = p;
@@ -215,6 +217,9 @@ int manager_reload(Manager *m) {
                 cgroup_tree_done(&m->tree);
                 m->tree = tree;
                 tree = (CgroupTree) {};
+                policy_image_done(&m->image);
+                m->image = image;
+                image = (PolicyImage) {};
                 set_last_error(m, NULL);
                 log_info("Policy generation %u in force: %zu files, %zu rules, %u map entries written in %.1f ms.",
                          m->generation, m->policy.n_files, m->policy.n_rules, written,
@@ -274,34 +279,132 @@ static int open_state_map(Manager *m, const char *name) {
         return fd < 0 ? -errno : fd;
 }
 
-const PolicyRule *manager_task_lock(Manager *m, uint32_t pid) {
+static void task_lock_of(Manager *m, uint32_t pid, struct guard_task_lock *ret) {
         _cleanup_(closep) int map = open_state_map(m, "guard_task_locks"), pidfd = -EBADF;
-        struct guard_task_lock lock;
 
+        *ret = (struct guard_task_lock) {};
         if (map < 0)
-                return NULL;
+                return;
         pidfd = syscall(SYS_pidfd_open, pid, 0);
-        if (pidfd < 0 || bpf_map_lookup_elem(map, &pidfd, &lock) < 0)
-                return NULL;
-        return policy_rule_by_id(&m->policy, lock.rule);
+        if (pidfd < 0 || bpf_map_lookup_elem(map, &pidfd, ret) < 0)
+                *ret = (struct guard_task_lock) {};
 }
 
-const PolicyRule *manager_sandbox_of(Manager *m, uint32_t pid, uint32_t type) {
+/* The sandbox record of pid's namespace of type, as the kernel keeps it ({0} if none). */
+static void sandbox_of(Manager *m, uint32_t pid, uint32_t type, struct guard_sandbox_ns *ret) {
         _cleanup_(closep) int map = open_state_map(m, "guard_sandbox_ns");
-        struct guard_sandbox_ns sandbox;
-        struct stat st;
-        char fn[64];
         uint32_t inum;
 
-        if (map < 0 || !ns_type_to_string(type))
-                return NULL;
-        snprintf(fn, sizeof(fn), "/proc/%u/ns/%s", pid, ns_type_to_string(type));
-        if (stat(fn, &st) < 0)
-                return NULL;
-        inum = st.st_ino;
-        if (bpf_map_lookup_elem(map, &inum, &sandbox) < 0 || sandbox.type != type)
-                return NULL;
-        return policy_rule_by_id(&m->policy, sandbox.rule);
+        *ret = (struct guard_sandbox_ns) {};
+        if (map < 0 || pid_ns_inum(pid, ns_type_to_string(type), &inum) < 0)
+                return;
+        if (bpf_map_lookup_elem(map, &inum, ret) < 0 || ret->type != type)
+                *ret = (struct guard_sandbox_ns) {};
+}
+
+/* The model oracle words the reason; the verdict is the kernel's code over the generation in
+ * force. They agree (tests/unit/test-decide-differential.c); if they ever do not, the kernel's
+ * answer is the truth and the disagreement is a bug worth a loud log line. */
+static void take_kernel_verdict(Manager *m, const struct guard_decision *kd, PolicyDecision *d) {
+        Verdict v = kd->verdict == GUARD_VERDICT_DENY ? VERDICT_DENY :
+                    kd->verdict == GUARD_VERDICT_AUDIT ? VERDICT_AUDIT : VERDICT_ALLOW;
+
+        if (v == d->verdict && (v == VERDICT_ALLOW || (d->rule && d->rule->id == kd->rule)))
+                return;
+        log_error("BUG: explain's model says %s (rule %u), the kernel's decision code says %s (rule %u); "
+                  "answering with the kernel's.", verdict_to_string(d->verdict), d->rule ? d->rule->id : 0,
+                  verdict_to_string(v), kd->rule);
+        d->verdict = v;
+        d->rule = policy_rule_by_id(&m->policy, kd->rule);
+        d->action = kd->action;
+        snprintf(d->reason, sizeof(d->reason), "decided by rule id %u of the policy in force", kd->rule);
+}
+
+static int explain_actor(Manager *m, uint32_t pid, char **ret_cgroup, char **ret_exe, PolicyActor *ret,
+                         struct guard_actor *ret_kernel) {
+        struct stat st;
+        char fn[64];
+        int r;
+
+        r = cgroup2_path_of_pid(pid, ret_cgroup);
+        if (r < 0)
+                return r;
+        *ret_exe = pid_exe_path(pid);
+        *ret = (PolicyActor) { .exe = *ret_exe, .cgroup = *ret_cgroup };
+        uint64_t id = 0;
+        (void) cgroup2_id_of_path(m->cgroup_mount, *ret_cgroup, &id);
+        *ret_kernel = (struct guard_actor) { .cgroup_id = id };
+        snprintf(fn, sizeof(fn), "/proc/%u/exe", pid);
+        if (stat(fn, &st) == 0) {
+                ret->exe_resolved = true;
+                ret->exe_dev = st.st_dev;
+                ret->exe_ino = st.st_ino;
+                ret_kernel->exe_known = 1;
+                ret_kernel->exe_dev = kernel_dev(st.st_dev);
+                ret_kernel->exe_ino = st.st_ino;
+        }
+        return 0;
+}
+
+int manager_explain_migration(Manager *m, uint32_t actor_pid, uint32_t task_pid, const char *dst, PolicyDecision *ret) {
+        _cleanup_(freep) char *actor_cgroup = NULL, *exe = NULL, *src = NULL;
+        struct guard_actor who;
+        struct guard_decision kd;
+        PolicyActor actor;
+        uint64_t src_id = 0, dst_id = 0;
+        int r;
+
+        r = explain_actor(m, actor_pid, &actor_cgroup, &exe, &actor, &who);
+        if (r < 0)
+                return r;
+        r = cgroup2_path_of_pid(task_pid, &src);
+        if (r < 0)
+                return r;
+        (void) cgroup2_id_of_path(m->cgroup_mount, src, &src_id);
+        /* A destination that does not exist has no entry: the kernel would refuse the write anyway. */
+        (void) cgroup2_id_of_path(m->cgroup_mount, dst, &dst_id);
+        policy_decide_migration(&m->policy, &actor, src, dst, ret);
+        guard_decide_migration(&m->image, &who, src_id, dst_id, &kd);
+        take_kernel_verdict(m, &kd, ret);
+        return 0;
+}
+
+int manager_explain_setns(Manager *m, uint32_t pid, uint32_t type, uint32_t target_pid, PolicyDecision *ret) {
+        _cleanup_(freep) char *cgroup = NULL;
+        struct guard_sandbox_ns sandbox;
+        struct guard_task_lock mark;
+        struct guard_decision kd;
+        uint32_t own, target, decided;
+        uint64_t cgroup_id = 0;
+        int r;
+
+        r = cgroup2_path_of_pid(pid, &cgroup);
+        if (r < 0)
+                return r;
+        r = pid_ns_inum(pid, ns_type_to_string(type), &own);
+        if (r >= 0)
+                r = pid_ns_inum(target_pid, ns_type_to_string(type), &target);
+        if (r < 0)
+                return r;
+        *ret = (PolicyDecision) { .verdict = VERDICT_ALLOW };
+        if (own == target) {
+                /* What the kernel does too: re-joining one's own namespace changes nothing. */
+                snprintf(ret->reason, sizeof(ret->reason), "pid %u is already in that %s namespace", pid,
+                         ns_type_to_string(type));
+                return 0;
+        }
+        (void) cgroup2_id_of_path(m->cgroup_mount, cgroup, &cgroup_id);
+        task_lock_of(m, pid, &mark);
+        sandbox_of(m, target_pid, type, &sandbox);
+
+        const PolicyRule *sandbox_rule = policy_rule_by_id(&m->policy, sandbox.rule);
+        PolicyNsTask task = { .cgroup = cgroup, .entered = policy_rule_by_id(&m->policy, mark.rule),
+                              .entered_types = mark.types };
+        /* The model names creators by cgroup; the kernel recorded the rule itself. */
+        policy_decide_setns(&m->policy, &task, type, sandbox_rule ? sandbox_rule->cgroup : NULL, ret, NULL);
+        guard_decide_namespace(&m->image, cgroup_id, &mark, type, &kd, &decided);
+        take_kernel_verdict(m, &kd, ret);
+        return 0;
 }
 
 static int on_reload_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -386,8 +489,14 @@ static void handle_cgroup_mkdir(Manager *m, const struct guard_cgroup_event *e) 
                 if (cgroup_tree_add(&m->tree, path, e->id) < 0)
                         return;
                 cgroup_tree_sort(&m->tree);
-                if (policy_compile_cgroup(&m->policy, &m->tree, m->mode_override, path, &info))
+                struct guard_key key = { .kind = GUARD_KEY_CGROUP, .a = e->id };
+                struct guard_value *inherited = policy_image_lookup(&m->image, GUARD_KEY_CGROUP, e->parent_id, 0);
+                if (policy_compile_cgroup(&m->policy, &m->tree, path, &info)) {
                         (void) backend_update_cgroup(m->backend, e->id, &info);
+                        (void) policy_image_put(&m->image, &key, &(struct guard_value) { .cgroup = info });
+                } else if (inherited)
+                        /* What the kernel did at mkdir: the parent's entry. */
+                        (void) policy_image_put(&m->image, &key, &(struct guard_value) { .cgroup = inherited->cgroup });
                 return;
         }
 }
@@ -576,7 +685,7 @@ static void check_pins(Manager *m) {
         if (backend_pins_present(m->bpffs_dir))
                 return;
         log_error("The pins under %s were removed: the programs detached. Loading them again.", m->bpffs_dir);
-        r = policy_compile(&m->policy, &m->tree, m->mode_override, m->generation + 1, &image, NULL);
+        r = policy_compile(&m->policy, &m->tree, m->generation + 1, &image, NULL);
         if (r >= 0)
                 r = backend_start(m->backend->kind, m->bpffs_dir, &image, m->policy_entries_max, &b, &reason);
         if (r < 0) {
@@ -586,6 +695,9 @@ static void check_pins(Manager *m) {
         backend_free(m->backend);
         m->backend = b;
         m->generation++;
+        policy_image_done(&m->image);
+        m->image = image;
+        image = (PolicyImage) {};
         (void) watch_events(m);
         apply_protection(m, &m->policy);
         log_notice("Enforcing again with the %s backend, policy generation %u.", backend_kind_to_string(b->kind),
@@ -622,6 +734,8 @@ int manager_start(Manager *m) {
                                        reason ?: strerror(-r));
         m->generation++;
         apply_protection(m, &m->policy);
+        m->image = image;
+        image = (PolicyImage) {};
         if (policy_requires_enforce(&m->policy) && !backend_prevents(m->backend->kind))
                 return log_error_errno(EOPNOTSUPP, "A policy file requires an enforcing backend, but only the %s backend "
                                        "loads on this kernel; refusing to run it silently.",
@@ -645,7 +759,7 @@ int manager_start(Manager *m) {
         (void) sd_event_set_watchdog(m->event, true);
 
         log_info("Policy generation %u in force: %zu files, %zu rules, %zu map entries written in %.1f ms.",
-                 m->generation, m->policy.n_files, m->policy.n_rules, image.n_entries,
+                 m->generation, m->policy.n_files, m->policy.n_rules, m->image.n_entries,
                  (now_usec(CLOCK_MONOTONIC) - started) / 1000.0);
         log_info("Enforcing with the %s backend%s (bpffs %s, cgroup2 at %s), policy generation %u: %zu files, %zu rules.",
                  backend_kind_to_string(m->backend->kind), m->backend->adopted ? ", adopted from pins" : "",

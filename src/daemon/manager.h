@@ -9,6 +9,8 @@
 #include <systemd/sd-event.h>
 
 #include "bpf-backend.h"
+#include "policy-decide.h"
+#include "policy-image.h"
 #include "policy.h"
 #include "ratelimit.h"
 
@@ -35,6 +37,7 @@ typedef struct Manager {
         sd_event_source *ring_source;
 
         Policy policy;                  /* in force */
+        PolicyImage image;              /* its compiled generation, as the kernel decides from it */
         CgroupTree tree;
         uint32_t generation;
         int mode_override;              /* -1: per-file modes (SetMode "policy") */
@@ -70,7 +73,7 @@ int manager_set_mode(Manager *m, int mode_override);
 int manager_unload(Manager *m);
 const char *manager_mode_string(const Manager *m);
 
-/* The lock_on_entry rule that locks pid (from the kernel's task storage), or NULL. */
-const PolicyRule *manager_task_lock(Manager *m, uint32_t pid);
-/* The lock_on_entry rule whose sandbox pid's namespace of type is, or NULL. */
-const PolicyRule *manager_sandbox_of(Manager *m, uint32_t pid, uint32_t type);
+/* Explain answers: the verdict of the kernel's decision code (bpf/guard-decide.h) over the
+ * generation in force, worded by the model oracle. -errno if a process cannot be read. */
+int manager_explain_migration(Manager *m, uint32_t actor_pid, uint32_t task_pid, const char *dst, PolicyDecision *ret);
+int manager_explain_setns(Manager *m, uint32_t pid, uint32_t type, uint32_t target_pid, PolicyDecision *ret);

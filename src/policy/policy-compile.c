@@ -8,10 +8,12 @@
 #include "cgroup-path.h"
 #include "macro.h"
 #include "policy-compile.h"
+#include "policy-image.h"
 
 void policy_image_done(PolicyImage *image) {
         free(image->keys);
         free(image->values);
+        free(image->slots);
         *image = (PolicyImage) {};
 }
 
@@ -33,18 +35,17 @@ static int image_add(PolicyImage *img, struct guard_key key, const struct guard_
 
 
 
-/* A rule's mode as the kernel sees it: a global override (SetMode) replaces every mode but off. */
-static enum guard_mode compiled_mode(const Policy *p, const PolicyRule *rule, int mode_override) {
-        PolicyMode mode = mode_override >= 0 && policy_rule_mode(p, rule) != POLICY_MODE_OFF
-                                  ? (PolicyMode) mode_override : policy_rule_mode(p, rule);
+/* A rule's mode as the kernel sees it (with the policy's mode override, if any). */
+static enum guard_mode compiled_mode(const Policy *p, const PolicyRule *rule) {
+        PolicyMode mode = policy_rule_mode(p, rule);
 
         return mode == POLICY_MODE_ENFORCE ? GUARD_MODE_ENFORCE : mode == POLICY_MODE_AUDIT ? GUARD_MODE_AUDIT : GUARD_MODE_OFF;
 }
 
-bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, int mode_override, const char *path,
+bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *path,
                            struct guard_cgroup_info *ret) {
         struct guard_cgroup_info info = {};
-        const PolicyRule *protect = NULL, *lock[GUARD_NS_TYPES] = {};
+        const PolicyRule *protect = NULL, *lock[GUARD_NS_TYPES] = {}, *creator[GUARD_NS_TYPES] = {};
         size_t delegate_len = SIZE_MAX;
         unsigned allow_bit = 0;
 
@@ -103,8 +104,8 @@ bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, int mode_ove
                         for (uint32_t bits = r->ns_types; bits; bits &= bits - 1) {
                                 int t = guard_ns_index(bits & -bits);
 
-                                if (t >= 0 && info.creator_rule[t] == 0)
-                                        info.creator_rule[t] = r->id;
+                                if (t >= 0 && policy_rule_stricter(p, r, creator[t]))
+                                        creator[t] = r;
                         }
                         break;
                 default:
@@ -114,12 +115,15 @@ bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, int mode_ove
 
         if (protect) {
                 info.protect_rule = protect->id;
-                info.protect_mode = compiled_mode(p, protect, mode_override);
+                info.protect_mode = compiled_mode(p, protect);
                 info.protect_action = policy_rule_action(p, protect);
         }
-        for (int t = 0; t < GUARD_NS_TYPES; t++)
+        for (int t = 0; t < GUARD_NS_TYPES; t++) {
                 if (lock[t])
                         info.lock_rule[t] = lock[t]->id;
+                if (creator[t])
+                        info.creator_rule[t] = creator[t]->id;
+        }
 
         *ret = info;
         return memcmp(&info, &(struct guard_cgroup_info) {}, sizeof(info)) != 0;
@@ -136,7 +140,7 @@ static enum guard_rule_kind guard_rule_kind(PolicyRuleKind k) {
         return table[k];
 }
 
-int policy_compile(const Policy *p, const CgroupTree *tree, int mode_override, uint32_t generation,
+int policy_compile(const Policy *p, const CgroupTree *tree, uint32_t generation,
                    PolicyImage *ret, char **ret_error) {
         _cleanup_(policy_image_done) PolicyImage img = {};
         struct guard_value config = { .config = { .generation = generation, .n_rules = p->n_rules } };
@@ -153,7 +157,7 @@ int policy_compile(const Policy *p, const CgroupTree *tree, int mode_override, u
 
         for (size_t i = 0; i < p->n_rules; i++) {
                 const PolicyRule *rule = &p->rules[i];
-                enum guard_mode mode = compiled_mode(p, rule, mode_override);
+                enum guard_mode mode = compiled_mode(p, rule);
                 struct guard_value v = { .rule = {
                         .kind = guard_rule_kind(rule->kind),
                         .mode = mode,
@@ -195,7 +199,7 @@ int policy_compile(const Policy *p, const CgroupTree *tree, int mode_override, u
         for (size_t i = 0; i < tree->n_nodes; i++) {
                 struct guard_value v = {};
 
-                if (!policy_compile_cgroup(p, tree, mode_override, tree->nodes[i].path, &v.cgroup))
+                if (!policy_compile_cgroup(p, tree, tree->nodes[i].path, &v.cgroup))
                         continue;
                 r = image_add(&img, (struct guard_key) { .kind = GUARD_KEY_CGROUP, .a = tree->nodes[i].id }, &v);
                 if (r < 0)
@@ -203,6 +207,9 @@ int policy_compile(const Policy *p, const CgroupTree *tree, int mode_override, u
         }
 
         r = image_add(&img, (struct guard_key) { .kind = GUARD_KEY_CONFIG }, &config);
+        if (r < 0)
+                return r;
+        r = policy_image_index(&img);
         if (r < 0)
                 return r;
 

@@ -15,17 +15,20 @@ typedef struct PolicyImage {
         struct guard_key *keys;
         struct guard_value *values;
         size_t n_entries, keys_allocated, values_allocated;
+        uint32_t *slots;        /* lookup index (policy-image.c): entry + 1, 0 empty, UINT32_MAX deleted */
+        size_t n_slots;         /* a power of two, at least twice n_entries + n_deleted; 0: not indexed */
+        size_t n_deleted;       /* deleted slots, dropped at the next rehash */
 } PolicyImage;
 
 void policy_image_done(PolicyImage *image);
 
-/* mode_override: -1 keeps each file's mode, else every rule is forced to it (SetMode). */
-int policy_compile(const Policy *p, const CgroupTree *tree, int mode_override, uint32_t generation,
+/* Modes are the policy's (policy_set_mode_override() for SetMode). The image comes indexed for
+ * policy_image_lookup(). */
+int policy_compile(const Policy *p, const CgroupTree *tree, uint32_t generation,
                    PolicyImage *ret, char **ret_error);
 
-/* The cgroup entry for one cgroup (mode_override as for policy_compile()); returns false if no
- * rule concerns it (no entry needed). */
-bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, int mode_override, const char *path,
+/* The cgroup entry for one cgroup; returns false if no rule concerns it (no entry needed). */
+bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *path,
                            struct guard_cgroup_info *ret);
 
 /* Kernel dev_t (MKDEV: major << 20 | minor) of a userspace st_dev, as the BPF side reads it. */

@@ -110,17 +110,31 @@ void policy_decide_migration(const Policy *p, const PolicyActor *actor, const ch
                  actor->cgroup ? actor->cgroup : "unknown cgroup");
 }
 
-/* The strictest lock rule covering the task for any type in types, or NULL. */
+/* The strictest lock rule covering the task for any type in types, or NULL: its cgroup's lock
+ * rules and the sandbox rule it is marked with compete in one order. */
 static const PolicyRule *find_lock(const Policy *p, const PolicyNsTask *task, uint32_t types) {
         const PolicyRule *best = NULL;
 
-        if (task->entered && policy_rule_active(p, task->entered) && (task->entered->ns_types & types))
+        if (task->entered && policy_rule_active(p, task->entered) && (task->entered_types & types))
                 best = task->entered;
         for (size_t i = 0; i < p->n_rules; i++) {
                 const PolicyRule *r = &p->rules[i];
 
                 if (r->kind == POLICY_RULE_LOCK && policy_rule_active(p, r) && (r->ns_types & types) &&
                     task->cgroup && cgroup_pattern_covers(r->cgroup, task->cgroup, NULL) && policy_rule_stricter(p, r, best))
+                        best = r;
+        }
+        return best;
+}
+
+const PolicyRule *policy_sandbox_rule(const Policy *p, const char *creator_cgroup, uint32_t ns_type) {
+        const PolicyRule *best = NULL;
+
+        for (size_t i = 0; creator_cgroup && i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+
+                if (r->kind == POLICY_RULE_LOCK_ON_ENTRY && policy_rule_active(p, r) && (r->ns_types & ns_type) &&
+                    cgroup_pattern_covers(r->cgroup, creator_cgroup, NULL) && policy_rule_stricter(p, r, best))
                         best = r;
         }
         return best;
@@ -141,39 +155,45 @@ static void explain_lock(const Policy *p, const PolicyNsTask *task, const Policy
 }
 
 void policy_decide_setns(const Policy *p, const PolicyNsTask *task, uint32_t ns_type,
-                         const char *creator_cgroup, PolicyDecision *ret, const PolicyRule **ret_locks) {
+                         const char *creator_cgroup, PolicyDecision *ret, PolicyNsTask *ret_locked) {
         const PolicyRule *lock = find_lock(p, task, ns_type);
         char what[64], name[64];
 
         *ret = (PolicyDecision) { .verdict = VERDICT_ALLOW };
-        if (ret_locks)
-                *ret_locks = NULL;
+        if (ret_locked)
+                *ret_locked = *task;
 
         snprintf(what, sizeof(what), "joining another %s namespace", ns_type_to_string(ns_type) ?: "?");
         if (lock) {
                 explain_lock(p, task, lock, what, ret);
-                return;
+                /* An audited join still happens, and may enter a sandbox (below). */
+                if (ret->verdict == VERDICT_DENY)
+                        return;
         }
 
-        /* Entering a sandbox: allowed, and from now on the task stays. Its creators are exempt, so
-         * the manager can go in and out of the sandboxes it made. */
-        for (size_t i = 0; creator_cgroup && i < p->n_rules; i++) {
-                const PolicyRule *r = &p->rules[i];
+        /* Entering a sandbox: allowed, and from now on the task stays. Tasks in the cgroups its
+         * rule names as creator are exempt, so the manager can go in and out of the sandboxes it
+         * made. A task whose own cgroup a stricter lock_on_entry rule names is not that rule's. */
+        const PolicyRule *sandbox = policy_sandbox_rule(p, creator_cgroup, ns_type);
+        if (sandbox && policy_sandbox_rule(p, task->cgroup, ns_type) != sandbox) {
+                /* Several sandboxes: the types of all, held to the strictest of their rules. */
+                PolicyNsTask next = { .cgroup = task->cgroup, .entered = sandbox,
+                                      .entered_types = sandbox->ns_types | task->entered_types };
 
-                if (r->kind != POLICY_RULE_LOCK_ON_ENTRY || !policy_rule_active(p, r) || !(r->ns_types & ns_type))
-                        continue;
-                if (!cgroup_pattern_covers(r->cgroup, creator_cgroup, NULL))
-                        continue;
-                if (task->cgroup && cgroup_pattern_covers(r->cgroup, task->cgroup, NULL))
-                        continue;
-                if (ret_locks)
-                        *ret_locks = r;
+                if (task->entered && policy_rule_active(p, task->entered) && !policy_rule_stricter(p, sandbox, task->entered))
+                        next.entered = task->entered;
+                if (ret_locked)
+                        *ret_locked = next;
+                if (lock)
+                        return;
                 snprintf(ret->reason, sizeof(ret->reason),
                          "%s: allowed; the target is a sandbox namespace and the task is locked from now on (rule '%s' in %s)",
-                         what, policy_rule_name(r, name, sizeof(name)), policy_rule_file(p, r)->name);
-                ret->rule = r;
+                         what, policy_rule_name(sandbox, name, sizeof(name)), policy_rule_file(p, sandbox)->name);
+                ret->rule = sandbox;
                 return;
         }
+        if (lock)
+                return;
         snprintf(ret->reason, sizeof(ret->reason), "%s: no lock rule covers the task", what);
 }
 

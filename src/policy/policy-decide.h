@@ -36,14 +36,18 @@ void policy_decide_migration(const Policy *p, const PolicyActor *actor, const ch
 typedef struct PolicyNsTask {
         const char *cgroup;             /* the task's cgroup path */
         const PolicyRule *entered;      /* lock_on_entry rule that locked it, if it entered a sandbox */
+        uint32_t entered_types;         /* CLONE_NEW* types it is locked for by entering */
 } PolicyNsTask;
 
 /* Task joins (setns) a namespace of type ns_type other than its current one. creator_cgroup is
- * the cgroup of whoever created the target namespace, NULL if unknown. If allowed and the target
- * is a sandbox namespace, *ret_locks (if non-NULL) is set to the lock_on_entry rule that now
- * locks the task, else NULL. */
+ * the cgroup of whoever created the target namespace, NULL if unknown. *ret_locked (if
+ * non-NULL) is the task afterwards: locked from now on if it entered a sandbox namespace. */
 void policy_decide_setns(const Policy *p, const PolicyNsTask *task, uint32_t ns_type,
-                         const char *creator_cgroup, PolicyDecision *ret, const PolicyRule **ret_locks);
+                         const char *creator_cgroup, PolicyDecision *ret, PolicyNsTask *ret_locked);
+
+/* The lock_on_entry rule that makes namespaces of ns_type created from creator_cgroup sandboxes
+ * (the strictest one naming that cgroup), or NULL. */
+const PolicyRule *policy_sandbox_rule(const Policy *p, const char *creator_cgroup, uint32_t ns_type);
 
 /* Task creates new namespaces (unshare, clone flags): ns_types is a CLONE_NEW* mask. */
 void policy_decide_new_namespace(const Policy *p, const PolicyNsTask *task, uint32_t ns_types,

@@ -12,6 +12,7 @@
 
 #include "cgroup-path.h"
 #include "json-pos.h"
+#include "guard-maps.h"
 #include "policy-parse.h"
 #include "string-util.h"
 
@@ -493,6 +494,32 @@ static void parse_document(Parser *ps, json_object *root) {
                 parse_namespaces(ps, v);
 }
 
+/* What the compiler and the kernel map can hold, counted over every file loaded so far: a
+ * directory --check accepts is one the daemon loads. first_new is the first rule of this file. */
+static int check_limits(const Policy *p, size_t first_new, Diagnostics *d) {
+        size_t n_allow = 0;
+        int r;
+
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *rule = &p->rules[i];
+
+                if (rule->kind == POLICY_RULE_ALLOW && ++n_allow == GUARD_ALLOW_MAX + 1 && i >= first_new) {
+                        r = diag_add(d, DIAG_ERROR, policy_rule_file(p, rule)->path, rule->line, rule->column,
+                                     "too many allow entries: this is allow entry %zu of all files, at most %d are supported",
+                                     n_allow, GUARD_ALLOW_MAX);
+                        return r < 0 ? r : -EINVAL;
+                }
+                /* Each rule is one map entry, and the generation needs a config entry too. */
+                if (i + 2 > GUARD_POLICY_ENTRIES_MAX && i >= first_new) {
+                        r = diag_add(d, DIAG_ERROR, policy_rule_file(p, rule)->path, rule->line, rule->column,
+                                     "too many rules: the kernel policy map holds at most %d entries",
+                                     GUARD_POLICY_ENTRIES_MAX);
+                        return r < 0 ? r : -EINVAL;
+                }
+        }
+        return 0;
+}
+
 static int add_file(Policy *p, const char *path) {
         const char *slash = strrchr(path, '/');
         PolicyFile *files = realloc(p->files, (p->n_files + 1) * sizeof(*files));
@@ -560,6 +587,8 @@ int policy_parse_buffer(Policy *p, const char *path, const char *text, size_t le
                 goto finish;
         parse_document(&ps, root);
         r = ps.error < 0 ? ps.error : d->n_errors > n_errors ? -EINVAL : 0;
+        if (r == 0)
+                r = check_limits(p, n_rules, d);
         if (r == 0)
                 policy_number_rules(p);
 

@@ -92,8 +92,15 @@ char *policy_rule_name(const PolicyRule *rule, char *buf, size_t size) {
         return buf;
 }
 
+void policy_set_mode_override(Policy *p, int mode_override) {
+        p->mode_overridden = mode_override >= 0;
+        p->mode_override = mode_override >= 0 ? (PolicyMode) mode_override : POLICY_MODE_OFF;
+}
+
 PolicyMode policy_rule_mode(const Policy *p, const PolicyRule *rule) {
-        return policy_rule_file(p, rule)->mode;
+        PolicyMode mode = policy_rule_file(p, rule)->mode;
+
+        return p->mode_overridden && mode != POLICY_MODE_OFF ? p->mode_override : mode;
 }
 
 PolicyAction policy_rule_action(const Policy *p, const PolicyRule *rule) {
@@ -101,7 +108,7 @@ PolicyAction policy_rule_action(const Policy *p, const PolicyRule *rule) {
 }
 
 bool policy_rule_active(const Policy *p, const PolicyRule *rule) {
-        return policy_rule_mode(p, rule) != POLICY_MODE_OFF;
+        return policy_rule_file(p, rule)->mode != POLICY_MODE_OFF;
 }
 
 bool policy_rule_stricter(const Policy *p, const PolicyRule *a, const PolicyRule *b) {
@@ -109,7 +116,9 @@ bool policy_rule_stricter(const Policy *p, const PolicyRule *a, const PolicyRule
                 return true;
         if (policy_rule_mode(p, a) != policy_rule_mode(p, b))
                 return policy_rule_mode(p, a) > policy_rule_mode(p, b);
-        return policy_rule_action(p, a) > policy_rule_action(p, b);
+        if (policy_rule_action(p, a) != policy_rule_action(p, b))
+                return policy_rule_action(p, a) > policy_rule_action(p, b);
+        return a->id < b->id;
 }
 
 bool policy_requires_enforce(const Policy *p) {

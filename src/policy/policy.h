@@ -68,6 +68,8 @@ typedef struct PolicyRule {
 } PolicyRule;
 
 typedef struct Policy {
+        bool mode_overridden;   /* cgroup-guardctl mode: every active rule runs in mode_override */
+        PolicyMode mode_override;
         PolicyFile *files;
         size_t n_files;
         PolicyRule *rules;
@@ -91,14 +93,17 @@ static inline const PolicyFile *policy_rule_file(const Policy *p, const PolicyRu
         return &p->files[rule->file];
 }
 
-/* Effective mode/action of a rule, i.e. of the file it came from. */
+/* mode_override: -1 for each file's own mode, else the mode every active rule runs in. */
+void policy_set_mode_override(Policy *p, int mode_override);
+
+/* Effective mode/action of a rule: its file's, with a mode override applied to active rules. */
 PolicyMode policy_rule_mode(const Policy *p, const PolicyRule *rule);
 PolicyAction policy_rule_action(const Policy *p, const PolicyRule *rule);
 
 /* A rule applies unless its file is "off". */
 bool policy_rule_active(const Policy *p, const PolicyRule *rule);
-/* The conflict order: enforce beats audit, then the harsher action, then the earlier rule (a
- * NULL b loses). The oracle, the compiler and the BPF side all use it. */
+/* The conflict order: enforce beats audit, then the harsher action, then the earlier rule (lower
+ * id; a NULL b loses). The oracle and the compiler use it; bpf/guard-decide.h states the same. */
 bool policy_rule_stricter(const Policy *p, const PolicyRule *a, const PolicyRule *b);
 
 bool policy_requires_enforce(const Policy *p);

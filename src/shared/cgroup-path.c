@@ -76,7 +76,8 @@ bool cgroup_pattern_covers(const char *pattern, const char *path, size_t *ret_pr
                 p++, s++;
                 pe = strchrnul(p, '/');
                 se = strchrnul(s, '/');
-                if (!cgroup_component_match(p, pe - p, s, se - s))
+                /* "/" has no components: a glob names cgroups below the root, never the root. */
+                if (se == s || !cgroup_component_match(p, pe - p, s, se - s))
                         return false;
                 p = pe;
                 s = se;

@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -29,4 +31,17 @@ char *pid_comm(uint32_t pid) {
                 return NULL;
         buf[strcspn(buf, "\n")] = '\0';
         return strdup(buf);
+}
+
+int pid_ns_inum(uint32_t pid, const char *ns, uint32_t *ret) {
+        struct stat st;
+        char fn[64];
+
+        if (!ns)
+                return -EINVAL;
+        snprintf(fn, sizeof(fn), "/proc/%u/ns/%s", pid, ns);
+        if (stat(fn, &st) < 0)
+                return -errno;
+        *ret = (uint32_t) st.st_ino;
+        return 0;
 }

@@ -6,3 +6,5 @@
 /* What /proc says about a process; NULL if it is gone. Caller frees. */
 char *pid_exe_path(uint32_t pid);
 char *pid_comm(uint32_t pid);
+/* Inode number of pid's namespace named ns ("net", "uts", ...), from /proc/PID/ns/NAME. */
+int pid_ns_inum(uint32_t pid, const char *ns, uint32_t *ret);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "policy-compile.h"
+#include "policy-image.h"
 #include "policy-decide.h"
 #include "policy-parse.h"
 
@@ -254,8 +255,9 @@ static void test_namespace_table(void **state) {
                 PolicyNsTask task = {
                         .cgroup = c->cgroup,
                         .entered = c->entered ? lock_on_entry_rule() : NULL,
+                        .entered_types = c->entered ? lock_on_entry_rule()->ns_types : 0,
                 };
-                const PolicyRule *locks = NULL;
+                PolicyNsTask after = {};
                 PolicyDecision d;
                 char context[256];
 
@@ -264,64 +266,27 @@ static void test_namespace_table(void **state) {
                 if (c->create)
                         policy_decide_new_namespace(&policy, &task, c->types, &d);
                 else
-                        policy_decide_setns(&policy, &task, c->types, c->creator, &d, &locks);
+                        policy_decide_setns(&policy, &task, c->types, c->creator, &d, &after);
                 assert_decision(&d, c->verdict, c->rule, c->file, context);
+                if (c->create)
+                        continue;
                 if (c->locks)
-                        assert_ptr_equal(locks, lock_on_entry_rule());
+                        assert_ptr_equal(after.entered, lock_on_entry_rule());
                 else
-                        assert_null(locks);
+                        assert_ptr_equal(after.entered, task.entered);
         }
 }
 
-/* What the BPF side does with the maps (bpf/guard-policy.bpf.h), replayed in userspace over a
- * compiled image: the compiler and the programs must agree with the oracle. */
-static const struct guard_value *image_lookup(const PolicyImage *img, uint32_t kind, uint64_t a, uint64_t b) {
-        for (size_t i = 0; i < img->n_entries; i++)
-                if (img->keys[i].kind == kind && img->keys[i].a == a && img->keys[i].b == b)
-                        return &img->values[i];
-        return NULL;
-}
-
-/* As bpf/guard-policy.bpf.h's guard_governing(): from the cgroup entries alone. */
-static const struct guard_cgroup_info *image_governing(const struct guard_value *src, const struct guard_value *dst) {
-        const struct guard_cgroup_info *a = src && src->cgroup.protect_rule ? &src->cgroup : NULL;
-        const struct guard_cgroup_info *b = dst && dst->cgroup.protect_rule ? &dst->cgroup : NULL;
-
-        if (!a || !b)
-                return a ? a : b;
-        if (a->protect_mode != b->protect_mode)
-                return a->protect_mode > b->protect_mode ? a : b;
-        if (a->protect_action != b->protect_action)
-                return a->protect_action > b->protect_action ? a : b;
-        return a->protect_rule <= b->protect_rule ? a : b;
-}
-
+/* The kernel's decision code (bpf/guard-decide.h) over a compiled image: the compiler and the
+ * programs must agree with the oracle. */
 static Verdict image_decide_migration(const PolicyImage *img, uint64_t exe_ino, uint64_t actor, uint64_t src_id,
                                       uint64_t dst_id, uint32_t *ret_rule) {
-        const struct guard_value *src = image_lookup(img, GUARD_KEY_CGROUP, src_id, 0);
-        const struct guard_value *dst = image_lookup(img, GUARD_KEY_CGROUP, dst_id, 0);
-        const struct guard_value *act = image_lookup(img, GUARD_KEY_CGROUP, actor, 0);
-        const struct guard_value *exe = image_lookup(img, GUARD_KEY_EXE, kernel_dev(8), exe_ino);
-        const struct guard_value *cfg = image_lookup(img, GUARD_KEY_CONFIG, 0, 0);
-        const struct guard_cgroup_info *governing = image_governing(src, dst);
-        uint64_t mask;
+        struct guard_actor who = { .cgroup_id = actor, .exe_dev = kernel_dev(8), .exe_ino = exe_ino, .exe_known = 1 };
+        struct guard_decision d;
 
-        *ret_rule = 0;
-        if (!governing || governing->protect_mode == GUARD_MODE_OFF)
-                return VERDICT_ALLOW;
-        mask = ((exe ? exe->exe.allow : 0) | cfg->config.allow_any_exe) &
-               ((act ? act->cgroup.actor_allow : 0) | cfg->config.allow_any_cgroup) &
-               ((dst ? dst->cgroup.to_allow : 0) | cfg->config.allow_any_to);
-        if (mask)
-                return VERDICT_ALLOW;
-        if (src && dst && act && src->cgroup.delegate_root && src->cgroup.delegate_root == dst->cgroup.delegate_root &&
-            src->cgroup.delegate_root == act->cgroup.delegate_root)
-                return VERDICT_ALLOW;
-        /* The entry's copy of the rule's mode must agree with the rule entry. */
-        assert_int_equal(governing->protect_mode, image_lookup(img, GUARD_KEY_RULE, governing->protect_rule, 0)->rule.mode);
-        assert_int_equal(governing->protect_action, image_lookup(img, GUARD_KEY_RULE, governing->protect_rule, 0)->rule.action);
-        *ret_rule = governing->protect_rule;
-        return governing->protect_mode == GUARD_MODE_ENFORCE ? VERDICT_DENY : VERDICT_AUDIT;
+        guard_decide_migration(img, &who, src_id, dst_id, &d);
+        *ret_rule = d.verdict == GUARD_VERDICT_ALLOW ? 0 : d.rule;
+        return d.verdict == GUARD_VERDICT_DENY ? VERDICT_DENY : d.verdict == GUARD_VERDICT_AUDIT ? VERDICT_AUDIT : VERDICT_ALLOW;
 }
 
 /* A cgroup tree holding every path of the table and all their ancestors. */
@@ -358,9 +323,9 @@ static void test_compiled_image_agrees(void **state) {
                 tree_add_with_ancestors(&tree, migration_cases[i].dst);
                 tree_add_with_ancestors(&tree, migration_cases[i].actor_cgroup);
         }
-        assert_int_equal(policy_compile(&policy, &tree, -1, 7, &img, &error), 0);
-        assert_non_null(image_lookup(&img, GUARD_KEY_CONFIG, 0, 0));
-        assert_int_equal(image_lookup(&img, GUARD_KEY_CONFIG, 0, 0)->config.generation, 7);
+        assert_int_equal(policy_compile(&policy, &tree, 7, &img, &error), 0);
+        assert_non_null(policy_image_lookup(&img, GUARD_KEY_CONFIG, 0, 0));
+        assert_int_equal(policy_image_lookup(&img, GUARD_KEY_CONFIG, 0, 0)->config.generation, 7);
 
         for (size_t i = 0; i < n; i++) {
                 const MigrationCase *c = &migration_cases[i];
@@ -389,14 +354,16 @@ static void test_mode_override(void **state) {
 
         for (size_t i = 0; i < sizeof(migration_cases) / sizeof(migration_cases[0]); i++)
                 tree_add_with_ancestors(&tree, migration_cases[i].dst);
-        assert_int_equal(policy_compile(&policy, &tree, POLICY_MODE_AUDIT, 1, &img, NULL), 0);
+        policy_set_mode_override(&policy, POLICY_MODE_AUDIT);
+        assert_int_equal(policy_compile(&policy, &tree, 1, &img, NULL), 0);
+        policy_set_mode_override(&policy, -1);
         for (size_t i = 0; i < img.n_entries; i++)
                 if (img.keys[i].kind == GUARD_KEY_RULE) {
                         const PolicyRule *r = policy_rule_by_id(&policy, img.keys[i].a);
 
                         assert_non_null(r);
                         /* Off files stay off; everything else is audit. */
-                        if (policy_rule_mode(&policy, r) == POLICY_MODE_OFF)
+                        if (!policy_rule_active(&policy, r))
                                 assert_int_equal(img.values[i].rule.mode, GUARD_MODE_OFF);
                         else {
                                 assert_int_equal(img.values[i].rule.mode, GUARD_MODE_AUDIT);
@@ -424,9 +391,13 @@ static void test_too_many_allow_rules(void **state) {
         for (int i = 0; i < GUARD_ALLOW_MAX + 1; i++)
                 snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s{\"cgroup\":\"/a%d\"}", i ? "," : "", i);
         strcat(text, "]}}");
-        assert_int_equal(policy_parse_buffer(&p, "many.json", text, strlen(text), &d), 0);
-        assert_int_equal(policy_compile(&p, &tree, -1, 1, &img, &error), -E2BIG);
-        assert_non_null(strstr(error, "at most 64"));
+        /* Refused where --check and the daemon both see it, at the entry that is one too many. */
+        assert_int_equal(policy_parse_buffer(&p, "many.json", text, strlen(text), &d), -EINVAL);
+        assert_int_equal(d.n_errors, 1);
+        assert_int_equal(d.items[0].line, 1);
+        assert_int_equal(d.items[0].column, (int) (strstr(text, "{\"cgroup\":\"/a64\"}") - text) + 1);
+        assert_non_null(strstr(d.items[0].message, "at most 64"));
+        assert_int_equal(p.n_rules, 0);
 }
 
 static void test_case_count(void **state) {

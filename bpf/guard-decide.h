@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
+#pragma once
+
+/* The decision, written once. Plain C over the map layouts of guard-maps.h: the BPF programs
+ * include it through guard-policy.bpf.h, and userspace through src/policy/policy-image.h, so
+ * explain, --check, replay and the tests decide exactly as the kernel does. Nothing here touches
+ * the kernel: callers pass cgroup ids, executable ids and lock marks.
+ *
+ * The includer defines, before including this file:
+ *   GUARD_POLICY_T                       the handle of one policy generation
+ *   guard_lookup(policy, kind, a, b)     its entry for a key (struct guard_value *), or NULL
+ *
+ * Conflicts between rules are settled in one order everywhere (policy_rule_stricter() in the
+ * model says the same): enforce over audit, then the harsher action, then the earlier rule. */
+
+#include "guard-event.h"
+#include "guard-maps.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+struct guard_decision {
+        __u32 verdict;          /* enum guard_verdict */
+        __u32 rule;             /* the rule that decided; 0 when nothing governs */
+        __u32 action;           /* PolicyAction of that rule */
+        __u32 generation;
+};
+
+/* Who acts: its cgroup and, if it has one we can trust, its executable. */
+struct guard_actor {
+        __u64 cgroup_id;
+        __u64 exe_dev;          /* kernel dev_t (MKDEV) */
+        __u64 exe_ino;
+        __u32 exe_known;        /* exe_dev/exe_ino are valid */
+        __u32 pad;
+};
+
+static __always_inline void guard_decision_init(struct guard_decision *d) {
+        d->verdict = GUARD_VERDICT_ALLOW;
+        d->rule = 0;
+        d->action = 0;
+        d->generation = 0;
+}
+
+/* Is rule a (mode, action, id) stricter than rule b? */
+static __always_inline int guard_rule_stricter(__u32 a_mode, __u32 a_action, __u32 a_id, __u32 b_mode,
+                                               __u32 b_action, __u32 b_id) {
+        if (a_mode != b_mode)
+                return a_mode > b_mode;
+        if (a_action != b_action)
+                return a_action > b_action;
+        return a_id < b_id;
+}
+
+static __always_inline __u32 guard_verdict_of_mode(__u32 mode) {
+        return mode == GUARD_MODE_ENFORCE ? GUARD_VERDICT_DENY :
+               mode == GUARD_MODE_AUDIT ? GUARD_VERDICT_AUDIT : GUARD_VERDICT_ALLOW;
+}
+
+static __always_inline void guard_decision_generation(GUARD_POLICY_T policy, struct guard_decision *d) {
+        struct guard_value *config = guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0);
+
+        if (config)
+                d->generation = config->config.generation;
+}
+
+/* The entry whose protect rule governs a move between src and dst: the stricter one. The
+ * entries carry their rule's mode and action, so this needs no rule lookups. */
+static __always_inline struct guard_cgroup_info *guard_governing(struct guard_value *src, struct guard_value *dst) {
+        struct guard_cgroup_info *a = src && src->cgroup.protect_rule ? &src->cgroup : 0;
+        struct guard_cgroup_info *b = dst && dst->cgroup.protect_rule ? &dst->cgroup : 0;
+
+        if (!a || !b)
+                return a ? a : b;
+        return guard_rule_stricter(b->protect_mode, b->protect_action, b->protect_rule, a->protect_mode,
+                                   a->protect_action, a->protect_rule) ? b : a;
+}
+
+/* Actor moves a task from cgroup src to cgroup dst (cgroup.procs, cgroup.threads, or
+ * clone3(CLONE_INTO_CGROUP) with src = the parent's cgroup). Returns the verdict. */
+static __always_inline __u32 guard_decide_migration(GUARD_POLICY_T policy, const struct guard_actor *actor,
+                                                    __u64 src_id, __u64 dst_id, struct guard_decision *d) {
+        struct guard_value *src, *dst, *actor_cg, *exe, *config;
+        struct guard_cgroup_info *governing;
+        __u64 mask, exe_mask = 0;
+
+        guard_decision_init(d);
+        if (!policy)
+                return d->verdict;
+
+        src = guard_lookup(policy, GUARD_KEY_CGROUP, src_id, 0);
+        dst = guard_lookup(policy, GUARD_KEY_CGROUP, dst_id, 0);
+        governing = guard_governing(src, dst);
+        if (!governing || governing->protect_mode == GUARD_MODE_OFF)
+                return d->verdict;
+
+        config = guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0);
+        if (config)
+                d->generation = config->config.generation;
+        actor_cg = guard_lookup(policy, GUARD_KEY_CGROUP, actor->cgroup_id, 0);
+        if (actor->exe_known) {
+                exe = guard_lookup(policy, GUARD_KEY_EXE, actor->exe_dev, actor->exe_ino);
+                if (exe)
+                        exe_mask = exe->exe.allow;
+        }
+        if (config) {
+                mask = (exe_mask | config->config.allow_any_exe) &
+                       ((actor_cg ? actor_cg->cgroup.actor_allow : 0) | config->config.allow_any_cgroup) &
+                       ((dst ? dst->cgroup.to_allow : 0) | config->config.allow_any_to);
+                if (mask) {
+                        d->rule = __builtin_ctzll(mask) + 1;
+                        return d->verdict;
+                }
+        }
+        if (src && dst && actor_cg && src->cgroup.delegate_root &&
+            src->cgroup.delegate_root == dst->cgroup.delegate_root &&
+            src->cgroup.delegate_root == actor_cg->cgroup.delegate_root) {
+                d->rule = src->cgroup.delegate_rule;
+                return d->verdict;
+        }
+        d->rule = governing->protect_rule;
+        d->action = governing->protect_action;
+        d->verdict = guard_verdict_of_mode(governing->protect_mode);
+        return d->verdict;
+}
+
+/* A task in cgroup cgroup_id, carrying lock mark (or NULL), changes namespaces of the types in
+ * mask (CLONE_NEW*): joins another one (setns) or creates new ones (unshare, clone). The
+ * strictest of the rules that lock any of those types decides, whether it comes from the
+ * task's cgroup (lock) or from the sandbox it entered (lock_on_entry). *ret_type is a type of
+ * mask the deciding rule locks. Returns the verdict. */
+static __always_inline __u32 guard_decide_namespace(GUARD_POLICY_T policy, __u64 cgroup_id,
+                                                    const struct guard_task_lock *mark, __u32 mask,
+                                                    struct guard_decision *d, __u32 *ret_type) {
+        struct guard_value *cg, *rule;
+        __u32 best = 0, best_mode = 0, best_action = 0, best_type = 0;
+
+        guard_decision_init(d);
+        *ret_type = 0;
+        if (!policy)
+                return d->verdict;
+
+        if (mark && mark->rule && (mark->types & mask)) {
+                rule = guard_lookup(policy, GUARD_KEY_RULE, mark->rule, 0);
+                if (rule && rule->rule.mode != GUARD_MODE_OFF) {
+                        best = mark->rule;
+                        best_mode = rule->rule.mode;
+                        best_action = rule->rule.action;
+                        best_type = mark->types & mask & -(mark->types & mask);
+                }
+        }
+        cg = guard_lookup(policy, GUARD_KEY_CGROUP, cgroup_id, 0);
+        if (cg)
+                for (int i = 0; i < GUARD_NS_TYPES; i++) {
+                        __u32 id = cg->cgroup.lock_rule[i];
+
+                        if (!id || !(mask & guard_ns_flag(i)) || id == best)
+                                continue;
+                        rule = guard_lookup(policy, GUARD_KEY_RULE, id, 0);
+                        if (!rule || rule->rule.mode == GUARD_MODE_OFF)
+                                continue;
+                        if (best && !guard_rule_stricter(rule->rule.mode, rule->rule.action, id, best_mode,
+                                                         best_action, best))
+                                continue;
+                        best = id;
+                        best_mode = rule->rule.mode;
+                        best_action = rule->rule.action;
+                        best_type = guard_ns_flag(i);
+                }
+        if (!best)
+                return d->verdict;
+        guard_decision_generation(policy, d);
+        d->rule = best;
+        d->action = best_action;
+        d->verdict = guard_verdict_of_mode(best_mode);
+        *ret_type = best_type;
+        return d->verdict;
+}
+
+/* The lock_on_entry rule that makes namespaces of type created by a task in cgroup_id
+ * sandboxes (the strictest rule naming that cgroup), or 0. */
+static __always_inline __u32 guard_sandbox_rule(GUARD_POLICY_T policy, __u64 cgroup_id, __u32 type) {
+        int idx = guard_ns_index(type);
+        struct guard_value *cg;
+
+        if (!policy || idx < 0 || idx >= GUARD_NS_TYPES)
+                return 0;
+        cg = guard_lookup(policy, GUARD_KEY_CGROUP, cgroup_id, 0);
+        return cg ? cg->cgroup.creator_rule[idx] : 0;
+}
+
+/* A task in cgroup_id, carrying mark (or NULL), entered namespace sandbox. Tasks whose cgroup
+ * the sandbox's rule names as creator go in and out freely; any other task is locked from now
+ * on: *ret_mark is its new mark (the types of every sandbox it entered, held to the strictest
+ * of their rules). Returns whether the mark changes. */
+static __always_inline int guard_enter_sandbox(GUARD_POLICY_T policy, __u64 cgroup_id,
+                                               const struct guard_sandbox_ns *sandbox,
+                                               const struct guard_task_lock *mark,
+                                               struct guard_task_lock *ret_mark) {
+        struct guard_value *rule, *old;
+        int idx = guard_ns_index(sandbox->type);
+
+        if (!policy || idx < 0 || idx >= GUARD_NS_TYPES)
+                return 0;
+        if (guard_sandbox_rule(policy, cgroup_id, sandbox->type) == sandbox->rule)
+                return 0;
+        rule = guard_lookup(policy, GUARD_KEY_RULE, sandbox->rule, 0);
+        if (!rule || rule->rule.mode == GUARD_MODE_OFF)
+                return 0;
+        ret_mark->rule = sandbox->rule;
+        ret_mark->types = rule->rule.ns_types;
+        if (mark)
+                ret_mark->types |= mark->types;
+        if (mark && mark->rule) {
+                old = guard_lookup(policy, GUARD_KEY_RULE, mark->rule, 0);
+                if (old && old->rule.mode != GUARD_MODE_OFF &&
+                    !guard_rule_stricter(rule->rule.mode, rule->rule.action, sandbox->rule, old->rule.mode,
+                                         old->rule.action, mark->rule))
+                        ret_mark->rule = mark->rule;
+        }
+        return 1;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* A compiled policy generation held in userspace, looked up like the kernel's map, and the
+ * kernel's own decision code (bpf/guard-decide.h) compiled against it: explain, --check, replay
+ * and the tests decide from the image exactly as the BPF programs do. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy-compile.h"
+
+/* Entry for a key, or NULL. The image must have been indexed (policy_image_index()). */
+struct guard_value *policy_image_lookup(const PolicyImage *img, uint32_t kind, uint64_t a, uint64_t b);
+
+/* Builds the lookup index after compiling; returns -ENOMEM or 0. */
+int policy_image_index(PolicyImage *img);
+
+/* Adds or replaces one entry (a cgroup that appeared), keeping the index. */
+int policy_image_put(PolicyImage *img, const struct guard_key *key, const struct guard_value *value);
+/* Removes one entry if present (a cgroup that went away). */
+void policy_image_remove(PolicyImage *img, const struct guard_key *key);
+
+#define GUARD_POLICY_T const PolicyImage *
+#define guard_lookup policy_image_lookup
+#include "guard-decide.h"
+#undef guard_lookup
