@@ -6,6 +6,7 @@ set -u
 daemon=$1
 ctl=$2
 examples=$3
+swap_shim=$4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -29,7 +30,7 @@ check() {
 fresh() { rm -rf "$work/d"; mkdir "$work/d"; echo "$work/d"; }
 valid='{ "version": 1, "migration": { "protect": ["/a"] } }'
 
-echo "1..16"
+echo "1..19"
 check "shipped example policies are valid" "$examples" 0
 
 d=$(fresh)
@@ -62,6 +63,24 @@ d=$(fresh)
 echo "$valid" > "$d/shared.policy"
 ln -s shared.policy "$d/10-link.json"
 check "a symlink to a file inside the directory is followed" "$d" 0
+
+# TOCTOU: x.json is a regular file when checked and a symlink to a root-only file outside the
+# directory when opened (the shim renames the link over it right after the loader's stat). The
+# outside file must never be read, and nothing of it may reach an error message.
+d=$(fresh)
+echo '{ "version": 1, "SECRET-TOKEN-4242": "hunter2" }' > "$work/secret.json"
+chmod 600 "$work/secret.json"
+echo "$valid" > "$d/10-x.json"
+ln -s "$work/secret.json" "$d/.swap"
+CGG_SWAP_NAME=10-x.json CGG_SWAP_WITH=.swap LD_PRELOAD=$swap_shim "$daemon" --check --policy-dir "$d" > "$work/out" 2> "$work/err"
+! grep -q "SECRET\|hunter2" "$work/out" "$work/err" &&
+        ok "a file swapped for a symlink between check and open is not followed" ||
+        not_ok "swapped symlink followed: $(cat "$work/err" "$work/out")"
+
+d=$(fresh)
+printf 'SECRET-TOKEN-4242\n' > "$d/10-x.json"
+check "a syntax error does not quote the file's content" "$d" 1 "10-x.json:1:1: error: "
+grep -q "SECRET\|'S'" "$work/err" && not_ok "content echoed: $(cat "$work/err")" || ok "... no byte of it in the message"
 
 d=$(fresh)
 ln -s ../d "$d/loop.json"

@@ -423,7 +423,8 @@ static int scan_value(Scanner *s, JsonPos key, unsigned depth) {
                         return scan_number(s);
                 if (c == '\'')
                         return fail_at(s, start, "single-quoted strings are not JSON; use double quotes");
-                return fail_at(s, start, "unexpected character '%c', expected a value", c >= 0x20 && c < 0x7f ? c : '?');
+                /* Not even one byte of it: the file may not be a policy at all. */
+                return fail_at(s, start, "unexpected character, expected a value");
         }
 }
 

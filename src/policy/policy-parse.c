@@ -611,6 +611,44 @@ static int compare_names(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* Opens name in the policy directory without ever following a symlink the directory's writer
+ * could swap in between a check and the open: the check is the open (O_NOFOLLOW), and what is
+ * read is the descriptor's file. A symlink is followed one step, to a plain name in the same
+ * directory (a shared policy switched on by linking), never outside it: the directory is the
+ * trust boundary. Returns the fd, or a diagnostic's -EINVAL. */
+static int open_policy_file(int dir_fd, const char *name, const char *path, const char *dir_real, Diagnostics *d) {
+        /* O_NONBLOCK: a FIFO named x.json must not hang us; the caller's fstat() rejects it. */
+        const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW;
+        char target[PATH_MAX], q[QUOTED_BUF];
+        const char *link_name = target;
+        size_t n_dir = strlen(dir_real);
+        ssize_t n;
+        int fd;
+
+        fd = openat(dir_fd, name, flags);
+        if (fd >= 0)
+                return fd;
+        if (errno != ELOOP)
+                return diag_add(d, DIAG_ERROR, path, 1, 1, "cannot open file: %s", strerror(errno));
+
+        n = readlinkat(dir_fd, name, target, sizeof(target) - 1);
+        if (n < 0)
+                return diag_add(d, DIAG_ERROR, path, 1, 1, "cannot resolve symlink: %s", strerror(errno));
+        target[n] = '\0';
+        if (strneq(target, dir_real, n_dir) && target[n_dir] == '/')
+                link_name = target + n_dir + 1;
+        if (!*link_name || strchr(link_name, '/') || streq(link_name, ".") || streq(link_name, ".."))
+                return diag_add(d, DIAG_ERROR, path, 1, 1, "symlink points outside the policy directory (to %s)",
+                                quoted(target, q));
+        fd = openat(dir_fd, link_name, flags);
+        if (fd < 0 && errno == ELOOP)
+                return diag_add(d, DIAG_ERROR, path, 1, 1, "symlink points to another symlink (%s); not followed",
+                                quoted(target, q));
+        if (fd < 0)
+                return diag_add(d, DIAG_ERROR, path, 1, 1, "cannot resolve symlink: %s", strerror(errno));
+        return fd;
+}
+
 static int read_policy_file(int dir_fd, const char *name, const char *path, const char *dir_real,
                             char **ret_text, size_t *ret_len, Diagnostics *d) {
         _cleanup_(closep) int fd = -EBADF;
@@ -618,25 +656,9 @@ static int read_policy_file(int dir_fd, const char *name, const char *path, cons
         struct stat st;
         size_t len = 0;
 
-        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return diag_add(d, DIAG_ERROR, path, 1, 1, "cannot stat file: %s", strerror(errno));
-        if (S_ISLNK(st.st_mode)) {
-                /* A link may point to another file in the directory (e.g. a shared policy switched
-                 * on by linking), never outside it: the directory is the trust boundary. */
-                _cleanup_(freep) char *target = realpath(path, NULL);
-                char q[QUOTED_BUF];
-
-                if (!target)
-                        return diag_add(d, DIAG_ERROR, path, 1, 1, "cannot resolve symlink: %s", strerror(errno));
-                if (strncmp(target, dir_real, strlen(dir_real)) != 0 || target[strlen(dir_real)] != '/' ||
-                    strchr(target + strlen(dir_real) + 1, '/'))
-                        return diag_add(d, DIAG_ERROR, path, 1, 1, "symlink points outside the policy directory (to %s)", quoted(target, q));
-        }
-
-        /* O_NONBLOCK: a FIFO named x.json must not hang us; fstat below rejects it. */
-        fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        fd = open_policy_file(dir_fd, name, path, dir_real, d);
         if (fd < 0)
-                return diag_add(d, DIAG_ERROR, path, 1, 1, "cannot open file: %s", strerror(errno));
+                return fd;
         if (fstat(fd, &st) < 0)
                 return diag_add(d, DIAG_ERROR, path, 1, 1, "cannot stat file: %s", strerror(errno));
         if (S_ISDIR(st.st_mode))
