@@ -182,12 +182,18 @@ static int scan_string(Scanner *s, size_t *ret_begin, size_t *ret_end) {
                         advance(s);
                         c = peek(s);
                         if (c == 'u') {
+                                unsigned cp = 0;
+
                                 advance(s);
                                 for (int i = 0; i < 4; i++) {
                                         if (hex_value(peek(s)) < 0)
                                                 return fail_at(s, esc, "invalid \\u escape in string");
+                                        cp = cp << 4 | hex_value(peek(s));
                                         advance(s);
                                 }
+                                /* Every string becomes a C string: "/a\u0000b" would protect "/a". */
+                                if (cp == 0)
+                                        return fail_at(s, esc, "\\u0000 (NUL) in a string is not allowed");
                                 continue;
                         }
                         if (c < 0 || !strchr("\"\\/bfnrt", c))
