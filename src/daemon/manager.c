@@ -31,6 +31,7 @@
 #include "string-util.h"
 
 #define RELOAD_DEBOUNCE_USEC (100 * 1000)
+#define RELOAD_DEBOUNCE_MAX_USEC (2 * 1000 * 1000)
 
 static uint64_t now_usec(clockid_t clock) {
         struct timespec ts;
@@ -408,23 +409,32 @@ int manager_explain_setns(Manager *m, uint32_t pid, uint32_t type, uint32_t targ
 }
 
 static int on_reload_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        (void) manager_reload(userdata);
+        Manager *m = userdata;
+
+        m->reload_deadline = 0;
+        (void) manager_reload(m);
         return 0;
 }
 
-/* Editors write temp files and rename them into place: wait for the burst to end. */
+/* Editors write temp files and rename them into place: wait for the burst to end, but never
+ * longer than RELOAD_DEBOUNCE_MAX_USEC after its first change, or anyone with write access to the
+ * directory could postpone reloads for as long as a rename storm lasts. */
 static void schedule_reload(Manager *m) {
-        uint64_t now;
+        uint64_t now, when;
 
         sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        if (m->reload_deadline == 0)
+                m->reload_deadline = now + RELOAD_DEBOUNCE_MAX_USEC;
+        when = now + RELOAD_DEBOUNCE_USEC < m->reload_deadline ? now + RELOAD_DEBOUNCE_USEC : m->reload_deadline;
         if (m->reload_timer) {
-                sd_event_source_set_time(m->reload_timer, now + RELOAD_DEBOUNCE_USEC);
+                sd_event_source_set_time(m->reload_timer, when);
                 sd_event_source_set_enabled(m->reload_timer, SD_EVENT_ONESHOT);
                 return;
         }
-        if (sd_event_add_time(m->event, &m->reload_timer, CLOCK_MONOTONIC, now + RELOAD_DEBOUNCE_USEC, 0,
-                              on_reload_timer, m) < 0)
+        if (sd_event_add_time(m->event, &m->reload_timer, CLOCK_MONOTONIC, when, 0, on_reload_timer, m) < 0) {
+                m->reload_deadline = 0;
                 (void) manager_reload(m);
+        }
 }
 
 static int on_policy_dir_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {

@@ -45,6 +45,7 @@ typedef struct Manager {
         unsigned policy_entries_max;    /* size of the generation maps at load */
 
         sd_event_source *reload_timer;
+        uint64_t reload_deadline;       /* CLOCK_MONOTONIC; 0: no reload pending */
         sd_event_source *inotify;
         ino_t policy_dir_ino;           /* of the watched directory */
         sd_event_source *ratelimit_timer;
