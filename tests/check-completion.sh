@@ -26,11 +26,18 @@ expect() {
         [ "$got" = "$want" ] && ok "$name" || not_ok "$name: got '$got', expected '$want'"
 }
 
-echo "1..11"
-expect "verbs" "--help --version check denials explain mode reload status thaw unload" _cgroup_guardctl "cgroup-guardctl "
+echo "1..18"
+expect "verbs" "check denials explain mode reload rules status thaw unload" _cgroup_guardctl "cgroup-guardctl "
+expect "global options" "--help --json= --no-legend --no-pager --version" _cgroup_guardctl "cgroup-guardctl --"
+expect "json modes" "off pretty short" _cgroup_guardctl "cgroup-guardctl --json = "
+expect "verbs after --json=MODE" "rules" _cgroup_guardctl "cgroup-guardctl --json = pretty ru"
+expect "verbs after plain --json" "rules" _cgroup_guardctl "cgroup-guardctl --json ru"
 expect "a verb prefix" "mode" _cgroup_guardctl "cgroup-guardctl mo"
 expect "mode values" "audit enforce policy" _cgroup_guardctl "cgroup-guardctl mode "
 expect "explain kinds" "migration setns" _cgroup_guardctl "cgroup-guardctl explain "
+expect "explain migration options" "--actor --pid --to" _cgroup_guardctl "cgroup-guardctl explain migration "
+expect "explain migration after a pid" "--actor --pid --to" _cgroup_guardctl "cgroup-guardctl explain migration --pid 1 "
+expect "options after the verb" "--help --json= --no-legend --no-pager --version" _cgroup_guardctl "cgroup-guardctl status --"
 expect "explain setns options" "--pid --target-pid --type" _cgroup_guardctl "cgroup-guardctl explain setns "
 expect "namespace types" "cgroup ipc mnt net pid time user uts" _cgroup_guardctl "cgroup-guardctl explain setns --pid 1 --type "
 root=$(awk '$9 == "cgroup2" && $4 == "/" { print $5; exit }' /proc/self/mountinfo)

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* cgroup-guardctl: the admin's front end to cgroup-guardd over D-Bus. Every error is one line. */
+/* cgroup-guardctl: the admin's front end to cgroup-guardd over D-Bus. Every error is one line, and
+ * the exit status says what happened (see EXIT_* below and cgroup-guardctl(1)). */
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdbool.h>
 #include <inttypes.h>
+#include <json-c/json.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
 
@@ -16,44 +21,139 @@
 #include "config.h"
 #include "log.h"
 #include "macro.h"
+#include "pager.h"
 #include "policy-check.h"
+#include "string-util.h"
+#include "table.h"
 
 #define BUS_NAME "org.cgroupguard.Guard1"
 #define BUS_PATH "/org/cgroupguard/Guard1"
 #define BUS_INTERFACE "org.cgroupguard.Guard1.Manager"
 
-static bool arg_json = false;
-static unsigned arg_lines = 10;
-static bool arg_follow = false;
+/* Exit status. explain answers with 0/1/2, so every error is >= 3 (for every verb, so a script
+ * learns one table); check keeps the codes of cgroup-guardd --check (0 valid, 1 invalid, 2
+ * unreadable). */
+enum {
+        EXIT_ALLOWED = 0,       /* success; explain: allowed */
+        EXIT_DENIED = 1,        /* explain: denied; other verbs: the operation failed */
+        EXIT_AUDITED = 2,       /* explain: allowed, but reported (a rule in audit mode) */
+        EXIT_INVALID = 3,       /* bad usage or arguments: unknown option, no such process, bad path */
+        EXIT_NEEDS_ROOT = 4,    /* the verb needs root (Access denied) */
+        EXIT_UNREACHABLE = 5,   /* cgroup-guardd is not reachable: no system bus, not running */
+};
 
+typedef enum JsonMode {
+        JSON_OFF,
+        JSON_SHORT,
+        JSON_PRETTY,
+} JsonMode;
+
+static JsonMode arg_json = JSON_OFF;
+static bool arg_no_pager = false;
+static bool arg_legend = true;
+static unsigned arg_lines = 10;
+static bool arg_lines_set = false;
+static bool arg_follow = false;
+static uint32_t arg_pid = 0, arg_actor = 0, arg_target_pid = 0;
+static const char *arg_to = NULL, *arg_type = NULL;
+/* The verb, for messages such as "mode needs root". */
+static const char *arg_verb = NULL;
 
 static void help(void) {
-        printf("Usage: cgroup-guardctl [OPTIONS] COMMAND [ARGS]\n\n"
-               "Commands:\n"
-               "  status [--json]                              Backend, guarantees, mode, policy, counters\n"
-               "  explain migration --pid PID --to CGROUP      Could PID move itself to CGROUP? Which rule says so?\n"
+        printf("%sUsage:%s cgroup-guardctl [OPTIONS...] COMMAND [ARGS...]\n\n"
+               "Query and control cgroup-guardd, the cgroup migration and namespace guard.\n\n"
+               "%sCommands:%s\n"
+               "  status                      Backend, guarantees, mode, policy, counters\n"
+               "  rules                       List the rules in force\n"
+               "  explain migration [--actor PID] --pid PID --to CGROUP\n"
+               "                              May ACTOR (default: PID itself) move PID to CGROUP?\n"
                "  explain setns --pid PID --type TYPE --target-pid PID\n"
-               "                                               Could PID join TARGET's TYPE namespace?\n"
-               "  reload                                       Re-read the policy directory\n"
-               "  unload                                       Detach everything and stop the daemon (root)\n"
-               "  mode enforce|audit|policy                    Force every rule into a mode, or back to the files'\n"
-               "  denials [-n N] [--follow]                    Recent denials; --follow waits for new ones\n"
-               "  thaw CGROUP                                  Release a cgroup frozen by a deny+freeze rule\n"
-               "  check [DIR]                                  Validate a policy directory (default: %s)\n",
-               POLICY_DIR_DEFAULT);
+               "                              May PID join the TYPE namespace of TARGET-PID?\n"
+               "  denials [-n N] [--follow]   Recent denials since the daemon started\n"
+               "  reload                      Re-read the policy directory (root)\n"
+               "  mode enforce|audit|policy   Force every rule into a mode, or back to the files' (root)\n"
+               "  thaw CGROUP                 Release a cgroup frozen by a deny+freeze rule (root)\n"
+               "  unload                      Detach everything and stop the daemon (root)\n"
+               "  check [DIR]                 Validate a policy directory (default: %s)\n\n"
+               "%sOptions:%s\n"
+               "  -h --help                   Show this help\n"
+               "     --version                Show the version\n"
+               "     --no-pager               Do not pipe output into a pager\n"
+               "     --no-legend              Do not print the column headers and footers\n"
+               "     --json=pretty|short|off  Print JSON (plain --json: short, one line per object)\n"
+               "     --pid=PID                explain: the task\n"
+               "     --actor=PID              explain migration: the process doing the move\n"
+               "     --to=CGROUP              explain migration: the destination, as policies spell it\n"
+               "     --type=TYPE              explain setns: mnt uts ipc net pid user cgroup time\n"
+               "     --target-pid=PID         explain setns: the process whose namespace is joined\n"
+               "  -n --lines=N                denials: how many (default: 10)\n"
+               "  -f --follow                 denials: wait for new ones\n\n"
+               "Exit status: 0 success (explain: allowed), 1 failure (explain: denied),\n"
+               "2 explain: audited, 3 invalid arguments, 4 needs root, 5 cgroup-guardd not reachable.\n"
+               "See the cgroup-guardctl(1) man page for details.\n",
+               ansi(ANSI_BOLD), ansi(ANSI_NORMAL), ansi(ANSI_BOLD), ansi(ANSI_NORMAL), POLICY_DIR_DEFAULT,
+               ansi(ANSI_BOLD), ansi(ANSI_NORMAL));
 }
 
-static int bus_error(const sd_bus_error *error, int r, const char *what) {
-        log_error("%s: %s", what, error && error->message ? error->message : strerror(-r));
-        return 1;
+/* Text from the daemon carries names chosen by the processes it reports on (cgroups, executables,
+ * comm): none of their control characters reaches the terminal. A new string, NULL without memory. */
+static char *terminal_safe(const char *s) {
+        return str_escape(s ?: "", ESCAPE_CONTROL);
+}
+
+/* "       LABEL: VALUE", the status layout, VALUE made terminal-safe and coloured. */
+static void print_field(const char *label, const char *color, const char *value) {
+        _cleanup_(freep) char *safe = terminal_safe(value);
+
+        printf("%12s: %s%s%s\n", label, color ? ansi(color) : "", safe ?: "(out of memory)", color ? ansi(ANSI_NORMAL) : "");
+}
+
+static bool bus_error_is_access_denied(const sd_bus_error *error, int r) {
+        /* The daemon's own check and dbus-daemon's bus policy ("Rejected send message, 1 matched
+         * rules; type=...") both arrive as AccessDenied. A bus error is judged by its name only:
+         * sd-bus maps the generic Failed to EACCES too. */
+        if (sd_bus_error_is_set(error))
+                return sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED) ||
+                       (error->message && strstr(error->message, "Rejected send message"));
+        return r == -EACCES || r == -EPERM;
+}
+
+static bool bus_error_is_unreachable(const sd_bus_error *error, int r) {
+        if (sd_bus_error_is_set(error))
+                return sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
+                                              SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT,
+                                              SD_BUS_ERROR_DISCONNECTED, SD_BUS_ERROR_NO_SERVER);
+        return r == -ECONNREFUSED || r == -ENOENT || r == -ETIMEDOUT || r == -ECONNRESET || r == -ENOTCONN ||
+               r == -EHOSTDOWN;
+}
+
+/* One line for a failed bus call, and the exit status that says what kind of failure it was:
+ * failure is the status for errors that are neither a refusal nor an absent daemon. */
+static int bus_error_exit(const sd_bus_error *error, int r, const char *what, int failure) {
+        _cleanup_(freep) char *message = terminal_safe(error && error->message ? error->message : strerror(-r));
+
+        if (bus_error_is_access_denied(error, r)) {
+                log_error("%s needs root (Access denied)", arg_verb);
+                return EXIT_NEEDS_ROOT;
+        }
+        if (bus_error_is_unreachable(error, r)) {
+                log_error("%s: cgroup-guardd is not reachable (%s)", what, message);
+                return EXIT_UNREACHABLE;
+        }
+        if (sd_bus_error_has_name(error, SD_BUS_ERROR_INVALID_ARGS))
+                failure = EXIT_INVALID;
+        log_error("%s: %s", what, message);
+        return failure;
 }
 
 static int connect_bus(sd_bus **ret) {
         int r = sd_bus_open_system(ret);
 
-        if (r < 0)
-                log_error("Cannot connect to the system bus: %s", strerror(-r));
-        return r;
+        if (r < 0) {
+                log_error_errno(r, "Cannot connect to the system bus: %m");
+                return EXIT_UNREACHABLE;
+        }
+        return 0;
 }
 
 static int get_string(sd_bus *bus, const char *property, char **ret, sd_bus_error *error) {
@@ -81,28 +181,24 @@ static void strv_free(char **l) {
         free(l);
 }
 
-static void json_string(const char *s) {
-        putchar('"');
-        for (; *s; s++) {
-                unsigned char c = *s;
-                if (c == '"' || c == '\\')
-                        printf("\\%c", c);
-                else if (c < 0x20)
-                        printf("\\u%04x", c);
-                else
-                        putchar(c);
-        }
-        putchar('"');
+static void json_object_putp(json_object **o) {
+        if (*o)
+                json_object_put(*o);
 }
 
-static void json_strv(const char *name, char **l, bool last) {
-        printf("\"%s\":[", name);
-        for (char **s = l; s && *s; s++) {
-                json_string(*s);
-                if (s[1])
-                        putchar(',');
-        }
-        printf("]%s", last ? "" : ",");
+static void json_print(json_object *o) {
+        int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+
+        flags |= arg_json == JSON_PRETTY ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN;
+        puts(json_object_to_json_string_ext(o, flags));
+}
+
+static json_object *json_strv(char **l) {
+        json_object *a = json_object_new_array();
+
+        for (char **s = l; a && s && *s; s++)
+                json_object_array_add(a, json_object_new_string(*s));
+        return a;
 }
 
 static int cmd_status(sd_bus *bus) {
@@ -111,6 +207,7 @@ static int cmd_status(sd_bus *bus) {
         char **guarantees = NULL, **missing = NULL, **files = NULL;
         uint64_t generation = 0, denials = 0, audits = 0, lost = 0;
         uint32_t map_size = 0, map_entries = 0;
+        bool prevents;
         int r;
 
         if ((r = get_string(bus, "Backend", &backend, &error)) < 0 ||
@@ -125,41 +222,46 @@ static int cmd_status(sd_bus *bus) {
             (r = get_strv(bus, "Guarantees", &guarantees, &error)) < 0 ||
             (r = get_strv(bus, "MissingGuarantees", &missing, &error)) < 0 ||
             (r = get_strv(bus, "PolicyFiles", &files, &error)) < 0) {
-                r = bus_error(&error, r, "Cannot read the guard's state (is cgroup-guardd running?)");
+                r = bus_error_exit(&error, r, "Cannot read the guard's state", EXIT_DENIED);
                 goto finish;
         }
 
-        if (arg_json) {
-                printf("{\"backend\":");
-                json_string(backend);
-                printf(",\"mode\":");
-                json_string(mode);
-                printf(",\"generation\":%" PRIu64 ",\"denials\":%" PRIu64 ",\"audits\":%" PRIu64 ",\"lost_events\":%" PRIu64 ","
-                       "\"policy_map_entries\":%" PRIu32 ",\"policy_map_size\":%" PRIu32 ",",
-                       generation, denials, audits, lost, map_entries, map_size);
-                printf("\"last_policy_error\":");
-                json_string(last_error);
-                putchar(',');
-                json_strv("policy_files", files, false);
-                json_strv("guarantees", guarantees, false);
-                json_strv("missing_guarantees", missing, true);
-                printf("}\n");
+        (void) pager_open(arg_no_pager);
+        prevents = !streq(backend, "observe");
+        if (arg_json != JSON_OFF) {
+                _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+
+                json_object_object_add(o, "backend", json_object_new_string(backend));
+                json_object_object_add(o, "mode", json_object_new_string(mode));
+                json_object_object_add(o, "generation", json_object_new_uint64(generation));
+                json_object_object_add(o, "denials", json_object_new_uint64(denials));
+                json_object_object_add(o, "audits", json_object_new_uint64(audits));
+                json_object_object_add(o, "lost_events", json_object_new_uint64(lost));
+                json_object_object_add(o, "policy_map_entries", json_object_new_uint64(map_entries));
+                json_object_object_add(o, "policy_map_size", json_object_new_uint64(map_size));
+                json_object_object_add(o, "last_policy_error", json_object_new_string(last_error));
+                json_object_object_add(o, "policy_files", json_strv(files));
+                json_object_object_add(o, "guarantees", json_strv(guarantees));
+                json_object_object_add(o, "missing_guarantees", json_strv(missing));
+                json_print(o);
         } else {
-                printf("● cgroup-guardd: %s backend, %s\n", backend,
-                       strcmp(backend, "observe") == 0 ? "NOT preventing (report and react)" : "enforcing");
-                printf("        Mode: %s\n", mode);
+                _cleanup_(freep) char *safe_backend = terminal_safe(backend);
+
+                printf("%s●%s cgroup-guardd: %s backend, %s\n", ansi(prevents ? ANSI_GREEN : ANSI_YELLOW),
+                       ansi(ANSI_NORMAL), safe_backend ?: "?", prevents ? "enforcing" : "NOT preventing (report and react)");
+                print_field("Mode", NULL, mode);
                 printf("      Policy: generation %" PRIu64 " (%" PRIu32 " of %" PRIu32 " map entries)\n", generation,
                        map_entries, map_size);
                 for (char **f = files; f && *f; f++)
-                        printf("       Files: %s\n", *f);
+                        print_field("Files", NULL, *f);
                 if (*last_error)
-                        printf("  Last error: %s\n", last_error);
+                        print_field("Last error", ANSI_RED, last_error);
                 printf("    Counters: %" PRIu64 " %s, %" PRIu64 " audited, %" PRIu64 " lost events\n", denials,
-                       streq(backend, "observe") ? "violations (not prevented)" : "denied", audits, lost);
+                       prevents ? "denied" : "violations (not prevented)", audits, lost);
                 for (char **g = guarantees; g && *g; g++)
-                        printf("   Guarantee: %s\n", *g);
+                        print_field("Guarantee", NULL, *g);
                 for (char **g = missing; g && *g; g++)
-                        printf("     Missing: %s\n", *g);
+                        print_field("Missing", ANSI_YELLOW, *g);
         }
         r = 0;
 finish:
@@ -170,15 +272,58 @@ finish:
         return r;
 }
 
-static int print_explanation(sd_bus_message *reply) {
-        int allowed;
-        const char *rule, *reason;
-        int r = sd_bus_message_read(reply, "bss", &allowed, &rule, &reason);
+static int cmd_rules(sd_bus *bus) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(json_object_putp) json_object *array = NULL;
+        _cleanup_(table_freep) Table *table = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
 
+        r = sd_bus_get_property(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Rules", &error, &reply, "a(ssss)");
+        if (r < 0) {
+                r = bus_error_exit(&error, r, "Cannot read the rules", EXIT_DENIED);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        table = table_new(4, "RULE", "KIND", "SUBJECT", "TARGET");
+        array = json_object_new_array();
+        if (!table || !array)
+                return log_oom(), EXIT_DENIED;
+        r = sd_bus_message_enter_container(reply, 'a', "(ssss)");
+        while (r >= 0) {
+                const char *id, *kind, *subject, *target;
+
+                r = sd_bus_message_read(reply, "(ssss)", &id, &kind, &subject, &target);
+                if (r <= 0)
+                        break;
+                if (arg_json != JSON_OFF) {
+                        json_object *o = json_object_new_object();
+
+                        json_object_object_add(o, "rule", json_object_new_string(id));
+                        json_object_object_add(o, "kind", json_object_new_string(kind));
+                        json_object_object_add(o, "subject", json_object_new_string(subject));
+                        json_object_object_add(o, "target", json_object_new_string(target));
+                        json_object_array_add(array, o);
+                } else if (table_add_row(table, id, kind, subject, target) < 0)
+                        return log_oom(), EXIT_DENIED;
+        }
         if (r < 0)
-                return bus_error(NULL, r, "Bad reply");
-        printf("%s%s%s%s: %s\n", allowed ? "allowed" : "denied", *rule ? " by " : "", rule, "", reason);
-        return allowed ? 0 : 1;
+                return log_error_errno(r, "Bad reply: %m"), EXIT_DENIED;
+
+        (void) pager_open(arg_no_pager);
+        if (arg_json != JSON_OFF) {
+                json_print(array);
+                return 0;
+        }
+        if (table_rows(table) == 0) {
+                if (arg_legend)
+                        printf("No rules in force.\n");
+                return 0;
+        }
+        table_print(table, arg_legend, stdout);
+        if (arg_legend)
+                printf("\n%zu rules listed.\n", table_rows(table));
+        return 0;
 }
 
 static int parse_u32(const char *s, uint32_t *ret) {
@@ -187,68 +332,118 @@ static int parse_u32(const char *s, uint32_t *ret) {
 
         errno = 0;
         v = strtoul(s, &end, 10);
-        if (errno || *end || !*s || v > UINT32_MAX)
+        if (errno || *end || !*s || *s == '-' || v > UINT32_MAX)
                 return -EINVAL;
         *ret = v;
         return 0;
 }
 
-static int cmd_explain(sd_bus *bus, int argc, char *argv[]) {
-        static const struct option options[] = {
-                { "pid", required_argument, NULL, 'p' },
-                { "to", required_argument, NULL, 't' },
-                { "type", required_argument, NULL, 'y' },
-                { "target-pid", required_argument, NULL, 'T' },
-                {}
-        };
+/* A cgroup as policies spell it; a filesystem path below the cgroup2 mount is a common slip,
+ * answered with the path that was meant. Returns 0 or EXIT_INVALID (said). */
+static int check_cgroup_argument(const char *option, const char *path, const char *mount) {
+        const char *why, *rest = NULL;
+
+        if (mount && !streq(mount, "/") && strneq(path, mount, strlen(mount)) &&
+            (path[strlen(mount)] == '/' || path[strlen(mount)] == '\0'))
+                rest = path + strlen(mount);
+        else if (strneq(path, "/sys/fs/cgroup", strlen("/sys/fs/cgroup")) &&
+                 (path[strlen("/sys/fs/cgroup")] == '/' || path[strlen("/sys/fs/cgroup")] == '\0'))
+                rest = path + strlen("/sys/fs/cgroup");
+        if (rest) {
+                log_error("%s%s is a filesystem path; give the cgroup path relative to the cgroup2 mount%s%s: %s",
+                          option, path, mount ? " " : "", mount ?: "", *rest ? rest : "/");
+                return EXIT_INVALID;
+        }
+        why = cgroup_path_invalid_reason(path);
+        if (why) {
+                log_error("%sInvalid cgroup path \"%s\": %s.", option, path, why);
+                return EXIT_INVALID;
+        }
+        return 0;
+}
+
+/* The daemon's answer: verdict "allow", "audit" or "deny", the deciding rule, a reason. */
+static int print_verdict(sd_bus_message *reply) {
+        const char *verdict, *rule, *reason, *word, *color;
+        int r = sd_bus_message_read(reply, "sss", &verdict, &rule, &reason), status;
+
+        if (r < 0)
+                return log_error_errno(r, "Bad reply from cgroup-guardd: %m"), EXIT_INVALID;
+        if (streq(verdict, "allow"))
+                word = "allowed", color = ANSI_GREEN, status = EXIT_ALLOWED;
+        else if (streq(verdict, "audit"))
+                word = "audited", color = ANSI_YELLOW, status = EXIT_AUDITED;
+        else if (streq(verdict, "deny"))
+                word = "denied", color = ANSI_RED, status = EXIT_DENIED;
+        else
+                return log_error("Unknown verdict \"%s\" from cgroup-guardd.", verdict), EXIT_INVALID;
+
+        if (arg_json != JSON_OFF) {
+                _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+
+                json_object_object_add(o, "verdict", json_object_new_string(verdict));
+                json_object_object_add(o, "rule", json_object_new_string(rule));
+                json_object_object_add(o, "reason", json_object_new_string(reason));
+                json_print(o);
+        } else {
+                _cleanup_(freep) char *safe_rule = terminal_safe(rule), *safe_reason = terminal_safe(reason);
+
+                if (!safe_rule || !safe_reason)
+                        return log_oom(), EXIT_INVALID;
+                printf("%s%s%s%s%s: %s\n", ansi(color), word, ansi(ANSI_NORMAL), *rule ? " by " : "", safe_rule,
+                       safe_reason);
+        }
+        return status;
+}
+
+/* The question, checked before the daemon is asked. Returns 0 or an exit status (said). */
+static int explain_check_arguments(const char *what) {
+        _cleanup_(freep) char *mount = NULL, *dir = NULL;
+        struct stat st;
+        int r;
+
+        if (streq(what, "setns")) {
+                if (arg_actor)
+                        return log_error("--actor belongs to explain migration."), EXIT_INVALID;
+                if (arg_to)
+                        return log_error("--to belongs to explain migration."), EXIT_INVALID;
+                if (!arg_pid || !arg_type || !arg_target_pid)
+                        return log_error("explain setns needs --pid, --type and --target-pid."), EXIT_INVALID;
+                return 0;
+        }
+        if (!streq(what, "migration"))
+                return log_error("explain takes \"migration\" or \"setns\"."), EXIT_INVALID;
+        if (arg_type || arg_target_pid)
+                return log_error("--type and --target-pid belong to explain setns."), EXIT_INVALID;
+        if (!arg_pid || !arg_to)
+                return log_error("explain migration needs --pid and --to."), EXIT_INVALID;
+        (void) cgroup2_find_mount(&mount);
+        r = check_cgroup_argument("--to: ", arg_to, mount);
+        if (r != 0)
+                return r;
+        /* Policies may name cgroups before they exist, so the question is still answered. */
+        if (mount && asprintf(&dir, "%s%s", mount, arg_to) >= 0 && stat(dir, &st) < 0 && errno == ENOENT)
+                log_warning("Warning: cgroup %s does not exist (no %s); the answer is for when it does.", arg_to, dir);
+        return 0;
+}
+
+static int cmd_explain(sd_bus *bus, const char *what) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
-        const char *to = NULL, *type = NULL;
-        uint32_t pid = 0, target = 0;
-        int c, r;
+        int r;
 
-        if (argc < 2 || (strcmp(argv[1], "migration") != 0 && strcmp(argv[1], "setns") != 0)) {
-                log_error("explain takes \"migration\" or \"setns\".");
-                return 2;
-        }
-        optind = 2;
-        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
-                switch (c) {
-                case 'p':
-                        if (parse_u32(optarg, &pid) < 0)
-                                return log_error("Invalid pid \"%s\".", optarg), 2;
-                        break;
-                case 'T':
-                        if (parse_u32(optarg, &target) < 0)
-                                return log_error("Invalid pid \"%s\".", optarg), 2;
-                        break;
-                case 't':
-                        to = optarg;
-                        break;
-                case 'y':
-                        type = optarg;
-                        break;
-                default:
-                        return 2;
-                }
-
-        if (strcmp(argv[1], "migration") == 0) {
-                if (!pid || !to)
-                        return log_error("explain migration needs --pid and --to."), 2;
-                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "ExplainMigration", &error, &reply,
-                                       "us", pid, to);
-        } else {
-                if (!pid || !type || !target)
-                        return log_error("explain setns needs --pid, --type and --target-pid."), 2;
-                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "ExplainSetns", &error, &reply,
-                                       "usu", pid, type, target);
-        }
+        if (streq(what, "migration"))
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "ExplainMove", &error, &reply, "uus",
+                                       arg_actor ?: arg_pid, arg_pid, arg_to);
+        else
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "ExplainJoin", &error, &reply, "usu",
+                                       arg_pid, arg_type, arg_target_pid);
         if (r < 0) {
-                r = bus_error(&error, r, "Cannot explain");
+                r = bus_error_exit(&error, r, "Cannot explain", EXIT_INVALID);
                 sd_bus_error_free(&error);
                 return r;
         }
-        return print_explanation(reply);
+        return print_verdict(reply);
 }
 
 static int call_simple(sd_bus *bus, const char *method, const char *signature, const char *arg, const char *what) {
@@ -256,20 +451,36 @@ static int call_simple(sd_bus *bus, const char *method, const char *signature, c
         int r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, method, &error, NULL, signature, arg);
 
         if (r < 0) {
-                r = bus_error(&error, r, what);
+                r = bus_error_exit(&error, r, what, EXIT_DENIED);
                 sd_bus_error_free(&error);
                 return r;
         }
         return 0;
 }
 
-static void print_denial(uint64_t usec, const char *message) {
+static void print_denial(uint64_t usec, const char *action, const char *kind, const char *rule, const char *policy,
+                         const char *message) {
         time_t t = usec / 1000000;
         struct tm tm;
         char when[64];
 
-        strftime(when, sizeof(when), "%b %d %H:%M:%S", localtime_r(&t, &tm));
-        printf("%s %s\n", when, message);
+        if (arg_json != JSON_OFF) {
+                _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+
+                json_object_object_add(o, "realtime_usec", json_object_new_uint64(usec));
+                json_object_object_add(o, "action", json_object_new_string(action));
+                json_object_object_add(o, "kind", json_object_new_string(kind));
+                json_object_object_add(o, "rule", json_object_new_string(rule));
+                json_object_object_add(o, "policy", json_object_new_string(policy));
+                json_object_object_add(o, "message", json_object_new_string(message));
+                json_print(o);
+        } else {
+                _cleanup_(freep) char *safe = terminal_safe(message);
+
+                strftime(when, sizeof(when), "%b %d %H:%M:%S", localtime_r(&t, &tm));
+                printf("%s %s%s%s\n", when, ansi(streq(action, "deny") ? ANSI_RED : ANSI_YELLOW), safe ?: "?",
+                       ansi(ANSI_NORMAL));
+        }
         fflush(stdout);
 }
 
@@ -282,7 +493,7 @@ static int on_denied(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                                 &comm, &exe, &cgroup, &task, &src, &dst, &ns, &inum, &message) >= 0) {
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
-                print_denial((uint64_t) ts.tv_sec * 1000000, message);
+                print_denial((uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000, action, kind, rule, policy, message);
         }
         return 0;
 }
@@ -290,133 +501,262 @@ static int on_denied(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 static int cmd_denials(sd_bus *bus) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
+        unsigned n = 0;
         int r;
 
         /* Subscribe first, so nothing falls between the list and the follow. */
         if (arg_follow) {
                 r = sd_bus_match_signal(bus, NULL, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Denied", on_denied, NULL);
                 if (r < 0)
-                        return bus_error(NULL, r, "Cannot subscribe to denials");
+                        return bus_error_exit(NULL, r, "Cannot subscribe to denials", EXIT_DENIED);
         }
         r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "ListRecentDenials", &error, &reply, "u", arg_lines);
         if (r < 0) {
-                r = bus_error(&error, r, "Cannot list denials (is cgroup-guardd running?)");
+                r = bus_error_exit(&error, r, "Cannot list denials", EXIT_DENIED);
                 sd_bus_error_free(&error);
                 return r;
         }
         r = sd_bus_message_enter_container(reply, 'a', "(tsssss)");
         if (r < 0)
-                return bus_error(NULL, r, "Bad reply");
-        for (;;) {
+                return log_error_errno(r, "Bad reply from cgroup-guardd: %m"), EXIT_DENIED;
+        /* Like journalctl, following never pages: the pager would wait for an end that never comes. */
+        if (!arg_follow)
+                (void) pager_open(arg_no_pager);
+        if (arg_legend && arg_json == JSON_OFF)
+                printf("-- Denials since cgroup-guardd started, newest last; older ones are in the journal --\n");
+        for (;; n++) {
                 uint64_t usec;
                 const char *action, *kind, *rule, *policy, *message;
 
                 r = sd_bus_message_read(reply, "(tsssss)", &usec, &action, &kind, &rule, &policy, &message);
                 if (r <= 0)
                         break;
-                print_denial(usec, message);
+                print_denial(usec, action, kind, rule, policy, message);
         }
+        if (n == 0 && arg_legend && arg_json == JSON_OFF && !arg_follow)
+                printf("-- No entries --\n");
         if (!arg_follow)
                 return 0;
         for (;;) {
                 r = sd_bus_process(bus, NULL);
                 if (r < 0)
-                        return bus_error(NULL, r, "Lost the bus");
+                        return bus_error_exit(NULL, r, "Lost the bus", EXIT_DENIED);
                 if (r > 0)
                         continue;
                 r = sd_bus_wait(bus, UINT64_MAX);
                 if (r < 0)
-                        return bus_error(NULL, r, "Lost the bus");
+                        return bus_error_exit(NULL, r, "Lost the bus", EXIT_DENIED);
         }
 }
 
-int main(int argc, char *argv[]) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        const char *verb;
-        int i;
+static int cmd_thaw(const char *cgroup) {
+        _cleanup_(freep) char *mount = NULL;
+        int r;
 
-        log_set_program_name("cgroup-guardctl");
+        r = cgroup2_find_mount(&mount);
+        if (r < 0)
+                return log_error_errno(r, "Cannot find the cgroup2 mount: %m"), EXIT_DENIED;
+        r = check_cgroup_argument("", cgroup, mount);
+        if (r != 0)
+                return r;
+        r = cgroup2_write_file(mount, cgroup, "cgroup.freeze", "0");
+        if (r == -EACCES || r == -EPERM)
+                return bus_error_exit(NULL, r, "thaw", EXIT_DENIED);
+        if (r == -ENOENT)
+                return log_error("Cannot thaw %s: no such cgroup.", cgroup), EXIT_INVALID;
+        if (r < 0)
+                return log_error_errno(r, "Cannot thaw %s: %m", cgroup), EXIT_DENIED;
+        printf("Thawed %s.\n", cgroup);
+        return 0;
+}
 
-        /* Global options may come anywhere; pull out the few we have by hand (getopt would stop at
-         * the verb's own options). */
-        for (i = 1; i < argc; i++) {
-                if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
+static int parse_json_mode(const char *s) {
+        if (!s || streq(s, "short"))
+                arg_json = JSON_SHORT;
+        else if (streq(s, "pretty"))
+                arg_json = JSON_PRETTY;
+        else if (streq(s, "off"))
+                arg_json = JSON_OFF;
+        else if (streq(s, "help")) {
+                printf("short\npretty\noff\n");
+                return 0;
+        } else
+                return log_error("Unknown JSON mode \"%s\" (pretty, short or off).", s), -EINVAL;
+        return 1;
+}
+
+/* Global and verb options may come anywhere (getopt moves the words after them). Returns 1 to go
+ * on, 0 to exit successfully (--help, --version), or an exit status < 0 negated. */
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_NO_PAGER,
+                ARG_NO_LEGEND,
+                ARG_JSON,
+                ARG_PID,
+                ARG_ACTOR,
+                ARG_TO,
+                ARG_TYPE,
+                ARG_TARGET_PID,
+        };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "no-pager", no_argument, NULL, ARG_NO_PAGER },
+                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                { "json", optional_argument, NULL, ARG_JSON },
+                { "pid", required_argument, NULL, ARG_PID },
+                { "actor", required_argument, NULL, ARG_ACTOR },
+                { "to", required_argument, NULL, ARG_TO },
+                { "type", required_argument, NULL, ARG_TYPE },
+                { "target-pid", required_argument, NULL, ARG_TARGET_PID },
+                { "lines", required_argument, NULL, 'n' },
+                { "follow", no_argument, NULL, 'f' },
+                {}
+        };
+        uint32_t *pid;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, ":hn:f", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        (void) pager_open(arg_no_pager);
                         help();
                         return 0;
-                }
-                if (streq(argv[i], "--version")) {
+                case ARG_VERSION:
                         printf("cgroup-guardctl %s\n", PACKAGE_VERSION);
                         return 0;
+                case ARG_NO_PAGER:
+                        arg_no_pager = true;
+                        break;
+                case ARG_NO_LEGEND:
+                        arg_legend = false;
+                        break;
+                case ARG_JSON:
+                        r = parse_json_mode(optarg);
+                        if (r <= 0)
+                                return r == 0 ? 0 : -EXIT_INVALID;
+                        break;
+                case ARG_PID:
+                case ARG_ACTOR:
+                case ARG_TARGET_PID:
+                        pid = c == ARG_PID ? &arg_pid : c == ARG_ACTOR ? &arg_actor : &arg_target_pid;
+                        if (parse_u32(optarg, pid) < 0 || *pid == 0)
+                                return log_error("Invalid pid \"%s\".", optarg), -EXIT_INVALID;
+                        break;
+                case ARG_TO:
+                        arg_to = optarg;
+                        break;
+                case ARG_TYPE:
+                        arg_type = optarg;
+                        break;
+                case 'n':
+                        if (parse_u32(optarg, &arg_lines) < 0)
+                                return log_error("Invalid number \"%s\".", optarg), -EXIT_INVALID;
+                        arg_lines_set = true;
+                        break;
+                case 'f':
+                        arg_follow = true;
+                        break;
+                case ':':
+                        return log_error("Option %s needs an argument.", argv[optind - 1]), -EXIT_INVALID;
+                default:
+                        return log_error("Unknown option \"%s\"; see cgroup-guardctl --help.", argv[optind - 1]),
+                               -EXIT_INVALID;
                 }
-        }
-        if (argc < 2) {
+        return 1;
+}
+
+typedef struct Verb {
+        const char *name;
+        unsigned min_args, max_args;    /* words after the verb */
+        bool explain_options, denials_options;
+} Verb;
+
+static const Verb verbs[] = {
+        { "status", 0, 0 },
+        { "rules", 0, 0 },
+        { "explain", 1, 1, .explain_options = true },
+        { "denials", 0, 0, .denials_options = true },
+        { "reload", 0, 0 },
+        { "mode", 1, 1 },
+        { "thaw", 1, 1 },
+        { "unload", 0, 0 },
+        { "check", 0, 1 },
+};
+
+static int run(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        const Verb *verb = NULL;
+        char **args;
+        unsigned n_args;
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return -r;
+        if (optind >= argc) {
                 help();
-                return 2;
+                return EXIT_INVALID;
         }
-        verb = argv[1];
+        arg_verb = argv[optind];
+        args = argv + optind + 1;
+        n_args = argc - optind - 1;
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, arg_verb))
+                        verb = &verbs[i];
+        if (!verb)
+                return log_error("Unknown command \"%s\"; see cgroup-guardctl --help.", arg_verb), EXIT_INVALID;
+        if (n_args < verb->min_args || n_args > verb->max_args)
+                return log_error("%s takes %s; see cgroup-guardctl --help.", arg_verb,
+                                 streq(arg_verb, "explain") ? "\"migration\" or \"setns\"" :
+                                 streq(arg_verb, "mode") ? "one of enforce, audit, policy" :
+                                 streq(arg_verb, "thaw") ? "one cgroup path" :
+                                 streq(arg_verb, "check") ? "at most one directory" : "no arguments"),
+                       EXIT_INVALID;
+        if (!verb->explain_options && (arg_pid || arg_actor || arg_to || arg_type || arg_target_pid))
+                return log_error("--pid, --actor, --to, --type and --target-pid belong to explain."), EXIT_INVALID;
+        if (!verb->denials_options && (arg_follow || arg_lines_set))
+                return log_error("-n and --follow belong to denials."), EXIT_INVALID;
 
-        if (streq(verb, "check")) {
-                if (argc > 3)
-                        return log_error("check takes at most one directory."), 2;
-                return policy_check_directory(argc == 3 ? argv[2] : POLICY_DIR_DEFAULT, stdout, stderr);
+        if (streq(arg_verb, "check"))
+                return policy_check_directory(n_args == 1 ? args[0] : POLICY_DIR_DEFAULT, stdout, stderr);
+        if (streq(arg_verb, "thaw"))
+                return cmd_thaw(args[0]);
+        if (streq(arg_verb, "explain")) {
+                r = explain_check_arguments(args[0]);
+                if (r != 0)
+                        return r;
         }
+        if (streq(arg_verb, "mode") && !streq(args[0], "enforce") && !streq(args[0], "audit") && !streq(args[0], "policy"))
+                return log_error("mode takes one of enforce, audit, policy."), EXIT_INVALID;
 
-        if (streq(verb, "thaw")) {
-                _cleanup_(freep) char *mount = NULL;
-                const char *why;
-                int r;
-
-                if (argc != 3)
-                        return log_error("thaw takes one cgroup path."), 2;
-                if ((why = cgroup_path_invalid_reason(argv[2])))
-                        return log_error("Invalid cgroup path \"%s\": %s.", argv[2], why), 2;
-                r = cgroup2_find_mount(&mount);
-                if (r >= 0)
-                        r = cgroup2_write_file(mount, argv[2], "cgroup.freeze", "0");
-                if (r < 0)
-                        return log_error("Cannot thaw %s: %s", argv[2], strerror(-r)), 1;
-                printf("Thawed %s.\n", argv[2]);
-                return 0;
-        }
-
-        if (streq(verb, "status")) {
-                for (i = 2; i < argc; i++) {
-                        if (!streq(argv[i], "--json"))
-                                return log_error("Unknown option \"%s\" for status.", argv[i]), 2;
-                        arg_json = true;
-                }
-        } else if (streq(verb, "denials")) {
-                for (i = 2; i < argc; i++) {
-                        if (streq(argv[i], "--follow") || streq(argv[i], "-f"))
-                                arg_follow = true;
-                        else if ((streq(argv[i], "-n") || streq(argv[i], "--lines")) && i + 1 < argc) {
-                                uint32_t n;
-                                if (parse_u32(argv[++i], &n) < 0)
-                                        return log_error("Invalid number \"%s\".", argv[i]), 2;
-                                arg_lines = n;
-                        } else
-                                return log_error("Unknown option \"%s\" for denials.", argv[i]), 2;
-                }
-        } else if (streq(verb, "mode")) {
-                if (argc != 3 || (!streq(argv[2], "enforce") && !streq(argv[2], "audit") && !streq(argv[2], "policy")))
-                        return log_error("mode takes one of enforce, audit, policy."), 2;
-        } else if (streq(verb, "reload") || streq(verb, "unload")) {
-                if (argc != 2)
-                        return log_error("%s takes no arguments.", verb), 2;
-        } else if (!streq(verb, "explain"))
-                return log_error("Unknown command \"%s\"; see cgroup-guardctl --help.", verb), 2;
-
-        if (connect_bus(&bus) < 0)
-                return 1;
-        if (streq(verb, "status"))
+        r = connect_bus(&bus);
+        if (r != 0)
+                return r;
+        if (streq(arg_verb, "status"))
                 return cmd_status(bus);
-        if (streq(verb, "explain"))
-                return cmd_explain(bus, argc - 1, argv + 1);
-        if (streq(verb, "reload"))
+        if (streq(arg_verb, "rules"))
+                return cmd_rules(bus);
+        if (streq(arg_verb, "explain"))
+                return cmd_explain(bus, args[0]);
+        if (streq(arg_verb, "denials"))
+                return cmd_denials(bus);
+        if (streq(arg_verb, "reload"))
                 return call_simple(bus, "Reload", "", NULL, "Reload failed");
-        if (streq(verb, "unload"))
+        if (streq(arg_verb, "unload"))
                 return call_simple(bus, "Unload", "", NULL, "Unload failed");
-        if (streq(verb, "mode"))
-                return call_simple(bus, "SetMode", "s", argv[2], "Switching mode failed");
-        return cmd_denials(bus);
+        return call_simple(bus, "SetMode", "s", args[0], "Switching mode failed");
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        (void) setlocale(LC_ALL, "");
+        log_set_program_name("cgroup-guardctl");
+        /* Decided while standard output is still ours: a pager takes it over. */
+        colors_init();
+        r = run(argc, argv);
+        pager_close();
+        return r;
 }

@@ -23,24 +23,28 @@ static unsigned arg_policy_entries_max = GUARD_POLICY_ENTRIES_MAX;
 static enum { ACTION_RUN, ACTION_CHECK, ACTION_STATUS, ACTION_STATS, ACTION_UNLOAD } arg_action = ACTION_RUN;
 
 static void help(void) {
-        printf("Usage: cgroup-guardd [OPTIONS]\n\n"
-               "Loads the cgroup-migration allowlist and namespace lock policies into the kernel and\n"
-               "reports every denial. Runs in the foreground; enforcement stays when it exits.\n\n"
-               "  -h --help               Show this help\n"
-               "     --version            Show the version\n"
-               "     --check              Validate the policy directory and exit (0 valid, 1 invalid)\n"
-               "     --status             Show what is loaded (from the pins; no daemon needed)\n"
-               "     --unload             Detach every program and remove the pins\n"
-               "     --stats              Per-program run counts and time (needs kernel.bpf_stats_enabled=1)\n"
-               "     --policy-dir=DIR     Policy directory (default: %s)\n"
-               "     --bpffs-dir=DIR      Where links and maps are pinned (default: %s)\n"
-               "     --backend=BACKEND    auto, native, compat or observe (default: auto)\n"
-               "     --log-level=LEVEL    debug, info, notice, warning, err\n"
+        printf("Usage: cgroup-guardd [OPTIONS...]\n\n"
+               "Load the cgroup-migration allowlist and namespace lock policies into the kernel and\n"
+               "report every denial. Runs in the foreground; enforcement stays when it exits.\n\n"
+               "Options:\n"
+               "  -h --help                   Show this help\n"
+               "     --version                Show the version\n"
+               "     --check                  Validate the policy directory and exit\n"
+               "     --status                 Show what is loaded (from the pins; no daemon needed)\n"
+               "     --unload                 Detach every program and remove the pins\n"
+               "     --stats                  Per-program run counts and time (kernel.bpf_stats_enabled=1)\n"
+               "     --policy-dir=DIR         Policy directory (default: %s)\n"
+               "     --bpffs-dir=DIR          Where links and maps are pinned (default: %s)\n"
+               "     --backend=BACKEND        auto, native, compat or observe (default: auto)\n"
+               "     --log-level=LEVEL        debug, info, notice, warning, err\n"
                "     --ratelimit-interval=SECONDS\n"
-               "                          Identical denials beyond 5 per interval are summed up (default: 10)\n"
-               "     --policy-entries-max=N\n"
-               "                          Size of the kernel policy map, %u..%u entries (default: %u);\n"
-               "                          takes effect when the programs are loaded, not on adoption\n",
+               "                              Identical denials beyond 5 per interval are summed up\n"
+               "                              (default: 10)\n"
+               "     --policy-entries-max=N   Size of the kernel policy map, %u..%u entries (default: %u);\n"
+               "                              takes effect when the programs are loaded, not on adoption\n\n"
+               "Exit status: 0 success, 1 failure (--check: invalid policy), 2 invalid arguments\n"
+               "(--check: directory unreadable), 3 --status/--stats: nothing loaded.\n"
+               "See the cgroup-guardd(8) man page for details.\n",
                POLICY_DIR_DEFAULT, BPFFS_DIR_DEFAULT, GUARD_POLICY_ENTRIES_MIN, GUARD_POLICY_ENTRIES_MAX,
                GUARD_POLICY_ENTRIES_MAX);
 }
