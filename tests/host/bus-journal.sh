@@ -17,50 +17,7 @@ SUPPRESSED_ID=9dbe950c2342421198bae95a4035b39d
 STARTED_ID=b434a8df4b514eae9959c754ee877501
 POLICY_ERROR_ID=86c95865b4954a588471ba835789a773
 
-# journald, privately: libsystemd hard-codes /run/systemd/journal/socket.
-mount -t tmpfs tmpfs /run
-mkdir -p /run/systemd/journal
-/lib/systemd/systemd-journald > "$WORK/journald.log" 2>&1 &
-JOURNALD_PID=$!
-STARTED_PIDS="$STARTED_PIDS $JOURNALD_PID"
-for _ in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
-[ -S /run/systemd/journal/socket ] || { echo "journald did not start"; cat "$WORK/journald.log"; exit 99; }
-
-# dbus-daemon with the shipped bus policy for our name, on top of a default policy like
-# Debian's system.conf.
-mkdir -p "$WORK/bus.d"
-cp "$(dirname "$0")/../../units/org.cgroupguard.Guard1.conf" "$WORK/bus.d/"
-cat > "$WORK/bus.conf" <<XML
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$WORK/system_bus_socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_destination="org.freedesktop.DBus"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="signal"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-  </policy>
-  <policy user="root">
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
-  </policy>
-  <includedir>$WORK/bus.d</includedir>
-</busconfig>
-XML
-dbus-daemon --config-file="$WORK/bus.conf" --nofork --nopidfile --nosyslog > "$WORK/dbus.log" 2>&1 &
-STARTED_PIDS="$STARTED_PIDS $!"
-for _ in $(seq 50); do [ -S "$WORK/system_bus_socket" ] && break; sleep 0.1; done
-export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/system_bus_socket
-chmod 755 "$WORK"
-BUS="org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager"
+start_journald_and_bus
 
 mkdir -p "$T/prot" "$T/out" "$T/storm"
 cat > "$POLICY_DIR/10-bus.json" <<JSON

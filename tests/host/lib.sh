@@ -77,6 +77,57 @@ wait_log() {
 
 move() { echo "$2" > "$1/cgroup.procs"; }
 
+# For the journal and D-Bus suites, which re-exec themselves under "unshare -m" first: a real
+# systemd-journald (tmpfs /run, so sd_journal_send() reaches it) and a real dbus-daemon (own config
+# and socket, the shipped bus policy for our name on top of a default policy like Debian's
+# system.conf). Sets DBUS_SYSTEM_BUS_ADDRESS and BUS (busctl's service, path and interface).
+start_journald_and_bus() {
+        # journald, privately: libsystemd hard-codes /run/systemd/journal/socket.
+        mount -t tmpfs tmpfs /run
+        mkdir -p /run/systemd/journal
+        /lib/systemd/systemd-journald > "$WORK/journald.log" 2>&1 &
+        JOURNALD_PID=$!
+        STARTED_PIDS="$STARTED_PIDS $JOURNALD_PID"
+        for _ in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
+        [ -S /run/systemd/journal/socket ] || { echo "journald did not start"; cat "$WORK/journald.log"; exit 99; }
+
+        # dbus-daemon with the shipped bus policy for our name, on top of a default policy like
+        # Debian's system.conf.
+        mkdir -p "$WORK/bus.d"
+        cp "$(dirname "${BASH_SOURCE[0]}")/../../units/org.cgroupguard.Guard1.conf" "$WORK/bus.d/"
+        cat > "$WORK/bus.conf" <<XML
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$WORK/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_destination="org.freedesktop.DBus"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="signal"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+  </policy>
+  <policy user="root">
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+  </policy>
+  <includedir>$WORK/bus.d</includedir>
+</busconfig>
+XML
+        dbus-daemon --config-file="$WORK/bus.conf" --nofork --nopidfile --nosyslog > "$WORK/dbus.log" 2>&1 &
+        STARTED_PIDS="$STARTED_PIDS $!"
+        for _ in $(seq 50); do [ -S "$WORK/system_bus_socket" ] && break; sleep 0.1; done
+        export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/system_bus_socket
+        chmod 755 "$WORK"
+        BUS="org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager"
+}
+
 finish() {
         echo "$passed passed, $failed failed"
         [ "$failed" -eq 0 ] || { echo "--- daemon log"; cat "$LOG"; }
