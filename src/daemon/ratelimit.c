@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "macro.h"
 #include "ratelimit.h"
+#include "string-util.h"
 
 static uint64_t key_hash(const RateLimitKey *k) {
         uint64_t h = 0xcbf29ce484222325ULL;
@@ -40,8 +42,13 @@ bool ratelimit_test(RateLimit *rl, const RateLimitKey *key, uint64_t now, const 
                 s->reported++;
                 return true;
         }
-        if (s->suppressed++ == 0)
-                snprintf(s->summary, sizeof(s->summary), "%s", summary);
+        if (s->suppressed++ == 0) {
+                /* Shortened in the middle: the end names the rule and the response, and a cut
+                 * must not split a character (MESSAGE would stop being UTF-8). */
+                _cleanup_(freep) char *shortened = ellipsize_middle(summary, sizeof(s->summary) - 1);
+
+                snprintf(s->summary, sizeof(s->summary), "%s", shortened ?: "similar denials");
+        }
         return false;
 }
 

@@ -14,6 +14,7 @@
 #include "event-format.h"
 #include "policy-parse.h"
 #include "ratelimit.h"
+#include "string-util.h"
 
 static const char policy_text[] =
         "{ \"version\": 1, \"migration\": { \"protect\": [\"/system.slice\"] },\n"
@@ -198,6 +199,31 @@ static void test_ratelimit(void **state) {
         assert_true(ratelimit_test(&rl, &a, 2000 + RATELIMIT_INTERVAL_USEC, "a"));
 }
 
+static char long_summary_seen[512];
+
+static void keep_summary(void *userdata, const char *summary, uint64_t suppressed, uint64_t usec) {
+        snprintf(long_summary_seen, sizeof(long_summary_seen), "%s", summary);
+}
+
+/* A summary of a long sentence keeps its end (rule, response) and never splits a character. */
+static void test_ratelimit_long_summary(void **state) {
+        static RateLimit rl;
+        RateLimitKey a = { .actor_tgid = 1, .rule = 2, .kind = 1, .target = 3 };
+        char summary[1200] = "Denied migration to /";
+
+        for (int i = 0; i < 300; i++)
+                strcat(summary, "\xc3\xa9");
+        strcat(summary, " by pid 7: rule 'protect[0]'; froze /x");
+        for (int i = 0; i <= RATELIMIT_BURST; i++)
+                ratelimit_test(&rl, &a, 1000 + i, summary);
+        ratelimit_flush(&rl, 1000 + RATELIMIT_INTERVAL_USEC, false, keep_summary, NULL);
+        assert_non_null(strstr(long_summary_seen, "rule 'protect[0]'; froze /x"));
+        assert_non_null(strstr(long_summary_seen, "\xe2\x80\xa6"));
+        for (size_t i = 0, l; long_summary_seen[i]; i += l)
+                assert_true((l = utf8_sequence_length((const unsigned char *) long_summary_seen + i,
+                                                      strlen(long_summary_seen + i))) > 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_migration_denial),
@@ -206,6 +232,7 @@ int main(void) {
                 cmocka_unit_test(test_hostile_names),
                 cmocka_unit_test(test_long_path),
                 cmocka_unit_test(test_ratelimit),
+                cmocka_unit_test(test_ratelimit_long_summary),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
