@@ -405,6 +405,46 @@ static int method_explain_setns(sd_bus_message *message, void *userdata, sd_bus_
         return reply_decision(message, &d, &m->policy);
 }
 
+/* "May PID create namespaces of TYPES (unshare, clone)?" TYPES: names separated by commas or
+ * spaces ("net,uts"). */
+static int method_explain_unshare(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        PolicyDecision d;
+        const char *names;
+        uint32_t pid, types = 0;
+        char word[16];
+        int r;
+
+        r = read_pid(message, error, &pid);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(message, "s", &names);
+        if (r < 0)
+                return r;
+        for (const char *p = names; *p;) {
+                size_t n = strcspn(p, ", ");
+                uint32_t t;
+
+                if (n == 0) {
+                        p++;
+                        continue;
+                }
+                snprintf(word, sizeof(word), "%.*s", (int) (n < sizeof(word) ? n : sizeof(word) - 1), p);
+                t = n < sizeof(word) ? ns_type_from_string(word) : 0;
+                if (t == 0)
+                        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                "Unknown namespace type (mnt uts ipc net pid user cgroup time).");
+                types |= t;
+                p += n;
+        }
+        if (types == 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "No namespace type given.");
+        r = manager_explain_new_namespaces(m, pid, types, &d);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot read process %u: %s", pid, strerror(-r));
+        return reply_verdict(message, &d, &m->policy);
+}
+
 static int method_list_recent_denials(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Manager *m = userdata;
@@ -470,6 +510,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("ExplainJoin", "usu", SD_BUS_PARAM(pid) SD_BUS_PARAM(type) SD_BUS_PARAM(target_pid),
                                  "sss", SD_BUS_PARAM(verdict) SD_BUS_PARAM(rule) SD_BUS_PARAM(reason),
                                  method_explain_join, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ExplainUnshare", "us", SD_BUS_PARAM(pid) SD_BUS_PARAM(types),
+                                 "sss", SD_BUS_PARAM(verdict) SD_BUS_PARAM(rule) SD_BUS_PARAM(reason),
+                                 method_explain_unshare, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ListRecentDenials", "u", SD_BUS_PARAM(max), "a(tsssss)", SD_BUS_PARAM(denials),
                                  method_list_recent_denials, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("Denied", "sssstsusssusssus",

@@ -362,10 +362,21 @@ int manager_explain_migration(Manager *m, uint32_t actor_pid, uint32_t task_pid,
         if (r < 0)
                 return r;
         (void) cgroup2_id_of_path(m->cgroup_mount, src, &src_id);
-        /* A destination that does not exist has no entry: the kernel would refuse the write anyway. */
-        (void) cgroup2_id_of_path(m->cgroup_mount, dst, &dst_id);
         policy_decide_migration(&m->policy, &actor, src, dst, ret);
-        guard_decide_migration(&m->image, &who, src_id, dst_id, &kd);
+        if (cgroup2_id_of_path(m->cgroup_mount, dst, &dst_id) >= 0) {
+                guard_decide_migration(&m->image, &who, src_id, dst_id, &kd);
+                take_kernel_verdict(m, &kd, ret);
+                return 0;
+        }
+
+        /* Not there yet: decide with the entry it would get when created, under an id no cgroup
+         * has, and take it out again. */
+        struct guard_key key = { .kind = GUARD_KEY_CGROUP, .a = UINT64_MAX };
+        struct guard_value v = {};
+        if (policy_compile_cgroup(&m->policy, &m->tree, dst, &v.cgroup) && policy_image_put(&m->image, &key, &v) < 0)
+                return -ENOMEM;
+        guard_decide_migration(&m->image, &who, src_id, UINT64_MAX, &kd);
+        policy_image_remove(&m->image, &key);
         take_kernel_verdict(m, &kd, ret);
         return 0;
 }
@@ -375,20 +386,20 @@ int manager_explain_setns(Manager *m, uint32_t pid, uint32_t type, uint32_t targ
         struct guard_sandbox_ns sandbox;
         struct guard_task_lock mark;
         struct guard_decision kd;
-        uint32_t own, target, decided;
+        uint32_t own = 0, target = 0, decided;
         uint64_t cgroup_id = 0;
         int r;
 
         r = cgroup2_path_of_pid(pid, &cgroup);
         if (r < 0)
                 return r;
-        r = pid_ns_inum(pid, ns_type_to_string(type), &own);
-        if (r >= 0)
-                r = pid_ns_inum(target_pid, ns_type_to_string(type), &target);
-        if (r < 0)
-                return r;
+        /* /proc/PID/ns may be unreadable (another user namespace's init): then the namespaces
+         * count as different and the target as no sandbox, which is what the kernel sees too
+         * unless it is a sandbox we cannot name. */
+        bool known = pid_ns_inum(pid, ns_type_to_string(type), &own) >= 0 &&
+                     pid_ns_inum(target_pid, ns_type_to_string(type), &target) >= 0;
         *ret = (PolicyDecision) { .verdict = VERDICT_ALLOW };
-        if (own == target) {
+        if (known && own == target) {
                 /* What the kernel does too: re-joining one's own namespace changes nothing. */
                 snprintf(ret->reason, sizeof(ret->reason), "pid %u is already in that %s namespace", pid,
                          ns_type_to_string(type));
@@ -404,6 +415,28 @@ int manager_explain_setns(Manager *m, uint32_t pid, uint32_t type, uint32_t targ
         /* The model names creators by cgroup; the kernel recorded the rule itself. */
         policy_decide_setns(&m->policy, &task, type, sandbox_rule ? sandbox_rule->cgroup : NULL, ret, NULL);
         guard_decide_namespace(&m->image, cgroup_id, &mark, type, &kd, &decided);
+        take_kernel_verdict(m, &kd, ret);
+        return 0;
+}
+
+int manager_explain_new_namespaces(Manager *m, uint32_t pid, uint32_t types, PolicyDecision *ret) {
+        _cleanup_(freep) char *cgroup = NULL;
+        struct guard_task_lock mark;
+        struct guard_decision kd;
+        uint64_t cgroup_id = 0;
+        uint32_t decided;
+        int r;
+
+        r = cgroup2_path_of_pid(pid, &cgroup);
+        if (r < 0)
+                return r;
+        (void) cgroup2_id_of_path(m->cgroup_mount, cgroup, &cgroup_id);
+        task_lock_of(m, pid, &mark);
+
+        PolicyNsTask task = { .cgroup = cgroup, .entered = policy_rule_by_id(&m->policy, mark.rule),
+                              .entered_types = mark.types };
+        policy_decide_new_namespace(&m->policy, &task, types, ret);
+        guard_decide_namespace(&m->image, cgroup_id, &mark, types, &kd, &decided);
         take_kernel_verdict(m, &kd, ret);
         return 0;
 }

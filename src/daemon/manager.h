@@ -78,3 +78,5 @@ const char *manager_mode_string(const Manager *m);
  * generation in force, worded by the model oracle. -errno if a process cannot be read. */
 int manager_explain_migration(Manager *m, uint32_t actor_pid, uint32_t task_pid, const char *dst, PolicyDecision *ret);
 int manager_explain_setns(Manager *m, uint32_t pid, uint32_t type, uint32_t target_pid, PolicyDecision *ret);
+/* pid creates namespaces of types (CLONE_NEW* mask), by unshare(2) or clone(2). */
+int manager_explain_new_namespaces(Manager *m, uint32_t pid, uint32_t types, PolicyDecision *ret);

@@ -107,6 +107,8 @@ static void put(char **s, size_t *len, const char *fmt, ...) {
         free(chunk);
 }
 
+bool diff_responses = true;
+
 static char *random_document(DiffRng *r) {
         static const char *const modes[] = { "enforce", "audit", "off" }, *const actions[] = { "deny", "deny+freeze", "deny+kill" };
         char *s = NULL, pat[128], types[128];
@@ -115,7 +117,7 @@ static char *random_document(DiffRng *r) {
 
         /* "off" is rare: a whole file of rules that count for nothing. */
         put(&s, &len, "{\"version\":1,\"mode\":\"%s\",\"action\":\"%s\",\"migration\":{\"protect\":[",
-            modes[diff_rng_below(r, 7) / 3], actions[diff_rng_below(r, 3)]);
+            modes[diff_rng_below(r, 7) / 3], actions[diff_responses ? diff_rng_below(r, 3) : 0]);
         n = 1 + diff_rng_below(r, 3);
         for (unsigned i = 0; i < n; i++) {
                 random_pattern(r, pat, sizeof(pat));

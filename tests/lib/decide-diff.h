@@ -32,6 +32,10 @@ const char *diff_exe(size_t i);
 /* Fake stat() for the universe's executables (dev 8, inode 1000 + i). */
 int diff_stat(const char *path, dev_t *ret_dev, ino_t *ret_ino);
 
+/* Whether files may say deny+freeze or deny+kill (default); off where the responses would
+ * freeze or kill the processes a test drives. */
+extern bool diff_responses;
+
 /* Writes n_files (1..3) random policy documents; texts[i] is malloc'd. Returns the count. */
 size_t diff_policy_texts(DiffRng *r, char *texts[3]);
 
