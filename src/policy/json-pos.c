@@ -42,6 +42,29 @@ static int peek(Scanner *s) {
         return s->off < s->len ? (unsigned char) s->text[s->off] : -1;
 }
 
+/* People annotate JSON by hand and then get "unexpected character": name what they wrote. */
+static const char *comment_at(const Scanner *s) {
+        const char *p = s->text + s->off;
+        size_t left = s->len - s->off;
+
+        if (left >= 2 && p[0] == '/' && p[1] == '/')
+                return "'//'";
+        if (left >= 2 && p[0] == '/' && p[1] == '*')
+                return "'/* */'";
+        if (left >= 1 && p[0] == '#')
+                return "'#'";
+        return NULL;
+}
+
+/* Fails at the current position with message, unless a comment starts there. */
+static int fail_here(Scanner *s, const char *message) {
+        const char *comment = comment_at(s);
+
+        if (comment)
+                return fail_at(s, s->pos, "a %s comment, but JSON has no comments; remove it", comment);
+        return fail_at(s, s->pos, "%s", message);
+}
+
 static void advance(Scanner *s) {
         unsigned char c = s->text[s->off++];
 
@@ -292,7 +315,7 @@ static int scan_object(Scanner *s, unsigned depth) {
                 char *key;
 
                 if (peek(s) != '"') {
-                        r = fail_at(s, s->pos, "expected a string key in object");
+                        r = fail_here(s, "expected a string key in object");
                         break;
                 }
                 r = scan_string(s, &begin, &end);
@@ -341,7 +364,7 @@ static int scan_object(Scanner *s, unsigned depth) {
                         advance(s);
                         break;
                 }
-                r = fail_at(s, s->pos, "expected ',' or '}' in object");
+                r = fail_here(s, "expected ',' or '}' in object");
                 break;
         }
 
@@ -394,7 +417,7 @@ static int scan_array(Scanner *s, unsigned depth) {
                         advance(s);
                         return 0;
                 }
-                return fail_at(s, s->pos, "expected ',' or ']' in array");
+                return fail_here(s, "expected ',' or ']' in array");
         }
 }
 
@@ -430,7 +453,7 @@ static int scan_value(Scanner *s, JsonPos key, unsigned depth) {
                 if (c == '\'')
                         return fail_at(s, start, "single-quoted strings are not JSON; use double quotes");
                 /* Not even one byte of it: the file may not be a policy at all. */
-                return fail_at(s, start, "unexpected character, expected a value");
+                return fail_here(s, "unexpected character, expected a value");
         }
 }
 
@@ -466,7 +489,7 @@ int json_pos_index_build(const char *text, size_t len, JsonPosIndex *ret, JsonPo
         if (r >= 0) {
                 skip_whitespace(&s);
                 if (s.off < s.len)
-                        r = fail_at(&s, s.pos, "unexpected content after the JSON document");
+                        r = fail_here(&s, "unexpected content after the JSON document");
         }
         if (r < 0) {
                 json_pos_index_done(&index);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
+#include "cgroup-path.h"
 #include "policy-check.h"
 #include "policy-parse.h"
 
@@ -13,6 +14,51 @@ static void warn_unresolved_executables(const Policy *p, Diagnostics *d) {
                         (void) diag_add(d, DIAG_WARNING, policy_rule_file(p, r)->path, r->line, r->column,
                                         "exe \"%s\" does not exist here; this rule matches nothing until it does",
                                         r->exe);
+        }
+}
+
+static bool protected_against_migration(const Policy *p, const char *cgroup) {
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+
+                /* A glob lock is covered when the protect pattern matches the glob as a path: "*"
+                 * matches "*", so "/jail" and "/jail/\*" cover "/jail/\*". */
+                if (r->kind == POLICY_RULE_PROTECT && policy_rule_active(p, r) &&
+                    cgroup_pattern_covers(r->cgroup, cgroup, NULL))
+                        return true;
+        }
+        return false;
+}
+
+/* A namespace lock holds the tasks of a cgroup; if they can be moved to another cgroup, the lock
+ * is one echo into cgroup.procs away from nothing. */
+static void warn_unprotected_locks(const Policy *p, Diagnostics *d) {
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+
+                if (r->kind == POLICY_RULE_LOCK && policy_rule_active(p, r) && !protected_against_migration(p, r->cgroup))
+                        (void) diag_add(d, DIAG_WARNING, policy_rule_file(p, r)->path, r->line, r->column,
+                                        "lock on %s: no protect rule covers %s, so its tasks can be moved out of the lock; "
+                                        "add it to \"migration.protect\"", r->cgroup, r->cgroup);
+        }
+}
+
+/* An allow entry only ever decides a migration that a protect rule governs: one whose source or
+ * destination an active protect rule covers. The source can be any cgroup a task is in, so an
+ * entry whose "to" and actor cgroup lie outside every protected subtree is still what lets its
+ * actor move tasks out of a protected one; only without any active protect rule can no entry
+ * ever be needed. */
+static void warn_unneeded_allows(const Policy *p, Diagnostics *d) {
+        for (size_t i = 0; i < p->n_rules; i++)
+                if (p->rules[i].kind == POLICY_RULE_PROTECT && policy_rule_active(p, &p->rules[i]))
+                        return;
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+
+                if (r->kind == POLICY_RULE_ALLOW && policy_rule_active(p, r))
+                        (void) diag_add(d, DIAG_WARNING, policy_rule_file(p, r)->path, r->line, r->column,
+                                        "allow entry has no effect: no active protect rule governs any migration, "
+                                        "so nothing needs allowing");
         }
 }
 
@@ -29,6 +75,8 @@ int policy_check_directory(const char *dir, FILE *out, FILE *err) {
         if (r == 0) {
                 policy_resolve_executables(&p, NULL);
                 warn_unresolved_executables(&p, &d);
+                warn_unprotected_locks(&p, &d);
+                warn_unneeded_allows(&p, &d);
         }
         diag_print(&d, err);
         if (r < 0) {
@@ -36,8 +84,13 @@ int policy_check_directory(const char *dir, FILE *out, FILE *err) {
                 return 1;
         }
 
-        fprintf(out, "%s: OK: %zu file(s), %zu rule(s): %zu protect, %zu allow, %zu delegate, %zu lock, %zu lock_on_entry%s\n",
-                dir, p.n_files, p.n_rules,
+        char ignored[64] = "";
+        if (p.n_ignored > 0)
+                snprintf(ignored, sizeof(ignored), " (%zu other file(s) ignored)", p.n_ignored);
+
+        /* Warnings were printed above; the summary counts them, and the files that were not read. */
+        fprintf(out, "%s: OK%s: %zu file(s)%s, %zu rule(s): %zu protect, %zu allow, %zu delegate, %zu lock, %zu lock_on_entry%s\n",
+                dir, d.n_items > 0 ? " with warnings" : "", p.n_files, ignored, p.n_rules,
                 policy_count_rules(&p, POLICY_RULE_PROTECT), policy_count_rules(&p, POLICY_RULE_ALLOW),
                 policy_count_rules(&p, POLICY_RULE_DELEGATE), policy_count_rules(&p, POLICY_RULE_LOCK),
                 policy_count_rules(&p, POLICY_RULE_LOCK_ON_ENTRY),

@@ -16,6 +16,10 @@
 #include "policy-parse.h"
 #include "string-util.h"
 
+/* Where cgroup2 is mounted on most systems: policies name cgroups relative to it. */
+#define CGROUP_FS_PREFIX "/sys/fs/cgroup"
+#define UTF8_BOM "\xef\xbb\xbf"
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free);
 
@@ -33,17 +37,30 @@ typedef struct Field {
         json_type type;          /* json_type_null: any, checked by the handler */
 } Field;
 
-_printf_(4, 5) static void report(Parser *ps, const char *pointer, bool at_key, const char *format, ...) {
+_printf_(5, 0) static void report_va(Parser *ps, DiagSeverity severity, const char *pointer, bool at_key,
+                                     const char *format, va_list ap) {
         _cleanup_(freep) char *message = NULL;
         JsonPos pos = json_pos_lookup(&ps->index, pointer, at_key);
+
+        if (vasprintf(&message, format, ap) < 0 ||
+            diag_add(ps->diag, severity, ps->path, pos.line, pos.column, "%s", message) == -ENOMEM)
+                ps->error = -ENOMEM;
+}
+
+_printf_(4, 5) static void report(Parser *ps, const char *pointer, bool at_key, const char *format, ...) {
         va_list ap;
-        int n;
 
         va_start(ap, format);
-        n = vasprintf(&message, format, ap);
+        report_va(ps, DIAG_ERROR, pointer, at_key, format, ap);
         va_end(ap);
-        if (n < 0 || diag_add(ps->diag, DIAG_ERROR, ps->path, pos.line, pos.column, "%s", message) == -ENOMEM)
-                ps->error = -ENOMEM;
+}
+
+_printf_(3, 4) static void warn(Parser *ps, const char *pointer, const char *format, ...) {
+        va_list ap;
+
+        va_start(ap, format);
+        report_va(ps, DIAG_WARNING, pointer, false, format, ap);
+        va_end(ap);
 }
 
 static const char *json_type_name(json_type t) {
@@ -74,11 +91,19 @@ static bool check_type(Parser *ps, json_object *v, json_type want, const char *p
         return false;
 }
 
-/* Rejects unknown members and checks the types of known ones. */
+/* Rejects unknown members and checks the types of known ones. Members in error are removed from
+ * obj, so the caller can go on parsing the rest and report every error of the file in one run. */
 static bool check_fields(Parser *ps, json_object *obj, const char *pointer, const char *what,
                          const Field *fields, size_t n_fields) {
+        _cleanup_(freep) char **bad = NULL;
+        size_t n_bad = 0;
         bool ok = true;
 
+        bad = calloc(json_object_object_length(obj) + 1, sizeof(char *));
+        if (!bad) {
+                ps->error = -ENOMEM;
+                return false;
+        }
         json_object_object_foreach(obj, key, value) {
                 char child[1024], q[QUOTED_BUF];
                 const Field *f = NULL;
@@ -101,11 +126,16 @@ static bool check_fields(Parser *ps, json_object *obj, const char *pointer, cons
                         }
                         report(ps, child, true, "unknown field \"%s\" in %s (known: %s)", quoted(key, q), what,
                                known ? known : "?");
-                        ok = false;
+                        bad[n_bad++] = key;
                         continue;
                 }
                 if (f->type != json_type_null && !check_type(ps, value, f->type, child, key))
-                        ok = false;
+                        bad[n_bad++] = key;
+        }
+        /* Deleting a member frees its key: not while walking the object. */
+        while (n_bad > 0) {
+                ok = false;
+                json_object_object_del(obj, bad[--n_bad]);
         }
         return ok;
 }
@@ -116,6 +146,20 @@ static char *strdup_or_fail(Parser *ps, const char *s) {
         if (!c)
                 ps->error = -ENOMEM;
         return c;
+}
+
+/* Valid, but surely not what was meant. */
+static void warn_cgroup_path(Parser *ps, const char *s, const char *pointer, const char *what) {
+        char q[QUOTED_BUF], q2[QUOTED_BUF];
+        const char *rest;
+
+        rest = strneq(s, CGROUP_FS_PREFIX, strlen(CGROUP_FS_PREFIX)) ? s + strlen(CGROUP_FS_PREFIX) : NULL;
+        if (rest && (*rest == '\0' || *rest == '/'))
+                warn(ps, pointer, "%s \"%s\" is a filesystem path; cgroup paths start at the cgroup2 root: \"%s\"",
+                     what, quoted(s, q), *rest ? quoted(rest, q2) : "/");
+        if (strstr(s, "**"))
+                warn(ps, pointer, "%s \"%s\": \"**\" is the same as \"*\" (one path component or part of one); "
+                     "a rule covers the whole subtree below what it names anyway", what, quoted(s, q));
 }
 
 /* Validates a cgroup path or pattern string at pointer; returns a copy or NULL. */
@@ -131,6 +175,7 @@ static char *parse_cgroup_path(Parser *ps, json_object *v, const char *pointer, 
                 report(ps, pointer, false, "%s \"%s\": %s", what, quoted(s, q), why);
                 return NULL;
         }
+        warn_cgroup_path(ps, s, pointer, what);
         return strdup_or_fail(ps, s);
 }
 
@@ -263,13 +308,11 @@ static void parse_allow(Parser *ps, json_object *arr, const char *pointer) {
                 if (!check_type(ps, e, json_type_object, child, "allow entry"))
                         continue;
                 ok = check_fields(ps, e, child, "allow entry", fields, ELEMENTSOF(fields));
-                if (!ok)
-                        continue;
 
                 exe = json_object_object_get(e, "exe");
                 cgroup = json_object_object_get(e, "cgroup");
                 to = json_object_object_get(e, "to");
-                if (!exe && !cgroup) {
+                if (ok && !exe && !cgroup) {
                         /* An entry with only "to" would let every process in: surely a mistake. */
                         report(ps, child, false, "allow entry must name \"exe\" or \"cgroup\" (or both)");
                         continue;
@@ -359,38 +402,41 @@ static void parse_ns_rules(Parser *ps, json_object *arr, const char *pointer, Po
                 char *path = NULL;
                 uint32_t mask = 0;
                 PolicyRule *r;
+                bool ok;
 
                 snprintf(token, sizeof(token), "%zu", i);
                 child_pointer(child, sizeof(child), pointer, token);
                 if (!check_type(ps, e, json_type_object, child, what))
                         continue;
-                if (!check_fields(ps, e, child, what, on_entry ? entry_fields : lock_fields, 2))
-                        continue;
+                /* A member removed for its type counts as reported, not as missing. */
+                ok = check_fields(ps, e, child, what, on_entry ? entry_fields : lock_fields, 2);
 
                 holder = e;
                 snprintf(holder_ptr, sizeof(holder_ptr), "%s", child);
                 if (on_entry) {
                         if (!json_object_object_get_ex(e, "created_by", &holder)) {
-                                report(ps, child, false, "%s needs \"created_by\"", what);
+                                if (ok)
+                                        report(ps, child, false, "%s needs \"created_by\"", what);
                                 continue;
                         }
                         child_pointer(holder_ptr, sizeof(holder_ptr), child, "created_by");
-                        if (!check_fields(ps, holder, holder_ptr, "created_by", created_by_fields, 1))
-                                continue;
+                        ok = check_fields(ps, holder, holder_ptr, "created_by", created_by_fields, 1) && ok;
                 }
                 if (!json_object_object_get_ex(holder, "cgroup", &cgroup)) {
-                        report(ps, holder_ptr, false, "%s needs \"cgroup\"", on_entry ? "created_by" : what);
+                        if (ok)
+                                report(ps, holder_ptr, false, "%s needs \"cgroup\"", on_entry ? "created_by" : what);
                         continue;
                 }
                 if (!json_object_object_get_ex(e, "types", &types)) {
-                        report(ps, child, false, "%s needs \"types\"", what);
+                        if (ok)
+                                report(ps, child, false, "%s needs \"types\"", what);
                         continue;
                 }
                 child_pointer(sub, sizeof(sub), holder_ptr, "cgroup");
                 path = parse_cgroup_path(ps, cgroup, sub, "cgroup");
                 child_pointer(sub, sizeof(sub), child, "types");
                 mask = parse_ns_types(ps, types, sub);
-                r = path && mask ? add_rule(ps, kind, i, child) : NULL;
+                r = ok && path && mask ? add_rule(ps, kind, i, child) : NULL;
                 if (!r) {
                         free(path);
                         continue;
@@ -408,8 +454,7 @@ static void parse_migration(Parser *ps, json_object *m) {
         };
         json_object *v;
 
-        if (!check_fields(ps, m, "/migration", "\"migration\"", fields, ELEMENTSOF(fields)))
-                return;
+        (void) check_fields(ps, m, "/migration", "\"migration\"", fields, ELEMENTSOF(fields));
         if (json_object_object_get_ex(m, "protect", &v))
                 parse_path_list(ps, v, "/migration/protect", "protect", POLICY_RULE_PROTECT);
         if (json_object_object_get_ex(m, "allow", &v))
@@ -425,8 +470,7 @@ static void parse_namespaces(Parser *ps, json_object *n) {
         };
         json_object *v;
 
-        if (!check_fields(ps, n, "/namespaces", "\"namespaces\"", fields, ELEMENTSOF(fields)))
-                return;
+        (void) check_fields(ps, n, "/namespaces", "\"namespaces\"", fields, ELEMENTSOF(fields));
         if (json_object_object_get_ex(n, "lock", &v))
                 parse_ns_rules(ps, v, "/namespaces/lock", POLICY_RULE_LOCK);
         if (json_object_object_get_ex(n, "lock_on_entry", &v))
@@ -449,8 +493,7 @@ static void parse_document(Parser *ps, json_object *root) {
 
         if (!check_type(ps, root, json_type_object, "", "a policy document"))
                 return;
-        if (!check_fields(ps, root, "", "the policy document", fields, ELEMENTSOF(fields)))
-                return;
+        (void) check_fields(ps, root, "", "the policy document", fields, ELEMENTSOF(fields));
 
         if (!json_object_object_get_ex(root, "version", &v)) {
                 report(ps, "", false, "missing \"version\" (this build reads version %d)", POLICY_FORMAT_VERSION);
@@ -560,6 +603,18 @@ int policy_parse_buffer(Policy *p, const char *path, const char *text, size_t le
 
         if (len > POLICY_FILE_SIZE_MAX)
                 return diag_add(d, DIAG_ERROR, path, 1, 1, "file is larger than %d bytes", POLICY_FILE_SIZE_MAX);
+
+        /* Some editors write one. JSON (RFC 8259) forbids it, but it is not worth refusing a
+         * policy over: skip it, say so. Positions stay those an editor shows. */
+        if (len >= 3 && memcmp(text, UTF8_BOM, 3) == 0) {
+                r = diag_add(d, DIAG_WARNING, path, 1, 1,
+                             "file starts with a UTF-8 byte order mark (BOM); skipped, but JSON does not allow one: "
+                             "save the file without it");
+                if (r < 0)
+                        return r;
+                text += 3;
+                len -= 3;
+        }
 
         /* Our scanner first: it knows positions and rejects what json-c's strict mode lets by. */
         r = json_pos_index_build(text, len, &ps.index, &perr);
@@ -714,8 +769,23 @@ int policy_load_directory(const char *dir, Policy *ret, Diagnostics *d) {
         while ((de = readdir(dh))) {
                 char **n;
 
-                if (!policy_file_name_wanted(de->d_name))
+                if (!policy_file_name_wanted(de->d_name)) {
+                        /* Hidden files are editor state; anything else was probably meant as a
+                         * policy ("x.JSON", "x.conf", a backup "x.json~"): say it is not read. */
+                        if (de->d_name[0] != '.' && de->d_type != DT_DIR) {
+                                _cleanup_(freep) char *ignored = NULL;
+
+                                policy.n_ignored++;
+                                if (asprintf(&ignored, "%s/%s", dir, de->d_name) < 0 ||
+                                    diag_add(d, DIAG_WARNING, ignored, 1, 1,
+                                             "ignored: only files named *.json are read") < 0) {
+                                        r = -ENOMEM;
+                                        goto finish;
+                                }
+                        }
+                        errno = 0;
                         continue;
+                }
                 if (n_names >= POLICY_FILES_MAX) {
                         r = diag_add(d, DIAG_ERROR, dir, 1, 1, "more than %d policy files", POLICY_FILES_MAX);
                         goto finish;

@@ -75,6 +75,7 @@ typedef struct Policy {
         PolicyRule *rules;
         size_t n_rules;
         size_t n_rules_allocated;
+        size_t n_ignored;       /* directory entries that are not *.json and not hidden: not read */
 } Policy;
 
 const char *policy_mode_to_string(PolicyMode m);
