@@ -129,6 +129,13 @@ static int property_get_map(sd_bus *bus, const char *path, const char *interface
         return sd_bus_message_append(reply, "u", backend_count_entries(m->backend));
 }
 
+static int property_get_known_cgroups(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "t", (uint64_t) m->tree.n_nodes);
+}
+
 static int property_get_rules(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
@@ -494,6 +501,8 @@ static const sd_bus_vtable manager_vtable[] = {
         /* The kernel policy map: its size (--policy-entries-max) and the active generation's entries. */
         SD_BUS_PROPERTY("PolicyMapSize", "u", property_get_map, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("PolicyMapEntries", "u", property_get_map, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        /* Cgroups the daemon knows by path and id (it follows mkdir and rmdir). */
+        SD_BUS_PROPERTY("KnownCgroups", "t", property_get_known_cgroups, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_METHOD("Reload", "", "", method_reload, 0),
         SD_BUS_METHOD("Unload", "", "", method_unload, 0),
         SD_BUS_METHOD_WITH_NAMES("SetMode", "s", SD_BUS_PARAM(mode), "", , method_set_mode, 0),

@@ -32,6 +32,13 @@
 
 #define RELOAD_DEBOUNCE_USEC (100 * 1000)
 #define RELOAD_DEBOUNCE_MAX_USEC (2 * 1000 * 1000)
+/* Ring buffer records handled per wake-up: a flood (mkdir storms by anyone with a delegated
+ * subtree, violation storms) is worked through in batches, and D-Bus, reloads and the watchdog
+ * get their turn in between. */
+#define RING_BATCH_MAX 64
+/* Known cgroups checked for having gone, per second and per new cgroup. */
+#define TREE_SWEEP_PER_TICK 1024
+#define TREE_SWEEP_PER_MKDIR 2
 
 static uint64_t now_usec(clockid_t clock) {
         struct timespec ts;
@@ -506,46 +513,56 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
-/* A new cgroup: its path decides what globs at its own level say. The kernel already copied the
- * parent's entry; we add what differs. */
-static void handle_cgroup_mkdir(Manager *m, const struct guard_cgroup_event *e) {
-        const char *parent = cgroup_tree_path(&m->tree, e->parent_id);
-        _cleanup_(closedirp) DIR *d = NULL;
-        _cleanup_(freep) char *dir = NULL;
-        struct guard_cgroup_info info;
-        struct dirent *de;
-        char path[CGROUP_PATH_MAX + 1];
+/* A cgroup is gone: its entry leaves the tree and the mirror of the kernel's map (the kernel
+ * dropped its own at rmdir). */
+static void forget_cgroup(Manager *m, uint64_t id) {
+        if (cgroup_tree_remove(&m->tree, id) > 0)
+                policy_image_remove(&m->image, &(struct guard_key) { .kind = GUARD_KEY_CGROUP, .a = id });
+}
 
-        if (!parent || asprintf(&dir, "%s%s", m->cgroup_mount, streq(parent, "/") ? "" : parent) < 0)
-                return;
-        d = opendir(dir);
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                struct stat st;
+/* The kernel does not report rmdir to us, and a full ring buffer loses records: check a few known
+ * cgroups round-robin and forget those that are gone, so a mkdir+rmdir flood leaves nothing
+ * behind. */
+static void sweep_tree(Manager *m, unsigned budget) {
+        while (budget-- > 0 && m->tree.n_nodes > 0) {
+                const CgroupNode *c;
+                uint64_t id = 0;
+                int r;
 
-                if (de->d_type != DT_DIR || de->d_name[0] == '.')
-                        continue;
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_ino != e->id)
-                        continue;
-                snprintf(path, sizeof(path), "%s/%s", streq(parent, "/") ? "" : parent, de->d_name);
-                if (cgroup_tree_add(&m->tree, path, e->id) < 0)
-                        return;
-                cgroup_tree_sort(&m->tree);
-                struct guard_key key = { .kind = GUARD_KEY_CGROUP, .a = e->id };
-                struct guard_value *inherited = policy_image_lookup(&m->image, GUARD_KEY_CGROUP, e->parent_id, 0);
-                if (policy_compile_cgroup(&m->policy, &m->tree, path, &info)) {
-                        (void) backend_update_cgroup(m->backend, e->id, &info);
-                        (void) policy_image_put(&m->image, &key, &(struct guard_value) { .cgroup = info });
-                } else if (inherited)
-                        /* What the kernel did at mkdir: the parent's entry. */
-                        (void) policy_image_put(&m->image, &key, &(struct guard_value) { .cgroup = inherited->cgroup });
-                return;
+                if (m->sweep_cursor >= m->tree.n_nodes)
+                        m->sweep_cursor = 0;
+                c = &m->tree.nodes[m->sweep_cursor];
+                r = cgroup2_id_of_path(m->cgroup_mount, c->path, &id);
+                if (r == -ENOENT || r == -ENOTDIR || (r >= 0 && id != c->id))
+                        forget_cgroup(m, c->id); /* the last node moved here: check it next */
+                else
+                        m->sweep_cursor++;
         }
 }
 
+/* A new cgroup: its path decides what globs at its own level say. The kernel already copied the
+ * parent's entry; we add what differs. The path comes from the kernel by id (O(depth)): reading
+ * the parent directory would cost as much as the parent has children, and anyone with a delegated
+ * subtree chooses how many. */
+static void handle_cgroup_mkdir(Manager *m, const struct guard_cgroup_event *e) {
+        _cleanup_(freep) char *path = NULL;
+        struct guard_cgroup_info info;
 
-
+        sweep_tree(m, TREE_SWEEP_PER_MKDIR);
+        /* Gone already (mkdir+rmdir): nothing to add, the kernel dropped its entry too. */
+        if (cgroup2_path_of_id(m->cgroup_mount, e->id, &path) < 0)
+                return;
+        if (cgroup_tree_add(&m->tree, path, e->id) < 0)
+                return;
+        struct guard_key key = { .kind = GUARD_KEY_CGROUP, .a = e->id };
+        struct guard_value *inherited = policy_image_lookup(&m->image, GUARD_KEY_CGROUP, e->parent_id, 0);
+        if (policy_compile_cgroup(&m->policy, &m->tree, path, &info)) {
+                (void) backend_update_cgroup(m->backend, e->id, &info);
+                (void) policy_image_put(&m->image, &key, &(struct guard_value) { .cgroup = info });
+        } else if (inherited)
+                /* What the kernel did at mkdir: the parent's entry. */
+                (void) policy_image_put(&m->image, &key, &(struct guard_value) { .cgroup = inherited->cgroup });
+}
 
 static void remember_denial(Manager *m, const EventText *t) {
         RecentDenial *d = &m->recent[m->n_recent++ % RECENT_DENIALS_MAX];
@@ -588,6 +605,7 @@ static int on_ratelimit_timer(sd_event_source *s, uint64_t usec, void *userdata)
         ratelimit_flush(&m->ratelimit, now_usec(CLOCK_MONOTONIC), false, flush_suppressed, m);
         report_lost_events(m);
         check_pins(m);
+        sweep_tree(m, TREE_SWEEP_PER_TICK);
         sd_event_source_set_time(s, usec + 1000000);
         return 0;
 }
@@ -653,12 +671,15 @@ static int on_ring_event(void *ctx, void *data, size_t size) {
                 handle_cgroup_mkdir(m, data);
         else if (size >= sizeof(struct guard_event))
                 handle_denial(m, data);
-        return 0;
+        /* A full batch stops here (this record is consumed); the ring's fd stays readable, so the
+         * rest comes after the other sources had their turn. */
+        return ++m->ring_batch >= RING_BATCH_MAX ? -EAGAIN : 0;
 }
 
 static int on_ring_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
 
+        m->ring_batch = 0;
         (void) ring_buffer__consume(m->ring);
         return 0;
 }
@@ -844,7 +865,9 @@ int manager_run(Manager *m) {
 
         /* Drain what the kernel reported before we were asked to stop, and sum up the rest. */
         if (m->ring)
-                (void) ring_buffer__consume(m->ring);
+                do
+                        m->ring_batch = 0;
+                while (ring_buffer__consume(m->ring) == -EAGAIN);
         ratelimit_flush(&m->ratelimit, now_usec(CLOCK_MONOTONIC), true, flush_suppressed, m);
         sd_notify(false, "STOPPING=1");
         return r;

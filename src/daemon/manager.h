@@ -35,10 +35,12 @@ typedef struct Manager {
         Backend *backend;
         struct ring_buffer *ring;
         sd_event_source *ring_source;
+        unsigned ring_batch;            /* records handled in this wake-up */
 
         Policy policy;                  /* in force */
         PolicyImage image;              /* its compiled generation, as the kernel decides from it */
         CgroupTree tree;
+        size_t sweep_cursor;            /* next tree node checked for having gone */
         uint32_t generation;
         int mode_override;              /* -1: per-file modes (SetMode "policy") */
         char *last_error;

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,56 @@ int cgroup2_path_of_pid(pid_t pid, char **ret) {
                 return *ret ? 0 : -ENOMEM;
         }
         return -ENOENT;
+}
+
+/* cgroup2 file handles are the cgroup id (FILEID_KERNFS; systemd's cg_file_handle does the same). */
+#define FILEID_KERNFS 0xfe
+
+int cgroup2_open_by_id(const char *mount, uint64_t id) {
+        _cleanup_(closep) int mount_fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        union {
+                struct file_handle handle;
+                uint8_t space[sizeof(struct file_handle) + sizeof(uint64_t)];
+        } h = { .handle.handle_bytes = sizeof(uint64_t), .handle.handle_type = FILEID_KERNFS };
+        int fd;
+
+        if (mount_fd < 0)
+                return -errno;
+        memcpy(h.handle.f_handle, &id, sizeof(id));
+        fd = open_by_handle_at(mount_fd, &h.handle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+int cgroup2_path_of_fd(const char *mount, int fd, char **ret) {
+        char proc[64], buf[PATH_MAX];
+        size_t len = streq(mount, "/") ? 0 : strlen(mount);
+        struct stat st, named;
+        ssize_t n;
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        n = readlink(proc, buf, sizeof(buf));
+        if (n < 0)
+                return -errno;
+        if ((size_t) n >= sizeof(buf))
+                return -ENAMETOOLONG;
+        buf[n] = '\0';
+        if (!strneq(buf, mount, len) || (buf[len] != '/' && buf[len] != '\0'))
+                return -EXDEV;
+        /* Removed since it was opened, the name reads "... (deleted)": the name must still lead to it. */
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (stat(buf, &named) < 0 || named.st_ino != st.st_ino || named.st_dev != st.st_dev)
+                return -ENOENT;
+        *ret = strdup(buf[len] ? buf + len : "/");
+        return *ret ? 0 : -ENOMEM;
+}
+
+int cgroup2_path_of_id(const char *mount, uint64_t id, char **ret) {
+        _cleanup_(closep) int fd = cgroup2_open_by_id(mount, id);
+
+        if (fd < 0)
+                return fd;
+        return cgroup2_path_of_fd(mount, fd, ret);
 }
 
 int cgroup2_id_of_path(const char *mount, const char *path, uint64_t *ret) {

@@ -19,6 +19,15 @@ int cgroup2_scan(const char *mount, CgroupTree *ret);
 /* The cgroup2 path of a process ("/system.slice/x.service"), from /proc/PID/cgroup. */
 int cgroup2_path_of_pid(pid_t pid, char **ret);
 
+/* The path (relative to the root) of the cgroup with this id, found through the kernel, not by
+ * reading directories: open_by_handle_at() (CAP_DAC_READ_SEARCH) and the name of what it opened,
+ * O(depth) whatever the number of siblings. -ENOENT/-ESTALE once it is gone. */
+int cgroup2_path_of_id(const char *mount, uint64_t id, char **ret);
+/* The cgroup directory with this id, opened (O_DIRECTORY), or -errno. */
+int cgroup2_open_by_id(const char *mount, uint64_t id);
+/* The path (relative to the root) of the cgroup directory fd, as long as it still exists. */
+int cgroup2_path_of_fd(const char *mount, int fd, char **ret);
+
 /* Id of the cgroup at path (relative to the root). */
 int cgroup2_id_of_path(const char *mount, const char *path, uint64_t *ret);
 
