@@ -8,12 +8,49 @@
 
 #include "guard-policy.bpf.h"
 
-SEC("tp_btf/cgroup_mkdir")
-int BPF_PROG(guard_cgroup_mkdir, struct cgroup *cgrp, const char *path) {
+/* A new cgroup's name and entry: too big for the BPF stack. */
+struct guard_mkdir_scratch {
+        struct guard_value value;
+        char name[GUARD_NAME_MAX];
+};
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, struct guard_mkdir_scratch);
+} guard_mkdir_scratch SEC(".maps");
+
+/* The new cgroup's entry: classified from its parent's state and its name (the compiler's own
+ * result, bpf/guard-decide.h), or, where that cannot be done here, the parent's entry, which the
+ * daemon then corrects. Returns whether it was classified. */
+static __always_inline int guard_cgroup_enter(struct cgroup *cgrp, __u64 id, __u64 parent, int read_name) {
+        struct guard_key key = { .kind = GUARD_KEY_CGROUP, .a = id };
         void *policy = guard_policy_map();
-        struct guard_cgroup_event *e;
+        struct guard_mkdir_scratch *scratch;
         struct guard_value *parent_info;
-        struct guard_key key = { .kind = GUARD_KEY_CGROUP };
+        __u32 zero = 0;
+
+        if (!policy)
+                return 0;
+        parent_info = guard_lookup(policy, GUARD_KEY_CGROUP, parent, 0);
+        if (!parent_info)
+                return 0;
+        scratch = bpf_map_lookup_elem(&guard_mkdir_scratch, &zero);
+        if (read_name && scratch && parent_info->cgroup.state &&
+            bpf_probe_read_kernel_str(scratch->name, sizeof(scratch->name), cgrp->kn->name) > 0 &&
+            guard_classify_child(policy, &parent_info->cgroup, id, scratch->name, &scratch->value.cgroup)) {
+                if (bpf_map_update_elem(policy, &key, &scratch->value, BPF_ANY) < 0)
+                        guard_count(GUARD_COUNTER_MAP_FULL);
+                return 1;
+        }
+        if (bpf_map_update_elem(policy, &key, parent_info, BPF_NOEXIST) == -7 /* E2BIG */)
+                guard_count(GUARD_COUNTER_MAP_FULL);
+        return 0;
+}
+
+static __always_inline int guard_cgroup_created(struct cgroup *cgrp, int read_name) {
+        struct guard_cgroup_event *e;
         __u64 id, parent;
 
         if (cgrp->root->hierarchy_id != 0)
@@ -21,13 +58,7 @@ int BPF_PROG(guard_cgroup_mkdir, struct cgroup *cgrp, const char *path) {
         id = cgrp->kn->id;
         /* kernfs_node.parent became __parent in 6.15; the css parent is stable. */
         parent = cgrp->self.parent->cgroup->kn->id;
-        if (policy) {
-                parent_info = guard_lookup(policy, GUARD_KEY_CGROUP, parent, 0);
-                if (parent_info) {
-                        key.a = id;
-                        bpf_map_update_elem(policy, &key, parent_info, BPF_NOEXIST);
-                }
-        }
+        guard_cgroup_enter(cgrp, id, parent, read_name);
 
         e = bpf_ringbuf_reserve(&guard_events, sizeof(*e), 0);
         if (!e) {
@@ -40,6 +71,18 @@ int BPF_PROG(guard_cgroup_mkdir, struct cgroup *cgrp, const char *path) {
         e->parent_id = parent;
         bpf_ringbuf_submit(e, 0);
         return 0;
+}
+
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(guard_cgroup_mkdir, struct cgroup *cgrp, const char *path) {
+        return guard_cgroup_created(cgrp, 1);
+}
+
+/* Under lockdown=confidentiality, where bpf_probe_read_kernel_str() is refused: the name cannot
+ * be read, so the new cgroup starts with its parent's entry and the daemon classifies it. */
+SEC("?tp_btf/cgroup_mkdir")
+int BPF_PROG(guard_cgroup_mkdir_lockdown, struct cgroup *cgrp, const char *path) {
+        return guard_cgroup_created(cgrp, 0);
 }
 
 SEC("tp_btf/cgroup_rmdir")

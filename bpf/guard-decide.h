@@ -9,6 +9,7 @@
  * The includer defines, before including this file:
  *   GUARD_POLICY_T                       the handle of one policy generation
  *   guard_lookup(policy, kind, a, b)     its entry for a key (struct guard_value *), or NULL
+ * and after it guard_glob_match() (see there).
  *
  * Conflicts between rules are settled in one order everywhere (policy_rule_stricter() in the
  * model says the same): enforce over audit, then the harsher action, then the earlier rule. */
@@ -219,5 +220,131 @@ static __always_inline int guard_enter_sandbox(GUARD_POLICY_T policy, __u64 cgro
                                          old->rule.action, mark->rule))
                         ret_mark->rule = mark->rule;
         }
+        return 1;
+}
+
+/* --- Classifying a new cgroup (mkdir) --- */
+
+/* FNV-1a over a NUL-terminated name of at most GUARD_NAME_MAX bytes: the key of literal
+ * components. */
+static __always_inline __u64 guard_name_hash(const char *name) {
+        __u64 h = 0xcbf29ce484222325ULL;
+
+        for (int i = 0; i < GUARD_NAME_MAX; i++) {
+                if (!name[i])
+                        break;
+                h = (h ^ (unsigned char) name[i]) * 0x100000001b3ULL;
+        }
+        return h;
+}
+
+/* One step of the glob matcher ('*' matches any run, including none; no other specials): the
+ * greedy matcher with single-star backtracking, as cgroup_component_match() in userspace. The
+ * includer drives it (a plain loop, or bpf_loop() in BPF) until it returns 1. */
+struct guard_match {
+        const char *pattern;    /* GUARD_COMPONENT_MAX bytes, NUL-terminated */
+        const char *name;       /* GUARD_NAME_MAX bytes, NUL-terminated */
+        __u32 p, i, star, star_i;
+        int matched;
+};
+
+#define GUARD_NO_STAR 0xffffffffu
+
+static __always_inline int guard_match_step(struct guard_match *m) {
+        __u32 p = m->p, i = m->i;
+        char pc, nc;
+
+        if (p >= GUARD_COMPONENT_MAX || i >= GUARD_NAME_MAX) {
+                m->matched = 0;
+                return 1;
+        }
+        pc = m->pattern[p];
+        nc = m->name[i];
+        if (!nc) {
+                /* The name is used up: only stars may remain. */
+                if (pc == '*') {
+                        m->p = p + 1;
+                        return 0;
+                }
+                m->matched = !pc;
+                return 1;
+        }
+        if (pc == '*') {
+                m->star = p;
+                m->star_i = i;
+                m->p = p + 1;
+        } else if (pc && pc == nc) {
+                m->p = p + 1;
+                m->i = i + 1;
+        } else if (m->star != GUARD_NO_STAR) {
+                m->p = m->star + 1;
+                m->i = ++m->star_i;
+        } else {
+                m->matched = 0;
+                return 1;
+        }
+        return 0;
+}
+
+/* Drives guard_match_step() to the end: defined by the includer (a plain loop in userspace,
+ * bpf_loop() in BPF, where a long backtracking match would overwhelm the verifier). */
+static int guard_glob_match(const char *pattern, const char *name);
+
+static __always_inline int guard_names_equal(const char *a, const char *b) {
+        for (int i = 0; i < GUARD_COMPONENT_MAX; i++) {
+                if (a[i] != b[i])
+                        return 0;
+                if (!a[i])
+                        return 1;
+        }
+        return 0;
+}
+
+/* The entry of a new cgroup child_id named name (NUL-terminated) under a parent with entry
+ * parent: what the compiler would have given it, from the parent's classifier state. Returns 1
+ * with *ret filled, 0 if the state cannot be read (then the caller copies the parent's entry).
+ * Only direct loads and map lookups: the kernel side reads the name into map memory first. */
+static __always_inline int guard_classify_child(GUARD_POLICY_T policy, const struct guard_cgroup_info *parent,
+                                                __u64 child_id, const char *name,
+                                                struct guard_cgroup_info *ret) {
+        struct guard_value *state, *v;
+        __u32 next = 0, mask = 0, n_globs;
+
+        if (parent->state == 0) {
+                *ret = *parent;
+                return 1;
+        }
+        state = guard_lookup(policy, GUARD_KEY_STATE, parent->state, 0);
+        if (!state)
+                return 0;
+        if (state->state.n_literals) {
+                v = guard_lookup(policy, GUARD_KEY_STATE_LITERAL, parent->state, guard_name_hash(name));
+                if (v && guard_names_equal(v->literal.name, name))
+                        next = v->literal.next;
+        }
+        if (!next) {
+                n_globs = state->state.n_globs;
+                for (__u32 g = 0; g < GUARD_STATE_GLOBS_MAX; g++) {
+                        if (g >= n_globs)
+                                break;
+                        v = guard_lookup(policy, GUARD_KEY_STATE_GLOB, parent->state, g);
+                        if (!v)
+                                return 0;
+                        if (guard_glob_match(v->glob.component, name))
+                                mask |= 1u << g;
+                }
+                v = guard_lookup(policy, GUARD_KEY_STATE_GLOB_NEXT, parent->state, mask);
+                if (!v)
+                        return 0;
+                next = v->next.next;
+        }
+        state = guard_lookup(policy, GUARD_KEY_STATE, next, 0);
+        if (!state)
+                return 0;
+        *ret = state->state.entry;
+        ret->state = state->state.classifies ? next : 0;
+        /* The outermost delegated instance: the parent's, or this cgroup if it is the first. */
+        if (ret->delegate_rule)
+                ret->delegate_root = parent->delegate_rule ? parent->delegate_root : child_id;
         return 1;
 }

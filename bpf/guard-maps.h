@@ -20,7 +20,18 @@ enum guard_key_kind {
         GUARD_KEY_RULE = 2,
         GUARD_KEY_CGROUP = 3,
         GUARD_KEY_EXE = 4,
+        GUARD_KEY_STATE = 5,            /* a: classifier state */
+        GUARD_KEY_STATE_GLOB = 6,       /* a: state, b: index of a glob component */
+        GUARD_KEY_STATE_LITERAL = 7,    /* a: state, b: guard_name_hash() of a literal component */
+        GUARD_KEY_STATE_GLOB_NEXT = 8,  /* a: state, b: mask of the glob components a name matches */
 };
+
+/* The cgroup classifier: patterns of every rule as an automaton over path components, so a new
+ * cgroup's entry is decided in the kernel at mkdir from its parent's state and its name (globs
+ * included), never waiting for the daemon. State 0: nothing below can change (children copy). */
+#define GUARD_STATE_GLOBS_MAX 8         /* glob components one state can test */
+#define GUARD_COMPONENT_MAX 96          /* longest component (glob or literal) a state can hold */
+#define GUARD_NAME_MAX 256              /* longest cgroup name the kernel side reads (NAME_MAX + 1) */
 
 struct guard_key {
         __u32 kind;             /* enum guard_key_kind */
@@ -60,6 +71,33 @@ struct guard_cgroup_info {
         __u32 creator_rule[GUARD_NS_TYPES]; /* lock_on_entry rule whose created_by covers it */
         __u32 protect_mode;     /* protect_rule's enum guard_mode (override applied) and action: */
         __u32 protect_action;   /* a migration decision needs no rule lookup */
+        __u32 state;            /* classifier state for its children; 0: they copy this entry */
+        __u32 pad;
+};
+
+/* A classifier state: the entry a cgroup in this state gets (delegate_root filled in at mkdir),
+ * and how its children are told apart. */
+struct guard_state_info {
+        struct guard_cgroup_info entry; /* delegate_root: filled in at mkdir */
+        __u32 n_globs;          /* glob components at GUARD_KEY_STATE_GLOB 0..n_globs-1 */
+        __u32 n_literals;       /* literal components at GUARD_KEY_STATE_LITERAL */
+        __u32 classifies;       /* children are told apart (else they copy the entry) */
+        __u32 pad;
+};
+
+struct guard_state_glob {
+        char component[GUARD_COMPONENT_MAX];    /* NUL-terminated */
+};
+
+struct guard_state_literal {
+        __u32 next;             /* state of a child with exactly this name */
+        __u32 pad;
+        char name[GUARD_COMPONENT_MAX];         /* NUL-terminated, compared after the hash */
+};
+
+struct guard_state_next {
+        __u32 next;             /* state of a child matching exactly these globs and no literal */
+        __u32 pad;
 };
 
 struct guard_exe_info {
@@ -80,6 +118,10 @@ struct guard_value {
                 struct guard_rule_info rule;
                 struct guard_cgroup_info cgroup;
                 struct guard_exe_info exe;
+                struct guard_state_info state;
+                struct guard_state_glob glob;
+                struct guard_state_literal literal;
+                struct guard_state_next next;
         };
 };
 
@@ -101,6 +143,7 @@ enum guard_counter {
         GUARD_COUNTER_AUDITED = 1,
         GUARD_COUNTER_LOST_EVENTS = 2,
         GUARD_COUNTER_OBSERVED = 3,
+        GUARD_COUNTER_MAP_FULL = 4,     /* a new cgroup's entry did not fit */
         _GUARD_COUNTER_MAX = 8,
 };
 

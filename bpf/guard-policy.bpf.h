@@ -81,6 +81,18 @@ static __always_inline struct guard_value *guard_lookup(void *policy, __u32 kind
 #define GUARD_POLICY_T void *
 #include "guard-decide.h"
 
+static long guard_match_callback(__u64 index, void *ctx) {
+        return guard_match_step(ctx);
+}
+
+/* At most (name + 1) x (pattern + 1) steps, even with backtracking. */
+static int guard_glob_match(const char *pattern, const char *name) {
+        struct guard_match m = { .pattern = pattern, .name = name, .star = GUARD_NO_STAR };
+
+        bpf_loop((GUARD_NAME_MAX + 1) * (GUARD_COMPONENT_MAX + 1), guard_match_callback, &m, 0);
+        return m.matched;
+}
+
 static __always_inline __u64 guard_task_cgroup_id(struct task_struct *task) {
         return task->cgroups->dfl_cgrp->kn->id;
 }

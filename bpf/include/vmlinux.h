@@ -27,6 +27,7 @@ struct nsset;
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
 struct kernfs_node {
+        const char *name;
         u64 id;
 };
 

@@ -501,6 +501,8 @@ static void choose_tamper_variants(Backend *b) {
                 { "guard_tamper_bpf", false },
                 { "guard_tamper_bpf_lockdown", true },
                 { "guard_tamper_pin_open", true },
+                { "guard_cgroup_mkdir", false },
+                { "guard_cgroup_mkdir_lockdown", true },
         };
 
         b->lockdown = kernel_lockdown_confidentiality();

@@ -8,6 +8,7 @@
 #include "cgroup-path.h"
 #include "macro.h"
 #include "policy-compile.h"
+#include "policy-classify.h"
 #include "policy-image.h"
 
 void policy_image_done(PolicyImage *image) {
@@ -42,11 +43,19 @@ static enum guard_mode compiled_mode(const Policy *p, const PolicyRule *rule) {
         return mode == POLICY_MODE_ENFORCE ? GUARD_MODE_ENFORCE : mode == POLICY_MODE_AUDIT ? GUARD_MODE_AUDIT : GUARD_MODE_OFF;
 }
 
-bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *path,
-                           struct guard_cgroup_info *ret) {
+static size_t pattern_depth(const char *pattern) {
+        size_t n = 0;
+
+        for (const char *c = pattern; *c; c++)
+                n += *c == '/' && c[1] != '\0';
+        return n;
+}
+
+void policy_compile_entry(const Policy *p, CoversFunc covers, void *ctx, struct guard_cgroup_info *ret,
+                          size_t *ret_delegate_depth) {
         struct guard_cgroup_info info = {};
         const PolicyRule *protect = NULL, *lock[GUARD_NS_TYPES] = {}, *creator[GUARD_NS_TYPES] = {};
-        size_t delegate_len = SIZE_MAX;
+        size_t delegate_depth = SIZE_MAX;
         unsigned allow_bit = 0;
 
         for (size_t i = 0; i < p->n_rules; i++) {
@@ -58,17 +67,17 @@ bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *
 
                         if (!policy_rule_active(p, r))
                                 continue;
-                        if (r->cgroup && cgroup_pattern_covers(r->cgroup, path, NULL))
+                        if (r->cgroup && covers(ctx, r->cgroup, NULL))
                                 info.actor_allow |= 1ULL << bit;
                         if (r->to)
                                 for (char **t = r->to; *t; t++)
-                                        if (cgroup_pattern_covers(*t, path, NULL)) {
+                                        if (covers(ctx, *t, NULL)) {
                                                 info.to_allow |= 1ULL << bit;
                                                 break;
                                         }
                         continue;
                 }
-                if (!policy_rule_active(p, r) || !cgroup_pattern_covers(r->cgroup, path, &n))
+                if (!policy_rule_active(p, r) || !covers(ctx, r->cgroup, &n))
                         continue;
 
                 switch (r->kind) {
@@ -79,17 +88,9 @@ bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *
                 case POLICY_RULE_DELEGATE:
                         /* The outermost instance: delegation is allowed if any instance holds
                          * source, destination and actor, and the outermost holds the most. */
-                        if (n < delegate_len) {
-                                char top[CGROUP_PATH_MAX + 1];
-                                uint64_t id;
-
-                                snprintf(top, sizeof(top), "%.*s", (int) n, path);
-                                id = cgroup_tree_id(tree, top);
-                                if (id) {
-                                        delegate_len = n;
-                                        info.delegate_root = id;
-                                        info.delegate_rule = r->id;
-                                }
+                        if (n < delegate_depth) {
+                                delegate_depth = n;
+                                info.delegate_rule = r->id;
                         }
                         break;
                 case POLICY_RULE_LOCK:
@@ -124,9 +125,114 @@ bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *
                 if (creator[t])
                         info.creator_rule[t] = creator[t]->id;
         }
+        *ret = info;
+        *ret_delegate_depth = delegate_depth;
+}
 
+static bool covers_path(void *ctx, const char *pattern, size_t *ret_depth) {
+        const char *path = ctx;
+        size_t len;
+
+        if (!cgroup_pattern_covers(pattern, path, &len))
+                return false;
+        if (ret_depth)
+                *ret_depth = pattern_depth(pattern);
+        return true;
+}
+
+/* The prefix of path with depth components ("/" for 0). */
+static void path_prefix(const char *path, size_t depth, char *buf, size_t size) {
+        size_t n = 0;
+        const char *c = path;
+
+        for (; *c; c++)
+                if (*c == '/' && c != path && n++ == depth - 1)
+                        break;
+        snprintf(buf, size, "%.*s", depth == 0 ? 1 : (int) (c - path), path);
+}
+
+bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *path,
+                           struct guard_cgroup_info *ret) {
+        struct guard_cgroup_info info;
+        size_t delegate_depth;
+
+        policy_compile_entry(p, covers_path, (void *) path, &info, &delegate_depth);
+        if (info.delegate_rule) {
+                char top[CGROUP_PATH_MAX + 1];
+
+                path_prefix(path, delegate_depth, top, sizeof(top));
+                info.delegate_root = cgroup_tree_id(tree, top);
+                if (!info.delegate_root)
+                        info.delegate_rule = 0;
+        }
         *ret = info;
         return memcmp(&info, &(struct guard_cgroup_info) {}, sizeof(info)) != 0;
+}
+
+static int compare_path(const void *key, const void *node) {
+        return strcmp(key, ((const CgroupNode *) node)->path);
+}
+
+/* Index of a node's parent in the (sorted) tree, or -1. */
+static ssize_t parent_index(const CgroupTree *tree, const char *path, char *buf, size_t size) {
+        const char *slash = strrchr(path, '/');
+        const CgroupNode *n;
+
+        if (!slash || streq(path, "/"))
+                return -1;
+        snprintf(buf, size, "%.*s", slash == path ? 1 : (int) (slash - path), path);
+        n = bsearch(buf, tree->nodes, tree->n_nodes, sizeof(*tree->nodes), compare_path);
+        return n ? n - tree->nodes : -1;
+}
+
+/* Every cgroup of the tree through the classifier, exactly as the kernel classifies a new one
+ * at mkdir (guard_classify_child() over the states just written), so the two cannot differ. */
+static int compile_tree(const Policy *p, const CgroupTree *tree, PolicyImage *img) {
+        _cleanup_(classifier_freep) Classifier *c = NULL;
+        _cleanup_(freep) struct guard_cgroup_info *infos = NULL;
+        _cleanup_(freep) bool *by_path = NULL;
+        char parent[CGROUP_PATH_MAX + 1];
+        int r;
+
+        r = classifier_new(p, &c);
+        if (r < 0)
+                return r;
+        r = classifier_emit(c, img);
+        if (r < 0)
+                return r;
+        infos = calloc(tree->n_nodes + 1, sizeof(*infos));
+        by_path = calloc(tree->n_nodes + 1, sizeof(*by_path));
+        if (!infos || !by_path)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < tree->n_nodes; i++) {
+                const CgroupNode *node = &tree->nodes[i];
+                struct guard_cgroup_info *info = &infos[i];
+                ssize_t up = parent_index(tree, node->path, parent, sizeof(parent));
+
+                if (streq(node->path, "/")) {
+                        const struct guard_value *root = policy_image_lookup(img, GUARD_KEY_STATE, classifier_root(c), 0);
+
+                        *info = root->state.entry;
+                        info->state = root->state.classifies ? classifier_root(c) : 0;
+                        if (info->delegate_rule)
+                                info->delegate_root = node->id;
+                } else if (up < 0 || by_path[up] ||
+                           !guard_classify_child(img, &infos[up], node->id, strrchr(node->path, '/') + 1, info)) {
+                        /* A parent missing from the snapshot, or a state the kernel cannot
+                         * classify in: the entry from the path, for this subtree (the daemon's
+                         * fallback for cgroups created there). */
+                        policy_compile_cgroup(p, tree, node->path, info);
+                        by_path[i] = true;
+                }
+                if (memcmp(info, &(struct guard_cgroup_info) {}, sizeof(*info)) == 0)
+                        continue;
+                r = policy_image_put(img, &(struct guard_key) { .kind = GUARD_KEY_CGROUP, .a = node->id },
+                                     &(struct guard_value) { .cgroup = *info });
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 static enum guard_rule_kind guard_rule_kind(PolicyRuleKind k) {
@@ -196,20 +302,14 @@ int policy_compile(const Policy *p, const CgroupTree *tree, uint32_t generation,
                 bit++;
         }
 
-        for (size_t i = 0; i < tree->n_nodes; i++) {
-                struct guard_value v = {};
-
-                if (!policy_compile_cgroup(p, tree, tree->nodes[i].path, &v.cgroup))
-                        continue;
-                r = image_add(&img, (struct guard_key) { .kind = GUARD_KEY_CGROUP, .a = tree->nodes[i].id }, &v);
-                if (r < 0)
-                        return r;
-        }
-
-        r = image_add(&img, (struct guard_key) { .kind = GUARD_KEY_CONFIG }, &config);
+        r = policy_image_index(&img);
         if (r < 0)
                 return r;
-        r = policy_image_index(&img);
+        r = compile_tree(p, tree, &img);
+        if (r < 0)
+                return r;
+
+        r = policy_image_put(&img, &(struct guard_key) { .kind = GUARD_KEY_CONFIG }, &config);
         if (r < 0)
                 return r;
 

@@ -25,3 +25,11 @@ void policy_image_remove(PolicyImage *img, const struct guard_key *key);
 #define guard_lookup policy_image_lookup
 #include "guard-decide.h"
 #undef guard_lookup
+
+static inline int guard_glob_match(const char *pattern, const char *name) {
+        struct guard_match m = { .pattern = pattern, .name = name, .star = GUARD_NO_STAR };
+
+        while (!guard_match_step(&m))
+                ;
+        return m.matched;
+}

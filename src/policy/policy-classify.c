@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup-path.h"
+#include "macro.h"
+#include "policy-classify.h"
+#include "policy-image.h"
+
+/* Every distinct pattern of every active rule, split into components. */
+typedef struct Pattern {
+        char *text;
+        char **components;
+        size_t n_components;
+} Pattern;
+
+/* A state: how far each pattern got along the path so far. Alive patterns matched the first
+ * depth components and have more; full ones matched completely (they cover the subtree).
+ * Settled states (nothing alive) forget the depth: all their descendants are alike. */
+typedef struct State {
+        uint32_t depth;
+        uint32_t *alive, *full;         /* pattern indices, ascending */
+        size_t n_alive, n_full;
+        uint64_t hash;
+} State;
+
+#define DEPTH_SETTLED UINT32_MAX
+
+struct Classifier {
+        const Policy *policy;
+        Pattern *patterns;
+        size_t n_patterns, n_patterns_allocated;
+        State *states;                  /* id = index + 1 */
+        size_t n_states, n_states_allocated;
+        uint32_t *buckets;              /* open addressing over states: id, 0 empty */
+        size_t n_buckets;
+};
+
+static bool is_glob(const char *component) {
+        return strchr(component, '*') != NULL;
+}
+
+static int add_pattern(Classifier *c, const char *text) {
+        Pattern *pat;
+        const char *s;
+
+        for (size_t i = 0; i < c->n_patterns; i++)
+                if (streq(c->patterns[i].text, text))
+                        return 0;
+        if (!GREEDY_REALLOC(c->patterns, c->n_patterns_allocated, c->n_patterns + 1))
+                return -ENOMEM;
+        pat = &c->patterns[c->n_patterns];
+        *pat = (Pattern) { .text = strdup(text) };
+        if (!pat->text)
+                return -ENOMEM;
+        c->n_patterns++;
+        for (s = text; *s == '/' && s[1];) {
+                const char *e = strchrnul(s + 1, '/');
+                char **v = realloc(pat->components, (pat->n_components + 1) * sizeof(*v));
+
+                if (!v)
+                        return -ENOMEM;
+                pat->components = v;
+                v[pat->n_components] = strndup(s + 1, e - s - 1);
+                if (!v[pat->n_components])
+                        return -ENOMEM;
+                pat->n_components++;
+                s = e;
+        }
+        return 0;
+}
+
+static int find_pattern(const Classifier *c, const char *text) {
+        for (size_t i = 0; i < c->n_patterns; i++)
+                if (streq(c->patterns[i].text, text))
+                        return (int) i;
+        return -1;
+}
+
+static uint64_t state_hash(const State *s) {
+        uint64_t h = 0xcbf29ce484222325ULL ^ s->depth;
+
+        for (size_t i = 0; i < s->n_alive; i++)
+                h = (h ^ s->alive[i]) * 0x100000001b3ULL;
+        h = (h ^ 0xffff) * 0x100000001b3ULL;
+        for (size_t i = 0; i < s->n_full; i++)
+                h = (h ^ s->full[i]) * 0x100000001b3ULL;
+        return h;
+}
+
+static bool state_equal(const State *a, const State *b) {
+        return a->depth == b->depth && a->n_alive == b->n_alive && a->n_full == b->n_full &&
+               (a->n_alive == 0 || memcmp(a->alive, b->alive, a->n_alive * sizeof(uint32_t)) == 0) &&
+               (a->n_full == 0 || memcmp(a->full, b->full, a->n_full * sizeof(uint32_t)) == 0);
+}
+
+static int rehash(Classifier *c) {
+        size_t n = c->n_buckets ? 2 * c->n_buckets : 64;
+        uint32_t *b = calloc(n, sizeof(*b));
+
+        if (!b)
+                return -ENOMEM;
+        free(c->buckets);
+        c->buckets = b;
+        c->n_buckets = n;
+        for (size_t i = 0; i < c->n_states; i++) {
+                size_t k = c->states[i].hash & (n - 1);
+
+                while (b[k])
+                        k = (k + 1) & (n - 1);
+                b[k] = i + 1;
+        }
+        return 0;
+}
+
+/* Takes ownership of s's arrays; *ret is the id of the equal state, new or old. */
+static int intern(Classifier *c, State *s, uint32_t *ret) {
+        size_t k;
+        int r;
+
+        if (s->n_alive == 0)
+                s->depth = DEPTH_SETTLED;
+        s->hash = state_hash(s);
+        if (2 * (c->n_states + 1) > c->n_buckets) {
+                r = rehash(c);
+                if (r < 0)
+                        return r;
+        }
+        for (k = s->hash & (c->n_buckets - 1); c->buckets[k]; k = (k + 1) & (c->n_buckets - 1))
+                if (state_equal(&c->states[c->buckets[k] - 1], s)) {
+                        free(s->alive);
+                        free(s->full);
+                        *ret = c->buckets[k];
+                        return 0;
+                }
+        if (c->n_states >= UINT32_MAX - 1 || !GREEDY_REALLOC(c->states, c->n_states_allocated, c->n_states + 1))
+                return -ENOMEM;
+        c->states[c->n_states] = *s;
+        c->buckets[k] = ++c->n_states;
+        *ret = c->n_states;
+        return 0;
+}
+
+static int compare_u32(const void *a, const void *b) {
+        uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+
+        return (x > y) - (x < y);
+}
+
+static void sort_indices(uint32_t *v, size_t n) {
+        if (n > 1)
+                qsort(v, n, sizeof(*v), compare_u32);
+}
+
+static int step_to(Classifier *c, uint32_t id, const uint32_t *matched, size_t n_matched, uint32_t *ret);
+
+int classifier_step(Classifier *c, uint32_t state, const char *name, uint32_t *ret) {
+        const State *from = &c->states[state - 1];
+        _cleanup_(freep) uint32_t *matched = NULL;
+        size_t n = 0;
+
+        if (from->n_alive == 0) {
+                *ret = state;
+                return 0;
+        }
+        matched = malloc(from->n_alive * sizeof(uint32_t));
+        if (!matched)
+                return -ENOMEM;
+        for (size_t i = 0; i < from->n_alive; i++) {
+                const char *comp = c->patterns[from->alive[i]].components[from->depth];
+
+                if (cgroup_component_match(comp, strlen(comp), name, strlen(name)))
+                        matched[n++] = from->alive[i];
+        }
+        return step_to(c, state, matched, n, ret);
+}
+
+int classifier_new(const Policy *p, Classifier **ret) {
+        Classifier *c = calloc(1, sizeof(*c));
+        State root = {};
+        uint32_t id;
+        int r = 0;
+
+        if (!c)
+                return -ENOMEM;
+        c->policy = p;
+        for (size_t i = 0; i < p->n_rules && r >= 0; i++) {
+                const PolicyRule *rule = &p->rules[i];
+
+                if (!policy_rule_active(p, rule))
+                        continue;
+                if (rule->cgroup)
+                        r = add_pattern(c, rule->cgroup);
+                for (char **t = rule->to; t && *t && r >= 0; t++)
+                        r = add_pattern(c, *t);
+        }
+        root.alive = malloc((c->n_patterns + 1) * sizeof(uint32_t));
+        root.full = malloc((c->n_patterns + 1) * sizeof(uint32_t));
+        if (r >= 0 && (!root.alive || !root.full))
+                r = -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < c->n_patterns; i++) {
+                if (c->patterns[i].n_components == 0)
+                        root.full[root.n_full++] = i;
+                else
+                        root.alive[root.n_alive++] = i;
+        }
+        if (r >= 0)
+                r = intern(c, &root, &id); /* id 1: the root cgroup's */
+        else {
+                free(root.alive);
+                free(root.full);
+        }
+        if (r < 0) {
+                classifier_free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+Classifier *classifier_free(Classifier *c) {
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < c->n_patterns; i++) {
+                for (size_t j = 0; j < c->patterns[i].n_components; j++)
+                        free(c->patterns[i].components[j]);
+                free(c->patterns[i].components);
+                free(c->patterns[i].text);
+        }
+        for (size_t i = 0; i < c->n_states; i++) {
+                free(c->states[i].alive);
+                free(c->states[i].full);
+        }
+        free(c->patterns);
+        free(c->states);
+        free(c->buckets);
+        free(c);
+        return NULL;
+}
+
+uint32_t classifier_root(const Classifier *c) {
+        return 1;
+}
+
+bool classifier_settled(const Classifier *c, uint32_t state) {
+        return c->states[state - 1].n_alive == 0;
+}
+
+typedef struct FullSet {
+        const Classifier *c;
+        const State *s;
+} FullSet;
+
+static bool covers_state(void *ctx, const char *pattern, size_t *ret_depth) {
+        const FullSet *f = ctx;
+        int i = find_pattern(f->c, pattern);
+
+        if (i < 0)
+                return false;
+        for (size_t k = 0; k < f->s->n_full; k++)
+                if (f->s->full[k] == (uint32_t) i) {
+                        if (ret_depth)
+                                *ret_depth = f->c->patterns[i].n_components;
+                        return true;
+                }
+        return false;
+}
+
+void classifier_entry(const Classifier *c, uint32_t state, struct guard_cgroup_info *ret, size_t *ret_delegate_depth) {
+        FullSet f = { .c = c, .s = &c->states[state - 1] };
+
+        policy_compile_entry(c->policy, covers_state, &f, ret, ret_delegate_depth);
+}
+
+static int put(PolicyImage *img, uint32_t kind, uint64_t a, uint64_t b, const struct guard_value *v) {
+        return policy_image_put(img, &(struct guard_key) { .kind = kind, .a = a, .b = b }, v);
+}
+
+/* The child state reached when the name matches exactly the alive patterns in matched[]. */
+static int step_to(Classifier *c, uint32_t id, const uint32_t *matched, size_t n_matched, uint32_t *ret) {
+        const State *from = &c->states[id - 1];
+        State s = { .depth = from->depth + 1 };
+        size_t n_full = from->n_full;
+
+        s.alive = malloc((n_matched + 1) * sizeof(uint32_t));
+        s.full = malloc((from->n_full + n_matched + 1) * sizeof(uint32_t));
+        if (!s.alive || !s.full) {
+                free(s.alive);
+                free(s.full);
+                return -ENOMEM;
+        }
+        if (n_full)
+                memcpy(s.full, from->full, n_full * sizeof(uint32_t));
+        for (size_t i = 0; i < n_matched; i++) {
+                if (c->patterns[matched[i]].n_components == from->depth + 1)
+                        s.full[n_full++] = matched[i];
+                else
+                        s.alive[s.n_alive++] = matched[i];
+        }
+        s.n_full = n_full;
+        sort_indices(s.alive, s.n_alive);
+        sort_indices(s.full, s.n_full);
+        return intern(c, &s, ret);
+}
+
+typedef struct Group {
+        const char *component;
+        size_t start, n;        /* run in the sorted alive list */
+} Group;
+
+static const Classifier *sort_ctx;
+static uint32_t sort_depth;
+
+static int compare_by_component(const void *a, const void *b) {
+        const Pattern *x = &sort_ctx->patterns[*(const uint32_t *) a], *y = &sort_ctx->patterns[*(const uint32_t *) b];
+        int r = strcmp(x->components[sort_depth], y->components[sort_depth]);
+
+        return r ? r : (*(const uint32_t *) a > *(const uint32_t *) b) - (*(const uint32_t *) a < *(const uint32_t *) b);
+}
+
+/* Appends group g's patterns to *buf. */
+static void take(const uint32_t *by_component, const Group *g, uint32_t *buf, size_t *n) {
+        memcpy(buf + *n, by_component + g->start, g->n * sizeof(uint32_t));
+        *n += g->n;
+}
+
+/* One state as the kernel's classifier reads it: its entry template and, if anything below it
+ * can still differ, its transitions (adding the states they lead to). Alive patterns are
+ * grouped by their next component, so a state with thousands of literal components costs
+ * a sort, not a product. */
+static int emit_state(Classifier *c, uint32_t id, PolicyImage *img) {
+        _cleanup_(freep) uint32_t *by_component = NULL, *matched = NULL;
+        _cleanup_(freep) Group *groups = NULL;
+        Group *globs[GUARD_STATE_GLOBS_MAX] = {};
+        size_t n_alive = c->states[id - 1].n_alive, depth = c->states[id - 1].depth, n_groups = 0, n_globs = 0;
+        struct guard_value v = {};
+        bool opaque = false;
+        size_t unused;
+        int r;
+
+        classifier_entry(c, id, &v.state.entry, &unused);
+        v.state.entry.delegate_root = 0;
+        v.state.classifies = n_alive > 0;
+        if (n_alive > 0) {
+                by_component = malloc(n_alive * sizeof(uint32_t));
+                matched = malloc(n_alive * sizeof(uint32_t));
+                groups = malloc(n_alive * sizeof(Group));
+                if (!by_component || !matched || !groups)
+                        return -ENOMEM;
+                memcpy(by_component, c->states[id - 1].alive, n_alive * sizeof(uint32_t));
+                sort_ctx = c;
+                sort_depth = depth;
+                qsort(by_component, n_alive, sizeof(uint32_t), compare_by_component);
+        }
+        for (size_t i = 0; i < n_alive; i++) {
+                const char *comp = c->patterns[by_component[i]].components[depth];
+
+                if (n_groups > 0 && streq(groups[n_groups - 1].component, comp))
+                        groups[n_groups - 1].n++;
+                else
+                        groups[n_groups++] = (Group) { .component = comp, .start = i, .n = 1 };
+        }
+        for (size_t k = 0; k < n_groups; k++) {
+                if (strlen(groups[k].component) >= GUARD_COMPONENT_MAX)
+                        opaque = true;
+                else if (is_glob(groups[k].component)) {
+                        if (n_globs == GUARD_STATE_GLOBS_MAX)
+                                opaque = true;
+                        else
+                                globs[n_globs++] = &groups[k];
+                }
+        }
+
+        /* A literal has its own transition: its own patterns and the globs it matches. */
+        for (size_t k = 0; k < n_groups && !opaque; k++) {
+                const char *comp = groups[k].component;
+                struct guard_value lit = {};
+                size_t n = 0;
+
+                if (is_glob(comp))
+                        continue;
+                take(by_component, &groups[k], matched, &n);
+                for (size_t g = 0; g < n_globs; g++)
+                        if (cgroup_component_match(globs[g]->component, strlen(globs[g]->component), comp, strlen(comp)))
+                                take(by_component, globs[g], matched, &n);
+                r = step_to(c, id, matched, n, &lit.literal.next);
+                if (r < 0)
+                        return r;
+                strncpy(lit.literal.name, comp, sizeof(lit.literal.name) - 1);
+                if (policy_image_lookup(img, GUARD_KEY_STATE_LITERAL, id, guard_name_hash(comp)))
+                        return -EEXIST; /* two literals with one 64-bit hash: not classifiable */
+                r = put(img, GUARD_KEY_STATE_LITERAL, id, guard_name_hash(comp), &lit);
+                if (r < 0)
+                        return r;
+                v.state.n_literals++;
+        }
+
+        /* Too much to decide in the kernel (a component too long, too many globs): no
+         * transitions, so the kernel copies the parent's entry and the daemon decides. */
+        if (!opaque) {
+                for (size_t g = 0; g < n_globs; g++) {
+                        struct guard_value gv = {};
+
+                        strncpy(gv.glob.component, globs[g]->component, sizeof(gv.glob.component) - 1);
+                        r = put(img, GUARD_KEY_STATE_GLOB, id, g, &gv);
+                        if (r < 0)
+                                return r;
+                }
+                for (uint32_t mask = 0; n_alive > 0 && mask < (1u << n_globs); mask++) {
+                        struct guard_value nv = {};
+                        size_t n = 0;
+
+                        for (size_t g = 0; g < n_globs; g++)
+                                if (mask & (1u << g))
+                                        take(by_component, globs[g], matched, &n);
+                        r = step_to(c, id, matched, n, &nv.next.next);
+                        if (r < 0)
+                                return r;
+                        r = put(img, GUARD_KEY_STATE_GLOB_NEXT, id, mask, &nv);
+                        if (r < 0)
+                                return r;
+                }
+                v.state.n_globs = n_globs;
+        } else
+                v.state.n_literals = 0;
+        return put(img, GUARD_KEY_STATE, id, 0, &v);
+}
+
+int classifier_emit(Classifier *c, PolicyImage *img) {
+        /* States appear while emitting: a worklist by id. */
+        for (uint32_t id = 1; id <= c->n_states; id++) {
+                int r = emit_state(c, id, img);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+size_t classifier_n_states(const Classifier *c) {
+        return c->n_states;
+}

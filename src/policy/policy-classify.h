@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The cgroup classifier: every rule's pattern as one automaton over path components. A state
+ * says how far each pattern got along a cgroup's path; the entry a cgroup gets is a function of
+ * its state, and a child's state of its parent's state and its own name. The compiler walks the
+ * existing tree with it and writes the states into the image (bpf/guard-maps.h), so the kernel
+ * gives a cgroup created later the same entry at mkdir (guard_classify_child() in
+ * bpf/guard-decide.h), globs included, without waiting for the daemon. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guard-maps.h"
+#include "policy-compile.h"
+#include "policy.h"
+
+typedef struct Classifier Classifier;
+
+int classifier_new(const Policy *p, Classifier **ret);
+Classifier *classifier_free(Classifier *c);
+static inline void classifier_freep(Classifier **c) {
+        classifier_free(*c);
+}
+
+/* The root cgroup's state. */
+uint32_t classifier_root(const Classifier *c);
+/* The state of a child named name of a cgroup in state. */
+int classifier_step(Classifier *c, uint32_t state, const char *name, uint32_t *ret);
+/* Nothing below a cgroup in this state can differ from it. */
+bool classifier_settled(const Classifier *c, uint32_t state);
+/* The entry template of a state (delegate_root left 0); *ret_delegate_depth as
+ * policy_compile_entry(). */
+void classifier_entry(const Classifier *c, uint32_t state, struct guard_cgroup_info *ret, size_t *ret_delegate_depth);
+/* Writes every state reachable from those seen so far, with their transitions. */
+int classifier_emit(Classifier *c, PolicyImage *img);
+size_t classifier_n_states(const Classifier *c);
