@@ -540,13 +540,29 @@ static void sweep_tree(Manager *m, unsigned budget) {
         }
 }
 
+/* A new cgroup's entry: what the kernel's classifier gave it at mkdir (the same code over our
+ * mirror of the generation in force), or, where the kernel could not classify (lockdown, a state
+ * too big for the kernel, a parent without an entry), the entry from its path. Written to the
+ * kernel either way: where the kernel classified, it is the same value. */
+static void new_cgroup_entry(Manager *m, uint64_t id, uint64_t parent_id, const char *path) {
+        struct guard_value *parent = policy_image_lookup(&m->image, GUARD_KEY_CGROUP, parent_id, 0);
+        struct guard_key key = { .kind = GUARD_KEY_CGROUP, .a = id };
+        struct guard_cgroup_info info = {};
+
+        if (!parent || !guard_classify_child(&m->image, &parent->cgroup, id, strrchr(path, '/') + 1, &info)) {
+                if (!policy_compile_cgroup(&m->policy, &m->tree, path, &info) && !parent)
+                        return;
+        }
+        (void) backend_update_cgroup(m->backend, id, &info);
+        (void) policy_image_put(&m->image, &key, &(struct guard_value) { .cgroup = info });
+}
+
 /* A new cgroup: its path decides what globs at its own level say. The kernel already copied the
  * parent's entry; we add what differs. The path comes from the kernel by id (O(depth)): reading
  * the parent directory would cost as much as the parent has children, and anyone with a delegated
  * subtree chooses how many. */
 static void handle_cgroup_mkdir(Manager *m, const struct guard_cgroup_event *e) {
         _cleanup_(freep) char *path = NULL;
-        struct guard_cgroup_info info;
 
         sweep_tree(m, TREE_SWEEP_PER_MKDIR);
         /* Gone already (mkdir+rmdir): nothing to add, the kernel dropped its entry too. */
@@ -554,14 +570,7 @@ static void handle_cgroup_mkdir(Manager *m, const struct guard_cgroup_event *e) 
                 return;
         if (cgroup_tree_add(&m->tree, path, e->id) < 0)
                 return;
-        struct guard_key key = { .kind = GUARD_KEY_CGROUP, .a = e->id };
-        struct guard_value *inherited = policy_image_lookup(&m->image, GUARD_KEY_CGROUP, e->parent_id, 0);
-        if (policy_compile_cgroup(&m->policy, &m->tree, path, &info)) {
-                (void) backend_update_cgroup(m->backend, e->id, &info);
-                (void) policy_image_put(&m->image, &key, &(struct guard_value) { .cgroup = info });
-        } else if (inherited)
-                /* What the kernel did at mkdir: the parent's entry. */
-                (void) policy_image_put(&m->image, &key, &(struct guard_value) { .cgroup = inherited->cgroup });
+        new_cgroup_entry(m, e->id, e->parent_id, path);
 }
 
 static void remember_denial(Manager *m, const EventText *t) {
