@@ -195,10 +195,11 @@ static __always_inline void guard_inherit_lock(struct task_struct *parent, struc
                 *child_mark = *mark;
 }
 
-/* Reports a decision that is not a plain allow; counts it; lost records are counted too. */
-static __always_inline void guard_report(__u32 kind, struct guard_decision *d, struct task_struct *actor,
-                                         __u32 task_pid, __u64 src, __u64 dst, __u32 ns_type, __u32 ns_inum,
-                                         __u32 flags) {
+/* Reports a decision that is not a plain allow; counts it; lost records are counted too.
+ * actor_cgroup_id: the cgroup the actor acted from (0: unknown). */
+static __always_inline void guard_report_actor(__u32 kind, struct guard_decision *d, struct task_struct *actor,
+                                               __u64 actor_cgroup_id, __u32 task_pid, __u64 src, __u64 dst,
+                                               __u32 ns_type, __u32 ns_inum, __u32 flags) {
         struct guard_event *e;
 
         guard_count(d->verdict == GUARD_VERDICT_DENY ? GUARD_COUNTER_DENIED :
@@ -212,7 +213,7 @@ static __always_inline void guard_report(__u32 kind, struct guard_decision *d, s
         e->verdict = d->verdict;
         e->actor_pid = actor->pid;
         e->actor_tgid = actor->tgid;
-        e->actor_cgroup_id = guard_task_cgroup_id(actor);
+        e->actor_cgroup_id = actor_cgroup_id;
         e->task_pid = task_pid;
         e->flags = flags;
         e->src_cgroup_id = src;
@@ -226,4 +227,11 @@ static __always_inline void guard_report(__u32 kind, struct guard_decision *d, s
         e->timestamp_ns = bpf_ktime_get_ns();
         __builtin_memcpy(e->actor_comm, actor->comm, sizeof(e->actor_comm));
         bpf_ringbuf_submit(e, 0);
+}
+
+/* The same, for an actor that acted from the cgroup it is in. */
+static __always_inline void guard_report(__u32 kind, struct guard_decision *d, struct task_struct *actor,
+                                         __u32 task_pid, __u64 src, __u64 dst, __u32 ns_type, __u32 ns_inum,
+                                         __u32 flags) {
+        guard_report_actor(kind, d, actor, guard_task_cgroup_id(actor), task_pid, src, dst, ns_type, ns_inum, flags);
 }

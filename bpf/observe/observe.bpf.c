@@ -42,7 +42,8 @@ int BPF_PROG(observe_cgroup_attach_task, struct cgroup *dst_cgrp, const char *pa
              bool threadgroup) {
         struct task_struct *actor = bpf_get_current_task_btf();
         struct guard_decision d;
-        __u64 *last, src = 0, dst;
+        struct guard_actor who;
+        __u64 *last, src = 0, dst, actor_cgroup;
 
         /* Only the default (cgroup2) hierarchy, id 0, is policy; v1 hierarchies of hybrid setups are not. */
         if (dst_cgrp->root->hierarchy_id != 0)
@@ -55,9 +56,15 @@ int BPF_PROG(observe_cgroup_attach_task, struct cgroup *dst_cgrp, const char *pa
         if (src == dst)
                 return 0;
 
-        if (guard_task_decide_migration(actor, src, dst, &d) != GUARD_VERDICT_ALLOW)
-                guard_report(GUARD_EVENT_MIGRATION, &d, actor, task->pid, src, dst, 0, 0,
-                             threadgroup ? GUARD_MIGRATION_THREADGROUP : 0);
+        /* This fires after the move: an actor that moved itself (or its own process) is in dst by
+         * now. It is judged and named by the cgroup it left (0 if it was never seen: unknown, and
+         * no response acts on an unknown cgroup), as the other backends see it before the move. */
+        actor_cgroup = task == actor || (threadgroup && task->tgid == actor->tgid) ? src : guard_task_cgroup_id(actor);
+        guard_task_actor(actor, &who);
+        who.cgroup_id = actor_cgroup;
+        if (guard_decide_migration(guard_policy_map(), &who, src, dst, &d) != GUARD_VERDICT_ALLOW)
+                guard_report_actor(GUARD_EVENT_MIGRATION, &d, actor, actor_cgroup, task->pid, src, dst, 0, 0,
+                                   threadgroup ? GUARD_MIGRATION_THREADGROUP : 0);
         return 0;
 }
 

@@ -638,8 +638,16 @@ static void handle_denial(Manager *m, const struct guard_event *e) {
         char priority[32];
         unsigned n = 0;
 
-        if (e->verdict != GUARD_VERDICT_AUDIT && e->action != POLICY_ACTION_DENY)
-                response = response_apply(m->cgroup_mount, actor_cgroup, m->own_cgroup, e->action);
+        if (e->verdict != GUARD_VERDICT_AUDIT && e->action != POLICY_ACTION_DENY) {
+                /* The event's time, on the clock /proc gives process start times in. */
+                ResponseTarget target = {
+                        .pid = e->actor_tgid,
+                        .acted_usec = now_usec(CLOCK_BOOTTIME) - (now_usec(CLOCK_MONOTONIC) - e->timestamp_ns / 1000),
+                        .cgroup = actor_cgroup,
+                };
+
+                response = response_apply(m->cgroup_mount, m->own_cgroup, &target, e->action);
+        }
         names.response = response;
         if (event_format(e, &names, &t) < 0) {
                 log_oom();

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgroup-path.h"
 #include "cgroupfs.h"
 #include "macro.h"
+#include "process-util.h"
 #include "response.h"
 
 const char *response_refusal(const char *cgroup, const char *own_cgroup) {
@@ -23,27 +28,98 @@ const char *response_refusal(const char *cgroup, const char *own_cgroup) {
         return NULL;
 }
 
-char *response_apply(const char *mount, const char *cgroup, const char *own_cgroup, PolicyAction action) {
-        const char *verb = action == POLICY_ACTION_DENY_KILL ? "kill" : "freeze";
-        const char *refusal;
-        char *s = NULL;
+_printf_(1, 2) static char *text(const char *format, ...) {
+        va_list ap;
+        char *s;
         int r;
 
-        if (action == POLICY_ACTION_DENY)
+        va_start(ap, format);
+        r = vasprintf(&s, format, ap);
+        va_end(ap);
+        return r < 0 ? NULL : s;
+}
+
+/* A pidfd for the offender, if the process behind t->pid is still the one that acted. */
+static int open_offender(const ResponseTarget *t) {
+        _cleanup_(closep) int fd = (int) syscall(SYS_pidfd_open, t->pid, 0);
+        uint64_t started;
+
+        if (fd < 0)
+                return -errno;
+        /* Checked with the pidfd open: from now on the pid cannot go to another process. */
+        if (pid_start_boottime_usec(t->pid, &started) < 0 || started > t->acted_usec)
+                return -ESRCH;
+        return TAKE_FD(fd);
+}
+
+static char *kill_offender(const ResponseTarget *t) {
+        _cleanup_(closep) int fd = open_offender(t);
+        _cleanup_(freep) char *comm = NULL;
+
+        if (fd < 0)
+                return text("not killed: pid %u is gone", t->pid);
+        comm = pid_comm(t->pid);
+        if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) < 0)
+                return text("failed to kill pid %u: %s", t->pid, strerror(errno));
+        return text("killed pid %u (%s)", t->pid, comm ?: "?");
+}
+
+/* Why t->cgroup is not the offender's own unit, or NULL if it is (see response.h). */
+static char *not_a_unit(const char *mount, const ResponseTarget *t) {
+        _cleanup_(freep) char *current = NULL, *dir = NULL, *procs = NULL;
+        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_(fclosep) FILE *f = NULL;
+        uint32_t ruid, euid, other_ruid, other_euid;
+        struct dirent *de;
+        unsigned pid;
+
+        if (cgroup2_path_of_pid(t->pid, &current) < 0 || pid_uids(t->pid, &ruid, &euid) < 0)
+                return text("pid %u is gone", t->pid);
+        if (!streq(current, t->cgroup))
+                return text("pid %u has left %s", t->pid, t->cgroup);
+        dir = text("%s%s", mount, t->cgroup);
+        d = dir ? opendir(dir) : NULL;
+        if (!d)
+                return text("%s cannot be read", t->cgroup);
+        while ((de = readdir(d)))
+                if (de->d_type == DT_DIR && !streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        return text("%s has child cgroups (freezing it would freeze them too)", t->cgroup);
+        procs = text("%s/cgroup.procs", dir);
+        f = procs ? fopen(procs, "re") : NULL;
+        if (!f)
+                return text("%s cannot be read", t->cgroup);
+        while (fscanf(f, "%u", &pid) == 1)
+                if (pid_uids(pid, &other_ruid, &other_euid) >= 0 && (other_ruid != ruid || other_euid != euid))
+                        return text("%s holds processes of other users (pid %u runs as uid %u, the offender as uid %u)",
+                                    t->cgroup, pid, other_euid, euid);
+        return NULL;
+}
+
+static char *freeze_offender(const char *mount, const ResponseTarget *t) {
+        _cleanup_(closep) int fd = open_offender(t);
+        _cleanup_(freep) char *why = NULL;
+        int r;
+
+        if (fd < 0)
+                return text("not frozen: pid %u is gone", t->pid);
+        why = not_a_unit(mount, t);
+        if (why)
+                return text("not frozen: %s", why);
+        r = cgroup2_write_file(mount, t->cgroup, "cgroup.freeze", "1");
+        if (r < 0)
+                return text("failed to freeze %s: %s", t->cgroup, strerror(-r));
+        return text("froze %s", t->cgroup);
+}
+
+char *response_apply(const char *mount, const char *own_cgroup, const ResponseTarget *t, PolicyAction action) {
+        const char *refusal;
+
+        if (action != POLICY_ACTION_DENY_KILL && action != POLICY_ACTION_DENY_FREEZE)
                 return NULL;
-        refusal = response_refusal(cgroup, own_cgroup);
-        if (refusal) {
-                if (asprintf(&s, "refused to %s %s: %s", verb, cgroup ?: "(unknown)", refusal) < 0)
-                        return NULL;
-                return s;
-        }
-        r = cgroup2_write_file(mount, cgroup, action == POLICY_ACTION_DENY_KILL ? "cgroup.kill" : "cgroup.freeze", "1");
-        if (r < 0) {
-                if (asprintf(&s, "failed to %s %s: %s", verb, cgroup, strerror(-r)) < 0)
-                        return NULL;
-                return s;
-        }
-        if (asprintf(&s, "%s %s", action == POLICY_ACTION_DENY_KILL ? "killed" : "froze", cgroup) < 0)
-                return NULL;
-        return s;
+        refusal = response_refusal(t->cgroup, own_cgroup);
+        if (refusal && action == POLICY_ACTION_DENY_KILL)
+                return text("refused to kill pid %u in %s: %s", t->pid, t->cgroup ?: "(unknown)", refusal);
+        if (refusal)
+                return text("refused to freeze %s: %s", t->cgroup ?: "(unknown)", refusal);
+        return action == POLICY_ACTION_DENY_KILL ? kill_offender(t) : freeze_offender(mount, t);
 }

@@ -1,16 +1,30 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Response actions: freeze (cgroup.freeze) or kill (cgroup.kill) the offending actor's cgroup.
- * Guard rails: never the root, never init.scope, never a cgroup holding the daemon itself. */
+/* Response actions after a denial, scoped to the offender and nobody else:
+ *   kill    the offending process (its whole thread group, through a pidfd), never its cgroup:
+ *           the processes it shares a cgroup with did nothing;
+ *   freeze  the offender's cgroup (cgroup.freeze), only when that cgroup is a unit of its own: the
+ *           offender is still in it, it has no child cgroups, and every process in it runs as the
+ *           offender's user (real and effective uid). Otherwise nothing is frozen and the report
+ *           says why.
+ * Guard rails: nothing in the root cgroup, init.scope or the daemon's own cgroup, nothing when
+ * the cgroup the offender acted from is unknown, never a process that started after it acted (a
+ * reused pid). */
 
-#include <stdbool.h>
+#include <stdint.h>
 
 #include "policy.h"
 
-/* Why cgroup must not be acted on, or NULL if it may. */
+typedef struct ResponseTarget {
+        uint32_t pid;                   /* the offending process (thread group id) */
+        uint64_t acted_usec;            /* CLOCK_BOOTTIME when it acted */
+        const char *cgroup;             /* the cgroup it acted from; NULL: unknown */
+} ResponseTarget;
+
+/* Why nothing in cgroup may be acted on, or NULL if it may. */
 const char *response_refusal(const char *cgroup, const char *own_cgroup);
 
-/* Applies action to cgroup; returns a description for the event ("froze /x", "refused to kill /:
- * ..."), or NULL for plain deny. Caller frees. */
-char *response_apply(const char *mount, const char *cgroup, const char *own_cgroup, PolicyAction action);
+/* Applies action to what t names; returns a description for the event ("killed pid 12 (x)",
+ * "froze /x", "not frozen: ...", "refused to kill ..."), or NULL for plain deny. Caller frees. */
+char *response_apply(const char *mount, const char *own_cgroup, const ResponseTarget *t, PolicyAction action);

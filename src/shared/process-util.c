@@ -45,3 +45,42 @@ int pid_ns_inum(uint32_t pid, const char *ns, uint32_t *ret) {
         *ret = (uint32_t) st.st_ino;
         return 0;
 }
+
+int pid_start_boottime_usec(uint32_t pid, uint64_t *ret) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        unsigned long long ticks;
+        char fn[64], buf[1024], *p;
+        long hz = sysconf(_SC_CLK_TCK);
+
+        snprintf(fn, sizeof(fn), "/proc/%u/stat", pid);
+        f = fopen(fn, "re");
+        if (!f)
+                return -errno;
+        if (!fgets(buf, sizeof(buf), f))
+                return -EIO;
+        /* The name (field 2) may hold spaces and parentheses: fields 3... start after the last ')'. */
+        p = strrchr(buf, ')');
+        if (!p || hz <= 0 ||
+            sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &ticks) != 1)
+                return -EIO;
+        *ret = ticks * (1000000ULL / hz);
+        return 0;
+}
+
+int pid_uids(uint32_t pid, uint32_t *ret_ruid, uint32_t *ret_euid) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        char fn[64], line[256];
+        unsigned ruid, euid;
+
+        snprintf(fn, sizeof(fn), "/proc/%u/status", pid);
+        f = fopen(fn, "re");
+        if (!f)
+                return -errno;
+        while (fgets(line, sizeof(line), f))
+                if (sscanf(line, "Uid: %u %u", &ruid, &euid) == 2) {
+                        *ret_ruid = ruid;
+                        *ret_euid = euid;
+                        return 0;
+                }
+        return -EIO;
+}

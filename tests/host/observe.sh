@@ -35,11 +35,11 @@ grep -q "pid $bystander " "$LOG" && not_ok "an unrelated move was reported" || o
 cg-clone3 "$T/prot" > /dev/null 2>&1
 check_true "clone3 into a protected cgroup is reported" wait_log "(clone3 CLONE_INTO_CGROUP)"
 
-# deny+kill: the offending actor's cgroup is killed
+# deny+kill: the offending process is killed (not its cgroup: see tests/host/responses.sh)
 bash -c "echo \$\$ > $T/offender-kill/cgroup.procs; sleep 0.2; echo $victim > $T/killprot/cgroup.procs; sleep 1000" &
 offender=$!
 STARTED_PIDS="$STARTED_PIDS $offender"
-check_true "deny+kill: reported with the response" wait_log "killed $P/offender-kill"
+check_true "deny+kill: reported with the response" wait_log "killed pid $offender "
 for _ in $(seq 30); do kill -0 "$offender" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$offender" 2>/dev/null && not_ok "deny+kill: the offender still runs" || ok "deny+kill: the offender was killed"
 kill -0 "$bystander" 2>/dev/null && ok "deny+kill: a bystander was not touched" || not_ok "deny+kill: bystander died"
@@ -55,7 +55,7 @@ grep -q "frozen 1" "$T/offender-freeze/cgroup.events" && ok "deny+freeze: the of
 
 # Guard rail: an offender in the root cgroup is never acted on (the victim sits in killprot now)
 move "$T/out" "$victim"
-check_true "guard rail: the root cgroup is refused" wait_log "refused to kill /: it is the root cgroup"
+check_true "guard rail: the root cgroup is refused" wait_log "refused to kill pid $$ in /: it is the root cgroup"
 
 # Live reload with tracepoint links: links stay, the decision changes
 links_before=$(ls "$PIN" | grep '^link_' | sort | tr '\n' ' ')
