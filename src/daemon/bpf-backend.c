@@ -16,6 +16,8 @@
 
 #include "bpf-backend.h"
 #include "macro.h"
+#include "policy-image.h"
+#include "cgroupfs.h"
 #include "compat.skel.h"
 #include "native.skel.h"
 #include "observe.skel.h"
@@ -105,6 +107,31 @@ const char *const *backend_missing_guarantees(BackendKind k) {
 
 bool backend_prevents(BackendKind k) {
         return k == BACKEND_NATIVE || k == BACKEND_COMPAT;
+}
+
+/* Every program decides on the cgroup2 hierarchy only: a v1 hierarchy's cgroup.procs and tasks
+ * move tasks between its cgroups (and out of its limits) without a decision or a report. */
+char *backend_missing_cgroup_v1(void) {
+        _cleanup_(freep) char *controllers = NULL;
+        char *s;
+
+        if (cgroup_v1_controllers(&controllers) <= 0)
+                return NULL;
+        if (asprintf(&s, "cgroup v1: controllers %s are on v1 hierarchies, where moves (their cgroup.procs and tasks "
+                     "files) are neither governed nor reported: a protected task can leave its v1 cgroups and their "
+                     "limits", controllers) < 0)
+                return NULL;
+        return s;
+}
+
+/* What this host adds to a backend's missing guarantees. */
+static void note_host_missing(Backend *b) {
+        char *v1 = backend_missing_cgroup_v1();
+
+        if (v1 && b->n_missing < ELEMENTSOF(b->missing))
+                b->missing[b->n_missing++] = v1;
+        else
+                free(v1);
 }
 
 static uint64_t fnv1a(const void *data, size_t n) {
@@ -391,7 +418,8 @@ static bool same_executable(pid_t pid) {
         return stat(fn, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* Same backend, same build pinned: take it over without touching the programs. */
+/* Same backend, same build pinned: take it over without touching the programs, with image in
+ * force (NULL: the pinned generation, as it is). */
 static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImage *image, Backend **ret) {
         _cleanup_(backend_freep) Backend *b = NULL;
         _cleanup_(closedirp) DIR *d = NULL;
@@ -432,9 +460,18 @@ static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImag
         if (b->n_links == 0)
                 return -ESTALE;
 
-        r = backend_apply(b, image, NULL);
-        if (r < 0)
-                return r;
+        if (image) {
+                r = backend_apply(b, image, NULL);
+                if (r < 0)
+                        return r;
+        } else {
+                /* As it is: the pinned generation stays the active one. */
+                __u32 zero = 0, inner_id;
+
+                if (bpf_map_lookup_elem(b->outer_fd, &zero, &inner_id) < 0 ||
+                    (b->inner_fd = bpf_map_get_fd_by_id(inner_id)) < 0)
+                        return -ESTALE;
+        }
         record_daemon_pid(pin_dir);
         b->adopted = true;
         *ret = TAKE_PTR(b);
@@ -752,8 +789,8 @@ load_failed:
         return r;
 }
 
-int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
-                  Backend **ret, char **ret_reason) {
+static int start_backend(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
+                         Backend **ret, char **ret_reason) {
         _cleanup_(freep) char *reasons = NULL;
         int r = -ENOENT;
 
@@ -781,6 +818,44 @@ int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *imag
         }
         *ret_reason = TAKE_PTR(reasons);
         return r;
+}
+
+int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
+                  Backend **ret, char **ret_reason) {
+        int r = -ESTALE;
+
+        if (image)
+                r = start_backend(kind, pin_dir, image, entries_max, ret, ret_reason);
+        else {
+                /* Keeping the pinned generation means adopting it, or nothing. */
+                for (BackendKind k = 0; k < _BACKEND_MAX && r < 0; k++)
+                        if (kind == BACKEND_AUTO || kind == k)
+                                r = backend_adopt(k, pin_dir, NULL, ret);
+                if (r < 0 && !(*ret_reason = strdup("the pins are not this build's programs, they cannot be adopted as they are")))
+                        return -ENOMEM;
+        }
+        if (r >= 0)
+                note_host_missing(*ret);
+        return r;
+}
+
+int backend_read_image(Backend *b, PolicyImage *ret) {
+        _cleanup_(policy_image_done) PolicyImage image = {};
+        struct guard_key key, next;
+        struct guard_value value;
+        int r;
+
+        for (void *k = NULL; bpf_map_get_next_key(b->inner_fd, k, &next) == 0; k = &key) {
+                key = next;
+                if (bpf_map_lookup_elem(b->inner_fd, &key, &value) < 0)
+                        continue; /* gone meanwhile (rmdir) */
+                r = policy_image_put(&image, &key, &value);
+                if (r < 0)
+                        return r;
+        }
+        *ret = image;
+        image = (PolicyImage) {};
+        return 0;
 }
 
 /* Must match bpf/guard-tamper.bpf.h. */

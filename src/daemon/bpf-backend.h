@@ -31,6 +31,9 @@ BackendKind backend_kind_from_string(const char *s);
 const char *const *backend_guarantees(BackendKind k);
 const char *const *backend_missing_guarantees(BackendKind k);
 bool backend_prevents(BackendKind k);
+/* On hosts with cgroup v1 controllers: what no backend governs there, as a missing-guarantee
+ * line (caller frees); NULL when every controller is on cgroup2. */
+char *backend_missing_cgroup_v1(void);
 
 typedef struct Backend {
         BackendKind kind;
@@ -55,9 +58,13 @@ typedef struct BackendCounters {
 
 /* Loads (or adopts) kind into pin_dir with image in force from the first instant. BACKEND_AUTO
  * tries native, compat, observe in that order. entries_max sizes the policy map of a fresh load;
- * an adopted one keeps its size. On failure *ret_reason says why. */
+ * an adopted one keeps its size. image NULL: adopt what is pinned and keep its generation in
+ * force as it is (nothing is loaded). On failure *ret_reason says why. */
 int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
                   Backend **ret, char **ret_reason);
+
+/* The active generation's entries, read back from the kernel (an adopted generation's mirror). */
+int backend_read_image(Backend *b, PolicyImage *ret);
 
 /* Entries in the active generation (walks the map: for status queries, not hot paths). */
 unsigned backend_count_entries(Backend *b);

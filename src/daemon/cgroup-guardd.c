@@ -152,6 +152,7 @@ static int parse_argv(int argc, char *argv[]) {
 }
 
 static int print_status(void) {
+        _cleanup_(freep) char *v1 = backend_missing_cgroup_v1();
         BackendPinned p;
         int r = backend_read_pinned(arg_bpffs_dir, &p);
 
@@ -174,6 +175,8 @@ static int print_status(void) {
                 printf("   Guarantee: %s\n", *g);
         for (const char *const *g = backend_missing_guarantees(p.kind); *g; g++)
                 printf("     Missing: %s\n", *g);
+        if (v1)
+                printf("     Missing: %s\n", v1);
         return 0;
 }
 

@@ -189,9 +189,19 @@ static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, Pol
         return 0;
 }
 
+/* The rules of the generation in force: the policy's, or the pinned generation's own count. */
+static size_t rules_in_force(const Manager *m) {
+        const struct guard_value *config;
+
+        if (!m->kept_pinned)
+                return m->policy.n_rules;
+        config = policy_image_lookup(&m->image, GUARD_KEY_CONFIG, 0, 0);
+        return config ? config->config.n_rules : 0;
+}
+
 static void notify_status(Manager *m) {
         sd_notifyf(false, "STATUS=Enforcing with the %s backend, policy generation %u (%zu rules)",
-                   backend_kind_to_string(m->backend->kind), m->generation, m->policy.n_rules);
+                   backend_kind_to_string(m->backend->kind), m->generation, rules_in_force(m));
 }
 
 static void watch_policy_dir(Manager *m);
@@ -229,6 +239,7 @@ int manager_reload(Manager *m) {
                 m->image = image;
                 image = (PolicyImage) {};
                 set_last_error(m, NULL);
+                m->kept_pinned = false;
                 log_info("Policy generation %u in force: %zu files, %zu rules, %u map entries written in %.1f ms.",
                          m->generation, m->policy.n_files, m->policy.n_rules, written,
                          (now_usec(CLOCK_MONOTONIC) - started) / 1000.0);
@@ -319,9 +330,11 @@ static void take_kernel_verdict(Manager *m, const struct guard_decision *kd, Pol
 
         if (v == d->verdict && (v == VERDICT_ALLOW || (d->rule && d->rule->id == kd->rule)))
                 return;
-        log_error("BUG: explain's model says %s (rule %u), the kernel's decision code says %s (rule %u); "
-                  "answering with the kernel's.", verdict_to_string(d->verdict), d->rule ? d->rule->id : 0,
-                  verdict_to_string(v), kd->rule);
+        /* Over a pinned generation kept as it is there is no model to word it: no bug. */
+        if (!m->kept_pinned)
+                log_error("BUG: explain's model says %s (rule %u), the kernel's decision code says %s (rule %u); "
+                          "answering with the kernel's.", verdict_to_string(d->verdict), d->rule ? d->rule->id : 0,
+                          verdict_to_string(v), kd->rule);
         d->verdict = v;
         d->rule = policy_rule_by_id(&m->policy, kd->rule);
         d->action = kd->action;
@@ -487,24 +500,72 @@ static int on_policy_dir_change(sd_event_source *s, const struct inotify_event *
         return 0;
 }
 
+static int on_policy_dir_ancestor_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        Manager *m = userdata;
+
+        /* Something appeared or went on the way to the policy directory: watch the nearest part of
+         * it that exists, and load the directory once it is there. */
+        watch_policy_dir(m);
+        if (!m->watching_ancestor)
+                schedule_reload(m);
+        return 0;
+}
+
+/* The policy directory, or while it does not exist (a fresh install, a restart before it is
+ * created, an admin who removed it), its nearest existing ancestor. */
+static char *nearest_existing_dir(const char *dir, struct stat *ret_st) {
+        _cleanup_(freep) char *path = strdup(dir);
+        char *slash;
+
+        if (!path)
+                return NULL;
+        while (stat(path, ret_st) < 0 || !S_ISDIR(ret_st->st_mode)) {
+                if (streq(path, "/") || streq(path, "."))
+                        return NULL;
+                slash = strrchr(path, '/');
+                if (!slash)
+                        strcpy(path, ".");
+                else if (slash == path)
+                        path[1] = '\0';
+                else
+                        *slash = '\0';
+        }
+        return TAKE_PTR(path);
+}
+
 /* (Re)watches the policy directory: a directory deleted and created anew has a new inode, and the
- * old watch is gone with the old one. */
+ * old watch is gone with the old one. A missing directory is waited for on its nearest existing
+ * ancestor, one level closer each time a part of the path appears. */
 static void watch_policy_dir(Manager *m) {
+        _cleanup_(freep) char *path = NULL;
+        bool ancestor;
         struct stat st;
         int r;
 
-        if (stat(m->policy_dir, &st) < 0 || (m->inotify && st.st_ino == m->policy_dir_ino))
+        path = nearest_existing_dir(m->policy_dir, &st);
+        if (!path)
+                return;
+        ancestor = !streq(path, m->policy_dir);
+        if (m->inotify && st.st_ino == m->policy_dir_ino && ancestor == m->watching_ancestor)
                 return;
         m->inotify = sd_event_source_disable_unref(m->inotify);
-        r = sd_event_add_inotify(m->event, &m->inotify, m->policy_dir,
-                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB |
-                                 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR,
-                                 on_policy_dir_change, m);
+        if (ancestor)
+                r = sd_event_add_inotify(m->event, &m->inotify, path,
+                                         IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR,
+                                         on_policy_dir_ancestor_change, m);
+        else
+                r = sd_event_add_inotify(m->event, &m->inotify, path,
+                                         IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
+                                         IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR,
+                                         on_policy_dir_change, m);
         if (r < 0) {
-                log_warning_errno(r, "Cannot watch %s for changes (%m); reload with SIGHUP.", m->policy_dir);
+                log_warning_errno(r, "Cannot watch %s for changes (%m); reload with SIGHUP.", path);
                 return;
         }
+        if (ancestor)
+                log_info("Waiting for %s to appear (watching %s).", m->policy_dir, path);
         m->policy_dir_ino = st.st_ino;
+        m->watching_ancestor = ancestor;
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -785,6 +846,36 @@ static void check_pins(Manager *m) {
                    m->generation);
 }
 
+/* Restarting over pins while the policy directory does not exist (yet): what the pins enforce
+ * stays in force as it is, not a generation of no rules. The directory is waited for and loaded
+ * once it appears. The tamper protection stays as pinned too (same objects). */
+static int keep_pinned_policy(Manager *m) {
+        _cleanup_(freep) char *reason = NULL, *error = NULL;
+        int r;
+
+        r = cgroup2_scan(m->cgroup_mount, &m->tree);
+        if (r < 0)
+                return log_error_errno(r, "Failed to scan the cgroup hierarchy at %s: %m", m->cgroup_mount);
+        r = backend_start(m->requested, m->bpffs_dir, NULL, m->policy_entries_max, &m->backend, &reason);
+        if (r < 0) {
+                log_error("Policy directory %s does not exist and the pinned policy cannot be kept (%s); it stays in "
+                          "force in the kernel. Create the directory and start cgroup-guardd again.", m->policy_dir,
+                          reason ?: strerror(-r));
+                return -EBADMSG;
+        }
+        /* The mirror of what the kernel decides from: new cgroups and explain use it. */
+        r = backend_read_image(m->backend, &m->image);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the pinned policy generation: %m");
+        m->kept_pinned = true;
+        if (asprintf(&error, "%s does not exist; the pinned policy generation %u (%zu rules) stays in force until it "
+                     "appears", m->policy_dir, m->generation, rules_in_force(m)) < 0)
+                return log_oom();
+        log_warning("Policy directory %s.", error);
+        set_last_error(m, error);
+        return 0;
+}
+
 int manager_start(Manager *m) {
         _cleanup_(policy_image_done) PolicyImage image = {};
         _cleanup_(freep) char *reason = NULL;
@@ -803,20 +894,26 @@ int manager_start(Manager *m) {
                 m->generation = pinned.generation;
 
         uint64_t started = now_usec(CLOCK_MONOTONIC);
-        r = load_policy(m, &p, &tree, &image);
-        if (r < 0)
-                return r;
-        m->policy = p;
-        m->tree = tree;
+        if (access(m->policy_dir, F_OK) < 0 && errno == ENOENT && backend_pins_present(m->bpffs_dir)) {
+                r = keep_pinned_policy(m);
+                if (r < 0)
+                        return r;
+        } else {
+                r = load_policy(m, &p, &tree, &image);
+                if (r < 0)
+                        return r;
+                m->policy = p;
+                m->tree = tree;
 
-        r = backend_start(m->requested, m->bpffs_dir, &image, m->policy_entries_max, &m->backend, &reason);
-        if (r < 0)
-                return log_error_errno(r, "No usable backend (%s): %s", backend_kind_to_string(m->requested),
-                                       reason ?: strerror(-r));
-        m->generation++;
-        apply_protection(m, &m->policy);
-        m->image = image;
-        image = (PolicyImage) {};
+                r = backend_start(m->requested, m->bpffs_dir, &image, m->policy_entries_max, &m->backend, &reason);
+                if (r < 0)
+                        return log_error_errno(r, "No usable backend (%s): %s", backend_kind_to_string(m->requested),
+                                               reason ?: strerror(-r));
+                m->generation++;
+                apply_protection(m, &m->policy);
+                m->image = image;
+                image = (PolicyImage) {};
+        }
         if (policy_requires_enforce(&m->policy) && !backend_prevents(m->backend->kind))
                 return log_error_errno(EOPNOTSUPP, "A policy file requires an enforcing backend, but only the %s backend "
                                        "loads on this kernel; refusing to run it silently.",
@@ -839,12 +936,13 @@ int manager_start(Manager *m) {
         sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
         (void) sd_event_set_watchdog(m->event, true);
 
-        log_info("Policy generation %u in force: %zu files, %zu rules, %zu map entries written in %.1f ms.",
-                 m->generation, m->policy.n_files, m->policy.n_rules, m->image.n_entries,
-                 (now_usec(CLOCK_MONOTONIC) - started) / 1000.0);
+        if (!m->kept_pinned)
+                log_info("Policy generation %u in force: %zu files, %zu rules, %zu map entries written in %.1f ms.",
+                         m->generation, m->policy.n_files, m->policy.n_rules, m->image.n_entries,
+                         (now_usec(CLOCK_MONOTONIC) - started) / 1000.0);
         log_info("Enforcing with the %s backend%s (bpffs %s, cgroup2 at %s), policy generation %u: %zu files, %zu rules.",
                  backend_kind_to_string(m->backend->kind), m->backend->adopted ? ", adopted from pins" : "",
-                 m->bpffs_dir, m->cgroup_mount, m->generation, m->policy.n_files, m->policy.n_rules);
+                 m->bpffs_dir, m->cgroup_mount, m->generation, m->policy.n_files, rules_in_force(m));
         if (m->backend->adopted && m->backend->map_entries_max != m->policy_entries_max)
                 log_notice("The pinned policy map holds %u entries; --policy-entries-max=%u takes effect once the "
                            "programs are loaded afresh (cgroup-guardd --unload, then start).",

@@ -50,6 +50,8 @@ typedef struct Manager {
         uint64_t reload_deadline;       /* CLOCK_MONOTONIC; 0: no reload pending */
         sd_event_source *inotify;
         ino_t policy_dir_ino;           /* of the watched directory */
+        bool watching_ancestor;         /* the policy directory does not exist: its nearest ancestor is watched */
+        bool kept_pinned;               /* the generation in force is the pinned one, adopted as it is */
         sd_event_source *ratelimit_timer;
         uint64_t events_handled;
         uint64_t lost_reported;

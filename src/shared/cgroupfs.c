@@ -199,3 +199,27 @@ int cgroup2_write_file(const char *mount, const char *path, const char *file, co
                 return -errno;
         return 0;
 }
+
+int cgroup_v1_controllers(char **ret) {
+        _cleanup_(fclosep) FILE *f = fopen("/proc/cgroups", "re");
+        _cleanup_(freep) char *list = NULL;
+        char line[256], name[64];
+        unsigned hierarchy, n_cgroups, enabled;
+
+        if (!f)
+                return -errno;
+        /* "#subsys_name hierarchy num_cgroups enabled": hierarchy 0 is cgroup2 (or none). */
+        while (fgets(line, sizeof(line), f)) {
+                char *joined;
+
+                if (sscanf(line, "%63s %u %u %u", name, &hierarchy, &n_cgroups, &enabled) != 4 || name[0] == '#' ||
+                    hierarchy == 0 || !enabled)
+                        continue;
+                if (asprintf(&joined, "%s%s%s", list ?: "", list ? "," : "", name) < 0)
+                        return -ENOMEM;
+                free(list);
+                list = joined;
+        }
+        *ret = TAKE_PTR(list);
+        return *ret ? 1 : 0;
+}

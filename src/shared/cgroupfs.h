@@ -33,3 +33,7 @@ int cgroup2_id_of_path(const char *mount, const char *path, uint64_t *ret);
 
 /* Writes value to FILE of the cgroup at path (relative to the root), e.g. cgroup.freeze. */
 int cgroup2_write_file(const char *mount, const char *path, const char *file, const char *value);
+
+/* Controllers bound to cgroup v1 hierarchies (hybrid and legacy hosts), from /proc/cgroups,
+ * comma-separated ("cpu,memory,pids"); *ret = NULL and 0 when there are none. */
+int cgroup_v1_controllers(char **ret);

@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# cgroup v1 hierarchies on hybrid hosts (issue 13 item 9): no backend governs moves between v1
+# cgroups, so where controllers are bound to v1 hierarchies that is a missing guarantee in
+# --status, D-Bus MissingGuarantees and the journal's guarantees entry.
+if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
+        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
+        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
+        export CGG_IN_PRIVATE_NS=1
+        exec unshare -m --propagation private "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+
+GUARANTEES_ID=1396fa51003545cb8f7251261ab81e97
+# Controllers bound to a v1 hierarchy: /proc/cgroups, hierarchy != 0, enabled.
+v1=$(awk '!/^#/ && $2 != 0 && $4 == 1 { printf "%s%s", sep, $1; sep = "," }' /proc/cgroups)
+[ -n "$v1" ] || skip "no cgroup v1 controllers on this host (pure cgroup2)"
+echo "# v1 controllers: $v1"
+
+start_journald_and_bus
+guard_start
+for _ in $(seq 50); do busctl --system status org.cgroupguard.Guard1 > /dev/null 2>&1 && break; sleep 0.1; done
+line="cgroup v1: controllers $v1 are on v1 hierarchies"
+
+grep -q "Missing guarantee: $line" "$LOG" && ok "start-up log names the v1 controllers" || not_ok "log: $(grep "Missing" "$LOG")"
+"$DAEMON" --status --bpffs-dir "$PIN" | grep -q "Missing: $line" && ok "--status lists it" ||
+        not_ok "--status: $("$DAEMON" --status --bpffs-dir "$PIN" | grep Missing)"
+busctl --system get-property $BUS MissingGuarantees | grep -q "$line" && ok "D-Bus MissingGuarantees lists it" ||
+        not_ok "MissingGuarantees: $(busctl --system get-property $BUS MissingGuarantees)"
+journalctl -o export MESSAGE_ID=$GUARANTEES_ID | grep -q "^CGROUP_GUARD_MISSING=$line" && ok "the journal's guarantees entry lists it" ||
+        not_ok "journal: $(journalctl -o export MESSAGE_ID=$GUARANTEES_ID | grep CGROUP_GUARD_MISSING)"
+# Adopting the pins (a restart) says it too.
+kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
+: > "$LOG"
+guard_start
+grep -q "adopted from pins" "$LOG" && grep -q "Missing guarantee: $line" "$LOG" && ok "after adoption too" || not_ok "adoption: $(grep -E "adopted|Missing" "$LOG")"
+finish

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# A missing policy directory (issue 13 item 5): a restart over pins keeps the pinned generation in
+# force as it is (not "0 files, 0 rules"), the directory is waited for on its nearest existing
+# ancestor, and loaded the moment it appears, without SIGHUP. The same on a first start.
+if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
+        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
+        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
+        export CGG_IN_PRIVATE_NS=1
+        exec unshare -m --propagation private "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+
+start_journald_and_bus
+status() { "$DAEMON" --status --bpffs-dir "$PIN"; }
+prop() { busctl --system get-property $BUS "$1" 2>&1; }
+wait_bus() { for _ in $(seq 50); do busctl --system status org.cgroupguard.Guard1 > /dev/null 2>&1 && return; sleep 0.1; done; }
+stop() { kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=; }
+
+mkdir -p "$T/prot"
+cat > "$POLICY_DIR/10-prot.json" <<JSON
+{ "version": 1, "migration": { "protect": ["$P/prot", "$P/prot2"] } }
+JSON
+guard_start
+status | grep -q "Policy: generation 1, 2 rules" && ok "first start: generation 1, 2 rules" || not_ok "status: $(status | grep Policy)"
+stop
+
+# Restart with the directory (and its parent) gone: the pinned generation stays as it is.
+mv "$POLICY_DIR" "$WORK/saved"
+POLICY_DIR=$WORK/etc/policies.d
+: > "$LOG"
+guard_start
+wait_bus
+status | grep -q "Policy: generation 1, 2 rules" && ok "restart without the directory: the pinned generation 1 (2 rules) stays" ||
+        not_ok "status: $(status | grep Policy)"
+grep -q "0 files, 0 rules" "$LOG" && not_ok "the log says 0 rules: $(grep "0 rules" "$LOG")" || ok "no generation of 0 rules"
+grep -q "does not exist; the pinned policy generation 1 (2 rules) stays in force" "$LOG" && ok "the log says the pinned generation stays" ||
+        not_ok "log: $(grep -i "policy directory" "$LOG")"
+[ "$(prop PolicyGeneration)" = "t 1" ] && ok "D-Bus PolicyGeneration: 1" || not_ok "PolicyGeneration: $(prop PolicyGeneration)"
+prop LastPolicyError | grep -q "does not exist" && ok "D-Bus LastPolicyError says the directory is missing" || not_ok "LastPolicyError: $(prop LastPolicyError)"
+mkdir -p "$T/prot2"
+spawn sleep 1000; victim=$!
+move "$T/prot" "$victim"
+check_true "the pinned rules still decide (and name the pinned rule)" wait_log "migration of pid $victim (sleep) from / to $P/prot"
+move "$T/prot2" "$victim"
+check_true "... for cgroups created since, too" wait_log "migration of pid $victim (sleep) from $P/prot to $P/prot2"
+check_true "the nearest existing ancestor is watched" grep -q "Waiting for $POLICY_DIR to appear (watching $WORK)" "$LOG"
+
+# The directory appears, in two steps, with a policy: loaded without SIGHUP.
+mkdir "$WORK/etc"
+sleep 0.3
+mkdir "$POLICY_DIR.tmp"
+cat > "$POLICY_DIR.tmp/10-prot.json" <<JSON
+{ "version": 1, "migration": { "protect": ["$P/prot"] } }
+JSON
+mv "$POLICY_DIR.tmp" "$POLICY_DIR"
+WAIT_TENTHS=50 check_true "the directory is loaded when it appears (no SIGHUP)" wait_log "Policy generation 2 in force: 1 files, 1 rules"
+status | grep -q "Policy: generation 2, 1 rules" && ok "status: generation 2, 1 rules" || not_ok "status: $(status | grep Policy)"
+[ "$(prop LastPolicyError)" = 's ""' ] && ok "D-Bus LastPolicyError cleared" || not_ok "LastPolicyError: $(prop LastPolicyError)"
+gen=$(grep -c "Policy generation" "$LOG")
+echo '{ "version": 1, "migration": { "protect": ["/x"] } }' > "$POLICY_DIR/20-more.json"
+WAIT_TENTHS=50 check_true "... and watched from then on" wait_log "Policy generation 3 in force: 2 files"
+stop
+
+# A first start without pins and without the directory: no rules, and the directory is loaded
+# when it appears.
+"$DAEMON" --unload --bpffs-dir "$PIN" > /dev/null
+rm -rf "$WORK/etc"
+: > "$LOG"
+guard_start
+grep -q "does not exist; no rules are in force" "$LOG" && ok "first start without the directory: no rules, said so" || not_ok "log: $(cat "$LOG")"
+mkdir -p "$POLICY_DIR"
+echo '{ "version": 1, "migration": { "protect": ["/x"] } }' > "$POLICY_DIR/10-x.json"
+WAIT_TENTHS=50 check_true "... and it is loaded when it appears" wait_log "in force: 1 files, 1 rules"
+finish
