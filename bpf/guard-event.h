@@ -52,6 +52,10 @@ enum guard_tamper_what {
         GUARD_TAMPER_PIN = 4,
         GUARD_TAMPER_SIGNAL = 5,
         GUARD_TAMPER_PTRACE = 6,
+        GUARD_TAMPER_SIGIO = 7,         /* object: the daemon's pid */
+        GUARD_TAMPER_RLIMIT = 8,        /* object: the daemon's pid */
+        GUARD_TAMPER_CGROUP_FILE = 9,   /* object: the control file's inode */
+        GUARD_TAMPER_MOUNT = 10,        /* object: the bpffs device */
 };
 
 #define GUARD_MIGRATION_THREADGROUP 0x1u

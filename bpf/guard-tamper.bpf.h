@@ -3,9 +3,13 @@
 
 /* Tamper protection (policy "protect_self", on by default), for the backends that can deny:
  * nobody but cgroup-guardd itself may get a handle on the guard's maps, programs or links
- * (by id or by pin), remove or rename its pins, signal it (except PID 1) or ptrace it. The
- * daemon is recognised by its executable's device and inode, which a restarted daemon still
- * has; the daemon writes them into guard_self at start. Every refusal is reported. */
+ * (by id or by pin), remove or rename its pins, or unmount the bpffs holding them; and nobody
+ * but PID 1, the daemon and its own unit's cgroup may stop it: signals (kill, SIGIO through
+ * F_SETOWN), ptrace attach, prlimit, or writes to the cgroup files of its cgroup and of the
+ * cgroups above it (cgroup.kill, cgroup.freeze, limits). Read-only ptrace access (/proc/PID/…)
+ * stays open. The daemon is recognised by its executable's device and inode, which a restarted
+ * daemon still has; the daemon writes them into guard_self at start. Every refusal is
+ * reported. */
 
 #include <bpf/bpf_core_read.h>
 
@@ -13,11 +17,19 @@
 
 #define GUARD_TAMPER_EPERM 1
 #define BPF_FS_MAGIC_ 0xcafe4a11
+#define CGROUP2_SUPER_MAGIC_ 0x63677270
 #define SIGCONT_ 18
+#define MAY_WRITE_ 0x2
+#define FMODE_WRITE_ 0x2
+#define PTRACE_MODE_ATTACH_ 0x2
+#define MS_MOVE_ 0x2000
 
 struct guard_self {
         __u64 exe_dev;          /* kernel dev_t of cgroup-guardd's executable */
         __u64 exe_ino;
+        __u64 cgroup_id;        /* the daemon's own cgroup (its unit's), 0 in the root cgroup */
+        __u64 pins_dev;         /* kernel dev_t of the bpffs holding the pins */
+        __u32 mnt_ns[2];        /* PID 1's and the daemon's mount namespaces (inode numbers) */
         __u32 enabled;          /* protect_self */
         __u32 pad;
 };
@@ -34,10 +46,11 @@ struct {
 #define GUARD_OBJ_PROG (2ULL << 32)
 #define GUARD_OBJ_LINK (3ULL << 32)
 #define GUARD_OBJ_PIN (4ULL << 32)
+#define GUARD_OBJ_CGROUP_FILE (5ULL << 32) /* inode of a control file of the daemon's cgroup or above */
 
 struct {
         __uint(type, BPF_MAP_TYPE_HASH);
-        __uint(max_entries, 1024);
+        __uint(max_entries, 4096);
         __type(key, __u64);
         __type(value, __u8);
 } guard_objects SEC(".maps");
@@ -53,6 +66,13 @@ static __always_inline bool is_guard(struct task_struct *task, struct guard_self
         struct file *exe = task->mm->exe_file;
 
         return exe && exe->f_inode->i_ino == self->exe_ino && exe->f_inode->i_sb->s_dev == self->exe_dev;
+}
+
+/* Who may stop or throttle the daemon: PID 1 (systemd stopping, freezing or limiting the unit),
+ * the daemon itself and its own unit's cgroup (ExecReload= runs there); never the root cgroup. */
+static __always_inline bool tamper_trusted(struct task_struct *actor, struct guard_self *self) {
+        return actor->tgid == 1 || is_guard(actor, self) ||
+               (self->cgroup_id && guard_task_cgroup_id(actor) == self->cgroup_id);
 }
 
 static __always_inline bool is_guard_object(__u64 kind, __u64 id) {
@@ -205,20 +225,114 @@ int BPF_PROG(guard_tamper_task_kill, struct task_struct *target, struct kernel_s
         if (!self || !is_guard(target, self))
                 return 0;
         actor = bpf_get_current_task_btf();
-        if (actor->tgid == 1 || is_guard(actor, self))
+        if (tamper_trusted(actor, self))
                 return 0;
         if (target->cgroups->dfl_cgrp->level > 0 && guard_task_cgroup_id(actor) == guard_task_cgroup_id(target))
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_SIGNAL, target->tgid);
 }
 
-SEC("lsm/ptrace_access_check")
-int BPF_PROG(guard_tamper_ptrace, struct task_struct *child, unsigned int mode) {
+/* F_SETOWN + F_SETSIG make the kernel send any signal, SIGKILL included, to the owner when the
+ * file becomes ready, in the context of whoever made it ready (possibly the daemon itself,
+ * writing to a socket the attacker set up), and task_kill never sees it. The daemon asks for no
+ * SIGIO, so none is delivered to it. */
+SEC("lsm/file_send_sigiotask")
+int BPF_PROG(guard_tamper_sigio, struct task_struct *target, struct fown_struct *fown, int sig) {
+        struct guard_self *self = tamper_config();
+
+        if (!self || !is_guard(target, self))
+                return 0;
+        return tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_SIGIO, target->tgid);
+}
+
+/* prlimit(2) on the daemon (RLIMIT_NOFILE 1, RLIMIT_CPU 0, ...): setting only; reading is fine. */
+SEC("lsm/task_setrlimit")
+int BPF_PROG(guard_tamper_setrlimit, struct task_struct *target, unsigned int resource, struct rlimit *new_rlim) {
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
+        if (!self || !is_guard(target, self))
+                return 0;
+        actor = bpf_get_current_task_btf();
+        return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_RLIMIT, target->tgid);
+}
+
+/* Writes to the control files of the daemon's cgroup and of every cgroup above it but the root:
+ * cgroup.kill and cgroup.freeze stop it (the watchdog then fires and the unit hangs), pids.max,
+ * memory.max, cpu.max throttle it. Their inode numbers are registered by the daemon (kernfs
+ * inode numbers are the node ids; there is one cgroup2 superblock). Its own cgroup.procs and
+ * cgroup.threads are not registered: joining the unit's cgroup is for the migration policy.
+ * Called from compat's inode_permission program and native's file_open program. */
+static __always_inline int guard_tamper_cgroup_write(struct inode *inode, bool writing) {
+        struct guard_self *self;
+        struct task_struct *actor;
+
+        if (!writing || inode->i_sb->s_magic != CGROUP2_SUPER_MAGIC_)
+                return 0;
+        self = tamper_config();
+        if (!self || !is_guard_object(GUARD_OBJ_CGROUP_FILE, inode->i_ino))
+                return 0;
+        actor = bpf_get_current_task_btf();
+        return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_CGROUP_FILE, inode->i_ino);
+}
+
+/* Unmounting the bpffs that holds the pins frees every pinned link (and reaches the daemon's
+ * private mount namespace through propagation); moving it hides the pins from the daemon. Only
+ * the bpffs superblock holding the pins is guarded; the daemon also holds its links' fds. */
+static __always_inline int tamper_check_mount(struct vfsmount *mnt) {
+        struct guard_self *self = tamper_config();
+        struct task_struct *actor;
+
+        if (!self || !mnt || mnt->mnt_sb->s_magic != BPF_FS_MAGIC_ || mnt->mnt_sb->s_dev != self->pins_dev)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_MOUNT, mnt->mnt_sb->s_dev);
+}
+
+SEC("lsm/sb_umount")
+int BPF_PROG(guard_tamper_umount, struct vfsmount *mnt, int flags) {
+        return tamper_check_mount(mnt);
+}
+
+SEC("lsm/move_mount")
+int BPF_PROG(guard_tamper_move_mount, const struct path *from_path, const struct path *to_path) {
+        return tamper_check_mount(from_path->mnt);
+}
+
+/* mount(2) with MS_MOVE names the mount to move by a string the kernel resolves later, out of
+ * reach of this hook: refuse MS_MOVE to untrusted tasks in PID 1's and the daemon's mount
+ * namespaces (a container moving mounts in its own namespace is not affected). */
+SEC("lsm/sb_mount")
+int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *path, const char *type,
+             unsigned long flags, void *data) {
+        struct guard_self *self;
+        struct task_struct *actor;
+        __u32 ns;
+
+        if (!(flags & MS_MOVE_))
+                return 0;
+        self = tamper_config();
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        ns = actor->nsproxy->mnt_ns->ns.inum;
+        if ((ns != self->mnt_ns[0] && ns != self->mnt_ns[1]) || tamper_trusted(actor, self))
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_MOUNT, path->mnt->mnt_sb->s_dev);
+}
+
+/* Attaching (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd) is refused; read access
+ * (/proc/PID/exe, environ, status: what systemd-journald reads for every message) is not. */
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(guard_tamper_ptrace, struct task_struct *child, unsigned int mode) {
+        struct guard_self *self;
+        struct task_struct *actor;
+
+        if (!(mode & PTRACE_MODE_ATTACH_))
+                return 0;
+        self = tamper_config();
         if (!self || !is_guard(child, self))
                 return 0;
         actor = bpf_get_current_task_btf();
-        return is_guard(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_PTRACE, child->tgid);
+        return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_PTRACE, child->tgid);
 }

@@ -116,7 +116,7 @@ int BPF_PROG(compat_inode_permission, struct inode *inode, int mask) {
         struct compat_window *w;
         struct guard_decision d;
 
-        int refused = guard_tamper_inode_permission(inode);
+        int refused = guard_tamper_inode_permission(inode) ?: guard_tamper_cgroup_write(inode, mask & MAY_WRITE);
 
         if (refused)
                 return refused;

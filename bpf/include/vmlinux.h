@@ -80,7 +80,13 @@ struct inode {
         struct super_block *i_sb;
 };
 
+struct vfsmount {
+        struct dentry *mnt_root;
+        struct super_block *mnt_sb;
+};
+
 struct path {
+        struct vfsmount *mnt;
         struct dentry *dentry;
 };
 
@@ -89,7 +95,11 @@ struct file {
         struct path f_path;
         const void *f_op;
         void *private_data;
+        unsigned int f_mode;
 };
+
+struct fown_struct;
+struct rlimit;
 
 struct fdtable {
         unsigned int max_fds;

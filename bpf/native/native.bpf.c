@@ -25,6 +25,15 @@ int BPF_PROG(guard_tamper_pin_open, struct inode *inode, int mask) {
         return guard_tamper_inode_permission(inode);
 }
 
+/* Writes to the daemon's cgroup files (cgroup.kill, cgroup.freeze, limits): no rarer hook sees
+ * them (kernfs writes pass no LSM hook; fentry on cgroup_kill_write/cgroup_freeze_write cannot
+ * refuse, fmod_ret is not allowed there), so this checks each open, not each path lookup or
+ * read/write; it leaves after one superblock compare for everything but cgroupfs (bench/README.md). */
+SEC("lsm/file_open")
+int BPF_PROG(guard_tamper_file_open, struct file *file) {
+        return guard_tamper_cgroup_write(file->f_inode, file->f_mode & FMODE_WRITE_);
+}
+
 SEC("lsm/cgroup_attach")
 int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_cgrp, struct cgroup *dst_cgrp,
              struct super_block *sb, bool threadgroup, struct cgroup_namespace *ns) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bpf-backend.h"
+#include "cgroupfs.h"
 #include "macro.h"
 #include "policy-image.h"
 #include "cgroupfs.h"
@@ -376,6 +377,8 @@ static Backend *backend_new(BackendKind kind, const char *pin_dir) {
         b->kind = kind;
         b->pin_dir = strdup(pin_dir);
         b->outer_fd = b->inner_fd = b->events_fd = b->counters_fd = -EBADF;
+        for (size_t i = 0; i < ELEMENTSOF(b->link_fds); i++)
+                b->link_fds[i] = -EBADF;
         b->map_entries_max = GUARD_POLICY_ENTRIES_MAX;
         if (!b->pin_dir) {
                 free(b);
@@ -394,6 +397,8 @@ void backend_free(Backend *b) {
         closep(&b->inner_fd);
         closep(&b->events_fd);
         closep(&b->counters_fd);
+        for (unsigned i = 0; i < b->n_links; i++)
+                closep(&b->link_fds[i]);
         free(b->pin_dir);
         free(b);
 }
@@ -455,7 +460,8 @@ static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImag
                 fd = bpf_obj_get(path);
                 if (fd < 0)
                         return -ESTALE;
-                b->link_ids[b->n_links++] = object_id(fd);
+                b->link_ids[b->n_links] = object_id(fd);
+                b->link_fds[b->n_links++] = TAKE_FD(fd);
         }
         if (b->n_links == 0)
                 return -ESTALE;
@@ -749,7 +755,7 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
                         step_failed(ret_reason, r, "pinning a link");
                         goto attach_failed;
                 }
-                b->link_ids[b->n_links++] = object_id(bpf_link__fd(links[i]));
+                b->link_ids[i] = object_id(bpf_link__fd(links[i]));
         }
         remove_stale_links(pin_dir, b->obj);
         for (size_t i = 0; i < ELEMENTSOF(shared_maps); i++) {
@@ -766,14 +772,14 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
                 goto attach_failed;
         }
 
-        /* The pins hold the links now: drop our handles without detaching, and close the fds
-         * (libbpf keeps a disconnected link's fd open), so --unload alone decides. */
+        /* The pins hold the links now, and so do we: libbpf's handles go without detaching, their
+         * fds stay with the backend (libbpf keeps a disconnected link's fd open), so an unmounted
+         * bpffs cannot free the links while the daemon runs. --unload stops the daemon first. */
+        b->n_links = n_links;
         for (unsigned i = 0; i < n_links; i++) {
-                int fd = bpf_link__fd(links[i]);
-
+                b->link_fds[i] = bpf_link__fd(links[i]);
                 bpf_link__disconnect(links[i]);
                 bpf_link__destroy(links[i]);
-                close(fd);
         }
         *ret = TAKE_PTR(b);
         return 0;
@@ -862,6 +868,9 @@ int backend_read_image(Backend *b, PolicyImage *ret) {
 struct guard_self {
         uint64_t exe_dev;
         uint64_t exe_ino;
+        uint64_t cgroup_id;
+        uint64_t pins_dev;
+        uint32_t mnt_ns[2];
         uint32_t enabled;
         uint32_t pad;
 };
@@ -869,6 +878,7 @@ struct guard_self {
 #define GUARD_OBJ_PROG (2ULL << 32)
 #define GUARD_OBJ_LINK (3ULL << 32)
 #define GUARD_OBJ_PIN (4ULL << 32)
+#define GUARD_OBJ_CGROUP_FILE (5ULL << 32)
 
 static void protect_object(int objects_fd, uint64_t kind, uint64_t id) {
         uint64_t key = kind | id;
@@ -878,7 +888,42 @@ static void protect_object(int objects_fd, uint64_t kind, uint64_t id) {
                 (void) bpf_map_update_elem(objects_fd, &key, &one, BPF_ANY);
 }
 
-int backend_protect(Backend *b, bool enabled) {
+/* The control files of our cgroup and of every cgroup above it but the root: what stops or
+ * throttles us (cgroup.kill, cgroup.freeze, pids.max, memory.max, ...). cgroup.procs and
+ * cgroup.threads are left to the migration policy. Returns our cgroup's id, 0 in the root. */
+static uint64_t protect_cgroup_files(int objects_fd, const char *cgroup_mount) {
+        _cleanup_(freep) char *path = NULL;
+        uint64_t id = 0;
+
+        if (!cgroup_mount || cgroup2_path_of_pid(getpid(), &path) < 0 || cgroup2_id_of_path(cgroup_mount, path, &id) < 0)
+                return 0;
+        for (char *slash; !streq(path, "/"); *slash = '\0') {
+                _cleanup_(freep) char *dir_path = NULL;
+                _cleanup_(closedirp) DIR *d = NULL;
+                struct dirent *de;
+                struct stat st;
+
+                if (asprintf(&dir_path, "%s%s", cgroup_mount, path) < 0)
+                        break;
+                d = opendir(dir_path);
+                while (d && (de = readdir(d)))
+                        if (!streq(de->d_name, "cgroup.procs") && !streq(de->d_name, "cgroup.threads") &&
+                            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+                                protect_object(objects_fd, GUARD_OBJ_CGROUP_FILE, st.st_ino);
+                slash = strrchr(path, '/');
+                if (slash == path)
+                        slash++;
+        }
+        return id;
+}
+
+static uint32_t ns_inode(const char *path) {
+        struct stat st;
+
+        return stat(path, &st) == 0 ? (uint32_t) st.st_ino : 0;
+}
+
+int backend_protect(Backend *b, bool enabled, const char *cgroup_mount) {
         _cleanup_(closep) int self_fd = open_pinned_map(b->pin_dir, "guard_self"), objects_fd = -EBADF;
         _cleanup_(closedirp) DIR *d = NULL;
         struct guard_self self = { .enabled = enabled };
@@ -898,8 +943,10 @@ int backend_protect(Backend *b, bool enabled) {
                 while (bpf_map_get_next_key(objects_fd, NULL, &key) == 0)
                         if (bpf_map_delete_elem(objects_fd, &key) < 0)
                                 break;
-                if (stat(b->pin_dir, &st) == 0)
+                if (stat(b->pin_dir, &st) == 0) {
                         protect_object(objects_fd, GUARD_OBJ_PIN, st.st_ino);
+                        self.pins_dev = kernel_dev(st.st_dev);
+                }
                 d = opendir(b->pin_dir);
                 while (d && (de = readdir(d))) {
                         _cleanup_(closep) int fd = -EBADF;
@@ -931,6 +978,9 @@ int backend_protect(Backend *b, bool enabled) {
                 if (bpf_map_lookup_elem(b->outer_fd, &zero, &inner_id) == 0)
                         protect_object(objects_fd, GUARD_OBJ_MAP, inner_id);
 
+                self.cgroup_id = protect_cgroup_files(objects_fd, cgroup_mount);
+                self.mnt_ns[0] = ns_inode("/proc/1/ns/mnt");
+                self.mnt_ns[1] = ns_inode("/proc/self/ns/mnt");
                 if (stat("/proc/self/exe", &st) < 0)
                         return -errno;
                 self.exe_dev = kernel_dev(st.st_dev);
@@ -972,6 +1022,16 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
         if (ret_removed)
                 *ret_removed = n;
         return 0;
+}
+
+int backend_check_links(Backend *b) {
+        for (unsigned i = 0; i < b->n_links; i++) {
+                _cleanup_(closep) int fd = bpf_link_get_fd_by_id(b->link_ids[i]);
+
+                if (fd < 0 && errno == ENOENT)
+                        return -ENOENT;
+        }
+        return backend_pins_present(b->pin_dir) ? 0 : 1;
 }
 
 bool backend_pins_present(const char *pin_dir) {

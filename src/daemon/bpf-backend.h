@@ -50,6 +50,7 @@ typedef struct Backend {
         unsigned n_missing;
         unsigned n_links;
         uint32_t link_ids[64];
+        int link_fds[64];               /* held, so that an unmounted bpffs cannot free the links */
 } Backend;
 
 typedef struct BackendCounters {
@@ -78,9 +79,16 @@ int backend_update_cgroup(Backend *b, uint64_t cgroup_id, const struct guard_cgr
 int backend_read_counters(int counters_fd, BackendCounters *ret);
 
 /* Tamper protection (native, compat): registers every object of the guard (maps, programs,
- * links, pins, the active generation) and this executable as the only one that may touch them.
- * Call again after each backend_apply(). No-op on backends that cannot deny. */
-int backend_protect(Backend *b, bool enabled);
+ * links, pins, the active generation) and this executable as the only one that may touch them,
+ * and this process's cgroup (under cgroup_mount), whose control files and those of the cgroups
+ * above it only PID 1 and that cgroup may write. Call again after each backend_apply(). No-op
+ * on backends that cannot deny. */
+int backend_protect(Backend *b, bool enabled, const char *cgroup_mount);
+
+/* 0 if every link is still attached (looked up by id: the daemon holds their fds, so a lost pin
+ * does not mean a lost link) and the build record is pinned; 1 if the links are attached but the
+ * pins are gone (bpffs unmounted); -ENOENT if a link is gone. */
+int backend_check_links(Backend *b);
 
 /* Closes our handles; pins (and so enforcement) stay. */
 void backend_free(Backend *b);

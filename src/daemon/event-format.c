@@ -105,6 +105,10 @@ static const char *tamper_what(uint32_t what) {
         case GUARD_TAMPER_PIN: return "opening, removing or renaming the guard's pin (inode)";
         case GUARD_TAMPER_SIGNAL: return "signalling cgroup-guardd (pid)";
         case GUARD_TAMPER_PTRACE: return "ptracing cgroup-guardd (pid)";
+        case GUARD_TAMPER_SIGIO: return "signalling cgroup-guardd through F_SETOWN/SIGIO (pid)";
+        case GUARD_TAMPER_RLIMIT: return "setting a resource limit of cgroup-guardd (pid)";
+        case GUARD_TAMPER_CGROUP_FILE: return "writing a cgroup file of cgroup-guardd's cgroup or above (inode)";
+        case GUARD_TAMPER_MOUNT: return "unmounting or moving the bpffs holding the guard's pins (device)";
         }
         return "touching the guard";
 }

@@ -142,7 +142,7 @@ static void log_diagnostics(Manager *m, const Diagnostics *d) {
 /* Loads, validates and compiles the policy directory. Nothing changes on failure. */
 static void apply_protection(Manager *m, const Policy *p) {
         bool on = policy_protect_self(p);
-        int r = backend_protect(m->backend, on);
+        int r = backend_protect(m->backend, on, m->cgroup_mount);
 
         if (r < 0)
                 log_warning_errno(r, "Failed to set up tamper protection: %m");
@@ -816,17 +816,24 @@ static int watch_events(Manager *m) {
         return 0;
 }
 
-/* The pins vanished under us (only possible with protect_self off): the links went with them,
- * so nothing is enforced. Load everything again, with the policy in force. */
+/* A link is gone (looked up by id; only possible with protect_self off): what it enforced is
+ * not enforced. Or the pins are gone while we still hold the links (the bpffs was unmounted):
+ * enforcement goes on, but a restart could not adopt it. Either way load everything again, with
+ * the policy in force; our old links detach only once the new ones are attached. */
 static void check_pins(Manager *m) {
         _cleanup_(policy_image_done) PolicyImage image = {};
         _cleanup_(freep) char *reason = NULL;
         Backend *b = NULL;
         int r;
 
-        if (backend_pins_present(m->bpffs_dir))
+        r = backend_check_links(m->backend);
+        if (r == 0)
                 return;
-        log_error("The pins under %s were removed: the programs detached. Loading them again.", m->bpffs_dir);
+        if (r > 0)
+                log_warning("The pins under %s are gone (bpffs unmounted?); cgroup-guardd holds the links, they still "
+                            "enforce. Loading and pinning them again.", m->bpffs_dir);
+        else
+                log_error("A link of the guard is gone: its program detached. Loading them again.");
         r = policy_compile(&m->policy, &m->tree, m->generation + 1, &image, NULL);
         if (r >= 0)
                 r = backend_start(m->backend->kind, m->bpffs_dir, &image, m->policy_entries_max, &b, &reason);
