@@ -78,7 +78,7 @@ exits=$(echo "$man" | sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' | grep -A1 '^\.TP' 
 check "cgroup-guardctl(1): EXIT STATUS lists 0 to 5" "012345" "$exits"
 man=$(man_text cgroup-guardd.8)
 exits=$(echo "$man" | sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' | grep -A1 '^\.TP' | grep -o '^\.B [0-9]*$' | tr -d '.B \n')
-check "cgroup-guardd(8): EXIT STATUS lists 0 to 3" "0123" "$exits"
+check "cgroup-guardd(8): EXIT STATUS lists 0 to 3 and 78" "012378" "$exits"
 missing=
 for option in $("$daemon" --help | grep -o -- '--[a-z-]*' | sort -u); do
         case "$man" in *"$option"*) ;; *) missing="$missing $option" ;; esac

@@ -559,6 +559,24 @@ static int cmd_thaw(const char *cgroup) {
         r = check_cgroup_argument("", cgroup, mount);
         if (r != 0)
                 return r;
+
+        /* Through the daemon, which journals who thawed what; by hand only when it is not running. */
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        r = sd_bus_open_system(&bus);
+        if (r >= 0)
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Thaw", &error, NULL, "s", cgroup);
+        if (r >= 0) {
+                printf("Thawed %s.\n", cgroup);
+                return 0;
+        }
+        if (!bus_error_is_unreachable(&error, r)) {
+                r = bus_error_exit(&error, r, "thaw", EXIT_DENIED);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        sd_bus_error_free(&error);
+
         r = cgroup2_write_file(mount, cgroup, "cgroup.freeze", "0");
         if (r == -EACCES || r == -EPERM)
                 return bus_error_exit(NULL, r, "thaw", EXIT_DENIED);
@@ -566,7 +584,28 @@ static int cmd_thaw(const char *cgroup) {
                 return log_error("Cannot thaw %s: no such cgroup.", cgroup), EXIT_INVALID;
         if (r < 0)
                 return log_error_errno(r, "Cannot thaw %s: %m", cgroup), EXIT_DENIED;
-        printf("Thawed %s.\n", cgroup);
+        printf("Thawed %s (cgroup-guardd is not running: not journaled).\n", cgroup);
+        return 0;
+}
+
+static int cmd_unload(sd_bus *bus) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *dir;
+        uint32_t removed;
+        int r;
+
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Unload", &error, &reply, "");
+        if (r < 0) {
+                r = bus_error_exit(&error, r, "Unload failed", EXIT_DENIED);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        r = sd_bus_message_read(reply, "us", &removed, &dir);
+        if (r < 0)
+                return log_error_errno(r, "Bad reply from cgroup-guardd: %m"), EXIT_DENIED;
+        _cleanup_(freep) char *safe = terminal_safe(dir);
+        printf("Removed %" PRIu32 " pins under %s: every program is detached, cgroup-guardd exits.\n", removed, safe ?: "?");
         return 0;
 }
 
@@ -745,7 +784,7 @@ static int run(int argc, char *argv[]) {
         if (streq(arg_verb, "reload"))
                 return call_simple(bus, "Reload", "", NULL, "Reload failed");
         if (streq(arg_verb, "unload"))
-                return call_simple(bus, "Unload", "", NULL, "Unload failed");
+                return cmd_unload(bus);
         return call_simple(bus, "SetMode", "s", args[0], "Switching mode failed");
 }
 

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-bus.h>
+#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include "bus.h"
 #include "cgroup-path.h"
 #include "cgroupfs.h"
+#include "event-format.h"
 #include "log.h"
 #include "policy-decide.h"
 #include "policy.h"
@@ -179,41 +183,114 @@ static int property_get_rules(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_close_container(reply);
 }
 
-/* Reload and SetMode change what the kernel enforces: root only, checked here as well as in the
- * bus policy, so a misconfigured policy file cannot open them up. */
-static int check_root(sd_bus_message *message, sd_bus_error *error) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        uid_t euid;
+/* Who called a privileged method: every such call leaves a journal entry naming the caller,
+ * granted or refused, so an admin sees who changed the guard and who tried. */
+typedef struct Caller {
+        sd_bus_creds *creds;
+        uid_t uid;
+        pid_t pid;
+        const char *exe;                /* owned by creds; NULL if unknown */
+} Caller;
+
+static void caller_done(Caller *c) {
+        c->creds = sd_bus_creds_unref(c->creds);
+}
+
+static int caller_query(sd_bus_message *message, Caller *ret) {
         int r;
 
-        r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
+        *ret = (Caller) {};
+        r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID | SD_BUS_CREDS_PID | SD_BUS_CREDS_EXE |
+                                      SD_BUS_CREDS_AUGMENT, &ret->creds);
         if (r < 0)
                 return r;
-        r = sd_bus_creds_get_euid(creds, &euid);
+        r = sd_bus_creds_get_euid(ret->creds, &ret->uid);
         if (r < 0)
                 return r;
-        if (euid != 0)
-                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Only root may change the guard's policy.");
+        if (sd_bus_creds_get_pid(ret->creds, &ret->pid) < 0)
+                ret->pid = 0;
+        if (sd_bus_creds_get_exe(ret->creds, &ret->exe) < 0)
+                ret->exe = NULL;
         return 0;
 }
 
+/* One entry: MESSAGE names the caller (escaped: the executable's path is the caller's choice), the
+ * fields carry it raw. field1/field2: further "NAME=value" fields, or NULL. */
+_printf_(6, 7) static void journal_call(const Caller *c, const char *message_id, int priority, const char *field1,
+                                        const char *field2, const char *format, ...) {
+        _cleanup_(freep) char *text = NULL, *shown = NULL, *message = NULL, *id = NULL, *prio = NULL, *uid = NULL,
+                              *pid = NULL, *exe = NULL;
+        struct iovec iov[8];
+        unsigned n = 0;
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = vasprintf(&text, format, ap);
+        va_end(ap);
+        if (r < 0 || !(shown = str_escape(text, ESCAPE_CONTROL)) ||
+            asprintf(&message, "MESSAGE=%s (uid %u, pid %u, %s)", shown, (unsigned) c->uid, (unsigned) c->pid,
+                     c->exe ?: "executable unknown") < 0 ||
+            asprintf(&id, "MESSAGE_ID=%s", message_id) < 0 || asprintf(&prio, "PRIORITY=%d", priority) < 0 ||
+            asprintf(&uid, "CGROUP_GUARD_CALLER_UID=%u", (unsigned) c->uid) < 0 ||
+            asprintf(&pid, "CGROUP_GUARD_CALLER_PID=%u", (unsigned) c->pid) < 0 ||
+            asprintf(&exe, "CGROUP_GUARD_CALLER_EXE=%s", c->exe ?: "") < 0) {
+                log_oom();
+                return;
+        }
+        log_full_errno(priority, 0, "%s", message + strlen("MESSAGE="));
+        const char *fields[] = { message, id, prio, uid, pid, exe, field1, field2 };
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                if (fields[i])
+                        iov[n++] = (struct iovec) { (char *) fields[i], strlen(fields[i]) };
+        sd_journal_sendv(iov, n);
+}
+
+/* Reload, SetMode, Thaw and Unload change what the kernel enforces: root only, checked here (the
+ * bus policy lets everyone's call through to us, so that refused attempts are journaled too).
+ * extra: a "NAME=value" field for the refusal's entry, or NULL. */
+static int check_root(sd_bus_message *message, sd_bus_error *error, const char *verb, const char *extra, Caller *ret) {
+        _cleanup_(freep) char *field = NULL;
+        int r;
+
+        r = caller_query(message, ret);
+        if (r < 0)
+                return r;
+        if (ret->uid == 0)
+                return 0;
+        if (asprintf(&field, "CGROUP_GUARD_VERB=%s", verb) < 0)
+                return -ENOMEM;
+        journal_call(ret, GUARD_MESSAGE_REFUSED, LOG_WARNING, field, extra, "Refused %s: only root may change the guard",
+                     verb);
+        return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Only root may change the guard's policy.");
+}
+
 static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        _cleanup_(freep) char *why = NULL;
+        _cleanup_(caller_done) Caller caller = {};
+        _cleanup_(freep) char *why = NULL, *generation = NULL;
         Manager *m = userdata;
-        int r = check_root(message, error);
+        int r = check_root(message, error, "Reload", NULL, &caller);
 
         if (r < 0)
                 return r;
         r = manager_reload(m);
+        if (asprintf(&generation, "CGROUP_GUARD_GENERATION=%u", m->generation) < 0)
+                return -ENOMEM;
         if (r < 0) {
                 why = utf8_escape_invalid(m->last_error ?: strerror(-r));
-                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Reload failed, the previous policy stays in force: %s",
+                journal_call(&caller, GUARD_MESSAGE_RELOAD_REQUESTED, LOG_ERR, generation, "CGROUP_GUARD_RESULT=failed",
+                             "Reload requested: failed, generation %u stays in force", m->generation);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Reload failed, the policy in force stays: %s",
                                          why ?: strerror(-r));
         }
+        journal_call(&caller, GUARD_MESSAGE_RELOAD_REQUESTED, LOG_NOTICE, generation, "CGROUP_GUARD_RESULT=done",
+                     "Reload requested: policy generation %u in force", m->generation);
         return sd_bus_reply_method_return(message, NULL);
 }
 
 static int method_set_mode(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(caller_done) Caller caller = {};
+        _cleanup_(freep) char *field = NULL;
         Manager *m = userdata;
         const char *mode;
         char q[QUOTED_BUF];
@@ -231,26 +308,41 @@ static int method_set_mode(sd_bus_message *message, void *userdata, sd_bus_error
         else
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Unknown mode \"%s\" (enforce, audit or policy).", quoted(mode, q));
-        r = check_root(message, error);
+        if (asprintf(&field, "CGROUP_GUARD_MODE=%s", mode) < 0)
+                return -ENOMEM;
+        r = check_root(message, error, "SetMode", field, &caller);
         if (r < 0)
                 return r;
         r = manager_set_mode(m, override);
-        if (r < 0)
+        if (r < 0) {
+                journal_call(&caller, GUARD_MESSAGE_MODE_CHANGED, LOG_ERR, field, "CGROUP_GUARD_RESULT=failed",
+                             "Mode change to %s failed, mode stays %s", mode, manager_mode_string(m));
                 return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Switching mode failed: %s", strerror(-r));
+        }
+        journal_call(&caller, GUARD_MESSAGE_MODE_CHANGED, LOG_NOTICE, field, "CGROUP_GUARD_RESULT=done",
+                     "Mode set to %s", mode);
         return sd_bus_reply_method_return(message, NULL);
 }
 
 static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(caller_done) Caller caller = {};
+        _cleanup_(freep) char *removed_field = NULL, *dir_field = NULL;
         Manager *m = userdata;
-        int r = check_root(message, error);
+        unsigned removed = 0;
+        int r = check_root(message, error, "Unload", NULL, &caller);
 
         if (r < 0)
                 return r;
-        r = sd_bus_reply_method_return(message, NULL);
+        r = manager_unload(m, &removed);
         if (r < 0)
-                return r;
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Unload failed: %s", strerror(-r));
+        if (asprintf(&removed_field, "CGROUP_GUARD_PINS_REMOVED=%u", removed) >= 0 &&
+            asprintf(&dir_field, "CGROUP_GUARD_BPFFS=%s", m->bpffs_dir) >= 0)
+                journal_call(&caller, GUARD_MESSAGE_UNLOADED, LOG_NOTICE, removed_field, dir_field,
+                             "Unloaded: removed %u pins under %s, every program detached; cgroup-guardd exits", removed,
+                             m->bpffs_dir);
+        r = sd_bus_reply_method_return(message, "us", removed, m->bpffs_dir);
         (void) sd_bus_flush(sd_bus_message_get_bus(message));
-        r = manager_unload(m);
         return r < 0 ? r : 1;
 }
 
@@ -277,6 +369,31 @@ static int read_cgroup_arg(sd_bus_message *message, sd_bus_error *error, const c
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid cgroup path: %s",
                                          strlen(*ret) > EXPLAIN_STRING_MAX ? "too long" : why);
         return 0;
+}
+
+/* Releases a cgroup frozen by a deny+freeze response. */
+static int method_thaw(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(caller_done) Caller caller = {};
+        _cleanup_(freep) char *field = NULL;
+        Manager *m = userdata;
+        const char *cgroup;
+        int r;
+
+        r = read_cgroup_arg(message, error, &cgroup);
+        if (r < 0)
+                return r;
+        if (asprintf(&field, "CGROUP_GUARD_CGROUP=%s", cgroup) < 0)
+                return -ENOMEM;
+        r = check_root(message, error, "Thaw", field, &caller);
+        if (r < 0)
+                return r;
+        r = cgroup2_write_file(m->cgroup_mount, cgroup, "cgroup.freeze", "0");
+        if (r == -ENOENT)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "No such cgroup.");
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot thaw: %s", strerror(-r));
+        journal_call(&caller, GUARD_MESSAGE_THAWED, LOG_NOTICE, field, NULL, "Thawed %s", cgroup);
+        return sd_bus_reply_method_return(message, NULL);
 }
 
 static int reply_decision(sd_bus_message *message, const PolicyDecision *d, const Policy *p) {
@@ -503,9 +620,13 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("PolicyMapEntries", "u", property_get_map, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         /* Cgroups the daemon knows by path and id (it follows mkdir and rmdir). */
         SD_BUS_PROPERTY("KnownCgroups", "t", property_get_known_cgroups, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
-        SD_BUS_METHOD("Reload", "", "", method_reload, 0),
-        SD_BUS_METHOD("Unload", "", "", method_unload, 0),
-        SD_BUS_METHOD_WITH_NAMES("SetMode", "s", SD_BUS_PARAM(mode), "", , method_set_mode, 0),
+        /* Root only, but "unprivileged" for sd-bus: its own check would refuse before check_root()
+         * could journal who tried. */
+        SD_BUS_METHOD("Reload", "", "", method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Unload", "", , "us", SD_BUS_PARAM(pins_removed) SD_BUS_PARAM(bpffs_dir), method_unload,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Thaw", "s", SD_BUS_PARAM(cgroup), "", , method_thaw, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetMode", "s", SD_BUS_PARAM(mode), "", , method_set_mode, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ExplainMigration", "us", SD_BUS_PARAM(pid) SD_BUS_PARAM(cgroup),
                                  "bss", SD_BUS_PARAM(allowed) SD_BUS_PARAM(rule) SD_BUS_PARAM(reason),
                                  method_explain_migration, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -576,7 +697,7 @@ static int bus_connect(Manager *m) {
         if (r < 0) {
                 /* Said once; the retries every 5 s stay quiet until the bus is there. */
                 log_full_errno(m->bus_unavailable_logged ? LOG_DEBUG : LOG_WARNING, r,
-                               "No system bus (%m); enforcing and logging without it, retrying every 5 s.");
+                               "No system bus (%m); the guard works and logs without it, retrying every 5 s.");
                 m->bus_unavailable_logged = true;
                 schedule_retry(m);
                 return r;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <bpf/libbpf.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <inttypes.h>
@@ -14,6 +15,11 @@
 #include "log.h"
 #include "manager.h"
 #include "policy-check.h"
+#include "preflight.h"
+
+/* The policy is invalid and the pinned generation stays in force: like sysexits' EX_CONFIG, which
+ * systemd knows as "CONFIG"; the unit does not restart on it (RestartPreventExitStatus=). */
+#define EXIT_CONFIG 78
 
 static const char *arg_policy_dir = POLICY_DIR_DEFAULT;
 static const char *arg_bpffs_dir = BPFFS_DIR_DEFAULT;
@@ -37,13 +43,15 @@ static void help(void) {
                "     --bpffs-dir=DIR          Where links and maps are pinned (default: %s)\n"
                "     --backend=BACKEND        auto, native, compat or observe (default: auto)\n"
                "     --log-level=LEVEL        debug, info, notice, warning, err\n"
+               "     --debug                  Same as --log-level=debug (libbpf's messages too)\n"
                "     --ratelimit-interval=SECONDS\n"
                "                              Identical denials beyond 5 per interval are summed up\n"
                "                              (default: 10)\n"
                "     --policy-entries-max=N   Size of the kernel policy map, %u..%u entries (default: %u);\n"
                "                              takes effect when the programs are loaded, not on adoption\n\n"
                "Exit status: 0 success, 1 failure (--check: invalid policy), 2 invalid arguments\n"
-               "(--check: directory unreadable), 3 --status/--stats: nothing loaded.\n"
+               "(--check: directory unreadable), 3 --status/--stats: nothing loaded, 78 invalid\n"
+               "policy at start while a pinned one stays in force.\n"
                "See the cgroup-guardd(8) man page for details.\n",
                POLICY_DIR_DEFAULT, BPFFS_DIR_DEFAULT, GUARD_POLICY_ENTRIES_MIN, GUARD_POLICY_ENTRIES_MAX,
                GUARD_POLICY_ENTRIES_MAX);
@@ -60,6 +68,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_BPFFS_DIR,
                 ARG_BACKEND,
                 ARG_LOG_LEVEL,
+                ARG_DEBUG,
                 ARG_RATELIMIT_INTERVAL,
                 ARG_POLICY_ENTRIES_MAX,
         };
@@ -74,6 +83,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "bpffs-dir", required_argument, NULL, ARG_BPFFS_DIR },
                 { "backend", required_argument, NULL, ARG_BACKEND },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "debug", no_argument, NULL, ARG_DEBUG },
                 { "ratelimit-interval", required_argument, NULL, ARG_RATELIMIT_INTERVAL },
                 { "policy-entries-max", required_argument, NULL, ARG_POLICY_ENTRIES_MAX },
                 {}
@@ -124,6 +134,9 @@ static int parse_argv(int argc, char *argv[]) {
                         log_set_max_level(i);
                         break;
                 }
+                case ARG_DEBUG:
+                        log_set_max_level(LOG_DEBUG);
+                        break;
                 case ARG_RATELIMIT_INTERVAL: {
                         char *end;
                         unsigned long v = strtoul(optarg, &end, 10);
@@ -152,7 +165,6 @@ static int parse_argv(int argc, char *argv[]) {
 }
 
 static int print_status(void) {
-        _cleanup_(freep) char *v1 = backend_missing_cgroup_v1();
         BackendPinned p;
         int r = backend_read_pinned(arg_bpffs_dir, &p);
 
@@ -175,8 +187,6 @@ static int print_status(void) {
                 printf("   Guarantee: %s\n", *g);
         for (const char *const *g = backend_missing_guarantees(p.kind); *g; g++)
                 printf("     Missing: %s\n", *g);
-        if (v1)
-                printf("     Missing: %s\n", v1);
         return 0;
 }
 
@@ -251,6 +261,22 @@ int main(int argc, char *argv[]) {
                 return 0;
         }
 
+        /* What is missing on this machine, in one line, before libbpf's errno from deep inside a load. */
+        _cleanup_(freep) char *why = NULL;
+        r = preflight_check(arg_backend, arg_bpffs_dir, &why);
+        if (r < 0) {
+                log_error("%s", why ?: strerror(-r));
+                return 1;
+        }
+        if (arg_backend == BACKEND_AUTO) {
+                _cleanup_(freep) char *lsms = NULL;
+
+                if (bpf_lsm_enabled(&lsms) == 0)
+                        log_notice("BPF LSM is not enabled (active LSMs: %s): only the observe backend can load, and it "
+                                   "prevents nothing. To enforce, add bpf to the lsm= kernel command line (e.g. "
+                                   "\"lsm=%s,bpf\") and reboot.", lsms, lsms);
+        }
+
         r = manager_new(&m);
         if (r < 0) {
                 log_error_errno(r, "Failed to set up the event loop: %m");
@@ -269,5 +295,5 @@ int main(int argc, char *argv[]) {
         if (r >= 0)
                 r = manager_run(m);
         manager_free(m);
-        return r < 0 ? 1 : 0;
+        return r == -EBADMSG ? EXIT_CONFIG : r < 0 ? 1 : 0;
 }

@@ -164,12 +164,25 @@ static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, Pol
                  * running, a directory that disappears is an error: the policy in force stays. */
                 log_warning("Policy directory %s does not exist; no rules are in force.", m->policy_dir);
                 r = 0;
-        } else if (r < 0) {
-                if (r != -EINVAL)
-                        return reload_failed(m, r, "%s: cannot read policy directory: %s", m->policy_dir, strerror(-r));
-                return log_error_errno(r, "Policy in %s is invalid (%zu errors); the previous policy stays in force.",
-                                       m->policy_dir, d.n_errors);
-        }
+        } else if (r == -EINVAL && m->backend)
+                return log_error_errno(r, "Policy in %s is invalid (%zu errors); the policy in force stays (generation %u, "
+                                       "%zu rules).", m->policy_dir, d.n_errors, m->generation, m->policy.n_rules);
+        else if (r == -EINVAL && backend_pins_present(m->bpffs_dir)) {
+                /* Restarting over pins: the kernel keeps deciding by the pinned generation. Exiting
+                 * (EXIT_CONFIG, which the unit does not restart on) keeps it that way. */
+                log_error("Policy in %s is invalid (%zu errors); the pinned policy (generation %u) stays in force in the "
+                          "kernel. Fix it and start cgroup-guardd again.", m->policy_dir, d.n_errors, m->generation);
+                return -EBADMSG;
+        } else if (r == -EINVAL) {
+                /* First start: there is nothing to keep. Exiting would only make systemd restart us
+                 * into its start limit; run with no rules, say so loudly, and apply the policy the
+                 * moment it is fixed. */
+                log_error("Policy in %s is invalid (%zu errors) and no policy was in force before: NO rules are in force "
+                          "until it is fixed (the directory is watched).", m->policy_dir, d.n_errors);
+                policy_done(&p);
+                r = 0;
+        } else if (r < 0)
+                return reload_failed(m, r, "%s: cannot read policy directory: %s", m->policy_dir, strerror(-r));
         policy_resolve_executables(&p, NULL);
         policy_set_mode_override(&p, m->mode_override);
 
@@ -199,9 +212,15 @@ static size_t rules_in_force(const Manager *m) {
         return config ? config->config.n_rules : 0;
 }
 
+/* The observe backend prevents nothing: it never says "enforcing". */
+static const char *doing(const Manager *m) {
+        return backend_prevents(m->backend->kind) ? "Enforcing" : "Reporting and reacting (not preventing)";
+}
+
 static void notify_status(Manager *m) {
-        sd_notifyf(false, "STATUS=Enforcing with the %s backend, policy generation %u (%zu rules)",
-                   backend_kind_to_string(m->backend->kind), m->generation, rules_in_force(m));
+        sd_notifyf(false, "STATUS=%s with the %s backend, policy generation %u (%zu rules)%s", doing(m),
+                   backend_kind_to_string(m->backend->kind), m->generation, rules_in_force(m),
+                   m->last_error ? "; the policy directory is invalid (LastPolicyError, journal)" : "");
 }
 
 static void watch_policy_dir(Manager *m);
@@ -254,7 +273,7 @@ int manager_reload(Manager *m) {
         return r;
 }
 
-int manager_unload(Manager *m) {
+int manager_unload(Manager *m, unsigned *ret_removed) {
         unsigned removed = 0;
         int r;
 
@@ -262,8 +281,8 @@ int manager_unload(Manager *m) {
         r = backend_unload(m->bpffs_dir, &removed);
         if (r < 0)
                 return log_error_errno(r, "Failed to unload: %m");
-        log_notice("Unloaded on request: removed %u pins, programs detached; exiting.", removed);
         sd_event_exit(m->event, 0);
+        *ret_removed = removed;
         return 0;
 }
 
@@ -849,7 +868,7 @@ static void check_pins(Manager *m) {
         image = (PolicyImage) {};
         (void) watch_events(m);
         apply_protection(m, &m->policy);
-        log_notice("Enforcing again with the %s backend, policy generation %u.", backend_kind_to_string(b->kind),
+        log_notice("%s again with the %s backend, policy generation %u.", doing(m), backend_kind_to_string(b->kind),
                    m->generation);
 }
 
@@ -947,8 +966,8 @@ int manager_start(Manager *m) {
                 log_info("Policy generation %u in force: %zu files, %zu rules, %zu map entries written in %.1f ms.",
                          m->generation, m->policy.n_files, m->policy.n_rules, m->image.n_entries,
                          (now_usec(CLOCK_MONOTONIC) - started) / 1000.0);
-        log_info("Enforcing with the %s backend%s (bpffs %s, cgroup2 at %s), policy generation %u: %zu files, %zu rules.",
-                 backend_kind_to_string(m->backend->kind), m->backend->adopted ? ", adopted from pins" : "",
+        log_info("%s with the %s backend%s (bpffs %s, cgroup2 at %s), policy generation %u: %zu files, %zu rules.",
+                 doing(m), backend_kind_to_string(m->backend->kind), m->backend->adopted ? ", adopted from pins" : "",
                  m->bpffs_dir, m->cgroup_mount, m->generation, m->policy.n_files, rules_in_force(m));
         if (m->backend->adopted && m->backend->map_entries_max != m->policy_entries_max)
                 log_notice("The pinned policy map holds %u entries; --policy-entries-max=%u takes effect once the "
@@ -964,7 +983,7 @@ int manager_start(Manager *m) {
         for (unsigned i = 0; i < m->backend->n_missing; i++)
                 log_warning("Missing guarantee: %s", m->backend->missing[i]);
         log_guarantees(m);
-        sd_journal_send("MESSAGE=cgroup-guard enforcing with the %s backend, policy generation %u",
+        sd_journal_send("MESSAGE=cgroup-guard: %s with the %s backend, policy generation %u", doing(m),
                         backend_kind_to_string(m->backend->kind), m->generation,
                         "MESSAGE_ID=" GUARD_MESSAGE_STARTED, "PRIORITY=%d", LOG_INFO,
                         "CGROUP_GUARD_BACKEND=%s", backend_kind_to_string(m->backend->kind),

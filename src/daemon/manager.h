@@ -67,15 +67,17 @@ typedef struct Manager {
 
 int manager_new(Manager **ret);
 Manager *manager_free(Manager *m);
-/* Loads the policy and the backend; after this, the policy is enforced. */
+/* Loads the policy and the backend; after this, the policy is enforced. An invalid policy on a
+ * first start (no pins) starts with no rules and says so; over pins it returns -EBADMSG and the
+ * pinned generation stays in force. */
 int manager_start(Manager *m);
 int manager_reload(Manager *m);
 int manager_run(Manager *m);
 
 /* -1: per-file modes; else POLICY_MODE_ENFORCE/AUDIT for every rule. Survives reloads. */
 int manager_set_mode(Manager *m, int mode_override);
-/* The deliberate off-switch: remove every pin (programs detach) and exit. */
-int manager_unload(Manager *m);
+/* The deliberate off-switch: remove every pin (programs detach) and exit; *ret_removed: how many. */
+int manager_unload(Manager *m, unsigned *ret_removed);
 const char *manager_mode_string(const Manager *m);
 
 /* Explain answers: the verdict of the kernel's decision code (bpf/guard-decide.h) over the

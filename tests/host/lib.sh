@@ -59,7 +59,7 @@ guard_start() {
         ${GUARD_WRAPPER:-} "$DAEMON" --backend observe --bpffs-dir "$PIN" --policy-dir "$POLICY_DIR" "$@" >> "$LOG" 2>&1 &
         GUARD_PID=$!
         for _ in $(seq "${GUARD_START_TENTHS:-100}"); do
-                grep -q "Enforcing with" "$LOG" && return 0
+                grep -qE "Enforcing with|Reporting and reacting \(not preventing\) with" "$LOG" && return 0
                 kill -0 "$GUARD_PID" 2>/dev/null || break
                 sleep 0.1
         done

@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Privileged verbs over D-Bus (mode, reload, thaw, unload) leave one journal entry each, with their
+# own MESSAGE_ID and who called (CGROUP_GUARD_CALLER_UID/PID/EXE), and so do refused attempts by
+# non-root callers. Real journald and dbus-daemon (see lib.sh), read back with journalctl.
+if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
+        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
+        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
+        export CGG_IN_PRIVATE_NS=1
+        exec unshare -m --propagation private "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+
+MODE_ID=bebbc1d48cc24f9db89064ac8977f002
+RELOAD_ID=8ae67af6587e496f8fa5f174fbb625f9
+UNLOAD_ID=8db1cc5ed9e94319bee8240bfaf601ad
+THAW_ID=c05abfd796094dfbbd88ab137e642448
+REFUSED_ID=df33eb0f996c4d548922acf40d2e6d9b
+
+start_journald_and_bus
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+mkdir -p "$T/prot" "$T/frozen"
+echo "{ \"version\": 1, \"migration\": { \"protect\": [\"$P/prot\"] } }" > "$POLICY_DIR/10-a.json"
+guard_start
+for _ in $(seq 50); do busctl --system status org.cgroupguard.Guard1 > /dev/null 2>&1 && break; sleep 0.1; done
+
+# entry ID PATTERN...: the newest entry with MESSAGE_ID=ID carries every pattern.
+entry() {
+        local id=$1 e p
+        shift
+        for _ in $(seq 30); do
+                e=$(journalctl -o json MESSAGE_ID=$id | tail -n 1)
+                [ -n "$e" ] && break
+                sleep 0.1
+        done
+        for p in "$@"; do
+                case "$e" in *"$p"*) ;; *) echo "missing $p in: ${e:-no entry}"; return 1 ;; esac
+        done
+}
+check_entry() { local name=$1 out; shift; if out=$(entry "$@"); then ok "$name"; else not_ok "$name: $out"; fi; }
+
+# Refused first, so the granted entries are the newest of their kind afterwards.
+out=$(nobody "$CTL" mode audit 2>&1)
+[ "$out" = "cgroup-guardctl: mode needs root (Access denied)" ] && ok "refused mode: one line for the caller" || not_ok "refused mode: $out"
+check_entry "refused mode: journaled with the caller" $REFUSED_ID '"CGROUP_GUARD_VERB":"SetMode"' '"CGROUP_GUARD_CALLER_UID":"65534"' \
+        '"CGROUP_GUARD_CALLER_PID":"' '"CGROUP_GUARD_CALLER_EXE":"'"$CTL"'"' '"PRIORITY":"4"' 'Refused SetMode'
+[ "$(busctl --system get-property $BUS Mode)" = 's "policy"' ] && ok "refused mode: mode unchanged" || not_ok "mode changed"
+for verb in Reload Unload; do
+        nobody busctl --system call $BUS $verb > /dev/null 2>&1
+        check_entry "refused $verb: journaled" $REFUSED_ID "\"CGROUP_GUARD_VERB\":\"$verb\"" '"CGROUP_GUARD_CALLER_UID":"65534"'
+done
+nobody busctl --system call $BUS Thaw s "$P/frozen" > /dev/null 2>&1
+check_entry "refused Thaw: journaled with the cgroup" $REFUSED_ID '"CGROUP_GUARD_VERB":"Thaw"' "\"CGROUP_GUARD_CGROUP\":\"$P/frozen\""
+kill -0 "$GUARD_PID" && ok "refused unload: the daemon still runs" || not_ok "refused unload stopped the daemon"
+
+"$CTL" mode audit > /dev/null
+check_entry "mode change: own MESSAGE_ID, the new mode and the caller" $MODE_ID '"CGROUP_GUARD_MODE":"audit"' \
+        '"CGROUP_GUARD_CALLER_UID":"0"' '"CGROUP_GUARD_CALLER_PID":"' "\"CGROUP_GUARD_CALLER_EXE\":\"$CTL\""
+"$CTL" mode policy > /dev/null
+check_entry "... and back" $MODE_ID '"CGROUP_GUARD_MODE":"policy"'
+
+"$CTL" reload > /dev/null
+check_entry "reload: own MESSAGE_ID and the caller" $RELOAD_ID '"CGROUP_GUARD_CALLER_UID":"0"' "\"CGROUP_GUARD_CALLER_EXE\":\"$CTL\"" \
+        '"CGROUP_GUARD_GENERATION":"4"'
+
+echo 1 > "$T/frozen/cgroup.freeze"
+out=$("$CTL" thaw "$P/frozen" 2>&1)
+[ "$(cat "$T/frozen/cgroup.freeze")" = 0 ] && ok "thaw over D-Bus: thawed ($out)" || not_ok "thaw: $out"
+check_entry "thaw: own MESSAGE_ID, the cgroup and the caller" $THAW_ID "\"CGROUP_GUARD_CGROUP\":\"$P/frozen\"" \
+        '"CGROUP_GUARD_CALLER_UID":"0"' "\"CGROUP_GUARD_CALLER_EXE\":\"$CTL\""
+
+out=$("$CTL" unload 2>&1)
+case "$out" in *"Removed "*" pins under $PIN"*) ok "unload says what it removed ($out)" ;; *) not_ok "unload: $out" ;; esac
+check_entry "unload: own MESSAGE_ID, what was removed and the caller" $UNLOAD_ID '"CGROUP_GUARD_PINS_REMOVED":"' \
+        "\"CGROUP_GUARD_BPFFS\":\"$PIN\"" '"CGROUP_GUARD_CALLER_UID":"0"'
+for _ in $(seq 30); do kill -0 "$GUARD_PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$GUARD_PID" 2>/dev/null && not_ok "the daemon still runs after unload" || ok "the daemon exited after unload"
+GUARD_PID=
+
+# The catalog and the man page know every MESSAGE_ID.
+for id in $MODE_ID $RELOAD_ID $UNLOAD_ID $THAW_ID $REFUSED_ID; do
+        grep -q "^-- $id" "$(dirname "$0")/../../units/cgroup-guard.catalog" && grep -q "$id" "$(dirname "$0")/../../man/cgroup-guardd.8" &&
+                ok "$id in the catalog and in cgroup-guardd(8)" || not_ok "$id not documented"
+done
+finish
