@@ -520,13 +520,9 @@ static int on_policy_dir_change(sd_event_source *s, const struct inotify_event *
 }
 
 static int on_policy_dir_ancestor_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
-        Manager *m = userdata;
-
         /* Something appeared or went on the way to the policy directory: watch the nearest part of
-         * it that exists, and load the directory once it is there. */
-        watch_policy_dir(m);
-        if (!m->watching_ancestor)
-                schedule_reload(m);
+         * it that exists (the directory itself, once there, is loaded). */
+        watch_policy_dir(userdata);
         return 0;
 }
 
@@ -553,38 +549,52 @@ static char *nearest_existing_dir(const char *dir, struct stat *ret_st) {
 }
 
 /* (Re)watches the policy directory: a directory deleted and created anew has a new inode, and the
- * old watch is gone with the old one. A missing directory is waited for on its nearest existing
- * ancestor, one level closer each time a part of the path appears. */
+ * old watch is gone with the old one; what it holds is loaded. A missing directory is waited for
+ * on its nearest existing ancestor, one level closer each time a part of the path appears. */
 static void watch_policy_dir(Manager *m) {
-        _cleanup_(freep) char *path = NULL;
-        bool ancestor;
+        bool had_watch = m->inotify;
         struct stat st;
         int r;
 
-        path = nearest_existing_dir(m->policy_dir, &st);
-        if (!path)
-                return;
-        ancestor = !streq(path, m->policy_dir);
-        if (m->inotify && st.st_ino == m->policy_dir_ino && ancestor == m->watching_ancestor)
-                return;
-        m->inotify = sd_event_source_disable_unref(m->inotify);
-        if (ancestor)
-                r = sd_event_add_inotify(m->event, &m->inotify, path,
-                                         IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR,
-                                         on_policy_dir_ancestor_change, m);
-        else
-                r = sd_event_add_inotify(m->event, &m->inotify, path,
-                                         IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
-                                         IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR,
-                                         on_policy_dir_change, m);
-        if (r < 0) {
-                log_warning_errno(r, "Cannot watch %s for changes (%m); reload with SIGHUP.", path);
-                return;
+        for (;;) {
+                _cleanup_(freep) char *path = nearest_existing_dir(m->policy_dir, &st), *again = NULL;
+                struct stat st_again;
+                bool ancestor;
+
+                if (!path)
+                        return;
+                ancestor = !streq(path, m->policy_dir);
+                if (m->inotify && st.st_ino == m->policy_dir_ino && ancestor == m->watching_ancestor)
+                        return;
+                m->inotify = sd_event_source_disable_unref(m->inotify);
+                if (ancestor)
+                        r = sd_event_add_inotify(m->event, &m->inotify, path,
+                                                 IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR,
+                                                 on_policy_dir_ancestor_change, m);
+                else
+                        r = sd_event_add_inotify(m->event, &m->inotify, path,
+                                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
+                                                 IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR,
+                                                 on_policy_dir_change, m);
+                if (r < 0) {
+                        log_warning_errno(r, "Cannot watch %s for changes (%m); reload with SIGHUP.", path);
+                        return;
+                }
+                m->policy_dir_ino = st.st_ino;
+                m->watching_ancestor = ancestor;
+                if (!ancestor) {
+                        /* A directory that appeared or was replaced: what it holds now counts. */
+                        if (had_watch)
+                                schedule_reload(m);
+                        return;
+                }
+                /* What appeared before the watch was in place sent no event: look once more. */
+                again = nearest_existing_dir(m->policy_dir, &st_again);
+                if (again && streq(again, path)) {
+                        log_info("Waiting for %s to appear (watching %s).", m->policy_dir, path);
+                        return;
+                }
         }
-        if (ancestor)
-                log_info("Waiting for %s to appear (watching %s).", m->policy_dir, path);
-        m->policy_dir_ino = st.st_ino;
-        m->watching_ancestor = ancestor;
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
