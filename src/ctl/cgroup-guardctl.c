@@ -504,6 +504,10 @@ static int cmd_denials(sd_bus *bus) {
         unsigned n = 0;
         int r;
 
+        /* The Denied signal names every user's processes: the bus policy delivers it to root only. */
+        if (arg_follow && geteuid() != 0)
+                return log_error("denials --follow needs root (new denials are signalled to root only); "
+                                 "without --follow it lists your own."), EXIT_NEEDS_ROOT;
         /* Subscribe first, so nothing falls between the list and the follow. */
         if (arg_follow) {
                 r = sd_bus_match_signal(bus, NULL, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Denied", on_denied, NULL);

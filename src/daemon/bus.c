@@ -183,6 +183,16 @@ static int property_get_rules(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_close_container(reply);
 }
 
+static int sender_euid(sd_bus_message *message, uid_t *ret) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        int r;
+
+        r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
+        if (r < 0)
+                return r;
+        return sd_bus_creds_get_euid(creds, ret);
+}
+
 /* Who called a privileged method: every such call leaves a journal entry naming the caller,
  * granted or refused, so an admin sees who changed the guard and who tried. */
 typedef struct Caller {
@@ -346,6 +356,22 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
         return r < 0 ? r : 1;
 }
 
+/* A caller learns about a process what /proc shows it, no more (systemd's precedent): explain
+ * answers name the process's executable, cgroup and namespaces, which /proc shows only to whoever
+ * may ptrace-read it. Root asks about anyone, others about their own processes. */
+static int check_may_inspect(sd_bus_message *message, sd_bus_error *error, uint32_t pid) {
+        uid_t uid;
+        int r = sender_euid(message, &uid);
+
+        if (r < 0)
+                return r;
+        if (!pid_inspectable_by(pid, uid))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Process %u does not run as you; only root may ask about it.", pid);
+        return 0;
+}
+
+/* Every pid an explain method is asked about: it exists, and the caller may know about it. */
 static int read_pid(sd_bus_message *message, sd_bus_error *error, uint32_t *ret) {
         int r = sd_bus_message_read(message, "u", ret);
 
@@ -355,7 +381,7 @@ static int read_pid(sd_bus_message *message, sd_bus_error *error, uint32_t *ret)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "pid 0 is not a process.");
         if (kill((pid_t) *ret, 0) < 0 && errno == ESRCH)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "No process with pid %u.", *ret);
-        return 0;
+        return check_may_inspect(message, error, *ret);
 }
 
 
@@ -569,13 +595,24 @@ static int method_explain_unshare(sd_bus_message *message, void *userdata, sd_bu
         return reply_verdict(message, &d, &m->policy);
 }
 
+/* Root sees every denial; anyone else those whose actor ran as them (an actor whose uid could not
+ * be read counts as root's). */
+static bool denial_visible(const RecentDenial *d, uid_t caller) {
+        return caller == 0 || d->actor_uid == caller;
+}
+
 static int method_list_recent_denials(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Manager *m = userdata;
+        unsigned oldest = m->n_recent > RECENT_DENIALS_MAX ? m->n_recent - RECENT_DENIALS_MAX : 0, first, n = 0;
         uint32_t max;
+        uid_t caller;
         int r;
 
         r = sd_bus_message_read(message, "u", &max);
+        if (r < 0)
+                return r;
+        r = sender_euid(message, &caller);
         if (r < 0)
                 return r;
         r = sd_bus_message_new_method_return(message, &reply);
@@ -585,10 +622,13 @@ static int method_list_recent_denials(sd_bus_message *message, void *userdata, s
         if (r < 0)
                 return r;
         /* Newest last, at most max of them. */
-        unsigned n = m->n_recent < max ? m->n_recent : max;
-        for (unsigned i = m->n_recent - n; i < m->n_recent; i++) {
+        for (first = m->n_recent; first > oldest && n < max; first--)
+                n += denial_visible(&m->recent[(first - 1) % RECENT_DENIALS_MAX], caller);
+        for (unsigned i = first; i < m->n_recent; i++) {
                 const RecentDenial *d = &m->recent[i % RECENT_DENIALS_MAX];
 
+                if (!denial_visible(d, caller))
+                        continue;
                 if ((r = sd_bus_message_open_container(reply, 'r', "tsssss")) < 0 ||
                     (r = sd_bus_message_append(reply, "t", d->realtime_usec)) < 0 ||
                     (r = append_string(reply, d->action)) < 0 || (r = append_string(reply, d->kind)) < 0 ||

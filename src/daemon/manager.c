@@ -663,8 +663,11 @@ static void handle_cgroup_mkdir(Manager *m, const struct guard_cgroup_event *e) 
         new_cgroup_entry(m, e->id, e->parent_id, path);
 }
 
-static void remember_denial(Manager *m, const EventText *t) {
+static void remember_denial(Manager *m, uint32_t actor_tgid, const EventText *t) {
         RecentDenial *d = &m->recent[m->n_recent++ % RECENT_DENIALS_MAX];
+
+        if (pid_uid(actor_tgid, &d->actor_uid) < 0)
+                d->actor_uid = (uid_t) -1;
 
         d->realtime_usec = now_usec(CLOCK_REALTIME);
         snprintf(d->action, sizeof(d->action), "%s", t->action);
@@ -749,7 +752,7 @@ static void handle_denial(Manager *m, const struct guard_event *e) {
                                 .target = e->kind == GUARD_EVENT_MIGRATION ? e->dst_cgroup_id : e->ns_type },
                             now_usec(CLOCK_MONOTONIC), t.message))
                 return;
-        remember_denial(m, &t);
+        remember_denial(m, e->actor_tgid, &t);
         bus_emit_denied(m, e, &t, &names);
 
         log_full_errno(t.priority, 0, "%s", t.message);

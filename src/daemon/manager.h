@@ -23,6 +23,7 @@ typedef struct RecentDenial {
         char rule[64];
         char policy[256];
         char *message;                  /* the journal's MESSAGE, whole */
+        uid_t actor_uid;                /* who may list it besides root; (uid_t) -1: unknown */
 } RecentDenial;
 
 typedef struct Manager {

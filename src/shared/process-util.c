@@ -84,3 +84,37 @@ int pid_uids(uint32_t pid, uint32_t *ret_ruid, uint32_t *ret_euid) {
                 }
         return -EIO;
 }
+
+int pid_uid(uint32_t pid, uid_t *ret) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        _cleanup_(freep) char *line = NULL;
+        char fn[64];
+        size_t size = 0;
+
+        snprintf(fn, sizeof(fn), "/proc/%u/status", pid);
+        f = fopen(fn, "re");
+        if (!f)
+                return -errno;
+        while (getline(&line, &size, f) > 0) {
+                unsigned long real, effective, saved;
+
+                if (sscanf(line, "Uid: %lu %lu %lu", &real, &effective, &saved) != 3)
+                        continue;
+                if (real != effective || real != saved)
+                        return -EPERM;
+                *ret = (uid_t) real;
+                return 0;
+        }
+        return -ENOENT;
+}
+
+bool pid_inspectable_by(uint32_t pid, uid_t uid) {
+        char fn[64];
+        struct stat st;
+        uid_t owner;
+
+        if (uid == 0)
+                return true;
+        snprintf(fn, sizeof(fn), "/proc/%u", pid);
+        return pid_uid(pid, &owner) >= 0 && owner == uid && stat(fn, &st) >= 0 && st.st_uid == uid;
+}

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* What /proc says about a process; NULL if it is gone. Caller frees. */
 char *pid_exe_path(uint32_t pid);
@@ -12,3 +14,10 @@ int pid_ns_inum(uint32_t pid, const char *ns, uint32_t *ret);
 int pid_start_boottime_usec(uint32_t pid, uint64_t *ret);
 /* pid's real and effective user ids (/proc/PID/status). */
 int pid_uids(uint32_t pid, uint32_t *ret_ruid, uint32_t *ret_euid);
+/* The uid a process runs as, if all of its real, effective and saved uids are that one; -EPERM if
+ * they differ (a setuid program in the middle of a change), -errno if it is gone. */
+int pid_uid(uint32_t pid, uid_t *ret);
+/* Whether uid may read what /proc shows of pid to a process ptrace could read it with (its
+ * executable, its namespaces): root, or pid runs entirely as uid and is dumpable (its /proc/PID is
+ * uid's: setuid and setgid executables and prctl(PR_SET_DUMPABLE, 0) make it root's). */
+bool pid_inspectable_by(uint32_t pid, uid_t uid);

@@ -76,7 +76,11 @@ out=$(busctl --system call $BUS ExplainMigration us $$ "$P/out")
 case "$out" in 'bss true ""'*) ok "ExplainMigration allows unrelated moves" ;; *) not_ok "ExplainMigration: $out" ;; esac
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 [ "$(nobody busctl --system get-property $BUS Backend 2>&1)" = 's "observe"' ] && ok "non-root may read properties" || not_ok "non-root property read: $(nobody busctl --system get-property $BUS Backend 2>&1)"
-nobody busctl --system call $BUS ExplainMigration us $$ "$P/prot" > /dev/null 2>&1 && ok "non-root may ask for explanations" || not_ok "non-root explain"
+setpriv --reuid=65534 --regid=65534 --clear-groups sleep 1000 & own=$!
+STARTED_PIDS="$STARTED_PIDS $own"
+sleep 0.1
+nobody busctl --system call $BUS ExplainMigration us $own "$P/prot" > /dev/null 2>&1 && ok "non-root may ask for explanations about its own processes" || not_ok "non-root explain"
+nobody busctl --system call $BUS ExplainMigration us $$ "$P/prot" > /dev/null 2>&1 && not_ok "non-root may ask about root's process" || ok "non-root may not ask about root's processes"
 out=$(nobody busctl --system call $BUS SetMode s audit 2>&1)
 case "$out" in *"Access denied"*|*AccessDenied*) ok "non-root SetMode: AccessDenied" ;; *) not_ok "non-root SetMode: $out" ;; esac
 out=$(nobody busctl --system call $BUS Reload 2>&1)

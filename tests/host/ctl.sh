@@ -84,7 +84,11 @@ contains "explain: ... and the answer on stdout" "allowed" "$(cat "$WORK/out")"
 "$CTL" explain migration --pid "$task" --to "$P/out" 2> "$WORK/err" > /dev/null
 check "explain: no warning for a cgroup that exists" "" "$(cat "$WORK/err")"
 out=$(nobody "$CTL" explain migration --pid "$task" --to "$P/prot" 2>&1)
-check "explain: answered for non-root too (exit 1)" "1" "$?"
+check "explain: about another user's process, refused for non-root (exit 4)" "4" "$?"
+spawn setpriv --reuid=65534 --regid=65534 --clear-groups sleep 1000; own=$!
+sleep 0.1
+out=$(nobody "$CTL" explain migration --pid "$own" --to "$P/prot" 2>&1)
+check "explain: answered for non-root about its own process (exit 1)" "1" "$?"
 
 # explain setns
 "$CTL" explain setns --pid "$task" --type net --target-pid "$other_net" > /dev/null 2>&1

@@ -106,6 +106,7 @@ start_journald_and_bus() {
     <allow user="*"/>
     <deny own="*"/>
     <deny send_type="method_call"/>
+    <allow send_type="signal"/>
     <allow send_destination="org.freedesktop.DBus"/>
     <allow send_requested_reply="true" send_type="method_return"/>
     <allow send_requested_reply="true" send_type="error"/>
