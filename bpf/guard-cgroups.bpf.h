@@ -21,9 +21,10 @@ struct {
         __type(value, struct guard_mkdir_scratch);
 } guard_mkdir_scratch SEC(".maps");
 
-/* The new cgroup's entry: classified from its parent's state and its name (the compiler's own
- * result, bpf/guard-decide.h), or, where that cannot be done here, the parent's entry, which the
- * daemon then corrects. Returns whether it was classified. */
+/* The new cgroup's entry, if its parent classifies its children: classified from the parent's
+ * state and its name (the compiler's own result, bpf/guard-decide.h), or, where that cannot be
+ * done here, the parent's entry, which the daemon then corrects. Returns whether it was
+ * classified. */
 static __always_inline int guard_cgroup_enter(struct cgroup *cgrp, __u64 id, __u64 parent, int read_name) {
         struct guard_key key = { .kind = GUARD_KEY_CGROUP, .a = id };
         void *policy = guard_policy_map();
@@ -33,18 +34,22 @@ static __always_inline int guard_cgroup_enter(struct cgroup *cgrp, __u64 id, __u
 
         if (!policy)
                 return 0;
+        /* Children of a settled cgroup (or of one without an entry) are alike: no entry, the
+         * decisions find the ancestor's (guard_cgroup_entry()). */
         parent_info = guard_lookup(policy, GUARD_KEY_CGROUP, parent, 0);
-        if (!parent_info)
+        if (!parent_info || !parent_info->cgroup.state)
                 return 0;
         scratch = bpf_map_lookup_elem(&guard_mkdir_scratch, &zero);
-        if (read_name && scratch && parent_info->cgroup.state &&
+        if (read_name && scratch &&
             bpf_probe_read_kernel_str(scratch->name, sizeof(scratch->name), cgrp->kn->name) > 0 &&
             guard_classify_child(policy, &parent_info->cgroup, id, scratch->name, &scratch->value.cgroup)) {
-                if (bpf_map_update_elem(policy, &key, &scratch->value, BPF_ANY) < 0)
+                /* (int): the verifier calls the map's update op directly, which returns int: the
+                 * upper half of the result is not sign-extended. */
+                if ((int) bpf_map_update_elem(policy, &key, &scratch->value, BPF_ANY) < 0)
                         guard_count(GUARD_COUNTER_MAP_FULL);
                 return 1;
         }
-        if (bpf_map_update_elem(policy, &key, parent_info, BPF_NOEXIST) == -7 /* E2BIG */)
+        if ((int) bpf_map_update_elem(policy, &key, parent_info, BPF_NOEXIST) == -7 /* E2BIG */)
                 guard_count(GUARD_COUNTER_MAP_FULL);
         return 0;
 }

@@ -28,9 +28,9 @@ struct guard_decision {
         __u32 generation;
 };
 
-/* Who acts: its cgroup and, if it has one we can trust, its executable. */
+/* Who acts: its cgroup's entry and, if it has one we can trust, its executable. */
 struct guard_actor {
-        __u64 cgroup_id;
+        struct guard_value *cgroup;     /* its cgroup's entry (see the callers' lookups), or NULL */
         __u64 exe_dev;          /* kernel dev_t (MKDEV) */
         __u64 exe_ino;
         __u32 exe_known;        /* exe_dev/exe_ino are valid */
@@ -79,10 +79,14 @@ static __always_inline struct guard_cgroup_info *guard_governing(struct guard_va
 }
 
 /* Actor moves a task from cgroup src to cgroup dst (cgroup.procs, cgroup.threads, or
- * clone3(CLONE_INTO_CGROUP) with src = the parent's cgroup). Returns the verdict. */
+ * clone3(CLONE_INTO_CGROUP) with src = the parent's cgroup); src, dst: the cgroups' entries
+ * (NULL: none). Cgroup entries are looked up by the callers, who know how to find the entry
+ * that applies to a cgroup without one of its own (guard_cgroup_entry() in BPF). Returns the
+ * verdict. */
 static __always_inline __u32 guard_decide_migration(GUARD_POLICY_T policy, const struct guard_actor *actor,
-                                                    __u64 src_id, __u64 dst_id, struct guard_decision *d) {
-        struct guard_value *src, *dst, *actor_cg, *exe, *config;
+                                                    struct guard_value *src, struct guard_value *dst,
+                                                    struct guard_decision *d) {
+        struct guard_value *actor_cg, *exe, *config;
         struct guard_cgroup_info *governing;
         __u64 mask, exe_mask = 0;
 
@@ -90,8 +94,6 @@ static __always_inline __u32 guard_decide_migration(GUARD_POLICY_T policy, const
         if (!policy)
                 return d->verdict;
 
-        src = guard_lookup(policy, GUARD_KEY_CGROUP, src_id, 0);
-        dst = guard_lookup(policy, GUARD_KEY_CGROUP, dst_id, 0);
         governing = guard_governing(src, dst);
         if (!governing || governing->protect_mode == GUARD_MODE_OFF)
                 return d->verdict;
@@ -99,7 +101,7 @@ static __always_inline __u32 guard_decide_migration(GUARD_POLICY_T policy, const
         config = guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0);
         if (config)
                 d->generation = config->config.generation;
-        actor_cg = guard_lookup(policy, GUARD_KEY_CGROUP, actor->cgroup_id, 0);
+        actor_cg = actor->cgroup;
         if (actor->exe_known) {
                 exe = guard_lookup(policy, GUARD_KEY_EXE, actor->exe_dev, actor->exe_ino);
                 if (exe)
@@ -126,15 +128,15 @@ static __always_inline __u32 guard_decide_migration(GUARD_POLICY_T policy, const
         return d->verdict;
 }
 
-/* A task in cgroup cgroup_id, carrying lock mark (or NULL), changes namespaces of the types in
+/* A task whose cgroup has entry cg (or NULL), carrying lock mark (or NULL), changes namespaces of the types in
  * mask (CLONE_NEW*): joins another one (setns) or creates new ones (unshare, clone). The
  * strictest of the rules that lock any of those types decides, whether it comes from the
  * task's cgroup (lock) or from the sandbox it entered (lock_on_entry). *ret_type is a type of
  * mask the deciding rule locks. Returns the verdict. */
-static __always_inline __u32 guard_decide_namespace(GUARD_POLICY_T policy, __u64 cgroup_id,
+static __always_inline __u32 guard_decide_namespace(GUARD_POLICY_T policy, struct guard_value *cg,
                                                     const struct guard_task_lock *mark, __u32 mask,
                                                     struct guard_decision *d, __u32 *ret_type) {
-        struct guard_value *cg, *rule;
+        struct guard_value *rule;
         __u32 best = 0, best_mode = 0, best_action = 0, best_type = 0;
 
         guard_decision_init(d);
@@ -151,7 +153,6 @@ static __always_inline __u32 guard_decide_namespace(GUARD_POLICY_T policy, __u64
                         best_type = mark->types & mask & -(mark->types & mask);
                 }
         }
-        cg = guard_lookup(policy, GUARD_KEY_CGROUP, cgroup_id, 0);
         if (cg)
                 for (int i = 0; i < GUARD_NS_TYPES; i++) {
                         __u32 id = cg->cgroup.lock_rule[i];
@@ -179,23 +180,21 @@ static __always_inline __u32 guard_decide_namespace(GUARD_POLICY_T policy, __u64
         return d->verdict;
 }
 
-/* The lock_on_entry rule that makes namespaces of type created by a task in cgroup_id
- * sandboxes (the strictest rule naming that cgroup), or 0. */
-static __always_inline __u32 guard_sandbox_rule(GUARD_POLICY_T policy, __u64 cgroup_id, __u32 type) {
+/* The lock_on_entry rule that makes namespaces of type created by a task whose cgroup has
+ * entry cg sandboxes (the strictest rule naming that cgroup), or 0. */
+static __always_inline __u32 guard_sandbox_rule(struct guard_value *cg, __u32 type) {
         int idx = guard_ns_index(type);
-        struct guard_value *cg;
 
-        if (!policy || idx < 0 || idx >= GUARD_NS_TYPES)
+        if (idx < 0 || idx >= GUARD_NS_TYPES)
                 return 0;
-        cg = guard_lookup(policy, GUARD_KEY_CGROUP, cgroup_id, 0);
         return cg ? cg->cgroup.creator_rule[idx] : 0;
 }
 
-/* A task in cgroup_id, carrying mark (or NULL), entered namespace sandbox. Tasks whose cgroup
+/* A task whose cgroup has entry cg, carrying mark (or NULL), entered namespace sandbox. Tasks whose cgroup
  * the sandbox's rule names as creator go in and out freely; any other task is locked from now
  * on: *ret_mark is its new mark (the types of every sandbox it entered, held to the strictest
  * of their rules). Returns whether the mark changes. */
-static __always_inline int guard_enter_sandbox(GUARD_POLICY_T policy, __u64 cgroup_id,
+static __always_inline int guard_enter_sandbox(GUARD_POLICY_T policy, struct guard_value *cg,
                                                const struct guard_sandbox_ns *sandbox,
                                                const struct guard_task_lock *mark,
                                                struct guard_task_lock *ret_mark) {
@@ -204,7 +203,7 @@ static __always_inline int guard_enter_sandbox(GUARD_POLICY_T policy, __u64 cgro
 
         if (!policy || idx < 0 || idx >= GUARD_NS_TYPES)
                 return 0;
-        if (guard_sandbox_rule(policy, cgroup_id, sandbox->type) == sandbox->rule)
+        if (guard_sandbox_rule(cg, sandbox->type) == sandbox->rule)
                 return 0;
         rule = guard_lookup(policy, GUARD_KEY_RULE, sandbox->rule, 0);
         if (!rule || rule->rule.mode == GUARD_MODE_OFF)

@@ -33,6 +33,19 @@ enum guard_key_kind {
 #define GUARD_COMPONENT_MAX 96          /* longest component (glob or literal) a state can hold */
 #define GUARD_NAME_MAX 256              /* longest cgroup name the kernel side reads (NAME_MAX + 1) */
 
+/* A cgroup without an entry of its own has its nearest ancestor's, when that ancestor's state
+ * says its children are all alike. If the ancestor classifies its children, the entry should
+ * exist and does not (the map was full): the cgroup then gets this pseudo-cgroup's entry, which
+ * the compiler writes into every generation: protected and locked by GUARD_RULE_UNCLASSIFIED
+ * (fail closed). The walk is bounded by GUARD_CGROUP_WALK_MAX levels, fail closed beyond. */
+#define GUARD_CGROUP_UNCLASSIFIED 0xfffffffffffffffeULL
+#define GUARD_RULE_UNCLASSIFIED 0xfffffffeu
+#define GUARD_CGROUP_WALK_MAX 64
+/* The state of a cgroup the kernel cannot classify below (a state with more than
+ * GUARD_STATE_GLOBS_MAX globs or a component of GUARD_COMPONENT_MAX bytes or more): its children
+ * start with a copy of its entry and the daemon gives them theirs from their paths. */
+#define GUARD_STATE_DAEMON 0xffffffffu
+
 struct guard_key {
         __u32 kind;             /* enum guard_key_kind */
         __u32 pad;

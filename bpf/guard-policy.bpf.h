@@ -97,10 +97,51 @@ static __always_inline __u64 guard_task_cgroup_id(struct task_struct *task) {
         return task->cgroups->dfl_cgrp->kn->id;
 }
 
-static __always_inline void guard_task_actor(struct task_struct *task, struct guard_actor *ret) {
+/* The entry that applies to cgroup cg: its own, or, for one that needs none (the children of a
+ * settled cgroup are all alike), its nearest ancestor's; the GUARD_CGROUP_UNCLASSIFIED entry if
+ * that ancestor classifies its children, so this one's entry should exist and does not (a full
+ * map): fail closed. *ret_id (if given): the id whose entry it is, for callers that keep it. */
+static __always_inline struct guard_value *guard_cgroup_entry(void *policy, struct cgroup *cg, __u64 *ret_id) {
+        struct guard_value *v;
+        __u64 id = 0;
+
+        if (ret_id)
+                *ret_id = 0;
+        if (!policy)
+                return NULL;
+        for (int level = 0; level < GUARD_CGROUP_WALK_MAX; level++) {
+                struct cgroup_subsys_state *parent;
+
+                if (!cg)
+                        return NULL;
+                id = cg->kn->id;
+                v = guard_lookup(policy, GUARD_KEY_CGROUP, id, 0);
+                if (v) {
+                        if (level > 0 && v->cgroup.state)
+                                break;
+                        if (ret_id)
+                                *ret_id = id;
+                        return v;
+                }
+                parent = cg->self.parent;
+                if (!parent)
+                        return NULL; /* the root has no entry: nothing governs anything */
+                cg = parent->cgroup;
+        }
+        if (ret_id)
+                *ret_id = GUARD_CGROUP_UNCLASSIFIED;
+        return guard_lookup(policy, GUARD_KEY_CGROUP, GUARD_CGROUP_UNCLASSIFIED, 0);
+}
+
+/* An entry kept by id (compat's windows, observe's last cgroup): 0 is none. */
+static __always_inline struct guard_value *guard_entry_by_id(void *policy, __u64 id) {
+        return policy && id ? guard_lookup(policy, GUARD_KEY_CGROUP, id, 0) : NULL;
+}
+
+static __always_inline void guard_task_actor(void *policy, struct task_struct *task, struct guard_actor *ret) {
         struct file *exe_file = task->mm ? task->mm->exe_file : NULL;
 
-        ret->cgroup_id = guard_task_cgroup_id(task);
+        ret->cgroup = guard_cgroup_entry(policy, task->cgroups->dfl_cgrp, NULL);
         ret->exe_known = 0;
         ret->pad = 0;
         ret->exe_dev = 0;
@@ -112,13 +153,17 @@ static __always_inline void guard_task_actor(struct task_struct *task, struct gu
         }
 }
 
-/* actor moves a task from src to dst (cgroup ids). */
-static __always_inline __u32 guard_task_decide_migration(struct task_struct *actor, __u64 src_id, __u64 dst_id,
-                                                         struct guard_decision *d) {
+/* actor moves a task from a cgroup with entry src to one with entry dst (guard_cgroup_entry()). */
+static __always_inline __u32 guard_task_decide_migration(void *policy, struct task_struct *actor, struct guard_value *src,
+                                                         struct guard_value *dst, struct guard_decision *d) {
         struct guard_actor who;
 
-        guard_task_actor(actor, &who);
-        return guard_decide_migration(guard_policy_map(), &who, src_id, dst_id, d);
+        guard_task_actor(policy, actor, &who);
+        return guard_decide_migration(policy, &who, src, dst, d);
+}
+
+static __always_inline struct guard_value *guard_task_entry(void *policy, struct task_struct *task) {
+        return guard_cgroup_entry(policy, task->cgroups->dfl_cgrp, NULL);
 }
 
 /* ns_common's type moved: ns->ns_type on new kernels, ns->ops->type on 6.1. */
@@ -136,8 +181,9 @@ static __always_inline __u32 guard_ns_type(struct ns_common *ns) {
 static __always_inline __u32 guard_task_decide_namespace(struct task_struct *task, __u32 mask, struct guard_decision *d,
                                                          __u32 *ret_type) {
         struct guard_task_lock *mark = bpf_task_storage_get(&guard_task_locks, task, 0, 0);
+        void *policy = guard_policy_map();
 
-        return guard_decide_namespace(guard_policy_map(), guard_task_cgroup_id(task), mark, mask, d, ret_type);
+        return guard_decide_namespace(policy, guard_task_entry(policy, task), mark, mask, d, ret_type);
 }
 
 
@@ -163,12 +209,14 @@ static __always_inline __u32 guard_task_ns_inum(struct task_struct *task, __u32 
 static __always_inline void guard_enter_namespace(struct task_struct *task, __u32 type, __u32 inum) {
         struct guard_sandbox_ns *sandbox = bpf_map_lookup_elem(&guard_sandbox_ns, &inum);
         struct guard_task_lock *mark, next = {};
+        void *policy;
 
         /* Most namespaces are no sandbox: one lookup, and nothing else. */
         if (!sandbox || sandbox->type != type)
                 return;
         mark = bpf_task_storage_get(&guard_task_locks, task, 0, 0);
-        if (!guard_enter_sandbox(guard_policy_map(), guard_task_cgroup_id(task), sandbox, mark, &next))
+        policy = guard_policy_map();
+        if (!guard_enter_sandbox(policy, guard_task_entry(policy, task), sandbox, mark, &next))
                 return;
         mark = bpf_task_storage_get(&guard_task_locks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
         if (mark)
@@ -179,7 +227,7 @@ static __always_inline void guard_enter_namespace(struct task_struct *task, __u3
 static __always_inline void guard_record_sandbox(struct task_struct *creator, __u32 type, __u32 inum) {
         struct guard_sandbox_ns sandbox = { .type = type };
 
-        sandbox.rule = guard_sandbox_rule(guard_policy_map(), guard_task_cgroup_id(creator), type);
+        sandbox.rule = guard_sandbox_rule(guard_task_entry(guard_policy_map(), creator), type);
         if (sandbox.rule && inum)
                 bpf_map_update_elem(&guard_sandbox_ns, &inum, &sandbox, BPF_ANY);
 }

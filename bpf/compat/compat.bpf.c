@@ -23,7 +23,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define CLONE_NEW_MASK 0xfe020080UL
 
 struct compat_window {
-        __u64 src, dst;         /* migration */
+        __u64 src, dst;         /* migration: the cgroups (for reports) */
+        __u64 src_entry, dst_entry; /* and the ids whose entries apply (guard_cgroup_entry()) */
         __u32 ns_type, ns_inum; /* setns */
         __u32 unshare_types;    /* unshare */
         __u32 kind;             /* 0: closed, else GUARD_EVENT_* */
@@ -96,8 +97,12 @@ int BPF_PROG(compat_attach_enter, struct cgroup *src_cgrp, struct cgroup *dst_cg
         struct compat_window *w = window_open(GUARD_EVENT_MIGRATION);
 
         if (w) {
+                void *policy = guard_policy_map();
+
                 w->src = src_cgrp->kn->id;
                 w->dst = dst_cgrp->kn->id;
+                guard_cgroup_entry(policy, src_cgrp, &w->src_entry);
+                guard_cgroup_entry(policy, dst_cgrp, &w->dst_entry);
         }
         return 0;
 }
@@ -130,7 +135,9 @@ int BPF_PROG(compat_inode_permission, struct inode *inode, int mask) {
 
         actor = bpf_get_current_task_btf();
         w->reported = 1;
-        w->verdict = guard_task_decide_migration(actor, w->src, w->dst, &d);
+        void *policy = guard_policy_map();
+        w->verdict = guard_task_decide_migration(policy, actor, guard_entry_by_id(policy, w->src_entry),
+                                                 guard_entry_by_id(policy, w->dst_entry), &d);
         if (w->verdict == GUARD_VERDICT_ALLOW)
                 return 0;
         guard_report(GUARD_EVENT_MIGRATION, &d, actor, 0, w->src, w->dst, 0, 0, 0);

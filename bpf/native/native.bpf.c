@@ -39,10 +39,12 @@ int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_
              struct super_block *sb, bool threadgroup, struct cgroup_namespace *ns) {
         struct task_struct *actor = bpf_get_current_task_btf();
         __u64 src = src_cgrp->kn->id, dst = dst_cgrp->kn->id;
+        void *policy = guard_policy_map();
         struct guard_decision d;
         __u32 flags;
 
-        if (guard_task_decide_migration(actor, src, dst, &d) == GUARD_VERDICT_ALLOW)
+        if (guard_task_decide_migration(policy, actor, guard_cgroup_entry(policy, src_cgrp, NULL),
+                                        guard_cgroup_entry(policy, dst_cgrp, NULL), &d) == GUARD_VERDICT_ALLOW)
                 return 0;
         /* On the clone3(CLONE_INTO_CGROUP) path the task is the child being created. */
         flags = (threadgroup ? GUARD_MIGRATION_THREADGROUP : 0) | ((task->__state & TASK_NEW) ? GUARD_MIGRATION_CLONE : 0);

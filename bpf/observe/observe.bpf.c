@@ -14,18 +14,26 @@ char LICENSE[] SEC("license") = "GPL";
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #define CLONE_NEW_MASK 0xfe020080ULL
 
+/* A task's last known cgroup, and the id whose entry applied to it then (guard_cgroup_entry()). */
+struct observe_cgroup {
+        __u64 id;
+        __u64 entry;
+};
+
 struct {
         __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
         __uint(map_flags, BPF_F_NO_PREALLOC);
         __type(key, int);
-        __type(value, __u64);
+        __type(value, struct observe_cgroup);
 } observe_task_cgroup SEC(".maps");
 
-static __always_inline void remember_cgroup(struct task_struct *task, __u64 id) {
-        __u64 *slot = bpf_task_storage_get(&observe_task_cgroup, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+static __always_inline void remember_cgroup(struct task_struct *task, struct cgroup *cg) {
+        struct observe_cgroup *slot = bpf_task_storage_get(&observe_task_cgroup, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 
-        if (slot)
-                *slot = id;
+        if (slot) {
+                slot->id = cg->kn->id;
+                guard_cgroup_entry(guard_policy_map(), cg, &slot->entry);
+        }
 }
 
 SEC("iter/task")
@@ -33,7 +41,7 @@ int observe_seed(struct bpf_iter__task *ctx) {
         struct task_struct *task = ctx->task;
 
         if (task)
-                remember_cgroup(task, guard_task_cgroup_id(task));
+                remember_cgroup(task, task->cgroups->dfl_cgrp);
         return 0;
 }
 
@@ -41,28 +49,36 @@ SEC("tp_btf/cgroup_attach_task")
 int BPF_PROG(observe_cgroup_attach_task, struct cgroup *dst_cgrp, const char *path, struct task_struct *task,
              bool threadgroup) {
         struct task_struct *actor = bpf_get_current_task_btf();
+        void *policy = guard_policy_map();
+        struct observe_cgroup *last;
         struct guard_decision d;
         struct guard_actor who;
-        __u64 *last, src = 0, dst, actor_cgroup;
+        __u64 src = 0, src_entry = 0, dst, actor_cgroup;
+        bool moved_itself;
 
         /* Only the default (cgroup2) hierarchy, id 0, is policy; v1 hierarchies of hybrid setups are not. */
         if (dst_cgrp->root->hierarchy_id != 0)
                 return 0;
         dst = dst_cgrp->kn->id;
         last = bpf_task_storage_get(&observe_task_cgroup, task, 0, 0);
-        if (last)
-                src = *last;
-        remember_cgroup(task, dst);
+        if (last) {
+                src = last->id;
+                src_entry = last->entry;
+        }
+        remember_cgroup(task, dst_cgrp);
         if (src == dst)
                 return 0;
 
         /* This fires after the move: an actor that moved itself (or its own process) is in dst by
          * now. It is judged and named by the cgroup it left (0 if it was never seen: unknown, and
          * no response acts on an unknown cgroup), as the other backends see it before the move. */
-        actor_cgroup = task == actor || (threadgroup && task->tgid == actor->tgid) ? src : guard_task_cgroup_id(actor);
-        guard_task_actor(actor, &who);
-        who.cgroup_id = actor_cgroup;
-        if (guard_decide_migration(guard_policy_map(), &who, src, dst, &d) != GUARD_VERDICT_ALLOW)
+        moved_itself = task == actor || (threadgroup && task->tgid == actor->tgid);
+        actor_cgroup = moved_itself ? src : guard_task_cgroup_id(actor);
+        guard_task_actor(policy, actor, &who);
+        if (moved_itself)
+                who.cgroup = guard_entry_by_id(policy, src_entry);
+        if (guard_decide_migration(policy, &who, guard_entry_by_id(policy, src_entry), guard_cgroup_entry(policy, dst_cgrp, NULL),
+                                   &d) != GUARD_VERDICT_ALLOW)
                 guard_report_actor(GUARD_EVENT_MIGRATION, &d, actor, actor_cgroup, task->pid, src, dst, 0, 0,
                                    threadgroup ? GUARD_MIGRATION_THREADGROUP : 0);
         return 0;
@@ -72,15 +88,17 @@ SEC("tp_btf/task_newtask")
 int BPF_PROG(observe_task_newtask, struct task_struct *task, __u64 clone_flags) {
         struct task_struct *parent = bpf_get_current_task_btf();
         __u64 src = guard_task_cgroup_id(parent), dst = guard_task_cgroup_id(task);
+        void *policy = guard_policy_map();
         struct guard_decision d;
         __u32 type;
 
-        remember_cgroup(task, dst);
+        remember_cgroup(task, task->cgroups->dfl_cgrp);
 
         guard_inherit_lock(parent, task);
 
         if ((clone_flags & CLONE_INTO_CGROUP) && src != dst &&
-            guard_task_decide_migration(parent, src, dst, &d) != GUARD_VERDICT_ALLOW)
+            guard_task_decide_migration(policy, parent, guard_task_entry(policy, parent), guard_task_entry(policy, task),
+                                        &d) != GUARD_VERDICT_ALLOW)
                 guard_report(GUARD_EVENT_MIGRATION, &d, parent, task->pid, src, dst, 0, 0, GUARD_MIGRATION_CLONE);
 
         if ((clone_flags & CLONE_NEW_MASK) &&

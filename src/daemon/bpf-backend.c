@@ -315,6 +315,7 @@ int backend_read_counters(int counters_fd, BackendCounters *ret) {
                 .audited = sums[GUARD_COUNTER_AUDITED],
                 .observed = sums[GUARD_COUNTER_OBSERVED],
                 .lost_events = sums[GUARD_COUNTER_LOST_EVENTS],
+                .map_full = sums[GUARD_COUNTER_MAP_FULL],
         };
         return 0;
 }

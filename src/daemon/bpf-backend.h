@@ -55,6 +55,7 @@ typedef struct Backend {
 
 typedef struct BackendCounters {
         uint64_t denied, audited, observed, lost_events;
+        uint64_t map_full;      /* new cgroups that got no entry: the policy map was full */
 } BackendCounters;
 
 /* Loads (or adopts) kind into pin_dir with image in force from the first instant. BACKEND_AUTO

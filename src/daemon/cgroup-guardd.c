@@ -165,6 +165,7 @@ static int parse_argv(int argc, char *argv[]) {
 }
 
 static int print_status(void) {
+        _cleanup_(freep) char *v1 = backend_missing_cgroup_v1();
         BackendPinned p;
         int r = backend_read_pinned(arg_bpffs_dir, &p);
 
@@ -183,10 +184,15 @@ static int print_status(void) {
                p.counters.denied + p.counters.observed,
                backend_prevents(p.kind) ? "denied" : "violations (not prevented)", p.counters.audited,
                p.counters.lost_events);
+        if (p.counters.map_full > 0)
+                printf("    Map full: %" PRIu64 " new cgroups got no entry (unclassified: denied, fail closed)\n",
+                       p.counters.map_full);
         for (const char *const *g = backend_guarantees(p.kind); *g; g++)
                 printf("   Guarantee: %s\n", *g);
         for (const char *const *g = backend_missing_guarantees(p.kind); *g; g++)
                 printf("     Missing: %s\n", *g);
+        if (v1)
+                printf("     Missing: %s\n", v1);
         return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <syslog.h>
 
 #include "event-format.h"
+#include "guard-maps.h"
 #include "macro.h"
 #include "string-util.h"
 
@@ -72,6 +73,9 @@ static char *explain_rule(const struct guard_event *e, const PolicyRule *rule, c
         char *s = NULL;
         int r;
 
+        if (!rule && e->rule_id == GUARD_RULE_UNCLASSIFIED)
+                return asprintf(&s, "a cgroup involved has no entry in the policy map though its parent tells its "
+                                "children apart (the map was full): fail closed") < 0 ? NULL : s;
         if (!rule)
                 return asprintf(&s, "rule %u of policy generation %u", e->rule_id, e->generation) < 0 ? NULL : s;
         cgroup = escaped ? display(rule->cgroup) : strdup(or_unknown(rule->cgroup));
@@ -199,7 +203,9 @@ int event_format(const struct guard_event *e, const EventNames *n, EventText *re
         if (rule) {
                 policy_rule_name(rule, t->rule_name, sizeof(t->rule_name));
                 snprintf(t->policy_file, sizeof(t->policy_file), "%s", policy_rule_file(n->policy, rule)->name);
-        } else
+        } else if (e->rule_id == GUARD_RULE_UNCLASSIFIED)
+                snprintf(t->rule_name, sizeof(t->rule_name), "unclassified");
+        else
                 snprintf(t->rule_name, sizeof(t->rule_name), "#%u", e->rule_id);
 
         if (streq(t->action, "audit"))

@@ -150,6 +150,8 @@ static void apply_protection(Manager *m, const Policy *p) {
                 log_warning("Tamper protection is off (\"protect_self\": false): root can detach the guard.");
 }
 
+static void schedule_reload(Manager *m);
+
 static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, PolicyImage *ret_image) {
         _cleanup_(diag_done) Diagnostics d = {};
         _cleanup_(policy_done) Policy p = {};
@@ -158,6 +160,13 @@ static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, Pol
         int r;
 
         r = policy_load_directory(m->policy_dir, &p, &d);
+        if (r == -EAGAIN && m->backend) {
+                /* Files kept vanishing while we read (a rename storm): not an error of the
+                 * policy; the policy in force stays and we read again once it settles. */
+                log_debug("Policy directory %s is changing; reading it again shortly.", m->policy_dir);
+                schedule_reload(m);
+                return r;
+        }
         log_diagnostics(m, &d);
         if (r == -ENOENT && !m->backend) {
                 /* No directory at start: an empty policy, not an error (a fresh install). Once
@@ -225,6 +234,8 @@ static void notify_status(Manager *m) {
 
 static void watch_policy_dir(Manager *m);
 
+static void cover_missed_cgroups(Manager *m);
+
 int manager_reload(Manager *m) {
         _cleanup_(policy_image_done) PolicyImage image = {};
         _cleanup_(policy_done) Policy p = {};
@@ -257,6 +268,7 @@ int manager_reload(Manager *m) {
                 policy_image_done(&m->image);
                 m->image = image;
                 image = (PolicyImage) {};
+                cover_missed_cgroups(m);
                 set_last_error(m, NULL);
                 m->kept_pinned = false;
                 log_info("Policy generation %u in force: %zu files, %zu rules, %u map entries written in %.1f ms.",
@@ -360,6 +372,11 @@ static void take_kernel_verdict(Manager *m, const struct guard_decision *kd, Pol
         snprintf(d->reason, sizeof(d->reason), "decided by rule id %u of the policy in force", kd->rule);
 }
 
+/* The entry that applies to a cgroup, found as the kernel finds it (guard_cgroup_entry()). */
+static struct guard_value *entry_of(Manager *m, uint64_t id) {
+        return policy_image_cgroup(&m->image, &m->tree, id);
+}
+
 static int explain_actor(Manager *m, uint32_t pid, char **ret_cgroup, char **ret_exe, PolicyActor *ret,
                          struct guard_actor *ret_kernel) {
         struct stat st;
@@ -373,7 +390,7 @@ static int explain_actor(Manager *m, uint32_t pid, char **ret_cgroup, char **ret
         *ret = (PolicyActor) { .exe = *ret_exe, .cgroup = *ret_cgroup };
         uint64_t id = 0;
         (void) cgroup2_id_of_path(m->cgroup_mount, *ret_cgroup, &id);
-        *ret_kernel = (struct guard_actor) { .cgroup_id = id };
+        *ret_kernel = (struct guard_actor) { .cgroup = entry_of(m, id) };
         snprintf(fn, sizeof(fn), "/proc/%u/exe", pid);
         if (stat(fn, &st) == 0) {
                 ret->exe_resolved = true;
@@ -403,7 +420,7 @@ int manager_explain_migration(Manager *m, uint32_t actor_pid, uint32_t task_pid,
         (void) cgroup2_id_of_path(m->cgroup_mount, src, &src_id);
         policy_decide_migration(&m->policy, &actor, src, dst, ret);
         if (cgroup2_id_of_path(m->cgroup_mount, dst, &dst_id) >= 0) {
-                guard_decide_migration(&m->image, &who, src_id, dst_id, &kd);
+                guard_decide_migration(&m->image, &who, entry_of(m, src_id), entry_of(m, dst_id), &kd);
                 take_kernel_verdict(m, &kd, ret);
                 return 0;
         }
@@ -414,7 +431,7 @@ int manager_explain_migration(Manager *m, uint32_t actor_pid, uint32_t task_pid,
         struct guard_value v = {};
         if (policy_compile_cgroup(&m->policy, &m->tree, dst, &v.cgroup) && policy_image_put(&m->image, &key, &v) < 0)
                 return -ENOMEM;
-        guard_decide_migration(&m->image, &who, src_id, UINT64_MAX, &kd);
+        guard_decide_migration(&m->image, &who, entry_of(m, src_id), policy_image_lookup(&m->image, GUARD_KEY_CGROUP, UINT64_MAX, 0), &kd);
         policy_image_remove(&m->image, &key);
         take_kernel_verdict(m, &kd, ret);
         return 0;
@@ -453,7 +470,7 @@ int manager_explain_setns(Manager *m, uint32_t pid, uint32_t type, uint32_t targ
                               .entered_types = mark.types };
         /* The model names creators by cgroup; the kernel recorded the rule itself. */
         policy_decide_setns(&m->policy, &task, type, sandbox_rule ? sandbox_rule->cgroup : NULL, ret, NULL);
-        guard_decide_namespace(&m->image, cgroup_id, &mark, type, &kd, &decided);
+        guard_decide_namespace(&m->image, entry_of(m, cgroup_id), &mark, type, &kd, &decided);
         take_kernel_verdict(m, &kd, ret);
         return 0;
 }
@@ -475,7 +492,7 @@ int manager_explain_new_namespaces(Manager *m, uint32_t pid, uint32_t types, Pol
         PolicyNsTask task = { .cgroup = cgroup, .entered = policy_rule_by_id(&m->policy, mark.rule),
                               .entered_types = mark.types };
         policy_decide_new_namespace(&m->policy, &task, types, ret);
-        guard_decide_namespace(&m->image, cgroup_id, &mark, types, &kd, &decided);
+        guard_decide_namespace(&m->image, entry_of(m, cgroup_id), &mark, types, &kd, &decided);
         take_kernel_verdict(m, &kd, ret);
         return 0;
 }
@@ -603,6 +620,54 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
+/* A new cgroup's entry: what the kernel's classifier gave it at mkdir (the same code over our
+ * mirror of the generation in force), or, where the kernel could not classify (lockdown, a state
+ * too big for the kernel), the entry from its path. Written to the kernel either way: where the
+ * kernel classified, it is the same value. */
+static void new_cgroup_entry(Manager *m, uint64_t id, uint64_t parent_id, const char *path) {
+        struct guard_value *parent = policy_image_lookup(&m->image, GUARD_KEY_CGROUP, parent_id, 0);
+        struct guard_key key = { .kind = GUARD_KEY_CGROUP, .a = id };
+        struct guard_cgroup_info info = {};
+
+        /* Children of a settled cgroup need no entry (the kernel adds none either). */
+        if (!parent || !parent->cgroup.state)
+                return;
+        if (!guard_classify_child(&m->image, &parent->cgroup, id, strrchr(path, '/') + 1, &info)) {
+                policy_compile_cgroup(&m->policy, &m->tree, path, &info);
+                info.state = GUARD_STATE_DAEMON; /* and its children from their paths too */
+        }
+        (void) backend_update_cgroup(m->backend, id, &info);
+        (void) policy_image_put(&m->image, &key, &(struct guard_value) { .cgroup = info });
+}
+
+/* Cgroups created between the scan a generation was compiled from and the moment it was switched
+ * in (or the programs attached, at start) are in no entry of it: until now they counted as
+ * unclassified where their parent classifies (fail closed). Scan again and give them theirs;
+ * those created after the switch the kernel classified itself. */
+static void cover_missed_cgroups(Manager *m) {
+        _cleanup_(cgroup_tree_done) CgroupTree now = {};
+        unsigned added = 0;
+
+        if (cgroup2_scan(m->cgroup_mount, &now) < 0)
+                return;
+        cgroup_tree_sort(&now); /* parents first */
+        for (size_t i = 0; i < now.n_nodes; i++) {
+                const CgroupNode *n = &now.nodes[i];
+                char parent[CGROUP_PATH_MAX + 1];
+                const char *slash = strrchr(n->path, '/');
+
+                if (cgroup_tree_path(&m->tree, n->id) || !slash || streq(n->path, "/"))
+                        continue;
+                snprintf(parent, sizeof(parent), "%.*s", slash == n->path ? 1 : (int) (slash - n->path), n->path);
+                if (cgroup_tree_add(&m->tree, n->path, n->id) < 0)
+                        return;
+                new_cgroup_entry(m, n->id, cgroup_tree_id(&now, parent), n->path);
+                added++;
+        }
+        if (added > 0)
+                log_debug("%u cgroups appeared while the generation was prepared; covered now.", added);
+}
+
 /* A cgroup is gone: its entry leaves the tree and the mirror of the kernel's map (the kernel
  * dropped its own at rmdir). */
 static void forget_cgroup(Manager *m, uint64_t id) {
@@ -628,23 +693,6 @@ static void sweep_tree(Manager *m, unsigned budget) {
                 else
                         m->sweep_cursor++;
         }
-}
-
-/* A new cgroup's entry: what the kernel's classifier gave it at mkdir (the same code over our
- * mirror of the generation in force), or, where the kernel could not classify (lockdown, a state
- * too big for the kernel, a parent without an entry), the entry from its path. Written to the
- * kernel either way: where the kernel classified, it is the same value. */
-static void new_cgroup_entry(Manager *m, uint64_t id, uint64_t parent_id, const char *path) {
-        struct guard_value *parent = policy_image_lookup(&m->image, GUARD_KEY_CGROUP, parent_id, 0);
-        struct guard_key key = { .kind = GUARD_KEY_CGROUP, .a = id };
-        struct guard_cgroup_info info = {};
-
-        if (!parent || !guard_classify_child(&m->image, &parent->cgroup, id, strrchr(path, '/') + 1, &info)) {
-                if (!policy_compile_cgroup(&m->policy, &m->tree, path, &info) && !parent)
-                        return;
-        }
-        (void) backend_update_cgroup(m->backend, id, &info);
-        (void) policy_image_put(&m->image, &key, &(struct guard_value) { .cgroup = info });
 }
 
 /* A new cgroup: its path decides what globs at its own level say. The kernel already copied the
@@ -691,7 +739,15 @@ static void check_pins(Manager *m);
 static void report_lost_events(Manager *m) {
         BackendCounters c = {};
 
-        if (backend_read_counters(m->backend->counters_fd, &c) < 0 || c.lost_events <= m->lost_reported)
+        if (backend_read_counters(m->backend->counters_fd, &c) < 0)
+                return;
+        if (c.map_full > m->map_full_reported) {
+                log_error("The policy map is full (--policy-entries-max): %" PRIu64 " new cgroups got no entry. They count "
+                          "as unclassified: moves into or out of them and namespace changes in them are denied (fail "
+                          "closed) until entries are freed or the map is made larger.", c.map_full - m->map_full_reported);
+                m->map_full_reported = c.map_full;
+        }
+        if (c.lost_events <= m->lost_reported)
                 return;
         log_warning("%" PRIu64 " denial records were lost (ring buffer full); counters stay exact.",
                     c.lost_events - m->lost_reported);
@@ -879,6 +935,7 @@ static void check_pins(Manager *m) {
         policy_image_done(&m->image);
         m->image = image;
         image = (PolicyImage) {};
+        cover_missed_cgroups(m);
         (void) watch_events(m);
         apply_protection(m, &m->policy);
         log_notice("%s again with the %s backend, policy generation %u.", doing(m), backend_kind_to_string(b->kind),
@@ -953,6 +1010,7 @@ int manager_start(Manager *m) {
                 m->image = image;
                 image = (PolicyImage) {};
         }
+        cover_missed_cgroups(m);
         if (policy_requires_enforce(&m->policy) && !backend_prevents(m->backend->kind))
                 return log_error_errno(EOPNOTSUPP, "A policy file requires an enforcing backend, but only the %s backend "
                                        "loads on this kernel; refusing to run it silently.",

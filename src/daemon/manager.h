@@ -56,6 +56,7 @@ typedef struct Manager {
         sd_event_source *ratelimit_timer;
         uint64_t events_handled;
         uint64_t lost_reported;
+        uint64_t map_full_reported;
 
         sd_bus *bus;
         sd_event_source *bus_retry;

@@ -169,20 +169,43 @@ bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *
         return memcmp(&info, &(struct guard_cgroup_info) {}, sizeof(info)) != 0;
 }
 
-static int compare_path(const void *key, const void *node) {
-        return strcmp(key, ((const CgroupNode *) node)->path);
+static const CgroupTree *order_tree;
+
+static int compare_order(const void *a, const void *b) {
+        return strcmp(order_tree->nodes[*(const size_t *) a].path, order_tree->nodes[*(const size_t *) b].path);
 }
 
-/* Index of a node's parent in the (sorted) tree, or -1. */
-static ssize_t parent_index(const CgroupTree *tree, const char *path, char *buf, size_t size) {
+static int compare_key(const void *key, const void *b) {
+        return strcmp(key, order_tree->nodes[*(const size_t *) b].path);
+}
+
+/* Position in order[] of a node's parent, or -1. */
+static ssize_t parent_position(const CgroupTree *tree, const size_t *order, const char *path, char *buf, size_t size) {
         const char *slash = strrchr(path, '/');
-        const CgroupNode *n;
+        const size_t *hit;
 
         if (!slash || streq(path, "/"))
                 return -1;
         snprintf(buf, size, "%.*s", slash == path ? 1 : (int) (slash - path), path);
-        n = bsearch(buf, tree->nodes, tree->n_nodes, sizeof(*tree->nodes), compare_path);
-        return n ? n - tree->nodes : -1;
+        order_tree = tree;
+        hit = bsearch(buf, order, tree->n_nodes, sizeof(*order), compare_key);
+        return hit ? hit - order : -1;
+}
+
+/* The entry of a cgroup whose own entry is missing where it should exist (a full map): fail
+ * closed, in the policy's mode where a global override asks for audit. */
+static int put_unclassified(const Policy *p, PolicyImage *img) {
+        uint32_t mode = p->mode_overridden && p->mode_override == POLICY_MODE_AUDIT ? GUARD_MODE_AUDIT : GUARD_MODE_ENFORCE;
+        struct guard_value rule = { .rule = { .kind = GUARD_RULE_PROTECT, .mode = mode, .ns_types = POLICY_NS_ALL } };
+        struct guard_value cg = { .cgroup = { .protect_rule = GUARD_RULE_UNCLASSIFIED, .protect_mode = mode } };
+        int r;
+
+        for (int t = 0; t < GUARD_NS_TYPES; t++)
+                cg.cgroup.lock_rule[t] = GUARD_RULE_UNCLASSIFIED;
+        r = policy_image_put(img, &(struct guard_key) { .kind = GUARD_KEY_RULE, .a = GUARD_RULE_UNCLASSIFIED }, &rule);
+        if (r < 0)
+                return r;
+        return policy_image_put(img, &(struct guard_key) { .kind = GUARD_KEY_CGROUP, .a = GUARD_CGROUP_UNCLASSIFIED }, &cg);
 }
 
 /* Every cgroup of the tree through the classifier, exactly as the kernel classifies a new one
@@ -191,6 +214,7 @@ static int compile_tree(const Policy *p, const CgroupTree *tree, PolicyImage *im
         _cleanup_(classifier_freep) Classifier *c = NULL;
         _cleanup_(freep) struct guard_cgroup_info *infos = NULL;
         _cleanup_(freep) bool *by_path = NULL;
+        _cleanup_(freep) size_t *order = NULL;
         char parent[CGROUP_PATH_MAX + 1];
         int r;
 
@@ -200,15 +224,26 @@ static int compile_tree(const Policy *p, const CgroupTree *tree, PolicyImage *im
         r = classifier_emit(c, img);
         if (r < 0)
                 return r;
+        r = put_unclassified(p, img);
+        if (r < 0)
+                return r;
         infos = calloc(tree->n_nodes + 1, sizeof(*infos));
         by_path = calloc(tree->n_nodes + 1, sizeof(*by_path));
-        if (!infos || !by_path)
+        order = calloc(tree->n_nodes + 1, sizeof(*order));
+        if (!infos || !by_path || !order)
                 return -ENOMEM;
 
+        /* Parents before children: in path order (the tree keeps no order of its own). */
+        for (size_t i = 0; i < tree->n_nodes; i++)
+                order[i] = i;
+        order_tree = tree;
+        if (tree->n_nodes > 1)
+                qsort(order, tree->n_nodes, sizeof(*order), compare_order);
+
         for (size_t i = 0; i < tree->n_nodes; i++) {
-                const CgroupNode *node = &tree->nodes[i];
+                const CgroupNode *node = &tree->nodes[order[i]];
                 struct guard_cgroup_info *info = &infos[i];
-                ssize_t up = parent_index(tree, node->path, parent, sizeof(parent));
+                ssize_t up = parent_position(tree, order, node->path, parent, sizeof(parent));
 
                 if (streq(node->path, "/")) {
                         const struct guard_value *root = policy_image_lookup(img, GUARD_KEY_STATE, classifier_root(c), 0);
@@ -223,9 +258,15 @@ static int compile_tree(const Policy *p, const CgroupTree *tree, PolicyImage *im
                          * classify in: the entry from the path, for this subtree (the daemon's
                          * fallback for cgroups created there). */
                         policy_compile_cgroup(p, tree, node->path, info);
+                        info->state = GUARD_STATE_DAEMON;
                         by_path[i] = true;
                 }
-                if (memcmp(info, &(struct guard_cgroup_info) {}, sizeof(*info)) == 0)
+                /* Children of a settled cgroup are alike: they need no entry of their own
+                 * (guard_cgroup_entry() finds the ancestor's); children of a classifying one
+                 * need theirs, even when empty, or they count as unclassified. */
+                if (up >= 0 && infos[up].state == 0 && !by_path[i])
+                        continue;
+                if (up < 0 && !streq(node->path, "/") && memcmp(info, &(struct guard_cgroup_info) {}, sizeof(*info)) == 0)
                         continue;
                 r = policy_image_put(img, &(struct guard_key) { .kind = GUARD_KEY_CGROUP, .a = node->id },
                                      &(struct guard_value) { .cgroup = *info });

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "macro.h"
@@ -132,4 +133,25 @@ void policy_image_remove(PolicyImage *img, const struct guard_key *key) {
                 img->slots[j] = e + 1;
         }
         img->n_entries--;
+}
+
+struct guard_value *policy_image_cgroup(const PolicyImage *img, const CgroupTree *tree, uint64_t id) {
+        struct guard_value *v = policy_image_lookup(img, GUARD_KEY_CGROUP, id, 0);
+        const char *path;
+        char buf[4096];
+
+        if (v || !tree || !(path = cgroup_tree_path(tree, id)))
+                return v;
+        snprintf(buf, sizeof(buf), "%s", path);
+        for (unsigned level = 1; level < GUARD_CGROUP_WALK_MAX; level++) {
+                char *slash = strrchr(buf, '/');
+
+                if (!slash || streq(buf, "/"))
+                        return NULL;
+                slash[slash == buf] = '\0'; /* "/a" -> "/", "/a/b" -> "/a" */
+                v = policy_image_lookup(img, GUARD_KEY_CGROUP, cgroup_tree_id(tree, buf), 0);
+                if (v)
+                        return v->cgroup.state ? policy_image_lookup(img, GUARD_KEY_CGROUP, GUARD_CGROUP_UNCLASSIFIED, 0) : v;
+        }
+        return policy_image_lookup(img, GUARD_KEY_CGROUP, GUARD_CGROUP_UNCLASSIFIED, 0);
 }

@@ -8,10 +8,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cgroup-tree.h"
 #include "policy-compile.h"
 
 /* Entry for a key, or NULL. The image must have been indexed (policy_image_index()). */
 struct guard_value *policy_image_lookup(const PolicyImage *img, uint32_t kind, uint64_t a, uint64_t b);
+
+/* The entry that applies to cgroup id, as guard_cgroup_entry() finds it in the kernel: its own,
+ * or its nearest ancestor's (tree gives the ancestors; NULL: only its own), or the
+ * GUARD_CGROUP_UNCLASSIFIED entry where that ancestor classifies its children. */
+struct guard_value *policy_image_cgroup(const PolicyImage *img, const CgroupTree *tree, uint64_t id);
 
 /* Builds the lookup index after compiling; returns -ENOMEM or 0. */
 int policy_image_index(PolicyImage *img);

@@ -683,6 +683,10 @@ static int open_policy_file(int dir_fd, const char *name, const char *path, cons
         fd = openat(dir_fd, name, flags);
         if (fd >= 0)
                 return fd;
+        /* Listed a moment ago, gone now: the directory is being changed (an editor, a rename).
+         * Not an error of the file: the caller reads the directory again. */
+        if (errno == ENOENT)
+                return -EAGAIN;
         if (errno != ELOOP)
                 return diag_add(d, DIAG_ERROR, path, 1, 1, "cannot open file: %s", strerror(errno));
 
@@ -749,7 +753,7 @@ static int read_policy_file(int dir_fd, const char *name, const char *path, cons
         return 0;
 }
 
-int policy_load_directory(const char *dir, Policy *ret, Diagnostics *d) {
+static int load_directory_once(const char *dir, Policy *ret, Diagnostics *d) {
         _cleanup_(closedirp) DIR *dh = NULL;
         _cleanup_(freep) char *dir_real = NULL;
         char **names = NULL;
@@ -822,7 +826,7 @@ int policy_load_directory(const char *dir, Policy *ret, Diagnostics *d) {
                 q = read_policy_file(dirfd(dh), names[i], path, dir_real, &text, &len, d);
                 if (q == 0)
                         q = policy_parse_buffer(&policy, path, text, len, d);
-                if (q == -ENOMEM) {
+                if (q == -ENOMEM || q == -EAGAIN) {
                         r = q;
                         goto finish;
                 }
@@ -840,4 +844,20 @@ finish:
         }
         *ret = policy;
         return 0;
+}
+
+int policy_load_directory(const char *dir, Policy *ret, Diagnostics *d) {
+        /* A file that vanishes between listing and opening means the directory is changing under
+         * us: read it again, a few times; then let the caller wait for it to settle. */
+        for (unsigned attempt = 0;; attempt++) {
+                Diagnostics attempt_d = {};
+                int r = load_directory_once(dir, ret, &attempt_d);
+
+                if (r != -EAGAIN || attempt == 4) {
+                        diag_done(d);
+                        *d = attempt_d;
+                        return r;
+                }
+                diag_done(&attempt_d);
+        }
 }

@@ -16,7 +16,8 @@ int policy_parse_buffer(Policy *p, const char *path, const char *text, size_t le
 
 /* Loads every *.json file of dir in lexical order (hidden files and editor leftovers are
  * ignored). Returns 0 and the merged policy, -EINVAL if any file is invalid (every problem is
- * in d), or another -errno if the directory itself cannot be read. */
+ * in d), -EAGAIN if files kept vanishing while it was read (the directory is being changed: try
+ * again once it settles), or another -errno if the directory itself cannot be read. */
 int policy_load_directory(const char *dir, Policy *ret, Diagnostics *d);
 
 /* True for names the loader reads: "*.json", not hidden. */

@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 DiffOp op;
 
                 diff_random_op(&rng, &p, &op);
-                if (diff_check_op(&p, &img, ids, &op, buf, sizeof(buf)) < 0) {
+                if (diff_check_op(&p, &img, &tree, ids, &op, buf, sizeof(buf)) < 0) {
                         fprintf(stderr, "disagreement: %s\n", buf);
                         for (size_t k = 0; k < n; k++)
                                 fprintf(stderr, "file %zu: %s", k, texts[k]);

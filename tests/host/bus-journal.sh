@@ -151,20 +151,20 @@ rm -f "$POLICY_DIR"/*.json
 cat > "$POLICY_DIR/10-small.json" <<JSON
 { "version": 1, "migration": { "protect": ["$P/prot"] } }
 JSON
-guard_start --policy-entries-max=16
+guard_start --policy-entries-max=64
 for _ in $(seq 50); do busctl --system status org.cgroupguard.Guard1 > /dev/null 2>&1 && break; sleep 0.1; done
 gen=$(busctl --system get-property $BUS PolicyGeneration | cut -d' ' -f2)
 fds_before=$(ls /proc/$GUARD_PID/fd | wc -l)
 { printf '{ "version": 1, "migration": { "protect": ["%s/out"' "$P"
-  for i in $(seq 40); do printf ', "%s/filler%d"' "$P" "$i"; done
+  for i in $(seq 80); do printf ', "%s/filler%d"' "$P" "$i"; done
   printf '] } }\n'; } > "$POLICY_DIR/10-small.json.tmp"
 mv "$POLICY_DIR/10-small.json.tmp" "$POLICY_DIR/10-small.json"
 for _ in $(seq 50); do grep -q "did not fit" "$LOG" && break; sleep 0.1; done
-grep -q "needs [0-9]* map entries and did not fit into the kernel policy map (16 entries" "$LOG" && ok "map full: the reload fails with a clear error" || not_ok "map full: $(tail -n 3 "$LOG")"
+grep -q "needs [0-9]* map entries and did not fit into the kernel policy map (64 entries" "$LOG" && ok "map full: the reload fails with a clear error" || not_ok "map full: $(tail -n 3 "$LOG")"
 journalctl -o json MESSAGE_ID=$POLICY_ERROR_ID | grep '"CGROUP_GUARD_ERRNO":"7"' | grep -q "did not fit" && ok "map full: journal entry (policy error, CGROUP_GUARD_ERRNO=7)" || not_ok "map full: no journal entry"
 busctl --system get-property $BUS LastPolicyError | grep -q "did not fit" && ok "map full: LastPolicyError says so" || not_ok "LastPolicyError: $(busctl --system get-property $BUS LastPolicyError)"
 [ "$(busctl --system get-property $BUS PolicyGeneration)" = "t $gen" ] && ok "map full: generation $gen stays in force" || not_ok "map full: generation $(busctl --system get-property $BUS PolicyGeneration)"
-"$DAEMON" --status --bpffs-dir "$PIN" | grep -q "Policy: generation $gen, 1 rules, [0-9]* of 16 map entries" && ok "map full: the pinned generation is still $gen (--status shows the map's size)" || not_ok "--status: $("$DAEMON" --status --bpffs-dir "$PIN" | grep Policy)"
+"$DAEMON" --status --bpffs-dir "$PIN" | grep -q "Policy: generation $gen, 1 rules, [0-9]* of 64 map entries" && ok "map full: the pinned generation is still $gen (--status shows the map's size)" || not_ok "--status: $("$DAEMON" --status --bpffs-dir "$PIN" | grep Policy)"
 spawn sleep 1000; v=$!
 move "$T/out" "$v"
 move "$T/prot" "$v"
@@ -174,9 +174,9 @@ journalctl -o json MESSAGE_ID=$DENIAL_ID | grep "\"CGROUP_GUARD_TASK_PID\":\"$v\
 grep -q "\"CGROUP_GUARD_DST_CGROUP\":\"$P/prot\"" "$WORK/full-entries" && grep -q "\"CGROUP_GUARD_GENERATION\":\"$gen\"" "$WORK/full-entries" &&
         ok "map full: the old rule still decides (generation $gen)" || not_ok "map full: the old rule is gone: $(cat "$WORK/full-entries")"
 grep -q "\"CGROUP_GUARD_DST_CGROUP\":\"$P/out\"" "$WORK/full-entries" && not_ok "map full: a rule of the failed generation took effect" || ok "map full: nothing of the failed generation took effect"
-[ "$(busctl --system get-property $BUS PolicyMapSize)" = "u 16" ] && ok "map full: PolicyMapSize is 16" || not_ok "PolicyMapSize: $(busctl --system get-property $BUS PolicyMapSize)"
+[ "$(busctl --system get-property $BUS PolicyMapSize)" = "u 64" ] && ok "map full: PolicyMapSize is 64" || not_ok "PolicyMapSize: $(busctl --system get-property $BUS PolicyMapSize)"
 entries=$(busctl --system get-property $BUS PolicyMapEntries | cut -d' ' -f2)
-[ "$entries" -gt 0 ] && [ "$entries" -le 16 ] && "$CTL" status | grep -q "generation $gen ($entries of 16 map entries)" &&
+[ "$entries" -gt 0 ] && [ "$entries" -le 64 ] && "$CTL" status | grep -q "generation $gen ($entries of 64 map entries)" &&
         ok "map full: PolicyMapEntries ($entries) and cgroup-guardctl status show the old generation's fill" || not_ok "entries: $entries, $("$CTL" status | grep Policy)"
 [ "$(ls /proc/$GUARD_PID/fd | wc -l)" = "$fds_before" ] && ok "map full: the dropped map left no fd behind" || not_ok "map full: fds $fds_before -> $(ls /proc/$GUARD_PID/fd | wc -l)"
 cat > "$POLICY_DIR/10-small.json" <<JSON
@@ -189,7 +189,7 @@ kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
 # A restart with another size adopts the pinned map as it is, and says so.
 : > "$LOG"
 guard_start
-grep -q "The pinned policy map holds 16 entries; --policy-entries-max=262144 takes effect" "$LOG" &&
+grep -q "The pinned policy map holds 64 entries; --policy-entries-max=262144 takes effect" "$LOG" &&
         ok "map size: a restart with another size says the pinned one stays" || not_ok "no notice: $(grep -i entries "$LOG")"
 kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
 finish

@@ -267,7 +267,8 @@ static int compare(const PolicyDecision *model, const struct guard_decision *ker
         return -1;
 }
 
-int diff_check_op(const Policy *p, const void *image, const uint64_t *ids, const DiffOp *op, char *buf, size_t size) {
+int diff_check_op(const Policy *p, const void *image, const CgroupTree *tree, const uint64_t *ids, const DiffOp *op,
+                  char *buf, size_t size) {
         const PolicyImage *img = image;
         struct guard_decision kd;
         PolicyDecision md;
@@ -282,7 +283,7 @@ int diff_check_op(const Policy *p, const void *image, const uint64_t *ids, const
                 PolicyActor actor = { .exe = known ? exes[op->exe] : NULL, .exe_resolved = resolved, .exe_dev = dev,
                                       .exe_ino = ino, .cgroup = cgroups[op->actor_cgroup] };
                 /* An executable that exists nowhere has an inode nobody's rule names. */
-                struct guard_actor who = { .cgroup_id = ids[op->actor_cgroup], .exe_known = known,
+                struct guard_actor who = { .cgroup = policy_image_cgroup(img, tree, ids[op->actor_cgroup]), .exe_known = known,
                                            .exe_dev = kernel_dev(known ? 8 : 0), .exe_ino = resolved ? ino : 999999 };
 
                 if (known && !resolved) {
@@ -291,7 +292,8 @@ int diff_check_op(const Policy *p, const void *image, const uint64_t *ids, const
                         actor.exe_ino = 999999;
                 }
                 policy_decide_migration(p, &actor, cgroups[op->src], cgroups[op->dst], &md);
-                guard_decide_migration(img, &who, ids[op->src], ids[op->dst], &kd);
+                guard_decide_migration(img, &who, policy_image_cgroup(img, tree, ids[op->src]),
+                                       policy_image_cgroup(img, tree, ids[op->dst]), &kd);
                 snprintf(what, sizeof(what), "migrate %s -> %s by %s in %s", cgroups[op->src], cgroups[op->dst],
                          known ? exes[op->exe] : "(no exe)", cgroups[op->actor_cgroup]);
                 return compare(&md, &kd, buf, size, what);
@@ -303,7 +305,7 @@ int diff_check_op(const Policy *p, const void *image, const uint64_t *ids, const
 
         if (op->kind == DIFF_OP_NEW_NAMESPACES) {
                 policy_decide_new_namespace(p, &task, op->types, &md);
-                guard_decide_namespace(img, ids[op->task_cgroup], &mark, op->types, &kd, &type);
+                guard_decide_namespace(img, policy_image_cgroup(img, tree, ids[op->task_cgroup]), &mark, op->types, &kd, &type);
                 snprintf(what, sizeof(what), "new namespaces 0x%x in %s, mark %u/0x%x", op->types, task.cgroup,
                          op->mark_rule, op->mark_types);
                 return compare(&md, &kd, buf, size, what);
@@ -313,7 +315,7 @@ int diff_check_op(const Policy *p, const void *image, const uint64_t *ids, const
         snprintf(what, sizeof(what), "setns 0x%x in %s into a namespace made in %s, mark %u/0x%x", op->types,
                  task.cgroup, cgroups[op->creator_cgroup], op->mark_rule, op->mark_types);
         policy_decide_setns(p, &task, op->types, cgroups[op->creator_cgroup], &md, &after);
-        guard_decide_namespace(img, ids[op->task_cgroup], &mark, op->types, &kd, &type);
+        guard_decide_namespace(img, policy_image_cgroup(img, tree, ids[op->task_cgroup]), &mark, op->types, &kd, &type);
         if (compare(&md, &kd, buf, size, what) < 0)
                 return -1;
         if (kd.verdict == GUARD_VERDICT_DENY)
@@ -321,10 +323,10 @@ int diff_check_op(const Policy *p, const void *image, const uint64_t *ids, const
 
         /* Allowed: the namespace may be a sandbox, and the task's mark afterwards must agree. */
         struct guard_sandbox_ns sandbox = { .type = op->types,
-                                            .rule = guard_sandbox_rule(img, ids[op->creator_cgroup], op->types) };
+                                            .rule = guard_sandbox_rule(policy_image_cgroup(img, tree, ids[op->creator_cgroup]), op->types) };
         struct guard_task_lock next = mark;
         if (sandbox.rule)
-                (void) guard_enter_sandbox(img, ids[op->task_cgroup], &sandbox, &mark, &next);
+                (void) guard_enter_sandbox(img, policy_image_cgroup(img, tree, ids[op->task_cgroup]), &sandbox, &mark, &next);
         uint32_t model_rule = after.entered ? after.entered->id : 0;
         if (model_rule == next.rule && (after.entered ? after.entered_types : 0) == (next.rule ? next.types : 0))
                 return 0;

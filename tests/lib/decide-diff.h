@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroup-tree.h"
 #include "policy.h"
 
 /* Draws from fuzzer bytes while they last, then from splitmix64. */
@@ -59,8 +60,8 @@ typedef struct DiffOp {
 void diff_random_op(DiffRng *r, const Policy *p, DiffOp *ret);
 
 /* Decides op both ways; returns 0 if they agree, else -1 with a description in buf. */
-int diff_check_op(const Policy *p, const void *image, const uint64_t *cgroup_ids, const DiffOp *op, char *buf,
-                  size_t size);
+int diff_check_op(const Policy *p, const void *image, const CgroupTree *tree, const uint64_t *cgroup_ids,
+                  const DiffOp *op, char *buf, size_t size);
 
 /* Parses texts into p (resolving executables with diff_stat); returns 0 or -EINVAL. */
 int diff_load_policy(Policy *p, char *const *texts, size_t n);

@@ -279,12 +279,13 @@ static void test_namespace_table(void **state) {
 
 /* The kernel's decision code (bpf/guard-decide.h) over a compiled image: the compiler and the
  * programs must agree with the oracle. */
-static Verdict image_decide_migration(const PolicyImage *img, uint64_t exe_ino, uint64_t actor, uint64_t src_id,
-                                      uint64_t dst_id, uint32_t *ret_rule) {
-        struct guard_actor who = { .cgroup_id = actor, .exe_dev = kernel_dev(8), .exe_ino = exe_ino, .exe_known = 1 };
+static Verdict image_decide_migration(const PolicyImage *img, const CgroupTree *tree, uint64_t exe_ino, uint64_t actor,
+                                      uint64_t src_id, uint64_t dst_id, uint32_t *ret_rule) {
+        struct guard_actor who = { .cgroup = policy_image_cgroup(img, tree, actor), .exe_dev = kernel_dev(8),
+                                   .exe_ino = exe_ino, .exe_known = 1 };
         struct guard_decision d;
 
-        guard_decide_migration(img, &who, src_id, dst_id, &d);
+        guard_decide_migration(img, &who, policy_image_cgroup(img, tree, src_id), policy_image_cgroup(img, tree, dst_id), &d);
         *ret_rule = d.verdict == GUARD_VERDICT_ALLOW ? 0 : d.rule;
         return d.verdict == GUARD_VERDICT_DENY ? VERDICT_DENY : d.verdict == GUARD_VERDICT_AUDIT ? VERDICT_AUDIT : VERDICT_ALLOW;
 }
@@ -336,7 +337,7 @@ static void test_compiled_image_agrees(void **state) {
                 Verdict v;
 
                 policy_decide_migration(&policy, &actor, c->src, c->dst, &d);
-                v = image_decide_migration(&img, ino, cgroup_tree_id(&tree, c->actor_cgroup), cgroup_tree_id(&tree, c->src),
+                v = image_decide_migration(&img, &tree, ino, cgroup_tree_id(&tree, c->actor_cgroup), cgroup_tree_id(&tree, c->src),
                                            cgroup_tree_id(&tree, c->dst), &rule);
                 if (v != d.verdict)
                         fail_msg("case %zu (%s: %s -> %s): image says %s, oracle %s (%s)", i, c->exe, c->src, c->dst,
@@ -358,7 +359,10 @@ static void test_mode_override(void **state) {
         assert_int_equal(policy_compile(&policy, &tree, 1, &img, NULL), 0);
         policy_set_mode_override(&policy, -1);
         for (size_t i = 0; i < img.n_entries; i++)
-                if (img.keys[i].kind == GUARD_KEY_RULE) {
+                if (img.keys[i].kind == GUARD_KEY_RULE && img.keys[i].a == GUARD_RULE_UNCLASSIFIED)
+                        /* Fail closed follows the override too. */
+                        assert_int_equal(img.values[i].rule.mode, GUARD_MODE_AUDIT);
+                else if (img.keys[i].kind == GUARD_KEY_RULE) {
                         const PolicyRule *r = policy_rule_by_id(&policy, img.keys[i].a);
 
                         assert_non_null(r);

@@ -3,10 +3,35 @@
 # task moved into a just-created glob-protected cgroup is refused every time (run with 2 vCPUs).
 . /scenarios/lib.sh
 
-mkdir -p $T/u
+# 1. Start-up race: cgroups created in a loop while the daemon starts are all covered.
+mkdir -p $T/u $T/start
+policy 05-start.json <<'JSON'
+{ "version": 1, "migration": { "protect": ["/t/start/s-*"] } }
+JSON
+( i=0; while [ $i -lt 150 ]; do mkdir $T/start/s-$i; i=$((i + 1)); done ) &
+creator=$!
+guard_start
+wait $creator
+sleep 0.5
+sleep 1000 & starter=$!
+covered=0
+i=0
+while [ $i -lt 150 ]; do
+        [ "$(cg-move $T/start/s-$i $starter)" = EPERM ] && covered=$((covered + 1))
+        i=$((i + 1))
+done
+[ $covered = 150 ] && ok "start-up race: 150 of 150 cgroups created during start are protected" ||
+        not_ok "start-up race: only $covered of 150 cgroups created during start are protected"
+kill $starter
+guard_stop
+cgroup-guardd --unload > /dev/null 2>&1
+rm -f $POLICY_DIR/05-start.json
+
+# Tamper protection off: this test freezes the daemon on purpose (with it on, only PID 1 may).
 policy 10-coverage.json <<'JSON'
 {
   "version": 1,
+  "protect_self": false,
   "migration": {
     "protect": ["/t/g-*", "/t/u/user-*.slice/session-*.scope", "/t/later/lit.service"],
     "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ]
@@ -50,4 +75,34 @@ done
 
 echo 0 > $T/guard/cgroup.freeze
 kill $victim $racer 2>/dev/null
+guard_stop
+cgroup-guardd --unload > /dev/null 2>&1
+
+# 2. A full map fails closed and says so. A delegated subtree nothing below classifies costs no
+# entries however many cgroups its owner makes; where entries are needed and the map is full,
+# a cgroup without one is denied, never free.
+rm -f $POLICY_DIR/*.json
+mkdir -p /sys/fs/cgroup/m/deleg /sys/fs/cgroup/m/full  # outside /t: few entries before the fill
+chown 65534 /sys/fs/cgroup/m/deleg /sys/fs/cgroup/m/deleg/cgroup.procs
+policy 20-full.json <<'JSON'
+{ "version": 1, "protect_self": false, "migration": { "protect": ["/m/deleg", "/m/full/prot-*"] } }
+JSON
+guard_start --policy-entries-max=64
+before=$(cgroup-guardd --status | sed -n 's/.* \([0-9]*\) of [0-9]* map entries.*/\1/p')
+su -s /bin/sh nobody -c "i=0; while [ \$i -lt 400 ]; do mkdir /sys/fs/cgroup/m/deleg/c-\$i; i=\$((i + 1)); done" 2>/dev/null ||
+        { i=0; while [ $i -lt 400 ]; do mkdir /sys/fs/cgroup/m/deleg/c-$i; i=$((i + 1)); done; }
+after=$(cgroup-guardd --status | sed -n 's/.* \([0-9]*\) of [0-9]* map entries.*/\1/p')
+[ -n "$before" ] && [ "$before" = "$after" ] && ok "400 cgroups in a settled delegated subtree cost no map entries ($after)" ||
+        not_ok "map entries before/after 400 cgroups in a settled subtree: '$before'/'$after'"
+sleep 1000 & filler=$!
+check "a cgroup deep in that subtree is still protected" EPERM sh -c "mkdir -p /sys/fs/cgroup/m/deleg/c-1/x/y && cg-move /sys/fs/cgroup/m/deleg/c-1/x/y $filler"
+# /m/full tells its children apart (prot-*): each child costs an entry; fill the map.
+i=0
+while [ $i -lt 80 ]; do mkdir /sys/fs/cgroup/m/full/free-$i; i=$((i + 1)); done
+mkdir /sys/fs/cgroup/m/full/prot-late /sys/fs/cgroup/m/full/free-late
+check "map full: a protected cgroup without its entry is denied (fail closed)" EPERM cg-move /sys/fs/cgroup/m/full/prot-late $filler
+check "map full: so is an unprotected one (fail closed, not silently free)" EPERM cg-move /sys/fs/cgroup/m/full/free-late $filler
+check_true "map full: said in the log" wait_log "The policy map is full"
+cgroup-guardd --status | grep -q "Map full:" && ok "map full: said by --status" || not_ok "map full: --status does not say it"
+kill $filler
 finish
