@@ -100,6 +100,24 @@ for r in $(seq 1 $ROUNDS); do
         cgroup-guardd --unload --bpffs-dir "$PIN" > /dev/null 2>&1
 done
 
+# The floor, same boot, guard unloaded: an empty program on each hook the guard uses
+# (bench/empty.bpf.c). What a hook costs before any work is done in it; the guard's programs are
+# compared with it per invocation below.
+case "$BACKEND" in
+native) HOOKS="cgroup_attach namespace_install namespace_alloc task_alloc file_open task_kill cgroup_mkdir" ;;
+compat) HOOKS="cgroup_attach_permissions inode_permission utsns_install ksys_unshare capable userns_create proc_free_inum task_alloc task_newtask task_kill cgroup_mkdir" ;;
+*) HOOKS="cgroup_attach_task task_newtask cgroup_mkdir" ;;
+esac
+if command -v cg-empty > /dev/null; then
+        cg-empty $HOOKS > "$WORK/empty.out" 2>&1 &
+        EMPTY=$!
+        i=0
+        while [ $i -lt 600 ] && ! grep -q '^ready' "$WORK/empty.out"; do sleep 0.05; i=$((i + 1)); done
+        run_ops empty
+        kill -TERM $EMPTY 2>/dev/null
+        wait $EMPTY 2>/dev/null
+fi
+
 # Per program, over every "with" round above: what each attached program costs per invocation.
 per_program() {
         echo "| program | invocations | avg ns/invocation |"
@@ -126,6 +144,35 @@ for o in fork exec open stat pipe migrate clone3 setns unshare; do
 done
 echo
 per_program
+echo
+# Each guard program against the empty program on its hook (ns per invocation, bpf_stats), and
+# each operation's added cost with empty programs against the guard's (ns per op, same boot).
+echo "| hook | guard program | guard ns/invocation | empty ns/invocation | guard / empty |"
+echo "|---|---|---|---|---|"
+cat "$WORK"/stats.* 2>/dev/null | awk '$1 == "prog" { c[$2] += $4; t[$2] += $6 } END { for (p in c) print "prog", p, c[p], t[p] }' |
+        cat - "$WORK/empty.out" 2>/dev/null | awk '
+        function hook(p) {
+                sub(/^(native|compat|observe)_/, "", p); sub(/^guard_tamper_/, "", p); sub(/^guard_/, "", p)
+                sub(/_enter$|_exit$/, "", p)
+                if (p == "attach") return "cgroup_attach_permissions"
+                if (p == "unshare") return "ksys_unshare"
+                return p
+        }
+        $1 == "prog" { g[$2] = $4 / ($3 ? $3 : 1); gh[$2] = hook($2) }
+        $1 == "empty" { e[hook($2)] += $3 ? $4 / $3 : 0; en[hook($2)]++ }
+        END { for (p in g) if (gh[p] in en) { f = e[gh[p]] / en[gh[p]]
+                printf "| %s | %s | %.0f | %.0f | %.2f |\n", gh[p], p, g[p], f, f ? g[p] / f : 0 } }' | sort
+grep '^missing' "$WORK/empty.out" 2>/dev/null | sed 's/^missing \(.*\)/(no empty program for \1: this kernel has no such hook)/'
+echo
+echo "| operation | added ns/op, empty programs | added ns/op, guard | guard / empty |"
+echo "|---|---|---|---|"
+for o in fork exec open stat pipe migrate clone3 setns unshare; do
+        [ -s "$WORK/empty.$o" ] || continue
+        paste "$WORK/off.$o" "$WORK/on.$o" | awk '{ off += $1; on += $4; n++ } END { printf "%f %f\n", off / n, on / n }' > "$WORK/avg.$o"
+        echo "$o $(cat "$WORK/avg.$o") $(awk '{ print $1 }' "$WORK/empty.$o")" | awk '{
+                e = $4 - $2; g = $3 - $2
+                printf "| %s | %.0f | %.0f | %s |\n", $1, e, g, e > 50 ? sprintf("%.2f", g / e) : "-" }'
+done
 echo
 
 # Policy scaling: compile + apply time and map size for N protect rules (reload, one changed).

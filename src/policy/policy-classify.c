@@ -13,6 +13,8 @@ typedef struct Pattern {
         char *text;
         char **components;
         size_t n_components;
+        size_t *rules;          /* indices of the rules naming it, ascending */
+        size_t n_rules;
 } Pattern;
 
 /* A state: how far each pattern got along the path so far. Alive patterns matched the first
@@ -31,6 +33,8 @@ struct Classifier {
         const Policy *policy;
         Pattern *patterns;
         size_t n_patterns, n_patterns_allocated;
+        uint32_t *pattern_slots;        /* open addressing over patterns by text: index + 1 */
+        size_t n_pattern_slots;
         State *states;                  /* id = index + 1 */
         size_t n_states, n_states_allocated;
         uint32_t *buckets;              /* open addressing over states: id, 0 empty */
@@ -41,41 +45,93 @@ static bool is_glob(const char *component) {
         return strchr(component, '*') != NULL;
 }
 
-static int add_pattern(Classifier *c, const char *text) {
-        Pattern *pat;
-        const char *s;
+static uint64_t text_hash(const char *t) {
+        uint64_t h = 0xcbf29ce484222325ULL;
 
-        for (size_t i = 0; i < c->n_patterns; i++)
-                if (streq(c->patterns[i].text, text))
-                        return 0;
-        if (!GREEDY_REALLOC(c->patterns, c->n_patterns_allocated, c->n_patterns + 1))
-                return -ENOMEM;
-        pat = &c->patterns[c->n_patterns];
-        *pat = (Pattern) { .text = strdup(text) };
-        if (!pat->text)
-                return -ENOMEM;
-        c->n_patterns++;
-        for (s = text; *s == '/' && s[1];) {
-                const char *e = strchrnul(s + 1, '/');
-                char **v = realloc(pat->components, (pat->n_components + 1) * sizeof(*v));
+        for (; *t; t++)
+                h = (h ^ (unsigned char) *t) * 0x100000001b3ULL;
+        return h;
+}
 
-                if (!v)
-                        return -ENOMEM;
-                pat->components = v;
-                v[pat->n_components] = strndup(s + 1, e - s - 1);
-                if (!v[pat->n_components])
-                        return -ENOMEM;
-                pat->n_components++;
-                s = e;
+static int find_pattern(const Classifier *c, const char *text) {
+        size_t mask = c->n_pattern_slots - 1;
+
+        if (c->n_pattern_slots == 0)
+                return -1;
+        for (size_t k = text_hash(text) & mask; c->pattern_slots[k]; k = (k + 1) & mask)
+                if (streq(c->patterns[c->pattern_slots[k] - 1].text, text))
+                        return (int) c->pattern_slots[k] - 1;
+        return -1;
+}
+
+static int index_patterns(Classifier *c) {
+        size_t n = 64;
+
+        while (n < 2 * c->n_patterns + 2)
+                n *= 2;
+        free(c->pattern_slots);
+        c->pattern_slots = calloc(n, sizeof(uint32_t));
+        if (!c->pattern_slots)
+                return -ENOMEM;
+        c->n_pattern_slots = n;
+        for (size_t i = 0; i < c->n_patterns; i++) {
+                size_t k = text_hash(c->patterns[i].text) & (n - 1);
+
+                while (c->pattern_slots[k])
+                        k = (k + 1) & (n - 1);
+                c->pattern_slots[k] = i + 1;
         }
         return 0;
 }
 
-static int find_pattern(const Classifier *c, const char *text) {
-        for (size_t i = 0; i < c->n_patterns; i++)
-                if (streq(c->patterns[i].text, text))
-                        return (int) i;
-        return -1;
+/* The pattern text of rule index rule_index names (added once), and the rule noted on it. */
+static int add_pattern(Classifier *c, const char *text, size_t rule_index) {
+        Pattern *pat;
+        const char *s;
+        int i, r;
+
+        if (2 * (c->n_patterns + 1) > c->n_pattern_slots) {
+                r = index_patterns(c);
+                if (r < 0)
+                        return r;
+        }
+        i = find_pattern(c, text);
+        if (i < 0) {
+                if (!GREEDY_REALLOC(c->patterns, c->n_patterns_allocated, c->n_patterns + 1))
+                        return -ENOMEM;
+                pat = &c->patterns[c->n_patterns];
+                *pat = (Pattern) { .text = strdup(text) };
+                if (!pat->text)
+                        return -ENOMEM;
+                i = c->n_patterns++;
+                for (s = text; *s == '/' && s[1];) {
+                        const char *e = strchrnul(s + 1, '/');
+                        char **v = realloc(pat->components, (pat->n_components + 1) * sizeof(*v));
+
+                        if (!v)
+                                return -ENOMEM;
+                        pat->components = v;
+                        v[pat->n_components] = strndup(s + 1, e - s - 1);
+                        if (!v[pat->n_components])
+                                return -ENOMEM;
+                        pat->n_components++;
+                        s = e;
+                }
+                /* Into the index (sized above for one more). */
+                size_t k = text_hash(text) & (c->n_pattern_slots - 1);
+                while (c->pattern_slots[k])
+                        k = (k + 1) & (c->n_pattern_slots - 1);
+                c->pattern_slots[k] = i + 1;
+        }
+        pat = &c->patterns[i];
+        if (pat->n_rules > 0 && pat->rules[pat->n_rules - 1] == rule_index)
+                return 0; /* a rule naming one pattern twice (to: [x, x]) */
+        size_t *v = realloc(pat->rules, (pat->n_rules + 1) * sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        pat->rules = v;
+        pat->rules[pat->n_rules++] = rule_index;
+        return 0;
 }
 
 static uint64_t state_hash(const State *s) {
@@ -191,9 +247,9 @@ int classifier_new(const Policy *p, Classifier **ret) {
                 if (!policy_rule_active(p, rule))
                         continue;
                 if (rule->cgroup)
-                        r = add_pattern(c, rule->cgroup);
+                        r = add_pattern(c, rule->cgroup, i);
                 for (char **t = rule->to; t && *t && r >= 0; t++)
-                        r = add_pattern(c, *t);
+                        r = add_pattern(c, *t, i);
         }
         root.alive = malloc((c->n_patterns + 1) * sizeof(uint32_t));
         root.full = malloc((c->n_patterns + 1) * sizeof(uint32_t));
@@ -227,12 +283,14 @@ Classifier *classifier_free(Classifier *c) {
                         free(c->patterns[i].components[j]);
                 free(c->patterns[i].components);
                 free(c->patterns[i].text);
+                free(c->patterns[i].rules);
         }
         for (size_t i = 0; i < c->n_states; i++) {
                 free(c->states[i].alive);
                 free(c->states[i].full);
         }
         free(c->patterns);
+        free(c->pattern_slots);
         free(c->states);
         free(c->buckets);
         free(c);
@@ -252,25 +310,55 @@ typedef struct FullSet {
         const State *s;
 } FullSet;
 
+static int compare_u32_key(const void *key, const void *x) {
+        return compare_u32(key, x);
+}
+
 static bool covers_state(void *ctx, const char *pattern, size_t *ret_depth) {
         const FullSet *f = ctx;
         int i = find_pattern(f->c, pattern);
+        uint32_t key = i;
 
-        if (i < 0)
+        if (i < 0 || !bsearch(&key, f->s->full, f->s->n_full, sizeof(uint32_t), compare_u32_key))
                 return false;
-        for (size_t k = 0; k < f->s->n_full; k++)
-                if (f->s->full[k] == (uint32_t) i) {
-                        if (ret_depth)
-                                *ret_depth = f->c->patterns[i].n_components;
-                        return true;
-                }
-        return false;
+        if (ret_depth)
+                *ret_depth = f->c->patterns[i].n_components;
+        return true;
+}
+
+static int compare_size(const void *a, const void *b) {
+        size_t x = *(const size_t *) a, y = *(const size_t *) b;
+
+        return (x > y) - (x < y);
 }
 
 void classifier_entry(const Classifier *c, uint32_t state, struct guard_cgroup_info *ret, size_t *ret_delegate_depth) {
         FullSet f = { .c = c, .s = &c->states[state - 1] };
+        _cleanup_(freep) size_t *candidates = NULL;
+        size_t n = 0, total = 0;
 
-        policy_compile_entry(c->policy, covers_state, &f, ret, ret_delegate_depth);
+        /* Only the rules naming a pattern of the full set can cover it: ascending, once each. */
+        for (size_t k = 0; k < f.s->n_full; k++)
+                total += c->patterns[f.s->full[k]].n_rules;
+        candidates = malloc((total + 1) * sizeof(size_t));
+        if (!candidates) {
+                /* Out of memory: every rule (slower, same answer). */
+                policy_compile_entry(c->policy, NULL, 0, covers_state, &f, ret, ret_delegate_depth);
+                return;
+        }
+        for (size_t k = 0; k < f.s->n_full; k++) {
+                const Pattern *p = &c->patterns[f.s->full[k]];
+
+                memcpy(candidates + n, p->rules, p->n_rules * sizeof(size_t));
+                n += p->n_rules;
+        }
+        if (n > 1)
+                qsort(candidates, n, sizeof(size_t), compare_size);
+        size_t unique = 0;
+        for (size_t k = 0; k < n; k++)
+                if (unique == 0 || candidates[unique - 1] != candidates[k])
+                        candidates[unique++] = candidates[k];
+        policy_compile_entry(c->policy, candidates, unique, covers_state, &f, ret, ret_delegate_depth);
 }
 
 static int put(PolicyImage *img, uint32_t kind, uint64_t a, uint64_t b, const struct guard_value *v) {

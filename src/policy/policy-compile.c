@@ -51,19 +51,19 @@ static size_t pattern_depth(const char *pattern) {
         return n;
 }
 
-void policy_compile_entry(const Policy *p, CoversFunc covers, void *ctx, struct guard_cgroup_info *ret,
-                          size_t *ret_delegate_depth) {
+void policy_compile_entry(const Policy *p, const size_t *candidates, size_t n_candidates, CoversFunc covers,
+                          void *ctx, struct guard_cgroup_info *ret, size_t *ret_delegate_depth) {
         struct guard_cgroup_info info = {};
         const PolicyRule *protect = NULL, *lock[GUARD_NS_TYPES] = {}, *creator[GUARD_NS_TYPES] = {};
         size_t delegate_depth = SIZE_MAX;
-        unsigned allow_bit = 0;
 
-        for (size_t i = 0; i < p->n_rules; i++) {
-                const PolicyRule *r = &p->rules[i];
+        for (size_t k = 0, n_rules = candidates ? n_candidates : p->n_rules; k < n_rules; k++) {
+                const PolicyRule *r = &p->rules[candidates ? candidates[k] : k];
                 size_t n;
 
                 if (r->kind == POLICY_RULE_ALLOW) {
-                        unsigned bit = allow_bit++;
+                        /* Allow rules are numbered 1..n_allow in model order: bit id - 1. */
+                        unsigned bit = r->id - 1;
 
                         if (!policy_rule_active(p, r))
                                 continue;
@@ -156,7 +156,7 @@ bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *
         struct guard_cgroup_info info;
         size_t delegate_depth;
 
-        policy_compile_entry(p, covers_path, (void *) path, &info, &delegate_depth);
+        policy_compile_entry(p, NULL, 0, covers_path, (void *) path, &info, &delegate_depth);
         if (info.delegate_rule) {
                 char top[CGROUP_PATH_MAX + 1];
 

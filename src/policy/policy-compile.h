@@ -35,11 +35,11 @@ bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *
  * of components the pattern has (the depth of the covered subtree's top). */
 typedef bool (*CoversFunc)(void *ctx, const char *pattern, size_t *ret_depth);
 
-/* The entry for one cgroup from the rules whose patterns cover it, as covers() says.
- * *ret_delegate_depth: depth of the outermost delegated instance's top (SIZE_MAX: none); the
- * caller turns it into delegate_root. */
-void policy_compile_entry(const Policy *p, CoversFunc covers, void *ctx, struct guard_cgroup_info *ret,
-                          size_t *ret_delegate_depth);
+/* The entry for one cgroup from the rules whose patterns cover it, as covers() says, among
+ * candidates (rule indices, ascending; NULL: every rule). *ret_delegate_depth: depth of the
+ * outermost delegated instance's top (SIZE_MAX: none); the caller turns it into delegate_root. */
+void policy_compile_entry(const Policy *p, const size_t *candidates, size_t n_candidates, CoversFunc covers,
+                          void *ctx, struct guard_cgroup_info *ret, size_t *ret_delegate_depth);
 
 /* Kernel dev_t (MKDEV: major << 20 | minor) of a userspace st_dev, as the BPF side reads it. */
 uint64_t kernel_dev(dev_t dev);
