@@ -15,6 +15,8 @@ enum guard_event_kind {
         GUARD_EVENT_SETNS = 2,
         GUARD_EVENT_NEW_NAMESPACE = 3,
         GUARD_EVENT_TAMPER = 4,         /* flags: enum guard_tamper_what; src_cgroup_id: the object */
+        GUARD_EVENT_CHILD_NAMESPACE = 5, /* a fork would put the child in a pid/time namespace prepared
+                                         * before the lock: ns_type/ns_inum that one, flags the types */
         GUARD_EVENT_CGROUP_MKDIR = 16,  /* internal: struct guard_cgroup_event */
 };
 

@@ -200,9 +200,29 @@ static __always_inline __u32 guard_task_ns_inum(struct task_struct *task, __u32 
         case 0x20000000: return nsp->pid_ns_for_children->ns.inum;
         case 0x10000000: return task->cred->user_ns->ns.inum;
         case 0x02000000: return nsp->cgroup_ns->ns.inum;
-        case 0x00000080: return nsp->time_ns->ns.inum;
+        case 0x00000080: return nsp->time_ns_for_children->ns.inum;
         }
         return 0;
+}
+
+/* Namespaces a child forked now would be put in that its parent is not in itself. pid and time
+ * namespaces take effect for children: after unshare(CLONE_NEWPID|CLONE_NEWTIME) or a setns() to
+ * a pid namespace the task stays where it is and its children go to *_for_children. Threads
+ * (CLONE_THREAD) and, for time, CLONE_VM children would stay in the parent's: the kernel refuses
+ * them itself (EINVAL) while the namespaces differ. A pid namespace for children is the task's
+ * own or one of its descendants, so the levels tell them apart. */
+static __always_inline __u32 guard_task_pending_types(struct task_struct *task, unsigned long clone_flags) {
+        struct nsproxy *nsp = task->nsproxy;
+        __u32 types = 0;
+
+        if (!nsp)
+                return 0;
+        if (!(clone_flags & 0x00010000 /* CLONE_THREAD */) &&
+            nsp->pid_ns_for_children->level != task->thread_pid->level)
+                types |= 0x20000000;
+        if (!(clone_flags & 0x00000100 /* CLONE_VM */) && nsp->time_ns_for_children != nsp->time_ns)
+                types |= 0x00000080;
+        return types;
 }
 
 /* Task entered namespace inum of type: if it is a sandbox, the task may be locked from now on. */
@@ -282,4 +302,18 @@ static __always_inline void guard_report(__u32 kind, struct guard_decision *d, s
                                          __u32 task_pid, __u64 src, __u64 dst, __u32 ns_type, __u32 ns_inum,
                                          __u32 flags) {
         guard_report_actor(kind, d, actor, guard_task_cgroup_id(actor), task_pid, src, dst, ns_type, ns_inum, flags);
+}
+
+/* A fork by a task locked for pid or time namespaces must not put the child into one prepared
+ * before the lock (guard_task_pending_types()): decided as creating a namespace of that type,
+ * reported with the namespace the child would have entered. Returns 0 or -EPERM (1). */
+static __always_inline int guard_fork_pending(struct task_struct *actor, unsigned long clone_flags) {
+        __u32 types = guard_task_pending_types(actor, clone_flags), decided;
+        struct guard_decision d;
+
+        if (!types || guard_task_decide_namespace(actor, types, &d, &decided) == GUARD_VERDICT_ALLOW)
+                return 0;
+        guard_report(GUARD_EVENT_CHILD_NAMESPACE, &d, actor, actor->pid, 0, 0, decided,
+                     guard_task_ns_inum(actor, decided), types);
+        return d.verdict == GUARD_VERDICT_DENY ? -1 : 0;
 }

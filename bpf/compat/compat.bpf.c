@@ -7,7 +7,8 @@
  *              cgroup.procs the kernel checks inside it (cgroup.procs, cgroup.threads, clone3);
  *   setns:     the per-type *_install(nsset, ns) + capable(CAP_SYS_ADMIN) inside it;
  *   unshare:   ksys_unshare(flags) + capable(CAP_SYS_ADMIN); user namespaces: userns_create;
- *   clone:     task_alloc(clone_flags).
+ *   clone:     task_alloc(clone_flags), which also keeps a locked task's children out of pid
+ *              and time namespaces it prepared before the lock.
  * The hot hooks (inode_permission, capable) first read one counter of open windows and leave
  * at once when it is zero. fexit always closes the window. */
 
@@ -278,12 +279,12 @@ int BPF_PROG(compat_task_alloc, struct task_struct *task, unsigned long clone_fl
         struct guard_decision d;
 
         guard_inherit_lock(actor, task);
-        if (!types)
-                return 0;
-        if (guard_task_decide_namespace(actor, types, &d, &decided) == GUARD_VERDICT_ALLOW)
-                return 0;
-        guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, decided, 0, types);
-        return d.verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
+        if (types && guard_task_decide_namespace(actor, types, &d, &decided) != GUARD_VERDICT_ALLOW) {
+                guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, decided, 0, types);
+                if (d.verdict == GUARD_VERDICT_DENY)
+                        return -EPERM;
+        }
+        return guard_fork_pending(actor, clone_flags) ? -EPERM : 0;
 }
 
 /* The child's namespaces exist now: remember sandboxes a creator made by clone. */

@@ -130,7 +130,7 @@ struct ns_common {
 struct uts_namespace { struct ns_common ns; };
 struct ipc_namespace { struct ns_common ns; };
 struct mnt_namespace { struct ns_common ns; };
-struct pid_namespace { struct ns_common ns; };
+struct pid_namespace { struct ns_common ns; unsigned int level; };
 struct net { struct ns_common ns; };
 struct time_namespace { struct ns_common ns; };
 struct cgroup_namespace { struct ns_common ns; };
@@ -143,7 +143,12 @@ struct nsproxy {
         struct pid_namespace *pid_ns_for_children;
         struct net *net_ns;
         struct time_namespace *time_ns;
+        struct time_namespace *time_ns_for_children;
         struct cgroup_namespace *cgroup_ns;
+};
+
+struct pid {
+        unsigned int level;
 };
 
 struct cred {
@@ -168,6 +173,7 @@ struct task_struct {
         struct files_struct *files;
         unsigned int __state;
         struct task_struct *real_parent;
+        struct pid *thread_pid;
 };
 
 #pragma clang attribute pop

@@ -19,6 +19,7 @@ const char *event_kind_to_string(uint32_t kind) {
         case GUARD_EVENT_SETNS: return "setns";
         case GUARD_EVENT_NEW_NAMESPACE: return "namespace";
         case GUARD_EVENT_TAMPER: return "tamper";
+        case GUARD_EVENT_CHILD_NAMESPACE: return "fork";
         }
         return "unknown";
 }
@@ -168,6 +169,10 @@ static char *describe_action(const struct guard_event *e, const EventNames *n) {
                         r = asprintf(&s, "joining another %s namespace (inode %u)", ns, e->ns_inum);
                 else
                         r = asprintf(&s, "joining another %s namespace", ns);
+                break;
+        case GUARD_EVENT_CHILD_NAMESPACE:
+                r = asprintf(&s, "forking a child into a %s namespace prepared before the lock (inode %u)", ns,
+                             e->ns_inum);
                 break;
         default:
                 r = asprintf(&s, "creating a new %s namespace", ns);

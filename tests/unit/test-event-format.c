@@ -101,6 +101,27 @@ static void test_unknown_rule(void **state) {
         assert_true(has_field(&t, "CGROUP_GUARD_RULE=#99"));
 }
 
+/* A locked task's fork into a pid namespace it prepared before the lock. */
+static void test_child_namespace(void **state) {
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+        struct guard_event e = {
+                .kind = GUARD_EVENT_CHILD_NAMESPACE, .verdict = GUARD_VERDICT_DENY, .actor_tgid = 8, .rule_id = 2,
+                .ns_type = 0x20000000, .ns_inum = 4026532001u, .flags = 0x20000000, .actor_comm = "sh",
+        };
+        EventNames n = { .backend = "native", .actor_cgroup = "/system.slice/sandbox.service", .policy = &p };
+        _cleanup_(event_text_done) EventText t = {};
+
+        assert_int_equal(policy_parse_buffer(&p, "50-sandbox.json", policy_text, strlen(policy_text), &d), 0);
+        assert_int_equal(event_format(&e, &n, &t), 0);
+        assert_non_null(strstr(t.message, "Denied forking a child into a pid namespace prepared before the lock "
+                                          "(inode 4026532001) by pid 8"));
+        assert_non_null(strstr(t.message, "locked into their namespaces by rule 'lock[0]'"));
+        assert_true(has_field(&t, "CGROUP_GUARD_KIND=fork"));
+        assert_true(has_field(&t, "CGROUP_GUARD_NS_TYPE=pid"));
+        assert_true(has_field(&t, "CGROUP_GUARD_NS_INUM=4026532001"));
+}
+
 static bool has_control(const char *s) {
         for (; *s; s++)
                 if ((unsigned char) *s < 0x20 || *s == 0x7f)
@@ -229,6 +250,7 @@ int main(void) {
                 cmocka_unit_test(test_migration_denial),
                 cmocka_unit_test(test_namespace_audit),
                 cmocka_unit_test(test_unknown_rule),
+                cmocka_unit_test(test_child_namespace),
                 cmocka_unit_test(test_hostile_names),
                 cmocka_unit_test(test_long_path),
                 cmocka_unit_test(test_ratelimit),

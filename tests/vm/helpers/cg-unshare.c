@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cg-unshare [--uid UID] [--repeat SECONDS] [TYPE...] [--into CGROUP] [--fork | --hold | -- COMMAND...]
+ * unshare()s the namespaces of the given types (a failure prints the errno name, exit 1), then
+ * moves itself into CGROUP (a directory; writes 0 to its cgroup.procs), then:
+ *   --fork  forks one child (not CLONE_VM) and prints "ok" or the errno name of fork();
+ *   --hold  prints "ok" and sleeps until killed (a creator holding its namespaces);
+ *   -- COMMAND runs COMMAND; nothing of these prints "ok".
+ * --uid UID drops to UID (gid likewise) first. --repeat SECONDS unshares over and over for that
+ * long (a flood: every attempt must fail) and prints "denied N allowed M". Exit 2 on usage. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static int type_flag(const char *s) {
+        static const struct { const char *name; int flag; } types[] = {
+                { "mnt", CLONE_NEWNS }, { "uts", CLONE_NEWUTS }, { "ipc", CLONE_NEWIPC },
+                { "net", CLONE_NEWNET }, { "pid", CLONE_NEWPID }, { "user", CLONE_NEWUSER },
+                { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+        };
+        for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+                if (strcmp(s, types[i].name) == 0)
+                        return types[i].flag;
+        return 0;
+}
+
+static double now(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char *argv[]) {
+        const char *into = NULL;
+        double repeat = 0;
+        int flags = 0, i;
+
+        for (i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc) {
+                        uid_t uid = atoi(argv[++i]);
+
+                        if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0) {
+                                fprintf(stderr, "cg-unshare: drop to %u: %m\n", uid);
+                                return 2;
+                        }
+                } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+                        repeat = atof(argv[++i]);
+                else if (strcmp(argv[i], "--into") == 0 && i + 1 < argc)
+                        into = argv[++i];
+                else if (argv[i][0] == '-')
+                        break;
+                else if (type_flag(argv[i]))
+                        flags |= type_flag(argv[i]);
+                else {
+                        fprintf(stderr, "cg-unshare: unknown type %s\n", argv[i]);
+                        return 2;
+                }
+        }
+        if (repeat > 0) {
+                unsigned long denied = 0, allowed = 0;
+                double end = now() + repeat;
+
+                /* Each unshare(CLONE_NEWUSER) that works moves this process into another user
+                 * namespace; the flood means ones that are denied. */
+                while (now() < end)
+                        for (int k = 0; k < 256; k++)
+                                if (unshare(flags) < 0)
+                                        denied++;
+                                else
+                                        allowed++;
+                printf("denied %lu allowed %lu\n", denied, allowed);
+                return 0;
+        }
+        if (flags && unshare(flags) < 0) {
+                printf("%s\n", strerrorname_np(errno));
+                return 1;
+        }
+        if (into) {
+                char path[4096];
+                int fd;
+
+                snprintf(path, sizeof(path), "%s/cgroup.procs", into);
+                fd = open(path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, "0", 1) != 1) {
+                        fprintf(stderr, "cg-unshare: move into %s: %m\n", into);
+                        return 2;
+                }
+                close(fd);
+        }
+        if (i < argc && strcmp(argv[i], "--fork") == 0) {
+                int status;
+                pid_t pid = fork();
+
+                if (pid < 0) {
+                        printf("%s\n", strerrorname_np(errno));
+                        return 1;
+                }
+                if (pid == 0)
+                        _exit(0);
+                waitpid(pid, &status, 0);
+                printf("ok\n");
+                return 0;
+        }
+        if (i < argc && strcmp(argv[i], "--hold") == 0) {
+                printf("ok\n");
+                fflush(stdout);
+                for (;;)
+                        pause();
+        }
+        if (i < argc && strcmp(argv[i], "--") == 0 && i + 1 < argc) {
+                execvp(argv[i + 1], argv + i + 1);
+                fprintf(stderr, "cg-unshare: %s: %m\n", argv[i + 1]);
+                return 2;
+        }
+        if (i < argc) {
+                fprintf(stderr, "cg-unshare: unknown option %s\n", argv[i]);
+                return 2;
+        }
+        return 0;
+}
