@@ -45,7 +45,26 @@ struct guard_event {
         __u32 pad;
         __u64 timestamp_ns;     /* CLOCK_MONOTONIC */
         char actor_comm[GUARD_COMM_LEN];
+        /* The actor's executable when it acted (it may exec another one before the daemon reads
+         * the record): the kernel's dev_t of its file system (major << 20 | minor) and its inode;
+         * both 0 for a task without one (a kernel thread). */
+        __u64 actor_exe_dev;
+        __u64 actor_exe_ino;
+        __u32 actor_uid;        /* real uid and gid (bpf_get_current_uid_gid()) */
+        __u32 actor_gid;
 };
+
+/* Fixed layout on both sides: new members go at the end, and these say where. */
+_Static_assert(sizeof(struct guard_event) == 120, "struct guard_event layout");
+_Static_assert(__builtin_offsetof(struct guard_event, actor_comm) == 80, "struct guard_event layout");
+_Static_assert(__builtin_offsetof(struct guard_event, actor_exe_dev) == 96, "struct guard_event layout");
+_Static_assert(__builtin_offsetof(struct guard_event, actor_exe_ino) == 104, "struct guard_event layout");
+_Static_assert(__builtin_offsetof(struct guard_event, actor_uid) == 112, "struct guard_event layout");
+_Static_assert(__builtin_offsetof(struct guard_event, actor_gid) == 116, "struct guard_event layout");
+
+/* The kernel's dev_t, as guard_event carries it. */
+#define GUARD_DEV_MAJOR(dev) ((__u32) ((dev) >> 20))
+#define GUARD_DEV_MINOR(dev) ((__u32) ((dev) & 0xfffff))
 
 enum guard_tamper_what {
         GUARD_TAMPER_MAP = 1,

@@ -268,6 +268,8 @@ static __always_inline void guard_inherit_lock(struct task_struct *parent, struc
 static __always_inline void guard_report_actor(__u32 kind, struct guard_decision *d, struct task_struct *actor,
                                                __u64 actor_cgroup_id, __u32 task_pid, __u64 src, __u64 dst,
                                                __u32 ns_type, __u32 ns_inum, __u32 flags) {
+        struct file *exe_file = actor->mm ? actor->mm->exe_file : NULL;
+        __u64 uid_gid = bpf_get_current_uid_gid();
         struct guard_event *e;
 
         guard_count(d->verdict == GUARD_VERDICT_DENY ? GUARD_COUNTER_DENIED :
@@ -294,6 +296,11 @@ static __always_inline void guard_report_actor(__u32 kind, struct guard_decision
         e->pad = 0;
         e->timestamp_ns = bpf_ktime_get_ns();
         __builtin_memcpy(e->actor_comm, actor->comm, sizeof(e->actor_comm));
+        /* Who acted, as it was: the daemon reads the record later, the actor may have exec'd. */
+        e->actor_exe_dev = exe_file ? exe_file->f_inode->i_sb->s_dev : 0;
+        e->actor_exe_ino = exe_file ? exe_file->f_inode->i_ino : 0;
+        e->actor_uid = (__u32) uid_gid;
+        e->actor_gid = (__u32) (uid_gid >> 32);
         bpf_ringbuf_submit(e, 0);
 }
 

@@ -595,8 +595,8 @@ static int method_explain_unshare(sd_bus_message *message, void *userdata, sd_bu
         return reply_verdict(message, &d, &m->policy);
 }
 
-/* Root sees every denial; anyone else those whose actor ran as them (an actor whose uid could not
- * be read counts as root's). */
+/* Root sees every denial; anyone else those whose actor ran as them (its real uid when it acted,
+ * from the kernel's record). */
 static bool denial_visible(const RecentDenial *d, uid_t caller) {
         return caller == 0 || d->actor_uid == caller;
 }

@@ -230,6 +230,10 @@ int event_format(const struct guard_event *e, const EventNames *n, EventText *re
         add_field(t, "CGROUP_GUARD_ACTOR_PID=%u", e->actor_tgid);
         add_field(t, "CGROUP_GUARD_ACTOR_COMM=%s", comm);
         add_field(t, "CGROUP_GUARD_ACTOR_EXE=%s", or_unknown(n->actor_exe));
+        if (e->actor_exe_dev || e->actor_exe_ino)
+                add_field(t, "CGROUP_GUARD_ACTOR_EXE_ID=%u:%u:%" PRIu64, GUARD_DEV_MAJOR(e->actor_exe_dev),
+                          GUARD_DEV_MINOR(e->actor_exe_dev), (uint64_t) e->actor_exe_ino);
+        add_field(t, "CGROUP_GUARD_ACTOR_UID=%u", e->actor_uid);
         add_field(t, "CGROUP_GUARD_ACTOR_CGROUP=%s", or_unknown(n->actor_cgroup));
         if (e->kind == GUARD_EVENT_MIGRATION) {
                 if (e->task_pid)

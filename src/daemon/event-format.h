@@ -25,7 +25,7 @@
 #define GUARD_MESSAGE_THAWED "c05abfd796094dfbbd88ab137e642448"
 #define GUARD_MESSAGE_REFUSED "df33eb0f996c4d548922acf40d2e6d9b"
 
-#define EVENT_FIELDS_MAX 20
+#define EVENT_FIELDS_MAX 24
 
 typedef struct EventNames {
         const char *backend;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
@@ -711,12 +712,12 @@ static void handle_cgroup_mkdir(Manager *m, const struct guard_cgroup_event *e) 
         new_cgroup_entry(m, e->id, e->parent_id, path);
 }
 
-static void remember_denial(Manager *m, uint32_t actor_tgid, const EventText *t) {
+/* The uid the actor had when it acted, from the kernel's record: it may have exited or changed
+ * users since. */
+static void remember_denial(Manager *m, uid_t actor_uid, const EventText *t) {
         RecentDenial *d = &m->recent[m->n_recent++ % RECENT_DENIALS_MAX];
 
-        if (pid_uid(actor_tgid, &d->actor_uid) < 0)
-                d->actor_uid = (uid_t) -1;
-
+        d->actor_uid = actor_uid;
         d->realtime_usec = now_usec(CLOCK_REALTIME);
         snprintf(d->action, sizeof(d->action), "%s", t->action);
         snprintf(d->kind, sizeof(d->kind), "%s", t->kind);
@@ -768,8 +769,34 @@ static int on_ratelimit_timer(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* The executable the actor acted with, named from the identity the kernel recorded, never from
+ * what the actor runs by the time we read the record (it may have exec'd since): /proc's path
+ * while it still runs that file, else the path of a policy rule naming that file, else the
+ * identity itself. NULL: a task without one (a kernel thread), or out of memory. */
+static char *actor_exe_name(Manager *m, const struct guard_event *e) {
+        dev_t dev = makedev(GUARD_DEV_MAJOR(e->actor_exe_dev), GUARD_DEV_MINOR(e->actor_exe_dev));
+        char *path = NULL;
+        int r;
+
+        if (e->actor_exe_dev == 0 && e->actor_exe_ino == 0)
+                return NULL;
+        r = pid_exe_path_if_same(e->actor_tgid, dev, e->actor_exe_ino, &path);
+        if (r > 0)
+                return path;
+        for (size_t i = 0; i < m->policy.n_rules; i++) {
+                const PolicyRule *rule = &m->policy.rules[i];
+
+                if (rule->exe_resolved && rule->exe_dev == dev && rule->exe_ino == e->actor_exe_ino)
+                        return strdup(rule->exe);
+        }
+        if (asprintf(&path, "%s dev %u:%u inode %" PRIu64, r == 0 ? "exe changed since:" : "exited since, exe:",
+                     GUARD_DEV_MAJOR(e->actor_exe_dev), GUARD_DEV_MINOR(e->actor_exe_dev), (uint64_t) e->actor_exe_ino) < 0)
+                return NULL;
+        return path;
+}
+
 static void handle_denial(Manager *m, const struct guard_event *e) {
-        _cleanup_(freep) char *exe = pid_exe_path(e->actor_tgid), *comm = e->task_pid ? pid_comm(e->task_pid) : NULL;
+        _cleanup_(freep) char *exe = actor_exe_name(m, e), *comm = e->task_pid ? pid_comm(e->task_pid) : NULL;
         _cleanup_(freep) char *response = NULL;
         const char *actor_cgroup = cgroup_tree_path(&m->tree, e->actor_cgroup_id);
         EventNames names = {
@@ -793,6 +820,7 @@ static void handle_denial(Manager *m, const struct guard_event *e) {
                         .pid = e->actor_tgid,
                         .acted_usec = now_usec(CLOCK_BOOTTIME) - (now_usec(CLOCK_MONOTONIC) - e->timestamp_ns / 1000),
                         .cgroup = actor_cgroup,
+                        .uid = e->actor_uid,
                 };
 
                 response = response_apply(m->cgroup_mount, m->own_cgroup, &target, e->action);
@@ -808,7 +836,7 @@ static void handle_denial(Manager *m, const struct guard_event *e) {
                                 .target = e->kind == GUARD_EVENT_MIGRATION ? e->dst_cgroup_id : e->ns_type },
                             now_usec(CLOCK_MONOTONIC), t.message))
                 return;
-        remember_denial(m, e->actor_tgid, &t);
+        remember_denial(m, e->actor_uid, &t);
         bus_emit_denied(m, e, &t, &names);
 
         log_full_errno(t.priority, 0, "%s", t.message);

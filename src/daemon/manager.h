@@ -23,7 +23,7 @@ typedef struct RecentDenial {
         char rule[64];
         char policy[256];
         char *message;                  /* the journal's MESSAGE, whole */
-        uid_t actor_uid;                /* who may list it besides root; (uid_t) -1: unknown */
+        uid_t actor_uid;                /* who may list it besides root: the actor's real uid when it acted */
 } RecentDenial;
 
 typedef struct Manager {

@@ -69,11 +69,11 @@ static char *not_a_unit(const char *mount, const ResponseTarget *t) {
         _cleanup_(freep) char *current = NULL, *dir = NULL, *procs = NULL;
         _cleanup_(closedirp) DIR *d = NULL;
         _cleanup_(fclosep) FILE *f = NULL;
-        uint32_t ruid, euid, other_ruid, other_euid;
+        uint32_t other_ruid, other_euid;
         struct dirent *de;
         unsigned pid;
 
-        if (cgroup2_path_of_pid(t->pid, &current) < 0 || pid_uids(t->pid, &ruid, &euid) < 0)
+        if (cgroup2_path_of_pid(t->pid, &current) < 0)
                 return text("pid %u is gone", t->pid);
         if (!streq(current, t->cgroup))
                 return text("pid %u has left %s", t->pid, t->cgroup);
@@ -89,9 +89,9 @@ static char *not_a_unit(const char *mount, const ResponseTarget *t) {
         if (!f)
                 return text("%s cannot be read", t->cgroup);
         while (fscanf(f, "%u", &pid) == 1)
-                if (pid_uids(pid, &other_ruid, &other_euid) >= 0 && (other_ruid != ruid || other_euid != euid))
+                if (pid_uids(pid, &other_ruid, &other_euid) >= 0 && (other_ruid != t->uid || other_euid != t->uid))
                         return text("%s holds processes of other users (pid %u runs as uid %u, the offender as uid %u)",
-                                    t->cgroup, pid, other_euid, euid);
+                                    t->cgroup, pid, other_ruid != t->uid ? other_ruid : other_euid, t->uid);
         return NULL;
 }
 

@@ -20,6 +20,7 @@ typedef struct ResponseTarget {
         uint32_t pid;                   /* the offending process (thread group id) */
         uint64_t acted_usec;            /* CLOCK_BOOTTIME when it acted */
         const char *cgroup;             /* the cgroup it acted from; NULL: unknown */
+        uint32_t uid;                   /* its real uid when it acted (the kernel's record) */
 } ResponseTarget;
 
 /* Why nothing in cgroup may be acted on, or NULL if it may. */

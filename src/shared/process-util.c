@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +20,31 @@ char *pid_exe_path(uint32_t pid) {
                 return NULL;
         buf[n] = '\0';
         return strdup(buf);
+}
+
+int pid_exe_path_if_same(uint32_t pid, dev_t dev, ino_t ino, char **ret_path) {
+        _cleanup_(closep) int fd = -EBADF;
+        char fn[64], buf[4096];
+        struct stat st;
+        ssize_t n;
+
+        /* One open file: the path read back is the one whose identity was checked, even if pid
+         * exec's in between. */
+        snprintf(fn, sizeof(fn), "/proc/%u/exe", pid);
+        fd = open(fn, O_PATH | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (st.st_dev != dev || st.st_ino != ino)
+                return 0;
+        snprintf(fn, sizeof(fn), "/proc/self/fd/%d", fd);
+        n = readlink(fn, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        *ret_path = strdup(buf);
+        return *ret_path ? 1 : -ENOMEM;
 }
 
 char *pid_comm(uint32_t pid) {

@@ -8,6 +8,9 @@
 /* What /proc says about a process; NULL if it is gone. Caller frees. */
 char *pid_exe_path(uint32_t pid);
 char *pid_comm(uint32_t pid);
+/* pid's executable's path if it is still the file dev (st_dev) and ino: 1 and *ret_path; 0 if pid
+ * runs another executable by now (*ret_path untouched); -errno if it is gone. */
+int pid_exe_path_if_same(uint32_t pid, dev_t dev, ino_t ino, char **ret_path);
 /* Inode number of pid's namespace named ns ("net", "uts", ...), from /proc/PID/ns/NAME. */
 int pid_ns_inum(uint32_t pid, const char *ns, uint32_t *ret);
 /* When pid started, in microseconds of CLOCK_BOOTTIME (/proc/PID/stat, clock-tick resolution). */

@@ -68,6 +68,20 @@ move "$T/deleg/a" "$nobody_victim"
 as_nobody bash -c "echo $nobody_victim > '$T/deleg/prot/cgroup.procs'; sleep 2" &
 STARTED_PIDS="$STARTED_PIDS $!"
 check_true "nobody's violation is reported" wait_log "pid $nobody_victim "
+# Whose denial it is comes from the kernel's record, not from /proc when the daemon reads it
+# (stopped here): nobody's actor has exited by then, root's runs as nobody.
+spawn $NOBODY sleep 1000; nobody_gone_victim=$!
+move "$T/deleg/a" "$nobody_gone_victim"
+spawn sleep 1000; root_turned_victim=$!
+kill -STOP "$GUARD_PID"
+as_nobody bash -c "echo $nobody_gone_victim > '$T/deleg/prot/cgroup.procs'"
+bash -c "echo $root_turned_victim > '$T/prot/cgroup.procs'; exec $NOBODY sleep 1000" &
+root_turned=$!
+STARTED_PIDS="$STARTED_PIDS $root_turned"
+for _ in $(seq 50); do [ "$(stat -c %u /proc/$root_turned)" = 65534 ] && break; sleep 0.1; done
+kill -CONT "$GUARD_PID"
+check_true "the violations of a gone actor and of one that changed users are reported" wait_log "pid $root_turned_victim "
+wait_log "pid $nobody_gone_victim " > /dev/null
 sleep 1
 
 out=$(busctl --system call $BUS ListRecentDenials u 100 2>&1)
@@ -75,6 +89,9 @@ case "$out" in *"pid $root_victim "*"pid $nobody_victim "*) ok "root: ListRecent
 out=$(as_nobody busctl --system call $BUS ListRecentDenials u 100 2>&1)
 case "$out" in *"pid $nobody_victim "*) ok "nobody: ListRecentDenials lists its own denial" ;; *) not_ok "nobody lacks its own: $out" ;; esac
 case "$out" in *"pid $root_victim "*) not_ok "nobody: ListRecentDenials shows root's denial: $out" ;; *) ok "nobody: ListRecentDenials hides root's denial" ;; esac
+case "$out" in *"pid $nobody_gone_victim "*) ok "nobody: ... and its own whose actor has exited" ;; *) not_ok "nobody lacks its own by a gone actor: $out" ;; esac
+case "$out" in *"pid $root_turned_victim "*) not_ok "nobody: ListRecentDenials shows root's denial whose actor runs as nobody now" ;;
+*) ok "nobody: ... but not root's whose actor runs as nobody by now" ;; esac
 out=$(as_nobody "$CTL" denials 2>&1)
 case "$out" in *"pid $root_victim "*) not_ok "nobody: cgroup-guardctl denials shows root's denial" ;; *"pid $nobody_victim "*) ok "nobody: cgroup-guardctl denials shows its own only" ;; *) not_ok "nobody ctl: $out" ;; esac
 grep -q "pid $root_victim " "$WORK/root-monitor" && ok "root receives the Denied signal" || not_ok "root monitor: $(head -c 300 "$WORK/root-monitor")"

@@ -3,6 +3,8 @@
  * cg-move --open CGROUP_DIR -- COMMAND...: open CGROUP_DIR/cgroup.procs as fd 3, then run COMMAND
  *   (which inherits it): the confused-deputy setup, an fd opened by one process written by another.
  * cg-move --fd N PID: write PID to the inherited fd N.
+ * cg-move CGROUP_DIR PID -- COMMAND...: the first form, then run COMMAND in this process (an
+ *   actor that exec's another executable right after acting).
  * Prints "ok" or the errno name of the failing open/write; exit 0 / 1 / 2 (usage). */
 
 #include <errno.h>
@@ -14,6 +16,8 @@
 
 int main(int argc, char *argv[]) {
         const char *file = "cgroup.procs";
+        char **then = NULL;
+        int failed;
         char path[4096];
         int i = 1, fd;
         size_t n;
@@ -41,8 +45,10 @@ int main(int argc, char *argv[]) {
                 file = "cgroup.threads";
                 i++;
         }
-        if (argc - i != 2) {
-                fprintf(stderr, "usage: cg-move [--threads] CGROUP_DIR PID\n");
+        if (argc - i > 3 && strcmp(argv[i + 2], "--") == 0)
+                then = argv + i + 3;
+        else if (argc - i != 2) {
+                fprintf(stderr, "usage: cg-move [--threads] CGROUP_DIR PID [-- COMMAND...]\n");
                 return 2;
         }
         snprintf(path, sizeof(path), "%s/%s", argv[i], file);
@@ -52,10 +58,12 @@ int main(int argc, char *argv[]) {
                 return 1;
         }
         n = strlen(argv[i + 1]);
-        if (write(fd, argv[i + 1], n) != (ssize_t) n) {
-                printf("%s\n", strerrorname_np(errno));
-                return 1;
+        failed = write(fd, argv[i + 1], n) != (ssize_t) n;
+        printf("%s\n", failed ? strerrorname_np(errno) : "ok");
+        if (then) {
+                fflush(stdout);
+                execvp(then[0], then);
+                return 2;
         }
-        printf("ok\n");
-        return 0;
+        return failed;
 }
