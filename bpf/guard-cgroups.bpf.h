@@ -4,7 +4,7 @@
 /* Cgroups come and go; every backend includes these two programs. A new cgroup inherits its
  * parent's entry at once, in the kernel (a protected or locked subtree covers its new children
  * from their creation), and userspace is told so it can add what only a glob at the child's own
- * level decides. Entries of removed cgroups are dropped. */
+ * level decides. Entries of removed cgroups are dropped, and userspace is told that too. */
 
 #include "guard-policy.bpf.h"
 
@@ -54,27 +54,35 @@ static __always_inline int guard_cgroup_enter(struct cgroup *cgrp, __u64 id, __u
         return 0;
 }
 
+/* Tells the daemon a cgroup appeared or went (kind: GUARD_EVENT_CGROUP_MKDIR or _RMDIR). */
+static __always_inline void guard_cgroup_notify(__u32 kind, __u64 id, __u64 parent) {
+        struct guard_cgroup_event *e = bpf_ringbuf_reserve(&guard_events, sizeof(*e), 0);
+
+        if (!e) {
+                guard_count(GUARD_COUNTER_LOST_EVENTS);
+                return;
+        }
+        e->kind = kind;
+        e->pad = 0;
+        e->id = id;
+        e->parent_id = parent;
+        bpf_ringbuf_submit(e, 0);
+}
+
+/* kernfs_node.parent became __parent in 6.15; the css parent is stable. */
+static __always_inline __u64 guard_cgroup_parent_id(struct cgroup *cgrp) {
+        return cgrp->self.parent->cgroup->kn->id;
+}
+
 static __always_inline int guard_cgroup_created(struct cgroup *cgrp, int read_name) {
-        struct guard_cgroup_event *e;
         __u64 id, parent;
 
         if (cgrp->root->hierarchy_id != 0)
                 return 0;
         id = cgrp->kn->id;
-        /* kernfs_node.parent became __parent in 6.15; the css parent is stable. */
-        parent = cgrp->self.parent->cgroup->kn->id;
+        parent = guard_cgroup_parent_id(cgrp);
         guard_cgroup_enter(cgrp, id, parent, read_name);
-
-        e = bpf_ringbuf_reserve(&guard_events, sizeof(*e), 0);
-        if (!e) {
-                guard_count(GUARD_COUNTER_LOST_EVENTS);
-                return 0;
-        }
-        e->kind = GUARD_EVENT_CGROUP_MKDIR;
-        e->pad = 0;
-        e->id = id;
-        e->parent_id = parent;
-        bpf_ringbuf_submit(e, 0);
+        guard_cgroup_notify(GUARD_EVENT_CGROUP_MKDIR, id, parent);
         return 0;
 }
 
@@ -99,5 +107,7 @@ int BPF_PROG(guard_cgroup_rmdir, struct cgroup *cgrp, const char *path) {
                 return 0;
         key.a = cgrp->kn->id;
         bpf_map_delete_elem(policy, &key);
+        /* The daemon forgets it now; its sweep only catches what a full ring buffer lost. */
+        guard_cgroup_notify(GUARD_EVENT_CGROUP_RMDIR, key.a, guard_cgroup_parent_id(cgrp));
         return 0;
 }

@@ -18,6 +18,7 @@ enum guard_event_kind {
         GUARD_EVENT_CHILD_NAMESPACE = 5, /* a fork would put the child in a pid/time namespace prepared
                                          * before the lock: ns_type/ns_inum that one, flags the types */
         GUARD_EVENT_CGROUP_MKDIR = 16,  /* internal: struct guard_cgroup_event */
+        GUARD_EVENT_CGROUP_RMDIR = 17,  /* internal: struct guard_cgroup_event */
 };
 
 enum guard_verdict {
@@ -82,10 +83,13 @@ enum guard_tamper_what {
 #define GUARD_MIGRATION_THREADGROUP 0x1u
 #define GUARD_MIGRATION_CLONE 0x2u
 
-/* A cgroup appeared: the daemon adds what its path decides (globs at its own level). */
+/* A cgroup appeared: the daemon adds what its path decides (globs at its own level). Or it went:
+ * the daemon forgets it. */
 struct guard_cgroup_event {
-        __u32 kind;             /* GUARD_EVENT_CGROUP_MKDIR */
+        __u32 kind;             /* GUARD_EVENT_CGROUP_MKDIR or GUARD_EVENT_CGROUP_RMDIR */
         __u32 pad;
         __u64 id;
         __u64 parent_id;
 };
+
+_Static_assert(sizeof(struct guard_cgroup_event) == 24, "struct guard_cgroup_event layout");

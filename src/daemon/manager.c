@@ -676,9 +676,9 @@ static void forget_cgroup(Manager *m, uint64_t id) {
                 policy_image_remove(&m->image, &(struct guard_key) { .kind = GUARD_KEY_CGROUP, .a = id });
 }
 
-/* The kernel does not report rmdir to us, and a full ring buffer loses records: check a few known
- * cgroups round-robin and forget those that are gone, so a mkdir+rmdir flood leaves nothing
- * behind. */
+/* The kernel reports rmdir (GUARD_EVENT_CGROUP_RMDIR), but a full ring buffer loses records, and
+ * cgroups gone while no program was attached are never reported: check a few known cgroups
+ * round-robin and forget those that are gone, so a mkdir+rmdir flood leaves nothing behind. */
 static void sweep_tree(Manager *m, unsigned budget) {
         while (budget-- > 0 && m->tree.n_nodes > 0) {
                 const CgroupNode *c;
@@ -863,6 +863,8 @@ static int on_ring_event(void *ctx, void *data, size_t size) {
         m->events_handled++;
         if (kind == GUARD_EVENT_CGROUP_MKDIR && size >= sizeof(struct guard_cgroup_event))
                 handle_cgroup_mkdir(m, data);
+        else if (kind == GUARD_EVENT_CGROUP_RMDIR && size >= sizeof(struct guard_cgroup_event))
+                forget_cgroup(m, ((const struct guard_cgroup_event *) data)->id);
         else if (size >= sizeof(struct guard_event))
                 handle_denial(m, data);
         /* A full batch stops here (this record is consumed); the ring's fd stays readable, so the
