@@ -823,7 +823,7 @@ static void handle_denial(Manager *m, const struct guard_event *e) {
                         .uid = e->actor_uid,
                 };
 
-                response = response_apply(m->cgroup_mount, m->own_cgroup, &target, e->action);
+                response = response_apply(m->cgroup_mount, m->own_cgroup, &m->policy, &target, e->action);
         }
         names.response = response;
         if (event_format(e, &names, &t) < 0) {

@@ -6,8 +6,13 @@
  *           the processes it shares a cgroup with did nothing;
  *   freeze  the offender's cgroup (cgroup.freeze), only when that cgroup is a unit of its own: the
  *           offender is still in it, it has no child cgroups, and every process in it runs as the
- *           offender's user (real and effective uid). Otherwise nothing is frozen and the report
- *           says why.
+ *           offender's user (real and effective uid, the uid it acted with). And the freeze must
+ *           stick: if that user can write the cgroup's cgroup.freeze (it owns it: a delegated
+ *           subtree), it could thaw it from any other process, so the nearest ancestor whose
+ *           cgroup.freeze it cannot write is frozen instead, provided every process in that
+ *           ancestor's subtree runs as the offender's user and it is no protected cgroup, the
+ *           root, init.scope or the daemon's own. Root can thaw anything: its own cgroup is what
+ *           there is to freeze. Otherwise nothing is frozen and the report says why.
  * Guard rails: nothing in the root cgroup, init.scope or the daemon's own cgroup, nothing when
  * the cgroup the offender acted from is unknown, never a process that started after it acted (a
  * reused pid). */
@@ -27,5 +32,7 @@ typedef struct ResponseTarget {
 const char *response_refusal(const char *cgroup, const char *own_cgroup);
 
 /* Applies action to what t names; returns a description for the event ("killed pid 12 (x)",
- * "froze /x", "not frozen: ...", "refused to kill ..."), or NULL for plain deny. Caller frees. */
-char *response_apply(const char *mount, const char *own_cgroup, const ResponseTarget *t, PolicyAction action);
+ * "froze /x", "not frozen: ...", "refused to kill ..."), or NULL for plain deny. policy: which
+ * cgroups are protected. Caller frees. */
+char *response_apply(const char *mount, const char *own_cgroup, const Policy *policy, const ResponseTarget *t,
+                     PolicyAction action);

@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# deny+freeze against the owner of a cgroup (issue 21, item 4): an unprivileged offender in a
+# subtree delegated to it could thaw its own cgroup; the guard freezes the nearest cgroup above it
+# whose cgroup.freeze its user cannot write, so "echo 0 > cgroup.freeze" changes nothing; where that
+# cgroup holds another user's process, nothing is frozen and the report says why. Only cgroups this
+# test created are frozen; cleanup thaws them.
+. "$(dirname "$0")/lib.sh"
+
+NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups --"
+mkdir -p "$T/deleg" "$T/shared/bystander"
+# Delegated as systemd does it: the directory and cgroup.procs/threads/subtree_control, not
+# cgroup.freeze.
+chown nobody "$T/deleg" "$T/deleg/cgroup.procs" "$T/deleg/cgroup.threads" "$T/deleg/cgroup.subtree_control"
+chown nobody "$T/shared" "$T/shared/cgroup.procs" "$T/shared/cgroup.threads" "$T/shared/cgroup.subtree_control"
+$NOBODY mkdir "$T/deleg/off" "$T/deleg/a" "$T/deleg/prot" "$T/shared/off" "$T/shared/prot"
+cat > "$POLICY_DIR/10-freeze.json" <<JSON
+{ "version": 1, "action": "deny+freeze", "migration": { "protect": ["$P/deleg/prot", "$P/shared/prot"] } }
+JSON
+guard_start
+
+spawn $NOBODY sleep 1000; victim=$!
+move "$T/deleg/a" "$victim"
+$NOBODY bash -c "sleep 0.5; echo $victim > '$T/deleg/prot/cgroup.procs'; sleep 1000" &
+offender=$!
+STARTED_PIDS="$STARTED_PIDS $offender"
+move "$T/deleg/off" "$offender"
+check_true "the violation is reported with a freeze of the cgroup above" wait_log "froze $P/deleg (above the offender's $P/deleg/off, whose cgroup.freeze its user can write)"
+frozen() { grep -q "frozen 1" "$1/cgroup.events"; }
+for _ in $(seq 30); do frozen "$T/deleg/off" && break; sleep 0.1; done
+check_true "the offender's cgroup is frozen" frozen "$T/deleg/off"
+# The offender's user thaws what it can write, from a process outside the frozen subtree.
+$NOBODY sh -c "echo 0 > '$T/deleg/off/cgroup.freeze'" 2>/dev/null
+$NOBODY sh -c "echo 0 > '$T/deleg/cgroup.freeze'" 2>/dev/null && not_ok "nobody could write the frozen cgroup's cgroup.freeze" ||
+        ok "nobody cannot write the frozen cgroup's cgroup.freeze"
+sleep 0.3
+check_true "after 'echo 0' by its user the offender is still frozen" frozen "$T/deleg/off"
+"$CTL" thaw "$P/deleg" > /dev/null && ! frozen "$T/deleg/off" && ok "cgroup-guardctl thaw (root) releases it" || not_ok "thaw"
+
+# The cgroup above holds a root process: freezing it would stop someone else, so nothing is frozen.
+spawn sleep 1000; move "$T/shared/bystander" $!
+spawn $NOBODY sleep 1000; victim2=$!
+move "$T/shared/off" "$victim2"
+$NOBODY bash -c "sleep 0.5; echo $victim2 > '$T/shared/prot/cgroup.procs'; sleep 1000; :" &
+offender2=$!
+STARTED_PIDS="$STARTED_PIDS $offender2"
+move "$T/shared/off" "$offender2"
+check_true "a violation under a cgroup shared with root is reported" wait_log "by pid $offender2 "
+grep "by pid $offender2 " "$LOG" | grep -qF "not frozen: uid 65534 can write cgroup.freeze of $P/shared/off, and above it $P/shared/bystander holds processes of other users" &&
+        ok "... nothing is frozen, and the report says why" || not_ok "response: $(grep "by pid $offender2 " "$LOG")"
+frozen "$T/shared" || frozen "$T/shared/off" && not_ok "a cgroup of the shared subtree was frozen" || ok "the shared subtree runs"
+
+kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
+finish
