@@ -13,13 +13,16 @@ guard_start
 sleep 1000 & victim=$!
 in-cgroup $T/bystander sleep 1000 & bystander=$!
 
-in-cgroup $T/offender-kill sh -c "cg-move $T/killprot $victim > /tmp/kill.out; sleep 1000" & offender=$!
+# The offending process itself is killed, nothing else: not its cgroup, not a sibling in it.
+in-cgroup $T/offender-kill sleep 1000 & sibling=$!
+in-cgroup $T/offender-kill sh -c "exec cg-move $T/killprot $victim > /tmp/kill.out" & offender=$!
 i=0; while [ $i -lt 30 ] && kill -0 $offender 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 # The kill may land before cg-move prints its EPERM: then the victim staying put is the proof.
 out=$(cat /tmp/kill.out)
 { [ "$out" = EPERM ] || { [ -z "$out" ] && [ "$(cgroup_of $victim)" = / ]; }; } && ok "deny+kill: the move is denied" || not_ok "deny+kill: $out"
-kill -0 $offender 2>/dev/null && not_ok "deny+kill: the offender still runs" || ok "deny+kill: the offender's cgroup was killed"
-check_true "deny+kill: the event records it" wait_log "killed /t/offender-kill"
+kill -0 $offender 2>/dev/null && not_ok "deny+kill: the offender still runs" || ok "deny+kill: the offending process was killed"
+check_true "deny+kill: the event records it" wait_log "killed pid $offender (cg-move)"
+kill -0 $sibling 2>/dev/null && ok "deny+kill: another process in the offender's cgroup lives on" || not_ok "deny+kill: the sibling died"
 kill -0 $bystander 2>/dev/null && ok "deny+kill: other cgroups untouched" || not_ok "bystander died"
 [ "$(cgroup_of $victim)" = / ] && ok "the victim did not move" || not_ok "victim moved"
 
@@ -33,7 +36,7 @@ cgroup-guardctl thaw /t/offender-freeze > /dev/null && grep -q "frozen 0" $T/off
 
 # Guard rail: an offender in the root cgroup is refused, never killed.
 check "a root-cgroup offender is denied" EPERM cg-move $T/killprot $victim
-check_true "guard rail: the root cgroup is not killed" wait_log "refused to kill /: it is the root cgroup"
+check_true "guard rail: nothing in the root cgroup is killed" wait_log "refused to kill pid [0-9]* in /: it is the root cgroup"
 
-kill $victim $bystander $frozen 2>/dev/null
+kill $victim $bystander $frozen $sibling 2>/dev/null
 finish
