@@ -59,7 +59,7 @@ static __always_inline void guard_cgroup_notify(__u32 kind, __u64 id, __u64 pare
         struct guard_cgroup_event *e = bpf_ringbuf_reserve(&guard_events, sizeof(*e), 0);
 
         if (!e) {
-                guard_count(GUARD_COUNTER_LOST_EVENTS);
+                guard_count(GUARD_COUNTER_LOST_CGROUP_EVENTS);
                 return;
         }
         e->kind = kind;

@@ -150,13 +150,29 @@ struct guard_sandbox_ns {
         __u32 type;             /* CLONE_NEW* */
 };
 
+/* The kernel's rate limit on denial records: per user, rule and kind of operation (and per
+ * process where the rule's action is a response, so the daemon hears of every process it must
+ * respond to), GUARD_REPORT_PER_SEC records a second after a burst of GUARD_REPORT_BURST.
+ * Counters stay exact; held-back records are counted (GUARD_COUNTER_SUPPRESSED). */
+#define GUARD_REPORT_PER_SEC 10
+#define GUARD_REPORT_BURST 20
+
+struct guard_report_key {
+        __u32 uid;
+        __u32 rule;
+        __u32 kind;             /* enum guard_event_kind */
+        __u32 tgid;             /* 0 unless the rule's action is a response */
+};
+
 /* Counters, one array slot each. */
 enum guard_counter {
         GUARD_COUNTER_DENIED = 0,
         GUARD_COUNTER_AUDITED = 1,
-        GUARD_COUNTER_LOST_EVENTS = 2,
+        GUARD_COUNTER_LOST_EVENTS = 2,  /* denial records the denial ring buffer could not take */
         GUARD_COUNTER_OBSERVED = 3,
         GUARD_COUNTER_MAP_FULL = 4,     /* a new cgroup's entry did not fit */
+        GUARD_COUNTER_SUPPRESSED = 5,   /* denial records held back by the rate limit (guard_report_admit()) */
+        GUARD_COUNTER_LOST_CGROUP_EVENTS = 6, /* mkdir/rmdir records the cgroup ring buffer could not take */
         _GUARD_COUNTER_MAX = 8,
 };
 

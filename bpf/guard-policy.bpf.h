@@ -32,10 +32,27 @@ struct {
         .values = { &guard_policy_template },
 };
 
+/* Two ring buffers, so neither kind of record can crowd out the other: cgroup bookkeeping
+ * (mkdir/rmdir, bpf/guard-cgroups.bpf.h) here, ... */
 struct {
         __uint(type, BPF_MAP_TYPE_RINGBUF);
         __uint(max_entries, 1024 * 1024);
 } guard_events SEC(".maps");
+
+/* ... denial, audit, violation and tamper records (guard_report_actor()) here, rate-limited. */
+struct {
+        __uint(type, BPF_MAP_TYPE_RINGBUF);
+        __uint(max_entries, 256 * 1024);
+} guard_denials SEC(".maps");
+
+/* The rate limit on denial records (guard-maps.h): the value is the "theoretical arrival time"
+ * of the generic cell rate algorithm, one number per key, no lock. */
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 4096);
+        __type(key, struct guard_report_key);
+        __type(value, __u64);
+} guard_report_limit SEC(".maps");
 
 struct {
         __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -263,6 +280,31 @@ static __always_inline void guard_inherit_lock(struct task_struct *parent, struc
                 *child_mark = *mark;
 }
 
+/* May a record of this decision go out now (guard_report_limit)? Races between CPUs on one key
+ * can let a record or two more through, never fewer. */
+static __always_inline int guard_report_admit(__u32 kind, struct guard_decision *d, struct task_struct *actor) {
+        struct guard_report_key key = {
+                .uid = (__u32) bpf_get_current_uid_gid(),
+                .rule = d->rule,
+                .kind = kind,
+                .tgid = d->action != 0 /* POLICY_ACTION_DENY */ ? actor->tgid : 0,
+        };
+        const __u64 interval = 1000000000ULL / GUARD_REPORT_PER_SEC;
+        __u64 now = bpf_ktime_get_ns(), tat, *stored;
+
+        stored = bpf_map_lookup_elem(&guard_report_limit, &key);
+        if (!stored) {
+                tat = now + interval;
+                bpf_map_update_elem(&guard_report_limit, &key, &tat, BPF_ANY);
+                return 1;
+        }
+        tat = *stored > now ? *stored : now;
+        if (tat - now > (GUARD_REPORT_BURST - 1) * interval)
+                return 0;
+        *stored = tat + interval;
+        return 1;
+}
+
 /* Reports a decision that is not a plain allow; counts it; lost records are counted too.
  * actor_cgroup_id: the cgroup the actor acted from (0: unknown). */
 static __always_inline void guard_report_actor(__u32 kind, struct guard_decision *d, struct task_struct *actor,
@@ -274,7 +316,11 @@ static __always_inline void guard_report_actor(__u32 kind, struct guard_decision
 
         guard_count(d->verdict == GUARD_VERDICT_DENY ? GUARD_COUNTER_DENIED :
                     d->verdict == GUARD_VERDICT_AUDIT ? GUARD_COUNTER_AUDITED : GUARD_COUNTER_OBSERVED);
-        e = bpf_ringbuf_reserve(&guard_events, sizeof(*e), 0);
+        if (!guard_report_admit(kind, d, actor)) {
+                guard_count(GUARD_COUNTER_SUPPRESSED);
+                return;
+        }
+        e = bpf_ringbuf_reserve(&guard_denials, sizeof(*e), 0);
         if (!e) {
                 guard_count(GUARD_COUNTER_LOST_EVENTS);
                 return;

@@ -30,7 +30,7 @@ enum { META_MAGIC_SLOT, META_BUILD_SLOT, META_KIND_SLOT, META_PID_SLOT, _META_SL
 static const char *const state_maps[] = { "guard_task_locks", "guard_sandbox_ns", "observe_task_cgroup",
                                           "compat_windows", "compat_open_windows", "guard_self", "guard_objects" };
 /* Maps the daemon and --status open from pins. */
-static const char *const shared_maps[] = { "guard_policy", "guard_events", "guard_counters" };
+static const char *const shared_maps[] = { "guard_policy", "guard_events", "guard_denials", "guard_counters" };
 
 typedef struct BackendObject {
         const char *name;
@@ -316,6 +316,8 @@ int backend_read_counters(int counters_fd, BackendCounters *ret) {
                 .observed = sums[GUARD_COUNTER_OBSERVED],
                 .lost_events = sums[GUARD_COUNTER_LOST_EVENTS],
                 .map_full = sums[GUARD_COUNTER_MAP_FULL],
+                .suppressed = sums[GUARD_COUNTER_SUPPRESSED],
+                .lost_cgroup_events = sums[GUARD_COUNTER_LOST_CGROUP_EVENTS],
         };
         return 0;
 }
@@ -377,7 +379,7 @@ static Backend *backend_new(BackendKind kind, const char *pin_dir) {
                 return NULL;
         b->kind = kind;
         b->pin_dir = strdup(pin_dir);
-        b->outer_fd = b->inner_fd = b->events_fd = b->counters_fd = -EBADF;
+        b->outer_fd = b->inner_fd = b->events_fd = b->denials_fd = b->counters_fd = -EBADF;
         for (size_t i = 0; i < ELEMENTSOF(b->link_fds); i++)
                 b->link_fds[i] = -EBADF;
         b->map_entries_max = GUARD_POLICY_ENTRIES_MAX;
@@ -397,6 +399,7 @@ void backend_free(Backend *b) {
         closep(&b->outer_fd);
         closep(&b->inner_fd);
         closep(&b->events_fd);
+        closep(&b->denials_fd);
         closep(&b->counters_fd);
         for (unsigned i = 0; i < b->n_links; i++)
                 closep(&b->link_fds[i]);
@@ -444,8 +447,9 @@ static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImag
                 return -ENOMEM;
         b->outer_fd = open_pinned_map(pin_dir, "guard_policy");
         b->events_fd = open_pinned_map(pin_dir, "guard_events");
+        b->denials_fd = open_pinned_map(pin_dir, "guard_denials");
         b->counters_fd = open_pinned_map(pin_dir, "guard_counters");
-        if (b->outer_fd < 0 || b->events_fd < 0 || b->counters_fd < 0)
+        if (b->outer_fd < 0 || b->events_fd < 0 || b->denials_fd < 0 || b->counters_fd < 0)
                 return -ESTALE;
 
         d = opendir(pin_dir);
@@ -706,8 +710,9 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
 
         b->outer_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_policy")), F_DUPFD_CLOEXEC, 3);
         b->events_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_events")), F_DUPFD_CLOEXEC, 3);
+        b->denials_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_denials")), F_DUPFD_CLOEXEC, 3);
         b->counters_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_counters")), F_DUPFD_CLOEXEC, 3);
-        if (b->outer_fd < 0 || b->events_fd < 0 || b->counters_fd < 0)
+        if (b->outer_fd < 0 || b->events_fd < 0 || b->denials_fd < 0 || b->counters_fd < 0)
                 return step_failed(ret_reason, -errno, "finding the maps");
 
         /* The policy is in place before the first program runs: no start-up window. */

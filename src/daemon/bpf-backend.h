@@ -4,7 +4,7 @@
 /* The kernel side of the guard: loads one backend's BPF object, attaches and pins it, adopts a
  * running one, and switches policy generations atomically. Pins under one bpffs directory:
  *   link_<program>     one per attached program (the pin keeps it attached without us)
- *   map_<name>         maps the daemon and --status read (policy, events, counters, state)
+ *   map_<name>         maps the daemon and --status read (policy, events, denials, counters, state)
  *   map_guard_meta     which backend and which build is pinned, for adoption
  * Enforcement therefore survives the daemon (SIGTERM, SIGKILL): only --unload detaches. */
 
@@ -41,7 +41,8 @@ typedef struct Backend {
         struct bpf_object *obj;         /* NULL when adopted from pins */
         int outer_fd;                   /* array-of-maps, slot 0 = active generation */
         int inner_fd;                   /* the active generation */
-        int events_fd;
+        int events_fd;                  /* ring buffer: cgroup records (mkdir, rmdir) */
+        int denials_fd;                 /* ring buffer: denial, audit, violation, tamper records */
         int counters_fd;
         unsigned map_entries_max;       /* size of every generation map (fixed at load) */
         bool adopted;
@@ -56,6 +57,8 @@ typedef struct Backend {
 typedef struct BackendCounters {
         uint64_t denied, audited, observed, lost_events;
         uint64_t map_full;      /* new cgroups that got no entry: the policy map was full */
+        uint64_t suppressed;    /* denial records the kernel's rate limit held back */
+        uint64_t lost_cgroup_events; /* cgroup records the ring buffer could not take */
 } BackendCounters;
 
 /* Loads (or adopts) kind into pin_dir with image in force from the first instant. BACKEND_AUTO

@@ -121,6 +121,10 @@ static int property_get_counter(sd_bus *bus, const char *path, const char *inter
                 return sd_bus_message_append(reply, "t", c.denied);
         if (streq(property, "Audits"))
                 return sd_bus_message_append(reply, "t", c.audited);
+        if (streq(property, "SuppressedEvents"))
+                return sd_bus_message_append(reply, "t", c.suppressed);
+        if (streq(property, "LostCgroupEvents"))
+                return sd_bus_message_append(reply, "t", c.lost_cgroup_events);
         return sd_bus_message_append(reply, "t", c.lost_events);
 }
 
@@ -654,6 +658,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Denials", "t", property_get_counter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_PROPERTY("Audits", "t", property_get_counter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_PROPERTY("LostEvents", "t", property_get_counter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("SuppressedEvents", "t", property_get_counter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("LostCgroupEvents", "t", property_get_counter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_PROPERTY("Rules", "a(ssss)", property_get_rules, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         /* The kernel policy map: its size (--policy-entries-max) and the active generation's entries. */
         SD_BUS_PROPERTY("PolicyMapSize", "u", property_get_map, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

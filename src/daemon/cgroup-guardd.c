@@ -184,6 +184,9 @@ static int print_status(void) {
                p.counters.denied + p.counters.observed,
                backend_prevents(p.kind) ? "denied" : "violations (not prevented)", p.counters.audited,
                p.counters.lost_events);
+        /* Records, not decisions: the counters above count every decision. */
+        printf("     Records: %" PRIu64 " suppressed by the kernel's rate limit, %" PRIu64 " lost cgroup records\n",
+               p.counters.suppressed, p.counters.lost_cgroup_events);
         if (p.counters.map_full > 0)
                 printf("    Map full: %" PRIu64 " new cgroups got no entry (unclassified: denied, fail closed)\n",
                        p.counters.map_full);

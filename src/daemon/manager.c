@@ -74,6 +74,8 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->ratelimit_timer);
         sd_event_source_unref(m->ring_source);
         ring_buffer__free(m->ring);
+        sd_event_source_unref(m->denial_source);
+        ring_buffer__free(m->denial_ring);
         backend_free(m->backend);
         sd_event_source_unref(m->reload_timer);
         sd_event_source_unref(m->inotify);
@@ -700,16 +702,44 @@ static void sweep_tree(Manager *m, unsigned budget) {
  * parent's entry; we add what differs. The path comes from the kernel by id (O(depth)): reading
  * the parent directory would cost as much as the parent has children, and anyone with a delegated
  * subtree chooses how many. */
-static void handle_cgroup_mkdir(Manager *m, const struct guard_cgroup_event *e) {
+static void add_new_cgroup(Manager *m, const struct guard_cgroup_event *e, bool retry) {
         _cleanup_(freep) char *path = NULL;
+        int r;
 
-        sweep_tree(m, TREE_SWEEP_PER_MKDIR);
+        r = cgroup2_path_of_id(m->cgroup_mount, e->id, &path);
+        /* The kernel reports a cgroup just before it activates its directory: read at once, the
+         * record may name one that cannot be opened yet. Try again on the next tick (then it is
+         * gone); more than the queue holds, and the tree is scanned instead. */
+        if (r == -ESTALE && retry) {
+                if (m->n_mkdir_retry < ELEMENTSOF(m->mkdir_retry))
+                        m->mkdir_retry[m->n_mkdir_retry++] = *e;
+                else
+                        m->rescan_pending = true;
+                return;
+        }
         /* Gone already (mkdir+rmdir): nothing to add, the kernel dropped its entry too. */
-        if (cgroup2_path_of_id(m->cgroup_mount, e->id, &path) < 0)
+        if (r < 0)
                 return;
         if (cgroup_tree_add(&m->tree, path, e->id) < 0)
                 return;
         new_cgroup_entry(m, e->id, e->parent_id, path);
+}
+
+static void handle_cgroup_mkdir(Manager *m, const struct guard_cgroup_event *e) {
+        sweep_tree(m, TREE_SWEEP_PER_MKDIR);
+        add_new_cgroup(m, e, true);
+}
+
+static void retry_cgroup_mkdirs(Manager *m) {
+        unsigned n = m->n_mkdir_retry;
+
+        m->n_mkdir_retry = 0;
+        for (unsigned i = 0; i < n; i++)
+                add_new_cgroup(m, &m->mkdir_retry[i], false);
+        if (m->rescan_pending) {
+                m->rescan_pending = false;
+                cover_missed_cgroups(m);
+        }
 }
 
 /* The uid the actor had when it acted, from the kernel's record: it may have exited or changed
@@ -748,6 +778,29 @@ static void report_lost_events(Manager *m) {
                           "closed) until entries are freed or the map is made larger.", c.map_full - m->map_full_reported);
                 m->map_full_reported = c.map_full;
         }
+        if (c.lost_cgroup_events > m->lost_cgroup_reported) {
+                /* Coverage is the kernel's; what we missed is our tree (paths for reports, the
+                 * cgroups the kernel cannot classify): scan for it once. */
+                log_warning("%" PRIu64 " cgroup records were lost (ring buffer full); rescanning the cgroup tree.",
+                            c.lost_cgroup_events - m->lost_cgroup_reported);
+                sd_journal_send("MESSAGE=cgroup-guard lost %" PRIu64 " cgroup records (ring buffer full)",
+                                c.lost_cgroup_events - m->lost_cgroup_reported, "MESSAGE_ID=" GUARD_MESSAGE_LOST_EVENTS,
+                                "PRIORITY=%d", LOG_WARNING, "CGROUP_GUARD_LOST_CGROUP_EVENTS=%" PRIu64,
+                                c.lost_cgroup_events, NULL);
+                m->lost_cgroup_reported = c.lost_cgroup_events;
+                cover_missed_cgroups(m);
+        }
+        if (c.suppressed > m->suppressed_reported) {
+                log_warning("%" PRIu64 " denial records were suppressed in the kernel (at most %u a second per user and "
+                            "rule after a burst of %u); counters stay exact.",
+                            c.suppressed - m->suppressed_reported, GUARD_REPORT_PER_SEC, GUARD_REPORT_BURST);
+                sd_journal_send("MESSAGE=cgroup-guard: %" PRIu64 " denial records suppressed in the kernel (rate limit)",
+                                c.suppressed - m->suppressed_reported, "MESSAGE_ID=" GUARD_MESSAGE_SUPPRESSED,
+                                "PRIORITY=%d", LOG_WARNING, "CGROUP_GUARD_SUPPRESSED=%" PRIu64,
+                                c.suppressed - m->suppressed_reported, "CGROUP_GUARD_SUPPRESSED_IN_KERNEL=%" PRIu64,
+                                c.suppressed, NULL);
+                m->suppressed_reported = c.suppressed;
+        }
         if (c.lost_events <= m->lost_reported)
                 return;
         log_warning("%" PRIu64 " denial records were lost (ring buffer full); counters stay exact.",
@@ -763,6 +816,7 @@ static int on_ratelimit_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
         ratelimit_flush(&m->ratelimit, now_usec(CLOCK_MONOTONIC), false, flush_suppressed, m);
         report_lost_events(m);
+        retry_cgroup_mkdirs(m);
         check_pins(m);
         sweep_tree(m, TREE_SWEEP_PER_TICK);
         sd_event_source_set_time(s, usec + 1000000);
@@ -872,11 +926,22 @@ static int on_ring_event(void *ctx, void *data, size_t size) {
         return ++m->ring_batch >= RING_BATCH_MAX ? -EAGAIN : 0;
 }
 
+/* Each ring buffer is its own event source at the same priority: sd-event takes pending sources
+ * in turn, so neither ring, nor both, can keep reloads, D-Bus or the watchdog waiting for more
+ * than one batch each. */
 static int on_ring_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
 
         m->ring_batch = 0;
         (void) ring_buffer__consume(m->ring);
+        return 0;
+}
+
+static int on_denial_ring_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+
+        m->ring_batch = 0;
+        (void) ring_buffer__consume(m->denial_ring);
         return 0;
 }
 
@@ -925,12 +990,22 @@ static int watch_events(Manager *m) {
 
         m->ring_source = sd_event_source_disable_unref(m->ring_source);
         ring_buffer__free(m->ring);
+        m->denial_source = sd_event_source_disable_unref(m->denial_source);
+        ring_buffer__free(m->denial_ring);
+        m->denial_ring = NULL;
         m->ring = ring_buffer__new(m->backend->events_fd, on_ring_event, m, NULL);
         if (!m->ring)
-                return log_error_errno(errno, "Failed to open the event ring buffer: %m");
+                return log_error_errno(errno, "Failed to open the cgroup ring buffer: %m");
         r = sd_event_add_io(m->event, &m->ring_source, ring_buffer__epoll_fd(m->ring), EPOLLIN, on_ring_readable, m);
         if (r < 0)
-                return log_error_errno(r, "Failed to watch the event ring buffer: %m");
+                return log_error_errno(r, "Failed to watch the cgroup ring buffer: %m");
+        m->denial_ring = ring_buffer__new(m->backend->denials_fd, on_ring_event, m, NULL);
+        if (!m->denial_ring)
+                return log_error_errno(errno, "Failed to open the denial ring buffer: %m");
+        r = sd_event_add_io(m->event, &m->denial_source, ring_buffer__epoll_fd(m->denial_ring), EPOLLIN,
+                            on_denial_ring_readable, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the denial ring buffer: %m");
         return 0;
 }
 
@@ -1110,6 +1185,10 @@ int manager_run(Manager *m) {
                 do
                         m->ring_batch = 0;
                 while (ring_buffer__consume(m->ring) == -EAGAIN);
+        if (m->denial_ring)
+                do
+                        m->ring_batch = 0;
+                while (ring_buffer__consume(m->denial_ring) == -EAGAIN);
         ratelimit_flush(&m->ratelimit, now_usec(CLOCK_MONOTONIC), true, flush_suppressed, m);
         sd_notify(false, "STOPPING=1");
         return r;

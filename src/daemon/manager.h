@@ -34,9 +34,11 @@ typedef struct Manager {
         char *own_cgroup;               /* never frozen or killed */
         BackendKind requested;
         Backend *backend;
-        struct ring_buffer *ring;
+        struct ring_buffer *ring;       /* cgroup records (mkdir, rmdir) */
         sd_event_source *ring_source;
-        unsigned ring_batch;            /* records handled in this wake-up */
+        struct ring_buffer *denial_ring; /* denial records: their own ring, rate-limited in the kernel */
+        sd_event_source *denial_source;
+        unsigned ring_batch;            /* records handled in this wake-up (of either ring) */
 
         Policy policy;                  /* in force */
         PolicyImage image;              /* its compiled generation, as the kernel decides from it */
@@ -56,6 +58,11 @@ typedef struct Manager {
         sd_event_source *ratelimit_timer;
         uint64_t events_handled;
         uint64_t lost_reported;
+        struct guard_cgroup_event mkdir_retry[256]; /* reported before they could be opened (ESTALE) */
+        unsigned n_mkdir_retry;
+        bool rescan_pending;            /* more of them than mkdir_retry holds */
+        uint64_t lost_cgroup_reported;
+        uint64_t suppressed_reported;
         uint64_t map_full_reported;
 
         sd_bus *bus;

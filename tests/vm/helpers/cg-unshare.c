@@ -6,7 +6,8 @@
  *   --hold  prints "ok" and sleeps until killed (a creator holding its namespaces);
  *   -- COMMAND runs COMMAND; nothing of these prints "ok".
  * --uid UID drops to UID (gid likewise) first. --repeat SECONDS unshares over and over for that
- * long (a flood: every attempt must fail) and prints "denied N allowed M". Exit 2 on usage. */
+ * long, or until the file given with --until exists (a flood: every attempt must fail), and
+ * prints "denied N allowed M". Exit 2 on usage. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +44,7 @@ static double now(void) {
 }
 
 int main(int argc, char *argv[]) {
-        const char *into = NULL;
+        const char *into = NULL, *until = NULL;
         double repeat = 0;
         int flags = 0, i;
 
@@ -57,6 +58,8 @@ int main(int argc, char *argv[]) {
                         }
                 } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
                         repeat = atof(argv[++i]);
+                else if (strcmp(argv[i], "--until") == 0 && i + 1 < argc)
+                        until = argv[++i];
                 else if (strcmp(argv[i], "--into") == 0 && i + 1 < argc)
                         into = argv[++i];
                 else if (argv[i][0] == '-')
@@ -74,7 +77,7 @@ int main(int argc, char *argv[]) {
 
                 /* Each unshare(CLONE_NEWUSER) that works moves this process into another user
                  * namespace; the flood means ones that are denied. */
-                while (now() < end)
+                while (now() < end && (!until || access(until, F_OK) < 0))
                         for (int k = 0; k < 256; k++)
                                 if (unshare(flags) < 0)
                                         denied++;
