@@ -204,10 +204,13 @@ typedef struct Caller {
         uid_t uid;
         pid_t pid;
         const char *exe;                /* owned by creds; NULL if unknown */
+        char *cgroup;                   /* its cgroup2 path when it called; NULL if unknown */
 } Caller;
 
 static void caller_done(Caller *c) {
         c->creds = sd_bus_creds_unref(c->creds);
+        free(c->cgroup);
+        c->cgroup = NULL;
 }
 
 static int caller_query(sd_bus_message *message, Caller *ret) {
@@ -225,6 +228,8 @@ static int caller_query(sd_bus_message *message, Caller *ret) {
                 ret->pid = 0;
         if (sd_bus_creds_get_exe(ret->creds, &ret->exe) < 0)
                 ret->exe = NULL;
+        if (ret->pid > 0)
+                (void) cgroup2_path_of_pid(ret->pid, &ret->cgroup);
         return 0;
 }
 
@@ -233,8 +238,8 @@ static int caller_query(sd_bus_message *message, Caller *ret) {
 _printf_(6, 7) static void journal_call(const Caller *c, const char *message_id, int priority, const char *field1,
                                         const char *field2, const char *format, ...) {
         _cleanup_(freep) char *text = NULL, *shown = NULL, *message = NULL, *id = NULL, *prio = NULL, *uid = NULL,
-                              *pid = NULL, *exe = NULL;
-        struct iovec iov[8];
+                              *pid = NULL, *exe = NULL, *cgroup = NULL;
+        struct iovec iov[9];
         unsigned n = 0;
         va_list ap;
         int r;
@@ -248,42 +253,93 @@ _printf_(6, 7) static void journal_call(const Caller *c, const char *message_id,
             asprintf(&id, "MESSAGE_ID=%s", message_id) < 0 || asprintf(&prio, "PRIORITY=%d", priority) < 0 ||
             asprintf(&uid, "CGROUP_GUARD_CALLER_UID=%u", (unsigned) c->uid) < 0 ||
             asprintf(&pid, "CGROUP_GUARD_CALLER_PID=%u", (unsigned) c->pid) < 0 ||
-            asprintf(&exe, "CGROUP_GUARD_CALLER_EXE=%s", c->exe ?: "") < 0) {
+            asprintf(&exe, "CGROUP_GUARD_CALLER_EXE=%s", c->exe ?: "") < 0 ||
+            asprintf(&cgroup, "CGROUP_GUARD_CALLER_CGROUP=%s", c->cgroup ?: "") < 0) {
                 log_oom();
                 return;
         }
         log_full_errno(priority, 0, "%s", message + strlen("MESSAGE="));
-        const char *fields[] = { message, id, prio, uid, pid, exe, field1, field2 };
+        const char *fields[] = { message, id, prio, uid, pid, exe, cgroup, field1, field2 };
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
                 if (fields[i])
                         iov[n++] = (struct iovec) { (char *) fields[i], strlen(fields[i]) };
         sd_journal_sendv(iov, n);
 }
 
+static bool entry_confines(const struct guard_value *v) {
+        if (!v)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(v->cgroup.lock_rule); i++)
+                if (v->cgroup.lock_rule[i])
+                        return true;
+        return v->cgroup.protect_rule != 0;
+}
+
+/* Whether the policy in force protects or locks the cgroup at path, as the kernel classifies it
+ * (from the mirror of its policy map). A cgroup too new for the mirror is judged by its nearest
+ * known ancestor, and by the entry for its unclassified children where that ancestor classifies
+ * them: the stricter of the two. */
+static bool cgroup_confined(Manager *m, const char *path) {
+        _cleanup_(freep) char *buf = strdup(path);
+        bool own = true;
+
+        if (!buf)
+                return true;
+        for (;;) {
+                uint64_t id;
+                char *slash;
+
+                if (cgroup2_id_of_path(m->cgroup_mount, buf, &id) >= 0 &&
+                    (streq(buf, "/") || cgroup_tree_path(&m->tree, id))) {
+                        const struct guard_value *v = policy_image_cgroup(&m->image, &m->tree, id);
+
+                        return entry_confines(v) ||
+                               (!own && v && v->cgroup.state &&
+                                entry_confines(policy_image_lookup(&m->image, GUARD_KEY_CGROUP, GUARD_CGROUP_UNCLASSIFIED, 0)));
+                }
+                slash = strrchr(buf, '/');
+                if (!slash || streq(buf, "/"))
+                        return true;
+                slash[slash == buf] = '\0'; /* "/a" -> "/", "/a/b" -> "/a" */
+                own = false;
+        }
+}
+
 /* Reload, SetMode, Thaw and Unload change what the kernel enforces: root only, checked here (the
  * bus policy lets everyone's call through to us, so that refused attempts are journaled too).
- * extra: a "NAME=value" field for the refusal's entry, or NULL. */
-static int check_root(sd_bus_message *message, sd_bus_error *error, const char *verb, const char *extra, Caller *ret) {
+ * Nor from a cgroup the policy in force protects or locks, root or not: those are the tasks the
+ * guard confines (a protected service, a container), and switching it off, thawing what a
+ * response froze or reloading are the admin's, from outside them. A caller whose cgroup cannot
+ * be read (gone already) is refused. extra: a "NAME=value" field for the refusal's entry, or NULL. */
+static int check_root(Manager *m, sd_bus_message *message, sd_bus_error *error, const char *verb, const char *extra, Caller *ret) {
         _cleanup_(freep) char *field = NULL;
         int r;
 
         r = caller_query(message, ret);
         if (r < 0)
                 return r;
-        if (ret->uid == 0)
-                return 0;
         if (asprintf(&field, "CGROUP_GUARD_VERB=%s", verb) < 0)
                 return -ENOMEM;
-        journal_call(ret, GUARD_MESSAGE_REFUSED, LOG_WARNING, field, extra, "Refused %s: only root may change the guard",
-                     verb);
-        return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Only root may change the guard's policy.");
+        if (ret->uid != 0) {
+                journal_call(ret, GUARD_MESSAGE_REFUSED, LOG_WARNING, field, extra,
+                             "Refused %s: only root may change the guard", verb);
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Only root may change the guard's policy.");
+        }
+        if (!ret->cgroup || cgroup_confined(m, ret->cgroup)) {
+                journal_call(ret, GUARD_MESSAGE_REFUSED, LOG_WARNING, field, extra,
+                             "Refused %s: the caller runs in %s, which the guard confines", verb,
+                             ret->cgroup ?: "a cgroup that cannot be read");
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "%s is refused from a cgroup the guard protects or locks.", verb);
+        }
+        return 0;
 }
 
 static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(caller_done) Caller caller = {};
         _cleanup_(freep) char *why = NULL, *generation = NULL;
         Manager *m = userdata;
-        int r = check_root(message, error, "Reload", NULL, &caller);
+        int r = check_root(m, message, error, "Reload", NULL, &caller);
 
         if (r < 0)
                 return r;
@@ -324,7 +380,7 @@ static int method_set_mode(sd_bus_message *message, void *userdata, sd_bus_error
                                          "Unknown mode \"%s\" (enforce, audit or policy).", quoted(mode, q));
         if (asprintf(&field, "CGROUP_GUARD_MODE=%s", mode) < 0)
                 return -ENOMEM;
-        r = check_root(message, error, "SetMode", field, &caller);
+        r = check_root(m, message, error, "SetMode", field, &caller);
         if (r < 0)
                 return r;
         r = manager_set_mode(m, override);
@@ -343,7 +399,7 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
         _cleanup_(freep) char *removed_field = NULL, *dir_field = NULL;
         Manager *m = userdata;
         unsigned removed = 0;
-        int r = check_root(message, error, "Unload", NULL, &caller);
+        int r = check_root(m, message, error, "Unload", NULL, &caller);
 
         if (r < 0)
                 return r;
@@ -414,7 +470,7 @@ static int method_thaw(sd_bus_message *message, void *userdata, sd_bus_error *er
                 return r;
         if (asprintf(&field, "CGROUP_GUARD_CGROUP=%s", cgroup) < 0)
                 return -ENOMEM;
-        r = check_root(message, error, "Thaw", field, &caller);
+        r = check_root(m, message, error, "Thaw", field, &caller);
         if (r < 0)
                 return r;
         r = cgroup2_write_file(m->cgroup_mount, cgroup, "cgroup.freeze", "0");
