@@ -31,7 +31,7 @@ struct guard_self {
         __u64 pins_dev;         /* kernel dev_t of the bpffs holding the pins */
         __u32 mnt_ns[2];        /* PID 1's and the daemon's mount namespaces (inode numbers) */
         __u32 enabled;          /* protect_self */
-        __u32 pad;
+        __u32 starting;         /* the daemon is attaching: no link is opened by id but by it */
 };
 
 struct {
@@ -81,6 +81,19 @@ static __always_inline bool is_guard_object(__u64 kind, __u64 id) {
         return bpf_map_lookup_elem(&guard_objects, &key) != NULL;
 }
 
+/* Maps the daemon creates while it runs (policy generations, the build record) are refused by
+ * name too: a new one has an id (and can be opened by it) from the instant it is created, before
+ * the daemon can register that id. Only the daemon names maps so; someone else's map so named is
+ * refused to all but its creator's own fd. */
+static __always_inline bool is_runtime_map(struct bpf_map *map) {
+        const char *n = map->name; /* read directly: no bpf_probe_read_kernel() under lockdown */
+
+        if (n[0] != 'g' || n[1] != 'u' || n[2] != 'a' || n[3] != 'r' || n[4] != 'd' || n[5] != '_')
+                return false;
+        return (n[6] == 'g' && n[7] == 'e' && n[8] == 'n' && n[9] == '\0') ||                /* guard_gen */
+               (n[6] == 'm' && n[7] == 'e' && n[8] == 't' && n[9] == 'a' && n[10] == '\0'); /* guard_meta */
+}
+
 static __always_inline int tamper_refuse(struct task_struct *actor, __u32 what, __u64 object) {
         struct guard_decision d = { .verdict = GUARD_VERDICT_DENY };
 
@@ -93,7 +106,7 @@ int BPF_PROG(guard_tamper_bpf_map, struct bpf_map *map, unsigned int fmode) {
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
-        if (!self || !is_guard_object(GUARD_OBJ_MAP, map->id))
+        if (!self || (!is_guard_object(GUARD_OBJ_MAP, map->id) && !is_runtime_map(map)))
                 return 0;
         actor = bpf_get_current_task_btf();
         return is_guard(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_MAP, map->id);
@@ -110,61 +123,118 @@ int BPF_PROG(guard_tamper_bpf_prog, struct bpf_prog *prog) {
         return is_guard(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_PROG, prog->aux->id);
 }
 
-/* The link behind one of the current task's file descriptors, or 0. Links have no LSM hook of
- * their own; a link fd got from a pin is harmless until it is used to detach or update, so those
- * commands are checked here instead of every path lookup (inode_permission is a hot hook). */
+/* The link or map behind one of the current task's file descriptors (private_data of a file
+ * with these fops), or NULL. Links have no LSM hook of their own; a link fd got from a pin is
+ * harmless until it is used to detach or update, so those commands are checked here instead of
+ * every path lookup (inode_permission is a hot hook). Map writes likewise: an fd got before the
+ * map was registered (or before the guard was armed) must not write. */
 extern const void bpf_link_fops __ksym __weak;
+extern const void bpf_map_fops __ksym __weak;
 
-static __always_inline __u32 guard_link_of_fd(int fd) {
+static __always_inline void *guard_bpf_object_of_fd(int fd, const void *want_fops) {
         struct task_struct *task = bpf_get_current_task_btf();
         struct fdtable *fdt = task->files->fdt;
         unsigned long slot = (unsigned long) fdt->fd;
         struct file *file = NULL;
         const void *fops = NULL;
-        struct bpf_link *link = NULL;
-        __u32 id = 0;
+        void *object = NULL;
 
         if (fd < 0 || (unsigned int) fd >= fdt->max_fds)
-                return 0;
+                return NULL;
         bpf_probe_read_kernel(&file, sizeof(file), (void *) (slot + fd * sizeof(void *)));
         if (!file)
-                return 0;
+                return NULL;
         bpf_core_read(&fops, sizeof(fops), &file->f_op);
-        if (fops != &bpf_link_fops)
-                return 0;
-        bpf_core_read(&link, sizeof(link), &file->private_data);
+        if (fops != want_fops)
+                return NULL;
+        bpf_core_read(&object, sizeof(object), &file->private_data);
+        return object;
+}
+
+static __always_inline __u32 guard_link_of_fd(int fd) {
+        struct bpf_link *link = guard_bpf_object_of_fd(fd, &bpf_link_fops);
+        __u32 id = 0;
+
         if (link)
                 bpf_core_read(&id, sizeof(id), &link->id);
         return id;
 }
 
+/* While the daemon attaches (start-up), a link exists and has an id a moment before the daemon
+ * can register it: then no link is opened by id but by the daemon. */
 static __always_inline int tamper_check_link(__u32 id) {
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
-        if (!self || !is_guard_object(GUARD_OBJ_LINK, id))
+        if (!self || (!self->starting && !is_guard_object(GUARD_OBJ_LINK, id)))
                 return 0;
         actor = bpf_get_current_task_btf();
         return is_guard(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_LINK, id);
 }
 
+/* Writes (update, delete, batches, freeze) through a map fd. */
+static __always_inline int tamper_check_map_write(int fd) {
+        struct guard_self *self = tamper_config();
+        struct bpf_map *map;
+        struct task_struct *actor;
+        __u32 id = 0;
+
+        if (!self)
+                return 0;
+        map = guard_bpf_object_of_fd(fd, &bpf_map_fops);
+        if (!map)
+                return 0;
+        bpf_core_read(&id, sizeof(id), &map->id);
+        if (!is_guard_object(GUARD_OBJ_MAP, id))
+                return 0;
+        actor = bpf_get_current_task_btf();
+        return is_guard(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_MAP, id);
+}
+
+/* Opening by id, by map and program ids as well as links: this program is attached first, so
+ * from the first guard program on nothing registered is opened by id by anyone else (the
+ * bpf_map and bpf_prog hooks, attached a moment later, also cover pins). */
+static __always_inline int tamper_check_id(__u64 kind, __u32 id, __u32 what) {
+        struct guard_self *self = tamper_config();
+        struct task_struct *actor;
+
+        if (!self || !is_guard_object(kind, id))
+                return 0;
+        actor = bpf_get_current_task_btf();
+        return is_guard(actor, self) ? 0 : tamper_refuse(actor, what, id);
+}
+
 SEC("lsm/bpf")
 int BPF_PROG(guard_tamper_bpf, int cmd, union bpf_attr *attr, unsigned int size) {
+        if (cmd == BPF_MAP_GET_FD_BY_ID)
+                return tamper_check_id(GUARD_OBJ_MAP, attr->map_id, GUARD_TAMPER_MAP);
+        if (cmd == BPF_PROG_GET_FD_BY_ID)
+                return tamper_check_id(GUARD_OBJ_PROG, attr->prog_id, GUARD_TAMPER_PROG);
         if (cmd == BPF_LINK_GET_FD_BY_ID)
                 return tamper_check_link(attr->link_id);
         if (cmd == BPF_LINK_DETACH)
                 return tamper_check_link(guard_link_of_fd(attr->link_detach.link_fd));
         if (cmd == BPF_LINK_UPDATE)
                 return tamper_check_link(guard_link_of_fd(attr->link_update.link_fd));
+        if (cmd == BPF_MAP_UPDATE_ELEM || cmd == BPF_MAP_DELETE_ELEM || cmd == BPF_MAP_LOOKUP_AND_DELETE_ELEM ||
+            cmd == BPF_MAP_FREEZE)
+                return tamper_check_map_write(attr->map_fd);
+        if (cmd == BPF_MAP_UPDATE_BATCH || cmd == BPF_MAP_DELETE_BATCH || cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH)
+                return tamper_check_map_write(attr->batch.map_fd);
         return 0;
 }
 
-/* lockdown=confidentiality takes bpf_probe_read_kernel() away, and with it the link behind an
- * fd. The loader then picks this one (and, on native, guard_tamper_pin_open): ids are still
- * checked, and the guard's pins cannot be opened, so no other process holds a link fd to
- * detach or update with. Off unless chosen ("?"). */
+/* lockdown=confidentiality takes bpf_probe_read_kernel() away, and with it the link or map
+ * behind an fd. The loader then picks this one (and, on native, guard_tamper_pin_open): ids are
+ * still checked, and the guard's pins cannot be opened, so no other process holds a link fd to
+ * detach or update with, nor a map fd got after the daemon armed this (but one got before, at a
+ * cold start, can write). Off unless chosen ("?"). */
 SEC("?lsm/bpf")
 int BPF_PROG(guard_tamper_bpf_lockdown, int cmd, union bpf_attr *attr, unsigned int size) {
+        if (cmd == BPF_MAP_GET_FD_BY_ID)
+                return tamper_check_id(GUARD_OBJ_MAP, attr->map_id, GUARD_TAMPER_MAP);
+        if (cmd == BPF_PROG_GET_FD_BY_ID)
+                return tamper_check_id(GUARD_OBJ_PROG, attr->prog_id, GUARD_TAMPER_PROG);
         return cmd == BPF_LINK_GET_FD_BY_ID ? tamper_check_link(attr->link_id) : 0;
 }
 
@@ -195,20 +265,35 @@ static __always_inline int protect_pin(struct dentry *dentry) {
         return is_guard(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_PIN, inode->i_ino);
 }
 
+/* Names inside the pin directory (registered first, before any pin is made) are the daemon's
+ * alone: a pin is refused from the instant it appears, not once its inode is registered. */
+static __always_inline int protect_pin_dir(struct inode *dir) {
+        struct guard_self *self;
+        struct task_struct *actor;
+
+        if (dir->i_sb->s_magic != BPF_FS_MAGIC_)
+                return 0;
+        self = tamper_config();
+        if (!self || !is_guard_object(GUARD_OBJ_PIN, dir->i_ino))
+                return 0;
+        actor = bpf_get_current_task_btf();
+        return is_guard(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_PIN, dir->i_ino);
+}
+
 SEC("lsm/inode_unlink")
 int BPF_PROG(guard_tamper_inode_unlink, struct inode *dir, struct dentry *dentry) {
-        return protect_pin(dentry);
+        return protect_pin_dir(dir) ?: protect_pin(dentry);
 }
 
 SEC("lsm/inode_rmdir")
 int BPF_PROG(guard_tamper_inode_rmdir, struct inode *dir, struct dentry *dentry) {
-        return protect_pin(dentry);
+        return protect_pin_dir(dir) ?: protect_pin(dentry);
 }
 
 SEC("lsm/inode_rename")
 int BPF_PROG(guard_tamper_inode_rename, struct inode *old_dir, struct dentry *old_dentry, struct inode *new_dir,
              struct dentry *new_dentry) {
-        return protect_pin(old_dentry) ?: protect_pin(new_dentry);
+        return protect_pin_dir(old_dir) ?: protect_pin_dir(new_dir) ?: protect_pin(old_dentry) ?: protect_pin(new_dentry);
 }
 
 /* Signals to the daemon: only from PID 1 (systemd stopping the service), the daemon itself, and

@@ -59,6 +59,7 @@ struct super_block {
 
 struct bpf_map {
         u32 id;
+        char name[16];
 };
 
 struct bpf_prog_aux {

@@ -201,6 +201,33 @@ static int pin_replace(int fd, const char *dir, const char *prefix, const char *
         return 0;
 }
 
+/* Must match bpf/guard-tamper.bpf.h. */
+struct guard_self {
+        uint64_t exe_dev;
+        uint64_t exe_ino;
+        uint64_t cgroup_id;
+        uint64_t pins_dev;
+        uint32_t mnt_ns[2];
+        uint32_t enabled;
+        uint32_t starting;
+};
+#define GUARD_OBJ_MAP (1ULL << 32)
+#define GUARD_OBJ_PROG (2ULL << 32)
+#define GUARD_OBJ_LINK (3ULL << 32)
+#define GUARD_OBJ_PIN (4ULL << 32)
+#define GUARD_OBJ_CGROUP_FILE (5ULL << 32)
+
+/* One object of the guard, registered for the tamper programs at once (no-op without them). */
+static void register_object(Backend *b, uint64_t kind, uint64_t id) {
+        uint64_t key = kind | id;
+        uint8_t one = 1;
+
+        if (b->objects_fd >= 0 && id)
+                (void) bpf_map_update_elem(b->objects_fd, &key, &one, BPF_ANY);
+}
+
+static uint32_t object_id(int fd);
+
 /* A new generation must match the outer map's inner template exactly, BTF and size included
  * (6.1 compares derived fields such as the timer offset), so copy them from the map in slot 0. */
 static int create_generation_map(Backend *b) {
@@ -250,6 +277,9 @@ int backend_apply(Backend *b, const PolicyImage *image, unsigned *ret_entries_wr
 
         if (fd < 0)
                 return fd;
+        /* Protected before it is filled, long before slot 0 makes it reachable from the
+         * programs (the kernel also refuses it by its name to others from its creation on). */
+        register_object(b, GUARD_OBJ_MAP, object_id(fd));
         /* A map that fills up (E2BIG) or an allocation that fails (ENOMEM) leaves the new map
          * half-filled: it is dropped here and slot 0 never sees it. */
         r = fill_map(fd, image);
@@ -337,7 +367,7 @@ static int read_meta(const char *dir, uint64_t meta[_META_SLOTS]) {
         return meta[META_MAGIC_SLOT] == META_MAGIC ? 0 : -EPROTO;
 }
 
-static int write_meta(const char *dir, BackendKind kind) {
+static int write_meta(Backend *b, const char *dir, BackendKind kind) {
         _cleanup_(closep) int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "guard_meta", sizeof(__u32), sizeof(__u64),
                                                   _META_SLOTS, NULL);
         uint64_t meta[_META_SLOTS] = {
@@ -349,6 +379,7 @@ static int write_meta(const char *dir, BackendKind kind) {
 
         if (fd < 0)
                 return -errno;
+        register_object(b, GUARD_OBJ_MAP, object_id(fd));
         for (__u32 i = 0; i < _META_SLOTS; i++)
                 if (bpf_map_update_elem(fd, &i, &meta[i], BPF_ANY) < 0)
                         return -errno;
@@ -380,6 +411,7 @@ static Backend *backend_new(BackendKind kind, const char *pin_dir) {
         b->kind = kind;
         b->pin_dir = strdup(pin_dir);
         b->outer_fd = b->inner_fd = b->events_fd = b->denials_fd = b->counters_fd = -EBADF;
+        b->self_fd = b->objects_fd = -EBADF;
         for (size_t i = 0; i < ELEMENTSOF(b->link_fds); i++)
                 b->link_fds[i] = -EBADF;
         b->map_entries_max = GUARD_POLICY_ENTRIES_MAX;
@@ -401,6 +433,8 @@ void backend_free(Backend *b) {
         closep(&b->events_fd);
         closep(&b->denials_fd);
         closep(&b->counters_fd);
+        closep(&b->self_fd);
+        closep(&b->objects_fd);
         for (unsigned i = 0; i < b->n_links; i++)
                 closep(&b->link_fds[i]);
         free(b->pin_dir);
@@ -451,6 +485,8 @@ static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImag
         b->counters_fd = open_pinned_map(pin_dir, "guard_counters");
         if (b->outer_fd < 0 || b->events_fd < 0 || b->denials_fd < 0 || b->counters_fd < 0)
                 return -ESTALE;
+        b->self_fd = open_pinned_map(pin_dir, "guard_self");
+        b->objects_fd = open_pinned_map(pin_dir, "guard_objects");
 
         d = opendir(pin_dir);
         if (!d)
@@ -645,6 +681,96 @@ static int prepare_object(Backend *b, unsigned entries_max, int *ret_template_fd
         return 0;
 }
 
+static uint32_t ns_inode(const char *path);
+
+/* Who the guard is and that it is armed, before the first program attaches (refined by
+ * backend_protect(): our cgroup, "protect_self" from the policy). starting: links are opened by
+ * id by nobody but us until every link is registered. */
+static int write_self(Backend *b, bool enabled, bool starting, uint64_t cgroup_id) {
+        struct guard_self self = { .enabled = enabled, .starting = starting, .cgroup_id = cgroup_id };
+        struct stat st;
+        __u32 zero = 0;
+
+        if (b->self_fd < 0)
+                return 0;
+        if (enabled) {
+                if (stat(b->pin_dir, &st) == 0)
+                        self.pins_dev = kernel_dev(st.st_dev);
+                self.mnt_ns[0] = ns_inode("/proc/1/ns/mnt");
+                self.mnt_ns[1] = ns_inode("/proc/self/ns/mnt");
+                if (stat("/proc/self/exe", &st) < 0)
+                        return -errno;
+                self.exe_dev = kernel_dev(st.st_dev);
+                self.exe_ino = st.st_ino;
+        }
+        return bpf_map_update_elem(b->self_fd, &zero, &self, BPF_ANY) < 0 ? -errno : 0;
+}
+
+/* Self-protection comes first: every map and program of the object (each has an id, and can be
+ * opened by it, from the moment it was loaded), the pin directory (no name in it can be
+ * removed by others, from the first pin on) and the guard's identity are registered before
+ * anything is attached; links and the generation map are registered as they are made. Called
+ * again once the tamper programs are attached: whatever someone holding an fd from before wrote
+ * into these two maps is written over, and from then on such writes are refused. */
+static int arm_self_protection(Backend *b, int template_fd) {
+        struct bpf_program *prog;
+        struct bpf_map *map;
+        struct stat st;
+
+        if (b->self_fd < 0)
+                return 0;
+        if (bpffs_ensure_dir(b->pin_dir) >= 0 && stat(b->pin_dir, &st) == 0)
+                register_object(b, GUARD_OBJ_PIN, st.st_ino);
+        bpf_object__for_each_map(map, b->obj)
+                if (bpf_map__fd(map) >= 0)
+                        register_object(b, GUARD_OBJ_MAP, object_id(bpf_map__fd(map)));
+        bpf_object__for_each_program(prog, b->obj)
+                if (bpf_program__fd(prog) >= 0)
+                        register_object(b, GUARD_OBJ_PROG, object_id(bpf_program__fd(prog)));
+        b->template_id = object_id(template_fd);
+        register_object(b, GUARD_OBJ_MAP, b->template_id);
+        return write_self(b, true, true, 0);
+}
+
+/* Attach order: the lsm/bpf program first (from its attachment on nothing registered is opened
+ * by id or written through an fd by anyone else), then the other tamper programs, then, with
+ * the policy in place, the rest. */
+static int attach_rank(const struct bpf_program *prog) {
+        const char *name = bpf_program__name(prog);
+
+        if (streq(name, "guard_tamper_bpf") || streq(name, "guard_tamper_bpf_lockdown"))
+                return 0;
+        return strneq(name, "guard_tamper", 12) ? 1 : 2;
+}
+
+/* State maps pinned by an earlier load are reused (libbpf opens the pin instead of creating
+ * them). New ones are pinned by pin_new_state_maps() once the tamper programs are attached: a
+ * pin made before then could be removed by anyone. */
+static int reuse_state_maps(Backend *b) {
+        for (size_t i = 0; i < ELEMENTSOF(state_maps); i++) {
+                _cleanup_(freep) char *path = pin_path(b->pin_dir, "map_", state_maps[i]);
+                struct bpf_map *map = bpf_object__find_map_by_name(b->obj, state_maps[i]);
+
+                if (!path)
+                        return -ENOMEM;
+                if (map && access(path, F_OK) == 0 && bpf_map__set_pin_path(map, path) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+static int pin_new_state_maps(Backend *b) {
+        int r = bpffs_ensure_dir(b->pin_dir);
+
+        for (size_t i = 0; i < ELEMENTSOF(state_maps) && r >= 0; i++) {
+                struct bpf_map *map = bpf_object__find_map_by_name(b->obj, state_maps[i]);
+
+                if (map && !bpf_map__pin_path(map) && bpf_map__fd(map) >= 0)
+                        r = pin_replace(bpf_map__fd(map), b->pin_dir, "map_", state_maps[i]);
+        }
+        return r;
+}
+
 static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
                         Backend **ret, char **ret_reason) {
         LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = backend_objects[kind].name);
@@ -671,13 +797,9 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         if (!b->obj)
                 return step_failed(ret_reason, -errno, "opening the BPF object");
 
-        for (size_t i = 0; i < ELEMENTSOF(state_maps); i++) {
-                _cleanup_(freep) char *path = pin_path(pin_dir, "map_", state_maps[i]);
-
-                map = bpf_object__find_map_by_name(b->obj, state_maps[i]);
-                if (map && path && bpf_map__set_pin_path(map, path) < 0)
-                        return -errno;
-        }
+        r = reuse_state_maps(b);
+        if (r < 0)
+                return r;
 
         r = prepare_object(b, entries_max, &template_fd);
         if (r < 0)
@@ -696,6 +818,9 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
                 b->obj = bpf_object__open_mem(elf, elf_size, &opts);
                 if (!b->obj)
                         return -errno;
+                r = reuse_state_maps(b);
+                if (r < 0)
+                        return r;
                 for (unsigned i = 0; i < b->n_missing; i++)
                         free(b->missing[i]);
                 b->n_missing = 0;
@@ -714,30 +839,52 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         b->counters_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_counters")), F_DUPFD_CLOEXEC, 3);
         if (b->outer_fd < 0 || b->events_fd < 0 || b->denials_fd < 0 || b->counters_fd < 0)
                 return step_failed(ret_reason, -errno, "finding the maps");
+        map = bpf_object__find_map_by_name(b->obj, "guard_self");
+        if (map && (b->self_fd = fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 3)) < 0)
+                return step_failed(ret_reason, -errno, "finding the maps");
+        map = bpf_object__find_map_by_name(b->obj, "guard_objects");
+        if (map && (b->objects_fd = fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 3)) < 0)
+                return step_failed(ret_reason, -errno, "finding the maps");
 
-        /* The policy is in place before the first program runs: no start-up window. */
-        r = backend_apply(b, image, NULL);
+        r = arm_self_protection(b, template_fd);
         if (r < 0)
-                return step_failed(ret_reason, r, "filling the policy map");
+                return step_failed(ret_reason, r, "arming the tamper protection");
 
-        bpf_object__for_each_program(prog, b->obj) {
-                if (!bpf_program__autoload(prog))
-                        continue;
-                if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
-                    bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
-                        continue;
-                if (n_links >= ELEMENTSOF(links)) {
-                        r = -E2BIG;
-                        goto attach_failed;
+        /* The tamper programs attach first (passes 0 and 1), then arming is done again (see
+         * above). The policy is in place before the first enforcing program runs: no start-up
+         * window. */
+        for (int pass = 0; pass < 3; pass++) {
+                if (pass == 2) {
+                        r = pin_new_state_maps(b);
+                        if (r >= 0)
+                                r = arm_self_protection(b, template_fd);
+                        if (r >= 0)
+                                r = backend_apply(b, image, NULL);
+                        if (r < 0) {
+                                step_failed(ret_reason, r, "filling the policy map");
+                                goto attach_failed;
+                        }
                 }
-                links[n_links] = bpf_program__attach(prog);
-                if (!links[n_links]) {
-                        r = -errno;
-                        if (asprintf(ret_reason, "attaching %s failed: %s", bpf_program__name(prog), strerror(-r)) < 0)
-                                *ret_reason = NULL;
-                        goto attach_failed;
+                bpf_object__for_each_program(prog, b->obj) {
+                        if (!bpf_program__autoload(prog) || attach_rank(prog) != pass)
+                                continue;
+                        if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
+                            bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
+                                continue;
+                        if (n_links >= ELEMENTSOF(links)) {
+                                r = -E2BIG;
+                                goto attach_failed;
+                        }
+                        links[n_links] = bpf_program__attach(prog);
+                        if (!links[n_links]) {
+                                r = -errno;
+                                if (asprintf(ret_reason, "attaching %s failed: %s", bpf_program__name(prog), strerror(-r)) < 0)
+                                        *ret_reason = NULL;
+                                goto attach_failed;
+                        }
+                        register_object(b, GUARD_OBJ_LINK, object_id(bpf_link__fd(links[n_links])));
+                        link_names[n_links++] = bpf_program__name(prog);
                 }
-                link_names[n_links++] = bpf_program__name(prog);
         }
         bpf_object__for_each_program(prog, b->obj)
                 if (bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER) {
@@ -772,7 +919,7 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
                         goto attach_failed;
                 }
         }
-        r = write_meta(pin_dir, kind);
+        r = write_meta(b, pin_dir, kind);
         if (r < 0) {
                 step_failed(ret_reason, r, "pinning the build record");
                 goto attach_failed;
@@ -870,34 +1017,64 @@ int backend_read_image(Backend *b, PolicyImage *ret) {
         return 0;
 }
 
-/* Must match bpf/guard-tamper.bpf.h. */
-struct guard_self {
-        uint64_t exe_dev;
-        uint64_t exe_ino;
-        uint64_t cgroup_id;
-        uint64_t pins_dev;
-        uint32_t mnt_ns[2];
-        uint32_t enabled;
-        uint32_t pad;
-};
-#define GUARD_OBJ_MAP (1ULL << 32)
-#define GUARD_OBJ_PROG (2ULL << 32)
-#define GUARD_OBJ_LINK (3ULL << 32)
-#define GUARD_OBJ_PIN (4ULL << 32)
-#define GUARD_OBJ_CGROUP_FILE (5ULL << 32)
+/* What backend_protect() registered this time: whatever else guard_objects holds is gone. */
+typedef struct ProtectSet {
+        int fd;
+        uint64_t *keys;
+        size_t n, allocated;
+        bool incomplete;        /* out of memory: not a complete record, nothing is dropped */
+} ProtectSet;
 
-static void protect_object(int objects_fd, uint64_t kind, uint64_t id) {
+static void protect_object(ProtectSet *set, uint64_t kind, uint64_t id) {
         uint64_t key = kind | id;
         uint8_t one = 1;
 
-        if (id)
-                (void) bpf_map_update_elem(objects_fd, &key, &one, BPF_ANY);
+        if (!id)
+                return;
+        (void) bpf_map_update_elem(set->fd, &key, &one, BPF_ANY);
+        if (set->n == set->allocated) {
+                size_t allocated = set->allocated ? set->allocated * 2 : 256;
+                uint64_t *keys = realloc(set->keys, allocated * sizeof(*keys));
+
+                if (!keys) {
+                        set->incomplete = true;
+                        return;
+                }
+                set->keys = keys;
+                set->allocated = allocated;
+        }
+        set->keys[set->n++] = key;
+}
+
+/* A program and every map it uses (maps that are not pinned included: the kernel names them). */
+static void protect_program(ProtectSet *set, uint32_t prog_id) {
+        _cleanup_(closep) int fd = bpf_prog_get_fd_by_id(prog_id);
+        struct bpf_prog_info info = {};
+        uint32_t map_ids[64];
+        __u32 len = sizeof(info);
+
+        protect_object(set, GUARD_OBJ_PROG, prog_id);
+        if (fd < 0)
+                return;
+        info.nr_map_ids = ELEMENTSOF(map_ids);
+        info.map_ids = (uint64_t) (uintptr_t) map_ids;
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+                return;
+        for (uint32_t i = 0; i < info.nr_map_ids && i < ELEMENTSOF(map_ids); i++)
+                protect_object(set, GUARD_OBJ_MAP, map_ids[i]);
+}
+
+static bool protect_set_has(const ProtectSet *set, uint64_t key) {
+        for (size_t i = 0; i < set->n; i++)
+                if (set->keys[i] == key)
+                        return true;
+        return false;
 }
 
 /* The control files of our cgroup and of every cgroup above it but the root: what stops or
  * throttles us (cgroup.kill, cgroup.freeze, pids.max, memory.max, ...). cgroup.procs and
  * cgroup.threads are left to the migration policy. Returns our cgroup's id, 0 in the root. */
-static uint64_t protect_cgroup_files(int objects_fd, const char *cgroup_mount) {
+static uint64_t protect_cgroup_files(ProtectSet *set, const char *cgroup_mount) {
         _cleanup_(freep) char *path = NULL;
         uint64_t id = 0;
 
@@ -915,7 +1092,7 @@ static uint64_t protect_cgroup_files(int objects_fd, const char *cgroup_mount) {
                 while (d && (de = readdir(d)))
                         if (!streq(de->d_name, "cgroup.procs") && !streq(de->d_name, "cgroup.threads") &&
                             fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-                                protect_object(objects_fd, GUARD_OBJ_CGROUP_FILE, st.st_ino);
+                                protect_object(set, GUARD_OBJ_CGROUP_FILE, st.st_ino);
                 slash = strrchr(path, '/');
                 if (slash == path)
                         slash++;
@@ -930,29 +1107,26 @@ static uint32_t ns_inode(const char *path) {
 }
 
 int backend_protect(Backend *b, bool enabled, const char *cgroup_mount) {
-        _cleanup_(closep) int self_fd = open_pinned_map(b->pin_dir, "guard_self"), objects_fd = -EBADF;
         _cleanup_(closedirp) DIR *d = NULL;
-        struct guard_self self = { .enabled = enabled };
+        ProtectSet set = { .fd = b->objects_fd };
+        uint64_t cgroup_id = 0, key, next, *stale = NULL;
+        size_t n_stale = 0;
         struct dirent *de;
         struct stat st;
         __u32 zero = 0, inner_id;
-        uint64_t key;
+        int r;
 
-        if (self_fd < 0)
+        if (b->self_fd < 0)
                 return 0; /* this backend has no tamper protection */
-        objects_fd = open_pinned_map(b->pin_dir, "guard_objects");
-        if (objects_fd < 0)
-                return objects_fd;
+        if (b->objects_fd < 0)
+                return -EBADF;
 
         if (enabled) {
-                /* Start from a clean set: ids of objects that are gone must not protect others. */
-                while (bpf_map_get_next_key(objects_fd, NULL, &key) == 0)
-                        if (bpf_map_delete_elem(objects_fd, &key) < 0)
-                                break;
-                if (stat(b->pin_dir, &st) == 0) {
-                        protect_object(objects_fd, GUARD_OBJ_PIN, st.st_ino);
-                        self.pins_dev = kernel_dev(st.st_dev);
-                }
+                /* Everything is registered again and only then what is gone dropped (ids of
+                 * objects that are gone must not protect others): nothing is unprotected on the
+                 * way, as it would be if the set were cleared first. */
+                if (stat(b->pin_dir, &st) == 0)
+                        protect_object(&set, GUARD_OBJ_PIN, st.st_ino);
                 d = opendir(b->pin_dir);
                 while (d && (de = readdir(d))) {
                         _cleanup_(closep) int fd = -EBADF;
@@ -960,7 +1134,7 @@ int backend_protect(Backend *b, bool enabled, const char *cgroup_mount) {
 
                         if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0) < 0)
                                 continue;
-                        protect_object(objects_fd, GUARD_OBJ_PIN, st.st_ino);
+                        protect_object(&set, GUARD_OBJ_PIN, st.st_ino);
                         snprintf(path, sizeof(path), "%s/%s", b->pin_dir, de->d_name);
                         fd = bpf_obj_get(path);
                         if (fd < 0)
@@ -970,31 +1144,56 @@ int backend_protect(Backend *b, bool enabled, const char *cgroup_mount) {
                                 __u32 len = sizeof(info);
 
                                 if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
-                                        protect_object(objects_fd, GUARD_OBJ_LINK, info.id);
-                                        protect_object(objects_fd, GUARD_OBJ_PROG, info.prog_id);
+                                        protect_object(&set, GUARD_OBJ_LINK, info.id);
+                                        protect_program(&set, info.prog_id);
                                 }
-                        } else {
-                                struct bpf_map_info info = {};
-                                __u32 len = sizeof(info);
+                        } else
+                                protect_object(&set, GUARD_OBJ_MAP, object_id(fd));
+                }
+                for (unsigned i = 0; i < b->n_links; i++) {
+                        struct bpf_link_info info = {};
+                        __u32 len = sizeof(info);
 
-                                if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-                                        protect_object(objects_fd, GUARD_OBJ_MAP, info.id);
+                        if (bpf_obj_get_info_by_fd(b->link_fds[i], &info, &len) == 0) {
+                                protect_object(&set, GUARD_OBJ_LINK, info.id);
+                                protect_program(&set, info.prog_id);
                         }
                 }
-                if (bpf_map_lookup_elem(b->outer_fd, &zero, &inner_id) == 0)
-                        protect_object(objects_fd, GUARD_OBJ_MAP, inner_id);
+                if (b->obj) {
+                        struct bpf_program *prog;
+                        struct bpf_map *map;
 
-                self.cgroup_id = protect_cgroup_files(objects_fd, cgroup_mount);
-                self.mnt_ns[0] = ns_inode("/proc/1/ns/mnt");
-                self.mnt_ns[1] = ns_inode("/proc/self/ns/mnt");
-                if (stat("/proc/self/exe", &st) < 0)
-                        return -errno;
-                self.exe_dev = kernel_dev(st.st_dev);
-                self.exe_ino = st.st_ino;
+                        bpf_object__for_each_map(map, b->obj)
+                                if (bpf_map__fd(map) >= 0)
+                                        protect_object(&set, GUARD_OBJ_MAP, object_id(bpf_map__fd(map)));
+                        bpf_object__for_each_program(prog, b->obj)
+                                if (bpf_program__fd(prog) >= 0)
+                                        protect_object(&set, GUARD_OBJ_PROG, object_id(bpf_program__fd(prog)));
+                        protect_object(&set, GUARD_OBJ_MAP, b->template_id);
+                }
+                if (bpf_map_lookup_elem(b->outer_fd, &zero, &inner_id) == 0)
+                        protect_object(&set, GUARD_OBJ_MAP, inner_id);
+                protect_object(&set, GUARD_OBJ_MAP, object_id(b->inner_fd));
+                cgroup_id = protect_cgroup_files(&set, cgroup_mount);
+
+                for (void *k = NULL; !set.incomplete && bpf_map_get_next_key(b->objects_fd, k, &next) == 0; k = &key) {
+                        key = next;
+                        if (protect_set_has(&set, key))
+                                continue;
+                        uint64_t *grown = realloc(stale, (n_stale + 1) * sizeof(*stale));
+                        if (!grown)
+                                break;
+                        stale = grown;
+                        stale[n_stale++] = key;
+                }
+                for (size_t i = 0; i < n_stale; i++)
+                        (void) bpf_map_delete_elem(b->objects_fd, &stale[i]);
+                free(stale);
+                free(set.keys);
         }
-        if (bpf_map_update_elem(self_fd, &zero, &self, BPF_ANY) < 0)
-                return -errno;
-        return 0;
+        /* Armed (or not, "protect_self": false) for good; links are registered, start-up is over. */
+        r = write_self(b, enabled, false, cgroup_id);
+        return r;
 }
 
 int backend_unload(const char *pin_dir, unsigned *ret_removed) {

@@ -44,6 +44,8 @@ typedef struct Backend {
         int events_fd;                  /* ring buffer: cgroup records (mkdir, rmdir) */
         int denials_fd;                 /* ring buffer: denial, audit, violation, tamper records */
         int counters_fd;
+        int self_fd, objects_fd;        /* tamper protection's guard_self and guard_objects; -EBADF: none */
+        uint32_t template_id;           /* the policy map's inner template (held by libbpf) */
         unsigned map_entries_max;       /* size of every generation map (fixed at load) */
         bool adopted;
         bool lockdown;                  /* kernel lockdown=confidentiality: tamper variants chosen */

@@ -6,10 +6,19 @@
  *   cg-tamper write FILE VALUE      open FILE for writing and write VALUE
  *   cg-tamper umount PATH [detach]  umount2(PATH, 0 or MNT_DETACH)
  *   cg-tamper move FROM TO          mount(FROM, TO, MS_MOVE)
+ *   cg-tamper grab SECONDS PINDIR   the racing prober of items 4 and 5: for SECONDS, over and over,
+ *                                   open every map, program and link by id (BPF_*_GET_FD_BY_ID),
+ *                                   keep every map fd from the first open on and write through it
+ *                                   (delete every entry; write an array's element 0 back as it is),
+ *                                   unlink every file under PINDIR. Counts what got through once a
+ *                                   guard program is attached (a second link appeared; at once if
+ *                                   there were links at its start): "maps M progs P links L pins U
+ *                                   writes W", M/P/L distinct ids, then what got through.
  * Prints "ok" or the errno name of the failing call; exit 0 / 1 / 2 (usage). */
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,7 +26,11 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <dirent.h>
+#include <linux/bpf.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static int result(int r) {
@@ -42,6 +55,147 @@ static int write_file(const char *path, const char *value) {
         return result(write(fd, value, strlen(value)) == (ssize_t) strlen(value) ? 0 : -1);
 }
 
+static long sys_bpf(int cmd, union bpf_attr *attr) {
+        return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+static __u32 next_id(int cmd, __u32 id) {
+        union bpf_attr a = { .start_id = id };
+
+        return sys_bpf(cmd, &a) < 0 ? 0 : a.next_id;
+}
+
+static int fd_by_id(int cmd, __u32 id) {
+        union bpf_attr a = { .map_id = id }; /* map_id, prog_id and link_id share the field */
+
+        return sys_bpf(cmd, &a);
+}
+
+static const char *map_name(int fd, char name[BPF_OBJ_NAME_LEN + 1]) {
+        struct bpf_map_info info = {};
+        union bpf_attr a = { .info = { .bpf_fd = fd, .info_len = sizeof(info), .info = (__u64) (unsigned long) &info } };
+
+        memset(name, 0, BPF_OBJ_NAME_LEN + 1);
+        if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) == 0)
+                memcpy(name, info.name, BPF_OBJ_NAME_LEN);
+        return name;
+}
+
+/* Writes through fd: every entry deleted, an array's element 0 written back unchanged. Returns
+ * how many writes the kernel let through; *ret_name: the map's name. */
+static unsigned write_through(int fd, char ret_name[BPF_OBJ_NAME_LEN]) {
+        struct bpf_map_info info = {};
+        union bpf_attr a = { .info = { .bpf_fd = fd, .info_len = sizeof(info), .info = (__u64) (unsigned long) &info } };
+        unsigned char key[512], value[65536];
+        unsigned n = 0;
+
+        if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) < 0 || info.key_size > sizeof(key) || info.value_size > sizeof(value))
+                return 0;
+        memcpy(ret_name, info.name, BPF_OBJ_NAME_LEN);
+        if (info.type == BPF_MAP_TYPE_ARRAY) {
+                memset(key, 0, sizeof(key));
+                a = (union bpf_attr) { .map_fd = fd, .key = (__u64) (unsigned long) key, .value = (__u64) (unsigned long) value };
+                if (sys_bpf(BPF_MAP_LOOKUP_ELEM, &a) == 0 && sys_bpf(BPF_MAP_UPDATE_ELEM, &a) == 0)
+                        n++;
+                return n;
+        }
+        for (int i = 0; i < 100000; i++) {
+                a = (union bpf_attr) { .map_fd = fd, .key = 0, .next_key = (__u64) (unsigned long) key };
+                if (sys_bpf(BPF_MAP_GET_NEXT_KEY, &a) < 0)
+                        break;
+                a = (union bpf_attr) { .map_fd = fd, .key = (__u64) (unsigned long) key };
+                if (sys_bpf(BPF_MAP_DELETE_ELEM, &a) < 0)
+                        break;
+                n++;
+        }
+        return n;
+}
+
+#define IDS_MAX 65536
+
+/* What got through, listed after the summary line: "opened map 12", "wrote guard_objects". */
+static char notes[16384];
+
+static void note(const char *format, const char *kind, __u32 id, const char *name) {
+        char line[128];
+        size_t len = strlen(notes);
+
+        snprintf(line, sizeof(line), format, name ?: kind, id);
+        if (!strstr(notes, line))
+                snprintf(notes + len, sizeof(notes) - len, "%s", line);
+}
+
+static int grab(int seconds, const char *pin_dir) {
+        static unsigned char got[3][IDS_MAX];
+        static int held[IDS_MAX];
+        static const int cmds[3][2] = { { BPF_MAP_GET_NEXT_ID, BPF_MAP_GET_FD_BY_ID },
+                                        { BPF_PROG_GET_NEXT_ID, BPF_PROG_GET_FD_BY_ID },
+                                        { BPF_LINK_GET_NEXT_ID, BPF_LINK_GET_FD_BY_ID } };
+        unsigned counts[3] = {}, pins = 0, writes = 0;
+        __u32 first_link = next_id(BPF_LINK_GET_NEXT_ID, 0);
+        bool armed = first_link != 0;
+        time_t end = time(NULL) + seconds;
+
+        while (time(NULL) < end) {
+                DIR *d;
+                struct dirent *de;
+
+                /* A link's id is visible a moment before its program runs: the first program is
+                 * attached once the daemon goes on to the next link. */
+                if (!armed && !first_link)
+                        first_link = next_id(BPF_LINK_GET_NEXT_ID, 0);
+                armed = armed || (first_link && next_id(BPF_LINK_GET_NEXT_ID, first_link) != 0);
+                for (int k = 0; k < 3; k++)
+                        for (__u32 id = next_id(cmds[k][0], 0); id && id < IDS_MAX; id = next_id(cmds[k][0], id)) {
+                                int fd;
+
+                                if (k == 0 && held[id])
+                                        continue;
+                                fd = fd_by_id(cmds[k][1], id);
+                                if (fd < 0)
+                                        continue;
+                                if (armed && !got[k][id]) {
+                                        got[k][id] = 1;
+                                        counts[k]++;
+                                        char name[BPF_OBJ_NAME_LEN + 1];
+
+                                        note(k == 0 ? "opened map %s %u\n" : "opened %s %u\n", k == 1 ? "prog" : "link", id,
+                                             k == 0 ? map_name(fd, name) : NULL);
+                                }
+                                if (k == 0)
+                                        held[id] = fd + 1;
+                                else
+                                        close(fd);
+                        }
+                usleep(2000); /* a race, not a stall: the guard gets the CPU to start */
+                if (!armed)
+                        continue;
+                for (__u32 id = 1; id < IDS_MAX; id++)
+                        if (held[id]) {
+                                char name[BPF_OBJ_NAME_LEN + 1] = "";
+                                unsigned n = write_through(held[id] - 1, name);
+
+                                /* libbpf's feature probes (libbpf_global, ...): maps the guard
+                                 * made to test the kernel and dropped, kept alive by this fd. */
+                                if (!n || strncmp(name, "libbpf_", 7) == 0)
+                                        continue;
+                                note("wrote %s (map %u)\n", NULL, id, name);
+                                writes += n;
+                        }
+                d = opendir(pin_dir);
+                while (d && (de = readdir(d)))
+                        if (de->d_name[0] != '.' && unlinkat(dirfd(d), de->d_name, 0) == 0) {
+                                note("unlinked %s\n", de->d_name, 0, NULL);
+                                pins++;
+                        }
+                if (d)
+                        closedir(d);
+        }
+        printf("maps %u progs %u links %u pins %u writes %u\n", counts[0], counts[1], counts[2], pins, writes);
+        fputs(notes, stdout);
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
         if (argc == 4 && strcmp(argv[1], "sigio") == 0)
                 return sigio(atoi(argv[2]), atoi(argv[3]));
@@ -59,6 +213,8 @@ int main(int argc, char *argv[]) {
                 return result(umount2(argv[2], argc == 4 ? MNT_DETACH : 0));
         if (argc == 4 && strcmp(argv[1], "move") == 0)
                 return result(mount(argv[2], argv[3], NULL, MS_MOVE, NULL));
-        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | prlimit PID | attach PID | write FILE VALUE | umount PATH [detach] | move FROM TO\n");
+        if (argc == 4 && strcmp(argv[1], "grab") == 0)
+                return grab(atoi(argv[2]), argv[3]);
+        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | prlimit PID | attach PID | write FILE VALUE | umount PATH [detach] | move FROM TO | grab SECONDS PINDIR\n");
         return 2;
 }

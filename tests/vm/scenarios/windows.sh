@@ -1,0 +1,76 @@
+# Issue 12 items 5, 4 and 9: root in a protected cgroup races the daemon's start-up and its
+# reloads for a handle on the guard's objects, and calls its D-Bus off-switches.
+#  5: a prober started before the daemon gets nothing (map, program, link by id, a write through a
+#     map fd it got earlier, a pin unlinked) once the first guard program is attached;
+#  4: during reloads it gets no fd to, and writes nothing into, any policy generation map, and
+#     a forbidden migration stays EPERM;
+#  9: Unload, SetMode, Reload and Thaw are refused from protected and locked cgroups (root or
+#     not) and journaled; from the root cgroup they work.
+. /scenarios/lib.sh
+
+PINS=/sys/fs/bpf/cgroup-guard
+GUARD_CGROUP=$T/svc/guardd
+BUS="org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager"
+mkdir -p $T/prot $T/lockd $T/svc
+policy 10-windows.json <<'JSON'
+{ "version": 1, "migration": { "protect": ["/t/prot"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] },
+  "namespaces": { "lock": [ { "cgroup": "/t/lockd", "types": ["uts"] } ] } }
+JSON
+dbus-daemon --config-file=/usr/share/dbus-1/session.conf --address=unix:path=/run/x --fork --nopidfile
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/x
+attack() { in-cgroup $T/prot cg-tamper "$@"; }
+sleep 1000 & victim=$!
+
+# --- item 5: the start-up window ---
+cgroup-guardd --unload > /dev/null 2>&1
+[ -z "$(link_ids)" ] && ok "cold start: no links before the daemon" || not_ok "links before the start: $(link_ids)"
+attack grab 30 $PINS > /tmp/grab-start &
+prober=$!
+sleep 1
+guard_start
+wait $prober
+check "start-up prober: nothing once the first guard program is attached" "maps 0 progs 0 links 0 pins 0 writes 0" cat /tmp/grab-start
+sed "s/^/# /" /tmp/grab-start
+check "enforcing after the start-up race" EPERM cg-move $T/prot $victim
+
+# --- item 4: the reload window ---
+wait_log "Policy generation 1 in force" > /dev/null
+attack grab 25 $PINS > /tmp/grab-reload &
+prober=$!
+i=0
+while [ $i -lt 6 ]; do
+        in-cgroup $GUARD_CGROUP kill -HUP $GUARD_PID
+        sleep 2
+        check "reload $i: a forbidden migration stays EPERM" EPERM cg-move $T/prot $victim
+        i=$((i + 1))
+done
+wait $prober
+check_true "the reloads happened" wait_log "Policy generation 7 in force"
+check "reload prober: no fd to and no write into any guard map" "maps 0 progs 0 links 0 pins 0 writes 0" cat /tmp/grab-reload
+sed "s/^/# /" /tmp/grab-reload
+check "enforcing after the reload race" EPERM cg-move $T/prot $victim
+
+# --- item 9: the D-Bus off-switches ---
+i=0; while [ $i -lt 100 ] && ! grep -q "Serving org.cgroupguard.Guard1" $LOG; do sleep 0.1; i=$((i + 1)); done
+call() { busctl call $BUS "$@" > /dev/null 2>/tmp/call.err && echo done || echo refused; }
+from() { cg=$1; shift; in-cgroup $cg sh -c "busctl call $BUS $* > /dev/null 2>/tmp/call.err && echo done || echo refused"; }
+check "SetMode audit from a protected cgroup (root): refused" refused from $T/prot SetMode s audit
+grep -q "Access denied" /tmp/call.err && ok "the caller is told: access denied" || not_ok "error: $(cat /tmp/call.err)"
+check "Unload from a protected cgroup: refused" refused from $T/prot Unload
+check "Reload from a protected cgroup: refused" refused from $T/prot Reload
+check "Thaw from a protected cgroup: refused" refused from $T/prot Thaw s /t/prot
+check "SetMode audit from a locked cgroup: refused" refused from $T/lockd SetMode s audit
+check "Unload from a locked cgroup: refused" refused from $T/lockd Unload
+check "the mode stays" 's "policy"' busctl get-property $BUS Mode
+check "still enforcing" EPERM cg-move $T/prot $victim
+check_true "refusals logged with the caller's cgroup" wait_log "Refused Unload: the caller runs in /t/prot, which the guard confines"
+check_true "from the locked cgroup too" wait_log "Refused SetMode: the caller runs in /t/lockd"
+check "SetMode audit from the root cgroup: done" done call SetMode s audit
+check "then the mode is audit" 's "audit"' busctl get-property $BUS Mode
+check "SetMode policy from the root cgroup: done" done call SetMode s policy
+check "enforcing again" EPERM cg-move $T/prot $victim
+check "Unload from the root cgroup: done" done call Unload
+i=0; while [ $i -lt 50 ] && kill -0 $GUARD_PID 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+check "no guard left" ok cg-move $T/prot $victim
+kill $victim
+finish
