@@ -15,18 +15,19 @@ in-cgroup $T/bystander sleep 1000 & bystander=$!
 
 # The offending process itself is killed, nothing else: not its cgroup, not a sibling in it.
 in-cgroup $T/offender-kill sleep 1000 & sibling=$!
-in-cgroup $T/offender-kill sh -c "exec cg-move $T/killprot $victim > /tmp/kill.out" & offender=$!
-i=0; while [ $i -lt 30 ] && kill -0 $offender 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+# The offender stays (cg-move acts, then becomes sleep): the kill must find it.
+in-cgroup $T/offender-kill sh -c "exec cg-move $T/killprot $victim -- sleep 1000 > /tmp/kill.out" & offender=$!
+i=0; while [ $i -lt 50 ] && kill -0 $offender 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 # The kill may land before cg-move prints its EPERM: then the victim staying put is the proof.
 out=$(cat /tmp/kill.out)
 { [ "$out" = EPERM ] || { [ -z "$out" ] && [ "$(cgroup_of $victim)" = / ]; }; } && ok "deny+kill: the move is denied" || not_ok "deny+kill: $out"
 kill -0 $offender 2>/dev/null && not_ok "deny+kill: the offender still runs" || ok "deny+kill: the offending process was killed"
-check_true "deny+kill: the event records it" wait_log "killed pid $offender (cg-move)"
+check_true "deny+kill: the event records it" wait_log "killed pid $offender "
 kill -0 $sibling 2>/dev/null && ok "deny+kill: another process in the offender's cgroup lives on" || not_ok "deny+kill: the sibling died"
 kill -0 $bystander 2>/dev/null && ok "deny+kill: other cgroups untouched" || not_ok "bystander died"
 [ "$(cgroup_of $victim)" = / ] && ok "the victim did not move" || not_ok "victim moved"
 
-in-cgroup $T/offender-freeze sh -c "cg-move $T/freezeprot $victim > /tmp/freeze.out; sleep 1000" & frozen=$!
+in-cgroup $T/offender-freeze sh -c "exec cg-move $T/freezeprot $victim -- sleep 1000 > /tmp/freeze.out" & frozen=$!
 i=0; while [ $i -lt 30 ] && ! grep -q "frozen 1" $T/offender-freeze/cgroup.events; do sleep 0.1; i=$((i + 1)); done
 grep -q "frozen 1" $T/offender-freeze/cgroup.events && ok "deny+freeze: the offender's cgroup is frozen" || not_ok "not frozen"
 check_true "deny+freeze: the event records it" wait_log "froze /t/offender-freeze"
