@@ -54,14 +54,14 @@ mkdir -p $T/out
 policy 10-faults.json <<'JSON'
 { "version": 1, "protect_self": false, "migration": { "protect": ["/t/prot"] } }
 JSON
-guard_start --policy-entries-max=16
+guard_start --policy-entries-max=64
 sleep 100000 & mover=$!
 { printf '{ "version": 1, "protect_self": false, "migration": { "protect": ["/t/out"'
-  for i in $(seq 40); do printf ', "/t/filler%d"' $i; done
+  for i in $(seq 80); do printf ', "/t/filler%d"' $i; done
   printf '] } }\n'; } > $POLICY_DIR/10-faults.json
 kill -HUP $GUARD_PID
 i=0; while [ $i -lt 50 ] && ! grep -q "did not fit" $LOG; do sleep 0.1; i=$((i + 1)); done
-grep -q "did not fit into the kernel policy map (16 entries" $LOG && ok "map full: the reload fails with a clear error" || not_ok "map full: no error in the log"
+grep -q "did not fit into the kernel policy map (64 entries" $LOG && ok "map full: the reload fails with a clear error" || not_ok "map full: no error in the log"
 check "map full: the old generation still denies" EPERM cg-move $T/prot $mover
 check "map full: nothing of the failed generation applies" ok cg-move $T/out $mover
 cgroup-guardd --status | grep -q "Policy: generation 1," && ok "map full: generation 1 stays pinned" || not_ok "map full: $(cgroup-guardd --status | grep Policy)"
