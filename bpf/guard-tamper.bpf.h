@@ -368,9 +368,18 @@ static __always_inline int tamper_check_mount(struct vfsmount *mnt) {
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
+        __u32 ns;
+
         if (!self || !mnt || mnt->mnt_sb->s_magic != BPF_FS_MAGIC_ || mnt->mnt_sb->s_dev != self->pins_dev)
                 return 0;
         actor = bpf_get_current_task_btf();
+        /* Only PID 1's mount namespace: another one (systemd sets up each sandboxed unit's, ours
+         * included at a restart, by moving and unmounting in it, and the new one may reuse the
+         * old daemon's namespace number) holds copies whose loss frees nothing: the daemon holds
+         * its links' fds. */
+        ns = actor->nsproxy->mnt_ns->ns.inum;
+        if (ns != self->mnt_ns[0])
+                return 0;
         return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_MOUNT, mnt->mnt_sb->s_dev);
 }
 
@@ -385,8 +394,8 @@ int BPF_PROG(guard_tamper_move_mount, const struct path *from_path, const struct
 }
 
 /* mount(2) with MS_MOVE names the mount to move by a string the kernel resolves later, out of
- * reach of this hook: refuse MS_MOVE to untrusted tasks in PID 1's and the daemon's mount
- * namespaces (a container moving mounts in its own namespace is not affected). */
+ * reach of this hook: refuse MS_MOVE to untrusted tasks in PID 1's mount namespace (a container,
+ * or systemd setting up a unit's namespace, moving mounts in its own is not affected). */
 SEC("lsm/sb_mount")
 int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *path, const char *type,
              unsigned long flags, void *data) {
@@ -400,8 +409,9 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
         if (!self)
                 return 0;
         actor = bpf_get_current_task_btf();
+        /* PID 1's namespace only (see tamper_check_mount()). */
         ns = actor->nsproxy->mnt_ns->ns.inum;
-        if ((ns != self->mnt_ns[0] && ns != self->mnt_ns[1]) || tamper_trusted(actor, self))
+        if (ns != self->mnt_ns[0] || tamper_trusted(actor, self))
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_MOUNT, path->mnt->mnt_sb->s_dev);
 }
