@@ -37,7 +37,8 @@ Options:
         contains "$program --help: the man page" "See the $program(" "$help"
 done
 missing=
-for word in status rules "explain migration" "explain setns" denials reload mode thaw unload check --no-pager \
+for word in status rules "explain migration" "explain setns" denials reload mode thaw unload check replay --since= \
+            --until= --journal-dir= --no-pager \
             --no-legend --json=pretty\|short\|off --pid= --actor= --to= --type= --target-pid= --lines= --follow; do
         case "$ctl_help" in *"$word"*) ;; *) missing="$missing $word" ;; esac
 done
@@ -68,14 +69,15 @@ export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/cgg-no-bus
 # The man pages cover what the programs accept.
 man=$(man_text cgroup-guardctl.1)
 missing=
-for word in status rules "explain migration" "explain setns" denials reload mode thaw unload check --no-pager --no-legend \
+for word in status rules "explain migration" "explain setns" denials reload mode thaw unload check replay --since --until \
+            --journal-dir --no-pager --no-legend \
             --json --version --help --pid --actor --to --type --target-pid --lines --follow pretty short off \
             SYSTEMD_PAGER PAGER SYSTEMD_LESS NO_COLOR SYSTEMD_COLORS "needs root (Access denied)"; do
         case "$man" in *"$word"*) ;; *) missing="$missing $word" ;; esac
 done
 check "cgroup-guardctl(1) names every verb, option and variable" "" "$missing"
 exits=$(echo "$man" | sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' | grep -A1 '^\.TP' | grep -o '^\.B [0-9]*$' | tr -d '.B \n')
-check "cgroup-guardctl(1): EXIT STATUS lists 0 to 5" "012345" "$exits"
+check "cgroup-guardctl(1): EXIT STATUS lists 0 to 8" "012345678" "$exits"
 man=$(man_text cgroup-guardd.8)
 exits=$(echo "$man" | sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' | grep -A1 '^\.TP' | grep -o '^\.B [0-9]*$' | tr -d '.B \n')
 check "cgroup-guardd(8): EXIT STATUS lists 0 to 3 and 78" "012378" "$exits"

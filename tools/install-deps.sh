@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
         meson ninja-build pkg-config gcc clang llvm
         libbpf-dev bpftool libsystemd-dev libjson-c-dev libcmocka-dev
-        dbus systemd valgrind
+        dbus systemd systemd-journal-remote valgrind
 )
 if [ "${1:-}" = "--vm" ]; then
         shift

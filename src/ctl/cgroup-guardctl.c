@@ -21,7 +21,10 @@
 #include "config.h"
 #include "log.h"
 #include "macro.h"
+#include "exit-status.h"
 #include "pager.h"
+#include "record-journal.h"
+#include "record-verbs.h"
 #include "policy-check.h"
 #include "string-util.h"
 #include "table.h"
@@ -29,18 +32,6 @@
 #define BUS_NAME "org.cgroupguard.Guard1"
 #define BUS_PATH "/org/cgroupguard/Guard1"
 #define BUS_INTERFACE "org.cgroupguard.Guard1.Manager"
-
-/* Exit status. explain answers with 0/1/2, so every error is >= 3 (for every verb, so a script
- * learns one table); check keeps the codes of cgroup-guardd --check (0 valid, 1 invalid, 2
- * unreadable). */
-enum {
-        EXIT_ALLOWED = 0,       /* success; explain: allowed */
-        EXIT_DENIED = 1,        /* explain: denied; other verbs: the operation failed */
-        EXIT_AUDITED = 2,       /* explain: allowed, but reported (a rule in audit mode) */
-        EXIT_INVALID = 3,       /* bad usage or arguments: unknown option, no such process, bad path */
-        EXIT_NEEDS_ROOT = 4,    /* the verb needs root (Access denied) */
-        EXIT_UNREACHABLE = 5,   /* cgroup-guardd is not reachable: no system bus, not running */
-};
 
 typedef enum JsonMode {
         JSON_OFF,
@@ -56,6 +47,10 @@ static bool arg_lines_set = false;
 static bool arg_follow = false;
 static uint32_t arg_pid = 0, arg_actor = 0, arg_target_pid = 0;
 static const char *arg_to = NULL, *arg_type = NULL;
+static RecordOptions arg_record = { .until = UINT64_MAX };
+static bool arg_record_options = false;
+static char *arg_protect[65];      /* NULL-terminated */
+static size_t arg_n_protect = 0;
 /* The verb, for messages such as "mode needs root". */
 static const char *arg_verb = NULL;
 
@@ -74,7 +69,9 @@ static void help(void) {
                "  mode enforce|audit|policy   Force every rule into a mode, or back to the files' (root)\n"
                "  thaw CGROUP                 Release a cgroup frozen by a deny+freeze rule (root)\n"
                "  unload                      Detach everything and stop the daemon (root)\n"
-               "  check [DIR]                 Validate a policy directory (default: %s)\n\n"
+               "  check [DIR]                 Validate a policy directory (default: %s)\n"
+               "  replay DIR [--since T] [--until T] [--journal-dir DIR]\n"
+               "                              What would the policy in DIR have denied or audited?\n\n"
                "%sOptions:%s\n"
                "  -h --help                   Show this help\n"
                "     --version                Show the version\n"
@@ -87,9 +84,14 @@ static void help(void) {
                "     --type=TYPE              explain setns: mnt uts ipc net pid user cgroup time\n"
                "     --target-pid=PID         explain setns: the process whose namespace is joined\n"
                "  -n --lines=N                denials: how many (default: 10)\n"
-               "  -f --follow                 denials: wait for new ones\n\n"
+               "  -f --follow                 denials: wait for new ones\n"
+               "     --since=T --until=T      learn, replay: recorded operations in this range (@SECONDS,\n"
+               "                              now, -2h, YYYY-MM-DD[ HH:MM[:SS]])\n"
+               "     --journal-dir=DIR        learn, replay: journal files in DIR (many hosts' journals)\n\n"
                "Exit status: 0 success (explain: allowed), 1 failure (explain: denied),\n"
-               "2 explain: audited, 3 invalid arguments, 4 needs root, 5 cgroup-guardd not reachable.\n"
+               "2 explain: audited, 3 invalid arguments, 4 needs root, 5 cgroup-guardd not reachable;\n"
+               "replay: 1 something would be denied; learn, replay: 6 no recorded operations, 7 records of\n"
+               "a newer format, 8 (replay) the candidate policy is invalid.\n"
                "See the cgroup-guardctl(1) man page for details.\n",
                ansi(ANSI_BOLD), ansi(ANSI_NORMAL), ansi(ANSI_BOLD), ansi(ANSI_NORMAL), POLICY_DIR_DEFAULT,
                ansi(ANSI_BOLD), ansi(ANSI_NORMAL));
@@ -641,6 +643,10 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_TO,
                 ARG_TYPE,
                 ARG_TARGET_PID,
+                ARG_SINCE,
+                ARG_UNTIL,
+                ARG_JOURNAL_DIR,
+                ARG_PROTECT,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -655,6 +661,10 @@ static int parse_argv(int argc, char *argv[]) {
                 { "target-pid", required_argument, NULL, ARG_TARGET_PID },
                 { "lines", required_argument, NULL, 'n' },
                 { "follow", no_argument, NULL, 'f' },
+                { "since", required_argument, NULL, ARG_SINCE },
+                { "until", required_argument, NULL, ARG_UNTIL },
+                { "journal-dir", required_argument, NULL, ARG_JOURNAL_DIR },
+                { "protect", required_argument, NULL, ARG_PROTECT },
                 {}
         };
         uint32_t *pid;
@@ -701,6 +711,27 @@ static int parse_argv(int argc, char *argv[]) {
                 case 'f':
                         arg_follow = true;
                         break;
+                case ARG_SINCE:
+                case ARG_UNTIL:
+                        if (parse_time(optarg, c == ARG_SINCE ? &arg_record.since : &arg_record.until) < 0)
+                                return log_error("Invalid time \"%s\" (@SECONDS, now, -2h, YYYY-MM-DD[ HH:MM[:SS]]).",
+                                                 optarg), -EXIT_INVALID;
+                        arg_record_options = true;
+                        break;
+                case ARG_JOURNAL_DIR:
+                        arg_record.journal_dir = optarg;
+                        arg_record_options = true;
+                        break;
+                case ARG_PROTECT:
+                        if (cgroup_path_invalid_reason(optarg))
+                                return log_error("--protect %s: %s.", optarg, cgroup_path_invalid_reason(optarg)),
+                                       -EXIT_INVALID;
+                        if (arg_n_protect + 1 >= ELEMENTSOF(arg_protect))
+                                return log_error("At most %zu --protect paths.", ELEMENTSOF(arg_protect) - 1),
+                                       -EXIT_INVALID;
+                        arg_protect[arg_n_protect++] = optarg;
+                        arg_record_options = true;
+                        break;
                 case ':':
                         return log_error("Option %s needs an argument.", argv[optind - 1]), -EXIT_INVALID;
                 default:
@@ -713,7 +744,7 @@ static int parse_argv(int argc, char *argv[]) {
 typedef struct Verb {
         const char *name;
         unsigned min_args, max_args;    /* words after the verb */
-        bool explain_options, denials_options;
+        bool explain_options, denials_options, record_options;
 } Verb;
 
 static const Verb verbs[] = {
@@ -726,6 +757,7 @@ static const Verb verbs[] = {
         { "thaw", 1, 1 },
         { "unload", 0, 0 },
         { "check", 0, 1 },
+        { "replay", 1, 1, .record_options = true },
 };
 
 static int run(int argc, char *argv[]) {
@@ -755,13 +787,27 @@ static int run(int argc, char *argv[]) {
                                  streq(arg_verb, "explain") ? "\"migration\" or \"setns\"" :
                                  streq(arg_verb, "mode") ? "one of enforce, audit, policy" :
                                  streq(arg_verb, "thaw") ? "one cgroup path" :
-                                 streq(arg_verb, "check") ? "at most one directory" : "no arguments"),
+                                 streq(arg_verb, "check") ? "at most one directory" :
+                                 streq(arg_verb, "replay") ? "one policy directory" : "no arguments"),
                        EXIT_INVALID;
         if (!verb->explain_options && (arg_pid || arg_actor || arg_to || arg_type || arg_target_pid))
                 return log_error("--pid, --actor, --to, --type and --target-pid belong to explain."), EXIT_INVALID;
         if (!verb->denials_options && (arg_follow || arg_lines_set))
                 return log_error("-n and --follow belong to denials."), EXIT_INVALID;
 
+        if (!verb->record_options && arg_record_options)
+                return log_error("--since, --until, --journal-dir and --protect belong to learn and replay."),
+                       EXIT_INVALID;
+        if (arg_n_protect > 0 && !streq(arg_verb, "learn"))
+                return log_error("--protect belongs to learn."), EXIT_INVALID;
+        if (arg_record.until < arg_record.since)
+                return log_error("--until is before --since."), EXIT_INVALID;
+        arg_record.protect = arg_n_protect > 0 ? arg_protect : NULL;
+        arg_record.json = arg_json != JSON_OFF;
+        if (streq(arg_verb, "replay"))
+                return verb_replay(args[0], &arg_record);
+        if (streq(arg_verb, "learn"))
+                return verb_learn(&arg_record);
         if (streq(arg_verb, "check"))
                 return policy_check_directory(n_args == 1 ? args[0] : POLICY_DIR_DEFAULT, stdout, stderr);
         if (streq(arg_verb, "thaw"))
