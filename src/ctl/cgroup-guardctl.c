@@ -70,6 +70,8 @@ static void help(void) {
                "  thaw CGROUP                 Release a cgroup frozen by a deny+freeze rule (root)\n"
                "  unload                      Detach everything and stop the daemon (root)\n"
                "  check [DIR]                 Validate a policy directory (default: %s)\n"
+               "  learn [--since T] [--until T] [--journal-dir DIR] [--protect PATH]...\n"
+               "                              Print a policy allowing what the guard recorded\n"
                "  replay DIR [--since T] [--until T] [--journal-dir DIR]\n"
                "                              What would the policy in DIR have denied or audited?\n\n"
                "%sOptions:%s\n"
@@ -87,7 +89,9 @@ static void help(void) {
                "  -f --follow                 denials: wait for new ones\n"
                "     --since=T --until=T      learn, replay: recorded operations in this range (@SECONDS,\n"
                "                              now, -2h, YYYY-MM-DD[ HH:MM[:SS]])\n"
-               "     --journal-dir=DIR        learn, replay: journal files in DIR (many hosts' journals)\n\n"
+               "     --journal-dir=DIR        learn, replay: journal files in DIR (many hosts' journals)\n"
+               "     --protect=PATH           learn: govern this subtree (repeatable; default: every\n"
+               "                              top-level cgroup seen)\n\n"
                "Exit status: 0 success (explain: allowed), 1 failure (explain: denied),\n"
                "2 explain: audited, 3 invalid arguments, 4 needs root, 5 cgroup-guardd not reachable;\n"
                "replay: 1 something would be denied; learn, replay: 6 no recorded operations, 7 records of\n"
@@ -757,6 +761,7 @@ static const Verb verbs[] = {
         { "thaw", 1, 1 },
         { "unload", 0, 0 },
         { "check", 0, 1 },
+        { "learn", 0, 0, .record_options = true },
         { "replay", 1, 1, .record_options = true },
 };
 

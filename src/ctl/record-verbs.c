@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "exit-status.h"
+#include "learn.h"
 #include "log.h"
 #include "macro.h"
 #include "policy-parse.h"
@@ -119,5 +120,30 @@ int verb_replay(const char *policy_dir, const RecordOptions *o) {
 }
 
 int verb_learn(const RecordOptions *o) {
-        return log_error("learn: not implemented yet."), EXIT_INVALID;
+        _cleanup_(record_set_done) RecordSet set = {};
+        _cleanup_(learn_result_done) LearnResult result = {};
+        _cleanup_(freep) char *error = NULL;
+        LearnOptions lo = { .protect = o->protect };
+        char a[64], b[64];
+        int r;
+
+        r = read_records(o, &set);
+        if (r != 0)
+                return r;
+        r = learn_run(set.records, set.n_records, &lo, &result, &error);
+        if (r == -ENODATA)
+                return log_error("%s.", error ?: strerror(-r)), EXIT_NO_RECORDS;
+        if (r < 0)
+                return log_error("%s.", error ?: strerror(-r)), EXIT_DENIED;
+
+        /* The summary first, on stderr: what a person reads; the policy alone on stdout. */
+        fprintf(stderr, "%zu journal entries", set.n_records);
+        if (set.n_hosts > 1)
+                fprintf(stderr, " from %zu hosts", set.n_hosts);
+        fprintf(stderr, ", %s to %s.\n", format_time(set.first_usec, a, sizeof(a)), format_time(set.last_usec, b, sizeof(b)));
+        fputs(result.summary, stderr);
+        fprintf(stderr, "Generated %zu allow, %zu delegate and %zu lock rule(s); check it with \"cgroup-guardctl replay\" "
+                "before enforcing it.\n", result.n_allow, result.n_delegate, result.n_lock);
+        fputs(result.policy, stdout);
+        return fflush(stdout) == 0 ? EXIT_ALLOWED : EXIT_DENIED;
 }

@@ -155,4 +155,52 @@ one_line_error "replay: --until before --since" 3 "before --since" \
 one_line_error "replay: a time that does not parse" 3 "Invalid time" \
         "$CTL" replay "$WORK/strict" --since yesterday-ish
 
+# --- learn ---------------------------------------------------------------------------------
+"$CTL" learn --journal-dir $JOURNAL > "$WORK/learned.json" 2> "$WORK/learn.err"
+rc=$?
+mkdir -p "$WORK/learned"
+cp "$WORK/learned.json" "$WORK/learned/50-learned.json"
+[ $rc = 0 ] && "$DAEMON" --check --policy-dir "$WORK/learned" > "$WORK/check" 2>&1 &&
+        grep -q "OK.*1 file(s)" "$WORK/check" &&
+        ok "learn: the policy it prints passes cgroup-guardd --check" || not_ok "learn: rc=$rc $(cat "$WORK/learned.json" "$WORK/learn.err" "$WORK/check")"
+"$CTL" replay "$WORK/learned" --journal-dir $JOURNAL > "$WORK/out" 2> "$WORK/err"
+rc=$?
+[ $rc = 0 ] && grep -q "nothing would be denied or audited" "$WORK/out" &&
+        ok "learn: replaying the recording over the learned policy denies nothing" || not_ok "replay learned: rc=$rc $(cat "$WORK/out" "$WORK/err" "$WORK/learned.json")"
+grep -q '^ *3x migration by /usr/bin/mgr in /system.slice/mgr.service: /system.slice/mgr.service -> /system.slice/mgr.service/c1: delegate\[0\] (moves inside /system.slice/mgr.service)' "$WORK/learn.err" &&
+        grep -q '^ *6x migration by /usr/lib/systemd/systemd in /init.scope: /init.scope -> /system.slice/a.service: allow\[1\]' "$WORK/learn.err" &&
+        grep -q '^ *4x namespace by /usr/bin/bwrap in /system.slice/b.service: net,user: no lock on these types there' "$WORK/learn.err" &&
+        ok "learn: the summary says what was seen, how often, and which generated rule covers it" ||
+        not_ok "learn summary: $(cat "$WORK/learn.err")"
+"$CTL" learn --journal-dir $JOURNAL > "$WORK/learned2.json" 2> "$WORK/learn2.err"
+cmp -s "$WORK/learned.json" "$WORK/learned2.json" && cmp -s "$WORK/learn.err" "$WORK/learn2.err" &&
+        ok "learn: deterministic (same journal, same policy and summary)" || not_ok "learn: output differs between runs"
+
+# A fleet: instance names generalised, so one rule covers every host's sessions.
+"$CTL" learn --journal-dir "$WORK/fleet" --protect /system.slice > "$WORK/fleet.json" 2> "$WORK/fleet.err"
+rc=$?
+mkdir -p "$WORK/fleet-policy" && cp "$WORK/fleet.json" "$WORK/fleet-policy/50-learned.json"
+[ $rc = 0 ] && grep -q '"cgroup": "/user.slice/user-\*.slice/session-\*.scope"' "$WORK/fleet.json" &&
+        [ "$(grep -c '"/system.slice"' "$WORK/fleet.json")" -ge 1 ] && ! grep -q '"/user.slice"' "$WORK/fleet.json" &&
+        grep -q "^3 journal entries from 2 hosts" "$WORK/fleet.err" &&
+        "$DAEMON" --check --policy-dir "$WORK/fleet-policy" > /dev/null 2>&1 &&
+        ok "learn: a fleet's journal directory, --protect, instance names generalised to globs" ||
+        not_ok "learn fleet: rc=$rc $(cat "$WORK/fleet.json" "$WORK/fleet.err")"
+
+one_line_error "learn: a directory without journal files" 6 "holds no journal files" \
+        "$CTL" learn --journal-dir "$WORK/empty-dir"
+one_line_error "learn: a journal without guard record entries" 6 "has no recorded operations" \
+        "$CTL" learn --journal-dir "$WORK/other"
+one_line_error "learn: a time range with nothing in it" 6 "No recorded operations in the time range given" \
+        "$CTL" learn --journal-dir "$WORK/fleet" --until "2020-01-01"
+one_line_error "learn: entries of a newer format" 7 "has format version 2" \
+        "$CTL" learn --journal-dir "$WORK/newer"
+make_journal "$WORK/denied" <<'EOF'
+1798761600 migration deny /usr/bin/evil /system.slice/e.service /system.slice/e.service /init.scope 3
+EOF
+one_line_error "learn: only denials recorded: no policy that looks valid" 6 "Nothing to learn: every one of the 3 recorded operation(s) was denied" \
+        "$CTL" learn --journal-dir "$WORK/denied"
+one_line_error "learn: --protect takes a policy path" 3 "protect" \
+        "$CTL" learn --protect /sys/fs/cgroup/system.slice/ --journal-dir "$WORK/fleet"
+
 finish

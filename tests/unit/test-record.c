@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "learn.h"
 #include "macro.h"
 #include "policy-parse.h"
 #include "record.h"
@@ -139,11 +140,124 @@ static void test_replay(void **state) {
         policy_done(&p);
 }
 
+static void test_generalize(void **state) {
+        static const char *const table[][2] = {
+                { "user-1000.slice", "user-*.slice" },
+                { "session-3.scope", "session-*.scope" },
+                { "session-c5.scope", "session-c*.scope" },
+                { "run-u12.scope", "run-u*.scope" },
+                { "user@1000.service", "user@*.service" },
+                { "getty@tty1.service", "getty@*.service" },
+                { "docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope", "docker-*.scope" },
+                { "libpod-4f2a9c0e1b7d.scope", "libpod-*.scope" },
+                { "app-gnome-firefox-4242.scope", "app-gnome-firefox-*.scope" },
+                { "1234", "*" },
+                /* Stable names stay: services, slices, names with numbers that are not instances. */
+                { "system.slice", "system.slice" },
+                { "ssh.service", "ssh.service" },
+                { "php8.2-fpm.service", "php8.2-fpm.service" },
+                { "svc12.service", "svc12.service" },
+                { "init.scope", "init.scope" },
+                { "machine-qemu\\x2d1.scope", "machine-qemu\\x2d1.scope" },
+                { "c1", "c1" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                char *g = learn_generalize_name(table[i][0]);
+
+                assert_non_null(g);
+                if (!streq(g, table[i][1]))
+                        fail_msg("%s -> %s, expected %s", table[i][0], g, table[i][1]);
+                free(g);
+        }
+        char *p = learn_generalize_path("/user.slice/user-1000.slice/user@1000.service/app.slice/run-u7.scope");
+        assert_string_equal(p, "/user.slice/user-*.slice/user@*.service/app.slice/run-u*.scope");
+        free(p);
+        p = learn_generalize_path("/");
+        assert_string_equal(p, "/");
+        free(p);
+}
+
+#define MIG(exe, actor, src, dst, n) \
+        { .kind = RECORD_MIGRATION, .verdict = "allow", .actor_exe = exe, .actor_cgroup = actor, .src_cgroup = src, \
+          .dst_cgroup = dst, .count = n }
+
+static void test_learn(void **state) {
+        Record recs[] = {
+                MIG("/usr/lib/systemd/systemd", "/init.scope", "/init.scope", "/system.slice/a.service", 2),
+                MIG("/usr/lib/systemd/systemd", "/init.scope", "/system.slice/ssh.service",
+                    "/user.slice/user-1000.slice/session-3.scope", 1),
+                MIG("/usr/lib/systemd/systemd", "/init.scope", "/system.slice/ssh.service",
+                    "/user.slice/user-1001.slice/session-7.scope", 1),
+                /* a user manager inside its own subtree: delegation */
+                MIG("/usr/lib/systemd/systemd", "/user.slice/user-1000.slice/user@1000.service/init.scope",
+                    "/user.slice/user-1000.slice/user@1000.service/init.scope",
+                    "/user.slice/user-1000.slice/user@1000.service/app.slice/run-u3.scope", 5),
+                /* one user manager into another's subtree: not delegation */
+                MIG("/usr/lib/systemd/systemd", "/user.slice/user-1000.slice/user@1000.service/init.scope",
+                    "/user.slice/user-1000.slice/user@1000.service/init.scope",
+                    "/user.slice/user-1001.slice/user@1001.service/app.slice", 1),
+                /* a service moving into its sibling: its parent is a slice, not its own subtree */
+                MIG("/usr/bin/mgr", "/system.slice/mgr.service", "/system.slice/mgr.service", "/system.slice/b.service", 1),
+                /* denied when recorded: left out */
+                { .kind = RECORD_MIGRATION, .verdict = "deny", .actor_exe = "/usr/bin/evil",
+                  .actor_cgroup = "/system.slice/evil.service", .src_cgroup = "/system.slice/evil.service",
+                  .dst_cgroup = "/init.scope", .count = 9 },
+                { .kind = RECORD_NAMESPACE, .verdict = "allow", .actor_exe = "/usr/bin/bwrap",
+                  .actor_cgroup = "/system.slice/a.service", .ns_types = 0x40000000 | 0x10000000, .count = 3 },
+        };
+        LearnResult a = {}, b = {};
+        Policy p = {};
+        Diagnostics d = {};
+        char *error = NULL;
+
+        assert_int_equal(learn_run(recs, ELEMENTSOF(recs), NULL, &a, &error), 0);
+        assert_int_equal(a.n_operations, 23);
+        assert_int_equal(a.n_denied, 9);
+        assert_int_equal(a.n_delegate, 1);
+        assert_int_equal(a.n_allow, 3);
+        assert_non_null(strstr(a.policy, "\"delegate\": [\n      \"/user.slice/user-*.slice/user@*.service\"\n    ]"));
+        assert_non_null(strstr(a.policy, "\"/user.slice/user-*.slice/session-*.scope\""));
+        assert_null(strstr(a.policy, "evil"));
+        assert_non_null(strstr(a.summary, "9x migration by /usr/bin/evil in /system.slice/evil.service: "
+                                          "/system.slice/evil.service -> /init.scope: denied when recorded: left out"));
+        assert_non_null(strstr(a.summary, "delegate[0] (moves inside /user.slice/user-*.slice/user@*.service)"));
+        /* The policy parses, and replaying the records over it denies nothing that was allowed. */
+        assert_int_equal(policy_parse_buffer(&p, "50-learned.json", a.policy, strlen(a.policy), &d), 0);
+        Replay r = {};
+        assert_int_equal(replay_run(&p, recs, ELEMENTSOF(recs) - 2, &r, &error), 0);
+        assert_int_equal(r.n_denied, 0);
+        replay_done(&r);
+        /* ... and the one denied when recorded is denied again. */
+        assert_int_equal(replay_run(&p, &recs[6], 1, &r, &error), 0);
+        assert_int_equal(r.n_denied, 9);
+        replay_done(&r);
+        policy_done(&p);
+        diag_done(&d);
+
+        /* Deterministic: the records in the reverse order give the same text. */
+        Record rev[ELEMENTSOF(recs)];
+        for (size_t i = 0; i < ELEMENTSOF(recs); i++)
+                rev[i] = recs[ELEMENTSOF(recs) - 1 - i];
+        assert_int_equal(learn_run(rev, ELEMENTSOF(rev), NULL, &b, &error), 0);
+        assert_string_equal(a.policy, b.policy);
+        assert_string_equal(a.summary, b.summary);
+        learn_result_done(&a);
+        learn_result_done(&b);
+
+        /* Nothing allowed was recorded: no policy. */
+        assert_int_equal(learn_run(&recs[6], 1, NULL, &a, &error), -ENODATA);
+        assert_non_null(error);
+        free(error);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),
                 cmocka_unit_test(test_refusals),
                 cmocka_unit_test(test_replay),
+                cmocka_unit_test(test_generalize),
+                cmocka_unit_test(test_learn),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

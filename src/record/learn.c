@@ -1,0 +1,689 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup-path.h"
+#include "learn.h"
+#include "macro.h"
+#include "policy.h"
+#include "string-util.h"
+
+#define GUARD_ALLOW_ENTRIES_MAX 64      /* bpf/guard-maps.h GUARD_ALLOW_MAX */
+
+/* --- generalisation --- */
+
+static bool is_hex(const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (!isxdigit((unsigned char) s[i]))
+                        return false;
+        return true;
+}
+
+static bool is_digits(const char *s, size_t n) {
+        if (n == 0)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!isdigit((unsigned char) s[i]))
+                        return false;
+        return true;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+        size_t a = strlen(s), b = strlen(suffix);
+
+        return a >= b && streq(s + a - b, suffix);
+}
+
+char *learn_generalize_name(const char *name) {
+        size_t len = strlen(name);
+        const char *at = strchr(name, '@'), *dot = strrchr(name, '.');
+        char *out, *o;
+
+        if (is_digits(name, len))
+                return strdup("*");
+        /* A template unit's instance: NAME@INSTANCE.TYPE. */
+        if (at && at > name && dot && dot > at + 1 && !strchr(dot, '@'))
+                return asprintf(&out, "%.*s@*%s", (int) (at - name), name, dot) < 0 ? NULL : out;
+
+        bool unit = ends_with(name, ".scope") || ends_with(name, ".slice");
+        size_t body = unit ? (size_t) (dot - name) : len;
+
+        out = o = malloc(len + 1);
+        if (!out)
+                return NULL;
+        /* Token by token ('-' separated, up to the unit type). */
+        for (size_t i = 0; i < body;) {
+                size_t n = strcspn(name + i, "-");
+
+                if (i + n > body)
+                        n = body - i;
+                const char *t = name + i;
+                if (n >= 12 && is_hex(t, n))
+                        *o++ = '*';
+                else if (unit && is_digits(t, n))
+                        *o++ = '*';
+                else if (unit && n >= 2 && isalpha((unsigned char) t[0]) && is_digits(t + 1, n - 1)) {
+                        *o++ = t[0];
+                        *o++ = '*';
+                } else {
+                        memcpy(o, t, n);
+                        o += n;
+                }
+                i += n;
+                if (i < body && name[i] == '-') {
+                        *o++ = '-';
+                        i++;
+                }
+        }
+        strcpy(o, name + body);
+        return out;
+}
+
+char *learn_generalize_path(const char *path) {
+        size_t len = strlen(path);
+        char *out = malloc(2 * len + 2), *o = out; /* a name grows by at most one byte per '@' */
+
+        if (!out)
+                return NULL;
+        if (streq(path, "/"))
+                return strcpy(out, "/"), out;
+        for (const char *c = path; *c == '/';) {
+                size_t n = strcspn(c + 1, "/");
+                char *name = strndup(c + 1, n), *g = name ? learn_generalize_name(name) : NULL;
+
+                free(name);
+                if (!g) {
+                        free(out);
+                        return NULL;
+                }
+                *o++ = '/';
+                o = stpcpy(o, g);
+                free(g);
+                c += 1 + n;
+        }
+        *o = '\0';
+        return out;
+}
+
+/* --- what was seen --- */
+
+typedef enum Coverage {
+        COVER_ALLOW,
+        COVER_DELEGATE,
+        COVER_UNGOVERNED,       /* outside every protected subtree */
+        COVER_NOT_LOCKED,       /* namespaces: no generated lock has these types there */
+        COVER_DENIED,           /* denied when recorded: left out */
+} Coverage;
+
+typedef struct Op {
+        RecordKind kind;
+        bool denied;
+        char *exe;              /* NULL: unknown */
+        char *actor, *src, *dst; /* generalised */
+        char *delegate;         /* generalised top of the manager's own subtree it moved within; NULL */
+        uint32_t ns_types;
+        uint64_t count;
+        Coverage coverage;
+        int rule;               /* index into allow or delegate */
+} Op;
+
+static void op_done(Op *o) {
+        free(o->exe);
+        free(o->actor);
+        free(o->src);
+        free(o->dst);
+        free(o->delegate);
+}
+
+static int cmp_str(const char *a, const char *b) {
+        return strcmp(a ?: "", b ?: "");
+}
+
+static int compare_ops(const void *x, const void *y) {
+        const Op *a = x, *b = y;
+        int c;
+
+        if (a->denied != b->denied)
+                return a->denied ? 1 : -1;
+        if (a->kind != b->kind)
+                return a->kind < b->kind ? -1 : 1;
+        if ((c = cmp_str(a->exe, b->exe)) || (c = cmp_str(a->actor, b->actor)) || (c = cmp_str(a->src, b->src)) ||
+            (c = cmp_str(a->dst, b->dst)) || (c = cmp_str(a->delegate, b->delegate)))
+                return c;
+        return a->ns_types < b->ns_types ? -1 : a->ns_types > b->ns_types;
+}
+
+/* The manager's own subtree a move stays in: the nearest common ancestor of the actor's cgroup,
+ * the source and the destination, if that is the actor's cgroup or its parent (a manager runs in
+ * its unit or in a leaf below it, such as init.scope), is not the root and not a slice (slices
+ * group units; nothing manages a slice from inside). NULL otherwise. */
+static char *own_subtree(const char *actor, const char *src, const char *dst) {
+        size_t n = strlen(actor);
+        const char *paths[] = { src, dst };
+        char *top, *slash;
+
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++)
+                while (n > 1 && !(strncmp(actor, paths[i], n) == 0 && (paths[i][n] == '/' || paths[i][n] == '\0')))
+                        n = (size_t) ((slash = memrchr(actor, '/', n)) ? slash - actor : 0);
+        if (n <= 1)
+                return NULL;
+        top = strndup(actor, n);
+        if (!top)
+                return NULL;
+        slash = strrchr(actor, '/');
+        /* The actor's cgroup or its parent. */
+        if ((size_t) (slash - actor) != n && strlen(actor) != n) {
+                free(top);
+                return NULL;
+        }
+        if (ends_with(top, ".slice")) {
+                free(top);
+                return NULL;
+        }
+        return top;
+}
+
+static char *strip_deleted(const char *exe) {
+        /* /proc/PID/exe of a replaced file (a package upgrade): the path it had. */
+        size_t n = strlen(exe);
+
+        if (n > 10 && streq(exe + n - 10, " (deleted)"))
+                return strndup(exe, n - 10);
+        return strdup(exe);
+}
+
+static int op_from_record(const Record *r, Op *ret) {
+        Op o = { .kind = r->kind, .ns_types = r->ns_types, .count = r->count, .rule = -1 };
+
+        o.denied = r->verdict && streq(r->verdict, "deny");
+        if (r->actor_exe && !(o.exe = strip_deleted(r->actor_exe)))
+                goto oom;
+        if (!(o.actor = learn_generalize_path(r->actor_cgroup)))
+                goto oom;
+        if (r->kind == RECORD_MIGRATION) {
+                _cleanup_(freep) char *own = own_subtree(r->actor_cgroup, r->src_cgroup, r->dst_cgroup);
+
+                if (!(o.src = learn_generalize_path(r->src_cgroup)) || !(o.dst = learn_generalize_path(r->dst_cgroup)))
+                        goto oom;
+                if (own && !(o.delegate = learn_generalize_path(own)))
+                        goto oom;
+        }
+        *ret = o;
+        return 0;
+oom:
+        op_done(&o);
+        return -ENOMEM;
+}
+
+/* --- sorted string sets --- */
+
+typedef struct StrSet {
+        char **items;
+        size_t n, allocated;
+} StrSet;
+
+static int compare_strp(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static ssize_t strset_find(const StrSet *s, const char *v) {
+        for (size_t i = 0; i < s->n; i++)
+                if (streq(s->items[i], v))
+                        return i;
+        return -1;
+}
+
+static int strset_add(StrSet *s, const char *v) {
+        if (strset_find(s, v) >= 0)
+                return 0;
+        if (!GREEDY_REALLOC(s->items, s->allocated, s->n + 1) || !(s->items[s->n] = strdup(v)))
+                return -ENOMEM;
+        s->n++;
+        return 0;
+}
+
+static void strset_sort(StrSet *s) {
+        if (s->n > 1)
+                qsort(s->items, s->n, sizeof(*s->items), compare_strp);
+}
+
+static void strset_done(StrSet *s) {
+        for (size_t i = 0; i < s->n; i++)
+                free(s->items[i]);
+        free(s->items);
+        *s = (StrSet) {};
+}
+
+/* --- rules --- */
+
+typedef struct Allow {
+        char *exe;              /* NULL: any */
+        char *cgroup;           /* NULL: any (merged by executable) */
+        StrSet to;
+        uint64_t count;
+} Allow;
+
+typedef struct Lock {
+        char *cgroup;
+        uint32_t types;
+} Lock;
+
+static const uint32_t ns_all[] = { 0x00020000, 0x04000000, 0x08000000, 0x40000000,
+                                   0x20000000, 0x10000000, 0x02000000, 0x00000080 };
+#define NS_ALL_MASK 0x7e020080u
+
+static bool covered(const StrSet *protect, const char *path) {
+        for (size_t i = 0; i < protect->n; i++)
+                if (cgroup_pattern_covers(protect->items[i], path, NULL))
+                        return true;
+        return false;
+}
+
+/* The first two components ("/system.slice/foo.service"), or NULL if path is shallower. */
+static char *unit_of(const char *path) {
+        const char *second = strchr(path + 1, '/');
+
+        if (!second)
+                return NULL;
+        return strndup(path, strcspn(second + 1, "/") + (second + 1 - path));
+}
+
+static json_object *json_types(uint32_t types) {
+        json_object *a = json_object_new_array();
+
+        for (size_t i = 0; a && i < ELEMENTSOF(ns_all); i++)
+                if (types & ns_all[i])
+                        json_object_array_add(a, json_object_new_string(ns_type_to_string(ns_all[i])));
+        return a;
+}
+
+static json_object *json_strings(const StrSet *s) {
+        json_object *a = json_object_new_array();
+
+        for (size_t i = 0; a && i < s->n; i++)
+                json_object_array_add(a, json_object_new_string(s->items[i]));
+        return a;
+}
+
+static int compare_allows(const void *x, const void *y) {
+        const Allow *a = x, *b = y;
+        int c = cmp_str(a->exe, b->exe);
+
+        return c ? c : cmp_str(a->cgroup, b->cgroup);
+}
+
+static ssize_t allow_find(Allow *allows, size_t n, const char *exe, const char *cgroup) {
+        for (size_t i = 0; i < n; i++)
+                if (cmp_str(allows[i].exe, exe) == 0 && cmp_str(allows[i].cgroup, cgroup) == 0 &&
+                    (!exe || allows[i].exe) && (!cgroup || allows[i].cgroup))
+                        return i;
+        return -1;
+}
+
+static void allows_free(Allow *allows, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(allows[i].exe);
+                free(allows[i].cgroup);
+                strset_done(&allows[i].to);
+        }
+        free(allows);
+}
+
+/* Builds the allow entries from the governed, undelegated moves; by_exe merges every actor
+ * cgroup of one executable into one entry. */
+static int build_allows(Op *ops, size_t n_ops, bool by_exe, Allow **ret, size_t *ret_n) {
+        Allow *allows = NULL;
+        size_t n = 0, allocated = 0;
+
+        for (size_t i = 0; i < n_ops; i++) {
+                Op *o = &ops[i];
+                const char *cgroup = by_exe && o->exe ? NULL : o->actor;
+                ssize_t k;
+
+                if (o->coverage != COVER_ALLOW)
+                        continue;
+                k = allow_find(allows, n, o->exe, cgroup);
+                if (k < 0) {
+                        if (!GREEDY_REALLOC(allows, allocated, n + 1))
+                                goto oom;
+                        allows[n] = (Allow) {};
+                        if ((o->exe && !(allows[n].exe = strdup(o->exe))) ||
+                            (cgroup && !(allows[n].cgroup = strdup(cgroup)))) {
+                                n++;
+                                goto oom;
+                        }
+                        k = n++;
+                }
+                if (strset_add(&allows[k].to, o->dst) < 0)
+                        goto oom;
+        }
+        if (n > 1)
+                qsort(allows, n, sizeof(*allows), compare_allows);
+        for (size_t k = 0; k < n; k++)
+                strset_sort(&allows[k].to);
+        for (size_t i = 0; i < n_ops; i++)
+                if (ops[i].coverage == COVER_ALLOW) {
+                        ops[i].rule = allow_find(allows, n, ops[i].exe, by_exe && ops[i].exe ? NULL : ops[i].actor);
+                        allows[ops[i].rule].count += ops[i].count;
+                }
+        *ret = allows;
+        *ret_n = n;
+        return 0;
+oom:
+        allows_free(allows, n);
+        return -ENOMEM;
+}
+
+_printf_(2, 3) static int append(char **buf, const char *format, ...) {
+        char *add, *joined;
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = vasprintf(&add, format, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        r = asprintf(&joined, "%s%s", *buf ?: "", add);
+        free(add);
+        if (r < 0)
+                return -ENOMEM;
+        free(*buf);
+        *buf = joined;
+        return 0;
+}
+
+int learn_run(const Record *records, size_t n_records, const LearnOptions *opts, LearnResult *ret, char **ret_error) {
+        _cleanup_(freep) Op *ops = NULL;
+        StrSet protect = {}, delegates = {}, units = {};
+        Allow *allows = NULL;
+        Lock *locks = NULL;
+        size_t n_ops = 0, n_allows = 0, n_locks = 0, n_locks_allocated = 0;
+        LearnResult out = {};
+        json_object *root = NULL;
+        char *summary = NULL;
+        int r = -ENOMEM;
+
+        *ret_error = NULL;
+        ops = calloc(n_records ?: 1, sizeof(*ops));
+        if (!ops)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_records; i++) {
+                if (op_from_record(&records[i], &ops[n_ops]) < 0)
+                        goto finish;
+                n_ops++;
+                out.n_operations += records[i].count;
+        }
+        /* One entry per distinct generalised operation. */
+        if (n_ops > 1)
+                qsort(ops, n_ops, sizeof(*ops), compare_ops);
+        size_t merged = 0;
+        for (size_t i = 0; i < n_ops; i++) {
+                if (merged > 0 && compare_ops(&ops[merged - 1], &ops[i]) == 0) {
+                        ops[merged - 1].count += ops[i].count;
+                        op_done(&ops[i]);
+                        continue;
+                }
+                ops[merged++] = ops[i];
+        }
+        n_ops = merged;
+
+        /* What is governed: the subtrees asked for, or every top-level cgroup seen. */
+        if (opts && opts->protect) {
+                for (char **p = opts->protect; *p; p++)
+                        if (strset_add(&protect, *p) < 0)
+                                goto finish;
+        } else
+                for (size_t i = 0; i < n_ops; i++) {
+                        const char *paths[] = { ops[i].kind == RECORD_MIGRATION ? ops[i].src : ops[i].actor,
+                                                ops[i].kind == RECORD_MIGRATION ? ops[i].dst : NULL };
+
+                        if (ops[i].denied)
+                                continue;
+                        for (size_t k = 0; k < ELEMENTSOF(paths); k++) {
+                                _cleanup_(freep) char *top = NULL;
+
+                                if (!paths[k] || streq(paths[k], "/"))
+                                        continue;
+                                top = strndup(paths[k], strcspn(paths[k] + 1, "/") + 1);
+                                if (!top || strset_add(&protect, top) < 0)
+                                        goto finish;
+                        }
+                }
+        strset_sort(&protect);
+
+        for (size_t i = 0; i < n_ops; i++) {
+                Op *o = &ops[i];
+
+                if (o->denied) {
+                        o->coverage = COVER_DENIED;
+                        out.n_denied += o->count;
+                        continue;
+                }
+                out.n_learned += o->count;
+                if (o->kind != RECORD_MIGRATION) {
+                        o->coverage = COVER_NOT_LOCKED;
+                        continue;
+                }
+                if (!covered(&protect, o->src) && !covered(&protect, o->dst)) {
+                        o->coverage = COVER_UNGOVERNED;
+                        out.n_ungoverned += o->count;
+                } else if (o->delegate) {
+                        o->coverage = COVER_DELEGATE;
+                        if (strset_add(&delegates, o->delegate) < 0)
+                                goto finish;
+                } else
+                        o->coverage = COVER_ALLOW;
+        }
+        if (out.n_learned == 0) {
+                r = -ENODATA;
+                if (asprintf(ret_error, "Nothing to learn: every one of the %" PRIu64 " recorded operation(s) was denied "
+                             "when it was recorded", out.n_operations) < 0)
+                        *ret_error = NULL;
+                goto finish;
+        }
+        strset_sort(&delegates);
+        for (size_t i = 0; i < n_ops; i++)
+                if (ops[i].coverage == COVER_DELEGATE)
+                        ops[i].rule = strset_find(&delegates, ops[i].delegate);
+
+        r = build_allows(ops, n_ops, false, &allows, &n_allows);
+        if (r < 0)
+                goto finish;
+        if (n_allows > GUARD_ALLOW_ENTRIES_MAX) {
+                allows_free(allows, n_allows);
+                allows = NULL;
+                r = build_allows(ops, n_ops, true, &allows, &n_allows);
+                if (r < 0)
+                        goto finish;
+        }
+        if (n_allows > GUARD_ALLOW_ENTRIES_MAX) {
+                r = -E2BIG;
+                if (asprintf(ret_error, "The recorded moves need %zu allow entries even with one per executable; "
+                             "at most %d are supported: narrow the range (--since, --until) or --protect",
+                             n_allows, GUARD_ALLOW_ENTRIES_MAX) < 0)
+                        *ret_error = NULL;
+                goto finish;
+        }
+
+        /* Locks: in each protected subtree every namespace type nobody there was seen changing,
+         * and in each unit seen below it (its first two components) every type nobody in that
+         * unit was seen changing, where that locks more. */
+        r = -ENOMEM;
+        for (size_t i = 0; i < n_ops; i++) {
+                const char *paths[] = { ops[i].actor, ops[i].src, ops[i].dst };
+
+                if (ops[i].denied)
+                        continue;
+                for (size_t k = 0; k < ELEMENTSOF(paths); k++) {
+                        _cleanup_(freep) char *unit = paths[k] ? unit_of(paths[k]) : NULL;
+
+                        if (unit && covered(&protect, unit) && strset_find(&protect, unit) < 0 &&
+                            strset_add(&units, unit) < 0)
+                                goto finish;
+                }
+        }
+        strset_sort(&units);
+        for (int pass = 0; pass < 2; pass++) {
+                const StrSet *set = pass == 0 ? &protect : &units;
+
+                for (size_t k = 0; k < set->n; k++) {
+                        uint32_t seen = 0, above_seen = 0;
+
+                        if (streq(set->items[k], "/"))
+                                continue;
+                        for (size_t i = 0; i < n_ops; i++)
+                                if (!ops[i].denied && ops[i].kind != RECORD_MIGRATION) {
+                                        if (cgroup_pattern_covers(set->items[k], ops[i].actor, NULL))
+                                                seen |= ops[i].ns_types;
+                                        /* What the protected subtree above already locks. */
+                                        if (pass == 1)
+                                                for (size_t p = 0; p < protect.n; p++)
+                                                        if (cgroup_pattern_covers(protect.items[p], set->items[k], NULL) &&
+                                                            cgroup_pattern_covers(protect.items[p], ops[i].actor, NULL))
+                                                                above_seen |= ops[i].ns_types;
+                                }
+                        if ((seen & NS_ALL_MASK) == NS_ALL_MASK || (pass == 1 && seen == above_seen))
+                                continue;
+                        if (!GREEDY_REALLOC(locks, n_locks_allocated, n_locks + 1) ||
+                            !(locks[n_locks].cgroup = strdup(set->items[k])))
+                                goto finish;
+                        locks[n_locks++].types = NS_ALL_MASK & ~seen;
+                }
+        }
+
+        /* The policy. */
+        json_object *migration, *namespaces, *a;
+
+        root = json_object_new_object();
+        if (!root)
+                goto finish;
+        json_object_object_add(root, "version", json_object_new_int(1));
+        json_object_object_add(root, "mode", json_object_new_string("enforce"));
+        migration = json_object_new_object();
+        if (protect.n > 0)
+                json_object_object_add(migration, "protect", json_strings(&protect));
+        if (n_allows > 0) {
+                a = json_object_new_array();
+                for (size_t k = 0; k < n_allows; k++) {
+                        json_object *e = json_object_new_object();
+
+                        if (allows[k].exe)
+                                json_object_object_add(e, "exe", json_object_new_string(allows[k].exe));
+                        if (allows[k].cgroup)
+                                json_object_object_add(e, "cgroup", json_object_new_string(allows[k].cgroup));
+                        json_object_object_add(e, "to", json_strings(&allows[k].to));
+                        json_object_array_add(a, e);
+                }
+                json_object_object_add(migration, "allow", a);
+        }
+        if (delegates.n > 0)
+                json_object_object_add(migration, "delegate", json_strings(&delegates));
+        json_object_object_add(root, "migration", migration);
+        if (n_locks > 0) {
+                namespaces = json_object_new_object();
+                a = json_object_new_array();
+                for (size_t k = 0; k < n_locks; k++) {
+                        json_object *e = json_object_new_object();
+
+                        json_object_object_add(e, "cgroup", json_object_new_string(locks[k].cgroup));
+                        json_object_object_add(e, "types", json_types(locks[k].types));
+                        json_object_array_add(a, e);
+                }
+                json_object_object_add(namespaces, "lock", a);
+                json_object_object_add(root, "namespaces", namespaces);
+        }
+        const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (!text || asprintf(&out.policy, "%s\n", text) < 0)
+                goto finish;
+
+        /* The summary: every distinct operation, how often, and what covers it. */
+        if (append(&summary, "Learned from %" PRIu64 " recorded operation(s), %zu distinct after generalising names:\n",
+                   out.n_operations, n_ops) < 0)
+                goto finish;
+        for (size_t i = 0; i < n_ops; i++) {
+                const Op *o = &ops[i];
+                char types[128], cover[256];
+
+                switch (o->coverage) {
+                case COVER_ALLOW:
+                        snprintf(cover, sizeof(cover), "allow[%d]", o->rule);
+                        break;
+                case COVER_DELEGATE:
+                        snprintf(cover, sizeof(cover), "delegate[%d] (moves inside %s)", o->rule, delegates.items[o->rule]);
+                        break;
+                case COVER_UNGOVERNED:
+                        snprintf(cover, sizeof(cover), "not governed (outside every protected subtree)");
+                        break;
+                case COVER_NOT_LOCKED:
+                        snprintf(cover, sizeof(cover), "no lock on these types there");
+                        break;
+                case COVER_DENIED:
+                        snprintf(cover, sizeof(cover), "denied when recorded: left out");
+                        break;
+                }
+                /* Names are the processes' own choices: escaped for the terminal. */
+                _cleanup_(freep) char *exe = o->exe ? cescape(o->exe) : strdup("(unknown executable)");
+                _cleanup_(freep) char *actor = cescape(o->actor);
+                _cleanup_(freep) char *src = o->src ? cescape(o->src) : NULL;
+                _cleanup_(freep) char *dst = o->dst ? cescape(o->dst) : NULL;
+
+                if (!exe || !actor || (o->src && !src) || (o->dst && !dst))
+                        goto finish;
+                if (append(&summary, "  %8" PRIu64 "x %s by %s in %s: ", o->count, record_kind_to_string(o->kind),
+                           exe, actor) < 0)
+                        goto finish;
+                if ((o->kind == RECORD_MIGRATION ?
+                             append(&summary, "%s -> %s", src, dst) :
+                             append(&summary, "%s", record_ns_types_string(o->ns_types, ',', types, sizeof(types)))) < 0)
+                        goto finish;
+                if (append(&summary, ": %s\n", cover) < 0)
+                        goto finish;
+        }
+        for (size_t k = 0; k < n_allows; k++)
+                if (append(&summary, "allow[%zu] (%s%s%s) covers %" PRIu64 " operation(s)\n", k,
+                           allows[k].exe ?: "any executable", allows[k].cgroup ? " in " : "",
+                           allows[k].cgroup ?: "", allows[k].count) < 0)
+                        goto finish;
+        if (out.n_denied > 0 &&
+            append(&summary, "%" PRIu64 " operation(s) were denied when recorded and are not allowed.\n", out.n_denied) < 0)
+                goto finish;
+        if (out.n_ungoverned > 0 &&
+            append(&summary, "%" PRIu64 " operation(s) lie outside every protected subtree and stay ungoverned.\n",
+                   out.n_ungoverned) < 0)
+                goto finish;
+        out.summary = TAKE_PTR(summary);
+        out.n_allow = n_allows;
+        out.n_delegate = delegates.n;
+        out.n_lock = n_locks;
+        *ret = out;
+        out = (LearnResult) {};
+        r = 0;
+finish:
+        learn_result_done(&out);
+        free(summary);
+        json_object_put(root);
+        for (size_t i = 0; i < n_ops; i++)
+                op_done(&ops[i]);
+        allows_free(allows, n_allows);
+        for (size_t k = 0; k < n_locks; k++)
+                free(locks[k].cgroup);
+        free(locks);
+        strset_done(&protect);
+        strset_done(&delegates);
+        strset_done(&units);
+        return r;
+}
+
+void learn_result_done(LearnResult *r) {
+        free(r->policy);
+        free(r->summary);
+        *r = (LearnResult) {};
+}
