@@ -78,17 +78,28 @@ static __always_inline struct guard_cgroup_info *guard_governing(struct guard_va
                                    a->protect_action, a->protect_rule) ? b : a;
 }
 
+/* The local allow entries that count at one end of a move: a protect entry's local entries
+ * count where it speaks, so at a protected end only those of protect entries covering it; an
+ * unprotected end (no entry, or no protect rule) takes any. */
+static __always_inline __u64 guard_scope(struct guard_value *v) {
+        return v && v->cgroup.protect_rule ? v->cgroup.scope_allow : ~0ULL;
+}
+
 /* Actor moves a task from cgroup src to cgroup dst (cgroup.procs, cgroup.threads, or
  * clone3(CLONE_INTO_CGROUP) with src = the parent's cgroup); src, dst: the cgroups' entries
  * (NULL: none). Cgroup entries are looked up by the callers, who know how to find the entry
- * that applies to a cgroup without one of its own (guard_cgroup_entry() in BPF). Returns the
- * verdict. */
+ * that applies to a cgroup without one of its own (guard_cgroup_entry() in BPF). A move that
+ * takes a task out of the instance of a sealed subtree holding it is denied by the seal,
+ * whoever acts, unless one of the seal's own allow entries with "to" matches; if the move is
+ * forbidden anyway, the seal decides unless the other rule is stricter by mode or action (the
+ * seal is what holds whoever acts: on a tie it is named). Returns the verdict. */
 static __always_inline __u32 guard_decide_migration(GUARD_POLICY_T policy, const struct guard_actor *actor,
                                                     struct guard_value *src, struct guard_value *dst,
                                                     struct guard_decision *d) {
         struct guard_value *actor_cg, *exe, *config;
         struct guard_cgroup_info *governing;
-        __u64 mask, exe_mask = 0;
+        __u64 match = 0, mask = 0, exe_mask = 0;
+        int sealed = 0;
 
         guard_decision_init(d);
         if (!policy)
@@ -108,23 +119,36 @@ static __always_inline __u32 guard_decide_migration(GUARD_POLICY_T policy, const
                         exe_mask = exe->exe.allow;
         }
         if (config) {
-                mask = (exe_mask | config->config.allow_any_exe) &
-                       ((actor_cg ? actor_cg->cgroup.actor_allow : 0) | config->config.allow_any_cgroup) &
-                       ((dst ? dst->cgroup.to_allow : 0) | config->config.allow_any_to);
-                if (mask) {
-                        d->rule = __builtin_ctzll(mask) + 1;
-                        return d->verdict;
-                }
+                match = (exe_mask | config->config.allow_any_exe) &
+                        ((actor_cg ? actor_cg->cgroup.actor_allow : 0) | config->config.allow_any_cgroup) &
+                        ((dst ? dst->cgroup.to_allow : 0) | config->config.allow_any_to) &
+                        ((src ? src->cgroup.from_allow : 0) | config->config.allow_any_from);
+                mask = match & (config->config.allow_global | (guard_scope(src) & guard_scope(dst)));
         }
-        if (src && dst && actor_cg && src->cgroup.delegate_root &&
-            src->cgroup.delegate_root == dst->cgroup.delegate_root &&
-            src->cgroup.delegate_root == actor_cg->cgroup.delegate_root) {
+        /* A seal whose root is unknown holds every move (fail closed). */
+        if (src && src->cgroup.seal_rule && src->cgroup.seal_mode != GUARD_MODE_OFF &&
+            !(match & src->cgroup.seal_allow))
+                sealed = !dst || !src->cgroup.seal_root || dst->cgroup.seal_root != src->cgroup.seal_root;
+
+        if (mask) {
+                d->rule = __builtin_ctzll(mask) + 1;
+        } else if (src && dst && actor_cg && src->cgroup.delegate_root &&
+                   src->cgroup.delegate_root == dst->cgroup.delegate_root &&
+                   src->cgroup.delegate_root == actor_cg->cgroup.delegate_root) {
                 d->rule = src->cgroup.delegate_rule;
+        } else if (!sealed || governing->protect_mode > src->cgroup.seal_mode ||
+                   (governing->protect_mode == src->cgroup.seal_mode &&
+                    governing->protect_action > src->cgroup.seal_action)) {
+                d->rule = governing->protect_rule;
+                d->action = governing->protect_action;
+                d->verdict = guard_verdict_of_mode(governing->protect_mode);
                 return d->verdict;
         }
-        d->rule = governing->protect_rule;
-        d->action = governing->protect_action;
-        d->verdict = guard_verdict_of_mode(governing->protect_mode);
+        if (sealed) {
+                d->rule = src->cgroup.seal_rule;
+                d->action = src->cgroup.seal_action;
+                d->verdict = guard_verdict_of_mode(src->cgroup.seal_mode);
+        }
         return d->verdict;
 }
 
@@ -345,5 +369,8 @@ static __always_inline int guard_classify_child(GUARD_POLICY_T policy, const str
         /* The outermost delegated instance: the parent's, or this cgroup if it is the first. */
         if (ret->delegate_rule)
                 ret->delegate_root = parent->delegate_rule ? parent->delegate_root : child_id;
+        /* Sealed subtrees do not overlap: a sealed parent holds the same instance. */
+        if (ret->seal_rule)
+                ret->seal_root = parent->seal_rule ? parent->seal_root : child_id;
         return 1;
 }

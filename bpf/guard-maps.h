@@ -85,7 +85,14 @@ struct guard_cgroup_info {
         __u32 protect_mode;     /* protect_rule's enum guard_mode (override applied) and action: */
         __u32 protect_action;   /* a migration decision needs no rule lookup */
         __u32 state;            /* classifier state for its children; 0: they copy this entry */
-        __u32 pad;
+        __u32 seal_rule;        /* the sealed protect rule covering it (sealed subtrees do not
+                                 * overlap: one at most); 0: none */
+        __u64 seal_root;        /* top of that seal's instance holding it (as delegate_root) */
+        __u32 seal_mode;        /* seal_rule's enum guard_mode and action */
+        __u32 seal_action;
+        __u64 from_allow;       /* allow rules whose "from" covers this cgroup */
+        __u64 scope_allow;      /* local allow entries (version 2) whose protect entry covers it */
+        __u64 seal_allow;       /* seal_rule's local allow entries that have "to": they open the seal */
 };
 
 /* A classifier state: the entry a cgroup in this state gets (delegate_root filled in at mkdir),
@@ -121,6 +128,8 @@ struct guard_config {
         __u64 allow_any_exe;    /* allow rules without "exe" */
         __u64 allow_any_cgroup; /* allow rules without "cgroup" */
         __u64 allow_any_to;     /* allow rules without "to" */
+        __u64 allow_any_from;   /* allow rules without "from" */
+        __u64 allow_global;     /* allow rules of migration.allow (not local to a protect entry) */
         __u32 generation;
         __u32 n_rules;
 };

@@ -153,14 +153,17 @@ static int property_get_rules(sd_bus *bus, const char *path, const char *interfa
                 return r;
         for (size_t i = 0; i < m->policy.n_rules; i++) {
                 const PolicyRule *rule = &m->policy.rules[i];
-                char id[320], name[64], subject[4200], target[4200] = "";
+                char id[320], subject[4200], target[4200] = "";
 
-                snprintf(id, sizeof(id), "%s:%s", policy_rule_file(&m->policy, rule)->name,
-                         policy_rule_name(rule, name, sizeof(name)));
+                /* Rule names are unique across files: the name is the id. */
+                policy_rule_name(rule, id, sizeof(id));
                 switch (rule->kind) {
                 case POLICY_RULE_ALLOW:
                         snprintf(subject, sizeof(subject), "%s%s%s", rule->exe ?: "", rule->exe && rule->cgroup ? " in " : "",
                                  rule->cgroup ?: "");
+                        for (char **t = rule->from; t && *t; t++)
+                                snprintf(subject + strlen(subject), sizeof(subject) - strlen(subject), "%s%s",
+                                         t == rule->from ? " from " : " ", *t);
                         for (char **t = rule->to; t && *t; t++)
                                 snprintf(target + strlen(target), sizeof(target) - strlen(target), "%s%s",
                                          t == rule->to ? "" : " ", *t);
@@ -176,7 +179,8 @@ static int property_get_rules(sd_bus *bus, const char *path, const char *interfa
                         break;
                 default:
                         snprintf(subject, sizeof(subject), "%s", rule->cgroup);
-                        snprintf(target, sizeof(target), "%s", policy_mode_to_string(policy_rule_mode(&m->policy, rule)));
+                        snprintf(target, sizeof(target), "%s%s", policy_mode_to_string(policy_rule_mode(&m->policy, rule)),
+                                 rule->seal ? " sealed" : "");
                 }
                 if ((r = sd_bus_message_open_container(reply, 'r', "ssss")) < 0 || (r = append_string(reply, id)) < 0 ||
                     (r = append_string(reply, policy_rule_kind_to_string(rule->kind))) < 0 ||
@@ -484,12 +488,11 @@ static int method_thaw(sd_bus_message *message, void *userdata, sd_bus_error *er
 
 static int reply_decision(sd_bus_message *message, const PolicyDecision *d, const Policy *p) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        char rule[320] = "", name[64];
+        char rule[320] = "";
         int r;
 
         if (d->rule)
-                snprintf(rule, sizeof(rule), "%s:%s", policy_rule_file(p, d->rule)->name,
-                         policy_rule_name(d->rule, name, sizeof(name)));
+                policy_rule_name(d->rule, rule, sizeof(rule));
         /* The reason names the asking process's cgroup: its creator chose the name. */
         if ((r = sd_bus_message_new_method_return(message, &reply)) < 0 ||
             (r = sd_bus_message_append(reply, "b", d->verdict != VERDICT_DENY)) < 0 ||
@@ -521,12 +524,11 @@ static int method_explain_migration(sd_bus_message *message, void *userdata, sd_
 
 static int reply_verdict(sd_bus_message *message, const PolicyDecision *d, const Policy *p) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        char rule[320] = "", name[64];
+        char rule[320] = "";
         int r;
 
         if (d->rule)
-                snprintf(rule, sizeof(rule), "%s:%s", policy_rule_file(p, d->rule)->name,
-                         policy_rule_name(d->rule, name, sizeof(name)));
+                policy_rule_name(d->rule, rule, sizeof(rule));
         if ((r = sd_bus_message_new_method_return(message, &reply)) < 0 ||
             (r = append_string(reply, verdict_to_string(d->verdict))) < 0 || (r = append_string(reply, rule)) < 0 ||
             (r = append_string(reply, d->reason)) < 0)

@@ -68,7 +68,7 @@ static void strv_free_n(char **l, size_t n) {
                 free(l[i]);
 }
 
-/* "... : /system.slice is protected by rule 'protect[0]' in 10-system.json" */
+/* "... : /system.slice is protected by rule '10-system.json:protect/0' in 10-system.json" */
 static char *explain_rule(const struct guard_event *e, const PolicyRule *rule, const EventText *t, bool escaped) {
         _cleanup_(freep) char *cgroup = NULL, *file = NULL;
         char *s = NULL;
@@ -85,8 +85,13 @@ static char *explain_rule(const struct guard_event *e, const PolicyRule *rule, c
                 return NULL;
         switch (rule->kind) {
         case POLICY_RULE_PROTECT:
-                r = asprintf(&s, "%s is protected by rule '%s' in %s and no allow or delegate rule matches", cgroup,
-                             t->rule_name, file);
+                if (rule->seal)
+                        r = asprintf(&s, "%s is sealed by rule '%s' in %s (tasks inside never leave it, whoever moves "
+                                     "them, unless an allow entry of that rule names the destination) and nothing "
+                                     "allows this move", cgroup, t->rule_name, file);
+                else
+                        r = asprintf(&s, "%s is protected by rule '%s' in %s and no allow or delegate rule matches",
+                                     cgroup, t->rule_name, file);
                 break;
         case POLICY_RULE_LOCK:
                 r = asprintf(&s, "tasks in %s are locked into their namespaces by rule '%s' in %s", cgroup,

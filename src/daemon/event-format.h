@@ -47,7 +47,7 @@ typedef struct EventText {
         int priority;                   /* LOG_WARNING for denials, LOG_NOTICE for audits */
         char *fields[EVENT_FIELDS_MAX]; /* "CGROUP_GUARD_X=value", values raw and whole */
         unsigned n_fields;
-        char rule_name[64];
+        char rule_name[320];
         char actor_comm[GUARD_COMM_LEN + 1];
         char policy_file[256];
         const char *kind;               /* "migration", "setns", "namespace" */

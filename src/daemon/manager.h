@@ -20,7 +20,7 @@ typedef struct RecentDenial {
         uint64_t realtime_usec;
         char action[16];
         char kind[16];
-        char rule[64];
+        char rule[320];
         char policy[256];
         char *message;                  /* the journal's MESSAGE, whole */
         uid_t actor_uid;                /* who may list it besides root: the actor's real uid when it acted */

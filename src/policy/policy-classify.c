@@ -250,6 +250,11 @@ int classifier_new(const Policy *p, Classifier **ret) {
                         r = add_pattern(c, rule->cgroup, i);
                 for (char **t = rule->to; t && *t && r >= 0; t++)
                         r = add_pattern(c, *t, i);
+                for (char **t = rule->from; t && *t && r >= 0; t++)
+                        r = add_pattern(c, *t, i);
+                /* A local entry's scope is its protect entry's subtree. */
+                if (rule->parent != POLICY_NO_PARENT && r >= 0)
+                        r = add_pattern(c, p->rules[rule->parent].cgroup, i);
         }
         root.alive = malloc((c->n_patterns + 1) * sizeof(uint32_t));
         root.full = malloc((c->n_patterns + 1) * sizeof(uint32_t));
@@ -343,7 +348,7 @@ void classifier_entry(const Classifier *c, uint32_t state, struct guard_cgroup_i
         candidates = malloc((total + 1) * sizeof(size_t));
         if (!candidates) {
                 /* Out of memory: every rule (slower, same answer). */
-                policy_compile_entry(c->policy, NULL, 0, covers_state, &f, ret, ret_delegate_depth);
+                policy_compile_entry(c->policy, NULL, 0, covers_state, &f, ret, ret_delegate_depth, NULL);
                 return;
         }
         for (size_t k = 0; k < f.s->n_full; k++) {
@@ -358,7 +363,7 @@ void classifier_entry(const Classifier *c, uint32_t state, struct guard_cgroup_i
         for (size_t k = 0; k < n; k++)
                 if (unique == 0 || candidates[unique - 1] != candidates[k])
                         candidates[unique++] = candidates[k];
-        policy_compile_entry(c->policy, candidates, unique, covers_state, &f, ret, ret_delegate_depth);
+        policy_compile_entry(c->policy, candidates, unique, covers_state, &f, ret, ret_delegate_depth, NULL);
 }
 
 static int put(PolicyImage *img, uint32_t kind, uint64_t a, uint64_t b, const struct guard_value *v) {
@@ -429,6 +434,7 @@ static int emit_state(Classifier *c, uint32_t id, PolicyImage *img) {
 
         classifier_entry(c, id, &v.state.entry, &unused);
         v.state.entry.delegate_root = 0;
+        v.state.entry.seal_root = 0;
         v.state.classifies = n_alive > 0;
         if (n_alive > 0) {
                 by_component = malloc(n_alive * sizeof(uint32_t));

@@ -51,11 +51,19 @@ static size_t pattern_depth(const char *pattern) {
         return n;
 }
 
+static bool covers_any(CoversFunc covers, void *ctx, char **patterns) {
+        for (char **t = patterns; *t; t++)
+                if (covers(ctx, *t, NULL))
+                        return true;
+        return false;
+}
+
 void policy_compile_entry(const Policy *p, const size_t *candidates, size_t n_candidates, CoversFunc covers,
-                          void *ctx, struct guard_cgroup_info *ret, size_t *ret_delegate_depth) {
+                          void *ctx, struct guard_cgroup_info *ret, size_t *ret_delegate_depth,
+                          size_t *ret_seal_depth) {
         struct guard_cgroup_info info = {};
-        const PolicyRule *protect = NULL, *lock[GUARD_NS_TYPES] = {}, *creator[GUARD_NS_TYPES] = {};
-        size_t delegate_depth = SIZE_MAX;
+        const PolicyRule *protect = NULL, *seal = NULL, *lock[GUARD_NS_TYPES] = {}, *creator[GUARD_NS_TYPES] = {};
+        size_t delegate_depth = SIZE_MAX, seal_depth = SIZE_MAX;
 
         for (size_t k = 0, n_rules = candidates ? n_candidates : p->n_rules; k < n_rules; k++) {
                 const PolicyRule *r = &p->rules[candidates ? candidates[k] : k];
@@ -64,17 +72,23 @@ void policy_compile_entry(const Policy *p, const size_t *candidates, size_t n_ca
                 if (r->kind == POLICY_RULE_ALLOW) {
                         /* Allow rules are numbered 1..n_allow in model order: bit id - 1. */
                         unsigned bit = r->id - 1;
+                        const PolicyRule *parent = policy_rule_parent(p, r);
 
                         if (!policy_rule_active(p, r))
                                 continue;
                         if (r->cgroup && covers(ctx, r->cgroup, NULL))
                                 info.actor_allow |= 1ULL << bit;
-                        if (r->to)
-                                for (char **t = r->to; *t; t++)
-                                        if (covers(ctx, *t, NULL)) {
-                                                info.to_allow |= 1ULL << bit;
-                                                break;
-                                        }
+                        if (r->to && covers_any(covers, ctx, r->to))
+                                info.to_allow |= 1ULL << bit;
+                        if (r->from && covers_any(covers, ctx, r->from))
+                                info.from_allow |= 1ULL << bit;
+                        if (parent && covers(ctx, parent->cgroup, NULL)) {
+                                info.scope_allow |= 1ULL << bit;
+                                /* Sealed subtrees do not overlap: a sealed parent covering
+                                 * this cgroup is its seal. */
+                                if (parent->seal && r->to)
+                                        info.seal_allow |= 1ULL << bit;
+                        }
                         continue;
                 }
                 if (!policy_rule_active(p, r) || !covers(ctx, r->cgroup, &n))
@@ -84,6 +98,10 @@ void policy_compile_entry(const Policy *p, const size_t *candidates, size_t n_ca
                 case POLICY_RULE_PROTECT:
                         if (policy_rule_stricter(p, r, protect))
                                 protect = r;
+                        if (r->seal && policy_rule_stricter(p, r, seal)) {
+                                seal = r;
+                                seal_depth = n;
+                        }
                         break;
                 case POLICY_RULE_DELEGATE:
                         /* The outermost instance: delegation is allowed if any instance holds
@@ -119,6 +137,11 @@ void policy_compile_entry(const Policy *p, const size_t *candidates, size_t n_ca
                 info.protect_mode = compiled_mode(p, protect);
                 info.protect_action = policy_rule_action(p, protect);
         }
+        if (seal) {
+                info.seal_rule = seal->id;
+                info.seal_mode = compiled_mode(p, seal);
+                info.seal_action = policy_rule_action(p, seal);
+        }
         for (int t = 0; t < GUARD_NS_TYPES; t++) {
                 if (lock[t])
                         info.lock_rule[t] = lock[t]->id;
@@ -127,6 +150,8 @@ void policy_compile_entry(const Policy *p, const size_t *candidates, size_t n_ca
         }
         *ret = info;
         *ret_delegate_depth = delegate_depth;
+        if (ret_seal_depth)
+                *ret_seal_depth = seal_depth;
 }
 
 static bool covers_path(void *ctx, const char *pattern, size_t *ret_depth) {
@@ -154,9 +179,9 @@ static void path_prefix(const char *path, size_t depth, char *buf, size_t size) 
 bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *path,
                            struct guard_cgroup_info *ret) {
         struct guard_cgroup_info info;
-        size_t delegate_depth;
+        size_t delegate_depth, seal_depth;
 
-        policy_compile_entry(p, NULL, 0, covers_path, (void *) path, &info, &delegate_depth);
+        policy_compile_entry(p, NULL, 0, covers_path, (void *) path, &info, &delegate_depth, &seal_depth);
         if (info.delegate_rule) {
                 char top[CGROUP_PATH_MAX + 1];
 
@@ -164,6 +189,13 @@ bool policy_compile_cgroup(const Policy *p, const CgroupTree *tree, const char *
                 info.delegate_root = cgroup_tree_id(tree, top);
                 if (!info.delegate_root)
                         info.delegate_rule = 0;
+        }
+        if (info.seal_rule) {
+                char top[CGROUP_PATH_MAX + 1];
+
+                /* Unknown top: seal_root stays 0 and the seal holds every move (fail closed). */
+                path_prefix(path, seal_depth, top, sizeof(top));
+                info.seal_root = cgroup_tree_id(tree, top);
         }
         *ret = info;
         return memcmp(&info, &(struct guard_cgroup_info) {}, sizeof(info)) != 0;
@@ -252,6 +284,8 @@ static int compile_tree(const Policy *p, const CgroupTree *tree, PolicyImage *im
                         info->state = root->state.classifies ? classifier_root(c) : 0;
                         if (info->delegate_rule)
                                 info->delegate_root = node->id;
+                        if (info->seal_rule)
+                                info->seal_root = node->id;
                 } else if (up < 0 || by_path[up] ||
                            !guard_classify_child(img, &infos[up], node->id, strrchr(node->path, '/') + 1, info)) {
                         /* A parent missing from the snapshot, or a state the kernel cannot
@@ -318,6 +352,10 @@ int policy_compile(const Policy *p, const CgroupTree *tree, uint32_t generation,
 
                 if (rule->kind != POLICY_RULE_ALLOW)
                         continue;
+                if (!rule->from)
+                        config.config.allow_any_from |= 1ULL << bit;
+                if (rule->parent == POLICY_NO_PARENT)
+                        config.config.allow_global |= 1ULL << bit;
                 if (!rule->exe)
                         config.config.allow_any_exe |= 1ULL << bit;
                 if (!rule->cgroup)

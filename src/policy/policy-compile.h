@@ -37,9 +37,11 @@ typedef bool (*CoversFunc)(void *ctx, const char *pattern, size_t *ret_depth);
 
 /* The entry for one cgroup from the rules whose patterns cover it, as covers() says, among
  * candidates (rule indices, ascending; NULL: every rule). *ret_delegate_depth: depth of the
- * outermost delegated instance's top (SIZE_MAX: none); the caller turns it into delegate_root. */
+ * outermost delegated instance's top (SIZE_MAX: none); the caller turns it into delegate_root;
+ * *ret_seal_depth (if non-NULL) likewise the sealed instance's top, for seal_root. */
 void policy_compile_entry(const Policy *p, const size_t *candidates, size_t n_candidates, CoversFunc covers,
-                          void *ctx, struct guard_cgroup_info *ret, size_t *ret_delegate_depth);
+                          void *ctx, struct guard_cgroup_info *ret, size_t *ret_delegate_depth,
+                          size_t *ret_seal_depth);
 
 /* Kernel dev_t (MKDEV: major << 20 | minor) of a userspace st_dev, as the BPF side reads it. */
 uint64_t kernel_dev(dev_t dev);

@@ -34,18 +34,44 @@ static bool exe_matches(const PolicyRule *r, const PolicyActor *actor) {
         return actor->exe && streq(r->exe, actor->exe);
 }
 
-static bool allow_matches(const PolicyRule *r, const PolicyActor *actor, const char *dst) {
+static bool covers_any(char **patterns, const char *path) {
+        for (char **t = patterns; *t; t++)
+                if (cgroup_pattern_covers(*t, path, NULL))
+                        return true;
+        return false;
+}
+
+static bool allow_matches(const PolicyRule *r, const PolicyActor *actor, const char *src, const char *dst) {
         if (!exe_matches(r, actor))
                 return false;
         if (r->cgroup && !(actor->cgroup && cgroup_pattern_covers(r->cgroup, actor->cgroup, NULL)))
                 return false;
-        if (r->to) {
-                for (char **t = r->to; *t; t++)
-                        if (cgroup_pattern_covers(*t, dst, NULL))
-                                return true;
+        if (r->from && !covers_any(r->from, src))
                 return false;
-        }
+        if (r->to && !covers_any(r->to, dst))
+                return false;
         return true;
+}
+
+static bool protected(const Policy *p, const char *path) {
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+
+                if (r->kind == POLICY_RULE_PROTECT && policy_rule_active(p, r) && cgroup_pattern_covers(r->cgroup, path, NULL))
+                        return true;
+        }
+        return false;
+}
+
+/* A local entry of protect rule P counts only where P speaks: each end of the move that some
+ * protect rule covers must be in P's subtree (a global entry counts everywhere). */
+static bool in_scope(const Policy *p, const PolicyRule *r, const char *src, const char *dst) {
+        const PolicyRule *parent = policy_rule_parent(p, r);
+
+        if (!parent)
+                return true;
+        return (!protected(p, src) || cgroup_pattern_covers(parent->cgroup, src, NULL)) &&
+               (!protected(p, dst) || cgroup_pattern_covers(parent->cgroup, dst, NULL));
 }
 
 /* Source, destination and actor all inside one instance of the delegated subtree. */
@@ -61,10 +87,47 @@ static bool delegate_matches(const PolicyRule *r, const PolicyActor *actor, cons
                cgroup_path_startswith(actor->cgroup, instance);
 }
 
+/* The seal the move breaks: the active sealed protect rule whose subtree holds src (sealed
+ * subtrees do not overlap) when dst lies outside that instance of it; NULL if none. */
+static const PolicyRule *broken_seal(const Policy *p, const char *src, const char *dst) {
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+                char instance[CGROUP_PATH_MAX + 1];
+                size_t n;
+
+                if (r->kind != POLICY_RULE_PROTECT || !r->seal || !policy_rule_active(p, r) ||
+                    !cgroup_pattern_covers(r->cgroup, src, &n) || n > CGROUP_PATH_MAX)
+                        continue;
+                memcpy(instance, src, n);
+                instance[n] = '\0';
+                return cgroup_path_startswith(dst, instance) ? NULL : r;
+        }
+        return NULL;
+}
+
+/* A local allow entry of the seal that names the destination ("to") lets the move through it. */
+static const PolicyRule *seal_passage(const Policy *p, const PolicyRule *seal, const PolicyActor *actor,
+                                      const char *src, const char *dst) {
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+
+                if (r->kind == POLICY_RULE_ALLOW && policy_rule_parent(p, r) == seal && r->to &&
+                    policy_rule_active(p, r) && allow_matches(r, actor, src, dst))
+                        return r;
+        }
+        return NULL;
+}
+
+static bool stricter_by_mode_or_action(const Policy *p, const PolicyRule *a, const PolicyRule *b) {
+        if (policy_rule_mode(p, a) != policy_rule_mode(p, b))
+                return policy_rule_mode(p, a) > policy_rule_mode(p, b);
+        return policy_rule_action(p, a) > policy_rule_action(p, b);
+}
+
 void policy_decide_migration(const Policy *p, const PolicyActor *actor, const char *src, const char *dst,
                              PolicyDecision *ret) {
-        const PolicyRule *governing = NULL;
-        char name[64];
+        const PolicyRule *governing = NULL, *allowed = NULL, *seal;
+        char name[POLICY_RULE_NAME_MAX + 256];
 
         *ret = (PolicyDecision) { .verdict = VERDICT_ALLOW };
 
@@ -82,24 +145,43 @@ void policy_decide_migration(const Policy *p, const PolicyActor *actor, const ch
                 return;
         }
 
-        for (size_t i = 0; i < p->n_rules; i++) {
+        for (size_t i = 0; i < p->n_rules && !allowed; i++) {
                 const PolicyRule *r = &p->rules[i];
 
                 if (!policy_rule_active(p, r))
                         continue;
-                if (r->kind == POLICY_RULE_ALLOW && allow_matches(r, actor, dst)) {
-                        ret->rule = r;
-                        snprintf(ret->reason, sizeof(ret->reason), "actor is allowed by rule '%s' in %s",
-                                 policy_rule_name(r, name, sizeof(name)), policy_rule_file(p, r)->name);
-                        return;
-                }
-                if (r->kind == POLICY_RULE_DELEGATE && delegate_matches(r, actor, src, dst)) {
-                        ret->rule = r;
-                        snprintf(ret->reason, sizeof(ret->reason),
-                                 "source, destination and actor are inside delegated subtree %s (rule '%s' in %s)",
-                                 r->cgroup, policy_rule_name(r, name, sizeof(name)), policy_rule_file(p, r)->name);
-                        return;
-                }
+                if ((r->kind == POLICY_RULE_ALLOW && allow_matches(r, actor, src, dst) && in_scope(p, r, src, dst)) ||
+                    (r->kind == POLICY_RULE_DELEGATE && delegate_matches(r, actor, src, dst)))
+                        allowed = r;
+        }
+
+        /* A seal holds whoever the actor is: only its own allow entries naming the destination
+         * open it. Broken, it denies; if the move is forbidden anyway, the seal is named unless
+         * the other rule is stricter by mode or action. */
+        seal = broken_seal(p, src, dst);
+        if (seal && !seal_passage(p, seal, actor, src, dst) &&
+            (allowed || !stricter_by_mode_or_action(p, governing, seal))) {
+                decide(p, seal, ret);
+                snprintf(ret->reason, sizeof(ret->reason),
+                         "%s is sealed by rule '%s' in %s: tasks inside never leave it, whoever moves them, and no "
+                         "allow entry of that rule names %s (actor %s in %s)",
+                         seal->cgroup, policy_rule_name(seal, name, sizeof(name)), policy_rule_file(p, seal)->name, dst,
+                         actor->exe ? actor->exe : "unknown executable", actor->cgroup ? actor->cgroup : "unknown cgroup");
+                return;
+        }
+
+        if (allowed && allowed->kind == POLICY_RULE_ALLOW) {
+                ret->rule = allowed;
+                snprintf(ret->reason, sizeof(ret->reason), "actor is allowed by rule '%s' in %s",
+                         policy_rule_name(allowed, name, sizeof(name)), policy_rule_file(p, allowed)->name);
+                return;
+        }
+        if (allowed) {
+                ret->rule = allowed;
+                snprintf(ret->reason, sizeof(ret->reason),
+                         "source, destination and actor are inside delegated subtree %s (rule '%s' in %s)",
+                         allowed->cgroup, policy_rule_name(allowed, name, sizeof(name)), policy_rule_file(p, allowed)->name);
+                return;
         }
 
         decide(p, governing, ret);
@@ -142,7 +224,7 @@ const PolicyRule *policy_sandbox_rule(const Policy *p, const char *creator_cgrou
 
 static void explain_lock(const Policy *p, const PolicyNsTask *task, const PolicyRule *r, const char *what,
                          PolicyDecision *ret) {
-        char name[64];
+        char name[POLICY_RULE_NAME_MAX + 256];
 
         decide(p, r, ret);
         if (r->kind == POLICY_RULE_LOCK_ON_ENTRY)
@@ -157,7 +239,7 @@ static void explain_lock(const Policy *p, const PolicyNsTask *task, const Policy
 void policy_decide_setns(const Policy *p, const PolicyNsTask *task, uint32_t ns_type,
                          const char *creator_cgroup, PolicyDecision *ret, PolicyNsTask *ret_locked) {
         const PolicyRule *lock = find_lock(p, task, ns_type);
-        char what[64], name[64];
+        char what[64], name[POLICY_RULE_NAME_MAX + 256];
 
         *ret = (PolicyDecision) { .verdict = VERDICT_ALLOW };
         if (ret_locked)

@@ -26,6 +26,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free);
 typedef struct Parser {
         Policy *policy;          /* rules are appended here */
         size_t file;             /* index of the file being parsed */
+        unsigned version;        /* the file's "version" */
         const char *path;
         JsonPosIndex index;
         Diagnostics *diag;
@@ -35,6 +36,7 @@ typedef struct Parser {
 typedef struct Field {
         const char *name;
         json_type type;          /* json_type_null: any, checked by the handler */
+        bool v2;                 /* only in "version": 2 files */
 } Field;
 
 _printf_(5, 0) static void report_va(Parser *ps, DiagSeverity severity, const char *pointer, bool at_key,
@@ -129,6 +131,12 @@ static bool check_fields(Parser *ps, json_object *obj, const char *pointer, cons
                         bad[n_bad++] = key;
                         continue;
                 }
+                if (f->v2 && ps->version < 2) {
+                        report(ps, child, true, "\"%s\" in %s needs \"version\": 2 (this file says version %u)",
+                               quoted(key, q), what, ps->version);
+                        bad[n_bad++] = key;
+                        continue;
+                }
                 if (f->type != json_type_null && !check_type(ps, value, f->type, child, key))
                         bad[n_bad++] = key;
         }
@@ -216,11 +224,28 @@ static bool check_array(Parser *ps, json_object *v, const char *pointer, const c
         return true;
 }
 
-static PolicyRule *add_rule(Parser *ps, PolicyRuleKind kind, unsigned index, const char *pointer) {
+/* Appends a rule named name (taken; NULL: the default name from file and position). parent: the
+ * protect rule a local entry belongs to (POLICY_NO_PARENT: global). */
+static PolicyRule *add_rule(Parser *ps, PolicyRuleKind kind, unsigned index, const char *pointer, size_t parent,
+                            char *name) {
         JsonPos pos = json_pos_lookup(&ps->index, pointer, false);
         PolicyRule *rules = GREEDY_REALLOC(ps->policy->rules, ps->policy->n_rules_allocated, ps->policy->n_rules + 1);
+        const char *file = ps->policy->files[ps->file].name;
+        int r;
 
         if (!rules) {
+                free(name);
+                ps->error = -ENOMEM;
+                return NULL;
+        }
+        if (name)
+                r = 0;
+        else if (parent == POLICY_NO_PARENT)
+                r = asprintf(&name, "%s:%s/%u", file, policy_rule_kind_to_string(kind), index);
+        else
+                r = asprintf(&name, "%s:protect/%u/%s/%u", file, rules[parent].index,
+                             policy_rule_kind_to_string(kind), index);
+        if (r < 0) {
                 ps->error = -ENOMEM;
                 return NULL;
         }
@@ -230,25 +255,86 @@ static PolicyRule *add_rule(Parser *ps, PolicyRuleKind kind, unsigned index, con
                 .file = ps->file,
                 .line = pos.line,
                 .column = pos.column,
+                .name = name,
+                .parent = parent,
         };
         return &rules[ps->policy->n_rules++];
 }
 
-static void parse_path_list(Parser *ps, json_object *arr, const char *pointer, const char *what,
-                            PolicyRuleKind kind) {
-        if (!check_array(ps, arr, pointer, what))
+/* A rule's "name" (version 2): what denials, explain and D-Bus show. Returns a copy, or NULL
+ * (reported, or not given: *ret_ok says which). */
+static char *parse_name(Parser *ps, json_object *obj, const char *pointer, bool *ret_ok) {
+        char child[1024], q[QUOTED_BUF];
+        json_object *v;
+        const char *s;
+
+        *ret_ok = true;
+        if (!json_object_object_get_ex(obj, "name", &v))
+                return NULL;
+        child_pointer(child, sizeof(child), pointer, "name");
+        s = json_object_get_string(v);
+        if (strlen(s) == 0 || strlen(s) > POLICY_RULE_NAME_MAX) {
+                report(ps, child, false, "name must be 1 to %d bytes long", POLICY_RULE_NAME_MAX);
+                *ret_ok = false;
+                return NULL;
+        }
+        for (const char *c = s; *c; c++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:@/+-", *c)) {
+                        report(ps, child, false,
+                               "name \"%s\" may contain only letters, digits and . _ : @ / + -", quoted(s, q));
+                        *ret_ok = false;
+                        return NULL;
+                }
+        return strdup_or_fail(ps, s);
+}
+
+/* A delegate entry: a path, or (version 2) { "cgroup": PATH, "name": NAME }. parent: the protect
+ * rule a local list belongs to; a local delegated subtree must lie inside that protect entry's. */
+static void parse_delegate(Parser *ps, json_object *arr, const char *pointer, size_t parent) {
+        static const Field fields[] = {
+                { "cgroup", json_type_string },
+                { "name", json_type_string, true },
+        };
+
+        if (!check_array(ps, arr, pointer, "delegate"))
                 return;
         for (size_t i = 0; i < json_object_array_length(arr); i++) {
-                char child[1024], token[32];
-                char *path;
-                PolicyRule *r;
+                json_object *e = json_object_array_get_idx(arr, i), *cg = e;
+                char child[1024], sub[1024], token[32], q[QUOTED_BUF], q2[QUOTED_BUF];
+                char *path = NULL, *name = NULL;
+                bool ok = true;
 
                 snprintf(token, sizeof(token), "%zu", i);
                 child_pointer(child, sizeof(child), pointer, token);
-                path = parse_cgroup_path(ps, json_object_array_get_idx(arr, i), child, what);
-                if (!path)
+                snprintf(sub, sizeof(sub), "%s", child);
+                if (json_object_get_type(e) == json_type_object && ps->version >= 2) {
+                        ok = check_fields(ps, e, child, "delegate entry", fields, ELEMENTSOF(fields));
+                        if (!json_object_object_get_ex(e, "cgroup", &cg)) {
+                                if (ok)
+                                        report(ps, child, false, "delegate entry needs \"cgroup\"");
+                                continue;
+                        }
+                        child_pointer(sub, sizeof(sub), child, "cgroup");
+                        name = parse_name(ps, e, child, &ok);
+                } else if (json_object_get_type(e) != json_type_string) {
+                        report(ps, child, false, "delegate entries must be %s, not %s",
+                               ps->version >= 2 ? "strings or objects" : "strings (objects need \"version\": 2)",
+                               json_type_name(json_object_get_type(e)));
                         continue;
-                r = add_rule(ps, kind, i, child);
+                }
+                path = parse_cgroup_path(ps, cg, sub, "delegate");
+                if (path && parent != POLICY_NO_PARENT &&
+                    !cgroup_pattern_covers(ps->policy->rules[parent].cgroup, path, NULL)) {
+                        report(ps, sub, false, "local delegate \"%s\" lies outside its protect entry's subtree \"%s\"",
+                               quoted(path, q), quoted(ps->policy->rules[parent].cgroup, q2));
+                        ok = false;
+                }
+                if (!ok || !path) {
+                        free(path);
+                        free(name);
+                        continue;
+                }
+                PolicyRule *r = add_rule(ps, POLICY_RULE_DELEGATE, i, child, parent, name);
                 if (!r) {
                         free(path);
                         return;
@@ -257,12 +343,83 @@ static void parse_path_list(Parser *ps, json_object *arr, const char *pointer, c
         }
 }
 
-static char **parse_to_list(Parser *ps, json_object *arr, const char *pointer) {
+static void parse_allow(Parser *ps, json_object *arr, const char *pointer, size_t parent);
+
+/* A protect entry: a path, or (version 2) an object with its own name, seal and local allow and
+ * delegate lists. */
+static void parse_protect(Parser *ps, json_object *arr, const char *pointer) {
+        static const Field fields[] = {
+                { "cgroup", json_type_string },
+                { "name", json_type_string, true },
+                { "seal", json_type_boolean, true },
+                { "allow", json_type_array, true },
+                { "delegate", json_type_array, true },
+        };
+
+        if (!check_array(ps, arr, pointer, "protect"))
+                return;
+        for (size_t i = 0; i < json_object_array_length(arr); i++) {
+                json_object *e = json_object_array_get_idx(arr, i), *cg = e, *v;
+                char child[1024], sub[1024], token[32];
+                char *path = NULL, *name = NULL;
+                bool ok = true, is_object = false;
+                size_t index;
+
+                snprintf(token, sizeof(token), "%zu", i);
+                child_pointer(child, sizeof(child), pointer, token);
+                snprintf(sub, sizeof(sub), "%s", child);
+                if (json_object_get_type(e) == json_type_object && ps->version >= 2) {
+                        is_object = true;
+                        ok = check_fields(ps, e, child, "protect entry", fields, ELEMENTSOF(fields));
+                        if (!json_object_object_get_ex(e, "cgroup", &cg)) {
+                                if (ok)
+                                        report(ps, child, false, "protect entry needs \"cgroup\"");
+                                continue;
+                        }
+                        child_pointer(sub, sizeof(sub), child, "cgroup");
+                        name = parse_name(ps, e, child, &ok);
+                } else if (json_object_get_type(e) != json_type_string) {
+                        report(ps, child, false, "protect entries must be %s, not %s",
+                               ps->version >= 2 ? "strings or objects" : "strings (objects need \"version\": 2)",
+                               json_type_name(json_object_get_type(e)));
+                        continue;
+                }
+                path = parse_cgroup_path(ps, cg, sub, "protect");
+                if (!ok || !path) {
+                        free(path);
+                        free(name);
+                        continue;
+                }
+                PolicyRule *r = add_rule(ps, POLICY_RULE_PROTECT, i, child, POLICY_NO_PARENT, name);
+                if (!r) {
+                        free(path);
+                        return;
+                }
+                r->cgroup = path;
+                if (!is_object)
+                        continue;
+                if (json_object_object_get_ex(e, "seal", &v))
+                        r->seal = json_object_get_boolean(v);
+                /* Local entries follow their protect rule; they refer to it by index (the rules
+                 * array moves as it grows). */
+                index = ps->policy->n_rules - 1;
+                if (json_object_object_get_ex(e, "allow", &v)) {
+                        child_pointer(sub, sizeof(sub), child, "allow");
+                        parse_allow(ps, v, sub, index);
+                }
+                if (json_object_object_get_ex(e, "delegate", &v)) {
+                        child_pointer(sub, sizeof(sub), child, "delegate");
+                        parse_delegate(ps, v, sub, index);
+                }
+        }
+}
+
+static char **parse_to_list(Parser *ps, json_object *arr, const char *pointer, const char *what) {
         size_t n;
         char **list;
         bool ok = true;
 
-        if (!check_array(ps, arr, pointer, "to"))
+        if (!check_array(ps, arr, pointer, what))
                 return NULL;
         n = json_object_array_length(arr);
         list = calloc(n + 1, sizeof(char *));
@@ -275,7 +432,7 @@ static char **parse_to_list(Parser *ps, json_object *arr, const char *pointer) {
 
                 snprintf(token, sizeof(token), "%zu", i);
                 child_pointer(child, sizeof(child), pointer, token);
-                list[i] = parse_cgroup_path(ps, json_object_array_get_idx(arr, i), child, "to");
+                list[i] = parse_cgroup_path(ps, json_object_array_get_idx(arr, i), child, what);
                 if (!list[i])
                         ok = false;
         }
@@ -287,20 +444,30 @@ static char **parse_to_list(Parser *ps, json_object *arr, const char *pointer) {
         return NULL;
 }
 
-static void parse_allow(Parser *ps, json_object *arr, const char *pointer) {
+static void strv_free(char **v) {
+        if (v)
+                for (char **t = v; *t; t++)
+                        free(*t);
+        free(v);
+}
+
+/* migration.allow[] (parent POLICY_NO_PARENT) or a protect entry's local allow[]. */
+static void parse_allow(Parser *ps, json_object *arr, const char *pointer, size_t parent) {
         static const Field fields[] = {
                 { "exe", json_type_string },
                 { "cgroup", json_type_string },
                 { "to", json_type_array },
+                { "from", json_type_array, true },
+                { "name", json_type_string, true },
         };
 
         if (!check_array(ps, arr, pointer, "allow"))
                 return;
         for (size_t i = 0; i < json_object_array_length(arr); i++) {
-                json_object *e = json_object_array_get_idx(arr, i), *exe, *cgroup, *to;
+                json_object *e = json_object_array_get_idx(arr, i), *exe, *cgroup, *to, *from;
                 char child[1024], sub[1024], token[32];
-                char *exe_path = NULL, *cgroup_path = NULL, **to_list = NULL;
-                bool ok;
+                char *exe_path = NULL, *cgroup_path = NULL, **to_list = NULL, **from_list = NULL, *name = NULL;
+                bool ok, name_ok;
                 PolicyRule *r;
 
                 snprintf(token, sizeof(token), "%zu", i);
@@ -312,6 +479,7 @@ static void parse_allow(Parser *ps, json_object *arr, const char *pointer) {
                 exe = json_object_object_get(e, "exe");
                 cgroup = json_object_object_get(e, "cgroup");
                 to = json_object_object_get(e, "to");
+                from = json_object_object_get(e, "from");
                 if (ok && !exe && !cgroup) {
                         /* An entry with only "to" would let every process in: surely a mistake. */
                         report(ps, child, false, "allow entry must name \"exe\" or \"cgroup\" (or both)");
@@ -329,22 +497,29 @@ static void parse_allow(Parser *ps, json_object *arr, const char *pointer) {
                 }
                 if (to) {
                         child_pointer(sub, sizeof(sub), child, "to");
-                        to_list = parse_to_list(ps, to, sub);
+                        to_list = parse_to_list(ps, to, sub, "to");
                         ok = ok && to_list;
                 }
-                r = ok ? add_rule(ps, POLICY_RULE_ALLOW, i, child) : NULL;
+                if (from) {
+                        child_pointer(sub, sizeof(sub), child, "from");
+                        from_list = parse_to_list(ps, from, sub, "from");
+                        ok = ok && from_list;
+                }
+                name = parse_name(ps, e, child, &name_ok);
+                ok = ok && name_ok;
+                r = ok ? add_rule(ps, POLICY_RULE_ALLOW, i, child, parent, TAKE_PTR(name)) : NULL;
                 if (!r) {
+                        free(name);
                         free(exe_path);
                         free(cgroup_path);
-                        if (to_list)
-                                for (char **t = to_list; *t; t++)
-                                        free(*t);
-                        free(to_list);
+                        strv_free(to_list);
+                        strv_free(from_list);
                         continue;
                 }
                 r->exe = exe_path;
                 r->cgroup = cgroup_path;
                 r->to = to_list;
+                r->from = from_list;
         }
 }
 
@@ -383,10 +558,12 @@ static void parse_ns_rules(Parser *ps, json_object *arr, const char *pointer, Po
         static const Field lock_fields[] = {
                 { "cgroup", json_type_string },
                 { "types", json_type_array },
+                { "name", json_type_string, true },
         };
         static const Field entry_fields[] = {
                 { "created_by", json_type_object },
                 { "types", json_type_array },
+                { "name", json_type_string, true },
         };
         static const Field created_by_fields[] = {
                 { "cgroup", json_type_string },
@@ -399,17 +576,17 @@ static void parse_ns_rules(Parser *ps, json_object *arr, const char *pointer, Po
         for (size_t i = 0; i < json_object_array_length(arr); i++) {
                 json_object *e = json_object_array_get_idx(arr, i), *holder, *cgroup, *types;
                 char child[1024], holder_ptr[1024], sub[1024], token[32];
-                char *path = NULL;
+                char *path = NULL, *name = NULL;
                 uint32_t mask = 0;
                 PolicyRule *r;
-                bool ok;
+                bool ok, name_ok;
 
                 snprintf(token, sizeof(token), "%zu", i);
                 child_pointer(child, sizeof(child), pointer, token);
                 if (!check_type(ps, e, json_type_object, child, what))
                         continue;
                 /* A member removed for its type counts as reported, not as missing. */
-                ok = check_fields(ps, e, child, what, on_entry ? entry_fields : lock_fields, 2);
+                ok = check_fields(ps, e, child, what, on_entry ? entry_fields : lock_fields, ELEMENTSOF(lock_fields));
 
                 holder = e;
                 snprintf(holder_ptr, sizeof(holder_ptr), "%s", child);
@@ -436,8 +613,10 @@ static void parse_ns_rules(Parser *ps, json_object *arr, const char *pointer, Po
                 path = parse_cgroup_path(ps, cgroup, sub, "cgroup");
                 child_pointer(sub, sizeof(sub), child, "types");
                 mask = parse_ns_types(ps, types, sub);
-                r = ok && path && mask ? add_rule(ps, kind, i, child) : NULL;
+                name = parse_name(ps, e, child, &name_ok);
+                r = ok && name_ok && path && mask ? add_rule(ps, kind, i, child, POLICY_NO_PARENT, TAKE_PTR(name)) : NULL;
                 if (!r) {
+                        free(name);
                         free(path);
                         continue;
                 }
@@ -456,11 +635,11 @@ static void parse_migration(Parser *ps, json_object *m) {
 
         (void) check_fields(ps, m, "/migration", "\"migration\"", fields, ELEMENTSOF(fields));
         if (json_object_object_get_ex(m, "protect", &v))
-                parse_path_list(ps, v, "/migration/protect", "protect", POLICY_RULE_PROTECT);
+                parse_protect(ps, v, "/migration/protect");
         if (json_object_object_get_ex(m, "allow", &v))
-                parse_allow(ps, v, "/migration/allow");
+                parse_allow(ps, v, "/migration/allow", POLICY_NO_PARENT);
         if (json_object_object_get_ex(m, "delegate", &v))
-                parse_path_list(ps, v, "/migration/delegate", "delegate", POLICY_RULE_DELEGATE);
+                parse_delegate(ps, v, "/migration/delegate", POLICY_NO_PARENT);
 }
 
 static void parse_namespaces(Parser *ps, json_object *n) {
@@ -496,18 +675,19 @@ static void parse_document(Parser *ps, json_object *root) {
         (void) check_fields(ps, root, "", "the policy document", fields, ELEMENTSOF(fields));
 
         if (!json_object_object_get_ex(root, "version", &v)) {
-                report(ps, "", false, "missing \"version\" (this build reads version %d)", POLICY_FORMAT_VERSION);
+                report(ps, "", false, "missing \"version\" (this build reads versions 1 and %d)", POLICY_FORMAT_VERSION);
                 return;
         }
         if (json_object_get_type(v) != json_type_int) {
                 report(ps, "/version", false, "version must be an integer, not %s", json_type_name(json_object_get_type(v)));
                 return;
         }
-        if (json_object_get_int64(v) != POLICY_FORMAT_VERSION) {
-                report(ps, "/version", false, "unsupported version %" PRId64 " (this build reads version %d)",
+        if (json_object_get_int64(v) < 1 || json_object_get_int64(v) > POLICY_FORMAT_VERSION) {
+                report(ps, "/version", false, "unsupported version %" PRId64 " (this build reads versions 1 and %d)",
                        json_object_get_int64(v), POLICY_FORMAT_VERSION);
                 return;
         }
+        ps->version = file->version = (unsigned) json_object_get_int64(v);
 
         if (json_object_object_get_ex(root, "mode", &v)) {
                 file->mode = policy_mode_from_string(json_object_get_string(v));
@@ -563,6 +743,66 @@ static int check_limits(const Policy *p, size_t first_new, Diagnostics *d) {
         return 0;
 }
 
+static const Policy *names_policy;
+
+static int compare_rule_names(const void *a, const void *b) {
+        size_t x = *(const size_t *) a, y = *(const size_t *) b;
+        int r = strcmp(names_policy->rules[x].name, names_policy->rules[y].name);
+
+        return r ? r : (x > y) - (x < y);
+}
+
+/* Rule names are unique across files (denials, explain and D-Bus name a rule by it alone), and
+ * sealed subtrees do not overlap (a task is inside one seal at most: the kernel keeps one per
+ * cgroup). Errors go to the later rule, which must be in this file (from first_new on). */
+static int check_names_and_seals(const Policy *p, size_t first_new, Diagnostics *d) {
+        _cleanup_(freep) size_t *order = NULL;
+        char q[QUOTED_BUF], q2[QUOTED_BUF];
+        int r, ret = 0;
+
+        order = malloc((p->n_rules + 1) * sizeof(size_t));
+        if (!order)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_rules; i++)
+                order[i] = i;
+        names_policy = p;
+        if (p->n_rules > 1)
+                qsort(order, p->n_rules, sizeof(size_t), compare_rule_names);
+        for (size_t k = 1; k < p->n_rules; k++) {
+                const PolicyRule *a = &p->rules[order[k - 1]], *b = &p->rules[order[k]];
+
+                if (order[k] < first_new || !streq(a->name, b->name))
+                        continue;
+                r = diag_add(d, DIAG_ERROR, policy_rule_file(p, b)->path, b->line, b->column,
+                             "rule name \"%s\" is already used by the rule at %s:%u:%u (names are unique across files)",
+                             quoted(b->name, q), policy_rule_file(p, a)->path, a->line, a->column);
+                if (r < 0)
+                        return r;
+                ret = -EINVAL;
+        }
+        for (size_t j = first_new; j < p->n_rules; j++) {
+                const PolicyRule *b = &p->rules[j];
+
+                if (b->kind != POLICY_RULE_PROTECT || !b->seal)
+                        continue;
+                for (size_t i = 0; i < j; i++) {
+                        const PolicyRule *a = &p->rules[i];
+
+                        if (a->kind != POLICY_RULE_PROTECT || !a->seal || !cgroup_patterns_overlap(a->cgroup, b->cgroup))
+                                continue;
+                        r = diag_add(d, DIAG_ERROR, policy_rule_file(p, b)->path, b->line, b->column,
+                                     "sealed subtree \"%s\" overlaps sealed subtree \"%s\" of rule \"%s\" at %s:%u:%u "
+                                     "(sealed subtrees must not overlap)", quoted(b->cgroup, q), quoted(a->cgroup, q2),
+                                     a->name, policy_rule_file(p, a)->path, a->line, a->column);
+                        if (r < 0)
+                                return r;
+                        ret = -EINVAL;
+                        break;
+                }
+        }
+        return ret;
+}
+
 static int add_file(Policy *p, const char *path) {
         const char *slash = strrchr(path, '/');
         PolicyFile *files = realloc(p->files, (p->n_files + 1) * sizeof(*files));
@@ -584,6 +824,7 @@ static int add_file(Policy *p, const char *path) {
                 .mode = POLICY_MODE_ENFORCE,
                 .action = POLICY_ACTION_DENY,
                 .protect_self = -1,
+                .version = 1,
         };
         return 0;
 }
@@ -642,6 +883,8 @@ int policy_parse_buffer(Policy *p, const char *path, const char *text, size_t le
                 goto finish;
         parse_document(&ps, root);
         r = ps.error < 0 ? ps.error : d->n_errors > n_errors ? -EINVAL : 0;
+        if (r == 0)
+                r = check_names_and_seals(p, n_rules, d);
         if (r == 0)
                 r = check_limits(p, n_rules, d);
         if (r == 0)

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Policy files (format version 1, see man/cgroup-guard.policy.md) into the merged model. */
+/* Policy files (format versions 1 and 2, see man/cgroup-guard.policy.5) into the merged model. */
 
 #include "policy-diag.h"
 #include "policy.h"
 
 #define POLICY_FILE_SIZE_MAX (1024 * 1024)
 #define POLICY_FILES_MAX 1024
-#define POLICY_FORMAT_VERSION 1
+#define POLICY_FORMAT_VERSION 2        /* the newest this build reads; 1 keeps its meaning */
 
 /* Parses one document and appends its file and rules to p. On errors, diagnostics are added,
  * p is left unchanged and -EINVAL is returned. */

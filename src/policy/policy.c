@@ -88,7 +88,10 @@ uint32_t ns_type_from_string(const char *s) {
 }
 
 char *policy_rule_name(const PolicyRule *rule, char *buf, size_t size) {
-        snprintf(buf, size, "%s[%u]", policy_rule_kind_to_string(rule->kind), rule->index);
+        if (rule->name)
+                snprintf(buf, size, "%s", rule->name);
+        else
+                snprintf(buf, size, "%s/%u", policy_rule_kind_to_string(rule->kind), rule->index);
         return buf;
 }
 
@@ -185,13 +188,19 @@ void policy_resolve_executables(Policy *p, PolicyStatFunc resolve) {
         }
 }
 
+static void strv_free(char **v) {
+        if (v)
+                for (char **t = v; *t; t++)
+                        free(*t);
+        free(v);
+}
+
 static void rule_done(PolicyRule *r) {
         free(r->cgroup);
         free(r->exe);
-        if (r->to)
-                for (char **t = r->to; *t; t++)
-                        free(*t);
-        free(r->to);
+        free(r->name);
+        strv_free(r->to);
+        strv_free(r->from);
 }
 
 void policy_truncate(Policy *p, size_t n_files, size_t n_rules) {

@@ -48,7 +48,11 @@ typedef struct PolicyFile {
         PolicyAction action;
         bool require_enforce;
         int protect_self;       /* -1: not said, else the file's "protect_self" */
+        unsigned version;       /* the file's format version (1 or 2) */
 } PolicyFile;
+
+#define POLICY_NO_PARENT SIZE_MAX
+#define POLICY_RULE_NAME_MAX 64        /* bytes of an explicit "name", NUL excluded */
 
 typedef struct PolicyRule {
         PolicyRuleKind kind;
@@ -56,6 +60,10 @@ typedef struct PolicyRule {
         size_t file;                /* index into Policy.files */
         unsigned line, column;      /* of the entry in the file */
         uint32_t id;                /* as maps and events carry it, see policy_number_rules() */
+        char *name;                 /* "name" or the default "FILE:protect/0" (unique across files) */
+        size_t parent;              /* allow/delegate local to a protect entry (version 2): that
+                                     * protect rule's index in Policy.rules; POLICY_NO_PARENT: global */
+        bool seal;                  /* protect: tasks inside never leave (version 2 "seal") */
 
         char *cgroup;               /* protect/delegate/lock: the subtree; allow: actor's subtree;
                                      * lock_on_entry: created_by.cgroup. NULL if not given. */
@@ -64,6 +72,7 @@ typedef struct PolicyRule {
         dev_t exe_dev;
         ino_t exe_ino;
         char **to;                  /* allow: allowed destinations, NULL-terminated; NULL = any */
+        char **from;                /* allow: allowed sources, NULL-terminated; NULL = any */
         uint32_t ns_types;          /* lock/lock_on_entry: CLONE_NEW* mask */
 } PolicyRule;
 
@@ -87,8 +96,14 @@ const char *policy_rule_kind_to_string(PolicyRuleKind k);
 const char *ns_type_to_string(uint32_t clone_flag);
 uint32_t ns_type_from_string(const char *s); /* 0 if unknown */
 
-/* "protect[0]" etc. Returns buf. */
+/* The rule's name: its "name", or the default "10-system.json:protect/0" (a local entry:
+ * "10-system.json:protect/0/allow/1"). Returns buf. */
 char *policy_rule_name(const PolicyRule *rule, char *buf, size_t size);
+
+/* The protect rule a local allow/delegate entry belongs to, or NULL for a global one. */
+static inline const PolicyRule *policy_rule_parent(const Policy *p, const PolicyRule *rule) {
+        return rule->parent == POLICY_NO_PARENT ? NULL : &p->rules[rule->parent];
+}
 
 static inline const PolicyFile *policy_rule_file(const Policy *p, const PolicyRule *rule) {
         return &p->files[rule->file];

@@ -142,7 +142,7 @@ static int compare_groups(const void *a, const void *b) {
 
 static void group_name(const Policy *p, uint32_t id, char *buf, size_t size) {
         const PolicyRule *rule = policy_rule_by_id(p, id);
-        char name[64];
+        char name[POLICY_RULE_NAME_MAX + 256];
 
         if (id == GUARD_RULE_UNCLASSIFIED)
                 snprintf(buf, size, "unclassified (a cgroup the map had no room for)");

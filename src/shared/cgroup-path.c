@@ -100,3 +100,70 @@ bool cgroup_path_startswith(const char *path, const char *prefix) {
 bool cgroup_pattern_is_literal(const char *pattern) {
         return !strchr(pattern, '*');
 }
+
+/* Is there a string both '*'-globs match? Reachability over pairs of positions: a star may stay
+ * on a character (its run goes on) or be skipped; a character both sides can take moves both. */
+static bool components_intersect(const char *a, size_t na, const char *b, size_t nb) {
+        bool glob_a = memchr(a, '*', na), glob_b = memchr(b, '*', nb);
+
+        /* Literals (the common case) need no search. */
+        if (!glob_a && !glob_b)
+                return na == nb && memcmp(a, b, na) == 0;
+        if (!glob_a)
+                return cgroup_component_match(b, nb, a, na);
+        if (!glob_b)
+                return cgroup_component_match(a, na, b, nb);
+        if (na > CGROUP_NAME_MAX || nb > CGROUP_NAME_MAX)
+                return true; /* cannot be a cgroup name anyway; err on the side of "overlaps" */
+
+        bool reach[na + 1][nb + 1];
+        memset(reach, 0, sizeof(reach));
+        reach[0][0] = true;
+        for (size_t i = 0; i <= na; i++)
+                for (size_t j = 0; j <= nb; j++) {
+                        if (!reach[i][j])
+                                continue;
+                        /* Epsilon: a star matching nothing more. */
+                        if (i < na && a[i] == '*')
+                                reach[i + 1][j] = true;
+                        if (j < nb && b[j] == '*')
+                                reach[i][j + 1] = true;
+                        /* One common character. */
+                        if (i < na && j < nb) {
+                                bool sa = a[i] == '*', sb = b[j] == '*';
+
+                                if (sa && !sb)
+                                        reach[i][j + 1] = true;
+                                else if (!sa && sb)
+                                        reach[i + 1][j] = true;
+                                else if (!sa && !sb && a[i] == b[j])
+                                        reach[i + 1][j + 1] = true;
+                        }
+                }
+        /* Both at their ends, and the common string is not empty (no cgroup name is). */
+        if (!reach[na][nb])
+                return false;
+        if (na == 0 || nb == 0)
+                return false;
+        return true;
+}
+
+bool cgroup_patterns_overlap(const char *a, const char *b) {
+        /* Component by component over the shorter pattern: the longer one's subtree lies below. */
+        for (;;) {
+                const char *ae, *be;
+
+                if (*a == '/')
+                        a++;
+                if (*b == '/')
+                        b++;
+                if (*a == '\0' || *b == '\0')
+                        return true;
+                ae = strchrnul(a, '/');
+                be = strchrnul(b, '/');
+                if (!components_intersect(a, ae - a, b, be - b))
+                        return false;
+                a = ae;
+                b = be;
+        }
+}

@@ -39,7 +39,7 @@ grep -q "org.cgroupguard.Guard1.Manager" "$WORK/introspect" && grep -q "ExplainM
 [ "$(busctl --system get-property $BUS Mode)" = 's "policy"' ] && ok "property Mode" || not_ok "Mode"
 [ "$(busctl --system get-property $BUS PolicyGeneration)" = "t 1" ] && ok "property PolicyGeneration" || not_ok "PolicyGeneration: $(busctl --system get-property $BUS PolicyGeneration)"
 busctl --system get-property $BUS PolicyFiles | grep -q "10-bus.json" && ok "property PolicyFiles" || not_ok "PolicyFiles"
-busctl --system get-property $BUS Rules | grep -q "10-bus.json:protect\[0\]" && ok "property Rules" || not_ok "Rules: $(busctl --system get-property $BUS Rules)"
+busctl --system get-property $BUS Rules | grep -q "10-bus.json:protect/0" && ok "property Rules" || not_ok "Rules: $(busctl --system get-property $BUS Rules)"
 busctl --system get-property $BUS MissingGuarantees | grep -q "not preventing" && ok "property MissingGuarantees" || not_ok "MissingGuarantees"
 
 # A real violation: one journal entry with every field, one Denied signal.
@@ -53,7 +53,7 @@ for _ in $(seq 30); do journalctl -o json MESSAGE_ID=$DENIAL_ID | grep -q "\"CGR
 journalctl -o json MESSAGE_ID=$DENIAL_ID > "$WORK/entries"
 [ "$(grep -c "\"CGROUP_GUARD_TASK_PID\":\"$victim\"" "$WORK/entries")" = 1 ] && ok "journal: exactly one entry for the violation" || not_ok "journal: $(grep -c "\"CGROUP_GUARD_TASK_PID\":\"$victim\"" "$WORK/entries") entries"
 entry=$(grep "\"CGROUP_GUARD_TASK_PID\":\"$victim\"" "$WORK/entries")
-for field in '"CGROUP_GUARD_ACTION":"observed"' '"CGROUP_GUARD_KIND":"migration"' '"CGROUP_GUARD_RULE":"protect[0]"' \
+for field in '"CGROUP_GUARD_ACTION":"observed"' '"CGROUP_GUARD_KIND":"migration"' '"CGROUP_GUARD_RULE":"10-bus.json:protect/0"' \
              '"CGROUP_GUARD_POLICY":"10-bus.json"' '"CGROUP_GUARD_GENERATION":"1"' '"CGROUP_GUARD_BACKEND":"observe"' \
              "\"CGROUP_GUARD_ACTOR_PID\":\"$$\"" "\"CGROUP_GUARD_ACTOR_COMM\":\"$(cat /proc/$$/comm)\"" '"CGROUP_GUARD_ACTOR_EXE":"' \
              '"CGROUP_GUARD_ACTOR_CGROUP":"/"' '"CGROUP_GUARD_SRC_CGROUP":"/"' "\"CGROUP_GUARD_DST_CGROUP\":\"$P/prot\"" \
@@ -71,7 +71,7 @@ busctl --system call $BUS ListRecentDenials u 10 | grep -q "pid $victim" && ok "
 
 # Explanations, for everyone; changes, for root only (the daemon checks too).
 out=$(busctl --system call $BUS ExplainMigration us $$ "$P/prot")
-case "$out" in 'bss false "10-bus.json:protect[0]"'*) ok "ExplainMigration names the rule" ;; *) not_ok "ExplainMigration: $out" ;; esac
+case "$out" in 'bss false "10-bus.json:protect/0"'*) ok "ExplainMigration names the rule" ;; *) not_ok "ExplainMigration: $out" ;; esac
 out=$(busctl --system call $BUS ExplainMigration us $$ "$P/out")
 case "$out" in 'bss true ""'*) ok "ExplainMigration allows unrelated moves" ;; *) not_ok "ExplainMigration: $out" ;; esac
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
@@ -104,7 +104,7 @@ busctl --system call $BUS Reload > /dev/null && [ "$(busctl --system get-propert
 "$CTL" status --json | grep -q '"backend":"observe"' && "$CTL" status --json | python3 -m json.tool > /dev/null &&
         ok "cgroup-guardctl status --json (valid JSON)" || not_ok "status --json: $("$CTL" status --json 2>&1)"
 out=$("$CTL" explain migration --pid $$ --to "$P/prot"); rc=$?
-[ $rc = 1 ] && case "$out" in "denied by 10-bus.json:protect[0]: "*) true ;; *) false ;; esac && ok "cgroup-guardctl explain migration (denied, exit 1)" || not_ok "explain: $rc $out"
+[ $rc = 1 ] && case "$out" in "denied by 10-bus.json:protect/0: "*) true ;; *) false ;; esac && ok "cgroup-guardctl explain migration (denied, exit 1)" || not_ok "explain: $rc $out"
 "$CTL" explain migration --pid $$ --to "$P/out" > /dev/null && ok "cgroup-guardctl explain migration (allowed, exit 0)" || not_ok "explain allowed"
 "$CTL" explain setns --pid $$ --type net --target-pid 1 | grep -q "^allowed" && ok "cgroup-guardctl explain setns" || not_ok "explain setns"
 "$CTL" denials -n 5 | grep -q "pid $victim (sleep)" && ok "cgroup-guardctl denials" || not_ok "cgroup-guardctl denials"

@@ -59,9 +59,9 @@ for _ in $(seq 30); do [ "$(readlink /proc/$other_net/ns/net)" != "$(readlink /p
 out=$("$CTL" explain migration --pid "$task" --to "$P/out" 2>&1); check "explain: allowed, exit 0" "0" "$?"
 contains "explain: allowed says so" "allowed" "$out"
 out=$("$CTL" explain migration --pid "$task" --to "$P/prot" 2>&1); check "explain: denied, exit 1" "1" "$?"
-contains "explain: denied names the rule" "denied by 10-enforce.json:protect[0]: " "$out"
+contains "explain: denied names the rule" "denied by 10-enforce.json:protect/0: " "$out"
 out=$("$CTL" explain migration --pid "$task" --to "$P/aud" 2>&1); check "explain: audited, exit 2" "2" "$?"
-contains "explain: audited names the rule" "audited by 20-audit.json:protect[0]: " "$out"
+contains "explain: audited names the rule" "audited by 20-audit.json:protect/0: " "$out"
 out=$("$CTL" explain migration --actor "$mover" --pid "$task" --to "$P/prot" 2>&1)
 check "explain --actor: an allowed actor may move the task (exit 0)" "0" "$?"
 "$CTL" explain migration --actor "$task" --pid "$mover" --to "$P/prot" > /dev/null 2>&1

@@ -22,7 +22,7 @@ grep -q "Missing guarantee: not preventing" "$LOG" && ok "the observe backend sa
 spawn sleep 1000; victim=$!
 move "$T/prot" "$victim"
 check_true "an intrusion is reported" wait_log "Violation (not prevented): migration of pid $victim (sleep) from / to $P/prot by pid $$"
-grep -q "protected by rule 'protect\[0\]' in 10-observe.json" "$LOG" && ok "the report names rule and file" || not_ok "rule not named"
+grep -q "protected by rule '10-observe.json:protect/0' in 10-observe.json" "$LOG" && ok "the report names rule and file" || not_ok "rule not named"
 move "$T/out" "$victim"
 check_true "an escape is reported with its source" wait_log "migration of pid $victim (sleep) from $P/prot to $P/out"
 spawn sleep 1000; bystander=$!

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup-path.h"
 #include "decide-diff.h"
 #include "policy-decide.h"
 #include "policy-image.h"
@@ -109,51 +110,116 @@ static void put(char **s, size_t *len, const char *fmt, ...) {
 
 bool diff_responses = true;
 
+/* Sealed subtrees of the documents drawn so far (they must not overlap across files) and a
+ * counter for explicit rule names (unique across files). */
+static char seals[16][128];
+static size_t n_seals;
+static unsigned n_names;
+
+static bool seal_fits(const char *pattern) {
+        if (n_seals >= sizeof(seals) / sizeof(seals[0]))
+                return false;
+        for (size_t i = 0; i < n_seals; i++)
+                if (cgroup_patterns_overlap(seals[i], pattern))
+                        return false;
+        return true;
+}
+
+/* Sometimes ,"name":"nK" (version 2 only). */
+static void random_name(DiffRng *r, bool v2, char **s, size_t *len) {
+        if (v2 && diff_rng_below(r, 3) == 0)
+                put(s, len, ",\"name\":\"n%u\"", n_names++);
+}
+
+static void random_pattern_list(DiffRng *r, const char *key, char **s, size_t *len) {
+        unsigned k = 1 + diff_rng_below(r, 2);
+        char pat[128];
+
+        put(s, len, ",\"%s\":[", key);
+        for (unsigned j = 0; j < k; j++) {
+                random_pattern(r, pat, sizeof(pat));
+                put(s, len, "%s\"%s\"", j ? "," : "", pat);
+        }
+        put(s, len, "]");
+}
+
+/* n allow entries: exe and/or cgroup, maybe to, and (version 2) maybe from and a name. */
+static void random_allow_list(DiffRng *r, bool v2, unsigned n, char **s, size_t *len) {
+        char pat[128];
+
+        for (unsigned i = 0; i < n; i++) {
+                unsigned parts = 1 + diff_rng_below(r, v2 ? 15 : 7); /* exe, cgroup, to, from */
+
+                if (!(parts & 3)) /* the format wants exe or cgroup */
+                        parts |= 1 + diff_rng_below(r, 2);
+                put(s, len, "%s{", i ? "," : ",\"allow\":[");
+                if (parts & 1)
+                        put(s, len, "\"exe\":\"%s\"", exes[diff_rng_below(r, DIFF_N_EXES)]);
+                if (parts & 2) {
+                        random_pattern(r, pat, sizeof(pat));
+                        put(s, len, "%s\"cgroup\":\"%s\"", parts & 1 ? "," : "", pat);
+                }
+                if (parts & 4)
+                        random_pattern_list(r, "to", s, len);
+                if (parts & 8)
+                        random_pattern_list(r, "from", s, len);
+                random_name(r, v2, s, len);
+                put(s, len, "}%s", i + 1 == n ? "]" : "");
+        }
+}
+
+/* A protect entry of a version 2 file: a path, or an object with a name, a seal (where it
+ * overlaps no other), local allow entries and local delegates inside its subtree. */
+static void random_protect_v2(DiffRng *r, const char *pat, char **s, size_t *len) {
+        if (diff_rng_below(r, 3) == 0) {
+                put(s, len, "\"%s\"", pat);
+                return;
+        }
+        put(s, len, "{\"cgroup\":\"%s\"", pat);
+        random_name(r, true, s, len);
+        if (diff_rng_below(r, 2) && seal_fits(pat)) {
+                snprintf(seals[n_seals++], sizeof(seals[0]), "%s", pat);
+                put(s, len, ",\"seal\":true");
+        }
+        random_allow_list(r, true, diff_rng_below(r, 3), s, len);
+        if (diff_rng_below(r, 3) == 0) {
+                /* A delegated subtree inside the protected one: the pattern itself or a path it covers. */
+                const char *d = pat;
+
+                for (int tries = 0; tries < 8; tries++) {
+                        const char *c = cgroups[1 + diff_rng_below(r, diff_n_cgroups() - 1)];
+
+                        if (cgroup_pattern_covers(pat, c, NULL)) {
+                                d = c;
+                                break;
+                        }
+                }
+                put(s, len, ",\"delegate\":[\"%s\"]", d);
+        }
+        put(s, len, "}");
+}
+
 static char *random_document(DiffRng *r) {
         static const char *const modes[] = { "enforce", "audit", "off" }, *const actions[] = { "deny", "deny+freeze", "deny+kill" };
         char *s = NULL, pat[128], types[128];
+        bool v2 = diff_rng_below(r, 2);
         size_t len = 0;
         unsigned n;
 
         /* "off" is rare: a whole file of rules that count for nothing. */
-        put(&s, &len, "{\"version\":1,\"mode\":\"%s\",\"action\":\"%s\",\"migration\":{\"protect\":[",
+        put(&s, &len, "{\"version\":%d,\"mode\":\"%s\",\"action\":\"%s\",\"migration\":{\"protect\":[", v2 ? 2 : 1,
             modes[diff_rng_below(r, 7) / 3], actions[diff_responses ? diff_rng_below(r, 3) : 0]);
         n = 1 + diff_rng_below(r, 3);
         for (unsigned i = 0; i < n; i++) {
                 random_pattern(r, pat, sizeof(pat));
-                put(&s, &len, "%s\"%s\"", i ? "," : "", pat);
+                put(&s, &len, "%s", i ? "," : "");
+                if (v2)
+                        random_protect_v2(r, pat, &s, &len);
+                else
+                        put(&s, &len, "\"%s\"", pat);
         }
         put(&s, &len, "]");
-        n = diff_rng_below(r, 4);
-        for (unsigned i = 0; i < n; i++) {
-                unsigned parts = 1 + diff_rng_below(r, 7); /* exe, cgroup, to */
-                bool first = true;
-
-                if (!(parts & 3)) /* the format wants exe or cgroup */
-                        parts |= 1 + diff_rng_below(r, 2);
-
-                put(&s, &len, "%s{", i ? "," : ",\"allow\":[");
-                if (parts & 1) {
-                        put(&s, &len, "\"exe\":\"%s\"", exes[diff_rng_below(r, DIFF_N_EXES)]);
-                        first = false;
-                }
-                if (parts & 2) {
-                        random_pattern(r, pat, sizeof(pat));
-                        put(&s, &len, "%s\"cgroup\":\"%s\"", first ? "" : ",", pat);
-                        first = false;
-                }
-                if (parts & 4) {
-                        unsigned k = 1 + diff_rng_below(r, 2);
-
-                        put(&s, &len, "%s\"to\":[", first ? "" : ",");
-                        for (unsigned j = 0; j < k; j++) {
-                                random_pattern(r, pat, sizeof(pat));
-                                put(&s, &len, "%s\"%s\"", j ? "," : "", pat);
-                        }
-                        put(&s, &len, "]");
-                }
-                put(&s, &len, "}%s", i + 1 == n ? "]" : "");
-        }
+        random_allow_list(r, v2, diff_rng_below(r, 4), &s, &len);
         n = diff_rng_below(r, 3);
         for (unsigned i = 0; i < n; i++) {
                 random_pattern(r, pat, sizeof(pat));
@@ -164,7 +230,9 @@ static char *random_document(DiffRng *r) {
         for (unsigned i = 0; i < n; i++) {
                 random_pattern(r, pat, sizeof(pat));
                 random_types(r, types, sizeof(types));
-                put(&s, &len, "%s{\"cgroup\":\"%s\",\"types\":%s}", i ? "," : "", pat, types);
+                put(&s, &len, "%s{\"cgroup\":\"%s\",\"types\":%s", i ? "," : "", pat, types);
+                random_name(r, v2, &s, &len);
+                put(&s, &len, "}");
         }
         put(&s, &len, "]");
         n = diff_rng_below(r, 3);
@@ -181,6 +249,8 @@ static char *random_document(DiffRng *r) {
 size_t diff_policy_texts(DiffRng *r, char *texts[3]) {
         size_t n = 1 + diff_rng_below(r, 3);
 
+        n_seals = 0;
+        n_names = 0;
         for (size_t i = 0; i < n; i++)
                 texts[i] = random_document(r);
         return n;

@@ -79,7 +79,7 @@ static void test_differential(void **state) {
 /* The generator must produce what the decisions disagree about: denials, audits, sandboxes. */
 static void test_generator_reaches_every_outcome(void **state) {
         _cleanup_(cgroup_tree_done) CgroupTree tree = {};
-        unsigned seen[_DIFF_OP_MAX][3] = {};
+        unsigned seen[_DIFF_OP_MAX][3] = {}, sealed = 0, local = 0, from = 0, named = 0;
 
         assert_int_equal(build_tree(&tree), 0);
         for (uint64_t seed = 1; seed <= 200; seed++) {
@@ -108,6 +108,15 @@ static void test_generator_reaches_every_outcome(void **state) {
                                 guard_decide_namespace(&img, policy_image_cgroup(&img, &tree, ids[op.task_cgroup]), &mark,
                                                        op.types, &d, &type);
                         seen[op.kind][d.verdict]++;
+                        /* Version 2: seals that hold, local and "from" entries that let moves through. */
+                        const PolicyRule *rule = op.kind == DIFF_OP_MIGRATE ? policy_rule_by_id(&p, d.rule) : NULL;
+                        if (rule && rule->seal && d.verdict != GUARD_VERDICT_ALLOW)
+                                sealed++;
+                        if (rule && rule->kind == POLICY_RULE_ALLOW && d.verdict == GUARD_VERDICT_ALLOW) {
+                                local += rule->parent != POLICY_NO_PARENT;
+                                from += rule->from != NULL;
+                        }
+                        named += rule && rule->name && rule->name[0] == 'n';
                 }
                 for (size_t i = 0; i < n; i++)
                         free(texts[i]);
@@ -116,6 +125,9 @@ static void test_generator_reaches_every_outcome(void **state) {
                 for (int v = 0; v < 3; v++)
                         if (seen[k][v] < 50)
                                 fail_msg("operation kind %d reached verdict %d only %u times", k, v, seen[k][v]);
+        printf("# seal decisions %u, moves allowed by local entries %u, by entries with \"from\" %u, by named rules %u\n",
+               sealed, local, from, named);
+        assert_true(sealed >= 50 && local >= 50 && from >= 50 && named >= 50);
 }
 
 /* Cgroups created after the compile: the kernel's classifier (guard_classify_child(), what the

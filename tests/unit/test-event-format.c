@@ -44,12 +44,12 @@ static void test_migration_denial(void **state) {
         assert_int_equal(event_format(&e, &n, &t), 0);
         assert_string_equal(t.message,
                             "Denied migration of pid 4242 (bash) from /system.slice/foo.service to /user.slice by pid 4240 "
-                            "(/usr/bin/evil, evil) in /user.slice: /system.slice is protected by rule 'protect[0]' in "
+                            "(/usr/bin/evil, evil) in /user.slice: /system.slice is protected by rule '10-system.json:protect/0' in "
                             "10-system.json and no allow or delegate rule matches");
         assert_int_equal(t.priority, LOG_WARNING);
         assert_true(has_field(&t, "CGROUP_GUARD_ACTION=deny"));
         assert_true(has_field(&t, "CGROUP_GUARD_KIND=migration"));
-        assert_true(has_field(&t, "CGROUP_GUARD_RULE=protect[0]"));
+        assert_true(has_field(&t, "CGROUP_GUARD_RULE=10-system.json:protect/0"));
         assert_true(has_field(&t, "CGROUP_GUARD_POLICY=10-system.json"));
         assert_true(has_field(&t, "CGROUP_GUARD_GENERATION=3"));
         assert_true(has_field(&t, "CGROUP_GUARD_BACKEND=native"));
@@ -66,6 +66,30 @@ static void test_migration_denial(void **state) {
         assert_true(has_field(&t, "CGROUP_GUARD_ACTION=observed"));
 }
 
+/* A seal's denial says so, with the rule's own name (version 2). */
+static void test_seal_denial(void **state) {
+        static const char text[] =
+                "{ \"version\": 2, \"migration\": { \"protect\": [ { \"name\": \"web-sealed\", "
+                "\"cgroup\": \"/system.slice/web.service\", \"seal\": true } ] } }";
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+        struct guard_event e = {
+                .kind = GUARD_EVENT_MIGRATION, .verdict = GUARD_VERDICT_DENY, .actor_pid = 1, .actor_tgid = 1,
+                .task_pid = 4242, .rule_id = 1, .generation = 3, .actor_comm = "systemd",
+        };
+        EventNames n = {
+                .backend = "native", .actor_exe = "/usr/lib/systemd/systemd", .actor_cgroup = "/init.scope",
+                .src_cgroup = "/system.slice/web.service", .dst_cgroup = "/user.slice/user-0.slice/session-c1.scope",
+                .task_comm = "su", .policy = &p,
+        };
+        _cleanup_(event_text_done) EventText t = {};
+
+        assert_int_equal(policy_parse_buffer(&p, "60-sealed.json", text, strlen(text), &d), 0);
+        assert_int_equal(event_format(&e, &n, &t), 0);
+        assert_non_null(strstr(t.message, "/system.slice/web.service is sealed by rule 'web-sealed' in 60-sealed.json"));
+        assert_true(has_field(&t, "CGROUP_GUARD_RULE=web-sealed"));
+}
+
 static void test_namespace_audit(void **state) {
         _cleanup_(policy_done) Policy p = {};
         _cleanup_(diag_done) Diagnostics d = {};
@@ -80,7 +104,7 @@ static void test_namespace_audit(void **state) {
         assert_int_equal(policy_parse_buffer(&p, "50-sandbox.json", policy_text, strlen(policy_text), &d), 0);
         assert_int_equal(event_format(&e, &n, &t), 0);
         assert_non_null(strstr(t.message, "Audit: would deny joining another net namespace (inode 4026531992) by pid 7 ((unknown), nsenter)"));
-        assert_non_null(strstr(t.message, "tasks in /system.slice/sandbox.service are locked into their namespaces by rule 'lock[0]'"));
+        assert_non_null(strstr(t.message, "tasks in /system.slice/sandbox.service are locked into their namespaces by rule '50-sandbox.json:lock/0'"));
         assert_non_null(strstr(t.message, "; froze /system.slice/sandbox.service"));
         assert_int_equal(t.priority, LOG_NOTICE);
         assert_true(has_field(&t, "CGROUP_GUARD_NS_TYPE=net"));
@@ -116,7 +140,7 @@ static void test_child_namespace(void **state) {
         assert_int_equal(event_format(&e, &n, &t), 0);
         assert_non_null(strstr(t.message, "Denied forking a child into a pid namespace prepared before the lock "
                                           "(inode 4026532001) by pid 8"));
-        assert_non_null(strstr(t.message, "locked into their namespaces by rule 'lock[0]'"));
+        assert_non_null(strstr(t.message, "locked into their namespaces by rule '50-sandbox.json:lock/0'"));
         assert_true(has_field(&t, "CGROUP_GUARD_KIND=fork"));
         assert_true(has_field(&t, "CGROUP_GUARD_NS_TYPE=pid"));
         assert_true(has_field(&t, "CGROUP_GUARD_NS_INUM=4026532001"));
@@ -182,7 +206,7 @@ static void test_long_path(void **state) {
         assert_int_equal(policy_parse_buffer(&p, "10-system.json", policy_text, strlen(policy_text), &d), 0);
         assert_int_equal(event_format(&e, &n, &t), 0);
         assert_non_null(strstr(t.message, "by pid 4240 (/usr/bin/evil, evil)"));
-        assert_non_null(strstr(t.message, "rule 'protect[0]' in 10-system.json"));
+        assert_non_null(strstr(t.message, "rule '10-system.json:protect/0' in 10-system.json"));
         assert_non_null(strstr(t.message, "; froze /user.slice/evil.scope"));
         assert_non_null(strstr(t.message, "\xe2\x80\xa6"));
         assert_non_null(strstr(t.message, "LAST"));
@@ -248,6 +272,7 @@ static void test_ratelimit_long_summary(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_migration_denial),
+                cmocka_unit_test(test_seal_denial),
                 cmocka_unit_test(test_namespace_audit),
                 cmocka_unit_test(test_unknown_rule),
                 cmocka_unit_test(test_child_namespace),

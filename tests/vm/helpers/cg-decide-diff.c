@@ -304,19 +304,22 @@ static int explain(sd_bus *bus, const char *method, const char *sig, char *verdi
         return r;
 }
 
-/* A policy worth testing: enforce and audit files, lock and lock_on_entry rules. */
+/* A policy worth testing: enforce and audit files, lock and lock_on_entry rules, and (format
+ * version 2) a seal and an allow entry with "from". */
 static uint64_t pick_seed(uint64_t seed, char *texts[3], size_t *ret_n) {
         for (;; seed++) {
                 DiffRng rng = { .state = seed };
                 size_t n = diff_policy_texts(&rng, texts);
-                bool enforce = false, audit = false, sandbox = false;
+                bool enforce = false, audit = false, sandbox = false, seal = false, from = false;
 
                 for (size_t i = 0; i < n; i++) {
                         enforce |= strstr(texts[i], "\"mode\":\"enforce\"") != NULL;
                         audit |= strstr(texts[i], "\"mode\":\"audit\"") != NULL;
                         sandbox |= strstr(texts[i], "lock_on_entry") != NULL;
+                        seal |= strstr(texts[i], "\"seal\":true") != NULL && strstr(texts[i], "\"mode\":\"off\"") == NULL;
+                        from |= strstr(texts[i], "\"from\"") != NULL;
                 }
-                if (n >= 2 && enforce && audit && sandbox) {
+                if (n >= 2 && enforce && audit && sandbox && seal && from) {
                         *ret_n = n;
                         return seed;
                 }

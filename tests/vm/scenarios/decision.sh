@@ -25,7 +25,7 @@ check "A: unshare(NET|UTS) with audit on net and enforce on uts is EPERM" 1 \
         in-cgroup $T/ab sh -c 'unshare -n -u true 2>/dev/null; echo $?'
 check "A: clone(NET|UTS) likewise" 1 in-cgroup $T/ab sh -c 'unshare -n -u -f true 2>/dev/null; echo $?'
 check "A: unshare(NET) alone is audited, so it works" 0 in-cgroup $T/ab sh -c 'unshare -n true; echo $?'
-check_true "A: the denial names the enforce rule" wait_log "by rule 'lock\[0\]' in 20-uts-enforce.json"
+check_true "A: the denial names the enforce rule" wait_log "by rule '20-uts-enforce.json:lock/0' in 20-uts-enforce.json"
 
 # B: a task in /t/user enters a sandbox by its net namespace (net is not locked there) and so
 # carries an audit-mode mark for uts and net; its cgroup's enforce lock on uts must still hold.

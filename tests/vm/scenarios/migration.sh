@@ -69,7 +69,7 @@ check "clone3 into a protected cgroup by an allowed exe works" ok cg-clone3-allo
 check "clone3 into an unprotected cgroup works" ok cg-clone3 $T/out
 
 # The denials are reported with rule and reason.
-check_true "denials are logged with the rule" wait_log "protected by rule 'protect\[0\]' in 10-migration.json" 3
+check_true "denials are logged with the rule" wait_log "protected by rule '10-migration.json:protect/0' in 10-migration.json" 3
 check_true "clone3 denials are logged as such" wait_log "CLONE_INTO_CGROUP" 1
 
 kill $victim $dvictim

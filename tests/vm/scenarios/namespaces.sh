@@ -46,7 +46,7 @@ check "the lock covers the rule's types only (net is free)" ok in-cgroup $T/user
 check "the creator may enter and leave its sandbox" ok in-cgroup $T/sandboxd cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/1/ns/uts
 check "a task that never entered is free" ok in-cgroup $T/user cg-setns /proc/$other/ns/uts
 
-check_true "namespace denials are logged with the rule" wait_log "locked into their namespaces by rule 'lock\[0\]' in 10-namespaces.json" 3
+check_true "namespace denials are logged with the rule" wait_log "locked into their namespaces by rule '10-namespaces.json:lock/0' in 10-namespaces.json" 3
 check_true "lock-on-entry denials name the sandbox rule" wait_log "entered a sandbox namespace created from /t/sandboxd" 1
 
 sandboxes() { bpftool map dump pinned /sys/fs/bpf/cgroup-guard/map_guard_sandbox_ns | grep -c '"key"'; }

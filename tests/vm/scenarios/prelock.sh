@@ -25,7 +25,7 @@ check "a fork in the locked cgroup with nothing prepared works" ok cg-unshare --
 check "pid unshared, then a fork in a cgroup without a lock works" ok cg-unshare pid --into $T/free --fork
 check "time unshared, then a fork in a cgroup without a lock works" ok cg-unshare time --into $T/free --fork
 check_true "the refused fork is logged, naming the rule" \
-        wait_log "forking a child into a pid namespace prepared before the lock.*rule 'lock\[0\]' in 10-prelock.json"
+        wait_log "forking a child into a pid namespace prepared before the lock.*rule '10-prelock.json:lock/0' in 10-prelock.json"
 
 # 2. lock_on_entry with a time namespace made by unshare(): the creator keeps running in the
 # initial time namespace; its new one (time_for_children) is the sandbox.

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Policy format version 2, table-driven: seals, local allow and delegate entries, "from", rule
+ * names, mixed with a version 1 file. Every row is decided by the model oracle and by the
+ * kernel's decision code over the compiled image, and both must give the row's answer. */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cgroup-path.h"
+#include "macro.h"
+#include "policy-decide.h"
+#include "policy-image.h"
+#include "policy-parse.h"
+
+static const char system_v2[] =
+        "{ \"version\": 2,\n"
+        "  \"migration\": {\n"
+        "    \"protect\": [\n"
+        "      { \"name\": \"init\", \"cgroup\": \"/init.scope\" },\n"
+        "      { \"name\": \"system\", \"cgroup\": \"/system.slice\" },\n"
+        "      { \"name\": \"web-sealed\", \"cgroup\": \"/system.slice/web.service\", \"seal\": true,\n"
+        "        \"allow\": [ { \"name\": \"web-out\", \"cgroup\": \"/init.scope\", \"to\": [\"/system.slice/web-jobs.slice\"] } ] },\n"
+        "      { \"name\": \"app-sealed\", \"cgroup\": \"/system.slice/app-*.service\", \"seal\": true,\n"
+        "        \"delegate\": [\"/system.slice/app-*.service\"] },\n"
+        "      { \"name\": \"machines\", \"cgroup\": \"/machine.slice\",\n"
+        "        \"allow\": [ { \"name\": \"machines-local\", \"cgroup\": \"/system.slice/libvirtd.service\" } ] }\n"
+        "    ],\n"
+        "    \"allow\": [\n"
+        "      { \"name\": \"pid1-spawn\", \"cgroup\": \"/init.scope\", \"from\": [\"/init.scope\"] },\n"
+        "      { \"name\": \"pid1-system\", \"cgroup\": \"/init.scope\", \"to\": [\"/system.slice\"] },\n"
+        "      { \"name\": \"pid1-sessions\", \"cgroup\": \"/init.scope\", \"from\": [\"/system.slice/ssh.service\"],\n"
+        "        \"to\": [\"/user.slice/user-*.slice/session-*.scope\"] }\n"
+        "    ]\n"
+        "  }\n"
+        "}\n";
+
+static const char audit_v2[] =
+        "{ \"version\": 2, \"mode\": \"audit\",\n"
+        "  \"migration\": { \"protect\": [ { \"name\": \"audit-seal\", \"cgroup\": \"/audit.slice/a\", \"seal\": true } ] }\n"
+        "}\n";
+
+static const char legacy_v1[] =
+        "{ \"version\": 1, \"action\": \"deny+kill\",\n"
+        "  \"migration\": { \"protect\": [\"/critical.slice\"] }\n"
+        "}\n";
+
+#define PID1 "/init.scope"
+#define WEB "/system.slice/web.service"
+#define SESSION "/user.slice/user-0.slice/session-3.scope"
+#define APP1 "/system.slice/app-1.service"
+#define APP2 "/system.slice/app-2.service"
+
+typedef struct Case {
+        const char *actor, *src, *dst;
+        Verdict verdict;
+        const char *rule;       /* deciding rule's name; NULL: nothing governs (allow without rule) */
+        PolicyAction action;
+} Case;
+
+static const Case cases[] = {
+        /* systemd issue 22874: su in a sealed service, pam_systemd asks PID 1 for a session scope. */
+        { PID1, WEB, SESSION, VERDICT_DENY, "web-sealed", POLICY_ACTION_DENY },
+        /* systemd-run --scope --slice=escape.slice from a sealed service, and sideways in system.slice. */
+        { PID1, WEB, "/escape.slice/run-1.scope", VERDICT_DENY, "web-sealed", POLICY_ACTION_DENY },
+        { PID1, WEB, "/system.slice/run-1.scope", VERDICT_DENY, "web-sealed", POLICY_ACTION_DENY },
+        { PID1, WEB "/sub", "/", VERDICT_DENY, "web-sealed", POLICY_ACTION_DENY },
+        /* The seal's own allow entry names the destination: open, for that actor only. */
+        { PID1, WEB, "/system.slice/web-jobs.slice/x", VERDICT_ALLOW, "pid1-system", 0 }, /* web-out opens the seal */
+        { WEB, WEB, "/system.slice/web-jobs.slice/x", VERDICT_DENY, "web-sealed", POLICY_ACTION_DENY },
+        /* Inside the sealed subtree, and into it: the seal does not speak. */
+        { PID1, WEB "/a", WEB "/b", VERDICT_ALLOW, "pid1-system", 0 },
+        { PID1, PID1, WEB, VERDICT_ALLOW, "pid1-spawn", 0 },
+        { WEB, WEB "/a", WEB "/b", VERDICT_DENY, "system", POLICY_ACTION_DENY },
+        /* Issue 12 item 6: PID 1 is no deputy for moves out of protected services. */
+        { PID1, "/system.slice/foo.service", "/escape.slice/run-1.scope", VERDICT_DENY, "system", POLICY_ACTION_DENY },
+        { PID1, "/system.slice/foo.service", "/system.slice/run-1.scope", VERDICT_ALLOW, "pid1-system", 0 },
+        { PID1, "/system.slice/ssh.service", SESSION, VERDICT_ALLOW, "pid1-sessions", 0 },
+        { PID1, "/system.slice/ssh.service", "/user.slice/user-0.slice/other.scope", VERDICT_DENY, "system", POLICY_ACTION_DENY },
+        { PID1, PID1, "/user.slice/x", VERDICT_ALLOW, "pid1-spawn", 0 },
+        { "/user.slice/x", "/user.slice/x", "/user.slice/y", VERDICT_ALLOW, NULL, 0 },
+        /* Glob seal: every instance is its own; a local delegate moves inside one instance only. */
+        { APP1 "/x", APP1 "/a", APP1 "/b", VERDICT_ALLOW, "policy.json:protect/3/delegate/0", 0 },
+        { APP1 "/x", APP1 "/a", APP2, VERDICT_DENY, "app-sealed", POLICY_ACTION_DENY },
+        { PID1, APP1, APP2, VERDICT_DENY, "app-sealed", POLICY_ACTION_DENY },
+        { PID1, APP1, "/system.slice/app-1.serviceX", VERDICT_DENY, "app-sealed", POLICY_ACTION_DENY },
+        /* Local allow entries count where their protect entry speaks. */
+        { "/system.slice/libvirtd.service", "/machine.slice/a", "/machine.slice/b", VERDICT_ALLOW, "machines-local", 0 },
+        { "/system.slice/libvirtd.service", "/machine.slice/a", "/user.slice/x", VERDICT_ALLOW, "machines-local", 0 },
+        { "/system.slice/libvirtd.service", "/machine.slice/a", "/system.slice/x", VERDICT_DENY, "system", POLICY_ACTION_DENY },
+        { "/system.slice/libvirtd.service", "/system.slice/x", "/machine.slice/a", VERDICT_DENY, "system", POLICY_ACTION_DENY },
+        /* A seal in an audit file audits; a version 1 file mixed in keeps its meaning and names. */
+        { PID1, "/audit.slice/a/x", "/elsewhere", VERDICT_AUDIT, "audit-seal", POLICY_ACTION_DENY },
+        { PID1, PID1, "/audit.slice/a/x", VERDICT_ALLOW, "pid1-spawn", 0 },
+        { PID1, "/elsewhere", "/audit.slice/a/x", VERDICT_AUDIT, "audit-seal", POLICY_ACTION_DENY },
+        { PID1, "/critical.slice/x", "/elsewhere", VERDICT_DENY, "30-legacy.json:protect/0", POLICY_ACTION_DENY_KILL },
+};
+
+static Policy policy;
+
+static int setup(void **state) {
+        Diagnostics d = {};
+
+        assert_int_equal(policy_parse_buffer(&policy, "policy.json", system_v2, strlen(system_v2), &d), 0);
+        assert_int_equal(policy_parse_buffer(&policy, "20-audit.json", audit_v2, strlen(audit_v2), &d), 0);
+        assert_int_equal(policy_parse_buffer(&policy, "30-legacy.json", legacy_v1, strlen(legacy_v1), &d), 0);
+        assert_int_equal(d.n_errors, 0);
+        diag_done(&d);
+        return 0;
+}
+
+static int teardown(void **state) {
+        policy_done(&policy);
+        return 0;
+}
+
+static void tree_add_with_ancestors(CgroupTree *t, const char *path) {
+        char buf[4096];
+
+        snprintf(buf, sizeof(buf), "%s", path);
+        for (;;) {
+                char *slash;
+
+                if (!cgroup_tree_id(t, buf))
+                        assert_int_equal(cgroup_tree_add(t, buf, 100 + t->n_nodes), 0);
+                slash = strrchr(buf, '/');
+                if (streq(buf, "/"))
+                        return;
+                slash[slash == buf] = '\0';
+        }
+}
+
+static void test_cases(void **state) {
+        _cleanup_(cgroup_tree_done) CgroupTree tree = {};
+        _cleanup_(policy_image_done) PolicyImage img = {};
+        char name[POLICY_RULE_NAME_MAX + 256];
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                tree_add_with_ancestors(&tree, cases[i].actor);
+                tree_add_with_ancestors(&tree, cases[i].src);
+                tree_add_with_ancestors(&tree, cases[i].dst);
+        }
+        cgroup_tree_sort(&tree);
+        assert_int_equal(policy_compile(&policy, &tree, 1, &img, NULL), 0);
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                const Case *c = &cases[i];
+                PolicyActor actor = { .exe = "/usr/bin/x", .cgroup = c->actor };
+                struct guard_actor who = { .cgroup = policy_image_cgroup(&img, &tree, cgroup_tree_id(&tree, c->actor)) };
+                struct guard_decision kd;
+                PolicyDecision d;
+
+                policy_decide_migration(&policy, &actor, c->src, c->dst, &d);
+                if (d.verdict != c->verdict || (c->rule && !d.rule) || (!c->rule && d.rule) ||
+                    (c->rule && !streq(policy_rule_name(d.rule, name, sizeof(name)), c->rule)) ||
+                    (c->verdict != VERDICT_ALLOW && d.action != c->action))
+                        fail_msg("case %zu (%s -> %s by %s): oracle %s by %s: %s", i, c->src, c->dst, c->actor,
+                                 verdict_to_string(d.verdict), d.rule ? policy_rule_name(d.rule, name, sizeof(name)) : "-",
+                                 d.reason);
+                if (c->verdict != VERDICT_ALLOW && c->rule)
+                        assert_non_null(strstr(d.reason, c->rule));
+
+                guard_decide_migration(&img, &who, policy_image_cgroup(&img, &tree, cgroup_tree_id(&tree, c->src)),
+                                       policy_image_cgroup(&img, &tree, cgroup_tree_id(&tree, c->dst)), &kd);
+                if ((Verdict) (kd.verdict == GUARD_VERDICT_DENY ? VERDICT_DENY :
+                               kd.verdict == GUARD_VERDICT_AUDIT ? VERDICT_AUDIT : VERDICT_ALLOW) != c->verdict ||
+                    (c->verdict != VERDICT_ALLOW && (kd.rule != d.rule->id || kd.action != (uint32_t) c->action)))
+                        fail_msg("case %zu (%s -> %s by %s): kernel code verdict %u by rule %u, oracle %s by %u", i, c->src,
+                                 c->dst, c->actor, kd.verdict, kd.rule, verdict_to_string(d.verdict), d.rule ? d.rule->id : 0);
+        }
+}
+
+/* Default names say file and position; explicit ones are unique across files. */
+static void test_names(void **state) {
+        static const char dup[] = "{ \"version\": 2, \"migration\": { \"protect\": [ { \"cgroup\": \"/z\", \"name\": \"web-out\" } ] } }";
+        _cleanup_(diag_done) Diagnostics d = {};
+        char name[POLICY_RULE_NAME_MAX + 256];
+        size_t n_rules = policy.n_rules;
+
+        assert_string_equal(policy_rule_name(&policy.rules[0], name, sizeof(name)), "init");
+        for (size_t i = 0; i < policy.n_rules; i++)
+                if (policy.rules[i].kind == POLICY_RULE_DELEGATE)
+                        assert_string_equal(policy.rules[i].name, "policy.json:protect/3/delegate/0");
+        assert_int_equal(policy_parse_buffer(&policy, "40-dup.json", dup, strlen(dup), &d), -EINVAL);
+        assert_int_equal(policy.n_rules, n_rules);
+        assert_int_equal(d.n_errors, 1);
+        assert_non_null(strstr(d.items[0].message, "rule name \"web-out\" is already used by the rule at policy.json:7:"));
+}
+
+/* Sealed subtrees must not overlap, in one file or across files. */
+static void test_seal_overlap(void **state) {
+        static const char overlap[] =
+                "{ \"version\": 2, \"migration\": { \"protect\": [ { \"cgroup\": \"/system.slice/app-7.service/x\", \"seal\": true } ] } }";
+        static const char disjoint[] =
+                "{ \"version\": 2, \"migration\": { \"protect\": [ { \"cgroup\": \"/system.slice/web2.service\", \"seal\": true } ] } }";
+        _cleanup_(diag_done) Diagnostics d = {};
+
+        assert_int_equal(policy_parse_buffer(&policy, "50-overlap.json", overlap, strlen(overlap), &d), -EINVAL);
+        assert_non_null(strstr(d.items[0].message, "overlaps sealed subtree \"/system.slice/app-*.service\" of rule \"app-sealed\""));
+        assert_int_equal(policy_parse_buffer(&policy, "60-disjoint.json", disjoint, strlen(disjoint), &d), 0);
+        assert_true(cgroup_patterns_overlap("/a/*-x/b", "/a/y-*"));
+        assert_false(cgroup_patterns_overlap("/a/x-*", "/a/y-*"));
+        assert_true(cgroup_patterns_overlap("/", "/a"));
+        assert_false(cgroup_patterns_overlap("/a*b", "/c*"));
+        assert_true(cgroup_patterns_overlap("/*b", "/a*"));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_cases),
+                cmocka_unit_test(test_names),
+                cmocka_unit_test(test_seal_overlap),
+        };
+
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
