@@ -7,15 +7,146 @@
 #include <string.h>
 #include <systemd/sd-journal.h>
 #include <time.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "log.h"
 
 #include "macro.h"
 #include "record-journal.h"
 
 void record_set_done(RecordSet *s) {
-        for (size_t i = 0; i < s->n_records; i++)
-                record_done(&s->records[i]);
+        /* The records' strings are the set's interned ones. */
+        for (size_t i = 0; i < s->n_string_slots; i++)
+                free(s->strings[i]);
+        free(s->strings);
         free(s->records);
+        free(s->index);
         *s = (RecordSet) {};
+}
+
+/* A journal of a busy fleet repeats the same few thousand operations millions of times: each
+ * string is kept once, and each distinct operation once, with its count. Open addressing over
+ * FNV-1a hashes; tables stay at most half full. */
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n) {
+        const unsigned char *c = p;
+
+        /* A word at a time (paths are long), then the tail byte by byte. */
+        for (; n >= 8; c += 8, n -= 8) {
+                uint64_t w;
+
+                memcpy(&w, c, 8);
+                h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+                h ^= h >> 29;
+        }
+        for (; n > 0; c++, n--)
+                h = (h ^ *c) * 0x100000001b3ULL;
+        return h;
+}
+
+static int grow_strings(RecordSet *s) {
+        size_t n = s->n_string_slots ? 2 * s->n_string_slots : 1024;
+        char **slots = calloc(n, sizeof(*slots));
+
+        if (!slots)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_string_slots; i++) {
+                char *str = s->strings[i];
+                size_t k;
+
+                if (!str)
+                        continue;
+                for (k = hash_bytes(0xcbf29ce484222325ULL, str, strlen(str)) & (n - 1); slots[k]; k = (k + 1) & (n - 1))
+                        ;
+                slots[k] = str;
+        }
+        free(s->strings);
+        s->strings = slots;
+        s->n_string_slots = n;
+        return 0;
+}
+
+/* The pool's copy of the n bytes at s (not NUL-terminated), made on first sight; NULL without
+ * memory. */
+static char *intern_bytes(void *userdata, const char *s, size_t n) {
+        RecordSet *set = userdata;
+        char *copy;
+        size_t k;
+
+        if (2 * (set->n_strings + 1) > set->n_string_slots && grow_strings(set) < 0)
+                return NULL;
+        for (k = hash_bytes(0xcbf29ce484222325ULL, s, n) & (set->n_string_slots - 1); set->strings[k];
+             k = (k + 1) & (set->n_string_slots - 1))
+                if (memcmp(set->strings[k], s, n) == 0 && set->strings[k][n] == '\0')
+                        return set->strings[k];
+        copy = strndup(s, n);
+        if (!copy)
+                return NULL;
+        set->strings[k] = copy;
+        set->n_strings++;
+        return copy;
+}
+
+static uint64_t record_hash(const Record *r) {
+        const void *ptrs[] = { r->verdict, r->actor_exe, r->actor_cgroup, r->src_cgroup, r->dst_cgroup };
+        uint64_t h = hash_bytes(0xcbf29ce484222325ULL, ptrs, sizeof(ptrs));
+
+        h = hash_bytes(h, &r->kind, sizeof(r->kind));
+        return hash_bytes(h, &r->ns_types, sizeof(r->ns_types));
+}
+
+/* Interned strings compare by pointer. */
+static bool record_same(const Record *a, const Record *b) {
+        return a->kind == b->kind && a->ns_types == b->ns_types && a->verdict == b->verdict &&
+               a->actor_exe == b->actor_exe && a->actor_cgroup == b->actor_cgroup && a->src_cgroup == b->src_cgroup &&
+               a->dst_cgroup == b->dst_cgroup;
+}
+
+static int grow_index(RecordSet *s) {
+        size_t n = s->n_index_slots ? 2 * s->n_index_slots : 1024;
+        size_t *slots = calloc(n, sizeof(*slots));
+
+        if (!slots)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_records; i++) {
+                size_t k;
+
+                for (k = record_hash(&s->records[i]) & (n - 1); slots[k]; k = (k + 1) & (n - 1))
+                        ;
+                slots[k] = i + 1;
+        }
+        free(s->index);
+        s->index = slots;
+        s->n_index_slots = n;
+        return 0;
+}
+
+/* Adds one parsed record (its strings interned already): a new operation, or counted into the
+ * same one seen before. */
+static int record_set_add(RecordSet *s, const Record *r) {
+        size_t k;
+
+        if (2 * (s->n_records + 1) > s->n_index_slots && grow_index(s) < 0)
+                return -ENOMEM;
+        for (k = record_hash(r) & (s->n_index_slots - 1); s->index[k]; k = (k + 1) & (s->n_index_slots - 1)) {
+                Record *o = &s->records[s->index[k] - 1];
+
+                if (record_same(o, r)) {
+                        o->count += r->count;
+                        if (r->first_usec < o->first_usec)
+                                o->first_usec = r->first_usec;
+                        if (r->last_usec > o->last_usec)
+                                o->last_usec = r->last_usec;
+                        return 0;
+                }
+        }
+        if (!GREEDY_REALLOC(s->records, s->n_allocated, s->n_records + 1))
+                return -ENOMEM;
+        s->records[s->n_records] = *r;
+        s->index[k] = ++s->n_records;
+        return 0;
 }
 
 char *format_time(uint64_t usec, char *buf, size_t size) {
@@ -74,8 +205,12 @@ int parse_time(const char *s, uint64_t *ret) {
         return 0;
 }
 
-static int compare_host(const void *a, const void *b) {
-        return strcmp(a, b);
+static void noop_free(void *p) {
+        /* The hosts' names are the set's interned strings. */
+}
+
+static int compare_pointer(const void *a, const void *b) {
+        return a < b ? -1 : a > b;
 }
 
 static int open_journal(sd_journal **j, const char *dir) {
@@ -109,26 +244,13 @@ static int explain_nothing(const char *dir, uint64_t since, uint64_t until, char
                        -ENOMEM : -ENODATA;
 }
 
-int record_journal_read(const char *dir, uint64_t since, uint64_t until, RecordSet *ret, char **ret_error) {
-        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
-        _cleanup_(record_set_done) RecordSet set = { .first_usec = UINT64_MAX };
-        void *hosts = NULL;
+/* Reads the record entries of one journal (a file, or the local journal) into set. */
+static int read_journal(sd_journal *j, uint64_t since, uint64_t until, RecordSet *set, void **hosts_tree,
+                        const char **last_host_p, char **ret_error) {
         const void *data;
         size_t len;
         int r;
 
-        *ret_error = NULL;
-        r = open_journal(&j, dir);
-        if (r < 0)
-                return asprintf(ret_error, "Cannot open the journal%s%s: %s", dir ? " in " : "", dir ?: "",
-                                strerror(-r)) < 0 ? -ENOMEM : r;
-        /* A journal directory always opens, even one holding nothing a journal is made of. */
-        if (dir) {
-                uint64_t usage = 0;
-
-                if (sd_journal_get_usage(j, &usage) >= 0 && usage == 0)
-                        return asprintf(ret_error, "%s holds no journal files", dir) < 0 ? -ENOMEM : -ENODATA;
-        }
         (void) sd_journal_set_data_threshold(j, 0);
         r = sd_journal_add_match(j, "MESSAGE_ID=" GUARD_MESSAGE_RECORD, 0);
         if (r < 0)
@@ -149,56 +271,267 @@ int record_journal_read(const char *dir, uint64_t since, uint64_t until, RecordS
                  * monotonic time, so one past the end does not mean all of them are. */
                 if (usec < since || usec > until)
                         continue;
-                record_parser_init(&p);
+                record_parser_init_interned(&p, intern_bytes, set);
                 SD_JOURNAL_FOREACH_DATA(j, data, len)
-                        if (record_parser_feed(&p, data, len) < 0) {
-                                record_done(&p.record);
-                                tdestroy(hosts, free);
+                        if (record_parser_feed(&p, data, len) < 0)
                                 return -ENOMEM;
-                        }
                 r = record_parser_finish(&p, &rec, &version);
                 if (r == -EPROTONOSUPPORT) {
                         char when[64];
 
-                        tdestroy(hosts, free);
                         return asprintf(ret_error, "A record entry of %s has format version %u; this cgroup-guardctl "
                                         "reads version %u and older: use a newer cgroup-guardctl",
                                         format_time(usec, when, sizeof(when)), version, RECORD_FORMAT_VERSION) < 0 ?
                                        -ENOMEM : -EPROTONOSUPPORT;
                 }
-                if (r == -ENOMEM) {
-                        tdestroy(hosts, free);
+                if (r == -ENOMEM)
                         return r;
-                }
                 if (r < 0) {
-                        set.n_malformed++;
+                        set->n_malformed++;
                         continue;
                 }
-                if (rec.host && !tfind(rec.host, &hosts, compare_host)) {
-                        char *h = strdup(rec.host);
-
-                        if (!h || !tsearch(h, &hosts, compare_host)) {
-                                free(h);
-                                record_done(&rec);
-                                tdestroy(hosts, free);
-                                return -ENOMEM;
+                /* Every host once (interned: pointers compare); a fleet's history is one history. */
+                if (rec.host) {
+                        if (rec.host != *last_host_p && !tfind(rec.host, hosts_tree, compare_pointer)) {
+                                if (!tsearch(rec.host, hosts_tree, compare_pointer))
+                                        return -ENOMEM;
+                                set->n_hosts++;
                         }
-                        set.n_hosts++;
+                        *last_host_p = rec.host;
+                        rec.host = NULL;
                 }
-                if (!GREEDY_REALLOC(set.records, set.n_allocated, set.n_records + 1)) {
-                        record_done(&rec);
-                        tdestroy(hosts, free);
+                /* Its strings are the pool's already. */
+                if (record_set_add(set, &rec) < 0)
                         return -ENOMEM;
-                }
-                set.records[set.n_records++] = rec;
-                if (usec < set.first_usec)
-                        set.first_usec = usec;
-                if (usec > set.last_usec)
-                        set.last_usec = usec;
+                set->n_entries++;
+                if (usec < set->first_usec)
+                        set->first_usec = usec;
+                if (usec > set->last_usec)
+                        set->last_usec = usec;
         }
-        tdestroy(hosts, free);
         if (r < 0)
                 return asprintf(ret_error, "Cannot read the journal: %s", strerror(-r)) < 0 ? -ENOMEM : r;
+        return 0;
+}
+
+static bool journal_file_name(const char *name) {
+        size_t n = strlen(name);
+
+        return (n > 8 && streq(name + n - 8, ".journal")) || (n > 9 && streq(name + n - 9, ".journal~"));
+}
+
+static int compare_strp(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The journal files of dir and of its subdirectories (machine-id directories, one per host),
+ * in name order. */
+static int list_journal_files(const char *dir, char ***ret, size_t *ret_n) {
+        _cleanup_(closedirp) DIR *d = opendir(dir);
+        char **files = NULL;
+        size_t n = 0, allocated = 0;
+        struct dirent *de;
+
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                char *path;
+                struct stat st;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
+                        goto oom;
+                if (stat(path, &st) < 0) {
+                        free(path);
+                        continue;
+                }
+                if (S_ISDIR(st.st_mode)) {
+                        _cleanup_(closedirp) DIR *sub = opendir(path);
+                        struct dirent *se;
+
+                        while (sub && (se = readdir(sub))) {
+                                char *sp;
+
+                                if (se->d_name[0] == '.' || !journal_file_name(se->d_name))
+                                        continue;
+                                if (asprintf(&sp, "%s/%s", path, se->d_name) < 0 || !GREEDY_REALLOC(files, allocated, n + 1)) {
+                                        free(path);
+                                        goto oom;
+                                }
+                                files[n++] = sp;
+                        }
+                        free(path);
+                } else if (S_ISREG(st.st_mode) && journal_file_name(de->d_name)) {
+                        if (!GREEDY_REALLOC(files, allocated, n + 1)) {
+                                free(path);
+                                goto oom;
+                        }
+                        files[n++] = path;
+                } else
+                        free(path);
+        }
+        if (n > 1)
+                qsort(files, n, sizeof(*files), compare_strp);
+        *ret = files;
+        *ret_n = n;
+        return 0;
+oom:
+        for (size_t i = 0; i < n; i++)
+                free(files[i]);
+        free(files);
+        return -ENOMEM;
+}
+
+/* One reader thread: the files i with i % n_workers == index, into its own set. */
+typedef struct Worker {
+        pthread_t thread;
+        char **files;
+        size_t n_files, index, n_workers;
+        uint64_t since, until;
+        RecordSet set;
+        void *hosts;
+        const char *last_host;
+        int r;
+        size_t failed_file;     /* where r < 0 came from */
+        char *error;
+} Worker;
+
+static void *worker_run(void *userdata) {
+        Worker *w = userdata;
+
+        for (size_t i = w->index; i < w->n_files; i += w->n_workers) {
+                _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+                const char *one[] = { w->files[i], NULL };
+                int r = sd_journal_open_files(&j, one, 0);
+
+                if (r < 0) {
+                        /* A file being written or damaged: the others still count. */
+                        log_warning("Cannot open journal file %s: %s; skipping it.", w->files[i], strerror(-r));
+                        continue;
+                }
+                r = read_journal(j, w->since, w->until, &w->set, &w->hosts, &w->last_host, &w->error);
+                if (r < 0) {
+                        w->r = r;
+                        w->failed_file = i;
+                        break;
+                }
+        }
+        return NULL;
+}
+
+/* Moves what worker w read into set (strings interned again there, operations counted in). */
+static int merge_worker(RecordSet *set, void **hosts, Worker *w) {
+        for (size_t i = 0; i < w->set.n_records; i++) {
+                Record r = w->set.records[i];
+                char **strs[] = { &r.verdict, &r.actor_exe, &r.actor_exe_id, &r.actor_cgroup, &r.src_cgroup,
+                                  &r.dst_cgroup };
+
+                for (size_t k = 0; k < ELEMENTSOF(strs); k++)
+                        if (*strs[k] && !(*strs[k] = intern_bytes(set, *strs[k], strlen(*strs[k]))))
+                                return -ENOMEM;
+                if (record_set_add(set, &r) < 0)
+                        return -ENOMEM;
+        }
+        /* Hosts: each worker counted its own; the union is what counts. */
+        for (size_t i = 0; i < w->set.n_string_slots; i++) {
+                const char *h = w->set.strings[i];
+
+                if (!h || !tfind(h, &w->hosts, compare_pointer))
+                        continue;
+                h = intern_bytes(set, h, strlen(h));
+                if (!h)
+                        return -ENOMEM;
+                if (!tfind(h, hosts, compare_pointer)) {
+                        if (!tsearch(h, hosts, compare_pointer))
+                                return -ENOMEM;
+                        set->n_hosts++;
+                }
+        }
+        set->n_entries += w->set.n_entries;
+        set->n_malformed += w->set.n_malformed;
+        if (w->set.n_entries > 0) {
+                if (w->set.first_usec < set->first_usec)
+                        set->first_usec = w->set.first_usec;
+                if (w->set.last_usec > set->last_usec)
+                        set->last_usec = w->set.last_usec;
+        }
+        return 0;
+}
+
+#define READER_THREADS_MAX 4
+
+int record_journal_read(const char *dir, uint64_t since, uint64_t until, RecordSet *ret, char **ret_error) {
+        _cleanup_(record_set_done) RecordSet set = { .first_usec = UINT64_MAX };
+        void *hosts = NULL;
+        const char *last_host = NULL;
+        int r = 0;
+
+        *ret_error = NULL;
+        if (!dir) {
+                _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+
+                r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+                if (r < 0)
+                        return asprintf(ret_error, "Cannot open the journal: %s", strerror(-r)) < 0 ? -ENOMEM : r;
+                r = read_journal(j, since, until, &set, &hosts, &last_host, ret_error);
+        } else {
+                /* File by file: learn and replay need no order, and merging many files into one
+                 * stream by time costs more than reading them. */
+                char **files = NULL;
+                size_t n = 0;
+
+                r = list_journal_files(dir, &files, &n);
+                if (r < 0)
+                        return asprintf(ret_error, "Cannot open the journal in %s: %s", dir, strerror(-r)) < 0 ? -ENOMEM : r;
+                if (n == 0) {
+                        free(files);
+                        return asprintf(ret_error, "%s holds no journal files", dir) < 0 ? -ENOMEM : -ENODATA;
+                }
+                /* Files in parallel, one reader per CPU (a fleet's directory holds many files);
+                 * the result is the same however the files are shared out. */
+                long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+                size_t n_workers = cpus < 1 ? 1 : cpus > READER_THREADS_MAX ? READER_THREADS_MAX : (size_t) cpus;
+                Worker workers[READER_THREADS_MAX] = {};
+                size_t started = 0, failed = SIZE_MAX;
+
+                if (n_workers > n)
+                        n_workers = n;
+                for (size_t w = 0; w < n_workers; w++)
+                        workers[w] = (Worker) { .files = files, .n_files = n, .index = w, .n_workers = n_workers,
+                                                .since = since, .until = until, .set = { .first_usec = UINT64_MAX } };
+                for (started = 1; started < n_workers; started++)
+                        if (pthread_create(&workers[started].thread, NULL, worker_run, &workers[started]) != 0)
+                                break;
+                /* This thread is worker 0; workers that could not start leave their files to a
+                 * second pass here. */
+                worker_run(&workers[0]);
+                for (size_t w = 1; w < started; w++)
+                        pthread_join(workers[w].thread, NULL);
+                for (size_t w = started; w < n_workers; w++)
+                        worker_run(&workers[w]);
+                /* The first failure by file order, so the message does not depend on timing. */
+                for (size_t w = 0; w < n_workers; w++)
+                        if (workers[w].r < 0 && (failed == SIZE_MAX || workers[w].failed_file < workers[failed].failed_file))
+                                failed = w;
+                if (failed != SIZE_MAX) {
+                        r = workers[failed].r;
+                        *ret_error = TAKE_PTR(workers[failed].error);
+                }
+                for (size_t w = 0; w < n_workers; w++) {
+                        if (r >= 0 && merge_worker(&set, &hosts, &workers[w]) < 0)
+                                r = -ENOMEM;
+                        tdestroy(workers[w].hosts, noop_free);
+                        free(workers[w].error);
+                        record_set_done(&workers[w].set);
+                }
+                for (size_t i = 0; i < n; i++)
+                        free(files[i]);
+                free(files);
+        }
+        tdestroy(hosts, noop_free);
+        if (r < 0)
+                return r;
         if (set.n_records == 0)
                 return explain_nothing(dir, since, until, ret_error);
         *ret = set;

@@ -10,11 +10,18 @@
 #include "record.h"
 
 typedef struct RecordSet {
-        Record *records;
+        Record *records;                        /* one per distinct operation: counts summed, first and
+                                                 * last times widened; strings owned by the set */
         size_t n_records, n_allocated;
+        size_t n_entries;                       /* journal entries read */
         uint64_t first_usec, last_usec;        /* of the entries read */
         size_t n_hosts;                         /* distinct _HOSTNAME values */
         size_t n_malformed;                     /* record entries skipped: not well-formed */
+        /* Interned strings and the operations' index (record-journal.c). */
+        char **strings;
+        size_t n_strings, n_string_slots;
+        size_t *index;
+        size_t n_index_slots;
 } RecordSet;
 
 /* Journal ranges are [since, until] in CLOCK_REALTIME microseconds; until = UINT64_MAX: no end.

@@ -90,7 +90,7 @@ int verb_replay(const char *policy_dir, const RecordOptions *o) {
                 return log_error("%s: the policy does not compile: %s.", policy_dir, error ?: strerror(-r)),
                        EXIT_POLICY_INVALID;
 
-        printf("Replayed %" PRIu64 " recorded operation(s) (%zu journal entries", replay.n_operations, set.n_records);
+        printf("Replayed %" PRIu64 " recorded operation(s) (%zu journal entries", replay.n_operations, set.n_entries);
         if (set.n_hosts > 1)
                 printf(" from %zu hosts", set.n_hosts);
         printf(", %s to %s) against %s:\n", format_time(set.first_usec, a, sizeof(a)),
@@ -137,7 +137,7 @@ int verb_learn(const RecordOptions *o) {
                 return log_error("%s.", error ?: strerror(-r)), EXIT_DENIED;
 
         /* The summary first, on stderr: what a person reads; the policy alone on stdout. */
-        fprintf(stderr, "%zu journal entries", set.n_records);
+        fprintf(stderr, "%zu journal entries", set.n_entries);
         if (set.n_hosts > 1)
                 fprintf(stderr, " from %zu hosts", set.n_hosts);
         fprintf(stderr, ", %s to %s.\n", format_time(set.first_usec, a, sizeof(a)), format_time(set.last_usec, b, sizeof(b)));

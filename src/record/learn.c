@@ -160,28 +160,27 @@ static int compare_ops(const void *x, const void *y) {
 }
 
 /* The manager's own subtree a move stays in: the nearest common ancestor of the actor's cgroup,
- * the source and the destination, if that is the actor's cgroup or its parent (a manager runs in
- * its unit or in a leaf below it, such as init.scope), is not the root and not a slice (slices
- * group units; nothing manages a slice from inside). NULL otherwise. */
+ * the source and the destination, if that is the actor's own cgroup, or its parent when the
+ * actor runs in that parent's init.scope (how systemd --user, systemd-nspawn and the like keep
+ * a delegated manager's own processes), and neither the root nor a slice (slices group units;
+ * nothing manages a slice from inside). NULL otherwise: a manager moving tasks between its
+ * siblings is no delegation, whatever their common parent. */
 static char *own_subtree(const char *actor, const char *src, const char *dst) {
-        size_t n = strlen(actor);
+        size_t n = strlen(actor), actor_len = n;
         const char *paths[] = { src, dst };
+        const char *leaf = strrchr(actor, '/');
         char *top, *slash;
 
         for (size_t i = 0; i < ELEMENTSOF(paths); i++)
                 while (n > 1 && !(strncmp(actor, paths[i], n) == 0 && (paths[i][n] == '/' || paths[i][n] == '\0')))
                         n = (size_t) ((slash = memrchr(actor, '/', n)) ? slash - actor : 0);
-        if (n <= 1)
+        if (n <= 1 || !leaf)
+                return NULL;
+        if (n != actor_len && !((size_t) (leaf - actor) == n && streq(leaf, "/init.scope")))
                 return NULL;
         top = strndup(actor, n);
         if (!top)
                 return NULL;
-        slash = strrchr(actor, '/');
-        /* The actor's cgroup or its parent. */
-        if ((size_t) (slash - actor) != n && strlen(actor) != n) {
-                free(top);
-                return NULL;
-        }
         if (ends_with(top, ".slice")) {
                 free(top);
                 return NULL;
@@ -201,7 +200,8 @@ static char *strip_deleted(const char *exe) {
 static int op_from_record(const Record *r, Op *ret) {
         Op o = { .kind = r->kind, .ns_types = r->ns_types, .count = r->count, .rule = -1 };
 
-        o.denied = r->verdict && streq(r->verdict, "deny");
+        /* Denied, or (observe backend) a violation of the policy in force: not what to allow. */
+        o.denied = r->verdict && (streq(r->verdict, "deny") || streq(r->verdict, "observed"));
         if (r->actor_exe && !(o.exe = strip_deleted(r->actor_exe)))
                 goto oom;
         if (!(o.actor = learn_generalize_path(r->actor_cgroup)))
@@ -626,7 +626,7 @@ int learn_run(const Record *records, size_t n_records, const LearnOptions *opts,
                         snprintf(cover, sizeof(cover), "no lock on these types there");
                         break;
                 case COVER_DENIED:
-                        snprintf(cover, sizeof(cover), "denied when recorded: left out");
+                        snprintf(cover, sizeof(cover), "denied (or a violation) when recorded: left out");
                         break;
                 }
                 /* Names are the processes' own choices: escaped for the terminal. */

@@ -147,6 +147,18 @@ void record_parser_init(RecordParser *p) {
         *p = (RecordParser) { .record.kind = _RECORD_KIND_INVALID };
 }
 
+void record_parser_init_interned(RecordParser *p, char *(*intern)(void *userdata, const char *s, size_t n), void *userdata) {
+        *p = (RecordParser) { .record.kind = _RECORD_KIND_INVALID, .intern = intern, .userdata = userdata };
+}
+
+/* The parsed record's strings: freed unless they belong to the interning pool. */
+static void parser_record_done(RecordParser *p) {
+        if (p->intern)
+                p->record = (Record) {};
+        else
+                record_done(&p->record);
+}
+
 static bool field_is(const char *data, size_t len, const char *name, const char **ret_value, size_t *ret_len) {
         size_t n = strlen(name);
 
@@ -157,12 +169,13 @@ static bool field_is(const char *data, size_t len, const char *name, const char 
         return true;
 }
 
-static int set_string(char **s, const char *v, size_t len) {
-        char *c = strndup(v, len);
+static int set_string(RecordParser *p, char **s, const char *v, size_t len) {
+        char *c = p->intern ? p->intern(p->userdata, v, len) : strndup(v, len);
 
         if (!c)
                 return -ENOMEM;
-        free(*s);
+        if (!p->intern)
+                free(*s);
         *s = c;
         return 0;
 }
@@ -203,7 +216,7 @@ int record_parser_feed(RecordParser *p, const void *data, size_t len) {
                 return 0;
         }
         if (field_is(d, len, "_HOSTNAME", &v, &n))
-                return set_string(&p->record.host, v, n);
+                return set_string(p, &p->record.host, v, n);
         if (len < 14 || memcmp(d, "CGROUP_GUARD_", 13) != 0)
                 return 0;
         if (field_is(d, len, "CGROUP_GUARD_RECORD_VERSION", &v, &n)) {
@@ -212,11 +225,13 @@ int record_parser_feed(RecordParser *p, const void *data, size_t len) {
                 else
                         p->version = x;
         } else if (field_is(d, len, "CGROUP_GUARD_KIND", &v, &n)) {
-                snprintf(buf, sizeof(buf), "%.*s", (int) (n < sizeof(buf) ? n : sizeof(buf) - 1), v);
-                p->record.kind = record_kind_from_string(buf);
+                p->record.kind = _RECORD_KIND_INVALID;
+                for (int k = 0; k < _RECORD_KIND_MAX; k++)
+                        if (strlen(kind_table[k]) == n && memcmp(kind_table[k], v, n) == 0)
+                                p->record.kind = k;
                 p->has_kind = true;
         } else if (field_is(d, len, "CGROUP_GUARD_ACTION", &v, &n))
-                return set_string(&p->record.verdict, v, n);
+                return set_string(p, &p->record.verdict, v, n);
         else if (field_is(d, len, "CGROUP_GUARD_COUNT", &v, &n)) {
                 if (!parse_u64(v, n, &p->record.count) || p->record.count == 0)
                         mark_bad(p, "CGROUP_GUARD_COUNT");
@@ -227,15 +242,15 @@ int record_parser_feed(RecordParser *p, const void *data, size_t len) {
                 if (!parse_u64(v, n, &p->record.last_usec))
                         mark_bad(p, "CGROUP_GUARD_LAST_USEC");
         } else if (field_is(d, len, "CGROUP_GUARD_ACTOR_CGROUP", &v, &n))
-                return set_string(&p->record.actor_cgroup, v, n);
+                return set_string(p, &p->record.actor_cgroup, v, n);
         else if (field_is(d, len, "CGROUP_GUARD_ACTOR_EXE", &v, &n))
-                return set_string(&p->record.actor_exe, v, n);
+                return set_string(p, &p->record.actor_exe, v, n);
         else if (field_is(d, len, "CGROUP_GUARD_ACTOR_EXE_ID", &v, &n))
-                return set_string(&p->record.actor_exe_id, v, n);
+                return set_string(p, &p->record.actor_exe_id, v, n);
         else if (field_is(d, len, "CGROUP_GUARD_SRC_CGROUP", &v, &n))
-                return set_string(&p->record.src_cgroup, v, n);
+                return set_string(p, &p->record.src_cgroup, v, n);
         else if (field_is(d, len, "CGROUP_GUARD_DST_CGROUP", &v, &n))
-                return set_string(&p->record.dst_cgroup, v, n);
+                return set_string(p, &p->record.dst_cgroup, v, n);
         else if (field_is(d, len, "CGROUP_GUARD_NS_TYPES", &v, &n)) {
                 snprintf(buf, sizeof(buf), "%.*s", (int) (n < sizeof(buf) ? n : sizeof(buf) - 1), v);
                 p->record.ns_types = n < sizeof(buf) ? ns_types_parse(buf) : 0;
@@ -254,12 +269,12 @@ int record_parser_finish(RecordParser *p, Record *ret, unsigned *ret_version) {
 
         *ret_version = p->version;
         if (!p->is_record) {
-                record_done(r);
+                parser_record_done(p);
                 return -EBADMSG;
         }
         /* A later format may mean anything, even with fields that look familiar. */
         if (p->version > RECORD_FORMAT_VERSION) {
-                record_done(r);
+                parser_record_done(p);
                 return -EPROTONOSUPPORT;
         }
         if (p->version == 0)
@@ -276,15 +291,16 @@ int record_parser_finish(RecordParser *p, Record *ret, unsigned *ret_version) {
                 mark_bad(p, "CGROUP_GUARD_NS_TYPES");
         if (r->actor_exe && r->actor_exe[0] != '/') {
                 /* "unknown" or a description: no path to match rules by. */
-                free(r->actor_exe);
+                if (!p->intern)
+                        free(r->actor_exe);
                 r->actor_exe = NULL;
         }
-        if (!r->verdict && !(r->verdict = strdup("allow")))
+        if (!r->verdict && set_string(p, &r->verdict, "allow", 5) < 0)
                 return -ENOMEM;
         if (r->last_usec < r->first_usec)
                 r->last_usec = r->first_usec;
         if (p->bad) {
-                record_done(r);
+                parser_record_done(p);
                 return -EBADMSG;
         }
         *ret = *r;

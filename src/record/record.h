@@ -60,6 +60,11 @@ void record_fields_free(char **fields, int n);
  * it, not NUL-terminated), then finish. */
 typedef struct RecordParser {
         Record record;
+        /* If set, strings come from here (a pool that owns them) instead of strndup(): a reader of
+         * millions of entries that repeat the same few thousand strings allocates each once.
+         * NULL: out of memory. */
+        char *(*intern)(void *userdata, const char *s, size_t n);
+        void *userdata;
         bool is_record;         /* MESSAGE_ID was GUARD_MESSAGE_RECORD */
         unsigned version;       /* 0: field missing */
         bool has_kind, bad;
@@ -67,6 +72,7 @@ typedef struct RecordParser {
 } RecordParser;
 
 void record_parser_init(RecordParser *p);
+void record_parser_init_interned(RecordParser *p, char *(*intern)(void *userdata, const char *s, size_t n), void *userdata);
 int record_parser_feed(RecordParser *p, const void *data, size_t len);
 /* 0 and the record (moved out to *ret), -EPROTONOSUPPORT for a later format version (*ret_version),
  * -EBADMSG for an entry that is not a well-formed record, -ENOMEM. */

@@ -79,15 +79,87 @@ static int resolve_by_path(const char *path, dev_t *ret_dev, ino_t *ret_ino) {
 
 static uint64_t next_id;
 
-static int tree_add_with_parents(CgroupTree *t, const char *path) {
+/* Strings by address: a reader's records share each string (interned), so every cgroup path and
+ * executable is looked up once, not once per record. Open addressing, at most half full. */
+typedef struct PtrCache {
+        const char **keys;
+        uint64_t *values;
+        size_t n, n_slots;
+} PtrCache;
+
+static size_t ptr_slot(const PtrCache *c, const char *key) {
+        uint64_t h = (uint64_t) (uintptr_t) key * 0x9e3779b97f4a7c15ULL;
+        size_t k = (h ^ (h >> 32)) & (c->n_slots - 1);
+
+        while (c->keys[k] && c->keys[k] != key)
+                k = (k + 1) & (c->n_slots - 1);
+        return k;
+}
+
+static bool ptr_cache_get(const PtrCache *c, const char *key, uint64_t *ret) {
+        size_t k;
+
+        if (c->n_slots == 0)
+                return false;
+        k = ptr_slot(c, key);
+        if (!c->keys[k])
+                return false;
+        *ret = c->values[k];
+        return true;
+}
+
+static int ptr_cache_put(PtrCache *c, const char *key, uint64_t value) {
+        size_t k;
+
+        if (2 * (c->n + 1) > c->n_slots) {
+                PtrCache g = { .n_slots = c->n_slots ? 2 * c->n_slots : 1024 };
+
+                g.keys = calloc(g.n_slots, sizeof(*g.keys));
+                g.values = calloc(g.n_slots, sizeof(*g.values));
+                if (!g.keys || !g.values) {
+                        free(g.keys);
+                        free(g.values);
+                        return -ENOMEM;
+                }
+                for (size_t i = 0; i < c->n_slots; i++)
+                        if (c->keys[i]) {
+                                k = ptr_slot(&g, c->keys[i]);
+                                g.keys[k] = c->keys[i];
+                                g.values[k] = c->values[i];
+                                g.n++;
+                        }
+                free(c->keys);
+                free(c->values);
+                *c = g;
+        }
+        k = ptr_slot(c, key);
+        if (!c->keys[k])
+                c->n++;
+        c->keys[k] = key;
+        c->values[k] = value;
+        return 0;
+}
+
+static void ptr_cache_done(PtrCache *c) {
+        free(c->keys);
+        free(c->values);
+        *c = (PtrCache) {};
+}
+
+static int tree_add_with_parents(CgroupTree *t, PtrCache *ids, const char *path) {
         char buf[CGROUP_PATH_MAX + 1];
-        size_t len = strlen(path);
+        size_t len;
+        uint64_t id;
         int r;
 
+        if (!path || ptr_cache_get(ids, path, &id))
+                return 0;
+        len = strlen(path);
         if (len == 0 || len > CGROUP_PATH_MAX || path[0] != '/')
                 return -EINVAL;
-        if (cgroup_tree_id(t, path))
-                return 0;
+        id = cgroup_tree_id(t, path);
+        if (id)
+                return ptr_cache_put(ids, path, id);
         memcpy(buf, path, len + 1);
         /* Parents first, so ids read like creation order. */
         for (char *slash = buf + 1; (slash = strchr(slash, '/')); slash++) {
@@ -99,12 +171,17 @@ static int tree_add_with_parents(CgroupTree *t, const char *path) {
                 }
                 *slash = '/';
         }
-        return cgroup_tree_add(t, path, ++next_id);
+        r = cgroup_tree_add(t, path, ++next_id);
+        if (r < 0)
+                return r;
+        return ptr_cache_put(ids, path, next_id);
 }
 
-static struct guard_value *entry_of(const PolicyImage *img, const CgroupTree *t, const char *path) {
-        uint64_t id = path ? cgroup_tree_id(t, path) : 0;
+static struct guard_value *entry_of(const PolicyImage *img, const CgroupTree *t, const PtrCache *ids, const char *path) {
+        uint64_t id = 0;
 
+        if (path && !ptr_cache_get(ids, path, &id))
+                id = cgroup_tree_id(t, path);
         return id ? policy_image_cgroup(img, t, id) : NULL;
 }
 
@@ -200,6 +277,7 @@ int replay_run(Policy *p, const Record *records, size_t n_records, Replay *ret, 
         _cleanup_(policy_image_done) PolicyImage img = {};
         _cleanup_(cgroup_tree_done) CgroupTree tree = {};
         ExeTable exes = {};
+        PtrCache ids = {}, inos = {};
         Replay out = {};
         int r;
 
@@ -212,10 +290,12 @@ int replay_run(Policy *p, const Record *records, size_t n_records, Replay *ret, 
                 const Record *rec = &records[i];
 
                 /* The parser only lets through absolute paths; longer than any cgroup path: skip. */
-                (void) tree_add_with_parents(&tree, rec->actor_cgroup);
-                if (rec->kind == RECORD_MIGRATION) {
-                        (void) tree_add_with_parents(&tree, rec->src_cgroup);
-                        (void) tree_add_with_parents(&tree, rec->dst_cgroup);
+                if (tree_add_with_parents(&tree, &ids, rec->actor_cgroup) == -ENOMEM ||
+                    (rec->kind == RECORD_MIGRATION &&
+                     (tree_add_with_parents(&tree, &ids, rec->src_cgroup) == -ENOMEM ||
+                      tree_add_with_parents(&tree, &ids, rec->dst_cgroup) == -ENOMEM))) {
+                        r = -ENOMEM;
+                        goto finish;
                 }
         }
 
@@ -232,17 +312,26 @@ int replay_run(Policy *p, const Record *records, size_t n_records, Replay *ret, 
 
                 out.n_operations += rec->count;
                 if (rec->kind == RECORD_MIGRATION) {
-                        struct guard_actor actor = { .cgroup = entry_of(&img, &tree, rec->actor_cgroup) };
+                        struct guard_actor actor = { .cgroup = entry_of(&img, &tree, &ids, rec->actor_cgroup) };
 
                         if (rec->actor_exe) {
                                 actor.exe_known = 1;
                                 actor.exe_dev = ((uint64_t) REPLAY_EXE_DEV_MAJOR << 20) | REPLAY_EXE_DEV_MINOR;
-                                actor.exe_ino = exe_ino(&exes, rec->actor_exe);
+                                uint64_t ino;
+
+                                if (!ptr_cache_get(&inos, rec->actor_exe, &ino)) {
+                                        ino = exe_ino(&exes, rec->actor_exe);
+                                        if (ptr_cache_put(&inos, rec->actor_exe, ino) < 0) {
+                                                r = -ENOMEM;
+                                                goto finish;
+                                        }
+                                }
+                                actor.exe_ino = ino;
                         }
-                        guard_decide_migration(&img, &actor, entry_of(&img, &tree, rec->src_cgroup),
-                                               entry_of(&img, &tree, rec->dst_cgroup), &d);
+                        guard_decide_migration(&img, &actor, entry_of(&img, &tree, &ids, rec->src_cgroup),
+                                               entry_of(&img, &tree, &ids, rec->dst_cgroup), &d);
                 } else
-                        guard_decide_namespace(&img, entry_of(&img, &tree, rec->actor_cgroup), NULL, rec->ns_types,
+                        guard_decide_namespace(&img, entry_of(&img, &tree, &ids, rec->actor_cgroup), NULL, rec->ns_types,
                                                &d, &type);
                 if (d.verdict != GUARD_VERDICT_DENY && d.verdict != GUARD_VERDICT_AUDIT)
                         continue;
@@ -270,6 +359,8 @@ int replay_run(Policy *p, const Record *records, size_t n_records, Replay *ret, 
         r = 0;
 finish:
         replay_done(&out);
+        ptr_cache_done(&ids);
+        ptr_cache_done(&inos);
         tdestroy(exes.root, exe_name_free);
         resolve_table = NULL;
         return r;
