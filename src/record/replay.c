@@ -225,9 +225,17 @@ static void group_name(const Policy *p, uint32_t id, char *buf, size_t size) {
                 snprintf(buf, size, "unclassified (a cgroup the map had no room for)");
         else if (!rule)
                 snprintf(buf, size, "rule #%u", id);
-        else
-                snprintf(buf, size, "%s in %s", policy_rule_name(rule, name, sizeof(name)),
-                         policy_rule_file(p, rule)->name);
+        else {
+                const char *file = policy_rule_file(p, rule)->name;
+
+                /* A default name says its file already ("10-a.json:protect/0"); a chosen one
+                 * gets it added. */
+                policy_rule_name(rule, name, sizeof(name));
+                if (strncmp(name, file, strlen(file)) == 0 && name[strlen(file)] == ':')
+                        snprintf(buf, size, "%s", name);
+                else
+                        snprintf(buf, size, "%s (%s)", name, file);
+        }
 }
 
 static ReplayGroup *group_of(Replay *r, const Policy *p, uint32_t rule, uint32_t verdict) {

@@ -23,7 +23,7 @@ typedef struct ReplayHit {
 
 typedef struct ReplayGroup {
         uint32_t rule;          /* rule id; GUARD_RULE_UNCLASSIFIED for the fail-closed entry */
-        char name[640];         /* "10-system.json:protect/0 in 10-system.json" (the rule's name and file) */
+        char name[640];         /* the rule's name ("10-system.json:protect/0"), a chosen one with "(FILE)" */
         const char *verdict;    /* "deny" or "audit" */
         uint64_t count;
         uint64_t first_usec, last_usec;

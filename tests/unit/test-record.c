@@ -123,10 +123,10 @@ static void test_replay(void **state) {
         assert_int_equal(r.n_denied, 2 + 1 + 1 + 4);
         assert_int_equal(r.n_audited, 0);
         assert_int_equal(r.n_groups, 2);
-        /* By name: "lock[0] ..." before "protect[0] ...". */
-        assert_string_equal(r.groups[0].name, "10-t.json:lock/0 in 10-t.json");
+        /* By name: "10-t.json:lock/0" before "10-t.json:protect/0". */
+        assert_string_equal(r.groups[0].name, "10-t.json:lock/0");
         assert_int_equal(r.groups[0].count, 4);
-        assert_string_equal(r.groups[1].name, "10-t.json:protect/0 in 10-t.json");
+        assert_string_equal(r.groups[1].name, "10-t.json:protect/0");
         assert_int_equal(r.groups[1].count, 4);
         assert_int_equal(r.groups[1].n_hits, 2);
         /* Ordered by executable: /bin/runc first; the systemd one merged from two records. */
