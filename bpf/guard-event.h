@@ -19,6 +19,7 @@ enum guard_event_kind {
                                          * before the lock: ns_type/ns_inum that one, flags the types */
         GUARD_EVENT_CGROUP_MKDIR = 16,  /* internal: struct guard_cgroup_event */
         GUARD_EVENT_CGROUP_RMDIR = 17,  /* internal: struct guard_cgroup_event */
+        GUARD_EVENT_RECORD_NEW = 18,    /* internal: struct guard_record_event */
 };
 
 enum guard_verdict {
@@ -93,3 +94,4 @@ struct guard_cgroup_event {
 };
 
 _Static_assert(sizeof(struct guard_cgroup_event) == 24, "struct guard_cgroup_event layout");
+

@@ -132,6 +132,8 @@ struct guard_config {
         __u64 allow_global;     /* allow rules of migration.allow (not local to a protect entry) */
         __u32 generation;
         __u32 n_rules;
+        __u32 record;           /* recording (issue 18): every operation seen goes to guard_records */
+        __u32 pad;
 };
 
 struct guard_value {
@@ -173,6 +175,45 @@ struct guard_report_key {
         __u32 tgid;             /* 0 unless the rule's action is a response */
 };
 
+/* Recording: every migration and namespace change the programs see, allowed ones included, counted
+ * in the kernel per distinct operation (guard_record_op()) while the generation in force says
+ * "record"; the daemon drains the map each interval into one journal entry per key. A full map
+ * drops new operations (GUARD_COUNTER_RECORDS_DROPPED) until the next drain: bounded space. */
+#define GUARD_RECORDS_MAX 16384
+
+struct guard_record_key {
+        __u32 kind;             /* enum guard_event_kind */
+        __u32 verdict;          /* enum guard_verdict */
+        __u32 ns_types;         /* namespaces: CLONE_NEW* mask */
+        __u32 pad;
+        __u64 actor_cgroup;     /* the actor's cgroup (namespaces: the task's) */
+        __u64 src_cgroup;       /* migration */
+        __u64 dst_cgroup;
+        __u64 exe_dev;          /* the actor's executable, kernel dev_t; 0: none */
+        __u64 exe_ino;
+};
+
+struct guard_record_value {
+        __u64 count;
+        __u64 first_ns;         /* CLOCK_MONOTONIC */
+        __u64 last_ns;
+        __u32 actor_tgid;       /* the latest actor, to name its executable */
+        __u32 actor_uid;
+};
+
+/* Recording saw an operation new since the last drain: the daemon names its cgroups and executable
+ * now, while they exist, for the journal entry it writes at the drain. Sent on the cgroup ring
+ * (guard_events), after the mkdir records of the cgroups it names; kind GUARD_EVENT_RECORD_NEW. */
+struct guard_record_event {
+        __u32 kind;
+        __u32 actor_tgid;
+        struct guard_record_key key;
+};
+
+_Static_assert(sizeof(struct guard_record_key) == 56, "struct guard_record_key layout");
+_Static_assert(sizeof(struct guard_record_event) == 64, "struct guard_record_event layout");
+_Static_assert(sizeof(struct guard_record_value) == 32, "struct guard_record_value layout");
+
 /* Counters, one array slot each. */
 enum guard_counter {
         GUARD_COUNTER_DENIED = 0,
@@ -182,6 +223,7 @@ enum guard_counter {
         GUARD_COUNTER_MAP_FULL = 4,     /* a new cgroup's entry did not fit */
         GUARD_COUNTER_SUPPRESSED = 5,   /* denial records held back by the rate limit (guard_report_admit()) */
         GUARD_COUNTER_LOST_CGROUP_EVENTS = 6, /* mkdir/rmdir records the cgroup ring buffer could not take */
+        GUARD_COUNTER_RECORDS_DROPPED = 7, /* recorded operations guard_records had no room for */
         _GUARD_COUNTER_MAX = 8,
 };
 

@@ -61,6 +61,14 @@ struct {
         __type(value, __u64);
 } guard_counters SEC(".maps");
 
+/* Recording (guard-maps.h): operations seen, counted per distinct key, drained by the daemon. */
+struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, GUARD_RECORDS_MAX);
+        __type(key, struct guard_record_key);
+        __type(value, struct guard_record_value);
+} guard_records SEC(".maps");
+
 struct {
         __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
         __uint(map_flags, BPF_F_NO_PREALLOC);
@@ -356,6 +364,62 @@ static __always_inline void guard_report(__u32 kind, struct guard_decision *d, s
                                          __u32 flags) {
         guard_report_actor(kind, d, actor, guard_task_cgroup_id(actor), task_pid, src, dst, ns_type, ns_inum, flags);
 }
+
+/* Recording: one operation seen, whatever its verdict. Off (the generation in force does not
+ * record): one lookup of the generation's config and nothing else. On: one hash lookup and an
+ * add per operation; a key new since the last drain also goes to the daemon once (names). */
+static __always_inline void guard_record_key_op(void *policy, struct guard_record_event *ev, struct task_struct *actor) {
+        struct guard_value *config;
+        struct guard_record_value *v, nv = {};
+        struct file *exe_file;
+        __u64 now;
+
+        if (!policy)
+                return;
+        config = guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0);
+        if (!config || !config->config.record)
+                return;
+        exe_file = actor->mm ? actor->mm->exe_file : 0;
+        ev->key.exe_dev = exe_file ? exe_file->f_inode->i_sb->s_dev : 0;
+        ev->key.exe_ino = exe_file ? exe_file->f_inode->i_ino : 0;
+        now = bpf_ktime_get_ns();
+        v = bpf_map_lookup_elem(&guard_records, &ev->key);
+        if (v) {
+                __sync_fetch_and_add(&v->count, 1);
+                v->last_ns = now;
+                v->actor_tgid = actor->tgid;
+                return;
+        }
+        nv.count = 1;
+        nv.first_ns = now;
+        nv.last_ns = now;
+        nv.actor_tgid = actor->tgid;
+        nv.actor_uid = (__u32) bpf_get_current_uid_gid();
+        if (bpf_map_update_elem(&guard_records, &ev->key, &nv, BPF_NOEXIST) < 0) {
+                /* Another CPU put it there first, or the map is full until the next drain. */
+                v = bpf_map_lookup_elem(&guard_records, &ev->key);
+                if (v)
+                        __sync_fetch_and_add(&v->count, 1);
+                else
+                        guard_count(GUARD_COUNTER_RECORDS_DROPPED);
+                return;
+        }
+        ev->kind = GUARD_EVENT_RECORD_NEW;
+        ev->actor_tgid = actor->tgid;
+        if (bpf_ringbuf_output(&guard_events, ev, sizeof(*ev), 0) < 0)
+                guard_count(GUARD_COUNTER_LOST_CGROUP_EVENTS);
+}
+
+/* BPF calls take at most five arguments: the operation goes in as a record key. */
+#define guard_record_op(policy, kind_, verdict_, actor, actor_cgroup_, src_, dst_, ns_types_)      \
+        ({                                                                                          \
+                struct guard_record_event ev_ = {                                                   \
+                        .key = { .kind = (kind_), .verdict = (verdict_), .ns_types = (ns_types_),  \
+                                 .actor_cgroup = (actor_cgroup_), .src_cgroup = (src_),            \
+                                 .dst_cgroup = (dst_) },                                            \
+                };                                                                                  \
+                guard_record_key_op((policy), &ev_, (actor));                                       \
+        })
 
 /* A fork by a task locked for pid or time namespaces must not put the child into one prepared
  * before the lock (guard_task_pending_types()): decided as creating a namespace of that type,

@@ -37,7 +37,7 @@ Options:
         contains "$program --help: the man page" "See the $program(" "$help"
 done
 missing=
-for word in status rules "explain migration" "explain setns" denials reload mode thaw unload check learn replay --since= \
+for word in status rules "explain migration" "explain setns" denials reload mode thaw unload check learn replay record --since= \
             --until= --journal-dir= --protect= --no-pager \
             --no-legend --json=pretty\|short\|off --pid= --actor= --to= --type= --target-pid= --lines= --follow; do
         case "$ctl_help" in *"$word"*) ;; *) missing="$missing $word" ;; esac
@@ -69,7 +69,7 @@ export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/cgg-no-bus
 # The man pages cover what the programs accept.
 man=$(man_text cgroup-guardctl.1)
 missing=
-for word in status rules "explain migration" "explain setns" denials reload mode thaw unload check learn replay --since --until \
+for word in status rules "explain migration" "explain setns" denials reload mode thaw unload check learn replay record --since --until \
             --journal-dir --protect --no-pager --no-legend \
             --json --version --help --pid --actor --to --type --target-pid --lines --follow pretty short off \
             SYSTEMD_PAGER PAGER SYSTEMD_LESS NO_COLOR SYSTEMD_COLORS "needs root (Access denied)"; do

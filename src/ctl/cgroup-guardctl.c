@@ -69,6 +69,8 @@ static void help(void) {
                "  mode enforce|audit|policy   Force every rule into a mode, or back to the files' (root)\n"
                "  thaw CGROUP                 Release a cgroup frozen by a deny+freeze rule (root)\n"
                "  unload                      Detach everything and stop the daemon (root)\n"
+               "  record on|off|policy        Record every operation seen, for learn and replay, or\n"
+               "                              not, or as the policy files say (root)\n"
                "  check [DIR]                 Validate a policy directory (default: %s)\n"
                "  learn [--since T] [--until T] [--journal-dir DIR] [--protect PATH]...\n"
                "                              Print a policy allowing what the guard recorded\n"
@@ -213,9 +215,12 @@ static int cmd_status(sd_bus *bus) {
         char **guarantees = NULL, **missing = NULL, **files = NULL;
         uint64_t generation = 0, denials = 0, audits = 0, lost = 0;
         uint32_t map_size = 0, map_entries = 0;
+        int recording = 0;
         bool prevents;
         int r;
 
+        /* Older daemons have no Recording: not recording. */
+        (void) get_basic(bus, "Recording", 'b', &recording, NULL);
         if ((r = get_string(bus, "Backend", &backend, &error)) < 0 ||
             (r = get_string(bus, "Mode", &mode, &error)) < 0 ||
             (r = get_string(bus, "LastPolicyError", &last_error, &error)) < 0 ||
@@ -239,6 +244,7 @@ static int cmd_status(sd_bus *bus) {
 
                 json_object_object_add(o, "backend", json_object_new_string(backend));
                 json_object_object_add(o, "mode", json_object_new_string(mode));
+                json_object_object_add(o, "recording", json_object_new_boolean(recording));
                 json_object_object_add(o, "generation", json_object_new_uint64(generation));
                 json_object_object_add(o, "denials", json_object_new_uint64(denials));
                 json_object_object_add(o, "audits", json_object_new_uint64(audits));
@@ -256,6 +262,7 @@ static int cmd_status(sd_bus *bus) {
                 printf("%s●%s cgroup-guardd: %s backend, %s\n", ansi(prevents ? ANSI_GREEN : ANSI_YELLOW),
                        ansi(ANSI_NORMAL), safe_backend ?: "?", prevents ? "enforcing" : "NOT preventing (report and react)");
                 print_field("Mode", NULL, mode);
+                print_field("Recording", NULL, recording ? "on (every operation seen goes to the journal)" : "off");
                 printf("      Policy: generation %" PRIu64 " (%" PRIu32 " of %" PRIu32 " map entries)\n", generation,
                        map_entries, map_size);
                 for (char **f = files; f && *f; f++)
@@ -760,6 +767,7 @@ static const Verb verbs[] = {
         { "mode", 1, 1 },
         { "thaw", 1, 1 },
         { "unload", 0, 0 },
+        { "record", 1, 1 },
         { "check", 0, 1 },
         { "learn", 0, 0, .record_options = true },
         { "replay", 1, 1, .record_options = true },
@@ -791,6 +799,7 @@ static int run(int argc, char *argv[]) {
                 return log_error("%s takes %s; see cgroup-guardctl --help.", arg_verb,
                                  streq(arg_verb, "explain") ? "\"migration\" or \"setns\"" :
                                  streq(arg_verb, "mode") ? "one of enforce, audit, policy" :
+                                 streq(arg_verb, "record") ? "one of on, off, policy" :
                                  streq(arg_verb, "thaw") ? "one cgroup path" :
                                  streq(arg_verb, "check") ? "at most one directory" :
                                  streq(arg_verb, "replay") ? "one policy directory" : "no arguments"),
@@ -824,6 +833,8 @@ static int run(int argc, char *argv[]) {
         }
         if (streq(arg_verb, "mode") && !streq(args[0], "enforce") && !streq(args[0], "audit") && !streq(args[0], "policy"))
                 return log_error("mode takes one of enforce, audit, policy."), EXIT_INVALID;
+        if (streq(arg_verb, "record") && !streq(args[0], "on") && !streq(args[0], "off") && !streq(args[0], "policy"))
+                return log_error("record takes one of on, off, policy."), EXIT_INVALID;
 
         r = connect_bus(&bus);
         if (r != 0)
@@ -840,6 +851,8 @@ static int run(int argc, char *argv[]) {
                 return call_simple(bus, "Reload", "", NULL, "Reload failed");
         if (streq(arg_verb, "unload"))
                 return cmd_unload(bus);
+        if (streq(arg_verb, "record"))
+                return call_simple(bus, "SetRecord", "s", args[0], "Switching recording failed");
         return call_simple(bus, "SetMode", "s", args[0], "Switching mode failed");
 }
 

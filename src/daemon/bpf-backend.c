@@ -30,7 +30,8 @@ enum { META_MAGIC_SLOT, META_BUILD_SLOT, META_KIND_SLOT, META_PID_SLOT, _META_SL
 static const char *const state_maps[] = { "guard_task_locks", "guard_sandbox_ns", "observe_task_cgroup",
                                           "compat_windows", "compat_open_windows", "guard_self", "guard_objects" };
 /* Maps the daemon and --status open from pins. */
-static const char *const shared_maps[] = { "guard_policy", "guard_events", "guard_denials", "guard_counters" };
+static const char *const shared_maps[] = { "guard_policy", "guard_events", "guard_denials", "guard_counters",
+                                           "guard_records" };
 
 typedef struct BackendObject {
         const char *name;
@@ -348,6 +349,7 @@ int backend_read_counters(int counters_fd, BackendCounters *ret) {
                 .map_full = sums[GUARD_COUNTER_MAP_FULL],
                 .suppressed = sums[GUARD_COUNTER_SUPPRESSED],
                 .lost_cgroup_events = sums[GUARD_COUNTER_LOST_CGROUP_EVENTS],
+                .records_dropped = sums[GUARD_COUNTER_RECORDS_DROPPED],
         };
         return 0;
 }
@@ -411,7 +413,7 @@ static Backend *backend_new(BackendKind kind, const char *pin_dir) {
         b->kind = kind;
         b->pin_dir = strdup(pin_dir);
         b->outer_fd = b->inner_fd = b->events_fd = b->denials_fd = b->counters_fd = -EBADF;
-        b->self_fd = b->objects_fd = -EBADF;
+        b->self_fd = b->objects_fd = b->records_fd = -EBADF;
         for (size_t i = 0; i < ELEMENTSOF(b->link_fds); i++)
                 b->link_fds[i] = -EBADF;
         b->map_entries_max = GUARD_POLICY_ENTRIES_MAX;
@@ -435,6 +437,7 @@ void backend_free(Backend *b) {
         closep(&b->counters_fd);
         closep(&b->self_fd);
         closep(&b->objects_fd);
+        closep(&b->records_fd);
         for (unsigned i = 0; i < b->n_links; i++)
                 closep(&b->link_fds[i]);
         free(b->pin_dir);
@@ -487,6 +490,7 @@ static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImag
                 return -ESTALE;
         b->self_fd = open_pinned_map(pin_dir, "guard_self");
         b->objects_fd = open_pinned_map(pin_dir, "guard_objects");
+        b->records_fd = open_pinned_map(pin_dir, "guard_records"); /* pins of this build have it */
 
         d = opendir(pin_dir);
         if (!d)
@@ -837,7 +841,8 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         b->events_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_events")), F_DUPFD_CLOEXEC, 3);
         b->denials_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_denials")), F_DUPFD_CLOEXEC, 3);
         b->counters_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_counters")), F_DUPFD_CLOEXEC, 3);
-        if (b->outer_fd < 0 || b->events_fd < 0 || b->denials_fd < 0 || b->counters_fd < 0)
+        b->records_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_records")), F_DUPFD_CLOEXEC, 3);
+        if (b->outer_fd < 0 || b->events_fd < 0 || b->denials_fd < 0 || b->counters_fd < 0 || b->records_fd < 0)
                 return step_failed(ret_reason, -errno, "finding the maps");
         map = bpf_object__find_map_by_name(b->obj, "guard_self");
         if (map && (b->self_fd = fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 3)) < 0)

@@ -45,6 +45,7 @@ typedef struct Backend {
         int denials_fd;                 /* ring buffer: denial, audit, violation, tamper records */
         int counters_fd;
         int self_fd, objects_fd;        /* tamper protection's guard_self and guard_objects; -EBADF: none */
+        int records_fd;                 /* guard_records: operations recorded since the last drain */
         uint32_t template_id;           /* the policy map's inner template (held by libbpf) */
         unsigned map_entries_max;       /* size of every generation map (fixed at load) */
         bool adopted;
@@ -61,6 +62,7 @@ typedef struct BackendCounters {
         uint64_t map_full;      /* new cgroups that got no entry: the policy map was full */
         uint64_t suppressed;    /* denial records the kernel's rate limit held back */
         uint64_t lost_cgroup_events; /* cgroup records the ring buffer could not take */
+        uint64_t records_dropped; /* recorded operations guard_records had no room for */
 } BackendCounters;
 
 /* Loads (or adopts) kind into pin_dir with image in force from the first instant. BACKEND_AUTO

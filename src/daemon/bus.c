@@ -82,6 +82,20 @@ static int property_get_mode(sd_bus *bus, const char *path, const char *interfac
         return sd_bus_message_append(reply, "s", manager_mode_string(m));
 }
 
+static int property_get_recording(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "b", manager_recording(m));
+}
+
+static int property_get_record_setting(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "s", manager_record_string(m));
+}
+
 static int property_get_generation(sd_bus *bus, const char *path, const char *interface, const char *property,
                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
@@ -309,7 +323,7 @@ static bool cgroup_confined(Manager *m, const char *path) {
         }
 }
 
-/* Reload, SetMode, Thaw and Unload change what the kernel enforces: root only, checked here (the
+/* Reload, SetMode, SetRecord, Thaw and Unload change what the kernel enforces or records: root only, checked here (the
  * bus policy lets everyone's call through to us, so that refused attempts are journaled too).
  * Nor from a cgroup the policy in force protects or locks, root or not: those are the tasks the
  * guard confines (a protected service, a container), and switching it off, thawing what a
@@ -395,6 +409,44 @@ static int method_set_mode(sd_bus_message *message, void *userdata, sd_bus_error
         }
         journal_call(&caller, GUARD_MESSAGE_MODE_CHANGED, LOG_NOTICE, field, "CGROUP_GUARD_RESULT=done",
                      "Mode set to %s", mode);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+/* Recording off is no off-switch for enforcement, but it blinds the history learn and replay
+ * rely on, and on turns every operation into journal entries: the same gate as SetMode. */
+static int method_set_record(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(caller_done) Caller caller = {};
+        _cleanup_(freep) char *field = NULL;
+        Manager *m = userdata;
+        const char *setting;
+        char q[QUOTED_BUF];
+        int r, override;
+
+        r = sd_bus_message_read(message, "s", &setting);
+        if (r < 0)
+                return r;
+        if (streq(setting, "policy"))
+                override = -1;
+        else if (streq(setting, "on"))
+                override = 1;
+        else if (streq(setting, "off"))
+                override = 0;
+        else
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Unknown recording setting \"%s\" (on, off or policy).", quoted(setting, q));
+        if (asprintf(&field, "CGROUP_GUARD_RECORD=%s", setting) < 0)
+                return -ENOMEM;
+        r = check_root(m, message, error, "SetRecord", field, &caller);
+        if (r < 0)
+                return r;
+        r = manager_set_record(m, override);
+        if (r < 0) {
+                journal_call(&caller, GUARD_MESSAGE_RECORD_CHANGED, LOG_ERR, field, "CGROUP_GUARD_RESULT=failed",
+                             "Recording change to %s failed, recording stays %s", setting, manager_record_string(m));
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Switching recording failed: %s", strerror(-r));
+        }
+        journal_call(&caller, GUARD_MESSAGE_RECORD_CHANGED, LOG_NOTICE, field, "CGROUP_GUARD_RESULT=done",
+                     "Recording set to %s (now %s)", setting, manager_recording(m) ? "on" : "off");
         return sd_bus_reply_method_return(message, NULL);
 }
 
@@ -710,6 +762,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Guarantees", "as", property_get_guarantees, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("MissingGuarantees", "as", property_get_missing, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Mode", "s", property_get_mode, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Recording", "b", property_get_recording, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("RecordSetting", "s", property_get_record_setting, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("PolicyGeneration", "t", property_get_generation, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("PolicyFiles", "as", property_get_files, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastPolicyError", "s", property_get_last_error, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -731,6 +785,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Thaw", "s", SD_BUS_PARAM(cgroup), "", , method_thaw, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetMode", "s", SD_BUS_PARAM(mode), "", , method_set_mode, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetRecord", "s", SD_BUS_PARAM(setting), "", , method_set_record,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ExplainMigration", "us", SD_BUS_PARAM(pid) SD_BUS_PARAM(cgroup),
                                  "bss", SD_BUS_PARAM(allowed) SD_BUS_PARAM(rule) SD_BUS_PARAM(reason),
                                  method_explain_migration, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -847,7 +903,8 @@ void bus_emit_denied(Manager *m, const struct guard_event *e, const EventText *t
 void bus_emit_state_changed(Manager *m) {
         if (!m->bus)
                 return;
-        (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "Mode", "PolicyGeneration",
+        (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "Mode", "Recording", "RecordSetting",
+                                              "PolicyGeneration",
                                               "PolicyFiles", "LastPolicyError", "Rules", "Denials", "Audits",
                                               "LostEvents", "PolicyMapSize", "PolicyMapEntries", NULL);
 }

@@ -25,6 +25,7 @@ static const char *arg_policy_dir = POLICY_DIR_DEFAULT;
 static const char *arg_bpffs_dir = BPFFS_DIR_DEFAULT;
 static BackendKind arg_backend = BACKEND_AUTO;
 static unsigned arg_ratelimit_interval = 10;
+static unsigned arg_record_interval = 60;
 static unsigned arg_policy_entries_max = GUARD_POLICY_ENTRIES_MAX;
 static enum { ACTION_RUN, ACTION_CHECK, ACTION_STATUS, ACTION_STATS, ACTION_UNLOAD } arg_action = ACTION_RUN;
 
@@ -47,6 +48,9 @@ static void help(void) {
                "     --ratelimit-interval=SECONDS\n"
                "                              Identical denials beyond 5 per interval are summed up\n"
                "                              (default: 10)\n"
+               "     --record-interval=SECONDS\n"
+               "                              Recording: one journal entry per distinct operation per\n"
+               "                              interval (default: 60)\n"
                "     --policy-entries-max=N   Size of the kernel policy map, %u..%u entries (default: %u);\n"
                "                              takes effect when the programs are loaded, not on adoption\n\n"
                "Exit status: 0 success, 1 failure (--check: invalid policy), 2 invalid arguments\n"
@@ -70,6 +74,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_LOG_LEVEL,
                 ARG_DEBUG,
                 ARG_RATELIMIT_INTERVAL,
+                ARG_RECORD_INTERVAL,
                 ARG_POLICY_ENTRIES_MAX,
         };
         static const struct option options[] = {
@@ -85,6 +90,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "debug", no_argument, NULL, ARG_DEBUG },
                 { "ratelimit-interval", required_argument, NULL, ARG_RATELIMIT_INTERVAL },
+                { "record-interval", required_argument, NULL, ARG_RECORD_INTERVAL },
                 { "policy-entries-max", required_argument, NULL, ARG_POLICY_ENTRIES_MAX },
                 {}
         };
@@ -144,6 +150,15 @@ static int parse_argv(int argc, char *argv[]) {
                         if (*end || v == 0 || v > 86400)
                                 return log_error_errno(EINVAL, "--ratelimit-interval takes 1..86400 seconds.");
                         arg_ratelimit_interval = v;
+                        break;
+                }
+                case ARG_RECORD_INTERVAL: {
+                        char *end;
+                        unsigned long v = strtoul(optarg, &end, 10);
+
+                        if (*end || v == 0 || v > 86400)
+                                return log_error_errno(EINVAL, "--record-interval takes 1..86400 seconds.");
+                        arg_record_interval = v;
                         break;
                 }
                 case ARG_POLICY_ENTRIES_MAX: {
@@ -295,6 +310,7 @@ int main(int argc, char *argv[]) {
         m->bpffs_dir = strdup(arg_bpffs_dir);
         m->requested = arg_backend;
         m->ratelimit.interval_usec = arg_ratelimit_interval * 1000000ULL;
+        m->recorder.interval_usec = arg_record_interval * 1000000ULL;
         m->policy_entries_max = arg_policy_entries_max;
         if (!m->policy_dir || !m->bpffs_dir) {
                 manager_free(m);

@@ -55,6 +55,7 @@ int manager_new(Manager **ret) {
         if (!m)
                 return -ENOMEM;
         m->mode_override = -1;
+        m->record_override = -1;
         m->requested = BACKEND_AUTO;
         m->policy_entries_max = GUARD_POLICY_ENTRIES_MAX;
         r = sd_event_default(&m->event);
@@ -70,6 +71,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         bus_stop(m);
+        recorder_done(&m->recorder);
         sd_event_source_unref(m->bus_retry);
         sd_event_source_unref(m->ratelimit_timer);
         sd_event_source_unref(m->ring_source);
@@ -197,6 +199,8 @@ static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, Pol
                 return reload_failed(m, r, "%s: cannot read policy directory: %s", m->policy_dir, strerror(-r));
         policy_resolve_executables(&p, NULL);
         policy_set_mode_override(&p, m->mode_override);
+        p.record_overridden = m->record_override >= 0;
+        p.record_override = m->record_override > 0;
 
         if (policy_requires_enforce(&p) && m->backend && !backend_prevents(m->backend->kind))
                 return reload_failed(m, EOPNOTSUPP, "a policy file requires an enforcing backend, but the observe backend cannot prevent anything");
@@ -312,6 +316,33 @@ int manager_set_mode(Manager *m, int mode_override) {
         }
         log_notice("Mode is now %s.", manager_mode_string(m));
         return 0;
+}
+
+int manager_set_record(Manager *m, int record_override) {
+        int saved = m->record_override, r;
+        bool was = manager_recording(m);
+
+        m->record_override = record_override;
+        r = manager_reload(m);
+        if (r < 0) {
+                m->record_override = saved;
+                return r;
+        }
+        /* What was counted until now goes to the journal now, not an interval later. */
+        if (was && !manager_recording(m))
+                (void) recorder_drain(m);
+        log_notice("Recording is now %s (%s).", manager_recording(m) ? "on" : "off", manager_record_string(m));
+        return 0;
+}
+
+const char *manager_record_string(const Manager *m) {
+        return m->record_override < 0 ? "policy" : m->record_override ? "on" : "off";
+}
+
+bool manager_recording(const Manager *m) {
+        const struct guard_value *config = policy_image_lookup(&m->image, GUARD_KEY_CONFIG, 0, 0);
+
+        return config && config->config.record;
 }
 
 const char *manager_mode_string(const Manager *m) {
@@ -919,6 +950,8 @@ static int on_ring_event(void *ctx, void *data, size_t size) {
                 handle_cgroup_mkdir(m, data);
         else if (kind == GUARD_EVENT_CGROUP_RMDIR && size >= sizeof(struct guard_cgroup_event))
                 forget_cgroup(m, ((const struct guard_cgroup_event *) data)->id);
+        else if (kind == GUARD_EVENT_RECORD_NEW && size >= sizeof(struct guard_record_event))
+                recorder_note(m, data);
         else if (size >= sizeof(struct guard_event))
                 handle_denial(m, data);
         /* A full batch stops here (this record is consumed); the ring's fd stays readable, so the
@@ -1169,6 +1202,12 @@ int manager_start(Manager *m) {
         r = sd_event_add_time(m->event, &m->ratelimit_timer, CLOCK_MONOTONIC, now + 1000000, 0, on_ratelimit_timer, m);
         if (r >= 0)
                 sd_event_source_set_enabled(m->ratelimit_timer, SD_EVENT_ON);
+        r = recorder_start(m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to start the recording timer: %m");
+        if (manager_recording(m))
+                log_notice("Recording every migration and namespace change seen (one journal entry per distinct "
+                           "operation every %" PRIu64 " s).", m->recorder.interval_usec / 1000000);
 
         /* The bus is for people, never for enforcement: a failure here only logs and retries. */
         (void) bus_start(m);
@@ -1190,6 +1229,7 @@ int manager_run(Manager *m) {
                         m->ring_batch = 0;
                 while (ring_buffer__consume(m->denial_ring) == -EAGAIN);
         ratelimit_flush(&m->ratelimit, now_usec(CLOCK_MONOTONIC), true, flush_suppressed, m);
+        (void) recorder_drain(m);
         sd_notify(false, "STOPPING=1");
         return r;
 }

@@ -13,6 +13,7 @@
 #include "policy-image.h"
 #include "policy.h"
 #include "ratelimit.h"
+#include "recorder.h"
 
 #define RECENT_DENIALS_MAX 128
 
@@ -46,6 +47,8 @@ typedef struct Manager {
         size_t sweep_cursor;            /* next tree node checked for having gone */
         uint32_t generation;
         int mode_override;              /* -1: per-file modes (SetMode "policy") */
+        int record_override;            /* -1: the files' "record"; 0 off, 1 on (SetRecord) */
+        Recorder recorder;
         char *last_error;
         unsigned policy_entries_max;    /* size of the generation maps at load */
 
@@ -85,6 +88,12 @@ int manager_run(Manager *m);
 
 /* -1: per-file modes; else POLICY_MODE_ENFORCE/AUDIT for every rule. Survives reloads. */
 int manager_set_mode(Manager *m, int mode_override);
+/* -1: the files' "record"; 0: off; 1: on. Survives reloads. Turning it off drains what was
+ * recorded. */
+int manager_set_record(Manager *m, int record_override);
+const char *manager_record_string(const Manager *m);
+/* Whether the generation in force records. */
+bool manager_recording(const Manager *m);
 /* The deliberate off-switch: remove every pin (programs detach) and exit; *ret_removed: how many. */
 int manager_unload(Manager *m, unsigned *ret_removed);
 const char *manager_mode_string(const Manager *m);

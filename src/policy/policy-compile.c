@@ -324,7 +324,8 @@ static enum guard_rule_kind guard_rule_kind(PolicyRuleKind k) {
 int policy_compile(const Policy *p, const CgroupTree *tree, uint32_t generation,
                    PolicyImage *ret, char **ret_error) {
         _cleanup_(policy_image_done) PolicyImage img = {};
-        struct guard_value config = { .config = { .generation = generation, .n_rules = p->n_rules } };
+        struct guard_value config = { .config = { .generation = generation, .n_rules = p->n_rules,
+                                                  .record = policy_records(p) } };
         size_t n_allow = policy_count_rules(p, POLICY_RULE_ALLOW);
         unsigned bit = 0;
         int r;

@@ -663,6 +663,7 @@ static void parse_document(Parser *ps, json_object *root) {
                 { "action", json_type_string },
                 { "require", json_type_string },
                 { "protect_self", json_type_boolean },
+                { "record", json_type_boolean },
                 { "migration", json_type_object },
                 { "namespaces", json_type_object },
         };
@@ -711,6 +712,8 @@ static void parse_document(Parser *ps, json_object *root) {
         }
         if (json_object_object_get_ex(root, "protect_self", &v))
                 file->protect_self = json_object_get_boolean(v);
+        if (json_object_object_get_ex(root, "record", &v))
+                file->record = json_object_get_boolean(v);
         if (json_object_object_get_ex(root, "migration", &v))
                 parse_migration(ps, v);
         if (json_object_object_get_ex(root, "namespaces", &v))

@@ -131,6 +131,15 @@ bool policy_requires_enforce(const Policy *p) {
         return false;
 }
 
+bool policy_records(const Policy *p) {
+        if (p->record_overridden)
+                return p->record_override;
+        for (size_t i = 0; i < p->n_files; i++)
+                if (p->files[i].record && p->files[i].mode != POLICY_MODE_OFF)
+                        return true;
+        return false;
+}
+
 bool policy_protect_self(const Policy *p) {
         bool off = false;
 

@@ -49,6 +49,7 @@ typedef struct PolicyFile {
         bool require_enforce;
         int protect_self;       /* -1: not said, else the file's "protect_self" */
         unsigned version;       /* the file's format version (1 or 2) */
+        bool record;            /* "record": true: the guard records every operation it sees */
 } PolicyFile;
 
 #define POLICY_NO_PARENT SIZE_MAX
@@ -79,6 +80,8 @@ typedef struct PolicyRule {
 typedef struct Policy {
         bool mode_overridden;   /* cgroup-guardctl mode: every active rule runs in mode_override */
         PolicyMode mode_override;
+        bool record_overridden; /* cgroup-guardctl record on|off: record_override, not the files */
+        bool record_override;
         PolicyFile *files;
         size_t n_files;
         PolicyRule *rules;
@@ -123,6 +126,9 @@ bool policy_rule_active(const Policy *p, const PolicyRule *rule);
 bool policy_rule_stricter(const Policy *p, const PolicyRule *a, const PolicyRule *b);
 
 bool policy_requires_enforce(const Policy *p);
+/* Recording: the override (cgroup-guardctl record on|off), else whether an active file says
+ * "record": true. */
+bool policy_records(const Policy *p);
 /* Tamper protection is on unless an active file says "protect_self": false and none says true. */
 bool policy_protect_self(const Policy *p);
 size_t policy_count_rules(const Policy *p, PolicyRuleKind kind);

@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Recording on this machine's kernel (observe backend): with "cgroup-guardctl record on" (D-Bus)
+# or "record": true in a policy file, every migration the guard sees, allowed ones included,
+# lands in the journal once per distinct operation per interval with its count, executable and
+# cgroups; off records nothing; the switch is refused to non-root callers and to callers in a
+# confined cgroup, each attempt journaled; learn over the recording gives a policy that replays
+# with no denial. Real journald and dbus-daemon (see lib.sh), read back with journalctl and
+# cgroup-guardctl.
+if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
+        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
+        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
+        export CGG_IN_PRIVATE_NS=1
+        exec unshare -m --propagation private "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+
+RECORD_ID=44e49ebbd92b4f71807e50addc7c5583
+RECORD_CHANGED_ID=59078f907e5e405fb1ef37065747ac98
+REFUSED_ID=df33eb0f996c4d548922acf40d2e6d9b
+JOURNAL=/run/log/journal
+export TZ=UTC
+
+start_journald_and_bus
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+mkdir -p "$T/prot" "$T/a" "$T/b"
+echo "{ \"version\": 1, \"migration\": { \"protect\": [\"$P/prot\"] } }" > "$POLICY_DIR/10-a.json"
+GUARD_START_TENTHS=600 guard_start --record-interval=1
+for _ in $(seq 50); do busctl --system status org.cgroupguard.Guard1 > /dev/null 2>&1 && break; sleep 0.1; done
+
+# Record entries for moves into DST (a policy path): the sum of their counts.
+recorded() {
+        journalctl -D $JOURNAL -o json MESSAGE_ID=$RECORD_ID 2>/dev/null |
+                grep -F "\"CGROUP_GUARD_DST_CGROUP\":\"$1\"" | grep -o '"CGROUP_GUARD_COUNT":"[0-9]*"' |
+                grep -o '[0-9]*' | awk '{ s += $1 } END { print s + 0 }'
+}
+entries() { journalctl -D $JOURNAL -o json MESSAGE_ID=$RECORD_ID 2>/dev/null | grep -cF "\"CGROUP_GUARD_DST_CGROUP\":\"$1\""; }
+cgroup_of() { sed -n 's/^0:://p' /proc/$1/cgroup; }
+newest() { journalctl -D $JOURNAL -o json MESSAGE_ID=$1 2>/dev/null | tail -n 1; }
+
+spawn sleep 600
+SLEEPER=$!
+
+# Off (the default): moves leave no record.
+for _ in $(seq 5); do move "$T/a" $SLEEPER; move "$T/b" $SLEEPER; done
+sleep 2.5
+[ "$(entries "$P/a")" = 0 ] && ok "recording off: allowed moves leave no record entry" || not_ok "records while off: $(entries "$P/a")"
+[ "$(busctl --system get-property $BUS Recording)" = "b false" ] && ok "property Recording: false" || not_ok "Recording: $(busctl --system get-property $BUS Recording)"
+
+# The switch: refused to non-root and to a confined caller, journaled each time.
+out=$(nobody "$CTL" record on 2>&1)
+[ "$out" = "cgroup-guardctl: record needs root (Access denied)" ] && ok "record on as nobody: refused in one line" || not_ok "nobody: $out"
+newest $REFUSED_ID | grep -q '"CGROUP_GUARD_VERB":"SetRecord"' && newest $REFUSED_ID | grep -q '"CGROUP_GUARD_CALLER_UID":"65534"' &&
+        ok "refused record on: journaled with the caller" || not_ok "refused: $(newest $REFUSED_ID)"
+out=$(sh -c "echo \$\$ > $T/prot/cgroup.procs; exec $CTL record on" 2>&1)
+rc=$?
+[ $rc != 0 ] && newest $REFUSED_ID | grep -q "\"CGROUP_GUARD_CALLER_CGROUP\":\"$P/prot\"" &&
+        newest $REFUSED_ID | grep -q '"CGROUP_GUARD_RECORD":"on"' &&
+        ok "record on from a protected cgroup (root): refused and journaled ($out)" || not_ok "confined: rc=$rc $out $(newest $REFUSED_ID)"
+[ "$(busctl --system get-property $BUS Recording)" = "b false" ] && ok "refused: still not recording" || not_ok "recording after refusals"
+
+# On: allowed moves recorded, one entry per distinct operation per interval, with the count.
+"$CTL" record on && newest $RECORD_CHANGED_ID | grep -q '"CGROUP_GUARD_RECORD":"on"' &&
+        newest $RECORD_CHANGED_ID | grep -q '"CGROUP_GUARD_CALLER_UID":"0"' &&
+        ok "record on: switched, journaled with its own MESSAGE_ID and the caller" || not_ok "record on: $(newest $RECORD_CHANGED_ID)"
+"$CTL" status | grep -q "Recording: on" && ok "status says Recording: on" || not_ok "status: $("$CTL" status)"
+for _ in $(seq 40); do move "$T/a" $SLEEPER; move "$T/b" $SLEEPER; done
+move "$T/prot" $SLEEPER     # observed: protected, nobody allowed
+"$CTL" record off                   # drains at once
+for _ in $(seq 30); do [ "$(recorded "$P/prot")" -ge 1 ] && break; sleep 0.1; done
+a=$(recorded "$P/a") b=$(recorded "$P/b") ea=$(entries "$P/a")
+[ "$a" = 40 ] && [ "$b" = 40 ] && ok "record on: every allowed move counted (40 and 40)" || not_ok "counts: a=$a b=$b"
+[ "$ea" -ge 1 ] && [ "$ea" -le 4 ] && ok "aggregated: $ea entries for 40 moves into $P/a" || not_ok "entries for a: $ea"
+e=$(journalctl -D $JOURNAL -o json MESSAGE_ID=$RECORD_ID | grep -F "\"CGROUP_GUARD_DST_CGROUP\":\"$P/a\"" | head -n 1)
+has() { local p; for p in "$@"; do case "$e" in *"$p"*) ;; *) return 1 ;; esac; done; }
+has '"CGROUP_GUARD_RECORD_VERSION":"1"' '"CGROUP_GUARD_KIND":"migration"' '"CGROUP_GUARD_ACTION":"allow"' \
+        '"CGROUP_GUARD_FIRST_USEC":"' '"CGROUP_GUARD_LAST_USEC":"' &&
+        ok "record entry: format version, kind, verdict allow, first and last time" || not_ok "record entry fields: $e"
+bash_exe=$(readlink -f /proc/$$/exe)
+exe_id=$(stat -L -c '%Hd:%Ld:%i' "$bash_exe")
+has "\"CGROUP_GUARD_ACTOR_EXE\":\"$bash_exe\"" "\"CGROUP_GUARD_ACTOR_EXE_ID\":\"$exe_id\"" \
+        "\"CGROUP_GUARD_SRC_CGROUP\":\"$P/b\"" "\"CGROUP_GUARD_ACTOR_CGROUP\":\"$(cgroup_of $$)\"" &&
+        ok "record entry: the actor's executable path and device:inode ($exe_id), its cgroup, source and destination" ||
+        not_ok "record entry names (want $exe_id): $e"
+journalctl -D $JOURNAL -o json MESSAGE_ID=$RECORD_ID | grep -F "\"CGROUP_GUARD_DST_CGROUP\":\"$P/prot\"" |
+        grep -q '"CGROUP_GUARD_ACTION":"observed"' && ok "the protected move is recorded too, as observed" || not_ok "no record of the protected move"
+[ "$(busctl --system get-property $BUS Recording)" = "b false" ] && ok "record off: off again" || not_ok "still recording"
+count_off=$(entries "$P/a")
+for _ in $(seq 5); do move "$T/a" $SLEEPER; move "$T/b" $SLEEPER; done
+sleep 2.5
+[ "$(entries "$P/a")" = "$count_off" ] && ok "record off: nothing more recorded" || not_ok "records after off: $(entries "$P/a") > $count_off"
+
+# learn over the recording: a policy that passes --check and replays with no denial. Only the
+# moves of our own test cgroups, so the policy is about them.
+"$CTL" learn --journal-dir $JOURNAL --protect "$P" > "$WORK/learned.json" 2> "$WORK/learn.err"
+rc=$?
+mkdir -p "$WORK/learned" && cp "$WORK/learned.json" "$WORK/learned/50-learned.json"
+[ $rc = 0 ] && grep -q "\"$P/a\"" "$WORK/learned.json" && "$DAEMON" --check --policy-dir "$WORK/learned" > /dev/null 2>&1 &&
+        ok "learn over the daemon's recording: a policy naming what was seen, valid" || not_ok "learn: rc=$rc $(cat "$WORK/learned.json" "$WORK/learn.err")"
+grep -qF "by $bash_exe in " "$WORK/learn.err" && grep -qF -- "-> $P/a: allow[" "$WORK/learn.err" &&
+        ok "learn: the summary names the actor and the allow entry" || not_ok "learn summary: $(cat "$WORK/learn.err")"
+"$CTL" replay "$WORK/learned" --journal-dir $JOURNAL > "$WORK/out" 2>&1
+rc=$?
+# The move into the protected cgroup was not allowed when recorded (observed): it is denied again.
+[ $rc = 1 ] && grep -q "^50-learned.json:protect/0 would deny 1 operation(s), 1 distinct" "$WORK/out" &&
+        [ "$(grep -c '^ *[0-9]*x migration' "$WORK/out")" = 1 ] && grep -qF -- "-> $P/prot (first" "$WORK/out" &&
+        ok "replay of the learned policy: only the move it never allowed would be denied" || not_ok "replay: rc=$rc $(cat "$WORK/out")"
+
+# "record": true in a policy file records as well, and record policy goes back to the files.
+echo "{ \"version\": 1, \"record\": true, \"migration\": { \"protect\": [\"$P/prot\"] } }" > "$POLICY_DIR/10-a.json"
+"$CTL" record policy
+for _ in $(seq 50); do [ "$(busctl --system get-property $BUS Recording)" = "b true" ] && break; sleep 0.1; done
+[ "$(busctl --system get-property $BUS Recording)" = "b true" ] && ok "\"record\": true in a policy file: recording" || not_ok "file record: $(busctl --system get-property $BUS Recording)"
+before=$(recorded "$P/a")
+for _ in $(seq 7); do move "$T/a" $SLEEPER; move "$T/b" $SLEEPER; done
+for _ in $(seq 50); do [ "$(recorded "$P/a")" -ge $((before + 7)) ] && break; sleep 0.1; done
+[ "$(recorded "$P/a")" = $((before + 7)) ] && ok "... and the interval drain journals the new moves (7)" || not_ok "file record: $(recorded "$P/a") != $before + 7"
+
+# The catalog and the man page know both MESSAGE_IDs.
+for id in $RECORD_ID $RECORD_CHANGED_ID; do
+        grep -q "^-- $id" "$(dirname "$0")/../../units/cgroup-guard.catalog" && grep -q "$id" "$(dirname "$0")/../../man/cgroup-guardd.8" &&
+                ok "$id in the catalog and in cgroup-guardd(8)" || not_ok "$id not documented"
+done
+
+finish
