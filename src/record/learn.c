@@ -262,11 +262,28 @@ static void strset_done(StrSet *s) {
 
 /* --- rules --- */
 
+/* A rule name (policy version 2: letters, digits and . _ : @ / + -, at most 64 bytes, unique
+ * across files): "learned/allow/3:containerd" from the section, index and a word of its own. */
+static void rule_name(char *buf, const char *section, size_t index, const char *word) {
+        size_t n = (size_t) snprintf(buf, POLICY_RULE_NAME_MAX + 1, "learned/%s/%zu", section, index);
+        const char *w = word ? strrchr(word, '/') : NULL;
+
+        w = w ? w + 1 : word;
+        if (!w || !*w || n + 2 > POLICY_RULE_NAME_MAX)
+                return;
+        buf[n++] = ':';
+        for (; *w && n < POLICY_RULE_NAME_MAX; w++)
+                buf[n++] = isalnum((unsigned char) *w) || strchr("._:@+-", *w) ? *w : '_';
+        buf[n] = '\0';
+}
+
+
 typedef struct Allow {
         char *exe;              /* NULL: any */
         char *cgroup;           /* NULL: any (merged by executable) */
-        StrSet to;
+        StrSet to, from;
         uint64_t count;
+        char name[POLICY_RULE_NAME_MAX + 1];
 } Allow;
 
 typedef struct Lock {
@@ -331,6 +348,7 @@ static void allows_free(Allow *allows, size_t n) {
                 free(allows[i].exe);
                 free(allows[i].cgroup);
                 strset_done(&allows[i].to);
+                strset_done(&allows[i].from);
         }
         free(allows);
 }
@@ -360,13 +378,16 @@ static int build_allows(Op *ops, size_t n_ops, bool by_exe, Allow **ret, size_t 
                         }
                         k = n++;
                 }
-                if (strset_add(&allows[k].to, o->dst) < 0)
+                if (strset_add(&allows[k].to, o->dst) < 0 || strset_add(&allows[k].from, o->src) < 0)
                         goto oom;
         }
         if (n > 1)
                 qsort(allows, n, sizeof(*allows), compare_allows);
-        for (size_t k = 0; k < n; k++)
+        for (size_t k = 0; k < n; k++) {
                 strset_sort(&allows[k].to);
+                strset_sort(&allows[k].from);
+                rule_name(allows[k].name, "allow", k, allows[k].exe ?: allows[k].cgroup);
+        }
         for (size_t i = 0; i < n_ops; i++)
                 if (ops[i].coverage == COVER_ALLOW) {
                         ops[i].rule = allow_find(allows, n, ops[i].exe, by_exe && ops[i].exe ? NULL : ops[i].actor);
@@ -564,27 +585,52 @@ int learn_run(const Record *records, size_t n_records, const LearnOptions *opts,
         root = json_object_new_object();
         if (!root)
                 goto finish;
-        json_object_object_add(root, "version", json_object_new_int(1));
+        /* Policy format version 2: every rule named, allow entries with their sources. */
+        char name[POLICY_RULE_NAME_MAX + 1];
+
+        json_object_object_add(root, "version", json_object_new_int(2));
         json_object_object_add(root, "mode", json_object_new_string("enforce"));
         migration = json_object_new_object();
-        if (protect.n > 0)
-                json_object_object_add(migration, "protect", json_strings(&protect));
+        if (protect.n > 0) {
+                a = json_object_new_array();
+                for (size_t k = 0; k < protect.n; k++) {
+                        json_object *e = json_object_new_object();
+
+                        rule_name(name, "protect", k, NULL);
+                        json_object_object_add(e, "name", json_object_new_string(name));
+                        json_object_object_add(e, "cgroup", json_object_new_string(protect.items[k]));
+                        json_object_array_add(a, e);
+                }
+                json_object_object_add(migration, "protect", a);
+        }
         if (n_allows > 0) {
                 a = json_object_new_array();
                 for (size_t k = 0; k < n_allows; k++) {
                         json_object *e = json_object_new_object();
 
+                        json_object_object_add(e, "name", json_object_new_string(allows[k].name));
                         if (allows[k].exe)
                                 json_object_object_add(e, "exe", json_object_new_string(allows[k].exe));
                         if (allows[k].cgroup)
                                 json_object_object_add(e, "cgroup", json_object_new_string(allows[k].cgroup));
+                        json_object_object_add(e, "from", json_strings(&allows[k].from));
                         json_object_object_add(e, "to", json_strings(&allows[k].to));
                         json_object_array_add(a, e);
                 }
                 json_object_object_add(migration, "allow", a);
         }
-        if (delegates.n > 0)
-                json_object_object_add(migration, "delegate", json_strings(&delegates));
+        if (delegates.n > 0) {
+                a = json_object_new_array();
+                for (size_t k = 0; k < delegates.n; k++) {
+                        json_object *e = json_object_new_object();
+
+                        rule_name(name, "delegate", k, strrchr(delegates.items[k], '/'));
+                        json_object_object_add(e, "name", json_object_new_string(name));
+                        json_object_object_add(e, "cgroup", json_object_new_string(delegates.items[k]));
+                        json_object_array_add(a, e);
+                }
+                json_object_object_add(migration, "delegate", a);
+        }
         json_object_object_add(root, "migration", migration);
         if (n_locks > 0) {
                 namespaces = json_object_new_object();
@@ -592,6 +638,8 @@ int learn_run(const Record *records, size_t n_records, const LearnOptions *opts,
                 for (size_t k = 0; k < n_locks; k++) {
                         json_object *e = json_object_new_object();
 
+                        rule_name(name, "lock", k, NULL);
+                        json_object_object_add(e, "name", json_object_new_string(name));
                         json_object_object_add(e, "cgroup", json_object_new_string(locks[k].cgroup));
                         json_object_object_add(e, "types", json_types(locks[k].types));
                         json_object_array_add(a, e);
@@ -614,10 +662,11 @@ int learn_run(const Record *records, size_t n_records, const LearnOptions *opts,
 
                 switch (o->coverage) {
                 case COVER_ALLOW:
-                        snprintf(cover, sizeof(cover), "allow[%d]", o->rule);
+                        snprintf(cover, sizeof(cover), "%s", allows[o->rule].name);
                         break;
                 case COVER_DELEGATE:
-                        snprintf(cover, sizeof(cover), "delegate[%d] (moves inside %s)", o->rule, delegates.items[o->rule]);
+                        rule_name(name, "delegate", o->rule, strrchr(delegates.items[o->rule], '/'));
+                        snprintf(cover, sizeof(cover), "%s (moves inside %s)", name, delegates.items[o->rule]);
                         break;
                 case COVER_UNGOVERNED:
                         snprintf(cover, sizeof(cover), "not governed (outside every protected subtree)");
@@ -648,7 +697,7 @@ int learn_run(const Record *records, size_t n_records, const LearnOptions *opts,
                         goto finish;
         }
         for (size_t k = 0; k < n_allows; k++)
-                if (append(&summary, "allow[%zu] (%s%s%s) covers %" PRIu64 " operation(s)\n", k,
+                if (append(&summary, "%s (%s%s%s) covers %" PRIu64 " operation(s)\n", allows[k].name,
                            allows[k].exe ?: "any executable", allows[k].cgroup ? " in " : "",
                            allows[k].cgroup ?: "", allows[k].count) < 0)
                         goto finish;

@@ -167,8 +167,8 @@ cp "$WORK/learned.json" "$WORK/learned/50-learned.json"
 rc=$?
 [ $rc = 0 ] && grep -q "nothing would be denied or audited" "$WORK/out" &&
         ok "learn: replaying the recording over the learned policy denies nothing" || not_ok "replay learned: rc=$rc $(cat "$WORK/out" "$WORK/err" "$WORK/learned.json")"
-grep -q '^ *3x migration by /usr/bin/mgr in /system.slice/mgr.service: /system.slice/mgr.service -> /system.slice/mgr.service/c1: delegate\[0\] (moves inside /system.slice/mgr.service)' "$WORK/learn.err" &&
-        grep -q '^ *6x migration by /usr/lib/systemd/systemd in /init.scope: /init.scope -> /system.slice/a.service: allow\[1\]' "$WORK/learn.err" &&
+grep -q '^ *3x migration by /usr/bin/mgr in /system.slice/mgr.service: /system.slice/mgr.service -> /system.slice/mgr.service/c1: learned/delegate/0:mgr.service (moves inside /system.slice/mgr.service)' "$WORK/learn.err" &&
+        grep -q '^ *6x migration by /usr/lib/systemd/systemd in /init.scope: /init.scope -> /system.slice/a.service: learned/allow/1:systemd$' "$WORK/learn.err" &&
         grep -q '^ *4x namespace by /usr/bin/bwrap in /system.slice/b.service: net,user: no lock on these types there' "$WORK/learn.err" &&
         ok "learn: the summary says what was seen, how often, and which generated rule covers it" ||
         not_ok "learn summary: $(cat "$WORK/learn.err")"

@@ -99,12 +99,12 @@ rc=$?
 mkdir -p "$WORK/learned" && cp "$WORK/learned.json" "$WORK/learned/50-learned.json"
 [ $rc = 0 ] && grep -q "\"$P/a\"" "$WORK/learned.json" && "$DAEMON" --check --policy-dir "$WORK/learned" > /dev/null 2>&1 &&
         ok "learn over the daemon's recording: a policy naming what was seen, valid" || not_ok "learn: rc=$rc $(cat "$WORK/learned.json" "$WORK/learn.err")"
-grep -qF "by $bash_exe in " "$WORK/learn.err" && grep -qF -- "-> $P/a: allow[" "$WORK/learn.err" &&
+grep -qF "by $bash_exe in " "$WORK/learn.err" && grep -q -- "-> $P/a: learned/allow/[0-9]*:bash$" "$WORK/learn.err" &&
         ok "learn: the summary names the actor and the allow entry" || not_ok "learn summary: $(cat "$WORK/learn.err")"
 "$CTL" replay "$WORK/learned" --journal-dir $JOURNAL > "$WORK/out" 2>&1
 rc=$?
 # The move into the protected cgroup was not allowed when recorded (observed): it is denied again.
-[ $rc = 1 ] && grep -q "^50-learned.json:protect/0 would deny 1 operation(s), 1 distinct" "$WORK/out" &&
+[ $rc = 1 ] && grep -q "^learned/protect/0 (50-learned.json) would deny 1 operation(s), 1 distinct" "$WORK/out" &&
         [ "$(grep -c '^ *[0-9]*x migration' "$WORK/out")" = 1 ] && grep -qF -- "-> $P/prot (first" "$WORK/out" &&
         ok "replay of the learned policy: only the move it never allowed would be denied" || not_ok "replay: rc=$rc $(cat "$WORK/out")"
 

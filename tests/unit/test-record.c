@@ -218,12 +218,14 @@ static void test_learn(void **state) {
         assert_int_equal(a.n_denied, 9);
         assert_int_equal(a.n_delegate, 1);
         assert_int_equal(a.n_allow, 4);  /* the sibling mover is an allow entry, not a delegation of /t */
-        assert_non_null(strstr(a.policy, "\"delegate\": [\n      \"/user.slice/user-*.slice/user@*.service\"\n    ]"));
+        assert_non_null(strstr(a.policy, "\"delegate\": [\n      {\n        \"name\": \"learned/delegate/0:user@_.service\",\n"
+                                         "        \"cgroup\": \"/user.slice/user-*.slice/user@*.service\"\n      }\n    ]"));
         assert_non_null(strstr(a.policy, "\"/user.slice/user-*.slice/session-*.scope\""));
         assert_null(strstr(a.policy, "evil"));
         assert_non_null(strstr(a.summary, "9x migration by /usr/bin/evil in /system.slice/evil.service: "
                                           "/system.slice/evil.service -> /init.scope: denied (or a violation) when recorded: left out"));
-        assert_non_null(strstr(a.summary, "delegate[0] (moves inside /user.slice/user-*.slice/user@*.service)"));
+        assert_non_null(strstr(a.summary, "learned/delegate/0:user@_.service (moves inside /user.slice/user-*.slice/user@*.service)"));
+        assert_non_null(strstr(a.policy, "\"version\": 2,"));
         /* The policy parses, and replaying the records over it denies nothing that was allowed. */
         assert_int_equal(policy_parse_buffer(&p, "50-learned.json", a.policy, strlen(a.policy), &d), 0);
         Replay r = {};
