@@ -37,7 +37,7 @@ expect "mode values" "audit enforce policy" _cgroup_guardctl "cgroup-guardctl mo
 expect "explain kinds" "migration setns" _cgroup_guardctl "cgroup-guardctl explain "
 expect "explain migration options" "--actor --pid --to" _cgroup_guardctl "cgroup-guardctl explain migration "
 expect "explain migration after a pid" "--actor --pid --to" _cgroup_guardctl "cgroup-guardctl explain migration --pid 1 "
-expect "options after the verb" "--help --json= --no-legend --no-pager --version" _cgroup_guardctl "cgroup-guardctl status --"
+expect "options after the verb" "--bpffs-dir= --help --json= --no-legend --no-pager --version" _cgroup_guardctl "cgroup-guardctl status --"
 expect "explain setns options" "--pid --target-pid --type" _cgroup_guardctl "cgroup-guardctl explain setns "
 expect "namespace types" "cgroup ipc mnt net pid time user uts" _cgroup_guardctl "cgroup-guardctl explain setns --pid 1 --type "
 root=$(awk '$9 == "cgroup2" && $4 == "/" { print $5; exit }' /proc/self/mountinfo)

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-bus.h>
+#include <systemd/sd-journal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cgroup-path.h"
 #include "cgroupfs.h"
@@ -28,6 +30,9 @@
 #include "policy-check.h"
 #include "string-util.h"
 #include "table.h"
+
+/* The journal's denial entries (src/daemon/event-format.h, units/cgroup-guard.catalog). */
+#define GUARD_MESSAGE_DENIAL "e8540ee91e3f4008a0c051b6c2107e76"
 
 #define BUS_NAME "org.cgroupguard.Guard1"
 #define BUS_PATH "/org/cgroupguard/Guard1"
@@ -47,6 +52,7 @@ static bool arg_lines_set = false;
 static bool arg_follow = false;
 static uint32_t arg_pid = 0, arg_actor = 0, arg_target_pid = 0;
 static const char *arg_to = NULL, *arg_type = NULL;
+static const char *arg_bpffs_dir = BPFFS_DIR_DEFAULT;
 static RecordOptions arg_record = { .until = UINT64_MAX };
 static bool arg_record_options = false;
 static char *arg_protect[65];      /* NULL-terminated */
@@ -93,7 +99,8 @@ static void help(void) {
                "                              now, -2h, YYYY-MM-DD[ HH:MM[:SS]])\n"
                "     --journal-dir=DIR        learn, replay: journal files in DIR (many hosts' journals)\n"
                "     --protect=PATH           learn: govern this subtree (repeatable; default: every\n"
-               "                              top-level cgroup seen)\n\n"
+               "                              top-level cgroup seen)\n"
+               "     --bpffs-dir=DIR          status: where the pins are, when cgroup-guardd is not running\n\n"
                "Exit status: 0 success (explain: allowed), 1 failure (explain: denied),\n"
                "2 explain: audited, 3 invalid arguments, 4 needs root, 5 cgroup-guardd not reachable;\n"
                "replay: 1 something would be denied; learn, replay: 6 no recorded operations, 7 records of\n"
@@ -209,6 +216,19 @@ static json_object *json_strv(char **l) {
         return a;
 }
 
+/* With the daemon not running, the pins still say what is enforced. Only cgroup-guardd may open
+ * them (tamper protection lets its executable through, no other), so it reads them: the same
+ * binary the unit runs ($CGROUP_GUARDD overrides, for a build tree). */
+static int run_daemon_reading_pins(const char *option) {
+        const char *guardd = getenv("CGROUP_GUARDD") ?: GUARDD_PATH;
+
+        fflush(stdout);
+        pager_close();
+        execl(guardd, guardd, option, "--bpffs-dir", arg_bpffs_dir, (char *) NULL);
+        log_error_errno(errno, "cgroup-guardd is not running, and %s cannot be run to read the pins: %m", guardd);
+        return EXIT_UNREACHABLE;
+}
+
 static int cmd_status(sd_bus *bus) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(freep) char *backend = NULL, *mode = NULL, *last_error = NULL;
@@ -233,6 +253,10 @@ static int cmd_status(sd_bus *bus) {
             (r = get_strv(bus, "Guarantees", &guarantees, &error)) < 0 ||
             (r = get_strv(bus, "MissingGuarantees", &missing, &error)) < 0 ||
             (r = get_strv(bus, "PolicyFiles", &files, &error)) < 0) {
+                if (arg_json == JSON_OFF && bus_error_is_unreachable(&error, r)) {
+                        sd_bus_error_free(&error);
+                        return run_daemon_reading_pins("--status");
+                }
                 r = bus_error_exit(&error, r, "Cannot read the guard's state", EXIT_DENIED);
                 goto finish;
         }
@@ -511,6 +535,85 @@ static int on_denied(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         return 0;
 }
 
+/* Denials from journal files (a fleet's, gathered by systemd-journal-remote), newest last: the
+ * last N in the time range, each with the host it came from. */
+static int cmd_denials_journal(const char *dir) {
+        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        unsigned n = 0, back = 0;
+        uint64_t usage = 0;
+        int r;
+
+        if (arg_follow)
+                return log_error("denials --follow reads the daemon, not journal files: drop --journal-dir."), EXIT_INVALID;
+        r = sd_journal_open_directory(&j, dir, 0);
+        if (r < 0)
+                return log_error_errno(r, "Cannot open the journal files in %s: %m", dir), EXIT_INVALID;
+        if (sd_journal_get_usage(j, &usage) >= 0 && usage == 0)
+                return log_error("%s holds no journal files.", dir), EXIT_INVALID;
+        r = sd_journal_add_match(j, "MESSAGE_ID=" GUARD_MESSAGE_DENIAL, 0);
+        if (r < 0)
+                return log_error_errno(r, "Cannot filter the journal: %m"), EXIT_DENIED;
+        /* The last arg_lines in range: walk back from the end (or --until), then forward. */
+        r = arg_record.until != UINT64_MAX ? sd_journal_seek_realtime_usec(j, arg_record.until + 1) : sd_journal_seek_tail(j);
+        if (r < 0)
+                return log_error_errno(r, "Cannot seek in the journal: %m"), EXIT_DENIED;
+        while (back < arg_lines && sd_journal_previous(j) > 0) {
+                uint64_t usec = 0;
+
+                (void) sd_journal_get_realtime_usec(j, &usec);
+                if (usec < arg_record.since)
+                        break;
+                if (usec <= arg_record.until)
+                        back++;
+        }
+        if (back < arg_lines) {
+                /* Fewer than asked for: start at the first in range. */
+                r = arg_record.since > 0 ? sd_journal_seek_realtime_usec(j, arg_record.since) : sd_journal_seek_head(j);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot seek in the journal: %m"), EXIT_DENIED;
+        } else {
+                /* sd_journal_next() after seeking to a cursor lands on that very entry. */
+                _cleanup_(freep) char *cursor = NULL;
+
+                r = sd_journal_get_cursor(j, &cursor);
+                if (r >= 0)
+                        r = sd_journal_seek_cursor(j, cursor);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot seek in the journal: %m"), EXIT_DENIED;
+        }
+        (void) pager_open(arg_no_pager);
+        if (arg_legend && arg_json == JSON_OFF)
+                printf("-- Denials in %s, newest last --\n", dir);
+        while (n < arg_lines && sd_journal_next(j) > 0) {
+                const char *fields[] = { "CGROUP_GUARD_ACTION", "CGROUP_GUARD_KIND", "CGROUP_GUARD_RULE",
+                                         "CGROUP_GUARD_POLICY", "MESSAGE", "_HOSTNAME" };
+                _cleanup_(freep) char *with_host = NULL;
+                char *values[ELEMENTSOF(fields)] = {};
+                uint64_t usec = 0;
+
+                (void) sd_journal_get_realtime_usec(j, &usec);
+                if (usec < arg_record.since || usec > arg_record.until)
+                        continue;
+                for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+                        const void *data;
+                        size_t len, k = strlen(fields[i]) + 1;
+
+                        if (sd_journal_get_data(j, fields[i], &data, &len) >= 0 && len >= k)
+                                values[i] = strndup((const char *) data + k, len - k);
+                }
+                if (values[5] && values[4] && asprintf(&with_host, "%s: %s", values[5], values[4]) < 0)
+                        with_host = NULL;
+                print_denial(usec, values[0] ?: "", values[1] ?: "", values[2] ?: "", values[3] ?: "",
+                             with_host ?: values[4] ?: "");
+                for (size_t i = 0; i < ELEMENTSOF(values); i++)
+                        free(values[i]);
+                n++;
+        }
+        if (n == 0 && arg_legend && arg_json == JSON_OFF)
+                printf("-- No entries --\n");
+        return 0;
+}
+
 static int cmd_denials(sd_bus *bus) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -658,6 +761,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_UNTIL,
                 ARG_JOURNAL_DIR,
                 ARG_PROTECT,
+                ARG_BPFFS_DIR,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -676,6 +780,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "until", required_argument, NULL, ARG_UNTIL },
                 { "journal-dir", required_argument, NULL, ARG_JOURNAL_DIR },
                 { "protect", required_argument, NULL, ARG_PROTECT },
+                { "bpffs-dir", required_argument, NULL, ARG_BPFFS_DIR },
                 {}
         };
         uint32_t *pid;
@@ -743,6 +848,11 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_protect[arg_n_protect++] = optarg;
                         arg_record_options = true;
                         break;
+                case ARG_BPFFS_DIR:
+                        if (optarg[0] != '/')
+                                return log_error("--bpffs-dir must be an absolute path."), -EXIT_INVALID;
+                        arg_bpffs_dir = optarg;
+                        break;
                 case ':':
                         return log_error("Option %s needs an argument.", argv[optind - 1]), -EXIT_INVALID;
                 default:
@@ -762,7 +872,7 @@ static const Verb verbs[] = {
         { "status", 0, 0 },
         { "rules", 0, 0 },
         { "explain", 1, 1, .explain_options = true },
-        { "denials", 0, 0, .denials_options = true },
+        { "denials", 0, 0, .denials_options = true, .record_options = true },
         { "reload", 0, 0 },
         { "mode", 1, 1 },
         { "thaw", 1, 1 },
@@ -810,7 +920,7 @@ static int run(int argc, char *argv[]) {
                 return log_error("-n and --follow belong to denials."), EXIT_INVALID;
 
         if (!verb->record_options && arg_record_options)
-                return log_error("--since, --until, --journal-dir and --protect belong to learn and replay."),
+                return log_error("--since, --until, --journal-dir and --protect belong to learn, replay and denials."),
                        EXIT_INVALID;
         if (arg_n_protect > 0 && !streq(arg_verb, "learn"))
                 return log_error("--protect belongs to learn."), EXIT_INVALID;
@@ -826,6 +936,8 @@ static int run(int argc, char *argv[]) {
                 return policy_check_directory(n_args == 1 ? args[0] : POLICY_DIR_DEFAULT, stdout, stderr);
         if (streq(arg_verb, "thaw"))
                 return cmd_thaw(args[0]);
+        if (streq(arg_verb, "denials") && arg_record.journal_dir)
+                return cmd_denials_journal(arg_record.journal_dir);
         if (streq(arg_verb, "explain")) {
                 r = explain_check_arguments(args[0]);
                 if (r != 0)
@@ -836,7 +948,9 @@ static int run(int argc, char *argv[]) {
         if (streq(arg_verb, "record") && !streq(args[0], "on") && !streq(args[0], "off") && !streq(args[0], "policy"))
                 return log_error("record takes one of on, off, policy."), EXIT_INVALID;
 
-        r = connect_bus(&bus);
+        if (streq(arg_verb, "status") && arg_json == JSON_OFF && sd_bus_open_system(&bus) < 0)
+                return run_daemon_reading_pins("--status");
+        r = bus ? 0 : connect_bus(&bus);
         if (r != 0)
                 return r;
         if (streq(arg_verb, "status"))

@@ -54,7 +54,7 @@ static void help(void) {
                "     --policy-entries-max=N   Size of the kernel policy map, %u..%u entries (default: %u);\n"
                "                              takes effect when the programs are loaded, not on adoption\n\n"
                "Exit status: 0 success, 1 failure (--check: invalid policy), 2 invalid arguments\n"
-               "(--check: directory unreadable), 3 --status/--stats: nothing loaded, 78 invalid\n"
+               "(--check: directory unreadable), 3 --status/--stats: nothing loaded, 4 --status: needs root, 78 invalid\n"
                "policy at start while a pinned one stays in force.\n"
                "See the cgroup-guardd(8) man page for details.\n",
                POLICY_DIR_DEFAULT, BPFFS_DIR_DEFAULT, GUARD_POLICY_ENTRIES_MIN, GUARD_POLICY_ENTRIES_MAX,
@@ -184,6 +184,12 @@ static int print_status(void) {
         BackendPinned p;
         int r = backend_read_pinned(arg_bpffs_dir, &p);
 
+        if (r == -EACCES || r == -EPERM) {
+                /* Not "not loaded": a user other than root cannot look (the bpffs is root's). */
+                printf("cgroup-guard: unknown: reading the pins at %s needs root (%s); cgroup-guardctl status asks "
+                       "the daemon\n", arg_bpffs_dir, strerror(-r));
+                return 4;
+        }
         if (r < 0) {
                 printf("cgroup-guard: not loaded (nothing pinned at %s)\n", arg_bpffs_dir);
                 return 3;

@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Events to a fleet: a real systemd-journald (private namespace), systemd-journal-upload sending
+# its journal to systemd-journal-remote on loopback (package systemd-journal-remote), as the
+# README's "fleet" section sets them up. The guard's denial entries (violations here: the observe
+# backend) arrive with the MESSAGE_ID and every CGROUP_GUARD_* field as journaled, and
+# cgroup-guardctl denials --journal-dir reads the gathered journal.
+if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
+        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
+        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
+        [ -x /lib/systemd/systemd-journal-remote ] || { echo "SKIP: systemd-journal-remote not installed"; exit 77; }
+        export CGG_IN_PRIVATE_NS=1
+        exec unshare -m --propagation private "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+DENIAL_ID=e8540ee91e3f4008a0c051b6c2107e76
+
+start_journald_and_bus
+REMOTE=$WORK/remote
+mkdir -p "$REMOTE" "$T/prot" "$T/out"
+PORT=$((20000 + ($$ + 7) % 20000))
+spawn /lib/systemd/systemd-journal-remote --listen-http="127.0.0.1:$PORT" --output="$REMOTE/" --split-mode=host
+for _ in $(seq 50); do (echo > "/dev/tcp/127.0.0.1/$PORT") 2> /dev/null && break; sleep 0.1; done
+spawn /lib/systemd/systemd-journal-upload --url="http://127.0.0.1:$PORT" --save-state="$WORK/upload.state"
+
+cat > "$POLICY_DIR/10-fleet.json" <<JSON
+{ "version": 1, "migration": { "protect": ["$P/prot"] } }
+JSON
+guard_start
+spawn sleep 1000; victim=$!
+move "$T/prot" "$victim"
+move "$T/out" "$victim"
+
+fields() { journalctl "$@" -o export MESSAGE_ID=$DENIAL_ID 2>/dev/null | grep -aE '^(CGROUP_GUARD_[A-Z_]+|MESSAGE_ID|MESSAGE)=' | sort; }
+for _ in $(seq 100); do
+        [ "$(fields -D "$REMOTE" | grep -c '^MESSAGE_ID=')" -ge 2 ] && break
+        sleep 0.1
+done
+[ "$(fields | grep -c '^MESSAGE_ID=')" = 2 ] && ok "the local journal has the 2 denial entries" || not_ok "local: $(fields | grep -c '^MESSAGE_ID=') entries"
+[ "$(fields -D "$REMOTE" | grep -c '^MESSAGE_ID=')" = 2 ] && ok "both arrived in the remote journal" ||
+        not_ok "remote: $(fields -D "$REMOTE" | grep -c '^MESSAGE_ID=') entries; $(ls -R "$REMOTE")"
+fields > "$WORK/local.fields"
+fields -D "$REMOTE" > "$WORK/remote.fields"
+[ "$(grep -c '^CGROUP_GUARD_' "$WORK/local.fields")" -ge 20 ] && ok "the entries carry their CGROUP_GUARD_* fields" ||
+        not_ok "only $(grep -c '^CGROUP_GUARD_' "$WORK/local.fields") fields"
+cmp -s "$WORK/local.fields" "$WORK/remote.fields" && ok "every CGROUP_GUARD_* field, MESSAGE and MESSAGE_ID intact" ||
+        not_ok "fields differ: $(diff "$WORK/local.fields" "$WORK/remote.fields" | head -5)"
+grep -q "^CGROUP_GUARD_RULE=10-fleet.json:protect/0$" "$WORK/remote.fields" && ok "remote: the rule" || not_ok "remote: no rule field"
+
+# cgroup-guardctl reads the gathered journal, each denial with its host.
+"$CTL" denials --journal-dir "$REMOTE" --no-pager > "$WORK/denials" 2>&1; rc=$?
+[ $rc = 0 ] && [ "$(grep -c "$(hostname): .*pid $victim (sleep)" "$WORK/denials")" = 2 ] &&
+        ok "cgroup-guardctl denials --journal-dir: both, with the host" || not_ok "denials --journal-dir (rc $rc): $(cat "$WORK/denials")"
+"$CTL" denials --journal-dir "$REMOTE" -n 1 --no-pager --no-legend > "$WORK/one"
+[ "$(wc -l < "$WORK/one")" = 1 ] && grep -q "to $P/out" "$WORK/one" && ok "-n 1: the newest" || not_ok "-n 1: $(cat "$WORK/one")"
+"$CTL" denials --journal-dir "$REMOTE" --json --no-pager | grep -q '"rule":"10-fleet.json:protect/0"' && ok "--json" || not_ok "--json"
+"$CTL" denials --journal-dir "$REMOTE" --until @1 --no-pager | grep -q -- "-- No entries --" && ok "--until before them: none" ||
+        not_ok "--until @1"
+"$CTL" denials --journal-dir "$WORK/nothing-here" > /dev/null 2>&1; rc=$?
+[ $rc = 3 ] && ok "a directory without journal files: exit 3" || not_ok "empty directory: rc $rc"
+finish
