@@ -11,7 +11,11 @@
 #include <systemd/sd-journal.h>
 #include <time.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include "cgroupfs.h"
+#include "policy-compile.h"
 #include "event-format.h"
 #include "log.h"
 #include "macro.h"
@@ -62,9 +66,87 @@ static char *cgroup_name(struct Manager *m, uint64_t id) {
         return cgroup2_path_of_id(m->cgroup_mount, id, &p) >= 0 ? p : NULL;
 }
 
-/* The executable's path while the actor still runs that file, else a policy rule's naming it. */
+/* Executables in the usual directories by device and inode: short-lived actors (a runtime's
+ * helper, a one-shot mover) are gone before the daemon reads /proc/PID/exe. Built when a name is
+ * missing, at most once per interval (a few thousand stat() calls). */
+static const char *const exe_dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
+                                        "/usr/lib/systemd", "/usr/libexec", "/lib/systemd" };
+
+static int compare_exe_entries(const void *a, const void *b) {
+        const ExeEntry *x = a, *y = b;
+
+        if (x->dev != y->dev)
+                return x->dev < y->dev ? -1 : 1;
+        return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* The same, and among one file's names the first found (the directories' order): stable. */
+static int compare_exe_entries_ordered(const void *a, const void *b) {
+        const ExeEntry *x = a, *y = b;
+        int c = compare_exe_entries(a, b);
+
+        return c ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void exe_index_build(Recorder *r, uint64_t now) {
+        ExeEntry *entries = NULL;
+        size_t n = 0, allocated = 0;
+
+        if (r->exe_index_usec && now < r->exe_index_usec + r->interval_usec)
+                return;
+        r->exe_index_usec = now;
+        for (size_t i = 0; i < ELEMENTSOF(exe_dirs); i++) {
+                _cleanup_(closedirp) DIR *d = opendir(exe_dirs[i]);
+                struct dirent *de;
+
+                /* /bin and /sbin are links to /usr on merged systems: the first name wins. */
+                while (d && (de = readdir(d))) {
+                        struct stat st;
+                        char path[4096];
+
+                        if (de->d_name[0] == '.')
+                                continue;
+                        snprintf(path, sizeof(path), "%s/%s", exe_dirs[i], de->d_name);
+                        /* Symbolic links are names of other files, which have their own. */
+                        if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+                                continue;
+                        if (!GREEDY_REALLOC(entries, allocated, n + 1))
+                                goto done;
+                        entries[n] = (ExeEntry) { .dev = kernel_dev(st.st_dev), .ino = st.st_ino, .order = n,
+                                                  .path = strdup(path) };
+                        if (!entries[n].path)
+                                goto done;
+                        n++;
+                }
+        }
+done:
+        if (n > 1)
+                qsort(entries, n, sizeof(*entries), compare_exe_entries_ordered);
+        for (size_t i = 0; i < r->n_exe_index; i++)
+                free(r->exe_index[i].path);
+        free(r->exe_index);
+        r->exe_index = entries;
+        r->n_exe_index = n;
+}
+
+static const char *exe_index_find(const Recorder *r, uint64_t dev, uint64_t ino) {
+        ExeEntry key = { .dev = dev, .ino = ino }, *e;
+
+        if (r->n_exe_index == 0)
+                return NULL;
+        e = bsearch(&key, r->exe_index, r->n_exe_index, sizeof(key), compare_exe_entries);
+        if (!e)
+                return NULL;
+        while (e > r->exe_index && compare_exe_entries(e - 1, &key) == 0)
+                e--;
+        return e->path;
+}
+
+/* The executable's path while the actor still runs that file, else a policy rule's naming it,
+ * else the file of that device and inode in the usual directories. */
 static char *exe_name(struct Manager *m, const struct guard_record_key *k, uint32_t tgid) {
         dev_t dev = makedev(GUARD_DEV_MAJOR(k->exe_dev), GUARD_DEV_MINOR(k->exe_dev));
+        const char *found;
         char *path = NULL;
 
         if (k->exe_dev == 0 && k->exe_ino == 0)
@@ -77,7 +159,12 @@ static char *exe_name(struct Manager *m, const struct guard_record_key *k, uint3
                 if (rule->exe_resolved && rule->exe_dev == dev && rule->exe_ino == k->exe_ino)
                         return strdup(rule->exe);
         }
-        return NULL;
+        found = exe_index_find(&m->recorder, k->exe_dev, k->exe_ino);
+        if (!found) {
+                exe_index_build(&m->recorder, clock_usec(CLOCK_MONOTONIC));
+                found = exe_index_find(&m->recorder, k->exe_dev, k->exe_ino);
+        }
+        return found ? strdup(found) : NULL;
 }
 
 static RecordNames *names_new(struct Manager *m, const struct guard_record_key *k, uint32_t tgid) {
@@ -250,4 +337,9 @@ void recorder_done(Recorder *r) {
         tdestroy(r->names, names_free);
         r->names = NULL;
         r->n_names = 0;
+        for (size_t i = 0; i < r->n_exe_index; i++)
+                free(r->exe_index[i].path);
+        free(r->exe_index);
+        r->exe_index = NULL;
+        r->n_exe_index = 0;
 }

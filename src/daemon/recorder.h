@@ -16,6 +16,12 @@ struct Manager;
 
 #define RECORD_INTERVAL_USEC_DEFAULT (60 * 1000000ULL)
 
+typedef struct ExeEntry {
+        uint64_t dev, ino;      /* kernel dev_t, inode */
+        size_t order;           /* found in this order */
+        char *path;
+} ExeEntry;
+
 typedef struct Recorder {
         void *names;                    /* tsearch() of RecordNames by key */
         size_t n_names;
@@ -24,6 +30,9 @@ typedef struct Recorder {
         uint64_t entries_written;       /* journal entries since start */
         uint64_t operations_written;    /* the operations they stand for */
         uint64_t dropped_reported;      /* GUARD_COUNTER_RECORDS_DROPPED said so far */
+        ExeEntry *exe_index;            /* executables of the usual directories, by dev and inode */
+        size_t n_exe_index;
+        uint64_t exe_index_usec;        /* when it was built (CLOCK_MONOTONIC); 0: never */
 } Recorder;
 
 /* A key new since the last drain: name it now. */

@@ -67,11 +67,22 @@ rc=$?
         ok "record on: switched, journaled with its own MESSAGE_ID and the caller" || not_ok "record on: $(newest $RECORD_CHANGED_ID)"
 "$CTL" status | grep -q "Recording: on" && ok "status says Recording: on" || not_ok "status: $("$CTL" status)"
 for _ in $(seq 40); do move "$T/a" $SLEEPER; move "$T/b" $SLEEPER; done
+# A short-lived actor, gone before the daemon looks (stopped meanwhile): still named, by the file
+# of that device and inode in the usual directories.
+mkdir -p "$T/short"
+kill -STOP "$GUARD_PID"
+/bin/sh -c "echo $SLEEPER > $T/short/cgroup.procs"
+kill -CONT "$GUARD_PID"
+move "$T/b" $SLEEPER
 move "$T/prot" $SLEEPER     # observed: protected, nobody allowed
 "$CTL" record off                   # drains at once
 for _ in $(seq 30); do [ "$(recorded "$P/prot")" -ge 1 ] && break; sleep 0.1; done
 a=$(recorded "$P/a") b=$(recorded "$P/b") ea=$(entries "$P/a")
-[ "$a" = 40 ] && [ "$b" = 40 ] && ok "record on: every allowed move counted (40 and 40)" || not_ok "counts: a=$a b=$b"
+[ "$a" = 40 ] && [ "$b" = 41 ] && ok "record on: every allowed move counted (40 and 41)" || not_ok "counts: a=$a b=$b"
+sh_exe=$(readlink -f /bin/sh)
+journalctl -D $JOURNAL -o json MESSAGE_ID=$RECORD_ID | grep -F "\"CGROUP_GUARD_DST_CGROUP\":\"$P/short\"" |
+        grep -qF "\"CGROUP_GUARD_ACTOR_EXE\":\"$sh_exe\"" && ok "a short-lived actor gone before the daemon looked is named ($sh_exe)" ||
+        not_ok "short-lived actor: $(journalctl -D $JOURNAL -o json MESSAGE_ID=$RECORD_ID | grep -F "$P/short")"
 [ "$ea" -ge 1 ] && [ "$ea" -le 4 ] && ok "aggregated: $ea entries for 40 moves into $P/a" || not_ok "entries for a: $ea"
 e=$(journalctl -D $JOURNAL -o json MESSAGE_ID=$RECORD_ID | grep -F "\"CGROUP_GUARD_DST_CGROUP\":\"$P/a\"" | head -n 1)
 has() { local p; for p in "$@"; do case "$e" in *"$p"*) ;; *) return 1 ;; esac; done; }
