@@ -103,11 +103,122 @@ int BPF_PROG(guard_cgroup_rmdir, struct cgroup *cgrp, const char *path) {
         void *policy = guard_policy_map();
         struct guard_key key = { .kind = GUARD_KEY_CGROUP };
 
-        if (!policy || cgrp->root->hierarchy_id != 0)
+        if (cgrp->root->hierarchy_id != 0)
                 return 0;
         key.a = cgrp->kn->id;
+        bpf_map_delete_elem(&guard_cgroup_counts, &key.a);
+        if (!policy)
+                return 0;
         bpf_map_delete_elem(policy, &key);
         /* The daemon forgets it now; its sweep only catches what a full ring buffer lost. */
         guard_cgroup_notify(GUARD_EVENT_CGROUP_RMDIR, key.a, guard_cgroup_parent_id(cgrp));
+        return 0;
+}
+
+/* The per-cgroup state, readable with the daemon stopped: `cat` on the pinned link "cgroups"
+ * under the guard's bpffs directory runs this for every cgroup of the cgroup2 hierarchy, parents
+ * before children. One line each (format in cgroup-guardd(8), CGROUP STATE):
+ *   ID LEVEL NAME entry=own|inherited|unclassified|none protect=RULE mode=M lock=TYPE:RULE,...
+ *   denied=N audited=N observed=N
+ * RULE is the rule's name ("policy-file:protect/0" unless the policy names it) from guard_rule_names (the daemon writes them), "-" for none.
+ * It reads the maps only: nothing here changes what is enforced. */
+static const char guard_ns_names[GUARD_NS_TYPES][8] = { "mnt", "uts", "ipc", "net", "pid", "user", "cgroup", "time" };
+
+static __always_inline void guard_seq_rule(struct seq_file *seq, void *policy, __u32 rule_id) {
+        struct guard_rule_name *name = NULL;
+        struct guard_value *rule;
+
+        if (!rule_id) {
+                BPF_SEQ_PRINTF(seq, "-");
+                return;
+        }
+        if (rule_id == GUARD_RULE_UNCLASSIFIED) {
+                BPF_SEQ_PRINTF(seq, "unclassified");
+                return;
+        }
+        rule = policy ? guard_lookup(policy, GUARD_KEY_RULE, rule_id, 0) : NULL;
+        if (rule && rule->rule.name_hash) {
+                __u64 hash = rule->rule.name_hash;
+
+                name = bpf_map_lookup_elem(&guard_rule_names, &hash);
+        }
+        if (name)
+                BPF_SEQ_PRINTF(seq, "%s", name->rule);
+        else
+                BPF_SEQ_PRINTF(seq, "rule#%u", rule_id);
+}
+
+/* A cgroup iterator cannot resume across read sessions (the kernel refuses, EOPNOTSUPP, once
+ * its 32 KiB buffer filled): the listing stays within one by listing only what differs, and at
+ * most GUARD_ITER_LINES cgroups. Lines per session id. */
+#define GUARD_ITER_LINES 150
+
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 64);
+        __type(key, __u64);     /* bpf_iter_meta.session_id */
+        __type(value, __u32);
+} guard_iter_lines SEC(".maps");
+
+SEC("iter/cgroup")
+int guard_iter_cgroups(struct bpf_iter__cgroup *ctx) {
+        struct seq_file *seq = ctx->meta->seq;
+        struct cgroup *cgrp = ctx->cgroup;
+        struct guard_cgroup_counts *counts;
+        struct guard_value *entry, *config;
+        static const char modes[3][8] = { "off", "audit", "enforce" };
+        void *policy = guard_policy_map();
+        __u64 id, entry_id = 0;
+        __u32 mode, any = 0;
+
+        if (!cgrp)
+                return 0;
+        if (ctx->meta->seq_num == 0) {
+                config = policy ? guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0) : NULL;
+                BPF_SEQ_PRINTF(seq, "# cgroup-guard: generation %u\n", config ? config->config.generation : 0);
+                BPF_SEQ_PRINTF(seq, "# id level name entry protect mode lock denied audited observed\n");
+                BPF_SEQ_PRINTF(seq, "# (cgroups not listed decide by their nearest listed ancestor's entry and have no counts)\n");
+        }
+        id = cgrp->kn->id;
+        entry = guard_cgroup_entry(policy, cgrp, &entry_id);
+        counts = bpf_map_lookup_elem(&guard_cgroup_counts, &id);
+        /* A cgroup deciding by its nearest ancestor's entry and without counts says nothing its
+         * listed ancestor does not: left out, except the first one visited (the root of the walk,
+         * or the one cgroup of a walk of one: cgroup-guardd --show-cgroup). */
+        if (ctx->meta->seq_num > 0 && entry_id != id && entry_id != GUARD_CGROUP_UNCLASSIFIED && !counts)
+                return 0;
+        if (ctx->meta->seq_num > 0) {
+                __u64 session = ctx->meta->session_id;
+                __u32 *lines = bpf_map_lookup_elem(&guard_iter_lines, &session), one = 1;
+
+                if (!lines) {
+                        bpf_map_update_elem(&guard_iter_lines, &session, &one, BPF_ANY);
+                } else if (*lines >= GUARD_ITER_LINES) {
+                        BPF_SEQ_PRINTF(seq, "# ... more: at most %d cgroups in one read; cgroup-guardctl show CGROUP for any\n",
+                                       GUARD_ITER_LINES);
+                        return 1; /* ends the walk */
+                } else {
+                        *lines += 1;
+                }
+        }
+        BPF_SEQ_PRINTF(seq, "%llu %d %s entry=%s protect=", id, cgrp->level, cgrp->level ? cgrp->kn->name : "/",
+                       !entry ? "none" : entry_id == id ? "own" : entry_id == GUARD_CGROUP_UNCLASSIFIED ? "unclassified" :
+                                                                                                      "inherited");
+        guard_seq_rule(seq, policy, entry ? entry->cgroup.protect_rule : 0);
+        mode = entry && entry->cgroup.protect_rule ? entry->cgroup.protect_mode : 0;
+        BPF_SEQ_PRINTF(seq, " mode=%s lock=", modes[mode < 3 ? mode : 0]);
+        for (int t = 0; t < GUARD_NS_TYPES; t++) {
+                __u32 rule = entry ? entry->cgroup.lock_rule[t] : 0;
+
+                if (!rule)
+                        continue;
+                BPF_SEQ_PRINTF(seq, "%s%s:", any ? "," : "", guard_ns_names[t]);
+                guard_seq_rule(seq, policy, rule);
+                any = 1;
+        }
+        if (!any)
+                BPF_SEQ_PRINTF(seq, "-");
+        BPF_SEQ_PRINTF(seq, " denied=%llu audited=%llu observed=%llu\n", counts ? counts->denied : 0,
+                       counts ? counts->audited : 0, counts ? counts->observed : 0);
         return 0;
 }

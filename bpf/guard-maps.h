@@ -72,6 +72,9 @@ struct guard_rule_info {
         __u32 mode;             /* enum guard_mode, after any global override */
         __u32 action;           /* PolicyAction */
         __u32 ns_types;         /* lock, lock_on_entry: CLONE_NEW* mask */
+        __u32 pad;
+        __u64 name_hash;        /* guard_name_hash() of "policy-file/rule-name": the key of its
+                                 * counters in guard_rule_counts, stable across generations */
 };
 
 struct guard_cgroup_info {
@@ -214,6 +217,37 @@ _Static_assert(sizeof(struct guard_record_key) == 56, "struct guard_record_key l
 _Static_assert(sizeof(struct guard_record_event) == 64, "struct guard_record_event layout");
 _Static_assert(sizeof(struct guard_record_value) == 32, "struct guard_record_value layout");
 
+/* Decisions counted by rule (name_hash of the rule, stable across generations), kind of
+ * operation and verdict, on the deny/audit path only; tamper refusals by what was touched
+ * (detail: enum guard_tamper_what, rule_hash 0). The daemon keeps the names in
+ * guard_rule_names (rule_hash -> struct guard_rule_name), so a reader of the pins can label them
+ * with the daemon stopped. */
+#define GUARD_RULE_COUNTS_MAX 4096
+#define GUARD_RULE_LABEL_MAX 128
+
+struct guard_rule_count_key {
+        __u64 rule_hash;
+        __u32 kind;             /* enum guard_event_kind */
+        __u32 verdict;          /* enum guard_verdict */
+        __u32 detail;           /* tamper: enum guard_tamper_what; else 0 */
+        __u32 pad;
+};
+
+struct guard_rule_name {
+        char policy[GUARD_RULE_LABEL_MAX];      /* the policy file's name */
+        char rule[GUARD_RULE_LABEL_MAX];        /* the rule's name in it */
+};
+
+/* Per-cgroup counts of the decisions taken for actors in it (deny/audit path only), dropped
+ * when the cgroup goes; the cgroup iterator prints them. */
+#define GUARD_CGROUP_COUNTS_MAX 65536
+
+struct guard_cgroup_counts {
+        __u64 denied;
+        __u64 audited;
+        __u64 observed;         /* observe backend: violations reported, not prevented */
+};
+
 /* Counters, one array slot each. */
 enum guard_counter {
         GUARD_COUNTER_DENIED = 0,
@@ -224,7 +258,8 @@ enum guard_counter {
         GUARD_COUNTER_SUPPRESSED = 5,   /* denial records held back by the rate limit (guard_report_admit()) */
         GUARD_COUNTER_LOST_CGROUP_EVENTS = 6, /* mkdir/rmdir records the cgroup ring buffer could not take */
         GUARD_COUNTER_RECORDS_DROPPED = 7, /* recorded operations guard_records had no room for */
-        _GUARD_COUNTER_MAX = 8,
+        GUARD_COUNTER_COUNTS_FULL = 8,  /* a decision guard_rule_counts or guard_cgroup_counts had no room for */
+        _GUARD_COUNTER_MAX = 9,
 };
 
 static inline __u32 guard_ns_flag(int index) {

@@ -83,6 +83,31 @@ struct {
         __type(value, struct guard_sandbox_ns);
 } guard_sandbox_ns SEC(".maps");
 
+struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, GUARD_RULE_COUNTS_MAX);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, struct guard_rule_count_key);
+        __type(value, __u64);
+} guard_rule_counts SEC(".maps");
+
+/* Written by the daemon only: the programs never read it. */
+struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, GUARD_RULE_COUNTS_MAX);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, __u64);
+        __type(value, struct guard_rule_name);
+} guard_rule_names SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, GUARD_CGROUP_COUNTS_MAX);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, __u64);     /* cgroup id */
+        __type(value, struct guard_cgroup_counts);
+} guard_cgroup_counts SEC(".maps");
+
 static __always_inline void guard_count(__u32 counter) {
         __u64 *c = bpf_map_lookup_elem(&guard_counters, &counter);
 
@@ -313,6 +338,48 @@ static __always_inline int guard_report_admit(__u32 kind, struct guard_decision 
         return 1;
 }
 
+/* The decision counted by rule and kind, and for the actor's cgroup: on the deny/audit path only,
+ * never on an allowed operation. */
+static __always_inline void guard_count_decision(__u32 kind, struct guard_decision *d, __u64 cgroup_id, __u32 flags) {
+        struct guard_rule_count_key key = { .kind = kind, .verdict = d->verdict };
+        struct guard_cgroup_counts *cc, fresh = {};
+        void *policy = guard_policy_map();
+        struct guard_value *rule;
+        __u64 *n, one = 1;
+
+        if (kind == GUARD_EVENT_TAMPER)
+                key.detail = flags;
+        else if (d->rule && policy && (rule = guard_lookup(policy, GUARD_KEY_RULE, d->rule, 0)))
+                key.rule_hash = rule->rule.name_hash;
+        n = bpf_map_lookup_elem(&guard_rule_counts, &key);
+        if (!n && (int) bpf_map_update_elem(&guard_rule_counts, &key, &one, BPF_NOEXIST) < 0)
+                n = bpf_map_lookup_elem(&guard_rule_counts, &key); /* another CPU made it, or no room */
+        else if (!n)
+                one = 0; /* counted by the insert */
+        if (n)
+                __sync_fetch_and_add(n, 1);
+        else if (one)
+                guard_count(GUARD_COUNTER_COUNTS_FULL);
+
+        if (!cgroup_id)
+                return;
+        cc = bpf_map_lookup_elem(&guard_cgroup_counts, &cgroup_id);
+        if (!cc) {
+                bpf_map_update_elem(&guard_cgroup_counts, &cgroup_id, &fresh, BPF_NOEXIST);
+                cc = bpf_map_lookup_elem(&guard_cgroup_counts, &cgroup_id);
+        }
+        if (!cc) {
+                guard_count(GUARD_COUNTER_COUNTS_FULL);
+                return;
+        }
+        if (d->verdict == GUARD_VERDICT_DENY)
+                __sync_fetch_and_add(&cc->denied, 1);
+        else if (d->verdict == GUARD_VERDICT_AUDIT)
+                __sync_fetch_and_add(&cc->audited, 1);
+        else
+                __sync_fetch_and_add(&cc->observed, 1);
+}
+
 /* Reports a decision that is not a plain allow; counts it; lost records are counted too.
  * actor_cgroup_id: the cgroup the actor acted from (0: unknown). */
 static __always_inline void guard_report_actor(__u32 kind, struct guard_decision *d, struct task_struct *actor,
@@ -324,6 +391,7 @@ static __always_inline void guard_report_actor(__u32 kind, struct guard_decision
 
         guard_count(d->verdict == GUARD_VERDICT_DENY ? GUARD_COUNTER_DENIED :
                     d->verdict == GUARD_VERDICT_AUDIT ? GUARD_COUNTER_AUDITED : GUARD_COUNTER_OBSERVED);
+        guard_count_decision(kind, d, actor_cgroup_id, flags);
         if (!guard_report_admit(kind, d, actor)) {
                 guard_count(GUARD_COUNTER_SUPPRESSED);
                 return;

@@ -27,7 +27,7 @@ expect() {
 }
 
 echo "1..18"
-expect "verbs" "check denials explain learn mode record reload replay rules status thaw unload" _cgroup_guardctl "cgroup-guardctl "
+expect "verbs" "check denials explain learn metrics mode record reload replay rules show status thaw unload" _cgroup_guardctl "cgroup-guardctl "
 expect "global options" "--help --json= --no-legend --no-pager --version" _cgroup_guardctl "cgroup-guardctl --"
 expect "json modes" "off pretty short" _cgroup_guardctl "cgroup-guardctl --json = "
 expect "verbs after --json=MODE" "rules" _cgroup_guardctl "cgroup-guardctl --json = pretty ru"

@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
         meson ninja-build pkg-config gcc clang llvm
         libbpf-dev bpftool libsystemd-dev libjson-c-dev libcmocka-dev
-        dbus systemd systemd-journal-remote valgrind python3-jsonschema
+        dbus systemd systemd-journal-remote valgrind python3-jsonschema prometheus-node-exporter curl
 )
 if [ "${1:-}" = "--vm" ]; then
         shift

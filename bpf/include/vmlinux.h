@@ -179,7 +179,24 @@ struct task_struct {
 
 #pragma clang attribute pop
 
-struct bpf_iter_meta;
+struct seq_file;
+struct bpf_iter_meta {
+        union {
+                struct seq_file *seq;
+        };
+        u64 session_id;
+        u64 seq_num;
+} __attribute__((preserve_access_index));
+
+struct bpf_iter__cgroup {
+        union {
+                struct bpf_iter_meta *meta;
+        };
+        union {
+                struct cgroup *cgroup;
+        };
+} __attribute__((preserve_access_index));
+
 struct bpf_iter__task {
         union {
                 struct bpf_iter_meta *meta;

@@ -52,11 +52,11 @@ static bool arg_lines_set = false;
 static bool arg_follow = false;
 static uint32_t arg_pid = 0, arg_actor = 0, arg_target_pid = 0;
 static const char *arg_to = NULL, *arg_type = NULL;
-static const char *arg_bpffs_dir = BPFFS_DIR_DEFAULT;
 static RecordOptions arg_record = { .until = UINT64_MAX };
 static bool arg_record_options = false;
 static char *arg_protect[65];      /* NULL-terminated */
 static size_t arg_n_protect = 0;
+static const char *arg_bpffs_dir = BPFFS_DIR_DEFAULT;
 /* The verb, for messages such as "mode needs root". */
 static const char *arg_verb = NULL;
 
@@ -81,7 +81,9 @@ static void help(void) {
                "  learn [--since T] [--until T] [--journal-dir DIR] [--protect PATH]...\n"
                "                              Print a policy allowing what the guard recorded\n"
                "  replay DIR [--since T] [--until T] [--journal-dir DIR]\n"
-               "                              What would the policy in DIR have denied or audited?\n\n"
+               "                              What would the policy in DIR have denied or audited?\n"
+               "  metrics                     The guard's metrics in the Prometheus text format\n"
+               "  show CGROUP                 The rules in force for CGROUP and its counts, from the kernel\n\n"
                "%sOptions:%s\n"
                "  -h --help                   Show this help\n"
                "     --version                Show the version\n"
@@ -100,7 +102,7 @@ static void help(void) {
                "     --journal-dir=DIR        learn, replay: journal files in DIR (many hosts' journals)\n"
                "     --protect=PATH           learn: govern this subtree (repeatable; default: every\n"
                "                              top-level cgroup seen)\n"
-               "     --bpffs-dir=DIR          status: where the pins are, when cgroup-guardd is not running\n\n"
+               "     --bpffs-dir=DIR          status, metrics, show: where the pins are\n\n"
                "Exit status: 0 success (explain: allowed), 1 failure (explain: denied),\n"
                "2 explain: audited, 3 invalid arguments, 4 needs root, 5 cgroup-guardd not reachable;\n"
                "replay: 1 something would be denied; learn, replay: 6 no recorded operations, 7 records of\n"
@@ -226,6 +228,55 @@ static int run_daemon_reading_pins(const char *option) {
         pager_close();
         execl(guardd, guardd, option, "--bpffs-dir", arg_bpffs_dir, (char *) NULL);
         log_error_errno(errno, "cgroup-guardd is not running, and %s cannot be run to read the pins: %m", guardd);
+        return EXIT_UNREACHABLE;
+}
+
+static int cmd_metrics(void) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *text;
+        int r;
+
+        r = sd_bus_open_system(&bus);
+        if (r >= 0)
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "GetMetrics", &error, &reply, "");
+        if (r < 0 && (!sd_bus_error_is_set(&error) || bus_error_is_unreachable(&error, r))) {
+                sd_bus_error_free(&error);
+                return run_daemon_reading_pins("--metrics");
+        }
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "s", &text);
+        if (r < 0) {
+                r = bus_error_exit(&error, r, "Cannot read the metrics", EXIT_DENIED);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        fputs(text, stdout);
+        return 0;
+}
+
+static int check_cgroup_argument(const char *option, const char *path, const char *mount);
+
+/* The kernel's own view of one cgroup, from the pinned cgroup iterator's program run over it
+ * (cgroup-guardd(8), CGROUP STATE): only the guard's executable may use that program, so
+ * cgroup-guardd --show-cgroup does it. Works with the daemon stopped; root. */
+static int cmd_show(const char *cgroup) {
+        _cleanup_(freep) char *mount = NULL;
+        const char *guardd = getenv("CGROUP_GUARDD") ?: GUARDD_PATH;
+        int r;
+
+        r = cgroup2_find_mount(&mount);
+        if (r < 0)
+                return log_error_errno(r, "Cannot find the cgroup2 mount: %m"), EXIT_DENIED;
+        r = check_cgroup_argument("", cgroup, mount);
+        if (r != 0)
+                return r;
+        if (arg_json != JSON_OFF)
+                return log_error("show has no JSON output."), EXIT_INVALID;
+        fflush(stdout);
+        execl(guardd, guardd, "--show-cgroup", cgroup, "--bpffs-dir", arg_bpffs_dir, (char *) NULL);
+        log_error_errno(errno, "show runs %s, which cannot be run: %m", guardd);
         return EXIT_UNREACHABLE;
 }
 
@@ -881,6 +932,8 @@ static const Verb verbs[] = {
         { "check", 0, 1 },
         { "learn", 0, 0, .record_options = true },
         { "replay", 1, 1, .record_options = true },
+        { "metrics", 0, 0 },
+        { "show", 1, 1 },
 };
 
 static int run(int argc, char *argv[]) {
@@ -910,7 +963,7 @@ static int run(int argc, char *argv[]) {
                                  streq(arg_verb, "explain") ? "\"migration\" or \"setns\"" :
                                  streq(arg_verb, "mode") ? "one of enforce, audit, policy" :
                                  streq(arg_verb, "record") ? "one of on, off, policy" :
-                                 streq(arg_verb, "thaw") ? "one cgroup path" :
+                                 streq(arg_verb, "thaw") || streq(arg_verb, "show") ? "one cgroup path" :
                                  streq(arg_verb, "check") ? "at most one directory" :
                                  streq(arg_verb, "replay") ? "one policy directory" : "no arguments"),
                        EXIT_INVALID;
@@ -936,8 +989,12 @@ static int run(int argc, char *argv[]) {
                 return policy_check_directory(n_args == 1 ? args[0] : POLICY_DIR_DEFAULT, stdout, stderr);
         if (streq(arg_verb, "thaw"))
                 return cmd_thaw(args[0]);
+        if (streq(arg_verb, "metrics"))
+                return cmd_metrics();
         if (streq(arg_verb, "denials") && arg_record.journal_dir)
                 return cmd_denials_journal(arg_record.journal_dir);
+        if (streq(arg_verb, "show"))
+                return cmd_show(args[0]);
         if (streq(arg_verb, "explain")) {
                 r = explain_check_arguments(args[0]);
                 if (r != 0)

@@ -18,10 +18,11 @@
 #include "cgroupfs.h"
 #include "macro.h"
 #include "policy-image.h"
-#include "cgroupfs.h"
 #include "compat.skel.h"
 #include "native.skel.h"
 #include "observe.skel.h"
+
+#define CGROUP_ITER_PIN "cgroups"
 
 #define META_MAGIC 0x63677264756172ULL /* "cgrduar" */
 enum { META_MAGIC_SLOT, META_BUILD_SLOT, META_KIND_SLOT, META_PID_SLOT, _META_SLOTS };
@@ -31,7 +32,8 @@ static const char *const state_maps[] = { "guard_task_locks", "guard_sandbox_ns"
                                           "compat_windows", "compat_open_windows", "guard_self", "guard_objects" };
 /* Maps the daemon and --status open from pins. */
 static const char *const shared_maps[] = { "guard_policy", "guard_events", "guard_denials", "guard_counters",
-                                           "guard_records" };
+                                           "guard_records", "guard_rule_counts", "guard_rule_names",
+                                           "guard_cgroup_counts" };
 
 typedef struct BackendObject {
         const char *name;
@@ -85,6 +87,29 @@ static const char *const missing_observe[] = {
         "namespaces: setns() and unshare() are not seen",
         NULL,
 };
+
+/* The same guarantees, as short stable ids (metrics labels), in the same order. */
+static const char *const guarantee_ids_native[] = {
+        "migration_procs_denied", "migration_clone3_denied", "migration_actor_is_writer",
+        "namespaces_setns_denied", "namespaces_create_denied", "namespaces_lock_on_entry", NULL,
+};
+static const char *const missing_ids_native[] = { NULL };
+static const char *const guarantee_ids_compat[] = {
+        "migration_procs_denied", "migration_clone3_denied", "namespaces_setns_denied", "namespaces_create_denied", NULL,
+};
+static const char *const missing_ids_compat[] = { "native_hooks", "migration_task_named", NULL };
+static const char *const guarantee_ids_observe[] = {
+        "migration_reported", "namespaces_clone_reported", "responses_after_the_fact", NULL,
+};
+static const char *const missing_ids_observe[] = { "prevention", "namespaces_setns_unshare_seen", NULL };
+
+const char *const *backend_guarantee_ids(BackendKind k) {
+        return k == BACKEND_NATIVE ? guarantee_ids_native : k == BACKEND_COMPAT ? guarantee_ids_compat : guarantee_ids_observe;
+}
+
+const char *const *backend_missing_guarantee_ids(BackendKind k) {
+        return k == BACKEND_NATIVE ? missing_ids_native : k == BACKEND_COMPAT ? missing_ids_compat : missing_ids_observe;
+}
 
 const char *backend_kind_to_string(BackendKind k) {
         return k >= 0 && k < _BACKEND_MAX ? kind_table[k] : k == BACKEND_AUTO ? "auto" : NULL;
@@ -350,6 +375,7 @@ int backend_read_counters(int counters_fd, BackendCounters *ret) {
                 .suppressed = sums[GUARD_COUNTER_SUPPRESSED],
                 .lost_cgroup_events = sums[GUARD_COUNTER_LOST_CGROUP_EVENTS],
                 .records_dropped = sums[GUARD_COUNTER_RECORDS_DROPPED],
+                .counts_full = sums[GUARD_COUNTER_COUNTS_FULL],
         };
         return 0;
 }
@@ -544,6 +570,34 @@ static int run_iterator(struct bpf_program *prog) {
         while (read(fd, buf, sizeof(buf)) > 0)
                 ;
         bpf_link__destroy(link);
+        return 0;
+}
+
+/* The per-cgroup state for `cat` (bpf/guard-cgroups.bpf.h, guard_iter_cgroups): an iterator
+ * over every cgroup2 cgroup, parents first, pinned as CGROUP_ITER_PIN. Registered as a link of
+ * the guard, so nobody else can replace its program (BPF_LINK_UPDATE); its pin's inode is not,
+ * so the admin can open it (reading creates an iterator, and changes nothing). */
+static int attach_cgroup_iterator(Backend *b, struct bpf_program *prog, struct bpf_link **ret) {
+        _cleanup_(freep) char *mount = NULL;
+        _cleanup_(closep) int root = -EBADF;
+        union bpf_iter_link_info info = {};
+        LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info, .link_info_len = sizeof(info));
+        struct bpf_link *link;
+        int r;
+
+        r = cgroup2_find_mount(&mount);
+        if (r < 0)
+                return r;
+        root = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return -errno;
+        info.cgroup.cgroup_fd = root;
+        info.cgroup.order = BPF_CGROUP_ITER_DESCENDANTS_PRE;
+        link = bpf_program__attach_iter(prog, &opts);
+        if (!link)
+                return -errno;
+        register_object(b, GUARD_OBJ_LINK, object_id(bpf_link__fd(link)));
+        *ret = link;
         return 0;
 }
 
@@ -780,7 +834,7 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = backend_objects[kind].name);
         _cleanup_(backend_freep) Backend *b = NULL;
         _cleanup_(closep) int template_fd = -EBADF;
-        struct bpf_link *links[ELEMENTSOF(b->link_ids)] = {};
+        struct bpf_link *links[ELEMENTSOF(b->link_ids)] = {}, *cgroup_iter = NULL;
         const char *link_names[ELEMENTSOF(b->link_ids)] = {};
         unsigned n_links = 0;
         struct bpf_program *prog;
@@ -893,6 +947,14 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         }
         bpf_object__for_each_program(prog, b->obj)
                 if (bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER) {
+                        if (streq(bpf_program__name(prog), "guard_iter_cgroups")) {
+                                r = attach_cgroup_iterator(b, prog, &cgroup_iter);
+                                if (r < 0) {
+                                        step_failed(ret_reason, r, "attaching the cgroup iterator");
+                                        goto attach_failed;
+                                }
+                                continue;
+                        }
                         r = run_iterator(prog);
                         if (r < 0) {
                                 step_failed(ret_reason, r, "running the task iterator");
@@ -916,6 +978,13 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
                 b->link_ids[i] = object_id(bpf_link__fd(links[i]));
         }
         remove_stale_links(pin_dir, b->obj);
+        if (cgroup_iter) {
+                r = pin_replace(bpf_link__fd(cgroup_iter), pin_dir, "", CGROUP_ITER_PIN);
+                if (r < 0) {
+                        step_failed(ret_reason, r, "pinning the cgroup iterator");
+                        goto attach_failed;
+                }
+        }
         for (size_t i = 0; i < ELEMENTSOF(shared_maps); i++) {
                 r = pin_replace(bpf_map__fd(bpf_object__find_map_by_name(b->obj, shared_maps[i])), pin_dir, "map_",
                                 shared_maps[i]);
@@ -939,12 +1008,14 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
                 bpf_link__disconnect(links[i]);
                 bpf_link__destroy(links[i]);
         }
+        bpf_link__destroy(cgroup_iter); /* the pin holds it */
         *ret = TAKE_PTR(b);
         return 0;
 
 attach_failed:
         for (unsigned i = 0; i < n_links; i++)
                 bpf_link__destroy(links[i]);
+        bpf_link__destroy(cgroup_iter);
         return r;
 
 load_failed:
@@ -1137,14 +1208,20 @@ int backend_protect(Backend *b, bool enabled, const char *cgroup_mount) {
                         _cleanup_(closep) int fd = -EBADF;
                         char path[4096];
 
+                        bool iterator = streq(de->d_name, CGROUP_ITER_PIN);
+
                         if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0) < 0)
                                 continue;
-                        protect_object(&set, GUARD_OBJ_PIN, st.st_ino);
+                        /* The cgroup iterator's pin stays open to the admin (cat): reading it
+                         * changes nothing; its link is guarded (no BPF_LINK_UPDATE by others)
+                         * and the directory keeps it from being removed or renamed. */
+                        if (!iterator)
+                                protect_object(&set, GUARD_OBJ_PIN, st.st_ino);
                         snprintf(path, sizeof(path), "%s/%s", b->pin_dir, de->d_name);
                         fd = bpf_obj_get(path);
                         if (fd < 0)
                                 continue;
-                        if (strneq(de->d_name, "link_", 5)) {
+                        if (strneq(de->d_name, "link_", 5) || iterator) {
                                 struct bpf_link_info info = {};
                                 __u32 len = sizeof(info);
 
@@ -1222,7 +1299,7 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
                 return errno == ENOENT ? 0 : -errno;
         while ((de = readdir(d))) {
                 if (!strneq(de->d_name, "link_", 5) && !strneq(de->d_name, "map_", 4) &&
-                    !strneq(de->d_name, "new_", 4))
+                    !strneq(de->d_name, "new_", 4) && !streq(de->d_name, CGROUP_ITER_PIN))
                         continue;
                 if (unlinkat(dirfd(d), de->d_name, 0) < 0)
                         return -errno;
@@ -1343,5 +1420,155 @@ int backend_print_stats(const char *pin_dir, FILE *out) {
                 if (inner >= 0)
                         fprintf(out, "generation_map id %u memlock %lu\n", inner_id, fdinfo_memlock(inner));
         }
+        return 0;
+}
+
+int backend_write_rule_names(const char *pin_dir, const Policy *p) {
+        _cleanup_(closep) int fd = open_pinned_map(pin_dir, "guard_rule_names");
+
+        if (fd < 0)
+                return fd;
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *rule = &p->rules[i];
+                __u64 hash = policy_rule_label_hash(p, rule);
+                struct guard_rule_name name = {};
+
+                snprintf(name.policy, sizeof(name.policy), "%s", policy_rule_file(p, rule)->name ?: "");
+                policy_rule_name(rule, name.rule, sizeof(name.rule));
+                /* A full map keeps its names: the counts of this rule then go unnamed. */
+                (void) bpf_map_update_elem(fd, &hash, &name, BPF_ANY);
+        }
+        return 0;
+}
+
+int backend_read_rule_counts(const char *pin_dir, MetricsRuleCount **ret, size_t *ret_n) {
+        _cleanup_(closep) int counts = open_pinned_map(pin_dir, "guard_rule_counts"),
+                              names = open_pinned_map(pin_dir, "guard_rule_names");
+        _cleanup_(freep) MetricsRuleCount *list = NULL;
+        struct guard_rule_count_key key, next;
+        size_t n = 0, allocated = 0;
+
+        if (counts < 0)
+                return counts;
+        for (void *k = NULL; bpf_map_get_next_key(counts, k, &next) == 0; k = &key) {
+                struct guard_rule_name name = {};
+                MetricsRuleCount *c;
+                __u64 value;
+
+                key = next;
+                if (bpf_map_lookup_elem(counts, &key, &value) < 0)
+                        continue;
+                if (n == allocated) {
+                        MetricsRuleCount *bigger = reallocarray(list, allocated * 2 + 16, sizeof(*list));
+                        if (!bigger)
+                                return -ENOMEM;
+                        list = bigger;
+                        allocated = allocated * 2 + 16;
+                }
+                c = &list[n++];
+                *c = (MetricsRuleCount) { .kind = key.kind, .verdict = key.verdict, .detail = key.detail, .count = value };
+                if (key.rule_hash && names >= 0 && bpf_map_lookup_elem(names, &key.rule_hash, &name) == 0) {
+                        name.policy[sizeof(name.policy) - 1] = name.rule[sizeof(name.rule) - 1] = '\0';
+                        snprintf(c->policy, sizeof(c->policy), "%s", name.policy);
+                        snprintf(c->rule, sizeof(c->rule), "%s", name.rule);
+                } else if (key.kind != GUARD_EVENT_TAMPER)
+                        snprintf(c->rule, sizeof(c->rule), "%s", key.rule_hash ? "unnamed" : "unclassified");
+        }
+        *ret = TAKE_PTR(list);
+        *ret_n = n;
+        return 0;
+}
+
+bool backend_bpf_stats_enabled(void) {
+        _cleanup_(fclosep) FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "re");
+        int v = 0;
+
+        return f && fscanf(f, "%d", &v) == 1 && v != 0;
+}
+
+int backend_read_programs(const char *pin_dir, MetricsProgram **ret, size_t *ret_n) {
+        _cleanup_(closedirp) DIR *d = opendir(pin_dir);
+        _cleanup_(freep) MetricsProgram *list = NULL;
+        size_t n = 0;
+        struct dirent *de;
+
+        if (!d)
+                return -errno;
+        list = calloc(ELEMENTSOF(((Backend *) NULL)->link_ids), sizeof(*list));
+        if (!list)
+                return -ENOMEM;
+        while ((de = readdir(d)) && n < ELEMENTSOF(((Backend *) NULL)->link_ids)) {
+                _cleanup_(closep) int link = -EBADF, prog = -EBADF;
+                struct bpf_link_info li = {};
+                struct bpf_prog_info pi = {};
+                __u32 len = sizeof(li);
+                char path[4096];
+
+                if (!strneq(de->d_name, "link_", 5))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
+                link = bpf_obj_get(path);
+                if (link < 0 || bpf_obj_get_info_by_fd(link, &li, &len) < 0)
+                        continue;
+                prog = bpf_prog_get_fd_by_id(li.prog_id);
+                len = sizeof(pi);
+                if (prog < 0 || bpf_obj_get_info_by_fd(prog, &pi, &len) < 0)
+                        continue;
+                snprintf(list[n].name, sizeof(list[n].name), "%s", de->d_name + 5);
+                list[n].run_count = pi.run_cnt;
+                list[n].run_time_ns = pi.run_time_ns;
+                n++;
+        }
+        *ret = TAKE_PTR(list);
+        *ret_n = n;
+        return 0;
+}
+
+int backend_read_cgroup_state(const char *pin_dir, const char *cgroup_dir, char **ret) {
+        _cleanup_(closep) int link = -EBADF, prog = -EBADF, cgroup = -EBADF, one = -EBADF, iter = -EBADF;
+        _cleanup_(freep) char *path = pin_path(pin_dir, "", CGROUP_ITER_PIN);
+        union bpf_iter_link_info info = {};
+        LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &info, .iter_info_len = sizeof(info));
+        struct bpf_link_info li = {};
+        __u32 len = sizeof(li);
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+        ssize_t k;
+        char chunk[4096];
+
+        if (!path)
+                return -ENOMEM;
+        link = bpf_obj_get(path);
+        if (link < 0)
+                return -errno;
+        if (bpf_obj_get_info_by_fd(link, &li, &len) < 0)
+                return -errno;
+        prog = bpf_prog_get_fd_by_id(li.prog_id);
+        if (prog < 0)
+                return -errno;
+        cgroup = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cgroup < 0)
+                return -errno;
+        /* The same program over this one cgroup: never left out, never capped. */
+        info.cgroup.cgroup_fd = cgroup;
+        info.cgroup.order = BPF_CGROUP_ITER_SELF_ONLY;
+        one = bpf_link_create(prog, 0, BPF_TRACE_ITER, &opts);
+        if (one < 0)
+                return -errno;
+        iter = bpf_iter_create(one);
+        if (iter < 0)
+                return -errno;
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        while ((k = read(iter, chunk, sizeof(chunk))) > 0)
+                fwrite(chunk, 1, k, f);
+        if (fclose(f) != 0 || k < 0) {
+                int r = k < 0 ? -errno : -ENOMEM;
+                free(buf);
+                return r;
+        }
+        *ret = buf;
         return 0;
 }

@@ -13,7 +13,9 @@
 #include <stdio.h>
 
 #include "guard-maps.h"
+#include "metrics.h"
 #include "policy-compile.h"
+#include "policy.h"
 
 typedef enum BackendKind {
         BACKEND_NATIVE,
@@ -31,6 +33,9 @@ BackendKind backend_kind_from_string(const char *s);
 const char *const *backend_guarantees(BackendKind k);
 const char *const *backend_missing_guarantees(BackendKind k);
 bool backend_prevents(BackendKind k);
+/* The same, as short stable ids (metrics labels), index for index. */
+const char *const *backend_guarantee_ids(BackendKind k);
+const char *const *backend_missing_guarantee_ids(BackendKind k);
 /* On hosts with cgroup v1 controllers: what no backend governs there, as a missing-guarantee
  * line (caller frees); NULL when every controller is on cgroup2. */
 char *backend_missing_cgroup_v1(void);
@@ -63,6 +68,7 @@ typedef struct BackendCounters {
         uint64_t suppressed;    /* denial records the kernel's rate limit held back */
         uint64_t lost_cgroup_events; /* cgroup records the ring buffer could not take */
         uint64_t records_dropped; /* recorded operations guard_records had no room for */
+        uint64_t counts_full;   /* decisions the per-rule or per-cgroup count maps had no room for */
 } BackendCounters;
 
 /* Loads (or adopts) kind into pin_dir with image in force from the first instant. BACKEND_AUTO
@@ -122,5 +128,17 @@ bool backend_pins_present(const char *pin_dir);
 /* Per-program run counts and time (bpf_stats) of every pinned link's program, and the active
  * generation's map: tamper protection hides them from other tools, so the daemon reports them. */
 int backend_print_stats(const char *pin_dir, FILE *out);
+
+/* Rule names for the kernel's per-rule counts (guard_rule_names), so that a reader of the pins
+ * can label them with the daemon stopped. After each generation is applied. */
+int backend_write_rule_names(const char *pin_dir, const Policy *p);
+/* The kernel's per-rule, per-kind counts (guard_rule_counts), named. */
+int backend_read_rule_counts(const char *pin_dir, MetricsRuleCount **ret, size_t *ret_n);
+/* Run counts and time of every pinned link's program (counted only with bpf_stats on). */
+int backend_read_programs(const char *pin_dir, MetricsProgram **ret, size_t *ret_n);
+bool backend_bpf_stats_enabled(void);
+/* The pinned cgroup iterator's program run over one cgroup (its directory in the cgroup2 mount):
+ * its line of the listing (cgroup-guardd(8), CGROUP STATE), header included. Caller frees. */
+int backend_read_cgroup_state(const char *pin_dir, const char *cgroup_dir, char **ret);
 
 int bpffs_ensure_dir(const char *dir);

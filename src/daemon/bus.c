@@ -715,6 +715,19 @@ static bool denial_visible(const RecentDenial *d, uid_t caller) {
         return caller == 0 || d->actor_uid == caller;
 }
 
+/* The Prometheus exposition, as --metrics-file holds it: aggregate counts only (no pids, no
+ * paths), like the Denials property, so anyone may read it. */
+static int method_get_metrics(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(freep) char *text = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = manager_render_metrics(m, &text);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot read the guard's pins: %s", strerror(-r));
+        return sd_bus_reply_method_return(message, "s", text);
+}
+
 static int method_list_recent_denials(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Manager *m = userdata;
@@ -803,6 +816,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("ExplainUnshare", "us", SD_BUS_PARAM(pid) SD_BUS_PARAM(types),
                                  "sss", SD_BUS_PARAM(verdict) SD_BUS_PARAM(rule) SD_BUS_PARAM(reason),
                                  method_explain_unshare, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetMetrics", "", , "s", SD_BUS_PARAM(metrics), method_get_metrics,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ListRecentDenials", "u", SD_BUS_PARAM(max), "a(tsssss)", SD_BUS_PARAM(denials),
                                  method_list_recent_denials, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("Denied", "sssstsusssusssus",

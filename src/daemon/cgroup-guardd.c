@@ -14,8 +14,11 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "metrics-collect.h"
 #include "policy-check.h"
 #include "preflight.h"
+#include "cgroupfs.h"
+#include "string-util.h"
 
 /* The policy is invalid and the pinned generation stays in force: like sysexits' EX_CONFIG, which
  * systemd knows as "CONFIG"; the unit does not restart on it (RestartPreventExitStatus=). */
@@ -27,7 +30,10 @@ static BackendKind arg_backend = BACKEND_AUTO;
 static unsigned arg_ratelimit_interval = 10;
 static unsigned arg_record_interval = 60;
 static unsigned arg_policy_entries_max = GUARD_POLICY_ENTRIES_MAX;
-static enum { ACTION_RUN, ACTION_CHECK, ACTION_STATUS, ACTION_STATS, ACTION_UNLOAD } arg_action = ACTION_RUN;
+static const char *arg_metrics_file = NULL;
+static const char *arg_show_cgroup = NULL;
+static unsigned arg_metrics_interval = 15;
+static enum { ACTION_RUN, ACTION_CHECK, ACTION_STATUS, ACTION_STATS, ACTION_METRICS, ACTION_SHOW_CGROUP, ACTION_UNLOAD } arg_action = ACTION_RUN;
 
 static void help(void) {
         printf("Usage: cgroup-guardd [OPTIONS...]\n\n"
@@ -40,6 +46,8 @@ static void help(void) {
                "     --status                 Show what is loaded (from the pins; no daemon needed)\n"
                "     --unload                 Detach every program and remove the pins\n"
                "     --stats                  Per-program run counts and time (kernel.bpf_stats_enabled=1)\n"
+               "     --metrics                Print the metrics (Prometheus text format) from the pins\n"
+               "     --show-cgroup=CGROUP     The rules in force for CGROUP and its counts, from the kernel\n"
                "     --policy-dir=DIR         Policy directory (default: %s)\n"
                "     --bpffs-dir=DIR          Where links and maps are pinned (default: %s)\n"
                "     --backend=BACKEND        auto, native, compat or observe (default: auto)\n"
@@ -51,10 +59,13 @@ static void help(void) {
                "     --record-interval=SECONDS\n"
                "                              Recording: one journal entry per distinct operation per\n"
                "                              interval (default: 60)\n"
+               "     --metrics-file=PATH      Keep the metrics in PATH (node_exporter's textfile collector)\n"
+               "     --metrics-interval=SECONDS\n"
+               "                              Rewrite the metrics file at most this often (default: 15)\n"
                "     --policy-entries-max=N   Size of the kernel policy map, %u..%u entries (default: %u);\n"
                "                              takes effect when the programs are loaded, not on adoption\n\n"
                "Exit status: 0 success, 1 failure (--check: invalid policy), 2 invalid arguments\n"
-               "(--check: directory unreadable), 3 --status/--stats: nothing loaded, 4 --status: needs root, 78 invalid\n"
+               "(--check: directory unreadable), 3 --status/--stats/--metrics: nothing loaded, 4 --status/--metrics: needs root, 78 invalid\n"
                "policy at start while a pinned one stays in force.\n"
                "See the cgroup-guardd(8) man page for details.\n",
                POLICY_DIR_DEFAULT, BPFFS_DIR_DEFAULT, GUARD_POLICY_ENTRIES_MIN, GUARD_POLICY_ENTRIES_MAX,
@@ -76,6 +87,10 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_RATELIMIT_INTERVAL,
                 ARG_RECORD_INTERVAL,
                 ARG_POLICY_ENTRIES_MAX,
+                ARG_METRICS,
+                ARG_METRICS_FILE,
+                ARG_METRICS_INTERVAL,
+                ARG_SHOW_CGROUP,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -92,6 +107,10 @@ static int parse_argv(int argc, char *argv[]) {
                 { "ratelimit-interval", required_argument, NULL, ARG_RATELIMIT_INTERVAL },
                 { "record-interval", required_argument, NULL, ARG_RECORD_INTERVAL },
                 { "policy-entries-max", required_argument, NULL, ARG_POLICY_ENTRIES_MAX },
+                { "metrics", no_argument, NULL, ARG_METRICS },
+                { "metrics-file", required_argument, NULL, ARG_METRICS_FILE },
+                { "metrics-interval", required_argument, NULL, ARG_METRICS_INTERVAL },
+                { "show-cgroup", required_argument, NULL, ARG_SHOW_CGROUP },
                 {}
         };
         static const char *const levels[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
@@ -117,6 +136,29 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_STATS:
                         arg_action = ACTION_STATS;
                         break;
+                case ARG_METRICS:
+                        arg_action = ACTION_METRICS;
+                        break;
+                case ARG_SHOW_CGROUP:
+                        if (optarg[0] != '/')
+                                return log_error_errno(EINVAL, "--show-cgroup takes a cgroup as policies spell it (/system.slice/...).");
+                        arg_show_cgroup = optarg;
+                        arg_action = ACTION_SHOW_CGROUP;
+                        break;
+                case ARG_METRICS_FILE:
+                        if (optarg[0] != '/')
+                                return log_error_errno(EINVAL, "--metrics-file must be an absolute path.");
+                        arg_metrics_file = optarg;
+                        break;
+                case ARG_METRICS_INTERVAL: {
+                        char *end;
+                        unsigned long v = strtoul(optarg, &end, 10);
+
+                        if (*end || v == 0 || v > 86400)
+                                return log_error_errno(EINVAL, "--metrics-interval takes 1..86400 seconds.");
+                        arg_metrics_interval = v;
+                        break;
+                }
                 case ARG_POLICY_DIR:
                         arg_policy_dir = optarg;
                         break;
@@ -220,6 +262,87 @@ static int print_status(void) {
         return 0;
 }
 
+/* With the daemon stopped (cgroup-guardctl metrics runs this then): what the pins say. */
+static int print_metrics(void) {
+        _cleanup_(freep) char *text = NULL;
+        MetricsData d;
+        int r = metrics_collect(arg_bpffs_dir, &d);
+
+        if (r == -EACCES || r == -EPERM) {
+                log_error_errno(r, "Reading the pins at %s needs root: %m", arg_bpffs_dir);
+                return 4;
+        }
+        if (r < 0) {
+                log_error_errno(r, "Nothing pinned at %s: %m", arg_bpffs_dir);
+                return 3;
+        }
+        text = metrics_render(&d.in);
+        metrics_data_done(&d);
+        if (!text)
+                return log_oom(), 1;
+        fputs(text, stdout);
+        return 0;
+}
+
+/* A value of the iterator's "key=value" words, or NULL. */
+static const char *state_word(char **words, size_t n, const char *key) {
+        size_t k = strlen(key);
+
+        for (size_t i = 0; i < n; i++)
+                if (strneq(words[i], key, k) && words[i][k] == '=')
+                        return words[i] + k + 1;
+        return NULL;
+}
+
+/* One cgroup as the kernel sees it (cgroup-guardctl show runs this: only the guard's own
+ * executable may use its program). */
+static int show_cgroup(void) {
+        _cleanup_(freep) char *mount = NULL, *dir = NULL, *text = NULL, *safe = NULL;
+        char *words[16], *line = NULL, *save = NULL;
+        size_t n = 0;
+        int r;
+
+        r = cgroup2_find_mount(&mount);
+        if (r < 0)
+                return log_error_errno(r, "No cgroup2 hierarchy is mounted: %m"), 1;
+        if (asprintf(&dir, "%s%s", mount, arg_show_cgroup) < 0)
+                return log_oom(), 1;
+        r = backend_read_cgroup_state(arg_bpffs_dir, dir, &text);
+        if (r == -EACCES || r == -EPERM)
+                return log_error_errno(r, "Reading the pins at %s needs root: %m", arg_bpffs_dir), 4;
+        if (r == -ENOENT || r == -ENOTDIR)
+                return log_error("Cannot show %s: no such cgroup, or nothing pinned at %s.", arg_show_cgroup, arg_bpffs_dir), 3;
+        if (r < 0)
+                return log_error_errno(r, "Cannot read the cgroup state of %s: %m", arg_show_cgroup), 1;
+        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                if (l[0] != '#')
+                        line = l;
+        if (!line)
+                return log_error("The kernel's cgroup iterator said nothing about %s.", arg_show_cgroup), 1;
+        save = NULL;
+        for (char *w = strtok_r(line, " ", &save); w && n < ELEMENTSOF(words); w = strtok_r(NULL, " ", &save))
+                words[n++] = w;
+        const char *entry = state_word(words, n, "entry"), *protect = state_word(words, n, "protect"),
+                   *mode = state_word(words, n, "mode"), *lock = state_word(words, n, "lock");
+        safe = str_escape(arg_show_cgroup, ESCAPE_CONTROL);
+        printf("%s (id %s)\n", safe ?: "?", n > 0 ? words[0] : "?");
+        printf("       Entry: %s\n", entry && streq(entry, "own") ? "its own" :
+                                  entry && streq(entry, "inherited") ? "its nearest ancestor's" :
+                                  entry && streq(entry, "unclassified") ? "unclassified (denied: fail closed)" : "none (not governed)");
+        /* Rule names come from policy files: no control character reaches the terminal. */
+        _cleanup_(freep) char *protect_safe = str_escape(protect ?: "-", ESCAPE_CONTROL),
+                              *lock_safe = str_escape(lock ?: "-", ESCAPE_CONTROL);
+        if (protect && !streq(protect, "-"))
+                printf("     Protect: %s (%s)\n", protect_safe ?: "?", mode ?: "?");
+        else
+                printf("     Protect: -\n");
+        printf("        Lock: %s\n", lock_safe ?: "?");
+        printf("    Counters: %s denied, %s audited, %s observed (actors in this cgroup)\n",
+               state_word(words, n, "denied") ?: "0", state_word(words, n, "audited") ?: "0",
+               state_word(words, n, "observed") ?: "0");
+        return 0;
+}
+
 #define DISABLE_FILE "/etc/cgroup-guard/disable"
 
 static bool kernel_cmdline_has(const char *word) {
@@ -271,6 +394,10 @@ int main(int argc, char *argv[]) {
                         return 3;
                 }
                 return 0;
+        case ACTION_METRICS:
+                return print_metrics();
+        case ACTION_SHOW_CGROUP:
+                return show_cgroup();
         case ACTION_UNLOAD:
                 r = backend_unload(arg_bpffs_dir, &removed);
                 if (r < 0) {
@@ -318,7 +445,9 @@ int main(int argc, char *argv[]) {
         m->ratelimit.interval_usec = arg_ratelimit_interval * 1000000ULL;
         m->recorder.interval_usec = arg_record_interval * 1000000ULL;
         m->policy_entries_max = arg_policy_entries_max;
-        if (!m->policy_dir || !m->bpffs_dir) {
+        m->metrics_interval_sec = arg_metrics_interval;
+        m->metrics_file = arg_metrics_file ? strdup(arg_metrics_file) : NULL;
+        if (!m->policy_dir || !m->bpffs_dir || (arg_metrics_file && !m->metrics_file)) {
                 manager_free(m);
                 return 1;
         }

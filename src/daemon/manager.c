@@ -25,6 +25,7 @@
 #include "event-format.h"
 #include "log.h"
 #include "manager.h"
+#include "metrics-collect.h"
 #include "policy-compile.h"
 #include "policy-parse.h"
 #include "process-util.h"
@@ -74,6 +75,9 @@ Manager *manager_free(Manager *m) {
         recorder_done(&m->recorder);
         sd_event_source_unref(m->bus_retry);
         sd_event_source_unref(m->ratelimit_timer);
+        sd_event_source_unref(m->metrics_timer);
+        free(m->metrics_file);
+        free(m->metrics_written);
         sd_event_source_unref(m->ring_source);
         ring_buffer__free(m->ring);
         sd_event_source_unref(m->denial_source);
@@ -243,6 +247,19 @@ static void watch_policy_dir(Manager *m);
 
 static void cover_missed_cgroups(Manager *m);
 
+/* For the metrics: every policy load, at start and on reload, with its result. The rule names
+ * go to the kernel's name map with each new generation. */
+static void note_reload(Manager *m, bool ok) {
+        if (ok && !m->kept_pinned)
+                (void) backend_write_rule_names(m->bpffs_dir, &m->policy);
+        m->last_reload_ok = ok && !m->last_error;
+        m->last_reload_realtime = now_usec(CLOCK_REALTIME);
+        if (m->last_reload_ok)
+                m->reloads_ok++;
+        else
+                m->reloads_failed++;
+}
+
 int manager_reload(Manager *m) {
         _cleanup_(policy_image_done) PolicyImage image = {};
         _cleanup_(policy_done) Policy p = {};
@@ -285,6 +302,7 @@ int manager_reload(Manager *m) {
                                 m->policy.n_files, m->policy.n_rules, "MESSAGE_ID=" GUARD_MESSAGE_RELOADED,
                                 "PRIORITY=%d", LOG_INFO, "CGROUP_GUARD_GENERATION=%u", m->generation, NULL);
         }
+        note_reload(m, r >= 0);
         watch_policy_dir(m);
         bus_emit_state_changed(m);
         sd_notify(false, "READY=1");
@@ -1076,6 +1094,7 @@ static void check_pins(Manager *m) {
         cover_missed_cgroups(m);
         (void) watch_events(m);
         apply_protection(m, &m->policy);
+        (void) backend_write_rule_names(m->bpffs_dir, &m->policy);
         log_notice("%s again with the %s backend, policy generation %u.", doing(m), backend_kind_to_string(b->kind),
                    m->generation);
 }
@@ -1108,6 +1127,76 @@ static int keep_pinned_policy(Manager *m) {
         log_warning("Policy directory %s.", error);
         set_last_error(m, error);
         return 0;
+}
+
+int manager_render_metrics(Manager *m, char **ret) {
+        MetricsData d;
+        char *text;
+        int r;
+
+        r = metrics_collect(m->bpffs_dir, &d);
+        if (r < 0)
+                return r;
+        d.in.daemon_running = true;
+        d.in.have_reload = m->last_reload_realtime > 0;
+        d.in.last_reload_ok = m->last_reload_ok;
+        d.in.last_reload_realtime_usec = m->last_reload_realtime;
+        d.in.reloads_ok = m->reloads_ok;
+        d.in.reloads_failed = m->reloads_failed;
+        text = metrics_render(&d.in);
+        metrics_data_done(&d);
+        if (!text)
+                return -ENOMEM;
+        *ret = text;
+        return 0;
+}
+
+/* The textfile collector's file: rewritten (atomically) when what it says changed, at most once
+ * per interval. A failure (the collector's directory missing) is said once, and tried again. */
+static void write_metrics(Manager *m) {
+        _cleanup_(freep) char *text = NULL;
+        int r;
+
+        r = manager_render_metrics(m, &text);
+        if (r >= 0 && m->metrics_written && streq(text, m->metrics_written))
+                return;
+        if (r >= 0)
+                r = metrics_write_file(m->metrics_file, text);
+        if (r < 0) {
+                if (!m->metrics_error_logged && r == -ENOENT)
+                        log_notice("Not writing the metrics file %s: its directory does not exist (node_exporter's "
+                                   "textfile collector not installed?); tried again every %us.",
+                                   m->metrics_file, m->metrics_interval_sec);
+                else if (!m->metrics_error_logged)
+                        log_warning_errno(r, "Failed to write the metrics file %s (tried again every %us): %m",
+                                          m->metrics_file, m->metrics_interval_sec);
+                m->metrics_error_logged = true;
+                return;
+        }
+        if (m->metrics_error_logged)
+                log_info("Metrics file %s written.", m->metrics_file);
+        m->metrics_error_logged = false;
+        free(m->metrics_written);
+        m->metrics_written = TAKE_PTR(text);
+}
+
+static int on_metrics_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        write_metrics(m);
+        (void) sd_event_source_set_time(s, usec + m->metrics_interval_sec * 1000000ULL);
+        return sd_event_source_set_enabled(s, SD_EVENT_ON);
+}
+
+static int watch_metrics(Manager *m) {
+        uint64_t now;
+
+        if (!m->metrics_file)
+                return 0;
+        write_metrics(m);
+        sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        return sd_event_add_time(m->event, &m->metrics_timer, CLOCK_MONOTONIC, now + m->metrics_interval_sec * 1000000ULL,
+                                 0, on_metrics_timer, m);
 }
 
 int manager_start(Manager *m) {
@@ -1158,6 +1247,7 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
 
+        note_reload(m, true);
         watch_policy_dir(m);
 
         sigset_t mask;
@@ -1208,6 +1298,8 @@ int manager_start(Manager *m) {
         if (manager_recording(m))
                 log_notice("Recording every migration and namespace change seen (one journal entry per distinct "
                            "operation every %" PRIu64 " s).", m->recorder.interval_usec / 1000000);
+
+        (void) watch_metrics(m);
 
         /* The bus is for people, never for enforcement: a failure here only logs and retries. */
         (void) bus_start(m);

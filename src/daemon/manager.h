@@ -72,6 +72,15 @@ typedef struct Manager {
         sd_event_source *bus_retry;
         bool bus_unavailable_logged;
 
+        char *metrics_file;             /* --metrics-file: NULL for none */
+        unsigned metrics_interval_sec;  /* written at most once per interval, when it changed */
+        sd_event_source *metrics_timer;
+        char *metrics_written;          /* what the file holds */
+        bool metrics_error_logged;
+        bool last_reload_ok;            /* the last policy load (start or reload) succeeded */
+        uint64_t last_reload_realtime;  /* usec; 0: none yet */
+        uint64_t reloads_ok, reloads_failed;
+
         RateLimit ratelimit;
         RecentDenial recent[RECENT_DENIALS_MAX];
         unsigned n_recent;              /* total ever; the ring holds the last RECENT_DENIALS_MAX */
@@ -97,6 +106,10 @@ bool manager_recording(const Manager *m);
 /* The deliberate off-switch: remove every pin (programs detach) and exit; *ret_removed: how many. */
 int manager_unload(Manager *m, unsigned *ret_removed);
 const char *manager_mode_string(const Manager *m);
+
+/* The Prometheus exposition of the guard's state (src/daemon/metrics.h), as --metrics-file
+ * holds it and D-Bus GetMetrics returns it. */
+int manager_render_metrics(Manager *m, char **ret);
 
 /* Explain answers: the verdict of the kernel's decision code (bpf/guard-decide.h) over the
  * generation in force, worded by the model oracle. -errno if a process cannot be read. */

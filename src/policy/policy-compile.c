@@ -345,6 +345,7 @@ int policy_compile(const Policy *p, const CgroupTree *tree, uint32_t generation,
                         .mode = mode,
                         .action = policy_rule_action(p, rule),
                         .ns_types = rule->ns_types,
+                        .name_hash = policy_rule_label_hash(p, rule),
                 } };
 
                 r = image_add(&img, (struct guard_key) { .kind = GUARD_KEY_RULE, .a = rule->id }, &v);

@@ -95,6 +95,16 @@ char *policy_rule_name(const PolicyRule *rule, char *buf, size_t size) {
         return buf;
 }
 
+uint64_t policy_rule_label_hash(const Policy *p, const PolicyRule *rule) {
+        char name[256], label[512];
+        uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+        snprintf(label, sizeof(label), "%s/%s", policy_rule_file(p, rule)->name, policy_rule_name(rule, name, sizeof(name)));
+        for (const char *c = label; *c; c++)
+                h = (h ^ (unsigned char) *c) * 0x100000001b3ULL;
+        return h ?: 1;
+}
+
 void policy_set_mode_override(Policy *p, int mode_override) {
         p->mode_overridden = mode_override >= 0;
         p->mode_override = mode_override >= 0 ? (PolicyMode) mode_override : POLICY_MODE_OFF;

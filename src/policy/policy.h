@@ -108,6 +108,10 @@ static inline const PolicyRule *policy_rule_parent(const Policy *p, const Policy
         return rule->parent == POLICY_NO_PARENT ? NULL : &p->rules[rule->parent];
 }
 
+/* The key of a rule's counters in the kernel (guard_rule_info.name_hash): its policy file's name
+ * and its own name (policy_rule_name()), so it survives reloads that renumber rules. Never 0. */
+uint64_t policy_rule_label_hash(const Policy *p, const PolicyRule *rule);
+
 static inline const PolicyFile *policy_rule_file(const Policy *p, const PolicyRule *rule) {
         return &p->files[rule->file];
 }
