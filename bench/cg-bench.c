@@ -10,7 +10,9 @@
  *   clone3      clone3(CLONE_INTO_CGROUP) + waitpid              ARGS: CGROUP
  *   setns       setns to another uts namespace and back          ARGS: NSFILE
  *   unshare     unshare(CLONE_NEWUTS) in the calling process
- * cg-bench now: print CLOCK_MONOTONIC in ns (busybox date has no %N). */
+ * cg-bench now: print CLOCK_MONOTONIC in ns (busybox date has no %N).
+ * cg-bench deny-rate RATE SECONDS CGROUP: a steady RATE forbidden moves a second (a child into
+ * CGROUP, refused or, on observe, reported), for SECONDS; prints how many were refused. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +60,36 @@ int main(int argc, char *argv[]) {
         long n;
         uint64_t start, end;
 
+        if (argc == 5 && strcmp(argv[1], "deny-rate") == 0) {
+                long rate = atol(argv[2]), seconds = atol(argv[3]), refused = 0;
+                char path[4096], buf[32];
+                pid_t child = fork();
+                int fd, len;
+
+                if (child == 0) {
+                        pause();
+                        _exit(0);
+                }
+                snprintf(path, sizeof(path), "%s/cgroup.procs", argv[4]);
+                len = snprintf(buf, sizeof(buf), "%d", (int) child);
+                for (long s = 0; s < seconds; s++) {
+                        uint64_t next = now_ns() + 1000000000ULL;
+
+                        for (long i = 0; i < rate; i++) {
+                                fd = open(path, O_WRONLY | O_CLOEXEC);
+                                if (fd < 0)
+                                        die(path);
+                                refused += write(fd, buf, len) < 0;
+                                close(fd);
+                        }
+                        while (now_ns() < next)
+                                usleep(1000);
+                }
+                kill(child, SIGKILL);
+                waitpid(child, NULL, 0);
+                printf("refused %ld\n", refused);
+                return 0;
+        }
         if (argc == 2 && strcmp(argv[1], "now") == 0) {
                 printf("%llu\n", (unsigned long long) now_ns());
                 return 0;

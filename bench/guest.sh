@@ -30,7 +30,8 @@ cleanup() {
         [ -n "${GUARD:-}" ] && kill "$GUARD" 2>/dev/null
         kill "$NSHOLDER" 2>/dev/null
         umount "$WORK/bpffs" 2>/dev/null
-        for d in prot/a prot/b prot free storm out guardd ""; do rmdir "$B/$d" 2>/dev/null; done
+        [ -d "$B/many" ] && find "$B/many" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+        for d in many prot/a prot/b prot free storm out guardd ""; do rmdir "$B/$d" 2>/dev/null; done
         rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -234,6 +235,39 @@ echo "$c0 $c1 $cpu0 $cpu1 $t0 $t1 $lines $(getconf CLK_TCK 2>/dev/null || echo 1
 guard_stop
 sed -i 's/"version": 1, "mode": "audit",/"version": 1,/' "$POL/10-bench.json"
 echo
+
+# Metrics and per-cgroup state at scale (issue 19): on a tree of 10,000 cgroups (full mode;
+# fewer in quick and smoke), collecting and rendering the metrics as --metrics-file writes them
+# (here as the "cgroup-guardd --metrics" process: exec, pins, render) and reading the pinned
+# cgroup iterator; then the daemon's CPU per minute at a steady 1,000 forbidden moves a second.
+ncg=$((10000 / SCALE)); secs=$((60 / SCALE)); [ $secs -lt 2 ] && secs=2
+mkdir -p "$B/many"
+i=0; while [ $i -lt $ncg ]; do mkdir "$B/many/c$i"; i=$((i + 1)); done
+guard_start --metrics-file "$WORK/cgroup-guard.prom" --metrics-interval 15
+t0=$(cg-bench now); cgroup-guardd --metrics --bpffs-dir "$PIN" > "$WORK/m.prom"; t1=$(cg-bench now)
+cat "$PIN/cgroups" > /dev/null
+t2=$(cg-bench now); cat "$PIN/cgroups" > "$WORK/cg.txt"; t3=$(cg-bench now)
+echo "| metrics and cgroup state | cgroups | metrics: collect + render, one process (ms) | metrics size (bytes) | iterator read, every cgroup (ms) | iterator lines |"
+echo "|---|---|---|---|---|---|"
+echo "| $BACKEND | $(find "$CG" -type d | wc -l) | $(( (t1 - t0) / 1000000 )) | $(wc -c < "$WORK/m.prom") | $(( (t3 - t2) / 1000000 )) | $(grep -vc '^#' "$WORK/cg.txt") |"
+echo
+echo "| steady denials | rate (/s) | seconds | refused | daemon CPU (s) | daemon CPU per minute (s) |"
+echo "|---|---|---|---|---|---|"
+if [ "$BACKEND" = observe ]; then
+        echo "| observe | n/a: nothing is refused here | | | | |"
+else
+        cpu0=$(cpu); t0=$(cg-bench now)
+        refused=$(cg-bench deny-rate 1000 $secs "$B/prot/a" | awk '{ print $2 }')
+        sleep 1
+        cpu1=$(cpu); t1=$(cg-bench now)
+        echo "$cpu0 $cpu1 $t0 $t1 $refused $secs $(getconf CLK_TCK 2>/dev/null || echo 100)" | awk '{
+                cpu = ($2 - $1) / $7; wall = ($4 - $3) / 1e9
+                printf "| %s | 1000 | %d | %d | %.2f | %.2f |\n", "'"$BACKEND"'", $6, $5, cpu, 60 * cpu / wall }'
+fi
+echo
+guard_stop
+i=0; while [ $i -lt $ncg ]; do rmdir "$B/many/c$i"; i=$((i + 1)); done
+rmdir "$B/many"
 
 # Start-up, and a restart under fire: a prober hammers a forbidden migration meanwhile.
 cgroup-guardd --unload --bpffs-dir "$PIN" > /dev/null 2>&1
