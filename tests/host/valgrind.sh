@@ -17,7 +17,8 @@ mkdir -p "$T/prot" "$T/out"
 cat > "$POLICY_DIR/10-valgrind.json" <<JSON
 { "version": 1, "migration": { "protect": ["$P/prot"] } }
 JSON
-guard_start --policy-entries-max=16
+# Room for the generation (17 entries: root, its children, classifier states) and not for 40 more rules.
+guard_start --policy-entries-max=24
 
 spawn sleep 1000; victim=$!
 move "$T/prot" "$victim"
