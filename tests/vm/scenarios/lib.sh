@@ -8,8 +8,8 @@ POLICY_DIR=/etc/cgroup-guard/policies.d
 LOG=/tmp/guardd.log
 KERNEL=${1:-unknown}
 case "$KERNEL" in
-hooks) BACKEND=native ;;
-stock) BACKEND=compat ;;
+hooks | hooks-*) BACKEND=native ;;
+stock | stock-*) BACKEND=compat ;;
 *) BACKEND=auto ;;
 esac
 passed=0
@@ -48,9 +48,10 @@ guard_start() {
                 cgroup-guardd --backend $BACKEND "$@" >> $LOG 2>&1 &
         fi
         GUARD_PID=$!
+        # Up to 60 s: loading takes seconds under TCG on a busy machine (longer on 6.12).
         i=0
-        while [ $i -lt 100 ]; do
-                cgroup-guardd --status > /dev/null 2>&1 && grep -q "Enforcing with" $LOG && return 0
+        while [ $i -lt 600 ]; do
+                grep -q "Enforcing with" $LOG && cgroup-guardd --status > /dev/null 2>&1 && return 0
                 kill -0 $GUARD_PID 2>/dev/null || break
                 sleep 0.1
                 i=$((i + 1))

@@ -2,7 +2,7 @@
 # denial in journalctl and on the bus, edit the policy, reload and restart without a gap, read
 # the catalog. Runs on both kernels (compat on stock, native on hooks). POSIX sh.
 KERNEL=${1:-unknown}
-case "$KERNEL" in hooks) BACKEND=native ;; stock) BACKEND=compat ;; *) BACKEND=auto ;; esac
+case "$KERNEL" in hooks | hooks-*) BACKEND=native ;; stock | stock-*) BACKEND=compat ;; *) BACKEND=auto ;; esac
 passed=0 failed=0 n=0
 ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
