@@ -172,23 +172,36 @@ for o in fork exec open stat pipe migrate clone3 setns unshare; do
         paste "$WORK/off.$o" "$WORK/on.$o" | awk '{ off += $1; on += $4; n++ } END { printf "%f %f\n", off / n, on / n }' > "$WORK/avg.$o"
         echo "$o $(cat "$WORK/avg.$o") $(awk '{ print $1 }' "$WORK/empty.$o")" | awk '{
                 e = $4 - $2; g = $3 - $2
-                printf "| %s | %.0f | %.0f | %s |\n", $1, e, g, e > 50 ? sprintf("%.2f", g / e) : "-" }'
+                printf "| %s | %.0f | %.0f | %s |\n", $1, e, g, (e > 50 ? sprintf("%.2f", g / e) : "-") }'
 done
 echo
 
 # Policy scaling: compile + apply time and map size for N protect rules (reload, one changed).
 echo "| rules | start with this policy, programs included (ms) | entries written | reload with one rule changed: compile + apply (ms) | entries written | map memlock (KiB) | daemon RSS (KiB) |"
 echo "|---|---|---|---|---|---|---|"
-for count in 10 1000 10000 50000; do
+# "10000v2": format version 2, every protect entry an object with a name, every 10th sealed,
+# 60 of them with a local allow entry restricted by "from" and "to" (scoped allows).
+for spec in 10 1000 10000 10000v2 50000; do
+        count=${spec%v2}
         [ "$MODE" != full ] && [ $count -gt 10000 ] && continue
         [ "$MODE" = smoke ] && [ $count -gt 1000 ] && continue
         # Files hold at most 10000 rules each (the 1 MiB file limit).
-        awk -v n=$count -v p="$P" -v dir="$POL" 'BEGIN {
+        awk -v n=$count -v p="$P" -v dir="$POL" -v v2=$([ "$spec" = "$count" ] && echo 0 || echo 1) 'BEGIN {
                 for (f = 0; f * 10000 < n; f++) {
                         out = sprintf("%s/20-scale-%02d.json", dir, f)
-                        printf "{ \"version\": 1, \"migration\": { \"protect\": [" > out
-                        for (i = f * 10000; i < n && i < (f + 1) * 10000; i++)
-                                printf "%s\"%s/scale/p%d\"", (i > f * 10000) ? "," : "", p, i > out
+                        printf "{ \"version\": %d, \"migration\": { \"protect\": [", (v2 ? 2 : 1) > out
+                        for (i = f * 10000; i < n && i < (f + 1) * 10000; i++) {
+                                sep = (i > f * 10000) ? "," : ""
+                                if (!v2) {
+                                        printf "%s\"%s/scale/p%d\"", sep, p, i > out
+                                        continue
+                                }
+                                printf "%s{ \"name\": \"scale-%d\", \"cgroup\": \"%s/scale/p%d\"%s", sep, i, p, i,
+                                       (i % 10 == 0 ? ", \"seal\": true" : "") > out
+                                if (i < 60)
+                                        printf ", \"allow\": [ { \"cgroup\": \"%s/scale/mgr%d\", \"from\": [\"%s/scale/p%d\"], \"to\": [\"%s/scale/p%d/x\"] } ]", p, i, p, i, p, i > out
+                                printf " }" > out
+                        }
                         printf "] } }\n" > out
                         close(out)
                 } }'
@@ -200,7 +213,7 @@ for count in 10 1000 10000 50000; do
         second=$(grep -o "Policy generation [0-9]* in force: .*" "$WORK/guard.log" | tail -n 1)
         memlock=$(cgroup-guardd --stats --bpffs-dir "$PIN" | awk '$1 == "generation_map" { print int($5 / 1024) }')
         rss=$(awk '/VmRSS/ { print $2 }' /proc/$GUARD/status)
-        echo "$count|$first|$second|$memlock|$rss" | awk -F'|' '{
+        echo "$spec|$first|$second|$memlock|$rss" | awk -F'|' '{
                 split($2, a, " "); split($3, b, " ");
                 for (i = 1; i <= length(a); i++) { if (a[i] == "entries") fe = a[i - 2]; if (a[i] == "ms.") ft = a[i - 1]; if (a[i] == "ms") ft = a[i - 1] }
                 for (i = 1; i <= length(b); i++) { if (b[i] == "entries") se = b[i - 2]; if (b[i] == "ms.") st = b[i - 1]; if (b[i] == "ms") st = b[i - 1] }

@@ -4,6 +4,7 @@
  * kernel's decision code over the compiled image, and both must give the row's answer. */
 
 #include <errno.h>
+#include <stdlib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -209,11 +210,93 @@ static void test_seal_overlap(void **state) {
         assert_true(cgroup_patterns_overlap("/*b", "/a*"));
 }
 
+/* The shipped policies (policies/, SHIPPED_POLICY_DIR): PID 1 does what units, sessions and
+ * container scopes need and is no deputy for a protected service's escape (issue 12 item 6). */
+typedef struct ShippedCase {
+        const char *src, *dst;
+        Verdict verdict;
+        const char *rule;
+} ShippedCase;
+
+static const ShippedCase shipped_cases[] = {
+        /* systemd-run --scope --slice=escape.slice from a protected service: PID 1 moves the caller. */
+        { "/system.slice/foo.service", "/escape.slice/run-r1.scope", VERDICT_DENY, "system-services" },
+        { "/system.slice/foo.service", "/", VERDICT_DENY, "system-services" },
+        /* su in a service: pam_systemd asks logind, logind asks PID 1 for a session scope. */
+        { "/system.slice/foo.service", "/user.slice/user-0.slice/session-c1.scope", VERDICT_DENY, "system-services" },
+        /* What PID 1 must still do. */
+        { "/init.scope", "/system.slice/foo.service", VERDICT_ALLOW, NULL },
+        { "/init.scope", "/user.slice/user-1000.slice/user@1000.service", VERDICT_ALLOW, NULL },
+        { "/system.slice/ssh.service", "/user.slice/user-1000.slice/session-3.scope", VERDICT_ALLOW, NULL },
+        { "/system.slice/system-getty.slice/getty@tty1.service", "/user.slice/user-0.slice/session-1.scope", VERDICT_ALLOW, NULL },
+        { "/system.slice/system-serial\\x2dgetty.slice/serial-getty@ttyS0.service", "/user.slice/user-0.slice/session-2.scope",
+          VERDICT_ALLOW, NULL },
+        { "/system.slice/containerd.service", "/system.slice/docker-abc.scope", VERDICT_ALLOW, NULL },
+        { "/system.slice/foo.service", "/system.slice/run-r2.scope", VERDICT_ALLOW, NULL },
+        { "/user.slice/user-1000.slice/session-2.scope", "/system.slice/run-r3.scope", VERDICT_ALLOW, NULL },
+        { "/system.slice/libvirtd.service", "/machine.slice/machine-qemu.scope", VERDICT_ALLOW, NULL },
+        /* The example sandbox is sealed (audit, like the rest of its file). */
+        { "/system.slice/sandbox.service", "/system.slice/run-r4.scope", VERDICT_AUDIT, "sandbox-sealed" },
+};
+
+static void test_shipped_policies(void **state) {
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+        _cleanup_(cgroup_tree_done) CgroupTree tree = {};
+        _cleanup_(policy_image_done) PolicyImage img = {};
+        const char *dir = getenv("SHIPPED_POLICY_DIR");
+        char name[POLICY_RULE_NAME_MAX + 256];
+
+        if (!dir)
+                skip();
+        assert_int_equal(policy_load_directory(dir, &p, &d), 0);
+        policy_resolve_executables(&p, NULL);
+        for (size_t i = 0; i < ELEMENTSOF(shipped_cases); i++) {
+                tree_add_with_ancestors(&tree, shipped_cases[i].src);
+                tree_add_with_ancestors(&tree, shipped_cases[i].dst);
+        }
+        tree_add_with_ancestors(&tree, "/init.scope");
+        cgroup_tree_sort(&tree);
+        assert_int_equal(policy_compile(&p, &tree, 1, &img, NULL), 0);
+
+        for (size_t i = 0; i < ELEMENTSOF(shipped_cases); i++) {
+                const ShippedCase *c = &shipped_cases[i];
+                /* PID 1 as it is: /usr/lib/systemd/systemd (wherever it exists) in /init.scope. */
+                PolicyActor actor = { .exe = "/usr/lib/systemd/systemd", .cgroup = "/init.scope" };
+                struct guard_actor who = { .cgroup = policy_image_cgroup(&img, &tree, cgroup_tree_id(&tree, "/init.scope")) };
+                struct guard_decision kd;
+                PolicyDecision dec;
+                dev_t dev;
+                ino_t ino;
+
+                for (size_t k = 0; k < p.n_rules; k++)
+                        if (p.rules[k].exe_resolved && streq(p.rules[k].exe, actor.exe)) {
+                                dev = p.rules[k].exe_dev;
+                                ino = p.rules[k].exe_ino;
+                                actor.exe_resolved = true;
+                                who.exe_known = 1;
+                                actor.exe_dev = dev;
+                                actor.exe_ino = ino;
+                                who.exe_dev = kernel_dev(dev);
+                                who.exe_ino = ino;
+                        }
+                policy_decide_migration(&p, &actor, c->src, c->dst, &dec);
+                if (dec.verdict != c->verdict || (c->rule && (!dec.rule || !streq(policy_rule_name(dec.rule, name, sizeof(name)), c->rule))))
+                        fail_msg("shipped case %zu: PID 1 moving %s -> %s: %s (%s), expected %s by %s", i, c->src, c->dst,
+                                 verdict_to_string(dec.verdict), dec.reason, verdict_to_string(c->verdict), c->rule ?: "-");
+                guard_decide_migration(&img, &who, policy_image_cgroup(&img, &tree, cgroup_tree_id(&tree, c->src)),
+                                       policy_image_cgroup(&img, &tree, cgroup_tree_id(&tree, c->dst)), &kd);
+                assert_int_equal(kd.verdict, c->verdict == VERDICT_DENY ? GUARD_VERDICT_DENY :
+                                             c->verdict == VERDICT_AUDIT ? GUARD_VERDICT_AUDIT : GUARD_VERDICT_ALLOW);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_cases),
                 cmocka_unit_test(test_names),
                 cmocka_unit_test(test_seal_overlap),
+                cmocka_unit_test(test_shipped_policies),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
