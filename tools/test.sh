@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The whole test suite, from a bare Debian bookworm machine: installs what is missing, builds,
-# runs every suite. This is exactly what .ci/run runs.
+# runs every suite. This is exactly what .ci/run runs. With arguments, they go to "meson test"
+# on the plain build and nothing else runs (e.g. tools/test.sh --suite vm vm-tamper-hooks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,24 +10,43 @@ cd "$(dirname "$0")/.."
 # linux-source-6.1 (the hooks kernel is built once and cached, see tests/vm/build-kernel).
 tools/install-deps.sh --vm
 export CGROUP_GUARD_REQUIRE_VM=1
-if [ -d build ]; then
-        meson setup --reconfigure build > /dev/null
-else
-        meson setup build > /dev/null
-fi
+setup() {
+        local dir=$1
+        shift
+        if [ -d "$dir" ]; then
+                meson setup --reconfigure "$dir" "$@" > /dev/null
+        else
+                meson setup "$dir" "$@" > /dev/null
+        fi
+}
+setup build
 ninja -C build
-meson test -C build --print-errorlogs "$@"
-
-# The unit and host suites again under ASan+UBSan (the daemon loads real programs there too).
-if [ $# -eq 0 ]; then
-        [ -d build-asan ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false > /dev/null
-        ninja -C build-asan > /dev/null
-        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-                meson test -C build-asan --print-errorlogs --suite unit --suite host
+if [ $# -gt 0 ]; then
+        exec meson test -C build --print-errorlogs "$@"
 fi
+
+# Second build: the unit and host suites again under ASan+UBSan (the daemon loads real programs there too).
+setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+ninja -C build-asan > /dev/null
+
+# Time is what CI has least of, and a TCG guest keeps one core busy: the VM suite runs two
+# guests at a time (tests/vm/meson.build marks them parallel), beside the sanitizer pass, which
+# mostly waits. The host suites share this machine's kernel and run one test at a time.
+meson test -C build --print-errorlogs --suite unit --suite host
+vm_log=build/meson-logs/vm-suites.txt
+meson test -C build --print-errorlogs --logbase vmlog --num-processes 2 --suite vm --suite system > "$vm_log" 2>&1 &
+vm_pid=$!
+trap 'kill $vm_pid 2>/dev/null' EXIT
+asan_rc=0
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        meson test -C build-asan --print-errorlogs --suite unit --suite host || asan_rc=$?
+vm_rc=0
+wait $vm_pid || vm_rc=$?
+trap - EXIT
+cat "$vm_log"
+[ $asan_rc -eq 0 ] || { echo "tools/test.sh: the sanitizer pass failed" >&2; exit 1; }
+[ $vm_rc -eq 0 ] || { echo "tools/test.sh: the VM suites failed" >&2; exit 1; }
 
 # Benchmarks are not tests: CI only checks that they build and run (no thresholds).
-if [ $# -eq 0 ]; then
-        bench/run --smoke > build/bench-smoke.log 2>&1 || { cat build/bench-smoke.log; exit 1; }
-        echo "bench/run --smoke: ok ($(grep -c '^| ' build/bench-smoke.log) result rows, see build/bench-smoke.log)"
-fi
+bench/run --smoke > build/bench-smoke.log 2>&1 || { cat build/bench-smoke.log; exit 1; }
+echo "bench/run --smoke: ok ($(grep -c '^| ' build/bench-smoke.log) result rows, see build/bench-smoke.log)"
