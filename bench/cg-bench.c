@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* cg-bench OP ITERATIONS [ARGS]: time ITERATIONS of one operation, print "OP NS_PER_OP".
+/* cg-bench OP ITERATIONS [ARGS]: time ITERATIONS of one operation, print "OP NS_PER_OP
+ * FASTEST_NS_PER_OP": the mean over the whole loop, and the mean over the fastest of its ten equal
+ * parts (the part least disturbed by whatever else the machine ran meanwhile).
  * Operations (the hot paths a guard could tax, and the ones it decides):
  *   fork        fork + _exit + waitpid
  *   exec        fork + execve(TRUE_BINARY) + waitpid            ARGS: TRUE_BINARY
@@ -34,6 +36,28 @@ static uint64_t now_ns(void) {
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The loop in CHUNKS parts: lap(i) before iteration i, and lap(n) after the last. */
+#define CHUNKS 10
+static long chunk_len = 1, chunk_first;
+static uint64_t chunk_start, fastest = UINT64_MAX;
+
+static void lap(long i, long n) {
+        uint64_t t;
+
+        if (i != n && i % chunk_len != 0)
+                return;
+        t = now_ns();
+        if (i > chunk_first && (t - chunk_start) / (uint64_t) (i - chunk_first) < fastest)
+                fastest = (t - chunk_start) / (uint64_t) (i - chunk_first);
+        chunk_start = t;
+        chunk_first = i;
+}
+
+static void report(const char *op, uint64_t start, uint64_t end, long n) {
+        printf("%s %.1f %llu\n", op, (double) (end - start) / n,
+               (unsigned long long) (fastest == UINT64_MAX ? (end - start) / n : fastest));
 }
 
 static void die(const char *what) {
@@ -100,10 +124,14 @@ int main(int argc, char *argv[]) {
         }
         op = argv[1];
         n = atol(argv[2]);
+        if (n < 1)
+                n = 1;
+        chunk_len = n >= CHUNKS ? n / CHUNKS : 1;
 
         if (strcmp(op, "fork") == 0) {
                 start = now_ns();
                 for (long i = 0; i < n; i++) {
+                        lap(i, n);
                         pid_t p = fork();
                         if (p == 0)
                                 _exit(0);
@@ -112,6 +140,7 @@ int main(int argc, char *argv[]) {
         } else if (strcmp(op, "exec") == 0 && argc == 4) {
                 start = now_ns();
                 for (long i = 0; i < n; i++) {
+                        lap(i, n);
                         pid_t p = fork();
                         if (p == 0) {
                                 execl(argv[3], argv[3], (char *) NULL);
@@ -122,6 +151,7 @@ int main(int argc, char *argv[]) {
         } else if (strcmp(op, "open") == 0 && argc == 4) {
                 start = now_ns();
                 for (long i = 0; i < n; i++) {
+                        lap(i, n);
                         int fd = open(argv[3], O_RDONLY | O_CLOEXEC);
                         if (fd < 0)
                                 die(argv[3]);
@@ -130,18 +160,22 @@ int main(int argc, char *argv[]) {
         } else if (strcmp(op, "stat") == 0 && argc == 4) {
                 struct stat st;
                 start = now_ns();
-                for (long i = 0; i < n; i++)
+                for (long i = 0; i < n; i++) {
+                        lap(i, n);
                         if (stat(argv[3], &st) < 0)
                                 die(argv[3]);
+                }
         } else if (strcmp(op, "pipe") == 0) {
                 int p[2];
                 char c = 'x';
                 if (pipe(p) < 0)
                         die("pipe");
                 start = now_ns();
-                for (long i = 0; i < n; i++)
+                for (long i = 0; i < n; i++) {
+                        lap(i, n);
                         if (write(p[1], &c, 1) != 1 || read(p[0], &c, 1) != 1)
                                 die("pipe io");
+                }
         } else if (strcmp(op, "migrate") == 0 && argc == 5) {
                 pid_t child = fork();
                 if (child == 0) {
@@ -149,12 +183,15 @@ int main(int argc, char *argv[]) {
                         _exit(0);
                 }
                 start = now_ns();
-                for (long i = 0; i < n; i++)
+                for (long i = 0; i < n; i++) {
+                        lap(i, n);
                         write_pid(argv[(i & 1) ? 3 : 4], child);
+                }
+                lap(n, n);
                 end = now_ns();
                 kill(child, SIGKILL);
                 waitpid(child, NULL, 0);
-                printf("%s %.1f\n", op, (double) (end - start) / n);
+                report(op, start, end, n);
                 return 0;
         } else if (strcmp(op, "clone3") == 0 && argc == 4) {
                 int fd = open(argv[3], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -164,6 +201,7 @@ int main(int argc, char *argv[]) {
                 args.cgroup = fd;
                 start = now_ns();
                 for (long i = 0; i < n; i++) {
+                        lap(i, n);
                         long p = syscall(SYS_clone3, &args, sizeof(args));
                         if (p < 0)
                                 die("clone3");
@@ -176,19 +214,24 @@ int main(int argc, char *argv[]) {
                 if (other < 0 || self < 0)
                         die("open ns");
                 start = now_ns();
-                for (long i = 0; i < n; i++)
+                for (long i = 0; i < n; i++) {
+                        lap(i, n);
                         if (setns(other, CLONE_NEWUTS) < 0 || setns(self, CLONE_NEWUTS) < 0)
                                 die("setns");
+                }
         } else if (strcmp(op, "unshare") == 0) {
                 start = now_ns();
-                for (long i = 0; i < n; i++)
+                for (long i = 0; i < n; i++) {
+                        lap(i, n);
                         if (unshare(CLONE_NEWUTS) < 0)
                                 die("unshare");
+                }
         } else {
                 fprintf(stderr, "cg-bench: unknown operation or wrong arguments: %s\n", op);
                 return 2;
         }
+        lap(n, n);
         end = now_ns();
-        printf("%s %.1f\n", op, (double) (end - start) / n);
+        report(op, start, end, n);
         return 0;
 }

@@ -17,6 +17,7 @@ char LICENSE[] SEC("license") = "GPL";
 EMPTY("lsm/cgroup_attach", cgroup_attach)
 EMPTY("lsm/namespace_install", namespace_install)
 EMPTY("lsm/namespace_alloc", namespace_alloc)
+EMPTY("lsm/namespace_free", namespace_free)
 EMPTY("lsm/task_alloc", task_alloc)
 EMPTY("lsm/file_open", file_open)
 EMPTY("lsm/task_kill", task_kill)

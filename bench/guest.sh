@@ -3,10 +3,12 @@
 # The benchmark body, run on the host (observe backend) or inside a test VM (compat on the stock
 # kernel, native on the hooks kernel): with-guard / without-guard ratios, interleaved A B A B in
 # one boot, medians and spread, plus per-program cost from bpf_stats. POSIX sh + awk (busybox).
-# Usage: guest.sh BACKEND full|quick|smoke   (cg-bench, true-static and cgroup-guardd on PATH)
+# Usage: guest.sh BACKEND full|quick|smoke [ops]   (cg-bench, true-static and cgroup-guardd on PATH)
+# ops: the operations, per-program costs and the floor only (no scaling, storm or start-up).
 set -u
 BACKEND=$1
 MODE=${2:-quick}
+ONLY=${3:-}
 CG=$(awk '$9 == "cgroup2" && $4 == "/" { print $5; exit }' /proc/self/mountinfo)
 B=$CG/cgg-bench-$$
 P=/cgg-bench-$$
@@ -67,14 +69,16 @@ prog_stats() {
                 END { printf "%d %d\n", c, t }'
 }
 
-# op NAME ITERATIONS ARGS...: one measurement, "ns_per_op invocations_per_op ns_per_invocation"
+# op NAME ITERATIONS ARGS...: one measurement, "ns_per_op invocations_per_op ns_per_invocation
+# mean_ns_per_op"; ns_per_op is that of the fastest tenth of the loop (cg-bench), the one least
+# disturbed by the rest of a shared machine; the mean over the whole loop comes last.
 op() {
         name=$1 iters=$2
         shift 2
         before=$(prog_stats)
-        ns=$(cg-bench "$name" "$iters" "$@" | awk '{ print $2 }')
+        ns=$(cg-bench "$name" "$iters" "$@" | awk '{ print $3, $2 }')
         after=$(prog_stats)
-        echo "$ns $before $after $iters" | awk '{ c = $4 - $2; t = $5 - $3; printf "%s %.2f %.0f\n", $1, c / $6, c ? t / c : 0 }'
+        echo "$ns $before $after $iters" | awk '{ c = $5 - $3; t = $6 - $4; printf "%s %.2f %.0f %s\n", $1, c / $7, c ? t / c : 0, $2 }'
 }
 
 run_ops() {
@@ -90,7 +94,27 @@ run_ops() {
         op unshare $((2000 / SCALE)) >> "$WORK/$state.unshare"
 }
 
-echo "## $BACKEND backend ($(uname -r), $MODE, $ROUNDS rounds A/B interleaved)"
+# The floor, in the same rounds, guard unloaded: an empty program on each hook the guard uses
+# (bench/empty.bpf.c). What a hook costs before any work is done in it: the guard's programs are
+# compared with it per invocation, and each operation's ratio with it, below.
+case "$BACKEND" in
+native) HOOKS="cgroup_attach namespace_install namespace_alloc namespace_free task_alloc file_open task_kill cgroup_mkdir" ;;
+compat) HOOKS="cgroup_attach_permissions inode_permission utsns_install ksys_unshare capable userns_create proc_free_inum task_alloc task_newtask task_kill cgroup_mkdir" ;;
+*) HOOKS="cgroup_attach_task task_newtask cgroup_mkdir" ;;
+esac
+run_empty() {
+        command -v cg-empty > /dev/null || return 0
+        cg-empty $HOOKS > "$WORK/empty.now" 2>&1 &
+        EMPTY=$!
+        i=0
+        while [ $i -lt 600 ] && ! grep -q '^ready' "$WORK/empty.now"; do sleep 0.05; i=$((i + 1)); done
+        run_ops empty
+        kill -TERM $EMPTY 2>/dev/null
+        wait $EMPTY 2>/dev/null
+        cat "$WORK/empty.now" >> "$WORK/empty.out"
+}
+
+echo "## $BACKEND backend ($(uname -r), $MODE, $ROUNDS rounds: without, with, empty programs, interleaved)"
 echo
 for r in $(seq 1 $ROUNDS); do
         run_ops off
@@ -99,25 +123,8 @@ for r in $(seq 1 $ROUNDS); do
         run_ops on
         cgroup-guardd --stats --bpffs-dir "$PIN" > "$WORK/stats.$r" 2>/dev/null
         cgroup-guardd --unload --bpffs-dir "$PIN" > /dev/null 2>&1
+        run_empty
 done
-
-# The floor, same boot, guard unloaded: an empty program on each hook the guard uses
-# (bench/empty.bpf.c). What a hook costs before any work is done in it; the guard's programs are
-# compared with it per invocation below.
-case "$BACKEND" in
-native) HOOKS="cgroup_attach namespace_install namespace_alloc task_alloc file_open task_kill cgroup_mkdir" ;;
-compat) HOOKS="cgroup_attach_permissions inode_permission utsns_install ksys_unshare capable userns_create proc_free_inum task_alloc task_newtask task_kill cgroup_mkdir" ;;
-*) HOOKS="cgroup_attach_task task_newtask cgroup_mkdir" ;;
-esac
-if command -v cg-empty > /dev/null; then
-        cg-empty $HOOKS > "$WORK/empty.out" 2>&1 &
-        EMPTY=$!
-        i=0
-        while [ $i -lt 600 ] && ! grep -q '^ready' "$WORK/empty.out"; do sleep 0.05; i=$((i + 1)); done
-        run_ops empty
-        kill -TERM $EMPTY 2>/dev/null
-        wait $EMPTY 2>/dev/null
-fi
 
 # Per program, over every "with" round above: what each attached program costs per invocation.
 per_program() {
@@ -127,11 +134,11 @@ per_program() {
                 END { for (p in c) printf "| %s | %d | %.0f |\n", p, c[p], c[p] ? t[p] / c[p] : 0 }' | sort
 }
 
-echo "| operation | without (ns/op) | with (ns/op) | ratio (median) | ratio spread | guard invocations/op | ns/invocation | added ns/op |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| operation | without (ns/op) | with (ns/op) | ratio (median) | ratio spread | ratio of means (median) | guard invocations/op | ns/invocation | added ns/op |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for o in fork exec open stat pipe migrate clone3 setns unshare; do
         paste "$WORK/off.$o" "$WORK/on.$o" | awk -v o="$o" '
-                { off[NR] = $1; on[NR] = $4; inv[NR] = $5; per[NR] = $6; ratio[NR] = $4 / $1 }
+                { off[NR] = $1; on[NR] = $5; inv[NR] = $6; per[NR] = $7; ratio[NR] = $5 / $1; mratio[NR] = $8 / $4 }
                 function median(a, n,   i, j, t, b) { for (i = 1; i <= n; i++) b[i] = a[i];
                         for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (b[j] < b[i]) { t = b[i]; b[i] = b[j]; b[j] = t }
                         return n % 2 ? b[(n + 1) / 2] : (b[n / 2] + b[n / 2 + 1]) / 2 }
@@ -139,8 +146,8 @@ for o in fork exec open stat pipe migrate clone3 setns unshare; do
                 function max(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] > m) m = a[i]; return m }
                 END {
                         mo = median(off, NR); mn = median(on, NR); mi = median(inv, NR); mp = median(per, NR)
-                        printf "| %s | %.0f | %.0f | %.3f | %.3f-%.3f | %.2f | %.0f | %.0f |\n", o, mo, mn, median(ratio, NR),
-                               min(ratio, NR), max(ratio, NR), mi, mp, mi * mp
+                        printf "| %s | %.0f | %.0f | %.3f | %.3f-%.3f | %.3f | %.2f | %.0f | %.0f |\n", o, mo, mn, median(ratio, NR),
+                               min(ratio, NR), max(ratio, NR), median(mratio, NR), mi, mp, mi * mp
                 }'
 done
 echo
@@ -165,16 +172,24 @@ cat "$WORK"/stats.* 2>/dev/null | awk '$1 == "prog" { c[$2] += $4; t[$2] += $6 }
                 printf "| %s | %s | %.0f | %.0f | %.2f |\n", gh[p], p, g[p], f, f ? g[p] / f : 0 } }' | sort
 grep '^missing' "$WORK/empty.out" 2>/dev/null | sed 's/^missing \(.*\)/(no empty program for \1: this kernel has no such hook)/'
 echo
-echo "| operation | added ns/op, empty programs | added ns/op, guard | guard / empty |"
-echo "|---|---|---|---|"
+echo "| operation | ratio with empty programs (median) | ratio with the guard (median) | added ns/op, empty programs | added ns/op, guard | guard / empty |"
+echo "|---|---|---|---|---|---|"
 for o in fork exec open stat pipe migrate clone3 setns unshare; do
         [ -s "$WORK/empty.$o" ] || continue
-        paste "$WORK/off.$o" "$WORK/on.$o" | awk '{ off += $1; on += $4; n++ } END { printf "%f %f\n", off / n, on / n }' > "$WORK/avg.$o"
-        echo "$o $(cat "$WORK/avg.$o") $(awk '{ print $1 }' "$WORK/empty.$o")" | awk '{
-                e = $4 - $2; g = $3 - $2
-                printf "| %s | %.0f | %.0f | %s |\n", $1, e, g, (e > 50 ? sprintf("%.2f", g / e) : "-") }'
+        paste "$WORK/off.$o" "$WORK/on.$o" "$WORK/empty.$o" | awk -v o="$o" '
+                { off[NR] = $1; on[NR] = $5; em[NR] = $9; g[NR] = $5 / $1; e[NR] = $9 / $1 }
+                function median(a, n,   i, j, t, b) { for (i = 1; i <= n; i++) b[i] = a[i];
+                        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (b[j] < b[i]) { t = b[i]; b[i] = b[j]; b[j] = t }
+                        return n % 2 ? b[(n + 1) / 2] : (b[n / 2] + b[n / 2 + 1]) / 2 }
+                END {
+                        mo = median(off, NR); ga = median(on, NR) - mo; ea = median(em, NR) - mo
+                        printf "| %s | %.3f | %.3f | %.0f | %.0f | %s |\n", o, median(e, NR), median(g, NR), ea, ga,
+                               (ea > 50 ? sprintf("%.2f", ga / ea) : "-")
+                }'
 done
 echo
+
+[ "$ONLY" = ops ] && exit 0
 
 # Policy scaling: compile + apply time and map size for N protect rules (reload, one changed).
 echo "| rules | start with this policy, programs included (ms) | entries written | reload with one rule changed: compile + apply (ms) | entries written | map memlock (KiB) | daemon RSS (KiB) |"
