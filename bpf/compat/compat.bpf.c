@@ -139,9 +139,9 @@ int BPF_PROG(compat_inode_permission, struct inode *inode, int mask) {
         void *policy = guard_policy_map();
         w->verdict = guard_task_decide_migration(policy, actor, guard_entry_by_id(policy, w->src_entry),
                                                  guard_entry_by_id(policy, w->dst_entry), &d);
-        if (w->verdict == GUARD_VERDICT_ALLOW)
-                return 0;
-        guard_report(GUARD_EVENT_MIGRATION, &d, actor, 0, w->src, w->dst, 0, 0, 0);
+        if (w->verdict != GUARD_VERDICT_ALLOW)
+                guard_report(GUARD_EVENT_MIGRATION, &d, actor, 0, w->src, w->dst, 0, 0, 0);
+        guard_record_op(policy, GUARD_EVENT_MIGRATION, w->verdict, actor, guard_task_cgroup_id(actor), w->src, w->dst, 0);
         return w->verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
 }
 
@@ -161,6 +161,7 @@ static __always_inline int install_enter(struct ns_common *ns, __u32 type) {
         if (inum == guard_task_ns_inum(actor, type))
                 return 0;
         w->verdict = guard_task_decide_namespace(actor, type, &d, &decided);
+        guard_record_op(guard_policy_map(), GUARD_EVENT_SETNS, w->verdict, actor, guard_task_cgroup_id(actor), 0, 0, type);
         if (w->verdict != GUARD_VERDICT_ALLOW)
                 guard_report(GUARD_EVENT_SETNS, &d, actor, actor->pid, 0, 0, type, inum, 0);
         return 0;
@@ -212,6 +213,8 @@ int BPF_PROG(compat_unshare_enter, unsigned long flags) {
                 return 0;
         w->unshare_types = types;
         w->verdict = guard_task_decide_namespace(actor, types, &d, &decided);
+        guard_record_op(guard_policy_map(), GUARD_EVENT_NEW_NAMESPACE, w->verdict, actor, guard_task_cgroup_id(actor), 0, 0,
+                        types);
         if (w->verdict != GUARD_VERDICT_ALLOW)
                 guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, decided, 0, types);
         return 0;
@@ -256,7 +259,10 @@ int BPF_PROG(compat_userns_create, const struct cred *cred) {
         /* unshare(CLONE_NEWUSER) was decided (and reported) when its window opened. */
         if (w && w->kind == GUARD_EVENT_NEW_NAMESPACE)
                 return w->verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
-        if (guard_task_decide_namespace(actor, 0x10000000, &d, &decided) == GUARD_VERDICT_ALLOW)
+        guard_task_decide_namespace(actor, 0x10000000, &d, &decided);
+        guard_record_op(guard_policy_map(), GUARD_EVENT_NEW_NAMESPACE, d.verdict, actor, guard_task_cgroup_id(actor), 0, 0,
+                        0x10000000);
+        if (d.verdict == GUARD_VERDICT_ALLOW)
                 return 0;
         guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, decided, 0, 0x10000000);
         return d.verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
@@ -279,8 +285,12 @@ int BPF_PROG(compat_task_alloc, struct task_struct *task, unsigned long clone_fl
         struct guard_decision d;
 
         guard_inherit_lock(actor, task);
-        if (types && guard_task_decide_namespace(actor, types, &d, &decided) != GUARD_VERDICT_ALLOW) {
-                guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, decided, 0, types);
+        if (types) {
+                guard_task_decide_namespace(actor, types, &d, &decided);
+                if (d.verdict != GUARD_VERDICT_ALLOW)
+                        guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, decided, 0, types);
+                guard_record_op(guard_policy_map(), GUARD_EVENT_NEW_NAMESPACE, d.verdict, actor, guard_task_cgroup_id(actor),
+                                0, 0, types);
                 if (d.verdict == GUARD_VERDICT_DENY)
                         return -EPERM;
         }

@@ -45,11 +45,13 @@ int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_
         __u32 flags;
 
         if (guard_task_decide_migration(policy, actor, guard_cgroup_entry(policy, src_cgrp, NULL),
-                                        guard_cgroup_entry(policy, dst_cgrp, NULL), &d) == GUARD_VERDICT_ALLOW)
-                return 0;
-        /* On the clone3(CLONE_INTO_CGROUP) path the task is the child being created. */
-        flags = (threadgroup ? GUARD_MIGRATION_THREADGROUP : 0) | ((task->__state & TASK_NEW) ? GUARD_MIGRATION_CLONE : 0);
-        guard_report(GUARD_EVENT_MIGRATION, &d, actor, task->pid, src, dst, 0, 0, flags);
+                                        guard_cgroup_entry(policy, dst_cgrp, NULL), &d) != GUARD_VERDICT_ALLOW) {
+                /* On the clone3(CLONE_INTO_CGROUP) path the task is the child being created. */
+                flags = (threadgroup ? GUARD_MIGRATION_THREADGROUP : 0) |
+                        ((task->__state & TASK_NEW) ? GUARD_MIGRATION_CLONE : 0);
+                guard_report(GUARD_EVENT_MIGRATION, &d, actor, task->pid, src, dst, 0, 0, flags);
+        }
+        guard_record_op(policy, GUARD_EVENT_MIGRATION, d.verdict, actor, guard_task_cgroup_id(actor), src, dst, 0);
         return d.verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
 }
 
@@ -62,7 +64,9 @@ int BPF_PROG(native_namespace_install, struct nsset *nsset, struct ns_common *ns
         /* Re-joining the namespace one is already in changes nothing. */
         if (inum == guard_task_ns_inum(actor, type))
                 return 0;
-        if (guard_task_decide_namespace(actor, type, &d, &decided) != GUARD_VERDICT_ALLOW) {
+        guard_task_decide_namespace(actor, type, &d, &decided);
+        guard_record_op(guard_policy_map(), GUARD_EVENT_SETNS, d.verdict, actor, guard_task_cgroup_id(actor), 0, 0, type);
+        if (d.verdict != GUARD_VERDICT_ALLOW) {
                 guard_report(GUARD_EVENT_SETNS, &d, actor, actor->pid, 0, 0, type, inum, 0);
                 if (d.verdict == GUARD_VERDICT_DENY)
                         return -EPERM;
@@ -77,7 +81,10 @@ int BPF_PROG(native_namespace_alloc, struct ns_common *ns) {
         __u32 type = guard_ns_type(ns), decided;
         struct guard_decision d;
 
-        if (guard_task_decide_namespace(actor, type, &d, &decided) != GUARD_VERDICT_ALLOW) {
+        guard_task_decide_namespace(actor, type, &d, &decided);
+        guard_record_op(guard_policy_map(), GUARD_EVENT_NEW_NAMESPACE, d.verdict, actor, guard_task_cgroup_id(actor), 0, 0,
+                        type);
+        if (d.verdict != GUARD_VERDICT_ALLOW) {
                 guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, type, ns->inum, type);
                 if (d.verdict == GUARD_VERDICT_DENY)
                         return -EPERM;
