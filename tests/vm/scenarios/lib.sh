@@ -75,9 +75,10 @@ guard_stop() {
 }
 
 # Waits up to 6 s for a line matching PATTERN to appear COUNT times in the daemon log.
+# wait_log PATTERN [COUNT] [TENTHS]: up to 6 s by default; a full load takes longer under TCG.
 wait_log() {
-        pattern=$1 count=${2:-1} i=0
-        while [ $i -lt 60 ]; do
+        pattern=$1 count=${2:-1} tenths=${3:-60} i=0
+        while [ $i -lt $tenths ]; do
                 [ "$(grep -c "$pattern" $LOG)" -ge "$count" ] && return 0
                 sleep 0.1
                 i=$((i + 1))
