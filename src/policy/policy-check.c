@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cgroup-path.h"
+#include "cgroup-tree.h"
 #include "policy-check.h"
+#include "policy-compile.h"
+#include "policy-image.h"
 #include "policy-parse.h"
 
 static void warn_unresolved_executables(const Policy *p, Diagnostics *d) {
@@ -62,6 +67,52 @@ static void warn_unneeded_allows(const Policy *p, Diagnostics *d) {
         }
 }
 
+/* Compiles the first n rules of p for a hierarchy holding only its root: what the policy itself
+ * costs in the kernel map (rules, executables, the glob matcher's states). */
+static int compile_rules(const Policy *p, size_t n, const CgroupTree *root) {
+        _cleanup_(policy_image_done) PolicyImage img = {};
+        _cleanup_(freep) char *error = NULL;
+        Policy prefix = *p;
+
+        prefix.n_rules = n;
+        return policy_compile(&prefix, root, 1, &img, &error);
+}
+
+/* What the compiler refuses, where the loader cannot see it: the map entries the compiled policy
+ * needs (glob patterns multiply the matcher's states). Reported at the first rule with which the
+ * rules before it no longer fit, so --check refuses what the daemon would refuse. */
+static int check_compiled_size(const Policy *p, Diagnostics *d) {
+        _cleanup_(cgroup_tree_done) CgroupTree root = {};
+        size_t ok = 0, fails;
+        const PolicyRule *rule;
+        int r;
+
+        r = cgroup_tree_add(&root, "/", 1);
+        if (r < 0)
+                return r;
+        r = compile_rules(p, p->n_rules, &root);
+        if (r != -E2BIG)
+                return r == -ENOMEM ? r : 0; /* other failures are the loader's to report */
+        /* The smallest prefix that does not fit: compiles stop at the cap, so this stays quick. */
+        fails = p->n_rules;
+        while (fails - ok > 1) {
+                size_t mid = ok + (fails - ok) / 2;
+
+                r = compile_rules(p, mid, &root);
+                if (r == -E2BIG)
+                        fails = mid;
+                else if (r == -ENOMEM)
+                        return r;
+                else
+                        ok = mid;
+        }
+        rule = &p->rules[fails - 1];
+        return diag_add(d, DIAG_ERROR, policy_rule_file(p, rule)->path, rule->line, rule->column,
+                        "too many kernel policy map entries: with this rule the compiled policy needs more than %d "
+                        "(each glob pattern multiplies the matcher's states; cgroups take entries at run time too)",
+                        GUARD_POLICY_ENTRIES_MAX);
+}
+
 int policy_check_directory(const char *dir, FILE *out, FILE *err) {
         _cleanup_(diag_done) Diagnostics d = {};
         _cleanup_(policy_done) Policy p = {};
@@ -74,6 +125,11 @@ int policy_check_directory(const char *dir, FILE *out, FILE *err) {
         }
         if (r == 0) {
                 policy_resolve_executables(&p, NULL);
+                r = check_compiled_size(&p, &d);
+                if (r == -ENOMEM) {
+                        fprintf(err, "%s: error: out of memory\n", dir);
+                        return 2;
+                }
                 warn_unresolved_executables(&p, &d);
                 warn_unprotected_locks(&p, &d);
                 warn_unneeded_allows(&p, &d);

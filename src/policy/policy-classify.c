@@ -366,7 +366,11 @@ void classifier_entry(const Classifier *c, uint32_t state, struct guard_cgroup_i
         policy_compile_entry(c->policy, candidates, unique, covers_state, &f, ret, ret_delegate_depth, NULL);
 }
 
+/* The compiler's cap, checked as entries appear: glob patterns multiply states (one per subset of
+ * globs a name can match), and a policy that cannot fit stops here, not minutes later. */
 static int put(PolicyImage *img, uint32_t kind, uint64_t a, uint64_t b, const struct guard_value *v) {
+        if (img->n_entries >= GUARD_POLICY_ENTRIES_MAX && !policy_image_lookup(img, kind, a, b))
+                return -E2BIG;
         return policy_image_put(img, &(struct guard_key) { .kind = kind, .a = a, .b = b }, v);
 }
 

@@ -387,10 +387,16 @@ int policy_compile(const Policy *p, const CgroupTree *tree, uint32_t generation,
         if (r < 0)
                 return r;
         r = compile_tree(p, tree, &img);
-        if (r < 0)
+        if (r >= 0)
+                r = policy_image_put(&img, &(struct guard_key) { .kind = GUARD_KEY_CONFIG }, &config);
+        if (r >= 0 && img.n_entries > GUARD_POLICY_ENTRIES_MAX)
+                r = -E2BIG;
+        if (r == -E2BIG) {
+                if (ret_error && asprintf(ret_error, "the compiled policy needs more than %d kernel policy map entries "
+                                          "(rules, glob pattern states, cgroups)", GUARD_POLICY_ENTRIES_MAX) < 0)
+                        *ret_error = NULL;
                 return r;
-
-        r = policy_image_put(&img, &(struct guard_key) { .kind = GUARD_KEY_CONFIG }, &config);
+        }
         if (r < 0)
                 return r;
 

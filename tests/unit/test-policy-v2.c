@@ -291,12 +291,52 @@ static void test_shipped_policies(void **state) {
         }
 }
 
+/* Glob patterns multiply the matcher's states (one per subset of globs a name can match): the
+ * compiler refuses a policy beyond the kernel map's entries, with a message, and stops there
+ * (6^3 four-level glob patterns need more than GUARD_POLICY_ENTRIES_MAX; 5^3 fit). */
+static int compile_globs(unsigned n, size_t *ret_entries, char **ret_error) {
+        _cleanup_(policy_image_done) PolicyImage img = {};
+        _cleanup_(cgroup_tree_done) CgroupTree root = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(freep) char *text = NULL;
+        size_t size = 64 + n * n * n * 40, len;
+        int r;
+
+        text = malloc(size);
+        assert_non_null(text);
+        len = snprintf(text, size, "{ \"version\": 1, \"migration\": { \"protect\": [");
+        for (unsigned a = 0; a < n; a++)
+                for (unsigned b = 0; b < n; b++)
+                        for (unsigned c = 0; c < n; c++)
+                                len += snprintf(text + len, size - len, "%s\"/g%u*/h%u*/i%u*/j*\"",
+                                                a + b + c == 0 ? "" : ", ", a, b, c);
+        len += snprintf(text + len, size - len, "] } }");
+        assert_int_equal(policy_parse_buffer(&p, "10-globs.json", text, len, &d), 0);
+        assert_int_equal(cgroup_tree_add(&root, "/", 1), 0);
+        r = policy_compile(&p, &root, 1, &img, ret_error);
+        *ret_entries = img.n_entries;
+        return r;
+}
+
+static void test_compiled_size(void **state) {
+        _cleanup_(freep) char *error = NULL;
+        size_t entries;
+
+        assert_int_equal(compile_globs(5, &entries, &error), 0);
+        assert_true(entries > 100000 && entries <= GUARD_POLICY_ENTRIES_MAX);
+        assert_int_equal(compile_globs(6, &entries, &error), -E2BIG);
+        assert_non_null(error);
+        assert_non_null(strstr(error, "needs more than 262144 kernel policy map entries"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_cases),
                 cmocka_unit_test(test_names),
                 cmocka_unit_test(test_seal_overlap),
                 cmocka_unit_test(test_shipped_policies),
+                cmocka_unit_test(test_compiled_size),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
