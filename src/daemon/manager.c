@@ -898,16 +898,27 @@ static char *actor_exe_name(Manager *m, const struct guard_event *e) {
         return path;
 }
 
+/* A cgroup's path for a report. The tree may not know it yet: its mkdir record comes on the other
+ * ring, or waits for the directory to activate (a unit's cgroup, a session scope PID 1 created
+ * just before the move): then the kernel says, by id. NULL if it is gone. */
+static const char *report_cgroup_path(Manager *m, uint64_t id, char **owned) {
+        const char *path = cgroup_tree_path(&m->tree, id);
+
+        if (path || id == 0)
+                return path;
+        return cgroup2_path_of_id(m->cgroup_mount, id, owned) >= 0 ? *owned : NULL;
+}
+
 static void handle_denial(Manager *m, const struct guard_event *e) {
         _cleanup_(freep) char *exe = actor_exe_name(m, e), *comm = e->task_pid ? pid_comm(e->task_pid) : NULL;
-        _cleanup_(freep) char *response = NULL;
-        const char *actor_cgroup = cgroup_tree_path(&m->tree, e->actor_cgroup_id);
+        _cleanup_(freep) char *response = NULL, *actor_owned = NULL, *src_owned = NULL, *dst_owned = NULL;
+        const char *actor_cgroup = report_cgroup_path(m, e->actor_cgroup_id, &actor_owned);
         EventNames names = {
                 .backend = backend_kind_to_string(m->backend->kind),
                 .actor_exe = exe,
                 .actor_cgroup = actor_cgroup,
-                .src_cgroup = e->src_cgroup_id ? cgroup_tree_path(&m->tree, e->src_cgroup_id) : NULL,
-                .dst_cgroup = e->dst_cgroup_id ? cgroup_tree_path(&m->tree, e->dst_cgroup_id) : NULL,
+                .src_cgroup = report_cgroup_path(m, e->src_cgroup_id, &src_owned),
+                .dst_cgroup = report_cgroup_path(m, e->dst_cgroup_id, &dst_owned),
                 .task_comm = comm,
                 .policy = &m->policy,
         };

@@ -31,6 +31,21 @@ move "$T/out" "$bystander"
 sleep 0.3
 grep -q "pid $bystander " "$LOG" && not_ok "an unrelated move was reported" || ok "unrelated moves are not reported"
 
+# A violation into a cgroup the daemon has not heard of yet (its mkdir record still queued: the
+# daemon takes at most 64 records per ring in turn) names it, by id from the kernel. The daemon
+# is stopped while 150 cgroups appear and then the move into the last one happens.
+kill -STOP "$GUARD_PID"
+mkdir "$T/queue"
+for i in $(seq 150); do mkdir "$T/queue/c$i"; done
+mkdir "$T/prot/late"
+spawn sleep 1000; late=$!
+move "$T/prot/late" "$late"
+kill -CONT "$GUARD_PID"
+check_true "a violation into a cgroup whose mkdir record is still queued names it" \
+        wait_log "migration of pid $late (sleep) from [^ ]* to $P/prot/late by pid $$"
+grep "migration of pid $late " "$LOG" | grep -q "(unknown)" && not_ok "... but something is (unknown): $(grep "pid $late " "$LOG")" ||
+        ok "... nothing in it is (unknown)"
+
 # clone3(CLONE_INTO_CGROUP) is seen too
 cg-clone3 "$T/prot" > /dev/null 2>&1
 check_true "clone3 into a protected cgroup is reported" wait_log "(clone3 CLONE_INTO_CGROUP)"
