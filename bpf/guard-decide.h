@@ -85,6 +85,18 @@ static __always_inline __u64 guard_scope(struct guard_value *v) {
         return v && v->cgroup.protect_rule ? v->cgroup.scope_allow : ~0ULL;
 }
 
+/* A move that changes nothing: the task (for a cgroup.procs write or a clone, its whole process)
+ * is in dst already. It is allowed whoever acts, before any rule is looked at: systemd's forked
+ * child writes its own pid into its unit's cgroup.procs, and when PID 1 moved it there first,
+ * judging that write with the unit as the actor failed units at random (219/CGROUP). Only in a
+ * threaded subtree may the threads of one process sit in different cgroups, so there a
+ * cgroup.procs write whose leader is in dst already can still move others: that is decided.
+ * src, dst: cgroup ids; threadgroup: cgroup.procs or a new process; dst_threaded: dst is a
+ * threaded cgroup or a threaded domain with threaded children. */
+static __always_inline int guard_migration_changes_nothing(__u64 src, __u64 dst, int threadgroup, int dst_threaded) {
+        return src == dst && (!threadgroup || !dst_threaded);
+}
+
 /* Actor moves a task from cgroup src to cgroup dst (cgroup.procs, cgroup.threads, or
  * clone3(CLONE_INTO_CGROUP) with src = the parent's cgroup); src, dst: the cgroups' entries
  * (NULL: none). Cgroup entries are looked up by the callers, who know how to find the entry

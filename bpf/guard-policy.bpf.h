@@ -203,6 +203,11 @@ static __always_inline void guard_task_actor(void *policy, struct task_struct *t
         }
 }
 
+/* Part of a threaded subtree: a threaded cgroup, or a threaded domain with threaded children. */
+static __always_inline int guard_cgroup_threaded(struct cgroup *cgrp) {
+        return cgrp->dom_cgrp != cgrp || cgrp->nr_threaded_children > 0;
+}
+
 /* actor moves a task from a cgroup with entry src to one with entry dst (guard_cgroup_entry()). */
 static __always_inline __u32 guard_task_decide_migration(void *policy, struct task_struct *actor, struct guard_value *src,
                                                          struct guard_value *dst, struct guard_decision *d) {

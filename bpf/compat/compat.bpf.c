@@ -95,8 +95,13 @@ static __always_inline void window_close(struct compat_window *w) {
 SEC("fentry/cgroup_attach_permissions")
 int BPF_PROG(compat_attach_enter, struct cgroup *src_cgrp, struct cgroup *dst_cgrp, struct super_block *sb,
              bool threadgroup, struct cgroup_namespace *ns) {
-        struct compat_window *w = window_open(GUARD_EVENT_MIGRATION);
+        struct compat_window *w;
 
+        /* No window, so the write's permission check decides nothing. */
+        if (guard_migration_changes_nothing(src_cgrp->kn->id, dst_cgrp->kn->id, threadgroup,
+                                            guard_cgroup_threaded(dst_cgrp)))
+                return 0;
+        w = window_open(GUARD_EVENT_MIGRATION);
         if (w) {
                 void *policy = guard_policy_map();
 

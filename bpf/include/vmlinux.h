@@ -46,6 +46,8 @@ struct cgroup {
         struct kernfs_node *kn;
         struct cgroup_root *root;
         int level;
+        int nr_threaded_children;       /* threaded children: a threaded domain (4.14) */
+        struct cgroup *dom_cgrp;        /* itself, unless threaded (4.14) */
 };
 
 struct css_set {

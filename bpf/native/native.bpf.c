@@ -44,6 +44,8 @@ int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_
         struct guard_decision d;
         __u32 flags;
 
+        if (guard_migration_changes_nothing(src, dst, threadgroup, guard_cgroup_threaded(dst_cgrp)))
+                return 0;
         if (guard_task_decide_migration(policy, actor, guard_cgroup_entry(policy, src_cgrp, NULL),
                                         guard_cgroup_entry(policy, dst_cgrp, NULL), &d) != GUARD_VERDICT_ALLOW) {
                 /* On the clone3(CLONE_INTO_CGROUP) path the task is the child being created. */

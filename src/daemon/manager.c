@@ -472,6 +472,14 @@ int manager_explain_migration(Manager *m, uint32_t actor_pid, uint32_t task_pid,
         (void) cgroup2_id_of_path(m->cgroup_mount, src, &src_id);
         policy_decide_migration(&m->policy, &actor, src, dst, ret);
         if (cgroup2_id_of_path(m->cgroup_mount, dst, &dst_id) >= 0) {
+                /* Unknown threadedness counts as threaded: decided, as the kernel would. */
+                if (guard_migration_changes_nothing(src_id, dst_id, true,
+                                                    cgroup2_is_threaded(m->cgroup_mount, dst) != 0)) {
+                        *ret = (PolicyDecision) { .verdict = VERDICT_ALLOW };
+                        snprintf(ret->reason, sizeof(ret->reason),
+                                 "the task is in %s already: a move that changes nothing is allowed whoever asks", dst);
+                        return 0;
+                }
                 guard_decide_migration(&m->image, &who, entry_of(m, src_id), entry_of(m, dst_id), &kd);
                 take_kernel_verdict(m, &kd, ret);
                 return 0;

@@ -186,6 +186,26 @@ int cgroup2_id_of_path(const char *mount, const char *path, uint64_t *ret) {
         return 0;
 }
 
+int cgroup2_is_threaded(const char *mount, const char *path) {
+        _cleanup_(freep) char *full = NULL;
+        _cleanup_(closep) int fd = -EBADF;
+        char type[32];
+        ssize_t n;
+
+        if (streq(path, "/"))
+                return 0;
+        if (asprintf(&full, "%s%s/cgroup.type", mount, path) < 0)
+                return -ENOMEM;
+        fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, type, sizeof(type) - 1);
+        if (n < 0)
+                return -errno;
+        type[n] = 0;
+        return !streq(type, "domain\n");
+}
+
 int cgroup2_write_file(const char *mount, const char *path, const char *file, const char *value) {
         _cleanup_(freep) char *full = NULL;
         _cleanup_(closep) int fd = -EBADF;

@@ -31,6 +31,10 @@ int cgroup2_path_of_fd(const char *mount, int fd, char **ret);
 /* Id of the cgroup at path (relative to the root). */
 int cgroup2_id_of_path(const char *mount, const char *path, uint64_t *ret);
 
+/* Is the cgroup at path part of a threaded subtree (cgroup.type other than plain "domain")?
+ * 1, 0, or -errno; the root has no cgroup.type and is a plain domain. */
+int cgroup2_is_threaded(const char *mount, const char *path);
+
 /* Writes value to FILE of the cgroup at path (relative to the root), e.g. cgroup.freeze. */
 int cgroup2_write_file(const char *mount, const char *path, const char *file, const char *value);
 

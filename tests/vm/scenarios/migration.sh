@@ -20,6 +20,9 @@ policy 10-migration.json <<'JSON'
   }
 }
 JSON
+# A bus for explain (its D-Bus call), as the daemon has under systemd.
+dbus-daemon --config-file=/usr/share/dbus-1/session.conf --address=unix:path=/run/migration-bus --fork --nopidfile
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/migration-bus
 guard_start
 
 # 1. deny: a pid written into a protected cgroup.procs by a process no rule allows
@@ -42,7 +45,29 @@ cg-move-allowed $T/tdom/t1 $threaded > /dev/null
 tid=$(cat /tmp/tid)
 check "thread move inside a protected subtree (cgroup.threads) is EPERM" EPERM cg-move --threads $T/tdom/t2 $tid
 check "the same by an allowed exe succeeds" ok cg-move-allowed --threads $T/tdom/t2 $tid
+# In a threaded subtree a cgroup.procs write whose leader is there already still moves the other
+# threads: that is decided, not taken for a move that changes nothing.
+check "cgroup.procs with the leader already in dst, its thread elsewhere, is EPERM" EPERM cg-move $T/tdom/t1 $threaded
+[ "$(sed 's/^0:://' /proc/$threaded/task/$tid/cgroup)" = /t/tdom/t2 ] && ok "the thread stays in /t/tdom/t2" ||
+        not_ok "the thread is in $(cat /proc/$threaded/task/$tid/cgroup)"
+check "the same by an allowed exe gathers the thread" ok cg-move-allowed $T/tdom/t1 $threaded
+[ "$(sed 's/^0:://' /proc/$threaded/task/$tid/cgroup)" = /t/tdom/t1 ] && ok "the thread moved to /t/tdom/t1" ||
+        not_ok "the thread is in $(cat /proc/$threaded/task/$tid/cgroup)"
 kill $threaded
+
+# 2b. A move that changes nothing is allowed whoever asks: systemd's forked child writes its own
+# pid into its unit's cgroup.procs after PID 1 may already have moved it there.
+check "a task in a protected cgroup writes itself into that cgroup (no-op)" ok \
+        sh -c "cg-move-allowed $T/prot/a \$\$ > /dev/null && cg-move $T/prot/a \$\$"
+check "anyone writes a task into the cgroup it is in (no-op)" ok cg-move $T/prot/a $victim
+check "clone3 into its own protected cgroup (no-op)" ok \
+        sh -c "cg-move-allowed $T/prot/a \$\$ > /dev/null && exec cg-clone3 $T/prot/a"
+check "a thread written into the cgroup it is in (no-op)" ok cg-move --threads $T/prot/a $victim
+[ "$(cgroup_of $victim)" = /t/prot/a ] && ok "victim still in /t/prot/a" || not_ok "victim is in $(cgroup_of $victim)"
+wait_log "Serving org.cgroupguard.Guard1" || not_ok "the daemon is not on the bus"
+out=$(cgroup-guardctl --no-pager explain migration --pid $victim --to /t/prot/a 2>&1)
+echo "$out" | grep -q "is in /t/prot/a already" && ok "explain says a move into the task's own cgroup changes nothing" ||
+        not_ok "explain of a no-op move: $out"
 
 # 3. allowed actors: by exe, by cgroup, and "to" restrictions
 check "allowed exe moves into a protected cgroup" ok cg-move-allowed $T/prot/b $victim
