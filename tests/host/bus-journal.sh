@@ -3,13 +3,7 @@
 # The admin's side on this machine: a real systemd-journald (private mount namespace, tmpfs /run,
 # so sd_journal_send() reaches it) and a real dbus-daemon (own config and socket). Asserts the
 # journal entries (read back with journalctl), the D-Bus API (busctl), access control, rate limits.
-if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
-        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
-        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
-        export CGG_IN_PRIVATE_NS=1
-        exec unshare -m --propagation private "$0" "$@"
-fi
+. "$(dirname "$0")/private-ns.sh" dbus-daemon /lib/systemd/systemd-journald -- "$@"
 . "$(dirname "$0")/lib.sh"
 
 DENIAL_ID=e8540ee91e3f4008a0c051b6c2107e76

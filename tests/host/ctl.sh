@@ -5,14 +5,7 @@
 # journald:
 # every exit status of explain, "needs root", JSON, legends and aligned tables, and, on a
 # pseudo-terminal (script(1)), the pager and colour conventions of systemd's tools.
-if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
-        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
-        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
-        command -v script > /dev/null || { echo "SKIP: script (util-linux) not installed"; exit 77; }
-        export CGG_IN_PRIVATE_NS=1
-        exec unshare -m --propagation private "$0" "$@"
-fi
+. "$(dirname "$0")/private-ns.sh" dbus-daemon /lib/systemd/systemd-journald script -- "$@"
 . "$(dirname "$0")/lib.sh"
 
 # check NAME EXPECTED ACTUAL

@@ -5,14 +5,7 @@
 # README's "fleet" section sets them up. The guard's denial entries (violations here: the observe
 # backend) arrive with the MESSAGE_ID and every CGROUP_GUARD_* field as journaled, and
 # cgroup-guardctl denials --journal-dir reads the gathered journal.
-if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
-        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
-        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
-        [ -x /lib/systemd/systemd-journal-remote ] || { echo "SKIP: systemd-journal-remote not installed"; exit 77; }
-        export CGG_IN_PRIVATE_NS=1
-        exec unshare -m --propagation private "$0" "$@"
-fi
+. "$(dirname "$0")/private-ns.sh" dbus-daemon /lib/systemd/systemd-journald /lib/systemd/systemd-journal-remote -- "$@"
 . "$(dirname "$0")/lib.sh"
 DENIAL_ID=e8540ee91e3f4008a0c051b6c2107e76
 

@@ -4,14 +4,7 @@
 # removes cgroups as fast as it can. The daemon's view of the tree (D-Bus KnownCgroups) must come
 # back to where it was once they are gone, and the bus must keep answering while the daemon works
 # through a flood. Real dbus-daemon and journald, observe backend.
-if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
-        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
-        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
-        command -v perl > /dev/null || { echo "SKIP: perl not installed"; exit 77; }
-        export CGG_IN_PRIVATE_NS=1
-        exec unshare -m --propagation private "$0" "$@"
-fi
+. "$(dirname "$0")/private-ns.sh" dbus-daemon /lib/systemd/systemd-journald perl -- "$@"
 . "$(dirname "$0")/lib.sh"
 
 # Generous: before the fix a 5,000-mkdir flood kept the bus waiting for 19-25 s.

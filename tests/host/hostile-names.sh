@@ -5,13 +5,7 @@
 # ESC/CR in a cgroup name, a newline in an executable path or ESC in a process name must reach no
 # human-readable rendering raw (MESSAGE, the daemon's stderr, cgroup-guardctl), while the
 # structured CGROUP_GUARD_* fields keep the raw value. Real journald and dbus-daemon, observe backend.
-if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
-        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
-        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
-        export CGG_IN_PRIVATE_NS=1
-        exec unshare -m --propagation private "$0" "$@"
-fi
+. "$(dirname "$0")/private-ns.sh" dbus-daemon /lib/systemd/systemd-journald -- "$@"
 . "$(dirname "$0")/lib.sh"
 
 DENIAL_ID=e8540ee91e3f4008a0c051b6c2107e76

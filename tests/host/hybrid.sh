@@ -3,13 +3,7 @@
 # cgroup v1 hierarchies on hybrid hosts (issue 13 item 9): no backend governs moves between v1
 # cgroups, so where controllers are bound to v1 hierarchies that is a missing guarantee in
 # --status, D-Bus MissingGuarantees and the journal's guarantees entry.
-if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
-        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
-        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
-        export CGG_IN_PRIVATE_NS=1
-        exec unshare -m --propagation private "$0" "$@"
-fi
+. "$(dirname "$0")/private-ns.sh" dbus-daemon /lib/systemd/systemd-journald -- "$@"
 . "$(dirname "$0")/lib.sh"
 
 GUARANTEES_ID=1396fa51003545cb8f7251261ab81e97

@@ -4,13 +4,7 @@
 # formatter, sent to a real systemd-journald (private mount namespace, tmpfs /run) and written
 # into journal files by systemd-journal-remote (a fleet's journal directory, with the times we
 # choose), read back by cgroup-guardctl with sd-journal.
-if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
-        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
-        [ -x /lib/systemd/systemd-journal-remote ] || { echo "SKIP: systemd-journal-remote not installed"; exit 77; }
-        export CGG_IN_PRIVATE_NS=1
-        exec unshare -m --propagation private "$0" "$@"
-fi
+. "$(dirname "$0")/private-ns.sh" /lib/systemd/systemd-journald /lib/systemd/systemd-journal-remote -- "$@"
 . "$(dirname "$0")/lib.sh"
 
 RECORD=$BUILD/tests/cg-record

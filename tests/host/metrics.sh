@@ -6,13 +6,7 @@
 # cgroup-guardctl metrics over D-Bus and, with the daemon stopped, from the pins; per-rule counts
 # survive reloads that renumber rules; a failed reload is said; no pids or cgroup paths in
 # labels; cgroup-guardd --status as non-root does not claim "not loaded".
-if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
-        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
-        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
-        export CGG_IN_PRIVATE_NS=1
-        exec unshare -m --propagation private "$0" "$@"
-fi
+. "$(dirname "$0")/private-ns.sh" dbus-daemon /lib/systemd/systemd-journald -- "$@"
 . "$(dirname "$0")/lib.sh"
 NODE_EXPORTER=/usr/bin/prometheus-node-exporter
 [ -x "$NODE_EXPORTER" ] || skip "prometheus-node-exporter not installed (tools/install-deps.sh)"

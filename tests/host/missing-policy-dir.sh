@@ -3,13 +3,7 @@
 # A missing policy directory (issue 13 item 5): a restart over pins keeps the pinned generation in
 # force as it is (not "0 files, 0 rules"), the directory is waited for on its nearest existing
 # ancestor, and loaded the moment it appears, without SIGHUP. The same on a first start.
-if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
-        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
-        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
-        export CGG_IN_PRIVATE_NS=1
-        exec unshare -m --propagation private "$0" "$@"
-fi
+. "$(dirname "$0")/private-ns.sh" dbus-daemon /lib/systemd/systemd-journald -- "$@"
 . "$(dirname "$0")/lib.sh"
 
 start_journald_and_bus

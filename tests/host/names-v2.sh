@@ -7,13 +7,7 @@
 # (the seal wins over the global allow), and that name is what the journal fields and sentence,
 # the Denied signal, ListRecentDenials, ExplainMove, cgroup-guardctl explain, rules, metrics (file and
 # D-Bus) and show (from the pins) say; the local allow entry lets the move to its "to" through.
-if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
-        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
-        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
-        export CGG_IN_PRIVATE_NS=1
-        exec unshare -m --propagation private "$0" "$@"
-fi
+. "$(dirname "$0")/private-ns.sh" dbus-daemon /lib/systemd/systemd-journald -- "$@"
 . "$(dirname "$0")/lib.sh"
 DENIAL_ID=e8540ee91e3f4008a0c051b6c2107e76
 

@@ -3,13 +3,7 @@
 # Privileged verbs over D-Bus (mode, reload, thaw, unload) leave one journal entry each, with their
 # own MESSAGE_ID and who called (CGROUP_GUARD_CALLER_UID/PID/EXE), and so do refused attempts by
 # non-root callers. Real journald and dbus-daemon (see lib.sh), read back with journalctl.
-if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
-        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
-        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
-        export CGG_IN_PRIVATE_NS=1
-        exec unshare -m --propagation private "$0" "$@"
-fi
+. "$(dirname "$0")/private-ns.sh" dbus-daemon /lib/systemd/systemd-journald -- "$@"
 . "$(dirname "$0")/lib.sh"
 
 MODE_ID=bebbc1d48cc24f9db89064ac8977f002

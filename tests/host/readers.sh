@@ -5,14 +5,7 @@
 # could read) and refuse others with AccessDenied; ListRecentDenials lists a non-root caller's own
 # denials only (actor of its uid); the Denied signal reaches root only. Real dbus-daemon and
 # journald, observe backend.
-if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
-        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
-        command -v gdbus > /dev/null || { echo "SKIP: gdbus not installed"; exit 77; }
-        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
-        export CGG_IN_PRIVATE_NS=1
-        exec unshare -m --propagation private "$0" "$@"
-fi
+. "$(dirname "$0")/private-ns.sh" dbus-daemon gdbus /lib/systemd/systemd-journald -- "$@"
 . "$(dirname "$0")/lib.sh"
 
 NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups --"

@@ -7,13 +7,7 @@
 # confined cgroup, each attempt journaled; learn over the recording gives a policy that replays
 # with no denial. Real journald and dbus-daemon (see lib.sh), read back with journalctl and
 # cgroup-guardctl.
-if [ -z "${CGG_IN_PRIVATE_NS:-}" ]; then
-        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-        command -v dbus-daemon > /dev/null || { echo "SKIP: dbus-daemon not installed"; exit 77; }
-        [ -x /lib/systemd/systemd-journald ] || { echo "SKIP: systemd-journald not installed"; exit 77; }
-        export CGG_IN_PRIVATE_NS=1
-        exec unshare -m --propagation private "$0" "$@"
-fi
+. "$(dirname "$0")/private-ns.sh" dbus-daemon /lib/systemd/systemd-journald -- "$@"
 . "$(dirname "$0")/lib.sh"
 
 RECORD_ID=44e49ebbd92b4f71807e50addc7c5583
