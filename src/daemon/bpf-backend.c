@@ -1387,33 +1387,18 @@ static unsigned long fdinfo_memlock(int fd) {
 }
 
 int backend_print_stats(const char *pin_dir, FILE *out) {
-        _cleanup_(closedirp) DIR *d = opendir(pin_dir);
         _cleanup_(closep) int outer = -EBADF, inner = -EBADF;
-        struct dirent *de;
+        _cleanup_(freep) MetricsProgram *programs = NULL;
         __u32 zero = 0, inner_id;
+        size_t n = 0;
+        int r;
 
-        if (!d)
-                return -errno;
-        while ((de = readdir(d))) {
-                _cleanup_(closep) int link = -EBADF, prog = -EBADF;
-                struct bpf_link_info li = {};
-                struct bpf_prog_info pi = {};
-                __u32 len = sizeof(li);
-                char path[4096];
-
-                if (!strneq(de->d_name, "link_", 5))
-                        continue;
-                snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
-                link = bpf_obj_get(path);
-                if (link < 0 || bpf_obj_get_info_by_fd(link, &li, &len) < 0)
-                        continue;
-                prog = bpf_prog_get_fd_by_id(li.prog_id);
-                len = sizeof(pi);
-                if (prog < 0 || bpf_obj_get_info_by_fd(prog, &pi, &len) < 0)
-                        continue;
-                fprintf(out, "prog %s run_cnt %llu run_time_ns %llu\n", de->d_name + 5,
-                        (unsigned long long) pi.run_cnt, (unsigned long long) pi.run_time_ns);
-        }
+        r = backend_read_programs(pin_dir, &programs, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                fprintf(out, "prog %s run_cnt %llu run_time_ns %llu\n", programs[i].name,
+                        (unsigned long long) programs[i].run_count, (unsigned long long) programs[i].run_time_ns);
         outer = open_pinned_map(pin_dir, "guard_policy");
         if (outer >= 0 && bpf_map_lookup_elem(outer, &zero, &inner_id) == 0) {
                 inner = bpf_map_get_fd_by_id(inner_id);
