@@ -613,10 +613,8 @@ static int method_explain_move(sd_bus_message *message, void *userdata, sd_bus_e
         return reply_verdict(message, &d, &m->policy);
 }
 
-/* "May PID join TARGET_PID's namespace of TYPE?", answered with the verdict itself. */
-static int method_explain_join(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        PolicyDecision d;
+/* Reads PID, TYPE, TARGET_PID and decides whether PID may join TARGET_PID's namespace of TYPE. */
+static int explain_join_request(sd_bus_message *message, Manager *m, sd_bus_error *error, PolicyDecision *ret) {
         const char *type_name;
         uint32_t pid, target, type;
         int r;
@@ -634,10 +632,22 @@ static int method_explain_join(sd_bus_message *message, void *userdata, sd_bus_e
         r = read_pid(message, error, &target);
         if (r < 0)
                 return r;
-        r = manager_explain_setns(m, pid, type, target, &d);
+        r = manager_explain_setns(m, pid, type, target, ret);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot read processes %u and %u: %s", pid,
                                          target, strerror(-r));
+        return 0;
+}
+
+/* "May PID join TARGET_PID's namespace of TYPE?", answered with the verdict itself. */
+static int method_explain_join(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        PolicyDecision d;
+        int r;
+
+        r = explain_join_request(message, m, error, &d);
+        if (r < 0)
+                return r;
         return reply_verdict(message, &d, &m->policy);
 }
 
@@ -645,27 +655,11 @@ static int method_explain_join(sd_bus_message *message, void *userdata, sd_bus_e
 static int method_explain_setns(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         PolicyDecision d;
-        const char *type_name;
-        uint32_t pid, target, type;
         int r;
 
-        r = read_pid(message, error, &pid);
+        r = explain_join_request(message, m, error, &d);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(message, "s", &type_name);
-        if (r < 0)
-                return r;
-        type = ns_type_from_string(type_name);
-        if (type == 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Unknown namespace type \"%.32s\" (mnt uts ipc net pid user cgroup time).", type_name);
-        r = read_pid(message, error, &target);
-        if (r < 0)
-                return r;
-        r = manager_explain_setns(m, pid, type, target, &d);
-        if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot read processes %u and %u: %s", pid,
-                                         target, strerror(-r));
         return reply_decision(message, &d, &m->policy);
 }
 
