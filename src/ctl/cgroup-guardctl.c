@@ -548,7 +548,7 @@ static int call_simple(sd_bus *bus, const char *method, const char *signature, c
 
 static void print_denial(uint64_t usec, const char *action, const char *kind, const char *rule, const char *policy,
                          const char *message) {
-        time_t t = usec / 1000000;
+        time_t t = usec / USEC_PER_SEC;
         struct tm tm;
         char when[64];
 
@@ -581,7 +581,7 @@ static int on_denied(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                                 &comm, &exe, &cgroup, &task, &src, &dst, &ns, &inum, &message) >= 0) {
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
-                print_denial((uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000, action, kind, rule, policy, message);
+                print_denial(TIMESPEC_USEC(ts), action, kind, rule, policy, message);
         }
         return 0;
 }

@@ -150,11 +150,11 @@ static int record_set_add(RecordSet *s, const Record *r) {
 }
 
 char *format_time(uint64_t usec, char *buf, size_t size) {
-        time_t t = usec / 1000000;
+        time_t t = usec / USEC_PER_SEC;
         struct tm tm;
 
         if (!gmtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-                snprintf(buf, size, "@%" PRIu64, usec / 1000000);
+                snprintf(buf, size, "@%" PRIu64, usec / USEC_PER_SEC);
         return buf;
 }
 
@@ -167,15 +167,15 @@ int parse_time(const char *s, uint64_t *ret) {
 
         clock_gettime(CLOCK_REALTIME, &now);
         if (streq(s, "now")) {
-                *ret = (uint64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
+                *ret = TIMESPEC_USEC(now);
                 return 0;
         }
         if (s[0] == '@' && s[1] >= '0' && s[1] <= '9') {
                 errno = 0;
                 n = strtoull(s + 1, &end, 10);
-                if (errno || *end || n > UINT64_MAX / 1000000)
+                if (errno || *end || n > UINT64_MAX / USEC_PER_SEC)
                         return -EINVAL;
-                *ret = n * 1000000;
+                *ret = n * USEC_PER_SEC;
                 return 0;
         }
         if (s[0] == '-' && s[1] >= '0' && s[1] <= '9') {
@@ -187,7 +187,7 @@ int parse_time(const char *s, uint64_t *ret) {
                 n *= unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
                 if (n == 0 || n > (unsigned long long) now.tv_sec)
                         return -EINVAL;
-                *ret = ((uint64_t) now.tv_sec - n) * 1000000;
+                *ret = ((uint64_t) now.tv_sec - n) * USEC_PER_SEC;
                 return 0;
         }
         rest = strptime(s, "%Y-%m-%d", &tm);
@@ -201,7 +201,7 @@ int parse_time(const char *s, uint64_t *ret) {
         time_t t = mktime(&tm);
         if (t < 0)
                 return -EINVAL;
-        *ret = (uint64_t) t * 1000000;
+        *ret = (uint64_t) t * USEC_PER_SEC;
         return 0;
 }
 

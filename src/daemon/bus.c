@@ -20,7 +20,7 @@
 #include "process-util.h"
 #include "string-util.h"
 
-#define BUS_RETRY_USEC (5ULL * 1000 * 1000)
+#define BUS_RETRY_USEC (5 * USEC_PER_SEC)
 #define EXPLAIN_STRING_MAX 4096
 
 static int bus_connect(Manager *m);

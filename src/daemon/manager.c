@@ -33,7 +33,7 @@
 #include "string-util.h"
 
 #define RELOAD_DEBOUNCE_USEC (100 * 1000)
-#define RELOAD_DEBOUNCE_MAX_USEC (2 * 1000 * 1000)
+#define RELOAD_DEBOUNCE_MAX_USEC (2 * USEC_PER_SEC)
 /* Ring buffer records handled per wake-up: a flood (mkdir storms by anyone with a delegated
  * subtree, violation storms) is worked through in batches, and D-Bus, reloads and the watchdog
  * get their turn in between. */
@@ -815,9 +815,9 @@ static void remember_denial(Manager *m, uid_t actor_uid, const EventText *t) {
 }
 
 static void flush_suppressed(void *userdata, const char *summary, uint64_t suppressed, uint64_t usec) {
-        log_warning("Suppressed %" PRIu64 " similar denials in %" PRIu64 " s: %s", suppressed, usec / 1000000, summary);
+        log_warning("Suppressed %" PRIu64 " similar denials in %" PRIu64 " s: %s", suppressed, usec / USEC_PER_SEC, summary);
         sd_journal_send("MESSAGE=cgroup-guard suppressed %" PRIu64 " similar denials in %" PRIu64 " s: %s",
-                        suppressed, usec / 1000000, summary, "MESSAGE_ID=" GUARD_MESSAGE_SUPPRESSED,
+                        suppressed, usec / USEC_PER_SEC, summary, "MESSAGE_ID=" GUARD_MESSAGE_SUPPRESSED,
                         "PRIORITY=%d", LOG_WARNING, "CGROUP_GUARD_SUPPRESSED=%" PRIu64, suppressed, NULL);
 }
 
@@ -876,7 +876,7 @@ static int on_ratelimit_timer(sd_event_source *s, uint64_t usec, void *userdata)
         retry_cgroup_mkdirs(m);
         check_pins(m);
         sweep_tree(m, TREE_SWEEP_PER_TICK);
-        sd_event_source_set_time(s, usec + 1000000);
+        sd_event_source_set_time(s, usec + USEC_PER_SEC);
         return 0;
 }
 
@@ -1308,7 +1308,7 @@ int manager_start(Manager *m) {
                         "CGROUP_GUARD_GENERATION=%u", m->generation, NULL);
         uint64_t now;
         sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-        r = sd_event_add_time(m->event, &m->ratelimit_timer, CLOCK_MONOTONIC, now + 1000000, 0, on_ratelimit_timer, m);
+        r = sd_event_add_time(m->event, &m->ratelimit_timer, CLOCK_MONOTONIC, now + USEC_PER_SEC, 0, on_ratelimit_timer, m);
         if (r >= 0)
                 sd_event_source_set_enabled(m->ratelimit_timer, SD_EVENT_ON);
         r = recorder_start(m);
@@ -1316,7 +1316,7 @@ int manager_start(Manager *m) {
                 log_warning_errno(r, "Failed to start the recording timer: %m");
         if (manager_recording(m))
                 log_notice("Recording every migration and namespace change seen (one journal entry per distinct "
-                           "operation every %" PRIu64 " s).", m->recorder.interval_usec / 1000000);
+                           "operation every %" PRIu64 " s).", m->recorder.interval_usec / USEC_PER_SEC);
 
         (void) watch_metrics(m);
 

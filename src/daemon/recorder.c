@@ -50,7 +50,7 @@ static uint64_t clock_usec(clockid_t clock) {
         struct timespec ts;
 
         clock_gettime(clock, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+        return TIMESPEC_USEC(ts);
 }
 
 static char *cgroup_name(struct Manager *m, uint64_t id) {

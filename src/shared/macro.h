@@ -14,6 +14,12 @@
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _noreturn_ __attribute__((noreturn))
 
+#define USEC_PER_SEC ((uint64_t) 1000000)
+#define NSEC_PER_USEC ((uint64_t) 1000)
+
+/* A timespec (CLOCK_REALTIME, CLOCK_MONOTONIC) in microseconds, the journal's and sd-event's unit. */
+#define TIMESPEC_USEC(ts) ((uint64_t) (ts).tv_sec * USEC_PER_SEC + (uint64_t) (ts).tv_nsec / NSEC_PER_USEC)
+
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
 /* Hand ownership of a _cleanup_ pointer on. */
