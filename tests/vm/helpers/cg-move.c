@@ -5,6 +5,8 @@
  * cg-move --fd N PID: write PID to the inherited fd N.
  * cg-move CGROUP_DIR PID -- COMMAND...: the first form, then run COMMAND in this process (an
  *   actor that exec's another executable right after acting).
+ * cg-move CGROUP_DIR PID --linger: the first form, then wait until killed, still this executable
+ *   (an actor the daemon can name by /proc/PID/exe however late it looks).
  * Prints "ok" or the errno name of the failing open/write; exit 0 / 1 / 2 (usage). */
 
 #include <errno.h>
@@ -17,6 +19,7 @@
 int main(int argc, char *argv[]) {
         const char *file = "cgroup.procs";
         char **then = NULL;
+        int linger = 0;
         int failed;
         char path[4096];
         int i = 1, fd;
@@ -47,6 +50,8 @@ int main(int argc, char *argv[]) {
         }
         if (argc - i > 3 && strcmp(argv[i + 2], "--") == 0)
                 then = argv + i + 3;
+        else if (argc - i == 3 && strcmp(argv[i + 2], "--linger") == 0)
+                linger = 1;
         else if (argc - i != 2) {
                 fprintf(stderr, "usage: cg-move [--threads] CGROUP_DIR PID [-- COMMAND...]\n");
                 return 2;
@@ -64,6 +69,11 @@ int main(int argc, char *argv[]) {
                 fflush(stdout);
                 execvp(then[0], then);
                 return 2;
+        }
+        if (linger) {
+                fflush(stdout);
+                for (;;)
+                        pause();
         }
         return failed;
 }

@@ -1,0 +1,147 @@
+# Learn and replay on a real kernel (issue 18): with "record": true the guard journals every
+# migration and namespace change it sees, allowed ones included, aggregated per distinct
+# operation with a count; cgroup-guardctl learn turns the recording into a policy; enforced, that
+# policy lets the same workload run with 0 denials, while escapes and namespace changes nobody
+# made are still EPERM; replay of the recording over it denies nothing, and replay of a too-strict
+# policy lists exactly the operations it would break.
+. /scenarios/lib.sh
+
+RECORD_ID=44e49ebbd92b4f71807e50addc7c5583
+cp /usr/local/bin/cg-move /usr/local/bin/cg-mgr
+
+# A real journald: the daemon's records go to it, learn and replay read them back.
+mkdir -p /run/systemd/journal
+/lib/systemd/systemd-journald > /tmp/journald.log 2>&1 &
+i=0; while [ $i -lt 50 ] && [ ! -S /run/systemd/journal/socket ]; do sleep 0.1; i=$((i + 1)); done
+[ -S /run/systemd/journal/socket ] && ok "journald runs" || { not_ok "journald did not start: $(cat /tmp/journald.log)"; finish; }
+
+mkdir -p $T/svc/app $T/svc/app2 $T/mgr $T/deleg/init.scope $T/deleg/work1 $T/deleg/work2 $T/ns
+sleep 1000 & sleeper=$!
+sleep 1000 & inner=$!
+cg-move-allowed $T/deleg/init.scope $inner > /dev/null
+
+# The workload: a manager (its own executable, in its own cgroup) starts a service and moves it
+# around; a manager inside its own subtree moves its tasks there (delegation); a sandbox
+# creates a network namespace. Each actor lingers, so its executable can be named.
+LINGER=
+# The first line an actor printed, once it did (TCG guests are slow to start a process).
+first_line() {
+        i=0
+        while [ $i -lt 100 ] && [ ! -s "$1" ]; do sleep 0.1; i=$((i + 1)); done
+        head -n 1 "$1"
+}
+STEP=0
+# step CGROUP COMMAND...: COMMAND from inside CGROUP, lingering; waits for its first line, which
+# must be "ok" (each step its own output file: a later step cannot be mistaken for an earlier one).
+step() {
+        dir=$1
+        shift
+        STEP=$((STEP + 1))
+        in-cgroup "$dir" "$@" > /tmp/step.$STEP & LINGER="$LINGER $!"
+        [ "$(first_line /tmp/step.$STEP)" = ok ] || echo "step $STEP ($*): $(cat /tmp/step.$STEP)"
+}
+workload() {
+        for round in 1 2 3; do
+                step $T/mgr cg-mgr $T/svc/app $sleeper --linger
+                step $T/mgr cg-mgr $T/svc/app2 $sleeper --linger
+                step $T/deleg/init.scope cg-mgr $T/deleg/work1 $inner --linger
+                step $T/deleg/init.scope cg-mgr $T/deleg/work2 $inner --linger
+        done
+        in-cgroup $T/svc/app true
+        step $T/ns cg-unshare net --hold
+        sleep 0.5
+        kill $LINGER 2>/dev/null
+        wait $LINGER 2>/dev/null
+        LINGER=
+}
+
+# --- 1. Record ---------------------------------------------------------------------------------
+policy 00-record.json <<'JSON'
+{ "version": 1, "record": true }
+JSON
+guard_start --record-interval=1
+out=$(workload)
+[ -z "$out" ] && ok "recording: the workload runs" || not_ok "workload while recording: $out"
+sleep 2.5
+# Sum of the counts of the record entries whose fields contain every pattern.
+recorded() {
+        journalctl -o json MESSAGE_ID=$RECORD_ID > /tmp/records.json 2>/dev/null
+        for p in "$@"; do grep -F "$p" /tmp/records.json > /tmp/records.sel; mv /tmp/records.sel /tmp/records.json; done
+        sed -n 's/.*"CGROUP_GUARD_COUNT":"\([0-9]*\)".*/\1/p' /tmp/records.json | awk '{ s += $1 } END { print s + 0 }'
+}
+entries() { journalctl -o json MESSAGE_ID=$RECORD_ID 2>/dev/null | grep -F "$1" | grep -cF "$2"; }
+n_mgr=$(recorded '"CGROUP_GUARD_DST_CGROUP":"/t/svc/app"' '"CGROUP_GUARD_ACTOR_EXE":"/usr/local/bin/cg-mgr"' \
+        '"CGROUP_GUARD_ACTOR_CGROUP":"/t/mgr"' '"CGROUP_GUARD_ACTION":"allow"')
+[ "$n_mgr" = 3 ] && ok "recorded: the manager's 3 allowed moves into /t/svc/app, named by executable and cgroup" ||
+        not_ok "manager moves recorded: $n_mgr; $(journalctl -o json MESSAGE_ID=$RECORD_ID | grep -F /t/svc/app | head -n 3)"
+e=$(entries '"CGROUP_GUARD_DST_CGROUP":"/t/svc/app"' '"CGROUP_GUARD_ACTOR_EXE":"/usr/local/bin/cg-mgr"')
+[ "$e" -ge 1 ] && [ "$e" -le 3 ] && ok "aggregated: $e entries for those 3 moves" || not_ok "entries: $e"
+n_deleg=$(recorded '"CGROUP_GUARD_DST_CGROUP":"/t/deleg/work1"' '"CGROUP_GUARD_ACTOR_CGROUP":"/t/deleg/init.scope"')
+[ "$n_deleg" = 3 ] && ok "recorded: the delegated manager's 3 moves" || not_ok "delegated moves recorded: $n_deleg"
+n_ns=$(recorded '"CGROUP_GUARD_KIND":"namespace"' '"CGROUP_GUARD_ACTOR_CGROUP":"/t/ns"' '"CGROUP_GUARD_NS_TYPES":"net"' \
+       '"CGROUP_GUARD_ACTOR_EXE":"/usr/local/bin/cg-unshare"')
+[ "$n_ns" -ge 1 ] && ok "recorded: the sandbox's network namespace ($n_ns)" ||
+        not_ok "namespace recorded: $n_ns; $(journalctl -o json MESSAGE_ID=$RECORD_ID | grep -F '"namespace"' | head -n 3)"
+journalctl -o json MESSAGE_ID=$RECORD_ID | grep -F '"CGROUP_GUARD_ACTOR_EXE_ID":"' | grep -qF '"CGROUP_GUARD_RECORD_VERSION":"1"' &&
+        ok "record entries carry the format version and the executable's device:inode" || not_ok "record fields"
+
+# --- 2. Learn, check, replay --------------------------------------------------------------------
+cgroup-guardctl learn --protect /t > /tmp/learned.json 2> /tmp/learn.err
+rc=$?
+mkdir -p /tmp/learned && cp /tmp/learned.json /tmp/learned/50-learned.json
+[ $rc = 0 ] && cgroup-guardd --check --policy-dir /tmp/learned > /tmp/check.out 2>&1 &&
+        ok "learn: a policy that passes --check" || not_ok "learn: rc=$rc $(cat /tmp/learned.json /tmp/learn.err /tmp/check.out)"
+grep -q '"/t/deleg"' /tmp/learned.json && grep -q '"exe": "/usr/local/bin/cg-mgr"' /tmp/learned.json &&
+        ok "learn: the manager by executable, the delegated subtree as delegate" || not_ok "learned: $(cat /tmp/learned.json)"
+cgroup-guardctl replay /tmp/learned > /tmp/replay.out 2>&1
+rc=$?
+[ $rc = 0 ] && grep -q "nothing would be denied" /tmp/replay.out && ok "replay of the learned policy over the recording: nothing denied" ||
+        not_ok "replay learned: rc=$rc $(cat /tmp/replay.out)"
+# Too strict: the same protection, the manager allowed only into app2, no delegation.
+mkdir -p /tmp/strict
+cat > /tmp/strict/10-strict.json <<'JSON'
+{ "version": 1, "migration": { "protect": ["/t/svc", "/t/deleg"],
+  "allow": [ { "exe": "/usr/local/bin/cg-mgr", "to": ["/t/svc/app2"] },
+             { "exe": "/usr/local/bin/cg-move-allowed" } ] } }
+JSON
+cgroup-guardctl replay /tmp/strict > /tmp/replay.out 2>&1
+rc=$?
+sed -n 's/^ *\([0-9]*\)x \(.*\) (first .*/\1x \2/p' /tmp/replay.out > /tmp/replay.ops
+cat > /tmp/replay.expected <<'EOF'
+1x migration by /usr/local/bin/cg-mgr in /t/mgr: / -> /t/svc/app
+2x migration by /usr/local/bin/cg-mgr in /t/mgr: /t/svc/app2 -> /t/svc/app
+1x migration by /usr/local/bin/cg-mgr in /t/deleg/init.scope: /t/deleg/init.scope -> /t/deleg/work1
+3x migration by /usr/local/bin/cg-mgr in /t/deleg/init.scope: /t/deleg/work1 -> /t/deleg/work2
+2x migration by /usr/local/bin/cg-mgr in /t/deleg/init.scope: /t/deleg/work2 -> /t/deleg/work1
+EOF
+sort /tmp/replay.expected > /tmp/replay.want; sort /tmp/replay.ops > /tmp/replay.got
+[ $rc = 1 ] && cmp -s /tmp/replay.want /tmp/replay.got &&
+        ok "replay of a too-strict policy lists exactly the operations it would break (exit 1)" ||
+        not_ok "replay strict: rc=$rc; want: $(cat /tmp/replay.want); got: $(cat /tmp/replay.out)"
+
+# --- 3. Enforce the learned policy: the same workload, 0 denials; escapes still denied ----------
+guard_stop
+cgroup-guardd --unload > /dev/null 2>&1
+rm -f $POLICY_DIR/*.json
+cp /tmp/learned.json $POLICY_DIR/50-learned.json
+: > $LOG
+guard_start
+cgroup-guardd --status | grep -q "Counters: 0 denied" && ok "enforcing the learned policy" || not_ok "status: $(cgroup-guardd --status)"
+out=$(workload)
+[ -z "$out" ] && ok "enforced: the recorded workload runs unchanged" || not_ok "workload under the learned policy: $out"
+cgroup-guardd --status | grep -q "Counters: 0 denied" && ok "enforced: 0 denials for the same workload" ||
+        not_ok "denials: $(cgroup-guardd --status | grep Counters); $(grep -i denied $LOG)"
+
+check "escape: a task in /t/svc/app moving itself out is EPERM" EPERM \
+        sh -c "cg-move-allowed $T/svc/app \$\$ > /dev/null && cg-move $T \$\$"
+check "intrusion: another executable moving into /t/svc/app is EPERM" EPERM cg-move $T/svc/app $$
+check "the manager into a cgroup it never used is EPERM" EPERM in-cgroup $T/mgr cg-mgr $T/deleg/work1 $sleeper
+check "across delegated subtrees: /t/deleg/init into /t/svc is EPERM" EPERM in-cgroup $T/deleg/init.scope cg-mgr $T/svc/app $inner
+check "a namespace type nobody used in /t/svc (user) is EPERM" EPERM in-cgroup $T/svc/app cg-unshare user
+check "the sandbox's other types (uts) are EPERM" EPERM in-cgroup $T/ns cg-unshare uts
+check "the sandbox's own type (net) still works" ok in-cgroup $T/ns cg-unshare net --fork
+cgroup-guardd --status | grep -q "Counters: 0 denied" && not_ok "the escapes were not counted" ||
+        ok "the escape attempts are counted as denials ($(cgroup-guardd --status | grep -o 'Counters: [0-9]* denied'))"
+
+kill $sleeper $inner 2>/dev/null
+finish
