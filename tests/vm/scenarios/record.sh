@@ -24,10 +24,10 @@ cg-move-allowed $T/deleg/init.scope $inner > /dev/null
 # around; a manager inside its own subtree moves its tasks there (delegation); a sandbox
 # creates a network namespace. Each actor lingers, so its executable can be named.
 LINGER=
-# The first line an actor printed, once it did (TCG guests are slow to start a process).
+# The first line an actor printed, once it did (up to 60 s: TCG guests on a loaded machine are slow to start a process).
 first_line() {
         i=0
-        while [ $i -lt 100 ] && [ ! -s "$1" ]; do sleep 0.1; i=$((i + 1)); done
+        while [ $i -lt 600 ] && [ ! -s "$1" ]; do sleep 0.1; i=$((i + 1)); done
         head -n 1 "$1"
 }
 STEP=0
@@ -37,6 +37,9 @@ step() {
         dir=$1
         shift
         STEP=$((STEP + 1))
+        # A file left by an earlier run of the workload would be read before the redirection
+        # below truncates it.
+        rm -f /tmp/step.$STEP
         in-cgroup "$dir" "$@" > /tmp/step.$STEP & LINGER="$LINGER $!"
         [ "$(first_line /tmp/step.$STEP)" = ok ] || echo "step $STEP ($*): $(cat /tmp/step.$STEP)"
 }
