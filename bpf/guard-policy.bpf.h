@@ -108,6 +108,29 @@ struct {
         __type(value, struct guard_cgroup_counts);
 } guard_cgroup_counts SEC(".maps");
 
+/* Whether a sandbox (guard_sandbox_ns) of each namespace type, and a lock mark
+ * (guard_task_locks), may exist. Marks come only from entering a sandbox, and sandboxes only from
+ * guard_record_sandbox(), which sets these before it writes one: while a type's flag is 0 no
+ * namespace of that type is a sandbox, and while guard_seen_any is 0 none is and no task
+ * carries a mark, so the hot paths (setns, unshare, fork) skip those lookups. Set, never
+ * cleared, by plain stores of 1
+ * (racing stores lose nothing). Loaded as all-ones: the daemon clears them before loading only
+ * when the two state maps start empty (reused pins hold sandboxes and marks these programs did
+ * not record; guard_seen_init() in src/daemon/bpf-backend.c). */
+volatile __u32 guard_seen_sandbox[GUARD_NS_TYPES] SEC(".data.guard_seen") = { 1, 1, 1, 1, 1, 1, 1, 1 };
+volatile __u32 guard_seen_any SEC(".data.guard_seen") = 1;     /* any sandbox: marks may exist */
+
+static __always_inline int guard_sandbox_seen(__u32 type) {
+        int idx = guard_ns_index(type);
+
+        return idx < 0 || idx >= GUARD_NS_TYPES || guard_seen_sandbox[idx];
+}
+
+/* The task's lock mark, or NULL; no task storage lookup while no mark can exist. */
+static __always_inline struct guard_task_lock *guard_task_mark(struct task_struct *task) {
+        return guard_seen_any ? bpf_task_storage_get(&guard_task_locks, task, 0, 0) : NULL;
+}
+
 static __always_inline void guard_count(__u32 counter) {
         __u64 *c = bpf_map_lookup_elem(&guard_counters, &counter);
 
@@ -232,13 +255,22 @@ static __always_inline __u32 guard_ns_type(struct ns_common *ns) {
         return ns->ops->type;
 }
 
-/* task changes namespaces of the types in mask (CLONE_NEW*); *ret_type: the type that decided. */
+/* task changes namespaces of the types in mask (CLONE_NEW*); *ret_type: the type that decided;
+ * *ret_cg (if given): the entry of the task's cgroup, for a caller that needs it too. */
+static __always_inline __u32 guard_task_decide_namespace_entry(struct task_struct *task, __u32 mask,
+                                                               struct guard_decision *d, __u32 *ret_type,
+                                                               struct guard_value **ret_cg) {
+        void *policy = guard_policy_map();
+        struct guard_value *cg = guard_task_entry(policy, task);
+
+        if (ret_cg)
+                *ret_cg = cg;
+        return guard_decide_namespace(policy, cg, guard_task_mark(task), mask, d, ret_type);
+}
+
 static __always_inline __u32 guard_task_decide_namespace(struct task_struct *task, __u32 mask, struct guard_decision *d,
                                                          __u32 *ret_type) {
-        struct guard_task_lock *mark = bpf_task_storage_get(&guard_task_locks, task, 0, 0);
-        void *policy = guard_policy_map();
-
-        return guard_decide_namespace(policy, guard_task_entry(policy, task), mark, mask, d, ret_type);
+        return guard_task_decide_namespace_entry(task, mask, d, ret_type, NULL);
 }
 
 
@@ -282,14 +314,18 @@ static __always_inline __u32 guard_task_pending_types(struct task_struct *task, 
 
 /* Task entered namespace inum of type: if it is a sandbox, the task may be locked from now on. */
 static __always_inline void guard_enter_namespace(struct task_struct *task, __u32 type, __u32 inum) {
-        struct guard_sandbox_ns *sandbox = bpf_map_lookup_elem(&guard_sandbox_ns, &inum);
+        struct guard_sandbox_ns *sandbox;
         struct guard_task_lock *mark, next = {};
         void *policy;
 
-        /* Most namespaces are no sandbox: one lookup, and nothing else. */
+        /* Most namespaces are no sandbox: no lookup while none of this type was ever
+         * recorded, one otherwise, and nothing else. */
+        if (!guard_sandbox_seen(type))
+                return;
+        sandbox = bpf_map_lookup_elem(&guard_sandbox_ns, &inum);
         if (!sandbox || sandbox->type != type)
                 return;
-        mark = bpf_task_storage_get(&guard_task_locks, task, 0, 0);
+        mark = guard_task_mark(task);
         policy = guard_policy_map();
         if (!guard_enter_sandbox(policy, guard_task_entry(policy, task), sandbox, mark, &next))
                 return;
@@ -298,18 +334,34 @@ static __always_inline void guard_enter_namespace(struct task_struct *task, __u3
                 *mark = next;
 }
 
-/* A namespace was created by creator: remember it if it is a sandbox. */
-static __always_inline void guard_record_sandbox(struct task_struct *creator, __u32 type, __u32 inum) {
+/* A namespace was created by a task whose cgroup has entry cg: remember it if it is a sandbox. */
+static __always_inline void guard_record_sandbox_entry(struct guard_value *cg, __u32 type, __u32 inum) {
         struct guard_sandbox_ns sandbox = { .type = type };
+        int idx = guard_ns_index(type);
 
-        sandbox.rule = guard_sandbox_rule(guard_task_entry(guard_policy_map(), creator), type);
-        if (sandbox.rule && inum)
-                bpf_map_update_elem(&guard_sandbox_ns, &inum, &sandbox, BPF_ANY);
+        sandbox.rule = guard_sandbox_rule(cg, type);
+        if (!sandbox.rule || !inum || idx < 0 || idx >= GUARD_NS_TYPES)
+                return;
+        /* Before the sandbox exists: readers that see it must not skip it (guard_seen_*). */
+        guard_seen_sandbox[idx] = 1;
+        guard_seen_any = 1;
+        bpf_map_update_elem(&guard_sandbox_ns, &inum, &sandbox, BPF_ANY);
+}
+
+static __always_inline void guard_record_sandbox(struct task_struct *creator, __u32 type, __u32 inum) {
+        guard_record_sandbox_entry(guard_task_entry(guard_policy_map(), creator), type, inum);
+}
+
+/* A namespace is gone: forget it if it was a sandbox (a lookup first: most were not, and a
+ * delete takes the bucket lock). */
+static __always_inline void guard_forget_sandbox(__u32 inum) {
+        if (guard_seen_any && bpf_map_lookup_elem(&guard_sandbox_ns, &inum))
+                bpf_map_delete_elem(&guard_sandbox_ns, &inum);
 }
 
 /* Children inherit their parent's lock: "once you enter, you stay" holds for what it forks. */
 static __always_inline void guard_inherit_lock(struct task_struct *parent, struct task_struct *child) {
-        struct guard_task_lock *mark = bpf_task_storage_get(&guard_task_locks, parent, 0, 0), *child_mark;
+        struct guard_task_lock *mark = guard_task_mark(parent), *child_mark;
 
         if (!mark)
                 return;

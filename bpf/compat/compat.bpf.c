@@ -277,7 +277,7 @@ int BPF_PROG(compat_userns_create, const struct cred *cred) {
  * sandboxes before the number can be handed to a new namespace. */
 SEC("fentry/proc_free_inum")
 int BPF_PROG(compat_proc_free_inum, unsigned int inum) {
-        bpf_map_delete_elem(&guard_sandbox_ns, &inum);
+        guard_forget_sandbox(inum);
         return 0;
 }
 

@@ -82,8 +82,10 @@ int BPF_PROG(native_namespace_alloc, struct ns_common *ns) {
         struct task_struct *actor = bpf_get_current_task_btf();
         __u32 type = guard_ns_type(ns), decided;
         struct guard_decision d;
+        struct guard_value *cg;
 
-        guard_task_decide_namespace(actor, type, &d, &decided);
+        /* One lookup of the creator's entry serves the decision and the sandbox record. */
+        guard_task_decide_namespace_entry(actor, type, &d, &decided, &cg);
         guard_record_op(guard_policy_map(), GUARD_EVENT_NEW_NAMESPACE, d.verdict, actor, guard_task_cgroup_id(actor), 0, 0,
                         type);
         if (d.verdict != GUARD_VERDICT_ALLOW) {
@@ -91,16 +93,14 @@ int BPF_PROG(native_namespace_alloc, struct ns_common *ns) {
                 if (d.verdict == GUARD_VERDICT_DENY)
                         return -EPERM;
         }
-        guard_record_sandbox(actor, type, ns->inum);
+        guard_record_sandbox_entry(cg, type, ns->inum);
         return 0;
 }
 
 /* May run from RCU or a workqueue: current means nothing here, only forget the namespace. */
 SEC("lsm/namespace_free")
 int BPF_PROG(native_namespace_free, struct ns_common *ns) {
-        __u32 inum = ns->inum;
-
-        bpf_map_delete_elem(&guard_sandbox_ns, &inum);
+        guard_forget_sandbox(ns->inum);
         return 0;
 }
 

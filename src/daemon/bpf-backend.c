@@ -727,11 +727,41 @@ static int set_policy_map_size(Backend *b, unsigned entries_max, int *ret_templa
         return 0;
 }
 
+/* The programs skip sandbox and lock-mark lookups while none can exist (guard_seen_* in
+ * bpf/guard-policy.bpf.h). They are loaded saying every kind may exist; that is lowered to
+ * "none yet" only when the sandbox and mark maps start empty here, not reused from pins an
+ * earlier load filled (its programs may still be adding to them). */
+static int guard_seen_init(Backend *b) {
+        struct bpf_map *seen = bpf_object__find_map_by_name(b->obj, ".data.guard_seen");
+        const char *state[] = { "guard_task_locks", "guard_sandbox_ns" };
+        _cleanup_(freep) void *zeros = NULL;
+        size_t size;
+
+        if (!seen)
+                return 0; /* an object without the flags */
+        for (size_t i = 0; i < ELEMENTSOF(state); i++) {
+                struct bpf_map *map = bpf_object__find_map_by_name(b->obj, state[i]);
+
+                if (map && bpf_map__pin_path(map))
+                        return 0;
+        }
+        if (!bpf_map__initial_value(seen, &size))
+                return -ENOENT;
+        zeros = calloc(1, size);
+        if (!zeros)
+                return -ENOMEM;
+        return bpf_map__set_initial_value(seen, zeros, size) < 0 ? -errno : 0;
+}
+
 /* What is decided between opening the object and loading it: the policy map's size, the tamper
- * variants for this kernel's lockdown, the programs whose kernel functions are missing. */
+ * variants for this kernel's lockdown, the programs whose kernel functions are missing, the
+ * lookups the programs may skip at first. */
 static int prepare_object(Backend *b, unsigned entries_max, int *ret_template_fd) {
         int r = set_policy_map_size(b, entries_max, ret_template_fd);
 
+        if (r < 0)
+                return r;
+        r = guard_seen_init(b);
         if (r < 0)
                 return r;
         choose_tamper_variants(b);

@@ -49,6 +49,25 @@ check "a task that never entered is free" ok in-cgroup $T/user cg-setns /proc/$o
 check_true "namespace denials are logged with the rule" wait_log "locked into their namespaces by rule '10-namespaces.json:lock/0' in 10-namespaces.json" 3
 check_true "lock-on-entry denials name the sandbox rule" wait_log "entered a sandbox namespace created from /t/sandboxd" 1
 
+# A load over the pinned state maps (an upgrade: nothing to adopt, here because the build record
+# is gone) keeps what the old programs recorded: their sandbox still locks who enters it, and a
+# task they marked stays locked, children included (the programs skip sandbox and mark lookups
+# only while their own maps start empty: guard_seen_* in bpf/guard-policy.bpf.h).
+rm -f /tmp/ns-go /tmp/ns-marked
+mkfifo /tmp/ns-go
+in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- sh -c 'read x < /tmp/ns-go; cg-setns /proc/1/ns/uts > /tmp/ns-marked' &
+marked=$!
+sleep 0.3
+guard_stop
+rm /sys/fs/bpf/cgroup-guard/map_guard_meta
+guard_start
+grep -q "adopted from pins" $LOG && not_ok "reload over reused maps: the pins were adopted" || ok "reload over reused maps: a new load, not an adoption"
+check "after a new load, the old sandbox still locks who enters it" EPERM in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/$other/ns/uts
+echo go > /tmp/ns-go
+wait $marked
+check "after a new load, a task marked before (its child) stays locked" EPERM cat /tmp/ns-marked
+check "after a new load, a task that never entered is free" ok in-cgroup $T/user cg-setns /proc/$other/ns/uts
+
 sandboxes() { bpftool map dump pinned /sys/fs/bpf/cgroup-guard/map_guard_sandbox_ns | grep -c '"key"'; }
 [ "$(sandboxes)" -ge 2 ] && ok "the sandbox namespaces are recorded ($(sandboxes))" || not_ok "sandboxes recorded: $(sandboxes)"
 kill $other $sandbox
