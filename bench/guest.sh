@@ -3,8 +3,9 @@
 # The benchmark body, run on the host (observe backend) or inside a test VM (compat on the stock
 # kernel, native on the hooks kernel): with-guard / without-guard ratios, interleaved A B A B in
 # one boot, medians and spread, plus per-program cost from bpf_stats. POSIX sh + awk (busybox).
-# Usage: guest.sh BACKEND full|quick|smoke [ops]   (cg-bench, true-static and cgroup-guardd on PATH)
+# Usage: guest.sh BACKEND full|quick|smoke [ops|state]   (cg-bench, true-static and cgroup-guardd on PATH)
 # ops: the operations, per-program costs and the floor only (no scaling, storm or start-up).
+# state: the metrics and cgroup-state table and the steady denials only.
 set -u
 BACKEND=$1
 MODE=${2:-quick}
@@ -46,6 +47,8 @@ cat > "$POL/10-bench.json" <<JSON
   "namespaces": { "lock": [ { "cgroup": "$P/locked", "types": ["net"] } ] } }
 JSON
 
+cp "$(command -v cg-bench)" "$WORK/cg-storm"   # same program, an executable no rule allows
+
 guard_start() {
         : > "$WORK/guard.log"
         start=$(cg-bench now)
@@ -60,6 +63,50 @@ guard_start() {
 }
 guard_signal() { sh -c 'echo $$ > "$0/cgroup.procs" && exec kill "$@"' "$B/guardd" "$@"; }
 guard_stop() { guard_signal "$GUARD" 2>/dev/null; wait "$GUARD" 2>/dev/null; GUARD=; }
+# The daemon's CPU time in ticks (utime + stime).
+cpu() { awk '{ print $14 + $15 }' /proc/$GUARD/stat; }
+
+# Metrics and per-cgroup state at scale (issue 19): on a tree of 10,000 cgroups (full mode;
+# fewer in quick and smoke), collecting and rendering the metrics as --metrics-file writes them
+# (here as the "cgroup-guardd --metrics" process: exec, pins, render) and reading the pinned
+# cgroup iterator; then the daemon's CPU per minute at a steady 1,000 forbidden moves a second
+# (by cg-storm: cg-bench itself is allowed by the policy). On compat, tamper protection refuses
+# path lookups in the pin directory to all but the daemon (cgroup-guardd(8), CGROUP STATE): the
+# iterator is read there with "protect_self": false.
+state_tables() {
+        ncg=$((10000 / SCALE)); secs=$((60 / SCALE)); [ $secs -lt 2 ] && secs=2
+        [ "$BACKEND" = compat ] && sed -i 's/"version": 1,/"version": 1, "protect_self": false,/' "$POL/10-bench.json"
+        mkdir -p "$B/many"
+        i=0; while [ $i -lt $ncg ]; do mkdir "$B/many/c$i"; i=$((i + 1)); done
+        guard_start --metrics-file "$WORK/cgroup-guard.prom" --metrics-interval 15
+        t0=$(cg-bench now); cgroup-guardd --metrics --bpffs-dir "$PIN" > "$WORK/m.prom"; t1=$(cg-bench now)
+        cat "$PIN/cgroups" > /dev/null
+        t2=$(cg-bench now); cat "$PIN/cgroups" > "$WORK/cg.txt" || : > "$WORK/cg.txt"; t3=$(cg-bench now)
+        iter_ms=$(( (t3 - t2) / 1000000 ))
+        [ -s "$WORK/cg.txt" ] || iter_ms="refused"
+        echo "| metrics and cgroup state | cgroups | metrics: collect + render, one process (ms) | metrics size (bytes) | iterator read, every cgroup (ms) | iterator lines |"
+        echo "|---|---|---|---|---|---|"
+        echo "| $BACKEND | $(find "$CG" -type d | wc -l) | $(( (t1 - t0) / 1000000 )) | $(wc -c < "$WORK/m.prom") | $iter_ms | $(grep -vc '^#' "$WORK/cg.txt") |"
+        echo
+        echo "| steady denials | rate (/s) | seconds | refused | daemon CPU (s) | daemon CPU per minute (s) |"
+        echo "|---|---|---|---|---|---|"
+        if [ "$BACKEND" = observe ]; then
+                echo "| observe | n/a: nothing is refused here | | | | |"
+        else
+                cpu0=$(cpu); t0=$(cg-bench now)
+                refused=$("$WORK/cg-storm" deny-rate 1000 $secs "$B/prot/a" | awk '{ print $2 }')
+                sleep 1
+                cpu1=$(cpu); t1=$(cg-bench now)
+                echo "$cpu0 $cpu1 $t0 $t1 $refused $secs $(getconf CLK_TCK 2>/dev/null || echo 100)" | awk '{
+                        cpu = ($2 - $1) / $7; wall = ($4 - $3) / 1e9
+                        printf "| %s | 1000 | %d | %d | %.2f | %.2f |\n", "'"$BACKEND"'", $6, $5, cpu, 60 * cpu / wall }'
+        fi
+        echo
+        guard_stop
+        i=0; while [ $i -lt $ncg ]; do rmdir "$B/many/c$i"; i=$((i + 1)); done
+        rmdir "$B/many"
+        sed -i 's/"version": 1, "protect_self": false,/"version": 1,/' "$POL/10-bench.json"
+}
 
 # Sum of run_cnt and run_time_ns over the guard's programs (from the daemon's binary: tamper
 # protection hides them from bpftool).
@@ -113,6 +160,13 @@ run_empty() {
         wait $EMPTY 2>/dev/null
         cat "$WORK/empty.now" >> "$WORK/empty.out"
 }
+
+if [ "$ONLY" = state ]; then
+        echo "## $BACKEND backend ($(uname -r), $MODE: metrics and cgroup state, steady denials)"
+        echo
+        state_tables
+        exit 0
+fi
 
 echo "## $BACKEND backend ($(uname -r), $MODE, $ROUNDS rounds: without, with, empty programs, interleaved)"
 echo
@@ -243,14 +297,12 @@ echo
 sed -i 's/"version": 1,/"version": 1, "mode": "audit",/' "$POL/10-bench.json"
 guard_start
 storm_iters=$((200000 / SCALE))
-cp "$(command -v cg-bench)" "$WORK/cg-storm"   # same program, an executable no rule allows
 # "Counters: N denied|violations (not prevented), N audited, N lost events" -> "decided lost"
 counters() {
         cgroup-guardd --status --bpffs-dir "$PIN" |
                 sed -n 's/.*Counters: \([0-9]*\) [^,]*, \([0-9]*\) audited, \([0-9]*\) lost events.*/\1 \2 \3/p' |
                 awk '{ print $1 + $2, $3 }'
 }
-cpu() { awk '{ print $14 + $15 }' /proc/$GUARD/stat; }
 c0=$(counters); cpu0=$(cpu); t0=$(cg-bench now)
 "$WORK/cg-storm" migrate $storm_iters "$B/storm" "$B/out" > /dev/null
 sleep 1
@@ -264,39 +316,7 @@ guard_stop
 sed -i 's/"version": 1, "mode": "audit",/"version": 1,/' "$POL/10-bench.json"
 echo
 
-# Metrics and per-cgroup state at scale (issue 19): on a tree of 10,000 cgroups (full mode;
-# fewer in quick and smoke), collecting and rendering the metrics as --metrics-file writes them
-# (here as the "cgroup-guardd --metrics" process: exec, pins, render) and reading the pinned
-# cgroup iterator; then the daemon's CPU per minute at a steady 1,000 forbidden moves a second
-# (by cg-storm: cg-bench itself is allowed by the policy).
-ncg=$((10000 / SCALE)); secs=$((60 / SCALE)); [ $secs -lt 2 ] && secs=2
-mkdir -p "$B/many"
-i=0; while [ $i -lt $ncg ]; do mkdir "$B/many/c$i"; i=$((i + 1)); done
-guard_start --metrics-file "$WORK/cgroup-guard.prom" --metrics-interval 15
-t0=$(cg-bench now); cgroup-guardd --metrics --bpffs-dir "$PIN" > "$WORK/m.prom"; t1=$(cg-bench now)
-cat "$PIN/cgroups" > /dev/null
-t2=$(cg-bench now); cat "$PIN/cgroups" > "$WORK/cg.txt"; t3=$(cg-bench now)
-echo "| metrics and cgroup state | cgroups | metrics: collect + render, one process (ms) | metrics size (bytes) | iterator read, every cgroup (ms) | iterator lines |"
-echo "|---|---|---|---|---|---|"
-echo "| $BACKEND | $(find "$CG" -type d | wc -l) | $(( (t1 - t0) / 1000000 )) | $(wc -c < "$WORK/m.prom") | $(( (t3 - t2) / 1000000 )) | $(grep -vc '^#' "$WORK/cg.txt") |"
-echo
-echo "| steady denials | rate (/s) | seconds | refused | daemon CPU (s) | daemon CPU per minute (s) |"
-echo "|---|---|---|---|---|---|"
-if [ "$BACKEND" = observe ]; then
-        echo "| observe | n/a: nothing is refused here | | | | |"
-else
-        cpu0=$(cpu); t0=$(cg-bench now)
-        refused=$("$WORK/cg-storm" deny-rate 1000 $secs "$B/prot/a" | awk '{ print $2 }')
-        sleep 1
-        cpu1=$(cpu); t1=$(cg-bench now)
-        echo "$cpu0 $cpu1 $t0 $t1 $refused $secs $(getconf CLK_TCK 2>/dev/null || echo 100)" | awk '{
-                cpu = ($2 - $1) / $7; wall = ($4 - $3) / 1e9
-                printf "| %s | 1000 | %d | %d | %.2f | %.2f |\n", "'"$BACKEND"'", $6, $5, cpu, 60 * cpu / wall }'
-fi
-echo
-guard_stop
-i=0; while [ $i -lt $ncg ]; do rmdir "$B/many/c$i"; i=$((i + 1)); done
-rmdir "$B/many"
+state_tables
 
 # Start-up, and a restart under fire: a prober hammers a forbidden migration meanwhile.
 cgroup-guardd --unload --bpffs-dir "$PIN" > /dev/null 2>&1
