@@ -3,8 +3,15 @@
 # The whole test suite, from a bare Debian bookworm machine: installs what is missing, builds,
 # runs every suite. This is exactly what .ci/run runs. With arguments, they go to "meson test"
 # on the plain build and nothing else runs (e.g. tools/test.sh --suite vm vm-tamper-hooks).
+# --full (alone): also the vm-full suite, every other VM suite on the 6.12 kernels (CI runs their
+# smoke tests and enforcement scenarios).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+full=()
+if [ "${1:-}" = "--full" ] && [ $# -eq 1 ]; then
+        shift
+        full=(--suite vm-full)
+fi
 
 # The VM suites prove enforcement on real kernels: they need qemu, Debian's 6.1 kernel and
 # linux-source-6.1 (the hooks kernel is built once and cached, see tests/vm/build-kernel).
@@ -34,7 +41,7 @@ ninja -C build-asan > /dev/null
 # mostly waits. The host suites share this machine's kernel and run one test at a time.
 meson test -C build --print-errorlogs --suite unit --suite host
 vm_log=build/meson-logs/vm-suites.txt
-meson test -C build --print-errorlogs --logbase vmlog --num-processes 2 --suite vm --suite system > "$vm_log" 2>&1 &
+meson test -C build --print-errorlogs --logbase vmlog --num-processes 2 --suite vm --suite system "${full[@]}" > "$vm_log" 2>&1 &
 vm_pid=$!
 trap 'kill $vm_pid 2>/dev/null' EXIT
 asan_rc=0

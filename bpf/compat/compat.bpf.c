@@ -204,8 +204,7 @@ INSTALL_WINDOW(timens_install, 0x00000080)
 
 /* --- unshare --- */
 
-SEC("fentry/ksys_unshare")
-int BPF_PROG(compat_unshare_enter, unsigned long flags) {
+static __always_inline int unshare_enter(unsigned long flags) {
         struct task_struct *actor = bpf_get_current_task_btf();
         struct compat_window *w;
         struct guard_decision d;
@@ -225,8 +224,7 @@ int BPF_PROG(compat_unshare_enter, unsigned long flags) {
         return 0;
 }
 
-SEC("fexit/ksys_unshare")
-int BPF_PROG(compat_unshare_exit, unsigned long flags, int ret) {
+static __always_inline int unshare_exit(long ret) {
         struct task_struct *actor = bpf_get_current_task_btf();
         struct compat_window *w = window_current();
 
@@ -238,6 +236,29 @@ int BPF_PROG(compat_unshare_exit, unsigned long flags, int ret) {
                                 guard_record_sandbox(actor, guard_ns_flag(i), guard_task_ns_inum(actor, guard_ns_flag(i)));
         window_close(w);
         return 0;
+}
+
+SEC("fentry/ksys_unshare")
+int BPF_PROG(compat_unshare_enter, unsigned long flags) {
+        return unshare_enter(flags);
+}
+
+SEC("fexit/ksys_unshare")
+int BPF_PROG(compat_unshare_exit, unsigned long flags, int ret) {
+        return unshare_exit(ret);
+}
+
+/* The alternative where ksys_unshare() is not attachable (inlined into the syscall, renamed):
+ * the syscall's own entry point, flags from the saved registers. The loader turns these on only
+ * then (src/daemon/bpf-backend.c, compat_alternatives). */
+SEC("?fentry/__x64_sys_unshare")
+int BPF_PROG(compat_unshare_sys_enter, struct pt_regs *regs) {
+        return unshare_enter(regs->di);
+}
+
+SEC("?fexit/__x64_sys_unshare")
+int BPF_PROG(compat_unshare_sys_exit, struct pt_regs *regs, long ret) {
+        return unshare_exit(ret);
 }
 
 /* Inside a setns or unshare window, the CAP_SYS_ADMIN check is where the kernel asks. */

@@ -52,23 +52,42 @@ static const char *const kind_table[_BACKEND_MAX] = {
         [BACKEND_OBSERVE] = "observe",
 };
 
-static const char *const guarantees_native[] = {
-        "migration: cgroup.procs and cgroup.threads writes are denied before the move",
-        "migration: clone3(CLONE_INTO_CGROUP) is denied before the child runs",
-        "migration: the actor is the writing process (fd passing cannot borrow an allowed identity)",
-        "namespaces: setns() by nsfs fd and by pidfd is denied per namespace",
-        "namespaces: creating namespaces (unshare, clone, clone3) is denied for locked tasks",
-        "namespaces: lock on entry follows the task and its children",
-        NULL,
+/* A guarantee and the programs that carry it together: it holds only where every one of them is
+ * attached ("a|b": either a or its alternative b). Status output names the kernel attach points
+ * (function and hook) each one sits on, read back from the kernel's links. */
+typedef struct GuaranteeSpec {
+        const char *text;
+        const char *programs[24];
+} GuaranteeSpec;
+
+#define COMPAT_INSTALL(t) "compat_" #t "ns_install_enter", "compat_" #t "ns_install_exit"
+
+static const GuaranteeSpec specs_native[] = {
+        { "migration: cgroup.procs and cgroup.threads writes are denied before the move", { "native_cgroup_attach" } },
+        { "migration: clone3(CLONE_INTO_CGROUP) is denied before the child runs", { "native_cgroup_attach" } },
+        { "migration: the actor is the writing process (fd passing cannot borrow an allowed identity)", { "native_cgroup_attach" } },
+        { "namespaces: setns() by nsfs fd and by pidfd is denied per namespace", { "native_namespace_install" } },
+        { "namespaces: creating namespaces (unshare, clone, clone3) is denied for locked tasks",
+          { "native_namespace_alloc", "native_task_alloc" } },
+        { "namespaces: lock on entry follows the task and its children",
+          { "native_namespace_install", "native_namespace_alloc", "native_namespace_free", "native_task_alloc" } },
+        {},
 };
 static const char *const missing_native[] = { NULL };
 
-static const char *const guarantees_compat[] = {
-        "migration: cgroup.procs and cgroup.threads writes are denied before the move",
-        "migration: clone3(CLONE_INTO_CGROUP) is denied",
-        "namespaces: setns() by nsfs fd and by pidfd is denied per namespace",
-        "namespaces: creating namespaces (unshare, clone, clone3) is denied for locked tasks",
-        NULL,
+static const GuaranteeSpec specs_compat[] = {
+        { "migration: cgroup.procs and cgroup.threads writes are denied before the move",
+          { "compat_attach_enter", "compat_attach_exit", "compat_inode_permission" } },
+        { "migration: clone3(CLONE_INTO_CGROUP) is denied",
+          { "compat_attach_enter", "compat_attach_exit", "compat_inode_permission" } },
+        { "namespaces: setns() by nsfs fd and by pidfd is denied per namespace",
+          { COMPAT_INSTALL(mnt), COMPAT_INSTALL(uts), COMPAT_INSTALL(ipc), COMPAT_INSTALL(net), COMPAT_INSTALL(pid),
+            COMPAT_INSTALL(user), COMPAT_INSTALL(cgroup), COMPAT_INSTALL(time), "compat_capable",
+            "compat_task_newtask", "compat_proc_free_inum" } },
+        { "namespaces: creating namespaces (unshare, clone, clone3) is denied for locked tasks",
+          { "compat_unshare_enter|compat_unshare_sys_enter", "compat_unshare_exit|compat_unshare_sys_exit",
+            "compat_capable", "compat_userns_create", "compat_task_alloc" } },
+        {},
 };
 static const char *const missing_compat[] = {
         "the kernel lacks the cgroup_attach/namespace_* hooks: decisions are made inside windows on kernel functions (fentry/fexit)",
@@ -76,11 +95,14 @@ static const char *const missing_compat[] = {
         NULL,
 };
 
-static const char *const guarantees_observe[] = {
-        "migration: every forbidden cgroup.procs/cgroup.threads move and clone3(CLONE_INTO_CGROUP) is reported after the fact",
-        "namespaces: new namespaces created by locked tasks through clone are reported after the fact",
-        "response actions (deny+freeze, deny+kill) are applied after the fact",
-        NULL,
+static const GuaranteeSpec specs_observe[] = {
+        { "migration: every forbidden cgroup.procs/cgroup.threads move and clone3(CLONE_INTO_CGROUP) is reported after the fact",
+          { "observe_cgroup_attach_task" } },
+        { "namespaces: new namespaces created by locked tasks through clone are reported after the fact",
+          { "observe_task_newtask" } },
+        { "response actions (deny+freeze, deny+kill) are applied after the fact",
+          { "observe_cgroup_attach_task", "observe_task_newtask" } },
+        {},
 };
 static const char *const missing_observe[] = {
         "not preventing: BPF LSM programs cannot load on this kernel, violations happen and are only reported",
@@ -111,6 +133,10 @@ const char *const *backend_missing_guarantee_ids(BackendKind k) {
         return k == BACKEND_NATIVE ? missing_ids_native : k == BACKEND_COMPAT ? missing_ids_compat : missing_ids_observe;
 }
 
+static const GuaranteeSpec *backend_specs(BackendKind k) {
+        return k == BACKEND_NATIVE ? specs_native : k == BACKEND_COMPAT ? specs_compat : specs_observe;
+}
+
 const char *backend_kind_to_string(BackendKind k) {
         return k >= 0 && k < _BACKEND_MAX ? kind_table[k] : k == BACKEND_AUTO ? "auto" : NULL;
 }
@@ -122,10 +148,6 @@ BackendKind backend_kind_from_string(const char *s) {
                 if (streq(s, kind_table[i]))
                         return i;
         return _BACKEND_INVALID;
-}
-
-const char *const *backend_guarantees(BackendKind k) {
-        return k == BACKEND_NATIVE ? guarantees_native : k == BACKEND_COMPAT ? guarantees_compat : guarantees_observe;
 }
 
 const char *const *backend_missing_guarantees(BackendKind k) {
@@ -455,6 +477,7 @@ void backend_free(Backend *b) {
                 return;
         for (unsigned i = 0; i < b->n_missing; i++)
                 free(b->missing[i]);
+        backend_guarantees_done(&b->guarantees);
         bpf_object__close(b->obj);
         closep(&b->outer_fd);
         closep(&b->inner_fd);
@@ -601,7 +624,8 @@ static int attach_cgroup_iterator(Backend *b, struct bpf_program *prog, struct b
         return 0;
 }
 
-/* Removes pins of links this build no longer has (e.g. after a backend change). */
+/* Removes pins of links this build no longer has (e.g. after a backend change) or did not load
+ * this time (a kernel function gone, its alternative taken instead). */
 static void remove_stale_links(const char *pin_dir, struct bpf_object *obj) {
         _cleanup_(closedirp) DIR *d = opendir(pin_dir);
         struct dirent *de;
@@ -611,7 +635,9 @@ static void remove_stale_links(const char *pin_dir, struct bpf_object *obj) {
         while ((de = readdir(d))) {
                 if (!strneq(de->d_name, "link_", 5))
                         continue;
-                if (bpf_object__find_program_by_name(obj, de->d_name + 5))
+                struct bpf_program *prog = bpf_object__find_program_by_name(obj, de->d_name + 5);
+
+                if (prog && bpf_program__autoload(prog))
                         continue;
                 (void) unlinkat(dirfd(d), de->d_name, 0);
         }
@@ -624,8 +650,6 @@ static int step_failed(char **ret_reason, int r, const char *step) {
         return r;
 }
 
-/* fentry/fexit targets are static, non-ABI kernel functions: one may be missing or inlined.
- * Such a program is not loaded and the gap is recorded, rather than failing the backend. */
 static bool kernel_lockdown_confidentiality(void) {
         _cleanup_(fclosep) FILE *f = fopen("/sys/kernel/security/lockdown", "re");
         char line[128];
@@ -656,33 +680,108 @@ static void choose_tamper_variants(Backend *b) {
         }
 }
 
+static void btf_freep(struct btf **p) {
+        btf__free(*p);
+}
+
+/* Functions the loader is told to treat as absent (CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS="f1 f2"):
+ * how the tests show what happens on a kernel that inlined or renamed one. */
+static bool kernel_function_hidden(const char *fn) {
+        const char *list = secure_getenv("CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS");
+        size_t n = strlen(fn);
+
+        for (const char *p = list; p && *p; p += strcspn(p, " ,")) {
+                p += strspn(p, " ,");
+                if (strneq(p, fn, n) && (p[n] == '\0' || p[n] == ' ' || p[n] == ','))
+                        return true;
+        }
+        return false;
+}
+
+typedef struct KernelProbe {
+        struct btf *vmlinux;
+} KernelProbe;
+
+/* Why fn cannot carry a window on this kernel, NULL if it can. */
+static const char *kernel_function_unusable(const KernelProbe *probe, const char *fn) {
+        if (kernel_function_hidden(fn))
+                return "hidden by CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS";
+        if (btf__find_by_name_kind(probe->vmlinux, fn, BTF_KIND_FUNC) < 0)
+                return "not in the kernel's BTF (inlined, renamed or removed)";
+        return NULL;
+}
+
+static const char *program_target(const struct bpf_program *prog) {
+        const char *sec = bpf_program__section_name(prog);
+
+        if (sec[0] == '?')
+                sec++;
+        if (strneq(sec, "fentry/", 7))
+                return sec + 7;
+        if (strneq(sec, "fexit/", 6))
+                return sec + 6;
+        return NULL;
+}
+
+/* A window whose kernel function is unusable here, and the program that takes its place. */
+static const struct {
+        const char *program, *alternative;
+} window_alternatives[] = {
+        { "compat_unshare_enter", "compat_unshare_sys_enter" },
+        { "compat_unshare_exit", "compat_unshare_sys_exit" },
+};
+
+/* fentry/fexit targets are static, non-ABI kernel functions: one may be missing, inlined or
+ * renamed (a function inlined into some callers only keeps its BTF entry: the VM scenarios drive
+ * every path through each window on the kernels we ship for; scanning /proc/kallsyms for
+ * compiler clones costs seconds under emulation). Such a program is not loaded; its alternative
+ * is, if there is one and it is usable;
+ * otherwise the guarantees it carries are listed as missing (backend_pinned_guarantees()).
+ * Each unusable function is recorded with the reason, never silently. */
 static void skip_missing_targets(Backend *b) {
-        struct btf *vmlinux = btf__load_vmlinux_btf();
+        _cleanup_(btf_freep) struct btf *vmlinux = btf__load_vmlinux_btf();
+        KernelProbe probe = { .vmlinux = vmlinux };
         struct bpf_program *prog;
 
         if (!vmlinux)
                 return;
-        bpf_object__for_each_program(prog, b->obj) {
-                const char *sec = bpf_program__section_name(prog), *fn;
 
-                if (strneq(sec, "fentry/", 7))
-                        fn = sec + 7;
-                else if (strneq(sec, "fexit/", 6))
-                        fn = sec + 6;
-                else
+        bpf_object__for_each_program(prog, b->obj) {
+                const char *fn = program_target(prog), *why, *instead = NULL;
+                bool is_alternative = false;
+
+                if (!fn)
                         continue;
-                if (btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) >= 0)
+                for (size_t i = 0; i < ELEMENTSOF(window_alternatives); i++)
+                        is_alternative = is_alternative || streq(bpf_program__name(prog), window_alternatives[i].alternative);
+                if (is_alternative)
+                        continue; /* decided with the program it stands in for */
+                why = kernel_function_unusable(&probe, fn);
+                if (!why)
                         continue;
                 bpf_program__set_autoload(prog, false);
-                if (strneq(sec, "fentry/", 7) && b->n_missing < ELEMENTSOF(b->missing) &&
-                    asprintf(&b->missing[b->n_missing], "kernel function %s is not attachable: what it decides is not checked", fn) >= 0)
+                for (size_t i = 0; i < ELEMENTSOF(window_alternatives); i++) {
+                        struct bpf_program *alt;
+                        const char *alt_fn;
+
+                        if (!streq(bpf_program__name(prog), window_alternatives[i].program))
+                                continue;
+                        alt = bpf_object__find_program_by_name(b->obj, window_alternatives[i].alternative);
+                        alt_fn = alt ? program_target(alt) : NULL;
+                        if (alt_fn && !kernel_function_unusable(&probe, alt_fn)) {
+                                bpf_program__set_autoload(alt, true);
+                                instead = alt_fn;
+                        }
+                }
+                if (!strneq(bpf_program__section_name(prog) + (bpf_program__section_name(prog)[0] == '?'), "fentry/", 7) ||
+                    b->n_missing >= ELEMENTSOF(b->missing))
+                        continue;
+                if (instead ? asprintf(&b->missing[b->n_missing], "kernel function %s is not attachable (%s): its window sits on %s instead",
+                                       fn, why, instead) >= 0
+                            : asprintf(&b->missing[b->n_missing], "kernel function %s is not attachable (%s): what its window decides is not checked",
+                                       fn, why) >= 0)
                         b->n_missing++;
         }
-        btf__free(vmlinux);
-}
-
-static void btf_freep(struct btf **p) {
-        btf__free(*p);
 }
 
 /* The policy map's size is chosen at load. libbpf 1.1 cannot resize the inner definition of a
@@ -1099,9 +1198,200 @@ int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *imag
                 if (r < 0 && !(*ret_reason = strdup("the pins are not this build's programs, they cannot be adopted as they are")))
                         return -ENOMEM;
         }
-        if (r >= 0)
+        if (r >= 0) {
                 note_host_missing(*ret);
+                (void) backend_pinned_guarantees(pin_dir, (*ret)->kind, &(*ret)->guarantees);
+        }
         return r;
+}
+
+/* One attach point: "fentry", "fexit", "lsm", "tp_btf" and the kernel function, hook or
+ * tracepoint. */
+typedef struct AttachPoint {
+        char how[16];
+        char what[128];
+} AttachPoint;
+
+static void attach_point_from_section(const char *sec, AttachPoint *ret) {
+        const char *slash;
+
+        *ret = (AttachPoint) {};
+        if (sec[0] == '?')
+                sec++;
+        slash = strchr(sec, '/');
+        snprintf(ret->how, sizeof(ret->how), "%.*s", slash ? (int) (slash - sec) : (int) strlen(sec), sec);
+        snprintf(ret->what, sizeof(ret->what), "%s", slash ? slash + 1 : "");
+}
+
+/* Where a pinned link is attached: the kind of attachment and a tracepoint's name as the kernel's
+ * link record says, the function or hook from the program's section (what libbpf resolved the
+ * kernel's BTF id from; resolving the id back would mean parsing the kernel's BTF on every
+ * --status, seconds under emulation). */
+static int attach_point_from_link(int link_fd, const char *section, AttachPoint *ret) {
+        struct bpf_link_info info = {};
+        __u32 len = sizeof(info);
+        char tp[128] = "";
+
+        if (bpf_obj_get_info_by_fd(link_fd, &info, &len) < 0)
+                return -errno;
+        attach_point_from_section(section, ret);
+        if (info.type == BPF_LINK_TYPE_RAW_TRACEPOINT) {
+                info = (struct bpf_link_info) {};
+                info.raw_tracepoint.tp_name = (uint64_t) (uintptr_t) tp;
+                info.raw_tracepoint.tp_name_len = sizeof(tp);
+                len = sizeof(info);
+                if (bpf_obj_get_info_by_fd(link_fd, &info, &len) < 0)
+                        return -errno;
+                snprintf(ret->how, sizeof(ret->how), "tp_btf");
+                snprintf(ret->what, sizeof(ret->what), "%s", tp);
+                return 0;
+        }
+        if (info.type != BPF_LINK_TYPE_TRACING)
+                return -EOPNOTSUPP;
+        switch (info.tracing.attach_type) {
+        case BPF_TRACE_FENTRY:
+                snprintf(ret->how, sizeof(ret->how), "fentry");
+                break;
+        case BPF_TRACE_FEXIT:
+                snprintf(ret->how, sizeof(ret->how), "fexit");
+                break;
+        case BPF_LSM_MAC:
+                snprintf(ret->how, sizeof(ret->how), "lsm");
+                break;
+        default:
+                snprintf(ret->how, sizeof(ret->how), "tracing");
+        }
+        return 0;
+}
+
+/* "fentry+fexit f, lsm h": fentry and fexit on the same function said once. */
+static char *attach_points_join(const AttachPoint *points, size_t n) {
+        _cleanup_(freep) char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+        bool *done = calloc(n ?: 1, sizeof(bool));
+
+        if (!f || !done) {
+                if (f)
+                        fclose(f);
+                free(done);
+                return NULL;
+        }
+        for (size_t i = 0; i < n; i++) {
+                bool both = false;
+
+                if (done[i])
+                        continue;
+                for (size_t j = i + 1; j < n; j++)
+                        if (streq(points[i].what, points[j].what)) {
+                                if (streq(points[i].how, points[j].how) ||
+                                    (streq(points[i].how, "fentry") && streq(points[j].how, "fexit"))) {
+                                        both = both || !streq(points[i].how, points[j].how);
+                                        done[j] = true;
+                                }
+                        }
+                fprintf(f, "%s%s%s %s", ftell(f) > 0 ? ", " : "", points[i].how, both ? "+fexit" : "", points[i].what);
+        }
+        free(done);
+        if (fclose(f) != 0)
+                return NULL;
+        return TAKE_PTR(buf);
+}
+
+void backend_guarantees_done(BackendGuarantees *g) {
+        for (unsigned i = 0; i < g->n_held; i++)
+                free(g->held[i]);
+        for (unsigned i = 0; i < g->n_not_held; i++)
+                free(g->not_held[i]);
+        *g = (BackendGuarantees) {};
+}
+
+int backend_pinned_guarantees(const char *pin_dir, BackendKind kind, BackendGuarantees *ret) {
+        LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = backend_objects[kind].name);
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct bpf_object *obj = NULL;
+        BackendGuarantees g = {};
+        char names[64][64];
+        AttachPoint attached[64];
+        size_t n_attached = 0;
+        struct dirent *de;
+        const void *elf;
+        size_t elf_size;
+
+        if (kind < 0 || kind >= _BACKEND_MAX)
+                return -EINVAL;
+        /* The object's section names: where each program sits, attached or not. */
+        elf = backend_objects[kind].elf_bytes(&elf_size);
+        obj = bpf_object__open_mem(elf, elf_size, &opts);
+        d = opendir(pin_dir);
+        while (obj && d && (de = readdir(d))) {
+                _cleanup_(closep) int fd = -EBADF;
+                struct bpf_program *prog;
+                char path[4096];
+
+                if (!strneq(de->d_name, "link_", 5) || n_attached >= ELEMENTSOF(attached))
+                        continue;
+                prog = bpf_object__find_program_by_name(obj, de->d_name + 5);
+                snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
+                fd = prog ? bpf_obj_get(path) : -EBADF;
+                if (fd < 0 || attach_point_from_link(fd, bpf_program__section_name(prog), &attached[n_attached]) < 0)
+                        continue;
+                snprintf(names[n_attached++], sizeof(names[0]), "%s", de->d_name + 5);
+        }
+
+        for (const GuaranteeSpec *spec = backend_specs(kind); spec->text; spec++) {
+                AttachPoint carried[ELEMENTSOF(spec->programs)], lacking[ELEMENTSOF(spec->programs)];
+                size_t n_carried = 0, n_lacking = 0;
+                _cleanup_(freep) char *points = NULL;
+                char *line = NULL;
+
+                for (size_t i = 0; i < ELEMENTSOF(spec->programs) && spec->programs[i]; i++) {
+                        const char *alt = spec->programs[i];
+                        bool found = false;
+
+                        /* "a|b": the first of the alternatives that is attached. */
+                        while (*alt && !found) {
+                                size_t len = strcspn(alt, "|");
+
+                                for (size_t j = 0; j < n_attached && !found; j++)
+                                        if (strlen(names[j]) == len && strneq(names[j], alt, len)) {
+                                                carried[n_carried++] = attached[j];
+                                                found = true;
+                                        }
+                                alt += len + (alt[len] == '|');
+                        }
+                        if (!found) {
+                                char first[64];
+                                struct bpf_program *prog;
+
+                                snprintf(first, sizeof(first), "%.*s", (int) strcspn(spec->programs[i], "|"), spec->programs[i]);
+                                prog = obj ? bpf_object__find_program_by_name(obj, first) : NULL;
+                                if (prog)
+                                        attach_point_from_section(bpf_program__section_name(prog), &lacking[n_lacking++]);
+                                else {
+                                        lacking[n_lacking] = (AttachPoint) { .how = "program" };
+                                        snprintf(lacking[n_lacking++].what, sizeof(lacking[0].what), "%s", first);
+                                }
+                        }
+                }
+                if (n_lacking == 0) {
+                        points = attach_points_join(carried, n_carried);
+                        if (points && asprintf(&line, "%s [%s]", spec->text, points) >= 0 && g.n_held < ELEMENTSOF(g.held))
+                                g.held[g.n_held++] = line;
+                        else
+                                free(line);
+                } else {
+                        points = attach_points_join(lacking, n_lacking);
+                        if (points && asprintf(&line, "NOT HELD on this kernel: %s (not attached: %s)", spec->text, points) >= 0 &&
+                            g.n_not_held < ELEMENTSOF(g.not_held))
+                                g.not_held[g.n_not_held++] = line;
+                        else
+                                free(line);
+                }
+        }
+        bpf_object__close(obj);
+        *ret = g;
+        return 0;
 }
 
 int backend_read_image(Backend *b, PolicyImage *ret) {
@@ -1308,11 +1598,27 @@ int backend_protect(Backend *b, bool enabled, const char *cgroup_mount) {
         return r;
 }
 
+/* Still in the kernel's table? GET_NEXT_ID walks ids without taking a handle (which would keep the
+ * object alive). */
+static bool kernel_id_present(uint32_t id, int (*next_id)(__u32, __u32 *)) {
+        __u32 next = 0;
+
+        return id > 0 && next_id(id - 1, &next) == 0 && next == id;
+}
+
+void backend_release_programs(Backend *b) {
+        for (unsigned i = 0; i < b->n_links; i++)
+                closep(&b->link_fds[i]);
+        bpf_object__close(b->obj);
+        b->obj = NULL;
+}
+
 int backend_unload(const char *pin_dir, unsigned *ret_removed) {
         _cleanup_(closedirp) DIR *d = NULL;
         uint64_t meta[_META_SLOTS];
+        uint32_t link_ids[64], prog_ids[64];
+        unsigned n = 0, n_ids = 0, left;
         struct dirent *de;
-        unsigned n = 0;
 
         /* A daemon still running on these pins would load everything again: stop it first. */
         if (read_meta(pin_dir, meta) >= 0 && meta[META_PID_SLOT] > 1 && (pid_t) meta[META_PID_SLOT] != getpid() &&
@@ -1327,6 +1633,23 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
         d = opendir(pin_dir);
         if (!d)
                 return errno == ENOENT ? 0 : -errno;
+        /* Which links and programs to wait for, before their pins go. */
+        while ((de = readdir(d))) {
+                _cleanup_(closep) int fd = -EBADF;
+                struct bpf_link_info info = {};
+                __u32 len = sizeof(info);
+                char path[4096];
+
+                if (!strneq(de->d_name, "link_", 5) || n_ids >= ELEMENTSOF(link_ids))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
+                fd = bpf_obj_get(path);
+                if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+                        link_ids[n_ids] = info.id;
+                        prog_ids[n_ids++] = info.prog_id;
+                }
+        }
+        rewinddir(d);
         while ((de = readdir(d))) {
                 if (!strneq(de->d_name, "link_", 5) && !strneq(de->d_name, "map_", 4) &&
                     !strneq(de->d_name, "new_", 4) && !streq(de->d_name, CGROUP_ITER_PIN))
@@ -1338,7 +1661,21 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
         (void) rmdir(pin_dir);
         if (ret_removed)
                 *ret_removed = n;
-        return 0;
+
+        /* The last reference to a pinned link goes with the bpffs inode, after an RCU grace period,
+         * and the link is released from a workqueue after that: enforcement lasts a moment longer
+         * than the pins. Detached means gone from the kernel: each link, and its program (which
+         * the link's release puts last). */
+        for (int i = 0; i < 200; i++) {
+                left = 0;
+                for (unsigned j = 0; j < n_ids; j++)
+                        left += kernel_id_present(link_ids[j], bpf_link_get_next_id) ||
+                                kernel_id_present(prog_ids[j], bpf_prog_get_next_id);
+                if (left == 0)
+                        return 0;
+                usleep(50 * 1000);
+        }
+        return -EBUSY;
 }
 
 int backend_check_links(Backend *b) {

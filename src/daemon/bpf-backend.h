@@ -29,9 +29,21 @@ typedef enum BackendKind {
 const char *backend_kind_to_string(BackendKind k);
 BackendKind backend_kind_from_string(const char *s);
 
-/* What a backend guarantees and what it cannot, as lines for status output. */
-const char *const *backend_guarantees(BackendKind k);
+/* What a backend cannot guarantee on any kernel, as lines for status output. */
 const char *const *backend_missing_guarantees(BackendKind k);
+
+/* What holds on this kernel, from the links pinned under pin_dir: each guarantee of the backend
+ * with the kernel attach points carrying it ("... [fentry+fexit cgroup_attach_permissions, lsm
+ * inode_permission]", as the kernel's link records name them), or, when a program it needs is not
+ * attached (its kernel function missing, inlined, hidden), as not held with what is missing. */
+typedef struct BackendGuarantees {
+        char *held[16];
+        unsigned n_held;
+        char *not_held[16];
+        unsigned n_not_held;
+} BackendGuarantees;
+int backend_pinned_guarantees(const char *pin_dir, BackendKind kind, BackendGuarantees *ret);
+void backend_guarantees_done(BackendGuarantees *g);
 bool backend_prevents(BackendKind k);
 /* The same, as short stable ids (metrics labels), index for index. */
 const char *const *backend_guarantee_ids(BackendKind k);
@@ -57,6 +69,7 @@ typedef struct Backend {
         bool lockdown;                  /* kernel lockdown=confidentiality: tamper variants chosen */
         char *missing[16];              /* window functions this kernel lacks, for status */
         unsigned n_missing;
+        BackendGuarantees guarantees;   /* what the attached links carry (backend_pinned_guarantees()) */
         unsigned n_links;
         uint32_t link_ids[64];
         int link_fds[64];               /* held, so that an unmounted bpffs cannot free the links */
@@ -107,8 +120,14 @@ int backend_check_links(Backend *b);
 /* Closes our handles; pins (and so enforcement) stay. */
 void backend_free(Backend *b);
 
-/* Removes every pin under pin_dir: programs detach once nothing else holds them. */
+/* Removes every pin under pin_dir and returns once every link and program they held is gone from
+ * the kernel (the kernel releases them a moment after the pins); -EBUSY if after 10 s something
+ * still holds one. A daemon running on the pins is stopped first. */
 int backend_unload(const char *pin_dir, unsigned *ret_removed);
+
+/* Closes our handles on the links and programs (the daemon's own unload: it must not be the one
+ * holding them). */
+void backend_release_programs(Backend *b);
 
 /* Reads what is pinned without loading anything (for --status). */
 typedef struct BackendPinned {

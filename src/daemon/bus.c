@@ -65,14 +65,23 @@ static int property_get_guarantees(sd_bus *bus, const char *path, const char *in
                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        return append_strv(reply, backend_guarantees(m->backend->kind), NULL, 0);
+        return append_strv(reply, NULL, m->backend->guarantees.held, m->backend->guarantees.n_held);
 }
 
 static int property_get_missing(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        return append_strv(reply, backend_missing_guarantees(m->backend->kind), m->backend->missing, m->backend->n_missing);
+        const BackendGuarantees *g = &m->backend->guarantees;
+        char *extra[ELEMENTSOF(g->not_held) + ELEMENTSOF(m->backend->missing)];
+        unsigned n = 0;
+
+        /* After the backend's own: the guarantees not held on this kernel, then why (the functions). */
+        for (unsigned i = 0; i < g->n_not_held; i++)
+                extra[n++] = g->not_held[i];
+        for (unsigned i = 0; i < m->backend->n_missing; i++)
+                extra[n++] = m->backend->missing[i];
+        return append_strv(reply, backend_missing_guarantees(m->backend->kind), extra, n);
 }
 
 static int property_get_mode(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -253,8 +253,12 @@ static int print_status(void) {
         if (p.counters.map_full > 0)
                 printf("    Map full: %" PRIu64 " new cgroups got no entry (unclassified: denied, fail closed)\n",
                        p.counters.map_full);
-        for (const char *const *g = backend_guarantees(p.kind); *g; g++)
-                printf("   Guarantee: %s\n", *g);
+        _cleanup_(backend_guarantees_done) BackendGuarantees here = {};
+        (void) backend_pinned_guarantees(arg_bpffs_dir, p.kind, &here);
+        for (unsigned i = 0; i < here.n_held; i++)
+                printf("   Guarantee: %s\n", here.held[i]);
+        for (unsigned i = 0; i < here.n_not_held; i++)
+                printf("     Missing: %s\n", here.not_held[i]);
         for (const char *const *g = backend_missing_guarantees(p.kind); *g; g++)
                 printf("     Missing: %s\n", *g);
         if (v1)
@@ -400,6 +404,11 @@ int main(int argc, char *argv[]) {
                 return show_cgroup();
         case ACTION_UNLOAD:
                 r = backend_unload(arg_bpffs_dir, &removed);
+                if (r == -EBUSY) {
+                        log_error("Removed %u pins under %s, but the kernel still holds programs of the guard after 10 s "
+                                  "(another process has a handle on them): not detached yet.", removed, arg_bpffs_dir);
+                        return 1;
+                }
                 if (r < 0) {
                         log_error_errno(r, "Failed to remove pins under %s: %m", arg_bpffs_dir);
                         return 1;

@@ -314,7 +314,9 @@ int manager_unload(Manager *m, unsigned *ret_removed) {
         unsigned removed = 0;
         int r;
 
-        /* Our own executable is the one the tamper protection lets through. */
+        /* Our own executable is the one the tamper protection lets through. Our handles go first:
+         * unloading waits until the kernel has released every link and program. */
+        backend_release_programs(m->backend);
         r = backend_unload(m->bpffs_dir, &removed);
         if (r < 0)
                 return log_error_errno(r, "Failed to unload: %m");
@@ -1037,8 +1039,10 @@ static void log_guarantees(Manager *m) {
         fields[k++] = strdup_printf("MESSAGE=cgroup-guard guarantees with the %s backend%s", kind,
                                     backend_prevents(m->backend->kind) ? "" : " (NOT preventing: report and react only)");
         fields[k++] = strdup_printf("CGROUP_GUARD_BACKEND=%s", kind);
-        for (const char *const *g = backend_guarantees(m->backend->kind); *g && k < ELEMENTSOF(fields); g++)
-                fields[k++] = strdup_printf("CGROUP_GUARD_GUARANTEE=%s", *g);
+        for (unsigned i = 0; i < m->backend->guarantees.n_held && k < ELEMENTSOF(fields); i++)
+                fields[k++] = strdup_printf("CGROUP_GUARD_GUARANTEE=%s", m->backend->guarantees.held[i]);
+        for (unsigned i = 0; i < m->backend->guarantees.n_not_held && k < ELEMENTSOF(fields); i++)
+                fields[k++] = strdup_printf("CGROUP_GUARD_MISSING=%s", m->backend->guarantees.not_held[i]);
         for (const char *const *g = backend_missing_guarantees(m->backend->kind); *g && k < ELEMENTSOF(fields); g++)
                 fields[k++] = strdup_printf("CGROUP_GUARD_MISSING=%s", *g);
         for (unsigned i = 0; i < m->backend->n_missing && k < ELEMENTSOF(fields); i++)
@@ -1294,8 +1298,10 @@ int manager_start(Manager *m) {
         if (m->backend->lockdown)
                 log_notice("Kernel lockdown=confidentiality: links are guarded by refusing the guard's pins and ids "
                            "(reading the link behind an fd needs bpf_probe_read_kernel(), which lockdown refuses).");
-        for (const char *const *g = backend_guarantees(m->backend->kind); *g; g++)
-                log_info("Guarantee: %s", *g);
+        for (unsigned i = 0; i < m->backend->guarantees.n_held; i++)
+                log_info("Guarantee: %s", m->backend->guarantees.held[i]);
+        for (unsigned i = 0; i < m->backend->guarantees.n_not_held; i++)
+                log_warning("Missing guarantee: %s", m->backend->guarantees.not_held[i]);
         for (const char *const *g = backend_missing_guarantees(m->backend->kind); *g; g++)
                 log_warning("Missing guarantee: %s", *g);
         for (unsigned i = 0; i < m->backend->n_missing; i++)
