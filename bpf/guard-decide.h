@@ -34,8 +34,40 @@ struct guard_actor {
         __u64 exe_dev;          /* kernel dev_t (MKDEV) */
         __u64 exe_ino;
         __u32 exe_known;        /* exe_dev/exe_ino are valid */
-        __u32 pad;
+        __u32 identity;         /* enum guard_identity_flag, from the task's guard_identity storage */
 };
+
+/* May an exe rule identify this actor? Not once it asked to change its exe link (prctl
+ * PR_SET_MM), until a real exec: the link then names whatever file it chose. */
+static __always_inline int guard_actor_exe_trusted(const struct guard_actor *actor) {
+        return actor->exe_known && !(actor->identity & GUARD_IDENTITY_EXE_FORGED);
+}
+
+/* Does the entry (guard_cgroup_entry(), NULL: none) protect or lock its cgroup? Tasks in such a
+ * cgroup are the ones the guard confines: none of them may act as the guard or switch it off. */
+static __always_inline int guard_cgroup_confines(const struct guard_value *v) {
+        if (!v)
+                return 0;
+        for (int i = 0; i < GUARD_NS_TYPES; i++)
+                if (v->cgroup.lock_rule[i])
+                        return 1;
+        return v->cgroup.protect_rule != 0;
+}
+
+/* Is a task the guard itself (tamper protection: its maps, programs, links, pins; signals to
+ * it)? The guard's mark says so (the loader sets it on its own task before it attaches
+ * anything, and a restart PID 1 runs gets it at the exec); a task that forged its exe link never
+ * is; otherwise a task running the guard's binary (runs_binary: its exe link is the guard's
+ * executable) is the guard only outside the cgroups the policy in force confines (cgroup: the
+ * task's cgroup's entry): the admin's cgroup-guardd --status or --unload. Injected code
+ * (LD_PRELOAD) in a confined cgroup gains nothing: the binary alone is no identity. */
+static __always_inline int guard_identity_is_self(__u32 identity, int runs_binary, const struct guard_value *cgroup) {
+        if (identity & GUARD_IDENTITY_SELF)
+                return 1;
+        if (identity & GUARD_IDENTITY_EXE_FORGED)
+                return 0;
+        return runs_binary && !guard_cgroup_confines(cgroup);
+}
 
 static __always_inline void guard_decision_init(struct guard_decision *d) {
         d->verdict = GUARD_VERDICT_ALLOW;
@@ -125,7 +157,7 @@ static __always_inline __u32 guard_decide_migration(GUARD_POLICY_T policy, const
         if (config)
                 d->generation = config->config.generation;
         actor_cg = actor->cgroup;
-        if (actor->exe_known) {
+        if (guard_actor_exe_trusted(actor)) {
                 exe = guard_lookup(policy, GUARD_KEY_EXE, actor->exe_dev, actor->exe_ino);
                 if (exe)
                         exe_mask = exe->exe.allow;

@@ -158,6 +158,22 @@ struct guard_task_lock {
         __u32 types;            /* CLONE_NEW* mask it is locked for */
 };
 
+/* Who a task is, beyond what its mm->exe_file says (task storage guard_identity). The exe link
+ * is not proof: prctl(PR_SET_MM, PR_SET_MM_EXE_FILE or PR_SET_MM_MAP) points it at any file, and
+ * a process running the real binary may carry injected code (LD_PRELOAD). */
+enum guard_identity_flag {
+        GUARD_IDENTITY_SELF = 1,        /* the guard: set by the loader on its own task, or at the exec
+                                         * of the guard's binary by a child PID 1 forked (a restart) */
+        GUARD_IDENTITY_EXE_FORGED = 2,  /* it (or the parent it was forked from, no exec since) asked to
+                                         * change its exe link: no exe rule matches it, never the guard */
+        GUARD_IDENTITY_PID1_CHILD = 4,  /* forked by PID 1, no exec yet: still PID 1's code */
+};
+
+struct guard_task_identity {
+        __u32 flags;            /* enum guard_identity_flag */
+        __u32 pad;
+};
+
 /* Namespaces created by a lock_on_entry creator: inum -> rule. */
 struct guard_sandbox_ns {
         __u32 rule;

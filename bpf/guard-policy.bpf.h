@@ -76,6 +76,14 @@ struct {
         __type(value, struct guard_task_lock);
 } guard_task_locks SEC(".maps");
 
+/* Who a task is (guard-maps.h): the guard's mark, a forged exe link (bpf/guard-identity.bpf.h). */
+struct {
+        __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, int);
+        __type(value, struct guard_task_identity);
+} guard_identity SEC(".maps");
+
 struct {
         __uint(type, BPF_MAP_TYPE_HASH);
         __uint(max_entries, 65536);
@@ -211,12 +219,18 @@ static __always_inline struct guard_value *guard_entry_by_id(void *policy, __u64
         return policy && id ? guard_lookup(policy, GUARD_KEY_CGROUP, id, 0) : NULL;
 }
 
+static __always_inline __u32 guard_task_identity(struct task_struct *task) {
+        struct guard_task_identity *id = bpf_task_storage_get(&guard_identity, task, 0, 0);
+
+        return id ? id->flags : 0;
+}
+
 static __always_inline void guard_task_actor(void *policy, struct task_struct *task, struct guard_actor *ret) {
         struct file *exe_file = task->mm ? task->mm->exe_file : NULL;
 
         ret->cgroup = guard_cgroup_entry(policy, task->cgroups->dfl_cgrp, NULL);
         ret->exe_known = 0;
-        ret->pad = 0;
+        ret->identity = guard_task_identity(task);
         ret->exe_dev = 0;
         ret->exe_ino = 0;
         if (exe_file) {

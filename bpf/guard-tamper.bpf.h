@@ -7,8 +7,9 @@
  * but PID 1, the daemon and its own unit's cgroup may stop it: signals (kill, SIGIO through
  * F_SETOWN), ptrace attach, prlimit, or writes to the cgroup files of its cgroup and of the
  * cgroups above it (cgroup.kill, cgroup.freeze, limits). Read-only ptrace access (/proc/PID/…)
- * stays open. The daemon is recognised by its executable's device and inode, which a restarted
- * daemon still has; the daemon writes them into guard_self at start. Every refusal is
+ * stays open. The daemon is recognised by its mark in guard_identity (is_guard()), not by its
+ * executable: that, written into guard_self at start, only tells the admin's cgroup-guardd
+ * outside confined cgroups and a restart by PID 1 (bpf/guard-identity.bpf.h). Every refusal is
  * reported. */
 
 #include <bpf/bpf_core_read.h>
@@ -62,10 +63,22 @@ static __always_inline struct guard_self *tamper_config(void) {
         return self && self->enabled ? self : NULL;
 }
 
-static __always_inline bool is_guard(struct task_struct *task, struct guard_self *self) {
-        struct file *exe = task->mm->exe_file;
+static __always_inline bool is_guard_binary(struct inode *inode, struct guard_self *self) {
+        return inode->i_ino == self->exe_ino && inode->i_sb->s_dev == self->exe_dev;
+}
 
-        return exe && exe->f_inode->i_ino == self->exe_ino && exe->f_inode->i_sb->s_dev == self->exe_dev;
+/* The guard is who carries its mark, or runs its binary outside the cgroups the policy
+ * confines (guard_identity_is_self()): never "any process running this binary". */
+static __always_inline bool is_guard(struct task_struct *task, struct guard_self *self) {
+        __u32 identity = guard_task_identity(task);
+        struct file *exe;
+
+        if (identity & (GUARD_IDENTITY_SELF | GUARD_IDENTITY_EXE_FORGED))
+                return guard_identity_is_self(identity, 0, NULL);
+        exe = task->mm->exe_file;
+        if (!exe || !is_guard_binary(exe->f_inode, self))
+                return false;
+        return guard_identity_is_self(identity, 1, guard_task_entry(guard_policy_map(), task));
 }
 
 /* Who may stop or throttle the daemon: PID 1 (systemd stopping, freezing or limiting the unit),

@@ -37,7 +37,7 @@ check() {
 fresh() { rm -rf "$work/d"; mkdir "$work/d"; }
 f=$work/d/10-a.json
 
-echo "1..16"
+echo "1..18"
 
 fresh
 echo '{ "version": 1, "migration": { "protect": ["/sys/fs/cgroup/system.slice"] } }' > "$f"
@@ -75,6 +75,15 @@ fresh
 echo '{ "version": 1, "migration": { "allow": [ { "cgroup": "/admin" } ] } }' > "$f"
 echo '{ "version": 1, "migration": { "protect": ["/system.slice"] } }' > "$work/d/20-b.json"
 check "... a protect rule in another file makes it needed" 0 '!warning'
+
+fresh
+echo '{ "version": 1, "migration": { "protect": ["/a"], "allow": [ { "exe": "/bin/sh", "to": ["/b"] } ] } }' > "$f"
+check "an exe allow entry without cgroup is a warning (weak identity)" 0 \
+        '10-a.json:1:62: warning: allow entry for exe "/bin/sh" has no "cgroup"'
+
+fresh
+echo '{ "version": 1, "migration": { "protect": ["/a"], "allow": [ { "exe": "/bin/sh", "cgroup": "/init.scope" } ] } }' > "$f"
+check "... not with one" 0 '!warning'
 
 fresh
 printf '\xef\xbb\xbf{ "version": 1, "migration": { "protect": ["/a"] } }\n' > "$f"

@@ -14,7 +14,7 @@
 
 #include "guard-cgroups.bpf.h"
 #include "guard-policy.bpf.h"
-#include "guard-tamper.bpf.h"
+#include "guard-identity.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -311,6 +311,8 @@ int BPF_PROG(compat_task_alloc, struct task_struct *task, unsigned long clone_fl
         struct guard_decision d;
 
         guard_inherit_lock(actor, task);
+        if (guard_inherit_identity(actor, task, clone_flags))
+                return -EPERM;
         if (types) {
                 guard_task_decide_namespace(actor, types, &d, &decided);
                 if (d.verdict != GUARD_VERDICT_ALLOW)

@@ -117,8 +117,17 @@ struct bpf_link {
         u32 id;
 };
 
+typedef struct {
+        int counter;
+} atomic_t;
+
 struct mm_struct {
         struct file *exe_file;
+        atomic_t mm_users;      /* tasks sharing it (threads, CLONE_VM); inside an anonymous struct */
+};
+
+struct linux_binprm {
+        struct file *file;
 };
 
 struct proc_ns_operations {

@@ -4,15 +4,15 @@
  * cgroup.threads, clone3(CLONE_INTO_CGROUP)) with actor, task, source and destination, before it
  * happens; namespace_install sees each namespace a setns() installs; namespace_alloc sees every
  * namespace being created (unshare, clone), which also records sandboxes for lock_on_entry;
- * namespace_free forgets them; task_alloc passes a lock on to children and keeps them out of pid
- * and time namespaces their parent prepared before its lock.
+ * namespace_free forgets them; task_alloc passes a lock and a forged exe link's mark on to
+ * children and keeps them out of pid and time namespaces their parent prepared before its lock.
  * The hooks are sleepable, but nothing here sleeps: attached as plain lsm/ programs they run
  * under RCU instead of RCU tasks trace, which is most of the cost of a sleepable invocation
  * (bench/README.md). */
 
 #include "guard-cgroups.bpf.h"
 #include "guard-policy.bpf.h"
-#include "guard-tamper.bpf.h"
+#include "guard-identity.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -108,7 +108,7 @@ SEC("lsm/task_alloc")
 int BPF_PROG(native_task_alloc, struct task_struct *task, unsigned long clone_flags) {
         struct task_struct *parent = bpf_get_current_task_btf();
 
-        if (guard_fork_pending(parent, clone_flags))
+        if (guard_fork_pending(parent, clone_flags) || guard_inherit_identity(parent, task, clone_flags))
                 return -EPERM;
         guard_inherit_lock(parent, task);
         return 0;

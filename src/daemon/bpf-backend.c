@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bpf-backend.h"
@@ -29,7 +30,8 @@ enum { META_MAGIC_SLOT, META_BUILD_SLOT, META_KIND_SLOT, META_PID_SLOT, _META_SL
 
 /* Maps whose contents must outlive a daemon upgrade: reused from their pins when compatible. */
 static const char *const state_maps[] = { "guard_task_locks", "guard_sandbox_ns", "observe_task_cgroup",
-                                          "compat_windows", "compat_open_windows", "guard_self", "guard_objects" };
+                                          "compat_windows", "compat_open_windows", "guard_self", "guard_objects",
+                                          "guard_identity" };
 /* Maps the daemon and --status open from pins. */
 static const char *const shared_maps[] = { "guard_policy", "guard_events", "guard_denials", "guard_counters",
                                            "guard_records", "guard_rule_counts", "guard_rule_names",
@@ -275,6 +277,7 @@ static void register_object(Backend *b, uint64_t kind, uint64_t id) {
 }
 
 static uint32_t object_id(int fd);
+static int mark_self(int identity_fd);
 
 /* A new generation must match the outer map's inner template exactly, BTF and size included
  * (6.1 compares derived fields such as the timer offset), so copy them from the map in slot 0. */
@@ -540,6 +543,13 @@ static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImag
         b->self_fd = open_pinned_map(pin_dir, "guard_self");
         b->objects_fd = open_pinned_map(pin_dir, "guard_objects");
         b->records_fd = open_pinned_map(pin_dir, "guard_records"); /* pins of this build have it */
+        {
+                _cleanup_(closep) int identity_fd = open_pinned_map(pin_dir, "guard_identity");
+
+                r = mark_self(identity_fd);
+                if (r < 0)
+                        return r;
+        }
 
         d = opendir(pin_dir);
         if (!d)
@@ -893,6 +903,21 @@ static int write_self(Backend *b, bool enabled, bool starting, uint64_t cgroup_i
         return bpf_map_update_elem(b->self_fd, &zero, &self, BPF_ANY) < 0 ? -errno : 0;
 }
 
+/* The guard's identity is a mark on its own task (bpf/guard-identity.bpf.h), not its binary:
+ * set before anything is attached (or, adopting, by a process the kernel already takes for the
+ * guard: PID 1 started it, or it runs outside the cgroups the policy confines). */
+static int mark_self(int identity_fd) {
+        struct guard_task_identity id = { .flags = GUARD_IDENTITY_SELF };
+        _cleanup_(closep) int pidfd = -EBADF;
+
+        if (identity_fd < 0)
+                return 0;
+        pidfd = (int) syscall(SYS_pidfd_open, getpid(), 0);
+        if (pidfd < 0)
+                return -errno;
+        return bpf_map_update_elem(identity_fd, &pidfd, &id, BPF_ANY) < 0 ? -errno : 0;
+}
+
 /* Self-protection comes first: every map and program of the object (each has an id, and can be
  * opened by it, from the moment it was loaded), the pin directory (no name in it can be
  * removed by others, from the first pin on) and the guard's identity are registered before
@@ -916,6 +941,12 @@ static int arm_self_protection(Backend *b, int template_fd) {
                         register_object(b, GUARD_OBJ_PROG, object_id(bpf_program__fd(prog)));
         b->template_id = object_id(template_fd);
         register_object(b, GUARD_OBJ_MAP, b->template_id);
+        map = bpf_object__find_map_by_name(b->obj, "guard_identity");
+        if (map) {
+                int r = mark_self(bpf_map__fd(map));
+                if (r < 0)
+                        return r;
+        }
         return write_self(b, true, true, 0);
 }
 

@@ -293,13 +293,10 @@ _printf_(6, 7) static void journal_call(const Caller *c, const char *message_id,
         sd_journal_sendv(iov, n);
 }
 
+/* The kernel's own test (bpf/guard-decide.h), which also keeps such callers' cgroup-guardd
+ * away from the pins. */
 static bool entry_confines(const struct guard_value *v) {
-        if (!v)
-                return false;
-        for (size_t i = 0; i < ELEMENTSOF(v->cgroup.lock_rule); i++)
-                if (v->cgroup.lock_rule[i])
-                        return true;
-        return v->cgroup.protect_rule != 0;
+        return guard_cgroup_confines(v);
 }
 
 /* Whether the policy in force protects or locks the cgroup at path, as the kernel classifies it

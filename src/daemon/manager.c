@@ -394,6 +394,19 @@ static void task_lock_of(Manager *m, uint32_t pid, struct guard_task_lock *ret) 
                 *ret = (struct guard_task_lock) {};
 }
 
+/* pid's identity marks as the kernel keeps them (0 if none): bpf/guard-identity.bpf.h. */
+static uint32_t task_identity_of(Manager *m, uint32_t pid) {
+        _cleanup_(closep) int map = open_state_map(m, "guard_identity"), pidfd = -EBADF;
+        struct guard_task_identity id = {};
+
+        if (map < 0)
+                return 0;
+        pidfd = syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0 || bpf_map_lookup_elem(map, &pidfd, &id) < 0)
+                return 0;
+        return id.flags;
+}
+
 /* The sandbox record of pid's namespace of type, as the kernel keeps it ({0} if none). */
 static void sandbox_of(Manager *m, uint32_t pid, uint32_t type, struct guard_sandbox_ns *ret) {
         _cleanup_(closep) int map = open_state_map(m, "guard_sandbox_ns");
@@ -444,9 +457,10 @@ static int explain_actor(Manager *m, uint32_t pid, char **ret_cgroup, char **ret
         *ret = (PolicyActor) { .exe = *ret_exe, .cgroup = *ret_cgroup };
         uint64_t id = 0;
         (void) cgroup2_id_of_path(m->cgroup_mount, *ret_cgroup, &id);
-        *ret_kernel = (struct guard_actor) { .cgroup = entry_of(m, id) };
+        *ret_kernel = (struct guard_actor) { .cgroup = entry_of(m, id), .identity = task_identity_of(m, pid) };
         snprintf(fn, sizeof(fn), "/proc/%u/exe", pid);
-        if (stat(fn, &st) == 0) {
+        /* A forged exe link identifies nobody (guard_actor_exe_trusted()): the model is told so too. */
+        if (!(ret_kernel->identity & GUARD_IDENTITY_EXE_FORGED) && stat(fn, &st) == 0) {
                 ret->exe_resolved = true;
                 ret->exe_dev = st.st_dev;
                 ret->exe_ino = st.st_ino;

@@ -113,6 +113,22 @@ static int check_compiled_size(const Policy *p, Diagnostics *d) {
                         GUARD_POLICY_ENTRIES_MAX);
 }
 
+/* An executable is what the acting process says it is: code injected into the real binary
+ * (LD_PRELOAD), or a process that makes its exe link point at it (prctl PR_SET_MM, caught by the
+ * guard) passes for it. Anchored in the actor's cgroup, which no task it confines can forge,
+ * it holds. */
+static void warn_exe_only_allows(const Policy *p, Diagnostics *d) {
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+
+                if (r->kind == POLICY_RULE_ALLOW && r->exe && !r->cgroup && policy_rule_active(p, r))
+                        (void) diag_add(d, DIAG_WARNING, policy_rule_file(p, r)->path, r->line, r->column,
+                                        "allow entry for exe \"%s\" has no \"cgroup\": any process running it "
+                                        "(with code injected by LD_PRELOAD, say) is allowed from anywhere; name the "
+                                        "cgroup it runs in", r->exe);
+        }
+}
+
 int policy_check_directory(const char *dir, FILE *out, FILE *err) {
         _cleanup_(diag_done) Diagnostics d = {};
         _cleanup_(policy_done) Policy p = {};
@@ -133,6 +149,7 @@ int policy_check_directory(const char *dir, FILE *out, FILE *err) {
                 warn_unresolved_executables(&p, &d);
                 warn_unprotected_locks(&p, &d);
                 warn_unneeded_allows(&p, &d);
+                warn_exe_only_allows(&p, &d);
         }
         diag_print(&d, err);
         if (r < 0) {

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
+#pragma once
+
+/* Identity a confined process cannot forge (guard-maps.h, enum guard_identity_flag). mm->exe_file
+ * is what exe rules and the guard's own binary are recognised by, and prctl(PR_SET_MM,
+ * PR_SET_MM_EXE_FILE or PR_SET_MM_MAP with exe_fd) points it at any file (root; in a user
+ * namespace anyone, with PR_SET_MM_MAP). So:
+ *   - a task that asks for either is marked EXE_FORGED (an attempt counts: the hook runs before
+ *     the kernel's own checks): no exe rule matches it and it is never the guard; its children
+ *     inherit the mark (their exe link is the same file), a real exec clears it;
+ *   - the request is refused while another task shares the memory (threads, CLONE_VM): that one
+ *     would carry the new link without the mark;
+ *   - a child PID 1 forks is marked PID1_CHILD until it execs; if it execs the guard's binary it
+ *     becomes the guard (SELF): systemd starting or restarting cgroup-guardd.service, whose
+ *     cgroup the policy may well confine.
+ * Rare-event hooks only (prctl, exec, fork): bench/README.md. */
+
+#include "guard-tamper.bpf.h"
+
+#define PR_SET_MM_ 35
+#define PR_SET_MM_EXE_FILE_ 13
+#define PR_SET_MM_MAP_ 14
+#define CLONE_THREAD_ 0x00010000
+
+/* Returns 0 (the kernel goes on with the prctl) or a refusal. */
+SEC("lsm/task_prctl")
+int BPF_PROG(guard_identity_prctl, int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
+             unsigned long arg5) {
+        struct guard_decision d = { .verdict = GUARD_VERDICT_DENY };
+        struct guard_task_identity *id;
+        struct task_struct *task;
+
+        if (option != PR_SET_MM_ || (arg2 != PR_SET_MM_EXE_FILE_ && arg2 != PR_SET_MM_MAP_))
+                return 0;
+        task = bpf_get_current_task_btf();
+        if (task->mm->mm_users.counter > 1) {
+                guard_report(GUARD_EVENT_TAMPER, &d, task, 0, arg2, 0, 0, 0, GUARD_TAMPER_EXE);
+                return -GUARD_TAMPER_EPERM;
+        }
+        id = bpf_task_storage_get(&guard_identity, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+        if (!id)
+                return -GUARD_TAMPER_EPERM; /* no mark, no new link */
+        id->flags = GUARD_IDENTITY_EXE_FORGED;
+        return 0;
+}
+
+/* After a successful exec (the new exe link is the file executed): forged no more. */
+SEC("lsm/bprm_committed_creds")
+int BPF_PROG(guard_identity_exec, struct linux_binprm *bprm) {
+        struct guard_task_identity *id = bpf_task_storage_get(&guard_identity, bpf_get_current_task_btf(), 0, 0);
+        struct guard_self *self;
+        __u32 flags;
+
+        if (!id)
+                return 0;
+        flags = id->flags;
+        id->flags = 0;
+        if (!(flags & GUARD_IDENTITY_PID1_CHILD))
+                return 0;
+        self = tamper_config();
+        if (self && is_guard_binary(bprm->file->f_inode, self))
+                id->flags = GUARD_IDENTITY_SELF;
+        return 0;
+}
+
+/* From task_alloc: a forged link goes with the memory it is in; PID 1's children are marked.
+ * Returns nonzero if the child cannot carry its parent's forged mark (then no fork). */
+static __always_inline int guard_inherit_identity(struct task_struct *parent, struct task_struct *child,
+                                                  unsigned long clone_flags) {
+        __u32 flags = guard_task_identity(parent) & GUARD_IDENTITY_EXE_FORGED;
+        struct guard_task_identity *id;
+
+        if (parent->tgid == 1 && !(clone_flags & CLONE_THREAD_))
+                flags |= GUARD_IDENTITY_PID1_CHILD;
+        if (!flags)
+                return 0;
+        id = bpf_task_storage_get(&guard_identity, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+        if (!id)
+                return flags & GUARD_IDENTITY_EXE_FORGED;
+        id->flags = flags;
+        return 0;
+}

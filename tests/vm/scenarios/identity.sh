@@ -1,0 +1,64 @@
+# Issue 12 items 1 and 2: identity a confined process cannot forge. Root in a protected cgroup
+# makes its executable look like an allowed one or like cgroup-guardd (prctl PR_SET_MM_EXE_FILE,
+# PR_SET_MM_MAP with exe_fd), or runs the real cgroup-guardd with injected code (LD_PRELOAD):
+# none of it may move it out, nor reach the guard's pins. A real exec gives the identity back;
+# the admin's cgroup-guardd (outside confined cgroups) and the daemon itself keep working.
+. /scenarios/lib.sh
+
+PINS=/sys/fs/bpf/cgroup-guard
+GUARD_CGROUP=$T/guardd
+GUARDD=$(command -v cgroup-guardd)
+mkdir -p $T/prot $T/elsewhere
+policy 10-identity.json <<'JSON'
+{ "version": 1, "migration": { "protect": ["/t/prot"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }
+JSON
+guard_start
+sleep 1000 & victim=$!
+check "enforcing" EPERM cg-move $T/prot $victim
+check "the allowed executable moves" ok cg-move-allowed $T/elsewhere $victim
+attack() { in-cgroup $T/prot "$@"; }
+
+# --- posing as an allowed executable ---
+check "forged exe (PR_SET_MM_EXE_FILE) is not the allowed one: moving out EPERM" EPERM \
+        attack cg-forge /usr/local/bin/cg-move-allowed move $T/elsewhere
+check "forged exe (PR_SET_MM_MAP exe_fd): EPERM" EPERM attack cg-forge --map /usr/local/bin/cg-move-allowed move $T/elsewhere
+check "a child forked after forging inherits it: EPERM" EPERM attack cg-forge /usr/local/bin/cg-move-allowed fork-move $T/elsewhere
+check "forging while a thread shares the memory is refused" "forge: EPERM" \
+        attack cg-forge --thread /usr/local/bin/cg-move-allowed move $T/elsewhere
+check "a real exec of the allowed executable identifies it again" ok \
+        attack cg-forge /usr/local/bin/cg-move-allowed exec /usr/local/bin/cg-move-allowed $T/elsewhere 0
+
+# --- posing as cgroup-guardd ---
+check "forged as cgroup-guardd: opening a pin EPERM" EPERM attack cg-forge $GUARDD pin $PINS/map_guard_counters
+check "forged as cgroup-guardd (PR_SET_MM_MAP): EPERM" EPERM attack cg-forge --map $GUARDD pin $PINS/map_guard_counters
+check "forged as cgroup-guardd: unlinking a pin EPERM" EPERM attack cg-forge $GUARDD unlink $PINS/link_guard_tamper_task_kill
+
+# --- the real binary, with injected code or run from a confined cgroup ---
+check "LD_PRELOAD into cgroup-guardd --status from a confined cgroup: EPERM" EPERM \
+        attack env LD_PRELOAD=/usr/local/bin/cg-evil.so CG_EVIL_PIN=$PINS/map_guard_counters cgroup-guardd --status
+attack cgroup-guardd --unload > /tmp/out 2>&1
+[ -n "$(link_ids)" ] && ok "cgroup-guardd --unload from a confined cgroup unloads nothing" || not_ok "unloaded: $(cat /tmp/out)"
+# Undo what got through (before the fix): the rest of the scenario needs a guard.
+kill -0 $GUARD_PID 2>/dev/null && [ -n "$(link_ids)" ] || { guard_stop; cgroup-guardd --unload > /dev/null 2>&1; guard_start; }
+check "still enforcing" EPERM cg-move $T/prot $victim
+check_true "the attempts are reported as tamper events" wait_log "Refused tamper attempt"
+
+# --- what must keep working ---
+check "outside confined cgroups the admin's cgroup-guardd reads the pins (LD_PRELOAD as a probe)" ok \
+        env LD_PRELOAD=/usr/local/bin/cg-evil.so CG_EVIL_PIN=$PINS/map_guard_counters cgroup-guardd --status
+echo '{ "version": 1, "migration": { "protect": ["/t/prot", "/t/other"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }' > $POLICY_DIR/10-identity.json
+check_true "the daemon still reloads" wait_log "Policy generation 2 in force"
+# A daemon in a cgroup the policy protects, restarted over the pins: its mark is its own.
+guard_stop
+mkdir -p $T/prot/guardd
+echo '{ "version": 1, "migration": { "protect": ["/t/prot"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }' > $POLICY_DIR/10-identity.json
+GUARD_CGROUP=$T/prot/guardd
+cgroup-guardd --unload > /dev/null 2>&1
+guard_start
+check "a daemon started cold in a protected cgroup enforces" EPERM cg-move $T/prot $victim
+echo '{ "version": 1, "migration": { "protect": ["/t/prot", "/t/other"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }' > $POLICY_DIR/10-identity.json
+check_true "... and reloads (it is the guard by its mark, not by its cgroup)" wait_log "Policy generation 2 in force" 2
+check "... while a forged cgroup-guardd in the same kind of cgroup is not" EPERM attack cg-forge $GUARDD pin $PINS/map_guard_counters
+
+kill $victim 2>/dev/null
+finish
