@@ -6,6 +6,7 @@
  *   cg-forge [--map] [--thread] EXE pin PATH               open the pinned BPF object PATH (BPF_OBJ_GET)
  *   cg-forge [--map] [--thread] EXE unlink PATH            unlink PATH
  *   cg-forge [--map] [--thread] EXE exec PROG [ARG...]     execve PROG (a real exec)
+ *   cg-forge --probe-map     whether this kernel has PR_SET_MM_MAP (CONFIG_CHECKPOINT_RESTORE)
  * --thread: a second thread shares the memory while forging. The kernel refuses a new exe link
  * while the old executable is still mapped, so the helper first turns its own executable's
  * mappings into anonymous copies (from code it copied out of them).
@@ -183,6 +184,11 @@ int main(int argc, char *argv[]) {
         bool use_map = false, thread = false;
         int fd, r;
 
+        if (argc == 2 && strcmp(argv[1], "--probe-map") == 0) {
+                unsigned size = 0;
+
+                return result(prctl(PR_SET_MM, PR_SET_MM_MAP_SIZE, (unsigned long) &size, 0, 0));
+        }
         while (argc > 1 && argv[1][0] == '-' && argv[1][1] == '-') {
                 if (strcmp(argv[1], "--map") == 0)
                         use_map = true;
