@@ -54,19 +54,19 @@ static __always_inline int guard_cgroup_confines(const struct guard_value *v) {
         return v->cgroup.protect_rule != 0;
 }
 
-/* Is a task the guard itself (tamper protection: its maps, programs, links, pins; signals to
- * it)? The guard's mark says so (the loader sets it on its own task before it attaches
- * anything, and a restart PID 1 runs gets it at the exec); a task that forged its exe link never
- * is; otherwise a task running the guard's binary (runs_binary: its exe link is the guard's
- * executable) is the guard only outside the cgroups the policy in force confines (cgroup: the
- * task's cgroup's entry): the admin's cgroup-guardd --status or --unload. Injected code
- * (LD_PRELOAD) in a confined cgroup gains nothing: the binary alone is no identity. */
-static __always_inline int guard_identity_is_self(__u32 identity, int runs_binary, const struct guard_value *cgroup) {
+/* Is a task the guard itself (tamper protection: its maps, programs, links, pins)? The guard's
+ * mark says so (the loader sets it on its own task before it attaches anything, and a restart
+ * PID 1 runs gets it at the exec); a task that forged its exe link never is; otherwise a task
+ * running the guard's binary (runs_binary: its exe link is the guard's executable) is the guard
+ * only outside the cgroups the policy in force confines (confined: guard_cgroup_confines() of its
+ * cgroup's entry): the admin's cgroup-guardd --status or --unload. Injected code (LD_PRELOAD) in
+ * a confined cgroup gains nothing: the binary alone is no identity. */
+static __always_inline int guard_identity_is_self(__u32 identity, int runs_binary, int confined) {
         if (identity & GUARD_IDENTITY_SELF)
                 return 1;
         if (identity & GUARD_IDENTITY_EXE_FORGED)
                 return 0;
-        return runs_binary && !guard_cgroup_confines(cgroup);
+        return runs_binary && !confined;
 }
 
 static __always_inline void guard_decision_init(struct guard_decision *d) {

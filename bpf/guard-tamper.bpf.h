@@ -67,18 +67,32 @@ static __always_inline bool is_guard_binary(struct inode *inode, struct guard_se
         return inode->i_ino == self->exe_ino && inode->i_sb->s_dev == self->exe_dev;
 }
 
-/* The guard is who carries its mark, or runs its binary outside the cgroups the policy
- * confines (guard_identity_is_self()): never "any process running this binary". */
-static __always_inline bool is_guard(struct task_struct *task, struct guard_self *self) {
-        __u32 identity = guard_task_identity(task);
+/* Does the policy in force confine the current task's cgroup? A global function, verified once
+ * per program rather than at each of its call sites: the ancestor walk is long. */
+__attribute__((noinline)) int guard_current_confined(void) {
+        struct task_struct *task = bpf_get_current_task_btf();
+
+        return guard_cgroup_confines(guard_task_entry(guard_policy_map(), task));
+}
+
+/* Is the acting (current) task the guard? It carries the guard's mark, or runs the guard's binary
+ * outside the cgroups the policy confines (guard_identity_is_self()): never "any process running
+ * this binary". */
+static __always_inline bool is_guard(struct task_struct *actor, struct guard_self *self) {
+        __u32 identity = guard_task_identity(actor);
         struct file *exe;
 
         if (identity & (GUARD_IDENTITY_SELF | GUARD_IDENTITY_EXE_FORGED))
-                return guard_identity_is_self(identity, 0, NULL);
-        exe = task->mm->exe_file;
+                return guard_identity_is_self(identity, 0, 0);
+        exe = actor->mm->exe_file;
         if (!exe || !is_guard_binary(exe->f_inode, self))
                 return false;
-        return guard_identity_is_self(identity, 1, guard_task_entry(guard_policy_map(), task));
+        return guard_identity_is_self(identity, 1, guard_current_confined());
+}
+
+/* Is a task someone acts on (signals, ptrace, limits) the running guard? Its mark says so. */
+static __always_inline bool is_guard_target(struct task_struct *task) {
+        return guard_task_identity(task) & GUARD_IDENTITY_SELF;
 }
 
 /* Who may stop or throttle the daemon: PID 1 (systemd stopping, freezing or limiting the unit),
@@ -320,7 +334,7 @@ int BPF_PROG(guard_tamper_task_kill, struct task_struct *target, struct kernel_s
         if (sig == 0 || sig == SIGCONT_)
                 return 0;
         self = tamper_config();
-        if (!self || !is_guard(target, self))
+        if (!self || !is_guard_target(target))
                 return 0;
         actor = bpf_get_current_task_btf();
         if (tamper_trusted(actor, self))
@@ -338,7 +352,7 @@ SEC("lsm/file_send_sigiotask")
 int BPF_PROG(guard_tamper_sigio, struct task_struct *target, struct fown_struct *fown, int sig) {
         struct guard_self *self = tamper_config();
 
-        if (!self || !is_guard(target, self))
+        if (!self || !is_guard_target(target))
                 return 0;
         return tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_SIGIO, target->tgid);
 }
@@ -349,7 +363,7 @@ int BPF_PROG(guard_tamper_setrlimit, struct task_struct *target, unsigned int re
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
-        if (!self || !is_guard(target, self))
+        if (!self || !is_guard_target(target))
                 return 0;
         actor = bpf_get_current_task_btf();
         return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_RLIMIT, target->tgid);
@@ -439,7 +453,7 @@ int BPF_PROG(guard_tamper_ptrace, struct task_struct *child, unsigned int mode) 
         if (!(mode & PTRACE_MODE_ATTACH_))
                 return 0;
         self = tamper_config();
-        if (!self || !is_guard(child, self))
+        if (!self || !is_guard_target(child))
                 return 0;
         actor = bpf_get_current_task_btf();
         return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_PTRACE, child->tgid);
