@@ -33,8 +33,10 @@ struct guard_actor {
         struct guard_value *cgroup;     /* its cgroup's entry (see the callers' lookups), or NULL */
         __u64 exe_dev;          /* kernel dev_t (MKDEV) */
         __u64 exe_ino;
-        __u32 exe_known;        /* exe_dev/exe_ino are valid */
+        __u32 exe_known;        /* exe_dev/exe_ino/exe_gen are valid */
         __u32 identity;         /* enum guard_identity_flag, from the task's guard_identity storage */
+        __u32 exe_gen;          /* the executable's inode generation (i_generation) */
+        __u32 pad;
 };
 
 /* May an exe rule identify this actor? Not once it asked to change its exe link (prctl
@@ -158,7 +160,9 @@ static __always_inline __u32 guard_decide_migration(GUARD_POLICY_T policy, const
                 d->generation = config->config.generation;
         actor_cg = actor->cgroup;
         if (guard_actor_exe_trusted(actor)) {
-                exe = guard_lookup(policy, GUARD_KEY_EXE, actor->exe_dev, actor->exe_ino);
+                exe = guard_lookup(policy, GUARD_KEY_EXE, GUARD_EXE_KEY_A(actor->exe_dev, actor->exe_gen), actor->exe_ino);
+                if (!exe)
+                        exe = guard_lookup(policy, GUARD_KEY_EXE_ANY_GEN, actor->exe_dev, actor->exe_ino);
                 if (exe)
                         exe_mask = exe->exe.allow;
         }

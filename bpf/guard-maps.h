@@ -24,7 +24,15 @@ enum guard_key_kind {
         GUARD_KEY_STATE_GLOB = 6,       /* a: state, b: index of a glob component */
         GUARD_KEY_STATE_LITERAL = 7,    /* a: state, b: guard_name_hash() of a literal component */
         GUARD_KEY_STATE_GLOB_NEXT = 8,  /* a: state, b: mask of the glob components a name matches */
+        GUARD_KEY_EXE_ANY_GEN = 9,      /* a: kernel dev_t, b: inode; the file system told userspace no generation */
 };
+
+/* GUARD_KEY_EXE is (dev_t | i_generation << 32, inode): an inode number freed by a package
+ * upgrade's rename and given to the next new file does not carry the allowed file's generation.
+ * Where userspace cannot read the generation (FS_IOC_GETVERSION unsupported, e.g. tmpfs, whose
+ * inode numbers come from a counter and are not handed out again soon), the rule is keyed
+ * GUARD_KEY_EXE_ANY_GEN instead. */
+#define GUARD_EXE_KEY_A(dev, gen) ((__u64) (__u32) (dev) | (__u64) (gen) << 32)
 
 /* The cgroup classifier: patterns of every rule as an automaton over path components, so a new
  * cgroup's entry is decided in the kernel at mkdir from its parent's state and its name (globs
@@ -49,7 +57,7 @@ enum guard_key_kind {
 struct guard_key {
         __u32 kind;             /* enum guard_key_kind */
         __u32 pad;
-        __u64 a;                /* rule: id; cgroup: cgroup id; exe: kernel dev_t */
+        __u64 a;                /* rule: id; cgroup: cgroup id; exe: GUARD_EXE_KEY_A() */
         __u64 b;                /* exe: inode number */
 };
 

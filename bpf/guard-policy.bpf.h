@@ -233,9 +233,12 @@ static __always_inline void guard_task_actor(void *policy, struct task_struct *t
         ret->identity = guard_task_identity(task);
         ret->exe_dev = 0;
         ret->exe_ino = 0;
+        ret->exe_gen = 0;
+        ret->pad = 0;
         if (exe_file) {
                 ret->exe_dev = exe_file->f_inode->i_sb->s_dev;
                 ret->exe_ino = exe_file->f_inode->i_ino;
+                ret->exe_gen = exe_file->f_inode->i_generation;
                 ret->exe_known = 1;
         }
 }

@@ -80,6 +80,7 @@ struct kernel_siginfo;
 
 struct inode {
         unsigned long i_ino;
+        __u32 i_generation;
         struct super_block *i_sb;
 };
 

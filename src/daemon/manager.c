@@ -85,6 +85,8 @@ Manager *manager_free(Manager *m) {
         backend_free(m->backend);
         sd_event_source_unref(m->reload_timer);
         sd_event_source_unref(m->inotify);
+        for (unsigned i = 0; i < m->n_exe_watches; i++)
+                sd_event_source_unref(m->exe_watches[i]);
         sd_event_unref(m->event);
         policy_done(&m->policy);
         cgroup_tree_done(&m->tree);
@@ -244,6 +246,7 @@ static void notify_status(Manager *m) {
 }
 
 static void watch_policy_dir(Manager *m);
+static void watch_executables(Manager *m);
 
 static void cover_missed_cgroups(Manager *m);
 
@@ -304,6 +307,7 @@ int manager_reload(Manager *m) {
         }
         note_reload(m, r >= 0);
         watch_policy_dir(m);
+        watch_executables(m);
         bus_emit_state_changed(m);
         sd_notify(false, "READY=1");
         notify_status(m);
@@ -467,6 +471,10 @@ static int explain_actor(Manager *m, uint32_t pid, char **ret_cgroup, char **ret
                 ret_kernel->exe_known = 1;
                 ret_kernel->exe_dev = kernel_dev(st.st_dev);
                 ret_kernel->exe_ino = st.st_ino;
+                /* The kernel knows it always; where the file system does not tell, rules are keyed
+                 * without it (GUARD_KEY_EXE_ANY_GEN) and 0 serves as well. */
+                (void) policy_file_generation(fn, st.st_dev, st.st_ino, &ret_kernel->exe_gen);
+                ret->exe_gen = ret_kernel->exe_gen;
         }
         return 0;
 }
@@ -610,6 +618,71 @@ static int on_policy_dir_change(sd_event_source *s, const struct inotify_event *
         log_debug("Policy directory changed (%s), reloading.", ev->len > 0 ? ev->name : "");
         schedule_reload(m);
         return 0;
+}
+
+/* Does any exe rule of the policy in force name another file now (device, inode, generation)?
+ * A package upgrade renames a new binary over the allowed one: the rule must follow it, and the
+ * old inode number, once free, must not pass for it. */
+static bool executables_changed(Manager *m) {
+        for (size_t i = 0; i < m->policy.n_rules; i++) {
+                const PolicyRule *r = &m->policy.rules[i];
+                PolicyRule now = { .exe = r->exe };
+                Policy one = { .rules = &now, .n_rules = 1 };
+
+                if (!r->exe)
+                        continue;
+                policy_resolve_executables(&one, NULL);
+                if (now.exe_resolved != r->exe_resolved || now.exe_gen_known != r->exe_gen_known ||
+                    (now.exe_resolved && (now.exe_dev != r->exe_dev || now.exe_ino != r->exe_ino)) ||
+                    (now.exe_gen_known && now.exe_gen != r->exe_gen))
+                        return true;
+        }
+        return false;
+}
+
+static int on_executable_dir_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->reload_timer && m->reload_deadline != 0)
+                return 0; /* a reload is coming: it resolves them all */
+        if (!executables_changed(m))
+                return 0;
+        log_info("A file an exe rule names changed (%s): resolving the executables again.", ev->len > 0 ? ev->name : "");
+        schedule_reload(m);
+        return 0;
+}
+
+/* Every directory an exe rule's file is in, by its path and by the path its symlinks lead to:
+ * renames and new files there re-resolve the executables (a new generation if any changed). */
+static void watch_executables(Manager *m) {
+        for (unsigned i = 0; i < m->n_exe_watches; i++)
+                m->exe_watches[i] = sd_event_source_disable_unref(m->exe_watches[i]);
+        m->n_exe_watches = 0;
+        for (size_t i = 0; i < m->policy.n_rules; i++) {
+                const PolicyRule *r = &m->policy.rules[i];
+                _cleanup_(freep) char *real = NULL;
+                const char *paths[2];
+
+                if (!r->exe)
+                        continue;
+                real = realpath(r->exe, NULL);
+                paths[0] = r->exe;
+                paths[1] = real;
+                for (unsigned k = 0; k < 2 && m->n_exe_watches < ELEMENTSOF(m->exe_watches); k++) {
+                        _cleanup_(freep) char *dir = paths[k] ? strdup(paths[k]) : NULL;
+                        char *slash = dir ? strrchr(dir, '/') : NULL;
+
+                        if (!slash)
+                                continue;
+                        slash[slash == dir] = '\0'; /* "/a" -> "/", "/a/b" -> "/a" */
+                        if (sd_event_add_inotify(m->event, &m->exe_watches[m->n_exe_watches], dir,
+                                                 IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE |
+                                                 IN_ATTRIB | IN_ONLYDIR, on_executable_dir_change, m) >= 0)
+                                m->n_exe_watches++;
+                        else
+                                log_debug("Cannot watch %s for changes of %s.", dir, r->exe);
+                }
+        }
 }
 
 static int on_policy_dir_ancestor_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
@@ -1286,6 +1359,7 @@ int manager_start(Manager *m) {
 
         note_reload(m, true);
         watch_policy_dir(m);
+        watch_executables(m);
 
         sigset_t mask;
         sigemptyset(&mask);

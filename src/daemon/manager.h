@@ -55,6 +55,8 @@ typedef struct Manager {
         sd_event_source *reload_timer;
         uint64_t reload_deadline;       /* CLOCK_MONOTONIC; 0: no reload pending */
         sd_event_source *inotify;
+        sd_event_source *exe_watches[2 * GUARD_ALLOW_MAX]; /* directories of the exe rules' files */
+        unsigned n_exe_watches;
         ino_t policy_dir_ino;           /* of the watched directory */
         bool watching_ancestor;         /* the policy directory does not exist: its nearest ancestor is watched */
         bool kept_pinned;               /* the generation in force is the pinned one, adopted as it is */

@@ -365,7 +365,10 @@ int policy_compile(const Policy *p, const CgroupTree *tree, uint32_t generation,
                 if (!rule->to)
                         config.config.allow_any_to |= 1ULL << bit;
                 if (rule->exe_resolved && mode != GUARD_MODE_OFF) {
-                        struct guard_key k = { .kind = GUARD_KEY_EXE, .a = kernel_dev(rule->exe_dev), .b = rule->exe_ino };
+                        struct guard_key k = { .kind = rule->exe_gen_known ? GUARD_KEY_EXE : GUARD_KEY_EXE_ANY_GEN,
+                                               .a = rule->exe_gen_known ? GUARD_EXE_KEY_A(kernel_dev(rule->exe_dev), rule->exe_gen) :
+                                                                          kernel_dev(rule->exe_dev),
+                                               .b = rule->exe_ino };
                         size_t j;
 
                         /* Several rules may name one executable: merge into one entry. */

@@ -26,9 +26,11 @@ static void decide(const Policy *p, const PolicyRule *rule, PolicyDecision *ret)
 static bool exe_matches(const PolicyRule *r, const PolicyActor *actor) {
         if (!r->exe)
                 return true;
-        /* Device+inode when both sides know them: a path can be replaced or bind-mounted over. */
+        /* Device+inode when both sides know them: a path can be replaced or bind-mounted over; and
+         * the generation where the rule's file system told it: an inode number can be reused. */
         if (r->exe_resolved && actor->exe_resolved)
-                return r->exe_dev == actor->exe_dev && r->exe_ino == actor->exe_ino;
+                return r->exe_dev == actor->exe_dev && r->exe_ino == actor->exe_ino &&
+                       (!r->exe_gen_known || r->exe_gen == actor->exe_gen);
         if (r->exe_resolved != actor->exe_resolved && actor->exe_resolved)
                 return false;
         return actor->exe && streq(r->exe, actor->exe);

@@ -18,6 +18,7 @@ typedef struct PolicyActor {
         bool exe_resolved;      /* exe_dev/exe_ino are valid */
         dev_t exe_dev;
         ino_t exe_ino;
+        uint32_t exe_gen;       /* its inode generation (0 if unknown); compared where the rule knows its own */
         const char *cgroup;     /* the actor's cgroup path */
 } PolicyActor;
 

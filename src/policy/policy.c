@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "policy.h"
@@ -197,13 +201,36 @@ static int stat_executable(const char *path, dev_t *ret_dev, ino_t *ret_ino) {
         return 0;
 }
 
+/* The inode generation of the file at path, if it is still (dev, ino): FS_IOC_GETVERSION (ext2/3/4,
+ * btrfs, xfs). -ENOTTY and friends where the file system does not tell (tmpfs, overlayfs, ...). */
+int policy_file_generation(const char *path, dev_t dev, ino_t ino, uint32_t *ret) {
+        _cleanup_(closep) int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+        int gen = 0;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (st.st_dev != dev || st.st_ino != ino)
+                return -ESTALE;
+        if (ioctl(fd, FS_IOC_GETVERSION, &gen) < 0)
+                return -errno;
+        *ret = (uint32_t) gen;
+        return 0;
+}
+
 void policy_resolve_executables(Policy *p, PolicyStatFunc resolve) {
+        bool generations = !resolve;
+
         if (!resolve)
                 resolve = stat_executable;
         for (size_t i = 0; i < p->n_rules; i++) {
                 PolicyRule *r = &p->rules[i];
 
                 r->exe_resolved = r->exe && resolve(r->exe, &r->exe_dev, &r->exe_ino) >= 0;
+                r->exe_gen_known = r->exe_resolved && generations &&
+                                   policy_file_generation(r->exe, r->exe_dev, r->exe_ino, &r->exe_gen) >= 0;
         }
 }
 

@@ -72,6 +72,8 @@ typedef struct PolicyRule {
         bool exe_resolved;          /* exe_dev/exe_ino are valid */
         dev_t exe_dev;
         ino_t exe_ino;
+        bool exe_gen_known;         /* exe_gen is valid (FS_IOC_GETVERSION) */
+        uint32_t exe_gen;           /* the file's inode generation */
         char **to;                  /* allow: allowed destinations, NULL-terminated; NULL = any */
         char **from;                /* allow: allowed sources, NULL-terminated; NULL = any */
         uint32_t ns_types;          /* lock/lock_on_entry: CLONE_NEW* mask */
@@ -146,6 +148,7 @@ const PolicyRule *policy_rule_by_id(const Policy *p, uint32_t id);
  * therefore matches nothing). resolve is stat() unless given, for tests. */
 typedef int (*PolicyStatFunc)(const char *path, dev_t *ret_dev, ino_t *ret_ino);
 void policy_resolve_executables(Policy *p, PolicyStatFunc resolve);
+int policy_file_generation(const char *path, dev_t dev, ino_t ino, uint32_t *ret);
 
 /* Drops files and rules past the given counts (a failed parse undoing its appends). */
 void policy_truncate(Policy *p, size_t n_files, size_t n_rules);
