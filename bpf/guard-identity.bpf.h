@@ -10,9 +10,12 @@
  *     inherit the mark (their exe link is the same file), a real exec clears it;
  *   - the request is refused while another task shares the memory (threads, CLONE_VM): that one
  *     would carry the new link without the mark;
- *   - a child PID 1 forks is marked PID1_CHILD until it execs; if it execs the guard's binary it
- *     becomes the guard (SELF): systemd starting or restarting cgroup-guardd.service, whose
- *     cgroup the policy may well confine.
+ *   - a child PID 1 forks is marked PID1_CHILD until it execs; if it execs the guard's binary in
+ *     the guard's own unit (guard_self_unit: the name and parent of the cgroup the daemon ran in)
+ *     it becomes the guard (SELF): systemd restarting cgroup-guardd.service, whose cgroup the
+ *     policy may well confine. Any other unit running the binary (systemd-run from a confined
+ *     service, LD_PRELOAD in its environment) is not the guard. Under lockdown=confidentiality the
+ *     name cannot be read (no bpf_probe_read_kernel_str()): no exec is the guard there.
  * Rare-event hooks only (prctl, exec, fork): bench/README.md. */
 
 #include "guard-tamper.bpf.h"
@@ -44,22 +47,68 @@ int BPF_PROG(guard_identity_prctl, int option, unsigned long arg2, unsigned long
         return 0;
 }
 
-/* After a successful exec (the new exe link is the file executed): forged no more. */
-SEC("lsm/bprm_committed_creds")
-int BPF_PROG(guard_identity_exec, struct linux_binprm *bprm) {
-        struct guard_task_identity *id = bpf_task_storage_get(&guard_identity, bpf_get_current_task_btf(), 0, 0);
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, struct guard_self_unit);
+} guard_self_unit SEC(".maps");
+
+/* Is the task in the guard's own unit: a cgroup named as the daemon's was, under the same parent?
+ * (The unit's cgroup gets a new id at each start; PID 1 names no transient unit after a unit that
+ * has a unit file.) */
+static __always_inline bool in_guard_unit(struct task_struct *task) {
+        struct cgroup *cg = task->cgroups->dfl_cgrp;
+        struct cgroup_subsys_state *parent = cg->self.parent;
+        struct guard_self_unit *unit;
+        char name[GUARD_UNIT_NAME_MAX];
+        __u32 zero = 0;
+
+        unit = bpf_map_lookup_elem(&guard_self_unit, &zero);
+        if (!unit || !unit->parent_id || !parent || parent->cgroup->kn->id != unit->parent_id)
+                return false;
+        if (bpf_probe_read_kernel_str(name, sizeof(name), cg->kn->name) <= 0)
+                return false;
+        for (int i = 0; i < GUARD_UNIT_NAME_MAX; i++) {
+                if (name[i] != unit->name[i])
+                        return false;
+                if (!name[i])
+                        return true;
+        }
+        return false;
+}
+
+/* The identity marks at a successful exec (the new exe link is the file executed): forged no
+ * more; PID 1's child is the guard if it is PID 1 (re)starting the guard's unit (in_unit). */
+static __always_inline void identity_exec(struct linux_binprm *bprm, bool may_be_unit) {
+        struct task_struct *task = bpf_get_current_task_btf();
+        struct guard_task_identity *id = bpf_task_storage_get(&guard_identity, task, 0, 0);
         struct guard_self *self;
         __u32 flags;
 
         if (!id)
-                return 0;
+                return;
         flags = id->flags;
         id->flags = 0;
-        if (!(flags & GUARD_IDENTITY_PID1_CHILD))
-                return 0;
+        if (!may_be_unit || !(flags & GUARD_IDENTITY_PID1_CHILD))
+                return;
         self = tamper_config();
-        if (self && is_guard_binary(bprm->file->f_inode, self))
+        if (self && is_guard_binary(bprm->file->f_inode, self) && in_guard_unit(task))
                 id->flags = GUARD_IDENTITY_SELF;
+}
+
+SEC("lsm/bprm_committed_creds")
+int BPF_PROG(guard_identity_exec, struct linux_binprm *bprm) {
+        identity_exec(bprm, true);
+        return 0;
+}
+
+/* lockdown=confidentiality refuses bpf_probe_read_kernel_str(): the unit's name cannot be
+ * compared, so PID 1's exec of the binary is nobody's (a restart then works where the policy
+ * does not confine the guard's unit: outside confined cgroups the binary is the admin's). */
+SEC("lsm/bprm_committed_creds")
+int BPF_PROG(guard_identity_exec_lockdown, struct linux_binprm *bprm) {
+        identity_exec(bprm, false);
         return 0;
 }
 

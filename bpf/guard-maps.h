@@ -171,7 +171,8 @@ struct guard_task_lock {
  * a process running the real binary may carry injected code (LD_PRELOAD). */
 enum guard_identity_flag {
         GUARD_IDENTITY_SELF = 1,        /* the guard: set by the loader on its own task, or at the exec
-                                         * of the guard's binary by a child PID 1 forked (a restart) */
+                                         * of the guard's binary by a child PID 1 forked into the
+                                         * guard's own unit (a restart: struct guard_self_unit) */
         GUARD_IDENTITY_EXE_FORGED = 2,  /* it (or the parent it was forked from, no exec since) asked to
                                          * change its exe link: no exe rule matches it, never the guard */
         GUARD_IDENTITY_PID1_CHILD = 4,  /* forked by PID 1, no exec yet: still PID 1's code */
@@ -180,6 +181,18 @@ enum guard_identity_flag {
 struct guard_task_identity {
         __u32 flags;            /* enum guard_identity_flag */
         __u32 pad;
+};
+
+/* The guard's own unit, for PID 1's restart of it (guard_self_unit, bpf/guard-identity.bpf.h):
+ * its cgroup is made anew at each start (a new id), but its name and its parent stay, and PID 1
+ * gives no other unit that name. parent_id 0: none (the daemon runs in the root cgroup, or its
+ * cgroup's name does not fit): no exec is ever the guard. */
+#define GUARD_UNIT_NAME_MAX 128
+struct guard_self_unit {
+        __u64 parent_id;                        /* cgroup id of the parent of the daemon's cgroup */
+        char name[GUARD_UNIT_NAME_MAX];         /* the daemon's cgroup's name, NUL-terminated, at most
+                                                 * GUARD_UNIT_NAME_MAX - 2 characters (a longer one
+                                                 * read into the buffer cannot end where it does) */
 };
 
 /* Namespaces created by a lock_on_entry creator: inum -> rule. */
@@ -238,6 +251,7 @@ struct guard_record_event {
 };
 
 _Static_assert(sizeof(struct guard_record_key) == 56, "struct guard_record_key layout");
+_Static_assert(sizeof(struct guard_self_unit) == 8 + GUARD_UNIT_NAME_MAX, "struct guard_self_unit layout");
 _Static_assert(sizeof(struct guard_record_event) == 64, "struct guard_record_event layout");
 _Static_assert(sizeof(struct guard_record_value) == 32, "struct guard_record_value layout");
 

@@ -31,7 +31,7 @@ enum { META_MAGIC_SLOT, META_BUILD_SLOT, META_KIND_SLOT, META_PID_SLOT, _META_SL
 /* Maps whose contents must outlive a daemon upgrade: reused from their pins when compatible. */
 static const char *const state_maps[] = { "guard_task_locks", "guard_sandbox_ns", "observe_task_cgroup",
                                           "compat_windows", "compat_open_windows", "guard_self", "guard_objects",
-                                          "guard_identity" };
+                                          "guard_identity", "guard_self_unit" };
 /* Maps the daemon and --status open from pins. */
 static const char *const shared_maps[] = { "guard_policy", "guard_events", "guard_denials", "guard_counters",
                                            "guard_records", "guard_rule_counts", "guard_rule_names",
@@ -679,6 +679,8 @@ static void choose_tamper_variants(Backend *b) {
                 { "guard_tamper_pin_open", true },
                 { "guard_cgroup_mkdir", false },
                 { "guard_cgroup_mkdir_lockdown", true },
+                { "guard_identity_exec", false },
+                { "guard_identity_exec_lockdown", true },
         };
 
         b->lockdown = kernel_lockdown_confidentiality();
@@ -901,6 +903,33 @@ static int write_self(Backend *b, bool enabled, bool starting, uint64_t cgroup_i
                 self.exe_ino = st.st_ino;
         }
         return bpf_map_update_elem(b->self_fd, &zero, &self, BPF_ANY) < 0 ? -errno : 0;
+}
+
+/* The guard's own unit (struct guard_self_unit): the name and parent of our cgroup, which PID 1
+ * makes anew at each (re)start; its exec of our binary there is the guard (bpf/guard-identity.bpf.h).
+ * None in the root cgroup, or for a name too long to compare. */
+static int write_self_unit(Backend *b, const char *cgroup_mount) {
+        struct bpf_map *map = b->obj ? bpf_object__find_map_by_name(b->obj, "guard_self_unit") : NULL;
+        _cleanup_(closep) int fd = map ? fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 3)
+                                       : open_pinned_map(b->pin_dir, "guard_self_unit");
+        _cleanup_(freep) char *path = NULL;
+        struct guard_self_unit unit = {};
+        uint64_t parent_id = 0;
+        __u32 zero = 0;
+        char *slash;
+
+        if (fd < 0)
+                return 0; /* no such map (observe), or pins of a build without it: no restart is the guard */
+        if (cgroup_mount && cgroup2_path_of_pid(getpid(), &path) >= 0 && !streq(path, "/") &&
+            (slash = strrchr(path, '/')) && strlen(slash + 1) <= GUARD_UNIT_NAME_MAX - 2) {
+                strcpy(unit.name, slash + 1);
+                slash[slash == path] = '\0'; /* "/a/b" -> "/a", "/b" -> "/" */
+                if (cgroup2_id_of_path(cgroup_mount, path, &parent_id) >= 0)
+                        unit.parent_id = parent_id;
+                else
+                        unit = (struct guard_self_unit) {};
+        }
+        return bpf_map_update_elem(fd, &zero, &unit, BPF_ANY) < 0 ? -errno : 0;
 }
 
 /* The guard's identity is a mark on its own task (bpf/guard-identity.bpf.h), not its binary:
@@ -1626,6 +1655,8 @@ int backend_protect(Backend *b, bool enabled, const char *cgroup_mount) {
         }
         /* Armed (or not, "protect_self": false) for good; links are registered, start-up is over. */
         r = write_self(b, enabled, false, cgroup_id);
+        if (r >= 0)
+                r = write_self_unit(b, cgroup_mount);
         return r;
 }
 
