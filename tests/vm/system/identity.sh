@@ -1,0 +1,88 @@
+# Identity under systemd as PID 1 (tests/vm/run --system; ext4 root file system), issue 12:
+# item 1/2: the guard's own unit confined by the policy still restarts over its pins (PID 1 ran
+#   it), while cgroup-guardd run from another confined service unloads nothing;
+# item 7: exe rules follow a package upgrade (a new binary renamed over the allowed one) and an
+#   inode number freed by it does not pass for the allowed file (inode generation), even while the
+#   daemon is not running to re-resolve. POSIX sh; both kernels.
+KERNEL=${1:-unknown}
+case "$KERNEL" in hooks) BACKEND=native ;; stock) BACKEND=compat ;; *) BACKEND=auto ;; esac
+passed=0 failed=0 n=0
+ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+CG=/sys/fs/cgroup
+T=$CG/t
+BIN=/usr/local/bin
+links() { bpftool link show 2>/dev/null | grep -c '^[0-9]*:'; }
+active_gen() { journalctl -u cgroup-guardd -o cat | grep -c "Policy generation .* in force"; }
+wait_gen() { want=$1 i=0; while [ $i -lt 100 ] && [ "$(active_gen)" -lt "$want" ]; do sleep 0.1; i=$((i + 1)); done; [ "$(active_gen)" -ge "$want" ]; }
+
+cp $BIN/cg-move $BIN/cg-upgraded
+mkdir -p $T/prot /etc/cgroup-guard/policies.d /etc/systemd/system/cgroup-guardd.service.d
+printf '[Service]\nExecStart=\nExecStart=/usr/sbin/cgroup-guardd --backend %s\n' $BACKEND \
+        > /etc/systemd/system/cgroup-guardd.service.d/backend.conf
+cat > /etc/cgroup-guard/policies.d/10-test.json <<'JSON'
+{ "version": 1,
+  "migration": { "protect": ["/t/prot", "/system.slice/cgroup-guardd.service", "/system.slice/evil.service"],
+                 "allow": [ { "cgroup": "/init.scope" }, { "exe": "/usr/local/bin/cg-upgraded", "to": ["/t/prot"] } ] } }
+JSON
+systemctl daemon-reload
+systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1 && [ "$(systemctl is-active cgroup-guardd)" = active ] &&
+        ok "the service runs in a cgroup its policy protects" || not_ok "enable: $(cat /tmp/enable.log)"
+sleep 1000 & victim=$!
+[ "$(cg-move $T/prot $victim)" = EPERM ] && ok "enforcing" || not_ok "not enforcing"
+
+# --- items 1, 2 ---
+before=$(links)
+systemctl restart cgroup-guardd > /tmp/restart.log 2>&1
+i=0; while [ $i -lt 100 ] && ! journalctl -u cgroup-guardd -o cat | grep -q "adopted from pins"; do sleep 0.1; i=$((i + 1)); done
+[ "$(systemctl is-active cgroup-guardd)" = active ] && journalctl -u cgroup-guardd -o cat | grep -q "adopted from pins" &&
+        ok "restarted by PID 1 in its confined cgroup, it adopts the pins (the guard by PID 1's exec)" ||
+        not_ok "restart: $(systemctl is-active cgroup-guardd) $(cat /tmp/restart.log) $(journalctl -u cgroup-guardd -o cat | tail -n 5)"
+systemd-run --unit=evil --wait --collect --quiet sh -c '/usr/sbin/cgroup-guardd --unload > /tmp/evil.out 2>&1; echo $? > /tmp/evil.rc' \
+        > /dev/null 2>&1
+[ "$(links)" = "$before" ] && [ "$before" -gt 0 ] && ok "cgroup-guardd --unload from another confined service unloads nothing" ||
+        not_ok "links $before -> $(links): $(cat /tmp/evil.out 2>&1)"
+[ "$(cg-move $T/prot $victim)" = EPERM ] && ok "still enforcing" || not_ok "enforcement gone"
+[ "$(systemctl is-active cgroup-guardd)" = active ] || systemctl start cgroup-guardd
+
+# --- item 7 ---
+gen=$(active_gen)
+[ "$(cg-upgraded $T/prot $victim)" = ok ] && ok "the allowed executable moves into the protected cgroup" || not_ok "allowed exe refused"
+sleep 1000 & victim2=$!
+old=$(stat -c %i $BIN/cg-upgraded)
+cp $BIN/cg-move $BIN/.cg-upgraded.new && mv -f $BIN/.cg-upgraded.new $BIN/cg-upgraded
+[ "$(stat -c %i $BIN/cg-upgraded)" != "$old" ] && ok "upgrade: a new file renamed over the allowed one" || not_ok "no new inode"
+wait_gen $((gen + 1)) && ok "the daemon resolves the executables again (a new generation)" || not_ok "no new generation"
+[ "$(cg-upgraded $T/prot $victim2)" = ok ] && ok "the upgraded binary is allowed without a reload" || not_ok "the upgraded binary is refused"
+
+# The daemon stopped (the pinned generation enforces): nothing re-resolves; upgrade again and
+# take the freed inode number with a new file.
+systemctl stop cgroup-guardd
+sleep 1000 & victim3=$!
+old=$(stat -c %i $BIN/cg-upgraded)
+cp $BIN/cg-move $BIN/.cg-upgraded.new && mv -f $BIN/.cg-upgraded.new $BIN/cg-upgraded
+sync
+reused=
+i=0
+while [ $i -lt 300 ] && [ -z "$reused" ]; do
+        cp $BIN/cg-move $BIN/evil-$i
+        [ "$(stat -c %i $BIN/evil-$i)" = "$old" ] && reused=$BIN/evil-$i
+        i=$((i + 1))
+done
+if [ -n "$reused" ]; then
+        ok "a new file got the freed inode number $old ($reused)"
+        [ "$(stat -c %i $reused)" = "$old" ] && [ "$($reused $T/prot $victim3)" = EPERM ] &&
+                ok "it does not pass for the allowed executable (inode generation)" || not_ok "the file with the reused inode number was allowed"
+else
+        not_ok "no new file got the freed inode number $old (tried $i)"
+fi
+rm -f $BIN/evil-*
+systemctl start cgroup-guardd
+[ "$(cg-upgraded $T/prot $victim3)" = ok ] && ok "started again, the upgraded binary is allowed" || not_ok "upgraded binary refused after start"
+
+kill $victim $victim2 $victim3 2>/dev/null
+systemctl stop cgroup-guardd
+/usr/sbin/cgroup-guardd --unload > /dev/null 2>&1
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ] || journalctl -u cgroup-guardd -o cat | tail -n 40
+exit $failed
