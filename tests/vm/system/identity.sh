@@ -12,7 +12,8 @@ not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 CG=/sys/fs/cgroup
 T=$CG/t
 BIN=/usr/local/bin
-links() { bpftool link show 2>/dev/null | grep -c '^[0-9]*:'; }
+# The pins, as the admin's cgroup-guardd outside confined cgroups sees them (bpftool may not).
+links() { /usr/sbin/cgroup-guardd --status 2>/dev/null | sed -n 's/^ *Links: \([0-9]*\) .*/\1/p'; }
 active_gen() { journalctl -u cgroup-guardd -o cat | grep -c "Policy generation .* in force"; }
 wait_gen() { want=$1 i=0; while [ $i -lt 100 ] && [ "$(active_gen)" -lt "$want" ]; do sleep 0.1; i=$((i + 1)); done; [ "$(active_gen)" -ge "$want" ]; }
 
@@ -40,7 +41,7 @@ i=0; while [ $i -lt 100 ] && ! journalctl -u cgroup-guardd -o cat | grep -q "ado
         not_ok "restart: $(systemctl is-active cgroup-guardd) $(cat /tmp/restart.log) $(journalctl -u cgroup-guardd -o cat | tail -n 5)"
 systemd-run --unit=evil --wait --collect --quiet sh -c '/usr/sbin/cgroup-guardd --unload > /tmp/evil.out 2>&1; echo $? > /tmp/evil.rc' \
         > /dev/null 2>&1
-[ "$(links)" = "$before" ] && [ "$before" -gt 0 ] && ok "cgroup-guardd --unload from another confined service unloads nothing" ||
+[ -n "$before" ] && [ "$(links)" = "$before" ] && [ "$before" -gt 0 ] && ok "cgroup-guardd --unload from another confined service unloads nothing" ||
         not_ok "links $before -> $(links): $(cat /tmp/evil.out 2>&1)"
 [ "$(cg-move $T/prot $victim)" = EPERM ] && ok "still enforcing" || not_ok "enforcement gone"
 [ "$(systemctl is-active cgroup-guardd)" = active ] || systemctl start cgroup-guardd
