@@ -41,7 +41,8 @@ i=0; while [ $i -lt 100 ] && ! journalctl -u cgroup-guardd -o cat | grep -q "ado
         not_ok "restart: $(systemctl is-active cgroup-guardd) $(cat /tmp/restart.log) $(journalctl -u cgroup-guardd -o cat | tail -n 5)"
 systemd-run --unit=evil --wait --collect --quiet sh -c '/usr/sbin/cgroup-guardd --unload > /tmp/evil.out 2>&1; echo $? > /tmp/evil.rc' \
         > /dev/null 2>&1
-[ -n "$before" ] && [ "$(links)" = "$before" ] && [ "$before" -gt 0 ] && ok "cgroup-guardd --unload from another confined service unloads nothing" ||
+[ -n "$before" ] && [ "$(links)" = "$before" ] && [ "$before" -gt 0 ] &&
+        ok "cgroup-guardd --unload from another confined service unloads nothing (rc $(cat /tmp/evil.rc 2>&1): $(head -c 150 /tmp/evil.out 2>&1))" ||
         not_ok "links $before -> $(links): $(cat /tmp/evil.out 2>&1)"
 [ "$(cg-move $T/prot $victim)" = EPERM ] && ok "still enforcing" || not_ok "enforcement gone"
 [ "$(systemctl is-active cgroup-guardd)" = active ] || systemctl start cgroup-guardd
@@ -57,7 +58,9 @@ wait_gen $((gen + 1)) && ok "the daemon resolves the executables again (a new ge
 [ "$(cg-upgraded $T/prot $victim2)" = ok ] && ok "the upgraded binary is allowed without a reload" || not_ok "the upgraded binary is refused"
 
 # The daemon stopped (the pinned generation enforces): nothing re-resolves; upgrade again and
-# take the freed inode number with a new file.
+# take the freed inode number with a new file. (Restarted first, so that the rules in force name
+# the file that is there now, with or without the re-resolving above.)
+systemctl restart cgroup-guardd
 systemctl stop cgroup-guardd
 sleep 1000 & victim3=$!
 old=$(stat -c %i $BIN/cg-upgraded)
