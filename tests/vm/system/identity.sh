@@ -23,7 +23,8 @@ printf '[Service]\nExecStart=\nExecStart=/usr/sbin/cgroup-guardd --backend %s\n'
         > /etc/systemd/system/cgroup-guardd.service.d/backend.conf
 cat > /etc/cgroup-guard/policies.d/10-test.json <<'JSON'
 { "version": 1,
-  "migration": { "protect": ["/t/prot", "/system.slice/cgroup-guardd.service", "/system.slice/evil.service"],
+  "migration": { "protect": ["/t/prot", "/system.slice/cgroup-guardd.service", "/system.slice/evil.service",
+                              "/system.slice/evil-child.service"],
                  "allow": [ { "cgroup": "/init.scope" }, { "exe": "/usr/local/bin/cg-upgraded", "to": ["/t/prot"] } ] } }
 JSON
 systemctl daemon-reload
@@ -44,6 +45,15 @@ systemd-run --unit=evil --wait --collect --quiet sh -c '/usr/sbin/cgroup-guardd 
 [ -n "$before" ] && [ "$(links)" = "$before" ] && [ "$before" -gt 0 ] &&
         ok "cgroup-guardd --unload from another confined service unloads nothing (rc $(cat /tmp/evil.rc 2>&1): $(head -c 150 /tmp/evil.out 2>&1))" ||
         not_ok "links $before -> $(links): $(cat /tmp/evil.out 2>&1)"
+# The confined service asks PID 1 for a transient unit (PID-1 deputy) that runs the guard's binary
+# itself, with injected code, in a cgroup the policy confines: PID 1 forked and exec'd it, but it
+# is not the guard's own unit, so no mark.
+systemd-run --unit=evil --wait --collect --quiet sh -c 'systemd-run --unit=evil-child --wait --collect --pipe --quiet \
+        -E LD_PRELOAD=/usr/local/bin/cg-evil.so -E CG_EVIL_PIN=/sys/fs/bpf/cgroup-guard/map_guard_counters \
+        /usr/sbin/cgroup-guardd --status > /tmp/evil-child.out 2>&1' > /dev/null 2>&1
+[ "$(cat /tmp/evil-child.out 2>&1)" = EPERM ] &&
+        ok "cgroup-guardd with LD_PRELOAD in a confined transient unit PID 1 started: opening a pin EPERM" ||
+        not_ok "cgroup-guardd in a confined transient unit: $(head -c 200 /tmp/evil-child.out 2>&1)"
 [ "$(cg-move $T/prot $victim)" = EPERM ] && ok "still enforcing" || not_ok "enforcement gone"
 [ "$(systemctl is-active cgroup-guardd)" = active ] || systemctl start cgroup-guardd
 
