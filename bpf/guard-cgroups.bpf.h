@@ -54,18 +54,38 @@ static __always_inline int guard_cgroup_enter(struct cgroup *cgrp, __u64 id, __u
         return 0;
 }
 
-/* Tells the daemon a cgroup appeared or went (kind: GUARD_EVENT_CGROUP_MKDIR or _RMDIR). */
-static __always_inline void guard_cgroup_notify(__u32 kind, __u64 id, __u64 parent) {
+_Static_assert(GUARD_CGROUP_EVENT_NAME_MAX == GUARD_NAME_MAX, "cgroup names");
+
+/* Tells the daemon a cgroup went. */
+static __always_inline void guard_cgroup_notify_rmdir(__u64 id, __u64 parent) {
         struct guard_cgroup_event *e = bpf_ringbuf_reserve(&guard_events, sizeof(*e), 0);
 
         if (!e) {
                 guard_count(GUARD_COUNTER_LOST_CGROUP_EVENTS);
                 return;
         }
-        e->kind = kind;
+        e->kind = GUARD_EVENT_CGROUP_RMDIR;
         e->pad = 0;
         e->id = id;
         e->parent_id = parent;
+        bpf_ringbuf_submit(e, 0);
+}
+
+/* Tells the daemon a cgroup appeared, with its name (read_name: the kernel lets us read it). */
+static __always_inline void guard_cgroup_notify_mkdir(struct cgroup *cgrp, __u64 id, __u64 parent, int read_name) {
+        struct guard_cgroup_mkdir_event *e = bpf_ringbuf_reserve(&guard_events, sizeof(*e), 0);
+
+        if (!e) {
+                guard_count(GUARD_COUNTER_LOST_CGROUP_EVENTS);
+                return;
+        }
+        e->cgroup.kind = GUARD_EVENT_CGROUP_MKDIR;
+        e->cgroup.pad = 0;
+        e->cgroup.id = id;
+        e->cgroup.parent_id = parent;
+        e->name[0] = 0;
+        if (read_name && bpf_probe_read_kernel_str(e->name, sizeof(e->name), cgrp->kn->name) < 0)
+                e->name[0] = 0;
         bpf_ringbuf_submit(e, 0);
 }
 
@@ -82,7 +102,7 @@ static __always_inline int guard_cgroup_created(struct cgroup *cgrp, int read_na
         id = cgrp->kn->id;
         parent = guard_cgroup_parent_id(cgrp);
         guard_cgroup_enter(cgrp, id, parent, read_name);
-        guard_cgroup_notify(GUARD_EVENT_CGROUP_MKDIR, id, parent);
+        guard_cgroup_notify_mkdir(cgrp, id, parent, read_name);
         return 0;
 }
 
@@ -111,7 +131,7 @@ int BPF_PROG(guard_cgroup_rmdir, struct cgroup *cgrp, const char *path) {
                 return 0;
         bpf_map_delete_elem(policy, &key);
         /* The daemon forgets it now; its sweep only catches what a full ring buffer lost. */
-        guard_cgroup_notify(GUARD_EVENT_CGROUP_RMDIR, key.a, guard_cgroup_parent_id(cgrp));
+        guard_cgroup_notify_rmdir(key.a, guard_cgroup_parent_id(cgrp));
         return 0;
 }
 

@@ -96,3 +96,16 @@ struct guard_cgroup_event {
 
 _Static_assert(sizeof(struct guard_cgroup_event) == 24, "struct guard_cgroup_event layout");
 
+#define GUARD_CGROUP_EVENT_NAME_MAX 256 /* NAME_MAX + 1, as GUARD_NAME_MAX */
+
+/* GUARD_EVENT_CGROUP_MKDIR carries the new cgroup's name: reports about a cgroup removed before
+ * the daemon could read its path (a scope PID 1 could not fill) still name it. Empty where the
+ * kernel's string cannot be read (lockdown=confidentiality). */
+struct guard_cgroup_mkdir_event {
+        struct guard_cgroup_event cgroup;
+        char name[GUARD_CGROUP_EVENT_NAME_MAX];
+};
+
+_Static_assert(sizeof(struct guard_cgroup_mkdir_event) == 24 + GUARD_CGROUP_EVENT_NAME_MAX,
+               "struct guard_cgroup_mkdir_event layout");
+

@@ -90,6 +90,7 @@ Manager *manager_free(Manager *m) {
         sd_event_unref(m->event);
         policy_done(&m->policy);
         cgroup_tree_done(&m->tree);
+        cgroup_recent_done(&m->recent_cgroups);
         policy_image_done(&m->image);
         for (unsigned i = 0; i < RECENT_DENIALS_MAX; i++)
                 free(m->recent[i].message);
@@ -820,8 +821,40 @@ static void cover_missed_cgroups(Manager *m) {
 /* A cgroup is gone: its entry leaves the tree and the mirror of the kernel's map (the kernel
  * dropped its own at rmdir). */
 static void forget_cgroup(Manager *m, uint64_t id) {
+        const char *path = cgroup_tree_path(&m->tree, id);
+
+        /* A denial naming it may still be on the other ring. */
+        if (path)
+                (void) cgroup_recent_add(&m->recent_cgroups, id, path);
         if (cgroup_tree_remove(&m->tree, id) > 0)
                 policy_image_remove(&m->image, &(struct guard_key) { .kind = GUARD_KEY_CGROUP, .a = id });
+}
+
+/* A cgroup's path from what the kernel told us: in the tree, still there by id, or remembered. */
+static const char *known_cgroup_path(Manager *m, uint64_t id, char **owned) {
+        const char *path = cgroup_tree_path(&m->tree, id);
+
+        if (path || id == 0)
+                return path;
+        if (cgroup2_path_of_id(m->cgroup_mount, id, owned) >= 0)
+                return *owned;
+        return cgroup_recent_path(&m->recent_cgroups, id);
+}
+
+/* A new cgroup whose directory cannot be read (gone already, or not active yet): its parent's
+ * path and the name the kernel reported say where it is or was. */
+static void remember_cgroup_name(Manager *m, const struct guard_cgroup_mkdir_event *e) {
+        _cleanup_(freep) char *parent_owned = NULL, *path = NULL;
+        const char *parent;
+
+        if (!e->name[0] || memchr(e->name, 0, sizeof(e->name)) == NULL || strchr(e->name, '/'))
+                return;
+        parent = known_cgroup_path(m, e->cgroup.parent_id, &parent_owned);
+        if (!parent)
+                return;
+        path = cgroup_path_join(parent, e->name);
+        if (path)
+                (void) cgroup_recent_add(&m->recent_cgroups, e->cgroup.id, path);
 }
 
 /* The kernel reports rmdir (GUARD_EVENT_CGROUP_RMDIR), but a full ring buffer loses records, and
@@ -848,17 +881,20 @@ static void sweep_tree(Manager *m, unsigned budget) {
  * parent's entry; we add what differs. The path comes from the kernel by id (O(depth)): reading
  * the parent directory would cost as much as the parent has children, and anyone with a delegated
  * subtree chooses how many. */
-static void add_new_cgroup(Manager *m, const struct guard_cgroup_event *e, bool retry) {
+static void add_new_cgroup(Manager *m, const struct guard_cgroup_mkdir_event *me, bool retry) {
+        const struct guard_cgroup_event *e = &me->cgroup;
         _cleanup_(freep) char *path = NULL;
         int r;
 
         r = cgroup2_path_of_id(m->cgroup_mount, e->id, &path);
+        if (r < 0)
+                remember_cgroup_name(m, me);
         /* The kernel reports a cgroup just before it activates its directory: read at once, the
          * record may name one that cannot be opened yet. Try again on the next tick (then it is
          * gone); more than the queue holds, and the tree is scanned instead. */
         if (r == -ESTALE && retry) {
                 if (m->n_mkdir_retry < ELEMENTSOF(m->mkdir_retry))
-                        m->mkdir_retry[m->n_mkdir_retry++] = *e;
+                        m->mkdir_retry[m->n_mkdir_retry++] = *me;
                 else
                         m->rescan_pending = true;
                 return;
@@ -871,7 +907,7 @@ static void add_new_cgroup(Manager *m, const struct guard_cgroup_event *e, bool 
         new_cgroup_entry(m, e->id, e->parent_id, path);
 }
 
-static void handle_cgroup_mkdir(Manager *m, const struct guard_cgroup_event *e) {
+static void handle_cgroup_mkdir(Manager *m, const struct guard_cgroup_mkdir_event *e) {
         sweep_tree(m, TREE_SWEEP_PER_MKDIR);
         add_new_cgroup(m, e, true);
 }
@@ -999,11 +1035,18 @@ static char *actor_exe_name(Manager *m, const struct guard_event *e) {
  * ring, or waits for the directory to activate (a unit's cgroup, a session scope PID 1 created
  * just before the move): then the kernel says, by id. NULL if it is gone. */
 static const char *report_cgroup_path(Manager *m, uint64_t id, char **owned) {
-        const char *path = cgroup_tree_path(&m->tree, id);
+        const char *path = known_cgroup_path(m, id, owned);
+        unsigned batch = m->ring_batch;
 
         if (path || id == 0)
                 return path;
-        return cgroup2_path_of_id(m->cgroup_mount, id, owned) >= 0 ? *owned : NULL;
+        /* Gone before we read its path: its mkdir record (with its name) went to the other ring
+         * before this one; read what is there, then look again. */
+        if (!m->ring)
+                return NULL;
+        (void) ring_buffer__consume(m->ring);
+        m->ring_batch = batch;
+        return known_cgroup_path(m, id, owned);
 }
 
 static void handle_denial(Manager *m, const struct guard_event *e) {
@@ -1072,7 +1115,7 @@ static int on_ring_event(void *ctx, void *data, size_t size) {
                 return 0;
         memcpy(&kind, data, sizeof(kind));
         m->events_handled++;
-        if (kind == GUARD_EVENT_CGROUP_MKDIR && size >= sizeof(struct guard_cgroup_event))
+        if (kind == GUARD_EVENT_CGROUP_MKDIR && size >= sizeof(struct guard_cgroup_mkdir_event))
                 handle_cgroup_mkdir(m, data);
         else if (kind == GUARD_EVENT_CGROUP_RMDIR && size >= sizeof(struct guard_cgroup_event))
                 forget_cgroup(m, ((const struct guard_cgroup_event *) data)->id);

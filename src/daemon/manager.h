@@ -9,6 +9,7 @@
 #include <systemd/sd-event.h>
 
 #include "bpf-backend.h"
+#include "cgroup-recent.h"
 #include "policy-decide.h"
 #include "policy-image.h"
 #include "policy.h"
@@ -63,7 +64,8 @@ typedef struct Manager {
         sd_event_source *ratelimit_timer;
         uint64_t events_handled;
         uint64_t lost_reported;
-        struct guard_cgroup_event mkdir_retry[256]; /* reported before they could be opened (ESTALE) */
+        struct guard_cgroup_mkdir_event mkdir_retry[256]; /* reported before they could be opened (ESTALE) */
+        CgroupRecent recent_cgroups;    /* paths of cgroups gone before or after the tree held them */
         unsigned n_mkdir_retry;
         bool rescan_pending;            /* more of them than mkdir_retry holds */
         uint64_t lost_cgroup_reported;

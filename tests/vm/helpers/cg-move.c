@@ -7,6 +7,8 @@
  *   actor that exec's another executable right after acting).
  * cg-move CGROUP_DIR PID --linger: the first form, then wait until killed, still this executable
  *   (an actor the daemon can name by /proc/PID/exe however late it looks).
+ * cg-move --transient CGROUP_DIR PID: mkdir CGROUP_DIR, write PID to its cgroup.procs, rmdir it, all
+ *   at once (a cgroup gone before the daemon reads the denial, like a scope PID 1 could not fill).
  * Prints "ok" or the errno name of the failing open/write; exit 0 / 1 / 2 (usage). */
 
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int main(int argc, char *argv[]) {
@@ -43,6 +46,22 @@ int main(int argc, char *argv[]) {
                 }
                 printf("ok\n");
                 return 0;
+        }
+        if (argc == 4 && strcmp(argv[1], "--transient") == 0) {
+                if (mkdir(argv[2], 0755) < 0) {
+                        printf("%s\n", strerrorname_np(errno));
+                        return 1;
+                }
+                snprintf(path, sizeof(path), "%s/cgroup.procs", argv[2]);
+                fd = open(path, O_WRONLY | O_CLOEXEC);
+                n = strlen(argv[3]);
+                failed = fd < 0 || write(fd, argv[3], n) != (ssize_t) n;
+                printf("%s\n", failed ? strerrorname_np(errno) : "ok");
+                if (fd >= 0)
+                        close(fd);
+                if (rmdir(argv[2]) < 0)
+                        printf("rmdir: %s\n", strerrorname_np(errno));
+                return failed;
         }
         if (argc > 1 && strcmp(argv[1], "--threads") == 0) {
                 file = "cgroup.threads";

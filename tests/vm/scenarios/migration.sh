@@ -96,6 +96,10 @@ check "clone3 into an unprotected cgroup works" ok cg-clone3 $T/out
 # The denials are reported with rule and reason.
 check_true "denials are logged with the rule" wait_log "protected by rule '10-migration.json:protect/0' in 10-migration.json" 3
 check_true "clone3 denials are logged as such" wait_log "CLONE_INTO_CGROUP" 1
+# A destination removed right after the refused move (a scope PID 1 could not fill, then dropped):
+# the kernel forgets the cgroup before the daemon reads the record, the report still names it.
+check "a move into a cgroup removed at once is EPERM" EPERM cg-move --transient $T/prot/gone-at-once $victim
+check_true "... and its denial names the removed destination" wait_log "to /t/prot/gone-at-once" 1
 
 kill $victim $dvictim
 finish
