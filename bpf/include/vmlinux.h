@@ -6,7 +6,7 @@
  * relocation resolved against the running kernel's BTF at load time. Field order and sizes here
  * do not matter; names do. This keeps the build independent of the build machine's kernel and
  * makes one object work on Debian's 6.1, 6.18 and kernels carrying the new hooks. Fields that
- * moved between versions live in bpf/guard-core.h as ___flavor structs. */
+ * moved between versions are read through ___flavor structs in bpf/guard-policy.bpf.h. */
 
 #include <linux/types.h>
 #include <linux/bpf.h>
