@@ -8,9 +8,6 @@ daemon=$1 ctl=$2 version=$3 mandir=$4
 . "$(dirname "$0")/tap.sh"
 unset SYSTEMD_COLORS NO_COLOR
 
-# check NAME EXPECTED ACTUAL
-check() { [ "$2" = "$3" ] && ok "$1" || not_ok "$1: expected '$2', got '$3'"; }
-contains() { case "$3" in *"$2"*) ok "$1" ;; *) not_ok "$1: no '$2' in: $3" ;; esac; }
 # A man page as text, roff's escaped hyphens as plain ones.
 man_text() { sed 's/\\-/-/g; s/\\f[BIRP]//g' "$mandir/$1"; }
 

@@ -12,9 +12,9 @@ trap 'rm -rf "$work"' EXIT
 . "$(dirname "$0")/tap.sh"
 TAP_DETAILS=$work/err
 
-# check NAME EXPECTED_RC PATTERN...: every pattern (grep -E) must occur in stderr; a pattern
+# check_policy NAME EXPECTED_RC PATTERN...: every pattern (grep -E) must occur in stderr; a pattern
 # starting with ! must not.
-check() {
+check_policy() {
         local name=$1 want=$2 rc p
         shift 2
         "$daemon" --check --policy-dir "$work/d" > "$work/out" 2> "$work/err"
@@ -41,87 +41,87 @@ echo "1..18"
 
 fresh
 echo '{ "version": 1, "migration": { "protect": ["/sys/fs/cgroup/system.slice"] } }' > "$f"
-check "a filesystem path as cgroup is a warning naming the cgroup meant" 0 \
+check_policy "a filesystem path as cgroup is a warning naming the cgroup meant" 0 \
         '10-a.json:1:44: warning: protect "/sys/fs/cgroup/system.slice" is a filesystem path; cgroup paths start at the cgroup2 root: "/system.slice"'
 
 fresh
 echo '{ "version": 1, "migration": { "protect": ["/a"], "allow": [ { "exe": "/bin/sh", "to": ["/sys/fs/cgroup"] } ] } }' > "$f"
-check "... also in allow.to, for the root itself" 0 '10-a.json:1:89: warning: to "/sys/fs/cgroup" is a filesystem path; cgroup paths start at the cgroup2 root: "/"'
+check_policy "... also in allow.to, for the root itself" 0 '10-a.json:1:89: warning: to "/sys/fs/cgroup" is a filesystem path; cgroup paths start at the cgroup2 root: "/"'
 
 fresh
 echo '{ "version": 1, "migration": { "protect": ["/user.slice/**"] } }' > "$f"
-check '"**" in a glob is a warning' 0 '10-a.json:1:44: warning: protect "/user.slice/\*\*": "\*\*" is the same as "\*"'
+check_policy '"**" in a glob is a warning' 0 '10-a.json:1:44: warning: protect "/user.slice/\*\*": "\*\*" is the same as "\*"'
 
 fresh
 echo '{ "version": 1, "namespaces": { "lock": [ { "cgroup": "/jail", "types": ["net"] } ] } }' > "$f"
-check "a lock whose cgroup is not protected against migration is a warning" 0 \
+check_policy "a lock whose cgroup is not protected against migration is a warning" 0 \
         '10-a.json:1:43: warning: lock on /jail: no protect rule covers /jail, so its tasks can be moved out of the lock'
 
 fresh
 echo '{ "version": 1, "migration": { "protect": ["/jail"] }, "namespaces": { "lock": [ { "cgroup": "/jail/*", "types": ["net"] } ] } }' > "$f"
-check "... but not when a protect rule covers it" 0 '!warning'
+check_policy "... but not when a protect rule covers it" 0 '!warning'
 
 fresh
 echo '{ "version": 1, "namespaces": { "lock": [ { "cgroup": "/jail", "types": ["net"] } ] } }' > "$f"
 echo '{ "version": 1, "mode": "off", "migration": { "protect": ["/jail"] } }' > "$work/d/20-b.json"
-check "... and a protect rule in a file that is off does not count" 0 'warning: lock on /jail: no protect rule covers /jail'
+check_policy "... and a protect rule in a file that is off does not count" 0 'warning: lock on /jail: no protect rule covers /jail'
 
 fresh
 echo '{ "version": 1, "migration": { "allow": [ { "cgroup": "/admin" } ] } }' > "$f"
-check "an allow entry with no protect rule anywhere is a warning" 0 \
+check_policy "an allow entry with no protect rule anywhere is a warning" 0 \
         '10-a.json:1:43: warning: allow entry has no effect: no active protect rule governs any migration'
 
 fresh
 echo '{ "version": 1, "migration": { "allow": [ { "cgroup": "/admin" } ] } }' > "$f"
 echo '{ "version": 1, "migration": { "protect": ["/system.slice"] } }' > "$work/d/20-b.json"
-check "... a protect rule in another file makes it needed" 0 '!warning'
+check_policy "... a protect rule in another file makes it needed" 0 '!warning'
 
 fresh
 echo '{ "version": 1, "migration": { "protect": ["/a"], "allow": [ { "exe": "/bin/sh", "to": ["/b"] } ] } }' > "$f"
-check "an exe allow entry without cgroup is a warning (weak identity)" 0 \
+check_policy "an exe allow entry without cgroup is a warning (weak identity)" 0 \
         '10-a.json:1:62: warning: allow entry for exe "/bin/sh" has no "cgroup"'
 
 fresh
 echo '{ "version": 1, "migration": { "protect": ["/a"], "allow": [ { "exe": "/bin/sh", "cgroup": "/init.scope" } ] } }' > "$f"
-check "... not with one" 0 '!warning'
+check_policy "... not with one" 0 '!warning'
 
 fresh
 printf '\xef\xbb\xbf{ "version": 1, "migration": { "protect": ["/a"] } }\n' > "$f"
-check "a UTF-8 BOM is skipped with a warning that says BOM" 0 '10-a.json:1:1: warning: .*byte order mark \(BOM\)' '!invalid utf-8'
+check_policy "a UTF-8 BOM is skipped with a warning that says BOM" 0 '10-a.json:1:1: warning: .*byte order mark \(BOM\)' '!invalid utf-8'
 
 fresh
 printf '\xef\xbb\xbf{ "version": 1, "mode": "x" }\n' > "$f"
-check "... and errors after it keep their columns" 1 '10-a.json:1:25: error: unknown mode' '!invalid utf-8'
+check_policy "... and errors after it keep their columns" 1 '10-a.json:1:25: error: unknown mode' '!invalid utf-8'
 
 fresh
 echo '{ "version": 1 }' > "$work/d/a.JSON"
 echo '{ "version": 1 }' > "$work/d/b.conf"
 echo '{ "version": 1 }' > "$work/d/c.json~"
 echo '{ "version": 1 }' > "$work/d/.hidden.json"
-check "files that will be ignored are named" 0 'a.JSON:1:1: warning: ignored: only files named \*.json are read' \
+check_policy "files that will be ignored are named" 0 'a.JSON:1:1: warning: ignored: only files named \*.json are read' \
         'b.conf:1:1: warning: ignored' 'c.json~:1:1: warning: ignored' '!hidden' 'OK with warnings: 0 file\(s\) \(3 other file\(s\) ignored\)'
 
 fresh
 echo '{ "version": 1, "bogus": 1, "mode": "x", "action": "y" }' > "$f"
-check "every error of a file in one run (unknown field, bad mode, bad action)" 1 \
+check_policy "every error of a file in one run (unknown field, bad mode, bad action)" 1 \
         '10-a.json:1:17: error: unknown field "bogus"' '10-a.json:1:37: error: unknown mode' '10-a.json:1:52: error: unknown action' \
         '3 error\(s\)'
 
 fresh
 echo '{ "version": 1, "mode": 3, "migration": { "protect": ["rel"], "allow": [ { "exe": "x", "bogus": 1 } ] } }' > "$f"
-check "... also type errors and nested entries" 1 'error: mode must be a string' '!unknown mode' \
+check_policy "... also type errors and nested entries" 1 'error: mode must be a string' '!unknown mode' \
         'error: protect "rel"' 'error: unknown field "bogus" in allow entry' 'error: exe "x" must be an absolute path'
 
 fresh
 echo '{ "version": 1, "namespaces": { "lock": [ { "cgroup": "/a", "types": ["bogus"], "x": 1 } ] } }' > "$f"
-check "... and in namespace lock entries" 1 'error: unknown field "x" in lock entry' 'error: unknown namespace type "bogus"'
+check_policy "... and in namespace lock entries" 1 'error: unknown field "x" in lock entry' 'error: unknown namespace type "bogus"'
 
 fresh
 printf '{ "version": 1,\n  # protect the system\n  "migration": { "protect": ["/a"] } }\n' > "$f"
-check "a # comment is named as such" 1 '10-a.json:2:3: error: .*#.* comment'
+check_policy "a # comment is named as such" 1 '10-a.json:2:3: error: .*#.* comment'
 
 fresh
 printf '{ "version": 1, /* x */ "mode": "audit" }\n' > "$f"
-check "a /* */ comment is named as such" 1 '10-a.json:1:17: error: .*/\*.*comment'
+check_policy "a /* */ comment is named as such" 1 '10-a.json:1:17: error: .*/\*.*comment'
 
 [ "$failed" -eq 0 ]

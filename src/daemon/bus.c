@@ -15,6 +15,7 @@
 #include "cgroupfs.h"
 #include "event-format.h"
 #include "log.h"
+#include "log-struct.h"
 #include "policy-decide.h"
 #include "policy.h"
 #include "process-util.h"
@@ -264,9 +265,9 @@ static int caller_query(sd_bus_message *message, Caller *ret) {
  * fields carry it raw. field1/field2: further "NAME=value" fields, or NULL. */
 _printf_(6, 7) static void journal_call(const Caller *c, const char *message_id, int priority, const char *field1,
                                         const char *field2, const char *format, ...) {
-        _cleanup_(freep) char *text = NULL, *shown = NULL, *message = NULL, *id = NULL, *prio = NULL, *uid = NULL,
-                              *pid = NULL, *exe = NULL, *cgroup = NULL;
-        struct iovec iov[9];
+        _cleanup_(freep) char *text = NULL, *message = NULL, *id = NULL, *uid = NULL, *pid = NULL, *exe = NULL,
+                              *cgroup = NULL;
+        struct iovec iov[8];
         unsigned n = 0;
         va_list ap;
         int r;
@@ -274,10 +275,10 @@ _printf_(6, 7) static void journal_call(const Caller *c, const char *message_id,
         va_start(ap, format);
         r = vasprintf(&text, format, ap);
         va_end(ap);
-        if (r < 0 || !(shown = str_escape(text, ESCAPE_CONTROL)) ||
-            asprintf(&message, "MESSAGE=%s (uid %u, pid %u, %s)", shown, (unsigned) c->uid, (unsigned) c->pid,
+        if (r < 0 ||
+            asprintf(&message, "MESSAGE=%s (uid %u, pid %u, %s)", text, (unsigned) c->uid, (unsigned) c->pid,
                      c->exe ?: "executable unknown") < 0 ||
-            asprintf(&id, "MESSAGE_ID=%s", message_id) < 0 || asprintf(&prio, "PRIORITY=%d", priority) < 0 ||
+            asprintf(&id, "MESSAGE_ID=%s", message_id) < 0 ||
             asprintf(&uid, "CGROUP_GUARD_CALLER_UID=%u", (unsigned) c->uid) < 0 ||
             asprintf(&pid, "CGROUP_GUARD_CALLER_PID=%u", (unsigned) c->pid) < 0 ||
             asprintf(&exe, "CGROUP_GUARD_CALLER_EXE=%s", c->exe ?: "") < 0 ||
@@ -285,12 +286,11 @@ _printf_(6, 7) static void journal_call(const Caller *c, const char *message_id,
                 log_oom();
                 return;
         }
-        log_full_errno(priority, 0, "%s", message + strlen("MESSAGE="));
-        const char *fields[] = { message, id, prio, uid, pid, exe, cgroup, field1, field2 };
+        const char *fields[] = { message, id, uid, pid, exe, cgroup, field1, field2 };
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
                 if (fields[i])
                         iov[n++] = (struct iovec) { (char *) fields[i], strlen(fields[i]) };
-        sd_journal_sendv(iov, n);
+        (void) log_structv(priority, iov, n);
 }
 
 /* The kernel's own test (bpf/guard-decide.h), which also keeps such callers' cgroup-guardd

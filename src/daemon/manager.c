@@ -24,6 +24,7 @@
 #include "cgroupfs.h"
 #include "event-format.h"
 #include "log.h"
+#include "log-struct.h"
 #include "manager.h"
 #include "metrics-collect.h"
 #include "policy-compile.h"
@@ -112,38 +113,35 @@ static void set_last_error(Manager *m, const char *s) {
  * journal gets it under the policy-error catalog entry, LastError and status keep it. */
 static int reload_failed(Manager *m, int error, const char *format, ...) __attribute__((format(printf, 3, 4)));
 static int reload_failed(Manager *m, int error, const char *format, ...) {
-        _cleanup_(freep) char *text = NULL, *shown = NULL;
+        _cleanup_(freep) char *text = NULL;
         va_list ap;
         int r;
 
         va_start(ap, format);
         r = vasprintf(&text, format, ap);
         va_end(ap);
-        if (r < 0 || !(shown = str_escape(text, ESCAPE_CONTROL)))
+        if (r < 0)
                 return log_oom();
         set_last_error(m, text);
-        log_error("%s; the policy in force stays.", text);
-        sd_journal_send("MESSAGE=%s; the policy in force stays.", shown, "MESSAGE_ID=" GUARD_MESSAGE_POLICY_ERROR,
-                        "PRIORITY=%d", LOG_ERR, "CGROUP_GUARD_POLICY=%s", m->policy_dir,
-                        "CGROUP_GUARD_ERRNO=%d", abs(error), NULL);
+        log_struct(LOG_ERR, "MESSAGE=%s; the policy in force stays.", text, "MESSAGE_ID=" GUARD_MESSAGE_POLICY_ERROR,
+                   "CGROUP_GUARD_POLICY=%s", m->policy_dir, "CGROUP_GUARD_ERRNO=%d", abs(error));
         return -abs(error);
 }
 
-/* Every diagnostic becomes one journal entry of its own (and a stderr line). */
+/* Every diagnostic becomes one entry of its own. */
 static void log_diagnostics(Manager *m, const Diagnostics *d) {
         _cleanup_(freep) char *first = NULL;
 
         for (size_t i = 0; i < d->n_items; i++) {
-                _cleanup_(freep) char *line = diag_format(&d->items[i]), *shown = NULL;
+                _cleanup_(freep) char *line = diag_format(&d->items[i]);
 
-                /* File names in the directory are anyone's with write access to it. */
-                if (!line || !(shown = str_escape(line, ESCAPE_CONTROL)))
+                /* File names in the directory are anyone's with write access to it: log_struct()
+                 * escapes the message. */
+                if (!line)
                         continue;
-                log_full_errno(d->items[i].severity == DIAG_ERROR ? LOG_ERR : LOG_WARNING, 0, "%s", line);
-                sd_journal_send("MESSAGE=%s", shown, "MESSAGE_ID=" GUARD_MESSAGE_POLICY_ERROR,
-                                "PRIORITY=%d", d->items[i].severity == DIAG_ERROR ? LOG_ERR : LOG_WARNING,
-                                "CGROUP_GUARD_POLICY=%s", d->items[i].path, "CGROUP_GUARD_LINE=%u", d->items[i].line,
-                                "CGROUP_GUARD_COLUMN=%u", d->items[i].column, NULL);
+                log_struct(d->items[i].severity == DIAG_ERROR ? LOG_ERR : LOG_WARNING, "MESSAGE=%s", line,
+                           "MESSAGE_ID=" GUARD_MESSAGE_POLICY_ERROR, "CGROUP_GUARD_POLICY=%s", d->items[i].path,
+                           "CGROUP_GUARD_LINE=%u", d->items[i].line, "CGROUP_GUARD_COLUMN=%u", d->items[i].column);
                 if (!first && d->items[i].severity == DIAG_ERROR)
                         first = TAKE_PTR(line);
         }
@@ -299,12 +297,11 @@ int manager_reload(Manager *m) {
                 cover_missed_cgroups(m);
                 set_last_error(m, NULL);
                 m->kept_pinned = false;
-                log_info("Policy generation %u in force: %zu files, %zu rules, %u map entries written in %.1f ms.",
-                         m->generation, m->policy.n_files, m->policy.n_rules, written,
-                         (now_usec(CLOCK_MONOTONIC) - started) / 1000.0);
-                sd_journal_send("MESSAGE=Policy generation %u in force (%zu files, %zu rules)", m->generation,
-                                m->policy.n_files, m->policy.n_rules, "MESSAGE_ID=" GUARD_MESSAGE_RELOADED,
-                                "PRIORITY=%d", LOG_INFO, "CGROUP_GUARD_GENERATION=%u", m->generation, NULL);
+                log_struct(LOG_INFO,
+                           "MESSAGE=Policy generation %u in force: %zu files, %zu rules, %u map entries written in %.1f ms.",
+                           m->generation, m->policy.n_files, m->policy.n_rules, written,
+                           (now_usec(CLOCK_MONOTONIC) - started) / 1000.0, "MESSAGE_ID=" GUARD_MESSAGE_RELOADED,
+                           "CGROUP_GUARD_GENERATION=%u", m->generation);
         }
         note_reload(m, r >= 0);
         watch_policy_dir(m);
@@ -940,10 +937,9 @@ static void remember_denial(Manager *m, uid_t actor_uid, const EventText *t) {
 }
 
 static void flush_suppressed(void *userdata, const char *summary, uint64_t suppressed, uint64_t usec) {
-        log_warning("Suppressed %" PRIu64 " similar denials in %" PRIu64 " s: %s", suppressed, usec / USEC_PER_SEC, summary);
-        sd_journal_send("MESSAGE=cgroup-guard suppressed %" PRIu64 " similar denials in %" PRIu64 " s: %s",
-                        suppressed, usec / USEC_PER_SEC, summary, "MESSAGE_ID=" GUARD_MESSAGE_SUPPRESSED,
-                        "PRIORITY=%d", LOG_WARNING, "CGROUP_GUARD_SUPPRESSED=%" PRIu64, suppressed, NULL);
+        log_struct(LOG_WARNING, "MESSAGE=Suppressed %" PRIu64 " similar denials in %" PRIu64 " s: %s", suppressed,
+                   usec / USEC_PER_SEC, summary, "MESSAGE_ID=" GUARD_MESSAGE_SUPPRESSED,
+                   "CGROUP_GUARD_SUPPRESSED=%" PRIu64, suppressed);
 }
 
 static void check_pins(Manager *m);
@@ -963,33 +959,26 @@ static void report_lost_events(Manager *m) {
         if (c.lost_cgroup_events > m->lost_cgroup_reported) {
                 /* Coverage is the kernel's; what we missed is our tree (paths for reports, the
                  * cgroups the kernel cannot classify): scan for it once. */
-                log_warning("%" PRIu64 " cgroup records were lost (ring buffer full); rescanning the cgroup tree.",
-                            c.lost_cgroup_events - m->lost_cgroup_reported);
-                sd_journal_send("MESSAGE=cgroup-guard lost %" PRIu64 " cgroup records (ring buffer full)",
-                                c.lost_cgroup_events - m->lost_cgroup_reported, "MESSAGE_ID=" GUARD_MESSAGE_LOST_EVENTS,
-                                "PRIORITY=%d", LOG_WARNING, "CGROUP_GUARD_LOST_CGROUP_EVENTS=%" PRIu64,
-                                c.lost_cgroup_events, NULL);
+                log_struct(LOG_WARNING, "MESSAGE=%" PRIu64 " cgroup records were lost (ring buffer full); rescanning the cgroup tree.",
+                           c.lost_cgroup_events - m->lost_cgroup_reported, "MESSAGE_ID=" GUARD_MESSAGE_LOST_EVENTS,
+                           "CGROUP_GUARD_LOST_CGROUP_EVENTS=%" PRIu64, c.lost_cgroup_events);
                 m->lost_cgroup_reported = c.lost_cgroup_events;
                 cover_missed_cgroups(m);
         }
         if (c.suppressed > m->suppressed_reported) {
-                log_warning("%" PRIu64 " denial records were suppressed in the kernel (at most %u a second per user and "
-                            "rule after a burst of %u); counters stay exact.",
-                            c.suppressed - m->suppressed_reported, GUARD_REPORT_PER_SEC, GUARD_REPORT_BURST);
-                sd_journal_send("MESSAGE=cgroup-guard: %" PRIu64 " denial records suppressed in the kernel (rate limit)",
-                                c.suppressed - m->suppressed_reported, "MESSAGE_ID=" GUARD_MESSAGE_SUPPRESSED,
-                                "PRIORITY=%d", LOG_WARNING, "CGROUP_GUARD_SUPPRESSED=%" PRIu64,
-                                c.suppressed - m->suppressed_reported, "CGROUP_GUARD_SUPPRESSED_IN_KERNEL=%" PRIu64,
-                                c.suppressed, NULL);
+                log_struct(LOG_WARNING,
+                           "MESSAGE=%" PRIu64 " denial records were suppressed in the kernel (at most %u a second per user and "
+                           "rule after a burst of %u); counters stay exact.",
+                           c.suppressed - m->suppressed_reported, GUARD_REPORT_PER_SEC, GUARD_REPORT_BURST,
+                           "MESSAGE_ID=" GUARD_MESSAGE_SUPPRESSED, "CGROUP_GUARD_SUPPRESSED=%" PRIu64,
+                           c.suppressed - m->suppressed_reported, "CGROUP_GUARD_SUPPRESSED_IN_KERNEL=%" PRIu64, c.suppressed);
                 m->suppressed_reported = c.suppressed;
         }
         if (c.lost_events <= m->lost_reported)
                 return;
-        log_warning("%" PRIu64 " denial records were lost (ring buffer full); counters stay exact.",
-                    c.lost_events - m->lost_reported);
-        sd_journal_send("MESSAGE=cgroup-guard lost %" PRIu64 " denial records (ring buffer full)",
-                        c.lost_events - m->lost_reported, "MESSAGE_ID=" GUARD_MESSAGE_LOST_EVENTS,
-                        "PRIORITY=%d", LOG_WARNING, "CGROUP_GUARD_LOST_EVENTS=%" PRIu64, c.lost_events, NULL);
+        log_struct(LOG_WARNING, "MESSAGE=%" PRIu64 " denial records were lost (ring buffer full); counters stay exact.",
+                   c.lost_events - m->lost_reported, "MESSAGE_ID=" GUARD_MESSAGE_LOST_EVENTS,
+                   "CGROUP_GUARD_LOST_EVENTS=%" PRIu64, c.lost_events);
         m->lost_reported = c.lost_events;
 }
 
@@ -1064,8 +1053,7 @@ static void handle_denial(Manager *m, const struct guard_event *e) {
         };
         _cleanup_(event_text_done) EventText t = {};
         _cleanup_(freep) char *message = NULL;
-        struct iovec iov[EVENT_FIELDS_MAX + 4];
-        char priority[32];
+        struct iovec iov[EVENT_FIELDS_MAX + 2];
         unsigned n = 0;
 
         if (e->verdict != GUARD_VERDICT_AUDIT && e->action != POLICY_ACTION_DENY) {
@@ -1093,18 +1081,15 @@ static void handle_denial(Manager *m, const struct guard_event *e) {
         remember_denial(m, e->actor_uid, &t);
         bus_emit_denied(m, e, &t, &names);
 
-        log_full_errno(t.priority, 0, "%s", t.message);
         if (asprintf(&message, "MESSAGE=%s", t.message) < 0) {
                 log_oom();
                 return;
         }
-        snprintf(priority, sizeof(priority), "PRIORITY=%d", t.priority);
         iov[n++] = (struct iovec) { message, strlen(message) };
         iov[n++] = (struct iovec) { (char *) "MESSAGE_ID=" GUARD_MESSAGE_DENIAL, strlen("MESSAGE_ID=" GUARD_MESSAGE_DENIAL) };
-        iov[n++] = (struct iovec) { priority, strlen(priority) };
         for (unsigned i = 0; i < t.n_fields; i++)
                 iov[n++] = (struct iovec) { t.fields[i], strlen(t.fields[i]) };
-        sd_journal_sendv(iov, n);
+        (void) log_structv(t.priority, iov, n);
 }
 
 static int on_ring_event(void *ctx, void *data, size_t size) {
@@ -1419,9 +1404,11 @@ int manager_start(Manager *m) {
                 log_info("Policy generation %u in force: %zu files, %zu rules, %zu map entries written in %.1f ms.",
                          m->generation, m->policy.n_files, m->policy.n_rules, m->image.n_entries,
                          (now_usec(CLOCK_MONOTONIC) - started) / 1000.0);
-        log_info("%s with the %s backend%s (bpffs %s, cgroup2 at %s), policy generation %u: %zu files, %zu rules.",
-                 doing(m), backend_kind_to_string(m->backend->kind), m->backend->adopted ? ", adopted from pins" : "",
-                 m->bpffs_dir, m->cgroup_mount, m->generation, m->policy.n_files, rules_in_force(m));
+        log_struct(LOG_INFO, "MESSAGE=%s with the %s backend%s (bpffs %s, cgroup2 at %s), policy generation %u: %zu files, %zu rules.",
+                   doing(m), backend_kind_to_string(m->backend->kind), m->backend->adopted ? ", adopted from pins" : "",
+                   m->bpffs_dir, m->cgroup_mount, m->generation, m->policy.n_files, rules_in_force(m),
+                   "MESSAGE_ID=" GUARD_MESSAGE_STARTED, "CGROUP_GUARD_BACKEND=%s", backend_kind_to_string(m->backend->kind),
+                   "CGROUP_GUARD_GENERATION=%u", m->generation);
         if (m->backend->adopted && m->backend->map_entries_max != m->policy_entries_max)
                 log_notice("The pinned policy map holds %u entries; --policy-entries-max=%u takes effect once the "
                            "programs are loaded afresh (cgroup-guardd --unload, then start).",
@@ -1438,11 +1425,6 @@ int manager_start(Manager *m) {
         for (unsigned i = 0; i < m->backend->n_missing; i++)
                 log_warning("Missing guarantee: %s", m->backend->missing[i]);
         log_guarantees(m);
-        sd_journal_send("MESSAGE=cgroup-guard: %s with the %s backend, policy generation %u", doing(m),
-                        backend_kind_to_string(m->backend->kind), m->generation,
-                        "MESSAGE_ID=" GUARD_MESSAGE_STARTED, "PRIORITY=%d", LOG_INFO,
-                        "CGROUP_GUARD_BACKEND=%s", backend_kind_to_string(m->backend->kind),
-                        "CGROUP_GUARD_GENERATION=%u", m->generation, NULL);
         uint64_t now;
         sd_event_now(m->event, CLOCK_MONOTONIC, &now);
         r = sd_event_add_time(m->event, &m->ratelimit_timer, CLOCK_MONOTONIC, now + USEC_PER_SEC, 0, on_ratelimit_timer, m);

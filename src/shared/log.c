@@ -25,7 +25,7 @@ void log_set_program_name(const char *name) {
         program_name = name;
 }
 
-static bool stderr_is_journal(void) {
+bool log_stderr_is_journal(void) {
         static int cached = -1;
         const char *e;
         unsigned long long dev, ino;
@@ -48,7 +48,7 @@ int log_internal(int level, int error, const char *format, ...) {
 
         error = abs(error);
         if (level <= max_level) {
-                if (stderr_is_journal())
+                if (log_stderr_is_journal())
                         fprintf(stderr, "<%d>", level);
                 else if (program_name)
                         fprintf(stderr, "%s: ", program_name);

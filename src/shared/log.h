@@ -8,6 +8,7 @@
  * caller escaped already with cescape() read the same. */
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <syslog.h>
 
 #include "macro.h"
@@ -15,6 +16,9 @@
 void log_set_max_level(int level);
 int log_get_max_level(void);
 void log_set_program_name(const char *name);
+
+/* stderr is the stream systemd connected to the journal (JOURNAL_STREAM names it). */
+bool log_stderr_is_journal(void);
 
 /* Returns -abs(error) so callers can write "return log_error_errno(r, ...)". %m expands to
  * strerror(abs(error)). */

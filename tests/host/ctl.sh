@@ -8,14 +8,6 @@
 . "$(dirname "$0")/private-ns.sh" dbus-daemon /lib/systemd/systemd-journald script -- "$@"
 . "$(dirname "$0")/lib.sh"
 
-# check NAME EXPECTED ACTUAL
-check() {
-        if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "#   expected: $2"; echo "#   actual:   $3"; fi
-}
-# contains NAME NEEDLE HAYSTACK
-contains() {
-        case "$3" in *"$2"*) ok "$1" ;; *) not_ok "$1"; echo "#   expected to contain: $2"; echo "#   actual: $3" ;; esac
-}
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 # Runs cgroup-guardctl on a pseudo-terminal; what it wrote there goes to stdout (CR LF line ends).
 on_tty() { TERM=xterm script -qfec "$(printf '%q ' "$@")" /dev/null < /dev/null; }

@@ -6,9 +6,7 @@ BUILD=${CGROUP_GUARD_BUILD_DIR:?}
 DAEMON=$BUILD/src/daemon/cgroup-guardd
 CTL=$BUILD/src/ctl/cgroup-guardctl
 PATH=$BUILD/tests/vm/helpers:$PATH
-passed=0
-failed=0
-n=0
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (BPF programs, cgroups)"
@@ -47,9 +45,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 143' TERM INT
 
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-check_true() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 
 # Starts a background process we own; its pid lands in $! and in STARTED_PIDS.
 spawn() { "$@" & STARTED_PIDS="$STARTED_PIDS $!"; }
