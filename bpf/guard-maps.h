@@ -11,6 +11,20 @@
 #endif
 
 #define GUARD_NS_TYPES 8        /* mnt uts ipc net pid user cgroup time, see guard_ns_index() */
+
+/* The namespace types as the kernel names them (CLONE_NEW*, <linux/sched.h>; the BPF side has no
+ * libc header): masks of them are what unshare()/clone() take and what policies and events carry.
+ * Userspace asserts they equal the libc constants (src/policy/policy.c). */
+#define GUARD_CLONE_NEWNS 0x00020000u
+#define GUARD_CLONE_NEWUTS 0x04000000u
+#define GUARD_CLONE_NEWIPC 0x08000000u
+#define GUARD_CLONE_NEWNET 0x40000000u
+#define GUARD_CLONE_NEWPID 0x20000000u
+#define GUARD_CLONE_NEWUSER 0x10000000u
+#define GUARD_CLONE_NEWCGROUP 0x02000000u
+#define GUARD_CLONE_NEWTIME 0x00000080u
+#define GUARD_NS_ALL (GUARD_CLONE_NEWNS | GUARD_CLONE_NEWUTS | GUARD_CLONE_NEWIPC | GUARD_CLONE_NEWNET | \
+                      GUARD_CLONE_NEWPID | GUARD_CLONE_NEWUSER | GUARD_CLONE_NEWCGROUP | GUARD_CLONE_NEWTIME)
 #define GUARD_ALLOW_MAX 64      /* allow rules are bits of a mask; they get rule ids 1..64 */
 #define GUARD_POLICY_ENTRIES_MAX 262144  /* compiler's cap and default map size */
 #define GUARD_POLICY_ENTRIES_MIN 16      /* smallest map --policy-entries-max allows */
@@ -67,6 +81,14 @@ enum guard_mode {
         GUARD_MODE_ENFORCE = 2,
 };
 
+/* A rule's response (struct guard_rule_info.action, guard_event.action): PolicyAction's values,
+ * which userspace asserts (src/policy/policy-compile.c). */
+enum guard_action {
+        GUARD_ACTION_DENY = 0,
+        GUARD_ACTION_DENY_FREEZE = 1,
+        GUARD_ACTION_DENY_KILL = 2,
+};
+
 enum guard_rule_kind {
         GUARD_RULE_PROTECT = 0,
         GUARD_RULE_ALLOW = 1,
@@ -78,7 +100,7 @@ enum guard_rule_kind {
 struct guard_rule_info {
         __u32 kind;             /* enum guard_rule_kind */
         __u32 mode;             /* enum guard_mode, after any global override */
-        __u32 action;           /* PolicyAction */
+        __u32 action;           /* enum guard_action */
         __u32 ns_types;         /* lock, lock_on_entry: CLONE_NEW* mask */
         __u32 pad;
         __u64 name_hash;        /* guard_name_hash() of "policy-file/rule-name": the key of its
@@ -93,7 +115,7 @@ struct guard_cgroup_info {
         __u64 to_allow;         /* allow rules whose "to" covers this cgroup */
         __u32 lock_rule[GUARD_NS_TYPES];    /* strictest lock rule per namespace type; 0: none */
         __u32 creator_rule[GUARD_NS_TYPES]; /* lock_on_entry rule whose created_by covers it */
-        __u32 protect_mode;     /* protect_rule's enum guard_mode (override applied) and action: */
+        __u32 protect_mode;     /* protect_rule's enum guard_mode (override applied) and enum guard_action: */
         __u32 protect_action;   /* a migration decision needs no rule lookup */
         __u32 state;            /* classifier state for its children; 0: they copy this entry */
         __u32 seal_rule;        /* the sealed protect rule covering it (sealed subtrees do not
@@ -300,30 +322,75 @@ enum guard_counter {
         _GUARD_COUNTER_MAX = 9,
 };
 
+/* The guard's own process and pins, for tamper protection (bpf/guard-tamper.bpf.h), written by
+ * the daemon at start. */
+struct guard_self {
+        __u64 exe_dev;          /* kernel dev_t of cgroup-guardd's executable */
+        __u64 exe_ino;
+        __u64 cgroup_id;        /* the daemon's own cgroup (its unit's), 0 in the root cgroup */
+        __u64 pins_dev;         /* kernel dev_t of the bpffs holding the pins */
+        __u32 mnt_ns[2];        /* PID 1's and the daemon's mount namespaces (inode numbers) */
+        __u32 enabled;          /* protect_self */
+        __u32 starting;         /* the daemon is attaching: no link is opened by id but by it */
+};
+
+/* Keys of guard_objects, the guard's own objects: map/prog/link ids and pin and control file
+ * inode numbers, the kind in the upper 32 bits. */
+#define GUARD_OBJ_MAP (1ULL << 32)
+#define GUARD_OBJ_PROG (2ULL << 32)
+#define GUARD_OBJ_LINK (3ULL << 32)
+#define GUARD_OBJ_PIN (4ULL << 32)
+#define GUARD_OBJ_CGROUP_FILE (5ULL << 32) /* inode of a control file of the daemon's cgroup or above */
+
+/* Fixed layouts on both sides (the compiled image is written by userspace and read by the
+ * programs; the daemon adopts maps a previous binary pinned). */
+_Static_assert(sizeof(struct guard_key) == 24, "struct guard_key layout");
+_Static_assert(sizeof(struct guard_rule_info) == 32, "struct guard_rule_info layout");
+_Static_assert(__builtin_offsetof(struct guard_rule_info, name_hash) == 24, "struct guard_rule_info layout");
+_Static_assert(sizeof(struct guard_cgroup_info) == 152, "struct guard_cgroup_info layout");
+_Static_assert(__builtin_offsetof(struct guard_cgroup_info, lock_rule) == 32, "struct guard_cgroup_info layout");
+_Static_assert(__builtin_offsetof(struct guard_cgroup_info, creator_rule) == 64, "struct guard_cgroup_info layout");
+_Static_assert(__builtin_offsetof(struct guard_cgroup_info, seal_root) == 112, "struct guard_cgroup_info layout");
+_Static_assert(__builtin_offsetof(struct guard_cgroup_info, seal_allow) == 144, "struct guard_cgroup_info layout");
+_Static_assert(sizeof(struct guard_state_info) == sizeof(struct guard_cgroup_info) + 16, "struct guard_state_info layout");
+_Static_assert(sizeof(struct guard_state_literal) == 8 + GUARD_COMPONENT_MAX, "struct guard_state_literal layout");
+_Static_assert(sizeof(struct guard_config) == 56, "struct guard_config layout");
+_Static_assert(sizeof(struct guard_value) == sizeof(struct guard_state_info), "struct guard_value layout");
+_Static_assert(sizeof(struct guard_task_lock) == 8, "struct guard_task_lock layout");
+_Static_assert(sizeof(struct guard_task_identity) == 8, "struct guard_task_identity layout");
+_Static_assert(sizeof(struct guard_sandbox_ns) == 8, "struct guard_sandbox_ns layout");
+_Static_assert(sizeof(struct guard_report_key) == 16, "struct guard_report_key layout");
+_Static_assert(sizeof(struct guard_rule_count_key) == 24, "struct guard_rule_count_key layout");
+_Static_assert(sizeof(struct guard_rule_name) == 2 * GUARD_RULE_LABEL_MAX, "struct guard_rule_name layout");
+_Static_assert(sizeof(struct guard_cgroup_counts) == 24, "struct guard_cgroup_counts layout");
+_Static_assert(sizeof(struct guard_self) == 48, "struct guard_self layout");
+_Static_assert(__builtin_offsetof(struct guard_self, mnt_ns) == 32, "struct guard_self layout");
+_Static_assert(__builtin_offsetof(struct guard_self, starting) == 44, "struct guard_self layout");
+
 static inline __u32 guard_ns_flag(int index) {
         switch (index) {
-        case 0: return 0x00020000;
-        case 1: return 0x04000000;
-        case 2: return 0x08000000;
-        case 3: return 0x40000000;
-        case 4: return 0x20000000;
-        case 5: return 0x10000000;
-        case 6: return 0x02000000;
-        case 7: return 0x00000080;
+        case 0: return GUARD_CLONE_NEWNS;
+        case 1: return GUARD_CLONE_NEWUTS;
+        case 2: return GUARD_CLONE_NEWIPC;
+        case 3: return GUARD_CLONE_NEWNET;
+        case 4: return GUARD_CLONE_NEWPID;
+        case 5: return GUARD_CLONE_NEWUSER;
+        case 6: return GUARD_CLONE_NEWCGROUP;
+        case 7: return GUARD_CLONE_NEWTIME;
         }
         return 0;
 }
 
 static inline int guard_ns_index(__u32 clone_flag) {
         switch (clone_flag) {
-        case 0x00020000: return 0; /* CLONE_NEWNS */
-        case 0x04000000: return 1; /* CLONE_NEWUTS */
-        case 0x08000000: return 2; /* CLONE_NEWIPC */
-        case 0x40000000: return 3; /* CLONE_NEWNET */
-        case 0x20000000: return 4; /* CLONE_NEWPID */
-        case 0x10000000: return 5; /* CLONE_NEWUSER */
-        case 0x02000000: return 6; /* CLONE_NEWCGROUP */
-        case 0x00000080: return 7; /* CLONE_NEWTIME */
+        case GUARD_CLONE_NEWNS: return 0;
+        case GUARD_CLONE_NEWUTS: return 1;
+        case GUARD_CLONE_NEWIPC: return 2;
+        case GUARD_CLONE_NEWNET: return 3;
+        case GUARD_CLONE_NEWPID: return 4;
+        case GUARD_CLONE_NEWUSER: return 5;
+        case GUARD_CLONE_NEWCGROUP: return 6;
+        case GUARD_CLONE_NEWTIME: return 7;
         }
         return -1;
 }

@@ -297,14 +297,14 @@ static __always_inline __u32 guard_task_ns_inum(struct task_struct *task, __u32 
         struct nsproxy *nsp = task->nsproxy;
 
         switch (type) {
-        case 0x00020000: return nsp->mnt_ns->ns.inum;
-        case 0x04000000: return nsp->uts_ns->ns.inum;
-        case 0x08000000: return nsp->ipc_ns->ns.inum;
-        case 0x40000000: return nsp->net_ns->ns.inum;
-        case 0x20000000: return nsp->pid_ns_for_children->ns.inum;
-        case 0x10000000: return task->cred->user_ns->ns.inum;
-        case 0x02000000: return nsp->cgroup_ns->ns.inum;
-        case 0x00000080: return nsp->time_ns_for_children->ns.inum;
+        case GUARD_CLONE_NEWNS: return nsp->mnt_ns->ns.inum;
+        case GUARD_CLONE_NEWUTS: return nsp->uts_ns->ns.inum;
+        case GUARD_CLONE_NEWIPC: return nsp->ipc_ns->ns.inum;
+        case GUARD_CLONE_NEWNET: return nsp->net_ns->ns.inum;
+        case GUARD_CLONE_NEWPID: return nsp->pid_ns_for_children->ns.inum;
+        case GUARD_CLONE_NEWUSER: return task->cred->user_ns->ns.inum;
+        case GUARD_CLONE_NEWCGROUP: return nsp->cgroup_ns->ns.inum;
+        case GUARD_CLONE_NEWTIME: return nsp->time_ns_for_children->ns.inum;
         }
         return 0;
 }
@@ -323,9 +323,9 @@ static __always_inline __u32 guard_task_pending_types(struct task_struct *task, 
                 return 0;
         if (!(clone_flags & 0x00010000 /* CLONE_THREAD */) &&
             nsp->pid_ns_for_children->level != task->thread_pid->level)
-                types |= 0x20000000;
+                types |= GUARD_CLONE_NEWPID;
         if (!(clone_flags & 0x00000100 /* CLONE_VM */) && nsp->time_ns_for_children != nsp->time_ns)
-                types |= 0x00000080;
+                types |= GUARD_CLONE_NEWTIME;
         return types;
 }
 
@@ -394,7 +394,7 @@ static __always_inline int guard_report_admit(__u32 kind, struct guard_decision 
                 .uid = (__u32) bpf_get_current_uid_gid(),
                 .rule = d->rule,
                 .kind = kind,
-                .tgid = d->action != 0 /* POLICY_ACTION_DENY */ ? actor->tgid : 0,
+                .tgid = d->action != GUARD_ACTION_DENY ? actor->tgid : 0,
         };
         const __u64 interval = 1000000000ULL / GUARD_REPORT_PER_SEC;
         __u64 now = bpf_ktime_get_ns(), tat, *stored;

@@ -25,16 +25,6 @@
 #define PTRACE_MODE_ATTACH_ 0x2
 #define MS_MOVE_ 0x2000
 
-struct guard_self {
-        __u64 exe_dev;          /* kernel dev_t of cgroup-guardd's executable */
-        __u64 exe_ino;
-        __u64 cgroup_id;        /* the daemon's own cgroup (its unit's), 0 in the root cgroup */
-        __u64 pins_dev;         /* kernel dev_t of the bpffs holding the pins */
-        __u32 mnt_ns[2];        /* PID 1's and the daemon's mount namespaces (inode numbers) */
-        __u32 enabled;          /* protect_self */
-        __u32 starting;         /* the daemon is attaching: no link is opened by id but by it */
-};
-
 struct {
         __uint(type, BPF_MAP_TYPE_ARRAY);
         __uint(max_entries, 1);
@@ -42,13 +32,7 @@ struct {
         __type(value, struct guard_self);
 } guard_self SEC(".maps");
 
-/* The guard's own objects: map/prog/link ids (kind in the upper bits) and pin inode numbers. */
-#define GUARD_OBJ_MAP (1ULL << 32)
-#define GUARD_OBJ_PROG (2ULL << 32)
-#define GUARD_OBJ_LINK (3ULL << 32)
-#define GUARD_OBJ_PIN (4ULL << 32)
-#define GUARD_OBJ_CGROUP_FILE (5ULL << 32) /* inode of a control file of the daemon's cgroup or above */
-
+/* The guard's own objects (GUARD_OBJ_* | id or inode number, bpf/guard-maps.h). */
 struct {
         __uint(type, BPF_MAP_TYPE_HASH);
         __uint(max_entries, 4096);

@@ -193,14 +193,14 @@ static __always_inline int install_exit(int ret) {
                 return install_exit(ret);                                                 \
         }
 
-INSTALL_WINDOW(mntns_install, 0x00020000)
-INSTALL_WINDOW(utsns_install, 0x04000000)
-INSTALL_WINDOW(ipcns_install, 0x08000000)
-INSTALL_WINDOW(netns_install, 0x40000000)
-INSTALL_WINDOW(pidns_install, 0x20000000)
-INSTALL_WINDOW(userns_install, 0x10000000)
-INSTALL_WINDOW(cgroupns_install, 0x02000000)
-INSTALL_WINDOW(timens_install, 0x00000080)
+INSTALL_WINDOW(mntns_install, GUARD_CLONE_NEWNS)
+INSTALL_WINDOW(utsns_install, GUARD_CLONE_NEWUTS)
+INSTALL_WINDOW(ipcns_install, GUARD_CLONE_NEWIPC)
+INSTALL_WINDOW(netns_install, GUARD_CLONE_NEWNET)
+INSTALL_WINDOW(pidns_install, GUARD_CLONE_NEWPID)
+INSTALL_WINDOW(userns_install, GUARD_CLONE_NEWUSER)
+INSTALL_WINDOW(cgroupns_install, GUARD_CLONE_NEWCGROUP)
+INSTALL_WINDOW(timens_install, GUARD_CLONE_NEWTIME)
 
 /* --- unshare --- */
 
@@ -285,12 +285,12 @@ int BPF_PROG(compat_userns_create, const struct cred *cred) {
         /* unshare(CLONE_NEWUSER) was decided (and reported) when its window opened. */
         if (w && w->kind == GUARD_EVENT_NEW_NAMESPACE)
                 return w->verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
-        guard_task_decide_namespace(actor, 0x10000000, &d, &decided);
+        guard_task_decide_namespace(actor, GUARD_CLONE_NEWUSER, &d, &decided);
         guard_record_op(guard_policy_map(), GUARD_EVENT_NEW_NAMESPACE, d.verdict, actor, guard_task_cgroup_id(actor), 0, 0,
-                        0x10000000);
+                        GUARD_CLONE_NEWUSER);
         if (d.verdict == GUARD_VERDICT_ALLOW)
                 return 0;
-        guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, decided, 0, 0x10000000);
+        guard_report(GUARD_EVENT_NEW_NAMESPACE, &d, actor, actor->pid, 0, 0, decided, 0, GUARD_CLONE_NEWUSER);
         return d.verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
 }
 
@@ -307,7 +307,7 @@ int BPF_PROG(compat_proc_free_inum, unsigned int inum) {
 SEC("lsm/task_alloc")
 int BPF_PROG(compat_task_alloc, struct task_struct *task, unsigned long clone_flags) {
         struct task_struct *actor = bpf_get_current_task_btf();
-        __u32 types = (clone_flags & CLONE_NEW_MASK) & ~0x10000000u, decided;
+        __u32 types = (clone_flags & CLONE_NEW_MASK) & ~GUARD_CLONE_NEWUSER, decided;
         struct guard_decision d;
 
         guard_inherit_lock(actor, task);

@@ -251,22 +251,6 @@ static int pin_replace(int fd, const char *dir, const char *prefix, const char *
         return 0;
 }
 
-/* Must match bpf/guard-tamper.bpf.h. */
-struct guard_self {
-        uint64_t exe_dev;
-        uint64_t exe_ino;
-        uint64_t cgroup_id;
-        uint64_t pins_dev;
-        uint32_t mnt_ns[2];
-        uint32_t enabled;
-        uint32_t starting;
-};
-#define GUARD_OBJ_MAP (1ULL << 32)
-#define GUARD_OBJ_PROG (2ULL << 32)
-#define GUARD_OBJ_LINK (3ULL << 32)
-#define GUARD_OBJ_PIN (4ULL << 32)
-#define GUARD_OBJ_CGROUP_FILE (5ULL << 32)
-
 /* One object of the guard, registered for the tamper programs at once (no-op without them). */
 static void register_object(Backend *b, uint64_t kind, uint64_t id) {
         uint64_t key = kind | id;

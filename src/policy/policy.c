@@ -10,12 +10,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "guard-maps.h"
 #include "macro.h"
 #include "policy.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
+
+/* The kernel ABI's namespace table is the libc one. */
+_Static_assert(GUARD_CLONE_NEWNS == CLONE_NEWNS && GUARD_CLONE_NEWUTS == CLONE_NEWUTS &&
+               GUARD_CLONE_NEWIPC == CLONE_NEWIPC && GUARD_CLONE_NEWNET == CLONE_NEWNET &&
+               GUARD_CLONE_NEWPID == CLONE_NEWPID && GUARD_CLONE_NEWUSER == CLONE_NEWUSER &&
+               GUARD_CLONE_NEWCGROUP == CLONE_NEWCGROUP && GUARD_CLONE_NEWTIME == CLONE_NEWTIME,
+               "GUARD_CLONE_NEW* are the kernel's CLONE_NEW*");
+_Static_assert(GUARD_ACTION_DENY == (int) POLICY_ACTION_DENY && GUARD_ACTION_DENY_FREEZE == (int) POLICY_ACTION_DENY_FREEZE &&
+               GUARD_ACTION_DENY_KILL == (int) POLICY_ACTION_DENY_KILL && _POLICY_ACTION_MAX == 3,
+               "PolicyAction crosses into the maps as enum guard_action");
 
 static const char *const mode_table[_POLICY_MODE_MAX] = {
         [POLICY_MODE_OFF] = "off",
@@ -37,19 +48,8 @@ static const char *const rule_kind_table[_POLICY_RULE_KIND_MAX] = {
         [POLICY_RULE_LOCK_ON_ENTRY] = "lock_on_entry",
 };
 
-static const struct {
-        const char *name;
-        uint32_t flag;
-} ns_table[] = {
-        { "mnt", CLONE_NEWNS },
-        { "uts", CLONE_NEWUTS },
-        { "ipc", CLONE_NEWIPC },
-        { "net", CLONE_NEWNET },
-        { "pid", CLONE_NEWPID },
-        { "user", CLONE_NEWUSER },
-        { "cgroup", CLONE_NEWCGROUP },
-        { "time", CLONE_NEWTIME },
-};
+/* Indexed as guard_ns_flag() (bpf/guard-maps.h). */
+static const char *const ns_names[GUARD_NS_TYPES] = { "mnt", "uts", "ipc", "net", "pid", "user", "cgroup", "time" };
 
 const char *policy_mode_to_string(PolicyMode m) {
         return m >= 0 && m < _POLICY_MODE_MAX ? mode_table[m] : NULL;
@@ -78,16 +78,15 @@ const char *policy_rule_kind_to_string(PolicyRuleKind k) {
 }
 
 const char *ns_type_to_string(uint32_t clone_flag) {
-        for (size_t i = 0; i < ELEMENTSOF(ns_table); i++)
-                if (ns_table[i].flag == clone_flag)
-                        return ns_table[i].name;
-        return NULL;
+        int i = guard_ns_index(clone_flag);
+
+        return i < 0 ? NULL : ns_names[i];
 }
 
 uint32_t ns_type_from_string(const char *s) {
-        for (size_t i = 0; i < ELEMENTSOF(ns_table); i++)
-                if (streq(s, ns_table[i].name))
-                        return ns_table[i].flag;
+        for (int i = 0; i < GUARD_NS_TYPES; i++)
+                if (streq(s, ns_names[i]))
+                        return guard_ns_flag(i);
         return 0;
 }
 

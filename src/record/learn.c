@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cgroup-path.h"
+#include "guard-maps.h"
 #include "learn.h"
 #include "macro.h"
 #include "policy.h"
@@ -291,9 +292,6 @@ typedef struct Lock {
         uint32_t types;
 } Lock;
 
-static const uint32_t ns_all[] = { 0x00020000, 0x04000000, 0x08000000, 0x40000000,
-                                   0x20000000, 0x10000000, 0x02000000, 0x00000080 };
-#define NS_ALL_MASK 0x7e020080u
 
 static bool covered(const StrSet *protect, const char *path) {
         for (size_t i = 0; i < protect->n; i++)
@@ -314,9 +312,9 @@ static char *unit_of(const char *path) {
 static json_object *json_types(uint32_t types) {
         json_object *a = json_object_new_array();
 
-        for (size_t i = 0; a && i < ELEMENTSOF(ns_all); i++)
-                if (types & ns_all[i])
-                        json_object_array_add(a, json_object_new_string(ns_type_to_string(ns_all[i])));
+        for (int i = 0; a && i < GUARD_NS_TYPES; i++)
+                if (types & guard_ns_flag(i))
+                        json_object_array_add(a, json_object_new_string(ns_type_to_string(guard_ns_flag(i))));
         return a;
 }
 
@@ -570,12 +568,12 @@ int learn_run(const Record *records, size_t n_records, const LearnOptions *opts,
                                                             cgroup_pattern_covers(protect.items[p], ops[i].actor, NULL))
                                                                 above_seen |= ops[i].ns_types;
                                 }
-                        if ((seen & NS_ALL_MASK) == NS_ALL_MASK || (pass == 1 && seen == above_seen))
+                        if ((seen & GUARD_NS_ALL) == GUARD_NS_ALL || (pass == 1 && seen == above_seen))
                                 continue;
                         if (!GREEDY_REALLOC(locks, n_locks_allocated, n_locks + 1) ||
                             !(locks[n_locks].cgroup = strdup(set->items[k])))
                                 goto finish;
-                        locks[n_locks++].types = NS_ALL_MASK & ~seen;
+                        locks[n_locks++].types = GUARD_NS_ALL & ~seen;
                 }
         }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard-maps.h"
 #include "macro.h"
 #include "policy.h"
 #include "record.h"
@@ -54,17 +55,15 @@ _printf_(3, 4) static int add(char **f, int *n, const char *format, ...) {
         return 0;
 }
 
-/* In the order policies list them (mnt uts ipc net pid user cgroup time). */
-static const uint32_t ns_order[] = { 0x00020000, 0x04000000, 0x08000000, 0x40000000,
-                                     0x20000000, 0x10000000, 0x02000000, 0x00000080 };
 
 char *record_ns_types_string(uint32_t mask, char sep, char *buf, size_t size) {
         size_t at = 0;
 
         buf[0] = '\0';
-        for (size_t i = 0; i < ELEMENTSOF(ns_order) && at < size; i++)
-                if (mask & ns_order[i])
-                        at += snprintf(buf + at, size - at, "%.1s%s", at ? &sep : "", ns_type_to_string(ns_order[i]));
+        /* In the order policies list them (mnt uts ipc net pid user cgroup time). */
+        for (int i = 0; i < GUARD_NS_TYPES && at < size; i++)
+                if (mask & guard_ns_flag(i))
+                        at += snprintf(buf + at, size - at, "%.1s%s", at ? &sep : "", ns_type_to_string(guard_ns_flag(i)));
         return buf;
 }
 
