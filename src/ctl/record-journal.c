@@ -14,6 +14,7 @@
 
 #include "log.h"
 
+#include "hash-util.h"
 #include "macro.h"
 #include "record-journal.h"
 
@@ -29,7 +30,7 @@ void record_set_done(RecordSet *s) {
 
 /* A journal of a busy fleet repeats the same few thousand operations millions of times: each
  * string is kept once, and each distinct operation once, with its count. Open addressing over
- * FNV-1a hashes; tables stay at most half full. */
+ * FNV-1a hashes (the tail; whole words first); tables stay at most half full. */
 static uint64_t hash_bytes(uint64_t h, const void *p, size_t n) {
         const unsigned char *c = p;
 
@@ -41,9 +42,7 @@ static uint64_t hash_bytes(uint64_t h, const void *p, size_t n) {
                 h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
                 h ^= h >> 29;
         }
-        for (; n > 0; c++, n--)
-                h = (h ^ *c) * 0x100000001b3ULL;
-        return h;
+        return fnv1a_add(h, c, n);
 }
 
 static int grow_strings(RecordSet *s) {
@@ -58,7 +57,7 @@ static int grow_strings(RecordSet *s) {
 
                 if (!str)
                         continue;
-                for (k = hash_bytes(0xcbf29ce484222325ULL, str, strlen(str)) & (n - 1); slots[k]; k = (k + 1) & (n - 1))
+                for (k = hash_bytes(FNV1A_OFFSET_BASIS, str, strlen(str)) & (n - 1); slots[k]; k = (k + 1) & (n - 1))
                         ;
                 slots[k] = str;
         }
@@ -77,7 +76,7 @@ static char *intern_bytes(void *userdata, const char *s, size_t n) {
 
         if (2 * (set->n_strings + 1) > set->n_string_slots && grow_strings(set) < 0)
                 return NULL;
-        for (k = hash_bytes(0xcbf29ce484222325ULL, s, n) & (set->n_string_slots - 1); set->strings[k];
+        for (k = hash_bytes(FNV1A_OFFSET_BASIS, s, n) & (set->n_string_slots - 1); set->strings[k];
              k = (k + 1) & (set->n_string_slots - 1))
                 if (memcmp(set->strings[k], s, n) == 0 && set->strings[k][n] == '\0')
                         return set->strings[k];
@@ -91,7 +90,7 @@ static char *intern_bytes(void *userdata, const char *s, size_t n) {
 
 static uint64_t record_hash(const Record *r) {
         const void *ptrs[] = { r->verdict, r->actor_exe, r->actor_cgroup, r->src_cgroup, r->dst_cgroup };
-        uint64_t h = hash_bytes(0xcbf29ce484222325ULL, ptrs, sizeof(ptrs));
+        uint64_t h = hash_bytes(FNV1A_OFFSET_BASIS, ptrs, sizeof(ptrs));
 
         h = hash_bytes(h, &r->kind, sizeof(r->kind));
         return hash_bytes(h, &r->ns_types, sizeof(r->ns_types));

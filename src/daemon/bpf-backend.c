@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "bpf-backend.h"
 #include "cgroupfs.h"
+#include "hash-util.h"
 #include "macro.h"
 #include "policy-image.h"
 #include "compat.skel.h"
@@ -183,15 +185,6 @@ static void note_host_missing(Backend *b) {
                 b->missing[b->n_missing++] = v1;
         else
                 free(v1);
-}
-
-static uint64_t fnv1a(const void *data, size_t n) {
-        const unsigned char *p = data;
-        uint64_t h = 0xcbf29ce484222325ULL;
-
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ p[i]) * 0x100000001b3ULL;
-        return h;
 }
 
 static uint64_t backend_build_id(BackendKind kind) {
@@ -1659,6 +1652,20 @@ void backend_release_programs(Backend *b) {
         b->obj = NULL;
 }
 
+/* Stops the daemon pid, if it runs our executable, and waits until it has exited (at most
+ * UNLOAD_STOP_WAIT_MSEC). The pidfd names exactly that process from the check on (no pid reuse in
+ * between) and polls readable once it has exited, zombie or reaped. */
+#define UNLOAD_STOP_WAIT_MSEC 5000
+static void stop_daemon(pid_t pid) {
+        _cleanup_(closep) int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+
+        if (fd < 0 || !same_executable(pid) || syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0)
+                return;
+        while (poll(&p, 1, UNLOAD_STOP_WAIT_MSEC) < 0 && errno == EINTR)
+                ;
+}
+
 int backend_unload(const char *pin_dir, unsigned *ret_removed) {
         _cleanup_(closedirp) DIR *d = NULL;
         uint64_t meta[_META_SLOTS];
@@ -1667,14 +1674,8 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
         struct dirent *de;
 
         /* A daemon still running on these pins would load everything again: stop it first. */
-        if (read_meta(pin_dir, meta) >= 0 && meta[META_PID_SLOT] > 1 && (pid_t) meta[META_PID_SLOT] != getpid() &&
-            same_executable((pid_t) meta[META_PID_SLOT])) {
-                pid_t pid = (pid_t) meta[META_PID_SLOT];
-
-                (void) kill(pid, SIGTERM);
-                for (int i = 0; i < 100 && kill(pid, 0) == 0; i++)
-                        usleep(50 * 1000);
-        }
+        if (read_meta(pin_dir, meta) >= 0 && meta[META_PID_SLOT] > 1 && (pid_t) meta[META_PID_SLOT] != getpid())
+                stop_daemon((pid_t) meta[META_PID_SLOT]);
 
         d = opendir(pin_dir);
         if (!d)
@@ -1719,7 +1720,7 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
                                 kernel_id_present(prog_ids[j], bpf_prog_get_next_id);
                 if (left == 0)
                         return 0;
-                usleep(50 * 1000);
+                usleep(50 * USEC_PER_MSEC);
         }
         return -EBUSY;
 }

@@ -451,8 +451,8 @@ int main(int argc, char *argv[]) {
         m->policy_dir = strdup(arg_policy_dir);
         m->bpffs_dir = strdup(arg_bpffs_dir);
         m->requested = arg_backend;
-        m->ratelimit.interval_usec = arg_ratelimit_interval * 1000000ULL;
-        m->recorder.interval_usec = arg_record_interval * 1000000ULL;
+        m->ratelimit.interval_usec = arg_ratelimit_interval * USEC_PER_SEC;
+        m->recorder.interval_usec = arg_record_interval * USEC_PER_SEC;
         m->policy_entries_max = arg_policy_entries_max;
         m->metrics_interval_sec = arg_metrics_interval;
         m->metrics_file = arg_metrics_file ? strdup(arg_metrics_file) : NULL;

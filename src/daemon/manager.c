@@ -33,7 +33,7 @@
 #include "response.h"
 #include "string-util.h"
 
-#define RELOAD_DEBOUNCE_USEC (100 * 1000)
+#define RELOAD_DEBOUNCE_USEC (100 * USEC_PER_MSEC)
 #define RELOAD_DEBOUNCE_MAX_USEC (2 * USEC_PER_SEC)
 /* Ring buffer records handled per wake-up: a flood (mkdir storms by anyone with a delegated
  * subtree, violation storms) is worked through in batches, and D-Bus, reloads and the watchdog
@@ -47,7 +47,7 @@ static uint64_t now_usec(clockid_t clock) {
         struct timespec ts;
 
         clock_gettime(clock, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+        return TIMESPEC_USEC(ts);
 }
 
 int manager_new(Manager **ret) {
@@ -300,7 +300,7 @@ int manager_reload(Manager *m) {
                 log_struct(LOG_INFO,
                            "MESSAGE=Policy generation %u in force: %zu files, %zu rules, %u map entries written in %.1f ms.",
                            m->generation, m->policy.n_files, m->policy.n_rules, written,
-                           (now_usec(CLOCK_MONOTONIC) - started) / 1000.0, "MESSAGE_ID=" GUARD_MESSAGE_RELOADED,
+                           (now_usec(CLOCK_MONOTONIC) - started) / (double) USEC_PER_MSEC, "MESSAGE_ID=" GUARD_MESSAGE_RELOADED,
                            "CGROUP_GUARD_GENERATION=%u", m->generation);
         }
         note_reload(m, r >= 0);
@@ -1322,7 +1322,7 @@ static int on_metrics_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         write_metrics(m);
-        (void) sd_event_source_set_time(s, usec + m->metrics_interval_sec * 1000000ULL);
+        (void) sd_event_source_set_time(s, usec + m->metrics_interval_sec * USEC_PER_SEC);
         return sd_event_source_set_enabled(s, SD_EVENT_ON);
 }
 
@@ -1333,7 +1333,7 @@ static int watch_metrics(Manager *m) {
                 return 0;
         write_metrics(m);
         sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-        return sd_event_add_time(m->event, &m->metrics_timer, CLOCK_MONOTONIC, now + m->metrics_interval_sec * 1000000ULL,
+        return sd_event_add_time(m->event, &m->metrics_timer, CLOCK_MONOTONIC, now + m->metrics_interval_sec * USEC_PER_SEC,
                                  0, on_metrics_timer, m);
 }
 
@@ -1403,7 +1403,7 @@ int manager_start(Manager *m) {
         if (!m->kept_pinned)
                 log_info("Policy generation %u in force: %zu files, %zu rules, %zu map entries written in %.1f ms.",
                          m->generation, m->policy.n_files, m->policy.n_rules, m->image.n_entries,
-                         (now_usec(CLOCK_MONOTONIC) - started) / 1000.0);
+                         (now_usec(CLOCK_MONOTONIC) - started) / (double) USEC_PER_MSEC);
         log_struct(LOG_INFO, "MESSAGE=%s with the %s backend%s (bpffs %s, cgroup2 at %s), policy generation %u: %zu files, %zu rules.",
                    doing(m), backend_kind_to_string(m->backend->kind), m->backend->adopted ? ", adopted from pins" : "",
                    m->bpffs_dir, m->cgroup_mount, m->generation, m->policy.n_files, rules_in_force(m),

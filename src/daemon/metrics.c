@@ -104,8 +104,8 @@ static void program_series(FILE *f, const MetricsInput *in, bool time) {
                 fputs(time ? "cgroup_guard_program_run_seconds_total{" : "cgroup_guard_program_runs_total{", f);
                 put_label(f, "program", in->programs[i].name);
                 if (time)
-                        fprintf(f, "} %" PRIu64 ".%09" PRIu64 "\n", in->programs[i].run_time_ns / 1000000000u,
-                                in->programs[i].run_time_ns % 1000000000u);
+                        fprintf(f, "} %" PRIu64 ".%09" PRIu64 "\n", in->programs[i].run_time_ns / NSEC_PER_SEC,
+                                in->programs[i].run_time_ns % NSEC_PER_SEC);
                 else
                         fprintf(f, "} %" PRIu64 "\n", in->programs[i].run_count);
         }

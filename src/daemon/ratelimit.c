@@ -2,17 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hash-util.h"
 #include "macro.h"
 #include "ratelimit.h"
 #include "string-util.h"
 
 static uint64_t key_hash(const RateLimitKey *k) {
-        uint64_t h = 0xcbf29ce484222325ULL;
-        const unsigned char *p = (const unsigned char *) k;
-
-        for (size_t i = 0; i < sizeof(*k); i++)
-                h = (h ^ p[i]) * 0x100000001b3ULL;
-        return h;
+        return fnv1a(k, sizeof(*k));
 }
 
 static uint64_t interval(const RateLimit *rl) {

@@ -8,8 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "macro.h"
+
 #define RATELIMIT_BURST 5
-#define RATELIMIT_INTERVAL_USEC (10ULL * 1000 * 1000)
+#define RATELIMIT_INTERVAL_USEC (10 * USEC_PER_SEC)
 #define RATELIMIT_SLOTS 256
 
 typedef struct RateLimitKey {

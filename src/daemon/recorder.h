@@ -11,10 +11,11 @@
 #include <systemd/sd-event.h>
 
 #include "guard-maps.h"
+#include "macro.h"
 
 struct Manager;
 
-#define RECORD_INTERVAL_USEC_DEFAULT (60 * 1000000ULL)
+#define RECORD_INTERVAL_USEC_DEFAULT (60 * USEC_PER_SEC)
 
 typedef struct ExeEntry {
         uint64_t dev, ino;      /* kernel dev_t, inode */

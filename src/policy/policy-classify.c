@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cgroup-path.h"
+#include "hash-util.h"
 #include "macro.h"
 #include "policy-classify.h"
 #include "policy-image.h"
@@ -46,11 +47,7 @@ static bool is_glob(const char *component) {
 }
 
 static uint64_t text_hash(const char *t) {
-        uint64_t h = 0xcbf29ce484222325ULL;
-
-        for (; *t; t++)
-                h = (h ^ (unsigned char) *t) * 0x100000001b3ULL;
-        return h;
+        return fnv1a_string(t);
 }
 
 static int find_pattern(const Classifier *c, const char *text) {
@@ -135,13 +132,14 @@ static int add_pattern(Classifier *c, const char *text, size_t rule_index) {
 }
 
 static uint64_t state_hash(const State *s) {
-        uint64_t h = 0xcbf29ce484222325ULL ^ s->depth;
+        /* FNV-1a's steps over whole pattern numbers, not bytes. */
+        uint64_t h = FNV1A_OFFSET_BASIS ^ s->depth;
 
         for (size_t i = 0; i < s->n_alive; i++)
-                h = (h ^ s->alive[i]) * 0x100000001b3ULL;
-        h = (h ^ 0xffff) * 0x100000001b3ULL;
+                h = (h ^ s->alive[i]) * FNV1A_PRIME;
+        h = (h ^ 0xffff) * FNV1A_PRIME;
         for (size_t i = 0; i < s->n_full; i++)
-                h = (h ^ s->full[i]) * 0x100000001b3ULL;
+                h = (h ^ s->full[i]) * FNV1A_PRIME;
         return h;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "guard-maps.h"
+#include "hash-util.h"
 #include "macro.h"
 #include "policy.h"
 
@@ -100,11 +101,10 @@ char *policy_rule_name(const PolicyRule *rule, char *buf, size_t size) {
 
 uint64_t policy_rule_label_hash(const Policy *p, const PolicyRule *rule) {
         char name[256], label[512];
-        uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+        uint64_t h;
 
         snprintf(label, sizeof(label), "%s/%s", policy_rule_file(p, rule)->name, policy_rule_name(rule, name, sizeof(name)));
-        for (const char *c = label; *c; c++)
-                h = (h ^ (unsigned char) *c) * 0x100000001b3ULL;
+        h = fnv1a_string(label);
         return h ?: 1;
 }
 

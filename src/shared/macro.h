@@ -15,6 +15,8 @@
 #define _noreturn_ __attribute__((noreturn))
 
 #define USEC_PER_SEC ((uint64_t) 1000000)
+#define USEC_PER_MSEC ((uint64_t) 1000)
+#define NSEC_PER_SEC ((uint64_t) 1000000000)
 #define NSEC_PER_USEC ((uint64_t) 1000)
 
 /* A timespec (CLOCK_REALTIME, CLOCK_MONOTONIC) in microseconds, the journal's and sd-event's unit. */

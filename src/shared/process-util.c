@@ -89,7 +89,7 @@ int pid_start_boottime_usec(uint32_t pid, uint64_t *ret) {
         if (!p || hz <= 0 ||
             sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &ticks) != 1)
                 return -EIO;
-        *ret = ticks * (1000000ULL / hz);
+        *ret = ticks * (USEC_PER_SEC / hz);
         return 0;
 }
 

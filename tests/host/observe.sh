@@ -140,7 +140,11 @@ grep -q "adopted from pins" "$LOG" && ok "restart: pins adopted" || not_ok "rest
 gen_before_restart=$(grep -o "Policy generation [0-9]*" "$WORK/guardd.log.1" 2>/dev/null | tail -n 1)
 "$DAEMON" --status --bpffs-dir "$PIN" | grep -q "Policy: generation" && ok "restart: policy re-applied as a new generation" || not_ok "status: $("$DAEMON" --status --bpffs-dir "$PIN" | grep Policy)"
 
-kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
+# --unload with the daemon running stops it first and returns once it has exited (our child:
+# a zombie until we wait for it).
 "$DAEMON" --unload --bpffs-dir "$PIN" > /dev/null
-[ -z "$(ls "$PIN" 2>/dev/null)" ] && ok "--unload removes every pin" || not_ok "--unload left pins"
+state=$(awk '{ print $3 }' "/proc/$GUARD_PID/stat" 2>/dev/null)
+check "--unload stops the running daemon before it returns" exited "$(case "$state" in ""|Z) echo exited ;; *) echo "state $state" ;; esac)"
+wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
+check "--unload removes every pin" "" "$(ls "$PIN" 2>/dev/null)"
 finish
