@@ -995,18 +995,190 @@ static int pin_new_state_maps(Backend *b) {
         return r;
 }
 
+/* The links one load makes, until the pins hold them. */
+typedef struct LoadLinks {
+        struct bpf_link *links[ELEMENTSOF(((Backend *) NULL)->link_ids)];
+        const char *names[ELEMENTSOF(((Backend *) NULL)->link_ids)];
+        unsigned n;
+        struct bpf_link *cgroup_iter;
+} LoadLinks;
+
+static void load_links_done(LoadLinks *l) {
+        for (unsigned i = 0; i < l->n; i++)
+                bpf_link__destroy(l->links[i]);
+        bpf_link__destroy(l->cgroup_iter);
+        *l = (LoadLinks) {};
+}
+
+/* Opens the backend's object and loads it into the kernel. A pinned state map from an older
+ * build that does not fit (EINVAL) is dropped and the whole step is done once more, from a fresh
+ * object: that state starts afresh. */
+static int open_and_load(Backend *b, unsigned entries_max, int *ret_template_fd, char **ret_reason) {
+        LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = backend_objects[b->kind].name);
+        size_t elf_size;
+        const void *elf = backend_objects[b->kind].elf_bytes(&elf_size);
+        int r;
+
+        for (int attempt = 0;; attempt++) {
+                b->obj = bpf_object__open_mem(elf, elf_size, &opts);
+                if (!b->obj)
+                        return step_failed(ret_reason, -errno, "opening the BPF object");
+                r = reuse_state_maps(b);
+                if (r < 0)
+                        return r;
+                for (unsigned i = 0; i < b->n_missing; i++)
+                        free(b->missing[i]);
+                b->n_missing = 0;
+                closep(ret_template_fd);
+                *ret_template_fd = -EBADF;
+                r = prepare_object(b, entries_max, ret_template_fd);
+                if (r < 0)
+                        return step_failed(ret_reason, r, "sizing the policy map");
+                r = bpf_object__load(b->obj);
+                if (r >= 0)
+                        return 0;
+                if (r != -EINVAL || attempt > 0)
+                        break;
+                for (size_t i = 0; i < ELEMENTSOF(state_maps); i++) {
+                        _cleanup_(freep) char *path = pin_path(b->pin_dir, "map_", state_maps[i]);
+                        if (path)
+                                (void) unlink(path);
+                }
+                bpf_object__close(b->obj);
+                b->obj = NULL;
+        }
+        if (asprintf(ret_reason, "loading the %s programs failed: %s", backend_objects[b->kind].name, strerror(-r)) < 0)
+                *ret_reason = NULL;
+        return r;
+}
+
+/* The maps the daemon keeps using, as fds of its own (guard_self and guard_objects: only where
+ * the object has tamper protection). */
+static int keep_map_fds(Backend *b) {
+        static const struct {
+                const char *name;
+                size_t offset;
+                bool optional;
+        } maps[] = {
+                { "guard_policy", offsetof(Backend, outer_fd), false },
+                { "guard_events", offsetof(Backend, events_fd), false },
+                { "guard_denials", offsetof(Backend, denials_fd), false },
+                { "guard_counters", offsetof(Backend, counters_fd), false },
+                { "guard_records", offsetof(Backend, records_fd), false },
+                { "guard_self", offsetof(Backend, self_fd), true },
+                { "guard_objects", offsetof(Backend, objects_fd), true },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(maps); i++) {
+                struct bpf_map *map = bpf_object__find_map_by_name(b->obj, maps[i].name);
+                int *fd = (int *) ((char *) b + maps[i].offset);
+
+                if (!map && maps[i].optional)
+                        continue;
+                *fd = map ? fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 3) : -EBADF;
+                if (*fd < 0)
+                        return map ? -errno : -ENOENT;
+        }
+        return 0;
+}
+
+/* The tamper programs attach first (passes 0 and 1), then arming is done again (see
+ * arm_self_protection()). The policy is in place before the first enforcing program runs (pass
+ * 2): no start-up window. Iterators are not attached here. */
+static int attach_programs(Backend *b, const PolicyImage *image, int template_fd, LoadLinks *l, char **ret_reason) {
+        struct bpf_program *prog;
+        int r;
+
+        for (int pass = 0; pass < 3; pass++) {
+                if (pass == 2) {
+                        r = pin_new_state_maps(b);
+                        if (r >= 0)
+                                r = arm_self_protection(b, template_fd);
+                        if (r >= 0)
+                                r = backend_apply(b, image, NULL);
+                        if (r < 0)
+                                return step_failed(ret_reason, r, "filling the policy map");
+                }
+                bpf_object__for_each_program(prog, b->obj) {
+                        if (!bpf_program__autoload(prog) || attach_rank(prog) != pass)
+                                continue;
+                        if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
+                            bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
+                                continue;
+                        if (l->n >= ELEMENTSOF(l->links))
+                                return -E2BIG;
+                        l->links[l->n] = bpf_program__attach(prog);
+                        if (!l->links[l->n]) {
+                                r = -errno;
+                                if (asprintf(ret_reason, "attaching %s failed: %s", bpf_program__name(prog), strerror(-r)) < 0)
+                                        *ret_reason = NULL;
+                                return r;
+                        }
+                        register_object(b, GUARD_OBJ_LINK, object_id(bpf_link__fd(l->links[l->n])));
+                        l->names[l->n++] = bpf_program__name(prog);
+                }
+        }
+        return 0;
+}
+
+/* The cgroup iterator gets a link (pinned later); the task iterators run once now. */
+static int start_iterators(Backend *b, LoadLinks *l, char **ret_reason) {
+        struct bpf_program *prog;
+        int r;
+
+        bpf_object__for_each_program(prog, b->obj) {
+                if (bpf_program__expected_attach_type(prog) != BPF_TRACE_ITER)
+                        continue;
+                if (streq(bpf_program__name(prog), "guard_iter_cgroups")) {
+                        r = attach_cgroup_iterator(b, prog, &l->cgroup_iter);
+                        if (r < 0)
+                                return step_failed(ret_reason, r, "attaching the cgroup iterator");
+                        continue;
+                }
+                r = run_iterator(prog);
+                if (r < 0)
+                        return step_failed(ret_reason, r, "running the task iterator");
+        }
+        return 0;
+}
+
+/* New links are attached; now make the pins point at them (old ones detach here), then the
+ * shared maps and the build record. */
+static int pin_load(Backend *b, const LoadLinks *l, char **ret_reason) {
+        int r = bpffs_ensure_dir(b->pin_dir);
+
+        if (r < 0) {
+                if (asprintf(ret_reason, "%s is not usable as a bpffs directory: %s", b->pin_dir, strerror(-r)) < 0)
+                        *ret_reason = NULL;
+                return r;
+        }
+        for (unsigned i = 0; i < l->n; i++) {
+                r = pin_replace(bpf_link__fd(l->links[i]), b->pin_dir, "link_", l->names[i]);
+                if (r < 0)
+                        return step_failed(ret_reason, r, "pinning a link");
+                b->link_ids[i] = object_id(bpf_link__fd(l->links[i]));
+        }
+        remove_stale_links(b->pin_dir, b->obj);
+        if (l->cgroup_iter) {
+                r = pin_replace(bpf_link__fd(l->cgroup_iter), b->pin_dir, "", CGROUP_ITER_PIN);
+                if (r < 0)
+                        return step_failed(ret_reason, r, "pinning the cgroup iterator");
+        }
+        for (size_t i = 0; i < ELEMENTSOF(shared_maps); i++) {
+                r = pin_replace(bpf_map__fd(bpf_object__find_map_by_name(b->obj, shared_maps[i])), b->pin_dir, "map_",
+                                shared_maps[i]);
+                if (r < 0)
+                        return step_failed(ret_reason, r, "pinning a map");
+        }
+        r = write_meta(b, b->pin_dir, b->kind);
+        return r < 0 ? step_failed(ret_reason, r, "pinning the build record") : 0;
+}
+
 static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
                         Backend **ret, char **ret_reason) {
-        LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = backend_objects[kind].name);
         _cleanup_(backend_freep) Backend *b = NULL;
         _cleanup_(closep) int template_fd = -EBADF;
-        struct bpf_link *links[ELEMENTSOF(b->link_ids)] = {}, *cgroup_iter = NULL;
-        const char *link_names[ELEMENTSOF(b->link_ids)] = {};
-        unsigned n_links = 0;
-        struct bpf_program *prog;
-        struct bpf_map *map;
-        const void *elf;
-        size_t elf_size;
+        LoadLinks l = {};
         int r;
 
         if (!backend_objects[kind].elf_bytes) {
@@ -1016,178 +1188,38 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         b = backend_new(kind, pin_dir);
         if (!b)
                 return -ENOMEM;
-        elf = backend_objects[kind].elf_bytes(&elf_size);
-        b->obj = bpf_object__open_mem(elf, elf_size, &opts);
-        if (!b->obj)
-                return step_failed(ret_reason, -errno, "opening the BPF object");
-
-        r = reuse_state_maps(b);
+        r = open_and_load(b, entries_max, &template_fd, ret_reason);
         if (r < 0)
                 return r;
-
-        r = prepare_object(b, entries_max, &template_fd);
+        r = keep_map_fds(b);
         if (r < 0)
-                return step_failed(ret_reason, r, "sizing the policy map");
-        r = bpf_object__load(b->obj);
-        if (r < 0) {
-                /* An incompatible pinned state map from an older build: start that state afresh. */
-                if (r != -EINVAL)
-                        goto load_failed;
-                for (size_t i = 0; i < ELEMENTSOF(state_maps); i++) {
-                        _cleanup_(freep) char *path = pin_path(pin_dir, "map_", state_maps[i]);
-                        if (path)
-                                (void) unlink(path);
-                }
-                bpf_object__close(b->obj);
-                b->obj = bpf_object__open_mem(elf, elf_size, &opts);
-                if (!b->obj)
-                        return -errno;
-                r = reuse_state_maps(b);
-                if (r < 0)
-                        return r;
-                for (unsigned i = 0; i < b->n_missing; i++)
-                        free(b->missing[i]);
-                b->n_missing = 0;
-                closep(&template_fd);
-                r = prepare_object(b, entries_max, &template_fd);
-                if (r < 0)
-                        return step_failed(ret_reason, r, "sizing the policy map");
-                r = bpf_object__load(b->obj);
-                if (r < 0)
-                        goto load_failed;
-        }
-
-        b->outer_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_policy")), F_DUPFD_CLOEXEC, 3);
-        b->events_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_events")), F_DUPFD_CLOEXEC, 3);
-        b->denials_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_denials")), F_DUPFD_CLOEXEC, 3);
-        b->counters_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_counters")), F_DUPFD_CLOEXEC, 3);
-        b->records_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(b->obj, "guard_records")), F_DUPFD_CLOEXEC, 3);
-        if (b->outer_fd < 0 || b->events_fd < 0 || b->denials_fd < 0 || b->counters_fd < 0 || b->records_fd < 0)
-                return step_failed(ret_reason, -errno, "finding the maps");
-        map = bpf_object__find_map_by_name(b->obj, "guard_self");
-        if (map && (b->self_fd = fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 3)) < 0)
-                return step_failed(ret_reason, -errno, "finding the maps");
-        map = bpf_object__find_map_by_name(b->obj, "guard_objects");
-        if (map && (b->objects_fd = fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 3)) < 0)
-                return step_failed(ret_reason, -errno, "finding the maps");
-
+                return step_failed(ret_reason, r, "finding the maps");
         r = arm_self_protection(b, template_fd);
         if (r < 0)
                 return step_failed(ret_reason, r, "arming the tamper protection");
 
-        /* The tamper programs attach first (passes 0 and 1), then arming is done again (see
-         * above). The policy is in place before the first enforcing program runs: no start-up
-         * window. */
-        for (int pass = 0; pass < 3; pass++) {
-                if (pass == 2) {
-                        r = pin_new_state_maps(b);
-                        if (r >= 0)
-                                r = arm_self_protection(b, template_fd);
-                        if (r >= 0)
-                                r = backend_apply(b, image, NULL);
-                        if (r < 0) {
-                                step_failed(ret_reason, r, "filling the policy map");
-                                goto attach_failed;
-                        }
-                }
-                bpf_object__for_each_program(prog, b->obj) {
-                        if (!bpf_program__autoload(prog) || attach_rank(prog) != pass)
-                                continue;
-                        if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
-                            bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
-                                continue;
-                        if (n_links >= ELEMENTSOF(links)) {
-                                r = -E2BIG;
-                                goto attach_failed;
-                        }
-                        links[n_links] = bpf_program__attach(prog);
-                        if (!links[n_links]) {
-                                r = -errno;
-                                if (asprintf(ret_reason, "attaching %s failed: %s", bpf_program__name(prog), strerror(-r)) < 0)
-                                        *ret_reason = NULL;
-                                goto attach_failed;
-                        }
-                        register_object(b, GUARD_OBJ_LINK, object_id(bpf_link__fd(links[n_links])));
-                        link_names[n_links++] = bpf_program__name(prog);
-                }
-        }
-        bpf_object__for_each_program(prog, b->obj)
-                if (bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER) {
-                        if (streq(bpf_program__name(prog), "guard_iter_cgroups")) {
-                                r = attach_cgroup_iterator(b, prog, &cgroup_iter);
-                                if (r < 0) {
-                                        step_failed(ret_reason, r, "attaching the cgroup iterator");
-                                        goto attach_failed;
-                                }
-                                continue;
-                        }
-                        r = run_iterator(prog);
-                        if (r < 0) {
-                                step_failed(ret_reason, r, "running the task iterator");
-                                goto attach_failed;
-                        }
-                }
-
-        /* New links are attached; now make the pins point at them (old ones detach here). */
-        r = bpffs_ensure_dir(pin_dir);
+        r = attach_programs(b, image, template_fd, &l, ret_reason);
+        if (r >= 0)
+                r = start_iterators(b, &l, ret_reason);
+        if (r >= 0)
+                r = pin_load(b, &l, ret_reason);
         if (r < 0) {
-                if (asprintf(ret_reason, "%s is not usable as a bpffs directory: %s", pin_dir, strerror(-r)) < 0)
-                        *ret_reason = NULL;
-                goto attach_failed;
-        }
-        for (unsigned i = 0; i < n_links; i++) {
-                r = pin_replace(bpf_link__fd(links[i]), pin_dir, "link_", link_names[i]);
-                if (r < 0) {
-                        step_failed(ret_reason, r, "pinning a link");
-                        goto attach_failed;
-                }
-                b->link_ids[i] = object_id(bpf_link__fd(links[i]));
-        }
-        remove_stale_links(pin_dir, b->obj);
-        if (cgroup_iter) {
-                r = pin_replace(bpf_link__fd(cgroup_iter), pin_dir, "", CGROUP_ITER_PIN);
-                if (r < 0) {
-                        step_failed(ret_reason, r, "pinning the cgroup iterator");
-                        goto attach_failed;
-                }
-        }
-        for (size_t i = 0; i < ELEMENTSOF(shared_maps); i++) {
-                r = pin_replace(bpf_map__fd(bpf_object__find_map_by_name(b->obj, shared_maps[i])), pin_dir, "map_",
-                                shared_maps[i]);
-                if (r < 0) {
-                        step_failed(ret_reason, r, "pinning a map");
-                        goto attach_failed;
-                }
-        }
-        r = write_meta(b, pin_dir, kind);
-        if (r < 0) {
-                step_failed(ret_reason, r, "pinning the build record");
-                goto attach_failed;
+                load_links_done(&l);
+                return r;
         }
 
         /* The pins hold the links now, and so do we: libbpf's handles go without detaching, their
          * fds stay with the backend (libbpf keeps a disconnected link's fd open), so an unmounted
          * bpffs cannot free the links while the daemon runs. --unload stops the daemon first. */
-        b->n_links = n_links;
-        for (unsigned i = 0; i < n_links; i++) {
-                b->link_fds[i] = bpf_link__fd(links[i]);
-                bpf_link__disconnect(links[i]);
-                bpf_link__destroy(links[i]);
+        b->n_links = l.n;
+        for (unsigned i = 0; i < l.n; i++) {
+                b->link_fds[i] = bpf_link__fd(l.links[i]);
+                bpf_link__disconnect(l.links[i]);
+                bpf_link__destroy(l.links[i]);
         }
-        bpf_link__destroy(cgroup_iter); /* the pin holds it */
+        bpf_link__destroy(l.cgroup_iter); /* the pin holds it */
         *ret = TAKE_PTR(b);
         return 0;
-
-attach_failed:
-        for (unsigned i = 0; i < n_links; i++)
-                bpf_link__destroy(links[i]);
-        bpf_link__destroy(cgroup_iter);
-        return r;
-
-load_failed:
-        if (asprintf(ret_reason, "loading the %s programs failed: %s", backend_objects[kind].name, strerror(-r)) < 0)
-                *ret_reason = NULL;
-        return r;
 }
 
 static int start_backend(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
