@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "backend-internal.h"
 #include "bpf-backend.h"
 #include "cgroupfs.h"
 #include "hash-util.h"
@@ -24,11 +25,6 @@
 #include "compat.skel.h"
 #include "native.skel.h"
 #include "observe.skel.h"
-
-#define CGROUP_ITER_PIN "cgroups"
-
-#define META_MAGIC 0x63677264756172ULL /* "cgrduar" */
-enum { META_MAGIC_SLOT, META_BUILD_SLOT, META_KIND_SLOT, META_PID_SLOT, _META_SLOTS };
 
 /* Maps whose contents must outlive a daemon upgrade: reused from their pins when compatible. */
 static const char *const state_maps[] = { "guard_task_locks", "guard_sandbox_ns", "observe_task_cgroup",
@@ -56,91 +52,6 @@ static const char *const kind_table[_BACKEND_MAX] = {
         [BACKEND_OBSERVE] = "observe",
 };
 
-/* A guarantee and the programs that carry it together: it holds only where every one of them is
- * attached ("a|b": either a or its alternative b). Status output names the kernel attach points
- * (function and hook) each one sits on, read back from the kernel's links. */
-typedef struct GuaranteeSpec {
-        const char *text;
-        const char *programs[24];
-} GuaranteeSpec;
-
-#define COMPAT_INSTALL(t) "compat_" #t "ns_install_enter", "compat_" #t "ns_install_exit"
-
-static const GuaranteeSpec specs_native[] = {
-        { "migration: cgroup.procs and cgroup.threads writes are denied before the move", { "native_cgroup_attach" } },
-        { "migration: clone3(CLONE_INTO_CGROUP) is denied before the child runs", { "native_cgroup_attach" } },
-        { "migration: the actor is the writing process (fd passing cannot borrow an allowed identity)", { "native_cgroup_attach" } },
-        { "namespaces: setns() by nsfs fd and by pidfd is denied per namespace", { "native_namespace_install" } },
-        { "namespaces: creating namespaces (unshare, clone, clone3) is denied for locked tasks",
-          { "native_namespace_alloc", "native_task_alloc" } },
-        { "namespaces: lock on entry follows the task and its children",
-          { "native_namespace_install", "native_namespace_alloc", "native_namespace_free", "native_task_alloc" } },
-        {},
-};
-static const char *const missing_native[] = { NULL };
-
-static const GuaranteeSpec specs_compat[] = {
-        { "migration: cgroup.procs and cgroup.threads writes are denied before the move",
-          { "compat_attach_enter", "compat_attach_exit", "compat_inode_permission" } },
-        { "migration: clone3(CLONE_INTO_CGROUP) is denied",
-          { "compat_attach_enter", "compat_attach_exit", "compat_inode_permission" } },
-        { "namespaces: setns() by nsfs fd and by pidfd is denied per namespace",
-          { COMPAT_INSTALL(mnt), COMPAT_INSTALL(uts), COMPAT_INSTALL(ipc), COMPAT_INSTALL(net), COMPAT_INSTALL(pid),
-            COMPAT_INSTALL(user), COMPAT_INSTALL(cgroup), COMPAT_INSTALL(time), "compat_capable",
-            "compat_task_newtask", "compat_proc_free_inum" } },
-        { "namespaces: creating namespaces (unshare, clone, clone3) is denied for locked tasks",
-          { "compat_unshare_enter|compat_unshare_sys_enter", "compat_unshare_exit|compat_unshare_sys_exit",
-            "compat_capable", "compat_userns_create", "compat_task_alloc" } },
-        {},
-};
-static const char *const missing_compat[] = {
-        "the kernel lacks the cgroup_attach/namespace_* hooks: decisions are made inside windows on kernel functions (fentry/fexit)",
-        "migration events do not name the moved task for cgroup.procs writes",
-        NULL,
-};
-
-static const GuaranteeSpec specs_observe[] = {
-        { "migration: every forbidden cgroup.procs/cgroup.threads move and clone3(CLONE_INTO_CGROUP) is reported after the fact",
-          { "observe_cgroup_attach_task" } },
-        { "namespaces: new namespaces created by locked tasks through clone are reported after the fact",
-          { "observe_task_newtask" } },
-        { "response actions (deny+freeze, deny+kill) are applied after the fact",
-          { "observe_cgroup_attach_task", "observe_task_newtask" } },
-        {},
-};
-static const char *const missing_observe[] = {
-        "not preventing: BPF LSM programs cannot load on this kernel, violations happen and are only reported",
-        "namespaces: setns() and unshare() are not seen",
-        NULL,
-};
-
-/* The same guarantees, as short stable ids (metrics labels), in the same order. */
-static const char *const guarantee_ids_native[] = {
-        "migration_procs_denied", "migration_clone3_denied", "migration_actor_is_writer",
-        "namespaces_setns_denied", "namespaces_create_denied", "namespaces_lock_on_entry", NULL,
-};
-static const char *const missing_ids_native[] = { NULL };
-static const char *const guarantee_ids_compat[] = {
-        "migration_procs_denied", "migration_clone3_denied", "namespaces_setns_denied", "namespaces_create_denied", NULL,
-};
-static const char *const missing_ids_compat[] = { "native_hooks", "migration_task_named", NULL };
-static const char *const guarantee_ids_observe[] = {
-        "migration_reported", "namespaces_clone_reported", "responses_after_the_fact", NULL,
-};
-static const char *const missing_ids_observe[] = { "prevention", "namespaces_setns_unshare_seen", NULL };
-
-const char *const *backend_guarantee_ids(BackendKind k) {
-        return k == BACKEND_NATIVE ? guarantee_ids_native : k == BACKEND_COMPAT ? guarantee_ids_compat : guarantee_ids_observe;
-}
-
-const char *const *backend_missing_guarantee_ids(BackendKind k) {
-        return k == BACKEND_NATIVE ? missing_ids_native : k == BACKEND_COMPAT ? missing_ids_compat : missing_ids_observe;
-}
-
-static const GuaranteeSpec *backend_specs(BackendKind k) {
-        return k == BACKEND_NATIVE ? specs_native : k == BACKEND_COMPAT ? specs_compat : specs_observe;
-}
-
 const char *backend_kind_to_string(BackendKind k) {
         return k >= 0 && k < _BACKEND_MAX ? kind_table[k] : k == BACKEND_AUTO ? "auto" : NULL;
 }
@@ -154,29 +65,6 @@ BackendKind backend_kind_from_string(const char *s) {
         return _BACKEND_INVALID;
 }
 
-const char *const *backend_missing_guarantees(BackendKind k) {
-        return k == BACKEND_NATIVE ? missing_native : k == BACKEND_COMPAT ? missing_compat : missing_observe;
-}
-
-bool backend_prevents(BackendKind k) {
-        return k == BACKEND_NATIVE || k == BACKEND_COMPAT;
-}
-
-/* Every program decides on the cgroup2 hierarchy only: a v1 hierarchy's cgroup.procs and tasks
- * move tasks between its cgroups (and out of its limits) without a decision or a report. */
-char *backend_missing_cgroup_v1(void) {
-        _cleanup_(freep) char *controllers = NULL;
-        char *s;
-
-        if (cgroup_v1_controllers(&controllers) <= 0)
-                return NULL;
-        if (asprintf(&s, "cgroup v1: controllers %s are on v1 hierarchies, where moves (their cgroup.procs and tasks "
-                     "files) are neither governed nor reported: a protected task can leave its v1 cgroups and their "
-                     "limits", controllers) < 0)
-                return NULL;
-        return s;
-}
-
 /* What this host adds to a backend's missing guarantees. */
 static void note_host_missing(Backend *b) {
         char *v1 = backend_missing_cgroup_v1();
@@ -185,6 +73,14 @@ static void note_host_missing(Backend *b) {
                 b->missing[b->n_missing++] = v1;
         else
                 free(v1);
+}
+
+const void *backend_object_elf(BackendKind kind, size_t *ret_size) {
+        return kind >= 0 && kind < _BACKEND_MAX && backend_objects[kind].elf_bytes ? backend_objects[kind].elf_bytes(ret_size) : NULL;
+}
+
+const char *backend_object_name(BackendKind kind) {
+        return kind >= 0 && kind < _BACKEND_MAX ? backend_objects[kind].name : NULL;
 }
 
 static uint64_t backend_build_id(BackendKind kind) {
@@ -218,7 +114,7 @@ int bpffs_ensure_dir(const char *dir) {
         return 0;
 }
 
-static char *pin_path(const char *dir, const char *prefix, const char *name) {
+char *pin_path(const char *dir, const char *prefix, const char *name) {
         char *p;
 
         if (asprintf(&p, "%s/%s%s", dir, prefix, name) < 0)
@@ -325,7 +221,7 @@ int backend_apply(Backend *b, const PolicyImage *image, unsigned *ret_entries_wr
         return 0;
 }
 
-static unsigned count_entries(int generation_fd) {
+unsigned count_entries(int generation_fd) {
         struct guard_key key, next;
         unsigned n = 0;
 
@@ -382,7 +278,7 @@ int backend_read_counters(int counters_fd, BackendCounters *ret) {
         return 0;
 }
 
-static int read_meta(const char *dir, uint64_t meta[_META_SLOTS]) {
+int read_meta(const char *dir, uint64_t meta[_META_SLOTS]) {
         _cleanup_(freep) char *path = pin_path(dir, "map_", "guard_meta");
         _cleanup_(closep) int fd = -EBADF;
 
@@ -416,7 +312,7 @@ static int write_meta(Backend *b, const char *dir, BackendKind kind) {
         return pin_replace(fd, dir, "map_", "guard_meta");
 }
 
-static int open_pinned_map(const char *dir, const char *name) {
+int open_pinned_map(const char *dir, const char *name) {
         _cleanup_(freep) char *path = pin_path(dir, "map_", name);
         int fd;
 
@@ -485,7 +381,7 @@ static void record_daemon_pid(const char *dir) {
                 (void) bpf_map_update_elem(fd, &slot, &pid, BPF_ANY);
 }
 
-static bool same_executable(pid_t pid) {
+bool same_executable(pid_t pid) {
         struct stat a, b;
         char fn[64];
 
@@ -1274,195 +1170,6 @@ int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *imag
         return r;
 }
 
-/* One attach point: "fentry", "fexit", "lsm", "tp_btf" and the kernel function, hook or
- * tracepoint. */
-typedef struct AttachPoint {
-        char how[16];
-        char what[128];
-} AttachPoint;
-
-static void attach_point_from_section(const char *sec, AttachPoint *ret) {
-        const char *slash;
-
-        *ret = (AttachPoint) {};
-        if (sec[0] == '?')
-                sec++;
-        slash = strchr(sec, '/');
-        snprintf(ret->how, sizeof(ret->how), "%.*s", slash ? (int) (slash - sec) : (int) strlen(sec), sec);
-        snprintf(ret->what, sizeof(ret->what), "%s", slash ? slash + 1 : "");
-}
-
-/* Where a pinned link is attached: the kind of attachment and a tracepoint's name as the kernel's
- * link record says, the function or hook from the program's section (what libbpf resolved the
- * kernel's BTF id from; resolving the id back would mean parsing the kernel's BTF on every
- * --status, seconds under emulation). */
-static int attach_point_from_link(int link_fd, const char *section, AttachPoint *ret) {
-        struct bpf_link_info info = {};
-        __u32 len = sizeof(info);
-        char tp[128] = "";
-
-        if (bpf_obj_get_info_by_fd(link_fd, &info, &len) < 0)
-                return -errno;
-        attach_point_from_section(section, ret);
-        if (info.type == BPF_LINK_TYPE_RAW_TRACEPOINT) {
-                info = (struct bpf_link_info) {};
-                info.raw_tracepoint.tp_name = (uint64_t) (uintptr_t) tp;
-                info.raw_tracepoint.tp_name_len = sizeof(tp);
-                len = sizeof(info);
-                if (bpf_obj_get_info_by_fd(link_fd, &info, &len) < 0)
-                        return -errno;
-                snprintf(ret->how, sizeof(ret->how), "tp_btf");
-                snprintf(ret->what, sizeof(ret->what), "%s", tp);
-                return 0;
-        }
-        if (info.type != BPF_LINK_TYPE_TRACING)
-                return -EOPNOTSUPP;
-        switch (info.tracing.attach_type) {
-        case BPF_TRACE_FENTRY:
-                snprintf(ret->how, sizeof(ret->how), "fentry");
-                break;
-        case BPF_TRACE_FEXIT:
-                snprintf(ret->how, sizeof(ret->how), "fexit");
-                break;
-        case BPF_LSM_MAC:
-                snprintf(ret->how, sizeof(ret->how), "lsm");
-                break;
-        default:
-                snprintf(ret->how, sizeof(ret->how), "tracing");
-        }
-        return 0;
-}
-
-/* "fentry+fexit f, lsm h": fentry and fexit on the same function said once. */
-static char *attach_points_join(const AttachPoint *points, size_t n) {
-        _cleanup_(freep) char *buf = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&buf, &size);
-        bool *done = calloc(n ?: 1, sizeof(bool));
-
-        if (!f || !done) {
-                if (f)
-                        fclose(f);
-                free(done);
-                return NULL;
-        }
-        for (size_t i = 0; i < n; i++) {
-                bool both = false;
-
-                if (done[i])
-                        continue;
-                for (size_t j = i + 1; j < n; j++)
-                        if (streq(points[i].what, points[j].what)) {
-                                if (streq(points[i].how, points[j].how) ||
-                                    (streq(points[i].how, "fentry") && streq(points[j].how, "fexit"))) {
-                                        both = both || !streq(points[i].how, points[j].how);
-                                        done[j] = true;
-                                }
-                        }
-                fprintf(f, "%s%s%s %s", ftell(f) > 0 ? ", " : "", points[i].how, both ? "+fexit" : "", points[i].what);
-        }
-        free(done);
-        if (fclose(f) != 0)
-                return NULL;
-        return TAKE_PTR(buf);
-}
-
-void backend_guarantees_done(BackendGuarantees *g) {
-        for (unsigned i = 0; i < g->n_held; i++)
-                free(g->held[i]);
-        for (unsigned i = 0; i < g->n_not_held; i++)
-                free(g->not_held[i]);
-        *g = (BackendGuarantees) {};
-}
-
-int backend_pinned_guarantees(const char *pin_dir, BackendKind kind, BackendGuarantees *ret) {
-        LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = backend_objects[kind].name);
-        _cleanup_(closedirp) DIR *d = NULL;
-        struct bpf_object *obj = NULL;
-        BackendGuarantees g = {};
-        char names[64][64];
-        AttachPoint attached[64];
-        size_t n_attached = 0;
-        struct dirent *de;
-        const void *elf;
-        size_t elf_size;
-
-        if (kind < 0 || kind >= _BACKEND_MAX)
-                return -EINVAL;
-        /* The object's section names: where each program sits, attached or not. */
-        elf = backend_objects[kind].elf_bytes(&elf_size);
-        obj = bpf_object__open_mem(elf, elf_size, &opts);
-        d = opendir(pin_dir);
-        while (obj && d && (de = readdir(d))) {
-                _cleanup_(closep) int fd = -EBADF;
-                struct bpf_program *prog;
-                char path[4096];
-
-                if (!strneq(de->d_name, "link_", 5) || n_attached >= ELEMENTSOF(attached))
-                        continue;
-                prog = bpf_object__find_program_by_name(obj, de->d_name + 5);
-                snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
-                fd = prog ? bpf_obj_get(path) : -EBADF;
-                if (fd < 0 || attach_point_from_link(fd, bpf_program__section_name(prog), &attached[n_attached]) < 0)
-                        continue;
-                snprintf(names[n_attached++], sizeof(names[0]), "%s", de->d_name + 5);
-        }
-
-        for (const GuaranteeSpec *spec = backend_specs(kind); spec->text; spec++) {
-                AttachPoint carried[ELEMENTSOF(spec->programs)], lacking[ELEMENTSOF(spec->programs)];
-                size_t n_carried = 0, n_lacking = 0;
-                _cleanup_(freep) char *points = NULL;
-                char *line = NULL;
-
-                for (size_t i = 0; i < ELEMENTSOF(spec->programs) && spec->programs[i]; i++) {
-                        const char *alt = spec->programs[i];
-                        bool found = false;
-
-                        /* "a|b": the first of the alternatives that is attached. */
-                        while (*alt && !found) {
-                                size_t len = strcspn(alt, "|");
-
-                                for (size_t j = 0; j < n_attached && !found; j++)
-                                        if (strlen(names[j]) == len && strneq(names[j], alt, len)) {
-                                                carried[n_carried++] = attached[j];
-                                                found = true;
-                                        }
-                                alt += len + (alt[len] == '|');
-                        }
-                        if (!found) {
-                                char first[64];
-                                struct bpf_program *prog;
-
-                                snprintf(first, sizeof(first), "%.*s", (int) strcspn(spec->programs[i], "|"), spec->programs[i]);
-                                prog = obj ? bpf_object__find_program_by_name(obj, first) : NULL;
-                                if (prog)
-                                        attach_point_from_section(bpf_program__section_name(prog), &lacking[n_lacking++]);
-                                else {
-                                        lacking[n_lacking] = (AttachPoint) { .how = "program" };
-                                        snprintf(lacking[n_lacking++].what, sizeof(lacking[0].what), "%s", first);
-                                }
-                        }
-                }
-                if (n_lacking == 0) {
-                        points = attach_points_join(carried, n_carried);
-                        if (points && asprintf(&line, "%s [%s]", spec->text, points) >= 0 && g.n_held < ELEMENTSOF(g.held))
-                                g.held[g.n_held++] = line;
-                        else
-                                free(line);
-                } else {
-                        points = attach_points_join(lacking, n_lacking);
-                        if (points && asprintf(&line, "NOT HELD on this kernel: %s (not attached: %s)", spec->text, points) >= 0 &&
-                            g.n_not_held < ELEMENTSOF(g.not_held))
-                                g.not_held[g.n_not_held++] = line;
-                        else
-                                free(line);
-                }
-        }
-        bpf_object__close(obj);
-        *ret = g;
-        return 0;
-}
-
 int backend_read_image(Backend *b, PolicyImage *ret) {
         _cleanup_(policy_image_done) PolicyImage image = {};
         struct guard_key key, next;
@@ -1571,14 +1278,100 @@ static uint32_t ns_inode(const char *path) {
         return stat(path, &st) == 0 ? (uint32_t) st.st_ino : 0;
 }
 
-int backend_protect(Backend *b, bool enabled, const char *cgroup_mount) {
+/* Every pin in the directory and the directory itself; the links and maps behind them, and the
+ * programs behind the links with every map they use. */
+static void protect_pins(ProtectSet *set, const char *pin_dir) {
         _cleanup_(closedirp) DIR *d = NULL;
-        ProtectSet set = { .fd = b->objects_fd };
-        uint64_t cgroup_id = 0, key, next, *stale = NULL;
-        size_t n_stale = 0;
         struct dirent *de;
         struct stat st;
+
+        if (stat(pin_dir, &st) == 0)
+                protect_object(set, GUARD_OBJ_PIN, st.st_ino);
+        d = opendir(pin_dir);
+        while (d && (de = readdir(d))) {
+                _cleanup_(closep) int fd = -EBADF;
+                char path[4096];
+
+                bool iterator = streq(de->d_name, CGROUP_ITER_PIN);
+
+                if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+                        continue;
+                /* The cgroup iterator's pin stays open to the admin (cat): reading it
+                 * changes nothing; its link is guarded (no BPF_LINK_UPDATE by others)
+                 * and the directory keeps it from being removed or renamed. */
+                if (!iterator)
+                        protect_object(set, GUARD_OBJ_PIN, st.st_ino);
+                snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
+                fd = bpf_obj_get(path);
+                if (fd < 0)
+                        continue;
+                if (strneq(de->d_name, "link_", 5) || iterator) {
+                        struct bpf_link_info info = {};
+                        __u32 len = sizeof(info);
+
+                        if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+                                protect_object(set, GUARD_OBJ_LINK, info.id);
+                                protect_program(set, info.prog_id);
+                        }
+                } else
+                        protect_object(set, GUARD_OBJ_MAP, object_id(fd));
+        }
+}
+
+/* What this daemon holds: its links, the loaded object's maps and programs (when it loaded them),
+ * the inner map template, the generation in slot 0 and the one it keeps. */
+static void protect_held(ProtectSet *set, Backend *b) {
         __u32 zero = 0, inner_id;
+
+        for (unsigned i = 0; i < b->n_links; i++) {
+                struct bpf_link_info info = {};
+                __u32 len = sizeof(info);
+
+                if (bpf_obj_get_info_by_fd(b->link_fds[i], &info, &len) == 0) {
+                        protect_object(set, GUARD_OBJ_LINK, info.id);
+                        protect_program(set, info.prog_id);
+                }
+        }
+        if (b->obj) {
+                struct bpf_program *prog;
+                struct bpf_map *map;
+
+                bpf_object__for_each_map(map, b->obj)
+                        if (bpf_map__fd(map) >= 0)
+                                protect_object(set, GUARD_OBJ_MAP, object_id(bpf_map__fd(map)));
+                bpf_object__for_each_program(prog, b->obj)
+                        if (bpf_program__fd(prog) >= 0)
+                                protect_object(set, GUARD_OBJ_PROG, object_id(bpf_program__fd(prog)));
+                protect_object(set, GUARD_OBJ_MAP, b->template_id);
+        }
+        if (bpf_map_lookup_elem(b->outer_fd, &zero, &inner_id) == 0)
+                protect_object(set, GUARD_OBJ_MAP, inner_id);
+        protect_object(set, GUARD_OBJ_MAP, object_id(b->inner_fd));
+}
+
+/* Drops from guard_objects whatever this round did not register (nothing when the round's record
+ * is incomplete). */
+static void drop_unprotected(const ProtectSet *set, int objects_fd) {
+        uint64_t key, next, *stale = NULL;
+        size_t n_stale = 0;
+
+        for (void *k = NULL; !set->incomplete && bpf_map_get_next_key(objects_fd, k, &next) == 0; k = &key) {
+                key = next;
+                if (protect_set_has(set, key))
+                        continue;
+                uint64_t *grown = realloc(stale, (n_stale + 1) * sizeof(*stale));
+                if (!grown)
+                        break;
+                stale = grown;
+                stale[n_stale++] = key;
+        }
+        for (size_t i = 0; i < n_stale; i++)
+                (void) bpf_map_delete_elem(objects_fd, &stale[i]);
+        free(stale);
+}
+
+int backend_protect(Backend *b, bool enabled, const char *cgroup_mount) {
+        uint64_t cgroup_id = 0;
         int r;
 
         if (b->self_fd < 0)
@@ -1587,79 +1380,15 @@ int backend_protect(Backend *b, bool enabled, const char *cgroup_mount) {
                 return -EBADF;
 
         if (enabled) {
+                ProtectSet set = { .fd = b->objects_fd };
+
                 /* Everything is registered again and only then what is gone dropped (ids of
                  * objects that are gone must not protect others): nothing is unprotected on the
                  * way, as it would be if the set were cleared first. */
-                if (stat(b->pin_dir, &st) == 0)
-                        protect_object(&set, GUARD_OBJ_PIN, st.st_ino);
-                d = opendir(b->pin_dir);
-                while (d && (de = readdir(d))) {
-                        _cleanup_(closep) int fd = -EBADF;
-                        char path[4096];
-
-                        bool iterator = streq(de->d_name, CGROUP_ITER_PIN);
-
-                        if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0) < 0)
-                                continue;
-                        /* The cgroup iterator's pin stays open to the admin (cat): reading it
-                         * changes nothing; its link is guarded (no BPF_LINK_UPDATE by others)
-                         * and the directory keeps it from being removed or renamed. */
-                        if (!iterator)
-                                protect_object(&set, GUARD_OBJ_PIN, st.st_ino);
-                        snprintf(path, sizeof(path), "%s/%s", b->pin_dir, de->d_name);
-                        fd = bpf_obj_get(path);
-                        if (fd < 0)
-                                continue;
-                        if (strneq(de->d_name, "link_", 5) || iterator) {
-                                struct bpf_link_info info = {};
-                                __u32 len = sizeof(info);
-
-                                if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
-                                        protect_object(&set, GUARD_OBJ_LINK, info.id);
-                                        protect_program(&set, info.prog_id);
-                                }
-                        } else
-                                protect_object(&set, GUARD_OBJ_MAP, object_id(fd));
-                }
-                for (unsigned i = 0; i < b->n_links; i++) {
-                        struct bpf_link_info info = {};
-                        __u32 len = sizeof(info);
-
-                        if (bpf_obj_get_info_by_fd(b->link_fds[i], &info, &len) == 0) {
-                                protect_object(&set, GUARD_OBJ_LINK, info.id);
-                                protect_program(&set, info.prog_id);
-                        }
-                }
-                if (b->obj) {
-                        struct bpf_program *prog;
-                        struct bpf_map *map;
-
-                        bpf_object__for_each_map(map, b->obj)
-                                if (bpf_map__fd(map) >= 0)
-                                        protect_object(&set, GUARD_OBJ_MAP, object_id(bpf_map__fd(map)));
-                        bpf_object__for_each_program(prog, b->obj)
-                                if (bpf_program__fd(prog) >= 0)
-                                        protect_object(&set, GUARD_OBJ_PROG, object_id(bpf_program__fd(prog)));
-                        protect_object(&set, GUARD_OBJ_MAP, b->template_id);
-                }
-                if (bpf_map_lookup_elem(b->outer_fd, &zero, &inner_id) == 0)
-                        protect_object(&set, GUARD_OBJ_MAP, inner_id);
-                protect_object(&set, GUARD_OBJ_MAP, object_id(b->inner_fd));
+                protect_pins(&set, b->pin_dir);
+                protect_held(&set, b);
                 cgroup_id = protect_cgroup_files(&set, cgroup_mount);
-
-                for (void *k = NULL; !set.incomplete && bpf_map_get_next_key(b->objects_fd, k, &next) == 0; k = &key) {
-                        key = next;
-                        if (protect_set_has(&set, key))
-                                continue;
-                        uint64_t *grown = realloc(stale, (n_stale + 1) * sizeof(*stale));
-                        if (!grown)
-                                break;
-                        stale = grown;
-                        stale[n_stale++] = key;
-                }
-                for (size_t i = 0; i < n_stale; i++)
-                        (void) bpf_map_delete_elem(b->objects_fd, &stale[i]);
-                free(stale);
+                drop_unprotected(&set, b->objects_fd);
                 free(set.keys);
         }
         /* Armed (or not, "protect_self": false) for good; links are registered, start-up is over. */
@@ -1669,337 +1398,9 @@ int backend_protect(Backend *b, bool enabled, const char *cgroup_mount) {
         return r;
 }
 
-/* Still in the kernel's table? GET_NEXT_ID walks ids without taking a handle (which would keep the
- * object alive). */
-static bool kernel_id_present(uint32_t id, int (*next_id)(__u32, __u32 *)) {
-        __u32 next = 0;
-
-        return id > 0 && next_id(id - 1, &next) == 0 && next == id;
-}
-
 void backend_release_programs(Backend *b) {
         for (unsigned i = 0; i < b->n_links; i++)
                 closep(&b->link_fds[i]);
         bpf_object__close(b->obj);
         b->obj = NULL;
-}
-
-/* Stops the daemon pid, if it runs our executable, and waits until it has exited (at most
- * UNLOAD_STOP_WAIT_MSEC). The pidfd names exactly that process from the check on (no pid reuse in
- * between) and polls readable once it has exited, zombie or reaped. */
-#define UNLOAD_STOP_WAIT_MSEC 5000
-static void stop_daemon(pid_t pid) {
-        _cleanup_(closep) int fd = (int) syscall(SYS_pidfd_open, pid, 0);
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-
-        if (fd < 0 || !same_executable(pid) || syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0)
-                return;
-        while (poll(&p, 1, UNLOAD_STOP_WAIT_MSEC) < 0 && errno == EINTR)
-                ;
-}
-
-int backend_unload(const char *pin_dir, unsigned *ret_removed) {
-        _cleanup_(closedirp) DIR *d = NULL;
-        uint64_t meta[_META_SLOTS];
-        uint32_t link_ids[64], prog_ids[64];
-        unsigned n = 0, n_ids = 0, left;
-        struct dirent *de;
-
-        /* A daemon still running on these pins would load everything again: stop it first. */
-        if (read_meta(pin_dir, meta) >= 0 && meta[META_PID_SLOT] > 1 && (pid_t) meta[META_PID_SLOT] != getpid())
-                stop_daemon((pid_t) meta[META_PID_SLOT]);
-
-        d = opendir(pin_dir);
-        if (!d)
-                return errno == ENOENT ? 0 : -errno;
-        /* Which links and programs to wait for, before their pins go. */
-        while ((de = readdir(d))) {
-                _cleanup_(closep) int fd = -EBADF;
-                struct bpf_link_info info = {};
-                __u32 len = sizeof(info);
-                char path[4096];
-
-                if (!strneq(de->d_name, "link_", 5) || n_ids >= ELEMENTSOF(link_ids))
-                        continue;
-                snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
-                fd = bpf_obj_get(path);
-                if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
-                        link_ids[n_ids] = info.id;
-                        prog_ids[n_ids++] = info.prog_id;
-                }
-        }
-        rewinddir(d);
-        while ((de = readdir(d))) {
-                if (!strneq(de->d_name, "link_", 5) && !strneq(de->d_name, "map_", 4) &&
-                    !strneq(de->d_name, "new_", 4) && !streq(de->d_name, CGROUP_ITER_PIN))
-                        continue;
-                if (unlinkat(dirfd(d), de->d_name, 0) < 0)
-                        return -errno;
-                n++;
-        }
-        (void) rmdir(pin_dir);
-        if (ret_removed)
-                *ret_removed = n;
-
-        /* The last reference to a pinned link goes with the bpffs inode, after an RCU grace period,
-         * and the link is released from a workqueue after that: enforcement lasts a moment longer
-         * than the pins. Detached means gone from the kernel: each link, and its program (which
-         * the link's release puts last). */
-        for (int i = 0; i < 200; i++) {
-                left = 0;
-                for (unsigned j = 0; j < n_ids; j++)
-                        left += kernel_id_present(link_ids[j], bpf_link_get_next_id) ||
-                                kernel_id_present(prog_ids[j], bpf_prog_get_next_id);
-                if (left == 0)
-                        return 0;
-                usleep(50 * USEC_PER_MSEC);
-        }
-        return -EBUSY;
-}
-
-int backend_check_links(Backend *b) {
-        for (unsigned i = 0; i < b->n_links; i++) {
-                _cleanup_(closep) int fd = bpf_link_get_fd_by_id(b->link_ids[i]);
-
-                if (fd < 0 && errno == ENOENT)
-                        return -ENOENT;
-        }
-        return backend_pins_present(b->pin_dir) ? 0 : 1;
-}
-
-bool backend_pins_present(const char *pin_dir) {
-        _cleanup_(freep) char *path = pin_path(pin_dir, "map_", "guard_meta");
-
-        return path && access(path, F_OK) == 0;
-}
-
-int backend_read_pinned(const char *pin_dir, BackendPinned *ret) {
-        _cleanup_(closep) int outer = -EBADF, inner = -EBADF, counters = -EBADF;
-        _cleanup_(closedirp) DIR *d = NULL;
-        BackendPinned p = {};
-        uint64_t meta[_META_SLOTS];
-        struct guard_key key = { .kind = GUARD_KEY_CONFIG };
-        struct guard_value value;
-        struct dirent *de;
-        __u32 zero = 0, inner_id;
-        int r;
-
-        r = read_meta(pin_dir, meta);
-        if (r < 0)
-                return r;
-        p.kind = meta[META_KIND_SLOT];
-        p.build = meta[META_BUILD_SLOT];
-
-        d = opendir(pin_dir);
-        if (!d)
-                return -errno;
-        while ((de = readdir(d)))
-                p.n_links += strneq(de->d_name, "link_", 5);
-
-        outer = open_pinned_map(pin_dir, "guard_policy");
-        if (outer >= 0 && bpf_map_lookup_elem(outer, &zero, &inner_id) == 0) {
-                inner = bpf_map_get_fd_by_id(inner_id);
-                if (inner >= 0) {
-                        struct bpf_map_info info = {};
-                        __u32 len = sizeof(info);
-
-                        if (bpf_obj_get_info_by_fd(inner, &info, &len) == 0)
-                                p.map_entries_max = info.max_entries;
-                        if (bpf_map_lookup_elem(inner, &key, &value) == 0) {
-                                p.generation = value.config.generation;
-                                p.n_rules = value.config.n_rules;
-                        }
-                        p.n_entries = count_entries(inner);
-                }
-        }
-        counters = open_pinned_map(pin_dir, "guard_counters");
-        if (counters >= 0)
-                (void) backend_read_counters(counters, &p.counters);
-        *ret = p;
-        return 0;
-}
-
-static unsigned long fdinfo_memlock(int fd) {
-        _cleanup_(fclosep) FILE *f = NULL;
-        char fn[64], line[256];
-        unsigned long v = 0;
-
-        snprintf(fn, sizeof(fn), "/proc/self/fdinfo/%d", fd);
-        f = fopen(fn, "re");
-        while (f && fgets(line, sizeof(line), f))
-                if (sscanf(line, "memlock: %lu", &v) == 1)
-                        break;
-        return v;
-}
-
-int backend_print_stats(const char *pin_dir, FILE *out) {
-        _cleanup_(closep) int outer = -EBADF, inner = -EBADF;
-        _cleanup_(freep) MetricsProgram *programs = NULL;
-        __u32 zero = 0, inner_id;
-        size_t n = 0;
-        int r;
-
-        r = backend_read_programs(pin_dir, &programs, &n);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++)
-                fprintf(out, "prog %s run_cnt %llu run_time_ns %llu\n", programs[i].name,
-                        (unsigned long long) programs[i].run_count, (unsigned long long) programs[i].run_time_ns);
-        outer = open_pinned_map(pin_dir, "guard_policy");
-        if (outer >= 0 && bpf_map_lookup_elem(outer, &zero, &inner_id) == 0) {
-                inner = bpf_map_get_fd_by_id(inner_id);
-                if (inner >= 0)
-                        fprintf(out, "generation_map id %u memlock %lu\n", inner_id, fdinfo_memlock(inner));
-        }
-        return 0;
-}
-
-int backend_write_rule_names(const char *pin_dir, const Policy *p) {
-        _cleanup_(closep) int fd = open_pinned_map(pin_dir, "guard_rule_names");
-
-        if (fd < 0)
-                return fd;
-        for (size_t i = 0; i < p->n_rules; i++) {
-                const PolicyRule *rule = &p->rules[i];
-                __u64 hash = policy_rule_label_hash(p, rule);
-                struct guard_rule_name name = {};
-
-                snprintf(name.policy, sizeof(name.policy), "%s", policy_rule_file(p, rule)->name ?: "");
-                policy_rule_name(rule, name.rule, sizeof(name.rule));
-                /* A full map keeps its names: the counts of this rule then go unnamed. */
-                (void) bpf_map_update_elem(fd, &hash, &name, BPF_ANY);
-        }
-        return 0;
-}
-
-int backend_read_rule_counts(const char *pin_dir, MetricsRuleCount **ret, size_t *ret_n) {
-        _cleanup_(closep) int counts = open_pinned_map(pin_dir, "guard_rule_counts"),
-                              names = open_pinned_map(pin_dir, "guard_rule_names");
-        _cleanup_(freep) MetricsRuleCount *list = NULL;
-        struct guard_rule_count_key key, next;
-        size_t n = 0, allocated = 0;
-
-        if (counts < 0)
-                return counts;
-        for (void *k = NULL; bpf_map_get_next_key(counts, k, &next) == 0; k = &key) {
-                struct guard_rule_name name = {};
-                MetricsRuleCount *c;
-                __u64 value;
-
-                key = next;
-                if (bpf_map_lookup_elem(counts, &key, &value) < 0)
-                        continue;
-                if (n == allocated) {
-                        MetricsRuleCount *bigger = reallocarray(list, allocated * 2 + 16, sizeof(*list));
-                        if (!bigger)
-                                return -ENOMEM;
-                        list = bigger;
-                        allocated = allocated * 2 + 16;
-                }
-                c = &list[n++];
-                *c = (MetricsRuleCount) { .kind = key.kind, .verdict = key.verdict, .detail = key.detail, .count = value };
-                if (key.rule_hash && names >= 0 && bpf_map_lookup_elem(names, &key.rule_hash, &name) == 0) {
-                        name.policy[sizeof(name.policy) - 1] = name.rule[sizeof(name.rule) - 1] = '\0';
-                        snprintf(c->policy, sizeof(c->policy), "%s", name.policy);
-                        snprintf(c->rule, sizeof(c->rule), "%s", name.rule);
-                } else if (key.kind != GUARD_EVENT_TAMPER)
-                        snprintf(c->rule, sizeof(c->rule), "%s", key.rule_hash ? "unnamed" : "unclassified");
-        }
-        *ret = TAKE_PTR(list);
-        *ret_n = n;
-        return 0;
-}
-
-bool backend_bpf_stats_enabled(void) {
-        _cleanup_(fclosep) FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "re");
-        int v = 0;
-
-        return f && fscanf(f, "%d", &v) == 1 && v != 0;
-}
-
-int backend_read_programs(const char *pin_dir, MetricsProgram **ret, size_t *ret_n) {
-        _cleanup_(closedirp) DIR *d = opendir(pin_dir);
-        _cleanup_(freep) MetricsProgram *list = NULL;
-        size_t n = 0;
-        struct dirent *de;
-
-        if (!d)
-                return -errno;
-        list = calloc(ELEMENTSOF(((Backend *) NULL)->link_ids), sizeof(*list));
-        if (!list)
-                return -ENOMEM;
-        while ((de = readdir(d)) && n < ELEMENTSOF(((Backend *) NULL)->link_ids)) {
-                _cleanup_(closep) int link = -EBADF, prog = -EBADF;
-                struct bpf_link_info li = {};
-                struct bpf_prog_info pi = {};
-                __u32 len = sizeof(li);
-                char path[4096];
-
-                if (!strneq(de->d_name, "link_", 5))
-                        continue;
-                snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
-                link = bpf_obj_get(path);
-                if (link < 0 || bpf_obj_get_info_by_fd(link, &li, &len) < 0)
-                        continue;
-                prog = bpf_prog_get_fd_by_id(li.prog_id);
-                len = sizeof(pi);
-                if (prog < 0 || bpf_obj_get_info_by_fd(prog, &pi, &len) < 0)
-                        continue;
-                snprintf(list[n].name, sizeof(list[n].name), "%s", de->d_name + 5);
-                list[n].run_count = pi.run_cnt;
-                list[n].run_time_ns = pi.run_time_ns;
-                n++;
-        }
-        *ret = TAKE_PTR(list);
-        *ret_n = n;
-        return 0;
-}
-
-int backend_read_cgroup_state(const char *pin_dir, const char *cgroup_dir, char **ret) {
-        _cleanup_(closep) int link = -EBADF, prog = -EBADF, cgroup = -EBADF, one = -EBADF, iter = -EBADF;
-        _cleanup_(freep) char *path = pin_path(pin_dir, "", CGROUP_ITER_PIN);
-        union bpf_iter_link_info info = {};
-        LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &info, .iter_info_len = sizeof(info));
-        struct bpf_link_info li = {};
-        __u32 len = sizeof(li);
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *f;
-        ssize_t k;
-        char chunk[4096];
-
-        if (!path)
-                return -ENOMEM;
-        link = bpf_obj_get(path);
-        if (link < 0)
-                return -errno;
-        if (bpf_obj_get_info_by_fd(link, &li, &len) < 0)
-                return -errno;
-        prog = bpf_prog_get_fd_by_id(li.prog_id);
-        if (prog < 0)
-                return -errno;
-        cgroup = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (cgroup < 0)
-                return -errno;
-        /* The same program over this one cgroup: never left out, never capped. */
-        info.cgroup.cgroup_fd = cgroup;
-        info.cgroup.order = BPF_CGROUP_ITER_SELF_ONLY;
-        one = bpf_link_create(prog, 0, BPF_TRACE_ITER, &opts);
-        if (one < 0)
-                return -errno;
-        iter = bpf_iter_create(one);
-        if (iter < 0)
-                return -errno;
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
-        while ((k = read(iter, chunk, sizeof(chunk))) > 0)
-                fwrite(chunk, 1, k, f);
-        if (fclose(f) != 0 || k < 0) {
-                int r = k < 0 ? -errno : -ENOMEM;
-                free(buf);
-                return r;
-        }
-        *ret = buf;
-        return 0;
 }

@@ -52,6 +52,11 @@ const char *const *backend_missing_guarantee_ids(BackendKind k);
  * line (caller frees); NULL when every controller is on cgroup2. */
 char *backend_missing_cgroup_v1(void);
 
+/* The compiled object of a backend (NULL: not in this build) and its name, for the modules that
+ * open it without loading (backend-guarantees.c). */
+const void *backend_object_elf(BackendKind kind, size_t *ret_size);
+const char *backend_object_name(BackendKind kind);
+
 typedef struct Backend {
         BackendKind kind;
         char *pin_dir;

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The pins as the other programs see them, with or without a running daemon: --unload, --status,
+ * --stats, --metrics, the per-cgroup state, and the rule names written for them. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "backend-internal.h"
+#include "bpf-backend.h"
+#include "guard-event.h"
+#include "macro.h"
+
+/* Still in the kernel's table? GET_NEXT_ID walks ids without taking a handle (which would keep the
+ * object alive). */
+static bool kernel_id_present(uint32_t id, int (*next_id)(__u32, __u32 *)) {
+        __u32 next = 0;
+
+        return id > 0 && next_id(id - 1, &next) == 0 && next == id;
+}
+
+/* Stops the daemon pid, if it runs our executable, and waits until it has exited (at most
+ * UNLOAD_STOP_WAIT_MSEC). The pidfd names exactly that process from the check on (no pid reuse in
+ * between) and polls readable once it has exited, zombie or reaped. */
+#define UNLOAD_STOP_WAIT_MSEC 5000
+static void stop_daemon(pid_t pid) {
+        _cleanup_(closep) int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+
+        if (fd < 0 || !same_executable(pid) || syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0)
+                return;
+        while (poll(&p, 1, UNLOAD_STOP_WAIT_MSEC) < 0 && errno == EINTR)
+                ;
+}
+
+int backend_unload(const char *pin_dir, unsigned *ret_removed) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        uint64_t meta[_META_SLOTS];
+        uint32_t link_ids[64], prog_ids[64];
+        unsigned n = 0, n_ids = 0, left;
+        struct dirent *de;
+
+        /* A daemon still running on these pins would load everything again: stop it first. */
+        if (read_meta(pin_dir, meta) >= 0 && meta[META_PID_SLOT] > 1 && (pid_t) meta[META_PID_SLOT] != getpid())
+                stop_daemon((pid_t) meta[META_PID_SLOT]);
+
+        d = opendir(pin_dir);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        /* Which links and programs to wait for, before their pins go. */
+        while ((de = readdir(d))) {
+                _cleanup_(closep) int fd = -EBADF;
+                struct bpf_link_info info = {};
+                __u32 len = sizeof(info);
+                char path[4096];
+
+                if (!strneq(de->d_name, "link_", 5) || n_ids >= ELEMENTSOF(link_ids))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
+                fd = bpf_obj_get(path);
+                if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+                        link_ids[n_ids] = info.id;
+                        prog_ids[n_ids++] = info.prog_id;
+                }
+        }
+        rewinddir(d);
+        while ((de = readdir(d))) {
+                if (!strneq(de->d_name, "link_", 5) && !strneq(de->d_name, "map_", 4) &&
+                    !strneq(de->d_name, "new_", 4) && !streq(de->d_name, CGROUP_ITER_PIN))
+                        continue;
+                if (unlinkat(dirfd(d), de->d_name, 0) < 0)
+                        return -errno;
+                n++;
+        }
+        (void) rmdir(pin_dir);
+        if (ret_removed)
+                *ret_removed = n;
+
+        /* The last reference to a pinned link goes with the bpffs inode, after an RCU grace period,
+         * and the link is released from a workqueue after that: enforcement lasts a moment longer
+         * than the pins. Detached means gone from the kernel: each link, and its program (which
+         * the link's release puts last). */
+        for (int i = 0; i < 200; i++) {
+                left = 0;
+                for (unsigned j = 0; j < n_ids; j++)
+                        left += kernel_id_present(link_ids[j], bpf_link_get_next_id) ||
+                                kernel_id_present(prog_ids[j], bpf_prog_get_next_id);
+                if (left == 0)
+                        return 0;
+                usleep(50 * USEC_PER_MSEC);
+        }
+        return -EBUSY;
+}
+
+int backend_check_links(Backend *b) {
+        for (unsigned i = 0; i < b->n_links; i++) {
+                _cleanup_(closep) int fd = bpf_link_get_fd_by_id(b->link_ids[i]);
+
+                if (fd < 0 && errno == ENOENT)
+                        return -ENOENT;
+        }
+        return backend_pins_present(b->pin_dir) ? 0 : 1;
+}
+
+bool backend_pins_present(const char *pin_dir) {
+        _cleanup_(freep) char *path = pin_path(pin_dir, "map_", "guard_meta");
+
+        return path && access(path, F_OK) == 0;
+}
+
+int backend_read_pinned(const char *pin_dir, BackendPinned *ret) {
+        _cleanup_(closep) int outer = -EBADF, inner = -EBADF, counters = -EBADF;
+        _cleanup_(closedirp) DIR *d = NULL;
+        BackendPinned p = {};
+        uint64_t meta[_META_SLOTS];
+        struct guard_key key = { .kind = GUARD_KEY_CONFIG };
+        struct guard_value value;
+        struct dirent *de;
+        __u32 zero = 0, inner_id;
+        int r;
+
+        r = read_meta(pin_dir, meta);
+        if (r < 0)
+                return r;
+        p.kind = meta[META_KIND_SLOT];
+        p.build = meta[META_BUILD_SLOT];
+
+        d = opendir(pin_dir);
+        if (!d)
+                return -errno;
+        while ((de = readdir(d)))
+                p.n_links += strneq(de->d_name, "link_", 5);
+
+        outer = open_pinned_map(pin_dir, "guard_policy");
+        if (outer >= 0 && bpf_map_lookup_elem(outer, &zero, &inner_id) == 0) {
+                inner = bpf_map_get_fd_by_id(inner_id);
+                if (inner >= 0) {
+                        struct bpf_map_info info = {};
+                        __u32 len = sizeof(info);
+
+                        if (bpf_obj_get_info_by_fd(inner, &info, &len) == 0)
+                                p.map_entries_max = info.max_entries;
+                        if (bpf_map_lookup_elem(inner, &key, &value) == 0) {
+                                p.generation = value.config.generation;
+                                p.n_rules = value.config.n_rules;
+                        }
+                        p.n_entries = count_entries(inner);
+                }
+        }
+        counters = open_pinned_map(pin_dir, "guard_counters");
+        if (counters >= 0)
+                (void) backend_read_counters(counters, &p.counters);
+        *ret = p;
+        return 0;
+}
+
+static unsigned long fdinfo_memlock(int fd) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        char fn[64], line[256];
+        unsigned long v = 0;
+
+        snprintf(fn, sizeof(fn), "/proc/self/fdinfo/%d", fd);
+        f = fopen(fn, "re");
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "memlock: %lu", &v) == 1)
+                        break;
+        return v;
+}
+
+int backend_print_stats(const char *pin_dir, FILE *out) {
+        _cleanup_(closep) int outer = -EBADF, inner = -EBADF;
+        _cleanup_(freep) MetricsProgram *programs = NULL;
+        __u32 zero = 0, inner_id;
+        size_t n = 0;
+        int r;
+
+        r = backend_read_programs(pin_dir, &programs, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                fprintf(out, "prog %s run_cnt %llu run_time_ns %llu\n", programs[i].name,
+                        (unsigned long long) programs[i].run_count, (unsigned long long) programs[i].run_time_ns);
+        outer = open_pinned_map(pin_dir, "guard_policy");
+        if (outer >= 0 && bpf_map_lookup_elem(outer, &zero, &inner_id) == 0) {
+                inner = bpf_map_get_fd_by_id(inner_id);
+                if (inner >= 0)
+                        fprintf(out, "generation_map id %u memlock %lu\n", inner_id, fdinfo_memlock(inner));
+        }
+        return 0;
+}
+
+int backend_write_rule_names(const char *pin_dir, const Policy *p) {
+        _cleanup_(closep) int fd = open_pinned_map(pin_dir, "guard_rule_names");
+
+        if (fd < 0)
+                return fd;
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *rule = &p->rules[i];
+                __u64 hash = policy_rule_label_hash(p, rule);
+                struct guard_rule_name name = {};
+
+                snprintf(name.policy, sizeof(name.policy), "%s", policy_rule_file(p, rule)->name ?: "");
+                policy_rule_name(rule, name.rule, sizeof(name.rule));
+                /* A full map keeps its names: the counts of this rule then go unnamed. */
+                (void) bpf_map_update_elem(fd, &hash, &name, BPF_ANY);
+        }
+        return 0;
+}
+
+int backend_read_rule_counts(const char *pin_dir, MetricsRuleCount **ret, size_t *ret_n) {
+        _cleanup_(closep) int counts = open_pinned_map(pin_dir, "guard_rule_counts"),
+                              names = open_pinned_map(pin_dir, "guard_rule_names");
+        _cleanup_(freep) MetricsRuleCount *list = NULL;
+        struct guard_rule_count_key key, next;
+        size_t n = 0, allocated = 0;
+
+        if (counts < 0)
+                return counts;
+        for (void *k = NULL; bpf_map_get_next_key(counts, k, &next) == 0; k = &key) {
+                struct guard_rule_name name = {};
+                MetricsRuleCount *c;
+                __u64 value;
+
+                key = next;
+                if (bpf_map_lookup_elem(counts, &key, &value) < 0)
+                        continue;
+                if (n == allocated) {
+                        MetricsRuleCount *bigger = reallocarray(list, allocated * 2 + 16, sizeof(*list));
+                        if (!bigger)
+                                return -ENOMEM;
+                        list = bigger;
+                        allocated = allocated * 2 + 16;
+                }
+                c = &list[n++];
+                *c = (MetricsRuleCount) { .kind = key.kind, .verdict = key.verdict, .detail = key.detail, .count = value };
+                if (key.rule_hash && names >= 0 && bpf_map_lookup_elem(names, &key.rule_hash, &name) == 0) {
+                        name.policy[sizeof(name.policy) - 1] = name.rule[sizeof(name.rule) - 1] = '\0';
+                        snprintf(c->policy, sizeof(c->policy), "%s", name.policy);
+                        snprintf(c->rule, sizeof(c->rule), "%s", name.rule);
+                } else if (key.kind != GUARD_EVENT_TAMPER)
+                        snprintf(c->rule, sizeof(c->rule), "%s", key.rule_hash ? "unnamed" : "unclassified");
+        }
+        *ret = TAKE_PTR(list);
+        *ret_n = n;
+        return 0;
+}
+
+bool backend_bpf_stats_enabled(void) {
+        _cleanup_(fclosep) FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "re");
+        int v = 0;
+
+        return f && fscanf(f, "%d", &v) == 1 && v != 0;
+}
+
+int backend_read_programs(const char *pin_dir, MetricsProgram **ret, size_t *ret_n) {
+        _cleanup_(closedirp) DIR *d = opendir(pin_dir);
+        _cleanup_(freep) MetricsProgram *list = NULL;
+        size_t n = 0;
+        struct dirent *de;
+
+        if (!d)
+                return -errno;
+        list = calloc(ELEMENTSOF(((Backend *) NULL)->link_ids), sizeof(*list));
+        if (!list)
+                return -ENOMEM;
+        while ((de = readdir(d)) && n < ELEMENTSOF(((Backend *) NULL)->link_ids)) {
+                _cleanup_(closep) int link = -EBADF, prog = -EBADF;
+                struct bpf_link_info li = {};
+                struct bpf_prog_info pi = {};
+                __u32 len = sizeof(li);
+                char path[4096];
+
+                if (!strneq(de->d_name, "link_", 5))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
+                link = bpf_obj_get(path);
+                if (link < 0 || bpf_obj_get_info_by_fd(link, &li, &len) < 0)
+                        continue;
+                prog = bpf_prog_get_fd_by_id(li.prog_id);
+                len = sizeof(pi);
+                if (prog < 0 || bpf_obj_get_info_by_fd(prog, &pi, &len) < 0)
+                        continue;
+                snprintf(list[n].name, sizeof(list[n].name), "%s", de->d_name + 5);
+                list[n].run_count = pi.run_cnt;
+                list[n].run_time_ns = pi.run_time_ns;
+                n++;
+        }
+        *ret = TAKE_PTR(list);
+        *ret_n = n;
+        return 0;
+}
+
+int backend_read_cgroup_state(const char *pin_dir, const char *cgroup_dir, char **ret) {
+        _cleanup_(closep) int link = -EBADF, prog = -EBADF, cgroup = -EBADF, one = -EBADF, iter = -EBADF;
+        _cleanup_(freep) char *path = pin_path(pin_dir, "", CGROUP_ITER_PIN);
+        union bpf_iter_link_info info = {};
+        LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &info, .iter_info_len = sizeof(info));
+        struct bpf_link_info li = {};
+        __u32 len = sizeof(li);
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+        ssize_t k;
+        char chunk[4096];
+
+        if (!path)
+                return -ENOMEM;
+        link = bpf_obj_get(path);
+        if (link < 0)
+                return -errno;
+        if (bpf_obj_get_info_by_fd(link, &li, &len) < 0)
+                return -errno;
+        prog = bpf_prog_get_fd_by_id(li.prog_id);
+        if (prog < 0)
+                return -errno;
+        cgroup = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cgroup < 0)
+                return -errno;
+        /* The same program over this one cgroup: never left out, never capped. */
+        info.cgroup.cgroup_fd = cgroup;
+        info.cgroup.order = BPF_CGROUP_ITER_SELF_ONLY;
+        one = bpf_link_create(prog, 0, BPF_TRACE_ITER, &opts);
+        if (one < 0)
+                return -errno;
+        iter = bpf_iter_create(one);
+        if (iter < 0)
+                return -errno;
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        while ((k = read(iter, chunk, sizeof(chunk))) > 0)
+                fwrite(chunk, 1, k, f);
+        if (fclose(f) != 0 || k < 0) {
+                int r = k < 0 ? -errno : -ENOMEM;
+                free(buf);
+                return r;
+        }
+        *ret = buf;
+        return 0;
+}
