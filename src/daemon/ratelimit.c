@@ -33,7 +33,6 @@ bool ratelimit_test(RateLimit *rl, const RateLimitKey *key, uint64_t now, const 
                 s->window_start = now;
                 s->reported = 0;
         }
-        s->last_seen = now;
         if (s->reported < RATELIMIT_BURST) {
                 s->reported++;
                 return true;

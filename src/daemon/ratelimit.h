@@ -24,7 +24,6 @@ typedef struct RateLimitKey {
 typedef struct RateLimitSlot {
         RateLimitKey key;
         uint64_t window_start;
-        uint64_t last_seen;
         unsigned reported;
         uint64_t suppressed;
         char summary[256];      /* what to say when the suppressed ones are summed up */

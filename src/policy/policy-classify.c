@@ -209,27 +209,6 @@ static void sort_indices(uint32_t *v, size_t n) {
 
 static int step_to(Classifier *c, uint32_t id, const uint32_t *matched, size_t n_matched, uint32_t *ret);
 
-int classifier_step(Classifier *c, uint32_t state, const char *name, uint32_t *ret) {
-        const State *from = &c->states[state - 1];
-        _cleanup_(freep) uint32_t *matched = NULL;
-        size_t n = 0;
-
-        if (from->n_alive == 0) {
-                *ret = state;
-                return 0;
-        }
-        matched = malloc(from->n_alive * sizeof(uint32_t));
-        if (!matched)
-                return -ENOMEM;
-        for (size_t i = 0; i < from->n_alive; i++) {
-                const char *comp = c->patterns[from->alive[i]].components[from->depth];
-
-                if (cgroup_component_match(comp, strlen(comp), name, strlen(name)))
-                        matched[n++] = from->alive[i];
-        }
-        return step_to(c, state, matched, n, ret);
-}
-
 int classifier_new(const Policy *p, Classifier **ret) {
         Classifier *c = calloc(1, sizeof(*c));
         State root = {};
@@ -302,10 +281,6 @@ Classifier *classifier_free(Classifier *c) {
 
 uint32_t classifier_root(const Classifier *c) {
         return 1;
-}
-
-bool classifier_settled(const Classifier *c, uint32_t state) {
-        return c->states[state - 1].n_alive == 0;
 }
 
 typedef struct FullSet {
@@ -532,8 +507,4 @@ int classifier_emit(Classifier *c, PolicyImage *img) {
                         return r;
         }
         return 0;
-}
-
-size_t classifier_n_states(const Classifier *c) {
-        return c->n_states;
 }

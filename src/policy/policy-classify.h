@@ -26,13 +26,8 @@ static inline void classifier_freep(Classifier **c) {
 
 /* The root cgroup's state. */
 uint32_t classifier_root(const Classifier *c);
-/* The state of a child named name of a cgroup in state. */
-int classifier_step(Classifier *c, uint32_t state, const char *name, uint32_t *ret);
-/* Nothing below a cgroup in this state can differ from it. */
-bool classifier_settled(const Classifier *c, uint32_t state);
 /* The entry template of a state (delegate_root left 0); *ret_delegate_depth as
  * policy_compile_entry(). */
 void classifier_entry(const Classifier *c, uint32_t state, struct guard_cgroup_info *ret, size_t *ret_delegate_depth);
 /* Writes every state reachable from those seen so far, with their transitions. */
 int classifier_emit(Classifier *c, PolicyImage *img);
-size_t classifier_n_states(const Classifier *c);

@@ -97,10 +97,6 @@ bool cgroup_path_startswith(const char *path, const char *prefix) {
         return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-bool cgroup_pattern_is_literal(const char *pattern) {
-        return !strchr(pattern, '*');
-}
-
 /* Is there a string both '*'-globs match? Reachability over pairs of positions: a star may stay
  * on a character (its run goes on) or be skipped; a character both sides can take moves both. */
 static bool components_intersect(const char *a, size_t na, const char *b, size_t nb) {

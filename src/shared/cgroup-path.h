@@ -26,8 +26,6 @@ bool cgroup_path_startswith(const char *path, const char *prefix);
 /* '*'-only glob match of one component against a string of the given length. */
 bool cgroup_component_match(const char *pattern, size_t pattern_len, const char *s, size_t s_len);
 
-bool cgroup_pattern_is_literal(const char *pattern);
-
 /* True if some cgroup lies in the subtrees both patterns name (one subtree holds the other, for
  * some cgroup the patterns match). */
 bool cgroup_patterns_overlap(const char *a, const char *b);
