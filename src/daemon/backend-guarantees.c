@@ -227,8 +227,8 @@ int backend_pinned_guarantees(const char *pin_dir, BackendKind kind, BackendGuar
         _cleanup_(closedirp) DIR *d = NULL;
         struct bpf_object *obj = NULL;
         BackendGuarantees g = {};
-        char names[64][64];
-        AttachPoint attached[64];
+        char names[BACKEND_LINKS_MAX][64];
+        AttachPoint attached[BACKEND_LINKS_MAX];
         size_t n_attached = 0;
         struct dirent *de;
         const void *elf;
@@ -245,7 +245,9 @@ int backend_pinned_guarantees(const char *pin_dir, BackendKind kind, BackendGuar
                 struct bpf_program *prog;
                 char path[4096];
 
-                if (!strneq(de->d_name, "link_", 5) || n_attached >= ELEMENTSOF(attached))
+                /* A name that does not fit is no program of ours: never cut it into one. */
+                if (!strneq(de->d_name, "link_", 5) || n_attached >= ELEMENTSOF(attached) ||
+                    strlen(de->d_name + 5) >= sizeof(names[0]))
                         continue;
                 prog = bpf_object__find_program_by_name(obj, de->d_name + 5);
                 snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);

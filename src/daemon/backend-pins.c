@@ -45,7 +45,7 @@ static void stop_daemon(pid_t pid) {
 int backend_unload(const char *pin_dir, unsigned *ret_removed) {
         _cleanup_(closedirp) DIR *d = NULL;
         uint64_t meta[_META_SLOTS];
-        uint32_t link_ids[64], prog_ids[64];
+        uint32_t link_ids[BACKEND_LINKS_MAX], prog_ids[BACKEND_LINKS_MAX];
         unsigned n = 0, n_ids = 0, left;
         struct dirent *de;
 

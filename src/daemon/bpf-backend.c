@@ -893,8 +893,8 @@ static int pin_new_state_maps(Backend *b) {
 
 /* The links one load makes, until the pins hold them. */
 typedef struct LoadLinks {
-        struct bpf_link *links[ELEMENTSOF(((Backend *) NULL)->link_ids)];
-        const char *names[ELEMENTSOF(((Backend *) NULL)->link_ids)];
+        struct bpf_link *links[BACKEND_LINKS_MAX];
+        const char *names[BACKEND_LINKS_MAX];
         unsigned n;
         struct bpf_link *cgroup_iter;
 } LoadLinks;

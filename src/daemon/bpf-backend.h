@@ -57,6 +57,9 @@ char *backend_missing_cgroup_v1(void);
 const void *backend_object_elf(BackendKind kind, size_t *ret_size);
 const char *backend_object_name(BackendKind kind);
 
+/* Links one backend attaches at most (a load with more fails: E2BIG). */
+#define BACKEND_LINKS_MAX 64
+
 typedef struct Backend {
         BackendKind kind;
         char *pin_dir;
@@ -76,8 +79,8 @@ typedef struct Backend {
         unsigned n_missing;
         BackendGuarantees guarantees;   /* what the attached links carry (backend_pinned_guarantees()) */
         unsigned n_links;
-        uint32_t link_ids[64];
-        int link_fds[64];               /* held, so that an unmounted bpffs cannot free the links */
+        uint32_t link_ids[BACKEND_LINKS_MAX];
+        int link_fds[BACKEND_LINKS_MAX];               /* held, so that an unmounted bpffs cannot free the links */
 } Backend;
 
 typedef struct BackendCounters {
