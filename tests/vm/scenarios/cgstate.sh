@@ -27,9 +27,9 @@ has() { line_of "$1" | grep -q -- "$2"; }
 # Real denials: two moves into the protected subtree by an actor in /t/out, one unshare(net) in
 # the locked cgroup.
 sleep 1000 & victim=$!
-check "a move into /t/prot is EPERM" EPERM in-cgroup $T/out cg-move $T/prot/a $victim
-check "again" EPERM in-cgroup $T/out cg-move $T/prot/a $victim
-check "unshare(CLONE_NEWNET) in /t/lock is EPERM" 1 in-cgroup $T/lock sh -c 'unshare -n true 2>/dev/null; echo $?'
+check_cmd "a move into /t/prot is EPERM" EPERM in-cgroup $T/out cg-move $T/prot/a $victim
+check_cmd "again" EPERM in-cgroup $T/out cg-move $T/prot/a $victim
+check_cmd "unshare(CLONE_NEWNET) in /t/lock is EPERM" 1 in-cgroup $T/lock sh -c 'unshare -n true 2>/dev/null; echo $?'
 
 listing() {
         head -1 $ITER | grep -q "^# cgroup-guard: generation $1$" && ok "$2: the listing names the generation" ||
@@ -115,7 +115,7 @@ gone_id=$(id_of /t/gone)
 grep -q "^$gone_id .*denied=1 " $ITER && ok "a new cgroup's denial is counted" || not_ok "/t/gone: $(grep "^$gone_id " $ITER)"
 rmdir $T/gone
 grep -q "^$gone_id " $ITER && not_ok "a removed cgroup is still listed" || ok "a removed cgroup is gone"
-check "daemon stopped: still enforced" EPERM in-cgroup $T/out cg-move $T/prot/a $victim
+check_cmd "daemon stopped: still enforced" EPERM in-cgroup $T/out cg-move $T/prot/a $victim
 has /t/out "denied=3 " && ok "daemon stopped: the new denial counted" || not_ok "stopped: $(line_of /t/out)"
 cgroup-guardctl show /t/out | grep -q "Counters: 3 denied" && ok "daemon stopped: cgroup-guardctl show" ||
         not_ok "stopped show: $(cgroup-guardctl show /t/out 2>&1)"

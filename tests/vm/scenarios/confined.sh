@@ -11,7 +11,7 @@ policy 10-confined.json <<'JSON'
 JSON
 guard_start
 sleep 1000 & victim=$!
-check "enforcing" EPERM cg-move $T/prot $victim
+check_cmd "enforcing" EPERM cg-move $T/prot $victim
 # The attacker: root in a protected cgroup.
 attack() { in-cgroup $T/prot cg-tamper "$@"; }
 alive() { sleep 0.3; kill -0 $GUARD_PID 2>/dev/null; }
@@ -25,48 +25,48 @@ revive
 attack sigio $GUARD_PID 0 > /dev/null
 alive && ok "plain SIGIO (terminates by default) does not reach the daemon" || not_ok "the daemon died of SIGIO"
 revive
-check "prlimit on the daemon from a confined cgroup: EPERM" EPERM attack prlimit $GUARD_PID
-check "prlimit on itself still works" ok in-cgroup $T/prot cg-tamper prlimit 0
+check_cmd "prlimit on the daemon from a confined cgroup: EPERM" EPERM attack prlimit $GUARD_PID
+check_cmd "prlimit on itself still works" ok in-cgroup $T/prot cg-tamper prlimit 0
 revive
-check "ptrace attach to the daemon: EPERM" EPERM attack attach $GUARD_PID
+check_cmd "ptrace attach to the daemon: EPERM" EPERM attack attach $GUARD_PID
 in-cgroup $T/prot readlink /proc/$GUARD_PID/exe > /tmp/out 2>&1 && grep -q cgroup-guardd /tmp/out &&
         ok "read-mode ptrace access (/proc/PID/exe, as journald does) is allowed" || not_ok "read access refused: $(cat /tmp/out)"
 in-cgroup $T/prot cat /proc/$GUARD_PID/environ > /dev/null 2>/tmp/out && ok "/proc/PID/environ (PTRACE_MODE_READ) is readable" ||
         not_ok "environ refused: $(cat /tmp/out)"
-check "cgroup.freeze of the daemon's cgroup: EPERM" EPERM attack write $GUARD_CGROUP/cgroup.freeze 1
-check "cgroup.freeze of its parent: EPERM" EPERM attack write $T/svc/cgroup.freeze 1
-check "another control file of the daemon's cgroup (cgroup.max.descendants): EPERM" EPERM attack write $GUARD_CGROUP/cgroup.max.descendants 0
+check_cmd "cgroup.freeze of the daemon's cgroup: EPERM" EPERM attack write $GUARD_CGROUP/cgroup.freeze 1
+check_cmd "cgroup.freeze of its parent: EPERM" EPERM attack write $T/svc/cgroup.freeze 1
+check_cmd "another control file of the daemon's cgroup (cgroup.max.descendants): EPERM" EPERM attack write $GUARD_CGROUP/cgroup.max.descendants 0
 # Undo what got through (before the fix) from the daemon's own cgroup, which may.
 in-cgroup $GUARD_CGROUP sh -c "echo 0 > $GUARD_CGROUP/cgroup.freeze; echo 0 > $T/svc/cgroup.freeze; echo max > $GUARD_CGROUP/cgroup.max.descendants"
 revive
-check "cgroup.kill of the daemon's cgroup: EPERM" EPERM attack write $GUARD_CGROUP/cgroup.kill 1
+check_cmd "cgroup.kill of the daemon's cgroup: EPERM" EPERM attack write $GUARD_CGROUP/cgroup.kill 1
 revive
-check "cgroup.kill of its parent: EPERM" EPERM attack write $T/svc/cgroup.kill 1
+check_cmd "cgroup.kill of its parent: EPERM" EPERM attack write $T/svc/cgroup.kill 1
 alive && ok "the daemon survived all of it" || { not_ok "the daemon is gone"; revive; }
-check "the daemon's own cgroup may freeze/thaw it" ok in-cgroup $GUARD_CGROUP cg-tamper write $GUARD_CGROUP/cgroup.freeze 0
-check "a cgroup the guard does not live in stays writable" ok attack write $T/prot/cgroup.freeze 0
+check_cmd "the daemon's own cgroup may freeze/thaw it" ok in-cgroup $GUARD_CGROUP cg-tamper write $GUARD_CGROUP/cgroup.freeze 0
+check_cmd "a cgroup the guard does not live in stays writable" ok attack write $T/prot/cgroup.freeze 0
 check_true "the attempts are reported" wait_log "Refused tamper attempt: .*cgroup" 1
 
 # --- item 3: unmounting the pins ---
 links_before=$(link_ids)
-check "umount of the bpffs holding the pins: EPERM" EPERM attack umount /sys/fs/bpf
-check "lazy umount too: EPERM" EPERM attack umount /sys/fs/bpf detach
+check_cmd "umount of the bpffs holding the pins: EPERM" EPERM attack umount /sys/fs/bpf
+check_cmd "lazy umount too: EPERM" EPERM attack umount /sys/fs/bpf detach
 mkdir -p /tmp/elsewhere
-check "mount --move of it: EPERM" EPERM attack move /sys/fs/bpf /tmp/elsewhere
+check_cmd "mount --move of it: EPERM" EPERM attack move /sys/fs/bpf /tmp/elsewhere
 grep -q " /sys/fs/bpf " /proc/mounts || mount -t bpf bpf /sys/fs/bpf
 [ "$(link_ids)" = "$links_before" ] && ok "every link still attached" || not_ok "links: before '$links_before', now '$(link_ids)'"
-check "still enforcing" EPERM cg-move $T/prot $victim
+check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 # An unmount that does get through (here by the guard's own cgroup, standing in for a lazy
 # unmount of a parent mount) frees no link while the daemon runs: it holds their fds, notices
 # the pins are gone (by link id, not by the pin) and pins everything again once bpffs is back.
-check "the guard's own cgroup may unmount it" ok in-cgroup $GUARD_CGROUP cg-tamper umount /sys/fs/bpf detach
-check "pins gone, links held by the daemon: still enforcing" EPERM cg-move $T/prot $victim
+check_cmd "the guard's own cgroup may unmount it" ok in-cgroup $GUARD_CGROUP cg-tamper umount /sys/fs/bpf detach
+check_cmd "pins gone, links held by the daemon: still enforcing" EPERM cg-move $T/prot $victim
 mount -t bpf bpf /sys/fs/bpf
 # Loading the compat programs again takes a while under TCG.
 i=0; while [ $i -lt 6 ] && ! wait_log "again with the $BACKEND backend"; do i=$((i + 1)); done
 check_true "the daemon loads and pins again" wait_log "again with the $BACKEND backend"
 cgroup-guardd --status > /dev/null 2>&1 && ok "--status reads the new pins" || not_ok "--status: $(cgroup-guardd --status 2>&1 | head -n 3)"
-check "still enforcing" EPERM cg-move $T/prot $victim
+check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 kill $victim
 # Without pins --unload cannot find the daemon: stop it from its own cgroup, which may.
 cgroup-guardd --status > /dev/null 2>&1 || { tail -n 15 $LOG; in-cgroup $GUARD_CGROUP kill $GUARD_PID; }

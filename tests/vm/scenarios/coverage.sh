@@ -49,15 +49,15 @@ sleep 0.3
 mkdir $T/g-1 $T/g-2 $T/other $T/u/user-1000.slice $T/u/user-1000.slice/session-3.scope $T/later $T/later/lit.service
 sleep 1000 & victim=$!
 sleep 0.2
-check "glob: a move into a cgroup created while the daemon is frozen is EPERM" EPERM cg-move $T/g-1 $victim
-check "glob: its children are covered too" EPERM sh -c "mkdir $T/g-2/sub && cg-move $T/g-2/sub $victim"
-check "two glob levels: session-3.scope under a new user-1000.slice is protected" EPERM cg-move $T/u/user-1000.slice/session-3.scope $victim
-check "the slice between them is not" ok cg-move $T/u/user-1000.slice $victim
-check "a literal path created later is protected" EPERM cg-move $T/later/lit.service $victim
-check "a cgroup no pattern names is free" ok cg-move $T/other $victim
-check "the allowed mover still may" ok cg-move-allowed $T/g-1 $victim
-check "and nobody may take the task out" EPERM cg-move $T/other $victim
-check "lock: a task in the new session scope cannot unshare uts" 1 \
+check_cmd "glob: a move into a cgroup created while the daemon is frozen is EPERM" EPERM cg-move $T/g-1 $victim
+check_cmd "glob: its children are covered too" EPERM sh -c "mkdir $T/g-2/sub && cg-move $T/g-2/sub $victim"
+check_cmd "two glob levels: session-3.scope under a new user-1000.slice is protected" EPERM cg-move $T/u/user-1000.slice/session-3.scope $victim
+check_cmd "the slice between them is not" ok cg-move $T/u/user-1000.slice $victim
+check_cmd "a literal path created later is protected" EPERM cg-move $T/later/lit.service $victim
+check_cmd "a cgroup no pattern names is free" ok cg-move $T/other $victim
+check_cmd "the allowed mover still may" ok cg-move-allowed $T/g-1 $victim
+check_cmd "and nobody may take the task out" EPERM cg-move $T/other $victim
+check_cmd "lock: a task in the new session scope cannot unshare uts" 1 \
         in-cgroup $T/u/user-1000.slice/session-3.scope sh -c 'unshare -u true 2>/dev/null; echo $?'
 
 # The mkdir race: create and move at once, many times (2 vCPUs), a task from the root cgroup.
@@ -95,13 +95,13 @@ after=$(cgroup-guardd --status | sed -n 's/.* \([0-9]*\) of [0-9]* map entries.*
 [ -n "$before" ] && [ "$before" = "$after" ] && ok "400 cgroups in a settled delegated subtree cost no map entries ($after)" ||
         not_ok "map entries before/after 400 cgroups in a settled subtree: '$before'/'$after'"
 sleep 1000 & filler=$!
-check "a cgroup deep in that subtree is still protected" EPERM sh -c "mkdir -p /sys/fs/cgroup/m/deleg/c-1/x/y && cg-move /sys/fs/cgroup/m/deleg/c-1/x/y $filler"
+check_cmd "a cgroup deep in that subtree is still protected" EPERM sh -c "mkdir -p /sys/fs/cgroup/m/deleg/c-1/x/y && cg-move /sys/fs/cgroup/m/deleg/c-1/x/y $filler"
 # /m/full tells its children apart (prot-*): each child costs an entry; fill the map.
 i=0
 while [ $i -lt 80 ]; do mkdir /sys/fs/cgroup/m/full/free-$i; i=$((i + 1)); done
 mkdir /sys/fs/cgroup/m/full/prot-late /sys/fs/cgroup/m/full/free-late
-check "map full: a protected cgroup without its entry is denied (fail closed)" EPERM cg-move /sys/fs/cgroup/m/full/prot-late $filler
-check "map full: so is an unprotected one (fail closed, not silently free)" EPERM cg-move /sys/fs/cgroup/m/full/free-late $filler
+check_cmd "map full: a protected cgroup without its entry is denied (fail closed)" EPERM cg-move /sys/fs/cgroup/m/full/prot-late $filler
+check_cmd "map full: so is an unprotected one (fail closed, not silently free)" EPERM cg-move /sys/fs/cgroup/m/full/free-late $filler
 check_true "map full: said in the log" wait_log "The policy map is full"
 cgroup-guardd --status | grep -q "Map full:" && ok "map full: said by --status" || not_ok "map full: --status does not say it"
 kill $filler

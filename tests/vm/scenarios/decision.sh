@@ -21,10 +21,10 @@ policy 20-uts-enforce.json <<'JSON'
 JSON
 guard_start
 
-check "A: unshare(NET|UTS) with audit on net and enforce on uts is EPERM" 1 \
+check_cmd "A: unshare(NET|UTS) with audit on net and enforce on uts is EPERM" 1 \
         in-cgroup $T/ab sh -c 'unshare -n -u true 2>/dev/null; echo $?'
-check "A: clone(NET|UTS) likewise" 1 in-cgroup $T/ab sh -c 'unshare -n -u -f true 2>/dev/null; echo $?'
-check "A: unshare(NET) alone is audited, so it works" 0 in-cgroup $T/ab sh -c 'unshare -n true; echo $?'
+check_cmd "A: clone(NET|UTS) likewise" 1 in-cgroup $T/ab sh -c 'unshare -n -u -f true 2>/dev/null; echo $?'
+check_cmd "A: unshare(NET) alone is audited, so it works" 0 in-cgroup $T/ab sh -c 'unshare -n true; echo $?'
 check_true "A: the denial names the enforce rule" wait_log "by rule '20-uts-enforce.json:lock/0' in 20-uts-enforce.json"
 
 # B: a task in /t/user enters a sandbox by its net namespace (net is not locked there) and so
@@ -32,10 +32,10 @@ check_true "A: the denial names the enforce rule" wait_log "by rule '20-uts-enfo
 unshare -u sleep 1000 & other=$!
 in-cgroup $T/sbd unshare -u -n sleep 1000 & sandbox=$!
 sleep 0.5
-check "B: entering the sandbox by net works" ok in-cgroup $T/user cg-setns /proc/$sandbox/ns/net
-check "B: after entering, setns to another uts namespace is still EPERM (enforce lock)" EPERM \
+check_cmd "B: entering the sandbox by net works" ok in-cgroup $T/user cg-setns /proc/$sandbox/ns/net
+check_cmd "B: after entering, setns to another uts namespace is still EPERM (enforce lock)" EPERM \
         in-cgroup $T/user cg-setns /proc/$sandbox/ns/net -- cg-setns /proc/$other/ns/uts
-check "B: and unshare(UTS) too" 1 in-cgroup $T/user cg-setns /proc/$sandbox/ns/net -- sh -c 'unshare -u true 2>/dev/null; echo $?'
+check_cmd "B: and unshare(UTS) too" 1 in-cgroup $T/user cg-setns /proc/$sandbox/ns/net -- sh -c 'unshare -u true 2>/dev/null; echo $?'
 kill $other $sandbox 2>/dev/null
 wait $other $sandbox 2>/dev/null
 guard_stop

@@ -17,7 +17,7 @@ i=0
 while [ $i -lt 70 ]; do deep=$deep/d; mkdir $deep; i=$((i + 1)); done
 # Over 4,096 bytes: 17 components of 250 characters, created one at a time (relative: the whole
 # path is too long for a system call; cd -P: busybox would chdir to the whole logical path).
-# (not "name": check() uses that)
+# (long_name: a name of its own, not one lib.sh uses)
 long_name=$(printf '%0250d' 0)
 (
         cd $T/prot || exit 1
@@ -35,9 +35,9 @@ in_long() { (cd $T/prot && i=0 && while [ $i -lt 17 ]; do cd -P $long_name || ex
 
 sleep 1000 & victim=$!
 moves() {
-        check "$1: a move into depth 70 under a protected cgroup is EPERM" EPERM cg-move $deep $victim
-        check "$1: a move into a cgroup whose path is over 4,096 bytes is EPERM" EPERM in_long cg-move . $victim
-        check "$1: a cgroup elsewhere is free" ok cg-move $T/other $victim
+        check_cmd "$1: a move into depth 70 under a protected cgroup is EPERM" EPERM cg-move $deep $victim
+        check_cmd "$1: a move into a cgroup whose path is over 4,096 bytes is EPERM" EPERM in_long cg-move . $victim
+        check_cmd "$1: a cgroup elsewhere is free" ok cg-move $T/other $victim
 }
 moves "before any reload"
 

@@ -62,15 +62,15 @@ sleep 100000 & mover=$!
 kill -HUP $GUARD_PID
 i=0; while [ $i -lt 50 ] && ! grep -q "did not fit" $LOG; do sleep 0.1; i=$((i + 1)); done
 grep -q "did not fit into the kernel policy map (64 entries" $LOG && ok "map full: the reload fails with a clear error" || not_ok "map full: no error in the log"
-check "map full: the old generation still denies" EPERM cg-move $T/prot $mover
-check "map full: nothing of the failed generation applies" ok cg-move $T/out $mover
+check_cmd "map full: the old generation still denies" EPERM cg-move $T/prot $mover
+check_cmd "map full: nothing of the failed generation applies" ok cg-move $T/out $mover
 cgroup-guardd --status | grep -q "Policy: generation 1," && ok "map full: generation 1 stays pinned" || not_ok "map full: $(cgroup-guardd --status | grep Policy)"
 policy 10-faults.json <<'JSON'
 { "version": 1, "protect_self": false, "migration": { "protect": ["/t/out"] } }
 JSON
 kill -HUP $GUARD_PID
 i=0; while [ $i -lt 50 ] && ! grep -q "Policy generation 2 in force" $LOG; do sleep 0.1; i=$((i + 1)); done
-check "map full: a policy that fits applies afterwards" EPERM cg-move $T/out $victim
+check_cmd "map full: a policy that fits applies afterwards" EPERM cg-move $T/out $victim
 kill $mover 2>/dev/null
 
 kill $victim $other 2>/dev/null

@@ -72,14 +72,14 @@ done
 [ -n "$took" ] && [ $took -le 500 ] && ok "flood: the reload happened $((took / 100)).$((took % 100 / 10)) s after the change" ||
         not_ok "flood: reload after ${took:-more than 1500} cs (bound: 5 s)"
 mkdir $T/h-1
-check "flood: the reloaded generation is in force (h-1 protected)" EPERM cg-move $T/h-1 $victim
+check_cmd "flood: the reloaded generation is in force (h-1 protected)" EPERM cg-move $T/h-1 $victim
 
 kill -0 $f1 2>/dev/null && ok "flood: still running after the checks" || not_ok "flood: over before the checks were done"
 touch /tmp/flood.stop
 wait $f1 $f2
 flood_denied=$(( $(sed -n 's/^denied \([0-9]*\).*/\1/p' /tmp/flood.1) + $(sed -n 's/^denied \([0-9]*\).*/\1/p' /tmp/flood.2) ))
 flood_allowed=$(( $(sed -n 's/.* allowed \([0-9]*\)/\1/p' /tmp/flood.1) + $(sed -n 's/.* allowed \([0-9]*\)/\1/p' /tmp/flood.2) ))
-check "flood: every unshare(CLONE_NEWUSER) of the flood was refused" 0 echo $flood_allowed
+check_cmd "flood: every unshare(CLONE_NEWUSER) of the flood was refused" 0 echo $flood_allowed
 sleep 2
 denied_after=$(counter denied)
 suppressed=$(counter "suppressed")

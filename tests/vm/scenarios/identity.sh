@@ -14,34 +14,34 @@ policy 10-identity.json <<'JSON'
 JSON
 guard_start
 sleep 1000 & victim=$!
-check "enforcing" EPERM cg-move $T/prot $victim
-check "the allowed executable moves" ok cg-move-allowed $T/elsewhere $victim
+check_cmd "enforcing" EPERM cg-move $T/prot $victim
+check_cmd "the allowed executable moves" ok cg-move-allowed $T/elsewhere $victim
 attack() { in-cgroup $T/prot "$@"; }
 
 # --- posing as an allowed executable ---
-check "forged exe (PR_SET_MM_EXE_FILE) is not the allowed one: moving out EPERM" EPERM \
+check_cmd "forged exe (PR_SET_MM_EXE_FILE) is not the allowed one: moving out EPERM" EPERM \
         attack cg-forge /usr/local/bin/cg-move-allowed move $T/elsewhere
 # PR_SET_MM_MAP needs CONFIG_CHECKPOINT_RESTORE (Debian's kernel: yes; our hooks kernel: no).
 if [ "$(cg-forge --probe-map)" = ok ]; then
-        check "forged exe (PR_SET_MM_MAP exe_fd): EPERM" EPERM attack cg-forge --map /usr/local/bin/cg-move-allowed move $T/elsewhere
+        check_cmd "forged exe (PR_SET_MM_MAP exe_fd): EPERM" EPERM attack cg-forge --map /usr/local/bin/cg-move-allowed move $T/elsewhere
 else
-        check "no PR_SET_MM_MAP on this kernel (no checkpoint/restore): EINVAL" "forge: EINVAL" \
+        check_cmd "no PR_SET_MM_MAP on this kernel (no checkpoint/restore): EINVAL" "forge: EINVAL" \
                 attack cg-forge --map /usr/local/bin/cg-move-allowed move $T/elsewhere
 fi
-check "a child forked after forging inherits it: EPERM" EPERM attack cg-forge /usr/local/bin/cg-move-allowed fork-move $T/elsewhere
-check "forging while a thread shares the memory is refused" "forge: EPERM" \
+check_cmd "a child forked after forging inherits it: EPERM" EPERM attack cg-forge /usr/local/bin/cg-move-allowed fork-move $T/elsewhere
+check_cmd "forging while a thread shares the memory is refused" "forge: EPERM" \
         attack cg-forge --thread /usr/local/bin/cg-move-allowed move $T/elsewhere
-check "a real exec of the allowed executable identifies it again" ok \
+check_cmd "a real exec of the allowed executable identifies it again" ok \
         attack cg-forge /usr/local/bin/cg-move-allowed exec /usr/local/bin/cg-move-allowed $T/elsewhere 0
 
 # --- posing as cgroup-guardd ---
-check "forged as cgroup-guardd: opening a pin EPERM" EPERM attack cg-forge $GUARDD pin $PINS/map_guard_counters
+check_cmd "forged as cgroup-guardd: opening a pin EPERM" EPERM attack cg-forge $GUARDD pin $PINS/map_guard_counters
 [ "$(cg-forge --probe-map)" = ok ] &&
-        check "forged as cgroup-guardd (PR_SET_MM_MAP): EPERM" EPERM attack cg-forge --map $GUARDD pin $PINS/map_guard_counters
-check "forged as cgroup-guardd: unlinking a pin EPERM" EPERM attack cg-forge $GUARDD unlink $PINS/link_guard_tamper_task_kill
+        check_cmd "forged as cgroup-guardd (PR_SET_MM_MAP): EPERM" EPERM attack cg-forge --map $GUARDD pin $PINS/map_guard_counters
+check_cmd "forged as cgroup-guardd: unlinking a pin EPERM" EPERM attack cg-forge $GUARDD unlink $PINS/link_guard_tamper_task_kill
 
 # --- the real binary, with injected code or run from a confined cgroup ---
-check "LD_PRELOAD into cgroup-guardd --status from a confined cgroup: EPERM" EPERM \
+check_cmd "LD_PRELOAD into cgroup-guardd --status from a confined cgroup: EPERM" EPERM \
         attack env LD_PRELOAD=/usr/local/bin/cg-evil.so CG_EVIL_PIN=$PINS/map_guard_counters cgroup-guardd --status
 # The pins, as the admin's cgroup-guardd outside confined cgroups sees them.
 links() { cgroup-guardd --status 2>/dev/null | sed -n 's/^ *Links: \([0-9]*\) .*/\1/p'; }
@@ -52,11 +52,11 @@ attack cgroup-guardd --unload > /tmp/out 2>&1
         not_ok "links $before -> $(links): $(cat /tmp/out)"
 # Undo what got through (before the fix): the rest of the scenario needs a guard.
 kill -0 $GUARD_PID 2>/dev/null && [ "$(links)" = "$before" ] || { guard_stop; cgroup-guardd --unload > /dev/null 2>&1; guard_start; }
-check "still enforcing" EPERM cg-move $T/prot $victim
+check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 check_true "the attempts are reported as tamper events" wait_log "Refused tamper attempt"
 
 # --- what must keep working ---
-check "outside confined cgroups the admin's cgroup-guardd reads the pins (LD_PRELOAD as a probe)" ok \
+check_cmd "outside confined cgroups the admin's cgroup-guardd reads the pins (LD_PRELOAD as a probe)" ok \
         env LD_PRELOAD=/usr/local/bin/cg-evil.so CG_EVIL_PIN=$PINS/map_guard_counters cgroup-guardd --status
 echo '{ "version": 1, "migration": { "protect": ["/t/prot", "/t/other"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }' > $POLICY_DIR/10-identity.json
 check_true "the daemon still reloads" wait_log "Policy generation 2 in force"
@@ -67,10 +67,10 @@ echo '{ "version": 1, "migration": { "protect": ["/t/prot"], "allow": [ { "exe":
 GUARD_CGROUP=$T/prot/guardd
 cgroup-guardd --unload > /dev/null 2>&1
 guard_start
-check "a daemon started cold in a protected cgroup enforces" EPERM cg-move $T/prot $victim
+check_cmd "a daemon started cold in a protected cgroup enforces" EPERM cg-move $T/prot $victim
 echo '{ "version": 1, "migration": { "protect": ["/t/prot", "/t/other"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }' > $POLICY_DIR/10-identity.json
 check_true "... and reloads (it is the guard by its mark, not by its cgroup)" wait_log "Policy generation 2 in force" 2
-check "... while a forged cgroup-guardd in the same kind of cgroup is not" EPERM attack cg-forge $GUARDD pin $PINS/map_guard_counters
+check_cmd "... while a forged cgroup-guardd in the same kind of cgroup is not" EPERM attack cg-forge $GUARDD pin $PINS/map_guard_counters
 
 kill $victim 2>/dev/null
 finish

@@ -12,26 +12,14 @@ hooks | hooks-*) BACKEND=native ;;
 stock | stock-*) BACKEND=compat ;;
 *) BACKEND=auto ;;
 esac
-passed=0
-failed=0
-n=0
+# ok, not_ok, check NAME EXPECTED ACTUAL, contains, check_true (tests/tap.sh, shipped as /tap.sh).
+. /tap.sh
 
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-
-# check NAME EXPECTED COMMAND...: the command's first output line must equal EXPECTED
-check() {
-        name=$1 want=$2
+# check_cmd NAME EXPECTED COMMAND...: the command's first output line must equal EXPECTED
+check_cmd() {
+        _name=$1 _want=$2
         shift 2
-        got=$("$@" 2>/dev/null | head -n 1)
-        if [ "$got" = "$want" ]; then ok "$name"; else not_ok "$name: got '$got', expected '$want'"; fi
-}
-
-# check_true NAME COMMAND...: the command must succeed
-check_true() {
-        name=$1
-        shift
-        if "$@"; then ok "$name"; else not_ok "$name"; fi
+        check "$_name" "$_want" "$("$@" 2>/dev/null | head -n 1)"
 }
 
 cgroup_of() { sed -n 's/^0:://p' /proc/$1/cgroup; }

@@ -23,8 +23,8 @@ links_before=$(link_ids)
 sleep 1000 & victim=$!
 unshare -u sleep 1000 & other=$!
 sleep 0.3
-check "audit: a forbidden move succeeds" ok cg-move $T/aud $victim
-check "audit: a forbidden setns succeeds" ok in-cgroup $T/audlock cg-setns /proc/$other/ns/uts
+check_cmd "audit: a forbidden move succeeds" ok cg-move $T/aud $victim
+check_cmd "audit: a forbidden setns succeeds" ok in-cgroup $T/audlock cg-setns /proc/$other/ns/uts
 check_true "audit: the move is reported" wait_log "Audit: would deny migration" 1
 check_true "audit: the setns is reported" wait_log "Audit: would deny joining another uts namespace" 1
 sleep 0.5
@@ -33,7 +33,7 @@ sleep 0.5
 cgroup-guardd --status | grep -q "2 audited" && ok "audit: counted" || not_ok "audit: counters: $(cgroup-guardd --status | grep Counters)"
 
 # 9. live reload: the decision flips within 2 s of an edit, links stay, invalid edits change nothing
-check "reload: before the edit /t/live is protected" EPERM cg-move $T/live $victim
+check_cmd "reload: before the edit /t/live is protected" EPERM cg-move $T/live $victim
 cat > $POLICY_DIR/.20-live.json.tmp <<'JSON'
 { "version": 1, "migration": { "protect": ["/t/other"] } }
 JSON
@@ -41,17 +41,17 @@ mv $POLICY_DIR/.20-live.json.tmp $POLICY_DIR/20-live.json   # how editors save
 i=0
 while [ $i -lt 20 ] && [ "$(cg-move $T/live $victim)" != ok ]; do sleep 0.1; i=$((i + 1)); done
 [ $i -lt 20 ] && ok "reload: the edit took effect within 2 s ($((i * 100)) ms)" || not_ok "reload: the edit did not take effect within 2 s"
-check "reload: the new rule is enforced" EPERM cg-move $T/other $victim
+check_cmd "reload: the new rule is enforced" EPERM cg-move $T/other $victim
 [ "$(link_ids)" = "$links_before" ] && ok "reload: link ids unchanged" || not_ok "reload: links changed: $links_before -> $(link_ids)"
 echo '{ "version": 1, "migration": { "protect": ["/t/live"], }' > $POLICY_DIR/20-live.json
 check_true "reload: an invalid edit is reported with its position" wait_log "20-live.json:1:56: error: trailing comma"
-check "reload: after an invalid edit the old rule still holds" EPERM cg-move $T/other $victim
+check_cmd "reload: after an invalid edit the old rule still holds" EPERM cg-move $T/other $victim
 rmdir $T/other && mkdir $T/other
-check "a protected cgroup removed and created again is covered at once" EPERM cg-move $T/other $victim
-check "reload: ... and the rule the invalid file asked for is not in force" ok cg-move $T/live $victim
+check_cmd "a protected cgroup removed and created again is covered at once" EPERM cg-move $T/other $victim
+check_cmd "reload: ... and the rule the invalid file asked for is not in force" ok cg-move $T/live $victim
 kill -HUP $GUARD_PID
 sleep 0.5
-check "reload: SIGHUP with the invalid file keeps the old rule too" EPERM cg-move $T/other $victim
+check_cmd "reload: SIGHUP with the invalid file keeps the old rule too" EPERM cg-move $T/other $victim
 
 # The pin directory removed under the running daemon (possible with protect_self off): the
 # programs detach with their pins; the daemon notices, loads again, and enforcement is back.
@@ -59,7 +59,7 @@ rm -rf /sys/fs/bpf/cgroup-guard
 # Loading everything again takes as long as a cold start (up to 60 s under TCG, see guard_start).
 check_true "removed pins: noticed, reported and loaded again" wait_log "Enforcing again with the $BACKEND backend" 1 600
 grep -q "The pins under .* are gone" $LOG && ok "removed pins: reported" || not_ok "removed pins: not reported"
-check "removed pins: enforcement is back" EPERM cg-move $T/other $victim
+check_cmd "removed pins: enforcement is back" EPERM cg-move $T/other $victim
 links_before=$(link_ids)
 
 # 10. the daemon dies: enforcement stays; a restart adopts the pins; --unload removes everything
@@ -67,19 +67,19 @@ echo '{ "version": 1, "migration": { "protect": ["/t/other"] } }' > $POLICY_DIR/
 sleep 0.5
 kill -9 $GUARD_PID
 wait $GUARD_PID 2>/dev/null
-check "SIGKILL: denials continue without the daemon" EPERM cg-move $T/other $victim
+check_cmd "SIGKILL: denials continue without the daemon" EPERM cg-move $T/other $victim
 [ "$(link_ids)" = "$links_before" ] && ok "SIGKILL: links still attached" || not_ok "SIGKILL: links changed: $(link_ids)"
 : > $LOG
 guard_start
 grep -q "adopted from pins" $LOG && ok "restart: the pins are adopted" || not_ok "restart: not adopted"
 [ "$(link_ids)" = "$links_before" ] && ok "restart: same link ids" || not_ok "restart: links changed: $links_before -> $(link_ids)"
-check "restart: still enforcing" EPERM cg-move $T/other $victim
+check_cmd "restart: still enforcing" EPERM cg-move $T/other $victim
 guard_stop
-check "SIGTERM: enforcement stays after a clean stop" EPERM cg-move $T/other $victim
+check_cmd "SIGTERM: enforcement stays after a clean stop" EPERM cg-move $T/other $victim
 cgroup-guardd --unload > /dev/null
 [ -z "$(link_ids)" ] && ok "--unload: no links left" || not_ok "--unload: links left: $(link_ids)"
 [ ! -e /sys/fs/bpf/cgroup-guard ] && ok "--unload: pins removed" || not_ok "--unload: pins left: $(ls /sys/fs/bpf/cgroup-guard)"
-check "--unload: nothing is enforced any more" ok cg-move $T/other $victim
+check_cmd "--unload: nothing is enforced any more" ok cg-move $T/other $victim
 
 kill $victim $other
 finish

@@ -21,30 +21,30 @@ unshare -u -n -m sleep 1000 & other=$!
 sleep 0.3
 
 # 6. a locked task cannot join or create namespaces of the locked types
-check "locked: setns to another uts namespace by nsfs fd is EPERM" EPERM in-cgroup $T/locked cg-setns /proc/$other/ns/uts
-check "locked: setns to another net namespace by nsfs fd is EPERM" EPERM in-cgroup $T/locked cg-setns /proc/$other/ns/net
-check "locked: setns to another mnt namespace by nsfs fd is EPERM" EPERM in-cgroup $T/locked cg-setns /proc/$other/ns/mnt
-check "locked: setns by pidfd (uts+net) is EPERM" EPERM in-cgroup $T/locked cg-setns --pidfd $other uts net
-check "locked: setns(fd, 0) to its own namespace is allowed" ok in-cgroup $T/locked cg-setns /proc/self/ns/uts
-check "locked: unshare(CLONE_NEWNET) is EPERM" 1 in-cgroup $T/locked sh -c 'unshare -n true 2>/dev/null; echo $?'
-check "locked: unshare(CLONE_NEWUTS) is EPERM" 1 in-cgroup $T/locked sh -c 'unshare -u true 2>/dev/null; echo $?'
-check "locked: clone with CLONE_NEWNET is EPERM" 1 in-cgroup $T/locked sh -c 'unshare -n -f true 2>/dev/null; echo $?'
-check "locked: a type that is not locked (ipc) still works" ok in-cgroup $T/locked cg-setns /proc/$other/ns/ipc
-check "free: setns to another uts namespace works" ok in-cgroup $T/free cg-setns /proc/$other/ns/uts
-check "free: setns by pidfd works" ok in-cgroup $T/free cg-setns --pidfd $other uts net
-check "free: unshare(CLONE_NEWNET) works" 0 in-cgroup $T/free sh -c 'unshare -n true; echo $?'
+check_cmd "locked: setns to another uts namespace by nsfs fd is EPERM" EPERM in-cgroup $T/locked cg-setns /proc/$other/ns/uts
+check_cmd "locked: setns to another net namespace by nsfs fd is EPERM" EPERM in-cgroup $T/locked cg-setns /proc/$other/ns/net
+check_cmd "locked: setns to another mnt namespace by nsfs fd is EPERM" EPERM in-cgroup $T/locked cg-setns /proc/$other/ns/mnt
+check_cmd "locked: setns by pidfd (uts+net) is EPERM" EPERM in-cgroup $T/locked cg-setns --pidfd $other uts net
+check_cmd "locked: setns(fd, 0) to its own namespace is allowed" ok in-cgroup $T/locked cg-setns /proc/self/ns/uts
+check_cmd "locked: unshare(CLONE_NEWNET) is EPERM" 1 in-cgroup $T/locked sh -c 'unshare -n true 2>/dev/null; echo $?'
+check_cmd "locked: unshare(CLONE_NEWUTS) is EPERM" 1 in-cgroup $T/locked sh -c 'unshare -u true 2>/dev/null; echo $?'
+check_cmd "locked: clone with CLONE_NEWNET is EPERM" 1 in-cgroup $T/locked sh -c 'unshare -n -f true 2>/dev/null; echo $?'
+check_cmd "locked: a type that is not locked (ipc) still works" ok in-cgroup $T/locked cg-setns /proc/$other/ns/ipc
+check_cmd "free: setns to another uts namespace works" ok in-cgroup $T/free cg-setns /proc/$other/ns/uts
+check_cmd "free: setns by pidfd works" ok in-cgroup $T/free cg-setns --pidfd $other uts net
+check_cmd "free: unshare(CLONE_NEWNET) works" 0 in-cgroup $T/free sh -c 'unshare -n true; echo $?'
 
 # 7. lock on entry: the sandbox manager creates namespaces; who enters one stays
 in-cgroup $T/sandboxd unshare -u -i sleep 1000 & sandbox=$!
 sleep 0.5
-check "a task may enter a sandbox namespace" ok in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts
-check "once entered, it cannot setns out again" EPERM in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/$other/ns/uts
-check "once entered, it cannot setns back to the initial namespace" EPERM in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/1/ns/uts
-check "once entered, it cannot create a namespace of a locked type" 1 in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- sh -c 'unshare -u true 2>/dev/null; echo $?'
-check "its children are locked too" EPERM in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- sh -c "cg-setns /proc/1/ns/uts"
-check "the lock covers the rule's types only (net is free)" ok in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/$other/ns/net
-check "the creator may enter and leave its sandbox" ok in-cgroup $T/sandboxd cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/1/ns/uts
-check "a task that never entered is free" ok in-cgroup $T/user cg-setns /proc/$other/ns/uts
+check_cmd "a task may enter a sandbox namespace" ok in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts
+check_cmd "once entered, it cannot setns out again" EPERM in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/$other/ns/uts
+check_cmd "once entered, it cannot setns back to the initial namespace" EPERM in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/1/ns/uts
+check_cmd "once entered, it cannot create a namespace of a locked type" 1 in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- sh -c 'unshare -u true 2>/dev/null; echo $?'
+check_cmd "its children are locked too" EPERM in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- sh -c "cg-setns /proc/1/ns/uts"
+check_cmd "the lock covers the rule's types only (net is free)" ok in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/$other/ns/net
+check_cmd "the creator may enter and leave its sandbox" ok in-cgroup $T/sandboxd cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/1/ns/uts
+check_cmd "a task that never entered is free" ok in-cgroup $T/user cg-setns /proc/$other/ns/uts
 
 check_true "namespace denials are logged with the rule" wait_log "locked into their namespaces by rule '10-namespaces.json:lock/0' in 10-namespaces.json" 3
 check_true "lock-on-entry denials name the sandbox rule" wait_log "entered a sandbox namespace created from /t/sandboxd" 1
@@ -62,11 +62,11 @@ guard_stop
 rm /sys/fs/bpf/cgroup-guard/map_guard_meta
 guard_start
 grep -q "adopted from pins" $LOG && not_ok "reload over reused maps: the pins were adopted" || ok "reload over reused maps: a new load, not an adoption"
-check "after a new load, the old sandbox still locks who enters it" EPERM in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/$other/ns/uts
+check_cmd "after a new load, the old sandbox still locks who enters it" EPERM in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/$other/ns/uts
 echo go > /tmp/ns-go
 wait $marked
-check "after a new load, a task marked before (its child) stays locked" EPERM cat /tmp/ns-marked
-check "after a new load, a task that never entered is free" ok in-cgroup $T/user cg-setns /proc/$other/ns/uts
+check_cmd "after a new load, a task marked before (its child) stays locked" EPERM cat /tmp/ns-marked
+check_cmd "after a new load, a task that never entered is free" ok in-cgroup $T/user cg-setns /proc/$other/ns/uts
 
 sandboxes() { bpftool map dump pinned /sys/fs/bpf/cgroup-guard/map_guard_sandbox_ns | grep -c '"key"'; }
 [ "$(sandboxes)" -ge 2 ] && ok "the sandbox namespaces are recorded ($(sandboxes))" || not_ok "sandboxes recorded: $(sandboxes)"

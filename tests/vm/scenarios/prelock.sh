@@ -19,11 +19,11 @@ JSON
 guard_start
 
 # 1. Namespaces prepared before entering a locked cgroup.
-check "pid unshared before the lock: a fork in the locked cgroup is EPERM" EPERM cg-unshare pid --into $T/locked --fork
-check "time unshared before the lock: a fork in the locked cgroup is EPERM" EPERM cg-unshare time --into $T/locked --fork
-check "a fork in the locked cgroup with nothing prepared works" ok cg-unshare --into $T/locked --fork
-check "pid unshared, then a fork in a cgroup without a lock works" ok cg-unshare pid --into $T/free --fork
-check "time unshared, then a fork in a cgroup without a lock works" ok cg-unshare time --into $T/free --fork
+check_cmd "pid unshared before the lock: a fork in the locked cgroup is EPERM" EPERM cg-unshare pid --into $T/locked --fork
+check_cmd "time unshared before the lock: a fork in the locked cgroup is EPERM" EPERM cg-unshare time --into $T/locked --fork
+check_cmd "a fork in the locked cgroup with nothing prepared works" ok cg-unshare --into $T/locked --fork
+check_cmd "pid unshared, then a fork in a cgroup without a lock works" ok cg-unshare pid --into $T/free --fork
+check_cmd "time unshared, then a fork in a cgroup without a lock works" ok cg-unshare time --into $T/free --fork
 check_true "the refused fork is logged, naming the rule" \
         wait_log "forking a child into a pid namespace prepared before the lock.*rule '10-prelock.json:lock/0' in 10-prelock.json"
 
@@ -33,12 +33,12 @@ in-cgroup $T/sandboxd cg-unshare time --hold > /dev/null & sandbox=$!
 sleep 0.5
 [ "$(readlink /proc/$sandbox/ns/time_for_children)" != "$(readlink /proc/1/ns/time)" ] &&
         ok "the creator made a time namespace" || not_ok "the creator's time_for_children is the initial one"
-check "a task may enter the time sandbox" ok in-cgroup $T/user cg-setns /proc/$sandbox/ns/time_for_children
-check "once entered, it cannot setns back to the initial time namespace" EPERM \
+check_cmd "a task may enter the time sandbox" ok in-cgroup $T/user cg-setns /proc/$sandbox/ns/time_for_children
+check_cmd "once entered, it cannot setns back to the initial time namespace" EPERM \
         in-cgroup $T/user cg-setns /proc/$sandbox/ns/time_for_children -- cg-setns /proc/1/ns/time
-check "joining the initial time namespace it is in locks nothing" ok \
+check_cmd "joining the initial time namespace it is in locks nothing" ok \
         in-cgroup $T/user cg-setns /proc/1/ns/time -- cg-setns /proc/$sandbox/ns/time_for_children
-check "the creator may enter and leave its sandbox" ok \
+check_cmd "the creator may enter and leave its sandbox" ok \
         in-cgroup $T/sandboxd cg-setns /proc/$sandbox/ns/time_for_children -- cg-setns /proc/1/ns/time
 kill $sandbox
 finish

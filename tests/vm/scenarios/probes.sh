@@ -45,8 +45,8 @@ cgroup-guardd --status | grep -q "NOT HELD" && not_ok "--status: something is no
         ok "--status: every guarantee of the backend holds"
 journalctl -o json MESSAGE_ID=$GUARANTEES_ID | grep -qF "\"$CREATE [" &&
         ok "journal: the guarantees entry names the attach points" || not_ok "journal: $(journalctl -o json MESSAGE_ID=$GUARANTEES_ID | head -c 600)"
-check "the kernel denies a forbidden move" EPERM cg-move $T/prot $victim
-check "the kernel denies unshare(CLONE_NEWUTS) in a locked cgroup" 1 unshare_in_locked
+check_cmd "the kernel denies a forbidden move" EPERM cg-move $T/prot $victim
+check_cmd "the kernel denies unshare(CLONE_NEWUTS) in a locked cgroup" 1 unshare_in_locked
 
 # --unload says "detached" only once the kernel has released the programs: enforcement is gone at
 # once, not a moment later.
@@ -55,8 +55,8 @@ cgroup-guardd --unload > /tmp/unload.out 2>&1 && ok "--unload" || not_ok "--unlo
 [ -z "$(link_ids)" ] && ok "--unload: no link left when it returns" || not_ok "--unload: links left: $(link_ids)"
 [ -z "$(bpftool prog show | grep -E 'name (compat|native|guard)_')" ] && ok "--unload: no program left" ||
         not_ok "--unload: programs left: $(bpftool prog show | grep -E 'name (compat|native|guard)_')"
-check "--unload: a forbidden move succeeds right away" ok cg-move $T/prot $victim
-check "the victim moves back to the root cgroup" ok cg-move-allowed $CG $victim
+check_cmd "--unload: a forbidden move succeeds right away" ok cg-move $T/prot $victim
+check_cmd "the victim moves back to the root cgroup" ok cg-move-allowed $CG $victim
 
 if [ $BACKEND = compat ]; then
         # ksys_unshare() hidden, as if inlined: the window sits on the syscall's entry instead.
@@ -68,8 +68,8 @@ if [ $BACKEND = compat ]; then
                 ok "hidden ksys_unshare: the daemon says it uses __x64_sys_unshare" || not_ok "hidden: $(grep -i 'ksys_unshare' $LOG)"
         status_line "Guarantee: $CREATE [fentry+fexit __x64_sys_unshare," > /dev/null &&
                 ok "hidden ksys_unshare: --status names the alternative attach point" || not_ok "--status: $(cgroup-guardd --status | grep -E 'Guarantee|Missing')"
-        check "hidden ksys_unshare: unshare(CLONE_NEWUTS) in a locked cgroup is still denied" 1 unshare_in_locked
-        check "hidden ksys_unshare: a free cgroup still unshares" 0 sh -c 'unshare -u true; echo $?'
+        check_cmd "hidden ksys_unshare: unshare(CLONE_NEWUTS) in a locked cgroup is still denied" 1 unshare_in_locked
+        check_cmd "hidden ksys_unshare: a free cgroup still unshares" 0 sh -c 'unshare -u true; echo $?'
         guard_stop
         cgroup-guardd --unload > /dev/null 2>&1
 
@@ -93,9 +93,9 @@ if [ $BACKEND = compat ]; then
                 not_ok "journal: $(journalctl -o json MESSAGE_ID=$GUARANTEES_ID --since "@$since" | head -c 800)"
         journalctl -o json MESSAGE_ID=$GUARANTEES_ID --since "@$since" | grep -qF "\"$CREATE [" &&
                 not_ok "journal: namespace creation still listed as a guarantee" || ok "both hidden: the journal does not claim it"
-        check "both hidden: unshare(CLONE_NEWUTS) in a locked cgroup is not denied (as listed)" 0 unshare_in_locked
-        check "both hidden: migrations are still denied" EPERM cg-move $T/prot $victim
-        check "both hidden: setns is still denied" EPERM in-cgroup $T/locked cg-setns /proc/$other/ns/uts
+        check_cmd "both hidden: unshare(CLONE_NEWUTS) in a locked cgroup is not denied (as listed)" 0 unshare_in_locked
+        check_cmd "both hidden: migrations are still denied" EPERM cg-move $T/prot $victim
+        check_cmd "both hidden: setns is still denied" EPERM in-cgroup $T/locked cg-setns /proc/$other/ns/uts
 fi
 kill $victim $other
 finish

@@ -135,14 +135,14 @@ out=$(workload)
 cgroup-guardd --status | grep -q "Counters: 0 denied" && ok "enforced: 0 denials for the same workload" ||
         not_ok "denials: $(cgroup-guardd --status | grep Counters); $(grep -i denied $LOG)"
 
-check "escape: a task in /t/svc/app moving itself out is EPERM" EPERM \
+check_cmd "escape: a task in /t/svc/app moving itself out is EPERM" EPERM \
         sh -c "cg-move-allowed $T/svc/app \$\$ > /dev/null && cg-move $T \$\$"
-check "intrusion: another executable moving into /t/svc/app is EPERM" EPERM cg-move $T/svc/app $$
-check "the manager into a cgroup it never used is EPERM" EPERM in-cgroup $T/mgr cg-mgr $T/deleg/work1 $sleeper
-check "across delegated subtrees: /t/deleg/init into /t/svc is EPERM" EPERM in-cgroup $T/deleg/init.scope cg-mgr $T/svc/app $inner
-check "a namespace type nobody used in /t/svc (user) is EPERM" EPERM in-cgroup $T/svc/app cg-unshare user
-check "the sandbox's other types (uts) are EPERM" EPERM in-cgroup $T/ns cg-unshare uts
-check "the sandbox's own type (net) still works" ok in-cgroup $T/ns cg-unshare net --fork
+check_cmd "intrusion: another executable moving into /t/svc/app is EPERM" EPERM cg-move $T/svc/app $$
+check_cmd "the manager into a cgroup it never used is EPERM" EPERM in-cgroup $T/mgr cg-mgr $T/deleg/work1 $sleeper
+check_cmd "across delegated subtrees: /t/deleg/init into /t/svc is EPERM" EPERM in-cgroup $T/deleg/init.scope cg-mgr $T/svc/app $inner
+check_cmd "a namespace type nobody used in /t/svc (user) is EPERM" EPERM in-cgroup $T/svc/app cg-unshare user
+check_cmd "the sandbox's other types (uts) are EPERM" EPERM in-cgroup $T/ns cg-unshare uts
+check_cmd "the sandbox's own type (net) still works" ok in-cgroup $T/ns cg-unshare net --fork
 cgroup-guardd --status | grep -q "Counters: 0 denied" && not_ok "the escapes were not counted" ||
         ok "the escape attempts are counted as denials ($(cgroup-guardd --status | grep -o 'Counters: [0-9]* denied'))"
 

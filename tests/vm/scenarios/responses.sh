@@ -36,7 +36,7 @@ cgroup-guardctl thaw /t/offender-freeze > /dev/null && grep -q "frozen 0" $T/off
 [ "$(cat /tmp/freeze.out)" = EPERM ] && ok "deny+freeze: the move was denied" || not_ok "deny+freeze: $(cat /tmp/freeze.out)"
 
 # Guard rail: an offender in the root cgroup is refused, never killed.
-check "a root-cgroup offender is denied" EPERM cg-move $T/killprot $victim
+check_cmd "a root-cgroup offender is denied" EPERM cg-move $T/killprot $victim
 check_true "guard rail: nothing in the root cgroup is killed" wait_log "refused to kill pid [0-9]* in /: it is the root cgroup"
 
 kill $victim $bystander $frozen $sibling 2>/dev/null

@@ -11,7 +11,7 @@ policy 10-tamper.json <<'JSON'
 JSON
 guard_start
 sleep 1000 & victim=$!
-check "enforcing" EPERM cg-move $T/prot $victim
+check_cmd "enforcing" EPERM cg-move $T/prot $victim
 if grep -q "lockdown=confidentiality" /proc/cmdline; then
         grep -q "\[confidentiality\]" /sys/kernel/security/lockdown && ok "kernel lockdown is confidentiality" ||
                 not_ok "lockdown: $(cat /sys/kernel/security/lockdown 2>&1)"
@@ -46,7 +46,7 @@ kill -0 $GUARD_PID 2>/dev/null && ok "kill -9 of the daemon by another root proc
 kill -TERM $GUARD_PID 2>/dev/null; sleep 0.2
 kill -0 $GUARD_PID 2>/dev/null && ok "kill -TERM too" || not_ok "SIGTERM went through"
 in-cgroup $GUARD_CGROUP kill -HUP $GUARD_PID && ok "a process in the daemon's own cgroup may signal it (ExecReload)" || not_ok "HUP from the unit's cgroup refused"
-check "still enforcing after all that" EPERM cg-move $T/prot $victim
+check_cmd "still enforcing after all that" EPERM cg-move $T/prot $victim
 check_true "attempts are reported as tamper events" wait_log "Refused tamper attempt" 5
 grep -q "Refused tamper attempt: signalling cgroup-guardd" $LOG && ok "the signal attempt is reported" || not_ok "no signal report"
 
@@ -67,7 +67,7 @@ bpftool map dump pinned $PINS/map_guard_counters > /dev/null 2>&1 && not_ok "pro
 cgroup-guardd --unload > /tmp/out 2>&1 && ok "cgroup-guardd --unload works" || not_ok "--unload: $(cat /tmp/out)"
 guard_stop
 [ -z "$(link_ids)" ] && ok "no links left" || not_ok "links left: $(link_ids)"
-check "nothing enforced any more" ok cg-move $T/prot $victim
+check_cmd "nothing enforced any more" ok cg-move $T/prot $victim
 
 # Recovery: /etc/cgroup-guard/disable makes the daemon unload and not load
 guard_start

@@ -29,9 +29,9 @@ prober=$!
 sleep 1
 guard_start
 wait $prober
-check "start-up prober: nothing once the first guard program is attached" "maps 0 progs 0 links 0 pins 0 writes 0" cat /tmp/grab-start
+check_cmd "start-up prober: nothing once the first guard program is attached" "maps 0 progs 0 links 0 pins 0 writes 0" cat /tmp/grab-start
 sed "s/^/# /" /tmp/grab-start
-check "enforcing after the start-up race" EPERM cg-move $T/prot $victim
+check_cmd "enforcing after the start-up race" EPERM cg-move $T/prot $victim
 
 # --- item 4: the reload window ---
 wait_log "Policy generation 1 in force" > /dev/null
@@ -41,36 +41,36 @@ i=0
 while [ $i -lt 6 ]; do
         in-cgroup $GUARD_CGROUP kill -HUP $GUARD_PID
         sleep 2
-        check "reload $i: a forbidden migration stays EPERM" EPERM cg-move $T/prot $victim
+        check_cmd "reload $i: a forbidden migration stays EPERM" EPERM cg-move $T/prot $victim
         i=$((i + 1))
 done
 wait $prober
 check_true "the reloads happened" wait_log "Policy generation 7 in force"
-check "reload prober: no fd to and no write into any guard map" "maps 0 progs 0 links 0 pins 0 writes 0" cat /tmp/grab-reload
+check_cmd "reload prober: no fd to and no write into any guard map" "maps 0 progs 0 links 0 pins 0 writes 0" cat /tmp/grab-reload
 sed "s/^/# /" /tmp/grab-reload
-check "enforcing after the reload race" EPERM cg-move $T/prot $victim
+check_cmd "enforcing after the reload race" EPERM cg-move $T/prot $victim
 
 # --- item 9: the D-Bus off-switches ---
 i=0; while [ $i -lt 100 ] && ! grep -q "Serving org.cgroupguard.Guard1" $LOG; do sleep 0.1; i=$((i + 1)); done
 call() { busctl call $BUS "$@" > /dev/null 2>/tmp/call.err && echo done || echo refused; }
 from() { cg=$1; shift; in-cgroup $cg sh -c "busctl call $BUS $* > /dev/null 2>/tmp/call.err && echo done || echo refused"; }
-check "SetMode audit from a protected cgroup (root): refused" refused from $T/prot SetMode s audit
+check_cmd "SetMode audit from a protected cgroup (root): refused" refused from $T/prot SetMode s audit
 grep -q "Access denied" /tmp/call.err && ok "the caller is told: access denied" || not_ok "error: $(cat /tmp/call.err)"
-check "Unload from a protected cgroup: refused" refused from $T/prot Unload
-check "Reload from a protected cgroup: refused" refused from $T/prot Reload
-check "Thaw from a protected cgroup: refused" refused from $T/prot Thaw s /t/prot
-check "SetMode audit from a locked cgroup: refused" refused from $T/lockd SetMode s audit
-check "Unload from a locked cgroup: refused" refused from $T/lockd Unload
-check "the mode stays" 's "policy"' busctl get-property $BUS Mode
-check "still enforcing" EPERM cg-move $T/prot $victim
+check_cmd "Unload from a protected cgroup: refused" refused from $T/prot Unload
+check_cmd "Reload from a protected cgroup: refused" refused from $T/prot Reload
+check_cmd "Thaw from a protected cgroup: refused" refused from $T/prot Thaw s /t/prot
+check_cmd "SetMode audit from a locked cgroup: refused" refused from $T/lockd SetMode s audit
+check_cmd "Unload from a locked cgroup: refused" refused from $T/lockd Unload
+check_cmd "the mode stays" 's "policy"' busctl get-property $BUS Mode
+check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 check_true "refusals logged with the caller's cgroup" wait_log "Refused Unload: the caller runs in /t/prot, which the guard confines"
 check_true "from the locked cgroup too" wait_log "Refused SetMode: the caller runs in /t/lockd"
-check "SetMode audit from the root cgroup: done" done call SetMode s audit
-check "then the mode is audit" 's "audit"' busctl get-property $BUS Mode
-check "SetMode policy from the root cgroup: done" done call SetMode s policy
-check "enforcing again" EPERM cg-move $T/prot $victim
-check "Unload from the root cgroup: done" done call Unload
+check_cmd "SetMode audit from the root cgroup: done" done call SetMode s audit
+check_cmd "then the mode is audit" 's "audit"' busctl get-property $BUS Mode
+check_cmd "SetMode policy from the root cgroup: done" done call SetMode s policy
+check_cmd "enforcing again" EPERM cg-move $T/prot $victim
+check_cmd "Unload from the root cgroup: done" done call Unload
 i=0; while [ $i -lt 50 ] && kill -0 $GUARD_PID 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-check "no guard left" ok cg-move $T/prot $victim
+check_cmd "no guard left" ok cg-move $T/prot $victim
 kill $victim
 finish
