@@ -1337,69 +1337,37 @@ static int watch_metrics(Manager *m) {
                                  0, on_metrics_timer, m);
 }
 
-int manager_start(Manager *m) {
+/* The policy directory compiled and loaded (or adopted) by a backend; with the directory gone and
+ * pins present, the pinned generation as it is. */
+static int start_enforcing(Manager *m) {
         _cleanup_(policy_image_done) PolicyImage image = {};
         _cleanup_(freep) char *reason = NULL;
         Policy p = {};
         CgroupTree tree = {};
         int r;
 
-        r = cgroup2_find_mount(&m->cgroup_mount);
-        if (r < 0)
-                return log_error_errno(r, "No cgroup2 hierarchy is mounted: %m");
-        (void) cgroup2_path_of_pid(getpid(), &m->own_cgroup);
+        if (access(m->policy_dir, F_OK) < 0 && errno == ENOENT && backend_pins_present(m->bpffs_dir))
+                return keep_pinned_policy(m);
 
-        /* Generations keep counting across restarts: events name the generation they came from. */
-        BackendPinned pinned;
-        if (backend_read_pinned(m->bpffs_dir, &pinned) >= 0)
-                m->generation = pinned.generation;
-
-        uint64_t started = now_usec(CLOCK_MONOTONIC);
-        if (access(m->policy_dir, F_OK) < 0 && errno == ENOENT && backend_pins_present(m->bpffs_dir)) {
-                r = keep_pinned_policy(m);
-                if (r < 0)
-                        return r;
-        } else {
-                r = load_policy(m, &p, &tree, &image);
-                if (r < 0)
-                        return r;
-                m->policy = p;
-                m->tree = tree;
-
-                r = backend_start(m->requested, m->bpffs_dir, &image, m->policy_entries_max, &m->backend, &reason);
-                if (r < 0)
-                        return log_error_errno(r, "No usable backend (%s): %s", backend_kind_to_string(m->requested),
-                                               reason ?: strerror(-r));
-                m->generation++;
-                apply_protection(m, &m->policy);
-                m->image = image;
-                image = (PolicyImage) {};
-        }
-        cover_missed_cgroups(m);
-        if (policy_requires_enforce(&m->policy) && !backend_prevents(m->backend->kind))
-                return log_error_errno(EOPNOTSUPP, "A policy file requires an enforcing backend, but only the %s backend "
-                                       "loads on this kernel; refusing to run it silently.",
-                                       backend_kind_to_string(m->backend->kind));
-
-        r = watch_events(m);
+        r = load_policy(m, &p, &tree, &image);
         if (r < 0)
                 return r;
+        m->policy = p;
+        m->tree = tree;
 
-        note_reload(m, true);
-        watch_policy_dir(m);
-        watch_executables(m);
+        r = backend_start(m->requested, m->bpffs_dir, &image, m->policy_entries_max, &m->backend, &reason);
+        if (r < 0)
+                return log_error_errno(r, "No usable backend (%s): %s", backend_kind_to_string(m->requested),
+                                       reason ?: strerror(-r));
+        m->generation++;
+        apply_protection(m, &m->policy);
+        m->image = image;
+        image = (PolicyImage) {};
+        return 0;
+}
 
-        sigset_t mask;
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGHUP);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
-        sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
-        sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
-        sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
-        (void) sd_event_set_watchdog(m->event, true);
-
+/* What runs, on which backend, and what it guarantees here: said once at start. */
+static void log_started(Manager *m, uint64_t started) {
         if (!m->kept_pinned)
                 log_info("Policy generation %u in force: %zu files, %zu rules, %zu map entries written in %.1f ms.",
                          m->generation, m->policy.n_files, m->policy.n_rules, m->image.n_entries,
@@ -1425,7 +1393,28 @@ int manager_start(Manager *m) {
         for (unsigned i = 0; i < m->backend->n_missing; i++)
                 log_warning("Missing guarantee: %s", m->backend->missing[i]);
         log_guarantees(m);
+}
+
+/* SIGTERM and SIGINT end the loop, SIGHUP reloads; the watchdog. */
+static void watch_signals(Manager *m) {
+        sigset_t mask;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
+        sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
+        sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
+        (void) sd_event_set_watchdog(m->event, true);
+}
+
+/* The rate-limit summaries, recording and metrics, on the event loop. */
+static void start_timers(Manager *m) {
         uint64_t now;
+        int r;
+
         sd_event_now(m->event, CLOCK_MONOTONIC, &now);
         r = sd_event_add_time(m->event, &m->ratelimit_timer, CLOCK_MONOTONIC, now + USEC_PER_SEC, 0, on_ratelimit_timer, m);
         if (r >= 0)
@@ -1436,8 +1425,43 @@ int manager_start(Manager *m) {
         if (manager_recording(m))
                 log_notice("Recording every migration and namespace change seen (one journal entry per distinct "
                            "operation every %" PRIu64 " s).", m->recorder.interval_usec / USEC_PER_SEC);
-
         (void) watch_metrics(m);
+}
+
+int manager_start(Manager *m) {
+        BackendPinned pinned;
+        uint64_t started;
+        int r;
+
+        r = cgroup2_find_mount(&m->cgroup_mount);
+        if (r < 0)
+                return log_error_errno(r, "No cgroup2 hierarchy is mounted: %m");
+        (void) cgroup2_path_of_pid(getpid(), &m->own_cgroup);
+
+        /* Generations keep counting across restarts: events name the generation they came from. */
+        if (backend_read_pinned(m->bpffs_dir, &pinned) >= 0)
+                m->generation = pinned.generation;
+
+        started = now_usec(CLOCK_MONOTONIC);
+        r = start_enforcing(m);
+        if (r < 0)
+                return r;
+        cover_missed_cgroups(m);
+        if (policy_requires_enforce(&m->policy) && !backend_prevents(m->backend->kind))
+                return log_error_errno(EOPNOTSUPP, "A policy file requires an enforcing backend, but only the %s backend "
+                                       "loads on this kernel; refusing to run it silently.",
+                                       backend_kind_to_string(m->backend->kind));
+
+        r = watch_events(m);
+        if (r < 0)
+                return r;
+
+        note_reload(m, true);
+        watch_policy_dir(m);
+        watch_executables(m);
+        watch_signals(m);
+        log_started(m, started);
+        start_timers(m);
 
         /* The bus is for people, never for enforcement: a failure here only logs and retries. */
         (void) bus_start(m);
