@@ -1201,7 +1201,10 @@ static int watch_events(Manager *m) {
 /* A link is gone (looked up by id; only possible with protect_self off): what it enforced is
  * not enforced. Or the pins are gone while we still hold the links (the bpffs was unmounted):
  * enforcement goes on, but a restart could not adopt it. Either way load everything again, with
- * the policy in force; our old links detach only once the new ones are attached. */
+ * the policy in force; our old links detach only once the new ones are attached. Checked on the
+ * one-second timer the rate limit already runs, not by inotify on the pin directory: a link
+ * detached by id (BPF_LINK_DETACH) touches no file, and a file system mounted over the directory
+ * leaves a watch on the one below silent. */
 static void check_pins(Manager *m) {
         _cleanup_(policy_image_done) PolicyImage image = {};
         _cleanup_(freep) char *reason = NULL;
