@@ -31,7 +31,7 @@ grep -q "org.cgroupguard.Guard1.Manager" "$WORK/introspect" && grep -q "ExplainM
         grep -q "Denied" "$WORK/introspect" && ok "busctl introspect shows the interface" || not_ok "introspect: $(head -5 "$WORK/introspect")"
 [ "$(busctl --system get-property $BUS Backend)" = 's "observe"' ] && ok "property Backend" || not_ok "Backend: $(busctl --system get-property $BUS Backend)"
 [ "$(busctl --system get-property $BUS Mode)" = 's "policy"' ] && ok "property Mode" || not_ok "Mode"
-[ "$(busctl --system get-property $BUS PolicyGeneration)" = "t 1" ] && ok "property PolicyGeneration" || not_ok "PolicyGeneration: $(busctl --system get-property $BUS PolicyGeneration)"
+check "property PolicyGeneration" "t 1" "$(busctl --system get-property $BUS PolicyGeneration)"
 busctl --system get-property $BUS PolicyFiles | grep -q "10-bus.json" && ok "property PolicyFiles" || not_ok "PolicyFiles"
 busctl --system get-property $BUS Rules | grep -q "10-bus.json:protect/0" && ok "property Rules" || not_ok "Rules: $(busctl --system get-property $BUS Rules)"
 busctl --system get-property $BUS MissingGuarantees | grep -q "not preventing" && ok "property MissingGuarantees" || not_ok "MissingGuarantees"
@@ -45,7 +45,7 @@ spawn sleep 1000; victim=$!
 move "$T/prot" "$victim"
 for _ in $(seq 30); do journalctl -o json MESSAGE_ID=$DENIAL_ID | grep -q "\"CGROUP_GUARD_TASK_PID\":\"$victim\"" && break; sleep 0.1; done
 journalctl -o json MESSAGE_ID=$DENIAL_ID > "$WORK/entries"
-[ "$(grep -c "\"CGROUP_GUARD_TASK_PID\":\"$victim\"" "$WORK/entries")" = 1 ] && ok "journal: exactly one entry for the violation" || not_ok "journal: $(grep -c "\"CGROUP_GUARD_TASK_PID\":\"$victim\"" "$WORK/entries") entries"
+check "journal: exactly one entry for the violation" 1 "$(grep -c "\"CGROUP_GUARD_TASK_PID\":\"$victim\"" "$WORK/entries")"
 entry=$(grep "\"CGROUP_GUARD_TASK_PID\":\"$victim\"" "$WORK/entries")
 for field in '"CGROUP_GUARD_ACTION":"observed"' '"CGROUP_GUARD_KIND":"migration"' '"CGROUP_GUARD_RULE":"10-bus.json:protect/0"' \
              '"CGROUP_GUARD_POLICY":"10-bus.json"' '"CGROUP_GUARD_GENERATION":"1"' '"CGROUP_GUARD_BACKEND":"observe"' \
@@ -59,7 +59,7 @@ for field in '"CGROUP_GUARD_ACTION":"observed"' '"CGROUP_GUARD_KIND":"migration"
 done
 for _ in $(seq 30); do grep -q '"member":"Denied"' "$WORK/monitor" && break; sleep 0.1; done
 sleep 0.3
-[ "$(grep -c '"member":"Denied"' "$WORK/monitor")" = 1 ] && ok "one Denied signal" || not_ok "$(grep -c '"member":"Denied"' "$WORK/monitor") Denied signals"
+check "one Denied signal" 1 "$(grep -c '"member":"Denied"' "$WORK/monitor")"
 grep '"member":"Denied"' "$WORK/monitor" | grep -q "$P/prot" && ok "the signal carries the destination" || not_ok "signal fields: $(head -c 600 "$WORK/monitor")"
 busctl --system call $BUS ListRecentDenials u 10 | grep -q "pid $victim" && ok "ListRecentDenials has it" || not_ok "ListRecentDenials"
 
@@ -157,7 +157,7 @@ for _ in $(seq 50); do grep -q "did not fit" "$LOG" && break; sleep 0.1; done
 grep -q "needs [0-9]* map entries and did not fit into the kernel policy map (64 entries" "$LOG" && ok "map full: the reload fails with a clear error" || not_ok "map full: $(tail -n 3 "$LOG")"
 journalctl -o json MESSAGE_ID=$POLICY_ERROR_ID | grep '"CGROUP_GUARD_ERRNO":"7"' | grep -q "did not fit" && ok "map full: journal entry (policy error, CGROUP_GUARD_ERRNO=7)" || not_ok "map full: no journal entry"
 busctl --system get-property $BUS LastPolicyError | grep -q "did not fit" && ok "map full: LastPolicyError says so" || not_ok "LastPolicyError: $(busctl --system get-property $BUS LastPolicyError)"
-[ "$(busctl --system get-property $BUS PolicyGeneration)" = "t $gen" ] && ok "map full: generation $gen stays in force" || not_ok "map full: generation $(busctl --system get-property $BUS PolicyGeneration)"
+check "map full: generation $gen stays in force" "t $gen" "$(busctl --system get-property $BUS PolicyGeneration)"
 "$DAEMON" --status --bpffs-dir "$PIN" | grep -q "Policy: generation $gen, 1 rules, [0-9]* of 64 map entries" && ok "map full: the pinned generation is still $gen (--status shows the map's size)" || not_ok "--status: $("$DAEMON" --status --bpffs-dir "$PIN" | grep Policy)"
 spawn sleep 1000; v=$!
 move "$T/out" "$v"
@@ -168,16 +168,16 @@ journalctl -o json MESSAGE_ID=$DENIAL_ID | grep "\"CGROUP_GUARD_TASK_PID\":\"$v\
 grep -q "\"CGROUP_GUARD_DST_CGROUP\":\"$P/prot\"" "$WORK/full-entries" && grep -q "\"CGROUP_GUARD_GENERATION\":\"$gen\"" "$WORK/full-entries" &&
         ok "map full: the old rule still decides (generation $gen)" || not_ok "map full: the old rule is gone: $(cat "$WORK/full-entries")"
 grep -q "\"CGROUP_GUARD_DST_CGROUP\":\"$P/out\"" "$WORK/full-entries" && not_ok "map full: a rule of the failed generation took effect" || ok "map full: nothing of the failed generation took effect"
-[ "$(busctl --system get-property $BUS PolicyMapSize)" = "u 64" ] && ok "map full: PolicyMapSize is 64" || not_ok "PolicyMapSize: $(busctl --system get-property $BUS PolicyMapSize)"
+check "map full: PolicyMapSize is 64" "u 64" "$(busctl --system get-property $BUS PolicyMapSize)"
 entries=$(busctl --system get-property $BUS PolicyMapEntries | cut -d' ' -f2)
 [ "$entries" -gt 0 ] && [ "$entries" -le 64 ] && "$CTL" status | grep -q "generation $gen ($entries of 64 map entries)" &&
         ok "map full: PolicyMapEntries ($entries) and cgroup-guardctl status show the old generation's fill" || not_ok "entries: $entries, $("$CTL" status | grep Policy)"
-[ "$(ls /proc/$GUARD_PID/fd | wc -l)" = "$fds_before" ] && ok "map full: the dropped map left no fd behind" || not_ok "map full: fds $fds_before -> $(ls /proc/$GUARD_PID/fd | wc -l)"
+check "map full: the dropped map left no fd behind" "$fds_before" "$(ls /proc/$GUARD_PID/fd | wc -l)"
 cat > "$POLICY_DIR/10-small.json" <<JSON
 { "version": 1, "migration": { "protect": ["$P/out"] } }
 JSON
 for _ in $(seq 50); do [ "$(busctl --system get-property $BUS PolicyGeneration)" = "t $((gen + 1))" ] && break; sleep 0.1; done
-[ "$(busctl --system get-property $BUS PolicyGeneration)" = "t $((gen + 1))" ] && ok "map full: a policy that fits applies afterwards" || not_ok "map full: no new generation"
+check "map full: a policy that fits applies afterwards" "t $((gen + 1))" "$(busctl --system get-property $BUS PolicyGeneration)"
 busctl --system get-property $BUS LastPolicyError | grep -q "did not fit" && not_ok "LastPolicyError not cleared" || ok "map full: LastPolicyError cleared"
 kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
 # A restart with another size adopts the pinned map as it is, and says so.

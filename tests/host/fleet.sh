@@ -30,7 +30,7 @@ for _ in $(seq 100); do
         [ "$(fields -D "$REMOTE" | grep -c '^MESSAGE_ID=')" -ge 2 ] && break
         sleep 0.1
 done
-[ "$(fields | grep -c '^MESSAGE_ID=')" = 2 ] && ok "the local journal has the 2 denial entries" || not_ok "local: $(fields | grep -c '^MESSAGE_ID=') entries"
+check "the local journal has the 2 denial entries" 2 "$(fields | grep -c '^MESSAGE_ID=')"
 [ "$(fields -D "$REMOTE" | grep -c '^MESSAGE_ID=')" = 2 ] && ok "both arrived in the remote journal" ||
         not_ok "remote: $(fields -D "$REMOTE" | grep -c '^MESSAGE_ID=') entries; $(ls -R "$REMOTE")"
 fields > "$WORK/local.fields"

@@ -68,7 +68,7 @@ printf '%s\n' "$message" > "$WORK/message"
 [ -s "$WORK/message" ] && ! has_raw_control "$WORK/message" && ok "MESSAGE holds no raw control character" || not_ok "MESSAGE: $(cat -v "$WORK/message")"
 grep -qF "in $P/spoof\\x1b[2K\\rJan 01 00:00:00 spoof:" "$WORK/message" && ok "MESSAGE shows the cgroup escaped (\\x1b, \\r)" || not_ok "MESSAGE: $(cat -v "$WORK/message")"
 grep -qF 'evil\n░░ Support: forged' "$WORK/message" && ok "MESSAGE shows the executable's newline as \\n" || not_ok "MESSAGE exe: $(cat -v "$WORK/message")"
-[ "$(journalctl -o cat MESSAGE_ID=$DENIAL_ID | grep -ac '^░░ Support')" = 0 ] && ok "no forged 'Support:' line in the journal" || not_ok "forged line"
+check "no forged 'Support:' line in the journal" 0 "$(journalctl -o cat MESSAGE_ID=$DENIAL_ID | grep -ac '^░░ Support')"
 journalctl -o export MESSAGE_ID=$DENIAL_ID | grep -aF -A1 "CGROUP_GUARD_ACTOR_CGROUP" | grep -aqF "$SPOOF" &&
         ok "the structured field keeps the raw cgroup name" || not_ok "raw field missing: $(cat -v "$WORK/entry")"
 grep -a "pid $v2 " "$LOG" > "$WORK/stderr-line"

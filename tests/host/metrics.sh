@@ -50,8 +50,8 @@ check_true "metrics file: a missing guarantee is 0" wait_line "$PROM" 'cgroup_gu
 check_true "metrics file: last reload succeeded" wait_line "$PROM" "cgroup_guard_last_reload_success 1"
 grep -q '^# TYPE cgroup_guard_violations_total counter$' "$PROM" && grep -q '^# HELP cgroup_guard_violations_total ' "$PROM" &&
         ok "metrics file: HELP and TYPE lines" || not_ok "metrics file: HELP/TYPE missing"
-[ "$(stat -c %a "$PROM")" = 644 ] && ok "metrics file: mode 0644 (the collector runs as its own user)" || not_ok "metrics file mode $(stat -c %a "$PROM")"
-[ "$(ls -A "$TEXTFILE")" = cgroup-guard.prom ] && ok "metrics file: no temporary file left behind" || not_ok "textfile dir: $(ls -A "$TEXTFILE")"
+check "metrics file: mode 0644 (the collector runs as its own user)" 644 "$(stat -c %a "$PROM")"
+check "metrics file: no temporary file left behind" cgroup-guard.prom "$(ls -A "$TEXTFILE")"
 grep -qE "\"($v1|$v2|$$)\"|pid=|$TEST_CG_NAME" "$PROM" && not_ok "a pid or a cgroup path in the labels" || ok "no pids or cgroup paths in the labels"
 
 # The kernel's per-cgroup view (the pinned cgroup iterator) and cgroup-guardctl show.

@@ -31,7 +31,7 @@ status | grep -q "Policy: generation 1, 2 rules" && ok "restart without the dire
 grep -q "0 files, 0 rules" "$LOG" && not_ok "the log says 0 rules: $(grep "0 rules" "$LOG")" || ok "no generation of 0 rules"
 grep -q "does not exist; the pinned policy generation 1 (2 rules) stays in force" "$LOG" && ok "the log says the pinned generation stays" ||
         not_ok "log: $(grep -i "policy directory" "$LOG")"
-[ "$(prop PolicyGeneration)" = "t 1" ] && ok "D-Bus PolicyGeneration: 1" || not_ok "PolicyGeneration: $(prop PolicyGeneration)"
+check "D-Bus PolicyGeneration: 1" "t 1" "$(prop PolicyGeneration)"
 prop LastPolicyError | grep -q "does not exist" && ok "D-Bus LastPolicyError says the directory is missing" || not_ok "LastPolicyError: $(prop LastPolicyError)"
 mkdir -p "$T/prot2"
 spawn sleep 1000; victim=$!

@@ -83,7 +83,7 @@ check_true "reload: a new generation is in force" wait_log "Policy generation 2 
 spawn sleep 1000; v2=$!
 move "$T/out" "$v2"
 check_true "reload: the new rule reports" wait_log "migration of pid $v2 (sleep) from / to $P/out"
-[ "$(link_ids)" = "$ids_before" ] && ok "reload: link ids unchanged" || not_ok "reload: link ids changed"
+check "reload: link ids unchanged" "$ids_before" "$(link_ids)"
 
 # The policy directory disappears: the policy in force stays, the error is reported.
 mv "$POLICY_DIR" "$POLICY_DIR.away"
@@ -127,16 +127,16 @@ for i in $(seq 1000); do
         gen=$(grep -c "Policy generation" "$LOG")
 done
 fds_after=$(ls /proc/$GUARD_PID/fd | wc -l)
-[ "$fds_after" = "$fds_before" ] && ok "1000 reloads: no fd leak ($fds_before fds)" || not_ok "fd leak: $fds_before -> $fds_after"
+check "1000 reloads: no fd leak ($fds_before fds)" "$fds_before" "$fds_after"
 echo "# $(grep -c "Policy generation" "$LOG") generations logged, RSS $(awk '/VmRSS/ { print $2 " kB" }' /proc/$GUARD_PID/status)"
 
 # Adoption after SIGKILL
 kill -9 "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
-[ "$(link_ids)" = "$ids_before" ] && ok "SIGKILL: links stay attached" || not_ok "SIGKILL: links changed"
+check "SIGKILL: links stay attached" "$ids_before" "$(link_ids)"
 : > "$LOG"
 guard_start
 grep -q "adopted from pins" "$LOG" && ok "restart: pins adopted" || not_ok "restart: not adopted"
-[ "$(link_ids)" = "$ids_before" ] && ok "restart: same link ids" || not_ok "restart: link ids changed"
+check "restart: same link ids" "$ids_before" "$(link_ids)"
 gen_before_restart=$(grep -o "Policy generation [0-9]*" "$WORK/guardd.log.1" 2>/dev/null | tail -n 1)
 "$DAEMON" --status --bpffs-dir "$PIN" | grep -q "Policy: generation" && ok "restart: policy re-applied as a new generation" || not_ok "status: $("$DAEMON" --status --bpffs-dir "$PIN" | grep Policy)"
 

@@ -37,7 +37,7 @@ check_entry() { local name=$1 out; shift; if out=$(entry "$@"); then ok "$name";
 
 # Refused first, so the granted entries are the newest of their kind afterwards.
 out=$(nobody "$CTL" mode audit 2>&1)
-[ "$out" = "cgroup-guardctl: mode needs root (Access denied)" ] && ok "refused mode: one line for the caller" || not_ok "refused mode: $out"
+check "refused mode: one line for the caller" "cgroup-guardctl: mode needs root (Access denied)" "$out"
 check_entry "refused mode: journaled with the caller" $REFUSED_ID '"CGROUP_GUARD_VERB":"SetMode"' '"CGROUP_GUARD_CALLER_UID":"65534"' \
         '"CGROUP_GUARD_CALLER_PID":"' '"CGROUP_GUARD_CALLER_EXE":"'"$CTL"'"' '"PRIORITY":"4"' 'Refused SetMode'
 [ "$(busctl --system get-property $BUS Mode)" = 's "policy"' ] && ok "refused mode: mode unchanged" || not_ok "mode changed"
@@ -61,7 +61,7 @@ check_entry "reload: own MESSAGE_ID and the caller" $RELOAD_ID '"CGROUP_GUARD_CA
 
 echo 1 > "$T/frozen/cgroup.freeze"
 out=$("$CTL" thaw "$P/frozen" 2>&1)
-[ "$(cat "$T/frozen/cgroup.freeze")" = 0 ] && ok "thaw over D-Bus: thawed ($out)" || not_ok "thaw: $out"
+check "thaw over D-Bus: thawed ($out)" 0 "$(cat "$T/frozen/cgroup.freeze")"
 check_entry "thaw: own MESSAGE_ID, the cgroup and the caller" $THAW_ID "\"CGROUP_GUARD_CGROUP\":\"$P/frozen\"" \
         '"CGROUP_GUARD_CALLER_UID":"0"' "\"CGROUP_GUARD_CALLER_EXE\":\"$CTL\""
 

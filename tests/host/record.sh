@@ -40,12 +40,12 @@ SLEEPER=$!
 # Off (the default): moves leave no record.
 for _ in $(seq 5); do move "$T/a" $SLEEPER; move "$T/b" $SLEEPER; done
 sleep 2.5
-[ "$(entries "$P/a")" = 0 ] && ok "recording off: allowed moves leave no record entry" || not_ok "records while off: $(entries "$P/a")"
-[ "$(busctl --system get-property $BUS Recording)" = "b false" ] && ok "property Recording: false" || not_ok "Recording: $(busctl --system get-property $BUS Recording)"
+check "recording off: allowed moves leave no record entry" 0 "$(entries "$P/a")"
+check "property Recording: false" "b false" "$(busctl --system get-property $BUS Recording)"
 
 # The switch: refused to non-root and to a confined caller, journaled each time.
 out=$(nobody "$CTL" record on 2>&1)
-[ "$out" = "cgroup-guardctl: record needs root (Access denied)" ] && ok "record on as nobody: refused in one line" || not_ok "nobody: $out"
+check "record on as nobody: refused in one line" "cgroup-guardctl: record needs root (Access denied)" "$out"
 newest $REFUSED_ID | grep -q '"CGROUP_GUARD_VERB":"SetRecord"' && newest $REFUSED_ID | grep -q '"CGROUP_GUARD_CALLER_UID":"65534"' &&
         ok "refused record on: journaled with the caller" || not_ok "refused: $(newest $REFUSED_ID)"
 out=$(sh -c "echo \$\$ > $T/prot/cgroup.procs; exec $CTL record on" 2>&1)
@@ -53,7 +53,7 @@ rc=$?
 [ $rc != 0 ] && newest $REFUSED_ID | grep -q "\"CGROUP_GUARD_CALLER_CGROUP\":\"$P/prot\"" &&
         newest $REFUSED_ID | grep -q '"CGROUP_GUARD_RECORD":"on"' &&
         ok "record on from a protected cgroup (root): refused and journaled ($out)" || not_ok "confined: rc=$rc $out $(newest $REFUSED_ID)"
-[ "$(busctl --system get-property $BUS Recording)" = "b false" ] && ok "refused: still not recording" || not_ok "recording after refusals"
+check "refused: still not recording" "b false" "$(busctl --system get-property $BUS Recording)"
 
 # On: allowed moves recorded, one entry per distinct operation per interval, with the count.
 "$CTL" record on && newest $RECORD_CHANGED_ID | grep -q '"CGROUP_GUARD_RECORD":"on"' &&
@@ -91,11 +91,11 @@ has "\"CGROUP_GUARD_ACTOR_EXE\":\"$bash_exe\"" "\"CGROUP_GUARD_ACTOR_EXE_ID\":\"
         not_ok "record entry names (want $exe_id): $e"
 journalctl -D $JOURNAL -o json MESSAGE_ID=$RECORD_ID | grep -F "\"CGROUP_GUARD_DST_CGROUP\":\"$P/prot\"" |
         grep -q '"CGROUP_GUARD_ACTION":"observed"' && ok "the protected move is recorded too, as observed" || not_ok "no record of the protected move"
-[ "$(busctl --system get-property $BUS Recording)" = "b false" ] && ok "record off: off again" || not_ok "still recording"
+check "record off: off again" "b false" "$(busctl --system get-property $BUS Recording)"
 count_off=$(entries "$P/a")
 for _ in $(seq 5); do move "$T/a" $SLEEPER; move "$T/b" $SLEEPER; done
 sleep 2.5
-[ "$(entries "$P/a")" = "$count_off" ] && ok "record off: nothing more recorded" || not_ok "records after off: $(entries "$P/a") > $count_off"
+check "record off: nothing more recorded" "$count_off" "$(entries "$P/a")"
 
 # learn over the recording: a policy that passes --check and replays with no denial. Only the
 # moves of our own test cgroups, so the policy is about them.
