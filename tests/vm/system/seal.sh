@@ -10,6 +10,9 @@
 #   slice of its own and into /system.slice (where PID 1 may move other tasks); "systemctl restart" works, 8
 #   times in a row (a unit's own child writes its pid into the unit's cgroup.procs at every start:
 #   a start that fails with 219/CGROUP fails the test);
+# - su from a protected service (the test's own) stays there, its session move denied, and runs
+#   its command (after pam_systemd's 2-minute wait for logind, which does not answer when the
+#   scope fails: systemd 252);
 # - nothing else on the host is denied or fails: transient services and scopes, su in a login
 #   service's session scope, StartTransientUnit on an unsealed service's task, an unsealed service
 #   restarted 5 times, logind and user@0. POSIX sh.
@@ -116,6 +119,13 @@ escape_denial() {
 wait_for 10 escape_denial && ok "... PID 1's move of it is denied and journaled by rule system-services" ||
         not_ok "no denial of the escape (task $(cat /run/escape-pid)): $(denials | tail -3)"
 
+# su from a protected service (the test's own): pam_systemd asks logind for a session, PID 1's
+# move of su into the session scope is denied by system-services, su stays and still runs its
+# command. logind never answers pam_systemd when the scope fails (systemd 252): su waits out
+# pam_systemd's 2-minute call timeout first, so it runs in the background, checked at the end.
+rm -f /run/su-rc
+(su - root -c true > /dev/null 2>&1; echo $? > /run/su-rc) &
+
 # Issue 17: a sealed service.
 cat > /etc/cgroup-guard/policies.d/60-sealed.json <<'JSON'
 { "version": 2,
@@ -123,23 +133,29 @@ cat > /etc/cgroup-guard/policies.d/60-sealed.json <<'JSON'
 JSON
 wait_for 10 sh -c "busctl get-property org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager Rules | grep -q sealed-service" &&
         ok "the seal is in force (Rules names sealed-service)" || not_ok "policy not reloaded: $(journalctl -u cgroup-guardd --no-pager | tail -3)"
+SEALED=/sys/fs/cgroup/system.slice/sealed.service
+# The su in the sealed service (not yet its command: pam_systemd waits for logind first, see above).
+sealed_su() { for p in $(cat $SEALED/cgroup.procs 2> /dev/null); do [ "$(cat /proc/$p/comm 2> /dev/null)" = su ] && echo "$p"; done | head -n 1; }
 systemctl start sealed.service
 [ "$(systemctl show -P ExecMainStatus sealed.service)" != 219 ] && ok "the sealed service starts (not 219/CGROUP)" ||
         not_ok "sealed.service: 219/CGROUP: $(journalctl -u sealed.service --no-pager | tail -2)"
-wait_for 60 pgrep -u nobody -x sleep && pid=$(pgrep -u nobody -x sleep | head -n 1)
-[ -n "${pid:-}" ] && ok "su - nobody runs its command in the sealed service" || not_ok "no sleep as nobody: $(systemctl status sealed --no-pager)"
+wait_for 30 sh -c "[ -n \"\$(for p in \$(cat $SEALED/cgroup.procs); do grep -lx su /proc/\$p/comm; done 2> /dev/null)\" ]"
+pid=$(sealed_su)
+[ -n "$pid" ] && ok "su - nobody runs in the sealed service" || not_ok "no su in the sealed service: $(systemctl status sealed --no-pager)"
 # A denial of PID 1 moving a task out of the sealed service into DST (a regular expression), by
 # rule sealed-service. The refused scope is removed at once, often before the daemon reads the
 # record: the kernel's mkdir record carries its name, so the destination is named all the same.
-sealed_denial() { # DST
+sealed_denials() { # DST
         denials | grep '"CGROUP_GUARD_SRC_CGROUP":"/system.slice/sealed.service"' | grep '"CGROUP_GUARD_RULE":"sealed-service"' |
-                grep '"CGROUP_GUARD_ACTOR_PID":"1"' | grep -q "\"CGROUP_GUARD_DST_CGROUP\":\"$1\""
+                grep '"CGROUP_GUARD_ACTOR_PID":"1"' | grep "\"CGROUP_GUARD_DST_CGROUP\":\"$1\""
 }
-session_denial() { sealed_denial '/user.slice/user-[0-9]*.slice/session-[^"]*.scope'; }
-wait_for 300 session_denial && ok "the session-scope move (logind asks PID 1) is denied and journaled as rule sealed-service" ||
+sealed_denial() { sealed_denials "$1" > /dev/null; }
+SESSION_SCOPE='/user.slice/user-[0-9]*.slice/session-[^"]*.scope'
+session_denial() { sealed_denial "$SESSION_SCOPE"; }
+wait_for 60 session_denial && ok "the session-scope move (logind asks PID 1) is denied and journaled as rule sealed-service" ||
         not_ok "no session denial: $(denials | grep sealed | tail -2)"
 [ "$(cgroup_of "$pid")" = /system.slice/sealed.service ] && [ "$(cgroup_of "$(systemctl show -P MainPID sealed)")" = /system.slice/sealed.service ] &&
-        ok "su's command and the main process stay in the service" || not_ok "cgroup of $pid: $(cgroup_of "$pid")"
+        ok "su and the main process stay in the service" || not_ok "cgroup of $pid: $(cgroup_of "$pid")"
 
 busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartTransientUnit \
         'ssa(sv)a(sa(sv))' grab.scope fail 2 PIDs au 1 "$pid" Slice s escape.slice 0 > /tmp/grab.out 2>&1
@@ -158,18 +174,10 @@ wait_for 10 grab2_denied && [ "$(cgroup_of "$pid")" = /system.slice/sealed.servi
 journalctl -u cgroup-guardd | grep "Denied migration" | grep -q "sealed by rule 'sealed-service'" &&
         ok "the journal sentence names the sealing rule" || not_ok "sentence: $(journalctl -u cgroup-guardd | grep sealed | tail -1)"
 
-restarts sealed.service 8 && ok "systemctl restart of the sealed service works, 8 times in a row" ||
-        not_ok "restart of the sealed service: $(systemctl status sealed --no-pager | head -5)"
-wait_for 60 pgrep -u nobody -x sleep && pid=$(pgrep -u nobody -x sleep | head -n 1)
-[ -n "${pid:-}" ] && [ "$(cgroup_of "$pid")" = /system.slice/sealed.service ] &&
-        ok "after the restarts su's command runs in the sealed service again" || not_ok "after restarts: ${pid:-no sleep} in $(cgroup_of "${pid:-0}")"
-systemctl stop sealed.service && [ "$(systemctl is-active sealed)" = inactive ] && ! pgrep -u nobody -x sleep > /dev/null &&
-        ok "systemctl stop of the sealed service ends every process in it" || not_ok "stop: $(systemctl is-active sealed) $(pgrep -u nobody -x sleep)"
-
-# Everything else: units start, scopes and sessions work where PID 1 may still act.
+# Everything else, while su waits for logind: units start, scopes and sessions work where PID 1
+# may still act.
 systemd-run --wait -q -p Type=oneshot true && ok "a transient service runs (PID 1 starts units)" || not_ok "systemd-run --wait failed"
 systemd-run --scope -q true && ok "systemd-run --scope into system.slice from a service works" || not_ok "systemd-run --scope failed"
-su - root -c true && ok "su from an unsealed service still works" || not_ok "su failed"
 # A login service as the shipped policy names them (a getty's slice): su's session scope works.
 # (The unit's stdout is a file systemd opens: this unit may have a /tmp of its own.)
 rm -f /run/login-cg
@@ -189,6 +197,30 @@ wait_for 10 sh -c "[ \"\$(sed -n 's/^0:://p' /proc/$ppid/cgroup)\" = /system.sli
         ok "a scope takes an unsealed service's task (systemd-run --scope --pid: StartTransientUnit with its PID)" ||
         not_ok "scope on an unsealed task: $(cgroup_of "$ppid") $(cat /tmp/grab-plain.out)"
 systemctl stop grab-plain.scope plain.service 2> /dev/null
+
+# Up to pam_systemd's 2 minutes since the sealed service started (about half of it has passed).
+wait_for 150 pgrep -u nobody -x sleep && cmd=$(pgrep -u nobody -x sleep | head -n 1)
+[ -n "${cmd:-}" ] && [ "$(cgroup_of "$cmd")" = /system.slice/sealed.service ] &&
+        ok "su's command runs in the sealed service once pam_systemd gives up on logind" || not_ok "su's command: ${cmd:-no sleep as nobody} in $(cgroup_of "${cmd:-0}")"
+
+sessions_before=$(sealed_denials "$SESSION_SCOPE" | wc -l)
+restarts sealed.service 8 && ok "systemctl restart of the sealed service works, 8 times in a row" ||
+        not_ok "restart of the sealed service: $(systemctl status sealed --no-pager | head -5)"
+wait_for 30 sh -c "[ -n \"\$(for p in \$(cat $SEALED/cgroup.procs); do grep -lx su /proc/\$p/comm; done 2> /dev/null)\" ]"
+pid=$(sealed_su)
+more_sessions() { [ "$(sealed_denials "$SESSION_SCOPE" | wc -l)" -gt "$sessions_before" ]; }
+[ -n "$pid" ] && wait_for 60 more_sessions && [ "$(cgroup_of "$pid")" = /system.slice/sealed.service ] &&
+        ok "after the restarts su runs in the sealed service again, its session move denied again" ||
+        not_ok "after restarts: su ${pid:-none} in $(cgroup_of "${pid:-0}"), session denials $sessions_before -> $(sealed_denials "$SESSION_SCOPE" | wc -l)"
+systemctl stop sealed.service && [ "$(systemctl is-active sealed)" = inactive ] && [ -z "$(sealed_su)" ] && ! pgrep -u nobody -x sleep > /dev/null &&
+        ok "systemctl stop of the sealed service ends every process in it" || not_ok "stop: $(systemctl is-active sealed) $(sealed_su) $(pgrep -u nobody -x sleep)"
+
+# The su started from the test's own (protected) service: done, rc 0, its move denied.
+wait_for 150 test -s /run/su-rc
+[ "$(cat /run/su-rc 2> /dev/null)" = 0 ] && denials | grep '"CGROUP_GUARD_SRC_CGROUP":"/system.slice/cgvm-run.service"' |
+        grep '"CGROUP_GUARD_RULE":"system-services"' | grep -q "\"CGROUP_GUARD_DST_CGROUP\":\"$SESSION_SCOPE\"" &&
+        ok "su from a protected service runs its command (rc 0) where it is: the session move was denied by system-services" ||
+        not_ok "su from the test's service: rc $(cat /run/su-rc 2> /dev/null), $(denials | grep cgvm-run | tail -1)"
 systemctl restart systemd-logind && systemctl start user@0.service && [ "$(systemctl is-active user@0.service)" = active ] &&
         ok "logind restarts, a user manager starts" || not_ok "user@0: $(systemctl is-active user@0.service)"
 other=$(denials | grep -v '"CGROUP_GUARD_SRC_CGROUP":"/system.slice/sealed.service"' |
