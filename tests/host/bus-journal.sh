@@ -40,7 +40,8 @@ busctl --system get-property $BUS MissingGuarantees | grep -q "not preventing" &
 busctl --system monitor --json=short --match "type='signal',interface='org.cgroupguard.Guard1.Manager',member='Denied'" > "$WORK/monitor" 2>&1 &
 MONITOR_PID=$!
 STARTED_PIDS="$STARTED_PIDS $MONITOR_PID"
-sleep 0.5
+# busctl says so once it is a monitor (BecomeMonitor done): from then on no signal is missed.
+for _ in $(seq 100); do grep -q "Monitoring bus message stream" "$WORK/monitor" && break; sleep 0.1; done
 spawn sleep 1000; victim=$!
 move "$T/prot" "$victim"
 for _ in $(seq 30); do journalctl -o json MESSAGE_ID=$DENIAL_ID | grep -q "\"CGROUP_GUARD_TASK_PID\":\"$victim\"" && break; sleep 0.1; done
