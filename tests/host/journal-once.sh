@@ -10,6 +10,7 @@
 DENIAL_ID=e8540ee91e3f4008a0c051b6c2107e76
 STARTED_ID=b434a8df4b514eae9959c754ee877501
 POLICY_ERROR_ID=86c95865b4954a588471ba835789a773
+RELOADED_ID=ae180e694d4c4d10a2f378d388ba22d5
 
 start_journald_and_bus
 mkdir -p "$T/prot"
@@ -46,4 +47,12 @@ sleep 0.5
 check "policy error: one entry" 1 "$(count "20-bad.json:1:25: error")"
 check "policy error: ... with its position fields" 1 \
         "$(journalctl -q -o json MESSAGE_ID=$POLICY_ERROR_ID | grep "20-bad.json:1:25" | grep -c '"CGROUP_GUARD_COLUMN":"25"')"
+
+# A new generation: one entry, its fields after the message's numbers (a %.1f among them) intact.
+rm "$POLICY_DIR/20-bad.json"
+for _ in $(seq 50); do journalctl -q -o json MESSAGE_ID=$RELOADED_ID | grep -q '"CGROUP_GUARD_GENERATION":"2"' && break; sleep 0.1; done
+sleep 0.5
+check "new generation: one entry" 1 "$(count "Policy generation 2 in force")"
+check "new generation: ... with CGROUP_GUARD_GENERATION=2" 1 \
+        "$(journalctl -q -o json MESSAGE_ID=$RELOADED_ID | grep -c '"CGROUP_GUARD_GENERATION":"2"')"
 finish
