@@ -1,19 +1,11 @@
 # The admin's view, with systemd as PID 1 (tests/vm/run --system): enable the service, watch a
 # denial in journalctl and on the bus, edit the policy, reload and restart without a gap, read
 # the catalog. Runs on both kernels (compat on stock, native on hooks). POSIX sh.
-KERNEL=${1:-unknown}
-case "$KERNEL" in hooks | hooks-*) BACKEND=native ;; stock | stock-*) BACKEND=compat ;; *) BACKEND=auto ;; esac
-passed=0 failed=0 n=0
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-CG=/sys/fs/cgroup
-T=$CG/t
-BUS="org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager"
+. /system-lib.sh
 
 cp /usr/local/bin/cg-move /usr/local/bin/cg-move-allowed
-mkdir -p $T/prot $T/other /etc/cgroup-guard/policies.d /etc/systemd/system/cgroup-guardd.service.d
-printf '[Service]\nExecStart=\nExecStart=/usr/sbin/cgroup-guardd --backend %s\n' $BACKEND \
-        > /etc/systemd/system/cgroup-guardd.service.d/backend.conf
+mkdir -p $T/prot $T/other /etc/cgroup-guard/policies.d
+guard_unit_backend
 cat > /etc/cgroup-guard/policies.d/10-test.json <<'JSON'
 { "version": 1,
   "migration": { "protect": ["/t/prot"],

@@ -5,17 +5,10 @@
 # arrive in the gathered remote journal with MESSAGE_ID, MESSAGE and every CGROUP_GUARD_* field
 # at exactly the values the kernel and the policy give; cgroup-guardctl denials, learn and replay
 # read that journal. Runs on both kernels (compat on stock, native on hooks). POSIX sh.
-KERNEL=${1:-unknown}
-case "$KERNEL" in hooks | hooks-*) BACKEND=native ;; stock | stock-*) BACKEND=compat ;; *) BACKEND=auto ;; esac
-passed=0 failed=0 n=0
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-CG=/sys/fs/cgroup
-T=$CG/t
+. /system-lib.sh
 REMOTE=/var/log/journal/remote
 DENIAL_ID=e8540ee91e3f4008a0c051b6c2107e76
 RECORD_ID=44e49ebbd92b4f71807e50addc7c5583
-BUS="org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager"
 W=/tmp/fleet
 mkdir -p $W
 
@@ -29,9 +22,8 @@ printf '[Upload]\nURL=http://127.0.0.1:19532\n' > /etc/systemd/journal-upload.co
 
 # The guard, enforcing: /t/prot protected, namespaces locked in /t/locked.
 cp /usr/local/bin/cg-move /usr/local/bin/cg-move-allowed
-mkdir -p $T/prot $T/locked /etc/cgroup-guard/policies.d /etc/systemd/system/cgroup-guardd.service.d
-printf '[Service]\nExecStart=\nExecStart=/usr/sbin/cgroup-guardd --backend %s\n' $BACKEND \
-        > /etc/systemd/system/cgroup-guardd.service.d/backend.conf
+mkdir -p $T/prot $T/locked /etc/cgroup-guard/policies.d
+guard_unit_backend
 cat > /etc/cgroup-guard/policies.d/10-fleet.json <<'JSON'
 { "version": 1,
   "migration": { "protect": ["/t/prot"],

@@ -4,13 +4,7 @@
 # item 7: exe rules follow a package upgrade (a new binary renamed over the allowed one) and an
 #   inode number freed by it does not pass for the allowed file (inode generation), even while the
 #   daemon is not running to re-resolve. POSIX sh; both kernels.
-KERNEL=${1:-unknown}
-case "$KERNEL" in hooks) BACKEND=native ;; stock) BACKEND=compat ;; *) BACKEND=auto ;; esac
-passed=0 failed=0 n=0
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-CG=/sys/fs/cgroup
-T=$CG/t
+. /system-lib.sh
 BIN=/usr/local/bin
 # The pins, as the admin's cgroup-guardd outside confined cgroups sees them (bpftool may not).
 links() { /usr/sbin/cgroup-guardd --status 2>/dev/null | sed -n 's/^ *Links: \([0-9]*\) .*/\1/p'; }
@@ -18,9 +12,8 @@ active_gen() { journalctl -u cgroup-guardd -o cat | grep -c "Policy generation .
 wait_gen() { want=$1 i=0; while [ $i -lt 100 ] && [ "$(active_gen)" -lt "$want" ]; do sleep 0.1; i=$((i + 1)); done; [ "$(active_gen)" -ge "$want" ]; }
 
 cp $BIN/cg-move $BIN/cg-upgraded
-mkdir -p $T/prot /etc/cgroup-guard/policies.d /etc/systemd/system/cgroup-guardd.service.d
-printf '[Service]\nExecStart=\nExecStart=/usr/sbin/cgroup-guardd --backend %s\n' $BACKEND \
-        > /etc/systemd/system/cgroup-guardd.service.d/backend.conf
+mkdir -p $T/prot /etc/cgroup-guard/policies.d
+guard_unit_backend
 cat > /etc/cgroup-guard/policies.d/10-test.json <<'JSON'
 { "version": 1,
   "migration": { "protect": ["/t/prot", "/system.slice/cgroup-guardd.service", "/system.slice/evil.service",

@@ -1,0 +1,16 @@
+# Shared by the system tests (tests/vm/run --system: systemd as PID 1; POSIX sh), shipped into the
+# guest as /system-lib.sh by tests/vm/meson-vm-test: the backend the kernel gets, the TAP helper,
+# the test's cgroup and the guard's bus names.
+KERNEL=${1:-unknown}
+case "$KERNEL" in hooks | hooks-*) BACKEND=native ;; stock | stock-*) BACKEND=compat ;; *) BACKEND=auto ;; esac
+. /tap.sh
+CG=/sys/fs/cgroup
+T=$CG/t
+BUS="org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager"
+
+# The installed unit runs cgroup-guardd on $BACKEND (a drop-in; systemctl daemon-reload follows).
+guard_unit_backend() {
+        mkdir -p /etc/systemd/system/cgroup-guardd.service.d
+        printf '[Service]\nExecStart=\nExecStart=/usr/sbin/cgroup-guardd --backend %s\n' "$BACKEND" \
+                > /etc/systemd/system/cgroup-guardd.service.d/backend.conf
+}
