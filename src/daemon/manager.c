@@ -1147,7 +1147,10 @@ _printf_(1, 2) static char *strdup_printf(const char *format, ...) {
  * long as it is (a missing-guarantee reason is never cut). */
 static void log_guarantees(Manager *m) {
         const char *kind = backend_kind_to_string(m->backend->kind);
-        char *fields[64] = {};
+        /* Room for every line there can be (MESSAGE, the backend, each held, not held and missing
+         * guarantee; a backend's fixed missing list has at most 4): none is cut. */
+        char *fields[2 + ELEMENTSOF(m->backend->guarantees.held) + ELEMENTSOF(m->backend->guarantees.not_held) +
+                     ELEMENTSOF(m->backend->missing) + 4] = {};
         struct iovec iov[ELEMENTSOF(fields) + 1];
         unsigned n = 0, k = 0;
 
