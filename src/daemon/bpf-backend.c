@@ -1245,7 +1245,11 @@ static bool protect_set_has(const ProtectSet *set, uint64_t key) {
 
 /* The control files of our cgroup and of every cgroup above it but the root: what stops or
  * throttles us (cgroup.kill, cgroup.freeze, pids.max, memory.max, ...). cgroup.procs and
- * cgroup.threads are left to the migration policy. Returns our cgroup's id, 0 in the root. */
+ * cgroup.threads are left to the migration policy. cgroup.subtree_control is not ours either:
+ * runc, containerd's shim, nspawn and systemd enable controllers in every ancestor of the
+ * cgroups they create (system.slice for docker-*.scope), and a controller enabled imposes no
+ * limit until its limit files are written, which stay protected. Returns our cgroup's id, 0 in
+ * the root. */
 static uint64_t protect_cgroup_files(ProtectSet *set, const char *cgroup_mount) {
         _cleanup_(freep) char *path = NULL;
         uint64_t id = 0;
@@ -1263,6 +1267,7 @@ static uint64_t protect_cgroup_files(ProtectSet *set, const char *cgroup_mount) 
                 d = opendir(dir_path);
                 while (d && (de = readdir(d)))
                         if (!streq(de->d_name, "cgroup.procs") && !streq(de->d_name, "cgroup.threads") &&
+                            !streq(de->d_name, "cgroup.subtree_control") &&
                             fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
                                 protect_object(set, GUARD_OBJ_CGROUP_FILE, st.st_ino);
                 slash = strrchr(path, '/');

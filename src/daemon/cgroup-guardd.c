@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "bpf-backend.h"
@@ -424,6 +425,10 @@ int main(int argc, char *argv[]) {
                 (void) backend_unload(arg_bpffs_dir, &removed);
                 log_notice("Disabled by %s or cgroup_guard.disable: removed %u pins, not loading anything.",
                            DISABLE_FILE, removed);
+                /* Under systemd (Type=notify) an exit without READY=1 is a failed start, and
+                 * Restart=on-failure would start us again every second: say we are done. */
+                (void) sd_notifyf(false, "READY=1\nSTATUS=Disabled by %s: removed %u pins, nothing loaded", DISABLE_FILE,
+                                  removed);
                 return 0;
         }
 
