@@ -1023,31 +1023,38 @@ static char *actor_exe_name(Manager *m, const struct guard_event *e) {
 /* A cgroup's path for a report. The tree may not know it yet: its mkdir record comes on the other
  * ring, or waits for the directory to activate (a unit's cgroup, a session scope PID 1 created
  * just before the move): then the kernel says, by id. NULL if it is gone. */
-static const char *report_cgroup_path(Manager *m, uint64_t id, char **owned) {
-        const char *path = known_cgroup_path(m, id, owned);
-        unsigned batch = m->ring_batch;
+static char *report_cgroup_path(Manager *m, uint64_t id) {
+        _cleanup_(freep) char *owned = NULL;
+        const char *path = known_cgroup_path(m, id, &owned);
 
-        if (path || id == 0)
-                return path;
         /* Gone before we read its path: its mkdir record (with its name) went to the other ring
          * before this one; read what is there, then look again. */
-        if (!m->ring)
+        if (!path && id != 0 && m->ring) {
+                unsigned batch = m->ring_batch;
+
+                (void) ring_buffer__consume(m->ring);
+                m->ring_batch = batch;
+                path = known_cgroup_path(m, id, &owned);
+        }
+        /* A copy: reading the ring for another id of the same record may free tree entries. */
+        if (!path)
                 return NULL;
-        (void) ring_buffer__consume(m->ring);
-        m->ring_batch = batch;
-        return known_cgroup_path(m, id, owned);
+        return path == owned ? TAKE_PTR(owned) : strdup(path);
 }
 
 static void handle_denial(Manager *m, const struct guard_event *e) {
         _cleanup_(freep) char *exe = actor_exe_name(m, e), *comm = e->task_pid ? pid_comm(e->task_pid) : NULL;
-        _cleanup_(freep) char *response = NULL, *actor_owned = NULL, *src_owned = NULL, *dst_owned = NULL;
-        const char *actor_cgroup = report_cgroup_path(m, e->actor_cgroup_id, &actor_owned);
+        /* Each path a copy of its own (report_cgroup_path()): resolving the destination may read
+         * the cgroup ring, which can drop the tree entry the actor's path came from. */
+        _cleanup_(freep) char *response = NULL, *actor_cgroup = report_cgroup_path(m, e->actor_cgroup_id),
+                              *src_cgroup = report_cgroup_path(m, e->src_cgroup_id),
+                              *dst_cgroup = report_cgroup_path(m, e->dst_cgroup_id);
         EventNames names = {
                 .backend = backend_kind_to_string(m->backend->kind),
                 .actor_exe = exe,
                 .actor_cgroup = actor_cgroup,
-                .src_cgroup = report_cgroup_path(m, e->src_cgroup_id, &src_owned),
-                .dst_cgroup = report_cgroup_path(m, e->dst_cgroup_id, &dst_owned),
+                .src_cgroup = src_cgroup,
+                .dst_cgroup = dst_cgroup,
                 .task_comm = comm,
                 .policy = &m->policy,
         };
