@@ -62,9 +62,9 @@ check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 check_cmd "the guard's own cgroup may unmount it" ok in-cgroup $GUARD_CGROUP cg-tamper umount /sys/fs/bpf detach
 check_cmd "pins gone, links held by the daemon: still enforcing" EPERM cg-move $T/prot $victim
 mount -t bpf bpf /sys/fs/bpf
-# Loading the compat programs again takes a while under TCG.
-i=0; while [ $i -lt 6 ] && ! wait_log "again with the $BACKEND backend"; do i=$((i + 1)); done
-check_true "the daemon loads and pins again" wait_log "again with the $BACKEND backend"
+# Loading every program again (verification included) takes tens of seconds under TCG on a busy
+# machine: up to 300 s only bounds a hang.
+check_true "the daemon loads and pins again" wait_log "again with the $BACKEND backend" 1 3000
 cgroup-guardd --status > /dev/null 2>&1 && ok "--status reads the new pins" || not_ok "--status: $(cgroup-guardd --status 2>&1 | head -n 3)"
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 kill $victim

@@ -49,7 +49,7 @@ cat > /tmp/start-guard.sh <<EOF2
 cgroup-guardd --backend $BACKEND >> $LOG 2>&1 &
 echo \$! > /tmp/guard.pid
 i=0
-while [ \$i -lt 600 ]; do
+while [ \$i -lt 3000 ]; do
         grep -q "Serving org.cgroupguard.Guard1" $LOG && exit 0
         sleep 0.1
         i=\$((i + 1))

@@ -36,9 +36,10 @@ guard_start() {
                 cgroup-guardd --backend $BACKEND "$@" >> $LOG 2>&1 &
         fi
         GUARD_PID=$!
-        # Up to 60 s: loading takes seconds under TCG on a busy machine (longer on 6.12).
+        # Up to 300 s, only a bound on a hang: loading (verification) takes 15-30 s under TCG, and
+        # CI's machine runs two guests and the host suites beside this one.
         i=0
-        while [ $i -lt 600 ]; do
+        while [ $i -lt 3000 ]; do
                 grep -q "Enforcing with" $LOG && cgroup-guardd --status > /dev/null 2>&1 && return 0
                 kill -0 $GUARD_PID 2>/dev/null || break
                 sleep 0.1

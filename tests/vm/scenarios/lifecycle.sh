@@ -57,7 +57,7 @@ check_cmd "reload: SIGHUP with the invalid file keeps the old rule too" EPERM cg
 # programs detach with their pins; the daemon notices, loads again, and enforcement is back.
 rm -rf /sys/fs/bpf/cgroup-guard
 # Loading everything again takes as long as a cold start (up to 60 s under TCG, see guard_start).
-check_true "removed pins: noticed, reported and loaded again" wait_log "Enforcing again with the $BACKEND backend" 1 600
+check_true "removed pins: noticed, reported and loaded again" wait_log "Enforcing again with the $BACKEND backend" 1 3000
 grep -q "The pins under .* are gone" $LOG && ok "removed pins: reported" || not_ok "removed pins: not reported"
 check_cmd "removed pins: enforcement is back" EPERM cg-move $T/other $victim
 links_before=$(link_ids)
