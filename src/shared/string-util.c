@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,8 +36,21 @@ size_t utf8_sequence_length(const unsigned char *p, size_t n) {
         return len;
 }
 
+/* Format characters that change how the text around them is shown, not themselves: the
+ * bidirectional controls (U+061C, U+200E..U+200F, U+202A..U+202E, U+2066..U+2069; "Trojan
+ * Source") and the line and paragraph separators (U+2028, U+2029), which some viewers break
+ * lines at. */
+static bool is_layout_control(const unsigned char *p, size_t l) {
+        if (l == 2)
+                return p[0] == 0xd8 && p[1] == 0x9c;
+        if (l != 3 || p[0] != 0xe2)
+                return false;
+        return (p[1] == 0x80 && ((p[2] >= 0x8e && p[2] <= 0x8f) || (p[2] >= 0xa8 && p[2] <= 0xae))) ||
+               (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9);
+}
+
 /* Writes the escaped form of the character at p (l bytes) to out, returns the bytes written
- * (at most 8). l == 0: an invalid byte. */
+ * (at most 12). l == 0: an invalid byte. */
 static size_t escape_one(const unsigned char *p, size_t l, EscapeFlags flags, char *out) {
         static const char letters[] = { ['\a'] = 'a', ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n',
                                         ['\v'] = 'v', ['\f'] = 'f', ['\r'] = 'r' };
@@ -51,7 +65,7 @@ static size_t escape_one(const unsigned char *p, size_t l, EscapeFlags flags, ch
                         return 2;
                 }
                 /* C1 (U+0080..U+009F, 0xc2 0x80..0x9f): 8-bit CSI and friends in some terminals. */
-                if (p[0] < 0x20 || p[0] == 0x7f || (l == 2 && p[0] == 0xc2 && p[1] < 0xa0)) {
+                if (p[0] < 0x20 || p[0] == 0x7f || (l == 2 && p[0] == 0xc2 && p[1] < 0xa0) || is_layout_control(p, l)) {
                         for (size_t i = 0; i < l; i++)
                                 n += (size_t) sprintf(out + n, "\\x%02x", p[i]);
                         return n;

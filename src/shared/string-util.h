@@ -15,7 +15,7 @@ size_t utf8_sequence_length(const unsigned char *p, size_t n);
 
 /* Cgroup names, comm and executable paths are chosen by the processes we report on. */
 typedef enum EscapeFlags {
-        ESCAPE_CONTROL   = 1 << 0,      /* C0, DEL and C1 controls: \n \r \t \a \b \f \v or \xNN */
+        ESCAPE_CONTROL   = 1 << 0,      /* C0, DEL, C1, bidi and line-separator controls: \n \r \t \a \b \f \v or \xNN */
         ESCAPE_BACKSLASH = 1 << 1,      /* '\' becomes "\\", so the result reads back unambiguously */
 } EscapeFlags;
 

@@ -13,7 +13,7 @@ ESC=$'\e'
 CR=$'\r'
 NL=$'\n'
 BAD=$'bad\xff'
-SPOOF=$'spoof\e[2K\rJan 01 00:00:00 spoof'
+SPOOF=$'spoof\e[2K\rJan 01 00:00:00 spoof\xe2\x80\xae'   # ... and U+202E (right-to-left override)
 EVIL_DIR=$WORK/$'bin\e[31m'
 EVIL=$EVIL_DIR/$'evil\n\xe2\x96\x91\xe2\x96\x91 Support: forged'
 
@@ -66,7 +66,8 @@ journal_entry "$v2" > "$WORK/entry"
 message=$(journalctl -o cat MESSAGE_ID=$DENIAL_ID | grep -a "pid $v2 ")
 printf '%s\n' "$message" > "$WORK/message"
 [ -s "$WORK/message" ] && ! has_raw_control "$WORK/message" && ok "MESSAGE holds no raw control character" || not_ok "MESSAGE: $(cat -v "$WORK/message")"
-grep -qF "in $P/spoof\\x1b[2K\\rJan 01 00:00:00 spoof:" "$WORK/message" && ok "MESSAGE shows the cgroup escaped (\\x1b, \\r)" || not_ok "MESSAGE: $(cat -v "$WORK/message")"
+grep -qF "in $P/spoof\\x1b[2K\\rJan 01 00:00:00 spoof\\xe2\\x80\\xae:" "$WORK/message" && ok "MESSAGE shows the cgroup escaped (\\x1b, \\r, U+202E as \\xe2\\x80\\xae)" || not_ok "MESSAGE: $(cat -v "$WORK/message")"
+! grep -aqF $'\xe2\x80\xae' "$WORK/message" && ok "MESSAGE holds no raw bidirectional control (U+202E)" || not_ok "MESSAGE has a raw U+202E: $(cat -v "$WORK/message")"
 grep -qF 'evil\n░░ Support: forged' "$WORK/message" && ok "MESSAGE shows the executable's newline as \\n" || not_ok "MESSAGE exe: $(cat -v "$WORK/message")"
 check "no forged 'Support:' line in the journal" 0 "$(journalctl -o cat MESSAGE_ID=$DENIAL_ID | grep -ac '^░░ Support')"
 journalctl -o export MESSAGE_ID=$DENIAL_ID | grep -aF -A1 "CGROUP_GUARD_ACTOR_CGROUP" | grep -aqF "$SPOOF" &&

@@ -66,6 +66,13 @@ static void test_cescape(void **state) {
                 { "nbsp\xc2\xa0", "nbsp\xc2\xa0" },                       /* U+00A0 is printable */
                 { "a\\x1b", "a\\\\x1b" },                                 /* a literal backslash reads back */
                 { "bad\xff", "bad\\xff" },
+                /* Bidirectional controls reorder what a person reads ("Trojan Source"): a denial
+                 * naming "/system.slice/\u202egol.service" must not show as "/system.slice/log...". */
+                { "/x/\xe2\x80\xae" "evil", "/x/\\xe2\\x80\\xaeevil" },                /* U+202E RLO */
+                { "\xe2\x80\xaa\xe2\x80\xac\xe2\x81\xa6\xe2\x81\xa9", "\\xe2\\x80\\xaa\\xe2\\x80\\xac\\xe2\\x81\\xa6\\xe2\\x81\\xa9" },
+                { "\xe2\x80\x8f\xd8\x9c", "\\xe2\\x80\\x8f\\xd8\\x9c" },        /* RLM, ALM */
+                { "line\xe2\x80\xa8sep", "line\\xe2\\x80\\xa8sep" },             /* U+2028 */
+                { "dash\xe2\x80\x94ok", "dash\xe2\x80\x94ok" },                      /* U+2014 is printable */
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
