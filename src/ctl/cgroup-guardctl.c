@@ -748,7 +748,8 @@ static int cmd_thaw(const char *cgroup) {
         }
         sd_bus_error_free(&error);
 
-        r = cgroup2_write_file(mount, cgroup, "cgroup.freeze", "0");
+        _cleanup_(closep) int root = cgroup2_open_root(mount);
+        r = root < 0 ? root : cgroup2_write_file(root, cgroup, "cgroup.freeze", "0");
         if (r == -EACCES || r == -EPERM)
                 return bus_error_exit(NULL, r, "thaw", EXIT_DENIED);
         if (r == -ENOENT)

@@ -101,6 +101,35 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
         return -EBUSY;
 }
 
+/* Is the mount fd lies on still attached (listed in our mountinfo)? A lazily unmounted one is
+ * not, one something else was mounted over is. */
+static bool mount_attached(int fd) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        struct statx stx;
+        char line[512];
+
+        if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+                return false;
+        f = fopen("/proc/self/mountinfo", "re");
+        while (f && fgets(line, sizeof(line), f)) {
+                unsigned long long id;
+
+                if (sscanf(line, "%llu ", &id) == 1 && id == stx.stx_mnt_id)
+                        return true;
+        }
+        return false;
+}
+
+/* Does the pin directory's path still lead to the directory we pinned into? */
+static bool pin_dir_is_ours(Backend *b) {
+        struct stat held, named;
+
+        if (b->pin_dir_fd < 0)
+                return true; /* nothing held: judged by the path alone */
+        return fstat(b->pin_dir_fd, &held) == 0 && stat(b->pin_dir, &named) == 0 && held.st_dev == named.st_dev &&
+               held.st_ino == named.st_ino;
+}
+
 int backend_check_links(Backend *b) {
         for (unsigned i = 0; i < b->n_links; i++) {
                 _cleanup_(closep) int fd = bpf_link_get_fd_by_id(b->link_ids[i]);
@@ -108,7 +137,14 @@ int backend_check_links(Backend *b) {
                 if (fd < 0 && errno == ENOENT)
                         return -ENOENT;
         }
-        return backend_pins_present(b->pin_dir) ? 0 : 1;
+        if (pin_dir_is_ours(b))
+                return backend_pins_present(b->pin_dir) ? 0 : 1;
+        /* Our pins still there, in a mount still attached: something was mounted over them (a
+         * bpffs over the pin directory or over /sys/fs/bpf). Not gone: pinning again at the path
+         * would pin a second program set into a file system someone else chose. */
+        if (faccessat(b->pin_dir_fd, "map_guard_meta", F_OK, 0) == 0 && mount_attached(b->pin_dir_fd))
+                return 2;
+        return 1;
 }
 
 bool backend_pins_present(const char *pin_dir) {

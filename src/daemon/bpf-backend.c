@@ -337,7 +337,7 @@ static Backend *backend_new(BackendKind kind, const char *pin_dir) {
         b->kind = kind;
         b->pin_dir = strdup(pin_dir);
         b->outer_fd = b->inner_fd = b->events_fd = b->denials_fd = b->counters_fd = -EBADF;
-        b->self_fd = b->objects_fd = b->records_fd = -EBADF;
+        b->self_fd = b->objects_fd = b->records_fd = b->pin_dir_fd = -EBADF;
         for (size_t i = 0; i < ELEMENTSOF(b->link_fds); i++)
                 b->link_fds[i] = -EBADF;
         b->map_entries_max = GUARD_POLICY_ENTRIES_MAX;
@@ -363,12 +363,34 @@ void backend_free(Backend *b) {
         closep(&b->self_fd);
         closep(&b->objects_fd);
         closep(&b->records_fd);
+        closep(&b->pin_dir_fd);
         for (unsigned i = 0; i < b->n_links; i++)
                 closep(&b->link_fds[i]);
         free(b->pin_dir);
         free(b);
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(Backend *, backend_free);
+
+/* The pin directory we pinned into (or adopted), held: what its path leads to later is compared
+ * with it (backend_check_links()). */
+static void hold_pin_dir(Backend *b) {
+        _cleanup_(closep) int fd = open(b->pin_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct statfs sfs;
+
+        closep(&b->pin_dir_fd);
+        b->pin_dir_fd = -EBADF;
+        if (fd >= 0 && fstatfs(fd, &sfs) == 0 && (unsigned long) sfs.f_type == BPF_FS_MAGIC)
+                b->pin_dir_fd = TAKE_FD(fd);
+}
+
+/* The directory we pinned into, by a path that leads there even when something is mounted over
+ * pin_dir later (the magic link of the held fd); pin_dir itself before anything is held. */
+static const char *held_pin_dir(const Backend *b, char buf[static 32]) {
+        if (b->pin_dir_fd < 0)
+                return b->pin_dir;
+        snprintf(buf, 32, "/proc/self/fd/%d", b->pin_dir_fd);
+        return buf;
+}
 
 /* The running daemon's pid, so that --unload can stop it first (it would load everything again
  * when it finds its pins gone). */
@@ -456,6 +478,7 @@ static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImag
                         return -ESTALE;
         }
         record_daemon_pid(pin_dir);
+        hold_pin_dir(b);
         b->adopted = true;
         *ret = TAKE_PTR(b);
         return 0;
@@ -494,9 +517,9 @@ static int attach_cgroup_iterator(Backend *b, struct bpf_program *prog, struct b
         r = cgroup2_find_mount(&mount);
         if (r < 0)
                 return r;
-        root = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        root = cgroup2_open_root(mount);
         if (root < 0)
-                return -errno;
+                return root;
         info.cgroup.cgroup_fd = root;
         info.cgroup.order = BPF_CGROUP_ITER_DESCENDANTS_PRE;
         link = bpf_program__attach_iter(prog, &opts);
@@ -766,7 +789,9 @@ static int write_self(Backend *b, bool enabled, bool starting, uint64_t cgroup_i
         if (b->self_fd < 0)
                 return 0;
         if (enabled) {
-                if (stat(b->pin_dir, &st) == 0)
+                char buf[32];
+
+                if (stat(held_pin_dir(b, buf), &st) == 0)
                         self.pins_dev = kernel_dev(st.st_dev);
                 self.mnt_ns[0] = ns_inode("/proc/1/ns/mnt");
                 self.mnt_ns[1] = ns_inode("/proc/self/ns/mnt");
@@ -781,7 +806,7 @@ static int write_self(Backend *b, bool enabled, bool starting, uint64_t cgroup_i
 /* The guard's own unit (struct guard_self_unit): the name and parent of our cgroup, which PID 1
  * makes anew at each (re)start; its exec of our binary there is the guard (bpf/guard-identity.bpf.h).
  * None in the root cgroup, or for a name too long to compare. */
-static int write_self_unit(Backend *b, const char *cgroup_mount) {
+static int write_self_unit(Backend *b, int cgroup_root_fd) {
         struct bpf_map *map = b->obj ? bpf_object__find_map_by_name(b->obj, "guard_self_unit") : NULL;
         _cleanup_(closep) int fd = map ? fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 3)
                                        : open_pinned_map(b->pin_dir, "guard_self_unit");
@@ -793,11 +818,11 @@ static int write_self_unit(Backend *b, const char *cgroup_mount) {
 
         if (fd < 0)
                 return 0; /* no such map (observe), or pins of a build without it: no restart is the guard */
-        if (cgroup_mount && cgroup2_path_of_pid(getpid(), &path) >= 0 && !streq(path, "/") &&
+        if (cgroup_root_fd >= 0 && cgroup2_path_of_pid(getpid(), &path) >= 0 && !streq(path, "/") &&
             (slash = strrchr(path, '/')) && strlen(slash + 1) <= GUARD_UNIT_NAME_MAX - 2) {
                 strcpy(unit.name, slash + 1);
                 slash[slash == path] = '\0'; /* "/a/b" -> "/a", "/b" -> "/" */
-                if (cgroup2_id_of_path(cgroup_mount, path, &parent_id) >= 0)
+                if (cgroup2_id_of_path(cgroup_root_fd, path, &parent_id) >= 0)
                         unit.parent_id = parent_id;
                 else
                         unit = (struct guard_self_unit) {};
@@ -1067,7 +1092,10 @@ static int pin_load(Backend *b, const LoadLinks *l, char **ret_reason) {
                         return step_failed(ret_reason, r, "pinning a map");
         }
         r = write_meta(b, b->pin_dir, b->kind);
-        return r < 0 ? step_failed(ret_reason, r, "pinning the build record") : 0;
+        if (r < 0)
+                return step_failed(ret_reason, r, "pinning the build record");
+        hold_pin_dir(b);
+        return 0;
 }
 
 static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
@@ -1250,21 +1278,23 @@ static bool protect_set_has(const ProtectSet *set, uint64_t key) {
  * cgroups they create (system.slice for docker-*.scope), and a controller enabled imposes no
  * limit until its limit files are written, which stay protected. Returns our cgroup's id, 0 in
  * the root. */
-static uint64_t protect_cgroup_files(ProtectSet *set, const char *cgroup_mount) {
+static uint64_t protect_cgroup_files(ProtectSet *set, int cgroup_root_fd) {
         _cleanup_(freep) char *path = NULL;
         uint64_t id = 0;
 
-        if (!cgroup_mount || cgroup2_path_of_pid(getpid(), &path) < 0 || cgroup2_id_of_path(cgroup_mount, path, &id) < 0)
+        /* Resolved beneath the cgroup2 root without crossing a mount: a directory mounted over
+         * ours (or over one above it) would register another cgroup's files. */
+        if (cgroup_root_fd < 0 || cgroup2_path_of_pid(getpid(), &path) < 0 || cgroup2_id_of_path(cgroup_root_fd, path, &id) < 0)
                 return 0;
         for (char *slash; !streq(path, "/"); *slash = '\0') {
-                _cleanup_(freep) char *dir_path = NULL;
                 _cleanup_(closedirp) DIR *d = NULL;
+                int dir_fd = cgroup2_open_at(cgroup_root_fd, path, O_RDONLY | O_DIRECTORY);
                 struct dirent *de;
                 struct stat st;
 
-                if (asprintf(&dir_path, "%s%s", cgroup_mount, path) < 0)
-                        break;
-                d = opendir(dir_path);
+                d = dir_fd >= 0 ? fdopendir(dir_fd) : NULL;
+                if (dir_fd >= 0 && !d)
+                        close(dir_fd);
                 while (d && (de = readdir(d)))
                         if (!streq(de->d_name, "cgroup.procs") && !streq(de->d_name, "cgroup.threads") &&
                             !streq(de->d_name, "cgroup.subtree_control") &&
@@ -1375,7 +1405,7 @@ static void drop_unprotected(const ProtectSet *set, int objects_fd) {
         free(stale);
 }
 
-int backend_protect(Backend *b, bool enabled, const char *cgroup_mount) {
+int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
         uint64_t cgroup_id = 0;
         int r;
 
@@ -1390,16 +1420,19 @@ int backend_protect(Backend *b, bool enabled, const char *cgroup_mount) {
                 /* Everything is registered again and only then what is gone dropped (ids of
                  * objects that are gone must not protect others): nothing is unprotected on the
                  * way, as it would be if the set were cleared first. */
-                protect_pins(&set, b->pin_dir);
+                char buf[32];
+
+                /* Ours, not whatever is mounted over the path now. */
+                protect_pins(&set, held_pin_dir(b, buf));
                 protect_held(&set, b);
-                cgroup_id = protect_cgroup_files(&set, cgroup_mount);
+                cgroup_id = protect_cgroup_files(&set, cgroup_root_fd);
                 drop_unprotected(&set, b->objects_fd);
                 free(set.keys);
         }
         /* Armed (or not, "protect_self": false) for good; links are registered, start-up is over. */
         r = write_self(b, enabled, false, cgroup_id);
         if (r >= 0)
-                r = write_self_unit(b, cgroup_mount);
+                r = write_self_unit(b, cgroup_root_fd);
         return r;
 }
 

@@ -81,6 +81,8 @@ typedef struct Backend {
         unsigned n_links;
         uint32_t link_ids[BACKEND_LINKS_MAX];
         int link_fds[BACKEND_LINKS_MAX];               /* held, so that an unmounted bpffs cannot free the links */
+        int pin_dir_fd;                 /* the pin directory as pinned or adopted (O_PATH): a file system
+                                         * mounted over pin_dir later is not it */
 } Backend;
 
 typedef struct BackendCounters {
@@ -115,14 +117,16 @@ int backend_read_counters(int counters_fd, BackendCounters *ret);
 
 /* Tamper protection (native, compat): registers every object of the guard (maps, programs,
  * links, pins, the active generation) and this executable as the only one that may touch them,
- * and this process's cgroup (under cgroup_mount), whose control files and those of the cgroups
+ * and this process's cgroup (beneath cgroup_root_fd, cgroup2_open_root(); -EBADF: none), whose control files and those of the cgroups
  * above it only PID 1 and that cgroup may write. Call again after each backend_apply(). No-op
  * on backends that cannot deny. */
-int backend_protect(Backend *b, bool enabled, const char *cgroup_mount);
+int backend_protect(Backend *b, bool enabled, int cgroup_root_fd);
 
 /* 0 if every link is still attached (looked up by id: the daemon holds their fds, so a lost pin
  * does not mean a lost link) and the build record is pinned; 1 if the links are attached but the
- * pins are gone (bpffs unmounted); -ENOENT if a link is gone. */
+ * pins are gone (bpffs unmounted); 2 if something is mounted over the pin directory while ours
+ * still holds the pins, mounted (pinning again at the path would make a second set in a file
+ * system someone else mounted); -ENOENT if a link is gone. */
 int backend_check_links(Backend *b);
 
 /* Closes our handles; pins (and so enforcement) stay. */

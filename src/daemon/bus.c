@@ -312,9 +312,13 @@ static bool cgroup_confined(Manager *m, const char *path) {
         for (;;) {
                 uint64_t id;
                 char *slash;
+                int r = cgroup2_id_of_path(m->cgroup_root_fd, buf, &id);
 
-                if (cgroup2_id_of_path(m->cgroup_mount, buf, &id) >= 0 &&
-                    (streq(buf, "/") || cgroup_tree_path(&m->tree, id))) {
+                /* Something mounted over the directory (the path leads to another cgroup, or
+                 * to none): not the caller's cgroup, and not to be judged by its parent's. */
+                if (r == -EXDEV)
+                        return true;
+                if (r >= 0 && (streq(buf, "/") || cgroup_tree_path(&m->tree, id))) {
                         const struct guard_value *v = policy_image_cgroup(&m->image, &m->tree, id);
 
                         return entry_confines(v) ||
@@ -535,7 +539,7 @@ static int method_thaw(sd_bus_message *message, void *userdata, sd_bus_error *er
         r = check_root(m, message, error, "Thaw", field, &caller);
         if (r < 0)
                 return r;
-        r = cgroup2_write_file(m->cgroup_mount, cgroup, "cgroup.freeze", "0");
+        r = cgroup2_write_file(m->cgroup_root_fd, cgroup, "cgroup.freeze", "0");
         if (r == -ENOENT)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "No such cgroup.");
         if (r < 0)

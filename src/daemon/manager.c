@@ -56,6 +56,7 @@ int manager_new(Manager **ret) {
 
         if (!m)
                 return -ENOMEM;
+        m->cgroup_root_fd = -EBADF;
         m->mode_override = -1;
         m->record_override = -1;
         m->requested = BACKEND_AUTO;
@@ -98,6 +99,7 @@ Manager *manager_free(Manager *m) {
         free(m->policy_dir);
         free(m->bpffs_dir);
         free(m->cgroup_mount);
+        closep(&m->cgroup_root_fd);
         free(m->own_cgroup);
         free(m->last_error);
         free(m);
@@ -152,7 +154,7 @@ static void log_diagnostics(Manager *m, const Diagnostics *d) {
 /* Loads, validates and compiles the policy directory. Nothing changes on failure. */
 static void apply_protection(Manager *m, const Policy *p) {
         bool on = policy_protect_self(p);
-        int r = backend_protect(m->backend, on, m->cgroup_mount);
+        int r = backend_protect(m->backend, on, m->cgroup_root_fd);
 
         if (r < 0)
                 log_warning_errno(r, "Failed to set up tamper protection: %m");
@@ -210,7 +212,7 @@ static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, Pol
         if (policy_requires_enforce(&p) && m->backend && !backend_prevents(m->backend->kind))
                 return reload_failed(m, EOPNOTSUPP, "a policy file requires an enforcing backend, but the observe backend cannot prevent anything");
 
-        r = cgroup2_scan(m->cgroup_mount, &tree);
+        r = cgroup2_scan(m->cgroup_root_fd, &tree);
         if (r < 0)
                 return reload_failed(m, r, "Failed to scan the cgroup hierarchy at %s: %s", m->cgroup_mount, strerror(-r));
         r = policy_compile(&p, &tree, m->generation + 1, ret_image, &error);
@@ -458,7 +460,7 @@ static int explain_actor(Manager *m, uint32_t pid, char **ret_cgroup, char **ret
         *ret_exe = pid_exe_path(pid);
         *ret = (PolicyActor) { .exe = *ret_exe, .cgroup = *ret_cgroup };
         uint64_t id = 0;
-        (void) cgroup2_id_of_path(m->cgroup_mount, *ret_cgroup, &id);
+        (void) cgroup2_id_of_path(m->cgroup_root_fd, *ret_cgroup, &id);
         *ret_kernel = (struct guard_actor) { .cgroup = entry_of(m, id), .identity = task_identity_of(m, pid) };
         snprintf(fn, sizeof(fn), "/proc/%u/exe", pid);
         /* A forged exe link identifies nobody (guard_actor_exe_trusted()): the model is told so too. */
@@ -491,12 +493,12 @@ int manager_explain_migration(Manager *m, uint32_t actor_pid, uint32_t task_pid,
         r = cgroup2_path_of_pid(task_pid, &src);
         if (r < 0)
                 return r;
-        (void) cgroup2_id_of_path(m->cgroup_mount, src, &src_id);
+        (void) cgroup2_id_of_path(m->cgroup_root_fd, src, &src_id);
         policy_decide_migration(&m->policy, &actor, src, dst, ret);
-        if (cgroup2_id_of_path(m->cgroup_mount, dst, &dst_id) >= 0) {
+        if (cgroup2_id_of_path(m->cgroup_root_fd, dst, &dst_id) >= 0) {
                 /* Unknown threadedness counts as threaded: decided, as the kernel would. */
                 if (guard_migration_changes_nothing(src_id, dst_id, true,
-                                                    cgroup2_is_threaded(m->cgroup_mount, dst) != 0)) {
+                                                    cgroup2_is_threaded(m->cgroup_root_fd, dst) != 0)) {
                         *ret = (PolicyDecision) { .verdict = VERDICT_ALLOW };
                         snprintf(ret->reason, sizeof(ret->reason),
                                  "the task is in %s already: a move that changes nothing is allowed whoever asks", dst);
@@ -543,7 +545,7 @@ int manager_explain_setns(Manager *m, uint32_t pid, uint32_t type, uint32_t targ
                          ns_type_to_string(type));
                 return 0;
         }
-        (void) cgroup2_id_of_path(m->cgroup_mount, cgroup, &cgroup_id);
+        (void) cgroup2_id_of_path(m->cgroup_root_fd, cgroup, &cgroup_id);
         task_lock_of(m, pid, &mark);
         sandbox_of(m, target_pid, type, &sandbox);
 
@@ -568,7 +570,7 @@ int manager_explain_new_namespaces(Manager *m, uint32_t pid, uint32_t types, Pol
         r = cgroup2_path_of_pid(pid, &cgroup);
         if (r < 0)
                 return r;
-        (void) cgroup2_id_of_path(m->cgroup_mount, cgroup, &cgroup_id);
+        (void) cgroup2_id_of_path(m->cgroup_root_fd, cgroup, &cgroup_id);
         task_lock_of(m, pid, &mark);
 
         PolicyNsTask task = { .cgroup = cgroup, .entered = policy_rule_by_id(&m->policy, mark.rule),
@@ -795,7 +797,7 @@ static void cover_missed_cgroups(Manager *m) {
         _cleanup_(cgroup_tree_done) CgroupTree now = {};
         unsigned added = 0;
 
-        if (cgroup2_scan(m->cgroup_mount, &now) < 0)
+        if (cgroup2_scan(m->cgroup_root_fd, &now) < 0)
                 return;
         cgroup_tree_sort(&now); /* parents first */
         for (size_t i = 0; i < now.n_nodes; i++) {
@@ -833,7 +835,7 @@ static const char *known_cgroup_path(Manager *m, uint64_t id, char **owned) {
 
         if (path || id == 0)
                 return path;
-        if (cgroup2_path_of_id(m->cgroup_mount, id, owned) >= 0)
+        if (cgroup2_path_of_id(m->cgroup_root_fd, id, owned) >= 0)
                 return *owned;
         return cgroup_recent_path(&m->recent_cgroups, id);
 }
@@ -866,7 +868,7 @@ static void sweep_tree(Manager *m, unsigned budget) {
                 if (m->sweep_cursor >= m->tree.n_nodes)
                         m->sweep_cursor = 0;
                 c = &m->tree.nodes[m->sweep_cursor];
-                r = cgroup2_id_of_path(m->cgroup_mount, c->path, &id);
+                r = cgroup2_id_of_path(m->cgroup_root_fd, c->path, &id);
                 if (r == -ENOENT || r == -ENOTDIR || (r >= 0 && id != c->id))
                         forget_cgroup(m, c->id); /* the last node moved here: check it next */
                 else
@@ -883,7 +885,7 @@ static void add_new_cgroup(Manager *m, const struct guard_cgroup_mkdir_event *me
         _cleanup_(freep) char *path = NULL;
         int r;
 
-        r = cgroup2_path_of_id(m->cgroup_mount, e->id, &path);
+        r = cgroup2_path_of_id(m->cgroup_root_fd, e->id, &path);
         if (r < 0)
                 remember_cgroup_name(m, me);
         /* The kernel reports a cgroup just before it activates its directory: read at once, the
@@ -1069,10 +1071,11 @@ static void handle_denial(Manager *m, const struct guard_event *e) {
                         .pid = e->actor_tgid,
                         .acted_usec = now_usec(CLOCK_BOOTTIME) - (now_usec(CLOCK_MONOTONIC) - e->timestamp_ns / 1000),
                         .cgroup = actor_cgroup,
+                        .cgroup_id = e->actor_cgroup_id,
                         .uid = e->actor_uid,
                 };
 
-                response = response_apply(m->cgroup_mount, m->own_cgroup, &m->policy, &target, e->action);
+                response = response_apply(m->cgroup_root_fd, m->own_cgroup, &m->policy, &target, e->action);
         }
         names.response = response;
         if (event_format(e, &names, &t) < 0) {
@@ -1222,6 +1225,15 @@ static void check_pins(Manager *m) {
         int r;
 
         r = backend_check_links(m->backend);
+        if (r == 2) {
+                if (!m->pins_covered)
+                        log_warning("A file system is mounted over the pin directory %s (or above it): the guard's pins "
+                                    "stay in the directory underneath and its links keep enforcing; nothing is pinned "
+                                    "into what was mounted there.", m->bpffs_dir);
+                m->pins_covered = true;
+                return;
+        }
+        m->pins_covered = false;
         if (r == 0)
                 return;
         if (r > 0)
@@ -1257,7 +1269,7 @@ static int keep_pinned_policy(Manager *m) {
         _cleanup_(freep) char *reason = NULL, *error = NULL;
         int r;
 
-        r = cgroup2_scan(m->cgroup_mount, &m->tree);
+        r = cgroup2_scan(m->cgroup_root_fd, &m->tree);
         if (r < 0)
                 return log_error_errno(r, "Failed to scan the cgroup hierarchy at %s: %m", m->cgroup_mount);
         r = backend_start(m->requested, m->bpffs_dir, NULL, m->policy_entries_max, &m->backend, &reason);
@@ -1449,6 +1461,12 @@ int manager_start(Manager *m) {
         r = cgroup2_find_mount(&m->cgroup_mount);
         if (r < 0)
                 return log_error_errno(r, "No cgroup2 hierarchy is mounted: %m");
+        /* Opened once: later mounts over it or below it (a root elsewhere sharing our mount
+         * namespace) change no path we resolve. */
+        m->cgroup_root_fd = cgroup2_open_root(m->cgroup_mount);
+        if (m->cgroup_root_fd < 0)
+                return log_error_errno(m->cgroup_root_fd, "%s is not the cgroup2 root (something mounted over it?): %m",
+                                       m->cgroup_mount);
         (void) cgroup2_path_of_pid(getpid(), &m->own_cgroup);
 
         /* Generations keep counting across restarts: events name the generation they came from. */

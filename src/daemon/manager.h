@@ -32,7 +32,9 @@ typedef struct Manager {
         sd_event *event;
         char *policy_dir;
         char *bpffs_dir;
-        char *cgroup_mount;
+        char *cgroup_mount;             /* for messages; every access goes through cgroup_root_fd */
+        int cgroup_root_fd;             /* the verified cgroup2 root (cgroup2_open_root()) */
+        bool pins_covered;              /* something is mounted over the pin directory (warned once) */
         char *own_cgroup;               /* never frozen or killed */
         BackendKind requested;
         Backend *backend;

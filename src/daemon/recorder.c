@@ -63,7 +63,7 @@ static char *cgroup_name(struct Manager *m, uint64_t id) {
         if (path)
                 return strdup(path);
         /* Not known yet (its mkdir record is still in the ring): ask the kernel. */
-        return cgroup2_path_of_id(m->cgroup_mount, id, &p) >= 0 ? p : NULL;
+        return cgroup2_path_of_id(m->cgroup_root_fd, id, &p) >= 0 ? p : NULL;
 }
 
 /* Executables in the usual directories by device and inode: short-lived actors (a runtime's

@@ -65,83 +65,100 @@ static char *kill_offender(const ResponseTarget *t) {
         return text("killed pid %u (%s)", t->pid, comm ?: "?");
 }
 
-/* Why t->cgroup is not the offender's own unit, or NULL if it is (see response.h). */
-static char *not_a_unit(const char *mount, const ResponseTarget *t) {
-        _cleanup_(freep) char *current = NULL, *dir = NULL, *procs = NULL;
-        _cleanup_(closedirp) DIR *d = NULL;
+/* The directory dir_fd, read from its start (a dup: each reader gets its own position). */
+static DIR *open_dir(int dir_fd) {
+        int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+
+        if (fd < 0)
+                return NULL;
+        d = fdopendir(fd);
+        if (!d)
+                close(fd);
+        return d;
+}
+
+/* Why some process in cgroup.procs of dir_fd does not run entirely as uid, or NULL. */
+static char *foreign_process_here(int dir_fd, const char *cgroup, uint32_t uid) {
         _cleanup_(fclosep) FILE *f = NULL;
-        uint32_t other_ruid, other_euid;
-        struct dirent *de;
+        int fd = openat(dir_fd, "cgroup.procs", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        uint32_t ruid, euid;
         unsigned pid;
+
+        f = fd >= 0 ? fdopen(fd, "re") : NULL;
+        if (!f) {
+                if (fd >= 0)
+                        close(fd);
+                return text("%s cannot be read", cgroup);
+        }
+        while (fscanf(f, "%u", &pid) == 1)
+                if (pid_uids(pid, &ruid, &euid) >= 0 && (ruid != uid || euid != uid))
+                        return text("%s holds processes of other users (pid %u runs as uid %u, the offender as uid %u)",
+                                    cgroup, pid, ruid != uid ? ruid : euid, uid);
+        return NULL;
+}
+
+/* Why t->cgroup is not the offender's own unit, or NULL if it is (see response.h). dir_fd: that
+ * cgroup, opened by id. */
+static char *not_a_unit(int dir_fd, const ResponseTarget *t) {
+        _cleanup_(freep) char *current = NULL;
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *de;
 
         if (cgroup2_path_of_pid(t->pid, &current) < 0)
                 return text("pid %u is gone", t->pid);
         if (!streq(current, t->cgroup))
                 return text("pid %u has left %s", t->pid, t->cgroup);
-        dir = text("%s%s", mount, t->cgroup);
-        d = dir ? opendir(dir) : NULL;
+        d = open_dir(dir_fd);
         if (!d)
                 return text("%s cannot be read", t->cgroup);
         while ((de = readdir(d)))
                 if (de->d_type == DT_DIR && !streq(de->d_name, ".") && !streq(de->d_name, ".."))
                         return text("%s has child cgroups (freezing it would freeze them too)", t->cgroup);
-        procs = text("%s/cgroup.procs", dir);
-        f = procs ? fopen(procs, "re") : NULL;
-        if (!f)
-                return text("%s cannot be read", t->cgroup);
-        while (fscanf(f, "%u", &pid) == 1)
-                if (pid_uids(pid, &other_ruid, &other_euid) >= 0 && (other_ruid != t->uid || other_euid != t->uid))
-                        return text("%s holds processes of other users (pid %u runs as uid %u, the offender as uid %u)",
-                                    t->cgroup, pid, other_ruid != t->uid ? other_ruid : other_euid, t->uid);
-        return NULL;
+        return foreign_process_here(dir_fd, t->cgroup, t->uid);
 }
 
-/* Could a process of uid write cgroup's cgroup.freeze (and thaw it)? By owner and mode; group- or
- * world-writable counts as writable, since we do not know the offender's supplementary groups.
- * Root writes every one. */
-static bool freeze_writable_by(const char *mount, const char *cgroup, uint32_t uid) {
-        _cleanup_(freep) char *fn = text("%s%s/cgroup.freeze", mount, streq(cgroup, "/") ? "" : cgroup);
+/* Could a process of uid write cgroup.freeze in dir_fd (and thaw it)? By owner and mode; group-
+ * or world-writable counts as writable, since we do not know the offender's supplementary
+ * groups. Root writes every one. */
+static bool freeze_writable_by(int dir_fd, uint32_t uid) {
         struct stat st;
 
         if (uid == 0)
                 return true;
-        if (!fn || stat(fn, &st) < 0)
+        if (dir_fd < 0 || fstatat(dir_fd, "cgroup.freeze", &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return true; /* unknown: assume the worst */
         return (st.st_uid == uid && (st.st_mode & S_IWUSR)) || (st.st_mode & (S_IWGRP | S_IWOTH));
 }
 
-/* Why the subtree at dir (the cgroup named cgroup) holds a process not running entirely as uid,
- * or NULL if it holds none. */
-static char *foreign_process_in(const char *dir, const char *cgroup, uint32_t uid) {
-        _cleanup_(freep) char *procs = text("%s/cgroup.procs", dir);
+/* Why the subtree at dir_fd (the cgroup named cgroup) holds a process not running entirely as
+ * uid, or NULL if it holds none. */
+static char *foreign_process_in(int dir_fd, const char *cgroup, uint32_t uid) {
         _cleanup_(closedirp) DIR *d = NULL;
-        _cleanup_(fclosep) FILE *f = NULL;
-        uint32_t ruid, euid;
+        char *why = foreign_process_here(dir_fd, cgroup, uid);
         struct dirent *de;
-        unsigned pid;
 
-        f = procs ? fopen(procs, "re") : NULL;
-        if (!f)
-                return text("%s cannot be read", cgroup);
-        while (fscanf(f, "%u", &pid) == 1)
-                if (pid_uids(pid, &ruid, &euid) >= 0 && (ruid != uid || euid != uid))
-                        return text("%s holds processes of other users (pid %u runs as uid %u, the offender as uid %u)",
-                                    cgroup, pid, ruid != uid ? ruid : euid, uid);
-        d = opendir(dir);
+        if (why)
+                return why;
+        d = open_dir(dir_fd);
         if (!d)
                 return text("%s cannot be read", cgroup);
         while ((de = readdir(d))) {
-                _cleanup_(freep) char *sub = NULL, *subdir = NULL, *why = NULL;
+                _cleanup_(freep) char *sub = NULL;
+                _cleanup_(closep) int sub_fd = -EBADF;
 
                 if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
                 sub = text("%s/%s", cgroup, de->d_name);
-                subdir = text("%s/%s", dir, de->d_name);
-                if (!sub || !subdir)
+                if (!sub)
                         return text("out of memory");
-                why = foreign_process_in(subdir, sub, uid);
+                /* A mount over a child is a crossing: refused, so the subtree counts as unreadable. */
+                sub_fd = cgroup2_open_at(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY);
+                if (sub_fd < 0)
+                        return text("%s cannot be read", sub);
+                why = foreign_process_in(sub_fd, sub, uid);
                 if (why)
-                        return TAKE_PTR(why);
+                        return why;
         }
         return NULL;
 }
@@ -157,18 +174,22 @@ static const char *protected_by(const Policy *policy, const char *cgroup) {
         return NULL;
 }
 
-/* The offender's own cgroup t->cgroup, if its user could not thaw it; else the nearest ancestor
- * its user cannot write, if freezing that one touches nobody else (see response.h). *ret: the
- * cgroup to freeze (t->cgroup or an ancestor); returns why there is none, or NULL. */
-static char *freeze_target(const char *mount, const char *own_cgroup, const Policy *policy, const ResponseTarget *t,
-                           char **ret) {
-        _cleanup_(freep) char *up = NULL, *dir = NULL, *why = NULL;
+/* The offender's own cgroup t->cgroup (own_fd), if its user could not thaw it; else the nearest
+ * ancestor its user cannot write, if freezing that one touches nobody else (see response.h).
+ * *ret_fd: the cgroup to freeze; *ret: its name. Returns why there is none, or NULL. */
+static char *freeze_target(int root_fd, int own_fd, const char *own_cgroup, const Policy *policy,
+                           const ResponseTarget *t, int *ret_fd, char **ret) {
+        _cleanup_(freep) char *up = NULL, *why = NULL;
+        _cleanup_(closep) int up_fd = -EBADF;
         const char *refusal, *rule;
         char *slash;
 
-        if (t->uid == 0 || !freeze_writable_by(mount, t->cgroup, t->uid)) {
+        if (t->uid == 0 || !freeze_writable_by(own_fd, t->uid)) {
                 *ret = strdup(t->cgroup);
-                return *ret ? NULL : text("out of memory");
+                if (!*ret)
+                        return text("out of memory");
+                *ret_fd = fcntl(own_fd, F_DUPFD_CLOEXEC, 3);
+                return *ret_fd >= 0 ? NULL : text("%s cannot be read", t->cgroup);
         }
         up = strdup(t->cgroup);
         if (!up)
@@ -187,30 +208,43 @@ static char *freeze_target(const char *mount, const char *own_cgroup, const Poli
                 if (rule)
                         return text("uid %u can write cgroup.freeze of %s, and the nearest cgroup above it that it cannot "
                                     "write is not %s: %s is protected (%s)", t->uid, t->cgroup, up, up, rule);
-                if (!freeze_writable_by(mount, up, t->uid))
+                /* Beneath the root, no mount crossed: a directory mounted over an ancestor is
+                 * another cgroup, never frozen in its place. */
+                closep(&up_fd);
+                up_fd = cgroup2_open_at(root_fd, up, O_RDONLY | O_DIRECTORY);
+                if (up_fd < 0)
+                        return text("uid %u can write cgroup.freeze of %s, and %s cannot be read", t->uid, t->cgroup, up);
+                if (!freeze_writable_by(up_fd, t->uid))
                         break;
         }
-        dir = text("%s%s", mount, up);
-        why = dir ? foreign_process_in(dir, up, t->uid) : text("out of memory");
+        why = foreign_process_in(up_fd, up, t->uid);
         if (why)
                 return text("uid %u can write cgroup.freeze of %s, and above it %s", t->uid, t->cgroup, why);
+        *ret_fd = TAKE_FD(up_fd);
         *ret = TAKE_PTR(up);
         return NULL;
 }
 
-static char *freeze_offender(const char *mount, const char *own_cgroup, const Policy *policy, const ResponseTarget *t) {
-        _cleanup_(closep) int fd = open_offender(t);
+static char *freeze_offender(int root_fd, const char *own_cgroup, const Policy *policy, const ResponseTarget *t) {
+        _cleanup_(closep) int fd = open_offender(t), own_fd = -EBADF, target_fd = -EBADF;
         _cleanup_(freep) char *why = NULL, *target = NULL;
         int r;
 
         if (fd < 0)
                 return text("not frozen: pid %u is gone", t->pid);
-        why = not_a_unit(mount, t);
+        /* By the id the kernel reported, not by the path: whatever is mounted over that
+         * directory in our mount namespace, this is the cgroup the offender acted from. */
+        if (t->cgroup_id == 0)
+                return text("not frozen: the id of %s is unknown", t->cgroup);
+        own_fd = cgroup2_open_by_id(root_fd, t->cgroup_id);
+        if (own_fd < 0)
+                return text("not frozen: %s is gone", t->cgroup);
+        why = not_a_unit(own_fd, t);
         if (!why)
-                why = freeze_target(mount, own_cgroup, policy, t, &target);
+                why = freeze_target(root_fd, own_fd, own_cgroup, policy, t, &target_fd, &target);
         if (why)
                 return text("not frozen: %s", why);
-        r = cgroup2_write_file(mount, target, "cgroup.freeze", "1");
+        r = cgroup2_write_file_at(target_fd, "cgroup.freeze", "1");
         if (r < 0)
                 return text("failed to freeze %s: %s", target, strerror(-r));
         if (!streq(target, t->cgroup))
@@ -218,7 +252,7 @@ static char *freeze_offender(const char *mount, const char *own_cgroup, const Po
         return text("froze %s", target);
 }
 
-char *response_apply(const char *mount, const char *own_cgroup, const Policy *policy, const ResponseTarget *t,
+char *response_apply(int cgroup_root_fd, const char *own_cgroup, const Policy *policy, const ResponseTarget *t,
                      PolicyAction action) {
         const char *refusal;
 
@@ -229,5 +263,5 @@ char *response_apply(const char *mount, const char *own_cgroup, const Policy *po
                 return text("refused to kill pid %u in %s: %s", t->pid, t->cgroup ?: "(unknown)", refusal);
         if (refusal)
                 return text("refused to freeze %s: %s", t->cgroup ?: "(unknown)", refusal);
-        return action == POLICY_ACTION_DENY_KILL ? kill_offender(t) : freeze_offender(mount, own_cgroup, policy, t);
+        return action == POLICY_ACTION_DENY_KILL ? kill_offender(t) : freeze_offender(cgroup_root_fd, own_cgroup, policy, t);
 }

@@ -25,6 +25,7 @@ typedef struct ResponseTarget {
         uint32_t pid;                   /* the offending process (thread group id) */
         uint64_t acted_usec;            /* CLOCK_BOOTTIME when it acted */
         const char *cgroup;             /* the cgroup it acted from; NULL: unknown */
+        uint64_t cgroup_id;             /* its id (the kernel's record): what is frozen; 0: unknown */
         uint32_t uid;                   /* its real uid when it acted (the kernel's record) */
 } ResponseTarget;
 
@@ -33,6 +34,9 @@ const char *response_refusal(const char *cgroup, const char *own_cgroup);
 
 /* Applies action to what t names; returns a description for the event ("killed pid 12 (x)",
  * "froze /x", "not frozen: ...", "refused to kill ..."), or NULL for plain deny. policy: which
- * cgroups are protected. Caller frees. */
-char *response_apply(const char *mount, const char *own_cgroup, const Policy *policy, const ResponseTarget *t,
+ * cgroups are protected; cgroup_root_fd: the verified cgroup2 root (cgroup2_open_root()). The
+ * offender's cgroup is opened by its id and its ancestors beneath the root without crossing a
+ * mount: a directory mounted over another never turns the freeze on the wrong cgroup. Caller
+ * frees. */
+char *response_apply(int cgroup_root_fd, const char *own_cgroup, const Policy *policy, const ResponseTarget *t,
                      PolicyAction action);

@@ -6,7 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgroup-path.h"
@@ -34,6 +38,100 @@ int cgroup2_find_mount(char **ret) {
                 return *ret ? 0 : -ENOMEM;
         }
         return -ENOENT;
+}
+
+/* Resolution that stays on the cgroup2 file system and below root_fd: a mount over a cgroup
+ * directory (a bind mount of another cgroup, anything) is a crossing and refused (-EXDEV), so a
+ * path names the cgroup it names in the kernel's tree, whatever the mount namespace shows. */
+static int mount_id(int fd, uint64_t *ret) {
+        struct statx stx;
+
+        if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0)
+                return -errno;
+        if (!(stx.stx_mask & STATX_MNT_ID))
+                return -EOPNOTSUPP;
+        *ret = stx.stx_mnt_id;
+        return 0;
+}
+
+/* The same walk without openat2() (valgrind 3.19 does not know it): component by component, no
+ * "." or "..", no symlink, each on the mount it started from. */
+static int open_beneath_walk(int dir_fd, const char *path, int flags) {
+        _cleanup_(freep) char *copy = strdup(path);
+        _cleanup_(closep) int cur = -EBADF;
+        uint64_t start, here;
+        char *name, *rest;
+        int r;
+
+        if (!copy)
+                return -ENOMEM;
+        r = mount_id(dir_fd, &start);
+        if (r < 0)
+                return r;
+        if (streq(copy, ".")) {
+                int fd = openat(dir_fd, ".", flags | O_CLOEXEC);
+
+                return fd < 0 ? -errno : fd;
+        }
+        for (name = copy; name; name = rest) {
+                int fd;
+
+                rest = strchr(name, '/');
+                if (rest)
+                        *rest++ = '\0';
+                if (!*name || streq(name, ".") || streq(name, ".."))
+                        return -EXDEV;
+                fd = openat(cur >= 0 ? cur : dir_fd, name,
+                            (rest ? O_PATH | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return -errno;
+                closep(&cur);
+                cur = fd;
+                r = mount_id(cur, &here);
+                if (r < 0)
+                        return r;
+                if (here != start)
+                        return -EXDEV;
+        }
+        return TAKE_FD(cur);
+}
+
+static int open_beneath(int dir_fd, const char *path, uint64_t flags) {
+        struct open_how how = {
+                .flags = flags | O_CLOEXEC | O_NOFOLLOW,
+                .resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
+        };
+        int fd;
+
+        /* glibc 2.36 has no openat2() wrapper. */
+        fd = (int) syscall(SYS_openat2, dir_fd, path, &how, sizeof(how));
+        if (fd < 0 && errno == ENOSYS)
+                return open_beneath_walk(dir_fd, path, (int) flags);
+        return fd < 0 ? -errno : fd;
+}
+
+int cgroup2_open_root(const char *mount) {
+        _cleanup_(closep) int fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct statfs sfs;
+        struct stat st;
+
+        if (fd < 0)
+                return -errno;
+        if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
+                return -errno;
+        if ((unsigned long) sfs.f_type != CGROUP2_SUPER_MAGIC)
+                return -ENOTCONN; /* something else mounted there */
+        /* The root cgroup is id 1; a cgroup2 mount made in a cgroup namespace, or a bind mount of
+         * a cgroup below, shows some other cgroup as its root. */
+        if (st.st_ino != CGROUP2_ROOT_ID)
+                return -EXDEV;
+        return TAKE_FD(fd);
+}
+
+int cgroup2_open_at(int root_fd, const char *path, int flags) {
+        while (*path == '/')
+                path++;
+        return open_beneath(root_fd, *path ? path : ".", (uint64_t) flags);
 }
 
 static int scan_dir(int dir_fd, char *path, size_t len, CgroupTree *t, unsigned depth) {
@@ -65,9 +163,11 @@ static int scan_dir(int dir_fd, char *path, size_t len, CgroupTree *t, unsigned 
                         continue;
                 if (len + 1 + strlen(de->d_name) >= CGROUP_PATH_MAX)
                         continue;
-                child = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                /* Removed meanwhile, or something mounted over it: what is there is not this
+                 * cgroup (the kernel classifies it at mkdir; it stays out of the tree). */
+                child = open_beneath(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY);
                 if (child < 0)
-                        continue; /* removed meanwhile */
+                        continue;
                 path[len] = '/';
                 strcpy(path + len + 1, de->d_name);
                 r = scan_dir(child, path, len + 1 + strlen(de->d_name), t, depth + 1);
@@ -82,14 +182,15 @@ static int scan_dir(int dir_fd, char *path, size_t len, CgroupTree *t, unsigned 
         return 0;
 }
 
-int cgroup2_scan(const char *mount, CgroupTree *ret) {
-        _cleanup_(closep) int fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+int cgroup2_scan(int root_fd, CgroupTree *ret) {
+        /* Opened anew: a dup of root_fd would share its directory position with every scan. */
+        _cleanup_(closep) int fd = open_beneath(root_fd, ".", O_RDONLY | O_DIRECTORY);
         char path[CGROUP_PATH_MAX + 1] = "";
         CgroupTree t = {};
         int r;
 
         if (fd < 0)
-                return -errno;
+                return fd;
         r = scan_dir(fd, path, 0, &t, 0);
         if (r < 0) {
                 cgroup_tree_done(&t);
@@ -125,80 +226,92 @@ int cgroup2_path_of_pid(pid_t pid, char **ret) {
 /* cgroup2 file handles are the cgroup id (FILEID_KERNFS; systemd's cg_file_handle does the same). */
 #define FILEID_KERNFS 0xfe
 
-int cgroup2_open_by_id(const char *mount, uint64_t id) {
-        _cleanup_(closep) int mount_fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+int cgroup2_open_by_id(int root_fd, uint64_t id) {
         union {
                 struct file_handle handle;
                 uint8_t space[sizeof(struct file_handle) + sizeof(uint64_t)];
         } h = { .handle.handle_bytes = sizeof(uint64_t), .handle.handle_type = FILEID_KERNFS };
         int fd;
 
-        if (mount_fd < 0)
-                return -errno;
         memcpy(h.handle.f_handle, &id, sizeof(id));
-        fd = open_by_handle_at(mount_fd, &h.handle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        fd = open_by_handle_at(root_fd, &h.handle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         return fd < 0 ? -errno : fd;
 }
 
-int cgroup2_path_of_fd(const char *mount, int fd, char **ret) {
-        char proc[64], buf[PATH_MAX];
-        size_t len = streq(mount, "/") ? 0 : strlen(mount);
-        struct stat st, named;
+static int fd_link(int fd, char *buf, size_t size) {
+        char proc[64];
         ssize_t n;
 
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-        n = readlink(proc, buf, sizeof(buf));
+        n = readlink(proc, buf, size);
         if (n < 0)
                 return -errno;
-        if ((size_t) n >= sizeof(buf))
+        if ((size_t) n >= size)
                 return -ENAMETOOLONG;
         buf[n] = '\0';
-        if (!strneq(buf, mount, len) || (buf[len] != '/' && buf[len] != '\0'))
+        return (int) n;
+}
+
+int cgroup2_path_of_fd(int root_fd, int fd, char **ret) {
+        char root[PATH_MAX], buf[PATH_MAX];
+        _cleanup_(closep) int named = -EBADF;
+        struct stat st, named_st;
+        size_t len;
+        int r;
+
+        r = fd_link(root_fd, root, sizeof(root));
+        if (r < 0)
+                return r;
+        len = streq(root, "/") ? 0 : (size_t) r;
+        r = fd_link(fd, buf, sizeof(buf));
+        if (r < 0)
+                return r;
+        if (!strneq(buf, root, len) || (buf[len] != '/' && buf[len] != '\0'))
                 return -EXDEV;
-        /* Removed since it was opened, the name reads "... (deleted)": the name must still lead to it. */
+        /* Removed since it was opened, the name reads "... (deleted)"; mounted over, the name
+         * leads elsewhere: the name must still lead to it, beneath the root. */
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (stat(buf, &named) < 0 || named.st_ino != st.st_ino || named.st_dev != st.st_dev)
+        named = cgroup2_open_at(root_fd, buf + len, O_PATH | O_DIRECTORY);
+        if (named < 0 || fstat(named, &named_st) < 0 || named_st.st_ino != st.st_ino || named_st.st_dev != st.st_dev)
                 return -ENOENT;
         *ret = strdup(buf[len] ? buf + len : "/");
         return *ret ? 0 : -ENOMEM;
 }
 
-int cgroup2_path_of_id(const char *mount, uint64_t id, char **ret) {
-        _cleanup_(closep) int fd = cgroup2_open_by_id(mount, id);
+int cgroup2_path_of_id(int root_fd, uint64_t id, char **ret) {
+        _cleanup_(closep) int fd = cgroup2_open_by_id(root_fd, id);
 
         if (fd < 0)
                 return fd;
-        return cgroup2_path_of_fd(mount, fd, ret);
+        return cgroup2_path_of_fd(root_fd, fd, ret);
 }
 
-int cgroup2_id_of_path(const char *mount, const char *path, uint64_t *ret) {
-        _cleanup_(freep) char *full = NULL;
+int cgroup2_id_of_path(int root_fd, const char *path, uint64_t *ret) {
+        _cleanup_(closep) int fd = cgroup2_open_at(root_fd, path, O_PATH | O_DIRECTORY);
         struct stat st;
 
-        if (asprintf(&full, "%s%s", mount, streq(path, "/") ? "" : path) < 0)
-                return -ENOMEM;
-        if (stat(full, &st) < 0)
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
                 return -errno;
-        if (!S_ISDIR(st.st_mode))
-                return -ENOTDIR;
         *ret = st.st_ino;
         return 0;
 }
 
-int cgroup2_is_threaded(const char *mount, const char *path) {
-        _cleanup_(freep) char *full = NULL;
-        _cleanup_(closep) int fd = -EBADF;
+int cgroup2_is_threaded(int root_fd, const char *path) {
+        _cleanup_(closep) int dir = -EBADF, fd = -EBADF;
         char type[32];
         ssize_t n;
 
         if (streq(path, "/"))
                 return 0;
-        if (asprintf(&full, "%s%s/cgroup.type", mount, path) < 0)
-                return -ENOMEM;
-        fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        dir = cgroup2_open_at(root_fd, path, O_PATH | O_DIRECTORY);
+        if (dir < 0)
+                return dir;
+        fd = open_beneath(dir, "cgroup.type", O_RDONLY);
         if (fd < 0)
-                return -errno;
+                return fd;
         n = read(fd, type, sizeof(type) - 1);
         if (n < 0)
                 return -errno;
@@ -206,18 +319,22 @@ int cgroup2_is_threaded(const char *mount, const char *path) {
         return !streq(type, "domain\n");
 }
 
-int cgroup2_write_file(const char *mount, const char *path, const char *file, const char *value) {
-        _cleanup_(freep) char *full = NULL;
-        _cleanup_(closep) int fd = -EBADF;
+int cgroup2_write_file_at(int dir_fd, const char *file, const char *value) {
+        _cleanup_(closep) int fd = open_beneath(dir_fd, file, O_WRONLY);
 
-        if (asprintf(&full, "%s%s/%s", mount, streq(path, "/") ? "" : path, file) < 0)
-                return -ENOMEM;
-        fd = open(full, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
-                return -errno;
+                return fd;
         if (write(fd, value, strlen(value)) < 0)
                 return -errno;
         return 0;
+}
+
+int cgroup2_write_file(int root_fd, const char *path, const char *file, const char *value) {
+        _cleanup_(closep) int dir = cgroup2_open_at(root_fd, path, O_PATH | O_DIRECTORY);
+
+        if (dir < 0)
+                return dir;
+        return cgroup2_write_file_at(dir, file, value);
 }
 
 int cgroup_v1_controllers(char **ret) {

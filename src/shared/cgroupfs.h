@@ -13,8 +13,21 @@
 /* Mount point of the cgroup2 hierarchy (its root mounted), e.g. "/sys/fs/cgroup". */
 int cgroup2_find_mount(char **ret);
 
-/* Every cgroup below mount: path relative to the cgroup2 root -> id. */
-int cgroup2_scan(const char *mount, CgroupTree *ret);
+/* The root cgroup's id (kernfs numbers its root node 1). */
+#define CGROUP2_ROOT_ID 1
+
+/* The cgroup2 root at mount, opened (O_DIRECTORY) and verified: a cgroup2 file system and its
+ * root cgroup (id 1), not something mounted over it nor a cgroup below. Everything else here
+ * resolves beneath this fd without crossing a mount (openat2 RESOLVE_BENEATH|RESOLVE_NO_XDEV): a
+ * path the mount namespace shows differently (a bind mount over a cgroup directory) is refused
+ * with -EXDEV instead of naming another cgroup. */
+int cgroup2_open_root(const char *mount);
+/* The cgroup at path (relative to the root, "/x/y"), opened with flags (O_PATH|O_DIRECTORY, ...). */
+int cgroup2_open_at(int root_fd, const char *path, int flags);
+
+/* Every cgroup below the root: path relative to the cgroup2 root -> id. A directory something
+ * is mounted over is left out (what is there is not that cgroup). */
+int cgroup2_scan(int root_fd, CgroupTree *ret);
 
 /* The cgroup2 path of a process ("/system.slice/x.service"), from /proc/PID/cgroup. */
 int cgroup2_path_of_pid(pid_t pid, char **ret);
@@ -22,21 +35,23 @@ int cgroup2_path_of_pid(pid_t pid, char **ret);
 /* The path (relative to the root) of the cgroup with this id, found through the kernel, not by
  * reading directories: open_by_handle_at() (CAP_DAC_READ_SEARCH) and the name of what it opened,
  * O(depth) whatever the number of siblings. -ENOENT/-ESTALE once it is gone. */
-int cgroup2_path_of_id(const char *mount, uint64_t id, char **ret);
+int cgroup2_path_of_id(int root_fd, uint64_t id, char **ret);
 /* The cgroup directory with this id, opened (O_DIRECTORY), or -errno. */
-int cgroup2_open_by_id(const char *mount, uint64_t id);
+int cgroup2_open_by_id(int root_fd, uint64_t id);
 /* The path (relative to the root) of the cgroup directory fd, as long as it still exists. */
-int cgroup2_path_of_fd(const char *mount, int fd, char **ret);
+int cgroup2_path_of_fd(int root_fd, int fd, char **ret);
 
 /* Id of the cgroup at path (relative to the root). */
-int cgroup2_id_of_path(const char *mount, const char *path, uint64_t *ret);
+int cgroup2_id_of_path(int root_fd, const char *path, uint64_t *ret);
 
 /* Is the cgroup at path part of a threaded subtree (cgroup.type other than plain "domain")?
  * 1, 0, or -errno; the root has no cgroup.type and is a plain domain. */
-int cgroup2_is_threaded(const char *mount, const char *path);
+int cgroup2_is_threaded(int root_fd, const char *path);
 
 /* Writes value to FILE of the cgroup at path (relative to the root), e.g. cgroup.freeze. */
-int cgroup2_write_file(const char *mount, const char *path, const char *file, const char *value);
+int cgroup2_write_file(int root_fd, const char *path, const char *file, const char *value);
+/* Writes value to FILE in the cgroup directory dir_fd (no mount crossed, no symlink followed). */
+int cgroup2_write_file_at(int dir_fd, const char *file, const char *value);
 
 /* Controllers bound to cgroup v1 hierarchies (hybrid and legacy hosts), from /proc/cgroups,
  * comma-separated ("cpu,memory,pids"); *ret = NULL and 0 when there are none. */

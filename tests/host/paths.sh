@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Paths instead of ids (issue 12), on this machine's kernel: in a mount namespace shared with the
+# daemon (a private one of this test's), a root process bind-mounts another cgroup over the
+# directory of the protected cgroup it runs in, or a bpffs over the pin directory. The D-Bus
+# caller check must still see the protected cgroup, and the daemon must keep its pins instead of
+# pinning a second set into what was mounted. The VM scenario (tests/vm/scenarios/paths.sh) does
+# the same with enforcement and a freeze response.
+. "$(dirname "$0")/private-ns.sh" dbus-daemon /lib/systemd/systemd-journald -- "$@"
+. "$(dirname "$0")/lib.sh"
+
+start_journald_and_bus
+mkdir -p "$T/prot" "$T/free"
+cat > "$POLICY_DIR/10-paths.json" <<JSON
+{ "version": 1, "migration": { "protect": ["$P/prot"] } }
+JSON
+guard_start
+for _ in $(seq 50); do busctl --system status org.cgroupguard.Guard1 > /dev/null 2>&1 && break; sleep 0.1; done
+
+# A root shell in the protected cgroup: the attacker.
+in_prot() { bash -c "echo \$\$ > $T/prot/cgroup.procs && exec \"\$@\"" in_prot "$@"; }
+
+out=$(in_prot "$CTL" mode audit 2>&1) && not_ok "sanity: mode audit from $P/prot went through" ||
+        ok "sanity: mode audit from $P/prot is refused"
+out=$(in_prot sh -c "mount --bind $T/free $T/prot && exec $CTL mode audit" 2>&1) &&
+        not_ok "with $P/free bind-mounted over $P/prot, mode audit went through: $out" ||
+        ok "with $P/free bind-mounted over $P/prot, mode audit is still refused"
+umount "$T/prot" 2>/dev/null
+check "the mode is unchanged" "policy" "$("$CTL" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["mode"])')"
+check_true "both refusals are journaled, naming $P/prot" \
+        sh -c "[ \$(journalctl -o cat | grep -c 'Refused SetMode: the caller runs in $P/prot') -ge 2 ]"
+
+# A bpffs over the pin directory: our pins are still there underneath, not gone.
+mount -t bpf bpf "$PIN" || skip "cannot mount a bpffs over the pin directory"
+WAIT_TENTHS=600
+check_true "the daemon notices" wait_log "again with the\|mounted over the pin directory" 1 600
+grep -q "again with the" "$LOG" && not_ok "the daemon loaded and pinned its programs again" ||
+        ok "the daemon keeps its pins: nothing loaded again"
+# (maps.debug and progs.debug: the kernel's own preloaded iterators, in every new bpffs)
+check "nothing pinned into the bpffs mounted over the pin directory" "" "$(ls "$PIN" | grep -v '\.debug$')"
+umount "$PIN"
+"$DAEMON" --status --bpffs-dir "$PIN" > /dev/null 2>&1 && ok "--status reads the pins underneath" ||
+        not_ok "--status: $("$DAEMON" --status --bpffs-dir "$PIN" 2>&1 | head -n 3)"
+kill -0 "$GUARD_PID" && ok "the daemon runs" || not_ok "the daemon is gone"
+finish

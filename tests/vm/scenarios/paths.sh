@@ -1,0 +1,75 @@
+# Issue 12, "paths instead of ids": root in a confined cgroup shares the daemon's mount namespace
+# (as here, or through mount propagation under systemd) and bind-mounts one cgroup directory over
+# another, or a bpffs over the pin directory. The daemon must keep acting on the cgroups and pins
+# it means: the D-Bus caller check, a freeze response and the pins of a reload.
+. /scenarios/lib.sh
+
+PINS=/sys/fs/bpf/cgroup-guard
+mkdir -p $T/prot $T/free $T/freezeprot $T/offender $T/bystander
+policy 10-paths.json <<'JSON'
+{ "version": 1, "migration": { "protect": ["/t/prot"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }
+JSON
+policy 20-freeze.json <<'JSON'
+{ "version": 1, "action": "deny+freeze", "migration": { "protect": ["/t/freezeprot"] } }
+JSON
+dbus-daemon --config-file=/usr/share/dbus-1/session.conf --address=unix:path=/run/paths-bus --fork --nopidfile
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/paths-bus
+guard_start
+wait_log "Serving org.cgroupguard.Guard1" 1 600 || not_ok "the daemon is not on the bus"
+sleep 1000 & victim=$!
+check_cmd "enforcing" EPERM cg-move $T/prot $victim
+revive() { kill -0 $GUARD_PID 2>/dev/null || { guard_start; wait_log "Serving org.cgroupguard.Guard1" 2 600; }; }
+
+# --- the D-Bus caller check: /proc/PID/cgroup names /t/prot, the path leads to /t/free ---
+in-cgroup $T/prot cgroup-guardctl mode audit > /tmp/out 2>&1 && not_ok "mode audit from /t/prot went through" ||
+        ok "sanity: mode audit from /t/prot is refused"
+in-cgroup $T/prot sh -c "mount -o bind $T/free $T/prot && exec cgroup-guardctl mode audit" > /tmp/out 2>&1 &&
+        not_ok "with /t/free bind-mounted over /t/prot, mode audit went through: $(cat /tmp/out)" ||
+        ok "with /t/free bind-mounted over /t/prot, mode audit is still refused"
+check_true "the refusal names the caller's real cgroup" wait_log "Refused SetMode: the caller runs in /t/prot" 2
+umount $T/prot
+cgroup-guardctl mode policy > /dev/null 2>&1
+check_cmd "still enforcing" EPERM cg-move $T/prot $victim
+
+# --- a freeze response: the offender's cgroup, not the one mounted over its directory ---
+in-cgroup $T/bystander sleep 1000 & bystander=$!
+in-cgroup $T/offender sh -c "mount -o bind $T/bystander $T/offender && exec cg-move $T/freezeprot $victim -- sleep 1000 > /tmp/freeze.out" &
+offender=$!
+wait_log "froze \|not frozen" 1 3000 || not_ok "no response logged"
+sleep 0.5
+umount $T/offender 2>/dev/null
+grep -q "frozen 0" $T/bystander/cgroup.events && ok "the cgroup mounted over the offender's directory is not frozen" ||
+        not_ok "the bystander's cgroup was frozen: $(grep 'froze \|not frozen' $LOG | tail -n 1)"
+grep -q "frozen 1" $T/offender/cgroup.events && ok "the offender's own cgroup is frozen" ||
+        not_ok "the offender's cgroup is not frozen: $(grep 'froze \|not frozen' $LOG | tail -n 1)"
+echo 0 > $T/bystander/cgroup.freeze
+echo 0 > $T/offender/cgroup.freeze
+check_cmd "the move was denied" EPERM cat /tmp/freeze.out
+
+# --- a bpffs mounted over the pin directory: the daemon's pins are where it made them, not gone ---
+revive
+links_before=$(link_ids)
+in-cgroup $T/prot mount -t bpf bpf $PINS 2>/tmp/out && mounted=1 || mounted=0
+echo "# bpffs over $PINS from /t/prot: $([ $mounted = 1 ] && echo mounted || echo "refused: $(cat /tmp/out)")"
+# Before the fix the daemon took its pins for gone and loaded a second set into the new bpffs.
+if [ $mounted = 1 ]; then
+        check_true "the daemon notices" wait_log "again with the\\|mounted over the pin directory" 1 3000
+        grep -q "again with the" $LOG && not_ok "the daemon loaded and pinned its programs again" ||
+                ok "the daemon keeps its pins: nothing loaded again"
+fi
+kill -HUP $GUARD_PID
+check_true "a reload is done" wait_log "Policy generation .* in force" 2 3000
+if [ $mounted = 1 ]; then
+        # (maps.debug and progs.debug: the kernel's own preloaded iterators, in every new bpffs)
+        on_top=$(ls $PINS 2>/dev/null | grep -vc '\.debug$')
+        umount $PINS
+        [ "$on_top" = 0 ] && ok "nothing pinned into the bpffs mounted over the pin directory" ||
+                not_ok "$on_top pins made in the bpffs mounted over $PINS"
+fi
+[ "$(link_ids)" = "$links_before" ] && ok "no second program set attached" ||
+        not_ok "links: before '$links_before', now '$(link_ids)'"
+cgroup-guardd --status > /dev/null 2>&1 && ok "--status reads the pins" || not_ok "--status: $(cgroup-guardd --status 2>&1 | head -n 3)"
+check_cmd "still enforcing" EPERM cg-move $T/prot $victim
+
+kill $victim $bystander $offender 2>/dev/null
+finish
