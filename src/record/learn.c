@@ -35,6 +35,13 @@ static bool is_digits(const char *s, size_t n) {
         return true;
 }
 
+static bool has_digit(const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (isdigit((unsigned char) s[i]))
+                        return true;
+        return false;
+}
+
 static bool ends_with(const char *s, const char *suffix) {
         size_t a = strlen(s), b = strlen(suffix);
 
@@ -52,7 +59,8 @@ char *learn_generalize_name(const char *name) {
         if (at && at > name && dot && dot > at + 1 && !strchr(dot, '@'))
                 return asprintf(&out, "%.*s@*%s", (int) (at - name), name, dot) < 0 ? NULL : out;
 
-        bool unit = ends_with(name, ".scope") || ends_with(name, ".slice");
+        /* Services too: systemd-run's transient ones are run-uN.service. */
+        bool unit = ends_with(name, ".scope") || ends_with(name, ".slice") || ends_with(name, ".service");
         size_t body = unit ? (size_t) (dot - name) : len;
 
         out = o = malloc(len + 1);
@@ -65,8 +73,13 @@ char *learn_generalize_name(const char *name) {
                 if (i + n > body)
                         n = body - i;
                 const char *t = name + i;
-                if (n >= 12 && is_hex(t, n))
+                if ((n >= 12 && is_hex(t, n)) || (unit && n >= 8 && is_hex(t, n) && has_digit(t, n)))
                         *o++ = '*';
+                else if (unit && n >= 13 && isalpha((unsigned char) t[0]) && is_hex(t + 1, n - 1)) {
+                        /* run-r<32 hex>.scope (systemd-run --scope's random names) */
+                        *o++ = t[0];
+                        *o++ = '*';
+                }
                 else if (unit && is_digits(t, n))
                         *o++ = '*';
                 else if (unit && n >= 2 && isalpha((unsigned char) t[0]) && is_digits(t + 1, n - 1)) {
@@ -189,13 +202,29 @@ static char *own_subtree(const char *actor, const char *src, const char *dst) {
         return top;
 }
 
-static char *strip_deleted(const char *exe) {
-        /* /proc/PID/exe of a replaced file (a package upgrade): the path it had. */
+/* The executable an allow entry may name for a recorded one, in *ret (NULL: none, the entry
+ * names the actor by its cgroup only). /proc/PID/exe of a replaced file (a package upgrade)
+ * ends in " (deleted)": the path it had. A program running from a memfd (rootful crun clones
+ * itself into a sealed one) or one the guard could not name has no file an "exe" rule could
+ * resolve: "/", "/memfd:...", anything not a normalized absolute path. */
+static int learnable_exe(const char *exe, char **ret) {
         size_t n = strlen(exe);
 
+        *ret = NULL;
         if (n > 10 && streq(exe + n - 10, " (deleted)"))
-                return strndup(exe, n - 10);
-        return strdup(exe);
+                n -= 10;
+        if (n < 2 || exe[0] != '/' || exe[n - 1] == '/' || strncmp(exe, "/memfd:", 7) == 0)
+                return 0;
+        _cleanup_(freep) char *path = strndup(exe, n);
+        if (!path)
+                return -ENOMEM;
+        if (strstr(path, "//") || strstr(path, "/./") || strstr(path, "/../") || ends_with(path, "/.") || ends_with(path, "/.."))
+                return 0;
+        for (const char *c = path; *c; c++)
+                if ((unsigned char) *c < 0x20 || *c == 0x7f)
+                        return 0;
+        *ret = TAKE_PTR(path);
+        return 0;
 }
 
 static int op_from_record(const Record *r, Op *ret) {
@@ -203,7 +232,7 @@ static int op_from_record(const Record *r, Op *ret) {
 
         /* Denied, or (observe backend) a violation of the policy in force: not what to allow. */
         o.denied = r->verdict && (streq(r->verdict, "deny") || streq(r->verdict, "observed"));
-        if (r->actor_exe && !(o.exe = strip_deleted(r->actor_exe)))
+        if (r->actor_exe && learnable_exe(r->actor_exe, &o.exe) < 0)
                 goto oom;
         if (!(o.actor = learn_generalize_path(r->actor_cgroup)))
                 goto oom;

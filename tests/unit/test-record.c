@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
@@ -152,6 +153,10 @@ static void test_generalize(void **state) {
                 { "libpod-4f2a9c0e1b7d.scope", "libpod-*.scope" },
                 { "app-gnome-firefox-4242.scope", "app-gnome-firefox-*.scope" },
                 { "1234", "*" },
+                /* Transient units (systemd-run: run-uN.service, run-r<hex>.scope) and short hex ids. */
+                { "run-u14.service", "run-u*.service" },
+                { "run-rc557d2d2060b4c4784f11b70c9c554b2.scope", "run-r*.scope" },
+                { "podman-pause-15edc515.scope", "podman-pause-*.scope" },
                 /* Stable names stay: services, slices, names with numbers that are not instances. */
                 { "system.slice", "system.slice" },
                 { "ssh.service", "ssh.service" },
@@ -255,6 +260,39 @@ static void test_learn(void **state) {
         free(error);
 }
 
+/* Executables no rule can name (rootful crun runs from a sealed memfd, which the record names
+ * "/" or "/memfd:..."): the allow entry names the actor by its cgroup only, and the policy parses. */
+static void test_learn_unnamed_exe(void **state) {
+        Record recs[] = {
+                MIG("/", "/machine.slice/libpod-conmon-ab12cd34ef56.scope", "/machine.slice/libpod-ab12cd34ef56.scope",
+                    "/machine.slice/libpod-ab12cd34ef56.scope/container", 2),
+                MIG("/memfd:crun_cloned:/proc/self/exe", "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-conmon-ab12cd34ef56.scope",
+                    "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-ab12cd34ef56.scope",
+                    "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-ab12cd34ef56.scope/container", 1),
+                MIG("/usr/sbin/runc", "/system.slice/containerd.service", "/system.slice/containerd.service",
+                    "/system.slice/docker-ab12cd34ef56.scope", 1),
+        };
+        LearnResult a = {};
+        Policy p = {};
+        Diagnostics d = {};
+        char *error = NULL;
+
+        assert_int_equal(learn_run(recs, ELEMENTSOF(recs), NULL, &a, &error), 0);
+        assert_null(strstr(a.policy, "\"exe\": \"/\""));
+        assert_null(strstr(a.policy, "memfd"));
+        assert_non_null(strstr(a.policy, "\"exe\": \"/usr/sbin/runc\""));
+        assert_non_null(strstr(a.policy, "\"cgroup\": \"/machine.slice/libpod-conmon-*.scope\""));
+        assert_int_equal(policy_parse_buffer(&p, "50-learned.json", a.policy, strlen(a.policy), &d), 0);
+        Replay r = {};
+        assert_int_equal(replay_run(&p, recs, ELEMENTSOF(recs), &r, &error), 0);
+        if (r.n_denied != 0)
+                fail_msg("replay denies %" PRIu64 " over:\n%s\n%s", r.n_denied, a.policy, a.summary);
+        replay_done(&r);
+        policy_done(&p);
+        diag_done(&d);
+        learn_result_done(&a);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),
@@ -262,6 +300,7 @@ int main(void) {
                 cmocka_unit_test(test_replay),
                 cmocka_unit_test(test_generalize),
                 cmocka_unit_test(test_learn),
+                cmocka_unit_test(test_learn_unnamed_exe),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
