@@ -224,7 +224,18 @@ static const ShippedCase shipped_cases[] = {
         { "/system.slice/foo.service", "/", VERDICT_DENY, "system-services" },
         /* su in a service: pam_systemd asks logind, logind asks PID 1 for a session scope. */
         { "/system.slice/foo.service", "/user.slice/user-0.slice/session-c1.scope", VERDICT_DENY, "system-services" },
+        /* PID 1's child of a unit start another unit's cgroup asks for (systemd-run -p Slice=...
+         * from a confined service): only where units live, not where root would be the admin. */
+        { "/init.scope", "/escape.slice/run-r5.service", VERDICT_DENY, "init" },
+        { "/init.scope", "/user.slice/run-r6.service", VERDICT_DENY, "init" },
+        { "/init.scope", "/user.slice/user-0.slice/run-r7.service", VERDICT_DENY, "init" },
+        { "/init.scope", "/user.slice/user-0.slice/session-c9.scope", VERDICT_DENY, "init" },
+        { "/init.scope", "/machine.slice/run-r8.service", VERDICT_DENY, "init" },
+        { "/init.scope", "/", VERDICT_DENY, "init" },
         /* What PID 1 must still do. */
+        { "/init.scope", "/user.slice/user-1000.slice/user-runtime-dir@1000.service", VERDICT_ALLOW, NULL },
+        { "/init.scope", "/machine.slice/systemd-nspawn@deb.service/payload", VERDICT_ALLOW, NULL },
+        { "/init.scope", "/system.slice/system-getty.slice/getty@tty1.service", VERDICT_ALLOW, NULL },
         { "/init.scope", "/system.slice/foo.service", VERDICT_ALLOW, NULL },
         { "/init.scope", "/user.slice/user-1000.slice/user@1000.service", VERDICT_ALLOW, NULL },
         { "/system.slice/ssh.service", "/user.slice/user-1000.slice/session-3.scope", VERDICT_ALLOW, NULL },
