@@ -9,7 +9,7 @@
 # - units still start where units live (/system.slice, /user.slice, /machine.slice);
 # - systemctl set-environment LD_PRELOAD=... then systemctl restart cgroup-guardd: the unit's
 #   UnsetEnvironment= keeps the library out of the restarted guard (before: the injected code ran
-#   with the guard's mark and got its pins). POSIX sh.
+#   with the guard's mark and got its pins), and CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS too. POSIX sh.
 . /system-lib.sh
 
 guard_unit_backend
@@ -92,7 +92,8 @@ systemctl stop user@0.service
 # The manager's environment reaches every unit PID 1 starts, the guard's restart included.
 active_pid() { [ "$(systemctl is-active cgroup-guardd)" = active ] && systemctl show -P MainPID cgroup-guardd; }
 [ "$(systemctl is-active cgroup-guardd)" = active ] || systemctl start cgroup-guardd
-systemctl set-environment LD_PRELOAD=/usr/local/bin/cg-evil.so CG_EVIL_PIN=/sys/fs/bpf/cgroup-guard/map_guard_counters
+systemctl set-environment LD_PRELOAD=/usr/local/bin/cg-evil.so CG_EVIL_PIN=/sys/fs/bpf/cgroup-guard/map_guard_counters \
+        CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS=cgroup_attach_task
 since=$(date '+%Y-%m-%d %H:%M:%S')
 systemctl restart cgroup-guardd > /tmp/restart.log 2>&1
 # A start verifies BPF programs: 15-30 s under TCG; the bound only stops a hang. Injected code
@@ -107,7 +108,10 @@ injected=$(injected_said | head -n 1)
 [ -n "$pid" ] && tr '\0' '\n' < /proc/"$pid"/environ | grep -q '^CG_EVIL_PIN=' &&
         ok "... the manager's other variables do reach it (the control: set-environment worked)" ||
         not_ok "CG_EVIL_PIN not in the guard's environment: set-environment had no effect"
-systemctl unset-environment LD_PRELOAD CG_EVIL_PIN
+[ -n "$pid" ] && ! tr '\0' '\n' < /proc/"$pid"/environ | grep -q -e '^LD_PRELOAD=' -e '^CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS=' &&
+        ok "... nor LD_PRELOAD or CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS (weakening compat) in its environment" ||
+        not_ok "the guard's environment: $(tr '\0' '\n' < /proc/"$pid"/environ 2> /dev/null | grep -e LD_ -e CGROUP_GUARD)"
+systemctl unset-environment LD_PRELOAD CG_EVIL_PIN CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS
 enforcing && ok "still enforcing at the end" || not_ok "enforcement gone at the end"
 
 kill $victim
