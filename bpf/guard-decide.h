@@ -125,8 +125,7 @@ static __always_inline __u64 guard_scope(struct guard_value *v) {
  * judging that write with the unit as the actor failed units at random (219/CGROUP). Only in a
  * threaded subtree may the threads of one process sit in different cgroups, so there a
  * cgroup.procs write whose leader is in dst already can still move others: that is decided.
- * src, dst: cgroup ids (src: the live threads' cgroup when the leader has exited,
- * bpf/guard-procs.bpf.h); threadgroup: cgroup.procs or a new process; dst_threaded: dst is a
+ * src, dst: cgroup ids; threadgroup: cgroup.procs or a new process; dst_threaded: dst is a
  * threaded cgroup or a threaded domain with threaded children. */
 static __always_inline int guard_migration_changes_nothing(__u64 src, __u64 dst, int threadgroup, int dst_threaded) {
         return src == dst && (!threadgroup || !dst_threaded);

@@ -15,7 +15,6 @@
 #include "guard-cgroups.bpf.h"
 #include "guard-policy.bpf.h"
 #include "guard-identity.bpf.h"
-#include "guard-procs.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -96,27 +95,19 @@ static __always_inline void window_close(struct compat_window *w) {
 SEC("fentry/cgroup_attach_permissions")
 int BPF_PROG(compat_attach_enter, struct cgroup *src_cgrp, struct cgroup *dst_cgrp, struct super_block *sb,
              bool threadgroup, struct cgroup_namespace *ns) {
-        __u64 src = src_cgrp->kn->id, src_entry = 0;
         struct compat_window *w;
-        int known = GUARD_PROCS_KNOWN, noted;
 
-        /* A leader that has exited: the live threads' cgroup (bpf/guard-procs.bpf.h). */
-        noted = threadgroup && guard_procs_noted(src, &src, &src_entry, &known);
         /* No window, so the write's permission check decides nothing. */
-        if (known == GUARD_PROCS_NONE_LIVE ||
-            (known == GUARD_PROCS_KNOWN &&
-             guard_migration_changes_nothing(src, dst_cgrp->kn->id, threadgroup, guard_cgroup_threaded(dst_cgrp))))
+        if (guard_migration_changes_nothing(src_cgrp->kn->id, dst_cgrp->kn->id, threadgroup,
+                                            guard_cgroup_threaded(dst_cgrp)))
                 return 0;
         w = window_open(GUARD_EVENT_MIGRATION);
         if (w) {
                 void *policy = guard_policy_map();
 
-                w->src = src;
+                w->src = src_cgrp->kn->id;
                 w->dst = dst_cgrp->kn->id;
-                if (noted)
-                        w->src_entry = src_entry;
-                else
-                        guard_cgroup_entry(policy, src_cgrp, &w->src_entry);
+                guard_cgroup_entry(policy, src_cgrp, &w->src_entry);
                 guard_cgroup_entry(policy, dst_cgrp, &w->dst_entry);
         }
         return 0;

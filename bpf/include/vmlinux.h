@@ -26,14 +26,6 @@ struct nsset;
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
-struct list_head {
-        struct list_head *next, *prev;
-};
-
-struct signal_struct {
-        struct list_head thread_head;
-};
-
 struct kernfs_node {
         const char *name;
         u64 id;
@@ -194,9 +186,6 @@ struct task_struct {
         struct files_struct *files;
         unsigned int __state;
         struct task_struct *real_parent;
-        unsigned int flags;             /* PF_* */
-        struct signal_struct *signal;
-        struct list_head thread_node;   /* in signal->thread_head */
         struct pid *thread_pid;
 };
 

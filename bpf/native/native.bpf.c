@@ -13,7 +13,6 @@
 #include "guard-cgroups.bpf.h"
 #include "guard-policy.bpf.h"
 #include "guard-identity.bpf.h"
-#include "guard-procs.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -40,27 +39,15 @@ SEC("lsm/cgroup_attach")
 int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_cgrp, struct cgroup *dst_cgrp,
              struct super_block *sb, bool threadgroup, struct cgroup_namespace *ns) {
         struct task_struct *actor = bpf_get_current_task_btf();
+        __u64 src = src_cgrp->kn->id, dst = dst_cgrp->kn->id;
         void *policy = guard_policy_map();
-        __u64 src = src_cgrp->kn->id, dst = dst_cgrp->kn->id, src_entry_id = 0;
-        struct guard_value *src_entry;
         struct guard_decision d;
-        int known = GUARD_PROCS_KNOWN;
         __u32 flags;
 
-        /* A leader that has exited: the live threads' cgroup (bpf/guard-procs.bpf.h), unknown
-         * without a note. */
-        if (threadgroup && guard_procs_noted(src, &src, &src_entry_id, &known))
-                src_entry = guard_entry_by_id(policy, src_entry_id);
-        else if (threadgroup && (task->flags & PF_EXITING_)) {
-                known = GUARD_PROCS_UNKNOWN;
-                src_entry = guard_entry_by_id(policy, GUARD_CGROUP_UNCLASSIFIED);
-        } else
-                src_entry = guard_cgroup_entry(policy, src_cgrp, NULL);
-        if (known == GUARD_PROCS_NONE_LIVE ||
-            (known == GUARD_PROCS_KNOWN && guard_migration_changes_nothing(src, dst, threadgroup, guard_cgroup_threaded(dst_cgrp))))
+        if (guard_migration_changes_nothing(src, dst, threadgroup, guard_cgroup_threaded(dst_cgrp)))
                 return 0;
-        if (guard_task_decide_migration(policy, actor, src_entry, guard_cgroup_entry(policy, dst_cgrp, NULL), &d) !=
-            GUARD_VERDICT_ALLOW) {
+        if (guard_task_decide_migration(policy, actor, guard_cgroup_entry(policy, src_cgrp, NULL),
+                                        guard_cgroup_entry(policy, dst_cgrp, NULL), &d) != GUARD_VERDICT_ALLOW) {
                 /* On the clone3(CLONE_INTO_CGROUP) path the task is the child being created. */
                 flags = (threadgroup ? GUARD_MIGRATION_THREADGROUP : 0) |
                         ((task->__state & TASK_NEW) ? GUARD_MIGRATION_CLONE : 0);

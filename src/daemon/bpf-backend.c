@@ -564,8 +564,7 @@ static bool kernel_lockdown_confidentiality(void) {
 }
 
 /* lockdown=confidentiality refuses bpf_probe_read_kernel(), which the link-fd check needs:
- * load the variants that guard the pins instead (bpf/guard-tamper.bpf.h), and those of the
- * other programs that read the kernel so (a zombie leader's threads: bpf/guard-procs.bpf.h). */
+ * load the variants that guard the pins instead (bpf/guard-tamper.bpf.h). */
 static void choose_tamper_variants(Backend *b) {
         static const struct {
                 const char *name;
@@ -578,8 +577,6 @@ static void choose_tamper_variants(Backend *b) {
                 { "guard_cgroup_mkdir_lockdown", true },
                 { "guard_identity_exec", false },
                 { "guard_identity_exec_lockdown", true },
-                { "guard_procs_write_start", false },
-                { "guard_procs_write_start_lockdown", true },
         };
 
         b->lockdown = kernel_lockdown_confidentiality();

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,13 +201,14 @@ int cgroup2_scan(int root_fd, CgroupTree *ret) {
         return 0;
 }
 
-/* The cgroup2 path in a /proc/.../cgroup file. */
-static int cgroup2_path_of_file(const char *fn, char **ret) {
+int cgroup2_path_of_pid(pid_t pid, char **ret) {
         _cleanup_(fclosep) FILE *f = NULL;
         _cleanup_(freep) char *line = NULL;
+        char fn[64];
         size_t size = 0;
         ssize_t n;
 
+        snprintf(fn, sizeof(fn), "/proc/%d/cgroup", (int) pid);
         f = fopen(fn, "re");
         if (!f)
                 return -errno;
@@ -221,53 +221,6 @@ static int cgroup2_path_of_file(const char *fn, char **ret) {
                 return *ret ? 0 : -ENOMEM;
         }
         return -ENOENT;
-}
-
-int cgroup2_path_of_pid(pid_t pid, char **ret) {
-        char fn[64];
-
-        snprintf(fn, sizeof(fn), "/proc/%d/cgroup", (int) pid);
-        return cgroup2_path_of_file(fn, ret);
-}
-
-/* Has the thread exited (a zombie, or dead)? Its state follows the last ')' of its stat line. */
-static bool thread_exited(pid_t pid, pid_t tid) {
-        _cleanup_(fclosep) FILE *f = NULL;
-        char fn[64], line[512], *paren;
-
-        snprintf(fn, sizeof(fn), "/proc/%d/task/%d/stat", (int) pid, (int) tid);
-        f = fopen(fn, "re");
-        if (!f || !fgets(line, sizeof(line), f) || !(paren = strrchr(line, ')')))
-                return true;
-        return paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
-}
-
-int cgroup2_path_of_process(pid_t pid, char **ret) {
-        _cleanup_(closedirp) DIR *d = NULL;
-        _cleanup_(freep) char *leader = NULL;
-        struct dirent *de;
-        char fn[64];
-        int r;
-
-        r = cgroup2_path_of_pid(pid, &leader);
-        if (r < 0)
-                return r;
-        if (!thread_exited(pid, pid)) {
-                *ret = TAKE_PTR(leader);
-                return 0;
-        }
-        snprintf(fn, sizeof(fn), "/proc/%d/task", (int) pid);
-        d = opendir(fn);
-        while (d && (de = readdir(d))) {
-                pid_t tid = (pid_t) strtol(de->d_name, NULL, 10);
-
-                if (tid <= 0 || tid == pid || thread_exited(pid, tid))
-                        continue;
-                snprintf(fn, sizeof(fn), "/proc/%d/task/%d/cgroup", (int) pid, (int) tid);
-                if (cgroup2_path_of_file(fn, ret) >= 0)
-                        return 0;
-        }
-        return -ESRCH; /* no live thread: nothing moves */
 }
 
 /* cgroup2 file handles are the cgroup id (FILEID_KERNFS; systemd's cg_file_handle does the same). */

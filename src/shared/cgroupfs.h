@@ -31,10 +31,6 @@ int cgroup2_scan(int root_fd, CgroupTree *ret);
 
 /* The cgroup2 path of a process ("/system.slice/x.service"), from /proc/PID/cgroup. */
 int cgroup2_path_of_pid(pid_t pid, char **ret);
-/* Where a cgroup.procs write of pid moves the process from: its leader's cgroup, or, once the
- * leader has exited (a zombie keeps the cgroup it died in, the kernel moves only the live
- * threads), a live thread's (bpf/guard-procs.bpf.h); -ESRCH if every thread has exited. */
-int cgroup2_path_of_process(pid_t pid, char **ret);
 
 /* The path (relative to the root) of the cgroup with this id, found through the kernel, not by
  * reading directories: open_by_handle_at() (CAP_DAC_READ_SEARCH) and the name of what it opened,
