@@ -21,7 +21,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define EPERM 1
 #define MAY_WRITE 0x2
 #define CAP_SYS_ADMIN 21
-#define CLONE_NEW_MASK 0xfe020080UL
+/* The eight CLONE_NEW* flags; not CLONE_IO (0x80000000), which shares their byte. */
+#define CLONE_NEW_MASK ((unsigned long) GUARD_NS_ALL)
 
 struct compat_window {
         __u64 src, dst;         /* migration: the cgroups (for reports) */

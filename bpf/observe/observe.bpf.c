@@ -12,7 +12,8 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define CLONE_INTO_CGROUP 0x200000000ULL
-#define CLONE_NEW_MASK 0xfe020080ULL
+/* The eight CLONE_NEW* flags; not CLONE_IO (0x80000000), which shares their byte. */
+#define CLONE_NEW_MASK ((unsigned long long) GUARD_NS_ALL)
 
 /* A task's last known cgroup, and the id whose entry applied to it then (guard_cgroup_entry()). */
 struct observe_cgroup {

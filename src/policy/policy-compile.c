@@ -11,6 +11,8 @@
 #include "policy-classify.h"
 #include "policy-image.h"
 
+_Static_assert(POLICY_NS_ALL == GUARD_NS_ALL, "the policy's namespace types are the kernel ABI's");
+
 void policy_image_done(PolicyImage *image) {
         free(image->keys);
         free(image->values);

@@ -39,7 +39,7 @@ typedef enum PolicyRuleKind {
 
 /* Namespace types are kept as their CLONE_NEW* flags: that is what the kernel reports
  * (ns->ops->type) and what unshare()/clone() take. */
-#define POLICY_NS_ALL 0xfe020080u
+#define POLICY_NS_ALL 0x7e020080u /* the eight CLONE_NEW* flags (not CLONE_IO); = GUARD_NS_ALL */
 
 typedef struct PolicyFile {
         char *path;         /* as given, used in diagnostics */

@@ -3,6 +3,7 @@
  * unshare()s the namespaces of the given types (a failure prints the errno name, exit 1), then
  * moves itself into CGROUP (a directory; writes 0 to its cgroup.procs), then:
  *   --fork  forks one child (not CLONE_VM) and prints "ok" or the errno name of fork();
+ *   --clone-io  the same with clone(CLONE_IO): a flag in the CLONE_NEW* byte that is no namespace;
  *   --hold  prints "ok" and sleeps until killed (a creator holding its namespaces);
  *   -- COMMAND runs COMMAND; nothing of these prints "ok".
  * --uid UID drops to UID (gid likewise) first. --repeat SECONDS unshares over and over for that
@@ -16,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -105,6 +108,20 @@ int main(int argc, char *argv[]) {
         if (i < argc && strcmp(argv[i], "--fork") == 0) {
                 int status;
                 pid_t pid = fork();
+
+                if (pid < 0) {
+                        printf("%s\n", strerrorname_np(errno));
+                        return 1;
+                }
+                if (pid == 0)
+                        _exit(0);
+                waitpid(pid, &status, 0);
+                printf("ok\n");
+                return 0;
+        }
+        if (i < argc && strcmp(argv[i], "--clone-io") == 0) {
+                int status;
+                pid_t pid = syscall(SYS_clone, CLONE_IO | SIGCHLD, NULL, NULL, NULL, 0);
 
                 if (pid < 0) {
                         printf("%s\n", strerrorname_np(errno));

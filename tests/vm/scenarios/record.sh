@@ -51,6 +51,9 @@ workload() {
                 step $T/deleg/init.scope cg-mgr $T/deleg/work2 $inner --linger
         done
         in-cgroup $T/svc/app true
+        # clone(CLONE_IO): a flag among the CLONE_NEW* ones that creates no namespace.
+        out=$(in-cgroup $T/svc/app cg-unshare --clone-io)
+        [ "$out" = ok ] || echo "clone(CLONE_IO) in /t/svc/app: $out"
         step $T/ns cg-unshare net --hold
         sleep 0.5
         kill $LINGER 2>/dev/null
@@ -85,6 +88,9 @@ n_ns=$(recorded '"CGROUP_GUARD_KIND":"namespace"' '"CGROUP_GUARD_ACTOR_CGROUP":"
        '"CGROUP_GUARD_ACTOR_EXE":"/usr/local/bin/cg-unshare"')
 [ "$n_ns" -ge 1 ] && ok "recorded: the sandbox's network namespace ($n_ns)" ||
         not_ok "namespace recorded: $n_ns; $(journalctl -o json MESSAGE_ID=$RECORD_ID | grep -F '"namespace"' | head -n 3)"
+e=$(entries '"CGROUP_GUARD_KIND":"namespace"' '"CGROUP_GUARD_ACTOR_CGROUP":"/t/svc/app"')
+[ "$e" = 0 ] && ok "clone(CLONE_IO) is no namespace change: nothing recorded for it" ||
+        not_ok "namespace records from /t/svc/app (clone(CLONE_IO) only): $(journalctl -o json MESSAGE_ID=$RECORD_ID | grep -F '"namespace"' | grep -F /t/svc/app | head -n 2)"
 journalctl -o json MESSAGE_ID=$RECORD_ID | grep -F '"CGROUP_GUARD_ACTOR_EXE_ID":"' | grep -qF '"CGROUP_GUARD_RECORD_VERSION":"1"' &&
         ok "record entries carry the format version and the executable's device:inode" || not_ok "record fields"
 
