@@ -506,6 +506,34 @@ int learn_run(const Record *records, size_t n_records, const LearnOptions *opts,
                 }
         strset_sort(&protect);
 
+        /* PID 1 starting the guard itself: a recording rarely sees it (the guard ran throughout),
+         * and a policy without it fails every restart of cgroup-guardd.service with 219/CGROUP,
+         * the "disable" off-switch included. Allowed as PID 1's other unit starts are. */
+        if (covered(&protect, LEARN_GUARD_UNIT_CGROUP)) {
+                const char *pid1_exe = NULL;
+                bool seen = false;
+
+                for (size_t i = 0; i < n_ops; i++)
+                        if (ops[i].kind == RECORD_MIGRATION && !ops[i].denied && streq(ops[i].actor, "/init.scope")) {
+                                pid1_exe = pid1_exe ?: ops[i].exe;
+                                seen = seen || streq(ops[i].dst, LEARN_GUARD_UNIT_CGROUP);
+                        }
+                if (!seen) {
+                        Op *grown = realloc(ops, (n_ops + 1) * sizeof(*ops));
+
+                        if (!grown)
+                                goto finish;
+                        ops = grown;
+                        ops[n_ops] = (Op) { .kind = RECORD_MIGRATION, .rule = -1, .actor = strdup("/init.scope"),
+                                            .src = strdup("/init.scope"), .dst = strdup(LEARN_GUARD_UNIT_CGROUP),
+                                            .exe = pid1_exe ? strdup(pid1_exe) : NULL };
+                        n_ops++;
+                        if (!ops[n_ops - 1].actor || !ops[n_ops - 1].src || !ops[n_ops - 1].dst ||
+                            (pid1_exe && !ops[n_ops - 1].exe))
+                                goto finish;
+                }
+        }
+
         for (size_t i = 0; i < n_ops; i++) {
                 Op *o = &ops[i];
 

@@ -16,13 +16,18 @@
  * a single unit (a new string otherwise; *ret_changed says whether it differs):
  *   NAME@INSTANCE.TYPE               -> NAME@*.TYPE        (user@1000.service, getty@tty1.service)
  *   a token of 12 or more hex digits -> *                  (docker-<64 hex>.scope, libpod-<hex>.scope)
- *   in a .scope or .slice name, a "-" token that is a number, or one letter and a number
- *                                    -> the letter and *   (user-1000.slice, session-3.scope, run-u12.scope)
+ *   in a .scope, .slice or .service name, a "-" token that is a number, or one letter and a number
+ *                                    -> the letter and *   (user-1000.slice, session-3.scope, run-u14.service)
+ *   ... one letter and 12 or more hex digits -> the letter and * (run-r<32 hex>.scope)
+ *   ... 8 or more hex digits, a digit among them -> *       (podman-pause-15edc515.scope)
  *   a name that is a number          -> *
  * Returns a new string (a copy when nothing is generalised), NULL without memory. */
 char *learn_generalize_name(const char *name);
 /* The same for every component of a cgroup path. */
 char *learn_generalize_path(const char *path);
+
+/* The guard's own unit: a learned policy lets PID 1 start it (restarts, the "disable" off-switch). */
+#define LEARN_GUARD_UNIT_CGROUP "/system.slice/cgroup-guardd.service"
 
 typedef struct LearnOptions {
         char **protect;         /* subtrees to govern (NULL-terminated); NULL: the top-level cgroups seen */

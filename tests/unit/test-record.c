@@ -237,6 +237,11 @@ static void test_learn(void **state) {
         assert_int_equal(replay_run(&p, recs, 7, &r, &error), 0);
         assert_int_equal(r.n_denied, 0);
         replay_done(&r);
+        /* PID 1 may start the guard's own unit, seen or not (else its restarts fail with 219/CGROUP). */
+        Record guard_start = MIG("/usr/lib/systemd/systemd", "/init.scope", "/init.scope", "/system.slice/cgroup-guardd.service", 1);
+        assert_int_equal(replay_run(&p, &guard_start, 1, &r, &error), 0);
+        assert_int_equal(r.n_denied, 0);
+        replay_done(&r);
         /* ... and the one denied when recorded is denied again. */
         assert_int_equal(replay_run(&p, &recs[7], 1, &r, &error), 0);
         assert_int_equal(r.n_denied, 9);
