@@ -22,6 +22,7 @@
 #include "manager.h"
 #include "process-util.h"
 #include "record.h"
+#include "cgroup-recent.h"
 #include "recorder.h"
 
 typedef struct RecordNames {
@@ -63,7 +64,12 @@ static char *cgroup_name(struct Manager *m, uint64_t id) {
         if (path)
                 return strdup(path);
         /* Not known yet (its mkdir record is still in the ring): ask the kernel. */
-        return cgroup2_path_of_id(m->cgroup_root_fd, id, &p) >= 0 ? p : NULL;
+        if (cgroup2_path_of_id(m->cgroup_root_fd, id, &p) >= 0)
+                return p;
+        /* Gone already (a transient scope PID 1 removed before its mkdir record was read): the
+         * path its mkdir or rmdir record left behind. */
+        path = cgroup_recent_path(&m->recent_cgroups, id);
+        return path ? strdup(path) : NULL;
 }
 
 /* Executables in the usual directories by device and inode: short-lived actors (a runtime's

@@ -152,5 +152,31 @@ check_cmd "the sandbox's own type (net) still works" ok in-cgroup $T/ns cg-unsha
 cgroup-guardd --status | grep -q "Counters: 0 denied" && not_ok "the escapes were not counted" ||
         ok "the escape attempts are counted as denials ($(cgroup-guardd --status | grep -o 'Counters: [0-9]* denied'))"
 
+# --- 4. A cgroup gone before the daemon read its records is still named --------------------------
+# (The real-client proof lost PID 1's move into a transient scope: systemd had removed the scope
+# by the time the daemon got to its mkdir record.) The daemon is stopped while a cgroup is made,
+# used and removed, so every one of its records waits in the ring. Tamper protection off: only
+# PID 1 may stop the daemon otherwise.
+guard_stop
+cgroup-guardd --unload > /dev/null 2>&1
+rm -f $POLICY_DIR/*.json
+policy 10-brief.json <<'JSON'
+{ "version": 1, "record": true, "protect_self": false,
+  "migration": { "protect": ["/t/svc"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }
+JSON
+: > $LOG
+guard_start --record-interval=1
+kill -STOP $GUARD_PID
+mkdir $T/svc/brief
+cg-move-allowed $T/svc/brief $sleeper > /dev/null
+cg-move-allowed $T/svc/app $sleeper > /dev/null
+rmdir $T/svc/brief
+kill -CONT $GUARD_PID
+i=0; while [ $i -lt 100 ] && [ "$(entries '"CGROUP_GUARD_DST_CGROUP":"/t/svc/app"' '"CGROUP_GUARD_SRC_CGROUP":"/t/svc/brief"')" = 0 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(entries '"CGROUP_GUARD_DST_CGROUP":"/t/svc/brief"' '"CGROUP_GUARD_ACTOR_EXE":"/usr/local/bin/cg-move-allowed"')" -ge 1 ] &&
+        [ "$(entries '"CGROUP_GUARD_SRC_CGROUP":"/t/svc/brief"' '"CGROUP_GUARD_DST_CGROUP":"/t/svc/app"')" -ge 1 ] &&
+        ok "a cgroup removed before the daemon read its records: both moves recorded with its path" ||
+        not_ok "brief cgroup: $(journalctl -o json MESSAGE_ID=$RECORD_ID | grep -F '"allow"' | tail -n 3 | cut -c1-600)"
+
 kill $sleeper $inner 2>/dev/null
 finish
