@@ -146,7 +146,7 @@ run_ops() {
 # compared with it per invocation, and each operation's ratio with it, below.
 case "$BACKEND" in
 native) HOOKS="cgroup_attach namespace_install namespace_alloc namespace_free task_alloc file_open task_kill cgroup_mkdir" ;;
-compat) HOOKS="cgroup_attach_permissions inode_permission utsns_install ksys_unshare capable userns_create proc_free_inum task_alloc task_newtask task_kill cgroup_mkdir" ;;
+compat) HOOKS="cgroup_attach_permissions inode_permission file_open utsns_install ksys_unshare capable userns_create proc_free_inum task_alloc task_newtask task_kill cgroup_mkdir" ;;
 *) HOOKS="cgroup_attach_task task_newtask cgroup_mkdir" ;;
 esac
 run_empty() {

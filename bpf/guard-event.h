@@ -80,6 +80,7 @@ enum guard_tamper_what {
         GUARD_TAMPER_CGROUP_FILE = 9,   /* object: the control file's inode */
         GUARD_TAMPER_MOUNT = 10,        /* object: the bpffs device */
         GUARD_TAMPER_EXE = 11,          /* object: the PR_SET_MM option; its memory is shared */
+        GUARD_TAMPER_JOIN = 12,         /* object: the daemon's cgroup id */
 };
 
 #define GUARD_MIGRATION_THREADGROUP 0x1u

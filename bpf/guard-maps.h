@@ -340,7 +340,9 @@ struct guard_self {
 #define GUARD_OBJ_PROG (2ULL << 32)
 #define GUARD_OBJ_LINK (3ULL << 32)
 #define GUARD_OBJ_PIN (4ULL << 32)
-#define GUARD_OBJ_CGROUP_FILE (5ULL << 32) /* inode of a control file of the daemon's cgroup or above */
+#define GUARD_OBJ_CGROUP_FILE (5ULL << 32) /* inode of a guarded file of the root cgroup (cgroup.max.*) */
+#define GUARD_OBJ_CGROUP_DIR (6ULL << 32)  /* inode of the daemon's cgroup or one above it but the root */
+#define GUARD_OBJ_CGROUP_OPEN (7ULL << 32) /* inode of a file left open in those (cgroup.procs, ...) */
 
 /* Fixed layouts on both sides (the compiled image is written by userspace and read by the
  * programs; the daemon adopts maps a previous binary pinned). */

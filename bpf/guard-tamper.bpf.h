@@ -4,10 +4,10 @@
 /* Tamper protection (policy "protect_self", on by default), for the backends that can deny:
  * nobody but cgroup-guardd itself may get a handle on the guard's maps, programs or links
  * (by id or by pin), remove or rename its pins, or unmount the bpffs holding them; and nobody
- * but PID 1, the daemon and its own unit's cgroup may stop it: signals (kill, SIGIO through
- * F_SETOWN), ptrace attach, prlimit, or writes to the cgroup files of its cgroup and of the
- * cgroups above it (cgroup.kill, cgroup.freeze, limits). Read-only ptrace access (/proc/PID/…)
- * stays open. The daemon is recognised by its mark in guard_identity (is_guard()), not by its
+ * but PID 1 and the daemon may stop it: signals (kill, SIGIO through F_SETOWN), ptrace attach,
+ * prlimit, writes to the cgroup files of its cgroup and of the cgroups above it (cgroup.kill,
+ * cgroup.freeze, limits), or move a process into its cgroup; from its own unit's cgroup, only
+ * SIGHUP (ExecReload=). Read-only ptrace access (/proc/PID/…) stays open. The daemon is recognised by its mark in guard_identity (is_guard()), not by its
  * executable: that, written into guard_self at start, only tells the admin's cgroup-guardd
  * outside confined cgroups and a restart by PID 1 (bpf/guard-identity.bpf.h). Every refusal is
  * reported. */
@@ -19,6 +19,7 @@
 #define GUARD_TAMPER_EPERM 1
 #define BPF_FS_MAGIC_ 0xcafe4a11
 #define CGROUP2_SUPER_MAGIC_ 0x63677270
+#define SIGHUP_ 1
 #define SIGCONT_ 18
 #define MAY_WRITE_ 0x2
 #define FMODE_WRITE_ 0x2
@@ -79,11 +80,11 @@ static __always_inline bool is_guard_target(struct task_struct *task) {
         return guard_task_identity(task) & GUARD_IDENTITY_SELF;
 }
 
-/* Who may stop or throttle the daemon: PID 1 (systemd stopping, freezing or limiting the unit),
- * the daemon itself and its own unit's cgroup (ExecReload= runs there); never the root cgroup. */
+/* Who may stop or throttle the daemon: PID 1 (systemd stopping, freezing or limiting the unit)
+ * and the daemon itself. Not its unit's cgroup: being in a cgroup is no identity (task_kill
+ * grants it SIGHUP, for ExecReload=, and nothing else). */
 static __always_inline bool tamper_trusted(struct task_struct *actor, struct guard_self *self) {
-        return actor->tgid == 1 || is_guard(actor, self) ||
-               (self->cgroup_id && guard_task_cgroup_id(actor) == self->cgroup_id);
+        return actor->tgid == 1 || is_guard(actor, self);
 }
 
 static __always_inline bool is_guard_object(__u64 kind, __u64 id) {
@@ -307,8 +308,9 @@ int BPF_PROG(guard_tamper_inode_rename, struct inode *old_dir, struct dentry *ol
         return protect_pin_dir(old_dir) ?: protect_pin_dir(new_dir) ?: protect_pin(old_dentry) ?: protect_pin(new_dentry);
 }
 
-/* Signals to the daemon: only from PID 1 (systemd stopping the service), the daemon itself, and
- * its own unit's cgroup (ExecReload=kill -HUP runs there); never from the root cgroup. */
+/* Signals to the daemon: only from PID 1 (systemd stopping the service) and the daemon itself;
+ * from its own unit's cgroup (ExecReload=kill -HUP runs there) SIGHUP, a reload, and no other;
+ * never from the root cgroup. */
 SEC("lsm/task_kill")
 int BPF_PROG(guard_tamper_task_kill, struct task_struct *target, struct kernel_siginfo *info, int sig,
              const struct cred *cred) {
@@ -323,7 +325,8 @@ int BPF_PROG(guard_tamper_task_kill, struct task_struct *target, struct kernel_s
         actor = bpf_get_current_task_btf();
         if (tamper_trusted(actor, self))
                 return 0;
-        if (target->cgroups->dfl_cgrp->level > 0 && guard_task_cgroup_id(actor) == guard_task_cgroup_id(target))
+        if (sig == SIGHUP_ && target->cgroups->dfl_cgrp->level > 0 &&
+            guard_task_cgroup_id(actor) == guard_task_cgroup_id(target))
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_SIGNAL, target->tgid);
 }
@@ -353,23 +356,57 @@ int BPF_PROG(guard_tamper_setrlimit, struct task_struct *target, unsigned int re
         return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_RLIMIT, target->tgid);
 }
 
-/* Writes to the control files of the daemon's cgroup and of every cgroup above it but the root:
- * cgroup.kill and cgroup.freeze stop it (the watchdog then fires and the unit hangs), pids.max,
- * memory.max, cpu.max throttle it. Their inode numbers are registered by the daemon (kernfs
- * inode numbers are the node ids; there is one cgroup2 superblock). Its own cgroup.procs and
- * cgroup.threads are not registered: joining the unit's cgroup is for the migration policy.
- * Called from compat's inode_permission program and native's file_open program. */
-static __always_inline int guard_tamper_cgroup_write(struct inode *inode, bool writing) {
+/* Writes to the files of the daemon's cgroup and of every cgroup above it but the root
+ * (cgroup.kill, cgroup.freeze stop it, pids.max, memory.max throttle it), decided by directory: a
+ * controller disabled and enabled again above it makes new limit files, with inodes no
+ * registration at start could name. Left open: cgroup.procs and cgroup.threads (the migration
+ * policy's and guard_tamper_join()'s) and cgroup.subtree_control (runc and containerd's shim
+ * enable controllers in system.slice). In the root, cgroup.max.depth and cgroup.max.descendants
+ * (they stop new cgroups). The daemon registers directories and files (kernfs inode numbers are
+ * node ids, the same in every cgroup2 mount). A hot hook: past the mode and superblock compares
+ * only cgroupfs opens for writing, with one hash lookup (bench/README.md). */
+#define CGROUP2_ROOT_INO_ 1 /* kernfs's first node */
+
+static __always_inline int guard_tamper_cgroup_open(struct file *file) {
+        struct inode *inode = file->f_inode;
         struct guard_self *self;
         struct task_struct *actor;
+        __u64 dir;
 
-        if (!writing || inode->i_sb->s_magic != CGROUP2_SUPER_MAGIC_)
+        if (!(file->f_mode & FMODE_WRITE_) || inode->i_sb->s_magic != CGROUP2_SUPER_MAGIC_)
                 return 0;
         self = tamper_config();
-        if (!self || !is_guard_object(GUARD_OBJ_CGROUP_FILE, inode->i_ino))
+        if (!self)
+                return 0;
+        dir = file->f_path.dentry->d_parent->d_inode->i_ino;
+        if (dir == CGROUP2_ROOT_INO_) {
+                if (!is_guard_object(GUARD_OBJ_CGROUP_FILE, inode->i_ino))
+                        return 0;
+        } else if (!is_guard_object(GUARD_OBJ_CGROUP_DIR, dir) || is_guard_object(GUARD_OBJ_CGROUP_OPEN, inode->i_ino))
                 return 0;
         actor = bpf_get_current_task_btf();
         return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_CGROUP_FILE, inode->i_ino);
+}
+
+/* kernfs writes pass no LSM hook of their own, and fentry on cgroup_kill_write() and friends
+ * cannot refuse (no fmod_ret there): each open is checked instead, on both backends (compat's
+ * inode_permission does not know the file's directory). */
+SEC("lsm/file_open")
+int BPF_PROG(guard_tamper_file_open, struct file *file) {
+        return guard_tamper_cgroup_open(file);
+}
+
+/* Moving a process into the daemon's cgroup (cgroup.procs, cgroup.threads, clone3), whatever the
+ * policy says: only PID 1, its children before they exec (systemd places ExecReload='s there so)
+ * and the guard. A member could signal SIGHUP and pass the D-Bus callers' cgroup check. */
+static __always_inline int guard_tamper_join(struct task_struct *actor, __u64 dst) {
+        struct guard_self *self = tamper_config();
+
+        if (!self || !self->cgroup_id || dst != self->cgroup_id)
+                return 0;
+        if (actor->tgid == 1 || (guard_task_identity(actor) & GUARD_IDENTITY_PID1_CHILD) || is_guard(actor, self))
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_JOIN, dst);
 }
 
 /* Unmounting the bpffs that holds the pins frees every pinned link (and reaches the daemon's

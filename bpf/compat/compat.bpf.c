@@ -128,7 +128,7 @@ int BPF_PROG(compat_inode_permission, struct inode *inode, int mask) {
         struct compat_window *w;
         struct guard_decision d;
 
-        int refused = guard_tamper_inode_permission(inode) ?: guard_tamper_cgroup_write(inode, mask & MAY_WRITE);
+        int refused = guard_tamper_inode_permission(inode);
 
         if (refused)
                 return refused;
@@ -142,6 +142,11 @@ int BPF_PROG(compat_inode_permission, struct inode *inode, int mask) {
 
         actor = bpf_get_current_task_btf();
         w->reported = 1;
+        refused = guard_tamper_join(actor, w->dst);
+        if (refused) {
+                w->verdict = GUARD_VERDICT_DENY;
+                return refused;
+        }
         void *policy = guard_policy_map();
         w->verdict = guard_task_decide_migration(policy, actor, guard_entry_by_id(policy, w->src_entry),
                                                  guard_entry_by_id(policy, w->dst_entry), &d);

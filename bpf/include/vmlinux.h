@@ -73,6 +73,7 @@ struct bpf_prog {
 };
 
 struct dentry {
+        struct dentry *d_parent;
         struct inode *d_inode;
 };
 

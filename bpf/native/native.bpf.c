@@ -26,15 +26,6 @@ int BPF_PROG(guard_tamper_pin_open, struct inode *inode, int mask) {
         return guard_tamper_inode_permission(inode);
 }
 
-/* Writes to the daemon's cgroup files (cgroup.kill, cgroup.freeze, limits): no rarer hook sees
- * them (kernfs writes pass no LSM hook; fentry on cgroup_kill_write/cgroup_freeze_write cannot
- * refuse, fmod_ret is not allowed there), so this checks each open, not each path lookup or
- * read/write; it leaves after one superblock compare for everything but cgroupfs (bench/README.md). */
-SEC("lsm/file_open")
-int BPF_PROG(guard_tamper_file_open, struct file *file) {
-        return guard_tamper_cgroup_write(file->f_inode, file->f_mode & FMODE_WRITE_);
-}
-
 SEC("lsm/cgroup_attach")
 int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_cgrp, struct cgroup *dst_cgrp,
              struct super_block *sb, bool threadgroup, struct cgroup_namespace *ns) {
@@ -46,6 +37,8 @@ int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_
 
         if (guard_migration_changes_nothing(src, dst, threadgroup, guard_cgroup_threaded(dst_cgrp)))
                 return 0;
+        if (guard_tamper_join(actor, dst))
+                return -EPERM;
         if (guard_task_decide_migration(policy, actor, guard_cgroup_entry(policy, src_cgrp, NULL),
                                         guard_cgroup_entry(policy, dst_cgrp, NULL), &d) != GUARD_VERDICT_ALLOW) {
                 /* On the clone3(CLONE_INTO_CGROUP) path the task is the child being created. */

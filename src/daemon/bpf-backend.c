@@ -1271,35 +1271,38 @@ static bool protect_set_has(const ProtectSet *set, uint64_t key) {
         return false;
 }
 
-/* The control files of our cgroup and of every cgroup above it but the root: what stops or
- * throttles us (cgroup.kill, cgroup.freeze, pids.max, memory.max, ...). cgroup.procs and
- * cgroup.threads are left to the migration policy. cgroup.subtree_control is not ours either:
- * runc, containerd's shim, nspawn and systemd enable controllers in every ancestor of the
- * cgroups they create (system.slice for docker-*.scope), and a controller enabled imposes no
- * limit until its limit files are written, which stay protected. Returns our cgroup's id, 0 in
- * the root. */
+/* Our cgroup and every cgroup above it but the root, as directories: every file in them but
+ * cgroup.procs and cgroup.threads (left to the migration policy; joining our own cgroup is
+ * guard_tamper_join()'s) and cgroup.subtree_control (runc, containerd's shim, nspawn and systemd
+ * enable controllers in every ancestor of the cgroups they create, system.slice for
+ * docker-*.scope) is refused, files made later by a controller enabled again included. In the
+ * root, cgroup.max.depth and cgroup.max.descendants (nobody's real business; they stop new
+ * cgroups). Returns our cgroup's id, 0 in the root. */
 static uint64_t protect_cgroup_files(ProtectSet *set, int cgroup_root_fd) {
+        static const char *const left_open[] = { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
+        static const char *const root_guarded[] = { "cgroup.max.depth", "cgroup.max.descendants" };
         _cleanup_(freep) char *path = NULL;
         uint64_t id = 0;
+        struct stat st;
 
+        if (cgroup_root_fd < 0)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(root_guarded); i++)
+                if (fstatat(cgroup_root_fd, root_guarded[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        protect_object(set, GUARD_OBJ_CGROUP_FILE, st.st_ino);
         /* Resolved beneath the cgroup2 root without crossing a mount: a directory mounted over
-         * ours (or over one above it) would register another cgroup's files. */
-        if (cgroup_root_fd < 0 || cgroup2_path_of_pid(getpid(), &path) < 0 || cgroup2_id_of_path(cgroup_root_fd, path, &id) < 0)
+         * ours (or over one above it) would register another cgroup. */
+        if (cgroup2_path_of_pid(getpid(), &path) < 0 || cgroup2_id_of_path(cgroup_root_fd, path, &id) < 0)
                 return 0;
         for (char *slash; !streq(path, "/"); *slash = '\0') {
-                _cleanup_(closedirp) DIR *d = NULL;
-                int dir_fd = cgroup2_open_at(cgroup_root_fd, path, O_RDONLY | O_DIRECTORY);
-                struct dirent *de;
-                struct stat st;
+                _cleanup_(closep) int dir_fd = cgroup2_open_at(cgroup_root_fd, path, O_RDONLY | O_DIRECTORY);
 
-                d = dir_fd >= 0 ? fdopendir(dir_fd) : NULL;
-                if (dir_fd >= 0 && !d)
-                        close(dir_fd);
-                while (d && (de = readdir(d)))
-                        if (!streq(de->d_name, "cgroup.procs") && !streq(de->d_name, "cgroup.threads") &&
-                            !streq(de->d_name, "cgroup.subtree_control") &&
-                            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-                                protect_object(set, GUARD_OBJ_CGROUP_FILE, st.st_ino);
+                if (dir_fd >= 0 && fstat(dir_fd, &st) == 0) {
+                        protect_object(set, GUARD_OBJ_CGROUP_DIR, st.st_ino);
+                        for (size_t i = 0; i < ELEMENTSOF(left_open); i++)
+                                if (fstatat(dir_fd, left_open[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
+                                        protect_object(set, GUARD_OBJ_CGROUP_OPEN, st.st_ino);
+                }
                 slash = strrchr(path, '/');
                 if (slash == path)
                         slash++;

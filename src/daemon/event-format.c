@@ -117,9 +117,10 @@ static const char *tamper_what(uint32_t what) {
         case GUARD_TAMPER_PTRACE: return "ptracing cgroup-guardd (pid)";
         case GUARD_TAMPER_SIGIO: return "signalling cgroup-guardd through F_SETOWN/SIGIO (pid)";
         case GUARD_TAMPER_RLIMIT: return "setting a resource limit of cgroup-guardd (pid)";
-        case GUARD_TAMPER_CGROUP_FILE: return "writing a cgroup file of cgroup-guardd's cgroup or above (inode)";
+        case GUARD_TAMPER_CGROUP_FILE: return "writing a cgroup file of cgroup-guardd's cgroup or above, or the root's cgroup.max.* (inode)";
         case GUARD_TAMPER_MOUNT: return "unmounting or moving the bpffs holding the guard's pins (device)";
         case GUARD_TAMPER_EXE: return "changing its executable link while another task shares its memory (PR_SET_MM option)";
+        case GUARD_TAMPER_JOIN: return "moving a process into cgroup-guardd's cgroup (cgroup id)";
         }
         return "touching the guard";
 }

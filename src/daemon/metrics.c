@@ -24,6 +24,7 @@ const char *metrics_tamper_what(uint32_t what) {
         case GUARD_TAMPER_RLIMIT: return "rlimit";
         case GUARD_TAMPER_CGROUP_FILE: return "cgroup_file";
         case GUARD_TAMPER_MOUNT: return "mount";
+        case GUARD_TAMPER_JOIN: return "join";
         }
         return "other";
 }

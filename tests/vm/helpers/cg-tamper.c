@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cg-tamper: the probes of issue 12 against the daemon, one system call each.
  *   cg-tamper sigio PID SIGNUM      F_SETOWN PID + F_SETSIG SIGNUM on a pipe, then make it readable
+ *   cg-tamper signal PID SIGNUM     kill(PID, SIGNUM)
  *   cg-tamper prlimit PID           prlimit(PID, RLIMIT_NOFILE, 1)
  *   cg-tamper attach PID            ptrace(PTRACE_SEIZE, PID), detached again at once
  *   cg-tamper write FILE VALUE      open FILE for writing and write VALUE
@@ -207,6 +208,8 @@ int main(int argc, char *argv[]) {
                 (void) ptrace(PTRACE_DETACH, atoi(argv[2]), 0, 0);
                 return result(0);
         }
+        if (argc == 4 && strcmp(argv[1], "signal") == 0)
+                return result(kill(atoi(argv[2]), atoi(argv[3])));
         if (argc == 4 && strcmp(argv[1], "write") == 0)
                 return write_file(argv[2], argv[3]);
         if ((argc == 3 || argc == 4) && strcmp(argv[1], "umount") == 0)
@@ -215,6 +218,6 @@ int main(int argc, char *argv[]) {
                 return result(mount(argv[2], argv[3], NULL, MS_MOVE, NULL));
         if (argc == 4 && strcmp(argv[1], "grab") == 0)
                 return grab(atoi(argv[2]), argv[3]);
-        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | prlimit PID | attach PID | write FILE VALUE | umount PATH [detach] | move FROM TO | grab SECONDS PINDIR\n");
+        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | write FILE VALUE | umount PATH [detach] | move FROM TO | grab SECONDS PINDIR\n");
         return 2;
 }

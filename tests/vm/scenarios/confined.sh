@@ -1,10 +1,12 @@
 # Issue 12: root in a confined cgroup (neither PID 1's nor the guard's own) must not be able to
 # stop the daemon or end enforcement by the routes the signal check missed (item 8) nor by
-# unmounting the bpffs that holds the pins (item 3). PID 1 and the guard's own cgroup keep them.
+# unmounting the bpffs that holds the pins (item 3). PID 1 and the guard keep them; the guard's
+# own unit's cgroup may only send SIGHUP (ExecReload=).
 . /scenarios/lib.sh
 
 PINS=/sys/fs/bpf/cgroup-guard
 GUARD_CGROUP=$T/svc/guardd      # its own cgroup under a "slice", like a systemd unit
+GUARD_UNIT_MEMBER=1             # and a process there besides the daemon (in_unit)
 mkdir -p $T/prot $T/svc
 policy 10-confined.json <<'JSON'
 { "version": 1, "migration": { "protect": ["/t/prot"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }
@@ -36,14 +38,17 @@ in-cgroup $T/prot cat /proc/$GUARD_PID/environ > /dev/null 2>/tmp/out && ok "/pr
 check_cmd "cgroup.freeze of the daemon's cgroup: EPERM" EPERM attack write $GUARD_CGROUP/cgroup.freeze 1
 check_cmd "cgroup.freeze of its parent: EPERM" EPERM attack write $T/svc/cgroup.freeze 1
 check_cmd "another control file of the daemon's cgroup (cgroup.max.descendants): EPERM" EPERM attack write $GUARD_CGROUP/cgroup.max.descendants 0
-# Undo what got through (before the fix) from the daemon's own cgroup, which may.
-in-cgroup $GUARD_CGROUP sh -c "echo 0 > $GUARD_CGROUP/cgroup.freeze; echo 0 > $T/svc/cgroup.freeze; echo max > $GUARD_CGROUP/cgroup.max.descendants"
+# Undo what got through (before the fix) as the guard, which may.
+guard_write $GUARD_CGROUP/cgroup.freeze 0 > /dev/null
+guard_write $T/svc/cgroup.freeze 0 > /dev/null
+guard_write $GUARD_CGROUP/cgroup.max.descendants max > /dev/null
 revive
 check_cmd "cgroup.kill of the daemon's cgroup: EPERM" EPERM attack write $GUARD_CGROUP/cgroup.kill 1
 revive
 check_cmd "cgroup.kill of its parent: EPERM" EPERM attack write $T/svc/cgroup.kill 1
 alive && ok "the daemon survived all of it" || { not_ok "the daemon is gone"; revive; }
-check_cmd "the daemon's own cgroup may freeze/thaw it" ok in-cgroup $GUARD_CGROUP cg-tamper write $GUARD_CGROUP/cgroup.freeze 0
+check_cmd "the guard may freeze/thaw its cgroup" ok guard_write $GUARD_CGROUP/cgroup.freeze 0
+check_cmd "another process in the guard's cgroup may not (only SIGHUP): EPERM" EPERM in_unit cg-tamper write $GUARD_CGROUP/cgroup.freeze 0
 check_cmd "a cgroup the guard does not live in stays writable" ok attack write $T/prot/cgroup.freeze 0
 check_true "the attempts are reported" wait_log "Refused tamper attempt: .*cgroup" 1
 
@@ -56,10 +61,11 @@ check_cmd "mount --move of it: EPERM" EPERM attack move /sys/fs/bpf /tmp/elsewhe
 grep -q " /sys/fs/bpf " /proc/mounts || mount -t bpf bpf /sys/fs/bpf
 [ "$(link_ids)" = "$links_before" ] && ok "every link still attached" || not_ok "links: before '$links_before', now '$(link_ids)'"
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
-# An unmount that does get through (here by the guard's own cgroup, standing in for a lazy
-# unmount of a parent mount) frees no link while the daemon runs: it holds their fds, notices
+# An unmount that does get through (here by the guard, standing in for a lazy unmount of a parent
+# mount) frees no link while the daemon runs: it holds their fds, notices
 # the pins are gone (by link id, not by the pin) and pins everything again once bpffs is back.
-check_cmd "the guard's own cgroup may unmount it" ok in-cgroup $GUARD_CGROUP cg-tamper umount /sys/fs/bpf detach
+check_cmd "another process in the guard's cgroup may not unmount it: EPERM" EPERM in_unit cg-tamper umount /sys/fs/bpf detach
+check_cmd "the guard may unmount it" ok guard_umount /sys/fs/bpf
 check_cmd "pins gone, links held by the daemon: still enforcing" EPERM cg-move $T/prot $victim
 mount -t bpf bpf /sys/fs/bpf
 # Loading every program again (verification included) takes tens of seconds under TCG on a busy
@@ -68,6 +74,6 @@ check_true "the daemon loads and pins again" wait_log "again with the $BACKEND b
 cgroup-guardd --status > /dev/null 2>&1 && ok "--status reads the new pins" || not_ok "--status: $(cgroup-guardd --status 2>&1 | head -n 3)"
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 kill $victim
-# Without pins --unload cannot find the daemon: stop it from its own cgroup, which may.
-cgroup-guardd --status > /dev/null 2>&1 || { tail -n 15 $LOG; in-cgroup $GUARD_CGROUP kill $GUARD_PID; }
+# Without pins --unload cannot find the daemon: stop it as the guard, which may.
+cgroup-guardd --status > /dev/null 2>&1 || { tail -n 15 $LOG; guard_kill $GUARD_PID; }
 finish

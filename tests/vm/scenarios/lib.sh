@@ -27,10 +27,16 @@ cgroup_of() { sed -n 's/^0:://p' /proc/$1/cgroup; }
 policy() { mkdir -p $POLICY_DIR; cat > $POLICY_DIR/$1; }
 
 # Starts the daemon and waits until it enforces (the pinned status says so).
-# GUARD_CGROUP=/sys/fs/cgroup/...: run the daemon in its own cgroup, as under systemd.
+# GUARD_CGROUP=/sys/fs/cgroup/...: run the daemon in its own cgroup, as under systemd; a new one
+# at each start, as PID 1 makes it: nobody but PID 1 and the guard joins the guard's cgroup, so a
+# restart cannot reuse the last one. GUARD_UNIT_MEMBER=1: first place a shell there (in_unit
+# runs commands in it), standing in for the children PID 1 places there for ExecReload=.
 guard_start() {
         if [ -n "${GUARD_CGROUP:-}" ]; then
+                unit_member_stop
+                rmdir "$GUARD_CGROUP" 2>/dev/null
                 mkdir -p "$GUARD_CGROUP"
+                [ "${GUARD_UNIT_MEMBER:-0}" = 1 ] && unit_member_start
                 in-cgroup "$GUARD_CGROUP" cgroup-guardd --backend $BACKEND "$@" >> $LOG 2>&1 &
         else
                 cgroup-guardd --backend $BACKEND "$@" >> $LOG 2>&1 &
@@ -49,6 +55,35 @@ guard_start() {
         cat $LOG
         exit 99
 }
+
+unit_member_start() {
+        rm -f /tmp/unit.cmd /tmp/unit.out
+        mkfifo /tmp/unit.cmd /tmp/unit.out
+        in-cgroup "$GUARD_CGROUP" sh -c 'while read -r line < /tmp/unit.cmd; do { sh -c "$line" 2>&1; echo "@rc=$?"; } > /tmp/unit.out; done' &
+        UNIT_MEMBER=$!
+}
+
+unit_member_stop() {
+        [ -n "${UNIT_MEMBER:-}" ] || return 0
+        kill $UNIT_MEMBER 2>/dev/null
+        wait $UNIT_MEMBER 2>/dev/null
+        UNIT_MEMBER=
+}
+
+# in_unit COMMAND...: runs COMMAND in the unit member (its output, its exit status).
+in_unit() {
+        kill -0 "${UNIT_MEMBER:-0}" 2>/dev/null || { echo "no unit member"; return 99; }
+        echo "$*" > /tmp/unit.cmd
+        cat /tmp/unit.out > /tmp/unit.last
+        grep -v "^@rc=" /tmp/unit.last
+        return "$(sed -n 's/^@rc=//p' /tmp/unit.last)"
+}
+
+# The guard acting: its binary run outside confined cgroups is the guard; cg-evil.so makes it
+# write FILE VALUE (guard_write), unmount (guard_umount) or send SIGTERM (guard_kill).
+guard_write() { CG_EVIL_WRITE=$1 CG_EVIL_VALUE=$2 LD_PRELOAD=/usr/local/bin/cg-evil.so cgroup-guardd; }
+guard_umount() { CG_EVIL_UMOUNT=$1 LD_PRELOAD=/usr/local/bin/cg-evil.so cgroup-guardd; }
+guard_kill() { CG_EVIL_KILL=$1 LD_PRELOAD=/usr/local/bin/cg-evil.so cgroup-guardd; }
 
 # Stops the daemon. With tamper protection only PID 1 may signal it; our shell is not PID 1, so
 # if it is still there after a moment, use the off-switch (its own binary may unload) first.
@@ -79,6 +114,7 @@ link_ids() { bpftool link show | sed -n 's/^\([0-9]*\): .*/\1/p' | sort -n | tr 
 
 finish() {
         guard_stop
+        unit_member_stop
         cgroup-guardd --unload > /dev/null 2>&1
         echo "$passed passed, $failed failed"
         [ $failed -eq 0 ] || { echo "--- daemon log"; cat $LOG; }

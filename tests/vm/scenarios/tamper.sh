@@ -5,6 +5,7 @@
 
 PINS=/sys/fs/bpf/cgroup-guard
 GUARD_CGROUP=$T/guardd          # its own cgroup, like a systemd unit
+GUARD_UNIT_MEMBER=1             # and a process there besides the daemon (in_unit)
 mkdir -p $T/prot
 policy 10-tamper.json <<'JSON'
 { "version": 1, "migration": { "protect": ["/t/prot"] } }
@@ -45,7 +46,8 @@ kill -9 $GUARD_PID 2>/tmp/out; sleep 0.2
 kill -0 $GUARD_PID 2>/dev/null && ok "kill -9 of the daemon by another root process: refused" || not_ok "the daemon was killed"
 kill -TERM $GUARD_PID 2>/dev/null; sleep 0.2
 kill -0 $GUARD_PID 2>/dev/null && ok "kill -TERM too" || not_ok "SIGTERM went through"
-in-cgroup $GUARD_CGROUP kill -HUP $GUARD_PID && ok "a process in the daemon's own cgroup may signal it (ExecReload)" || not_ok "HUP from the unit's cgroup refused"
+in_unit kill -HUP $GUARD_PID && ok "a process in the daemon's own cgroup may send SIGHUP (ExecReload=)" || not_ok "HUP from the unit's cgroup refused"
+check_cmd "and no other signal: EPERM" EPERM in_unit cg-tamper signal $GUARD_PID 15
 check_cmd "still enforcing after all that" EPERM cg-move $T/prot $victim
 check_true "attempts are reported as tamper events" wait_log "Refused tamper attempt" 5
 grep -q "Refused tamper attempt: signalling cgroup-guardd" $LOG && ok "the signal attempt is reported" || not_ok "no signal report"

@@ -10,6 +10,7 @@
 
 PINS=/sys/fs/bpf/cgroup-guard
 GUARD_CGROUP=$T/svc/guardd
+GUARD_UNIT_MEMBER=1     # ExecReload='s stand-in (in_unit)
 BUS="org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager"
 mkdir -p $T/prot $T/lockd $T/svc
 policy 10-windows.json <<'JSON'
@@ -39,7 +40,7 @@ attack grab 25 $PINS > /tmp/grab-reload &
 prober=$!
 i=0
 while [ $i -lt 6 ]; do
-        in-cgroup $GUARD_CGROUP kill -HUP $GUARD_PID
+        in_unit kill -HUP $GUARD_PID > /dev/null
         sleep 2
         check_cmd "reload $i: a forbidden migration stays EPERM" EPERM cg-move $T/prot $victim
         i=$((i + 1))

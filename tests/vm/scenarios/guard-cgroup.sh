@@ -1,0 +1,68 @@
+# Issue 12, gaps an adversarial code review found in tamper protection, each probed from where the
+# threat model puts the adversary:
+# (1) the unit's cgroup is no identity: a process there may send the daemon SIGHUP (ExecReload=)
+#     and nothing else, and nobody but PID 1 and the guard moves a process into it, whatever the
+#     policy says (here no policy protects it);
+# (2) a controller disabled and enabled again above the daemon gives its cgroup (and the cgroups
+#     between) new limit files:
+#     writes are refused by directory, not by the inodes registered at start;
+# (3) the root cgroup's cgroup.max.depth and cgroup.max.descendants.
+. /scenarios/lib.sh
+
+GUARD_CGROUP=$T/svc/guardd      # its own cgroup under a "slice", like a systemd unit
+GUARD_UNIT_MEMBER=1
+mkdir -p $T/prot $T/svc $T/free
+# pids down to the daemon's cgroup, as systemd enables it for system.slice (the hooks kernel
+# has no memory controller).
+for c in $CG $T $T/svc; do echo +pids > $c/cgroup.subtree_control; done
+policy 10-guard-cgroup.json <<'JSON'
+{ "version": 1, "migration": { "protect": ["/t/prot"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }
+JSON
+guard_start
+sleep 1000 & victim=$!
+check_cmd "enforcing" EPERM cg-move $T/prot $victim
+# The attacker: root in a protected cgroup.
+attack() { in-cgroup $T/prot cg-tamper "$@"; }
+
+# --- 1: joining the guard's cgroup, and what its members may do ---
+sleep 1000 & joiner=$!
+check_cmd "moving a process into the guard's cgroup, even by the policy's allowed mover: EPERM" EPERM cg-move-allowed $GUARD_CGROUP $joiner
+check_cmd "clone3(CLONE_INTO_CGROUP) into it: EPERM" EPERM in-cgroup $T/free cg-clone3 $GUARD_CGROUP
+[ "$(cgroup_of $joiner)" != "/t/svc/guardd" ] && ok "the process stayed out" || not_ok "the process joined the guard's cgroup"
+check_true "the attempts are reported" wait_log "Refused tamper attempt: moving a process into cgroup-guardd's cgroup" 1
+check_cmd "the unit's cgroup may send the daemon SIGHUP (ExecReload=)" ok in_unit cg-tamper signal $GUARD_PID 1
+check_true "and the daemon reloads" wait_log "Policy generation 2 in force" 1 3000
+# (Not cgroup.freeze: that would freeze the unit's member as well, before the fix.)
+check_cmd "from the unit's cgroup, a control file of the daemon's cgroup (pids.max): EPERM" EPERM in_unit cg-tamper write $GUARD_CGROUP/pids.max max
+check_cmd "from the unit's cgroup, ptrace attach: EPERM" EPERM in_unit cg-tamper attach $GUARD_PID
+check_cmd "from the unit's cgroup, umount of the pins' bpffs: EPERM" EPERM in_unit cg-tamper umount /sys/fs/bpf detach
+grep -q " /sys/fs/bpf " /proc/mounts || mount -t bpf bpf /sys/fs/bpf
+check_cmd "the guard (its binary outside confined cgroups) may freeze and thaw its cgroup" ok guard_write $GUARD_CGROUP/cgroup.freeze 0
+
+# --- 2: controllers toggled above the daemon ---
+check_cmd "pids.max of the daemon's cgroup: EPERM" EPERM attack write $GUARD_CGROUP/pids.max max
+check_cmd "disabling pids in its parent is allowed (runc, containerd's shim)" ok attack write $T/svc/cgroup.subtree_control -pids
+check_cmd "enabling it again too" ok attack write $T/svc/cgroup.subtree_control +pids
+check_cmd "the daemon's new pids.max: EPERM" EPERM attack write $GUARD_CGROUP/pids.max max
+check_cmd "pids off in the parent and the grandparent" ok in-cgroup $T/prot sh -c "echo -pids > $T/svc/cgroup.subtree_control && echo -pids > $T/cgroup.subtree_control && echo ok"
+check_cmd "and on again" ok in-cgroup $T/prot sh -c "echo +pids > $T/cgroup.subtree_control && echo +pids > $T/svc/cgroup.subtree_control && echo ok"
+check_cmd "the parent's new pids.max: EPERM" EPERM attack write $T/svc/pids.max max
+check_cmd "the daemon's newer pids.max: EPERM" EPERM attack write $GUARD_CGROUP/pids.max max
+check_cmd "its cgroup.procs is for the migration policy (EPERM: joining)" EPERM in-cgroup $T/free cg-tamper write $GUARD_CGROUP/cgroup.procs 0
+check_cmd "a cgroup the guard does not live in stays writable" ok attack write $T/prot/pids.max max
+check_true "the new files' refusals are reported" wait_log "Refused tamper attempt: writing a cgroup file of cgroup-guardd's cgroup or above" 4
+
+# --- 3: the root cgroup's limits on new cgroups ---
+check_cmd "the root cgroup's cgroup.max.depth: EPERM" EPERM attack write $CG/cgroup.max.depth max
+check_cmd "its cgroup.max.descendants: EPERM" EPERM attack write $CG/cgroup.max.descendants max
+check_cmd "root outside confined cgroups too: EPERM" EPERM cg-tamper write $CG/cgroup.max.depth max
+check_cmd "the guard may" ok guard_write $CG/cgroup.max.depth max
+check_cmd "the root's cgroup.subtree_control stays writable (systemd, runc)" ok attack write $CG/cgroup.subtree_control +pids
+
+# Last: a SIGTERM from the unit's cgroup (before the fix it stops the daemon).
+check_cmd "from the unit's cgroup, SIGTERM: EPERM" EPERM in_unit cg-tamper signal $GUARD_PID 15
+sleep 0.3
+kill -0 $GUARD_PID 2>/dev/null && ok "the daemon survived all of it" || not_ok "the daemon is gone"
+check_cmd "still enforcing" EPERM cg-move $T/prot $victim
+kill $victim $joiner
+finish
