@@ -81,6 +81,8 @@ enum guard_tamper_what {
         GUARD_TAMPER_MOUNT = 10,        /* object: the bpffs device */
         GUARD_TAMPER_EXE = 11,          /* object: the PR_SET_MM option; its memory is shared */
         GUARD_TAMPER_JOIN = 12,         /* object: the daemon's cgroup id */
+        GUARD_TAMPER_PID1_CHILD = 13,   /* object: the pid of PID 1's child, not exec'd yet */
+        GUARD_TAMPER_TRACED_EXEC = 14,  /* actor: the traced task; object: its tracer's pid */
 };
 
 #define GUARD_MIGRATION_THREADGROUP 0x1u

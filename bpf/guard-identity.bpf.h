@@ -14,8 +14,10 @@
  *     the guard's own unit (guard_self_unit: the name and parent of the cgroup the daemon ran in)
  *     it becomes the guard (SELF): systemd restarting cgroup-guardd.service, whose cgroup the
  *     policy may well confine. Any other unit running the binary (systemd-run from a confined
- *     service, LD_PRELOAD in its environment) is not the guard. Under lockdown=confidentiality the
- *     name cannot be read (no bpf_probe_read_kernel_str()): no exec is the guard there.
+ *     service, LD_PRELOAD in its environment) is not the guard, nor a traced exec; attaching to
+ *     PID 1's child before its exec is refused to confined tasks (bpf/guard-tamper.bpf.h). Under
+ *     lockdown=confidentiality the name cannot be read (no bpf_probe_read_kernel_str()): no exec
+ *     is the guard there.
  * Rare-event hooks only (prctl, exec, fork): bench/README.md. */
 
 #include "guard-tamper.bpf.h"
@@ -79,10 +81,14 @@ static __always_inline bool in_guard_unit(struct task_struct *task) {
 }
 
 /* The identity marks at a successful exec (the new exe link is the file executed): forged no
- * more; PID 1's child is the guard if it is PID 1 (re)starting the guard's unit (in_unit). */
+ * more; PID 1's child is the guard if it is PID 1 (re)starting the guard's unit (in_unit), and
+ * not traced: a tracer attached before the exec stays attached (only attaching to the guard is
+ * refused) and would drive the guard. ptrace_attach() holds cred_guard_mutex, which the exec
+ * holds here: no tracer attaches between this check and the mark. */
 static __always_inline void identity_exec(struct linux_binprm *bprm, bool may_be_unit) {
         struct task_struct *task = bpf_get_current_task_btf();
         struct guard_task_identity *id = bpf_task_storage_get(&guard_identity, task, 0, 0);
+        struct guard_decision d = { .verdict = GUARD_VERDICT_DENY };
         struct guard_self *self;
         __u32 flags;
 
@@ -93,8 +99,13 @@ static __always_inline void identity_exec(struct linux_binprm *bprm, bool may_be
         if (!may_be_unit || !(flags & GUARD_IDENTITY_PID1_CHILD))
                 return;
         self = tamper_config();
-        if (self && is_guard_binary(bprm->file->f_inode, self) && in_guard_unit(task))
-                id->flags = GUARD_IDENTITY_SELF;
+        if (!self || !is_guard_binary(bprm->file->f_inode, self) || !in_guard_unit(task))
+                return;
+        if (task->ptrace) {
+                guard_report(GUARD_EVENT_TAMPER, &d, task, 0, task->parent->tgid, 0, 0, 0, GUARD_TAMPER_TRACED_EXEC);
+                return;
+        }
+        id->flags = GUARD_IDENTITY_SELF;
 }
 
 SEC("lsm/bprm_committed_creds")

@@ -465,7 +465,9 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
 }
 
 /* Attaching (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd) is refused; read access
- * (/proc/PID/exe, environ, status: what systemd-journald reads for every message) is not. */
+ * (/proc/PID/exe, environ, status: what systemd-journald reads for every message) is not. Nor
+ * may a confined task attach to PID 1's child before its exec: it may be the guard's restart,
+ * which a traced exec does not make the guard (identity_exec()), so the restart would fail. */
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(guard_tamper_ptrace, struct task_struct *child, unsigned int mode) {
         struct guard_self *self;
@@ -474,8 +476,13 @@ int BPF_PROG(guard_tamper_ptrace, struct task_struct *child, unsigned int mode) 
         if (!(mode & PTRACE_MODE_ATTACH_))
                 return 0;
         self = tamper_config();
-        if (!self || !is_guard_target(child))
+        if (!self)
                 return 0;
         actor = bpf_get_current_task_btf();
-        return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_PTRACE, child->tgid);
+        if (is_guard_target(child))
+                return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_PTRACE, child->tgid);
+        if (!(guard_task_identity(child) & GUARD_IDENTITY_PID1_CHILD) || tamper_trusted(actor, self) ||
+            !guard_current_confined())
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_PID1_CHILD, child->tgid);
 }

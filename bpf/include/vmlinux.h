@@ -187,6 +187,8 @@ struct task_struct {
         struct files_struct *files;
         unsigned int __state;
         struct task_struct *real_parent;
+        struct task_struct *parent;     /* the tracer, while traced */
+        unsigned int ptrace;
         struct pid *thread_pid;
 };
 

@@ -121,6 +121,8 @@ static const char *tamper_what(uint32_t what) {
         case GUARD_TAMPER_MOUNT: return "unmounting or moving the bpffs holding the guard's pins (device)";
         case GUARD_TAMPER_EXE: return "changing its executable link while another task shares its memory (PR_SET_MM option)";
         case GUARD_TAMPER_JOIN: return "moving a process into cgroup-guardd's cgroup (cgroup id)";
+        case GUARD_TAMPER_PID1_CHILD: return "attaching to PID 1's child before its exec (pid)";
+        case GUARD_TAMPER_TRACED_EXEC: return "becoming cgroup-guardd by an exec under ptrace (the tracer's pid)";
         }
         return "touching the guard";
 }

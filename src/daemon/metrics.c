@@ -25,6 +25,9 @@ const char *metrics_tamper_what(uint32_t what) {
         case GUARD_TAMPER_CGROUP_FILE: return "cgroup_file";
         case GUARD_TAMPER_MOUNT: return "mount";
         case GUARD_TAMPER_JOIN: return "join";
+        case GUARD_TAMPER_EXE: return "exe";
+        case GUARD_TAMPER_PID1_CHILD: return "pid1_child";
+        case GUARD_TAMPER_TRACED_EXEC: return "traced_exec";
         }
         return "other";
 }

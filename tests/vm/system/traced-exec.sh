@@ -1,0 +1,90 @@
+# Issue 12, a tracer kept across the exec that makes the guard (tests/vm/run --system; POSIX sh;
+# both kernels). PID 1 restarting the guard's unit (which the policy confines) forks a child that
+# gets the guard's mark at its exec of cgroup-guardd; a tracer attached to that child before the
+# exec would keep control of the guard (attaching to the marked guard is refused, an attachment
+# from before is not). The child's window between fork and exec is made to last here
+# (StandardInput= a FIFO: it waits in open() until the test writes to it): the attacker's race,
+# won every time.
+. /system-lib.sh
+PIN=/sys/fs/bpf/cgroup-guard/map_guard_counters
+DROPIN=/etc/systemd/system/cgroup-guardd.service.d/held.conf
+FIFO=/run/cgroup-guardd-held
+adopted() { journalctl -u cgroup-guardd -o cat | grep -c "adopted from pins"; }
+wait_for() { i=0; while [ $i -lt 600 ] && ! eval "$1"; do sleep 0.1; i=$((i + 1)); done; eval "$1"; }
+
+mkdir -p $T/prot /etc/cgroup-guard/policies.d
+guard_unit_backend
+cat > /etc/cgroup-guard/policies.d/10-test.json <<'JSON'
+{ "version": 1,
+  "migration": { "protect": ["/t/prot", "/system.slice/cgroup-guardd.service", "/system.slice/evil.service"],
+                 "allow": [ { "cgroup": "/init.scope" } ] } }
+JSON
+systemctl daemon-reload
+systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1 && [ "$(systemctl is-active cgroup-guardd)" = active ] &&
+        ok "the service runs in a cgroup its policy protects" || not_ok "enable: $(cat /tmp/enable.log)"
+sleep 1000 & victim=$!
+[ "$(cg-move $T/prot $victim)" = EPERM ] && ok "enforcing" || not_ok "not enforcing"
+
+# Stops the guard and starts it again with PID 1's child held before its exec; prints its pid.
+held_start() {
+        rm -f $FIFO && mkfifo $FIFO
+        printf '[Service]\nStandardInput=file:%s\n' $FIFO > $DROPIN
+        systemctl daemon-reload
+        systemctl stop cgroup-guardd
+        systemctl start --no-block cgroup-guardd
+        wait_for '[ -n "$(cat $CG/system.slice/cgroup-guardd.service/cgroup.procs 2>/dev/null)" ]'
+        held=$(head -n 1 $CG/system.slice/cgroup-guardd.service/cgroup.procs)
+        # Later starts (Restart=on-failure) are not held.
+        rm -f $DROPIN
+        systemctl daemon-reload
+        echo "$held"
+}
+release() { timeout 60 sh -c "echo > $FIFO"; }
+
+# --- a confined root attaches to PID 1's child before it execs cgroup-guardd ---
+before=$(adopted)
+held=$(held_start)
+[ -n "$held" ] && [ "$(cut -d ' ' -f 4 /proc/$held/stat)" = 1 ] && ok "PID 1's child $held waits before its exec" ||
+        not_ok "no child held: '$held'"
+rm -f /tmp/trace1.out
+systemd-run --unit=evil --collect --quiet sh -c "cg-trace exec $held $PIN > /tmp/trace1.out 2>&1"
+wait_for '[ -s /tmp/trace1.out ]'
+release
+wait_for '! systemctl -q is-active evil'
+out=$(tr '\n' ' ' < /tmp/trace1.out)
+[ "$(head -n 1 /tmp/trace1.out)" = EPERM ] &&
+        ok "a confined root cannot attach to PID 1's child before its exec (ptrace: EPERM)" ||
+        not_ok "the tracer in a confined service: $out (seized, then what the traced guard got from its pin)"
+wait_for '[ "$(adopted)" -gt "$before" ]' && [ "$(systemctl is-active cgroup-guardd)" = active ] &&
+        ok "the guard started untraced, adopted the pins" || not_ok "guard: $(systemctl is-active cgroup-guardd)"
+[ "$(cg-move $T/prot $victim)" = EPERM ] && ok "still enforcing" || not_ok "enforcement gone"
+
+# --- a tracer the ptrace check lets through (root outside confined cgroups): no mark at the exec ---
+before=$(adopted)
+held=$(held_start)
+timeout 120 cg-trace exec $held $PIN > /tmp/trace2.out 2>&1 &
+tracer=$!
+wait_for '[ -s /tmp/trace2.out ]'
+release
+wait $tracer
+out=$(tr '\n' ' ' < /tmp/trace2.out)
+[ "$out" = "seized EPERM " ] &&
+        ok "an exec of cgroup-guardd under a tracer does not make the guard (its pin: EPERM)" ||
+        not_ok "the traced cgroup-guardd: $out (seized, then what it got from its pin)"
+# Not the guard, in a cgroup the policy confines, it cannot start; PID 1 starts it again, untraced.
+systemctl reset-failed cgroup-guardd 2> /dev/null
+systemctl restart cgroup-guardd
+wait_for '[ "$(adopted)" -gt "$before" ]' && [ "$(systemctl is-active cgroup-guardd)" = active ] &&
+        ok "restarted untraced, the guard adopts the pins" || not_ok "guard: $(systemctl is-active cgroup-guardd)"
+[ "$(cg-move $T/prot $victim)" = EPERM ] && ok "still enforcing" || not_ok "enforcement gone"
+wait_for 'journalctl -q -u cgroup-guardd -o cat CGROUP_GUARD_KIND=tamper | grep -q "before its exec"' &&
+        ok "the attach is journaled as a tamper event" || not_ok "no tamper event for the attach"
+wait_for 'journalctl -q -u cgroup-guardd -o cat CGROUP_GUARD_KIND=tamper | grep -q "under ptrace"' &&
+        ok "the traced exec is journaled as a tamper event" || not_ok "no tamper event for the traced exec"
+
+kill $victim 2>/dev/null
+systemctl stop cgroup-guardd
+/usr/sbin/cgroup-guardd --unload > /dev/null 2>&1
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ] || journalctl -u cgroup-guardd -o cat | tail -n 40
+exit $failed
