@@ -52,8 +52,10 @@ cp "$(command -v cg-bench)" "$WORK/cg-storm"   # same program, an executable no 
 guard_start() {
         : > "$WORK/guard.log"
         start=$(cg-bench now)
-        # In a cgroup of its own, as under systemd: with tamper protection only PID 1 and that
-        # cgroup may signal the daemon (guard_signal).
+        # In a cgroup of its own, as under systemd (guard_signal: how the bench signals it); a new
+        # one at each start, as PID 1 makes it: nobody but PID 1 may join the guard's cgroup.
+        rmdir "$B/guardd" 2>/dev/null
+        mkdir -p "$B/guardd"
         sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$B/guardd" \
                 cgroup-guardd --backend "$BACKEND" --bpffs-dir "$PIN" --policy-dir "$POL" "$@" >> "$WORK/guard.log" 2>&1 &
         GUARD=$!
@@ -61,7 +63,14 @@ guard_start() {
         while [ $i -lt 600 ] && ! grep -q "Enforcing with" "$WORK/guard.log"; do sleep 0.05; i=$((i + 1)); done
         READY_MS=$(( ($(cg-bench now) - start) / 1000000 ))
 }
-guard_signal() { sh -c 'echo $$ > "$0/cgroup.procs" && exec kill "$@"' "$B/guardd" "$@"; }
+# Only PID 1 and the guard may signal the daemon (its unit's cgroup may send SIGHUP, but nobody
+# else may join that cgroup): the guard's binary run outside confined cgroups is the guard, and
+# cg-evil.so makes it send the signal. guard_signal [-SIGNUMBER|-HUP] PID
+guard_signal() {
+        sig=15
+        case "$1" in -HUP) sig=1; shift ;; -[0-9]*) sig=${1#-}; shift ;; esac
+        CG_EVIL_KILL=$1 CG_EVIL_SIGNAL=$sig LD_PRELOAD=/usr/local/bin/cg-evil.so cgroup-guardd > /dev/null
+}
 guard_stop() { guard_signal "$GUARD" 2>/dev/null; wait "$GUARD" 2>/dev/null; GUARD=; }
 # The daemon's CPU time in ticks (utime + stime).
 cpu() { awk '{ print $14 + $15 }' /proc/$GUARD/stat; }

@@ -2,7 +2,7 @@
 /* cg-evil.so: code injected into an allowed binary (issue 12 item 2), LD_PRELOAD=cg-evil.so:
  * before the program's own code runs, it opens the pinned BPF object $CG_EVIL_PIN
  * (BPF_OBJ_GET), or writes $CG_EVIL_VALUE into the file $CG_EVIL_WRITE, or unmounts
- * $CG_EVIL_UMOUNT (MNT_DETACH), or sends SIGTERM to $CG_EVIL_KILL; prints "ok" or the errno name and exits 0, so the program itself
+ * $CG_EVIL_UMOUNT (MNT_DETACH), or sends SIGTERM (or signal number $CG_EVIL_SIGNAL) to $CG_EVIL_KILL; prints "ok" or the errno name and exits 0, so the program itself
  * never runs. (The guard's binary run outside confined cgroups is the guard: the scenarios act as
  * the guard so.) */
 
@@ -37,7 +37,9 @@ __attribute__((constructor)) static void evil(void) {
                 _exit(0);
         }
         if (victim) {
-                printf("%s\n", kill(atoi(victim), SIGTERM) < 0 ? strerrorname_np(errno) : "ok");
+                const char *sig = getenv("CG_EVIL_SIGNAL"); /* a number; default SIGTERM */
+
+                printf("%s\n", kill(atoi(victim), sig ? atoi(sig) : SIGTERM) < 0 ? strerrorname_np(errno) : "ok");
                 fflush(stdout);
                 _exit(0);
         }
