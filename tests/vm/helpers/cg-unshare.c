@@ -46,6 +46,22 @@ static double now(void) {
         return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* One child by clone(flags | SIGCHLD), which exits at once: prints "ok" or the errno name. */
+static int fork_one(unsigned long flags) {
+        int status;
+        pid_t pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+
+        if (pid < 0) {
+                printf("%s\n", strerrorname_np(errno));
+                return 1;
+        }
+        if (pid == 0)
+                _exit(0);
+        waitpid(pid, &status, 0);
+        printf("ok\n");
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
         const char *into = NULL, *until = NULL;
         double repeat = 0;
@@ -105,34 +121,10 @@ int main(int argc, char *argv[]) {
                 }
                 close(fd);
         }
-        if (i < argc && strcmp(argv[i], "--fork") == 0) {
-                int status;
-                pid_t pid = fork();
-
-                if (pid < 0) {
-                        printf("%s\n", strerrorname_np(errno));
-                        return 1;
-                }
-                if (pid == 0)
-                        _exit(0);
-                waitpid(pid, &status, 0);
-                printf("ok\n");
-                return 0;
-        }
-        if (i < argc && strcmp(argv[i], "--clone-io") == 0) {
-                int status;
-                pid_t pid = syscall(SYS_clone, CLONE_IO | SIGCHLD, NULL, NULL, NULL, 0);
-
-                if (pid < 0) {
-                        printf("%s\n", strerrorname_np(errno));
-                        return 1;
-                }
-                if (pid == 0)
-                        _exit(0);
-                waitpid(pid, &status, 0);
-                printf("ok\n");
-                return 0;
-        }
+        if (i < argc && strcmp(argv[i], "--fork") == 0)
+                return fork_one(0);
+        if (i < argc && strcmp(argv[i], "--clone-io") == 0)
+                return fork_one(CLONE_IO);
         if (i < argc && strcmp(argv[i], "--hold") == 0) {
                 printf("ok\n");
                 fflush(stdout);
