@@ -100,6 +100,7 @@ Manager *manager_free(Manager *m);
 int manager_start(Manager *m);
 int manager_reload(Manager *m);
 int manager_run(Manager *m);
+void manager_read_cgroup_records(Manager *m);
 
 /* -1: per-file modes; else POLICY_MODE_ENFORCE/AUDIT for every rule. Survives reloads. */
 int manager_set_mode(Manager *m, int mode_override);

@@ -279,6 +279,10 @@ int recorder_drain(struct Manager *m) {
 
         if (fd < 0)
                 return 0;
+        /* A key in the map was counted after the mkdir records of the cgroups it names: read those
+         * first, or a cgroup made and removed since the last wake-up (a transient scope) has no
+         * name yet when its entry is written (a busy ring is read a batch at a time). */
+        manager_read_cgroup_records(m);
         keys = malloc(sizeof(*keys) * GUARD_RECORDS_MAX);
         if (!keys)
                 return -ENOMEM;

@@ -167,10 +167,15 @@ JSON
 : > $LOG
 guard_start --record-interval=1
 kill -STOP $GUARD_PID
+# Hundreds of cgroup records before the brief cgroup's: the daemon reads them a batch at a time
+# when it runs again, and its record timer (due by then) takes its turn after the first batch.
+mkdir $T/noise
+i=0; while [ $i -lt 200 ]; do mkdir $T/noise/c$i && rmdir $T/noise/c$i; i=$((i + 1)); done
 mkdir $T/svc/brief
 cg-move-allowed $T/svc/brief $sleeper > /dev/null
 cg-move-allowed $T/svc/app $sleeper > /dev/null
 rmdir $T/svc/brief
+sleep 1.5 # the record timer is due
 kill -CONT $GUARD_PID
 i=0; while [ $i -lt 100 ] && [ "$(entries '"CGROUP_GUARD_DST_CGROUP":"/t/svc/app"' '"CGROUP_GUARD_SRC_CGROUP":"/t/svc/brief"')" = 0 ]; do sleep 0.1; i=$((i + 1)); done
 [ "$(entries '"CGROUP_GUARD_DST_CGROUP":"/t/svc/brief"' '"CGROUP_GUARD_ACTOR_EXE":"/usr/local/bin/cg-move-allowed"')" -ge 1 ] &&
