@@ -56,6 +56,16 @@ static __always_inline int guard_cgroup_confines(const struct guard_value *v) {
         return v->cgroup.protect_rule != 0;
 }
 
+/* Is the cgroup cgroup_id, whose entry is v (guard_cgroup_entry(), NULL: none), an admin cgroup:
+ * one the policy's "admin" list names (by default /init.scope and the guard's own unit)? Tasks
+ * there, and only there, may use the off-switches: the D-Bus verbs that change what the kernel
+ * enforces, and the guard's binary acting as the guard (cgroup-guardd --unload). Never the root
+ * cgroup, where kernel threads and the kernel's usermode helpers (a core_pattern pipe, modprobe)
+ * run for anyone who can set them off; nothing else counts, whatever the policy confines or not. */
+static __always_inline int guard_cgroup_admin(const struct guard_value *v, __u64 cgroup_id) {
+        return v && v->cgroup.admin && cgroup_id != GUARD_CGROUP_ROOT_ID;
+}
+
 /* Is a task the guard itself (tamper protection: its maps, programs, links, pins)? The guard's
  * mark says so (the loader sets it on its own task before it attaches anything, and a restart
  * PID 1 runs gets it at the exec); a task that forged its exe link never is; otherwise a task

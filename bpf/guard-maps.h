@@ -63,6 +63,9 @@ enum guard_key_kind {
 #define GUARD_CGROUP_UNCLASSIFIED 0xfffffffffffffffeULL
 #define GUARD_RULE_UNCLASSIFIED 0xfffffffeu
 #define GUARD_CGROUP_WALK_MAX 64
+/* The root cgroup's id (kernfs's first node, in every cgroup2 mount): kernel threads and the
+ * kernel's usermode helpers (core_pattern pipes, modprobe) run there; it is never an admin cgroup. */
+#define GUARD_CGROUP_ROOT_ID 1ULL
 /* The state of a cgroup the kernel cannot classify below (a state with more than
  * GUARD_STATE_GLOBS_MAX globs or a component of GUARD_COMPONENT_MAX bytes or more): its children
  * start with a copy of its entry and the daemon gives them theirs from their paths. */
@@ -126,6 +129,10 @@ struct guard_cgroup_info {
         __u64 from_allow;       /* allow rules whose "from" covers this cgroup */
         __u64 scope_allow;      /* local allow entries (version 2) whose protect entry covers it */
         __u64 seal_allow;       /* seal_rule's local allow entries that have "to": they open the seal */
+        __u32 admin;            /* an admin cgroup (the policy's "admin" list, or its default):
+                                 * tasks here may use the off-switches; never the root cgroup
+                                 * (guard_cgroup_admin()) */
+        __u32 pad;
 };
 
 /* A classifier state: the entry a cgroup in this state gets (delegate_root filled in at mkdir),
@@ -349,11 +356,12 @@ struct guard_self {
 _Static_assert(sizeof(struct guard_key) == 24, "struct guard_key layout");
 _Static_assert(sizeof(struct guard_rule_info) == 32, "struct guard_rule_info layout");
 _Static_assert(__builtin_offsetof(struct guard_rule_info, name_hash) == 24, "struct guard_rule_info layout");
-_Static_assert(sizeof(struct guard_cgroup_info) == 152, "struct guard_cgroup_info layout");
+_Static_assert(sizeof(struct guard_cgroup_info) == 160, "struct guard_cgroup_info layout");
 _Static_assert(__builtin_offsetof(struct guard_cgroup_info, lock_rule) == 32, "struct guard_cgroup_info layout");
 _Static_assert(__builtin_offsetof(struct guard_cgroup_info, creator_rule) == 64, "struct guard_cgroup_info layout");
 _Static_assert(__builtin_offsetof(struct guard_cgroup_info, seal_root) == 112, "struct guard_cgroup_info layout");
 _Static_assert(__builtin_offsetof(struct guard_cgroup_info, seal_allow) == 144, "struct guard_cgroup_info layout");
+_Static_assert(__builtin_offsetof(struct guard_cgroup_info, admin) == 152, "struct guard_cgroup_info layout");
 _Static_assert(sizeof(struct guard_state_info) == sizeof(struct guard_cgroup_info) + 16, "struct guard_state_info layout");
 _Static_assert(sizeof(struct guard_state_literal) == 8 + GUARD_COMPONENT_MAX, "struct guard_state_literal layout");
 _Static_assert(sizeof(struct guard_config) == 56, "struct guard_config layout");

@@ -38,7 +38,8 @@ PY
 
 shape_invalid="protect-number protect-object-entry version-3 v2-from-in-v1 v2-name-in-v1 v2-seal-not-boolean
 v2-protect-missing-cgroup v2-protect-unknown-field v2-from-empty v2-name-empty v2-name-space v2-name-too-long
-v2-local-allow-no-actor v2-local-allow-not-array v2-delegate-object-in-v1 v2-from-string allow-only-to"
+v2-local-allow-no-actor v2-local-allow-not-array v2-delegate-object-in-v1 v2-from-string allow-only-to
+admin-root admin-in-v1 admin-empty admin-relative admin-string"
 valid=$(ls "$policies"/*.json "$data"/valid/*.json)
 total=$(( $(echo $valid | wc -w) + 1 + $(echo $shape_invalid | wc -w) ))
 echo "1..$total"

@@ -164,6 +164,16 @@ static void apply_protection(Manager *m, const Policy *p) {
 
 static void schedule_reload(Manager *m);
 
+/* The default admin list names the daemon's own unit: our cgroup, as the kernel names it now. A
+ * cgroup that cannot be read leaves it out (the default keeps /init.scope). */
+static int set_guard_cgroup(Policy *p) {
+        _cleanup_(freep) char *path = NULL;
+
+        if (cgroup2_path_of_pid(getpid(), &path) < 0)
+                return 0;
+        return policy_set_guard_cgroup(p, path);
+}
+
 static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, PolicyImage *ret_image) {
         _cleanup_(diag_done) Diagnostics d = {};
         _cleanup_(policy_done) Policy p = {};
@@ -206,6 +216,9 @@ static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, Pol
                 return reload_failed(m, r, "%s: cannot read policy directory: %s", m->policy_dir, strerror(-r));
         policy_resolve_executables(&p, NULL);
         policy_set_mode_override(&p, m->mode_override);
+        r = set_guard_cgroup(&p);
+        if (r < 0)
+                return reload_failed(m, r, "Failed to read the daemon's own cgroup: %s", strerror(-r));
         p.record_overridden = m->record_override >= 0;
         p.record_override = m->record_override > 0;
 

@@ -81,6 +81,8 @@ static int index_patterns(Classifier *c) {
         return 0;
 }
 
+#define NO_RULE SIZE_MAX /* a pattern of the admin list, which no rule names */
+
 /* The pattern text of rule index rule_index names (added once), and the rule noted on it. */
 static int add_pattern(Classifier *c, const char *text, size_t rule_index) {
         Pattern *pat;
@@ -121,6 +123,8 @@ static int add_pattern(Classifier *c, const char *text, size_t rule_index) {
                 c->pattern_slots[k] = i + 1;
         }
         pat = &c->patterns[i];
+        if (rule_index == NO_RULE)
+                return 0;
         if (pat->n_rules > 0 && pat->rules[pat->n_rules - 1] == rule_index)
                 return 0; /* a rule naming one pattern twice (to: [x, x]) */
         size_t *v = realloc(pat->rules, (pat->n_rules + 1) * sizeof(*v));
@@ -233,6 +237,8 @@ int classifier_new(const Policy *p, Classifier **ret) {
                 if (rule->parent != POLICY_NO_PARENT && r >= 0)
                         r = add_pattern(c, p->rules[rule->parent].cgroup, i);
         }
+        for (size_t i = 0; r >= 0 && policy_admin_pattern(p, i); i++)
+                r = add_pattern(c, policy_admin_pattern(p, i), NO_RULE);
         root.alive = malloc((c->n_patterns + 1) * sizeof(uint32_t));
         root.full = malloc((c->n_patterns + 1) * sizeof(uint32_t));
         if (r >= 0 && (!root.alive || !root.full))

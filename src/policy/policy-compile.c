@@ -150,6 +150,8 @@ void policy_compile_entry(const Policy *p, const size_t *candidates, size_t n_ca
                 if (creator[t])
                         info.creator_rule[t] = creator[t]->id;
         }
+        for (size_t i = 0; !info.admin && policy_admin_pattern(p, i); i++)
+                info.admin = covers(ctx, policy_admin_pattern(p, i), NULL);
         *ret = info;
         *ret_delegate_depth = delegate_depth;
         if (ret_seal_depth)

@@ -656,6 +656,54 @@ static void parse_namespaces(Parser *ps, json_object *n) {
                 parse_ns_rules(ps, v, "/namespaces/lock_on_entry", POLICY_RULE_LOCK_ON_ENTRY);
 }
 
+/* "admin" (version 2): the cgroups whose tasks may switch the guard off (bpf/guard-decide.h,
+ * guard_cgroup_admin()). Paths or patterns like every cgroup of a policy; never the root cgroup. */
+static void parse_admin(Parser *ps, json_object *arr, const char *pointer) {
+        Policy *p = ps->policy;
+
+        if (ps->version < 2) {
+                report(ps, pointer, true, "\"admin\" in the policy document needs \"version\": 2 (this file says version %u)",
+                       ps->version);
+                return;
+        }
+        if (!check_array(ps, arr, pointer, "admin"))
+                return;
+        for (size_t i = 0; i < json_object_array_length(arr); i++) {
+                json_object *e = json_object_array_get_idx(arr, i);
+                char child[1024], token[32];
+                PolicyAdmin *admins;
+                JsonPos pos;
+                char *path;
+
+                snprintf(token, sizeof(token), "%zu", i);
+                child_pointer(child, sizeof(child), pointer, token);
+                path = parse_cgroup_path(ps, e, child, "admin");
+                if (!path)
+                        continue;
+                if (streq(path, "/")) {
+                        report(ps, child, false, "admin \"/\": the root cgroup is never an admin cgroup (kernel threads "
+                               "and the kernel's usermode helpers, such as a core_pattern pipe, run there)");
+                        free(path);
+                        continue;
+                }
+                admins = realloc(p->admins, (p->n_admins + 1) * sizeof(*admins));
+                if (!admins) {
+                        free(path);
+                        ps->error = -ENOMEM;
+                        return;
+                }
+                p->admins = admins;
+                pos = json_pos_lookup(&ps->index, child, false);
+                admins[p->n_admins++] = (PolicyAdmin) {
+                        .cgroup = path,
+                        .file = ps->file,
+                        .index = i,
+                        .line = pos.line,
+                        .column = pos.column,
+                };
+        }
+}
+
 static void parse_document(Parser *ps, json_object *root) {
         static const Field fields[] = {
                 { "version", json_type_null },
@@ -664,6 +712,8 @@ static void parse_document(Parser *ps, json_object *root) {
                 { "require", json_type_string },
                 { "protect_self", json_type_boolean },
                 { "record", json_type_boolean },
+                { "admin", json_type_array },   /* version 2: checked in parse_admin(), the version
+                                                  * is not known yet here */
                 { "migration", json_type_object },
                 { "namespaces", json_type_object },
         };
@@ -714,6 +764,8 @@ static void parse_document(Parser *ps, json_object *root) {
                 file->protect_self = json_object_get_boolean(v);
         if (json_object_object_get_ex(root, "record", &v))
                 file->record = json_object_get_boolean(v);
+        if (json_object_object_get_ex(root, "admin", &v))
+                parse_admin(ps, v, "/admin");
         if (json_object_object_get_ex(root, "migration", &v))
                 parse_migration(ps, v);
         if (json_object_object_get_ex(root, "namespaces", &v))

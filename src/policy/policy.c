@@ -248,9 +248,46 @@ static void rule_done(PolicyRule *r) {
         strv_free(r->from);
 }
 
+bool policy_admin_is_default(const Policy *p) {
+        for (size_t i = 0; i < p->n_admins; i++)
+                if (p->files[p->admins[i].file].mode != POLICY_MODE_OFF)
+                        return false;
+        return true;
+}
+
+const char *policy_admin_pattern(const Policy *p, size_t i) {
+        if (policy_admin_is_default(p)) {
+                if (i == 0)
+                        return POLICY_ADMIN_DEFAULT;
+                if (i == 1 && p->guard_cgroup && !streq(p->guard_cgroup, "/") &&
+                    !streq(p->guard_cgroup, POLICY_ADMIN_DEFAULT))
+                        return p->guard_cgroup;
+                return NULL;
+        }
+        for (size_t k = 0; k < p->n_admins; k++) {
+                if (p->files[p->admins[k].file].mode == POLICY_MODE_OFF)
+                        continue;
+                if (i-- == 0)
+                        return p->admins[k].cgroup;
+        }
+        return NULL;
+}
+
+int policy_set_guard_cgroup(Policy *p, const char *path) {
+        char *copy = path ? strdup(path) : NULL;
+
+        if (path && !copy)
+                return -ENOMEM;
+        free(p->guard_cgroup);
+        p->guard_cgroup = copy;
+        return 0;
+}
+
 void policy_truncate(Policy *p, size_t n_files, size_t n_rules) {
         for (size_t i = n_rules; i < p->n_rules; i++)
                 rule_done(&p->rules[i]);
+        while (p->n_admins > 0 && p->admins[p->n_admins - 1].file >= n_files)
+                free(p->admins[--p->n_admins].cgroup);
         for (size_t i = n_files; i < p->n_files; i++) {
                 free(p->files[i].path);
                 free(p->files[i].name);
@@ -263,5 +300,7 @@ void policy_done(Policy *p) {
         policy_truncate(p, 0, 0);
         free(p->rules);
         free(p->files);
+        free(p->admins);
+        free(p->guard_cgroup);
         *p = (Policy) {};
 }

@@ -79,6 +79,20 @@ typedef struct PolicyRule {
         uint32_t ns_types;          /* lock/lock_on_entry: CLONE_NEW* mask */
 } PolicyRule;
 
+/* One entry of a file's "admin" list: a cgroup subtree whose tasks may use the off-switches
+ * (bpf/guard-decide.h, guard_cgroup_admin()). */
+typedef struct PolicyAdmin {
+        char *cgroup;
+        size_t file;                /* index into Policy.files */
+        unsigned index;             /* position in the file's list */
+        unsigned line, column;
+} PolicyAdmin;
+
+/* The admin cgroups when no active file has an "admin" list: PID 1's, and the guard's own unit
+ * (Policy.guard_cgroup, which only the daemon knows). No login session scope: any root that can
+ * open a PAM session with pam_systemd (su from a service that is not sealed) gets one. */
+#define POLICY_ADMIN_DEFAULT "/init.scope"
+
 typedef struct Policy {
         bool mode_overridden;   /* cgroup-guardctl mode: every active rule runs in mode_override */
         PolicyMode mode_override;
@@ -90,6 +104,9 @@ typedef struct Policy {
         size_t n_rules;
         size_t n_rules_allocated;
         size_t n_ignored;       /* directory entries that are not *.json and not hidden: not read */
+        PolicyAdmin *admins;    /* every file's "admin" entries, in file order */
+        size_t n_admins;
+        char *guard_cgroup;     /* the daemon's own cgroup, for the default admin list; NULL: unknown */
 } Policy;
 
 const char *policy_mode_to_string(PolicyMode m);
@@ -149,6 +166,16 @@ const PolicyRule *policy_rule_by_id(const Policy *p, uint32_t id);
 typedef int (*PolicyStatFunc)(const char *path, dev_t *ret_dev, ino_t *ret_ino);
 void policy_resolve_executables(Policy *p, PolicyStatFunc resolve);
 int policy_file_generation(const char *path, dev_t dev, ino_t ino, uint32_t *ret);
+
+/* The admin cgroups in force, one pattern at a time (i from 0; NULL past the end): every active
+ * file's "admin" entries if there are any, else the default
+ * (POLICY_ADMIN_DEFAULT and guard_cgroup unless that is the root). The root cgroup is never one:
+ * the parser refuses "/", and the default leaves a daemon in the root cgroup out. */
+const char *policy_admin_pattern(const Policy *p, size_t i);
+/* Whether the admin list in force is the default (no active file has "admin" entries). */
+bool policy_admin_is_default(const Policy *p);
+/* The daemon's own cgroup path (copied), for the default admin list. */
+int policy_set_guard_cgroup(Policy *p, const char *path);
 
 /* Drops files and rules past the given counts (a failed parse undoing its appends). */
 void policy_truncate(Policy *p, size_t n_files, size_t n_rules);
