@@ -256,7 +256,7 @@ int BPF_PROG(compat_unshare_exit, unsigned long flags, int ret) {
 
 /* The alternative where ksys_unshare() is not attachable (inlined into the syscall, renamed):
  * the syscall's own entry point, flags from the saved registers. The loader turns these on only
- * then (src/daemon/bpf-backend.c, compat_alternatives). */
+ * then (src/daemon/bpf-backend.c, window_alternatives). */
 SEC("?fentry/__x64_sys_unshare")
 int BPF_PROG(compat_unshare_sys_enter, struct pt_regs *regs) {
         return unshare_enter(regs->di);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Shared by the backend's modules (bpf-backend.c: load, attach, adopt, generations;
- * backend-pins.c: the pins read and removed; backend-guarantees.c), not by the rest of the daemon. */
+/* Shared by the backend's modules (bpf-backend.c: load, attach, adopt; backend-generation.c: the
+ * policy generations; backend-pins.c: pinning, the pins read and removed; backend-tamper.c: self
+ * protection; backend-guarantees.c), not by the rest of the daemon. */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "bpf-backend.h"
 
 #define CGROUP_ITER_PIN "cgroups"       /* the cgroup iterator's link, `cat`-able */
 
@@ -23,3 +26,22 @@ int open_pinned_map(const char *dir, const char *name);
 unsigned count_entries(int generation_fd);
 /* pid runs the same executable as we do. */
 bool same_executable(pid_t pid);
+
+/* The build's id (FNV-1a of the backend's BPF object), as the build record holds it. */
+uint64_t backend_build_id(BackendKind kind);
+
+/* Pins fd as DIR/PREFIXNAME, replacing what was there only once the new object is in place. */
+int pin_replace(int fd, const char *dir, const char *prefix, const char *name);
+/* Pins the build record (map_guard_meta) of kind into dir. */
+int write_meta(Backend *b, const char *dir, BackendKind kind);
+void record_daemon_pid(const char *dir);
+void hold_pin_dir(Backend *b);
+const char *held_pin_dir(const Backend *b, char buf[static 32]);
+
+/* The kernel's id of a BPF object fd (0: none). */
+uint32_t object_id(int fd);
+/* One object of the guard registered for the tamper programs (no-op without them). */
+void register_object(Backend *b, uint64_t kind, uint64_t id);
+void choose_tamper_variants(Backend *b);
+int mark_self(int identity_fd);
+int arm_self_protection(Backend *b, int template_fd);

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The pins as the other programs see them, with or without a running daemon: --unload, --status,
- * --stats, --metrics, the per-cgroup state, and the rule names written for them. */
+/* The pin directory: how the backend pins into it (a pin replaced by rename, the build record,
+ * the directory held), and the pins as the other programs see them, with or without a running
+ * daemon: --unload, --status, --stats, --metrics, the per-cgroup state, and the rule names
+ * written for them. */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,6 +23,140 @@
 #include "bpf-backend.h"
 #include "guard-event.h"
 #include "macro.h"
+
+int bpffs_ensure_dir(const char *dir) {
+        _cleanup_(freep) char *copy = strdup(dir);
+        struct statfs sfs;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *p = copy + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(copy, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        if (mkdir(copy, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        if (statfs(dir, &sfs) < 0)
+                return -errno;
+        /* Pins only work on bpffs; anywhere else "pinning" would silently write nothing useful. */
+        if ((unsigned long) sfs.f_type != BPF_FS_MAGIC)
+                return -ENOTSUP;
+        return 0;
+}
+
+char *pin_path(const char *dir, const char *prefix, const char *name) {
+        char *p;
+
+        if (asprintf(&p, "%s/%s%s", dir, prefix, name) < 0)
+                return NULL;
+        return p;
+}
+
+/* Pins fd under a temporary name ("new_..."; bpffs refuses names with a dot) and renames it over the final one: whoever held the old pin
+ * (e.g. an older link) is released only once the new object is in place. */
+int pin_replace(int fd, const char *dir, const char *prefix, const char *name) {
+        _cleanup_(freep) char *tmp = NULL, *final = pin_path(dir, prefix, name);
+
+        if (!final || asprintf(&tmp, "%s/new_%s%s", dir, prefix, name) < 0)
+                return -ENOMEM;
+        (void) unlink(tmp);
+        if (bpf_obj_pin(fd, tmp) < 0)
+                return -errno;
+        if (rename(tmp, final) < 0) {
+                int r = -errno;
+                (void) unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+int read_meta(const char *dir, uint64_t meta[_META_SLOTS]) {
+        _cleanup_(freep) char *path = pin_path(dir, "map_", "guard_meta");
+        _cleanup_(closep) int fd = -EBADF;
+
+        if (!path)
+                return -ENOMEM;
+        fd = bpf_obj_get(path);
+        if (fd < 0)
+                return -errno;
+        for (__u32 i = 0; i < _META_SLOTS; i++)
+                if (bpf_map_lookup_elem(fd, &i, &meta[i]) < 0)
+                        return -errno;
+        return meta[META_MAGIC_SLOT] == META_MAGIC ? 0 : -EPROTO;
+}
+
+int write_meta(Backend *b, const char *dir, BackendKind kind) {
+        _cleanup_(closep) int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "guard_meta", sizeof(__u32), sizeof(__u64),
+                                                  _META_SLOTS, NULL);
+        uint64_t meta[_META_SLOTS] = {
+                [META_MAGIC_SLOT] = META_MAGIC,
+                [META_BUILD_SLOT] = backend_build_id(kind),
+                [META_KIND_SLOT] = kind,
+                [META_PID_SLOT] = getpid(),
+        };
+
+        if (fd < 0)
+                return -errno;
+        register_object(b, GUARD_OBJ_MAP, object_id(fd));
+        for (__u32 i = 0; i < _META_SLOTS; i++)
+                if (bpf_map_update_elem(fd, &i, &meta[i], BPF_ANY) < 0)
+                        return -errno;
+        return pin_replace(fd, dir, "map_", "guard_meta");
+}
+
+int open_pinned_map(const char *dir, const char *name) {
+        _cleanup_(freep) char *path = pin_path(dir, "map_", name);
+        int fd;
+
+        if (!path)
+                return -ENOMEM;
+        fd = bpf_obj_get(path);
+        return fd < 0 ? -errno : fd;
+}
+
+/* The pin directory we pinned into (or adopted), held: what its path leads to later is compared
+ * with it (backend_check_links()). */
+void hold_pin_dir(Backend *b) {
+        _cleanup_(closep) int fd = open(b->pin_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct statfs sfs;
+
+        closep(&b->pin_dir_fd);
+        b->pin_dir_fd = -EBADF;
+        if (fd >= 0 && fstatfs(fd, &sfs) == 0 && (unsigned long) sfs.f_type == BPF_FS_MAGIC)
+                b->pin_dir_fd = TAKE_FD(fd);
+}
+
+/* The directory we pinned into, by a path that leads there even when something is mounted over
+ * pin_dir later (the magic link of the held fd); pin_dir itself before anything is held. */
+const char *held_pin_dir(const Backend *b, char buf[static 32]) {
+        if (b->pin_dir_fd < 0)
+                return b->pin_dir;
+        snprintf(buf, 32, "/proc/self/fd/%d", b->pin_dir_fd);
+        return buf;
+}
+
+/* The running daemon's pid, so that --unload can stop it first (it would load everything again
+ * when it finds its pins gone). */
+void record_daemon_pid(const char *dir) {
+        _cleanup_(closep) int fd = open_pinned_map(dir, "guard_meta");
+        __u32 slot = META_PID_SLOT;
+        uint64_t pid = getpid();
+
+        if (fd >= 0)
+                (void) bpf_map_update_elem(fd, &slot, &pid, BPF_ANY);
+}
+
+bool same_executable(pid_t pid) {
+        struct stat a, b;
+        char fn[64];
+
+        snprintf(fn, sizeof(fn), "/proc/%d/exe", (int) pid);
+        return stat(fn, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
 
 /* Still in the kernel's table? GET_NEXT_ID walks ids without taking a handle (which would keep the
  * object alive). */

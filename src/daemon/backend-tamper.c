@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tamper protection's userspace half (the kernel's is bpf/guard-tamper.bpf.h): the guard's self
+ * record and identity mark, every object of the guard registered in guard_objects before it can
+ * be reached, and registered again (what is gone dropped) after each change. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "backend-internal.h"
+#include "bpf-backend.h"
+#include "cgroupfs.h"
+#include "macro.h"
+
+/* One object of the guard, registered for the tamper programs at once (no-op without them). */
+void register_object(Backend *b, uint64_t kind, uint64_t id) {
+        uint64_t key = kind | id;
+        uint8_t one = 1;
+
+        if (b->objects_fd >= 0 && id)
+                (void) bpf_map_update_elem(b->objects_fd, &key, &one, BPF_ANY);
+}
+
+uint32_t object_id(int fd) {
+        struct bpf_link_info info = {};
+        __u32 len = sizeof(info);
+
+        return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+}
+
+static bool kernel_lockdown_confidentiality(void) {
+        _cleanup_(fclosep) FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+        char line[128];
+
+        return f && fgets(line, sizeof(line), f) && strstr(line, "[confidentiality]");
+}
+
+/* lockdown=confidentiality refuses bpf_probe_read_kernel(), which the link-fd check needs:
+ * load the variants that guard the pins instead (bpf/guard-tamper.bpf.h). */
+void choose_tamper_variants(Backend *b) {
+        static const struct {
+                const char *name;
+                bool under_lockdown;
+        } variants[] = {
+                { "guard_tamper_bpf", false },
+                { "guard_tamper_bpf_lockdown", true },
+                { "guard_tamper_pin_open", true },
+                { "guard_cgroup_mkdir", false },
+                { "guard_cgroup_mkdir_lockdown", true },
+                { "guard_identity_exec", false },
+                { "guard_identity_exec_lockdown", true },
+        };
+
+        b->lockdown = kernel_lockdown_confidentiality();
+        for (size_t i = 0; i < ELEMENTSOF(variants); i++) {
+                struct bpf_program *prog = bpf_object__find_program_by_name(b->obj, variants[i].name);
+
+                if (prog)
+                        bpf_program__set_autoload(prog, variants[i].under_lockdown == b->lockdown);
+        }
+}
+
+static uint32_t ns_inode(const char *path) {
+        struct stat st;
+
+        return stat(path, &st) == 0 ? (uint32_t) st.st_ino : 0;
+}
+
+/* Who the guard is and that it is armed, before the first program attaches (refined by
+ * backend_protect(): our cgroup, "protect_self" from the policy). starting: links are opened by
+ * id by nobody but us until every link is registered. */
+static int write_self(Backend *b, bool enabled, bool starting, uint64_t cgroup_id) {
+        struct guard_self self = { .enabled = enabled, .starting = starting, .cgroup_id = cgroup_id };
+        struct stat st;
+        __u32 zero = 0;
+
+        if (b->self_fd < 0)
+                return 0;
+        if (enabled) {
+                char buf[32];
+
+                if (stat(held_pin_dir(b, buf), &st) == 0)
+                        self.pins_dev = kernel_dev(st.st_dev);
+                self.mnt_ns[0] = ns_inode("/proc/1/ns/mnt");
+                self.mnt_ns[1] = ns_inode("/proc/self/ns/mnt");
+                if (stat("/proc/self/exe", &st) < 0)
+                        return -errno;
+                self.exe_dev = kernel_dev(st.st_dev);
+                self.exe_ino = st.st_ino;
+        }
+        return bpf_map_update_elem(b->self_fd, &zero, &self, BPF_ANY) < 0 ? -errno : 0;
+}
+
+/* The guard's own unit (struct guard_self_unit): the name and parent of our cgroup, which PID 1
+ * makes anew at each (re)start; its exec of our binary there is the guard (bpf/guard-identity.bpf.h).
+ * None in the root cgroup, or for a name too long to compare. */
+static int write_self_unit(Backend *b, int cgroup_root_fd) {
+        struct bpf_map *map = b->obj ? bpf_object__find_map_by_name(b->obj, "guard_self_unit") : NULL;
+        _cleanup_(closep) int fd = map ? fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 3)
+                                       : open_pinned_map(b->pin_dir, "guard_self_unit");
+        _cleanup_(freep) char *path = NULL;
+        struct guard_self_unit unit = {};
+        uint64_t parent_id = 0;
+        __u32 zero = 0;
+        char *slash;
+
+        if (fd < 0)
+                return 0; /* no such map (observe), or pins of a build without it: no restart is the guard */
+        if (cgroup_root_fd >= 0 && cgroup2_path_of_pid(getpid(), &path) >= 0 && !streq(path, "/") &&
+            (slash = strrchr(path, '/')) && strlen(slash + 1) <= GUARD_UNIT_NAME_MAX - 2) {
+                strcpy(unit.name, slash + 1);
+                slash[slash == path] = '\0'; /* "/a/b" -> "/a", "/b" -> "/" */
+                if (cgroup2_id_of_path(cgroup_root_fd, path, &parent_id) >= 0)
+                        unit.parent_id = parent_id;
+                else
+                        unit = (struct guard_self_unit) {};
+        }
+        return bpf_map_update_elem(fd, &zero, &unit, BPF_ANY) < 0 ? -errno : 0;
+}
+
+/* The guard's identity is a mark on its own task (bpf/guard-identity.bpf.h), not its binary:
+ * set before anything is attached (or, adopting, by a process the kernel already takes for the
+ * guard: PID 1 started it, or it runs outside the cgroups the policy confines). */
+int mark_self(int identity_fd) {
+        struct guard_task_identity id = { .flags = GUARD_IDENTITY_SELF };
+        _cleanup_(closep) int pidfd = -EBADF;
+
+        if (identity_fd < 0)
+                return 0;
+        pidfd = (int) syscall(SYS_pidfd_open, getpid(), 0);
+        if (pidfd < 0)
+                return -errno;
+        return bpf_map_update_elem(identity_fd, &pidfd, &id, BPF_ANY) < 0 ? -errno : 0;
+}
+
+/* Self-protection comes first: every map and program of the object (each has an id, and can be
+ * opened by it, from the moment it was loaded), the pin directory (no name in it can be
+ * removed by others, from the first pin on) and the guard's identity are registered before
+ * anything is attached; links and the generation map are registered as they are made. Called
+ * again once the tamper programs are attached: whatever someone holding an fd from before wrote
+ * into these two maps is written over, and from then on such writes are refused. */
+int arm_self_protection(Backend *b, int template_fd) {
+        struct bpf_program *prog;
+        struct bpf_map *map;
+        struct stat st;
+
+        if (b->self_fd < 0)
+                return 0;
+        if (bpffs_ensure_dir(b->pin_dir) >= 0 && stat(b->pin_dir, &st) == 0)
+                register_object(b, GUARD_OBJ_PIN, st.st_ino);
+        bpf_object__for_each_map(map, b->obj)
+                if (bpf_map__fd(map) >= 0)
+                        register_object(b, GUARD_OBJ_MAP, object_id(bpf_map__fd(map)));
+        bpf_object__for_each_program(prog, b->obj)
+                if (bpf_program__fd(prog) >= 0)
+                        register_object(b, GUARD_OBJ_PROG, object_id(bpf_program__fd(prog)));
+        b->template_id = object_id(template_fd);
+        register_object(b, GUARD_OBJ_MAP, b->template_id);
+        map = bpf_object__find_map_by_name(b->obj, "guard_identity");
+        if (map) {
+                int r = mark_self(bpf_map__fd(map));
+                if (r < 0)
+                        return r;
+        }
+        return write_self(b, true, true, 0);
+}
+
+/* What backend_protect() registered this time: whatever else guard_objects holds is gone. */
+typedef struct ProtectSet {
+        int fd;
+        uint64_t *keys;
+        size_t n, allocated;
+        bool incomplete;        /* out of memory: not a complete record, nothing is dropped */
+} ProtectSet;
+
+static void protect_object(ProtectSet *set, uint64_t kind, uint64_t id) {
+        uint64_t key = kind | id;
+        uint8_t one = 1;
+
+        if (!id)
+                return;
+        (void) bpf_map_update_elem(set->fd, &key, &one, BPF_ANY);
+        if (set->n == set->allocated) {
+                size_t allocated = set->allocated ? set->allocated * 2 : 256;
+                uint64_t *keys = realloc(set->keys, allocated * sizeof(*keys));
+
+                if (!keys) {
+                        set->incomplete = true;
+                        return;
+                }
+                set->keys = keys;
+                set->allocated = allocated;
+        }
+        set->keys[set->n++] = key;
+}
+
+/* A program and every map it uses (maps that are not pinned included: the kernel names them). */
+static void protect_program(ProtectSet *set, uint32_t prog_id) {
+        _cleanup_(closep) int fd = bpf_prog_get_fd_by_id(prog_id);
+        struct bpf_prog_info info = {};
+        uint32_t map_ids[64];
+        __u32 len = sizeof(info);
+
+        protect_object(set, GUARD_OBJ_PROG, prog_id);
+        if (fd < 0)
+                return;
+        info.nr_map_ids = ELEMENTSOF(map_ids);
+        info.map_ids = (uint64_t) (uintptr_t) map_ids;
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+                return;
+        for (uint32_t i = 0; i < info.nr_map_ids && i < ELEMENTSOF(map_ids); i++)
+                protect_object(set, GUARD_OBJ_MAP, map_ids[i]);
+}
+
+static bool protect_set_has(const ProtectSet *set, uint64_t key) {
+        for (size_t i = 0; i < set->n; i++)
+                if (set->keys[i] == key)
+                        return true;
+        return false;
+}
+
+/* Our cgroup and every cgroup above it but the root, as directories: every file in them but
+ * cgroup.procs and cgroup.threads (left to the migration policy; joining our own cgroup is
+ * guard_tamper_join()'s) and cgroup.subtree_control (runc, containerd's shim, nspawn and systemd
+ * enable controllers in every ancestor of the cgroups they create, system.slice for
+ * docker-*.scope) is refused, files made later by a controller enabled again included. In the
+ * root, cgroup.max.depth and cgroup.max.descendants (nobody's real business; they stop new
+ * cgroups). Returns our cgroup's id, 0 in the root. */
+static uint64_t protect_cgroup_files(ProtectSet *set, int cgroup_root_fd) {
+        static const char *const left_open[] = { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
+        static const char *const root_guarded[] = { "cgroup.max.depth", "cgroup.max.descendants" };
+        _cleanup_(freep) char *path = NULL;
+        uint64_t id = 0;
+        struct stat st;
+
+        if (cgroup_root_fd < 0)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(root_guarded); i++)
+                if (fstatat(cgroup_root_fd, root_guarded[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        protect_object(set, GUARD_OBJ_CGROUP_FILE, st.st_ino);
+        /* Resolved beneath the cgroup2 root without crossing a mount: a directory mounted over
+         * ours (or over one above it) would register another cgroup. */
+        if (cgroup2_path_of_pid(getpid(), &path) < 0 || cgroup2_id_of_path(cgroup_root_fd, path, &id) < 0)
+                return 0;
+        for (char *slash; !streq(path, "/"); *slash = '\0') {
+                _cleanup_(closep) int dir_fd = cgroup2_open_at(cgroup_root_fd, path, O_RDONLY | O_DIRECTORY);
+
+                if (dir_fd >= 0 && fstat(dir_fd, &st) == 0) {
+                        protect_object(set, GUARD_OBJ_CGROUP_DIR, st.st_ino);
+                        for (size_t i = 0; i < ELEMENTSOF(left_open); i++)
+                                if (fstatat(dir_fd, left_open[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
+                                        protect_object(set, GUARD_OBJ_CGROUP_OPEN, st.st_ino);
+                }
+                slash = strrchr(path, '/');
+                if (slash == path)
+                        slash++;
+        }
+        return id;
+}
+
+/* Every pin in the directory and the directory itself; the links and maps behind them, and the
+ * programs behind the links with every map they use. */
+static void protect_pins(ProtectSet *set, const char *pin_dir) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *de;
+        struct stat st;
+
+        if (stat(pin_dir, &st) == 0)
+                protect_object(set, GUARD_OBJ_PIN, st.st_ino);
+        d = opendir(pin_dir);
+        while (d && (de = readdir(d))) {
+                _cleanup_(closep) int fd = -EBADF;
+                char path[4096];
+
+                bool iterator = streq(de->d_name, CGROUP_ITER_PIN);
+
+                if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+                        continue;
+                /* The cgroup iterator's pin stays open to the admin (cat): reading it
+                 * changes nothing; its link is guarded (no BPF_LINK_UPDATE by others)
+                 * and the directory keeps it from being removed or renamed. */
+                if (!iterator)
+                        protect_object(set, GUARD_OBJ_PIN, st.st_ino);
+                snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
+                fd = bpf_obj_get(path);
+                if (fd < 0)
+                        continue;
+                if (strneq(de->d_name, "link_", 5) || iterator) {
+                        struct bpf_link_info info = {};
+                        __u32 len = sizeof(info);
+
+                        if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+                                protect_object(set, GUARD_OBJ_LINK, info.id);
+                                protect_program(set, info.prog_id);
+                        }
+                } else
+                        protect_object(set, GUARD_OBJ_MAP, object_id(fd));
+        }
+}
+
+/* What this daemon holds: its links, the loaded object's maps and programs (when it loaded them),
+ * the inner map template, the generation in slot 0 and the one it keeps. */
+static void protect_held(ProtectSet *set, Backend *b) {
+        __u32 zero = 0, inner_id;
+
+        for (unsigned i = 0; i < b->n_links; i++) {
+                struct bpf_link_info info = {};
+                __u32 len = sizeof(info);
+
+                if (bpf_obj_get_info_by_fd(b->link_fds[i], &info, &len) == 0) {
+                        protect_object(set, GUARD_OBJ_LINK, info.id);
+                        protect_program(set, info.prog_id);
+                }
+        }
+        if (b->obj) {
+                struct bpf_program *prog;
+                struct bpf_map *map;
+
+                bpf_object__for_each_map(map, b->obj)
+                        if (bpf_map__fd(map) >= 0)
+                                protect_object(set, GUARD_OBJ_MAP, object_id(bpf_map__fd(map)));
+                bpf_object__for_each_program(prog, b->obj)
+                        if (bpf_program__fd(prog) >= 0)
+                                protect_object(set, GUARD_OBJ_PROG, object_id(bpf_program__fd(prog)));
+                protect_object(set, GUARD_OBJ_MAP, b->template_id);
+        }
+        if (bpf_map_lookup_elem(b->outer_fd, &zero, &inner_id) == 0)
+                protect_object(set, GUARD_OBJ_MAP, inner_id);
+        protect_object(set, GUARD_OBJ_MAP, object_id(b->inner_fd));
+}
+
+/* Drops from guard_objects whatever this round did not register (nothing when the round's record
+ * is incomplete). */
+static void drop_unprotected(const ProtectSet *set, int objects_fd) {
+        uint64_t key, next, *stale = NULL;
+        size_t n_stale = 0;
+
+        for (void *k = NULL; !set->incomplete && bpf_map_get_next_key(objects_fd, k, &next) == 0; k = &key) {
+                key = next;
+                if (protect_set_has(set, key))
+                        continue;
+                uint64_t *grown = realloc(stale, (n_stale + 1) * sizeof(*stale));
+                if (!grown)
+                        break;
+                stale = grown;
+                stale[n_stale++] = key;
+        }
+        for (size_t i = 0; i < n_stale; i++)
+                (void) bpf_map_delete_elem(objects_fd, &stale[i]);
+        free(stale);
+}
+
+int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
+        uint64_t cgroup_id = 0;
+        int r;
+
+        if (b->self_fd < 0)
+                return 0; /* this backend has no tamper protection */
+        if (b->objects_fd < 0)
+                return -EBADF;
+
+        if (enabled) {
+                ProtectSet set = { .fd = b->objects_fd };
+
+                /* Everything is registered again and only then what is gone dropped (ids of
+                 * objects that are gone must not protect others): nothing is unprotected on the
+                 * way, as it would be if the set were cleared first. */
+                char buf[32];
+
+                /* Ours, not whatever is mounted over the path now. */
+                protect_pins(&set, held_pin_dir(b, buf));
+                protect_held(&set, b);
+                cgroup_id = protect_cgroup_files(&set, cgroup_root_fd);
+                drop_unprotected(&set, b->objects_fd);
+                free(set.keys);
+        }
+        /* Armed (or not, "protect_self": false) for good; links are registered, start-up is over. */
+        r = write_self(b, enabled, false, cgroup_id);
+        if (r >= 0)
+                r = write_self_unit(b, cgroup_root_fd);
+        return r;
+}
