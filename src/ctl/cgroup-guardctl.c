@@ -198,10 +198,7 @@ static void strv_free(char **l) {
         free(l);
 }
 
-static void json_object_putp(json_object **o) {
-        if (*o)
-                json_object_put(*o);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 
 static void json_print(json_object *o) {
         int flags = JSON_C_TO_STRING_NOSLASHESCAPE;

@@ -15,7 +15,7 @@
 #include "policy.h"
 #include "string-util.h"
 
-#define GUARD_ALLOW_ENTRIES_MAX 64      /* bpf/guard-maps.h GUARD_ALLOW_MAX */
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 
 /* --- generalisation --- */
 
@@ -447,52 +447,72 @@ _printf_(2, 3) static int append(char **buf, const char *format, ...) {
         return 0;
 }
 
-int learn_run(const Record *records, size_t n_records, const LearnOptions *opts, LearnResult *ret, char **ret_error) {
-        _cleanup_(freep) Op *ops = NULL;
-        StrSet protect = {}, delegates = {}, units = {};
-        Allow *allows = NULL;
-        Lock *locks = NULL;
-        size_t n_ops = 0, n_allows = 0, n_locks = 0, n_locks_allocated = 0;
-        LearnResult out = {};
-        json_object *root = NULL;
-        char *summary = NULL;
-        int r = -ENOMEM;
+/* What learn_run() works on, step by step. */
+typedef struct Learner {
+        Op *ops;
+        size_t n_ops;
+        StrSet protect;         /* the governed subtrees */
+        StrSet delegates;       /* managers' own subtrees */
+        StrSet units;           /* units seen below a protected subtree */
+        Allow *allows;
+        size_t n_allows;
+        Lock *locks;
+        size_t n_locks, n_locks_allocated;
+} Learner;
 
-        *ret_error = NULL;
-        ops = calloc(n_records ?: 1, sizeof(*ops));
-        if (!ops)
+static void learner_done(Learner *l) {
+        for (size_t i = 0; i < l->n_ops; i++)
+                op_done(&l->ops[i]);
+        free(l->ops);
+        allows_free(l->allows, l->n_allows);
+        for (size_t k = 0; k < l->n_locks; k++)
+                free(l->locks[k].cgroup);
+        free(l->locks);
+        strset_done(&l->protect);
+        strset_done(&l->delegates);
+        strset_done(&l->units);
+}
+
+/* One entry per distinct generalised operation. */
+static int collect_ops(Learner *l, const Record *records, size_t n_records, LearnResult *out) {
+        size_t merged = 0;
+
+        l->ops = calloc(n_records ?: 1, sizeof(*l->ops));
+        if (!l->ops)
                 return -ENOMEM;
         for (size_t i = 0; i < n_records; i++) {
-                if (op_from_record(&records[i], &ops[n_ops]) < 0)
-                        goto finish;
-                n_ops++;
-                out.n_operations += records[i].count;
+                if (op_from_record(&records[i], &l->ops[l->n_ops]) < 0)
+                        return -ENOMEM;
+                l->n_ops++;
+                out->n_operations += records[i].count;
         }
-        /* One entry per distinct generalised operation. */
-        if (n_ops > 1)
-                qsort(ops, n_ops, sizeof(*ops), compare_ops);
-        size_t merged = 0;
-        for (size_t i = 0; i < n_ops; i++) {
-                if (merged > 0 && compare_ops(&ops[merged - 1], &ops[i]) == 0) {
-                        ops[merged - 1].count += ops[i].count;
-                        op_done(&ops[i]);
+        if (l->n_ops > 1)
+                qsort(l->ops, l->n_ops, sizeof(*l->ops), compare_ops);
+        for (size_t i = 0; i < l->n_ops; i++) {
+                if (merged > 0 && compare_ops(&l->ops[merged - 1], &l->ops[i]) == 0) {
+                        l->ops[merged - 1].count += l->ops[i].count;
+                        op_done(&l->ops[i]);
                         continue;
                 }
-                ops[merged++] = ops[i];
+                l->ops[merged++] = l->ops[i];
         }
-        n_ops = merged;
+        l->n_ops = merged;
+        return 0;
+}
 
-        /* What is governed: the subtrees asked for, or every top-level cgroup seen. */
+/* What is governed: the subtrees asked for, or every top-level cgroup seen. */
+static int choose_protect(Learner *l, const LearnOptions *opts) {
         if (opts && opts->protect) {
                 for (char **p = opts->protect; *p; p++)
-                        if (strset_add(&protect, *p) < 0)
-                                goto finish;
+                        if (strset_add(&l->protect, *p) < 0)
+                                return -ENOMEM;
         } else
-                for (size_t i = 0; i < n_ops; i++) {
-                        const char *paths[] = { ops[i].kind == RECORD_MIGRATION ? ops[i].src : ops[i].actor,
-                                                ops[i].kind == RECORD_MIGRATION ? ops[i].dst : NULL };
+                for (size_t i = 0; i < l->n_ops; i++) {
+                        const Op *o = &l->ops[i];
+                        const char *paths[] = { o->kind == RECORD_MIGRATION ? o->src : o->actor,
+                                                o->kind == RECORD_MIGRATION ? o->dst : NULL };
 
-                        if (ops[i].denied)
+                        if (o->denied)
                                 continue;
                         for (size_t k = 0; k < ELEMENTSOF(paths); k++) {
                                 _cleanup_(freep) char *top = NULL;
@@ -500,289 +520,330 @@ int learn_run(const Record *records, size_t n_records, const LearnOptions *opts,
                                 if (!paths[k] || streq(paths[k], "/"))
                                         continue;
                                 top = strndup(paths[k], strcspn(paths[k] + 1, "/") + 1);
-                                if (!top || strset_add(&protect, top) < 0)
-                                        goto finish;
+                                if (!top || strset_add(&l->protect, top) < 0)
+                                        return -ENOMEM;
                         }
                 }
-        strset_sort(&protect);
+        strset_sort(&l->protect);
+        return 0;
+}
 
-        /* PID 1 starting the guard itself: a recording rarely sees it (the guard ran throughout),
-         * and a policy without it fails every restart of cgroup-guardd.service with 219/CGROUP,
-         * the "disable" off-switch included. Allowed as PID 1's other unit starts are. */
-        if (covered(&protect, LEARN_GUARD_UNIT_CGROUP)) {
-                const char *pid1_exe = NULL;
-                bool seen = false;
+/* PID 1 starting the guard itself: a recording rarely sees it (the guard ran throughout), and a
+ * policy without it fails every restart of cgroup-guardd.service with 219/CGROUP, the "disable"
+ * off-switch included. Allowed as PID 1's other unit starts are. */
+static int add_guard_unit_start(Learner *l) {
+        const char *pid1_exe = NULL;
+        bool seen = false;
+        Op *grown, *o;
 
-                for (size_t i = 0; i < n_ops; i++)
-                        if (ops[i].kind == RECORD_MIGRATION && !ops[i].denied && streq(ops[i].actor, "/init.scope")) {
-                                pid1_exe = pid1_exe ?: ops[i].exe;
-                                seen = seen || streq(ops[i].dst, LEARN_GUARD_UNIT_CGROUP);
-                        }
-                if (!seen) {
-                        Op *grown = realloc(ops, (n_ops + 1) * sizeof(*ops));
-
-                        if (!grown)
-                                goto finish;
-                        ops = grown;
-                        ops[n_ops] = (Op) { .kind = RECORD_MIGRATION, .rule = -1, .actor = strdup("/init.scope"),
-                                            .src = strdup("/init.scope"), .dst = strdup(LEARN_GUARD_UNIT_CGROUP),
-                                            .exe = pid1_exe ? strdup(pid1_exe) : NULL };
-                        n_ops++;
-                        if (!ops[n_ops - 1].actor || !ops[n_ops - 1].src || !ops[n_ops - 1].dst ||
-                            (pid1_exe && !ops[n_ops - 1].exe))
-                                goto finish;
+        if (!covered(&l->protect, LEARN_GUARD_UNIT_CGROUP))
+                return 0;
+        for (size_t i = 0; i < l->n_ops; i++)
+                if (l->ops[i].kind == RECORD_MIGRATION && !l->ops[i].denied && streq(l->ops[i].actor, "/init.scope")) {
+                        pid1_exe = pid1_exe ?: l->ops[i].exe;
+                        seen = seen || streq(l->ops[i].dst, LEARN_GUARD_UNIT_CGROUP);
                 }
-        }
+        if (seen)
+                return 0;
+        grown = realloc(l->ops, (l->n_ops + 1) * sizeof(*l->ops));
+        if (!grown)
+                return -ENOMEM;
+        l->ops = grown;
+        o = &l->ops[l->n_ops++];
+        *o = (Op) { .kind = RECORD_MIGRATION, .rule = -1, .actor = strdup("/init.scope"), .src = strdup("/init.scope"),
+                    .dst = strdup(LEARN_GUARD_UNIT_CGROUP), .exe = pid1_exe ? strdup(pid1_exe) : NULL };
+        if (!o->actor || !o->src || !o->dst || (pid1_exe && !o->exe))
+                return -ENOMEM;
+        return 0;
+}
 
-        for (size_t i = 0; i < n_ops; i++) {
-                Op *o = &ops[i];
+/* What covers each operation (an allow entry, a delegated subtree, nothing needed), and the
+ * delegated subtrees, numbered. */
+static int classify_ops(Learner *l, LearnResult *out) {
+        for (size_t i = 0; i < l->n_ops; i++) {
+                Op *o = &l->ops[i];
 
                 if (o->denied) {
                         o->coverage = COVER_DENIED;
-                        out.n_denied += o->count;
+                        out->n_denied += o->count;
                         continue;
                 }
-                out.n_learned += o->count;
+                out->n_learned += o->count;
                 if (o->kind != RECORD_MIGRATION) {
                         o->coverage = COVER_NOT_LOCKED;
                         continue;
                 }
-                if (!covered(&protect, o->src) && !covered(&protect, o->dst)) {
+                if (!covered(&l->protect, o->src) && !covered(&l->protect, o->dst)) {
                         o->coverage = COVER_UNGOVERNED;
-                        out.n_ungoverned += o->count;
+                        out->n_ungoverned += o->count;
                 } else if (o->delegate) {
                         o->coverage = COVER_DELEGATE;
-                        if (strset_add(&delegates, o->delegate) < 0)
-                                goto finish;
+                        if (strset_add(&l->delegates, o->delegate) < 0)
+                                return -ENOMEM;
                 } else
                         o->coverage = COVER_ALLOW;
         }
-        if (out.n_learned == 0) {
-                r = -ENODATA;
-                if (asprintf(ret_error, "Nothing to learn: every one of the %" PRIu64 " recorded operation(s) was denied "
-                             "when it was recorded", out.n_operations) < 0)
-                        *ret_error = NULL;
-                goto finish;
-        }
-        strset_sort(&delegates);
-        for (size_t i = 0; i < n_ops; i++)
-                if (ops[i].coverage == COVER_DELEGATE)
-                        ops[i].rule = strset_find(&delegates, ops[i].delegate);
+        strset_sort(&l->delegates);
+        for (size_t i = 0; i < l->n_ops; i++)
+                if (l->ops[i].coverage == COVER_DELEGATE)
+                        l->ops[i].rule = strset_find(&l->delegates, l->ops[i].delegate);
+        return 0;
+}
 
-        r = build_allows(ops, n_ops, false, &allows, &n_allows);
+/* One allow entry per actor cgroup and executable, or, when that needs more than the kernel
+ * holds, one per executable. */
+static int learn_allows(Learner *l, char **ret_error) {
+        int r;
+
+        r = build_allows(l->ops, l->n_ops, false, &l->allows, &l->n_allows);
         if (r < 0)
-                goto finish;
-        if (n_allows > GUARD_ALLOW_ENTRIES_MAX) {
-                allows_free(allows, n_allows);
-                allows = NULL;
-                r = build_allows(ops, n_ops, true, &allows, &n_allows);
+                return r;
+        if (l->n_allows > GUARD_ALLOW_MAX) {
+                allows_free(l->allows, l->n_allows);
+                l->allows = NULL;
+                l->n_allows = 0;
+                r = build_allows(l->ops, l->n_ops, true, &l->allows, &l->n_allows);
                 if (r < 0)
-                        goto finish;
+                        return r;
         }
-        if (n_allows > GUARD_ALLOW_ENTRIES_MAX) {
-                r = -E2BIG;
+        if (l->n_allows > GUARD_ALLOW_MAX) {
                 if (asprintf(ret_error, "The recorded moves need %zu allow entries even with one per executable; "
                              "at most %d are supported: narrow the range (--since, --until) or --protect",
-                             n_allows, GUARD_ALLOW_ENTRIES_MAX) < 0)
+                             l->n_allows, GUARD_ALLOW_MAX) < 0)
                         *ret_error = NULL;
-                goto finish;
+                return -E2BIG;
         }
+        return 0;
+}
 
-        /* Locks: in each protected subtree every namespace type nobody there was seen changing,
-         * and in each unit seen below it (its first two components) every type nobody in that
-         * unit was seen changing, where that locks more. */
-        r = -ENOMEM;
-        for (size_t i = 0; i < n_ops; i++) {
-                const char *paths[] = { ops[i].actor, ops[i].src, ops[i].dst };
+/* Locks: in each protected subtree every namespace type nobody there was seen changing, and in
+ * each unit seen below it (its first two components) every type nobody in that unit was seen
+ * changing, where that locks more. */
+static int learn_locks(Learner *l) {
+        for (size_t i = 0; i < l->n_ops; i++) {
+                const char *paths[] = { l->ops[i].actor, l->ops[i].src, l->ops[i].dst };
 
-                if (ops[i].denied)
+                if (l->ops[i].denied)
                         continue;
                 for (size_t k = 0; k < ELEMENTSOF(paths); k++) {
                         _cleanup_(freep) char *unit = paths[k] ? unit_of(paths[k]) : NULL;
 
-                        if (unit && covered(&protect, unit) && strset_find(&protect, unit) < 0 &&
-                            strset_add(&units, unit) < 0)
-                                goto finish;
+                        if (unit && covered(&l->protect, unit) && strset_find(&l->protect, unit) < 0 &&
+                            strset_add(&l->units, unit) < 0)
+                                return -ENOMEM;
                 }
         }
-        strset_sort(&units);
+        strset_sort(&l->units);
         for (int pass = 0; pass < 2; pass++) {
-                const StrSet *set = pass == 0 ? &protect : &units;
+                const StrSet *set = pass == 0 ? &l->protect : &l->units;
 
                 for (size_t k = 0; k < set->n; k++) {
                         uint32_t seen = 0, above_seen = 0;
 
                         if (streq(set->items[k], "/"))
                                 continue;
-                        for (size_t i = 0; i < n_ops; i++)
-                                if (!ops[i].denied && ops[i].kind != RECORD_MIGRATION) {
-                                        if (cgroup_pattern_covers(set->items[k], ops[i].actor, NULL))
-                                                seen |= ops[i].ns_types;
-                                        /* What the protected subtree above already locks. */
-                                        if (pass == 1)
-                                                for (size_t p = 0; p < protect.n; p++)
-                                                        if (cgroup_pattern_covers(protect.items[p], set->items[k], NULL) &&
-                                                            cgroup_pattern_covers(protect.items[p], ops[i].actor, NULL))
-                                                                above_seen |= ops[i].ns_types;
-                                }
+                        for (size_t i = 0; i < l->n_ops; i++) {
+                                const Op *o = &l->ops[i];
+
+                                if (o->denied || o->kind == RECORD_MIGRATION)
+                                        continue;
+                                if (cgroup_pattern_covers(set->items[k], o->actor, NULL))
+                                        seen |= o->ns_types;
+                                /* What the protected subtree above already locks. */
+                                if (pass == 1)
+                                        for (size_t p = 0; p < l->protect.n; p++)
+                                                if (cgroup_pattern_covers(l->protect.items[p], set->items[k], NULL) &&
+                                                    cgroup_pattern_covers(l->protect.items[p], o->actor, NULL))
+                                                        above_seen |= o->ns_types;
+                        }
                         if ((seen & GUARD_NS_ALL) == GUARD_NS_ALL || (pass == 1 && seen == above_seen))
                                 continue;
-                        if (!GREEDY_REALLOC(locks, n_locks_allocated, n_locks + 1) ||
-                            !(locks[n_locks].cgroup = strdup(set->items[k])))
-                                goto finish;
-                        locks[n_locks++].types = GUARD_NS_ALL & ~seen;
+                        if (!GREEDY_REALLOC(l->locks, l->n_locks_allocated, l->n_locks + 1) ||
+                            !(l->locks[l->n_locks].cgroup = strdup(set->items[k])))
+                                return -ENOMEM;
+                        l->locks[l->n_locks++].types = GUARD_NS_ALL & ~seen;
                 }
         }
+        return 0;
+}
 
-        /* The policy. */
-        json_object *migration, *namespaces, *a;
+/* {"name": NAME, "cgroup": CGROUP}, the entry of protect, delegate and lock. */
+static json_object *json_named_cgroup(const char *name, const char *cgroup) {
+        json_object *e = json_object_new_object();
 
-        root = json_object_new_object();
-        if (!root)
-                goto finish;
-        /* Policy format version 2: every rule named, allow entries with their sources. */
+        json_object_object_add(e, "name", json_object_new_string(name));
+        json_object_object_add(e, "cgroup", json_object_new_string(cgroup));
+        return e;
+}
+
+/* The policy, format version 2: every rule named, allow entries with their sources. */
+static int policy_text(const Learner *l, char **ret) {
+        _cleanup_(json_object_putp) json_object *root = json_object_new_object();
+        json_object *migration, *a;
         char name[POLICY_RULE_NAME_MAX + 1];
+        const char *text;
 
+        if (!root)
+                return -ENOMEM;
         json_object_object_add(root, "version", json_object_new_int(2));
         json_object_object_add(root, "mode", json_object_new_string("enforce"));
         migration = json_object_new_object();
-        if (protect.n > 0) {
+        if (l->protect.n > 0) {
                 a = json_object_new_array();
-                for (size_t k = 0; k < protect.n; k++) {
-                        json_object *e = json_object_new_object();
-
+                for (size_t k = 0; k < l->protect.n; k++) {
                         rule_name(name, "protect", k, NULL);
-                        json_object_object_add(e, "name", json_object_new_string(name));
-                        json_object_object_add(e, "cgroup", json_object_new_string(protect.items[k]));
-                        json_object_array_add(a, e);
+                        json_object_array_add(a, json_named_cgroup(name, l->protect.items[k]));
                 }
                 json_object_object_add(migration, "protect", a);
         }
-        if (n_allows > 0) {
+        if (l->n_allows > 0) {
                 a = json_object_new_array();
-                for (size_t k = 0; k < n_allows; k++) {
+                for (size_t k = 0; k < l->n_allows; k++) {
+                        const Allow *allow = &l->allows[k];
                         json_object *e = json_object_new_object();
 
-                        json_object_object_add(e, "name", json_object_new_string(allows[k].name));
-                        if (allows[k].exe)
-                                json_object_object_add(e, "exe", json_object_new_string(allows[k].exe));
-                        if (allows[k].cgroup)
-                                json_object_object_add(e, "cgroup", json_object_new_string(allows[k].cgroup));
-                        json_object_object_add(e, "from", json_strings(&allows[k].from));
-                        json_object_object_add(e, "to", json_strings(&allows[k].to));
+                        json_object_object_add(e, "name", json_object_new_string(allow->name));
+                        if (allow->exe)
+                                json_object_object_add(e, "exe", json_object_new_string(allow->exe));
+                        if (allow->cgroup)
+                                json_object_object_add(e, "cgroup", json_object_new_string(allow->cgroup));
+                        json_object_object_add(e, "from", json_strings(&allow->from));
+                        json_object_object_add(e, "to", json_strings(&allow->to));
                         json_object_array_add(a, e);
                 }
                 json_object_object_add(migration, "allow", a);
         }
-        if (delegates.n > 0) {
+        if (l->delegates.n > 0) {
                 a = json_object_new_array();
-                for (size_t k = 0; k < delegates.n; k++) {
-                        json_object *e = json_object_new_object();
-
-                        rule_name(name, "delegate", k, strrchr(delegates.items[k], '/'));
-                        json_object_object_add(e, "name", json_object_new_string(name));
-                        json_object_object_add(e, "cgroup", json_object_new_string(delegates.items[k]));
-                        json_object_array_add(a, e);
+                for (size_t k = 0; k < l->delegates.n; k++) {
+                        rule_name(name, "delegate", k, strrchr(l->delegates.items[k], '/'));
+                        json_object_array_add(a, json_named_cgroup(name, l->delegates.items[k]));
                 }
                 json_object_object_add(migration, "delegate", a);
         }
         json_object_object_add(root, "migration", migration);
-        if (n_locks > 0) {
-                namespaces = json_object_new_object();
+        if (l->n_locks > 0) {
+                json_object *namespaces = json_object_new_object();
+
                 a = json_object_new_array();
-                for (size_t k = 0; k < n_locks; k++) {
-                        json_object *e = json_object_new_object();
+                for (size_t k = 0; k < l->n_locks; k++) {
+                        json_object *e;
 
                         rule_name(name, "lock", k, NULL);
-                        json_object_object_add(e, "name", json_object_new_string(name));
-                        json_object_object_add(e, "cgroup", json_object_new_string(locks[k].cgroup));
-                        json_object_object_add(e, "types", json_types(locks[k].types));
+                        e = json_named_cgroup(name, l->locks[k].cgroup);
+                        json_object_object_add(e, "types", json_types(l->locks[k].types));
                         json_object_array_add(a, e);
                 }
                 json_object_object_add(namespaces, "lock", a);
                 json_object_object_add(root, "namespaces", namespaces);
         }
-        const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (!text || asprintf(&out.policy, "%s\n", text) < 0)
-                goto finish;
+        text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                            JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (!text || asprintf(ret, "%s\n", text) < 0)
+                return -ENOMEM;
+        return 0;
+}
 
-        /* The summary: every distinct operation, how often, and what covers it. */
-        if (append(&summary, "Learned from %" PRIu64 " recorded operation(s), %zu distinct after generalising names:\n",
-                   out.n_operations, n_ops) < 0)
-                goto finish;
-        for (size_t i = 0; i < n_ops; i++) {
-                const Op *o = &ops[i];
-                char types[128], cover[256];
+/* One line of the summary: the operation, how often, and what covers it. */
+static int append_op(char **summary, const Learner *l, const Op *o) {
+        char types[128], cover[256], name[POLICY_RULE_NAME_MAX + 1];
 
-                switch (o->coverage) {
-                case COVER_ALLOW:
-                        snprintf(cover, sizeof(cover), "%s", allows[o->rule].name);
-                        break;
-                case COVER_DELEGATE:
-                        rule_name(name, "delegate", o->rule, strrchr(delegates.items[o->rule], '/'));
-                        snprintf(cover, sizeof(cover), "%s (moves inside %s)", name, delegates.items[o->rule]);
-                        break;
-                case COVER_UNGOVERNED:
-                        snprintf(cover, sizeof(cover), "not governed (outside every protected subtree)");
-                        break;
-                case COVER_NOT_LOCKED:
-                        snprintf(cover, sizeof(cover), "no lock on these types there");
-                        break;
-                case COVER_DENIED:
-                        snprintf(cover, sizeof(cover), "denied (or a violation) when recorded: left out");
-                        break;
-                }
-                /* Names are the processes' own choices: escaped for the terminal. */
-                _cleanup_(freep) char *exe = o->exe ? cescape(o->exe) : strdup("(unknown executable)");
-                _cleanup_(freep) char *actor = cescape(o->actor);
-                _cleanup_(freep) char *src = o->src ? cescape(o->src) : NULL;
-                _cleanup_(freep) char *dst = o->dst ? cescape(o->dst) : NULL;
-
-                if (!exe || !actor || (o->src && !src) || (o->dst && !dst))
-                        goto finish;
-                if (append(&summary, "  %8" PRIu64 "x %s by %s in %s: ", o->count, record_kind_to_string(o->kind),
-                           exe, actor) < 0)
-                        goto finish;
-                if ((o->kind == RECORD_MIGRATION ?
-                             append(&summary, "%s -> %s", src, dst) :
-                             append(&summary, "%s", record_ns_types_string(o->ns_types, ',', types, sizeof(types)))) < 0)
-                        goto finish;
-                if (append(&summary, ": %s\n", cover) < 0)
-                        goto finish;
+        switch (o->coverage) {
+        case COVER_ALLOW:
+                snprintf(cover, sizeof(cover), "%s", l->allows[o->rule].name);
+                break;
+        case COVER_DELEGATE:
+                rule_name(name, "delegate", o->rule, strrchr(l->delegates.items[o->rule], '/'));
+                snprintf(cover, sizeof(cover), "%s (moves inside %s)", name, l->delegates.items[o->rule]);
+                break;
+        case COVER_UNGOVERNED:
+                snprintf(cover, sizeof(cover), "not governed (outside every protected subtree)");
+                break;
+        case COVER_NOT_LOCKED:
+                snprintf(cover, sizeof(cover), "no lock on these types there");
+                break;
+        case COVER_DENIED:
+                snprintf(cover, sizeof(cover), "denied (or a violation) when recorded: left out");
+                break;
         }
-        for (size_t k = 0; k < n_allows; k++)
-                if (append(&summary, "%s (%s%s%s) covers %" PRIu64 " operation(s)\n", allows[k].name,
-                           allows[k].exe ?: "any executable", allows[k].cgroup ? " in " : "",
-                           allows[k].cgroup ?: "", allows[k].count) < 0)
-                        goto finish;
-        if (out.n_denied > 0 &&
-            append(&summary, "%" PRIu64 " operation(s) were denied when recorded and are not allowed.\n", out.n_denied) < 0)
-                goto finish;
-        if (out.n_ungoverned > 0 &&
+        /* Names are the processes' own choices: escaped for the terminal. */
+        _cleanup_(freep) char *exe = o->exe ? cescape(o->exe) : strdup("(unknown executable)");
+        _cleanup_(freep) char *actor = cescape(o->actor);
+        _cleanup_(freep) char *src = o->src ? cescape(o->src) : NULL;
+        _cleanup_(freep) char *dst = o->dst ? cescape(o->dst) : NULL;
+
+        if (!exe || !actor || (o->src && !src) || (o->dst && !dst))
+                return -ENOMEM;
+        if (append(summary, "  %8" PRIu64 "x %s by %s in %s: ", o->count, record_kind_to_string(o->kind), exe, actor) < 0)
+                return -ENOMEM;
+        if ((o->kind == RECORD_MIGRATION ?
+                     append(summary, "%s -> %s", src, dst) :
+                     append(summary, "%s", record_ns_types_string(o->ns_types, ',', types, sizeof(types)))) < 0)
+                return -ENOMEM;
+        return append(summary, ": %s\n", cover);
+}
+
+/* The summary: every distinct operation, how often, and what covers it. */
+static int summary_text(const Learner *l, const LearnResult *out, char **ret) {
+        _cleanup_(freep) char *summary = NULL;
+
+        if (append(&summary, "Learned from %" PRIu64 " recorded operation(s), %zu distinct after generalising names:\n",
+                   out->n_operations, l->n_ops) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->n_ops; i++)
+                if (append_op(&summary, l, &l->ops[i]) < 0)
+                        return -ENOMEM;
+        for (size_t k = 0; k < l->n_allows; k++)
+                if (append(&summary, "%s (%s%s%s) covers %" PRIu64 " operation(s)\n", l->allows[k].name,
+                           l->allows[k].exe ?: "any executable", l->allows[k].cgroup ? " in " : "",
+                           l->allows[k].cgroup ?: "", l->allows[k].count) < 0)
+                        return -ENOMEM;
+        if (out->n_denied > 0 &&
+            append(&summary, "%" PRIu64 " operation(s) were denied when recorded and are not allowed.\n", out->n_denied) < 0)
+                return -ENOMEM;
+        if (out->n_ungoverned > 0 &&
             append(&summary, "%" PRIu64 " operation(s) lie outside every protected subtree and stay ungoverned.\n",
-                   out.n_ungoverned) < 0)
-                goto finish;
-        out.summary = TAKE_PTR(summary);
-        out.n_allow = n_allows;
-        out.n_delegate = delegates.n;
-        out.n_lock = n_locks;
-        *ret = out;
-        out = (LearnResult) {};
-        r = 0;
-finish:
-        learn_result_done(&out);
-        free(summary);
-        json_object_put(root);
-        for (size_t i = 0; i < n_ops; i++)
-                op_done(&ops[i]);
-        allows_free(allows, n_allows);
-        for (size_t k = 0; k < n_locks; k++)
-                free(locks[k].cgroup);
-        free(locks);
-        strset_done(&protect);
-        strset_done(&delegates);
-        strset_done(&units);
+                   out->n_ungoverned) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(summary);
+        return 0;
+}
+
+int learn_run(const Record *records, size_t n_records, const LearnOptions *opts, LearnResult *ret, char **ret_error) {
+        _cleanup_(learn_result_done) LearnResult out = {};
+        Learner l = {};
+        int r;
+
+        *ret_error = NULL;
+        r = collect_ops(&l, records, n_records, &out);
+        if (r >= 0)
+                r = choose_protect(&l, opts);
+        if (r >= 0)
+                r = add_guard_unit_start(&l);
+        if (r >= 0)
+                r = classify_ops(&l, &out);
+        if (r >= 0 && out.n_learned == 0) {
+                r = -ENODATA;
+                if (asprintf(ret_error, "Nothing to learn: every one of the %" PRIu64 " recorded operation(s) was denied "
+                             "when it was recorded", out.n_operations) < 0)
+                        *ret_error = NULL;
+        }
+        if (r >= 0)
+                r = learn_allows(&l, ret_error);
+        if (r >= 0)
+                r = learn_locks(&l);
+        if (r >= 0)
+                r = policy_text(&l, &out.policy);
+        if (r >= 0)
+                r = summary_text(&l, &out, &out.summary);
+        if (r >= 0) {
+                out.n_allow = l.n_allows;
+                out.n_delegate = l.delegates.n;
+                out.n_lock = l.n_locks;
+                *ret = out;
+                out = (LearnResult) {};
+        }
+        learner_done(&l);
         return r;
 }
 
