@@ -397,6 +397,19 @@ static int on_denial_ring_readable(sd_event_source *s, int fd, uint32_t revents,
         return 0;
 }
 
+/* Every cgroup record the kernel has written so far (mkdir, rmdir, recorded operations), not one
+ * batch: whoever names cgroups by id next must see the mkdir records that came before. */
+void manager_read_cgroup_records(Manager *m) {
+        unsigned batch = m->ring_batch;
+
+        if (!m->ring)
+                return;
+        do
+                m->ring_batch = 0;
+        while (ring_buffer__consume(m->ring) == -EAGAIN);
+        m->ring_batch = batch;
+}
+
 int watch_events(Manager *m) {
         int r;
 

@@ -720,19 +720,6 @@ int manager_start(Manager *m) {
         return 0;
 }
 
-/* Every cgroup record the kernel has written so far (mkdir, rmdir, recorded operations), not one
- * batch: whoever names cgroups by id next must see the mkdir records that came before. */
-void manager_read_cgroup_records(Manager *m) {
-        unsigned batch = m->ring_batch;
-
-        if (!m->ring)
-                return;
-        do
-                m->ring_batch = 0;
-        while (ring_buffer__consume(m->ring) == -EAGAIN);
-        m->ring_batch = batch;
-}
-
 int manager_run(Manager *m) {
         int r = sd_event_loop(m->event);
 
