@@ -23,7 +23,7 @@ expect() {
         local name=$1 want=$2 got
         shift 2
         got=$(complete_line "$@")
-        [ "$got" = "$want" ] && ok "$name" || not_ok "$name: got '$got', expected '$want'"
+        check "$name" "$want" "$got"
 }
 
 echo "1..18"
@@ -50,7 +50,7 @@ if [ -z "$own" ]; then
         ok "cgroup paths # SKIP no cgroup2 hierarchy we may create a cgroup in"
 else
         got=$(complete_line _cgroup_guardctl "cgroup-guardctl thaw /cgg-completion-")
-        [ "$got" = "/cgg-completion-$$/" ] && ok "cgroup paths as policies spell them" || not_ok "cgroup paths: got '$got'"
+        check "cgroup paths as policies spell them" "/cgg-completion-$$/" "$got"
 fi
 case " $(complete_line _cgroup_guardctl "cgroup-guardctl explain migration --pid ") " in
 *" 1 "*) ok "pids" ;; *) not_ok "pids: no 1" ;; esac

@@ -59,7 +59,7 @@ check_cmd "lazy umount too: EPERM" EPERM attack umount /sys/fs/bpf detach
 mkdir -p /tmp/elsewhere
 check_cmd "mount --move of it: EPERM" EPERM attack move /sys/fs/bpf /tmp/elsewhere
 grep -q " /sys/fs/bpf " /proc/mounts || mount -t bpf bpf /sys/fs/bpf
-[ "$(link_ids)" = "$links_before" ] && ok "every link still attached" || not_ok "links: before '$links_before', now '$(link_ids)'"
+check "every link still attached" "$links_before" "$(link_ids)"
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 # An unmount that does get through (here by the guard, standing in for a lazy unmount of a parent
 # mount) frees no link while the daemon runs: it holds their fds, notices

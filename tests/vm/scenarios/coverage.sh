@@ -44,7 +44,7 @@ GUARD_CGROUP=$T/guard guard_start
 # Freeze the daemon: from here on, only the kernel can cover what appears.
 echo 1 > $T/guard/cgroup.freeze
 sleep 0.3
-[ "$(cat $T/guard/cgroup.events | sed -n 's/^frozen //p')" = 1 ] && ok "the daemon is frozen" || not_ok "the daemon is not frozen"
+check "the daemon is frozen" 1 "$(cat $T/guard/cgroup.events | sed -n 's/^frozen //p')"
 
 mkdir $T/g-1 $T/g-2 $T/other $T/u/user-1000.slice $T/u/user-1000.slice/session-3.scope $T/later $T/later/lit.service
 sleep 1000 & victim=$!

@@ -91,7 +91,7 @@ lost_mkdir=$(counter "lost cgroup records")
         not_ok "flood: denial counter grew by $((denied_after - denied_before)), expected $((flood_denied + 21))"
 [ -n "$suppressed" ] && [ "$suppressed" -gt 0 ] && ok "flood: $suppressed denial records suppressed in the kernel, $lost lost" ||
         not_ok "flood: no denial records suppressed in the kernel ('$suppressed'; $lost lost of $flood_denied)"
-[ "$lost_mkdir" = 0 ] && ok "flood: no cgroup record lost" || not_ok "flood: cgroup records lost: '$lost_mkdir'"
+check "flood: no cgroup record lost" 0 "$lost_mkdir"
 check_true "flood: the daemon says how many records the kernel suppressed" wait_log "suppressed in the kernel"
 echo "# flood: $flood_denied denied unshare(CLONE_NEWUSER), $suppressed records suppressed, $lost lost"
 kill $victim

@@ -28,13 +28,13 @@ guard_start
 # 1. deny: a pid written into a protected cgroup.procs by a process no rule allows
 sleep 1000 & victim=$!
 check_cmd "intrusion into a protected cgroup is EPERM" EPERM cg-move $T/prot/a $victim
-[ "$(cgroup_of $victim)" = / ] && ok "task stays in its cgroup" || not_ok "task moved to $(cgroup_of $victim)"
+check "task stays in its cgroup" / "$(cgroup_of $victim)"
 
 # 2. escape: a task in a protected cgroup moves itself out, via cgroup.procs and cgroup.threads
 cg-move-allowed $T/prot/a $victim > /dev/null
 check_cmd "escape from a protected cgroup (cgroup.procs) is EPERM" EPERM sh -c "cg-move-allowed $T/prot/a \$\$ > /dev/null && cg-move $T/out \$\$"
 check_cmd "moving a task out of a protected cgroup is EPERM" EPERM cg-move $T/out $victim
-[ "$(cgroup_of $victim)" = /t/prot/a ] && ok "victim stays in /t/prot/a" || not_ok "victim is in $(cgroup_of $victim)"
+check "victim stays in /t/prot/a" /t/prot/a "$(cgroup_of $victim)"
 echo threaded > $T/tdom/cgroup.subtree_control 2>/dev/null
 mkdir -p $T/tdom/t1 $T/tdom/t2
 echo threaded > $T/tdom/t1/cgroup.type
@@ -63,7 +63,7 @@ check_cmd "anyone writes a task into the cgroup it is in (no-op)" ok cg-move $T/
 check_cmd "clone3 into its own protected cgroup (no-op)" ok \
         sh -c "cg-move-allowed $T/prot/a \$\$ > /dev/null && exec cg-clone3 $T/prot/a"
 check_cmd "a thread written into the cgroup it is in (no-op)" ok cg-move --threads $T/prot/a $victim
-[ "$(cgroup_of $victim)" = /t/prot/a ] && ok "victim still in /t/prot/a" || not_ok "victim is in $(cgroup_of $victim)"
+check "victim still in /t/prot/a" /t/prot/a "$(cgroup_of $victim)"
 wait_log "Serving org.cgroupguard.Guard1" || not_ok "the daemon is not on the bus"
 out=$(cgroup-guardctl --no-pager explain migration --pid $victim --to /t/prot/a 2>&1)
 echo "$out" | grep -q "is in /t/prot/a already" && ok "explain says a move into the task's own cgroup changes nothing" ||

@@ -74,5 +74,5 @@ kill $other $sandbox
 wait $sandbox 2>/dev/null
 i=0
 while [ $i -lt 30 ] && [ "$(sandboxes)" != 0 ]; do sleep 0.1; i=$((i + 1)); done
-[ "$(sandboxes)" = 0 ] && ok "freed sandbox namespaces are forgotten" || not_ok "stale sandbox entries: $(sandboxes)"
+check "freed sandbox namespaces are forgotten" 0 "$(sandboxes)"
 finish

@@ -25,7 +25,7 @@ kill -0 $offender 2>/dev/null && not_ok "deny+kill: the offender still runs" || 
 check_true "deny+kill: the event records it" wait_log "killed pid $offender "
 kill -0 $sibling 2>/dev/null && ok "deny+kill: another process in the offender's cgroup lives on" || not_ok "deny+kill: the sibling died"
 kill -0 $bystander 2>/dev/null && ok "deny+kill: other cgroups untouched" || not_ok "bystander died"
-[ "$(cgroup_of $victim)" = / ] && ok "the victim did not move" || not_ok "victim moved"
+check "the victim did not move" / "$(cgroup_of $victim)"
 
 in-cgroup $T/offender-freeze sh -c "exec cg-move $T/freezeprot $victim -- sleep 1000 > /tmp/freeze.out" & frozen=$!
 i=0; while [ $i -lt 30 ] && ! grep -q "frozen 1" $T/offender-freeze/cgroup.events; do sleep 0.1; i=$((i + 1)); done
@@ -33,7 +33,7 @@ grep -q "frozen 1" $T/offender-freeze/cgroup.events && ok "deny+freeze: the offe
 check_true "deny+freeze: the event records it" wait_log "froze /t/offender-freeze"
 cgroup-guardctl thaw /t/offender-freeze > /dev/null && grep -q "frozen 0" $T/offender-freeze/cgroup.events &&
         ok "cgroup-guardctl thaw releases it" || not_ok "thaw"
-[ "$(cat /tmp/freeze.out)" = EPERM ] && ok "deny+freeze: the move was denied" || not_ok "deny+freeze: $(cat /tmp/freeze.out)"
+check "deny+freeze: the move was denied" EPERM "$(cat /tmp/freeze.out)"
 
 # Guard rail: an offender in the root cgroup is refused, never killed.
 check_cmd "a root-cgroup offender is denied" EPERM cg-move $T/killprot $victim

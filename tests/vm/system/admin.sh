@@ -14,8 +14,8 @@ JSON
 
 systemctl daemon-reload
 if systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1; then ok "systemctl enable --now cgroup-guardd"; else not_ok "enable: $(cat /tmp/enable.log)"; fi
-[ "$(systemctl is-active cgroup-guardd)" = active ] && ok "the service is active (READY=1 sent)" || not_ok "state: $(systemctl is-active cgroup-guardd)"
-[ "$(systemctl is-enabled cgroup-guardd)" = enabled ] && ok "the service is enabled" || not_ok "not enabled"
+check "the service is active (READY=1 sent)" active "$(systemctl is-active cgroup-guardd)"
+check "the service is enabled" enabled "$(systemctl is-enabled cgroup-guardd)"
 systemctl show -p StatusText cgroup-guardd | grep -q "Enforcing with the $BACKEND backend" && ok "STATUS= names the backend" || not_ok "status text: $(systemctl show -p StatusText cgroup-guardd)"
 i=0; while [ $i -lt 50 ] && ! busctl status org.cgroupguard.Guard1 > /dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
 busctl introspect org.cgroupguard.Guard1 /org/cgroupguard/Guard1 | grep -q "ExplainMigration" && ok "busctl introspect" || not_ok "introspect"
@@ -26,7 +26,7 @@ monitor=$!
 sleep 1
 sleep 1000 & victim=$!
 r=$(cg-move $T/prot $victim)
-[ "$r" = EPERM ] && ok "a real violation is denied with EPERM" || not_ok "violation: $r"
+check "a real violation is denied with EPERM" EPERM "$r"
 i=0; while [ $i -lt 30 ] && ! journalctl -u cgroup-guardd -o json | grep -q '"CGROUP_GUARD_DST_CGROUP":"/t/prot"'; do sleep 0.1; i=$((i + 1)); done
 entry=$(journalctl -u cgroup-guardd -o json | grep '"CGROUP_GUARD_DST_CGROUP":"/t/prot"' | head -n 1)
 case "$entry" in *'"CGROUP_GUARD_ACTION":"deny"'*'"_SYSTEMD_UNIT":"cgroup-guardd.service"'*|*'"_SYSTEMD_UNIT":"cgroup-guardd.service"'*'"CGROUP_GUARD_ACTION":"deny"'*)
@@ -40,7 +40,7 @@ journalctl -x -u cgroup-guardd MESSAGE_ID=e8540ee91e3f4008a0c051b6c2107e76 | gre
 echo '{ "version": 1, "migration": { "protect": ["/t/other"] } }' > /etc/cgroup-guard/policies.d/10-test.json
 i=0; while [ $i -lt 20 ] && [ "$(cg-move $T/prot $victim)" != ok ]; do sleep 0.1; i=$((i + 1)); done
 [ $i -lt 20 ] && ok "an edited policy applies within 2 s" || not_ok "edit not applied"
-[ "$(cg-move $T/other $victim)" = EPERM ] && ok "the new rule is enforced" || not_ok "new rule not enforced"
+check "the new rule is enforced" EPERM "$(cg-move $T/other $victim)"
 
 # Loosened and tightened on demand: every rule into audit, and back to the files' modes.
 cgroup-guardctl mode audit && [ "$(cg-move $T/other $victim)" = ok ] && ok "cgroup-guardctl mode audit: the forbidden move goes through" ||
@@ -76,9 +76,9 @@ i=0; while [ $i -lt 50 ] && ! busctl status org.cgroupguard.Guard1 > /dev/null 2
 [ "$(busctl get-property $BUS PolicyGeneration)" != "$gen" ] && ok "the generation moved on" || not_ok "generation: $(busctl get-property $BUS PolicyGeneration)"
 
 systemctl stop cgroup-guardd
-[ "$(cg-move $T/other $victim)" = EPERM ] && ok "systemctl stop keeps enforcement" || not_ok "stop removed enforcement"
+check "systemctl stop keeps enforcement" EPERM "$(cg-move $T/other $victim)"
 cgroup-guardd --unload > /dev/null
-[ "$(cg-move $T/other $victim)" = ok ] && ok "--unload ends it" || not_ok "--unload"
+check "--unload ends it" ok "$(cg-move $T/other $victim)"
 
 kill $victim $monitor 2>/dev/null
 echo "$passed passed, $failed failed"

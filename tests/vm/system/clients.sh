@@ -22,9 +22,7 @@
 KERNEL=${1:-unknown}
 MODE=${2:-enforce}
 case "$KERNEL" in hooks*) BACKEND=native ;; stock*) BACKEND=compat ;; *) BACKEND=auto ;; esac
-passed=0 failed=0 n=0
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+. /tap.sh
 note() { echo "# $*"; }
 CG=/sys/fs/cgroup
 BUS="org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager"

@@ -20,7 +20,7 @@ systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1 && [ "$(systemctl is
         ok "cgroup-guardd runs the shipped policies ($BACKEND)" ||
         not_ok "enable: $(cat /tmp/enable.log; journalctl -u cgroup-guardd --no-pager | tail -5)"
 own=$(sed -n 's/^0:://p' /proc/$$/cgroup)
-[ "$own" = /system.slice/cgvm-run.service ] && ok "the test runs as root in a protected service ($own)" || not_ok "test cgroup: $own"
+check "the test runs as root in a protected service ($own)" /system.slice/cgvm-run.service "$own"
 sleep 1000 & victim=$!
 enforcing() { [ "$(cg-move $T/out $victim)" = EPERM ]; }
 enforcing && ok "enforcing: a move out of the test's service is EPERM" || not_ok "not enforcing before the attacks"

@@ -62,11 +62,11 @@ sleep 1000 & victim=$!
 unshare -u sleep 1000 & other=$!
 sleep 0.5
 r=$(sh -c 'echo $$ > /tmp/fleet/move.pid; exec cg-move /sys/fs/cgroup/t/prot '$victim)
-[ "$r" = EPERM ] && ok "a move into /t/prot by cg-move: EPERM" || not_ok "move: $r"
+check "a move into /t/prot by cg-move: EPERM" EPERM "$r"
 r=$(cg-move-allowed $T/prot $victim)
-[ "$r" = ok ] && ok "the same move by cg-move-allowed: allowed" || not_ok "allowed move: $r"
+check "the same move by cg-move-allowed: allowed" ok "$r"
 r=$(sh /scenarios/in-cgroup $T/locked sh -c 'echo $$ > /tmp/fleet/setns.pid; exec cg-setns /proc/'$other'/ns/uts')
-[ "$r" = EPERM ] && ok "setns into another uts namespace from /t/locked: EPERM" || not_ok "setns: $r"
+check "setns into another uts namespace from /t/locked: EPERM" EPERM "$r"
 mover=$(cat $W/move.pid) joiner=$(cat $W/setns.pid)
 cgroup-guardctl record off > $W/record.log 2>&1 && ok "cgroup-guardctl record off (drains the records)" ||
         not_ok "record off: $(cat $W/record.log)"

@@ -24,7 +24,7 @@ systemctl daemon-reload
 systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1 && [ "$(systemctl is-active cgroup-guardd)" = active ] &&
         ok "the service runs in a cgroup its policy protects" || not_ok "enable: $(cat /tmp/enable.log)"
 sleep 1000 & victim=$!
-[ "$(cg-move $T/prot $victim)" = EPERM ] && ok "enforcing" || not_ok "not enforcing"
+check "enforcing" EPERM "$(cg-move $T/prot $victim)"
 
 # --- items 1, 2 ---
 before=$(links)
@@ -47,18 +47,18 @@ systemd-run --unit=evil --wait --collect --quiet sh -c 'systemd-run --unit=evil-
 [ "$(cat /tmp/evil-child.out 2>&1)" = EPERM ] &&
         ok "cgroup-guardd with LD_PRELOAD in a confined transient unit PID 1 started: opening a pin EPERM" ||
         not_ok "cgroup-guardd in a confined transient unit: $(head -c 200 /tmp/evil-child.out 2>&1)"
-[ "$(cg-move $T/prot $victim)" = EPERM ] && ok "still enforcing" || not_ok "enforcement gone"
+check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
 [ "$(systemctl is-active cgroup-guardd)" = active ] || systemctl start cgroup-guardd
 
 # --- item 7 ---
 gen=$(active_gen)
-[ "$(cg-upgraded $T/prot $victim)" = ok ] && ok "the allowed executable moves into the protected cgroup" || not_ok "allowed exe refused"
+check "the allowed executable moves into the protected cgroup" ok "$(cg-upgraded $T/prot $victim)"
 sleep 1000 & victim2=$!
 old=$(stat -c %i $BIN/cg-upgraded)
 cp $BIN/cg-move $BIN/.cg-upgraded.new && mv -f $BIN/.cg-upgraded.new $BIN/cg-upgraded
 [ "$(stat -c %i $BIN/cg-upgraded)" != "$old" ] && ok "upgrade: a new file renamed over the allowed one" || not_ok "no new inode"
 wait_gen $((gen + 1)) && ok "the daemon resolves the executables again (a new generation)" || not_ok "no new generation"
-[ "$(cg-upgraded $T/prot $victim2)" = ok ] && ok "the upgraded binary is allowed without a reload" || not_ok "the upgraded binary is refused"
+check "the upgraded binary is allowed without a reload" ok "$(cg-upgraded $T/prot $victim2)"
 
 # The daemon stopped (the pinned generation enforces): nothing re-resolves; upgrade again and
 # take the freed inode number with a new file. (Restarted first, so that the rules in force name
@@ -85,7 +85,7 @@ else
 fi
 rm -f $BIN/evil-*
 systemctl start cgroup-guardd
-[ "$(cg-upgraded $T/prot $victim3)" = ok ] && ok "started again, the upgraded binary is allowed" || not_ok "upgraded binary refused after start"
+check "started again, the upgraded binary is allowed" ok "$(cg-upgraded $T/prot $victim3)"
 
 kill $victim $victim2 $victim3 2>/dev/null
 systemctl stop cgroup-guardd

@@ -18,9 +18,7 @@
 #   restarted 5 times, logind and user@0. POSIX sh.
 KERNEL=${1:-unknown}
 case "$KERNEL" in hooks) BACKEND=native ;; stock) BACKEND=compat ;; *) BACKEND=auto ;; esac
-passed=0 failed=0 n=0
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $* [$(cut -d. -f1 /proc/uptime)s]"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+. /tap.sh
 DENIAL=e8540ee91e3f4008a0c051b6c2107e76
 denials() { journalctl -o json MESSAGE_ID=$DENIAL; }
 wait_for() { # SECONDS COMMAND...: true once COMMAND succeeds

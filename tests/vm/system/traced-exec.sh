@@ -23,7 +23,7 @@ systemctl daemon-reload
 systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1 && [ "$(systemctl is-active cgroup-guardd)" = active ] &&
         ok "the service runs in a cgroup its policy protects" || not_ok "enable: $(cat /tmp/enable.log)"
 sleep 1000 & victim=$!
-[ "$(cg-move $T/prot $victim)" = EPERM ] && ok "enforcing" || not_ok "not enforcing"
+check "enforcing" EPERM "$(cg-move $T/prot $victim)"
 
 # Stops the guard and starts it again with PID 1's child held before its exec; prints its pid.
 held_start() {
@@ -57,7 +57,7 @@ out=$(tr '\n' ' ' < /tmp/trace1.out)
         not_ok "the tracer in a confined service: $out (seized, then what the traced guard got from its pin)"
 wait_for '[ "$(adopted)" -gt "$before" ]' && [ "$(systemctl is-active cgroup-guardd)" = active ] &&
         ok "the guard started untraced, adopted the pins" || not_ok "guard: $(systemctl is-active cgroup-guardd)"
-[ "$(cg-move $T/prot $victim)" = EPERM ] && ok "still enforcing" || not_ok "enforcement gone"
+check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
 
 # --- a tracer the ptrace check lets through (root outside confined cgroups): no mark at the exec ---
 before=$(adopted)
@@ -76,7 +76,7 @@ systemctl reset-failed cgroup-guardd 2> /dev/null
 systemctl restart cgroup-guardd
 wait_for '[ "$(adopted)" -gt "$before" ]' && [ "$(systemctl is-active cgroup-guardd)" = active ] &&
         ok "restarted untraced, the guard adopts the pins" || not_ok "guard: $(systemctl is-active cgroup-guardd)"
-[ "$(cg-move $T/prot $victim)" = EPERM ] && ok "still enforcing" || not_ok "enforcement gone"
+check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
 wait_for 'journalctl -q -u cgroup-guardd -o cat CGROUP_GUARD_KIND=tamper | grep -q "before its exec"' &&
         ok "the attach is journaled as a tamper event" || not_ok "no tamper event for the attach"
 wait_for 'journalctl -q -u cgroup-guardd -o cat CGROUP_GUARD_KIND=tamper | grep -q "under ptrace"' &&
