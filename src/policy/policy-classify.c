@@ -401,67 +401,76 @@ static void take(const uint32_t *by_component, const Group *g, uint32_t *buf, si
         *n += g->n;
 }
 
-/* One state as the kernel's classifier reads it: its entry template and, if anything below it
- * can still differ, its transitions (adding the states they lead to). Alive patterns are
- * grouped by their next component, so a state with thousands of literal components costs
- * a sort, not a product. */
-static int emit_state(Classifier *c, uint32_t id, PolicyImage *img) {
-        _cleanup_(freep) uint32_t *by_component = NULL, *matched = NULL;
-        _cleanup_(freep) Group *groups = NULL;
-        Group *globs[GUARD_STATE_GLOBS_MAX] = {};
-        size_t n_alive = c->states[id - 1].n_alive, depth = c->states[id - 1].depth, n_groups = 0, n_globs = 0;
-        struct guard_value v = {};
-        bool opaque = false;
-        size_t unused;
-        int r;
+/* A state's alive patterns grouped by their next component (sorted, so a state with thousands
+ * of literal components costs a sort, not a product), and which groups are globs. */
+typedef struct StateGroups {
+        uint32_t *by_component;         /* alive patterns, sorted by their component at this depth */
+        uint32_t *matched;              /* scratch: the patterns one transition keeps */
+        Group *groups;
+        size_t n_groups;
+        Group *globs[GUARD_STATE_GLOBS_MAX];
+        size_t n_globs;
+        bool opaque;                    /* too much to decide in the kernel: a component too long, too many globs */
+} StateGroups;
 
-        classifier_entry(c, id, &v.state.entry, &unused);
-        v.state.entry.delegate_root = 0;
-        v.state.entry.seal_root = 0;
-        v.state.classifies = n_alive > 0;
-        if (n_alive > 0) {
-                by_component = malloc(n_alive * sizeof(uint32_t));
-                matched = malloc(n_alive * sizeof(uint32_t));
-                groups = malloc(n_alive * sizeof(Group));
-                if (!by_component || !matched || !groups)
-                        return -ENOMEM;
-                memcpy(by_component, c->states[id - 1].alive, n_alive * sizeof(uint32_t));
-                sort_ctx = c;
-                sort_depth = depth;
-                qsort(by_component, n_alive, sizeof(uint32_t), compare_by_component);
-        }
+static void state_groups_done(StateGroups *s) {
+        free(s->by_component);
+        free(s->matched);
+        free(s->groups);
+}
+
+static int group_alive(Classifier *c, uint32_t id, StateGroups *s) {
+        size_t n_alive = c->states[id - 1].n_alive, depth = c->states[id - 1].depth;
+
+        if (n_alive == 0)
+                return 0;
+        s->by_component = malloc(n_alive * sizeof(uint32_t));
+        s->matched = malloc(n_alive * sizeof(uint32_t));
+        s->groups = malloc(n_alive * sizeof(Group));
+        if (!s->by_component || !s->matched || !s->groups)
+                return -ENOMEM;
+        memcpy(s->by_component, c->states[id - 1].alive, n_alive * sizeof(uint32_t));
+        sort_ctx = c;
+        sort_depth = depth;
+        qsort(s->by_component, n_alive, sizeof(uint32_t), compare_by_component);
         for (size_t i = 0; i < n_alive; i++) {
-                const char *comp = c->patterns[by_component[i]].components[depth];
+                const char *comp = c->patterns[s->by_component[i]].components[depth];
 
-                if (n_groups > 0 && streq(groups[n_groups - 1].component, comp))
-                        groups[n_groups - 1].n++;
+                if (s->n_groups > 0 && streq(s->groups[s->n_groups - 1].component, comp))
+                        s->groups[s->n_groups - 1].n++;
                 else
-                        groups[n_groups++] = (Group) { .component = comp, .start = i, .n = 1 };
+                        s->groups[s->n_groups++] = (Group) { .component = comp, .start = i, .n = 1 };
         }
-        for (size_t k = 0; k < n_groups; k++) {
-                if (strlen(groups[k].component) >= GUARD_COMPONENT_MAX)
-                        opaque = true;
-                else if (is_glob(groups[k].component)) {
-                        if (n_globs == GUARD_STATE_GLOBS_MAX)
-                                opaque = true;
+        for (size_t k = 0; k < s->n_groups; k++) {
+                if (strlen(s->groups[k].component) >= GUARD_COMPONENT_MAX)
+                        s->opaque = true;
+                else if (is_glob(s->groups[k].component)) {
+                        if (s->n_globs == GUARD_STATE_GLOBS_MAX)
+                                s->opaque = true;
                         else
-                                globs[n_globs++] = &groups[k];
+                                s->globs[s->n_globs++] = &s->groups[k];
                 }
         }
+        return 0;
+}
 
-        /* A literal has its own transition: its own patterns and the globs it matches. */
-        for (size_t k = 0; k < n_groups && !opaque; k++) {
-                const char *comp = groups[k].component;
+/* A literal has its own transition: its own patterns and the globs it matches. */
+static int emit_literals(Classifier *c, uint32_t id, StateGroups *s, PolicyImage *img, uint32_t *ret_n) {
+        uint32_t n_literals = 0;
+        int r;
+
+        for (size_t k = 0; k < s->n_groups; k++) {
+                const char *comp = s->groups[k].component;
                 struct guard_value lit = {};
                 size_t n = 0;
 
                 if (is_glob(comp))
                         continue;
-                take(by_component, &groups[k], matched, &n);
-                for (size_t g = 0; g < n_globs; g++)
-                        if (cgroup_component_match(globs[g]->component, strlen(globs[g]->component), comp, strlen(comp)))
-                                take(by_component, globs[g], matched, &n);
-                r = step_to(c, id, matched, n, &lit.literal.next);
+                take(s->by_component, &s->groups[k], s->matched, &n);
+                for (size_t g = 0; g < s->n_globs; g++)
+                        if (cgroup_component_match(s->globs[g]->component, strlen(s->globs[g]->component), comp, strlen(comp)))
+                                take(s->by_component, s->globs[g], s->matched, &n);
+                r = step_to(c, id, s->matched, n, &lit.literal.next);
                 if (r < 0)
                         return r;
                 strncpy(lit.literal.name, comp, sizeof(lit.literal.name) - 1);
@@ -470,37 +479,67 @@ static int emit_state(Classifier *c, uint32_t id, PolicyImage *img) {
                 r = put(img, GUARD_KEY_STATE_LITERAL, id, guard_name_hash(comp), &lit);
                 if (r < 0)
                         return r;
-                v.state.n_literals++;
+                n_literals++;
         }
+        *ret_n = n_literals;
+        return 0;
+}
 
-        /* Too much to decide in the kernel (a component too long, too many globs): no
-         * transitions, so the kernel copies the parent's entry and the daemon decides. */
-        if (!opaque) {
-                for (size_t g = 0; g < n_globs; g++) {
-                        struct guard_value gv = {};
+/* The globs, and a transition for every subset of them a component can match. */
+static int emit_globs(Classifier *c, uint32_t id, StateGroups *s, PolicyImage *img) {
+        int r;
 
-                        strncpy(gv.glob.component, globs[g]->component, sizeof(gv.glob.component) - 1);
-                        r = put(img, GUARD_KEY_STATE_GLOB, id, g, &gv);
-                        if (r < 0)
-                                return r;
-                }
-                for (uint32_t mask = 0; n_alive > 0 && mask < (1u << n_globs); mask++) {
-                        struct guard_value nv = {};
-                        size_t n = 0;
+        for (size_t g = 0; g < s->n_globs; g++) {
+                struct guard_value gv = {};
 
-                        for (size_t g = 0; g < n_globs; g++)
-                                if (mask & (1u << g))
-                                        take(by_component, globs[g], matched, &n);
-                        r = step_to(c, id, matched, n, &nv.next.next);
-                        if (r < 0)
-                                return r;
-                        r = put(img, GUARD_KEY_STATE_GLOB_NEXT, id, mask, &nv);
-                        if (r < 0)
-                                return r;
-                }
-                v.state.n_globs = n_globs;
-        } else
-                v.state.n_literals = 0;
+                strncpy(gv.glob.component, s->globs[g]->component, sizeof(gv.glob.component) - 1);
+                r = put(img, GUARD_KEY_STATE_GLOB, id, g, &gv);
+                if (r < 0)
+                        return r;
+        }
+        for (uint32_t mask = 0; c->states[id - 1].n_alive > 0 && mask < (1u << s->n_globs); mask++) {
+                struct guard_value nv = {};
+                size_t n = 0;
+
+                for (size_t g = 0; g < s->n_globs; g++)
+                        if (mask & (1u << g))
+                                take(s->by_component, s->globs[g], s->matched, &n);
+                r = step_to(c, id, s->matched, n, &nv.next.next);
+                if (r < 0)
+                        return r;
+                r = put(img, GUARD_KEY_STATE_GLOB_NEXT, id, mask, &nv);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* One state as the kernel's classifier reads it: its entry template and, if anything below it
+ * can still differ, its transitions (adding the states they lead to). A state whose patterns
+ * are too much to decide in the kernel gets no transitions: the kernel copies the parent's
+ * entry and the daemon decides. */
+static int emit_state(Classifier *c, uint32_t id, PolicyImage *img) {
+        _cleanup_(state_groups_done) StateGroups s = {};
+        struct guard_value v = {};
+        size_t unused;
+        int r;
+
+        classifier_entry(c, id, &v.state.entry, &unused);
+        v.state.entry.delegate_root = 0;
+        v.state.entry.seal_root = 0;
+        v.state.classifies = c->states[id - 1].n_alive > 0;
+        r = group_alive(c, id, &s);
+        if (r < 0)
+                return r;
+        if (!s.opaque) {
+                r = emit_literals(c, id, &s, img, &v.state.n_literals);
+                if (r < 0)
+                        return r;
+                r = emit_globs(c, id, &s, img);
+                if (r < 0)
+                        return r;
+                v.state.n_globs = s.n_globs;
+        }
         return put(img, GUARD_KEY_STATE, id, 0, &v);
 }
 

@@ -60,6 +60,37 @@ static bool covers_any(CoversFunc covers, void *ctx, char **patterns) {
         return false;
 }
 
+/* An allow rule's bit (allow rules are numbered 1..n_allow in model order: bit id - 1) in each
+ * mask whose side of the rule covers this cgroup. */
+static void add_allow_bits(const Policy *p, const PolicyRule *r, CoversFunc covers, void *ctx,
+                           struct guard_cgroup_info *info) {
+        uint64_t bit = 1ULL << (r->id - 1);
+        const PolicyRule *parent = policy_rule_parent(p, r);
+
+        if (r->cgroup && covers(ctx, r->cgroup, NULL))
+                info->actor_allow |= bit;
+        if (r->to && covers_any(covers, ctx, r->to))
+                info->to_allow |= bit;
+        if (r->from && covers_any(covers, ctx, r->from))
+                info->from_allow |= bit;
+        if (parent && covers(ctx, parent->cgroup, NULL)) {
+                info->scope_allow |= bit;
+                /* Sealed subtrees do not overlap: a sealed parent covering this cgroup is its seal. */
+                if (parent->seal && r->to)
+                        info->seal_allow |= bit;
+        }
+}
+
+/* For each namespace type of r, r where it is stricter than the rule held so far. */
+static void take_stricter_per_type(const Policy *p, const PolicyRule *r, const PolicyRule *by_type[static GUARD_NS_TYPES]) {
+        for (uint32_t bits = r->ns_types; bits; bits &= bits - 1) {
+                int t = guard_ns_index(bits & -bits);
+
+                if (t >= 0 && policy_rule_stricter(p, r, by_type[t]))
+                        by_type[t] = r;
+        }
+}
+
 void policy_compile_entry(const Policy *p, const size_t *candidates, size_t n_candidates, CoversFunc covers,
                           void *ctx, struct guard_cgroup_info *ret, size_t *ret_delegate_depth,
                           size_t *ret_seal_depth) {
@@ -72,25 +103,8 @@ void policy_compile_entry(const Policy *p, const size_t *candidates, size_t n_ca
                 size_t n;
 
                 if (r->kind == POLICY_RULE_ALLOW) {
-                        /* Allow rules are numbered 1..n_allow in model order: bit id - 1. */
-                        unsigned bit = r->id - 1;
-                        const PolicyRule *parent = policy_rule_parent(p, r);
-
-                        if (!policy_rule_active(p, r))
-                                continue;
-                        if (r->cgroup && covers(ctx, r->cgroup, NULL))
-                                info.actor_allow |= 1ULL << bit;
-                        if (r->to && covers_any(covers, ctx, r->to))
-                                info.to_allow |= 1ULL << bit;
-                        if (r->from && covers_any(covers, ctx, r->from))
-                                info.from_allow |= 1ULL << bit;
-                        if (parent && covers(ctx, parent->cgroup, NULL)) {
-                                info.scope_allow |= 1ULL << bit;
-                                /* Sealed subtrees do not overlap: a sealed parent covering
-                                 * this cgroup is its seal. */
-                                if (parent->seal && r->to)
-                                        info.seal_allow |= 1ULL << bit;
-                        }
+                        if (policy_rule_active(p, r))
+                                add_allow_bits(p, r, covers, ctx, &info);
                         continue;
                 }
                 if (!policy_rule_active(p, r) || !covers(ctx, r->cgroup, &n))
@@ -114,20 +128,10 @@ void policy_compile_entry(const Policy *p, const size_t *candidates, size_t n_ca
                         }
                         break;
                 case POLICY_RULE_LOCK:
-                        for (uint32_t bits = r->ns_types; bits; bits &= bits - 1) {
-                                int t = guard_ns_index(bits & -bits);
-
-                                if (t >= 0 && policy_rule_stricter(p, r, lock[t]))
-                                        lock[t] = r;
-                        }
+                        take_stricter_per_type(p, r, lock);
                         break;
                 case POLICY_RULE_LOCK_ON_ENTRY:
-                        for (uint32_t bits = r->ns_types; bits; bits &= bits - 1) {
-                                int t = guard_ns_index(bits & -bits);
-
-                                if (t >= 0 && policy_rule_stricter(p, r, creator[t]))
-                                        creator[t] = r;
-                        }
+                        take_stricter_per_type(p, r, creator);
                         break;
                 default:
                         break;
