@@ -115,6 +115,114 @@ static void program_series(FILE *f, const MetricsInput *in, bool time) {
         }
 }
 
+/* The backend, the daemon, the version, and each guarantee held or not. */
+static void render_identity(FILE *f, const MetricsInput *m) {
+        header(f, "cgroup_guard_info", "gauge", "The loaded guard: backend and version (always 1).");
+        fputs("cgroup_guard_info{", f);
+        put_label(f, "backend", m->backend ?: "");
+        fputc(',', f);
+        put_label(f, "daemon", m->daemon_running ? "running" : "stopped");
+        fputc(',', f);
+        put_label(f, "version", m->version ?: "");
+        fputs("} 1\n", f);
+
+        header(f, "cgroup_guard_guarantee", "gauge",
+               "Each guarantee of the backend: 1 if it holds on this host, 0 if it is missing (cgroup-guardctl status words them).");
+        for (size_t i = 0; i < m->n_guarantees; i++) {
+                fputs("cgroup_guard_guarantee{", f);
+                put_label(f, "backend", m->backend ?: "");
+                fputc(',', f);
+                put_label(f, "guarantee", m->guarantees[i].id);
+                fprintf(f, "} %d\n", m->guarantees[i].held ? 1 : 0);
+        }
+}
+
+/* The kernel's decisions: per rule (denials, audits, violations), per verdict, tamper refusals. */
+static void render_decisions(FILE *f, const MetricsInput *m) {
+        header(f, "cgroup_guard_denials_total", "counter",
+               "Operations the kernel denied, by policy file, rule and kind of operation.");
+        rule_series(f, m, "cgroup_guard_denials_total", GUARD_VERDICT_DENY);
+        header(f, "cgroup_guard_audits_total", "counter",
+               "Operations a rule in audit mode would have denied (allowed, reported), by policy file, rule and kind.");
+        rule_series(f, m, "cgroup_guard_audits_total", GUARD_VERDICT_AUDIT);
+        header(f, "cgroup_guard_violations_total", "counter",
+               "Observe backend: forbidden operations seen after the fact (not prevented), by policy file, rule and kind.");
+        rule_series(f, m, "cgroup_guard_violations_total", GUARD_VERDICT_OBSERVED);
+
+        header(f, "cgroup_guard_decisions_total", "counter",
+               "Every non-allow decision of the kernel, by verdict (exact, tamper refusals included; observe: violations).");
+        fprintf(f, "cgroup_guard_decisions_total{verdict=\"deny\"} %" PRIu64 "\n",
+                effective_verdict(m, GUARD_VERDICT_DENY) == GUARD_VERDICT_DENY ? m->denied : 0);
+        fprintf(f, "cgroup_guard_decisions_total{verdict=\"audit\"} %" PRIu64 "\n", m->audited);
+        fprintf(f, "cgroup_guard_decisions_total{verdict=\"observed\"} %" PRIu64 "\n",
+                m->observed + (effective_verdict(m, GUARD_VERDICT_DENY) == GUARD_VERDICT_DENY ? 0 : m->denied));
+
+        header(f, "cgroup_guard_tamper_refusals_total", "counter",
+               "Attempts on the guard itself that the kernel refused, by what was touched.");
+        for (size_t i = 0; i < m->n_rules_counts; i++)
+                if (m->rules[i].kind == GUARD_EVENT_TAMPER)
+                        fprintf(f, "cgroup_guard_tamper_refusals_total{what=\"%s\"} %" PRIu64 "\n",
+                                metrics_tamper_what(m->rules[i].detail), m->rules[i].count);
+}
+
+/* What the kernel could not report or record (every decision is counted all the same). */
+static void render_losses(FILE *f, const MetricsInput *m) {
+        header(f, "cgroup_guard_lost_events_total", "counter",
+               "Denial records the kernel's ring buffer could not take (the decisions are counted all the same).");
+        sample(f, "cgroup_guard_lost_events_total", m->lost_events);
+        header(f, "cgroup_guard_lost_cgroup_events_total", "counter", "cgroup mkdir/rmdir records the ring buffer could not take.");
+        sample(f, "cgroup_guard_lost_cgroup_events_total", m->lost_cgroup_events);
+        header(f, "cgroup_guard_suppressed_records_total", "counter",
+               "Denial records held back by the kernel's rate limit (the decisions are counted all the same).");
+        sample(f, "cgroup_guard_suppressed_records_total", m->suppressed);
+        header(f, "cgroup_guard_map_full_total", "counter",
+               "New cgroups that got no policy map entry (unclassified: denied, fail closed).");
+        sample(f, "cgroup_guard_map_full_total", m->map_full);
+        header(f, "cgroup_guard_counts_full_total", "counter",
+               "Decisions the per-rule or per-cgroup count maps had no room for.");
+        sample(f, "cgroup_guard_counts_full_total", m->counts_full);
+}
+
+/* The generation in force, its map, and the last policy load. */
+static void render_policy(FILE *f, const MetricsInput *m) {
+        header(f, "cgroup_guard_policy_generation", "gauge", "The policy generation in force.");
+        sample(f, "cgroup_guard_policy_generation", m->generation);
+        header(f, "cgroup_guard_policy_rules", "gauge", "Rules in the generation in force.");
+        sample(f, "cgroup_guard_policy_rules", m->n_rules);
+        header(f, "cgroup_guard_policy_map_entries", "gauge", "Entries in the kernel policy map (the generation in force).");
+        sample(f, "cgroup_guard_policy_map_entries", m->map_entries);
+        header(f, "cgroup_guard_policy_map_entries_max", "gauge", "Size of the kernel policy map (--policy-entries-max).");
+        sample(f, "cgroup_guard_policy_map_entries_max", m->map_entries_max);
+        header(f, "cgroup_guard_policy_map_fill_ratio", "gauge", "Entries over size of the kernel policy map.");
+        fprintf(f, "cgroup_guard_policy_map_fill_ratio %.6f\n",
+                m->map_entries_max ? (double) m->map_entries / m->map_entries_max : 0.0);
+
+        if (m->have_reload) {
+                header(f, "cgroup_guard_last_reload_success", "gauge",
+                       "1 if the last policy load succeeded, 0 if it failed (the earlier generation stays in force).");
+                sample(f, "cgroup_guard_last_reload_success", m->last_reload_ok);
+                header(f, "cgroup_guard_last_reload_timestamp_seconds", "gauge", "When the last policy load was tried.");
+                fprintf(f, "cgroup_guard_last_reload_timestamp_seconds %" PRIu64 ".%06" PRIu64 "\n",
+                        m->last_reload_realtime_usec / USEC_PER_SEC, m->last_reload_realtime_usec % USEC_PER_SEC);
+                header(f, "cgroup_guard_reloads_total", "counter", "Policy loads since the daemon started, by result.");
+                fprintf(f, "cgroup_guard_reloads_total{result=\"success\"} %" PRIu64 "\n", m->reloads_ok);
+                fprintf(f, "cgroup_guard_reloads_total{result=\"failure\"} %" PRIu64 "\n", m->reloads_failed);
+        }
+}
+
+/* The programs' runs and time, when bpf_stats counts them. */
+static void render_programs(FILE *f, const MetricsInput *m) {
+        header(f, "cgroup_guard_bpf_stats_enabled", "gauge",
+               "1 if kernel.bpf_stats_enabled counts program runs and time (the program series exist only then).");
+        sample(f, "cgroup_guard_bpf_stats_enabled", m->bpf_stats);
+        if (m->bpf_stats) {
+                header(f, "cgroup_guard_program_runs_total", "counter", "Runs of each attached program (bpf_stats).");
+                program_series(f, m, false);
+                header(f, "cgroup_guard_program_run_seconds_total", "counter", "Time spent in each attached program (bpf_stats).");
+                program_series(f, m, true);
+        }
+}
+
 char *metrics_render(const MetricsInput *in) {
         _cleanup_(freep) MetricsRuleCount *merged = NULL;
         MetricsInput m = *in;
@@ -132,98 +240,11 @@ char *metrics_render(const MetricsInput *in) {
         if (!f)
                 return NULL;
 
-        header(f, "cgroup_guard_info", "gauge", "The loaded guard: backend and version (always 1).");
-        fputs("cgroup_guard_info{", f);
-        put_label(f, "backend", m.backend ?: "");
-        fputc(',', f);
-        put_label(f, "daemon", m.daemon_running ? "running" : "stopped");
-        fputc(',', f);
-        put_label(f, "version", m.version ?: "");
-        fputs("} 1\n", f);
-
-        header(f, "cgroup_guard_guarantee", "gauge",
-               "Each guarantee of the backend: 1 if it holds on this host, 0 if it is missing (cgroup-guardctl status words them).");
-        for (size_t i = 0; i < m.n_guarantees; i++) {
-                fputs("cgroup_guard_guarantee{", f);
-                put_label(f, "backend", m.backend ?: "");
-                fputc(',', f);
-                put_label(f, "guarantee", m.guarantees[i].id);
-                fprintf(f, "} %d\n", m.guarantees[i].held ? 1 : 0);
-        }
-
-        header(f, "cgroup_guard_denials_total", "counter",
-               "Operations the kernel denied, by policy file, rule and kind of operation.");
-        rule_series(f, &m, "cgroup_guard_denials_total", GUARD_VERDICT_DENY);
-        header(f, "cgroup_guard_audits_total", "counter",
-               "Operations a rule in audit mode would have denied (allowed, reported), by policy file, rule and kind.");
-        rule_series(f, &m, "cgroup_guard_audits_total", GUARD_VERDICT_AUDIT);
-        header(f, "cgroup_guard_violations_total", "counter",
-               "Observe backend: forbidden operations seen after the fact (not prevented), by policy file, rule and kind.");
-        rule_series(f, &m, "cgroup_guard_violations_total", GUARD_VERDICT_OBSERVED);
-
-        header(f, "cgroup_guard_decisions_total", "counter",
-               "Every non-allow decision of the kernel, by verdict (exact, tamper refusals included; observe: violations).");
-        fprintf(f, "cgroup_guard_decisions_total{verdict=\"deny\"} %" PRIu64 "\n",
-                effective_verdict(&m, GUARD_VERDICT_DENY) == GUARD_VERDICT_DENY ? m.denied : 0);
-        fprintf(f, "cgroup_guard_decisions_total{verdict=\"audit\"} %" PRIu64 "\n", m.audited);
-        fprintf(f, "cgroup_guard_decisions_total{verdict=\"observed\"} %" PRIu64 "\n",
-                m.observed + (effective_verdict(&m, GUARD_VERDICT_DENY) == GUARD_VERDICT_DENY ? 0 : m.denied));
-
-        header(f, "cgroup_guard_tamper_refusals_total", "counter",
-               "Attempts on the guard itself that the kernel refused, by what was touched.");
-        for (size_t i = 0; i < m.n_rules_counts; i++)
-                if (m.rules[i].kind == GUARD_EVENT_TAMPER)
-                        fprintf(f, "cgroup_guard_tamper_refusals_total{what=\"%s\"} %" PRIu64 "\n",
-                                metrics_tamper_what(m.rules[i].detail), m.rules[i].count);
-
-        header(f, "cgroup_guard_lost_events_total", "counter",
-               "Denial records the kernel's ring buffer could not take (the decisions are counted all the same).");
-        sample(f, "cgroup_guard_lost_events_total", m.lost_events);
-        header(f, "cgroup_guard_lost_cgroup_events_total", "counter", "cgroup mkdir/rmdir records the ring buffer could not take.");
-        sample(f, "cgroup_guard_lost_cgroup_events_total", m.lost_cgroup_events);
-        header(f, "cgroup_guard_suppressed_records_total", "counter",
-               "Denial records held back by the kernel's rate limit (the decisions are counted all the same).");
-        sample(f, "cgroup_guard_suppressed_records_total", m.suppressed);
-        header(f, "cgroup_guard_map_full_total", "counter",
-               "New cgroups that got no policy map entry (unclassified: denied, fail closed).");
-        sample(f, "cgroup_guard_map_full_total", m.map_full);
-        header(f, "cgroup_guard_counts_full_total", "counter",
-               "Decisions the per-rule or per-cgroup count maps had no room for.");
-        sample(f, "cgroup_guard_counts_full_total", m.counts_full);
-
-        header(f, "cgroup_guard_policy_generation", "gauge", "The policy generation in force.");
-        sample(f, "cgroup_guard_policy_generation", m.generation);
-        header(f, "cgroup_guard_policy_rules", "gauge", "Rules in the generation in force.");
-        sample(f, "cgroup_guard_policy_rules", m.n_rules);
-        header(f, "cgroup_guard_policy_map_entries", "gauge", "Entries in the kernel policy map (the generation in force).");
-        sample(f, "cgroup_guard_policy_map_entries", m.map_entries);
-        header(f, "cgroup_guard_policy_map_entries_max", "gauge", "Size of the kernel policy map (--policy-entries-max).");
-        sample(f, "cgroup_guard_policy_map_entries_max", m.map_entries_max);
-        header(f, "cgroup_guard_policy_map_fill_ratio", "gauge", "Entries over size of the kernel policy map.");
-        fprintf(f, "cgroup_guard_policy_map_fill_ratio %.6f\n",
-                m.map_entries_max ? (double) m.map_entries / m.map_entries_max : 0.0);
-
-        if (m.have_reload) {
-                header(f, "cgroup_guard_last_reload_success", "gauge",
-                       "1 if the last policy load succeeded, 0 if it failed (the earlier generation stays in force).");
-                sample(f, "cgroup_guard_last_reload_success", m.last_reload_ok);
-                header(f, "cgroup_guard_last_reload_timestamp_seconds", "gauge", "When the last policy load was tried.");
-                fprintf(f, "cgroup_guard_last_reload_timestamp_seconds %" PRIu64 ".%06" PRIu64 "\n",
-                        m.last_reload_realtime_usec / 1000000u, m.last_reload_realtime_usec % 1000000u);
-                header(f, "cgroup_guard_reloads_total", "counter", "Policy loads since the daemon started, by result.");
-                fprintf(f, "cgroup_guard_reloads_total{result=\"success\"} %" PRIu64 "\n", m.reloads_ok);
-                fprintf(f, "cgroup_guard_reloads_total{result=\"failure\"} %" PRIu64 "\n", m.reloads_failed);
-        }
-
-        header(f, "cgroup_guard_bpf_stats_enabled", "gauge",
-               "1 if kernel.bpf_stats_enabled counts program runs and time (the program series exist only then).");
-        sample(f, "cgroup_guard_bpf_stats_enabled", m.bpf_stats);
-        if (m.bpf_stats) {
-                header(f, "cgroup_guard_program_runs_total", "counter", "Runs of each attached program (bpf_stats).");
-                program_series(f, &m, false);
-                header(f, "cgroup_guard_program_run_seconds_total", "counter", "Time spent in each attached program (bpf_stats).");
-                program_series(f, &m, true);
-        }
+        render_identity(f, &m);
+        render_decisions(f, &m);
+        render_losses(f, &m);
+        render_policy(f, &m);
+        render_programs(f, &m);
 
         if (fclose(f) != 0) {
                 free(buf);
