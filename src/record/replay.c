@@ -281,6 +281,54 @@ static void group_finish(ReplayGroup *g) {
         g->n_hits = out;
 }
 
+/* Every cgroup the records name, with its parents. */
+static int records_tree(CgroupTree *tree, PtrCache *ids, const Record *records, size_t n_records) {
+        for (size_t i = 0; i < n_records; i++) {
+                const Record *rec = &records[i];
+
+                /* The parser only lets through absolute paths; longer than any cgroup path: skip. */
+                if (tree_add_with_parents(tree, ids, rec->actor_cgroup) == -ENOMEM ||
+                    (rec->kind == RECORD_MIGRATION &&
+                     (tree_add_with_parents(tree, ids, rec->src_cgroup) == -ENOMEM ||
+                      tree_add_with_parents(tree, ids, rec->dst_cgroup) == -ENOMEM)))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* The actor's executable as the decision code knows it: a device of replay's own and an inode
+ * per path (the same path, the same inode). */
+static int actor_exe(ExeTable *exes, PtrCache *inos, const char *path, struct guard_actor *actor) {
+        uint64_t ino;
+
+        actor->exe_known = 1;
+        actor->exe_dev = ((uint64_t) REPLAY_EXE_DEV_MAJOR << 20) | REPLAY_EXE_DEV_MINOR;
+        if (!ptr_cache_get(inos, path, &ino)) {
+                ino = exe_ino(exes, path);
+                if (ptr_cache_put(inos, path, ino) < 0)
+                        return -ENOMEM;
+        }
+        actor->exe_ino = ino;
+        return 0;
+}
+
+/* A denied or audited record, into the group of its rule and verdict. */
+static int add_hit(Replay *out, const Policy *p, const struct guard_decision *d, const Record *rec) {
+        ReplayGroup *g = group_of(out, p, d->rule, d->verdict);
+
+        if (!g || !GREEDY_REALLOC(g->hits, g->n_hits_allocated, g->n_hits + 1))
+                return -ENOMEM;
+        g->hits[g->n_hits++] = (ReplayHit) { .record = rec, .count = rec->count, .first_usec = rec->first_usec,
+                                             .last_usec = rec->last_usec };
+        g->count += rec->count;
+        widen(&g->first_usec, &g->last_usec, rec);
+        if (d->verdict == GUARD_VERDICT_DENY)
+                out->n_denied += rec->count;
+        else
+                out->n_audited += rec->count;
+        return 0;
+}
+
 int replay_run(Policy *p, const Record *records, size_t n_records, Replay *ret, char **ret_error) {
         _cleanup_(policy_image_done) PolicyImage img = {};
         _cleanup_(cgroup_tree_done) CgroupTree tree = {};
@@ -294,18 +342,9 @@ int replay_run(Policy *p, const Record *records, size_t n_records, Replay *ret, 
         r = cgroup_tree_add(&tree, "/", next_id);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n_records; i++) {
-                const Record *rec = &records[i];
-
-                /* The parser only lets through absolute paths; longer than any cgroup path: skip. */
-                if (tree_add_with_parents(&tree, &ids, rec->actor_cgroup) == -ENOMEM ||
-                    (rec->kind == RECORD_MIGRATION &&
-                     (tree_add_with_parents(&tree, &ids, rec->src_cgroup) == -ENOMEM ||
-                      tree_add_with_parents(&tree, &ids, rec->dst_cgroup) == -ENOMEM))) {
-                        r = -ENOMEM;
-                        goto finish;
-                }
-        }
+        r = records_tree(&tree, &ids, records, n_records);
+        if (r < 0)
+                goto finish;
 
         resolve_table = &exes;
         policy_resolve_executables(p, resolve_by_path);
@@ -323,18 +362,9 @@ int replay_run(Policy *p, const Record *records, size_t n_records, Replay *ret, 
                         struct guard_actor actor = { .cgroup = entry_of(&img, &tree, &ids, rec->actor_cgroup) };
 
                         if (rec->actor_exe) {
-                                actor.exe_known = 1;
-                                actor.exe_dev = ((uint64_t) REPLAY_EXE_DEV_MAJOR << 20) | REPLAY_EXE_DEV_MINOR;
-                                uint64_t ino;
-
-                                if (!ptr_cache_get(&inos, rec->actor_exe, &ino)) {
-                                        ino = exe_ino(&exes, rec->actor_exe);
-                                        if (ptr_cache_put(&inos, rec->actor_exe, ino) < 0) {
-                                                r = -ENOMEM;
-                                                goto finish;
-                                        }
-                                }
-                                actor.exe_ino = ino;
+                                r = actor_exe(&exes, &inos, rec->actor_exe, &actor);
+                                if (r < 0)
+                                        goto finish;
                         }
                         guard_decide_migration(&img, &actor, entry_of(&img, &tree, &ids, rec->src_cgroup),
                                                entry_of(&img, &tree, &ids, rec->dst_cgroup), &d);
@@ -344,19 +374,9 @@ int replay_run(Policy *p, const Record *records, size_t n_records, Replay *ret, 
                 if (d.verdict != GUARD_VERDICT_DENY && d.verdict != GUARD_VERDICT_AUDIT)
                         continue;
 
-                ReplayGroup *g = group_of(&out, p, d.rule, d.verdict);
-                if (!g || !GREEDY_REALLOC(g->hits, g->n_hits_allocated, g->n_hits + 1)) {
-                        r = -ENOMEM;
+                r = add_hit(&out, p, &d, rec);
+                if (r < 0)
                         goto finish;
-                }
-                g->hits[g->n_hits++] = (ReplayHit) { .record = rec, .count = rec->count,
-                                                     .first_usec = rec->first_usec, .last_usec = rec->last_usec };
-                g->count += rec->count;
-                widen(&g->first_usec, &g->last_usec, rec);
-                if (d.verdict == GUARD_VERDICT_DENY)
-                        out.n_denied += rec->count;
-                else
-                        out.n_audited += rec->count;
         }
         for (size_t i = 0; i < out.n_groups; i++)
                 group_finish(&out.groups[i]);
