@@ -1051,21 +1051,19 @@ static int read_policy_file(int dir_fd, const char *name, const char *path, cons
         return 0;
 }
 
-static int load_directory_once(const char *dir, Policy *ret, Diagnostics *d) {
-        _cleanup_(closedirp) DIR *dh = NULL;
-        _cleanup_(freep) char *dir_real = NULL;
+static void names_free(char **names, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+}
+
+/* The names of the policy files in dh (dir), sorted; every other name but hidden ones and
+ * directories said to be ignored (counted in *n_ignored). */
+static int list_policy_files(DIR *dh, const char *dir, char ***ret, size_t *ret_n, size_t *n_ignored, Diagnostics *d) {
         char **names = NULL;
         size_t n_names = 0;
-        Policy policy = {};
         struct dirent *de;
         int r = 0;
-
-        dh = opendir(dir);
-        if (!dh)
-                return -errno;
-        dir_real = realpath(dir, NULL);
-        if (!dir_real)
-                return -errno;
 
         errno = 0;
         while ((de = readdir(dh))) {
@@ -1077,12 +1075,12 @@ static int load_directory_once(const char *dir, Policy *ret, Diagnostics *d) {
                         if (de->d_name[0] != '.' && de->d_type != DT_DIR) {
                                 _cleanup_(freep) char *ignored = NULL;
 
-                                policy.n_ignored++;
+                                (*n_ignored)++;
                                 if (asprintf(&ignored, "%s/%s", dir, de->d_name) < 0 ||
                                     diag_add(d, DIAG_WARNING, ignored, 1, 1,
                                              "ignored: only files named *.json are read") < 0) {
                                         r = -ENOMEM;
-                                        goto finish;
+                                        goto fail;
                                 }
                         }
                         errno = 0;
@@ -1090,28 +1088,52 @@ static int load_directory_once(const char *dir, Policy *ret, Diagnostics *d) {
                 }
                 if (n_names >= POLICY_FILES_MAX) {
                         r = diag_add(d, DIAG_ERROR, dir, 1, 1, "more than %d policy files", POLICY_FILES_MAX);
-                        goto finish;
+                        goto fail;
                 }
                 n = realloc(names, (n_names + 1) * sizeof(*n));
                 if (!n) {
                         r = -ENOMEM;
-                        goto finish;
+                        goto fail;
                 }
                 names = n;
                 names[n_names] = strdup(de->d_name);
                 if (!names[n_names]) {
                         r = -ENOMEM;
-                        goto finish;
+                        goto fail;
                 }
                 n_names++;
         }
         if (errno != 0) {
                 r = -errno;
-                goto finish;
+                goto fail;
         }
         if (n_names > 0) /* qsort(NULL, 0, ...) is undefined (UBSan) */
                 qsort(names, n_names, sizeof(*names), compare_names);
+        *ret = names;
+        *ret_n = n_names;
+        return 0;
+fail:
+        names_free(names, n_names);
+        return r;
+}
 
+static int load_directory_once(const char *dir, Policy *ret, Diagnostics *d) {
+        _cleanup_(closedirp) DIR *dh = NULL;
+        _cleanup_(freep) char *dir_real = NULL;
+        char **names = NULL;
+        size_t n_names = 0;
+        Policy policy = {};
+        int r;
+
+        dh = opendir(dir);
+        if (!dh)
+                return -errno;
+        dir_real = realpath(dir, NULL);
+        if (!dir_real)
+                return -errno;
+        r = list_policy_files(dh, dir, &names, &n_names, &policy.n_ignored, d);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < n_names; i++) {
                 _cleanup_(freep) char *path = NULL, *text = NULL;
                 size_t len = 0;
@@ -1119,23 +1141,19 @@ static int load_directory_once(const char *dir, Policy *ret, Diagnostics *d) {
 
                 if (asprintf(&path, "%s/%s", dir, names[i]) < 0) {
                         r = -ENOMEM;
-                        goto finish;
+                        break;
                 }
                 q = read_policy_file(dirfd(dh), names[i], path, dir_real, &text, &len, d);
                 if (q == 0)
                         q = policy_parse_buffer(&policy, path, text, len, d);
                 if (q == -ENOMEM || q == -EAGAIN) {
                         r = q;
-                        goto finish;
+                        break;
                 }
                 if (q < 0)
                         r = q;
         }
-
-finish:
-        for (size_t i = 0; i < n_names; i++)
-                free(names[i]);
-        free(names);
+        names_free(names, n_names);
         if (r < 0) {
                 policy_done(&policy);
                 return r;
