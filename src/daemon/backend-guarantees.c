@@ -222,15 +222,75 @@ void backend_guarantees_done(BackendGuarantees *g) {
         *g = (BackendGuarantees) {};
 }
 
+/* The programs attached by a link pinned under pin_dir, with where each is attached. */
+typedef struct Attached {
+        char names[BACKEND_LINKS_MAX][64];
+        AttachPoint points[BACKEND_LINKS_MAX];
+        size_t n;
+} Attached;
+
+static void read_attached(const char *pin_dir, struct bpf_object *obj, Attached *a) {
+        _cleanup_(closedirp) DIR *d = opendir(pin_dir);
+        struct dirent *de;
+
+        while (obj && d && (de = readdir(d))) {
+                _cleanup_(closep) int fd = -EBADF;
+                struct bpf_program *prog;
+                char path[4096];
+
+                /* A name that does not fit is no program of ours: never cut it into one. */
+                if (!strneq(de->d_name, "link_", 5) || a->n >= ELEMENTSOF(a->points) ||
+                    strlen(de->d_name + 5) >= sizeof(a->names[0]))
+                        continue;
+                prog = bpf_object__find_program_by_name(obj, de->d_name + 5);
+                snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
+                fd = prog ? bpf_obj_get(path) : -EBADF;
+                if (fd < 0 || attach_point_from_link(fd, bpf_program__section_name(prog), &a->points[a->n]) < 0)
+                        continue;
+                snprintf(a->names[a->n++], sizeof(a->names[0]), "%s", de->d_name + 5);
+        }
+}
+
+/* Where each program of spec is attached (carried), or, for those that are not, where it would
+ * be (lacking). */
+static void spec_points(const GuaranteeSpec *spec, struct bpf_object *obj, const Attached *a, AttachPoint *carried,
+                        size_t *n_carried, AttachPoint *lacking, size_t *n_lacking) {
+        for (size_t i = 0; i < ELEMENTSOF(spec->programs) && spec->programs[i]; i++) {
+                const char *alt = spec->programs[i];
+                bool found = false;
+
+                /* "a|b": the first of the alternatives that is attached. */
+                while (*alt && !found) {
+                        size_t len = strcspn(alt, "|");
+
+                        for (size_t j = 0; j < a->n && !found; j++)
+                                if (strlen(a->names[j]) == len && strneq(a->names[j], alt, len)) {
+                                        carried[(*n_carried)++] = a->points[j];
+                                        found = true;
+                                }
+                        alt += len + (alt[len] == '|');
+                }
+                if (!found) {
+                        char first[64];
+                        struct bpf_program *prog;
+
+                        snprintf(first, sizeof(first), "%.*s", (int) strcspn(spec->programs[i], "|"), spec->programs[i]);
+                        prog = obj ? bpf_object__find_program_by_name(obj, first) : NULL;
+                        if (prog)
+                                attach_point_from_section(bpf_program__section_name(prog), &lacking[(*n_lacking)++]);
+                        else {
+                                lacking[*n_lacking] = (AttachPoint) { .how = "program" };
+                                snprintf(lacking[(*n_lacking)++].what, sizeof(lacking[0].what), "%s", first);
+                        }
+                }
+        }
+}
+
 int backend_pinned_guarantees(const char *pin_dir, BackendKind kind, BackendGuarantees *ret) {
         LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = backend_object_name(kind));
-        _cleanup_(closedirp) DIR *d = NULL;
         struct bpf_object *obj = NULL;
         BackendGuarantees g = {};
-        char names[BACKEND_LINKS_MAX][64];
-        AttachPoint attached[BACKEND_LINKS_MAX];
-        size_t n_attached = 0;
-        struct dirent *de;
+        Attached attached = {};
         const void *elf;
         size_t elf_size;
 
@@ -239,23 +299,7 @@ int backend_pinned_guarantees(const char *pin_dir, BackendKind kind, BackendGuar
         /* The object's section names: where each program sits, attached or not. */
         elf = backend_object_elf(kind, &elf_size);
         obj = elf ? bpf_object__open_mem(elf, elf_size, &opts) : NULL;
-        d = opendir(pin_dir);
-        while (obj && d && (de = readdir(d))) {
-                _cleanup_(closep) int fd = -EBADF;
-                struct bpf_program *prog;
-                char path[4096];
-
-                /* A name that does not fit is no program of ours: never cut it into one. */
-                if (!strneq(de->d_name, "link_", 5) || n_attached >= ELEMENTSOF(attached) ||
-                    strlen(de->d_name + 5) >= sizeof(names[0]))
-                        continue;
-                prog = bpf_object__find_program_by_name(obj, de->d_name + 5);
-                snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
-                fd = prog ? bpf_obj_get(path) : -EBADF;
-                if (fd < 0 || attach_point_from_link(fd, bpf_program__section_name(prog), &attached[n_attached]) < 0)
-                        continue;
-                snprintf(names[n_attached++], sizeof(names[0]), "%s", de->d_name + 5);
-        }
+        read_attached(pin_dir, obj, &attached);
 
         for (const GuaranteeSpec *spec = backend_specs(kind); spec->text; spec++) {
                 AttachPoint carried[ELEMENTSOF(spec->programs)], lacking[ELEMENTSOF(spec->programs)];
@@ -263,35 +307,7 @@ int backend_pinned_guarantees(const char *pin_dir, BackendKind kind, BackendGuar
                 _cleanup_(freep) char *points = NULL;
                 char *line = NULL;
 
-                for (size_t i = 0; i < ELEMENTSOF(spec->programs) && spec->programs[i]; i++) {
-                        const char *alt = spec->programs[i];
-                        bool found = false;
-
-                        /* "a|b": the first of the alternatives that is attached. */
-                        while (*alt && !found) {
-                                size_t len = strcspn(alt, "|");
-
-                                for (size_t j = 0; j < n_attached && !found; j++)
-                                        if (strlen(names[j]) == len && strneq(names[j], alt, len)) {
-                                                carried[n_carried++] = attached[j];
-                                                found = true;
-                                        }
-                                alt += len + (alt[len] == '|');
-                        }
-                        if (!found) {
-                                char first[64];
-                                struct bpf_program *prog;
-
-                                snprintf(first, sizeof(first), "%.*s", (int) strcspn(spec->programs[i], "|"), spec->programs[i]);
-                                prog = obj ? bpf_object__find_program_by_name(obj, first) : NULL;
-                                if (prog)
-                                        attach_point_from_section(bpf_program__section_name(prog), &lacking[n_lacking++]);
-                                else {
-                                        lacking[n_lacking] = (AttachPoint) { .how = "program" };
-                                        snprintf(lacking[n_lacking++].what, sizeof(lacking[0].what), "%s", first);
-                                }
-                        }
-                }
+                spec_points(spec, obj, &attached, carried, &n_carried, lacking, &n_lacking);
                 if (n_lacking == 0) {
                         points = attach_points_join(carried, n_carried);
                         if (points && asprintf(&line, "%s [%s]", spec->text, points) >= 0 && g.n_held < ELEMENTSOF(g.held))
