@@ -23,7 +23,12 @@
 #include "native.skel.h"
 #include "observe.skel.h"
 
-/* Maps whose contents must outlive a daemon upgrade: reused from their pins when compatible. */
+/* Maps and programs are named by strings here, not by skeleton accessors: one loader serves the
+ * three backends' objects (each skeleton a different struct, with different maps), and the names
+ * are also the pins' (map_NAME, link_NAME), which readers without the object (--status, --unload,
+ * cgroup-guardctl) open by name.
+ *
+ * Maps whose contents must outlive a daemon upgrade: reused from their pins when compatible. */
 static const char *const state_maps[] = { "guard_task_locks", "guard_sandbox_ns", "observe_task_cgroup",
                                           "compat_windows", "compat_open_windows", "guard_self", "guard_objects",
                                           "guard_identity", "guard_self_unit" };
