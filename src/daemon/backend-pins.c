@@ -226,7 +226,8 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
         /* The last reference to a pinned link goes with the bpffs inode, after an RCU grace period,
          * and the link is released from a workqueue after that: enforcement lasts a moment longer
          * than the pins. Detached means gone from the kernel: each link, and its program (which
-         * the link's release puts last). */
+         * the link's release puts last). Nothing can be waited on for that (no fd of them is held,
+         * and the kernel notifies no one): the ids are checked every 50 ms, for 10 s at most. */
         for (int i = 0; i < 200; i++) {
                 left = 0;
                 for (unsigned j = 0; j < n_ids; j++)

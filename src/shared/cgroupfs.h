@@ -29,7 +29,10 @@ int cgroup2_open_at(int root_fd, const char *path, int flags);
  * is mounted over is left out (what is there is not that cgroup). */
 int cgroup2_scan(int root_fd, CgroupTree *ret);
 
-/* The cgroup2 path of a process ("/system.slice/x.service"), from /proc/PID/cgroup. */
+/* The cgroup2 path of a process ("/system.slice/x.service"), from /proc/PID/cgroup's "0::" line.
+ * Not sd_pid_get_cgroup(): that answers for systemd's own hierarchy, which is the v1 name=systemd
+ * one on a legacy host with cgroup2 mounted beside it; the guard needs the cgroup2 membership
+ * (the same line on unified and hybrid hosts). */
 int cgroup2_path_of_pid(pid_t pid, char **ret);
 
 /* The path (relative to the root) of the cgroup with this id, found through the kernel, not by
