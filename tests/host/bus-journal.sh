@@ -29,8 +29,8 @@ journalctl -o json MESSAGE_ID=1396fa51003545cb8f7251261ab81e97 | grep -q '"CGROU
 busctl --system introspect org.cgroupguard.Guard1 /org/cgroupguard/Guard1 > "$WORK/introspect" 2>&1
 grep -q "org.cgroupguard.Guard1.Manager" "$WORK/introspect" && grep -q "ExplainMigration" "$WORK/introspect" &&
         grep -q "Denied" "$WORK/introspect" && ok "busctl introspect shows the interface" || not_ok "introspect: $(head -5 "$WORK/introspect")"
-[ "$(busctl --system get-property $BUS Backend)" = 's "observe"' ] && ok "property Backend" || not_ok "Backend: $(busctl --system get-property $BUS Backend)"
-[ "$(busctl --system get-property $BUS Mode)" = 's "policy"' ] && ok "property Mode" || not_ok "Mode"
+check "property Backend" 's "observe"' "$(busctl --system get-property $BUS Backend)"
+check "property Mode" 's "policy"' "$(busctl --system get-property $BUS Mode)"
 check "property PolicyGeneration" "t 1" "$(busctl --system get-property $BUS PolicyGeneration)"
 busctl --system get-property $BUS PolicyFiles | grep -q "10-bus.json" && ok "property PolicyFiles" || not_ok "PolicyFiles"
 busctl --system get-property $BUS Rules | grep -q "10-bus.json:protect/0" && ok "property Rules" || not_ok "Rules: $(busctl --system get-property $BUS Rules)"
@@ -70,7 +70,7 @@ case "$out" in 'bss false "10-bus.json:protect/0"'*) ok "ExplainMigration names 
 out=$(busctl --system call $BUS ExplainMigration us $$ "$P/out")
 case "$out" in 'bss true ""'*) ok "ExplainMigration allows unrelated moves" ;; *) not_ok "ExplainMigration: $out" ;; esac
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-[ "$(nobody busctl --system get-property $BUS Backend 2>&1)" = 's "observe"' ] && ok "non-root may read properties" || not_ok "non-root property read: $(nobody busctl --system get-property $BUS Backend 2>&1)"
+check "non-root may read properties" 's "observe"' "$(nobody busctl --system get-property $BUS Backend 2>&1)"
 setpriv --reuid=65534 --regid=65534 --clear-groups sleep 1000 & own=$!
 STARTED_PIDS="$STARTED_PIDS $own"
 sleep 0.1
@@ -80,7 +80,7 @@ out=$(nobody busctl --system call $BUS SetMode s audit 2>&1)
 case "$out" in *"Access denied"*|*AccessDenied*) ok "non-root SetMode: AccessDenied" ;; *) not_ok "non-root SetMode: $out" ;; esac
 out=$(nobody busctl --system call $BUS Reload 2>&1)
 case "$out" in *"Access denied"*|*AccessDenied*) ok "non-root Reload: AccessDenied" ;; *) not_ok "non-root Reload: $out" ;; esac
-[ "$(busctl --system get-property $BUS Mode)" = 's "policy"' ] && ok "mode unchanged by the refused call" || not_ok "mode changed"
+check "mode unchanged by the refused call" 's "policy"' "$(busctl --system get-property $BUS Mode)"
 for bad in "pid 0:ExplainMigration us 0 /x" "huge pid:ExplainMigration us 4000000000 /x" "relative cgroup:ExplainMigration us 1 relative" \
            "bad mode:SetMode s permissive" "bad type:ExplainSetns usu 1 network 1"; do
         out=$(busctl --system call $BUS ${bad#*:} 2>&1)

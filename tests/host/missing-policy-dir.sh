@@ -51,7 +51,7 @@ JSON
 mv "$POLICY_DIR.tmp" "$POLICY_DIR"
 WAIT_TENTHS=50 check_true "the directory is loaded when it appears (no SIGHUP)" wait_log "Policy generation 2 in force: 1 files, 1 rules"
 status | grep -q "Policy: generation 2, 1 rules" && ok "status: generation 2, 1 rules" || not_ok "status: $(status | grep Policy)"
-[ "$(prop LastPolicyError)" = 's ""' ] && ok "D-Bus LastPolicyError cleared" || not_ok "LastPolicyError: $(prop LastPolicyError)"
+check "D-Bus LastPolicyError cleared" 's ""' "$(prop LastPolicyError)"
 gen=$(grep -c "Policy generation" "$LOG")
 echo '{ "version": 1, "migration": { "protect": ["/x"] } }' > "$POLICY_DIR/20-more.json"
 WAIT_TENTHS=50 check_true "... and watched from then on" wait_log "Policy generation 3 in force: 2 files"

@@ -40,7 +40,7 @@ out=$(nobody "$CTL" mode audit 2>&1)
 check "refused mode: one line for the caller" "cgroup-guardctl: mode needs root (Access denied)" "$out"
 check_entry "refused mode: journaled with the caller" $REFUSED_ID '"CGROUP_GUARD_VERB":"SetMode"' '"CGROUP_GUARD_CALLER_UID":"65534"' \
         '"CGROUP_GUARD_CALLER_PID":"' '"CGROUP_GUARD_CALLER_EXE":"'"$CTL"'"' '"PRIORITY":"4"' 'Refused SetMode'
-[ "$(busctl --system get-property $BUS Mode)" = 's "policy"' ] && ok "refused mode: mode unchanged" || not_ok "mode changed"
+check "refused mode: mode unchanged" 's "policy"' "$(busctl --system get-property $BUS Mode)"
 for verb in Reload Unload; do
         nobody busctl --system call $BUS $verb > /dev/null 2>&1
         check_entry "refused $verb: journaled" $REFUSED_ID "\"CGROUP_GUARD_VERB\":\"$verb\"" '"CGROUP_GUARD_CALLER_UID":"65534"'

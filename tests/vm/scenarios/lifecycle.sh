@@ -28,8 +28,8 @@ check_cmd "audit: a forbidden setns succeeds" ok in-cgroup $T/audlock cg-setns /
 check_true "audit: the move is reported" wait_log "Audit: would deny migration" 1
 check_true "audit: the setns is reported" wait_log "Audit: would deny joining another uts namespace" 1
 sleep 0.5
-[ "$(grep -c 'Audit: would deny migration' $LOG)" = 1 ] && ok "audit: exactly one event for the move" || not_ok "audit: $(grep -c 'Audit: would deny migration' $LOG) events for one move"
-[ "$(grep -c 'Audit: would deny joining' $LOG)" = 1 ] && ok "audit: exactly one event for the setns" || not_ok "audit: $(grep -c 'Audit: would deny joining' $LOG) events for one setns"
+check "audit: exactly one event for the move" 1 "$(grep -c 'Audit: would deny migration' $LOG)"
+check "audit: exactly one event for the setns" 1 "$(grep -c 'Audit: would deny joining' $LOG)"
 cgroup-guardd --status | grep -q "2 audited" && ok "audit: counted" || not_ok "audit: counters: $(cgroup-guardd --status | grep Counters)"
 
 # 9. live reload: the decision flips within 2 s of an edit, links stay, invalid edits change nothing
@@ -42,7 +42,7 @@ i=0
 while [ $i -lt 20 ] && [ "$(cg-move $T/live $victim)" != ok ]; do sleep 0.1; i=$((i + 1)); done
 [ $i -lt 20 ] && ok "reload: the edit took effect within 2 s ($((i * 100)) ms)" || not_ok "reload: the edit did not take effect within 2 s"
 check_cmd "reload: the new rule is enforced" EPERM cg-move $T/other $victim
-[ "$(link_ids)" = "$links_before" ] && ok "reload: link ids unchanged" || not_ok "reload: links changed: $links_before -> $(link_ids)"
+check "reload: link ids unchanged" "$links_before" "$(link_ids)"
 echo '{ "version": 1, "migration": { "protect": ["/t/live"], }' > $POLICY_DIR/20-live.json
 check_true "reload: an invalid edit is reported with its position" wait_log "20-live.json:1:56: error: trailing comma"
 check_cmd "reload: after an invalid edit the old rule still holds" EPERM cg-move $T/other $victim
@@ -68,11 +68,11 @@ sleep 0.5
 kill -9 $GUARD_PID
 wait $GUARD_PID 2>/dev/null
 check_cmd "SIGKILL: denials continue without the daemon" EPERM cg-move $T/other $victim
-[ "$(link_ids)" = "$links_before" ] && ok "SIGKILL: links still attached" || not_ok "SIGKILL: links changed: $(link_ids)"
+check "SIGKILL: links still attached" "$links_before" "$(link_ids)"
 : > $LOG
 guard_start
 grep -q "adopted from pins" $LOG && ok "restart: the pins are adopted" || not_ok "restart: not adopted"
-[ "$(link_ids)" = "$links_before" ] && ok "restart: same link ids" || not_ok "restart: links changed: $links_before -> $(link_ids)"
+check "restart: same link ids" "$links_before" "$(link_ids)"
 check_cmd "restart: still enforcing" EPERM cg-move $T/other $victim
 guard_stop
 check_cmd "SIGTERM: enforcement stays after a clean stop" EPERM cg-move $T/other $victim

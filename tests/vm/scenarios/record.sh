@@ -83,7 +83,7 @@ n_mgr=$(recorded '"CGROUP_GUARD_DST_CGROUP":"/t/svc/app"' '"CGROUP_GUARD_ACTOR_E
 e=$(entries '"CGROUP_GUARD_DST_CGROUP":"/t/svc/app"' '"CGROUP_GUARD_ACTOR_EXE":"/usr/local/bin/cg-mgr"')
 [ "$e" -ge 1 ] && [ "$e" -le 3 ] && ok "aggregated: $e entries for those 3 moves" || not_ok "entries: $e"
 n_deleg=$(recorded '"CGROUP_GUARD_DST_CGROUP":"/t/deleg/work1"' '"CGROUP_GUARD_ACTOR_CGROUP":"/t/deleg/init.scope"')
-[ "$n_deleg" = 3 ] && ok "recorded: the delegated manager's 3 moves" || not_ok "delegated moves recorded: $n_deleg"
+check "recorded: the delegated manager's 3 moves" 3 "$n_deleg"
 n_ns=$(recorded '"CGROUP_GUARD_KIND":"namespace"' '"CGROUP_GUARD_ACTOR_CGROUP":"/t/ns"' '"CGROUP_GUARD_NS_TYPES":"net"' \
        '"CGROUP_GUARD_ACTOR_EXE":"/usr/local/bin/cg-unshare"')
 [ "$n_ns" -ge 1 ] && ok "recorded: the sandbox's network namespace ($n_ns)" ||
