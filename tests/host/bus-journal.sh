@@ -126,7 +126,7 @@ bash -c "for i in \$(seq 5000); do echo $storm > $T/out/cgroup.procs; echo $stor
 sleep 1
 after=$(busctl --system get-property $BUS Denials | cut -d' ' -f2)
 lost=$(busctl --system get-property $BUS LostEvents | cut -d' ' -f2)
-[ $((after - before)) = 10001 ] && ok "storm: the counter is exact (10001)" || not_ok "storm: counter moved by $((after - before))"
+check "storm: the counter is exact (10001)" 10001 "$((after - before))"
 echo "# storm: $((after - before)) violations counted, $lost events lost"
 kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
 kill "$MONITOR_PID" 2>/dev/null

@@ -51,5 +51,5 @@ grep -q "^CGROUP_GUARD_RULE=10-fleet.json:protect/0$" "$WORK/remote.fields" && o
 "$CTL" denials --journal-dir "$REMOTE" --until @1 --no-pager | grep -q -- "-- No entries --" && ok "--until before them: none" ||
         not_ok "--until @1"
 "$CTL" denials --journal-dir "$WORK/nothing-here" > /dev/null 2>&1; rc=$?
-[ $rc = 3 ] && ok "a directory without journal files: exit 3" || not_ok "empty directory: rc $rc"
+check "a directory without journal files: exit 3" 3 "$rc"
 finish

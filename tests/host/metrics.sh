@@ -67,7 +67,7 @@ grep -q "Entry: its nearest ancestor's" "$WORK/show" && grep -q "Protect: 10-obs
 grep -q "^$(stat -c %i "$T/prot/inner") " "$PIN/cgroups" && not_ok "the listing shows an inherited cgroup without counts" ||
         ok "the listing leaves out what its ancestor says"
 setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$CTL" show "$P/aud" --bpffs-dir "$PIN" > /dev/null 2>&1
-[ $? = 4 ] && ok "show as non-root: needs root (exit 4)" || not_ok "show as nobody"
+check "show as non-root: needs root (exit 4)" 4 "$?"
 
 # The real node_exporter scrapes the file (textfile collector) and serves it on loopback.
 PORT=$((20000 + $$ % 20000))

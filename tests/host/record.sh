@@ -117,11 +117,11 @@ rc=$?
 echo "{ \"version\": 1, \"record\": true, \"migration\": { \"protect\": [\"$P/prot\"] } }" > "$POLICY_DIR/10-a.json"
 "$CTL" record policy
 for _ in $(seq 50); do [ "$(busctl --system get-property $BUS Recording)" = "b true" ] && break; sleep 0.1; done
-[ "$(busctl --system get-property $BUS Recording)" = "b true" ] && ok "\"record\": true in a policy file: recording" || not_ok "file record: $(busctl --system get-property $BUS Recording)"
+check "\"record\": true in a policy file: recording" "b true" "$(busctl --system get-property $BUS Recording)"
 before=$(recorded "$P/a")
 for _ in $(seq 7); do move "$T/a" $SLEEPER; move "$T/b" $SLEEPER; done
 for _ in $(seq 50); do [ "$(recorded "$P/a")" -ge $((before + 7)) ] && break; sleep 0.1; done
-[ "$(recorded "$P/a")" = $((before + 7)) ] && ok "... and the interval drain journals the new moves (7)" || not_ok "file record: $(recorded "$P/a") != $before + 7"
+check "... and the interval drain journals the new moves (7)" "$((before + 7))" "$(recorded "$P/a")"
 
 # The catalog and the man page know both MESSAGE_IDs.
 for id in $RECORD_ID $RECORD_CHANGED_ID; do

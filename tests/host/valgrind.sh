@@ -46,7 +46,7 @@ sleep 1
 kill -TERM "$GUARD_PID"
 wait "$GUARD_PID"; rc=$?
 GUARD_PID=
-[ $rc = 0 ] && ok "exit status 0 after SIGTERM (valgrind found no errors)" || not_ok "exit status $rc"
+check "exit status 0 after SIGTERM (valgrind found no errors)" 0 "$rc"
 summary=$(grep "ERROR SUMMARY" "$VGLOG")
 case "$summary" in *"ERROR SUMMARY: 0 errors"*) ok "memcheck: 0 errors" ;; *) not_ok "memcheck: $summary" ;; esac
 if grep -q "All heap blocks were freed" "$VGLOG"; then

@@ -37,7 +37,7 @@ done
 touch /tmp/stop
 wait $probe1 $probe2 2>/dev/null
 
-[ $restarts_ok = $ROUNDS ] && ok "$ROUNDS kills during reloads: every restart found consistent pins" || not_ok "only $restarts_ok of $ROUNDS restarts were consistent"
+check "$ROUNDS kills during reloads: every restart found consistent pins" "$ROUNDS" "$restarts_ok"
 attempts=$(wc -l < /tmp/probe-migrate) got=$(grep -c '^ok$' /tmp/probe-migrate)
 [ "$attempts" -gt 10 ] && [ "$got" = 0 ] && ok "forbidden migration: $attempts attempts, 0 succeeded" || not_ok "migration: $got of $attempts succeeded"
 attempts=$(wc -l < /tmp/probe-setns) got=$(grep -c '^ok$' /tmp/probe-setns)

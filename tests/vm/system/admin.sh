@@ -19,7 +19,7 @@ check "the service is enabled" enabled "$(systemctl is-enabled cgroup-guardd)"
 systemctl show -p StatusText cgroup-guardd | grep -q "Enforcing with the $BACKEND backend" && ok "STATUS= names the backend" || not_ok "status text: $(systemctl show -p StatusText cgroup-guardd)"
 i=0; while [ $i -lt 50 ] && ! busctl status org.cgroupguard.Guard1 > /dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
 busctl introspect org.cgroupguard.Guard1 /org/cgroupguard/Guard1 | grep -q "ExplainMigration" && ok "busctl introspect" || not_ok "introspect"
-[ "$(busctl get-property $BUS Backend)" = "s \"$BACKEND\"" ] && ok "Backend property is $BACKEND" || not_ok "Backend: $(busctl get-property $BUS Backend)"
+check "Backend property is $BACKEND" "s \"$BACKEND\"" "$(busctl get-property $BUS Backend)"
 
 busctl monitor --json=short --match "type='signal',interface='org.cgroupguard.Guard1.Manager',member='Denied'" > /tmp/monitor 2>&1 &
 monitor=$!
