@@ -324,7 +324,7 @@ static void handle_denial(Manager *m, const struct guard_event *e) {
                 /* The event's time, on the clock /proc gives process start times in. */
                 ResponseTarget target = {
                         .pid = e->actor_tgid,
-                        .acted_usec = now_usec(CLOCK_BOOTTIME) - (now_usec(CLOCK_MONOTONIC) - e->timestamp_ns / 1000),
+                        .acted_usec = now_usec(CLOCK_BOOTTIME) - (now_usec(CLOCK_MONOTONIC) - e->timestamp_ns / NSEC_PER_USEC),
                         .cgroup = actor_cgroup,
                         .cgroup_id = e->actor_cgroup_id,
                         .uid = e->actor_uid,

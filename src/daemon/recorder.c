@@ -247,8 +247,8 @@ static void journal_record(struct Manager *m, const struct guard_record_key *k, 
                 .dst_cgroup = n->dst_cgroup ?: (char *) "",
                 .ns_types = k->ns_types,
                 .count = v->count,
-                .first_usec = v->first_ns / 1000 + realtime_minus_monotonic,
-                .last_usec = v->last_ns / 1000 + realtime_minus_monotonic,
+                .first_usec = v->first_ns / NSEC_PER_USEC + realtime_minus_monotonic,
+                .last_usec = v->last_ns / NSEC_PER_USEC + realtime_minus_monotonic,
         };
         count = record_to_fields(&r, fields);
         if (count >= 0) {

@@ -108,14 +108,14 @@ static int do_export(void) {
                         r.ns_types = parse_types(w[5]);
                         r.count = strtoull(w[6], NULL, 10);
                 }
-                r.first_usec = strtoull(w[0], NULL, 10) * 1000000;
+                r.first_usec = strtoull(w[0], NULL, 10) * USEC_PER_SEC;
                 if (r.first_usec == 0) { /* "now" */
                         struct timespec ts;
 
                         clock_gettime(CLOCK_REALTIME, &ts);
-                        r.first_usec = (uint64_t) ts.tv_sec * 1000000;
+                        r.first_usec = (uint64_t) ts.tv_sec * USEC_PER_SEC;
                 }
-                r.last_usec = r.first_usec + 1000000;
+                r.last_usec = r.first_usec + USEC_PER_SEC;
                 emit(&r, r.first_usec);
         }
         return 0;
@@ -124,7 +124,7 @@ static int do_export(void) {
 /* A fleet: per host, systemd starting services and sessions, container managers starting
  * containers and moving inside them, user managers, namespace users. */
 static int do_generate(unsigned long n, unsigned hosts) {
-        uint64_t t0 = 1798761600ULL * 1000000; /* 2027-01-01 00:00:00 UTC */
+        uint64_t t0 = 1798761600ULL * USEC_PER_SEC; /* 2027-01-01 00:00:00 UTC */
         char actor[512], src[512], dst[512], hostname[32];
 
         for (unsigned long i = 0; i < n; i++) {
