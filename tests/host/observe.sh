@@ -74,8 +74,14 @@ check_true "guard rail: the root cgroup is refused" wait_log "refused to kill pi
 
 # Live reload with tracepoint links: links stay, the decision changes
 links_before=$(ls "$PIN" | grep '^link_' | sort | tr '\n' ' ')
-link_ids() { bpftool link show 2>/dev/null | awk -F: '/^[0-9]+:/ { print $1 }' | sort -n | tr '\n' ' '; }
+# The links behind this test's pins: the host's other links come and go with other tests.
+link_ids() {
+        for pin in "$PIN"/link_*; do
+                bpftool link show pinned "$pin" 2>/dev/null | awk -F: '/^[0-9]+:/ { print $1 }'
+        done | sort -n | tr '\n' ' '
+}
 ids_before=$(link_ids)
+check_true "the links are found by their pins ($ids_before)" test -n "$ids_before"
 cat > "$POLICY_DIR/10-observe.json" <<JSON
 { "version": 1, "migration": { "protect": ["$P/out"] } }
 JSON
