@@ -333,6 +333,8 @@ void classifier_entry(const Classifier *c, uint32_t state, struct guard_cgroup_i
         for (size_t k = 0; k < f.s->n_full; k++) {
                 const Pattern *p = &c->patterns[f.s->full[k]];
 
+                if (p->n_rules == 0)
+                        continue; /* a pattern of the admin list: no rules (and no array) */
                 memcpy(candidates + n, p->rules, p->n_rules * sizeof(size_t));
                 n += p->n_rules;
         }
