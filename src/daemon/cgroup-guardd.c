@@ -376,49 +376,39 @@ static int libbpf_print(enum libbpf_print_level level, const char *format, va_li
         return 0;
 }
 
-int main(int argc, char *argv[]) {
-        Manager *m = NULL;
-        unsigned removed = 0;
-        int r;
+static int print_stats(void) {
+        int r = backend_print_stats(arg_bpffs_dir, stdout);
 
-        log_set_program_name("cgroup-guardd");
-        libbpf_set_print(libbpf_print);
-        r = parse_argv(argc, argv);
-        if (r <= 0)
-                return r < 0 ? 2 : 0;
-
-        switch (arg_action) {
-        case ACTION_CHECK:
-                return policy_check_directory(arg_policy_dir, stdout, stderr);
-        case ACTION_STATUS:
-                return print_status();
-        case ACTION_STATS:
-                r = backend_print_stats(arg_bpffs_dir, stdout);
-                if (r < 0) {
-                        log_error_errno(r, "Nothing pinned at %s: %m", arg_bpffs_dir);
-                        return 3;
-                }
-                return 0;
-        case ACTION_METRICS:
-                return print_metrics();
-        case ACTION_SHOW_CGROUP:
-                return show_cgroup();
-        case ACTION_UNLOAD:
-                r = backend_unload(arg_bpffs_dir, &removed);
-                if (r == -EBUSY) {
-                        log_error("Removed %u pins under %s, but the kernel still holds programs of the guard after 10 s "
-                                  "(another process has a handle on them): not detached yet.", removed, arg_bpffs_dir);
-                        return 1;
-                }
-                if (r < 0) {
-                        log_error_errno(r, "Failed to remove pins under %s: %m", arg_bpffs_dir);
-                        return 1;
-                }
-                log_info("Removed %u pins under %s; cgroup-guard programs are detached.", removed, arg_bpffs_dir);
-                return 0;
-        case ACTION_RUN:
-                break;
+        if (r < 0) {
+                log_error_errno(r, "Nothing pinned at %s: %m", arg_bpffs_dir);
+                return 3;
         }
+        return 0;
+}
+
+static int unload(void) {
+        unsigned removed = 0;
+        int r = backend_unload(arg_bpffs_dir, &removed);
+
+        if (r == -EBUSY) {
+                log_error("Removed %u pins under %s, but the kernel still holds programs of the guard after 10 s "
+                          "(another process has a handle on them): not detached yet.", removed, arg_bpffs_dir);
+                return 1;
+        }
+        if (r < 0) {
+                log_error_errno(r, "Failed to remove pins under %s: %m", arg_bpffs_dir);
+                return 1;
+        }
+        log_info("Removed %u pins under %s; cgroup-guard programs are detached.", removed, arg_bpffs_dir);
+        return 0;
+}
+
+/* The daemon itself: unless disabled, after the preflight checks, the manager's loop. */
+static int run_daemon(void) {
+        _cleanup_(freep) char *why = NULL;
+        unsigned removed = 0;
+        Manager *m = NULL;
+        int r;
 
         /* The documented recovery path: a file, or cgroup_guard.disable on the kernel command line. */
         if (access(DISABLE_FILE, F_OK) == 0 || kernel_cmdline_has("cgroup_guard.disable")) {
@@ -433,7 +423,6 @@ int main(int argc, char *argv[]) {
         }
 
         /* What is missing on this machine, in one line, before libbpf's errno from deep inside a load. */
-        _cleanup_(freep) char *why = NULL;
         r = preflight_check(arg_backend, arg_bpffs_dir, &why);
         if (r < 0) {
                 log_error("%s", why ?: strerror(-r));
@@ -470,4 +459,32 @@ int main(int argc, char *argv[]) {
                 r = manager_run(m);
         manager_free(m);
         return r == -EBADMSG ? EXIT_CONFIG : r < 0 ? 1 : 0;
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        log_set_program_name("cgroup-guardd");
+        libbpf_set_print(libbpf_print);
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? 2 : 0;
+
+        switch (arg_action) {
+        case ACTION_CHECK:
+                return policy_check_directory(arg_policy_dir, stdout, stderr);
+        case ACTION_STATUS:
+                return print_status();
+        case ACTION_STATS:
+                return print_stats();
+        case ACTION_METRICS:
+                return print_metrics();
+        case ACTION_SHOW_CGROUP:
+                return show_cgroup();
+        case ACTION_UNLOAD:
+                return unload();
+        case ACTION_RUN:
+                break;
+        }
+        return run_daemon();
 }
