@@ -90,6 +90,7 @@ Manager *manager_free(Manager *m) {
         free(m->bpffs_dir);
         free(m->cgroup_mount);
         closep(&m->cgroup_root_fd);
+        proc_close_root();
         free(m->own_cgroup);
         free(m->last_error);
         free(m);
@@ -686,6 +687,10 @@ int manager_start(Manager *m) {
         if (m->cgroup_root_fd < 0)
                 return log_error_errno(m->cgroup_root_fd, "%s is not the cgroup2 root (something mounted over it?): %m",
                                        m->cgroup_mount);
+        /* Likewise /proc, where the D-Bus caller's cgroup and the offenders' details are read. */
+        r = proc_open_root();
+        if (r < 0)
+                return log_error_errno(r, "/proc is not this pid namespace's proc file system (something mounted over it?): %m");
         (void) cgroup2_path_of_pid(getpid(), &m->own_cgroup);
 
         /* Generations keep counting across restarts: events name the generation they came from. */

@@ -16,6 +16,7 @@
 #include "cgroup-path.h"
 #include "cgroupfs.h"
 #include "macro.h"
+#include "process-util.h"
 
 int cgroup2_find_mount(char **ret) {
         _cleanup_(fclosep) FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -108,6 +109,10 @@ static int open_beneath(int dir_fd, const char *path, uint64_t flags) {
         if (fd < 0 && errno == ENOSYS)
                 return open_beneath_walk(dir_fd, path, (int) flags);
         return fd < 0 ? -errno : fd;
+}
+
+int open_beneath_same_mount(int dir_fd, const char *path, int flags) {
+        return open_beneath(dir_fd, path, (uint64_t) flags);
 }
 
 int cgroup2_open_root(const char *mount) {
@@ -204,12 +209,10 @@ int cgroup2_scan(int root_fd, CgroupTree *ret) {
 int cgroup2_path_of_pid(pid_t pid, char **ret) {
         _cleanup_(fclosep) FILE *f = NULL;
         _cleanup_(freep) char *line = NULL;
-        char fn[64];
         size_t size = 0;
         ssize_t n;
 
-        snprintf(fn, sizeof(fn), "/proc/%d/cgroup", (int) pid);
-        f = fopen(fn, "re");
+        f = proc_pid_fopen((uint32_t) pid, "cgroup");
         if (!f)
                 return -errno;
         while ((n = getline(&line, &size, f)) > 0) {

@@ -22,6 +22,9 @@ int cgroup2_find_mount(char **ret);
  * path the mount namespace shows differently (a bind mount over a cgroup directory) is refused
  * with -EXDEV instead of naming another cgroup. */
 int cgroup2_open_root(const char *mount);
+/* path opened beneath dir_fd on dir_fd's own mount: no "..", no symlink, no mount crossed
+ * (-EXDEV); flags as open(2)'s (O_CLOEXEC always). */
+int open_beneath_same_mount(int dir_fd, const char *path, int flags);
 /* The cgroup at path (relative to the root, "/x/y"), opened with flags (O_PATH|O_DIRECTORY, ...). */
 int cgroup2_open_at(int root_fd, const char *path, int flags);
 

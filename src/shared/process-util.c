@@ -4,11 +4,76 @@
 #include <string.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
+#include "cgroupfs.h"
 #include "macro.h"
 #include "process-util.h"
+
+#define PROC_ROOT_INO 1
+
+static int proc_root_fd = -EBADF;
+
+int proc_open_root(void) {
+        _cleanup_(closep) int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        char self[32], want[32];
+        struct statfs sfs;
+        struct stat st;
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
+                return -errno;
+        if ((unsigned long) sfs.f_type != PROC_SUPER_MAGIC)
+                return -ENOTCONN; /* something else mounted there */
+        if (st.st_ino != PROC_ROOT_INO)
+                return -EXDEV;    /* a directory of it bind-mounted there */
+        /* Another pid namespace's proc shows other processes under the same numbers. */
+        n = readlinkat(fd, "self", self, sizeof(self) - 1);
+        if (n < 0)
+                return -errno;
+        self[n] = '\0';
+        snprintf(want, sizeof(want), "%d", (int) getpid());
+        if (!streq(self, want))
+                return -EXDEV;
+        closep(&proc_root_fd);
+        proc_root_fd = TAKE_FD(fd);
+        return 0;
+}
+
+void proc_close_root(void) {
+        closep(&proc_root_fd);
+        proc_root_fd = -EBADF;
+}
+
+int proc_pid_open(uint32_t pid, const char *name, int flags) {
+        char path[80];
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%u%s%s", pid, name ? "/" : "", name ?: "");
+        if (proc_root_fd >= 0)
+                return open_beneath_same_mount(proc_root_fd, path + strlen("/proc/"), flags);
+        fd = open(path, flags | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+FILE *proc_pid_fopen(uint32_t pid, const char *name) {
+        int fd = proc_pid_open(pid, name, O_RDONLY);
+        FILE *f;
+
+        if (fd < 0) {
+                errno = -fd;
+                return NULL;
+        }
+        f = fdopen(fd, "re");
+        if (!f)
+                closep(&fd);
+        return f;
+}
 
 char *pid_exe_path(uint32_t pid) {
         char fn[64], buf[4096];
@@ -49,10 +114,9 @@ int pid_exe_path_if_same(uint32_t pid, dev_t dev, ino_t ino, char **ret_path) {
 
 char *pid_comm(uint32_t pid) {
         _cleanup_(fclosep) FILE *f = NULL;
-        char fn[64], buf[64];
+        char buf[64];
 
-        snprintf(fn, sizeof(fn), "/proc/%u/comm", pid);
-        f = fopen(fn, "re");
+        f = proc_pid_fopen(pid, "comm");
         if (!f || !fgets(buf, sizeof(buf), f))
                 return NULL;
         buf[strcspn(buf, "\n")] = '\0';
@@ -75,11 +139,10 @@ int pid_ns_inum(uint32_t pid, const char *ns, uint32_t *ret) {
 int pid_start_boottime_usec(uint32_t pid, uint64_t *ret) {
         _cleanup_(fclosep) FILE *f = NULL;
         unsigned long long ticks;
-        char fn[64], buf[1024], *p;
+        char buf[1024], *p;
         long hz = sysconf(_SC_CLK_TCK);
 
-        snprintf(fn, sizeof(fn), "/proc/%u/stat", pid);
-        f = fopen(fn, "re");
+        f = proc_pid_fopen(pid, "stat");
         if (!f)
                 return -errno;
         if (!fgets(buf, sizeof(buf), f))
@@ -95,11 +158,10 @@ int pid_start_boottime_usec(uint32_t pid, uint64_t *ret) {
 
 int pid_uids(uint32_t pid, uint32_t *ret_ruid, uint32_t *ret_euid) {
         _cleanup_(fclosep) FILE *f = NULL;
-        char fn[64], line[256];
+        char line[256];
         unsigned ruid, euid;
 
-        snprintf(fn, sizeof(fn), "/proc/%u/status", pid);
-        f = fopen(fn, "re");
+        f = proc_pid_fopen(pid, "status");
         if (!f)
                 return -errno;
         while (fgets(line, sizeof(line), f))
@@ -114,11 +176,9 @@ int pid_uids(uint32_t pid, uint32_t *ret_ruid, uint32_t *ret_euid) {
 int pid_uid(uint32_t pid, uid_t *ret) {
         _cleanup_(fclosep) FILE *f = NULL;
         _cleanup_(freep) char *line = NULL;
-        char fn[64];
         size_t size = 0;
 
-        snprintf(fn, sizeof(fn), "/proc/%u/status", pid);
-        f = fopen(fn, "re");
+        f = proc_pid_fopen(pid, "status");
         if (!f)
                 return -errno;
         while (getline(&line, &size, f) > 0) {
@@ -135,12 +195,14 @@ int pid_uid(uint32_t pid, uid_t *ret) {
 }
 
 bool pid_inspectable_by(uint32_t pid, uid_t uid) {
-        char fn[64];
+        _cleanup_(closep) int fd = -EBADF;
         struct stat st;
         uid_t owner;
 
         if (uid == 0)
                 return true;
-        snprintf(fn, sizeof(fn), "/proc/%u", pid);
-        return pid_uid(pid, &owner) >= 0 && owner == uid && stat(fn, &st) >= 0 && st.st_uid == uid;
+        if (pid_uid(pid, &owner) < 0 || owner != uid)
+                return false;
+        fd = proc_pid_open(pid, NULL, O_PATH | O_DIRECTORY);
+        return fd >= 0 && fstat(fd, &st) >= 0 && st.st_uid == uid;
 }

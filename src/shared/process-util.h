@@ -5,6 +5,20 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <stdio.h>
+
+/* /proc as the daemon reads it: opened once at start and verified (a proc file system, its root,
+ * the one of our pid namespace: "self" names us), then every /proc/PID/NAME below is resolved
+ * beneath it without crossing a mount (open_beneath_same_mount()): something mounted over
+ * /proc/PID/cgroup in a mount namespace we share (a root there) is refused (-EXDEV), not read.
+ * Returns 0 or -errno; until it is called (the CLI) the readers open paths. */
+int proc_open_root(void);
+void proc_close_root(void);
+/* /proc/PID/NAME (NAME NULL: /proc/PID itself), opened with flags, or -errno. */
+int proc_pid_open(uint32_t pid, const char *name, int flags);
+/* The same as a stream ("re"); NULL with errno set. */
+FILE *proc_pid_fopen(uint32_t pid, const char *name);
+
 /* What /proc says about a process; NULL if it is gone. Caller frees. */
 char *pid_exe_path(uint32_t pid);
 char *pid_comm(uint32_t pid);

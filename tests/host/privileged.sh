@@ -49,6 +49,19 @@ nobody busctl --system call $BUS Thaw s "$P/frozen" > /dev/null 2>&1
 check_entry "refused Thaw: journaled with the cgroup" $REFUSED_ID '"CGROUP_GUARD_VERB":"Thaw"' "\"CGROUP_GUARD_CGROUP\":\"$P/frozen\""
 kill -0 "$GUARD_PID" && ok "refused unload: the daemon still runs" || not_ok "refused unload stopped the daemon"
 
+# Root in a protected cgroup is refused too, even after mounting a file that names the root
+# cgroup over its own /proc/PID/cgroup (this suite shares the daemon's mount namespace, as a
+# daemon run by hand shares PID 1's): the daemon reads /proc beneath the proc root it verified at
+# start, without crossing a mount.
+printf '0::/\n' > "$WORK/fake-cgroup"
+out=$(sh -c 'echo $$ > "$1/cgroup.procs" && mount --bind "$2" /proc/$$/cgroup && grep -q "^0::/$" /proc/$$/cgroup &&
+        exec busctl --system call '"$BUS"' SetMode s audit' sh "$T/prot" "$WORK/fake-cgroup" 2>&1)
+[ "$(busctl --system get-property $BUS Mode)" = 's "policy"' ] &&
+        ok "root in a protected cgroup with /proc/PID/cgroup mounted over: SetMode refused ($out)" ||
+        { not_ok "SetMode from a protected cgroup, /proc/PID/cgroup mounted over, changed the mode ($out)"; "$CTL" mode policy > /dev/null; }
+check_entry "... journaled with the caller's cgroup" $REFUSED_ID '"CGROUP_GUARD_VERB":"SetMode"' '"CGROUP_GUARD_CALLER_UID":"0"' \
+        "which the guard confines"
+
 "$CTL" mode audit > /dev/null
 check_entry "mode change: own MESSAGE_ID, the new mode and the caller" $MODE_ID '"CGROUP_GUARD_MODE":"audit"' \
         '"CGROUP_GUARD_CALLER_UID":"0"' '"CGROUP_GUARD_CALLER_PID":"' "\"CGROUP_GUARD_CALLER_EXE\":\"$CTL\""
