@@ -14,13 +14,17 @@
 #define CGROUP_ITER_PIN "cgroups"       /* the cgroup iterator's link, `cat`-able */
 
 /* The build record pinned beside the maps (map_guard_meta): which build, which backend, which
- * daemon. */
+ * daemon, which pin directory (pin_dir_hash(): a set found in the kernel whose pins are not where
+ * its directory's path leads is hidden there, backend_start() refuses to load a second one). */
 #define META_MAGIC 0x63677264756172ULL /* "cgrduar" */
-enum { META_MAGIC_SLOT, META_BUILD_SLOT, META_KIND_SLOT, META_PID_SLOT, _META_SLOTS };
+enum { META_MAGIC_SLOT, META_BUILD_SLOT, META_KIND_SLOT, META_PID_SLOT, META_DIR_SLOT, _META_SLOTS };
 
 /* "DIR/PREFIXNAME", or NULL (out of memory). */
 char *pin_path(const char *dir, const char *prefix, const char *name);
 int read_meta(const char *dir, uint64_t meta[_META_SLOTS]);
+int read_meta_fd(int fd, uint64_t meta[_META_SLOTS]);
+/* The pin directory's path, as the build record keeps it (META_DIR_SLOT). */
+uint64_t pin_dir_hash(const char *dir);
 int open_pinned_map(const char *dir, const char *name);
 /* Entries in a generation map. */
 unsigned count_entries(int generation_fd);

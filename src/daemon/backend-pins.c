@@ -22,6 +22,7 @@
 #include "backend-internal.h"
 #include "bpf-backend.h"
 #include "guard-event.h"
+#include "hash-util.h"
 #include "macro.h"
 
 int bpffs_ensure_dir(const char *dir) {
@@ -83,10 +84,25 @@ int read_meta(const char *dir, uint64_t meta[_META_SLOTS]) {
         fd = bpf_obj_get(path);
         if (fd < 0)
                 return -errno;
-        for (__u32 i = 0; i < _META_SLOTS; i++)
-                if (bpf_map_lookup_elem(fd, &i, &meta[i]) < 0)
+        return read_meta_fd(fd, meta);
+}
+
+/* Older builds' records end before META_DIR_SLOT: 0 there, no directory known. */
+int read_meta_fd(int fd, uint64_t meta[_META_SLOTS]) {
+        for (__u32 i = 0; i < _META_SLOTS; i++) {
+                meta[i] = 0;
+                if (bpf_map_lookup_elem(fd, &i, &meta[i]) < 0 && i < META_DIR_SLOT)
                         return -errno;
+        }
         return meta[META_MAGIC_SLOT] == META_MAGIC ? 0 : -EPROTO;
+}
+
+uint64_t pin_dir_hash(const char *dir) {
+        size_t n = strlen(dir);
+
+        while (n > 1 && dir[n - 1] == '/')
+                n--;
+        return fnv1a(dir, n);
 }
 
 int write_meta(Backend *b, const char *dir, BackendKind kind) {
@@ -97,6 +113,7 @@ int write_meta(Backend *b, const char *dir, BackendKind kind) {
                 [META_BUILD_SLOT] = backend_build_id(kind),
                 [META_KIND_SLOT] = kind,
                 [META_PID_SLOT] = getpid(),
+                [META_DIR_SLOT] = pin_dir_hash(b->pin_dir),
         };
 
         if (fd < 0)

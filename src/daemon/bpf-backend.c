@@ -736,6 +736,66 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         return 0;
 }
 
+/* A guard program set for this pin directory that the directory does not show: its build record
+ * (a map named guard_meta with our magic and this directory) is in the kernel, and is not the one
+ * pinned at pin_dir. A bpffs mounted over the directory hides its pins (a start outside systemd's
+ * private mount namespace, or a namespace made after the mount), or its daemon holds the links of
+ * a set whose pins were removed. Loading now would attach a second set beside it: two guards, the
+ * hidden one's policy stale. Our own (a reload after the pins went) is not another. Returns the
+ * record's map id, 0 for none. A record dies with its set, after an RCU grace period: one seen
+ * going within a moment is not counted. */
+#define HIDDEN_SET_WAIT_MSEC 2000
+static uint32_t hidden_program_set(const char *pin_dir, uint64_t ret_meta[_META_SLOTS]) {
+        uint64_t dir = pin_dir_hash(pin_dir);
+        uint32_t visible = 0, found = 0;
+
+        {
+                _cleanup_(closep) int fd = open_pinned_map(pin_dir, "guard_meta");
+
+                if (fd >= 0)
+                        visible = object_id(fd);
+        }
+        for (__u32 id = 0; bpf_map_get_next_id(id, &id) == 0;) {
+                _cleanup_(closep) int fd = bpf_map_get_fd_by_id(id);
+                struct bpf_map_info info = {};
+                __u32 len = sizeof(info);
+                uint64_t meta[_META_SLOTS];
+
+                if (id == visible || fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ||
+                    !streq(info.name, "guard_meta") || info.type != BPF_MAP_TYPE_ARRAY ||
+                    info.value_size != sizeof(uint64_t) || read_meta_fd(fd, meta) < 0)
+                        continue;
+                if (meta[META_DIR_SLOT] != dir || meta[META_PID_SLOT] == (uint64_t) getpid())
+                        continue;
+                memcpy(ret_meta, meta, sizeof(meta));
+                found = id;
+                break;
+        }
+        for (int i = 0; found && i < HIDDEN_SET_WAIT_MSEC / 50; i++) {
+                __u32 next = 0;
+
+                if (bpf_map_get_next_id(found - 1, &next) < 0 || next != found)
+                        return 0;
+                usleep(50 * USEC_PER_MSEC);
+        }
+        return found;
+}
+
+static int refuse_hidden_set(const char *pin_dir, char **ret_reason) {
+        uint64_t meta[_META_SLOTS];
+        uint32_t id = hidden_program_set(pin_dir, meta);
+
+        if (id == 0)
+                return 0;
+        if (asprintf(ret_reason,
+                     "a guard program set for %s is attached already (its build record: map id %u, pinned by pid "
+                     "%llu), but its pins are not in %s: a file system mounted over it hides them? Not loading a "
+                     "second set beside it. Unmount what is mounted over %s (the pins are underneath) and start again",
+                     pin_dir, id, (unsigned long long) meta[META_PID_SLOT], pin_dir, pin_dir) < 0)
+                *ret_reason = NULL;
+        return -EEXIST;
+}
+
 static int start_backend(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
                          Backend **ret, char **ret_reason) {
         _cleanup_(freep) char *reasons = NULL;
@@ -744,6 +804,9 @@ static int start_backend(BackendKind kind, const char *pin_dir, const PolicyImag
         if (kind != BACKEND_AUTO) {
                 r = backend_adopt(kind, pin_dir, image, ret);
                 if (r >= 0)
+                        return r;
+                r = refuse_hidden_set(pin_dir, ret_reason);
+                if (r < 0)
                         return r;
                 return backend_load(kind, pin_dir, image, entries_max, ret, ret_reason);
         }
@@ -754,6 +817,11 @@ static int start_backend(BackendKind kind, const char *pin_dir, const PolicyImag
 
                 if (backend_adopt(k, pin_dir, image, ret) >= 0)
                         return 0;
+                if (k == 0) {
+                        r = refuse_hidden_set(pin_dir, ret_reason);
+                        if (r < 0)
+                                return r;
+                }
                 r = backend_load(k, pin_dir, image, entries_max, ret, &reason);
                 if (r >= 0)
                         return r;

@@ -38,6 +38,24 @@ grep -q "again with the" "$LOG" && not_ok "the daemon loaded and pinned its prog
         ok "the daemon keeps its pins: nothing loaded again"
 # (maps.debug and progs.debug: the kernel's own preloaded iterators, in every new bpffs)
 check "nothing pinned into the bpffs mounted over the pin directory" "" "$(ls "$PIN" | grep -v '\.debug$')"
+# A second daemon started meanwhile (by hand, in this mount namespace) finds no pins in the
+# directory: it must see the set attached already and refuse, not load and pin a second one.
+(
+        "$DAEMON" --backend observe --bpffs-dir "$PIN" --policy-dir "$POLICY_DIR" > "$WORK/second.log" 2>&1 &
+        echo $! > "$WORK/second.pid"
+        wait $!
+        echo $? > "$WORK/second.rc"
+) &
+# Up to 300 s, a bound on a hang: it exits (refused) or starts (a second set).
+for _ in $(seq 3000); do
+        [ -s "$WORK/second.rc" ] || grep -q "Reporting and reacting\|Enforcing with" "$WORK/second.log" && break
+        sleep 0.1
+done
+if [ -s "$WORK/second.rc" ]; then rc=$(cat "$WORK/second.rc"); else rc=running; kill "$(cat "$WORK/second.pid")"; sleep 1; fi
+[ "$rc" != running ] && [ "$rc" != 0 ] && grep -q "attached already.*Not loading a second set" "$WORK/second.log" &&
+        ok "a second daemon over the covered pin directory refuses (exit status $rc), naming the hidden set" ||
+        not_ok "the second daemon: $rc: $(head -c 600 "$WORK/second.log")"
+check "the second daemon pinned nothing into the bpffs mounted over the pin directory" "" "$(ls "$PIN" | grep -v '\.debug$')"
 umount "$PIN"
 "$DAEMON" --status --bpffs-dir "$PIN" > /dev/null 2>&1 && ok "--status reads the pins underneath" ||
         not_ok "--status: $("$DAEMON" --status --bpffs-dir "$PIN" 2>&1 | head -n 3)"

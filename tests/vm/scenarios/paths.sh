@@ -71,5 +71,40 @@ fi
 cgroup-guardd --status > /dev/null 2>&1 && ok "--status reads the pins" || not_ok "--status: $(cgroup-guardd --status 2>&1 | head -n 3)"
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 
+# --- a second daemon started over a covered pin directory: with a bpffs mounted over $PINS while
+# the guard runs (its pins underneath), a daemon started by hand (outside a unit's private mount
+# namespace) finds no pins there. Before the fix it loaded and pinned a second program set into the
+# new bpffs: two guards, the hidden one's policy stale. It must refuse, naming the hidden set. ---
+revive
+links_before=$(link_ids)
+mount -t bpf bpf $PINS
+rm -f /tmp/second.rc
+(
+        cgroup-guardd --backend $BACKEND > /tmp/second.log 2>&1 &
+        echo $! > /tmp/second.pid
+        wait $!
+        echo $? > /tmp/second.rc
+) &
+# Up to 300 s, a bound on a hang: it exits (refused) or says its policy is in force (loaded).
+i=0
+while [ $i -lt 3000 ] && [ ! -s /tmp/second.rc ] && ! grep -q "Policy generation .* in force" /tmp/second.log; do
+        sleep 0.1
+        i=$((i + 1))
+done
+links_second=$(link_ids)
+# A second daemon that runs carries the guard's mark: only the guard's binary (--unload, which
+# stops the daemon its pins name) stops it, and unpins its set from the bpffs mounted over $PINS.
+if [ -s /tmp/second.rc ]; then rc=$(cat /tmp/second.rc); else rc=running; cgroup-guardd --unload > /dev/null 2>&1; fi
+[ "$rc" != running ] && [ "$rc" != 0 ] && ok "the second daemon refuses to start (exit status $rc)" ||
+        not_ok "the second daemon: $rc: $(head -c 600 /tmp/second.log)"
+grep -q "attached already.*Not loading a second set" /tmp/second.log && ok "its error names the hidden program set" ||
+        not_ok "no such error: $(head -c 600 /tmp/second.log)"
+[ "$links_second" = "$links_before" ] && ok "no second program set attached over the covered pin directory" ||
+        not_ok "links: before '$links_before', with the second daemon '$links_second'"
+umount $PINS
+cgroup-guardd --status > /dev/null 2>&1 && ok "--status reads the first set's pins again" ||
+        not_ok "--status: $(cgroup-guardd --status 2>&1 | head -n 3)"
+check_cmd "the first daemon's set still enforces" EPERM cg-move $T/prot $victim
+
 kill $victim $bystander $offender 2>/dev/null
 finish
