@@ -207,10 +207,21 @@ static void remember_denial(Manager *m, uid_t actor_uid, const EventText *t) {
         d->message = strdup(t->message);
 }
 
-void flush_suppressed(void *userdata, const char *summary, uint64_t suppressed, uint64_t usec) {
-        log_struct(LOG_WARNING, "MESSAGE=Suppressed %" PRIu64 " similar denials in %" PRIu64 " s: %s", suppressed,
-                   usec / USEC_PER_SEC, summary, "MESSAGE_ID=" GUARD_MESSAGE_SUPPRESSED,
-                   "CGROUP_GUARD_SUPPRESSED=%" PRIu64, suppressed);
+void flush_suppressed(void *userdata, const char *summary, RateLimitBudgetKind budget, uint64_t suppressed,
+                      uint64_t usec) {
+        const char *what = budget == RATELIMIT_BUDGET_TAMPER ? "tamper attempts" : "denials";
+
+        if (summary)
+                log_struct(LOG_WARNING, "MESSAGE=Suppressed %" PRIu64 " similar %s in %" PRIu64 " s: %s", suppressed,
+                           what, usec / USEC_PER_SEC, summary, "MESSAGE_ID=" GUARD_MESSAGE_SUPPRESSED,
+                           "CGROUP_GUARD_SUPPRESSED=%" PRIu64, suppressed);
+        else
+                log_struct(LOG_WARNING,
+                           "MESSAGE=Suppressed %" PRIu64 " %s in %" PRIu64 " s beyond the journal budget of %u lines "
+                           "per interval (many users or processes at once); counters stay exact.",
+                           suppressed, what, usec / USEC_PER_SEC, RATELIMIT_BUDGET, "MESSAGE_ID=" GUARD_MESSAGE_SUPPRESSED,
+                           "CGROUP_GUARD_SUPPRESSED=%" PRIu64, suppressed, "CGROUP_GUARD_SUPPRESSED_BUDGET=%" PRIu64,
+                           suppressed);
 }
 
 /* The kernel counts what the ring buffer could not take; say so when it grows. */

@@ -33,6 +33,7 @@ void cover_missed_cgroups(Manager *m);
 void retry_cgroup_mkdirs(Manager *m);
 void sweep_tree(Manager *m, unsigned budget);
 void report_lost_events(Manager *m);
-void flush_suppressed(void *userdata, const char *summary, uint64_t suppressed, uint64_t usec);
+void flush_suppressed(void *userdata, const char *summary, RateLimitBudgetKind budget, uint64_t suppressed,
+                      uint64_t usec);
 /* Reads both ring buffers of the backend in force (again after a new load). */
 int watch_events(Manager *m);

@@ -220,7 +220,8 @@ static void test_long_path(void **state) {
 
 static uint64_t flushed;
 
-static void count_flushed(void *userdata, const char *summary, uint64_t suppressed, uint64_t usec) {
+static void count_flushed(void *userdata, const char *summary, RateLimitBudgetKind budget, uint64_t suppressed,
+                          uint64_t usec) {
         assert_string_equal(summary, "a");
         flushed += suppressed;
 }
@@ -246,7 +247,8 @@ static void test_ratelimit(void **state) {
 
 static char long_summary_seen[512];
 
-static void keep_summary(void *userdata, const char *summary, uint64_t suppressed, uint64_t usec) {
+static void keep_summary(void *userdata, const char *summary, RateLimitBudgetKind budget, uint64_t suppressed,
+                         uint64_t usec) {
         snprintf(long_summary_seen, sizeof(long_summary_seen), "%s", summary);
 }
 
@@ -269,6 +271,39 @@ static void test_ratelimit_long_summary(void **state) {
                                                       strlen(long_summary_seen + i))) > 0);
 }
 
+static uint64_t budget_lines, budget_counted;
+
+static void count_budget(void *userdata, const char *summary, RateLimitBudgetKind budget, uint64_t suppressed,
+                         uint64_t usec) {
+        budget_lines++;
+        budget_counted += suppressed;
+}
+
+/* Thousands of users at once, each within its own kernel limit: the lines written stay within the
+ * budget (journald's per-unit limit would drop the guard's own lines too), every occurrence is
+ * still counted, and a tamper attempt has a budget of its own. */
+static void test_ratelimit_budget(void **state) {
+        static RateLimit rl;
+        RateLimitKey tamper = { .actor_tgid = 7, .rule = 0, .kind = GUARD_EVENT_TAMPER, .target = 9 };
+        uint64_t reported = 0, total = 0;
+
+        for (uint32_t uid = 0; uid < 2000; uid++)
+                for (int i = 0; i < 20; i++, total++) {
+                        RateLimitKey k = { .actor_tgid = 1000 + uid, .rule = 2, .kind = GUARD_EVENT_MIGRATION, .target = 3 };
+
+                        reported += ratelimit_test(&rl, &k, 1000 + total, "a");
+                }
+        assert_true(reported <= RATELIMIT_BUDGET);
+        assert_true(ratelimit_test(&rl, &tamper, 1000 + total, "t"));
+
+        ratelimit_flush(&rl, 1000 + total + RATELIMIT_INTERVAL_USEC, false, count_budget, NULL);
+        assert_true(reported + budget_lines <= RATELIMIT_BUDGET + 1);
+        assert_int_equal(reported + budget_counted, total);
+        /* The next interval has its budget again. */
+        assert_true(ratelimit_test(&rl, &(RateLimitKey) { .actor_tgid = 5000, .rule = 2, .kind = GUARD_EVENT_MIGRATION, .target = 3 },
+                                   1000 + total + 2 * RATELIMIT_INTERVAL_USEC, "b"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_migration_denial),
@@ -280,6 +315,7 @@ int main(void) {
                 cmocka_unit_test(test_long_path),
                 cmocka_unit_test(test_ratelimit),
                 cmocka_unit_test(test_ratelimit_long_summary),
+                cmocka_unit_test(test_ratelimit_budget),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
