@@ -83,6 +83,10 @@ enum guard_tamper_what {
         GUARD_TAMPER_JOIN = 12,         /* object: the daemon's cgroup id */
         GUARD_TAMPER_PID1_CHILD = 13,   /* object: the pid of PID 1's child, not exec'd yet */
         GUARD_TAMPER_TRACED_EXEC = 14,  /* actor: the traced task; object: its tracer's pid */
+        GUARD_TAMPER_LEAVE = 15,        /* object: the daemon's cgroup id */
+        GUARD_TAMPER_SCHED = 16,        /* object: the daemon's pid */
+        GUARD_TAMPER_OOM = 17,          /* object: the daemon's pid */
+        GUARD_TAMPER_CGROUP1 = 18,      /* object: the cgroup v1 superblock's device */
 };
 
 #define GUARD_MIGRATION_THREADGROUP 0x1u

@@ -4,9 +4,10 @@
 /* Tamper protection (policy "protect_self", on by default), for the backends that can deny:
  * nobody but cgroup-guardd itself may get a handle on the guard's maps, programs or links
  * (by id or by pin), remove or rename its pins, or unmount the bpffs holding them; and nobody
- * but PID 1 and the daemon may stop it: signals (kill, SIGIO through F_SETOWN), ptrace attach,
- * prlimit, writes to the cgroup files of its cgroup and of the cgroups above it (cgroup.kill,
- * cgroup.freeze, limits), or move a process into its cgroup; from its own unit's cgroup, only
+ * but PID 1 and the daemon may stop or slow it: signals (kill, SIGIO through F_SETOWN), ptrace
+ * attach, prlimit, its scheduling, nice value, I/O priority and OOM score, writes to the cgroup
+ * files of its cgroup and of the cgroups above it (cgroup.kill, cgroup.freeze, limits), moving a
+ * process into its cgroup or out of it, or mounting a cgroup v1 hierarchy; from its own unit's cgroup, only
  * SIGHUP (ExecReload=). Read-only ptrace access (/proc/PID/…) stays open. The daemon is recognised by its mark in guard_identity (is_guard()), not by its
  * executable: that, written into guard_self at start, only tells the admin's cgroup-guardd
  * outside confined cgroups and a restart by PID 1 (bpf/guard-identity.bpf.h). Every refusal is
@@ -344,23 +345,47 @@ int BPF_PROG(guard_tamper_sigio, struct task_struct *target, struct fown_struct 
         return tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_SIGIO, target->tgid);
 }
 
-/* prlimit(2) on the daemon (RLIMIT_NOFILE 1, RLIMIT_CPU 0, ...): setting only; reading is fine. */
-SEC("lsm/task_setrlimit")
-int BPF_PROG(guard_tamper_setrlimit, struct task_struct *target, unsigned int resource, struct rlimit *new_rlim) {
+/* Acting on the daemon (target) with what throttles it: only PID 1 and the daemon itself. */
+static __always_inline int tamper_check_target(struct task_struct *target, __u32 what) {
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
         if (!self || !is_guard_target(target))
                 return 0;
         actor = bpf_get_current_task_btf();
-        return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_RLIMIT, target->tgid);
+        return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, what, target->tgid);
+}
+
+/* prlimit(2) on the daemon (RLIMIT_NOFILE 1, RLIMIT_CPU 0, ...): setting only; reading is fine. */
+SEC("lsm/task_setrlimit")
+int BPF_PROG(guard_tamper_setrlimit, struct task_struct *target, unsigned int resource, struct rlimit *new_rlim) {
+        return tamper_check_target(target, GUARD_TAMPER_RLIMIT);
+}
+
+/* Starving the daemon: sched_setscheduler/sched_setattr (SCHED_IDLE), sched_setaffinity and
+ * /proc/PID/timerslack_ns pass task_setscheduler, setpriority task_setnice (nice 19), ioprio_set
+ * task_setioprio (the idle class). PID 1 sets Nice= and friends in its child before the exec,
+ * which is not the guard yet. */
+SEC("lsm/task_setscheduler")
+int BPF_PROG(guard_tamper_setscheduler, struct task_struct *target) {
+        return tamper_check_target(target, GUARD_TAMPER_SCHED);
+}
+
+SEC("lsm/task_setnice")
+int BPF_PROG(guard_tamper_setnice, struct task_struct *target, int nice) {
+        return tamper_check_target(target, GUARD_TAMPER_SCHED);
+}
+
+SEC("lsm/task_setioprio")
+int BPF_PROG(guard_tamper_setioprio, struct task_struct *target, int ioprio) {
+        return tamper_check_target(target, GUARD_TAMPER_SCHED);
 }
 
 /* Writes to the files of the daemon's cgroup and of every cgroup above it but the root
  * (cgroup.kill, cgroup.freeze stop it, pids.max, memory.max throttle it), decided by directory: a
  * controller disabled and enabled again above it makes new limit files, with inodes no
  * registration at start could name. Left open: cgroup.procs and cgroup.threads (the migration
- * policy's and guard_tamper_join()'s) and cgroup.subtree_control (runc and containerd's shim
+ * policy's and guard_tamper_move()'s) and cgroup.subtree_control (runc and containerd's shim
  * enable controllers in system.slice). In the root, cgroup.max.depth and cgroup.max.descendants
  * (they stop new cgroups). The daemon registers directories and files (kernfs inode numbers are
  * node ids, the same in every cgroup2 mount). A hot hook: past the mode and superblock compares
@@ -388,25 +413,88 @@ static __always_inline int guard_tamper_cgroup_open(struct file *file) {
         return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_CGROUP_FILE, inode->i_ino);
 }
 
+/* /proc/PID/oom_score_adj (and the older oom_adj) of the daemon: raised to 1000 it makes the
+ * daemon the OOM killer's first victim, and no LSM hook guards the write (__set_oom_adj() checks
+ * only CAP_SYS_RESOURCE for lowering it), so the open for writing is refused. The file is known
+ * by its name and its directory's, the pid: both short, so inline in the dentry (d_iname), read
+ * without bpf_probe_read_kernel() (lockdown). The daemon registers its pid (GUARD_OBJ_PROC); it
+ * runs one thread, so /proc/PID/task/PID/ is the only other directory naming it. Only procfs
+ * opens for writing come this far. The pid is the one of the procfs's pid namespace: the guard
+ * runs in the initial one, whose procfs alone shows it (a task whose pid in a container equals
+ * the daemon's is refused too: a false refusal, never a way through). */
+#define PROC_SUPER_MAGIC_ 0x9fa0
+#define GUARD_PID_DIGITS 10
+
+static __always_inline bool dentry_named(struct dentry *dentry, const char *name, __u32 len) {
+        if (dentry->d_name.len != len)
+                return false;
+        for (__u32 i = 0; i < len; i++)
+                if (dentry->d_iname[i] != name[i])
+                        return false;
+        return true;
+}
+
+/* The pid a /proc/PID directory names, 0 if it names none. */
+static __always_inline __u64 dentry_pid(struct dentry *dentry) {
+        __u32 len = dentry->d_name.len;
+        __u64 pid = 0;
+
+        if (len == 0 || len > GUARD_PID_DIGITS)
+                return 0;
+        for (__u32 i = 0; i < GUARD_PID_DIGITS; i++) {
+                char c;
+
+                if (i >= len)
+                        break;
+                c = dentry->d_iname[i];
+                if (c < '0' || c > '9')
+                        return 0;
+                pid = pid * 10 + (c - '0');
+        }
+        return pid;
+}
+
+static __always_inline int guard_tamper_proc_open(struct file *file) {
+        struct dentry *dentry = file->f_path.dentry;
+        struct guard_self *self;
+        struct task_struct *actor;
+        __u64 pid;
+
+        if (!dentry_named(dentry, "oom_score_adj", 13) && !dentry_named(dentry, "oom_adj", 7))
+                return 0;
+        self = tamper_config();
+        pid = dentry_pid(dentry->d_parent);
+        if (!self || !pid || !is_guard_object(GUARD_OBJ_PROC, pid))
+                return 0;
+        actor = bpf_get_current_task_btf();
+        return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_OOM, pid);
+}
+
 /* kernfs writes pass no LSM hook of their own, and fentry on cgroup_kill_write() and friends
  * cannot refuse (no fmod_ret there): each open is checked instead, on both backends (compat's
  * inode_permission does not know the file's directory). */
 SEC("lsm/file_open")
 int BPF_PROG(guard_tamper_file_open, struct file *file) {
+        if (!(file->f_mode & FMODE_WRITE_))
+                return 0;
+        if (file->f_inode->i_sb->s_magic == PROC_SUPER_MAGIC_)
+                return guard_tamper_proc_open(file);
         return guard_tamper_cgroup_open(file);
 }
 
 /* Moving a process into the daemon's cgroup (cgroup.procs, cgroup.threads, clone3), whatever the
  * policy says: only PID 1, its children before they exec (systemd places ExecReload='s there so)
- * and the guard. A member could signal SIGHUP and pass the D-Bus callers' cgroup check. */
-static __always_inline int guard_tamper_join(struct task_struct *actor, __u64 dst) {
+ * and the guard. A member could signal SIGHUP and pass the D-Bus callers' cgroup check. Nor out
+ * of it (the daemon into a frozen cgroup, or one with cpu.max 1000 or pids.max 1, or below its
+ * own cgroup, where no file is guarded), by the same few. */
+static __always_inline int guard_tamper_move(struct task_struct *actor, __u64 src, __u64 dst) {
         struct guard_self *self = tamper_config();
 
-        if (!self || !self->cgroup_id || dst != self->cgroup_id)
+        if (!self || !self->cgroup_id || (dst != self->cgroup_id && src != self->cgroup_id))
                 return 0;
         if (actor->tgid == 1 || (guard_task_identity(actor) & GUARD_IDENTITY_PID1_CHILD) || is_guard(actor, self))
                 return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_JOIN, dst);
+        return tamper_refuse(actor, dst == self->cgroup_id ? GUARD_TAMPER_JOIN : GUARD_TAMPER_LEAVE, self->cgroup_id);
 }
 
 /* Unmounting the bpffs that holds the pins frees every pinned link (and reaches the daemon's
@@ -462,6 +550,27 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
         if (ns != self->mnt_ns[0] || tamper_trusted(actor, self))
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_MOUNT, path->mnt->mnt_sb->s_dev);
+}
+
+/* A cgroup v1 hierarchy (mount -t cgroup, or -t cpuset): its moves pass neither the migration
+ * hooks nor the guard's cgroup2 checks, so a freezer hierarchy would let anyone freeze the daemon
+ * (and a devices one starve it of /dev/null). Every v1 superblock, fresh or reused, passes
+ * sb_kern_mount at mount(2) and at fsconfig(FSCONFIG_CMD_CREATE) alike: refused to all but PID 1
+ * and the guard. systemd mounts none on a cgroup2 system (it is PID 1 anyway). */
+#define CGROUP_SUPER_MAGIC_ 0x27e0eb
+
+SEC("lsm/sb_kern_mount")
+int BPF_PROG(guard_tamper_cgroup1_mount, struct super_block *sb) {
+        struct guard_self *self;
+        struct task_struct *actor;
+
+        if (sb->s_magic != CGROUP_SUPER_MAGIC_)
+                return 0;
+        self = tamper_config();
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_CGROUP1, sb->s_dev);
 }
 
 /* Attaching (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd) is refused; read access

@@ -142,7 +142,7 @@ int BPF_PROG(compat_inode_permission, struct inode *inode, int mask) {
 
         actor = bpf_get_current_task_btf();
         w->reported = 1;
-        refused = guard_tamper_join(actor, w->dst);
+        refused = guard_tamper_move(actor, w->src, w->dst);
         if (refused) {
                 w->verdict = GUARD_VERDICT_DENY;
                 return refused;

@@ -72,9 +72,16 @@ struct bpf_prog {
         struct bpf_prog_aux *aux;
 };
 
+struct qstr {
+        u32 len;                /* inside an anonymous struct in a union */
+        const unsigned char *name;
+};
+
 struct dentry {
         struct dentry *d_parent;
+        struct qstr d_name;
         struct inode *d_inode;
+        unsigned char d_iname[32]; /* short names, NUL-terminated (DNAME_INLINE_LEN) */
 };
 
 struct kernel_siginfo;

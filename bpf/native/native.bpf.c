@@ -37,7 +37,7 @@ int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_
 
         if (guard_migration_changes_nothing(src, dst, threadgroup, guard_cgroup_threaded(dst_cgrp)))
                 return 0;
-        if (guard_tamper_join(actor, dst))
+        if (guard_tamper_move(actor, src, dst))
                 return -EPERM;
         if (guard_task_decide_migration(policy, actor, guard_cgroup_entry(policy, src_cgrp, NULL),
                                         guard_cgroup_entry(policy, dst_cgrp, NULL), &d) != GUARD_VERDICT_ALLOW) {

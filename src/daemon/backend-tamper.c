@@ -228,7 +228,7 @@ static bool protect_set_has(const ProtectSet *set, uint64_t key) {
 
 /* Our cgroup and every cgroup above it but the root, as directories: every file in them but
  * cgroup.procs and cgroup.threads (left to the migration policy; joining our own cgroup is
- * guard_tamper_join()'s) and cgroup.subtree_control (runc, containerd's shim, nspawn and systemd
+ * guard_tamper_move()'s) and cgroup.subtree_control (runc, containerd's shim, nspawn and systemd
  * enable controllers in every ancestor of the cgroups they create, system.slice for
  * docker-*.scope) is refused, files made later by a controller enabled again included. In the
  * root, cgroup.max.depth and cgroup.max.descendants (nobody's real business; they stop new
@@ -378,6 +378,7 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
                 protect_pins(&set, held_pin_dir(b, buf));
                 protect_held(&set, b);
                 cgroup_id = protect_cgroup_files(&set, cgroup_root_fd);
+                protect_object(&set, GUARD_OBJ_PROC, getpid());
                 drop_unprotected(&set, b->objects_fd);
                 free(set.keys);
         }

@@ -123,6 +123,10 @@ static const char *tamper_what(uint32_t what) {
         case GUARD_TAMPER_JOIN: return "moving a process into cgroup-guardd's cgroup (cgroup id)";
         case GUARD_TAMPER_PID1_CHILD: return "attaching to PID 1's child before its exec (pid)";
         case GUARD_TAMPER_TRACED_EXEC: return "becoming cgroup-guardd by an exec under ptrace (the tracer's pid)";
+        case GUARD_TAMPER_LEAVE: return "moving a process out of cgroup-guardd's cgroup (cgroup id)";
+        case GUARD_TAMPER_SCHED: return "changing the scheduling, CPU affinity, nice value or I/O priority of cgroup-guardd (pid)";
+        case GUARD_TAMPER_OOM: return "writing the OOM score adjustment of cgroup-guardd (pid)";
+        case GUARD_TAMPER_CGROUP1: return "mounting a cgroup v1 hierarchy (device)";
         }
         return "touching the guard";
 }

@@ -28,6 +28,10 @@ const char *metrics_tamper_what(uint32_t what) {
         case GUARD_TAMPER_EXE: return "exe";
         case GUARD_TAMPER_PID1_CHILD: return "pid1_child";
         case GUARD_TAMPER_TRACED_EXEC: return "traced_exec";
+        case GUARD_TAMPER_LEAVE: return "leave";
+        case GUARD_TAMPER_SCHED: return "sched";
+        case GUARD_TAMPER_OOM: return "oom";
+        case GUARD_TAMPER_CGROUP1: return "cgroup1_mount";
         }
         return "other";
 }

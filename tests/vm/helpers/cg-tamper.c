@@ -7,6 +7,13 @@
  *   cg-tamper write FILE VALUE      open FILE for writing and write VALUE
  *   cg-tamper umount PATH [detach]  umount2(PATH, 0 or MNT_DETACH)
  *   cg-tamper move FROM TO          mount(FROM, TO, MS_MOVE)
+ *   cg-tamper sched PID             sched_setscheduler(PID, SCHED_IDLE)
+ *   cg-tamper affinity PID          sched_setaffinity(PID, CPU 0 only)
+ *   cg-tamper nice PID              setpriority(PRIO_PROCESS, PID, 19)
+ *   cg-tamper ioprio PID            ioprio_set(IOPRIO_WHO_PROCESS, PID, the idle class)
+ *   cg-tamper cgroup1 DIR OPTIONS [fsopen]
+ *                                   mount a cgroup v1 hierarchy (mount(2), or fsopen("cgroup"),
+ *                                   fsconfig and fsmount, then move_mount onto DIR)
  *   cg-tamper grab SECONDS PINDIR   the racing prober of items 4 and 5: for SECONDS, over and over,
  *                                   open every map, program and link by id (BPF_*_GET_FD_BY_ID),
  *                                   keep every map fd from the first open on and write through it
@@ -25,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <dirent.h>
@@ -54,6 +62,31 @@ static int write_file(const char *path, const char *value) {
         if (fd < 0)
                 return result(-1);
         return result(write(fd, value, strlen(value)) == (ssize_t) strlen(value) ? 0 : -1);
+}
+
+/* The new mount API, by number: glibc 2.36 has wrappers, older ones none. */
+static int cgroup1_fsopen(const char *dir, const char *options) {
+        char buf[256], *saveptr = NULL;
+        int fs, mnt;
+
+        fs = syscall(__NR_fsopen, "cgroup", 0);
+        if (fs < 0)
+                return result(-1);
+        snprintf(buf, sizeof(buf), "%s", options);
+        for (char *o = strtok_r(buf, ",", &saveptr); o; o = strtok_r(NULL, ",", &saveptr)) {
+                char *eq = strchr(o, '=');
+
+                if (eq)
+                        *eq++ = '\0';
+                if (syscall(__NR_fsconfig, fs, eq ? 1 /* FSCONFIG_SET_STRING */ : 0 /* FSCONFIG_SET_FLAG */, o, eq, 0) < 0)
+                        return result(-1);
+        }
+        if (syscall(__NR_fsconfig, fs, 6 /* FSCONFIG_CMD_CREATE */, NULL, NULL, 0) < 0)
+                return result(-1);
+        mnt = syscall(__NR_fsmount, fs, 0, 0);
+        if (mnt < 0)
+                return result(-1);
+        return result(syscall(__NR_move_mount, mnt, "", AT_FDCWD, dir, 0x4 /* MOVE_MOUNT_F_EMPTY_PATH */));
 }
 
 static long sys_bpf(int cmd, union bpf_attr *attr) {
@@ -218,6 +251,24 @@ int main(int argc, char *argv[]) {
                 return result(mount(argv[2], argv[3], NULL, MS_MOVE, NULL));
         if (argc == 4 && strcmp(argv[1], "grab") == 0)
                 return grab(atoi(argv[2]), argv[3]);
-        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | write FILE VALUE | umount PATH [detach] | move FROM TO | grab SECONDS PINDIR\n");
+        if (argc == 3 && strcmp(argv[1], "sched") == 0)
+                return result(sched_setscheduler(atoi(argv[2]), SCHED_IDLE, &(struct sched_param) { 0 }));
+        if (argc == 3 && strcmp(argv[1], "affinity") == 0) {
+                cpu_set_t set;
+
+                CPU_ZERO(&set);
+                CPU_SET(0, &set);
+                return result(sched_setaffinity(atoi(argv[2]), sizeof(set), &set));
+        }
+        if (argc == 3 && strcmp(argv[1], "nice") == 0)
+                return result(setpriority(PRIO_PROCESS, atoi(argv[2]), 19));
+        if (argc == 3 && strcmp(argv[1], "ioprio") == 0)
+                return result(syscall(__NR_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, atoi(argv[2]), 3 << 13 /* IOPRIO_CLASS_IDLE */));
+        if (argc == 4 && strcmp(argv[1], "cgroup1") == 0)
+                return result(mount("none", argv[2], "cgroup", 0, argv[3]));
+        if (argc == 5 && strcmp(argv[1], "cgroup1") == 0 && strcmp(argv[4], "fsopen") == 0)
+                return cgroup1_fsopen(argv[2], argv[3]);
+        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | write FILE VALUE | umount PATH [detach] | move FROM TO | grab SECONDS PINDIR\n"
+                        "       | sched PID | affinity PID | nice PID | ioprio PID | cgroup1 DIR OPTIONS [fsopen]\n");
         return 2;
 }

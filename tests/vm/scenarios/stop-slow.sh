@@ -1,0 +1,77 @@
+# Issue 12, more ways a root in a confined cgroup stopped or slowed the daemon while enforcement
+# stayed (reporting and glob coverage stopped): (a) a cgroup v1 hierarchy (freezer), whose moves
+# pass no migration hook, (b) its scheduling policy, CPU affinity, nice value, I/O priority and
+# OOM score, (c) moving it out of its cgroup where no rule governs that move. Each is refused and
+# journaled as a tamper attempt; the daemon keeps running.
+. /scenarios/lib.sh
+
+GUARD_CGROUP=$T/svc/guardd      # its own cgroup under a "slice", like a systemd unit
+GUARD_UNIT_MEMBER=1
+mkdir -p $T/prot $T/svc $T/free $T/free2
+policy 10-stop-slow.json <<'JSON'
+{ "version": 1, "migration": { "protect": ["/t/prot"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }
+JSON
+guard_start
+sleep 1000 & victim=$!
+check_cmd "enforcing" EPERM cg-move $T/prot $victim
+# The attacker: root in a protected cgroup.
+attack() { in-cgroup $T/prot cg-tamper "$@"; }
+
+# --- a: a cgroup v1 freezer hierarchy ---
+mkdir -p /tmp/v1 /tmp/v1b
+check_cmd "mount -t cgroup -o freezer: EPERM" EPERM attack cgroup1 /tmp/v1 freezer
+check_cmd "the same by fsopen/fsconfig/fsmount: EPERM" EPERM attack cgroup1 /tmp/v1b freezer fsopen
+check_cmd "a named hierarchy without controllers (none,name=x): EPERM" EPERM attack cgroup1 /tmp/v1b none,name=x
+grep -q " /tmp/v1b* cgroup " /proc/mounts && not_ok "a cgroup v1 hierarchy is mounted: $(grep ' cgroup ' /proc/mounts)" ||
+        ok "no cgroup v1 hierarchy mounted"
+if grep -q " /tmp/v1 cgroup " /proc/mounts; then
+        # Before the fix: the daemon moved into a v1 freezer cgroup (no hook sees it) and frozen.
+        mkdir -p /tmp/v1/trap
+        echo $GUARD_PID > /tmp/v1/trap/cgroup.procs && echo FROZEN > /tmp/v1/trap/freezer.state &&
+                echo "# the daemon is frozen: $(cat /tmp/v1/trap/freezer.state)"
+        echo THAWED > /tmp/v1/trap/freezer.state
+        echo $GUARD_PID > /tmp/v1/cgroup.procs
+        rmdir /tmp/v1/trap
+fi
+for m in /tmp/v1 /tmp/v1b; do while grep -q " $m cgroup " /proc/mounts; do umount $m; done; done
+mkdir -p /tmp/v2
+check_cmd "a cgroup2 mount stays allowed" ok in-cgroup $T/prot sh -c "mount -t cgroup2 none /tmp/v2 && echo ok"
+umount /tmp/v2 2>/dev/null
+check_true "reported" wait_log "Refused tamper attempt: mounting a cgroup v1 hierarchy" 3
+
+# --- b: scheduling, nice, I/O priority, OOM score ---
+oom_before=$(cat /proc/$GUARD_PID/oom_score_adj)
+check_cmd "sched_setscheduler(SCHED_IDLE) on the daemon: EPERM" EPERM attack sched $GUARD_PID
+check_cmd "sched_setaffinity on the daemon: EPERM" EPERM attack affinity $GUARD_PID
+check_cmd "setpriority(19) on the daemon: EPERM" EPERM attack nice $GUARD_PID
+check_cmd "ioprio_set(idle) on the daemon: EPERM" EPERM attack ioprio $GUARD_PID
+check_cmd "its /proc/PID/oom_score_adj: EPERM" EPERM attack write /proc/$GUARD_PID/oom_score_adj 1000
+check_cmd "its /proc/PID/oom_adj: EPERM" EPERM attack write /proc/$GUARD_PID/oom_adj 15
+check_cmd "its /proc/PID/task/PID/oom_score_adj: EPERM" EPERM attack write /proc/$GUARD_PID/task/$GUARD_PID/oom_score_adj 1000
+check "its OOM score adjustment is unchanged" "$oom_before" "$(cat /proc/$GUARD_PID/oom_score_adj)"
+check "its scheduling policy too (SCHED_OTHER)" 0 "$(awk '{ print $41 }' /proc/$GUARD_PID/stat)"
+check "and its nice value" 0 "$(awk '{ print $19 }' /proc/$GUARD_PID/stat)"
+check_cmd "on another process: allowed" ok attack sched $victim
+check_cmd "nice too" ok attack nice $victim
+check_cmd "ioprio too" ok attack ioprio $victim
+check_cmd "another process's oom_score_adj too" ok attack write /proc/$victim/oom_score_adj 1000
+check_true "reported" wait_log "Refused tamper attempt: changing the scheduling" 4
+check_true "reported (OOM)" wait_log "Refused tamper attempt: writing the OOM score adjustment" 3
+
+# --- c: moving it out of its cgroup, where no rule governs the move ---
+sleep 1000 & other=$!
+check_cmd "a move between cgroups the guard is not in stays allowed" ok in-cgroup $T/prot cg-move $T/free2 $other
+check_cmd "clone3(CLONE_INTO_CGROUP) out of the guard's cgroup, from a process in it: EPERM" EPERM in_unit cg-clone3 $T/free
+check_cmd "the unit's other process out of it: EPERM" EPERM in-cgroup $T/prot cg-move $T/free $UNIT_MEMBER
+mkdir -p $GUARD_CGROUP/below
+check_cmd "the daemon into a cgroup below its own (no file guarded there): EPERM" EPERM in-cgroup $T/prot cg-move $GUARD_CGROUP/below $GUARD_PID
+check_cmd "the daemon out of its cgroup (into one the attacker may freeze): EPERM" EPERM in-cgroup $T/prot cg-move $T/free $GUARD_PID
+check "it stayed in its cgroup" "/t/svc/guardd" "$(cgroup_of $GUARD_PID)"
+check_true "reported" wait_log "Refused tamper attempt: moving a process out of cgroup-guardd's cgroup" 4
+rmdir $GUARD_CGROUP/below 2>/dev/null
+
+sleep 0.3
+kill -0 $GUARD_PID 2>/dev/null && ok "the daemon survived all of it" || not_ok "the daemon is gone"
+check_cmd "still enforcing" EPERM cg-move $T/prot $victim
+kill $victim $other
+finish
