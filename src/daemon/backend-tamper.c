@@ -247,7 +247,10 @@ static uint64_t protect_cgroup_files(ProtectSet *set, int cgroup_root_fd) {
                         protect_object(set, GUARD_OBJ_CGROUP_FILE, st.st_ino);
         /* Resolved beneath the cgroup2 root without crossing a mount: a directory mounted over
          * ours (or over one above it) would register another cgroup. */
-        if (cgroup2_path_of_pid(getpid(), &path) < 0 || cgroup2_id_of_path(cgroup_root_fd, path, &id) < 0)
+        /* A daemon in the root cgroup (run by hand, a busybox guest) has no cgroup of its own:
+         * the root is everyone's, and moves into or out of it are the policy's to decide. */
+        if (cgroup2_path_of_pid(getpid(), &path) < 0 || streq(path, "/") ||
+            cgroup2_id_of_path(cgroup_root_fd, path, &id) < 0)
                 return 0;
         for (char *slash; !streq(path, "/"); *slash = '\0') {
                 _cleanup_(closep) int dir_fd = cgroup2_open_at(cgroup_root_fd, path, O_RDONLY | O_DIRECTORY);
