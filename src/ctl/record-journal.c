@@ -78,7 +78,8 @@ static char *intern_bytes(void *userdata, const char *s, size_t n) {
                 return NULL;
         for (k = hash_bytes(FNV1A_OFFSET_BASIS, s, n) & (set->n_string_slots - 1); set->strings[k];
              k = (k + 1) & (set->n_string_slots - 1))
-                if (memcmp(set->strings[k], s, n) == 0 && set->strings[k][n] == '\0')
+                /* strnlen() first: a shorter pooled string must not be read past its end. */
+                if (strnlen(set->strings[k], n + 1) == n && memcmp(set->strings[k], s, n) == 0)
                         return set->strings[k];
         copy = strndup(s, n);
         if (!copy)
