@@ -50,6 +50,39 @@ systemd-run --unit=evil --wait --collect --quiet sh -c 'systemd-run --unit=evil-
 check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
 [ "$(systemctl is-active cgroup-guardd)" = active ] || systemctl start cgroup-guardd
 
+# --- a write fd on the unit's new cgroup, opened while the restarted daemon starts ---
+# PID 1 makes the unit's cgroup anew at each start, seconds before the new daemon registers its
+# files. A confined root retrying all along to open its cgroup.freeze for writing would get an fd
+# then, and freeze the running daemon with it later.
+GCG=$CG/system.slice/cgroup-guardd.service
+rm -f /tmp/race.out /tmp/race.go /tmp/race.stop /tmp/race.tries
+systemd-run --unit=evil --collect --quiet sh -c "
+        while [ ! -e /tmp/race.stop ]; do
+                if (exec 3>>$GCG/cgroup.freeze && echo opened > /tmp/race.out &&
+                    while [ ! -e /tmp/race.go ]; do sleep 0.2; done && echo 1 >&3 && echo wrote >> /tmp/race.out) 2>/dev/null
+                then break; fi
+                echo . >> /tmp/race.tries
+        done" > /dev/null 2>&1
+wait_for_file() { i=0; while [ $i -lt 100 ] && [ ! -s "$1" ]; do sleep 0.1; i=$((i + 1)); done; }
+wait_for_file /tmp/race.tries
+tries=$(wc -l < /tmp/race.tries 2>/dev/null || echo 0)
+systemctl restart cgroup-guardd
+touch /tmp/race.go
+sleep 2
+# It tried all along (or got its fd and stopped trying).
+{ [ "$(wc -l < /tmp/race.tries 2>/dev/null || echo 0)" -gt "$tries" ] || [ -e /tmp/race.out ]; } &&
+        ok "a confined root retried opening the guard's cgroup.freeze for writing during the restart" ||
+        not_ok "the attacker did not run: $(systemctl status evil 2>&1 | tail -n 3)"
+if grep -q "^frozen 1" $GCG/cgroup.events || [ -e /tmp/race.out ]; then
+        not_ok "a write fd on the new cgroup's cgroup.freeze, opened during the restart: $(cat /tmp/race.out 2>&1 | tr '\n' ' ')$(grep frozen $GCG/cgroup.events)"
+else
+        ok "no write fd on the new cgroup's files during the restart (refused from PID 1's mkdir on)"
+fi
+touch /tmp/race.stop
+systemctl stop evil > /dev/null 2>&1
+systemctl thaw cgroup-guardd > /dev/null 2>&1
+check "the guard runs after the attempt" active "$(systemctl is-active cgroup-guardd)"
+
 # --- item 7 ---
 gen=$(active_gen)
 check "the allowed executable moves into the protected cgroup" ok "$(cg-upgraded $T/prot $victim)"
