@@ -56,11 +56,10 @@ struct {
         __type(value, struct guard_self_unit);
 } guard_self_unit SEC(".maps");
 
-/* Is the task in the guard's own unit: a cgroup named as the daemon's was, under the same parent?
- * (The unit's cgroup gets a new id at each start; PID 1 names no transient unit after a unit that
- * has a unit file.) */
-static __always_inline bool in_guard_unit(struct task_struct *task) {
-        struct cgroup *cg = task->cgroups->dfl_cgrp;
+/* Is the cgroup the guard's own unit's: named as the daemon's was, under the same parent? (The
+ * unit's cgroup gets a new id at each start; PID 1 names no transient unit after a unit that has
+ * a unit file.) */
+static __always_inline bool is_guard_unit_cgroup(struct cgroup *cg) {
         struct cgroup_subsys_state *parent = cg->self.parent;
         struct guard_self_unit *unit;
         char name[GUARD_UNIT_NAME_MAX];
@@ -78,6 +77,30 @@ static __always_inline bool in_guard_unit(struct task_struct *task) {
                         return true;
         }
         return false;
+}
+
+static __always_inline bool in_guard_unit(struct task_struct *task) {
+        return is_guard_unit_cgroup(task->cgroups->dfl_cgrp);
+}
+
+/* PID 1 made the guard's unit's cgroup anew (a restart): it is the guard's cgroup from now on,
+ * as backend_protect() registers it once the new daemon runs. Here, before kernfs_activate()
+ * shows its files: in the seconds the new daemon takes to start, a confined root would otherwise
+ * open its cgroup.freeze or cgroup.kill for writing and stop the daemon with that fd later, or
+ * move a task in. Under lockdown=confidentiality the name cannot be read (no restart is
+ * recognised, as in identity_exec()): not loaded there. */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(guard_tamper_unit_mkdir, struct cgroup *cgrp, const char *path) {
+        struct guard_self *self = tamper_config();
+        __u64 key;
+        __u8 one = 1;
+
+        if (!self || cgrp->root->hierarchy_id != 0 || !is_guard_unit_cgroup(cgrp))
+                return 0;
+        key = GUARD_OBJ_CGROUP_DIR | cgrp->kn->id;
+        bpf_map_update_elem(&guard_objects, &key, &one, BPF_ANY);
+        self->cgroup_id = cgrp->kn->id;
+        return 0;
 }
 
 /* The identity marks at a successful exec (the new exe link is the file executed): forged no

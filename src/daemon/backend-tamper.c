@@ -56,6 +56,7 @@ void choose_tamper_variants(Backend *b) {
                 { "guard_cgroup_mkdir_lockdown", true },
                 { "guard_identity_exec", false },
                 { "guard_identity_exec_lockdown", true },
+                { "guard_tamper_unit_mkdir", false },
         };
 
         b->lockdown = kernel_lockdown_confidentiality();
@@ -140,6 +141,16 @@ int mark_self(int identity_fd) {
         return bpf_map_update_elem(identity_fd, &pidfd, &id, BPF_ANY) < 0 ? -errno : 0;
 }
 
+/* The cgroup id guard_self holds already: after a restart by PID 1, our new cgroup's, registered
+ * by guard_tamper_unit_mkdir() when PID 1 made it (bpf/guard-identity.bpf.h). Kept until
+ * backend_protect() writes it again: no window in which a task could be moved in. */
+static uint64_t registered_cgroup_id(Backend *b) {
+        struct guard_self self = {};
+        __u32 zero = 0;
+
+        return bpf_map_lookup_elem(b->self_fd, &zero, &self) == 0 ? self.cgroup_id : 0;
+}
+
 /* Self-protection comes first: every map and program of the object (each has an id, and can be
  * opened by it, from the moment it was loaded), the pin directory (no name in it can be
  * removed by others, from the first pin on) and the guard's identity are registered before
@@ -169,7 +180,7 @@ int arm_self_protection(Backend *b, int template_fd) {
                 if (r < 0)
                         return r;
         }
-        return write_self(b, true, true, 0);
+        return write_self(b, true, true, registered_cgroup_id(b));
 }
 
 /* What backend_protect() registered this time: whatever else guard_objects holds is gone. */
