@@ -73,26 +73,133 @@ static void help(void) {
                GUARD_POLICY_ENTRIES_MAX);
 }
 
+/* The intervals (--ratelimit-interval, --record-interval, --metrics-interval) take whole seconds,
+ * from one up to a day. */
+#define INTERVAL_SEC_MAX 86400u
+
+static int parse_interval(const char *option, const char *s, unsigned *ret) {
+        char *end;
+        unsigned long v;
+
+        v = strtoul(s, &end, 10);
+        if (*end || v == 0 || v > INTERVAL_SEC_MAX)
+                return log_error_errno(EINVAL, "--%s takes 1..%u seconds.", option, INTERVAL_SEC_MAX);
+        *ret = v;
+        return 0;
+}
+
+static int parse_log_level(const char *s) {
+        static const char *const levels[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
+
+        for (size_t i = 0; i < ELEMENTSOF(levels); i++)
+                if (streq(s, levels[i])) {
+                        log_set_max_level(i);
+                        return 0;
+                }
+        return log_error_errno(EINVAL, "Unknown log level \"%s\".", s);
+}
+
+static int parse_policy_entries_max(const char *s) {
+        char *end;
+        unsigned long v;
+
+        v = strtoul(s, &end, 10);
+        if (*end || v < GUARD_POLICY_ENTRIES_MIN || v > GUARD_POLICY_ENTRIES_MAX)
+                return log_error_errno(EINVAL, "--policy-entries-max takes %u..%u entries.",
+                                       GUARD_POLICY_ENTRIES_MIN, GUARD_POLICY_ENTRIES_MAX);
+        arg_policy_entries_max = v;
+        return 0;
+}
+
+static int parse_absolute(const char *option, const char *s, const char **ret) {
+        if (s[0] != '/')
+                return log_error_errno(EINVAL, "--%s must be an absolute path.", option);
+        *ret = s;
+        return 0;
+}
+
+enum {
+        ARG_VERSION = 0x100,
+        ARG_CHECK,
+        ARG_STATUS,
+        ARG_UNLOAD,
+        ARG_STATS,
+        ARG_POLICY_DIR,
+        ARG_BPFFS_DIR,
+        ARG_BACKEND,
+        ARG_LOG_LEVEL,
+        ARG_DEBUG,
+        ARG_RATELIMIT_INTERVAL,
+        ARG_RECORD_INTERVAL,
+        ARG_POLICY_ENTRIES_MAX,
+        ARG_METRICS,
+        ARG_METRICS_FILE,
+        ARG_METRICS_INTERVAL,
+        ARG_SHOW_CGROUP,
+};
+
+/* One option (getopt_long's c and optarg): 0 to go on, 1 when the answer was printed (--help,
+ * --version), or -errno. */
+static int parse_option(int c, const char *arg) {
+        switch (c) {
+        case 'h':
+                help();
+                return 1;
+        case ARG_VERSION:
+                printf("cgroup-guardd %s\n", PACKAGE_VERSION);
+                return 1;
+        case ARG_CHECK:
+                arg_action = ACTION_CHECK;
+                return 0;
+        case ARG_STATUS:
+                arg_action = ACTION_STATUS;
+                return 0;
+        case ARG_UNLOAD:
+                arg_action = ACTION_UNLOAD;
+                return 0;
+        case ARG_STATS:
+                arg_action = ACTION_STATS;
+                return 0;
+        case ARG_METRICS:
+                arg_action = ACTION_METRICS;
+                return 0;
+        case ARG_SHOW_CGROUP:
+                if (arg[0] != '/')
+                        return log_error_errno(EINVAL, "--show-cgroup takes a cgroup as policies spell it (/system.slice/...).");
+                arg_show_cgroup = arg;
+                arg_action = ACTION_SHOW_CGROUP;
+                return 0;
+        case ARG_METRICS_FILE:
+                return parse_absolute("metrics-file", arg, &arg_metrics_file);
+        case ARG_METRICS_INTERVAL:
+                return parse_interval("metrics-interval", arg, &arg_metrics_interval);
+        case ARG_POLICY_DIR:
+                arg_policy_dir = arg;
+                return 0;
+        case ARG_BPFFS_DIR:
+                return parse_absolute("bpffs-dir", arg, &arg_bpffs_dir);
+        case ARG_BACKEND:
+                arg_backend = backend_kind_from_string(arg);
+                if (arg_backend == _BACKEND_INVALID)
+                        return log_error_errno(EINVAL, "Unknown backend \"%s\" (auto, native, compat, observe).", arg);
+                return 0;
+        case ARG_LOG_LEVEL:
+                return parse_log_level(arg);
+        case ARG_DEBUG:
+                log_set_max_level(LOG_DEBUG);
+                return 0;
+        case ARG_RATELIMIT_INTERVAL:
+                return parse_interval("ratelimit-interval", arg, &arg_ratelimit_interval);
+        case ARG_RECORD_INTERVAL:
+                return parse_interval("record-interval", arg, &arg_record_interval);
+        case ARG_POLICY_ENTRIES_MAX:
+                return parse_policy_entries_max(arg);
+        default:
+                return -EINVAL;
+        }
+}
+
 static int parse_argv(int argc, char *argv[]) {
-        enum {
-                ARG_VERSION = 0x100,
-                ARG_CHECK,
-                ARG_STATUS,
-                ARG_UNLOAD,
-                ARG_STATS,
-                ARG_POLICY_DIR,
-                ARG_BPFFS_DIR,
-                ARG_BACKEND,
-                ARG_LOG_LEVEL,
-                ARG_DEBUG,
-                ARG_RATELIMIT_INTERVAL,
-                ARG_RECORD_INTERVAL,
-                ARG_POLICY_ENTRIES_MAX,
-                ARG_METRICS,
-                ARG_METRICS_FILE,
-                ARG_METRICS_INTERVAL,
-                ARG_SHOW_CGROUP,
-        };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -114,109 +221,14 @@ static int parse_argv(int argc, char *argv[]) {
                 { "show-cgroup", required_argument, NULL, ARG_SHOW_CGROUP },
                 {}
         };
-        static const char *const levels[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
         int c;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_VERSION:
-                        printf("cgroup-guardd %s\n", PACKAGE_VERSION);
-                        return 0;
-                case ARG_CHECK:
-                        arg_action = ACTION_CHECK;
-                        break;
-                case ARG_STATUS:
-                        arg_action = ACTION_STATUS;
-                        break;
-                case ARG_UNLOAD:
-                        arg_action = ACTION_UNLOAD;
-                        break;
-                case ARG_STATS:
-                        arg_action = ACTION_STATS;
-                        break;
-                case ARG_METRICS:
-                        arg_action = ACTION_METRICS;
-                        break;
-                case ARG_SHOW_CGROUP:
-                        if (optarg[0] != '/')
-                                return log_error_errno(EINVAL, "--show-cgroup takes a cgroup as policies spell it (/system.slice/...).");
-                        arg_show_cgroup = optarg;
-                        arg_action = ACTION_SHOW_CGROUP;
-                        break;
-                case ARG_METRICS_FILE:
-                        if (optarg[0] != '/')
-                                return log_error_errno(EINVAL, "--metrics-file must be an absolute path.");
-                        arg_metrics_file = optarg;
-                        break;
-                case ARG_METRICS_INTERVAL: {
-                        char *end;
-                        unsigned long v = strtoul(optarg, &end, 10);
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                int r = parse_option(c, optarg);
 
-                        if (*end || v == 0 || v > 86400)
-                                return log_error_errno(EINVAL, "--metrics-interval takes 1..86400 seconds.");
-                        arg_metrics_interval = v;
-                        break;
-                }
-                case ARG_POLICY_DIR:
-                        arg_policy_dir = optarg;
-                        break;
-                case ARG_BPFFS_DIR:
-                        if (optarg[0] != '/')
-                                return log_error_errno(EINVAL, "--bpffs-dir must be an absolute path.");
-                        arg_bpffs_dir = optarg;
-                        break;
-                case ARG_BACKEND:
-                        arg_backend = backend_kind_from_string(optarg);
-                        if (arg_backend == _BACKEND_INVALID)
-                                return log_error_errno(EINVAL, "Unknown backend \"%s\" (auto, native, compat, observe).", optarg);
-                        break;
-                case ARG_LOG_LEVEL: {
-                        size_t i;
-                        for (i = 0; i < ELEMENTSOF(levels); i++)
-                                if (streq(optarg, levels[i]))
-                                        break;
-                        if (i == ELEMENTSOF(levels))
-                                return log_error_errno(EINVAL, "Unknown log level \"%s\".", optarg);
-                        log_set_max_level(i);
-                        break;
-                }
-                case ARG_DEBUG:
-                        log_set_max_level(LOG_DEBUG);
-                        break;
-                case ARG_RATELIMIT_INTERVAL: {
-                        char *end;
-                        unsigned long v = strtoul(optarg, &end, 10);
-
-                        if (*end || v == 0 || v > 86400)
-                                return log_error_errno(EINVAL, "--ratelimit-interval takes 1..86400 seconds.");
-                        arg_ratelimit_interval = v;
-                        break;
-                }
-                case ARG_RECORD_INTERVAL: {
-                        char *end;
-                        unsigned long v = strtoul(optarg, &end, 10);
-
-                        if (*end || v == 0 || v > 86400)
-                                return log_error_errno(EINVAL, "--record-interval takes 1..86400 seconds.");
-                        arg_record_interval = v;
-                        break;
-                }
-                case ARG_POLICY_ENTRIES_MAX: {
-                        char *end;
-                        unsigned long v = strtoul(optarg, &end, 10);
-
-                        if (*end || v < GUARD_POLICY_ENTRIES_MIN || v > GUARD_POLICY_ENTRIES_MAX)
-                                return log_error_errno(EINVAL, "--policy-entries-max takes %u..%u entries.",
-                                                       GUARD_POLICY_ENTRIES_MIN, GUARD_POLICY_ENTRIES_MAX);
-                        arg_policy_entries_max = v;
-                        break;
-                }
-                default:
-                        return -EINVAL;
-                }
+                if (r != 0)
+                        return r < 0 ? r : 0;
+        }
         if (optind < argc)
                 return log_error_errno(EINVAL, "Unexpected argument: %s", argv[optind]);
         return 1;
