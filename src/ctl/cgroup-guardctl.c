@@ -795,25 +795,109 @@ static int parse_json_mode(const char *s) {
         return 1;
 }
 
+enum {
+        ARG_VERSION = 0x100,
+        ARG_NO_PAGER,
+        ARG_NO_LEGEND,
+        ARG_JSON,
+        ARG_PID,
+        ARG_ACTOR,
+        ARG_TO,
+        ARG_TYPE,
+        ARG_TARGET_PID,
+        ARG_SINCE,
+        ARG_UNTIL,
+        ARG_JOURNAL_DIR,
+        ARG_PROTECT,
+        ARG_BPFFS_DIR,
+};
+
+static int parse_protect(char *path) {
+        const char *invalid = cgroup_path_invalid_reason(path);
+
+        if (invalid)
+                return log_error("--protect %s: %s.", path, invalid), -EXIT_INVALID;
+        /* The list ends with NULL (learn's options), hence one slot less. */
+        if (arg_n_protect + 1 >= ELEMENTSOF(arg_protect))
+                return log_error("At most %zu --protect paths.", ELEMENTSOF(arg_protect) - 1), -EXIT_INVALID;
+        arg_protect[arg_n_protect++] = path;
+        arg_record_options = true;
+        return 1;
+}
+
+/* One option (getopt_long's c and optarg; argv and optind name it in errors): 1 to go on, 0 to
+ * exit successfully (--help, --version, --json=help), or an exit status negated. */
+static int parse_option(int c, char *arg, char *argv[]) {
+        uint32_t *pid;
+        int r;
+
+        switch (c) {
+        case 'h':
+                (void) pager_open(arg_no_pager);
+                help();
+                return 0;
+        case ARG_VERSION:
+                printf("cgroup-guardctl %s\n", PACKAGE_VERSION);
+                return 0;
+        case ARG_NO_PAGER:
+                arg_no_pager = true;
+                return 1;
+        case ARG_NO_LEGEND:
+                arg_legend = false;
+                return 1;
+        case ARG_JSON:
+                r = parse_json_mode(arg);
+                return r < 0 ? -EXIT_INVALID : r;
+        case ARG_PID:
+        case ARG_ACTOR:
+        case ARG_TARGET_PID:
+                pid = c == ARG_PID ? &arg_pid : c == ARG_ACTOR ? &arg_actor : &arg_target_pid;
+                if (parse_u32(arg, pid) < 0 || *pid == 0)
+                        return log_error("Invalid pid \"%s\".", arg), -EXIT_INVALID;
+                return 1;
+        case ARG_TO:
+                arg_to = arg;
+                return 1;
+        case ARG_TYPE:
+                arg_type = arg;
+                return 1;
+        case 'n':
+                if (parse_u32(arg, &arg_lines) < 0)
+                        return log_error("Invalid number \"%s\".", arg), -EXIT_INVALID;
+                arg_lines_set = true;
+                return 1;
+        case 'f':
+                arg_follow = true;
+                return 1;
+        case ARG_SINCE:
+        case ARG_UNTIL:
+                if (parse_time(arg, c == ARG_SINCE ? &arg_record.since : &arg_record.until) < 0)
+                        return log_error("Invalid time \"%s\" (@SECONDS, now, -2h, YYYY-MM-DD[ HH:MM[:SS]]).", arg),
+                               -EXIT_INVALID;
+                arg_record_options = true;
+                return 1;
+        case ARG_JOURNAL_DIR:
+                arg_record.journal_dir = arg;
+                arg_record_options = true;
+                return 1;
+        case ARG_PROTECT:
+                return parse_protect(arg);
+        case ARG_BPFFS_DIR:
+                if (arg[0] != '/')
+                        return log_error("--bpffs-dir must be an absolute path."), -EXIT_INVALID;
+                arg_bpffs_dir = arg;
+                return 1;
+        case ':':
+                return log_error("Option %s needs an argument.", argv[optind - 1]), -EXIT_INVALID;
+        default:
+                return log_error("Unknown option \"%s\"; see cgroup-guardctl --help.", argv[optind - 1]),
+                       -EXIT_INVALID;
+        }
+}
+
 /* Global and verb options may come anywhere (getopt moves the words after them). Returns 1 to go
  * on, 0 to exit successfully (--help, --version), or an exit status < 0 negated. */
 static int parse_argv(int argc, char *argv[]) {
-        enum {
-                ARG_VERSION = 0x100,
-                ARG_NO_PAGER,
-                ARG_NO_LEGEND,
-                ARG_JSON,
-                ARG_PID,
-                ARG_ACTOR,
-                ARG_TO,
-                ARG_TYPE,
-                ARG_TARGET_PID,
-                ARG_SINCE,
-                ARG_UNTIL,
-                ARG_JOURNAL_DIR,
-                ARG_PROTECT,
-                ARG_BPFFS_DIR,
-        };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -834,110 +918,97 @@ static int parse_argv(int argc, char *argv[]) {
                 { "bpffs-dir", required_argument, NULL, ARG_BPFFS_DIR },
                 {}
         };
-        uint32_t *pid;
-        int c, r;
+        int c;
 
-        while ((c = getopt_long(argc, argv, ":hn:f", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        (void) pager_open(arg_no_pager);
-                        help();
-                        return 0;
-                case ARG_VERSION:
-                        printf("cgroup-guardctl %s\n", PACKAGE_VERSION);
-                        return 0;
-                case ARG_NO_PAGER:
-                        arg_no_pager = true;
-                        break;
-                case ARG_NO_LEGEND:
-                        arg_legend = false;
-                        break;
-                case ARG_JSON:
-                        r = parse_json_mode(optarg);
-                        if (r <= 0)
-                                return r == 0 ? 0 : -EXIT_INVALID;
-                        break;
-                case ARG_PID:
-                case ARG_ACTOR:
-                case ARG_TARGET_PID:
-                        pid = c == ARG_PID ? &arg_pid : c == ARG_ACTOR ? &arg_actor : &arg_target_pid;
-                        if (parse_u32(optarg, pid) < 0 || *pid == 0)
-                                return log_error("Invalid pid \"%s\".", optarg), -EXIT_INVALID;
-                        break;
-                case ARG_TO:
-                        arg_to = optarg;
-                        break;
-                case ARG_TYPE:
-                        arg_type = optarg;
-                        break;
-                case 'n':
-                        if (parse_u32(optarg, &arg_lines) < 0)
-                                return log_error("Invalid number \"%s\".", optarg), -EXIT_INVALID;
-                        arg_lines_set = true;
-                        break;
-                case 'f':
-                        arg_follow = true;
-                        break;
-                case ARG_SINCE:
-                case ARG_UNTIL:
-                        if (parse_time(optarg, c == ARG_SINCE ? &arg_record.since : &arg_record.until) < 0)
-                                return log_error("Invalid time \"%s\" (@SECONDS, now, -2h, YYYY-MM-DD[ HH:MM[:SS]]).",
-                                                 optarg), -EXIT_INVALID;
-                        arg_record_options = true;
-                        break;
-                case ARG_JOURNAL_DIR:
-                        arg_record.journal_dir = optarg;
-                        arg_record_options = true;
-                        break;
-                case ARG_PROTECT:
-                        if (cgroup_path_invalid_reason(optarg))
-                                return log_error("--protect %s: %s.", optarg, cgroup_path_invalid_reason(optarg)),
-                                       -EXIT_INVALID;
-                        if (arg_n_protect + 1 >= ELEMENTSOF(arg_protect))
-                                return log_error("At most %zu --protect paths.", ELEMENTSOF(arg_protect) - 1),
-                                       -EXIT_INVALID;
-                        arg_protect[arg_n_protect++] = optarg;
-                        arg_record_options = true;
-                        break;
-                case ARG_BPFFS_DIR:
-                        if (optarg[0] != '/')
-                                return log_error("--bpffs-dir must be an absolute path."), -EXIT_INVALID;
-                        arg_bpffs_dir = optarg;
-                        break;
-                case ':':
-                        return log_error("Option %s needs an argument.", argv[optind - 1]), -EXIT_INVALID;
-                default:
-                        return log_error("Unknown option \"%s\"; see cgroup-guardctl --help.", argv[optind - 1]),
-                               -EXIT_INVALID;
-                }
+        while ((c = getopt_long(argc, argv, ":hn:f", options, NULL)) >= 0) {
+                int r = parse_option(c, optarg, argv);
+
+                if (r <= 0)
+                        return r;
+        }
         return 1;
 }
 
 typedef struct Verb {
         const char *name;
         unsigned min_args, max_args;    /* words after the verb */
+        const char *takes;              /* those words, in the error when they do not fit */
         bool explain_options, denials_options, record_options;
 } Verb;
 
 static const Verb verbs[] = {
-        { "status", 0, 0 },
-        { "rules", 0, 0 },
-        { "explain", 1, 1, .explain_options = true },
-        { "denials", 0, 0, .denials_options = true, .record_options = true },
-        { "reload", 0, 0 },
-        { "mode", 1, 1 },
-        { "thaw", 1, 1 },
-        { "unload", 0, 0 },
-        { "record", 1, 1 },
-        { "check", 0, 1 },
-        { "learn", 0, 0, .record_options = true },
-        { "replay", 1, 1, .record_options = true },
-        { "metrics", 0, 0 },
-        { "show", 1, 1 },
+        { "status", 0, 0, "no arguments" },
+        { "rules", 0, 0, "no arguments" },
+        { "explain", 1, 1, "\"migration\" or \"setns\"", .explain_options = true },
+        { "denials", 0, 0, "no arguments", .denials_options = true, .record_options = true },
+        { "reload", 0, 0, "no arguments" },
+        { "mode", 1, 1, "one of enforce, audit, policy" },
+        { "thaw", 1, 1, "one cgroup path" },
+        { "unload", 0, 0, "no arguments" },
+        { "record", 1, 1, "one of on, off, policy" },
+        { "check", 0, 1, "at most one directory" },
+        { "learn", 0, 0, "no arguments", .record_options = true },
+        { "replay", 1, 1, "one policy directory", .record_options = true },
+        { "metrics", 0, 0, "no arguments" },
+        { "show", 1, 1, "one cgroup path" },
 };
 
-static int run(int argc, char *argv[]) {
+/* The words after the verb and the options given belong to it: EXIT_INVALID with one line if not. */
+static int verb_check_usage(const Verb *verb, unsigned n_args) {
+        if (n_args < verb->min_args || n_args > verb->max_args)
+                return log_error("%s takes %s; see cgroup-guardctl --help.", verb->name, verb->takes), EXIT_INVALID;
+        if (!verb->explain_options && (arg_pid || arg_actor || arg_to || arg_type || arg_target_pid))
+                return log_error("--pid, --actor, --to, --type and --target-pid belong to explain."), EXIT_INVALID;
+        if (!verb->denials_options && (arg_follow || arg_lines_set))
+                return log_error("-n and --follow belong to denials."), EXIT_INVALID;
+        if (!verb->record_options && arg_record_options)
+                return log_error("--since, --until, --journal-dir and --protect belong to learn, replay and denials."),
+                       EXIT_INVALID;
+        if (arg_n_protect > 0 && !streq(verb->name, "learn"))
+                return log_error("--protect belongs to learn."), EXIT_INVALID;
+        if (arg_record.until < arg_record.since)
+                return log_error("--until is before --since."), EXIT_INVALID;
+        return 0;
+}
+
+/* The verbs that speak to the daemon over the bus (status falls back to the pins without it). */
+static int run_bus_verb(const char *verb, char **args) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (streq(verb, "explain")) {
+                r = explain_check_arguments(args[0]);
+                if (r != 0)
+                        return r;
+        }
+        if (streq(verb, "mode") && !streq(args[0], "enforce") && !streq(args[0], "audit") && !streq(args[0], "policy"))
+                return log_error("mode takes one of enforce, audit, policy."), EXIT_INVALID;
+        if (streq(verb, "record") && !streq(args[0], "on") && !streq(args[0], "off") && !streq(args[0], "policy"))
+                return log_error("record takes one of on, off, policy."), EXIT_INVALID;
+
+        if (streq(verb, "status") && arg_json == JSON_OFF && guard_peer_open_bus(&bus) < 0)
+                return run_daemon_reading_pins("--status");
+        r = bus ? 0 : connect_bus(&bus);
+        if (r != 0)
+                return r;
+        if (streq(verb, "status"))
+                return cmd_status(bus);
+        if (streq(verb, "rules"))
+                return cmd_rules(bus);
+        if (streq(verb, "explain"))
+                return cmd_explain(bus, args[0]);
+        if (streq(verb, "denials"))
+                return cmd_denials(bus);
+        if (streq(verb, "reload"))
+                return call_simple(bus, "Reload", "", NULL, "Reload failed");
+        if (streq(verb, "unload"))
+                return cmd_unload(bus);
+        if (streq(verb, "record"))
+                return call_simple(bus, "SetRecord", "s", args[0], "Switching recording failed");
+        return call_simple(bus, "SetMode", "s", args[0], "Switching mode failed");
+}
+
+static int run(int argc, char *argv[]) {
         const Verb *verb = NULL;
         char **args;
         unsigned n_args;
@@ -958,27 +1029,10 @@ static int run(int argc, char *argv[]) {
                         verb = &verbs[i];
         if (!verb)
                 return log_error("Unknown command \"%s\"; see cgroup-guardctl --help.", arg_verb), EXIT_INVALID;
-        if (n_args < verb->min_args || n_args > verb->max_args)
-                return log_error("%s takes %s; see cgroup-guardctl --help.", arg_verb,
-                                 streq(arg_verb, "explain") ? "\"migration\" or \"setns\"" :
-                                 streq(arg_verb, "mode") ? "one of enforce, audit, policy" :
-                                 streq(arg_verb, "record") ? "one of on, off, policy" :
-                                 streq(arg_verb, "thaw") || streq(arg_verb, "show") ? "one cgroup path" :
-                                 streq(arg_verb, "check") ? "at most one directory" :
-                                 streq(arg_verb, "replay") ? "one policy directory" : "no arguments"),
-                       EXIT_INVALID;
-        if (!verb->explain_options && (arg_pid || arg_actor || arg_to || arg_type || arg_target_pid))
-                return log_error("--pid, --actor, --to, --type and --target-pid belong to explain."), EXIT_INVALID;
-        if (!verb->denials_options && (arg_follow || arg_lines_set))
-                return log_error("-n and --follow belong to denials."), EXIT_INVALID;
+        r = verb_check_usage(verb, n_args);
+        if (r != 0)
+                return r;
 
-        if (!verb->record_options && arg_record_options)
-                return log_error("--since, --until, --journal-dir and --protect belong to learn, replay and denials."),
-                       EXIT_INVALID;
-        if (arg_n_protect > 0 && !streq(arg_verb, "learn"))
-                return log_error("--protect belongs to learn."), EXIT_INVALID;
-        if (arg_record.until < arg_record.since)
-                return log_error("--until is before --since."), EXIT_INVALID;
         arg_record.protect = arg_n_protect > 0 ? arg_protect : NULL;
         arg_record.json = arg_json != JSON_OFF;
         if (streq(arg_verb, "replay"))
@@ -995,36 +1049,7 @@ static int run(int argc, char *argv[]) {
                 return cmd_denials_journal(arg_record.journal_dir);
         if (streq(arg_verb, "show"))
                 return cmd_show(args[0]);
-        if (streq(arg_verb, "explain")) {
-                r = explain_check_arguments(args[0]);
-                if (r != 0)
-                        return r;
-        }
-        if (streq(arg_verb, "mode") && !streq(args[0], "enforce") && !streq(args[0], "audit") && !streq(args[0], "policy"))
-                return log_error("mode takes one of enforce, audit, policy."), EXIT_INVALID;
-        if (streq(arg_verb, "record") && !streq(args[0], "on") && !streq(args[0], "off") && !streq(args[0], "policy"))
-                return log_error("record takes one of on, off, policy."), EXIT_INVALID;
-
-        if (streq(arg_verb, "status") && arg_json == JSON_OFF && guard_peer_open_bus(&bus) < 0)
-                return run_daemon_reading_pins("--status");
-        r = bus ? 0 : connect_bus(&bus);
-        if (r != 0)
-                return r;
-        if (streq(arg_verb, "status"))
-                return cmd_status(bus);
-        if (streq(arg_verb, "rules"))
-                return cmd_rules(bus);
-        if (streq(arg_verb, "explain"))
-                return cmd_explain(bus, args[0]);
-        if (streq(arg_verb, "denials"))
-                return cmd_denials(bus);
-        if (streq(arg_verb, "reload"))
-                return call_simple(bus, "Reload", "", NULL, "Reload failed");
-        if (streq(arg_verb, "unload"))
-                return cmd_unload(bus);
-        if (streq(arg_verb, "record"))
-                return call_simple(bus, "SetRecord", "s", args[0], "Switching recording failed");
-        return call_simple(bus, "SetMode", "s", args[0], "Switching mode failed");
+        return run_bus_verb(arg_verb, args);
 }
 
 int main(int argc, char *argv[]) {
