@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,21 +330,44 @@ static enum guard_rule_kind guard_rule_kind(PolicyRuleKind k) {
         return table[k];
 }
 
-int policy_compile(const Policy *p, const CgroupTree *tree, uint32_t generation,
-                   PolicyImage *ret, char **ret_error) {
-        _cleanup_(policy_image_done) PolicyImage img = {};
-        struct guard_value config = { .config = { .generation = generation, .n_rules = p->n_rules,
-                                                  .record = policy_records(p) } };
-        size_t n_allow = policy_count_rules(p, POLICY_RULE_ALLOW);
+/* An allow rule's bit (its position among the allow rules) in the config's masks of what it
+ * leaves open, and in the entry of the executable it names. */
+static int compile_allow(PolicyImage *img, struct guard_config *config, const PolicyRule *rule,
+                         enum guard_mode mode, unsigned bit) {
+        uint64_t mask = 1ULL << bit;
+        struct guard_key k;
+        size_t j;
+
+        if (!rule->from)
+                config->allow_any_from |= mask;
+        if (rule->parent == POLICY_NO_PARENT)
+                config->allow_global |= mask;
+        if (!rule->exe)
+                config->allow_any_exe |= mask;
+        if (!rule->cgroup)
+                config->allow_any_cgroup |= mask;
+        if (!rule->to)
+                config->allow_any_to |= mask;
+        if (!rule->exe_resolved || mode == GUARD_MODE_OFF)
+                return 0;
+
+        k = (struct guard_key) { .kind = rule->exe_gen_known ? GUARD_KEY_EXE : GUARD_KEY_EXE_ANY_GEN,
+                                 .a = rule->exe_gen_known ? GUARD_EXE_KEY_A(kernel_dev(rule->exe_dev), rule->exe_gen) :
+                                                            kernel_dev(rule->exe_dev),
+                                 .b = rule->exe_ino };
+        /* Several rules may name one executable: merge into one entry. */
+        for (j = 0; j < img->n_entries; j++)
+                if (memcmp(&img->keys[j], &k, sizeof(k)) == 0) {
+                        img->values[j].exe.allow |= mask;
+                        return 0;
+                }
+        return image_add(img, k, &(struct guard_value) { .exe = { .allow = mask } });
+}
+
+/* Every rule's entry, and the allow rules' bits. */
+static int compile_rules(const Policy *p, PolicyImage *img, struct guard_config *config) {
         unsigned bit = 0;
         int r;
-
-        if (n_allow > GUARD_ALLOW_MAX) {
-                if (ret_error && asprintf(ret_error, "%zu allow rules, at most %d are supported", n_allow,
-                                          GUARD_ALLOW_MAX) < 0)
-                        *ret_error = NULL;
-                return -E2BIG;
-        }
 
         for (size_t i = 0; i < p->n_rules; i++) {
                 const PolicyRule *rule = &p->rules[i];
@@ -356,44 +380,45 @@ int policy_compile(const Policy *p, const CgroupTree *tree, uint32_t generation,
                         .name_hash = policy_rule_label_hash(p, rule),
                 } };
 
-                r = image_add(&img, (struct guard_key) { .kind = GUARD_KEY_RULE, .a = rule->id }, &v);
+                r = image_add(img, (struct guard_key) { .kind = GUARD_KEY_RULE, .a = rule->id }, &v);
                 if (r < 0)
                         return r;
-
                 if (rule->kind != POLICY_RULE_ALLOW)
                         continue;
-                if (!rule->from)
-                        config.config.allow_any_from |= 1ULL << bit;
-                if (rule->parent == POLICY_NO_PARENT)
-                        config.config.allow_global |= 1ULL << bit;
-                if (!rule->exe)
-                        config.config.allow_any_exe |= 1ULL << bit;
-                if (!rule->cgroup)
-                        config.config.allow_any_cgroup |= 1ULL << bit;
-                if (!rule->to)
-                        config.config.allow_any_to |= 1ULL << bit;
-                if (rule->exe_resolved && mode != GUARD_MODE_OFF) {
-                        struct guard_key k = { .kind = rule->exe_gen_known ? GUARD_KEY_EXE : GUARD_KEY_EXE_ANY_GEN,
-                                               .a = rule->exe_gen_known ? GUARD_EXE_KEY_A(kernel_dev(rule->exe_dev), rule->exe_gen) :
-                                                                          kernel_dev(rule->exe_dev),
-                                               .b = rule->exe_ino };
-                        size_t j;
-
-                        /* Several rules may name one executable: merge into one entry. */
-                        for (j = 0; j < img.n_entries; j++)
-                                if (memcmp(&img.keys[j], &k, sizeof(k)) == 0)
-                                        break;
-                        if (j < img.n_entries)
-                                img.values[j].exe.allow |= 1ULL << bit;
-                        else {
-                                r = image_add(&img, k, &(struct guard_value) { .exe = { .allow = 1ULL << bit } });
-                                if (r < 0)
-                                        return r;
-                        }
-                }
-                bit++;
+                r = compile_allow(img, config, rule, mode, bit++);
+                if (r < 0)
+                        return r;
         }
+        return 0;
+}
 
+static void set_error(char **ret_error, const char *format, ...) _printf_(2, 3);
+static void set_error(char **ret_error, const char *format, ...) {
+        va_list ap;
+
+        if (!ret_error)
+                return;
+        va_start(ap, format);
+        if (vasprintf(ret_error, format, ap) < 0)
+                *ret_error = NULL;
+        va_end(ap);
+}
+
+int policy_compile(const Policy *p, const CgroupTree *tree, uint32_t generation,
+                   PolicyImage *ret, char **ret_error) {
+        _cleanup_(policy_image_done) PolicyImage img = {};
+        struct guard_value config = { .config = { .generation = generation, .n_rules = p->n_rules,
+                                                  .record = policy_records(p) } };
+        size_t n_allow = policy_count_rules(p, POLICY_RULE_ALLOW);
+        int r;
+
+        if (n_allow > GUARD_ALLOW_MAX) {
+                set_error(ret_error, "%zu allow rules, at most %d are supported", n_allow, GUARD_ALLOW_MAX);
+                return -E2BIG;
+        }
+        r = compile_rules(p, &img, &config.config);
+        if (r < 0)
+                return r;
         r = policy_image_index(&img);
         if (r < 0)
                 return r;
@@ -403,9 +428,8 @@ int policy_compile(const Policy *p, const CgroupTree *tree, uint32_t generation,
         if (r >= 0 && img.n_entries > GUARD_POLICY_ENTRIES_MAX)
                 r = -E2BIG;
         if (r == -E2BIG) {
-                if (ret_error && asprintf(ret_error, "the compiled policy needs more than %d kernel policy map entries "
-                                          "(rules, glob pattern states, cgroups)", GUARD_POLICY_ENTRIES_MAX) < 0)
-                        *ret_error = NULL;
+                set_error(ret_error, "the compiled policy needs more than %d kernel policy map entries "
+                          "(rules, glob pattern states, cgroups)", GUARD_POLICY_ENTRIES_MAX);
                 return r;
         }
         if (r < 0)
