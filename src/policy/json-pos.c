@@ -296,12 +296,61 @@ static void keyrefs_free(KeyRef *keys, size_t n) {
         free(keys);
 }
 
-/* Restores the pointer buffer to its length on entry when a member or element is done. */
-static int scan_object(Scanner *s, unsigned depth) {
+/* One "key": value member of an object; the key joins keys for the duplicate check. Restores the
+ * pointer buffer to its length on entry when the member is done. */
+static int scan_member(Scanner *s, unsigned depth, KeyRef **keys, size_t *n_keys, size_t *allocated) {
         size_t base = strlen(s->pointer);
+        JsonPos key_pos = s->pos;
+        size_t begin, end;
+        char *key;
+        int r;
+
+        if (peek(s) != '"')
+                return fail_here(s, "expected a string key in object");
+        r = scan_string(s, &begin, &end);
+        if (r < 0)
+                return r;
+        key = decode_string(s->text + begin, end - begin);
+        if (!key)
+                return -ENOMEM;
+        if (!GREEDY_REALLOC(*keys, *allocated, *n_keys + 1)) {
+                free(key);
+                return -ENOMEM;
+        }
+        (*keys)[(*n_keys)++] = (KeyRef) { key, key_pos };
+
+        skip_whitespace(s);
+        if (peek(s) != ':')
+                return fail_at(s, s->pos, "expected ':' after object key");
+        advance(s);
+        skip_whitespace(s);
+
+        if (!json_pointer_append(s->pointer, sizeof(s->pointer), key))
+                return fail_at(s, key_pos, "document nested too deeply or keys too long");
+        r = scan_value(s, key_pos, depth + 1);
+        s->pointer[base] = '\0';
+        return r;
+}
+
+/* Sorting instead of pairwise comparison keeps objects with many keys linear-ish. */
+static int check_duplicate_keys(Scanner *s, KeyRef *keys, size_t n_keys) {
+        if (n_keys < 2)
+                return 0;
+        qsort(keys, n_keys, sizeof(*keys), compare_keyrefs);
+        for (size_t i = 1; i < n_keys; i++)
+                if (streq(keys[i].key, keys[i - 1].key)) {
+                        char q[QUOTED_BUF];
+
+                        return fail_at(s, keys[i].pos, "duplicate key \"%s\" (first at line %u, column %u)",
+                                       quoted(keys[i].key, q), keys[i - 1].pos.line, keys[i - 1].pos.column);
+                }
+        return 0;
+}
+
+static int scan_object(Scanner *s, unsigned depth) {
         KeyRef *keys = NULL;
         size_t n_keys = 0, allocated = 0;
-        int r = 0;
+        int r;
 
         advance(s); /* '{' */
         skip_whitespace(s);
@@ -310,43 +359,7 @@ static int scan_object(Scanner *s, unsigned depth) {
                 return 0;
         }
         for (;;) {
-                JsonPos key_pos = s->pos;
-                size_t begin, end;
-                char *key;
-
-                if (peek(s) != '"') {
-                        r = fail_here(s, "expected a string key in object");
-                        break;
-                }
-                r = scan_string(s, &begin, &end);
-                if (r < 0)
-                        break;
-                key = decode_string(s->text + begin, end - begin);
-                if (!key) {
-                        r = -ENOMEM;
-                        break;
-                }
-                if (!GREEDY_REALLOC(keys, allocated, n_keys + 1)) {
-                        free(key);
-                        r = -ENOMEM;
-                        break;
-                }
-                keys[n_keys++] = (KeyRef) { key, key_pos };
-
-                skip_whitespace(s);
-                if (peek(s) != ':') {
-                        r = fail_at(s, s->pos, "expected ':' after object key");
-                        break;
-                }
-                advance(s);
-                skip_whitespace(s);
-
-                if (!json_pointer_append(s->pointer, sizeof(s->pointer), key)) {
-                        r = fail_at(s, key_pos, "document nested too deeply or keys too long");
-                        break;
-                }
-                r = scan_value(s, key_pos, depth + 1);
-                s->pointer[base] = '\0';
+                r = scan_member(s, depth, &keys, &n_keys, &allocated);
                 if (r < 0)
                         break;
 
@@ -368,17 +381,11 @@ static int scan_object(Scanner *s, unsigned depth) {
                 break;
         }
 
-        /* Sorting instead of pairwise comparison keeps objects with many keys linear-ish. */
-        if (r >= 0 && n_keys > 1) {
-                qsort(keys, n_keys, sizeof(*keys), compare_keyrefs);
-                for (size_t i = 1; i < n_keys; i++)
-                        if (streq(keys[i].key, keys[i - 1].key)) {
-                                char q[QUOTED_BUF];
+        if (r >= 0) {
+                int d = check_duplicate_keys(s, keys, n_keys);
 
-                                r = fail_at(s, keys[i].pos, "duplicate key \"%s\" (first at line %u, column %u)",
-                                            quoted(keys[i].key, q), keys[i - 1].pos.line, keys[i - 1].pos.column);
-                                break;
-                        }
+                if (d < 0)
+                        r = d;
         }
         keyrefs_free(keys, n_keys);
         return r;
