@@ -405,3 +405,63 @@ static inline int guard_ns_index(__u32 clone_flag) {
         }
         return -1;
 }
+
+/* The maps and programs userspace names. A map's or program's name is also its pin's (map_NAME,
+ * link_NAME), which readers without the BPF object (--status, --unload, --metrics) open by name,
+ * and one loader serves three objects whose skeletons are different structs: so userspace names
+ * them by these lists, not by skeleton members. Each list says which objects have its entries;
+ * src/daemon/bpf-backend.c checks every entry at build time against those objects' skeletons (a
+ * member of .maps or .progs), and GUARD_MAP()/GUARD_PROG() accept only names listed here: a map or
+ * program renamed on one side fails the build, not a lookup at run time. */
+#define GUARD_MAPS_EVERY_OBJECT(X)                                                              \
+        X(guard_policy) X(guard_policy_template) X(guard_events) X(guard_denials)              \
+        X(guard_counters) X(guard_records) X(guard_rule_counts) X(guard_rule_names)            \
+        X(guard_cgroup_counts) X(guard_task_locks) X(guard_sandbox_ns) X(guard_identity)
+#define GUARD_MAPS_TAMPER(X) X(guard_self) X(guard_objects) X(guard_self_unit) /* native, compat */
+#define GUARD_MAPS_COMPAT(X) X(compat_windows) X(compat_open_windows)
+#define GUARD_MAPS_OBSERVE(X) X(observe_task_cgroup)
+/* The guard_seen_* flags' data section (bpf/guard-policy.bpf.h), every object: the skeleton's
+ * maps.data_guard_seen. */
+#define GUARD_DATA_SEEN ".data.guard_seen"
+
+#define GUARD_PROGS_EVERY_OBJECT(X) X(guard_cgroup_mkdir) X(guard_cgroup_mkdir_lockdown) X(guard_iter_cgroups)
+#define GUARD_PROGS_TAMPER(X)                                                                   \
+        X(guard_tamper_bpf) X(guard_tamper_bpf_lockdown) X(guard_identity_exec)                 \
+        X(guard_identity_exec_lockdown) X(guard_tamper_unit_mkdir)
+#define GUARD_PROGS_NATIVE(X)                                                                   \
+        X(guard_tamper_pin_open) X(native_cgroup_attach) X(native_namespace_install)            \
+        X(native_namespace_alloc) X(native_namespace_free) X(native_task_alloc)
+#define GUARD_PROGS_COMPAT(X)                                                                   \
+        X(compat_attach_enter) X(compat_attach_exit) X(compat_inode_permission)                 \
+        X(compat_mntns_install_enter) X(compat_mntns_install_exit)                              \
+        X(compat_utsns_install_enter) X(compat_utsns_install_exit)                              \
+        X(compat_ipcns_install_enter) X(compat_ipcns_install_exit)                              \
+        X(compat_netns_install_enter) X(compat_netns_install_exit)                              \
+        X(compat_pidns_install_enter) X(compat_pidns_install_exit)                              \
+        X(compat_userns_install_enter) X(compat_userns_install_exit)                            \
+        X(compat_cgroupns_install_enter) X(compat_cgroupns_install_exit)                        \
+        X(compat_timens_install_enter) X(compat_timens_install_exit)                            \
+        X(compat_unshare_enter) X(compat_unshare_exit) X(compat_unshare_sys_enter)              \
+        X(compat_unshare_sys_exit) X(compat_capable) X(compat_userns_create)                    \
+        X(compat_proc_free_inum) X(compat_task_alloc) X(compat_task_newtask)
+#define GUARD_PROGS_OBSERVE(X) X(observe_cgroup_attach_task) X(observe_task_newtask)
+
+#ifndef __bpf__
+#define GUARD_NAME_MEMBER_(name) char name;
+/* One member per listed name: what GUARD_MAP() and GUARD_PROG() check a name against. */
+struct guard_map_names {
+        GUARD_MAPS_EVERY_OBJECT(GUARD_NAME_MEMBER_) GUARD_MAPS_TAMPER(GUARD_NAME_MEMBER_)
+        GUARD_MAPS_COMPAT(GUARD_NAME_MEMBER_) GUARD_MAPS_OBSERVE(GUARD_NAME_MEMBER_)
+};
+struct guard_prog_names {
+        GUARD_PROGS_EVERY_OBJECT(GUARD_NAME_MEMBER_) GUARD_PROGS_TAMPER(GUARD_NAME_MEMBER_)
+        GUARD_PROGS_NATIVE(GUARD_NAME_MEMBER_) GUARD_PROGS_COMPAT(GUARD_NAME_MEMBER_)
+        GUARD_PROGS_OBSERVE(GUARD_NAME_MEMBER_)
+};
+/* "name", a constant usable in static tables, that compiles only for a listed name. */
+#define GUARD_MAP(name) (#name + 0 * sizeof(((struct guard_map_names *) 0)->name))
+#define GUARD_PROG(name) (#name + 0 * sizeof(((struct guard_prog_names *) 0)->name))
+/* "a|b": program a, or its alternative b where a cannot attach (backend-guarantees.c). */
+#define GUARD_PROG_EITHER(a, b) \
+        (#a "|" #b + 0 * (sizeof(((struct guard_prog_names *) 0)->a) + sizeof(((struct guard_prog_names *) 0)->b)))
+#endif

@@ -21,33 +21,34 @@ typedef struct GuaranteeSpec {
         const char *programs[24];
 } GuaranteeSpec;
 
-#define COMPAT_INSTALL(t) "compat_" #t "ns_install_enter", "compat_" #t "ns_install_exit"
+#define COMPAT_INSTALL(t) GUARD_PROG(compat_##t##ns_install_enter), GUARD_PROG(compat_##t##ns_install_exit)
 
 static const GuaranteeSpec specs_native[] = {
-        { "migration: cgroup.procs and cgroup.threads writes are denied before the move", { "native_cgroup_attach" } },
-        { "migration: clone3(CLONE_INTO_CGROUP) is denied before the child runs", { "native_cgroup_attach" } },
-        { "migration: the actor is the writing process (fd passing cannot borrow an allowed identity)", { "native_cgroup_attach" } },
-        { "namespaces: setns() by nsfs fd and by pidfd is denied per namespace", { "native_namespace_install" } },
+        { "migration: cgroup.procs and cgroup.threads writes are denied before the move", { GUARD_PROG(native_cgroup_attach) } },
+        { "migration: clone3(CLONE_INTO_CGROUP) is denied before the child runs", { GUARD_PROG(native_cgroup_attach) } },
+        { "migration: the actor is the writing process (fd passing cannot borrow an allowed identity)", { GUARD_PROG(native_cgroup_attach) } },
+        { "namespaces: setns() by nsfs fd and by pidfd is denied per namespace", { GUARD_PROG(native_namespace_install) } },
         { "namespaces: creating namespaces (unshare, clone, clone3) is denied for locked tasks",
-          { "native_namespace_alloc", "native_task_alloc" } },
+          { GUARD_PROG(native_namespace_alloc), GUARD_PROG(native_task_alloc) } },
         { "namespaces: lock on entry follows the task and its children",
-          { "native_namespace_install", "native_namespace_alloc", "native_namespace_free", "native_task_alloc" } },
+          { GUARD_PROG(native_namespace_install), GUARD_PROG(native_namespace_alloc), GUARD_PROG(native_namespace_free), GUARD_PROG(native_task_alloc) } },
         {},
 };
 static const char *const missing_native[] = { NULL };
 
 static const GuaranteeSpec specs_compat[] = {
         { "migration: cgroup.procs and cgroup.threads writes are denied before the move",
-          { "compat_attach_enter", "compat_attach_exit", "compat_inode_permission" } },
+          { GUARD_PROG(compat_attach_enter), GUARD_PROG(compat_attach_exit), GUARD_PROG(compat_inode_permission) } },
         { "migration: clone3(CLONE_INTO_CGROUP) is denied",
-          { "compat_attach_enter", "compat_attach_exit", "compat_inode_permission" } },
+          { GUARD_PROG(compat_attach_enter), GUARD_PROG(compat_attach_exit), GUARD_PROG(compat_inode_permission) } },
         { "namespaces: setns() by nsfs fd and by pidfd is denied per namespace",
           { COMPAT_INSTALL(mnt), COMPAT_INSTALL(uts), COMPAT_INSTALL(ipc), COMPAT_INSTALL(net), COMPAT_INSTALL(pid),
-            COMPAT_INSTALL(user), COMPAT_INSTALL(cgroup), COMPAT_INSTALL(time), "compat_capable",
-            "compat_task_newtask", "compat_proc_free_inum" } },
+            COMPAT_INSTALL(user), COMPAT_INSTALL(cgroup), COMPAT_INSTALL(time), GUARD_PROG(compat_capable),
+            GUARD_PROG(compat_task_newtask), GUARD_PROG(compat_proc_free_inum) } },
         { "namespaces: creating namespaces (unshare, clone, clone3) is denied for locked tasks",
-          { "compat_unshare_enter|compat_unshare_sys_enter", "compat_unshare_exit|compat_unshare_sys_exit",
-            "compat_capable", "compat_userns_create", "compat_task_alloc" } },
+          { GUARD_PROG_EITHER(compat_unshare_enter, compat_unshare_sys_enter),
+            GUARD_PROG_EITHER(compat_unshare_exit, compat_unshare_sys_exit),
+            GUARD_PROG(compat_capable), GUARD_PROG(compat_userns_create), GUARD_PROG(compat_task_alloc) } },
         {},
 };
 static const char *const missing_compat[] = {
@@ -58,11 +59,11 @@ static const char *const missing_compat[] = {
 
 static const GuaranteeSpec specs_observe[] = {
         { "migration: every forbidden cgroup.procs/cgroup.threads move and clone3(CLONE_INTO_CGROUP) is reported after the fact",
-          { "observe_cgroup_attach_task" } },
+          { GUARD_PROG(observe_cgroup_attach_task) } },
         { "namespaces: new namespaces created by locked tasks through clone are reported after the fact",
-          { "observe_task_newtask" } },
+          { GUARD_PROG(observe_task_newtask) } },
         { "response actions (deny+freeze, deny+kill) are applied after the fact",
-          { "observe_cgroup_attach_task", "observe_task_newtask" } },
+          { GUARD_PROG(observe_cgroup_attach_task), GUARD_PROG(observe_task_newtask) } },
         {},
 };
 static const char *const missing_observe[] = {

@@ -16,6 +16,7 @@
 /* The build record pinned beside the maps (map_guard_meta): which build, which backend, which
  * daemon, which pin directory (pin_dir_hash(): a set found in the kernel whose pins are not where
  * its directory's path leads is hidden there, backend_start() refuses to load a second one). */
+#define META_MAP_NAME "guard_meta"   /* made by the daemon, not in the BPF objects */
 #define META_MAGIC 0x63677264756172ULL /* "cgrduar" */
 enum { META_MAGIC_SLOT, META_BUILD_SLOT, META_KIND_SLOT, META_PID_SLOT, META_DIR_SLOT, _META_SLOTS };
 

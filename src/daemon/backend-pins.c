@@ -76,7 +76,7 @@ int pin_replace(int fd, const char *dir, const char *prefix, const char *name) {
 }
 
 int read_meta(const char *dir, uint64_t meta[_META_SLOTS]) {
-        _cleanup_(freep) char *path = pin_path(dir, "map_", "guard_meta");
+        _cleanup_(freep) char *path = pin_path(dir, "map_", META_MAP_NAME);
         _cleanup_(closep) int fd = -EBADF;
 
         if (!path)
@@ -106,7 +106,7 @@ uint64_t pin_dir_hash(const char *dir) {
 }
 
 int write_meta(Backend *b, const char *dir, BackendKind kind) {
-        _cleanup_(closep) int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "guard_meta", sizeof(__u32), sizeof(__u64),
+        _cleanup_(closep) int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, META_MAP_NAME, sizeof(__u32), sizeof(__u64),
                                                   _META_SLOTS, NULL);
         uint64_t meta[_META_SLOTS] = {
                 [META_MAGIC_SLOT] = META_MAGIC,
@@ -122,7 +122,7 @@ int write_meta(Backend *b, const char *dir, BackendKind kind) {
         for (__u32 i = 0; i < _META_SLOTS; i++)
                 if (bpf_map_update_elem(fd, &i, &meta[i], BPF_ANY) < 0)
                         return -errno;
-        return pin_replace(fd, dir, "map_", "guard_meta");
+        return pin_replace(fd, dir, "map_", META_MAP_NAME);
 }
 
 int open_pinned_map(const char *dir, const char *name) {
@@ -159,7 +159,7 @@ const char *held_pin_dir(const Backend *b, char buf[static 32]) {
 /* The running daemon's pid, so that --unload can stop it first (it would load everything again
  * when it finds its pins gone). */
 void record_daemon_pid(const char *dir) {
-        _cleanup_(closep) int fd = open_pinned_map(dir, "guard_meta");
+        _cleanup_(closep) int fd = open_pinned_map(dir, META_MAP_NAME);
         __u32 slot = META_PID_SLOT;
         uint64_t pid = getpid();
 
@@ -304,7 +304,7 @@ int backend_check_links(Backend *b) {
 }
 
 bool backend_pins_present(const char *pin_dir) {
-        _cleanup_(freep) char *path = pin_path(pin_dir, "map_", "guard_meta");
+        _cleanup_(freep) char *path = pin_path(pin_dir, "map_", META_MAP_NAME);
 
         return path && access(path, F_OK) == 0;
 }
@@ -332,7 +332,7 @@ int backend_read_pinned(const char *pin_dir, BackendPinned *ret) {
         while ((de = readdir(d)))
                 p.n_links += strneq(de->d_name, "link_", 5);
 
-        outer = open_pinned_map(pin_dir, "guard_policy");
+        outer = open_pinned_map(pin_dir, GUARD_MAP(guard_policy));
         if (outer >= 0 && bpf_map_lookup_elem(outer, &zero, &inner_id) == 0) {
                 inner = bpf_map_get_fd_by_id(inner_id);
                 if (inner >= 0) {
@@ -348,7 +348,7 @@ int backend_read_pinned(const char *pin_dir, BackendPinned *ret) {
                         p.n_entries = count_entries(inner);
                 }
         }
-        counters = open_pinned_map(pin_dir, "guard_counters");
+        counters = open_pinned_map(pin_dir, GUARD_MAP(guard_counters));
         if (counters >= 0)
                 (void) backend_read_counters(counters, &p.counters);
         *ret = p;
@@ -381,7 +381,7 @@ int backend_print_stats(const char *pin_dir, FILE *out) {
         for (size_t i = 0; i < n; i++)
                 fprintf(out, "prog %s run_cnt %llu run_time_ns %llu\n", programs[i].name,
                         (unsigned long long) programs[i].run_count, (unsigned long long) programs[i].run_time_ns);
-        outer = open_pinned_map(pin_dir, "guard_policy");
+        outer = open_pinned_map(pin_dir, GUARD_MAP(guard_policy));
         if (outer >= 0 && bpf_map_lookup_elem(outer, &zero, &inner_id) == 0) {
                 inner = bpf_map_get_fd_by_id(inner_id);
                 if (inner >= 0)
@@ -391,7 +391,7 @@ int backend_print_stats(const char *pin_dir, FILE *out) {
 }
 
 int backend_write_rule_names(const char *pin_dir, const Policy *p) {
-        _cleanup_(closep) int fd = open_pinned_map(pin_dir, "guard_rule_names");
+        _cleanup_(closep) int fd = open_pinned_map(pin_dir, GUARD_MAP(guard_rule_names));
 
         if (fd < 0)
                 return fd;
@@ -409,8 +409,8 @@ int backend_write_rule_names(const char *pin_dir, const Policy *p) {
 }
 
 int backend_read_rule_counts(const char *pin_dir, MetricsRuleCount **ret, size_t *ret_n) {
-        _cleanup_(closep) int counts = open_pinned_map(pin_dir, "guard_rule_counts"),
-                              names = open_pinned_map(pin_dir, "guard_rule_names");
+        _cleanup_(closep) int counts = open_pinned_map(pin_dir, GUARD_MAP(guard_rule_counts)),
+                              names = open_pinned_map(pin_dir, GUARD_MAP(guard_rule_names));
         _cleanup_(freep) MetricsRuleCount *list = NULL;
         struct guard_rule_count_key key, next;
         size_t n = 0, allocated = 0;

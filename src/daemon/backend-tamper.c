@@ -49,14 +49,14 @@ void choose_tamper_variants(Backend *b) {
                 const char *name;
                 bool under_lockdown;
         } variants[] = {
-                { "guard_tamper_bpf", false },
-                { "guard_tamper_bpf_lockdown", true },
-                { "guard_tamper_pin_open", true },
-                { "guard_cgroup_mkdir", false },
-                { "guard_cgroup_mkdir_lockdown", true },
-                { "guard_identity_exec", false },
-                { "guard_identity_exec_lockdown", true },
-                { "guard_tamper_unit_mkdir", false },
+                { GUARD_PROG(guard_tamper_bpf), false },
+                { GUARD_PROG(guard_tamper_bpf_lockdown), true },
+                { GUARD_PROG(guard_tamper_pin_open), true },
+                { GUARD_PROG(guard_cgroup_mkdir), false },
+                { GUARD_PROG(guard_cgroup_mkdir_lockdown), true },
+                { GUARD_PROG(guard_identity_exec), false },
+                { GUARD_PROG(guard_identity_exec_lockdown), true },
+                { GUARD_PROG(guard_tamper_unit_mkdir), false },
         };
 
         b->lockdown = kernel_lockdown_confidentiality();
@@ -103,9 +103,9 @@ static int write_self(Backend *b, bool enabled, bool starting, uint64_t cgroup_i
  * makes anew at each (re)start; its exec of our binary there is the guard (bpf/guard-identity.bpf.h).
  * None in the root cgroup, or for a name too long to compare. */
 static int write_self_unit(Backend *b, int cgroup_root_fd) {
-        struct bpf_map *map = b->obj ? bpf_object__find_map_by_name(b->obj, "guard_self_unit") : NULL;
+        struct bpf_map *map = b->obj ? bpf_object__find_map_by_name(b->obj, GUARD_MAP(guard_self_unit)) : NULL;
         _cleanup_(closep) int fd = map ? fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 3)
-                                       : open_pinned_map(b->pin_dir, "guard_self_unit");
+                                       : open_pinned_map(b->pin_dir, GUARD_MAP(guard_self_unit));
         _cleanup_(freep) char *path = NULL;
         struct guard_self_unit unit = {};
         uint64_t parent_id = 0;
@@ -174,7 +174,7 @@ int arm_self_protection(Backend *b, int template_fd) {
                         register_object(b, GUARD_OBJ_PROG, object_id(bpf_program__fd(prog)));
         b->template_id = object_id(template_fd);
         register_object(b, GUARD_OBJ_MAP, b->template_id);
-        map = bpf_object__find_map_by_name(b->obj, "guard_identity");
+        map = bpf_object__find_map_by_name(b->obj, GUARD_MAP(guard_identity));
         if (map) {
                 int r = mark_self(bpf_map__fd(map));
                 if (r < 0)

@@ -23,19 +23,44 @@
 #include "native.skel.h"
 #include "observe.skel.h"
 
-/* Maps and programs are named by strings here, not by skeleton accessors: one loader serves the
- * three backends' objects (each skeleton a different struct, with different maps), and the names
- * are also the pins' (map_NAME, link_NAME), which readers without the object (--status, --unload,
- * cgroup-guardctl) open by name.
- *
- * Maps whose contents must outlive a daemon upgrade: reused from their pins when compatible. */
-static const char *const state_maps[] = { "guard_task_locks", "guard_sandbox_ns", "observe_task_cgroup",
-                                          "compat_windows", "compat_open_windows", "guard_self", "guard_objects",
-                                          "guard_identity", "guard_self_unit" };
+/* Maps and programs are named by the lists in bpf/guard-maps.h, not by skeleton members: one
+ * loader serves the three objects (each skeleton a different struct, with different maps), and a
+ * name is also its pin's, which readers without the object open by name. Typed access is kept
+ * where it matters, at build time: every listed name is a member of the skeletons of the objects
+ * its list names, or this does not compile. */
+#define SKELETON_HAS_MAP(skel, name) \
+        _Static_assert(sizeof(((struct skel *) 0)->maps.name) == sizeof(struct bpf_map *), #skel " has map " #name);
+#define SKELETON_HAS_PROG(skel, name) \
+        _Static_assert(sizeof(((struct skel *) 0)->progs.name) == sizeof(struct bpf_program *), #skel " has program " #name);
+#define NATIVE_HAS_MAP(name) SKELETON_HAS_MAP(native, name)
+#define COMPAT_HAS_MAP(name) SKELETON_HAS_MAP(compat, name)
+#define OBSERVE_HAS_MAP(name) SKELETON_HAS_MAP(observe, name)
+#define NATIVE_HAS_PROG(name) SKELETON_HAS_PROG(native, name)
+#define COMPAT_HAS_PROG(name) SKELETON_HAS_PROG(compat, name)
+#define OBSERVE_HAS_PROG(name) SKELETON_HAS_PROG(observe, name)
+GUARD_MAPS_EVERY_OBJECT(NATIVE_HAS_MAP) GUARD_MAPS_EVERY_OBJECT(COMPAT_HAS_MAP) GUARD_MAPS_EVERY_OBJECT(OBSERVE_HAS_MAP)
+GUARD_MAPS_TAMPER(NATIVE_HAS_MAP) GUARD_MAPS_TAMPER(COMPAT_HAS_MAP)
+GUARD_MAPS_COMPAT(COMPAT_HAS_MAP)
+GUARD_MAPS_OBSERVE(OBSERVE_HAS_MAP)
+NATIVE_HAS_MAP(data_guard_seen) COMPAT_HAS_MAP(data_guard_seen) OBSERVE_HAS_MAP(data_guard_seen) /* GUARD_DATA_SEEN */
+GUARD_PROGS_EVERY_OBJECT(NATIVE_HAS_PROG) GUARD_PROGS_EVERY_OBJECT(COMPAT_HAS_PROG) GUARD_PROGS_EVERY_OBJECT(OBSERVE_HAS_PROG)
+GUARD_PROGS_TAMPER(NATIVE_HAS_PROG) GUARD_PROGS_TAMPER(COMPAT_HAS_PROG)
+GUARD_PROGS_NATIVE(NATIVE_HAS_PROG)
+GUARD_PROGS_COMPAT(COMPAT_HAS_PROG)
+GUARD_PROGS_OBSERVE(OBSERVE_HAS_PROG)
+
+/* Maps whose contents must outlive a daemon upgrade: reused from their pins when compatible. */
+static const char *const state_maps[] = {
+        GUARD_MAP(guard_task_locks), GUARD_MAP(guard_sandbox_ns), GUARD_MAP(observe_task_cgroup),
+        GUARD_MAP(compat_windows), GUARD_MAP(compat_open_windows), GUARD_MAP(guard_self), GUARD_MAP(guard_objects),
+        GUARD_MAP(guard_identity), GUARD_MAP(guard_self_unit),
+};
 /* Maps the daemon and --status open from pins. */
-static const char *const shared_maps[] = { "guard_policy", "guard_events", "guard_denials", "guard_counters",
-                                           "guard_records", "guard_rule_counts", "guard_rule_names",
-                                           "guard_cgroup_counts" };
+static const char *const shared_maps[] = {
+        GUARD_MAP(guard_policy), GUARD_MAP(guard_events), GUARD_MAP(guard_denials), GUARD_MAP(guard_counters),
+        GUARD_MAP(guard_records), GUARD_MAP(guard_rule_counts), GUARD_MAP(guard_rule_names),
+        GUARD_MAP(guard_cgroup_counts),
+};
 
 typedef struct BackendObject {
         const char *name;
@@ -152,17 +177,17 @@ static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImag
         b = backend_new(kind, pin_dir);
         if (!b)
                 return -ENOMEM;
-        b->outer_fd = open_pinned_map(pin_dir, "guard_policy");
-        b->events_fd = open_pinned_map(pin_dir, "guard_events");
-        b->denials_fd = open_pinned_map(pin_dir, "guard_denials");
-        b->counters_fd = open_pinned_map(pin_dir, "guard_counters");
+        b->outer_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_policy));
+        b->events_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_events));
+        b->denials_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_denials));
+        b->counters_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_counters));
         if (b->outer_fd < 0 || b->events_fd < 0 || b->denials_fd < 0 || b->counters_fd < 0)
                 return -ESTALE;
-        b->self_fd = open_pinned_map(pin_dir, "guard_self");
-        b->objects_fd = open_pinned_map(pin_dir, "guard_objects");
-        b->records_fd = open_pinned_map(pin_dir, "guard_records"); /* pins of this build have it */
+        b->self_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_self));
+        b->objects_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_objects));
+        b->records_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_records)); /* pins of this build have it */
         {
-                _cleanup_(closep) int identity_fd = open_pinned_map(pin_dir, "guard_identity");
+                _cleanup_(closep) int identity_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_identity));
 
                 r = mark_self(identity_fd);
                 if (r < 0)
@@ -326,8 +351,8 @@ static const char *program_target(const struct bpf_program *prog) {
 static const struct {
         const char *program, *alternative;
 } window_alternatives[] = {
-        { "compat_unshare_enter", "compat_unshare_sys_enter" },
-        { "compat_unshare_exit", "compat_unshare_sys_exit" },
+        { GUARD_PROG(compat_unshare_enter), GUARD_PROG(compat_unshare_sys_enter) },
+        { GUARD_PROG(compat_unshare_exit), GUARD_PROG(compat_unshare_sys_exit) },
 };
 
 /* fentry/fexit targets are static, non-ABI kernel functions: one may be missing, inlined or
@@ -389,8 +414,8 @@ static void skip_missing_targets(Backend *b) {
  * slot 0 is resized to match (the kernel compares size and BTF-derived layout). */
 static int set_policy_map_size(Backend *b, unsigned entries_max, int *ret_template_fd) {
         LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
-        struct bpf_map *outer = bpf_object__find_map_by_name(b->obj, "guard_policy");
-        struct bpf_map *slot0 = bpf_object__find_map_by_name(b->obj, "guard_policy_template");
+        struct bpf_map *outer = bpf_object__find_map_by_name(b->obj, GUARD_MAP(guard_policy));
+        struct bpf_map *slot0 = bpf_object__find_map_by_name(b->obj, GUARD_MAP(guard_policy_template));
         _cleanup_(btf_freep) struct btf *btf = NULL;
         const void *raw;
         __u32 raw_size;
@@ -430,8 +455,8 @@ static int set_policy_map_size(Backend *b, unsigned entries_max, int *ret_templa
  * "none yet" only when the sandbox and mark maps start empty here, not reused from pins an
  * earlier load filled (its programs may still be adding to them). */
 static int guard_seen_init(Backend *b) {
-        struct bpf_map *seen = bpf_object__find_map_by_name(b->obj, ".data.guard_seen");
-        const char *state[] = { "guard_task_locks", "guard_sandbox_ns" };
+        struct bpf_map *seen = bpf_object__find_map_by_name(b->obj, GUARD_DATA_SEEN);
+        const char *state[] = { GUARD_MAP(guard_task_locks), GUARD_MAP(guard_sandbox_ns) };
         _cleanup_(freep) void *zeros = NULL;
         size_t size;
 
@@ -473,7 +498,7 @@ static int prepare_object(Backend *b, unsigned entries_max, int *ret_template_fd
 static int attach_rank(const struct bpf_program *prog) {
         const char *name = bpf_program__name(prog);
 
-        if (streq(name, "guard_tamper_bpf") || streq(name, "guard_tamper_bpf_lockdown"))
+        if (streq(name, GUARD_PROG(guard_tamper_bpf)) || streq(name, GUARD_PROG(guard_tamper_bpf_lockdown)))
                 return 0;
         return strneq(name, "guard_tamper", 12) ? 1 : 2;
 }
@@ -571,13 +596,13 @@ static int keep_map_fds(Backend *b) {
                 size_t offset;
                 bool optional;
         } maps[] = {
-                { "guard_policy", offsetof(Backend, outer_fd), false },
-                { "guard_events", offsetof(Backend, events_fd), false },
-                { "guard_denials", offsetof(Backend, denials_fd), false },
-                { "guard_counters", offsetof(Backend, counters_fd), false },
-                { "guard_records", offsetof(Backend, records_fd), false },
-                { "guard_self", offsetof(Backend, self_fd), true },
-                { "guard_objects", offsetof(Backend, objects_fd), true },
+                { GUARD_MAP(guard_policy), offsetof(Backend, outer_fd), false },
+                { GUARD_MAP(guard_events), offsetof(Backend, events_fd), false },
+                { GUARD_MAP(guard_denials), offsetof(Backend, denials_fd), false },
+                { GUARD_MAP(guard_counters), offsetof(Backend, counters_fd), false },
+                { GUARD_MAP(guard_records), offsetof(Backend, records_fd), false },
+                { GUARD_MAP(guard_self), offsetof(Backend, self_fd), true },
+                { GUARD_MAP(guard_objects), offsetof(Backend, objects_fd), true },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(maps); i++) {
@@ -640,7 +665,7 @@ static int start_iterators(Backend *b, LoadLinks *l, char **ret_reason) {
         bpf_object__for_each_program(prog, b->obj) {
                 if (bpf_program__expected_attach_type(prog) != BPF_TRACE_ITER)
                         continue;
-                if (streq(bpf_program__name(prog), "guard_iter_cgroups")) {
+                if (streq(bpf_program__name(prog), GUARD_PROG(guard_iter_cgroups))) {
                         r = attach_cgroup_iterator(b, prog, &l->cgroup_iter);
                         if (r < 0)
                                 return step_failed(ret_reason, r, "attaching the cgroup iterator");
@@ -750,7 +775,7 @@ static uint32_t hidden_program_set(const char *pin_dir, uint64_t ret_meta[_META_
         uint32_t visible = 0, found = 0;
 
         {
-                _cleanup_(closep) int fd = open_pinned_map(pin_dir, "guard_meta");
+                _cleanup_(closep) int fd = open_pinned_map(pin_dir, META_MAP_NAME);
 
                 if (fd >= 0)
                         visible = object_id(fd);
@@ -762,7 +787,7 @@ static uint32_t hidden_program_set(const char *pin_dir, uint64_t ret_meta[_META_
                 uint64_t meta[_META_SLOTS];
 
                 if (id == visible || fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ||
-                    !streq(info.name, "guard_meta") || info.type != BPF_MAP_TYPE_ARRAY ||
+                    !streq(info.name, META_MAP_NAME) || info.type != BPF_MAP_TYPE_ARRAY ||
                     info.value_size != sizeof(uint64_t) || read_meta_fd(fd, meta) < 0)
                         continue;
                 if (meta[META_DIR_SLOT] != dir || meta[META_PID_SLOT] == (uint64_t) getpid())

@@ -43,7 +43,7 @@ static int open_state_map(Manager *m, const char *name) {
 }
 
 static void task_lock_of(Manager *m, uint32_t pid, struct guard_task_lock *ret) {
-        _cleanup_(closep) int map = open_state_map(m, "guard_task_locks"), pidfd = -EBADF;
+        _cleanup_(closep) int map = open_state_map(m, GUARD_MAP(guard_task_locks)), pidfd = -EBADF;
 
         *ret = (struct guard_task_lock) {};
         if (map < 0)
@@ -55,7 +55,7 @@ static void task_lock_of(Manager *m, uint32_t pid, struct guard_task_lock *ret) 
 
 /* pid's identity marks as the kernel keeps them (0 if none): bpf/guard-identity.bpf.h. */
 static uint32_t task_identity_of(Manager *m, uint32_t pid) {
-        _cleanup_(closep) int map = open_state_map(m, "guard_identity"), pidfd = -EBADF;
+        _cleanup_(closep) int map = open_state_map(m, GUARD_MAP(guard_identity)), pidfd = -EBADF;
         struct guard_task_identity id = {};
 
         if (map < 0)
@@ -68,7 +68,7 @@ static uint32_t task_identity_of(Manager *m, uint32_t pid) {
 
 /* The sandbox record of pid's namespace of type, as the kernel keeps it ({0} if none). */
 static void sandbox_of(Manager *m, uint32_t pid, uint32_t type, struct guard_sandbox_ns *ret) {
-        _cleanup_(closep) int map = open_state_map(m, "guard_sandbox_ns");
+        _cleanup_(closep) int map = open_state_map(m, GUARD_MAP(guard_sandbox_ns));
         uint32_t inum;
 
         *ret = (struct guard_sandbox_ns) {};
