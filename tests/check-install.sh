@@ -22,14 +22,12 @@ for f in "$prefix/sbin/cgroup-guardd" "$prefix/bin/cgroup-guardctl" \
          "$prefix/share/bash-completion/completions/cgroup-guardctl" \
          "$prefix/share/bash-completion/completions/cgroup-guardd" \
          "/etc/cgroup-guard/policies.d"; do
-        [ -e "$root$f" ] && ok "installed $f" || not_ok "missing $f"
+        check "installed $f" yes "$([ -e "$root$f" ] && echo yes || echo missing)"
 done
 
 # What an admin does first: copy every shipped example into the policy directory. Only policies
 # may be there, or the daemon refuses the directory.
-ls "$root$prefix/share/cgroup-guard/policies/" | grep -qv '^[0-9][0-9]-.*\.json$' &&
-        not_ok "the examples directory holds more than policies: $(ls "$root$prefix/share/cgroup-guard/policies/")" ||
-        ok "the examples directory holds only policies"
+check_no_grep "the examples directory holds only policies" <(ls "$root$prefix/share/cgroup-guard/policies/") -v '^[0-9][0-9]-.*\.json$'
 mkdir -p "$work/policies.d"
 cp "$root$prefix"/share/cgroup-guard/policies/*.json "$work/policies.d/"
 if "$root$prefix/sbin/cgroup-guardd" --check --policy-dir "$work/policies.d" > "$work/check" 2>&1; then

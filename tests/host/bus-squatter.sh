@@ -22,7 +22,8 @@ wait $nobody
 check "the bus refuses the name to a user other than root (exit 1)" 1 $?
 
 spawn "$SQUAT" $NAME > "$WORK/squat1.out"; squatter=$!
-wait_output "$WORK/squat1.out" owner && ok "a root squatter owns the name (no guard running)" || not_ok "squatter: $(cat "$WORK/squat1.out")"
+wait_output "$WORK/squat1.out" owner
+check_grep "a root squatter owns the name (no guard running)" "$WORK/squat1.out" -x owner
 out=$("$CTL" unload 2>&1); rc=$?
 check "unload: the squatter's answer is not trusted (exit 5, not reachable)" 5 $rc
 contains "... and the admin is told who owns the name" "$NAME is owned by pid $squatter" "$out"
@@ -40,10 +41,11 @@ contains "... and answers" '"backend"' "$(cat "$WORK/status.json")"
 
 # A restart: the squatter queued behind the guard takes the name when it goes.
 spawn "$SQUAT" $NAME > "$WORK/squat2.out"; squatter=$!
-wait_output "$WORK/squat2.out" queued && ok "a second squatter queues behind the guard" || not_ok "squatter: $(cat "$WORK/squat2.out")"
+wait_output "$WORK/squat2.out" queued
+check_grep "a second squatter queues behind the guard" "$WORK/squat2.out" -x queued
 kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
-wait_output "$WORK/squat2.out" owner && ok "the guard gone, the queued squatter owns the name" ||
-        not_ok "squatter: $(cat "$WORK/squat2.out")"
+wait_output "$WORK/squat2.out" owner
+check_grep "the guard gone, the queued squatter owns the name" "$WORK/squat2.out" -x owner
 out=$("$CTL" unload 2>&1); rc=$?
 check "unload after the restart: not trusted (exit 5)" 5 $rc
 contains "... who owns the name" "$NAME is owned by pid $squatter" "$out"

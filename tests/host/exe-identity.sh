@@ -32,19 +32,15 @@ spawn bash -c "echo \$\$ > $T/c/cgroup.procs; echo $victim3 > $T/prot/cgroup.pro
 for pid in $by_bash $by_perl; do
         for _ in $(seq 50); do [ "$(readlink "/proc/$pid/exe")" = "$SLEEP_EXE" ] && break; sleep 0.1; done
 done
-[ "$(readlink /proc/$by_bash/exe)" = "$SLEEP_EXE" ] && [ "$(readlink /proc/$by_perl/exe)" = "$SLEEP_EXE" ] &&
-        ok "both actors exec'd $SLEEP_EXE before the daemon saw their records" || not_ok "the actors did not exec"
+check "both actors exec'd $SLEEP_EXE before the daemon saw their records" "$SLEEP_EXE $SLEEP_EXE" \
+      "$(readlink /proc/$by_bash/exe) $(readlink /proc/$by_perl/exe)"
 kill -CONT "$GUARD_PID"
 
 check_true "the three violations are reported" wait_log "to $P/prot by pid" 3
 line() { grep "to $P/prot by pid $1 " "$LOG"; }
 dev=$(stat -c '%Hd:%Ld' "$BASH_EXE") ino=$(stat -c %i "$BASH_EXE")
-line "$by_bash" | grep -qF "$SLEEP_EXE" && not_ok "the later executable is named: $(line "$by_bash")" ||
-        ok "an actor that exec'd since is not named by its later executable"
-line "$by_bash" | grep -qF "(exe changed since: dev $dev inode $ino, bash)" &&
-        ok "... it is named by the device and inode it acted with" || not_ok "bash actor: $(line "$by_bash")"
-line "$by_perl" | grep -qF "by pid $by_perl ($PERL_EXE, perl)" &&
-        ok "an actor whose executable the policy names is named by the policy's path" || not_ok "perl actor: $(line "$by_perl")"
-line "$stays" | grep -qF "by pid $stays ($BASH_EXE, bash)" &&
-        ok "an actor that still runs its executable is named by /proc's path" || not_ok "bash actor: $(line "$stays")"
+check_no_grep "an actor that exec'd since is not named by its later executable" <(line "$by_bash") -F "$SLEEP_EXE"
+check_grep "... it is named by the device and inode it acted with" <(line "$by_bash") -F "(exe changed since: dev $dev inode $ino, bash)"
+check_grep "an actor whose executable the policy names is named by the policy's path" <(line "$by_perl") -F "by pid $by_perl ($PERL_EXE, perl)"
+check_grep "an actor that still runs its executable is named by /proc's path" <(line "$stays") -F "by pid $stays ($BASH_EXE, bash)"
 finish

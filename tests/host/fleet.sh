@@ -31,25 +31,23 @@ for _ in $(seq 100); do
         sleep 0.1
 done
 check "the local journal has the 2 denial entries" 2 "$(fields | grep -c '^MESSAGE_ID=')"
-[ "$(fields -D "$REMOTE" | grep -c '^MESSAGE_ID=')" = 2 ] && ok "both arrived in the remote journal" ||
-        not_ok "remote: $(fields -D "$REMOTE" | grep -c '^MESSAGE_ID=') entries; $(ls -R "$REMOTE")"
+check "both arrived in the remote journal" 2 "$(fields -D "$REMOTE" | grep -c '^MESSAGE_ID=')"
 fields > "$WORK/local.fields"
 fields -D "$REMOTE" > "$WORK/remote.fields"
-[ "$(grep -c '^CGROUP_GUARD_' "$WORK/local.fields")" -ge 20 ] && ok "the entries carry their CGROUP_GUARD_* fields" ||
-        not_ok "only $(grep -c '^CGROUP_GUARD_' "$WORK/local.fields") fields"
-cmp -s "$WORK/local.fields" "$WORK/remote.fields" && ok "every CGROUP_GUARD_* field, MESSAGE and MESSAGE_ID intact" ||
-        not_ok "fields differ: $(diff "$WORK/local.fields" "$WORK/remote.fields" | head -5)"
-grep -q "^CGROUP_GUARD_RULE=10-fleet.json:protect/0$" "$WORK/remote.fields" && ok "remote: the rule" || not_ok "remote: no rule field"
+check_int "the entries carry their CGROUP_GUARD_* fields" "$(grep -c '^CGROUP_GUARD_' "$WORK/local.fields")" -ge 20
+check "every CGROUP_GUARD_* field, MESSAGE and MESSAGE_ID intact (no difference)" "" \
+      "$(diff "$WORK/local.fields" "$WORK/remote.fields" | head -5)"
+check_grep "remote: the rule" "$WORK/remote.fields" "^CGROUP_GUARD_RULE=10-fleet.json:protect/0$"
 
 # cgroup-guardctl reads the gathered journal, each denial with its host.
 "$CTL" denials --journal-dir "$REMOTE" --no-pager > "$WORK/denials" 2>&1; rc=$?
-[ $rc = 0 ] && [ "$(grep -c "$(hostname): .*pid $victim (sleep)" "$WORK/denials")" = 2 ] &&
-        ok "cgroup-guardctl denials --journal-dir: both, with the host" || not_ok "denials --journal-dir (rc $rc): $(cat "$WORK/denials")"
+check "cgroup-guardctl denials --journal-dir: exit 0" 0 "$rc"
+check "cgroup-guardctl denials --journal-dir: both, with the host" 2 "$(grep -c "$(hostname): .*pid $victim (sleep)" "$WORK/denials")"
 "$CTL" denials --journal-dir "$REMOTE" -n 1 --no-pager --no-legend > "$WORK/one"
-[ "$(wc -l < "$WORK/one")" = 1 ] && grep -q "to $P/out" "$WORK/one" && ok "-n 1: the newest" || not_ok "-n 1: $(cat "$WORK/one")"
-"$CTL" denials --journal-dir "$REMOTE" --json --no-pager | grep -q '"rule":"10-fleet.json:protect/0"' && ok "--json" || not_ok "--json"
-"$CTL" denials --journal-dir "$REMOTE" --until @1 --no-pager | grep -q -- "-- No entries --" && ok "--until before them: none" ||
-        not_ok "--until @1"
+check "-n 1: one line" 1 "$(wc -l < "$WORK/one")"
+check_grep "-n 1: the newest" "$WORK/one" "to $P/out"
+check_grep "--json" <("$CTL" denials --journal-dir "$REMOTE" --json --no-pager) '"rule":"10-fleet.json:protect/0"'
+check_grep "--until before them: none" <("$CTL" denials --journal-dir "$REMOTE" --until @1 --no-pager) -- "-- No entries --"
 "$CTL" denials --journal-dir "$WORK/nothing-here" > /dev/null 2>&1; rc=$?
 check "a directory without journal files: exit 3" 3 "$rc"
 finish

@@ -29,7 +29,8 @@ STARTED_PIDS="$STARTED_PIDS $!"
 sleep 0.5
 
 # has_raw_control FILE: a control character other than the line ends of the file itself.
-has_raw_control() { tr -d '\n' < "$1" | LC_ALL=C grep -q '[[:cntrl:]]'; }
+# raw_controls FILE: how many control characters other than newlines FILE holds.
+raw_controls() { tr -d '\n' < "$1" | LC_ALL=C tr -cd '[:cntrl:]' | wc -c; }
 journal_entry() { journalctl -o json MESSAGE_ID=$DENIAL_ID | grep "\"CGROUP_GUARD_TASK_PID\":\"$1\""; }
 wait_entry() { for _ in $(seq 50); do journal_entry "$1" > /dev/null && return 0; sleep 0.1; done; return 1; }
 
@@ -40,20 +41,23 @@ bash -c "echo \$\$ > '$T/$BAD/cgroup.procs'; echo $v1 > '$T/prot/cgroup.procs'; 
 STARTED_PIDS="$STARTED_PIDS $!"
 check_true "invalid UTF-8: the violation reaches the journal" wait_entry "$v1"
 for _ in $(seq 30); do grep -q "pid $v1 " "$WORK/monitor" && break; sleep 0.1; done
-grep -q "pid $v1 " "$WORK/monitor" && ok "invalid UTF-8: the Denied signal is sent" || not_ok "invalid UTF-8: no Denied signal: $(head -c 400 "$WORK/monitor")"
-grep "pid $v1 " "$WORK/monitor" | grep -qF "$P/bad\\\\xff" && ok "invalid UTF-8: the signal names the cgroup as bad\\xff" || not_ok "signal: $(grep "pid $v1 " "$WORK/monitor" | head -c 600)"
+check_grep "invalid UTF-8: the Denied signal is sent" "$WORK/monitor" "pid $v1 "
+check_grep "invalid UTF-8: the signal names the cgroup as bad\\xff" <(grep "pid $v1 " "$WORK/monitor") -F "$P/bad\\\\xff"
 out=$(busctl --system call $BUS ListRecentDenials u 10 2>&1); rc=$?
-[ $rc = 0 ] && case "$out" in *"pid $v1 "*) true ;; *) false ;; esac && ok "invalid UTF-8: ListRecentDenials works and lists it" || not_ok "ListRecentDenials: $rc $out"
+check "invalid UTF-8: ListRecentDenials works" 0 "$rc"
+contains "invalid UTF-8: ListRecentDenials lists it" "pid $v1 " "$out"
 "$CTL" denials -n 10 > "$WORK/ctl-denials" 2>&1; rc=$?
-[ $rc = 0 ] && grep -qF "from $P/bad\\xff to $P/prot" "$WORK/ctl-denials" && ok "invalid UTF-8: cgroup-guardctl denials works" || not_ok "cgroup-guardctl denials: $rc $(cat "$WORK/ctl-denials")"
+check "invalid UTF-8: cgroup-guardctl denials works" 0 "$rc"
+check_grep "invalid UTF-8: cgroup-guardctl denials lists it" "$WORK/ctl-denials" -F "from $P/bad\\xff to $P/prot"
 spawn sleep 1000; in_bad=$!
 move "$T/$BAD" "$in_bad"
 out=$(busctl --system call $BUS ExplainMigration us "$in_bad" "$P/prot" 2>&1); rc=$?
-[ $rc = 0 ] && ok "invalid UTF-8: ExplainMigration for a pid in that cgroup works ($out)" || not_ok "ExplainMigration: $rc $out"
-busctl --system get-property $BUS Rules > /dev/null && busctl --system get-property $BUS LastPolicyError > /dev/null &&
-        ok "invalid UTF-8: properties still read" || not_ok "properties"
-journal_entry "$v1" | grep -q '"CGROUP_GUARD_ACTOR_CGROUP":\[' && ok "invalid UTF-8: the structured field keeps the raw bytes" ||
-        not_ok "raw field: $(journal_entry "$v1")"
+check "invalid UTF-8: ExplainMigration for a pid in that cgroup works ($out)" 0 $rc
+for property in Rules LastPolicyError; do
+        busctl --system get-property $BUS $property > /dev/null
+        check "invalid UTF-8: property $property still reads (exit status)" 0 "$?"
+done
+check_grep "invalid UTF-8: the structured field keeps the raw bytes" <(journal_entry "$v1") '"CGROUP_GUARD_ACTOR_CGROUP":\['
 
 # 2. ESC and CR in a cgroup name, a newline and ESC in the executable's path and process name.
 mkdir -p "$EVIL_DIR"
@@ -65,23 +69,27 @@ check_true "control characters: the violation reaches the journal" wait_entry "$
 journal_entry "$v2" > "$WORK/entry"
 message=$(journalctl -o cat MESSAGE_ID=$DENIAL_ID | grep -a "pid $v2 ")
 printf '%s\n' "$message" > "$WORK/message"
-[ -s "$WORK/message" ] && ! has_raw_control "$WORK/message" && ok "MESSAGE holds no raw control character" || not_ok "MESSAGE: $(cat -v "$WORK/message")"
-grep -qF "in $P/spoof\\x1b[2K\\rJan 01 00:00:00 spoof\\xe2\\x80\\xae:" "$WORK/message" && ok "MESSAGE shows the cgroup escaped (\\x1b, \\r, U+202E as \\xe2\\x80\\xae)" || not_ok "MESSAGE: $(cat -v "$WORK/message")"
-! grep -aqF $'\xe2\x80\xae' "$WORK/message" && ok "MESSAGE holds no raw bidirectional control (U+202E)" || not_ok "MESSAGE has a raw U+202E: $(cat -v "$WORK/message")"
-grep -qF 'evil\n░░ Support: forged' "$WORK/message" && ok "MESSAGE shows the executable's newline as \\n" || not_ok "MESSAGE exe: $(cat -v "$WORK/message")"
+check "MESSAGE holds no raw control character" 0 "$(raw_controls "$WORK/message")"
+check_grep "MESSAGE shows the cgroup escaped (\\x1b, \\r, U+202E as \\xe2\\x80\\xae)" "$WORK/message" -F "in $P/spoof\\x1b[2K\\rJan 01 00:00:00 spoof\\xe2\\x80\\xae:"
+check_no_grep "MESSAGE holds no raw bidirectional control (U+202E)" "$WORK/message" -aF $'\xe2\x80\xae'
+check_grep "MESSAGE shows the executable's newline as \\n" "$WORK/message" -F 'evil\n░░ Support: forged'
 check "no forged 'Support:' line in the journal" 0 "$(journalctl -o cat MESSAGE_ID=$DENIAL_ID | grep -ac '^░░ Support')"
-journalctl -o export MESSAGE_ID=$DENIAL_ID | grep -aF -A1 "CGROUP_GUARD_ACTOR_CGROUP" | grep -aqF "$SPOOF" &&
-        ok "the structured field keeps the raw cgroup name" || not_ok "raw field missing: $(cat -v "$WORK/entry")"
+check_grep "the structured field keeps the raw cgroup name" \
+        <(journalctl -o export MESSAGE_ID=$DENIAL_ID | grep -aF -A1 "CGROUP_GUARD_ACTOR_CGROUP") -aF "$SPOOF"
 grep -a "pid $v2 " "$LOG" > "$WORK/stderr-line"
-[ "$(wc -l < "$WORK/stderr-line")" = 1 ] && ! has_raw_control "$WORK/stderr-line" && ! grep -aq "$CR" "$LOG" &&
-        ! grep -aq "^░░ Support" "$LOG" && ok "the daemon's stderr: one line, no raw control character" || not_ok "stderr: $(cat -v "$WORK/stderr-line")"
+check "the daemon's stderr: one line" 1 "$(wc -l < "$WORK/stderr-line")"
+check "the daemon's stderr: no raw control character" 0 "$(raw_controls "$WORK/stderr-line")"
+check_no_grep "the daemon's stderr: no carriage return" "$LOG" -a "$CR"
+check_no_grep "the daemon's stderr: no forged 'Support:' line" "$LOG" -a "^░░ Support"
 "$CTL" denials -n 10 > "$WORK/ctl-out" 2>&1
-grep -q "pid $v2 " "$WORK/ctl-out" && ! has_raw_control "$WORK/ctl-out" && ok "cgroup-guardctl denials: no raw control character" || not_ok "ctl: $(cat -v "$WORK/ctl-out")"
+check_grep "cgroup-guardctl denials lists it" "$WORK/ctl-out" "pid $v2 "
+check "cgroup-guardctl denials: no raw control character" 0 "$(raw_controls "$WORK/ctl-out")"
 spawn sleep 1000; in_spoof=$!
 move "$T/$SPOOF" "$in_spoof"
 "$CTL" explain migration --pid "$in_spoof" --to "$P/prot" > "$WORK/ctl-explain" 2>&1
-[ -s "$WORK/ctl-explain" ] && ! has_raw_control "$WORK/ctl-explain" && ok "cgroup-guardctl explain: no raw control character" || not_ok "explain: $(cat -v "$WORK/ctl-explain")"
-grep -q "pid $v2 " "$WORK/monitor" && ok "control characters: the Denied signal is sent" || not_ok "no Denied signal for $v2"
+check_int "cgroup-guardctl explain answers" "$(wc -c < "$WORK/ctl-explain")" -gt 0
+check "cgroup-guardctl explain: no raw control character" 0 "$(raw_controls "$WORK/ctl-explain")"
+check_grep "control characters: the Denied signal is sent" "$WORK/monitor" "pid $v2 "
 
 kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
 finish

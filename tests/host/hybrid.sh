@@ -17,16 +17,13 @@ guard_start
 for _ in $(seq 50); do busctl --system status org.cgroupguard.Guard1 > /dev/null 2>&1 && break; sleep 0.1; done
 line="cgroup v1: controllers $v1 are on v1 hierarchies"
 
-grep -q "Missing guarantee: $line" "$LOG" && ok "start-up log names the v1 controllers" || not_ok "log: $(grep "Missing" "$LOG")"
-"$DAEMON" --status --bpffs-dir "$PIN" | grep -q "Missing: $line" && ok "--status lists it" ||
-        not_ok "--status: $("$DAEMON" --status --bpffs-dir "$PIN" | grep Missing)"
-busctl --system get-property $BUS MissingGuarantees | grep -q "$line" && ok "D-Bus MissingGuarantees lists it" ||
-        not_ok "MissingGuarantees: $(busctl --system get-property $BUS MissingGuarantees)"
-journalctl -o export MESSAGE_ID=$GUARANTEES_ID | grep -q "^CGROUP_GUARD_MISSING=$line" && ok "the journal's guarantees entry lists it" ||
-        not_ok "journal: $(journalctl -o export MESSAGE_ID=$GUARANTEES_ID | grep CGROUP_GUARD_MISSING)"
+check_grep "start-up log names the v1 controllers" "$LOG" "Missing guarantee: $line"
+check_grep "--status lists it" <("$DAEMON" --status --bpffs-dir "$PIN") "Missing: $line"
+check_grep "D-Bus MissingGuarantees lists it" <(busctl --system get-property $BUS MissingGuarantees) "$line"
+check_grep "the journal's guarantees entry lists it" <(journalctl -o export MESSAGE_ID=$GUARANTEES_ID) "^CGROUP_GUARD_MISSING=$line"
 # Adopting the pins (a restart) says it too.
 kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
 : > "$LOG"
 guard_start
-grep -q "adopted from pins" "$LOG" && grep -q "Missing guarantee: $line" "$LOG" && ok "after adoption too" || not_ok "adoption: $(grep -E "adopted|Missing" "$LOG")"
+check_grep_all "after adoption too" "$LOG" "adopted from pins" "Missing guarantee: $line"
 finish

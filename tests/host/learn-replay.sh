@@ -50,10 +50,9 @@ cat > "$WORK/fits/10-fits.json" <<'JSON'
 JSON
 "$CTL" replay "$WORK/fits" --journal-dir $JOURNAL > "$WORK/out" 2> "$WORK/err"
 rc=$?
-[ $rc = 0 ] && grep -q "^Replayed 18 recorded operation(s) (7 journal entries" "$WORK/out" &&
-        grep -q "nothing would be denied or audited" "$WORK/out" &&
-        ok "replay: a policy that fits the recording denies nothing (exit 0)" ||
-        not_ok "replay fits: rc=$rc $(cat "$WORK/out" "$WORK/err")"
+check "replay: a policy that fits the recording: exit 0" 0 "$rc"
+check_grep_all "replay: a policy that fits the recording denies nothing" "$WORK/out" \
+        "^Replayed 18 recorded operation(s) (7 journal entries" "nothing would be denied or audited"
 
 # Too strict: no delegation, no tool, net locked. Exactly these operations, by rule, with counts.
 mkdir -p "$WORK/strict"
@@ -72,21 +71,21 @@ cat > "$WORK/expected" <<'EOF'
 1x migration by /usr/bin/tool in /user.slice/user-1000.slice/session-3.scope: /user.slice/user-1000.slice/session-3.scope -> /system.slice/a.service
 EOF
 ops "$WORK/out" > "$WORK/got"
-[ $rc = 1 ] && diff -u "$WORK/expected" "$WORK/got" > "$WORK/diff" &&
-        grep -q "^10-strict.json:lock/0 would deny 6 operation(s), 2 distinct, first " "$WORK/out" &&
-        grep -q "^10-strict.json:protect/0 would deny 4 operation(s), 2 distinct, first " "$WORK/out" &&
-        grep -q "^Would deny 10 and audit 0 of 18 operation(s)." "$WORK/out" &&
-        ok "replay: a too-strict policy lists exactly the operations it would deny, by rule, with counts (exit 1)" ||
-        not_ok "replay strict: rc=$rc $(cat "$WORK/diff" "$WORK/out" "$WORK/err")"
+check "replay: a too-strict policy: exit 1" 1 "$rc"
+check "replay: a too-strict policy lists exactly the operations it would deny" "$(cat "$WORK/expected")" "$(cat "$WORK/got")"
+check_grep_all "replay: ... by rule, with counts" "$WORK/out" \
+        "^10-strict.json:lock/0 would deny 6 operation(s), 2 distinct, first " \
+        "^10-strict.json:protect/0 would deny 4 operation(s), 2 distinct, first " \
+        "^Would deny 10 and audit 0 of 18 operation(s)."
 
 # The same rules in audit mode: reported as audits, exit 0.
 sed 's/"version": 1,/"version": 1, "mode": "audit",/' "$WORK/strict/10-strict.json" > "$WORK/audit.json"
 mkdir -p "$WORK/audit" && mv "$WORK/audit.json" "$WORK/audit/10-strict.json"
 "$CTL" replay "$WORK/audit" --journal-dir $JOURNAL > "$WORK/out" 2> "$WORK/err"
 rc=$?
-[ $rc = 0 ] && grep -q "^10-strict.json:lock/0 would audit 6 operation(s)" "$WORK/out" &&
-        grep -q "^Would deny 0 and audit 10 of 18 operation(s)." "$WORK/out" &&
-        ok "replay: audit-mode rules are listed as audits, exit 0" || not_ok "replay audit: rc=$rc $(cat "$WORK/out" "$WORK/err")"
+check "replay: audit-mode rules: exit 0" 0 "$rc"
+check_grep_all "replay: audit-mode rules are listed as audits" "$WORK/out" \
+        "^10-strict.json:lock/0 would audit 6 operation(s)" "^Would deny 0 and audit 10 of 18 operation(s)."
 
 # --- a fleet's journal directory, with chosen times ------------------------------------------
 make_journal "$WORK/fleet" host-a <<'EOF'
@@ -98,14 +97,15 @@ make_journal "$WORK/fleet" host-b <<'EOF'
 EOF
 "$CTL" replay "$WORK/strict" --journal-dir "$WORK/fleet" > "$WORK/out" 2> "$WORK/err"
 rc=$?
-[ $rc = 1 ] && grep -q "(3 journal entries from 2 hosts, 2027-01-01 00:00:00 UTC to 2027-01-01 02:00:00 UTC)" "$WORK/out" &&
-        grep -q "^10-strict.json:protect/0 would deny 7 operation(s), 3 distinct, first 2027-01-01 00:00:00 UTC, last 2027-01-01 02:00:01 UTC:" "$WORK/out" &&
-        ok "replay: a journal directory from two hosts, first and last times" || not_ok "replay fleet: rc=$rc $(cat "$WORK/out" "$WORK/err")"
+check "replay: a journal directory from two hosts: exit 1" 1 "$rc"
+check_grep_all "replay: a journal directory from two hosts, first and last times" "$WORK/out" \
+        "(3 journal entries from 2 hosts, 2027-01-01 00:00:00 UTC to 2027-01-01 02:00:00 UTC)" \
+        "^10-strict.json:protect/0 would deny 7 operation(s), 3 distinct, first 2027-01-01 00:00:00 UTC, last 2027-01-01 02:00:01 UTC:"
 
 "$CTL" replay "$WORK/strict" --journal-dir "$WORK/fleet" --since "2027-01-01 00:30" --until "2027-01-01 01:30" > "$WORK/out" 2> "$WORK/err"
 rc=$?
-[ $rc = 1 ] && grep -q "^Replayed 2 recorded operation(s) (1 journal entries" "$WORK/out" &&
-        ok "replay: --since and --until select the entries" || not_ok "replay range: rc=$rc $(cat "$WORK/out" "$WORK/err")"
+check "replay: --since and --until: exit 1" 1 "$rc"
+check_grep "replay: --since and --until select the entries" "$WORK/out" "^Replayed 2 recorded operation(s) (1 journal entries"
 
 # --- bad input: one line, a documented exit status, nothing that looks like an answer ---------
 one_line_error() { # NAME EXPECTED_RC PATTERN COMMAND...
@@ -138,10 +138,9 @@ mkdir -p "$WORK/broken"
 echo '{ "version": 1, "migration": { "protect": ["system.slice"] } }' > "$WORK/broken/10-broken.json"
 "$CTL" replay "$WORK/broken" --journal-dir "$WORK/fleet" > "$WORK/out" 2> "$WORK/err"
 rc=$?
-[ $rc = 8 ] && [ ! -s "$WORK/out" ] && grep -q "10-broken.json:1:" "$WORK/err" &&
-        [ "$(grep -c "not a valid policy directory" "$WORK/err")" = 1 ] &&
-        ok "replay: a candidate that fails --check: its errors (file:line:column) and one summary line, exit 8" ||
-        not_ok "replay broken: rc=$rc $(cat "$WORK/out" "$WORK/err")"
+check "replay: a candidate that fails --check: exit 8, nothing on stdout" "8 " "$rc $(cat "$WORK/out")"
+check_grep "replay: ... its errors (file:line:column)" "$WORK/err" "10-broken.json:1:"
+check "replay: ... and one summary line" 1 "$(grep -c "not a valid policy directory" "$WORK/err")"
 one_line_error "replay: a candidate directory that does not exist" 8 "cannot read policy directory" \
         "$CTL" replay "$WORK/nonexistent" --journal-dir "$WORK/fleet"
 one_line_error "replay: --until before --since" 3 "before --since" \
@@ -154,32 +153,33 @@ one_line_error "replay: a time that does not parse" 3 "Invalid time" \
 rc=$?
 mkdir -p "$WORK/learned"
 cp "$WORK/learned.json" "$WORK/learned/50-learned.json"
-[ $rc = 0 ] && "$DAEMON" --check --policy-dir "$WORK/learned" > "$WORK/check" 2>&1 &&
-        grep -q "OK.*1 file(s)" "$WORK/check" &&
-        ok "learn: the policy it prints passes cgroup-guardd --check" || not_ok "learn: rc=$rc $(cat "$WORK/learned.json" "$WORK/learn.err" "$WORK/check")"
+check "learn: exit 0" 0 "$rc"
+"$DAEMON" --check --policy-dir "$WORK/learned" > "$WORK/check" 2>&1
+check "learn: the policy it prints passes cgroup-guardd --check (exit status)" 0 "$?"
+check_grep "learn: ... which says OK for the one file" "$WORK/check" "OK.*1 file(s)"
 "$CTL" replay "$WORK/learned" --journal-dir $JOURNAL > "$WORK/out" 2> "$WORK/err"
 rc=$?
-[ $rc = 0 ] && grep -q "nothing would be denied or audited" "$WORK/out" &&
-        ok "learn: replaying the recording over the learned policy denies nothing" || not_ok "replay learned: rc=$rc $(cat "$WORK/out" "$WORK/err" "$WORK/learned.json")"
-grep -q '^ *3x migration by /usr/bin/mgr in /system.slice/mgr.service: /system.slice/mgr.service -> /system.slice/mgr.service/c1: learned/delegate/0:mgr.service (moves inside /system.slice/mgr.service)' "$WORK/learn.err" &&
-        grep -q '^ *6x migration by /usr/lib/systemd/systemd in /init.scope: /init.scope -> /system.slice/a.service: learned/allow/1:systemd$' "$WORK/learn.err" &&
-        grep -q '^ *4x namespace by /usr/bin/bwrap in /system.slice/b.service: net,user: no lock on these types there' "$WORK/learn.err" &&
-        ok "learn: the summary says what was seen, how often, and which generated rule covers it" ||
-        not_ok "learn summary: $(cat "$WORK/learn.err")"
+check "learn: replaying the recording over the learned policy: exit 0" 0 "$rc"
+check_grep "learn: replaying the recording over the learned policy denies nothing" "$WORK/out" "nothing would be denied or audited"
+check_grep_all "learn: the summary says what was seen, how often, and which generated rule covers it" "$WORK/learn.err" \
+        '^ *3x migration by /usr/bin/mgr in /system.slice/mgr.service: /system.slice/mgr.service -> /system.slice/mgr.service/c1: learned/delegate/0:mgr.service (moves inside /system.slice/mgr.service)' \
+        '^ *6x migration by /usr/lib/systemd/systemd in /init.scope: /init.scope -> /system.slice/a.service: learned/allow/1:systemd$' \
+        '^ *4x namespace by /usr/bin/bwrap in /system.slice/b.service: net,user: no lock on these types there'
 "$CTL" learn --journal-dir $JOURNAL > "$WORK/learned2.json" 2> "$WORK/learn2.err"
-cmp -s "$WORK/learned.json" "$WORK/learned2.json" && cmp -s "$WORK/learn.err" "$WORK/learn2.err" &&
-        ok "learn: deterministic (same journal, same policy and summary)" || not_ok "learn: output differs between runs"
+check "learn: deterministic: the same policy (no difference)" "" "$(diff "$WORK/learned.json" "$WORK/learned2.json" | head -5)"
+check "learn: deterministic: the same summary (no difference)" "" "$(diff "$WORK/learn.err" "$WORK/learn2.err" | head -5)"
 
 # A fleet: instance names generalised, so one rule covers every host's sessions.
 "$CTL" learn --journal-dir "$WORK/fleet" --protect /system.slice > "$WORK/fleet.json" 2> "$WORK/fleet.err"
 rc=$?
 mkdir -p "$WORK/fleet-policy" && cp "$WORK/fleet.json" "$WORK/fleet-policy/50-learned.json"
-[ $rc = 0 ] && grep -q '"cgroup": "/user.slice/user-\*.slice/session-\*.scope"' "$WORK/fleet.json" &&
-        [ "$(grep -c '"/system.slice"' "$WORK/fleet.json")" -ge 1 ] && ! grep -q '"/user.slice"' "$WORK/fleet.json" &&
-        grep -q "^3 journal entries from 2 hosts" "$WORK/fleet.err" &&
-        "$DAEMON" --check --policy-dir "$WORK/fleet-policy" > /dev/null 2>&1 &&
-        ok "learn: a fleet's journal directory, --protect, instance names generalised to globs" ||
-        not_ok "learn fleet: rc=$rc $(cat "$WORK/fleet.json" "$WORK/fleet.err")"
+check "learn: a fleet's journal directory: exit 0" 0 "$rc"
+check_grep_all "learn: a fleet's journal directory, --protect, instance names generalised to globs" "$WORK/fleet.json" \
+        '"cgroup": "/user.slice/user-\*.slice/session-\*.scope"' '"/system.slice"'
+check_no_grep "learn: ... /user.slice is not protected" "$WORK/fleet.json" '"/user.slice"'
+check_grep "learn: ... from 2 hosts" "$WORK/fleet.err" "^3 journal entries from 2 hosts"
+"$DAEMON" --check --policy-dir "$WORK/fleet-policy" > /dev/null 2>&1
+check "learn: ... the policy passes cgroup-guardd --check (exit status)" 0 "$?"
 
 one_line_error "learn: a directory without journal files" 6 "holds no journal files" \
         "$CTL" learn --journal-dir "$WORK/empty-dir"

@@ -48,24 +48,20 @@ check_true "metrics file: generation" wait_line "$PROM" "cgroup_guard_policy_gen
 check_true "metrics file: backend info" wait_line "$PROM" 'cgroup_guard_info{backend="observe",daemon="running",version="0.1"} 1'
 check_true "metrics file: a missing guarantee is 0" wait_line "$PROM" 'cgroup_guard_guarantee{backend="observe",guarantee="prevention"} 0'
 check_true "metrics file: last reload succeeded" wait_line "$PROM" "cgroup_guard_last_reload_success 1"
-grep -q '^# TYPE cgroup_guard_violations_total counter$' "$PROM" && grep -q '^# HELP cgroup_guard_violations_total ' "$PROM" &&
-        ok "metrics file: HELP and TYPE lines" || not_ok "metrics file: HELP/TYPE missing"
+check_grep_all "metrics file: HELP and TYPE lines" "$PROM" '^# TYPE cgroup_guard_violations_total counter$' '^# HELP cgroup_guard_violations_total '
 check "metrics file: mode 0644 (the collector runs as its own user)" 644 "$(stat -c %a "$PROM")"
 check "metrics file: no temporary file left behind" cgroup-guard.prom "$(ls -A "$TEXTFILE")"
-grep -qE "\"($v1|$v2|$$)\"|pid=|$TEST_CG_NAME" "$PROM" && not_ok "a pid or a cgroup path in the labels" || ok "no pids or cgroup paths in the labels"
+check_no_grep "no pids or cgroup paths in the labels" "$PROM" -E "\"($v1|$v2|$$)\"|pid=|$TEST_CG_NAME"
 
 # The kernel's per-cgroup view (the pinned cgroup iterator) and cgroup-guardctl show.
-grep -q "^$(stat -c %i "$T/prot") 2 prot entry=own protect=10-obs.json:protect/0 mode=enforce lock=- " "$PIN/cgroups" &&
-        ok "cgroup iterator: $P/prot with its rule by name" || not_ok "cgroup iterator: $(grep "^$(stat -c %i "$T/prot") " "$PIN/cgroups")"
+check_grep "cgroup iterator: $P/prot with its rule by name" "$PIN/cgroups" "^$(stat -c %i "$T/prot") 2 prot entry=own protect=10-obs.json:protect/0 mode=enforce lock=- "
 export CGROUP_GUARDD=$DAEMON
-"$CTL" show "$P/aud" --bpffs-dir "$PIN" | grep -q "Protect: 20-aud.json:protect/0 (audit)" && ok "cgroup-guardctl show" ||
-        not_ok "show: $("$CTL" show "$P/aud" --bpffs-dir "$PIN" 2>&1)"
+check_grep "cgroup-guardctl show" <("$CTL" show "$P/aud" --bpffs-dir "$PIN") "Protect: 20-aud.json:protect/0 (audit)"
 mkdir "$T/prot/inner"
 "$CTL" show "$P/prot/inner" --bpffs-dir "$PIN" > "$WORK/show" 2>&1
-grep -q "Entry: its nearest ancestor's" "$WORK/show" && grep -q "Protect: 10-obs.json:protect/0 (enforce)" "$WORK/show" &&
-        ok "cgroup-guardctl show: a cgroup the listing leaves out (inherited)" || not_ok "show inner: $(cat "$WORK/show")"
-grep -q "^$(stat -c %i "$T/prot/inner") " "$PIN/cgroups" && not_ok "the listing shows an inherited cgroup without counts" ||
-        ok "the listing leaves out what its ancestor says"
+check_grep_all "cgroup-guardctl show: a cgroup the listing leaves out (inherited)" "$WORK/show" \
+        "Entry: its nearest ancestor's" "Protect: 10-obs.json:protect/0 (enforce)"
+check_no_grep "the listing leaves out what its ancestor says" "$PIN/cgroups" "^$(stat -c %i "$T/prot/inner") "
 setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$CTL" show "$P/aud" --bpffs-dir "$PIN" > /dev/null 2>&1
 check "show as non-root: needs root (exit 4)" 4 "$?"
 
@@ -77,14 +73,13 @@ scrape() { curl -fsS "http://127.0.0.1:$PORT/metrics" > "$WORK/scrape" 2>/dev/nu
 for _ in $(seq 100); do scrape && break; sleep 0.1; done
 check_true "node_exporter: the violations series, with its value" wait_line "$WORK/scrape" "$VIOL 2"
 check_true "node_exporter: the audits series" wait_line "$WORK/scrape" "$AUD 1"
-grep -qx 'node_textfile_scrape_error 0' "$WORK/scrape" && ok "node_exporter: the file parses (node_textfile_scrape_error 0)" ||
-        not_ok "node_exporter: $(grep node_textfile_scrape_error "$WORK/scrape")"
+check_grep "node_exporter: the file parses (node_textfile_scrape_error 0)" "$WORK/scrape" -x 'node_textfile_scrape_error 0'
 
 # One more violation: the file changes, the next scrape says 3.
 move "$T/prot" "$v1"
 check_true "metrics file: rewritten on change" wait_line "$PROM" "$VIOL 3"
 for _ in $(seq 50); do scrape; grep -qxF "$VIOL 3" "$WORK/scrape" && break; sleep 0.1; done
-grep -qxF "$VIOL 3" "$WORK/scrape" && ok "node_exporter: the new value is scraped" || not_ok "node_exporter: still $(grep -F "$VIOL" "$WORK/scrape")"
+check_grep "node_exporter: the new value is scraped" "$WORK/scrape" -xF "$VIOL 3"
 
 # A reload that renumbers the rules (a file sorting first): the counts stay with the rule's name.
 cat > "$POLICY_DIR/05-first.json" <<JSON
@@ -96,8 +91,10 @@ check_true "reload: the count goes on under the same labels" wait_line "$PROM" "
 check_true "metrics: two successful loads" wait_line "$PROM" 'cgroup_guard_reloads_total{result="success"} 2'
 
 # D-Bus: cgroup-guardctl metrics says the same.
-"$CTL" metrics > "$WORK/ctl" && grep -qxF "$VIOL 4" "$WORK/ctl" && grep -qxF "$AUD 1" "$WORK/ctl" &&
-        ok "cgroup-guardctl metrics (D-Bus)" || not_ok "cgroup-guardctl metrics: $(head -3 "$WORK/ctl")"
+"$CTL" metrics > "$WORK/ctl"
+check "cgroup-guardctl metrics (D-Bus): exit 0" 0 "$?"
+check_grep "cgroup-guardctl metrics (D-Bus): the violations" "$WORK/ctl" -xF "$VIOL 4"
+check_grep "cgroup-guardctl metrics (D-Bus): the audits" "$WORK/ctl" -xF "$AUD 1"
 
 # A failed reload: the old generation stays, the metrics say the load failed.
 echo '{ "version": 1, "migration": { "protect": [' > "$POLICY_DIR/30-bad.json"
@@ -109,13 +106,13 @@ rm -f "$POLICY_DIR/30-bad.json"
 # The daemon stopped: the pins still say it (cgroup-guardd --metrics, run by cgroup-guardctl).
 kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
 CGROUP_GUARDD=$DAEMON "$CTL" metrics --bpffs-dir "$PIN" > "$WORK/ctl2"
-grep -qxF "$VIOL 4" "$WORK/ctl2" && grep -qF 'daemon="stopped"' "$WORK/ctl2" &&
-        ok "cgroup-guardctl metrics with the daemon stopped: from the pins" || not_ok "metrics from the pins: $(head -3 "$WORK/ctl2")"
+check_grep "cgroup-guardctl metrics with the daemon stopped: from the pins" "$WORK/ctl2" -xF "$VIOL 4"
+check_grep "cgroup-guardctl metrics with the daemon stopped: says so" "$WORK/ctl2" -F 'daemon="stopped"'
 CGROUP_GUARDD=$DAEMON "$CTL" status --bpffs-dir "$PIN" > "$WORK/status" 2>&1
-grep -q "cgroup-guard: loaded, pins at $PIN" "$WORK/status" && ok "cgroup-guardctl status with the daemon stopped: from the pins" ||
-        not_ok "status with the daemon stopped: $(cat "$WORK/status")"
+check_grep "cgroup-guardctl status with the daemon stopped: from the pins" "$WORK/status" "cgroup-guard: loaded, pins at $PIN"
 out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$DAEMON" --status --bpffs-dir "$PIN" 2>&1); rc=$?
-[ $rc = 4 ] && [[ "$out" == *"needs root"* ]] && [[ "$out" != *"not loaded"* ]] &&
-        ok "--status as non-root: needs root, not 'not loaded'" || not_ok "--status as nobody (rc $rc): $out"
+check "--status as non-root: exit 4" 4 "$rc"
+contains "--status as non-root: needs root" "needs root" "$out"
+check_no_grep "--status as non-root: not 'not loaded'" <(printf '%s\n' "$out") -F "not loaded"
 
 finish

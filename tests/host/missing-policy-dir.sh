@@ -17,7 +17,7 @@ cat > "$POLICY_DIR/10-prot.json" <<JSON
 { "version": 1, "migration": { "protect": ["$P/prot", "$P/prot2"] } }
 JSON
 guard_start
-status | grep -q "Policy: generation 1, 2 rules" && ok "first start: generation 1, 2 rules" || not_ok "status: $(status | grep Policy)"
+check_grep "first start: generation 1, 2 rules" <(status) "Policy: generation 1, 2 rules"
 stop
 
 # Restart with the directory (and its parent) gone: the pinned generation stays as it is.
@@ -26,13 +26,11 @@ POLICY_DIR=$WORK/etc/policies.d
 : > "$LOG"
 guard_start
 wait_bus
-status | grep -q "Policy: generation 1, 2 rules" && ok "restart without the directory: the pinned generation 1 (2 rules) stays" ||
-        not_ok "status: $(status | grep Policy)"
-grep -q "0 files, 0 rules" "$LOG" && not_ok "the log says 0 rules: $(grep "0 rules" "$LOG")" || ok "no generation of 0 rules"
-grep -q "does not exist; the pinned policy generation 1 (2 rules) stays in force" "$LOG" && ok "the log says the pinned generation stays" ||
-        not_ok "log: $(grep -i "policy directory" "$LOG")"
+check_grep "restart without the directory: the pinned generation 1 (2 rules) stays" <(status) "Policy: generation 1, 2 rules"
+check_no_grep "no generation of 0 rules" "$LOG" "0 files, 0 rules"
+check_grep "the log says the pinned generation stays" "$LOG" "does not exist; the pinned policy generation 1 (2 rules) stays in force"
 check "D-Bus PolicyGeneration: 1" "t 1" "$(prop PolicyGeneration)"
-prop LastPolicyError | grep -q "does not exist" && ok "D-Bus LastPolicyError says the directory is missing" || not_ok "LastPolicyError: $(prop LastPolicyError)"
+check_grep "D-Bus LastPolicyError says the directory is missing" <(prop LastPolicyError) "does not exist"
 mkdir -p "$T/prot2"
 spawn sleep 1000; victim=$!
 move "$T/prot" "$victim"
@@ -50,7 +48,7 @@ cat > "$POLICY_DIR.tmp/10-prot.json" <<JSON
 JSON
 mv "$POLICY_DIR.tmp" "$POLICY_DIR"
 WAIT_TENTHS=50 check_true "the directory is loaded when it appears (no SIGHUP)" wait_log "Policy generation 2 in force: 1 files, 1 rules"
-status | grep -q "Policy: generation 2, 1 rules" && ok "status: generation 2, 1 rules" || not_ok "status: $(status | grep Policy)"
+check_grep "status: generation 2, 1 rules" <(status) "Policy: generation 2, 1 rules"
 check "D-Bus LastPolicyError cleared" 's ""' "$(prop LastPolicyError)"
 gen=$(grep -c "Policy generation" "$LOG")
 echo '{ "version": 1, "migration": { "protect": ["/x"] } }' > "$POLICY_DIR/20-more.json"
@@ -63,7 +61,7 @@ stop
 rm -rf "$WORK/etc"
 : > "$LOG"
 guard_start
-grep -q "does not exist; no rules are in force" "$LOG" && ok "first start without the directory: no rules, said so" || not_ok "log: $(cat "$LOG")"
+check_grep "first start without the directory: no rules, said so" "$LOG" "does not exist; no rules are in force"
 mkdir -p "$POLICY_DIR"
 echo '{ "version": 1, "migration": { "protect": ["/x"] } }' > "$POLICY_DIR/10-x.json"
 WAIT_TENTHS=50 check_true "... and it is loaded when it appears" wait_log "in force: 1 files, 1 rules"

@@ -32,8 +32,7 @@ for name in '"box-seal"' '"box-exit"' '"admin"' '"20-default.json:protect/0"'; d
         case "$rules" in *"$name"*) ok "D-Bus Rules has $name" ;; *) not_ok "D-Bus Rules lacks $name: $rules" ;; esac
 done
 "$CTL" rules --no-legend > "$WORK/rules" 2>&1
-grep -q "^box-seal " "$WORK/rules" && grep -q "^box-exit " "$WORK/rules" && ok "cgroup-guardctl rules names them" ||
-        not_ok "rules: $(cat "$WORK/rules")"
+check_grep_all "cgroup-guardctl rules names them" "$WORK/rules" "^box-seal " "^box-exit "
 
 # The admin: a shell of ours in $P/admin that moves tasks when told (a line "PID CGROUP" on its fifo).
 mkfifo "$WORK/admin.fifo"
@@ -48,16 +47,16 @@ admin_move() { # PID CGROUP: the admin moves PID to CGROUP, waits until it wrote
 }
 spawn sleep 1000; victim=$!
 spawn sleep 1000; leaver=$!
-admin_move $victim "$T/box/a" && admin_move $leaver "$T/box/a" && grep -qx "0::$P/box/a" /proc/$victim/cgroup &&
-        ok "the admin puts tasks into the sealed subtree" || not_ok "admin move: $(cat /proc/$victim/cgroup)"
+admin_move $victim "$T/box/a"
+admin_move $leaver "$T/box/a"
+check_grep "the admin puts tasks into the sealed subtree" /proc/$victim/cgroup -x "0::$P/box/a"
 
 out=$(busctl --system call $BUS ExplainMove uus $admin $victim "$P/out")
 case "$out" in 'sss "deny" "box-seal"'*) ok "ExplainMove: out of the seal, by the allowed admin: deny by box-seal" ;; *) not_ok "ExplainMove out: $out" ;; esac
 out=$(busctl --system call $BUS ExplainMove uus $admin $victim "$P/exit")
 case "$out" in 'sss "allow" "box-exit"'*) ok "ExplainMove: to the local allow entry's destination: allowed by box-exit" ;; *) not_ok "ExplainMove exit: $out" ;; esac
 out=$("$CTL" explain migration --actor $admin --pid $victim --to "$P/out"); rc=$?
-[ $rc = 1 ] && case "$out" in "denied by box-seal: "*) true ;; *) false ;; esac && ok "cgroup-guardctl explain: denied by box-seal" ||
-        not_ok "explain: $rc $out"
+check "cgroup-guardctl explain: denied by box-seal (exit 1)" "1 denied by box-seal" "$rc ${out%%: *}"
 
 busctl --system monitor --json=short --match "type='signal',interface='org.cgroupguard.Guard1.Manager',member='Denied'" > "$WORK/monitor" 2>&1 &
 STARTED_PIDS="$STARTED_PIDS $!"
@@ -71,19 +70,16 @@ for field in '"CGROUP_GUARD_RULE":"box-seal"' '"CGROUP_GUARD_POLICY":"10-names.j
              "\"CGROUP_GUARD_DST_CGROUP\":\"$P/out\"" "\"CGROUP_GUARD_ACTOR_CGROUP\":\"$P/admin\"" "rule 'box-seal' in 10-names.json"; do
         case "$entry" in *"$field"*) ok "journal: $field" ;; *) not_ok "journal lacks $field: $entry" ;; esac
 done
-grep -q "\"CGROUP_GUARD_TASK_PID\":\"$leaver\"" "$WORK/entries" && not_ok "the move the local allow entry names was reported" ||
-        ok "the move to the local allow entry's destination is not reported"
+check_no_grep "the move to the local allow entry's destination is not reported" "$WORK/entries" "\"CGROUP_GUARD_TASK_PID\":\"$leaver\""
 for _ in $(seq 30); do grep -q '"member":"Denied"' "$WORK/monitor" && break; sleep 0.1; done
-grep '"member":"Denied"' "$WORK/monitor" | grep -q '"box-seal"' && ok "the Denied signal names box-seal" ||
-        not_ok "signal: $(head -c 600 "$WORK/monitor")"
-busctl --system call $BUS ListRecentDenials u 10 | grep -q "box-seal" && ok "ListRecentDenials names box-seal" ||
-        not_ok "ListRecentDenials: $(busctl --system call $BUS ListRecentDenials u 10)"
+check_grep "the Denied signal names box-seal" <(grep '"member":"Denied"' "$WORK/monitor") '"box-seal"'
+check_grep "ListRecentDenials names box-seal" <(busctl --system call $BUS ListRecentDenials u 10) "box-seal"
 
 SERIES='cgroup_guard_violations_total{kind="migration",policy="10-names.json",rule="box-seal"} 1'
 for _ in $(seq 100); do grep -qxF "$SERIES" "$PROM" 2> /dev/null && break; sleep 0.1; done
-grep -qxF "$SERIES" "$PROM" && ok "metrics file: rule=\"box-seal\"" || not_ok "metrics file: $(grep violations "$PROM")"
-"$CTL" metrics | grep -qxF "$SERIES" && ok "cgroup-guardctl metrics (D-Bus): rule=\"box-seal\"" || not_ok "ctl metrics: $("$CTL" metrics | grep violations)"
+check_grep "metrics file: rule=\"box-seal\"" "$PROM" -xF "$SERIES"
+check_grep "cgroup-guardctl metrics (D-Bus): rule=\"box-seal\"" <("$CTL" metrics) -xF "$SERIES"
 CGROUP_GUARDD=$DAEMON "$CTL" show "$P/box/a" --bpffs-dir "$PIN" > "$WORK/show" 2>&1
-grep -q "Protect: box-seal" "$WORK/show" && ok "cgroup-guardctl show (from the pins) names box-seal" || not_ok "show: $(cat "$WORK/show")"
+check_grep "cgroup-guardctl show (from the pins) names box-seal" "$WORK/show" "Protect: box-seal"
 
 finish

@@ -47,7 +47,7 @@ for verb in Reload Unload; do
 done
 nobody busctl --system call $BUS Thaw s "$P/frozen" > /dev/null 2>&1
 check_entry "refused Thaw: journaled with the cgroup" $REFUSED_ID '"CGROUP_GUARD_VERB":"Thaw"' "\"CGROUP_GUARD_CGROUP\":\"$P/frozen\""
-kill -0 "$GUARD_PID" && ok "refused unload: the daemon still runs" || not_ok "refused unload stopped the daemon"
+check "refused unload: the daemon still runs" running "$(running "$GUARD_PID")"
 
 # Root in a protected cgroup is refused too, even after mounting a file that names the root
 # cgroup over its own /proc/PID/cgroup (this suite shares the daemon's mount namespace, as a
@@ -83,12 +83,12 @@ case "$out" in *"Removed "*" pins under $PIN"*) ok "unload says what it removed 
 check_entry "unload: own MESSAGE_ID, what was removed and the caller" $UNLOAD_ID '"CGROUP_GUARD_PINS_REMOVED":"' \
         "\"CGROUP_GUARD_BPFFS\":\"$PIN\"" '"CGROUP_GUARD_CALLER_UID":"0"'
 for _ in $(seq 30); do kill -0 "$GUARD_PID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$GUARD_PID" 2>/dev/null && not_ok "the daemon still runs after unload" || ok "the daemon exited after unload"
+check "the daemon exited after unload" gone "$(running "$GUARD_PID")"
 GUARD_PID=
 
 # The catalog and the man page know every MESSAGE_ID.
 for id in $MODE_ID $RELOAD_ID $UNLOAD_ID $THAW_ID $REFUSED_ID; do
-        grep -q "^-- $id" "$(dirname "$0")/../../units/cgroup-guard.catalog" && grep -q "$id" "$(dirname "$0")/../../man/cgroup-guardd.8" &&
-                ok "$id in the catalog and in cgroup-guardd(8)" || not_ok "$id not documented"
+        check_grep "$id in the catalog" "$(dirname "$0")/../../units/cgroup-guard.catalog" "^-- $id"
+        check_grep "$id in cgroup-guardd(8)" "$(dirname "$0")/../../man/cgroup-guardd.8" "$id"
 done
 finish

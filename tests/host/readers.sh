@@ -33,15 +33,16 @@ for call in "ExplainMigration us $root_pid $P/prot" "ExplainMove uus $nobody_pid
             "ExplainMove uus $root_pid $nobody_pid $P/deleg/prot" "ExplainSetns usu $nobody_pid net $root_pid" \
             "ExplainJoin usu $root_pid net $nobody_pid" "ExplainUnshare us $root_pid net"; do
         out=$(as_nobody busctl --system call $BUS $call 2>&1); rc=$?
-        [ $rc != 0 ] && case "$out" in *"Access denied"*) true ;; *) false ;; esac && ok "nobody: ${call%% *} about root's process: Access denied" ||
-                not_ok "nobody: $call: rc $rc: $out"
+        check_int "nobody: ${call%% *} about root's process fails" "$rc" -ne 0
+        contains "nobody: ${call%% *} about root's process: Access denied" "Access denied" "$out"
         case "$out" in *secret*) not_ok "nobody: $call names root's executable or cgroup: $out" ;; esac
 done
-out=$(as_nobody busctl --system call $BUS ExplainMigration us "$nobody_pid" "$P/deleg/prot" 2>&1) &&
-        ok "nobody: ExplainMigration about its own process answers ($out)" || not_ok "nobody about itself: $out"
-out=$(as_nobody busctl --system call $BUS ExplainMove uus "$nobody_pid" "$nobody_pid" "$P/deleg/prot" 2>&1) &&
-        ok "nobody: ExplainMove about its own processes answers" || not_ok "nobody ExplainMove about itself: $out"
-out=$(busctl --system call $BUS ExplainMigration us "$root_pid" "$P/prot" 2>&1) && ok "root: ExplainMigration about any process" || not_ok "root: $out"
+out=$(as_nobody busctl --system call $BUS ExplainMigration us "$nobody_pid" "$P/deleg/prot" 2>&1)
+check "nobody: ExplainMigration about its own process answers ($out)" 0 "$?"
+out=$(as_nobody busctl --system call $BUS ExplainMove uus "$nobody_pid" "$nobody_pid" "$P/deleg/prot" 2>&1)
+check "nobody: ExplainMove about its own processes answers ($out)" 0 "$?"
+out=$(busctl --system call $BUS ExplainMigration us "$root_pid" "$P/prot" 2>&1)
+check "root: ExplainMigration about any process ($out)" 0 "$?"
 out=$(as_nobody "$CTL" explain migration --pid "$root_pid" --to "$P/prot" 2>&1); rc=$?
 check_true "nobody: cgroup-guardctl explain about root's process: exit 4 ($out)" [ "$rc" = 4 ]
 
@@ -87,10 +88,9 @@ case "$out" in *"pid $root_turned_victim "*) not_ok "nobody: ListRecentDenials s
 *) ok "nobody: ... but not root's whose actor runs as nobody by now" ;; esac
 out=$(as_nobody "$CTL" denials 2>&1)
 case "$out" in *"pid $root_victim "*) not_ok "nobody: cgroup-guardctl denials shows root's denial" ;; *"pid $nobody_victim "*) ok "nobody: cgroup-guardctl denials shows its own only" ;; *) not_ok "nobody ctl: $out" ;; esac
-grep -q "pid $root_victim " "$WORK/root-monitor" && ok "root receives the Denied signal" || not_ok "root monitor: $(head -c 300 "$WORK/root-monitor")"
-grep -q "pid $nobody_victim " "$WORK/root-monitor" && ok "root receives nobody's Denied signal too" || not_ok "root monitor lacks nobody's"
-grep -q "Manager.Denied" "$WORK/nobody-monitor" && not_ok "nobody receives Denied signals: $(grep -m1 Manager.Denied "$WORK/nobody-monitor" | head -c 300)" ||
-        ok "nobody receives no Denied signal"
+check_grep "root receives the Denied signal" "$WORK/root-monitor" "pid $root_victim "
+check_grep "root receives nobody's Denied signal too" "$WORK/root-monitor" "pid $nobody_victim "
+check_no_grep "nobody receives no Denied signal" "$WORK/nobody-monitor" "Manager.Denied"
 out=$(as_nobody timeout 5 "$CTL" denials --follow 2>&1); rc=$?
 check_true "nobody: denials --follow says it needs root, exit 4 ($rc: $out)" [ "$rc" = 4 ]
 

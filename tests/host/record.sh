@@ -46,20 +46,20 @@ check "property Recording: false" "b false" "$(busctl --system get-property $BUS
 # The switch: refused to non-root and to a confined caller, journaled each time.
 out=$(nobody "$CTL" record on 2>&1)
 check "record on as nobody: refused in one line" "cgroup-guardctl: record needs root (Access denied)" "$out"
-newest $REFUSED_ID | grep -q '"CGROUP_GUARD_VERB":"SetRecord"' && newest $REFUSED_ID | grep -q '"CGROUP_GUARD_CALLER_UID":"65534"' &&
-        ok "refused record on: journaled with the caller" || not_ok "refused: $(newest $REFUSED_ID)"
+check_grep_all "refused record on: journaled with the caller" <(newest $REFUSED_ID) \
+        '"CGROUP_GUARD_VERB":"SetRecord"' '"CGROUP_GUARD_CALLER_UID":"65534"'
 out=$(sh -c "echo \$\$ > $T/prot/cgroup.procs; exec $CTL record on" 2>&1)
 rc=$?
-[ $rc != 0 ] && newest $REFUSED_ID | grep -q "\"CGROUP_GUARD_CALLER_CGROUP\":\"$P/prot\"" &&
-        newest $REFUSED_ID | grep -q '"CGROUP_GUARD_RECORD":"on"' &&
-        ok "record on from a protected cgroup (root): refused and journaled ($out)" || not_ok "confined: rc=$rc $out $(newest $REFUSED_ID)"
+check_int "record on from a protected cgroup (root): refused ($out)" "$rc" -ne 0
+check_grep_all "record on from a protected cgroup (root): journaled" <(newest $REFUSED_ID) \
+        "\"CGROUP_GUARD_CALLER_CGROUP\":\"$P/prot\"" '"CGROUP_GUARD_RECORD":"on"'
 check "refused: still not recording" "b false" "$(busctl --system get-property $BUS Recording)"
 
 # On: allowed moves recorded, one entry per distinct operation per interval, with the count.
-"$CTL" record on && newest $RECORD_CHANGED_ID | grep -q '"CGROUP_GUARD_RECORD":"on"' &&
-        newest $RECORD_CHANGED_ID | grep -q '"CGROUP_GUARD_CALLER_UID":"0"' &&
-        ok "record on: switched, journaled with its own MESSAGE_ID and the caller" || not_ok "record on: $(newest $RECORD_CHANGED_ID)"
-"$CTL" status | grep -q "Recording: on" && ok "status says Recording: on" || not_ok "status: $("$CTL" status)"
+check_true "record on" "$CTL" record on
+check_grep_all "record on: switched, journaled with its own MESSAGE_ID and the caller" <(newest $RECORD_CHANGED_ID) \
+        '"CGROUP_GUARD_RECORD":"on"' '"CGROUP_GUARD_CALLER_UID":"0"'
+check_grep "status says Recording: on" <("$CTL" status) "Recording: on"
 for _ in $(seq 40); do move "$T/a" $SLEEPER; move "$T/b" $SLEEPER; done
 # A short-lived actor, gone before the daemon looks (stopped meanwhile): still named, by the file
 # of that device and inode in the usual directories.
@@ -72,25 +72,27 @@ move "$T/prot" $SLEEPER     # observed: protected, nobody allowed
 "$CTL" record off                   # drains at once
 for _ in $(seq 30); do [ "$(recorded "$P/prot")" -ge 1 ] && break; sleep 0.1; done
 a=$(recorded "$P/a") b=$(recorded "$P/b") ea=$(entries "$P/a")
-[ "$a" = 40 ] && [ "$b" = 41 ] && ok "record on: every allowed move counted (40 and 41)" || not_ok "counts: a=$a b=$b"
+check "record on: every allowed move counted (40 and 41)" "40 41" "$a $b"
 sh_exe=$(readlink -f /bin/sh)
-journalctl -D $JOURNAL -o json MESSAGE_ID=$RECORD_ID | grep -F "\"CGROUP_GUARD_DST_CGROUP\":\"$P/short\"" |
-        grep -qF "\"CGROUP_GUARD_ACTOR_EXE\":\"$sh_exe\"" && ok "a short-lived actor gone before the daemon looked is named ($sh_exe)" ||
-        not_ok "short-lived actor: $(journalctl -D $JOURNAL -o json MESSAGE_ID=$RECORD_ID | grep -F "$P/short")"
-[ "$ea" -ge 1 ] && [ "$ea" -le 4 ] && ok "aggregated: $ea entries for 40 moves into $P/a" || not_ok "entries for a: $ea"
+check_grep "a short-lived actor gone before the daemon looked is named ($sh_exe)" \
+        <(journalctl -D $JOURNAL -o json MESSAGE_ID=$RECORD_ID | grep -F "\"CGROUP_GUARD_DST_CGROUP\":\"$P/short\"") \
+        -F "\"CGROUP_GUARD_ACTOR_EXE\":\"$sh_exe\""
+check_int "aggregated: $ea entries for 40 moves into $P/a (at least 1)" "$ea" -ge 1
+check_int "aggregated: ... (at most 4)" "$ea" -le 4
 e=$(journalctl -D $JOURNAL -o json MESSAGE_ID=$RECORD_ID | grep -F "\"CGROUP_GUARD_DST_CGROUP\":\"$P/a\"" | head -n 1)
-has() { local p; for p in "$@"; do case "$e" in *"$p"*) ;; *) return 1 ;; esac; done; }
-has '"CGROUP_GUARD_RECORD_VERSION":"1"' '"CGROUP_GUARD_KIND":"migration"' '"CGROUP_GUARD_ACTION":"allow"' \
-        '"CGROUP_GUARD_FIRST_USEC":"' '"CGROUP_GUARD_LAST_USEC":"' &&
-        ok "record entry: format version, kind, verdict allow, first and last time" || not_ok "record entry fields: $e"
+# missing FIELD...: the fields the entry $e lacks, one a line.
+missing() { local p; for p in "$@"; do case "$e" in *"$p"*) ;; *) echo "$p" ;; esac; done; }
+check "record entry: format version, kind, verdict allow, first and last time (none missing)" "" \
+      "$(missing '"CGROUP_GUARD_RECORD_VERSION":"1"' '"CGROUP_GUARD_KIND":"migration"' '"CGROUP_GUARD_ACTION":"allow"' \
+                 '"CGROUP_GUARD_FIRST_USEC":"' '"CGROUP_GUARD_LAST_USEC":"')"
 bash_exe=$(readlink -f /proc/$$/exe)
 exe_id=$(stat -L -c '%Hd:%Ld:%i' "$bash_exe")
-has "\"CGROUP_GUARD_ACTOR_EXE\":\"$bash_exe\"" "\"CGROUP_GUARD_ACTOR_EXE_ID\":\"$exe_id\"" \
-        "\"CGROUP_GUARD_SRC_CGROUP\":\"$P/b\"" "\"CGROUP_GUARD_ACTOR_CGROUP\":\"$(cgroup_of $$)\"" &&
-        ok "record entry: the actor's executable path and device:inode ($exe_id), its cgroup, source and destination" ||
-        not_ok "record entry names (want $exe_id): $e"
-journalctl -D $JOURNAL -o json MESSAGE_ID=$RECORD_ID | grep -F "\"CGROUP_GUARD_DST_CGROUP\":\"$P/prot\"" |
-        grep -q '"CGROUP_GUARD_ACTION":"observed"' && ok "the protected move is recorded too, as observed" || not_ok "no record of the protected move"
+check "record entry: the actor's executable path and device:inode ($exe_id), its cgroup, source and destination (none missing)" "" \
+      "$(missing "\"CGROUP_GUARD_ACTOR_EXE\":\"$bash_exe\"" "\"CGROUP_GUARD_ACTOR_EXE_ID\":\"$exe_id\"" \
+                 "\"CGROUP_GUARD_SRC_CGROUP\":\"$P/b\"" "\"CGROUP_GUARD_ACTOR_CGROUP\":\"$(cgroup_of $$)\"")"
+check_grep "the protected move is recorded too, as observed" \
+        <(journalctl -D $JOURNAL -o json MESSAGE_ID=$RECORD_ID | grep -F "\"CGROUP_GUARD_DST_CGROUP\":\"$P/prot\"") \
+        '"CGROUP_GUARD_ACTION":"observed"'
 check "record off: off again" "b false" "$(busctl --system get-property $BUS Recording)"
 count_off=$(entries "$P/a")
 for _ in $(seq 5); do move "$T/a" $SLEEPER; move "$T/b" $SLEEPER; done
@@ -102,16 +104,20 @@ check "record off: nothing more recorded" "$count_off" "$(entries "$P/a")"
 "$CTL" learn --journal-dir $JOURNAL --protect "$P" > "$WORK/learned.json" 2> "$WORK/learn.err"
 rc=$?
 mkdir -p "$WORK/learned" && cp "$WORK/learned.json" "$WORK/learned/50-learned.json"
-[ $rc = 0 ] && grep -q "\"$P/a\"" "$WORK/learned.json" && "$DAEMON" --check --policy-dir "$WORK/learned" > /dev/null 2>&1 &&
-        ok "learn over the daemon's recording: a policy naming what was seen, valid" || not_ok "learn: rc=$rc $(cat "$WORK/learned.json" "$WORK/learn.err")"
-grep -qF "by $bash_exe in " "$WORK/learn.err" && grep -q -- "-> $P/a: learned/allow/[0-9]*:bash$" "$WORK/learn.err" &&
-        ok "learn: the summary names the actor and the allow entry" || not_ok "learn summary: $(cat "$WORK/learn.err")"
+check "learn over the daemon's recording: exit 0" 0 "$rc"
+check_grep "learn over the daemon's recording: a policy naming what was seen" "$WORK/learned.json" "\"$P/a\""
+"$DAEMON" --check --policy-dir "$WORK/learned" > /dev/null 2>&1
+check "learn over the daemon's recording: the policy passes --check (exit status)" 0 "$?"
+check_grep "learn: the summary names the actor" "$WORK/learn.err" -F "by $bash_exe in "
+check_grep "learn: the summary names the allow entry" "$WORK/learn.err" -- "-> $P/a: learned/allow/[0-9]*:bash$"
 "$CTL" replay "$WORK/learned" --journal-dir $JOURNAL > "$WORK/out" 2>&1
 rc=$?
 # The move into the protected cgroup was not allowed when recorded (observed): it is denied again.
-[ $rc = 1 ] && grep -q "^learned/protect/0 (50-learned.json) would deny 1 operation(s), 1 distinct" "$WORK/out" &&
-        [ "$(grep -c '^ *[0-9]*x migration' "$WORK/out")" = 1 ] && grep -qF -- "-> $P/prot (first" "$WORK/out" &&
-        ok "replay of the learned policy: only the move it never allowed would be denied" || not_ok "replay: rc=$rc $(cat "$WORK/out")"
+check "replay of the learned policy: exit 1" 1 "$rc"
+check_grep "replay of the learned policy: the protect rule would deny 1 operation" "$WORK/out" \
+        "^learned/protect/0 (50-learned.json) would deny 1 operation(s), 1 distinct"
+check "replay of the learned policy: only one move would be denied" 1 "$(grep -c '^ *[0-9]*x migration' "$WORK/out")"
+check_grep "replay of the learned policy: the move it never allowed" "$WORK/out" -F -- "-> $P/prot (first"
 
 # "record": true in a policy file records as well, and record policy goes back to the files.
 echo "{ \"version\": 1, \"record\": true, \"migration\": { \"protect\": [\"$P/prot\"] } }" > "$POLICY_DIR/10-a.json"
@@ -125,8 +131,8 @@ check "... and the interval drain journals the new moves (7)" "$((before + 7))" 
 
 # The catalog and the man page know both MESSAGE_IDs.
 for id in $RECORD_ID $RECORD_CHANGED_ID; do
-        grep -q "^-- $id" "$(dirname "$0")/../../units/cgroup-guard.catalog" && grep -q "$id" "$(dirname "$0")/../../man/cgroup-guardd.8" &&
-                ok "$id in the catalog and in cgroup-guardd(8)" || not_ok "$id not documented"
+        check_grep "$id in the catalog" "$(dirname "$0")/../../units/cgroup-guard.catalog" "^-- $id"
+        check_grep "$id in cgroup-guardd(8)" "$(dirname "$0")/../../man/cgroup-guardd.8" "$id"
 done
 
 finish

@@ -22,10 +22,9 @@ sleep 7
 during=$(generation)
 wait "$STORM"
 echo "# generation $before before the storm, $during after 7 s of it"
-[ -n "$during" ] && [ "$during" -ge $((before + 2)) ] && ok "a rename storm still gets a reload at least every 2 s" ||
-        not_ok "rename storm: generation $before -> $during after 7 s"
+check_int "a rename storm still gets a reload at least every 2 s (generation $before -> $during after 7 s)" "$during" -ge $((before + 2))
 for _ in $(seq 30); do [ "$(generation)" -gt "$during" ] && break; sleep 0.1; done
-[ "$(generation)" -gt "$during" ] && ok "the storm's end is followed by a reload" || not_ok "no reload after the storm"
-grep -q "error" "$LOG" && not_ok "errors during the storm: $(grep error "$LOG" | head -3)" || ok "no errors during the storm"
+check_int "the storm's end is followed by a reload" "$(generation)" -gt "$during"
+check_no_grep "no errors during the storm" "$LOG" "error"
 kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
 finish

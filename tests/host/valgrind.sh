@@ -29,7 +29,7 @@ for i in $(seq 20); do
         kill -HUP "$GUARD_PID"
         wait_log "Policy generation" $((gen + i)) || break
 done
-[ "$(grep -c "Policy generation" "$LOG")" -ge $((gen + 20)) ] && ok "20 reloads" || not_ok "reloads: $(grep -c "Policy generation" "$LOG")"
+check_int "20 reloads" "$(grep -c "Policy generation" "$LOG")" -ge $((gen + 20))
 
 echo '{ "version": 1, "mode": "sometimes" }' > "$POLICY_DIR/20-bad.json"
 check_true "a policy error is reported" wait_log "20-bad.json:1:25: error"
@@ -53,14 +53,13 @@ if grep -q "All heap blocks were freed" "$VGLOG"; then
         ok "memcheck: all heap blocks freed"
 else
         lost=$(grep -E "(definitely|indirectly|possibly) lost:" "$VGLOG" | grep -vc " 0 bytes in 0 blocks")
-        [ "$lost" = 0 ] && ok "memcheck: no leaks ($(grep "still reachable:" "$VGLOG" | sed 's/.*still/still/'), libraries' caches)" ||
-                not_ok "memcheck: leaks: $(grep -E "lost:" "$VGLOG")"
+        check "memcheck: no leaks ($(grep "still reachable:" "$VGLOG" | sed 's/.*still/still/'), libraries' caches)" 0 "$lost"
 fi
 # Descriptors open at exit that the daemon opened itself: not inherited from the test, and not
 # libsystemd's journal socket (sd_journal_send() keeps it for the process' lifetime by design).
 own=$(awk '/Open (file descriptor|AF_UNIX socket)/ { if (fd != "" && !skip) print fd; fd = $0; skip = 0; next }
            /inherited from parent|sd_journal_sendv/ { skip = 1 }
            /HEAP SUMMARY/ { if (fd != "" && !skip) print fd; fd = "" }' "$VGLOG")
-[ -z "$own" ] && ok "no descriptor left open at exit" || not_ok "left open: $own"
+check "no descriptor left open at exit" "" "$own"
 [ $failed = 0 ] || { echo "--- valgrind log"; cat "$VGLOG"; }
 finish
