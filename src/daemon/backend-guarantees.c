@@ -95,6 +95,16 @@ const char *const *backend_missing_guarantee_ids(BackendKind k) {
         return k == BACKEND_NATIVE ? missing_ids_native : k == BACKEND_COMPAT ? missing_ids_compat : missing_ids_observe;
 }
 
+/* Each guarantee gets its line, held or not (backend_pinned_guarantees()): a table longer than
+ * BackendGuarantees holds would drop lines, so it does not build. */
+#define SPECS_FIT(specs)                                                                        \
+        _Static_assert(ELEMENTSOF(specs) - 1 <= ELEMENTSOF(((BackendGuarantees *) 0)->held) &&   \
+                       ELEMENTSOF(specs) - 1 <= ELEMENTSOF(((BackendGuarantees *) 0)->not_held), \
+                       #specs " fits BackendGuarantees")
+SPECS_FIT(specs_native);
+SPECS_FIT(specs_compat);
+SPECS_FIT(specs_observe);
+
 static const GuaranteeSpec *backend_specs(BackendKind k) {
         return k == BACKEND_NATIVE ? specs_native : k == BACKEND_COMPAT ? specs_compat : specs_observe;
 }
