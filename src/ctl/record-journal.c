@@ -184,7 +184,7 @@ int parse_time(const char *s, uint64_t *ret) {
                 unit = *end;
                 if (errno || !unit || end[1])
                         return -EINVAL;
-                n *= unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
+                n *= unit == 's' ? 1 : unit == 'm' ? SEC_PER_MINUTE : unit == 'h' ? SEC_PER_HOUR : unit == 'd' ? SEC_PER_DAY : 0;
                 if (n == 0 || n > (unsigned long long) now.tv_sec)
                         return -EINVAL;
                 *ret = ((uint64_t) now.tv_sec - n) * USEC_PER_SEC;

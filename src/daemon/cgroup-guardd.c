@@ -75,7 +75,7 @@ static void help(void) {
 
 /* The intervals (--ratelimit-interval, --record-interval, --metrics-interval) take whole seconds,
  * from one up to a day. */
-#define INTERVAL_SEC_MAX 86400u
+#define INTERVAL_SEC_MAX SEC_PER_DAY
 
 static int parse_interval(const char *option, const char *s, unsigned *ret) {
         char *end;

@@ -14,6 +14,9 @@
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _noreturn_ __attribute__((noreturn))
 
+#define SEC_PER_MINUTE 60u
+#define SEC_PER_HOUR (60u * SEC_PER_MINUTE)
+#define SEC_PER_DAY (24u * SEC_PER_HOUR)
 #define USEC_PER_SEC ((uint64_t) 1000000)
 #define USEC_PER_MSEC ((uint64_t) 1000)
 #define NSEC_PER_SEC ((uint64_t) 1000000000)
