@@ -2,7 +2,9 @@
 /* LD_PRELOAD shim for the policy directory TOCTOU test: right after the program stats
  * $CGG_SWAP_NAME by name, the entry is atomically replaced by $CGG_SWAP_WITH (a prepared symlink in
  * the same directory), once. A loader that checks by name and then opens by name follows the link. */
+#ifndef _GNU_SOURCE /* meson passes -D_GNU_SOURCE */
 #define _GNU_SOURCE
+#endif
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <stdio.h>

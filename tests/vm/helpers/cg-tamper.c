@@ -24,7 +24,9 @@
  *                                   writes W", M/P/L distinct ids, then what got through.
  * Prints "ok" or the errno name of the failing call; exit 0 / 1 / 2 (usage). */
 
+#ifndef _GNU_SOURCE /* meson passes -D_GNU_SOURCE */
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>

@@ -7,7 +7,9 @@
  * What the injected call gets is what the exec'd program may do: with the guard's pins, whether
  * the kernel took the traced task for the guard. */
 
+#ifndef _GNU_SOURCE /* meson passes -D_GNU_SOURCE */
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <linux/bpf.h>
 #include <signal.h>
