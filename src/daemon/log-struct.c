@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <printf.h>
 #include <stdarg.h>
@@ -51,6 +52,9 @@ static void va_format_skip(const char *format, va_list *ap) {
         int types[64];
         size_t n = parse_printf_format(format, ELEMENTSOF(types), types);
 
+        /* A format with more arguments than this would leave the rest unskipped and every later
+         * field reading the wrong ones: the formats are the daemon's own, so that is a bug here. */
+        assert(n <= ELEMENTSOF(types));
         for (size_t i = 0; i < n && i < ELEMENTSOF(types); i++) {
                 int t = types[i];
 
