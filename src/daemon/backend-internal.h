@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "bpf-backend.h"
+#include "bpf-info.h"
 
 #define CGROUP_ITER_PIN "cgroups"       /* the cgroup iterator's link, `cat`-able */
 
@@ -43,8 +44,6 @@ void record_daemon_pid(const char *dir);
 void hold_pin_dir(Backend *b);
 const char *held_pin_dir(const Backend *b, char buf[static 32]);
 
-/* The kernel's id of a BPF object fd (0: none). */
-uint32_t object_id(int fd);
 /* One object of the guard registered for the tamper programs (no-op without them). */
 void register_object(Backend *b, uint64_t kind, uint64_t id);
 void choose_tamper_variants(Backend *b);

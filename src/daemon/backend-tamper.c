@@ -28,13 +28,6 @@ void register_object(Backend *b, uint64_t kind, uint64_t id) {
                 (void) bpf_map_update_elem(b->objects_fd, &key, &one, BPF_ANY);
 }
 
-uint32_t object_id(int fd) {
-        struct bpf_link_info info = {};
-        __u32 len = sizeof(info);
-
-        return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
-}
-
 static bool kernel_lockdown_confidentiality(void) {
         _cleanup_(fclosep) FILE *f = fopen("/sys/kernel/security/lockdown", "re");
         char line[128];
@@ -215,18 +208,17 @@ static void protect_object(ProtectSet *set, uint64_t kind, uint64_t id) {
 /* A program and every map it uses (maps that are not pinned included: the kernel names them). */
 static void protect_program(ProtectSet *set, uint32_t prog_id) {
         _cleanup_(closep) int fd = bpf_prog_get_fd_by_id(prog_id);
-        struct bpf_prog_info info = {};
-        uint32_t map_ids[64];
-        __u32 len = sizeof(info);
+        _cleanup_(freep) uint32_t *map_ids = NULL;
+        uint32_t n = 0;
+        int r;
 
         protect_object(set, GUARD_OBJ_PROG, prog_id);
         if (fd < 0)
                 return;
-        info.nr_map_ids = ELEMENTSOF(map_ids);
-        info.map_ids = (uint64_t) (uintptr_t) map_ids;
-        if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
-                return;
-        for (uint32_t i = 0; i < info.nr_map_ids && i < ELEMENTSOF(map_ids); i++)
+        r = bpf_prog_map_ids(fd, &map_ids, &n);
+        if (r == -ENOMEM)
+                set->incomplete = true;
+        for (uint32_t i = 0; r >= 0 && i < n; i++)
                 protect_object(set, GUARD_OBJ_MAP, map_ids[i]);
 }
 
