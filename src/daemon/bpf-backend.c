@@ -92,14 +92,27 @@ BackendKind backend_kind_from_string(const char *s) {
         return _BACKEND_INVALID;
 }
 
+/* One more missing guarantee (line: allocated, taken over; NULL: out of memory, nothing to add). */
+static void add_missing(Backend *b, char *line) {
+        if (!line || !GREEDY_REALLOC(b->missing, b->n_missing_allocated, b->n_missing + 1)) {
+                free(line);
+                return;
+        }
+        b->missing[b->n_missing++] = line;
+}
+
+static void missing_clear(Backend *b) {
+        for (unsigned i = 0; i < b->n_missing; i++)
+                free(b->missing[i]);
+        b->n_missing = 0;
+}
+
 /* What this host adds to a backend's missing guarantees. */
 static void note_host_missing(Backend *b) {
         char *v1 = backend_missing_cgroup_v1();
 
-        if (v1 && b->n_missing < ELEMENTSOF(b->missing))
-                b->missing[b->n_missing++] = v1;
-        else
-                free(v1);
+        if (v1)
+                add_missing(b, v1);
 }
 
 const void *backend_object_elf(BackendKind kind, size_t *ret_size) {
@@ -139,8 +152,8 @@ static Backend *backend_new(BackendKind kind, const char *pin_dir) {
 void backend_free(Backend *b) {
         if (!b)
                 return;
-        for (unsigned i = 0; i < b->n_missing; i++)
-                free(b->missing[i]);
+        missing_clear(b);
+        free(b->missing);
         backend_guarantees_done(&b->guarantees);
         bpf_object__close(b->obj);
         closep(&b->outer_fd);
@@ -372,6 +385,7 @@ static void skip_missing_targets(Backend *b) {
 
         bpf_object__for_each_program(prog, b->obj) {
                 const char *fn = program_target(prog), *why, *instead = NULL;
+                char *line = NULL;
                 bool is_alternative = false;
 
                 if (!fn)
@@ -397,14 +411,14 @@ static void skip_missing_targets(Backend *b) {
                                 instead = alt_fn;
                         }
                 }
-                if (!strneq(bpf_program__section_name(prog) + (bpf_program__section_name(prog)[0] == '?'), "fentry/", 7) ||
-                    b->n_missing >= ELEMENTSOF(b->missing))
+                if (!strneq(bpf_program__section_name(prog) + (bpf_program__section_name(prog)[0] == '?'), "fentry/", 7))
                         continue;
-                if (instead ? asprintf(&b->missing[b->n_missing], "kernel function %s is not attachable (%s): its window sits on %s instead",
-                                       fn, why, instead) >= 0
-                            : asprintf(&b->missing[b->n_missing], "kernel function %s is not attachable (%s): what its window decides is not checked",
-                                       fn, why) >= 0)
-                        b->n_missing++;
+                if ((instead ? asprintf(&line, "kernel function %s is not attachable (%s): its window sits on %s instead",
+                                        fn, why, instead)
+                             : asprintf(&line, "kernel function %s is not attachable (%s): what its window decides is not checked",
+                                        fn, why)) < 0)
+                        line = NULL;
+                add_missing(b, line);
         }
 }
 
@@ -562,9 +576,7 @@ static int open_and_load(Backend *b, unsigned entries_max, int *ret_template_fd,
                 r = reuse_state_maps(b);
                 if (r < 0)
                         return r;
-                for (unsigned i = 0; i < b->n_missing; i++)
-                        free(b->missing[i]);
-                b->n_missing = 0;
+                missing_clear(b);
                 closep(ret_template_fd);
                 *ret_template_fd = -EBADF;
                 r = prepare_object(b, entries_max, ret_template_fd);

@@ -75,8 +75,9 @@ typedef struct Backend {
         unsigned map_entries_max;       /* size of every generation map (fixed at load) */
         bool adopted;
         bool lockdown;                  /* kernel lockdown=confidentiality: tamper variants chosen */
-        char *missing[16];              /* window functions this kernel lacks, for status */
+        char **missing;                 /* window functions this kernel lacks, for status */
         unsigned n_missing;
+        size_t n_missing_allocated;
         BackendGuarantees guarantees;   /* what the attached links carry (backend_pinned_guarantees()) */
         unsigned n_links;
         uint32_t link_ids[BACKEND_LINKS_MAX];

@@ -74,15 +74,17 @@ static int property_get_missing(sd_bus *bus, const char *path, const char *inter
         Manager *m = userdata;
 
         const BackendGuarantees *g = &m->backend->guarantees;
-        char *extra[ELEMENTSOF(g->not_held) + ELEMENTSOF(m->backend->missing)];
-        unsigned n = 0;
+        int r;
 
         /* After the backend's own: the guarantees not held on this kernel, then why (the functions). */
-        for (unsigned i = 0; i < g->n_not_held; i++)
-                extra[n++] = g->not_held[i];
-        for (unsigned i = 0; i < m->backend->n_missing; i++)
-                extra[n++] = m->backend->missing[i];
-        return append_strv(reply, backend_missing_guarantees(m->backend->kind), extra, n);
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        for (const char *const *s = backend_missing_guarantees(m->backend->kind); r >= 0 && *s; s++)
+                r = append_string(reply, *s);
+        for (unsigned i = 0; r >= 0 && i < g->n_not_held; i++)
+                r = append_string(reply, g->not_held[i]);
+        for (unsigned i = 0; r >= 0 && i < m->backend->n_missing; i++)
+                r = append_string(reply, m->backend->missing[i]);
+        return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
 static int property_get_mode(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -389,23 +389,33 @@ _printf_(1, 2) static char *strdup_printf(const char *format, ...) {
  * long as it is (a missing-guarantee reason is never cut). */
 static void log_guarantees(Manager *m) {
         const char *kind = backend_kind_to_string(m->backend->kind);
-        /* Room for every line there can be (MESSAGE, the backend, each held, not held and missing
-         * guarantee; a backend's fixed missing list has at most 4): none is cut. */
-        char *fields[2 + ELEMENTSOF(m->backend->guarantees.held) + ELEMENTSOF(m->backend->guarantees.not_held) +
-                     ELEMENTSOF(m->backend->missing) + 4] = {};
-        struct iovec iov[ELEMENTSOF(fields) + 1];
+        size_t n_fixed = 0;
         unsigned n = 0, k = 0;
+
+        for (const char *const *g = backend_missing_guarantees(m->backend->kind); *g; g++)
+                n_fixed++;
+        /* Room for every line there is (MESSAGE, the backend, each held, not held and missing
+         * guarantee): none is cut. */
+        size_t n_fields = 2 + m->backend->guarantees.n_held + m->backend->guarantees.n_not_held + n_fixed +
+                          m->backend->n_missing;
+        _cleanup_(freep) char **fields = calloc(n_fields, sizeof(*fields));
+        _cleanup_(freep) struct iovec *iov = calloc(n_fields + 1, sizeof(*iov));
+
+        if (!fields || !iov) {
+                log_oom();
+                return;
+        }
 
         fields[k++] = strdup_printf("MESSAGE=cgroup-guard guarantees with the %s backend%s", kind,
                                     backend_prevents(m->backend->kind) ? "" : " (NOT preventing: report and react only)");
         fields[k++] = strdup_printf("CGROUP_GUARD_BACKEND=%s", kind);
-        for (unsigned i = 0; i < m->backend->guarantees.n_held && k < ELEMENTSOF(fields); i++)
+        for (unsigned i = 0; i < m->backend->guarantees.n_held; i++)
                 fields[k++] = strdup_printf("CGROUP_GUARD_GUARANTEE=%s", m->backend->guarantees.held[i]);
-        for (unsigned i = 0; i < m->backend->guarantees.n_not_held && k < ELEMENTSOF(fields); i++)
+        for (unsigned i = 0; i < m->backend->guarantees.n_not_held; i++)
                 fields[k++] = strdup_printf("CGROUP_GUARD_MISSING=%s", m->backend->guarantees.not_held[i]);
-        for (const char *const *g = backend_missing_guarantees(m->backend->kind); *g && k < ELEMENTSOF(fields); g++)
+        for (const char *const *g = backend_missing_guarantees(m->backend->kind); *g; g++)
                 fields[k++] = strdup_printf("CGROUP_GUARD_MISSING=%s", *g);
-        for (unsigned i = 0; i < m->backend->n_missing && k < ELEMENTSOF(fields); i++)
+        for (unsigned i = 0; i < m->backend->n_missing; i++)
                 fields[k++] = strdup_printf("CGROUP_GUARD_MISSING=%s", m->backend->missing[i]);
 
         iov[n++] = (struct iovec) { (char *) "MESSAGE_ID=" GUARD_MESSAGE_GUARANTEES, strlen("MESSAGE_ID=" GUARD_MESSAGE_GUARANTEES) };
