@@ -470,6 +470,50 @@ static __always_inline int guard_tamper_proc_open(struct file *file) {
         return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_OOM, pid);
 }
 
+/* A cgroup v1 hierarchy (mount -t cgroup, or -t cpuset): its moves pass neither the migration
+ * hooks nor the guard's cgroup2 checks, so a freezer hierarchy would let anyone freeze the daemon
+ * (and a devices one starve it of /dev/null). A named hierarchy without controllers ("none,
+ * name=systemd": systemd-nspawn mounts one for every container) freezes and limits nothing, but
+ * its release agent would be a deputy: the kernel runs it as root in the root cgroup when one of
+ * its cgroups empties. So refused to all but PID 1 and the guard: v1 hierarchies that bind a
+ * controller or name a release agent, and opening a v1 release_agent file for writing. */
+#define CGROUP_SUPER_MAGIC_ 0x27e0eb
+
+/* May this v1 superblock be mounted by anyone: no controller, no release agent? Its cgroup root
+ * is reached through void pointers (kernfs's s_fs_info and node priv), read with
+ * bpf_probe_read_kernel(); under lockdown=confidentiality that is refused, and so is the mount. */
+static __always_inline bool cgroup1_harmless(struct super_block *sb) {
+        struct kernfs_super_info *info = sb->s_fs_info;
+        struct kernfs_root *kf_root;
+        struct cgroup_root *root;
+        struct kernfs_node *kn;
+        struct cgroup *cgrp;
+        unsigned int mask;
+        char agent;
+
+        if (bpf_core_read(&kf_root, sizeof(kf_root), &info->root) || !kf_root ||
+            bpf_core_read(&kn, sizeof(kn), &kf_root->kn) || !kn ||
+            bpf_core_read(&cgrp, sizeof(cgrp), &kn->priv) || !cgrp ||
+            bpf_core_read(&root, sizeof(root), &cgrp->root) || !root ||
+            bpf_core_read(&mask, sizeof(mask), &root->subsys_mask) ||
+            bpf_core_read(&agent, sizeof(agent), &root->release_agent_path[0]))
+                return false;
+        return mask == 0 && agent == 0;
+}
+
+static __always_inline int guard_tamper_cgroup1_open(struct file *file) {
+        struct guard_self *self;
+        struct task_struct *actor;
+
+        if (!dentry_named(file->f_path.dentry, "release_agent", 13))
+                return 0;
+        self = tamper_config();
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_CGROUP1, file->f_inode->i_sb->s_dev);
+}
+
 /* kernfs writes pass no LSM hook of their own, and fentry on cgroup_kill_write() and friends
  * cannot refuse (no fmod_ret there): each open is checked instead, on both backends (compat's
  * inode_permission does not know the file's directory). */
@@ -479,6 +523,8 @@ int BPF_PROG(guard_tamper_file_open, struct file *file) {
                 return 0;
         if (file->f_inode->i_sb->s_magic == PROC_SUPER_MAGIC_)
                 return guard_tamper_proc_open(file);
+        if (file->f_inode->i_sb->s_magic == CGROUP_SUPER_MAGIC_)
+                return guard_tamper_cgroup1_open(file);
         return guard_tamper_cgroup_open(file);
 }
 
@@ -552,19 +598,14 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
         return tamper_refuse(actor, GUARD_TAMPER_MOUNT, path->mnt->mnt_sb->s_dev);
 }
 
-/* A cgroup v1 hierarchy (mount -t cgroup, or -t cpuset): its moves pass neither the migration
- * hooks nor the guard's cgroup2 checks, so a freezer hierarchy would let anyone freeze the daemon
- * (and a devices one starve it of /dev/null). Every v1 superblock, fresh or reused, passes
- * sb_kern_mount at mount(2) and at fsconfig(FSCONFIG_CMD_CREATE) alike: refused to all but PID 1
- * and the guard. systemd mounts none on a cgroup2 system (it is PID 1 anyway). */
-#define CGROUP_SUPER_MAGIC_ 0x27e0eb
-
+/* Every v1 superblock, fresh or reused, passes sb_kern_mount at mount(2) and at
+ * fsconfig(FSCONFIG_CMD_CREATE) alike (see CGROUP_SUPER_MAGIC_ for which are refused). */
 SEC("lsm/sb_kern_mount")
 int BPF_PROG(guard_tamper_cgroup1_mount, struct super_block *sb) {
         struct guard_self *self;
         struct task_struct *actor;
 
-        if (sb->s_magic != CGROUP_SUPER_MAGIC_)
+        if (sb->s_magic != CGROUP_SUPER_MAGIC_ || cgroup1_harmless(sb))
                 return 0;
         self = tamper_config();
         if (!self)

@@ -29,6 +29,17 @@ struct nsset;
 struct kernfs_node {
         const char *name;
         u64 id;
+        void *priv;                     /* a cgroup directory's struct cgroup */
+};
+
+/* A kernfs superblock's s_fs_info, and its root (read with bpf_probe_read_kernel(): reached
+ * through a void pointer). */
+struct kernfs_root {
+        struct kernfs_node *kn;
+};
+
+struct kernfs_super_info {
+        struct kernfs_root *root;
 };
 
 struct cgroup;
@@ -39,6 +50,8 @@ struct cgroup_subsys_state {
 
 struct cgroup_root {
         int hierarchy_id;
+        unsigned int subsys_mask;       /* the controllers a v1 hierarchy binds */
+        char release_agent_path[1];     /* PATH_MAX in the kernel: only the first byte is read */
 };
 
 struct cgroup {
@@ -57,6 +70,7 @@ struct css_set {
 struct super_block {
         unsigned int s_dev;
         unsigned long s_magic;
+        void *s_fs_info;
 };
 
 struct bpf_map {

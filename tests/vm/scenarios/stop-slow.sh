@@ -18,12 +18,19 @@ check_cmd "enforcing" EPERM cg-move $T/prot $victim
 attack() { in-cgroup $T/prot cg-tamper "$@"; }
 
 # --- a: a cgroup v1 freezer hierarchy ---
-mkdir -p /tmp/v1 /tmp/v1b
+mkdir -p /tmp/v1 /tmp/v1b /tmp/v1c /tmp/v1d
 check_cmd "mount -t cgroup -o freezer: EPERM" EPERM attack cgroup1 /tmp/v1 freezer
 check_cmd "the same by fsopen/fsconfig/fsmount: EPERM" EPERM attack cgroup1 /tmp/v1b freezer fsopen
-check_cmd "a named hierarchy without controllers (none,name=x): EPERM" EPERM attack cgroup1 /tmp/v1b none,name=x
-grep -q " /tmp/v1b* cgroup " /proc/mounts && not_ok "a cgroup v1 hierarchy is mounted: $(grep ' cgroup ' /proc/mounts)" ||
-        ok "no cgroup v1 hierarchy mounted"
+grep -q " /tmp/v1b* cgroup " /proc/mounts && not_ok "a cgroup v1 controller hierarchy is mounted: $(grep ' cgroup ' /proc/mounts)" ||
+        ok "no cgroup v1 controller hierarchy mounted"
+# A named hierarchy freezes and limits nothing: systemd-nspawn mounts "none,name=systemd" for its
+# containers (issue 16: system-clients failed on it). Its release agent would be a deputy run by
+# the kernel as root in the root cgroup: refused, as a mount option and as a file.
+check_cmd "a named hierarchy without controllers (none,name=x) stays allowed (systemd-nspawn)" ok attack cgroup1 /tmp/v1c none,name=x
+check_cmd "... with a release agent (none,name=y,release_agent=...): EPERM" EPERM attack cgroup1 /tmp/v1d none,name=y,release_agent=/usr/sbin/cgroup-guardd
+check_cmd "... by fsopen/fsconfig: EPERM" EPERM attack cgroup1 /tmp/v1d none,name=y,release_agent=/usr/sbin/cgroup-guardd fsopen
+check_cmd "writing the named hierarchy's release_agent: EPERM" EPERM attack write /tmp/v1c/release_agent /usr/sbin/cgroup-guardd
+check "no release agent set" "" "$(cat /tmp/v1c/release_agent 2>&1)"
 if grep -q " /tmp/v1 cgroup " /proc/mounts; then
         # Before the fix: the daemon moved into a v1 freezer cgroup (no hook sees it) and frozen.
         mkdir -p /tmp/v1/trap
@@ -33,7 +40,7 @@ if grep -q " /tmp/v1 cgroup " /proc/mounts; then
         echo $GUARD_PID > /tmp/v1/cgroup.procs
         rmdir /tmp/v1/trap
 fi
-for m in /tmp/v1 /tmp/v1b; do while grep -q " $m cgroup " /proc/mounts; do umount $m; done; done
+for m in /tmp/v1 /tmp/v1b /tmp/v1c /tmp/v1d; do while grep -q " $m cgroup " /proc/mounts; do umount $m; done; done
 mkdir -p /tmp/v2
 check_cmd "a cgroup2 mount stays allowed" ok in-cgroup $T/prot sh -c "mount -t cgroup2 none /tmp/v2 && echo ok"
 umount /tmp/v2 2>/dev/null
