@@ -392,6 +392,16 @@ int BPF_PROG(guard_tamper_setioprio, struct task_struct *target, int ioprio) {
  * only cgroupfs opens for writing, with one hash lookup (bench/README.md). */
 #define CGROUP2_ROOT_INO_ 1 /* kernfs's first node */
 
+static __always_inline bool dentry_named(struct dentry *dentry, const char *name, __u32 len);
+
+/* The files left open, by name: a directory registered by guard_tamper_unit_mkdir() at a restart
+ * has none registered by inode until the new daemon runs, and PID 1's child writes the unit's
+ * cgroup.procs before its exec. */
+static __always_inline bool cgroup_file_left_open(struct dentry *dentry) {
+        return dentry_named(dentry, "cgroup.procs", 12) || dentry_named(dentry, "cgroup.threads", 14) ||
+               dentry_named(dentry, "cgroup.subtree_control", 22);
+}
+
 static __always_inline int guard_tamper_cgroup_open(struct file *file) {
         struct inode *inode = file->f_inode;
         struct guard_self *self;
@@ -407,7 +417,8 @@ static __always_inline int guard_tamper_cgroup_open(struct file *file) {
         if (dir == CGROUP2_ROOT_INO_) {
                 if (!is_guard_object(GUARD_OBJ_CGROUP_FILE, inode->i_ino))
                         return 0;
-        } else if (!is_guard_object(GUARD_OBJ_CGROUP_DIR, dir) || is_guard_object(GUARD_OBJ_CGROUP_OPEN, inode->i_ino))
+        } else if (!is_guard_object(GUARD_OBJ_CGROUP_DIR, dir) || is_guard_object(GUARD_OBJ_CGROUP_OPEN, inode->i_ino) ||
+                   cgroup_file_left_open(file->f_path.dentry))
                 return 0;
         actor = bpf_get_current_task_btf();
         return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_CGROUP_FILE, inode->i_ino);
