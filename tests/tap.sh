@@ -52,20 +52,27 @@ check_int() {
                 echo "#   actual:   $2"
         fi
 }
+# FILE read once into $_tap_file (a file, or <(command) in bash), and its last lines on failure.
+_tap_snapshot() {
+        _tap_file=$(mktemp)
+        cat "$1" > "$_tap_file" 2>/dev/null
+}
+_tap_last_lines() {
+        echo "#   actual ($(wc -l < "$_tap_file") lines, the last 10):"
+        tail -n 10 "$_tap_file" | sed 's/^/#     /'
+}
 # check_grep NAME FILE [GREP-OPTION...] PATTERN: grep finds a line in FILE (a file, or <(command)
 # in bash: it is read once). On failure the pattern and the last lines of FILE are printed.
 check_grep() {
         _tap_name=$1
-        _tap_file=$(mktemp)
-        cat "$2" > "$_tap_file" 2>/dev/null
+        _tap_snapshot "$2"
         shift 2
         if grep -q "$@" "$_tap_file"; then
                 ok "$_tap_name"
         else
                 not_ok "$_tap_name"
                 echo "#   expected a line matching: grep $*"
-                echo "#   actual ($(wc -l < "$_tap_file") lines, the last 10):"
-                tail -n 10 "$_tap_file" | sed 's/^/#     /'
+                _tap_last_lines
         fi
         rm -f "$_tap_file"
 }
@@ -73,8 +80,7 @@ check_grep() {
 # that do are printed (the first 10).
 check_no_grep() {
         _tap_name=$1
-        _tap_file=$(mktemp)
-        cat "$2" > "$_tap_file" 2>/dev/null
+        _tap_snapshot "$2"
         shift 2
         if ! grep -q "$@" "$_tap_file"; then
                 ok "$_tap_name"
@@ -90,8 +96,7 @@ check_no_grep() {
 # line of FILE; on failure the patterns that did not and the last lines of FILE are printed.
 check_grep_all() {
         _tap_name=$1
-        _tap_file=$(mktemp)
-        cat "$2" > "$_tap_file" 2>/dev/null
+        _tap_snapshot "$2"
         shift 2
         _tap_missing=
         for _tap_pattern; do
@@ -103,8 +108,7 @@ check_grep_all() {
         else
                 not_ok "$_tap_name"
                 echo "${_tap_missing#?}"
-                echo "#   actual ($(wc -l < "$_tap_file") lines, the last 10):"
-                tail -n 10 "$_tap_file" | sed 's/^/#     /'
+                _tap_last_lines
         fi
         rm -f "$_tap_file"
 }
