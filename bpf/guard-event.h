@@ -54,15 +54,19 @@ struct guard_event {
         __u64 actor_exe_ino;
         __u32 actor_uid;        /* real uid and gid (bpf_get_current_uid_gid()) */
         __u32 actor_gid;
+        /* The moved task's name when it was decided (migrations that name task_pid; else empty):
+         * by the time the daemon reads the record it may have exited or exec'd. */
+        char task_comm[GUARD_COMM_LEN];
 };
 
 /* Fixed layout on both sides: new members go at the end, and these say where. */
-_Static_assert(sizeof(struct guard_event) == 120, "struct guard_event layout");
+_Static_assert(sizeof(struct guard_event) == 136, "struct guard_event layout");
 _Static_assert(__builtin_offsetof(struct guard_event, actor_comm) == 80, "struct guard_event layout");
 _Static_assert(__builtin_offsetof(struct guard_event, actor_exe_dev) == 96, "struct guard_event layout");
 _Static_assert(__builtin_offsetof(struct guard_event, actor_exe_ino) == 104, "struct guard_event layout");
 _Static_assert(__builtin_offsetof(struct guard_event, actor_uid) == 112, "struct guard_event layout");
 _Static_assert(__builtin_offsetof(struct guard_event, actor_gid) == 116, "struct guard_event layout");
+_Static_assert(__builtin_offsetof(struct guard_event, task_comm) == 120, "struct guard_event layout");
 
 /* The kernel's dev_t, as guard_event carries it. */
 #define GUARD_DEV_MAJOR(dev) ((__u32) ((dev) >> 20))

@@ -429,10 +429,13 @@ static inline int guard_ns_index(__u32 clone_flag) {
         X(guard_tamper_bpf) X(guard_tamper_bpf_lockdown) X(guard_identity_exec)                 \
         X(guard_identity_exec_lockdown) X(guard_tamper_unit_mkdir)
 #define GUARD_PROGS_NATIVE(X)                                                                   \
-        X(guard_tamper_pin_open) X(native_cgroup_attach) X(native_namespace_install)            \
-        X(native_namespace_alloc) X(native_namespace_free) X(native_task_alloc)
+        X(guard_tamper_pin_open) X(native_cgroup_attach) X(native_cgroup_attach_lockdown)       \
+        X(native_namespace_install) X(native_namespace_alloc) X(native_namespace_free)          \
+        X(native_task_alloc)
 #define GUARD_PROGS_COMPAT(X)                                                                   \
         X(compat_attach_enter) X(compat_attach_exit) X(compat_inode_permission)                 \
+        X(compat_procs_write_start) X(compat_procs_write_start_lockdown)                        \
+        X(compat_procs_write_finish)                                                            \
         X(compat_mntns_install_enter) X(compat_mntns_install_exit)                              \
         X(compat_utsns_install_enter) X(compat_utsns_install_exit)                              \
         X(compat_ipcns_install_enter) X(compat_ipcns_install_exit)                              \

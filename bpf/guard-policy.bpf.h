@@ -224,6 +224,35 @@ static __always_inline struct guard_value *guard_cgroup_entry(void *policy, stru
         return guard_lookup(policy, GUARD_KEY_CGROUP, GUARD_CGROUP_UNCLASSIFIED, 0);
 }
 
+/* The same walk from a cgroup known only by its address (read from the kernel, not handed to the
+ * program): every step through bpf_probe_read_kernel(). Returns the id whose entry applies, as
+ * *ret_id above (0: none). */
+static __always_inline __u64 guard_cgroup_entry_id_read(void *policy, __u64 cg) {
+        struct guard_value *v;
+
+        if (!policy)
+                return 0;
+        for (int level = 0; level < GUARD_CGROUP_WALK_MAX; level++) {
+                struct cgroup_subsys_state *parent;
+                __u64 id;
+
+                if (!cg)
+                        return 0;
+                id = BPF_CORE_READ((struct cgroup *) cg, kn, id);
+                v = guard_lookup(policy, GUARD_KEY_CGROUP, id, 0);
+                if (v) {
+                        if (level > 0 && v->cgroup.state)
+                                break;
+                        return id;
+                }
+                parent = BPF_CORE_READ((struct cgroup *) cg, self.parent);
+                if (!parent)
+                        return 0;
+                cg = (__u64) BPF_CORE_READ(parent, cgroup);
+        }
+        return GUARD_CGROUP_UNCLASSIFIED;
+}
+
 /* An entry kept by id (compat's windows, observe's last cgroup): 0 is none. */
 static __always_inline struct guard_value *guard_entry_by_id(void *policy, __u64 id) {
         return policy && id ? guard_lookup(policy, GUARD_KEY_CGROUP, id, 0) : NULL;
@@ -256,6 +285,86 @@ static __always_inline void guard_task_actor(void *policy, struct task_struct *t
 /* Part of a threaded subtree: a threaded cgroup, or a threaded domain with threaded children. */
 static __always_inline int guard_cgroup_threaded(struct cgroup *cgrp) {
         return cgrp->dom_cgrp != cgrp || cgrp->nr_threaded_children > 0;
+}
+
+#define GUARD_PF_EXITING 0x00000004
+/* Threads looked at for a live one, at most; past that the source is unknown (fail closed). */
+#define GUARD_THREADS_WALK_MAX 4096
+
+/* Where the threads a cgroup.procs write moves come from (guard_moved_threads_source()). */
+enum guard_source {
+        GUARD_SOURCE_LEADER = 0,        /* the leader lives: the kernel's source cgroup is theirs */
+        GUARD_SOURCE_LIVE = 1,          /* the leader exited: the live threads' cgroup */
+        GUARD_SOURCE_NOTHING = 2,       /* no live thread: nothing moves */
+        GUARD_SOURCE_UNKNOWN = 3,       /* not known here: judged as unclassified (fail closed) */
+};
+
+struct guard_thread_walk {
+        __u64 head;             /* &signal->thread_head */
+        __u64 node;             /* the list node looked at last */
+        __u64 cgroup;           /* the first live thread's cgroup (struct cgroup *) */
+        __u32 done;             /* the list was read to a live thread or to its end */
+};
+
+static long guard_thread_walk_step(__u64 index, void *ctx) {
+        struct guard_thread_walk *w = ctx;
+        struct task_struct *t;
+        __u64 next = 0;
+        unsigned int flags = 0;
+
+        if (bpf_probe_read_kernel(&next, sizeof(next), &((struct list_head *) w->node)->next) < 0 || !next)
+                return 1;
+        if (next == w->head) {
+                w->done = 1;
+                return 1;
+        }
+        t = (struct task_struct *) (next - bpf_core_field_offset(struct task_struct, thread_node));
+        if (BPF_CORE_READ_INTO(&flags, t, flags) < 0)
+                return 1;
+        if (!(flags & GUARD_PF_EXITING)) {
+                w->cgroup = (__u64) BPF_CORE_READ(t, cgroups, dfl_cgrp);
+                w->done = w->cgroup != 0;
+                return 1;
+        }
+        w->node = next;
+        return 0;
+}
+
+/* A cgroup.procs write names a process by its leader, and the kernel judges it from the leader's
+ * cgroup; but it moves only the threads that are not exiting. A leader that exited while other
+ * threads live (a zombie: main thread ended by pthread_exit()) stays in the cgroup it died in,
+ * which need not be theirs: then the source is the live threads' cgroup. The thread list is
+ * stable here (the write holds cgroup_threadgroup_rwsem, which a thread takes to set PF_EXITING
+ * and to be created) and all live threads of a domain cgroup share one cgroup; in a threaded
+ * subtree they need not, and the source is unknown. A leader that lives costs one flag test.
+ * can_read: bpf_probe_read_kernel() may be used (not under lockdown=confidentiality, where the
+ * thread list cannot be read: unknown). For GUARD_SOURCE_LIVE sets *ret_src and *ret_entry_id
+ * (the id whose entry applies, as guard_cgroup_entry()); for _UNKNOWN *ret_entry_id, and
+ * *ret_src where a live thread was found (else it keeps the caller's: the leader's cgroup). */
+static __always_inline enum guard_source guard_moved_threads_source(void *policy, struct task_struct *leader,
+                                                                     int threadgroup, const int can_read,
+                                                                     __u64 *ret_src, __u64 *ret_entry_id) {
+        struct guard_thread_walk w = {};
+        struct cgroup *cg;
+
+        if (!threadgroup || !(leader->flags & GUARD_PF_EXITING))
+                return GUARD_SOURCE_LEADER;
+        *ret_entry_id = GUARD_CGROUP_UNCLASSIFIED;
+        if (!can_read)
+                return GUARD_SOURCE_UNKNOWN;
+        w.head = (__u64) BPF_CORE_READ(leader, signal) + bpf_core_field_offset(struct signal_struct, thread_head);
+        w.node = w.head;
+        bpf_loop(GUARD_THREADS_WALK_MAX, guard_thread_walk_step, &w, 0);
+        if (!w.done)
+                return GUARD_SOURCE_UNKNOWN;
+        if (!w.cgroup)
+                return GUARD_SOURCE_NOTHING;
+        cg = (struct cgroup *) w.cgroup;
+        *ret_src = BPF_CORE_READ(cg, kn, id);
+        if (BPF_CORE_READ(cg, dom_cgrp) != cg || BPF_CORE_READ(cg, nr_threaded_children) > 0)
+                return GUARD_SOURCE_UNKNOWN;
+        *ret_entry_id = guard_cgroup_entry_id_read(policy, w.cgroup);
+        return GUARD_SOURCE_LIVE;
 }
 
 /* actor moves a task from a cgroup with entry src to one with entry dst (guard_cgroup_entry()). */
@@ -465,10 +574,11 @@ static __always_inline void guard_count_decision(__u32 kind, struct guard_decisi
 }
 
 /* Reports a decision that is not a plain allow; counts it; lost records are counted too.
- * actor_cgroup_id: the cgroup the actor acted from (0: unknown). */
-static __always_inline void guard_report_actor(__u32 kind, struct guard_decision *d, struct task_struct *actor,
-                                               __u64 actor_cgroup_id, __u32 task_pid, __u64 src, __u64 dst,
-                                               __u32 ns_type, __u32 ns_inum, __u32 flags) {
+ * actor_cgroup_id: the cgroup the actor acted from (0: unknown); task_comm: the moved task's
+ * name (GUARD_COMM_LEN bytes, NULL: none). */
+static __always_inline void guard_report_task(__u32 kind, struct guard_decision *d, struct task_struct *actor,
+                                              __u64 actor_cgroup_id, __u32 task_pid, const char *task_comm, __u64 src,
+                                              __u64 dst, __u32 ns_type, __u32 ns_inum, __u32 flags) {
         struct file *exe_file = actor->mm ? actor->mm->exe_file : NULL;
         __u64 uid_gid = bpf_get_current_uid_gid();
         struct guard_event *e;
@@ -507,7 +617,19 @@ static __always_inline void guard_report_actor(__u32 kind, struct guard_decision
         e->actor_exe_ino = exe_file ? exe_file->f_inode->i_ino : 0;
         e->actor_uid = (__u32) uid_gid;
         e->actor_gid = (__u32) (uid_gid >> 32);
+        /* The moved task's name as it is now: the daemon reads the record later. */
+        if (task_comm)
+                __builtin_memcpy(e->task_comm, task_comm, sizeof(e->task_comm));
+        else
+                __builtin_memset(e->task_comm, 0, sizeof(e->task_comm));
         bpf_ringbuf_submit(e, 0);
+}
+
+/* The same, for a report that names no moved task. */
+static __always_inline void guard_report_actor(__u32 kind, struct guard_decision *d, struct task_struct *actor,
+                                               __u64 actor_cgroup_id, __u32 task_pid, __u64 src, __u64 dst,
+                                               __u32 ns_type, __u32 ns_inum, __u32 flags) {
+        guard_report_task(kind, d, actor, actor_cgroup_id, task_pid, NULL, src, dst, ns_type, ns_inum, flags);
 }
 
 /* The same, for an actor that acted from the cgroup it is in. */

@@ -5,6 +5,8 @@
  * knows what is happening with a classic LSM hook called inside it that can say no:
  *   migration: cgroup_attach_permissions(src, dst) + inode_permission(MAY_WRITE) on the
  *              cgroup.procs the kernel checks inside it (cgroup.procs, cgroup.threads, clone3);
+ *              cgroup_procs_write_start() says which task a write names, and where its threads
+ *              are when its leader has exited;
  *   setns:     the per-type *_install(nsset, ns) + capable(CAP_SYS_ADMIN) inside it;
  *   unshare:   ksys_unshare(flags) + capable(CAP_SYS_ADMIN); user namespaces: userns_create;
  *   clone:     task_alloc(clone_flags), which also keeps a locked task's children out of pid
@@ -24,6 +26,20 @@ char LICENSE[] SEC("license") = "GPL";
 /* The eight CLONE_NEW* flags; not CLONE_IO (0x80000000), which shares their byte. */
 #define CLONE_NEW_MASK ((unsigned long) GUARD_NS_ALL)
 
+/* What cgroup_procs_write_start() found for the cgroup.procs or cgroup.threads write under way,
+ * for the cgroup_attach_permissions() window it opens: the task the write names and, where that
+ * is a leader that exited, the source of the threads that move (guard_moved_threads_source()).
+ * Used by that window only (the kernel's source cgroup must be the named task's) and then gone;
+ * cgroup_procs_write_finish() drops it in any case, so no later move (a clone3 by the same
+ * task, a cgroup v1 write) can be decided by it. */
+struct compat_note {
+        __u64 task_cgroup;      /* the cgroup the kernel judges from: the named task's */
+        __u64 src, src_entry;   /* GUARD_SOURCE_LIVE, _UNKNOWN: the source and its entry's id */
+        __u32 source;           /* enum guard_source */
+        __u32 task_pid;         /* 0: no note */
+        char task_comm[GUARD_COMM_LEN];
+};
+
 struct compat_window {
         __u64 src, dst;         /* migration: the cgroups (for reports) */
         __u64 src_entry, dst_entry; /* and the ids whose entries apply (guard_cgroup_entry()) */
@@ -32,6 +48,10 @@ struct compat_window {
         __u32 kind;             /* 0: closed, else GUARD_EVENT_* */
         __u32 verdict;          /* decided at entry */
         __u32 reported;
+        __u32 task_pid;         /* migration: the moved task, from the note (0: not known) */
+        __u32 pad;
+        char task_comm[GUARD_COMM_LEN];
+        struct compat_note note;
 };
 
 struct {
@@ -93,24 +113,87 @@ static __always_inline void window_close(struct compat_window *w) {
 
 /* --- migration --- */
 
+/* A cgroup.procs or cgroup.threads write has found the task it names (cgroup v1 writes too,
+ * which open no window: their note is dropped at cgroup_procs_write_finish()). */
+static __always_inline int procs_write_start(struct task_struct *task, bool threadgroup, const int can_read) {
+        struct compat_window *w;
+
+        if (!task || (unsigned long) task >= (unsigned long) -4095L) /* IS_ERR() */
+                return 0;
+        w = bpf_task_storage_get(&compat_windows, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+        if (!w)
+                return 0;
+        w->note.task_cgroup = guard_task_cgroup_id(task);
+        w->note.src = w->note.task_cgroup; /* unless the live threads' is found */
+        w->note.source = guard_moved_threads_source(guard_policy_map(), task, threadgroup, can_read, &w->note.src,
+                                                    &w->note.src_entry);
+        w->note.task_pid = task->pid;
+        __builtin_memcpy(w->note.task_comm, task->comm, sizeof(w->note.task_comm));
+        return 0;
+}
+
+SEC("fexit/cgroup_procs_write_start")
+int BPF_PROG(compat_procs_write_start, char *buf, bool threadgroup, bool *threadgroup_locked, struct task_struct *ret) {
+        return procs_write_start(ret, threadgroup, 1);
+}
+
+/* Under lockdown=confidentiality: a process whose leader exited is judged as moving from an
+ * unclassified cgroup (its threads cannot be read). */
+SEC("?fexit/cgroup_procs_write_start")
+int BPF_PROG(compat_procs_write_start_lockdown, char *buf, bool threadgroup, bool *threadgroup_locked,
+             struct task_struct *ret) {
+        return procs_write_start(ret, threadgroup, 0);
+}
+
+SEC("fexit/cgroup_procs_write_finish")
+int BPF_PROG(compat_procs_write_finish, struct task_struct *task, bool threadgroup_locked) {
+        struct compat_window *w = window_current();
+
+        if (w)
+                w->note.task_pid = 0;
+        return 0;
+}
+
 SEC("fentry/cgroup_attach_permissions")
 int BPF_PROG(compat_attach_enter, struct cgroup *src_cgrp, struct cgroup *dst_cgrp, struct super_block *sb,
              bool threadgroup, struct cgroup_namespace *ns) {
-        struct compat_window *w;
+        __u64 src = src_cgrp->kn->id, dst = dst_cgrp->kn->id, src_entry = 0;
+        struct compat_window *w = window_current();
+        __u32 source = GUARD_SOURCE_LEADER, task_pid = 0;
+        void *policy;
 
+        /* The write's note, if this window is the write's (not a clone3's: its source is the
+         * parent's cgroup); used once. */
+        if (w && w->note.task_pid && w->note.task_cgroup == src) {
+                task_pid = w->note.task_pid;
+                source = w->note.source;
+                if (source == GUARD_SOURCE_LIVE || source == GUARD_SOURCE_UNKNOWN) {
+                        src = w->note.src;
+                        src_entry = w->note.src_entry;
+                }
+                w->note.task_pid = 0;
+        }
+        if (source == GUARD_SOURCE_NOTHING)
+                return 0;
         /* No window, so the write's permission check decides nothing. */
-        if (guard_migration_changes_nothing(src_cgrp->kn->id, dst_cgrp->kn->id, threadgroup,
-                                            guard_cgroup_threaded(dst_cgrp)))
+        if (source != GUARD_SOURCE_UNKNOWN &&
+            guard_migration_changes_nothing(src, dst, threadgroup, guard_cgroup_threaded(dst_cgrp)))
                 return 0;
         w = window_open(GUARD_EVENT_MIGRATION);
-        if (w) {
-                void *policy = guard_policy_map();
-
-                w->src = src_cgrp->kn->id;
-                w->dst = dst_cgrp->kn->id;
+        if (!w)
+                return 0;
+        policy = guard_policy_map();
+        w->src = src;
+        w->dst = dst;
+        w->src_entry = src_entry;
+        if (source == GUARD_SOURCE_LEADER)
                 guard_cgroup_entry(policy, src_cgrp, &w->src_entry);
-                guard_cgroup_entry(policy, dst_cgrp, &w->dst_entry);
-        }
+        guard_cgroup_entry(policy, dst_cgrp, &w->dst_entry);
+        w->task_pid = task_pid;
+        if (task_pid)
+                __builtin_memcpy(w->task_comm, w->note.task_comm, sizeof(w->task_comm));
+        else
+                __builtin_memset(w->task_comm, 0, sizeof(w->task_comm));
         return 0;
 }
 
@@ -151,7 +234,8 @@ int BPF_PROG(compat_inode_permission, struct inode *inode, int mask) {
         w->verdict = guard_task_decide_migration(policy, actor, guard_entry_by_id(policy, w->src_entry),
                                                  guard_entry_by_id(policy, w->dst_entry), &d);
         if (w->verdict != GUARD_VERDICT_ALLOW)
-                guard_report(GUARD_EVENT_MIGRATION, &d, actor, 0, w->src, w->dst, 0, 0, 0);
+                guard_report_task(GUARD_EVENT_MIGRATION, &d, actor, guard_task_cgroup_id(actor), w->task_pid,
+                                  w->task_comm, w->src, w->dst, 0, 0, 0);
         guard_record_op(policy, GUARD_EVENT_MIGRATION, w->verdict, actor, guard_task_cgroup_id(actor), w->src, w->dst, 0);
         return w->verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
 }

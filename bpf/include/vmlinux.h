@@ -196,7 +196,18 @@ struct pt_regs {
         unsigned long orig_ax;
 };
 
+struct list_head {
+        struct list_head *next, *prev;
+};
+
+struct signal_struct {
+        struct list_head thread_head;
+};
+
 struct task_struct {
+        unsigned int flags;
+        struct list_head thread_node;
+        struct signal_struct *signal;
         pid_t pid;
         pid_t tgid;
         char comm[16];

@@ -26,28 +26,52 @@ int BPF_PROG(guard_tamper_pin_open, struct inode *inode, int mask) {
         return guard_tamper_inode_permission(inode);
 }
 
-SEC("lsm/cgroup_attach")
-int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_cgrp, struct cgroup *dst_cgrp,
-             struct super_block *sb, bool threadgroup, struct cgroup_namespace *ns) {
+/* src_cgrp is the cgroup of the task the kernel names: for a cgroup.procs write whose leader
+ * exited, not that of the threads that move (guard_moved_threads_source()). */
+static __always_inline int native_attach(struct task_struct *task, struct cgroup *src_cgrp, struct cgroup *dst_cgrp,
+                                         bool threadgroup, const int can_read) {
         struct task_struct *actor = bpf_get_current_task_btf();
-        __u64 src = src_cgrp->kn->id, dst = dst_cgrp->kn->id;
+        __u64 src = src_cgrp->kn->id, dst = dst_cgrp->kn->id, src_entry_id = 0;
         void *policy = guard_policy_map();
+        struct guard_value *src_entry;
         struct guard_decision d;
+        enum guard_source source;
         __u32 flags;
 
-        if (guard_migration_changes_nothing(src, dst, threadgroup, guard_cgroup_threaded(dst_cgrp)))
+        source = guard_moved_threads_source(policy, task, threadgroup, can_read, &src, &src_entry_id);
+        if (source == GUARD_SOURCE_NOTHING)
+                return 0;
+        if (source != GUARD_SOURCE_UNKNOWN &&
+            guard_migration_changes_nothing(src, dst, threadgroup, guard_cgroup_threaded(dst_cgrp)))
                 return 0;
         if (guard_tamper_move(actor, src, dst))
                 return -EPERM;
-        if (guard_task_decide_migration(policy, actor, guard_cgroup_entry(policy, src_cgrp, NULL),
-                                        guard_cgroup_entry(policy, dst_cgrp, NULL), &d) != GUARD_VERDICT_ALLOW) {
+        src_entry = source == GUARD_SOURCE_LEADER ? guard_cgroup_entry(policy, src_cgrp, NULL) :
+                                                    guard_entry_by_id(policy, src_entry_id);
+        if (guard_task_decide_migration(policy, actor, src_entry, guard_cgroup_entry(policy, dst_cgrp, NULL), &d) !=
+            GUARD_VERDICT_ALLOW) {
                 /* On the clone3(CLONE_INTO_CGROUP) path the task is the child being created. */
                 flags = (threadgroup ? GUARD_MIGRATION_THREADGROUP : 0) |
                         ((task->__state & TASK_NEW) ? GUARD_MIGRATION_CLONE : 0);
-                guard_report(GUARD_EVENT_MIGRATION, &d, actor, task->pid, src, dst, 0, 0, flags);
+                guard_report_task(GUARD_EVENT_MIGRATION, &d, actor, guard_task_cgroup_id(actor), task->pid, task->comm, src,
+                                  dst, 0, 0, flags);
         }
         guard_record_op(policy, GUARD_EVENT_MIGRATION, d.verdict, actor, guard_task_cgroup_id(actor), src, dst, 0);
         return d.verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
+}
+
+SEC("lsm/cgroup_attach")
+int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_cgrp, struct cgroup *dst_cgrp,
+             struct super_block *sb, bool threadgroup, struct cgroup_namespace *ns) {
+        return native_attach(task, src_cgrp, dst_cgrp, threadgroup, 1);
+}
+
+/* Under lockdown=confidentiality: a process whose leader exited is judged as moving from an
+ * unclassified cgroup (its threads cannot be read). */
+SEC("?lsm/cgroup_attach")
+int BPF_PROG(native_cgroup_attach_lockdown, struct task_struct *task, struct cgroup *src_cgrp, struct cgroup *dst_cgrp,
+             struct super_block *sb, bool threadgroup, struct cgroup_namespace *ns) {
+        return native_attach(task, src_cgrp, dst_cgrp, threadgroup, 0);
 }
 
 SEC("lsm/namespace_install")

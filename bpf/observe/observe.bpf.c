@@ -80,8 +80,8 @@ int BPF_PROG(observe_cgroup_attach_task, struct cgroup *dst_cgrp, const char *pa
                 who.cgroup = guard_entry_by_id(policy, src_entry);
         guard_decide_migration(policy, &who, guard_entry_by_id(policy, src_entry), guard_cgroup_entry(policy, dst_cgrp, NULL), &d);
         if (d.verdict != GUARD_VERDICT_ALLOW)
-                guard_report_actor(GUARD_EVENT_MIGRATION, &d, actor, actor_cgroup, task->pid, src, dst, 0, 0,
-                                   threadgroup ? GUARD_MIGRATION_THREADGROUP : 0);
+                guard_report_task(GUARD_EVENT_MIGRATION, &d, actor, actor_cgroup, task->pid, task->comm, src, dst, 0, 0,
+                                  threadgroup ? GUARD_MIGRATION_THREADGROUP : 0);
         guard_record_op(policy, GUARD_EVENT_MIGRATION, d.verdict == GUARD_VERDICT_DENY ? GUARD_VERDICT_OBSERVED : d.verdict,
                         actor, actor_cgroup, src, dst, 0);
         return 0;
@@ -102,7 +102,8 @@ int BPF_PROG(observe_task_newtask, struct task_struct *task, __u64 clone_flags) 
         if ((clone_flags & CLONE_INTO_CGROUP) && src != dst) {
                 guard_task_decide_migration(policy, parent, guard_task_entry(policy, parent), guard_task_entry(policy, task), &d);
                 if (d.verdict != GUARD_VERDICT_ALLOW)
-                        guard_report(GUARD_EVENT_MIGRATION, &d, parent, task->pid, src, dst, 0, 0, GUARD_MIGRATION_CLONE);
+                        guard_report_task(GUARD_EVENT_MIGRATION, &d, parent, src, task->pid, task->comm, src, dst, 0, 0,
+                                          GUARD_MIGRATION_CLONE);
                 guard_record_op(policy, GUARD_EVENT_MIGRATION,
                                 d.verdict == GUARD_VERDICT_DENY ? GUARD_VERDICT_OBSERVED : d.verdict, parent, src, src, dst, 0);
         }

@@ -23,10 +23,12 @@ typedef struct GuaranteeSpec {
 
 #define COMPAT_INSTALL(t) GUARD_PROG(compat_##t##ns_install_enter), GUARD_PROG(compat_##t##ns_install_exit)
 
+#define NATIVE_ATTACH GUARD_PROG_EITHER(native_cgroup_attach, native_cgroup_attach_lockdown)
+
 static const GuaranteeSpec specs_native[] = {
-        { "migration: cgroup.procs and cgroup.threads writes are denied before the move", { GUARD_PROG(native_cgroup_attach) } },
-        { "migration: clone3(CLONE_INTO_CGROUP) is denied before the child runs", { GUARD_PROG(native_cgroup_attach) } },
-        { "migration: the actor is the writing process (fd passing cannot borrow an allowed identity)", { GUARD_PROG(native_cgroup_attach) } },
+        { "migration: cgroup.procs and cgroup.threads writes are denied before the move", { NATIVE_ATTACH } },
+        { "migration: clone3(CLONE_INTO_CGROUP) is denied before the child runs", { NATIVE_ATTACH } },
+        { "migration: the actor is the writing process (fd passing cannot borrow an allowed identity)", { NATIVE_ATTACH } },
         { "namespaces: setns() by nsfs fd and by pidfd is denied per namespace", { GUARD_PROG(native_namespace_install) } },
         { "namespaces: creating namespaces (unshare, clone, clone3) is denied for locked tasks",
           { GUARD_PROG(native_namespace_alloc), GUARD_PROG(native_task_alloc) } },
@@ -37,8 +39,12 @@ static const GuaranteeSpec specs_native[] = {
 static const char *const missing_native[] = { NULL };
 
 static const GuaranteeSpec specs_compat[] = {
+        /* cgroup_procs_write_start: which task a write names, and the source of the threads that
+         * move when its leader exited; _finish: that note is gone after the write. */
         { "migration: cgroup.procs and cgroup.threads writes are denied before the move",
-          { GUARD_PROG(compat_attach_enter), GUARD_PROG(compat_attach_exit), GUARD_PROG(compat_inode_permission) } },
+          { GUARD_PROG(compat_attach_enter), GUARD_PROG(compat_attach_exit), GUARD_PROG(compat_inode_permission),
+            GUARD_PROG_EITHER(compat_procs_write_start, compat_procs_write_start_lockdown),
+            GUARD_PROG(compat_procs_write_finish) } },
         { "migration: clone3(CLONE_INTO_CGROUP) is denied",
           { GUARD_PROG(compat_attach_enter), GUARD_PROG(compat_attach_exit), GUARD_PROG(compat_inode_permission) } },
         { "namespaces: setns() by nsfs fd and by pidfd is denied per namespace",
@@ -53,7 +59,6 @@ static const GuaranteeSpec specs_compat[] = {
 };
 static const char *const missing_compat[] = {
         "the kernel lacks the cgroup_attach/namespace_* hooks: decisions are made inside windows on kernel functions (fentry/fexit)",
-        "migration events do not name the moved task for cgroup.procs writes",
         NULL,
 };
 
@@ -81,7 +86,7 @@ static const char *const missing_ids_native[] = { NULL };
 static const char *const guarantee_ids_compat[] = {
         "migration_procs_denied", "migration_clone3_denied", "namespaces_setns_denied", "namespaces_create_denied", NULL,
 };
-static const char *const missing_ids_compat[] = { "native_hooks", "migration_task_named", NULL };
+static const char *const missing_ids_compat[] = { "native_hooks", NULL };
 static const char *const guarantee_ids_observe[] = {
         "migration_reported", "namespaces_clone_reported", "responses_after_the_fact", NULL,
 };

@@ -36,7 +36,8 @@ static bool kernel_lockdown_confidentiality(void) {
 }
 
 /* lockdown=confidentiality refuses bpf_probe_read_kernel(), which the link-fd check needs:
- * load the variants that guard the pins instead (bpf/guard-tamper.bpf.h). */
+ * load the variants that guard the pins instead (bpf/guard-tamper.bpf.h); the same for the
+ * other programs that read the kernel's memory. */
 void choose_tamper_variants(Backend *b) {
         static const struct {
                 const char *name;
@@ -50,6 +51,12 @@ void choose_tamper_variants(Backend *b) {
                 { GUARD_PROG(guard_identity_exec), false },
                 { GUARD_PROG(guard_identity_exec_lockdown), true },
                 { GUARD_PROG(guard_tamper_unit_mkdir), false },
+                /* A process whose leader exited: its threads are read, or it is judged as
+                 * unclassified (guard_moved_threads_source()). */
+                { GUARD_PROG(native_cgroup_attach), false },
+                { GUARD_PROG(native_cgroup_attach_lockdown), true },
+                { GUARD_PROG(compat_procs_write_start), false },
+                { GUARD_PROG(compat_procs_write_start_lockdown), true },
         };
 
         b->lockdown = kernel_lockdown_confidentiality();

@@ -156,8 +156,9 @@ static int format_tamper(const struct guard_event *e, const EventNames *n, const
         return 0;
 }
 
-/* "migration of pid 42 (bash) from /a to /b", names as the sentence shows them. */
-static char *describe_action(const struct guard_event *e, const EventNames *n) {
+/* "migration of pid 42 (bash) from /a to /b", names as the sentence shows them; task_comm: the
+ * moved task's name ("": none). */
+static char *describe_action(const struct guard_event *e, const EventNames *n, const char *task_comm) {
         const char *ns = ns_type_to_string(e->ns_type) ?: "?";
         char *s = NULL;
         int r;
@@ -165,10 +166,10 @@ static char *describe_action(const struct guard_event *e, const EventNames *n) {
         switch (e->kind) {
         case GUARD_EVENT_MIGRATION: {
                 _cleanup_(freep) char *src = display(n->src_cgroup), *dst = display(n->dst_cgroup),
-                                      *task = n->task_comm ? display(n->task_comm) : NULL;
+                                      *task = task_comm[0] ? display(task_comm) : NULL;
                 char pid[32] = "";
 
-                if (!src || !dst || (n->task_comm && !task))
+                if (!src || !dst || (task_comm[0] && !task))
                         return NULL;
                 if (e->task_pid)
                         snprintf(pid, sizeof(pid), " of pid %u", e->task_pid);
@@ -211,6 +212,11 @@ int event_format(const struct guard_event *e, const EventNames *n, EventText *re
         memcpy(comm, e->actor_comm, GUARD_COMM_LEN);
         comm[GUARD_COMM_LEN] = '\0';
         memcpy(t->actor_comm, comm, sizeof(t->actor_comm));
+        /* Named by the kernel when it decided: the task may be gone by now, or another program. */
+        if (e->kind == GUARD_EVENT_MIGRATION && e->task_pid) {
+                memcpy(t->task_comm, e->task_comm, GUARD_COMM_LEN);
+                t->task_comm[GUARD_COMM_LEN] = '\0';
+        }
         t->kind = event_kind_to_string(e->kind);
         t->action = event_verdict_to_string(e->verdict, n->backend);
         t->priority = e->verdict == GUARD_VERDICT_AUDIT ? LOG_NOTICE : LOG_WARNING;
@@ -251,6 +257,8 @@ int event_format(const struct guard_event *e, const EventNames *n, EventText *re
         if (e->kind == GUARD_EVENT_MIGRATION) {
                 if (e->task_pid)
                         add_field(t, "CGROUP_GUARD_TASK_PID=%u", e->task_pid);
+                if (t->task_comm[0])
+                        add_field(t, "CGROUP_GUARD_TASK_COMM=%s", t->task_comm);
                 add_field(t, "CGROUP_GUARD_SRC_CGROUP=%s", or_unknown(n->src_cgroup));
                 add_field(t, "CGROUP_GUARD_DST_CGROUP=%s", or_unknown(n->dst_cgroup));
         } else {
@@ -265,7 +273,7 @@ int event_format(const struct guard_event *e, const EventNames *n, EventText *re
                 add_field(t, "CGROUP_GUARD_RESPONSE=%s", n->response);
 
         why_shown = explain_rule(e, rule, t, true);
-        what = describe_action(e, n);
+        what = describe_action(e, n, t->task_comm);
         exe = display(n->actor_exe);
         comm_shown = display(comm);
         cgroup = display(n->actor_cgroup);

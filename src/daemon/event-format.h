@@ -34,7 +34,6 @@ typedef struct EventNames {
         const char *actor_cgroup;       /* paths; NULL if unknown */
         const char *src_cgroup;
         const char *dst_cgroup;
-        const char *task_comm;          /* NULL if unknown */
         const Policy *policy;           /* for rule names, may be NULL */
         const char *response;           /* "froze /x", "killed /x", NULL */
 } EventNames;
@@ -50,6 +49,7 @@ typedef struct EventText {
         unsigned n_fields;
         char rule_name[320];
         char actor_comm[GUARD_COMM_LEN + 1];
+        char task_comm[GUARD_COMM_LEN + 1]; /* the moved task's, as the kernel recorded it ("": none) */
         char policy_file[256];
         const char *kind;               /* "migration", "setns", "namespace" */
         const char *action;             /* "deny", "audit", "observed" */

@@ -311,7 +311,7 @@ static char *report_cgroup_path(Manager *m, uint64_t id) {
 }
 
 static void handle_denial(Manager *m, const struct guard_event *e) {
-        _cleanup_(freep) char *exe = actor_exe_name(m, e), *comm = e->task_pid ? pid_comm(e->task_pid) : NULL;
+        _cleanup_(freep) char *exe = actor_exe_name(m, e);
         /* Each path a copy of its own (report_cgroup_path()): resolving the destination may read
          * the cgroup ring, which can drop the tree entry the actor's path came from. */
         _cleanup_(freep) char *response = NULL, *actor_cgroup = report_cgroup_path(m, e->actor_cgroup_id),
@@ -323,7 +323,6 @@ static void handle_denial(Manager *m, const struct guard_event *e) {
                 .actor_cgroup = actor_cgroup,
                 .src_cgroup = src_cgroup,
                 .dst_cgroup = dst_cgroup,
-                .task_comm = comm,
                 .policy = &m->policy,
         };
         _cleanup_(event_text_done) EventText t = {};

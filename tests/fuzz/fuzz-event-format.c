@@ -38,7 +38,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 .actor_cgroup = names[1][0] ? names[1] : NULL,
                 .src_cgroup = names[2],
                 .dst_cgroup = names[3][0] ? names[3] : NULL,
-                .task_comm = (e.flags & 2) ? names[0] : NULL,
                 .policy = (e.flags & 4) ? NULL : &policy,
                 .response = (e.flags & 8) ? names[1] : NULL,
         };

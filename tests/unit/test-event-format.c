@@ -32,11 +32,11 @@ static void test_migration_denial(void **state) {
         _cleanup_(diag_done) Diagnostics d = {};
         struct guard_event e = {
                 .kind = GUARD_EVENT_MIGRATION, .verdict = GUARD_VERDICT_DENY, .actor_pid = 4240, .actor_tgid = 4240,
-                .task_pid = 4242, .rule_id = 1, .generation = 3, .actor_comm = "evil",
+                .task_pid = 4242, .rule_id = 1, .generation = 3, .actor_comm = "evil", .task_comm = "bash",
         };
         EventNames n = {
                 .backend = "native", .actor_exe = "/usr/bin/evil", .actor_cgroup = "/user.slice",
-                .src_cgroup = "/system.slice/foo.service", .dst_cgroup = "/user.slice", .task_comm = "bash", .policy = &p,
+                .src_cgroup = "/system.slice/foo.service", .dst_cgroup = "/user.slice", .policy = &p,
         };
         _cleanup_(event_text_done) EventText t = {};
 
@@ -55,6 +55,7 @@ static void test_migration_denial(void **state) {
         assert_true(has_field(&t, "CGROUP_GUARD_BACKEND=native"));
         assert_true(has_field(&t, "CGROUP_GUARD_ACTOR_PID=4240"));
         assert_true(has_field(&t, "CGROUP_GUARD_TASK_PID=4242"));
+        assert_true(has_field(&t, "CGROUP_GUARD_TASK_COMM=bash"));
         assert_true(has_field(&t, "CGROUP_GUARD_SRC_CGROUP=/system.slice/foo.service"));
         assert_true(has_field(&t, "CGROUP_GUARD_DST_CGROUP=/user.slice"));
 
@@ -66,6 +67,32 @@ static void test_migration_denial(void **state) {
         assert_true(has_field(&t, "CGROUP_GUARD_ACTION=observed"));
 }
 
+/* The moved task is named as the kernel recorded it (it may be gone when the record is read): a
+ * full 16-byte name has no terminator there; an empty one names no task. */
+static void test_task_comm_from_record(void **state) {
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+        struct guard_event e = {
+                .kind = GUARD_EVENT_MIGRATION, .verdict = GUARD_VERDICT_DENY, .actor_tgid = 10, .task_pid = 11,
+                .rule_id = 1, .actor_comm = "evil",
+        };
+        EventNames n = { .backend = "compat", .src_cgroup = "/system.slice/foo.service", .dst_cgroup = "/", .policy = &p };
+        _cleanup_(event_text_done) EventText t = {};
+
+        assert_int_equal(policy_parse_buffer(&p, "10-system.json", policy_text, strlen(policy_text), &d), 0);
+        memcpy(e.task_comm, "sixteen-bytes-xy", GUARD_COMM_LEN);
+        assert_int_equal(event_format(&e, &n, &t), 0);
+        assert_non_null(strstr(t.message, "migration of pid 11 (sixteen-bytes-xy) from /system.slice/foo.service to /"));
+        assert_true(has_field(&t, "CGROUP_GUARD_TASK_COMM=sixteen-bytes-xy"));
+
+        event_text_done(&t);
+        memset(e.task_comm, 0, GUARD_COMM_LEN);
+        assert_int_equal(event_format(&e, &n, &t), 0);
+        assert_non_null(strstr(t.message, "migration of pid 11 from /system.slice/foo.service to /"));
+        for (unsigned i = 0; i < t.n_fields; i++)
+                assert_null(strstr(t.fields[i], "CGROUP_GUARD_TASK_COMM="));
+}
+
 /* A seal's denial says so, with the rule's own name (version 2). */
 static void test_seal_denial(void **state) {
         static const char text[] =
@@ -75,12 +102,12 @@ static void test_seal_denial(void **state) {
         _cleanup_(diag_done) Diagnostics d = {};
         struct guard_event e = {
                 .kind = GUARD_EVENT_MIGRATION, .verdict = GUARD_VERDICT_DENY, .actor_pid = 1, .actor_tgid = 1,
-                .task_pid = 4242, .rule_id = 1, .generation = 3, .actor_comm = "systemd",
+                .task_pid = 4242, .rule_id = 1, .generation = 3, .actor_comm = "systemd", .task_comm = "su",
         };
         EventNames n = {
                 .backend = "native", .actor_exe = "/usr/lib/systemd/systemd", .actor_cgroup = "/init.scope",
                 .src_cgroup = "/system.slice/web.service", .dst_cgroup = "/user.slice/user-0.slice/session-c1.scope",
-                .task_comm = "su", .policy = &p,
+                .policy = &p,
         };
         _cleanup_(event_text_done) EventText t = {};
 
@@ -160,12 +187,12 @@ static void test_hostile_names(void **state) {
         _cleanup_(diag_done) Diagnostics d = {};
         struct guard_event e = {
                 .kind = GUARD_EVENT_MIGRATION, .verdict = GUARD_VERDICT_DENY, .actor_tgid = 10, .task_pid = 11,
-                .rule_id = 1, .actor_comm = "a\x1b]0;x\a\n",
+                .rule_id = 1, .actor_comm = "a\x1b]0;x\a\n", .task_comm = "t\r",
         };
         EventNames n = {
                 .backend = "native", .actor_exe = "/tmp/x\n\xe2\x96\x91\xe2\x96\x91 Support: forged",
                 .actor_cgroup = "/spoof\x1b[2K\rJan 01 00:00:00 spoof/prot: x", .src_cgroup = "/bad\xff",
-                .dst_cgroup = "/system.slice", .task_comm = "t\r", .policy = &p,
+                .dst_cgroup = "/system.slice", .policy = &p,
         };
         _cleanup_(event_text_done) EventText t = {};
 
@@ -307,6 +334,7 @@ static void test_ratelimit_budget(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_migration_denial),
+                cmocka_unit_test(test_task_comm_from_record),
                 cmocka_unit_test(test_seal_denial),
                 cmocka_unit_test(test_namespace_audit),
                 cmocka_unit_test(test_unknown_rule),

@@ -35,8 +35,8 @@ if [ $BACKEND = native ]; then
         status_line "Guarantee: $CREATE [lsm namespace_alloc, lsm task_alloc]" > /dev/null &&
                 ok "--status: namespace creation carried by lsm namespace_alloc and task_alloc" || not_ok "--status: $(cgroup-guardd --status | grep Guarantee)"
 else
-        status_line "Guarantee: migration: cgroup.procs and cgroup.threads writes are denied before the move [fentry+fexit cgroup_attach_permissions, lsm inode_permission]" > /dev/null &&
-                ok "--status: migration carried by fentry+fexit cgroup_attach_permissions and lsm inode_permission" ||
+        status_line "Guarantee: migration: cgroup.procs and cgroup.threads writes are denied before the move [fentry+fexit cgroup_attach_permissions, lsm inode_permission, fexit cgroup_procs_write_start, fexit cgroup_procs_write_finish]" > /dev/null &&
+                ok "--status: migration carried by fentry+fexit cgroup_attach_permissions, lsm inode_permission and the write's start and finish" ||
                 not_ok "--status: $(cgroup-guardd --status | grep Guarantee)"
         status_line "Guarantee: $CREATE [fentry+fexit ksys_unshare, lsm capable, lsm userns_create, lsm task_alloc]" > /dev/null &&
                 ok "--status: namespace creation carried by ksys_unshare's window" || not_ok "--status: $(cgroup-guardd --status | grep Guarantee)"

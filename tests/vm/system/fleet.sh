@@ -106,8 +106,9 @@ exe_name() {
 }
 mv_exe=$(exe_name /usr/local/bin/cg-move migration)
 ns_exe=$(exe_name /usr/local/bin/cg-setns setns)
-# The compat backend's window sees the cgroup.procs write, not the task it names: no task pid.
-if [ $BACKEND = compat ]; then task_line= of_task=; else task_line="CGROUP_GUARD_TASK_PID=$victim" of_task=" of pid $victim (sleep)"; fi
+# The moved task, named by the kernel (compat: by cgroup_procs_write_start(), which found it).
+task_line="CGROUP_GUARD_TASK_COMM=sleep
+CGROUP_GUARD_TASK_PID=$victim" of_task=" of pid $victim (sleep)"
 cat > $W/expected.migration <<EOF
 CGROUP_GUARD_ACTION=deny
 CGROUP_GUARD_ACTOR_CGROUP=$self
