@@ -145,7 +145,7 @@ int manager_explain_migration(Manager *m, uint32_t actor_pid, uint32_t task_pid,
         r = explain_actor(m, actor_pid, &actor_cgroup, &exe, &actor, &who);
         if (r < 0)
                 return r;
-        r = cgroup2_path_of_pid(task_pid, &src);
+        r = cgroup2_path_of_process(task_pid, &src);
         if (r < 0)
                 return r;
         (void) cgroup2_id_of_path(m->cgroup_root_fd, src, &src_id);

@@ -206,13 +206,14 @@ int cgroup2_scan(int root_fd, CgroupTree *ret) {
         return 0;
 }
 
-int cgroup2_path_of_pid(pid_t pid, char **ret) {
+/* The cgroup line of /proc/PID/NAME ("cgroup", or "task/TID/cgroup"). */
+static int cgroup2_path_of_proc_file(pid_t pid, const char *name, char **ret) {
         _cleanup_(fclosep) FILE *f = NULL;
         _cleanup_(freep) char *line = NULL;
         size_t size = 0;
         ssize_t n;
 
-        f = proc_pid_fopen((uint32_t) pid, "cgroup");
+        f = proc_pid_fopen((uint32_t) pid, name);
         if (!f)
                 return -errno;
         while ((n = getline(&line, &size, f)) > 0) {
@@ -224,6 +225,51 @@ int cgroup2_path_of_pid(pid_t pid, char **ret) {
                 return *ret ? 0 : -ENOMEM;
         }
         return -ENOENT;
+}
+
+int cgroup2_path_of_pid(pid_t pid, char **ret) {
+        return cgroup2_path_of_proc_file(pid, "cgroup", ret);
+}
+
+/* Whether /proc/PID/NAME ("status" or "task/TID/status") says the task has exited (a zombie). */
+static bool proc_status_exited(pid_t pid, const char *name) {
+        _cleanup_(fclosep) FILE *f = proc_pid_fopen((uint32_t) pid, name);
+        char line[256];
+
+        while (f && fgets(line, sizeof(line), f))
+                if (strneq(line, "State:", 6))
+                        return strchr(line + 6, 'Z') || strchr(line + 6, 'X');
+        return false;
+}
+
+int cgroup2_path_of_process(pid_t pid, char **ret) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *de;
+        int fd;
+
+        if (!proc_status_exited(pid, "status"))
+                return cgroup2_path_of_pid(pid, ret);
+        /* The leader exited: it stays where it died, its live threads are what a write moves. */
+        fd = proc_pid_open((uint32_t) pid, "task", O_RDONLY | O_DIRECTORY);
+        if (fd < 0)
+                return fd;
+        d = fdopendir(fd);
+        if (!d) {
+                closep(&fd);
+                return -errno;
+        }
+        while ((de = readdir(d))) {
+                char status[64], cgroup[64], *end;
+                long tid = strtol(de->d_name, &end, 10);
+
+                if (tid <= 0 || *end || tid == pid)
+                        continue;
+                snprintf(status, sizeof(status), "task/%ld/status", tid);
+                snprintf(cgroup, sizeof(cgroup), "task/%ld/cgroup", tid);
+                if (!proc_status_exited(pid, status) && cgroup2_path_of_proc_file(pid, cgroup, ret) >= 0)
+                        return 0;
+        }
+        return cgroup2_path_of_pid(pid, ret); /* no live thread: nothing moves, as the leader's */
 }
 
 /* cgroup2 file handles are the cgroup id (FILEID_KERNFS; systemd's cg_file_handle does the same). */

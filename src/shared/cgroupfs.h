@@ -37,6 +37,10 @@ int cgroup2_scan(int root_fd, CgroupTree *ret);
  * one on a legacy host with cgroup2 mounted beside it; the guard needs the cgroup2 membership
  * (the same line on unified and hybrid hosts). */
 int cgroup2_path_of_pid(pid_t pid, char **ret);
+/* The cgroup a cgroup.procs write naming process pid moves threads from: its own, or, when its
+ * leader has exited (a zombie leader stays where it died), a live thread's, as the kernel
+ * decides (guard_moved_threads_source() in bpf/guard-policy.bpf.h). */
+int cgroup2_path_of_process(pid_t pid, char **ret);
 
 /* The path (relative to the root) of the cgroup with this id, found through the kernel, not by
  * reading directories: open_by_handle_at() (CAP_DAC_READ_SEARCH) and the name of what it opened,

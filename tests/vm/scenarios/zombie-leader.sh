@@ -24,6 +24,9 @@ JSON
 # task as cgroup2 writes do, and open no decision window.
 mkdir -p /tmp/v1z
 mount -t cgroup -o none,name=zombie cgroup /tmp/v1z || echo "# no cgroup v1 hierarchy"
+# A bus for explain (its D-Bus call), as the daemon has under systemd.
+dbus-daemon --config-file=/usr/share/dbus-1/session.conf --address=unix:path=/run/zombie-bus --fork --nopidfile
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/zombie-bus
 GUARD_CGROUP=$T/guard guard_start
 
 thread_cgroup() { sed -n 's/^0:://p' /proc/$1/task/$2/cgroup; }
@@ -63,6 +66,10 @@ check "the thread is still in /t/prot" /t/prot "$(thread_cgroup $z1 $tid1)"
 check_cmd "a confined writer in /t/prot is refused too" EPERM in-cgroup $T/prot cg-move $T/free $z1
 check "the thread is in /t/prot after all attempts" /t/prot "$(thread_cgroup $z1 $tid1)"
 check_true "the denial is reported from the threads' cgroup" wait_log "migration of pid $z1 (cg-zombie) from /t/prot to /t/free" 1
+wait_log "Serving org.cgroupguard.Guard1" || not_ok "the daemon is not on the bus"
+out=$(cgroup-guardctl --no-pager explain migration --pid $z1 --to /t/free 2>&1)
+case "$out" in "denied by 10-zombie.json:protect/0: "*) ok "explain decides it from the threads' cgroup: denied" ;;
+*) not_ok "explain: $out" ;; esac
 # Writing it into the cgroup its threads are in moves nothing: allowed whoever asks.
 check_cmd "cgroup.procs into the cgroup its live thread is in (no-op) works" ok cg-move $T/prot $z1
 check "the thread is in /t/prot" /t/prot "$(thread_cgroup $z1 $tid1)"
