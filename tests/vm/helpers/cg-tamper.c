@@ -4,6 +4,10 @@
  *   cg-tamper signal PID SIGNUM     kill(PID, SIGNUM)
  *   cg-tamper prlimit PID           prlimit(PID, RLIMIT_NOFILE, 1)
  *   cg-tamper attach PID            ptrace(PTRACE_SEIZE, PID), detached again at once
+ *   cg-tamper mem PID               open /proc/PID/mem for reading and writing, read one byte of
+ *                                   PID's first writable mapping and write it back unchanged
+ *   cg-tamper vmwrite PID           the same byte by process_vm_readv and process_vm_writev
+ *   cg-tamper getfd PID             pidfd_getfd(): a copy of PID's fd 0, closed at once
  *   cg-tamper write FILE VALUE      open FILE for writing and write VALUE
  *   cg-tamper umount PATH [detach]  umount2(PATH, 0 or MNT_DETACH)
  *   cg-tamper move FROM TO          mount(FROM, TO, MS_MOVE)
@@ -40,6 +44,7 @@
 #include <dirent.h>
 #include <linux/bpf.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,6 +94,66 @@ static int cgroup1_fsopen(const char *dir, const char *options) {
         if (mnt < 0)
                 return result(-1);
         return result(syscall(__NR_move_mount, mnt, "", AT_FDCWD, dir, 0x4 /* MOVE_MOUNT_F_EMPTY_PATH */));
+}
+
+/* The start of pid's first writable mapping (/proc/PID/maps: read access), or 0. */
+static unsigned long writable_mapping(pid_t pid) {
+        unsigned long start = 0, end;
+        char path[64], line[512], perms[8];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+        f = fopen(path, "re");
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) == 3 && perms[1] == 'w')
+                        break;
+                else
+                        start = 0;
+        if (f)
+                fclose(f);
+        return start;
+}
+
+/* A byte of pid's memory read and written back as it was: the writer got attach access. */
+static int mem_rewrite(pid_t pid) {
+        unsigned long at = writable_mapping(pid);
+        char path[64], byte;
+        int fd;
+
+        if (!at) {
+                errno = ENOENT;
+                return result(-1);
+        }
+        snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+        fd = open(path, O_RDWR | O_CLOEXEC);
+        if (fd < 0 || pread(fd, &byte, 1, at) != 1)
+                return result(-1);
+        return result(pwrite(fd, &byte, 1, at) == 1 ? 0 : -1);
+}
+
+static int vm_rewrite(pid_t pid) {
+        unsigned long at = writable_mapping(pid);
+        char byte;
+        struct iovec local = { &byte, 1 }, remote = { (void *) at, 1 };
+
+        if (!at) {
+                errno = ENOENT;
+                return result(-1);
+        }
+        if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != 1)
+                return result(-1);
+        return result(process_vm_writev(pid, &local, 1, &remote, 1, 0) == 1 ? 0 : -1);
+}
+
+static int getfd(pid_t pid) {
+        int pidfd = (int) syscall(SYS_pidfd_open, pid, 0), fd;
+
+        if (pidfd < 0)
+                return result(-1);
+        fd = (int) syscall(438 /* pidfd_getfd */, pidfd, 0, 0);
+        if (fd >= 0)
+                close(fd);
+        return result(fd);
 }
 
 static long sys_bpf(int cmd, union bpf_attr *attr) {
@@ -243,6 +308,12 @@ int main(int argc, char *argv[]) {
                 (void) ptrace(PTRACE_DETACH, atoi(argv[2]), 0, 0);
                 return result(0);
         }
+        if (argc == 3 && strcmp(argv[1], "mem") == 0)
+                return mem_rewrite(atoi(argv[2]));
+        if (argc == 3 && strcmp(argv[1], "vmwrite") == 0)
+                return vm_rewrite(atoi(argv[2]));
+        if (argc == 3 && strcmp(argv[1], "getfd") == 0)
+                return getfd(atoi(argv[2]));
         if (argc == 4 && strcmp(argv[1], "signal") == 0)
                 return result(kill(atoi(argv[2]), atoi(argv[3])));
         if (argc == 4 && strcmp(argv[1], "write") == 0)
@@ -270,7 +341,7 @@ int main(int argc, char *argv[]) {
                 return result(mount("none", argv[2], "cgroup", 0, argv[3]));
         if (argc == 5 && strcmp(argv[1], "cgroup1") == 0 && strcmp(argv[4], "fsopen") == 0)
                 return cgroup1_fsopen(argv[2], argv[3]);
-        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | write FILE VALUE | umount PATH [detach] | move FROM TO | grab SECONDS PINDIR\n"
+        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | umount PATH [detach] | move FROM TO | grab SECONDS PINDIR\n"
                         "       | sched PID | affinity PID | nice PID | ioprio PID | cgroup1 DIR OPTIONS [fsopen]\n");
         return 2;
 }

@@ -31,15 +31,17 @@ policy() { mkdir -p $POLICY_DIR; cat > $POLICY_DIR/$1; }
 # at each start, as PID 1 makes it: nobody but PID 1 and the guard joins the guard's cgroup, so a
 # restart cannot reuse the last one. GUARD_UNIT_MEMBER=1: first place a shell there (in_unit
 # runs commands in it), standing in for the children PID 1 places there for ExecReload=.
+# GUARD_WRAP="unshare -m ...": a command the daemon is run under (it must exec the daemon, so
+# that GUARD_PID stays its pid), as a unit's private namespaces.
 guard_start() {
         if [ -n "${GUARD_CGROUP:-}" ]; then
                 unit_member_stop
                 rmdir "$GUARD_CGROUP" 2>/dev/null
                 mkdir -p "$GUARD_CGROUP"
                 [ "${GUARD_UNIT_MEMBER:-0}" = 1 ] && unit_member_start
-                in-cgroup "$GUARD_CGROUP" cgroup-guardd --backend $BACKEND "$@" >> $LOG 2>&1 &
+                in-cgroup "$GUARD_CGROUP" ${GUARD_WRAP:-} cgroup-guardd --backend $BACKEND "$@" >> $LOG 2>&1 &
         else
-                cgroup-guardd --backend $BACKEND "$@" >> $LOG 2>&1 &
+                ${GUARD_WRAP:-} cgroup-guardd --backend $BACKEND "$@" >> $LOG 2>&1 &
         fi
         GUARD_PID=$!
         # Up to 300 s, only a bound on a hang: loading (verification) takes 15-30 s under TCG, and
