@@ -46,7 +46,8 @@ static __always_inline int guard_actor_exe_trusted(const struct guard_actor *act
 }
 
 /* Does the entry (guard_cgroup_entry(), NULL: none) protect or lock its cgroup? Tasks in such a
- * cgroup are the ones the guard confines: none of them may act as the guard or switch it off. */
+ * cgroup are the ones the guard confines: none of them may act as the guard or switch it off,
+ * nor attach to a task outside their own cgroup and those below it (bpf/guard-tamper.bpf.h). */
 static __always_inline int guard_cgroup_confines(const struct guard_value *v) {
         if (!v)
                 return 0;

@@ -91,6 +91,8 @@ enum guard_tamper_what {
         GUARD_TAMPER_SCHED = 16,        /* object: the daemon's pid */
         GUARD_TAMPER_OOM = 17,          /* object: the daemon's pid */
         GUARD_TAMPER_CGROUP1 = 18,      /* object: the cgroup v1 superblock's device */
+        GUARD_TAMPER_NAMESPACE = 19,    /* object: the inode number of the daemon's namespace */
+        GUARD_TAMPER_ATTACH = 20,       /* object: the pid attached to, outside the actor's cgroup */
 };
 
 #define GUARD_MIGRATION_THREADGROUP 0x1u

@@ -351,6 +351,7 @@ struct guard_self {
 #define GUARD_OBJ_CGROUP_DIR (6ULL << 32)  /* inode of the daemon's cgroup or one above it but the root */
 #define GUARD_OBJ_CGROUP_OPEN (7ULL << 32) /* inode of a file left open in those (cgroup.procs, ...) */
 #define GUARD_OBJ_PROC (8ULL << 32)        /* the daemon's pid: its /proc/PID/oom_score_adj */
+#define GUARD_OBJ_NS (9ULL << 32)          /* inode of a namespace of the daemon's that PID 1 is not in */
 
 /* Fixed layouts on both sides (the compiled image is written by userspace and read by the
  * programs; the daemon adopts maps a previous binary pinned). */

@@ -8,7 +8,9 @@
  * attach, prlimit, its scheduling, nice value, I/O priority and OOM score, writes to the cgroup
  * files of its cgroup and of the cgroups above it (cgroup.kill, cgroup.freeze, limits), moving a
  * process into its cgroup or out of it, or mounting a cgroup v1 hierarchy; from its own unit's cgroup, only
- * SIGHUP (ExecReload=). Read-only ptrace access (/proc/PID/…) stays open. The daemon is recognised by its mark in guard_identity (is_guard()), not by its
+ * SIGHUP (ExecReload=). Nor may anyone else join the namespaces it does not share with PID 1 (a
+ * unit's private mount namespace), nor a task the policy confines attach to one outside its own
+ * cgroup and the cgroups below it. Read-only ptrace access (/proc/PID/…) stays open. The daemon is recognised by its mark in guard_identity (is_guard()), not by its
  * executable: that, written into guard_self at start, only tells the admin's cgroup-guardd
  * outside confined cgroups and a restart by PID 1 (bpf/guard-identity.bpf.h). Every refusal is
  * reported. */
@@ -625,10 +627,44 @@ int BPF_PROG(guard_tamper_cgroup1_mount, struct super_block *sb) {
         return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_CGROUP1, sb->s_dev);
 }
 
-/* Attaching (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd) is refused; read access
- * (/proc/PID/exe, environ, status: what systemd-journald reads for every message) is not. Nor
- * may a confined task attach to PID 1's child before its exec: it may be the guard's restart,
- * which a traced exec does not make the guard (identity_exec()), so the restart would fail. */
+/* Joining a namespace of the daemon's that PID 1 is not in (registered by the daemon: a unit's
+ * private mount namespace, PrivateNetwork=, ...): there a root could mount over the journal
+ * socket or the files the daemon reads. Only PID 1, its children before they exec (systemd
+ * setting up a unit that joins ours) and the guard. /proc/PID/ns/ files open with read access,
+ * so the join itself is refused (namespace_install on native, the *_install windows on compat). */
+static __always_inline int guard_tamper_setns(struct task_struct *actor, __u32 inum) {
+        struct guard_self *self = tamper_config();
+
+        if (!self || !is_guard_object(GUARD_OBJ_NS, inum))
+                return 0;
+        if (actor->tgid == 1 || (guard_task_identity(actor) & GUARD_IDENTITY_PID1_CHILD) || is_guard(actor, self))
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_NAMESPACE, inum);
+}
+
+/* Is cgroup cg the cgroup id or below it? Beyond GUARD_CGROUP_WALK_MAX levels: no (fail closed). */
+static __always_inline bool guard_cgroup_within(struct cgroup *cg, __u64 id) {
+        for (int level = 0; level < GUARD_CGROUP_WALK_MAX; level++) {
+                struct cgroup_subsys_state *parent;
+
+                if (!cg)
+                        return false;
+                if (cg->kn->id == id)
+                        return true;
+                parent = cg->self.parent;
+                if (!parent)
+                        return false;
+                cg = parent->cgroup;
+        }
+        return false;
+}
+
+/* Attaching (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd) to the daemon is refused;
+ * read access (/proc/PID/exe, environ, status: what systemd-journald reads for every message) is
+ * not. Nor may a confined task attach to PID 1's child before its exec: it may be the guard's
+ * restart, which a traced exec does not make the guard (identity_exec()), so the restart would
+ * fail. Nor to any task outside its own cgroup and those below it (guard_cgroup_confines(): a
+ * root there would act through a root process outside confined cgroups, PID 1 included). */
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(guard_tamper_ptrace, struct task_struct *child, unsigned int mode) {
         struct guard_self *self;
@@ -642,8 +678,11 @@ int BPF_PROG(guard_tamper_ptrace, struct task_struct *child, unsigned int mode) 
         actor = bpf_get_current_task_btf();
         if (is_guard_target(child))
                 return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_PTRACE, child->tgid);
-        if (!(guard_task_identity(child) & GUARD_IDENTITY_PID1_CHILD) || tamper_trusted(actor, self) ||
-            !guard_current_confined())
+        if (tamper_trusted(actor, self) || !guard_current_confined())
                 return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_PID1_CHILD, child->tgid);
+        if (guard_task_identity(child) & GUARD_IDENTITY_PID1_CHILD)
+                return tamper_refuse(actor, GUARD_TAMPER_PID1_CHILD, child->tgid);
+        if (guard_cgroup_within(child->cgroups->dfl_cgrp, guard_task_cgroup_id(actor)))
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_ATTACH, child->tgid);
 }

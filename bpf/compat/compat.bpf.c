@@ -255,6 +255,11 @@ static __always_inline int install_enter(struct ns_common *ns, __u32 type) {
         w->ns_inum = inum;
         if (inum == guard_task_ns_inum(actor, type))
                 return 0;
+        /* A namespace of the daemon's: refused at the capability check inside, as a denial. */
+        if (guard_tamper_setns(actor, inum)) {
+                w->verdict = GUARD_VERDICT_DENY;
+                return 0;
+        }
         w->verdict = guard_task_decide_namespace(actor, type, &d, &decided);
         guard_record_op(guard_policy_map(), GUARD_EVENT_SETNS, w->verdict, actor, guard_task_cgroup_id(actor), 0, 0, type);
         if (w->verdict != GUARD_VERDICT_ALLOW)

@@ -18,6 +18,7 @@
 #include "bpf-backend.h"
 #include "cgroupfs.h"
 #include "macro.h"
+#include "process-util.h"
 
 /* One object of the guard, registered for the tamper programs at once (no-op without them). */
 void register_object(Backend *b, uint64_t kind, uint64_t id) {
@@ -72,6 +73,22 @@ static uint32_t ns_inode(const char *path) {
         struct stat st;
 
         return stat(path, &st) == 0 ? (uint32_t) st.st_ino : 0;
+}
+
+/* Our namespaces, as /proc/PID/ns names them (pid and time also as our children would get them). */
+static const char *const own_namespaces[] = {
+        "mnt", "uts", "ipc", "net", "pid", "pid_for_children", "user", "cgroup", "time", "time_for_children",
+};
+
+/* Our namespace named name if PID 1 is not in it (a unit's private mount namespace,
+ * PrivateNetwork=, ...), else 0: nobody but PID 1, its children before their exec and the guard
+ * may join it (bpf/guard-tamper.bpf.h, guard_tamper_setns()). One PID 1 shares is the host's. */
+static uint32_t private_namespace(const char *name) {
+        uint32_t ours = 0, host = 0;
+
+        if (pid_ns_inum(getpid(), name, &ours) < 0 || pid_ns_inum(1, name, &host) < 0)
+                return 0;
+        return ours != host ? ours : 0;
 }
 
 /* Who the guard is and that it is armed, before the first program attaches (refined by
@@ -174,6 +191,8 @@ int arm_self_protection(Backend *b, int template_fd) {
                         register_object(b, GUARD_OBJ_PROG, object_id(bpf_program__fd(prog)));
         b->template_id = object_id(template_fd);
         register_object(b, GUARD_OBJ_MAP, b->template_id);
+        for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)
+                register_object(b, GUARD_OBJ_NS, private_namespace(own_namespaces[i]));
         map = bpf_object__find_map_by_name(b->obj, GUARD_MAP(guard_identity));
         if (map) {
                 int r = mark_self(bpf_map__fd(map));
@@ -392,6 +411,8 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
                 protect_held(&set, b);
                 cgroup_id = protect_cgroup_files(&set, cgroup_root_fd);
                 protect_object(&set, GUARD_OBJ_PROC, getpid());
+                for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)
+                        protect_object(&set, GUARD_OBJ_NS, private_namespace(own_namespaces[i]));
                 drop_unprotected(&set, b->objects_fd);
                 free(set.keys);
         }

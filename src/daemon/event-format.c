@@ -127,6 +127,8 @@ static const char *tamper_what(uint32_t what) {
         case GUARD_TAMPER_SCHED: return "changing the scheduling, CPU affinity, nice value or I/O priority of cgroup-guardd (pid)";
         case GUARD_TAMPER_OOM: return "writing the OOM score adjustment of cgroup-guardd (pid)";
         case GUARD_TAMPER_CGROUP1: return "mounting a cgroup v1 hierarchy (device)";
+        case GUARD_TAMPER_NAMESPACE: return "joining a namespace of cgroup-guardd (inode)";
+        case GUARD_TAMPER_ATTACH: return "attaching to a process outside its own cgroup from a confined one (pid)";
         }
         return "touching the guard";
 }

@@ -32,6 +32,8 @@ const char *metrics_tamper_what(uint32_t what) {
         case GUARD_TAMPER_SCHED: return "sched";
         case GUARD_TAMPER_OOM: return "oom";
         case GUARD_TAMPER_CGROUP1: return "cgroup1_mount";
+        case GUARD_TAMPER_NAMESPACE: return "namespace";
+        case GUARD_TAMPER_ATTACH: return "attach";
         }
         return "other";
 }
