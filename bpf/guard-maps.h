@@ -428,7 +428,8 @@ static inline int guard_ns_index(__u32 clone_flag) {
 #define GUARD_PROGS_EVERY_OBJECT(X) X(guard_cgroup_mkdir) X(guard_cgroup_mkdir_lockdown) X(guard_iter_cgroups)
 #define GUARD_PROGS_TAMPER(X)                                                                   \
         X(guard_tamper_bpf) X(guard_tamper_bpf_lockdown) X(guard_identity_exec)                 \
-        X(guard_identity_exec_lockdown) X(guard_tamper_unit_mkdir)
+        X(guard_identity_exec_lockdown) X(guard_tamper_unit_mkdir)                               \
+        X(guard_tamper_cgroup1_mount) X(guard_tamper_cgroup1_mount_lockdown)
 #define GUARD_PROGS_NATIVE(X)                                                                   \
         X(guard_tamper_pin_open) X(native_cgroup_attach) X(native_cgroup_attach_lockdown)       \
         X(native_namespace_install) X(native_namespace_alloc) X(native_namespace_free)          \

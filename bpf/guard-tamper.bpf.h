@@ -611,20 +611,32 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
         return tamper_refuse(actor, GUARD_TAMPER_MOUNT, path->mnt->mnt_sb->s_dev);
 }
 
-/* Every v1 superblock, fresh or reused, passes sb_kern_mount at mount(2) and at
- * fsconfig(FSCONFIG_CMD_CREATE) alike (see CGROUP_SUPER_MAGIC_ for which are refused). */
-SEC("lsm/sb_kern_mount")
-int BPF_PROG(guard_tamper_cgroup1_mount, struct super_block *sb) {
-        struct guard_self *self;
+static __always_inline int tamper_cgroup1_mount(struct super_block *sb) {
+        struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
-        if (sb->s_magic != CGROUP_SUPER_MAGIC_ || cgroup1_harmless(sb))
-                return 0;
-        self = tamper_config();
         if (!self)
                 return 0;
         actor = bpf_get_current_task_btf();
         return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_CGROUP1, sb->s_dev);
+}
+
+/* Every v1 superblock, fresh or reused, passes sb_kern_mount at mount(2) and at
+ * fsconfig(FSCONFIG_CMD_CREATE) alike (see CGROUP_SUPER_MAGIC_ for which are refused). */
+SEC("lsm/sb_kern_mount")
+int BPF_PROG(guard_tamper_cgroup1_mount, struct super_block *sb) {
+        if (sb->s_magic != CGROUP_SUPER_MAGIC_ || cgroup1_harmless(sb))
+                return 0;
+        return tamper_cgroup1_mount(sb);
+}
+
+/* lockdown=confidentiality: a program calling bpf_probe_read_kernel() does not even load, so
+ * cgroup1_harmless() is out and every v1 mount is refused (nspawn's named hierarchy too). */
+SEC("?lsm/sb_kern_mount")
+int BPF_PROG(guard_tamper_cgroup1_mount_lockdown, struct super_block *sb) {
+        if (sb->s_magic != CGROUP_SUPER_MAGIC_)
+                return 0;
+        return tamper_cgroup1_mount(sb);
 }
 
 /* Joining a namespace of the daemon's that PID 1 is not in (registered by the daemon: a unit's

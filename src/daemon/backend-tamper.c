@@ -52,6 +52,8 @@ void choose_tamper_variants(Backend *b) {
                 { GUARD_PROG(guard_identity_exec), false },
                 { GUARD_PROG(guard_identity_exec_lockdown), true },
                 { GUARD_PROG(guard_tamper_unit_mkdir), false },
+                { GUARD_PROG(guard_tamper_cgroup1_mount), false },
+                { GUARD_PROG(guard_tamper_cgroup1_mount_lockdown), true },
                 /* A process whose leader exited: its threads are read, or it is judged as
                  * unclassified (guard_moved_threads_source()). */
                 { GUARD_PROG(native_cgroup_attach), false },
