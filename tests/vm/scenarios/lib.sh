@@ -112,6 +112,20 @@ wait_log() {
         return 1
 }
 
+# wait_status PATTERN [TENTHS]: --status (read from the pins) shows PATTERN within 6 s; on a slow
+# guest the pins may lag the log line by a moment. Prints the last output when it never does.
+wait_status() {
+        pattern=$1 tenths=${2:-60} i=0
+        while [ $i -lt $tenths ]; do
+                cgroup-guardd --status > /tmp/status.out 2>&1
+                grep -q "$pattern" /tmp/status.out && return 0
+                sleep 0.1
+                i=$((i + 1))
+        done
+        sed 's/^/#   /' /tmp/status.out
+        return 1
+}
+
 link_ids() { bpftool link show | sed -n 's/^\([0-9]*\): .*/\1/p' | sort -n | tr '\n' ' '; }
 
 finish() {
