@@ -1,6 +1,6 @@
 # Real clients under enforcement (tests/vm/run --system=clients): PID 1 (units, restarts, timers,
 # scopes, AttachProcessesToUnit), logind through pam_systemd (su -, runuser -l from a login
-# service), a user manager (systemctl --user, systemd-run --user, systemd-run --user --scope),
+# service, ssh through sshd), a user manager (systemctl --user, systemd-run --user, systemd-run --user --scope),
 # systemd-nspawn and machined (a registered container, a booted one under systemd-nspawn@.service,
 # machinectl shell, systemd-run -M), podman (rootful and rootless) and docker (dockerd,
 # containerd, shim, runc) start, exec into and stop containers, with the shipped example policies
@@ -243,6 +243,12 @@ client "runuser -l alice: a logind session" systemd-run -q -P --slice=system-get
 expect "... in its session scope" "^0::/user.slice/user-1000.slice/session-.*\.scope$"
 client "su - (root): a logind session" cgvm-login root 'cat /proc/self/cgroup'
 expect "... in its session scope" "^0::/user.slice/user-0.slice/session-.*\.scope$"
+
+# --- sshd (ssh.service), through pam_systemd: an ssh login over loopback ---
+check_true "sshd is up (ssh.service)" wait_for 120 systemctl is-active -q ssh.service
+client "ssh alice@127.0.0.1: a logind session, from ssh.service" ssh -o BatchMode=yes -o StrictHostKeyChecking=no \
+        -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR alice@127.0.0.1 cat /proc/self/cgroup
+expect "... in its session scope" "^0::/user.slice/user-1000.slice/session-.*\.scope$"
 
 # --- the user manager ---
 client "loginctl enable-linger alice starts user@1000.service" loginctl enable-linger alice
