@@ -22,19 +22,20 @@ revive() { alive || { guard_start; sleep 2; }; }
 
 # --- item 8: stopping the daemon ---
 attack sigio $GUARD_PID 9 > /dev/null
-alive && ok "SIGKILL through F_SETOWN/F_SETSIG (SIGIO) does not reach the daemon" || not_ok "the daemon died of a SIGIO SIGKILL"
+check_true "SIGKILL through F_SETOWN/F_SETSIG (SIGIO) does not reach the daemon" alive
 revive
 attack sigio $GUARD_PID 0 > /dev/null
-alive && ok "plain SIGIO (terminates by default) does not reach the daemon" || not_ok "the daemon died of SIGIO"
+check_true "plain SIGIO (terminates by default) does not reach the daemon" alive
 revive
 check_cmd "prlimit on the daemon from a confined cgroup: EPERM" EPERM attack prlimit $GUARD_PID
 check_cmd "prlimit on itself still works" ok in-cgroup $T/prot cg-tamper prlimit 0
 revive
 check_cmd "ptrace attach to the daemon: EPERM" EPERM attack attach $GUARD_PID
-in-cgroup $T/prot readlink /proc/$GUARD_PID/exe > /tmp/out 2>&1 && grep -q cgroup-guardd /tmp/out &&
-        ok "read-mode ptrace access (/proc/PID/exe, as journald does) is allowed" || not_ok "read access refused: $(cat /tmp/out)"
-in-cgroup $T/prot cat /proc/$GUARD_PID/environ > /dev/null 2>/tmp/out && ok "/proc/PID/environ (PTRACE_MODE_READ) is readable" ||
-        not_ok "environ refused: $(cat /tmp/out)"
+in-cgroup $T/prot readlink /proc/$GUARD_PID/exe > /tmp/out 2>&1
+rc=$?
+check "read-mode ptrace access (/proc/PID/exe, as journald does) is allowed (exit status, the name)" "0 cgroup-guardd" \
+        "$rc $(grep -o cgroup-guardd /tmp/out | head -n 1)"
+check_succeeds "/proc/PID/environ (PTRACE_MODE_READ) is readable" in-cgroup $T/prot cat /proc/$GUARD_PID/environ
 check_cmd "cgroup.freeze of the daemon's cgroup: EPERM" EPERM attack write $GUARD_CGROUP/cgroup.freeze 1
 check_cmd "cgroup.freeze of its parent: EPERM" EPERM attack write $T/svc/cgroup.freeze 1
 check_cmd "another control file of the daemon's cgroup (cgroup.max.descendants): EPERM" EPERM attack write $GUARD_CGROUP/cgroup.max.descendants 0
@@ -46,7 +47,8 @@ revive
 check_cmd "cgroup.kill of the daemon's cgroup: EPERM" EPERM attack write $GUARD_CGROUP/cgroup.kill 1
 revive
 check_cmd "cgroup.kill of its parent: EPERM" EPERM attack write $T/svc/cgroup.kill 1
-alive && ok "the daemon survived all of it" || { not_ok "the daemon is gone"; revive; }
+check_true "the daemon survived all of it" alive
+kill -0 $GUARD_PID 2>/dev/null || revive
 check_cmd "the guard may freeze/thaw its cgroup" ok guard_write $GUARD_CGROUP/cgroup.freeze 0
 check_cmd "another process in the guard's cgroup may not (only SIGHUP): EPERM" EPERM in_unit cg-tamper write $GUARD_CGROUP/cgroup.freeze 0
 check_cmd "a cgroup the guard does not live in stays writable" ok attack write $T/prot/cgroup.freeze 0
@@ -71,7 +73,7 @@ mount -t bpf bpf /sys/fs/bpf
 # Loading every program again (verification included) takes tens of seconds under TCG on a busy
 # machine: up to 300 s only bounds a hang.
 check_true "the daemon loads and pins again" wait_log "again with the $BACKEND backend" 1 3000
-cgroup-guardd --status > /dev/null 2>&1 && ok "--status reads the new pins" || not_ok "--status: $(cgroup-guardd --status 2>&1 | head -n 3)"
+check_succeeds "--status reads the new pins" cgroup-guardd --status
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 kill $victim
 # Without pins --unload cannot find the daemon: stop it as the guard, which may.

@@ -20,8 +20,7 @@ while [ $i -lt 150 ]; do
         [ "$(cg-move $T/start/s-$i $starter)" = EPERM ] && covered=$((covered + 1))
         i=$((i + 1))
 done
-[ $covered = 150 ] && ok "start-up race: 150 of 150 cgroups created during start are protected" ||
-        not_ok "start-up race: only $covered of 150 cgroups created during start are protected"
+check "start-up race: 150 of 150 cgroups created during start are protected" 150 "$covered"
 kill $starter
 guard_stop
 cgroup-guardd --unload > /dev/null 2>&1
@@ -70,8 +69,7 @@ while [ $i -lt 60 ]; do
         grep -q '^ok' /tmp/race.out && escaped=$((escaped + 1))
         i=$((i + 1))
 done
-[ $escaped = 0 ] && ok "mkdir race: 60 of 60 moves into just-created glob cgroups refused" ||
-        not_ok "mkdir race: $escaped of 60 moves got into a just-created glob cgroup"
+check "mkdir race: 60 of 60 moves into just-created glob cgroups refused (none escaped)" 0 "$escaped"
 
 echo 0 > $T/guard/cgroup.freeze
 kill $victim $racer 2>/dev/null
@@ -92,8 +90,7 @@ before=$(cgroup-guardd --status | sed -n 's/.* \([0-9]*\) of [0-9]* map entries.
 su -s /bin/sh nobody -c "i=0; while [ \$i -lt 400 ]; do mkdir /sys/fs/cgroup/m/deleg/c-\$i; i=\$((i + 1)); done" 2>/dev/null ||
         { i=0; while [ $i -lt 400 ]; do mkdir /sys/fs/cgroup/m/deleg/c-$i; i=$((i + 1)); done; }
 after=$(cgroup-guardd --status | sed -n 's/.* \([0-9]*\) of [0-9]* map entries.*/\1/p')
-[ -n "$before" ] && [ "$before" = "$after" ] && ok "400 cgroups in a settled delegated subtree cost no map entries ($after)" ||
-        not_ok "map entries before/after 400 cgroups in a settled subtree: '$before'/'$after'"
+check "400 cgroups in a settled delegated subtree cost no map entries ($after)" "${before:-(no count before)}" "$after"
 sleep 1000 & filler=$!
 check_cmd "a cgroup deep in that subtree is still protected" EPERM sh -c "mkdir -p /sys/fs/cgroup/m/deleg/c-1/x/y && cg-move /sys/fs/cgroup/m/deleg/c-1/x/y $filler"
 # /m/full tells its children apart (prot-*): each child costs an entry; fill the map.
@@ -103,6 +100,6 @@ mkdir /sys/fs/cgroup/m/full/prot-late /sys/fs/cgroup/m/full/free-late
 check_cmd "map full: a protected cgroup without its entry is denied (fail closed)" EPERM cg-move /sys/fs/cgroup/m/full/prot-late $filler
 check_cmd "map full: so is an unprotected one (fail closed, not silently free)" EPERM cg-move /sys/fs/cgroup/m/full/free-late $filler
 check_true "map full: said in the log" wait_log "The policy map is full"
-cgroup-guardd --status | grep -q "Map full:" && ok "map full: said by --status" || not_ok "map full: --status does not say it"
+check_output "map full: said by --status" "Map full:" cgroup-guardd --status
 kill $filler
 finish

@@ -62,6 +62,5 @@ rc=$(grep -c '^not ok' /tmp/diff.out)
 grep -q '^# [0-9]* operations (' /tmp/diff.out || rc=99
 [ $rc -eq 99 ] && { echo "--- daemon log"; tail -20 $LOG; }
 GUARD_PID=$(cat /tmp/guard.pid 2>/dev/null)
-[ $rc -eq 0 ] && ok "differential: explain and the kernel agree on every operation" ||
-        not_ok "differential: $(grep -c '^not ok' /tmp/diff.out) mismatches (exit $rc)"
+check_int "differential: explain and the kernel agree on every operation" "$rc" -eq 0
 finish

@@ -19,17 +19,18 @@ while [ $i -lt 70 ]; do deep=$deep/d; mkdir $deep; i=$((i + 1)); done
 # path is too long for a system call; cd -P: busybox would chdir to the whole logical path).
 # (long_name: a name of its own, not one lib.sh uses)
 long_name=$(printf '%0250d' 0)
-(
+make_long_path() (
         cd $T/prot || exit 1
         i=0
         while [ $i -lt 17 ]; do mkdir $long_name && cd -P $long_name || exit 1; i=$((i + 1)); done
         # The full path (/sys/fs/cgroup/t/prot/...) is over 4,096 bytes.
-) || not_ok "could not create the long path"
+)
+not_ok_unless "could not create the long path" make_long_path
 long=$T/prot
 i=0
 while [ $i -lt 17 ]; do long=$long/$long_name; i=$((i + 1)); done
 length=$(( ${#long} - ${#CG} ))
-[ $length -ge 4096 ] && ok "a cgroup path of $length bytes exists" || not_ok "long path: only $length bytes"
+check_int "a cgroup path of $length bytes exists" "$length" -ge 4096
 # cg-move writes a relative cgroup.procs: run it from inside the long directory.
 in_long() { (cd $T/prot && i=0 && while [ $i -lt 17 ]; do cd -P $long_name || exit 1; i=$((i + 1)); done && "$@"); }
 

@@ -15,17 +15,15 @@ sleep 1000 & victim=$!
 
 echo 1 > $T/guard/cgroup.freeze
 i=0; while [ $i -lt 30 ] && ! grep -q "frozen 1" $T/guard/cgroup.events; do sleep 0.1; i=$((i + 1)); done
-grep -q "frozen 1" $T/guard/cgroup.events && ok "the daemon is frozen" || not_ok "the daemon is not frozen"
+check_grep "the daemon is frozen" $T/guard/cgroup.events "frozen 1"
 cg-move $T/prot $victim -- sleep 1000 > /tmp/plain.out & plain=$!
 cg-move-allowed $T/prot $victim -- sleep 1000 > /tmp/allowed.out & allowed=$!
 sleep 1
-[ "$(cat /tmp/plain.out)" = EPERM ] && [ "$(cat /tmp/allowed.out)" = EPERM ] && ok "both moves are denied" ||
-        not_ok "moves: $(cat /tmp/plain.out) $(cat /tmp/allowed.out)"
+check "both moves are denied" "EPERM, EPERM" "$(cat /tmp/plain.out), $(cat /tmp/allowed.out)"
 sleep_exe=$(readlink /proc/$plain/exe)
 case "$sleep_exe" in
 */cg-move*|"") not_ok "actors: $(readlink /proc/$plain/exe) $(readlink /proc/$allowed/exe)" ;;
-*) [ "$(readlink /proc/$allowed/exe)" = "$sleep_exe" ] && ok "both actors run $sleep_exe (sleep) by now" ||
-        not_ok "actors: $sleep_exe $(readlink /proc/$allowed/exe)" ;;
+*) check "both actors run $sleep_exe (sleep) by now" "$sleep_exe" "$(readlink /proc/$allowed/exe)" ;;
 esac
 echo 0 > $T/guard/cgroup.freeze
 
@@ -33,12 +31,12 @@ check_true "both denials are reported" wait_log "to /t/prot by pid" 2
 line() { grep "to /t/prot by pid $1 " $LOG; }
 set -- $(stat -L -c '%d %i' /usr/local/bin/cg-move)   # st_dev: major and minor as glibc's dev_t encodes them
 identity="dev $(( ($1 >> 8) & 0xfff )):$(( ($1 & 0xff) | (($1 >> 12) & 0xfff00) )) inode $2"
-line $plain | grep -qF "$sleep_exe" && not_ok "the later executable is named: $(line $plain)" ||
-        ok "an actor that exec'd since is not named by its later executable"
-line $plain | grep -qF "(exe changed since: $identity, cg-move)" &&
-        ok "... but by the device and inode it acted with ($identity)" || not_ok "cg-move: $(line $plain)"
-line $allowed | grep -qF "by pid $allowed (/usr/local/bin/cg-move-allowed, cg-move-allowed)" &&
-        ok "an actor whose executable the policy names is named by the policy's path" || not_ok "cg-move-allowed: $(line $allowed)"
+line $plain > /tmp/line.plain
+line $allowed > /tmp/line.allowed
+check_no_grep "an actor that exec'd since is not named by its later executable" /tmp/line.plain -F "$sleep_exe"
+check_grep "... but by the device and inode it acted with ($identity)" /tmp/line.plain -F "(exe changed since: $identity, cg-move)"
+check_grep "an actor whose executable the policy names is named by the policy's path" /tmp/line.allowed -F \
+        "by pid $allowed (/usr/local/bin/cg-move-allowed, cg-move-allowed)"
 
 kill $victim $plain $allowed 2>/dev/null
 finish

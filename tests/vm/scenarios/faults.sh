@@ -39,10 +39,10 @@ wait $probe1 $probe2 2>/dev/null
 
 check "$ROUNDS kills during reloads: every restart found consistent pins" "$ROUNDS" "$restarts_ok"
 attempts=$(wc -l < /tmp/probe-migrate) got=$(grep -c '^ok$' /tmp/probe-migrate)
-[ "$attempts" -gt 10 ] && [ "$got" = 0 ] && ok "forbidden migration: $attempts attempts, 0 succeeded" || not_ok "migration: $got of $attempts succeeded"
+check "forbidden migration: $attempts attempts, 0 succeeded" "above 10 attempts, 0 succeeded" "$(above 10 "$attempts") attempts, $got succeeded"
 attempts=$(wc -l < /tmp/probe-setns) got=$(grep -c '^ok$' /tmp/probe-setns)
-[ "$attempts" -gt 10 ] && [ "$got" = 0 ] && ok "forbidden setns: $attempts attempts, 0 succeeded" || not_ok "setns: $got of $attempts succeeded"
-ls /sys/fs/bpf/cgroup-guard | grep -q '^new_' && not_ok "leftover temporary pins: $(ls /sys/fs/bpf/cgroup-guard | grep '^new_')" || ok "no leftover temporary pins"
+check "forbidden setns: $attempts attempts, 0 succeeded" "above 10 attempts, 0 succeeded" "$(above 10 "$attempts") attempts, $got succeeded"
+check_output_no "no leftover temporary pins" '^new_' ls /sys/fs/bpf/cgroup-guard
 
 # Map full: a generation that does not fit into the kernel policy map fails as a whole (the
 # kernel refuses the update with E2BIG); the old generation keeps denying, nothing of the new
@@ -61,10 +61,10 @@ sleep 100000 & mover=$!
   printf '] } }\n'; } > $POLICY_DIR/10-faults.json
 kill -HUP $GUARD_PID
 i=0; while [ $i -lt 50 ] && ! grep -q "did not fit" $LOG; do sleep 0.1; i=$((i + 1)); done
-grep -q "did not fit into the kernel policy map (64 entries" $LOG && ok "map full: the reload fails with a clear error" || not_ok "map full: no error in the log"
+check_grep "map full: the reload fails with a clear error" $LOG "did not fit into the kernel policy map (64 entries"
 check_cmd "map full: the old generation still denies" EPERM cg-move $T/prot $mover
 check_cmd "map full: nothing of the failed generation applies" ok cg-move $T/out $mover
-cgroup-guardd --status | grep -q "Policy: generation 1," && ok "map full: generation 1 stays pinned" || not_ok "map full: $(cgroup-guardd --status | grep Policy)"
+check_output "map full: generation 1 stays pinned" "Policy: generation 1," cgroup-guardd --status
 policy 10-faults.json <<'JSON'
 { "version": 1, "protect_self": false, "migration": { "protect": ["/t/out"] } }
 JSON

@@ -20,14 +20,14 @@ JSON
 dbus-daemon --config-file=/usr/share/dbus-1/session.conf --address=unix:path=/run/flood-bus --fork --nopidfile
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/flood-bus
 guard_start
-wait_log "Serving org.cgroupguard.Guard1" || not_ok "the daemon is not on the bus"
+not_ok_unless "the daemon is not on the bus" wait_log "Serving org.cgroupguard.Guard1"
 
 known() { k=$(busctl --system get-property $BUS KnownCgroups 2>/dev/null | awk '{ print $2 }'); echo "${k:-0}"; }
 counter() { cgroup-guardd --status | sed -n "s/.* \([0-9]*\) $1.*/\1/p" | head -n 1; }
 uptime_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime; }
 
 before=$(known)
-[ "$before" -gt 0 ] || not_ok "KnownCgroups does not read: $(busctl --system get-property $BUS KnownCgroups 2>&1)"
+not_ok_unless "KnownCgroups does not read (KnownCgroups: '$before')" [ "$before" -gt 0 ]
 denied_before=$(counter denied)
 sleep 1000 & victim=$!
 
@@ -46,18 +46,17 @@ while [ $i -le 20 ]; do mkdir $T/g-$i; sleep 0.05; i=$((i + 1)); done
 i=0
 while [ $i -lt 100 ] && [ "$(known)" -lt $((before + 20)) ]; do sleep 0.1; i=$((i + 1)); done
 kill -0 $f1 2>/dev/null && flooding=" (flood still running)" || flooding=" (flood over)"
-[ "$(known)" -ge $((before + 20)) ] && ok "flood: the daemon knows the 20 new cgroups ($before -> $(known))$flooding" ||
-        { not_ok "flood: the daemon knows $(known) cgroups, expected $((before + 20))$flooding";
-          sleep 10; echo "# 10 s later: $(known); $(cgroup-guardd --status | grep Records)"; }
+known=$(known)
+check_int "flood: the daemon knows the 20 new cgroups ($before -> $known)$flooding" "$known" -ge $((before + 20))
+[ "$known" -ge $((before + 20)) ] 2>/dev/null ||
+        { sleep 10; echo "# 10 s later: $(known); $(cgroup-guardd --status | grep Records)"; }
 out=$(cgroup-guardctl --no-pager explain migration --pid $victim --to /t/g-17 2>&1)
-echo "$out" | grep -q "30-flood.json" && ok "flood: explain of a move into g-17 names the rule in 30-flood.json" ||
-        not_ok "flood: explain of a move into g-17: $out"
+contains "flood: explain of a move into g-17 names the rule in 30-flood.json" "30-flood.json" "$out"
 
 refused=0
 i=1
 while [ $i -le 20 ]; do [ "$(cg-move $T/g-$i $victim)" = EPERM ] && refused=$((refused + 1)); i=$((i + 1)); done
-[ $refused = 20 ] && ok "flood: 20 of 20 glob cgroups created during the flood are protected" ||
-        not_ok "flood: only $refused of 20 glob cgroups created during the flood are protected"
+check "flood: 20 of 20 glob cgroups created during the flood are protected" 20 "$refused"
 
 # (a) A reload during the flood: a new file protecting /t/h-*.
 start=$(uptime_cs)
@@ -69,12 +68,11 @@ while [ $(( $(uptime_cs) - start )) -lt 1500 ]; do
         grep -q "Policy generation 2 in force" $LOG && { took=$(( $(uptime_cs) - start )); break; }
         sleep 0.1
 done
-[ -n "$took" ] && [ $took -le 500 ] && ok "flood: the reload happened $((took / 100)).$((took % 100 / 10)) s after the change" ||
-        not_ok "flood: reload after ${took:-more than 1500} cs (bound: 5 s)"
+check_int "flood: the reload happened $((took / 100)).$((took % 100 / 10)) s after the change (cs, empty: over 1500)" "$took" -le 500
 mkdir $T/h-1
 check_cmd "flood: the reloaded generation is in force (h-1 protected)" EPERM cg-move $T/h-1 $victim
 
-kill -0 $f1 2>/dev/null && ok "flood: still running after the checks" || not_ok "flood: over before the checks were done"
+check "flood: still running after the checks" running "$(running $f1)"
 touch /tmp/flood.stop
 wait $f1 $f2
 flood_denied=$(( $(sed -n 's/^denied \([0-9]*\).*/\1/p' /tmp/flood.1) + $(sed -n 's/^denied \([0-9]*\).*/\1/p' /tmp/flood.2) ))
@@ -86,11 +84,8 @@ suppressed=$(counter "suppressed")
 lost=$(counter "lost events")
 lost_mkdir=$(counter "lost cgroup records")
 # 21 refused moves besides the flood.
-[ $((denied_after - denied_before)) = $((flood_denied + 21)) ] &&
-        ok "flood: the denial counter is exact ($flood_denied flood denials + 21 moves)" ||
-        not_ok "flood: denial counter grew by $((denied_after - denied_before)), expected $((flood_denied + 21))"
-[ -n "$suppressed" ] && [ "$suppressed" -gt 0 ] && ok "flood: $suppressed denial records suppressed in the kernel, $lost lost" ||
-        not_ok "flood: no denial records suppressed in the kernel ('$suppressed'; $lost lost of $flood_denied)"
+check "flood: the denial counter is exact ($flood_denied flood denials + 21 moves)" $((flood_denied + 21)) $((denied_after - denied_before))
+check_int "flood: $suppressed denial records suppressed in the kernel, $lost lost of $flood_denied" "$suppressed" -gt 0
 check "flood: no cgroup record lost" 0 "$lost_mkdir"
 check_true "flood: the daemon says how many records the kernel suppressed" wait_log "suppressed in the kernel"
 echo "# flood: $flood_denied denied unshare(CLONE_NEWUSER), $suppressed records suppressed, $lost lost"

@@ -28,7 +28,7 @@ attack() { in-cgroup $T/prot cg-tamper "$@"; }
 sleep 1000 & joiner=$!
 check_cmd "moving a process into the guard's cgroup, even by the policy's allowed mover: EPERM" EPERM cg-move-allowed $GUARD_CGROUP $joiner
 check_cmd "clone3(CLONE_INTO_CGROUP) into it: EPERM" EPERM in-cgroup $T/free cg-clone3 $GUARD_CGROUP
-[ "$(cgroup_of $joiner)" != "/t/svc/guardd" ] && ok "the process stayed out" || not_ok "the process joined the guard's cgroup"
+check_true "the process stayed out" [ "$(cgroup_of $joiner)" != "/t/svc/guardd" ]
 check_true "the attempts are reported" wait_log "Refused tamper attempt: moving a process into cgroup-guardd's cgroup" 1
 check_cmd "the unit's cgroup may send the daemon SIGHUP (ExecReload=)" ok in_unit cg-tamper signal $GUARD_PID 1
 check_true "and the daemon reloads" wait_log "Policy generation 2 in force" 1 3000
@@ -62,7 +62,7 @@ check_cmd "the root's cgroup.subtree_control stays writable (systemd, runc)" ok 
 # Last: a SIGTERM from the unit's cgroup (before the fix it stops the daemon).
 check_cmd "from the unit's cgroup, SIGTERM: EPERM" EPERM in_unit cg-tamper signal $GUARD_PID 15
 sleep 0.3
-kill -0 $GUARD_PID 2>/dev/null && ok "the daemon survived all of it" || not_ok "the daemon is gone"
+check "the daemon survived all of it" running "$(running $GUARD_PID)"
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 kill $victim $joiner
 finish

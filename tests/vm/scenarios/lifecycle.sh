@@ -30,7 +30,7 @@ check_true "audit: the setns is reported" wait_log "Audit: would deny joining an
 sleep 0.5
 check "audit: exactly one event for the move" 1 "$(grep -c 'Audit: would deny migration' $LOG)"
 check "audit: exactly one event for the setns" 1 "$(grep -c 'Audit: would deny joining' $LOG)"
-cgroup-guardd --status | grep -q "2 audited" && ok "audit: counted" || not_ok "audit: counters: $(cgroup-guardd --status | grep Counters)"
+check_output "audit: counted" "2 audited" cgroup-guardd --status
 
 # 9. live reload: the decision flips within 2 s of an edit, links stay, invalid edits change nothing
 check_cmd "reload: before the edit /t/live is protected" EPERM cg-move $T/live $victim
@@ -40,7 +40,7 @@ JSON
 mv $POLICY_DIR/.20-live.json.tmp $POLICY_DIR/20-live.json   # how editors save
 i=0
 while [ $i -lt 20 ] && [ "$(cg-move $T/live $victim)" != ok ]; do sleep 0.1; i=$((i + 1)); done
-[ $i -lt 20 ] && ok "reload: the edit took effect within 2 s ($((i * 100)) ms)" || not_ok "reload: the edit did not take effect within 2 s"
+check_int "reload: the edit took effect within 2 s ($((i * 100)) ms)" "$i" -lt 20
 check_cmd "reload: the new rule is enforced" EPERM cg-move $T/other $victim
 check "reload: link ids unchanged" "$links_before" "$(link_ids)"
 echo '{ "version": 1, "migration": { "protect": ["/t/live"], }' > $POLICY_DIR/20-live.json
@@ -58,7 +58,7 @@ check_cmd "reload: SIGHUP with the invalid file keeps the old rule too" EPERM cg
 rm -rf /sys/fs/bpf/cgroup-guard
 # Loading everything again takes as long as a cold start (up to 60 s under TCG, see guard_start).
 check_true "removed pins: noticed, reported and loaded again" wait_log "Enforcing again with the $BACKEND backend" 1 3000
-grep -q "The pins under .* are gone" $LOG && ok "removed pins: reported" || not_ok "removed pins: not reported"
+check_grep "removed pins: reported" $LOG "The pins under .* are gone"
 check_cmd "removed pins: enforcement is back" EPERM cg-move $T/other $victim
 links_before=$(link_ids)
 
@@ -71,14 +71,14 @@ check_cmd "SIGKILL: denials continue without the daemon" EPERM cg-move $T/other 
 check "SIGKILL: links still attached" "$links_before" "$(link_ids)"
 : > $LOG
 guard_start
-grep -q "adopted from pins" $LOG && ok "restart: the pins are adopted" || not_ok "restart: not adopted"
+check_grep "restart: the pins are adopted" $LOG "adopted from pins"
 check "restart: same link ids" "$links_before" "$(link_ids)"
 check_cmd "restart: still enforcing" EPERM cg-move $T/other $victim
 guard_stop
 check_cmd "SIGTERM: enforcement stays after a clean stop" EPERM cg-move $T/other $victim
 cgroup-guardd --unload > /dev/null
-[ -z "$(link_ids)" ] && ok "--unload: no links left" || not_ok "--unload: links left: $(link_ids)"
-[ ! -e /sys/fs/bpf/cgroup-guard ] && ok "--unload: pins removed" || not_ok "--unload: pins left: $(ls /sys/fs/bpf/cgroup-guard)"
+check "--unload: no links left" "" "$(link_ids)"
+check_fails "--unload: pins removed" test -e /sys/fs/bpf/cgroup-guard
 check_cmd "--unload: nothing is enforced any more" ok cg-move $T/other $victim
 
 kill $victim $other

@@ -48,11 +48,9 @@ check_cmd "the same by an allowed exe succeeds" ok cg-move-allowed --threads $T/
 # In a threaded subtree a cgroup.procs write whose leader is there already still moves the other
 # threads: that is decided, not taken for a move that changes nothing.
 check_cmd "cgroup.procs with the leader already in dst, its thread elsewhere, is EPERM" EPERM cg-move $T/tdom/t1 $threaded
-[ "$(sed 's/^0:://' /proc/$threaded/task/$tid/cgroup)" = /t/tdom/t2 ] && ok "the thread stays in /t/tdom/t2" ||
-        not_ok "the thread is in $(cat /proc/$threaded/task/$tid/cgroup)"
+check "the thread stays in /t/tdom/t2" /t/tdom/t2 "$(sed 's/^0:://' /proc/$threaded/task/$tid/cgroup)"
 check_cmd "the same by an allowed exe gathers the thread" ok cg-move-allowed $T/tdom/t1 $threaded
-[ "$(sed 's/^0:://' /proc/$threaded/task/$tid/cgroup)" = /t/tdom/t1 ] && ok "the thread moved to /t/tdom/t1" ||
-        not_ok "the thread is in $(cat /proc/$threaded/task/$tid/cgroup)"
+check "the thread moved to /t/tdom/t1" /t/tdom/t1 "$(sed 's/^0:://' /proc/$threaded/task/$tid/cgroup)"
 kill $threaded
 
 # 2b. A move that changes nothing is allowed whoever asks: systemd's forked child writes its own
@@ -64,10 +62,9 @@ check_cmd "clone3 into its own protected cgroup (no-op)" ok \
         sh -c "cg-move-allowed $T/prot/a \$\$ > /dev/null && exec cg-clone3 $T/prot/a"
 check_cmd "a thread written into the cgroup it is in (no-op)" ok cg-move --threads $T/prot/a $victim
 check "victim still in /t/prot/a" /t/prot/a "$(cgroup_of $victim)"
-wait_log "Serving org.cgroupguard.Guard1" || not_ok "the daemon is not on the bus"
+not_ok_unless "the daemon is not on the bus" wait_log "Serving org.cgroupguard.Guard1"
 out=$(cgroup-guardctl --no-pager explain migration --pid $victim --to /t/prot/a 2>&1)
-echo "$out" | grep -q "is in /t/prot/a already" && ok "explain says a move into the task's own cgroup changes nothing" ||
-        not_ok "explain of a no-op move: $out"
+contains "explain says a move into the task's own cgroup changes nothing" "is in /t/prot/a already" "$out"
 
 # 3. allowed actors: by exe, by cgroup, and "to" restrictions
 check_cmd "allowed exe moves into a protected cgroup" ok cg-move-allowed $T/prot/b $victim

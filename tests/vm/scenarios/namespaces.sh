@@ -61,7 +61,7 @@ sleep 0.3
 guard_stop
 rm /sys/fs/bpf/cgroup-guard/map_guard_meta
 guard_start
-grep -q "adopted from pins" $LOG && not_ok "reload over reused maps: the pins were adopted" || ok "reload over reused maps: a new load, not an adoption"
+check_no_grep "reload over reused maps: a new load, not an adoption" $LOG "adopted from pins"
 check_cmd "after a new load, the old sandbox still locks who enters it" EPERM in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/$other/ns/uts
 echo go > /tmp/ns-go
 wait $marked
@@ -69,7 +69,7 @@ check_cmd "after a new load, a task marked before (its child) stays locked" EPER
 check_cmd "after a new load, a task that never entered is free" ok in-cgroup $T/user cg-setns /proc/$other/ns/uts
 
 sandboxes() { bpftool map dump pinned /sys/fs/bpf/cgroup-guard/map_guard_sandbox_ns | grep -c '"key"'; }
-[ "$(sandboxes)" -ge 2 ] && ok "the sandbox namespaces are recorded ($(sandboxes))" || not_ok "sandboxes recorded: $(sandboxes)"
+check_int "the sandbox namespaces are recorded ($(sandboxes))" "$(sandboxes)" -ge 2
 kill $other $sandbox
 wait $sandbox 2>/dev/null
 i=0

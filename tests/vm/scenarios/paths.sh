@@ -15,17 +15,15 @@ JSON
 dbus-daemon --config-file=/usr/share/dbus-1/session.conf --address=unix:path=/run/paths-bus --fork --nopidfile
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/paths-bus
 guard_start
-wait_log "Serving org.cgroupguard.Guard1" 1 600 || not_ok "the daemon is not on the bus"
+not_ok_unless "the daemon is not on the bus" wait_log "Serving org.cgroupguard.Guard1" 1 600
 sleep 1000 & victim=$!
 check_cmd "enforcing" EPERM cg-move $T/prot $victim
 revive() { kill -0 $GUARD_PID 2>/dev/null || { guard_start; wait_log "Serving org.cgroupguard.Guard1" 2 600; }; }
 
 # --- the D-Bus caller check: /proc/PID/cgroup names /t/prot, the path leads to /t/free ---
-in-cgroup $T/prot cgroup-guardctl mode audit > /tmp/out 2>&1 && not_ok "mode audit from /t/prot went through" ||
-        ok "sanity: mode audit from /t/prot is refused"
-in-cgroup $T/prot sh -c "mount -o bind $T/free $T/prot && exec cgroup-guardctl mode audit" > /tmp/out 2>&1 &&
-        not_ok "with /t/free bind-mounted over /t/prot, mode audit went through: $(cat /tmp/out)" ||
-        ok "with /t/free bind-mounted over /t/prot, mode audit is still refused"
+check_fails "sanity: mode audit from /t/prot is refused" in-cgroup $T/prot cgroup-guardctl mode audit
+check_fails "with /t/free bind-mounted over /t/prot, mode audit is still refused" \
+        in-cgroup $T/prot sh -c "mount -o bind $T/free $T/prot && exec cgroup-guardctl mode audit"
 check_true "the refusal names the caller's real cgroup" wait_log "Refused SetMode: the caller runs in /t/prot" 2
 umount $T/prot
 cgroup-guardctl mode policy > /dev/null 2>&1
@@ -35,13 +33,11 @@ check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 in-cgroup $T/bystander sleep 1000 & bystander=$!
 in-cgroup $T/offender sh -c "mount -o bind $T/bystander $T/offender && exec cg-move $T/freezeprot $victim -- sleep 1000 > /tmp/freeze.out" &
 offender=$!
-wait_log "froze \|not frozen" 1 3000 || not_ok "no response logged"
+not_ok_unless "no response logged" wait_log "froze \|not frozen" 1 3000
 sleep 0.5
 umount $T/offender 2>/dev/null
-grep -q "frozen 0" $T/bystander/cgroup.events && ok "the cgroup mounted over the offender's directory is not frozen" ||
-        not_ok "the bystander's cgroup was frozen: $(grep 'froze \|not frozen' $LOG | tail -n 1)"
-grep -q "frozen 1" $T/offender/cgroup.events && ok "the offender's own cgroup is frozen" ||
-        not_ok "the offender's cgroup is not frozen: $(grep 'froze \|not frozen' $LOG | tail -n 1)"
+check_grep "the cgroup mounted over the offender's directory is not frozen" $T/bystander/cgroup.events "frozen 0"
+check_grep "the offender's own cgroup is frozen" $T/offender/cgroup.events "frozen 1"
 echo 0 > $T/bystander/cgroup.freeze
 echo 0 > $T/offender/cgroup.freeze
 check_cmd "the move was denied" EPERM cat /tmp/freeze.out
@@ -54,8 +50,7 @@ echo "# bpffs over $PINS from /t/prot: $([ $mounted = 1 ] && echo mounted || ech
 # Before the fix the daemon took its pins for gone and loaded a second set into the new bpffs.
 if [ $mounted = 1 ]; then
         check_true "the daemon notices" wait_log "again with the\\|mounted over the pin directory" 1 3000
-        grep -q "again with the" $LOG && not_ok "the daemon loaded and pinned its programs again" ||
-                ok "the daemon keeps its pins: nothing loaded again"
+        check_no_grep "the daemon keeps its pins: nothing loaded again" $LOG "again with the"
 fi
 kill -HUP $GUARD_PID
 check_true "a reload is done" wait_log "Policy generation .* in force" 2 3000
@@ -63,12 +58,10 @@ if [ $mounted = 1 ]; then
         # (maps.debug and progs.debug: the kernel's own preloaded iterators, in every new bpffs)
         on_top=$(ls $PINS 2>/dev/null | grep -vc '\.debug$')
         umount $PINS
-        [ "$on_top" = 0 ] && ok "nothing pinned into the bpffs mounted over the pin directory" ||
-                not_ok "$on_top pins made in the bpffs mounted over $PINS"
+        check "nothing pinned into the bpffs mounted over the pin directory" 0 "$on_top"
 fi
-[ "$(link_ids)" = "$links_before" ] && ok "no second program set attached" ||
-        not_ok "links: before '$links_before', now '$(link_ids)'"
-cgroup-guardd --status > /dev/null 2>&1 && ok "--status reads the pins" || not_ok "--status: $(cgroup-guardd --status 2>&1 | head -n 3)"
+check "no second program set attached" "$links_before" "$(link_ids)"
+check_succeeds "--status reads the pins" cgroup-guardd --status
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 
 # --- a second daemon started over a covered pin directory: with a bpffs mounted over $PINS while
@@ -95,15 +88,11 @@ links_second=$(link_ids)
 # A second daemon that runs carries the guard's mark: only the guard's binary (--unload, which
 # stops the daemon its pins name) stops it, and unpins its set from the bpffs mounted over $PINS.
 if [ -s /tmp/second.rc ]; then rc=$(cat /tmp/second.rc); else rc=running; cgroup-guardd --unload > /dev/null 2>&1; fi
-[ "$rc" != running ] && [ "$rc" != 0 ] && ok "the second daemon refuses to start (exit status $rc)" ||
-        not_ok "the second daemon: $rc: $(head -c 600 /tmp/second.log)"
-grep -q "attached already.*Not loading a second set" /tmp/second.log && ok "its error names the hidden program set" ||
-        not_ok "no such error: $(head -c 600 /tmp/second.log)"
-[ "$links_second" = "$links_before" ] && ok "no second program set attached over the covered pin directory" ||
-        not_ok "links: before '$links_before', with the second daemon '$links_second'"
+check_int "the second daemon refuses to start (exit status $rc, not running)" "$rc" -ne 0
+check_grep "its error names the hidden program set" /tmp/second.log "attached already.*Not loading a second set"
+check "no second program set attached over the covered pin directory" "$links_before" "$links_second"
 umount $PINS
-cgroup-guardd --status > /dev/null 2>&1 && ok "--status reads the first set's pins again" ||
-        not_ok "--status: $(cgroup-guardd --status 2>&1 | head -n 3)"
+check_succeeds "--status reads the first set's pins again" cgroup-guardd --status
 check_cmd "the first daemon's set still enforces" EPERM cg-move $T/prot $victim
 
 kill $victim $bystander $offender 2>/dev/null

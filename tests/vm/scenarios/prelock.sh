@@ -31,8 +31,8 @@ check_true "the refused fork is logged, naming the rule" \
 # initial time namespace; its new one (time_for_children) is the sandbox.
 in-cgroup $T/sandboxd cg-unshare time --hold > /dev/null & sandbox=$!
 sleep 0.5
-[ "$(readlink /proc/$sandbox/ns/time_for_children)" != "$(readlink /proc/1/ns/time)" ] &&
-        ok "the creator made a time namespace" || not_ok "the creator's time_for_children is the initial one"
+check_true "the creator made a time namespace (its time_for_children is not the initial one)" \
+        [ "$(readlink /proc/$sandbox/ns/time_for_children)" != "$(readlink /proc/1/ns/time)" ]
 check_cmd "a task may enter the time sandbox" ok in-cgroup $T/user cg-setns /proc/$sandbox/ns/time_for_children
 check_cmd "once entered, it cannot setns back to the initial time namespace" EPERM \
         in-cgroup $T/user cg-setns /proc/$sandbox/ns/time_for_children -- cg-setns /proc/1/ns/time

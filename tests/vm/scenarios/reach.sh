@@ -29,8 +29,7 @@ settled() { [ "$(cgroup_of $victim)" = /t/free ] && [ "$(cgroup_of $below)" = /t
         [ "$(readlink /proc/$other/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ]; }
 i=0; while [ $i -lt 50 ] && ! settled; do sleep 0.1; i=$((i + 1)); done
 check_cmd "enforcing" EPERM cg-move $T/prot $victim
-[ "$(readlink /proc/$GUARD_PID/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ] &&
-        ok "the daemon has a mount namespace of its own" || not_ok "the daemon shares PID 1's mount namespace"
+check_true "the daemon has a mount namespace of its own" [ "$(readlink /proc/$GUARD_PID/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ]
 # The attacker: root in a protected cgroup.
 attack() { in-cgroup $T/prot "$@"; }
 metric() { cgroup-guardd --metrics | sed -n "s/^cgroup_guard_tamper_refusals_total{what=\"$1\"} //p"; }
@@ -64,11 +63,9 @@ check_cmd "up the tree (from /t/prot/sub to /t/prot): EPERM" EPERM in-cgroup $T/
 check_true "reported" wait_log "Refused tamper attempt: attaching to a process outside" 1
 check "counted: every refused attach" $attaches "$(metric attach)"
 # Read access stays: journald reads /proc/PID/... of every process that logs.
-in-cgroup $T/prot cat /proc/$victim/environ > /dev/null 2> /tmp/out && ok "read access: the victim's /proc/PID/environ" ||
-        not_ok "environ refused: $(cat /tmp/out)"
-in-cgroup $T/prot grep -q '^Name:' /proc/$GUARD_PID/status && ok "read access: the daemon's /proc/PID/status" || not_ok "status refused"
-in-cgroup $T/prot cat /proc/$GUARD_PID/environ > /dev/null 2> /tmp/out && ok "read access: the daemon's /proc/PID/environ" ||
-        not_ok "environ refused: $(cat /tmp/out)"
+check_succeeds "read access: the victim's /proc/PID/environ" in-cgroup $T/prot cat /proc/$victim/environ
+check_true "read access: the daemon's /proc/PID/status" in-cgroup $T/prot grep -q '^Name:' /proc/$GUARD_PID/status
+check_succeeds "read access: the daemon's /proc/PID/environ" in-cgroup $T/prot cat /proc/$GUARD_PID/environ
 check "read access: PID 1's executable (/proc/1/exe)" "$(readlink /proc/1/exe)" "$(in-cgroup $T/prot readlink /proc/1/exe)"
 check_cmd "attaching in its own cgroup: allowed" ok attack cg-tamper attach $same
 check_cmd "its memory there too" ok attack cg-tamper mem $same
@@ -77,14 +74,14 @@ check_vm "process_vm_writev below its cgroup too" ok attack cg-tamper vmwrite $b
 check_cmd "root outside confined cgroups may attach to the victim" ok cg-tamper attach $victim
 check_cmd "and write its memory" ok cg-tamper mem $victim
 check_vm "and process_vm_writev" ok cg-tamper vmwrite $victim
-kill -0 $victim && ok "the victim is still there" || not_ok "the victim is gone"
+check "the victim is still there" running "$(running $victim)"
 
 # --- the guard keeps working ---
 in_unit kill -HUP $GUARD_PID > /dev/null
 check_true "a reload (SIGHUP from its unit's cgroup)" wait_log "Policy generation 2 in force" 1 300
 check_cmd "after the reload its mount namespace is still refused: EPERM" EPERM attack cg-setns /proc/$GUARD_PID/ns/mnt
-kill -0 $GUARD_PID 2>/dev/null && ok "the daemon survived all of it" || not_ok "the daemon is gone"
+check "the daemon survived all of it" running "$(running $GUARD_PID)"
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
-cgroup-guardd --status > /tmp/out 2>&1 && ok "cgroup-guardd --status" || not_ok "--status: $(head -c 300 /tmp/out)"
+check_succeeds "cgroup-guardd --status" cgroup-guardd --status
 kill $victim $same $below $other
 finish

@@ -13,7 +13,8 @@ cp /usr/local/bin/cg-move /usr/local/bin/cg-mgr
 mkdir -p /run/systemd/journal
 /lib/systemd/systemd-journald > /tmp/journald.log 2>&1 &
 i=0; while [ $i -lt 50 ] && [ ! -S /run/systemd/journal/socket ]; do sleep 0.1; i=$((i + 1)); done
-[ -S /run/systemd/journal/socket ] && ok "journald runs" || { not_ok "journald did not start: $(cat /tmp/journald.log)"; finish; }
+check_true "journald runs" test -S /run/systemd/journal/socket
+[ -S /run/systemd/journal/socket ] || { sed 's/^/# journald: /' /tmp/journald.log; finish; }
 
 mkdir -p $T/svc/app $T/svc/app2 $T/mgr $T/deleg/init.scope $T/deleg/work1 $T/deleg/work2 $T/ns
 sleep 1000 & sleeper=$!
@@ -67,7 +68,7 @@ policy 00-record.json <<'JSON'
 JSON
 guard_start --record-interval=1
 out=$(workload)
-[ -z "$out" ] && ok "recording: the workload runs" || not_ok "workload while recording: $out"
+check "recording: the workload runs" "" "$out"
 sleep 2.5
 # Sum of the counts of the record entries whose fields contain every pattern.
 recorded() {
@@ -78,34 +79,31 @@ recorded() {
 entries() { journalctl -o json MESSAGE_ID=$RECORD_ID 2>/dev/null | grep -F "$1" | grep -cF "$2"; }
 n_mgr=$(recorded '"CGROUP_GUARD_DST_CGROUP":"/t/svc/app"' '"CGROUP_GUARD_ACTOR_EXE":"/usr/local/bin/cg-mgr"' \
         '"CGROUP_GUARD_ACTOR_CGROUP":"/t/mgr"' '"CGROUP_GUARD_ACTION":"allow"')
-[ "$n_mgr" = 3 ] && ok "recorded: the manager's 3 allowed moves into /t/svc/app, named by executable and cgroup" ||
-        not_ok "manager moves recorded: $n_mgr; $(journalctl -o json MESSAGE_ID=$RECORD_ID | grep -F /t/svc/app | head -n 3)"
+check "recorded: the manager's 3 allowed moves into /t/svc/app, named by executable and cgroup" 3 "$n_mgr"
 e=$(entries '"CGROUP_GUARD_DST_CGROUP":"/t/svc/app"' '"CGROUP_GUARD_ACTOR_EXE":"/usr/local/bin/cg-mgr"')
-[ "$e" -ge 1 ] && [ "$e" -le 3 ] && ok "aggregated: $e entries for those 3 moves" || not_ok "entries: $e"
+check "aggregated: $e entries for those 3 moves (1 to 3)" "1 to 3" "$(case "$e" in [123]) echo 1 to 3 ;; *) echo "$e" ;; esac)"
 n_deleg=$(recorded '"CGROUP_GUARD_DST_CGROUP":"/t/deleg/work1"' '"CGROUP_GUARD_ACTOR_CGROUP":"/t/deleg/init.scope"')
 check "recorded: the delegated manager's 3 moves" 3 "$n_deleg"
 n_ns=$(recorded '"CGROUP_GUARD_KIND":"namespace"' '"CGROUP_GUARD_ACTOR_CGROUP":"/t/ns"' '"CGROUP_GUARD_NS_TYPES":"net"' \
        '"CGROUP_GUARD_ACTOR_EXE":"/usr/local/bin/cg-unshare"')
-[ "$n_ns" -ge 1 ] && ok "recorded: the sandbox's network namespace ($n_ns)" ||
-        not_ok "namespace recorded: $n_ns; $(journalctl -o json MESSAGE_ID=$RECORD_ID | grep -F '"namespace"' | head -n 3)"
+check_int "recorded: the sandbox's network namespace ($n_ns)" "$n_ns" -ge 1
 e=$(entries '"CGROUP_GUARD_KIND":"namespace"' '"CGROUP_GUARD_ACTOR_CGROUP":"/t/svc/app"')
-[ "$e" = 0 ] && ok "clone(CLONE_IO) is no namespace change: nothing recorded for it" ||
-        not_ok "namespace records from /t/svc/app (clone(CLONE_IO) only): $(journalctl -o json MESSAGE_ID=$RECORD_ID | grep -F '"namespace"' | grep -F /t/svc/app | head -n 2)"
-journalctl -o json MESSAGE_ID=$RECORD_ID | grep -F '"CGROUP_GUARD_ACTOR_EXE_ID":"' | grep -qF '"CGROUP_GUARD_RECORD_VERSION":"1"' &&
-        ok "record entries carry the format version and the executable's device:inode" || not_ok "record fields"
+check "clone(CLONE_IO) is no namespace change: nothing recorded for it" 0 "$e"
+journalctl -o json MESSAGE_ID=$RECORD_ID | grep -F '"CGROUP_GUARD_ACTOR_EXE_ID":"' > /tmp/records.exe-id
+check_grep "record entries carry the format version and the executable's device:inode" /tmp/records.exe-id -F '"CGROUP_GUARD_RECORD_VERSION":"1"'
 
 # --- 2. Learn, check, replay --------------------------------------------------------------------
 cgroup-guardctl learn --protect /t > /tmp/learned.json 2> /tmp/learn.err
 rc=$?
 mkdir -p /tmp/learned && cp /tmp/learned.json /tmp/learned/50-learned.json
-[ $rc = 0 ] && cgroup-guardd --check --policy-dir /tmp/learned > /tmp/check.out 2>&1 &&
-        ok "learn: a policy that passes --check" || not_ok "learn: rc=$rc $(cat /tmp/learned.json /tmp/learn.err /tmp/check.out)"
-grep -q '"/t/deleg"' /tmp/learned.json && grep -q '"exe": "/usr/local/bin/cg-mgr"' /tmp/learned.json &&
-        ok "learn: the manager by executable, the delegated subtree as delegate" || not_ok "learned: $(cat /tmp/learned.json)"
+check "learn: a policy that passes --check (the exit statuses of learn, --check)" "0 0" \
+        "$rc $(cgroup-guardd --check --policy-dir /tmp/learned > /tmp/check.out 2>&1; echo $?)"
+check_grep_all "learn: the manager by executable, the delegated subtree as delegate" /tmp/learned.json \
+        '"/t/deleg"' '"exe": "/usr/local/bin/cg-mgr"'
 cgroup-guardctl replay /tmp/learned > /tmp/replay.out 2>&1
 rc=$?
-[ $rc = 0 ] && grep -q "nothing would be denied" /tmp/replay.out && ok "replay of the learned policy over the recording: nothing denied" ||
-        not_ok "replay learned: rc=$rc $(cat /tmp/replay.out)"
+check "replay of the learned policy over the recording: nothing denied (exit status, verdict)" "0 nothing would be denied" \
+        "$rc $(grep -o "nothing would be denied" /tmp/replay.out | head -n 1)"
 # Too strict: the same protection, the manager allowed only into app2, no delegation.
 mkdir -p /tmp/strict
 cat > /tmp/strict/10-strict.json <<'JSON'
@@ -124,9 +122,8 @@ cat > /tmp/replay.expected <<'EOF'
 2x migration by /usr/local/bin/cg-mgr in /t/deleg/init.scope: /t/deleg/work2 -> /t/deleg/work1
 EOF
 sort /tmp/replay.expected > /tmp/replay.want; sort /tmp/replay.ops > /tmp/replay.got
-[ $rc = 1 ] && cmp -s /tmp/replay.want /tmp/replay.got &&
-        ok "replay of a too-strict policy lists exactly the operations it would break (exit 1)" ||
-        not_ok "replay strict: rc=$rc; want: $(cat /tmp/replay.want); got: $(cat /tmp/replay.out)"
+check "replay of a too-strict policy lists exactly the operations it would break (exit 1)" "1 $(cat /tmp/replay.want)" \
+        "$rc $(cat /tmp/replay.got)"
 
 # --- 3. Enforce the learned policy: the same workload, 0 denials; escapes still denied ----------
 guard_stop
@@ -135,11 +132,10 @@ rm -f $POLICY_DIR/*.json
 cp /tmp/learned.json $POLICY_DIR/50-learned.json
 : > $LOG
 guard_start
-cgroup-guardd --status | grep -q "Counters: 0 denied" && ok "enforcing the learned policy" || not_ok "status: $(cgroup-guardd --status)"
+check_output "enforcing the learned policy" "Counters: 0 denied" cgroup-guardd --status
 out=$(workload)
-[ -z "$out" ] && ok "enforced: the recorded workload runs unchanged" || not_ok "workload under the learned policy: $out"
-cgroup-guardd --status | grep -q "Counters: 0 denied" && ok "enforced: 0 denials for the same workload" ||
-        not_ok "denials: $(cgroup-guardd --status | grep Counters); $(grep -i denied $LOG)"
+check "enforced: the recorded workload runs unchanged" "" "$out"
+check_output "enforced: 0 denials for the same workload" "Counters: 0 denied" cgroup-guardd --status
 
 check_cmd "escape: a task in /t/svc/app moving itself out is EPERM" EPERM \
         sh -c "cg-move-allowed $T/svc/app \$\$ > /dev/null && cg-move $T \$\$"
@@ -149,8 +145,7 @@ check_cmd "across delegated subtrees: /t/deleg/init into /t/svc is EPERM" EPERM 
 check_cmd "a namespace type nobody used in /t/svc (user) is EPERM" EPERM in-cgroup $T/svc/app cg-unshare user
 check_cmd "the sandbox's other types (uts) are EPERM" EPERM in-cgroup $T/ns cg-unshare uts
 check_cmd "the sandbox's own type (net) still works" ok in-cgroup $T/ns cg-unshare net --fork
-cgroup-guardd --status | grep -q "Counters: 0 denied" && not_ok "the escapes were not counted" ||
-        ok "the escape attempts are counted as denials ($(cgroup-guardd --status | grep -o 'Counters: [0-9]* denied'))"
+check_output_no "the escape attempts are counted as denials ($(cgroup-guardd --status | grep -o 'Counters: [0-9]* denied'))" "Counters: 0 denied" cgroup-guardd --status
 
 # --- 4. A cgroup gone before the daemon read its records is still named --------------------------
 # (The real-client proof lost PID 1's move into a transient scope: systemd had removed the scope
@@ -178,10 +173,10 @@ rmdir $T/svc/brief
 sleep 1.5 # the record timer is due
 kill -CONT $GUARD_PID
 i=0; while [ $i -lt 100 ] && [ "$(entries '"CGROUP_GUARD_DST_CGROUP":"/t/svc/app"' '"CGROUP_GUARD_SRC_CGROUP":"/t/svc/brief"')" = 0 ]; do sleep 0.1; i=$((i + 1)); done
-[ "$(entries '"CGROUP_GUARD_DST_CGROUP":"/t/svc/brief"' '"CGROUP_GUARD_ACTOR_EXE":"/usr/local/bin/cg-move-allowed"')" -ge 1 ] &&
-        [ "$(entries '"CGROUP_GUARD_SRC_CGROUP":"/t/svc/brief"' '"CGROUP_GUARD_DST_CGROUP":"/t/svc/app"')" -ge 1 ] &&
-        ok "a cgroup removed before the daemon read its records: both moves recorded with its path" ||
-        not_ok "brief cgroup: $(journalctl -o json MESSAGE_ID=$RECORD_ID | grep -F '"allow"' | tail -n 3 | cut -c1-600)"
+into_brief=$(entries '"CGROUP_GUARD_DST_CGROUP":"/t/svc/brief"' '"CGROUP_GUARD_ACTOR_EXE":"/usr/local/bin/cg-move-allowed"')
+out_of_brief=$(entries '"CGROUP_GUARD_SRC_CGROUP":"/t/svc/brief"' '"CGROUP_GUARD_DST_CGROUP":"/t/svc/app"')
+check "a cgroup removed before the daemon read its records: both moves recorded with its path (entries in, out)" \
+        "above 0, above 0" "$(above 0 "$into_brief"), $(above 0 "$out_of_brief")"
 
 kill $sleeper $inner 2>/dev/null
 finish

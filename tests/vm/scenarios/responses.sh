@@ -20,19 +20,20 @@ in-cgroup $T/offender-kill sh -c "exec cg-move $T/killprot $victim -- sleep 1000
 i=0; while [ $i -lt 50 ] && kill -0 $offender 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 # The kill may land before cg-move prints its EPERM: then the victim staying put is the proof.
 out=$(cat /tmp/kill.out)
-{ [ "$out" = EPERM ] || { [ -z "$out" ] && [ "$(cgroup_of $victim)" = / ]; }; } && ok "deny+kill: the move is denied" || not_ok "deny+kill: $out"
-kill -0 $offender 2>/dev/null && not_ok "deny+kill: the offender still runs" || ok "deny+kill: the offending process was killed"
+check "deny+kill: the move is denied (EPERM, or no answer and the victim still in /)" denied \
+        "$(if [ "$out" = EPERM ] || { [ -z "$out" ] && [ "$(cgroup_of $victim)" = / ]; }; then echo denied; else echo "'$out', the victim in $(cgroup_of $victim)"; fi)"
+check "deny+kill: the offending process was killed" gone "$(running $offender)"
 check_true "deny+kill: the event records it" wait_log "killed pid $offender "
-kill -0 $sibling 2>/dev/null && ok "deny+kill: another process in the offender's cgroup lives on" || not_ok "deny+kill: the sibling died"
-kill -0 $bystander 2>/dev/null && ok "deny+kill: other cgroups untouched" || not_ok "bystander died"
+check "deny+kill: another process in the offender's cgroup lives on" running "$(running $sibling)"
+check "deny+kill: other cgroups untouched" running "$(running $bystander)"
 check "the victim did not move" / "$(cgroup_of $victim)"
 
 in-cgroup $T/offender-freeze sh -c "exec cg-move $T/freezeprot $victim -- sleep 1000 > /tmp/freeze.out" & frozen=$!
 i=0; while [ $i -lt 30 ] && ! grep -q "frozen 1" $T/offender-freeze/cgroup.events; do sleep 0.1; i=$((i + 1)); done
-grep -q "frozen 1" $T/offender-freeze/cgroup.events && ok "deny+freeze: the offender's cgroup is frozen" || not_ok "not frozen"
+check_grep "deny+freeze: the offender's cgroup is frozen" $T/offender-freeze/cgroup.events "frozen 1"
 check_true "deny+freeze: the event records it" wait_log "froze /t/offender-freeze"
-cgroup-guardctl thaw /t/offender-freeze > /dev/null && grep -q "frozen 0" $T/offender-freeze/cgroup.events &&
-        ok "cgroup-guardctl thaw releases it" || not_ok "thaw"
+check "cgroup-guardctl thaw releases it (exit status, cgroup.events)" "0 frozen 0" \
+        "$(cgroup-guardctl thaw /t/offender-freeze > /dev/null; echo $?) $(grep -o "frozen [01]" $T/offender-freeze/cgroup.events)"
 check "deny+freeze: the move was denied" EPERM "$(cat /tmp/freeze.out)"
 
 # Guard rail: an offender in the root cgroup is refused, never killed.

@@ -24,7 +24,7 @@ sleep 1000 & victim=$!
 
 # --- item 5: the start-up window ---
 cgroup-guardd --unload > /dev/null 2>&1
-[ -z "$(link_ids)" ] && ok "cold start: no links before the daemon" || not_ok "links before the start: $(link_ids)"
+check "cold start: no links before the daemon" "" "$(link_ids)"
 attack grab 30 $PINS > /tmp/grab-start &
 prober=$!
 sleep 1
@@ -56,7 +56,7 @@ i=0; while [ $i -lt 100 ] && ! grep -q "Serving org.cgroupguard.Guard1" $LOG; do
 call() { busctl call $BUS "$@" > /dev/null 2>/tmp/call.err && echo done || echo refused; }
 from() { cg=$1; shift; in-cgroup $cg sh -c "busctl call $BUS $* > /dev/null 2>/tmp/call.err && echo done || echo refused"; }
 check_cmd "SetMode audit from a protected cgroup (root): refused" refused from $T/prot SetMode s audit
-grep -q "Access denied" /tmp/call.err && ok "the caller is told: access denied" || not_ok "error: $(cat /tmp/call.err)"
+check_grep "the caller is told: access denied" /tmp/call.err "Access denied"
 check_cmd "Unload from a protected cgroup: refused" refused from $T/prot Unload
 check_cmd "Reload from a protected cgroup: refused" refused from $T/prot Reload
 check_cmd "Thaw from a protected cgroup: refused" refused from $T/prot Thaw s /t/prot

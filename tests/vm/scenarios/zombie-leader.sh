@@ -48,8 +48,7 @@ zombie() {
 # there, the zombie leader stays in /t/free.
 zombie $T/free /tmp/z1
 z1=$zpid tid1=$(cat /tmp/z1)
-grep -q '^State:.Z' /proc/$z1/task/$z1/status && ok "the leader of $z1 is a zombie, thread $tid1 lives" ||
-        not_ok "leader: $(grep State /proc/$z1/task/$z1/status 2>&1)"
+check_grep "the leader of $z1 is a zombie, thread $tid1 lives" /proc/$z1/task/$z1/status '^State:.Z'
 check_cmd "an allowed mover puts the process into /t/prot" ok cg-move-allowed $T/prot $z1
 check "its live thread is in /t/prot" /t/prot "$(thread_cgroup $z1 $tid1)"
 check "the zombie leader stayed in /t/free" /t/free "$(thread_cgroup $z1 $z1)"
@@ -66,7 +65,7 @@ check "the thread is still in /t/prot" /t/prot "$(thread_cgroup $z1 $tid1)"
 check_cmd "a confined writer in /t/prot is refused too" EPERM in-cgroup $T/prot cg-move $T/free $z1
 check "the thread is in /t/prot after all attempts" /t/prot "$(thread_cgroup $z1 $tid1)"
 check_true "the denial is reported from the threads' cgroup" wait_log "migration of pid $z1 (cg-zombie) from /t/prot to /t/free" 1
-wait_log "Serving org.cgroupguard.Guard1" || not_ok "the daemon is not on the bus"
+not_ok_unless "the daemon is not on the bus" wait_log "Serving org.cgroupguard.Guard1"
 out=$(cgroup-guardctl --no-pager explain migration --pid $z1 --to /t/free 2>&1)
 case "$out" in "denied by 10-zombie.json:protect/0: "*) ok "explain decides it from the threads' cgroup: denied" ;;
 *) not_ok "explain: $out" ;; esac
@@ -101,15 +100,15 @@ cp /usr/local/bin/cg-thread /tmp/short-lived
 sleep 0.2
 echo 1 > $T/guard/cgroup.freeze
 i=0; while [ $i -lt 30 ] && ! grep -q "frozen 1" $T/guard/cgroup.events; do sleep 0.1; i=$((i + 1)); done
-grep -q "frozen 1" $T/guard/cgroup.events && ok "the daemon is frozen" || not_ok "the daemon is not frozen"
+check_grep "the daemon is frozen" $T/guard/cgroup.events "frozen 1"
 check_cmd "moving short-lived into /t/prot is EPERM" EPERM cg-move $T/prot $short
 kill -9 $short
 wait $short 2> /dev/null
-[ -e /proc/$short ] && not_ok "short-lived ($short) is still there" || ok "short-lived ($short) is gone"
+check_fails "short-lived ($short) is gone" test -e /proc/$short
 echo 0 > $T/guard/cgroup.freeze
 check_true "its denial is reported" wait_log "to /t/prot by pid" 1
-grep "to /t/prot by pid" $LOG | grep -qF "migration of pid $short (short-lived) from" &&
-        ok "the message names it: pid $short (short-lived)" || not_ok "message: $(grep "to /t/prot by pid" $LOG)"
+grep "to /t/prot by pid" $LOG > /tmp/lines
+check_grep "the message names it: pid $short (short-lived)" /tmp/lines -F "migration of pid $short (short-lived) from"
 for _ in $(seq 50); do journalctl -o json MESSAGE_ID=$DENIAL_ID | grep -q "\"CGROUP_GUARD_TASK_PID\":\"$short\"" && break; sleep 0.1; done
 entry=$(journalctl -o json MESSAGE_ID=$DENIAL_ID | grep "\"CGROUP_GUARD_TASK_PID\":\"$short\"")
 contains "journal: CGROUP_GUARD_TASK_COMM names it" '"CGROUP_GUARD_TASK_COMM":"short-lived"' "$entry"
