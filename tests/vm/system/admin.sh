@@ -16,9 +16,9 @@ systemctl daemon-reload
 if systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1; then ok "systemctl enable --now cgroup-guardd"; else not_ok "enable: $(cat /tmp/enable.log)"; fi
 check "the service is active (READY=1 sent)" active "$(systemctl is-active cgroup-guardd)"
 check "the service is enabled" enabled "$(systemctl is-enabled cgroup-guardd)"
-systemctl show -p StatusText cgroup-guardd | grep -q "Enforcing with the $BACKEND backend" && ok "STATUS= names the backend" || not_ok "status text: $(systemctl show -p StatusText cgroup-guardd)"
+check_output "STATUS= names the backend" "Enforcing with the $BACKEND backend" systemctl show -p StatusText cgroup-guardd
 i=0; while [ $i -lt 50 ] && ! busctl status org.cgroupguard.Guard1 > /dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
-busctl introspect org.cgroupguard.Guard1 /org/cgroupguard/Guard1 | grep -q "ExplainMigration" && ok "busctl introspect" || not_ok "introspect"
+check_output "busctl introspect" "ExplainMigration" busctl introspect org.cgroupguard.Guard1 /org/cgroupguard/Guard1
 check "Backend property is $BACKEND" "s \"$BACKEND\"" "$(busctl get-property $BUS Backend)"
 
 busctl monitor --json=short --match "type='signal',interface='org.cgroupguard.Guard1.Manager',member='Denied'" > /tmp/monitor 2>&1 &
@@ -32,24 +32,23 @@ entry=$(journalctl -u cgroup-guardd -o json | grep '"CGROUP_GUARD_DST_CGROUP":"/
 case "$entry" in *'"CGROUP_GUARD_ACTION":"deny"'*'"_SYSTEMD_UNIT":"cgroup-guardd.service"'*|*'"_SYSTEMD_UNIT":"cgroup-guardd.service"'*'"CGROUP_GUARD_ACTION":"deny"'*)
         ok "journalctl -u cgroup-guardd -o json shows the denial" ;; *) not_ok "journal: $entry" ;; esac
 i=0; while [ $i -lt 30 ] && ! grep -q '"member":"Denied"' /tmp/monitor; do sleep 0.1; i=$((i + 1)); done
-grep -q '"member":"Denied"' /tmp/monitor && ok "a Denied signal on the bus" || not_ok "no Denied signal"
-journalctl -x -u cgroup-guardd MESSAGE_ID=e8540ee91e3f4008a0c051b6c2107e76 | grep -q "If the operation is legitimate" &&
-        ok "journalctl -x shows the catalog text" || not_ok "no catalog text"
+check_grep "a Denied signal on the bus" /tmp/monitor '"member":"Denied"'
+check_output "journalctl -x shows the catalog text" "If the operation is legitimate" journalctl -x -u cgroup-guardd MESSAGE_ID=e8540ee91e3f4008a0c051b6c2107e76
 
 # Editing the policy changes behaviour.
 echo '{ "version": 1, "migration": { "protect": ["/t/other"] } }' > /etc/cgroup-guard/policies.d/10-test.json
 i=0; while [ $i -lt 20 ] && [ "$(cg-move $T/prot $victim)" != ok ]; do sleep 0.1; i=$((i + 1)); done
-[ $i -lt 20 ] && ok "an edited policy applies within 2 s" || not_ok "edit not applied"
+check_int "an edited policy applies within 2 s" "$i" -lt 20
 check "the new rule is enforced" EPERM "$(cg-move $T/other $victim)"
 
 # Loosened and tightened on demand: every rule into audit, and back to the files' modes.
-cgroup-guardctl mode audit && [ "$(cg-move $T/other $victim)" = ok ] && ok "cgroup-guardctl mode audit: the forbidden move goes through" ||
-        not_ok "mode audit: still $(cg-move $T/other $victim)"
+check_all "cgroup-guardctl mode audit: the forbidden move goes through" 'cgroup-guardctl mode audit' '[ "$(cg-move $T/other $victim)" = ok ]' ||
+        diag "cg-move: $(cg-move $T/other $victim)"
 i=0; while [ $i -lt 30 ] && ! journalctl -u cgroup-guardd -o json | grep '"CGROUP_GUARD_ACTION":"audit"' | grep -q '"CGROUP_GUARD_DST_CGROUP":"/t/other"'; do sleep 0.1; i=$((i + 1)); done
-[ $i -lt 30 ] && ok "... and is journaled as an audit event" || not_ok "no audit entry"
+check_int "... and is journaled as an audit event" "$i" -lt 30
 cg-move $T/prot $victim > /dev/null
-cgroup-guardctl mode policy && [ "$(cg-move $T/other $victim)" = EPERM ] && ok "cgroup-guardctl mode policy: denied again" ||
-        not_ok "mode policy: $(cg-move $T/other $victim)"
+check_all "cgroup-guardctl mode policy: denied again" 'cgroup-guardctl mode policy' '[ "$(cg-move $T/other $victim)" = EPERM ]' ||
+        diag "cg-move: $(cg-move $T/other $victim)"
 
 # reload and restart: never a moment without enforcement
 prober() {
@@ -63,17 +62,17 @@ prober &
 prober_pid=$!
 sleep 0.5
 gen=$(busctl get-property $BUS PolicyGeneration)
-systemctl reload cgroup-guardd && ok "systemctl reload" || not_ok "systemctl reload failed"
-systemctl restart cgroup-guardd && ok "systemctl restart" || not_ok "systemctl restart failed"
+check_true "systemctl reload" systemctl reload cgroup-guardd
+check_true "systemctl restart" systemctl restart cgroup-guardd
 sleep 0.5
 touch /tmp/probe.stop
 wait $prober_pid
 attempts=$(wc -l < /tmp/probe)
 successes=$(grep -c '^ok$' /tmp/probe)
-[ "$attempts" -gt 5 ] && [ "$successes" = 0 ] && ok "reload + restart: $attempts forbidden attempts, 0 succeeded" || not_ok "gap: $successes of $attempts attempts succeeded"
-journalctl -u cgroup-guardd | grep -q "adopted from pins" && ok "the restarted daemon adopted the pins" || not_ok "no adoption"
+check "reload + restart: $attempts forbidden attempts, 0 succeeded" "above 5 attempts, 0 succeeded" "$(above 5 "$attempts") attempts, $successes succeeded"
+check_output "the restarted daemon adopted the pins" "adopted from pins" journalctl -u cgroup-guardd
 i=0; while [ $i -lt 50 ] && ! busctl status org.cgroupguard.Guard1 > /dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
-[ "$(busctl get-property $BUS PolicyGeneration)" != "$gen" ] && ok "the generation moved on" || not_ok "generation: $(busctl get-property $BUS PolicyGeneration)"
+check_true "the generation moved on" [ "$(busctl get-property $BUS PolicyGeneration)" != "$gen" ]
 
 systemctl stop cgroup-guardd
 check "systemctl stop keeps enforcement" EPERM "$(cg-move $T/other $victim)"

@@ -80,8 +80,8 @@ if [ "$MODE" = admin ]; then
         client "systemd-run -M" systemd-run -q -M deb --wait /bin/true
         note "container cgroups: $(find $CG/machine.slice -name cgroup.procs -path '*nspawn*' | sed "s|$CG||; s|/cgroup.procs||" | tr '\n' ' ')"
         client "machinectl poweroff" machinectl poweroff deb
-        wait_for 300 sh -c '! systemctl is-active -q systemd-nspawn@deb.service' && ok "... the container stopped" ||
-                { not_ok "the container did not stop: $(systemctl status systemd-nspawn@deb.service --no-pager 2>&1 | tail -8)"; machinectl terminate deb; }
+        check_true "... the container stopped" wait_for 300 sh -c '! systemctl is-active -q systemd-nspawn@deb.service' ||
+                { diag "$(systemctl status systemd-nspawn@deb.service --no-pager 2>&1 | tail -8)"; machinectl terminate deb; }
 
         # podman, rootful
         client "podman import a busybox tarball" podman import -q /var/lib/cgvm/busybox.tar localhost/bb:latest
@@ -96,7 +96,7 @@ if [ "$MODE" = admin ]; then
 
         # docker
         client "systemctl start docker (dockerd, containerd)" systemctl start docker.service
-        wait_for 120 docker info && ok "... docker info answers" || not_ok "dockerd does not answer: $(journalctl -u docker --no-pager | tail -5)"
+        check_true "... docker info answers" wait_for 120 docker info || diag "$(journalctl -u docker --no-pager | tail -5)"
         client "docker import a busybox tarball" docker import /var/lib/cgvm/busybox.tar bb:latest
         client "docker run -d" docker run -d --name d1 --network none bb:latest sleep 100000 ||
                 journalctl -u docker -u containerd --no-pager | tail -8 | sed 's/^/# /'
@@ -189,21 +189,21 @@ note "$(systemctl show -p StatusText --value cgroup-guardd)"
 
 # The exe rules compare device and inode: the paths the policies name are the files that run.
 same_file() { [ "$(stat -L -c %d:%i "$1")" = "$(stat -L -c %d:%i "$2")" ]; }
-same_file /usr/lib/systemd/systemd /proc/1/exe && ok "/usr/lib/systemd/systemd is PID 1's executable (merged /usr: /lib/systemd/systemd)" ||
-        not_ok "PID 1 runs $(readlink /proc/1/exe)"
-same_file /usr/lib/systemd/systemd-logind /proc/$(systemctl show -p MainPID --value systemd-logind)/exe &&
-        ok "/usr/lib/systemd/systemd-logind is the running logind's executable" || not_ok "logind runs $(readlink /proc/$(systemctl show -p MainPID --value systemd-logind)/exe)"
-[ -L /lib ] && [ "$(readlink -f /lib)" = /usr/lib ] && ok "merged /usr: /lib is a symlink to usr/lib" || not_ok "/lib is not merged: $(ls -ld /lib)"
+check_true "/usr/lib/systemd/systemd is PID 1's executable (merged /usr: /lib/systemd/systemd)" same_file /usr/lib/systemd/systemd /proc/1/exe ||
+        diag "PID 1 runs $(readlink /proc/1/exe)"
+logind=$(systemctl show -p MainPID --value systemd-logind)
+check_true "/usr/lib/systemd/systemd-logind is the running logind's executable" same_file /usr/lib/systemd/systemd-logind /proc/$logind/exe ||
+        diag "logind runs $(readlink /proc/$logind/exe)"
+check "merged /usr: /lib is a symlink to usr/lib" "symlink to /usr/lib" "$([ -L /lib ] && echo symlink || echo "no symlink") to $(readlink -f /lib)"
 # PACKAGE:PATH-DPKG-LISTS:PATH-THE-POLICIES-NAME (dpkg lists Debian 12's systemd under /lib)
 for e in runc:/usr/sbin/runc:/usr/sbin/runc systemd:/lib/systemd/systemd-logind:/usr/lib/systemd/systemd-logind; do
         pkg=${e%%:*} listed=${e#*:}
         named=${listed#*:} listed=${listed%%:*}
-        dpkg -L $pkg | grep -qx $listed && same_file $listed $named &&
-                ok "$named (policies) is $listed as Debian's $pkg installs it" || not_ok "$pkg: $listed is not $named"
+        check_all "$named (policies) is $listed as Debian's $pkg installs it" 'dpkg -L $pkg | grep -qx $listed' 'same_file $listed $named'
 done
 for exe in $(grep -ho '"exe": *"[^"]*"' $POLICIES/*.json | sed 's/.*"\([^"]*\)"$/\1/' | sort -u); do
         owner=$(dpkg -S "$exe" 2>/dev/null || dpkg -S "$(echo "$exe" | sed 's|^/usr/lib/|/lib/|')" 2>/dev/null)
-        [ -n "$owner" ] && [ -x "$exe" ] && ok "exe $exe in the policies is installed by ${owner%%:*}" || not_ok "exe $exe: no Debian package installs it"
+        check_all "exe $exe in the policies is installed by ${owner%%:*}" '[ -n "$owner" ]' '[ -x "$exe" ]'
 done
 
 # The clients, each once: what a host's day holds (run twice in "proof" mode).
@@ -216,8 +216,8 @@ suite_started=$(date +%s)
 client "systemctl start a service" systemctl start cgvm-svc.service
 pid=$(systemctl show -p MainPID --value cgvm-svc.service)
 client "systemctl restart it" systemctl restart cgvm-svc.service
-[ "$(systemctl show -p MainPID --value cgvm-svc.service)" != "$pid" ] && grep -q "^0::/system.slice/cgvm-svc.service$" \
-        /proc/$(systemctl show -p MainPID --value cgvm-svc.service)/cgroup && ok "... a new main process in its cgroup" || not_ok "restart: no new main process"
+check_all "... a new main process in its cgroup" '[ "$(systemctl show -p MainPID --value cgvm-svc.service)" != "$pid" ]' \
+        'grep -q "^0::/system.slice/cgvm-svc.service$" /proc/$(systemctl show -p MainPID --value cgvm-svc.service)/cgroup'
 client "systemctl stop it" systemctl stop cgvm-svc.service
 client "a transient service (systemd-run --wait --pipe)" systemd-run -q -P cat /proc/self/cgroup
 expect "... runs in its own cgroup" "^0::/system.slice/run-.*\.service$"
@@ -225,14 +225,13 @@ client "a scope (systemd-run --scope)" systemd-run -q --scope --unit=cgvm-scope 
 expect "... runs in its scope" "^0::/system.slice/cgvm-scope.scope$"
 rm -f /run/cgvm-timer-fired
 client "a timer (systemd-run --on-active)" systemd-run -q --on-active=1 --unit=cgvm-timer touch /run/cgvm-timer-fired
-wait_for 60 test -e /run/cgvm-timer-fired && ok "... fired" || not_ok "the timer did not fire"
+check_true "... fired" wait_for 60 test -e /run/cgvm-timer-fired
 client "a delegated service" systemctl start cgvm-deleg.service
 sleep 100000 &
 attached=$!
 client "AttachProcessesToUnit (busctl) moves a process into it" busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
         org.freedesktop.systemd1.Manager AttachProcessesToUnit ssau cgvm-deleg.service "" 1 $attached
-grep -q "^0::/system.slice/cgvm-deleg.service$" /proc/$attached/cgroup && ok "... it is there" ||
-        not_ok "attached process in $(cat /proc/$attached/cgroup)"
+check_grep "... it is there" /proc/$attached/cgroup "^0::/system.slice/cgvm-deleg.service$"
 kill $attached
 client "systemctl stop the delegated service" systemctl stop cgvm-deleg.service
 
@@ -252,7 +251,8 @@ expect "... in its session scope" "^0::/user.slice/user-1000.slice/session-.*\.s
 
 # --- the user manager ---
 client "loginctl enable-linger alice starts user@1000.service" loginctl enable-linger alice
-wait_for 60 sh -c '[ "$(systemctl is-active user@1000.service)" = active ]' && ok "... active" || not_ok "user@1000.service: $(systemctl is-active user@1000.service)"
+check_true "... active" wait_for 60 sh -c '[ "$(systemctl is-active user@1000.service)" = active ]' ||
+        diag "user@1000.service: $(systemctl is-active user@1000.service)"
 client "systemctl --user start, restart, stop a user unit (alice's session)" cgvm-login alice \
         'systemctl --user daemon-reload && systemctl --user start cgvm-user.service && systemctl --user restart cgvm-user.service &&
          systemctl --user is-active cgvm-user.service && cat /proc/$(systemctl --user show -p MainPID --value cgvm-user.service)/cgroup &&
@@ -298,17 +298,15 @@ elif [ "$MODE" = learn ]; then
         journalctl -q --since "@$C1" -o verbose MESSAGE_ID=$DENIAL |
                 grep -E "CGROUP_GUARD_(ACTOR_EXE|ACTOR_CGROUP|SRC_CGROUP|DST_CGROUP)=" | paste - - - - | sort | uniq -c | sed 's/^/#   /'
 else
-        [ "$d1" = "$d0" ] && [ "$a1" = "$a0" ] && [ ! -s /tmp/client-events ] &&
-                ok "the guard counted 0 denials and 0 audits for every client above (journal: none)" ||
-                not_ok "clients met the guard: $((d1 - d0)) denials, $((a1 - a0)) audits: $(cat /tmp/client-events)"
+                check "the guard counted 0 denials and 0 audits for every client above (journal: none)" "0 denials, 0 audits, journal: " \
+                "$((d1 - d0)) denials, $((a1 - a0)) audits, journal: $(cat /tmp/client-events)"
 fi
 tampers=$(journalctl -q -u cgroup-guardd -o cat CGROUP_GUARD_KIND=tamper | tee /tmp/tampers | wc -l)
-[ "$tampers" = 0 ] && ok "no tamper refusals (journald reads /proc/<guard pid> for every message the guard logs)" || not_ok "tamper refusals: $(sort /tmp/tampers | uniq -c | head -5)"
+check "no tamper refusals (journald reads /proc/<guard pid> for every message the guard logs)" 0 "$tampers" ||
+        diag "$(sort /tmp/tampers | uniq -c | head -5)"
 # journald's read of the guard's /proc entries (a read-mode ptrace access check) really happened:
 # the guard's own log lines carry the fields journald gathers from /proc/PID.
-journalctl -q -o verbose -n 1 _SYSTEMD_UNIT=cgroup-guardd.service _COMM=cgroup-guardd | grep -q "_CMDLINE=.*cgroup-guardd" &&
-        ok "... journald read the guard's /proc/PID/cmdline for its log lines (_CMDLINE)" ||
-        not_ok "no _CMDLINE on the guard's journal lines: $(journalctl -q -o verbose -n 1 _SYSTEMD_UNIT=cgroup-guardd.service | grep -E '_(CMDLINE|EXE|COMM)=')"
+check_output "... journald read the guard's /proc/PID/cmdline for its log lines (_CMDLINE)" "_CMDLINE=.*cgroup-guardd" journalctl -q -o verbose -n 1 _SYSTEMD_UNIT=cgroup-guardd.service _COMM=cgroup-guardd
 
 [ "$MODE" = learn ] && { echo "$passed passed, $failed failed"; exit $failed; }
 
@@ -319,7 +317,7 @@ if [ "$MODE" = proof ]; then
         sleep 7 # the last drain (--record-interval=5)
         entries=$(journalctl -q --since "@$C1" -o cat MESSAGE_ID=$RECORD | wc -l)
         bytes=$(journalctl -q --since "@$C1" -o export MESSAGE_ID=$RECORD | wc -c)
-        [ "$entries" -gt 0 ] && ok "recorded: $entries record entries for the clients" || not_ok "nothing recorded: $(journalctl -u cgroup-guardd --no-pager | tail -5)"
+        check_int "recorded: $entries record entries for the clients" "$entries" -gt 0
         # The figures the README quotes (a host running this client mix for an hour, entries
         # aggregated per 5 s here; the default interval of 60 s aggregates more).
         note "recording cost: $entries entries, $bytes bytes (journal export format) in $clients_took s of clients: about $((entries * 3600 / clients_took)) entries and $((bytes * 3600 / clients_took / 1024)) KiB per hour"
@@ -328,14 +326,14 @@ if [ "$MODE" = proof ]; then
         cgroup-guardctl learn --since "@$C1" $PROTECT > /tmp/learned/50-learned.json 2> /tmp/learn.err
         rc=$?
         sed 's/^/#   /' /tmp/learn.err
-        [ $rc = 0 ] && cgroup-guardd --check --policy-dir /tmp/learned > /tmp/check.out 2>&1 &&
-                ok "learn: a policy from the recording that passes --check ($(grep -c '"exe"' /tmp/learned/50-learned.json) exe entries)" ||
-                not_ok "learn: rc=$rc $(cat /tmp/learn.err /tmp/check.out | tail -n 8)"
+                check_all "learn: a policy from the recording that passes --check ($(grep -c '"exe"' /tmp/learned/50-learned.json) exe entries)" \
+                '[ $rc = 0 ]' 'cgroup-guardd --check --policy-dir /tmp/learned > /tmp/check.out 2>&1' ||
+                diag "$(cat /tmp/learn.err /tmp/check.out | tail -n 8)"
         sed 's/^/#   /' /tmp/learned/50-learned.json
         cgroup-guardctl replay /tmp/learned --since "@$C1" > /tmp/replay.out 2>&1
         rc=$?
-        [ $rc = 0 ] && grep -q "nothing would be denied" /tmp/replay.out && ok "replay of the learned policy over the recording: nothing denied" ||
-                not_ok "replay learned: rc=$rc $(tail -n 12 /tmp/replay.out)"
+                check_all "replay of the learned policy over the recording: nothing denied" '[ $rc = 0 ]' 'grep -q "nothing would be denied" /tmp/replay.out' ||
+                diag "$(tail -n 12 /tmp/replay.out)"
         # Too strict: the same subtrees, only PID 1 (by its cgroup) may move. Replay must list exactly
         # the recorded moves by anyone else, as the journal has them.
         printf '%s\n' '{ "version": 1, "migration": { "protect": ["/system.slice", "/init.scope", "/user.slice", "/machine.slice"],' \
@@ -351,9 +349,9 @@ if [ "$MODE" = proof ]; then
         cgroup-guardctl replay /tmp/strict --since "@$C1" > /tmp/replay.out 2>&1
         rc=$?
         sed -n 's/^ *[0-9]*x \(.*\) (first .*/\1/p' /tmp/replay.out | sort -u > /tmp/replay.got
-        [ $rc = 1 ] && [ -s /tmp/replay.want ] && cmp -s /tmp/replay.want /tmp/replay.got &&
-                ok "replay of a too-strict policy lists exactly the $(wc -l < /tmp/replay.want) recorded moves it does not allow (exit 1)" ||
-                not_ok "replay strict: rc=$rc; only expected: $(comm -23 /tmp/replay.want /tmp/replay.got | head -n 5); only listed: $(comm -13 /tmp/replay.want /tmp/replay.got | head -n 5)"
+                check_all "replay of a too-strict policy lists exactly the $(wc -l < /tmp/replay.want) recorded moves it does not allow (exit 1)" \
+                '[ $rc = 1 ]' '[ -s /tmp/replay.want ]' 'cmp -s /tmp/replay.want /tmp/replay.got' ||
+                diag "only expected: $(comm -23 /tmp/replay.want /tmp/replay.got | head -n 5)" "only listed: $(comm -13 /tmp/replay.want /tmp/replay.got | head -n 5)"
         # Enforce the learned policy (recording off), the same clients again.
         gen=$(busctl get-property $BUS PolicyGeneration)
         rm -f $POLICIES/*.json
@@ -362,12 +360,13 @@ if [ "$MODE" = proof ]; then
         # service installed after the recording.
         printf '%s\n' '{ "version": 2, "migration": { "allow": [ { "name": "test-units", "cgroup": "/init.scope",' \
                 '  "to": ["/system.slice/cgvm-locked.service"] } ] } }' > $POLICIES/60-test-units.json
-        wait_for 120 sh -c "[ \"\$(busctl get-property $BUS PolicyGeneration)\" != '$gen' ]" &&
-                ok "the learned policy is in force ($(busctl get-property $BUS PolicyGeneration))" || not_ok "the learned policy was not loaded: $(journalctl -u cgroup-guardd --no-pager | tail -5)"
+                        wait_for 120 sh -c "[ \"\$(busctl get-property $BUS PolicyGeneration)\" != '$gen' ]"
+        waited=$?
+        check "the learned policy is in force ($(busctl get-property $BUS PolicyGeneration); wait_for's exit status)" 0 "$waited" ||
+                diag "$(journalctl -u cgroup-guardd --no-pager | tail -5)"
         run_clients
-        [ "$d1" = "$d0" ] && [ "$a1" = "$a0" ] && [ ! -s /tmp/client-events ] &&
-                ok "the same clients under the learned policy: 0 denials, 0 audits (journal: none)" ||
-                not_ok "clients under the learned policy: $((d1 - d0)) denials, $((a1 - a0)) audits: $(head -c 3000 /tmp/client-events)"
+                check "the same clients under the learned policy: 0 denials, 0 audits (journal: none)" "0 denials, 0 audits, journal: " \
+                "$((d1 - d0)) denials, $((a1 - a0)) audits, journal: $(head -c 3000 /tmp/client-events)"
 fi
 
 # --- Escapes: each EPERM and journaled with the guard; each succeeds without it ---
@@ -421,25 +420,26 @@ escapes() { # with|without
                  nsenter -t 1 -n true > /run/cgvm-nsenter 2>&1; echo "exit $?" >> /run/cgvm-nsenter; touch /run/cgvm-done; exec sleep infinity'
         wait_for 30 sh -c '[ "$(systemctl show -P MainPID cgvm-locked.service)" != 0 ]'
         locked=$(systemctl show -P MainPID cgvm-locked.service)
-        [ "$locked" != 0 ] && [ -n "$(readlink /proc/$locked/ns/net)" ] && [ "$(readlink /proc/$locked/ns/net)" != "$(readlink /proc/1/ns/net)" ] &&
-                ok "the locked service has a network namespace of its own" || not_ok "cgvm-locked.service shares PID 1's net namespace"
+                check_all "the locked service has a network namespace of its own" '[ "$locked" != 0 ]' '[ -n "$(readlink /proc/$locked/ns/net)" ]' \
+                '[ "$(readlink /proc/$locked/ns/net)" != "$(readlink /proc/1/ns/net)" ]'
         if [ "$1" = with ]; then
                 gen=$(busctl get-property $BUS PolicyGeneration)
                 printf '{ "version": 2, "namespaces": { "lock": [ { "name": "cgvm-locked-net", "cgroup": "/system.slice/cgvm-locked.service", "types": ["net"] } ] } }\n' \
                         > $POLICIES/90-cgvm-locked.json
                 # The daemon watches its policy directory.
-                wait_for 30 sh -c "[ \"\$(busctl get-property $BUS PolicyGeneration)\" != '$gen' ]" || not_ok "the lock policy was not loaded"
+                not_ok_unless "the lock policy was not loaded" wait_for 30 sh -c "[ \"\$(busctl get-property $BUS PolicyGeneration)\" != '$gen' ]"
         fi
         C2=$(mark)
         touch /run/cgvm-go
         wait_for 30 test -e /run/cgvm-done
         if [ "$1" = with ]; then
-                grep -q "Operation not permitted" /run/cgvm-unshare && ok "a locked service runs unshare -n: EPERM" || not_ok "unshare -n: $(cat /run/cgvm-unshare)"
+                check_grep "a locked service runs unshare -n: EPERM" /run/cgvm-unshare "Operation not permitted"
                 journaled "unshare -n" CGROUP_GUARD_NS_TYPE=net CGROUP_GUARD_ACTOR_CGROUP=/system.slice/cgvm-locked.service
-                grep -q "Operation not permitted" /run/cgvm-nsenter && ok "a locked service runs nsenter -t 1 -n: EPERM" || not_ok "nsenter: $(cat /run/cgvm-nsenter)"
-                wait_for 60 sh -c "journalctl -q --since '@$C2' -o cat MESSAGE_ID=$DENIAL CGROUP_GUARD_NS_TYPE=net | grep -q 'joining another net'" &&
-                        ok "... journaled (nsenter -t 1 -n): $(journalctl -q --since "@$C2" -o cat MESSAGE_ID=$DENIAL CGROUP_GUARD_NS_TYPE=net | grep 'joining another net' | head -n 1 | cut -c1-200)" ||
-                        not_ok "... not journaled: nsenter -t 1 -n: $(journalctl -q --since "@$C2" -o cat MESSAGE_ID=$DENIAL | head -n 3)"
+                check_grep "a locked service runs nsenter -t 1 -n: EPERM" /run/cgvm-nsenter "Operation not permitted"
+                                                wait_for 60 sh -c "journalctl -q --since '@$C2' -o cat MESSAGE_ID=$DENIAL CGROUP_GUARD_NS_TYPE=net | grep -q 'joining another net'"
+                waited=$?
+                check "... journaled (nsenter -t 1 -n): $(journalctl -q --since "@$C2" -o cat MESSAGE_ID=$DENIAL CGROUP_GUARD_NS_TYPE=net | grep 'joining another net' | head -n 1 | cut -c1-200) (wait_for's exit status)" 0 "$waited" ||
+                        diag "$(journalctl -q --since "@$C2" -o cat MESSAGE_ID=$DENIAL | head -n 3)"
                 # What a lock does to PID 1's own sandboxing: a unit started in a locked cgroup gets
                 # its PrivateNetwork= from PID 1's forked child, which the lock refuses (recorded).
                 systemctl stop cgvm-locked.service
@@ -448,8 +448,8 @@ escapes() { # with|without
                 locked=$(systemctl show -P MainPID cgvm-locked.service)
                 note "PrivateNetwork=yes started under the lock: $(systemctl is-active cgvm-locked.service), its net namespace $(readlink /proc/$locked/ns/net) (PID 1's $(readlink /proc/1/ns/net)); $(journalctl -q -b -u cgvm-locked.service -o cat | grep -i -m 1 'network namespace')"
         else
-                grep -qx "exit 0" /run/cgvm-unshare && ok "without the guard: a locked service runs unshare -n" || not_ok "without the guard: unshare -n: $(cat /run/cgvm-unshare)"
-                grep -qx "exit 0" /run/cgvm-nsenter && ok "without the guard: a locked service runs nsenter -t 1 -n" || not_ok "without the guard: nsenter: $(cat /run/cgvm-nsenter)"
+                check_grep "without the guard: a locked service runs unshare -n" /run/cgvm-unshare -x "exit 0"
+                check_grep "without the guard: a locked service runs nsenter -t 1 -n" /run/cgvm-nsenter -x "exit 0"
         fi
         systemctl stop cgvm-locked.service
 }
@@ -475,9 +475,8 @@ fi
 # a failed start, and Restart=on-failure started it again every second).
 restarts=$(systemctl show -P NRestarts cgroup-guardd)
 sleep 5
-[ "$(systemctl show -P NRestarts cgroup-guardd)" = "$restarts" ] && [ "$(systemctl show -P Result cgroup-guardd)" = success ] &&
-        ok "... the unit ends cleanly (result success, no restarts)" ||
-        not_ok "the disabled guard restarts: $(systemctl show -p Result -p NRestarts -p ActiveState cgroup-guardd | tr '\n' ' ')"
+check "... the unit ends cleanly (result success, no restarts)" "$restarts restarts, success" \
+        "$(systemctl show -P NRestarts cgroup-guardd) restarts, $(systemctl show -P Result cgroup-guardd)"
 escapes without
 rm -f /etc/cgroup-guard/disable
 

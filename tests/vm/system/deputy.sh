@@ -16,14 +16,16 @@ guard_unit_backend
 mkdir -p /etc/cgroup-guard/policies.d $T/out
 cp /usr/share/cgroup-guard/policies/*.json /etc/cgroup-guard/policies.d/
 systemctl daemon-reload
-systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1 && [ "$(systemctl is-active cgroup-guardd)" = active ] &&
-        ok "cgroup-guardd runs the shipped policies ($BACKEND)" ||
-        not_ok "enable: $(cat /tmp/enable.log; journalctl -u cgroup-guardd --no-pager | tail -5)"
+check_all "cgroup-guardd runs the shipped policies ($BACKEND)" \
+        'systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1' \
+        '[ "$(systemctl is-active cgroup-guardd)" = active ]' ||
+        diag "enable: $(cat /tmp/enable.log; journalctl -u cgroup-guardd --no-pager | tail -5)"
 own=$(sed -n 's/^0:://p' /proc/$$/cgroup)
 check "the test runs as root in a protected service ($own)" /system.slice/cgvm-run.service "$own"
 sleep 1000 & victim=$!
 enforcing() { [ "$(cg-move $T/out $victim)" = EPERM ]; }
-enforcing && ok "enforcing: a move out of the test's service is EPERM" || not_ok "not enforcing before the attacks"
+check_true "enforcing: a move out of the test's service is EPERM" enforcing ||
+        diag "not enforcing before the attacks"
 
 DENIAL=e8540ee91e3f4008a0c051b6c2107e76
 escape_denial() { # UNIT [SLICE_PATH]: the move of PID 1's child into SLICE_PATH/UNIT was refused
@@ -39,19 +41,24 @@ wait_for() { # SECONDS COMMAND...
 systemd-run --unit=escape-guardd -p Slice=escape.slice --wait --collect --quiet \
         /usr/sbin/cgroup-guardd --unload > /tmp/escape-guardd.out 2>&1
 rc=$?
-enforcing && [ "$rc" != 0 ] && ok "systemd-run -p Slice=escape.slice cgroup-guardd --unload from a protected service fails (rc $rc), still enforcing" ||
-        not_ok "cgroup-guardd --unload in escape.slice: rc $rc, enforcing: $(cg-move $T/out $victim): $(cat /tmp/escape-guardd.out)"
-wait_for 30 escape_denial escape-guardd.service && ok "... PID 1's child's move into /escape.slice is denied and journaled" ||
-        not_ok "no denial into /escape.slice/escape-guardd.service: $(journalctl -o json MESSAGE_ID=$DENIAL | tail -2)"
+check_all "systemd-run -p Slice=escape.slice cgroup-guardd --unload from a protected service fails (rc $rc), still enforcing" \
+        'enforcing' \
+        '[ "$rc" != 0 ]' ||
+        diag "cgroup-guardd --unload in escape.slice: rc $rc, enforcing: $(cg-move $T/out $victim): $(cat /tmp/escape-guardd.out)"
+check_true "... PID 1's child's move into /escape.slice is denied and journaled" wait_for 30 escape_denial escape-guardd.service ||
+        diag "no denial into /escape.slice/escape-guardd.service: $(journalctl -o json MESSAGE_ID=$DENIAL | tail -2)"
 
 # The admin CLI over D-Bus, run by PID 1 the same way.
 [ "$(systemctl is-active cgroup-guardd)" = active ] || systemctl start cgroup-guardd
 systemd-run --unit=escape-ctl -p Slice=escape.slice --wait --collect --quiet \
         /usr/bin/cgroup-guardctl unload > /tmp/escape-ctl.out 2>&1
 rc=$?
-enforcing && [ "$rc" != 0 ] && ok "systemd-run -p Slice=escape.slice cgroup-guardctl unload from a protected service fails (rc $rc), still enforcing" ||
-        not_ok "cgroup-guardctl unload in escape.slice: rc $rc, enforcing: $(cg-move $T/out $victim): $(cat /tmp/escape-ctl.out)"
-wait_for 30 escape_denial escape-ctl.service && ok "... denied and journaled as well" || not_ok "no denial into /escape.slice/escape-ctl.service"
+check_all "systemd-run -p Slice=escape.slice cgroup-guardctl unload from a protected service fails (rc $rc), still enforcing" \
+        'enforcing' \
+        '[ "$rc" != 0 ]' ||
+        diag "cgroup-guardctl unload in escape.slice: rc $rc, enforcing: $(cg-move $T/out $victim): $(cat /tmp/escape-ctl.out)"
+check_true "... denied and journaled as well" wait_for 30 escape_denial escape-ctl.service ||
+        diag "no denial into /escape.slice/escape-ctl.service"
 
 # Nor into the other top-level slices, where a unit could run unconfined with fewer policies
 # installed than here (/user.slice, /machine.slice: the unit starts PID 1 makes there are its
@@ -60,9 +67,11 @@ for slice in user machine; do
         systemd-run --unit=escape-$slice -p Slice=$slice.slice --wait --collect --quiet \
                 /usr/bin/cgroup-guardctl unload > /tmp/escape-$slice.out 2>&1
         rc=$?
-        enforcing && [ "$rc" != 0 ] && wait_for 30 escape_denial escape-$slice.service /$slice.slice &&
-                ok "systemd-run -p Slice=$slice.slice cgroup-guardctl unload fails too (rc $rc), PID 1's child denied the move" ||
-                not_ok "cgroup-guardctl unload in $slice.slice: rc $rc, enforcing: $(cg-move $T/out $victim): $(cat /tmp/escape-$slice.out)"
+        check_all "systemd-run -p Slice=$slice.slice cgroup-guardctl unload fails too (rc $rc), PID 1's child denied the move" \
+                'enforcing' \
+                '[ "$rc" != 0 ]' \
+                'wait_for 30 escape_denial escape-$slice.service /$slice.slice' ||
+                diag "cgroup-guardctl unload in $slice.slice: rc $rc, enforcing: $(cg-move $T/out $victim): $(cat /tmp/escape-$slice.out)"
 done
 # A scope named like a login session, asked for from the protected service: PID 1 moves the
 # caller out of it, which only login services may have done for them.
@@ -73,19 +82,23 @@ session_denial() {
         journalctl -o json MESSAGE_ID=$DENIAL | grep '"CGROUP_GUARD_SRC_CGROUP":"/system.slice/cgvm-run.service"' |
                 grep -q '"CGROUP_GUARD_DST_CGROUP":"/user.slice/user-0.slice/session-c4242.scope"'
 }
-enforcing && [ "$rc" != 0 ] && wait_for 30 session_denial &&
-        ok "systemd-run --scope --unit=session-c4242.scope -p Slice=user-0.slice cgroup-guardctl unload fails (rc $rc), the move denied" ||
-        not_ok "a session-named scope: rc $rc, enforcing: $(cg-move $T/out $victim): $(cat /tmp/escape-session.out)"
+check_all "systemd-run --scope --unit=session-c4242.scope -p Slice=user-0.slice cgroup-guardctl unload fails (rc $rc), the move denied" \
+        'enforcing' \
+        '[ "$rc" != 0 ]' \
+        'wait_for 30 session_denial' ||
+        diag "a session-named scope: rc $rc, enforcing: $(cg-move $T/out $victim): $(cat /tmp/escape-session.out)"
 
 # Where units live, PID 1 still starts them: services in /system.slice, a user manager with its
 # runtime directory service in /user.slice.
 [ "$(systemctl is-active cgroup-guardd)" = active ] || systemctl start cgroup-guardd
-systemd-run --wait --collect --quiet -p StandardOutput=file:/run/unit-cg cat /proc/self/cgroup > /dev/null 2>&1 &&
-        grep -q "^0::/system.slice/run-" /run/unit-cg && ok "a transient service in /system.slice starts and runs there" ||
-        not_ok "a unit in /system.slice: $(cat /run/unit-cg 2> /dev/null)"
-systemctl start user@0.service && [ "$(systemctl is-active user@0.service user-runtime-dir@0.service | sort -u)" = active ] &&
-        ok "user@0.service and user-runtime-dir@0.service start in /user.slice/user-0.slice" ||
-        not_ok "user@0: $(systemctl is-active user@0.service user-runtime-dir@0.service) $(journalctl -u user@0.service --no-pager | tail -3)"
+check_all "a transient service in /system.slice starts and runs there" \
+        'systemd-run --wait --collect --quiet -p StandardOutput=file:/run/unit-cg cat /proc/self/cgroup > /dev/null 2>&1' \
+        'grep -q "^0::/system.slice/run-" /run/unit-cg' ||
+        diag "a unit in /system.slice: $(cat /run/unit-cg 2> /dev/null)"
+check_all "user@0.service and user-runtime-dir@0.service start in /user.slice/user-0.slice" \
+        'systemctl start user@0.service' \
+        '[ "$(systemctl is-active user@0.service user-runtime-dir@0.service | sort -u)" = active ]' ||
+        diag "user@0: $(systemctl is-active user@0.service user-runtime-dir@0.service) $(journalctl -u user@0.service --no-pager | tail -3)"
 systemctl stop user@0.service
 
 # The manager's environment reaches every unit PID 1 starts, the guard's restart included.
@@ -101,17 +114,21 @@ injected_said() { journalctl -u cgroup-guardd --since "$since" -o cat | grep -x 
 wait_for 300 sh -c "[ \"\$(systemctl is-active cgroup-guardd)\" = active ] || journalctl -u cgroup-guardd --since '$since' -o cat | grep -qx -e ok -e 'E[A-Z]*'"
 pid=$(active_pid)
 injected=$(injected_said | head -n 1)
-[ -n "$pid" ] && [ -z "$injected" ] && ! grep -q cg-evil /proc/"$pid"/maps &&
-        ok "systemctl set-environment LD_PRELOAD=... and a restart: the guard runs without the library (pid $pid)" ||
-        not_ok "LD_PRELOAD reached the guard: active pid '${pid}', the injected code said '$injected', $(cat /tmp/restart.log)"
-[ -n "$pid" ] && tr '\0' '\n' < /proc/"$pid"/environ | grep -q '^CG_EVIL_PIN=' &&
-        ok "... the manager's other variables do reach it (the control: set-environment worked)" ||
-        not_ok "CG_EVIL_PIN not in the guard's environment: set-environment had no effect"
-[ -n "$pid" ] && ! tr '\0' '\n' < /proc/"$pid"/environ | grep -q -e '^LD_PRELOAD=' -e '^CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS=' &&
-        ok "... nor LD_PRELOAD or CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS (weakening compat) in its environment" ||
-        not_ok "the guard's environment: $(tr '\0' '\n' < /proc/"$pid"/environ 2> /dev/null | grep -e LD_ -e CGROUP_GUARD)"
+check_all "systemctl set-environment LD_PRELOAD=... and a restart: the guard runs without the library (pid $pid)" \
+        '[ -n "$pid" ]' \
+        '[ -z "$injected" ]' \
+        '! grep -q cg-evil /proc/"$pid"/maps' ||
+        diag "LD_PRELOAD reached the guard: active pid '${pid}', the injected code said '$injected', $(cat /tmp/restart.log)"
+environ_of_pid() { tr '\0' '\n' < /proc/"$pid"/environ; }
+check_all "... the manager's other variables do reach it (the control: set-environment worked)" \
+        '[ -n "$pid" ]' 'environ_of_pid | grep -q ^CG_EVIL_PIN=' ||
+        diag "CG_EVIL_PIN not in the guard's environment: set-environment had no effect"
+check_all "... nor LD_PRELOAD or CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS (weakening compat) in its environment" \
+                '[ -n "$pid" ]' '! environ_of_pid | grep -q -e ^LD_PRELOAD= -e ^CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS=' ||
+        diag "the guard's environment: $(tr '\0' '\n' < /proc/"$pid"/environ 2> /dev/null | grep -e LD_ -e CGROUP_GUARD)"
 systemctl unset-environment LD_PRELOAD CG_EVIL_PIN CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS
-enforcing && ok "still enforcing at the end" || not_ok "enforcement gone at the end"
+check_true "still enforcing at the end" enforcing ||
+        diag "enforcement gone at the end"
 
 kill $victim
 journalctl -u cgroup-guardd --no-pager | tail -n 5 | sed 's/^/# /'

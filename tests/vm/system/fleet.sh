@@ -31,8 +31,8 @@ cat > /etc/cgroup-guard/policies.d/10-fleet.json <<'JSON'
   "namespaces": { "lock": [ { "cgroup": "/t/locked", "types": ["uts"] } ] } }
 JSON
 systemctl daemon-reload
-systemctl start systemd-journal-remote.socket > $W/start.log 2>&1 && ok "systemd-journal-remote.socket started" ||
-        not_ok "journal-remote.socket: $(cat $W/start.log)"
+check_all "systemd-journal-remote.socket started" 'systemctl start systemd-journal-remote.socket > $W/start.log 2>&1' ||
+        diag "journal-remote.socket: $(cat $W/start.log)"
 systemctl start systemd-journal-upload > $W/start.log 2>&1
 sleep 3
 if [ "$(systemctl is-active systemd-journal-upload)" != active ]; then
@@ -47,13 +47,14 @@ if [ "$(systemctl is-active systemd-journal-upload)" != active ]; then
         systemctl start systemd-journal-upload > $W/start.log 2>&1
         sleep 3
 fi
-[ "$(systemctl is-active systemd-journal-upload)" = active ] && ok "systemd-journal-upload is running" ||
-        not_ok "journal-upload: $(cat $W/start.log) $(journalctl -u systemd-journal-upload -o cat | sort -u | tr '\n' ' ')"
-systemctl enable --now cgroup-guardd > $W/start.log 2>&1 && ok "cgroup-guardd started" || not_ok "cgroup-guardd: $(cat $W/start.log)"
+check "systemd-journal-upload is running" active "$(systemctl is-active systemd-journal-upload)" ||
+        diag "journal-upload: $(cat $W/start.log) $(journalctl -u systemd-journal-upload -o cat | sort -u | tr '\n' ' ')"
+check_all "cgroup-guardd started" 'systemctl enable --now cgroup-guardd > $W/start.log 2>&1' ||
+        diag "cgroup-guardd: $(cat $W/start.log)"
 i=0; while [ $i -lt 50 ] && ! busctl status org.cgroupguard.Guard1 > /dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
-[ "$(busctl get-property $BUS Backend)" = "s \"$BACKEND\"" ] && ok "the $BACKEND backend" ||
-        not_ok "Backend: $(busctl get-property $BUS Backend)"
-cgroup-guardctl record on > $W/record.log 2>&1 && ok "cgroup-guardctl record on" || not_ok "record on: $(cat $W/record.log)"
+check "the $BACKEND backend" "s \"$BACKEND\"" "$(busctl get-property $BUS Backend)"
+check_all "cgroup-guardctl record on" 'cgroup-guardctl record on > $W/record.log 2>&1' ||
+        diag "record on: $(cat $W/record.log)"
 gen=$(busctl get-property $BUS PolicyGeneration | awk '{ print $2 }')   # recording on is a new generation
 
 # Real operations: one refused move, one allowed move, one refused setns, each actor's pid known.
@@ -68,8 +69,8 @@ check "the same move by cg-move-allowed: allowed" ok "$r"
 r=$(sh /scenarios/in-cgroup $T/locked sh -c 'echo $$ > /tmp/fleet/setns.pid; exec cg-setns /proc/'$other'/ns/uts')
 check "setns into another uts namespace from /t/locked: EPERM" EPERM "$r"
 mover=$(cat $W/move.pid) joiner=$(cat $W/setns.pid)
-cgroup-guardctl record off > $W/record.log 2>&1 && ok "cgroup-guardctl record off (drains the records)" ||
-        not_ok "record off: $(cat $W/record.log)"
+check_all "cgroup-guardctl record off (drains the records)" 'cgroup-guardctl record off > $W/record.log 2>&1' ||
+        diag "record off: $(cat $W/record.log)"
 # Journaled after the drain: once the marker is in the remote journal, all before it is too.
 echo "fleet test: all sent" | systemd-cat -t cgvm-fleet-marker
 
@@ -82,11 +83,13 @@ i=0
 while [ $i -lt 1200 ] && [ -z "$(journalctl -D $REMOTE -q -o cat SYSLOG_IDENTIFIER=cgvm-fleet-marker 2> /dev/null)" ]; do
         sleep 0.1; i=$((i + 1))
 done
-[ $i -lt 1200 ] && ok "everything journaled so far reached the collector" || not_ok "no marker in $REMOTE after 120 s"
+check_int "everything journaled so far reached the collector" "$i" -lt 1200
 local_records=$(journalctl -q -o cat MESSAGE_ID=$RECORD_ID | wc -l)
 remote_records=$(journalctl -D $REMOTE -q -o cat MESSAGE_ID=$RECORD_ID | wc -l)
-[ "$local_records" -ge 4 ] && [ "$remote_records" = "$local_records" ] && ok "the $local_records record entries arrived" ||
-        not_ok "record entries: $local_records local, $remote_records remote"
+check_all "the $local_records record entries arrived" \
+        '[ "$local_records" -ge 4 ]' \
+        '[ "$remote_records" = "$local_records" ]' ||
+        diag "record entries: $local_records local, $remote_records remote"
 
 nsinum=$(stat -L -c %i /proc/$other/ns/uts)
 # The guard's fields of the denial entries of one kind: locally, and (-D) in the remote journal.
@@ -152,28 +155,29 @@ EOF
 
 ls -l $REMOTE > $W/remote.ls 2>&1
 # SplitMode=host: one file per sender, named by its address.
-[ -f $REMOTE/remote-127.0.0.1.journal ] && ok "the collector wrote the sender's journal file remote-127.0.0.1.journal" ||
-        not_ok "remote directory: $(cat $W/remote.ls)"
+check_true "the collector wrote the sender's journal file remote-127.0.0.1.journal" [ -f $REMOTE/remote-127.0.0.1.journal ] ||
+        diag "remote directory: $(cat $W/remote.ls)"
 for kind in migration setns; do
         fields CGROUP_GUARD_KIND=$kind > $W/local.$kind
         fields -D $REMOTE CGROUP_GUARD_KIND=$kind > $W/remote.$kind
-        cmp -s $W/expected.$kind $W/local.$kind && ok "$kind: the local entry has exactly the expected fields" ||
-                not_ok "$kind: local entry differs from the expected: $(diff $W/expected.$kind $W/local.$kind)"
-        cmp -s $W/expected.$kind $W/remote.$kind && ok "$kind: arrived in the remote journal with MESSAGE_ID, MESSAGE and every CGROUP_GUARD_* field intact" ||
-                not_ok "$kind: remote entry differs from the expected: $(diff $W/expected.$kind $W/remote.$kind)"
+        check_true "$kind: the local entry has exactly the expected fields" cmp -s $W/expected.$kind $W/local.$kind ||
+                diag "$kind: local entry differs from the expected: $(diff $W/expected.$kind $W/local.$kind)"
+        check_true "$kind: arrived in the remote journal with MESSAGE_ID, MESSAGE and every CGROUP_GUARD_* field intact" cmp -s $W/expected.$kind $W/remote.$kind ||
+                diag "$kind: remote entry differs from the expected: $(diff $W/expected.$kind $W/remote.$kind)"
 done
-journalctl -D $REMOTE -o export MESSAGE_ID=$DENIAL_ID CGROUP_GUARD_KIND=migration | grep -aq '^_HOSTNAME=cgvm$' &&
-        ok "the remote entry names its host" || not_ok "remote: no _HOSTNAME=cgvm"
+journalctl -D $REMOTE -o export MESSAGE_ID=$DENIAL_ID CGROUP_GUARD_KIND=migration > $W/remote.export
+check_grep "the remote entry names its host" $W/remote.export -a '^_HOSTNAME=cgvm$'
 
 # cgroup-guardctl reads the gathered journal.
 cgroup-guardctl denials --journal-dir $REMOTE --no-pager --no-legend > $W/denials 2>&1; rc=$?
-[ $rc = 0 ] && [ "$(wc -l < $W/denials)" = 2 ] &&
-        grep -q "cgvm: Denied migration$of_task from $self to /t/prot by pid $mover " $W/denials &&
-        grep -q "cgvm: Denied joining another uts namespace (inode $nsinum) by pid $joiner " $W/denials &&
-        ok "cgroup-guardctl denials --journal-dir: both denials, with the host" || not_ok "denials (rc $rc): $(cat $W/denials)"
+check_all "cgroup-guardctl denials --journal-dir: both denials, with the host" \
+        '[ $rc = 0 ]' \
+        '[ "$(wc -l < $W/denials)" = 2 ]' \
+        'grep -q "cgvm: Denied migration$of_task from $self to /t/prot by pid $mover " $W/denials' \
+        'grep -q "cgvm: Denied joining another uts namespace (inode $nsinum) by pid $joiner " $W/denials' ||
+        diag "denials (rc $rc): $(cat $W/denials)"
 cgroup-guardctl denials --journal-dir $REMOTE --json --no-pager > $W/denials.json 2>&1
-grep -q '"rule":"10-fleet.json:protect/0"' $W/denials.json && grep -q '"rule":"10-fleet.json:lock/0"' $W/denials.json &&
-        ok "denials --journal-dir --json: both rules" || not_ok "--json: $(cat $W/denials.json)"
+check_grep_all "denials --journal-dir --json: both rules" $W/denials.json '"rule":"10-fleet.json:protect/0"' '"rule":"10-fleet.json:lock/0"'
 
 # The records the guard journaled arrived too: learn and replay read them from the remote journal.
 ops() { sed -n 's/^ *\([0-9]*\)x \(.*\) (first .*/\1x \2/p' "$1" | sort; }
@@ -186,24 +190,29 @@ mkdir -p $W/same $W/learned $W/open
 cp /etc/cgroup-guard/policies.d/10-fleet.json $W/same/
 cgroup-guardctl replay $W/same --journal-dir $REMOTE > $W/replay.out 2>&1; rc=$?
 ops $W/replay.out > $W/replay.ops
-[ $rc = 1 ] && cmp -s $W/expected.denied $W/replay.ops &&
-        ok "replay DIR --journal-dir, the policy in force: exactly what the kernel refused (exit 1)" ||
-        not_ok "replay of the policy in force (rc $rc): $(cat $W/replay.out)"
+check_all "replay DIR --journal-dir, the policy in force: exactly what the kernel refused (exit 1)" \
+        '[ $rc = 1 ]' \
+        'cmp -s $W/expected.denied $W/replay.ops' ||
+        diag "replay of the policy in force (rc $rc): $(cat $W/replay.out)"
 cgroup-guardctl learn --journal-dir $REMOTE --protect /t > $W/learned/50-learned.json 2> $W/learn.err; rc=$?
-[ $rc = 0 ] && grep -q '"/usr/local/bin/cg-move-allowed"' $W/learned/50-learned.json &&
-        cgroup-guardctl check $W/learned > $W/check.out 2>&1 &&
-        ok "learn --journal-dir: a valid policy allowing the recorded allowed move" ||
-        not_ok "learn (rc $rc): $(cat $W/learned/50-learned.json $W/learn.err $W/check.out)"
+check_all "learn --journal-dir: a valid policy allowing the recorded allowed move" \
+        '[ $rc = 0 ]' \
+        'grep -q "\"/usr/local/bin/cg-move-allowed\"" $W/learned/50-learned.json' \
+        'cgroup-guardctl check $W/learned > $W/check.out 2>&1' ||
+        diag "learn (rc $rc): $(cat $W/learned/50-learned.json $W/learn.err $W/check.out)"
 cgroup-guardctl replay $W/learned --journal-dir $REMOTE > $W/replay.out 2>&1; rc=$?
 ops $W/replay.out > $W/replay.ops
-[ $rc = 1 ] && cmp -s $W/expected.denied $W/replay.ops &&
-        ok "replay of the learned policy: allows what was allowed, refuses what was refused" ||
-        not_ok "replay of the learned policy (rc $rc): $(cat $W/replay.out)"
+check_all "replay of the learned policy: allows what was allowed, refuses what was refused" \
+        '[ $rc = 1 ]' \
+        'cmp -s $W/expected.denied $W/replay.ops' ||
+        diag "replay of the learned policy (rc $rc): $(cat $W/replay.out)"
 echo '{ "version": 1, "migration": { "protect": ["/t/prot"], "allow": [ { "exe": "/usr/local/bin/cg-move" }, { "exe": "/usr/local/bin/cg-move-allowed" } ] } }' \
         > $W/open/10-open.json
 cgroup-guardctl replay $W/open --journal-dir $REMOTE > $W/replay.out 2>&1; rc=$?
-[ $rc = 0 ] && grep -q "nothing would be denied or audited" $W/replay.out &&
-        ok "replay of a looser candidate: nothing denied (exit 0)" || not_ok "replay open (rc $rc): $(cat $W/replay.out)"
+check_all "replay of a looser candidate: nothing denied (exit 0)" \
+        '[ $rc = 0 ]' \
+        'grep -q "nothing would be denied or audited" $W/replay.out' ||
+        diag "replay open (rc $rc): $(cat $W/replay.out)"
 
 kill $victim $other 2>/dev/null
 echo "$passed passed, $failed failed"

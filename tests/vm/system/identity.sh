@@ -21,8 +21,10 @@ cat > /etc/cgroup-guard/policies.d/10-test.json <<'JSON'
                  "allow": [ { "cgroup": "/init.scope" }, { "exe": "/usr/local/bin/cg-upgraded", "to": ["/t/prot"] } ] } }
 JSON
 systemctl daemon-reload
-systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1 && [ "$(systemctl is-active cgroup-guardd)" = active ] &&
-        ok "the service runs in a cgroup its policy protects" || not_ok "enable: $(cat /tmp/enable.log)"
+check_all "the service runs in a cgroup its policy protects" \
+        'systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1' \
+        '[ "$(systemctl is-active cgroup-guardd)" = active ]' ||
+        diag "enable: $(cat /tmp/enable.log)"
 sleep 1000 & victim=$!
 check "enforcing" EPERM "$(cg-move $T/prot $victim)"
 
@@ -30,23 +32,24 @@ check "enforcing" EPERM "$(cg-move $T/prot $victim)"
 before=$(links)
 systemctl restart cgroup-guardd > /tmp/restart.log 2>&1
 i=0; while [ $i -lt 100 ] && ! journalctl -u cgroup-guardd -o cat | grep -q "adopted from pins"; do sleep 0.1; i=$((i + 1)); done
-[ "$(systemctl is-active cgroup-guardd)" = active ] && journalctl -u cgroup-guardd -o cat | grep -q "adopted from pins" &&
-        ok "restarted by PID 1 in its confined cgroup, it adopts the pins (the guard by PID 1's exec)" ||
-        not_ok "restart: $(systemctl is-active cgroup-guardd) $(cat /tmp/restart.log) $(journalctl -u cgroup-guardd -o cat | tail -n 5)"
+check_all "restarted by PID 1 in its confined cgroup, it adopts the pins (the guard by PID 1's exec)" \
+        '[ "$(systemctl is-active cgroup-guardd)" = active ]' \
+        'journalctl -u cgroup-guardd -o cat | grep -q "adopted from pins"' ||
+        diag "restart: $(systemctl is-active cgroup-guardd) $(cat /tmp/restart.log) $(journalctl -u cgroup-guardd -o cat | tail -n 5)"
 systemd-run --unit=evil --wait --collect --quiet sh -c '/usr/sbin/cgroup-guardd --unload > /tmp/evil.out 2>&1; echo $? > /tmp/evil.rc' \
         > /dev/null 2>&1
-[ -n "$before" ] && [ "$(links)" = "$before" ] && [ "$before" -gt 0 ] &&
-        ok "cgroup-guardd --unload from another confined service unloads nothing (rc $(cat /tmp/evil.rc 2>&1): $(head -c 150 /tmp/evil.out 2>&1))" ||
-        not_ok "links $before -> $(links): $(cat /tmp/evil.out 2>&1)"
+check_all "cgroup-guardd --unload from another confined service unloads nothing (rc $(cat /tmp/evil.rc 2>&1): $(head -c 150 /tmp/evil.out 2>&1))" \
+        '[ -n "$before" ]' \
+        '[ "$(links)" = "$before" ]' \
+        '[ "$before" -gt 0 ]' ||
+        diag "links $before -> $(links): $(cat /tmp/evil.out 2>&1)"
 # The confined service asks PID 1 for a transient unit (PID-1 deputy) that runs the guard's binary
 # itself, with injected code, in a cgroup the policy confines: PID 1 forked and exec'd it, but it
 # is not the guard's own unit, so no mark.
 systemd-run --unit=evil --wait --collect --quiet sh -c 'systemd-run --unit=evil-child --wait --collect --pipe --quiet \
         -E LD_PRELOAD=/usr/local/bin/cg-evil.so -E CG_EVIL_PIN=/sys/fs/bpf/cgroup-guard/map_guard_counters \
         /usr/sbin/cgroup-guardd --status > /tmp/evil-child.out 2>&1' > /dev/null 2>&1
-[ "$(cat /tmp/evil-child.out 2>&1)" = EPERM ] &&
-        ok "cgroup-guardd with LD_PRELOAD in a confined transient unit PID 1 started: opening a pin EPERM" ||
-        not_ok "cgroup-guardd in a confined transient unit: $(head -c 200 /tmp/evil-child.out 2>&1)"
+check "cgroup-guardd with LD_PRELOAD in a confined transient unit PID 1 started: opening a pin EPERM" EPERM "$(cat /tmp/evil-child.out 2>&1)"
 check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
 [ "$(systemctl is-active cgroup-guardd)" = active ] || systemctl start cgroup-guardd
 
@@ -70,9 +73,9 @@ systemctl restart cgroup-guardd
 touch /tmp/race.go
 sleep 2
 # It tried all along (or got its fd and stopped trying).
-{ [ "$(wc -l < /tmp/race.tries 2>/dev/null || echo 0)" -gt "$tries" ] || [ -e /tmp/race.out ]; } &&
-        ok "a confined root retried opening the guard's cgroup.freeze for writing during the restart" ||
-        not_ok "the attacker did not run: $(systemctl status evil 2>&1 | tail -n 3)"
+check_all "a confined root retried opening the guard's cgroup.freeze for writing during the restart" \
+        '[ "$(wc -l < /tmp/race.tries 2>/dev/null || echo 0)" -gt "$tries" ] || [ -e /tmp/race.out ]' ||
+        diag "the attacker did not run: $(systemctl status evil 2>&1 | tail -n 3)"
 if grep -q "^frozen 1" $GCG/cgroup.events || [ -e /tmp/race.out ]; then
         not_ok "a write fd on the new cgroup's cgroup.freeze, opened during the restart: $(cat /tmp/race.out 2>&1 | tr '\n' ' ')$(grep frozen $GCG/cgroup.events)"
 else
@@ -89,8 +92,8 @@ check "the allowed executable moves into the protected cgroup" ok "$(cg-upgraded
 sleep 1000 & victim2=$!
 old=$(stat -c %i $BIN/cg-upgraded)
 cp $BIN/cg-move $BIN/.cg-upgraded.new && mv -f $BIN/.cg-upgraded.new $BIN/cg-upgraded
-[ "$(stat -c %i $BIN/cg-upgraded)" != "$old" ] && ok "upgrade: a new file renamed over the allowed one" || not_ok "no new inode"
-wait_gen $((gen + 1)) && ok "the daemon resolves the executables again (a new generation)" || not_ok "no new generation"
+check_true "upgrade: a new file renamed over the allowed one (a new inode)" [ "$(stat -c %i $BIN/cg-upgraded)" != "$old" ]
+check_true "the daemon resolves the executables again (a new generation)" wait_gen $((gen + 1))
 check "the upgraded binary is allowed without a reload" ok "$(cg-upgraded $T/prot $victim2)"
 
 # The daemon stopped (the pinned generation enforces): nothing re-resolves; upgrade again and
@@ -111,8 +114,10 @@ while [ $i -lt 300 ] && [ -z "$reused" ]; do
 done
 if [ -n "$reused" ]; then
         ok "a new file got the freed inode number $old ($reused)"
-        [ "$(stat -c %i $reused)" = "$old" ] && [ "$($reused $T/prot $victim3)" = EPERM ] &&
-                ok "it does not pass for the allowed executable (inode generation)" || not_ok "the file with the reused inode number was allowed"
+        check_all "it does not pass for the allowed executable (inode generation)" \
+                '[ "$(stat -c %i $reused)" = "$old" ]' \
+                '[ "$($reused $T/prot $victim3)" = EPERM ]' ||
+                diag "the file with the reused inode number was allowed"
 else
         not_ok "no new file got the freed inode number $old (tried $i)"
 fi

@@ -34,8 +34,11 @@ mkdir -p /etc/cgroup-guard/policies.d /etc/systemd/system/cgroup-guardd.service.
 printf '[Service]\nExecStart=\nExecStart=/usr/sbin/cgroup-guardd --backend %s\n' $BACKEND \
         > /etc/systemd/system/cgroup-guardd.service.d/backend.conf
 cp /usr/share/cgroup-guard/policies/*.json /etc/cgroup-guard/policies.d/
-getent passwd nobody > /dev/null && [ -e /usr/lib/x86_64-linux-gnu/security/pam_systemd.so ] &&
-        grep -q pam_systemd /etc/pam.d/common-session && ok "pam_systemd is active for su" || not_ok "no pam_systemd"
+check_all "pam_systemd is active for su" \
+        'getent passwd nobody > /dev/null' \
+        '[ -e /usr/lib/x86_64-linux-gnu/security/pam_systemd.so ]' \
+        'grep -q pam_systemd /etc/pam.d/common-session' ||
+        diag "no pam_systemd"
 
 cat > /usr/local/bin/escape.sh <<'SH'
 #!/bin/sh
@@ -93,20 +96,22 @@ cat > /etc/cgroup-guard/policies.d/10-system.json <<'JSON'
                  "delegate": ["/user.slice/user-*.slice/user@*.service"] } }
 JSON
 systemctl reload cgroup-guardd
-wait_for 10 sh -c "busctl get-property org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager Rules | grep -q '10-system.json:allow/2'" ||
-        not_ok "the old policy did not load"
+not_ok_unless "the old policy did not load" wait_for 10 sh -c "busctl get-property org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager Rules | grep -q '10-system.json:allow/2'"
 start_escaper
-[ "$(cat /run/escape-rc 2> /dev/null)" = 0 ] && grep -q '^0::/$' /run/escaped 2> /dev/null &&
-        ok "control: under the old shipped policy the escape lands in / (rc 0)" ||
-        not_ok "control: the escape did not work under the old policy: rc $(cat /run/escape-rc 2> /dev/null), $(cat /run/escaped 2> /dev/null) ($(cat /run/escape.out))"
+check_all "control: under the old shipped policy the escape lands in / (rc 0)" \
+        '[ "$(cat /run/escape-rc 2> /dev/null)" = 0 ]' \
+        'grep -q "^0::/\$" /run/escaped 2> /dev/null' ||
+        diag "control: the escape did not work under the old policy: rc $(cat /run/escape-rc 2> /dev/null), $(cat /run/escaped 2> /dev/null) ($(cat /run/escape.out))"
 mv /tmp/10-system.json /etc/cgroup-guard/policies.d/10-system.json
 systemctl reload cgroup-guardd
-wait_for 10 sh -c "busctl get-property org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager Rules | grep -q pid1-starts-units" &&
-        ok "the shipped policy is back in force" || not_ok "shipped policy not loaded"
+check_true "the shipped policy is back in force" \
+        wait_for 10 sh -c "busctl get-property org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager Rules | grep -q pid1-starts-units"
 start_escaper
-[ -s /run/escape-rc ] && [ "$(cat /run/escape-rc)" != 0 ] && [ ! -e /run/escaped ] &&
-        ok "systemd-run --scope --slice=escape.slice from a protected service fails (rc $(cat /run/escape-rc))" ||
-        not_ok "the escape worked: rc $(cat /run/escape-rc 2> /dev/null), $(cat /run/escaped 2> /dev/null) ($(cat /run/escape.out))"
+check_all "systemd-run --scope --slice=escape.slice from a protected service fails (rc $(cat /run/escape-rc 2> /dev/null))" \
+        '[ -s /run/escape-rc ]' \
+        '[ "$(cat /run/escape-rc)" != 0 ]' \
+        '[ ! -e /run/escaped ]' ||
+        diag "the escape worked: rc $(cat /run/escape-rc 2> /dev/null), $(cat /run/escaped 2> /dev/null) ($(cat /run/escape.out))"
 # systemd-run asks PID 1 to move it (its pid is the task). The denial names the task (native) or
 # the escaper's cgroup (compat knows no task; the cgroup may be gone before the daemon reads the
 # record, then only the task pid says it).
@@ -114,8 +119,8 @@ escape_denial() {
         denials | grep '"CGROUP_GUARD_ACTOR_PID":"1"' | grep '"CGROUP_GUARD_RULE":"system-services"' |
                 grep -q -e "\"CGROUP_GUARD_TASK_PID\":\"$(cat /run/escape-pid)\"" -e '"CGROUP_GUARD_SRC_CGROUP":"/system.slice/escaper.service"'
 }
-wait_for 10 escape_denial && ok "... PID 1's move of it is denied and journaled by rule system-services" ||
-        not_ok "no denial of the escape (task $(cat /run/escape-pid)): $(denials | tail -3)"
+check_true "... PID 1's move of it is denied and journaled by rule system-services" wait_for 10 escape_denial ||
+        diag "no denial of the escape (task $(cat /run/escape-pid)): $(denials | tail -3)"
 
 # su from a protected service (the test's own): pam_systemd asks logind for a session, PID 1's
 # move of su into the session scope is denied by system-services, su stays and still runs its
@@ -129,17 +134,19 @@ cat > /etc/cgroup-guard/policies.d/60-sealed.json <<'JSON'
 { "version": 2,
   "migration": { "protect": [ { "name": "sealed-service", "cgroup": "/system.slice/sealed.service", "seal": true } ] } }
 JSON
-wait_for 10 sh -c "busctl get-property org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager Rules | grep -q sealed-service" &&
-        ok "the seal is in force (Rules names sealed-service)" || not_ok "policy not reloaded: $(journalctl -u cgroup-guardd --no-pager | tail -3)"
+check_true "the seal is in force (Rules names sealed-service)" \
+        wait_for 10 sh -c "busctl get-property org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager Rules | grep -q sealed-service" ||
+        diag "policy not reloaded: $(journalctl -u cgroup-guardd --no-pager | tail -3)"
 SEALED=/sys/fs/cgroup/system.slice/sealed.service
 # The su in the sealed service (not yet its command: pam_systemd waits for logind first, see above).
 sealed_su() { for p in $(cat $SEALED/cgroup.procs 2> /dev/null); do [ "$(cat /proc/$p/comm 2> /dev/null)" = su ] && echo "$p"; done | head -n 1; }
 systemctl start sealed.service
-[ "$(systemctl show -P ExecMainStatus sealed.service)" != 219 ] && ok "the sealed service starts (not 219/CGROUP)" ||
-        not_ok "sealed.service: 219/CGROUP: $(journalctl -u sealed.service --no-pager | tail -2)"
+check_true "the sealed service starts (not 219/CGROUP)" [ "$(systemctl show -P ExecMainStatus sealed.service)" != 219 ] ||
+        diag "sealed.service: 219/CGROUP: $(journalctl -u sealed.service --no-pager | tail -2)"
 wait_for 30 sh -c "[ -n \"\$(for p in \$(cat $SEALED/cgroup.procs); do grep -lx su /proc/\$p/comm; done 2> /dev/null)\" ]"
 pid=$(sealed_su)
-[ -n "$pid" ] && ok "su - nobody runs in the sealed service" || not_ok "no su in the sealed service: $(systemctl status sealed --no-pager)"
+check_true "su - nobody runs in the sealed service" [ -n "$pid" ] ||
+        diag "no su in the sealed service: $(systemctl status sealed --no-pager)"
 # A denial of PID 1 moving a task out of the sealed service into DST (a regular expression), by
 # rule sealed-service. The refused scope is removed at once, often before the daemon reads the
 # record: the kernel's mkdir record carries its name, so the destination is named all the same.
@@ -150,84 +157,95 @@ sealed_denials() { # DST
 sealed_denial() { sealed_denials "$1" > /dev/null; }
 SESSION_SCOPE='/user.slice/user-[0-9]*.slice/session-[^"]*.scope'
 session_denial() { sealed_denial "$SESSION_SCOPE"; }
-wait_for 60 session_denial && ok "the session-scope move (logind asks PID 1) is denied and journaled as rule sealed-service" ||
-        not_ok "no session denial: $(denials | grep sealed | tail -2)"
-[ "$(cgroup_of "$pid")" = /system.slice/sealed.service ] && [ "$(cgroup_of "$(systemctl show -P MainPID sealed)")" = /system.slice/sealed.service ] &&
-        ok "su and the main process stay in the service" || not_ok "cgroup of $pid: $(cgroup_of "$pid")"
+check_true "the session-scope move (logind asks PID 1) is denied and journaled as rule sealed-service" wait_for 60 session_denial ||
+        diag "no session denial: $(denials | grep sealed | tail -2)"
+check "su and the main process stay in the service" "/system.slice/sealed.service, /system.slice/sealed.service" \
+        "$(cgroup_of "$pid"), $(cgroup_of "$(systemctl show -P MainPID sealed)")"
 
 busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartTransientUnit \
         'ssa(sv)a(sa(sv))' grab.scope fail 2 PIDs au 1 "$pid" Slice s escape.slice 0 > /tmp/grab.out 2>&1
 grab_denied() { sealed_denial /escape.slice/grab.scope; }
-wait_for 10 grab_denied &&
-        ok "StartTransientUnit with the sealed task's PID (systemd-run --scope on it) is denied by sealed-service" ||
-        not_ok "grab: $(cat /tmp/grab.out) $(denials | grep grab | tail -1)"
-[ "$(cgroup_of "$pid")" = /system.slice/sealed.service ] && ! systemctl is-active -q grab.scope &&
-        ok "... the task stays in the service, the scope does not start" || not_ok "task now in $(cgroup_of "$pid"), grab.scope $(systemctl is-active grab.scope)"
+check_true "StartTransientUnit with the sealed task's PID (systemd-run --scope on it) is denied by sealed-service" wait_for 10 grab_denied ||
+        diag "grab: $(cat /tmp/grab.out) $(denials | grep grab | tail -1)"
+check_all "... the task stays in the service, the scope does not start" \
+        '[ "$(cgroup_of "$pid")" = /system.slice/sealed.service ]' '! systemctl is-active -q grab.scope' ||
+        diag "task now in $(cgroup_of "$pid"), grab.scope $(systemctl is-active grab.scope)"
 busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartTransientUnit \
         'ssa(sv)a(sa(sv))' grab2.scope fail 1 PIDs au 1 "$pid" 0 > /tmp/grab2.out 2>&1
 grab2_denied() { sealed_denial /system.slice/grab2.scope; }
-wait_for 10 grab2_denied && [ "$(cgroup_of "$pid")" = /system.slice/sealed.service ] &&
-        ok "... also into /system.slice (where PID 1 may move other tasks): denied by sealed-service, the task stays" ||
-        not_ok "grab2: $(cat /tmp/grab2.out) task in $(cgroup_of "$pid")"
-journalctl -u cgroup-guardd | grep "Denied migration" | grep -q "sealed by rule 'sealed-service'" &&
-        ok "the journal sentence names the sealing rule" || not_ok "sentence: $(journalctl -u cgroup-guardd | grep sealed | tail -1)"
+check_all "... also into /system.slice (where PID 1 may move other tasks): denied by sealed-service, the task stays" \
+        'wait_for 10 grab2_denied' '[ "$(cgroup_of "$pid")" = /system.slice/sealed.service ]' ||
+        diag "grab2: $(cat /tmp/grab2.out) task in $(cgroup_of "$pid")"
+journalctl -u cgroup-guardd | grep "Denied migration" > /tmp/denied-lines
+check_grep "the journal sentence names the sealing rule" /tmp/denied-lines "sealed by rule 'sealed-service'"
 
 # Everything else, while su waits for logind: units start, scopes and sessions work where PID 1
 # may still act.
-systemd-run --wait -q -p Type=oneshot true && ok "a transient service runs (PID 1 starts units)" || not_ok "systemd-run --wait failed"
-systemd-run --scope -q true && ok "systemd-run --scope into system.slice from a service works" || not_ok "systemd-run --scope failed"
+check_true "a transient service runs (PID 1 starts units)" systemd-run --wait -q -p Type=oneshot true ||
+        diag "systemd-run --wait failed"
+check_true "systemd-run --scope into system.slice from a service works" systemd-run --scope -q true ||
+        diag "systemd-run --scope failed"
 # A login service as the shipped policy names them (a getty's slice): su's session scope works.
 # (The unit's stdout is a file systemd opens: this unit may have a /tmp of its own.)
 rm -f /run/login-cg
 systemd-run --wait -q -p Slice=system-getty.slice -p StandardOutput=file:/run/login-cg --unit=login-test.service \
         su - nobody -s /bin/sh -c 'cat /proc/self/cgroup' > /tmp/login-test.out 2>&1
-grep -q '^0::/user.slice/user-65534.slice/session-[^/]*\.scope$' /run/login-cg 2> /dev/null &&
-        ok "su - nobody from a login service lands in its session scope ($(sed -n 's/^0:://p' /run/login-cg))" ||
-        not_ok "login from system-getty.slice: $(cat /run/login-cg 2> /dev/null) $(cat /tmp/login-test.out) $(journalctl -u login-test --no-pager | tail -3)"
+check_true "su - nobody from a login service lands in its session scope ($(sed -n 's/^0:://p' /run/login-cg 2> /dev/null))" \
+        grep -q '^0::/user.slice/user-65534.slice/session-[^/]*\.scope$' /run/login-cg ||
+        diag "login from system-getty.slice: $(cat /run/login-cg 2> /dev/null) $(cat /tmp/login-test.out) $(journalctl -u login-test --no-pager | tail -3)"
 printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/sleep 600\n' > /etc/systemd/system/plain.service
 systemctl daemon-reload
-systemctl start plain.service && restarts plain.service 5 && ok "an unsealed service starts and restarts, 5 times in a row" ||
-        not_ok "plain.service: $(systemctl status plain --no-pager | head -5)"
+check_all "an unsealed service starts and restarts, 5 times in a row" \
+        'systemctl start plain.service' \
+        'restarts plain.service 5' ||
+        diag "plain.service: $(systemctl status plain --no-pager | head -5)"
 ppid=$(systemctl show -P MainPID plain.service)
 busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartTransientUnit \
         'ssa(sv)a(sa(sv))' grab-plain.scope fail 1 PIDs au 1 "$ppid" 0 > /tmp/grab-plain.out 2>&1
-wait_for 10 sh -c "[ \"\$(sed -n 's/^0:://p' /proc/$ppid/cgroup)\" = /system.slice/grab-plain.scope ]" &&
-        ok "a scope takes an unsealed service's task (systemd-run --scope --pid: StartTransientUnit with its PID)" ||
-        not_ok "scope on an unsealed task: $(cgroup_of "$ppid") $(cat /tmp/grab-plain.out)"
+check_true "a scope takes an unsealed service's task (systemd-run --scope --pid: StartTransientUnit with its PID)" \
+        wait_for 10 sh -c "[ \"\$(sed -n 's/^0:://p' /proc/$ppid/cgroup)\" = /system.slice/grab-plain.scope ]" ||
+        diag "scope on an unsealed task: $(cgroup_of "$ppid") $(cat /tmp/grab-plain.out)"
 systemctl stop grab-plain.scope plain.service 2> /dev/null
 
 # Up to pam_systemd's 2 minutes since the sealed service started (about half of it has passed).
 wait_for 150 pgrep -u nobody -x sleep && cmd=$(pgrep -u nobody -x sleep | head -n 1)
-[ -n "${cmd:-}" ] && [ "$(cgroup_of "$cmd")" = /system.slice/sealed.service ] &&
-        ok "su's command runs in the sealed service once pam_systemd gives up on logind" || not_ok "su's command: ${cmd:-no sleep as nobody} in $(cgroup_of "${cmd:-0}")"
+check "su's command runs in the sealed service once pam_systemd gives up on logind" /system.slice/sealed.service \
+        "$(if [ -n "${cmd:-}" ]; then cgroup_of "$cmd"; else echo "no sleep as nobody"; fi)"
 
 sessions_before=$(sealed_denials "$SESSION_SCOPE" | wc -l)
-restarts sealed.service 8 && ok "systemctl restart of the sealed service works, 8 times in a row" ||
-        not_ok "restart of the sealed service: $(systemctl status sealed --no-pager | head -5)"
+check_true "systemctl restart of the sealed service works, 8 times in a row" restarts sealed.service 8 ||
+        diag "restart of the sealed service: $(systemctl status sealed --no-pager | head -5)"
 wait_for 30 sh -c "[ -n \"\$(for p in \$(cat $SEALED/cgroup.procs); do grep -lx su /proc/\$p/comm; done 2> /dev/null)\" ]"
 pid=$(sealed_su)
 more_sessions() { [ "$(sealed_denials "$SESSION_SCOPE" | wc -l)" -gt "$sessions_before" ]; }
-[ -n "$pid" ] && wait_for 60 more_sessions && [ "$(cgroup_of "$pid")" = /system.slice/sealed.service ] &&
-        ok "after the restarts su runs in the sealed service again, its session move denied again" ||
-        not_ok "after restarts: su ${pid:-none} in $(cgroup_of "${pid:-0}"), session denials $sessions_before -> $(sealed_denials "$SESSION_SCOPE" | wc -l)"
-systemctl stop sealed.service && [ "$(systemctl is-active sealed)" = inactive ] && [ -z "$(sealed_su)" ] && ! pgrep -u nobody -x sleep > /dev/null &&
-        ok "systemctl stop of the sealed service ends every process in it" || not_ok "stop: $(systemctl is-active sealed) $(sealed_su) $(pgrep -u nobody -x sleep)"
+check_all "after the restarts su runs in the sealed service again, its session move denied again" \
+        '[ -n "$pid" ]' 'wait_for 60 more_sessions' '[ "$(cgroup_of "$pid")" = /system.slice/sealed.service ]' ||
+        diag "after restarts: su ${pid:-none} in $(cgroup_of "${pid:-0}"), session denials $sessions_before -> $(sealed_denials "$SESSION_SCOPE" | wc -l)"
+check_all "systemctl stop of the sealed service ends every process in it" \
+        'systemctl stop sealed.service' \
+        '[ "$(systemctl is-active sealed)" = inactive ]' \
+        '[ -z "$(sealed_su)" ]' \
+        '! pgrep -u nobody -x sleep > /dev/null' ||
+        diag "stop: $(systemctl is-active sealed) $(sealed_su) $(pgrep -u nobody -x sleep)"
 
 # The su started from the test's own (protected) service: done, rc 0, its move denied.
 wait_for 150 test -s /run/su-rc
-[ "$(cat /run/su-rc 2> /dev/null)" = 0 ] && denials | grep '"CGROUP_GUARD_SRC_CGROUP":"/system.slice/cgvm-run.service"' |
-        grep '"CGROUP_GUARD_RULE":"system-services"' | grep -q "\"CGROUP_GUARD_DST_CGROUP\":\"$SESSION_SCOPE\"" &&
-        ok "su from a protected service runs its command (rc 0) where it is: the session move was denied by system-services" ||
-        not_ok "su from the test's service: rc $(cat /run/su-rc 2> /dev/null), $(denials | grep cgvm-run | tail -1)"
-systemctl restart systemd-logind && systemctl start user@0.service && [ "$(systemctl is-active user@0.service)" = active ] &&
-        ok "logind restarts, a user manager starts" || not_ok "user@0: $(systemctl is-active user@0.service)"
+denials | grep '"CGROUP_GUARD_SRC_CGROUP":"/system.slice/cgvm-run.service"' | grep '"CGROUP_GUARD_RULE":"system-services"' > /tmp/su-denials
+check_all "su from a protected service runs its command (rc 0) where it is: the session move was denied by system-services" \
+        '[ "$(cat /run/su-rc 2> /dev/null)" = 0 ]' 'grep -q "\"CGROUP_GUARD_DST_CGROUP\":\"$SESSION_SCOPE\"" /tmp/su-denials' ||
+        diag "su from the test's service: rc $(cat /run/su-rc 2> /dev/null), $(denials | grep cgvm-run | tail -1)"
+check_all "logind restarts, a user manager starts" \
+        'systemctl restart systemd-logind' \
+        'systemctl start user@0.service' \
+        '[ "$(systemctl is-active user@0.service)" = active ]' ||
+        diag "user@0: $(systemctl is-active user@0.service)"
 other=$(denials | grep -v '"CGROUP_GUARD_SRC_CGROUP":"/system.slice/sealed.service"' |
         grep -v '"CGROUP_GUARD_SRC_CGROUP":"/system.slice/escaper.service"' | grep -v "\"CGROUP_GUARD_TASK_PID\":\"$(cat /run/escape-pid)\"" |
         grep -v '"CGROUP_GUARD_SRC_CGROUP":"/system.slice/cgvm-run.service"')
-[ -z "$other" ] && ok "no other denial on the host" || not_ok "other denials: $other"
+check "no other denial on the host" "" "$other"
 failed_units > /tmp/failed-after
 extra=$(comm -13 /tmp/failed-before /tmp/failed-after | grep -v -e '^grab.scope$' -e '^grab2.scope$' -e '^run-.*\.scope$' -e '^session-.*\.scope$')
-[ -z "$extra" ] && ok "no unit failed but the refused scopes" || not_ok "failed units: $extra"
+check "no unit failed but the refused scopes" "" "$extra"
 
 cgroup-guardd --unload > /dev/null 2>&1
 echo "$passed passed, $failed failed"

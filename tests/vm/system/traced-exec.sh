@@ -20,8 +20,10 @@ cat > /etc/cgroup-guard/policies.d/10-test.json <<'JSON'
                  "allow": [ { "cgroup": "/init.scope" } ] } }
 JSON
 systemctl daemon-reload
-systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1 && [ "$(systemctl is-active cgroup-guardd)" = active ] &&
-        ok "the service runs in a cgroup its policy protects" || not_ok "enable: $(cat /tmp/enable.log)"
+check_all "the service runs in a cgroup its policy protects" \
+        'systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1' \
+        '[ "$(systemctl is-active cgroup-guardd)" = active ]' ||
+        diag "enable: $(cat /tmp/enable.log)"
 sleep 1000 & victim=$!
 check "enforcing" EPERM "$(cg-move $T/prot $victim)"
 
@@ -44,19 +46,18 @@ release() { timeout 60 sh -c "echo > $FIFO"; }
 # --- a confined root attaches to PID 1's child before it execs cgroup-guardd ---
 before=$(adopted)
 held=$(held_start)
-[ -n "$held" ] && [ "$(cut -d ' ' -f 4 /proc/$held/stat)" = 1 ] && ok "PID 1's child $held waits before its exec" ||
-        not_ok "no child held: '$held'"
+check "PID 1's child $held waits before its exec (its parent)" 1 "$([ -n "$held" ] && cut -d ' ' -f 4 /proc/$held/stat)"
 rm -f /tmp/trace1.out
 systemd-run --unit=evil --collect --quiet sh -c "cg-trace exec $held $PIN > /tmp/trace1.out 2>&1"
 wait_for '[ -s /tmp/trace1.out ]'
 release
 wait_for '! systemctl -q is-active evil'
 out=$(tr '\n' ' ' < /tmp/trace1.out)
-[ "$(head -n 1 /tmp/trace1.out)" = EPERM ] &&
-        ok "a confined root cannot attach to PID 1's child before its exec (ptrace: EPERM)" ||
-        not_ok "the tracer in a confined service: $out (seized, then what the traced guard got from its pin)"
-wait_for '[ "$(adopted)" -gt "$before" ]' && [ "$(systemctl is-active cgroup-guardd)" = active ] &&
-        ok "the guard started untraced, adopted the pins" || not_ok "guard: $(systemctl is-active cgroup-guardd)"
+check "a confined root cannot attach to PID 1's child before its exec (ptrace: EPERM)" EPERM "$(head -n 1 /tmp/trace1.out)" ||
+        diag "the tracer in a confined service: $out (seized, then what the traced guard got from its pin)"
+adopted_again() { [ "$(adopted)" -gt "$before" ]; }
+check_all "the guard started untraced, adopted the pins" 'wait_for adopted_again' '[ "$(systemctl is-active cgroup-guardd)" = active ]' ||
+        diag "guard: $(systemctl is-active cgroup-guardd)"
 check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
 
 # --- a tracer the ptrace check lets through (root outside confined cgroups): no mark at the exec ---
@@ -68,19 +69,17 @@ wait_for '[ -s /tmp/trace2.out ]'
 release
 wait $tracer
 out=$(tr '\n' ' ' < /tmp/trace2.out)
-[ "$out" = "seized EPERM " ] &&
-        ok "an exec of cgroup-guardd under a tracer does not make the guard (its pin: EPERM)" ||
-        not_ok "the traced cgroup-guardd: $out (seized, then what it got from its pin)"
+check "an exec of cgroup-guardd under a tracer does not make the guard (seized, then what it got from its pin: EPERM)" "seized EPERM " "$out"
 # Not the guard, in a cgroup the policy confines, it cannot start; PID 1 starts it again, untraced.
 systemctl reset-failed cgroup-guardd 2> /dev/null
 systemctl restart cgroup-guardd
-wait_for '[ "$(adopted)" -gt "$before" ]' && [ "$(systemctl is-active cgroup-guardd)" = active ] &&
-        ok "restarted untraced, the guard adopts the pins" || not_ok "guard: $(systemctl is-active cgroup-guardd)"
+check_all "restarted untraced, the guard adopts the pins" 'wait_for adopted_again' '[ "$(systemctl is-active cgroup-guardd)" = active ]' ||
+        diag "guard: $(systemctl is-active cgroup-guardd)"
 check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
-wait_for 'journalctl -q -u cgroup-guardd -o cat CGROUP_GUARD_KIND=tamper | grep -q "before its exec"' &&
-        ok "the attach is journaled as a tamper event" || not_ok "no tamper event for the attach"
-wait_for 'journalctl -q -u cgroup-guardd -o cat CGROUP_GUARD_KIND=tamper | grep -q "under ptrace"' &&
-        ok "the traced exec is journaled as a tamper event" || not_ok "no tamper event for the traced exec"
+check_true "the attach is journaled as a tamper event" \
+        wait_for 'journalctl -q -u cgroup-guardd -o cat CGROUP_GUARD_KIND=tamper | grep -q "before its exec"'
+check_true "the traced exec is journaled as a tamper event" \
+        wait_for 'journalctl -q -u cgroup-guardd -o cat CGROUP_GUARD_KIND=tamper | grep -q "under ptrace"'
 
 kill $victim 2>/dev/null
 systemctl stop cgroup-guardd
