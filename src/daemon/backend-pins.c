@@ -24,6 +24,7 @@
 #include "guard-event.h"
 #include "hash-util.h"
 #include "macro.h"
+#include "process-util.h"
 
 int bpffs_ensure_dir(const char *dir) {
         _cleanup_(freep) char *copy = strdup(dir);
@@ -262,18 +263,11 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
 static bool mount_attached(int fd) {
         _cleanup_(fclosep) FILE *f = NULL;
         struct statx stx;
-        char line[512];
 
         if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
                 return false;
         f = fopen("/proc/self/mountinfo", "re");
-        while (f && fgets(line, sizeof(line), f)) {
-                unsigned long long id;
-
-                if (sscanf(line, "%llu ", &id) == 1 && id == stx.stx_mnt_id)
-                        return true;
-        }
-        return false;
+        return f && mountinfo_has_mount_id(f, stx.stx_mnt_id);
 }
 
 /* Does the pin directory's path still lead to the directory we pinned into? */

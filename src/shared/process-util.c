@@ -206,3 +206,18 @@ bool pid_inspectable_by(uint32_t pid, uid_t uid) {
         fd = proc_pid_open(pid, NULL, O_PATH | O_DIRECTORY);
         return fd >= 0 && fstat(fd, &st) >= 0 && st.st_uid == uid;
 }
+
+bool mountinfo_has_mount_id(FILE *mountinfo, uint64_t mnt_id) {
+        _cleanup_(freep) char *line = NULL;
+        size_t size = 0;
+
+        /* Whole lines: a mount point makes a line as long as its path, and the rest of a line cut
+         * by a buffer would be read as a line of its own. */
+        while (getline(&line, &size, mountinfo) > 0) {
+                unsigned long long id;
+
+                if (sscanf(line, "%llu ", &id) == 1 && id == mnt_id)
+                        return true;
+        }
+        return false;
+}

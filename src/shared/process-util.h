@@ -38,3 +38,5 @@ int pid_uid(uint32_t pid, uid_t *ret);
  * executable, its namespaces): root, or pid runs entirely as uid and is dumpable (its /proc/PID is
  * uid's: setuid and setgid executables and prctl(PR_SET_DUMPABLE, 0) make it root's). */
 bool pid_inspectable_by(uint32_t pid, uid_t uid);
+/* Whether a /proc/PID/mountinfo stream lists the mount with this id (its first field). */
+bool mountinfo_has_mount_id(FILE *mountinfo, uint64_t mnt_id);
