@@ -80,9 +80,8 @@ chmod 600 "$work/secret.json"
 echo "$valid" > "$d/10-x.json"
 ln -s "$work/secret.json" "$d/.swap"
 CGG_SWAP_NAME=10-x.json CGG_SWAP_WITH=.swap LD_PRELOAD=$swap_shim "$daemon" --check --policy-dir "$d" > "$work/out" 2> "$work/err"
-! grep -q "SECRET\|hunter2" "$work/out" "$work/err" &&
-        ok "a file swapped for a symlink between check and open is not followed" ||
-        not_ok "swapped symlink followed: $(cat "$work/err" "$work/out")"
+check_no_grep "a file swapped for a symlink between check and open is not followed" <(cat "$work/out" "$work/err") \
+        "SECRET\|hunter2"
 
 d=$(fresh)
 printf 'SECRET-TOKEN-4242\n' > "$d/10-x.json"

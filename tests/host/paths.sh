@@ -50,9 +50,9 @@ for _ in $(seq 3000); do
         sleep 0.1
 done
 if [ -s "$WORK/second.rc" ]; then rc=$(cat "$WORK/second.rc"); else rc=running; kill "$(cat "$WORK/second.pid")"; sleep 1; fi
-[ "$rc" != running ] && [ "$rc" != 0 ] && grep -q "attached already.*Not loading a second set" "$WORK/second.log" &&
-        ok "a second daemon over the covered pin directory refuses (exit status $rc), naming the hidden set" ||
-        not_ok "the second daemon: $rc: $(head -c 600 "$WORK/second.log")"
+check_all "a second daemon over the covered pin directory refuses (exit status $rc), naming the hidden set" \
+        '[ "$rc" != running ]' '[ "$rc" != 0 ]' 'grep -q "attached already.*Not loading a second set" "$WORK/second.log"' ||
+        diag "$(head -c 600 "$WORK/second.log")"
 check "the second daemon pinned nothing into the bpffs mounted over the pin directory" "" "$(ls "$PIN" | grep -v '\.debug$')"
 umount "$PIN"
 "$DAEMON" --status --bpffs-dir "$PIN" > "$WORK/status" 2>&1; rc=$?
