@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# tests/tap.sh itself, under every POSIX shell at hand (sh; busybox sh, as the VM guests run it):
-# each check passes and fails when it should, counts, returns 1 on failure and prints expected and
-# actual. Prints TAP.
+# tests/tap.sh itself, under every POSIX shell at hand (sh; busybox sh, and with only busybox
+# applets on PATH, as the VM guests run it): each check passes and fails when it should, counts,
+# returns 1 on failure and prints expected and actual. Prints TAP.
 . "$(dirname "$0")/tap.sh"
 tap=$(dirname "$0")/tap.sh
 work=$(mktemp -d)
@@ -122,9 +122,17 @@ not ok 24 - d1
 above: above 10 10 no
 24 11 13
 EXPECTED
-for shell in sh "busybox sh"; do
-        command -v "${shell%% *}" > /dev/null || { ok "# SKIP $shell is not installed"; continue; }
-        $shell "$work/probe.sh" "$tap" "$work" > "$work/actual" 2>&1
+# The guests' tools are busybox applets too: the third run has only those on PATH.
+if busybox=$(command -v busybox); then
+        mkdir "$work/bin"
+        for applet in $("$busybox" --list); do ln -s "$busybox" "$work/bin/$applet"; done
+fi
+for shell in sh "busybox sh" "busybox applets"; do
+        command -v busybox > /dev/null || [ "$shell" = sh ] || { ok "# SKIP busybox is not installed"; continue; }
+        case $shell in
+        "busybox applets") PATH=$work/bin sh "$work/probe.sh" "$tap" "$work" > "$work/actual" 2>&1 ;;
+        *) $shell "$work/probe.sh" "$tap" "$work" > "$work/actual" 2>&1 ;;
+        esac
         if cmp -s "$work/expected" "$work/actual"; then
                 ok "$shell: every check passes, fails, counts and reports as it should"
         else
