@@ -22,7 +22,6 @@ guard_start --metrics-file $PROM_DIR/cgroup-guard.prom --metrics-interval 1
 
 id_of() { stat -c %i "$CG$1"; }
 line_of() { grep "^$(id_of "$1") " $ITER; }
-has() { line_of "$1" | grep -q -- "$2"; }
 
 # Real denials: two moves into the protected subtree by an actor in /t/out, one unshare(net) in
 # the locked cgroup.
