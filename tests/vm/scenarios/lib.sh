@@ -12,7 +12,7 @@ hooks | hooks-*) BACKEND=native ;;
 stock | stock-*) BACKEND=compat ;;
 *) BACKEND=auto ;;
 esac
-# ok, not_ok, check NAME EXPECTED ACTUAL, contains, check_true (tests/tap.sh, shipped as /tap.sh).
+# ok, not_ok, check NAME EXPECTED ACTUAL and the other checks (tests/tap.sh, shipped as /tap.sh).
 . /tap.sh
 
 # check_cmd NAME EXPECTED COMMAND...: the command's first output line must equal EXPECTED
