@@ -26,6 +26,18 @@ cgroup_of() { sed -n 's/^0:://p' /proc/$1/cgroup; }
 
 policy() { mkdir -p $POLICY_DIR; cat > $POLICY_DIR/$1; }
 
+# The guard's binary acts as the guard (--status, --unload) only from an admin cgroup. By default
+# that includes the root cgroup here, where PID 1 runs (no systemd), so the test shell's own.
+# ADMIN_CGROUP=/sys/fs/cgroup/...: a scenario whose policy names its own "admin" list runs it from
+# there (as_admin COMMAND...).
+as_admin() {
+        if [ -n "${ADMIN_CGROUP:-}" ]; then
+                in-cgroup "$ADMIN_CGROUP" "$@"
+        else
+                "$@"
+        fi
+}
+
 # Starts the daemon and waits until it enforces (the pinned status says so).
 # GUARD_CGROUP=/sys/fs/cgroup/...: run the daemon in its own cgroup, as under systemd; a new one
 # at each start, as PID 1 makes it: nobody but PID 1 and the guard joins the guard's cgroup, so a
@@ -48,7 +60,7 @@ guard_start() {
         # CI's machine runs two guests and the host suites beside this one.
         i=0
         while [ $i -lt 3000 ]; do
-                grep -q "Enforcing with" $LOG && cgroup-guardd --status > /dev/null 2>&1 && return 0
+                grep -q "Enforcing with" $LOG && as_admin cgroup-guardd --status > /dev/null 2>&1 && return 0
                 kill -0 $GUARD_PID 2>/dev/null || break
                 sleep 0.1
                 i=$((i + 1))
@@ -81,20 +93,21 @@ in_unit() {
         return "$(sed -n 's/^@rc=//p' /tmp/unit.last)"
 }
 
-# The guard acting: its binary run outside confined cgroups is the guard; cg-evil.so makes it
+# The guard acting: its binary run in an admin cgroup is the guard; cg-evil.so makes it
 # write FILE VALUE (guard_write), unmount (guard_umount) or send SIGTERM (guard_kill).
 guard_write() { CG_EVIL_WRITE=$1 CG_EVIL_VALUE=$2 LD_PRELOAD=/usr/local/bin/cg-evil.so cgroup-guardd; }
 guard_umount() { CG_EVIL_UMOUNT=$1 LD_PRELOAD=/usr/local/bin/cg-evil.so cgroup-guardd; }
 guard_kill() { CG_EVIL_KILL=$1 LD_PRELOAD=/usr/local/bin/cg-evil.so cgroup-guardd; }
 
 # Stops the daemon. With tamper protection only PID 1 may signal it; our shell is not PID 1, so
-# if it is still there after a moment, use the off-switch (its own binary may unload) first.
+# if it is still there after a moment, use the off-switch (its own binary, from an admin cgroup)
+# first.
 guard_stop() {
         kill $GUARD_PID 2>/dev/null
         i=0
         while [ $i -lt 20 ] && kill -0 $GUARD_PID 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
         if kill -0 $GUARD_PID 2>/dev/null; then
-                cgroup-guardd --unload > /dev/null 2>&1
+                as_admin cgroup-guardd --unload > /dev/null 2>&1
                 kill $GUARD_PID 2>/dev/null
         fi
         wait $GUARD_PID 2>/dev/null
@@ -117,7 +130,7 @@ wait_log() {
 wait_status() {
         pattern=$1 tenths=${2:-60} i=0
         while [ $i -lt $tenths ]; do
-                cgroup-guardd --status > /tmp/status.out 2>&1
+                as_admin cgroup-guardd --status > /tmp/status.out 2>&1
                 grep -q "$pattern" /tmp/status.out && return 0
                 sleep 0.1
                 i=$((i + 1))
@@ -131,7 +144,7 @@ link_ids() { bpftool link show | sed -n 's/^\([0-9]*\): .*/\1/p' | sort -n | tr 
 finish() {
         guard_stop
         unit_member_stop
-        cgroup-guardd --unload > /dev/null 2>&1
+        as_admin cgroup-guardd --unload > /dev/null 2>&1
         echo "$passed passed, $failed failed"
         [ $failed -eq 0 ] || { echo "--- daemon log"; cat $LOG; }
         exit $failed

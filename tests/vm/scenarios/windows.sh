@@ -5,14 +5,15 @@
 #  4: during reloads it gets no fd to, and writes nothing into, any policy generation map, and
 #     a forbidden migration stays EPERM;
 #  9: Unload, SetMode, Reload and Thaw are refused from protected and locked cgroups (root or
-#     not) and journaled; from the root cgroup they work.
+#     not) and from an unconfined cgroup that is no admin cgroup, and journaled; from the root
+#     cgroup (an admin cgroup by default here: PID 1 runs in it) they work.
 . /scenarios/lib.sh
 
 PINS=/sys/fs/bpf/cgroup-guard
 GUARD_CGROUP=$T/svc/guardd
 GUARD_UNIT_MEMBER=1     # ExecReload='s stand-in (in_unit)
 BUS="org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager"
-mkdir -p $T/prot $T/lockd $T/svc
+mkdir -p $T/prot $T/lockd $T/svc $T/free
 policy 10-windows.json <<'JSON'
 { "version": 1, "migration": { "protect": ["/t/prot"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] },
   "namespaces": { "lock": [ { "cgroup": "/t/lockd", "types": ["uts"] } ] } }
@@ -62,10 +63,15 @@ check_cmd "Reload from a protected cgroup: refused" refused from $T/prot Reload
 check_cmd "Thaw from a protected cgroup: refused" refused from $T/prot Thaw s /t/prot
 check_cmd "SetMode audit from a locked cgroup: refused" refused from $T/lockd SetMode s audit
 check_cmd "Unload from a locked cgroup: refused" refused from $T/lockd Unload
+# Unconfined is not enough: only admin cgroups (by default, with PID 1 in the root cgroup as
+# here, the root cgroup and the guard's own).
+check_cmd "SetMode audit from an unconfined cgroup that is no admin cgroup: refused" refused from $T/free SetMode s audit
+check_cmd "Reload from there: refused" refused from $T/free Reload
 check_cmd "the mode stays" 's "policy"' busctl get-property $BUS Mode
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
-check_true "refusals logged with the caller's cgroup" wait_log "Refused Unload: the caller runs in /t/prot, which the guard confines"
+check_true "refusals logged with the caller's cgroup" wait_log "Refused Unload: the caller runs in /t/prot, which is no admin cgroup"
 check_true "from the locked cgroup too" wait_log "Refused SetMode: the caller runs in /t/lockd"
+check_true "from the unconfined one too" wait_log "Refused SetMode: the caller runs in /t/free, which is no admin cgroup"
 check_cmd "SetMode audit from the root cgroup: done" done call SetMode s audit
 check_cmd "then the mode is audit" 's "audit"' busctl get-property $BUS Mode
 check_cmd "SetMode policy from the root cgroup: done" done call SetMode s policy

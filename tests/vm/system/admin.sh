@@ -1,11 +1,13 @@
 # The admin's view, with systemd as PID 1 (tests/vm/run --system): enable the service, watch a
 # denial in journalctl and on the bus, edit the policy, reload and restart without a gap, read
-# the catalog. Runs on both kernels (compat on stock, native on hooks). POSIX sh.
+# the catalog; the off-switches refused outside the admin cgroups (issue 12 item 9). Runs on both
+# kernels (compat on stock, native on hooks). POSIX sh.
 . /system-lib.sh
 
 cp /usr/local/bin/cg-move /usr/local/bin/cg-move-allowed
 mkdir -p $T/prot $T/other /etc/cgroup-guard/policies.d
 guard_unit_backend
+admin_here
 cat > /etc/cgroup-guard/policies.d/10-test.json <<'JSON'
 { "version": 1,
   "migration": { "protect": ["/t/prot"],
@@ -73,6 +75,21 @@ check "reload + restart: $attempts forbidden attempts, 0 succeeded" "above 5 att
 check_output "the restarted daemon adopted the pins" "adopted from pins" journalctl -u cgroup-guardd
 i=0; while [ $i -lt 50 ] && ! busctl status org.cgroupguard.Guard1 > /dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
 check_true "the generation moved on" [ "$(busctl get-property $BUS PolicyGeneration)" != "$gen" ]
+
+# Issue 12 item 9: the off-switches from an unconfined cgroup that is no admin cgroup (a scope
+# beside this service; 05-admin.json names PID 1's cgroup and this service): refused, journaled
+# with the caller's cgroup; from here they worked above.
+systemd-run --scope --quiet --unit=cgvm-other-1 cgroup-guardctl mode audit > /tmp/other.out 2>&1
+check "cgroup-guardctl mode audit from a scope that is no admin cgroup: refused" 's "policy"' "$(busctl get-property $BUS Mode)"
+check "... still enforcing" EPERM "$(cg-move $T/other $victim)"
+i=0; while [ $i -lt 30 ] && ! journalctl -u cgroup-guardd -o cat | grep -q "Refused SetMode: the caller runs in /system.slice/cgvm-other-1.scope"; do sleep 0.1; i=$((i + 1)); done
+[ $i -lt 30 ] && ok "... journaled with the caller's cgroup" || not_ok "no refusal entry: $(cat /tmp/other.out)"
+systemd-run --scope --quiet --unit=cgvm-other-2 cgroup-guardctl unload > /tmp/other.out 2>&1
+check "cgroup-guardctl unload from there: refused, still enforcing" EPERM "$(cg-move $T/other $victim)"
+systemd-run --scope --quiet --unit=cgvm-other-3 /usr/sbin/cgroup-guardd --unload > /tmp/other.out 2>&1
+check "cgroup-guardd --unload from there: refused, still enforcing" EPERM "$(cg-move $T/other $victim)"
+i=0; while [ $i -lt 30 ] && ! journalctl -u cgroup-guardd -o cat | grep -q "Refused tamper attempt: .* in /system.slice/cgvm-other-3.scope:"; do sleep 0.1; i=$((i + 1)); done
+[ $i -lt 30 ] && ok "... a tamper event naming its cgroup" || not_ok "no tamper event: $(cat /tmp/other.out)"
 
 systemctl stop cgroup-guardd
 check "systemctl stop keeps enforcement" EPERM "$(cg-move $T/other $victim)"

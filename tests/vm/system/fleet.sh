@@ -24,6 +24,7 @@ printf '[Upload]\nURL=http://127.0.0.1:19532\n' > /etc/systemd/journal-upload.co
 cp /usr/local/bin/cg-move /usr/local/bin/cg-move-allowed
 mkdir -p $T/prot $T/locked /etc/cgroup-guard/policies.d
 guard_unit_backend
+admin_here
 cat > /etc/cgroup-guard/policies.d/10-fleet.json <<'JSON'
 { "version": 1,
   "migration": { "protect": ["/t/prot"],

@@ -14,6 +14,7 @@ wait_gen() { want=$1 i=0; while [ $i -lt 100 ] && [ "$(active_gen)" -lt "$want" 
 cp $BIN/cg-move $BIN/cg-upgraded
 mkdir -p $T/prot /etc/cgroup-guard/policies.d
 guard_unit_backend
+admin_here
 cat > /etc/cgroup-guard/policies.d/10-test.json <<'JSON'
 { "version": 1,
   "migration": { "protect": ["/t/prot", "/system.slice/cgroup-guardd.service", "/system.slice/evil.service",

@@ -14,3 +14,12 @@ guard_unit_backend() {
         printf '[Service]\nExecStart=\nExecStart=/usr/sbin/cgroup-guardd --backend %s\n' "$BACKEND" \
                 > /etc/systemd/system/cgroup-guardd.service.d/backend.conf
 }
+
+# This test runs in /system.slice/cgvm-run.service, which the default admin list (PID 1's cgroup
+# and the guard's own unit) leaves out: a test that uses the off-switches from here (--status,
+# --unload, cgroup-guardctl mode|reload|record) names it an admin cgroup, beside PID 1's.
+admin_here() {
+        mkdir -p /etc/cgroup-guard/policies.d
+        echo '{ "version": 2, "admin": ["/init.scope", "/system.slice/cgvm-run.service"] }' \
+                > /etc/cgroup-guard/policies.d/05-admin.json
+}

@@ -1,0 +1,76 @@
+# Issue 12 item 9: the off-switches follow the policy's "admin" list. The guard's binary is the
+# guard (pins, --unload) only in an admin cgroup: root in an unconfined cgroup the list does not
+# name, in the root cgroup (left there, or run there by the kernel as a usermode helper on a
+# confined root's behalf: kernel.modprobe for an unknown binary format) is refused, a tamper
+# event naming it; the same command from the admin cgroup unloads. (The D-Bus verbs: windows.sh.)
+. /scenarios/lib.sh
+
+ADMIN_CGROUP=$T/admin   # the policy's admin list; lib.sh runs --status and --unload from there
+mkdir -p $T/prot $T/other $T/admin
+policy 10-off-switch.json <<'JSON'
+{ "version": 2, "admin": ["/t/admin"], "migration": { "protect": ["/t/prot"] } }
+JSON
+GUARDD=$(command -v cgroup-guardd)
+guard_start
+sleep 1000 & victim=$!
+check_cmd "enforcing" EPERM cg-move $T/prot $victim
+
+enforcing() { [ "$(cg-move $T/prot $victim)" = EPERM ]; }
+# After an attack that worked (the unfixed tree), start again so the next one is judged alone.
+rearm() {
+        enforcing && return 0
+        guard_stop
+        guard_start
+}
+
+# Root in an unconfined cgroup the admin list does not name.
+in-cgroup $T/other "$GUARDD" --unload > /tmp/other.out 2>&1 &
+pid=$!
+wait $pid
+rc=$?
+enforcing && [ $rc != 0 ] && ok "--unload from an unconfined cgroup that is no admin cgroup: refused (rc $rc)" ||
+        not_ok "--unload from /t/other: rc $rc, $(cg-move $T/prot $victim): $(head -c 200 /tmp/other.out)"
+check_true "... a tamper event naming it and its cgroup" wait_log "Refused tamper attempt: .* by pid $pid (.*) in /t/other:"
+rearm
+
+# Root left in the root cgroup (the test shell itself).
+"$GUARDD" --unload > /tmp/root.out 2>&1 &
+pid=$!
+wait $pid
+rc=$?
+check "the test shell runs in the root cgroup" / "$(cgroup_of $$)"
+enforcing && [ $rc != 0 ] && ok "--unload from the root cgroup: refused (rc $rc)" ||
+        not_ok "--unload from the root cgroup: rc $rc, $(cg-move $T/prot $victim): $(head -c 200 /tmp/root.out)"
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: .* by pid $pid "
+rearm
+
+# The kernel as a deputy: a usermode helper runs in the root cgroup. kernel.modprobe, which the
+# kernel runs (and waits for) when a file of an unknown binary format is executed, set by a root
+# that may write the sysctl; the exec comes from the unconfined non-admin cgroup.
+old_modprobe=$(cat /proc/sys/kernel/modprobe)
+cat > /tmp/umh-helper <<EOF
+#!/bin/sh
+echo "\$(sed -n 's/^0:://p' /proc/self/cgroup)" > /tmp/umh.cgroup
+$GUARDD --unload > /tmp/umh.out 2>&1
+echo \$? > /tmp/umh.rc
+EOF
+printf '\377\377\377\377unknown format' > /tmp/umh-trigger
+chmod 755 /tmp/umh-helper /tmp/umh-trigger
+rm -f /tmp/umh.rc /tmp/umh.cgroup
+echo /tmp/umh-helper > /proc/sys/kernel/modprobe
+in-cgroup $T/other /tmp/umh-trigger 2>/dev/null
+echo "$old_modprobe" > /proc/sys/kernel/modprobe
+i=0; while [ $i -lt 50 ] && [ ! -s /tmp/umh.rc ]; do sleep 0.1; i=$((i + 1)); done
+check "the kernel ran the helper in the root cgroup" / "$(cat /tmp/umh.cgroup 2>&1)"
+enforcing && [ "$(cat /tmp/umh.rc 2>&1)" != 0 ] && ok "--unload run by the kernel (usermode helper) in the root cgroup: refused" ||
+        not_ok "usermode helper: rc $(cat /tmp/umh.rc 2>&1), $(cg-move $T/prot $victim): $(head -c 200 /tmp/umh.out 2>&1)"
+rearm
+
+# The admin: the same command from the admin cgroup the policy names.
+in-cgroup $T/admin "$GUARDD" --unload > /tmp/admin.out 2>&1 && ok "--unload from the admin cgroup works" ||
+        not_ok "--unload from /t/admin: $(cat /tmp/admin.out)"
+check_cmd "nothing enforced any more" ok cg-move $T/prot $victim
+[ -z "$(link_ids)" ] && ok "no links left" || not_ok "links left: $(link_ids)"
+
+kill $victim
+finish
