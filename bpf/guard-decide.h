@@ -46,8 +46,9 @@ static __always_inline int guard_actor_exe_trusted(const struct guard_actor *act
 }
 
 /* Does the entry (guard_cgroup_entry(), NULL: none) protect or lock its cgroup? Tasks in such a
- * cgroup are the ones the guard confines: none of them may act as the guard or switch it off,
- * nor attach to a task outside their own cgroup and those below it (bpf/guard-tamper.bpf.h). */
+ * cgroup are the ones the guard confines: none of them may attach to a task outside their own
+ * cgroup and those below it (bpf/guard-tamper.bpf.h). Who may switch the guard off is another
+ * question: guard_cgroup_admin(). */
 static __always_inline int guard_cgroup_confines(const struct guard_value *v) {
         if (!v)
                 return 0;
@@ -58,28 +59,33 @@ static __always_inline int guard_cgroup_confines(const struct guard_value *v) {
 }
 
 /* Is the cgroup cgroup_id, whose entry is v (guard_cgroup_entry(), NULL: none), an admin cgroup:
- * one the policy's "admin" list names (by default /init.scope and the guard's own unit)? Tasks
- * there, and only there, may use the off-switches: the D-Bus verbs that change what the kernel
- * enforces, and the guard's binary acting as the guard (cgroup-guardd --unload). Never the root
- * cgroup, where kernel threads and the kernel's usermode helpers (a core_pattern pipe, modprobe)
- * run for anyone who can set them off; nothing else counts, whatever the policy confines or not. */
-static __always_inline int guard_cgroup_admin(const struct guard_value *v, __u64 cgroup_id) {
-        return v && v->cgroup.admin && cgroup_id != GUARD_CGROUP_ROOT_ID;
+ * one the policy's "admin" list names (by default PID 1's cgroup, /init.scope, and the guard's own
+ * unit)? Tasks there, and only there, may use the off-switches: the D-Bus verbs that change what
+ * the kernel enforces, and the guard's binary acting as the guard (cgroup-guardd --unload).
+ * Nothing else counts, whatever the policy confines or not. Not the root cgroup, where kernel
+ * threads and the kernel's usermode helpers (a core_pattern pipe, modprobe) run for anyone who
+ * can set them off, unless config (the generation's GUARD_KEY_CONFIG entry) says root_admin: the
+ * default list where PID 1 itself runs there (no systemd), so the admin keeps an off-switch. */
+static __always_inline int guard_cgroup_admin(const struct guard_value *config, const struct guard_value *v,
+                                              __u64 cgroup_id) {
+        if (cgroup_id == GUARD_CGROUP_ROOT_ID)
+                return config && config->config.root_admin;
+        return v && v->cgroup.admin;
 }
 
 /* Is a task the guard itself (tamper protection: its maps, programs, links, pins)? The guard's
  * mark says so (the loader sets it on its own task before it attaches anything, and a restart
  * PID 1 runs gets it at the exec); a task that forged its exe link never is; otherwise a task
  * running the guard's binary (runs_binary: its exe link is the guard's executable) is the guard
- * only outside the cgroups the policy in force confines (confined: guard_cgroup_confines() of its
- * cgroup's entry): the admin's cgroup-guardd --status or --unload. Injected code (LD_PRELOAD) in
- * a confined cgroup gains nothing: the binary alone is no identity. */
-static __always_inline int guard_identity_is_self(__u32 identity, int runs_binary, int confined) {
+ * only in an admin cgroup (admin: guard_cgroup_admin() of its cgroup): the admin's
+ * cgroup-guardd --status or --unload. Injected code (LD_PRELOAD) elsewhere, confined or not, and
+ * the kernel's usermode helpers in the root cgroup gain nothing: the binary alone is no identity. */
+static __always_inline int guard_identity_is_self(__u32 identity, int runs_binary, int admin) {
         if (identity & GUARD_IDENTITY_SELF)
                 return 1;
         if (identity & GUARD_IDENTITY_EXE_FORGED)
                 return 0;
-        return runs_binary && !confined;
+        return runs_binary && admin;
 }
 
 static __always_inline void guard_decision_init(struct guard_decision *d) {

@@ -139,7 +139,7 @@ int BPF_PROG(guard_identity_exec, struct linux_binprm *bprm) {
 
 /* lockdown=confidentiality refuses bpf_probe_read_kernel_str(): the unit's name cannot be
  * compared, so PID 1's exec of the binary is nobody's (a restart then works where the policy
- * does not confine the guard's unit: outside confined cgroups the binary is the admin's). */
+ * names the guard's unit an admin cgroup: there the binary is the admin's). */
 SEC("lsm/bprm_committed_creds")
 int BPF_PROG(guard_identity_exec_lockdown, struct linux_binprm *bprm) {
         identity_exec(bprm, false);

@@ -173,7 +173,8 @@ struct guard_config {
         __u32 generation;
         __u32 n_rules;
         __u32 record;           /* recording (issue 18): every operation seen goes to guard_records */
-        __u32 pad;
+        __u32 root_admin;       /* the root cgroup is an admin cgroup: only by the default admin list,
+                                 * when PID 1 runs there (no systemd; guard_cgroup_admin()) */
 };
 
 struct guard_value {

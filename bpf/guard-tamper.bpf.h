@@ -12,7 +12,7 @@
  * unit's private mount namespace), nor a task the policy confines attach to one outside its own
  * cgroup and the cgroups below it. Read-only ptrace access (/proc/PID/…) stays open. The daemon is recognised by its mark in guard_identity (is_guard()), not by its
  * executable: that, written into guard_self at start, only tells the admin's cgroup-guardd
- * outside confined cgroups and a restart by PID 1 (bpf/guard-identity.bpf.h). Every refusal is
+ * in an admin cgroup and a restart by PID 1 (bpf/guard-identity.bpf.h). Every refusal is
  * reported. */
 
 #include <bpf/bpf_core_read.h>
@@ -63,9 +63,20 @@ __attribute__((noinline)) int guard_current_confined(void) {
         return guard_cgroup_confines(guard_task_entry(guard_policy_map(), task));
 }
 
+/* Is the current task in an admin cgroup of the policy in force (guard_cgroup_admin())? Global,
+ * like guard_current_confined(). No policy yet: nobody is (the loader has its mark). */
+__attribute__((noinline)) int guard_current_admin(void) {
+        struct task_struct *task = bpf_get_current_task_btf();
+        void *policy = guard_policy_map();
+
+        if (!policy)
+                return 0;
+        return guard_cgroup_admin(guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0), guard_task_entry(policy, task),
+                                  guard_task_cgroup_id(task));
+}
+
 /* Is the acting (current) task the guard? It carries the guard's mark, or runs the guard's binary
- * outside the cgroups the policy confines (guard_identity_is_self()): never "any process running
- * this binary". */
+ * in an admin cgroup (guard_identity_is_self()): never "any process running this binary". */
 static __always_inline bool is_guard(struct task_struct *actor, struct guard_self *self) {
         __u32 identity = guard_task_identity(actor);
         struct file *exe;
@@ -75,7 +86,7 @@ static __always_inline bool is_guard(struct task_struct *actor, struct guard_sel
         exe = actor->mm->exe_file;
         if (!exe || !is_guard_binary(exe->f_inode, self))
                 return false;
-        return guard_identity_is_self(identity, 1, guard_current_confined());
+        return guard_identity_is_self(identity, 1, guard_current_admin());
 }
 
 /* Is a task someone acts on (signals, ptrace, limits) the running guard? Its mark says so. */

@@ -295,52 +295,53 @@ _printf_(6, 7) static void journal_call(const Caller *c, const char *message_id,
         (void) log_structv(priority, iov, n);
 }
 
-/* The kernel's own test (bpf/guard-decide.h), which also keeps such callers' cgroup-guardd
- * away from the pins. */
-static bool entry_confines(const struct guard_value *v) {
-        return guard_cgroup_confines(v);
-}
-
-/* Whether the policy in force protects or locks the cgroup at path, as the kernel classifies it
- * (from the mirror of its policy map). A cgroup too new for the mirror is judged by its nearest
- * known ancestor, and by the entry for its unclassified children where that ancestor classifies
- * them: the stricter of the two. */
-static bool cgroup_confined(Manager *m, const char *path) {
+/* Whether the cgroup at path is an admin cgroup of the policy in force, decided as the kernel
+ * decides for the guard's binary there (guard_cgroup_admin(), from the mirror of its policy map).
+ * A cgroup too new for the mirror is judged by its nearest known ancestor's entry where that
+ * ancestor's children copy it, as the kernel's walk; where the ancestor classifies its children
+ * (the answer could go either way) or is the root (where the kernel's walk finds no entry), it is
+ * none: fail closed. */
+static bool cgroup_admin(Manager *m, const char *path) {
+        const struct guard_value *config = policy_image_lookup(&m->image, GUARD_KEY_CONFIG, 0, 0);
         _cleanup_(freep) char *buf = strdup(path);
-        bool own = true;
+        uint64_t own_id = 0;
 
         if (!buf)
-                return true;
+                return false;
         for (;;) {
                 uint64_t id;
                 char *slash;
                 int r = cgroup2_id_of_path(m->cgroup_root_fd, buf, &id);
 
                 /* Something mounted over the directory (the path leads to another cgroup, or
-                 * to none): not the caller's cgroup, and not to be judged by its parent's. */
+                 * to none): not the caller's cgroup. */
                 if (r == -EXDEV)
-                        return true;
+                        return false;
+                if (r >= 0 && own_id == 0)
+                        own_id = id;
                 if (r >= 0 && (streq(buf, "/") || cgroup_tree_path(&m->tree, id))) {
                         const struct guard_value *v = policy_image_cgroup(&m->image, &m->tree, id);
 
-                        return entry_confines(v) ||
-                               (!own && v && v->cgroup.state &&
-                                entry_confines(policy_image_lookup(&m->image, GUARD_KEY_CGROUP, GUARD_CGROUP_UNCLASSIFIED, 0)));
+                        if (id == own_id)
+                                return guard_cgroup_admin(config, v, id);
+                        return id != GUARD_CGROUP_ROOT_ID && v && !v->cgroup.state && guard_cgroup_admin(config, v, own_id);
                 }
+                if (r < 0 && own_id == 0)
+                        return false; /* the caller's own cgroup is gone */
                 slash = strrchr(buf, '/');
                 if (!slash || streq(buf, "/"))
-                        return true;
+                        return false;
                 slash[slash == buf] = '\0'; /* "/a" -> "/", "/a/b" -> "/a" */
-                own = false;
         }
 }
 
 /* Reload, SetMode, SetRecord, Thaw and Unload change what the kernel enforces or records: root only, checked here (the
  * bus policy lets everyone's call through to us, so that refused attempts are journaled too).
- * Nor from a cgroup the policy in force protects or locks, root or not: those are the tasks the
- * guard confines (a protected service, a container), and switching it off, thawing what a
- * response froze or reloading are the admin's, from outside them. A caller whose cgroup cannot
- * be read (gone already) is refused. extra: a "NAME=value" field for the refusal's entry, or NULL. */
+ * And only from an admin cgroup (the policy's "admin" list, by default PID 1's cgroup and the
+ * guard's own unit): not from a cgroup the policy confines (a protected service, a container),
+ * nor from any other; switching the guard off, thawing what a response froze or reloading are
+ * the admin's. A caller whose cgroup cannot be read (gone already) is refused. extra: a
+ * "NAME=value" field for the refusal's entry, or NULL. */
 static int check_root(Manager *m, sd_bus_message *message, sd_bus_error *error, const char *verb, const char *extra, Caller *ret) {
         _cleanup_(freep) char *field = NULL;
         int r;
@@ -355,12 +356,12 @@ static int check_root(Manager *m, sd_bus_message *message, sd_bus_error *error, 
                              "Refused %s: only root may change the guard", verb);
                 return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Only root may change the guard's policy.");
         }
-        if (!ret->cgroup || cgroup_confined(m, ret->cgroup)) {
+        if (!ret->cgroup || !cgroup_admin(m, ret->cgroup)) {
                 journal_call(ret, GUARD_MESSAGE_REFUSED, LOG_WARNING, field, extra,
-                             "Refused %s: the caller runs in %s, which the guard confines", verb,
+                             "Refused %s: the caller runs in %s, which is no admin cgroup", verb,
                              ret->cgroup ?: "a cgroup that cannot be read");
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                         "%s is refused from a cgroup the guard protects or locks.", verb);
+                                         "%s is refused outside the policy's admin cgroups.", verb);
         }
         return 0;
 }

@@ -153,11 +153,13 @@ static void apply_protection(Manager *m, const Policy *p) {
                 log_warning("Tamper protection is off (\"protect_self\": false): root can detach the guard.");
 }
 
-/* The default admin list names the daemon's own unit: our cgroup, as the kernel names it now. A
- * cgroup that cannot be read leaves it out (the default keeps /init.scope). */
-static int set_guard_cgroup(Policy *p) {
-        _cleanup_(freep) char *path = NULL;
+/* The default admin list names PID 1's cgroup and the daemon's own unit, as the kernel names them
+ * now. PID 1 in the root cgroup (no systemd) makes the root an admin cgroup by default; PID 1's
+ * cgroup unread leaves it at /init.scope, ours unread leaves ours out. */
+static int set_admin_defaults(Policy *p) {
+        _cleanup_(freep) char *path = NULL, *init = NULL;
 
+        p->init_in_root = cgroup2_path_of_pid(1, &init) >= 0 && streq(init, "/");
         if (cgroup2_path_of_pid(getpid(), &path) < 0)
                 return 0;
         return policy_set_guard_cgroup(p, path);
@@ -205,7 +207,7 @@ static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, Pol
                 return reload_failed(m, r, "%s: cannot read policy directory: %s", m->policy_dir, strerror(-r));
         policy_resolve_executables(&p, NULL);
         policy_set_mode_override(&p, m->mode_override);
-        r = set_guard_cgroup(&p);
+        r = set_admin_defaults(&p);
         if (r < 0)
                 return reload_failed(m, r, "Failed to read the daemon's own cgroup: %s", strerror(-r));
         p.record_overridden = m->record_override >= 0;

@@ -169,8 +169,9 @@ int policy_check_directory(const char *dir, FILE *out, FILE *err) {
                 policy_count_rules(&p, POLICY_RULE_LOCK_ON_ENTRY),
                 policy_requires_enforce(&p) ? "; requires an enforcing backend" : "");
         if (policy_admin_is_default(&p))
-                fprintf(out, "%s: admin cgroups (the off-switches): %s and the guard's own unit (the default: no file "
-                        "names \"admin\")\n", dir, POLICY_ADMIN_DEFAULT);
+                fprintf(out, "%s: admin cgroups (the off-switches): PID 1's cgroup (%s; the root cgroup where PID 1 "
+                        "runs in it, without systemd) and the guard's own unit (the default: no file names \"admin\")\n",
+                        dir, POLICY_ADMIN_DEFAULT);
         else {
                 fprintf(out, "%s: admin cgroups (the off-switches):", dir);
                 for (size_t i = 0; policy_admin_pattern(&p, i); i++)

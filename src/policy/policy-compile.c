@@ -408,7 +408,8 @@ int policy_compile(const Policy *p, const CgroupTree *tree, uint32_t generation,
                    PolicyImage *ret, char **ret_error) {
         _cleanup_(policy_image_done) PolicyImage img = {};
         struct guard_value config = { .config = { .generation = generation, .n_rules = p->n_rules,
-                                                  .record = policy_records(p) } };
+                                                  .record = policy_records(p),
+                                                  .root_admin = policy_root_admin(p) } };
         size_t n_allow = policy_count_rules(p, POLICY_RULE_ALLOW);
         int r;
 

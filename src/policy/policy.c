@@ -257,11 +257,16 @@ bool policy_admin_is_default(const Policy *p) {
 
 const char *policy_admin_pattern(const Policy *p, size_t i) {
         if (policy_admin_is_default(p)) {
-                if (i == 0)
-                        return POLICY_ADMIN_DEFAULT;
-                if (i == 1 && p->guard_cgroup && !streq(p->guard_cgroup, "/") &&
-                    !streq(p->guard_cgroup, POLICY_ADMIN_DEFAULT))
-                        return p->guard_cgroup;
+                /* PID 1's cgroup (none when it is the root: policy_root_admin()), the guard's. */
+                const char *defaults[] = {
+                        p->init_in_root ? NULL : POLICY_ADMIN_DEFAULT,
+                        p->guard_cgroup && !streq(p->guard_cgroup, "/") && !streq(p->guard_cgroup, POLICY_ADMIN_DEFAULT) ?
+                                p->guard_cgroup : NULL,
+                };
+
+                for (size_t k = 0; k < ELEMENTSOF(defaults); k++)
+                        if (defaults[k] && i-- == 0)
+                                return defaults[k];
                 return NULL;
         }
         for (size_t k = 0; k < p->n_admins; k++) {
@@ -271,6 +276,10 @@ const char *policy_admin_pattern(const Policy *p, size_t i) {
                         return p->admins[k].cgroup;
         }
         return NULL;
+}
+
+bool policy_root_admin(const Policy *p) {
+        return p->init_in_root && policy_admin_is_default(p);
 }
 
 int policy_set_guard_cgroup(Policy *p, const char *path) {

@@ -89,7 +89,8 @@ typedef struct PolicyAdmin {
 } PolicyAdmin;
 
 /* The admin cgroups when no active file has an "admin" list: PID 1's, and the guard's own unit
- * (Policy.guard_cgroup, which only the daemon knows). No login session scope: any root that can
+ * (Policy.guard_cgroup, which only the daemon knows); PID 1 in the root cgroup makes that one an
+ * admin cgroup instead (policy_root_admin()). No login session scope: any root that can
  * open a PAM session with pam_systemd (su from a service that is not sealed) gets one. */
 #define POLICY_ADMIN_DEFAULT "/init.scope"
 
@@ -107,6 +108,8 @@ typedef struct Policy {
         PolicyAdmin *admins;    /* every file's "admin" entries, in file order */
         size_t n_admins;
         char *guard_cgroup;     /* the daemon's own cgroup, for the default admin list; NULL: unknown */
+        bool init_in_root;      /* PID 1 runs in the root cgroup (no systemd): the default admin list
+                                 * then takes the root cgroup for PID 1's (policy_root_admin()) */
 } Policy;
 
 const char *policy_mode_to_string(PolicyMode m);
@@ -168,12 +171,16 @@ void policy_resolve_executables(Policy *p, PolicyStatFunc resolve);
 int policy_file_generation(const char *path, dev_t dev, ino_t ino, uint32_t *ret);
 
 /* The admin cgroups in force, one pattern at a time (i from 0; NULL past the end): every active
- * file's "admin" entries if there are any, else the default
- * (POLICY_ADMIN_DEFAULT and guard_cgroup unless that is the root). The root cgroup is never one:
- * the parser refuses "/", and the default leaves a daemon in the root cgroup out. */
+ * file's "admin" entries if there are any, else the default (POLICY_ADMIN_DEFAULT unless PID 1
+ * runs in the root cgroup, and guard_cgroup unless that is the root). The root cgroup is never a
+ * pattern (the parser refuses "/", the default leaves a daemon in the root cgroup out): only
+ * policy_root_admin() makes it an admin cgroup. */
 const char *policy_admin_pattern(const Policy *p, size_t i);
 /* Whether the admin list in force is the default (no active file has "admin" entries). */
 bool policy_admin_is_default(const Policy *p);
+/* Whether the root cgroup is an admin cgroup: only with the default list, where PID 1 runs in it
+ * (init_in_root: no systemd, no /init.scope), so that the admin there keeps an off-switch. */
+bool policy_root_admin(const Policy *p);
 /* The daemon's own cgroup path (copied), for the default admin list. */
 int policy_set_guard_cgroup(Policy *p, const char *path);
 

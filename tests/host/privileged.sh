@@ -59,7 +59,7 @@ out=$(sh -c 'echo $$ > "$1/cgroup.procs" && mount --bind "$2" /proc/$$/cgroup &&
 check "root in a protected cgroup with /proc/PID/cgroup mounted over: SetMode refused ($out)" 's "policy"' \
         "$(busctl --system get-property $BUS Mode)" || "$CTL" mode policy > /dev/null
 check_entry "... journaled with the caller's cgroup" $REFUSED_ID '"CGROUP_GUARD_VERB":"SetMode"' '"CGROUP_GUARD_CALLER_UID":"0"' \
-        "which the guard confines"
+        "which is no admin cgroup"
 
 "$CTL" mode audit > /dev/null
 check_entry "mode change: own MESSAGE_ID, the new mode and the caller" $MODE_ID '"CGROUP_GUARD_MODE":"audit"' \

@@ -41,7 +41,7 @@ static bool admin(const PolicyImage *img, const CgroupTree *tree, const char *pa
         uint64_t id = cgroup_tree_id(tree, path);
 
         assert_true(id != 0);
-        return guard_cgroup_admin(policy_image_cgroup(img, tree, id), id);
+        return guard_cgroup_admin(policy_image_lookup(img, GUARD_KEY_CONFIG, 0, 0), policy_image_cgroup(img, tree, id), id);
 }
 
 static void compile(const Policy *p, const CgroupTree *tree, PolicyImage *img) {
@@ -83,8 +83,36 @@ static void test_default_guard_in_root(void **state) {
         assert_true(admin(&img, &tree, "/init.scope"));
         assert_null(policy_admin_pattern(&p, 1));
         /* Even an entry that says admin does not make the root one. */
-        assert_false(guard_cgroup_admin(&(struct guard_value) { .cgroup = { .admin = 1 } }, GUARD_CGROUP_ROOT_ID));
-        assert_false(guard_cgroup_admin(NULL, 42));
+        assert_false(guard_cgroup_admin(NULL, &(struct guard_value) { .cgroup = { .admin = 1 } }, GUARD_CGROUP_ROOT_ID));
+        assert_false(guard_cgroup_admin(NULL, NULL, 42));
+}
+
+/* No systemd: PID 1 runs in the root cgroup, which the default then takes for PID 1's cgroup (the
+ * admin keeps an off-switch), and /init.scope means nothing (anyone could make it). Only the
+ * root itself: its children are not admin cgroups. An "admin" list takes it away again. */
+static void test_default_init_in_root(void **state) {
+        _cleanup_(cgroup_tree_done) CgroupTree tree = {};
+        _cleanup_(policy_image_done) PolicyImage img = {}, img2 = {};
+        _cleanup_(policy_done) Policy p = {};
+
+        build_tree(&tree);
+        p.init_in_root = true;
+        assert_int_equal(policy_set_guard_cgroup(&p, "/system.slice/cgroup-guardd.service"), 0);
+        assert_true(policy_root_admin(&p));
+        compile(&p, &tree, &img);
+        assert_true(admin(&img, &tree, "/"));
+        assert_true(admin(&img, &tree, "/system.slice/cgroup-guardd.service"));
+        assert_false(admin(&img, &tree, "/init.scope"));
+        assert_false(admin(&img, &tree, "/system.slice"));
+        assert_false(admin(&img, &tree, "/admin"));
+        assert_string_equal(policy_admin_pattern(&p, 0), "/system.slice/cgroup-guardd.service");
+        assert_null(policy_admin_pattern(&p, 1));
+
+        parse(&p, "05-admin.json", "{ \"version\": 2, \"admin\": [\"/admin\"] }");
+        assert_false(policy_root_admin(&p));
+        assert_int_equal(policy_compile(&p, &tree, 2, &img2, NULL), 0);
+        assert_false(admin(&img2, &tree, "/"));
+        assert_true(admin(&img2, &tree, "/admin"));
 }
 
 /* An "admin" list replaces the default; its patterns cover their subtrees, globs included, and a
@@ -118,10 +146,10 @@ static void test_explicit(void **state) {
         user0 = cgroup_tree_id(&tree, "/user.slice/user-0.slice");
         assert_int_equal(guard_classify_child(&img, &policy_image_cgroup(&img, &tree, user0)->cgroup, 99,
                                               "session-7.scope", &child), 1);
-        assert_true(guard_cgroup_admin(&(struct guard_value) { .cgroup = child }, 99));
+        assert_true(guard_cgroup_admin(NULL, &(struct guard_value) { .cgroup = child }, 99));
         assert_int_equal(guard_classify_child(&img, &policy_image_cgroup(&img, &tree, user0)->cgroup, 98,
                                               "user@0.service", &child), 1);
-        assert_false(guard_cgroup_admin(&(struct guard_value) { .cgroup = child }, 98));
+        assert_false(guard_cgroup_admin(NULL, &(struct guard_value) { .cgroup = child }, 98));
 }
 
 /* An "off" file's admin entries do not count: with no other, the default is back. */
@@ -154,6 +182,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_default),
                 cmocka_unit_test(test_default_guard_in_root),
+                cmocka_unit_test(test_default_init_in_root),
                 cmocka_unit_test(test_explicit),
                 cmocka_unit_test(test_off_file),
                 cmocka_unit_test(test_failed_file),
