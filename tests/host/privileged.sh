@@ -15,7 +15,7 @@ REFUSED_ID=df33eb0f996c4d548922acf40d2e6d9b
 start_journald_and_bus
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
-mkdir -p "$T/prot" "$T/frozen"
+mkdir -p "$T/prot" "$T/frozen" "$T/free"
 echo "{ \"version\": 1, \"migration\": { \"protect\": [\"$P/prot\"] } }" > "$POLICY_DIR/10-a.json"
 guard_start
 for _ in $(seq 50); do busctl --system status org.cgroupguard.Guard1 > /dev/null 2>&1 && break; sleep 0.1; done
@@ -60,6 +60,20 @@ check "root in a protected cgroup with /proc/PID/cgroup mounted over: SetMode re
         "$(busctl --system get-property $BUS Mode)" || "$CTL" mode policy > /dev/null
 check_entry "... journaled with the caller's cgroup" $REFUSED_ID '"CGROUP_GUARD_VERB":"SetMode"' '"CGROUP_GUARD_CALLER_UID":"0"' \
         "which is no admin cgroup"
+
+# Root in a cgroup the policy does not confine is refused as well unless it is an admin cgroup
+# (issue 12 item 9; here, with PID 1 in the root cgroup, the default admin cgroups are the root
+# and the daemon's own): unconfined is not enough.
+for verb in "SetMode s audit" Reload "Thaw s $P/frozen" Unload; do
+        out=$(sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec busctl --system call "$@"' sh "$T/free" $BUS $verb 2>&1)
+        case "$out" in
+        *"Access denied"*) ok "root in an unconfined cgroup that is no admin cgroup: $verb refused" ;;
+        *) not_ok "$verb from $P/free: $out" ;;
+        esac
+done
+check_entry "... journaled with the caller's cgroup" $REFUSED_ID '"CGROUP_GUARD_VERB":"Unload"' '"CGROUP_GUARD_CALLER_UID":"0"' \
+        "\"CGROUP_GUARD_CALLER_CGROUP\":\"$P/free\"" "which is no admin cgroup"
+check "... the mode unchanged, the daemon running" "s \"policy\" running" "$(busctl --system get-property $BUS Mode) $(running "$GUARD_PID")"
 
 "$CTL" mode audit > /dev/null
 check_entry "mode change: own MESSAGE_ID, the new mode and the caller" $MODE_ID '"CGROUP_GUARD_MODE":"audit"' \
