@@ -70,7 +70,7 @@ rearm
 in-cgroup $T/admin "$GUARDD" --unload > /tmp/admin.out 2>&1 && ok "--unload from the admin cgroup works" ||
         not_ok "--unload from /t/admin: $(cat /tmp/admin.out)"
 check_cmd "nothing enforced any more" ok cg-move $T/prot $victim
-[ -z "$(link_ids)" ] && ok "no links left" || not_ok "links left: $(link_ids)"
+check "no links left" "" "$(link_ids)"
 
 kill $victim
 finish

@@ -83,13 +83,13 @@ systemd-run --scope --quiet --unit=cgvm-other-1 cgroup-guardctl mode audit > /tm
 check "cgroup-guardctl mode audit from a scope that is no admin cgroup: refused" 's "policy"' "$(busctl get-property $BUS Mode)"
 check "... still enforcing" EPERM "$(cg-move $T/other $victim)"
 i=0; while [ $i -lt 30 ] && ! journalctl -u cgroup-guardd -o cat | grep -q "Refused SetMode: the caller runs in /system.slice/cgvm-other-1.scope"; do sleep 0.1; i=$((i + 1)); done
-[ $i -lt 30 ] && ok "... journaled with the caller's cgroup" || not_ok "no refusal entry: $(cat /tmp/other.out)"
+check_true "... journaled with the caller's cgroup" [ $i -lt 30 ] || diag "no refusal entry: $(cat /tmp/other.out)"
 systemd-run --scope --quiet --unit=cgvm-other-2 cgroup-guardctl unload > /tmp/other.out 2>&1
 check "cgroup-guardctl unload from there: refused, still enforcing" EPERM "$(cg-move $T/other $victim)"
 systemd-run --scope --quiet --unit=cgvm-other-3 /usr/sbin/cgroup-guardd --unload > /tmp/other.out 2>&1
 check "cgroup-guardd --unload from there: refused, still enforcing" EPERM "$(cg-move $T/other $victim)"
 i=0; while [ $i -lt 30 ] && ! journalctl -u cgroup-guardd -o cat | grep -q "Refused tamper attempt: .* in /system.slice/cgvm-other-3.scope:"; do sleep 0.1; i=$((i + 1)); done
-[ $i -lt 30 ] && ok "... a tamper event naming its cgroup" || not_ok "no tamper event: $(cat /tmp/other.out)"
+check_true "... a tamper event naming its cgroup" [ $i -lt 30 ] || diag "no tamper event: $(cat /tmp/other.out)"
 
 systemctl stop cgroup-guardd
 check "systemctl stop keeps enforcement" EPERM "$(cg-move $T/other $victim)"
