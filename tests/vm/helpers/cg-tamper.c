@@ -9,6 +9,8 @@
  *   cg-tamper vmwrite PID           the same byte by process_vm_readv and process_vm_writev
  *   cg-tamper getfd PID             pidfd_getfd(): a copy of PID's fd 0, closed at once
  *   cg-tamper write FILE VALUE      open FILE for writing and write VALUE
+ *   cg-tamper openw FILE            open FILE for writing (O_WRONLY, nothing written), close it
+ *   cg-tamper truncate FILE         truncate(2) FILE to the size it has (nothing changes but mtime)
  *   cg-tamper umount PATH [detach]  umount2(PATH, 0 or MNT_DETACH)
  *   cg-tamper move FROM TO          mount(FROM, TO, MS_MOVE)
  *   cg-tamper sched PID             sched_setscheduler(PID, SCHED_IDLE)
@@ -44,6 +46,7 @@
 #include <dirent.h>
 #include <linux/bpf.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -318,6 +321,20 @@ int main(int argc, char *argv[]) {
                 return result(kill(atoi(argv[2]), atoi(argv[3])));
         if (argc == 4 && strcmp(argv[1], "write") == 0)
                 return write_file(argv[2], argv[3]);
+        if (argc == 3 && strcmp(argv[1], "openw") == 0) {
+                int fd = open(argv[2], O_WRONLY | O_CLOEXEC);
+
+                if (fd >= 0)
+                        close(fd);
+                return result(fd);
+        }
+        if (argc == 3 && strcmp(argv[1], "truncate") == 0) {
+                struct stat st;
+
+                if (stat(argv[2], &st) < 0)
+                        return result(-1);
+                return result(truncate(argv[2], st.st_size));
+        }
         if ((argc == 3 || argc == 4) && strcmp(argv[1], "umount") == 0)
                 return result(umount2(argv[2], argc == 4 ? MNT_DETACH : 0));
         if (argc == 4 && strcmp(argv[1], "move") == 0)
@@ -341,7 +358,7 @@ int main(int argc, char *argv[]) {
                 return result(mount("none", argv[2], "cgroup", 0, argv[3]));
         if (argc == 5 && strcmp(argv[1], "cgroup1") == 0 && strcmp(argv[4], "fsopen") == 0)
                 return cgroup1_fsopen(argv[2], argv[3]);
-        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | umount PATH [detach] | move FROM TO | grab SECONDS PINDIR\n"
+        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | truncate FILE | umount PATH [detach] | move FROM TO | grab SECONDS PINDIR\n"
                         "       | sched PID | affinity PID | nice PID | ioprio PID | cgroup1 DIR OPTIONS [fsopen]\n");
         return 2;
 }

@@ -7,8 +7,9 @@ PINS=/sys/fs/bpf/cgroup-guard
 GUARD_CGROUP=$T/guardd          # its own cgroup, like a systemd unit
 GUARD_UNIT_MEMBER=1             # and a process there besides the daemon (in_unit)
 mkdir -p $T/prot
+# cg-move-allowed (in-cgroup) may move in: the attacker, root in /t/prot, a confined cgroup.
 policy 10-tamper.json <<'JSON'
-{ "version": 1, "migration": { "protect": ["/t/prot"] } }
+{ "version": 1, "migration": { "protect": ["/t/prot"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }
 JSON
 guard_start
 sleep 1000 & victim=$!
@@ -63,11 +64,55 @@ check_cmd "still enforcing after all that" EPERM cg-move $T/prot $victim
 check_true "attempts are reported as tamper events" wait_log "Refused tamper attempt" 5
 check_grep "the signal attempt is reported" $LOG "Refused tamper attempt: signalling cgroup-guardd"
 
+# The files the guard runs (its binary, libraries, the names on their paths): a root in a confined
+# cgroup rewrites, truncates, removes, renames or mounts over none of them; the admin (outside
+# confined cgroups) still upgrades them. Harmless if it worked: the same bytes, originals restored
+# from hard links (the guest's files live in its initramfs).
+exe=$(readlink /proc/$GUARD_PID/exe)
+lib=$(awk '$2 ~ /x/ && $6 ~ /\.so/ { print $6; exit }' /proc/$GUARD_PID/maps)
+ino() { stat -c %i "$1" 2>/dev/null; }
+confined() { in-cgroup $T/prot "$@"; }
+# restore NAME: puts NAME.keep (a hard link made before the attempt) back as NAME.
+restore() { [ "$(ino "$1")" = "$(ino "$1.keep")" ] || /bin/mv -f "$1.keep" "$1"; rm -f "$1.keep"; }
+echo "# binary $exe, library $lib"
+check_cmd "the attacker runs in /t/prot" "0::/t/prot" confined cat /proc/self/cgroup
+check_cmd "a confined root opens one of the guard's libraries for writing: EPERM" EPERM confined cg-tamper openw "$lib"
+check_cmd "nor truncates it (truncate(2), to its own size): EPERM" EPERM confined cg-tamper truncate "$lib"
+cp "$lib" "$lib.evil"; ln "$lib" "$lib.keep"; lib_ino=$(ino "$lib")
+confined mv -f "$lib.evil" "$lib" 2>/dev/null
+[ "$(ino "$lib")" = "$lib_ino" ] && ok "nor renames another file over it" || not_ok "renamed over $lib"
+restore "$lib"; rm -f "$lib.evil"
+cp "$lib" /tmp/lib.copy
+if confined mount --bind /tmp/lib.copy "$lib" 2>/dev/null; then
+        umount "$lib"
+        not_ok "bind-mounted over $lib"
+else
+        ok "nor mounts over it"
+fi
+ln "$exe" "$exe.keep"; exe_ino=$(ino "$exe")
+confined rm -f "$exe" 2>/dev/null
+[ "$(ino "$exe")" = "$exe_ino" ] && ok "nor removes the guard's binary" || not_ok "removed $exe"
+restore "$exe"
+cp "$exe" /usr/local/evil; ln "$exe" "$exe.keep"
+confined mv -f /usr/local/evil "$exe" 2>/dev/null
+[ "$(ino "$exe")" = "$exe_ino" ] && ok "nor renames another file over the binary" || not_ok "renamed over $exe"
+restore "$exe"; rm -f /usr/local/evil
+dir=${exe%/*}
+confined mv "$dir" "$dir.moved" 2>/dev/null
+[ -d "$dir" ] && ok "nor renames the binary's directory" || { /bin/mv "$dir.moved" "$dir"; not_ok "renamed $dir"; }
+check_true "attempts on the guard's files are reported" \
+        wait_log "Refused tamper attempt: writing, truncating, removing, renaming or mounting over a file cgroup-guardd runs"
+check_cmd "the admin (outside confined cgroups) may open the library for writing" ok cg-tamper openw "$lib"
+cp "$lib" "$lib.new" && mv -f "$lib.new" "$lib" && ok "and upgrade it as dpkg does (a new file renamed over it)" ||
+        not_ok "the admin's upgrade of $lib was refused"
+
 # The daemon itself still works: reload, status; and the off-switch works.
-echo '{ "version": 1, "migration": { "protect": ["/t/prot", "/t/other"] } }' > $POLICY_DIR/10-tamper.json
-# The SIGHUP above made generation 2 already: wait for the edited policy (2 rules), not a number.
-check_true "the daemon still reloads" wait_log "in force: [0-9]* files, 2 rules"
-check_true "--status (the daemon's own binary) still reads the pins" wait_status "generation [0-9]*, 2 rules"
+echo '{ "version": 1, "migration": { "protect": ["/t/prot", "/t/other"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }' > $POLICY_DIR/10-tamper.json
+# The SIGHUP above made generation 2 already, and renames in /usr/local/bin may make the daemon
+# resolve the allowed exe again: wait for the edited policy (3 rules), not a number.
+check_true "the daemon still reloads" wait_log "in force: [0-9]* files, 3 rules"
+check_true "--status (the daemon's own binary) still reads the pins" wait_status "generation [0-9]*, 3 rules"
+check_cmd "after the reload, the upgraded library is guarded too" EPERM confined cg-tamper openw "$lib"
 
 # protect_self: false switches it off (on request of an active policy file)
 echo '{ "version": 1, "protect_self": false, "migration": { "protect": ["/t/prot"] } }' > $POLICY_DIR/10-tamper.json
