@@ -93,6 +93,7 @@ enum guard_tamper_what {
         GUARD_TAMPER_CGROUP1 = 18,      /* object: the cgroup v1 superblock's device */
         GUARD_TAMPER_NAMESPACE = 19,    /* object: the inode number of the daemon's namespace */
         GUARD_TAMPER_ATTACH = 20,       /* object: the pid attached to, outside the actor's cgroup */
+        GUARD_TAMPER_FILE = 21,         /* object: the inode number of a file the guard runs (or a name on its path) */
 };
 
 #define GUARD_MIGRATION_THREADGROUP 0x1u

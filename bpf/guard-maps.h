@@ -353,6 +353,16 @@ struct guard_self {
 #define GUARD_OBJ_CGROUP_OPEN (7ULL << 32) /* inode of a file left open in those (cgroup.procs, ...) */
 #define GUARD_OBJ_PROC (8ULL << 32)        /* the daemon's pid: its /proc/PID/oom_score_adj */
 #define GUARD_OBJ_NS (9ULL << 32)          /* inode of a namespace of the daemon's that PID 1 is not in */
+/* A file the guard runs (its binary, each library and ld.so it maps) or a name on the way to one
+ * (a directory, a symlink), by the superblock's device and the inode number, as the kernel has
+ * them (what /proc/PID/maps shows): folded into one key with bit 63 set, which no other kind has.
+ * Two inodes of one device never share a key; across devices a shared key needs inode numbers
+ * near 2^40 apart, and would only refuse a confined write to the other file, never let one by. */
+#define GUARD_OBJ_FILE (1ULL << 63)
+
+static inline __u64 guard_file_key(__u64 dev, __u64 ino) {
+        return GUARD_OBJ_FILE | ((ino ^ (dev * 0x9e3779b97f4a7c15ULL)) & ~GUARD_OBJ_FILE);
+}
 
 /* Fixed layouts on both sides (the compiled image is written by userspace and read by the
  * programs; the daemon adopts maps a previous binary pinned). */
@@ -430,7 +440,8 @@ static inline int guard_ns_index(__u32 clone_flag) {
 #define GUARD_PROGS_TAMPER(X)                                                                   \
         X(guard_tamper_bpf) X(guard_tamper_bpf_lockdown) X(guard_identity_exec)                 \
         X(guard_identity_exec_lockdown) X(guard_tamper_unit_mkdir)                               \
-        X(guard_tamper_cgroup1_mount) X(guard_tamper_cgroup1_mount_lockdown)
+        X(guard_tamper_cgroup1_mount) X(guard_tamper_cgroup1_mount_lockdown)                   \
+        X(guard_tamper_truncate) X(guard_tamper_truncate_idmap)
 #define GUARD_PROGS_NATIVE(X)                                                                   \
         X(guard_tamper_pin_open) X(native_cgroup_attach) X(native_cgroup_attach_lockdown)       \
         X(native_namespace_install) X(native_namespace_alloc) X(native_namespace_free)          \

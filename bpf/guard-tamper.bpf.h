@@ -10,7 +10,8 @@
  * process into its cgroup or out of it, or mounting a cgroup v1 hierarchy; from its own unit's cgroup, only
  * SIGHUP (ExecReload=). Nor may anyone else join the namespaces it does not share with PID 1 (a
  * unit's private mount namespace), nor a task the policy confines attach to one outside its own
- * cgroup and the cgroups below it. Read-only ptrace access (/proc/PID/…) stays open. The daemon is recognised by its mark in guard_identity (is_guard()), not by its
+ * cgroup and the cgroups below it, nor rewrite, truncate, remove, rename or mount over the files the guard runs
+ * (guard_file_refused()). Read-only ptrace access (/proc/PID/…) stays open. The daemon is recognised by its mark in guard_identity (is_guard()), not by its
  * executable: that, written into guard_self at start, only tells the admin's cgroup-guardd
  * in an admin cgroup and a restart by PID 1 (bpf/guard-identity.bpf.h). Every refusal is
  * reported. */
@@ -28,6 +29,9 @@
 #define FMODE_WRITE_ 0x2
 #define PTRACE_MODE_ATTACH_ 0x2
 #define MS_MOVE_ 0x2000
+#define MS_REMOUNT_ 0x20
+#define MS_PROPAGATION_ (0x20000 | 0x40000 | 0x80000 | 0x100000) /* MS_UNBINDABLE, PRIVATE, SLAVE, SHARED */
+#define ATTR_SIZE_ (1 << 3)
 
 struct {
         __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -306,9 +310,40 @@ static __always_inline int protect_pin_dir(struct inode *dir) {
         return is_guard(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_PIN, dir->i_ino);
 }
 
+/* The files the guard runs: its binary, every library and ld.so it maps, and the names on the way
+ * to them (directories, symlinks), registered at each start and reload (GUARD_OBJ_FILE). A root
+ * in a confined cgroup that may write /usr would otherwise put its code there, in place or by
+ * renaming over a name, and the next start of the daemon would run it with the guard's mark
+ * (ETXTBSY covers the running binary only, not its libraries nor a stopped daemon). Refused to
+ * confined tasks only: PID 1, the guard, and the admin outside confined cgroups (a package
+ * upgrade) may. Rare-event hooks (unlink, rename, truncate, mount) and write opens only: no
+ * inode_permission, no file_permission (bench/README.md). */
+static __always_inline bool is_guard_file(struct inode *inode) {
+        __u64 key;
+
+        if (!inode)
+                return false;
+        key = guard_file_key(inode->i_sb->s_dev, inode->i_ino);
+        return bpf_map_lookup_elem(&guard_objects, &key) != NULL;
+}
+
+static __always_inline int guard_file_refused(struct inode *inode) {
+        struct guard_self *self = tamper_config();
+        struct task_struct *actor;
+
+        if (!self || !is_guard_file(inode))
+                return 0;
+        actor = bpf_get_current_task_btf();
+        /* PID 1's children before their exec: systemd setting up a unit's mounts (ProtectSystem=). */
+        if (actor->tgid == 1 || (guard_task_identity(actor) & GUARD_IDENTITY_PID1_CHILD) || !guard_current_confined() ||
+            is_guard(actor, self))
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_FILE, inode->i_ino);
+}
+
 SEC("lsm/inode_unlink")
 int BPF_PROG(guard_tamper_inode_unlink, struct inode *dir, struct dentry *dentry) {
-        return protect_pin_dir(dir) ?: protect_pin(dentry);
+        return protect_pin_dir(dir) ?: protect_pin(dentry) ?: guard_file_refused(dentry->d_inode);
 }
 
 SEC("lsm/inode_rmdir")
@@ -319,7 +354,25 @@ int BPF_PROG(guard_tamper_inode_rmdir, struct inode *dir, struct dentry *dentry)
 SEC("lsm/inode_rename")
 int BPF_PROG(guard_tamper_inode_rename, struct inode *old_dir, struct dentry *old_dentry, struct inode *new_dir,
              struct dentry *new_dentry) {
-        return protect_pin_dir(old_dir) ?: protect_pin_dir(new_dir) ?: protect_pin(old_dentry) ?: protect_pin(new_dentry);
+        return protect_pin_dir(old_dir) ?: protect_pin_dir(new_dir) ?: protect_pin(old_dentry) ?: protect_pin(new_dentry) ?:
+               guard_file_refused(old_dentry->d_inode) ?: guard_file_refused(new_dentry->d_inode);
+}
+
+/* truncate(2), ftruncate(2) and O_TRUNC all end in notify_change() with ATTR_SIZE (path_truncate
+ * needs CONFIG_SECURITY_PATH, which the hooks kernels lack). The hook's arguments changed (an idmap
+ * first, 6.x): the loader picks the program matching this kernel's (choose_tamper_variants()). */
+static __always_inline int guard_tamper_setattr(struct dentry *dentry, struct iattr *attr) {
+        return attr->ia_valid & ATTR_SIZE_ ? guard_file_refused(dentry->d_inode) : 0;
+}
+
+SEC("?lsm/inode_setattr")
+int BPF_PROG(guard_tamper_truncate, struct dentry *dentry, struct iattr *attr) {
+        return guard_tamper_setattr(dentry, attr);
+}
+
+SEC("?lsm/inode_setattr")
+int BPF_PROG(guard_tamper_truncate_idmap, void *idmap, struct dentry *dentry, struct iattr *attr) {
+        return guard_tamper_setattr(dentry, attr);
 }
 
 /* Signals to the daemon: only from PID 1 (systemd stopping the service) and the daemon itself;
@@ -543,13 +596,18 @@ static __always_inline int guard_tamper_cgroup1_open(struct file *file) {
  * inode_permission does not know the file's directory). */
 SEC("lsm/file_open")
 int BPF_PROG(guard_tamper_file_open, struct file *file) {
+        unsigned long magic;
+
         if (!(file->f_mode & FMODE_WRITE_))
                 return 0;
-        if (file->f_inode->i_sb->s_magic == PROC_SUPER_MAGIC_)
+        magic = file->f_inode->i_sb->s_magic;
+        if (magic == PROC_SUPER_MAGIC_)
                 return guard_tamper_proc_open(file);
-        if (file->f_inode->i_sb->s_magic == CGROUP_SUPER_MAGIC_)
+        if (magic == CGROUP_SUPER_MAGIC_)
                 return guard_tamper_cgroup1_open(file);
-        return guard_tamper_cgroup_open(file);
+        if (magic == CGROUP2_SUPER_MAGIC_)
+                return guard_tamper_cgroup_open(file);
+        return guard_file_refused(file->f_inode);
 }
 
 /* Moving a process into the daemon's cgroup (cgroup.procs, cgroup.threads, clone3), whatever the
@@ -596,7 +654,7 @@ int BPF_PROG(guard_tamper_umount, struct vfsmount *mnt, int flags) {
 
 SEC("lsm/move_mount")
 int BPF_PROG(guard_tamper_move_mount, const struct path *from_path, const struct path *to_path) {
-        return tamper_check_mount(from_path->mnt);
+        return tamper_check_mount(from_path->mnt) ?: guard_file_refused(to_path->dentry->d_inode);
 }
 
 /* mount(2) with MS_MOVE names the mount to move by a string the kernel resolves later, out of
@@ -609,6 +667,10 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
         struct task_struct *actor;
         __u32 ns;
 
+        /* A new mount (bind or not) or a moved one over a file the guard runs, in any mount
+         * namespace (a shared one propagates to PID 1's); not a remount or a propagation change. */
+        if (!(flags & (MS_REMOUNT_ | MS_PROPAGATION_)) && guard_file_refused(path->dentry->d_inode))
+                return -GUARD_TAMPER_EPERM;
         if (!(flags & MS_MOVE_))
                 return 0;
         self = tamper_config();

@@ -127,6 +127,10 @@ struct file {
 struct fown_struct;
 struct rlimit;
 
+struct iattr {
+        unsigned int ia_valid;
+};
+
 struct fdtable {
         unsigned int max_fds;
         struct file **fd;

@@ -12,6 +12,8 @@
 #include "bpf-backend.h"
 #include "bpf-info.h"
 
+struct btf;
+
 #define CGROUP_ITER_PIN "cgroups"       /* the cgroup iterator's link, `cat`-able */
 
 /* The build record pinned beside the maps (map_guard_meta): which build, which backend, which
@@ -46,6 +48,6 @@ const char *held_pin_dir(const Backend *b, char buf[static 32]);
 
 /* One object of the guard registered for the tamper programs (no-op without them). */
 void register_object(Backend *b, uint64_t kind, uint64_t id);
-void choose_tamper_variants(Backend *b);
+void choose_tamper_variants(Backend *b, const struct btf *vmlinux);
 int mark_self(int identity_fd);
 int arm_self_protection(Backend *b, int template_fd);

@@ -3,6 +3,7 @@
  * record and identity mark, every object of the guard registered in guard_objects before it can
  * be reached, and registered again (what is gone dropped) after each change. */
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include "backend-internal.h"
 #include "bpf-backend.h"
 #include "cgroupfs.h"
+#include "guard-files.h"
 #include "macro.h"
 #include "process-util.h"
 
@@ -36,10 +38,24 @@ static bool kernel_lockdown_confidentiality(void) {
         return f && fgets(line, sizeof(line), f) && strstr(line, "[confidentiality]");
 }
 
+/* Does the inode_setattr hook take a struct mnt_idmap * first (newer kernels), or only the
+ * dentry and the iattr (6.1)? Its BPF attach point says. */
+static bool setattr_takes_idmap(const struct btf *vmlinux) {
+        const struct btf_type *fn, *proto;
+        int id;
+
+        if (!vmlinux)
+                return false;
+        id = btf__find_by_name_kind(vmlinux, "bpf_lsm_inode_setattr", BTF_KIND_FUNC);
+        fn = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
+        proto = fn ? btf__type_by_id(vmlinux, fn->type) : NULL;
+        return proto && btf_vlen(proto) == 3;
+}
+
 /* lockdown=confidentiality refuses bpf_probe_read_kernel(), which the link-fd check needs:
  * load the variants that guard the pins instead (bpf/guard-tamper.bpf.h); the same for the
  * other programs that read the kernel's memory. */
-void choose_tamper_variants(Backend *b) {
+void choose_tamper_variants(Backend *b, const struct btf *vmlinux) {
         static const struct {
                 const char *name;
                 bool under_lockdown;
@@ -62,13 +78,22 @@ void choose_tamper_variants(Backend *b) {
                 { GUARD_PROG(compat_procs_write_start_lockdown), true },
         };
 
+        bool idmap = setattr_takes_idmap(vmlinux);
+        struct bpf_program *prog;
+
         b->lockdown = kernel_lockdown_confidentiality();
         for (size_t i = 0; i < ELEMENTSOF(variants); i++) {
-                struct bpf_program *prog = bpf_object__find_program_by_name(b->obj, variants[i].name);
-
+                prog = bpf_object__find_program_by_name(b->obj, variants[i].name);
                 if (prog)
                         bpf_program__set_autoload(prog, variants[i].under_lockdown == b->lockdown);
         }
+        /* Truncation of the files the guard runs: the program for this kernel's inode_setattr. */
+        prog = bpf_object__find_program_by_name(b->obj, GUARD_PROG(guard_tamper_truncate));
+        if (prog)
+                bpf_program__set_autoload(prog, vmlinux && !idmap);
+        prog = bpf_object__find_program_by_name(b->obj, GUARD_PROG(guard_tamper_truncate_idmap));
+        if (prog)
+                bpf_program__set_autoload(prog, vmlinux && idmap);
 }
 
 static uint32_t ns_inode(const char *path) {
@@ -170,40 +195,6 @@ static uint64_t registered_cgroup_id(Backend *b) {
         return bpf_map_lookup_elem(b->self_fd, &zero, &self) == 0 ? self.cgroup_id : 0;
 }
 
-/* Self-protection comes first: every map and program of the object (each has an id, and can be
- * opened by it, from the moment it was loaded), the pin directory (no name in it can be
- * removed by others, from the first pin on) and the guard's identity are registered before
- * anything is attached; links and the generation map are registered as they are made. Called
- * again once the tamper programs are attached: whatever someone holding an fd from before wrote
- * into these two maps is written over, and from then on such writes are refused. */
-int arm_self_protection(Backend *b, int template_fd) {
-        struct bpf_program *prog;
-        struct bpf_map *map;
-        struct stat st;
-
-        if (b->self_fd < 0)
-                return 0;
-        if (bpffs_ensure_dir(b->pin_dir) >= 0 && stat(b->pin_dir, &st) == 0)
-                register_object(b, GUARD_OBJ_PIN, st.st_ino);
-        bpf_object__for_each_map(map, b->obj)
-                if (bpf_map__fd(map) >= 0)
-                        register_object(b, GUARD_OBJ_MAP, object_id(bpf_map__fd(map)));
-        bpf_object__for_each_program(prog, b->obj)
-                if (bpf_program__fd(prog) >= 0)
-                        register_object(b, GUARD_OBJ_PROG, object_id(bpf_program__fd(prog)));
-        b->template_id = object_id(template_fd);
-        register_object(b, GUARD_OBJ_MAP, b->template_id);
-        for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)
-                register_object(b, GUARD_OBJ_NS, private_namespace(own_namespaces[i]));
-        map = bpf_object__find_map_by_name(b->obj, GUARD_MAP(guard_identity));
-        if (map) {
-                int r = mark_self(bpf_map__fd(map));
-                if (r < 0)
-                        return r;
-        }
-        return write_self(b, true, true, registered_cgroup_id(b));
-}
-
 /* What backend_protect() registered this time: whatever else guard_objects holds is gone. */
 typedef struct ProtectSet {
         int fd;
@@ -231,6 +222,66 @@ static void protect_object(ProtectSet *set, uint64_t kind, uint64_t id) {
                 set->allocated = allocated;
         }
         set->keys[set->n++] = key;
+}
+
+/* The files the guard runs (guard-files.c): into guard_objects at once, and into the round's
+ * record when backend_protect() registers (set). Each key carries its kind (GUARD_OBJ_FILE). A
+ * file that cannot be listed fails the start: the guard would run unguarded code next time. */
+static int register_guard_files(int objects_fd, ProtectSet *set) {
+        _cleanup_(freep) uint64_t *keys = NULL;
+        uint8_t one = 1;
+        size_t n = 0;
+        int r;
+
+        if (objects_fd < 0)
+                return 0;
+        r = guard_files_collect(&keys, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                if (set)
+                        protect_object(set, 0, keys[i]);
+                else if (bpf_map_update_elem(objects_fd, &keys[i], &one, BPF_ANY) < 0)
+                        return -errno;
+        return 0;
+}
+
+/* Self-protection comes first: every map and program of the object (each has an id, and can be
+ * opened by it, from the moment it was loaded), the pin directory (no name in it can be
+ * removed by others, from the first pin on) and the guard's identity are registered before
+ * anything is attached; links and the generation map are registered as they are made. Called
+ * again once the tamper programs are attached: whatever someone holding an fd from before wrote
+ * into these two maps is written over, and from then on such writes are refused. */
+int arm_self_protection(Backend *b, int template_fd) {
+        struct bpf_program *prog;
+        struct bpf_map *map;
+        struct stat st;
+        int r;
+
+        if (b->self_fd < 0)
+                return 0;
+        if (bpffs_ensure_dir(b->pin_dir) >= 0 && stat(b->pin_dir, &st) == 0)
+                register_object(b, GUARD_OBJ_PIN, st.st_ino);
+        bpf_object__for_each_map(map, b->obj)
+                if (bpf_map__fd(map) >= 0)
+                        register_object(b, GUARD_OBJ_MAP, object_id(bpf_map__fd(map)));
+        bpf_object__for_each_program(prog, b->obj)
+                if (bpf_program__fd(prog) >= 0)
+                        register_object(b, GUARD_OBJ_PROG, object_id(bpf_program__fd(prog)));
+        b->template_id = object_id(template_fd);
+        register_object(b, GUARD_OBJ_MAP, b->template_id);
+        for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)
+                register_object(b, GUARD_OBJ_NS, private_namespace(own_namespaces[i]));
+        r = register_guard_files(b->objects_fd, NULL);
+        if (r < 0)
+                return r;
+        map = bpf_object__find_map_by_name(b->obj, GUARD_MAP(guard_identity));
+        if (map) {
+                r = mark_self(bpf_map__fd(map));
+                if (r < 0)
+                        return r;
+        }
+        return write_self(b, true, true, registered_cgroup_id(b));
 }
 
 /* A program and every map it uses (maps that are not pinned included: the kernel names them). */
@@ -415,6 +466,8 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
                 protect_object(&set, GUARD_OBJ_PROC, getpid());
                 for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)
                         protect_object(&set, GUARD_OBJ_NS, private_namespace(own_namespaces[i]));
+                if (register_guard_files(b->objects_fd, &set) < 0)
+                        set.incomplete = true; /* keep what was registered at start */
                 drop_unprotected(&set, b->objects_fd);
                 free(set.keys);
         }

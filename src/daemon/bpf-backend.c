@@ -375,8 +375,7 @@ static const struct {
  * is, if there is one and it is usable;
  * otherwise the guarantees it carries are listed as missing (backend_pinned_guarantees()).
  * Each unusable function is recorded with the reason, never silently. */
-static void skip_missing_targets(Backend *b) {
-        _cleanup_(btf_freep) struct btf *vmlinux = btf__load_vmlinux_btf();
+static void skip_missing_targets(Backend *b, struct btf *vmlinux) {
         KernelProbe probe = { .vmlinux = vmlinux };
         struct bpf_program *prog;
 
@@ -491,9 +490,10 @@ static int guard_seen_init(Backend *b) {
 }
 
 /* What is decided between opening the object and loading it: the policy map's size, the tamper
- * variants for this kernel's lockdown, the programs whose kernel functions are missing, the
+ * variants for this kernel's lockdown and hook signatures, the programs whose kernel functions are missing, the
  * lookups the programs may skip at first. */
 static int prepare_object(Backend *b, unsigned entries_max, int *ret_template_fd) {
+        _cleanup_(btf_freep) struct btf *vmlinux = NULL;
         int r = set_policy_map_size(b, entries_max, ret_template_fd);
 
         if (r < 0)
@@ -501,8 +501,9 @@ static int prepare_object(Backend *b, unsigned entries_max, int *ret_template_fd
         r = guard_seen_init(b);
         if (r < 0)
                 return r;
-        choose_tamper_variants(b);
-        skip_missing_targets(b);
+        vmlinux = btf__load_vmlinux_btf();
+        choose_tamper_variants(b, vmlinux);
+        skip_missing_targets(b, vmlinux);
         return 0;
 }
 

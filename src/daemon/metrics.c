@@ -34,6 +34,7 @@ const char *metrics_tamper_what(uint32_t what) {
         case GUARD_TAMPER_CGROUP1: return "cgroup1_mount";
         case GUARD_TAMPER_NAMESPACE: return "namespace";
         case GUARD_TAMPER_ATTACH: return "attach";
+        case GUARD_TAMPER_FILE: return "file";
         }
         return "other";
 }

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The files the guard runs (src/daemon/guard-files.c), as this test program runs them: its binary
+ * and every library mapped executable by the device and inode the kernel shows, the directories
+ * of their paths and the symlinks the loader followed to its interpreter; nothing else. */
+
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "guard-files.h"
+#include "guard-maps.h"
+#include "macro.h"
+#include "policy-compile.h"
+
+static uint64_t *keys;
+static size_t n_keys;
+
+static int collect(void **state) {
+        (void) state;
+        return guard_files_collect(&keys, &n_keys);
+}
+
+static int release(void **state) {
+        (void) state;
+        free(keys);
+        return 0;
+}
+
+static bool has_key(uint64_t key) {
+        for (size_t i = 0; i < n_keys; i++)
+                if (keys[i] == key)
+                        return true;
+        return false;
+}
+
+static bool has_name(const char *path) {
+        struct stat st;
+
+        assert_int_equal(lstat(path, &st), 0);
+        return has_key(guard_file_key(kernel_dev(st.st_dev), st.st_ino));
+}
+
+/* Every executable file mapping, as /proc/self/maps shows it; the binary and libc among them. */
+static void test_mappings(void **state) {
+        _cleanup_(fclosep) FILE *maps = fopen("/proc/self/maps", "re");
+        char line[PATH_MAX + 128], exe[PATH_MAX];
+        bool saw_exe = false, saw_libc = false;
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+        (void) state;
+        assert_non_null(maps);
+        assert_true(n > 0);
+        exe[n] = '\0';
+        while (fgets(line, sizeof(line), maps)) {
+                char perms[8], path[PATH_MAX] = "";
+                unsigned maj, min;
+                unsigned long long ino;
+
+                if (sscanf(line, "%*x-%*x %7s %*x %x:%x %llu %4095s", perms, &maj, &min, &ino, path) < 4 || !ino)
+                        continue;
+                if (perms[2] != 'x')
+                        continue;
+                assert_true(has_key(guard_file_key(((uint64_t) maj << 20) | min, ino)));
+                saw_exe = saw_exe || streq(path, exe);
+                saw_libc = saw_libc || strstr(path, "/libc.so");
+        }
+        assert_true(saw_exe);
+        assert_true(saw_libc);
+}
+
+/* The names on the way: the binary's directories, and the interpreter's name as the loader had
+ * it (/lib64/ld-linux-x86-64.so.2: the symlinks /lib64 and the file's link on Debian). */
+static void test_names(void **state) {
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+        (void) state;
+        assert_true(n > 0);
+        exe[n] = '\0';
+        assert_true(has_name(exe));
+        for (char *slash; (slash = strrchr(exe, '/')) && slash != exe;) {
+                *slash = '\0';
+                assert_true(has_name(exe));
+        }
+        if (access("/lib64/ld-linux-x86-64.so.2", F_OK) == 0) {
+                assert_true(has_name("/lib64"));
+                assert_true(has_name("/lib64/ld-linux-x86-64.so.2"));
+        }
+}
+
+/* Nothing else: a file of our own, a file in /etc. */
+static void test_nothing_else(void **state) {
+        char path[] = "/tmp/test-guard-files-XXXXXX";
+        int fd = mkstemp(path);
+
+        (void) state;
+        assert_true(fd >= 0);
+        assert_false(has_name(path));
+        unlink(path);
+        close(fd);
+        assert_false(has_name("/etc/passwd"));
+}
+
+/* One kind apart: no other object's key has bit 63. */
+static void test_key_kind(void **state) {
+        (void) state;
+        assert_true(guard_file_key(0, 0) & GUARD_OBJ_FILE);
+        assert_true(guard_file_key(UINT32_MAX, UINT64_MAX) & GUARD_OBJ_FILE);
+        assert_int_not_equal(guard_file_key(kernel_dev(makedev(8, 1)), 12), guard_file_key(kernel_dev(makedev(8, 1)), 13));
+        assert_int_not_equal(guard_file_key(kernel_dev(makedev(8, 1)), 12), guard_file_key(kernel_dev(makedev(8, 2)), 12));
+        assert_false((GUARD_OBJ_NS | UINT32_MAX) & GUARD_OBJ_FILE);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_mappings),
+                cmocka_unit_test(test_names),
+                cmocka_unit_test(test_nothing_else),
+                cmocka_unit_test(test_key_kind),
+        };
+
+        return cmocka_run_group_tests(tests, collect, release);
+}
