@@ -327,6 +327,15 @@ static __always_inline bool is_guard_file(struct inode *inode) {
         return bpf_map_lookup_elem(&guard_objects, &key) != NULL;
 }
 
+/* The inode of a positive dentry, NULL for a negative one (a rename's new name). 6.12's verifier
+ * takes d_inode of a hook's dentry for non-NULL and drops a NULL test (a kernel NULL dereference
+ * in vm-tamper-stock-6.12), so the dentry's type bits decide. */
+#define DCACHE_ENTRY_TYPE_ 0x00700000
+
+static __always_inline struct inode *dentry_inode(struct dentry *dentry) {
+        return (dentry->d_flags & DCACHE_ENTRY_TYPE_) ? dentry->d_inode : NULL;
+}
+
 static __always_inline int guard_file_refused(struct inode *inode) {
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
@@ -343,7 +352,7 @@ static __always_inline int guard_file_refused(struct inode *inode) {
 
 SEC("lsm/inode_unlink")
 int BPF_PROG(guard_tamper_inode_unlink, struct inode *dir, struct dentry *dentry) {
-        return protect_pin_dir(dir) ?: protect_pin(dentry) ?: guard_file_refused(dentry->d_inode);
+        return protect_pin_dir(dir) ?: protect_pin(dentry) ?: guard_file_refused(dentry_inode(dentry));
 }
 
 SEC("lsm/inode_rmdir")
@@ -355,7 +364,7 @@ SEC("lsm/inode_rename")
 int BPF_PROG(guard_tamper_inode_rename, struct inode *old_dir, struct dentry *old_dentry, struct inode *new_dir,
              struct dentry *new_dentry) {
         return protect_pin_dir(old_dir) ?: protect_pin_dir(new_dir) ?: protect_pin(old_dentry) ?: protect_pin(new_dentry) ?:
-               guard_file_refused(old_dentry->d_inode) ?: guard_file_refused(new_dentry->d_inode);
+               guard_file_refused(dentry_inode(old_dentry)) ?: guard_file_refused(dentry_inode(new_dentry));
 }
 
 /* truncate(2), ftruncate(2) and O_TRUNC all end in notify_change() with ATTR_SIZE (path_truncate

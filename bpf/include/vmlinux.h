@@ -92,6 +92,7 @@ struct qstr {
 };
 
 struct dentry {
+        unsigned int d_flags;
         struct dentry *d_parent;
         struct qstr d_name;
         struct inode *d_inode;
