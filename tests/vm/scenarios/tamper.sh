@@ -80,7 +80,7 @@ check_cmd "a confined root opens one of the guard's libraries for writing: EPERM
 check_cmd "nor truncates it (truncate(2), to its own size): EPERM" EPERM confined cg-tamper truncate "$lib"
 cp "$lib" "$lib.evil"; ln "$lib" "$lib.keep"; lib_ino=$(ino "$lib")
 confined mv -f "$lib.evil" "$lib" 2>/dev/null
-[ "$(ino "$lib")" = "$lib_ino" ] && ok "nor renames another file over it" || not_ok "renamed over $lib"
+check "nor renames another file over it ($lib, its inode)" "$lib_ino" "$(ino "$lib")"
 restore "$lib"; rm -f "$lib.evil"
 cp "$lib" /tmp/lib.copy
 if confined mount --bind /tmp/lib.copy "$lib" 2>/dev/null; then
@@ -91,11 +91,11 @@ else
 fi
 ln "$exe" "$exe.keep"; exe_ino=$(ino "$exe")
 confined rm -f "$exe" 2>/dev/null
-[ "$(ino "$exe")" = "$exe_ino" ] && ok "nor removes the guard's binary" || not_ok "removed $exe"
+check "nor removes the guard's binary ($exe, its inode)" "$exe_ino" "$(ino "$exe")"
 restore "$exe"
 cp "$exe" /usr/local/evil; ln "$exe" "$exe.keep"
 confined mv -f /usr/local/evil "$exe" 2>/dev/null
-[ "$(ino "$exe")" = "$exe_ino" ] && ok "nor renames another file over the binary" || not_ok "renamed over $exe"
+check "nor renames another file over the binary ($exe, its inode)" "$exe_ino" "$(ino "$exe")"
 restore "$exe"; rm -f /usr/local/evil
 dir=${exe%/*}
 confined mv "$dir" "$dir.moved" 2>/dev/null
