@@ -201,22 +201,15 @@ check_grep_all() {
 # check_output NAME PATTERN COMMAND...: a line of the command's stdout matches PATTERN (grep's
 # basic regular expressions); check_output_no NAME PATTERN COMMAND...: none does. POSIX sh has no
 # <(command) for check_grep, and "COMMAND | check_grep" would count in a subshell.
-check_output() {
+check_output() { _tap_on_output check_grep "$@"; }
+check_output_no() { _tap_on_output check_no_grep "$@"; }
+# _tap_on_output CHECK NAME PATTERN COMMAND...: CHECK (check_grep, check_no_grep) over its stdout.
+_tap_on_output() {
         _tap_output=$(mktemp)
-        _tap_out_name=$1 _tap_out_pattern=$2
-        shift 2
+        _tap_out_check=$1 _tap_out_name=$2 _tap_out_pattern=$3
+        shift 3
         "$@" > "$_tap_output"
-        check_grep "$_tap_out_name" "$_tap_output" -e "$_tap_out_pattern"
-        _tap_out_status=$?
-        rm -f "$_tap_output"
-        return $_tap_out_status
-}
-check_output_no() {
-        _tap_output=$(mktemp)
-        _tap_out_name=$1 _tap_out_pattern=$2
-        shift 2
-        "$@" > "$_tap_output"
-        check_no_grep "$_tap_out_name" "$_tap_output" -e "$_tap_out_pattern"
+        "$_tap_out_check" "$_tap_out_name" "$_tap_output" -e "$_tap_out_pattern"
         _tap_out_status=$?
         rm -f "$_tap_output"
         return $_tap_out_status
