@@ -24,6 +24,7 @@
 #include "guard-event.h"
 #include "hash-util.h"
 #include "macro.h"
+#include "policy-parse.h"
 #include "process-util.h"
 
 int bpffs_ensure_dir(const char *dir) {
@@ -383,6 +384,8 @@ int backend_print_stats(const char *pin_dir, FILE *out) {
         }
         return 0;
 }
+
+_Static_assert(POLICY_FILE_NAME_MAX < GUARD_RULE_LABEL_MAX, "a policy file's name fits its rules' label");
 
 int backend_write_rule_names(const char *pin_dir, const Policy *p) {
         _cleanup_(closep) int fd = open_pinned_map(pin_dir, GUARD_MAP(guard_rule_names));

@@ -899,6 +899,10 @@ int policy_parse_buffer(Policy *p, const char *path, const char *text, size_t le
 
         if (len > POLICY_FILE_SIZE_MAX)
                 return diag_add(d, DIAG_ERROR, path, 1, 1, "file is larger than %d bytes", POLICY_FILE_SIZE_MAX);
+        if (strlen(strrchr(path, '/') ? strrchr(path, '/') + 1 : path) > POLICY_FILE_NAME_MAX)
+                return diag_add(d, DIAG_ERROR, path, 1, 1,
+                                "file name is longer than %d bytes (it labels the rules' counts); rename the file",
+                                POLICY_FILE_NAME_MAX);
 
         /* Some editors write one. JSON (RFC 8259) forbids it, but it is not worth refusing a
          * policy over: skip it, say so. Positions stay those an editor shows. */

@@ -7,6 +7,9 @@
 #include "policy.h"
 
 #define POLICY_FILE_SIZE_MAX (1024 * 1024)
+/* A file's name labels its rules' counts in the kernel (struct guard_rule_name, 128 bytes with the
+ * NUL): longer names are refused rather than cut, so no two files share a label. */
+#define POLICY_FILE_NAME_MAX 127
 #define POLICY_FILES_MAX 1024
 #define POLICY_FORMAT_VERSION 2        /* the newest this build reads; 1 keeps its meaning */
 

@@ -139,6 +139,27 @@ static void test_size_limit(void **state) {
         free(text);
 }
 
+/* A name longer than the kernel's label (127 bytes) is refused, not cut: two files alike in their
+ * first 127 bytes would share their rules' metrics labels. */
+static void test_file_name_length(void **state) {
+        static const char text[] = "{\"version\":1,\"migration\":{\"protect\":[\"/a\"]}}";
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+        char path[300] = "/etc/cgroup-guard/policies.d/";
+        size_t dir = strlen(path);
+
+        memset(path + dir, 'a', POLICY_FILE_NAME_MAX - 5);
+        strcpy(path + dir + POLICY_FILE_NAME_MAX - 5, ".json");
+        assert_int_equal(policy_parse_buffer(&p, path, text, strlen(text), &d), 0);
+        assert_int_equal(strlen(p.files[0].name), POLICY_FILE_NAME_MAX);
+        memset(path + dir, 'b', POLICY_FILE_NAME_MAX - 4);
+        strcpy(path + dir + POLICY_FILE_NAME_MAX - 4, ".json");
+        assert_int_equal(policy_parse_buffer(&p, path, text, strlen(text), &d), -EINVAL);
+        assert_int_equal(d.n_errors, 1);
+        assert_non_null(strstr(d.items[0].message, "file name is longer than 127 bytes"));
+        assert_int_equal(p.n_files, 1);
+}
+
 static void test_file_names(void **state) {
         assert_true(policy_file_name_wanted("10-a.json"));
         assert_false(policy_file_name_wanted(".#10-a.json"));
@@ -165,6 +186,7 @@ int main(void) {
                 cmocka_unit_test(test_every_error_reported),
                 cmocka_unit_test(test_invalid_file_rolls_back_only_itself),
                 cmocka_unit_test(test_size_limit),
+                cmocka_unit_test(test_file_name_length),
                 cmocka_unit_test(test_file_names),
                 cmocka_unit_test(test_names),
         };
