@@ -90,6 +90,10 @@ static __always_inline bool is_guard(struct task_struct *actor, struct guard_sel
         exe = actor->mm->exe_file;
         if (!exe || !is_guard_binary(exe->f_inode, self))
                 return false;
+        /* A traced binary is not the guard by its cgroup: its tracer would drive it (a tracer
+         * seized PID 1's child in the guard's own unit, an admin cgroup, before its exec). */
+        if (actor->ptrace)
+                return false;
         return guard_identity_is_self(identity, 1, guard_current_admin());
 }
 
