@@ -148,44 +148,68 @@ void sweep_tree(Manager *m, unsigned budget) {
 /* A new cgroup: its path decides what globs at its own level say. The kernel already copied the
  * parent's entry; we add what differs. The path comes from the kernel by id (O(depth)): reading
  * the parent directory would cost as much as the parent has children, and anyone with a delegated
- * subtree chooses how many. */
-static void add_new_cgroup(Manager *m, const struct guard_cgroup_mkdir_event *me, bool retry) {
+ * subtree chooses how many. Returns -EAGAIN when the directory is not active yet. */
+static int add_new_cgroup(Manager *m, const struct guard_cgroup_mkdir_event *me) {
         const struct guard_cgroup_event *e = &me->cgroup;
         _cleanup_(freep) char *path = NULL;
         int r;
 
         r = cgroup2_path_of_id(m->cgroup_root_fd, e->id, &path);
-        if (r < 0)
+        /* The kernel reports a cgroup just before it activates its directory (kernfs answers
+         * ESTALE until then), and a task preempted in between, on a loaded machine, can leave it
+         * inactive for a while: the caller tries again. ESTALE also means gone. */
+        if (r == -ESTALE)
+                return -EAGAIN;
+        if (r < 0) {
+                /* Gone already (mkdir+rmdir): nothing to add, the kernel dropped its entry too. */
                 remember_cgroup_name(m, me);
-        /* The kernel reports a cgroup just before it activates its directory: read at once, the
-         * record may name one that cannot be opened yet. Try again on the next tick (then it is
-         * gone); more than the queue holds, and the tree is scanned instead. */
-        if (r == -ESTALE && retry) {
-                if (m->n_mkdir_retry < ELEMENTSOF(m->mkdir_retry))
-                        m->mkdir_retry[m->n_mkdir_retry++] = *me;
-                else
-                        m->rescan_pending = true;
+                return r;
+        }
+        r = cgroup_tree_add(&m->tree, path, e->id);
+        if (r < 0)
+                return r;
+        new_cgroup_entry(m, e->id, e->parent_id, path);
+        return 0;
+}
+
+static void queue_cgroup_mkdir(Manager *m, const struct guard_cgroup_mkdir_event *e, uint64_t deadline_usec) {
+        /* More of them than the queue holds: the tree is scanned instead. */
+        if (m->n_mkdir_retry >= ELEMENTSOF(m->mkdir_retry)) {
+                m->rescan_pending = true;
                 return;
         }
-        /* Gone already (mkdir+rmdir): nothing to add, the kernel dropped its entry too. */
-        if (r < 0)
-                return;
-        if (cgroup_tree_add(&m->tree, path, e->id) < 0)
-                return;
-        new_cgroup_entry(m, e->id, e->parent_id, path);
+        m->mkdir_retry[m->n_mkdir_retry++] = (PendingCgroup) { .event = *e, .deadline_usec = deadline_usec };
 }
 
 static void handle_cgroup_mkdir(Manager *m, const struct guard_cgroup_mkdir_event *e) {
         sweep_tree(m, TREE_SWEEP_PER_MKDIR);
-        add_new_cgroup(m, e, true);
+        if (add_new_cgroup(m, e) != -EAGAIN)
+                return;
+        /* Reports name it even if it goes before it is ever active. */
+        remember_cgroup_name(m, e);
+        queue_cgroup_mkdir(m, e, now_usec(CLOCK_MONOTONIC) + MKDIR_RETRY_USEC);
 }
 
-void retry_cgroup_mkdirs(Manager *m) {
-        unsigned n = m->n_mkdir_retry;
+/* Records come in order: a cgroup removed before it was ever active is no longer waited for. */
+static void handle_cgroup_rmdir(Manager *m, uint64_t id) {
+        for (unsigned i = 0; i < m->n_mkdir_retry; i++)
+                if (m->mkdir_retry[i].event.cgroup.id == id) {
+                        m->mkdir_retry[i] = m->mkdir_retry[--m->n_mkdir_retry];
+                        break;
+                }
+        forget_cgroup(m, id);
+}
 
-        m->n_mkdir_retry = 0;
-        for (unsigned i = 0; i < n; i++)
-                add_new_cgroup(m, &m->mkdir_retry[i], false);
+/* On each tick: the cgroups reported before they were active. One still inactive at its deadline
+ * is gone (its rmdir record was lost: the lost-records counter makes the tree be scanned). */
+void retry_cgroup_mkdirs(Manager *m) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        unsigned kept = 0;
+
+        for (unsigned i = 0; i < m->n_mkdir_retry; i++)
+                if (add_new_cgroup(m, &m->mkdir_retry[i].event) == -EAGAIN && now < m->mkdir_retry[i].deadline_usec)
+                        m->mkdir_retry[kept++] = m->mkdir_retry[i];
+        m->n_mkdir_retry = kept;
         if (m->rescan_pending) {
                 m->rescan_pending = false;
                 cover_missed_cgroups(m);
@@ -378,7 +402,7 @@ static int on_ring_event(void *ctx, void *data, size_t size) {
         if (kind == GUARD_EVENT_CGROUP_MKDIR && size >= sizeof(struct guard_cgroup_mkdir_event))
                 handle_cgroup_mkdir(m, data);
         else if (kind == GUARD_EVENT_CGROUP_RMDIR && size >= sizeof(struct guard_cgroup_event))
-                forget_cgroup(m, ((const struct guard_cgroup_event *) data)->id);
+                handle_cgroup_rmdir(m, ((const struct guard_cgroup_event *) data)->id);
         else if (kind == GUARD_EVENT_RECORD_NEW && size >= sizeof(struct guard_record_event))
                 recorder_note(m, data);
         else if (size >= sizeof(struct guard_event))

@@ -13,6 +13,8 @@
 /* Known cgroups checked for having gone, per second and per new cgroup. */
 #define TREE_SWEEP_PER_TICK 1024
 #define TREE_SWEEP_PER_MKDIR 2
+/* How long a cgroup reported before its directory was active is tried again. */
+#define MKDIR_RETRY_USEC (10 * USEC_PER_SEC)
 
 static inline uint64_t now_usec(clockid_t clock) {
         struct timespec ts;

@@ -28,6 +28,13 @@ typedef struct RecentDenial {
         uid_t actor_uid;                /* who may list it besides root: the actor's real uid when it acted */
 } RecentDenial;
 
+/* A cgroup the kernel reported before its directory was active: tried again on each tick until
+ * it opens or its deadline passes (then it is gone, or the tree is scanned). */
+typedef struct PendingCgroup {
+        struct guard_cgroup_mkdir_event event;
+        uint64_t deadline_usec; /* CLOCK_MONOTONIC */
+} PendingCgroup;
+
 typedef struct Manager {
         sd_event *event;
         char *policy_dir;
@@ -66,7 +73,7 @@ typedef struct Manager {
         sd_event_source *ratelimit_timer;
         uint64_t events_handled;
         uint64_t lost_reported;
-        struct guard_cgroup_mkdir_event mkdir_retry[256]; /* reported before they could be opened (ESTALE) */
+        PendingCgroup mkdir_retry[256]; /* reported before they could be opened (ESTALE) */
         CgroupRecent recent_cgroups;    /* paths of cgroups gone before or after the tree held them */
         unsigned n_mkdir_retry;
         bool rescan_pending;            /* more of them than mkdir_retry holds */
