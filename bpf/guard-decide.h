@@ -73,6 +73,18 @@ static __always_inline int guard_cgroup_admin(const struct guard_value *config, 
         return v && v->cgroup.admin;
 }
 
+/* Is moving a task into cgroup dst (entry dst_entry) refused as a way into the admin cgroups? Only
+ * PID 1, its children before they exec, the guard (trusted) and tasks in an admin cgroup already
+ * (actor_admin) may: anyone else who got in would use the off-switches from there. Not the root
+ * cgroup, an admin cgroup only without systemd (root_admin), where every task starts and returns
+ * (name an "admin" list to close that). Below an admin cgroup counts as in it (its entry). */
+static __always_inline int guard_admin_join_refused(const struct guard_value *config, const struct guard_value *dst_entry,
+                                                    __u64 dst, int trusted, int actor_admin) {
+        if (dst == GUARD_CGROUP_ROOT_ID || !guard_cgroup_admin(config, dst_entry, dst))
+                return 0;
+        return !trusted && !actor_admin;
+}
+
 /* Is a task the guard itself (tamper protection: its maps, programs, links, pins)? The guard's
  * mark says so (the loader sets it on its own task before it attaches anything, and a restart
  * PID 1 runs gets it at the exec); a task that forged its exe link never is; otherwise a task

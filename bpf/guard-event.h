@@ -94,6 +94,8 @@ enum guard_tamper_what {
         GUARD_TAMPER_NAMESPACE = 19,    /* object: the inode number of the daemon's namespace */
         GUARD_TAMPER_ATTACH = 20,       /* object: the pid attached to, outside the actor's cgroup */
         GUARD_TAMPER_FILE = 21,         /* object: the inode number of a file the guard runs (or a name on its path) */
+        GUARD_TAMPER_ADMIN_JOIN = 22,   /* object: the admin cgroup's id */
+        GUARD_TAMPER_ADMIN_ATTACH = 23, /* object: the pid attached to, in an admin cgroup */
 };
 
 #define GUARD_MIGRATION_THREADGROUP 0x1u

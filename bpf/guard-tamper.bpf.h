@@ -79,6 +79,17 @@ __attribute__((noinline)) int guard_current_admin(void) {
                                   guard_task_cgroup_id(task));
 }
 
+/* Is a task in an admin cgroup of the policy in force, other than the root cgroup (see
+ * guard_admin_join_refused())? */
+static __always_inline bool guard_task_in_admin_cgroup(struct task_struct *task) {
+        void *policy = guard_policy_map();
+        __u64 id = guard_task_cgroup_id(task);
+
+        if (!policy || id == GUARD_CGROUP_ROOT_ID)
+                return false;
+        return guard_cgroup_admin(guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0), guard_task_entry(policy, task), id);
+}
+
 /* Is the acting (current) task the guard? It carries the guard's mark, or runs the guard's binary
  * in an admin cgroup (guard_identity_is_self()): never "any process running this binary". */
 static __always_inline bool is_guard(struct task_struct *actor, struct guard_self *self) {
@@ -638,6 +649,22 @@ static __always_inline int guard_tamper_move(struct task_struct *actor, __u64 sr
         return tamper_refuse(actor, dst == self->cgroup_id ? GUARD_TAMPER_JOIN : GUARD_TAMPER_LEAVE, self->cgroup_id);
 }
 
+/* Would moving a process into another admin cgroup (dst_entry: dst's entry) be refused: only the
+ * same few and tasks in admin cgroups already may (guard_admin_join_refused()). The callers refuse
+ * (GUARD_TAMPER_ADMIN_JOIN) only what the policy lets through, so a move the policy denies is
+ * reported as its denial. */
+static __always_inline bool guard_tamper_admin_join(struct task_struct *actor, __u64 dst, struct guard_value *dst_entry) {
+        struct guard_self *self = tamper_config();
+        void *policy = guard_policy_map();
+        bool trusted;
+
+        if (!self || !policy || dst == GUARD_CGROUP_ROOT_ID || !dst_entry || !dst_entry->cgroup.admin)
+                return false;
+        trusted = actor->tgid == 1 || (guard_task_identity(actor) & GUARD_IDENTITY_PID1_CHILD) || is_guard(actor, self);
+        return guard_admin_join_refused(guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0), dst_entry, dst, trusted,
+                                        !trusted && guard_current_admin());
+}
+
 /* Unmounting the bpffs that holds the pins frees every pinned link (and reaches the daemon's
  * private mount namespace through propagation); moving it hides the pins from the daemon. Only
  * the bpffs superblock holding the pins is guarded; the daemon also holds its links' fds. */
@@ -776,7 +803,13 @@ int BPF_PROG(guard_tamper_ptrace, struct task_struct *child, unsigned int mode) 
         actor = bpf_get_current_task_btf();
         if (is_guard_target(child))
                 return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_PTRACE, child->tgid);
-        if (tamper_trusted(actor, self) || !guard_current_confined())
+        if (tamper_trusted(actor, self))
+                return 0;
+        /* A task in an admin cgroup (PID 1 in /init.scope, the admin's tools) would act for its
+         * tracer, off-switches included: only from an admin cgroup, as joining one. */
+        if (guard_task_in_admin_cgroup(child) && !guard_current_admin())
+                return tamper_refuse(actor, GUARD_TAMPER_ADMIN_ATTACH, child->tgid);
+        if (!guard_current_confined())
                 return 0;
         if (guard_task_identity(child) & GUARD_IDENTITY_PID1_CHILD)
                 return tamper_refuse(actor, GUARD_TAMPER_PID1_CHILD, child->tgid);

@@ -231,13 +231,20 @@ int BPF_PROG(compat_inode_permission, struct inode *inode, int mask) {
                 return refused;
         }
         void *policy = guard_policy_map();
-        w->verdict = guard_task_decide_migration(policy, actor, guard_entry_by_id(policy, w->src_entry),
-                                                 guard_entry_by_id(policy, w->dst_entry), &d);
+        struct guard_value *dst_entry = guard_entry_by_id(policy, w->dst_entry);
+        bool admin_join = guard_tamper_admin_join(actor, w->dst, dst_entry);
+
+        w->verdict = guard_task_decide_migration(policy, actor, guard_entry_by_id(policy, w->src_entry), dst_entry, &d);
         if (w->verdict != GUARD_VERDICT_ALLOW)
                 guard_report_task(GUARD_EVENT_MIGRATION, &d, actor, guard_task_cgroup_id(actor), w->task_pid,
                                   w->task_comm, w->src, w->dst, 0, 0, 0);
+        /* What the policy lets into an admin cgroup, tamper protection may still refuse. */
+        refused = w->verdict == GUARD_VERDICT_DENY ? -EPERM :
+                  admin_join ? tamper_refuse(actor, GUARD_TAMPER_ADMIN_JOIN, w->dst) : 0;
+        if (refused)
+                w->verdict = GUARD_VERDICT_DENY;
         guard_record_op(policy, GUARD_EVENT_MIGRATION, w->verdict, actor, guard_task_cgroup_id(actor), w->src, w->dst, 0);
-        return w->verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
+        return refused;
 }
 
 /* --- setns --- */

@@ -33,9 +33,11 @@ static __always_inline int native_attach(struct task_struct *task, struct cgroup
         struct task_struct *actor = bpf_get_current_task_btf();
         __u64 src = src_cgrp->kn->id, dst = dst_cgrp->kn->id, src_entry_id = 0;
         void *policy = guard_policy_map();
-        struct guard_value *src_entry;
+        struct guard_value *src_entry, *dst_entry;
         struct guard_decision d;
         enum guard_source source;
+        bool admin_join;
+        int refused;
         __u32 flags;
 
         source = guard_moved_threads_source(policy, task, threadgroup, can_read, &src, &src_entry_id);
@@ -46,18 +48,22 @@ static __always_inline int native_attach(struct task_struct *task, struct cgroup
                 return 0;
         if (guard_tamper_move(actor, src, dst))
                 return -EPERM;
+        dst_entry = guard_cgroup_entry(policy, dst_cgrp, NULL);
+        admin_join = guard_tamper_admin_join(actor, dst, dst_entry);
         src_entry = source == GUARD_SOURCE_LEADER ? guard_cgroup_entry(policy, src_cgrp, NULL) :
                                                     guard_entry_by_id(policy, src_entry_id);
-        if (guard_task_decide_migration(policy, actor, src_entry, guard_cgroup_entry(policy, dst_cgrp, NULL), &d) !=
-            GUARD_VERDICT_ALLOW) {
+        if (guard_task_decide_migration(policy, actor, src_entry, dst_entry, &d) != GUARD_VERDICT_ALLOW) {
                 /* On the clone3(CLONE_INTO_CGROUP) path the task is the child being created. */
                 flags = (threadgroup ? GUARD_MIGRATION_THREADGROUP : 0) |
                         ((task->__state & TASK_NEW) ? GUARD_MIGRATION_CLONE : 0);
                 guard_report_task(GUARD_EVENT_MIGRATION, &d, actor, guard_task_cgroup_id(actor), task->pid, task->comm, src,
                                   dst, 0, 0, flags);
         }
-        guard_record_op(policy, GUARD_EVENT_MIGRATION, d.verdict, actor, guard_task_cgroup_id(actor), src, dst, 0);
-        return d.verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
+        /* What the policy lets into an admin cgroup, tamper protection may still refuse. */
+        refused = d.verdict == GUARD_VERDICT_DENY ? -EPERM : admin_join ? tamper_refuse(actor, GUARD_TAMPER_ADMIN_JOIN, dst) : 0;
+        guard_record_op(policy, GUARD_EVENT_MIGRATION, refused ? GUARD_VERDICT_DENY : d.verdict, actor,
+                        guard_task_cgroup_id(actor), src, dst, 0);
+        return refused;
 }
 
 SEC("lsm/cgroup_attach")

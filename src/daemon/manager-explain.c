@@ -134,6 +134,28 @@ static int explain_actor(Manager *m, uint32_t pid, char **ret_cgroup, char **ret
         return 0;
 }
 
+/* Tamper protection refuses a move into an admin cgroup that the policy lets through
+ * (guard_tamper_admin_join()): say so, as the kernel decides it. The guard's own unit is another
+ * refusal, kept out of explain: nothing but PID 1 moves anything there. */
+static bool admin_join_refused(Manager *m, uint32_t actor_pid, const struct guard_actor *who, const char *actor_cgroup,
+                               uint64_t dst_id, PolicyDecision *ret) {
+        const struct guard_value *config = policy_image_lookup(&m->image, GUARD_KEY_CONFIG, 0, 0);
+        uint64_t actor_id = 0;
+
+        if (!policy_protect_self(&m->policy))
+                return false;
+        (void) cgroup2_id_of_path(m->cgroup_root_fd, actor_cgroup, &actor_id);
+        bool trusted = actor_pid == 1 || (who->identity & (GUARD_IDENTITY_PID1_CHILD | GUARD_IDENTITY_SELF));
+        if (!guard_admin_join_refused(config, entry_of(m, dst_id), dst_id, trusted,
+                                      guard_cgroup_admin(config, who->cgroup, actor_id)))
+                return false;
+        *ret = (PolicyDecision) { .verdict = VERDICT_DENY };
+        snprintf(ret->reason, sizeof(ret->reason),
+                 "the destination is an admin cgroup, which only PID 1, the guard and tasks in admin cgroups may "
+                 "move a process into (protect_self)");
+        return true;
+}
+
 int manager_explain_migration(Manager *m, uint32_t actor_pid, uint32_t task_pid, const char *dst, PolicyDecision *ret) {
         _cleanup_(freep) char *actor_cgroup = NULL, *exe = NULL, *src = NULL;
         struct guard_actor who;
@@ -160,6 +182,8 @@ int manager_explain_migration(Manager *m, uint32_t actor_pid, uint32_t task_pid,
                         return 0;
                 }
                 guard_decide_migration(&m->image, &who, entry_of(m, src_id), entry_of(m, dst_id), &kd);
+                if (kd.verdict != GUARD_VERDICT_DENY && admin_join_refused(m, actor_pid, &who, actor_cgroup, dst_id, ret))
+                        return 0;
                 take_kernel_verdict(m, &kd, ret);
                 return 0;
         }

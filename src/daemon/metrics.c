@@ -35,6 +35,8 @@ const char *metrics_tamper_what(uint32_t what) {
         case GUARD_TAMPER_NAMESPACE: return "namespace";
         case GUARD_TAMPER_ATTACH: return "attach";
         case GUARD_TAMPER_FILE: return "file";
+        case GUARD_TAMPER_ADMIN_JOIN: return "admin_join";
+        case GUARD_TAMPER_ADMIN_ATTACH: return "admin_attach";
         }
         return "other";
 }

@@ -21,7 +21,7 @@
 static const char *const tree_paths[] = {
         "/", "/init.scope", "/system.slice", "/system.slice/cgroup-guardd.service", "/system.slice/web.service",
         "/user.slice", "/user.slice/user-0.slice", "/user.slice/user-0.slice/session-1.scope",
-        "/user.slice/user-0.slice/session-1.scope/inner", "/user.slice/user-0.slice/user@0.service", "/admin",
+        "/user.slice/user-0.slice/session-1.scope/inner", "/user.slice/user-0.slice/user@0.service", "/admin", "/admin/sub",
 };
 
 static void build_tree(CgroupTree *tree) {
@@ -115,6 +115,38 @@ static void test_default_init_in_root(void **state) {
         assert_true(admin(&img2, &tree, "/admin"));
 }
 
+/* Who may move a process into an admin cgroup (guard_admin_join_refused(), the kernel's code): PID
+ * 1, its children before exec and the guard (trusted), and tasks already in an admin cgroup; not
+ * root elsewhere, unconfined or not. Below an admin cgroup counts as in it; the root cgroup, an
+ * admin cgroup without systemd, stays open (every task starts there). */
+static void test_admin_join(void **state) {
+        _cleanup_(cgroup_tree_done) CgroupTree tree = {};
+        _cleanup_(policy_image_done) PolicyImage img = {}, img2 = {};
+        _cleanup_(policy_done) Policy p = {};
+
+        build_tree(&tree);
+        assert_int_equal(policy_set_guard_cgroup(&p, "/system.slice/cgroup-guardd.service"), 0);
+        compile(&p, &tree, &img);
+        const struct guard_value *config = policy_image_lookup(&img, GUARD_KEY_CONFIG, 0, 0);
+        uint64_t init = cgroup_tree_id(&tree, "/init.scope"), web = cgroup_tree_id(&tree, "/system.slice/web.service");
+
+        assert_true(guard_admin_join_refused(config, policy_image_cgroup(&img, &tree, init), init, 0, 0));
+        assert_false(guard_admin_join_refused(config, policy_image_cgroup(&img, &tree, init), init, 1, 0));
+        assert_false(guard_admin_join_refused(config, policy_image_cgroup(&img, &tree, init), init, 0, 1));
+        assert_false(guard_admin_join_refused(config, policy_image_cgroup(&img, &tree, web), web, 0, 0));
+        assert_false(guard_admin_join_refused(config, policy_image_cgroup(&img, &tree, 1), GUARD_CGROUP_ROOT_ID, 0, 0));
+
+        p.init_in_root = true;
+        parse(&p, "05-admin.json", "{ \"version\": 2, \"admin\": [\"/admin\"] }");
+        assert_int_equal(policy_compile(&p, &tree, 2, &img2, NULL), 0);
+        config = policy_image_lookup(&img2, GUARD_KEY_CONFIG, 0, 0);
+        uint64_t admin_id = cgroup_tree_id(&tree, "/admin"), below = cgroup_tree_id(&tree, "/admin/sub");
+        assert_true(guard_admin_join_refused(config, policy_image_cgroup(&img2, &tree, admin_id), admin_id, 0, 0));
+        assert_true(below != 0);
+        assert_true(guard_admin_join_refused(config, policy_image_cgroup(&img2, &tree, below), below, 0, 0));
+        assert_false(guard_admin_join_refused(config, policy_image_cgroup(&img2, &tree, init), init, 0, 0));
+}
+
 /* An "admin" list replaces the default; its patterns cover their subtrees, globs included, and a
  * new cgroup gets its answer at mkdir from the classifier, as in the kernel. */
 static void test_explicit(void **state) {
@@ -184,6 +216,7 @@ int main(void) {
                 cmocka_unit_test(test_default_guard_in_root),
                 cmocka_unit_test(test_default_init_in_root),
                 cmocka_unit_test(test_explicit),
+                cmocka_unit_test(test_admin_join),
                 cmocka_unit_test(test_off_file),
                 cmocka_unit_test(test_failed_file),
         };

@@ -29,10 +29,12 @@ policy() { mkdir -p $POLICY_DIR; cat > $POLICY_DIR/$1; }
 # The guard's binary acts as the guard (--status, --unload) only from an admin cgroup. By default
 # that includes the root cgroup here, where PID 1 runs (no systemd), so the test shell's own.
 # ADMIN_CGROUP=/sys/fs/cgroup/...: a scenario whose policy names its own "admin" list runs it from
-# there (as_admin COMMAND...).
+# there (as_admin COMMAND...), through a shell placed there before the guard starts: once it
+# enforces, only PID 1, the guard and tasks in admin cgroups move a process into one.
 as_admin() {
         if [ -n "${ADMIN_CGROUP:-}" ]; then
-                in-cgroup "$ADMIN_CGROUP" "$@"
+                kill -0 "${ADMIN_MEMBER:-0}" 2>/dev/null || member_start admin "$ADMIN_CGROUP" || return 99
+                in_member admin "$*"
         else
                 "$@"
         fi
@@ -70,12 +72,35 @@ guard_start() {
         exit 99
 }
 
-unit_member_start() {
-        rm -f /tmp/unit.cmd /tmp/unit.out
-        mkfifo /tmp/unit.cmd /tmp/unit.out
-        in-cgroup "$GUARD_CGROUP" sh -c 'while read -r line < /tmp/unit.cmd; do { sh -c "$line" 2>&1; echo "@rc=$?"; } > /tmp/unit.out; done' &
-        UNIT_MEMBER=$!
+# member_start NAME CGROUP: a shell in CGROUP that runs the lines in_member NAME sends it, one
+# at a time (its pid in UNIT_MEMBER for "unit", ADMIN_MEMBER for "admin").
+member_start() {
+        rm -f /tmp/member-$1.cmd /tmp/member-$1.out
+        mkfifo /tmp/member-$1.cmd /tmp/member-$1.out
+        in-cgroup "$2" sh -c 'while read -r line < /tmp/member-'$1'.cmd; do { sh -c "$line" 2>&1; echo "@rc=$?"; } > /tmp/member-'$1'.out; done' &
+        case $1 in
+        unit) UNIT_MEMBER=$! ;;
+        admin) ADMIN_MEMBER=$! ;;
+        esac
+        sleep 0.2
+        [ "$(cgroup_of $! 2>/dev/null)" = "${2#$CG}" ] || { echo "# the $1 shell did not reach $2"; return 1; }
 }
+
+# in_member NAME COMMAND: runs COMMAND in that shell (its output, its exit status); 99 if the
+# shell is gone (a write to its fifo would wait for ever).
+in_member() {
+        case $1 in
+        unit) _member=${UNIT_MEMBER:-0} ;;
+        *) _member=${ADMIN_MEMBER:-0} ;;
+        esac
+        kill -0 "$_member" 2>/dev/null || { echo "no $1 shell"; return 99; }
+        echo "$2" > /tmp/member-$1.cmd
+        cat /tmp/member-$1.out > /tmp/member-$1.last
+        grep -v "^@rc=" /tmp/member-$1.last
+        return "$(sed -n 's/^@rc=//p' /tmp/member-$1.last)"
+}
+
+unit_member_start() { member_start unit "$GUARD_CGROUP"; }
 
 unit_member_stop() {
         [ -n "${UNIT_MEMBER:-}" ] || return 0
@@ -87,10 +112,7 @@ unit_member_stop() {
 # in_unit COMMAND...: runs COMMAND in the unit member (its output, its exit status).
 in_unit() {
         kill -0 "${UNIT_MEMBER:-0}" 2>/dev/null || { echo "no unit member"; return 99; }
-        echo "$*" > /tmp/unit.cmd
-        cat /tmp/unit.out > /tmp/unit.last
-        grep -v "^@rc=" /tmp/unit.last
-        return "$(sed -n 's/^@rc=//p' /tmp/unit.last)"
+        in_member unit "$*"
 }
 
 # The guard acting: its binary run in an admin cgroup is the guard; cg-evil.so makes it
@@ -145,6 +167,7 @@ finish() {
         guard_stop
         unit_member_stop
         as_admin cgroup-guardd --unload > /dev/null 2>&1
+        [ -n "${ADMIN_MEMBER:-}" ] && kill $ADMIN_MEMBER 2>/dev/null
         echo "$passed passed, $failed failed"
         [ $failed -eq 0 ] || { echo "--- daemon log"; cat $LOG; }
         exit $failed

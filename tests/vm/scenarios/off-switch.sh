@@ -3,6 +3,8 @@
 # name, in the root cgroup (left there, or run there by the kernel as a usermode helper on a
 # confined root's behalf: kernel.modprobe for an unknown binary format) is refused, a tamper
 # event naming it; the same command from the admin cgroup unloads. (The D-Bus verbs: windows.sh.)
+# The admin cgroups hold their boundary: root outside them can neither move a process into one
+# (cgroup.procs, clone3) nor attach to a process there; the admin can, explain predicts it.
 . /scenarios/lib.sh
 
 ADMIN_CGROUP=$T/admin   # the policy's admin list; lib.sh runs --status and --unload from there
@@ -11,6 +13,12 @@ policy 10-off-switch.json <<'JSON'
 { "version": 2, "admin": ["/t/admin"], "migration": { "protect": ["/t/prot"] } }
 JSON
 GUARDD=$(command -v cgroup-guardd)
+# A bus for explain (its D-Bus call).
+dbus-daemon --config-file=/usr/share/dbus-1/session.conf --address=unix:path=/run/off-switch-bus --fork --nopidfile
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/off-switch-bus
+# Placed before the guard enforces: afterwards only an admin may join an admin cgroup.
+member_start admin $ADMIN_CGROUP
+in-cgroup $T/admin sleep 1000 & admin_task=$!
 guard_start
 sleep 1000 & victim=$!
 check_cmd "enforcing" EPERM cg-move $T/prot $victim
@@ -66,8 +74,30 @@ enforcing && [ "$(cat /tmp/umh.rc 2>&1)" != 0 ] && ok "--unload run by the kerne
         not_ok "usermode helper: rc $(cat /tmp/umh.rc 2>&1), $(cg-move $T/prot $victim): $(head -c 200 /tmp/umh.out 2>&1)"
 rearm
 
+# The admin cgroups hold their boundary: root outside them may neither join one (and then use
+# the off-switches from there) nor attach to a process in one (and drive it to them).
+sleep 1000 & mover=$!
+check_cmd "root in no admin cgroup cannot move a process into an admin cgroup" EPERM in-cgroup $T/other cg-move $T/admin $mover
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: moving a process into an admin cgroup"
+mkdir -p $T/admin/sub
+check_cmd "... nor into a cgroup below one" EPERM in-cgroup $T/other cg-move $T/admin/sub $mover
+check_cmd "... nor itself, by clone3(CLONE_INTO_CGROUP)" EPERM in-cgroup $T/other cg-clone3 $T/admin
+in-cgroup $T/other sh -c "cg-move $T/admin \$\$ > /dev/null; $GUARDD --unload" > /tmp/join.out 2>&1
+check "... so it cannot switch the guard off from there" EPERM "$(cg-move $T/prot $victim)"
+check_cmd "root in no admin cgroup cannot attach (ptrace) to a process in an admin cgroup" EPERM \
+        in-cgroup $T/other cg-tamper attach $admin_task
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: attaching to a process in an admin cgroup"
+check_cmd "... nor the root cgroup's shell" EPERM cg-tamper attach $admin_task
+out=$(cgroup-guardctl --no-pager explain migration --actor $$ --pid $mover --to /t/admin 2>&1)
+contains "explain predicts the refusal" "admin cgroup" "$out"
+check_cmd "the admin may attach to a process in its cgroup" ok as_admin cg-tamper attach $admin_task
+check_cmd "... and move a process into it" ok as_admin cg-move $T/admin/sub $mover
+check "... which is there" /t/admin/sub "$(cgroup_of $mover)"
+check_cmd "... and out again" ok as_admin cg-move $T/other $mover
+kill $mover $admin_task
+
 # The admin: the same command from the admin cgroup the policy names.
-in-cgroup $T/admin "$GUARDD" --unload > /tmp/admin.out 2>&1 && ok "--unload from the admin cgroup works" ||
+as_admin "$GUARDD" --unload > /tmp/admin.out 2>&1 && ok "--unload from the admin cgroup works" ||
         not_ok "--unload from /t/admin: $(cat /tmp/admin.out)"
 check_cmd "nothing enforced any more" ok cg-move $T/prot $victim
 check "no links left" "" "$(link_ids)"

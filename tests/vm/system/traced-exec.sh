@@ -14,6 +14,9 @@ wait_for() { i=0; while [ $i -lt 600 ] && ! eval "$1"; do sleep 0.1; i=$((i + 1)
 
 mkdir -p $T/prot /etc/cgroup-guard/policies.d
 guard_unit_backend
+# The tracer the ptrace check lets through (below) is the admin's: PID 1's child in the guard's
+# unit is in an admin cgroup by default, and only an admin attaches to a process there.
+admin_here
 cat > /etc/cgroup-guard/policies.d/10-test.json <<'JSON'
 { "version": 1,
   "migration": { "protect": ["/t/prot", "/system.slice/cgroup-guardd.service", "/system.slice/evil.service"],
@@ -60,7 +63,7 @@ check_all "the guard started untraced, adopted the pins" 'wait_for adopted_again
         diag "guard: $(systemctl is-active cgroup-guardd)"
 check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
 
-# --- a tracer the ptrace check lets through (root outside confined cgroups): no mark at the exec ---
+# --- a tracer the ptrace check lets through (root in an admin cgroup): no mark at the exec ---
 before=$(adopted)
 held=$(held_start)
 timeout 120 cg-trace exec $held $PIN > /tmp/trace2.out 2>&1 &
