@@ -108,6 +108,13 @@ static __always_inline bool is_guard(struct task_struct *actor, struct guard_sel
         return guard_identity_is_self(identity, 1, guard_current_admin());
 }
 
+/* Does the acting task run PID 1's code: PID 1, or its child before the exec (systemd placing it
+ * in its unit's cgroup, setting up namespaces), untraced? A tracer would drive such a child (only
+ * an admin may attach to one, but one attached first keeps it). */
+static __always_inline bool is_pid1_code(struct task_struct *actor) {
+        return actor->tgid == 1 || ((guard_task_identity(actor) & GUARD_IDENTITY_PID1_CHILD) && !actor->ptrace);
+}
+
 /* Is a task someone acts on (signals, ptrace, limits) the running guard? Its mark says so. */
 static __always_inline bool is_guard_target(struct task_struct *task) {
         return guard_task_identity(task) & GUARD_IDENTITY_SELF;
@@ -359,7 +366,7 @@ static __always_inline int guard_file_refused(struct inode *inode) {
                 return 0;
         actor = bpf_get_current_task_btf();
         /* PID 1's children before their exec: systemd setting up a unit's mounts (ProtectSystem=). */
-        if (actor->tgid == 1 || (guard_task_identity(actor) & GUARD_IDENTITY_PID1_CHILD) || !guard_current_confined() ||
+        if (is_pid1_code(actor) || !guard_current_confined() ||
             is_guard(actor, self))
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_FILE, inode->i_ino);
@@ -644,7 +651,7 @@ static __always_inline int guard_tamper_move(struct task_struct *actor, __u64 sr
 
         if (!self || !self->cgroup_id || (dst != self->cgroup_id && src != self->cgroup_id))
                 return 0;
-        if (actor->tgid == 1 || (guard_task_identity(actor) & GUARD_IDENTITY_PID1_CHILD) || is_guard(actor, self))
+        if (is_pid1_code(actor) || is_guard(actor, self))
                 return 0;
         return tamper_refuse(actor, dst == self->cgroup_id ? GUARD_TAMPER_JOIN : GUARD_TAMPER_LEAVE, self->cgroup_id);
 }
@@ -660,7 +667,7 @@ static __always_inline bool guard_tamper_admin_join(struct task_struct *actor, _
 
         if (!self || !policy || dst == GUARD_CGROUP_ROOT_ID || !dst_entry || !dst_entry->cgroup.admin)
                 return false;
-        trusted = actor->tgid == 1 || (guard_task_identity(actor) & GUARD_IDENTITY_PID1_CHILD) || is_guard(actor, self);
+        trusted = is_pid1_code(actor) || is_guard(actor, self);
         return guard_admin_join_refused(guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0), dst_entry, dst, trusted,
                                         !trusted && guard_current_admin());
 }
@@ -762,7 +769,7 @@ static __always_inline int guard_tamper_setns(struct task_struct *actor, __u32 i
 
         if (!self || !is_guard_object(GUARD_OBJ_NS, inum))
                 return 0;
-        if (actor->tgid == 1 || (guard_task_identity(actor) & GUARD_IDENTITY_PID1_CHILD) || is_guard(actor, self))
+        if (is_pid1_code(actor) || is_guard(actor, self))
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_NAMESPACE, inum);
 }
@@ -806,13 +813,15 @@ int BPF_PROG(guard_tamper_ptrace, struct task_struct *child, unsigned int mode) 
         if (tamper_trusted(actor, self))
                 return 0;
         /* A task in an admin cgroup (PID 1 in /init.scope, the admin's tools) would act for its
-         * tracer, off-switches included: only from an admin cgroup, as joining one. */
+         * tracer, off-switches included: only from an admin cgroup, as joining one. So would
+         * PID 1's child before its exec, which moves and joins what nobody else may (is_pid1_code()),
+         * and may be the guard's restart. */
         if (guard_task_in_admin_cgroup(child) && !guard_current_admin())
                 return tamper_refuse(actor, GUARD_TAMPER_ADMIN_ATTACH, child->tgid);
+        if ((guard_task_identity(child) & GUARD_IDENTITY_PID1_CHILD) && !guard_current_admin())
+                return tamper_refuse(actor, GUARD_TAMPER_PID1_CHILD, child->tgid);
         if (!guard_current_confined())
                 return 0;
-        if (guard_task_identity(child) & GUARD_IDENTITY_PID1_CHILD)
-                return tamper_refuse(actor, GUARD_TAMPER_PID1_CHILD, child->tgid);
         if (guard_cgroup_within(child->cgroups->dfl_cgrp, guard_task_cgroup_id(actor)))
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_ATTACH, child->tgid);

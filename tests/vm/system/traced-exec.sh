@@ -63,6 +63,24 @@ check_all "the guard started untraced, adopted the pins" 'wait_for adopted_again
         diag "guard: $(systemctl is-active cgroup-guardd)"
 check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
 
+# --- root outside confined cgroups but in no admin cgroup attaches to PID 1's child before its
+# exec: refused too (the child runs PID 1's code, which moves and joins what nobody else may) ---
+before=$(adopted)
+held=$(held_start)
+rm -f /tmp/trace3.out
+systemd-run --unit=unconfined-tracer --collect --quiet sh -c "cg-trace exec $held $PIN > /tmp/trace3.out 2>&1"
+wait_for '[ -s /tmp/trace3.out ]'
+release
+wait_for '! systemctl -q is-active unconfined-tracer'
+out=$(tr '\n' ' ' < /tmp/trace3.out)
+check "root in an unconfined cgroup that is no admin cgroup cannot attach to PID 1's child before its exec (EPERM)" \
+        EPERM "$(head -n 1 /tmp/trace3.out)" || diag "the tracer in an unconfined service: $out"
+systemctl reset-failed cgroup-guardd 2> /dev/null
+systemctl -q is-active cgroup-guardd || systemctl restart cgroup-guardd
+check_all "the guard started untraced, adopted the pins" 'wait_for adopted_again' '[ "$(systemctl is-active cgroup-guardd)" = active ]' ||
+        diag "guard: $(systemctl is-active cgroup-guardd)"
+check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
+
 # --- a tracer the ptrace check lets through (root in an admin cgroup): no mark at the exec ---
 before=$(adopted)
 held=$(held_start)
