@@ -36,8 +36,10 @@ else
         not_ok "copied examples refused: $(grep error "$work/check" | head -3)"
 fi
 
-# The unit as installed, pointed at the installed binary so verify can check ExecStart.
-sed "s|^ExecStart=.*|ExecStart=$root$prefix/sbin/cgroup-guardd|" "$root$prefix/lib/systemd/system/cgroup-guardd.service" \
+# The unit as installed, pointed at the installed binary so verify can check ExecStart= and
+# ExecReload= (the guard's own binary too).
+sed -e "s|^ExecStart=.*|ExecStart=$root$prefix/sbin/cgroup-guardd|" \
+    -e "s|^ExecReload=[^ ]*|ExecReload=$root$prefix/sbin/cgroup-guardd|" "$root$prefix/lib/systemd/system/cgroup-guardd.service" \
         > "$work/cgroup-guardd.service"
 if out=$(systemd-analyze verify --man=no "$work/cgroup-guardd.service" 2>&1) && [ -z "$out" ]; then
         ok "systemd-analyze verify --man=no"

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
@@ -34,7 +35,8 @@ static unsigned arg_policy_entries_max = GUARD_POLICY_ENTRIES_MAX;
 static const char *arg_metrics_file = NULL;
 static const char *arg_show_cgroup = NULL;
 static unsigned arg_metrics_interval = 15;
-static enum { ACTION_RUN, ACTION_CHECK, ACTION_STATUS, ACTION_STATS, ACTION_METRICS, ACTION_SHOW_CGROUP, ACTION_UNLOAD } arg_action = ACTION_RUN;
+static pid_t arg_reload_pid;
+static enum { ACTION_RUN, ACTION_CHECK, ACTION_STATUS, ACTION_STATS, ACTION_METRICS, ACTION_SHOW_CGROUP, ACTION_UNLOAD, ACTION_RELOAD } arg_action = ACTION_RUN;
 
 static void help(void) {
         printf("Usage: cgroup-guardd [OPTIONS...]\n\n"
@@ -46,6 +48,8 @@ static void help(void) {
                "     --check                  Validate the policy directory and exit\n"
                "     --status                 Show what is loaded (from the pins; no daemon needed)\n"
                "     --unload                 Detach every program and remove the pins\n"
+               "     --reload=PID             Ask the daemon PID to reload its policies (SIGHUP; the\n"
+               "                              unit's ExecReload=)\n"
                "     --stats                  Per-program run counts and time (kernel.bpf_stats_enabled=1)\n"
                "     --metrics                Print the metrics (Prometheus text format) from the pins\n"
                "     --show-cgroup=CGROUP     The rules in force for CGROUP and its counts, from the kernel\n"
@@ -136,6 +140,7 @@ enum {
         ARG_METRICS_FILE,
         ARG_METRICS_INTERVAL,
         ARG_SHOW_CGROUP,
+        ARG_RELOAD,
 };
 
 /* One option (getopt_long's c and optarg): 0 to go on, 1 when the answer was printed (--help,
@@ -169,6 +174,18 @@ static int parse_option(int c, const char *arg) {
                 arg_show_cgroup = arg;
                 arg_action = ACTION_SHOW_CGROUP;
                 return 0;
+        case ARG_RELOAD: {
+                char *end;
+                unsigned long pid;
+
+                errno = 0;
+                pid = strtoul(arg, &end, 10);
+                if (errno != 0 || end == arg || *end != '\0' || pid < 2 || pid > INT32_MAX)
+                        return log_error_errno(EINVAL, "--reload takes the daemon's pid (systemd's $MAINPID), not \"%s\".", arg);
+                arg_reload_pid = (pid_t) pid;
+                arg_action = ACTION_RELOAD;
+                return 0;
+        }
         case ARG_METRICS_FILE:
                 return parse_absolute("metrics-file", arg, &arg_metrics_file);
         case ARG_METRICS_INTERVAL:
@@ -219,6 +236,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "metrics-file", required_argument, NULL, ARG_METRICS_FILE },
                 { "metrics-interval", required_argument, NULL, ARG_METRICS_INTERVAL },
                 { "show-cgroup", required_argument, NULL, ARG_SHOW_CGROUP },
+                { "reload", required_argument, NULL, ARG_RELOAD },
                 {}
         };
         int c;
@@ -495,6 +513,13 @@ int main(int argc, char *argv[]) {
                 return show_cgroup();
         case ACTION_UNLOAD:
                 return unload();
+        case ACTION_RELOAD:
+                /* The unit's ExecReload=: it runs in the guard's own cgroup, an admin cgroup, so
+                 * it must be a file the guard runs itself (registered, refused to confined
+                 * writers), not /bin/kill, which a confined root may rewrite. */
+                if (kill(arg_reload_pid, SIGHUP) < 0)
+                        return log_error_errno(errno, "Cannot signal pid %d: %m", (int) arg_reload_pid), 1;
+                return 0;
         case ACTION_RUN:
                 break;
         }

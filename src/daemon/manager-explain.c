@@ -195,8 +195,10 @@ int manager_explain_migration(Manager *m, uint32_t actor_pid, uint32_t task_pid,
         if (policy_compile_cgroup(&m->policy, &m->tree, dst, &v.cgroup) && policy_image_put(&m->image, &key, &v) < 0)
                 return -ENOMEM;
         guard_decide_migration(&m->image, &who, entry_of(m, src_id), policy_image_lookup(&m->image, GUARD_KEY_CGROUP, UINT64_MAX, 0), &kd);
+        bool refused = kd.verdict != GUARD_VERDICT_DENY && admin_join_refused(m, actor_pid, &who, actor_cgroup, UINT64_MAX, ret);
         policy_image_remove(&m->image, &key);
-        take_kernel_verdict(m, &kd, ret);
+        if (!refused)
+                take_kernel_verdict(m, &kd, ret);
         return 0;
 }
 

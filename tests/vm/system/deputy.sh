@@ -101,6 +101,30 @@ check_all "user@0.service and user-runtime-dir@0.service start in /user.slice/us
         diag "user@0: $(systemctl is-active user@0.service user-runtime-dir@0.service) $(journalctl -u user@0.service --no-pager | tail -3)"
 systemctl stop user@0.service
 
+# The unit's ExecReload= runs in the guard's own cgroup, an admin cgroup: a confined root that
+# rewrites what it execs (/bin/kill was, a file the guard does not run itself) and asks PID 1 for
+# a reload would run its code there, where the guard's binary is the admin's.
+[ "$(systemctl is-active cgroup-guardd)" = active ] || systemctl start cgroup-guardd
+kill_bin=$(readlink -f /bin/kill)
+cp "$kill_bin" /tmp/kill.orig
+# The unit's sandbox leaves little writable: what it did shows in enforcement and its journal.
+printf '#!/bin/sh\nexec /usr/sbin/cgroup-guardd --unload\n' > /tmp/kill.evil
+cat /tmp/kill.evil > "$kill_bin" 2> /tmp/kill.err
+wrote=$?
+since=$(date '+%Y-%m-%d %H:%M:%S')
+systemctl reload cgroup-guardd > /tmp/reload.log 2>&1
+reload_rc=$?
+cat /tmp/kill.orig > "$kill_bin"
+check_all "a confined root rewrites /bin/kill (rc $wrote) and asks for a reload: still enforcing" \
+        'enforcing' ||
+        diag "ExecReload ran the rewritten file: $(journalctl -u cgroup-guardd --since "$since" -o cat | tail -3)"
+check_all "... and the reload itself works (rc $reload_rc)" \
+        '[ "$reload_rc" = 0 ]' \
+        '[ "$(systemctl is-active cgroup-guardd)" = active ]' ||
+        diag "reload: $(cat /tmp/reload.log; journalctl -u cgroup-guardd --no-pager | tail -3)"
+# After an attack that worked (the tree before the fix): load again for what follows.
+enforcing || { systemctl restart cgroup-guardd; wait_for 300 enforcing; }
+
 # The manager's environment reaches every unit PID 1 starts, the guard's restart included.
 active_pid() { [ "$(systemctl is-active cgroup-guardd)" = active ] && systemctl show -P MainPID cgroup-guardd; }
 [ "$(systemctl is-active cgroup-guardd)" = active ] || systemctl start cgroup-guardd
