@@ -578,6 +578,94 @@ static __always_inline int guard_tamper_proc_open(struct file *file) {
         return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_OOM, pid);
 }
 
+/* The usermode helpers (enum guard_helper_sysctl): kernel.core_pattern "|program" (a crash),
+ * kernel.modprobe (request_module(), e.g. the exec of an unknown binary format), kernel.hotplug
+ * (a uevent) and kernel.poweroff_cmd make the kernel run a program as root in the root cgroup,
+ * out of the writer's cgroup and its namespace locks, and out of every cgroup the policy confines.
+ * A confined task may not change them, unless it is in an admin cgroup (PID 1's /init.scope)
+ * or PID 1. Writing the value in force again stays allowed: systemd-sysctl.service, in the
+ * protected /system.slice, writes kernel.core_pattern at each of its starts. So the check needs
+ * the value written, which file_open does not see: a cgroup/sysctl program on the root cgroup,
+ * whose programs every cgroup below runs too (a child cgroup cannot drop them). It runs on
+ * /proc/sys reads and writes only, no hot path. Task storage is not open to cgroup programs: PID 1
+ * is told by its pid (its children before their exec write no sysctl). */
+#define GUARD_SYSCTL_VALUE_MAX 256 /* KMOD_PATH_LEN; core_pattern's is 128 */
+#define GUARD_SYSCTL_NAME_MAX 24   /* "kernel/poweroff_cmd" and a NUL; longer names are none of ours */
+
+struct guard_sysctl_values {
+        char current[GUARD_SYSCTL_VALUE_MAX];
+        char wanted[GUARD_SYSCTL_VALUE_MAX];
+};
+
+/* Two values do not fit the 512-byte stack beside the rest. */
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, struct guard_sysctl_values);
+} guard_sysctl_values SEC(".maps");
+
+static __always_inline bool name_is(const char *name, const char *want, __u32 len) {
+        for (__u32 i = 0; i < len; i++)
+                if (name[i] != want[i])
+                        return false;
+        return name[len] == '\0';
+}
+
+/* Which helper this sysctl sets (enum guard_helper_sysctl), 0 for any other. */
+static __always_inline __u32 helper_sysctl(struct bpf_sysctl *ctx) {
+        char name[GUARD_SYSCTL_NAME_MAX] = {};
+
+        if (bpf_sysctl_get_name(ctx, name, sizeof(name), 0) < 0)
+                return 0;
+        if (name_is(name, "kernel/core_pattern", 19))
+                return GUARD_HELPER_CORE_PATTERN;
+        if (name_is(name, "kernel/modprobe", 15))
+                return GUARD_HELPER_MODPROBE;
+        if (name_is(name, "kernel/hotplug", 14))
+                return GUARD_HELPER_HOTPLUG;
+        if (name_is(name, "kernel/poweroff_cmd", 19))
+                return GUARD_HELPER_POWEROFF_CMD;
+        return 0;
+}
+
+/* Does the write leave the value as it is? The kernel keeps what precedes the first newline or
+ * NUL (proc_dostring()); a write at an offset appends, a change whatever it says. */
+static __always_inline bool sysctl_value_kept(struct bpf_sysctl *ctx) {
+        struct guard_sysctl_values *v;
+        __u32 zero = 0;
+
+        v = bpf_map_lookup_elem(&guard_sysctl_values, &zero);
+        if (!v || ctx->file_pos != 0 || bpf_sysctl_get_current_value(ctx, v->current, sizeof(v->current)) < 0 ||
+            bpf_sysctl_get_new_value(ctx, v->wanted, sizeof(v->wanted)) < 0)
+                return false;
+        for (__u32 i = 0; i < GUARD_SYSCTL_VALUE_MAX; i++) {
+                char c = v->current[i], w = v->wanted[i];
+                bool c_end = c == '\0' || c == '\n', w_end = w == '\0' || w == '\n';
+
+                if (c_end || w_end)
+                        return c_end && w_end;
+                if (c != w)
+                        return false;
+        }
+        return false;
+}
+
+SEC("cgroup/sysctl")
+int guard_tamper_sysctl(struct bpf_sysctl *ctx) {
+        __u32 which;
+
+        if (!ctx->write)
+                return 1;
+        which = helper_sysctl(ctx);
+        if (!which || !tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1)
+                return 1;
+        if (!guard_current_confined() || guard_current_admin() || sysctl_value_kept(ctx))
+                return 1;
+        tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_HELPER, which);
+        return 0;
+}
+
 /* A cgroup v1 hierarchy (mount -t cgroup, or -t cpuset): its moves pass neither the migration
  * hooks nor the guard's cgroup2 checks, so a freezer hierarchy would let anyone freeze the daemon
  * (and a devices one starve it of /dev/null). A named hierarchy without controllers ("none,

@@ -291,6 +291,24 @@ static int attach_cgroup_iterator(Backend *b, struct bpf_program *prog, struct b
         return 0;
 }
 
+/* A cgroup program (the usermode helpers' sysctls, bpf/guard-tamper.bpf.h) on the root cgroup:
+ * every cgroup below runs it too, and none can drop it. libbpf attaches these to no cgroup of its
+ * own accord. */
+static struct bpf_link *attach_to_root_cgroup(struct bpf_program *prog) {
+        _cleanup_(freep) char *mount = NULL;
+        _cleanup_(closep) int root = -EBADF;
+        int r;
+
+        r = cgroup2_find_mount(&mount);
+        if (r >= 0)
+                r = root = cgroup2_open_root(mount);
+        if (r < 0) {
+                errno = -r;
+                return NULL;
+        }
+        return bpf_program__attach_cgroup(prog, root);
+}
+
 /* Removes pins of links this build no longer has (e.g. after a backend change) or did not load
  * this time (a kernel function gone, its alternative taken instead). */
 static void remove_stale_links(const char *pin_dir, struct bpf_object *obj) {
@@ -656,7 +674,8 @@ static int attach_programs(Backend *b, const PolicyImage *image, int template_fd
                                 continue;
                         if (l->n >= ELEMENTSOF(l->links))
                                 return -E2BIG;
-                        l->links[l->n] = bpf_program__attach(prog);
+                        l->links[l->n] = bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SYSCTL ?
+                                                 attach_to_root_cgroup(prog) : bpf_program__attach(prog);
                         if (!l->links[l->n]) {
                                 r = -errno;
                                 if (asprintf(ret_reason, "attaching %s failed: %s", bpf_program__name(prog), strerror(-r)) < 0)

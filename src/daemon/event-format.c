@@ -132,6 +132,8 @@ static const char *tamper_what(uint32_t what) {
         case GUARD_TAMPER_FILE: return "writing, truncating, removing, renaming or mounting over a file cgroup-guardd runs, or a name on its path, from a confined cgroup (inode)";
         case GUARD_TAMPER_ADMIN_JOIN: return "moving a process into an admin cgroup from outside the admin cgroups (cgroup id)";
         case GUARD_TAMPER_ADMIN_ATTACH: return "attaching to a process in an admin cgroup from outside the admin cgroups (pid)";
+        case GUARD_TAMPER_HELPER: return "changing a usermode helper the kernel runs as root in the root cgroup from a confined cgroup "
+                                         "(1 kernel.core_pattern, 2 kernel.modprobe, 3 kernel.hotplug, 4 kernel.poweroff_cmd)";
         }
         return "touching the guard";
 }

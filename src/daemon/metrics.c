@@ -37,6 +37,7 @@ const char *metrics_tamper_what(uint32_t what) {
         case GUARD_TAMPER_FILE: return "file";
         case GUARD_TAMPER_ADMIN_JOIN: return "admin_join";
         case GUARD_TAMPER_ADMIN_ATTACH: return "admin_attach";
+        case GUARD_TAMPER_HELPER: return "usermode_helper";
         }
         return "other";
 }

@@ -73,7 +73,8 @@ guard_start() {
 }
 
 # member_start NAME CGROUP: a shell in CGROUP that runs the lines in_member NAME sends it, one
-# at a time (its pid in UNIT_MEMBER for "unit", ADMIN_MEMBER for "admin").
+# at a time (its pid in UNIT_MEMBER for "unit", ADMIN_MEMBER for "admin", CONFINED_MEMBER for
+# "confined": placed in a protected cgroup before the guard enforces).
 member_start() {
         rm -f /tmp/member-$1.cmd /tmp/member-$1.out
         mkfifo /tmp/member-$1.cmd /tmp/member-$1.out
@@ -81,6 +82,7 @@ member_start() {
         case $1 in
         unit) UNIT_MEMBER=$! ;;
         admin) ADMIN_MEMBER=$! ;;
+        confined) CONFINED_MEMBER=$! ;;
         esac
         sleep 0.2
         [ "$(cgroup_of $! 2>/dev/null)" = "${2#$CG}" ] || { echo "# the $1 shell did not reach $2"; return 1; }
@@ -91,6 +93,7 @@ member_start() {
 in_member() {
         case $1 in
         unit) _member=${UNIT_MEMBER:-0} ;;
+        confined) _member=${CONFINED_MEMBER:-0} ;;
         *) _member=${ADMIN_MEMBER:-0} ;;
         esac
         kill -0 "$_member" 2>/dev/null || { echo "no $1 shell"; return 99; }
@@ -168,6 +171,7 @@ finish() {
         unit_member_stop
         as_admin cgroup-guardd --unload > /dev/null 2>&1
         [ -n "${ADMIN_MEMBER:-}" ] && kill $ADMIN_MEMBER 2>/dev/null
+        [ -n "${CONFINED_MEMBER:-}" ] && kill $CONFINED_MEMBER 2>/dev/null
         echo "$passed passed, $failed failed"
         [ $failed -eq 0 ] || { echo "--- daemon log"; cat $LOG; }
         exit $failed

@@ -18,6 +18,7 @@ dbus-daemon --config-file=/usr/share/dbus-1/session.conf --address=unix:path=/ru
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/off-switch-bus
 # Placed before the guard enforces: afterwards only an admin may join an admin cgroup.
 member_start admin $ADMIN_CGROUP
+member_start confined $T/prot
 in-cgroup $T/admin sleep 1000 & admin_task=$!
 guard_start
 sleep 1000 & victim=$!
@@ -95,6 +96,51 @@ check_cmd "... and move a process into it" ok as_admin cg-move $T/admin/sub $mov
 check "... which is there" /t/admin/sub "$(cgroup_of $mover)"
 check_cmd "... and out again" ok as_admin cg-move $T/other $mover
 kill $mover $admin_task
+
+# A confined root with the kernel as its deputy: kernel.core_pattern "|program" has the kernel
+# run the program at a crash, kernel.modprobe at an unknown binary format, as root in the root
+# cgroup, out of the confined cgroup. A confined task may not change them (the value in force may
+# be written again: systemd-sysctl does at each start); the admin and unconfined tasks may.
+old_core=$(cat /proc/sys/kernel/core_pattern 2>/dev/null)
+cat > /tmp/core-helper <<'EOF'
+#!/bin/sh
+sed -n 's/^0:://p' /proc/self/cgroup > /tmp/core.cgroup
+EOF
+chmod 755 /tmp/core-helper
+rm -f /tmp/core.cgroup
+confined() { in_member confined "$*" 2>/dev/null | head -n 1; }
+check "the confined shell runs in /t/prot" /t/prot "$(cgroup_of $CONFINED_MEMBER)"
+# Debian's kernels dump core; our hooks builds have no CONFIG_COREDUMP (and no core_pattern).
+if [ -e /proc/sys/kernel/core_pattern ]; then
+        check "a confined root cannot point kernel.core_pattern at a program" EPERM \
+                "$(confined cg-tamper write /proc/sys/kernel/core_pattern "'|/tmp/core-helper'")"
+        check_true "... a tamper event naming it" wait_log "Refused tamper attempt: changing a usermode helper.* 1 by pid"
+        confined "sh -c 'kill -SEGV \$\$'"
+        i=0; while [ $i -lt 20 ] && [ ! -s /tmp/core.cgroup ]; do sleep 0.1; i=$((i + 1)); done
+        check "... so its crash runs no program of its choosing outside its cgroup" "" "$(cat /tmp/core.cgroup 2>/dev/null)"
+        check "... the pattern is the one in force" "$old_core" "$(cat /proc/sys/kernel/core_pattern)"
+        echo "$old_core" > /proc/sys/kernel/core_pattern
+        check "a confined root may write the value in force again (systemd-sysctl)" ok \
+                "$(confined "printf '%s\n' '$old_core' > /proc/sys/kernel/core_pattern && echo ok || echo EPERM")"
+fi
+check "a confined root cannot point kernel.modprobe at a program" EPERM \
+        "$(confined cg-tamper write /proc/sys/kernel/modprobe /tmp/core-helper)"
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: changing a usermode helper.* 2 by pid"
+check "... which stays" "$old_modprobe" "$(cat /proc/sys/kernel/modprobe)"
+echo "$old_modprobe" > /proc/sys/kernel/modprobe
+# The value in force written again, then more at that offset: the kernel appends it.
+check "... nor append to it" EPERM "$(confined "exec 3>/proc/sys/kernel/modprobe; printf '%s' '$old_modprobe' >&3; printf x >&3 2>/dev/null && echo ok || echo EPERM")"
+check "... as it was" "$old_modprobe" "$(cat /proc/sys/kernel/modprobe)"
+echo "$old_modprobe" > /proc/sys/kernel/modprobe
+check "... but may write the value in force again" ok \
+        "$(confined "printf '%s\n' '$old_modprobe' > /proc/sys/kernel/modprobe && echo ok || echo EPERM")"
+check "... and change other sysctls" ok "$(confined cg-tamper write /proc/sys/kernel/domainname guarded)"
+check_cmd "root in an unconfined cgroup may change kernel.modprobe" ok \
+        in-cgroup $T/other cg-tamper write /proc/sys/kernel/modprobe /tmp/core-helper
+check_cmd "... and the admin" ok as_admin cg-tamper write /proc/sys/kernel/modprobe "$old_modprobe"
+check "... back to the one it was" "$old_modprobe" "$(cat /proc/sys/kernel/modprobe)"
+echo "$old_modprobe" > /proc/sys/kernel/modprobe
+[ -n "$old_core" ] && echo "$old_core" > /proc/sys/kernel/core_pattern
 
 # The admin: the same command from the admin cgroup the policy names.
 as_admin "$GUARDD" --unload > /tmp/admin.out 2>&1 && ok "--unload from the admin cgroup works" ||
