@@ -97,6 +97,7 @@ enum guard_tamper_what {
         GUARD_TAMPER_ADMIN_JOIN = 22,   /* object: the admin cgroup's id */
         GUARD_TAMPER_ADMIN_ATTACH = 23, /* object: the pid attached to, in an admin cgroup */
         GUARD_TAMPER_HELPER = 24,       /* object: the usermode helper's sysctl (enum guard_helper_sysctl) */
+        GUARD_TAMPER_BINFMT = 25,       /* object: the binfmt_misc file's inode */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */
@@ -105,6 +106,7 @@ enum guard_helper_sysctl {
         GUARD_HELPER_MODPROBE = 2,      /* kernel.modprobe, at request_module() */
         GUARD_HELPER_HOTPLUG = 3,       /* kernel.hotplug (CONFIG_UEVENT_HELPER), at a uevent */
         GUARD_HELPER_POWEROFF_CMD = 4,  /* kernel.poweroff_cmd, at an orderly poweroff */
+        GUARD_HELPER_SYSCTL_PROGRAM = 5, /* a cgroup/sysctl program attached (it could override the guard's) */
 };
 
 #define GUARD_MIGRATION_THREADGROUP 0x1u

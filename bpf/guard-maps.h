@@ -353,6 +353,7 @@ struct guard_self {
 #define GUARD_OBJ_CGROUP_OPEN (7ULL << 32) /* inode of a file left open in those (cgroup.procs, ...) */
 #define GUARD_OBJ_PROC (8ULL << 32)        /* the daemon's pid: its /proc/PID/oom_score_adj */
 #define GUARD_OBJ_NS (9ULL << 32)          /* inode of a namespace of the daemon's that PID 1 is not in */
+#define GUARD_OBJ_BUS_SOCKET (10ULL << 32) /* inode of the system bus's socket file (guard_bus_peers) */
 /* A file the guard runs (its binary, each library and ld.so it maps) or a name on the way to one
  * (a directory, a symlink), by the superblock's device and the inode number, as the kernel has
  * them (what /proc/PID/maps shows): folded into one key with bit 63 set, which no other kind has.
@@ -429,7 +430,7 @@ static inline int guard_ns_index(__u32 clone_flag) {
         X(guard_policy) X(guard_policy_template) X(guard_events) X(guard_denials)              \
         X(guard_counters) X(guard_records) X(guard_rule_counts) X(guard_rule_names)            \
         X(guard_cgroup_counts) X(guard_task_locks) X(guard_sandbox_ns) X(guard_identity)
-#define GUARD_MAPS_TAMPER(X) X(guard_self) X(guard_objects) X(guard_self_unit) /* native, compat */
+#define GUARD_MAPS_TAMPER(X) X(guard_self) X(guard_objects) X(guard_self_unit) X(guard_bus_peers) /* native, compat */
 #define GUARD_MAPS_COMPAT(X) X(compat_windows) X(compat_open_windows)
 #define GUARD_MAPS_OBSERVE(X) X(observe_task_cgroup)
 /* The guard_seen_* flags' data section (bpf/guard-policy.bpf.h), every object: the skeleton's
@@ -441,7 +442,7 @@ static inline int guard_ns_index(__u32 clone_flag) {
         X(guard_tamper_bpf) X(guard_tamper_bpf_lockdown) X(guard_identity_exec)                 \
         X(guard_identity_exec_lockdown) X(guard_tamper_unit_mkdir)                               \
         X(guard_tamper_cgroup1_mount) X(guard_tamper_cgroup1_mount_lockdown)                   \
-        X(guard_tamper_truncate) X(guard_tamper_truncate_idmap)
+        X(guard_tamper_truncate) X(guard_tamper_truncate_idmap) X(guard_tamper_bus_connect)
 #define GUARD_PROGS_NATIVE(X)                                                                   \
         X(guard_tamper_pin_open) X(native_cgroup_attach) X(native_cgroup_attach_lockdown)       \
         X(native_namespace_install) X(native_namespace_alloc) X(native_namespace_free)          \

@@ -256,6 +256,27 @@ static __always_inline int tamper_check_id(__u64 kind, __u32 id, __u32 what) {
         return is_guard(actor, self) ? 0 : tamper_refuse(actor, what, id);
 }
 
+/* Attaching a cgroup/sysctl program: one attached to the root cgroup after the guard's
+ * (guard_tamper_sysctl, below) runs after it and may rewrite the value it let through
+ * (bpf_sysctl_set_new_value()) or its verdict (bpf_set_retval(0)), and 64 of them there would
+ * leave no room for the guard's at its next start. Only PID 1, its children before they exec,
+ * the guard and tasks in admin cgroups may attach one, anywhere (nothing on a usual system
+ * does). */
+static __always_inline int tamper_check_sysctl_attach(__u32 attach_type) {
+        struct guard_self *self;
+        struct task_struct *actor;
+
+        if (attach_type != BPF_CGROUP_SYSCTL)
+                return 0;
+        self = tamper_config();
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (is_pid1_code(actor) || is_guard(actor, self) || guard_current_admin())
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_HELPER, GUARD_HELPER_SYSCTL_PROGRAM);
+}
+
 SEC("lsm/bpf")
 int BPF_PROG(guard_tamper_bpf, int cmd, union bpf_attr *attr, unsigned int size) {
         if (cmd == BPF_MAP_GET_FD_BY_ID)
@@ -273,6 +294,10 @@ int BPF_PROG(guard_tamper_bpf, int cmd, union bpf_attr *attr, unsigned int size)
                 return tamper_check_map_write(attr->map_fd);
         if (cmd == BPF_MAP_UPDATE_BATCH || cmd == BPF_MAP_DELETE_BATCH || cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH)
                 return tamper_check_map_write(attr->batch.map_fd);
+        if (cmd == BPF_PROG_ATTACH)
+                return tamper_check_sysctl_attach(attr->attach_type);
+        if (cmd == BPF_LINK_CREATE)
+                return tamper_check_sysctl_attach(attr->link_create.attach_type);
         return 0;
 }
 
@@ -287,6 +312,10 @@ int BPF_PROG(guard_tamper_bpf_lockdown, int cmd, union bpf_attr *attr, unsigned 
                 return tamper_check_id(GUARD_OBJ_MAP, attr->map_id, GUARD_TAMPER_MAP);
         if (cmd == BPF_PROG_GET_FD_BY_ID)
                 return tamper_check_id(GUARD_OBJ_PROG, attr->prog_id, GUARD_TAMPER_PROG);
+        if (cmd == BPF_PROG_ATTACH)
+                return tamper_check_sysctl_attach(attr->attach_type);
+        if (cmd == BPF_LINK_CREATE)
+                return tamper_check_sysctl_attach(attr->link_create.attach_type);
         return cmd == BPF_LINK_GET_FD_BY_ID ? tamper_check_link(attr->link_id) : 0;
 }
 
@@ -710,6 +739,26 @@ static __always_inline int guard_tamper_cgroup1_open(struct file *file) {
         return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_CGROUP1, file->f_inode->i_sb->s_dev);
 }
 
+/* binfmt_misc: a handler registered there (a magic or a file name extension, and an
+ * interpreter) runs at the exec of every matching file, by anyone: the admin's shell, PID 1's
+ * children, a restart of the guard. binfmt_misc sits before binfmt_elf, so even ELF files. Every
+ * write there (register, status, an entry's enable, disable, removal) needs the file opened for
+ * writing: refused to a confined task outside the admin cgroups (PID 1, its children before they
+ * exec and the guard may). Global on 6.1 and 6.12 (one instance for every mount). */
+#define BINFMTFS_MAGIC_ 0x42494e4d
+
+static __always_inline int guard_tamper_binfmt_open(struct file *file) {
+        struct guard_self *self = tamper_config();
+        struct task_struct *actor;
+
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (is_pid1_code(actor) || !guard_current_confined() || guard_current_admin() || is_guard(actor, self))
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_BINFMT, file->f_inode->i_ino);
+}
+
 /* kernfs writes pass no LSM hook of their own, and fentry on cgroup_kill_write() and friends
  * cannot refuse (no fmod_ret there): each open is checked instead, on both backends (compat's
  * inode_permission does not know the file's directory). */
@@ -726,6 +775,8 @@ int BPF_PROG(guard_tamper_file_open, struct file *file) {
                 return guard_tamper_cgroup1_open(file);
         if (magic == CGROUP2_SUPER_MAGIC_)
                 return guard_tamper_cgroup_open(file);
+        if (magic == BINFMTFS_MAGIC_)
+                return guard_tamper_binfmt_open(file);
         return guard_file_refused(file->f_inode);
 }
 
@@ -758,6 +809,49 @@ static __always_inline bool guard_tamper_admin_join(struct task_struct *actor, _
         trusted = is_pid1_code(actor) || is_guard(actor, self);
         return guard_admin_join_refused(guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0), dst_entry, dst, trusted,
                                         !trusted && guard_current_admin());
+}
+
+/* The system bus's callers (src/daemon/bus.c): dbus-daemon names a caller by the pid that
+ * connected (SO_PEERCRED), and the connection outlives that process (a child keeps its fd): a
+ * caller that exits and whose pid a process in an admin cgroup takes would pass for that one.
+ * So each connect to the bus socket (its file's inode registered by the daemon,
+ * GUARD_OBJ_BUS_SOCKET) records the connecting process's start time under its pid, and the daemon
+ * takes a caller's pid for the caller only if the process there started then. fexit: the
+ * connection made, its server side carries the listening socket's path. On every unix stream
+ * connect (no open, stat, read or write): two helper calls and one hash lookup; a bus connect one
+ * update more. Not an LSM hook: the hooks kernels lack CONFIG_SECURITY_NETWORK. Loaded where the
+ * kernel has the function (choose_tamper_variants()); without it the daemon checks no record. */
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 16384);
+        __type(key, __u32);     /* the connecting process's pid (tgid), as SO_PEERCRED has it */
+        __type(value, __u64);   /* its start (the thread group leader's start_boottime, ns) */
+} guard_bus_peers SEC(".maps");
+
+SEC("?fexit/unix_stream_connect")
+int BPF_PROG(guard_tamper_bus_connect, struct socket *sock, void *uaddr, int addr_len, int flags, int ret) {
+        struct unix_sock *u, *peer;
+        struct task_struct *task;
+        struct dentry *dentry;
+        __u32 tgid;
+        __u64 start;
+
+        if (ret != 0 || !sock->sk)
+                return 0;
+        u = bpf_skc_to_unix_sock(sock->sk);
+        if (!u || !u->peer)
+                return 0;
+        peer = bpf_skc_to_unix_sock(u->peer);
+        if (!peer)
+                return 0;
+        dentry = peer->path.dentry;
+        if (!dentry || !dentry->d_inode || !is_guard_object(GUARD_OBJ_BUS_SOCKET, dentry->d_inode->i_ino))
+                return 0;
+        task = bpf_get_current_task_btf();
+        tgid = task->tgid;
+        start = task->group_leader->start_boottime;
+        bpf_map_update_elem(&guard_bus_peers, &tgid, &start, BPF_ANY);
+        return 0;
 }
 
 /* Unmounting the bpffs that holds the pins frees every pinned link (and reaches the daemon's

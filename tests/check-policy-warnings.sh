@@ -37,7 +37,7 @@ check_policy() {
 fresh() { rm -rf "$work/d"; mkdir "$work/d"; }
 f=$work/d/10-a.json
 
-echo "1..18"
+echo "1..22"
 
 fresh
 echo '{ "version": 1, "migration": { "protect": ["/sys/fs/cgroup/system.slice"] } }' > "$f"
@@ -84,6 +84,20 @@ check_policy "an exe allow entry without cgroup is a warning (weak identity)" 0 
 fresh
 echo '{ "version": 1, "migration": { "protect": ["/a"], "allow": [ { "exe": "/bin/sh", "cgroup": "/init.scope" } ] } }' > "$f"
 check_policy "... not with one" 0 '!warning'
+
+fresh
+echo '{ "version": 2, "admin": ["/admin.slice"], "migration": { "protect": ["/a"] } }' > "$f"
+check_policy "an admin slice is a warning (every unit placed below it is an admin cgroup)" 0 \
+        '10-a.json:1:27: warning: admin "/admin.slice" is a slice'
+fresh
+echo '{ "version": 2, "admin": ["/user.slice/user-0.slice/session-*.scope"], "migration": { "protect": ["/a"] } }' > "$f"
+check_policy "... a pattern too" 0 'warning: admin "/user.slice/user-0.slice/session-\*.scope" is a pattern'
+fresh
+echo '{ "version": 2, "admin": ["/user.slice/user-0.slice/session-1.scope"], "migration": { "protect": ["/a"] } }' > "$f"
+check_policy "... and a scope" 0 'warning: admin "/user.slice/user-0.slice/session-1.scope" is a scope'
+fresh
+echo '{ "version": 2, "admin": ["/init.scope", "/system.slice/admin-shell.service"], "migration": { "protect": ["/a"] } }' > "$f"
+check_policy "... not a unit, nor PID 1's scope" 0 '!warning'
 
 fresh
 printf '\xef\xbb\xbf{ "version": 1, "migration": { "protect": ["/a"] } }\n' > "$f"

@@ -128,6 +128,16 @@ struct file {
 struct fown_struct;
 struct rlimit;
 
+/* A unix socket: the listening socket's path is copied to the server side of each connection. */
+struct sock;
+struct socket {
+        struct sock *sk;
+};
+struct unix_sock {
+        struct path path;
+        struct sock *peer;
+};
+
 struct iattr {
         unsigned int ia_valid;
 };
@@ -227,6 +237,7 @@ struct task_struct {
         struct task_struct *parent;     /* the tracer, while traced */
         unsigned int ptrace;
         struct pid *thread_pid;
+        u64 start_boottime;             /* ns, what /proc/PID/stat shows in clock ticks */
 };
 
 #pragma clang attribute pop

@@ -94,6 +94,11 @@ void choose_tamper_variants(Backend *b, const struct btf *vmlinux) {
         prog = bpf_object__find_program_by_name(b->obj, GUARD_PROG(guard_tamper_truncate_idmap));
         if (prog)
                 bpf_program__set_autoload(prog, vmlinux && idmap);
+        /* Who connected to the bus when: where unix_stream_connect() can be traced. */
+        prog = bpf_object__find_program_by_name(b->obj, GUARD_PROG(guard_tamper_bus_connect));
+        if (prog)
+                bpf_program__set_autoload(prog, vmlinux && btf__find_by_name_kind(vmlinux, "unix_stream_connect",
+                                                                                  BTF_KIND_FUNC) >= 0);
 }
 
 static uint32_t ns_inode(const char *path) {
@@ -464,6 +469,8 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
                 protect_held(&set, b);
                 cgroup_id = protect_cgroup_files(&set, cgroup_root_fd);
                 protect_object(&set, GUARD_OBJ_PROC, getpid());
+                if (b->bus_socket_ino)
+                        protect_object(&set, GUARD_OBJ_BUS_SOCKET, b->bus_socket_ino);
                 for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)
                         protect_object(&set, GUARD_OBJ_NS, private_namespace(own_namespaces[i]));
                 if (register_guard_files(b->objects_fd, &set) < 0)
@@ -476,4 +483,22 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
         if (r >= 0)
                 r = write_self_unit(b, cgroup_root_fd);
         return r;
+}
+
+void backend_set_bus_socket(Backend *b, uint64_t ino) {
+        b->bus_socket_ino = ino;
+        register_object(b, GUARD_OBJ_BUS_SOCKET, ino);
+}
+
+int backend_bus_peer_started(Backend *b, pid_t pid, uint64_t *ret_start_ns) {
+        uint32_t key = pid;
+
+        _cleanup_(freep) char *pin = pin_path(b->pin_dir, "link_", GUARD_PROG(guard_tamper_bus_connect));
+
+        /* No record without the program (a kernel without unix_stream_connect() to trace). */
+        if (b->bus_peers_fd < 0 || b->objects_fd < 0 || !b->bus_socket_ino || !pin || access(pin, F_OK) < 0)
+                return -EOPNOTSUPP;
+        if (bpf_map_lookup_elem(b->bus_peers_fd, &key, ret_start_ns) < 0)
+                return errno == ENOENT ? -ENOENT : -errno;
+        return 0;
 }

@@ -335,6 +335,32 @@ static bool cgroup_admin(Manager *m, const char *path) {
         }
 }
 
+/* Why the process now at the caller's pid is not the caller, or NULL if it is. dbus-daemon names
+ * the pid that connected (SO_PEERCRED), and the connection outlives that process (a child keeps
+ * its fd): a caller that exits and whose pid a process in an admin cgroup takes (or the guard,
+ * restarted) would pass for that one. The kernel records when the process that connected to the
+ * bus under each pid started (guard_bus_peers, bpf/guard-tamper.bpf.h); the process there now
+ * must have started then, to the clock tick /proc shows. The guard calls none of its verbs: its
+ * own pid is never a caller's. Without the record (the observe backend) the pid is taken as it
+ * is. */
+static const char *caller_not_connected(Manager *m, const Caller *c) {
+        uint64_t connected_ns, started_usec;
+        long hz = sysconf(_SC_CLK_TCK);
+        int r;
+
+        if (c->pid == (pid_t) getpid())
+                return "its pid is the guard's own: the caller exited and the guard took its pid";
+        r = backend_bus_peer_started(m->backend, c->pid, &connected_ns);
+        if (r == -EOPNOTSUPP)
+                return NULL;
+        if (r < 0)
+                return "no process connected to the bus under its pid since the guard began recording (call again)";
+        if (hz <= 0 || pid_start_boottime_usec(c->pid, &started_usec) < 0 ||
+            connected_ns / (UINT64_C(1000000000) / hz) * (UINT64_C(1000000) / hz) != started_usec)
+                return "the process at its pid is not the one that connected: the caller exited and its pid was taken";
+        return NULL;
+}
+
 /* Reload, SetMode, SetRecord, Thaw and Unload change what the kernel enforces or records: root only, checked here (the
  * bus policy lets everyone's call through to us, so that refused attempts are journaled too).
  * And only from an admin cgroup (the policy's "admin" list, by default PID 1's cgroup and the
@@ -344,6 +370,7 @@ static bool cgroup_admin(Manager *m, const char *path) {
  * "NAME=value" field for the refusal's entry, or NULL. */
 static int check_root(Manager *m, sd_bus_message *message, sd_bus_error *error, const char *verb, const char *extra, Caller *ret) {
         _cleanup_(freep) char *field = NULL;
+        const char *why;
         int r;
 
         r = caller_query(message, ret);
@@ -355,6 +382,12 @@ static int check_root(Manager *m, sd_bus_message *message, sd_bus_error *error, 
                 journal_call(ret, GUARD_MESSAGE_REFUSED, LOG_WARNING, field, extra,
                              "Refused %s: only root may change the guard", verb);
                 return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Only root may change the guard's policy.");
+        }
+        why = caller_not_connected(m, ret);
+        if (why) {
+                journal_call(ret, GUARD_MESSAGE_REFUSED, LOG_WARNING, field, extra, "Refused %s: %s", verb, why);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "%s is refused: the caller's pid is not the "
+                                         "process that connected.", verb);
         }
         if (!ret->cgroup || !cgroup_admin(m, ret->cgroup)) {
                 journal_call(ret, GUARD_MESSAGE_REFUSED, LOG_WARNING, field, extra,
@@ -862,6 +895,21 @@ static int on_bus_disconnected(sd_bus_message *message, void *userdata, sd_bus_e
         return 0;
 }
 
+/* The socket file of the bus connected to ("unix:path=..."), as an inode number; 0 for another
+ * kind of address (abstract, tcp), whose callers then cannot be told by when they connected. */
+static uint64_t bus_socket_inode(sd_bus *bus) {
+        _cleanup_(freep) char *path = NULL;
+        const char *address;
+        struct stat st;
+
+        if (sd_bus_get_address(bus, &address) < 0 || strncmp(address, "unix:path=", 10) != 0)
+                return 0;
+        path = strndup(address + 10, strcspn(address + 10, ",;"));
+        if (!path || stat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+                return 0;
+        return st.st_ino;
+}
+
 static int bus_connect(Manager *m) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
@@ -886,6 +934,9 @@ static int bus_connect(Manager *m) {
         }
         m->bus = TAKE_PTR(bus);
         m->bus_unavailable_logged = false;
+        m->bus_socket_ino = bus_socket_inode(m->bus);
+        if (m->bus_socket_ino && m->backend)
+                backend_set_bus_socket(m->backend, m->bus_socket_ino);
         log_info("Serving %s on the system bus.", BUS_NAME);
         return 0;
 }

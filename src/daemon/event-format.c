@@ -133,7 +133,9 @@ static const char *tamper_what(uint32_t what) {
         case GUARD_TAMPER_ADMIN_JOIN: return "moving a process into an admin cgroup from outside the admin cgroups (cgroup id)";
         case GUARD_TAMPER_ADMIN_ATTACH: return "attaching to a process in an admin cgroup from outside the admin cgroups (pid)";
         case GUARD_TAMPER_HELPER: return "changing a usermode helper the kernel runs as root in the root cgroup from a confined cgroup "
-                                         "(1 kernel.core_pattern, 2 kernel.modprobe, 3 kernel.hotplug, 4 kernel.poweroff_cmd)";
+                                         "(1 kernel.core_pattern, 2 kernel.modprobe, 3 kernel.hotplug, 4 kernel.poweroff_cmd, "
+                                         "5 attaching a cgroup/sysctl program)";
+        case GUARD_TAMPER_BINFMT: return "registering or changing a binary format handler (binfmt_misc) from a confined cgroup (inode)";
         }
         return "touching the guard";
 }

@@ -470,6 +470,8 @@ static void check_pins(Manager *m) {
         }
         backend_free(m->backend);
         m->backend = b;
+        if (m->bus_socket_ino)
+                backend_set_bus_socket(m->backend, m->bus_socket_ino);
         m->generation++;
         policy_image_done(&m->image);
         m->image = image;

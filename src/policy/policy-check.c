@@ -129,6 +129,36 @@ static void warn_exe_only_allows(const Policy *p, Diagnostics *d) {
         }
 }
 
+/* An admin cgroup is as narrow as what may join it: the guard refuses moves into one from outside
+ * (guard_admin_join_refused()), but PID 1 makes units and scopes for anyone who reaches its API,
+ * and places them where their names say. A pattern takes every cgroup named to match it, a slice
+ * every unit and scope below it, a scope name what logind or systemd-run gives (a login session
+ * to any root that opens a PAM session): name the unit, as the default names the guard's. */
+static void warn_broad_admins(const Policy *p, Diagnostics *d) {
+        for (size_t i = 0; i < p->n_admins; i++) {
+                const PolicyAdmin *a = &p->admins[i];
+                const char *last = strrchr(a->cgroup, '/');
+                const char *why = NULL;
+
+                if (p->files[a->file].mode == POLICY_MODE_OFF)
+                        continue;
+                last = last ? last + 1 : a->cgroup;
+                if (strpbrk(a->cgroup, "*?["))
+                        why = "a pattern: every cgroup named to match it, now or later (a transient unit or scope "
+                              "anyone who reaches PID 1 may name so), is an admin cgroup";
+                else if (strlen(last) > 6 && streq(last + strlen(last) - 6, ".slice"))
+                        why = "a slice: every unit and scope PID 1 places below it (systemd-run -p Slice=, by anyone who "
+                              "reaches PID 1) is an admin cgroup";
+                else if (strlen(last) > 6 && streq(last + strlen(last) - 6, ".scope") && !streq(a->cgroup, "/init.scope"))
+                        why = "a scope: scopes are made on request (logind gives a login session to any root that opens a "
+                              "PAM session, systemd-run --scope to anyone who reaches PID 1)";
+                if (why)
+                        (void) diag_add(d, DIAG_WARNING, p->files[a->file].path, a->line, a->column,
+                                        "admin \"%s\" is %s; name the unit (a .service) whose processes may switch "
+                                        "the guard off", a->cgroup, why);
+        }
+}
+
 int policy_check_directory(const char *dir, FILE *out, FILE *err) {
         _cleanup_(diag_done) Diagnostics d = {};
         _cleanup_(policy_done) Policy p = {};
@@ -150,6 +180,7 @@ int policy_check_directory(const char *dir, FILE *out, FILE *err) {
                 warn_unprotected_locks(&p, &d);
                 warn_unneeded_allows(&p, &d);
                 warn_exe_only_allows(&p, &d);
+                warn_broad_admins(&p, &d);
         }
         diag_print(&d, err);
         if (r < 0) {

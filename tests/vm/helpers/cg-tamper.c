@@ -10,6 +10,10 @@
  *   cg-tamper getfd PID             pidfd_getfd(): a copy of PID's fd 0, closed at once
  *   cg-tamper write FILE VALUE      open FILE for writing and write VALUE
  *   cg-tamper openw FILE            open FILE for writing (O_WRONLY, nothing written), close it
+ *   cg-tamper sysctl-override DIR attach|link
+ *                                   load a cgroup/sysctl program that lets every access through
+ *                                   (bpf_set_retval(0)) and attach it to the cgroup DIR
+ *                                   (BPF_PROG_ATTACH, multi: it stays) or link it (BPF_LINK_CREATE)
  *   cg-tamper truncate FILE         truncate(2) FILE to the size it has (nothing changes but mtime)
  *   cg-tamper umount PATH [detach]  umount2(PATH, 0 or MNT_DETACH)
  *   cg-tamper move FROM TO          mount(FROM, TO, MS_MOVE)
@@ -300,6 +304,44 @@ static int grab(int seconds, const char *pin_dir) {
         return 0;
 }
 
+/* A cgroup/sysctl program that lets every sysctl access through, whatever the programs before it
+ * decided (bpf_set_retval(0), return 1), attached to DIR: with BPF_PROG_ATTACH (multi; it stays
+ * after this process) or BPF_LINK_CREATE (released at its exit). */
+static int sysctl_override(const char *dir, bool link) {
+        struct bpf_insn insns[] = {
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 0 },
+                { .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_set_retval },
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+                { .code = BPF_JMP | BPF_EXIT },
+        };
+        union bpf_attr a = {};
+        int prog, cgroup;
+
+        a.prog_type = BPF_PROG_TYPE_CGROUP_SYSCTL;
+        a.expected_attach_type = BPF_CGROUP_SYSCTL;
+        a.insns = (uintptr_t) insns;
+        a.insn_cnt = sizeof(insns) / sizeof(insns[0]);
+        a.license = (uintptr_t) "GPL";
+        prog = sys_bpf(BPF_PROG_LOAD, &a);
+        if (prog < 0)
+                return result(-1);
+        cgroup = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cgroup < 0)
+                return result(-1);
+        memset(&a, 0, sizeof(a));
+        if (link) {
+                a.link_create.prog_fd = prog;
+                a.link_create.target_fd = cgroup;
+                a.link_create.attach_type = BPF_CGROUP_SYSCTL;
+                return result(sys_bpf(BPF_LINK_CREATE, &a) < 0 ? -1 : 0);
+        }
+        a.target_fd = cgroup;
+        a.attach_bpf_fd = prog;
+        a.attach_type = BPF_CGROUP_SYSCTL;
+        a.attach_flags = BPF_F_ALLOW_MULTI;
+        return result(sys_bpf(BPF_PROG_ATTACH, &a) < 0 ? -1 : 0);
+}
+
 int main(int argc, char *argv[]) {
         if (argc == 4 && strcmp(argv[1], "sigio") == 0)
                 return sigio(atoi(argv[2]), atoi(argv[3]));
@@ -321,6 +363,8 @@ int main(int argc, char *argv[]) {
                 return result(kill(atoi(argv[2]), atoi(argv[3])));
         if (argc == 4 && strcmp(argv[1], "write") == 0)
                 return write_file(argv[2], argv[3]);
+        if (argc == 4 && strcmp(argv[1], "sysctl-override") == 0)
+                return sysctl_override(argv[2], strcmp(argv[3], "link") == 0);
         if (argc == 3 && strcmp(argv[1], "openw") == 0) {
                 int fd = open(argv[2], O_WRONLY | O_CLOEXEC);
 

@@ -142,6 +142,48 @@ check "... back to the one it was" "$old_modprobe" "$(cat /proc/sys/kernel/modpr
 echo "$old_modprobe" > /proc/sys/kernel/modprobe
 [ -n "$old_core" ] && echo "$old_core" > /proc/sys/kernel/core_pattern
 
+# A cgroup/sysctl program of its own on the root cgroup would run after the guard's and could
+# override its verdict (bpf_set_retval(0)) or the value it let through.
+check "a confined root cannot attach a cgroup/sysctl program to the root cgroup" EPERM \
+        "$(confined cg-tamper sysctl-override $CG attach)"
+check "... nor link one" EPERM "$(confined cg-tamper sysctl-override $CG link)"
+check "... so kernel.modprobe stays refused to it" EPERM "$(confined cg-tamper write /proc/sys/kernel/modprobe /tmp/core-helper)"
+echo "$old_modprobe" > /proc/sys/kernel/modprobe
+check "... nor may root in an unconfined cgroup attach one" EPERM "$(in-cgroup $T/other cg-tamper sysctl-override $CG link)"
+check "the admin may (a link, gone when it exits)" ok "$(as_admin cg-tamper sysctl-override $CG link)"
+
+# binfmt_misc: a handler a confined root registers (an extension or a magic, and an interpreter)
+# would run at the exec of every matching file, the admin's included. Debian's kernels build it as
+# a module (tests/vm/run ships the guest's); the hooks kernels have none.
+case $KERNEL in
+stock*) insmod /lib/modules/binfmt_misc.ko 2>/dev/null ;;
+esac
+if grep -q binfmt_misc /proc/filesystems; then
+        mkdir -p /tmp/binfmt
+        mount -t binfmt_misc none /tmp/binfmt
+        cat > /tmp/cgx-interp <<'EOF'
+#!/bin/sh
+sed -n 's/^0:://p' /proc/self/cgroup > /tmp/cgx.cgroup
+EOF
+        printf 'data\n' > /tmp/payload.cgx
+        chmod 755 /tmp/cgx-interp /tmp/payload.cgx
+        rm -f /tmp/cgx.cgroup
+        check "a confined root cannot register a binary format handler (binfmt_misc)" EPERM \
+                "$(confined cg-tamper write /tmp/binfmt/register ":cgx:E::cgx::/tmp/cgx-interp:")"
+        check_true "... a tamper event naming it" wait_log "Refused tamper attempt: registering or changing a binary format handler"
+        as_admin /tmp/payload.cgx > /dev/null 2>&1
+        check "... so the admin's exec of a matching file runs none of its code" "" "$(cat /tmp/cgx.cgroup 2>/dev/null)"
+        check "the admin may register one" ok "$(as_admin cg-tamper write /tmp/binfmt/register ":cgx:E::cgx::/tmp/cgx-interp:")"
+        check "... which a confined root cannot disable" EPERM "$(confined cg-tamper write /tmp/binfmt/cgx 0)"
+        check "... nor switch binfmt_misc off" EPERM "$(confined cg-tamper write /tmp/binfmt/status 0)"
+        check "root in an unconfined cgroup may remove it" ok "$(in-cgroup $T/other cg-tamper write /tmp/binfmt/cgx -1)"
+        umount /tmp/binfmt
+else
+        case $KERNEL in
+        stock*) not_ok "binfmt_misc: no module in the guest (/lib/modules/binfmt_misc.ko)" ;;
+        esac
+fi
+
 # The admin: the same command from the admin cgroup the policy names.
 as_admin "$GUARDD" --unload > /tmp/admin.out 2>&1 && ok "--unload from the admin cgroup works" ||
         not_ok "--unload from /t/admin: $(cat /tmp/admin.out)"

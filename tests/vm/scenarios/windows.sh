@@ -6,7 +6,9 @@
 #     a forbidden migration stays EPERM;
 #  9: Unload, SetMode, Reload and Thaw are refused from protected and locked cgroups (root or
 #     not) and from an unconfined cgroup that is no admin cgroup, and journaled; from the root
-#     cgroup (an admin cgroup by default here: PID 1 runs in it) they work.
+#     cgroup (an admin cgroup by default here: PID 1 runs in it) they work; a caller that exits,
+#     its connection kept by its child, whose pid a process in an admin cgroup takes, is refused
+#     (dbus-daemon names the pid that connected).
 . /scenarios/lib.sh
 
 PINS=/sys/fs/bpf/cgroup-guard
@@ -72,6 +74,22 @@ check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 check_true "refusals logged with the caller's cgroup" wait_log "Refused Unload: the caller runs in /t/prot, which is no admin cgroup"
 check_true "from the locked cgroup too" wait_log "Refused SetMode: the caller runs in /t/lockd"
 check_true "from the unconfined one too" wait_log "Refused SetMode: the caller runs in /t/free, which is no admin cgroup"
+# A caller that exits, its connection kept by its child, and whose pid a process in an admin
+# cgroup takes: dbus-daemon still names that pid for the connection. The kernel recorded when
+# the process that connected under it started; the one there now started later: refused.
+rm -f /tmp/buscall.go /tmp/buscall.out
+in-cgroup $T/free cg-buscall connect /run/x SetMode audit > /tmp/buscall.pid
+caller=$(cat /tmp/buscall.pid)
+check "the caller connected from /t/free and exited" "" "$(cgroup_of $caller 2>/dev/null)"
+check_cmd "a process in an admin cgroup (the root cgroup here) takes its pid" ok cg-buscall pidat $caller sleep 1000
+check "... and runs there" / "$(cgroup_of $caller)"
+touch /tmp/buscall.go
+i=0; while [ $i -lt 100 ] && [ ! -s /tmp/buscall.out ]; do sleep 0.1; i=$((i + 1)); done
+check "SetMode on the exited caller's connection, its pid now an admin's process: refused" \
+        org.freedesktop.DBus.Error.AccessDenied "$(cat /tmp/buscall.out 2>&1)"
+check_cmd "the mode stays" 's "policy"' busctl get-property $BUS Mode
+check_true "... journaled: not the process that connected" wait_log "Refused SetMode: the process at its pid is not the one that connected"
+kill $caller
 check_cmd "SetMode audit from the root cgroup: done" done call SetMode s audit
 check_cmd "then the mode is audit" 's "audit"' busctl get-property $BUS Mode
 check_cmd "SetMode policy from the root cgroup: done" done call SetMode s policy

@@ -9,7 +9,9 @@
 # - units still start where units live (/system.slice, /user.slice, /machine.slice);
 # - systemctl set-environment LD_PRELOAD=... then systemctl restart cgroup-guardd: the unit's
 #   UnsetEnvironment= keeps the library out of the restarted guard (before: the injected code ran
-#   with the guard's mark and got its pins), and CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS too. POSIX sh.
+#   with the guard's mark and got its pins), and CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS too;
+# - systemd-sysctl, a real client, from this protected service: writes a usermode helper's sysctl
+#   as it is, and is refused a new one (before: it set what /etc/sysctl.d said). POSIX sh.
 . /system-lib.sh
 
 guard_unit_backend
@@ -151,6 +153,29 @@ check_all "... nor LD_PRELOAD or CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS (weakening c
                 '[ -n "$pid" ]' '! environ_of_pid | grep -q -e ^LD_PRELOAD= -e ^CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS=' ||
         diag "the guard's environment: $(tr '\0' '\n' < /proc/"$pid"/environ 2> /dev/null | grep -e LD_ -e CGROUP_GUARD)"
 systemctl unset-environment LD_PRELOAD CG_EVIL_PIN CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS
+# A real client under the shipped policies: systemd-sysctl, run by its unit in the protected
+# /system.slice at each boot (and by hand, for the files named, from this protected service). The
+# value in force written again is allowed; a usermode helper changed from there is refused (the
+# kernel would run the program as root in the root cgroup for whoever controls /etc/sysctl.d).
+# Debian's kernels dump core; the hooks kernels have no core_pattern (no CONFIG_COREDUMP): modprobe.
+# (The unit itself fails on the hooks kernels anyway: kernel.pid_max 4194304 is out of their range.)
+key=core_pattern
+[ -e /proc/sys/kernel/core_pattern ] || key=modprobe
+value=$(cat /proc/sys/kernel/$key)
+printf 'kernel.%s = %s\n' $key "$value" > /etc/sysctl.d/60-cgvm.conf
+check_true "systemd-sysctl from a protected service, kernel.$key as it is: succeeds" \
+        /usr/lib/systemd/systemd-sysctl /etc/sysctl.d/60-cgvm.conf
+case $key in
+core_pattern) printf 'kernel.core_pattern = |/usr/local/bin/cg-helper %%p\n' ;;
+*) printf 'kernel.modprobe = /usr/local/bin/cg-helper\n' ;;
+esac > /etc/sysctl.d/60-cgvm.conf
+/usr/lib/systemd/systemd-sysctl /etc/sysctl.d/60-cgvm.conf
+check "... a new kernel.$key is refused: systemd-sysctl carries on (it ignores EPERM: status 0)" 0 "$?"
+check "... and the value stays" "$value" "$(cat /proc/sys/kernel/$key)"
+check_true "... a tamper event naming systemd-sysctl" \
+        wait_for 10 sh -c 'journalctl -u cgroup-guardd -o cat | grep -q "changing a usermode helper.*, systemd-sysctl) in /system.slice/"'
+rm -f /etc/sysctl.d/60-cgvm.conf
+printf '%s\n' "$value" > /proc/sys/kernel/$key 2> /dev/null
 check_true "still enforcing at the end" enforcing ||
         diag "enforcement gone at the end"
 
