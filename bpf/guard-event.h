@@ -98,6 +98,7 @@ enum guard_tamper_what {
         GUARD_TAMPER_ADMIN_ATTACH = 23, /* object: the pid attached to, in an admin cgroup */
         GUARD_TAMPER_HELPER = 24,       /* object: the usermode helper's sysctl (enum guard_helper_sysctl) */
         GUARD_TAMPER_BINFMT = 25,       /* object: the binfmt_misc file's inode */
+        GUARD_TAMPER_PROG_LOAD = 26,    /* object: the program type (an LSM program, or fmod_ret: tracing) */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

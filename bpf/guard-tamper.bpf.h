@@ -277,6 +277,28 @@ static __always_inline int tamper_check_sysctl_attach(__u32 attach_type) {
         return tamper_refuse(actor, GUARD_TAMPER_HELPER, GUARD_HELPER_SYSCTL_PROGRAM);
 }
 
+/* Loading a program that can overrule the LSM hooks: fmod_ret may attach to any security_*()
+ * function and return non-zero, which skips the function and every LSM behind it (a positive value
+ * passes where callers refuse only negative ones: security_bpf() skipped, and with it every check
+ * here), and an LSM program of one's own runs beside the guard's. Only PID 1 (systemd's
+ * RestrictFileSystems=), its children before they exec, the guard and tasks in admin cgroups may
+ * load either. */
+static __always_inline int tamper_check_prog_load(__u32 prog_type, __u32 expected_attach_type) {
+        struct guard_self *self;
+        struct task_struct *actor;
+
+        if (prog_type != BPF_PROG_TYPE_LSM &&
+            (prog_type != BPF_PROG_TYPE_TRACING || expected_attach_type != BPF_MODIFY_RETURN))
+                return 0;
+        self = tamper_config();
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (is_pid1_code(actor) || is_guard(actor, self) || guard_current_admin())
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_PROG_LOAD, prog_type);
+}
+
 SEC("lsm/bpf")
 int BPF_PROG(guard_tamper_bpf, int cmd, union bpf_attr *attr, unsigned int size) {
         if (cmd == BPF_MAP_GET_FD_BY_ID)
@@ -298,6 +320,8 @@ int BPF_PROG(guard_tamper_bpf, int cmd, union bpf_attr *attr, unsigned int size)
                 return tamper_check_sysctl_attach(attr->attach_type);
         if (cmd == BPF_LINK_CREATE)
                 return tamper_check_sysctl_attach(attr->link_create.attach_type);
+        if (cmd == BPF_PROG_LOAD)
+                return tamper_check_prog_load(attr->prog_type, attr->expected_attach_type);
         return 0;
 }
 
@@ -316,6 +340,8 @@ int BPF_PROG(guard_tamper_bpf_lockdown, int cmd, union bpf_attr *attr, unsigned 
                 return tamper_check_sysctl_attach(attr->attach_type);
         if (cmd == BPF_LINK_CREATE)
                 return tamper_check_sysctl_attach(attr->link_create.attach_type);
+        if (cmd == BPF_PROG_LOAD)
+                return tamper_check_prog_load(attr->prog_type, attr->expected_attach_type);
         return cmd == BPF_LINK_GET_FD_BY_ID ? tamper_check_link(attr->link_id) : 0;
 }
 
@@ -741,10 +767,12 @@ static __always_inline int guard_tamper_cgroup1_open(struct file *file) {
 
 /* binfmt_misc: a handler registered there (a magic or a file name extension, and an
  * interpreter) runs at the exec of every matching file, by anyone: the admin's shell, PID 1's
- * children, a restart of the guard. binfmt_misc sits before binfmt_elf, so even ELF files. Every
- * write there (register, status, an entry's enable, disable, removal) needs the file opened for
- * writing: refused to a confined task outside the admin cgroups (PID 1, its children before they
- * exec and the guard may). Global on 6.1 and 6.12 (one instance for every mount). */
+ * children, a restart of the guard (its unit an admin cgroup). binfmt_misc sits before binfmt_elf,
+ * so even ELF files. Every write there (register, status, an entry's enable, disable, removal)
+ * needs the file opened for writing: refused to all but PID 1, its children before they exec, the
+ * guard and tasks in admin cgroups, unconfined roots included, as a join of an admin cgroup is.
+ * One instance on 6.1; from 6.7 on a user namespace may mount its own, which is refused alike (a
+ * false refusal for a rootless container's instance, never a way through). */
 #define BINFMTFS_MAGIC_ 0x42494e4d
 
 static __always_inline int guard_tamper_binfmt_open(struct file *file) {
@@ -754,7 +782,7 @@ static __always_inline int guard_tamper_binfmt_open(struct file *file) {
         if (!self)
                 return 0;
         actor = bpf_get_current_task_btf();
-        if (is_pid1_code(actor) || !guard_current_confined() || guard_current_admin() || is_guard(actor, self))
+        if (is_pid1_code(actor) || guard_current_admin() || is_guard(actor, self))
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_BINFMT, file->f_inode->i_ino);
 }
@@ -813,19 +841,21 @@ static __always_inline bool guard_tamper_admin_join(struct task_struct *actor, _
 
 /* The system bus's callers (src/daemon/bus.c): dbus-daemon names a caller by the pid that
  * connected (SO_PEERCRED), and the connection outlives that process (a child keeps its fd): a
- * caller that exits and whose pid a process in an admin cgroup takes would pass for that one.
- * So each connect to the bus socket (its file's inode registered by the daemon,
- * GUARD_OBJ_BUS_SOCKET) records the connecting process's start time under its pid, and the daemon
- * takes a caller's pid for the caller only if the process there started then. fexit: the
- * connection made, its server side carries the listening socket's path. On every unix stream
- * connect (no open, stat, read or write): two helper calls and one hash lookup; a bus connect one
- * update more. Not an LSM hook: the hooks kernels lack CONFIG_SECURITY_NETWORK. Loaded where the
- * kernel has the function (choose_tamper_variants()); without it the daemon checks no record. */
+ * caller that exits and whose pid a process in an admin cgroup takes would pass for that one. So
+ * each connect to the bus socket (its file's inode registered by the daemon, GUARD_OBJ_BUS_SOCKET)
+ * marks the connecting process (its thread group leader, whose pid SO_PEERCRED names) in task
+ * storage, and the daemon takes a caller's pid for the caller only if the process there, looked
+ * up by a pidfd, carries the mark: a process that took the pid later has none (unless it
+ * connected to the bus itself), whenever it started. fexit: the connection made, its server side
+ * carries the listening socket's path. On every unix stream connect (no open, stat, read or
+ * write): two helper calls and one hash lookup; a bus connect adds a task storage write. Not an
+ * LSM hook: the hooks kernels lack CONFIG_SECURITY_NETWORK. Loaded where the kernel has the
+ * function (choose_tamper_variants()); without it the daemon checks no mark. */
 struct {
-        __uint(type, BPF_MAP_TYPE_LRU_HASH);
-        __uint(max_entries, 16384);
-        __type(key, __u32);     /* the connecting process's pid (tgid), as SO_PEERCRED has it */
-        __type(value, __u64);   /* its start (the thread group leader's start_boottime, ns) */
+        __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, int);
+        __type(value, __u64);   /* the bus socket's inode it connected to */
 } guard_bus_peers SEC(".maps");
 
 SEC("?fexit/unix_stream_connect")
@@ -833,8 +863,7 @@ int BPF_PROG(guard_tamper_bus_connect, struct socket *sock, void *uaddr, int add
         struct unix_sock *u, *peer;
         struct task_struct *task;
         struct dentry *dentry;
-        __u32 tgid;
-        __u64 start;
+        __u64 *mark, ino;
 
         if (ret != 0 || !sock->sk)
                 return 0;
@@ -845,12 +874,15 @@ int BPF_PROG(guard_tamper_bus_connect, struct socket *sock, void *uaddr, int add
         if (!peer)
                 return 0;
         dentry = peer->path.dentry;
-        if (!dentry || !dentry->d_inode || !is_guard_object(GUARD_OBJ_BUS_SOCKET, dentry->d_inode->i_ino))
+        if (!dentry || !dentry->d_inode)
+                return 0;
+        ino = dentry->d_inode->i_ino;
+        if (!is_guard_object(GUARD_OBJ_BUS_SOCKET, ino))
                 return 0;
         task = bpf_get_current_task_btf();
-        tgid = task->tgid;
-        start = task->group_leader->start_boottime;
-        bpf_map_update_elem(&guard_bus_peers, &tgid, &start, BPF_ANY);
+        mark = bpf_task_storage_get(&guard_bus_peers, task->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+        if (mark)
+                *mark = ino;
         return 0;
 }
 

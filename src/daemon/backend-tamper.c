@@ -232,7 +232,7 @@ static void protect_object(ProtectSet *set, uint64_t kind, uint64_t id) {
 /* The files the guard runs (guard-files.c): into guard_objects at once, and into the round's
  * record when backend_protect() registers (set). Each key carries its kind (GUARD_OBJ_FILE). A
  * file that cannot be listed fails the start: the guard would run unguarded code next time. */
-static int register_guard_files(int objects_fd, ProtectSet *set) {
+static int register_guard_files(int objects_fd, const char *bus_socket, ProtectSet *set) {
         _cleanup_(freep) uint64_t *keys = NULL;
         uint8_t one = 1;
         size_t n = 0;
@@ -240,7 +240,7 @@ static int register_guard_files(int objects_fd, ProtectSet *set) {
 
         if (objects_fd < 0)
                 return 0;
-        r = guard_files_collect(&keys, &n);
+        r = guard_files_collect(bus_socket, &keys, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++)
@@ -277,7 +277,7 @@ int arm_self_protection(Backend *b, int template_fd) {
         register_object(b, GUARD_OBJ_MAP, b->template_id);
         for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)
                 register_object(b, GUARD_OBJ_NS, private_namespace(own_namespaces[i]));
-        r = register_guard_files(b->objects_fd, NULL);
+        r = register_guard_files(b->objects_fd, b->bus_socket_path, NULL);
         if (r < 0)
                 return r;
         map = bpf_object__find_map_by_name(b->obj, GUARD_MAP(guard_identity));
@@ -473,7 +473,7 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
                         protect_object(&set, GUARD_OBJ_BUS_SOCKET, b->bus_socket_ino);
                 for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)
                         protect_object(&set, GUARD_OBJ_NS, private_namespace(own_namespaces[i]));
-                if (register_guard_files(b->objects_fd, &set) < 0)
+                if (register_guard_files(b->objects_fd, b->bus_socket_path, &set) < 0)
                         set.incomplete = true; /* keep what was registered at start */
                 drop_unprotected(&set, b->objects_fd);
                 free(set.keys);
@@ -485,20 +485,31 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
         return r;
 }
 
-void backend_set_bus_socket(Backend *b, uint64_t ino) {
+void backend_set_bus_socket(Backend *b, uint64_t ino, const char *path) {
+        char *copy = path ? strdup(path) : NULL;
+
         b->bus_socket_ino = ino;
         register_object(b, GUARD_OBJ_BUS_SOCKET, ino);
+        if (path && !copy)
+                return;
+        free(b->bus_socket_path);
+        b->bus_socket_path = copy;
+        /* Its names too, as the files the guard runs: renamed away, the path could name another
+         * bus (a fake one, with callers of its choosing) at the guard's next connect. */
+        (void) register_guard_files(b->objects_fd, copy, NULL);
 }
 
-int backend_bus_peer_started(Backend *b, pid_t pid, uint64_t *ret_start_ns) {
-        uint32_t key = pid;
-
+int backend_bus_peer_connected(Backend *b, int pidfd) {
         _cleanup_(freep) char *pin = pin_path(b->pin_dir, "link_", GUARD_PROG(guard_tamper_bus_connect));
+        uint64_t ino;
 
         /* No record without the program (a kernel without unix_stream_connect() to trace). */
-        if (b->bus_peers_fd < 0 || b->objects_fd < 0 || !b->bus_socket_ino || !pin || access(pin, F_OK) < 0)
+        if (b->bus_peers_fd < 0 || b->objects_fd < 0 || !pin || access(pin, F_OK) < 0)
                 return -EOPNOTSUPP;
-        if (bpf_map_lookup_elem(b->bus_peers_fd, &key, ret_start_ns) < 0)
-                return errno == ENOENT ? -ENOENT : -errno;
-        return 0;
+        /* Recording, but not the bus connected to: fail closed. */
+        if (!b->bus_socket_ino)
+                return -EBADF;
+        if (bpf_map_lookup_elem(b->bus_peers_fd, &pidfd, &ino) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        return ino == b->bus_socket_ino;
 }

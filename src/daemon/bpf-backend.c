@@ -168,6 +168,7 @@ void backend_free(Backend *b) {
         closep(&b->pin_dir_fd);
         for (unsigned i = 0; i < b->n_links; i++)
                 closep(&b->link_fds[i]);
+        free(b->bus_socket_path);
         free(b->pin_dir);
         free(b);
 }

@@ -70,8 +70,9 @@ typedef struct Backend {
         int denials_fd;                 /* ring buffer: denial, audit, violation, tamper records */
         int counters_fd;
         int self_fd, objects_fd;        /* tamper protection's guard_self and guard_objects; -EBADF: none */
-        int bus_peers_fd;               /* guard_bus_peers: who connected to the bus when; -EBADF: none */
+        int bus_peers_fd;               /* guard_bus_peers: the processes that connected to the bus; -EBADF: none */
         uint64_t bus_socket_ino;        /* the system bus socket file's inode (backend_set_bus_socket()); 0: none */
+        char *bus_socket_path;          /* its path, whose names are guarded like the files the guard runs */
         int records_fd;                 /* guard_records: operations recorded since the last drain */
         uint32_t template_id;           /* the policy map's inner template (held by libbpf) */
         unsigned map_entries_max;       /* size of every generation map (fixed at load) */
@@ -179,8 +180,8 @@ int bpffs_ensure_dir(const char *dir);
 
 /* The system bus's socket file (its inode): connects to it are recorded from now on (and after
  * each protect round), so that backend_bus_peer_started() can tell who connected. */
-void backend_set_bus_socket(Backend *b, uint64_t ino);
-/* When the process with this pid that last connected to the bus started (CLOCK_BOOTTIME ns):
- * -EOPNOTSUPP without the record (the observe backend), -ENOENT when it has not connected since
- * the record began. */
-int backend_bus_peer_started(Backend *b, pid_t pid, uint64_t *ret_start_ns);
+void backend_set_bus_socket(Backend *b, uint64_t ino, const char *path);
+/* Whether the process pidfd refers to connected to the bus (its mark in guard_bus_peers): 1 or 0;
+ * -EOPNOTSUPP without the record (the observe backend, a kernel without the function to trace),
+ * -EBADF when the bus socket is not known (fail closed). */
+int backend_bus_peer_connected(Backend *b, int pidfd);

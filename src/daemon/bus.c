@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
@@ -235,12 +236,17 @@ typedef struct Caller {
         pid_t pid;
         const char *exe;                /* owned by creds; NULL if unknown */
         char *cgroup;                   /* its cgroup2 path when it called; NULL if unknown */
+        int pidfd;                      /* the process at pid, opened before its cgroup was read */
+        bool has_pidfd;
 } Caller;
 
 static void caller_done(Caller *c) {
         c->creds = sd_bus_creds_unref(c->creds);
         free(c->cgroup);
         c->cgroup = NULL;
+        if (c->has_pidfd)
+                close(c->pidfd);
+        c->has_pidfd = false;
 }
 
 static int caller_query(sd_bus_message *message, Caller *ret) {
@@ -258,8 +264,11 @@ static int caller_query(sd_bus_message *message, Caller *ret) {
                 ret->pid = 0;
         if (sd_bus_creds_get_exe(ret->creds, &ret->exe) < 0)
                 ret->exe = NULL;
-        if (ret->pid > 0)
+        if (ret->pid > 0) {
+                ret->pidfd = (int) syscall(SYS_pidfd_open, ret->pid, 0);
+                ret->has_pidfd = ret->pidfd >= 0;
                 (void) cgroup2_path_of_pid(ret->pid, &ret->cgroup);
+        }
         return 0;
 }
 
@@ -296,68 +305,71 @@ _printf_(6, 7) static void journal_call(const Caller *c, const char *message_id,
 }
 
 /* Whether the cgroup at path is an admin cgroup of the policy in force, decided as the kernel
- * decides for the guard's binary there (guard_cgroup_admin(), from the mirror of its policy map).
- * A cgroup too new for the mirror is judged by its nearest known ancestor's entry where that
- * ancestor's children copy it, as the kernel's walk; where the ancestor classifies its children
- * (the answer could go either way) or is the root (where the kernel's walk finds no entry), it is
- * none: fail closed. */
+ * decides for the guard's binary there: guard_cgroup_entry()'s walk over the mirror of its policy
+ * map (the entry of the nearest cgroup that has one, at most GUARD_CGROUP_WALK_MAX levels up; past
+ * an ancestor that classifies its children, or past the bound, the unclassified entry), then
+ * guard_cgroup_admin(). A cgroup too new for the mirror has no entry there: where its parent's
+ * children copy the parent's entry the kernel wrote none either; where the parent classifies them
+ * (the kernel may have written one the mirror lacks) it gets the unclassified entry: fail closed.
+ * Ancestors are named by their paths beneath the verified cgroup2 root; one that cannot be
+ * resolved (gone, or something mounted over it: not the caller's) fails closed too. */
 static bool cgroup_admin(Manager *m, const char *path) {
         const struct guard_value *config = policy_image_lookup(&m->image, GUARD_KEY_CONFIG, 0, 0);
+        const struct guard_value *v = NULL;
         _cleanup_(freep) char *buf = strdup(path);
         uint64_t own_id = 0;
+        unsigned level;
 
         if (!buf)
                 return false;
-        for (;;) {
+        for (level = 0; level < GUARD_CGROUP_WALK_MAX; level++) {
                 uint64_t id;
                 char *slash;
-                int r = cgroup2_id_of_path(m->cgroup_root_fd, buf, &id);
 
-                /* Something mounted over the directory (the path leads to another cgroup, or
-                 * to none): not the caller's cgroup. */
-                if (r == -EXDEV)
+                if (cgroup2_id_of_path(m->cgroup_root_fd, buf, &id) < 0)
                         return false;
-                if (r >= 0 && own_id == 0)
+                if (level == 0)
                         own_id = id;
-                if (r >= 0 && (streq(buf, "/") || cgroup_tree_path(&m->tree, id))) {
-                        const struct guard_value *v = policy_image_cgroup(&m->image, &m->tree, id);
-
-                        if (id == own_id)
-                                return guard_cgroup_admin(config, v, id);
-                        return id != GUARD_CGROUP_ROOT_ID && v && !v->cgroup.state && guard_cgroup_admin(config, v, own_id);
+                v = policy_image_lookup(&m->image, GUARD_KEY_CGROUP, id, 0);
+                if (v) {
+                        if (level > 0 && v->cgroup.state)
+                                break;
+                        return guard_cgroup_admin(config, v, own_id);
                 }
-                if (r < 0 && own_id == 0)
-                        return false; /* the caller's own cgroup is gone */
                 slash = strrchr(buf, '/');
                 if (!slash || streq(buf, "/"))
-                        return false;
+                        return guard_cgroup_admin(config, NULL, own_id); /* the root has no entry */
                 slash[slash == buf] = '\0'; /* "/a" -> "/", "/a/b" -> "/a" */
         }
+        return guard_cgroup_admin(config, policy_image_lookup(&m->image, GUARD_KEY_CGROUP, GUARD_CGROUP_UNCLASSIFIED, 0),
+                                  own_id);
 }
 
-/* Why the process now at the caller's pid is not the caller, or NULL if it is. dbus-daemon names
- * the pid that connected (SO_PEERCRED), and the connection outlives that process (a child keeps
- * its fd): a caller that exits and whose pid a process in an admin cgroup takes (or the guard,
- * restarted) would pass for that one. The kernel records when the process that connected to the
- * bus under each pid started (guard_bus_peers, bpf/guard-tamper.bpf.h); the process there now
- * must have started then, to the clock tick /proc shows. The guard calls none of its verbs: its
- * own pid is never a caller's. Without the record (the observe backend) the pid is taken as it
- * is. */
+/* Why the process at the caller's pid is not the caller, or NULL if it is. dbus-daemon names the
+ * pid that connected (SO_PEERCRED), and the connection outlives that process (a child keeps its
+ * fd): a caller that exits and whose pid a process in an admin cgroup takes (or the guard,
+ * restarted) would pass for that one. The kernel marks each process that connects to the bus
+ * socket (guard_bus_peers, bpf/guard-tamper.bpf.h); the process at the pid, held by a pidfd
+ * opened before its cgroup was read and alive after, must carry the mark. The guard calls none of
+ * its verbs: its own pid is never a caller's. Without the record (the observe backend, a kernel
+ * without unix_stream_connect() to trace) the pid is taken as it is. */
 static const char *caller_not_connected(Manager *m, const Caller *c) {
-        uint64_t connected_ns, started_usec;
-        long hz = sysconf(_SC_CLK_TCK);
         int r;
 
         if (c->pid == (pid_t) getpid())
                 return "its pid is the guard's own: the caller exited and the guard took its pid";
-        r = backend_bus_peer_started(m->backend, c->pid, &connected_ns);
+        if (!c->has_pidfd)
+                return "the process at its pid is gone";
+        r = backend_bus_peer_connected(m->backend, c->pidfd);
         if (r == -EOPNOTSUPP)
                 return NULL;
         if (r < 0)
-                return "no process connected to the bus under its pid since the guard began recording (call again)";
-        if (hz <= 0 || pid_start_boottime_usec(c->pid, &started_usec) < 0 ||
-            connected_ns / (UINT64_C(1000000000) / hz) * (UINT64_C(1000000) / hz) != started_usec)
-                return "the process at its pid is not the one that connected: the caller exited and its pid was taken";
+                return "the guard does not know the socket of the bus it is connected to, so it cannot tell its callers";
+        if (r == 0)
+                return "the process at its pid is not one that connected to the bus: the caller exited and its pid was taken";
+        /* Still the process the pidfd holds: its pid was not free, so the cgroup read was of it. */
+        if (syscall(SYS_pidfd_send_signal, c->pidfd, 0, NULL, 0) < 0)
+                return "the process at its pid exited while it was checked";
         return NULL;
 }
 
@@ -895,9 +907,10 @@ static int on_bus_disconnected(sd_bus_message *message, void *userdata, sd_bus_e
         return 0;
 }
 
-/* The socket file of the bus connected to ("unix:path=..."), as an inode number; 0 for another
- * kind of address (abstract, tcp), whose callers then cannot be told by when they connected. */
-static uint64_t bus_socket_inode(sd_bus *bus) {
+/* The socket file of the bus connected to ("unix:path=..."): its path and inode number; 0 for
+ * another kind of address (abstract, tcp), whose callers then cannot be told (the D-Bus verbs
+ * fail closed where the kernel records connects). */
+static uint64_t bus_socket_inode(sd_bus *bus, char **ret_path) {
         _cleanup_(freep) char *path = NULL;
         const char *address;
         struct stat st;
@@ -907,6 +920,8 @@ static uint64_t bus_socket_inode(sd_bus *bus) {
         path = strndup(address + 10, strcspn(address + 10, ",;"));
         if (!path || stat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
                 return 0;
+        free(*ret_path);
+        *ret_path = TAKE_PTR(path);
         return st.st_ino;
 }
 
@@ -934,9 +949,9 @@ static int bus_connect(Manager *m) {
         }
         m->bus = TAKE_PTR(bus);
         m->bus_unavailable_logged = false;
-        m->bus_socket_ino = bus_socket_inode(m->bus);
+        m->bus_socket_ino = bus_socket_inode(m->bus, &m->bus_socket_path);
         if (m->bus_socket_ino && m->backend)
-                backend_set_bus_socket(m->backend, m->bus_socket_ino);
+                backend_set_bus_socket(m->backend, m->bus_socket_ino, m->bus_socket_path);
         log_info("Serving %s on the system bus.", BUS_NAME);
         return 0;
 }

@@ -135,7 +135,8 @@ static const char *tamper_what(uint32_t what) {
         case GUARD_TAMPER_HELPER: return "changing a usermode helper the kernel runs as root in the root cgroup from a confined cgroup "
                                          "(1 kernel.core_pattern, 2 kernel.modprobe, 3 kernel.hotplug, 4 kernel.poweroff_cmd, "
                                          "5 attaching a cgroup/sysctl program)";
-        case GUARD_TAMPER_BINFMT: return "registering or changing a binary format handler (binfmt_misc) from a confined cgroup (inode)";
+        case GUARD_TAMPER_BINFMT: return "registering or changing a binary format handler (binfmt_misc) outside the admin cgroups (inode)";
+        case GUARD_TAMPER_PROG_LOAD: return "loading a BPF program that could overrule the LSM hooks (an LSM or fmod_ret program) outside the admin cgroups (program type)";
         }
         return "touching the guard";
 }

@@ -145,7 +145,7 @@ static int add_loaded_name(struct dl_phdr_info *info, size_t size, void *userdat
         return r < 0 ? r : 0;
 }
 
-int guard_files_collect(uint64_t **ret_keys, size_t *ret_n) {
+int guard_files_collect(const char *extra, uint64_t **ret_keys, size_t *ret_n) {
         _cleanup_(fclosep) FILE *maps = fopen("/proc/self/maps", "re");
         KeySet set = {};
         char line[PATH_MAX + 128];
@@ -173,6 +173,8 @@ int guard_files_collect(uint64_t **ret_keys, size_t *ret_n) {
         }
         if (r >= 0)
                 r = dl_iterate_phdr(add_loaded_name, &set);
+        if (r >= 0 && extra)
+                r = add_names(&set, extra, 0);
         free(set.mounts);
         if (r < 0) {
                 free(set.keys);

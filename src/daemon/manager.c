@@ -69,6 +69,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->ratelimit_timer);
         sd_event_source_unref(m->metrics_timer);
         free(m->metrics_file);
+        free(m->bus_socket_path);
         free(m->metrics_written);
         sd_event_source_unref(m->ring_source);
         ring_buffer__free(m->ring);
@@ -471,7 +472,7 @@ static void check_pins(Manager *m) {
         backend_free(m->backend);
         m->backend = b;
         if (m->bus_socket_ino)
-                backend_set_bus_socket(m->backend, m->bus_socket_ino);
+                backend_set_bus_socket(m->backend, m->bus_socket_ino, m->bus_socket_path);
         m->generation++;
         policy_image_done(&m->image);
         m->image = image;

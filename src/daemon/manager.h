@@ -85,6 +85,7 @@ typedef struct Manager {
         sd_event_source *bus_retry;
         bool bus_unavailable_logged;
         uint64_t bus_socket_ino;        /* the system bus socket file's inode, 0: unknown (backend_set_bus_socket()) */
+        char *bus_socket_path;
 
         char *metrics_file;             /* --metrics-file: NULL for none */
         unsigned metrics_interval_sec;  /* written at most once per interval, when it changed */

@@ -39,6 +39,7 @@ const char *metrics_tamper_what(uint32_t what) {
         case GUARD_TAMPER_ADMIN_ATTACH: return "admin_attach";
         case GUARD_TAMPER_HELPER: return "usermode_helper";
         case GUARD_TAMPER_BINFMT: return "binfmt_misc";
+        case GUARD_TAMPER_PROG_LOAD: return "prog_load";
         }
         return "other";
 }

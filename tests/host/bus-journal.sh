@@ -44,6 +44,8 @@ STARTED_PIDS="$STARTED_PIDS $MONITOR_PID"
 # busctl says so once it is a monitor (BecomeMonitor done): from then on no signal is missed.
 for _ in $(seq 100); do grep -q "Monitoring bus message stream" "$WORK/monitor" && break; sleep 0.1; done
 spawn sleep 1000; victim=$!
+# Its name is read at the move: under load the fork may not have exec'd sleep yet.
+for _ in $(seq 50); do [ "$(cat /proc/$victim/comm 2>/dev/null)" = sleep ] && break; sleep 0.1; done
 move "$T/prot" "$victim"
 for _ in $(seq 30); do journalctl -o json MESSAGE_ID=$DENIAL_ID | grep -q "\"CGROUP_GUARD_TASK_PID\":\"$victim\"" && break; sleep 0.1; done
 journalctl -o json MESSAGE_ID=$DENIAL_ID > "$WORK/entries"

@@ -27,7 +27,7 @@ static size_t n_keys;
 
 static int collect(void **state) {
         (void) state;
-        return guard_files_collect(&keys, &n_keys);
+        return guard_files_collect(NULL, &keys, &n_keys);
 }
 
 static int release(void **state) {

@@ -13,6 +13,7 @@ policy 10-off-switch.json <<'JSON'
 { "version": 2, "admin": ["/t/admin"], "migration": { "protect": ["/t/prot"] } }
 JSON
 GUARDD=$(command -v cgroup-guardd)
+PINS=/sys/fs/bpf/cgroup-guard
 # A bus for explain (its D-Bus call).
 dbus-daemon --config-file=/usr/share/dbus-1/session.conf --address=unix:path=/run/off-switch-bus --fork --nopidfile
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/off-switch-bus
@@ -176,13 +177,27 @@ EOF
         check "the admin may register one" ok "$(as_admin cg-tamper write /tmp/binfmt/register ":cgx:E::cgx::/tmp/cgx-interp:")"
         check "... which a confined root cannot disable" EPERM "$(confined cg-tamper write /tmp/binfmt/cgx 0)"
         check "... nor switch binfmt_misc off" EPERM "$(confined cg-tamper write /tmp/binfmt/status 0)"
-        check "root in an unconfined cgroup may remove it" ok "$(in-cgroup $T/other cg-tamper write /tmp/binfmt/cgx -1)"
+        check "... nor root in an unconfined cgroup (the guard's own exec, in its admin cgroup, would run it)" EPERM \
+                "$(in-cgroup $T/other cg-tamper write /tmp/binfmt/register ":cgy:E::cgy::/tmp/cgx-interp:")"
+        check "the admin may remove it" ok "$(as_admin cg-tamper write /tmp/binfmt/cgx -1)"
         umount /tmp/binfmt
 else
         case $KERNEL in
         stock*) not_ok "binfmt_misc: no module in the guest (/lib/modules/binfmt_misc.ko)" ;;
         esac
 fi
+
+# Programs that overrule the LSM hooks: fmod_ret may attach to any security_*() function, and a
+# non-zero return skips it and every LSM hook behind it (security_bpf() returning 1: the guard's
+# lsm/bpf never runs, a link is had by id); an LSM program of one's own runs beside the guard's.
+out=$(in_member confined "cg-fmodret security_bpf 1 6 & sleep 2; cg-tamper grab 2 $PINS; wait" 2>&1)
+check "a confined root cannot load an fmod_ret program on security_bpf()" EPERM "$(echo "$out" | head -n 1)"
+contains "... so the guard's maps, programs and links stay out of its reach" "maps 0 progs 0 links 0 pins 0 writes 0" "$out"
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: loading a BPF program that could overrule"
+check "... nor an LSM program of its own" EPERM "$(confined cg-fmodret lsm bpf)"
+check "... nor may root in an unconfined cgroup" EPERM "$(in-cgroup $T/other cg-fmodret security_bpf 0 0)"
+check "the admin may (returning 0: nothing skipped)" ok "$(as_admin cg-fmodret security_bpf 0 0)"
+check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 
 # The admin: the same command from the admin cgroup the policy names.
 as_admin "$GUARDD" --unload > /tmp/admin.out 2>&1 && ok "--unload from the admin cgroup works" ||

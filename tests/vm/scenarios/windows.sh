@@ -88,7 +88,7 @@ i=0; while [ $i -lt 100 ] && [ ! -s /tmp/buscall.out ]; do sleep 0.1; i=$((i + 1
 check "SetMode on the exited caller's connection, its pid now an admin's process: refused" \
         org.freedesktop.DBus.Error.AccessDenied "$(cat /tmp/buscall.out 2>&1)"
 check_cmd "the mode stays" 's "policy"' busctl get-property $BUS Mode
-check_true "... journaled: not the process that connected" wait_log "Refused SetMode: the process at its pid is not the one that connected"
+check_true "... journaled: not a process that connected" wait_log "Refused SetMode: the process at its pid is not one that connected to the bus"
 kill $caller
 check_cmd "SetMode audit from the root cgroup: done" done call SetMode s audit
 check_cmd "then the mode is audit" 's "audit"' busctl get-property $BUS Mode
