@@ -256,6 +256,20 @@ static __always_inline int tamper_check_id(__u64 kind, __u32 id, __u32 what) {
         return is_guard(actor, self) ? 0 : tamper_refuse(actor, what, id);
 }
 
+/* What only PID 1, its children before they exec, the guard and tasks in admin cgroups may do:
+ * anyone else's attempt is refused, a tamper event (what, object). */
+static __always_inline int tamper_admin_only(__u32 what, __u64 object) {
+        struct guard_self *self = tamper_config();
+        struct task_struct *actor;
+
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (is_pid1_code(actor) || is_guard(actor, self) || guard_current_admin())
+                return 0;
+        return tamper_refuse(actor, what, object);
+}
+
 /* Attaching a cgroup/sysctl program: one attached to the root cgroup after the guard's
  * (guard_tamper_sysctl, below) runs after it and may rewrite the value it let through
  * (bpf_sysctl_set_new_value()) or its verdict (bpf_set_retval(0)), and 64 of them there would
@@ -263,18 +277,7 @@ static __always_inline int tamper_check_id(__u64 kind, __u32 id, __u32 what) {
  * the guard and tasks in admin cgroups may attach one, anywhere (nothing on a usual system
  * does). */
 static __always_inline int tamper_check_sysctl_attach(__u32 attach_type) {
-        struct guard_self *self;
-        struct task_struct *actor;
-
-        if (attach_type != BPF_CGROUP_SYSCTL)
-                return 0;
-        self = tamper_config();
-        if (!self)
-                return 0;
-        actor = bpf_get_current_task_btf();
-        if (is_pid1_code(actor) || is_guard(actor, self) || guard_current_admin())
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_HELPER, GUARD_HELPER_SYSCTL_PROGRAM);
+        return attach_type == BPF_CGROUP_SYSCTL ? tamper_admin_only(GUARD_TAMPER_HELPER, GUARD_HELPER_SYSCTL_PROGRAM) : 0;
 }
 
 /* Loading a program that can overrule the LSM hooks: fmod_ret may attach to any security_*()
@@ -284,19 +287,35 @@ static __always_inline int tamper_check_sysctl_attach(__u32 attach_type) {
  * RestrictFileSystems=), its children before they exec, the guard and tasks in admin cgroups may
  * load either. */
 static __always_inline int tamper_check_prog_load(__u32 prog_type, __u32 expected_attach_type) {
-        struct guard_self *self;
-        struct task_struct *actor;
-
         if (prog_type != BPF_PROG_TYPE_LSM &&
             (prog_type != BPF_PROG_TYPE_TRACING || expected_attach_type != BPF_MODIFY_RETURN))
                 return 0;
-        self = tamper_config();
-        if (!self)
+        return tamper_admin_only(GUARD_TAMPER_PROG_LOAD, prog_type);
+}
+
+/* bpf_probe_write_user(): a tracing program (a kprobe, a tracepoint, fentry) with it writes into
+ * whatever process runs when it fires, PID 1's child in the guard's unit included (its argv:
+ * "--reload=PID" becomes "--unload", in an admin cgroup), or the daemon itself. The kernel asks
+ * whether it is locked down for this helper when it verifies such a program (bpf_trace.c): no
+ * to all but PID 1, its children before they exec, the guard and tasks in admin cgroups, and the
+ * program does not load (the helper is unknown to it). Other tracing stays open. A rare-event
+ * hook: the kernel asks at verification, /dev/mem, kexec, debugfs and the like. */
+/* Programs of others that could overrule the guard's: loads and cgroup/sysctl attaches. */
+static __always_inline int tamper_check_new_program(int cmd, union bpf_attr *attr) {
+        if (cmd == BPF_PROG_ATTACH)
+                return tamper_check_sysctl_attach(attr->attach_type);
+        if (cmd == BPF_LINK_CREATE)
+                return tamper_check_sysctl_attach(attr->link_create.attach_type);
+        if (cmd == BPF_PROG_LOAD)
+                return tamper_check_prog_load(attr->prog_type, attr->expected_attach_type);
+        return 0;
+}
+
+SEC("lsm/locked_down")
+int BPF_PROG(guard_tamper_locked_down, enum lockdown_reason what) {
+        if (what != bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_BPF_WRITE_USER))
                 return 0;
-        actor = bpf_get_current_task_btf();
-        if (is_pid1_code(actor) || is_guard(actor, self) || guard_current_admin())
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_PROG_LOAD, prog_type);
+        return tamper_admin_only(GUARD_TAMPER_PROG_LOAD, 0);
 }
 
 SEC("lsm/bpf")
@@ -316,13 +335,7 @@ int BPF_PROG(guard_tamper_bpf, int cmd, union bpf_attr *attr, unsigned int size)
                 return tamper_check_map_write(attr->map_fd);
         if (cmd == BPF_MAP_UPDATE_BATCH || cmd == BPF_MAP_DELETE_BATCH || cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH)
                 return tamper_check_map_write(attr->batch.map_fd);
-        if (cmd == BPF_PROG_ATTACH)
-                return tamper_check_sysctl_attach(attr->attach_type);
-        if (cmd == BPF_LINK_CREATE)
-                return tamper_check_sysctl_attach(attr->link_create.attach_type);
-        if (cmd == BPF_PROG_LOAD)
-                return tamper_check_prog_load(attr->prog_type, attr->expected_attach_type);
-        return 0;
+        return tamper_check_new_program(cmd, attr);
 }
 
 /* lockdown=confidentiality takes bpf_probe_read_kernel() away, and with it the link or map
@@ -336,13 +349,9 @@ int BPF_PROG(guard_tamper_bpf_lockdown, int cmd, union bpf_attr *attr, unsigned 
                 return tamper_check_id(GUARD_OBJ_MAP, attr->map_id, GUARD_TAMPER_MAP);
         if (cmd == BPF_PROG_GET_FD_BY_ID)
                 return tamper_check_id(GUARD_OBJ_PROG, attr->prog_id, GUARD_TAMPER_PROG);
-        if (cmd == BPF_PROG_ATTACH)
-                return tamper_check_sysctl_attach(attr->attach_type);
-        if (cmd == BPF_LINK_CREATE)
-                return tamper_check_sysctl_attach(attr->link_create.attach_type);
-        if (cmd == BPF_PROG_LOAD)
-                return tamper_check_prog_load(attr->prog_type, attr->expected_attach_type);
-        return cmd == BPF_LINK_GET_FD_BY_ID ? tamper_check_link(attr->link_id) : 0;
+        if (cmd == BPF_LINK_GET_FD_BY_ID)
+                return tamper_check_link(attr->link_id);
+        return tamper_check_new_program(cmd, attr);
 }
 
 /* Opening a pin (BPF_OBJ_GET) checks permission on its inode. Only bpffs inodes go further.
@@ -776,15 +785,7 @@ static __always_inline int guard_tamper_cgroup1_open(struct file *file) {
 #define BINFMTFS_MAGIC_ 0x42494e4d
 
 static __always_inline int guard_tamper_binfmt_open(struct file *file) {
-        struct guard_self *self = tamper_config();
-        struct task_struct *actor;
-
-        if (!self)
-                return 0;
-        actor = bpf_get_current_task_btf();
-        if (is_pid1_code(actor) || guard_current_admin() || is_guard(actor, self))
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_BINFMT, file->f_inode->i_ino);
+        return tamper_admin_only(GUARD_TAMPER_BINFMT, file->f_inode->i_ino);
 }
 
 /* kernfs writes pass no LSM hook of their own, and fentry on cgroup_kill_write() and friends

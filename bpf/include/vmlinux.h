@@ -128,6 +128,11 @@ struct file {
 struct fown_struct;
 struct rlimit;
 
+/* Why the kernel asks whether it is locked down: only the name matters, CO-RE gives its value. */
+enum lockdown_reason {
+        LOCKDOWN_BPF_WRITE_USER = 17,
+};
+
 /* A unix socket: the listening socket's path is copied to the server side of each connection. */
 struct sock;
 struct socket {

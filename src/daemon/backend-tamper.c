@@ -513,3 +513,11 @@ int backend_bus_peer_connected(Backend *b, int pidfd) {
                 return errno == ENOENT ? 0 : -errno;
         return ino == b->bus_socket_ino;
 }
+
+int backend_bus_peer_forget(Backend *b, int pidfd) {
+        if (b->bus_peers_fd < 0)
+                return -EOPNOTSUPP;
+        if (bpf_map_delete_elem(b->bus_peers_fd, &pidfd) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}

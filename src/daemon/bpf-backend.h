@@ -185,3 +185,5 @@ void backend_set_bus_socket(Backend *b, uint64_t ino, const char *path);
  * -EOPNOTSUPP without the record (the observe backend, a kernel without the function to trace),
  * -EBADF when the bus socket is not known (fail closed). */
 int backend_bus_peer_connected(Backend *b, int pidfd);
+/* Drops the mark of the process pidfd refers to (the daemon's own, before it connects). */
+int backend_bus_peer_forget(Backend *b, int pidfd);

@@ -907,15 +907,15 @@ static int on_bus_disconnected(sd_bus_message *message, void *userdata, sd_bus_e
         return 0;
 }
 
-/* The socket file of the bus connected to ("unix:path=..."): its path and inode number; 0 for
- * another kind of address (abstract, tcp), whose callers then cannot be told (the D-Bus verbs
- * fail closed where the kernel records connects). */
-static uint64_t bus_socket_inode(sd_bus *bus, char **ret_path) {
+/* The system bus's socket file, as sd_bus_open_system() finds it ("unix:path=..."): its path and
+ * inode number; 0 for another kind of address (abstract, tcp), whose callers then cannot be told
+ * (the D-Bus verbs fail closed where the kernel marks connects). */
+static uint64_t system_bus_socket(char **ret_path) {
+        const char *address = getenv("DBUS_SYSTEM_BUS_ADDRESS") ?: "unix:path=/run/dbus/system_bus_socket";
         _cleanup_(freep) char *path = NULL;
-        const char *address;
         struct stat st;
 
-        if (sd_bus_get_address(bus, &address) < 0 || strncmp(address, "unix:path=", 10) != 0)
+        if (strncmp(address, "unix:path=", 10) != 0)
                 return 0;
         path = strndup(address + 10, strcspn(address + 10, ",;"));
         if (!path || stat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
@@ -925,10 +925,32 @@ static uint64_t bus_socket_inode(sd_bus *bus, char **ret_path) {
         return st.st_ino;
 }
 
+/* Did this process's connect reach the socket registered (its own mark, set by the kernel when it
+ * connected, names that inode)? A socket renamed over the path between the stat() and the
+ * connect, or a connect redirected elsewhere (a cgroup program on unix connects, 6.7 on), would
+ * put the guard on another bus, whose daemon names callers as it likes. 1 yes, 0 no, -EOPNOTSUPP
+ * where nothing records connects. */
+static int bus_connect_verified(Manager *m, bool forget_first) {
+        _cleanup_(closep) int self = (int) syscall(SYS_pidfd_open, getpid(), 0);
+
+        if (self < 0 || !m->backend)
+                return -EOPNOTSUPP;
+        if (forget_first)
+                return backend_bus_peer_forget(m->backend, self);
+        return backend_bus_peer_connected(m->backend, self);
+}
+
 static int bus_connect(Manager *m) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
 
+        /* The socket is registered before the connect, and this process's mark cleared: the
+         * kernel marks it anew only for a connect that reaches that socket. */
+        m->bus_socket_ino = system_bus_socket(&m->bus_socket_path);
+        if (m->bus_socket_ino && m->backend) {
+                backend_set_bus_socket(m->backend, m->bus_socket_ino, m->bus_socket_path);
+                (void) bus_connect_verified(m, true);
+        }
         r = sd_bus_open_system(&bus);
         if (r >= 0)
                 r = sd_bus_add_object_vtable(bus, NULL, BUS_PATH, BUS_INTERFACE, manager_vtable, m);
@@ -949,9 +971,13 @@ static int bus_connect(Manager *m) {
         }
         m->bus = TAKE_PTR(bus);
         m->bus_unavailable_logged = false;
-        m->bus_socket_ino = bus_socket_inode(m->bus, &m->bus_socket_path);
-        if (m->bus_socket_ino && m->backend)
-                backend_set_bus_socket(m->backend, m->bus_socket_ino, m->bus_socket_path);
+        if (m->bus_socket_ino && bus_connect_verified(m, false) == 0) {
+                log_error("The system bus cgroup-guardd connected to is not the socket at %s it registered (renamed "
+                          "over, or the connect redirected): its D-Bus off-switches are refused until it connects again.",
+                          m->bus_socket_path);
+                m->bus_socket_ino = 0;
+                backend_set_bus_socket(m->backend, 0, NULL);
+        }
         log_info("Serving %s on the system bus.", BUS_NAME);
         return 0;
 }

@@ -136,7 +136,7 @@ static const char *tamper_what(uint32_t what) {
                                          "(1 kernel.core_pattern, 2 kernel.modprobe, 3 kernel.hotplug, 4 kernel.poweroff_cmd, "
                                          "5 attaching a cgroup/sysctl program)";
         case GUARD_TAMPER_BINFMT: return "registering or changing a binary format handler (binfmt_misc) outside the admin cgroups (inode)";
-        case GUARD_TAMPER_PROG_LOAD: return "loading a BPF program that could overrule the LSM hooks (an LSM or fmod_ret program) outside the admin cgroups (program type)";
+        case GUARD_TAMPER_PROG_LOAD: return "loading a BPF program that could overrule the LSM hooks or write into other processes (an LSM or fmod_ret program, or bpf_probe_write_user(): 0) outside the admin cgroups (program type)";
         }
         return "touching the guard";
 }

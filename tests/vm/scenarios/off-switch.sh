@@ -197,6 +197,16 @@ check_true "... a tamper event naming it" wait_log "Refused tamper attempt: load
 check "... nor an LSM program of its own" EPERM "$(confined cg-fmodret lsm bpf)"
 check "... nor may root in an unconfined cgroup" EPERM "$(in-cgroup $T/other cg-fmodret security_bpf 0 0)"
 check "the admin may (returning 0: nothing skipped)" ok "$(as_admin cg-fmodret security_bpf 0 0)"
+# bpf_probe_write_user() writes into whatever process runs when the program fires (PID 1's child
+# in the guard's unit: "--reload=PID" made "--unload"): the helper is refused at verification.
+check "a confined root cannot load a program that calls bpf_probe_write_user()" EINVAL "$(confined cg-fmodret writeuser)"
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: loading a BPF program that could overrule the LSM hooks or write"
+check "... nor root in an unconfined cgroup" EINVAL "$(in-cgroup $T/other cg-fmodret writeuser)"
+if ! grep -q -e '\[integrity\]' -e '\[confidentiality\]' /sys/kernel/security/lockdown 2>/dev/null; then
+        check "the admin may" ok "$(as_admin cg-fmodret writeuser)"
+else
+        check "the admin may not either: the kernel's lockdown refuses the helper to all" EINVAL "$(as_admin cg-fmodret writeuser)"
+fi
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 
 # The admin: the same command from the admin cgroup the policy names.
