@@ -74,7 +74,7 @@ guard_start() {
 
 # member_start NAME CGROUP: a shell in CGROUP that runs the lines in_member NAME sends it, one
 # at a time (its pid in UNIT_MEMBER for "unit", ADMIN_MEMBER for "admin", CONFINED_MEMBER for
-# "confined": placed in a protected cgroup before the guard enforces).
+# "confined": placed in a protected cgroup before the guard enforces, DEEP_MEMBER for "deep").
 member_start() {
         rm -f /tmp/member-$1.cmd /tmp/member-$1.out
         mkfifo /tmp/member-$1.cmd /tmp/member-$1.out
@@ -83,6 +83,7 @@ member_start() {
         unit) UNIT_MEMBER=$! ;;
         admin) ADMIN_MEMBER=$! ;;
         confined) CONFINED_MEMBER=$! ;;
+        deep) DEEP_MEMBER=$! ;;
         esac
         sleep 0.2
         [ "$(cgroup_of $! 2>/dev/null)" = "${2#$CG}" ] || { echo "# the $1 shell did not reach $2"; return 1; }
@@ -94,6 +95,7 @@ in_member() {
         case $1 in
         unit) _member=${UNIT_MEMBER:-0} ;;
         confined) _member=${CONFINED_MEMBER:-0} ;;
+        deep) _member=${DEEP_MEMBER:-0} ;;
         *) _member=${ADMIN_MEMBER:-0} ;;
         esac
         kill -0 "$_member" 2>/dev/null || { echo "no $1 shell"; return 99; }
@@ -172,6 +174,7 @@ finish() {
         as_admin cgroup-guardd --unload > /dev/null 2>&1
         [ -n "${ADMIN_MEMBER:-}" ] && kill $ADMIN_MEMBER 2>/dev/null
         [ -n "${CONFINED_MEMBER:-}" ] && kill $CONFINED_MEMBER 2>/dev/null
+        [ -n "${DEEP_MEMBER:-}" ] && kill $DEEP_MEMBER 2>/dev/null
         echo "$passed passed, $failed failed"
         [ $failed -eq 0 ] || { echo "--- daemon log"; cat $LOG; }
         exit $failed

@@ -20,6 +20,11 @@ export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/off-switch-bus
 # Placed before the guard enforces: afterwards only an admin may join an admin cgroup.
 member_start admin $ADMIN_CGROUP
 member_start confined $T/prot
+# 70 levels below the admin cgroup: past the kernel's walk (GUARD_CGROUP_WALK_MAX, 64).
+deep=$T/admin
+i=0; while [ $i -lt 70 ]; do deep=$deep/d; i=$((i + 1)); done
+mkdir -p $deep
+member_start deep $deep
 in-cgroup $T/admin sleep 1000 & admin_task=$!
 guard_start
 sleep 1000 & victim=$!
@@ -208,6 +213,16 @@ else
         check "the admin may not either: the kernel's lockdown refuses the helper to all" EINVAL "$(as_admin cg-fmodret writeuser)"
 fi
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
+
+# Where the kernel's walk ends (64 levels) the admin list's reach ends, for the guard's binary
+# and the D-Bus verbs alike: 70 levels below the admin cgroup is no admin cgroup.
+BUS="org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager"
+check "a shell 70 levels below the admin cgroup" "${deep#$CG}" "$(cgroup_of $DEEP_MEMBER)"
+check "... its SetMode audit is refused, as the kernel judges its cgroup" refused \
+        "$(in_member deep "busctl call $BUS SetMode s audit > /dev/null 2>&1 && echo done || echo refused" 2>&1)"
+check "... the mode stays" 's "policy"' "$(busctl get-property $BUS Mode 2>&1)"
+as_admin busctl call $BUS SetMode s policy > /dev/null 2>&1
+check "... and its --unload is refused too" EPERM "$(in_member deep "$GUARDD --unload > /dev/null 2>&1; cg-move $T/prot $victim" 2>&1)"
 
 # The admin: the same command from the admin cgroup the policy names.
 as_admin "$GUARDD" --unload > /tmp/admin.out 2>&1 && ok "--unload from the admin cgroup works" ||

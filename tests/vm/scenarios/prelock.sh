@@ -30,7 +30,12 @@ check_true "the refused fork is logged, naming the rule" \
 # 2. lock_on_entry with a time namespace made by unshare(): the creator keeps running in the
 # initial time namespace; its new one (time_for_children) is the sandbox.
 in-cgroup $T/sandboxd cg-unshare time --hold > /dev/null & sandbox=$!
-sleep 0.5
+# Until it has unshared (0.5 s was not enough on a loaded host): 10 s at most.
+i=0
+while [ $i -lt 100 ] && [ "$(readlink /proc/$sandbox/ns/time_for_children)" = "$(readlink /proc/1/ns/time)" ]; do
+        sleep 0.1
+        i=$((i + 1))
+done
 check_true "the creator made a time namespace (its time_for_children is not the initial one)" \
         [ "$(readlink /proc/$sandbox/ns/time_for_children)" != "$(readlink /proc/1/ns/time)" ]
 check_cmd "a task may enter the time sandbox" ok in-cgroup $T/user cg-setns /proc/$sandbox/ns/time_for_children
