@@ -229,18 +229,29 @@ static void protect_object(ProtectSet *set, uint64_t kind, uint64_t id) {
         set->keys[set->n++] = key;
 }
 
-/* The files the guard runs (guard-files.c): into guard_objects at once, and into the round's
- * record when backend_protect() registers (set). Each key carries its kind (GUARD_OBJ_FILE). A
+/* The files the guard runs and the usermode helpers' programs (guard-files.c): into
+ * guard_objects at once, and into the round's record when backend_protect() registers (set). Each key carries its kind (GUARD_OBJ_FILE). A
  * file that cannot be listed fails the start: the guard would run unguarded code next time. */
 static int register_guard_files(int objects_fd, const char *bus_socket, ProtectSet *set) {
         _cleanup_(freep) uint64_t *keys = NULL;
+        char *helpers[USERMODE_HELPERS_MAX], *extra[USERMODE_HELPERS_MAX + 2] = {};
         uint8_t one = 1;
-        size_t n = 0;
+        size_t n = 0, n_extra = 0;
         int r;
 
         if (objects_fd < 0)
                 return 0;
-        r = guard_files_collect(bus_socket, &keys, &n);
+        /* The programs the kernel runs as usermode helpers: replaced, the kernel would run a
+         * confined root's code as root in the root cgroup (at a module autoload, a crash). */
+        r = usermode_helper_programs(helpers);
+        if (r < 0)
+                return r;
+        if (bus_socket)
+                extra[n_extra++] = (char *) bus_socket;
+        for (size_t i = 0; i < USERMODE_HELPERS_MAX && helpers[i]; i++)
+                extra[n_extra++] = helpers[i];
+        r = guard_files_collect(extra, &keys, &n);
+        usermode_helper_programs_free(helpers);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++)

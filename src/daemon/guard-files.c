@@ -145,7 +145,93 @@ static int add_loaded_name(struct dl_phdr_info *info, size_t size, void *userdat
         return r < 0 ? r : 0;
 }
 
-int guard_files_collect(const char *extra, uint64_t **ret_keys, size_t *ret_n) {
+/* The program a usermode helper setting names: its first word, after the "|" of a piped
+ * kernel.core_pattern ("|/usr/lib/systemd/systemd-coredump %P %u ..."); NULL where it names none
+ * (core_pattern "core", an empty kernel.modprobe or kernel.hotplug). The kernel runs it with
+ * init's root and working directory ("/"), so a relative name is taken from "/". */
+char *usermode_helper_program(const char *setting, bool piped) {
+        const char *p = setting;
+        size_t len;
+        char *path;
+
+        if (piped) {
+                if (*p != '|') {
+                        errno = ENOENT;
+                        return NULL;
+                }
+                p++;
+        }
+        p += strspn(p, " \t");
+        len = strcspn(p, " \t\n");
+        if (len == 0) {
+                errno = ENOENT;
+                return NULL;
+        }
+        if (asprintf(&path, "%s%.*s", *p == '/' ? "" : "/", (int) len, p) < 0) {
+                errno = ENOMEM;
+                return NULL;
+        }
+        return path;
+}
+
+/* The settings whose program the kernel runs as root in the root cgroup, outside every policy
+ * (a usermode helper, for whoever set it off: a module autoload, a crash, a hotplug event, an
+ * orderly shutdown), and the programs it runs by fixed names. Their settings are the guard's to
+ * keep (guard_tamper_sysctl); the files they name are guarded here like the guard's own, or a
+ * root that may mount, write or rename there would have the kernel run its code instead. */
+static const struct {
+        const char *sysctl;     /* a /proc/sys file naming the program, or NULL */
+        const char *program;    /* a fixed name, or NULL */
+        bool piped;             /* kernel.core_pattern: only "|program" runs one */
+} usermode_helpers[] = {
+        { "/proc/sys/kernel/modprobe", NULL, false },
+        { "/proc/sys/kernel/core_pattern", NULL, true },
+        { "/proc/sys/kernel/hotplug", NULL, false },
+        { "/proc/sys/kernel/poweroff_cmd", NULL, false },
+        { NULL, "/sbin/reboot", false },                /* kernel/reboot.c: reboot_cmd */
+        { NULL, "/sbin/request-key", false },           /* security/keys/request_key.c */
+        { NULL, "/sbin/bridge-stp", false },            /* net/bridge/br_stp_if.c: BR_STP_PROG */
+};
+
+_Static_assert(ELEMENTSOF(usermode_helpers) == USERMODE_HELPERS_MAX, "one slot per usermode helper");
+
+int usermode_helper_programs(char *paths[static USERMODE_HELPERS_MAX]) {
+        size_t n = 0;
+
+        memset(paths, 0, USERMODE_HELPERS_MAX * sizeof(char *));
+        for (size_t i = 0; i < ELEMENTSOF(usermode_helpers); i++) {
+                _cleanup_(fclosep) FILE *f = NULL;
+                char value[PATH_MAX] = "";
+
+                if (usermode_helpers[i].program) {
+                        paths[n] = strdup(usermode_helpers[i].program);
+                        if (!paths[n++])
+                                goto oom;
+                        continue;
+                }
+                f = fopen(usermode_helpers[i].sysctl, "re");
+                if (!f || !fgets(value, sizeof(value), f))
+                        continue; /* no such setting on this kernel (hotplug, core_pattern) */
+                paths[n] = usermode_helper_program(value, usermode_helpers[i].piped);
+                if (paths[n])
+                        n++;
+                else if (errno == ENOMEM)
+                        goto oom;
+        }
+        return 0;
+oom:
+        usermode_helper_programs_free(paths);
+        return -ENOMEM;
+}
+
+void usermode_helper_programs_free(char *paths[static USERMODE_HELPERS_MAX]) {
+        for (size_t i = 0; i < USERMODE_HELPERS_MAX; i++) {
+                free(paths[i]);
+                paths[i] = NULL;
+        }
+}
+
+int guard_files_collect(char *const *extra, uint64_t **ret_keys, size_t *ret_n) {
         _cleanup_(fclosep) FILE *maps = fopen("/proc/self/maps", "re");
         KeySet set = {};
         char line[PATH_MAX + 128];
@@ -173,8 +259,8 @@ int guard_files_collect(const char *extra, uint64_t **ret_keys, size_t *ret_n) {
         }
         if (r >= 0)
                 r = dl_iterate_phdr(add_loaded_name, &set);
-        if (r >= 0 && extra)
-                r = add_names(&set, extra, 0);
+        for (size_t i = 0; r >= 0 && extra && extra[i]; i++)
+                r = add_names(&set, extra[i], 0);
         free(set.mounts);
         if (r < 0) {
                 free(set.keys);

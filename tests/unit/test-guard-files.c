@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -121,12 +122,61 @@ static void test_key_kind(void **state) {
         assert_false((GUARD_OBJ_NS | UINT32_MAX) & GUARD_OBJ_FILE);
 }
 
+/* The program a usermode helper setting names, as the kernel runs it. */
+static void check_program(const char *setting, bool piped, const char *want) {
+        _cleanup_(freep) char *got = usermode_helper_program(setting, piped);
+
+        if (!want) {
+                assert_null(got);
+                assert_int_equal(errno, ENOENT);
+        } else {
+                assert_non_null(got);
+                assert_string_equal(got, want);
+        }
+}
+
+static void test_helper_programs(void **state) {
+        (void) state;
+        check_program("/sbin/modprobe\n", false, "/sbin/modprobe");
+        check_program("\n", false, NULL);
+        check_program("", false, NULL);
+        check_program("|/usr/lib/systemd/systemd-coredump %P %u %g %s %t 9223372036854775808 %h\n", true,
+                      "/usr/lib/systemd/systemd-coredump");
+        check_program("| /usr/share/apport/apport -p%p\n", true, "/usr/share/apport/apport");
+        check_program("core\n", true, NULL);
+        check_program("/var/crash/core.%p\n", true, NULL);
+        check_program("|\n", true, NULL);
+        check_program("|usr/bin/helper %p\n", true, "/usr/bin/helper");
+        check_program("/sbin/poweroff\n", false, "/sbin/poweroff");
+}
+
+/* This machine's: the fixed names always, whatever the settings name. */
+static void test_helper_programs_here(void **state) {
+        char *paths[USERMODE_HELPERS_MAX];
+        bool reboot = false, request_key = false;
+
+        (void) state;
+        assert_int_equal(usermode_helper_programs(paths), 0);
+        for (size_t i = 0; i < USERMODE_HELPERS_MAX && paths[i]; i++) {
+                assert_true(paths[i][0] == '/');
+                reboot = reboot || streq(paths[i], "/sbin/reboot");
+                request_key = request_key || streq(paths[i], "/sbin/request-key");
+        }
+        assert_true(reboot);
+        assert_true(request_key);
+        usermode_helper_programs_free(paths);
+        for (size_t i = 0; i < USERMODE_HELPERS_MAX; i++)
+                assert_null(paths[i]);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_mappings),
                 cmocka_unit_test(test_names),
                 cmocka_unit_test(test_nothing_else),
                 cmocka_unit_test(test_key_kind),
+                cmocka_unit_test(test_helper_programs),
+                cmocka_unit_test(test_helper_programs_here),
         };
 
         return cmocka_run_group_tests(tests, collect, release);

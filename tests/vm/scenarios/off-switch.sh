@@ -26,6 +26,12 @@ i=0; while [ $i -lt 70 ]; do deep=$deep/d; i=$((i + 1)); done
 mkdir -p $deep
 member_start deep $deep
 in-cgroup $T/admin sleep 1000 & admin_task=$!
+# The admin's usermode helper for module autoloads, named before the start (which registers it).
+UMH=/usr/local/sbin/cg-umh
+mkdir -p /usr/local/sbin
+printf '#!/bin/sh\necho ran >> /tmp/umh-real.ran\n' > $UMH
+chmod 755 $UMH
+echo $UMH > /proc/sys/kernel/modprobe
 guard_start
 sleep 1000 & victim=$!
 check_cmd "enforcing" EPERM cg-move $T/prot $victim
@@ -147,6 +153,38 @@ check_cmd "... and the admin" ok as_admin cg-tamper write /proc/sys/kernel/modpr
 check "... back to the one it was" "$old_modprobe" "$(cat /proc/sys/kernel/modprobe)"
 echo "$old_modprobe" > /proc/sys/kernel/modprobe
 [ -n "$old_core" ] && echo "$old_core" > /proc/sys/kernel/core_pattern
+
+# What the helper runs: the program kernel.modprobe names is guarded like the files the guard
+# runs. Replaced (a mount over it or its directory in PID 1's mount namespace, a write, a rename
+# over it), the kernel would run a confined root's code as root in the root cgroup at the next
+# autoload, whoever sets it off.
+cat > /tmp/evil-helper <<'EOF'
+#!/bin/sh
+sed -n 's/^0:://p' /proc/self/cgroup > /tmp/evil.cgroup
+EOF
+chmod 755 /tmp/evil-helper
+mkdir -p /tmp/evil-dir
+cp /tmp/evil-helper /tmp/evil-dir/cg-umh
+rm -f /tmp/evil.cgroup /tmp/umh-real.ran
+check "kernel.modprobe names the admin's helper" $UMH "$(cat /proc/sys/kernel/modprobe)"
+check "a confined root cannot mount over the program kernel.modprobe names" EPERM \
+        "$(confined "mount --bind /tmp/evil-helper $UMH 2>/dev/null && echo ok || echo EPERM")"
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: writing, truncating, removing, renaming or mounting over a file cgroup-guardd runs"
+check "... nor over its directory" EPERM \
+        "$(confined "mount --bind /tmp/evil-dir /usr/local/sbin 2>/dev/null && echo ok || echo EPERM")"
+check "... nor write it" EPERM "$(confined cg-tamper write $UMH "'#!/bin/sh'")"
+check "... nor rename another file over it" EPERM \
+        "$(confined "cp /tmp/evil-helper /usr/local/sbin/.evil && mv -f /usr/local/sbin/.evil $UMH 2>/dev/null && echo ok || echo EPERM")"
+rm -f /usr/local/sbin/.evil
+in-cgroup $T/other /tmp/umh-trigger 2>/dev/null
+i=0; while [ $i -lt 50 ] && [ ! -s /tmp/umh-real.ran ] && [ ! -s /tmp/evil.cgroup ]; do sleep 0.1; i=$((i + 1)); done
+check "... so an autoload runs the admin's helper" ran "$(head -n 1 /tmp/umh-real.ran 2>/dev/null)"
+check "... and none of the confined root's code" "" "$(cat /tmp/evil.cgroup 2>/dev/null)"
+# Whatever got through (the unfixed tree), undone for what follows.
+while umount $UMH 2>/dev/null || umount /usr/local/sbin 2>/dev/null; do :; done
+printf '#!/bin/sh\necho ran >> /tmp/umh-real.ran\n' > $UMH
+check "root in an unconfined cgroup may replace it (a package upgrade)" ok \
+        "$(in-cgroup $T/other sh -c "cp $UMH /usr/local/sbin/.new && mv -f /usr/local/sbin/.new $UMH && echo ok || echo EPERM")"
 
 # A cgroup/sysctl program of its own on the root cgroup would run after the guard's and could
 # override its verdict (bpf_set_retval(0)) or the value it let through.
