@@ -108,6 +108,8 @@ enum guard_helper_sysctl {
         GUARD_HELPER_HOTPLUG = 3,       /* kernel.hotplug (CONFIG_UEVENT_HELPER), at a uevent */
         GUARD_HELPER_POWEROFF_CMD = 4,  /* kernel.poweroff_cmd, at an orderly poweroff */
         GUARD_HELPER_SYSCTL_PROGRAM = 5, /* a cgroup/sysctl program attached (it could override the guard's) */
+        GUARD_HELPER_SYSFS = 6,         /* a sysfs file naming a helper (uevent_helper, a machine check's trigger, module parameters) */
+        GUARD_HELPER_OCFS2_HB_CTL = 7,  /* fs.ocfs2.nm.hb_ctl_path, ocfs2's heartbeat helper */
 };
 
 #define GUARD_MIGRATION_THREADGROUP 0x1u

@@ -30,6 +30,7 @@
 #define PTRACE_MODE_ATTACH_ 0x2
 #define MS_MOVE_ 0x2000
 #define MS_REMOUNT_ 0x20
+#define MS_BIND_ 0x1000
 #define MS_PROPAGATION_ (0x20000 | 0x40000 | 0x80000 | 0x100000) /* MS_UNBINDABLE, PRIVATE, SLAVE, SHARED */
 #define ATTR_SIZE_ (1 << 3)
 
@@ -446,11 +447,30 @@ int BPF_PROG(guard_tamper_inode_rmdir, struct inode *dir, struct dentry *dentry)
         return protect_pin_dir(dir) ?: protect_pin(dentry);
 }
 
+/* A file renamed over a guarded one by someone allowed to (a package upgrade: dpkg renames the new
+ * file over the old) takes its place at once, not at the daemon's next reload: in between, a
+ * confined root could write into it. Should the rename fail after this hook, the file stays
+ * guarded until the next registration drops it (a false refusal, never a way through). */
+static __always_inline void guard_file_follow_rename(struct dentry *old_dentry, struct dentry *new_dentry) {
+        struct inode *incoming = dentry_inode(old_dentry);
+        __u64 key;
+        __u8 one = 1;
+
+        if (!incoming || !is_guard_file(dentry_inode(new_dentry)))
+                return;
+        key = guard_file_key(incoming->i_sb->s_dev, incoming->i_ino);
+        bpf_map_update_elem(&guard_objects, &key, &one, BPF_ANY);
+}
+
 SEC("lsm/inode_rename")
 int BPF_PROG(guard_tamper_inode_rename, struct inode *old_dir, struct dentry *old_dentry, struct inode *new_dir,
              struct dentry *new_dentry) {
-        return protect_pin_dir(old_dir) ?: protect_pin_dir(new_dir) ?: protect_pin(old_dentry) ?: protect_pin(new_dentry) ?:
-               guard_file_refused(dentry_inode(old_dentry)) ?: guard_file_refused(dentry_inode(new_dentry));
+        int refused = protect_pin_dir(old_dir) ?: protect_pin_dir(new_dir) ?: protect_pin(old_dentry) ?: protect_pin(new_dentry) ?:
+                      guard_file_refused(dentry_inode(old_dentry)) ?: guard_file_refused(dentry_inode(new_dentry));
+
+        if (!refused)
+                guard_file_follow_rename(old_dentry, new_dentry);
+        return refused;
 }
 
 /* truncate(2), ftruncate(2) and O_TRUNC all end in notify_change() with ATTR_SIZE (path_truncate
@@ -597,13 +617,15 @@ static __always_inline int guard_tamper_cgroup_open(struct file *file) {
 #define PROC_SUPER_MAGIC_ 0x9fa0
 #define GUARD_PID_DIGITS 10
 
-static __always_inline bool dentry_named(struct dentry *dentry, const char *name, __u32 len) {
-        if (dentry->d_name.len != len)
-                return false;
+static __always_inline bool dentry_named_prefix(struct dentry *dentry, const char *name, __u32 len) {
         for (__u32 i = 0; i < len; i++)
                 if (dentry->d_iname[i] != name[i])
                         return false;
         return true;
+}
+
+static __always_inline bool dentry_named(struct dentry *dentry, const char *name, __u32 len) {
+        return dentry->d_name.len == len && dentry_named_prefix(dentry, name, len);
 }
 
 /* The pid a /proc/PID directory names, 0 if it names none. */
@@ -690,6 +712,8 @@ static __always_inline __u32 helper_sysctl(struct bpf_sysctl *ctx) {
                 return GUARD_HELPER_HOTPLUG;
         if (name_is(name, "kernel/poweroff_cmd", 19))
                 return GUARD_HELPER_POWEROFF_CMD;
+        if (name_is(name, "fs/ocfs2/nm/hb_ctl_path", 23))
+                return GUARD_HELPER_OCFS2_HB_CTL;
         return 0;
 }
 
@@ -788,6 +812,39 @@ static __always_inline int guard_tamper_binfmt_open(struct file *file) {
         return tamper_admin_only(GUARD_TAMPER_BINFMT, file->f_inode->i_ino);
 }
 
+/* sysfs files that name a usermode helper's program, as the sysctls do (guard_tamper_sysctl):
+ * /sys/kernel/uevent_helper (kernel.hotplug's value, where the kernel has it), a machine check's
+ * trigger (/sys/devices/system/machinecheck/machinecheckN/trigger) and the module parameters that
+ * name one (/sys/module/nfs/parameters/cache_getent, nfsd's cltrack_prog, drbd's
+ * usermode_helper). Opening one for writing is refused to confined tasks outside the admin
+ * cgroups, as changing the sysctls is; only sysfs opens for writing get this far, and the names
+ * are inline in their dentries (no bpf_probe_read_kernel()). */
+#define SYSFS_MAGIC_ 0x62656572
+
+static __always_inline bool sysfs_names_helper(struct dentry *dentry) {
+        struct dentry *dir = dentry->d_parent;
+
+        if (dentry_named(dentry, "uevent_helper", 13))
+                return dentry_named(dir, "kernel", 6);
+        if (dentry_named(dentry, "trigger", 7))
+                return dir->d_name.len > 12 && dentry_named_prefix(dir, "machinecheck", 12);
+        if (!dentry_named(dir, "parameters", 10))
+                return false;
+        return dentry_named(dentry, "cache_getent", 12) || dentry_named(dentry, "cltrack_prog", 12) ||
+               dentry_named(dentry, "usermode_helper", 15);
+}
+
+static __always_inline int guard_tamper_sysfs_open(struct file *file) {
+        struct task_struct *actor;
+
+        if (!sysfs_names_helper(file->f_path.dentry) || !tamper_config())
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (actor->tgid == 1 || !guard_current_confined() || guard_current_admin())
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_HELPER, GUARD_HELPER_SYSFS);
+}
+
 /* kernfs writes pass no LSM hook of their own, and fentry on cgroup_kill_write() and friends
  * cannot refuse (no fmod_ret there): each open is checked instead, on both backends (compat's
  * inode_permission does not know the file's directory). */
@@ -806,6 +863,8 @@ int BPF_PROG(guard_tamper_file_open, struct file *file) {
                 return guard_tamper_cgroup_open(file);
         if (magic == BINFMTFS_MAGIC_)
                 return guard_tamper_binfmt_open(file);
+        if (magic == SYSFS_MAGIC_)
+                return guard_tamper_sysfs_open(file);
         return guard_file_refused(file->f_inode);
 }
 
@@ -909,14 +968,35 @@ static __always_inline int tamper_check_mount(struct vfsmount *mnt) {
         return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_MOUNT, mnt->mnt_sb->s_dev);
 }
 
+/* A mount whose root is a file the guard runs or a name on the way to one (a separate /usr, a
+ * bind mount of a directory there): unmounted or moved away, it would uncover the directory
+ * beneath, which nothing guards, for a file of anyone's choosing. */
 SEC("lsm/sb_umount")
 int BPF_PROG(guard_tamper_umount, struct vfsmount *mnt, int flags) {
-        return tamper_check_mount(mnt);
+        return tamper_check_mount(mnt) ?: guard_file_refused(mnt->mnt_root->d_inode);
 }
 
 SEC("lsm/move_mount")
 int BPF_PROG(guard_tamper_move_mount, const struct path *from_path, const struct path *to_path) {
-        return tamper_check_mount(from_path->mnt) ?: guard_file_refused(to_path->dentry->d_inode);
+        return tamper_check_mount(from_path->mnt) ?: guard_file_refused(from_path->dentry->d_inode) ?:
+               guard_file_refused(to_path->dentry->d_inode);
+}
+
+/* pivot_root(2) in PID 1's mount namespace re-roots every task whose root was the old one:
+ * PID 1, the kernel threads, and so the usermode helpers, whose paths would then lead into a
+ * tree of the caller's choosing. Only PID 1 (switching root) and the guard; a container pivots in
+ * its own namespace. */
+SEC("lsm/sb_pivotroot")
+int BPF_PROG(guard_tamper_pivot_root, const struct path *old_path, const struct path *new_path) {
+        struct guard_self *self = tamper_config();
+        struct task_struct *actor;
+
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0] || tamper_trusted(actor, self))
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_MOUNT, new_path->mnt->mnt_sb->s_dev);
 }
 
 /* mount(2) with MS_MOVE names the mount to move by a string the kernel resolves later, out of
@@ -930,8 +1010,11 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
         __u32 ns;
 
         /* A new mount (bind or not) or a moved one over a file the guard runs, in any mount
-         * namespace (a shared one propagates to PID 1's); not a remount or a propagation change. */
-        if (!(flags & (MS_REMOUNT_ | MS_PROPAGATION_)) && guard_file_refused(path->dentry->d_inode))
+         * namespace (a shared one propagates to PID 1's); not a remount or a propagation change.
+         * As path_mount() decides: MS_REMOUNT first, then MS_BIND (whatever propagation flag comes
+         * with it: MS_BIND|MS_PRIVATE is a bind mount), and only then the propagation flags. */
+        if (!(flags & MS_REMOUNT_) && ((flags & MS_BIND_) || !(flags & MS_PROPAGATION_)) &&
+            guard_file_refused(path->dentry->d_inode))
                 return -GUARD_TAMPER_EPERM;
         if (!(flags & MS_MOVE_))
                 return 0;

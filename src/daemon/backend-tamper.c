@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "bpf-backend.h"
 #include "cgroupfs.h"
 #include "guard-files.h"
+#include "log.h"
 #include "macro.h"
 #include "process-util.h"
 
@@ -232,34 +234,77 @@ static void protect_object(ProtectSet *set, uint64_t kind, uint64_t id) {
 /* The files the guard runs and the usermode helpers' programs (guard-files.c): into
  * guard_objects at once, and into the round's record when backend_protect() registers (set). Each key carries its kind (GUARD_OBJ_FILE). A
  * file that cannot be listed fails the start: the guard would run unguarded code next time. */
-static int register_guard_files(int objects_fd, const char *bus_socket, ProtectSet *set) {
+/* The helpers' programs, one per line (what backend_refresh_guard_files() compares). */
+static char *helpers_joined(char *const *helpers) {
+        size_t len = 1;
+        char *joined, *p;
+
+        for (size_t i = 0; helpers[i]; i++)
+                len += strlen(helpers[i]) + 1;
+        joined = p = malloc(len);
+        if (!joined)
+                return NULL;
+        for (size_t i = 0; helpers[i]; i++)
+                p = stpcpy(stpcpy(p, helpers[i]), "\n");
+        *p = '\0';
+        return joined;
+}
+
+static int register_guard_files(Backend *b, ProtectSet *set) {
         _cleanup_(freep) uint64_t *keys = NULL;
-        char *helpers[USERMODE_HELPERS_MAX], *extra[USERMODE_HELPERS_MAX + 2] = {};
+        char *helpers[USERMODE_HELPERS_MAX + 1] = {}, *extra[] = { b->bus_socket_path, NULL };
         uint8_t one = 1;
-        size_t n = 0, n_extra = 0;
+        size_t n = 0;
         int r;
 
-        if (objects_fd < 0)
+        if (b->objects_fd < 0)
                 return 0;
         /* The programs the kernel runs as usermode helpers: replaced, the kernel would run a
          * confined root's code as root in the root cgroup (at a module autoload, a crash). */
         r = usermode_helper_programs(helpers);
         if (r < 0)
                 return r;
-        if (bus_socket)
-                extra[n_extra++] = (char *) bus_socket;
-        for (size_t i = 0; i < USERMODE_HELPERS_MAX && helpers[i]; i++)
-                extra[n_extra++] = helpers[i];
-        r = guard_files_collect(extra, &keys, &n);
+        /* Read (and so armed for the next poll) before PID 1's mounts are read. */
+        if (b->pid1_mountinfo_fd < 0)
+                b->pid1_mountinfo_fd = open("/proc/1/mountinfo", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (b->pid1_mountinfo_fd >= 0) {
+                char buf[4096];
+
+                (void) lseek(b->pid1_mountinfo_fd, 0, SEEK_SET);
+                while (read(b->pid1_mountinfo_fd, buf, sizeof(buf)) > 0)
+                        ;
+        }
+        free(b->helpers_seen);
+        b->helpers_seen = helpers_joined(helpers);
+        r = guard_files_collect(extra, helpers, &keys, &n);
         usermode_helper_programs_free(helpers);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++)
                 if (set)
                         protect_object(set, 0, keys[i]);
-                else if (bpf_map_update_elem(objects_fd, &keys[i], &one, BPF_ANY) < 0)
+                else if (bpf_map_update_elem(b->objects_fd, &keys[i], &one, BPF_ANY) < 0)
                         return -errno;
         return 0;
+}
+
+void backend_refresh_guard_files(Backend *b) {
+        char *helpers[USERMODE_HELPERS_MAX + 1] = {};
+        _cleanup_(freep) char *now = NULL;
+        struct pollfd p = { .fd = b->pid1_mountinfo_fd, .events = POLLPRI };
+        bool mounts_changed;
+
+        if (b->objects_fd < 0 || usermode_helper_programs(helpers) < 0)
+                return;
+        now = helpers_joined(helpers);
+        usermode_helper_programs_free(helpers);
+        /* /proc/PID/mountinfo polls POLLPRI (and POLLERR) once that namespace's mounts changed
+         * since it was last read. */
+        mounts_changed = p.fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLPRI | POLLERR));
+        if (!mounts_changed && now && b->helpers_seen && streq(now, b->helpers_seen))
+                return;
+        if (register_guard_files(b, NULL) < 0)
+                log_warning("Registering the files the guard and the usermode helpers run again failed.");
 }
 
 /* Self-protection comes first: every map and program of the object (each has an id, and can be
@@ -288,7 +333,7 @@ int arm_self_protection(Backend *b, int template_fd) {
         register_object(b, GUARD_OBJ_MAP, b->template_id);
         for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)
                 register_object(b, GUARD_OBJ_NS, private_namespace(own_namespaces[i]));
-        r = register_guard_files(b->objects_fd, b->bus_socket_path, NULL);
+        r = register_guard_files(b, NULL);
         if (r < 0)
                 return r;
         map = bpf_object__find_map_by_name(b->obj, GUARD_MAP(guard_identity));
@@ -484,7 +529,7 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
                         protect_object(&set, GUARD_OBJ_BUS_SOCKET, b->bus_socket_ino);
                 for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)
                         protect_object(&set, GUARD_OBJ_NS, private_namespace(own_namespaces[i]));
-                if (register_guard_files(b->objects_fd, b->bus_socket_path, &set) < 0)
+                if (register_guard_files(b, &set) < 0)
                         set.incomplete = true; /* keep what was registered at start */
                 drop_unprotected(&set, b->objects_fd);
                 free(set.keys);
@@ -507,7 +552,7 @@ void backend_set_bus_socket(Backend *b, uint64_t ino, const char *path) {
         b->bus_socket_path = copy;
         /* Its names too, as the files the guard runs: renamed away, the path could name another
          * bus (a fake one, with callers of its choosing) at the guard's next connect. */
-        (void) register_guard_files(b->objects_fd, copy, NULL);
+        (void) register_guard_files(b, NULL);
 }
 
 int backend_bus_peer_connected(Backend *b, int pidfd) {

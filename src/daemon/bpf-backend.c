@@ -138,7 +138,7 @@ static Backend *backend_new(BackendKind kind, const char *pin_dir) {
         b->kind = kind;
         b->pin_dir = strdup(pin_dir);
         b->outer_fd = b->inner_fd = b->events_fd = b->denials_fd = b->counters_fd = -EBADF;
-        b->self_fd = b->objects_fd = b->records_fd = b->pin_dir_fd = b->bus_peers_fd = -EBADF;
+        b->self_fd = b->objects_fd = b->records_fd = b->pin_dir_fd = b->bus_peers_fd = b->pid1_mountinfo_fd = -EBADF;
         for (size_t i = 0; i < ELEMENTSOF(b->link_fds); i++)
                 b->link_fds[i] = -EBADF;
         b->map_entries_max = GUARD_POLICY_ENTRIES_MAX;
@@ -166,9 +166,11 @@ void backend_free(Backend *b) {
         closep(&b->bus_peers_fd);
         closep(&b->records_fd);
         closep(&b->pin_dir_fd);
+        closep(&b->pid1_mountinfo_fd);
         for (unsigned i = 0; i < b->n_links; i++)
                 closep(&b->link_fds[i]);
         free(b->bus_socket_path);
+        free(b->helpers_seen);
         free(b->pin_dir);
         free(b);
 }
@@ -266,22 +268,24 @@ static int run_iterator(struct bpf_program *prog) {
         return 0;
 }
 
+/* The root of the cgroup2 hierarchy, opened (an fd to close), or -errno. */
+static int open_cgroup2_root(void) {
+        _cleanup_(freep) char *mount = NULL;
+        int r = cgroup2_find_mount(&mount);
+
+        return r < 0 ? r : cgroup2_open_root(mount);
+}
+
 /* The per-cgroup state for `cat` (bpf/guard-cgroups.bpf.h, guard_iter_cgroups): an iterator
  * over every cgroup2 cgroup, parents first, pinned as CGROUP_ITER_PIN. Registered as a link of
  * the guard, so nobody else can replace its program (BPF_LINK_UPDATE); its pin's inode is not,
  * so the admin can open it (reading creates an iterator, and changes nothing). */
 static int attach_cgroup_iterator(Backend *b, struct bpf_program *prog, struct bpf_link **ret) {
-        _cleanup_(freep) char *mount = NULL;
-        _cleanup_(closep) int root = -EBADF;
+        _cleanup_(closep) int root = open_cgroup2_root();
         union bpf_iter_link_info info = {};
         LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info, .link_info_len = sizeof(info));
         struct bpf_link *link;
-        int r;
 
-        r = cgroup2_find_mount(&mount);
-        if (r < 0)
-                return r;
-        root = cgroup2_open_root(mount);
         if (root < 0)
                 return root;
         info.cgroup.cgroup_fd = root;
@@ -298,15 +302,10 @@ static int attach_cgroup_iterator(Backend *b, struct bpf_program *prog, struct b
  * every cgroup below runs it too, and none can drop it. libbpf attaches these to no cgroup of its
  * own accord. */
 static struct bpf_link *attach_to_root_cgroup(struct bpf_program *prog) {
-        _cleanup_(freep) char *mount = NULL;
-        _cleanup_(closep) int root = -EBADF;
-        int r;
+        _cleanup_(closep) int root = open_cgroup2_root();
 
-        r = cgroup2_find_mount(&mount);
-        if (r >= 0)
-                r = root = cgroup2_open_root(mount);
-        if (r < 0) {
-                errno = -r;
+        if (root < 0) {
+                errno = -root;
                 return NULL;
         }
         return bpf_program__attach_cgroup(prog, root);

@@ -73,6 +73,8 @@ typedef struct Backend {
         int bus_peers_fd;               /* guard_bus_peers: the processes that connected to the bus; -EBADF: none */
         uint64_t bus_socket_ino;        /* the system bus socket file's inode (backend_set_bus_socket()); 0: none */
         char *bus_socket_path;          /* its path, whose names are guarded like the files the guard runs */
+        char *helpers_seen;             /* the usermode helpers' programs last registered, one per line */
+        int pid1_mountinfo_fd;          /* /proc/1/mountinfo, polled for changes to PID 1's mounts; -EBADF: none */
         int records_fd;                 /* guard_records: operations recorded since the last drain */
         uint32_t template_id;           /* the policy map's inner template (held by libbpf) */
         unsigned map_entries_max;       /* size of every generation map (fixed at load) */
@@ -181,6 +183,12 @@ int bpffs_ensure_dir(const char *dir);
 /* The system bus's socket file (its inode): connects to it are recorded from now on (and after
  * each protect round), so that backend_bus_peer_started() can tell who connected. */
 void backend_set_bus_socket(Backend *b, uint64_t ino, const char *path);
+
+/* On the one-second tick: when a usermode helper's setting now names another program (the admin
+ * changed it) or PID 1's mounts changed (a file system mounted on a helper's path), the files the
+ * guard runs and the helpers' programs are registered again. Nothing registered is dropped here
+ * (the next reload does that). */
+void backend_refresh_guard_files(Backend *b);
 /* Whether the process pidfd refers to connected to the bus (its mark in guard_bus_peers): 1 or 0;
  * -EOPNOTSUPP without the record (the observe backend, a kernel without the function to trace),
  * -EBADF when the bus socket is not known (fail closed). */

@@ -118,7 +118,7 @@ static const char *tamper_what(uint32_t what) {
         case GUARD_TAMPER_SIGIO: return "signalling cgroup-guardd through F_SETOWN/SIGIO (pid)";
         case GUARD_TAMPER_RLIMIT: return "setting a resource limit of cgroup-guardd (pid)";
         case GUARD_TAMPER_CGROUP_FILE: return "writing a cgroup file of cgroup-guardd's cgroup or above, or the root's cgroup.max.* (inode)";
-        case GUARD_TAMPER_MOUNT: return "unmounting or moving the bpffs holding the guard's pins (device)";
+        case GUARD_TAMPER_MOUNT: return "unmounting or moving the bpffs holding the guard's pins, or moving a mount or the root in PID 1's mount namespace (device)";
         case GUARD_TAMPER_EXE: return "changing its executable link while another task shares its memory (PR_SET_MM option)";
         case GUARD_TAMPER_JOIN: return "moving a process into cgroup-guardd's cgroup (cgroup id)";
         case GUARD_TAMPER_PID1_CHILD: return "attaching to PID 1's child before its exec (pid)";
@@ -129,12 +129,12 @@ static const char *tamper_what(uint32_t what) {
         case GUARD_TAMPER_CGROUP1: return "mounting a cgroup v1 hierarchy (device)";
         case GUARD_TAMPER_NAMESPACE: return "joining a namespace of cgroup-guardd (inode)";
         case GUARD_TAMPER_ATTACH: return "attaching to a process outside its own cgroup from a confined one (pid)";
-        case GUARD_TAMPER_FILE: return "writing, truncating, removing, renaming or mounting over a file cgroup-guardd runs (or the kernel, as a usermode helper), or a name on its path, from a confined cgroup (inode)";
+        case GUARD_TAMPER_FILE: return "writing, truncating, removing, renaming or mounting over a file cgroup-guardd runs (or the kernel, as a usermode helper), or a name on its path, or unmounting or moving a mount whose root is one, from a confined cgroup (inode)";
         case GUARD_TAMPER_ADMIN_JOIN: return "moving a process into an admin cgroup from outside the admin cgroups (cgroup id)";
         case GUARD_TAMPER_ADMIN_ATTACH: return "attaching to a process in an admin cgroup from outside the admin cgroups (pid)";
         case GUARD_TAMPER_HELPER: return "changing a usermode helper the kernel runs as root in the root cgroup from a confined cgroup "
                                          "(1 kernel.core_pattern, 2 kernel.modprobe, 3 kernel.hotplug, 4 kernel.poweroff_cmd, "
-                                         "5 attaching a cgroup/sysctl program)";
+                                         "5 attaching a cgroup/sysctl program, 6 a sysfs file naming one, 7 fs.ocfs2.nm.hb_ctl_path)";
         case GUARD_TAMPER_BINFMT: return "registering or changing a binary format handler (binfmt_misc) outside the admin cgroups (inode)";
         case GUARD_TAMPER_PROG_LOAD: return "loading a BPF program that could overrule the LSM hooks or write into other processes (an LSM or fmod_ret program, or bpf_probe_write_user(): 0) outside the admin cgroups (program type)";
         }

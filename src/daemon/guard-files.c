@@ -5,6 +5,7 @@
  * the directories of its path and the symlinks the loader followed (libfoo.so.1 -> libfoo.so.1.2.3,
  * /lib64 -> usr/lib64). Renaming one of those would put another file in its place for the next
  * start (bpf/guard-tamper.bpf.h, guard_file_refused()). */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,12 +21,12 @@
 #include "guard-maps.h"
 #include "macro.h"
 
-#define SYMLINK_DEPTH_MAX 8
+#define SYMLINK_DEPTH_MAX 40 /* the kernel's MAXSYMLINKS: a longer chain resolves to nothing */
 
 typedef struct KeySet {
         uint64_t *keys;
         size_t n, allocated;
-        uint64_t *mounts;       /* mount id, its superblock's kernel dev_t; pairs (/proc/self/mountinfo) */
+        uint64_t *mounts;       /* mount id, its superblock's kernel dev_t; pairs (/proc/self/mountinfo, and PID 1's) */
         size_t n_mounts;
 } KeySet;
 
@@ -48,10 +49,10 @@ static int key_add(KeySet *set, uint64_t key) {
 
 /* Every mount's id and its superblock's device, as the kernel's inodes have it: stat()'s device
  * is another on btrfs subvolumes and for overlayfs files. */
-static int read_mounts(KeySet *set) {
-        _cleanup_(fclosep) FILE *f = fopen("/proc/self/mountinfo", "re");
+static int read_mounts(KeySet *set, const char *mountinfo, size_t *allocated_mounts) {
+        _cleanup_(fclosep) FILE *f = fopen(mountinfo, "re");
         char line[4096];
-        size_t allocated = 0;
+        size_t allocated = *allocated_mounts;
 
         if (!f)
                 return -errno;
@@ -74,6 +75,7 @@ static int read_mounts(KeySet *set) {
                 set->mounts[2 * set->n_mounts + 1] = ((uint64_t) maj << 20) | min;
                 set->n_mounts++;
         }
+        *allocated_mounts = allocated;
         return 0;
 }
 
@@ -94,10 +96,13 @@ static int name_key(const KeySet *set, const char *path, uint64_t *ret_key, bool
 }
 
 /* Every name of path from its first component on ("/usr", "/usr/lib", ..., path itself, not "/":
- * mounting over the root directory changes no path walk), each as lstat() finds it; a symlink's
- * target likewise (relative to its directory). */
-static int add_names(KeySet *set, const char *path, unsigned depth) {
-        char prefix[PATH_MAX], target[PATH_MAX], next[PATH_MAX];
+ * mounting over the root directory changes no path walk), each as lstat() finds it, below root
+ * ("": this process's view; "/proc/1/root": PID 1's). Where a name is a symlink the kernel walks
+ * on from its target (relative to the link's directory), and so does this, with the rest of the
+ * path: /sbin/modprobe is /sbin, then /usr, /usr/sbin and /usr/sbin/modprobe (a symlink too, on
+ * to /usr/bin/kmod). A name that does not exist ends the walk: what follows it is nothing yet. */
+static int add_names(KeySet *set, const char *root, const char *path, unsigned depth) {
+        char prefix[PATH_MAX], full[PATH_MAX], target[PATH_MAX], next[PATH_MAX];
         size_t len = strlen(path);
         bool symlink = false;
         uint64_t key = 0;
@@ -107,28 +112,32 @@ static int add_names(KeySet *set, const char *path, unsigned depth) {
         if (path[0] != '/' || len >= sizeof(prefix) || depth > SYMLINK_DEPTH_MAX)
                 return 0;
         for (size_t i = 1; i <= len; i++) {
+                const char *slash;
+
                 if (path[i] != '/' && path[i] != '\0')
                         continue;
                 memcpy(prefix, path, i);
                 prefix[i] = '\0';
-                if (name_key(set, prefix, &key, &symlink) < 0)
+                if ((size_t) snprintf(full, sizeof(full), "%s%s", root, prefix) >= sizeof(full) ||
+                    name_key(set, full, &key, &symlink) < 0)
                         return 0; /* gone (a library upgraded under us): its mapping is registered */
                 r = key_add(set, key);
                 if (r < 0)
                         return r;
+                if (!symlink)
+                        continue;
+                n = readlink(full, target, sizeof(target) - 1);
+                if (n <= 0)
+                        return 0;
+                target[n] = '\0';
+                slash = strrchr(prefix, '/');
+                if ((size_t) (target[0] == '/' ? snprintf(next, sizeof(next), "%s%s", target, path + i) :
+                                                  snprintf(next, sizeof(next), "%.*s/%s%s", (int) (slash - prefix), prefix,
+                                                           target, path + i)) >= sizeof(next))
+                        return 0;
+                return add_names(set, root, next, depth + 1);
         }
-        if (!symlink)
-                return 0;
-        n = readlink(path, target, sizeof(target) - 1);
-        if (n <= 0)
-                return 0;
-        target[n] = '\0';
-        if (target[0] == '/')
-                return add_names(set, target, depth + 1);
-        len = strrchr(path, '/') - path;
-        if ((size_t) snprintf(next, sizeof(next), "%.*s/%s", (int) len, path, target) >= sizeof(next))
-                return 0;
-        return add_names(set, next, depth + 1);
+        return 0;
 }
 
 /* The names the loader opened (link_map's l_name, not resolved: "/lib/x86_64-linux-gnu/libc.so.6")
@@ -138,31 +147,40 @@ static int add_loaded_name(struct dl_phdr_info *info, size_t size, void *userdat
         int r;
 
         (void) size;
-        r = add_names(set, info->dlpi_name, 0);
+        r = add_names(set, "", info->dlpi_name, 0);
         for (ElfW(Half) i = 0; r >= 0 && i < info->dlpi_phnum; i++)
                 if (info->dlpi_phdr[i].p_type == PT_INTERP)
-                        r = add_names(set, (const char *) (info->dlpi_addr + info->dlpi_phdr[i].p_vaddr), 0);
+                        r = add_names(set, "", (const char *) (info->dlpi_addr + info->dlpi_phdr[i].p_vaddr), 0);
         return r < 0 ? r : 0;
 }
 
-/* The program a usermode helper setting names: its first word, after the "|" of a piped
- * kernel.core_pattern ("|/usr/lib/systemd/systemd-coredump %P %u ..."); NULL where it names none
- * (core_pattern "core", an empty kernel.modprobe or kernel.hotplug). The kernel runs it with
- * init's root and working directory ("/"), so a relative name is taken from "/". */
-char *usermode_helper_program(const char *setting, bool piped) {
+/* The program a usermode helper setting names, as the kernel takes it from the value: the whole
+ * value up to a newline for kernel.modprobe and kernel.hotplug (one path, spaces and all), the
+ * first word for kernel.poweroff_cmd (argv_split()), the first word after the "|" of a piped
+ * kernel.core_pattern (format_corename(): "|/usr/lib/systemd/systemd-coredump %P %u ..."; the
+ * name as written, before any % specifier in it is expanded). NULL where it names none (an empty
+ * value, a core_pattern without "|"). The kernel runs it from "/", so a relative name is taken
+ * from there. */
+char *usermode_helper_program(const char *setting, HelperSyntax syntax) {
         const char *p = setting;
         size_t len;
         char *path;
 
-        if (piped) {
+        if (syntax == HELPER_SYNTAX_PIPE) {
                 if (*p != '|') {
                         errno = ENOENT;
                         return NULL;
                 }
                 p++;
         }
-        p += strspn(p, " \t");
-        len = strcspn(p, " \t\n");
+        if (syntax == HELPER_SYNTAX_PATH)
+                len = strcspn(p, "\n");
+        else {
+                while (isspace((unsigned char) *p))
+                        p++;
+                for (len = 0; p[len] && !isspace((unsigned char) p[len]); len++)
+                        ;
+        }
         if (len == 0) {
                 errno = ENOENT;
                 return NULL;
@@ -182,15 +200,15 @@ char *usermode_helper_program(const char *setting, bool piped) {
 static const struct {
         const char *sysctl;     /* a /proc/sys file naming the program, or NULL */
         const char *program;    /* a fixed name, or NULL */
-        bool piped;             /* kernel.core_pattern: only "|program" runs one */
+        HelperSyntax syntax;
 } usermode_helpers[] = {
-        { "/proc/sys/kernel/modprobe", NULL, false },
-        { "/proc/sys/kernel/core_pattern", NULL, true },
-        { "/proc/sys/kernel/hotplug", NULL, false },
-        { "/proc/sys/kernel/poweroff_cmd", NULL, false },
-        { NULL, "/sbin/reboot", false },                /* kernel/reboot.c: reboot_cmd */
-        { NULL, "/sbin/request-key", false },           /* security/keys/request_key.c */
-        { NULL, "/sbin/bridge-stp", false },            /* net/bridge/br_stp_if.c: BR_STP_PROG */
+        { "/proc/sys/kernel/modprobe", NULL, HELPER_SYNTAX_PATH },
+        { "/proc/sys/kernel/core_pattern", NULL, HELPER_SYNTAX_PIPE },
+        { "/proc/sys/kernel/hotplug", NULL, HELPER_SYNTAX_PATH },
+        { "/proc/sys/kernel/poweroff_cmd", NULL, HELPER_SYNTAX_ARGV },
+        { NULL, "/sbin/reboot", 0 },                    /* kernel/reboot.c: reboot_cmd */
+        { NULL, "/sbin/request-key", 0 },               /* security/keys/request_key.c */
+        { NULL, "/sbin/bridge-stp", 0 },                /* net/bridge/br_stp_if.c: BR_STP_PROG */
 };
 
 _Static_assert(ELEMENTSOF(usermode_helpers) == USERMODE_HELPERS_MAX, "one slot per usermode helper");
@@ -212,7 +230,7 @@ int usermode_helper_programs(char *paths[static USERMODE_HELPERS_MAX]) {
                 f = fopen(usermode_helpers[i].sysctl, "re");
                 if (!f || !fgets(value, sizeof(value), f))
                         continue; /* no such setting on this kernel (hotplug, core_pattern) */
-                paths[n] = usermode_helper_program(value, usermode_helpers[i].piped);
+                paths[n] = usermode_helper_program(value, usermode_helpers[i].syntax);
                 if (paths[n])
                         n++;
                 else if (errno == ENOMEM)
@@ -231,15 +249,17 @@ void usermode_helper_programs_free(char *paths[static USERMODE_HELPERS_MAX]) {
         }
 }
 
-int guard_files_collect(char *const *extra, uint64_t **ret_keys, size_t *ret_n) {
+int guard_files_collect(char *const *extra, char *const *helpers, uint64_t **ret_keys, size_t *ret_n) {
         _cleanup_(fclosep) FILE *maps = fopen("/proc/self/maps", "re");
+        size_t allocated_mounts = 0;
+        const char *helper_root;
         KeySet set = {};
         char line[PATH_MAX + 128];
         int r = 0;
 
         if (!maps)
                 return -errno;
-        r = read_mounts(&set);
+        r = read_mounts(&set, "/proc/self/mountinfo", &allocated_mounts);
         while (r >= 0 && fgets(line, sizeof(line), maps)) {
                 unsigned maj, min;
                 unsigned long long ino;
@@ -255,12 +275,19 @@ int guard_files_collect(char *const *extra, uint64_t **ret_keys, size_t *ret_n) 
                 end = path + strcspn(path, "\n");
                 *end = '\0';
                 if (r >= 0 && path_at > 0 && path[0] == '/' && !strstr(path, " (deleted)"))
-                        r = add_names(&set, path, 0);
+                        r = add_names(&set, "", path, 0);
         }
         if (r >= 0)
                 r = dl_iterate_phdr(add_loaded_name, &set);
         for (size_t i = 0; r >= 0 && extra && extra[i]; i++)
-                r = add_names(&set, extra[i], 0);
+                r = add_names(&set, "", extra[i], 0);
+        /* The usermode helpers run in PID 1's mount namespace, with its root (kernel threads share
+         * it): their names as PID 1 sees them, mounts made there since we started included (our
+         * own namespace is a private copy). Where /proc/1/root cannot be read, our view. */
+        helper_root = access("/proc/1/root/", X_OK) == 0 && read_mounts(&set, "/proc/1/mountinfo", &allocated_mounts) >= 0 ?
+                              "/proc/1/root" : "";
+        for (size_t i = 0; r >= 0 && helpers && helpers[i]; i++)
+                r = add_names(&set, helper_root, helpers[i], 0);
         free(set.mounts);
         if (r < 0) {
                 free(set.keys);

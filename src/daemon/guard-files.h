@@ -6,15 +6,22 @@
 #include <stdint.h>
 
 /* The guard_objects keys (GUARD_OBJ_FILE, guard_file_key()) of the files this process runs and
- * of the names on the way to them, and of the names of each path in extra (NULL-terminated, or
- * NULL: none; e.g. the system bus's socket, whose callers the guard tells apart by it, and the
- * usermode helpers' programs). *ret_keys is the caller's to free. */
-int guard_files_collect(char *const *extra, uint64_t **ret_keys, size_t *ret_n);
+ * of the names on the way to them; of the names of each path in extra (NULL-terminated, or NULL:
+ * none; e.g. the system bus's socket, whose callers the guard tells apart by it), as this process
+ * sees them; and of each path in helpers (the same) as PID 1 sees them (the usermode helpers'
+ * programs, which the kernel runs in PID 1's mount namespace). *ret_keys is the caller's to free. */
+int guard_files_collect(char *const *extra, char *const *helpers, uint64_t **ret_keys, size_t *ret_n);
 
-/* The program a usermode helper setting's value names (piped: kernel.core_pattern, where only
- * "|program ..." names one), as an absolute path to free; NULL with errno ENOENT when it names
- * none, ENOMEM. */
-char *usermode_helper_program(const char *setting, bool piped);
+/* How a usermode helper setting names its program (usermode_helper_program()). */
+typedef enum HelperSyntax {
+        HELPER_SYNTAX_PATH,     /* the whole value: kernel.modprobe, kernel.hotplug */
+        HELPER_SYNTAX_ARGV,     /* the first word: kernel.poweroff_cmd */
+        HELPER_SYNTAX_PIPE,     /* the first word after "|": kernel.core_pattern */
+} HelperSyntax;
+
+/* The program a usermode helper setting's value names, as an absolute path to free; NULL with
+ * errno ENOENT when it names none, ENOMEM. */
+char *usermode_helper_program(const char *setting, HelperSyntax syntax);
 
 /* The programs the kernel runs as usermode helpers on this machine, as the settings name them
  * now (kernel.modprobe, kernel.core_pattern, kernel.hotplug, kernel.poweroff_cmd) and by their

@@ -492,6 +492,7 @@ static int on_ratelimit_timer(sd_event_source *s, uint64_t usec, void *userdata)
         report_lost_events(m);
         retry_cgroup_mkdirs(m);
         check_pins(m);
+        backend_refresh_guard_files(m->backend);
         sweep_tree(m, TREE_SWEEP_PER_TICK);
         sd_event_source_set_time(s, usec + USEC_PER_SEC);
         return 0;

@@ -4,6 +4,7 @@
  * of their paths and the symlinks the loader followed to its interpreter; nothing else. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdbool.h>
@@ -28,7 +29,7 @@ static size_t n_keys;
 
 static int collect(void **state) {
         (void) state;
-        return guard_files_collect(NULL, &keys, &n_keys);
+        return guard_files_collect(NULL, NULL, &keys, &n_keys);
 }
 
 static int release(void **state) {
@@ -123,8 +124,8 @@ static void test_key_kind(void **state) {
 }
 
 /* The program a usermode helper setting names, as the kernel runs it. */
-static void check_program(const char *setting, bool piped, const char *want) {
-        _cleanup_(freep) char *got = usermode_helper_program(setting, piped);
+static void check_program(const char *setting, HelperSyntax syntax, const char *want) {
+        _cleanup_(freep) char *got = usermode_helper_program(setting, syntax);
 
         if (!want) {
                 assert_null(got);
@@ -137,17 +138,20 @@ static void check_program(const char *setting, bool piped, const char *want) {
 
 static void test_helper_programs(void **state) {
         (void) state;
-        check_program("/sbin/modprobe\n", false, "/sbin/modprobe");
-        check_program("\n", false, NULL);
-        check_program("", false, NULL);
-        check_program("|/usr/lib/systemd/systemd-coredump %P %u %g %s %t 9223372036854775808 %h\n", true,
+        check_program("/sbin/modprobe\n", HELPER_SYNTAX_PATH, "/sbin/modprobe");
+        check_program("/opt/my helpers/modprobe\n", HELPER_SYNTAX_PATH, "/opt/my helpers/modprobe");
+        check_program("\n", HELPER_SYNTAX_PATH, NULL);
+        check_program("", HELPER_SYNTAX_PATH, NULL);
+        check_program("|/usr/lib/systemd/systemd-coredump %P %u %g %s %t 9223372036854775808 %h\n", HELPER_SYNTAX_PIPE,
                       "/usr/lib/systemd/systemd-coredump");
-        check_program("| /usr/share/apport/apport -p%p\n", true, "/usr/share/apport/apport");
-        check_program("core\n", true, NULL);
-        check_program("/var/crash/core.%p\n", true, NULL);
-        check_program("|\n", true, NULL);
-        check_program("|usr/bin/helper %p\n", true, "/usr/bin/helper");
-        check_program("/sbin/poweroff\n", false, "/sbin/poweroff");
+        check_program("| /usr/share/apport/apport -p%p\n", HELPER_SYNTAX_PIPE, "/usr/share/apport/apport");
+        check_program("|\t/usr/bin/helper\t%p\n", HELPER_SYNTAX_PIPE, "/usr/bin/helper");
+        check_program("core\n", HELPER_SYNTAX_PIPE, NULL);
+        check_program("/var/crash/core.%p\n", HELPER_SYNTAX_PIPE, NULL);
+        check_program("|\n", HELPER_SYNTAX_PIPE, NULL);
+        check_program("|usr/bin/helper %p\n", HELPER_SYNTAX_PIPE, "/usr/bin/helper");
+        check_program("/sbin/poweroff\n", HELPER_SYNTAX_ARGV, "/sbin/poweroff");
+        check_program("  /sbin/poweroff -f\n", HELPER_SYNTAX_ARGV, "/sbin/poweroff");
 }
 
 /* This machine's: the fixed names always, whatever the settings name. */
@@ -169,6 +173,62 @@ static void test_helper_programs_here(void **state) {
                 assert_null(paths[i]);
 }
 
+/* A helper's path through a symlinked directory: the link, and the directories the kernel walks
+ * on from its target (/sbin/modprobe: /usr/sbin too, which a rename would otherwise replace). */
+static void test_symlinked_directory(void **state) {
+        char base[] = "/tmp/test-guard-files-dir-XXXXXX", path[PATH_MAX], helper[PATH_MAX];
+        char *helpers[] = { helper, NULL };
+        _cleanup_(freep) uint64_t *set = NULL;
+        size_t n = 0;
+        struct stat st;
+        bool has_real = false, has_dir = false, has_file = false, has_link = false;
+        uint64_t real_key, dir_key, file_key, link_key;
+
+        (void) state;
+        assert_non_null(mkdtemp(base));
+        snprintf(path, sizeof(path), "%s/real", base);
+        assert_int_equal(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/real/sbin", base);
+        assert_int_equal(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/real/sbin/helper", base);
+        assert_int_equal(close(creat(path, 0755)), 0);
+        snprintf(path, sizeof(path), "%s/link", base);
+        assert_int_equal(symlink("real/sbin", path), 0);
+        snprintf(helper, sizeof(helper), "%s/link/helper", base);
+
+        assert_int_equal(guard_files_collect(NULL, helpers, &set, &n), 0);
+#define KEY_OF(p) (assert_int_equal(lstat(p, &st), 0), guard_file_key(kernel_dev(st.st_dev), st.st_ino))
+        snprintf(path, sizeof(path), "%s/real", base);
+        real_key = KEY_OF(path);
+        snprintf(path, sizeof(path), "%s/real/sbin", base);
+        dir_key = KEY_OF(path);
+        snprintf(path, sizeof(path), "%s/real/sbin/helper", base);
+        file_key = KEY_OF(path);
+        snprintf(path, sizeof(path), "%s/link", base);
+        link_key = KEY_OF(path);
+#undef KEY_OF
+        for (size_t i = 0; i < n; i++) {
+                has_real = has_real || set[i] == real_key;
+                has_dir = has_dir || set[i] == dir_key;
+                has_file = has_file || set[i] == file_key;
+                has_link = has_link || set[i] == link_key;
+        }
+        assert_true(has_link);
+        assert_true(has_real);
+        assert_true(has_dir);
+        assert_true(has_file);
+
+        snprintf(path, sizeof(path), "%s/link", base);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/real/sbin/helper", base);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/real/sbin", base);
+        rmdir(path);
+        snprintf(path, sizeof(path), "%s/real", base);
+        rmdir(path);
+        rmdir(base);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_mappings),
@@ -177,6 +237,7 @@ int main(void) {
                 cmocka_unit_test(test_key_kind),
                 cmocka_unit_test(test_helper_programs),
                 cmocka_unit_test(test_helper_programs_here),
+                cmocka_unit_test(test_symlinked_directory),
         };
 
         return cmocka_run_group_tests(tests, collect, release);

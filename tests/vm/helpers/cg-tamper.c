@@ -363,6 +363,14 @@ int main(int argc, char *argv[]) {
                 return result(kill(atoi(argv[2]), atoi(argv[3])));
         if (argc == 4 && strcmp(argv[1], "write") == 0)
                 return write_file(argv[2], argv[3]);
+        /* A bind mount that also names a propagation type: path_mount() takes MS_BIND first. */
+        if (argc == 4 && strcmp(argv[1], "bind-private") == 0)
+                return result(mount(argv[2], argv[3], NULL, MS_BIND | MS_PRIVATE, NULL));
+        /* move_mount(2): the new mount API's move, which mount(2)'s MS_MOVE check does not see. */
+        if (argc == 4 && strcmp(argv[1], "move-mount") == 0)
+                return result((int) syscall(SYS_move_mount, AT_FDCWD, argv[2], AT_FDCWD, argv[3], 0));
+        if (argc == 4 && strcmp(argv[1], "pivot-root") == 0)
+                return result((int) syscall(SYS_pivot_root, argv[2], argv[3]));
         if (argc == 4 && strcmp(argv[1], "sysctl-override") == 0)
                 return sysctl_override(argv[2], strcmp(argv[3], "link") == 0);
         if (argc == 3 && strcmp(argv[1], "openw") == 0) {

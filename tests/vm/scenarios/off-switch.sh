@@ -26,12 +26,20 @@ i=0; while [ $i -lt 70 ]; do deep=$deep/d; i=$((i + 1)); done
 mkdir -p $deep
 member_start deep $deep
 in-cgroup $T/admin sleep 1000 & admin_task=$!
-# The admin's usermode helper for module autoloads, named before the start (which registers it).
+# The admin's usermode helpers, named before the start (which registers them): for module
+# autoloads one on a file system of its own (a separate /usr, say), for an orderly poweroff one
+# reached through a symlinked directory (as /sbin -> usr/sbin).
 UMH=/usr/local/sbin/cg-umh
-mkdir -p /usr/local/sbin
+mkdir -p /usr/local/sbin /usr/local/libexec/cg
+mount -t tmpfs -o mode=755 umh /usr/local/sbin
 printf '#!/bin/sh\necho ran >> /tmp/umh-real.ran\n' > $UMH
 chmod 755 $UMH
 echo $UMH > /proc/sys/kernel/modprobe
+old_poweroff=$(cat /proc/sys/kernel/poweroff_cmd)
+printf '#!/bin/sh\necho poweroff\n' > /usr/local/libexec/cg/cg-poweroff
+chmod 755 /usr/local/libexec/cg/cg-poweroff
+ln -s usr/local/libexec/cg /umh
+echo /umh/cg-poweroff > /proc/sys/kernel/poweroff_cmd
 guard_start
 sleep 1000 & victim=$!
 check_cmd "enforcing" EPERM cg-move $T/prot $victim
@@ -176,15 +184,55 @@ check "... nor write it" EPERM "$(confined cg-tamper write $UMH "'#!/bin/sh'")"
 check "... nor rename another file over it" EPERM \
         "$(confined "cp /tmp/evil-helper /usr/local/sbin/.evil && mv -f /usr/local/sbin/.evil $UMH 2>/dev/null && echo ok || echo EPERM")"
 rm -f /usr/local/sbin/.evil
+# mount(2) takes MS_BIND before the propagation flags: MS_BIND|MS_PRIVATE is a bind mount too.
+check "... nor mount over it with MS_BIND|MS_PRIVATE" EPERM "$(confined cg-tamper bind-private /tmp/evil-helper $UMH)"
+# The file system it is on: unmounted or moved away, the directory beneath would take its place.
+check "... nor unmount the file system it is on" EPERM "$(confined "umount -l /usr/local/sbin 2>/dev/null && echo ok || echo EPERM")"
+mkdir -p /tmp/moved
+check "... nor move that away (move_mount)" EPERM "$(confined cg-tamper move-mount /usr/local/sbin /tmp/moved)"
+# Whatever got through (the unfixed tree): the confined root's helper where the admin's was.
+grep -q umh-real $UMH 2>/dev/null || confined "cp /tmp/evil-helper $UMH" > /dev/null
+# pivot_root in PID 1's mount namespace would re-root the kernel's helpers into the caller's tree.
+mkdir -p /tmp/newroot
+check "... nor pivot the root of PID 1's mount namespace" EPERM \
+        "$(confined "mount -t tmpfs none /tmp/newroot && mkdir -p /tmp/newroot/old && cg-tamper pivot-root /tmp/newroot /tmp/newroot/old")"
+check_true "... a tamper event naming that" wait_log "Refused tamper attempt: .*moving a mount or the root in PID 1's mount namespace"
+umount /tmp/newroot 2>/dev/null
+# A directory on a helper's path reached through a symlink: the kernel walks on from the target.
+check "a confined root cannot rename away a directory the poweroff helper's path leads through" EPERM \
+        "$(confined "mv /usr/local/libexec/cg /usr/local/libexec/cg.old 2>/dev/null && echo ok || echo EPERM")"
+[ -d /usr/local/libexec/cg.old ] && mv /usr/local/libexec/cg.old /usr/local/libexec/cg
+check "... which leads to the admin's program" poweroff "$(/umh/cg-poweroff)"
+# A machine check's trigger (sysfs) names a helper too, as the sysctls do.
+MCE_TRIGGER=/sys/devices/system/machinecheck/machinecheck0/trigger
+if [ -e $MCE_TRIGGER ]; then
+        check "a confined root cannot name the machine-check helper (sysfs trigger)" EPERM \
+                "$(confined cg-tamper write $MCE_TRIGGER /tmp/evil-helper)"
+        check_true "... a tamper event naming it" wait_log "Refused tamper attempt: changing a usermode helper.* 6 by pid"
+        check "... the admin may" ok "$(as_admin cg-tamper write $MCE_TRIGGER /tmp/evil-helper)"
+fi
 in-cgroup $T/other /tmp/umh-trigger 2>/dev/null
 i=0; while [ $i -lt 50 ] && [ ! -s /tmp/umh-real.ran ] && [ ! -s /tmp/evil.cgroup ]; do sleep 0.1; i=$((i + 1)); done
 check "... so an autoload runs the admin's helper" ran "$(head -n 1 /tmp/umh-real.ran 2>/dev/null)"
 check "... and none of the confined root's code" "" "$(cat /tmp/evil.cgroup 2>/dev/null)"
-# Whatever got through (the unfixed tree), undone for what follows.
-while umount $UMH 2>/dev/null || umount /usr/local/sbin 2>/dev/null; do :; done
+# Whatever got through (the unfixed tree), undone for what follows: the mounts above the admin's.
+while grep -q " $UMH " /proc/self/mountinfo; do umount $UMH || break; done
+while [ "$(grep -c ' /usr/local/sbin ' /proc/self/mountinfo)" -gt 1 ]; do umount /usr/local/sbin || break; done
+grep -q ' /usr/local/sbin ' /proc/self/mountinfo || mount -t tmpfs -o mode=755 umh /usr/local/sbin
 printf '#!/bin/sh\necho ran >> /tmp/umh-real.ran\n' > $UMH
+chmod 755 $UMH
 check "root in an unconfined cgroup may replace it (a package upgrade)" ok \
         "$(in-cgroup $T/other sh -c "cp $UMH /usr/local/sbin/.new && mv -f /usr/local/sbin/.new $UMH && echo ok || echo EPERM")"
+check "... and the new file is guarded at once, not at the next reload" EPERM "$(confined cg-tamper write $UMH "'#!/bin/sh'")"
+# The admin names another helper while the guard runs: registered within a second or two.
+mkdir -p /usr/local/libexec/cg2
+printf '#!/bin/sh\necho ran >> /tmp/umh-real.ran\n' > /usr/local/libexec/cg2/cg-umh2
+chmod 755 /usr/local/libexec/cg2/cg-umh2
+as_admin cg-tamper write /proc/sys/kernel/modprobe /usr/local/libexec/cg2/cg-umh2 > /dev/null
+sleep 2.5
+check "a helper the admin names while the guard runs is guarded within seconds" EPERM \
+        "$(confined cg-tamper write /usr/local/libexec/cg2/cg-umh2 "'#!/bin/sh'")"
+echo $UMH > /proc/sys/kernel/modprobe
 
 # A cgroup/sysctl program of its own on the root cgroup would run after the guard's and could
 # override its verdict (bpf_set_retval(0)) or the value it let through.
