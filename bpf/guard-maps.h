@@ -361,6 +361,10 @@ struct guard_self {
  * near 2^40 apart, and would only refuse a confined write to the other file, never let one by. */
 #define GUARD_OBJ_FILE (1ULL << 63)
 
+/* guard_objects' value for such a key: 1, or with GUARD_FILE_SEALED a directory that takes no
+ * new entry from a confined cgroup (modprobe.d: a file there is a command for modprobe). */
+#define GUARD_FILE_SEALED 3
+
 static inline __u64 guard_file_key(__u64 dev, __u64 ino) {
         return GUARD_OBJ_FILE | ((ino ^ (dev * 0x9e3779b97f4a7c15ULL)) & ~GUARD_OBJ_FILE);
 }

@@ -437,6 +437,59 @@ static __always_inline int guard_file_refused(struct inode *inode) {
         return tamper_refuse(actor, GUARD_TAMPER_FILE, inode->i_ino);
 }
 
+/* A new entry in a directory: refused to confined tasks in a sealed one (modprobe.d, registered
+ * with GUARD_FILE_SEALED: a file there is a command modprobe runs as root in the root cgroup at
+ * the next module autoload), and by name where a modprobe.d does not exist yet (/run/modprobe.d
+ * usually). Runs at each file creation: one hash lookup, and a name compare (inline, no
+ * bpf_probe_read_kernel()). */
+static __always_inline bool dentry_named(struct dentry *dentry, const char *name, __u32 len);
+
+static __always_inline int guard_dir_entry_refused(struct inode *dir, struct dentry *dentry) {
+        struct guard_self *self;
+        struct task_struct *actor;
+        __u64 key;
+        __u8 *value;
+
+        if (!dir)
+                return 0;
+        key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
+        value = bpf_map_lookup_elem(&guard_objects, &key);
+        if ((!value || *value != GUARD_FILE_SEALED) && !dentry_named(dentry, "modprobe.d", 10))
+                return 0;
+        self = tamper_config();
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (is_pid1_code(actor) || !guard_current_confined() || is_guard(actor, self))
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_FILE, dir->i_ino);
+}
+
+SEC("lsm/inode_create")
+int BPF_PROG(guard_tamper_inode_create, struct inode *dir, struct dentry *dentry, unsigned short mode) {
+        return guard_dir_entry_refused(dir, dentry);
+}
+
+SEC("lsm/inode_mknod")
+int BPF_PROG(guard_tamper_inode_mknod, struct inode *dir, struct dentry *dentry, unsigned short mode, unsigned int dev) {
+        return guard_dir_entry_refused(dir, dentry);
+}
+
+SEC("lsm/inode_mkdir")
+int BPF_PROG(guard_tamper_inode_mkdir, struct inode *dir, struct dentry *dentry, unsigned short mode) {
+        return guard_dir_entry_refused(dir, dentry);
+}
+
+SEC("lsm/inode_symlink")
+int BPF_PROG(guard_tamper_inode_symlink, struct inode *dir, struct dentry *dentry, const char *old_name) {
+        return guard_dir_entry_refused(dir, dentry);
+}
+
+SEC("lsm/inode_link")
+int BPF_PROG(guard_tamper_inode_link, struct dentry *old_dentry, struct inode *dir, struct dentry *new_dentry) {
+        return guard_dir_entry_refused(dir, new_dentry);
+}
+
 SEC("lsm/inode_unlink")
 int BPF_PROG(guard_tamper_inode_unlink, struct inode *dir, struct dentry *dentry) {
         return protect_pin_dir(dir) ?: protect_pin(dentry) ?: guard_file_refused(dentry_inode(dentry));
@@ -466,7 +519,8 @@ SEC("lsm/inode_rename")
 int BPF_PROG(guard_tamper_inode_rename, struct inode *old_dir, struct dentry *old_dentry, struct inode *new_dir,
              struct dentry *new_dentry) {
         int refused = protect_pin_dir(old_dir) ?: protect_pin_dir(new_dir) ?: protect_pin(old_dentry) ?: protect_pin(new_dentry) ?:
-                      guard_file_refused(dentry_inode(old_dentry)) ?: guard_file_refused(dentry_inode(new_dentry));
+                      guard_file_refused(dentry_inode(old_dentry)) ?: guard_file_refused(dentry_inode(new_dentry)) ?:
+                      guard_dir_entry_refused(new_dir, new_dentry);
 
         if (!refused)
                 guard_file_follow_rename(old_dentry, new_dentry);

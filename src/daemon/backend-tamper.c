@@ -210,13 +210,8 @@ typedef struct ProtectSet {
         bool incomplete;        /* out of memory: not a complete record, nothing is dropped */
 } ProtectSet;
 
-static void protect_object(ProtectSet *set, uint64_t kind, uint64_t id) {
-        uint64_t key = kind | id;
-        uint8_t one = 1;
-
-        if (!id)
-                return;
-        (void) bpf_map_update_elem(set->fd, &key, &one, BPF_ANY);
+/* Records a key as registered this round (written by the caller). */
+static void protect_object_noted(ProtectSet *set, uint64_t key) {
         if (set->n == set->allocated) {
                 size_t allocated = set->allocated ? set->allocated * 2 : 256;
                 uint64_t *keys = realloc(set->keys, allocated * sizeof(*keys));
@@ -231,9 +226,16 @@ static void protect_object(ProtectSet *set, uint64_t kind, uint64_t id) {
         set->keys[set->n++] = key;
 }
 
-/* The files the guard runs and the usermode helpers' programs (guard-files.c): into
- * guard_objects at once, and into the round's record when backend_protect() registers (set). Each key carries its kind (GUARD_OBJ_FILE). A
- * file that cannot be listed fails the start: the guard would run unguarded code next time. */
+static void protect_object(ProtectSet *set, uint64_t kind, uint64_t id) {
+        uint64_t key = kind | id;
+        uint8_t one = 1;
+
+        if (!id)
+                return;
+        (void) bpf_map_update_elem(set->fd, &key, &one, BPF_ANY);
+        protect_object_noted(set, key);
+}
+
 /* The helpers' programs, one per line (what backend_refresh_guard_files() compares). */
 static char *helpers_joined(char *const *helpers) {
         size_t len = 1;
@@ -250,11 +252,15 @@ static char *helpers_joined(char *const *helpers) {
         return joined;
 }
 
+/* The files the guard runs and the usermode helpers' programs (guard-files.c): into
+ * guard_objects at once, and into the round's record when backend_protect() registers (set).
+ * Each key carries its kind (GUARD_OBJ_FILE). A file that cannot be listed fails the start: the
+ * guard would run unguarded code next time. */
 static int register_guard_files(Backend *b, ProtectSet *set) {
-        _cleanup_(freep) uint64_t *keys = NULL;
+        _cleanup_(guard_files_done) GuardFiles files = {};
+        uint8_t sealed = GUARD_FILE_SEALED;
         char *helpers[USERMODE_HELPERS_MAX + 1] = {}, *extra[] = { b->bus_socket_path, NULL };
         uint8_t one = 1;
-        size_t n = 0;
         int r;
 
         if (b->objects_fd < 0)
@@ -276,15 +282,22 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
         }
         free(b->helpers_seen);
         b->helpers_seen = helpers_joined(helpers);
-        r = guard_files_collect(extra, helpers, &keys, &n);
+        r = guard_files_collect(extra, helpers, &files);
         usermode_helper_programs_free(helpers);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < files.n; i++)
                 if (set)
-                        protect_object(set, 0, keys[i]);
-                else if (bpf_map_update_elem(b->objects_fd, &keys[i], &one, BPF_ANY) < 0)
+                        protect_object(set, 0, files.keys[i]);
+                else if (bpf_map_update_elem(b->objects_fd, &files.keys[i], &one, BPF_ANY) < 0)
                         return -errno;
+        /* Last: a sealed directory is a name on a path too, which the loop above wrote as 1. */
+        for (size_t i = 0; i < files.n_sealed; i++) {
+                if (bpf_map_update_elem(b->objects_fd, &files.sealed[i], &sealed, BPF_ANY) < 0)
+                        return -errno;
+                if (set)
+                        protect_object_noted(set, files.sealed[i]);
+        }
         return 0;
 }
 

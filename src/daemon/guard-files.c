@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <limits.h>
 #include <link.h>
 #include <stdbool.h>
@@ -249,11 +250,58 @@ void usermode_helper_programs_free(char *paths[static USERMODE_HELPERS_MAX]) {
         }
 }
 
-int guard_files_collect(char *const *extra, char *const *helpers, uint64_t **ret_keys, size_t *ret_n) {
+/* The directories a usermode helper reads its configuration from: modprobe's (kmod's default
+ * search path). A file there with an "install" line is a command modprobe runs as root in the
+ * root cgroup at the next module autoload, which any process can set off (an AF_ALG bind, the
+ * exec of an unknown binary format). Their files are guarded as the helpers are, and the
+ * directories sealed: no new entry from a confined cgroup (GUARD_FILE_SEALED). */
+static const char *const helper_config_dirs[] = {
+        "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/usr/lib/modprobe.d", "/lib/modprobe.d",
+};
+
+/* A configuration directory as PID 1 sees it: the names on its path, each entry's names, and the
+ * directory's own key into sealed. One that does not exist adds nothing: creating it (a
+ * directory, a symlink or a rename to that name) is refused by name (bpf/guard-tamper.bpf.h). */
+static int add_config_dir(KeySet *set, KeySet *sealed, const char *root, const char *dir) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        char full[PATH_MAX], entry[PATH_MAX];
+        struct statx stx;
+        struct dirent *de;
+        uint64_t dev;
+        int r;
+
+        if ((size_t) snprintf(full, sizeof(full), "%s%s", root, dir) >= sizeof(full))
+                return 0;
+        if (statx(AT_FDCWD, full, AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) < 0 || !S_ISDIR(stx.stx_mode))
+                return 0;
+        r = add_names(set, root, dir, 0);
+        if (r < 0)
+                return r;
+        dev = ((uint64_t) stx.stx_dev_major << 20) | stx.stx_dev_minor;
+        for (size_t i = 0; (stx.stx_mask & STATX_MNT_ID) && i < set->n_mounts; i++)
+                if (set->mounts[2 * i] == stx.stx_mnt_id)
+                        dev = set->mounts[2 * i + 1];
+        r = key_add(sealed, guard_file_key(dev, stx.stx_ino));
+        if (r < 0)
+                return r;
+        d = opendir(full);
+        while (d && (de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if ((size_t) snprintf(entry, sizeof(entry), "%s/%s", dir, de->d_name) >= sizeof(entry))
+                        continue;
+                r = add_names(set, root, entry, 0);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *ret) {
         _cleanup_(fclosep) FILE *maps = fopen("/proc/self/maps", "re");
         size_t allocated_mounts = 0;
         const char *helper_root;
-        KeySet set = {};
+        KeySet set = {}, sealed = {};
         char line[PATH_MAX + 128];
         int r = 0;
 
@@ -288,12 +336,20 @@ int guard_files_collect(char *const *extra, char *const *helpers, uint64_t **ret
                               "/proc/1/root" : "";
         for (size_t i = 0; r >= 0 && helpers && helpers[i]; i++)
                 r = add_names(&set, helper_root, helpers[i], 0);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(helper_config_dirs); i++)
+                r = add_config_dir(&set, &sealed, helper_root, helper_config_dirs[i]);
         free(set.mounts);
         if (r < 0) {
                 free(set.keys);
+                free(sealed.keys);
                 return r;
         }
-        *ret_keys = set.keys;
-        *ret_n = set.n;
+        *ret = (GuardFiles) { .keys = set.keys, .n = set.n, .sealed = sealed.keys, .n_sealed = sealed.n };
         return 0;
+}
+
+void guard_files_done(GuardFiles *f) {
+        free(f->keys);
+        free(f->sealed);
+        *f = (GuardFiles) {};
 }

@@ -9,8 +9,17 @@
  * of the names on the way to them; of the names of each path in extra (NULL-terminated, or NULL:
  * none; e.g. the system bus's socket, whose callers the guard tells apart by it), as this process
  * sees them; and of each path in helpers (the same) as PID 1 sees them (the usermode helpers'
- * programs, which the kernel runs in PID 1's mount namespace). *ret_keys is the caller's to free. */
-int guard_files_collect(char *const *extra, char *const *helpers, uint64_t **ret_keys, size_t *ret_n);
+ * programs, which the kernel runs in PID 1's mount namespace); and of modprobe's configuration
+ * directories (modprobe.d), their entries, and the directories themselves as sealed. */
+typedef struct GuardFiles {
+        uint64_t *keys;         /* files and names: not to be written, renamed or mounted over */
+        size_t n;
+        uint64_t *sealed;       /* directories to take no new entry (a helper's configuration) */
+        size_t n_sealed;
+} GuardFiles;
+
+int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *ret);
+void guard_files_done(GuardFiles *f);
 
 /* How a usermode helper setting names its program (usermode_helper_program()). */
 typedef enum HelperSyntax {

@@ -24,17 +24,23 @@
 #include "macro.h"
 #include "policy-compile.h"
 
+static GuardFiles files;
 static uint64_t *keys;
 static size_t n_keys;
 
 static int collect(void **state) {
+        int r;
+
         (void) state;
-        return guard_files_collect(NULL, NULL, &keys, &n_keys);
+        r = guard_files_collect(NULL, NULL, &files);
+        keys = files.keys;
+        n_keys = files.n;
+        return r;
 }
 
 static int release(void **state) {
         (void) state;
-        free(keys);
+        guard_files_done(&files);
         return 0;
 }
 
@@ -178,8 +184,9 @@ static void test_helper_programs_here(void **state) {
 static void test_symlinked_directory(void **state) {
         char base[] = "/tmp/test-guard-files-dir-XXXXXX", path[PATH_MAX], helper[PATH_MAX];
         char *helpers[] = { helper, NULL };
-        _cleanup_(freep) uint64_t *set = NULL;
-        size_t n = 0;
+        _cleanup_(guard_files_done) GuardFiles got = {};
+        uint64_t *set;
+        size_t n;
         struct stat st;
         bool has_real = false, has_dir = false, has_file = false, has_link = false;
         uint64_t real_key, dir_key, file_key, link_key;
@@ -196,7 +203,9 @@ static void test_symlinked_directory(void **state) {
         assert_int_equal(symlink("real/sbin", path), 0);
         snprintf(helper, sizeof(helper), "%s/link/helper", base);
 
-        assert_int_equal(guard_files_collect(NULL, helpers, &set, &n), 0);
+        assert_int_equal(guard_files_collect(NULL, helpers, &got), 0);
+        set = got.keys;
+        n = got.n;
 #define KEY_OF(p) (assert_int_equal(lstat(p, &st), 0), guard_file_key(kernel_dev(st.st_dev), st.st_ino))
         snprintf(path, sizeof(path), "%s/real", base);
         real_key = KEY_OF(path);

@@ -40,6 +40,10 @@ printf '#!/bin/sh\necho poweroff\n' > /usr/local/libexec/cg/cg-poweroff
 chmod 755 /usr/local/libexec/cg/cg-poweroff
 ln -s usr/local/libexec/cg /umh
 echo /umh/cg-poweroff > /proc/sys/kernel/poweroff_cmd
+# modprobe's configuration as a distribution ships it (/run/modprobe.d does not exist).
+mkdir -p /etc/modprobe.d
+echo '# the admin' > /etc/modprobe.d/admin.conf
+rm -rf /run/modprobe.d
 guard_start
 sleep 1000 & victim=$!
 check_cmd "enforcing" EPERM cg-move $T/prot $victim
@@ -203,6 +207,21 @@ check "a confined root cannot rename away a directory the poweroff helper's path
         "$(confined "mv /usr/local/libexec/cg /usr/local/libexec/cg.old 2>/dev/null && echo ok || echo EPERM")"
 [ -d /usr/local/libexec/cg.old ] && mv /usr/local/libexec/cg.old /usr/local/libexec/cg
 check "... which leads to the admin's program" poweroff "$(/umh/cg-poweroff)"
+# modprobe's configuration: an "install" line there is a command modprobe runs as root in the
+# root cgroup at the next autoload, which any process sets off.
+check "a confined root cannot add to modprobe's configuration" EPERM \
+        "$(confined "(echo 'install cg-evil /tmp/evil-helper' > /etc/modprobe.d/evil.conf) 2>/dev/null && echo ok || echo EPERM")"
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: .*adding an entry to modprobe's configuration"
+check "... nor change a file there" EPERM "$(confined cg-tamper write /etc/modprobe.d/admin.conf "'install cg-evil /tmp/evil-helper'")"
+check "... nor create the directory where there is none (/run/modprobe.d)" EPERM \
+        "$(confined "mkdir /run/modprobe.d 2>/dev/null && echo ok || echo EPERM")"
+check "... nor a symlink by that name" EPERM "$(confined "ln -s /tmp /run/modprobe.d 2>/dev/null && echo ok || echo EPERM")"
+check "... nor rename a directory to it" EPERM \
+        "$(confined "mkdir -p /run/cg-conf && mv /run/cg-conf /run/modprobe.d 2>/dev/null && echo ok || echo EPERM")"
+rm -rf /run/cg-conf /run/modprobe.d /etc/modprobe.d/evil.conf
+check "the admin may add to it" ok "$(as_admin "echo '# more' > /etc/modprobe.d/more.conf && echo ok || echo EPERM")"
+check "... and root in an unconfined cgroup" ok \
+        "$(in-cgroup $T/other sh -c "echo '# more' > /etc/modprobe.d/other.conf && echo ok || echo EPERM")"
 # A machine check's trigger (sysfs) names a helper too, as the sysctls do.
 MCE_TRIGGER=/sys/devices/system/machinecheck/machinecheck0/trigger
 if [ -e $MCE_TRIGGER ]; then
