@@ -361,12 +361,32 @@ struct guard_self {
  * near 2^40 apart, and would only refuse a confined write to the other file, never let one by. */
 #define GUARD_OBJ_FILE (1ULL << 63)
 
-/* guard_objects' value for such a key: 1, or with GUARD_FILE_SEALED a directory that takes no
- * new entry from a confined cgroup (modprobe.d: a file there is a command for modprobe). */
-#define GUARD_FILE_SEALED 3
+/* guard_objects' value for such a key: GUARD_FILE_NAME, with GUARD_FILE_SEALED a directory that
+ * takes no new entry from a confined cgroup (modprobe.d: a file there is a command for
+ * modprobe), with GUARD_FILE_RESERVES one where some names may not be created by a confined
+ * task (a usermode helper's program that does not exist: /sbin/request-key without keyutils),
+ * each registered as guard_reserved_key() of the directory's key and the name; GUARD_FILE_ROOT
+ * alone PID 1's root directory (no name of a path: mounts over it change no walk), whose mount
+ * may not be unmounted or moved in PID 1's mount namespace (or where it propagates there). */
+#define GUARD_FILE_NAME 1
+#define GUARD_FILE_SEALED 2
+#define GUARD_FILE_RESERVES 4
+#define GUARD_FILE_ROOT 8 /* alone: PID 1's root directory, whose mount may not be unmounted in its namespace */
+#define GUARD_RESERVED_NAME_MAX 31 /* inline in the dentry (d_iname) on every kernel we load on */
 
 static inline __u64 guard_file_key(__u64 dev, __u64 ino) {
         return GUARD_OBJ_FILE | ((ino ^ (dev * 0x9e3779b97f4a7c15ULL)) & ~GUARD_OBJ_FILE);
+}
+
+/* FNV-1a of one step, for guard_reserved_key(): the BPF side feeds the dentry's bytes one by one. */
+static inline __u64 guard_name_hash_step(__u64 hash, unsigned char c) {
+        return (hash ^ c) * 0x100000001b3ULL;
+}
+
+#define GUARD_NAME_HASH_INIT 0xcbf29ce484222325ULL
+
+static inline __u64 guard_reserved_key(__u64 dir_key, __u64 name_hash) {
+        return GUARD_OBJ_FILE | (((dir_key * 0xff51afd7ed558ccdULL) ^ name_hash) & ~GUARD_OBJ_FILE);
 }
 
 /* Fixed layouts on both sides (the compiled image is written by userspace and read by the

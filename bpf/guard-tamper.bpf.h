@@ -44,7 +44,7 @@ struct {
 /* The guard's own objects (GUARD_OBJ_* | id or inode number, bpf/guard-maps.h). */
 struct {
         __uint(type, BPF_MAP_TYPE_HASH);
-        __uint(max_entries, 4096);
+        __uint(max_entries, 16384);
         __type(key, __u64);
         __type(value, __u8);
 } guard_objects SEC(".maps");
@@ -405,13 +405,19 @@ static __always_inline int protect_pin_dir(struct inode *dir) {
  * confined tasks only: PID 1, the guard, and the admin outside confined cgroups (a package
  * upgrade) may. Rare-event hooks (unlink, rename, truncate, mount) and write opens only: no
  * inode_permission, no file_permission (bench/README.md). */
-static __always_inline bool is_guard_file(struct inode *inode) {
+static __always_inline __u8 guard_file_flags(struct inode *inode) {
         __u64 key;
+        __u8 *value;
 
         if (!inode)
-                return false;
+                return 0;
         key = guard_file_key(inode->i_sb->s_dev, inode->i_ino);
-        return bpf_map_lookup_elem(&guard_objects, &key) != NULL;
+        value = bpf_map_lookup_elem(&guard_objects, &key);
+        return value ? *value : 0;
+}
+
+static __always_inline bool is_guard_file(struct inode *inode) {
+        return guard_file_flags(inode) & GUARD_FILE_NAME;
 }
 
 /* The inode of a positive dentry, NULL for a negative one (a rename's new name). 6.12's verifier
@@ -444,17 +450,35 @@ static __always_inline int guard_file_refused(struct inode *inode) {
  * bpf_probe_read_kernel()). */
 static __always_inline bool dentry_named(struct dentry *dentry, const char *name, __u32 len);
 
+/* Is the new entry's name one reserved in its directory (dir_key, GUARD_FILE_RESERVES)? */
+static __always_inline bool name_reserved(__u64 dir_key, struct dentry *dentry) {
+        __u32 len = dentry->d_name.len;
+        __u64 hash = GUARD_NAME_HASH_INIT, key;
+
+        if (len > GUARD_RESERVED_NAME_MAX)
+                return false;
+        for (__u32 i = 0; i < GUARD_RESERVED_NAME_MAX; i++) {
+                if (i >= len)
+                        break;
+                hash = guard_name_hash_step(hash, dentry->d_iname[i]);
+        }
+        key = guard_reserved_key(dir_key, hash);
+        return bpf_map_lookup_elem(&guard_objects, &key) != NULL;
+}
+
 static __always_inline int guard_dir_entry_refused(struct inode *dir, struct dentry *dentry) {
         struct guard_self *self;
         struct task_struct *actor;
         __u64 key;
-        __u8 *value;
+        __u8 *value, flags;
 
         if (!dir)
                 return 0;
         key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
         value = bpf_map_lookup_elem(&guard_objects, &key);
-        if ((!value || *value != GUARD_FILE_SEALED) && !dentry_named(dentry, "modprobe.d", 10))
+        flags = value ? *value : 0;
+        if (!(flags & GUARD_FILE_SEALED) && !((flags & GUARD_FILE_RESERVES) && name_reserved(key, dentry)) &&
+            !dentry_named(dentry, "modprobe.d", 10))
                 return 0;
         self = tamper_config();
         if (!self)
@@ -504,15 +528,16 @@ int BPF_PROG(guard_tamper_inode_rmdir, struct inode *dir, struct dentry *dentry)
  * file over the old) takes its place at once, not at the daemon's next reload: in between, a
  * confined root could write into it. Should the rename fail after this hook, the file stays
  * guarded until the next registration drops it (a false refusal, never a way through). */
-static __always_inline void guard_file_follow_rename(struct dentry *old_dentry, struct dentry *new_dentry) {
+static __always_inline int guard_file_follow_rename(struct dentry *old_dentry, struct dentry *new_dentry) {
         struct inode *incoming = dentry_inode(old_dentry);
         __u64 key;
-        __u8 one = 1;
+        __u8 one = GUARD_FILE_NAME;
 
         if (!incoming || !is_guard_file(dentry_inode(new_dentry)))
-                return;
+                return 0;
         key = guard_file_key(incoming->i_sb->s_dev, incoming->i_ino);
-        bpf_map_update_elem(&guard_objects, &key, &one, BPF_ANY);
+        /* No room to guard it (the map full): no rename either. */
+        return (int) bpf_map_update_elem(&guard_objects, &key, &one, BPF_ANY) < 0 ? -28 /* ENOSPC */ : 0;
 }
 
 SEC("lsm/inode_rename")
@@ -522,9 +547,7 @@ int BPF_PROG(guard_tamper_inode_rename, struct inode *old_dir, struct dentry *ol
                       guard_file_refused(dentry_inode(old_dentry)) ?: guard_file_refused(dentry_inode(new_dentry)) ?:
                       guard_dir_entry_refused(new_dir, new_dentry);
 
-        if (!refused)
-                guard_file_follow_rename(old_dentry, new_dentry);
-        return refused;
+        return refused ?: guard_file_follow_rename(old_dentry, new_dentry);
 }
 
 /* truncate(2), ftruncate(2) and O_TRUNC all end in notify_change() with ATTR_SIZE (path_truncate
@@ -870,7 +893,7 @@ static __always_inline int guard_tamper_binfmt_open(struct file *file) {
  * /sys/kernel/uevent_helper (kernel.hotplug's value, where the kernel has it), a machine check's
  * trigger (/sys/devices/system/machinecheck/machinecheckN/trigger) and the module parameters that
  * name one (/sys/module/nfs/parameters/cache_getent, nfsd's cltrack_prog, drbd's
- * usermode_helper). Opening one for writing is refused to confined tasks outside the admin
+ * usermode_helper, uvesafb's v86d). Opening one for writing is refused to confined tasks outside the admin
  * cgroups, as changing the sysctls is; only sysfs opens for writing get this far, and the names
  * are inline in their dentries (no bpf_probe_read_kernel()). */
 #define SYSFS_MAGIC_ 0x62656572
@@ -885,7 +908,7 @@ static __always_inline bool sysfs_names_helper(struct dentry *dentry) {
         if (!dentry_named(dir, "parameters", 10))
                 return false;
         return dentry_named(dentry, "cache_getent", 12) || dentry_named(dentry, "cltrack_prog", 12) ||
-               dentry_named(dentry, "usermode_helper", 15);
+               dentry_named(dentry, "usermode_helper", 15) || dentry_named(dentry, "v86d", 4);
 }
 
 static __always_inline int guard_tamper_sysfs_open(struct file *file) {
@@ -1025,15 +1048,56 @@ static __always_inline int tamper_check_mount(struct vfsmount *mnt) {
 /* A mount whose root is a file the guard runs or a name on the way to one (a separate /usr, a
  * bind mount of a directory there): unmounted or moved away, it would uncover the directory
  * beneath, which nothing guards, for a file of anyone's choosing. */
+/* PID 1's root mount (GUARD_FILE_ROOT): detached (umount -l / after a bind of / elsewhere), every
+ * mount on the way to a helper goes with it, and the kernel's helpers, which share PID 1's root,
+ * walk the directories underneath. Refused to confined tasks in PID 1's mount namespace, and in
+ * another where the mount is shared (the unmount would propagate); a container runtime detaching
+ * its old root (runc, bwrap: made private or slave first) is not affected. */
+#define MNT_SHARED_ 0x1000
+
+static __always_inline int guard_root_mount_refused(struct vfsmount *mnt) {
+        struct guard_self *self;
+        struct task_struct *actor;
+
+        if (!(guard_file_flags(mnt->mnt_root->d_inode) & GUARD_FILE_ROOT))
+                return 0;
+        self = tamper_config();
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0] && !(mnt->mnt_flags & MNT_SHARED_))
+                return 0;
+        if (is_pid1_code(actor) || is_guard(actor, self) || !guard_current_confined())
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_MOUNT, mnt->mnt_sb->s_dev);
+}
+
+/* PID 1 itself mounting over a file the guard guards, in its own mount namespace: nothing it does
+ * at run time needs to (its children set up units' namespaces, each its own), but it mounts for
+ * others on request (systemd-mount --automount: an autofs over /usr/sbin, then a bind of the
+ * caller's directory onto it). */
+static __always_inline int guard_pid1_mount_refused(struct inode *target) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        struct guard_self *self;
+
+        if (actor->tgid != 1 || !is_guard_file(target))
+                return 0;
+        self = tamper_config();
+        if (!self || actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0])
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_FILE, target->i_ino);
+}
+
 SEC("lsm/sb_umount")
 int BPF_PROG(guard_tamper_umount, struct vfsmount *mnt, int flags) {
-        return tamper_check_mount(mnt) ?: guard_file_refused(mnt->mnt_root->d_inode);
+        return tamper_check_mount(mnt) ?: guard_file_refused(mnt->mnt_root->d_inode) ?: guard_root_mount_refused(mnt);
 }
 
 SEC("lsm/move_mount")
 int BPF_PROG(guard_tamper_move_mount, const struct path *from_path, const struct path *to_path) {
         return tamper_check_mount(from_path->mnt) ?: guard_file_refused(from_path->dentry->d_inode) ?:
-               guard_file_refused(to_path->dentry->d_inode);
+               guard_root_mount_refused(from_path->mnt) ?: guard_file_refused(to_path->dentry->d_inode) ?:
+               guard_pid1_mount_refused(to_path->dentry->d_inode);
 }
 
 /* pivot_root(2) in PID 1's mount namespace re-roots every task whose root was the old one:
@@ -1068,7 +1132,7 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
          * As path_mount() decides: MS_REMOUNT first, then MS_BIND (whatever propagation flag comes
          * with it: MS_BIND|MS_PRIVATE is a bind mount), and only then the propagation flags. */
         if (!(flags & MS_REMOUNT_) && ((flags & MS_BIND_) || !(flags & MS_PROPAGATION_)) &&
-            guard_file_refused(path->dentry->d_inode))
+            (guard_file_refused(path->dentry->d_inode) || guard_pid1_mount_refused(path->dentry->d_inode)))
                 return -GUARD_TAMPER_EPERM;
         if (!(flags & MS_MOVE_))
                 return 0;

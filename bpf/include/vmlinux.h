@@ -110,6 +110,7 @@ struct inode {
 struct vfsmount {
         struct dentry *mnt_root;
         struct super_block *mnt_sb;
+        int mnt_flags;
 };
 
 struct path {

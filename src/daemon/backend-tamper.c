@@ -236,6 +236,19 @@ static void protect_object(ProtectSet *set, uint64_t kind, uint64_t id) {
         protect_object_noted(set, key);
 }
 
+/* ORs flags into key's value in guard_objects (GUARD_FILE_*), and notes the key in set. */
+static int add_flags(int objects_fd, uint64_t key, uint8_t flags, ProtectSet *set) {
+        uint8_t value = 0;
+
+        (void) bpf_map_lookup_elem(objects_fd, &key, &value);
+        value |= flags;
+        if (bpf_map_update_elem(objects_fd, &key, &value, BPF_ANY) < 0)
+                return -errno;
+        if (set)
+                protect_object_noted(set, key);
+        return 0;
+}
+
 /* The helpers' programs, one per line (what backend_refresh_guard_files() compares). */
 static char *helpers_joined(char *const *helpers) {
         size_t len = 1;
@@ -258,9 +271,7 @@ static char *helpers_joined(char *const *helpers) {
  * guard would run unguarded code next time. */
 static int register_guard_files(Backend *b, ProtectSet *set) {
         _cleanup_(guard_files_done) GuardFiles files = {};
-        uint8_t sealed = GUARD_FILE_SEALED;
         char *helpers[USERMODE_HELPERS_MAX + 1] = {}, *extra[] = { b->bus_socket_path, NULL };
-        uint8_t one = 1;
         int r;
 
         if (b->objects_fd < 0)
@@ -286,19 +297,31 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
         usermode_helper_programs_free(helpers);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < files.n; i++)
-                if (set)
-                        protect_object(set, 0, files.keys[i]);
-                else if (bpf_map_update_elem(b->objects_fd, &files.keys[i], &one, BPF_ANY) < 0)
-                        return -errno;
-        /* Last: a sealed directory is a name on a path too, which the loop above wrote as 1. */
-        for (size_t i = 0; i < files.n_sealed; i++) {
-                if (bpf_map_update_elem(b->objects_fd, &files.sealed[i], &sealed, BPF_ANY) < 0)
-                        return -errno;
-                if (set)
-                        protect_object_noted(set, files.sealed[i]);
+        /* Flags are ORed in, never written over: a refresh leaves no moment in which a sealed
+         * directory is not. */
+        for (size_t i = 0; i < files.n; i++) {
+                r = add_flags(b->objects_fd, files.keys[i], GUARD_FILE_NAME, set);
+                if (r < 0)
+                        return r;
         }
-        return 0;
+        /* Then the flags, added to what the loop above wrote (a sealed directory is a name on a
+         * path too): sealed directories, directories with reserved names, the names, PID 1's root. */
+        for (size_t i = 0; i < files.n_sealed; i++) {
+                r = add_flags(b->objects_fd, files.sealed[i], GUARD_FILE_NAME | GUARD_FILE_SEALED, set);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < files.n_reserving; i++) {
+                r = add_flags(b->objects_fd, files.reserving[i], GUARD_FILE_NAME | GUARD_FILE_RESERVES, set);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < files.n_reserved; i++) {
+                r = add_flags(b->objects_fd, files.reserved[i], GUARD_FILE_RESERVES, set);
+                if (r < 0)
+                        return r;
+        }
+        return files.root_key ? add_flags(b->objects_fd, files.root_key, GUARD_FILE_ROOT, set) : 0;
 }
 
 void backend_refresh_guard_files(Backend *b) {
@@ -347,7 +370,12 @@ int arm_self_protection(Backend *b, int template_fd) {
         for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)
                 register_object(b, GUARD_OBJ_NS, private_namespace(own_namespaces[i]));
         r = register_guard_files(b, NULL);
-        if (r < 0)
+        /* guard_objects full: what the guard holds is registered (first, above); files beyond
+         * that stay unguarded, which is no reason to enforce nothing. */
+        if (r == -E2BIG)
+                log_error("Too many files to guard: guard_objects is full; some files the guard or the usermode helpers "
+                          "run are not guarded.");
+        else if (r < 0)
                 return r;
         map = bpf_object__find_map_by_name(b->obj, GUARD_MAP(guard_identity));
         if (map) {

@@ -29,7 +29,14 @@ typedef struct KeySet {
         size_t n, allocated;
         uint64_t *mounts;       /* mount id, its superblock's kernel dev_t; pairs (/proc/self/mountinfo, and PID 1's) */
         size_t n_mounts;
+        /* While the helpers' paths are walked: where a name is missing, (its directory, the name)
+         * into reserved and the directory into reserving; at most budget names per path (a path
+         * through a deep tree of symlinks and directories cannot fill guard_objects). */
+        struct KeySet *reserved, *reserving;
+        size_t budget;
 } KeySet;
+
+#define HELPER_NAMES_MAX 128
 
 static int key_add(KeySet *set, uint64_t key) {
         for (size_t i = 0; i < set->n; i++)
@@ -96,6 +103,16 @@ static int name_key(const KeySet *set, const char *path, uint64_t *ret_key, bool
         return 0;
 }
 
+static int reserve_name(KeySet *set, uint64_t dir_key, const char *name, size_t len) {
+        uint64_t hash = GUARD_NAME_HASH_INIT;
+        int r;
+
+        for (size_t i = 0; i < len; i++)
+                hash = guard_name_hash_step(hash, (unsigned char) name[i]);
+        r = key_add(set->reserved, guard_reserved_key(dir_key, hash));
+        return r < 0 ? r : key_add(set->reserving, dir_key);
+}
+
 /* Every name of path from its first component on ("/usr", "/usr/lib", ..., path itself, not "/":
  * mounting over the root directory changes no path walk), each as lstat() finds it, below root
  * ("": this process's view; "/proc/1/root": PID 1's). Where a name is a symlink the kernel walks
@@ -112,16 +129,28 @@ static int add_names(KeySet *set, const char *root, const char *path, unsigned d
 
         if (path[0] != '/' || len >= sizeof(prefix) || depth > SYMLINK_DEPTH_MAX)
                 return 0;
-        for (size_t i = 1; i <= len; i++) {
+        for (size_t i = 1, start = 1; i <= len; i++) {
+                uint64_t dir_key = key;
                 const char *slash;
 
                 if (path[i] != '/' && path[i] != '\0')
                         continue;
                 memcpy(prefix, path, i);
                 prefix[i] = '\0';
-                if ((size_t) snprintf(full, sizeof(full), "%s%s", root, prefix) >= sizeof(full) ||
-                    name_key(set, full, &key, &symlink) < 0)
-                        return 0; /* gone (a library upgraded under us): its mapping is registered */
+                if ((size_t) snprintf(full, sizeof(full), "%s%s", root, prefix) >= sizeof(full))
+                        return 0;
+                if (name_key(set, full, &key, &symlink) < 0) {
+                        /* Missing (a library upgraded under us: its mapping is registered; a
+                         * helper that is not installed): for a helper, the name is reserved in
+                         * its directory, which nobody confined may then create. */
+                        if (errno == ENOENT && set->reserved && start > 1 && i - start <= GUARD_RESERVED_NAME_MAX)
+                                return reserve_name(set, dir_key, path + start, i - start);
+                        return 0;
+                }
+                start = i + 1;
+                if (set->budget == 0)
+                        return 0;
+                set->budget--;
                 r = key_add(set, key);
                 if (r < 0)
                         return r;
@@ -290,6 +319,7 @@ static int add_config_dir(KeySet *set, KeySet *sealed, const char *root, const c
                         continue;
                 if ((size_t) snprintf(entry, sizeof(entry), "%s/%s", dir, de->d_name) >= sizeof(entry))
                         continue;
+                set->budget = HELPER_NAMES_MAX; /* per entry: the admin's, however many */
                 r = add_names(set, root, entry, 0);
                 if (r < 0)
                         return r;
@@ -297,11 +327,22 @@ static int add_config_dir(KeySet *set, KeySet *sealed, const char *root, const c
         return 0;
 }
 
+/* The key of PID 1's root directory (0 where it cannot be read). */
+static uint64_t pid1_root_key(const KeySet *set, const char *root) {
+        char full[PATH_MAX];
+        bool symlink;
+        uint64_t key;
+
+        snprintf(full, sizeof(full), "%s/", root);
+        return name_key(set, full, &key, &symlink) < 0 ? 0 : key;
+}
+
 int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *ret) {
         _cleanup_(fclosep) FILE *maps = fopen("/proc/self/maps", "re");
         size_t allocated_mounts = 0;
         const char *helper_root;
-        KeySet set = {}, sealed = {};
+        KeySet set = { .budget = SIZE_MAX }, sealed = {}, reserved = {}, reserving = {};
+        uint64_t root_key = 0;
         char line[PATH_MAX + 128];
         int r = 0;
 
@@ -334,22 +375,36 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
          * own namespace is a private copy). Where /proc/1/root cannot be read, our view. */
         helper_root = access("/proc/1/root/", X_OK) == 0 && read_mounts(&set, "/proc/1/mountinfo", &allocated_mounts) >= 0 ?
                               "/proc/1/root" : "";
-        for (size_t i = 0; r >= 0 && helpers && helpers[i]; i++)
+        set.reserved = &reserved;
+        set.reserving = &reserving;
+        for (size_t i = 0; r >= 0 && helpers && helpers[i]; i++) {
+                set.budget = HELPER_NAMES_MAX;
                 r = add_names(&set, helper_root, helpers[i], 0);
-        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(helper_config_dirs); i++)
+        }
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(helper_config_dirs); i++) {
+                set.budget = HELPER_NAMES_MAX;
                 r = add_config_dir(&set, &sealed, helper_root, helper_config_dirs[i]);
+        }
+        if (r >= 0)
+                root_key = pid1_root_key(&set, helper_root);
         free(set.mounts);
         if (r < 0) {
                 free(set.keys);
                 free(sealed.keys);
+                free(reserved.keys);
+                free(reserving.keys);
                 return r;
         }
-        *ret = (GuardFiles) { .keys = set.keys, .n = set.n, .sealed = sealed.keys, .n_sealed = sealed.n };
+        *ret = (GuardFiles) { .keys = set.keys, .n = set.n, .sealed = sealed.keys, .n_sealed = sealed.n,
+                              .reserved = reserved.keys, .n_reserved = reserved.n,
+                              .reserving = reserving.keys, .n_reserving = reserving.n, .root_key = root_key };
         return 0;
 }
 
 void guard_files_done(GuardFiles *f) {
         free(f->keys);
         free(f->sealed);
+        free(f->reserved);
+        free(f->reserving);
         *f = (GuardFiles) {};
 }

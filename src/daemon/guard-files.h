@@ -16,6 +16,11 @@ typedef struct GuardFiles {
         size_t n;
         uint64_t *sealed;       /* directories to take no new entry (a helper's configuration) */
         size_t n_sealed;
+        uint64_t *reserved;     /* names not to be created (guard_reserved_key(): a missing helper) */
+        size_t n_reserved;
+        uint64_t *reserving;    /* the directories those are in (GUARD_FILE_RESERVES) */
+        size_t n_reserving;
+        uint64_t root_key;      /* PID 1's root directory (GUARD_FILE_ROOT); 0: unknown */
 } GuardFiles;
 
 int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *ret);

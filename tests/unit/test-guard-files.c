@@ -238,6 +238,52 @@ static void test_symlinked_directory(void **state) {
         rmdir(base);
 }
 
+/* A helper that is not installed: its name reserved in the directory where its path stops. And
+ * a helper's path through a deep tree adds at most 128 names (guard_objects cannot be filled). */
+static void test_reserved_and_bounded(void **state) {
+        char base[] = "/tmp/test-guard-files-res-XXXXXX", path[PATH_MAX * 2], helper[PATH_MAX];
+        char *helpers[] = { helper, NULL };
+        _cleanup_(guard_files_done) GuardFiles own = {}, got = {};
+        uint64_t dir_key, hash = GUARD_NAME_HASH_INIT, want;
+        struct stat st;
+        bool reserved = false, reserving = false;
+        size_t depth = 0;
+
+        (void) state;
+        assert_non_null(mkdtemp(base));
+        snprintf(helper, sizeof(helper), "%s/missing-helper", base);
+        assert_int_equal(guard_files_collect(NULL, NULL, &own), 0);
+        assert_int_equal(guard_files_collect(NULL, helpers, &got), 0);
+        assert_int_equal(lstat(base, &st), 0);
+        dir_key = guard_file_key(kernel_dev(st.st_dev), st.st_ino);
+        for (const char *c = "missing-helper"; *c; c++)
+                hash = guard_name_hash_step(hash, (unsigned char) *c);
+        want = guard_reserved_key(dir_key, hash);
+        for (size_t i = 0; i < got.n_reserved; i++)
+                reserved = reserved || got.reserved[i] == want;
+        for (size_t i = 0; i < got.n_reserving; i++)
+                reserving = reserving || got.reserving[i] == dir_key;
+        assert_true(reserved);
+        assert_true(reserving);
+        guard_files_done(&got);
+
+        /* 300 directories deep, the helper at the bottom. */
+        snprintf(path, sizeof(path), "%s", base);
+        for (depth = 0; depth < 300 && strlen(path) + 3 < PATH_MAX - 32; depth++) {
+                strcat(path, "/d");
+                assert_int_equal(mkdir(path, 0755), 0);
+        }
+        assert_true(depth > 200);
+        snprintf(helper, sizeof(helper), "%s/helper", path);
+        assert_int_equal(guard_files_collect(NULL, helpers, &got), 0);
+        assert_true(got.n <= own.n + 128);
+        for (; depth > 0; depth--) {
+                rmdir(path);
+                *strrchr(path, '/') = '\0';
+        }
+        rmdir(base);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_mappings),
@@ -247,6 +293,7 @@ int main(void) {
                 cmocka_unit_test(test_helper_programs),
                 cmocka_unit_test(test_helper_programs_here),
                 cmocka_unit_test(test_symlinked_directory),
+                cmocka_unit_test(test_reserved_and_bounded),
         };
 
         return cmocka_run_group_tests(tests, collect, release);

@@ -202,6 +202,18 @@ check "... nor pivot the root of PID 1's mount namespace" EPERM \
         "$(confined "mount -t tmpfs none /tmp/newroot && mkdir -p /tmp/newroot/old && cg-tamper pivot-root /tmp/newroot /tmp/newroot/old")"
 check_true "... a tamper event naming that" wait_log "Refused tamper attempt: .*moving a mount or the root in PID 1's mount namespace"
 umount /tmp/newroot 2>/dev/null
+# A helper that is not installed: its name is reserved (here /sbin/reboot, /sbin/request-key and
+# /sbin/bridge-stp: the busybox guest has no such files), or the first to create it chooses what
+# the kernel runs.
+check "a confined root cannot create a helper's program that is not installed (/sbin/request-key)" EPERM \
+        "$(confined "(: > /sbin/request-key) 2>/dev/null && echo ok || echo EPERM")"
+check "... nor as a symlink (/sbin/bridge-stp)" EPERM "$(confined "ln -s /tmp/evil-helper /sbin/bridge-stp 2>/dev/null && echo ok || echo EPERM")"
+check "... nor by renaming a file there (/sbin/reboot)" EPERM \
+        "$(confined "cp /tmp/evil-helper /sbin/.r && mv /sbin/.r /sbin/reboot 2>/dev/null && echo ok || echo EPERM")"
+rm -f /sbin/.r
+check "... but other names in that directory" ok "$(confined "(: > /sbin/cg-other) 2>/dev/null && echo ok || echo EPERM")"
+check "the admin may install one" ok "$(as_admin "(: > /sbin/request-key) 2>/dev/null && echo ok || echo EPERM")"
+rm -f /sbin/request-key /sbin/bridge-stp /sbin/reboot /sbin/cg-other
 # A directory on a helper's path reached through a symlink: the kernel walks on from the target.
 check "a confined root cannot rename away a directory the poweroff helper's path leads through" EPERM \
         "$(confined "mv /usr/local/libexec/cg /usr/local/libexec/cg.old 2>/dev/null && echo ok || echo EPERM")"
