@@ -297,30 +297,25 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
         usermode_helper_programs_free(helpers);
         if (r < 0)
                 return r;
-        /* Flags are ORed in, never written over: a refresh leaves no moment in which a sealed
-         * directory is not. */
-        for (size_t i = 0; i < files.n; i++) {
-                r = add_flags(b->objects_fd, files.keys[i], GUARD_FILE_NAME, set);
-                if (r < 0)
-                        return r;
-        }
-        /* Then the flags, added to what the loop above wrote (a sealed directory is a name on a
-         * path too): sealed directories, directories with reserved names, the names, PID 1's root. */
-        for (size_t i = 0; i < files.n_sealed; i++) {
-                r = add_flags(b->objects_fd, files.sealed[i], GUARD_FILE_NAME | GUARD_FILE_SEALED, set);
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < files.n_reserving; i++) {
-                r = add_flags(b->objects_fd, files.reserving[i], GUARD_FILE_NAME | GUARD_FILE_RESERVES, set);
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < files.n_reserved; i++) {
-                r = add_flags(b->objects_fd, files.reserved[i], GUARD_FILE_RESERVES, set);
-                if (r < 0)
-                        return r;
-        }
+        /* Flags are ORed in, never written over (a refresh leaves no moment in which a sealed
+         * directory is not): the names, then what some of them are besides (a sealed directory,
+         * one with reserved names), the reserved names, PID 1's root. */
+        const struct {
+                const uint64_t *keys;
+                size_t n;
+                uint8_t flags;
+        } groups[] = {
+                { files.keys, files.n, GUARD_FILE_NAME },
+                { files.sealed, files.n_sealed, GUARD_FILE_NAME | GUARD_FILE_SEALED },
+                { files.reserving, files.n_reserving, GUARD_FILE_NAME | GUARD_FILE_RESERVES },
+                { files.reserved, files.n_reserved, GUARD_FILE_RESERVES },
+        };
+        for (size_t g = 0; g < ELEMENTSOF(groups); g++)
+                for (size_t i = 0; i < groups[g].n; i++) {
+                        r = add_flags(b->objects_fd, groups[g].keys[i], groups[g].flags, set);
+                        if (r < 0)
+                                return r;
+                }
         return files.root_key ? add_flags(b->objects_fd, files.root_key, GUARD_FILE_ROOT, set) : 0;
 }
 
