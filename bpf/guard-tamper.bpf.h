@@ -445,10 +445,10 @@ static __always_inline int guard_file_refused(struct inode *inode) {
 
 /* A new entry in a directory: refused to confined tasks in a sealed one (modprobe.d, registered
  * with GUARD_FILE_SEALED: a file there is a command modprobe runs as root in the root cgroup at
- * the next module autoload), and by name where a modprobe.d does not exist yet (/run/modprobe.d
- * usually). Runs at each file creation: one hash lookup, and a name compare (inline, no
- * bpf_probe_read_kernel()). */
-static __always_inline bool dentry_named(struct dentry *dentry, const char *name, __u32 len);
+ * the next module autoload), and under a reserved name (GUARD_FILE_RESERVES: a usermode helper's
+ * program that is not installed, a modprobe.d that does not exist yet, /run/modprobe.d usually).
+ * Runs at each file creation: one hash lookup of the directory; only in a directory with reserved
+ * names, a hash of the new name (inline, no bpf_probe_read_kernel()) and a second lookup. */
 
 /* Is the new entry's name one reserved in its directory (dir_key, GUARD_FILE_RESERVES)? */
 static __always_inline bool name_reserved(__u64 dir_key, struct dentry *dentry) {
@@ -477,8 +477,7 @@ static __always_inline int guard_dir_entry_refused(struct inode *dir, struct den
         key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
         value = bpf_map_lookup_elem(&guard_objects, &key);
         flags = value ? *value : 0;
-        if (!(flags & GUARD_FILE_SEALED) && !((flags & GUARD_FILE_RESERVES) && name_reserved(key, dentry)) &&
-            !dentry_named(dentry, "modprobe.d", 10))
+        if (!(flags & GUARD_FILE_SEALED) && !((flags & GUARD_FILE_RESERVES) && name_reserved(key, dentry)))
                 return 0;
         self = tamper_config();
         if (!self)

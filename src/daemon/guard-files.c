@@ -289,8 +289,9 @@ static const char *const helper_config_dirs[] = {
 };
 
 /* A configuration directory as PID 1 sees it: the names on its path, each entry's names, and the
- * directory's own key into sealed. One that does not exist adds nothing: creating it (a
- * directory, a symlink or a rename to that name) is refused by name (bpf/guard-tamper.bpf.h). */
+ * directory's own key into sealed. One that does not exist has its name reserved where its path
+ * stops (/run's modprobe.d, and only there: a container image's etc/modprobe.d is another
+ * directory's entry). */
 static int add_config_dir(KeySet *set, KeySet *sealed, const char *root, const char *dir) {
         _cleanup_(closedirp) DIR *d = NULL;
         char full[PATH_MAX], entry[PATH_MAX];
@@ -301,7 +302,9 @@ static int add_config_dir(KeySet *set, KeySet *sealed, const char *root, const c
 
         if ((size_t) snprintf(full, sizeof(full), "%s%s", root, dir) >= sizeof(full))
                 return 0;
-        if (statx(AT_FDCWD, full, AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) < 0 || !S_ISDIR(stx.stx_mode))
+        if (statx(AT_FDCWD, full, AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) < 0)
+                return errno == ENOENT ? add_names(set, root, dir, 0) : 0;
+        if (!S_ISDIR(stx.stx_mode))
                 return 0;
         r = add_names(set, root, dir, 0);
         if (r < 0)

@@ -230,7 +230,10 @@ check "... nor create the directory where there is none (/run/modprobe.d)" EPERM
 check "... nor a symlink by that name" EPERM "$(confined "ln -s /tmp /run/modprobe.d 2>/dev/null && echo ok || echo EPERM")"
 check "... nor rename a directory to it" EPERM \
         "$(confined "mkdir -p /run/cg-conf && mv /run/cg-conf /run/modprobe.d 2>/dev/null && echo ok || echo EPERM")"
-rm -rf /run/cg-conf /run/modprobe.d /etc/modprobe.d/evil.conf
+# Only there: an image unpacked elsewhere (a container's, debootstrap's) has its own etc/modprobe.d.
+check "... but may create a modprobe.d elsewhere (an image's /tmp/image/etc/modprobe.d)" ok \
+        "$(confined "mkdir -p /tmp/image/etc/modprobe.d && echo '# ok' > /tmp/image/etc/modprobe.d/x.conf && echo ok || echo EPERM")"
+rm -rf /run/cg-conf /run/modprobe.d /etc/modprobe.d/evil.conf /tmp/image
 check "the admin may add to it" ok "$(as_admin "echo '# more' > /etc/modprobe.d/more.conf && echo ok || echo EPERM")"
 check "... and root in an unconfined cgroup" ok \
         "$(in-cgroup $T/other sh -c "echo '# more' > /etc/modprobe.d/other.conf && echo ok || echo EPERM")"
