@@ -279,13 +279,18 @@ void usermode_helper_programs_free(char *paths[static USERMODE_HELPERS_MAX]) {
         }
 }
 
-/* The directories a usermode helper reads its configuration from: modprobe's (kmod's default
- * search path). A file there with an "install" line is a command modprobe runs as root in the
- * root cgroup at the next module autoload, which any process can set off (an AF_ALG bind, the
- * exec of an unknown binary format). Their files are guarded as the helpers are, and the
- * directories sealed: no new entry from a confined cgroup (GUARD_FILE_SEALED). */
+/* The directories a usermode helper reads its configuration from: modprobe's (kmod's search
+ * path). A file there with an "install" line is a command modprobe runs as root in the root
+ * cgroup at the next module autoload, which any process can set off (an AF_ALG bind, the exec of
+ * an unknown binary format). Their files are guarded as the helpers are, and the directories
+ * sealed: no new entry from a confined cgroup (GUARD_FILE_SEALED). Not the distribution's own,
+ * /usr/lib/modprobe.d and /lib/modprobe.d: packages (systemd, udev, kmod) write there at every
+ * upgrade, and a root that may write /usr already reaches what a helper loads (its libraries,
+ * the modules). */
 static const char *const helper_config_dirs[] = {
-        "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/usr/lib/modprobe.d", "/lib/modprobe.d",
+        "/etc/modprobe.d",
+        "/run/modprobe.d",
+        "/usr/local/lib/modprobe.d",
 };
 
 /* A configuration directory as PID 1 sees it: the names on its path, each entry's names, and the
