@@ -21,13 +21,12 @@ struct {
         __type(value, struct guard_mkdir_scratch);
 } guard_mkdir_scratch SEC(".maps");
 
-/* The new cgroup's entry, if its parent classifies its children: classified from the parent's
- * state and its name (the compiler's own result, bpf/guard-decide.h), or, where that cannot be
- * done here, the parent's entry, which the daemon then corrects. Returns whether it was
- * classified. */
-static __always_inline int guard_cgroup_enter(struct cgroup *cgrp, __u64 id, __u64 parent, int read_name) {
+/* The new cgroup's entry in one generation (policy), if its parent classifies its children:
+ * classified from the parent's state and its name (the compiler's own result,
+ * bpf/guard-decide.h), or, where that cannot be done here, the parent's entry, which the daemon
+ * then corrects. Returns whether it was classified. */
+static __always_inline int guard_cgroup_enter(void *policy, struct cgroup *cgrp, __u64 id, __u64 parent, int read_name) {
         struct guard_key key = { .kind = GUARD_KEY_CGROUP, .a = id };
-        void *policy = guard_policy_map();
         struct guard_mkdir_scratch *scratch;
         struct guard_value *parent_info;
         __u32 zero = 0;
@@ -101,7 +100,10 @@ static __always_inline int guard_cgroup_created(struct cgroup *cgrp, int read_na
                 return 0;
         id = cgrp->kn->id;
         parent = guard_cgroup_parent_id(cgrp);
-        guard_cgroup_enter(cgrp, id, parent, read_name);
+        guard_cgroup_enter(guard_policy_map(), cgrp, id, parent, read_name);
+        /* And in the generation being prepared, from its own entries: in force next, it covers
+         * this cgroup already (manager_reload()). */
+        guard_cgroup_enter(guard_next_policy_map(), cgrp, id, parent, read_name);
         guard_cgroup_notify_mkdir(cgrp, id, parent, read_name);
         return 0;
 }
@@ -120,13 +122,15 @@ int BPF_PROG(guard_cgroup_mkdir_lockdown, struct cgroup *cgrp, const char *path)
 
 SEC("tp_btf/cgroup_rmdir")
 int BPF_PROG(guard_cgroup_rmdir, struct cgroup *cgrp, const char *path) {
-        void *policy = guard_policy_map();
+        void *policy = guard_policy_map(), *next = guard_next_policy_map();
         struct guard_key key = { .kind = GUARD_KEY_CGROUP };
 
         if (cgrp->root->hierarchy_id != 0)
                 return 0;
         key.a = cgrp->kn->id;
         bpf_map_delete_elem(&guard_cgroup_counts, &key.a);
+        if (next)
+                bpf_map_delete_elem(next, &key);
         if (!policy)
                 return 0;
         bpf_map_delete_elem(policy, &key);

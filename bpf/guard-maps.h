@@ -4,11 +4,20 @@
 /* The compiled policy as the BPF programs see it, shared by both sides so the layout cannot
  * drift. One hash map holds a whole policy generation (cgroups, executables, rules, config under
  * tagged keys); the programs reach it through slot 0 of an array-of-maps, so a reload fills a new
- * inner map and flips that one slot: no program ever sees a mix of two generations. */
+ * inner map and flips that one slot: no program ever sees a mix of two generations.
+ * While the daemon prepares the next generation it sits in slot 1, where the kernel already gives
+ * new cgroups their entries (bpf/guard-cgroups.bpf.h): a cgroup created after the scan the next
+ * generation was compiled from has its entry in it before it is in force. */
 
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
 #endif
+
+enum guard_policy_slot {
+        GUARD_SLOT_ACTIVE = 0,  /* the generation in force */
+        GUARD_SLOT_NEXT = 1,    /* the one being prepared, if any (empty otherwise) */
+        _GUARD_SLOT_MAX,
+};
 
 #define GUARD_NS_TYPES 8        /* mnt uts ipc net pid user cgroup time, see guard_ns_index() */
 

@@ -22,10 +22,10 @@ struct guard_policy_inner {
         __type(value, struct guard_value);
 } guard_policy_template SEC(".maps");
 
-/* Slot 0 holds the active generation. */
+/* Slot GUARD_SLOT_ACTIVE holds the generation in force, GUARD_SLOT_NEXT the one being prepared. */
 struct {
         __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-        __uint(max_entries, 1);
+        __uint(max_entries, _GUARD_SLOT_MAX);
         __type(key, __u32);
         __array(values, struct guard_policy_inner);
 } guard_policy SEC(".maps") = {
@@ -147,9 +147,17 @@ static __always_inline void guard_count(__u32 counter) {
 }
 
 static __always_inline void *guard_policy_map(void) {
-        __u32 zero = 0;
+        __u32 slot = GUARD_SLOT_ACTIVE;
 
-        return bpf_map_lookup_elem(&guard_policy, &zero);
+        return bpf_map_lookup_elem(&guard_policy, &slot);
+}
+
+/* The next generation while the daemon prepares it; NULL otherwise (and in pins of older builds,
+ * whose outer map has one slot). */
+static __always_inline void *guard_next_policy_map(void) {
+        __u32 slot = GUARD_SLOT_NEXT;
+
+        return bpf_map_lookup_elem(&guard_policy, &slot);
 }
 
 static __always_inline struct guard_value *guard_lookup(void *policy, __u32 kind, __u64 a, __u64 b) {

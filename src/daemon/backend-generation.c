@@ -55,25 +55,35 @@ static int fill_map(int fd, const PolicyImage *image) {
         return 0;
 }
 
-int backend_apply(Backend *b, const PolicyImage *image, unsigned *ret_entries_written) {
+int backend_apply(Backend *b, const PolicyImage *image, const BackendCover *cover, unsigned *ret_entries_written) {
         _cleanup_(closep) int fd = create_generation_map(b);
-        __u32 zero = 0;
+        __u32 active = GUARD_SLOT_ACTIVE, next = GUARD_SLOT_NEXT;
+        bool pending;
         int r;
 
         if (fd < 0)
                 return fd;
-        /* Protected before it is filled, long before slot 0 makes it reachable from the
-         * programs (the kernel also refuses it by its name to others from its creation on). */
+        /* Protected before it is filled, long before a slot makes it reachable from the programs
+         * (the kernel also refuses it by its name to others from its creation on). */
         register_object(b, GUARD_OBJ_MAP, object_id(fd));
         /* A map that fills up (E2BIG) or an allocation that fails (ENOMEM) leaves the new map
-         * half-filled: it is dropped here and slot 0 never sees it. */
+         * half-filled: it is dropped here and no slot ever sees it. */
         r = fill_map(fd, image);
         if (r < 0)
                 return r;
+        /* In the next-generation slot, the kernel gives every cgroup created from now on its
+         * entry in it; cover adds those created since the scan. Then nothing created before the
+         * switch is missing from it (a pin of an older build has no such slot: E2BIG). */
+        pending = bpf_map_update_elem(b->outer_fd, &next, &fd, BPF_ANY) == 0;
+        if (cover)
+                cover->cover(fd, cover->userdata);
         /* The switch: one update of slot 0. Programs running now finish on the old generation,
          * the kernel frees it once they are done. */
-        if (bpf_map_update_elem(b->outer_fd, &zero, &fd, BPF_ANY) < 0)
-                return -errno;
+        r = bpf_map_update_elem(b->outer_fd, &active, &fd, BPF_ANY) < 0 ? -errno : 0;
+        if (pending)
+                (void) bpf_map_delete_elem(b->outer_fd, &next);
+        if (r < 0)
+                return r;
         if (b->inner_fd >= 0)
                 close(b->inner_fd);
         b->inner_fd = TAKE_FD(fd);

@@ -178,7 +178,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Backend *, backend_free);
 
 /* Same backend, same build pinned: take it over without touching the programs, with image in
  * force (NULL: the pinned generation, as it is). */
-static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImage *image, Backend **ret) {
+static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImage *image, const BackendCover *cover,
+                         Backend **ret) {
         _cleanup_(backend_freep) Backend *b = NULL;
         _cleanup_(closedirp) DIR *d = NULL;
         uint64_t meta[_META_SLOTS];
@@ -232,7 +233,7 @@ static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImag
                 return -ESTALE;
 
         if (image) {
-                r = backend_apply(b, image, NULL);
+                r = backend_apply(b, image, cover, NULL);
                 if (r < 0)
                         return r;
         } else {
@@ -535,7 +536,9 @@ static int attach_rank(const struct bpf_program *prog) {
 
         if (streq(name, GUARD_PROG(guard_tamper_bpf)) || streq(name, GUARD_PROG(guard_tamper_bpf_lockdown)))
                 return 0;
-        return strneq(name, "guard_tamper", 12) ? 1 : 2;
+        if (strneq(name, "guard_tamper", 12))
+                return 1;
+        return strneq(name, "guard_cgroup_", 13) ? 2 : 3;
 }
 
 /* State maps pinned by an earlier load are reused (libbpf opens the pin instead of creating
@@ -653,19 +656,25 @@ static int keep_map_fds(Backend *b) {
 }
 
 /* The tamper programs attach first (passes 0 and 1), then arming is done again (see
- * arm_self_protection()). The policy is in place before the first enforcing program runs (pass
- * 2): no start-up window. Iterators are not attached here. */
-static int attach_programs(Backend *b, const PolicyImage *image, int template_fd, LoadLinks *l, char **ret_reason) {
+ * arm_self_protection()). Then the cgroup programs (pass 2), so that the kernel classifies every
+ * cgroup created from then on into the generation being prepared. The policy is in place before
+ * the first enforcing program runs (pass 3): no start-up window. Iterators are not attached
+ * here. */
+static int attach_programs(Backend *b, const PolicyImage *image, const BackendCover *cover, int template_fd, LoadLinks *l,
+                           char **ret_reason) {
         struct bpf_program *prog;
         int r;
 
-        for (int pass = 0; pass < 3; pass++) {
+        for (int pass = 0; pass < 4; pass++) {
                 if (pass == 2) {
                         r = pin_new_state_maps(b);
                         if (r >= 0)
                                 r = arm_self_protection(b, template_fd);
-                        if (r >= 0)
-                                r = backend_apply(b, image, NULL);
+                        if (r < 0)
+                                return step_failed(ret_reason, r, "arming the tamper protection");
+                }
+                if (pass == 3) {
+                        r = backend_apply(b, image, cover, NULL);
                         if (r < 0)
                                 return step_failed(ret_reason, r, "filling the policy map");
                 }
@@ -748,8 +757,8 @@ static int pin_load(Backend *b, const LoadLinks *l, char **ret_reason) {
         return 0;
 }
 
-static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
-                        Backend **ret, char **ret_reason) {
+static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage *image, const BackendCover *cover,
+                        unsigned entries_max, Backend **ret, char **ret_reason) {
         _cleanup_(backend_freep) Backend *b = NULL;
         _cleanup_(closep) int template_fd = -EBADF;
         LoadLinks l = {};
@@ -772,7 +781,7 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         if (r < 0)
                 return step_failed(ret_reason, r, "arming the tamper protection");
 
-        r = attach_programs(b, image, template_fd, &l, ret_reason);
+        r = attach_programs(b, image, cover, template_fd, &l, ret_reason);
         if (r >= 0)
                 r = start_iterators(b, &l, ret_reason);
         if (r >= 0)
@@ -856,33 +865,33 @@ static int refuse_hidden_set(const char *pin_dir, char **ret_reason) {
         return -EEXIST;
 }
 
-static int start_backend(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
-                         Backend **ret, char **ret_reason) {
+static int start_backend(BackendKind kind, const char *pin_dir, const PolicyImage *image, const BackendCover *cover,
+                         unsigned entries_max, Backend **ret, char **ret_reason) {
         _cleanup_(freep) char *reasons = NULL;
         int r = -ENOENT;
 
         if (kind != BACKEND_AUTO) {
-                r = backend_adopt(kind, pin_dir, image, ret);
+                r = backend_adopt(kind, pin_dir, image, cover, ret);
                 if (r >= 0)
                         return r;
                 r = refuse_hidden_set(pin_dir, ret_reason);
                 if (r < 0)
                         return r;
-                return backend_load(kind, pin_dir, image, entries_max, ret, ret_reason);
+                return backend_load(kind, pin_dir, image, cover, entries_max, ret, ret_reason);
         }
 
         for (BackendKind k = 0; k < _BACKEND_MAX; k++) {
                 _cleanup_(freep) char *reason = NULL;
                 char *joined;
 
-                if (backend_adopt(k, pin_dir, image, ret) >= 0)
+                if (backend_adopt(k, pin_dir, image, cover, ret) >= 0)
                         return 0;
                 if (k == 0) {
                         r = refuse_hidden_set(pin_dir, ret_reason);
                         if (r < 0)
                                 return r;
                 }
-                r = backend_load(k, pin_dir, image, entries_max, ret, &reason);
+                r = backend_load(k, pin_dir, image, cover, entries_max, ret, &reason);
                 if (r >= 0)
                         return r;
                 if (asprintf(&joined, "%s%s%s: %s", reasons ?: "", reasons ? "; " : "", kind_table[k],
@@ -895,17 +904,17 @@ static int start_backend(BackendKind kind, const char *pin_dir, const PolicyImag
         return r;
 }
 
-int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
-                  Backend **ret, char **ret_reason) {
+int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *image, const BackendCover *cover,
+                  unsigned entries_max, Backend **ret, char **ret_reason) {
         int r = -ESTALE;
 
         if (image)
-                r = start_backend(kind, pin_dir, image, entries_max, ret, ret_reason);
+                r = start_backend(kind, pin_dir, image, cover, entries_max, ret, ret_reason);
         else {
                 /* Keeping the pinned generation means adopting it, or nothing. */
                 for (BackendKind k = 0; k < _BACKEND_MAX && r < 0; k++)
                         if (kind == BACKEND_AUTO || kind == k)
-                                r = backend_adopt(k, pin_dir, NULL, ret);
+                                r = backend_adopt(k, pin_dir, NULL, NULL, ret);
                 if (r < 0 && !(*ret_reason = strdup("the pins are not this build's programs, they cannot be adopted as they are")))
                         return -ENOMEM;
         }

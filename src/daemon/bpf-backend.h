@@ -100,12 +100,21 @@ typedef struct BackendCounters {
         uint64_t counts_full;   /* decisions the per-rule or per-cgroup count maps had no room for */
 } BackendCounters;
 
+/* Called with a generation's map fd after it is filled and before it is in force, while the
+ * kernel already classifies new cgroups into it: writes the entries of the cgroups created since
+ * the scan its image was compiled from (the kernel's entries for the newest ones are the same
+ * values). */
+typedef struct BackendCover {
+        void (*cover)(int generation_fd, void *userdata);
+        void *userdata;
+} BackendCover;
+
 /* Loads (or adopts) kind into pin_dir with image in force from the first instant. BACKEND_AUTO
  * tries native, compat, observe in that order. entries_max sizes the policy map of a fresh load;
  * an adopted one keeps its size. image NULL: adopt what is pinned and keep its generation in
  * force as it is (nothing is loaded). On failure *ret_reason says why. */
-int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *image, unsigned entries_max,
-                  Backend **ret, char **ret_reason);
+int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *image, const BackendCover *cover,
+                  unsigned entries_max, Backend **ret, char **ret_reason);
 
 /* The active generation's entries, read back from the kernel (an adopted generation's mirror). */
 int backend_read_image(Backend *b, PolicyImage *ret);
@@ -113,8 +122,10 @@ int backend_read_image(Backend *b, PolicyImage *ret);
 /* Entries in the active generation (walks the map: for status queries, not hot paths). */
 unsigned backend_count_entries(Backend *b);
 
-/* Fills a new generation and makes it the active one with one map update. */
-int backend_apply(Backend *b, const PolicyImage *image, unsigned *ret_entries_written);
+/* Fills a new generation and makes it the active one with one map update. In between it sits in
+ * the next-generation slot, where the kernel gives each new cgroup its entry, and cover (if not
+ * NULL) adds those created since the scan the image was compiled from. */
+int backend_apply(Backend *b, const PolicyImage *image, const BackendCover *cover, unsigned *ret_entries_written);
 
 /* Adds or replaces one cgroup's entry in the active generation (a cgroup created after load). */
 int backend_update_cgroup(Backend *b, uint64_t cgroup_id, const struct guard_cgroup_info *info);

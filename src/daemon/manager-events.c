@@ -38,50 +38,70 @@
  * get their turn in between. */
 #define RING_BATCH_MAX 64
 
-/* A new cgroup's entry: what the kernel's classifier gave it at mkdir (the same code over our
- * mirror of the generation in force), or, where the kernel could not classify (lockdown, a state
- * too big for the kernel), the entry from its path. Written to the kernel either way: where the
- * kernel classified, it is the same value. */
-static void new_cgroup_entry(Manager *m, uint64_t id, uint64_t parent_id, const char *path) {
-        struct guard_value *parent = policy_image_lookup(&m->image, GUARD_KEY_CGROUP, parent_id, 0);
+/* A new cgroup's entry in a generation (its policy, tree, image and map fd): what the kernel's
+ * classifier gave it at mkdir (the same code over the image), or, where the kernel could not
+ * classify (lockdown, a state too big for the kernel), the entry from its path. Written to the
+ * kernel either way: where the kernel classified, it is the same value. */
+static void generation_add_cgroup(const GenerationView *g, uint64_t id, uint64_t parent_id, const char *path) {
+        struct guard_value *parent = policy_image_lookup(g->image, GUARD_KEY_CGROUP, parent_id, 0);
         struct guard_key key = { .kind = GUARD_KEY_CGROUP, .a = id };
-        struct guard_cgroup_info info = {};
+        struct guard_value value = {};
 
         /* Children of a settled cgroup need no entry (the kernel adds none either). */
         if (!parent || !parent->cgroup.state)
                 return;
-        if (!guard_classify_child(&m->image, &parent->cgroup, id, strrchr(path, '/') + 1, &info)) {
-                policy_compile_cgroup(&m->policy, &m->tree, path, &info);
-                info.state = GUARD_STATE_DAEMON; /* and its children from their paths too */
+        if (!guard_classify_child(g->image, &parent->cgroup, id, strrchr(path, '/') + 1, &value.cgroup)) {
+                policy_compile_cgroup(g->policy, g->tree, path, &value.cgroup);
+                value.cgroup.state = GUARD_STATE_DAEMON; /* and its children from their paths too */
         }
-        (void) backend_update_cgroup(m->backend, id, &info);
-        (void) policy_image_put(&m->image, &key, &(struct guard_value) { .cgroup = info });
+        if (g->generation_fd >= 0)
+                (void) bpf_map_update_elem(g->generation_fd, &key, &value, BPF_ANY);
+        (void) policy_image_put(g->image, &key, &value);
 }
 
-/* Cgroups created between the scan a generation was compiled from and the moment it was switched
- * in (or the programs attached, at start) are in no entry of it: until now they counted as
- * unclassified where their parent classifies (fail closed). Scan again and give them theirs;
- * those created after the switch the kernel classified itself. */
-void cover_missed_cgroups(Manager *m) {
+static GenerationView generation_in_force(Manager *m) {
+        return (GenerationView) { .policy = &m->policy, .tree = &m->tree, .image = &m->image,
+                                  .generation_fd = m->backend ? m->backend->inner_fd : -EBADF };
+}
+
+static void new_cgroup_entry(Manager *m, uint64_t id, uint64_t parent_id, const char *path) {
+        GenerationView g = generation_in_force(m);
+
+        generation_add_cgroup(&g, id, parent_id, path);
+}
+
+/* The cgroups a generation's tree does not know yet, parents first, added to it with their
+ * entries. Returns how many. */
+unsigned generation_cover_cgroups(const GenerationView *g, int cgroup_root_fd) {
         _cleanup_(cgroup_tree_done) CgroupTree now = {};
         unsigned added = 0;
 
-        if (cgroup2_scan(m->cgroup_root_fd, &now) < 0)
-                return;
+        if (cgroup2_scan(cgroup_root_fd, &now) < 0)
+                return 0;
         cgroup_tree_sort(&now); /* parents first */
         for (size_t i = 0; i < now.n_nodes; i++) {
                 const CgroupNode *n = &now.nodes[i];
                 char parent[CGROUP_PATH_MAX + 1];
                 const char *slash = strrchr(n->path, '/');
 
-                if (cgroup_tree_path(&m->tree, n->id) || !slash || streq(n->path, "/"))
+                if (cgroup_tree_path(g->tree, n->id) || !slash || streq(n->path, "/"))
                         continue;
                 snprintf(parent, sizeof(parent), "%.*s", slash == n->path ? 1 : (int) (slash - n->path), n->path);
-                if (cgroup_tree_add(&m->tree, n->path, n->id) < 0)
-                        return;
-                new_cgroup_entry(m, n->id, cgroup_tree_id(&now, parent), n->path);
+                if (cgroup_tree_add(g->tree, n->path, n->id) < 0)
+                        break;
+                generation_add_cgroup(g, n->id, cgroup_tree_id(&now, parent), n->path);
                 added++;
         }
+        return added;
+}
+
+/* Cgroups that appeared while the generation in force was prepared and that it does not cover
+ * (at start, before the kernel classified into it; a lost mkdir record): their entries now.
+ * Until then they count as unclassified where their parent classifies (fail closed). */
+void cover_missed_cgroups(Manager *m) {
+        GenerationView g = generation_in_force(m);
+        unsigned added = generation_cover_cgroups(&g, m->cgroup_root_fd);
+
         if (added > 0)
                 log_debug("%u cgroups appeared while the generation was prepared; covered now.", added);
 }

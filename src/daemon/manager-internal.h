@@ -31,6 +31,15 @@ void watch_executables(Manager *m);
 int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata);
 
 /* manager-events.c */
+/* One generation as the daemon builds it: the policy and the cgroup tree it was compiled from,
+ * its image (the mirror of its map) and its map (-EBADF: none yet). */
+typedef struct GenerationView {
+        const Policy *policy;
+        CgroupTree *tree;
+        PolicyImage *image;
+        int generation_fd;
+} GenerationView;
+unsigned generation_cover_cgroups(const GenerationView *g, int cgroup_root_fd);
 void cover_missed_cgroups(Manager *m);
 void retry_cgroup_mkdirs(Manager *m);
 void sweep_tree(Manager *m, unsigned budget);

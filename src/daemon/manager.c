@@ -264,6 +264,27 @@ static void note_reload(Manager *m, bool ok) {
                 m->reloads_failed++;
 }
 
+/* The next generation, in the kernel's next-generation slot: the cgroups created since the scan it
+ * was compiled from, until a pass finds none. Each pass writes the entries of what it found
+ * before the next scan, so when one finds nothing, every cgroup then alive has its entry and
+ * every later one gets it from the kernel at mkdir, from its parent's. A mkdir storm that keeps
+ * every pass busy leaves the rest to the mkdir records (fail closed until then). */
+#define COVER_PASSES_MAX 3
+
+typedef struct NextGeneration {
+        GenerationView view;
+        int cgroup_root_fd;
+} NextGeneration;
+
+static void cover_next_generation(int generation_fd, void *userdata) {
+        NextGeneration *next = userdata;
+
+        next->view.generation_fd = generation_fd;
+        for (unsigned pass = 0; pass < COVER_PASSES_MAX; pass++)
+                if (generation_cover_cgroups(&next->view, next->cgroup_root_fd) == 0)
+                        break;
+}
+
 int manager_reload(Manager *m) {
         _cleanup_(policy_image_done) PolicyImage image = {};
         _cleanup_(policy_done) Policy p = {};
@@ -275,7 +296,9 @@ int manager_reload(Manager *m) {
         sd_notify(false, "RELOADING=1");
         r = load_policy(m, &p, &tree, &image);
         if (r >= 0) {
-                r = backend_apply(m->backend, &image, &written);
+                NextGeneration next = { { &p, &tree, &image, -EBADF }, m->cgroup_root_fd };
+
+                r = backend_apply(m->backend, &image, &(BackendCover) { cover_next_generation, &next }, &written);
                 if (r == -E2BIG || r == -ENOMEM)
                         reload_failed(m, r, "The new policy generation needs %zu map entries and did not fit into the kernel "
                                       "policy map (%u entries, --policy-entries-max): %s", image.n_entries,
@@ -463,8 +486,12 @@ static void check_pins(Manager *m) {
         else
                 log_error("A link of the guard is gone: its program detached. Loading them again.");
         r = policy_compile(&m->policy, &m->tree, m->generation + 1, &image, NULL);
-        if (r >= 0)
-                r = backend_start(m->backend->kind, m->bpffs_dir, &image, m->policy_entries_max, &b, &reason);
+        if (r >= 0) {
+                NextGeneration next = { { &m->policy, &m->tree, &image, -EBADF }, m->cgroup_root_fd };
+
+                r = backend_start(m->backend->kind, m->bpffs_dir, &image, &(BackendCover) { cover_next_generation, &next },
+                                  m->policy_entries_max, &b, &reason);
+        }
         if (r < 0) {
                 log_error_errno(r, "Loading again failed: %s", reason ?: strerror(-r));
                 return;
@@ -508,7 +535,7 @@ static int keep_pinned_policy(Manager *m) {
         r = cgroup2_scan(m->cgroup_root_fd, &m->tree);
         if (r < 0)
                 return log_error_errno(r, "Failed to scan the cgroup hierarchy at %s: %m", m->cgroup_mount);
-        r = backend_start(m->requested, m->bpffs_dir, NULL, m->policy_entries_max, &m->backend, &reason);
+        r = backend_start(m->requested, m->bpffs_dir, NULL, NULL, m->policy_entries_max, &m->backend, &reason);
         if (r < 0) {
                 log_error("Policy directory %s does not exist and the pinned policy cannot be kept (%s); it stays in "
                           "force in the kernel. Create the directory and start cgroup-guardd again.", m->policy_dir,
@@ -603,6 +630,7 @@ static int watch_metrics(Manager *m) {
 static int start_enforcing(Manager *m) {
         _cleanup_(policy_image_done) PolicyImage image = {};
         _cleanup_(freep) char *reason = NULL;
+        NextGeneration next;
         Policy p = {};
         CgroupTree tree = {};
         int r;
@@ -616,7 +644,9 @@ static int start_enforcing(Manager *m) {
         m->policy = p;
         m->tree = tree;
 
-        r = backend_start(m->requested, m->bpffs_dir, &image, m->policy_entries_max, &m->backend, &reason);
+        next = (NextGeneration) { { &m->policy, &m->tree, &image, -EBADF }, m->cgroup_root_fd };
+        r = backend_start(m->requested, m->bpffs_dir, &image, &(BackendCover) { cover_next_generation, &next },
+                          m->policy_entries_max, &m->backend, &reason);
         if (r < 0)
                 return log_error_errno(r, "No usable backend (%s): %s", backend_kind_to_string(m->requested),
                                        reason ?: strerror(-r));

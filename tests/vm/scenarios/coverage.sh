@@ -76,6 +76,34 @@ kill $victim $racer 2>/dev/null
 guard_stop
 cgroup-guardd --unload > /dev/null 2>&1
 
+# 3. Reloads never deny what both generations allow: a task moved by an allowed mover into a
+# just-created cgroup only a glob of the "to" list names, while the daemon reloads over and over
+# (PID 1 starting a unit during a reload, under the shipped policy). A cgroup created after the
+# scan a generation was compiled from must have its entry in that generation before it is in force.
+rm -f $POLICY_DIR/*.json
+mkdir -p $T/r-src $T/r-dst $T/r-mover $T/r-bulk
+i=0; while [ $i -lt 400 ]; do mkdir $T/r-bulk/b-$i; i=$((i + 1)); done  # a scan that takes a while
+policy 30-reload.json <<'JSON'
+{ "version": 2, "protect_self": false,
+  "migration": { "protect": [ { "name": "reload-src", "cgroup": "/t/r-src" }, { "name": "reload-dst", "cgroup": "/t/r-dst" } ],
+                 "allow": [ { "name": "reload-mover", "cgroup": "/t/r-mover", "to": ["/t/r-dst/job-*"] } ] } }
+JSON
+guard_start
+sleep 1000 & mover_victim=$!
+cg-move-allowed $T/r-src $mover_victim > /dev/null
+( while [ ! -e /tmp/reload-stop ]; do kill -HUP $GUARD_PID; sleep 0.2; done ) &
+reloader=$!
+in-cgroup $T/r-mover sh -c "i=0; while [ \$i -lt 300 ]; do mkdir $T/r-dst/job-\$i; cg-move $T/r-dst/job-\$i $mover_victim; i=\$((i + 1)); done" > /tmp/reload-moves
+touch /tmp/reload-stop
+wait $reloader
+reloads=$(grep -c "in force" $LOG)
+check "reload race: 300 of 300 allowed moves into just-created cgroups went through ($reloads generations)" 300 "$(grep -c '^ok' /tmp/reload-moves)"
+check_true "... over at least 10 reloads" [ "$reloads" -ge 10 ]
+kill $mover_victim
+guard_stop
+cgroup-guardd --unload > /dev/null 2>&1
+rm -f $POLICY_DIR/*.json
+
 # 2. A full map fails closed and says so. A delegated subtree nothing below classifies costs no
 # entries however many cgroups its owner makes; where entries are needed and the map is full,
 # a cgroup without one is denied, never free.
