@@ -363,6 +363,8 @@ struct guard_self {
 #define GUARD_OBJ_PROC (8ULL << 32)        /* the daemon's pid: its /proc/PID/oom_score_adj */
 #define GUARD_OBJ_NS (9ULL << 32)          /* inode of a namespace of the daemon's that PID 1 is not in */
 #define GUARD_OBJ_BUS_SOCKET (10ULL << 32) /* inode of the system bus's socket file (guard_bus_peers) */
+#define GUARD_OBJ_PID1_EXEC (11ULL << 32)  /* id 0: the files PID 1 may exec are registered (guard_pid1_exec);
+                                            * id 1: a switch of PID 1's root was refused, its execs are checked */
 /* A file the guard runs (its binary, each library and ld.so it maps) or a name on the way to one
  * (a directory, a symlink), by the superblock's device and the inode number, as the kernel has
  * them (what /proc/PID/maps shows): folded into one key with bit 63 set, which no other kind has.
@@ -376,12 +378,27 @@ struct guard_self {
  * task (a usermode helper's program that does not exist: /sbin/request-key without keyutils),
  * each registered as guard_reserved_key() of the directory's key and the name; GUARD_FILE_ROOT
  * alone PID 1's root directory (no name of a path: mounts over it change no walk), whose mount
- * may not be unmounted or moved in PID 1's mount namespace (or where it propagates there). */
+ * may not be unmounted or moved in PID 1's mount namespace (or where it propagates there), nor
+ * made private there. */
 #define GUARD_FILE_NAME 1
 #define GUARD_FILE_SEALED 2
 #define GUARD_FILE_RESERVES 4
 #define GUARD_FILE_ROOT 8 /* alone: PID 1's root directory, whose mount may not be unmounted in its namespace */
 #define GUARD_RESERVED_NAME_MAX 31 /* inline in the dentry (d_iname) on every kernel we load on */
+
+/* A program PID 1 may exec after a refused switch of its root (guard_pid1_exec), exactly: the
+ * superblock's device, the inode number and its generation (GUARD_PID1_EXEC_ANY_GEN where the
+ * file system does not tell it: tmpfs). Not folded into one key as guard_objects' are: a key
+ * shared there only refuses, here it would allow (a FUSE server chooses its inode numbers; btrfs
+ * subvolumes share one device, not the generations of old files). */
+struct guard_pid1_exec_key {
+        __u64 dev;
+        __u64 ino;
+        __u32 gen;
+        __u32 pad;
+};
+#define GUARD_PID1_EXEC_ANY_GEN 0xffffffffu
+#define GUARD_PID1_EXEC_MAX 64
 
 static inline __u64 guard_file_key(__u64 dev, __u64 ino) {
         return GUARD_OBJ_FILE | ((ino ^ (dev * 0x9e3779b97f4a7c15ULL)) & ~GUARD_OBJ_FILE);
@@ -463,7 +480,7 @@ static inline int guard_ns_index(__u32 clone_flag) {
         X(guard_policy) X(guard_policy_template) X(guard_events) X(guard_denials)              \
         X(guard_counters) X(guard_records) X(guard_rule_counts) X(guard_rule_names)            \
         X(guard_cgroup_counts) X(guard_task_locks) X(guard_sandbox_ns) X(guard_identity)
-#define GUARD_MAPS_TAMPER(X) X(guard_self) X(guard_objects) X(guard_self_unit) X(guard_bus_peers) /* native, compat */
+#define GUARD_MAPS_TAMPER(X) X(guard_self) X(guard_objects) X(guard_self_unit) X(guard_bus_peers) X(guard_pid1_exec) /* native, compat */
 #define GUARD_MAPS_COMPAT(X) X(compat_windows) X(compat_open_windows)
 #define GUARD_MAPS_OBSERVE(X) X(observe_task_cgroup)
 /* The guard_seen_* flags' data section (bpf/guard-policy.bpf.h), every object: the skeleton's

@@ -527,16 +527,44 @@ int BPF_PROG(guard_tamper_inode_rmdir, struct inode *dir, struct dentry *dentry)
  * file over the old) takes its place at once, not at the daemon's next reload: in between, a
  * confined root could write into it. Should the rename fail after this hook, the file stays
  * guarded until the next registration drops it (a false refusal, never a way through). */
-static __always_inline int guard_file_follow_rename(struct dentry *old_dentry, struct dentry *new_dentry) {
-        struct inode *incoming = dentry_inode(old_dentry);
-        __u64 key;
-        __u8 one = GUARD_FILE_NAME;
+/* The programs PID 1 may exec once a switch of its root was refused (guard_tamper_pid1_exec). */
+struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, GUARD_PID1_EXEC_MAX);
+        __type(key, struct guard_pid1_exec_key);
+        __type(value, __u8);
+} guard_pid1_exec SEC(".maps");
 
-        if (!incoming || !is_guard_file(dentry_inode(new_dentry)))
+static __always_inline bool pid1_may_exec(struct inode *inode) {
+        struct guard_pid1_exec_key key = { .dev = inode->i_sb->s_dev, .ino = inode->i_ino, .gen = inode->i_generation };
+
+        if (bpf_map_lookup_elem(&guard_pid1_exec, &key))
+                return true;
+        key.gen = GUARD_PID1_EXEC_ANY_GEN;
+        return bpf_map_lookup_elem(&guard_pid1_exec, &key) != NULL;
+}
+
+static __always_inline int guard_file_follow_rename(struct dentry *old_dentry, struct dentry *new_dentry) {
+        struct inode *incoming = dentry_inode(old_dentry), *replaced = dentry_inode(new_dentry);
+        __u8 one = GUARD_FILE_NAME;
+        __u64 key;
+
+        if (!incoming || !is_guard_file(replaced))
                 return 0;
         key = guard_file_key(incoming->i_sb->s_dev, incoming->i_ino);
         /* No room to guard it (the map full): no rename either. */
-        return (int) bpf_map_update_elem(&guard_objects, &key, &one, BPF_ANY) < 0 ? -28 /* ENOSPC */ : 0;
+        if ((int) bpf_map_update_elem(&guard_objects, &key, &one, BPF_ANY) < 0)
+                return -28; /* ENOSPC */
+        /* What PID 1 may exec stays so: a package upgrade renames the new systemd over the old
+         * (only an allowed task gets here: the rename over a guarded file is refused to others). */
+        if (replaced && pid1_may_exec(replaced)) {
+                struct guard_pid1_exec_key exec = { .dev = incoming->i_sb->s_dev, .ino = incoming->i_ino,
+                                                    .gen = incoming->i_generation };
+                __u8 yes = 1;
+
+                (void) bpf_map_update_elem(&guard_pid1_exec, &exec, &yes, BPF_ANY);
+        }
+        return 0;
 }
 
 SEC("lsm/inode_rename")
@@ -1116,6 +1144,68 @@ int BPF_PROG(guard_tamper_pivot_root, const struct path *old_path, const struct 
         return tamper_refuse(actor, GUARD_TAMPER_MOUNT, new_path->mnt->mnt_sb->s_dev);
 }
 
+/* systemd's switch_root() (the D-Bus SwitchRoot that any root may call, soft-reboot into
+ * /run/nextroot) begins by making "/" private in PID 1's mount namespace; then it moves /sys, /dev,
+ * /run and /proc into the new root, re-roots PID 1 and execs the new root's init as PID 1, the
+ * guard's most trusted task. Refused at that first step, before anything has moved: systemd
+ * carries on in the old root (and execs only what guard_tamper_pid1_exec allows). Nothing else
+ * at run time makes PID 1's root mount private or slave there: a unit's namespace is its own, set
+ * up after unshare(). Refused to PID 1 and confined tasks; the guard and an admin elsewhere may. */
+#define MS_UNSHARE_ (0x20000 | 0x40000 | 0x80000) /* MS_UNBINDABLE, MS_PRIVATE, MS_SLAVE */
+
+static __always_inline int guard_root_private_refused(const struct path *path, unsigned long flags) {
+        struct task_struct *actor;
+        struct guard_self *self;
+
+        if ((flags & (MS_REMOUNT_ | MS_BIND_ | MS_MOVE_)) || !(flags & MS_UNSHARE_) ||
+            !(guard_file_flags(path->dentry->d_inode) & GUARD_FILE_ROOT))
+                return 0;
+        self = tamper_config();
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0] || is_guard(actor, self) ||
+            (actor->tgid != 1 && !guard_current_confined()))
+                return 0;
+        if (actor->tgid == 1) {
+                __u64 latch = GUARD_OBJ_PID1_EXEC | 1;
+                __u8 one = 1;
+
+                (void) bpf_map_update_elem(&guard_objects, &latch, &one, BPF_ANY);
+        }
+        return tamper_refuse(actor, GUARD_TAMPER_ROOT_PRIVATE, path->mnt->mnt_sb->s_dev);
+}
+
+/* After a refused switch of its root, systemd execs the init the caller named, from the old
+ * root, and would run the caller's code as PID 1. From that refusal (the latch, id 1) to PID 1's
+ * next exec, it may exec only what it runs, systemd-shutdown beside it and /sbin/init, as the
+ * daemon registered them (guard_pid1_exec, exactly; id 0 says it did): its own re-exec and its
+ * fallback. Other execs of PID 1 (daemon-reexec, the shutdown) are not checked: a file replaced
+ * by the admin without a rename would otherwise freeze PID 1. One compare for every other exec. */
+SEC("lsm/bprm_creds_for_exec")
+int BPF_PROG(guard_tamper_pid1_exec, struct linux_binprm *bprm) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        struct inode *inode;
+
+        if (actor->tgid != 1 || !tamper_config() || !is_guard_object(GUARD_OBJ_PID1_EXEC, 1) ||
+            !is_guard_object(GUARD_OBJ_PID1_EXEC, 0))
+                return 0;
+        inode = bprm->file->f_inode;
+        if (pid1_may_exec(inode))
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_PID1_EXEC, inode->i_ino);
+}
+
+/* PID 1 exec'd: the latch is done with. */
+SEC("lsm/bprm_committed_creds")
+int BPF_PROG(guard_tamper_pid1_execed, struct linux_binprm *bprm) {
+        __u64 latch = GUARD_OBJ_PID1_EXEC | 1;
+
+        if (bpf_get_current_task_btf()->tgid == 1)
+                (void) bpf_map_delete_elem(&guard_objects, &latch);
+        return 0;
+}
+
 /* mount(2) with MS_MOVE names the mount to move by a string the kernel resolves later, out of
  * reach of this hook: refuse MS_MOVE to untrusted tasks in PID 1's mount namespace (a container,
  * or systemd setting up a unit's namespace, moving mounts in its own is not affected). */
@@ -1132,6 +1222,8 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
          * with it: MS_BIND|MS_PRIVATE is a bind mount), and only then the propagation flags. */
         if (!(flags & MS_REMOUNT_) && ((flags & MS_BIND_) || !(flags & MS_PROPAGATION_)) &&
             (guard_file_refused(path->dentry->d_inode) || guard_pid1_mount_refused(path->dentry->d_inode)))
+                return -GUARD_TAMPER_EPERM;
+        if (guard_root_private_refused(path, flags))
                 return -GUARD_TAMPER_EPERM;
         if (!(flags & MS_MOVE_))
                 return 0;

@@ -316,7 +316,22 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
                         if (r < 0)
                                 return r;
                 }
-        return files.root_key ? add_flags(b->objects_fd, files.root_key, GUARD_FILE_ROOT, set) : 0;
+        if (files.root_key) {
+                r = add_flags(b->objects_fd, files.root_key, GUARD_FILE_ROOT, set);
+                if (r < 0)
+                        return r;
+        }
+        /* What PID 1 may exec after a refused switch of its root (guard_tamper_pid1_exec), and
+         * that it was registered: until then nothing is refused to PID 1. */
+        if (b->pid1_exec_fd < 0 || !files.pid1_exec_known)
+                return 0;
+        for (size_t i = 0; i < files.n_pid1_exec; i++) {
+                uint8_t one = 1;
+
+                if (bpf_map_update_elem(b->pid1_exec_fd, &files.pid1_exec[i], &one, BPF_ANY) < 0)
+                        return errno == E2BIG ? 0 : -errno;
+        }
+        return add_flags(b->objects_fd, GUARD_OBJ_PID1_EXEC, 1, set);
 }
 
 void backend_refresh_guard_files(Backend *b) {

@@ -53,7 +53,7 @@ GUARD_PROGS_OBSERVE(OBSERVE_HAS_PROG)
 static const char *const state_maps[] = {
         GUARD_MAP(guard_task_locks), GUARD_MAP(guard_sandbox_ns), GUARD_MAP(observe_task_cgroup),
         GUARD_MAP(compat_windows), GUARD_MAP(compat_open_windows), GUARD_MAP(guard_self), GUARD_MAP(guard_objects),
-        GUARD_MAP(guard_identity), GUARD_MAP(guard_self_unit), GUARD_MAP(guard_bus_peers),
+        GUARD_MAP(guard_identity), GUARD_MAP(guard_self_unit), GUARD_MAP(guard_bus_peers), GUARD_MAP(guard_pid1_exec),
 };
 /* Maps the daemon and --status open from pins. */
 static const char *const shared_maps[] = {
@@ -139,6 +139,7 @@ static Backend *backend_new(BackendKind kind, const char *pin_dir) {
         b->pin_dir = strdup(pin_dir);
         b->outer_fd = b->inner_fd = b->events_fd = b->denials_fd = b->counters_fd = -EBADF;
         b->self_fd = b->objects_fd = b->records_fd = b->pin_dir_fd = b->bus_peers_fd = b->pid1_mountinfo_fd = -EBADF;
+        b->pid1_exec_fd = -EBADF;
         for (size_t i = 0; i < ELEMENTSOF(b->link_fds); i++)
                 b->link_fds[i] = -EBADF;
         b->map_entries_max = GUARD_POLICY_ENTRIES_MAX;
@@ -163,6 +164,7 @@ void backend_free(Backend *b) {
         closep(&b->counters_fd);
         closep(&b->self_fd);
         closep(&b->objects_fd);
+        closep(&b->pid1_exec_fd);
         closep(&b->bus_peers_fd);
         closep(&b->records_fd);
         closep(&b->pin_dir_fd);
@@ -203,6 +205,7 @@ static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImag
                 return -ESTALE;
         b->self_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_self));
         b->objects_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_objects));
+        b->pid1_exec_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_pid1_exec));
         b->bus_peers_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_bus_peers));
         b->records_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_records)); /* pins of this build have it */
         {
@@ -639,6 +642,7 @@ static int keep_map_fds(Backend *b) {
                 { GUARD_MAP(guard_records), offsetof(Backend, records_fd), false },
                 { GUARD_MAP(guard_self), offsetof(Backend, self_fd), true },
                 { GUARD_MAP(guard_objects), offsetof(Backend, objects_fd), true },
+                { GUARD_MAP(guard_pid1_exec), offsetof(Backend, pid1_exec_fd), true },
                 { GUARD_MAP(guard_bus_peers), offsetof(Backend, bus_peers_fd), true },
         };
 

@@ -70,6 +70,7 @@ typedef struct Backend {
         int denials_fd;                 /* ring buffer: denial, audit, violation, tamper records */
         int counters_fd;
         int self_fd, objects_fd;        /* tamper protection's guard_self and guard_objects; -EBADF: none */
+        int pid1_exec_fd;               /* guard_pid1_exec: what PID 1 may exec after a refused switch of root */
         int bus_peers_fd;               /* guard_bus_peers: the processes that connected to the bus; -EBADF: none */
         uint64_t bus_socket_ino;        /* the system bus socket file's inode (backend_set_bus_socket()); 0: none */
         char *bus_socket_path;          /* its path, whose names are guarded like the files the guard runs */

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +36,8 @@ typedef struct KeySet {
          * through a deep tree of symlinks and directories cannot fill guard_objects). */
         struct KeySet *reserved, *reserving;
         size_t budget;
+        uint64_t final_key;     /* the key of the file the last add_names() reached (0: none) */
+        char final_path[PATH_MAX]; /* and its name, root included */
 } KeySet;
 
 #define HELPER_NAMES_MAX 128
@@ -154,8 +158,13 @@ static int add_names(KeySet *set, const char *root, const char *path, unsigned d
                 r = key_add(set, key);
                 if (r < 0)
                         return r;
-                if (!symlink)
+                if (!symlink) {
+                        if (i == len) {
+                                set->final_key = key;
+                                memcpy(set->final_path, full, strlen(full) + 1);
+                        }
                         continue;
+                }
                 n = readlink(full, target, sizeof(target) - 1);
                 if (n <= 0)
                         return 0;
@@ -345,18 +354,15 @@ static uint64_t pid1_root_key(const KeySet *set, const char *root) {
         return name_key(set, full, &key, &symlink) < 0 ? 0 : key;
 }
 
-int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *ret) {
-        _cleanup_(fclosep) FILE *maps = fopen("/proc/self/maps", "re");
-        size_t allocated_mounts = 0;
-        const char *helper_root;
-        KeySet set = { .budget = SIZE_MAX }, sealed = {}, reserved = {}, reserving = {};
-        uint64_t root_key = 0;
+/* The files a process maps executable (its /proc/PID/maps): their keys as the kernel has them,
+ * and the names of their paths below root. */
+static int add_mapped_files(KeySet *set, const char *maps_path, const char *root) {
+        _cleanup_(fclosep) FILE *maps = fopen(maps_path, "re");
         char line[PATH_MAX + 128];
         int r = 0;
 
         if (!maps)
                 return -errno;
-        r = read_mounts(&set, "/proc/self/mountinfo", &allocated_mounts);
         while (r >= 0 && fgets(line, sizeof(line), maps)) {
                 unsigned maj, min;
                 unsigned long long ino;
@@ -367,13 +373,121 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 if (sscanf(line, "%*x-%*x %7s %*x %x:%x %llu %n", perms, &maj, &min, &ino, &path_at) < 4 || !ino ||
                     perms[2] != 'x')
                         continue;
-                r = key_add(&set, guard_file_key(((uint64_t) maj << 20) | min, ino));
+                r = key_add(set, guard_file_key(((uint64_t) maj << 20) | min, ino));
                 path = line + path_at;
                 end = path + strcspn(path, "\n");
                 *end = '\0';
                 if (r >= 0 && path_at > 0 && path[0] == '/' && !strstr(path, " (deleted)"))
-                        r = add_names(&set, "", path, 0);
+                        r = add_names(set, root, path, 0);
         }
+        return r;
+}
+
+/* The programs PID 1 may exec, exactly (struct guard_pid1_exec_key). */
+typedef struct ExecSet {
+        struct guard_pid1_exec_key *keys;
+        size_t n;
+} ExecSet;
+
+/* The exact key of the file open as fd (its superblock's device from the mounts set knows). */
+static int exec_add_fd(const KeySet *set, ExecSet *exec, int fd) {
+        struct guard_pid1_exec_key key = { .gen = GUARD_PID1_EXEC_ANY_GEN };
+        struct statx stx;
+        int gen;
+
+        if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) < 0)
+                return -errno;
+        if (!S_ISREG(stx.stx_mode))
+                return 0;
+        key.dev = ((uint64_t) stx.stx_dev_major << 20) | stx.stx_dev_minor;
+        for (size_t i = 0; (stx.stx_mask & STATX_MNT_ID) && i < set->n_mounts; i++)
+                if (set->mounts[2 * i] == stx.stx_mnt_id)
+                        key.dev = set->mounts[2 * i + 1];
+        key.ino = stx.stx_ino;
+        if (ioctl(fd, FS_IOC_GETVERSION, &gen) == 0)
+                key.gen = (uint32_t) gen;
+        for (size_t i = 0; i < exec->n; i++)
+                if (memcmp(&exec->keys[i], &key, sizeof(key)) == 0)
+                        return 0;
+        if (exec->n >= GUARD_PID1_EXEC_MAX)
+                return 0;
+        if (exec->n % 8 == 0) {
+                struct guard_pid1_exec_key *keys = realloc(exec->keys, (exec->n + 8) * sizeof(*keys));
+
+                if (!keys)
+                        return -ENOMEM;
+                exec->keys = keys;
+        }
+        exec->keys[exec->n++] = key;
+        return 0;
+}
+
+/* One program PID 1 may exec: the names of its path below root (a missing one reserved), and the
+ * file the path reaches into exec. */
+static int add_pid1_executable(KeySet *set, ExecSet *exec, const char *root, const char *path) {
+        _cleanup_(closep) int fd = -EBADF;
+        int r;
+
+        set->final_key = 0;
+        set->budget = HELPER_NAMES_MAX;
+        r = add_names(set, root, path, 0);
+        if (r < 0 || !set->final_key)
+                return r;
+        fd = open(set->final_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        return fd < 0 ? 0 : exec_add_fd(set, exec, fd);
+}
+
+/* What PID 1 runs now (/proc/1/exe: its file, even replaced since) and may exec after a refused
+ * switch of its root: that path again (its re-exec), systemd-shutdown beside it, /sbin/init
+ * (systemd's fallback). Returns 1 when PID 1's own file is among them (0: it could not be read,
+ * and nothing may be refused to PID 1). */
+static int add_pid1_executables(KeySet *set, ExecSet *exec, const char *root) {
+        _cleanup_(closep) int fd = open("/proc/1/exe", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        char exe[PATH_MAX], sibling[PATH_MAX];
+        bool known = false;
+        ssize_t n;
+        int r;
+
+        if (fd >= 0) {
+                r = exec_add_fd(set, exec, fd);
+                if (r < 0)
+                        return r;
+                known = exec->n > 0;
+        }
+        n = readlink("/proc/1/exe", exe, sizeof(exe) - 1);
+        if (n > 0) {
+                const char *slash;
+
+                exe[n] = '\0';
+                if (n > 10 && streq(exe + n - 10, " (deleted)"))
+                        exe[n - 10] = '\0';
+                r = add_pid1_executable(set, exec, root, exe);
+                if (r < 0)
+                        return r;
+                slash = strrchr(exe, '/');
+                if (slash && streq(slash, "/systemd") &&
+                    (size_t) snprintf(sibling, sizeof(sibling), "%.*s/systemd-shutdown", (int) (slash - exe), exe) < sizeof(sibling)) {
+                        r = add_pid1_executable(set, exec, root, sibling);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        r = add_pid1_executable(set, exec, root, "/sbin/init");
+        return r < 0 ? r : known;
+}
+
+int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *ret) {
+        size_t allocated_mounts = 0;
+        const char *helper_root;
+        KeySet set = { .budget = SIZE_MAX }, sealed = {}, reserved = {}, reserving = {};
+        ExecSet pid1_exec = {};
+        uint64_t root_key = 0;
+        bool pid1_exec_known = false;
+        int r;
+
+        r = read_mounts(&set, "/proc/self/mountinfo", &allocated_mounts);
+        if (r >= 0)
+                r = add_mapped_files(&set, "/proc/self/maps", "");
         if (r >= 0)
                 r = dl_iterate_phdr(add_loaded_name, &set);
         for (size_t i = 0; r >= 0 && extra && extra[i]; i++)
@@ -383,8 +497,23 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
          * own namespace is a private copy). Where /proc/1/root cannot be read, our view. */
         helper_root = access("/proc/1/root/", X_OK) == 0 && read_mounts(&set, "/proc/1/mountinfo", &allocated_mounts) >= 0 ?
                               "/proc/1/root" : "";
+        /* PID 1's code, as it sees it: what it maps executable (its binary, libsystemd-shared,
+         * ld.so), which its next re-exec loads (systemctl daemon-reexec, which any root may ask
+         * for), and the programs it may exec. */
+        if (r >= 0) {
+                set.budget = HELPER_NAMES_MAX * 4;
+                r = add_mapped_files(&set, "/proc/1/maps", helper_root);
+                if (r == -ENOENT || r == -EACCES)
+                        r = 0; /* no PID 1 to see (a pid namespace of our own) */
+        }
+        /* From here on a missing name is reserved: a missing /sbin/init (no systemd-sysv) may not
+         * be created by a confined task, for PID 1 to exec. */
         set.reserved = &reserved;
         set.reserving = &reserving;
+        if (r >= 0) {
+                r = add_pid1_executables(&set, &pid1_exec, helper_root);
+                pid1_exec_known = r > 0;
+        }
         for (size_t i = 0; r >= 0 && helpers && helpers[i]; i++) {
                 set.budget = HELPER_NAMES_MAX;
                 r = add_names(&set, helper_root, helpers[i], 0);
@@ -401,11 +530,14 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 free(sealed.keys);
                 free(reserved.keys);
                 free(reserving.keys);
+                free(pid1_exec.keys);
                 return r;
         }
         *ret = (GuardFiles) { .keys = set.keys, .n = set.n, .sealed = sealed.keys, .n_sealed = sealed.n,
                               .reserved = reserved.keys, .n_reserved = reserved.n,
-                              .reserving = reserving.keys, .n_reserving = reserving.n, .root_key = root_key };
+                              .reserving = reserving.keys, .n_reserving = reserving.n,
+                              .pid1_exec = pid1_exec.keys, .n_pid1_exec = pid1_exec.n, .pid1_exec_known = pid1_exec_known,
+                              .root_key = root_key };
         return 0;
 }
 
@@ -414,5 +546,6 @@ void guard_files_done(GuardFiles *f) {
         free(f->sealed);
         free(f->reserved);
         free(f->reserving);
+        free(f->pid1_exec);
         *f = (GuardFiles) {};
 }

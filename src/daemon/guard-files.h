@@ -5,12 +5,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "guard-maps.h"
+
 /* The guard_objects keys (GUARD_OBJ_FILE, guard_file_key()) of the files this process runs and
  * of the names on the way to them; of the names of each path in extra (NULL-terminated, or NULL:
  * none; e.g. the system bus's socket, whose callers the guard tells apart by it), as this process
  * sees them; and of each path in helpers (the same) as PID 1 sees them (the usermode helpers'
  * programs, which the kernel runs in PID 1's mount namespace); and of modprobe's configuration
- * directories (modprobe.d), their entries, and the directories themselves as sealed. */
+ * directories (modprobe.d), their entries, and the directories themselves as sealed; and PID 1's
+ * code (what it maps executable) and the programs it may exec, as it sees them. */
 typedef struct GuardFiles {
         uint64_t *keys;         /* files and names: not to be written, renamed or mounted over */
         size_t n;
@@ -20,6 +23,9 @@ typedef struct GuardFiles {
         size_t n_reserved;
         uint64_t *reserving;    /* the directories those are in (GUARD_FILE_RESERVES) */
         size_t n_reserving;
+        struct guard_pid1_exec_key *pid1_exec; /* the files PID 1 may exec after a refused switch of root */
+        size_t n_pid1_exec;
+        bool pid1_exec_known;   /* PID 1's own file is among them (else nothing is refused to its exec) */
         uint64_t root_key;      /* PID 1's root directory (GUARD_FILE_ROOT); 0: unknown */
 } GuardFiles;
 

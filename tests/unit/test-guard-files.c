@@ -119,6 +119,33 @@ static void test_nothing_else(void **state) {
         assert_false(has_name("/etc/passwd"));
 }
 
+/* What PID 1 may exec: the file it runs (what /proc/1/exe leads to) among them when it can be
+ * read, and it says so (pid1_exec_known, the guard's condition for refusing any other); nothing
+ * where it cannot (the kernel then refuses PID 1 no exec). */
+static bool in_pid1_exec(const struct stat *st) {
+        for (size_t i = 0; i < files.n_pid1_exec; i++)
+                if (files.pid1_exec[i].dev == kernel_dev(st->st_dev) && files.pid1_exec[i].ino == st->st_ino)
+                        return true;
+        return false;
+}
+
+static void test_pid1_executables(void **state) {
+        struct stat st, self;
+
+        (void) state;
+        if (stat("/proc/1/exe", &st) < 0) {
+                assert_false(files.pid1_exec_known);
+                return;
+        }
+        assert_true(files.pid1_exec_known);
+        assert_true(in_pid1_exec(&st));
+        assert_true(has_key(guard_file_key(kernel_dev(st.st_dev), st.st_ino)));
+        assert_int_equal(stat("/proc/self/exe", &self), 0);
+        if (self.st_ino != st.st_ino || self.st_dev != st.st_dev)
+                assert_false(in_pid1_exec(&self));
+        assert_true(files.n_pid1_exec <= GUARD_PID1_EXEC_MAX);
+}
+
 /* One kind apart: no other object's key has bit 63. */
 static void test_key_kind(void **state) {
         (void) state;
@@ -290,6 +317,7 @@ int main(void) {
                 cmocka_unit_test(test_names),
                 cmocka_unit_test(test_nothing_else),
                 cmocka_unit_test(test_key_kind),
+                cmocka_unit_test(test_pid1_executables),
                 cmocka_unit_test(test_helper_programs),
                 cmocka_unit_test(test_helper_programs_here),
                 cmocka_unit_test(test_symlinked_directory),

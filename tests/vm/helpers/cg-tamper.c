@@ -18,6 +18,8 @@
  *   cg-tamper umount PATH [detach]  umount2(PATH, 0 or MNT_DETACH)
  *   cg-tamper move FROM TO          mount(FROM, TO, MS_MOVE)
  *   cg-tamper sched PID             sched_setscheduler(PID, SCHED_IDLE)
+ *   (run as PID 1)                  an attacker's init (a root PID 1 switched into): writes
+ *                                   /run/cg-evil-pid1 and a line to ttyS0, powers off after 30 s
  *   cg-tamper affinity PID          sched_setaffinity(PID, CPU 0 only)
  *   cg-tamper nice PID              setpriority(PRIO_PROCESS, PID, 19)
  *   cg-tamper ioprio PID            ioprio_set(IOPRIO_WHO_PROCESS, PID, the idle class)
@@ -49,6 +51,7 @@
 #include <sys/ptrace.h>
 #include <dirent.h>
 #include <linux/bpf.h>
+#include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -342,7 +345,30 @@ static int sysctl_override(const char *dir, bool link) {
         return result(sys_bpf(BPF_PROG_ATTACH, &a) < 0 ? -1 : 0);
 }
 
+/* Exec'd as PID 1 by a switch of root the guard let through: the test sees the file (/run moves
+ * into the new root) and the console line, and the machine powers off (no test goes on with an
+ * attacker's PID 1). */
+static int evil_init(void) {
+        int fd = open("/run/cg-evil-pid1", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+        if (fd >= 0) {
+                dprintf(fd, "cg-tamper ran as PID 1\n");
+                close(fd);
+        }
+        fd = open("/dev/ttyS0", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        if (fd >= 0)
+                dprintf(fd, "# cg-tamper runs as PID 1: the switch of root went through\n");
+        sleep(30);
+        sync();
+        reboot(RB_POWER_OFF);
+        for (;;)
+                pause();
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
+        if (getpid() == 1)
+                return evil_init();
         if (argc == 4 && strcmp(argv[1], "sigio") == 0)
                 return sigio(atoi(argv[2]), atoi(argv[3]));
         if (argc == 3 && strcmp(argv[1], "prlimit") == 0)

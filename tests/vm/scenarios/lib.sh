@@ -48,6 +48,8 @@ as_admin() {
 # GUARD_WRAP="unshare -m ...": a command the daemon is run under (it must exec the daemon, so
 # that GUARD_PID stays its pid), as a unit's private namespaces.
 guard_start() {
+        # This start's own line: the log keeps the earlier ones.
+        _started=$(grep -c "Enforcing with" $LOG 2>/dev/null)
         if [ -n "${GUARD_CGROUP:-}" ]; then
                 unit_member_stop
                 rmdir "$GUARD_CGROUP" 2>/dev/null
@@ -62,7 +64,7 @@ guard_start() {
         # CI's machine runs two guests and the host suites beside this one.
         i=0
         while [ $i -lt 3000 ]; do
-                grep -q "Enforcing with" $LOG && as_admin cgroup-guardd --status > /dev/null 2>&1 && return 0
+                [ "$(grep -c "Enforcing with" $LOG)" -gt "${_started:-0}" ] && as_admin cgroup-guardd --status > /dev/null 2>&1 && return 0
                 kill -0 $GUARD_PID 2>/dev/null || break
                 sleep 0.1
                 i=$((i + 1))
