@@ -154,6 +154,17 @@ static __always_inline int tamper_refuse(struct task_struct *actor, __u32 what, 
         return -GUARD_TAMPER_EPERM;
 }
 
+/* A switch of PID 1's root refused (any step of it): until PID 1's next exec, it may exec only
+ * what guard_tamper_pid1_exec allows. */
+static __always_inline int pid1_switch_refused(struct task_struct *actor, __u32 what, __u64 object) {
+        __u64 latch = GUARD_OBJ_PID1_EXEC | 1;
+        __u8 one = 1;
+
+        if (actor->tgid == 1)
+                (void) bpf_map_update_elem(&guard_objects, &latch, &one, BPF_ANY);
+        return tamper_refuse(actor, what, object);
+}
+
 SEC("lsm/bpf_map")
 int BPF_PROG(guard_tamper_bpf_map, struct bpf_map *map, unsigned int fmode) {
         struct guard_self *self = tamper_config();
@@ -1129,8 +1140,9 @@ int BPF_PROG(guard_tamper_move_mount, const struct path *from_path, const struct
 
 /* pivot_root(2) in PID 1's mount namespace re-roots every task whose root was the old one:
  * PID 1, the kernel threads, and so the usermode helpers, whose paths would then lead into a
- * tree of the caller's choosing. Only PID 1 (switching root) and the guard; a container pivots in
- * its own namespace. */
+ * tree of the caller's choosing. Only the guard; a container pivots in its own namespace. PID 1
+ * neither: it pivots when it switches root, which is refused at its first step already
+ * (guard_root_private_refused()); this holds should that step ever be taken otherwise. */
 SEC("lsm/sb_pivotroot")
 int BPF_PROG(guard_tamper_pivot_root, const struct path *old_path, const struct path *new_path) {
         struct guard_self *self = tamper_config();
@@ -1139,9 +1151,9 @@ int BPF_PROG(guard_tamper_pivot_root, const struct path *old_path, const struct 
         if (!self)
                 return 0;
         actor = bpf_get_current_task_btf();
-        if (actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0] || tamper_trusted(actor, self))
+        if (actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0] || is_guard(actor, self))
                 return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_MOUNT, new_path->mnt->mnt_sb->s_dev);
+        return pid1_switch_refused(actor, GUARD_TAMPER_MOUNT, new_path->mnt->mnt_sb->s_dev);
 }
 
 /* systemd's switch_root() (the D-Bus SwitchRoot that any root may call, soft-reboot into
@@ -1167,13 +1179,7 @@ static __always_inline int guard_root_private_refused(const struct path *path, u
         if (actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0] || is_guard(actor, self) ||
             (actor->tgid != 1 && !guard_current_confined()))
                 return 0;
-        if (actor->tgid == 1) {
-                __u64 latch = GUARD_OBJ_PID1_EXEC | 1;
-                __u8 one = 1;
-
-                (void) bpf_map_update_elem(&guard_objects, &latch, &one, BPF_ANY);
-        }
-        return tamper_refuse(actor, GUARD_TAMPER_ROOT_PRIVATE, path->mnt->mnt_sb->s_dev);
+        return pid1_switch_refused(actor, GUARD_TAMPER_ROOT_PRIVATE, path->mnt->mnt_sb->s_dev);
 }
 
 /* After a refused switch of its root, systemd execs the init the caller named, from the old
@@ -1233,8 +1239,13 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
         actor = bpf_get_current_task_btf();
         /* PID 1's namespace only (see tamper_check_mount()). */
         ns = actor->nsproxy->mnt_ns->ns.inum;
-        if (ns != self->mnt_ns[0] || tamper_trusted(actor, self))
+        if (ns != self->mnt_ns[0] || is_guard(actor, self))
                 return 0;
+        /* PID 1 moves mounts in its namespace only when it switches root (the last move onto
+         * "/"); refused at its first step already, this holds should that be taken otherwise. */
+        if (actor->tgid == 1)
+                return guard_file_flags(path->dentry->d_inode) & GUARD_FILE_ROOT ?
+                               pid1_switch_refused(actor, GUARD_TAMPER_MOUNT, path->mnt->mnt_sb->s_dev) : 0;
         return tamper_refuse(actor, GUARD_TAMPER_MOUNT, path->mnt->mnt_sb->s_dev);
 }
 
