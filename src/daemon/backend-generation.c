@@ -118,6 +118,13 @@ int backend_update_cgroup(Backend *b, uint64_t cgroup_id, const struct guard_cgr
         return 0;
 }
 
+void backend_forget_cgroup(Backend *b, uint64_t cgroup_id) {
+        struct guard_key key = { .kind = GUARD_KEY_CGROUP, .a = cgroup_id };
+
+        if (b && b->inner_fd >= 0)
+                (void) bpf_map_delete_elem(b->inner_fd, &key);
+}
+
 int backend_read_counters(int counters_fd, BackendCounters *ret) {
         int n_cpus = libbpf_num_possible_cpus();
         uint64_t sums[_GUARD_COUNTER_MAX] = {};

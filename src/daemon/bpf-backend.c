@@ -203,6 +203,12 @@ static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImag
         b->counters_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_counters));
         if (b->outer_fd < 0 || b->events_fd < 0 || b->denials_fd < 0 || b->counters_fd < 0)
                 return -ESTALE;
+        {
+                /* A generation a killed daemon was preparing: the kernel need not fill it on. */
+                __u32 next = GUARD_SLOT_NEXT;
+
+                (void) bpf_map_delete_elem(b->outer_fd, &next);
+        }
         b->self_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_self));
         b->objects_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_objects));
         b->pid1_exec_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_pid1_exec));

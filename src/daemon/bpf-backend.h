@@ -131,6 +131,9 @@ int backend_apply(Backend *b, const PolicyImage *image, const BackendCover *cove
 /* Adds or replaces one cgroup's entry in the active generation (a cgroup created after load). */
 int backend_update_cgroup(Backend *b, uint64_t cgroup_id, const struct guard_cgroup_info *info);
 
+/* Drops a cgroup's entry from the active generation (a cgroup gone; its id is never reused). */
+void backend_forget_cgroup(Backend *b, uint64_t cgroup_id);
+
 int backend_read_counters(int counters_fd, BackendCounters *ret);
 
 /* Tamper protection (native, compat): registers every object of the guard (maps, programs,

@@ -114,8 +114,12 @@ static void forget_cgroup(Manager *m, uint64_t id) {
         /* A denial naming it may still be on the other ring. */
         if (path)
                 (void) cgroup_recent_add(&m->recent_cgroups, id, path);
-        if (cgroup_tree_remove(&m->tree, id) > 0)
+        if (cgroup_tree_remove(&m->tree, id) > 0) {
                 policy_image_remove(&m->image, &(struct guard_key) { .kind = GUARD_KEY_CGROUP, .a = id });
+                /* And from the kernel's map: the kernel drops it at rmdir, but an entry written
+                 * for a cgroup removed meanwhile (a scan, then the write) would stay for good. */
+                (void) backend_forget_cgroup(m->backend, id);
+        }
 }
 
 /* A cgroup's path from what the kernel told us: in the tree, still there by id, or remembered. */
