@@ -14,16 +14,8 @@
 #   as it is, and is refused a new one (before: it set what /etc/sysctl.d said). POSIX sh.
 . /system-lib.sh
 
-guard_unit_backend
-mkdir -p /etc/cgroup-guard/policies.d $T/out
-cp /usr/share/cgroup-guard/policies/*.json /etc/cgroup-guard/policies.d/
-systemctl daemon-reload
-check_all "cgroup-guardd runs the shipped policies ($BACKEND)" \
-        'systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1' \
-        '[ "$(systemctl is-active cgroup-guardd)" = active ]' ||
-        diag "enable: $(cat /tmp/enable.log; journalctl -u cgroup-guardd --no-pager | tail -5)"
-own=$(sed -n 's/^0:://p' /proc/$$/cgroup)
-check "the test runs as root in a protected service ($own)" /system.slice/cgvm-run.service "$own"
+mkdir -p $T/out
+enable_shipped_policies
 sleep 1000 & victim=$!
 enforcing() { [ "$(cg-move $T/out $victim)" = EPERM ]; }
 check_true "enforcing: a move out of the test's service is EPERM" enforcing ||
@@ -32,11 +24,6 @@ check_true "enforcing: a move out of the test's service is EPERM" enforcing ||
 DENIAL=e8540ee91e3f4008a0c051b6c2107e76
 escape_denial() { # UNIT [SLICE_PATH]: the move of PID 1's child into SLICE_PATH/UNIT was refused
         journalctl -o json MESSAGE_ID=$DENIAL | grep -q "\"CGROUP_GUARD_DST_CGROUP\":\"${2:-/escape.slice}/$1\""
-}
-wait_for() { # SECONDS COMMAND...
-        t=$(($1 * 10)); shift
-        while [ $t -gt 0 ]; do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; t=$((t - 1)); done
-        return 1
 }
 
 # The guard's binary, run by PID 1 in a unit outside every protected subtree.

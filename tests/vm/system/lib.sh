@@ -23,3 +23,25 @@ admin_here() {
         echo '{ "version": 2, "admin": ["/init.scope", "/system.slice/cgvm-run.service"] }' \
                 > /etc/cgroup-guard/policies.d/05-admin.json
 }
+
+# The shipped policies installed as an admin would, the guard enabled on them on $BACKEND (a
+# TAP check), and the test's own cgroup checked: /system.slice/cgvm-run.service, which they protect.
+enable_shipped_policies() {
+        guard_unit_backend
+        mkdir -p /etc/cgroup-guard/policies.d
+        cp /usr/share/cgroup-guard/policies/*.json /etc/cgroup-guard/policies.d/
+        systemctl daemon-reload
+        check_all "cgroup-guardd runs the shipped policies ($BACKEND)" \
+                'systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1' \
+                '[ "$(systemctl is-active cgroup-guardd)" = active ]' ||
+                diag "enable: $(cat /tmp/enable.log; journalctl -u cgroup-guardd --no-pager | tail -5)"
+        own=$(sed -n 's/^0:://p' /proc/$$/cgroup)
+        check "the test runs as root in a protected service ($own)" /system.slice/cgvm-run.service "$own"
+}
+
+# wait_for SECONDS COMMAND...: true once COMMAND succeeds, within SECONDS.
+wait_for() {
+        t=$(($1 * 10)); shift
+        while [ $t -gt 0 ]; do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; t=$((t - 1)); done
+        return 1
+}

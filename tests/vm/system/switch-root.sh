@@ -17,20 +17,7 @@
 . /system-lib.sh
 
 trap : TERM HUP
-guard_unit_backend
-mkdir -p /etc/cgroup-guard/policies.d
-cp /usr/share/cgroup-guard/policies/*.json /etc/cgroup-guard/policies.d/
-systemctl daemon-reload
-check_all "cgroup-guardd runs the shipped policies ($BACKEND)" \
-        'systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1' \
-        '[ "$(systemctl is-active cgroup-guardd)" = active ]' ||
-        diag "enable: $(cat /tmp/enable.log; journalctl -u cgroup-guardd --no-pager | tail -5)"
-check "the test runs as root in a protected service" /system.slice/cgvm-run.service "$(sed -n 's/^0:://p' /proc/$$/cgroup)"
-wait_for() { # SECONDS COMMAND...
-        t=$(($1 * 10)); shift
-        while [ $t -gt 0 ]; do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; t=$((t - 1)); done
-        return 1
-}
+enable_shipped_policies
 tamper_journaled() { # TEXT: a refusal of PID 1's, journaled by the guard
         journalctl -u cgroup-guardd -o cat | grep "Refused tamper attempt: .*by pid 1 " | grep -q "$1"
 }
