@@ -534,10 +534,6 @@ int BPF_PROG(guard_tamper_inode_rmdir, struct inode *dir, struct dentry *dentry)
         return protect_pin_dir(dir) ?: protect_pin(dentry);
 }
 
-/* A file renamed over a guarded one by someone allowed to (a package upgrade: dpkg renames the new
- * file over the old) takes its place at once, not at the daemon's next reload: in between, a
- * confined root could write into it. Should the rename fail after this hook, the file stays
- * guarded until the next registration drops it (a false refusal, never a way through). */
 /* The programs PID 1 may exec once a switch of its root was refused (guard_tamper_pid1_exec). */
 struct {
         __uint(type, BPF_MAP_TYPE_HASH);
@@ -555,6 +551,10 @@ static __always_inline bool pid1_may_exec(struct inode *inode) {
         return bpf_map_lookup_elem(&guard_pid1_exec, &key) != NULL;
 }
 
+/* A file renamed over a guarded one by someone allowed to (a package upgrade: dpkg renames the new
+ * file over the old) takes its place at once, not at the daemon's next reload: in between, a
+ * confined root could write into it. Should the rename fail after this hook, the file stays
+ * guarded until the next registration drops it (a false refusal, never a way through). */
 static __always_inline int guard_file_follow_rename(struct dentry *old_dentry, struct dentry *new_dentry) {
         struct inode *incoming = dentry_inode(old_dentry), *replaced = dentry_inode(new_dentry);
         __u8 one = GUARD_FILE_NAME;
