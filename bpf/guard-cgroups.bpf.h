@@ -93,18 +93,37 @@ static __always_inline __u64 guard_cgroup_parent_id(struct cgroup *cgrp) {
         return cgrp->self.parent->cgroup->kn->id;
 }
 
-static __always_inline int guard_cgroup_created(struct cgroup *cgrp, int read_name) {
+/* What guard_cgroup_enter_slot() needs, on the caller's stack. */
+struct guard_cgroup_enter_ctx {
+        struct cgroup *cgrp;
         __u64 id, parent;
+        int read_name;
+};
+
+/* One slot of the outer map (GUARD_SLOT_ACTIVE, GUARD_SLOT_NEXT): a bpf_loop() callback, so the
+ * verifier checks the classification once, not once per slot (it was most of the daemon's start
+ * under TCG). */
+static long guard_cgroup_enter_slot(__u64 slot, void *data) {
+        struct guard_cgroup_enter_ctx *ctx = data;
+        __u32 key = slot;
+
+        guard_cgroup_enter(bpf_map_lookup_elem(&guard_policy, &key), ctx->cgrp, ctx->id, ctx->parent, ctx->read_name);
+        return 0;
+}
+
+_Static_assert(GUARD_SLOT_ACTIVE == 0 && GUARD_SLOT_NEXT == 1, "the slots guard_cgroup_created() walks");
+
+static __always_inline int guard_cgroup_created(struct cgroup *cgrp, int read_name) {
+        struct guard_cgroup_enter_ctx ctx = { .cgrp = cgrp, .read_name = read_name };
 
         if (cgrp->root->hierarchy_id != 0)
                 return 0;
-        id = cgrp->kn->id;
-        parent = guard_cgroup_parent_id(cgrp);
-        guard_cgroup_enter(guard_policy_map(), cgrp, id, parent, read_name);
-        /* And in the generation being prepared, from its own entries: in force next, it covers
-         * this cgroup already (manager_reload()). */
-        guard_cgroup_enter(guard_next_policy_map(), cgrp, id, parent, read_name);
-        guard_cgroup_notify_mkdir(cgrp, id, parent, read_name);
+        ctx.id = cgrp->kn->id;
+        ctx.parent = guard_cgroup_parent_id(cgrp);
+        /* The generation in force, and the one being prepared, from its own entries: in force
+         * next, it covers this cgroup already (manager_reload()). */
+        bpf_loop(2, guard_cgroup_enter_slot, &ctx, 0);
+        guard_cgroup_notify_mkdir(cgrp, ctx.id, ctx.parent, read_name);
         return 0;
 }
 

@@ -9,7 +9,7 @@
  * The includer defines, before including this file:
  *   GUARD_POLICY_T                       the handle of one policy generation
  *   guard_lookup(policy, kind, a, b)     its entry for a key (struct guard_value *), or NULL
- * and after it guard_glob_match() (see there).
+ * and after it guard_glob_match() and guard_glob_scan() (see there).
  *
  * Conflicts between rules are settled in one order everywhere (policy_rule_stricter() in the
  * model says the same): enforce over audit, then the harsher action, then the earlier rule. */
@@ -390,6 +390,35 @@ static __always_inline int guard_match_step(struct guard_match *m) {
  * bpf_loop() in BPF, where a long backtracking match would overwhelm the verifier). */
 static int guard_glob_match(const char *pattern, const char *name);
 
+/* The globs of one classifier state tried on a name: bit g of mask for each glob g that matches. */
+struct guard_glob_scan {
+        GUARD_POLICY_T policy;
+        const char *name;
+        __u64 state;
+        __u32 n_globs, mask;
+        int failed;             /* a glob of the state has no entry */
+};
+
+/* Glob g; returns 1 when the scan is over. */
+static __always_inline int guard_glob_scan_step(struct guard_glob_scan *s, __u32 g) {
+        struct guard_value *v;
+
+        if (g >= s->n_globs || g >= GUARD_STATE_GLOBS_MAX)
+                return 1;
+        v = guard_lookup(s->policy, GUARD_KEY_STATE_GLOB, s->state, g);
+        if (!v) {
+                s->failed = 1;
+                return 1;
+        }
+        if (guard_glob_match(v->glob.component, s->name))
+                s->mask |= 1u << g;
+        return 0;
+}
+
+/* Drives guard_glob_scan_step() over every glob: defined by the includer (bpf_loop() in BPF, so
+ * that the verifier checks one glob, not GUARD_STATE_GLOBS_MAX of them). */
+static void guard_glob_scan(struct guard_glob_scan *s);
+
 static __always_inline int guard_names_equal(const char *a, const char *b) {
         for (int i = 0; i < GUARD_COMPONENT_MAX; i++) {
                 if (a[i] != b[i])
@@ -408,7 +437,7 @@ static __always_inline int guard_classify_child(GUARD_POLICY_T policy, const str
                                                 __u64 child_id, const char *name,
                                                 struct guard_cgroup_info *ret) {
         struct guard_value *state, *v;
-        __u32 next = 0, mask = 0, n_globs;
+        __u32 next = 0;
 
         if (parent->state == 0) {
                 *ret = *parent;
@@ -423,17 +452,14 @@ static __always_inline int guard_classify_child(GUARD_POLICY_T policy, const str
                         next = v->literal.next;
         }
         if (!next) {
-                n_globs = state->state.n_globs;
-                for (__u32 g = 0; g < GUARD_STATE_GLOBS_MAX; g++) {
-                        if (g >= n_globs)
-                                break;
-                        v = guard_lookup(policy, GUARD_KEY_STATE_GLOB, parent->state, g);
-                        if (!v)
-                                return 0;
-                        if (guard_glob_match(v->glob.component, name))
-                                mask |= 1u << g;
-                }
-                v = guard_lookup(policy, GUARD_KEY_STATE_GLOB_NEXT, parent->state, mask);
+                struct guard_glob_scan scan = {
+                        .policy = policy, .name = name, .state = parent->state, .n_globs = state->state.n_globs,
+                };
+
+                guard_glob_scan(&scan);
+                if (scan.failed)
+                        return 0;
+                v = guard_lookup(policy, GUARD_KEY_STATE_GLOB_NEXT, parent->state, scan.mask);
                 if (!v)
                         return 0;
                 next = v->next.next;

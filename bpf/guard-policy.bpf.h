@@ -192,40 +192,109 @@ static int guard_glob_match(const char *pattern, const char *name) {
         return m.matched;
 }
 
+static long guard_glob_scan_callback(__u64 index, void *ctx) {
+        return guard_glob_scan_step(ctx, index);
+}
+
+static void guard_glob_scan(struct guard_glob_scan *s) {
+        bpf_loop(GUARD_STATE_GLOBS_MAX, guard_glob_scan_callback, s, 0);
+}
+
 static __always_inline __u64 guard_task_cgroup_id(struct task_struct *task) {
         return task->cgroups->dfl_cgrp->kn->id;
+}
+
+/* The ancestor walks below: one level per bpf_loop() callback, so that the verifier checks one
+ * level rather than GUARD_CGROUP_WALK_MAX of them in every program (and every global function)
+ * that walks: most of the daemon's start under TCG was these walks. */
+struct guard_cgroup_walk {
+        void *policy;
+        struct cgroup *cg;      /* the cgroup to look at next, NULL: past the root */
+        __u64 cg_read;          /* the same, known by its address (guard_cgroup_entry_id_read()) */
+        struct guard_value *v;  /* the entry found */
+        __u64 id;               /* whose it is; GUARD_CGROUP_UNCLASSIFIED: see guard_cgroup_entry() */
+        __u64 stop;             /* guard_cgroup_within(): the id looked for */
+        int done;               /* the walk ended before GUARD_CGROUP_WALK_MAX levels */
+        int found;
+};
+
+/* Level index + 1 of guard_cgroup_entry()'s walk: the cgroup w->cg has id; returns 1 when the
+ * walk is over. Any entry here is an ancestor's: one that classifies its children means the
+ * walk's first cgroup lacks the entry it should have. */
+static __always_inline long guard_cgroup_walk_entry(struct guard_cgroup_walk *w, __u64 id) {
+        struct guard_value *v = guard_lookup(w->policy, GUARD_KEY_CGROUP, id, 0);
+
+        if (!v)
+                return 0;
+        w->id = v->cgroup.state ? GUARD_CGROUP_UNCLASSIFIED : id;
+        w->v = v->cgroup.state ? NULL : v;
+        return 1;
+}
+
+/* Direct loads, not bpf_probe_read_kernel(): the walk runs under lockdown=confidentiality too. */
+static long guard_cgroup_entry_step(__u64 index, void *ctx) {
+        struct guard_cgroup_walk *w = ctx;
+        struct cgroup *cg = w->cg;
+        struct cgroup_subsys_state *parent;
+
+        w->done = 1;
+        if (!cg || guard_cgroup_walk_entry(w, cg->kn->id))
+                return 1;
+        parent = cg->self.parent;
+        if (!parent)
+                return 1; /* the root has no entry: nothing governs anything */
+        w->cg = parent->cgroup;
+        w->done = 0;
+        return 0;
+}
+
+static long guard_cgroup_entry_read_step(__u64 index, void *ctx) {
+        struct guard_cgroup_walk *w = ctx;
+        struct cgroup *cg = (struct cgroup *) w->cg_read;
+        struct cgroup_subsys_state *parent;
+
+        w->done = 1;
+        if (!cg || guard_cgroup_walk_entry(w, BPF_CORE_READ(cg, kn, id)))
+                return 1;
+        parent = BPF_CORE_READ(cg, self.parent);
+        if (!parent)
+                return 1;
+        w->cg_read = (__u64) BPF_CORE_READ(parent, cgroup);
+        w->done = 0;
+        return 0;
 }
 
 /* The entry that applies to cgroup cg: its own, or, for one that needs none (the children of a
  * settled cgroup are all alike), its nearest ancestor's; the GUARD_CGROUP_UNCLASSIFIED entry if
  * that ancestor classifies its children, so this one's entry should exist and does not (a full
- * map): fail closed. *ret_id (if given): the id whose entry it is, for callers that keep it. */
+ * map): fail closed. *ret_id (if given): the id whose entry it is, for callers that keep it.
+ * The cgroup's own entry, the common case, is looked up inline. */
 static __always_inline struct guard_value *guard_cgroup_entry(void *policy, struct cgroup *cg, __u64 *ret_id) {
+        struct guard_cgroup_walk w = { .policy = policy };
+        struct cgroup_subsys_state *parent;
         struct guard_value *v;
-        __u64 id = 0;
+        __u64 id;
 
         if (ret_id)
                 *ret_id = 0;
-        if (!policy)
+        if (!policy || !cg)
                 return NULL;
-        for (int level = 0; level < GUARD_CGROUP_WALK_MAX; level++) {
-                struct cgroup_subsys_state *parent;
-
-                if (!cg)
-                        return NULL;
-                id = cg->kn->id;
-                v = guard_lookup(policy, GUARD_KEY_CGROUP, id, 0);
-                if (v) {
-                        if (level > 0 && v->cgroup.state)
-                                break;
-                        if (ret_id)
-                                *ret_id = id;
-                        return v;
-                }
-                parent = cg->self.parent;
-                if (!parent)
-                        return NULL; /* the root has no entry: nothing governs anything */
-                cg = parent->cgroup;
+        id = cg->kn->id;
+        v = guard_lookup(policy, GUARD_KEY_CGROUP, id, 0);
+        if (v) {
+                if (ret_id)
+                        *ret_id = id;
+                return v;
+        }
+        parent = cg->self.parent;
+        if (!parent)
+                return NULL;
+        w.cg = parent->cgroup;
+        bpf_loop(GUARD_CGROUP_WALK_MAX - 1, guard_cgroup_entry_step, &w, 0);
+        if (w.done && w.id != GUARD_CGROUP_UNCLASSIFIED) {
+                if (ret_id)
+                        *ret_id = w.v ? w.id : 0;
+                return w.v;
         }
         if (ret_id)
                 *ret_id = GUARD_CGROUP_UNCLASSIFIED;
@@ -236,29 +305,20 @@ static __always_inline struct guard_value *guard_cgroup_entry(void *policy, stru
  * program): every step through bpf_probe_read_kernel(). Returns the id whose entry applies, as
  * *ret_id above (0: none). */
 static __always_inline __u64 guard_cgroup_entry_id_read(void *policy, __u64 cg) {
-        struct guard_value *v;
+        struct guard_cgroup_walk w = { .policy = policy };
+        __u64 id;
 
-        if (!policy)
+        if (!policy || !cg)
                 return 0;
-        for (int level = 0; level < GUARD_CGROUP_WALK_MAX; level++) {
-                struct cgroup_subsys_state *parent;
-                __u64 id;
-
-                if (!cg)
-                        return 0;
-                id = BPF_CORE_READ((struct cgroup *) cg, kn, id);
-                v = guard_lookup(policy, GUARD_KEY_CGROUP, id, 0);
-                if (v) {
-                        if (level > 0 && v->cgroup.state)
-                                break;
-                        return id;
-                }
-                parent = BPF_CORE_READ((struct cgroup *) cg, self.parent);
-                if (!parent)
-                        return 0;
-                cg = (__u64) BPF_CORE_READ(parent, cgroup);
-        }
-        return GUARD_CGROUP_UNCLASSIFIED;
+        /* The first level: the walk's steps take any entry as an ancestor's. */
+        id = BPF_CORE_READ((struct cgroup *) cg, kn, id);
+        if (guard_lookup(policy, GUARD_KEY_CGROUP, id, 0))
+                return id;
+        w.cg_read = (__u64) BPF_CORE_READ((struct cgroup *) cg, self.parent, cgroup);
+        bpf_loop(GUARD_CGROUP_WALK_MAX - 1, guard_cgroup_entry_read_step, &w, 0);
+        if (!w.done)
+                return GUARD_CGROUP_UNCLASSIFIED;
+        return w.id;
 }
 
 /* An entry kept by id (compat's windows, observe's last cgroup): 0 is none. */

@@ -61,7 +61,7 @@ static __always_inline bool is_guard_binary(struct inode *inode, struct guard_se
 }
 
 /* Does the policy in force confine the current task's cgroup? A global function, verified once
- * per program rather than at each of its call sites: the ancestor walk is long. */
+ * per program rather than at each of its call sites. */
 __attribute__((noinline)) int guard_current_confined(void) {
         struct task_struct *task = bpf_get_current_task_btf();
 
@@ -832,26 +832,45 @@ static __always_inline __u32 helper_sysctl(struct bpf_sysctl *ctx) {
         return 0;
 }
 
+/* One byte of the comparison below (a bpf_loop() callback: the verifier checks one byte, not
+ * GUARD_SYSCTL_VALUE_MAX of them). */
+struct guard_sysctl_compare {
+        struct guard_sysctl_values *v;
+        int kept;
+};
+
+static long guard_sysctl_compare_step(__u64 index, void *ctx) {
+        struct guard_sysctl_compare *cmp = ctx;
+        __u32 i = index;
+        char c, w;
+        bool c_end, w_end;
+
+        if (i >= GUARD_SYSCTL_VALUE_MAX)
+                return 1;
+        c = cmp->v->current[i];
+        w = cmp->v->wanted[i];
+        c_end = c == '\0' || c == '\n';
+        w_end = w == '\0' || w == '\n';
+        if (c_end || w_end) {
+                cmp->kept = c_end && w_end;
+                return 1;
+        }
+        return c != w;
+}
+
 /* Does the write leave the value as it is? The kernel keeps what precedes the first newline or
  * NUL (proc_dostring()); a write at an offset appends, a change whatever it says. */
 static __always_inline bool sysctl_value_kept(struct bpf_sysctl *ctx) {
-        struct guard_sysctl_values *v;
+        struct guard_sysctl_compare cmp = {};
         __u32 zero = 0;
 
-        v = bpf_map_lookup_elem(&guard_sysctl_values, &zero);
-        if (!v || ctx->file_pos != 0 || bpf_sysctl_get_current_value(ctx, v->current, sizeof(v->current)) < 0 ||
-            bpf_sysctl_get_new_value(ctx, v->wanted, sizeof(v->wanted)) < 0)
+        cmp.v = bpf_map_lookup_elem(&guard_sysctl_values, &zero);
+        if (!cmp.v || ctx->file_pos != 0 ||
+            bpf_sysctl_get_current_value(ctx, cmp.v->current, sizeof(cmp.v->current)) < 0 ||
+            bpf_sysctl_get_new_value(ctx, cmp.v->wanted, sizeof(cmp.v->wanted)) < 0)
                 return false;
-        for (__u32 i = 0; i < GUARD_SYSCTL_VALUE_MAX; i++) {
-                char c = v->current[i], w = v->wanted[i];
-                bool c_end = c == '\0' || c == '\n', w_end = w == '\0' || w == '\n';
-
-                if (c_end || w_end)
-                        return c_end && w_end;
-                if (c != w)
-                        return false;
-        }
-        return false;
+        bpf_loop(GUARD_SYSCTL_VALUE_MAX, guard_sysctl_compare_step, &cmp, 0);
+        return cmp.kept;
 }
 
 SEC("cgroup/sysctl")
@@ -1292,21 +1311,30 @@ static __always_inline int guard_tamper_setns(struct task_struct *actor, __u32 i
         return tamper_refuse(actor, GUARD_TAMPER_NAMESPACE, inum);
 }
 
+static long guard_cgroup_within_step(__u64 index, void *ctx) {
+        struct guard_cgroup_walk *w = ctx;
+        struct cgroup *cg = w->cg;
+        struct cgroup_subsys_state *parent;
+
+        if (!cg)
+                return 1;
+        if (cg->kn->id == w->stop) {
+                w->found = 1;
+                return 1;
+        }
+        parent = cg->self.parent;
+        if (!parent)
+                return 1;
+        w->cg = parent->cgroup;
+        return 0;
+}
+
 /* Is cgroup cg the cgroup id or below it? Beyond GUARD_CGROUP_WALK_MAX levels: no (fail closed). */
 static __always_inline bool guard_cgroup_within(struct cgroup *cg, __u64 id) {
-        for (int level = 0; level < GUARD_CGROUP_WALK_MAX; level++) {
-                struct cgroup_subsys_state *parent;
+        struct guard_cgroup_walk w = { .cg = cg, .stop = id };
 
-                if (!cg)
-                        return false;
-                if (cg->kn->id == id)
-                        return true;
-                parent = cg->self.parent;
-                if (!parent)
-                        return false;
-                cg = parent->cgroup;
-        }
-        return false;
+        bpf_loop(GUARD_CGROUP_WALK_MAX, guard_cgroup_within_step, &w, 0);
+        return w.found;
 }
 
 /* Attaching (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd) to the daemon is refused;

@@ -39,3 +39,8 @@ static inline int guard_glob_match(const char *pattern, const char *name) {
                 ;
         return m.matched;
 }
+
+static inline void guard_glob_scan(struct guard_glob_scan *s) {
+        for (uint32_t g = 0; !guard_glob_scan_step(s, g); g++)
+                ;
+}
