@@ -39,9 +39,16 @@ enable_shipped_policies() {
         check "the test runs as root in a protected service ($own)" /system.slice/cgvm-run.service "$own"
 }
 
-# wait_for SECONDS COMMAND...: true once COMMAND succeeds, within SECONDS.
+# Seconds since boot (whole).
+uptime_s() { read -r up _ < /proc/uptime; echo "${up%%.*}"; }
+
+# wait_for SECONDS COMMAND...: true once COMMAND succeeds, within SECONDS of the clock (not of
+# tries: under TCG a systemctl call takes a good part of a second).
 wait_for() {
-        t=$(($1 * 10)); shift
-        while [ $t -gt 0 ]; do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; t=$((t - 1)); done
-        return 1
+        deadline=$(($(uptime_s) + $1)); shift
+        while :; do
+                "$@" > /dev/null 2>&1 && return 0
+                [ "$(uptime_s)" -lt $deadline ] || return 1
+                sleep 0.1
+        done
 }

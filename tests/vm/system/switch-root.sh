@@ -21,9 +21,14 @@ enable_shipped_policies
 tamper_journaled() { # TEXT: a refusal of PID 1's, journaled by the guard
         journalctl -u cgroup-guardd -o cat | grep "Refused tamper attempt: .*by pid 1 " | grep -q "$1"
 }
-# PID 1 back and settled after its re-exec: answers on its private socket, the guard restarted.
+# PID 1's first mapping: it moves at each exec (ASLR), so a change tells its re-exec.
+pid1_image() { head -n 1 /proc/1/maps; }
+# PID 1 back after its re-exec (image before: pid1_image's), answering on its private socket, the
+# guard restarted. (Not "systemctl is-system-running": it stays "starting" while this test, a
+# oneshot, runs.)
 pid1_back() {
-        wait_for 120 systemctl is-system-running > /dev/null 2>&1
+        wait_for 300 sh -c "[ \"\$(head -n 1 /proc/1/maps)\" != \"$1\" ]" ||
+                diag "PID 1 did not re-exec within 300 s"
         wait_for 60 sh -c 'systemctl show -P Version | grep -q .'
         systemctl start cgroup-guardd > /dev/null 2>&1
         wait_for 60 sh -c '[ "$(systemctl is-active cgroup-guardd)" = active ]'
@@ -43,10 +48,10 @@ check "before: / is a shared mount in PID 1's namespace (systemd made it so at b
 exe_before=$(readlink /proc/1/exe)
 
 # 1. The new root's own systemd.
+image_before=$(pid1_image)
 busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager SwitchRoot ss $EVIL "" \
         > /tmp/switch1.out 2>&1
-sleep 5
-pid1_back
+pid1_back "$image_before"
 check_all "SwitchRoot $EVIL from a protected service: PID 1 is still $exe_before in its root, it ran nothing of the caller's" \
         '[ ! -e /run/cg-evil-pid1 ]' \
         '[ "$(readlink /proc/1/exe)" = "$exe_before" ]' \
