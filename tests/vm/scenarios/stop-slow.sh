@@ -19,7 +19,19 @@ attack() { in-cgroup $T/prot cg-tamper "$@"; }
 
 # --- a: a cgroup v1 freezer hierarchy ---
 mkdir -p /tmp/v1 /tmp/v1b /tmp/v1c /tmp/v1d
+# A refused mount leaves its v1 root to die asynchronously (RCU, then a work item). Until it is
+# gone, another mount of it restarts the syscall, and a restarted fsconfig(FSCONFIG_CMD_CREATE)
+# answers EBUSY without ever reaching the guard's hook: wait for the root's line in
+# /proc/self/cgroup to go before the next attempt, so each attempt tests the guard.
+v1_root_gone() {
+        local end=$(( $(cut -d. -f1 /proc/uptime) + 60 ))
+        while grep -q "^[0-9]*:$1:" /proc/self/cgroup; do
+                [ "$(cut -d. -f1 /proc/uptime)" -lt $end ] || { echo "# the v1 root $1 is still there"; return 1; }
+                sleep 0.2
+        done
+}
 check_cmd "mount -t cgroup -o freezer: EPERM" EPERM attack cgroup1 /tmp/v1 freezer
+v1_root_gone freezer
 check_cmd "the same by fsopen/fsconfig/fsmount: EPERM" EPERM attack cgroup1 /tmp/v1b freezer fsopen
 check_no_grep "no cgroup v1 controller hierarchy mounted" /proc/mounts " /tmp/v1b* cgroup "
 # A named hierarchy freezes and limits nothing: systemd-nspawn mounts "none,name=systemd" for its
@@ -27,6 +39,7 @@ check_no_grep "no cgroup v1 controller hierarchy mounted" /proc/mounts " /tmp/v1
 # the kernel as root in the root cgroup: refused, as a mount option and as a file.
 check_cmd "a named hierarchy without controllers (none,name=x) stays allowed (systemd-nspawn)" ok attack cgroup1 /tmp/v1c none,name=x
 check_cmd "... with a release agent (none,name=y,release_agent=...): EPERM" EPERM attack cgroup1 /tmp/v1d none,name=y,release_agent=/usr/sbin/cgroup-guardd
+v1_root_gone name=y
 check_cmd "... by fsopen/fsconfig: EPERM" EPERM attack cgroup1 /tmp/v1d none,name=y,release_agent=/usr/sbin/cgroup-guardd fsopen
 check_cmd "writing the named hierarchy's release_agent: EPERM" EPERM attack write /tmp/v1c/release_agent /usr/sbin/cgroup-guardd
 check "no release agent set" "" "$(cat /tmp/v1c/release_agent 2>&1)"
