@@ -499,6 +499,17 @@ static __always_inline int guard_dir_entry_refused(struct inode *dir, struct den
         return tamper_refuse(actor, GUARD_TAMPER_FILE, dir->i_ino);
 }
 
+/* An entry that is already there, under the same rule: a file in a sealed directory or at a
+ * reserved name is refused to confined tasks as a registered file is (written, truncated, removed,
+ * renamed, linked elsewhere, mounted over), registered or not. A file the admin added while the
+ * guard runs (a new .conf in modprobe.d, a helper a package installed) is guarded at once, not at
+ * the daemon's next registration. */
+static __always_inline int guard_entry_refused(struct dentry *dentry) {
+        struct dentry *parent = dentry->d_parent;
+
+        return parent && parent != dentry ? guard_dir_entry_refused(parent->d_inode, dentry) : 0;
+}
+
 SEC("lsm/inode_create")
 int BPF_PROG(guard_tamper_inode_create, struct inode *dir, struct dentry *dentry, unsigned short mode) {
         return guard_dir_entry_refused(dir, dentry);
@@ -521,12 +532,14 @@ int BPF_PROG(guard_tamper_inode_symlink, struct inode *dir, struct dentry *dentr
 
 SEC("lsm/inode_link")
 int BPF_PROG(guard_tamper_inode_link, struct dentry *old_dentry, struct inode *dir, struct dentry *new_dentry) {
-        return guard_dir_entry_refused(dir, new_dentry);
+        /* A second name for a guarded entry elsewhere would be a way to write it. */
+        return guard_entry_refused(old_dentry) ?: guard_dir_entry_refused(dir, new_dentry);
 }
 
 SEC("lsm/inode_unlink")
 int BPF_PROG(guard_tamper_inode_unlink, struct inode *dir, struct dentry *dentry) {
-        return protect_pin_dir(dir) ?: protect_pin(dentry) ?: guard_file_refused(dentry_inode(dentry));
+        return protect_pin_dir(dir) ?: protect_pin(dentry) ?: guard_file_refused(dentry_inode(dentry)) ?:
+               guard_dir_entry_refused(dir, dentry);
 }
 
 SEC("lsm/inode_rmdir")
@@ -583,7 +596,7 @@ int BPF_PROG(guard_tamper_inode_rename, struct inode *old_dir, struct dentry *ol
              struct dentry *new_dentry) {
         int refused = protect_pin_dir(old_dir) ?: protect_pin_dir(new_dir) ?: protect_pin(old_dentry) ?: protect_pin(new_dentry) ?:
                       guard_file_refused(dentry_inode(old_dentry)) ?: guard_file_refused(dentry_inode(new_dentry)) ?:
-                      guard_dir_entry_refused(new_dir, new_dentry);
+                      guard_dir_entry_refused(old_dir, old_dentry) ?: guard_dir_entry_refused(new_dir, new_dentry);
 
         return refused ?: guard_file_follow_rename(old_dentry, new_dentry);
 }
@@ -592,7 +605,7 @@ int BPF_PROG(guard_tamper_inode_rename, struct inode *old_dir, struct dentry *ol
  * needs CONFIG_SECURITY_PATH, which the hooks kernels lack). The hook's arguments changed (an idmap
  * first, 6.x): the loader picks the program matching this kernel's (choose_tamper_variants()). */
 static __always_inline int guard_tamper_setattr(struct dentry *dentry, struct iattr *attr) {
-        return attr->ia_valid & ATTR_SIZE_ ? guard_file_refused(dentry->d_inode) : 0;
+        return attr->ia_valid & ATTR_SIZE_ ? guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry) : 0;
 }
 
 SEC("?lsm/inode_setattr")
@@ -999,7 +1012,7 @@ int BPF_PROG(guard_tamper_file_open, struct file *file) {
                 return guard_tamper_binfmt_open(file);
         if (magic == SYSFS_MAGIC_)
                 return guard_tamper_sysfs_open(file);
-        return guard_file_refused(file->f_inode);
+        return guard_file_refused(file->f_inode) ?: guard_entry_refused(file->f_path.dentry);
 }
 
 /* Moving a process into the daemon's cgroup (cgroup.procs, cgroup.threads, clone3), whatever the
@@ -1154,7 +1167,7 @@ SEC("lsm/move_mount")
 int BPF_PROG(guard_tamper_move_mount, const struct path *from_path, const struct path *to_path) {
         return tamper_check_mount(from_path->mnt) ?: guard_file_refused(from_path->dentry->d_inode) ?:
                guard_root_mount_refused(from_path->mnt) ?: guard_file_refused(to_path->dentry->d_inode) ?:
-               guard_pid1_mount_refused(to_path->dentry->d_inode);
+               guard_entry_refused(to_path->dentry) ?: guard_pid1_mount_refused(to_path->dentry->d_inode);
 }
 
 /* pivot_root(2) in PID 1's mount namespace re-roots every task whose root was the old one:
@@ -1246,7 +1259,8 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
          * As path_mount() decides: MS_REMOUNT first, then MS_BIND (whatever propagation flag comes
          * with it: MS_BIND|MS_PRIVATE is a bind mount), and only then the propagation flags. */
         if (!(flags & MS_REMOUNT_) && ((flags & MS_BIND_) || !(flags & MS_PROPAGATION_)) &&
-            (guard_file_refused(path->dentry->d_inode) || guard_pid1_mount_refused(path->dentry->d_inode)))
+            (guard_file_refused(path->dentry->d_inode) || guard_entry_refused(path->dentry) ||
+             guard_pid1_mount_refused(path->dentry->d_inode)))
                 return -GUARD_TAMPER_EPERM;
         if (guard_root_private_refused(path, flags))
                 return -GUARD_TAMPER_EPERM;

@@ -213,6 +213,9 @@ check "... nor by renaming a file there (/sbin/reboot)" EPERM \
 rm -f /sbin/.r
 check "... but other names in that directory" ok "$(confined "(: > /sbin/cg-other) 2>/dev/null && echo ok || echo EPERM")"
 check "the admin may install one" ok "$(as_admin "(: > /sbin/request-key) 2>/dev/null && echo ok || echo EPERM")"
+# Installed while the guard runs, no reload since: its name is still reserved, so guarded at once.
+check "... and once installed, a confined root cannot write it (no reload since)" EPERM "$(confined cg-tamper write /sbin/request-key /tmp/evil-helper)"
+check "... nor remove it" EPERM "$(confined "rm -f /sbin/request-key 2>/dev/null && echo ok || echo EPERM")"
 rm -f /sbin/request-key /sbin/bridge-stp /sbin/reboot /sbin/cg-other
 # A directory on a helper's path reached through a symlink: the kernel walks on from the target.
 check "a confined root cannot rename away a directory the poweroff helper's path leads through" EPERM \
@@ -237,6 +240,21 @@ rm -rf /run/cg-conf /run/modprobe.d /etc/modprobe.d/evil.conf /tmp/image
 check "the admin may add to it" ok "$(as_admin "echo '# more' > /etc/modprobe.d/more.conf && echo ok || echo EPERM")"
 check "... and root in an unconfined cgroup" ok \
         "$(in-cgroup $T/other sh -c "echo '# more' > /etc/modprobe.d/other.conf && echo ok || echo EPERM")"
+# Added while the guard runs (no reload since, so not registered as a file): guarded at once, as
+# everything in the sealed directory.
+check "a file added there while the guard runs: a confined root cannot change it" EPERM \
+        "$(confined cg-tamper write /etc/modprobe.d/more.conf "'install cg-evil /tmp/evil-helper'")"
+check "... nor truncate it (truncate(2))" EPERM "$(confined cg-tamper truncate /etc/modprobe.d/more.conf)"
+check "... nor remove it" EPERM "$(confined "rm -f /etc/modprobe.d/more.conf 2>/dev/null && echo ok || echo EPERM")"
+check "... nor rename it out of the directory" EPERM "$(confined "mv /etc/modprobe.d/more.conf /etc/cg-more.conf 2>/dev/null && echo ok || echo EPERM")"
+check "... nor give it a second name elsewhere to write it there" EPERM \
+        "$(confined "ln /etc/modprobe.d/more.conf /etc/cg-more-link 2>/dev/null && echo ok || echo EPERM")"
+echo 'install cg-evil /tmp/evil-helper' > /tmp/cg-evil.conf
+check "... nor mount over it" EPERM \
+        "$(confined "mount --bind /tmp/cg-evil.conf /etc/modprobe.d/more.conf 2>/dev/null && echo ok || echo EPERM")"
+check "it is the admin's still" "# more" "$(cat /etc/modprobe.d/more.conf)"
+check "the admin may remove it" ok "$(as_admin "rm /etc/modprobe.d/more.conf && echo ok || echo EPERM")"
+umount /etc/modprobe.d/more.conf 2>/dev/null; rm -f /etc/cg-more.conf /etc/cg-more-link /tmp/cg-evil.conf
 # A machine check's trigger (sysfs) names a helper too, as the sysctls do.
 MCE_TRIGGER=/sys/devices/system/machinecheck/machinecheck0/trigger
 if [ -e $MCE_TRIGGER ]; then
