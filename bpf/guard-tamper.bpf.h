@@ -461,20 +461,52 @@ static __always_inline int guard_file_refused(struct inode *inode) {
  * Runs at each file creation: one hash lookup of the directory; only in a directory with reserved
  * names, a hash of the new name (inline, no bpf_probe_read_kernel()) and a second lookup. */
 
-/* Is the new entry's name one reserved in its directory (dir_key, GUARD_FILE_RESERVES)? */
-static __always_inline bool name_reserved(__u64 dir_key, struct dentry *dentry) {
+/* The entry's name hashed for guard_reserved_key(); false for one longer than a reserved name. */
+static __always_inline bool dentry_name_hash(struct dentry *dentry, __u64 *hash) {
         __u32 len = dentry->d_name.len;
-        __u64 hash = GUARD_NAME_HASH_INIT, key;
 
         if (len > GUARD_RESERVED_NAME_MAX)
                 return false;
+        *hash = GUARD_NAME_HASH_INIT;
         for (__u32 i = 0; i < GUARD_RESERVED_NAME_MAX; i++) {
                 if (i >= len)
                         break;
-                hash = guard_name_hash_step(hash, dentry->d_iname[i]);
+                *hash = guard_name_hash_step(*hash, dentry->d_iname[i]);
         }
+        return true;
+}
+
+/* Is the new entry's name one reserved in its directory (dir_key, GUARD_FILE_RESERVES)? */
+static __always_inline bool name_reserved(__u64 dir_key, struct dentry *dentry) {
+        __u64 hash, key;
+
+        if (!dentry_name_hash(dentry, &hash))
+                return false;
         key = guard_reserved_key(dir_key, hash);
         return bpf_map_lookup_elem(&guard_objects, &key) != NULL;
+}
+
+/* A guarded entry removed or renamed away by someone allowed to (apt remove keyutils takes
+ * /sbin/request-key away): its name stays reserved in its directory, as the daemon reserves a
+ * helper's name that does not exist, or the first confined root to create it there would choose
+ * what the kernel runs. The daemon's next registration decides again. Should the removal fail
+ * after this hook, the name is reserved needlessly until then (a false refusal, never a way
+ * through); a full map leaves it out rather than fail an admin's removal. */
+static __always_inline void guard_reserve_name(struct inode *dir, struct dentry *dentry) {
+        __u8 reserves = GUARD_FILE_RESERVES, *value;
+        __u64 dir_key, hash, key;
+
+        if (!dir || !tamper_config() || !is_guard_file(dentry_inode(dentry)) || !dentry_name_hash(dentry, &hash))
+                return;
+        dir_key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
+        key = guard_reserved_key(dir_key, hash);
+        if (bpf_map_update_elem(&guard_objects, &key, &reserves, BPF_ANY) < 0)
+                return;
+        value = bpf_map_lookup_elem(&guard_objects, &dir_key);
+        if (value)
+                *value |= GUARD_FILE_RESERVES;
+        else
+                (void) bpf_map_update_elem(&guard_objects, &dir_key, &reserves, BPF_NOEXIST);
 }
 
 static __always_inline int guard_dir_entry_refused(struct inode *dir, struct dentry *dentry) {
@@ -538,13 +570,21 @@ int BPF_PROG(guard_tamper_inode_link, struct dentry *old_dentry, struct inode *d
 
 SEC("lsm/inode_unlink")
 int BPF_PROG(guard_tamper_inode_unlink, struct inode *dir, struct dentry *dentry) {
-        return protect_pin_dir(dir) ?: protect_pin(dentry) ?: guard_file_refused(dentry_inode(dentry)) ?:
-               guard_dir_entry_refused(dir, dentry);
+        int refused = protect_pin_dir(dir) ?: protect_pin(dentry) ?: guard_file_refused(dentry_inode(dentry)) ?:
+                      guard_dir_entry_refused(dir, dentry);
+
+        if (!refused)
+                guard_reserve_name(dir, dentry);
+        return refused;
 }
 
 SEC("lsm/inode_rmdir")
 int BPF_PROG(guard_tamper_inode_rmdir, struct inode *dir, struct dentry *dentry) {
-        return protect_pin_dir(dir) ?: protect_pin(dentry);
+        int refused = protect_pin_dir(dir) ?: protect_pin(dentry);
+
+        if (!refused)
+                guard_reserve_name(dir, dentry);
+        return refused;
 }
 
 /* The programs PID 1 may exec once a switch of its root was refused (guard_tamper_pid1_exec). */
@@ -598,7 +638,10 @@ int BPF_PROG(guard_tamper_inode_rename, struct inode *old_dir, struct dentry *ol
                       guard_file_refused(dentry_inode(old_dentry)) ?: guard_file_refused(dentry_inode(new_dentry)) ?:
                       guard_dir_entry_refused(old_dir, old_dentry) ?: guard_dir_entry_refused(new_dir, new_dentry);
 
-        return refused ?: guard_file_follow_rename(old_dentry, new_dentry);
+        if (refused)
+                return refused;
+        guard_reserve_name(old_dir, old_dentry);
+        return guard_file_follow_rename(old_dentry, new_dentry);
 }
 
 /* truncate(2), ftruncate(2) and O_TRUNC all end in notify_change() with ATTR_SIZE (path_truncate

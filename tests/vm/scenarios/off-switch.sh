@@ -216,6 +216,16 @@ check "the admin may install one" ok "$(as_admin "(: > /sbin/request-key) 2>/dev
 # Installed while the guard runs, no reload since: its name is still reserved, so guarded at once.
 check "... and once installed, a confined root cannot write it (no reload since)" EPERM "$(confined cg-tamper write /sbin/request-key /tmp/evil-helper)"
 check "... nor remove it" EPERM "$(confined "rm -f /sbin/request-key 2>/dev/null && echo ok || echo EPERM")"
+# Registered at a reload (a file the kernel runs now, no longer a reserved name), then removed by
+# the admin (apt remove keyutils): its name stays reserved, or the first confined root to create
+# it would choose what the kernel runs at the next request-key upcall.
+reloads=$(grep -c "in force:" $LOG)
+cp $POLICY_DIR/10-off-switch.json $POLICY_DIR/.p.tmp && mv $POLICY_DIR/.p.tmp $POLICY_DIR/10-off-switch.json
+check_true "a reload registers the installed helper" wait_log "in force:" $((reloads + 1)) 300
+check "the admin may remove it" ok "$(as_admin "rm /sbin/request-key && echo ok || echo EPERM")"
+check "... and a confined root cannot create it in its place" EPERM "$(confined "(: > /sbin/request-key) 2>/dev/null && echo ok || echo EPERM")"
+check "... nor rename a file there" EPERM "$(confined "cp /tmp/evil-helper /sbin/.rk && mv /sbin/.rk /sbin/request-key 2>/dev/null && echo ok || echo EPERM")"
+rm -f /sbin/.rk
 rm -f /sbin/request-key /sbin/bridge-stp /sbin/reboot /sbin/cg-other
 # A directory on a helper's path reached through a symlink: the kernel walks on from the target.
 check "a confined root cannot rename away a directory the poweroff helper's path leads through" EPERM \
