@@ -265,6 +265,37 @@ static char *helpers_joined(char *const *helpers) {
         return joined;
 }
 
+/* The programs PID 1 may exec after a refused switch of its root, as this round found them; what
+ * an earlier round registered and this one did not is dropped (an old systemd an upgrade
+ * replaced), or the map would fill up over the upgrades and refuse the newest. Entries the kernel
+ * adds meanwhile (a rename over one of them) were not there before the round and stay. No moment
+ * without a current one: only what this round did not find is deleted before it writes. */
+static int register_pid1_exec(int fd, const struct guard_pid1_exec_key *keys, size_t n) {
+        struct guard_pid1_exec_key before[GUARD_PID1_EXEC_MAX], key, next;
+        size_t n_before = 0;
+
+        for (void *k = NULL; n_before < ELEMENTSOF(before) && bpf_map_get_next_key(fd, k, &next) == 0; k = &key) {
+                key = next;
+                before[n_before++] = key;
+        }
+        /* The stale ones first: room for this round's. */
+        for (size_t i = 0; i < n_before; i++) {
+                bool registered = false;
+
+                for (size_t j = 0; j < n && !registered; j++)
+                        registered = memcmp(&before[i], &keys[j], sizeof(keys[j])) == 0;
+                if (!registered)
+                        (void) bpf_map_delete_elem(fd, &before[i]);
+        }
+        for (size_t i = 0; i < n; i++) {
+                uint8_t one = 1;
+
+                if (bpf_map_update_elem(fd, &keys[i], &one, BPF_ANY) < 0)
+                        return errno == E2BIG ? 0 : -errno;
+        }
+        return 0;
+}
+
 /* The files the guard runs and the usermode helpers' programs (guard-files.c): into
  * guard_objects at once, and into the round's record when backend_protect() registers (set).
  * Each key carries its kind (GUARD_OBJ_FILE). A file that cannot be listed fails the start: the
@@ -325,12 +356,9 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
          * that it was registered: until then nothing is refused to PID 1. */
         if (b->pid1_exec_fd < 0 || !files.pid1_exec_known)
                 return 0;
-        for (size_t i = 0; i < files.n_pid1_exec; i++) {
-                uint8_t one = 1;
-
-                if (bpf_map_update_elem(b->pid1_exec_fd, &files.pid1_exec[i], &one, BPF_ANY) < 0)
-                        return errno == E2BIG ? 0 : -errno;
-        }
+        r = register_pid1_exec(b->pid1_exec_fd, files.pid1_exec, files.n_pid1_exec);
+        if (r < 0)
+                return r;
         return add_flags(b->objects_fd, GUARD_OBJ_PID1_EXEC, 1, set);
 }
 
@@ -533,25 +561,39 @@ static void protect_held(ProtectSet *set, Backend *b) {
         protect_object(set, GUARD_OBJ_MAP, object_id(b->inner_fd));
 }
 
-/* Drops from guard_objects whatever this round did not register (nothing when the round's record
- * is incomplete). */
-static void drop_unprotected(const ProtectSet *set, int objects_fd) {
-        uint64_t key, next, *stale = NULL;
-        size_t n_stale = 0;
+/* The keys guard_objects holds before a round registers: only those may be dropped after it. What
+ * the kernel adds during the round (a file renamed over a guarded one, the name of one removed,
+ * the latch of a refused switch of PID 1's root) survives until a round that sees it from the
+ * start. NULL (nothing is dropped) when out of memory. */
+static uint64_t *objects_before(int objects_fd, size_t *ret_n) {
+        uint64_t key, next, *keys = NULL;
+        size_t n = 0, allocated = 0;
 
-        for (void *k = NULL; !set->incomplete && bpf_map_get_next_key(objects_fd, k, &next) == 0; k = &key) {
+        for (void *k = NULL; bpf_map_get_next_key(objects_fd, k, &next) == 0; k = &key) {
                 key = next;
-                if (protect_set_has(set, key))
-                        continue;
-                uint64_t *grown = realloc(stale, (n_stale + 1) * sizeof(*stale));
-                if (!grown)
-                        break;
-                stale = grown;
-                stale[n_stale++] = key;
+                if (n == allocated) {
+                        allocated = allocated ? allocated * 2 : 256;
+                        uint64_t *grown = realloc(keys, allocated * sizeof(*keys));
+                        if (!grown) {
+                                free(keys);
+                                *ret_n = 0;
+                                return NULL;
+                        }
+                        keys = grown;
+                }
+                keys[n++] = key;
         }
-        for (size_t i = 0; i < n_stale; i++)
-                (void) bpf_map_delete_elem(objects_fd, &stale[i]);
-        free(stale);
+        *ret_n = n;
+        return keys;
+}
+
+/* Drops from guard_objects what was there before this round and it did not register (nothing when
+ * the round's record is incomplete). The latch of a refused switch of PID 1's root is the
+ * kernel's: PID 1's next exec ends it, never a round. */
+static void drop_unprotected(const ProtectSet *set, int objects_fd, const uint64_t *before, size_t n_before) {
+        for (size_t i = 0; !set->incomplete && i < n_before; i++)
+                if (before[i] != (GUARD_OBJ_PID1_EXEC | 1) && !protect_set_has(set, before[i]))
+                        (void) bpf_map_delete_elem(objects_fd, &before[i]);
 }
 
 int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
@@ -565,12 +607,15 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
 
         if (enabled) {
                 ProtectSet set = { .fd = b->objects_fd };
+                _cleanup_(freep) uint64_t *before = NULL;
+                size_t n_before = 0;
 
                 /* Everything is registered again and only then what is gone dropped (ids of
                  * objects that are gone must not protect others): nothing is unprotected on the
                  * way, as it would be if the set were cleared first. */
                 char buf[32];
 
+                before = objects_before(b->objects_fd, &n_before);
                 /* Ours, not whatever is mounted over the path now. */
                 protect_pins(&set, held_pin_dir(b, buf));
                 protect_held(&set, b);
@@ -582,7 +627,7 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
                         protect_object(&set, GUARD_OBJ_NS, private_namespace(own_namespaces[i]));
                 if (register_guard_files(b, &set) < 0)
                         set.incomplete = true; /* keep what was registered at start */
-                drop_unprotected(&set, b->objects_fd);
+                drop_unprotected(&set, b->objects_fd, before, n_before);
                 free(set.keys);
         }
         /* Armed (or not, "protect_self": false) for good; links are registered, start-up is over. */
