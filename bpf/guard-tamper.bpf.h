@@ -509,18 +509,35 @@ static __always_inline void guard_reserve_name(struct inode *dir, struct dentry 
                 (void) bpf_map_update_elem(&guard_objects, &dir_key, &reserves, BPF_NOEXIST);
 }
 
-static __always_inline int guard_dir_entry_refused(struct inode *dir, struct dentry *dentry) {
-        struct guard_self *self;
-        struct task_struct *actor;
+/* Is an entry dentry in dir where a confined task may not put one: a sealed directory, a reserved
+ * name? A directory without flags that itself sits at a reserved name (the admin made the
+ * missing /usr/local/lib/modprobe.d after the daemon's registration) counts as sealed. */
+static __always_inline bool guard_dir_entry_guarded(struct inode *dir, struct dentry *dentry) {
+        struct dentry *dir_dentry, *grandparent;
         __u64 key;
         __u8 *value, flags;
 
         if (!dir)
-                return 0;
+                return false;
         key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
         value = bpf_map_lookup_elem(&guard_objects, &key);
         flags = value ? *value : 0;
-        if (!(flags & GUARD_FILE_SEALED) && !((flags & GUARD_FILE_RESERVES) && name_reserved(key, dentry)))
+        if (flags)
+                return (flags & GUARD_FILE_SEALED) || ((flags & GUARD_FILE_RESERVES) && name_reserved(key, dentry));
+        dir_dentry = dentry->d_parent;
+        grandparent = dir_dentry ? dir_dentry->d_parent : NULL;
+        if (!grandparent || grandparent == dir_dentry || !grandparent->d_inode)
+                return false;
+        key = guard_file_key(grandparent->d_inode->i_sb->s_dev, grandparent->d_inode->i_ino);
+        value = bpf_map_lookup_elem(&guard_objects, &key);
+        return value && (*value & GUARD_FILE_RESERVES) && name_reserved(key, dir_dentry);
+}
+
+static __always_inline int guard_dir_entry_refused(struct inode *dir, struct dentry *dentry) {
+        struct guard_self *self;
+        struct task_struct *actor;
+
+        if (!guard_dir_entry_guarded(dir, dentry))
                 return 0;
         self = tamper_config();
         if (!self)
@@ -529,6 +546,28 @@ static __always_inline int guard_dir_entry_refused(struct inode *dir, struct den
         if (is_pid1_code(actor) || !guard_current_confined() || is_guard(actor, self))
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_FILE, dir->i_ino);
+}
+
+/* An inode an allowed task renames or links into a guarded place (a sealed directory, a reserved
+ * name): guarded by its own key at once, so that no other name it has (a hard link a confined
+ * root made before: dpkg's .dpkg-new, an admin's mv into modprobe.d) reaches it; one open for
+ * writing somewhere is refused, to everyone, since that fd would keep reaching it. */
+static __always_inline int guard_entry_arrives(struct inode *dir, struct dentry *dentry, struct inode *incoming) {
+        __u8 one = GUARD_FILE_NAME, *value;
+        __u64 key;
+
+        if (!incoming || !tamper_config() || !guard_dir_entry_guarded(dir, dentry))
+                return 0;
+        if (incoming->i_writecount.counter > 0)
+                return tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_FILE, incoming->i_ino);
+        key = guard_file_key(incoming->i_sb->s_dev, incoming->i_ino);
+        value = bpf_map_lookup_elem(&guard_objects, &key);
+        if (value) {
+                *value |= GUARD_FILE_NAME;
+                return 0;
+        }
+        /* No room to guard it (the map full): no rename either. */
+        return (int) bpf_map_update_elem(&guard_objects, &key, &one, BPF_ANY) < 0 ? -28 /* ENOSPC */ : 0;
 }
 
 /* An entry that is already there, under the same rule: a file in a sealed directory or at a
@@ -565,7 +604,8 @@ int BPF_PROG(guard_tamper_inode_symlink, struct inode *dir, struct dentry *dentr
 SEC("lsm/inode_link")
 int BPF_PROG(guard_tamper_inode_link, struct dentry *old_dentry, struct inode *dir, struct dentry *new_dentry) {
         /* A second name for a guarded entry elsewhere would be a way to write it. */
-        return guard_entry_refused(old_dentry) ?: guard_dir_entry_refused(dir, new_dentry);
+        return guard_entry_refused(old_dentry) ?: guard_dir_entry_refused(dir, new_dentry) ?:
+               guard_entry_arrives(dir, new_dentry, dentry_inode(old_dentry));
 }
 
 SEC("lsm/inode_unlink")
@@ -638,6 +678,9 @@ int BPF_PROG(guard_tamper_inode_rename, struct inode *old_dir, struct dentry *ol
                       guard_file_refused(dentry_inode(old_dentry)) ?: guard_file_refused(dentry_inode(new_dentry)) ?:
                       guard_dir_entry_refused(old_dir, old_dentry) ?: guard_dir_entry_refused(new_dir, new_dentry);
 
+        if (refused)
+                return refused;
+        refused = guard_entry_arrives(new_dir, new_dentry, dentry_inode(old_dentry));
         if (refused)
                 return refused;
         guard_reserve_name(old_dir, old_dentry);

@@ -101,10 +101,15 @@ struct dentry {
 
 struct kernel_siginfo;
 
+typedef struct {
+        int counter;
+} atomic_t;
+
 struct inode {
         unsigned long i_ino;
         __u32 i_generation;
         struct super_block *i_sb;
+        atomic_t i_writecount; /* opens for writing (guard_entry_arrives()) */
 };
 
 struct vfsmount {
@@ -161,9 +166,6 @@ struct bpf_link {
         u32 id;
 };
 
-typedef struct {
-        int counter;
-} atomic_t;
 
 struct mm_struct {
         struct file *exe_file;

@@ -129,7 +129,7 @@ static const char *tamper_what(uint32_t what) {
         case GUARD_TAMPER_CGROUP1: return "mounting a cgroup v1 hierarchy (device)";
         case GUARD_TAMPER_NAMESPACE: return "joining a namespace of cgroup-guardd (inode)";
         case GUARD_TAMPER_ATTACH: return "attaching to a process outside its own cgroup from a confined one (pid)";
-        case GUARD_TAMPER_FILE: return "writing, truncating, removing, renaming or mounting over a file cgroup-guardd runs (or the kernel, as a usermode helper), or a name on its path, or unmounting or moving a mount whose root is one, or adding an entry to modprobe's configuration (modprobe.d) or at a usermode helper's name that is reserved, or changing, removing or linking one there, from a confined cgroup (inode)";
+        case GUARD_TAMPER_FILE: return "writing, truncating, removing, renaming or mounting over a file cgroup-guardd runs (or the kernel, as a usermode helper), or a name on its path, or unmounting or moving a mount whose root is one, or adding an entry to modprobe's configuration (modprobe.d) or at a usermode helper's name that is reserved, or changing, removing or linking one there, from a confined cgroup (inode); or moving or linking there a file open for writing, from anywhere (its inode)";
         case GUARD_TAMPER_ADMIN_JOIN: return "moving a process into an admin cgroup from outside the admin cgroups (cgroup id)";
         case GUARD_TAMPER_ADMIN_ATTACH: return "attaching to a process in an admin cgroup from outside the admin cgroups (pid)";
         case GUARD_TAMPER_HELPER: return "changing a usermode helper the kernel runs as root in the root cgroup from a confined cgroup "

@@ -265,6 +265,28 @@ check "... nor mount over it" EPERM \
 check "it is the admin's still" "# more" "$(cat /etc/modprobe.d/more.conf)"
 check "the admin may remove it" ok "$(as_admin "rm /etc/modprobe.d/more.conf && echo ok || echo EPERM")"
 umount /etc/modprobe.d/more.conf 2>/dev/null; rm -f /etc/cg-more.conf /etc/cg-more-link /tmp/cg-evil.conf
+# An inode that arrives there with another name (dpkg's .dpkg-new, an admin's mv of a file a
+# confined root linked first): guarded by its own key at once, so that name is no way in.
+echo '# new' > /etc/cg-new.conf
+check "a confined root may link a file outside modprobe.d" ok "$(confined "ln /etc/cg-new.conf /etc/cg-new-link 2>/dev/null && echo ok || echo EPERM")"
+check "the admin moves it there" ok "$(as_admin "mv /etc/cg-new.conf /etc/modprobe.d/new.conf && echo ok || echo EPERM")"
+check "... then the confined root cannot write it through its link" EPERM \
+        "$(confined cg-tamper write /etc/cg-new-link "'install cg-evil /tmp/evil-helper'")"
+echo '# held' > /etc/cg-held.conf
+# (From the confined shell: nothing may move a process into /t/prot now.)
+holder=$(confined "sh -c 'exec 3>> /etc/cg-held.conf; exec sleep 60' > /dev/null 2>&1 & echo \$!")
+sleep 1
+check "the confined root holds it open for writing" /t/prot "$(cgroup_of "$holder")"
+check "a file a confined root holds open for writing is not moved there, even by the admin" EPERM \
+        "$(as_admin "mv /etc/cg-held.conf /etc/modprobe.d/held.conf 2>/dev/null && echo ok || echo EPERM")"
+kill "$holder" 2>/dev/null
+rm -f /etc/modprobe.d/new.conf /etc/modprobe.d/held.conf /etc/cg-new-link /etc/cg-held.conf
+# A configuration directory the admin makes after the daemon's registration (its name reserved):
+# sealed at once.
+check "the admin makes /run/modprobe.d" ok "$(as_admin "mkdir /run/modprobe.d && echo ok || echo EPERM")"
+check "... a confined root cannot add to it" EPERM \
+        "$(confined "(echo 'install cg-evil /tmp/evil-helper' > /run/modprobe.d/evil.conf) 2>/dev/null && echo ok || echo EPERM")"
+rm -rf /run/modprobe.d
 # A machine check's trigger (sysfs) names a helper too, as the sysctls do.
 MCE_TRIGGER=/sys/devices/system/machinecheck/machinecheck0/trigger
 if [ -e $MCE_TRIGGER ]; then
