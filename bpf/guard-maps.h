@@ -384,6 +384,10 @@ struct guard_self {
 #define GUARD_FILE_SEALED 2
 #define GUARD_FILE_RESERVES 4
 #define GUARD_FILE_ROOT 8 /* alone: PID 1's root directory, whose mount may not be unmounted in its namespace */
+/* Written by the kernel's programs (an inode arriving in a guarded place, a removed file's name),
+ * which may run while a protect round registers: a round that does not register such a key
+ * clears this bit and keeps it, the next one drops it (never one the round could not see). */
+#define GUARD_FILE_KERNEL 16
 #define GUARD_RESERVED_NAME_MAX 31 /* inline in the dentry (d_iname) on every kernel we load on */
 
 /* A program PID 1 may exec after a refused switch of its root (guard_pid1_exec), exactly: the
@@ -398,6 +402,9 @@ struct guard_pid1_exec_key {
         __u32 pad;
 };
 #define GUARD_PID1_EXEC_ANY_GEN 0xffffffffu
+/* guard_pid1_exec's value: 1, with this bit where the kernel added it (a rename over one): a round
+ * that does not find it clears the bit and keeps it, the next one drops it (GUARD_FILE_KERNEL). */
+#define GUARD_PID1_EXEC_KERNEL 2
 #define GUARD_PID1_EXEC_MAX 64
 
 static inline __u64 guard_file_key(__u64 dev, __u64 ino) {

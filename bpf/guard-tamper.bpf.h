@@ -493,7 +493,7 @@ static __always_inline bool name_reserved(__u64 dir_key, struct dentry *dentry) 
  * after this hook, the name is reserved needlessly until then (a false refusal, never a way
  * through); a full map leaves it out rather than fail an admin's removal. */
 static __always_inline void guard_reserve_name(struct inode *dir, struct dentry *dentry) {
-        __u8 reserves = GUARD_FILE_RESERVES, *value;
+        __u8 reserves = GUARD_FILE_RESERVES | GUARD_FILE_KERNEL, *value;
         __u64 dir_key, hash, key;
 
         if (!dir || !tamper_config() || !is_guard_file(dentry_inode(dentry)) || !dentry_name_hash(dentry, &hash))
@@ -504,14 +504,15 @@ static __always_inline void guard_reserve_name(struct inode *dir, struct dentry 
                 return;
         value = bpf_map_lookup_elem(&guard_objects, &dir_key);
         if (value)
-                *value |= GUARD_FILE_RESERVES;
+                *value |= reserves;
         else
                 (void) bpf_map_update_elem(&guard_objects, &dir_key, &reserves, BPF_NOEXIST);
 }
 
 /* Is an entry dentry in dir where a confined task may not put one: a sealed directory, a reserved
- * name? A directory without flags that itself sits at a reserved name (the admin made the
- * missing /usr/local/lib/modprobe.d after the daemon's registration) counts as sealed. */
+ * name? A directory the daemon did not register (no flags, or only the kernel's) that itself sits
+ * at a reserved name (the admin made the missing /run/modprobe.d after the daemon's registration)
+ * counts as sealed. */
 static __always_inline bool guard_dir_entry_guarded(struct inode *dir, struct dentry *dentry) {
         struct dentry *dir_dentry, *grandparent;
         __u64 key;
@@ -522,8 +523,10 @@ static __always_inline bool guard_dir_entry_guarded(struct inode *dir, struct de
         key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
         value = bpf_map_lookup_elem(&guard_objects, &key);
         flags = value ? *value : 0;
-        if (flags)
-                return (flags & GUARD_FILE_SEALED) || ((flags & GUARD_FILE_RESERVES) && name_reserved(key, dentry));
+        if ((flags & GUARD_FILE_SEALED) || ((flags & GUARD_FILE_RESERVES) && name_reserved(key, dentry)))
+                return true;
+        if ((flags & GUARD_FILE_NAME) && !(flags & GUARD_FILE_KERNEL))
+                return false; /* a name the daemon registered on a path: not a new directory */
         dir_dentry = dentry->d_parent;
         grandparent = dir_dentry ? dir_dentry->d_parent : NULL;
         if (!grandparent || grandparent == dir_dentry || !grandparent->d_inode)
@@ -533,41 +536,60 @@ static __always_inline bool guard_dir_entry_guarded(struct inode *dir, struct de
         return value && (*value & GUARD_FILE_RESERVES) && name_reserved(key, dir_dentry);
 }
 
-static __always_inline int guard_dir_entry_refused(struct inode *dir, struct dentry *dentry) {
-        struct guard_self *self;
+/* Refused to a confined task (not PID 1's code, not the guard), journaled with object. */
+static __always_inline int guard_confined_file_refused(__u64 object) {
+        struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
-        if (!guard_dir_entry_guarded(dir, dentry))
-                return 0;
-        self = tamper_config();
         if (!self)
                 return 0;
         actor = bpf_get_current_task_btf();
         if (is_pid1_code(actor) || !guard_current_confined() || is_guard(actor, self))
                 return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_FILE, dir->i_ino);
+        return tamper_refuse(actor, GUARD_TAMPER_FILE, object);
 }
 
-/* An inode an allowed task renames or links into a guarded place (a sealed directory, a reserved
- * name): guarded by its own key at once, so that no other name it has (a hard link a confined
- * root made before: dpkg's .dpkg-new, an admin's mv into modprobe.d) reaches it; one open for
- * writing somewhere is refused, to everyone, since that fd would keep reaching it. */
-static __always_inline int guard_entry_arrives(struct inode *dir, struct dentry *dentry, struct inode *incoming) {
-        __u8 one = GUARD_FILE_NAME, *value;
-        __u64 key;
+static __always_inline int guard_dir_entry_refused(struct inode *dir, struct dentry *dentry) {
+        return guard_dir_entry_guarded(dir, dentry) ? guard_confined_file_refused(dir->i_ino) : 0;
+}
 
+/* For guard_register_arrival(): a full barrier between the key's insertion and the read of the
+ * write count. */
+static __u64 guard_arrival_barrier;
+
+/* Guards an inode arriving in a guarded place (renamed over a guarded file, renamed or linked
+ * into a sealed directory or at a reserved name) by its own key at once, so that no other name it
+ * has (a hard link a confined root made to dpkg's .dpkg-new, or to a file an admin then moves
+ * into modprobe.d) reaches it; then refuses the arrival, to anyone, if it is open for writing
+ * somewhere, since that fd would keep reaching it. The key goes in first and a full barrier
+ * separates it from the count's read, as get_write_access() separates the count's increment
+ * from file_open's lookup: an open racing the arrival is either counted here or finds the key.
+ * writable_ok: it comes from a guarded place already, where no confined task could open it for
+ * writing (an admin's atomic save in modprobe.d may still hold its own fd). No room in the map:
+ * no arrival either (ENOSPC). A refused arrival leaves the inode guarded (a false refusal, never
+ * a way through). */
+static __always_inline int guard_register_arrival(struct inode *incoming, bool writable_ok) {
+        __u8 flags = GUARD_FILE_NAME | GUARD_FILE_KERNEL, *value;
+        __u64 key = guard_file_key(incoming->i_sb->s_dev, incoming->i_ino);
+
+        value = bpf_map_lookup_elem(&guard_objects, &key);
+        if (value)
+                *value |= flags;
+        else if (bpf_map_update_elem(&guard_objects, &key, &flags, BPF_NOEXIST) < 0 &&
+                 !bpf_map_lookup_elem(&guard_objects, &key))
+                return -28; /* ENOSPC */
+        __sync_fetch_and_add(&guard_arrival_barrier, 1);
+        if (!writable_ok && incoming->i_writecount.counter > 0)
+                return tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_FILE, incoming->i_ino);
+        return 0;
+}
+
+/* An inode an allowed task renames (from from_dir/from) or links into a guarded place. */
+static __always_inline int guard_entry_arrives(struct inode *dir, struct dentry *dentry, struct inode *from_dir,
+                                               struct dentry *from, struct inode *incoming) {
         if (!incoming || !tamper_config() || !guard_dir_entry_guarded(dir, dentry))
                 return 0;
-        if (incoming->i_writecount.counter > 0)
-                return tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_FILE, incoming->i_ino);
-        key = guard_file_key(incoming->i_sb->s_dev, incoming->i_ino);
-        value = bpf_map_lookup_elem(&guard_objects, &key);
-        if (value) {
-                *value |= GUARD_FILE_NAME;
-                return 0;
-        }
-        /* No room to guard it (the map full): no rename either. */
-        return (int) bpf_map_update_elem(&guard_objects, &key, &one, BPF_ANY) < 0 ? -28 /* ENOSPC */ : 0;
+        return guard_register_arrival(incoming, guard_dir_entry_guarded(from_dir, from));
 }
 
 /* An entry that is already there, under the same rule: a file in a sealed directory or at a
@@ -575,10 +597,24 @@ static __always_inline int guard_entry_arrives(struct inode *dir, struct dentry 
  * renamed, linked elsewhere, mounted over), registered or not. A file the admin added while the
  * guard runs (a new .conf in modprobe.d, a helper a package installed) is guarded at once, not at
  * the daemon's next registration. */
+#define DCACHE_DISCONNECTED_ 0x00000020
+#define DCACHE_DIRECTORY_TYPE_ 0x00200000
+
 static __always_inline int guard_entry_refused(struct dentry *dentry) {
         struct dentry *parent = dentry->d_parent;
 
-        return parent && parent != dentry ? guard_dir_entry_refused(parent->d_inode, dentry) : 0;
+        if (!parent)
+                return 0;
+        if (parent != dentry)
+                return guard_dir_entry_refused(parent->d_inode, dentry);
+        /* A root. A file opened by handle (open_by_handle_at) after its dentry left the cache has
+         * one of its own, disconnected, with no parent to check: refused to confined tasks, since
+         * where it lives cannot be told here (a directory is always reconnected to its parents,
+         * a file system's own root is not disconnected). */
+        if (!(dentry->d_flags & DCACHE_DISCONNECTED_) || (dentry->d_flags & DCACHE_ENTRY_TYPE_) == DCACHE_DIRECTORY_TYPE_ ||
+            !dentry->d_inode)
+                return 0;
+        return guard_confined_file_refused(dentry->d_inode->i_ino);
 }
 
 SEC("lsm/inode_create")
@@ -604,8 +640,17 @@ int BPF_PROG(guard_tamper_inode_symlink, struct inode *dir, struct dentry *dentr
 SEC("lsm/inode_link")
 int BPF_PROG(guard_tamper_inode_link, struct dentry *old_dentry, struct inode *dir, struct dentry *new_dentry) {
         /* A second name for a guarded entry elsewhere would be a way to write it. */
-        return guard_entry_refused(old_dentry) ?: guard_dir_entry_refused(dir, new_dentry) ?:
-               guard_entry_arrives(dir, new_dentry, dentry_inode(old_dentry));
+        struct inode *old_dir = old_dentry->d_parent ? old_dentry->d_parent->d_inode : NULL;
+        struct inode *incoming = dentry_inode(old_dentry);
+        int refused = guard_entry_refused(old_dentry) ?: guard_dir_entry_refused(dir, new_dentry);
+
+        if (refused || !incoming || !tamper_config())
+                return refused;
+        /* An entry of a guarded place given a second name elsewhere (an admin's ln to a backup):
+         * guarded by its own key, wherever that name is. */
+        if (guard_dir_entry_guarded(old_dir, old_dentry))
+                return guard_register_arrival(incoming, true);
+        return guard_entry_arrives(dir, new_dentry, old_dir, old_dentry, incoming);
 }
 
 SEC("lsm/inode_unlink")
@@ -620,7 +665,8 @@ int BPF_PROG(guard_tamper_inode_unlink, struct inode *dir, struct dentry *dentry
 
 SEC("lsm/inode_rmdir")
 int BPF_PROG(guard_tamper_inode_rmdir, struct inode *dir, struct dentry *dentry) {
-        int refused = protect_pin_dir(dir) ?: protect_pin(dentry);
+        int refused = protect_pin_dir(dir) ?: protect_pin(dentry) ?: guard_file_refused(dentry_inode(dentry)) ?:
+                      guard_dir_entry_refused(dir, dentry);
 
         if (!refused)
                 guard_reserve_name(dir, dentry);
@@ -648,23 +694,23 @@ static __always_inline bool pid1_may_exec(struct inode *inode) {
  * file over the old) takes its place at once, not at the daemon's next reload: in between, a
  * confined root could write into it. Should the rename fail after this hook, the file stays
  * guarded until the next registration drops it (a false refusal, never a way through). */
-static __always_inline int guard_file_follow_rename(struct dentry *old_dentry, struct dentry *new_dentry) {
+static __always_inline int guard_file_follow_rename(struct inode *old_dir, struct dentry *old_dentry,
+                                                    struct dentry *new_dentry) {
         struct inode *incoming = dentry_inode(old_dentry), *replaced = dentry_inode(new_dentry);
-        __u8 one = GUARD_FILE_NAME;
-        __u64 key;
+        int refused;
 
         if (!incoming || !is_guard_file(replaced))
                 return 0;
-        key = guard_file_key(incoming->i_sb->s_dev, incoming->i_ino);
-        /* No room to guard it (the map full): no rename either. */
-        if ((int) bpf_map_update_elem(&guard_objects, &key, &one, BPF_ANY) < 0)
-                return -28; /* ENOSPC */
+        /* dpkg's .dpkg-new held open for writing by a confined root: refused, as an arrival. */
+        refused = guard_register_arrival(incoming, guard_dir_entry_guarded(old_dir, old_dentry));
+        if (refused)
+                return refused;
         /* What PID 1 may exec stays so: a package upgrade renames the new systemd over the old
          * (only an allowed task gets here: the rename over a guarded file is refused to others). */
         if (replaced && pid1_may_exec(replaced)) {
                 struct guard_pid1_exec_key exec = { .dev = incoming->i_sb->s_dev, .ino = incoming->i_ino,
                                                     .gen = incoming->i_generation };
-                __u8 yes = 1;
+                __u8 yes = 1 | GUARD_PID1_EXEC_KERNEL;
 
                 (void) bpf_map_update_elem(&guard_pid1_exec, &exec, &yes, BPF_ANY);
         }
@@ -680,11 +726,10 @@ int BPF_PROG(guard_tamper_inode_rename, struct inode *old_dir, struct dentry *ol
 
         if (refused)
                 return refused;
-        refused = guard_entry_arrives(new_dir, new_dentry, dentry_inode(old_dentry));
-        if (refused)
-                return refused;
+        /* Its old name first, as it was: the arrival registers the inode. */
         guard_reserve_name(old_dir, old_dentry);
-        return guard_file_follow_rename(old_dentry, new_dentry);
+        return guard_entry_arrives(new_dir, new_dentry, old_dir, old_dentry, dentry_inode(old_dentry)) ?:
+               guard_file_follow_rename(old_dir, old_dentry, new_dentry);
 }
 
 /* truncate(2), ftruncate(2) and O_TRUNC all end in notify_change() with ATTR_SIZE (path_truncate

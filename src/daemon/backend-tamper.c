@@ -270,22 +270,43 @@ static char *helpers_joined(char *const *helpers) {
  * replaced), or the map would fill up over the upgrades and refuse the newest. Entries the kernel
  * adds meanwhile (a rename over one of them) were not there before the round and stay. No moment
  * without a current one: only what this round did not find is deleted before it writes. */
-static int register_pid1_exec(int fd, const struct guard_pid1_exec_key *keys, size_t n) {
-        struct guard_pid1_exec_key before[GUARD_PID1_EXEC_MAX], key, next;
-        size_t n_before = 0;
+typedef struct Pid1ExecBefore {
+        struct guard_pid1_exec_key keys[GUARD_PID1_EXEC_MAX];
+        size_t n;
+} Pid1ExecBefore;
 
-        for (void *k = NULL; n_before < ELEMENTSOF(before) && bpf_map_get_next_key(fd, k, &next) == 0; k = &key) {
+/* Taken before the round looks at the files: a rename the kernel follows after that stays. */
+static void pid1_exec_before(int fd, Pid1ExecBefore *before) {
+        struct guard_pid1_exec_key key, next;
+
+        before->n = 0;
+        for (void *k = NULL; fd >= 0 && before->n < ELEMENTSOF(before->keys) && bpf_map_get_next_key(fd, k, &next) == 0;
+             k = &key) {
                 key = next;
-                before[n_before++] = key;
+                before->keys[before->n++] = key;
         }
+}
+
+static int register_pid1_exec(int fd, const Pid1ExecBefore *b, const struct guard_pid1_exec_key *keys, size_t n) {
+        const struct guard_pid1_exec_key *before = b->keys;
+        size_t n_before = b->n;
+
         /* The stale ones first: room for this round's. */
         for (size_t i = 0; i < n_before; i++) {
                 bool registered = false;
 
+                uint8_t value;
+
                 for (size_t j = 0; j < n && !registered; j++)
                         registered = memcmp(&before[i], &keys[j], sizeof(keys[j])) == 0;
-                if (!registered)
-                        (void) bpf_map_delete_elem(fd, &before[i]);
+                if (registered)
+                        continue;
+                if (bpf_map_lookup_elem(fd, &before[i], &value) == 0 && (value & GUARD_PID1_EXEC_KERNEL)) {
+                        value &= ~GUARD_PID1_EXEC_KERNEL;
+                        (void) bpf_map_update_elem(fd, &before[i], &value, BPF_EXIST);
+                        continue;
+                }
+                (void) bpf_map_delete_elem(fd, &before[i]);
         }
         for (size_t i = 0; i < n; i++) {
                 uint8_t one = 1;
@@ -303,10 +324,12 @@ static int register_pid1_exec(int fd, const struct guard_pid1_exec_key *keys, si
 static int register_guard_files(Backend *b, ProtectSet *set) {
         _cleanup_(guard_files_done) GuardFiles files = {};
         char *helpers[USERMODE_HELPERS_MAX + 1] = {}, *extra[] = { b->bus_socket_path, NULL };
+        Pid1ExecBefore pid1_before;
         int r;
 
         if (b->objects_fd < 0)
                 return 0;
+        pid1_exec_before(b->pid1_exec_fd, &pid1_before);
         /* The programs the kernel runs as usermode helpers: replaced, the kernel would run a
          * confined root's code as root in the root cgroup (at a module autoload, a crash). */
         r = usermode_helper_programs(helpers);
@@ -356,7 +379,7 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
          * that it was registered: until then nothing is refused to PID 1. */
         if (b->pid1_exec_fd < 0 || !files.pid1_exec_known)
                 return 0;
-        r = register_pid1_exec(b->pid1_exec_fd, files.pid1_exec, files.n_pid1_exec);
+        r = register_pid1_exec(b->pid1_exec_fd, &pid1_before, files.pid1_exec, files.n_pid1_exec);
         if (r < 0)
                 return r;
         return add_flags(b->objects_fd, GUARD_OBJ_PID1_EXEC, 1, set);
@@ -591,9 +614,20 @@ static uint64_t *objects_before(int objects_fd, size_t *ret_n) {
  * the round's record is incomplete). The latch of a refused switch of PID 1's root is the
  * kernel's: PID 1's next exec ends it, never a round. */
 static void drop_unprotected(const ProtectSet *set, int objects_fd, const uint64_t *before, size_t n_before) {
-        for (size_t i = 0; !set->incomplete && i < n_before; i++)
-                if (before[i] != (GUARD_OBJ_PID1_EXEC | 1) && !protect_set_has(set, before[i]))
-                        (void) bpf_map_delete_elem(objects_fd, &before[i]);
+        for (size_t i = 0; !set->incomplete && i < n_before; i++) {
+                uint8_t value;
+
+                if (before[i] == (GUARD_OBJ_PID1_EXEC | 1) || protect_set_has(set, before[i]))
+                        continue;
+                /* The kernel's (GUARD_FILE_KERNEL): it may have come too late for this round's
+                 * look at the files; kept one round more, without the mark. */
+                if (bpf_map_lookup_elem(objects_fd, &before[i], &value) == 0 && (value & GUARD_FILE_KERNEL)) {
+                        value &= ~GUARD_FILE_KERNEL;
+                        (void) bpf_map_update_elem(objects_fd, &before[i], &value, BPF_EXIST);
+                        continue;
+                }
+                (void) bpf_map_delete_elem(objects_fd, &before[i]);
+        }
 }
 
 int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {

@@ -10,6 +10,9 @@
  *   cg-tamper getfd PID             pidfd_getfd(): a copy of PID's fd 0, closed at once
  *   cg-tamper write FILE VALUE      open FILE for writing and write VALUE
  *   cg-tamper openw FILE            open FILE for writing (O_WRONLY, nothing written), close it
+ *   cg-tamper handle-openw FILE     name_to_handle_at(FILE), drop the dentry cache, then
+ *                                   open_by_handle_at(O_WRONLY) (its dentry disconnected, if the
+ *                                   cache let it go: the path it opened as goes to stderr)
  *   cg-tamper sysctl-override DIR attach|link
  *                                   load a cgroup/sysctl program that lets every access through
  *                                   (bpf_set_retval(0)) and attach it to the cgroup DIR
@@ -40,6 +43,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -366,6 +370,48 @@ static int evil_init(void) {
         return 0;
 }
 
+static int handle_openw(const char *path) {
+        struct file_handle *handle = calloc(1, sizeof(*handle) + MAX_HANDLE_SZ);
+        char dir[PATH_MAX], link[64], target[PATH_MAX];
+        int mount_id, dirfd, dropfd, fd;
+        char *slash;
+        ssize_t n;
+
+        if (!handle || snprintf(dir, sizeof(dir), "%s", path) >= (int) sizeof(dir))
+                return result(-1);
+        slash = strrchr(dir, '/');
+        if (slash && slash != dir)
+                *slash = '\0';
+        else
+                strcpy(dir, "/");
+        handle->handle_bytes = MAX_HANDLE_SZ;
+        if (name_to_handle_at(AT_FDCWD, path, handle, &mount_id, 0) < 0)
+                return result(-1);
+        /* Any fd on the same file system; a directory stays reconnected, so the file's parent
+         * dentry may stay while the file's own goes. */
+        dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return result(-1);
+        sync();
+        dropfd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+        if (dropfd >= 0) {
+                if (write(dropfd, "2", 1) < 0)
+                        fprintf(stderr, "cg-tamper: drop_caches: %m\n");
+                close(dropfd);
+        }
+        fd = open_by_handle_at(dirfd, handle, O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+                snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+                n = readlink(link, target, sizeof(target) - 1);
+                target[n < 0 ? 0 : n] = '\0';
+                fprintf(stderr, "cg-tamper: opened as %s\n", target);
+                close(fd);
+        }
+        close(dirfd);
+        free(handle);
+        return result(fd);
+}
+
 int main(int argc, char *argv[]) {
         if (getpid() == 1)
                 return evil_init();
@@ -406,6 +452,8 @@ int main(int argc, char *argv[]) {
                         close(fd);
                 return result(fd);
         }
+        if (argc == 3 && strcmp(argv[1], "handle-openw") == 0)
+                return handle_openw(argv[2]);
         if (argc == 3 && strcmp(argv[1], "truncate") == 0) {
                 struct stat st;
 
@@ -436,7 +484,7 @@ int main(int argc, char *argv[]) {
                 return result(mount("none", argv[2], "cgroup", 0, argv[3]));
         if (argc == 5 && strcmp(argv[1], "cgroup1") == 0 && strcmp(argv[4], "fsopen") == 0)
                 return cgroup1_fsopen(argv[2], argv[3]);
-        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | truncate FILE | umount PATH [detach] | move FROM TO | grab SECONDS PINDIR\n"
+        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | truncate FILE | umount PATH [detach] | move FROM TO | grab SECONDS PINDIR\n"
                         "       | sched PID | affinity PID | nice PID | ioprio PID | cgroup1 DIR OPTIONS [fsopen]\n");
         return 2;
 }

@@ -30,6 +30,7 @@ in-cgroup $T/admin sleep 1000 & admin_task=$!
 # autoloads one on a file system of its own (a separate /usr, say), for an orderly poweroff one
 # reached through a symlinked directory (as /sbin -> usr/sbin).
 UMH=/usr/local/sbin/cg-umh
+mkdir -p /usr/local/lib/modprobe.d      # an empty configuration directory, sealed at the start
 mkdir -p /usr/local/sbin /usr/local/libexec/cg
 mount -t tmpfs -o mode=755 umh /usr/local/sbin
 printf '#!/bin/sh\necho ran >> /tmp/umh-real.ran\n' > $UMH
@@ -265,6 +266,17 @@ check "... nor mount over it" EPERM \
 check "it is the admin's still" "# more" "$(cat /etc/modprobe.d/more.conf)"
 check "the admin may remove it" ok "$(as_admin "rm /etc/modprobe.d/more.conf && echo ok || echo EPERM")"
 umount /etc/modprobe.d/more.conf 2>/dev/null; rm -f /etc/cg-more.conf /etc/cg-more-link /tmp/cg-evil.conf
+check "a confined root cannot remove an empty configuration directory (/usr/local/lib/modprobe.d)" EPERM \
+        "$(confined "rmdir /usr/local/lib/modprobe.d 2>/dev/null && echo ok || echo EPERM")"
+# The admin gives one a second name elsewhere (a backup): guarded there too.
+check "the admin links a file there elsewhere (a backup)" ok "$(as_admin "ln /etc/modprobe.d/other.conf /etc/cg-backup && echo ok || echo EPERM")"
+check "... a confined root cannot write it through that name" EPERM "$(confined cg-tamper write /etc/cg-backup "'install cg-evil /tmp/evil-helper'")"
+rm -f /etc/cg-backup /etc/modprobe.d/other.conf
+# The admin's atomic save in the directory, its own fd still open at the rename (os.replace in a
+# "with" block): allowed.
+check "the admin saves a file there atomically with its fd still open" ok \
+        "$(as_admin "(exec 4> /etc/modprobe.d/.saved.tmp && echo '# saved' >&4 && mv /etc/modprobe.d/.saved.tmp /etc/modprobe.d/saved.conf) && echo ok || echo EPERM")"
+rm -f /etc/modprobe.d/saved.conf /etc/modprobe.d/.saved.tmp
 # An inode that arrives there with another name (dpkg's .dpkg-new, an admin's mv of a file a
 # confined root linked first): guarded by its own key at once, so that name is no way in.
 echo '# new' > /etc/cg-new.conf
@@ -285,6 +297,10 @@ rm -f /etc/modprobe.d/new.conf /etc/modprobe.d/held.conf /etc/cg-new-link /etc/c
 # sealed at once.
 check "the admin makes /run/modprobe.d" ok "$(as_admin "mkdir /run/modprobe.d && echo ok || echo EPERM")"
 check "... a confined root cannot add to it" EPERM \
+        "$(confined "(echo 'install cg-evil /tmp/evil-helper' > /run/modprobe.d/evil.conf) 2>/dev/null && echo ok || echo EPERM")"
+check "the admin saves a file there atomically (a temporary file renamed)" ok \
+        "$(as_admin "echo '# a' > /run/modprobe.d/.a.tmp && mv /run/modprobe.d/.a.tmp /run/modprobe.d/a.conf && echo ok || echo EPERM")"
+check "... it stays sealed" EPERM \
         "$(confined "(echo 'install cg-evil /tmp/evil-helper' > /run/modprobe.d/evil.conf) 2>/dev/null && echo ok || echo EPERM")"
 rm -rf /run/modprobe.d
 # A machine check's trigger (sysfs) names a helper too, as the sysctls do.
@@ -308,6 +324,15 @@ chmod 755 $UMH
 check "root in an unconfined cgroup may replace it (a package upgrade)" ok \
         "$(in-cgroup $T/other sh -c "cp $UMH /usr/local/sbin/.new && mv -f /usr/local/sbin/.new $UMH && echo ok || echo EPERM")"
 check "... and the new file is guarded at once, not at the next reload" EPERM "$(confined cg-tamper write $UMH "'#!/bin/sh'")"
+# dpkg's .dpkg-new held open for writing by a confined root (who may write /usr/local/sbin): the
+# rename over the helper is refused, even to the admin, or that fd would write the new helper.
+cp $UMH /usr/local/sbin/cg-umh.dpkg-new
+holder=$(confined "sh -c 'exec 3>> /usr/local/sbin/cg-umh.dpkg-new; exec sleep 60' > /dev/null 2>&1 & echo \$!")
+sleep 1
+check "a new helper a confined root holds open for writing is not renamed over the helper" EPERM \
+        "$(in-cgroup $T/other sh -c "mv -f /usr/local/sbin/cg-umh.dpkg-new $UMH 2>/dev/null && echo ok || echo EPERM")"
+kill "$holder" 2>/dev/null
+rm -f /usr/local/sbin/cg-umh.dpkg-new
 # The admin names another helper while the guard runs: registered within a second or two.
 mkdir -p /usr/local/libexec/cg2
 printf '#!/bin/sh\necho ran >> /tmp/umh-real.ran\n' > /usr/local/libexec/cg2/cg-umh2

@@ -126,6 +126,17 @@ rm -f $BIN/evil-*
 systemctl start cgroup-guardd
 check "started again, the upgraded binary is allowed" ok "$(cg-upgraded $T/prot $victim3)"
 
+# modprobe.d on ext4 (issue 12, from an adversarial review): a file added there while the guard
+# runs is guarded by its directory. Opened by its file handle after a cache drop, its dentry is a
+# disconnected one, with no parent to check: refused to a confined root all the same.
+mkdir -p /etc/modprobe.d
+echo '# the admin' > /etc/modprobe.d/cg-handle.conf
+systemd-run --unit=evil --wait --collect --quiet sh -c 'cg-tamper handle-openw /etc/modprobe.d/cg-handle.conf > /tmp/handle.out 2> /tmp/handle.err'
+check "a confined root cannot open a new modprobe.d file for writing by its file handle" EPERM "$(head -n 1 /tmp/handle.out 2>&1)"
+[ -s /tmp/handle.err ] && diag "$(cat /tmp/handle.err)"
+check "... it is the admin's still" "# the admin" "$(cat /etc/modprobe.d/cg-handle.conf)"
+rm -f /etc/modprobe.d/cg-handle.conf
+
 kill $victim $victim2 $victim3 2>/dev/null
 systemctl stop cgroup-guardd
 /usr/sbin/cgroup-guardd --unload > /dev/null 2>&1
