@@ -440,18 +440,33 @@ static __always_inline struct inode *dentry_inode(struct dentry *dentry) {
         return (dentry->d_flags & DCACHE_ENTRY_TYPE_) ? dentry->d_inode : NULL;
 }
 
-static __always_inline int guard_file_refused(struct inode *inode) {
+/* Who may touch a guarded file although confined: PID 1; its children before their exec only to
+ * mount (systemd setting up a unit's namespace: ProtectSystem= binds over /usr and /etc). Their
+ * opens, creations and removals are the unit's, made on request through PID 1's API: a confined
+ * root's systemd-run -p StandardOutput=file:/etc/modprobe.d/x.conf (or truncate: on a helper),
+ * RuntimeDirectory=modprobe.d. */
+static __always_inline bool pid1_may_touch(struct task_struct *actor, bool mounting) {
+        return actor->tgid == 1 || (mounting && is_pid1_code(actor));
+}
+
+static __always_inline int guard_file_refused_as(struct inode *inode, bool mounting) {
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
         if (!self || !is_guard_file(inode))
                 return 0;
         actor = bpf_get_current_task_btf();
-        /* PID 1's children before their exec: systemd setting up a unit's mounts (ProtectSystem=). */
-        if (is_pid1_code(actor) || !guard_current_confined() ||
-            is_guard(actor, self))
+        if (pid1_may_touch(actor, mounting) || !guard_current_confined() || is_guard(actor, self))
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_FILE, inode->i_ino);
+}
+
+static __always_inline int guard_file_refused(struct inode *inode) {
+        return guard_file_refused_as(inode, false);
+}
+
+static __always_inline int guard_mount_on_file_refused(struct inode *inode) {
+        return guard_file_refused_as(inode, true);
 }
 
 /* A new entry in a directory: refused to confined tasks in a sealed one (modprobe.d, registered
@@ -536,21 +551,25 @@ static __always_inline bool guard_dir_entry_guarded(struct inode *dir, struct de
         return value && (*value & GUARD_FILE_RESERVES) && name_reserved(key, dir_dentry);
 }
 
-/* Refused to a confined task (not PID 1's code, not the guard), journaled with object. */
-static __always_inline int guard_confined_file_refused(__u64 object) {
+/* Refused to a confined task (not PID 1, not the guard), journaled with object. */
+static __always_inline int guard_confined_file_refused(__u64 object, bool mounting) {
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
         if (!self)
                 return 0;
         actor = bpf_get_current_task_btf();
-        if (is_pid1_code(actor) || !guard_current_confined() || is_guard(actor, self))
+        if (pid1_may_touch(actor, mounting) || !guard_current_confined() || is_guard(actor, self))
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_FILE, object);
 }
 
+static __always_inline int guard_dir_entry_refused_as(struct inode *dir, struct dentry *dentry, bool mounting) {
+        return guard_dir_entry_guarded(dir, dentry) ? guard_confined_file_refused(dir->i_ino, mounting) : 0;
+}
+
 static __always_inline int guard_dir_entry_refused(struct inode *dir, struct dentry *dentry) {
-        return guard_dir_entry_guarded(dir, dentry) ? guard_confined_file_refused(dir->i_ino) : 0;
+        return guard_dir_entry_refused_as(dir, dentry, false);
 }
 
 /* For guard_register_arrival(): a full barrier between the key's insertion and the read of the
@@ -600,13 +619,13 @@ static __always_inline int guard_entry_arrives(struct inode *dir, struct dentry 
 #define DCACHE_DISCONNECTED_ 0x00000020
 #define DCACHE_DIRECTORY_TYPE_ 0x00200000
 
-static __always_inline int guard_entry_refused(struct dentry *dentry) {
+static __always_inline int guard_entry_refused_as(struct dentry *dentry, bool mounting) {
         struct dentry *parent = dentry->d_parent;
 
         if (!parent)
                 return 0;
         if (parent != dentry)
-                return guard_dir_entry_refused(parent->d_inode, dentry);
+                return guard_dir_entry_refused_as(parent->d_inode, dentry, mounting);
         /* A root. A file opened by handle (open_by_handle_at) after its dentry left the cache has
          * one of its own, disconnected, with no parent to check: refused to confined tasks, since
          * where it lives cannot be told here (a directory is always reconnected to its parents,
@@ -614,7 +633,15 @@ static __always_inline int guard_entry_refused(struct dentry *dentry) {
         if (!(dentry->d_flags & DCACHE_DISCONNECTED_) || (dentry->d_flags & DCACHE_ENTRY_TYPE_) == DCACHE_DIRECTORY_TYPE_ ||
             !dentry->d_inode)
                 return 0;
-        return guard_confined_file_refused(dentry->d_inode->i_ino);
+        return guard_confined_file_refused(dentry->d_inode->i_ino, mounting);
+}
+
+static __always_inline int guard_entry_refused(struct dentry *dentry) {
+        return guard_entry_refused_as(dentry, false);
+}
+
+static __always_inline int guard_mount_on_entry_refused(struct dentry *dentry) {
+        return guard_entry_refused_as(dentry, true);
 }
 
 SEC("lsm/inode_create")
@@ -639,10 +666,12 @@ int BPF_PROG(guard_tamper_inode_symlink, struct inode *dir, struct dentry *dentr
 
 SEC("lsm/inode_link")
 int BPF_PROG(guard_tamper_inode_link, struct dentry *old_dentry, struct inode *dir, struct dentry *new_dentry) {
-        /* A second name for a guarded entry elsewhere would be a way to write it. */
+        /* A second name for a guarded entry elsewhere would be a way to write it; a confined
+         * root's name for a registered file (ln /usr/bin/kmod /var/tmp/k) outlives its key. */
         struct inode *old_dir = old_dentry->d_parent ? old_dentry->d_parent->d_inode : NULL;
         struct inode *incoming = dentry_inode(old_dentry);
-        int refused = guard_entry_refused(old_dentry) ?: guard_dir_entry_refused(dir, new_dentry);
+        int refused = guard_file_refused(incoming) ?: guard_entry_refused(old_dentry) ?:
+                      guard_dir_entry_refused(dir, new_dentry);
 
         if (refused || !incoming || !tamper_config())
                 return refused;
@@ -1291,14 +1320,14 @@ static __always_inline int guard_pid1_mount_refused(struct inode *target) {
 
 SEC("lsm/sb_umount")
 int BPF_PROG(guard_tamper_umount, struct vfsmount *mnt, int flags) {
-        return tamper_check_mount(mnt) ?: guard_file_refused(mnt->mnt_root->d_inode) ?: guard_root_mount_refused(mnt);
+        return tamper_check_mount(mnt) ?: guard_mount_on_file_refused(mnt->mnt_root->d_inode) ?: guard_root_mount_refused(mnt);
 }
 
 SEC("lsm/move_mount")
 int BPF_PROG(guard_tamper_move_mount, const struct path *from_path, const struct path *to_path) {
-        return tamper_check_mount(from_path->mnt) ?: guard_file_refused(from_path->dentry->d_inode) ?:
-               guard_root_mount_refused(from_path->mnt) ?: guard_file_refused(to_path->dentry->d_inode) ?:
-               guard_entry_refused(to_path->dentry) ?: guard_pid1_mount_refused(to_path->dentry->d_inode);
+        return tamper_check_mount(from_path->mnt) ?: guard_mount_on_file_refused(from_path->dentry->d_inode) ?:
+               guard_root_mount_refused(from_path->mnt) ?: guard_mount_on_file_refused(to_path->dentry->d_inode) ?:
+               guard_mount_on_entry_refused(to_path->dentry) ?: guard_pid1_mount_refused(to_path->dentry->d_inode);
 }
 
 /* pivot_root(2) in PID 1's mount namespace re-roots every task whose root was the old one:
@@ -1390,7 +1419,7 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
          * As path_mount() decides: MS_REMOUNT first, then MS_BIND (whatever propagation flag comes
          * with it: MS_BIND|MS_PRIVATE is a bind mount), and only then the propagation flags. */
         if (!(flags & MS_REMOUNT_) && ((flags & MS_BIND_) || !(flags & MS_PROPAGATION_)) &&
-            (guard_file_refused(path->dentry->d_inode) || guard_entry_refused(path->dentry) ||
+            (guard_mount_on_file_refused(path->dentry->d_inode) || guard_mount_on_entry_refused(path->dentry) ||
              guard_pid1_mount_refused(path->dentry->d_inode)))
                 return -GUARD_TAMPER_EPERM;
         if (guard_root_private_refused(path, flags))

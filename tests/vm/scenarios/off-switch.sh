@@ -333,6 +333,11 @@ check "a new helper a confined root holds open for writing is not renamed over t
         "$(in-cgroup $T/other sh -c "mv -f /usr/local/sbin/cg-umh.dpkg-new $UMH 2>/dev/null && echo ok || echo EPERM")"
 kill "$holder" 2>/dev/null
 rm -f /usr/local/sbin/cg-umh.dpkg-new
+# A second name a confined root gives a registered file at no reserved name (the guard's own
+# program): that name would outlive the key, which goes with the inode at the next upgrade.
+check "a confined root cannot give the guard's program a second name" EPERM \
+        "$(confined "ln $GUARDD $(dirname "$GUARDD")/cg-alias 2>/dev/null && echo ok || echo EPERM")"
+rm -f "$(dirname "$GUARDD")/cg-alias"
 # The admin names another helper while the guard runs: registered within a second or two.
 mkdir -p /usr/local/libexec/cg2
 printf '#!/bin/sh\necho ran >> /tmp/umh-real.ran\n' > /usr/local/libexec/cg2/cg-umh2

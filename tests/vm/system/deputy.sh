@@ -197,6 +197,26 @@ check_all "a protected service cannot detach PID 1's root mount (umount -l /)" \
         '! umount -l / 2> /dev/null' '[ -d /run/systemd/system ]' ||
         diag "root mount detached: $(head -c 300 /proc/1/mountinfo)"
 umount /var/tmp/cg-root 2> /dev/null
+
+# PID 1's child opens a unit's standard output before its exec (systemd 252), in the unit's
+# cgroup: a protected service asking for a unit whose output is a new file in /etc/modprobe.d
+# (sealed: a line there is a command modprobe runs as root at the next autoload), or appended to
+# the helper kernel.modprobe names, must get neither (an adversarial review; the child passed as
+# PID 1's code before). Last here: before the fix these wrote.
+rm -f /etc/modprobe.d/cg-deputy.conf
+systemd-run --unit=cg-stdout -p StandardOutput=file:/etc/modprobe.d/cg-deputy.conf --wait --collect --quiet \
+        echo 'install cg-evil /tmp/evil-helper' > /dev/null 2>&1
+check_all "a unit whose output is a new file in /etc/modprobe.d, asked for from a protected service, makes none" \
+        '[ ! -e /etc/modprobe.d/cg-deputy.conf ]' ||
+        diag "made: $(cat /etc/modprobe.d/cg-deputy.conf 2>&1)"
+rm -f /etc/modprobe.d/cg-deputy.conf
+sum_before=$(md5sum < "$modprobe_path")
+systemd-run --unit=cg-stdout2 -p StandardOutput=append:$modprobe_path --wait --collect --quiet \
+        echo 'cg-evil' > /dev/null 2>&1
+check "... nor does one whose output is appended to the modprobe helper ($modprobe_path)" "$sum_before" "$(md5sum < "$modprobe_path")"
+check_true "... a tamper event naming PID 1's child in its unit" \
+        wait_for 10 sh -c 'journalctl -u cgroup-guardd -o cat | grep -q "Refused tamper attempt: .* in /system.slice/cg-stdout"'
+
 check_true "still enforcing at the end" enforcing ||
         diag "enforcement gone at the end"
 
