@@ -287,6 +287,18 @@ static void pid1_exec_before(int fd, Pid1ExecBefore *before) {
         }
 }
 
+/* An entry the kernel marked (GUARD_FILE_KERNEL, GUARD_PID1_EXEC_KERNEL) may have come too late for
+ * this round's look at the files: kept one round more, without the mark. */
+static bool kernel_mark_kept_once(int fd, const void *key, uint8_t mark) {
+        uint8_t value;
+
+        if (bpf_map_lookup_elem(fd, key, &value) < 0 || !(value & mark))
+                return false;
+        value &= ~mark;
+        (void) bpf_map_update_elem(fd, key, &value, BPF_EXIST);
+        return true;
+}
+
 static int register_pid1_exec(int fd, const Pid1ExecBefore *b, const struct guard_pid1_exec_key *keys, size_t n) {
         const struct guard_pid1_exec_key *before = b->keys;
         size_t n_before = b->n;
@@ -295,18 +307,10 @@ static int register_pid1_exec(int fd, const Pid1ExecBefore *b, const struct guar
         for (size_t i = 0; i < n_before; i++) {
                 bool registered = false;
 
-                uint8_t value;
-
                 for (size_t j = 0; j < n && !registered; j++)
                         registered = memcmp(&before[i], &keys[j], sizeof(keys[j])) == 0;
-                if (registered)
-                        continue;
-                if (bpf_map_lookup_elem(fd, &before[i], &value) == 0 && (value & GUARD_PID1_EXEC_KERNEL)) {
-                        value &= ~GUARD_PID1_EXEC_KERNEL;
-                        (void) bpf_map_update_elem(fd, &before[i], &value, BPF_EXIST);
-                        continue;
-                }
-                (void) bpf_map_delete_elem(fd, &before[i]);
+                if (!registered && !kernel_mark_kept_once(fd, &before[i], GUARD_PID1_EXEC_KERNEL))
+                        (void) bpf_map_delete_elem(fd, &before[i]);
         }
         for (size_t i = 0; i < n; i++) {
                 uint8_t one = 1;
@@ -615,18 +619,10 @@ static uint64_t *objects_before(int objects_fd, size_t *ret_n) {
  * kernel's: PID 1's next exec ends it, never a round. */
 static void drop_unprotected(const ProtectSet *set, int objects_fd, const uint64_t *before, size_t n_before) {
         for (size_t i = 0; !set->incomplete && i < n_before; i++) {
-                uint8_t value;
-
                 if (before[i] == (GUARD_OBJ_PID1_EXEC | 1) || protect_set_has(set, before[i]))
                         continue;
-                /* The kernel's (GUARD_FILE_KERNEL): it may have come too late for this round's
-                 * look at the files; kept one round more, without the mark. */
-                if (bpf_map_lookup_elem(objects_fd, &before[i], &value) == 0 && (value & GUARD_FILE_KERNEL)) {
-                        value &= ~GUARD_FILE_KERNEL;
-                        (void) bpf_map_update_elem(objects_fd, &before[i], &value, BPF_EXIST);
-                        continue;
-                }
-                (void) bpf_map_delete_elem(objects_fd, &before[i]);
+                if (!kernel_mark_kept_once(objects_fd, &before[i], GUARD_FILE_KERNEL))
+                        (void) bpf_map_delete_elem(objects_fd, &before[i]);
         }
 }
 
