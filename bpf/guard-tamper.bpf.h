@@ -32,6 +32,9 @@
 #define MS_REMOUNT_ 0x20
 #define MS_BIND_ 0x1000
 #define MS_PROPAGATION_ (0x20000 | 0x40000 | 0x80000 | 0x100000) /* MS_UNBINDABLE, PRIVATE, SLAVE, SHARED */
+#define ATTR_MODE_ (1 << 0)
+#define ATTR_UID_ (1 << 1)
+#define ATTR_GID_ (1 << 2)
 #define ATTR_SIZE_ (1 << 3)
 
 struct {
@@ -765,7 +768,10 @@ int BPF_PROG(guard_tamper_inode_rename, struct inode *old_dir, struct dentry *ol
  * needs CONFIG_SECURITY_PATH, which the hooks kernels lack). The hook's arguments changed (an idmap
  * first, 6.x): the loader picks the program matching this kernel's (choose_tamper_variants()). */
 static __always_inline int guard_tamper_setattr(struct dentry *dentry, struct iattr *attr) {
-        return attr->ia_valid & ATTR_SIZE_ ? guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry) : 0;
+        /* A mode or an owner too: a confined root's chmod 666 of a helper lets any user elsewhere
+         * write it (an adversarial review). */
+        return attr->ia_valid & (ATTR_SIZE_ | ATTR_MODE_ | ATTR_UID_ | ATTR_GID_) ?
+               guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry) : 0;
 }
 
 SEC("?lsm/inode_setattr")

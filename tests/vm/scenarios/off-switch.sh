@@ -338,6 +338,12 @@ rm -f /usr/local/sbin/cg-umh.dpkg-new
 check "a confined root cannot give the guard's program a second name" EPERM \
         "$(confined "ln $GUARDD $(dirname "$GUARDD")/cg-alias 2>/dev/null && echo ok || echo EPERM")"
 rm -f "$(dirname "$GUARDD")/cg-alias"
+# Its mode or owner: chmod 666 would let any user in an unconfined cgroup write the helper.
+check "a confined root cannot chmod the helper" EPERM "$(confined "chmod 666 $UMH 2>/dev/null && echo ok || echo EPERM")"
+check "... nor chown it" EPERM "$(confined "chown 65534 $UMH 2>/dev/null && echo ok || echo EPERM")"
+check "... nor chmod a file in modprobe.d" EPERM "$(confined "chmod 666 /etc/modprobe.d/admin.conf 2>/dev/null && echo ok || echo EPERM")"
+check "the admin may" ok "$(as_admin "chmod 644 $UMH && echo ok || echo EPERM")"
+chmod 755 $UMH
 # The admin names another helper while the guard runs: registered within a second or two.
 mkdir -p /usr/local/libexec/cg2
 printf '#!/bin/sh\necho ran >> /tmp/umh-real.ran\n' > /usr/local/libexec/cg2/cg-umh2
