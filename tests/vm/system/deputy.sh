@@ -109,7 +109,7 @@ check_all "a confined root rewrites /bin/kill (rc $wrote) and asks for a reload:
         diag "ExecReload ran the rewritten file: $(journalctl -u cgroup-guardd --since "$since" -o cat | tail -3)"
 check_all "... and the reload itself works (rc $reload_rc)" \
         '[ "$reload_rc" = 0 ]' \
-        '[ "$(systemctl is-active cgroup-guardd)" = active ]' ||
+        'wait_for 30 sh -c "[ \"\$(systemctl is-active cgroup-guardd)\" = active ]"' ||
         diag "reload: $(cat /tmp/reload.log; journalctl -u cgroup-guardd --no-pager | tail -3)"
 # After an attack that worked (the tree before the fix): load again for what follows.
 enforcing || { systemctl restart cgroup-guardd; wait_for 300 enforcing; }
