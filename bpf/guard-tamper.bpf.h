@@ -452,16 +452,21 @@ static __always_inline bool pid1_may_touch(struct task_struct *actor, bool mount
         return actor->tgid == 1 || (mounting && is_pid1_code(actor));
 }
 
-static __always_inline int guard_file_refused_as(struct inode *inode, bool mounting) {
+/* Refused to a confined task (not PID 1, not the guard), journaled with object. */
+static __always_inline int guard_confined_file_refused(__u64 object, bool mounting) {
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
-        if (!self || !is_guard_file(inode))
+        if (!self)
                 return 0;
         actor = bpf_get_current_task_btf();
         if (pid1_may_touch(actor, mounting) || !guard_current_confined() || is_guard(actor, self))
                 return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_FILE, inode->i_ino);
+        return tamper_refuse(actor, GUARD_TAMPER_FILE, object);
+}
+
+static __always_inline int guard_file_refused_as(struct inode *inode, bool mounting) {
+        return is_guard_file(inode) ? guard_confined_file_refused(inode->i_ino, mounting) : 0;
 }
 
 static __always_inline int guard_file_refused(struct inode *inode) {
@@ -552,19 +557,6 @@ static __always_inline bool guard_dir_entry_guarded(struct inode *dir, struct de
         key = guard_file_key(grandparent->d_inode->i_sb->s_dev, grandparent->d_inode->i_ino);
         value = bpf_map_lookup_elem(&guard_objects, &key);
         return value && (*value & GUARD_FILE_RESERVES) && name_reserved(key, dir_dentry);
-}
-
-/* Refused to a confined task (not PID 1, not the guard), journaled with object. */
-static __always_inline int guard_confined_file_refused(__u64 object, bool mounting) {
-        struct guard_self *self = tamper_config();
-        struct task_struct *actor;
-
-        if (!self)
-                return 0;
-        actor = bpf_get_current_task_btf();
-        if (pid1_may_touch(actor, mounting) || !guard_current_confined() || is_guard(actor, self))
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_FILE, object);
 }
 
 static __always_inline int guard_dir_entry_refused_as(struct inode *dir, struct dentry *dentry, bool mounting) {
