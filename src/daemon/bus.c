@@ -194,8 +194,13 @@ static int property_get_rules(sd_bus *bus, const char *path, const char *interfa
                         for (char **t = rule->to; t && *t; t++)
                                 snprintf(target + strlen(target), sizeof(target) - strlen(target), "%s%s",
                                          t == rule->to ? "" : " ", *t);
+                        /* Emptied by policy_resolve_units(): nothing, not "any". */
+                        if (rule->from && !rule->from[0])
+                                snprintf(subject + strlen(subject), sizeof(subject) - strlen(subject), " from nothing");
                         if (!rule->to)
                                 snprintf(target, sizeof(target), "*");
+                        else if (!rule->to[0])
+                                snprintf(target, sizeof(target), "nothing");
                         break;
                 case POLICY_RULE_LOCK:
                 case POLICY_RULE_LOCK_ON_ENTRY:

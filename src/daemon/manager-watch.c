@@ -29,6 +29,7 @@
 #include "manager.h"
 #include "policy-compile.h"
 #include "policy-parse.h"
+#include "policy-units.h"
 #include "process-util.h"
 #include "response.h"
 #include "string-util.h"
@@ -107,8 +108,56 @@ static int on_executable_dir_change(sd_event_source *s, const struct inotify_eve
         return 0;
 }
 
+/* Would policy_resolve_units() decide otherwise now: a unit file installed for an entry left out,
+ * or gone for one kept (a package removed: its name is anyone's transient unit's again)? */
+static bool unit_files_changed(Manager *m) {
+        for (size_t i = 0; i < m->policy.n_rules; i++) {
+                const PolicyRule *r = &m->policy.rules[i];
+                char **lists[4] = { r->from, r->to, r->from_dropped, r->to_dropped };
+
+                for (unsigned k = 0; k < 4; k++)
+                        for (char **t = lists[k]; t && *t; t++) {
+                                _cleanup_(freep) char *unit = NULL;
+
+                                if (policy_pattern_unit_file(*t, &unit) > 0 && policy_unit_file_exists(unit) != (k < 2))
+                                        return true;
+                        }
+        }
+        return false;
+}
+
+static int on_unit_dir_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->reload_timer && m->reload_deadline != 0)
+                return 0;
+        if (!unit_files_changed(m))
+                return 0;
+        log_info("A unit file an allow entry names came or went (%s): reloading.", ev->len > 0 ? ev->name : "");
+        schedule_reload(m);
+        return 0;
+}
+
+static bool policy_names_units(const Policy *p) {
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+
+                if (r->from_dropped || r->to_dropped)
+                        return true;
+                for (unsigned k = 0; k < 2; k++)
+                        for (char **t = k == 0 ? r->from : r->to; t && *t; t++) {
+                                _cleanup_(freep) char *unit = NULL;
+
+                                if (policy_pattern_unit_file(*t, &unit) > 0)
+                                        return true;
+                        }
+        }
+        return false;
+}
+
 /* Every directory an exe rule's file is in, by its path and by the path its symlinks lead to:
- * renames and new files there re-resolve the executables (a new generation if any changed). */
+ * renames and new files there re-resolve the executables (a new generation if any changed); and
+ * the unit file directories, when allow entries name services (policy_resolve_units()). */
 void watch_executables(Manager *m) {
         for (unsigned i = 0; i < m->n_exe_watches; i++)
                 m->exe_watches[i] = sd_event_source_disable_unref(m->exe_watches[i]);
@@ -138,6 +187,13 @@ void watch_executables(Manager *m) {
                                 log_debug("Cannot watch %s for changes of %s.", dir, r->exe);
                 }
         }
+        if (!policy_names_units(&m->policy))
+                return;
+        for (const char *const *dir = policy_unit_dirs; *dir && m->n_exe_watches < ELEMENTSOF(m->exe_watches); dir++)
+                if (sd_event_add_inotify(m->event, &m->exe_watches[m->n_exe_watches], *dir,
+                                         IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR,
+                                         on_unit_dir_change, m) >= 0)
+                        m->n_exe_watches++;
 }
 
 static int on_policy_dir_ancestor_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {

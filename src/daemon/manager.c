@@ -33,6 +33,7 @@
 #include "metrics-collect.h"
 #include "policy-compile.h"
 #include "policy-parse.h"
+#include "policy-units.h"
 #include "process-util.h"
 #include "response.h"
 #include "string-util.h"
@@ -105,6 +106,30 @@ static void set_last_error(Manager *m, const char *s) {
 
 /* A reload that fails as a whole (not a policy file error, those come with a position): the
  * journal gets it under the policy-error catalog entry, LastError and status keep it. */
+/* An allow entry whose service has no unit file matches nothing (policy_resolve_units()): say
+ * which, a line per rule and side, so that an admin who installs the service knows why it was
+ * refused before. */
+static void log_units_dropped(const Policy *p) {
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+                char name[256];
+
+                for (unsigned side = 0; side < 2; side++) {
+                        char **dropped = side == 0 ? r->from_dropped : r->to_dropped;
+                        char list[1024] = "";
+
+                        if (!dropped)
+                                continue;
+                        for (char **t = dropped; *t; t++)
+                                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", t == dropped ? "" : ", ", *t);
+                        log_notice("Rule '%s' (%s:%u): \"%s\" entries that match nothing, their services having no unit file "
+                                   "(PID 1 gives such a name to any transient unit it is asked for): %s",
+                                   policy_rule_name(r, name, sizeof(name)), policy_rule_file(p, r)->path, r->line,
+                                   side == 0 ? "from" : "to", list);
+                }
+        }
+}
+
 static int reload_failed(Manager *m, int error, const char *format, ...) __attribute__((format(printf, 3, 4)));
 static int reload_failed(Manager *m, int error, const char *format, ...) {
         _cleanup_(freep) char *text = NULL;
@@ -207,6 +232,10 @@ static int load_policy(Manager *m, Policy *ret_policy, CgroupTree *ret_tree, Pol
         } else if (r < 0)
                 return reload_failed(m, r, "%s: cannot read policy directory: %s", m->policy_dir, strerror(-r));
         policy_resolve_executables(&p, NULL);
+        r = policy_resolve_units(&p, NULL);
+        if (r < 0)
+                return reload_failed(m, r, "Failed to look for unit files: %s", strerror(-r));
+        log_units_dropped(&p);
         policy_set_mode_override(&p, m->mode_override);
         r = set_admin_defaults(&p);
         if (r < 0)

@@ -13,6 +13,7 @@
 #include "policy-decide.h"
 #include "policy-image.h"
 #include "policy.h"
+#include "policy-units.h"
 #include "ratelimit.h"
 #include "recorder.h"
 
@@ -65,7 +66,7 @@ typedef struct Manager {
         sd_event_source *reload_timer;
         uint64_t reload_deadline;       /* CLOCK_MONOTONIC; 0: no reload pending */
         sd_event_source *inotify;
-        sd_event_source *exe_watches[2 * GUARD_ALLOW_MAX]; /* directories of the exe rules' files */
+        sd_event_source *exe_watches[2 * GUARD_ALLOW_MAX + POLICY_UNIT_DIRS_MAX]; /* directories of the exe rules' files, unit file directories */
         unsigned n_exe_watches;
         ino_t policy_dir_ino;           /* of the watched directory */
         bool watching_ancestor;         /* the policy directory does not exist: its nearest ancestor is watched */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "policy-compile.h"
 #include "policy-image.h"
 #include "policy-parse.h"
+#include "policy-units.h"
 
 static void warn_unresolved_executables(const Policy *p, Diagnostics *d) {
         for (size_t i = 0; i < p->n_rules; i++) {
@@ -159,6 +161,64 @@ static void warn_broad_admins(const Policy *p, Diagnostics *d) {
         }
 }
 
+/* policy_resolve_units() left these out: said where, once per rule and side. */
+static void warn_units_dropped(const Policy *p, Diagnostics *d) {
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+
+                for (unsigned side = 0; side < 2; side++) {
+                        char **dropped = side == 0 ? r->from_dropped : r->to_dropped;
+                        char list[1024] = "";
+
+                        if (!dropped)
+                                continue;
+                        for (char **t = dropped; *t; t++)
+                                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+                                         t == dropped ? "" : ", ", *t);
+                        (void) diag_add(d, DIAG_WARNING, policy_rule_file(p, r)->path, r->line, r->column,
+                                        "\"%s\" entries name services with no unit file here, which match nothing "
+                                        "until the service is installed (PID 1 gives such a name to any transient unit "
+                                        "it is asked for: systemd-run --unit=): %s",
+                                        side == 0 ? "from" : "to", list);
+                }
+        }
+}
+
+/* PID 1 starts a transient unit in any slice and under any name that has no unit file, for
+ * whoever reaches its API: a "from" of PID 1's that names a slice, or a service by a pattern,
+ * lets such a unit's processes be moved where the entry's "to" says (a login service's session
+ * scope: out of every confined cgroup). */
+static void warn_transient_sources(const Policy *p, Diagnostics *d) {
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *r = &p->rules[i];
+
+                if (r->kind != POLICY_RULE_ALLOW || !policy_rule_active(p, r) || !r->cgroup ||
+                    !streq(r->cgroup, "/init.scope"))
+                        continue;
+                for (char **t = r->from; t && *t; t++) {
+                        const char *last = strrchr(*t, '/');
+                        size_t n;
+
+                        last = last ? last + 1 : *t;
+                        n = strlen(last);
+                        if (n > 6 && streq(last + n - 6, ".slice"))
+                                (void) diag_add(d, DIAG_WARNING, policy_rule_file(p, r)->path, r->line, r->column,
+                                                "\"from\" entry %s of PID 1's is a slice: PID 1 starts a transient unit "
+                                                "there for anyone who reaches it (systemd-run --slice=); name the service",
+                                                *t);
+                        else if (n > 8 && streq(last + n - 8, ".service") && strpbrk(last, "*?[")) {
+                                _cleanup_(freep) char *unit = NULL;
+
+                                if (policy_pattern_unit_file(*t, &unit) == 0)
+                                        (void) diag_add(d, DIAG_WARNING, policy_rule_file(p, r)->path, r->line, r->column,
+                                                        "\"from\" entry %s of PID 1's names services by a pattern: a "
+                                                        "transient unit can take such a name (systemd-run --unit=); name "
+                                                        "the service, or a template's instances (NAME@*.service)", *t);
+                        }
+                }
+        }
+}
+
 int policy_check_directory(const char *dir, FILE *out, FILE *err) {
         _cleanup_(diag_done) Diagnostics d = {};
         _cleanup_(policy_done) Policy p = {};
@@ -171,7 +231,9 @@ int policy_check_directory(const char *dir, FILE *out, FILE *err) {
         }
         if (r == 0) {
                 policy_resolve_executables(&p, NULL);
-                r = check_compiled_size(&p, &d);
+                r = policy_resolve_units(&p, NULL);
+                if (r >= 0)
+                        r = check_compiled_size(&p, &d);
                 if (r == -ENOMEM) {
                         fprintf(err, "%s: error: out of memory\n", dir);
                         return 2;
@@ -181,6 +243,8 @@ int policy_check_directory(const char *dir, FILE *out, FILE *err) {
                 warn_unneeded_allows(&p, &d);
                 warn_exe_only_allows(&p, &d);
                 warn_broad_admins(&p, &d);
+                warn_units_dropped(&p, &d);
+                warn_transient_sources(&p, &d);
         }
         diag_print(&d, err);
         if (r < 0) {

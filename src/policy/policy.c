@@ -246,6 +246,8 @@ static void rule_done(PolicyRule *r) {
         free(r->name);
         strv_free(r->to);
         strv_free(r->from);
+        strv_free(r->from_dropped);
+        strv_free(r->to_dropped);
 }
 
 bool policy_admin_is_default(const Policy *p) {

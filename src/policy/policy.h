@@ -76,6 +76,9 @@ typedef struct PolicyRule {
         uint32_t exe_gen;           /* the file's inode generation */
         char **to;                  /* allow: allowed destinations, NULL-terminated; NULL = any */
         char **from;                /* allow: allowed sources, NULL-terminated; NULL = any */
+        char **from_dropped;        /* allow: "from"/"to" entries left out, their service having no */
+        char **to_dropped;          /* unit file (policy_resolve_units()); NULL: none */
+        bool units_resolved;
         uint32_t ns_types;          /* lock/lock_on_entry: CLONE_NEW* mask */
 } PolicyRule;
 

@@ -347,6 +347,8 @@ int replay_run(Policy *p, const Record *records, size_t n_records, Replay *ret, 
                 goto finish;
 
         resolve_table = &exes;
+        /* Unit files are not resolved (policy_resolve_units()): the services the records name ran
+         * where they were recorded, and this host's unit files say nothing of that one's. */
         policy_resolve_executables(p, resolve_by_path);
         r = policy_compile(p, &tree, 1, &img, ret_error);
         if (r < 0)

@@ -17,6 +17,7 @@
 #include "policy-decide.h"
 #include "policy-image.h"
 #include "policy-parse.h"
+#include "policy-units.h"
 
 static const char system_v2[] =
         "{ \"version\": 2,\n"
@@ -246,9 +247,37 @@ static const ShippedCase shipped_cases[] = {
         { "/system.slice/foo.service", "/system.slice/run-r2.scope", VERDICT_ALLOW, NULL },
         { "/user.slice/user-1000.slice/session-2.scope", "/system.slice/run-r3.scope", VERDICT_ALLOW, NULL },
         { "/system.slice/libvirtd.service", "/machine.slice/machine-qemu.scope", VERDICT_ALLOW, NULL },
+        /* A login service's place taken by a transient unit (systemd-run --slice=system-getty.slice,
+         * --unit=gdm.service where no display manager is installed): no session for it. */
+        { "/system.slice/system-getty.slice/run-u5.service", "/user.slice/user-0.slice/session-4.scope", VERDICT_DENY,
+          "system-services" },
+        { "/system.slice/gdm.service", "/user.slice/user-0.slice/session-5.scope", VERDICT_DENY, "system-services" },
+        { "/system.slice/sshd.service", "/user.slice/user-0.slice/session-6.scope", VERDICT_DENY, "system-services" },
+        { "/system.slice/system-sshd.slice/sshd@x.service", "/user.slice/user-0.slice/session-7.scope", VERDICT_DENY,
+          "system-services" },
+        { "/system.slice/virtqemud.service", "/machine.slice/machine-qemu.scope", VERDICT_DENY, "system-services" },
+        /* Root's user manager (systemctl start user@0.service, then systemd-run --user): confined
+         * by the base as every session is. */
+        { "/user.slice/user-0.slice/user@0.service/app.slice/x.service", "/", VERDICT_DENY, "login-sessions" },
+        { "/system.slice/system-ssh.slice/ssh@1-10.0.0.1:22-10.0.0.2:5000.service", "/user.slice/user-0.slice/session-8.scope",
+          VERDICT_ALLOW, NULL },
         /* The example sandbox is sealed (audit, like the rest of its file). */
         { "/system.slice/sandbox.service", "/system.slice/run-r4.scope", VERDICT_AUDIT, "sandbox-sealed" },
 };
+
+/* The unit files of a Debian server with openssh and libvirt (no display manager, no virtqemud). */
+static bool server_unit_file(const char *name) {
+        static const char *const installed[] = {
+                "getty@.service", "serial-getty@.service", "container-getty@.service", "console-getty.service",
+                "user@.service", "user-runtime-dir@.service", "systemd-nspawn@.service", "ssh.service", "ssh@.service",
+                "containerd.service", "libvirtd.service",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(installed); i++)
+                if (streq(name, installed[i]))
+                        return true;
+        return false;
+}
 
 static void test_shipped_policies(void **state) {
         _cleanup_(policy_done) Policy p = {};
@@ -262,6 +291,7 @@ static void test_shipped_policies(void **state) {
                 skip();
         assert_int_equal(policy_load_directory(dir, &p, &d), 0);
         policy_resolve_executables(&p, NULL);
+        assert_int_equal(policy_resolve_units(&p, server_unit_file), 0);
         for (size_t i = 0; i < ELEMENTSOF(shipped_cases); i++) {
                 tree_add_with_ancestors(&tree, shipped_cases[i].src);
                 tree_add_with_ancestors(&tree, shipped_cases[i].dst);
@@ -299,6 +329,89 @@ static void test_shipped_policies(void **state) {
                                        policy_image_cgroup(&img, &tree, cgroup_tree_id(&tree, c->dst)), &kd);
                 assert_int_equal(kd.verdict, c->verdict == VERDICT_DENY ? GUARD_VERDICT_DENY :
                                              c->verdict == VERDICT_AUDIT ? GUARD_VERDICT_AUDIT : GUARD_VERDICT_ALLOW);
+        }
+}
+
+/* Which pattern names a unit file, and a list emptied by missing unit files: it matches nothing,
+ * it does not become "any" (the oracle and the kernel's code over the compiled image). */
+static bool no_unit_file(const char *name) {
+        return false;
+}
+
+static void test_units(void **state) {
+        static const char text[] =
+                "{ \"version\": 2, \"migration\": {\n"
+                "  \"protect\": [ { \"name\": \"system\", \"cgroup\": \"/system.slice\" } ],\n"
+                "  \"allow\": [ { \"name\": \"dm\", \"cgroup\": \"/init.scope\", \"from\": [\"/system.slice/gdm.service\"],\n"
+                "                \"to\": [\"/user.slice/user-*.slice/session-*.scope\"] },\n"
+                "              { \"name\": \"vm\", \"cgroup\": \"/init.scope\", \"to\": [\"/system.slice/qemu@*.service\"] } ] } }\n";
+        static const struct { const char *pattern, *unit; } names[] = {
+                { "/system.slice/ssh.service", "ssh.service" },
+                { "/system.slice/system-getty.slice/getty@*.service", "getty@.service" },
+                { "/system.slice/system-serial*getty.slice/serial-getty@ttyS0.service", "serial-getty@.service" },
+                { "/a/b@c.service", "b@.service" },
+                { "/system.slice/system-getty.slice", NULL },
+                { "/system.slice/foo*.service", NULL },
+                { "/system.slice/*@x.service", NULL },
+                { "/user.slice/user-*.slice/session-*.scope", NULL },
+                { "/system.slice/.service", NULL },
+        };
+        _cleanup_(cgroup_tree_done) CgroupTree tree = {};
+        _cleanup_(policy_image_done) PolicyImage img = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+        _cleanup_(policy_done) Policy p = {};
+        const char *const moves[][2] = {
+                { "/system.slice/gdm.service", "/user.slice/user-0.slice/session-1.scope" },
+                { "/system.slice/foo.service", "/user.slice/user-0.slice/session-1.scope" },
+                { "/system.slice/foo.service", "/system.slice/qemu@1.service" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                _cleanup_(freep) char *unit = NULL;
+                int r = policy_pattern_unit_file(names[i].pattern, &unit);
+
+                assert_int_equal(r, names[i].unit ? 1 : 0);
+                if (names[i].unit)
+                        assert_string_equal(unit, names[i].unit);
+        }
+        assert_int_equal(policy_parse_buffer(&p, "10-units.json", text, strlen(text), &d), 0);
+        assert_int_equal(policy_resolve_units(&p, no_unit_file), 0);
+        for (size_t i = 0; i < p.n_rules; i++) {
+                const PolicyRule *r = &p.rules[i];
+
+                if (r->kind != POLICY_RULE_ALLOW)
+                        continue;
+                if (streq(r->name, "dm")) {
+                        assert_non_null(r->from);
+                        assert_null(r->from[0]);
+                        assert_string_equal(r->from_dropped[0], "/system.slice/gdm.service");
+                        assert_non_null(r->to[0]); /* a scope: not a unit file's */
+                } else {
+                        assert_non_null(r->to);
+                        assert_null(r->to[0]);
+                        assert_string_equal(r->to_dropped[0], "/system.slice/qemu@*.service");
+                }
+        }
+        /* Twice is once. */
+        assert_int_equal(policy_resolve_units(&p, no_unit_file), 0);
+        tree_add_with_ancestors(&tree, "/init.scope");
+        for (size_t i = 0; i < ELEMENTSOF(moves); i++) {
+                tree_add_with_ancestors(&tree, moves[i][0]);
+                tree_add_with_ancestors(&tree, moves[i][1]);
+        }
+        cgroup_tree_sort(&tree);
+        assert_int_equal(policy_compile(&p, &tree, 1, &img, NULL), 0);
+        for (size_t i = 0; i < ELEMENTSOF(moves); i++) {
+                PolicyActor actor = { .exe = "/usr/lib/systemd/systemd", .cgroup = "/init.scope" };
+                struct guard_actor who = { .cgroup = policy_image_cgroup(&img, &tree, cgroup_tree_id(&tree, "/init.scope")) };
+                struct guard_decision kd;
+                PolicyDecision dec;
+
+                policy_decide_migration(&p, &actor, moves[i][0], moves[i][1], &dec);
+                assert_int_equal(dec.verdict, VERDICT_DENY);
+                guard_decide_migration(&img, &who, policy_image_cgroup(&img, &tree, cgroup_tree_id(&tree, moves[i][0])),
+                                       policy_image_cgroup(&img, &tree, cgroup_tree_id(&tree, moves[i][1])), &kd);
+                assert_int_equal(kd.verdict, GUARD_VERDICT_DENY);
         }
 }
 
@@ -347,6 +460,7 @@ int main(void) {
                 cmocka_unit_test(test_names),
                 cmocka_unit_test(test_seal_overlap),
                 cmocka_unit_test(test_shipped_policies),
+                cmocka_unit_test(test_units),
                 cmocka_unit_test(test_compiled_size),
         };
 

@@ -19,10 +19,8 @@
 # (nothing denied) and over a too-strict one (exactly the recorded moves it does not allow),
 # enforces the learned policy, runs the same clients again (0 denials) and then the escapes
 # (still EPERM). "admin" is the part run inside root's login session (TAP lines the caller renumbers).
-KERNEL=${1:-unknown}
 MODE=${2:-enforce}
-case "$KERNEL" in hooks*) BACKEND=native ;; stock*) BACKEND=compat ;; *) BACKEND=auto ;; esac
-. /tap.sh
+. /system-lib.sh
 note() { echo "# $*"; }
 CG=/sys/fs/cgroup
 BUS="org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager"
@@ -53,11 +51,8 @@ wait_for() { # SECONDS COMMAND...: until COMMAND succeeds, for SECONDS at most
 # mark: a time after every journal entry so far (entries since it: journalctl --since @MARK).
 mark() { sleep 1; date +%s; }
 counter() { busctl get-property $BUS "$1" | cut -d' ' -f2; }
-# cgvm-login USER COMMAND: COMMAND in USER's login session, opened by su - in a service of a
-# getty's slice (what a console login is: pam_systemd asks logind, logind asks PID 1 for a
-# session scope). A script, so that client (timeout) can run it.
-printf '#!/bin/sh\nexec systemd-run -q -P --slice=system-getty.slice su - "$1" -c "$2"\n' > /usr/local/bin/cgvm-login
-chmod 755 /usr/local/bin/cgvm-login
+# cgvm-login USER COMMAND: COMMAND in USER's login session, opened by su - in a login service
+# (install_login_service, below, with the policies). A script, so that client (timeout) can run it.
 
 # --- The admin's clients, run inside root's login session (clients.sh KERNEL admin). ---
 if [ "$MODE" = admin ]; then
@@ -171,8 +166,10 @@ EOF
                 printf '[Service]\nExecStart=\nExecStart=/usr/sbin/cgroup-guardd --backend %s --record-interval=5\n' $BACKEND \
                         > /etc/systemd/system/cgroup-guardd.service.d/backend.conf
         fi
+        install_login_service nopolicy # learned: the policy names the login service itself
 else
         cp /usr/share/cgroup-guard/policies/*.json $POLICIES/
+        install_login_service
 fi
 if cgroup-guardd --check --policy-dir $POLICIES > /tmp/check.log 2>&1 && ! grep -q "does not exist" /tmp/check.log; then
         ok "cgroup-guardd --check: the policies are valid and every executable they name is installed"
@@ -238,7 +235,7 @@ client "systemctl stop the delegated service" systemctl stop cgvm-deleg.service
 # --- logind, through pam_systemd, from a login service (a getty's slice) ---
 client "su - alice: a logind session" cgvm-login alice 'cat /proc/self/cgroup'
 expect "... in its session scope" "^0::/user.slice/user-1000.slice/session-.*\.scope$"
-client "runuser -l alice: a logind session" systemd-run -q -P --slice=system-getty.slice runuser -l alice -c 'cat /proc/self/cgroup'
+client "runuser -l alice: a logind session" env CGVM_LOGIN_HOW=runuser cgvm-login alice 'cat /proc/self/cgroup'
 expect "... in its session scope" "^0::/user.slice/user-1000.slice/session-.*\.scope$"
 client "su - (root): a logind session" cgvm-login root 'cat /proc/self/cgroup'
 expect "... in its session scope" "^0::/user.slice/user-0.slice/session-.*\.scope$"
@@ -460,8 +457,8 @@ escapes with
 out=$(systemd-run -q -P sh -c 'systemd-run -q --scope --slice=user.slice --unit=cgvm-deputy cat /proc/self/cgroup' 2>&1)
 note "a root service asking PID 1 for a scope in user.slice (systemd-run --scope --slice=user.slice): $out"
 
-# The admin's off-switch from a protected cgroup (this service; with 20-user-sessions.json a login
-# session is protected too, so D-Bus Unload and cgroup-guardd --unload are refused there): the
+# The admin's off-switch from a protected cgroup (this service; the base protects login sessions
+# too, so D-Bus Unload and cgroup-guardd --unload are refused there): the
 # disable file, and PID 1 restarts the guard, which unloads instead of loading. Then the same
 # escapes succeed.
 touch /etc/cgroup-guard/disable

@@ -11,7 +11,10 @@
 #   UnsetEnvironment= keeps the library out of the restarted guard (before: the injected code ran
 #   with the guard's mark and got its pins), and CGROUP_GUARD_HIDE_KERNEL_FUNCTIONS too;
 # - systemd-sysctl, a real client, from this protected service: writes a usermode helper's sysctl
-#   as it is, and is refused a new one (before: it set what /etc/sysctl.d said). POSIX sh.
+#   as it is, and is refused a new one (before: it set what /etc/sysctl.d said);
+# - su - in a transient unit that takes a login service's place (a getty's slice, the name of a
+#   service with no unit file) gets no session; with the base policy alone, a unit of root's user
+#   manager stays confined (before: both left every confined cgroup). POSIX sh.
 . /system-lib.sh
 
 mkdir -p $T/out
@@ -216,6 +219,70 @@ systemd-run --unit=cg-stdout2 -p StandardOutput=append:$modprobe_path --wait --c
 check "... nor does one whose output is appended to the modprobe helper ($modprobe_path)" "$sum_before" "$(md5sum < "$modprobe_path")"
 check_true "... a tamper event naming PID 1's child in its unit" \
         wait_for 10 sh -c 'journalctl -u cgroup-guardd -o cat | grep -q "Refused tamper attempt: .* in /system.slice/cg-stdout"'
+
+# A login service's place, taken by a transient unit (an adversarial review): PID 1 moves a task
+# from a login service into a session scope for logind (pam_systemd asks it), out of the
+# service's cgroup. A confined root asks PID 1 for a unit in a getty's slice, or under the name of
+# a login service or a display manager that has no unit file here (this rootfs has neither
+# openssh nor a display manager), and runs su - in it: su must stay in that unit, its session
+# move denied (before: it got a session in /user.slice). All four at once: a refused session
+# holds pam_systemd for its 2-minute wait, so each unit is stopped once decided.
+login_denied() { # SRC: the move of su out of SRC into a session scope was denied
+        journalctl -o json MESSAGE_ID=$DENIAL | grep "\"CGROUP_GUARD_SRC_CGROUP\":\"$1\"" |
+                grep -q '"CGROUP_GUARD_DST_CGROUP":"/user.slice/user-0.slice/session-'
+}
+for c in cgvm-getty.service:system-getty.slice gdm.service: ssh.service: sshd@cgvm.service:system-sshd.slice; do
+        unit=${c%%:*} slice=${c#*:}
+        rm -f /run/cgvm-login-$unit
+        systemd-run --unit=$unit --collect --quiet ${slice:+-p Slice=$slice} -p StandardOutput=file:/run/cgvm-login-$unit \
+                su - root -c 'cat /proc/self/cgroup' > /tmp/login-$unit.err 2>&1
+done
+for c in cgvm-getty.service:system-getty.slice gdm.service: ssh.service: sshd@cgvm.service:system-sshd.slice; do
+        unit=${c%%:*} slice=${c#*:}
+        src=/system.slice/${slice:+$slice/}$unit
+        check_all "su - in a transient unit $unit${slice:+ in $slice} asked for from a protected service: no session, the move denied" \
+                'wait_for 60 login_denied "$src"' \
+                '! grep -q "^0::/user.slice/" /run/cgvm-login-$unit 2> /dev/null' ||
+                diag "$unit: su ran in $(cat /run/cgvm-login-$unit 2> /dev/null) $(cat /tmp/login-$unit.err)"
+        systemctl stop $unit > /dev/null 2>&1
+done
+# The premise: a name that has a unit file (getty@.service's instances, which the shipped policy
+# names) PID 1 gives no transient unit.
+out=$(systemd-run --unit=getty@cgvm.service --quiet true 2>&1)
+check_all "a transient unit named as a getty (getty@cgvm.service) is refused by PID 1" \
+        '[ -n "$out" ]' '! systemctl is-active -q getty@cgvm.service' ||
+        diag "getty@cgvm.service: $out"
+systemctl stop getty@cgvm.service > /dev/null 2>&1
+
+# With the base policy alone (10-system.json), as an admin adopts it first: root's user manager,
+# which any root that reaches PID 1 may start (systemctl start user@0.service), runs whatever
+# root asks of it (systemd-run --user); its units were outside every confined cgroup (a root
+# there may move anywhere, change the kernel's usermode helpers, switch the guard off by its
+# files). The base confines /user.slice.
+gen=$(busctl get-property $BUS PolicyGeneration | awk '{ print $2 }')
+find /etc/cgroup-guard/policies.d -name '*.json' ! -name 10-system.json -delete
+systemctl reload cgroup-guardd
+check_true "the base policy alone is in force" \
+        wait_for 60 sh -c "[ \"\$(busctl get-property $BUS PolicyGeneration | awk '{ print \$2 }')\" != $gen ]"
+systemctl start user@0.service
+rm -f /run/cgvm-user-cg
+mkdir -p $CG/cgvm-free # outside every confined cgroup ($$$$: PID 1 makes "$$" of an ExecStart's "$$$$")
+XDG_RUNTIME_DIR=/run/user/0 systemd-run --user --unit=cgvm-user-escape --collect --quiet \
+        sh -c '/bin/echo $$$$ > /sys/fs/cgroup/cgvm-free/cgroup.procs 2> /run/cgvm-user-err; cat /proc/self/cgroup > /run/cgvm-user-cg' \
+        > /tmp/user-escape.err 2>&1
+wait_for 30 test -s /run/cgvm-user-cg
+user_denied() {
+        journalctl -o json MESSAGE_ID=$DENIAL | grep '"CGROUP_GUARD_SRC_CGROUP":"/user.slice/user-0.slice/user@0.service/' |
+                grep -q '"CGROUP_GUARD_RULE":"login-sessions"'
+}
+check_all "a unit of root's user manager, asked for from a protected service, cannot move out of /user.slice" \
+        'grep -q "^0::/user.slice/user-0.slice/user@0.service/" /run/cgvm-user-cg' \
+        'wait_for 10 user_denied' ||
+        diag "the user unit: $(cat /run/cgvm-user-cg /run/cgvm-user-err 2> /dev/null) $(cat /tmp/user-escape.err)"
+echo "# the user unit's move: $(cat /run/cgvm-user-err 2> /dev/null)"
+systemctl stop user@0.service
+rmdir $CG/cgvm-free 2> /dev/null
+cp /usr/share/cgroup-guard/policies/*.json /etc/cgroup-guard/policies.d/
 
 check_true "still enforcing at the end" enforcing ||
         diag "enforcement gone at the end"

@@ -52,3 +52,47 @@ wait_for() {
                 sleep 0.1
         done
 }
+
+# A login service as an admin would install one, and the local policy entry that lets PID 1 move
+# its PAM sessions' first task into a session scope (what a console or ssh login is: pam_systemd
+# asks logind, logind asks PID 1). A template with a unit file, so that no transient unit can
+# take its name (the shipped base names getty@.service's and ssh's units this way; those need a
+# terminal or a network login). Then "cgvm-login USER COMMAND" runs COMMAND in USER's login
+# session, opened by "su -" in an instance of it (CGVM_LOGIN_HOW=runuser: runuser -l;
+# CGVM_LOGIN_SHELL: su's -s), prints its output and exits with its status. "nopolicy": the unit
+# and the helpers only.
+install_login_service() {
+        mkdir -p /etc/cgroup-guard/policies.d /usr/local/bin
+        printf '[Unit]\nDescription=cgroup-guard test login %%i\n[Service]\nType=oneshot\nExecStart=/usr/local/bin/cgvm-login-exec %%i\n' \
+                > /etc/systemd/system/cgvmlogin@.service
+        cat > /usr/local/bin/cgvm-login-exec <<'SH'
+#!/bin/sh
+d=/run/cgvm-login/$1
+shell=$(cat $d/shell)
+"$(cat $d/how)" -l ${shell:+-s "$shell"} "$(cat $d/user)" -c "$(cat $d/cmd)" > $d/out 2>&1
+echo $? > $d/rc
+SH
+        cat > /usr/local/bin/cgvm-login <<'SH'
+#!/bin/sh
+d=/run/cgvm-login/$$
+rm -rf $d
+mkdir -p $d
+printf '%s' "$1" > $d/user
+printf '%s' "$2" > $d/cmd
+printf '%s' "${CGVM_LOGIN_HOW:-su}" > $d/how
+printf '%s' "${CGVM_LOGIN_SHELL:-}" > $d/shell
+systemctl start cgvmlogin@$$.service
+cat $d/out 2> /dev/null
+rc=$(cat $d/rc 2> /dev/null || echo 1)
+rm -rf $d
+exit $rc
+SH
+        chmod 755 /usr/local/bin/cgvm-login-exec /usr/local/bin/cgvm-login
+        [ "${1:-}" = nopolicy ] || cat > /etc/cgroup-guard/policies.d/15-cgvm-login.json <<'JSON'
+{ "version": 2, "migration": { "allow": [
+  { "name": "cgvm-login-sessions", "cgroup": "/init.scope",
+    "from": ["/system.slice/system-cgvmlogin.slice/cgvmlogin@*.service"],
+    "to": ["/user.slice/user-*.slice/session-*.scope"] } ] } }
+JSON
+        systemctl daemon-reload
+}

@@ -16,9 +16,7 @@
 # - nothing else on the host is denied or fails: transient services and scopes, su in a login
 #   service's session scope, StartTransientUnit on an unsealed service's task, an unsealed service
 #   restarted 5 times, logind and user@0. POSIX sh.
-KERNEL=${1:-unknown}
-case "$KERNEL" in hooks) BACKEND=native ;; stock) BACKEND=compat ;; *) BACKEND=auto ;; esac
-. /tap.sh
+. /system-lib.sh
 DENIAL=e8540ee91e3f4008a0c051b6c2107e76
 denials() { journalctl -o json MESSAGE_ID=$DENIAL; }
 wait_for() { # SECONDS COMMAND...: true once COMMAND succeeds
@@ -34,6 +32,7 @@ mkdir -p /etc/cgroup-guard/policies.d /etc/systemd/system/cgroup-guardd.service.
 printf '[Service]\nExecStart=\nExecStart=/usr/sbin/cgroup-guardd --backend %s\n' $BACKEND \
         > /etc/systemd/system/cgroup-guardd.service.d/backend.conf
 cp /usr/share/cgroup-guard/policies/*.json /etc/cgroup-guard/policies.d/
+install_login_service
 check_all "pam_systemd is active for su" \
         'getent passwd nobody > /dev/null' \
         '[ -e /usr/lib/x86_64-linux-gnu/security/pam_systemd.so ]' \
@@ -185,14 +184,12 @@ check_true "a transient service runs (PID 1 starts units)" systemd-run --wait -q
         diag "systemd-run --wait failed"
 check_true "systemd-run --scope into system.slice from a service works" systemd-run --scope -q true ||
         diag "systemd-run --scope failed"
-# A login service as the shipped policy names them (a getty's slice): su's session scope works.
-# (The unit's stdout is a file systemd opens: this unit may have a /tmp of its own.)
-rm -f /run/login-cg
-systemd-run --wait -q -p Slice=system-getty.slice -p StandardOutput=file:/run/login-cg --unit=login-test.service \
-        su - nobody -s /bin/sh -c 'cat /proc/self/cgroup' > /tmp/login-test.out 2>&1
+# A login service with a unit file that a policy entry names (install_login_service): su's
+# session scope works.
+CGVM_LOGIN_SHELL=/bin/sh cgvm-login nobody 'cat /proc/self/cgroup' > /run/login-cg 2>&1
 check_true "su - nobody from a login service lands in its session scope ($(sed -n 's/^0:://p' /run/login-cg 2> /dev/null))" \
         grep -q '^0::/user.slice/user-65534.slice/session-[^/]*\.scope$' /run/login-cg ||
-        diag "login from system-getty.slice: $(cat /run/login-cg 2> /dev/null) $(cat /tmp/login-test.out) $(journalctl -u login-test --no-pager | tail -3)"
+        diag "login from cgvmlogin@.service: $(cat /run/login-cg 2> /dev/null) $(journalctl -u 'cgvmlogin@*' --no-pager | tail -3)"
 printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/sleep 600\n' > /etc/systemd/system/plain.service
 systemctl daemon-reload
 check_all "an unsealed service starts and restarts, 5 times in a row" \

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "macro.h"
+#include "policy-units.h"
+
+/* systemd's system unit search path, but for /run/systemd/transient (what systemd-run makes) and
+ * the *.control directories (set-property drop-ins, no unit files). */
+const char *const policy_unit_dirs[POLICY_UNIT_DIRS_MAX + 1] = {
+        "/etc/systemd/system",
+        "/etc/systemd/system.attached",
+        "/run/systemd/system",
+        "/run/systemd/system.attached",
+        "/run/systemd/generator.early",
+        "/run/systemd/generator",
+        "/run/systemd/generator.late",
+        "/usr/local/lib/systemd/system",
+        "/usr/lib/systemd/system",
+        "/lib/systemd/system",
+        NULL,
+};
+
+bool policy_unit_file_exists(const char *name) {
+        for (const char *const *dir = policy_unit_dirs; *dir; dir++) {
+                char path[PATH_MAX];
+                struct stat st;
+
+                /* A symlink counts: an alias (sshd.service -> ssh.service) or a mask both keep
+                 * the name from transient units. */
+                if (snprintf(path, sizeof(path), "%s/%s", *dir, name) < (int) sizeof(path) &&
+                    fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        return true;
+        }
+        return false;
+}
+
+int policy_pattern_unit_file(const char *pattern, char **ret_name) {
+        const char *last = strrchr(pattern, '/'), *at;
+        size_t n;
+
+        last = last ? last + 1 : pattern;
+        n = strlen(last);
+        if (n <= strlen(".service") || !streq(last + n - strlen(".service"), ".service"))
+                return 0;
+        at = strchr(last, '@');
+        if (!at) {
+                if (strpbrk(last, "*?[\\"))
+                        return 0;
+                *ret_name = strdup(last);
+                return *ret_name ? 1 : -ENOMEM;
+        }
+        /* The template: its prefix must be literal, the instance may be anything. */
+        if (at == last || memchr(last, '*', at - last) || memchr(last, '?', at - last) ||
+            memchr(last, '[', at - last) || memchr(last, '\\', at - last))
+                return 0;
+        if (asprintf(ret_name, "%.*s@.service", (int) (at - last), last) < 0)
+                return -ENOMEM;
+        return 1;
+}
+
+/* Moves the entries of *list whose unit has no unit file to *dropped. */
+static int drop_missing(char **list, char ***dropped, PolicyUnitFileFunc has_unit_file) {
+        size_t kept = 0, n_dropped = 0;
+
+        if (!list)
+                return 0;
+        for (size_t i = 0; list[i]; i++)
+                n_dropped++;
+        *dropped = calloc(n_dropped + 1, sizeof(char *));
+        if (!*dropped)
+                return -ENOMEM;
+        n_dropped = 0;
+        for (size_t i = 0; list[i]; i++) {
+                _cleanup_(freep) char *name = NULL;
+                int r = policy_pattern_unit_file(list[i], &name);
+
+                if (r < 0)
+                        return r;
+                if (r > 0 && !has_unit_file(name))
+                        (*dropped)[n_dropped++] = list[i];
+                else
+                        list[kept++] = list[i];
+        }
+        list[kept] = NULL;
+        if (n_dropped == 0) {
+                free(*dropped);
+                *dropped = NULL;
+        }
+        return 0;
+}
+
+int policy_resolve_units(Policy *p, PolicyUnitFileFunc has_unit_file) {
+        if (!has_unit_file)
+                has_unit_file = policy_unit_file_exists;
+        for (size_t i = 0; i < p->n_rules; i++) {
+                PolicyRule *r = &p->rules[i];
+                int k;
+
+                if (r->kind != POLICY_RULE_ALLOW || r->units_resolved)
+                        continue; /* once: the lists are cut already */
+                r->units_resolved = true;
+                k = drop_missing(r->from, &r->from_dropped, has_unit_file);
+                if (k >= 0)
+                        k = drop_missing(r->to, &r->to_dropped, has_unit_file);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
