@@ -776,6 +776,30 @@ int BPF_PROG(guard_tamper_truncate_idmap, void *idmap, struct dentry *dentry, st
         return guard_tamper_setattr(dentry, attr);
 }
 
+/* Extended attributes of a guarded file: a POSIX ACL (setfacl -m u:nobody:rw) lets a user
+ * elsewhere write it as a chmod would (an adversarial review). The idmap (6.3+) or user namespace
+ * (6.1) comes first either way, the dentry second. On 6.1 an ACL is an xattr; since 6.2 it has
+ * hooks of its own, which the loader attaches where the kernel has them. */
+SEC("lsm/inode_setxattr")
+int BPF_PROG(guard_tamper_setxattr, void *idmap, struct dentry *dentry) {
+        return guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry);
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(guard_tamper_removexattr, void *idmap, struct dentry *dentry) {
+        return guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry);
+}
+
+SEC("?lsm/inode_set_acl")
+int BPF_PROG(guard_tamper_set_acl, void *idmap, struct dentry *dentry) {
+        return guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry);
+}
+
+SEC("?lsm/inode_remove_acl")
+int BPF_PROG(guard_tamper_remove_acl, void *idmap, struct dentry *dentry) {
+        return guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry);
+}
+
 /* Signals to the daemon: only from PID 1 (systemd stopping the service) and the daemon itself;
  * from its own unit's cgroup (ExecReload=kill -HUP runs there) SIGHUP, a reload, and no other;
  * never from the root cgroup. */

@@ -96,6 +96,15 @@ void choose_tamper_variants(Backend *b, const struct btf *vmlinux) {
         prog = bpf_object__find_program_by_name(b->obj, GUARD_PROG(guard_tamper_truncate_idmap));
         if (prog)
                 bpf_program__set_autoload(prog, vmlinux && idmap);
+        /* POSIX ACLs have hooks of their own since 6.2 (an xattr before). */
+        for (size_t i = 0; i < 2; i++) {
+                prog = bpf_object__find_program_by_name(b->obj, i == 0 ? GUARD_PROG(guard_tamper_set_acl) :
+                                                                           GUARD_PROG(guard_tamper_remove_acl));
+                if (prog)
+                        bpf_program__set_autoload(prog, vmlinux && btf__find_by_name_kind(vmlinux,
+                                                                 i == 0 ? "bpf_lsm_inode_set_acl" : "bpf_lsm_inode_remove_acl",
+                                                                 BTF_KIND_FUNC) >= 0);
+        }
         /* Who connected to the bus when: where unix_stream_connect() can be traced. */
         prog = bpf_object__find_program_by_name(b->obj, GUARD_PROG(guard_tamper_bus_connect));
         if (prog)

@@ -58,7 +58,7 @@ const void *backend_object_elf(BackendKind kind, size_t *ret_size);
 const char *backend_object_name(BackendKind kind);
 
 /* Links one backend attaches at most (a load with more fails: E2BIG). */
-#define BACKEND_LINKS_MAX 64
+#define BACKEND_LINKS_MAX 96
 
 typedef struct Backend {
         BackendKind kind;

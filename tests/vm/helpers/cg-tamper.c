@@ -59,6 +59,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,6 +67,21 @@
 static int result(int r) {
         printf("%s\n", r < 0 ? strerrorname_np(errno) : "ok");
         return r < 0;
+}
+
+/* setfacl -m u:65534:rw FILE, as the kernel takes it (posix_acl_xattr: version 2, then entries
+ * sorted by tag): no setfacl in the guests. */
+static int set_acl(const char *path) {
+        struct {
+                uint32_t version;
+                struct { uint16_t tag, perm; uint32_t id; } e[5];
+        } __attribute__((packed)) acl = {
+                .version = 2,
+                .e = { { 0x01, 7, UINT32_MAX }, { 0x02, 6, 65534 }, { 0x04, 5, UINT32_MAX }, { 0x10, 7, UINT32_MAX },
+                       { 0x20, 5, UINT32_MAX } },
+        };
+
+        return result(setxattr(path, "system.posix_acl_access", &acl, sizeof(acl), 0));
 }
 
 static int sigio(pid_t pid, int sig) {
@@ -452,6 +468,12 @@ int main(int argc, char *argv[]) {
                         close(fd);
                 return result(fd);
         }
+        if (argc == 3 && strcmp(argv[1], "setacl") == 0)
+                return set_acl(argv[2]);
+        if (argc == 3 && strcmp(argv[1], "rmacl") == 0)
+                return result(removexattr(argv[2], "system.posix_acl_access"));
+        if (argc == 3 && strcmp(argv[1], "setxattr") == 0)
+                return result(setxattr(argv[2], "trusted.cg-tamper", "x", 1, 0));
         if (argc == 3 && strcmp(argv[1], "handle-openw") == 0)
                 return handle_openw(argv[2]);
         if (argc == 3 && strcmp(argv[1], "truncate") == 0) {
@@ -484,7 +506,7 @@ int main(int argc, char *argv[]) {
                 return result(mount("none", argv[2], "cgroup", 0, argv[3]));
         if (argc == 5 && strcmp(argv[1], "cgroup1") == 0 && strcmp(argv[4], "fsopen") == 0)
                 return cgroup1_fsopen(argv[2], argv[3]);
-        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | truncate FILE | umount PATH [detach] | move FROM TO | grab SECONDS PINDIR\n"
+        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | setacl FILE | rmacl FILE | setxattr FILE | truncate FILE | umount PATH [detach] | move FROM TO | grab SECONDS PINDIR\n"
                         "       | sched PID | affinity PID | nice PID | ioprio PID | cgroup1 DIR OPTIONS [fsopen]\n");
         return 2;
 }

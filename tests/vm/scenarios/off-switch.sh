@@ -344,6 +344,17 @@ check "... nor chown it" EPERM "$(confined "chown 65534 $UMH 2>/dev/null && echo
 check "... nor chmod a file in modprobe.d" EPERM "$(confined "chmod 666 /etc/modprobe.d/admin.conf 2>/dev/null && echo ok || echo EPERM")"
 check "the admin may" ok "$(as_admin "chmod 644 $UMH && echo ok || echo EPERM")"
 chmod 755 $UMH
+# Nor an ACL, which grants a user write access as chmod would (setxattr of system.posix_acl_access:
+# inode_setxattr on 6.1, inode_set_acl since 6.2), nor another extended attribute.
+check "a confined root cannot give a user write access to the helper by an ACL" EPERM "$(confined cg-tamper setacl $UMH)"
+check "... nor set another extended attribute on it" EPERM "$(confined cg-tamper setxattr $UMH)"
+# The admin may (the hooks kernels' tmpfs has no ACLs: EOPNOTSUPP from the file system, after the
+# guard let it through; the confined root's EPERM above came first).
+acl_ok() { case "$1" in ok) echo ok ;; EOPNOTSUPP) [ "$KERNEL" = hooks ] || [ "$KERNEL" = hooks-6.12 ] && echo ok || echo "$1" ;; *) echo "$1" ;; esac; }
+check "the admin may (an ACL)" ok "$(acl_ok "$(as_admin cg-tamper setacl $UMH)")"
+check "... a confined root cannot remove it" EPERM "$(confined cg-tamper rmacl $UMH)"
+check "... the admin may" ok "$(acl_ok "$(as_admin cg-tamper rmacl $UMH)")"
+chmod 755 $UMH
 # The admin names another helper while the guard runs: registered within a second or two.
 mkdir -p /usr/local/libexec/cg2
 printf '#!/bin/sh\necho ran >> /tmp/umh-real.ran\n' > /usr/local/libexec/cg2/cg-umh2
