@@ -6,31 +6,62 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "policy-units.h"
 
-/* systemd's system unit search path, but for /run/systemd/transient (what systemd-run makes) and
- * the *.control directories (set-property drop-ins, no unit files). */
+/* Where systemd looks for unit files, less what a root that systemd's ProtectSystem=full still
+ * lets write (/run: /run/systemd/system, the generators' and *.attached directories) would make
+ * into trust; fewer directories than PID 1 searches only ever leave an entry out. Not
+ * /run/systemd/transient: that is what systemd-run makes. */
 const char *const policy_unit_dirs[POLICY_UNIT_DIRS_MAX + 1] = {
         "/etc/systemd/system",
-        "/etc/systemd/system.attached",
-        "/run/systemd/system",
-        "/run/systemd/system.attached",
-        "/run/systemd/generator.early",
-        "/run/systemd/generator",
-        "/run/systemd/generator.late",
         "/usr/local/lib/systemd/system",
         "/usr/lib/systemd/system",
         "/lib/systemd/system",
+        POLICY_TRANSIENT_DIR, /* watched, never searched: see transient_unit_exists() */
         NULL,
 };
 
+/* A transient unit that took the name before its unit file arrived (systemd-run --unit=gdm.service
+ * on a host without a display manager, then the admin installs one) keeps it: PID 1 loads
+ * /run/systemd/transient first. Such a name is not the service's while it lasts; for a
+ * template, any transient instance of it. */
+static bool transient_unit_exists(const char *name) {
+        const char *at = strchr(name, '@');
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *de;
+
+        if (!at || !streq(at, "@.service")) {
+                char path[PATH_MAX];
+
+                return snprintf(path, sizeof(path), "%s/%s", POLICY_TRANSIENT_DIR, name) < (int) sizeof(path) &&
+                       faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+        }
+        d = opendir(POLICY_TRANSIENT_DIR);
+        if (!d)
+                return false;
+        while ((de = readdir(d))) {
+                size_t n = strlen(de->d_name);
+
+                if (strncmp(de->d_name, name, at - name + 1) == 0 && n > strlen(".service") &&
+                    streq(de->d_name + n - strlen(".service"), ".service"))
+                        return true;
+        }
+        return false;
+}
+
 bool policy_unit_file_exists(const char *name) {
+        if (transient_unit_exists(name))
+                return false;
         for (const char *const *dir = policy_unit_dirs; *dir; dir++) {
                 char path[PATH_MAX];
                 struct stat st;
 
+                if (streq(*dir, POLICY_TRANSIENT_DIR))
+                        continue;
                 /* A symlink counts: an alias (sshd.service -> ssh.service) or a mask both keep
                  * the name from transient units. */
                 if (snprintf(path, sizeof(path), "%s/%s", *dir, name) < (int) sizeof(path) &&
@@ -50,14 +81,14 @@ int policy_pattern_unit_file(const char *pattern, char **ret_name) {
                 return 0;
         at = strchr(last, '@');
         if (!at) {
-                if (strpbrk(last, "*?[\\"))
+                if (strpbrk(last, "*?["))
                         return 0;
                 *ret_name = strdup(last);
                 return *ret_name ? 1 : -ENOMEM;
         }
         /* The template: its prefix must be literal, the instance may be anything. */
         if (at == last || memchr(last, '*', at - last) || memchr(last, '?', at - last) ||
-            memchr(last, '[', at - last) || memchr(last, '\\', at - last))
+            memchr(last, '[', at - last))
                 return 0;
         if (asprintf(ret_name, "%.*s@.service", (int) (at - last), last) < 0)
                 return -ENOMEM;

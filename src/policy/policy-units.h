@@ -22,14 +22,17 @@ typedef bool (*PolicyUnitFileFunc)(const char *name);
 int policy_pattern_unit_file(const char *pattern, char **ret_name);
 
 /* Drops from every allow rule's "from" and "to" the entries whose unit has no unit file (NULL:
- * the system unit search path, transient units left out), keeping them in from_dropped/to_dropped
+ * policy_unit_file_exists()), keeping them in from_dropped/to_dropped
  * for messages. A list emptied this way matches nothing: it never becomes "any". Returns -ENOMEM
  * or 0. */
 int policy_resolve_units(Policy *p, PolicyUnitFileFunc has_unit_file);
 
-/* Whether the system unit NAME has a unit file in policy_unit_dirs. */
+/* Whether the system unit NAME has a unit file in policy_unit_dirs and no transient unit has the
+ * name (for a template: no transient instance). */
 bool policy_unit_file_exists(const char *name);
 
-/* The directories searched for unit files, NULL-terminated (what the daemon watches). */
-#define POLICY_UNIT_DIRS_MAX 10
+/* The directories searched for unit files and the transient units' one, NULL-terminated (what
+ * the daemon watches). */
+#define POLICY_TRANSIENT_DIR "/run/systemd/transient"
+#define POLICY_UNIT_DIRS_MAX 5
 extern const char *const policy_unit_dirs[POLICY_UNIT_DIRS_MAX + 1];

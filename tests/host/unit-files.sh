@@ -9,8 +9,12 @@
 
 UNIT=$TEST_CG_NAME-login.service
 UNIT_FILE=/etc/systemd/system/$UNIT
+TRANSIENT_DIR=/run/systemd/transient
+TRANSIENT=$TRANSIENT_DIR/$UNIT
 [ -d /etc/systemd/system ] || skip "no /etc/systemd/system"
-trap 'rm -f "$UNIT_FILE"; cleanup' EXIT
+made_dir=
+[ -d $TRANSIENT_DIR ] || { mkdir -p $TRANSIENT_DIR && made_dir=$TRANSIENT_DIR; }
+trap 'rm -f "$UNIT_FILE" "$TRANSIENT"; [ -z "$made_dir" ] || rmdir "$made_dir" /run/systemd 2> /dev/null; cleanup' EXIT
 mkdir -p "$T/prot"
 cat > "$POLICY_DIR/10-login.json" <<JSON
 { "version": 2, "migration": { "protect": [ { "name": "prot", "cgroup": "$P/prot" } ],
@@ -34,7 +38,20 @@ check_no_grep "... and --check no longer warns" "$WORK/check.err" -F "no unit fi
 notes=$(grep -c "entries that match nothing" "$LOG")
 check "... nor does the daemon at that load" 1 "$notes"
 
+# A transient unit that took the name before the unit file came (systemd-run --unit=NAME): PID 1
+# keeps it under the name, so the entry does not hold while it lasts. (Each step waits for its
+# reload: a change while one is pending is resolved by that one, without a line of its own.)
+generations() { grep -c "Policy generation .* in force" "$LOG"; }
+gens=$(generations)
+printf '[Service]\nExecStart=/bin/sleep 1000\n' > "$TRANSIENT"
+check_true "a transient unit of that name: the daemon reloads" wait_log "Policy generation .* in force" $((gens + 1))
+check_true "... and the entry matches nothing while it lasts" wait_log "entries that match nothing" 2
+gens=$(generations)
+rm -f "$TRANSIENT"
+check_true "the transient unit gone: the daemon reloads" wait_log "Policy generation .* in force" $((gens + 1))
+check "... the entry holds again" 2 "$(grep -c "entries that match nothing" "$LOG")"
+gens=$(generations)
 rm -f "$UNIT_FILE"
-check_true "the unit file removed: the daemon reloads again" wait_log "A unit file an allow entry names came or went" 2
-check_true "... and the entry matches nothing again" wait_log "entries that match nothing" 2
+check_true "the unit file removed: the daemon reloads again" wait_log "Policy generation .* in force" $((gens + 1))
+check_true "... and the entry matches nothing again" wait_log "entries that match nothing" 3
 finish

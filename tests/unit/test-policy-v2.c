@@ -350,6 +350,7 @@ static void test_units(void **state) {
                 { "/system.slice/system-getty.slice/getty@*.service", "getty@.service" },
                 { "/system.slice/system-serial*getty.slice/serial-getty@ttyS0.service", "serial-getty@.service" },
                 { "/a/b@c.service", "b@.service" },
+                { "/system.slice/my\\x2dlogin.service", "my\\x2dlogin.service" }, /* an escape, not a glob */
                 { "/system.slice/system-getty.slice", NULL },
                 { "/system.slice/foo*.service", NULL },
                 { "/system.slice/*@x.service", NULL },

@@ -14,7 +14,9 @@
 #   as it is, and is refused a new one (before: it set what /etc/sysctl.d said);
 # - su - in a transient unit that takes a login service's place (a getty's slice, the name of a
 #   service with no unit file) gets no session; with the base policy alone, a unit of root's user
-#   manager stays confined (before: both left every confined cgroup). POSIX sh.
+#   manager stays confined (before: both left every confined cgroup);
+# - systemctl set-environment LD_PRELOAD=... does not reach the units the shipped policies trust
+#   by name (the user manager, a getty). POSIX sh.
 . /system-lib.sh
 
 mkdir -p $T/out
@@ -253,6 +255,32 @@ check_all "a transient unit named as a getty (getty@cgvm.service) is refused by 
         '[ -n "$out" ]' '! systemctl is-active -q getty@cgvm.service' ||
         diag "getty@cgvm.service: $out"
 systemctl stop getty@cgvm.service > /dev/null 2>&1
+
+# The manager's environment reaches every unit PID 1 starts (systemctl set-environment, from a
+# confined root): LD_PRELOAD in a unit the shipped policies trust by name (a login service, whose
+# code may ask logind for a session that PID 1 moves it into; a user manager; nspawn, logind)
+# would run the confined root's code there. Those units drop the loader's variables (drop-ins
+# the package installs, an adversarial review): the user manager started after it runs none.
+systemctl stop user@0.service
+touch /run/cgvm-injected
+systemctl set-environment LD_PRELOAD=/usr/local/bin/cg-evil.so CG_EVIL_WRITE=/run/cgvm-injected CG_EVIL_VALUE=injected
+systemd-run --wait --quiet true > /dev/null 2>&1
+check "the control: with that environment a unit PID 1 starts runs the injected code" injected "$(cat /run/cgvm-injected)"
+: > /run/cgvm-injected
+timeout 120 systemctl start user@0.service > /dev/null 2>&1
+check "systemctl set-environment LD_PRELOAD=... from a protected service: user@0.service runs none of it" "" \
+        "$(cat /run/cgvm-injected)"
+systemctl stop user@0.service > /dev/null 2>&1
+systemctl reset-failed user@0.service > /dev/null 2>&1
+systemctl unset-environment LD_PRELOAD CG_EVIL_WRITE CG_EVIL_VALUE
+rm -f /run/cgvm-injected
+# The same drop-in on every other unit of this system the shipped policies name (a getty needs a
+# terminal, logind runs already: their configuration, as PID 1 loaded it).
+for unit in getty@tty9.service serial-getty@ttyS9.service container-getty@9.service console-getty.service \
+            user-runtime-dir@0.service systemd-logind.service; do
+        check_true "... nor would $unit (UnsetEnvironment= names LD_PRELOAD)" \
+                sh -c "systemctl show -P UnsetEnvironment $unit | tr ' ' '\n' | grep -qx LD_PRELOAD"
+done
 
 # With the base policy alone (10-system.json), as an admin adopts it first: root's user manager,
 # which any root that reaches PID 1 may start (systemctl start user@0.service), runs whatever
