@@ -116,16 +116,14 @@ static void log_units_dropped(const Policy *p) {
 
                 for (unsigned side = 0; side < 2; side++) {
                         char **dropped = side == 0 ? r->from_dropped : r->to_dropped;
-                        char list[1024] = "";
+                        char list[1024];
 
                         if (!dropped)
                                 continue;
-                        for (char **t = dropped; *t; t++)
-                                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", t == dropped ? "" : ", ", *t);
                         log_notice("Rule '%s' (%s:%u): \"%s\" entries that match nothing, their services having no unit file "
                                    "(PID 1 gives such a name to any transient unit it is asked for): %s",
                                    policy_rule_name(r, name, sizeof(name)), policy_rule_file(p, r)->path, r->line,
-                                   side == 0 ? "from" : "to", list);
+                                   side == 0 ? "from" : "to", policy_units_join(dropped, list, sizeof(list)));
                 }
         }
 }

@@ -168,18 +168,15 @@ static void warn_units_dropped(const Policy *p, Diagnostics *d) {
 
                 for (unsigned side = 0; side < 2; side++) {
                         char **dropped = side == 0 ? r->from_dropped : r->to_dropped;
-                        char list[1024] = "";
+                        char list[1024];
 
                         if (!dropped)
                                 continue;
-                        for (char **t = dropped; *t; t++)
-                                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-                                         t == dropped ? "" : ", ", *t);
                         (void) diag_add(d, DIAG_WARNING, policy_rule_file(p, r)->path, r->line, r->column,
                                         "\"%s\" entries name services with no unit file here, which match nothing "
                                         "until the service is installed (PID 1 gives such a name to any transient unit "
                                         "it is asked for: systemd-run --unit=): %s",
-                                        side == 0 ? "from" : "to", list);
+                                        side == 0 ? "from" : "to", policy_units_join(dropped, list, sizeof(list)));
                 }
         }
 }

@@ -71,6 +71,13 @@ bool policy_unit_file_exists(const char *name) {
         return false;
 }
 
+char *policy_units_join(char **list, char *buf, size_t size) {
+        buf[0] = '\0';
+        for (char **t = list; t && *t; t++)
+                snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", t == list ? "" : ", ", *t);
+        return buf;
+}
+
 int policy_pattern_unit_file(const char *pattern, char **ret_name) {
         const char *last = strrchr(pattern, '/'), *at;
         size_t n;

@@ -9,6 +9,7 @@
  * left out of the policy, and matches nothing, until one appears. */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "policy.h"
 
@@ -26,6 +27,9 @@ int policy_pattern_unit_file(const char *pattern, char **ret_name);
  * for messages. A list emptied this way matches nothing: it never becomes "any". Returns -ENOMEM
  * or 0. */
 int policy_resolve_units(Policy *p, PolicyUnitFileFunc has_unit_file);
+
+/* The entries of a from_dropped/to_dropped list, joined by ", " into buf (cut at size). */
+char *policy_units_join(char **list, char *buf, size_t size);
 
 /* Whether the system unit NAME has a unit file in policy_unit_dirs and no transient unit has the
  * name (for a template: no transient instance). */
