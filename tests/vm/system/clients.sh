@@ -407,7 +407,7 @@ escapes() { # with|without
         escape $1 "a docker container process (privileged, host cgroupns) writes itself into the root cgroup" / "^0::/$" \
                 docker run --rm --privileged --cgroupns=host --network none bb:latest sh -c 'echo $$ > /sys/fs/cgroup/cgroup.procs && cat /proc/self/cgroup'
         escape $1 "a podman container process (privileged, host cgroupns; run from root's login session) writes itself into the root cgroup" / "^0::/$" \
-                cgvm-login root "podman run --rm --privileged --cgroupns=host --network none localhost/bb:latest sh -c 'echo \$\$\$\$ > /sys/fs/cgroup/cgroup.procs && cat /proc/self/cgroup'"
+                cgvm-login root "podman run --rm --privileged --cgroupns=host --network none localhost/bb:latest sh -c 'echo \$\$ > /sys/fs/cgroup/cgroup.procs && cat /proc/self/cgroup'"
         # A locked service in its own network namespace (PrivateNetwork=yes, set up by PID 1's child
         # before the lock applies to it): no new one, no way into the host's.
         rm -f /run/cgvm-go /run/cgvm-done /run/cgvm-unshare /run/cgvm-nsenter $POLICIES/90-cgvm-locked.json

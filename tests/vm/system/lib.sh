@@ -59,8 +59,9 @@ wait_for() {
 # take its name (the shipped base names getty@.service's and ssh's units this way; those need a
 # terminal or a network login). Then "cgvm-login USER COMMAND" runs COMMAND in USER's login
 # session, opened by "su -" in an instance of it (CGVM_LOGIN_HOW=runuser: runuser -l;
-# CGVM_LOGIN_SHELL: su's -s), prints its output and exits with its status. "nopolicy": the unit
-# and the helpers only.
+# CGVM_LOGIN_SHELL: su's -s), prints its output and exits with its status. COMMAND reaches the
+# login shell as given (PID 1 expands no "$$" in it, as it does in systemd-run's command line).
+# "nopolicy": the unit and the helpers only.
 install_login_service() {
         mkdir -p /etc/cgroup-guard/policies.d /usr/local/bin
         printf '[Unit]\nDescription=cgroup-guard test login %%i\n[Service]\nType=oneshot\nExecStart=/usr/local/bin/cgvm-login-exec %%i\n' \
