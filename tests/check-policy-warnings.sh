@@ -37,7 +37,7 @@ check_policy() {
 fresh() { rm -rf "$work/d"; mkdir "$work/d"; }
 f=$work/d/10-a.json
 
-echo "1..22"
+echo "1..23"
 
 fresh
 echo '{ "version": 1, "migration": { "protect": ["/sys/fs/cgroup/system.slice"] } }' > "$f"
@@ -96,8 +96,13 @@ fresh
 echo '{ "version": 2, "admin": ["/user.slice/user-0.slice/session-1.scope"], "migration": { "protect": ["/a"] } }' > "$f"
 check_policy "... and a scope" 0 'warning: admin "/user.slice/user-0.slice/session-1.scope" is a scope'
 fresh
-echo '{ "version": 2, "admin": ["/init.scope", "/system.slice/admin-shell.service"], "migration": { "protect": ["/a"] } }' > "$f"
-check_policy "... not a unit, nor PID 1's scope" 0 '!warning'
+echo '{ "version": 2, "admin": ["/system.slice/cgg-no-such-admin.service"], "migration": { "protect": ["/a"] } }' > "$f"
+check_policy "... and a service with no unit file (any transient unit may take its name)" 0 \
+        'warning: admin "/system.slice/cgg-no-such-admin.service" is a service with no unit file here'
+fresh
+# A unit every systemd host has a unit file for (the host suites run a real journald).
+echo '{ "version": 2, "admin": ["/init.scope", "/system.slice/systemd-journald.service"], "migration": { "protect": ["/a"] } }' > "$f"
+check_policy "... not a unit with a unit file, nor PID 1's scope" 0 '!warning'
 
 fresh
 printf '\xef\xbb\xbf{ "version": 1, "migration": { "protect": ["/a"] } }\n' > "$f"

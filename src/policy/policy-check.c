@@ -135,7 +135,8 @@ static void warn_exe_only_allows(const Policy *p, Diagnostics *d) {
  * (guard_admin_join_refused()), but PID 1 makes units and scopes for anyone who reaches its API,
  * and places them where their names say. A pattern takes every cgroup named to match it, a slice
  * every unit and scope below it, a scope name what logind or systemd-run gives (a login session
- * to any root that opens a PAM session): name the unit, as the default names the guard's. */
+ * to any root that opens a PAM session), a service without a unit file whoever asks PID 1 for a
+ * transient unit of that name: name the unit, as the default names the guard's. */
 static void warn_broad_admins(const Policy *p, Diagnostics *d) {
         for (size_t i = 0; i < p->n_admins; i++) {
                 const PolicyAdmin *a = &p->admins[i];
@@ -154,6 +155,13 @@ static void warn_broad_admins(const Policy *p, Diagnostics *d) {
                 else if (strlen(last) > 6 && streq(last + strlen(last) - 6, ".scope") && !streq(a->cgroup, "/init.scope"))
                         why = "a scope: scopes are made on request (logind gives a login session to any root that opens a "
                               "PAM session, systemd-run --scope to anyone who reaches PID 1)";
+                else {
+                        _cleanup_(freep) char *unit = NULL;
+
+                        if (policy_pattern_unit_file(a->cgroup, &unit) > 0 && !policy_unit_file_exists(unit))
+                                why = "a service with no unit file here: PID 1 gives its name to any transient unit it "
+                                      "is asked for (systemd-run --unit=), whose processes would be admin";
+                }
                 if (why)
                         (void) diag_add(d, DIAG_WARNING, p->files[a->file].path, a->line, a->column,
                                         "admin \"%s\" is %s; name the unit (a .service) whose processes may switch "
