@@ -271,8 +271,10 @@ static __always_inline int tamper_check_id(__u64 kind, __u32 id, __u32 what) {
         return is_guard(actor, self) ? 0 : tamper_refuse(actor, what, id);
 }
 
-/* What only PID 1, its children before they exec, the guard and tasks in admin cgroups may do:
- * anyone else's attempt is refused, a tamper event (what, object). */
+/* What only PID 1, the guard and tasks in admin cgroups may do: anyone else's attempt is
+ * refused, a tamper event (what, object). Not PID 1's children before their exec: systemd does
+ * none of it there, and code they run then that is not systemd's (a PAM or NSS module) would
+ * load a program that overrules these hooks. */
 static __always_inline int tamper_admin_only(__u32 what, __u64 object) {
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
@@ -280,7 +282,7 @@ static __always_inline int tamper_admin_only(__u32 what, __u64 object) {
         if (!self)
                 return 0;
         actor = bpf_get_current_task_btf();
-        if (is_pid1_code(actor) || is_guard(actor, self) || guard_current_admin())
+        if (actor->tgid == 1 || is_guard(actor, self) || guard_current_admin())
                 return 0;
         return tamper_refuse(actor, what, object);
 }
@@ -288,9 +290,8 @@ static __always_inline int tamper_admin_only(__u32 what, __u64 object) {
 /* Attaching a cgroup/sysctl program: one attached to the root cgroup after the guard's
  * (guard_tamper_sysctl, below) runs after it and may rewrite the value it let through
  * (bpf_sysctl_set_new_value()) or its verdict (bpf_set_retval(0)), and 64 of them there would
- * leave no room for the guard's at its next start. Only PID 1, its children before they exec,
- * the guard and tasks in admin cgroups may attach one, anywhere (nothing on a usual system
- * does). */
+ * leave no room for the guard's at its next start. Only PID 1, the guard and tasks in admin
+ * cgroups may attach one, anywhere (nothing on a usual system does). */
 static __always_inline int tamper_check_sysctl_attach(__u32 attach_type) {
         return attach_type == BPF_CGROUP_SYSCTL ? tamper_admin_only(GUARD_TAMPER_HELPER, GUARD_HELPER_SYSCTL_PROGRAM) : 0;
 }
@@ -299,8 +300,7 @@ static __always_inline int tamper_check_sysctl_attach(__u32 attach_type) {
  * function and return non-zero, which skips the function and every LSM behind it (a positive value
  * passes where callers refuse only negative ones: security_bpf() skipped, and with it every check
  * here), and an LSM program of one's own runs beside the guard's. Only PID 1 (systemd's
- * RestrictFileSystems=), its children before they exec, the guard and tasks in admin cgroups may
- * load either. */
+ * RestrictFileSystems=), the guard and tasks in admin cgroups may load either. */
 static __always_inline int tamper_check_prog_load(__u32 prog_type, __u32 expected_attach_type) {
         if (prog_type != BPF_PROG_TYPE_LSM &&
             (prog_type != BPF_PROG_TYPE_TRACING || expected_attach_type != BPF_MODIFY_RETURN))
@@ -312,8 +312,8 @@ static __always_inline int tamper_check_prog_load(__u32 prog_type, __u32 expecte
  * whatever process runs when it fires, PID 1's child in the guard's unit included (its argv:
  * "--reload=PID" becomes "--unload", in an admin cgroup), or the daemon itself. The kernel asks
  * whether it is locked down for this helper when it verifies such a program (bpf_trace.c): no
- * to all but PID 1, its children before they exec, the guard and tasks in admin cgroups, and the
- * program does not load (the helper is unknown to it). Other tracing stays open. A rare-event
+ * to all but PID 1, the guard and tasks in admin cgroups, and the program does not load (the
+ * helper is unknown to it). Other tracing stays open. A rare-event
  * hook: the kernel asks at verification, /dev/mem, kexec, debugfs and the like. */
 /* Programs of others that could overrule the guard's: loads and cgroup/sysctl attaches. */
 static __always_inline int tamper_check_new_program(int cmd, union bpf_attr *attr) {
@@ -443,38 +443,48 @@ static __always_inline struct inode *dentry_inode(struct dentry *dentry) {
         return (dentry->d_flags & DCACHE_ENTRY_TYPE_) ? dentry->d_inode : NULL;
 }
 
+#define MNT_SHARED_ 0x1000
+
 /* Who may touch a guarded file although confined: PID 1; its children before their exec only to
- * mount (systemd setting up a unit's namespace: ProtectSystem= binds over /usr and /etc). Their
- * opens, creations and removals are the unit's, made on request through PID 1's API: a confined
- * root's systemd-run -p StandardOutput=file:/etc/modprobe.d/x.conf (or truncate: on a helper),
+ * mount (mnt: the mount mounted on or unmounted, NULL for other acts), and only where systemd
+ * sets up a unit's namespace: a mount namespace of their own whose mounts share nothing ("/" made
+ * a slave after unshare(), then ProtectSystem='s binds over /usr and /etc). Code such a child runs
+ * before that (a PAM or NSS module) is not PID 1's: a bind over a helper in PID 1's namespace, or
+ * in a new one still shared with it (it would propagate there), is refused. Their opens,
+ * creations and removals are the unit's, made on request through PID 1's API: a confined root's
+ * systemd-run -p StandardOutput=file:/etc/modprobe.d/x.conf (or truncate: on a helper),
  * RuntimeDirectory=modprobe.d. */
-static __always_inline bool pid1_may_touch(struct task_struct *actor, bool mounting) {
-        return actor->tgid == 1 || (mounting && is_pid1_code(actor));
+static __always_inline bool pid1_may_touch(struct task_struct *actor, struct guard_self *self,
+                                           const struct vfsmount *mnt) {
+        if (actor->tgid == 1)
+                return true;
+        return mnt && !(mnt->mnt_flags & MNT_SHARED_) && is_pid1_code(actor) &&
+               actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0];
 }
 
 /* Refused to a confined task (not PID 1, not the guard), journaled with object. */
-static __always_inline int guard_confined_file_refused(__u64 object, bool mounting) {
+static __always_inline int guard_confined_file_refused(__u64 object, const struct vfsmount *mnt) {
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
         if (!self)
                 return 0;
         actor = bpf_get_current_task_btf();
-        if (pid1_may_touch(actor, mounting) || !guard_current_confined() || is_guard(actor, self))
+        if (pid1_may_touch(actor, self, mnt) || !guard_current_confined() || is_guard(actor, self))
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_FILE, object);
 }
 
-static __always_inline int guard_file_refused_as(struct inode *inode, bool mounting) {
-        return is_guard_file(inode) ? guard_confined_file_refused(inode->i_ino, mounting) : 0;
+static __always_inline int guard_file_refused_as(struct inode *inode, const struct vfsmount *mnt) {
+        return is_guard_file(inode) ? guard_confined_file_refused(inode->i_ino, mnt) : 0;
 }
 
 static __always_inline int guard_file_refused(struct inode *inode) {
-        return guard_file_refused_as(inode, false);
+        return guard_file_refused_as(inode, NULL);
 }
 
-static __always_inline int guard_mount_on_file_refused(struct inode *inode) {
-        return guard_file_refused_as(inode, true);
+static __always_inline int guard_mount_on_file_refused(const struct vfsmount *mnt, struct inode *inode) {
+        return guard_file_refused_as(inode, mnt);
 }
 
 /* A new entry in a directory: refused to confined tasks in a sealed one (modprobe.d, registered
@@ -559,12 +569,13 @@ static __always_inline bool guard_dir_entry_guarded(struct inode *dir, struct de
         return value && (*value & GUARD_FILE_RESERVES) && name_reserved(key, dir_dentry);
 }
 
-static __always_inline int guard_dir_entry_refused_as(struct inode *dir, struct dentry *dentry, bool mounting) {
-        return guard_dir_entry_guarded(dir, dentry) ? guard_confined_file_refused(dir->i_ino, mounting) : 0;
+static __always_inline int guard_dir_entry_refused_as(struct inode *dir, struct dentry *dentry,
+                                                      const struct vfsmount *mnt) {
+        return guard_dir_entry_guarded(dir, dentry) ? guard_confined_file_refused(dir->i_ino, mnt) : 0;
 }
 
 static __always_inline int guard_dir_entry_refused(struct inode *dir, struct dentry *dentry) {
-        return guard_dir_entry_refused_as(dir, dentry, false);
+        return guard_dir_entry_refused_as(dir, dentry, NULL);
 }
 
 /* For guard_register_arrival(): a full barrier between the key's insertion and the read of the
@@ -614,13 +625,13 @@ static __always_inline int guard_entry_arrives(struct inode *dir, struct dentry 
 #define DCACHE_DISCONNECTED_ 0x00000020
 #define DCACHE_DIRECTORY_TYPE_ 0x00200000
 
-static __always_inline int guard_entry_refused_as(struct dentry *dentry, bool mounting) {
+static __always_inline int guard_entry_refused_as(struct dentry *dentry, const struct vfsmount *mnt) {
         struct dentry *parent = dentry->d_parent;
 
         if (!parent)
                 return 0;
         if (parent != dentry)
-                return guard_dir_entry_refused_as(parent->d_inode, dentry, mounting);
+                return guard_dir_entry_refused_as(parent->d_inode, dentry, mnt);
         /* A root. A file opened by handle (open_by_handle_at) after its dentry left the cache has
          * one of its own, disconnected, with no parent to check: refused to confined tasks, since
          * where it lives cannot be told here (a directory is always reconnected to its parents,
@@ -628,15 +639,15 @@ static __always_inline int guard_entry_refused_as(struct dentry *dentry, bool mo
         if (!(dentry->d_flags & DCACHE_DISCONNECTED_) || (dentry->d_flags & DCACHE_ENTRY_TYPE_) == DCACHE_DIRECTORY_TYPE_ ||
             !dentry->d_inode)
                 return 0;
-        return guard_confined_file_refused(dentry->d_inode->i_ino, mounting);
+        return guard_confined_file_refused(dentry->d_inode->i_ino, mnt);
 }
 
 static __always_inline int guard_entry_refused(struct dentry *dentry) {
-        return guard_entry_refused_as(dentry, false);
+        return guard_entry_refused_as(dentry, NULL);
 }
 
-static __always_inline int guard_mount_on_entry_refused(struct dentry *dentry) {
-        return guard_entry_refused_as(dentry, true);
+static __always_inline int guard_mount_on_entry_refused(const struct vfsmount *mnt, struct dentry *dentry) {
+        return guard_entry_refused_as(dentry, mnt);
 }
 
 SEC("lsm/inode_create")
@@ -1131,8 +1142,8 @@ static __always_inline int guard_tamper_cgroup1_open(struct file *file) {
  * interpreter) runs at the exec of every matching file, by anyone: the admin's shell, PID 1's
  * children, a restart of the guard (its unit an admin cgroup). binfmt_misc sits before binfmt_elf,
  * so even ELF files. Every write there (register, status, an entry's enable, disable, removal)
- * needs the file opened for writing: refused to all but PID 1, its children before they exec, the
- * guard and tasks in admin cgroups, unconfined roots included, as a join of an admin cgroup is.
+ * needs the file opened for writing: refused to all but PID 1, the guard and tasks in admin
+ * cgroups, unconfined roots included, as a join of an admin cgroup is.
  * One instance on 6.1; from 6.7 on a user namespace may mount its own, which is refused alike (a
  * false refusal for a rootless container's instance, never a way through). */
 #define BINFMTFS_MAGIC_ 0x42494e4d
@@ -1305,8 +1316,6 @@ static __always_inline int tamper_check_mount(struct vfsmount *mnt) {
  * walk the directories underneath. Refused to confined tasks in PID 1's mount namespace, and in
  * another where the mount is shared (the unmount would propagate); a container runtime detaching
  * its old root (runc, bwrap: made private or slave first) is not affected. */
-#define MNT_SHARED_ 0x1000
-
 static __always_inline int guard_root_mount_refused(struct vfsmount *mnt) {
         struct guard_self *self;
         struct task_struct *actor;
@@ -1342,14 +1351,15 @@ static __always_inline int guard_pid1_mount_refused(struct inode *target) {
 
 SEC("lsm/sb_umount")
 int BPF_PROG(guard_tamper_umount, struct vfsmount *mnt, int flags) {
-        return tamper_check_mount(mnt) ?: guard_mount_on_file_refused(mnt->mnt_root->d_inode) ?: guard_root_mount_refused(mnt);
+        return tamper_check_mount(mnt) ?: guard_mount_on_file_refused(mnt, mnt->mnt_root->d_inode) ?:
+               guard_root_mount_refused(mnt);
 }
 
 SEC("lsm/move_mount")
 int BPF_PROG(guard_tamper_move_mount, const struct path *from_path, const struct path *to_path) {
-        return tamper_check_mount(from_path->mnt) ?: guard_mount_on_file_refused(from_path->dentry->d_inode) ?:
-               guard_root_mount_refused(from_path->mnt) ?: guard_mount_on_file_refused(to_path->dentry->d_inode) ?:
-               guard_mount_on_entry_refused(to_path->dentry) ?: guard_pid1_mount_refused(to_path->dentry->d_inode);
+        return tamper_check_mount(from_path->mnt) ?: guard_mount_on_file_refused(from_path->mnt, from_path->dentry->d_inode) ?:
+               guard_root_mount_refused(from_path->mnt) ?: guard_mount_on_file_refused(to_path->mnt, to_path->dentry->d_inode) ?:
+               guard_mount_on_entry_refused(to_path->mnt, to_path->dentry) ?: guard_pid1_mount_refused(to_path->dentry->d_inode);
 }
 
 /* pivot_root(2) in PID 1's mount namespace re-roots every task whose root was the old one:
@@ -1441,7 +1451,7 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
          * As path_mount() decides: MS_REMOUNT first, then MS_BIND (whatever propagation flag comes
          * with it: MS_BIND|MS_PRIVATE is a bind mount), and only then the propagation flags. */
         if (!(flags & MS_REMOUNT_) && ((flags & MS_BIND_) || !(flags & MS_PROPAGATION_)) &&
-            (guard_mount_on_file_refused(path->dentry->d_inode) || guard_mount_on_entry_refused(path->dentry) ||
+            (guard_mount_on_file_refused(path->mnt, path->dentry->d_inode) || guard_mount_on_entry_refused(path->mnt, path->dentry) ||
              guard_pid1_mount_refused(path->dentry->d_inode)))
                 return -GUARD_TAMPER_EPERM;
         if (guard_root_private_refused(path, flags))

@@ -288,18 +288,29 @@ void usermode_helper_programs_free(char *paths[static USERMODE_HELPERS_MAX]) {
         }
 }
 
-/* The directories a usermode helper reads its configuration from: modprobe's (kmod's search
- * path). A file there with an "install" line is a command modprobe runs as root in the root
- * cgroup at the next module autoload, which any process can set off (an AF_ALG bind, the exec of
- * an unknown binary format). Their files are guarded as the helpers are, and the directories
+/* Configuration directories that name code run with more trust than the caller has: modprobe's
+ * (kmod's search path) and PAM's (below). A file in modprobe's with an "install" line is a
+ * command modprobe runs as root in the root cgroup at the next module autoload, which any process
+ * can set off (an AF_ALG bind, the exec of an unknown binary format). Their files are guarded as the helpers are, and the directories
  * sealed: no new entry from a confined cgroup (GUARD_FILE_SEALED). Not the distribution's own,
  * /usr/lib/modprobe.d and /lib/modprobe.d: packages (systemd, udev, kmod) write there at every
  * upgrade, and a root that may write /usr already reaches what a helper loads (its libraries,
  * the modules). */
-static const char *const helper_config_dirs[] = {
+static const char *const sealed_config_dirs[] = {
         "/etc/modprobe.d",
         "/run/modprobe.d",
         "/usr/local/lib/modprobe.d",
+        /* PAM's stacks: PID 1's child loads the modules one names (PAMName=; any path) before its
+         * exec, with PID 1's trust for what systemd does there, in the unit's cgroup. */
+        "/etc/pam.d",
+};
+
+/* Files that name code PID 1's children load before their exec, guarded as the helpers are (a
+ * missing one's name reserved): NSS's configuration (User=, Group=: each "passwd:" service is a
+ * library the child opens) and PAM's single-file form, read where /etc/pam.d is missing. */
+static const char *const child_config_files[] = {
+        "/etc/nsswitch.conf",
+        "/etc/pam.conf",
 };
 
 /* A configuration directory as PID 1 sees it: the names on its path, each entry's names, and the
@@ -518,9 +529,13 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 set.budget = HELPER_NAMES_MAX;
                 r = add_names(&set, helper_root, helpers[i], 0);
         }
-        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(helper_config_dirs); i++) {
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(child_config_files); i++) {
                 set.budget = HELPER_NAMES_MAX;
-                r = add_config_dir(&set, &sealed, helper_root, helper_config_dirs[i]);
+                r = add_names(&set, helper_root, child_config_files[i], 0);
+        }
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sealed_config_dirs); i++) {
+                set.budget = HELPER_NAMES_MAX;
+                r = add_config_dir(&set, &sealed, helper_root, sealed_config_dirs[i]);
         }
         if (r >= 0)
                 root_key = pid1_root_key(&set, helper_root);

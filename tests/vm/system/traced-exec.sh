@@ -1,8 +1,9 @@
-# Issue 12, a tracer kept across the exec that makes the guard (tests/vm/run --system; POSIX sh;
-# both kernels). PID 1 restarting the guard's unit (which the policy confines) forks a child that
-# gets the guard's mark at its exec of cgroup-guardd; a tracer attached to that child before the
-# exec would keep control of the guard (attaching to the marked guard is refused, an attachment
-# from before is not). The child's window between fork and exec is made to last here
+# Issue 12, PID 1's child before its exec (tests/vm/run --system; POSIX sh; both kernels): a
+# tracer kept across the exec that makes the guard, and a PAM module run there (at the end).
+# PID 1 restarting the guard's unit (which the policy confines) forks a child that gets the
+# guard's mark at its exec of cgroup-guardd; a tracer attached to that child before the exec
+# would keep control of the guard (attaching to the marked guard is refused, an attachment from
+# before is not). The child's window between fork and exec is made to last here
 # (StandardInput= a FIFO: it waits in open() until the test writes to it): the attacker's race,
 # won every time.
 . /system-lib.sh
@@ -19,7 +20,8 @@ guard_unit_backend
 admin_here
 cat > /etc/cgroup-guard/policies.d/10-test.json <<'JSON'
 { "version": 1,
-  "migration": { "protect": ["/t/prot", "/system.slice/cgroup-guardd.service", "/system.slice/evil.service"],
+  "migration": { "protect": ["/t/prot", "/system.slice/cgroup-guardd.service", "/system.slice/evil.service",
+                               "/system.slice/evil-pam.service"],
                  "allow": [ { "cgroup": "/init.scope" } ] } }
 JSON
 systemctl daemon-reload
@@ -101,6 +103,44 @@ check_true "the attach is journaled as a tamper event" \
         wait_for 'journalctl -q -u cgroup-guardd -o cat CGROUP_GUARD_KIND=tamper | grep -q "before its exec"'
 check_true "the traced exec is journaled as a tamper event" \
         wait_for 'journalctl -q -u cgroup-guardd -o cat CGROUP_GUARD_KIND=tamper | grep -q "under ptrace"'
+
+# --- PID 1's child runs a PAM module before its exec (PAMName=) ---
+# A module a root that may write /usr replaced (or one a changed /etc/pam.d names by path) runs
+# in that child, in the unit's cgroup (protected here), where it still carries PID 1's trust for
+# what systemd does there: the mounts of the unit's own namespace. Nothing else: no program that
+# overrules the guard's hooks, no bind over a usermode helper in PID 1's mount namespace or in one
+# still shared with it (the kernel would run that code in the root cgroup). The admin (this test)
+# installs the stack; cg-pam-evil.so reports each step (tests/vm/helpers/cg-pam-evil.c).
+helper=$(cat /proc/sys/kernel/modprobe)
+mkdir -p $T/pam-sysctl
+printf 'auth required pam_permit.so\naccount required pam_permit.so\nsession required /usr/local/bin/cg-pam-evil.so %s %s\n' \
+        "$T/pam-sysctl" "$helper" > /etc/pam.d/cgvm-evil
+rm -f /run/cgvm-pam.out
+systemd-run --unit=evil-pam -p PAMName=cgvm-evil -p User=root --wait --collect --quiet true > /tmp/evil-pam.log 2>&1
+step() { sed -n "s/^$1 //p" /run/cgvm-pam.out 2> /dev/null; }
+check "PID 1's child running a PAM module cannot load an LSM program of its own" EPERM "$(step lsm)" ||
+        diag "the module's report: $(tr '\n' ' ' < /run/cgvm-pam.out 2> /dev/null) $(cat /tmp/evil-pam.log)"
+check "... nor one that calls bpf_probe_write_user() (the helper unknown to it: EINVAL)" EINVAL "$(step writeuser)"
+check "... nor attach a cgroup/sysctl program" EPERM "$(step sysctl)"
+check "... nor bind-mount over a usermode helper ($helper) in PID 1's mount namespace" EPERM "$(step mount-host)"
+check "... nor in a mount namespace of its own still shared with PID 1's" EPERM "$(step mount-shared)"
+check "... but may once its \"/\" is a slave, as systemd sets up a unit's namespace" ok "$(step mount-slave)"
+check "the helper is the admin's still" "" "$(grep " $helper " /proc/1/mountinfo)"
+check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
+
+# ... and a confined root cannot change what names such code: PAM's stacks (/etc/pam.d sealed),
+# PAM's single file (/etc/pam.conf: its name reserved) and NSS's configuration.
+systemd-run --unit=evil --pipe --wait --collect --quiet sh -c '
+        try() { (eval "$1") 2> /dev/null && echo ok || echo EPERM; }
+        try "echo \"session required /tmp/evil.so\" > /etc/pam.d/cgvm-evil2"
+        try "echo \"session required /tmp/evil.so\" >> /etc/pam.d/cgvm-evil"
+        try "echo \"session required /tmp/evil.so\" > /etc/pam.conf"
+        try "echo \"passwd: files cgvm\" >> /etc/nsswitch.conf"
+        try "mv /etc/pam.d/cgvm-evil /etc/pam.d/cgvm-evil3"' > /tmp/pam-conf.out 2>&1
+check "a confined root cannot add a PAM stack, change one, create /etc/pam.conf, change /etc/nsswitch.conf or rename a stack" \
+        "EPERM EPERM EPERM EPERM EPERM" "$(echo $(cat /tmp/pam-conf.out))"
+check "the admin may still change them" ok \
+        "$(echo '# the admin' >> /etc/pam.d/cgvm-evil && rm /etc/pam.d/cgvm-evil && echo ok)"
 
 kill $victim 2>/dev/null
 systemctl stop cgroup-guardd
