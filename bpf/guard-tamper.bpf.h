@@ -446,7 +446,7 @@ static __always_inline struct inode *dentry_inode(struct dentry *dentry) {
 #define MNT_SHARED_ 0x1000
 
 /* Who may touch a guarded file although confined: PID 1; its children before their exec only to
- * mount (mnt: the mount mounted on or unmounted, NULL for other acts), and only where systemd
+ * mount (mnt: the mount mounted on, NULL for other acts), and only where systemd
  * sets up a unit's namespace: a mount namespace of their own whose mounts share nothing ("/" made
  * a slave after unshare(), then ProtectSystem='s binds over /usr and /etc). Code such a child runs
  * before that (a PAM or NSS module) is not PID 1's: a bind over a helper in PID 1's namespace, or
@@ -1286,10 +1286,27 @@ int BPF_PROG(guard_tamper_bus_connect, struct socket *sock, void *uaddr, int add
         return 0;
 }
 
+/* Does unmounting mnt propagate: is its parent shared (a copy of PID 1's mounts that unshare()
+ * kept as peers, whatever mnt's own propagation)? struct mount is read with
+ * bpf_probe_read_kernel(), which lockdown=confidentiality refuses: can_read 0 cannot tell. */
+static __always_inline bool umount_propagates(struct vfsmount *mnt, const int can_read) {
+        struct mount *m = (void *) ((char *) mnt - bpf_core_field_offset(struct mount, mnt));
+        struct mount *parent = NULL;
+        int flags = 0;
+
+        if (!can_read)
+                return false;
+        if (bpf_core_read(&parent, sizeof(parent), &m->mnt_parent) < 0 || !parent ||
+            bpf_core_read(&flags, sizeof(flags), &parent->mnt.mnt_flags) < 0)
+                return true; /* not known: as if it did */
+        return parent != m && (flags & MNT_SHARED_);
+}
+
 /* Unmounting the bpffs that holds the pins frees every pinned link (and reaches the daemon's
  * private mount namespace through propagation); moving it hides the pins from the daemon. Only
- * the bpffs superblock holding the pins is guarded; the daemon also holds its links' fds. */
-static __always_inline int tamper_check_mount(struct vfsmount *mnt) {
+ * the bpffs superblock holding the pins is guarded; the daemon also holds its links' fds.
+ * unmount_propagates: an unmount (not a move) in another namespace reaches PID 1's. */
+static __always_inline int tamper_check_mount(struct vfsmount *mnt, bool unmount_propagates) {
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
@@ -1298,12 +1315,14 @@ static __always_inline int tamper_check_mount(struct vfsmount *mnt) {
         if (!self || !mnt || mnt->mnt_sb->s_magic != BPF_FS_MAGIC_ || mnt->mnt_sb->s_dev != self->pins_dev)
                 return 0;
         actor = bpf_get_current_task_btf();
-        /* Only PID 1's mount namespace: another one (systemd sets up each sandboxed unit's, ours
-         * included at a restart, by moving and unmounting in it, and the new one may reuse the
-         * old daemon's namespace number) holds copies whose loss frees nothing: the daemon holds
-         * its links' fds. */
+        /* Only PID 1's mount namespace, and an unmount elsewhere that propagates there: another
+         * one (systemd sets up each sandboxed unit's, ours included at a restart, by moving and
+         * unmounting in it, and the new one may reuse the old daemon's namespace number) holds
+         * copies whose loss frees nothing: the daemon holds its links' fds, and PID 1's mount
+         * the pins while it is stopped. A confined root's "unshare -m --propagation unchanged"
+         * then "umount -l /sys/fs/bpf" reached PID 1's. */
         ns = actor->nsproxy->mnt_ns->ns.inum;
-        if (ns != self->mnt_ns[0])
+        if (ns != self->mnt_ns[0] && !unmount_propagates)
                 return 0;
         return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_MOUNT, mnt->mnt_sb->s_dev);
 }
@@ -1328,7 +1347,10 @@ static __always_inline int guard_root_mount_refused(struct vfsmount *mnt) {
         actor = bpf_get_current_task_btf();
         if (actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0] && !(mnt->mnt_flags & MNT_SHARED_))
                 return 0;
-        if (is_pid1_code(actor) || is_guard(actor, self) || !guard_current_confined())
+        /* PID 1 itself, not its children before their exec: a unit's namespace is its own and not
+         * shared by then, and code such a child runs that is not systemd's (a PAM module) could
+         * detach PID 1's root. */
+        if (actor->tgid == 1 || is_guard(actor, self) || !guard_current_confined())
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_MOUNT, mnt->mnt_sb->s_dev);
 }
@@ -1349,15 +1371,31 @@ static __always_inline int guard_pid1_mount_refused(struct inode *target) {
         return tamper_refuse(actor, GUARD_TAMPER_FILE, target->i_ino);
 }
 
+/* No exemption for PID 1's children for unmounts (NULL): an unmount propagates through the
+ * mount's parent, whatever the mount's own propagation, and systemd's children do not unmount
+ * guarded mounts when they set up a unit's namespace. */
+static __always_inline int tamper_umount(struct vfsmount *mnt, const int can_read) {
+        bool bpffs = mnt->mnt_sb->s_magic == BPF_FS_MAGIC_;
+
+        return tamper_check_mount(mnt, bpffs && umount_propagates(mnt, can_read)) ?:
+               guard_mount_on_file_refused(NULL, mnt->mnt_root->d_inode) ?: guard_root_mount_refused(mnt);
+}
+
 SEC("lsm/sb_umount")
 int BPF_PROG(guard_tamper_umount, struct vfsmount *mnt, int flags) {
-        return tamper_check_mount(mnt) ?: guard_mount_on_file_refused(mnt, mnt->mnt_root->d_inode) ?:
-               guard_root_mount_refused(mnt);
+        return tamper_umount(mnt, 1);
+}
+
+/* lockdown=confidentiality: struct mount cannot be read, so an unmount of the pins' bpffs that
+ * propagates from another namespace is not told from one that does not (README, known gaps). */
+SEC("?lsm/sb_umount")
+int BPF_PROG(guard_tamper_umount_lockdown, struct vfsmount *mnt, int flags) {
+        return tamper_umount(mnt, 0);
 }
 
 SEC("lsm/move_mount")
 int BPF_PROG(guard_tamper_move_mount, const struct path *from_path, const struct path *to_path) {
-        return tamper_check_mount(from_path->mnt) ?: guard_mount_on_file_refused(from_path->mnt, from_path->dentry->d_inode) ?:
+        return tamper_check_mount(from_path->mnt, false) ?: guard_mount_on_file_refused(from_path->mnt, from_path->dentry->d_inode) ?:
                guard_root_mount_refused(from_path->mnt) ?: guard_mount_on_file_refused(to_path->mnt, to_path->dentry->d_inode) ?:
                guard_mount_on_entry_refused(to_path->mnt, to_path->dentry) ?: guard_pid1_mount_refused(to_path->dentry->d_inode);
 }
@@ -1504,15 +1542,21 @@ int BPF_PROG(guard_tamper_cgroup1_mount_lockdown, struct super_block *sb) {
 
 /* Joining a namespace of the daemon's that PID 1 is not in (registered by the daemon: a unit's
  * private mount namespace, PrivateNetwork=, ...): there a root could mount over the journal
- * socket or the files the daemon reads. Only PID 1, its children before they exec (systemd
- * setting up a unit that joins ours) and the guard. /proc/PID/ns/ files open with read access,
- * so the join itself is refused (namespace_install on native, the *_install windows on compat). */
-static __always_inline int guard_tamper_setns(struct task_struct *actor, __u32 inum) {
+ * socket or the files the daemon reads. Only PID 1, the guard, and PID 1's children before they
+ * exec where systemd has them join: the unit's network or IPC namespace (PrivateNetwork=,
+ * PrivateIPC=), from the guard's own cgroup (ExecReload=). Not elsewhere: code such a child runs
+ * that is not systemd's (a PAM module) joined the daemon's mount namespace, and a unit's
+ * NetworkNamespacePath= may name the daemon's. /proc/PID/ns/ files open with read access, so the
+ * join itself is refused (namespace_install on native, the *_install windows on compat). */
+static __always_inline int guard_tamper_setns(struct task_struct *actor, __u32 inum, __u32 type) {
         struct guard_self *self = tamper_config();
 
         if (!self || !is_guard_object(GUARD_OBJ_NS, inum))
                 return 0;
-        if (is_pid1_code(actor) || is_guard(actor, self))
+        if (actor->tgid == 1 || is_guard(actor, self))
+                return 0;
+        if ((type == GUARD_CLONE_NEWNET || type == GUARD_CLONE_NEWIPC) && is_pid1_code(actor) && self->cgroup_id &&
+            guard_task_cgroup_id(actor) == self->cgroup_id)
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_NAMESPACE, inum);
 }

@@ -263,7 +263,7 @@ static __always_inline int install_enter(struct ns_common *ns, __u32 type) {
         if (inum == guard_task_ns_inum(actor, type))
                 return 0;
         /* A namespace of the daemon's: refused at the capability check inside, as a denial. */
-        if (guard_tamper_setns(actor, inum)) {
+        if (guard_tamper_setns(actor, inum, type)) {
                 w->verdict = GUARD_VERDICT_DENY;
                 return 0;
         }

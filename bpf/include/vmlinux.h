@@ -118,6 +118,12 @@ struct vfsmount {
         int mnt_flags;
 };
 
+/* The kernel's own (fs/mount.h), around a vfsmount: read only with bpf_probe_read_kernel(). */
+struct mount {
+        struct mount *mnt_parent;
+        struct vfsmount mnt;
+};
+
 struct path {
         struct vfsmount *mnt;
         struct dentry *dentry;

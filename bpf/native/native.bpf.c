@@ -89,7 +89,7 @@ int BPF_PROG(native_namespace_install, struct nsset *nsset, struct ns_common *ns
         /* Re-joining the namespace one is already in changes nothing. */
         if (inum == guard_task_ns_inum(actor, type))
                 return 0;
-        if (guard_tamper_setns(actor, inum))
+        if (guard_tamper_setns(actor, inum, type))
                 return -EPERM;
         guard_task_decide_namespace(actor, type, &d, &decided);
         guard_record_op(guard_policy_map(), GUARD_EVENT_SETNS, d.verdict, actor, guard_task_cgroup_id(actor), 0, 0, type);

@@ -72,6 +72,9 @@ void choose_tamper_variants(Backend *b, const struct btf *vmlinux) {
                 { GUARD_PROG(guard_tamper_unit_mkdir), false },
                 { GUARD_PROG(guard_tamper_cgroup1_mount), false },
                 { GUARD_PROG(guard_tamper_cgroup1_mount_lockdown), true },
+                /* An unmount of the pins' bpffs that propagates to PID 1's namespace. */
+                { GUARD_PROG(guard_tamper_umount), false },
+                { GUARD_PROG(guard_tamper_umount_lockdown), true },
                 /* A process whose leader exited: its threads are read, or it is judged as
                  * unclassified (guard_moved_threads_source()). */
                 { GUARD_PROG(native_cgroup_attach), false },

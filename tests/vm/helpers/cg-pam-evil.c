@@ -10,10 +10,16 @@
  *   sysctl       attach a cgroup/sysctl program to the cgroup argument 1 names (then detach)
  *   mount-host   bind-mount over the file argument 2 names (a usermode helper's program) in PID
  *                1's mount namespace (then unmount)
- *   mount-shared the same in a mount namespace of its own whose mounts are still shared with PID
- *                1's (the mount would propagate there)
+ *   umount-root  detach a mount of PID 1's root in PID 1's mount namespace: the bind of "/" that
+ *                argument 5 names (as umount -l / is decided, without wrecking the test's guest)
+ *   mount-shared the same bind in a mount namespace of its own whose mounts are still shared
+ *                with PID 1's (the mount would propagate there)
+ *   umount-propagate  there, make the mount argument 4 names private and detach it: the unmount
+ *                propagates through its parent, still shared, to PID 1's namespace
  *   mount-slave  the same after "/" is made a slave, as systemd does before a unit's namespace
  *                mounts (those must keep working)
+ *   setns-mnt    join the mount namespace of the process argument 3 names (the guard)
+ *   setns-net    join its network namespace
  * The session then opens as usual (PAM_SUCCESS). */
 
 #ifndef _GNU_SOURCE /* meson passes -D_GNU_SOURCE */
@@ -101,6 +107,19 @@ static int attach_sysctl(const char *cgroup) {
         return r < 0 ? -1 : 0;
 }
 
+static int join(const char *pid, const char *type, int nstype) {
+        char path[64];
+        int fd, r;
+
+        snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, type);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        r = setns(fd, nstype);
+        close(fd);
+        return r < 0 ? -1 : 0;
+}
+
 static int bind_over(const char *target) {
         if (mount("/etc/hostname", target, NULL, MS_BIND, NULL) < 0)
                 return -1;
@@ -114,21 +133,28 @@ int pam_sm_open_session(void *pamh, int flags, int argc, const char **argv) {
         (void) pamh;
         (void) flags;
         out = fopen(path, "ae");
-        if (!out || argc < 2)
+        if (!out || argc < 5)
                 return PAM_SUCCESS_;
         report("lsm", load_lsm());
         report("writeuser", load_write_user());
         report("sysctl", attach_sysctl(argv[0]));
         report("mount-host", bind_over(argv[1]));
+        report("umount-root", umount2(argv[4], MNT_DETACH));
         if (unshare(CLONE_NEWNS) < 0)
                 report("unshare", -1);
         else {
                 report("mount-shared", bind_over(argv[1]));
+                if (mount(NULL, argv[3], NULL, MS_PRIVATE, NULL) < 0)
+                        report("private", -1);
+                else
+                        report("umount-propagate", umount2(argv[3], MNT_DETACH));
                 if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
                         report("slave", -1);
                 else
                         report("mount-slave", bind_over(argv[1]));
         }
+        report("setns-net", join(argv[2], "net", CLONE_NEWNET));
+        report("setns-mnt", join(argv[2], "mnt", CLONE_NEWNS));
         fclose(out);
         return PAM_SUCCESS_;
 }

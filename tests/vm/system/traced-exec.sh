@@ -109,12 +109,20 @@ check_true "the traced exec is journaled as a tamper event" \
 # in that child, in the unit's cgroup (protected here), where it still carries PID 1's trust for
 # what systemd does there: the mounts of the unit's own namespace. Nothing else: no program that
 # overrules the guard's hooks, no bind over a usermode helper in PID 1's mount namespace or in one
-# still shared with it (the kernel would run that code in the root cgroup). The admin (this test)
+# still shared with it (the kernel would run that code in the root cgroup), no join of the
+# guard's namespaces (there it could mount over what the daemon reads). The admin (this test)
 # installs the stack; cg-pam-evil.so reports each step (tests/vm/helpers/cg-pam-evil.c).
 helper=$(cat /proc/sys/kernel/modprobe)
 mkdir -p $T/pam-sysctl
-printf 'auth required pam_permit.so\naccount required pam_permit.so\nsession required /usr/local/bin/cg-pam-evil.so %s %s\n' \
-        "$T/pam-sysctl" "$helper" > /etc/pam.d/cgvm-evil
+guardd=$(systemctl show -P MainPID cgroup-guardd)
+# A mount whose root is a guarded name (the directory of the helper's program), shared: its
+# unmount in a copy of PID 1's namespace propagates there.
+mount --bind /usr/sbin /usr/sbin
+# A mount of PID 1's root (detaching it is decided as umount -l / is).
+mkdir -p /var/tmp/cg-root
+mount --bind / /var/tmp/cg-root
+printf 'auth required pam_permit.so\naccount required pam_permit.so\nsession required /usr/local/bin/cg-pam-evil.so %s %s %s %s %s\n' \
+        "$T/pam-sysctl" "$helper" "$guardd" /usr/sbin /var/tmp/cg-root > /etc/pam.d/cgvm-evil
 rm -f /run/cgvm-pam.out
 systemd-run --unit=evil-pam -p PAMName=cgvm-evil -p User=root --wait --collect --quiet true > /tmp/evil-pam.log 2>&1
 step() { sed -n "s/^$1 //p" /run/cgvm-pam.out 2> /dev/null; }
@@ -123,9 +131,17 @@ check "PID 1's child running a PAM module cannot load an LSM program of its own"
 check "... nor one that calls bpf_probe_write_user() (the helper unknown to it: EINVAL)" EINVAL "$(step writeuser)"
 check "... nor attach a cgroup/sysctl program" EPERM "$(step sysctl)"
 check "... nor bind-mount over a usermode helper ($helper) in PID 1's mount namespace" EPERM "$(step mount-host)"
+check "... nor detach a mount of PID 1's root (as umount -l /)" EPERM "$(step umount-root)"
 check "... nor in a mount namespace of its own still shared with PID 1's" EPERM "$(step mount-shared)"
+check "... nor unmount there a guarded mount made private, whose parent still propagates" EPERM "$(step umount-propagate)"
+check "... which PID 1's namespace still has (/usr/sbin)" 1 "$(grep -c ' /usr/sbin /usr/sbin ' /proc/1/mountinfo)"
 check "... but may once its \"/\" is a slave, as systemd sets up a unit's namespace" ok "$(step mount-slave)"
+check "... nor join the guard's network namespace (PrivateNetwork=)" EPERM "$(step setns-net)"
+check "... nor its mount namespace" EPERM "$(step setns-mnt)"
 check "the helper is the admin's still" "" "$(grep " $helper " /proc/1/mountinfo)"
+umount /usr/sbin /var/tmp/cg-root 2> /dev/null
+check_true "systemctl reload cgroup-guardd works (ExecReload='s child joins the unit's network namespace)" \
+        systemctl reload cgroup-guardd || diag "reload: $(journalctl -u cgroup-guardd -o cat | tail -3)"
 check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
 
 # ... and a confined root cannot change what names such code: PAM's stacks (/etc/pam.d sealed),
@@ -141,6 +157,20 @@ check "a confined root cannot add a PAM stack, change one, create /etc/pam.conf,
         "EPERM EPERM EPERM EPERM EPERM" "$(echo $(cat /tmp/pam-conf.out))"
 check "the admin may still change them" ok \
         "$(echo '# the admin' >> /etc/pam.d/cgvm-evil && rm /etc/pam.d/cgvm-evil && echo ok)"
+
+# --- the pins' bpffs, unmounted in a copy of PID 1's mount namespace ---
+# A confined root's namespace that keeps the copies as peers of PID 1's mounts: the unmount
+# propagates to PID 1's /sys/fs/bpf (with the daemon stopped, the pins were the links' last
+# holders). One that makes its copies private (unshare's default, systemd's units) may.
+unmount_bpffs() { # PROPAGATION
+        systemd-run --unit=evil --pipe --wait --collect --quiet sh -c \
+                "unshare -m --propagation $1 sh -c 'umount -l /sys/fs/bpf 2> /dev/null && echo ok || echo EPERM'" 2>&1
+}
+check "a confined root cannot unmount the pins' bpffs where that propagates to PID 1's namespace" EPERM \
+        "$(unmount_bpffs unchanged)"
+check "... which PID 1's namespace still has" 1 "$(grep -c ' /sys/fs/bpf ' /proc/1/mountinfo)"
+check "... but may in a namespace of its own whose copies are private" ok "$(unmount_bpffs private)"
+check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
 
 kill $victim 2>/dev/null
 systemctl stop cgroup-guardd
