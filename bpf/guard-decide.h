@@ -92,10 +92,17 @@ static __always_inline int guard_admin_join_refused(const struct guard_value *co
  * only in an admin cgroup (admin: guard_cgroup_admin() of its cgroup): the admin's
  * cgroup-guardd --status or --unload. Injected code (LD_PRELOAD) elsewhere, confined or not, and
  * the kernel's usermode helpers in the root cgroup gain nothing: the binary alone is no identity. */
+/* May a task with these identity marks count as an admin, in an admin cgroup? Not PID 1's child
+ * before its exec, nor what it ran or forked while still in PID 1's cgroup (PID1_CGROUP): code
+ * there that is not systemd's (an NSS module, for User=). */
+static __always_inline int guard_identity_may_be_admin(__u32 identity) {
+        return !(identity & (GUARD_IDENTITY_PID1_CHILD | GUARD_IDENTITY_PID1_CGROUP));
+}
+
 static __always_inline int guard_identity_is_self(__u32 identity, int runs_binary, int admin) {
         if (identity & GUARD_IDENTITY_SELF)
                 return 1;
-        if (identity & GUARD_IDENTITY_EXE_FORGED)
+        if (identity & (GUARD_IDENTITY_EXE_FORGED | GUARD_IDENTITY_PID1_CGROUP))
                 return 0;
         return runs_binary && admin;
 }

@@ -103,9 +103,20 @@ int BPF_PROG(guard_tamper_unit_mkdir, struct cgroup *cgrp, const char *path) {
         return 0;
 }
 
+/* Is task, forked by PID 1 (PID1_CHILD) or by such a child (its parent), still in PID 1's cgroup,
+ * where PID 1 runs it before it moves itself to its unit's? Not where PID 1 is in the root cgroup
+ * (no systemd): there the root cgroup is the admin's by default and anyone may join it. */
+static __always_inline bool in_pid1_cgroup(struct task_struct *task, struct task_struct *pid1) {
+        __u64 id = guard_task_cgroup_id(task);
+
+        return pid1->tgid == 1 && id != GUARD_CGROUP_ROOT_ID && id == guard_task_cgroup_id(pid1);
+}
+
 /* The identity marks at a successful exec (the new exe link is the file executed): forged no
- * more; PID 1's child is the guard if it is PID 1 (re)starting the guard's unit (in_unit), and
- * not traced: a tracer attached before the exec stays attached (only attaching to the guard is
+ * more; PID1_CGROUP stays, and PID 1's child gets it where it execs still in PID 1's cgroup (code
+ * that ran before systemd moved it: an NSS module's exec of the guard's binary there would be
+ * the guard, in an admin cgroup); PID 1's child is the guard if it is PID 1 (re)starting the
+ * guard's unit (in_unit), and not traced: a tracer attached before the exec stays attached (only attaching to the guard is
  * refused) and would drive the guard. ptrace_attach() holds cred_guard_mutex, which the exec
  * holds here: no tracer attaches between this check and the mark. */
 static __always_inline void identity_exec(struct linux_binprm *bprm, bool may_be_unit) {
@@ -118,8 +129,10 @@ static __always_inline void identity_exec(struct linux_binprm *bprm, bool may_be
         if (!id)
                 return;
         flags = id->flags;
-        id->flags = 0;
-        if (!may_be_unit || !(flags & GUARD_IDENTITY_PID1_CHILD))
+        id->flags = flags & GUARD_IDENTITY_PID1_CGROUP;
+        if ((flags & GUARD_IDENTITY_PID1_CHILD) && in_pid1_cgroup(task, task->real_parent))
+                id->flags = GUARD_IDENTITY_PID1_CGROUP;
+        if (!may_be_unit || !(flags & GUARD_IDENTITY_PID1_CHILD) || id->flags)
                 return;
         self = tamper_config();
         if (!self || !is_guard_binary(bprm->file->f_inode, self) || !in_guard_unit(task))
@@ -146,20 +159,25 @@ int BPF_PROG(guard_identity_exec_lockdown, struct linux_binprm *bprm) {
         return 0;
 }
 
-/* From task_alloc: a forged link goes with the memory it is in; PID 1's children are marked.
- * Returns nonzero if the child cannot carry its parent's forged mark (then no fork). */
+/* From task_alloc: a forged link goes with the memory it is in; PID 1's children are marked, and
+ * so is what they fork while still in PID 1's cgroup, and all that descends from that
+ * (PID1_CGROUP). Returns nonzero if the child cannot carry its parent's forged or PID1_CGROUP
+ * mark (then no fork). */
 static __always_inline int guard_inherit_identity(struct task_struct *parent, struct task_struct *child,
                                                   unsigned long clone_flags) {
-        __u32 flags = guard_task_identity(parent) & GUARD_IDENTITY_EXE_FORGED;
+        __u32 parent_flags = guard_task_identity(parent);
+        __u32 flags = parent_flags & (GUARD_IDENTITY_EXE_FORGED | GUARD_IDENTITY_PID1_CGROUP);
         struct guard_task_identity *id;
 
         if (parent->tgid == 1 && !(clone_flags & CLONE_THREAD_))
                 flags |= GUARD_IDENTITY_PID1_CHILD;
+        else if ((parent_flags & GUARD_IDENTITY_PID1_CHILD) && in_pid1_cgroup(parent, parent->real_parent))
+                flags |= GUARD_IDENTITY_PID1_CGROUP;
         if (!flags)
                 return 0;
         id = bpf_task_storage_get(&guard_identity, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
         if (!id)
-                return flags & GUARD_IDENTITY_EXE_FORGED;
+                return flags & (GUARD_IDENTITY_EXE_FORGED | GUARD_IDENTITY_PID1_CGROUP);
         id->flags = flags;
         return 0;
 }

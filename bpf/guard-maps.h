@@ -215,6 +215,11 @@ enum guard_identity_flag {
         GUARD_IDENTITY_EXE_FORGED = 2,  /* it (or the parent it was forked from, no exec since) asked to
                                          * change its exe link: no exe rule matches it, never the guard */
         GUARD_IDENTITY_PID1_CHILD = 4,  /* forked by PID 1, no exec yet: still PID 1's code */
+        GUARD_IDENTITY_PID1_CGROUP = 8, /* exec'd or forked by such a child while it was still in
+                                         * PID 1's cgroup (an NSS module's code, before systemd
+                                         * moves the child to its unit), or forked from such a
+                                         * task since: never the guard, nor an admin; kept across
+                                         * execs */
 };
 
 struct guard_task_identity {

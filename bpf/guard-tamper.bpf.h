@@ -72,8 +72,9 @@ __attribute__((noinline)) int guard_current_confined(void) {
 }
 
 /* Is the current task in an admin cgroup of the policy in force (guard_cgroup_admin())? Global,
- * like guard_current_confined(). No policy yet: nobody is (the loader has its mark). */
-__attribute__((noinline)) int guard_current_admin(void) {
+ * like guard_current_confined(). No policy yet: nobody is (the loader has its mark). By its
+ * cgroup alone: what cgroup/sysctl programs can tell (no task storage there). */
+__attribute__((noinline)) int guard_current_admin_cgroup(void) {
         struct task_struct *task = bpf_get_current_task_btf();
         void *policy = guard_policy_map();
 
@@ -81,6 +82,14 @@ __attribute__((noinline)) int guard_current_admin(void) {
                 return 0;
         return guard_cgroup_admin(guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0), guard_task_entry(policy, task),
                                   guard_task_cgroup_id(task));
+}
+
+/* The current task is an admin: in an admin cgroup, and not PID 1's child before its exec nor
+ * what it ran while still in PID 1's cgroup (guard_identity_may_be_admin()): code there that is
+ * not systemd's (an NSS module, for User=) would be the admin's. */
+static __always_inline int guard_current_admin(void) {
+        return guard_identity_may_be_admin(guard_task_identity(bpf_get_current_task_btf())) &&
+               guard_current_admin_cgroup();
 }
 
 /* Is a task in an admin cgroup of the policy in force, other than the root cgroup (see
@@ -100,7 +109,7 @@ static __always_inline bool is_guard(struct task_struct *actor, struct guard_sel
         __u32 identity = guard_task_identity(actor);
         struct file *exe;
 
-        if (identity & (GUARD_IDENTITY_SELF | GUARD_IDENTITY_EXE_FORGED))
+        if (identity & (GUARD_IDENTITY_SELF | GUARD_IDENTITY_EXE_FORGED | GUARD_IDENTITY_PID1_CGROUP))
                 return guard_identity_is_self(identity, 0, 0);
         exe = actor->mm->exe_file;
         if (!exe || !is_guard_binary(exe->f_inode, self))
@@ -1088,7 +1097,9 @@ int guard_tamper_sysctl(struct bpf_sysctl *ctx) {
         which = helper_sysctl(ctx);
         if (!which || !tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1)
                 return 1;
-        if (!guard_current_confined() || guard_current_admin() || sysctl_value_kept(ctx))
+        /* By cgroup only (no task storage here): an NSS module in PID 1's child may change a
+         * helper's setting, whose program then runs in the root cgroup, no admin cgroup. */
+        if (!guard_current_confined() || guard_current_admin_cgroup() || sysctl_value_kept(ctx))
                 return 1;
         tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_HELPER, which);
         return 0;

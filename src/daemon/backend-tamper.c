@@ -20,6 +20,7 @@
 #include "bpf-backend.h"
 #include "cgroupfs.h"
 #include "guard-files.h"
+#include "policy-image.h" /* guard-decide.h */
 #include "log.h"
 #include "macro.h"
 #include "process-util.h"
@@ -706,6 +707,17 @@ int backend_bus_peer_connected(Backend *b, int pidfd) {
         if (bpf_map_lookup_elem(b->bus_peers_fd, &pidfd, &ino) < 0)
                 return errno == ENOENT ? 0 : -errno;
         return ino == b->bus_socket_ino;
+}
+
+int backend_task_may_be_admin(Backend *b, int pidfd) {
+        _cleanup_(closep) int fd = open_pinned_map(b->pin_dir, GUARD_MAP(guard_identity));
+        struct guard_task_identity id = {};
+
+        if (fd < 0)
+                return fd == -ENOENT ? -EOPNOTSUPP : fd;
+        if (bpf_map_lookup_elem(fd, &pidfd, &id) < 0)
+                return errno == ENOENT ? 1 : -errno;
+        return guard_identity_may_be_admin(id.flags);
 }
 
 int backend_bus_peer_forget(Backend *b, int pidfd) {

@@ -210,3 +210,7 @@ void backend_refresh_guard_files(Backend *b);
 int backend_bus_peer_connected(Backend *b, int pidfd);
 /* Drops the mark of the process pidfd refers to (the daemon's own, before it connects). */
 int backend_bus_peer_forget(Backend *b, int pidfd);
+/* Whether the process pidfd refers to may count as an admin by its identity marks
+ * (guard_identity_may_be_admin(): not what PID 1's child ran while still in PID 1's cgroup):
+ * 1 or 0; -EOPNOTSUPP without the marks (the observe backend). */
+int backend_task_may_be_admin(Backend *b, int pidfd);

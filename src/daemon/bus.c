@@ -413,6 +413,15 @@ static int check_root(Manager *m, sd_bus_message *message, sd_bus_error *error, 
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "%s is refused outside the policy's admin cgroups.", verb);
         }
+        /* In PID 1's cgroup, but started by PID 1's child before systemd moved it to its unit
+         * (an NSS module's code): the kernel counts it as no admin, nor does the guard. */
+        if (ret->has_pidfd && backend_task_may_be_admin(m->backend, ret->pidfd) == 0) {
+                journal_call(ret, GUARD_MESSAGE_REFUSED, LOG_WARNING, field, extra,
+                             "Refused %s: the caller was started by PID 1's child before it left PID 1's cgroup, "
+                             "which is no admin", verb);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "%s is refused outside the policy's admin cgroups.", verb);
+        }
         return 0;
 }
 

@@ -147,7 +147,8 @@ static bool admin_join_refused(Manager *m, uint32_t actor_pid, const struct guar
         (void) cgroup2_id_of_path(m->cgroup_root_fd, actor_cgroup, &actor_id);
         bool trusted = actor_pid == 1 || (who->identity & (GUARD_IDENTITY_PID1_CHILD | GUARD_IDENTITY_SELF));
         if (!guard_admin_join_refused(config, entry_of(m, dst_id), dst_id, trusted,
-                                      guard_cgroup_admin(config, who->cgroup, actor_id)))
+                                      guard_identity_may_be_admin(who->identity) &&
+                                              guard_cgroup_admin(config, who->cgroup, actor_id)))
                 return false;
         *ret = (PolicyDecision) { .verdict = VERDICT_DENY };
         snprintf(ret->reason, sizeof(ret->reason),

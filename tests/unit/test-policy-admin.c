@@ -149,6 +149,19 @@ static void test_admin_join(void **state) {
 
 /* An "admin" list replaces the default; its patterns cover their subtrees, globs included, and a
  * new cgroup gets its answer at mkdir from the classifier, as in the kernel. */
+/* The identity marks: what PID 1's child runs before it leaves PID 1's cgroup (PID1_CGROUP) is
+ * never the guard nor an admin, whatever its binary and cgroup; the child itself is no admin. */
+static void test_identity_marks(void **state) {
+        assert_true(guard_identity_may_be_admin(0));
+        assert_false(guard_identity_may_be_admin(GUARD_IDENTITY_PID1_CHILD));
+        assert_false(guard_identity_may_be_admin(GUARD_IDENTITY_PID1_CGROUP));
+        assert_true(guard_identity_is_self(0, 1, 1));
+        assert_false(guard_identity_is_self(0, 1, 0));
+        assert_false(guard_identity_is_self(GUARD_IDENTITY_PID1_CGROUP, 1, 1));
+        assert_false(guard_identity_is_self(GUARD_IDENTITY_EXE_FORGED, 1, 1));
+        assert_true(guard_identity_is_self(GUARD_IDENTITY_SELF, 0, 0));
+}
+
 static void test_explicit(void **state) {
         _cleanup_(cgroup_tree_done) CgroupTree tree = {};
         _cleanup_(policy_image_done) PolicyImage img = {};
@@ -217,6 +230,7 @@ int main(void) {
                 cmocka_unit_test(test_default_init_in_root),
                 cmocka_unit_test(test_explicit),
                 cmocka_unit_test(test_admin_join),
+                cmocka_unit_test(test_identity_marks),
                 cmocka_unit_test(test_off_file),
                 cmocka_unit_test(test_failed_file),
         };

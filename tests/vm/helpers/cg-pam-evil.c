@@ -26,7 +26,6 @@
 #define _GNU_SOURCE
 #endif
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -35,6 +34,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
+
+#include "cg-progs.h"
 
 #define PAM_SUCCESS_ 0
 
@@ -45,46 +46,11 @@ static void report(const char *step, int r) {
         fflush(out);
 }
 
-static int load_lsm(void) {
-        struct bpf_insn insns[] = {
-                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-                { .code = BPF_JMP | BPF_EXIT },
-        };
-        LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_LSM_MAC);
-        struct btf *vmlinux = btf__load_vmlinux_btf();
-        int id, fd;
-
-        if (!vmlinux)
+static int loaded(int fd) {
+        if (fd < 0)
                 return -1;
-        id = btf__find_by_name_kind(vmlinux, "bpf_lsm_bpf", BTF_KIND_FUNC);
-        btf__free(vmlinux);
-        if (id < 0) {
-                errno = ENOENT;
-                return -1;
-        }
-        opts.attach_btf_id = id;
-        fd = bpf_prog_load(BPF_PROG_TYPE_LSM, "cg_pam_lsm", "GPL", insns, 2, &opts);
-        if (fd >= 0)
-                close(fd);
-        return fd < 0 ? -1 : 0;
-}
-
-static int load_write_user(void) {
-        struct bpf_insn insns[] = {
-                { .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8, .imm = 0 },
-                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 0 },
-                { .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10 },
-                { .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -8 },
-                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_3, .imm = 8 },
-                { .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_probe_write_user },
-                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-                { .code = BPF_JMP | BPF_EXIT },
-        };
-        int fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "cg_pam_wu", "GPL", insns, sizeof(insns) / sizeof(insns[0]), NULL);
-
-        if (fd >= 0)
-                close(fd);
-        return fd < 0 ? -1 : 0;
+        close(fd);
+        return 0;
 }
 
 static int attach_sysctl(const char *cgroup) {
@@ -135,8 +101,8 @@ int pam_sm_open_session(void *pamh, int flags, int argc, const char **argv) {
         out = fopen(path, "ae");
         if (!out || argc < 5)
                 return PAM_SUCCESS_;
-        report("lsm", load_lsm());
-        report("writeuser", load_write_user());
+        report("lsm", loaded(cg_load_on_function(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_bpf", 0)));
+        report("writeuser", loaded(cg_load_write_user()));
         report("sysctl", attach_sysctl(argv[0]));
         report("mount-host", bind_over(argv[1]));
         report("umount-root", umount2(argv[4], MNT_DETACH));

@@ -158,6 +158,39 @@ check "a confined root cannot add a PAM stack, change one, create /etc/pam.conf,
 check "the admin may still change them" ok \
         "$(echo '# the admin' >> /etc/pam.d/cgvm-evil && rm /etc/pam.d/cgvm-evil && echo ok)"
 
+# --- code PID 1's children run while still in PID 1's cgroup ---
+# PID 1 runs system generators from /init.scope, an admin cgroup, at every daemon-reload (its
+# "(sd-executor)" child forks and execs each), and its child for a unit looks the unit's User=
+# up there (an NSS module) until PID 1's own move of it wins the race. Neither such a child nor
+# what it forks and execs there counts as an admin or as the guard. The admin installs a
+# generator as a root that may write /etc could; a confined root asks for the daemon-reload.
+mkdir -p /etc/systemd/system-generators
+cat > /etc/systemd/system-generators/cgvm-evil <<'SH'
+#!/bin/sh
+[ -e /run/cgvm-gen.armed ] || exit 0
+rm -f /run/cgvm-gen.armed
+out=/run/cgvm-gen.out
+echo "cgroup $(sed -n 's/^0:://p' /proc/self/cgroup)" >> $out
+echo "lsm $(/usr/local/bin/cg-fmodret lsm bpf)" >> $out
+echo "ptrace $(/usr/local/bin/cg-tamper attach 1)" >> $out
+/usr/bin/cgroup-guardctl unload > /dev/null 2>&1 && echo "bus-unload ok" >> $out || echo "bus-unload refused" >> $out
+/usr/sbin/cgroup-guardd --unload > /dev/null 2>&1 && echo "exec-unload ok" >> $out || echo "exec-unload refused" >> $out
+SH
+chmod 755 /etc/systemd/system-generators/cgvm-evil
+rm -f /run/cgvm-gen.out
+touch /run/cgvm-gen.armed
+systemd-run --unit=evil --pipe --wait --collect --quiet systemctl daemon-reload > /dev/null 2>&1
+gen_step() { sed -n "s/^$1 //p" /run/cgvm-gen.out 2> /dev/null | head -n 1; }
+wait_for '[ -n "$(gen_step exec-unload)" ]'
+check "a generator PID 1 runs in its cgroup ($(gen_step cgroup)) cannot load an LSM program" EPERM "$(gen_step lsm)" ||
+        diag "the generator's report: $(tr '\n' ' ' < /run/cgvm-gen.out 2> /dev/null)"
+check "... nor attach to PID 1" EPERM "$(gen_step ptrace)"
+check "... nor is its cgroup-guardctl unload an admin's call (D-Bus)" refused "$(gen_step bus-unload)"
+check "... and its cgroup-guardd --unload is not the guard's" refused "$(gen_step exec-unload)"
+check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
+rm -f /etc/systemd/system-generators/cgvm-evil
+systemctl daemon-reload
+
 # --- the pins' bpffs, unmounted in a copy of PID 1's mount namespace ---
 # A confined root's namespace that keeps the copies as peers of PID 1's mounts: the unmount
 # propagates to PID 1's /sys/fs/bpf (with the daemon stopped, the pins were the links' last

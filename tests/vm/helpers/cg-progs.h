@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+/* Programs the off-switch tests try to load (cg-fmodret, cg-pam-evil.so): each returns the
+ * program's fd, or -1 with errno set. */
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <errno.h>
+
+/* A program of type (LSM, or tracing with BPF_MODIFY_RETURN) on the kernel function func that
+ * returns ret. */
+static inline int cg_load_on_function(enum bpf_prog_type type, enum bpf_attach_type attach, const char *func, int ret) {
+        struct bpf_insn insns[] = {
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = ret },
+                { .code = BPF_JMP | BPF_EXIT },
+        };
+        struct btf *vmlinux = btf__load_vmlinux_btf();
+        LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach);
+        int id;
+
+        if (!vmlinux)
+                return -1;
+        id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
+        btf__free(vmlinux);
+        if (id < 0) {
+                errno = ENOENT;
+                return -1;
+        }
+        opts.attach_btf_id = id;
+        return bpf_prog_load(type, "cg_on_function", "GPL", insns, 2, &opts);
+}
+
+/* A kprobe program writing 8 bytes of its stack to address 0 of whatever process runs. */
+static inline int cg_load_write_user(void) {
+        struct bpf_insn insns[] = {
+                { .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8, .imm = 0 },
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 0 },
+                { .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10 },
+                { .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -8 },
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_3, .imm = 8 },
+                { .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_probe_write_user },
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+                { .code = BPF_JMP | BPF_EXIT },
+        };
+
+        return bpf_prog_load(BPF_PROG_TYPE_KPROBE, "cg_writeuser", "GPL", insns, sizeof(insns) / sizeof(insns[0]), NULL);
+}
