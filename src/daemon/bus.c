@@ -414,11 +414,18 @@ static int check_root(Manager *m, sd_bus_message *message, sd_bus_error *error, 
                                          "%s is refused outside the policy's admin cgroups.", verb);
         }
         /* In PID 1's cgroup, but started by PID 1's child before systemd moved it to its unit
-         * (an NSS module's code): the kernel counts it as no admin, nor does the guard. */
-        if (ret->has_pidfd && backend_task_may_be_admin(m->backend, ret->pidfd) == 0) {
-                journal_call(ret, GUARD_MESSAGE_REFUSED, LOG_WARNING, field, extra,
-                             "Refused %s: the caller was started by PID 1's child before it left PID 1's cgroup, "
-                             "which is no admin", verb);
+         * (a generator, an NSS module's code): the kernel counts it as no admin, nor does the
+         * guard. The marks go with the process: read while it still lives (no mark and a
+         * reaped process look alike), and anything but a readable "may" is a refusal. */
+        r = ret->has_pidfd ? backend_task_may_be_admin(m->backend, ret->pidfd) : -EOPNOTSUPP;
+        if (r == -EOPNOTSUPP)
+                r = 1; /* no marks to read: the observe backend */
+        if (r > 0 && ret->has_pidfd && syscall(SYS_pidfd_send_signal, ret->pidfd, 0, NULL, 0) < 0)
+                r = -ESRCH;
+        if (r <= 0) {
+                journal_call(ret, GUARD_MESSAGE_REFUSED, LOG_WARNING, field, extra, "Refused %s: %s", verb,
+                             r == 0 ? "the caller was started by PID 1's child before it left PID 1's cgroup, which is no admin" :
+                                      "the caller's identity marks cannot be read");
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "%s is refused outside the policy's admin cgroups.", verb);
         }
