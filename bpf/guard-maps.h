@@ -370,6 +370,8 @@ struct guard_self {
 #define GUARD_OBJ_BUS_SOCKET (10ULL << 32) /* inode of the system bus's socket file (guard_bus_peers) */
 #define GUARD_OBJ_PID1_EXEC (11ULL << 32)  /* id 0: the files PID 1 may exec are registered (guard_pid1_exec);
                                             * id 1: a switch of PID 1's root was refused, its execs are checked */
+#define GUARD_OBJ_PINS_ABOVE (12ULL << 32) /* kernel dev_t of a file system mounted above the pins' bpffs in
+                                            * PID 1's namespace (sysfs at /sys): unmounted, it takes the pins */
 /* A file the guard runs (its binary, each library and ld.so it maps) or a name on the way to one
  * (a directory, a symlink), by the superblock's device and the inode number, as the kernel has
  * them (what /proc/PID/maps shows): folded into one key with bit 63 set, which no other kind has.

@@ -1313,9 +1313,18 @@ static __always_inline bool umount_propagates(struct vfsmount *mnt, const int ca
         return parent != m && (flags & MNT_SHARED_);
 }
 
-/* Unmounting the bpffs that holds the pins frees every pinned link (and reaches the daemon's
- * private mount namespace through propagation); moving it hides the pins from the daemon. Only
- * the bpffs superblock holding the pins is guarded; the daemon also holds its links' fds.
+/* Is mnt the bpffs that holds the pins, or a file system mounted above it in PID 1's namespace
+ * (sysfs at /sys: a lazy unmount takes every mount below with it)? */
+static __always_inline bool holds_pins(struct vfsmount *mnt, struct guard_self *self) {
+        if (mnt->mnt_sb->s_magic == BPF_FS_MAGIC_ && mnt->mnt_sb->s_dev == self->pins_dev)
+                return true;
+        return is_guard_object(GUARD_OBJ_PINS_ABOVE, mnt->mnt_sb->s_dev);
+}
+
+/* Unmounting the bpffs that holds the pins (or a mount above it) frees every pinned link (and
+ * reaches the daemon's private mount namespace through propagation); moving it hides the pins
+ * from the daemon. The daemon also holds its links' fds, but not once it is stopped (a confined
+ * root's systemctl stop, then umount -l /sys, switched the guard off).
  * unmount_propagates: an unmount (not a move) in another namespace reaches PID 1's. */
 static __always_inline int tamper_check_mount(struct vfsmount *mnt, bool unmount_propagates) {
         struct guard_self *self = tamper_config();
@@ -1323,7 +1332,7 @@ static __always_inline int tamper_check_mount(struct vfsmount *mnt, bool unmount
 
         __u32 ns;
 
-        if (!self || !mnt || mnt->mnt_sb->s_magic != BPF_FS_MAGIC_ || mnt->mnt_sb->s_dev != self->pins_dev)
+        if (!self || !mnt || !holds_pins(mnt, self))
                 return 0;
         actor = bpf_get_current_task_btf();
         /* Only PID 1's mount namespace, and an unmount elsewhere that propagates there: another
@@ -1386,9 +1395,10 @@ static __always_inline int guard_pid1_mount_refused(struct inode *target) {
  * mount's parent, whatever the mount's own propagation, and systemd's children do not unmount
  * guarded mounts when they set up a unit's namespace. */
 static __always_inline int tamper_umount(struct vfsmount *mnt, const int can_read) {
-        bool bpffs = mnt->mnt_sb->s_magic == BPF_FS_MAGIC_;
+        struct guard_self *self = tamper_config();
+        bool pins = self && holds_pins(mnt, self);
 
-        return tamper_check_mount(mnt, bpffs && umount_propagates(mnt, can_read)) ?:
+        return tamper_check_mount(mnt, pins && umount_propagates(mnt, can_read)) ?:
                guard_mount_on_file_refused(NULL, mnt->mnt_root->d_inode) ?: guard_root_mount_refused(mnt);
 }
 

@@ -532,6 +532,25 @@ static uint64_t protect_cgroup_files(ProtectSet *set, int cgroup_root_fd) {
 
 /* Every pin in the directory and the directory itself; the links and maps behind them, and the
  * programs behind the links with every map they use. */
+/* The file systems mounted above the pin directory in PID 1's namespace (sysfs at /sys; not "/",
+ * whose detachment is refused anyway): a lazy unmount of one takes the pins' bpffs with it. By
+ * PID 1's mount table, as the kernel numbers their superblocks. */
+static void protect_mounts_above_pins(ProtectSet *set, const char *pin_dir) {
+        _cleanup_(fclosep) FILE *f = fopen("/proc/1/mountinfo", "re");
+        char line[4096], point[4096];
+        unsigned major, minor;
+
+        while (f && fgets(line, sizeof(line), f)) {
+                size_t n;
+
+                if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &major, &minor, point) != 3 || streq(point, "/"))
+                        continue;
+                n = strlen(point);
+                if (strneq(pin_dir, point, n) && pin_dir[n] == '/')
+                        protect_object(set, GUARD_OBJ_PINS_ABOVE, ((uint64_t) major << 20) | minor);
+        }
+}
+
 static void protect_pins(ProtectSet *set, const char *pin_dir) {
         _cleanup_(closedirp) DIR *d = NULL;
         struct dirent *de;
@@ -661,6 +680,7 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
                 before = objects_before(b->objects_fd, &n_before);
                 /* Ours, not whatever is mounted over the path now. */
                 protect_pins(&set, held_pin_dir(b, buf));
+                protect_mounts_above_pins(&set, b->pin_dir);
                 protect_held(&set, b);
                 cgroup_id = protect_cgroup_files(&set, cgroup_root_fd);
                 protect_object(&set, GUARD_OBJ_PROC, getpid());

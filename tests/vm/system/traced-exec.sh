@@ -205,6 +205,20 @@ check "... which PID 1's namespace still has" 1 "$(grep -c ' /sys/fs/bpf ' /proc
 check "... but may in a namespace of its own whose copies are private" ok "$(unmount_bpffs private)"
 check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
 
+# --- a mount above the pins' bpffs, with the daemon stopped ---
+# systemctl stop (PID 1's API, open to a confined root) leaves the pins as the links' last
+# holders; a lazy unmount of /sys took the bpffs with it, and every link: the guard was off.
+above_pins() { # COMMAND: a confined root stops the daemon, then runs COMMAND
+        systemd-run --unit=evil --pipe --wait --collect --quiet sh -c \
+                "systemctl stop cgroup-guardd; $1 2> /dev/null && echo ok || echo EPERM" 2>&1
+}
+check "with the daemon stopped, a confined root cannot unmount /sys, above the pins' bpffs" EPERM \
+        "$(above_pins 'umount -l /sys')"
+check "... nor from a copy of PID 1's namespace that propagates there" EPERM \
+        "$(above_pins "unshare -m --propagation unchanged umount -l /sys")"
+check "still enforcing, the daemon stopped" EPERM "$(cg-move $T/prot $victim)"
+systemctl start cgroup-guardd
+
 kill $victim 2>/dev/null
 systemctl stop cgroup-guardd
 /usr/sbin/cgroup-guardd --unload > /dev/null 2>&1
