@@ -113,11 +113,11 @@ static __always_inline bool in_pid1_cgroup(struct task_struct *task, struct task
 }
 
 /* The identity marks at a successful exec (the new exe link is the file executed): forged no
- * more; PID1_CGROUP stays, and PID 1's child gets it where it execs still in PID 1's cgroup (code
- * that ran before systemd moved it: an NSS module's exec of the guard's binary there would be
- * the guard, in an admin cgroup); PID 1's child is the guard if it is PID 1 (re)starting the
- * guard's unit (in_unit), and not traced: a tracer attached before the exec stays attached (only attaching to the guard is
- * refused) and would drive the guard. ptrace_attach() holds cred_guard_mutex, which the exec
+ * more; PID1_CGROUP stays, and PID 1's child gets it where it execs still in PID 1's cgroup (a
+ * generator; code that ran before systemd moved it, whose exec of the guard's binary there would
+ * be the guard, in an admin cgroup); PID 1's child is the guard if it is PID 1 (re)starting the
+ * guard's unit (in_unit), and not traced: a tracer attached before the exec stays attached (only
+ * attaching to the guard is refused) and would drive the guard. ptrace_attach() holds cred_guard_mutex, which the exec
  * holds here: no tracer attaches between this check and the mark. */
 static __always_inline void identity_exec(struct linux_binprm *bprm, bool may_be_unit) {
         struct task_struct *task = bpf_get_current_task_btf();

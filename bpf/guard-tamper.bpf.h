@@ -322,8 +322,8 @@ static __always_inline int tamper_check_prog_load(__u32 prog_type, __u32 expecte
  * "--reload=PID" becomes "--unload", in an admin cgroup), or the daemon itself. The kernel asks
  * whether it is locked down for this helper when it verifies such a program (bpf_trace.c): no
  * to all but PID 1, the guard and tasks in admin cgroups, and the program does not load (the
- * helper is unknown to it). Other tracing stays open. A rare-event
- * hook: the kernel asks at verification, /dev/mem, kexec, debugfs and the like. */
+ * helper is unknown to it). Other tracing stays open. A rare-event hook: the kernel asks at
+ * verification, /dev/mem, kexec, debugfs and the like. */
 /* Programs of others that could overrule the guard's: loads and cgroup/sysctl attaches. */
 static __always_inline int tamper_check_new_program(int cmd, union bpf_attr *attr) {
         if (cmd == BPF_PROG_ATTACH)
@@ -455,8 +455,8 @@ static __always_inline struct inode *dentry_inode(struct dentry *dentry) {
 #define MNT_SHARED_ 0x1000
 
 /* Who may touch a guarded file although confined: PID 1; its children before their exec only to
- * mount (mnt: the mount mounted on, NULL for other acts), and only where systemd
- * sets up a unit's namespace: a mount namespace of their own whose mounts share nothing ("/" made
+ * mount (mnt: the mount mounted on, NULL for other acts), and only where systemd sets up a
+ * unit's namespace: a mount namespace of their own whose mounts share nothing ("/" made
  * a slave after unshare(), then ProtectSystem='s binds over /usr and /etc). Code such a child runs
  * before that (a PAM or NSS module) is not PID 1's: a bind over a helper in PID 1's namespace, or
  * in a new one still shared with it (it would propagate there), is refused. Their opens,

@@ -530,8 +530,6 @@ static uint64_t protect_cgroup_files(ProtectSet *set, int cgroup_root_fd) {
         return id;
 }
 
-/* Every pin in the directory and the directory itself; the links and maps behind them, and the
- * programs behind the links with every map they use. */
 /* The file systems mounted above the pin directory in PID 1's namespace (sysfs at /sys; not "/",
  * whose detachment is refused anyway): a lazy unmount of one takes the pins' bpffs with it. By
  * PID 1's mount table, as the kernel numbers their superblocks. */
@@ -551,6 +549,8 @@ static void protect_mounts_above_pins(ProtectSet *set, const char *pin_dir) {
         }
 }
 
+/* Every pin in the directory and the directory itself; the links and maps behind them, and the
+ * programs behind the links with every map they use. */
 static void protect_pins(ProtectSet *set, const char *pin_dir) {
         _cleanup_(closedirp) DIR *d = NULL;
         struct dirent *de;

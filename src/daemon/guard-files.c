@@ -291,11 +291,11 @@ void usermode_helper_programs_free(char *paths[static USERMODE_HELPERS_MAX]) {
 /* Configuration directories that name code run with more trust than the caller has: modprobe's
  * (kmod's search path) and PAM's (below). A file in modprobe's with an "install" line is a
  * command modprobe runs as root in the root cgroup at the next module autoload, which any process
- * can set off (an AF_ALG bind, the exec of an unknown binary format). Their files are guarded as the helpers are, and the directories
- * sealed: no new entry from a confined cgroup (GUARD_FILE_SEALED). Not the distribution's own,
- * /usr/lib/modprobe.d and /lib/modprobe.d: packages (systemd, udev, kmod) write there at every
- * upgrade, and a root that may write /usr already reaches what a helper loads (its libraries,
- * the modules). */
+ * can set off (an AF_ALG bind, the exec of an unknown binary format). Their files are guarded as
+ * the helpers are, and the directories sealed: no new entry from a confined cgroup
+ * (GUARD_FILE_SEALED). Not the distribution's own, /usr/lib/modprobe.d and /lib/modprobe.d:
+ * packages (systemd, udev, kmod) write there at every upgrade, and a root that may write /usr
+ * already reaches what a helper loads (its libraries, the modules). */
 static const char *const sealed_config_dirs[] = {
         "/etc/modprobe.d",
         "/run/modprobe.d",
