@@ -188,7 +188,7 @@ static bool kernel_id_present(uint32_t id, int (*next_id)(__u32, __u32 *)) {
 /* Stops the daemon pid, if it runs our executable, and waits until it has exited (at most
  * UNLOAD_STOP_WAIT_MSEC). The pidfd names exactly that process from the check on (no pid reuse in
  * between) and polls readable once it has exited, zombie or reaped. */
-#define UNLOAD_STOP_WAIT_MSEC 5000
+#define UNLOAD_STOP_WAIT_MSEC 15000 /* a loaded machine (a TCG guest beside others) took over 5 s */
 static void stop_daemon(pid_t pid) {
         _cleanup_(closep) int fd = (int) syscall(SYS_pidfd_open, pid, 0);
         struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -246,8 +246,10 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
          * and the link is released from a workqueue after that: enforcement lasts a moment longer
          * than the pins. Detached means gone from the kernel: each link, and its program (which
          * the link's release puts last). Nothing can be waited on for that (no fd of them is held,
-         * and the kernel notifies no one): the ids are checked every 50 ms, for 10 s at most. */
-        for (int i = 0; i < 200; i++) {
+         * and the kernel notifies no one): the ids are checked every 50 ms, for
+         * UNLOAD_DETACH_WAIT_SEC at most (6.12 releases later than 6.1, a loaded machine later
+         * still: over 10 s in a TCG guest beside another and the sanitizer build). */
+        for (int i = 0; i < UNLOAD_DETACH_WAIT_SEC * 20; i++) {
                 left = 0;
                 for (unsigned j = 0; j < n_ids; j++)
                         left += kernel_id_present(link_ids[j], bpf_link_get_next_id) ||

@@ -154,8 +154,10 @@ int backend_check_links(Backend *b);
 void backend_free(Backend *b);
 
 /* Removes every pin under pin_dir and returns once every link and program they held is gone from
- * the kernel (the kernel releases them a moment after the pins); -EBUSY if after 10 s something
- * still holds one. A daemon running on the pins is stopped first. */
+ * the kernel (the kernel releases them a moment after the pins); -EBUSY if after
+ * UNLOAD_DETACH_WAIT_SEC something still holds one. A daemon running on the pins is stopped
+ * first. */
+#define UNLOAD_DETACH_WAIT_SEC 30
 int backend_unload(const char *pin_dir, unsigned *ret_removed);
 
 /* Closes our handles on the links and programs (the daemon's own unload: it must not be the one
