@@ -3,9 +3,8 @@
 # The whole test suite, from a bare Debian bookworm machine: installs what is missing, builds,
 # runs every suite. This is exactly what .ci/run runs. With arguments, they go to "meson test"
 # on the plain build and nothing else runs (e.g. tools/test.sh --suite vm vm-tamper-hooks).
-# --full (alone): also the vm-full suite: every VM suite on hooks-6.12 (whose kernel build is too
-# slow for CI's budget on a cold machine) and the rest on stock-6.12 (CI runs its smoke test and
-# enforcement scenarios).
+# --full (alone): also the vm-full suite: every VM suite on the 6.12 kernels beyond the smoke test
+# and the enforcement scenarios, which CI runs on both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 full=()
