@@ -45,7 +45,12 @@ int BPF_PROG(guard_identity_prctl, int option, unsigned long arg2, unsigned long
         id = bpf_task_storage_get(&guard_identity, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
         if (!id)
                 return -GUARD_TAMPER_EPERM; /* no mark, no new link */
-        id->flags = GUARD_IDENTITY_EXE_FORGED;
+        /* Added to, never in place of, the marks that deny trust: code in PID 1's cgroup (a
+         * generator) that forged its link, then exec'd the guard's binary there, was the guard.
+         * PID 1's child that forges runs code not systemd's: PID 1's trust goes, the mark that
+         * denies an admin's stays. */
+        id->flags = GUARD_IDENTITY_EXE_FORGED |
+                    (id->flags & (GUARD_IDENTITY_PID1_CHILD | GUARD_IDENTITY_PID1_CGROUP) ? GUARD_IDENTITY_PID1_CGROUP : 0);
         return 0;
 }
 
@@ -161,8 +166,7 @@ int BPF_PROG(guard_identity_exec_lockdown, struct linux_binprm *bprm) {
 
 /* From task_alloc: a forged link goes with the memory it is in; PID 1's children are marked, and
  * so is what they fork while still in PID 1's cgroup, and all that descends from that
- * (PID1_CGROUP). Returns nonzero if the child cannot carry its parent's forged or PID1_CGROUP
- * mark (then no fork). */
+ * (PID1_CGROUP). Returns nonzero if the child cannot carry its mark (then no fork). */
 static __always_inline int guard_inherit_identity(struct task_struct *parent, struct task_struct *child,
                                                   unsigned long clone_flags) {
         __u32 parent_flags = guard_task_identity(parent);
@@ -177,7 +181,7 @@ static __always_inline int guard_inherit_identity(struct task_struct *parent, st
                 return 0;
         id = bpf_task_storage_get(&guard_identity, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
         if (!id)
-                return flags & (GUARD_IDENTITY_EXE_FORGED | GUARD_IDENTITY_PID1_CGROUP);
+                return flags; /* unmarked, PID 1's child would be an admin in PID 1's cgroup */
         id->flags = flags;
         return 0;
 }

@@ -1414,11 +1414,36 @@ int BPF_PROG(guard_tamper_umount_lockdown, struct vfsmount *mnt, int flags) {
         return tamper_umount(mnt, 0);
 }
 
-SEC("lsm/move_mount")
-int BPF_PROG(guard_tamper_move_mount, const struct path *from_path, const struct path *to_path) {
-        return tamper_check_mount(from_path->mnt, false) ?: guard_mount_on_file_refused(from_path->mnt, from_path->dentry->d_inode) ?:
+/* move_mount(2) onto the root of the pins' bpffs or of a mount above it: a mount over it, one
+ * beneath it (MOVE_MOUNT_BENEATH, Linux 6.5: the bpffs then sits on the new mount, which moved
+ * away and unmounted lazily takes the bpffs and every pin with it), or joining its peer group
+ * (MOVE_MOUNT_SET_GROUP): the hook does not see the flags, so each is refused where a move of
+ * that mount would be, and from a namespace whose copy propagates there. */
+static __always_inline int tamper_check_mount_target(const struct path *to, const int can_read) {
+        struct guard_self *self = tamper_config();
+        struct vfsmount *mnt = to->mnt;
+
+        if (!self || to->dentry != mnt->mnt_root || !holds_pins(mnt, self))
+                return 0;
+        return tamper_check_mount(mnt, umount_propagates(mnt, can_read));
+}
+
+static __always_inline int tamper_move_mount(const struct path *from_path, const struct path *to_path, const int can_read) {
+        return tamper_check_mount(from_path->mnt, false) ?: tamper_check_mount_target(to_path, can_read) ?:
+               guard_mount_on_file_refused(from_path->mnt, from_path->dentry->d_inode) ?:
                guard_root_mount_refused(from_path->mnt) ?: guard_mount_on_file_refused(to_path->mnt, to_path->dentry->d_inode) ?:
                guard_mount_on_entry_refused(to_path->mnt, to_path->dentry) ?: guard_pid1_mount_refused(to_path->dentry->d_inode);
+}
+
+SEC("lsm/move_mount")
+int BPF_PROG(guard_tamper_move_mount, const struct path *from_path, const struct path *to_path) {
+        return tamper_move_mount(from_path, to_path, 1);
+}
+
+/* lockdown=confidentiality: as guard_tamper_umount_lockdown, a copy's propagation is not told. */
+SEC("?lsm/move_mount")
+int BPF_PROG(guard_tamper_move_mount_lockdown, const struct path *from_path, const struct path *to_path) {
+        return tamper_move_mount(from_path, to_path, 0);
 }
 
 /* pivot_root(2) in PID 1's mount namespace re-roots every task whose root was the old one:

@@ -76,6 +76,8 @@ void choose_tamper_variants(Backend *b, const struct btf *vmlinux) {
                 /* An unmount of the pins' bpffs that propagates to PID 1's namespace. */
                 { GUARD_PROG(guard_tamper_umount), false },
                 { GUARD_PROG(guard_tamper_umount_lockdown), true },
+                { GUARD_PROG(guard_tamper_move_mount), false },
+                { GUARD_PROG(guard_tamper_move_mount_lockdown), true },
                 /* A process whose leader exited: its threads are read, or it is judged as
                  * unclassified (guard_moved_threads_source()). */
                 { GUARD_PROG(native_cgroup_attach), false },

@@ -20,6 +20,10 @@
  *   cg-tamper truncate FILE         truncate(2) FILE to the size it has (nothing changes but mtime)
  *   cg-tamper umount PATH [detach]  umount2(PATH, 0 or MNT_DETACH)
  *   cg-tamper move FROM TO          mount(FROM, TO, MS_MOVE)
+ *   cg-tamper beneath-detach TARGET DIR
+ *                                   a new tmpfs beneath TARGET's mount (move_mount(2),
+ *                                   MOVE_MOUNT_BENEATH), moved to DIR with TARGET's mount on it,
+ *                                   then DIR unmounted lazily
  *   cg-tamper sched PID             sched_setscheduler(PID, SCHED_IDLE)
  *   (run as PID 1)                  an attacker's init (a root PID 1 switched into): writes
  *                                   /run/cg-evil-pid1 and a line to ttyS0, powers off after 30 s
@@ -124,6 +128,33 @@ static int cgroup1_fsopen(const char *dir, const char *options) {
         if (mnt < 0)
                 return result(-1);
         return result(syscall(__NR_move_mount, mnt, "", AT_FDCWD, dir, 0x4 /* MOVE_MOUNT_F_EMPTY_PATH */));
+}
+
+/* A new tmpfs mounted beneath TARGET's mount (MOVE_MOUNT_BENEATH, Linux 6.5), which then sits on
+ * it; the tmpfs moved to DIR with what sits on it, and DIR unmounted lazily: TARGET's mount goes
+ * along (the pins' bpffs, and every pin with it). */
+static int beneath_detach(const char *target, const char *dir) {
+        int fs, mnt;
+
+        fs = syscall(__NR_fsopen, "tmpfs", 0);
+        if (fs < 0 || syscall(__NR_fsconfig, fs, 6 /* FSCONFIG_CMD_CREATE */, NULL, NULL, 0) < 0)
+                return result(-1);
+        mnt = syscall(__NR_fsmount, fs, 0, 0);
+        if (mnt < 0) {
+                fprintf(stderr, "cg-tamper: fsmount failed\n");
+                return result(-1);
+        }
+        if (syscall(__NR_move_mount, mnt, "", AT_FDCWD, target, 0x4 /* F_EMPTY_PATH */ | 0x200 /* BENEATH */) < 0)
+                return result(-1);
+        if (syscall(__NR_move_mount, mnt, "", AT_FDCWD, dir, 0x4) < 0) {
+                fprintf(stderr, "cg-tamper: mounted beneath %s, but the move to %s failed\n", target, dir);
+                return result(-1);
+        }
+        if (umount2(dir, MNT_DETACH) < 0) {
+                fprintf(stderr, "cg-tamper: mounted beneath %s and moved to %s, but the unmount failed\n", target, dir);
+                return result(-1);
+        }
+        return result(0);
 }
 
 /* The start of pid's first writable mapping (/proc/PID/maps: read access), or 0. */
@@ -457,6 +488,8 @@ int main(int argc, char *argv[]) {
         /* move_mount(2): the new mount API's move, which mount(2)'s MS_MOVE check does not see. */
         if (argc == 4 && strcmp(argv[1], "move-mount") == 0)
                 return result((int) syscall(SYS_move_mount, AT_FDCWD, argv[2], AT_FDCWD, argv[3], 0));
+        if (argc == 4 && strcmp(argv[1], "beneath-detach") == 0)
+                return beneath_detach(argv[2], argv[3]);
         if (argc == 4 && strcmp(argv[1], "pivot-root") == 0)
                 return result((int) syscall(SYS_pivot_root, argv[2], argv[3]));
         if (argc == 4 && strcmp(argv[1], "sysctl-override") == 0)
@@ -506,7 +539,7 @@ int main(int argc, char *argv[]) {
                 return result(mount("none", argv[2], "cgroup", 0, argv[3]));
         if (argc == 5 && strcmp(argv[1], "cgroup1") == 0 && strcmp(argv[4], "fsopen") == 0)
                 return cgroup1_fsopen(argv[2], argv[3]);
-        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | setacl FILE | rmacl FILE | setxattr FILE | truncate FILE | umount PATH [detach] | move FROM TO | grab SECONDS PINDIR\n"
+        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | setacl FILE | rmacl FILE | setxattr FILE | truncate FILE | umount PATH [detach] | move FROM TO | beneath-detach TARGET DIR | grab SECONDS PINDIR\n"
                         "       | sched PID | affinity PID | nice PID | ioprio PID | cgroup1 DIR OPTIONS [fsopen]\n");
         return 2;
 }

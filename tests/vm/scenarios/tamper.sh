@@ -136,5 +136,31 @@ cgroup-guardd > /tmp/out 2>&1
 check "the disable file unloads everything at start (said, no links)" "said, " \
         "$(grep -q "Disabled by /etc/cgroup-guard/disable" /tmp/out && echo said || echo silent), $(link_ids)"
 rm /etc/cgroup-guard/disable
-kill $victim
+
+# --- the pins' bpffs, carried away from beneath (move_mount(2) MOVE_MOUNT_BENEATH, Linux 6.5) ---
+# A confined root that had the daemon stopped (through PID 1 under systemd; here the guard's own
+# SIGTERM) mounts a tmpfs beneath /sys/fs/bpf, moves the tmpfs with the bpffs on it elsewhere and
+# unmounts it lazily: the bpffs, the pins and, with no daemon holding them, every link would go.
+# The daemon runs in a mount namespace of its own, as under systemd: in one it shares, a mount
+# over the names on its pin path is refused already, and the hook cannot tell over from beneath.
+policy 10-tamper.json <<'JSON'
+{ "version": 1, "migration": { "protect": ["/t/prot"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }
+JSON
+sleep 1000 & outsider=$!
+GUARD_WRAP="unshare --mount --propagation slave" guard_start
+guard_kill $GUARD_PID > /dev/null
+wait $GUARD_PID 2> /dev/null
+case $KERNEL in
+*-6.12) refused=EPERM ;;
+*) refused=EINVAL ;; # 6.1 has no MOVE_MOUNT_BENEATH
+esac
+mkdir -p /tmp/carried /tmp/carried-sys
+check_cmd "daemon stopped, pins kept: still enforcing" EPERM cg-move $T/prot $outsider
+check_cmd "a confined root cannot mount beneath the pins' bpffs and carry it away" $refused \
+        confined cg-tamper beneath-detach /sys/fs/bpf /tmp/carried
+check "... the pins stay where PID 1 has them" kept "$([ -d $PINS ] && echo kept || echo gone)"
+check_cmd "... nor beneath /sys, above it" $refused confined cg-tamper beneath-detach /sys /tmp/carried-sys
+check_cmd "still enforcing" EPERM cg-move $T/prot $outsider
+cgroup-guardd --unload > /dev/null 2>&1
+kill $victim $outsider
 finish

@@ -175,18 +175,24 @@ echo "lsm $(/usr/local/bin/cg-fmodret lsm bpf)" >> $out
 echo "ptrace $(/usr/local/bin/cg-tamper attach 1)" >> $out
 /usr/bin/cgroup-guardctl unload > /dev/null 2>&1 && echo "bus-unload ok" >> $out || echo "bus-unload refused" >> $out
 /usr/sbin/cgroup-guardd --unload > /dev/null 2>&1 && echo "exec-unload ok" >> $out || echo "exec-unload refused" >> $out
+# A forged exe link (prctl PR_SET_MM) must add to the marks, not replace them: then the exec.
+echo "forged-lsm $(/usr/local/bin/cg-forge /usr/sbin/cgroup-guardd exec /usr/local/bin/cg-fmodret lsm bpf 2>&1 | tail -n 1)" >> $out
+/usr/local/bin/cg-forge /usr/sbin/cgroup-guardd exec /usr/sbin/cgroup-guardd --unload > /dev/null 2>&1 &&
+        echo "forged-exec-unload ok" >> $out || echo "forged-exec-unload refused" >> $out
 SH
 chmod 755 /etc/systemd/system-generators/cgvm-evil
 rm -f /run/cgvm-gen.out
 touch /run/cgvm-gen.armed
 systemd-run --unit=evil --pipe --wait --collect --quiet systemctl daemon-reload > /dev/null 2>&1
 gen_step() { sed -n "s/^$1 //p" /run/cgvm-gen.out 2> /dev/null | head -n 1; }
-wait_for '[ -n "$(gen_step exec-unload)" ]'
+wait_for '[ -n "$(gen_step forged-exec-unload)" ]'
 check "a generator PID 1 runs in its cgroup ($(gen_step cgroup)) cannot load an LSM program" EPERM "$(gen_step lsm)" ||
         diag "the generator's report: $(tr '\n' ' ' < /run/cgvm-gen.out 2> /dev/null)"
 check "... nor attach to PID 1" EPERM "$(gen_step ptrace)"
 check "... nor is its cgroup-guardctl unload an admin's call (D-Bus)" refused "$(gen_step bus-unload)"
 check "... and its cgroup-guardd --unload is not the guard's" refused "$(gen_step exec-unload)"
+check "... nor, having forged its exe link (prctl PR_SET_MM) first, may what it execs load an LSM program" EPERM "$(gen_step forged-lsm)"
+check "... or unload the guard" refused "$(gen_step forged-exec-unload)"
 check "still enforcing" EPERM "$(cg-move $T/prot $victim)"
 rm -f /etc/systemd/system-generators/cgvm-evil
 systemctl daemon-reload
