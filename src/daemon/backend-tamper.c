@@ -533,8 +533,9 @@ static uint64_t protect_cgroup_files(ProtectSet *set, int cgroup_root_fd) {
 }
 
 /* The file systems mounted above the pin directory in PID 1's namespace (sysfs at /sys; not "/",
- * whose detachment is refused anyway): a lazy unmount of one takes the pins' bpffs with it. By
- * PID 1's mount table, as the kernel numbers their superblocks. */
+ * whose detachment is refused to confined tasks anyway, guard_root_mount_refused(), and left to
+ * an unconfined root, who may rewrite the guard's binary too): a lazy unmount of one takes the
+ * pins' bpffs with it. By PID 1's mount table, as the kernel numbers their superblocks. */
 static void protect_mounts_above_pins(ProtectSet *set, const char *pin_dir) {
         _cleanup_(fclosep) FILE *f = fopen("/proc/1/mountinfo", "re");
         char line[4096], point[4096];
