@@ -1391,27 +1391,129 @@ static __always_inline int guard_pid1_mount_refused(struct inode *target) {
         return tamper_refuse(actor, GUARD_TAMPER_FILE, target->i_ino);
 }
 
+/* A lazy unmount takes the whole tree below the mount, and each mount in it propagates from its
+ * own parent: where /sys is shared (systemd), "mount --rbind /sys /mnt/t/sys" makes a peer of
+ * PID 1's /sys with a copy of the bpffs on it, and "umount -l /mnt/t" then unmounted PID 1's
+ * /sys/fs/bpf (and the daemon's slave copy) through that peer. So the tree is walked, one mount
+ * per bpf_loop() step (depth first, by the parent links: no stack), for a mount that holds the
+ * pins or lies above them (holds_pins()) whose parent is shared. Read with bpf_core_read() under
+ * RCU (mounts are freed after a grace period); the tree may change meanwhile, so a walk that
+ * cannot finish, or a read that fails, refuses. A mount added to the tree between this hook and
+ * the kernel's unmount is not seen (README, known gaps). */
+#define MNT_DETACH_ 0x2
+#define GUARD_UMOUNT_WALK_MAX (1 << 16)
+
+struct guard_umount_walk {
+        struct mount *top;
+        struct mount *cur;
+        __u64 pins_dev;
+        __u64 found_dev;        /* the mount that would propagate */
+        bool climbing;          /* cur's subtree is done: go to its next sibling or up */
+        bool done;              /* the whole tree was walked, nothing found */
+        bool refuse;
+};
+
+static __always_inline bool mount_holds_pins(struct mount *m, struct guard_umount_walk *w, bool *holds) {
+        struct super_block *sb = NULL;
+        unsigned long magic = 0;
+        unsigned int dev = 0;
+
+        if (bpf_core_read(&sb, sizeof(sb), &m->mnt.mnt_sb) < 0 || !sb ||
+            bpf_core_read(&magic, sizeof(magic), &sb->s_magic) < 0 || bpf_core_read(&dev, sizeof(dev), &sb->s_dev) < 0)
+                return false;
+        *holds = (magic == BPF_FS_MAGIC_ && dev == w->pins_dev) || is_guard_object(GUARD_OBJ_PINS_ABOVE, dev);
+        w->found_dev = dev;
+        return true;
+}
+
+static long guard_umount_walk_step(__u64 index, void *ctx) {
+        struct guard_umount_walk *w = ctx;
+        struct mount *cur = w->cur, *parent = NULL;
+        void *next = NULL, *children;
+        bool holds = false;
+        int flags = 0;
+
+        if (!w->climbing) {
+                if (!mount_holds_pins(cur, w, &holds))
+                        goto refuse;
+                if (holds) {
+                        if (bpf_core_read(&parent, sizeof(parent), &cur->mnt_parent) < 0 || !parent ||
+                            bpf_core_read(&flags, sizeof(flags), &parent->mnt.mnt_flags) < 0)
+                                goto refuse;
+                        if (parent != cur && (flags & MNT_SHARED_))
+                                goto refuse;
+                }
+                children = (char *) cur + bpf_core_field_offset(struct mount, mnt_mounts);
+                if (bpf_core_read(&next, sizeof(next), &cur->mnt_mounts.next) < 0 || !next)
+                        goto refuse;
+                if (next != children) {
+                        w->cur = (void *) ((char *) next - bpf_core_field_offset(struct mount, mnt_child));
+                        return 0;
+                }
+                w->climbing = true;
+        }
+        if (cur == w->top) {
+                w->done = true;
+                return 1;
+        }
+        if (bpf_core_read(&parent, sizeof(parent), &cur->mnt_parent) < 0 || !parent ||
+            bpf_core_read(&next, sizeof(next), &cur->mnt_child.next) < 0 || !next)
+                goto refuse;
+        if (next != (char *) parent + bpf_core_field_offset(struct mount, mnt_mounts)) {
+                w->cur = (void *) ((char *) next - bpf_core_field_offset(struct mount, mnt_child));
+                w->climbing = false;
+        } else
+                w->cur = parent;
+        return 0;
+refuse: /* found, or not known */
+        w->refuse = true;
+        return 1;
+}
+
+/* Would a lazy unmount of mnt propagate an unmount to a mount that holds the pins or lies above
+ * them? PID 1 and the guard may; no one else, in any namespace. Only lazy unmounts take a tree:
+ * any other is refused by the kernel (EBUSY) if the mount has children when it unmounts. */
+static __always_inline int tamper_check_umount_tree(struct vfsmount *mnt, int flags, const int can_read) {
+        struct guard_self *self = tamper_config();
+        struct guard_umount_walk w = {};
+        struct task_struct *actor;
+
+        if (!(flags & MNT_DETACH_) || !can_read || !self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (tamper_trusted(actor, self))
+                return 0;
+        w.top = w.cur = (void *) ((char *) mnt - bpf_core_field_offset(struct mount, mnt));
+        w.pins_dev = self->pins_dev;
+        bpf_loop(GUARD_UMOUNT_WALK_MAX, guard_umount_walk_step, &w, 0);
+        if (w.done && !w.refuse)
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_MOUNT, w.found_dev);
+}
+
 /* No exemption for PID 1's children for unmounts (NULL): an unmount propagates through the
  * mount's parent, whatever the mount's own propagation, and systemd's children do not unmount
  * guarded mounts when they set up a unit's namespace. */
-static __always_inline int tamper_umount(struct vfsmount *mnt, const int can_read) {
+static __always_inline int tamper_umount(struct vfsmount *mnt, int flags, const int can_read) {
         struct guard_self *self = tamper_config();
         bool pins = self && holds_pins(mnt, self);
 
         return tamper_check_mount(mnt, pins && umount_propagates(mnt, can_read)) ?:
-               guard_mount_on_file_refused(NULL, mnt->mnt_root->d_inode) ?: guard_root_mount_refused(mnt);
+               guard_mount_on_file_refused(NULL, mnt->mnt_root->d_inode) ?: guard_root_mount_refused(mnt) ?:
+               tamper_check_umount_tree(mnt, flags, can_read);
 }
 
 SEC("lsm/sb_umount")
 int BPF_PROG(guard_tamper_umount, struct vfsmount *mnt, int flags) {
-        return tamper_umount(mnt, 1);
+        return tamper_umount(mnt, flags, 1);
 }
 
 /* lockdown=confidentiality: struct mount cannot be read, so an unmount of the pins' bpffs that
- * propagates from another namespace is not told from one that does not (README, known gaps). */
+ * propagates from another namespace is not told from one that does not, nor the tree below a
+ * mount walked (README, known gaps). */
 SEC("?lsm/sb_umount")
 int BPF_PROG(guard_tamper_umount_lockdown, struct vfsmount *mnt, int flags) {
-        return tamper_umount(mnt, 0);
+        return tamper_umount(mnt, flags, 0);
 }
 
 /* move_mount(2) onto the root of the pins' bpffs or of a mount above it: a mount over it, one

@@ -119,9 +119,15 @@ struct vfsmount {
 };
 
 /* The kernel's own (fs/mount.h), around a vfsmount: read only with bpf_probe_read_kernel(). */
+struct list_head {
+        struct list_head *next, *prev;
+};
+
 struct mount {
         struct mount *mnt_parent;
         struct vfsmount mnt;
+        struct list_head mnt_mounts;    /* its children, linked through their mnt_child */
+        struct list_head mnt_child;
 };
 
 struct path {
@@ -223,10 +229,6 @@ struct pt_regs {
         unsigned long di;
         unsigned long si;
         unsigned long orig_ax;
-};
-
-struct list_head {
-        struct list_head *next, *prev;
 };
 
 struct signal_struct {

@@ -223,6 +223,20 @@ check "with the daemon stopped, a confined root cannot unmount /sys, above the p
 check "... nor from a copy of PID 1's namespace that propagates there" EPERM \
         "$(above_pins "unshare -m --propagation unchanged umount -l /sys")"
 check "still enforcing, the daemon stopped" EPERM "$(cg-move $T/prot $victim)"
+# A copy of /sys made by rbind is a peer of PID 1's (systemd makes / shared), with a copy of the
+# bpffs on it: a lazy unmount of the tmpfs it sits on propagated from each copy's parent, and
+# took PID 1's /sys/fs/bpf (and every link, the daemon stopped).
+systemctl start cgroup-guardd
+check "... nor lazily unmount a tree that holds an rbind copy of /sys (it propagates to PID 1's)" EPERM \
+        "$(systemd-run --unit=evil --pipe --wait --collect --quiet sh -c \
+                'systemctl stop cgroup-guardd; mkdir -p /run/cgvm-t && mount -t tmpfs cgvm /run/cgvm-t &&
+                 mkdir /run/cgvm-t/sys && mount --rbind /sys /run/cgvm-t/sys || { echo setup failed; exit; }
+                 cg-tamper umount /run/cgvm-t detach' 2>&1)"
+check "... which PID 1's namespace still has" 1 "$(grep -c ' /sys/fs/bpf ' /proc/1/mountinfo)"
+check "still enforcing, the daemon stopped" EPERM "$(cg-move $T/prot $victim)"
+# Made private first, as a chroot's builder should (mount --make-rslave), it may.
+check "... but may once the tree is made private" ok \
+        "$(mount --make-rprivate /run/cgvm-t && umount -l /run/cgvm-t 2>&1 && echo ok)"
 systemctl start cgroup-guardd
 
 kill $victim 2>/dev/null
