@@ -32,16 +32,17 @@ if [ $# -gt 0 ]; then
         exec meson test -C build --print-errorlogs "$@"
 fi
 
-# Time is what CI has least of, and a TCG guest keeps one core busy: the VM suite (the longest
-# part by far) starts first and runs two guests at a time (tests/vm/meson.build marks them
-# parallel); the sanitizer build, the unit and host suites, plain then under ASan+UBSan, and the
+# Time is what CI has least of, and a TCG guest keeps a core busy while it works: the VM suite
+# (the longest part by far) starts first and runs three guests at a time on two cores, so that
+# one guest's waits (pam_systemd's timeout, a daemon's restart) leave no core idle
+# (tests/vm/meson.build marks them parallel); the sanitizer build, the unit and host suites, plain then under ASan+UBSan, and the
 # benchmark smoke pass run beside it (the host suites mostly wait on the daemon, journald and
 # D-Bus). The host suites share this machine's kernel: one test at a time, one pass after the other.
 vm_log=build/meson-logs/vm-suites.txt
 # Twice the tests' timeouts: on a cold machine the first hooks test builds the kernel inside its
 # own timeout (18 minutes on 2 idle cores, more than 30 beside the other work; the cold run of
 # 2026-12-02 timed out there).
-meson test -C build --no-rebuild --print-errorlogs --logbase vmlog --num-processes 2 --timeout-multiplier 2 \
+meson test -C build --no-rebuild --print-errorlogs --logbase vmlog --num-processes 3 --timeout-multiplier 2 \
         --suite vm --suite system "${full[@]}" > "$vm_log" 2>&1 &
 vm_pid=$!
 trap 'kill $vm_pid 2>/dev/null' EXIT
