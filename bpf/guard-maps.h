@@ -395,6 +395,14 @@ struct guard_self {
  * which may run while a protect round registers: a round that does not register such a key
  * clears this bit and keeps it, the next one drops it (never one the round could not see). */
 #define GUARD_FILE_KERNEL 16
+/* A directory on the way to the pins in PID 1's namespace, each as the directory beneath
+ * whatever is mounted on it (/sys on "/", fs and fs/bpf in sysfs). An unmount propagates to the
+ * mount on the same directory in each peer of the parent, whatever the unmounted mount is (a
+ * copy of /sys, a tmpfs on a peer made by MOVE_MOUNT_SET_GROUP); removing the directory (rmdir
+ * where it is no mount point) detaches the mounts on it in every namespace; a mount onto one
+ * hides what is below. Never dropped by a later registration (one that an attacker's mount over
+ * /sys/fs hid from the daemon would otherwise drop it). */
+#define GUARD_FILE_MOUNTPOINT 32
 #define GUARD_RESERVED_NAME_MAX 31 /* inline in the dentry (d_iname) on every kernel we load on */
 
 /* A program PID 1 may exec after a refused switch of its root (guard_pid1_exec), exactly: the

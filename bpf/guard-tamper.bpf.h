@@ -484,8 +484,28 @@ static __always_inline int guard_confined_file_refused(__u64 object, const struc
         return tamper_refuse(actor, GUARD_TAMPER_FILE, object);
 }
 
+/* A directory the pins' bpffs or a mount above it sits on, or one on the way to them
+ * (GUARD_FILE_MOUNTPOINT): removed or renamed (mnt NULL), or mounted onto where the mount
+ * propagates to PID 1's namespace or is in it, it would take or hide PID 1's mounts of them. A
+ * mount onto one in a namespace that shares nothing is no concern ("ip netns exec" mounts its
+ * sysfs on /sys so). */
+static __always_inline bool mountpoint_change_reaches_pid1(const struct vfsmount *mnt) {
+        struct guard_self *self;
+
+        if (!mnt || (mnt->mnt_flags & MNT_SHARED_))
+                return true;
+        self = tamper_config();
+        return self && bpf_get_current_task_btf()->nsproxy->mnt_ns->ns.inum == self->mnt_ns[0];
+}
+
 static __always_inline int guard_file_refused_as(struct inode *inode, const struct vfsmount *mnt) {
-        return is_guard_file(inode) ? guard_confined_file_refused(inode->i_ino, mnt) : 0;
+        __u8 flags = guard_file_flags(inode);
+
+        if (flags & GUARD_FILE_NAME)
+                return guard_confined_file_refused(inode->i_ino, mnt);
+        if ((flags & GUARD_FILE_MOUNTPOINT) && mountpoint_change_reaches_pid1(mnt))
+                return guard_confined_file_refused(inode->i_ino, mnt);
+        return 0;
 }
 
 static __always_inline int guard_file_refused(struct inode *inode) {
@@ -1391,16 +1411,19 @@ static __always_inline int guard_pid1_mount_refused(struct inode *target) {
         return tamper_refuse(actor, GUARD_TAMPER_FILE, target->i_ino);
 }
 
-/* A lazy unmount takes the whole tree below the mount, and each mount in it propagates from its
- * own parent: where /sys is shared (systemd), "mount --rbind /sys /mnt/t/sys" makes a peer of
+/* An unmount propagates: for each mount it takes, the kernel unmounts whatever sits on the same
+ * directory in each peer of that mount's parent (propagate_umount()), whatever the mount it was
+ * given is. Where /sys is shared (systemd), "mount --rbind /sys /mnt/t/sys" makes a peer of
  * PID 1's /sys with a copy of the bpffs on it, and "umount -l /mnt/t" then unmounted PID 1's
- * /sys/fs/bpf (and the daemon's slave copy) through that peer. So the tree is walked, one mount
- * per bpf_loop() step (depth first, by the parent links: no stack), for a mount that holds the
- * pins or lies above them (holds_pins()) whose parent is shared. Read with bpf_core_read() under
- * RCU (mounts are freed after a grace period); the tree may change meanwhile, so a walk that
- * cannot finish, or a read that fails, refuses. A mount added to the tree between this hook and
- * the kernel's unmount is not seen (README, known gaps). */
-#define MNT_DETACH_ 0x2
+ * /sys/fs/bpf (and the daemon's slave copy) through that peer; a tmpfs mounted on fs/bpf of a
+ * private bind of /sys, which MOVE_MOUNT_SET_GROUP then made a peer of PID 1's /sys, did the same
+ * when unmounted. So the tree an unmount takes is walked, one mount per bpf_loop() step (depth
+ * first, by the parent links: no stack), for a mount whose parent is shared and which sits on a
+ * directory the pins' bpffs or a mount above it sits on in PID 1's namespace
+ * (GUARD_FILE_MOUNTPOINT), or which is such a file system itself (holds_pins()). Read with
+ * bpf_core_read() under RCU (mounts are freed after a grace period); the tree may change
+ * meanwhile, so a walk that cannot finish, or a read that fails, refuses. A mount added to the
+ * tree between this hook and the kernel's unmount is not seen (README, known gaps). */
 #define GUARD_UMOUNT_WALK_MAX (1 << 16)
 
 struct guard_umount_walk {
@@ -1413,16 +1436,45 @@ struct guard_umount_walk {
         bool refuse;
 };
 
-static __always_inline bool mount_holds_pins(struct mount *m, struct guard_umount_walk *w, bool *holds) {
+/* Would unmounting m propagate to a mount that holds the pins or lies above them: is its parent
+ * shared, and is m such a file system or on such a directory? false: a read failed. */
+static __always_inline bool mount_propagates_to_pins(struct mount *m, struct guard_umount_walk *w, bool *found) {
         struct super_block *sb = NULL;
+        struct mount *parent = NULL;
+        struct dentry *point = NULL;
+        struct inode *inode = NULL;
         unsigned long magic = 0;
         unsigned int dev = 0;
+        unsigned long ino = 0;
+        __u64 key;
+        __u8 *flags;
+        int mnt_flags = 0;
 
+        *found = false;
+        if (bpf_core_read(&parent, sizeof(parent), &m->mnt_parent) < 0 || !parent)
+                return false;
+        if (parent == m)
+                return true; /* a namespace's root: no parent to propagate from */
+        if (bpf_core_read(&mnt_flags, sizeof(mnt_flags), &parent->mnt.mnt_flags) < 0)
+                return false;
+        if (!(mnt_flags & MNT_SHARED_))
+                return true;
         if (bpf_core_read(&sb, sizeof(sb), &m->mnt.mnt_sb) < 0 || !sb ||
             bpf_core_read(&magic, sizeof(magic), &sb->s_magic) < 0 || bpf_core_read(&dev, sizeof(dev), &sb->s_dev) < 0)
                 return false;
-        *holds = (magic == BPF_FS_MAGIC_ && dev == w->pins_dev) || is_guard_object(GUARD_OBJ_PINS_ABOVE, dev);
         w->found_dev = dev;
+        if ((magic == BPF_FS_MAGIC_ && dev == w->pins_dev) || is_guard_object(GUARD_OBJ_PINS_ABOVE, dev)) {
+                *found = true;
+                return true;
+        }
+        if (bpf_core_read(&point, sizeof(point), &m->mnt_mountpoint) < 0 || !point ||
+            bpf_core_read(&inode, sizeof(inode), &point->d_inode) < 0 || !inode ||
+            bpf_core_read(&sb, sizeof(sb), &inode->i_sb) < 0 || !sb ||
+            bpf_core_read(&dev, sizeof(dev), &sb->s_dev) < 0 || bpf_core_read(&ino, sizeof(ino), &inode->i_ino) < 0)
+                return false;
+        key = guard_file_key(dev, ino);
+        flags = bpf_map_lookup_elem(&guard_objects, &key);
+        *found = flags && (*flags & GUARD_FILE_MOUNTPOINT);
         return true;
 }
 
@@ -1430,19 +1482,11 @@ static long guard_umount_walk_step(__u64 index, void *ctx) {
         struct guard_umount_walk *w = ctx;
         struct mount *cur = w->cur, *parent = NULL;
         void *next = NULL, *children;
-        bool holds = false;
-        int flags = 0;
+        bool found = false;
 
         if (!w->climbing) {
-                if (!mount_holds_pins(cur, w, &holds))
+                if (!mount_propagates_to_pins(cur, w, &found) || found)
                         goto refuse;
-                if (holds) {
-                        if (bpf_core_read(&parent, sizeof(parent), &cur->mnt_parent) < 0 || !parent ||
-                            bpf_core_read(&flags, sizeof(flags), &parent->mnt.mnt_flags) < 0)
-                                goto refuse;
-                        if (parent != cur && (flags & MNT_SHARED_))
-                                goto refuse;
-                }
                 children = (char *) cur + bpf_core_field_offset(struct mount, mnt_mounts);
                 if (bpf_core_read(&next, sizeof(next), &cur->mnt_mounts.next) < 0 || !next)
                         goto refuse;
@@ -1470,15 +1514,15 @@ refuse: /* found, or not known */
         return 1;
 }
 
-/* Would a lazy unmount of mnt propagate an unmount to a mount that holds the pins or lies above
- * them? PID 1 and the guard may; no one else, in any namespace. Only lazy unmounts take a tree:
- * any other is refused by the kernel (EBUSY) if the mount has children when it unmounts. */
-static __always_inline int tamper_check_umount_tree(struct vfsmount *mnt, int flags, const int can_read) {
+/* Would the unmount of mnt, and of the tree below it (a lazy one takes the tree; any other is
+ * refused by the kernel, EBUSY, if the mount has children then), propagate to a mount that holds
+ * the pins or lies above them? PID 1 and the guard may; no one else, in any namespace. */
+static __always_inline int tamper_check_umount_tree(struct vfsmount *mnt, const int can_read) {
         struct guard_self *self = tamper_config();
         struct guard_umount_walk w = {};
         struct task_struct *actor;
 
-        if (!(flags & MNT_DETACH_) || !can_read || !self)
+        if (!can_read || !self)
                 return 0;
         actor = bpf_get_current_task_btf();
         if (tamper_trusted(actor, self))
@@ -1494,18 +1538,18 @@ static __always_inline int tamper_check_umount_tree(struct vfsmount *mnt, int fl
 /* No exemption for PID 1's children for unmounts (NULL): an unmount propagates through the
  * mount's parent, whatever the mount's own propagation, and systemd's children do not unmount
  * guarded mounts when they set up a unit's namespace. */
-static __always_inline int tamper_umount(struct vfsmount *mnt, int flags, const int can_read) {
+static __always_inline int tamper_umount(struct vfsmount *mnt, const int can_read) {
         struct guard_self *self = tamper_config();
         bool pins = self && holds_pins(mnt, self);
 
         return tamper_check_mount(mnt, pins && umount_propagates(mnt, can_read)) ?:
                guard_mount_on_file_refused(NULL, mnt->mnt_root->d_inode) ?: guard_root_mount_refused(mnt) ?:
-               tamper_check_umount_tree(mnt, flags, can_read);
+               tamper_check_umount_tree(mnt, can_read);
 }
 
 SEC("lsm/sb_umount")
 int BPF_PROG(guard_tamper_umount, struct vfsmount *mnt, int flags) {
-        return tamper_umount(mnt, flags, 1);
+        return tamper_umount(mnt, 1);
 }
 
 /* lockdown=confidentiality: struct mount cannot be read, so an unmount of the pins' bpffs that
@@ -1513,7 +1557,7 @@ int BPF_PROG(guard_tamper_umount, struct vfsmount *mnt, int flags) {
  * mount walked (README, known gaps). */
 SEC("?lsm/sb_umount")
 int BPF_PROG(guard_tamper_umount_lockdown, struct vfsmount *mnt, int flags) {
-        return tamper_umount(mnt, flags, 0);
+        return tamper_umount(mnt, 0);
 }
 
 /* move_mount(2) onto the root of the pins' bpffs or of a mount above it: a mount over it, one
@@ -1530,8 +1574,29 @@ static __always_inline int tamper_check_mount_target(const struct path *to, cons
         return tamper_check_mount(mnt, umount_propagates(mnt, can_read));
 }
 
+/* MOVE_MOUNT_SET_GROUP puts the target into the source's peer group: a private copy of /sys (a
+ * tmpfs on its fs/bpf) made a peer of PID 1's /sys unmounts, through the tmpfs, the bpffs that
+ * sits there in PID 1's /sys; and between an unmount's check and the unmount it makes a tree
+ * checked private a shared one. The hook does not see the flags: refused where it looks like
+ * one (both paths a mount's root, one superblock, the source shared, the target the pins' bpffs
+ * or a file system above it), in any namespace, to confined tasks. A move over or beneath takes
+ * a new mount (fsmount(), open_tree()), which is not shared. */
+static __always_inline int tamper_check_set_group(const struct path *from, const struct path *to) {
+        struct guard_self *self = tamper_config();
+        struct task_struct *actor;
+
+        if (!self || from->dentry != from->mnt->mnt_root || to->dentry != to->mnt->mnt_root ||
+            from->mnt->mnt_sb != to->mnt->mnt_sb || !(from->mnt->mnt_flags & MNT_SHARED_) || !holds_pins(to->mnt, self))
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (tamper_trusted(actor, self) || !guard_current_confined())
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_MOUNT, to->mnt->mnt_sb->s_dev);
+}
+
 static __always_inline int tamper_move_mount(const struct path *from_path, const struct path *to_path, const int can_read) {
         return tamper_check_mount(from_path->mnt, false) ?: tamper_check_mount_target(to_path, can_read) ?:
+               tamper_check_set_group(from_path, to_path) ?:
                guard_mount_on_file_refused(from_path->mnt, from_path->dentry->d_inode) ?:
                guard_root_mount_refused(from_path->mnt) ?: guard_mount_on_file_refused(to_path->mnt, to_path->dentry->d_inode) ?:
                guard_mount_on_entry_refused(to_path->mnt, to_path->dentry) ?: guard_pid1_mount_refused(to_path->dentry->d_inode);

@@ -125,6 +125,7 @@ struct list_head {
 
 struct mount {
         struct mount *mnt_parent;
+        struct dentry *mnt_mountpoint;  /* the directory it is mounted on, in its parent */
         struct vfsmount mnt;
         struct list_head mnt_mounts;    /* its children, linked through their mnt_child */
         struct list_head mnt_child;

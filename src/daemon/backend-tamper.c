@@ -336,6 +336,61 @@ static int register_pid1_exec(int fd, const Pid1ExecBefore *b, const struct guar
         return 0;
 }
 
+/* The superblock of PID 1's mount id as the kernel numbers it (its mount table); 0: not found. */
+static uint64_t pid1_mount_dev(uint64_t mnt_id) {
+        _cleanup_(fclosep) FILE *f = fopen("/proc/1/mountinfo", "re");
+        unsigned long long id;
+        unsigned major, minor;
+        char line[4096];
+
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "%llu %*u %u:%u", &id, &major, &minor) == 3 && id == mnt_id)
+                        return ((uint64_t) major << 20) | minor;
+        return 0;
+}
+
+/* The directories on the way to the pins in PID 1's namespace (/sys on "/", fs and fs/bpf in
+ * sysfs, each as the directory beneath whatever is mounted on it), as GUARD_FILE_MOUNTPOINT: an
+ * unmount that propagates to the mount on one of them, from whatever mount, is refused
+ * (tamper_check_umount_tree()), and so are their removal and renames (which detach the mounts on
+ * them in every namespace), and mounts onto them that reach PID 1's namespace. A mount covers
+ * the directory, so stat() would see its root: the inode number comes from the parent directory
+ * (getdents names what is beneath), the device from PID 1's mount table (the parent's mount, as
+ * the kernel numbers its superblock). Kept once registered (drop_unprotected()). */
+static int register_pins_mountpoints(Backend *b, ProtectSet *set) {
+        const char *pin_dir = b->pin_dir;
+
+        for (const char *slash = strchr(pin_dir + 1, '/'); ; slash = strchr(slash + 1, '/')) {
+                const char *end = slash ?: pin_dir + strlen(pin_dir);
+                const char *name = end;
+                _cleanup_(freep) char *dir = NULL;
+                _cleanup_(closedirp) DIR *d = NULL;
+                struct statx stx;
+                struct dirent *de;
+                uint64_t dev;
+                int r;
+
+                if (!slash)
+                        break; /* the pin directory itself: guarded as the pins' (protect_pin_dir()) */
+                while (name > pin_dir && name[-1] != '/')
+                        name--;
+                if (asprintf(&dir, "/proc/1/root%.*s", (int) (name - pin_dir), pin_dir) < 0)
+                        return -ENOMEM;
+                d = opendir(dir);
+                if (!d || statx(dirfd(d), "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID) ||
+                    !(dev = pid1_mount_dev(stx.stx_mnt_id)))
+                        continue;
+                while ((de = readdir(d)))
+                        if (strlen(de->d_name) == (size_t) (end - name) && strneq(de->d_name, name, end - name)) {
+                                r = add_flags(b->objects_fd, guard_file_key(dev, de->d_ino), GUARD_FILE_MOUNTPOINT, set);
+                                if (r < 0)
+                                        return r;
+                                break;
+                        }
+        }
+        return 0;
+}
+
 /* The files the guard runs and the usermode helpers' programs (guard-files.c): into
  * guard_objects at once, and into the round's record when backend_protect() registers (set).
  * Each key carries its kind (GUARD_OBJ_FILE). A file that cannot be listed fails the start: the
@@ -394,6 +449,9 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
                 if (r < 0)
                         return r;
         }
+        r = register_pins_mountpoints(b, set);
+        if (r < 0)
+                return r;
         /* What PID 1 may exec after a refused switch of its root (guard_tamper_pid1_exec), and
          * that it was registered: until then nothing is refused to PID 1. */
         if (b->pid1_exec_fd < 0 || !files.pid1_exec_known)
@@ -654,7 +712,13 @@ static uint64_t *objects_before(int objects_fd, size_t *ret_n) {
  * kernel's: PID 1's next exec ends it, never a round. */
 static void drop_unprotected(const ProtectSet *set, int objects_fd, const uint64_t *before, size_t n_before) {
         for (size_t i = 0; !set->incomplete && i < n_before; i++) {
+                uint8_t flags = 0;
+
                 if (before[i] == (GUARD_OBJ_PID1_EXEC | 1) || protect_set_has(set, before[i]))
+                        continue;
+                /* A directory on the way to the pins stays (GUARD_FILE_MOUNTPOINT). */
+                if ((before[i] & GUARD_OBJ_FILE) && bpf_map_lookup_elem(objects_fd, &before[i], &flags) == 0 &&
+                    (flags & GUARD_FILE_MOUNTPOINT))
                         continue;
                 if (!kernel_mark_kept_once(objects_fd, &before[i], GUARD_FILE_KERNEL))
                         (void) bpf_map_delete_elem(objects_fd, &before[i]);

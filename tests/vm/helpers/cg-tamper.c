@@ -19,6 +19,8 @@
  *                                   (BPF_PROG_ATTACH, multi: it stays) or link it (BPF_LINK_CREATE)
  *   cg-tamper truncate FILE         truncate(2) FILE to the size it has (nothing changes but mtime)
  *   cg-tamper umount PATH [detach]  umount2(PATH, 0 or MNT_DETACH)
+ *   cg-tamper set-group FROM TO     move_mount(FROM, TO, MOVE_MOUNT_SET_GROUP): TO joins FROM's
+ *                                   peer group
  *   cg-tamper move FROM TO          mount(FROM, TO, MS_MOVE)
  *   cg-tamper beneath-detach TARGET DIR
  *                                   a new tmpfs beneath TARGET's mount (move_mount(2),
@@ -518,6 +520,8 @@ int main(int argc, char *argv[]) {
         }
         if ((argc == 3 || argc == 4) && strcmp(argv[1], "umount") == 0)
                 return result(umount2(argv[2], argc == 4 ? MNT_DETACH : 0));
+        if (argc == 4 && strcmp(argv[1], "set-group") == 0)
+                return result((int) syscall(SYS_move_mount, AT_FDCWD, argv[2], AT_FDCWD, argv[3], 0x100 /* SET_GROUP */));
         if (argc == 4 && strcmp(argv[1], "move") == 0)
                 return result(mount(argv[2], argv[3], NULL, MS_MOVE, NULL));
         if (argc == 4 && strcmp(argv[1], "grab") == 0)

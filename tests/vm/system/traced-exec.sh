@@ -239,6 +239,52 @@ check "... but may once the tree is made private" ok \
         "$(mount --make-rprivate /run/cgvm-t && umount -l /run/cgvm-t 2>&1 && echo ok)"
 systemctl start cgroup-guardd
 
+# An unmount propagates to whatever sits on the same directory in each peer of the parent: a
+# private bind of /sys with a tmpfs on its fs/bpf, made a peer of PID 1's /sys by
+# MOVE_MOUNT_SET_GROUP (here set up by the test, outside confined cgroups, in a copy of PID 1's
+# namespace that kept its peers), took PID 1's /sys/fs/bpf when a confined root unmounted the
+# tmpfs there.
+rm -f /run/cgvm-setgroup.out
+mkdir -p /mnt/cgvm-s
+unshare -m --propagation unchanged sh -c 'mount --make-private / && mount --bind /sys /mnt/cgvm-s &&
+        mount --make-private /mnt/cgvm-s && mount -t tmpfs cgvm /mnt/cgvm-s/fs/bpf &&
+        cg-tamper set-group /sys /mnt/cgvm-s > /run/cgvm-setgroup.out 2>&1 || echo setup failed > /run/cgvm-setgroup.out
+        exec sleep 600' &
+holder=$!
+wait_for '[ -s /run/cgvm-setgroup.out ]'
+check "a copy of /sys joins the peer group of PID 1's (MOVE_MOUNT_SET_GROUP)" ok "$(cat /run/cgvm-setgroup.out)"
+check "... and a confined root may not unmount a tmpfs on its fs/bpf (it propagates to PID 1's bpffs)" EPERM \
+        "$(systemd-run --unit=evil --pipe --wait --collect --quiet sh -c \
+                "systemctl stop cgroup-guardd; nsenter -t $holder -m cg-tamper umount /mnt/cgvm-s/fs/bpf detach" 2>&1)"
+check "... which PID 1's namespace still has" 1 "$(grep -c ' /sys/fs/bpf ' /proc/1/mountinfo)"
+check "still enforcing, the daemon stopped" EPERM "$(cg-move $T/prot $victim)"
+kill $holder 2> /dev/null
+wait $holder 2> /dev/null
+rmdir /mnt/cgvm-s 2> /dev/null
+# Nor may a confined root join that group itself (nor, between an unmount's check and the
+# unmount, make the tree it unmounts shared so).
+check "... nor may a confined root make a copy of /sys a peer of PID 1's (MOVE_MOUNT_SET_GROUP)" EPERM \
+        "$(systemd-run --unit=evil --pipe --wait --collect --quiet unshare -m --propagation unchanged sh -c \
+                'mount --make-private / && mkdir -p /mnt/cgvm-g && mount --bind /sys /mnt/cgvm-g &&
+                 mount --make-private /mnt/cgvm-g && cg-tamper set-group /sys /mnt/cgvm-g' 2>&1)"
+rmdir /mnt/cgvm-g 2> /dev/null
+# Nor hide PID 1's /sys/fs (a reload then found no fs/bpf there, and dropped its guard).
+check "... nor mount over /sys/fs, on the way to the pins, in PID 1's namespace" EPERM \
+        "$(systemd-run --unit=evil --pipe --wait --collect --quiet sh -c \
+                'mount -t tmpfs cgvm /sys/fs 2> /dev/null && echo mounted || echo EPERM' 2>&1)"
+umount /sys/fs 2> /dev/null
+systemctl start cgroup-guardd
+
+# Removing the directory a mount sits on detaches the mounts on it in every namespace: from a
+# namespace of its own where /sys is unmounted (privately), a confined root's rmdir /sys took
+# PID 1's /sys with the bpffs below it.
+check "a confined root may not remove /sys where it is unmounted (PID 1's mounts on it would go)" refused \
+        "$(systemd-run --unit=evil --pipe --wait --collect --quiet sh -c \
+                "systemctl stop cgroup-guardd; unshare -m sh -c 'umount -l /sys && rmdir /sys 2> /dev/null && echo removed || echo refused'" 2>&1)"
+check "... which PID 1's namespace still has" 1 "$(grep -c ' /sys/fs/bpf ' /proc/1/mountinfo)"
+check "still enforcing, the daemon stopped" EPERM "$(cg-move $T/prot $victim)"
+systemctl start cgroup-guardd
+
 kill $victim 2>/dev/null
 systemctl stop cgroup-guardd
 /usr/sbin/cgroup-guardd --unload > /dev/null 2>&1
