@@ -1690,6 +1690,24 @@ int BPF_PROG(guard_tamper_pid1_execed, struct linux_binprm *bprm) {
 /* mount(2) with MS_MOVE names the mount to move by a string the kernel resolves later, out of
  * reach of this hook: refuse MS_MOVE to untrusted tasks in PID 1's mount namespace (a container,
  * or systemd setting up a unit's namespace, moving mounts in its own is not affected). */
+/* A new mount over the root of the pins' bpffs or of a mount above it (/sys), where that is
+ * PID 1's mount namespace or propagates there: it hides the pins from PID 1 and from a restarted
+ * daemon, and what sits on the cover is what the daemon registers as the way to the pins
+ * (register_pins_mountpoints()). Refused to confined tasks (a move_mount onto it is refused to
+ * all but PID 1 and the guard, tamper_check_mount_target()). */
+static __always_inline int guard_mount_over_pins_refused(const struct path *path) {
+        struct guard_self *self = tamper_config();
+        struct vfsmount *mnt = path->mnt;
+        struct task_struct *actor;
+
+        if (!self || path->dentry != mnt->mnt_root || !holds_pins(mnt, self) || !mountpoint_change_reaches_pid1(mnt))
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (pid1_may_touch(actor, self, mnt) || !guard_current_confined() || is_guard(actor, self))
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_MOUNT, mnt->mnt_sb->s_dev);
+}
+
 SEC("lsm/sb_mount")
 int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *path, const char *type,
              unsigned long flags, void *data) {
@@ -1703,6 +1721,7 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
          * with it: MS_BIND|MS_PRIVATE is a bind mount), and only then the propagation flags. */
         if (!(flags & MS_REMOUNT_) && ((flags & MS_BIND_) || !(flags & MS_PROPAGATION_)) &&
             (guard_mount_on_file_refused(path->mnt, path->dentry->d_inode) || guard_mount_on_entry_refused(path->mnt, path->dentry) ||
+             guard_mount_over_pins_refused(path) ||
              guard_pid1_mount_refused(path->dentry->d_inode)))
                 return -GUARD_TAMPER_EPERM;
         if (guard_root_private_refused(path, flags))

@@ -3,6 +3,7 @@
  * record and identity mark, every object of the guard registered in guard_objects before it can
  * be reached, and registered again (what is gone dropped) after each change. */
 #include <bpf/bpf.h>
+#include <linux/magic.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "backend-internal.h"
@@ -365,6 +367,7 @@ static int register_pins_mountpoints(Backend *b, ProtectSet *set) {
                 const char *name = end;
                 _cleanup_(freep) char *dir = NULL;
                 _cleanup_(closedirp) DIR *d = NULL;
+                struct statfs sfs;
                 struct statx stx;
                 struct dirent *de;
                 uint64_t dev;
@@ -379,6 +382,12 @@ static int register_pins_mountpoints(Backend *b, ProtectSet *set) {
                 d = opendir(dir);
                 if (!d || statx(dirfd(d), "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID) ||
                     !(dev = pid1_mount_dev(stx.stx_mnt_id)))
+                        continue;
+                /* Only PID 1's root and the sysfs and bpffs on the way: a cover of another file
+                 * system over /sys (refused to confined tasks) would have its directories
+                 * registered, never dropped, one set at each change (guard_objects filled). */
+                if (name - pin_dir > 1 && (fstatfs(dirfd(d), &sfs) < 0 ||
+                                           ((unsigned long) sfs.f_type != SYSFS_MAGIC && (unsigned long) sfs.f_type != BPF_FS_MAGIC)))
                         continue;
                 while ((de = readdir(d)))
                         if (strlen(de->d_name) == (size_t) (end - name) && strneq(de->d_name, name, end - name)) {

@@ -273,6 +273,14 @@ check "... nor mount over /sys/fs, on the way to the pins, in PID 1's namespace"
         "$(systemd-run --unit=evil --pipe --wait --collect --quiet sh -c \
                 'mount -t tmpfs cgvm /sys/fs 2> /dev/null && echo mounted || echo EPERM' 2>&1)"
 umount /sys/fs 2> /dev/null
+# Nor cover /sys or /sys/fs/bpf there: PID 1 and a restarted daemon lost sight of the pins, and
+# the daemon registered the cover's directories as the way to them, anew at each change.
+for dir in /sys /sys/fs/bpf; do
+        check "... nor mount over $dir in PID 1's namespace" EPERM \
+                "$(systemd-run --unit=evil --pipe --wait --collect --quiet sh -c \
+                        "mount -t tmpfs cgvm $dir 2> /dev/null && echo mounted || echo EPERM" 2>&1)"
+        if awk -v d="$dir" '$5 == d && / - tmpfs cgvm /' /proc/1/mountinfo | grep -q .; then umount -l "$dir"; fi
+done
 systemctl start cgroup-guardd
 
 # Removing the directory a mount sits on detaches the mounts on it in every namespace: from a
