@@ -28,10 +28,17 @@ mkdir -p "$WORK/bpffs" "$POL" "$(dirname "$FILE")" "$B/prot/a" "$B/prot/b" "$B/f
 : > "$FILE"
 mount -t bpf bpf "$WORK/bpffs"
 unshare -u sleep 100000 & NSHOLDER=$!
+# The guard's unit, as under systemd: a shell placed in its cgroup before any guard runs starts
+# each daemon there (guard_start), standing in for PID 1, who alone may join the guard's unit
+# once pins exist: a daemon started elsewhere would not be the guard (it may not load programs
+# while the pinned ones enforce, nor adopt them).
+mkfifo "$WORK/unit.cmd" "$WORK/unit.out"
+sh -c 'echo $$ > "$0/cgroup.procs" && while read -r line < "$1/unit.cmd"; do sh -c "$line" > "$1/unit.out"; done' \
+        "$B/guardd" "$WORK" & UNIT=$!
 cleanup() {
         cgroup-guardd --unload --bpffs-dir "$PIN" > /dev/null 2>&1
         [ -n "${GUARD:-}" ] && kill "$GUARD" 2>/dev/null
-        kill "$NSHOLDER" 2>/dev/null
+        kill "$NSHOLDER" "$UNIT" 2>/dev/null
         umount "$WORK/bpffs" 2>/dev/null
         [ -d "$B/many" ] && find "$B/many" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
         for d in many prot/a prot/b prot free storm out guardd ""; do rmdir "$B/$d" 2>/dev/null; done
@@ -52,15 +59,22 @@ cp "$(command -v cg-bench)" "$WORK/cg-storm"   # same program, an executable no 
 guard_start() {
         : > "$WORK/guard.log"
         start=$(cg-bench now)
-        # In a cgroup of its own, as under systemd (guard_signal: how the bench signals it); a new
-        # one at each start, as PID 1 makes it: nobody but PID 1 may join the guard's cgroup.
-        rmdir "$B/guardd" 2>/dev/null
-        mkdir -p "$B/guardd"
-        sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$B/guardd" \
-                cgroup-guardd --backend "$BACKEND" --bpffs-dir "$PIN" --policy-dir "$POL" "$@" >> "$WORK/guard.log" 2>&1 &
-        GUARD=$!
+        echo "exec cgroup-guardd --backend $BACKEND --bpffs-dir $PIN --policy-dir $POL $* >> $WORK/guard.log 2>&1 < /dev/null & echo \$!" \
+                > "$WORK/unit.cmd"
+        GUARD=$(cat "$WORK/unit.out")
+        # Ready: "Enforcing with ..." (observe: "Reporting and reacting (not preventing) with ...").
+        # A daemon that is not ready in two minutes (three busy guests on two cores take 30 s) ends
+        # the bench: every figure after it would be a timeout's.
         i=0
-        while [ $i -lt 600 ] && ! grep -q "Enforcing with" "$WORK/guard.log"; do sleep 0.05; i=$((i + 1)); done
+        while ! grep -q "Enforcing with\|Reporting and reacting .* with" "$WORK/guard.log"; do
+                if [ $i -ge 2400 ] || ! guard_alive; then
+                        echo "bench: the daemon did not start:" >&2
+                        cat "$WORK/guard.log" >&2
+                        exit 1
+                fi
+                sleep 0.05
+                i=$((i + 1))
+        done
         READY_MS=$(( ($(cg-bench now) - start) / 1000000 ))
 }
 # Only PID 1 and the guard may signal the daemon (its unit's cgroup may send SIGHUP, but nobody
@@ -76,7 +90,10 @@ guard_signal() {
                 CG_EVIL_KILL=$1 CG_EVIL_SIGNAL=$sig LD_PRELOAD=/usr/local/bin/cg-evil.so cgroup-guardd > /dev/null
         fi
 }
-guard_stop() { guard_signal "$GUARD" 2>/dev/null; wait "$GUARD" 2>/dev/null; GUARD=; }
+# The daemon is the unit shell's child, not ours: wait by polling.
+guard_alive() { [ "$(awk '{ print $3 }' /proc/"$GUARD"/stat 2>/dev/null)" ] && ! grep -q ') Z ' /proc/"$GUARD"/stat 2>/dev/null; }
+guard_gone() { i=0; while guard_alive && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done; }
+guard_stop() { guard_signal "$GUARD" 2>/dev/null; guard_gone; GUARD=; }
 # The daemon's CPU time in ticks (utime + stime).
 cpu() { awk '{ print $14 + $15 }' /proc/$GUARD/stat; }
 
@@ -339,7 +356,7 @@ cold=$READY_MS
 sleep 100000 & victim=$!
 ( while [ ! -e "$WORK/stop" ]; do echo $victim > "$B/prot/a/cgroup.procs" 2>/dev/null && echo moved; done > "$WORK/probe" ) &
 prober=$!
-guard_signal -9 "$GUARD"; wait "$GUARD" 2>/dev/null
+guard_signal -9 "$GUARD"; guard_gone
 guard_start
 warm=$READY_MS
 touch "$WORK/stop"; wait $prober

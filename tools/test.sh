@@ -39,6 +39,9 @@ fi
 # benchmark smoke pass run beside it (the host suites mostly wait on the daemon, journald and
 # D-Bus). The host suites share this machine's kernel: one test at a time, one pass after the other.
 vm_log=build/meson-logs/vm-suites.txt
+# What each guest cost in CPU seconds (tests/vm/run), the measure to cut when CI is too slow.
+export CGROUP_GUARD_VM_CPU_LOG=$PWD/build/meson-logs/vm-cpu.txt
+: > "$CGROUP_GUARD_VM_CPU_LOG"
 # Twice the tests' timeouts: on a cold machine the first hooks test builds the kernel inside its
 # own timeout (18 minutes on 2 idle cores, more than 30 beside the other work; the cold run of
 # 2026-12-02 timed out there).
@@ -62,6 +65,8 @@ vm_rc=0
 wait $vm_pid || vm_rc=$?
 trap - EXIT
 cat "$vm_log"
+sort -rn "$CGROUP_GUARD_VM_CPU_LOG" | awk '{ cpu += $1; n++ } NR <= 5 { top = top sprintf("\n  %6.1f s  %s %s", $1, $3, $5) }
+        END { printf "guests: %d, %.0f CPU seconds in all; the costliest:%s\n", n, cpu, top }'
 [ $host_rc -eq 0 ] || { echo "tools/test.sh: the unit or host suites failed" >&2; exit 1; }
 [ $asan_rc -eq 0 ] || { echo "tools/test.sh: the sanitizer pass failed" >&2; exit 1; }
 [ $vm_rc -eq 0 ] || { echo "tools/test.sh: the VM suites failed" >&2; exit 1; }
