@@ -47,7 +47,15 @@ trap 'exit 143' TERM INT
 
 
 # Starts a background process we own; its pid lands in $! and in STARTED_PIDS.
-spawn() { "$@" & STARTED_PIDS="$STARTED_PIDS $!"; }
+# spawn COMMAND...: in the background, returning once a program runs (not a shell function):
+# denials name the task's command, which is the forked shell's until the exec.
+spawn() {
+        "$@" &
+        STARTED_PIDS="$STARTED_PIDS $!"
+        [ "$(type -t "$1")" = file ] || return 0
+        _comm=$(basename "$1" | cut -c1-15)
+        for _ in $(seq 100); do [ "$(cat /proc/$!/comm 2>/dev/null)" = "$_comm" ] && return 0; sleep 0.05; done
+}
 
 # GUARD_WRAPPER: a command the daemon runs under (valgrind), in the same process.
 guard_start() {
