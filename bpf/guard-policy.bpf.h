@@ -321,6 +321,61 @@ static __always_inline __u64 guard_cgroup_entry_id_read(void *policy, __u64 cg) 
         return w.id;
 }
 
+/* guard_cgroup_entry() of the current task's cgroup from the ids of its ancestors, which the
+ * helpers give by level (bpf_get_current_ancestor_cgroup_id()): no pointer read. 6.12's verifier
+ * spends about a millisecond under TCG on each field read through a trusted pointer (it looks up
+ * the struct's __safe_trusted names in vmlinux's BTF), and the global functions every tamper
+ * check calls are verified once per program: the walk through pointers made a third of the
+ * daemon's start there. */
+struct guard_current_walk {
+        void *policy;
+        __u32 level;            /* the current cgroup's level (found bit by bit) */
+        struct guard_cgroup_walk w;
+};
+
+/* The highest level with an ancestor: bit 30 - index of the current cgroup's level. */
+static long guard_current_level_step(__u64 index, void *ctx) {
+        struct guard_current_walk *c = ctx;
+        __u32 level = c->level | (1U << ((30 - index) & 31));
+
+        if (index <= 30 && bpf_get_current_ancestor_cgroup_id(level))
+                c->level = level;
+        return 0;
+}
+
+/* The ancestor at level level - 1 - index, as guard_cgroup_entry_step() does by pointer. */
+static long guard_current_entry_step(__u64 index, void *ctx) {
+        struct guard_current_walk *c = ctx;
+        __u32 level = c->level - 1 - (__u32) index;
+
+        if (index >= c->level)
+                return 1; /* not reached: the root ends the walk */
+        c->w.done = 1;
+        if (guard_cgroup_walk_entry(&c->w, bpf_get_current_ancestor_cgroup_id(level)))
+                return 1;
+        c->w.done = level == 0; /* the root has no entry: nothing governs anything */
+        return c->w.done;
+}
+
+static __always_inline struct guard_value *guard_current_entry(void *policy) {
+        struct guard_current_walk c = { .policy = policy, .w = { .policy = policy } };
+        struct guard_value *v;
+
+        if (!policy)
+                return NULL;
+        v = guard_lookup(policy, GUARD_KEY_CGROUP, bpf_get_current_cgroup_id(), 0);
+        if (v)
+                return v;
+        bpf_loop(31, guard_current_level_step, &c, 0);
+        if (c.level == 0)
+                return NULL;
+        /* As far up as guard_cgroup_entry() looks, and the same verdict where that is not enough. */
+        bpf_loop(GUARD_CGROUP_WALK_MAX - 1, guard_current_entry_step, &c, 0);
+        if (c.w.done && c.w.id != GUARD_CGROUP_UNCLASSIFIED)
+                return c.w.v;
+        return guard_lookup(policy, GUARD_KEY_CGROUP, GUARD_CGROUP_UNCLASSIFIED, 0);
+}
+
 /* An entry kept by id (compat's windows, observe's last cgroup): 0 is none. */
 static __always_inline struct guard_value *guard_entry_by_id(void *policy, __u64 id) {
         return policy && id ? guard_lookup(policy, GUARD_KEY_CGROUP, id, 0) : NULL;

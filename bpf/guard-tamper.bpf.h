@@ -66,22 +66,19 @@ static __always_inline bool is_guard_binary(struct inode *inode, struct guard_se
 /* Does the policy in force confine the current task's cgroup? A global function, verified once
  * per program rather than at each of its call sites. */
 __attribute__((noinline)) int guard_current_confined(void) {
-        struct task_struct *task = bpf_get_current_task_btf();
-
-        return guard_cgroup_confines(guard_task_entry(guard_policy_map(), task));
+        return guard_cgroup_confines(guard_current_entry(guard_policy_map()));
 }
 
 /* Is the current task in an admin cgroup of the policy in force (guard_cgroup_admin())? Global,
  * like guard_current_confined(). No policy yet: nobody is (the loader has its mark). By its
  * cgroup alone: what cgroup/sysctl programs can tell (no task storage there). */
 __attribute__((noinline)) int guard_current_admin_cgroup(void) {
-        struct task_struct *task = bpf_get_current_task_btf();
         void *policy = guard_policy_map();
 
         if (!policy)
                 return 0;
-        return guard_cgroup_admin(guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0), guard_task_entry(policy, task),
-                                  guard_task_cgroup_id(task));
+        return guard_cgroup_admin(guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0), guard_current_entry(policy),
+                                  bpf_get_current_cgroup_id());
 }
 
 /* The current task is an admin: in an admin cgroup, and not PID 1's child before its exec nor
