@@ -19,11 +19,6 @@
 . /system-lib.sh
 DENIAL=e8540ee91e3f4008a0c051b6c2107e76
 denials() { journalctl -o json MESSAGE_ID=$DENIAL; }
-wait_for() { # SECONDS COMMAND...: true once COMMAND succeeds
-        t=$(($1 * 10)); shift
-        while [ $t -gt 0 ]; do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; t=$((t - 1)); done
-        return 1
-}
 cgroup_of() { sed -n 's/^0:://p' /proc/$1/cgroup 2> /dev/null; }
 failed_units() { systemctl list-units --failed --plain --no-legend | awk '{print $1}' | sort; }
 

@@ -11,7 +11,17 @@ PIN=/sys/fs/bpf/cgroup-guard/map_guard_counters
 DROPIN=/etc/systemd/system/cgroup-guardd.service.d/held.conf
 FIFO=/run/cgroup-guardd-held
 adopted() { journalctl -u cgroup-guardd -o cat | grep -c "adopted from pins"; }
-wait_for() { i=0; while [ $i -lt 600 ] && ! eval "$1"; do sleep 0.1; i=$((i + 1)); done; eval "$1"; }
+# Up to a minute; every 0.1 s for 2 s, then every 0.5 s (a journalctl under TCG is a good part of
+# a core's second: polling it ten times a second through a daemon's restart kept a core busy).
+wait_for() {
+        _deadline=$(($(uptime_s) + 60)) _tries=0
+        while ! eval "$1"; do
+                [ "$(uptime_s)" -lt $_deadline ] || break
+                _tries=$((_tries + 1))
+                if [ $_tries -le 20 ]; then sleep 0.1; else sleep 0.5; fi
+        done
+        eval "$1"
+}
 
 mkdir -p $T/prot /etc/cgroup-guard/policies.d
 guard_unit_backend
