@@ -98,9 +98,13 @@ enum guard_tamper_what {
         GUARD_TAMPER_ADMIN_ATTACH = 23, /* object: the pid attached to, in an admin cgroup */
         GUARD_TAMPER_HELPER = 24,       /* object: the usermode helper's sysctl (enum guard_helper_sysctl) */
         GUARD_TAMPER_BINFMT = 25,       /* object: the binfmt_misc file's inode */
-        GUARD_TAMPER_PROG_LOAD = 26,    /* object: the program type (an LSM program, or fmod_ret: tracing) */
+        GUARD_TAMPER_PROG_LOAD = 26,    /* object: the program type (an LSM program, fmod_ret: tracing, or
+                                         * a tracing program from a confined cgroup) */
         GUARD_TAMPER_PID1_EXEC = 27,    /* actor: PID 1; object: the inode of the file it was to exec */
         GUARD_TAMPER_ROOT_PRIVATE = 28, /* object: the root file system's device */
+        GUARD_TAMPER_DEBUGFS = 29,      /* object: 0; a debugfs file with write permission opened
+                                         * (sched/preempt "full" lets a task preempted inside a
+                                         * compat window program make the kernel skip it for others) */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

@@ -307,11 +307,30 @@ static __always_inline int tamper_check_sysctl_attach(__u32 attach_type) {
  * passes where callers refuse only negative ones: security_bpf() skipped, and with it every check
  * here), and an LSM program of one's own runs beside the guard's. Only PID 1 (systemd's
  * RestrictFileSystems=), the guard and tasks in admin cgroups may load either. */
+/* Tracing programs (kprobe, tracepoint, raw tracepoint, perf event, fentry and the like) may call
+ * bpf_send_signal(), which signals whatever task runs when they fire, through no LSM hook
+ * (SEND_SIG_PRIV skips security_task_kill()): one firing at the daemon's system calls kills it
+ * at each start. Confined tasks may not load them; elsewhere tracing stays open (README: known
+ * gaps). */
+static __always_inline bool prog_type_traces(__u32 prog_type) {
+        return prog_type == BPF_PROG_TYPE_KPROBE || prog_type == BPF_PROG_TYPE_TRACEPOINT ||
+               prog_type == BPF_PROG_TYPE_PERF_EVENT || prog_type == BPF_PROG_TYPE_RAW_TRACEPOINT ||
+               prog_type == BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE || prog_type == BPF_PROG_TYPE_TRACING;
+}
+
 static __always_inline int tamper_check_prog_load(__u32 prog_type, __u32 expected_attach_type) {
-        if (prog_type != BPF_PROG_TYPE_LSM &&
-            (prog_type != BPF_PROG_TYPE_TRACING || expected_attach_type != BPF_MODIFY_RETURN))
+        struct task_struct *actor;
+        struct guard_self *self;
+
+        if (prog_type == BPF_PROG_TYPE_LSM ||
+            (prog_type == BPF_PROG_TYPE_TRACING && expected_attach_type == BPF_MODIFY_RETURN))
+                return tamper_admin_only(GUARD_TAMPER_PROG_LOAD, prog_type);
+        if (!prog_type_traces(prog_type) || !(self = tamper_config()))
                 return 0;
-        return tamper_admin_only(GUARD_TAMPER_PROG_LOAD, prog_type);
+        actor = bpf_get_current_task_btf();
+        if (actor->tgid == 1 || !guard_current_confined() || is_guard(actor, self) || guard_current_admin())
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_PROG_LOAD, prog_type);
 }
 
 /* bpf_probe_write_user(): a tracing program (a kprobe, a tracepoint, fentry) with it writes into
@@ -332,8 +351,26 @@ static __always_inline int tamper_check_new_program(int cmd, union bpf_attr *att
         return 0;
 }
 
+/* debugfs asks at each open of a file that can be written (debugfs_locked_down()): a confined
+ * task may not. /sys/kernel/debug/sched/preempt "full" would let a task preempted inside one of
+ * compat's fentry programs make the kernel skip that program for every other task on its CPU
+ * (the per-CPU recursion guard of trampolines), windows not opened: a review found it. */
+static __always_inline int tamper_check_debugfs(void) {
+        struct guard_self *self = tamper_config();
+        struct task_struct *actor;
+
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (actor->tgid == 1 || !guard_current_confined() || is_guard(actor, self) || guard_current_admin())
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_DEBUGFS, 0);
+}
+
 SEC("lsm/locked_down")
 int BPF_PROG(guard_tamper_locked_down, enum lockdown_reason what) {
+        if (what == bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_DEBUGFS))
+                return tamper_check_debugfs();
         if (what != bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_BPF_WRITE_USER))
                 return 0;
         return tamper_admin_only(GUARD_TAMPER_PROG_LOAD, 0);

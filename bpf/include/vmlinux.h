@@ -149,6 +149,7 @@ struct rlimit;
 
 /* Why the kernel asks whether it is locked down: only the name matters, CO-RE gives its value. */
 enum lockdown_reason {
+        LOCKDOWN_DEBUGFS = 14,
         LOCKDOWN_BPF_WRITE_USER = 17,
 };
 

@@ -42,6 +42,7 @@ const char *metrics_tamper_what(uint32_t what) {
         case GUARD_TAMPER_PROG_LOAD: return "prog_load";
         case GUARD_TAMPER_PID1_EXEC: return "pid1_exec";
         case GUARD_TAMPER_ROOT_PRIVATE: return "root_private";
+        case GUARD_TAMPER_DEBUGFS: return "debugfs";
         }
         return "other";
 }

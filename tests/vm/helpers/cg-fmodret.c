@@ -7,6 +7,10 @@
  *   cg-fmodret lsm HOOK           load (not attach) an LSM program on HOOK that allows all
  *   cg-fmodret writeuser          load (not attach) a kprobe program that calls
  *                                 bpf_probe_write_user()
+ *   cg-fmodret sigkill PID SECONDS
+ *                                 load a raw tracepoint program on sys_enter that sends SIGKILL
+ *                                 (bpf_send_signal()) to the process PID at its next system call,
+ *                                 attach it, hold it SECONDS
  * Prints "ok" once attached (or loaded), or the errno name of the failing step; exit 0 / 1 / 2. */
 
 #ifndef _GNU_SOURCE /* meson passes -D_GNU_SOURCE */
@@ -35,6 +39,19 @@ int main(int argc, char *argv[]) {
                 return 0;
         }
 
+        if (argc == 4 && strcmp(argv[1], "sigkill") == 0) {
+                prog = cg_load_sigkill(atoi(argv[2]));
+                if (prog < 0)
+                        return fail();
+                link = bpf_raw_tracepoint_open("sys_enter", prog);
+                if (link < 0)
+                        return fail();
+                printf("ok\n");
+                fflush(stdout);
+                sleep(atoi(argv[3]));
+                return 0;
+        }
+
         if (argc == 3 && strcmp(argv[1], "lsm") == 0) {
                 char func[128];
 
@@ -46,7 +63,7 @@ int main(int argc, char *argv[]) {
                 return 0;
         }
         if (argc != 4) {
-                fprintf(stderr, "usage: cg-fmodret FUNC RET SECONDS | lsm HOOK | writeuser\n");
+                fprintf(stderr, "usage: cg-fmodret FUNC RET SECONDS | lsm HOOK | writeuser | sigkill PID SECONDS\n");
                 return 2;
         }
         prog = cg_load_on_function(BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN, argv[1], atoi(argv[2]));

@@ -30,6 +30,22 @@ static inline int cg_load_on_function(enum bpf_prog_type type, enum bpf_attach_t
         return bpf_prog_load(type, "cg_on_function", "GPL", insns, 2, &opts);
 }
 
+/* A raw tracepoint program sending SIGKILL (bpf_send_signal()) to the task it runs in when that
+ * is the process pid. */
+static inline int cg_load_sigkill(int pid) {
+        struct bpf_insn insns[] = {
+                { .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_get_current_pid_tgid },
+                { .code = BPF_ALU64 | BPF_RSH | BPF_K, .dst_reg = BPF_REG_0, .imm = 32 },
+                { .code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = BPF_REG_0, .off = 2, .imm = pid },
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 9 },
+                { .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_send_signal },
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+                { .code = BPF_JMP | BPF_EXIT },
+        };
+
+        return bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "cg_sigkill", "GPL", insns, 7, NULL);
+}
+
 /* A kprobe program writing 8 bytes of its stack to address 0 of whatever process runs. */
 static inline int cg_load_write_user(void) {
         struct bpf_insn insns[] = {

@@ -421,13 +421,32 @@ check "... nor may root in an unconfined cgroup" EPERM "$(in-cgroup $T/other cg-
 check "the admin may (returning 0: nothing skipped)" ok "$(as_admin cg-fmodret security_bpf 0 0)"
 # bpf_probe_write_user() writes into whatever process runs when the program fires (PID 1's child
 # in the guard's unit: "--reload=PID" made "--unload"): the helper is refused at verification.
-check "a confined root cannot load a program that calls bpf_probe_write_user()" EINVAL "$(confined cg-fmodret writeuser)"
+check "a confined root cannot load a program that calls bpf_probe_write_user() (no tracing program at all)" EPERM "$(confined cg-fmodret writeuser)"
 check_true "... a tamper event naming it" wait_log "Refused tamper attempt: loading a BPF program that could overrule the LSM hooks or write"
 check "... nor root in an unconfined cgroup" EINVAL "$(in-cgroup $T/other cg-fmodret writeuser)"
 if ! grep -q -e '\[integrity\]' -e '\[confidentiality\]' /sys/kernel/security/lockdown 2>/dev/null; then
         check "the admin may" ok "$(as_admin cg-fmodret writeuser)"
 else
         check "the admin may not either: the kernel's lockdown refuses the helper to all" EINVAL "$(as_admin cg-fmodret writeuser)"
+fi
+# bpf_send_signal() signals the task a tracing program fires in, through no LSM hook (a review
+# found it): a raw tracepoint on sys_enter that kills the daemon at its next system call (the
+# D-Bus call below makes one).
+out=$(in_member confined "cg-fmodret sigkill $GUARD_PID 4 & sleep 1; busctl get-property org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager Mode > /dev/null 2>&1; wait" 2>&1)
+check "a confined root cannot load a tracing program (bpf_send_signal() at the daemon's system calls)" EPERM "$(echo "$out" | head -n 1)"
+check_true "... the daemon lives" kill -0 "$GUARD_PID"
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: loading a BPF program .* or a tracing program"
+check "root in an unconfined cgroup still may trace" ok "$(in-cgroup $T/other cg-fmodret sigkill 999999 0)"
+# debugfs: sched/preempt "full" lets a task preempted inside one of compat's fentry programs make
+# the kernel skip that program for every other task on its CPU (no window opened: no decision; a
+# review found it). A confined task may not open a debugfs file that can be written.
+if mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null; then
+        check "a confined root cannot open debugfs's sched/preempt for writing" EPERM "$(confined cg-tamper openw /sys/kernel/debug/sched/preempt)"
+        check_true "... a tamper event naming it" wait_log "Refused tamper attempt: opening a debugfs file"
+        check "root in an unconfined cgroup still may" ok "$(in-cgroup $T/other cg-tamper openw /sys/kernel/debug/sched/preempt)"
+        umount /sys/kernel/debug
+else
+        check "no debugfs here: a hooks kernel (tinyconfig: no preemption model to switch either)" hooks "${KERNEL%-6.12}"
 fi
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 
