@@ -292,7 +292,14 @@ find /etc/cgroup-guard/policies.d -name '*.json' ! -name 10-system.json -delete
 systemctl reload cgroup-guardd
 check_true "the base policy alone is in force" \
         wait_for 60 sh -c "[ \"\$(busctl get-property $BUS PolicyGeneration | awk '{ print \$2 }')\" != $gen ]"
-systemctl start user@0.service
+# logind stops root's user manager a while after its last session ended (UserStopDelaySec=, the
+# su sessions above): a start inside that while is undone a second later (CI's loaded machine:
+# "Failed to connect to bus"). Started again until it stays, its bus there.
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+        systemctl start user@0.service
+        sleep 2
+        [ -S /run/user/0/bus ] && systemctl -q is-active user@0.service && break
+done
 rm -f /run/cgvm-user-cg
 mkdir -p $CG/cgvm-free # outside every confined cgroup ($$$$: PID 1 makes "$$" of an ExecStart's "$$$$")
 XDG_RUNTIME_DIR=/run/user/0 systemd-run --user --unit=cgvm-user-escape --collect --quiet \
@@ -306,7 +313,10 @@ user_denied() {
 check_all "a unit of root's user manager, asked for from a protected service, cannot move out of /user.slice" \
         'grep -q "^0::/user.slice/user-0.slice/user@0.service/" /run/cgvm-user-cg' \
         'wait_for 10 user_denied' ||
-        diag "the user unit: $(cat /run/cgvm-user-cg /run/cgvm-user-err 2> /dev/null) $(cat /tmp/user-escape.err)"
+        diag "the user unit: $(cat /run/cgvm-user-cg /run/cgvm-user-err 2> /dev/null) $(cat /tmp/user-escape.err)
+$(systemctl is-active user@0.service) $(ls /run/user/0 2>&1 | tr '\n' ' ')
+$(journalctl -u user@0.service --no-pager -n 12 2>&1)
+$(journalctl -u cgroup-guardd --no-pager 2>&1 | grep 'Refused' | tail -n 4)"
 echo "# the user unit's move: $(cat /run/cgvm-user-err 2> /dev/null)"
 systemctl stop user@0.service
 rmdir $CG/cgvm-free 2> /dev/null
