@@ -105,6 +105,10 @@ enum guard_tamper_what {
         GUARD_TAMPER_DEBUGFS = 29,      /* object: 0; a debugfs file with write permission opened
                                          * (sched/preempt "full" lets a task preempted inside a
                                          * compat window program make the kernel skip it for others) */
+        GUARD_TAMPER_FTRACE = 30,       /* object: 0; kernel.ftrace_enabled changed (0 unpatches every
+                                         * BPF trampoline) */
+        GUARD_TAMPER_SIGNAL_ALL = 31,   /* object: 0 /proc/sysrq-trigger opened, 1 a perf event with
+                                         * sigtrap: signals the kernel sends as its own */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

@@ -310,12 +310,15 @@ static __always_inline int tamper_check_sysctl_attach(__u32 attach_type) {
 /* Tracing programs (kprobe, tracepoint, raw tracepoint, perf event, fentry and the like) may call
  * bpf_send_signal(), which signals whatever task runs when they fire, through no LSM hook
  * (SEND_SIG_PRIV skips security_task_kill()): one firing at the daemon's system calls kills it
- * at each start. Confined tasks may not load them; elsewhere tracing stays open (README: known
- * gaps). */
+ * at each start. Syscall programs (always sleepable) may hold the task storage's per-CPU lock
+ * across a reschedule on 6.1, and every task storage lookup on that CPU fails meanwhile, compat's
+ * windows with them. Confined tasks may load neither; elsewhere tracing stays open (README:
+ * known gaps). */
 static __always_inline bool prog_type_traces(__u32 prog_type) {
         return prog_type == BPF_PROG_TYPE_KPROBE || prog_type == BPF_PROG_TYPE_TRACEPOINT ||
                prog_type == BPF_PROG_TYPE_PERF_EVENT || prog_type == BPF_PROG_TYPE_RAW_TRACEPOINT ||
-               prog_type == BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE || prog_type == BPF_PROG_TYPE_TRACING;
+               prog_type == BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE || prog_type == BPF_PROG_TYPE_TRACING ||
+               prog_type == BPF_PROG_TYPE_SYSCALL;
 }
 
 static __always_inline int tamper_check_prog_load(__u32 prog_type, __u32 expected_attach_type) {
@@ -365,6 +368,27 @@ static __always_inline int tamper_check_debugfs(void) {
         if (actor->tgid == 1 || !guard_current_confined() || is_guard(actor, self) || guard_current_admin())
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_DEBUGFS, 0);
+}
+
+/* A perf event with sigtrap set sends SIGTRAP to the task it counts at each overflow
+ * (send_sig_perf(): no task_kill hook), and root opens one on any task without the ptrace check
+ * (perf_check_permission(): CAP_PERFMON and CAP_KILL): one on the daemon's system calls killed it
+ * at each start. Refused to confined tasks (a review found it). At the event's allocation, its
+ * attributes copied in: perf_event_open's hook lost them in 6.10. */
+#define PERF_ATTR_SIGTRAP_BIT 37 /* UAPI: the 38th flag of struct perf_event_attr's flag word */
+
+SEC("lsm/perf_event_alloc")
+int BPF_PROG(guard_tamper_perf_event_alloc, struct perf_event *event) {
+        __u64 flags = *(__u64 *) ((char *) &event->attr + PERF_ATTR_FLAGS_OFFSET);
+        struct guard_self *self;
+        struct task_struct *actor;
+
+        if (!((flags >> PERF_ATTR_SIGTRAP_BIT) & 1) || !(self = tamper_config()))
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (actor->tgid == 1 || !guard_current_confined() || is_guard(actor, self) || guard_current_admin())
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_SIGNAL_ALL, 1);
 }
 
 SEC("lsm/locked_down")
@@ -1032,12 +1056,31 @@ static __always_inline __u64 dentry_pid(struct dentry *dentry) {
         return pid;
 }
 
+/* /proc/sysrq-trigger ignores kernel.sysrq: "i" sends SIGKILL to every task but PID 1 (the daemon
+ * among them), "e" SIGTERM, as the kernel's own (no task_kill hook). Refused to confined tasks
+ * (a review found it). */
+static __always_inline int guard_tamper_sysrq_open(struct file *file) {
+        struct dentry *dir = file->f_path.dentry->d_parent;
+        struct guard_self *self = tamper_config();
+        struct task_struct *actor;
+
+        /* In a procfs's root (its root dentry is its own parent), however it is mounted. */
+        if (!self || dir->d_parent != dir)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (actor->tgid == 1 || !guard_current_confined() || is_guard(actor, self) || guard_current_admin())
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_SIGNAL_ALL, 0);
+}
+
 static __always_inline int guard_tamper_proc_open(struct file *file) {
         struct dentry *dentry = file->f_path.dentry;
         struct guard_self *self;
         struct task_struct *actor;
         __u64 pid;
 
+        if (dentry_named(dentry, "sysrq-trigger", 13))
+                return guard_tamper_sysrq_open(file);
         if (!dentry_named(dentry, "oom_score_adj", 13) && !dentry_named(dentry, "oom_adj", 7))
                 return 0;
         self = tamper_config();
@@ -1142,12 +1185,29 @@ static __always_inline bool sysctl_value_kept(struct bpf_sysctl *ctx) {
         return cmp.kept;
 }
 
+/* kernel.ftrace_enabled: 0 makes the kernel turn every ftrace call site back into a NOP, the
+ * trampolines of every BPF LSM, fentry and fexit program among them (a BPF trampoline's ftrace
+ * ops are not FTRACE_OPS_FL_PERMANENT): the guard's programs stop running, and new ones are not
+ * patched in while it stays 0. Refused to all but PID 1 and the admin cgroups (a review found it). */
+static __always_inline bool ftrace_sysctl(struct bpf_sysctl *ctx) {
+        char name[GUARD_SYSCTL_NAME_MAX] = {};
+
+        return bpf_sysctl_get_name(ctx, name, sizeof(name), 0) >= 0 && name_is(name, "kernel/ftrace_enabled", 21);
+}
+
 SEC("cgroup/sysctl")
 int guard_tamper_sysctl(struct bpf_sysctl *ctx) {
         __u32 which;
 
         if (!ctx->write)
                 return 1;
+        if (ftrace_sysctl(ctx)) {
+                if (!tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1 || guard_current_admin_cgroup() ||
+                    sysctl_value_kept(ctx))
+                        return 1;
+                tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_FTRACE, 0);
+                return 0;
+        }
         which = helper_sysctl(ctx);
         if (!which || !tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1)
                 return 1;

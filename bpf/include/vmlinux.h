@@ -147,6 +147,16 @@ struct file {
 struct fown_struct;
 struct rlimit;
 
+/* A perf event: where its attributes are moves between kernels (CO-RE); within them, UAPI's fixed
+ * layout: the flag bits (bitfields) are read whole, the __u64 at offset 40. */
+struct perf_event_attr___flags {
+        __u64 config_and_before[3];
+};
+struct perf_event {
+        struct perf_event_attr___flags attr;
+};
+#define PERF_ATTR_FLAGS_OFFSET 40
+
 /* Why the kernel asks whether it is locked down: only the name matters, CO-RE gives its value. */
 enum lockdown_reason {
         LOCKDOWN_DEBUGFS = 14,

@@ -43,6 +43,8 @@ const char *metrics_tamper_what(uint32_t what) {
         case GUARD_TAMPER_PID1_EXEC: return "pid1_exec";
         case GUARD_TAMPER_ROOT_PRIVATE: return "root_private";
         case GUARD_TAMPER_DEBUGFS: return "debugfs";
+        case GUARD_TAMPER_FTRACE: return "ftrace";
+        case GUARD_TAMPER_SIGNAL_ALL: return "signal_all";
         }
         return "other";
 }

@@ -7,6 +7,7 @@
  *   cg-fmodret lsm HOOK           load (not attach) an LSM program on HOOK that allows all
  *   cg-fmodret writeuser          load (not attach) a kprobe program that calls
  *                                 bpf_probe_write_user()
+ *   cg-fmodret syscall            load (not run) a syscall program (sleepable) that returns 0
  *   cg-fmodret sigkill PID SECONDS
  *                                 load a raw tracepoint program on sys_enter that sends SIGKILL
  *                                 (bpf_send_signal()) to the process PID at its next system call,
@@ -39,6 +40,19 @@ int main(int argc, char *argv[]) {
                 return 0;
         }
 
+        if (argc == 2 && strcmp(argv[1], "syscall") == 0) {
+                struct bpf_insn insns[] = {
+                        { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+                        { .code = BPF_JMP | BPF_EXIT },
+                };
+                LIBBPF_OPTS(bpf_prog_load_opts, opts, .prog_flags = BPF_F_SLEEPABLE);
+
+                if (bpf_prog_load(BPF_PROG_TYPE_SYSCALL, "cg_syscall", "GPL", insns, 2, &opts) < 0)
+                        return fail();
+                printf("ok\n");
+                return 0;
+        }
+
         if (argc == 4 && strcmp(argv[1], "sigkill") == 0) {
                 prog = cg_load_sigkill(atoi(argv[2]));
                 if (prog < 0)
@@ -63,7 +77,7 @@ int main(int argc, char *argv[]) {
                 return 0;
         }
         if (argc != 4) {
-                fprintf(stderr, "usage: cg-fmodret FUNC RET SECONDS | lsm HOOK | writeuser | sigkill PID SECONDS\n");
+                fprintf(stderr, "usage: cg-fmodret FUNC RET SECONDS | lsm HOOK | writeuser | syscall | sigkill PID SECONDS\n");
                 return 2;
         }
         prog = cg_load_on_function(BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN, argv[1], atoi(argv[2]));

@@ -10,6 +10,9 @@
  *   cg-tamper getfd PID             pidfd_getfd(): a copy of PID's fd 0, closed at once
  *   cg-tamper write FILE VALUE      open FILE for writing and write VALUE
  *   cg-tamper openw FILE            open FILE for writing (O_WRONLY, nothing written), close it
+ *   cg-tamper perf-sigtrap PID SECONDS
+ *                                   perf_event_open() of PID's context switches with sigtrap set
+ *                                   (the kernel sends PID SIGTRAP at the first), held SECONDS
  *   cg-tamper handle-openw FILE     name_to_handle_at(FILE), drop the dentry cache, then
  *                                   open_by_handle_at(O_WRONLY) (its dentry disconnected, if the
  *                                   cache let it go: the path it opened as goes to stderr)
@@ -61,6 +64,7 @@
 #include <sys/ptrace.h>
 #include <dirent.h>
 #include <linux/bpf.h>
+#include <linux/perf_event.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -496,6 +500,23 @@ int main(int argc, char *argv[]) {
                 return result((int) syscall(SYS_pivot_root, argv[2], argv[3]));
         if (argc == 4 && strcmp(argv[1], "sysctl-override") == 0)
                 return sysctl_override(argv[2], strcmp(argv[3], "link") == 0);
+        if (argc == 4 && strcmp(argv[1], "perf-sigtrap") == 0) {
+                struct perf_event_attr attr = {
+                        .type = PERF_TYPE_SOFTWARE,
+                        .size = sizeof(attr),
+                        .config = PERF_COUNT_SW_CONTEXT_SWITCHES,
+                        .sample_period = 1,
+                        .sigtrap = 1,
+                        .remove_on_exec = 1, /* the kernel wants it with sigtrap */
+                };
+                int fd = syscall(SYS_perf_event_open, &attr, atoi(argv[2]), -1, -1, PERF_FLAG_FD_CLOEXEC);
+
+                if (result(fd))
+                        return 1;
+                fflush(stdout);
+                sleep(atoi(argv[3]));
+                return 0;
+        }
         if (argc == 3 && strcmp(argv[1], "openw") == 0) {
                 int fd = open(argv[2], O_WRONLY | O_CLOEXEC);
 

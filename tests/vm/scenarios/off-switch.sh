@@ -440,6 +440,31 @@ check "a confined root cannot load a tracing program (bpf_send_signal() at the d
 check_true "... the daemon lives" kill -0 "$GUARD_PID"
 check_true "... a tamper event naming it" wait_log "Refused tamper attempt: loading a BPF program .* or a tracing program"
 check "root in an unconfined cgroup still may trace" ok "$(in-cgroup $T/other cg-fmodret sigkill 999999 0)"
+check "... nor a syscall program (sleepable: on 6.1 it can hold the task storage's lock across a reschedule)" EPERM "$(confined cg-fmodret syscall)"
+check "... which root in an unconfined cgroup may load" ok "$(in-cgroup $T/other cg-fmodret syscall)"
+# A perf event with sigtrap on the daemon: the kernel sends it SIGTRAP at its first context switch
+# (send_sig_perf(): no task_kill hook; root opens it without the ptrace check).
+out=$(in_member confined "cg-tamper perf-sigtrap $GUARD_PID 3 & sleep 1; busctl get-property org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager Mode > /dev/null 2>&1; wait" 2>&1)
+check "a confined root cannot open a perf event with sigtrap (on the daemon)" EPERM "$(echo "$out" | head -n 1)"
+check_true "... the daemon lives" kill -0 "$GUARD_PID"
+check "root in an unconfined cgroup may (on its own process)" ok "$(in-cgroup $T/other cg-tamper perf-sigtrap 0 0)"
+# /proc/sysrq-trigger "i": SIGKILL to every task but PID 1, the kernel's own signal.
+if [ -e /proc/sysrq-trigger ]; then
+        check "a confined root cannot open /proc/sysrq-trigger for writing" EPERM "$(confined cg-tamper openw /proc/sysrq-trigger)"
+        check_true "... a tamper event naming it" wait_log "Refused tamper attempt: a signal the kernel sends as its own"
+        check "root in an unconfined cgroup may" ok "$(in-cgroup $T/other cg-tamper openw /proc/sysrq-trigger)"
+else
+        check "no /proc/sysrq-trigger here: a hooks kernel (tinyconfig, no MAGIC_SYSRQ)" hooks "${KERNEL%-6.12}"
+fi
+# kernel.ftrace_enabled=0 turns every ftrace call site back into a NOP, the trampolines of every
+# BPF LSM and fentry program among them: all the guard's hooks stop (a review found it).
+check "a confined root cannot switch ftrace off (kernel.ftrace_enabled=0)" EPERM "$(confined cg-tamper write /proc/sys/kernel/ftrace_enabled 0)"
+check "... nor root in an unconfined cgroup" EPERM "$(in-cgroup $T/other cg-tamper write /proc/sys/kernel/ftrace_enabled 0)"
+check "... ftrace stays on" 1 "$(cat /proc/sys/kernel/ftrace_enabled)"
+echo 1 > /proc/sys/kernel/ftrace_enabled 2>/dev/null # where the guard failed: on again for the rest
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: switching ftrace off"
+check "the admin may write the value in force" ok "$(as_admin cg-tamper write /proc/sys/kernel/ftrace_enabled 1)"
+check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 # debugfs: sched/preempt "full" lets a task preempted inside one of compat's fentry programs make
 # the kernel skip that program for every other task on its CPU (no window opened: no decision; a
 # review found it). A confined task may not open a debugfs file that can be written.
