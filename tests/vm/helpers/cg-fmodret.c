@@ -30,8 +30,18 @@ static int fail(void) {
         return 1;
 }
 
+/* The link (or the error of the step that failed), kept attached for seconds. */
+static int hold(int link, const char *seconds) {
+        if (link < 0)
+                return fail();
+        printf("ok\n");
+        fflush(stdout);
+        sleep(atoi(seconds));
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
-        int prog, link;
+        int prog;
 
         if (argc == 2 && strcmp(argv[1], "writeuser") == 0) {
                 if (cg_load_write_user() < 0)
@@ -57,13 +67,7 @@ int main(int argc, char *argv[]) {
                 prog = cg_load_sigkill(atoi(argv[2]));
                 if (prog < 0)
                         return fail();
-                link = bpf_raw_tracepoint_open("sys_enter", prog);
-                if (link < 0)
-                        return fail();
-                printf("ok\n");
-                fflush(stdout);
-                sleep(atoi(argv[3]));
-                return 0;
+                return hold(bpf_raw_tracepoint_open("sys_enter", prog), argv[3]);
         }
 
         if (argc == 3 && strcmp(argv[1], "lsm") == 0) {
@@ -83,11 +87,5 @@ int main(int argc, char *argv[]) {
         prog = cg_load_on_function(BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN, argv[1], atoi(argv[2]));
         if (prog < 0)
                 return fail();
-        link = bpf_link_create(prog, 0, BPF_MODIFY_RETURN, NULL);
-        if (link < 0)
-                return fail();
-        printf("ok\n");
-        fflush(stdout);
-        sleep(atoi(argv[3]));
-        return 0;
+        return hold(bpf_link_create(prog, 0, BPF_MODIFY_RETURN, NULL), argv[3]);
 }
