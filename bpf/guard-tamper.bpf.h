@@ -293,6 +293,20 @@ static __always_inline int tamper_admin_only(__u32 what, __u64 object) {
         return tamper_refuse(actor, what, object);
 }
 
+/* What a task in a cgroup the policy confines may not do (PID 1, the guard and admins may):
+ * its attempt is refused, a tamper event (what, object). */
+static __always_inline int tamper_confined_refused(__u32 what, __u64 object) {
+        struct guard_self *self = tamper_config();
+        struct task_struct *actor;
+
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (actor->tgid == 1 || !guard_current_confined() || is_guard(actor, self) || guard_current_admin())
+                return 0;
+        return tamper_refuse(actor, what, object);
+}
+
 /* Attaching a cgroup/sysctl program: one attached to the root cgroup after the guard's
  * (guard_tamper_sysctl, below) runs after it and may rewrite the value it let through
  * (bpf_sysctl_set_new_value()) or its verdict (bpf_set_retval(0)), and 64 of them there would
@@ -322,18 +336,10 @@ static __always_inline bool prog_type_traces(__u32 prog_type) {
 }
 
 static __always_inline int tamper_check_prog_load(__u32 prog_type, __u32 expected_attach_type) {
-        struct task_struct *actor;
-        struct guard_self *self;
-
         if (prog_type == BPF_PROG_TYPE_LSM ||
             (prog_type == BPF_PROG_TYPE_TRACING && expected_attach_type == BPF_MODIFY_RETURN))
                 return tamper_admin_only(GUARD_TAMPER_PROG_LOAD, prog_type);
-        if (!prog_type_traces(prog_type) || !(self = tamper_config()))
-                return 0;
-        actor = bpf_get_current_task_btf();
-        if (actor->tgid == 1 || !guard_current_confined() || is_guard(actor, self) || guard_current_admin())
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_PROG_LOAD, prog_type);
+        return prog_type_traces(prog_type) ? tamper_confined_refused(GUARD_TAMPER_PROG_LOAD, prog_type) : 0;
 }
 
 /* bpf_probe_write_user(): a tracing program (a kprobe, a tracepoint, fentry) with it writes into
@@ -354,22 +360,6 @@ static __always_inline int tamper_check_new_program(int cmd, union bpf_attr *att
         return 0;
 }
 
-/* debugfs asks at each open of a file that can be written (debugfs_locked_down()): a confined
- * task may not. /sys/kernel/debug/sched/preempt "full" would let a task preempted inside one of
- * compat's fentry programs make the kernel skip that program for every other task on its CPU
- * (the per-CPU recursion guard of trampolines), windows not opened: a review found it. */
-static __always_inline int tamper_check_debugfs(void) {
-        struct guard_self *self = tamper_config();
-        struct task_struct *actor;
-
-        if (!self)
-                return 0;
-        actor = bpf_get_current_task_btf();
-        if (actor->tgid == 1 || !guard_current_confined() || is_guard(actor, self) || guard_current_admin())
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_DEBUGFS, 0);
-}
-
 /* A perf event with sigtrap set sends SIGTRAP to the task it counts at each overflow
  * (send_sig_perf(): no task_kill hook), and root opens one on any task without the ptrace check
  * (perf_check_permission(): CAP_PERFMON and CAP_KILL): one on the daemon's system calls killed it
@@ -380,21 +370,18 @@ static __always_inline int tamper_check_debugfs(void) {
 SEC("lsm/perf_event_alloc")
 int BPF_PROG(guard_tamper_perf_event_alloc, struct perf_event *event) {
         __u64 flags = *(__u64 *) ((char *) &event->attr + PERF_ATTR_FLAGS_OFFSET);
-        struct guard_self *self;
-        struct task_struct *actor;
 
-        if (!((flags >> PERF_ATTR_SIGTRAP_BIT) & 1) || !(self = tamper_config()))
-                return 0;
-        actor = bpf_get_current_task_btf();
-        if (actor->tgid == 1 || !guard_current_confined() || is_guard(actor, self) || guard_current_admin())
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_SIGNAL_ALL, 1);
+        return (flags >> PERF_ATTR_SIGTRAP_BIT) & 1 ? tamper_confined_refused(GUARD_TAMPER_SIGNAL_ALL, 1) : 0;
 }
 
 SEC("lsm/locked_down")
 int BPF_PROG(guard_tamper_locked_down, enum lockdown_reason what) {
+        /* debugfs asks at each open of a file that can be written (debugfs_locked_down()): a
+         * confined task may not. sched/preempt "full" would let a task preempted inside one of
+         * compat's fentry programs make the kernel skip it for every other task on its CPU (the
+         * trampolines' per-CPU recursion guard): no window, no decision (a review found it). */
         if (what == bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_DEBUGFS))
-                return tamper_check_debugfs();
+                return tamper_confined_refused(GUARD_TAMPER_DEBUGFS, 0);
         if (what != bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_BPF_WRITE_USER))
                 return 0;
         return tamper_admin_only(GUARD_TAMPER_PROG_LOAD, 0);
@@ -1061,16 +1048,9 @@ static __always_inline __u64 dentry_pid(struct dentry *dentry) {
  * (a review found it). */
 static __always_inline int guard_tamper_sysrq_open(struct file *file) {
         struct dentry *dir = file->f_path.dentry->d_parent;
-        struct guard_self *self = tamper_config();
-        struct task_struct *actor;
 
         /* In a procfs's root (its root dentry is its own parent), however it is mounted. */
-        if (!self || dir->d_parent != dir)
-                return 0;
-        actor = bpf_get_current_task_btf();
-        if (actor->tgid == 1 || !guard_current_confined() || is_guard(actor, self) || guard_current_admin())
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_SIGNAL_ALL, 0);
+        return dir->d_parent == dir ? tamper_confined_refused(GUARD_TAMPER_SIGNAL_ALL, 0) : 0;
 }
 
 static __always_inline int guard_tamper_proc_open(struct file *file) {
