@@ -447,7 +447,11 @@ check "... which root in an unconfined cgroup may load" ok "$(in-cgroup $T/other
 out=$(in_member confined "cg-tamper perf-sigtrap $GUARD_PID 3 & sleep 1; busctl get-property org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager Mode > /dev/null 2>&1; wait" 2>&1)
 check "a confined root cannot open a perf event with sigtrap (on the daemon)" EPERM "$(echo "$out" | head -n 1)"
 check_true "... the daemon lives" kill -0 "$GUARD_PID"
-check "root in an unconfined cgroup may (on its own process)" ok "$(in-cgroup $T/other cg-tamper perf-sigtrap 0 0)"
+# On a sleep of its own, not on itself: it would get the SIGTRAP at its first context switch.
+sleep 30 &
+trap_target=$!
+check "root in an unconfined cgroup may (on a process of its own)" ok "$(in-cgroup $T/other cg-tamper perf-sigtrap $trap_target 0)"
+kill $trap_target 2>/dev/null; wait $trap_target 2>/dev/null
 # /proc/sysrq-trigger "i": SIGKILL to every task but PID 1, the kernel's own signal.
 if [ -e /proc/sysrq-trigger ]; then
         check "a confined root cannot open /proc/sysrq-trigger for writing" EPERM "$(confined cg-tamper openw /proc/sysrq-trigger)"
