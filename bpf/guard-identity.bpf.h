@@ -102,6 +102,14 @@ int BPF_PROG(guard_tamper_unit_mkdir, struct cgroup *cgrp, const char *path) {
 
         if (!self || cgrp->root->hierarchy_id != 0 || !is_guard_unit_cgroup(cgrp))
                 return 0;
+        /* The last one so registered is gone (a cgroup of its name under that parent could not be
+         * made otherwise): its key goes, or a confined root making and removing the name while
+         * the daemon is stopped would fill guard_objects, and the next daemon's objects would
+         * find no room. */
+        if (self->cgroup_id && self->cgroup_id != cgrp->kn->id) {
+                key = GUARD_OBJ_CGROUP_DIR | self->cgroup_id;
+                bpf_map_delete_elem(&guard_objects, &key);
+        }
         key = GUARD_OBJ_CGROUP_DIR | cgrp->kn->id;
         bpf_map_update_elem(&guard_objects, &key, &one, BPF_ANY);
         self->cgroup_id = cgrp->kn->id;

@@ -307,7 +307,7 @@ bool backend_pins_present(const char *pin_dir) {
 }
 
 int backend_read_pinned(const char *pin_dir, BackendPinned *ret) {
-        _cleanup_(closep) int outer = -EBADF, inner = -EBADF, counters = -EBADF;
+        _cleanup_(closep) int outer = -EBADF, inner = -EBADF, counters = -EBADF, objects = -EBADF;
         _cleanup_(closedirp) DIR *d = NULL;
         BackendPinned p = {};
         uint64_t meta[_META_SLOTS];
@@ -348,6 +348,19 @@ int backend_read_pinned(const char *pin_dir, BackendPinned *ret) {
         counters = open_pinned_map(pin_dir, GUARD_MAP(guard_counters));
         if (counters >= 0)
                 (void) backend_read_counters(counters, &p.counters);
+        objects = open_pinned_map(pin_dir, GUARD_MAP(guard_objects));
+        if (objects >= 0) {
+                struct bpf_map_info info = {};
+                __u32 len = sizeof(info);
+                uint64_t k, next;
+
+                if (bpf_obj_get_info_by_fd(objects, &info, &len) == 0)
+                        p.guarded_max = info.max_entries;
+                for (void *at = NULL; bpf_map_get_next_key(objects, at, &next) == 0; at = &k) {
+                        k = next;
+                        p.n_guarded++;
+                }
+        }
         *ret = p;
         return 0;
 }

@@ -173,6 +173,8 @@ typedef struct BackendPinned {
         uint32_t n_rules;
         unsigned n_entries;
         unsigned map_entries_max;       /* the policy map's size (--policy-entries-max at load) */
+        unsigned n_guarded;             /* guard_objects: what tamper protection holds registered, */
+        unsigned guarded_max;           /* of so many keys (0: no tamper protection pinned) */
         BackendCounters counters;
 } BackendPinned;
 int backend_read_pinned(const char *pin_dir, BackendPinned *ret);

@@ -281,6 +281,10 @@ static int print_status(void) {
         /* Records, not decisions: the counters above count every decision. */
         printf("     Records: %" PRIu64 " suppressed by the kernel's rate limit, %" PRIu64 " lost cgroup records\n",
                p.counters.suppressed, p.counters.lost_cgroup_events);
+        /* Full, new objects of the guard's (a restart's) and files it runs go unguarded. */
+        if (p.guarded_max > 0)
+                printf("   Protected: %u of %u objects and files of the guard registered%s\n", p.n_guarded, p.guarded_max,
+                       p.n_guarded >= p.guarded_max ? " (FULL: what is new is not guarded)" : "");
         if (p.counters.map_full > 0)
                 printf("    Map full: %" PRIu64 " new cgroups got no entry (unclassified: denied, fail closed)\n",
                        p.counters.map_full);

@@ -20,6 +20,8 @@
  *                                   load a cgroup/sysctl program that lets every access through
  *                                   (bpf_set_retval(0)) and attach it to the cgroup DIR
  *                                   (BPF_PROG_ATTACH, multi: it stays) or link it (BPF_LINK_CREATE)
+ *   cg-tamper mkdirs DIR N          mkdir(DIR) and rmdir(DIR), N times (a cgroup made and removed
+ *                                   over and over)
  *   cg-tamper truncate FILE         truncate(2) FILE to the size it has (nothing changes but mtime)
  *   cg-tamper umount PATH [detach]  umount2(PATH, 0 or MNT_DETACH)
  *   cg-tamper set-group FROM TO     move_mount(FROM, TO, MOVE_MOUNT_SET_GROUP): TO joins FROM's
@@ -532,6 +534,12 @@ int main(int argc, char *argv[]) {
                 return result(setxattr(argv[2], "trusted.cg-tamper", "x", 1, 0));
         if (argc == 3 && strcmp(argv[1], "handle-openw") == 0)
                 return handle_openw(argv[2]);
+        if (argc == 4 && strcmp(argv[1], "mkdirs") == 0) {
+                for (int i = 0, n = atoi(argv[3]); i < n; i++)
+                        if (mkdir(argv[2], 0755) < 0 || rmdir(argv[2]) < 0)
+                                return result(-1);
+                return result(0);
+        }
         if (argc == 3 && strcmp(argv[1], "truncate") == 0) {
                 struct stat st;
 
@@ -564,7 +572,7 @@ int main(int argc, char *argv[]) {
                 return result(mount("none", argv[2], "cgroup", 0, argv[3]));
         if (argc == 5 && strcmp(argv[1], "cgroup1") == 0 && strcmp(argv[4], "fsopen") == 0)
                 return cgroup1_fsopen(argv[2], argv[3]);
-        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | setacl FILE | rmacl FILE | setxattr FILE | truncate FILE | umount PATH [detach] | move FROM TO | beneath-detach TARGET DIR | grab SECONDS PINDIR\n"
+        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | setacl FILE | rmacl FILE | setxattr FILE | mkdirs DIR N | truncate FILE | umount PATH [detach] | move FROM TO | beneath-detach TARGET DIR | grab SECONDS PINDIR\n"
                         "       | sched PID | affinity PID | nice PID | ioprio PID | cgroup1 DIR OPTIONS [fsopen]\n");
         return 2;
 }

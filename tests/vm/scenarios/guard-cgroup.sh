@@ -6,7 +6,8 @@
 # (2) a controller disabled and enabled again above the daemon gives its cgroup (and the cgroups
 #     between) new limit files:
 #     writes are refused by directory, not by the inodes registered at start;
-# (3) the root cgroup's cgroup.max.depth and cgroup.max.descendants.
+# (3) the root cgroup's cgroup.max.depth and cgroup.max.descendants;
+# (4) a cgroup made and removed at the guard's unit's path while the daemon is stopped.
 . /scenarios/lib.sh
 
 GUARD_CGROUP=$T/svc/guardd      # its own cgroup under a "slice", like a systemd unit
@@ -63,6 +64,25 @@ check_cmd "the root's cgroup.subtree_control stays writable (systemd, runc)" ok 
 check_cmd "from the unit's cgroup, SIGTERM: EPERM" EPERM in_unit cg-tamper signal $GUARD_PID 15
 sleep 0.3
 check "the daemon survived all of it" running "$(running $GUARD_PID)"
+check_cmd "still enforcing" EPERM cg-move $T/prot $victim
+
+# --- 4: the guard's unit's path, made and removed over and over while the daemon is stopped ---
+# (PID 1 stopped it; the pins enforce on.) Each mkdir there registers the new cgroup as the
+# guard's before its files show (guard_tamper_unit_mkdir); before the fix nothing dropped the
+# earlier ones until a daemon ran: 16,384 filled guard_objects, and the next daemon found no room.
+guard_kill $GUARD_PID > /dev/null
+wait $GUARD_PID 2>/dev/null
+unit_member_stop
+rmdir $GUARD_CGROUP
+check_cmd "the daemon stopped, the pins enforce" EPERM cg-move $T/prot $victim
+check_cmd "a confined root makes and removes a cgroup at the guard's unit's path 16,500 times" ok attack mkdirs $GUARD_CGROUP 16500
+registered=$(cgroup-guardd --status | grep "Protected:")
+check_true "... which filled nothing (--status:$registered)" eval '[ -n "$registered" ] && ! echo "$registered" | grep -q FULL'
+# Started again in this shell's cgroup: only PID 1 places a process in its unit's.
+GUARD_CGROUP= GUARD_UNIT_MEMBER=0 guard_start
+# What the restarted daemon registers anew: its pid (/proc/PID/oom_score_adj).
+check_cmd "the restarted daemon's oom_score_adj: EPERM" EPERM attack write /proc/$GUARD_PID/oom_score_adj 1000
+check_cmd "... a confined prober opens none of its objects" "maps 0 progs 0 links 0 pins 0 writes 0" attack grab 2 /sys/fs/bpf/cgroup-guard
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 kill $victim $joiner
 finish
