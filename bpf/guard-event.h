@@ -109,6 +109,9 @@ enum guard_tamper_what {
                                          * BPF trampoline) */
         GUARD_TAMPER_SIGNAL_ALL = 31,   /* object: 0 /proc/sysrq-trigger opened, 1 a perf event with
                                          * sigtrap: signals the kernel sends as its own */
+        GUARD_TAMPER_NO_WINDOW = 32,    /* object: the inode of the cgroup.procs checked; compat: a move's
+                                         * permission check with no window open (its program skipped, or
+                                         * no task storage): refused, fail closed */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

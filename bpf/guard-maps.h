@@ -525,7 +525,7 @@ static inline int guard_ns_index(__u32 clone_flag) {
 #define GUARD_PROGS_COMPAT(X)                                                                   \
         X(compat_attach_enter) X(compat_attach_exit) X(compat_inode_permission)                 \
         X(compat_procs_write_start) X(compat_procs_write_start_lockdown)                        \
-        X(compat_procs_write_finish)                                                            \
+        X(compat_procs_write_finish) X(compat_fork_enter) X(compat_fork_exit)                    \
         X(compat_mntns_install_enter) X(compat_mntns_install_exit)                              \
         X(compat_utsns_install_enter) X(compat_utsns_install_exit)                              \
         X(compat_ipcns_install_enter) X(compat_ipcns_install_exit)                              \

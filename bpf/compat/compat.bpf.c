@@ -61,6 +61,14 @@ struct {
         __type(value, struct compat_window);
 } compat_windows SEC(".maps");
 
+/* A window kind beside the GUARD_EVENT_* ones: clone3(CLONE_INTO_CGROUP)'s cgroup_can_fork(),
+ * whose first cgroup.procs permission check (cgroup_may_write() on the destination) comes before
+ * its cgroup_attach_permissions() window. */
+#define COMPAT_WINDOW_FORK 0x100
+#define CLONE_INTO_CGROUP_ 0x200000000ULL
+#define S_IFMT_ 00170000
+#define S_IFREG_ 0100000
+
 /* How many windows are open right now, machine-wide: the hot hooks' early exit. */
 struct {
         __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -173,15 +181,17 @@ int BPF_PROG(compat_attach_enter, struct cgroup *src_cgrp, struct cgroup *dst_cg
                 }
                 w->note.task_pid = 0;
         }
-        if (source == GUARD_SOURCE_NOTHING)
-                return 0;
-        /* No window, so the write's permission check decides nothing. */
-        if (source != GUARD_SOURCE_UNKNOWN &&
-            guard_migration_changes_nothing(src, dst, threadgroup, guard_cgroup_threaded(dst_cgrp)))
-                return 0;
         w = window_open(GUARD_EVENT_MIGRATION);
         if (!w)
+                return 0; /* the permission check inside finds no window: refused */
+        /* Nothing to decide: the window lets the write's permission check through. Every move
+         * opens one, so that a check without one is known for a move nobody decided. */
+        if (source == GUARD_SOURCE_NOTHING ||
+            (source != GUARD_SOURCE_UNKNOWN &&
+             guard_migration_changes_nothing(src, dst, threadgroup, guard_cgroup_threaded(dst_cgrp)))) {
+                w->reported = 1;
                 return 0;
+        }
         policy = guard_policy_map();
         w->src = src;
         w->dst = dst;
@@ -204,6 +214,51 @@ int BPF_PROG(compat_attach_exit, struct cgroup *src_cgrp, struct cgroup *dst_cgr
         return 0;
 }
 
+/* clone3(CLONE_INTO_CGROUP): a window for the destination's permission check that comes before
+ * cgroup_attach_permissions() (which opens its own inside this one). */
+SEC("fentry/cgroup_can_fork")
+int BPF_PROG(compat_fork_enter, struct task_struct *child, struct kernel_clone_args *kargs) {
+        struct compat_window *w;
+
+        if (!(kargs->flags & CLONE_INTO_CGROUP_))
+                return 0;
+        w = window_open(COMPAT_WINDOW_FORK);
+        if (w)
+                w->reported = 0; /* the destination's check not seen yet */
+        return 0;
+}
+
+SEC("fexit/cgroup_can_fork")
+int BPF_PROG(compat_fork_exit, struct task_struct *child, struct kernel_clone_args *kargs, int ret) {
+        struct compat_window *w = window_current();
+
+        if (w && w->kind == COMPAT_WINDOW_FORK)
+                window_close(w);
+        return 0;
+}
+
+/* A cgroup.procs permission check (cgroup_may_write(): exactly MAY_WRITE, on a regular file of
+ * cgroup2; opening one asks MAY_OPEN too) outside any window: the move it is part of was never
+ * decided. Its fentry program was skipped (the kernel skips a tracing program on a CPU where it
+ * is already running: a task preempted inside it, full preemption), or the task storage could
+ * not be had (6.1: busy on this CPU). Refused, fail closed; PID 1 excepted, which must keep
+ * starting units. One check in a clone3's fork window is its destination's, before its
+ * cgroup_attach_permissions() window. */
+static __always_inline int no_window(struct inode *inode, struct compat_window *w) {
+        struct task_struct *actor;
+
+        if (inode->i_sb->s_magic != CGROUP2_SUPER_MAGIC_ || (inode->i_mode & S_IFMT_) != S_IFREG_)
+                return 0;
+        if (w && w->kind == COMPAT_WINDOW_FORK && !w->reported) {
+                w->reported = 1;
+                return 0;
+        }
+        actor = bpf_get_current_task_btf();
+        if (actor->tgid == 1)
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_NO_WINDOW, inode->i_ino);
+}
+
 /* Also the tamper check on the guard's pins: one program on this hot hook, not two. */
 SEC("lsm/inode_permission")
 int BPF_PROG(compat_inode_permission, struct inode *inode, int mask) {
@@ -215,11 +270,13 @@ int BPF_PROG(compat_inode_permission, struct inode *inode, int mask) {
 
         if (refused)
                 return refused;
-        if (mask != MAY_WRITE || !windows_open())
+        if (mask != MAY_WRITE)
                 return 0;
+        if (!windows_open())
+                return no_window(inode, NULL);
         w = window_current();
         if (!w || w->kind != GUARD_EVENT_MIGRATION)
-                return 0;
+                return no_window(inode, w);
         if (w->reported)
                 return w->verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
 

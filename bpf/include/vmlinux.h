@@ -106,10 +106,16 @@ typedef struct {
 } atomic_t;
 
 struct inode {
+        unsigned short i_mode;
         unsigned long i_ino;
         __u32 i_generation;
         struct super_block *i_sb;
         atomic_t i_writecount; /* opens for writing (guard_entry_arrives()) */
+};
+
+/* copy_process()'s arguments (cgroup_can_fork()): the CLONE_* flags. */
+struct kernel_clone_args {
+        __u64 flags;
 };
 
 struct vfsmount {

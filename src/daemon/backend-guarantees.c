@@ -45,8 +45,11 @@ static const GuaranteeSpec specs_compat[] = {
           { GUARD_PROG(compat_attach_enter), GUARD_PROG(compat_attach_exit), GUARD_PROG(compat_inode_permission),
             GUARD_PROG_EITHER(compat_procs_write_start, compat_procs_write_start_lockdown),
             GUARD_PROG(compat_procs_write_finish) } },
+        /* cgroup_can_fork: the destination's permission check before cgroup_attach_permissions
+         * (without that window it would be refused: a check outside any window fails closed). */
         { "migration: clone3(CLONE_INTO_CGROUP) is denied",
-          { GUARD_PROG(compat_attach_enter), GUARD_PROG(compat_attach_exit), GUARD_PROG(compat_inode_permission) } },
+          { GUARD_PROG(compat_attach_enter), GUARD_PROG(compat_attach_exit), GUARD_PROG(compat_inode_permission),
+            GUARD_PROG(compat_fork_enter), GUARD_PROG(compat_fork_exit) } },
         { "namespaces: setns() by nsfs fd and by pidfd is denied per namespace",
           { COMPAT_INSTALL(mnt), COMPAT_INSTALL(uts), COMPAT_INSTALL(ipc), COMPAT_INSTALL(net), COMPAT_INSTALL(pid),
             COMPAT_INSTALL(user), COMPAT_INSTALL(cgroup), COMPAT_INSTALL(time), GUARD_PROG(compat_capable),

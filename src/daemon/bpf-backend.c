@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend-internal.h"
 #include "bpf-backend.h"
 #include "cgroupfs.h"
 #include "hash-util.h"
+#include "log.h"
 #include "macro.h"
 #include "policy-image.h"
 #include "compat.skel.h"
@@ -519,6 +521,18 @@ static int guard_seen_init(Backend *b) {
         return bpf_map__set_initial_value(seen, zeros, size) < 0 ? -errno : 0;
 }
 
+void start_step_done(const char *step) {
+        static uint64_t last;
+        struct timespec ts;
+        uint64_t now;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+        if (last)
+                log_debug("Start: %s took %.1f ms.", step, (now - last) / 1000.0);
+        last = now;
+}
+
 /* What is decided between opening the object and loading it: the policy map's size, the tamper
  * variants for this kernel's lockdown and hook signatures, the programs whose kernel functions are missing, the
  * lookups the programs may skip at first. */
@@ -531,9 +545,12 @@ static int prepare_object(Backend *b, unsigned entries_max, int *ret_template_fd
         r = guard_seen_init(b);
         if (r < 0)
                 return r;
+        start_step_done("sizing the policy map");
         vmlinux = btf__load_vmlinux_btf();
+        start_step_done("parsing vmlinux BTF");
         choose_tamper_variants(b, vmlinux);
         skip_missing_targets(b, vmlinux);
+        start_step_done("probing the kernel's functions");
         return 0;
 }
 
@@ -603,9 +620,11 @@ static int open_and_load(Backend *b, unsigned entries_max, int *ret_template_fd,
         int r;
 
         for (int attempt = 0;; attempt++) {
+                start_step_done("before opening the object");
                 b->obj = bpf_object__open_mem(elf, elf_size, &opts);
                 if (!b->obj)
                         return step_failed(ret_reason, -errno, "opening the BPF object");
+                start_step_done("opening the object");
                 r = reuse_state_maps(b);
                 if (r < 0)
                         return r;
@@ -616,6 +635,7 @@ static int open_and_load(Backend *b, unsigned entries_max, int *ret_template_fd,
                 if (r < 0)
                         return step_failed(ret_reason, r, "sizing the policy map");
                 r = bpf_object__load(b->obj);
+                start_step_done("loading the object (libbpf: vmlinux BTF again, the verifier)");
                 if (r >= 0)
                         return 0;
                 if (r != -EINVAL || attempt > 0)
@@ -684,9 +704,11 @@ static int attach_programs(Backend *b, const PolicyImage *image, const BackendCo
                                 return step_failed(ret_reason, r, "arming the tamper protection");
                 }
                 if (pass == 3) {
+                        start_step_done("attaching the tamper and cgroup programs, arming again");
                         r = backend_apply(b, image, cover, NULL);
                         if (r < 0)
                                 return step_failed(ret_reason, r, "filling the policy map");
+                        start_step_done("filling the policy map");
                 }
                 bpf_object__for_each_program(prog, b->obj) {
                         if (!bpf_program__autoload(prog) || attach_rank(prog) != pass)
@@ -790,12 +812,15 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         r = arm_self_protection(b, template_fd);
         if (r < 0)
                 return step_failed(ret_reason, r, "arming the tamper protection");
+        start_step_done("arming the tamper protection");
 
         r = attach_programs(b, image, cover, template_fd, &l, ret_reason);
+        start_step_done("attaching the programs");
         if (r >= 0)
                 r = start_iterators(b, &l, ret_reason);
         if (r >= 0)
                 r = pin_load(b, &l, ret_reason);
+        start_step_done("pinning");
         if (r < 0) {
                 load_links_done(&l);
                 return r;

@@ -114,6 +114,8 @@ typedef struct BackendCover {
  * tries native, compat, observe in that order. entries_max sizes the policy map of a fresh load;
  * an adopted one keeps its size. image NULL: adopt what is pinned and keep its generation in
  * force as it is (nothing is loaded). On failure *ret_reason says why. */
+/* --debug: how long the start's step that ends here took (a start is slow under emulation). */
+void start_step_done(const char *step);
 int backend_start(BackendKind kind, const char *pin_dir, const PolicyImage *image, const BackendCover *cover,
                   unsigned entries_max, Backend **ret, char **ret_reason);
 

@@ -665,9 +665,11 @@ static int start_enforcing(Manager *m) {
         if (access(m->policy_dir, F_OK) < 0 && errno == ENOENT && backend_pins_present(m->bpffs_dir))
                 return keep_pinned_policy(m);
 
+        start_step_done("before reading the policy");
         r = load_policy(m, &p, &tree, &image);
         if (r < 0)
                 return r;
+        start_step_done("reading and compiling the policy, the cgroup tree");
         m->policy = p;
         m->tree = tree;
 
@@ -679,6 +681,7 @@ static int start_enforcing(Manager *m) {
                                        reason ?: strerror(-r));
         m->generation++;
         apply_protection(m, &m->policy);
+        start_step_done("registering what tamper protection guards");
         m->image = image;
         image = (PolicyImage) {};
         return 0;
@@ -775,6 +778,7 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
         cover_missed_cgroups(m);
+        start_step_done("covering cgroups made meanwhile");
         if (policy_requires_enforce(&m->policy) && !backend_prevents(m->backend->kind))
                 return log_error_errno(EOPNOTSUPP, "A policy file requires an enforcing backend, but only the %s backend "
                                        "loads on this kernel; refusing to run it silently.",
@@ -788,6 +792,7 @@ int manager_start(Manager *m) {
         watch_policy_dir(m);
         watch_executables(m);
         watch_signals(m);
+        start_step_done("watching events, the policy directory, executables");
         log_started(m, started);
         start_timers(m);
 

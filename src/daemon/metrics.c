@@ -45,6 +45,7 @@ const char *metrics_tamper_what(uint32_t what) {
         case GUARD_TAMPER_DEBUGFS: return "debugfs";
         case GUARD_TAMPER_FTRACE: return "ftrace";
         case GUARD_TAMPER_SIGNAL_ALL: return "signal_all";
+        case GUARD_TAMPER_NO_WINDOW: return "no_window";
         }
         return "other";
 }

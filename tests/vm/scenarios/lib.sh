@@ -123,10 +123,12 @@ in_unit() {
 }
 
 # The guard acting: its binary run in an admin cgroup is the guard; cg-evil.so makes it
-# write FILE VALUE (guard_write), unmount (guard_umount) or send SIGTERM (guard_kill).
+# write FILE VALUE (guard_write), unmount (guard_umount), send SIGTERM (guard_kill) or remove a
+# pin (guard_unlink).
 guard_write() { CG_EVIL_WRITE=$1 CG_EVIL_VALUE=$2 LD_PRELOAD=/usr/local/bin/cg-evil.so cgroup-guardd; }
 guard_umount() { CG_EVIL_UMOUNT=$1 LD_PRELOAD=/usr/local/bin/cg-evil.so cgroup-guardd; }
 guard_kill() { CG_EVIL_KILL=$1 LD_PRELOAD=/usr/local/bin/cg-evil.so cgroup-guardd; }
+guard_unlink() { CG_EVIL_UNLINK=$1 LD_PRELOAD=/usr/local/bin/cg-evil.so cgroup-guardd; }
 
 # Stops the daemon. With tamper protection only PID 1 may signal it; our shell is not PID 1, so
 # if it is still there after a moment, use the off-switch (its own binary, from an admin cgroup)

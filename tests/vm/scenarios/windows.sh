@@ -97,5 +97,33 @@ check_cmd "enforcing again" EPERM cg-move $T/prot $victim
 check_cmd "Unload from the root cgroup: done" done call Unload
 i=0; while [ $i -lt 50 ] && kill -0 $GUARD_PID 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 check_cmd "no guard left" ok cg-move $T/prot $victim
+
+# Compat decides a move inside a window on cgroup_attach_permissions() (an fentry program). The
+# kernel skips that program on a CPU where it is running already (a task preempted inside it,
+# under full preemption), and its task storage can be busy (6.1): a move's permission check then
+# finds no window. It was let through undecided; now it is refused (fail closed). Stand-in for a
+# skipped program: the daemon stopped (the pins enforce) and the guard removes one link's pin,
+# its last holder.
+if [ "$BACKEND" = compat ]; then
+        cg-move $CG $victim > /dev/null
+        guard_start
+        mkdir -p $T/free/a
+        check_cmd "compat: the allowed mover into /t/prot" ok cg-move-allowed $T/prot $victim
+        check_cmd "... and back" ok cg-move-allowed $T/free $victim
+        check_cmd "clone3(CLONE_INTO_CGROUP) into an unprotected cgroup" ok cg-clone3 $T/free/a
+        guard_kill $GUARD_PID > /dev/null
+        wait $GUARD_PID 2>/dev/null
+        check_cmd "the daemon stopped; the pins enforce" EPERM cg-move $T/prot $victim
+        # until_eperm COMMAND...: up to 10 s for the kernel to release the link (6.12 does it late).
+        until_eperm() { i=0; while [ $i -lt 50 ] && [ "$("$@" 2>/dev/null | head -n 1)" != EPERM ]; do sleep 0.2; i=$((i + 1)); done; "$@" 2>/dev/null | head -n 1; }
+        check_cmd "the window on cgroup_can_fork() gone (its link's pin removed)" ok guard_unlink $PINS/link_compat_fork_enter
+        check "... clone3(CLONE_INTO_CGROUP) into an unprotected cgroup: EPERM, not let through undecided" EPERM "$(until_eperm cg-clone3 $T/free/a)"
+        check_cmd "... the allowed mover still moves (cgroup.procs has its window)" ok cg-move-allowed $T/free/a $victim
+        check_cmd "the window on cgroup_attach_permissions() gone too" ok guard_unlink $PINS/link_compat_attach_enter
+        check "... the allowed mover into /t/prot: EPERM (nothing decides: fail closed)" EPERM "$(until_eperm cg-move-allowed $T/prot $victim)"
+        check_cmd "... a move into /t/prot by another: EPERM (it passed undecided before)" EPERM cg-move $T/prot $victim
+        check_cmd "... any move: EPERM" EPERM cg-move $T/free $victim
+        check "... the victim stayed" /t/free/a "$(cgroup_of $victim)"
+fi
 kill $victim
 finish
