@@ -112,6 +112,8 @@ enum guard_tamper_what {
         GUARD_TAMPER_NO_WINDOW = 32,    /* object: the inode of the cgroup.procs checked; compat: a move's
                                          * permission check with no window open (its program skipped, or
                                          * no task storage): refused, fail closed */
+        GUARD_TAMPER_GUARD_CGROUP_DIR = 33, /* object: the guard's cgroup id; a cgroup made in it, or it removed,
+                                             * by other than PID 1 and the guard */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

@@ -734,9 +734,29 @@ int BPF_PROG(guard_tamper_inode_mknod, struct inode *dir, struct dentry *dentry,
         return guard_dir_entry_refused(dir, dentry);
 }
 
+/* The guard's cgroup (self->cgroup_id) is PID 1's to make and remove (or an admin's), and nobody
+ * else's to make cgroups in. A child there with a controller enabled in its subtree_control keeps PID 1's next start of
+ * the unit from joining it (a cgroup with controllers in its subtree takes no process: EBUSY),
+ * and a cgroup made at the unit's name while the daemon is stopped is the guard's from its mkdir
+ * on (guard_tamper_unit_mkdir): a confined root squatting it could make one there, or remove it
+ * between PID 1's mkdir and its child's join, and so keep the daemon from ever starting again (a
+ * review found it). dir's inode number is its cgroup's id (kernfs). */
+static __always_inline int guard_cgroup_dir_refused(struct inode *dir_or_cgroup) {
+        struct guard_self *self = tamper_config();
+        struct task_struct *actor;
+
+        if (!self || !self->cgroup_id || !dir_or_cgroup || dir_or_cgroup->i_ino != self->cgroup_id ||
+            dir_or_cgroup->i_sb->s_magic != CGROUP2_SUPER_MAGIC_)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (actor->tgid == 1 || is_guard(actor, self) || guard_current_admin_cgroup())
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_GUARD_CGROUP_DIR, self->cgroup_id);
+}
+
 SEC("lsm/inode_mkdir")
 int BPF_PROG(guard_tamper_inode_mkdir, struct inode *dir, struct dentry *dentry, unsigned short mode) {
-        return guard_dir_entry_refused(dir, dentry);
+        return guard_dir_entry_refused(dir, dentry) ?: guard_cgroup_dir_refused(dir);
 }
 
 SEC("lsm/inode_symlink")
@@ -775,7 +795,7 @@ int BPF_PROG(guard_tamper_inode_unlink, struct inode *dir, struct dentry *dentry
 SEC("lsm/inode_rmdir")
 int BPF_PROG(guard_tamper_inode_rmdir, struct inode *dir, struct dentry *dentry) {
         int refused = protect_pin_dir(dir) ?: protect_pin(dentry) ?: guard_file_refused(dentry_inode(dentry)) ?:
-                      guard_dir_entry_refused(dir, dentry);
+                      guard_dir_entry_refused(dir, dentry) ?: guard_cgroup_dir_refused(dentry_inode(dentry));
 
         if (!refused)
                 guard_reserve_name(dir, dentry);

@@ -7,7 +7,8 @@
 #     between) new limit files:
 #     writes are refused by directory, not by the inodes registered at start;
 # (3) the root cgroup's cgroup.max.depth and cgroup.max.descendants;
-# (4) a cgroup made and removed at the guard's unit's path while the daemon is stopped.
+# (4) a cgroup made and removed at the guard's unit's path while the daemon is stopped, and one made
+#     in the guard's cgroup.
 . /scenarios/lib.sh
 
 GUARD_CGROUP=$T/svc/guardd      # its own cgroup under a "slice", like a systemd unit
@@ -36,6 +37,7 @@ check_true "and the daemon reloads" wait_log "Policy generation 2 in force" 1 30
 # (Not cgroup.freeze: that would freeze the unit's member as well, before the fix.)
 check_cmd "from the unit's cgroup, a control file of the daemon's cgroup (pids.max): EPERM" EPERM in_unit cg-tamper write $GUARD_CGROUP/pids.max max
 check_cmd "from the unit's cgroup, ptrace attach: EPERM" EPERM in_unit cg-tamper attach $GUARD_PID
+check_cmd "a cgroup made in the guard's cgroup: EPERM (one with +memory would keep PID 1 from joining it)" EPERM attack mkdirs $GUARD_CGROUP/x 1
 check_cmd "from the unit's cgroup, umount of the pins' bpffs: EPERM" EPERM in_unit cg-tamper umount /sys/fs/bpf detach
 grep -q " /sys/fs/bpf " /proc/mounts || mount -t bpf bpf /sys/fs/bpf
 check_cmd "the guard (its binary outside confined cgroups) may freeze and thaw its cgroup" ok guard_write $GUARD_CGROUP/cgroup.freeze 0
@@ -68,16 +70,21 @@ check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 
 # --- 4: the guard's unit's path, made and removed over and over while the daemon is stopped ---
 # (PID 1 stopped it; the pins enforce on.) Each mkdir there registers the new cgroup as the
-# guard's before its files show (guard_tamper_unit_mkdir); before the fix nothing dropped the
-# earlier ones until a daemon ran: 16,384 filled guard_objects, and the next daemon found no room.
+# guard's before its files show (guard_tamper_unit_mkdir); nothing dropped the earlier ones until
+# a daemon ran: 16,384 filled guard_objects, and the next daemon found no room. Now each drops the
+# last, and only PID 1 and admins remove the guard's cgroup (nor may anyone else make one in it:
+# with a controller enabled there it kept PID 1 from starting the unit again).
 guard_kill $GUARD_PID > /dev/null
 wait $GUARD_PID 2>/dev/null
 unit_member_stop
 rmdir $GUARD_CGROUP
 check_cmd "the daemon stopped, the pins enforce" EPERM cg-move $T/prot $victim
-check_cmd "a confined root makes and removes a cgroup at the guard's unit's path 16,500 times" ok attack mkdirs $GUARD_CGROUP 16500
+# 16,500 tries; the first mkdir makes it the guard's cgroup, which only PID 1 (or an admin) removes.
+check_cmd "a confined root makes a cgroup at the guard's unit's path, but cannot remove it to make it again" EPERM attack mkdirs $GUARD_CGROUP 16500
 registered=$(cgroup-guardd --status | grep "Protected:")
 check_true "... which filled nothing (--status:$registered)" eval '[ -n "$registered" ] && ! echo "$registered" | grep -q FULL'
+check_cmd "... nor make one in it (PID 1 could not start the unit there)" EPERM attack mkdirs $GUARD_CGROUP/x 1
+check_cmd "the admin removes it (as PID 1 does)" ok sh -c "rmdir $GUARD_CGROUP && echo ok"
 # Started again in this shell's cgroup: only PID 1 places a process in its unit's.
 GUARD_CGROUP= GUARD_UNIT_MEMBER=0 guard_start
 # What the restarted daemon registers anew: its pid (/proc/PID/oom_score_adj).
