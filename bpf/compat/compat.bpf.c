@@ -153,12 +153,16 @@ int BPF_PROG(compat_procs_write_start_lockdown, char *buf, bool threadgroup, boo
         return procs_write_start(ret, threadgroup, 0);
 }
 
+/* The write is over: its note goes, and so does a window cgroup_attach_permissions()' fexit did
+ * not close (that program skipped): left open, its verdict would pass a later check. */
 SEC("fexit/cgroup_procs_write_finish")
 int BPF_PROG(compat_procs_write_finish, struct task_struct *task, bool threadgroup_locked) {
         struct compat_window *w = window_current();
 
-        if (w)
+        if (w) {
                 w->note.task_pid = 0;
+                window_close(w);
+        }
         return 0;
 }
 
@@ -230,10 +234,8 @@ int BPF_PROG(compat_fork_enter, struct task_struct *child, struct kernel_clone_a
 
 SEC("fexit/cgroup_can_fork")
 int BPF_PROG(compat_fork_exit, struct task_struct *child, struct kernel_clone_args *kargs, int ret) {
-        struct compat_window *w = window_current();
-
-        if (w && w->kind == COMPAT_WINDOW_FORK)
-                window_close(w);
+        /* Whatever is open: the fork window, or a migration window left by a skipped fexit. */
+        window_close(window_current());
         return 0;
 }
 

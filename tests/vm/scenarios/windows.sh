@@ -118,12 +118,24 @@ if [ "$BACKEND" = compat ]; then
         until_eperm() { i=0; while [ $i -lt 50 ] && [ "$("$@" 2>/dev/null | head -n 1)" != EPERM ]; do sleep 0.2; i=$((i + 1)); done; "$@" 2>/dev/null | head -n 1; }
         check_cmd "the window on cgroup_can_fork() gone (its link's pin removed)" ok guard_unlink $PINS/link_compat_fork_enter
         check "... clone3(CLONE_INTO_CGROUP) into an unprotected cgroup: EPERM, not let through undecided" EPERM "$(until_eperm cg-clone3 $T/free/a)"
+        # Its fexit gone as well: the window a write opens is left open (a review found that its
+        # verdict passed the next check); the write's end (cgroup_procs_write_finish) closes it.
+        check_cmd "the window's close on cgroup_attach_permissions() gone" ok guard_unlink $PINS/link_compat_attach_exit
         check_cmd "... the allowed mover still moves (cgroup.procs has its window)" ok cg-move-allowed $T/free/a $victim
+        # One shell writes twice: a move its window allowed, then, once the window's opening is
+        # gone too, a move into /t/prot, which a window left open by the first passed.
+        rm -f /tmp/go; mkfifo /tmp/go
+        sh -c "echo $victim > $T/free/cgroup.procs && echo first; read x < /tmp/go; echo $victim > $T/prot/cgroup.procs 2>/dev/null && echo moved || echo refused" > /tmp/twice &
+        twice=$!
+        i=0; while [ $i -lt 50 ] && ! grep -q first /tmp/twice; do sleep 0.1; i=$((i + 1)); done
         check_cmd "the window on cgroup_attach_permissions() gone too" ok guard_unlink $PINS/link_compat_attach_enter
+        sleep 1 # the kernel releases the link
+        echo go > /tmp/go; wait $twice
+        check "... the same shell's second write, into /t/prot: refused (no window left open by its first)" "first refused" "$(cat /tmp/twice | tr '\n' ' ' | sed 's/ $//')"
         check "... the allowed mover into /t/prot: EPERM (nothing decides: fail closed)" EPERM "$(until_eperm cg-move-allowed $T/prot $victim)"
         check_cmd "... a move into /t/prot by another: EPERM (it passed undecided before)" EPERM cg-move $T/prot $victim
         check_cmd "... any move: EPERM" EPERM cg-move $T/free $victim
-        check "... the victim stayed" /t/free/a "$(cgroup_of $victim)"
+        check "... the victim stayed" /t/free "$(cgroup_of $victim)"
 fi
 kill $victim
 finish
