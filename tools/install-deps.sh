@@ -12,7 +12,7 @@ packages=(
 if [ "${1:-}" = "--vm" ]; then
         shift
         packages+=(qemu-system-x86 qemu-utils e2fsprogs linux-image-amd64 busybox-static linux-source-6.1 dwarves
-                   bc flex bison libelf-dev libssl-dev cpio xz-utils debootstrap linux-source-6.12)
+                   bc flex bison libelf-dev libssl-dev cpio xz-utils zstd debootstrap linux-source-6.12)
         # Debian's 6.12 kernel (bookworm-security, Debian 13's series) for the stock-6.12 VM kernel:
         # the newest linux-image-6.12.N+deb12-amd64-unsigned, once (tests/vm/run picks the newest in /boot).
         if ! ls /boot/vmlinuz-6.12.*-amd64 > /dev/null 2>&1; then
