@@ -114,6 +114,8 @@ enum guard_tamper_what {
                                          * no task storage): refused, fail closed */
         GUARD_TAMPER_GUARD_CGROUP_DIR = 33, /* object: the guard's cgroup id; a cgroup made in it, or it removed,
                                              * by other than PID 1 and the guard */
+        GUARD_TAMPER_CGROUP_MOUNT = 34, /* object: the mount's device; a mount over cgroup2 or its unmount,
+                                         * where it reaches PID 1's namespace */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

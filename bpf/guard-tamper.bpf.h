@@ -543,6 +543,23 @@ static __always_inline bool mountpoint_change_reaches_pid1(const struct vfsmount
         return self && bpf_get_current_task_btf()->nsproxy->mnt_ns->ns.inum == self->mnt_ns[0];
 }
 
+/* A mount onto a cgroup2 directory (or over the cgroup2 mount), or an unmount of cgroup2, where
+ * it reaches PID 1's namespace: PID 1 works on cgroups by path. Over the guard's unit's cgroup,
+ * its next stop could not remove it (a mountpoint: EBUSY) nor its start join it (no cgroup.procs
+ * there): the daemon would never run again (a review found it). Refused to confined tasks; a
+ * container's own namespace is its own. */
+static __always_inline int guard_cgroup_mount_refused(const struct vfsmount *mnt) {
+        struct guard_self *self = tamper_config();
+        struct task_struct *actor;
+
+        if (!self || mnt->mnt_sb->s_magic != CGROUP2_SUPER_MAGIC_ || !mountpoint_change_reaches_pid1(mnt))
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (pid1_may_touch(actor, self, mnt) || is_guard(actor, self) || !guard_current_confined())
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_CGROUP_MOUNT, mnt->mnt_sb->s_dev);
+}
+
 static __always_inline int guard_file_refused_as(struct inode *inode, const struct vfsmount *mnt) {
         __u8 flags = guard_file_flags(inode);
 
@@ -749,7 +766,7 @@ static __always_inline int guard_cgroup_dir_refused(struct inode *dir_or_cgroup)
             dir_or_cgroup->i_sb->s_magic != CGROUP2_SUPER_MAGIC_)
                 return 0;
         actor = bpf_get_current_task_btf();
-        if (actor->tgid == 1 || is_guard(actor, self) || guard_current_admin_cgroup())
+        if (tamper_trusted(actor, self) || guard_current_admin())
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_GUARD_CGROUP_DIR, self->cgroup_id);
 }
@@ -998,6 +1015,13 @@ static __always_inline bool cgroup_file_left_open(struct dentry *dentry) {
                dentry_named(dentry, "cgroup.subtree_control", 22);
 }
 
+/* cgroup.subtree_control stays open above the daemon (runc enables controllers in system.slice),
+ * not in its own cgroup: a controller enabled there while no process is in it (a restart) makes
+ * it take none (EBUSY at PID 1's join: a review found it). */
+static __always_inline bool own_subtree_control(struct dentry *dentry, __u64 dir, struct guard_self *self) {
+        return dir == self->cgroup_id && dentry_named(dentry, "cgroup.subtree_control", 22);
+}
+
 static __always_inline int guard_tamper_cgroup_open(struct file *file) {
         struct inode *inode = file->f_inode;
         struct guard_self *self;
@@ -1013,8 +1037,9 @@ static __always_inline int guard_tamper_cgroup_open(struct file *file) {
         if (dir == CGROUP2_ROOT_INO_) {
                 if (!is_guard_object(GUARD_OBJ_CGROUP_FILE, inode->i_ino))
                         return 0;
-        } else if (!is_guard_object(GUARD_OBJ_CGROUP_DIR, dir) || is_guard_object(GUARD_OBJ_CGROUP_OPEN, inode->i_ino) ||
-                   cgroup_file_left_open(file->f_path.dentry))
+        } else if (!is_guard_object(GUARD_OBJ_CGROUP_DIR, dir) ||
+                   (!own_subtree_control(file->f_path.dentry, dir, self) &&
+                    (is_guard_object(GUARD_OBJ_CGROUP_OPEN, inode->i_ino) || cgroup_file_left_open(file->f_path.dentry))))
                 return 0;
         actor = bpf_get_current_task_btf();
         return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_CGROUP_FILE, inode->i_ino);
@@ -1638,7 +1663,7 @@ static __always_inline int tamper_umount(struct vfsmount *mnt, const int can_rea
 
         return tamper_check_mount(mnt, pins && umount_propagates(mnt, can_read)) ?:
                guard_mount_on_file_refused(NULL, mnt->mnt_root->d_inode) ?: guard_root_mount_refused(mnt) ?:
-               tamper_check_umount_tree(mnt, can_read);
+               guard_cgroup_mount_refused(mnt) ?: tamper_check_umount_tree(mnt, can_read);
 }
 
 SEC("lsm/sb_umount")
@@ -1693,7 +1718,8 @@ static __always_inline int tamper_move_mount(const struct path *from_path, const
                tamper_check_set_group(from_path, to_path) ?:
                guard_mount_on_file_refused(from_path->mnt, from_path->dentry->d_inode) ?:
                guard_root_mount_refused(from_path->mnt) ?: guard_mount_on_file_refused(to_path->mnt, to_path->dentry->d_inode) ?:
-               guard_mount_on_entry_refused(to_path->mnt, to_path->dentry) ?: guard_pid1_mount_refused(to_path->dentry->d_inode);
+               guard_mount_on_entry_refused(to_path->mnt, to_path->dentry) ?: guard_cgroup_mount_refused(to_path->mnt) ?:
+               guard_pid1_mount_refused(to_path->dentry->d_inode);
 }
 
 SEC("lsm/move_mount")
@@ -1815,7 +1841,7 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
          * with it: MS_BIND|MS_PRIVATE is a bind mount), and only then the propagation flags. */
         if (!(flags & MS_REMOUNT_) && ((flags & MS_BIND_) || !(flags & MS_PROPAGATION_)) &&
             (guard_mount_on_file_refused(path->mnt, path->dentry->d_inode) || guard_mount_on_entry_refused(path->mnt, path->dentry) ||
-             guard_mount_over_pins_refused(path) ||
+             guard_mount_over_pins_refused(path) || guard_cgroup_mount_refused(path->mnt) ||
              guard_pid1_mount_refused(path->dentry->d_inode)))
                 return -GUARD_TAMPER_EPERM;
         if (guard_root_private_refused(path, flags))

@@ -587,8 +587,13 @@ static uint64_t protect_cgroup_files(ProtectSet *set, int cgroup_root_fd) {
                 _cleanup_(closep) int dir_fd = cgroup2_open_at(cgroup_root_fd, path, O_RDONLY | O_DIRECTORY);
 
                 if (dir_fd >= 0 && fstat(dir_fd, &st) == 0) {
+                        /* cgroup.subtree_control (the last) above the daemon only, not in its
+                         * own cgroup: a controller enabled there while no process is in it (a
+                         * restart) keeps PID 1 from placing the daemon in it (EBUSY). */
+                        size_t n_open = st.st_ino == id ? ELEMENTSOF(left_open) - 1 : ELEMENTSOF(left_open);
+
                         protect_object(set, GUARD_OBJ_CGROUP_DIR, st.st_ino);
-                        for (size_t i = 0; i < ELEMENTSOF(left_open); i++)
+                        for (size_t i = 0; i < n_open; i++)
                                 if (fstatat(dir_fd, left_open[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
                                         protect_object(set, GUARD_OBJ_CGROUP_OPEN, st.st_ino);
                 }

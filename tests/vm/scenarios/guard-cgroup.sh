@@ -8,7 +8,7 @@
 #     writes are refused by directory, not by the inodes registered at start;
 # (3) the root cgroup's cgroup.max.depth and cgroup.max.descendants;
 # (4) a cgroup made and removed at the guard's unit's path while the daemon is stopped, and one made
-#     in the guard's cgroup.
+#     in the guard's cgroup; (5) mounts over cgroup2 and its unmount.
 . /scenarios/lib.sh
 
 GUARD_CGROUP=$T/svc/guardd      # its own cgroup under a "slice", like a systemd unit
@@ -51,6 +51,7 @@ check_cmd "pids off in the parent and the grandparent" ok in-cgroup $T/prot sh -
 check_cmd "and on again" ok in-cgroup $T/prot sh -c "echo +pids > $T/cgroup.subtree_control && echo +pids > $T/svc/cgroup.subtree_control && echo ok"
 check_cmd "the parent's new pids.max: EPERM" EPERM attack write $T/svc/pids.max max
 check_cmd "the daemon's newer pids.max: EPERM" EPERM attack write $GUARD_CGROUP/pids.max max
+check_cmd "its own cgroup.subtree_control: EPERM (a controller there, between a restart's mkdir and its join, kept PID 1 out)" EPERM attack write $GUARD_CGROUP/cgroup.subtree_control +pids
 check_cmd "its cgroup.procs is for the migration policy (EPERM: joining)" EPERM in-cgroup $T/free cg-tamper write $GUARD_CGROUP/cgroup.procs 0
 check_cmd "a cgroup the guard does not live in stays writable" ok attack write $T/prot/pids.max max
 check_true "the new files' refusals are reported" wait_log "Refused tamper attempt: writing a cgroup file of cgroup-guardd's cgroup or above" 4
@@ -91,5 +92,12 @@ GUARD_CGROUP= GUARD_UNIT_MEMBER=0 guard_start
 check_cmd "the restarted daemon's oom_score_adj: EPERM" EPERM attack write /proc/$GUARD_PID/oom_score_adj 1000
 check_cmd "... a confined prober opens none of its objects" "maps 0 progs 0 links 0 pins 0 writes 0" attack grab 2 /sys/fs/bpf/cgroup-guard
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
+
+# --- 5: mounts over cgroup2 in PID 1's namespace (PID 1 works on cgroups by path: one over the
+# unit's cgroup kept every restart out of it) ---
+check "a confined root mounts nothing over a cgroup" refused "$(in-cgroup $T/prot sh -c "mount -t tmpfs x $T/free 2>/dev/null && echo mounted || echo refused")"
+check_cmd "... nor unmounts cgroup2 (lazily)" EPERM attack umount $CG detach
+check_true "... reported" wait_log "Refused tamper attempt: mounting over a cgroup2 directory, or unmounting cgroup2"
+check_cmd "cgroup2 still there" /sys/fs/cgroup sh -c "grep -o ' /sys/fs/cgroup cgroup2' /proc/mounts | cut -d' ' -f2"
 kill $victim $joiner
 finish
