@@ -548,16 +548,37 @@ static __always_inline bool mountpoint_change_reaches_pid1(const struct vfsmount
  * its next stop could not remove it (a mountpoint: EBUSY) nor its start join it (no cgroup.procs
  * there): the daemon would never run again (a review found it). Refused to confined tasks; a
  * container's own namespace is its own. */
-static __always_inline int guard_cgroup_mount_refused(const struct vfsmount *mnt) {
+static __always_inline int guard_cgroup_mount_refused_if(const struct vfsmount *mnt, bool reaches_pid1) {
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
-        if (!self || mnt->mnt_sb->s_magic != CGROUP2_SUPER_MAGIC_ || !mountpoint_change_reaches_pid1(mnt))
+        if (!self || mnt->mnt_sb->s_magic != CGROUP2_SUPER_MAGIC_ || !reaches_pid1)
                 return 0;
         actor = bpf_get_current_task_btf();
         if (pid1_may_touch(actor, self, mnt) || is_guard(actor, self) || !guard_current_confined())
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_CGROUP_MOUNT, mnt->mnt_sb->s_dev);
+}
+
+static __always_inline int guard_cgroup_mount_refused(const struct vfsmount *mnt) {
+        return guard_cgroup_mount_refused_if(mnt, mountpoint_change_reaches_pid1(mnt));
+}
+
+/* A bind remount changes one mount's flags (ro, noexec, nosuid), which do not propagate: in PID 1's
+ * namespace, "/" made noexec or /sys/fs/cgroup read-only keeps PID 1 from starting the guard
+ * (its exec, its cgroup's mkdir and join fail: a review found it). Refused there to confined
+ * tasks; a unit's own remounts (ProtectSystem=, ProtectControlGroups=) are in its namespace. */
+static __always_inline int guard_bind_remount_refused(const struct path *path) {
+        struct guard_self *self = tamper_config();
+        struct task_struct *actor;
+
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0] || tamper_trusted(actor, self) ||
+            !guard_current_confined())
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_CGROUP_MOUNT, path->mnt->mnt_sb->s_dev);
 }
 
 static __always_inline int guard_file_refused_as(struct inode *inode, const struct vfsmount *mnt) {
@@ -1663,7 +1684,11 @@ static __always_inline int tamper_umount(struct vfsmount *mnt, const int can_rea
 
         return tamper_check_mount(mnt, pins && umount_propagates(mnt, can_read)) ?:
                guard_mount_on_file_refused(NULL, mnt->mnt_root->d_inode) ?: guard_root_mount_refused(mnt) ?:
-               guard_cgroup_mount_refused(mnt) ?: tamper_check_umount_tree(mnt, can_read);
+               /* Its parent's peers carry an unmount wherever the mount's own propagation is
+                * (propagate_umount()): a private copy of cgroup2 unmounted lazily in a peer
+                * namespace took PID 1's (a review found it). */
+               guard_cgroup_mount_refused_if(mnt, mountpoint_change_reaches_pid1(mnt) || umount_propagates(mnt, can_read)) ?:
+               tamper_check_umount_tree(mnt, can_read);
 }
 
 SEC("lsm/sb_umount")
@@ -1846,6 +1871,8 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
                 return -GUARD_TAMPER_EPERM;
         if (guard_root_private_refused(path, flags))
                 return -GUARD_TAMPER_EPERM;
+        if ((flags & MS_REMOUNT_) && (flags & MS_BIND_) && guard_bind_remount_refused(path))
+                return -GUARD_TAMPER_EPERM;
         if (!(flags & MS_MOVE_))
                 return 0;
         self = tamper_config();
@@ -1862,6 +1889,23 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
                 return guard_file_flags(path->dentry->d_inode) & GUARD_FILE_ROOT ?
                                pid1_switch_refused(actor, GUARD_TAMPER_MOUNT, path->mnt->mnt_sb->s_dev) : 0;
         return tamper_refuse(actor, GUARD_TAMPER_MOUNT, path->mnt->mnt_sb->s_dev);
+}
+
+/* A remount of cgroup2's superblock (there is one, every namespace's mounts share it): read-only it
+ * keeps PID 1 from making and joining cgroups; any remount from the initial cgroup namespace sets
+ * its flags anew (nsdelegate, memory_recursiveprot cleared). Refused to confined tasks in every
+ * namespace (a review found it). */
+SEC("lsm/sb_remount")
+int BPF_PROG(guard_tamper_sb_remount, struct super_block *sb, void *mnt_opts) {
+        struct guard_self *self = tamper_config();
+        struct task_struct *actor;
+
+        if (!self || sb->s_magic != CGROUP2_SUPER_MAGIC_)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (tamper_trusted(actor, self) || !guard_current_confined())
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_CGROUP_MOUNT, sb->s_dev);
 }
 
 static __always_inline int tamper_cgroup1_mount(struct super_block *sb) {

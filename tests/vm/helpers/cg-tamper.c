@@ -27,6 +27,9 @@
  *   cg-tamper set-group FROM TO     move_mount(FROM, TO, MOVE_MOUNT_SET_GROUP): TO joins FROM's
  *                                   peer group
  *   cg-tamper move FROM TO          mount(FROM, TO, MS_MOVE)
+ *   cg-tamper propagation PATH rshared|private [umount]
+ *                                   mount(NULL, PATH, NULL, MS_REC|MS_SHARED or MS_PRIVATE); with
+ *                                   "umount", then umount2(PATH, MNT_DETACH)
  *   cg-tamper beneath-detach TARGET DIR
  *                                   a new tmpfs beneath TARGET's mount (move_mount(2),
  *                                   MOVE_MOUNT_BENEATH), moved to DIR with TARGET's mount on it,
@@ -551,6 +554,13 @@ int main(int argc, char *argv[]) {
                 return result(umount2(argv[2], argc == 4 ? MNT_DETACH : 0));
         if (argc == 4 && strcmp(argv[1], "set-group") == 0)
                 return result((int) syscall(SYS_move_mount, AT_FDCWD, argv[2], AT_FDCWD, argv[3], 0x100 /* SET_GROUP */));
+        if ((argc == 4 || argc == 5) && strcmp(argv[1], "propagation") == 0) {
+                unsigned long flags = strcmp(argv[3], "rshared") == 0 ? MS_REC | MS_SHARED : MS_PRIVATE;
+
+                if (mount(NULL, argv[2], NULL, flags, NULL) < 0)
+                        return result(-1);
+                return result(argc == 5 ? umount2(argv[2], MNT_DETACH) : 0);
+        }
         if (argc == 4 && strcmp(argv[1], "move") == 0)
                 return result(mount(argv[2], argv[3], NULL, MS_MOVE, NULL));
         if (argc == 4 && strcmp(argv[1], "grab") == 0)
@@ -572,7 +582,7 @@ int main(int argc, char *argv[]) {
                 return result(mount("none", argv[2], "cgroup", 0, argv[3]));
         if (argc == 5 && strcmp(argv[1], "cgroup1") == 0 && strcmp(argv[4], "fsopen") == 0)
                 return cgroup1_fsopen(argv[2], argv[3]);
-        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | setacl FILE | rmacl FILE | setxattr FILE | mkdirs DIR N | truncate FILE | umount PATH [detach] | move FROM TO | beneath-detach TARGET DIR | grab SECONDS PINDIR\n"
+        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | setacl FILE | rmacl FILE | setxattr FILE | mkdirs DIR N | truncate FILE | umount PATH [detach] | move FROM TO | propagation PATH rshared|private [umount] | beneath-detach TARGET DIR | grab SECONDS PINDIR\n"
                         "       | sched PID | affinity PID | nice PID | ioprio PID | cgroup1 DIR OPTIONS [fsopen]\n");
         return 2;
 }

@@ -98,6 +98,21 @@ check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 check "a confined root mounts nothing over a cgroup" refused "$(in-cgroup $T/prot sh -c "mount -t tmpfs x $T/free 2>/dev/null && echo mounted || echo refused")"
 check_cmd "... nor unmounts cgroup2 (lazily)" EPERM attack umount $CG detach
 check_true "... reported" wait_log "Refused tamper attempt: mounting over a cgroup2 directory, or unmounting cgroup2"
+# A bind remount in PID 1's namespace sets one mount's flags: /sys/fs/cgroup read-only (PID 1's
+# mkdir and join fail), "/" noexec (its exec of the guard fails).
+check "... nor bind-remounts /sys/fs/cgroup read-only in PID 1's namespace" refused \
+        "$(in-cgroup $T/prot sh -c "mount -o remount,bind,ro $CG 2>/dev/null && echo remounted || echo refused")"
+mount -o remount,bind,rw $CG 2>/dev/null # where that got through: writable again for what follows
+# cgroup2 has one superblock, every namespace's mounts share it.
+check "... nor remounts cgroup2's superblock read-only from a mount namespace of its own" refused \
+        "$(in-cgroup $T/prot unshare -m sh -c "mount -o remount,ro $CG 2>/dev/null && echo remounted || echo refused")"
+mount -o remount,rw $CG 2>/dev/null
+# An unmount travels through the parent's peers: with PID 1's mounts shared (as systemd makes
+# them), a peer namespace's copy of cgroup2 made private and unmounted lazily took PID 1's.
+check_cmd "PID 1's mounts made shared" ok cg-tamper propagation / rshared
+check "... nor unmounts it through a peer namespace (its own copy made private)" EPERM \
+        "$(in-cgroup $T/prot cg-unshare mnt -- cg-tamper propagation $CG private umount)"
 check_cmd "cgroup2 still there" /sys/fs/cgroup sh -c "grep -o ' /sys/fs/cgroup cgroup2' /proc/mounts | cut -d' ' -f2"
+check_cmd "... writable" ok sh -c "mkdir $T/after && rmdir $T/after && echo ok"
 kill $victim $joiner
 finish
