@@ -570,15 +570,10 @@ static __always_inline int guard_cgroup_mount_refused(const struct vfsmount *mnt
  * tasks; a unit's own remounts (ProtectSystem=, ProtectControlGroups=) are in its namespace. */
 static __always_inline int guard_bind_remount_refused(const struct path *path) {
         struct guard_self *self = tamper_config();
-        struct task_struct *actor;
 
-        if (!self)
+        if (!self || bpf_get_current_task_btf()->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0])
                 return 0;
-        actor = bpf_get_current_task_btf();
-        if (actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0] || tamper_trusted(actor, self) ||
-            !guard_current_confined())
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_CGROUP_MOUNT, path->mnt->mnt_sb->s_dev);
+        return tamper_confined_refused(GUARD_TAMPER_CGROUP_MOUNT, path->mnt->mnt_sb->s_dev);
 }
 
 static __always_inline int guard_file_refused_as(struct inode *inode, const struct vfsmount *mnt) {
@@ -781,15 +776,11 @@ int BPF_PROG(guard_tamper_inode_mknod, struct inode *dir, struct dentry *dentry,
  * review found it). dir's inode number is its cgroup's id (kernfs). */
 static __always_inline int guard_cgroup_dir_refused(struct inode *dir_or_cgroup) {
         struct guard_self *self = tamper_config();
-        struct task_struct *actor;
 
         if (!self || !self->cgroup_id || !dir_or_cgroup || dir_or_cgroup->i_ino != self->cgroup_id ||
             dir_or_cgroup->i_sb->s_magic != CGROUP2_SUPER_MAGIC_)
                 return 0;
-        actor = bpf_get_current_task_btf();
-        if (tamper_trusted(actor, self) || guard_current_admin())
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_GUARD_CGROUP_DIR, self->cgroup_id);
+        return tamper_admin_only(GUARD_TAMPER_GUARD_CGROUP_DIR, self->cgroup_id);
 }
 
 SEC("lsm/inode_mkdir")
@@ -1897,15 +1888,9 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
  * namespace (a review found it). */
 SEC("lsm/sb_remount")
 int BPF_PROG(guard_tamper_sb_remount, struct super_block *sb, void *mnt_opts) {
-        struct guard_self *self = tamper_config();
-        struct task_struct *actor;
-
-        if (!self || sb->s_magic != CGROUP2_SUPER_MAGIC_)
+        if (sb->s_magic != CGROUP2_SUPER_MAGIC_)
                 return 0;
-        actor = bpf_get_current_task_btf();
-        if (tamper_trusted(actor, self) || !guard_current_confined())
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_CGROUP_MOUNT, sb->s_dev);
+        return tamper_confined_refused(GUARD_TAMPER_CGROUP_MOUNT, sb->s_dev);
 }
 
 static __always_inline int tamper_cgroup1_mount(struct super_block *sb) {

@@ -234,8 +234,10 @@ int BPF_PROG(compat_fork_enter, struct task_struct *child, struct kernel_clone_a
 
 SEC("fexit/cgroup_can_fork")
 int BPF_PROG(compat_fork_exit, struct task_struct *child, struct kernel_clone_args *kargs, int ret) {
-        /* Whatever is open: the fork window, or a migration window left by a skipped fexit. */
-        window_close(window_current());
+        /* Whatever is open: the fork window, or a migration window left by a skipped fexit (every
+         * fork comes here: no task storage lookup while no window is open anywhere). */
+        if (windows_open())
+                window_close(window_current());
         return 0;
 }
 
