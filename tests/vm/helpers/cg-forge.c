@@ -7,6 +7,9 @@
  *   cg-forge [--map] [--thread] EXE unlink PATH            unlink PATH
  *   cg-forge [--map] [--thread] EXE exec PROG [ARG...]     execve PROG (a real exec)
  *   cg-forge --probe-map     whether this kernel has PR_SET_MM_MAP (CONFIG_CHECKPOINT_RESTORE)
+ * --userns UID: first become UID (no capabilities), then root of a user namespace of its own,
+ * the unprivileged route to PR_SET_MM_MAP (checkpoint/restore capability in the caller's user
+ * namespace).
  * --thread: a second thread shares the memory while forging. The kernel refuses a new exe link
  * while the old executable is still mapped, so the helper first turns its own executable's
  * mappings into anonymous copies (from code it copied out of them).
@@ -14,6 +17,8 @@
  * Exit 0 / 1 / 2 (usage). x86_64 only. */
 
 #include <errno.h>
+#include <grp.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
@@ -151,6 +156,36 @@ static int set_mm_map(int fd) {
         return prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long) &map, sizeof(map), 0);
 }
 
+static int write_file(const char *path, const char *text) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return -1;
+        n = write(fd, text, strlen(text));
+        close(fd);
+        return n == (ssize_t) strlen(text) ? 0 : -1;
+}
+
+/* Drops to uid (and gid) UID, then maps itself as root in a new user namespace. */
+static int enter_userns(const char *uid_arg) {
+        unsigned long uid = strtoul(uid_arg, NULL, 10);
+        char map[64];
+
+        if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
+                return -1;
+        /* A change of credentials makes the task undumpable: /proc/self would stay root's. */
+        if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+                return -1;
+        if (unshare(CLONE_NEWUSER) < 0)
+                return -1;
+        snprintf(map, sizeof(map), "0 %lu 1\n", uid);
+        if (write_file("/proc/self/uid_map", map) < 0 || write_file("/proc/self/setgroups", "deny") < 0 ||
+            write_file("/proc/self/gid_map", map) < 0)
+                return -1;
+        return 0;
+}
+
 static void *sleeper(void *arg) {
         pause();
         return NULL;
@@ -182,6 +217,7 @@ static int move_self(const char *dir) {
 
 int main(int argc, char *argv[]) {
         bool use_map = false, thread = false;
+        const char *userns = NULL;
         int fd, r;
 
         if (argc == 2 && strcmp(argv[1], "--probe-map") == 0) {
@@ -194,13 +230,21 @@ int main(int argc, char *argv[]) {
                         use_map = true;
                 else if (strcmp(argv[1], "--thread") == 0)
                         thread = true;
+                else if (strcmp(argv[1], "--userns") == 0 && argc > 2) {
+                        userns = argv[2];
+                        argv++, argc--;
+                }
                 else
                         break;
                 argv++, argc--;
         }
         if (argc < 4) {
-                fprintf(stderr, "usage: cg-forge [--map] [--thread] EXE move|fork-move|pin|unlink|exec ARG...\n");
+                fprintf(stderr, "usage: cg-forge [--map] [--thread] [--userns UID] EXE move|fork-move|pin|unlink|exec ARG...\n");
                 return 2;
+        }
+        if (userns && enter_userns(userns) < 0) {
+                printf("userns: %s\n", strerrorname_np(errno));
+                return 1;
         }
         fd = open(argv[1], O_RDONLY | O_CLOEXEC);
         if (fd < 0 || defile_self() < 0) {

@@ -10,7 +10,7 @@ GUARD_CGROUP=$T/guardd
 GUARDD=$(command -v cgroup-guardd)
 mkdir -p $T/prot $T/elsewhere
 policy 10-identity.json <<'JSON'
-{ "version": 1, "migration": { "protect": ["/t/prot"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }
+{ "version": 1, "migration": { "protect": ["/t/prot", "/t/deleg/prot"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }
 JSON
 guard_start
 # Not 1000 s: under a loaded host the guest's clock jumped 26 minutes during one load (a cold
@@ -29,6 +29,18 @@ if [ "$(cg-forge --probe-map)" = ok ]; then
 else
         check_cmd "no PR_SET_MM_MAP on this kernel (no checkpoint/restore): EINVAL" "forge: EINVAL" \
                 attack cg-forge --map /usr/local/bin/cg-move-allowed move $T/elsewhere
+fi
+# The unprivileged route (item 1): a user in a subtree delegated to it, root of a user namespace
+# of its own, where PR_SET_MM_MAP needs no privilege on the host. A real exec of the allowed
+# executable moves (the delegation works for it); the forged one may not.
+if [ "$(cg-forge --probe-map)" = ok ]; then
+        mkdir -p $T/deleg/prot $T/deleg/out
+        for d in $T/deleg $T/deleg/prot $T/deleg/out; do chown 65534:65534 $d $d/cgroup.procs; done
+        check_cmd "unprivileged, in a user namespace: a real exec of the allowed executable moves out" ok \
+                in-cgroup $T/deleg/prot cg-forge --userns 65534 --map /usr/local/bin/cg-move-allowed \
+                exec /usr/local/bin/cg-move-allowed $T/deleg/out 0
+        check_cmd "unprivileged, in a user namespace: forged exe (PR_SET_MM_MAP) moving out EPERM" EPERM \
+                in-cgroup $T/deleg/prot cg-forge --userns 65534 --map /usr/local/bin/cg-move-allowed move $T/deleg/out
 fi
 check_cmd "a child forked after forging inherits it: EPERM" EPERM attack cg-forge /usr/local/bin/cg-move-allowed fork-move $T/elsewhere
 check_cmd "forging while a thread shares the memory is refused" "forge: EPERM" \
@@ -64,7 +76,7 @@ check_true "the daemon still reloads" wait_log "Policy generation 2 in force"
 # A daemon in a cgroup the policy protects, restarted over the pins: its mark is its own.
 guard_stop
 mkdir -p $T/prot/guardd
-echo '{ "version": 1, "migration": { "protect": ["/t/prot"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }' > $POLICY_DIR/10-identity.json
+echo '{ "version": 1, "migration": { "protect": ["/t/prot", "/t/deleg/prot"], "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] } }' > $POLICY_DIR/10-identity.json
 GUARD_CGROUP=$T/prot/guardd
 cgroup-guardd --unload > /dev/null 2>&1
 guard_start
