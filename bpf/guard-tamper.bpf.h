@@ -564,11 +564,30 @@ static __always_inline int guard_cgroup_mount_refused(const struct vfsmount *mnt
         return guard_cgroup_mount_refused_if(mnt, mountpoint_change_reaches_pid1(mnt));
 }
 
-/* A bind remount changes one mount's flags (ro, noexec, nosuid), which do not propagate: in PID 1's
+/* A remount sets one mount's flags (ro, noexec, nosuid, nodev), which do not propagate: in PID 1's
  * namespace, "/" made noexec or /sys/fs/cgroup read-only keeps PID 1 from starting the guard
  * (its exec, its cgroup's mkdir and join fail: a review found it). Refused there to confined
- * tasks; a unit's own remounts (ProtectSystem=, ProtectControlGroups=) are in its namespace. */
-static __always_inline int guard_bind_remount_refused(const struct path *path) {
+ * tasks: a bind remount always (flags only), a plain one where it adds one of those restrictions
+ * to the mount (do_remount() sets the mount's flags too; systemd-remount-fs, in /system.slice,
+ * remounts "/" read-write at boot, which adds none); a unit's own remounts (ProtectSystem=,
+ * ProtectControlGroups=) are in its namespace. */
+#define MS_RDONLY_ 0x1
+#define MS_NOSUID_ 0x2
+#define MS_NODEV_ 0x4
+#define MS_NOEXEC_ 0x8
+#define MNT_NOSUID_ 0x1
+#define MNT_NODEV_ 0x2
+#define MNT_NOEXEC_ 0x4
+#define MNT_READONLY_ 0x40
+
+static __always_inline bool remount_restricts(const struct vfsmount *mnt, unsigned long flags) {
+        int has = mnt->mnt_flags;
+
+        return ((flags & MS_RDONLY_) && !(has & MNT_READONLY_)) || ((flags & MS_NOSUID_) && !(has & MNT_NOSUID_)) ||
+               ((flags & MS_NODEV_) && !(has & MNT_NODEV_)) || ((flags & MS_NOEXEC_) && !(has & MNT_NOEXEC_));
+}
+
+static __always_inline int guard_remount_refused(const struct path *path) {
         struct guard_self *self = tamper_config();
 
         if (!self || bpf_get_current_task_btf()->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0])
@@ -1862,7 +1881,8 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
                 return -GUARD_TAMPER_EPERM;
         if (guard_root_private_refused(path, flags))
                 return -GUARD_TAMPER_EPERM;
-        if ((flags & MS_REMOUNT_) && (flags & MS_BIND_) && guard_bind_remount_refused(path))
+        if ((flags & MS_REMOUNT_) && ((flags & MS_BIND_) || remount_restricts(path->mnt, flags)) &&
+            guard_remount_refused(path))
                 return -GUARD_TAMPER_EPERM;
         if (!(flags & MS_MOVE_))
                 return 0;
@@ -1884,12 +1904,18 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
 
 /* A remount of cgroup2's superblock (there is one, every namespace's mounts share it): read-only it
  * keeps PID 1 from making and joining cgroups; any remount from the initial cgroup namespace sets
- * its flags anew (nsdelegate, memory_recursiveprot cleared). Refused to confined tasks in every
- * namespace (a review found it). */
+ * its flags anew (nsdelegate, memory_recursiveprot cleared). Likewise the pins' bpffs: read-only
+ * from any namespace that has a copy of it, no restarted guard pins anything. Refused to confined
+ * tasks in every namespace (reviews found both). */
 SEC("lsm/sb_remount")
 int BPF_PROG(guard_tamper_sb_remount, struct super_block *sb, void *mnt_opts) {
-        if (sb->s_magic != CGROUP2_SUPER_MAGIC_)
-                return 0;
+        struct guard_self *self;
+
+        if (sb->s_magic != CGROUP2_SUPER_MAGIC_) {
+                self = sb->s_magic == BPF_FS_MAGIC_ ? tamper_config() : NULL;
+                if (!self || sb->s_dev != self->pins_dev)
+                        return 0;
+        }
         return tamper_confined_refused(GUARD_TAMPER_CGROUP_MOUNT, sb->s_dev);
 }
 

@@ -107,6 +107,25 @@ mount -o remount,bind,rw $CG 2>/dev/null # where that got through: writable agai
 check "... nor remounts cgroup2's superblock read-only from a mount namespace of its own" refused \
         "$(in-cgroup $T/prot unshare -m sh -c "mount -o remount,ro $CG 2>/dev/null && echo remounted || echo refused")"
 mount -o remount,rw $CG 2>/dev/null
+# A plain remount (no MS_BIND) sets the mount's flags too: "/" made noexec in PID 1's namespace
+# kept PID 1 from executing the guard at its next start (a review found it). Shown on a mount of
+# the test's own; one that adds no restriction stays allowed (systemd-remount-fs makes "/"
+# read-write at boot from /system.slice).
+mkdir -p /run/rmt && mount -t tmpfs rmt /run/rmt
+check "... nor remounts a mount noexec in PID 1's namespace (no bind)" refused \
+        "$(in-cgroup $T/prot sh -c "mount -o remount,noexec /run/rmt 2>/dev/null && echo remounted || echo refused")"
+check "... nor read-only" refused \
+        "$(in-cgroup $T/prot sh -c "mount -o remount,ro /run/rmt 2>/dev/null && echo remounted || echo refused")"
+check_cmd "... the mount kept its flags" rw sh -c "grep ' /run/rmt ' /proc/mounts | grep -c noexec >/dev/null && echo noexec || grep ' /run/rmt ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1"
+check "a remount that adds no restriction stays allowed" remounted \
+        "$(in-cgroup $T/prot sh -c "mount -o remount,exec /run/rmt 2>/dev/null && echo remounted || echo refused")"
+umount /run/rmt
+# The pins' bpffs is one superblock in every namespace that has a copy: read-only, no restarted
+# guard pins anything.
+check "... nor remounts the pins' bpffs read-only from a mount namespace of its own" refused \
+        "$(in-cgroup $T/prot unshare -m sh -c "mount -o remount,ro /sys/fs/bpf 2>/dev/null && echo remounted || echo refused")"
+mount -o remount,rw /sys/fs/bpf 2>/dev/null
+check_cmd "... still writable" ok sh -c "grep ' /sys/fs/bpf ' /proc/mounts | grep -q ' rw,' && echo ok"
 # An unmount travels through the parent's peers: with PID 1's mounts shared (as systemd makes
 # them), a peer namespace's copy of cgroup2 made private and unmounted lazily took PID 1's.
 check_cmd "PID 1's mounts made shared" ok cg-tamper propagation / rshared
