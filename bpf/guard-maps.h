@@ -354,7 +354,15 @@ struct guard_self {
         __u32 mnt_ns[2];        /* PID 1's and the daemon's mount namespaces (inode numbers) */
         __u32 enabled;          /* protect_self */
         __u32 starting;         /* the daemon is attaching: no link is opened by id but by it */
+        __u32 kernel_keys;      /* guard_objects keys the kernel added since the daemon's last round */
+        __u32 pad;
 };
+
+/* At most this many guard_objects keys added by the kernel (arrivals, reserved names) between two
+ * registration rounds of the daemon: a root outside confined cgroups renaming files into a
+ * sealed directory over and over would fill the map, and a restarted daemon find no room for its
+ * own keys (a review found it). Past it, an arrival fails with ENOSPC. */
+#define GUARD_KERNEL_KEYS_MAX 4096
 
 /* Keys of guard_objects, the guard's own objects: map/prog/link ids and pin and control file
  * inode numbers, the kind in the upper 32 bits. */
@@ -459,7 +467,8 @@ _Static_assert(sizeof(struct guard_report_key) == 16, "struct guard_report_key l
 _Static_assert(sizeof(struct guard_rule_count_key) == 24, "struct guard_rule_count_key layout");
 _Static_assert(sizeof(struct guard_rule_name) == 2 * GUARD_RULE_LABEL_MAX, "struct guard_rule_name layout");
 _Static_assert(sizeof(struct guard_cgroup_counts) == 24, "struct guard_cgroup_counts layout");
-_Static_assert(sizeof(struct guard_self) == 48, "struct guard_self layout");
+_Static_assert(sizeof(struct guard_self) == 56, "struct guard_self layout");
+_Static_assert(__builtin_offsetof(struct guard_self, kernel_keys) == 48, "struct guard_self layout");
 _Static_assert(__builtin_offsetof(struct guard_self, mnt_ns) == 32, "struct guard_self layout");
 _Static_assert(__builtin_offsetof(struct guard_self, starting) == 44, "struct guard_self layout");
 

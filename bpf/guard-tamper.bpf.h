@@ -653,19 +653,26 @@ static __always_inline bool name_reserved(__u64 dir_key, struct dentry *dentry) 
  * through); a full map leaves it out rather than fail an admin's removal. */
 static __always_inline void guard_reserve_name(struct inode *dir, struct dentry *dentry) {
         __u8 reserves = GUARD_FILE_RESERVES | GUARD_FILE_KERNEL, *value;
+        struct guard_self *self = tamper_config();
         __u64 dir_key, hash, key;
 
-        if (!dir || !tamper_config() || !is_guard_file(dentry_inode(dentry)) || !dentry_name_hash(dentry, &hash))
+        if (!dir || !self || self->kernel_keys >= GUARD_KERNEL_KEYS_MAX || !is_guard_file(dentry_inode(dentry)) ||
+            !dentry_name_hash(dentry, &hash))
                 return;
         dir_key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
         key = guard_reserved_key(dir_key, hash);
-        if (bpf_map_update_elem(&guard_objects, &key, &reserves, BPF_ANY) < 0)
+        value = bpf_map_lookup_elem(&guard_objects, &key);
+        if (value)
+                *value |= reserves;
+        else if (bpf_map_update_elem(&guard_objects, &key, &reserves, BPF_NOEXIST) == 0)
+                __sync_fetch_and_add(&self->kernel_keys, 1);
+        else
                 return;
         value = bpf_map_lookup_elem(&guard_objects, &dir_key);
         if (value)
                 *value |= reserves;
-        else
-                (void) bpf_map_update_elem(&guard_objects, &dir_key, &reserves, BPF_NOEXIST);
+        else if (bpf_map_update_elem(&guard_objects, &dir_key, &reserves, BPF_NOEXIST) == 0)
+                __sync_fetch_and_add(&self->kernel_keys, 1);
 }
 
 /* Is an entry dentry in dir where a confined task may not put one: a sealed directory, a reserved
@@ -722,12 +729,16 @@ static __u64 guard_arrival_barrier;
 static __always_inline int guard_register_arrival(struct inode *incoming, bool writable_ok) {
         __u8 flags = GUARD_FILE_NAME | GUARD_FILE_KERNEL, *value;
         __u64 key = guard_file_key(incoming->i_sb->s_dev, incoming->i_ino);
+        struct guard_self *self = tamper_config();
 
         value = bpf_map_lookup_elem(&guard_objects, &key);
         if (value)
                 *value |= flags;
-        else if (bpf_map_update_elem(&guard_objects, &key, &flags, BPF_NOEXIST) < 0 &&
-                 !bpf_map_lookup_elem(&guard_objects, &key))
+        else if (!self || self->kernel_keys >= GUARD_KERNEL_KEYS_MAX)
+                return -28; /* ENOSPC: the kernel's share of the map is used up until the daemon's next round */
+        else if (bpf_map_update_elem(&guard_objects, &key, &flags, BPF_NOEXIST) == 0)
+                __sync_fetch_and_add(&self->kernel_keys, 1);
+        else if (!bpf_map_lookup_elem(&guard_objects, &key))
                 return -28; /* ENOSPC */
         __sync_fetch_and_add(&guard_arrival_barrier, 1);
         if (!writable_ok && incoming->i_writecount.counter > 0)

@@ -142,16 +142,21 @@ static uint32_t private_namespace(const char *name) {
         return ours != host ? ours : 0;
 }
 
+#define KERNEL_KEYS_KEEP UINT32_MAX
+
 /* Who the guard is and that it is armed, before the first program attaches (refined by
  * backend_protect(): our cgroup, "protect_self" from the policy). starting: links are opened by
  * id by nobody but us until every link is registered. */
-static int write_self(Backend *b, bool enabled, bool starting, uint64_t cgroup_id) {
-        struct guard_self self = { .enabled = enabled, .starting = starting, .cgroup_id = cgroup_id };
+static int write_self(Backend *b, bool enabled, bool starting, uint64_t cgroup_id, uint32_t kernel_keys) {
+        struct guard_self self = { .enabled = enabled, .starting = starting, .cgroup_id = cgroup_id }, before = {};
         struct stat st;
         __u32 zero = 0;
 
         if (b->self_fd < 0)
                 return 0;
+        /* KERNEL_KEYS_KEEP: the kernel's count goes on (a round did not count them). */
+        self.kernel_keys = kernel_keys != KERNEL_KEYS_KEEP ? kernel_keys
+                           : bpf_map_lookup_elem(b->self_fd, &zero, &before) == 0 ? before.kernel_keys : 0;
         if (enabled) {
                 char buf[32];
 
@@ -530,7 +535,7 @@ int arm_self_protection(Backend *b, int template_fd) {
                 if (r < 0)
                         return r;
         }
-        return write_self(b, true, true, registered_cgroup_id(b));
+        return write_self(b, true, true, registered_cgroup_id(b), KERNEL_KEYS_KEEP);
 }
 
 /* A program and every map it uses (maps that are not pinned included: the kernel names them). */
@@ -724,7 +729,9 @@ static uint64_t *objects_before(int objects_fd, size_t *ret_n) {
 /* Drops from guard_objects what was there before this round and it did not register (nothing when
  * the round's record is incomplete). The latch of a refused switch of PID 1's root is the
  * kernel's: PID 1's next exec ends it, never a round. */
-static void drop_unprotected(const ProtectSet *set, int objects_fd, const uint64_t *before, size_t n_before) {
+static uint32_t drop_unprotected(const ProtectSet *set, int objects_fd, const uint64_t *before, size_t n_before) {
+        uint32_t kept = 0;
+
         for (size_t i = 0; !set->incomplete && i < n_before; i++) {
                 uint8_t flags = 0;
 
@@ -734,12 +741,17 @@ static void drop_unprotected(const ProtectSet *set, int objects_fd, const uint64
                 if ((before[i] & GUARD_OBJ_FILE) && bpf_map_lookup_elem(objects_fd, &before[i], &flags) == 0 &&
                     (flags & GUARD_FILE_MOUNTPOINT))
                         continue;
-                if (!kernel_mark_kept_once(objects_fd, &before[i], GUARD_FILE_KERNEL))
+                if (kernel_mark_kept_once(objects_fd, &before[i], GUARD_FILE_KERNEL))
+                        kept++;
+                else
                         (void) bpf_map_delete_elem(objects_fd, &before[i]);
         }
+        /* The kernel's keys kept one round more count against its share until they go. */
+        return set->incomplete ? KERNEL_KEYS_KEEP : kept;
 }
 
 int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
+        uint32_t kernel_keys = KERNEL_KEYS_KEEP;
         uint64_t cgroup_id = 0;
         int r;
 
@@ -771,11 +783,11 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
                         protect_object(&set, GUARD_OBJ_NS, private_namespace(own_namespaces[i]));
                 if (register_guard_files(b, &set) < 0)
                         set.incomplete = true; /* keep what was registered at start */
-                drop_unprotected(&set, b->objects_fd, before, n_before);
+                kernel_keys = drop_unprotected(&set, b->objects_fd, before, n_before);
                 free(set.keys);
         }
         /* Armed (or not, "protect_self": false) for good; links are registered, start-up is over. */
-        r = write_self(b, enabled, false, cgroup_id);
+        r = write_self(b, enabled, false, cgroup_id, kernel_keys);
         if (r >= 0)
                 r = write_self_unit(b, cgroup_root_fd);
         return r;

@@ -543,6 +543,24 @@ int main(int argc, char *argv[]) {
                                 return result(-1);
                 return result(0);
         }
+        /* arrivals FILE TARGET N: a new file renamed over TARGET, N times (each an inode arriving
+         * in a guarded place when TARGET's directory is sealed); prints "ok N" or the first error
+         * and how many went before it. */
+        if (argc == 5 && strcmp(argv[1], "arrivals") == 0) {
+                int n = atoi(argv[4]), i;
+
+                for (i = 0; i < n; i++) {
+                        int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+                        if (fd < 0)
+                                break;
+                        close(fd);
+                        if (rename(argv[2], argv[3]) < 0)
+                                break;
+                }
+                printf("%s %d\n", i == n ? "ok" : strerrorname_np(errno), i);
+                return i == n ? 0 : 1;
+        }
         if (argc == 3 && strcmp(argv[1], "truncate") == 0) {
                 struct stat st;
 
@@ -582,7 +600,7 @@ int main(int argc, char *argv[]) {
                 return result(mount("none", argv[2], "cgroup", 0, argv[3]));
         if (argc == 5 && strcmp(argv[1], "cgroup1") == 0 && strcmp(argv[4], "fsopen") == 0)
                 return cgroup1_fsopen(argv[2], argv[3]);
-        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | setacl FILE | rmacl FILE | setxattr FILE | mkdirs DIR N | truncate FILE | umount PATH [detach] | move FROM TO | propagation PATH rshared|private [umount] | beneath-detach TARGET DIR | grab SECONDS PINDIR\n"
+        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | setacl FILE | rmacl FILE | setxattr FILE | mkdirs DIR N | arrivals FILE TARGET N | truncate FILE | umount PATH [detach] | move FROM TO | propagation PATH rshared|private [umount] | beneath-detach TARGET DIR | grab SECONDS PINDIR\n"
                         "       | sched PID | affinity PID | nice PID | ioprio PID | cgroup1 DIR OPTIONS [fsopen]\n");
         return 2;
 }
