@@ -230,6 +230,7 @@ typedef struct ProtectSet {
         uint64_t *keys;
         size_t n, allocated;
         bool incomplete;        /* out of memory: not a complete record, nothing is dropped */
+        bool full;              /* some key found no room (E2BIG): registered again once the stale ones went */
 } ProtectSet;
 
 /* Records a key as registered this round (written by the caller). */
@@ -254,7 +255,8 @@ static void protect_object(ProtectSet *set, uint64_t kind, uint64_t id) {
 
         if (!id)
                 return;
-        (void) bpf_map_update_elem(set->fd, &key, &one, BPF_ANY);
+        if (bpf_map_update_elem(set->fd, &key, &one, BPF_ANY) < 0 && errno == E2BIG)
+                set->full = true;
         protect_object_noted(set, key);
 }
 
@@ -264,8 +266,12 @@ static int add_flags(int objects_fd, uint64_t key, uint8_t flags, ProtectSet *se
 
         (void) bpf_map_lookup_elem(objects_fd, &key, &value);
         value |= flags;
-        if (bpf_map_update_elem(objects_fd, &key, &value, BPF_ANY) < 0)
-                return -errno;
+        if (bpf_map_update_elem(objects_fd, &key, &value, BPF_ANY) < 0) {
+                /* A full map is no incomplete record: the round drops what is stale and goes again. */
+                if (errno != E2BIG || !set)
+                        return -errno;
+                set->full = true;
+        }
         if (set)
                 protect_object_noted(set, key);
         return 0;
@@ -440,17 +446,17 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
         if (r < 0)
                 return r;
         /* Flags are ORed in, never written over (a refresh leaves no moment in which a sealed
-         * directory is not): the names, then what some of them are besides (a sealed directory,
-         * one with reserved names), the reserved names, PID 1's root. */
+         * directory is not): the sealed directories, those with reserved names, the reserved
+         * names, then the names (a map short of room loses names, not seals), PID 1's root. */
         const struct {
                 const uint64_t *keys;
                 size_t n;
                 uint8_t flags;
         } groups[] = {
-                { files.keys, files.n, GUARD_FILE_NAME },
                 { files.sealed, files.n_sealed, GUARD_FILE_NAME | GUARD_FILE_SEALED },
                 { files.reserving, files.n_reserving, GUARD_FILE_NAME | GUARD_FILE_RESERVES },
                 { files.reserved, files.n_reserved, GUARD_FILE_RESERVES },
+                { files.keys, files.n, GUARD_FILE_NAME },
         };
         for (size_t g = 0; g < ELEMENTSOF(groups); g++)
                 for (size_t i = 0; i < groups[g].n; i++) {
@@ -760,10 +766,13 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
         if (b->objects_fd < 0)
                 return -EBADF;
 
-        if (enabled) {
+        /* A second pass where the first found the map full: stale keys (a flood's, an older
+         * daemon's) took the room the first pass wanted, and are gone now. */
+        for (int pass = 0; enabled && pass < 2; pass++) {
                 ProtectSet set = { .fd = b->objects_fd };
                 _cleanup_(freep) uint64_t *before = NULL;
                 size_t n_before = 0;
+                bool full;
 
                 /* Everything is registered again and only then what is gone dropped (ids of
                  * objects that are gone must not protect others): nothing is unprotected on the
@@ -784,7 +793,11 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
                 if (register_guard_files(b, &set) < 0)
                         set.incomplete = true; /* keep what was registered at start */
                 kernel_keys = drop_unprotected(&set, b->objects_fd, before, n_before);
+                full = set.full && !set.incomplete;
                 free(set.keys);
+                if (!full)
+                        break;
+                log_warning("The guard's object map was full; registering again after dropping stale entries.");
         }
         /* Armed (or not, "protect_self": false) for good; links are registered, start-up is over. */
         r = write_self(b, enabled, false, cgroup_id, kernel_keys);

@@ -41,6 +41,12 @@ typedef struct KeySet {
 } KeySet;
 
 #define HELPER_NAMES_MAX 128
+/* Entries of a sealed directory registered by name: a root outside confined cgroups could make
+ * thousands there (a missing /run/modprobe.d is its to create) and fill guard_objects at the
+ * next round (a review found it). Beyond these, the directory's own flag still refuses a
+ * confined task's write to an entry (guard_entry_refused()); only a hard link made elsewhere
+ * before reaches such an entry. */
+#define SEALED_DIR_ENTRIES_MAX 256
 
 static int key_add(KeySet *set, uint64_t key) {
         for (size_t i = 0; i < set->n; i++)
@@ -342,9 +348,10 @@ static int add_config_dir(KeySet *set, KeySet *sealed, const char *root, const c
         if (r < 0)
                 return r;
         d = opendir(full);
-        while (d && (de = readdir(d))) {
+        for (size_t entries = 0; d && entries < SEALED_DIR_ENTRIES_MAX && (de = readdir(d));) {
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
+                entries++;
                 if ((size_t) snprintf(entry, sizeof(entry), "%s/%s", dir, de->d_name) >= sizeof(entry))
                         continue;
                 set->budget = HELPER_NAMES_MAX; /* per entry: the admin's, however many */

@@ -98,10 +98,20 @@ flood=$(cg-tamper arrivals /etc/.cgg-arrival /etc/modprobe.d/cgg-junk 17000)
 check_true "a root outside confined cgroups renames 17,000 files into a sealed directory: stopped at the kernel's share ($flood)" \
         eval 'case "$flood" in "ENOSPC "[34][0-9][0-9][0-9]) true ;; *) false ;; esac' 
 rm -f /etc/modprobe.d/cgg-junk /etc/.cgg-arrival
+# The daemon registers a sealed directory's entries by name: 17,000 made by a root outside
+# confined cgroups in /run/modprobe.d (a name reserved to confined tasks only) filled the map at
+# the next daemon's round, before /etc/modprobe.d's seal was written (a review found it).
+mkdir /run/modprobe.d && (cd /run/modprobe.d && seq 1 17000 | xargs touch)
+check_cmd "a root outside confined cgroups makes 17,000 files in /run/modprobe.d" 17000 sh -c "ls /run/modprobe.d | wc -l"
 # Started again in this shell's cgroup: only PID 1 places a process in its unit's.
 GUARD_CGROUP= GUARD_UNIT_MEMBER=0 guard_start
 # What the restarted daemon registers anew: its pid (/proc/PID/oom_score_adj).
 check_cmd "the restarted daemon's oom_score_adj: EPERM" EPERM attack write /proc/$GUARD_PID/oom_score_adj 1000
+check "... /etc/modprobe.d still sealed: a confined root adds no file there" refused \
+        "$(in-cgroup $T/prot sh -c "(echo x > /etc/modprobe.d/evil.conf) 2>/dev/null && echo created || echo refused")"
+registered=$(cgroup-guardd --status | grep "Protected:")
+check_true "... and the map is not full (--status:$registered)" eval '[ -n "$registered" ] && ! echo "$registered" | grep -q FULL'
+rm -rf /run/modprobe.d /etc/modprobe.d/evil.conf
 check_cmd "... a confined prober opens none of its objects" "maps 0 progs 0 links 0 pins 0 writes 0" attack grab 2 /sys/fs/bpf/cgroup-guard
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 
