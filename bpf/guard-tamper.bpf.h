@@ -656,8 +656,10 @@ static __always_inline void guard_reserve_name(struct inode *dir, struct dentry 
         struct guard_self *self = tamper_config();
         __u64 dir_key, hash, key;
 
-        if (!dir || !self || self->kernel_keys >= GUARD_KERNEL_KEYS_MAX || !is_guard_file(dentry_inode(dentry)) ||
-            !dentry_name_hash(dentry, &hash))
+        /* Not capped (counted, though): a name left unreserved would be a confined root's to
+         * create (a helper's program). Each comes from a guarded entry's removal, and arrivals,
+         * which make such entries, are capped. */
+        if (!dir || !self || !is_guard_file(dentry_inode(dentry)) || !dentry_name_hash(dentry, &hash))
                 return;
         dir_key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
         key = guard_reserved_key(dir_key, hash);

@@ -482,6 +482,14 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
         return add_flags(b->objects_fd, GUARD_OBJ_PID1_EXEC, 1, set);
 }
 
+bool backend_kernel_keys_high(Backend *b) {
+        struct guard_self self = {};
+        __u32 zero = 0;
+
+        return b->self_fd >= 0 && bpf_map_lookup_elem(b->self_fd, &zero, &self) == 0 &&
+               self.kernel_keys >= GUARD_KERNEL_KEYS_MAX / 2;
+}
+
 void backend_refresh_guard_files(Backend *b) {
         char *helpers[USERMODE_HELPERS_MAX + 1] = {};
         _cleanup_(freep) char *now = NULL;

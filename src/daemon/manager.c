@@ -547,6 +547,12 @@ static int on_ratelimit_timer(sd_event_source *s, uint64_t usec, void *userdata)
         retry_cgroup_mkdirs(m);
         check_pins(m);
         backend_refresh_guard_files(m->backend);
+        /* Files renamed into sealed directories over and over (a root outside confined cgroups)
+         * use up the kernel's share of guard_objects, and then an upgrade's renames fail: a round
+         * drops what is stale (a key the kernel added is kept one round more, so it takes two,
+         * a second apart). */
+        if (backend_kernel_keys_high(m->backend))
+                apply_protection(m, &m->policy);
         sweep_tree(m, TREE_SWEEP_PER_TICK);
         sd_event_source_set_time(s, usec + USEC_PER_SEC);
         return 0;

@@ -223,10 +223,19 @@ check "... nor remove it" EPERM "$(confined "rm -f /sbin/request-key 2>/dev/null
 reloads=$(grep -c "in force:" $LOG)
 cp $POLICY_DIR/10-off-switch.json $POLICY_DIR/.p.tmp && mv $POLICY_DIR/.p.tmp $POLICY_DIR/10-off-switch.json
 check_true "a reload registers the installed helper" wait_log "in force:" $((reloads + 1)) 300
+# With the kernel's share of guard_objects used up first (files renamed into a sealed directory by
+# a root outside confined cgroups: a review found that the name then went unreserved).
+flood=$(cg-tamper arrivals /etc/.cgg-arrival /etc/modprobe.d/cgg-junk 5000)
+rm -f /etc/modprobe.d/cgg-junk /etc/.cgg-arrival
+check_true "the kernel's share of the guard's map used up by arrivals ($flood)" eval 'case "$flood" in "ENOSPC "*) true ;; *) false ;; esac'
 check "the admin may remove it" ok "$(as_admin "rm /sbin/request-key && echo ok || echo EPERM")"
 check "... and a confined root cannot create it in its place" EPERM "$(confined "(: > /sbin/request-key) 2>/dev/null && echo ok || echo EPERM")"
 check "... nor rename a file there" EPERM "$(confined "cp /tmp/evil-helper /sbin/.rk && mv /sbin/.rk /sbin/request-key 2>/dev/null && echo ok || echo EPERM")"
 rm -f /sbin/.rk
+# The daemon's rounds, every second while the kernel's share is half used, make room again (an
+# upgrade's renames failed with ENOSPC until the next reload: a review found it).
+room() { i=0; while [ $i -lt 150 ]; do [ "$(cg-tamper arrivals /etc/.cgg-arrival /etc/modprobe.d/cgg-junk 1)" = "ok 1" ] && break; sleep 0.1; i=$((i + 1)); done; rm -f /etc/modprobe.d/cgg-junk /etc/.cgg-arrival; [ $i -lt 150 ]; }
+check_true "... and the daemon makes room for arrivals again within seconds" room
 rm -f /sbin/request-key /sbin/bridge-stp /sbin/reboot /sbin/cg-other
 # A directory on a helper's path reached through a symlink: the kernel walks on from the target.
 check "a confined root cannot rename away a directory the poweroff helper's path leads through" EPERM \
