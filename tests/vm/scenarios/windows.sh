@@ -23,7 +23,7 @@ JSON
 dbus-daemon --config-file=/usr/share/dbus-1/session.conf --address=unix:path=/run/x --fork --nopidfile
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/x
 attack() { in-cgroup $T/prot cg-tamper "$@"; }
-sleep 1000 & victim=$!
+sleep 1000000 & victim=$! # not 1000 s: a loaded host made the guest's clock jump 10 minutes (ESRCH)
 
 # --- item 5: the start-up window ---
 cgroup-guardd --unload > /dev/null 2>&1
@@ -49,7 +49,7 @@ while [ $i -lt 6 ]; do
         i=$((i + 1))
 done
 wait $prober
-check_true "the reloads happened" wait_log "Policy generation 7 in force"
+check_true "the reloads happened" wait_log "Policy generation 7 in force" 1 600 # a bound on a hang: a loaded host stalls the guest
 check_cmd "reload prober: no fd to and no write into any guard map" "maps 0 progs 0 links 0 pins 0 writes 0" cat /tmp/grab-reload
 sed "s/^/# /" /tmp/grab-reload
 check_cmd "enforcing after the reload race" EPERM cg-move $T/prot $victim
@@ -122,11 +122,6 @@ if [ "$BACKEND" = compat ]; then
         # verdict passed the next check); the write's end (cgroup_procs_write_finish) closes it.
         check_cmd "the window's close on cgroup_attach_permissions() gone" ok guard_unlink $PINS/link_compat_attach_exit
         check_cmd "... the allowed mover still moves (cgroup.procs has its window)" ok cg-move-allowed $T/free/a $victim
-        # The write's end gone as well: nothing closes the first write's window. Its verdict was
-        # replayed for the second write's check (a review found it: on 6.1 a busy task storage
-        # fails each close and the next opening); a window now decides one check.
-        check_cmd "the window's close at the write's end (cgroup_procs_write_finish) gone too" ok \
-                guard_unlink $PINS/link_compat_procs_write_finish
         # One shell writes twice: a move its window allowed, then, once the window's opening is
         # gone too, a move into /t/prot, which a window left open by the first passed.
         rm -f /tmp/go; mkfifo /tmp/go
