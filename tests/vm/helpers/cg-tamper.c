@@ -583,6 +583,14 @@ int main(int argc, char *argv[]) {
                 return result(mount(argv[2], argv[3], NULL, MS_MOVE, NULL));
         if (argc == 4 && strcmp(argv[1], "grab") == 0)
                 return grab(atoi(argv[2]), argv[3]);
+        /* fifo CMD [ARG...]: runs CMD realtime (SCHED_FIFO 10), ahead of every ordinary task on
+         * the guest's CPU. */
+        if (argc >= 3 && strcmp(argv[1], "fifo") == 0) {
+                if (sched_setscheduler(0, SCHED_FIFO, &(struct sched_param) { .sched_priority = 10 }) < 0)
+                        return result(-1);
+                execvp(argv[2], argv + 2);
+                return result(-1);
+        }
         if (argc == 3 && strcmp(argv[1], "sched") == 0)
                 return result(sched_setscheduler(atoi(argv[2]), SCHED_IDLE, &(struct sched_param) { 0 }));
         if (argc == 3 && strcmp(argv[1], "affinity") == 0) {
@@ -601,6 +609,6 @@ int main(int argc, char *argv[]) {
         if (argc == 5 && strcmp(argv[1], "cgroup1") == 0 && strcmp(argv[4], "fsopen") == 0)
                 return cgroup1_fsopen(argv[2], argv[3]);
         fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | setacl FILE | rmacl FILE | setxattr FILE | mkdirs DIR N | arrivals FILE TARGET N | truncate FILE | umount PATH [detach] | move FROM TO | propagation PATH rshared|private [umount] | beneath-detach TARGET DIR | grab SECONDS PINDIR\n"
-                        "       | sched PID | affinity PID | nice PID | ioprio PID | cgroup1 DIR OPTIONS [fsopen]\n");
+                        "       | fifo CMD [ARG...] | sched PID | affinity PID | nice PID | ioprio PID | cgroup1 DIR OPTIONS [fsopen]\n");
         return 2;
 }
