@@ -516,7 +516,8 @@ static __always_inline bool pid1_may_touch(struct task_struct *actor, struct gua
                actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0];
 }
 
-/* Refused to a confined task (not PID 1, not the guard), journaled with object. */
+/* Refused to a confined task (not PID 1, not the guard, not an admin: the admin cgroups may
+ * switch the guard off, so may upgrade it and edit its policy), journaled with object. */
 static __always_inline int guard_confined_file_refused(__u64 object, const struct vfsmount *mnt) {
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
@@ -524,7 +525,8 @@ static __always_inline int guard_confined_file_refused(__u64 object, const struc
         if (!self)
                 return 0;
         actor = bpf_get_current_task_btf();
-        if (pid1_may_touch(actor, self, mnt) || !guard_current_confined() || is_guard(actor, self))
+        if (pid1_may_touch(actor, self, mnt) || !guard_current_confined() || is_guard(actor, self) ||
+            guard_current_admin())
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_FILE, object);
 }

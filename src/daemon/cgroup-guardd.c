@@ -20,6 +20,7 @@
 #include "policy-check.h"
 #include "preflight.h"
 #include "cgroupfs.h"
+#include "guard-files.h"
 #include "string-util.h"
 
 /* The policy is invalid and the pinned generation stays in force: like sysexits' EX_CONFIG, which
@@ -472,6 +473,12 @@ static int run_daemon(void) {
                                    "\"lsm=%s,bpf\") and reboot.", lsms, lsms);
         }
 
+        /* Sealed with the files the guard runs, from its first registration on. */
+        r = set_guard_config_dirs(arg_policy_dir, DISABLE_FILE);
+        if (r < 0) {
+                log_oom();
+                return 1;
+        }
         r = manager_new(&m);
         if (r < 0) {
                 log_error_errno(r, "Failed to set up the event loop: %m");

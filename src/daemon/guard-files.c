@@ -311,6 +311,31 @@ static const char *const sealed_config_dirs[] = {
         "/etc/pam.d",
 };
 
+/* The guard's own configuration, as this process reads it (set_guard_config_dirs()): the policy
+ * directory, whose files are the policy and its "protect_self" switch (the daemon reloads what
+ * is written there), and the directory of the disable flag (its next start unloads). A confined
+ * root that wrote there would switch the guard off with the next reload or restart. */
+static char *guard_config_dirs[3];
+
+int set_guard_config_dirs(const char *policy_dir, const char *disable_file) {
+        const char *slash = strrchr(disable_file, '/');
+        char *dirs[2] = {};
+
+        if (policy_dir[0] == '/' && !(dirs[0] = strdup(policy_dir)))
+                return -ENOMEM;
+        if (slash && slash > disable_file && !(dirs[1] = strndup(disable_file, slash - disable_file))) {
+                free(dirs[0]);
+                return -ENOMEM;
+        }
+        for (size_t i = 0, n = 0; i < 2; i++) {
+                free(guard_config_dirs[i]);
+                guard_config_dirs[i] = NULL;
+                if (dirs[i])
+                        guard_config_dirs[n++] = dirs[i];
+        }
+        return 0;
+}
+
 /* Files that name code PID 1's children load before their exec, guarded as the helpers are (a
  * missing one's name reserved): NSS's configuration (User=, Group=: each "passwd:" service is a
  * library the child opens) and PAM's single-file form, read where /etc/pam.d is missing. */
@@ -356,6 +381,68 @@ static int add_config_dir(KeySet *set, KeySet *sealed, const char *root, const c
                         continue;
                 set->budget = HELPER_NAMES_MAX; /* per entry: the admin's, however many */
                 r = add_names(set, root, entry, 0);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Where PID 1 looks for a system unit's file and drop-ins (systemd's unit search path, the
+ * generators' directories aside: PID 1 empties those at each daemon-reload before it runs the
+ * generators). A drop-in for the guard's unit is what PID 1 runs in the guard's cgroup, an admin
+ * cgroup, at its next start ("ExecStartPre=", "ExecStart=cgroup-guardd --unload"). */
+static const char *const unit_dirs[] = {
+        "/etc/systemd/system.control", "/run/systemd/system.control", "/run/systemd/transient",
+        "/etc/systemd/system", "/etc/systemd/system.attached", "/run/systemd/system",
+        "/run/systemd/system.attached", "/usr/local/lib/systemd/system", "/usr/lib/systemd/system",
+        "/lib/systemd/system",
+};
+
+/* The guard's unit, from this process's cgroup (".../cgroup-guardd.service"), into unit (NUL
+ * when it runs in none: no systemd). */
+static void own_service_unit(char unit[static NAME_MAX + 1]) {
+        _cleanup_(fclosep) FILE *f = fopen("/proc/self/cgroup", "re");
+        char line[PATH_MAX + 8], *name;
+        size_t n;
+
+        unit[0] = '\0';
+        while (f && fgets(line, sizeof(line), f)) {
+                if (!strneq(line, "0::/", 4))
+                        continue;
+                line[strcspn(line, "\n")] = '\0';
+                name = strrchr(line, '/') + 1;
+                n = strlen(name);
+                if (n > 8 && n <= NAME_MAX && streq(name + n - 8, ".service"))
+                        memcpy(unit, name, n + 1);
+        }
+}
+
+/* The guard's unit file and its drop-in directories in each of unit_dirs, as PID 1 sees them:
+ * the file guarded (its name reserved where there is none), the directories sealed, and so the
+ * drop-ins for every service ("service.d") and those for the unit's dashed prefixes
+ * ("cgroup-.service.d" for cgroup-guardd.service). */
+static int add_unit_files(KeySet *set, KeySet *sealed, const char *root) {
+        char unit[NAME_MAX + 1], path[PATH_MAX];
+        int r;
+
+        own_service_unit(unit);
+        if (!unit[0])
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(unit_dirs); i++) {
+                size_t stem = strlen(unit) - strlen(".service");
+
+                set->budget = HELPER_NAMES_MAX;
+                if ((size_t) snprintf(path, sizeof(path), "%s/%s", unit_dirs[i], unit) >= sizeof(path))
+                        continue;
+                r = add_names(set, root, path, 0);
+                if (r >= 0 && (size_t) snprintf(path, sizeof(path), "%s/%s.d", unit_dirs[i], unit) < sizeof(path))
+                        r = add_config_dir(set, sealed, root, path);
+                if (r >= 0 && (size_t) snprintf(path, sizeof(path), "%s/service.d", unit_dirs[i]) < sizeof(path))
+                        r = add_config_dir(set, sealed, root, path);
+                for (size_t dash = stem; r >= 0 && dash > 0; dash--)
+                        if (unit[dash - 1] == '-' && dash < stem &&
+                            (size_t) snprintf(path, sizeof(path), "%s/%.*s.service.d", unit_dirs[i], (int) dash, unit) < sizeof(path))
+                                r = add_config_dir(set, sealed, root, path);
                 if (r < 0)
                         return r;
         }
@@ -543,6 +630,12 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sealed_config_dirs); i++) {
                 set.budget = HELPER_NAMES_MAX;
                 r = add_config_dir(&set, &sealed, helper_root, sealed_config_dirs[i]);
+        }
+        if (r >= 0)
+                r = add_unit_files(&set, &sealed, helper_root);
+        for (size_t i = 0; r >= 0 && guard_config_dirs[i]; i++) {
+                set.budget = HELPER_NAMES_MAX;
+                r = add_config_dir(&set, &sealed, "", guard_config_dirs[i]);
         }
         if (r >= 0)
                 root_key = pid1_root_key(&set, helper_root);

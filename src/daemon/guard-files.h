@@ -12,7 +12,8 @@
  * none; e.g. the system bus's socket, whose callers the guard tells apart by it), as this process
  * sees them; and of each path in helpers (the same) as PID 1 sees them (the usermode helpers'
  * programs, which the kernel runs in PID 1's mount namespace); and of modprobe's configuration
- * directories (modprobe.d), their entries, and the directories themselves as sealed; and PID 1's
+ * directories (modprobe.d), PAM's and the guard's own (set_guard_config_dirs()), their entries,
+ * and the directories themselves as sealed; and PID 1's
  * code (what it maps executable) and the programs it may exec, as it sees them. */
 typedef struct GuardFiles {
         uint64_t *keys;         /* files and names: not to be written, renamed or mounted over */
@@ -30,6 +31,10 @@ typedef struct GuardFiles {
 } GuardFiles;
 
 int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *ret);
+
+/* The guard's own configuration directories, sealed as modprobe.d is (guard_files_collect()):
+ * policy_dir (if absolute) and the directory disable_file is in. -ENOMEM. */
+int set_guard_config_dirs(const char *policy_dir, const char *disable_file);
 void guard_files_done(GuardFiles *f);
 
 /* How a usermode helper setting names its program (usermode_helper_program()). */

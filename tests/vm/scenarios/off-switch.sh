@@ -484,6 +484,56 @@ echo 1 > /proc/sys/kernel/ftrace_enabled 2>/dev/null # where the guard failed: o
 check_true "... a tamper event naming it" wait_log "Refused tamper attempt: switching ftrace off"
 check "the admin may write the value in force" ok "$(as_admin cg-tamper write /proc/sys/kernel/ftrace_enabled 1)"
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
+# The guard's own configuration (issue 12 item 9): the policy directory, whose files the daemon
+# reloads at once (a policy without rules, or with "protect_self": false, switches it off), and
+# the disable flag's directory (/etc/cgroup-guard/disable: the next start unloads). Sealed as
+# modprobe.d is: a confined root may not write, add, remove, rename or mount over; the admin and
+# root in an unconfined cgroup may.
+policy_file=$POLICY_DIR/10-off-switch.json
+cp $policy_file /tmp/policy.saved
+echo '{ "version": 1 }' > /tmp/off.json
+restore_policy() {
+        cmp -s /tmp/policy.saved $policy_file && [ ! -e $POLICY_DIR/00-off.json ] && [ ! -e /etc/cgroup-guard/disable ] &&
+                [ -d $POLICY_DIR ] && return 0
+        umount $POLICY_DIR 2>/dev/null
+        [ -d /etc/cgroup-guard/moved ] && rm -rf $POLICY_DIR && mv /etc/cgroup-guard/moved $POLICY_DIR
+        rm -f $POLICY_DIR/00-off.json /etc/cgroup-guard/disable
+        cp /tmp/policy.saved $policy_file
+        sleep 2
+        rearm
+}
+check "a confined root cannot rewrite the policy file (a policy without rules)" EPERM \
+        "$(confined "cp /tmp/off.json $policy_file 2>/dev/null && echo ok || echo EPERM")"
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: .*cgroup-guard's own"
+sleep 2 # the daemon's reload, were it written
+check_cmd "... still enforcing" EPERM cg-move $T/prot $victim
+restore_policy
+check "... nor truncate it" EPERM "$(confined cg-tamper truncate $policy_file)"
+check "... nor add one" EPERM "$(confined "cp /tmp/off.json $POLICY_DIR/00-off.json 2>/dev/null && echo ok || echo EPERM")"
+check "... nor rename one in" EPERM \
+        "$(confined "cp /tmp/off.json /etc/.off.tmp 2>/dev/null && mv /etc/.off.tmp $POLICY_DIR/00-off.json 2>/dev/null && echo ok || echo EPERM")"
+rm -f /etc/.off.tmp
+check "... nor remove one" EPERM "$(confined "rm -f $policy_file 2>/dev/null && echo ok || echo EPERM")"
+restore_policy
+check "... nor rename the directory away" EPERM \
+        "$(confined "mv $POLICY_DIR /etc/cgroup-guard/moved 2>/dev/null && echo ok || echo EPERM")"
+restore_policy
+check "... nor mount over it" EPERM "$(confined "mount -t tmpfs cgg $POLICY_DIR 2>/dev/null && echo ok || echo EPERM")"
+restore_policy
+check "... nor create the disable flag" EPERM "$(confined "(: > /etc/cgroup-guard/disable) 2>/dev/null && echo ok || echo EPERM")"
+restore_policy
+check_cmd "still enforcing" EPERM cg-move $T/prot $victim
+reloads=$(grep -c "in force:" $LOG)
+check "the admin may add a policy file" ok \
+        "$(as_admin "echo '{ \"version\": 1, \"migration\": { \"protect\": [\"/t/other\"] } }' > $POLICY_DIR/90-admin.json && echo ok || echo EPERM")"
+check_true "... which the daemon loads" wait_log "in force:" $((reloads + 1)) 300
+check_cmd "... and enforces" EPERM cg-move $T/other $victim
+check "... and remove it" ok "$(as_admin "rm $POLICY_DIR/90-admin.json && echo ok || echo EPERM")"
+check_true "... which the daemon unloads" wait_log "in force:" $((reloads + 2)) 300
+check "root in an unconfined cgroup may write one" ok \
+        "$(in-cgroup $T/other sh -c "cp $policy_file $POLICY_DIR/.p.tmp && mv $POLICY_DIR/.p.tmp $policy_file && echo ok || echo EPERM")"
+check_cmd "still enforcing" EPERM cg-move $T/prot $victim
+cg-move / $victim > /dev/null
 # debugfs: sched/preempt "full" lets a task preempted inside one of compat's fentry programs make
 # the kernel skip that program for every other task on its CPU (no window opened: no decision; a
 # review found it). A confined task may not open a debugfs file that can be written.

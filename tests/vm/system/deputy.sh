@@ -20,6 +20,7 @@
 . /system-lib.sh
 
 mkdir -p $T/out
+unconfined_start
 enable_shipped_policies
 sleep 1000 & victim=$!
 enforcing() { [ "$(cg-move $T/out $victim)" = EPERM ]; }
@@ -282,13 +283,41 @@ for unit in getty@tty9.service serial-getty@ttyS9.service container-getty@9.serv
                 sh -c "systemctl show -P UnsetEnvironment $unit | tr ' ' '\n' | grep -qx LD_PRELOAD"
 done
 
+# The guard's own unit (issue 12 item 9): its file and drop-ins say what PID 1 runs in the guard's
+# cgroup, an admin cgroup, at the next start ("ExecStart=cgroup-guardd --unload"). A confined root
+# may write none of them, in any directory of the unit search path, nor the drop-ins for every
+# service (service.d) or for the unit's prefix (cgroup-.service.d).
+off_unit='[Service]\nExecStart=\nExecStart=/usr/sbin/cgroup-guardd --unload\n'
+unit_write() { (mkdir -p "${1%/*}" && printf "$off_unit" > "$1") 2> /dev/null && echo ok || echo EPERM; }
+for f in /etc/systemd/system/cgroup-guardd.service.d/50-off.conf /run/systemd/system/cgroup-guardd.service.d/50-off.conf \
+         /etc/systemd/system/cgroup-guardd.service /run/systemd/system/cgroup-guardd.service \
+         /run/systemd/transient/cgroup-guardd.service /etc/systemd/system.control/cgroup-guardd.service.d/50-off.conf \
+         /etc/systemd/system/service.d/50-off.conf /run/systemd/system/cgroup-.service.d/50-off.conf \
+         /usr/lib/systemd/system/cgroup-guardd.service.d/50-off.conf; do
+        check "a confined root cannot write $f" EPERM "$(unit_write $f)"
+done
+systemctl daemon-reload
+systemctl restart cgroup-guardd > /tmp/restart.log 2>&1
+wait_for 60 sh -c '[ "$(systemctl is-active cgroup-guardd)" = active ]'
+check_true "... and after a daemon-reload and a restart of the guard, still enforcing" enforcing ||
+        diag "the guard's unit: $(systemctl cat cgroup-guardd 2>&1 | grep -v '^#' | tr '\n' ' ')"
+unconfined "rm -rf /etc/systemd/system/cgroup-guardd.service.d/50-off.conf /run/systemd/system/cgroup-guardd.service.d \
+        /etc/systemd/system/cgroup-guardd.service /run/systemd/system/cgroup-guardd.service /run/systemd/transient/cgroup-guardd.service \
+        /etc/systemd/system.control /etc/systemd/system/service.d /run/systemd/system/cgroup-.service.d \
+        /usr/lib/systemd/system/cgroup-guardd.service.d" > /dev/null 2>&1
+if ! enforcing; then
+        systemctl daemon-reload
+        systemctl restart cgroup-guardd
+        wait_for 60 enforcing
+fi
+
 # With the base policy alone (10-system.json), as an admin adopts it first: root's user manager,
 # which any root that reaches PID 1 may start (systemctl start user@0.service), runs whatever
 # root asks of it (systemd-run --user); its units were outside every confined cgroup (a root
 # there may move anywhere, change the kernel's usermode helpers, switch the guard off by its
 # files). The base confines /user.slice.
 gen=$(busctl get-property $BUS PolicyGeneration | awk '{ print $2 }')
-find /etc/cgroup-guard/policies.d -name '*.json' ! -name 10-system.json -delete
+unconfined "find /etc/cgroup-guard/policies.d -name '*.json' ! -name 10-system.json -delete" || diag "policies not removed"
 systemctl reload cgroup-guardd
 check_true "the base policy alone is in force" \
         wait_for 60 sh -c "[ \"\$(busctl get-property $BUS PolicyGeneration | awk '{ print \$2 }')\" != $gen ]"
@@ -320,7 +349,7 @@ $(journalctl -u cgroup-guardd --no-pager 2>&1 | grep 'Refused' | tail -n 4)"
 echo "# the user unit's move: $(cat /run/cgvm-user-err 2> /dev/null)"
 systemctl stop user@0.service
 rmdir $CG/cgvm-free 2> /dev/null
-cp /usr/share/cgroup-guard/policies/*.json /etc/cgroup-guard/policies.d/
+unconfined "cp /usr/share/cgroup-guard/policies/*.json /etc/cgroup-guard/policies.d/" || diag "policies not written back"
 
 check_true "still enforcing at the end" enforcing ||
         diag "enforcement gone at the end"

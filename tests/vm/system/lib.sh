@@ -24,6 +24,28 @@ admin_here() {
                 > /etc/cgroup-guard/policies.d/05-admin.json
 }
 
+# A root shell outside every cgroup the policies confine (/cgvm-unconfined), placed there before the
+# guard enforces: once the shipped policies confine this test's service, only such a root (or an
+# admin) may write the guard's policy directory (issue 12 item 9). unconfined COMMAND runs
+# COMMAND there (sh -c) and returns its status.
+unconfined_start() {
+        mkdir -p $CG/cgvm-unconfined
+        rm -f /tmp/free.cmd /tmp/free.out
+        mkfifo /tmp/free.cmd /tmp/free.out
+        sh -c 'echo $$ > '$CG'/cgvm-unconfined/cgroup.procs && while read -r line < /tmp/free.cmd; do { sh -c "$line" 2>&1; echo "@rc=$?"; } > /tmp/free.out; done' &
+        FREE_SHELL=$!
+        sleep 0.2
+        [ "$(sed -n 's/^0:://p' /proc/$FREE_SHELL/cgroup 2> /dev/null)" = /cgvm-unconfined ] || diag "the unconfined shell did not reach /cgvm-unconfined"
+}
+
+unconfined() {
+        kill -0 "${FREE_SHELL:-0}" 2> /dev/null || { echo "no unconfined shell"; return 99; }
+        echo "$*" > /tmp/free.cmd
+        cat /tmp/free.out > /tmp/free.last
+        grep -v '^@rc=' /tmp/free.last
+        return "$(sed -n 's/^@rc=//p' /tmp/free.last)"
+}
+
 # The shipped policies installed as an admin would, the guard enabled on them on $BACKEND (a
 # TAP check), and the test's own cgroup checked: /system.slice/cgvm-run.service, which they protect.
 enable_shipped_policies() {

@@ -72,6 +72,7 @@ restarts() {
         done
 }
 
+unconfined_start
 if systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1 && [ "$(systemctl is-active cgroup-guardd)" = active ]; then
         ok "cgroup-guardd runs the shipped policies ($BACKEND)"
 else
@@ -81,14 +82,15 @@ fi
 # Issue 12 item 6: PID 1 is no deputy for a protected service's escape. First the control: under
 # the shipped policy before this change (the systemd executable allowed everywhere) the escape
 # works on this kernel, so the check below can fail.
-mv /etc/cgroup-guard/policies.d/10-system.json /tmp/10-system.json
-cat > /etc/cgroup-guard/policies.d/10-system.json <<'JSON'
+cp /etc/cgroup-guard/policies.d/10-system.json /tmp/10-system.json
+cat > /tmp/10-system-old.json <<'JSON'
 { "version": 1, "mode": "enforce", "action": "deny",
   "migration": { "protect": ["/system.slice", "/init.scope"],
                  "allow": [ { "exe": "/usr/lib/systemd/systemd" }, { "cgroup": "/init.scope" },
                             { "exe": "/usr/lib/systemd/systemd-logind" } ],
                  "delegate": ["/user.slice/user-*.slice/user@*.service"] } }
 JSON
+unconfined cp /tmp/10-system-old.json /etc/cgroup-guard/policies.d/10-system.json || diag "the old policy not written"
 systemctl reload cgroup-guardd
 not_ok_unless "the old policy did not load" wait_for 10 sh -c "busctl get-property org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager Rules | grep -q '10-system.json:allow/2'"
 start_escaper
@@ -96,7 +98,7 @@ check_all "control: under the old shipped policy the escape lands in / (rc 0)" \
         '[ "$(cat /run/escape-rc 2> /dev/null)" = 0 ]' \
         'grep -q "^0::/\$" /run/escaped 2> /dev/null' ||
         diag "control: the escape did not work under the old policy: rc $(cat /run/escape-rc 2> /dev/null), $(cat /run/escaped 2> /dev/null) ($(cat /run/escape.out))"
-mv /tmp/10-system.json /etc/cgroup-guard/policies.d/10-system.json
+unconfined cp /tmp/10-system.json /etc/cgroup-guard/policies.d/10-system.json || diag "the shipped policy not written back"
 systemctl reload cgroup-guardd
 check_true "the shipped policy is back in force" \
         wait_for 10 sh -c "busctl get-property org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager Rules | grep -q pid1-starts-units"
@@ -124,10 +126,11 @@ rm -f /run/su-rc
 (su - root -c true > /dev/null 2>&1; echo $? > /run/su-rc) &
 
 # Issue 17: a sealed service.
-cat > /etc/cgroup-guard/policies.d/60-sealed.json <<'JSON'
+cat > /tmp/60-sealed.json <<'JSON'
 { "version": 2,
   "migration": { "protect": [ { "name": "sealed-service", "cgroup": "/system.slice/sealed.service", "seal": true } ] } }
 JSON
+unconfined cp /tmp/60-sealed.json /etc/cgroup-guard/policies.d/ || diag "the seal's policy not written"
 check_true "the seal is in force (Rules names sealed-service)" \
         wait_for 10 sh -c "busctl get-property org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager Rules | grep -q sealed-service" ||
         diag "policy not reloaded: $(journalctl -u cgroup-guardd --no-pager | tail -3)"
