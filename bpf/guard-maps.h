@@ -411,6 +411,10 @@ struct guard_self {
  * hides what is below. Never dropped by a later registration (one that an attacker's mount over
  * /sys/fs hid from the daemon would otherwise drop it). */
 #define GUARD_FILE_MOUNTPOINT 32
+/* The guard's own systemd unit (its file, drop-in directories and enablement links, each name
+ * where there is none): refused to PID 1 too, whose unit-file API (systemctl link, mask, revert,
+ * disable, set-property) acts for any root that asks. */
+#define GUARD_FILE_UNIT 64
 #define GUARD_RESERVED_NAME_MAX 31 /* inline in the dentry (d_iname) on every kernel we load on */
 
 /* A program PID 1 may exec after a refused switch of its root (guard_pid1_exec), exactly: the

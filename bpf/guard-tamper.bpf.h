@@ -517,14 +517,17 @@ static __always_inline bool pid1_may_touch(struct task_struct *actor, struct gua
 }
 
 /* Refused to a confined task (not PID 1, not the guard, not an admin: the admin cgroups may
- * switch the guard off, so may upgrade it and edit its policy), journaled with object. */
-static __always_inline int guard_confined_file_refused(__u64 object, const struct vfsmount *mnt) {
+ * switch the guard off, so may upgrade it and edit its policy), journaled with object; unit: a
+ * name of the guard's own unit (GUARD_FILE_UNIT), refused to PID 1 as well. */
+static __always_inline int guard_confined_file_refused(__u64 object, const struct vfsmount *mnt, bool unit) {
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
         if (!self)
                 return 0;
         actor = bpf_get_current_task_btf();
+        if (unit && actor->tgid == 1)
+                return tamper_refuse(actor, GUARD_TAMPER_FILE, object);
         if (pid1_may_touch(actor, self, mnt) || !guard_current_confined() || is_guard(actor, self) ||
             guard_current_admin())
                 return 0;
@@ -601,9 +604,15 @@ static __always_inline int guard_file_refused_as(struct inode *inode, const stru
         __u8 flags = guard_file_flags(inode);
 
         if (flags & GUARD_FILE_NAME)
-                return guard_confined_file_refused(inode->i_ino, mnt);
+                return guard_confined_file_refused(inode->i_ino, mnt, flags & GUARD_FILE_UNIT);
         if ((flags & GUARD_FILE_MOUNTPOINT) && mountpoint_change_reaches_pid1(mnt))
-                return guard_confined_file_refused(inode->i_ino, mnt);
+                return guard_confined_file_refused(inode->i_ino, mnt, false);
+        /* A mount onto PID 1's root directory where that reaches PID 1's namespace: stacked over
+         * "/", it is what a unit's namespace holds (systemd binds "/" recursively and chroots
+         * there), so the guard's restart would read another tree's policy and disable flag (a
+         * review found it). Unmounts and moves of "/": guard_root_mount_refused() and sb_mount. */
+        if ((flags & GUARD_FILE_ROOT) && mnt && mountpoint_change_reaches_pid1(mnt))
+                return guard_confined_file_refused(inode->i_ino, mnt, false);
         return 0;
 }
 
@@ -637,14 +646,17 @@ static __always_inline bool dentry_name_hash(struct dentry *dentry, __u64 *hash)
         return true;
 }
 
-/* Is the new entry's name one reserved in its directory (dir_key, GUARD_FILE_RESERVES)? */
-static __always_inline bool name_reserved(__u64 dir_key, struct dentry *dentry) {
+/* Is the new entry's name one reserved in its directory (dir_key, GUARD_FILE_RESERVES)? Its
+ * reservation's flags (GUARD_FILE_RESERVES at least), or 0. */
+static __always_inline __u8 name_reserved(__u64 dir_key, struct dentry *dentry) {
         __u64 hash, key;
+        __u8 *value;
 
         if (!dentry_name_hash(dentry, &hash))
-                return false;
+                return 0;
         key = guard_reserved_key(dir_key, hash);
-        return bpf_map_lookup_elem(&guard_objects, &key) != NULL;
+        value = bpf_map_lookup_elem(&guard_objects, &key);
+        return value ? *value | GUARD_FILE_RESERVES : 0;
 }
 
 /* A guarded entry removed or renamed away by someone allowed to (apt remove keyutils takes
@@ -683,32 +695,47 @@ static __always_inline void guard_reserve_name(struct inode *dir, struct dentry 
  * name? A directory the daemon did not register (no flags, or only the kernel's) that itself sits
  * at a reserved name (the admin made the missing /run/modprobe.d after the daemon's registration)
  * counts as sealed. */
-static __always_inline bool guard_dir_entry_guarded(struct inode *dir, struct dentry *dentry) {
+#define GUARD_ENTRY_GUARDED 1
+#define GUARD_ENTRY_UNIT 2 /* in or at a name of the guard's own unit: refused to PID 1 too */
+
+static __always_inline int entry_guard(__u8 flags) {
+        return flags & GUARD_FILE_UNIT ? GUARD_ENTRY_UNIT : GUARD_ENTRY_GUARDED;
+}
+
+static __always_inline int guard_dir_entry_guarded(struct inode *dir, struct dentry *dentry) {
         struct dentry *dir_dentry, *grandparent;
+        __u8 *value, flags, reserved;
         __u64 key;
-        __u8 *value, flags;
 
         if (!dir)
-                return false;
+                return 0;
         key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
         value = bpf_map_lookup_elem(&guard_objects, &key);
         flags = value ? *value : 0;
-        if ((flags & GUARD_FILE_SEALED) || ((flags & GUARD_FILE_RESERVES) && name_reserved(key, dentry)))
-                return true;
+        /* A sealed directory may hold a name of the guard's unit too (/etc/systemd/system). */
+        if ((flags & GUARD_FILE_RESERVES) && (reserved = name_reserved(key, dentry)))
+                return entry_guard(reserved | (flags & GUARD_FILE_UNIT));
+        if (flags & GUARD_FILE_SEALED)
+                return entry_guard(flags);
         if ((flags & GUARD_FILE_NAME) && !(flags & GUARD_FILE_KERNEL))
-                return false; /* a name the daemon registered on a path: not a new directory */
+                return 0; /* a name the daemon registered on a path: not a new directory */
         dir_dentry = dentry->d_parent;
         grandparent = dir_dentry ? dir_dentry->d_parent : NULL;
         if (!grandparent || grandparent == dir_dentry || !grandparent->d_inode)
-                return false;
+                return 0;
         key = guard_file_key(grandparent->d_inode->i_sb->s_dev, grandparent->d_inode->i_ino);
         value = bpf_map_lookup_elem(&guard_objects, &key);
-        return value && (*value & GUARD_FILE_RESERVES) && name_reserved(key, dir_dentry);
+        if (!value || !(*value & GUARD_FILE_RESERVES))
+                return 0;
+        reserved = name_reserved(key, dir_dentry);
+        return reserved ? entry_guard(reserved) : 0;
 }
 
 static __always_inline int guard_dir_entry_refused_as(struct inode *dir, struct dentry *dentry,
                                                       const struct vfsmount *mnt) {
-        return guard_dir_entry_guarded(dir, dentry) ? guard_confined_file_refused(dir->i_ino, mnt) : 0;
+        int guarded = guard_dir_entry_guarded(dir, dentry);
+
+        return guarded ? guard_confined_file_refused(dir->i_ino, mnt, guarded == GUARD_ENTRY_UNIT) : 0;
 }
 
 static __always_inline int guard_dir_entry_refused(struct inode *dir, struct dentry *dentry) {
@@ -780,7 +807,7 @@ static __always_inline int guard_entry_refused_as(struct dentry *dentry, const s
         if (!(dentry->d_flags & DCACHE_DISCONNECTED_) || (dentry->d_flags & DCACHE_ENTRY_TYPE_) == DCACHE_DIRECTORY_TYPE_ ||
             !dentry->d_inode)
                 return 0;
-        return guard_confined_file_refused(dentry->d_inode->i_ino, mnt);
+        return guard_confined_file_refused(dentry->d_inode->i_ino, mnt, false);
 }
 
 static __always_inline int guard_entry_refused(struct dentry *dentry) {
@@ -817,9 +844,46 @@ static __always_inline int guard_cgroup_dir_refused(struct inode *dir_or_cgroup)
         return tamper_admin_only(GUARD_TAMPER_GUARD_CGROUP_DIR, self->cgroup_id);
 }
 
+/* A directory made in a guarded place by someone allowed to (PID 1, an admin, root outside
+ * confined cgroups): its name is reserved there at once (a kernel key, capped as arrivals are:
+ * no room, no directory), so that what is made in it is guarded too (guard_dir_entry_guarded()'s
+ * grandparent) until the daemon's next registration decides. systemctl set-property makes
+ * /run/systemd/system.control, then the unit's .d in it, where a confined root put a drop-in (a
+ * review found it). A name longer than a reserved one is left (its directory unguarded). */
+static __always_inline int guard_reserve_new_dir(struct inode *dir, struct dentry *dentry, int guarded) {
+        __u8 flags = GUARD_FILE_RESERVES | GUARD_FILE_KERNEL | (guarded == GUARD_ENTRY_UNIT ? GUARD_FILE_UNIT : 0), *value;
+        __u8 dir_flags = GUARD_FILE_RESERVES | GUARD_FILE_KERNEL;
+        struct guard_self *self = tamper_config();
+        __u64 dir_key, hash, key;
+
+        if (!self || !dentry_name_hash(dentry, &hash))
+                return 0;
+        dir_key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
+        key = guard_reserved_key(dir_key, hash);
+        value = bpf_map_lookup_elem(&guard_objects, &key);
+        if (!value) {
+                if (self->kernel_keys >= GUARD_KERNEL_KEYS_MAX ||
+                    bpf_map_update_elem(&guard_objects, &key, &flags, BPF_NOEXIST) != 0)
+                        return -28; /* ENOSPC: the kernel's share of the map is used up until the daemon's next round */
+                __sync_fetch_and_add(&self->kernel_keys, 1);
+        }
+        value = bpf_map_lookup_elem(&guard_objects, &dir_key);
+        if (value)
+                *value |= GUARD_FILE_RESERVES;
+        else if (bpf_map_update_elem(&guard_objects, &dir_key, &dir_flags, BPF_NOEXIST) == 0)
+                __sync_fetch_and_add(&self->kernel_keys, 1);
+        return 0;
+}
+
 SEC("lsm/inode_mkdir")
 int BPF_PROG(guard_tamper_inode_mkdir, struct inode *dir, struct dentry *dentry, unsigned short mode) {
-        return guard_dir_entry_refused(dir, dentry) ?: guard_cgroup_dir_refused(dir);
+        int guarded = guard_dir_entry_guarded(dir, dentry);
+        int refused = guarded ? guard_confined_file_refused(dir->i_ino, NULL, guarded == GUARD_ENTRY_UNIT) : 0;
+
+        refused = refused ?: guard_cgroup_dir_refused(dir);
+        if (!refused && guarded)
+                refused = guard_reserve_new_dir(dir, dentry, guarded);
+        return refused;
 }
 
 SEC("lsm/inode_symlink")

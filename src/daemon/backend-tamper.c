@@ -454,9 +454,12 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
                 uint8_t flags;
         } groups[] = {
                 { files.sealed, files.n_sealed, GUARD_FILE_NAME | GUARD_FILE_SEALED },
+                { files.unit_sealed, files.n_unit_sealed, GUARD_FILE_NAME | GUARD_FILE_SEALED | GUARD_FILE_UNIT },
                 { files.reserving, files.n_reserving, GUARD_FILE_NAME | GUARD_FILE_RESERVES },
                 { files.reserved, files.n_reserved, GUARD_FILE_RESERVES },
+                { files.unit_reserved, files.n_unit_reserved, GUARD_FILE_RESERVES | GUARD_FILE_UNIT },
                 { files.keys, files.n, GUARD_FILE_NAME },
+                { files.unit, files.n_unit, GUARD_FILE_NAME | GUARD_FILE_UNIT },
         };
         for (size_t g = 0; g < ELEMENTSOF(groups); g++)
                 for (size_t i = 0; i < groups[g].n; i++) {

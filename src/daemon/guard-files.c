@@ -321,7 +321,16 @@ int set_guard_config_dirs(const char *policy_dir, const char *disable_file) {
         const char *slash = strrchr(disable_file, '/');
         char *dirs[2] = {};
 
-        if (policy_dir[0] == '/' && !(dirs[0] = strdup(policy_dir)))
+        if (policy_dir[0] == '/')
+                dirs[0] = strdup(policy_dir);
+        else {
+                _cleanup_(freep) char *cwd = getcwd(NULL, 0);
+
+                /* Relative: as the daemon, which does not change directory, reads it. */
+                if (cwd && asprintf(&dirs[0], "%s/%s", cwd, policy_dir) < 0)
+                        dirs[0] = NULL;
+        }
+        if (!dirs[0])
                 return -ENOMEM;
         if (slash && slash > disable_file && !(dirs[1] = strndup(disable_file, slash - disable_file))) {
                 free(dirs[0]);
@@ -348,7 +357,7 @@ static const char *const child_config_files[] = {
  * directory's own key into sealed. One that does not exist has its name reserved where its path
  * stops (/run's modprobe.d, and only there: a container image's etc/modprobe.d is another
  * directory's entry). */
-static int add_config_dir(KeySet *set, KeySet *sealed, const char *root, const char *dir) {
+static int add_config_dir(KeySet *set, KeySet *sealed, const char *root, const char *dir, size_t max_entries) {
         _cleanup_(closedirp) DIR *d = NULL;
         char full[PATH_MAX], entry[PATH_MAX];
         struct statx stx;
@@ -373,7 +382,7 @@ static int add_config_dir(KeySet *set, KeySet *sealed, const char *root, const c
         if (r < 0)
                 return r;
         d = opendir(full);
-        for (size_t entries = 0; d && entries < SEALED_DIR_ENTRIES_MAX && (de = readdir(d));) {
+        for (size_t entries = 0; d && entries < max_entries && (de = readdir(d));) {
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
                 entries++;
@@ -417,36 +426,118 @@ static void own_service_unit(char unit[static NAME_MAX + 1]) {
         }
 }
 
-/* The guard's unit file and its drop-in directories in each of unit_dirs, as PID 1 sees them:
- * the file guarded (its name reserved where there is none), the directories sealed, and so the
- * drop-ins for every service ("service.d") and those for the unit's dashed prefixes
- * ("cgroup-.service.d" for cgroup-guardd.service). */
-static int add_unit_files(KeySet *set, KeySet *sealed, const char *root) {
-        char unit[NAME_MAX + 1], path[PATH_MAX];
+/* The keys of the guard's own unit (GUARD_FILE_UNIT: refused to PID 1 too). */
+typedef struct UnitKeys {
+        KeySet names;           /* its files, drop-in directories' entries' names aside, and enablement links */
+        KeySet sealed;          /* its drop-in directories */
+        KeySet reserved;        /* its names where there is none (guard_reserved_key()) */
+} UnitKeys;
+
+/* A name of the guard's unit below root: its key, or where there is none its name reserved in its
+ * directory (into reserving, GUARD_FILE_RESERVES). */
+static int add_unit_name(const KeySet *set, UnitKeys *u, KeySet *reserving, const char *root, const char *path) {
+        char full[PATH_MAX];
+        const char *slash = strrchr(path, '/');
+        uint64_t key, dir_key, hash = GUARD_NAME_HASH_INIT;
+        bool symlink;
         int r;
 
-        own_service_unit(unit);
-        if (!unit[0])
+        if ((size_t) snprintf(full, sizeof(full), "%s%s", root, path) >= sizeof(full))
                 return 0;
-        for (size_t i = 0; i < ELEMENTSOF(unit_dirs); i++) {
-                size_t stem = strlen(unit) - strlen(".service");
+        if (name_key(set, full, &key, &symlink) == 0)
+                return key_add(&u->names, key);
+        if (errno != ENOENT || !slash || strlen(slash + 1) > GUARD_RESERVED_NAME_MAX)
+                return 0;
+        if ((size_t) snprintf(full, sizeof(full), "%s%.*s", root, (int) (slash - path), path) >= sizeof(full) ||
+            name_key(set, full, &dir_key, &symlink) < 0)
+                return 0; /* no directory: its own name is reserved (add_config_dir()) */
+        for (const char *c = slash + 1; *c; c++)
+                hash = guard_name_hash_step(hash, (unsigned char) *c);
+        r = key_add(&u->reserved, guard_reserved_key(dir_key, hash));
+        return r < 0 ? r : key_add(reserving, dir_key);
+}
 
-                set->budget = HELPER_NAMES_MAX;
-                if ((size_t) snprintf(path, sizeof(path), "%s/%s", unit_dirs[i], unit) >= sizeof(path))
+/* A drop-in directory of the guard's unit: sealed, refused to PID 1 too. */
+static int add_unit_dropin_dir(KeySet *set, UnitKeys *u, const char *root, const char *path) {
+        char full[PATH_MAX];
+        struct stat st;
+
+        if ((size_t) snprintf(full, sizeof(full), "%s%s", root, path) >= sizeof(full))
+                return 0;
+        if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
+                return add_config_dir(set, &u->sealed, root, path, SEALED_DIR_ENTRIES_MAX);
+        return add_unit_name(set, u, set->reserving, root, path);
+}
+
+/* The guard's enablement links in dir's *.wants, *.requires and *.upholds directories (systemctl
+ * disable, or a confined root's rm, would leave the next boot without the guard). */
+static int add_unit_links(const KeySet *set, UnitKeys *u, const char *root, const char *dir, const char *unit) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        char full[PATH_MAX], link[PATH_MAX];
+        struct dirent *de;
+        uint64_t key;
+        bool symlink;
+        int r;
+
+        if ((size_t) snprintf(full, sizeof(full), "%s%s", root, dir) >= sizeof(full) || !(d = opendir(full)))
+                return 0;
+        while ((de = readdir(d))) {
+                const char *dot = strrchr(de->d_name, '.');
+
+                if (!dot || (!streq(dot, ".wants") && !streq(dot, ".requires") && !streq(dot, ".upholds")))
                         continue;
-                r = add_names(set, root, path, 0);
-                if (r >= 0 && (size_t) snprintf(path, sizeof(path), "%s/%s.d", unit_dirs[i], unit) < sizeof(path))
-                        r = add_config_dir(set, sealed, root, path);
-                if (r >= 0 && (size_t) snprintf(path, sizeof(path), "%s/service.d", unit_dirs[i]) < sizeof(path))
-                        r = add_config_dir(set, sealed, root, path);
-                for (size_t dash = stem; r >= 0 && dash > 0; dash--)
-                        if (unit[dash - 1] == '-' && dash < stem &&
-                            (size_t) snprintf(path, sizeof(path), "%s/%.*s.service.d", unit_dirs[i], (int) dash, unit) < sizeof(path))
-                                r = add_config_dir(set, sealed, root, path);
+                if ((size_t) snprintf(link, sizeof(link), "%s/%s/%s", full, de->d_name, unit) >= sizeof(link) ||
+                    name_key(set, link, &key, &symlink) < 0)
+                        continue;
+                r = key_add(&u->names, key);
                 if (r < 0)
                         return r;
         }
         return 0;
+}
+
+/* The directories of the unit search path, sealed (a unit file, an alias of the guard's unit and
+ * its drop-ins, an allow entry's service revived by a file of its name: none is a confined root's
+ * to make), and in each the guard's unit file, its drop-in directories (its own, "service.d" for
+ * every service, those of its dashed prefixes: "cgroup-.service.d" for cgroup-guardd.service) and
+ * its enablement links, all refused to PID 1 too. The generators' programs' directories sealed
+ * as well: PID 1 runs them in its own cgroup at each daemon-reload. */
+static const char *const generator_dirs[] = {
+        "/etc/systemd/system-generators", "/run/systemd/system-generators",
+        "/usr/local/lib/systemd/system-generators", "/usr/lib/systemd/system-generators",
+        "/lib/systemd/system-generators",
+};
+
+static int add_unit_files(KeySet *set, KeySet *sealed, UnitKeys *u, const char *root) {
+        char unit[NAME_MAX + 1], path[PATH_MAX];
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(generator_dirs); i++) {
+                set->budget = HELPER_NAMES_MAX;
+                r = add_config_dir(set, sealed, root, generator_dirs[i], 0);
+        }
+        own_service_unit(unit);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(unit_dirs); i++) {
+                size_t stem = strlen(unit) - (unit[0] ? strlen(".service") : 0);
+
+                set->budget = HELPER_NAMES_MAX;
+                r = add_config_dir(set, sealed, root, unit_dirs[i], 0);
+                if (r < 0 || !unit[0])
+                        continue;
+                if ((size_t) snprintf(path, sizeof(path), "%s/%s", unit_dirs[i], unit) < sizeof(path))
+                        r = add_unit_name(set, u, set->reserving, root, path);
+                if (r >= 0 && (size_t) snprintf(path, sizeof(path), "%s/%s.d", unit_dirs[i], unit) < sizeof(path))
+                        r = add_unit_dropin_dir(set, u, root, path);
+                if (r >= 0 && (size_t) snprintf(path, sizeof(path), "%s/service.d", unit_dirs[i]) < sizeof(path))
+                        r = add_unit_dropin_dir(set, u, root, path);
+                for (size_t dash = stem; r >= 0 && dash > 0; dash--)
+                        if (unit[dash - 1] == '-' && dash < stem &&
+                            (size_t) snprintf(path, sizeof(path), "%s/%.*s.service.d", unit_dirs[i], (int) dash, unit) < sizeof(path))
+                                r = add_unit_dropin_dir(set, u, root, path);
+                if (r >= 0)
+                        r = add_unit_links(set, u, root, unit_dirs[i], unit);
+        }
+        return r;
 }
 
 /* The key of PID 1's root directory (0 where it cannot be read). */
@@ -585,6 +676,7 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
         size_t allocated_mounts = 0;
         const char *helper_root;
         KeySet set = { .budget = SIZE_MAX }, sealed = {}, reserved = {}, reserving = {};
+        UnitKeys unit = {};
         ExecSet pid1_exec = {};
         uint64_t root_key = 0;
         bool pid1_exec_known = false;
@@ -629,13 +721,13 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
         }
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sealed_config_dirs); i++) {
                 set.budget = HELPER_NAMES_MAX;
-                r = add_config_dir(&set, &sealed, helper_root, sealed_config_dirs[i]);
+                r = add_config_dir(&set, &sealed, helper_root, sealed_config_dirs[i], SEALED_DIR_ENTRIES_MAX);
         }
         if (r >= 0)
-                r = add_unit_files(&set, &sealed, helper_root);
+                r = add_unit_files(&set, &sealed, &unit, helper_root);
         for (size_t i = 0; r >= 0 && guard_config_dirs[i]; i++) {
                 set.budget = HELPER_NAMES_MAX;
-                r = add_config_dir(&set, &sealed, "", guard_config_dirs[i]);
+                r = add_config_dir(&set, &sealed, "", guard_config_dirs[i], SEALED_DIR_ENTRIES_MAX);
         }
         if (r >= 0)
                 root_key = pid1_root_key(&set, helper_root);
@@ -645,12 +737,18 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 free(sealed.keys);
                 free(reserved.keys);
                 free(reserving.keys);
+                free(unit.names.keys);
+                free(unit.sealed.keys);
+                free(unit.reserved.keys);
                 free(pid1_exec.keys);
                 return r;
         }
         *ret = (GuardFiles) { .keys = set.keys, .n = set.n, .sealed = sealed.keys, .n_sealed = sealed.n,
                               .reserved = reserved.keys, .n_reserved = reserved.n,
                               .reserving = reserving.keys, .n_reserving = reserving.n,
+                              .unit = unit.names.keys, .n_unit = unit.names.n,
+                              .unit_sealed = unit.sealed.keys, .n_unit_sealed = unit.sealed.n,
+                              .unit_reserved = unit.reserved.keys, .n_unit_reserved = unit.reserved.n,
                               .pid1_exec = pid1_exec.keys, .n_pid1_exec = pid1_exec.n, .pid1_exec_known = pid1_exec_known,
                               .root_key = root_key };
         return 0;
@@ -661,6 +759,9 @@ void guard_files_done(GuardFiles *f) {
         free(f->sealed);
         free(f->reserved);
         free(f->reserving);
+        free(f->unit);
+        free(f->unit_sealed);
+        free(f->unit_reserved);
         free(f->pid1_exec);
         *f = (GuardFiles) {};
 }

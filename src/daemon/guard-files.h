@@ -13,7 +13,8 @@
  * sees them; and of each path in helpers (the same) as PID 1 sees them (the usermode helpers'
  * programs, which the kernel runs in PID 1's mount namespace); and of modprobe's configuration
  * directories (modprobe.d), PAM's and the guard's own (set_guard_config_dirs()), their entries,
- * and the directories themselves as sealed; and PID 1's
+ * and the directories themselves as sealed; systemd's unit and generator directories, sealed, and
+ * the guard's own unit in them (GUARD_FILE_UNIT); and PID 1's
  * code (what it maps executable) and the programs it may exec, as it sees them. */
 typedef struct GuardFiles {
         uint64_t *keys;         /* files and names: not to be written, renamed or mounted over */
@@ -24,6 +25,12 @@ typedef struct GuardFiles {
         size_t n_reserved;
         uint64_t *reserving;    /* the directories those are in (GUARD_FILE_RESERVES) */
         size_t n_reserving;
+        uint64_t *unit;         /* the guard's own unit's files and enablement links (GUARD_FILE_UNIT) */
+        size_t n_unit;
+        uint64_t *unit_sealed;  /* its drop-in directories */
+        size_t n_unit_sealed;
+        uint64_t *unit_reserved; /* its names where there is none */
+        size_t n_unit_reserved;
         struct guard_pid1_exec_key *pid1_exec; /* the files PID 1 may exec after a refused switch of root */
         size_t n_pid1_exec;
         bool pid1_exec_known;   /* PID 1's own file is among them (else nothing is refused to its exec) */
@@ -33,7 +40,7 @@ typedef struct GuardFiles {
 int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *ret);
 
 /* The guard's own configuration directories, sealed as modprobe.d is (guard_files_collect()):
- * policy_dir (if absolute) and the directory disable_file is in. -ENOMEM. */
+ * policy_dir (relative: to the current directory) and the directory disable_file is in. -ENOMEM. */
 int set_guard_config_dirs(const char *policy_dir, const char *disable_file);
 void guard_files_done(GuardFiles *f);
 

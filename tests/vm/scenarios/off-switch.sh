@@ -547,6 +547,18 @@ else
 fi
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 
+# A mount onto PID 1's root directory in its namespace: stacked over "/", it is the tree a unit's
+# namespace is built from (systemd binds "/" recursively), where a restarted guard would read a
+# disable flag of the confined root's (a review found it). Last here: on a tree that lets it
+# through, nothing takes it away again.
+mkdir -p /tmp/stacked/etc/cgroup-guard && : > /tmp/stacked/etc/cgroup-guard/disable
+refusals=$(grep -c "Refused tamper attempt: .*mounting over a file cgroup-guardd runs" $LOG)
+check "a confined root cannot bind a tree over PID 1's root directory" EPERM \
+        "$(confined "mount --bind /tmp/stacked / 2>/dev/null && echo ok || echo EPERM")"
+check "... nor mount a file system there" EPERM "$(confined "mount -t tmpfs cgg / 2>/dev/null && echo ok || echo EPERM")"
+check_true "... a tamper event naming each" wait_log "Refused tamper attempt: .*mounting over a file cgroup-guardd runs" $((refusals + 2))
+check_cmd "still enforcing" EPERM cg-move $T/prot $victim
+
 # Where the kernel's walk ends (64 levels) the admin list's reach ends, for the guard's binary
 # and the D-Bus verbs alike: 70 levels below the admin cgroup is no admin cgroup.
 BUS="org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager"

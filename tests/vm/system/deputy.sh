@@ -284,28 +284,71 @@ for unit in getty@tty9.service serial-getty@ttyS9.service container-getty@9.serv
 done
 
 # The guard's own unit (issue 12 item 9): its file and drop-ins say what PID 1 runs in the guard's
-# cgroup, an admin cgroup, at the next start ("ExecStart=cgroup-guardd --unload"). A confined root
-# may write none of them, in any directory of the unit search path, nor the drop-ins for every
-# service (service.d) or for the unit's prefix (cgroup-.service.d).
-off_unit='[Service]\nExecStart=\nExecStart=/usr/sbin/cgroup-guardd --unload\n'
-unit_write() { (mkdir -p "${1%/*}" && printf "$off_unit" > "$1") 2> /dev/null && echo ok || echo EPERM; }
+# cgroup, an admin cgroup, at the next start. A confined root may write none of them, in any
+# directory of the unit search path, nor the drop-ins for every service (service.d) or for the
+# unit's prefix (cgroup-.service.d), nor an alias of the unit (whose drop-ins are the unit's), nor
+# a generator (PID 1 runs it in its own cgroup); nor have PID 1 do it (systemctl link, mask,
+# disable, revert, set-property: its unit-file API acts for any root). The proof of a way through:
+# code that ran in the guard's cgroup at its restart (/run/cgvm-unit-ran).
+rm -f /run/cgvm-unit-ran
+pre="ExecStartPre=/bin/sh -c 'cat /proc/self/cgroup > /run/cgvm-unit-ran'"
+printf '[Service]\n%s\n' "$pre" > /tmp/dropin.conf
+printf '[Unit]\nDefaultDependencies=no\n[Service]\nType=notify\n%s\nExecStart=/usr/sbin/cgroup-guardd\n' "$pre" > /tmp/unit.service
+unit_write() { (mkdir -p "${1%/*}" && cp "$2" "$1") 2> /dev/null && echo ok || echo EPERM; }
 for f in /etc/systemd/system/cgroup-guardd.service.d/50-off.conf /run/systemd/system/cgroup-guardd.service.d/50-off.conf \
-         /etc/systemd/system/cgroup-guardd.service /run/systemd/system/cgroup-guardd.service \
-         /run/systemd/transient/cgroup-guardd.service /etc/systemd/system.control/cgroup-guardd.service.d/50-off.conf \
-         /etc/systemd/system/service.d/50-off.conf /run/systemd/system/cgroup-.service.d/50-off.conf \
-         /usr/lib/systemd/system/cgroup-guardd.service.d/50-off.conf; do
-        check "a confined root cannot write $f" EPERM "$(unit_write $f)"
+         /etc/systemd/system.control/cgroup-guardd.service.d/50-off.conf /usr/lib/systemd/system/cgroup-guardd.service.d/50-off.conf \
+         /etc/systemd/system/service.d/50-off.conf /run/systemd/system/cgroup-.service.d/50-off.conf; do
+        check "a confined root cannot write $f" EPERM "$(unit_write $f /tmp/dropin.conf)"
 done
+for f in /etc/systemd/system/cgroup-guardd.service /run/systemd/system/cgroup-guardd.service \
+         /run/systemd/transient/cgroup-guardd.service; do
+        check "a confined root cannot write $f" EPERM "$(unit_write $f /tmp/unit.service)"
+done
+check "... nor make an alias of the unit (/run/systemd/system/cgvm-alias.service)" EPERM \
+        "$(ln -s /usr/lib/systemd/system/cgroup-guardd.service /run/systemd/system/cgvm-alias.service 2> /dev/null && echo ok || echo EPERM)"
+check "... nor give it drop-ins (/etc/systemd/system/cgvm-alias.service.d)" EPERM \
+        "$(unit_write /etc/systemd/system/cgvm-alias.service.d/50-off.conf /tmp/dropin.conf)"
+check "... nor install a unit file (/etc/systemd/system/libvirtd.service, which an allow entry names)" EPERM \
+        "$( (: > /etc/systemd/system/libvirtd.service) 2> /dev/null && echo ok || echo EPERM)"
+check "... nor a generator (/etc/systemd/system-generators/cgvm-gen)" EPERM \
+        "$(unit_write /etc/systemd/system-generators/cgvm-gen /tmp/dropin.conf)"
+# Through PID 1.
+mkdir -p /var/tmp/cgvm && cp /tmp/unit.service /var/tmp/cgvm/cgroup-guardd.service
+systemctl link /var/tmp/cgvm/cgroup-guardd.service > /dev/null 2>&1
+check "systemctl link of another cgroup-guardd.service: nothing in /etc/systemd/system" absent \
+        "$([ -e /etc/systemd/system/cgroup-guardd.service ] || [ -L /etc/systemd/system/cgroup-guardd.service ] && echo present || echo absent)"
 systemctl daemon-reload
 systemctl restart cgroup-guardd > /tmp/restart.log 2>&1
 wait_for 60 sh -c '[ "$(systemctl is-active cgroup-guardd)" = active ]'
-check_true "... and after a daemon-reload and a restart of the guard, still enforcing" enforcing ||
+check "... after a daemon-reload and a restart, nothing of the confined root's ran in the guard's cgroup" "" \
+        "$(cat /run/cgvm-unit-ran 2> /dev/null)"
+unconfined rm -f /etc/systemd/system/cgroup-guardd.service /run/cgvm-unit-ran
+systemctl mask cgroup-guardd.service > /dev/null 2>&1
+check "systemctl mask cgroup-guardd: not masked" absent \
+        "$([ -L /etc/systemd/system/cgroup-guardd.service ] && echo present || echo absent)"
+systemctl disable cgroup-guardd.service > /dev/null 2>&1
+check "systemctl disable cgroup-guardd: still enabled" enabled "$(systemctl is-enabled cgroup-guardd.service 2>&1)"
+systemctl revert cgroup-guardd.service > /dev/null 2>&1
+check "systemctl revert cgroup-guardd: the admin's drop-in stays" present \
+        "$([ -e /etc/systemd/system/cgroup-guardd.service.d/backend.conf ] && echo present || echo absent)"
+systemctl set-property --runtime cgroup-guardd.service CPUWeight=50 > /dev/null 2>&1
+check "systemctl set-property --runtime cgroup-guardd, then a confined root's drop-in beside PID 1's" EPERM \
+        "$(unit_write /run/systemd/system.control/cgroup-guardd.service.d/60-off.conf /tmp/dropin.conf)"
+systemctl daemon-reload
+systemctl restart cgroup-guardd > /tmp/restart.log 2>&1
+wait_for 60 sh -c '[ "$(systemctl is-active cgroup-guardd)" = active ]'
+check "after a daemon-reload and a restart of the guard, nothing of the confined root's ran in its cgroup" "" \
+        "$(cat /run/cgvm-unit-ran 2> /dev/null)"
+check_true "... still enforcing" enforcing ||
         diag "the guard's unit: $(systemctl cat cgroup-guardd 2>&1 | grep -v '^#' | tr '\n' ' ')"
 unconfined "rm -rf /etc/systemd/system/cgroup-guardd.service.d/50-off.conf /run/systemd/system/cgroup-guardd.service.d \
-        /etc/systemd/system/cgroup-guardd.service /run/systemd/system/cgroup-guardd.service /run/systemd/transient/cgroup-guardd.service \
-        /etc/systemd/system.control /etc/systemd/system/service.d /run/systemd/system/cgroup-.service.d \
-        /usr/lib/systemd/system/cgroup-guardd.service.d" > /dev/null 2>&1
-if ! enforcing; then
+        /etc/systemd/system.control /run/systemd/system.control /usr/lib/systemd/system/cgroup-guardd.service.d \
+        /etc/systemd/system/service.d /run/systemd/system/cgroup-.service.d /etc/systemd/system/cgroup-guardd.service \
+        /run/systemd/system/cgroup-guardd.service /run/systemd/transient/cgroup-guardd.service /run/systemd/system/cgvm-alias.service \
+        /etc/systemd/system/cgvm-alias.service.d /etc/systemd/system/libvirtd.service /etc/systemd/system-generators/cgvm-gen" > /dev/null 2>&1
+systemctl unmask cgroup-guardd.service > /dev/null 2>&1
+systemctl enable cgroup-guardd.service > /dev/null 2>&1
+if [ -e /run/cgvm-unit-ran ] || ! enforcing; then
         systemctl daemon-reload
         systemctl restart cgroup-guardd
         wait_for 60 enforcing

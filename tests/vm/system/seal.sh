@@ -188,7 +188,9 @@ CGVM_LOGIN_SHELL=/bin/sh cgvm-login nobody 'cat /proc/self/cgroup' > /run/login-
 check_true "su - nobody from a login service lands in its session scope ($(sed -n 's/^0:://p' /run/login-cg 2> /dev/null))" \
         grep -q '^0::/user.slice/user-65534.slice/session-[^/]*\.scope$' /run/login-cg ||
         diag "login from cgvmlogin@.service: $(cat /run/login-cg 2> /dev/null) $(journalctl -u 'cgvmlogin@*' --no-pager | tail -3)"
-printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/sleep 600\n' > /etc/systemd/system/plain.service
+# (Unit files: from outside the confined cgroups, since the unit directories are sealed.)
+printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/sleep 600\n' > /tmp/plain.service
+unconfined cp /tmp/plain.service /etc/systemd/system/plain.service || diag "plain.service not installed"
 systemctl daemon-reload
 check_all "an unsealed service starts and restarts, 5 times in a row" \
         'systemctl start plain.service' \
