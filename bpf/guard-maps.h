@@ -415,6 +415,15 @@ struct guard_self {
  * where there is none): refused to PID 1 too, whose unit-file API (systemctl link, mask, revert,
  * disable, set-property) acts for any root that asks. */
 #define GUARD_FILE_UNIT 64
+/* A directory whose subdirectories' entries are guarded as a sealed directory's are (systemd's
+ * unit directories: every unit's drop-ins and wants, those made after the daemon's registration
+ * too). Set by the kernel on a directory it sees one made in. */
+#define GUARD_FILE_SEALED_BELOW 128
+/* The names of the guard's unit (its file, .d, .wants, .requires, .upholds, service.d and its
+ * prefixes' .d), each registered as guard_reserved_key(GUARD_UNIT_NAMES_DIR, hash) with
+ * GUARD_FILE_UNIT: an entry of that name in a guarded place is the unit's wherever it is made
+ * (PID 1's system.control/<unit>.d after the registration). */
+#define GUARD_UNIT_NAMES_DIR guard_file_key(0, 0)
 #define GUARD_RESERVED_NAME_MAX 31 /* inline in the dentry (d_iname) on every kernel we load on */
 
 /* A program PID 1 may exec after a refused switch of its root (guard_pid1_exec), exactly: the

@@ -698,8 +698,11 @@ static __always_inline void guard_reserve_name(struct inode *dir, struct dentry 
 #define GUARD_ENTRY_GUARDED 1
 #define GUARD_ENTRY_UNIT 2 /* in or at a name of the guard's own unit: refused to PID 1 too */
 
-static __always_inline int entry_guard(__u8 flags) {
-        return flags & GUARD_FILE_UNIT ? GUARD_ENTRY_UNIT : GUARD_ENTRY_GUARDED;
+/* Guarded, and the guard's unit's where flags say so or the entry bears one of its names. */
+static __always_inline int entry_guard(__u8 flags, struct dentry *dentry) {
+        if (flags & GUARD_FILE_UNIT)
+                return GUARD_ENTRY_UNIT;
+        return name_reserved(GUARD_UNIT_NAMES_DIR, dentry) ? GUARD_ENTRY_UNIT : GUARD_ENTRY_GUARDED;
 }
 
 static __always_inline int guard_dir_entry_guarded(struct inode *dir, struct dentry *dentry) {
@@ -714,9 +717,9 @@ static __always_inline int guard_dir_entry_guarded(struct inode *dir, struct den
         flags = value ? *value : 0;
         /* A sealed directory may hold a name of the guard's unit too (/etc/systemd/system). */
         if ((flags & GUARD_FILE_RESERVES) && (reserved = name_reserved(key, dentry)))
-                return entry_guard(reserved | (flags & GUARD_FILE_UNIT));
+                return entry_guard(reserved | (flags & GUARD_FILE_UNIT), dentry);
         if (flags & GUARD_FILE_SEALED)
-                return entry_guard(flags);
+                return entry_guard(flags, dentry);
         if ((flags & GUARD_FILE_NAME) && !(flags & GUARD_FILE_KERNEL))
                 return 0; /* a name the daemon registered on a path: not a new directory */
         dir_dentry = dentry->d_parent;
@@ -725,10 +728,14 @@ static __always_inline int guard_dir_entry_guarded(struct inode *dir, struct den
                 return 0;
         key = guard_file_key(grandparent->d_inode->i_sb->s_dev, grandparent->d_inode->i_ino);
         value = bpf_map_lookup_elem(&guard_objects, &key);
-        if (!value || !(*value & GUARD_FILE_RESERVES))
+        if (!value)
+                return 0;
+        if (*value & GUARD_FILE_SEALED_BELOW)
+                return entry_guard(flags, dentry);
+        if (!(*value & GUARD_FILE_RESERVES))
                 return 0;
         reserved = name_reserved(key, dir_dentry);
-        return reserved ? entry_guard(reserved) : 0;
+        return reserved ? entry_guard(reserved, dentry) : 0;
 }
 
 static __always_inline int guard_dir_entry_refused_as(struct inode *dir, struct dentry *dentry,
@@ -849,28 +856,40 @@ static __always_inline int guard_cgroup_dir_refused(struct inode *dir_or_cgroup)
  * no room, no directory), so that what is made in it is guarded too (guard_dir_entry_guarded()'s
  * grandparent) until the daemon's next registration decides. systemctl set-property makes
  * /run/systemd/system.control, then the unit's .d in it, where a confined root put a drop-in (a
- * review found it). A name longer than a reserved one is left (its directory unguarded). */
+ * review found it). A name longer than a reserved one is not reserved; what is made in the new
+ * directory is guarded all the same (GUARD_FILE_SEALED_BELOW on the one it is made in). */
 static __always_inline int guard_reserve_new_dir(struct inode *dir, struct dentry *dentry, int guarded) {
         __u8 flags = GUARD_FILE_RESERVES | GUARD_FILE_KERNEL | (guarded == GUARD_ENTRY_UNIT ? GUARD_FILE_UNIT : 0), *value;
-        __u8 dir_flags = GUARD_FILE_RESERVES | GUARD_FILE_KERNEL;
+        __u8 dir_flags = GUARD_FILE_SEALED_BELOW | GUARD_FILE_KERNEL;
         struct guard_self *self = tamper_config();
         __u64 dir_key, hash, key;
+        bool named;
 
-        if (!self || !dentry_name_hash(dentry, &hash))
+        if (!self)
                 return 0;
         dir_key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
-        key = guard_reserved_key(dir_key, hash);
-        value = bpf_map_lookup_elem(&guard_objects, &key);
-        if (!value) {
-                if (self->kernel_keys >= GUARD_KERNEL_KEYS_MAX ||
-                    bpf_map_update_elem(&guard_objects, &key, &flags, BPF_NOEXIST) != 0)
-                        return -28; /* ENOSPC: the kernel's share of the map is used up until the daemon's next round */
-                __sync_fetch_and_add(&self->kernel_keys, 1);
+        named = dentry_name_hash(dentry, &hash);
+        if (named) {
+                key = guard_reserved_key(dir_key, hash);
+                value = bpf_map_lookup_elem(&guard_objects, &key);
+                if (!value) {
+                        if (self->kernel_keys >= GUARD_KERNEL_KEYS_MAX ||
+                            bpf_map_update_elem(&guard_objects, &key, &flags, BPF_NOEXIST) != 0)
+                                return -28; /* ENOSPC: the kernel's share of the map is used up until the daemon's next round */
+                        __sync_fetch_and_add(&self->kernel_keys, 1);
+                }
+                dir_flags |= GUARD_FILE_RESERVES;
         }
+        /* A directory sealed, or one guarded as made in a guarded place (no key of its own): what
+         * is made in its subdirectories is guarded too, whatever their names' length. Not one that
+         * only reserves names (/run/systemd for its system.control: logind's sessions are there). */
         value = bpf_map_lookup_elem(&guard_objects, &dir_key);
         if (value)
-                *value |= GUARD_FILE_RESERVES;
-        else if (bpf_map_update_elem(&guard_objects, &dir_key, &dir_flags, BPF_NOEXIST) == 0)
+                *value |= (dir_flags & GUARD_FILE_RESERVES) | (*value & GUARD_FILE_SEALED ? GUARD_FILE_SEALED_BELOW : 0);
+        else if (self->kernel_keys >= GUARD_KERNEL_KEYS_MAX ||
+                 bpf_map_update_elem(&guard_objects, &dir_key, &dir_flags, BPF_NOEXIST) != 0)
+                return -28; /* ENOSPC */
+        else
                 __sync_fetch_and_add(&self->kernel_keys, 1);
         return 0;
 }

@@ -454,6 +454,7 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
                 uint8_t flags;
         } groups[] = {
                 { files.sealed, files.n_sealed, GUARD_FILE_NAME | GUARD_FILE_SEALED },
+                { files.sealed_below, files.n_sealed_below, GUARD_FILE_NAME | GUARD_FILE_SEALED | GUARD_FILE_SEALED_BELOW },
                 { files.unit_sealed, files.n_unit_sealed, GUARD_FILE_NAME | GUARD_FILE_SEALED | GUARD_FILE_UNIT },
                 { files.reserving, files.n_reserving, GUARD_FILE_NAME | GUARD_FILE_RESERVES },
                 { files.reserved, files.n_reserved, GUARD_FILE_RESERVES },

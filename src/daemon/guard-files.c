@@ -506,9 +506,52 @@ static const char *const generator_dirs[] = {
         "/etc/systemd/system-generators", "/run/systemd/system-generators",
         "/usr/local/lib/systemd/system-generators", "/usr/lib/systemd/system-generators",
         "/lib/systemd/system-generators",
+        /* Environment generators: run the same way, their output every unit's environment. */
+        "/etc/systemd/system-environment-generators", "/run/systemd/system-environment-generators",
+        "/usr/local/lib/systemd/system-environment-generators", "/usr/lib/systemd/system-environment-generators",
+        "/lib/systemd/system-environment-generators",
 };
 
-static int add_unit_files(KeySet *set, KeySet *sealed, UnitKeys *u, const char *root) {
+/* A name of the guard's unit, wherever it is made in a guarded place (GUARD_UNIT_NAMES_DIR). */
+static int add_unit_name_anywhere(UnitKeys *u, const char *name, size_t len) {
+        uint64_t hash = GUARD_NAME_HASH_INIT;
+
+        if (len > GUARD_RESERVED_NAME_MAX)
+                return 0;
+        for (size_t i = 0; i < len; i++)
+                hash = guard_name_hash_step(hash, (unsigned char) name[i]);
+        return key_add(&u->reserved, guard_reserved_key(GUARD_UNIT_NAMES_DIR, hash));
+}
+
+/* The names of the unit's drop-in and dependency directories: NAME.d, NAME.wants, ...,
+ * service.d and the dashed prefixes' .d ("cgroup-.service.d" for cgroup-guardd.service). */
+static int add_unit_dirs_named(KeySet *set, UnitKeys *u, const char *root, const char *dir, const char *unit) {
+        static const char *const suffixes[] = { ".d", ".wants", ".requires", ".upholds" };
+        size_t stem = strlen(unit) - strlen(".service");
+        char path[PATH_MAX], name[NAME_MAX + 1];
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(suffixes) + 1; i++) {
+                if (i < ELEMENTSOF(suffixes))
+                        snprintf(name, sizeof(name), "%s%s", unit, suffixes[i]);
+                else
+                        snprintf(name, sizeof(name), "service.d");
+                r = add_unit_name_anywhere(u, name, strlen(name));
+                if (r >= 0 && dir && (size_t) snprintf(path, sizeof(path), "%s/%s", dir, name) < sizeof(path))
+                        r = add_unit_dropin_dir(set, u, root, path);
+        }
+        for (size_t dash = stem; r >= 0 && dash > 0; dash--) {
+                if (unit[dash - 1] != '-' || dash >= stem)
+                        continue;
+                snprintf(name, sizeof(name), "%.*s.service.d", (int) dash, unit);
+                r = add_unit_name_anywhere(u, name, strlen(name));
+                if (r >= 0 && dir && (size_t) snprintf(path, sizeof(path), "%s/%s", dir, name) < sizeof(path))
+                        r = add_unit_dropin_dir(set, u, root, path);
+        }
+        return r;
+}
+
+static int add_unit_files(KeySet *set, KeySet *sealed, KeySet *sealed_below, UnitKeys *u, const char *root) {
         char unit[NAME_MAX + 1], path[PATH_MAX];
         int r = 0;
 
@@ -517,23 +560,17 @@ static int add_unit_files(KeySet *set, KeySet *sealed, UnitKeys *u, const char *
                 r = add_config_dir(set, sealed, root, generator_dirs[i], 0);
         }
         own_service_unit(unit);
+        if (r >= 0 && unit[0])
+                r = add_unit_dirs_named(set, u, root, NULL, unit);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(unit_dirs); i++) {
-                size_t stem = strlen(unit) - (unit[0] ? strlen(".service") : 0);
-
                 set->budget = HELPER_NAMES_MAX;
-                r = add_config_dir(set, sealed, root, unit_dirs[i], 0);
+                r = add_config_dir(set, sealed_below, root, unit_dirs[i], 0);
                 if (r < 0 || !unit[0])
                         continue;
                 if ((size_t) snprintf(path, sizeof(path), "%s/%s", unit_dirs[i], unit) < sizeof(path))
                         r = add_unit_name(set, u, set->reserving, root, path);
-                if (r >= 0 && (size_t) snprintf(path, sizeof(path), "%s/%s.d", unit_dirs[i], unit) < sizeof(path))
-                        r = add_unit_dropin_dir(set, u, root, path);
-                if (r >= 0 && (size_t) snprintf(path, sizeof(path), "%s/service.d", unit_dirs[i]) < sizeof(path))
-                        r = add_unit_dropin_dir(set, u, root, path);
-                for (size_t dash = stem; r >= 0 && dash > 0; dash--)
-                        if (unit[dash - 1] == '-' && dash < stem &&
-                            (size_t) snprintf(path, sizeof(path), "%s/%.*s.service.d", unit_dirs[i], (int) dash, unit) < sizeof(path))
-                                r = add_unit_dropin_dir(set, u, root, path);
+                if (r >= 0)
+                        r = add_unit_dirs_named(set, u, root, unit_dirs[i], unit);
                 if (r >= 0)
                         r = add_unit_links(set, u, root, unit_dirs[i], unit);
         }
@@ -675,7 +712,7 @@ static int add_pid1_executables(KeySet *set, ExecSet *exec, const char *root) {
 int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *ret) {
         size_t allocated_mounts = 0;
         const char *helper_root;
-        KeySet set = { .budget = SIZE_MAX }, sealed = {}, reserved = {}, reserving = {};
+        KeySet set = { .budget = SIZE_MAX }, sealed = {}, sealed_below = {}, reserved = {}, reserving = {};
         UnitKeys unit = {};
         ExecSet pid1_exec = {};
         uint64_t root_key = 0;
@@ -724,7 +761,7 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 r = add_config_dir(&set, &sealed, helper_root, sealed_config_dirs[i], SEALED_DIR_ENTRIES_MAX);
         }
         if (r >= 0)
-                r = add_unit_files(&set, &sealed, &unit, helper_root);
+                r = add_unit_files(&set, &sealed, &sealed_below, &unit, helper_root);
         for (size_t i = 0; r >= 0 && guard_config_dirs[i]; i++) {
                 set.budget = HELPER_NAMES_MAX;
                 r = add_config_dir(&set, &sealed, "", guard_config_dirs[i], SEALED_DIR_ENTRIES_MAX);
@@ -735,6 +772,7 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
         if (r < 0) {
                 free(set.keys);
                 free(sealed.keys);
+                free(sealed_below.keys);
                 free(reserved.keys);
                 free(reserving.keys);
                 free(unit.names.keys);
@@ -746,6 +784,7 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
         *ret = (GuardFiles) { .keys = set.keys, .n = set.n, .sealed = sealed.keys, .n_sealed = sealed.n,
                               .reserved = reserved.keys, .n_reserved = reserved.n,
                               .reserving = reserving.keys, .n_reserving = reserving.n,
+                              .sealed_below = sealed_below.keys, .n_sealed_below = sealed_below.n,
                               .unit = unit.names.keys, .n_unit = unit.names.n,
                               .unit_sealed = unit.sealed.keys, .n_unit_sealed = unit.sealed.n,
                               .unit_reserved = unit.reserved.keys, .n_unit_reserved = unit.reserved.n,
@@ -757,6 +796,7 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
 void guard_files_done(GuardFiles *f) {
         free(f->keys);
         free(f->sealed);
+        free(f->sealed_below);
         free(f->reserved);
         free(f->reserving);
         free(f->unit);

@@ -25,11 +25,13 @@ typedef struct GuardFiles {
         size_t n_reserved;
         uint64_t *reserving;    /* the directories those are in (GUARD_FILE_RESERVES) */
         size_t n_reserving;
+        uint64_t *sealed_below; /* directories sealed, their subdirectories too (systemd's unit directories) */
+        size_t n_sealed_below;
         uint64_t *unit;         /* the guard's own unit's files and enablement links (GUARD_FILE_UNIT) */
         size_t n_unit;
         uint64_t *unit_sealed;  /* its drop-in directories */
         size_t n_unit_sealed;
-        uint64_t *unit_reserved; /* its names where there is none */
+        uint64_t *unit_reserved; /* its names where there is none, and anywhere (GUARD_UNIT_NAMES_DIR) */
         size_t n_unit_reserved;
         struct guard_pid1_exec_key *pid1_exec; /* the files PID 1 may exec after a refused switch of root */
         size_t n_pid1_exec;

@@ -312,6 +312,10 @@ check "... nor install a unit file (/etc/systemd/system/libvirtd.service, which 
         "$( (: > /etc/systemd/system/libvirtd.service) 2> /dev/null && echo ok || echo EPERM)"
 check "... nor a generator (/etc/systemd/system-generators/cgvm-gen)" EPERM \
         "$(unit_write /etc/systemd/system-generators/cgvm-gen /tmp/dropin.conf)"
+check "... nor an environment generator (/run/systemd/system-environment-generators/cgvm-env)" EPERM \
+        "$(unit_write /run/systemd/system-environment-generators/cgvm-env /tmp/dropin.conf)"
+check "... nor remove a trusted unit's drop-in (user@.service.d/50-cgroup-guard-env.conf: UnsetEnvironment=LD_PRELOAD)" EPERM \
+        "$(rm -f /usr/lib/systemd/system/user@.service.d/50-cgroup-guard-env.conf 2> /dev/null && echo ok || echo EPERM)"
 # Through PID 1.
 mkdir -p /var/tmp/cgvm && cp /tmp/unit.service /var/tmp/cgvm/cgroup-guardd.service
 systemctl link /var/tmp/cgvm/cgroup-guardd.service > /dev/null 2>&1
@@ -331,9 +335,24 @@ check "systemctl disable cgroup-guardd: still enabled" enabled "$(systemctl is-e
 systemctl revert cgroup-guardd.service > /dev/null 2>&1
 check "systemctl revert cgroup-guardd: the admin's drop-in stays" present \
         "$([ -e /etc/systemd/system/cgroup-guardd.service.d/backend.conf ] && echo present || echo absent)"
+systemctl add-requires cgroup-guardd.service systemd-journald.service > /dev/null 2>&1
+check "systemctl add-requires cgroup-guardd (a dependency, masked, keeps it from starting): none added" absent \
+        "$(ls /etc/systemd/system/cgroup-guardd.service.requires/systemd-journald.service > /dev/null 2>&1 && echo present || echo absent)"
+systemctl set-property cgroup-guardd.service MemoryMax=1G > /dev/null 2>&1
+check "systemctl set-property cgroup-guardd (system.control made anew): no drop-in" absent \
+        "$(ls /etc/systemd/system.control/cgroup-guardd.service.d/* > /dev/null 2>&1 && echo present || echo absent)"
 systemctl set-property --runtime cgroup-guardd.service CPUWeight=50 > /dev/null 2>&1
-check "systemctl set-property --runtime cgroup-guardd, then a confined root's drop-in beside PID 1's" EPERM \
+check "systemctl set-property --runtime cgroup-guardd: no drop-in" absent \
+        "$(ls /run/systemd/system.control/cgroup-guardd.service.d/* > /dev/null 2>&1 && echo present || echo absent)"
+check "... nor a confined root's there" EPERM \
         "$(unit_write /run/systemd/system.control/cgroup-guardd.service.d/60-off.conf /tmp/dropin.conf)"
+# Another unit's (a name too long for the kernel to reserve): PID 1 makes its drop-in directory;
+# a confined root adds nothing there.
+systemctl set-property --runtime systemd-ask-password-wall.service CPUWeight=50 > /dev/null 2>&1
+check "systemctl set-property --runtime of another unit: PID 1 makes its drop-in" present \
+        "$(ls /run/systemd/system.control/systemd-ask-password-wall.service.d/* > /dev/null 2>&1 && echo present || echo absent)"
+check "... and a confined root cannot add one beside it" EPERM \
+        "$(unit_write /run/systemd/system.control/systemd-ask-password-wall.service.d/60-x.conf /tmp/dropin.conf)"
 systemctl daemon-reload
 systemctl restart cgroup-guardd > /tmp/restart.log 2>&1
 wait_for 60 sh -c '[ "$(systemctl is-active cgroup-guardd)" = active ]'
@@ -345,7 +364,10 @@ unconfined "rm -rf /etc/systemd/system/cgroup-guardd.service.d/50-off.conf /run/
         /etc/systemd/system.control /run/systemd/system.control /usr/lib/systemd/system/cgroup-guardd.service.d \
         /etc/systemd/system/service.d /run/systemd/system/cgroup-.service.d /etc/systemd/system/cgroup-guardd.service \
         /run/systemd/system/cgroup-guardd.service /run/systemd/transient/cgroup-guardd.service /run/systemd/system/cgvm-alias.service \
-        /etc/systemd/system/cgvm-alias.service.d /etc/systemd/system/libvirtd.service /etc/systemd/system-generators/cgvm-gen" > /dev/null 2>&1
+        /etc/systemd/system/cgvm-alias.service.d /etc/systemd/system/libvirtd.service /etc/systemd/system-generators/cgvm-gen \
+        /run/systemd/system-environment-generators /etc/systemd/system/cgroup-guardd.service.requires" > /dev/null 2>&1
+[ -e /usr/lib/systemd/system/user@.service.d/50-cgroup-guard-env.conf ] ||
+        unconfined cp /usr/lib/systemd/system/getty@.service.d/50-cgroup-guard-env.conf /usr/lib/systemd/system/user@.service.d/
 systemctl unmask cgroup-guardd.service > /dev/null 2>&1
 systemctl enable cgroup-guardd.service > /dev/null 2>&1
 if [ -e /run/cgvm-unit-ran ] || ! enforcing; then
