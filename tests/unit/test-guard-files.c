@@ -267,6 +267,58 @@ static void test_symlinked_directory(void **state) {
 
 /* A helper that is not installed: its name reserved in the directory where its path stops. And
  * a helper's path through a deep tree adds at most 128 names (guard_objects cannot be filled). */
+static bool has_sealed(const GuardFiles *f, const char *path) {
+        struct stat st;
+        uint64_t key;
+
+        assert_int_equal(lstat(path, &st), 0);
+        key = guard_file_key(kernel_dev(st.st_dev), st.st_ino);
+        for (size_t i = 0; i < f->n_sealed; i++)
+                if (f->sealed[i] == key)
+                        return true;
+        return false;
+}
+
+/* The guard's own configuration (set_guard_config_dirs()): the policy directory, absolute or
+ * relative to the current one, and the disable flag's directory, sealed; a policy file's name
+ * among the names. */
+static void test_config_dirs(void **state) {
+        char dir[] = "/tmp/test-guard-cfg-XXXXXX", policies[PATH_MAX], file[PATH_MAX + 16], flag[PATH_MAX], cwd[PATH_MAX];
+        GuardFiles got = {};
+
+        (void) state;
+        assert_non_null(mkdtemp(dir));
+        snprintf(policies, sizeof(policies), "%s/policies.d", dir);
+        snprintf(file, sizeof(file), "%s/10-x.json", policies);
+        snprintf(flag, sizeof(flag), "%s/disable", dir);
+        assert_int_equal(mkdir(policies, 0755), 0);
+        assert_int_equal(close(open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)), 0);
+
+        assert_int_equal(set_guard_config_dirs(policies, flag), 0);
+        assert_int_equal(guard_files_collect(NULL, NULL, &got), 0);
+        assert_true(has_sealed(&got, policies));
+        assert_true(has_sealed(&got, dir));
+        keys = got.keys;
+        n_keys = got.n;
+        assert_true(has_name(file));
+        guard_files_done(&got);
+
+        assert_non_null(getcwd(cwd, sizeof(cwd)));
+        assert_int_equal(chdir(dir), 0);
+        assert_int_equal(set_guard_config_dirs("policies.d", flag), 0);
+        assert_int_equal(chdir(cwd), 0);
+        assert_int_equal(guard_files_collect(NULL, NULL, &got), 0);
+        assert_true(has_sealed(&got, policies));
+        guard_files_done(&got);
+
+        assert_int_equal(set_guard_config_dirs("/nonexistent-cgg/policies.d", "/nonexistent-cgg/disable"), 0);
+        keys = files.keys;
+        n_keys = files.n;
+        unlink(file);
+        rmdir(policies);
+        rmdir(dir);
+}
+
 static void test_reserved_and_bounded(void **state) {
         char base[] = "/tmp/test-guard-files-res-XXXXXX", path[PATH_MAX * 2], helper[PATH_MAX];
         char *helpers[] = { helper, NULL };
@@ -322,6 +374,7 @@ int main(void) {
                 cmocka_unit_test(test_helper_programs_here),
                 cmocka_unit_test(test_symlinked_directory),
                 cmocka_unit_test(test_reserved_and_bounded),
+                cmocka_unit_test(test_config_dirs),
         };
 
         return cmocka_run_group_tests(tests, collect, release);
