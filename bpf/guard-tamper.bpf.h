@@ -607,13 +607,18 @@ static __always_inline int guard_file_refused_as(struct inode *inode, const stru
                 return guard_confined_file_refused(inode->i_ino, mnt, flags & GUARD_FILE_UNIT);
         if ((flags & GUARD_FILE_MOUNTPOINT) && mountpoint_change_reaches_pid1(mnt))
                 return guard_confined_file_refused(inode->i_ino, mnt, false);
-        /* A mount onto PID 1's root directory where that reaches PID 1's namespace: stacked over
-         * "/", it is what a unit's namespace holds (systemd binds "/" recursively and chroots
-         * there), so the guard's restart would read another tree's policy and disable flag (a
-         * review found it). Unmounts and moves of "/": guard_root_mount_refused() and sb_mount. */
-        if ((flags & GUARD_FILE_ROOT) && mnt && mountpoint_change_reaches_pid1(mnt))
-                return guard_confined_file_refused(inode->i_ino, mnt, false);
         return 0;
+}
+
+/* A mount onto PID 1's root directory where that reaches PID 1's namespace: stacked over "/", it
+ * is what a unit's namespace holds (systemd binds "/" recursively and chroots there), so the
+ * guard's restart would read another tree's policy and disable flag (a review found it). The
+ * target only: "/" as a bind's source (open_tree() and move_mount(), mount --bind / X) stays.
+ * Unmounts and moves of "/": guard_root_mount_refused() and sb_mount. */
+static __always_inline int guard_mount_onto_root_refused(const struct vfsmount *mnt, struct inode *inode) {
+        if (!(guard_file_flags(inode) & GUARD_FILE_ROOT) || !mountpoint_change_reaches_pid1(mnt))
+                return 0;
+        return guard_confined_file_refused(inode->i_ino, mnt, false);
 }
 
 static __always_inline int guard_file_refused(struct inode *inode) {
@@ -769,10 +774,12 @@ static __always_inline int guard_register_arrival(struct inode *incoming, bool w
         __u64 key = guard_file_key(incoming->i_sb->s_dev, incoming->i_ino);
         struct guard_self *self = tamper_config();
 
+        if (!self)
+                return 0; /* no tamper protection ("protect_self": false): nothing is guarded */
         value = bpf_map_lookup_elem(&guard_objects, &key);
         if (value)
                 *value |= flags;
-        else if (!self || self->kernel_keys >= GUARD_KERNEL_KEYS_MAX)
+        else if (self->kernel_keys >= GUARD_KERNEL_KEYS_MAX)
                 return -28; /* ENOSPC: the kernel's share of the map is used up until the daemon's next round */
         else if (bpf_map_update_elem(&guard_objects, &key, &flags, BPF_NOEXIST) == 0)
                 __sync_fetch_and_add(&self->kernel_keys, 1);
@@ -1851,6 +1858,7 @@ static __always_inline int tamper_move_mount(const struct path *from_path, const
                tamper_check_set_group(from_path, to_path) ?:
                guard_mount_on_file_refused(from_path->mnt, from_path->dentry->d_inode) ?:
                guard_root_mount_refused(from_path->mnt) ?: guard_mount_on_file_refused(to_path->mnt, to_path->dentry->d_inode) ?:
+               guard_mount_onto_root_refused(to_path->mnt, to_path->dentry->d_inode) ?:
                guard_mount_on_entry_refused(to_path->mnt, to_path->dentry) ?: guard_cgroup_mount_refused(to_path->mnt) ?:
                guard_pid1_mount_refused(to_path->dentry->d_inode);
 }
@@ -1974,6 +1982,7 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
          * with it: MS_BIND|MS_PRIVATE is a bind mount), and only then the propagation flags. */
         if (!(flags & MS_REMOUNT_) && ((flags & MS_BIND_) || !(flags & MS_PROPAGATION_)) &&
             (guard_mount_on_file_refused(path->mnt, path->dentry->d_inode) || guard_mount_on_entry_refused(path->mnt, path->dentry) ||
+             guard_mount_onto_root_refused(path->mnt, path->dentry->d_inode) ||
              guard_mount_over_pins_refused(path) || guard_cgroup_mount_refused(path->mnt) ||
              guard_pid1_mount_refused(path->dentry->d_inode)))
                 return -GUARD_TAMPER_EPERM;

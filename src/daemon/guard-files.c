@@ -512,6 +512,15 @@ static const char *const generator_dirs[] = {
         "/lib/systemd/system-environment-generators",
 };
 
+/* PID 1's own configuration: a confined root's ManagerEnvironment=SYSTEMD_UNIT_PATH=... there
+ * puts a unit directory of its own ahead of the sealed ones at PID 1's next re-exec (which any
+ * root may ask for), DefaultEnvironment= reaches every unit (a review found it). Sealed, and the
+ * main file guarded by name (reserved where there is none). */
+static const char *const manager_config_dirs[] = {
+        "/etc/systemd/system.conf.d", "/run/systemd/system.conf.d", "/usr/local/lib/systemd/system.conf.d",
+        "/usr/lib/systemd/system.conf.d", "/lib/systemd/system.conf.d",
+};
+
 /* A name of the guard's unit, wherever it is made in a guarded place (GUARD_UNIT_NAMES_DIR). */
 static int add_unit_name_anywhere(UnitKeys *u, const char *name, size_t len) {
         uint64_t hash = GUARD_NAME_HASH_INIT;
@@ -558,6 +567,14 @@ static int add_unit_files(KeySet *set, KeySet *sealed, KeySet *sealed_below, Uni
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(generator_dirs); i++) {
                 set->budget = HELPER_NAMES_MAX;
                 r = add_config_dir(set, sealed, root, generator_dirs[i], 0);
+        }
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(manager_config_dirs); i++) {
+                set->budget = HELPER_NAMES_MAX;
+                r = add_config_dir(set, sealed, root, manager_config_dirs[i], SEALED_DIR_ENTRIES_MAX);
+        }
+        if (r >= 0) {
+                set->budget = HELPER_NAMES_MAX;
+                r = add_names(set, root, "/etc/systemd/system.conf", 0);
         }
         own_service_unit(unit);
         if (r >= 0 && unit[0])

@@ -314,6 +314,12 @@ check "... nor a generator (/etc/systemd/system-generators/cgvm-gen)" EPERM \
         "$(unit_write /etc/systemd/system-generators/cgvm-gen /tmp/dropin.conf)"
 check "... nor an environment generator (/run/systemd/system-environment-generators/cgvm-env)" EPERM \
         "$(unit_write /run/systemd/system-environment-generators/cgvm-env /tmp/dropin.conf)"
+printf '[Manager]\nManagerEnvironment=SYSTEMD_UNIT_PATH=/run/cgvm-units:\n' > /tmp/manager.conf
+check "... nor change PID 1's own configuration (/run/systemd/system.conf.d: a unit path of its own)" EPERM \
+        "$(unit_write /run/systemd/system.conf.d/50-off.conf /tmp/manager.conf)"
+check "... nor in /etc/systemd/system.conf.d" EPERM "$(unit_write /etc/systemd/system.conf.d/50-off.conf /tmp/manager.conf)"
+check "... nor /etc/systemd/system.conf" EPERM \
+        "$( (cat /tmp/manager.conf >> /etc/systemd/system.conf) 2> /dev/null && echo ok || echo EPERM)"
 check "... nor remove a trusted unit's drop-in (user@.service.d/50-cgroup-guard-env.conf: UnsetEnvironment=LD_PRELOAD)" EPERM \
         "$(rm -f /usr/lib/systemd/system/user@.service.d/50-cgroup-guard-env.conf 2> /dev/null && echo ok || echo EPERM)"
 # Through PID 1.
@@ -365,7 +371,9 @@ unconfined "rm -rf /etc/systemd/system/cgroup-guardd.service.d/50-off.conf /run/
         /etc/systemd/system/service.d /run/systemd/system/cgroup-.service.d /etc/systemd/system/cgroup-guardd.service \
         /run/systemd/system/cgroup-guardd.service /run/systemd/transient/cgroup-guardd.service /run/systemd/system/cgvm-alias.service \
         /etc/systemd/system/cgvm-alias.service.d /etc/systemd/system/libvirtd.service /etc/systemd/system-generators/cgvm-gen \
-        /run/systemd/system-environment-generators /etc/systemd/system/cgroup-guardd.service.requires" > /dev/null 2>&1
+        /run/systemd/system-environment-generators /etc/systemd/system/cgroup-guardd.service.requires \
+        /run/systemd/system.conf.d /etc/systemd/system.conf.d/50-off.conf" > /dev/null 2>&1
+grep -q cgvm-units /etc/systemd/system.conf && unconfined "sed -i /cgvm-units/d /etc/systemd/system.conf"
 [ -e /usr/lib/systemd/system/user@.service.d/50-cgroup-guard-env.conf ] ||
         unconfined cp /usr/lib/systemd/system/getty@.service.d/50-cgroup-guard-env.conf /usr/lib/systemd/system/user@.service.d/
 systemctl unmask cgroup-guardd.service > /dev/null 2>&1
