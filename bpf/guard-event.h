@@ -131,6 +131,12 @@ enum guard_helper_sysctl {
 
 #define GUARD_MIGRATION_THREADGROUP 0x1u
 #define GUARD_MIGRATION_CLONE 0x2u
+/* A setns event that is no setns(): read access to the files of a task in another mount namespace
+ * (/proc/PID/root, cwd, fd/), decided as a join of its namespace; task_pid is that task. */
+#define GUARD_SETNS_THROUGH_PROC 0x4u
+/* A child-namespace event (flags: the CLONE_NEW* types pending) at an exec, which enters the
+ * prepared time namespace itself (Linux 6.6 and later), not at a fork. No CLONE_NEW* bit. */
+#define GUARD_PENDING_AT_EXEC 0x1u
 
 /* A cgroup appeared: the daemon adds what its path decides (globs at its own level). Or it went:
  * the daemon forgets it. */

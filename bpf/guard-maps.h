@@ -71,6 +71,11 @@ enum guard_key_kind {
  * (fail closed). The walk is bounded by GUARD_CGROUP_WALK_MAX levels, fail closed beyond. */
 #define GUARD_CGROUP_UNCLASSIFIED 0xfffffffffffffffeULL
 #define GUARD_RULE_UNCLASSIFIED 0xfffffffeu
+/* lock_on_entry rules' ids: GUARD_RULE_ID_STABLE | bits of their label's hash, the same in every
+ * generation that has the rule (src/policy/policy.c, policy_number_rules()); other rules count
+ * from 1, far below. */
+#define GUARD_RULE_ID_STABLE 0x40000000u
+#define GUARD_RULE_ID_STABLE_MASK 0x3fffffffu
 #define GUARD_CGROUP_WALK_MAX 64
 /* The root cgroup's id (kernfs's first node, in every cgroup2 mount): kernel threads and the
  * kernel's usermode helpers (core_pattern pipes, modprobe) run there; it is never an admin cgroup. */
@@ -355,7 +360,8 @@ struct guard_self {
         __u32 enabled;          /* protect_self */
         __u32 starting;         /* the daemon is attaching: no link is opened by id but by it */
         __u32 kernel_keys;      /* guard_objects keys the kernel added since the daemon's last round */
-        __u32 pad;
+        __u32 ns_types;         /* CLONE_NEW* types of the GUARD_OBJ_NS keys: a setns() to another type
+                                 * needs no lookup (set before such a key goes in, kept while pins live) */
 };
 
 /* At most this many guard_objects keys added by the kernel (arrivals, reserved names) between two
@@ -484,6 +490,7 @@ _Static_assert(sizeof(struct guard_self) == 56, "struct guard_self layout");
 _Static_assert(__builtin_offsetof(struct guard_self, kernel_keys) == 48, "struct guard_self layout");
 _Static_assert(__builtin_offsetof(struct guard_self, mnt_ns) == 32, "struct guard_self layout");
 _Static_assert(__builtin_offsetof(struct guard_self, starting) == 44, "struct guard_self layout");
+_Static_assert(__builtin_offsetof(struct guard_self, ns_types) == 52, "struct guard_self layout");
 
 static inline __u32 guard_ns_flag(int index) {
         switch (index) {
@@ -543,9 +550,9 @@ static inline int guard_ns_index(__u32 clone_flag) {
 #define GUARD_PROGS_NATIVE(X)                                                                   \
         X(guard_tamper_pin_open) X(native_cgroup_attach) X(native_cgroup_attach_lockdown)       \
         X(native_namespace_install) X(native_namespace_alloc) X(native_namespace_free)          \
-        X(native_task_alloc)
+        X(native_task_alloc) X(native_exec_pending)
 #define GUARD_PROGS_COMPAT(X)                                                                   \
-        X(compat_attach_enter) X(compat_attach_exit) X(compat_inode_permission)                 \
+        X(compat_exec_pending) X(compat_attach_enter) X(compat_attach_exit) X(compat_inode_permission)                 \
         X(compat_procs_write_start) X(compat_procs_write_start_lockdown)                        \
         X(compat_procs_write_finish) X(compat_fork_enter) X(compat_fork_exit)                    \
         X(compat_mntns_install_enter) X(compat_mntns_install_exit)                              \

@@ -551,6 +551,16 @@ static __always_inline __u32 guard_task_ns_inum(struct task_struct *task, __u32 
         return 0;
 }
 
+/* The namespace of type that a setns() to changes nothing: guard_task_ns_inum(), except for time,
+ * whose install (timens_install()) moves the task itself as well as its children: a task that
+ * unshared time before its lock joined its own prepared namespace (/proc/self/ns/time_for_children)
+ * undecided, and its children with it (a review found it). */
+static __always_inline __u32 guard_task_joined_ns_inum(struct task_struct *task, __u32 type) {
+        if (type == GUARD_CLONE_NEWTIME)
+                return task->nsproxy->time_ns->ns.inum;
+        return guard_task_ns_inum(task, type);
+}
+
 /* Namespaces a child forked now would be put in that its parent is not in itself. pid and time
  * namespaces take effect for children: after unshare(CLONE_NEWPID|CLONE_NEWTIME) or a setns() to
  * a pid namespace the task stays where it is and its children go to *_for_children. Threads
@@ -817,6 +827,50 @@ static __always_inline void guard_record_key_op(void *policy, struct guard_recor
                 };                                                                                  \
                 guard_record_key_op((policy), &ev_, (actor));                                       \
         })
+
+/* Linux 6.6 and later also put the task itself into the time namespace it prepared
+ * (unshare(CLONE_NEWTIME)) at its next exec (exec_task_namespaces()): decided as a fork into it
+ * is (guard_fork_pending()), before the exec's point of no return. Attached only where the kernel
+ * does so (bprm_creds_for_exec, every exec: one compare unless a time namespace is prepared).
+ * Returns 0 or -EPERM. */
+static __always_inline int guard_exec_pending(void) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        struct nsproxy *nsp = actor->nsproxy;
+        struct guard_decision d;
+        __u32 decided;
+
+        if (!nsp || nsp->time_ns_for_children == nsp->time_ns)
+                return 0;
+        if (guard_task_decide_namespace(actor, GUARD_CLONE_NEWTIME, &d, &decided) == GUARD_VERDICT_ALLOW)
+                return 0;
+        guard_report(GUARD_EVENT_CHILD_NAMESPACE, &d, actor, actor->pid, 0, 0, GUARD_CLONE_NEWTIME,
+                     nsp->time_ns_for_children->ns.inum, GUARD_CLONE_NEWTIME | GUARD_PENDING_AT_EXEC);
+        return d.verdict == GUARD_VERDICT_DENY ? -1 : 0;
+}
+
+#define PTRACE_MODE_NOAUDIT_ 0x04
+
+/* Read access to a task's /proc files (ptrace_may_access() in read mode): /proc/PID/root, cwd and
+ * the fd/ links lead into that task's mount namespace, its whole tree to read, write and run from
+ * (chroot /proc/1/root), without a setns(). From a task locked for mnt into a task of another mount
+ * namespace it is decided as a join of that namespace (a review found the way around the lock).
+ * Costs two loads unless the namespaces differ. Returns 0 or -EPERM. */
+static __always_inline int guard_proc_reach(struct task_struct *child, unsigned int mode) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        struct nsproxy *ours = actor->nsproxy, *theirs = child->nsproxy;
+        struct guard_decision d;
+        __u32 decided;
+
+        if (!ours || !theirs || ours->mnt_ns == theirs->mnt_ns)
+                return 0;
+        if (guard_task_decide_namespace(actor, GUARD_CLONE_NEWNS, &d, &decided) == GUARD_VERDICT_ALLOW)
+                return 0;
+        /* NOAUDIT: a check whose failure only hides a field (/proc/PID/stat's addresses, as top reads). */
+        if (!(mode & PTRACE_MODE_NOAUDIT_))
+                guard_report(GUARD_EVENT_SETNS, &d, actor, child->tgid, 0, 0, GUARD_CLONE_NEWNS,
+                             theirs->mnt_ns->ns.inum, GUARD_SETNS_THROUGH_PROC);
+        return d.verdict == GUARD_VERDICT_DENY ? -1 : 0;
+}
 
 /* A fork by a task locked for pid or time namespaces must not put the child into one prepared
  * before the lock (guard_task_pending_types()): decided as creating a namespace of that type,

@@ -335,9 +335,42 @@ static __always_inline bool prog_type_traces(__u32 prog_type) {
                prog_type == BPF_PROG_TYPE_SYSCALL;
 }
 
+/* Unix socket hooks of cgroup sock_addr programs (6.7 and later; absent from 6.1's BTF). */
+enum bpf_attach_type___unix {
+        BPF_CGROUP_UNIX_CONNECT___unix = 1,
+        BPF_CGROUP_UNIX_SENDMSG___unix = 2,
+        BPF_CGROUP_UNIX_RECVMSG___unix = 3,
+        BPF_CGROUP_UNIX_GETPEERNAME___unix = 4,
+        BPF_CGROUP_UNIX_GETSOCKNAME___unix = 5,
+};
+
+#define GUARD_UNIX_ATTACH_IS(t, name)                                                    \
+        (bpf_core_enum_value_exists(enum bpf_attach_type___unix, name##___unix) &&      \
+         (t) == bpf_core_enum_value(enum bpf_attach_type___unix, name##___unix))
+
+static __always_inline bool attach_type_unix_sock_addr(__u32 t) {
+        return GUARD_UNIX_ATTACH_IS(t, BPF_CGROUP_UNIX_CONNECT) || GUARD_UNIX_ATTACH_IS(t, BPF_CGROUP_UNIX_SENDMSG) ||
+               GUARD_UNIX_ATTACH_IS(t, BPF_CGROUP_UNIX_RECVMSG) || GUARD_UNIX_ATTACH_IS(t, BPF_CGROUP_UNIX_GETPEERNAME) ||
+               GUARD_UNIX_ATTACH_IS(t, BPF_CGROUP_UNIX_GETSOCKNAME);
+}
+
+/* Cgroup programs that rewrite what another process learns of a unix socket: a cgroup/getsockopt
+ * program runs for the sockets its cgroup's tasks create, and a connect() creates the listener's
+ * end too, so one attached to a confined cgroup rewrote dbus-daemon's SO_PEERCRED of that
+ * cgroup's connections: a caller that named the pid of a process an admin cgroup connected from
+ * (PID 1) was let use the D-Bus off-switches (a review found it). The unix sock_addr hooks (6.7
+ * and later) redirect the daemon's own sends: its journal entries and sd_notify() (READY=1,
+ * WATCHDOG=1) to nowhere. Nothing on a usual system loads either: only PID 1, the guard and tasks
+ * in admin cgroups may. */
+static __always_inline bool prog_rewrites_unix_peers(__u32 prog_type, __u32 expected_attach_type) {
+        return (prog_type == BPF_PROG_TYPE_CGROUP_SOCKOPT && expected_attach_type == BPF_CGROUP_GETSOCKOPT) ||
+               (prog_type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR && attach_type_unix_sock_addr(expected_attach_type));
+}
+
 static __always_inline int tamper_check_prog_load(__u32 prog_type, __u32 expected_attach_type) {
         if (prog_type == BPF_PROG_TYPE_LSM ||
-            (prog_type == BPF_PROG_TYPE_TRACING && expected_attach_type == BPF_MODIFY_RETURN))
+            (prog_type == BPF_PROG_TYPE_TRACING && expected_attach_type == BPF_MODIFY_RETURN) ||
+            prog_rewrites_unix_peers(prog_type, expected_attach_type))
                 return tamper_admin_only(GUARD_TAMPER_PROG_LOAD, prog_type);
         return prog_type_traces(prog_type) ? tamper_confined_refused(GUARD_TAMPER_PROG_LOAD, prog_type) : 0;
 }
@@ -2065,7 +2098,13 @@ int BPF_PROG(guard_tamper_cgroup1_mount_lockdown, struct super_block *sb) {
 static __always_inline int guard_tamper_setns(struct task_struct *actor, __u32 inum, __u32 type) {
         struct guard_self *self = tamper_config();
 
-        if (!self || !is_guard_object(GUARD_OBJ_NS, inum))
+        if (!self)
+                return 0;
+        /* Most setns() calls are to types the daemon has no namespace of (a busy hook in container
+         * hosts): no lookup. A type the kernel names otherwise is looked up. */
+        if ((type & GUARD_NS_ALL) && !(type & (type - 1)) && !(self->ns_types & type))
+                return 0;
+        if (!is_guard_object(GUARD_OBJ_NS, inum))
                 return 0;
         if (actor->tgid == 1 || is_guard(actor, self))
                 return 0;
@@ -2103,7 +2142,7 @@ static __always_inline bool guard_cgroup_within(struct cgroup *cg, __u64 id) {
 
 /* Attaching (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd) to the daemon is refused;
  * read access (/proc/PID/exe, environ, status: what systemd-journald reads for every message) is
- * not. Nor may a confined task attach to PID 1's child before its exec: it may be the guard's
+ * not (but a task locked for mnt reaches no other mount namespace by it: guard_proc_reach()). Nor may a confined task attach to PID 1's child before its exec: it may be the guard's
  * restart, which a traced exec does not make the guard (identity_exec()), so the restart would
  * fail. Nor to any task outside its own cgroup and those below it (guard_cgroup_confines(): a
  * root there would act through a root process outside confined cgroups, PID 1 included). */
@@ -2113,7 +2152,7 @@ int BPF_PROG(guard_tamper_ptrace, struct task_struct *child, unsigned int mode) 
         struct task_struct *actor;
 
         if (!(mode & PTRACE_MODE_ATTACH_))
-                return 0;
+                return guard_proc_reach(child, mode);
         self = tamper_config();
         if (!self)
                 return 0;

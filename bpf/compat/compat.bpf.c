@@ -321,7 +321,7 @@ static __always_inline int install_enter(struct ns_common *ns, __u32 type) {
                 return 0;
         w->ns_type = type;
         w->ns_inum = inum;
-        if (inum == guard_task_ns_inum(actor, type))
+        if (inum == guard_task_joined_ns_inum(actor, type))
                 return 0;
         /* A namespace of the daemon's: refused at the capability check inside, as a denial. */
         if (guard_tamper_setns(actor, inum, type)) {
@@ -466,6 +466,13 @@ int BPF_PROG(compat_proc_free_inum, unsigned int inum) {
 }
 
 /* --- clone --- */
+
+/* Where exec enters a prepared time namespace (Linux 6.6 and later): loaded by the daemon
+ * only there (choose_exec_programs()). */
+SEC("?lsm/bprm_creds_for_exec")
+int BPF_PROG(compat_exec_pending, struct linux_binprm *bprm) {
+        return guard_exec_pending();
+}
 
 SEC("lsm/task_alloc")
 int BPF_PROG(compat_task_alloc, struct task_struct *task, unsigned long clone_flags) {

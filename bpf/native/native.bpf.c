@@ -87,7 +87,7 @@ int BPF_PROG(native_namespace_install, struct nsset *nsset, struct ns_common *ns
         struct guard_decision d;
 
         /* Re-joining the namespace one is already in changes nothing. */
-        if (inum == guard_task_ns_inum(actor, type))
+        if (inum == guard_task_joined_ns_inum(actor, type))
                 return 0;
         if (guard_tamper_setns(actor, inum, type))
                 return -EPERM;
@@ -127,6 +127,13 @@ SEC("lsm/namespace_free")
 int BPF_PROG(native_namespace_free, struct ns_common *ns) {
         guard_forget_sandbox(ns->inum);
         return 0;
+}
+
+/* Where exec enters a prepared time namespace (Linux 6.6 and later): loaded by the daemon
+ * only there (choose_exec_programs()). */
+SEC("?lsm/bprm_creds_for_exec")
+int BPF_PROG(native_exec_pending, struct linux_binprm *bprm) {
+        return guard_exec_pending();
 }
 
 SEC("lsm/task_alloc")

@@ -127,8 +127,15 @@ static uint32_t ns_inode(const char *path) {
 }
 
 /* Our namespaces, as /proc/PID/ns names them (pid and time also as our children would get them). */
-static const char *const own_namespaces[] = {
-        "mnt", "uts", "ipc", "net", "pid", "pid_for_children", "user", "cgroup", "time", "time_for_children",
+static const struct {
+        const char *name;
+        uint32_t type; /* CLONE_NEW*, as the kernel names it to namespace_install */
+} own_namespaces[] = {
+        { "mnt", GUARD_CLONE_NEWNS },          { "uts", GUARD_CLONE_NEWUTS },
+        { "ipc", GUARD_CLONE_NEWIPC },         { "net", GUARD_CLONE_NEWNET },
+        { "pid", GUARD_CLONE_NEWPID },         { "pid_for_children", GUARD_CLONE_NEWPID },
+        { "user", GUARD_CLONE_NEWUSER },       { "cgroup", GUARD_CLONE_NEWCGROUP },
+        { "time", GUARD_CLONE_NEWTIME },       { "time_for_children", GUARD_CLONE_NEWTIME },
 };
 
 /* Our namespace named name if PID 1 is not in it (a unit's private mount namespace,
@@ -140,6 +147,16 @@ static uint32_t private_namespace(const char *name) {
         if (pid_ns_inum(getpid(), name, &ours) < 0 || pid_ns_inum(1, name, &host) < 0)
                 return 0;
         return ours != host ? ours : 0;
+}
+
+/* The types of our namespaces that private_namespace() registers (guard_self.ns_types). */
+static uint32_t private_namespace_types(void) {
+        uint32_t types = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)
+                if (private_namespace(own_namespaces[i].name))
+                        types |= own_namespaces[i].type;
+        return types;
 }
 
 #define KERNEL_KEYS_KEEP UINT32_MAX
@@ -154,9 +171,12 @@ static int write_self(Backend *b, bool enabled, bool starting, uint64_t cgroup_i
 
         if (b->self_fd < 0)
                 return 0;
+        if (bpf_map_lookup_elem(b->self_fd, &zero, &before) < 0)
+                before = (struct guard_self) {};
         /* KERNEL_KEYS_KEEP: the kernel's count goes on (a round did not count them). */
-        self.kernel_keys = kernel_keys != KERNEL_KEYS_KEEP ? kernel_keys
-                           : bpf_map_lookup_elem(b->self_fd, &zero, &before) == 0 ? before.kernel_keys : 0;
+        self.kernel_keys = kernel_keys != KERNEL_KEYS_KEEP ? kernel_keys : before.kernel_keys;
+        /* Only ever more: a namespace key of an earlier daemon may still be registered. */
+        self.ns_types = before.ns_types | private_namespace_types();
         if (enabled) {
                 char buf[32];
 
@@ -169,6 +189,18 @@ static int write_self(Backend *b, bool enabled, bool starting, uint64_t cgroup_i
                 self.exe_dev = kernel_dev(st.st_dev);
                 self.exe_ino = st.st_ino;
         }
+        return bpf_map_update_elem(b->self_fd, &zero, &self, BPF_ANY) < 0 ? -errno : 0;
+}
+
+/* guard_self.ns_types of our namespaces added to what is there, nothing else changed. */
+static int write_self_ns_types(Backend *b) {
+        struct guard_self self = {};
+        uint32_t types = private_namespace_types();
+        __u32 zero = 0;
+
+        if (b->self_fd < 0 || bpf_map_lookup_elem(b->self_fd, &zero, &self) < 0 || (self.ns_types & types) == types)
+                return 0;
+        self.ns_types |= types;
         return bpf_map_update_elem(b->self_fd, &zero, &self, BPF_ANY) < 0 ? -errno : 0;
 }
 
@@ -537,8 +569,12 @@ int arm_self_protection(Backend *b, int template_fd) {
                         register_object(b, GUARD_OBJ_PROG, object_id(bpf_program__fd(prog)));
         b->template_id = object_id(template_fd);
         register_object(b, GUARD_OBJ_MAP, b->template_id);
+        /* The types first: a running guard (pins reused) looks a key up only for those. */
+        r = write_self_ns_types(b);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)
-                register_object(b, GUARD_OBJ_NS, private_namespace(own_namespaces[i]));
+                register_object(b, GUARD_OBJ_NS, private_namespace(own_namespaces[i].name));
         r = register_guard_files(b, NULL);
         /* guard_objects full: what the guard holds is registered (first, above); files beyond
          * that stay unguarded, which is no reason to enforce nothing. */
@@ -801,7 +837,7 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
                 if (b->bus_socket_ino)
                         protect_object(&set, GUARD_OBJ_BUS_SOCKET, b->bus_socket_ino);
                 for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)
-                        protect_object(&set, GUARD_OBJ_NS, private_namespace(own_namespaces[i]));
+                        protect_object(&set, GUARD_OBJ_NS, private_namespace(own_namespaces[i].name));
                 if (register_guard_files(b, &set) < 0)
                         set.incomplete = true; /* keep what was registered at start */
                 kernel_keys = drop_unprotected(&set, b->objects_fd, before, n_before);

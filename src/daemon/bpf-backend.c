@@ -495,6 +495,21 @@ static int set_policy_map_size(Backend *b, unsigned entries_max, int *ret_templa
         return 0;
 }
 
+/* Linux 6.6 and later put a task into the time namespace it prepared at its next exec too
+ * (exec_task_namespaces()): only there does an exec need the namespace lock's decision
+ * (guard_exec_pending()); elsewhere the program would refuse execs that enter nothing. */
+static void choose_exec_programs(Backend *b, struct btf *vmlinux) {
+        static const char *const programs[] = { GUARD_PROG(native_exec_pending), GUARD_PROG(compat_exec_pending) };
+        bool enters = vmlinux && btf__find_by_name_kind(vmlinux, "exec_task_namespaces", BTF_KIND_FUNC) >= 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(programs); i++) {
+                struct bpf_program *prog = bpf_object__find_program_by_name(b->obj, programs[i]);
+
+                if (prog)
+                        bpf_program__set_autoload(prog, enters);
+        }
+}
+
 /* The programs skip sandbox and lock-mark lookups while none can exist (guard_seen_* in
  * bpf/guard-policy.bpf.h). They are loaded saying every kind may exist; that is lowered to
  * "none yet" only when the sandbox and mark maps start empty here, not reused from pins an
@@ -549,6 +564,7 @@ static int prepare_object(Backend *b, unsigned entries_max, int *ret_template_fd
         vmlinux = btf__load_vmlinux_btf();
         start_step_done("parsing vmlinux BTF");
         choose_tamper_variants(b, vmlinux);
+        choose_exec_programs(b, vmlinux);
         skip_missing_targets(b, vmlinux);
         start_step_done("probing the kernel's functions");
         return 0;

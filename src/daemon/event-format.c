@@ -136,7 +136,7 @@ static const char *tamper_what(uint32_t what) {
                                          "(1 kernel.core_pattern, 2 kernel.modprobe, 3 kernel.hotplug, 4 kernel.poweroff_cmd, "
                                          "5 attaching a cgroup/sysctl program, 6 a sysfs file naming one, 7 fs.ocfs2.nm.hb_ctl_path)";
         case GUARD_TAMPER_BINFMT: return "registering or changing a binary format handler (binfmt_misc) outside the admin cgroups (inode)";
-        case GUARD_TAMPER_PROG_LOAD: return "loading a BPF program that could overrule the LSM hooks or write into other processes (an LSM or fmod_ret program, or bpf_probe_write_user(): 0) outside the admin cgroups, "
+        case GUARD_TAMPER_PROG_LOAD: return "loading a BPF program that could overrule the LSM hooks, write into other processes or rewrite unix socket peers and addresses (an LSM or fmod_ret program, a cgroup/getsockopt or unix sock_addr program, or bpf_probe_write_user(): 0) outside the admin cgroups, "
                                             "or a tracing program (it could signal cgroup-guardd) from a confined cgroup (program type)";
         case GUARD_TAMPER_PID1_EXEC: return "an exec by PID 1 of a program other than its own, systemd-shutdown or /sbin/init (the init a SwitchRoot caller named: inode)";
         case GUARD_TAMPER_DEBUGFS: return "opening a debugfs file that can be written (sched/preempt, say: full preemption lets a program of the compat backend be skipped) from a confined cgroup (0)";
@@ -198,14 +198,21 @@ static char *describe_action(const struct guard_event *e, const EventNames *n, c
                 break;
         }
         case GUARD_EVENT_SETNS:
-                if (e->ns_inum)
+                if (e->flags & GUARD_SETNS_THROUGH_PROC)
+                        r = asprintf(&s, "reaching into another %s namespace (inode %u) through /proc/%u (root, cwd, fd)",
+                                     ns, e->ns_inum, e->task_pid);
+                else if (e->ns_inum)
                         r = asprintf(&s, "joining another %s namespace (inode %u)", ns, e->ns_inum);
                 else
                         r = asprintf(&s, "joining another %s namespace", ns);
                 break;
         case GUARD_EVENT_CHILD_NAMESPACE:
-                r = asprintf(&s, "forking a child into a %s namespace prepared before the lock (inode %u)", ns,
-                             e->ns_inum);
+                if (e->flags & GUARD_PENDING_AT_EXEC)
+                        r = asprintf(&s, "exec'ing into a %s namespace prepared before the lock (inode %u)", ns,
+                                     e->ns_inum);
+                else
+                        r = asprintf(&s, "forking a child into a %s namespace prepared before the lock (inode %u)", ns,
+                                     e->ns_inum);
                 break;
         default:
                 r = asprintf(&s, "creating a new %s namespace", ns);

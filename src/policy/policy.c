@@ -174,11 +174,41 @@ size_t policy_count_rules(const Policy *p, PolicyRuleKind kind) {
         return n;
 }
 
+static bool rule_id_taken(const Policy *p, size_t before, uint32_t id) {
+        for (size_t i = 0; i < before; i++)
+                if (p->rules[i].id == id)
+                        return true;
+        return false;
+}
+
+/* Allow rules are 1..n (bits of the allow mask), other rules follow by position, except
+ * lock_on_entry rules: the kernel keeps their ids in sandbox records and task marks that outlive
+ * a generation, so theirs come from the rule's label (file and name) and stay the same when
+ * other rules come or go (by position, removing an earlier file's rule shifted them: a marked
+ * task's mark then named no rule, or another, and it left its sandbox; a review found it). */
 void policy_number_rules(Policy *p) {
         uint32_t n_allow = policy_count_rules(p, POLICY_RULE_ALLOW), next_allow = 1, next_other = n_allow + 1;
 
-        for (size_t i = 0; i < p->n_rules; i++)
-                p->rules[i].id = p->rules[i].kind == POLICY_RULE_ALLOW ? next_allow++ : next_other++;
+        for (size_t i = 0; i < p->n_rules; i++) {
+                PolicyRule *r = &p->rules[i];
+                uint64_t h;
+                uint32_t id;
+
+                if (r->kind == POLICY_RULE_ALLOW) {
+                        r->id = next_allow++;
+                        continue;
+                }
+                if (r->kind != POLICY_RULE_LOCK_ON_ENTRY) {
+                        r->id = next_other++;
+                        continue;
+                }
+                h = policy_rule_label_hash(p, r);
+                id = GUARD_RULE_ID_STABLE | ((uint32_t) (h ^ (h >> 32)) & GUARD_RULE_ID_STABLE_MASK);
+                /* Two labels folding alike (one in a billion pairs): the later one moves on. */
+                while (rule_id_taken(p, i, id))
+                        id = GUARD_RULE_ID_STABLE | ((id + 1) & GUARD_RULE_ID_STABLE_MASK);
+                r->id = id;
+        }
 }
 
 const PolicyRule *policy_rule_by_id(const Policy *p, uint32_t id) {

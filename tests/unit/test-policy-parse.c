@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "guard-maps.h"
 #include "policy-parse.h"
 
 static void test_full_document(void **state) {
@@ -126,6 +127,38 @@ static void test_invalid_file_rolls_back_only_itself(void **state) {
         assert_string_equal(p.rules[0].cgroup, "/a");
 }
 
+/* A lock_on_entry rule's id outlives generations in the kernel (sandbox records, task marks): it
+ * stays the same when other files' rules come or go, and differs between rules. */
+static void test_lock_on_entry_ids_stable(void **state) {
+        static const char extra[] = "{\"version\":1,\"migration\":{\"protect\":[\"/x\", \"/y\"]}}";
+        static const char loe[] =
+                "{\"version\":1,\"namespaces\":{\"lock\":[{\"cgroup\":\"/l\",\"types\":[\"net\"]}],"
+                "\"lock_on_entry\":[{\"created_by\":{\"cgroup\":\"/a\"},\"types\":[\"uts\"]},"
+                "{\"created_by\":{\"cgroup\":\"/b\"},\"types\":[\"net\"]}]}}";
+        _cleanup_(policy_done) Policy with = {}, without = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+        uint32_t a, b, lock_with;
+
+        assert_int_equal(policy_parse_buffer(&with, "05-extra.json", extra, strlen(extra), &d), 0);
+        assert_int_equal(policy_parse_buffer(&with, "10-loe.json", loe, strlen(loe), &d), 0);
+        assert_int_equal(policy_parse_buffer(&without, "10-loe.json", loe, strlen(loe), &d), 0);
+        assert_int_equal(with.n_rules, 5);
+        assert_int_equal(without.n_rules, 3);
+        a = with.rules[3].id;
+        b = with.rules[4].id;
+        lock_with = with.rules[2].id;
+        assert_int_equal(with.rules[3].kind, POLICY_RULE_LOCK_ON_ENTRY);
+        assert_int_equal(without.rules[1].id, a);
+        assert_int_equal(without.rules[2].id, b);
+        assert_int_not_equal(a, b);
+        assert_true(a & GUARD_RULE_ID_STABLE);
+        assert_true(a != GUARD_RULE_UNCLASSIFIED && b != GUARD_RULE_UNCLASSIFIED);
+        /* other rules still count by position, below them */
+        assert_int_equal(lock_with, 3);
+        assert_int_equal(without.rules[0].id, 1);
+        assert_true(lock_with < a && lock_with < b);
+}
+
 static void test_size_limit(void **state) {
         _cleanup_(policy_done) Policy p = {};
         _cleanup_(diag_done) Diagnostics d = {};
@@ -185,6 +218,7 @@ int main(void) {
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_every_error_reported),
                 cmocka_unit_test(test_invalid_file_rolls_back_only_itself),
+                cmocka_unit_test(test_lock_on_entry_ids_stable),
                 cmocka_unit_test(test_size_limit),
                 cmocka_unit_test(test_file_name_length),
                 cmocka_unit_test(test_file_names),

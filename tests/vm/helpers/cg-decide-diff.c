@@ -160,12 +160,11 @@ static int do_unshare(const struct request *q, bool hold, int *ret_pid) {
         return error;
 }
 
+/* By pidfd, not /proc/PID/ns/TYPE: a task locked for mnt may not open the files of a process in
+ * another mount namespace (guard_proc_reach()), which is not the setns() decision compared here. */
 static int do_setns(const struct request *q) {
-        char path[64];
-        int fd, r;
+        int fd = (int) syscall(SYS_pidfd_open, q->pid, 0), r;
 
-        snprintf(path, sizeof(path), "/proc/%d/ns/%s", q->pid, type_name(q->types));
-        fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return errno;
         r = setns(fd, (int) q->types) < 0 ? errno : 0;

@@ -12,12 +12,19 @@
  *                                 load a raw tracepoint program on sys_enter that sends SIGKILL
  *                                 (bpf_send_signal()) to the process PID at its next system call,
  *                                 attach it, hold it SECONDS
+ *   cg-fmodret peercred PID CGROUP SECONDS
+ *                                 load a cgroup/getsockopt program that answers SO_PEERCRED with
+ *                                 pid PID (uid and gid 0), attach it to the cgroup directory
+ *                                 CGROUP, hold it SECONDS, then detach
+ *   cg-fmodret unixsend           load (not attach) a cgroup sock_addr program on the unix
+ *                                 sendmsg hook (Linux 6.7 and later)
  * Prints "ok" once attached (or loaded), or the errno name of the failing step; exit 0 / 1 / 2. */
 
 #ifndef _GNU_SOURCE /* meson passes -D_GNU_SOURCE */
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +77,28 @@ int main(int argc, char *argv[]) {
                 return hold(bpf_raw_tracepoint_open("sys_enter", prog), argv[3]);
         }
 
+        if (argc == 5 && strcmp(argv[1], "peercred") == 0) {
+                int cgroup = open(argv[3], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+                if (cgroup < 0)
+                        return fail();
+                prog = cg_load_peercred(atoi(argv[2]));
+                if (prog < 0)
+                        return fail();
+                if (bpf_prog_attach(prog, cgroup, BPF_CGROUP_GETSOCKOPT, BPF_F_ALLOW_MULTI) < 0)
+                        return fail();
+                hold(0, argv[4]);
+                (void) bpf_prog_detach2(prog, cgroup, BPF_CGROUP_GETSOCKOPT);
+                return 0;
+        }
+
+        if (argc == 2 && strcmp(argv[1], "unixsend") == 0) {
+                if (cg_load_unix_sendmsg() < 0)
+                        return fail();
+                printf("ok\n");
+                return 0;
+        }
+
         if (argc == 3 && strcmp(argv[1], "lsm") == 0) {
                 char func[128];
 
@@ -81,7 +110,8 @@ int main(int argc, char *argv[]) {
                 return 0;
         }
         if (argc != 4) {
-                fprintf(stderr, "usage: cg-fmodret FUNC RET SECONDS | lsm HOOK | writeuser | syscall | sigkill PID SECONDS\n");
+                fprintf(stderr, "usage: cg-fmodret FUNC RET SECONDS | lsm HOOK | writeuser | syscall | sigkill PID SECONDS | "
+                                "peercred PID CGROUP SECONDS | unixsend\n");
                 return 2;
         }
         prog = cg_load_on_function(BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN, argv[1], atoi(argv[2]));

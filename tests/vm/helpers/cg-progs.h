@@ -61,3 +61,45 @@ static inline int cg_load_write_user(void) {
 
         return bpf_prog_load(BPF_PROG_TYPE_KPROBE, "cg_writeuser", "GPL", insns, sizeof(insns) / sizeof(insns[0]), NULL);
 }
+
+/* A cgroup/getsockopt program that answers SO_PEERCRED with { pid, 0, 0 }: whoever reads the
+ * peer credentials of a socket a task of the cgroup it is attached to created (dbus-daemon, of
+ * its end of a connection) reads those. */
+static inline int cg_load_peercred(int pid) {
+        /* struct bpf_sockopt: optval 8, optval_end 16, level 24, optname 28, optlen 32 */
+        struct bpf_insn insns[] = {
+                { .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_1, .off = 24 },
+                { .code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = BPF_REG_2, .off = 12, .imm = 1 /* SOL_SOCKET */ },
+                { .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_1, .off = 28 },
+                { .code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = BPF_REG_2, .off = 10, .imm = 17 /* SO_PEERCRED */ },
+                { .code = BPF_LDX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_1, .off = 8 },
+                { .code = BPF_LDX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_3, .src_reg = BPF_REG_1, .off = 16 },
+                { .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_4, .src_reg = BPF_REG_2 },
+                { .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_4, .imm = 12 },
+                { .code = BPF_JMP | BPF_JGT | BPF_X, .dst_reg = BPF_REG_4, .src_reg = BPF_REG_3, .off = 5 },
+                { .code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = BPF_REG_2, .off = 0, .imm = pid },
+                { .code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = BPF_REG_2, .off = 4, .imm = 0 },
+                { .code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = BPF_REG_2, .off = 8, .imm = 0 },
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_5, .imm = 12 },
+                { .code = BPF_STX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_1, .src_reg = BPF_REG_5, .off = 32 },
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+                { .code = BPF_JMP | BPF_EXIT },
+        };
+        LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_CGROUP_GETSOCKOPT);
+
+        return bpf_prog_load(BPF_PROG_TYPE_CGROUP_SOCKOPT, "cg_peercred", "GPL", insns, sizeof(insns) / sizeof(insns[0]),
+                             &opts);
+}
+
+/* A cgroup sock_addr program on the unix sendmsg hook (BPF_CGROUP_UNIX_SENDMSG, Linux 6.7 and
+ * later; 6.1 knows no such attach type: EINVAL) that lets everything through. */
+#define CG_BPF_CGROUP_UNIX_SENDMSG 50
+static inline int cg_load_unix_sendmsg(void) {
+        struct bpf_insn insns[] = {
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+                { .code = BPF_JMP | BPF_EXIT },
+        };
+        LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = CG_BPF_CGROUP_UNIX_SENDMSG);
+
+        return bpf_prog_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, "cg_unix_sendmsg", "GPL", insns, 2, &opts);
+}

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* cg-unshare [--uid UID] [--repeat SECONDS] [TYPE...] [--into CGROUP] [--fork | --hold | -- COMMAND...]
+/* cg-unshare [--uid UID] [--repeat SECONDS] [TYPE...] [--into CGROUP] [--setns NSFILE]
+ *            [--fork | --hold | -- COMMAND...]
  * unshare()s the namespaces of the given types (a failure prints the errno name, exit 1), then
- * moves itself into CGROUP (a directory; writes 0 to its cgroup.procs), then:
+ * moves itself into CGROUP (a directory; writes 0 to its cgroup.procs), then joins the namespace
+ * NSFILE names (setns(fd, 0), without an exec in between; a failure prints the errno name, exit
+ * 1), then:
  *   --fork  forks one child (not CLONE_VM) and prints "ok" or the errno name of fork();
  *   --clone-io  the same with clone(CLONE_IO): a flag in the CLONE_NEW* byte that is no namespace;
  *   --hold  prints "ok" and sleeps until killed (a creator holding its namespaces);
- *   -- COMMAND runs COMMAND; nothing of these prints "ok".
+ *   -- COMMAND runs COMMAND (an exec that fails prints its errno name, exit 1); nothing of these
+ *   prints "ok".
  * --uid UID drops to UID (gid likewise) first. --repeat SECONDS unshares over and over for that
  * long, or until the file given with --until exists (a flood: every attempt must fail), and
  * prints "denied N allowed M". Exit 2 on usage. */
@@ -63,7 +67,7 @@ static int fork_one(unsigned long flags) {
 }
 
 int main(int argc, char *argv[]) {
-        const char *into = NULL, *until = NULL;
+        const char *into = NULL, *until = NULL, *join = NULL;
         double repeat = 0;
         int flags = 0, i;
 
@@ -81,6 +85,8 @@ int main(int argc, char *argv[]) {
                         until = argv[++i];
                 else if (strcmp(argv[i], "--into") == 0 && i + 1 < argc)
                         into = argv[++i];
+                else if (strcmp(argv[i], "--setns") == 0 && i + 1 < argc)
+                        join = argv[++i];
                 else if (argv[i][0] == '-')
                         break;
                 else if (type_flag(argv[i]))
@@ -121,6 +127,15 @@ int main(int argc, char *argv[]) {
                 }
                 close(fd);
         }
+        if (join) {
+                int fd = open(join, O_RDONLY | O_CLOEXEC);
+
+                if (fd < 0 || setns(fd, 0) < 0) {
+                        printf("%s\n", strerrorname_np(errno));
+                        return 1;
+                }
+                close(fd);
+        }
         if (i < argc && strcmp(argv[i], "--fork") == 0)
                 return fork_one(0);
         if (i < argc && strcmp(argv[i], "--clone-io") == 0)
@@ -133,8 +148,8 @@ int main(int argc, char *argv[]) {
         }
         if (i < argc && strcmp(argv[i], "--") == 0 && i + 1 < argc) {
                 execvp(argv[i + 1], argv + i + 1);
-                fprintf(stderr, "cg-unshare: %s: %m\n", argv[i + 1]);
-                return 2;
+                printf("%s\n", strerrorname_np(errno));
+                return 1;
         }
         if (i < argc) {
                 fprintf(stderr, "cg-unshare: unknown option %s\n", argv[i]);

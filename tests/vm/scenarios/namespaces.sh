@@ -16,20 +16,33 @@ policy 10-namespaces.json <<'JSON'
 JSON
 guard_start
 
-# Targets to join: another uts/net/mnt namespace, held by a sleeping process.
-unshare -u -n -m sleep 1000 & other=$!
+# Targets to join: another uts/net/ipc namespace, held by a sleeping process; another mount
+# namespace, by another.
+unshare -u -n -i sleep 1000 & other=$!
+unshare -m sleep 1000 & other_mnt=$!
 sleep 0.3
 
 # 6. a locked task cannot join or create namespaces of the locked types
 check_cmd "locked: setns to another uts namespace by nsfs fd is EPERM" EPERM in-cgroup $T/locked cg-setns /proc/$other/ns/uts
 check_cmd "locked: setns to another net namespace by nsfs fd is EPERM" EPERM in-cgroup $T/locked cg-setns /proc/$other/ns/net
-check_cmd "locked: setns to another mnt namespace by nsfs fd is EPERM" EPERM in-cgroup $T/locked cg-setns /proc/$other/ns/mnt
+check_cmd "locked: setns to another mnt namespace by pidfd is EPERM" EPERM in-cgroup $T/locked cg-setns --pidfd $other_mnt mnt
 check_cmd "locked: setns by pidfd (uts+net) is EPERM" EPERM in-cgroup $T/locked cg-setns --pidfd $other uts net
 check_cmd "locked: setns(fd, 0) to its own namespace is allowed" ok in-cgroup $T/locked cg-setns /proc/self/ns/uts
 check_cmd "locked: unshare(CLONE_NEWNET) is EPERM" 1 in-cgroup $T/locked sh -c 'unshare -n true 2>/dev/null; echo $?'
 check_cmd "locked: unshare(CLONE_NEWUTS) is EPERM" 1 in-cgroup $T/locked sh -c 'unshare -u true 2>/dev/null; echo $?'
 check_cmd "locked: clone with CLONE_NEWNET is EPERM" 1 in-cgroup $T/locked sh -c 'unshare -n -f true 2>/dev/null; echo $?'
 check_cmd "locked: a type that is not locked (ipc) still works" ok in-cgroup $T/locked cg-setns /proc/$other/ns/ipc
+# /proc/PID/root leads into that process's mount namespace without a setns() (chroot there, or
+# any path through it): from a task locked for mnt, read access to a process of another mount
+# namespace (ptrace read mode) is refused as the join would be.
+reach() { in-cgroup $1 sh -c "ls $2/ > /dev/null 2>&1 && echo ok || echo refused"; }
+check_cmd "locked for mnt: another mount namespace through /proc/PID/root is refused" refused reach $T/locked /proc/$other_mnt/root
+check_cmd "... through /proc/PID/cwd too" refused reach $T/locked /proc/$other_mnt/cwd
+check_true "... said as reaching into it through /proc" wait_log "reaching into another mnt namespace (inode [0-9]*) through /proc/$other_mnt"
+check_cmd "... and its other files that need read access (ns/mnt): refused" refused \
+        in-cgroup $T/locked sh -c "(exec 3< /proc/$other_mnt/ns/mnt) 2> /dev/null && echo ok || echo refused"
+check_cmd "locked for mnt: its own mount namespace's processes through /proc stay open" ok reach $T/locked /proc/$other/root
+check_cmd "free: another mount namespace through /proc/PID/root works" ok reach $T/free /proc/$other_mnt/root
 check_cmd "free: setns to another uts namespace works" ok in-cgroup $T/free cg-setns /proc/$other/ns/uts
 check_cmd "free: setns by pidfd works" ok in-cgroup $T/free cg-setns --pidfd $other uts net
 check_cmd "free: unshare(CLONE_NEWNET) works" 0 in-cgroup $T/free sh -c 'unshare -n true; echo $?'
@@ -68,9 +81,37 @@ wait $marked
 check_cmd "after a new load, a task marked before (its child) stays locked" EPERM cat /tmp/ns-marked
 check_cmd "after a new load, a task that never entered is free" ok in-cgroup $T/user cg-setns /proc/$other/ns/uts
 
+# The rule ids the kernel keeps in sandbox records and task marks outlive a generation: after a
+# reload that adds or removes another file's rules they must name the same rule (by position, the
+# sandbox rule's id shifted: the mark named no rule and the task left its sandbox; a review found
+# it).
+reload() { n=$(grep -c "Policy generation .* in force" $LOG); kill -HUP $GUARD_PID; wait_log "Policy generation .* in force" $((n + 1)) 100; }
+policy 05-extra.json <<'JSON'
+{ "version": 1, "migration": { "protect": ["/t/free/extra"] } }
+JSON
+check_true "reload with a rule numbered before the sandbox rule" reload
+in-cgroup $T/sandboxd unshare -u -i sleep 1000 & sandbox2=$!
+sleep 0.5
+rm -f /tmp/ns-go2 /tmp/ns-out2
+mkfifo /tmp/ns-go2
+in-cgroup $T/user cg-setns /proc/$sandbox2/ns/uts -- sh -c 'read x < /tmp/ns-go2; cg-setns /proc/1/ns/uts > /tmp/ns-out2' &
+marked2=$!
+sleep 0.3
+rm $POLICY_DIR/05-extra.json
+check_true "reload without it" reload
+echo go > /tmp/ns-go2
+wait $marked2
+check_cmd "a task marked before the reload stays locked" EPERM cat /tmp/ns-out2
+check_cmd "a sandbox recorded before the reload still locks who enters it" EPERM \
+        in-cgroup $T/user cg-setns /proc/$sandbox2/ns/uts -- cg-setns /proc/1/ns/uts
+check_cmd "... and its creator still enters and leaves it freely" ok \
+        in-cgroup $T/sandboxd cg-setns /proc/$sandbox2/ns/uts -- cg-setns /proc/1/ns/uts
+kill $sandbox2
+wait $sandbox2 2>/dev/null
+
 sandboxes() { bpftool map dump pinned /sys/fs/bpf/cgroup-guard/map_guard_sandbox_ns | grep -c '"key"'; }
 check_int "the sandbox namespaces are recorded ($(sandboxes))" "$(sandboxes)" -ge 2
-kill $other $sandbox
+kill $other $other_mnt $sandbox
 wait $sandbox 2>/dev/null
 i=0
 while [ $i -lt 30 ] && [ "$(sandboxes)" != 0 ]; do sleep 0.1; i=$((i + 1)); done

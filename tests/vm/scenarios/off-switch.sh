@@ -437,10 +437,26 @@ check_true "... a tamper event naming it" wait_log "Refused tamper attempt: load
 check "... nor an LSM program of its own" EPERM "$(confined cg-fmodret lsm bpf)"
 check "... nor may root in an unconfined cgroup" EPERM "$(in-cgroup $T/other cg-fmodret security_bpf 0 0)"
 check "the admin may (returning 0: nothing skipped)" ok "$(as_admin cg-fmodret security_bpf 0 0)"
+# A cgroup/getsockopt program runs for the sockets its cgroup's tasks create, dbus-daemon's end of
+# their connections included: one that answers SO_PEERCRED with the pid of a bus client in an
+# admin cgroup made a confined root's D-Bus call that admin's (a review found it).
+bus_admin=$(as_admin 'busctl monitor > /dev/null 2>&1 < /dev/null & echo $!')
+sleep 1
+check "an admin's bus client runs (busctl monitor in /t/admin)" /t/admin "$(cgroup_of $bus_admin 2>&1)"
+BUS="org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager"
+out=$(in_member confined "cg-fmodret peercred $bus_admin $T/prot 8 & sleep 2; busctl call $BUS SetMode s audit > /dev/null 2>&1 && echo done || echo refused; wait" 2>&1)
+check "a confined root cannot load a cgroup/getsockopt program (the peer credentials of its connections)" EPERM "$(echo "$out" | head -n 1)"
+check "... so its SetMode audit, passing for an admin's bus client, is refused" refused "$(echo "$out" | sed -n 2p)"
+check "... the mode stays" 's "policy"' "$(busctl get-property $BUS Mode 2>&1)"
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: loading a BPF program .*(program type) 25 by pid"
+check "... nor may root in an unconfined cgroup" EPERM "$(in-cgroup $T/other cg-fmodret peercred 1 $T/other 0)"
+check "the admin may" ok "$(as_admin cg-fmodret peercred 1 $T/admin 0)"
+busctl call $BUS SetMode s policy > /dev/null 2>&1 || as_admin busctl call $BUS SetMode s policy > /dev/null 2>&1
+kill $bus_admin 2>/dev/null
 # bpf_probe_write_user() writes into whatever process runs when the program fires (PID 1's child
 # in the guard's unit: "--reload=PID" made "--unload"): the helper is refused at verification.
 check "a confined root cannot load a program that calls bpf_probe_write_user() (no tracing program at all)" EPERM "$(confined cg-fmodret writeuser)"
-check_true "... a tamper event naming it" wait_log "Refused tamper attempt: loading a BPF program that could overrule the LSM hooks or write"
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: loading a BPF program that could overrule the LSM hooks, write"
 check "... nor root in an unconfined cgroup" EINVAL "$(in-cgroup $T/other cg-fmodret writeuser)"
 if ! grep -q -e '\[integrity\]' -e '\[confidentiality\]' /sys/kernel/security/lockdown 2>/dev/null; then
         check "the admin may" ok "$(as_admin cg-fmodret writeuser)"

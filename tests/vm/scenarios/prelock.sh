@@ -22,6 +22,24 @@ guard_start
 check_cmd "pid unshared before the lock: a fork in the locked cgroup is EPERM" EPERM cg-unshare pid --into $T/locked --fork
 check_cmd "time unshared before the lock: a fork in the locked cgroup is EPERM" EPERM cg-unshare time --into $T/locked --fork
 check_cmd "a fork in the locked cgroup with nothing prepared works" ok cg-unshare --into $T/locked --fork
+# setns() to a time namespace moves the task itself too (timens_install()): its own prepared one,
+# joined, is no namespace it is already in (a review found it: then its forks went there too).
+check_cmd "time unshared before the lock: joining it (its time_for_children) is EPERM" EPERM \
+        cg-unshare time --into $T/locked --setns /proc/self/ns/time_for_children --fork
+check_cmd "... joining the time namespace it runs in changes nothing: allowed (then its fork too)" ok \
+        cg-unshare time --into $T/locked --setns /proc/self/ns/time --fork
+# Linux 6.6 and later put the task itself into its prepared time namespace at its next exec
+# (exec_task_namespaces()), not only its children (a review found it).
+case $KERNEL in
+*-6.12)
+        check_cmd "time unshared before the lock: an exec in the locked cgroup (which would enter it) is EPERM" EPERM \
+                cg-unshare time --into $T/locked -- echo ran
+        check_true "... logged" wait_log "exec'ing into a time namespace prepared before the lock"
+        check_cmd "... and in a cgroup without a lock works" ran cg-unshare time --into $T/free -- echo ran ;;
+*)
+        check_cmd "time unshared before the lock: 6.1 enters nothing at exec, which works" ran \
+                cg-unshare time --into $T/locked -- echo ran ;;
+esac
 check_cmd "pid unshared, then a fork in a cgroup without a lock works" ok cg-unshare pid --into $T/free --fork
 check_cmd "time unshared, then a fork in a cgroup without a lock works" ok cg-unshare time --into $T/free --fork
 check_true "the refused fork is logged, naming the rule" \

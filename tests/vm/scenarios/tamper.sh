@@ -14,6 +14,15 @@ JSON
 guard_start
 sleep 1000 & victim=$!
 check_cmd "enforcing" EPERM cg-move $T/prot $victim
+# A cgroup program on the unix sendmsg hook (6.7 and later) attached above the daemon rewrites
+# where its sends go: its journal entries and sd_notify() (READY=1, WATCHDOG=1) to nowhere.
+case $KERNEL in
+*-6.12)
+        check_cmd "a confined root cannot load a cgroup program on the unix sendmsg hook" EPERM in-cgroup $T/prot cg-fmodret unixsend
+        check_true "... a tamper event" wait_log "Refused tamper attempt: loading a BPF program .*(program type) 18 by pid"
+        check_cmd "the admin may" ok cg-fmodret unixsend ;;
+*) check_cmd "6.1 has no unix sendmsg hook (EINVAL)" EINVAL in-cgroup $T/prot cg-fmodret unixsend ;;
+esac
 if grep -q "lockdown=confidentiality" /proc/cmdline; then
         check_grep "kernel lockdown is confidentiality" /sys/kernel/security/lockdown "\[confidentiality\]"
         check_grep "the daemon chose the lockdown variants" $LOG "Kernel lockdown=confidentiality: links are guarded"
