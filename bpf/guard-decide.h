@@ -330,6 +330,30 @@ static __always_inline int guard_enter_sandbox(GUARD_POLICY_T policy, struct gua
         return 1;
 }
 
+/* A task of a process with threads threads that entering sandbox would lock (guard_enter_sandbox())
+ * may not enter it while it has other threads: a mark is the thread's own, and its siblings,
+ * unmarked in the namespaces it left and sharing its files and memory, would act for it (a review
+ * found it). Decided by the sandbox's rule, after the join's own decision. Returns the verdict. */
+static __always_inline __u32 guard_decide_sandbox_threads(GUARD_POLICY_T policy, struct guard_value *cg,
+                                                          const struct guard_sandbox_ns *sandbox,
+                                                          const struct guard_task_lock *mark, __u32 threads,
+                                                          struct guard_decision *d) {
+        struct guard_task_lock next = { 0 };
+        struct guard_value *rule;
+
+        guard_decision_init(d);
+        if (!policy || threads <= 1 || !sandbox || !guard_enter_sandbox(policy, cg, sandbox, mark, &next))
+                return d->verdict;
+        rule = guard_lookup(policy, GUARD_KEY_RULE, sandbox->rule, 0);
+        if (!rule)
+                return d->verdict;
+        guard_decision_generation(policy, d);
+        d->rule = sandbox->rule;
+        d->action = rule->rule.action;
+        d->verdict = guard_verdict_of_mode(rule->rule.mode);
+        return d->verdict;
+}
+
 /* --- Classifying a new cgroup (mkdir) --- */
 
 /* FNV-1a over a NUL-terminated name of at most GUARD_NAME_MAX bytes: the key of literal

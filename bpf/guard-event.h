@@ -131,9 +131,12 @@ enum guard_helper_sysctl {
 
 #define GUARD_MIGRATION_THREADGROUP 0x1u
 #define GUARD_MIGRATION_CLONE 0x2u
-/* A setns event that is no setns(): read access to the files of a task in another mount namespace
- * (/proc/PID/root, cwd, fd/), decided as a join of its namespace; task_pid is that task. */
+/* A setns event that is no setns(): access to a task in other namespaces (ptrace_may_access():
+ * /proc/PID/root, cwd, fd/, ptrace, pidfd_getfd), decided as a join of them; task_pid is that
+ * task. */
 #define GUARD_SETNS_THROUGH_PROC 0x4u
+/* A setns event refused for the threads beside the joining one (guard_decide_sandbox_threads()). */
+#define GUARD_SETNS_THREADS 0x8u
 /* A child-namespace event (flags: the CLONE_NEW* types pending) at an exec, which enters the
  * prepared time namespace itself (Linux 6.6 and later), not at a fork. No CLONE_NEW* bit. */
 #define GUARD_PENDING_AT_EXEC 0x1u

@@ -603,6 +603,26 @@ static __always_inline void guard_enter_namespace(struct task_struct *task, __u3
                 *mark = next;
 }
 
+/* Entering namespace inum of type with threads besides oneself, where that locks
+ * (guard_decide_sandbox_threads()). Most namespaces are no sandbox: no lookup while none of
+ * this type was ever recorded, and none for a single thread. */
+static __always_inline __u32 guard_task_decide_sandbox_threads(struct task_struct *task, __u32 type, __u32 inum,
+                                                               struct guard_decision *d) {
+        __u32 threads = task->signal->nr_threads;
+        struct guard_sandbox_ns *sandbox;
+        void *policy;
+
+        guard_decision_init(d);
+        if (threads <= 1 || !guard_sandbox_seen(type))
+                return d->verdict;
+        sandbox = bpf_map_lookup_elem(&guard_sandbox_ns, &inum);
+        if (!sandbox || sandbox->type != type)
+                return d->verdict;
+        policy = guard_policy_map();
+        return guard_decide_sandbox_threads(policy, guard_task_entry(policy, task), sandbox, guard_task_mark(task),
+                                            threads, d);
+}
+
 /* A namespace was created by a task whose cgroup has entry cg: remember it if it is a sandbox. */
 static __always_inline void guard_record_sandbox_entry(struct guard_value *cg, __u32 type, __u32 inum) {
         struct guard_sandbox_ns sandbox = { .type = type };
@@ -848,27 +868,54 @@ static __always_inline int guard_exec_pending(void) {
         return d.verdict == GUARD_VERDICT_DENY ? -1 : 0;
 }
 
+#define PTRACE_MODE_ATTACH_ 0x02
 #define PTRACE_MODE_NOAUDIT_ 0x04
 
-/* Read access to a task's /proc files (ptrace_may_access() in read mode): /proc/PID/root, cwd and
- * the fd/ links lead into that task's mount namespace, its whole tree to read, write and run from
- * (chroot /proc/1/root), without a setns(). From a task locked for mnt into a task of another mount
- * namespace it is decided as a join of that namespace (a review found the way around the lock).
- * Costs two loads unless the namespaces differ. Returns 0 or -EPERM. */
-static __always_inline int guard_proc_reach(struct task_struct *child, unsigned int mode) {
-        struct task_struct *actor = bpf_get_current_task_btf();
-        struct nsproxy *ours = actor->nsproxy, *theirs = child->nsproxy;
-        struct guard_decision d;
-        __u32 decided;
+/* The namespace types (CLONE_NEW*) in which task is elsewhere than the current task (pid: not
+ * compared). */
+static __always_inline __u32 guard_ns_elsewhere(struct task_struct *actor, struct task_struct *task) {
+        struct nsproxy *ours = actor->nsproxy, *theirs = task->nsproxy;
+        __u32 types = 0;
 
-        if (!ours || !theirs || ours->mnt_ns == theirs->mnt_ns)
+        if (!ours || !theirs)
                 return 0;
-        if (guard_task_decide_namespace(actor, GUARD_CLONE_NEWNS, &d, &decided) == GUARD_VERDICT_ALLOW)
+        if (ours->mnt_ns != theirs->mnt_ns)
+                types |= GUARD_CLONE_NEWNS;
+        if (ours->uts_ns != theirs->uts_ns)
+                types |= GUARD_CLONE_NEWUTS;
+        if (ours->ipc_ns != theirs->ipc_ns)
+                types |= GUARD_CLONE_NEWIPC;
+        if (ours->net_ns != theirs->net_ns)
+                types |= GUARD_CLONE_NEWNET;
+        if (ours->cgroup_ns != theirs->cgroup_ns)
+                types |= GUARD_CLONE_NEWCGROUP;
+        if (ours->time_ns != theirs->time_ns)
+                types |= GUARD_CLONE_NEWTIME;
+        if (actor->cred->user_ns != task->cred->user_ns)
+                types |= GUARD_CLONE_NEWUSER;
+        return types;
+}
+
+/* Another task's namespaces used without a setns(), through ptrace_may_access(): in read mode,
+ * /proc/PID/root, cwd and the fd/ links lead into that task's mount namespace, its whole tree to
+ * read, write and run from (chroot /proc/1/root); in attach mode (ptrace, /proc/PID/mem,
+ * process_vm_writev, pidfd_getfd) the task itself, and with it every namespace it is in, is the
+ * actor's to drive. Decided as joins of those namespaces (mnt alone in read mode; every type
+ * where the two differ in attach mode): refused to a task locked for them (two reviews found the
+ * ways around the lock). Costs a few loads unless the namespaces differ. Returns 0 or -EPERM. */
+static __always_inline int guard_namespace_reach(struct task_struct *child, unsigned int mode) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        __u32 types = guard_ns_elsewhere(actor, child), decided;
+        struct guard_decision d;
+
+        if (!(mode & PTRACE_MODE_ATTACH_))
+                types &= GUARD_CLONE_NEWNS;
+        if (!types || guard_task_decide_namespace(actor, types, &d, &decided) == GUARD_VERDICT_ALLOW)
                 return 0;
         /* NOAUDIT: a check whose failure only hides a field (/proc/PID/stat's addresses, as top reads). */
         if (!(mode & PTRACE_MODE_NOAUDIT_))
-                guard_report(GUARD_EVENT_SETNS, &d, actor, child->tgid, 0, 0, GUARD_CLONE_NEWNS,
-                             theirs->mnt_ns->ns.inum, GUARD_SETNS_THROUGH_PROC);
+                guard_report(GUARD_EVENT_SETNS, &d, actor, child->tgid, 0, 0, decided,
+                             guard_task_ns_inum(child, decided), GUARD_SETNS_THROUGH_PROC);
         return d.verdict == GUARD_VERDICT_DENY ? -1 : 0;
 }
 

@@ -27,7 +27,6 @@
 #define SIGCONT_ 18
 #define MAY_WRITE_ 0x2
 #define FMODE_WRITE_ 0x2
-#define PTRACE_MODE_ATTACH_ 0x2
 #define MS_MOVE_ 0x2000
 #define MS_REMOUNT_ 0x20
 #define MS_BIND_ 0x1000
@@ -2142,17 +2141,19 @@ static __always_inline bool guard_cgroup_within(struct cgroup *cg, __u64 id) {
 
 /* Attaching (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd) to the daemon is refused;
  * read access (/proc/PID/exe, environ, status: what systemd-journald reads for every message) is
- * not (but a task locked for mnt reaches no other mount namespace by it: guard_proc_reach()). Nor may a confined task attach to PID 1's child before its exec: it may be the guard's
+ * not. Nor may a confined task attach to PID 1's child before its exec: it may be the guard's
  * restart, which a traced exec does not make the guard (identity_exec()), so the restart would
  * fail. Nor to any task outside its own cgroup and those below it (guard_cgroup_confines(): a
- * root there would act through a root process outside confined cgroups, PID 1 included). */
+ * root there would act through a root process outside confined cgroups, PID 1 included). First
+ * the namespace lock's part (guard_namespace_reach()), in every mode. */
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(guard_tamper_ptrace, struct task_struct *child, unsigned int mode) {
+        int r = guard_namespace_reach(child, mode);
         struct guard_self *self;
         struct task_struct *actor;
 
-        if (!(mode & PTRACE_MODE_ATTACH_))
-                return guard_proc_reach(child, mode);
+        if (r || !(mode & PTRACE_MODE_ATTACH_))
+                return r;
         self = tamper_config();
         if (!self)
                 return 0;

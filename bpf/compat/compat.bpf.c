@@ -332,6 +332,12 @@ static __always_inline int install_enter(struct ns_common *ns, __u32 type) {
         guard_record_op(guard_policy_map(), GUARD_EVENT_SETNS, w->verdict, actor, guard_task_cgroup_id(actor), 0, 0, type);
         if (w->verdict != GUARD_VERDICT_ALLOW)
                 guard_report(GUARD_EVENT_SETNS, &d, actor, actor->pid, 0, 0, type, inum, 0);
+        if (w->verdict != GUARD_VERDICT_DENY &&
+            guard_task_decide_sandbox_threads(actor, type, inum, &d) != GUARD_VERDICT_ALLOW) {
+                guard_report(GUARD_EVENT_SETNS, &d, actor, actor->pid, 0, 0, type, inum, GUARD_SETNS_THREADS);
+                if (d.verdict == GUARD_VERDICT_DENY)
+                        w->verdict = GUARD_VERDICT_DENY;
+        }
         return 0;
 }
 

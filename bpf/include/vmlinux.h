@@ -251,6 +251,7 @@ struct pt_regs {
 
 struct signal_struct {
         struct list_head thread_head;
+        int nr_threads;
 };
 
 struct task_struct {

@@ -98,6 +98,11 @@ int BPF_PROG(native_namespace_install, struct nsset *nsset, struct ns_common *ns
                 if (d.verdict == GUARD_VERDICT_DENY)
                         return -EPERM;
         }
+        if (guard_task_decide_sandbox_threads(actor, type, inum, &d) != GUARD_VERDICT_ALLOW) {
+                guard_report(GUARD_EVENT_SETNS, &d, actor, actor->pid, 0, 0, type, inum, GUARD_SETNS_THREADS);
+                if (d.verdict == GUARD_VERDICT_DENY)
+                        return -EPERM;
+        }
         guard_enter_namespace(actor, type, inum);
         return 0;
 }

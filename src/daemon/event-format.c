@@ -198,9 +198,12 @@ static char *describe_action(const struct guard_event *e, const EventNames *n, c
                 break;
         }
         case GUARD_EVENT_SETNS:
-                if (e->flags & GUARD_SETNS_THROUGH_PROC)
-                        r = asprintf(&s, "reaching into another %s namespace (inode %u) through /proc/%u (root, cwd, fd)",
-                                     ns, e->ns_inum, e->task_pid);
+                if (e->flags & GUARD_SETNS_THREADS)
+                        r = asprintf(&s, "entering a sandbox %s namespace (inode %u) with other threads (a lock is "
+                                     "a thread's: they would stay unlocked)", ns, e->ns_inum);
+                else if (e->flags & GUARD_SETNS_THROUGH_PROC)
+                        r = asprintf(&s, "reaching into another %s namespace (inode %u) through pid %u "
+                                     "(its /proc files, ptrace, pidfd_getfd)", ns, e->ns_inum, e->task_pid);
                 else if (e->ns_inum)
                         r = asprintf(&s, "joining another %s namespace (inode %u)", ns, e->ns_inum);
                 else

@@ -238,6 +238,22 @@ int manager_explain_setns(Manager *m, uint32_t pid, uint32_t type, uint32_t targ
         policy_decide_setns(&m->policy, &task, type, sandbox_rule ? sandbox_rule->cgroup : NULL, ret, NULL);
         guard_decide_namespace(&m->image, entry_of(m, cgroup_id), &mark, type, &kd, &decided);
         take_kernel_verdict(m, &kd, ret);
+        /* Then, as the kernel does after a join it lets through: a process with other threads
+         * that entering the sandbox would lock. */
+        uint32_t threads = 1;
+        struct guard_decision kt;
+
+        if (ret->verdict != VERDICT_DENY && pid_threads(pid, &threads) >= 0 &&
+            guard_decide_sandbox_threads(&m->image, entry_of(m, cgroup_id), sandbox.rule ? &sandbox : NULL, &mark,
+                                         threads, &kt) != GUARD_VERDICT_ALLOW &&
+            (kt.verdict == GUARD_VERDICT_DENY || ret->verdict == VERDICT_ALLOW)) {
+                ret->verdict = kt.verdict == GUARD_VERDICT_DENY ? VERDICT_DENY : VERDICT_AUDIT;
+                ret->rule = policy_rule_by_id(&m->policy, kt.rule);
+                ret->action = kt.action;
+                snprintf(ret->reason, sizeof(ret->reason),
+                         "pid %u has %u threads, and entering this sandbox would lock the joining one alone", pid,
+                         threads);
+        }
         return 0;
 }
 

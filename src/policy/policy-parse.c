@@ -231,6 +231,7 @@ static PolicyRule *add_rule(Parser *ps, PolicyRuleKind kind, unsigned index, con
         JsonPos pos = json_pos_lookup(&ps->index, pointer, false);
         PolicyRule *rules = GREEDY_REALLOC(ps->policy->rules, ps->policy->n_rules_allocated, ps->policy->n_rules + 1);
         const char *file = ps->policy->files[ps->file].name;
+        bool named = name;
         int r;
 
         if (!rules) {
@@ -256,6 +257,7 @@ static PolicyRule *add_rule(Parser *ps, PolicyRuleKind kind, unsigned index, con
                 .line = pos.line,
                 .column = pos.column,
                 .name = name,
+                .named = named,
                 .parent = parent,
         };
         return &rules[ps->policy->n_rules++];

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sched.h>
@@ -174,6 +175,19 @@ size_t policy_count_rules(const Policy *p, PolicyRuleKind kind) {
         return n;
 }
 
+/* What names a lock_on_entry rule across generations: its file and its name; an unnamed one
+ * (version 1) by what it says, not by its position in its file, which removing an entry before
+ * it changes. */
+static uint64_t lock_on_entry_identity(const Policy *p, const PolicyRule *r) {
+        char label[1024];
+
+        if (r->named)
+                return policy_rule_label_hash(p, r);
+        snprintf(label, sizeof(label), "%s/lock_on_entry:%s:%" PRIx32, policy_rule_file(p, r)->name,
+                 r->cgroup ?: "", r->ns_types);
+        return fnv1a_string(label);
+}
+
 static bool rule_id_taken(const Policy *p, size_t before, uint32_t id) {
         for (size_t i = 0; i < before; i++)
                 if (p->rules[i].id == id)
@@ -183,9 +197,9 @@ static bool rule_id_taken(const Policy *p, size_t before, uint32_t id) {
 
 /* Allow rules are 1..n (bits of the allow mask), other rules follow by position, except
  * lock_on_entry rules: the kernel keeps their ids in sandbox records and task marks that outlive
- * a generation, so theirs come from the rule's label (file and name) and stay the same when
- * other rules come or go (by position, removing an earlier file's rule shifted them: a marked
- * task's mark then named no rule, or another, and it left its sandbox; a review found it). */
+ * a generation, so theirs come from the rule itself (lock_on_entry_identity()) and stay the same
+ * when other rules come or go (by position, removing an earlier rule shifted them: a marked
+ * task's mark then named no rule, or another, and it left its sandbox; two reviews found it). */
 void policy_number_rules(Policy *p) {
         uint32_t n_allow = policy_count_rules(p, POLICY_RULE_ALLOW), next_allow = 1, next_other = n_allow + 1;
 
@@ -202,7 +216,7 @@ void policy_number_rules(Policy *p) {
                         r->id = next_other++;
                         continue;
                 }
-                h = policy_rule_label_hash(p, r);
+                h = lock_on_entry_identity(p, r);
                 id = GUARD_RULE_ID_STABLE | ((uint32_t) (h ^ (h >> 32)) & GUARD_RULE_ID_STABLE_MASK);
                 /* Two labels folding alike (one in a billion pairs): the later one moves on. */
                 while (rule_id_taken(p, i, id))

@@ -62,6 +62,7 @@ typedef struct PolicyRule {
         unsigned line, column;      /* of the entry in the file */
         uint32_t id;                /* as maps and events carry it, see policy_number_rules() */
         char *name;                 /* "name" or the default "FILE:protect/0" (unique across files) */
+        bool named;                 /* name is the file's "name", not the default from the position */
         size_t parent;              /* allow/delegate local to a protect entry (version 2): that
                                      * protect rule's index in Policy.rules; POLICY_NO_PARENT: global */
         bool seal;                  /* protect: tasks inside never leave (version 2 "seal") */

@@ -173,6 +173,22 @@ int pid_uids(uint32_t pid, uint32_t *ret_ruid, uint32_t *ret_euid) {
         return -EIO;
 }
 
+int pid_threads(uint32_t pid, uint32_t *ret) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        char line[256];
+        unsigned n;
+
+        f = proc_pid_fopen(pid, "status");
+        if (!f)
+                return -errno;
+        while (fgets(line, sizeof(line), f))
+                if (sscanf(line, "Threads: %u", &n) == 1) {
+                        *ret = n;
+                        return 0;
+                }
+        return -EIO;
+}
+
 int pid_uid(uint32_t pid, uid_t *ret) {
         _cleanup_(fclosep) FILE *f = NULL;
         _cleanup_(freep) char *line = NULL;

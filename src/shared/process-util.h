@@ -31,6 +31,8 @@ int pid_ns_inum(uint32_t pid, const char *ns, uint32_t *ret);
 int pid_start_boottime_usec(uint32_t pid, uint64_t *ret);
 /* pid's real and effective user ids (/proc/PID/status). */
 int pid_uids(uint32_t pid, uint32_t *ret_ruid, uint32_t *ret_euid);
+/* How many threads pid's process has (/proc/PID/status). */
+int pid_threads(uint32_t pid, uint32_t *ret);
 /* The uid a process runs as, if all of its real, effective and saved uids are that one; -EPERM if
  * they differ (a setuid program in the middle of a change), -errno if it is gone. */
 int pid_uid(uint32_t pid, uid_t *ret);

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* cg-setns [--pidfd PID TYPE... | NSFILE...] [-- COMMAND...]
+/* cg-setns [--thread] [--pidfd PID TYPE... | NSFILE...] [-- COMMAND...]
  * Joins namespaces, by nsfs file (setns(fd, 0)) or by pidfd (setns(pidfd, CLONE_NEW*)), then runs
- * COMMAND if given. Prints "ok" or the errno name of the failing setns; exit 0 / 1 / 2 (usage). */
+ * COMMAND if given. --thread: first start a second thread (it sleeps), so that the joining one is
+ * not alone in its process. Prints "ok" or the errno name of the failing setns; exit 0 / 1 / 2
+ * (usage). */
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,8 +31,23 @@ static int type_flag(const char *s) {
         return 0;
 }
 
+static void *sleeper(void *arg) {
+        for (;;)
+                pause();
+        return NULL;
+}
+
 int main(int argc, char *argv[]) {
         int i = 1;
+
+        if (argc > 1 && strcmp(argv[1], "--thread") == 0) {
+                pthread_t t;
+
+                if (pthread_create(&t, NULL, sleeper, NULL) != 0)
+                        return 2;
+                argv++;
+                argc--;
+        }
 
         if (argc < 2) {
                 fprintf(stderr, "usage: cg-setns [--pidfd PID TYPE... | NSFILE...] [-- COMMAND...]\n");

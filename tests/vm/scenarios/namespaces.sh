@@ -38,7 +38,7 @@ check_cmd "locked: a type that is not locked (ipc) still works" ok in-cgroup $T/
 reach() { in-cgroup $1 sh -c "ls $2/ > /dev/null 2>&1 && echo ok || echo refused"; }
 check_cmd "locked for mnt: another mount namespace through /proc/PID/root is refused" refused reach $T/locked /proc/$other_mnt/root
 check_cmd "... through /proc/PID/cwd too" refused reach $T/locked /proc/$other_mnt/cwd
-check_true "... said as reaching into it through /proc" wait_log "reaching into another mnt namespace (inode [0-9]*) through /proc/$other_mnt"
+check_true "... said as reaching into it through /proc" wait_log "reaching into another mnt namespace (inode [0-9]*) through pid $other_mnt"
 check_cmd "... and its other files that need read access (ns/mnt): refused" refused \
         in-cgroup $T/locked sh -c "(exec 3< /proc/$other_mnt/ns/mnt) 2> /dev/null && echo ok || echo refused"
 check_cmd "locked for mnt: its own mount namespace's processes through /proc stay open" ok reach $T/locked /proc/$other/root
@@ -58,6 +58,22 @@ check_cmd "its children are locked too" EPERM in-cgroup $T/user cg-setns /proc/$
 check_cmd "the lock covers the rule's types only (net is free)" ok in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/$other/ns/net
 check_cmd "the creator may enter and leave its sandbox" ok in-cgroup $T/sandboxd cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/1/ns/uts
 check_cmd "a task that never entered is free" ok in-cgroup $T/user cg-setns /proc/$other/ns/uts
+# A lock is the thread's own: a process entering a sandbox from one thread would keep the others
+# unlocked in the namespaces it left, sharing its files and memory (a review found it).
+check_cmd "a process with other threads may not enter a sandbox" EPERM in-cgroup $T/user cg-setns --thread /proc/$sandbox/ns/uts
+check_true "... said so" wait_log "entering a sandbox uts namespace (inode [0-9]*) with other threads"
+check_cmd "... a namespace that is no sandbox it may" ok in-cgroup $T/user cg-setns --thread /proc/$other/ns/uts
+check_cmd "... and the sandbox's creator its sandbox" ok in-cgroup $T/sandboxd cg-setns --thread /proc/$sandbox/ns/uts
+# Attaching to a process (ptrace, /proc/PID/mem, pidfd_getfd) of another namespace drives it there:
+# decided as a join for every type where the two differ (a review found the way around a mark).
+# (Its target outside the root cgroup, an admin cgroup here, where tamper protection refuses it.)
+in-cgroup $T/free unshare -u sleep 1000 & other_free=$!
+sleep 0.3
+mem() { echo "(exec 4<> /proc/$1/mem) 2> /dev/null && echo ok || echo refused"; }
+check_cmd "once entered, it cannot attach to a process of another uts namespace (/proc/PID/mem)" refused \
+        in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- sh -c "$(mem $other_free)"
+check_cmd "... a task that never entered may" ok in-cgroup $T/user sh -c "$(mem $other_free)"
+kill $other_free
 
 check_true "namespace denials are logged with the rule" wait_log "locked into their namespaces by rule '10-namespaces.json:lock/0' in 10-namespaces.json" 3
 check_true "lock-on-entry denials name the sandbox rule" wait_log "entered a sandbox namespace created from /t/sandboxd" 1
