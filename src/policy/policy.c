@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <inttypes.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sched.h>
@@ -176,15 +175,15 @@ size_t policy_count_rules(const Policy *p, PolicyRuleKind kind) {
 }
 
 /* What names a lock_on_entry rule across generations: its file and its name; an unnamed one
- * (version 1) by what it says, not by its position in its file, which removing an entry before
- * it changes. */
+ * (version 1) by its file and created_by, not by its position in its file, which removing an
+ * entry before it changes, nor by its types, which an admin tightening it changes (marks and
+ * sandboxes would then name no rule: unlocked). The space keeps it apart from any name. */
 static uint64_t lock_on_entry_identity(const Policy *p, const PolicyRule *r) {
         char label[1024];
 
         if (r->named)
                 return policy_rule_label_hash(p, r);
-        snprintf(label, sizeof(label), "%s/lock_on_entry:%s:%" PRIx32, policy_rule_file(p, r)->name,
-                 r->cgroup ?: "", r->ns_types);
+        snprintf(label, sizeof(label), "%s/ lock_on_entry %s", policy_rule_file(p, r)->name, r->cgroup ?: "");
         return fnv1a_string(label);
 }
 

@@ -137,7 +137,7 @@ static void test_lock_on_entry_ids_stable(void **state) {
                 "{\"created_by\":{\"cgroup\":\"/b\"},\"types\":[\"net\"]}]}}";
         static const char loe_b[] =
                 "{\"version\":1,\"namespaces\":{\"lock\":[{\"cgroup\":\"/l\",\"types\":[\"net\"]}],"
-                "\"lock_on_entry\":[{\"created_by\":{\"cgroup\":\"/b\"},\"types\":[\"net\"]}]}}";
+                "\"lock_on_entry\":[{\"created_by\":{\"cgroup\":\"/b\"},\"types\":[\"net\",\"mnt\"]}]}}";
         _cleanup_(policy_done) Policy with = {}, without = {}, only_b = {};
         _cleanup_(diag_done) Diagnostics d = {};
         uint32_t a, b, lock_with;
@@ -160,7 +160,8 @@ static void test_lock_on_entry_ids_stable(void **state) {
         assert_int_equal(lock_with, 3);
         assert_int_equal(without.rules[0].id, 1);
         assert_true(lock_with < a && lock_with < b);
-        /* an unnamed entry before it in its own file removed: still the same (by what it says) */
+        /* an unnamed entry before it in its own file removed, and its types changed (tightened):
+         * still the same (by its created_by) */
         assert_int_equal(policy_parse_buffer(&only_b, "10-loe.json", loe_b, strlen(loe_b), &d), 0);
         assert_int_equal(only_b.rules[1].kind, POLICY_RULE_LOCK_ON_ENTRY);
         assert_int_equal(only_b.rules[1].id, b);
