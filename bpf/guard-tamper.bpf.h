@@ -864,14 +864,17 @@ static __always_inline int guard_mount_on_entry_refused(const struct vfsmount *m
         return guard_entry_refused_as(dentry, mnt);
 }
 
+/* New names in the pin directory (protect_pin_dir()) as well as its removals: a directory at a
+ * name the daemon pins through (pin_replace()'s temporary) made its next load fail, and a
+ * restart fall back to a backend that unpinned the one enforcing (a review found it). */
 SEC("lsm/inode_create")
 int BPF_PROG(guard_tamper_inode_create, struct inode *dir, struct dentry *dentry, unsigned short mode) {
-        return guard_dir_entry_refused(dir, dentry);
+        return protect_pin_dir(dir) ?: guard_dir_entry_refused(dir, dentry);
 }
 
 SEC("lsm/inode_mknod")
 int BPF_PROG(guard_tamper_inode_mknod, struct inode *dir, struct dentry *dentry, unsigned short mode, unsigned int dev) {
-        return guard_dir_entry_refused(dir, dentry);
+        return protect_pin_dir(dir) ?: guard_dir_entry_refused(dir, dentry);
 }
 
 /* The guard's cgroup (self->cgroup_id) is PID 1's to make and remove (or an admin's), and nobody
@@ -936,7 +939,8 @@ static __always_inline int guard_reserve_new_dir(struct inode *dir, struct dentr
 SEC("lsm/inode_mkdir")
 int BPF_PROG(guard_tamper_inode_mkdir, struct inode *dir, struct dentry *dentry, unsigned short mode) {
         int guarded = guard_dir_entry_guarded(dir, dentry);
-        int refused = guarded ? guard_confined_file_refused(dir->i_ino, NULL, guarded == GUARD_ENTRY_UNIT) : 0;
+        int refused = protect_pin_dir(dir) ?:
+                      guarded ? guard_confined_file_refused(dir->i_ino, NULL, guarded == GUARD_ENTRY_UNIT) : 0;
 
         refused = refused ?: guard_cgroup_dir_refused(dir);
         if (!refused && guarded)
@@ -946,7 +950,7 @@ int BPF_PROG(guard_tamper_inode_mkdir, struct inode *dir, struct dentry *dentry,
 
 SEC("lsm/inode_symlink")
 int BPF_PROG(guard_tamper_inode_symlink, struct inode *dir, struct dentry *dentry, const char *old_name) {
-        return guard_dir_entry_refused(dir, dentry);
+        return protect_pin_dir(dir) ?: guard_dir_entry_refused(dir, dentry);
 }
 
 SEC("lsm/inode_link")
@@ -955,7 +959,7 @@ int BPF_PROG(guard_tamper_inode_link, struct dentry *old_dentry, struct inode *d
          * root's name for a registered file (ln /usr/bin/kmod /var/tmp/k) outlives its key. */
         struct inode *old_dir = old_dentry->d_parent ? old_dentry->d_parent->d_inode : NULL;
         struct inode *incoming = dentry_inode(old_dentry);
-        int refused = guard_file_refused(incoming) ?: guard_entry_refused(old_dentry) ?:
+        int refused = protect_pin_dir(dir) ?: guard_file_refused(incoming) ?: guard_entry_refused(old_dentry) ?:
                       guard_dir_entry_refused(dir, new_dentry);
 
         if (refused || !incoming || !tamper_config())
@@ -1851,6 +1855,27 @@ int BPF_PROG(guard_tamper_umount_lockdown, struct vfsmount *mnt, int flags) {
         return tamper_umount(mnt, 0);
 }
 
+/* A mount onto the pin directory itself, or a pin (the bpffs' root and the directories above are
+ * guard_mount_over_pins_refused()'s and GUARD_FILE_MOUNTPOINT's): a bpffs of one's own there, with
+ * a build record and link pins that look like the guard's, had --status say "preventing" over
+ * nothing and sent the admin's --unload to it (a review found it). Refused to confined tasks where
+ * it reaches PID 1's namespace. */
+static __always_inline int guard_mount_on_pin_dir_refused(struct vfsmount *mnt, struct inode *inode) {
+        struct task_struct *actor;
+        struct guard_self *self;
+
+        if (!inode || inode->i_sb->s_magic != BPF_FS_MAGIC_)
+                return 0;
+        self = tamper_config();
+        if (!self || inode->i_sb->s_dev != self->pins_dev || !is_guard_object(GUARD_OBJ_PIN, inode->i_ino) ||
+            !mountpoint_change_reaches_pid1(mnt))
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (pid1_may_touch(actor, self, mnt) || !guard_current_confined() || is_guard(actor, self))
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_MOUNT, inode->i_sb->s_dev);
+}
+
 /* move_mount(2) onto the root of the pins' bpffs or of a mount above it: a mount over it, one
  * beneath it (MOVE_MOUNT_BENEATH, Linux 6.5: the bpffs then sits on the new mount, which moved
  * away and unmounted lazily takes the bpffs and every pin with it), or joining its peer group
@@ -1892,6 +1917,7 @@ static __always_inline int tamper_move_mount(const struct path *from_path, const
                guard_root_mount_refused(from_path->mnt) ?: guard_mount_on_file_refused(to_path->mnt, to_path->dentry->d_inode) ?:
                guard_mount_onto_root_refused(to_path->mnt, to_path->dentry->d_inode) ?:
                guard_mount_on_entry_refused(to_path->mnt, to_path->dentry) ?: guard_cgroup_mount_refused(to_path->mnt) ?:
+               guard_mount_on_pin_dir_refused(to_path->mnt, to_path->dentry->d_inode) ?:
                guard_pid1_mount_refused(to_path->dentry->d_inode);
 }
 
@@ -2015,7 +2041,8 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
         if (!(flags & MS_REMOUNT_) && ((flags & MS_BIND_) || !(flags & MS_PROPAGATION_)) &&
             (guard_mount_on_file_refused(path->mnt, path->dentry->d_inode) || guard_mount_on_entry_refused(path->mnt, path->dentry) ||
              guard_mount_onto_root_refused(path->mnt, path->dentry->d_inode) ||
-             guard_mount_over_pins_refused(path) || guard_cgroup_mount_refused(path->mnt) ||
+             guard_mount_over_pins_refused(path) || guard_mount_on_pin_dir_refused(path->mnt, path->dentry->d_inode) ||
+             guard_cgroup_mount_refused(path->mnt) ||
              guard_pid1_mount_refused(path->dentry->d_inode)))
                 return -GUARD_TAMPER_EPERM;
         if (guard_root_private_refused(path, flags))

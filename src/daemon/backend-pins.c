@@ -59,12 +59,14 @@ char *pin_path(const char *dir, const char *prefix, const char *name) {
         return p;
 }
 
-/* Pins fd under a temporary name ("new_..."; bpffs refuses names with a dot) and renames it over the final one: whoever held the old pin
- * (e.g. an older link) is released only once the new object is in place. */
+/* Pins fd under a temporary name ("new_PID_..."; bpffs refuses names with a dot) and renames it
+ * over the final one: whoever held the old pin (e.g. an older link) is released only once the new
+ * object is in place. The temporary name is this process's: one made there by anyone else (a
+ * directory: unlink() cannot remove it) must not fail the load. */
 int pin_replace(int fd, const char *dir, const char *prefix, const char *name) {
         _cleanup_(freep) char *tmp = NULL, *final = pin_path(dir, prefix, name);
 
-        if (!final || asprintf(&tmp, "%s/new_%s%s", dir, prefix, name) < 0)
+        if (!final || asprintf(&tmp, "%s/new_%d_%s%s", dir, (int) getpid(), prefix, name) < 0)
                 return -ENOMEM;
         (void) unlink(tmp);
         if (bpf_obj_pin(fd, tmp) < 0)
@@ -204,6 +206,7 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
         uint64_t meta[_META_SLOTS];
         uint32_t link_ids[BACKEND_LINKS_MAX], prog_ids[BACKEND_LINKS_MAX];
         unsigned n = 0, n_ids = 0, left;
+        int unlinked = 0;
         struct dirent *de;
 
         /* A daemon still running on these pins would load everything again: stop it first. */
@@ -234,13 +237,19 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
                 if (!strneq(de->d_name, "link_", 5) && !strneq(de->d_name, "map_", 4) &&
                     !strneq(de->d_name, "new_", 4) && !streq(de->d_name, CGROUP_ITER_PIN))
                         continue;
-                if (unlinkat(dirfd(d), de->d_name, 0) < 0)
-                        return -errno;
+                /* Past one that cannot go (a directory at a pin's name): the others still go. */
+                if (unlinkat(dirfd(d), de->d_name, 0) < 0) {
+                        if (unlinked >= 0)
+                                unlinked = -errno;
+                        continue;
+                }
                 n++;
         }
         (void) rmdir(pin_dir);
         if (ret_removed)
                 *ret_removed = n;
+        if (unlinked < 0)
+                return unlinked;
 
         /* The last reference to a pinned link goes with the bpffs inode, after an RCU grace period,
          * and the link is released from a workqueue after that: enforcement lasts a moment longer
@@ -269,7 +278,10 @@ static bool mount_attached(int fd) {
 
         if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
                 return false;
-        f = fopen("/proc/self/mountinfo", "re");
+        char name[32];
+
+        snprintf(name, sizeof(name), "%d/mountinfo", (int) getpid());
+        f = proc_fopen(name);
         return f && mountinfo_has_mount_id(f, stx.stx_mnt_id);
 }
 

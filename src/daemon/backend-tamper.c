@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/statfs.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,11 +37,30 @@ void register_object(Backend *b, uint64_t kind, uint64_t id) {
                 (void) bpf_map_update_elem(b->objects_fd, &key, &one, BPF_ANY);
 }
 
+/* The lockdown level, read beneath a verified securityfs without crossing a mount: a file bound
+ * over it (a confined root's "[confidentiality]", a review found it) would choose the lockdown
+ * variants at the next load. Unverifiable: not confidentiality (the full variants, which such a
+ * kernel refuses at load: a failed start, never weaker programs). */
 static bool kernel_lockdown_confidentiality(void) {
-        _cleanup_(fclosep) FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+        _cleanup_(closep) int dir = open("/sys/kernel/security", O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -EBADF;
+        _cleanup_(fclosep) FILE *f = NULL;
+        struct statfs sfs;
         char line[128];
 
-        return f && fgets(line, sizeof(line), f) && strstr(line, "[confidentiality]");
+        if (dir < 0)
+                return false; /* no securityfs: no lockdown to read */
+        if (fstatfs(dir, &sfs) < 0 || (unsigned long) sfs.f_type != SECURITYFS_MAGIC ||
+            (fd = open_beneath_same_mount(dir, "lockdown", O_RDONLY)) < 0) {
+                if (fd != -ENOENT)
+                        log_warning("/sys/kernel/security/lockdown is not securityfs's own (something mounted over it?): "
+                                    "taken as no lockdown.");
+                return false;
+        }
+        f = fdopen(fd, "re");
+        if (!f)
+                return false;
+        fd = -EBADF;
+        return fgets(line, sizeof(line), f) && strstr(line, "[confidentiality]");
 }
 
 /* Does the inode_setattr hook take a struct mnt_idmap * first (newer kernels), or only the
@@ -383,7 +403,7 @@ static int register_pid1_exec(int fd, const Pid1ExecBefore *b, const struct guar
 
 /* The superblock of PID 1's mount id as the kernel numbers it (its mount table); 0: not found. */
 static uint64_t pid1_mount_dev(uint64_t mnt_id) {
-        _cleanup_(fclosep) FILE *f = fopen("/proc/1/mountinfo", "re");
+        _cleanup_(fclosep) FILE *f = proc_fopen("1/mountinfo");
         unsigned long long id;
         unsigned major, minor;
         char line[4096];
@@ -463,7 +483,7 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
                 return r;
         /* Read (and so armed for the next poll) before PID 1's mounts are read. */
         if (b->pid1_mountinfo_fd < 0)
-                b->pid1_mountinfo_fd = open("/proc/1/mountinfo", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+                b->pid1_mountinfo_fd = proc_open("1/mountinfo", O_RDONLY | O_NONBLOCK);
         if (b->pid1_mountinfo_fd >= 0) {
                 char buf[4096];
 
@@ -668,7 +688,7 @@ static uint64_t protect_cgroup_files(ProtectSet *set, int cgroup_root_fd) {
  * an unconfined root, who may rewrite the guard's binary too): a lazy unmount of one takes the
  * pins' bpffs with it. By PID 1's mount table, as the kernel numbers their superblocks. */
 static void protect_mounts_above_pins(ProtectSet *set, const char *pin_dir) {
-        _cleanup_(fclosep) FILE *f = fopen("/proc/1/mountinfo", "re");
+        _cleanup_(fclosep) FILE *f = proc_fopen("1/mountinfo");
         char line[4096], point[4096];
         unsigned major, minor;
 

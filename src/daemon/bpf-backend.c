@@ -916,6 +916,24 @@ static int refuse_hidden_set(const char *pin_dir, char **ret_reason) {
         return -EEXIST;
 }
 
+/* A pinned set that enforces (native or compat, with links) is never replaced by a weaker kind: a
+ * load of the weaker one unpins it (remove_stale_links()). A confined root that made the pinned
+ * kind's load fail (a directory at a pin's temporary name) had a restart fall back to observe,
+ * and enforcement was gone (a review found it). The admin unloads first to change kinds. */
+static int refuse_weaker_than_pinned(const char *pin_dir, BackendKind kind, char **ret_reason) {
+        BackendPinned pinned;
+
+        if (backend_read_pinned(pin_dir, &pinned) < 0 || pinned.n_links == 0 || pinned.kind >= BACKEND_OBSERVE ||
+            kind <= pinned.kind)
+                return 0;
+        if (asprintf(ret_reason,
+                     "the pinned %s program set in %s enforces and could not be adopted; not replacing it with the "
+                     "weaker %s backend (run cgroup-guardd --unload first to change backends)",
+                     kind_table[pinned.kind], pin_dir, kind_table[kind]) < 0)
+                *ret_reason = NULL;
+        return -EEXIST;
+}
+
 static int start_backend(BackendKind kind, const char *pin_dir, const PolicyImage *image, const BackendCover *cover,
                          unsigned entries_max, Backend **ret, char **ret_reason) {
         _cleanup_(freep) char *reasons = NULL;
@@ -928,6 +946,9 @@ static int start_backend(BackendKind kind, const char *pin_dir, const PolicyImag
                 r = refuse_hidden_set(pin_dir, ret_reason);
                 if (r < 0)
                         return r;
+                r = refuse_weaker_than_pinned(pin_dir, kind, ret_reason);
+                if (r < 0)
+                        return r;
                 return backend_load(kind, pin_dir, image, cover, entries_max, ret, ret_reason);
         }
 
@@ -937,6 +958,14 @@ static int start_backend(BackendKind kind, const char *pin_dir, const PolicyImag
 
                 if (backend_adopt(k, pin_dir, image, cover, ret) >= 0)
                         return 0;
+                if (refuse_weaker_than_pinned(pin_dir, k, &reason) < 0) {
+                        if (asprintf(&joined, "%s%s%s", reasons ?: "", reasons ? "; " : "", reason ?: "") < 0)
+                                return -ENOMEM;
+                        free(reasons);
+                        reasons = joined;
+                        r = -EEXIST;
+                        break;
+                }
                 if (k == 0) {
                         r = refuse_hidden_set(pin_dir, ret_reason);
                         if (r < 0)

@@ -19,8 +19,10 @@
 #include "metrics-collect.h"
 #include "policy-check.h"
 #include "preflight.h"
+#include "process-util.h"
 #include "cgroupfs.h"
 #include "guard-files.h"
+#include "journal-send.h"
 #include "string-util.h"
 
 /* The policy is invalid and the pinned generation stays in force: like sysexits' EX_CONFIG, which
@@ -385,11 +387,19 @@ static int show_cgroup(void) {
 
 #define DISABLE_FILE "/etc/cgroup-guard/disable"
 
+/* The kernel's command line, from the verified /proc (proc_fopen()): a confined root that binds
+ * a file saying cgroup_guard.disable over /proc/cmdline in PID 1's mount namespace, then gets the
+ * daemon restarted, unloaded the guard (a review found it). What cannot be read so is not there. */
 static bool kernel_cmdline_has(const char *word) {
-        _cleanup_(fclosep) FILE *f = fopen("/proc/cmdline", "re");
+        _cleanup_(fclosep) FILE *f = proc_fopen("cmdline");
         char line[4096], *save = NULL;
 
-        if (!f || !fgets(line, sizeof(line), f))
+        if (!f) {
+                log_warning_errno(errno, "Cannot read the kernel command line from this pid namespace's /proc "
+                                  "(something mounted over it or over /proc/cmdline?): %m; %s there is ignored.", word);
+                return false;
+        }
+        if (!fgets(line, sizeof(line), f))
                 return false;
         for (char *w = strtok_r(line, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
                 if (streq(w, word) || (strneq(w, word, strlen(word)) && streq(w + strlen(word), "=1")))
@@ -445,6 +455,9 @@ static int run_daemon(void) {
         unsigned removed = 0;
         Manager *m = NULL;
         int r;
+
+        /* A frozen journald must not stop the daemon at a log line (journal-send.h). */
+        journal_stderr_nonblocking();
 
         /* The documented recovery path: a file, or cgroup_guard.disable on the kernel command line. */
         if (access(DISABLE_FILE, F_OK) == 0 || kernel_cmdline_has("cgroup_guard.disable")) {

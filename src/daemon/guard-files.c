@@ -23,6 +23,7 @@
 #include "guard-files.h"
 #include "guard-maps.h"
 #include "macro.h"
+#include "process-util.h"
 
 #define SYMLINK_DEPTH_MAX 40 /* the kernel's MAXSYMLINKS: a longer chain resolves to nothing */
 
@@ -272,7 +273,8 @@ int usermode_helper_programs(char *paths[static USERMODE_HELPERS_MAX]) {
                                 goto oom;
                         continue;
                 }
-                f = fopen(usermode_helpers[i].sysctl, "re");
+                /* Verified: a file bound over the sysctl would name another program (a review). */
+                f = proc_fopen(usermode_helpers[i].sysctl + strlen("/proc/"));
                 if (!f || !fgets(value, sizeof(value), f))
                         continue; /* no such setting on this kernel (hotplug, core_pattern) */
                 paths[n] = usermode_helper_program(value, usermode_helpers[i].syntax);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <systemd/sd-journal.h>
 
+#include "journal-send.h"
 #include "log-struct.h"
 #include "log.h"
 #include "string-util.h"
@@ -40,7 +41,7 @@ int log_structv(int level, const struct iovec *fields, size_t n_fields) {
         snprintf(priority, sizeof(priority), "PRIORITY=%d", level);
         iov[n++] = (struct iovec) { priority, strlen(priority) };
 
-        r = sd_journal_sendv(iov, n);
+        r = journal_sendv(iov, n);
         /* The one decision: stderr that is the journal already would make a second entry. */
         if (text && (r < 0 || !log_stderr_is_journal()))
                 log_full_errno(level, 0, "%s", text);

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <systemd/sd-daemon.h>
-#include <systemd/sd-journal.h>
+#include "journal-send.h"
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -477,7 +477,7 @@ static void log_guarantees(Manager *m) {
                         iov[n++] = (struct iovec) { fields[i], strlen(fields[i]) };
         if (n < k + 1)
                 log_oom();
-        sd_journal_sendv(iov, n);
+        (void) journal_sendv(iov, n);
         for (unsigned i = 0; i < k; i++)
                 free(fields[i]);
 }

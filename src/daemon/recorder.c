@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
-#include <systemd/sd-journal.h>
+#include "journal-send.h"
 #include <time.h>
 
 #include <dirent.h>
@@ -254,7 +254,7 @@ static void journal_record(struct Manager *m, const struct guard_record_key *k, 
         if (count >= 0) {
                 for (int i = 0; i < count; i++)
                         iov[i] = (struct iovec) { .iov_base = fields[i], .iov_len = strlen(fields[i]) };
-                if (sd_journal_sendv(iov, count) >= 0) {
+                if (journal_sendv(iov, count) >= 0) {
                         rec->entries_written++;
                         rec->operations_written += v->count;
                 }

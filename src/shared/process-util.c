@@ -61,6 +61,31 @@ int proc_pid_open(uint32_t pid, const char *name, int flags) {
         return fd < 0 ? -errno : fd;
 }
 
+int proc_open(const char *name, int flags) {
+        int r;
+
+        if (proc_root_fd < 0) {
+                r = proc_open_root();
+                if (r < 0)
+                        return r;
+        }
+        return open_beneath_same_mount(proc_root_fd, name, flags);
+}
+
+FILE *proc_fopen(const char *name) {
+        int fd = proc_open(name, O_RDONLY);
+        FILE *f;
+
+        if (fd < 0) {
+                errno = -fd;
+                return NULL;
+        }
+        f = fdopen(fd, "re");
+        if (!f)
+                closep(&fd);
+        return f;
+}
+
 FILE *proc_pid_fopen(uint32_t pid, const char *name) {
         int fd = proc_pid_open(pid, name, O_RDONLY);
         FILE *f;

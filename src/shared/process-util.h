@@ -19,6 +19,15 @@ int proc_pid_open(uint32_t pid, const char *name, int flags);
 /* The same as a stream ("re"); NULL with errno set. */
 FILE *proc_pid_fopen(uint32_t pid, const char *name);
 
+/* /proc/NAME, NAME a path below /proc ("cmdline", "sys/kernel/modprobe", "1/mountinfo"; no
+ * symlinks: not "self"), where the daemon decides by what it reads: beneath the verified root
+ * (proc_open_root(), called now if it was not) without crossing a mount, never by path. A file
+ * bound over it in a mount namespace we share (a confined root faking /proc/cmdline for a
+ * restart) is refused (-EXDEV), not read. Returns an fd or -errno. */
+int proc_open(const char *name, int flags);
+/* The same as a stream ("re"); NULL with errno set. */
+FILE *proc_fopen(const char *name);
+
 /* What /proc says about a process; NULL if it is gone. Caller frees. */
 char *pid_exe_path(uint32_t pid);
 char *pid_comm(uint32_t pid);

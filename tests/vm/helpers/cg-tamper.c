@@ -38,6 +38,9 @@
  *   (run as PID 1)                  an attacker's init (a root PID 1 switched into): writes
  *                                   /run/cg-evil-pid1 and a line to ttyS0, powers off after 30 s
  *   cg-tamper affinity PID          sched_setaffinity(PID, CPU 0 only)
+ *   cg-tamper journal-fill          datagrams to journald's native socket, never blocking, until
+ *                                   its queue is full (EAGAIN; our send buffer made large enough
+ *                                   not to be the limit): prints how many went in
  *   cg-tamper nice PID              setpriority(PRIO_PROCESS, PID, 19)
  *   cg-tamper ioprio PID            ioprio_set(IOPRIO_WHO_PROCESS, PID, the idle class)
  *   cg-tamper cgroup1 DIR OPTIONS [fsopen]
@@ -74,6 +77,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -599,6 +604,25 @@ int main(int argc, char *argv[]) {
                 CPU_ZERO(&set);
                 CPU_SET(0, &set);
                 return result(sched_setaffinity(atoi(argv[2]), sizeof(set), &set));
+        }
+        if (argc == 2 && strcmp(argv[1], "journal-fill") == 0) {
+                struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/run/systemd/journal/socket" };
+                static const char entry[] = "MESSAGE=cg-tamper journal-fill\nPRIORITY=7\n";
+                int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+                long n = 0;
+
+                int big = 64 << 20;
+
+                if (fd < 0)
+                        return result(-1);
+                /* Room for all of them on our side: the EAGAIN must be journald's full queue
+                 * (net.unix.max_dgram_qlen), not our own send buffer. */
+                (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+                while (n < 1000000 && sendto(fd, entry, sizeof(entry) - 1, MSG_DONTWAIT, (struct sockaddr *) &sa,
+                                             sizeof(sa)) >= 0)
+                        n++;
+                printf("%ld %s\n", n, strerrorname_np(errno));
+                return errno == EAGAIN ? 0 : 1;
         }
         if (argc == 3 && strcmp(argv[1], "nice") == 0)
                 return result(setpriority(PRIO_PROCESS, atoi(argv[2]), 19));

@@ -91,6 +91,22 @@ check "cgroup-guardd --unload from there: refused, still enforcing" EPERM "$(cg-
 i=0; while [ $i -lt 30 ] && ! journalctl -u cgroup-guardd -o cat | grep -q "Refused tamper attempt: .* in /system.slice/cgvm-other-3.scope:"; do sleep 0.1; i=$((i + 1)); done
 check_true "... a tamper event naming its cgroup" [ $i -lt 30 ] || diag "no tamper event: $(cat /tmp/other.out)"
 
+# A frozen journald with a full socket: the daemon's entries (sd_journal_sendv()) blocked it at the
+# next one, D-Bus went silent and the watchdog restarted it over and over (a review found it). An
+# entry journald cannot take now is dropped and counted, and said once journald takes them again.
+JOURNALD_CG=$CG/system.slice/systemd-journald.service
+restarts=$(systemctl show -p NRestarts --value cgroup-guardd)
+echo 1 > $JOURNALD_CG/cgroup.freeze
+check_output "journald frozen, its socket filled" " EAGAIN" cg-tamper journal-fill
+for k in 1 2 3 4 5; do cg-move $T/other $victim > /dev/null; done
+check_output "... the daemon still answers on the bus" 's "policy"' timeout 10 busctl get-property $BUS Mode
+check "... and enforces" EPERM "$(cg-move $T/other $victim)"
+echo 0 > $JOURNALD_CG/cgroup.freeze
+cg-move $T/other $victim > /dev/null
+i=0; while [ $i -lt 50 ] && ! journalctl -u cgroup-guardd -o cat | grep -q "journal entries were dropped while journald did not take them"; do sleep 0.2; i=$((i + 1)); done
+check_true "... the dropped entries said once journald takes them again" [ $i -lt 50 ]
+check "... and no restart" "$restarts" "$(systemctl show -p NRestarts --value cgroup-guardd)"
+
 systemctl stop cgroup-guardd
 check "systemctl stop keeps enforcement" EPERM "$(cg-move $T/other $victim)"
 cgroup-guardd --unload > /dev/null

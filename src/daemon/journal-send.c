@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "journal-send.h"
+#include "log.h"
+#include "macro.h"
+
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+static int journal_fd = -EBADF;
+static uint64_t dropped, dropped_said;
+
+uint64_t journal_dropped(void) {
+        return dropped;
+}
+
+/* Appends one field in the native protocol: "NAME=value\n", or, for a value with a newline,
+ * "NAME\n", its length (64-bit little endian), the value and "\n". Returns the new length. */
+static size_t put_field(char *buf, size_t at, const struct iovec *field) {
+        const char *f = field->iov_base, *eq = memchr(f, '=', field->iov_len);
+        size_t name_len = eq ? (size_t) (eq - f) : field->iov_len;
+        size_t value_len = eq ? field->iov_len - name_len - 1 : 0;
+
+        if (!eq || !memchr(eq + 1, '\n', value_len)) {
+                memcpy(buf + at, f, field->iov_len);
+                at += field->iov_len;
+        } else {
+                uint64_t le = htole64(value_len);
+
+                memcpy(buf + at, f, name_len);
+                at += name_len;
+                buf[at++] = '\n';
+                memcpy(buf + at, &le, sizeof(le));
+                at += sizeof(le);
+                memcpy(buf + at, eq + 1, value_len);
+                at += value_len;
+        }
+        buf[at++] = '\n';
+        return at;
+}
+
+static int send_now(const struct iovec *iov, size_t n) {
+        static const struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET };
+        _cleanup_(freep) char *buf = NULL;
+        size_t size = 0, len = 0;
+
+        for (size_t i = 0; i < n; i++)
+                size += iov[i].iov_len + sizeof(uint64_t) + 2;
+        buf = malloc(size ?: 1);
+        if (!buf)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                len = put_field(buf, len, &iov[i]);
+        if (journal_fd < 0) {
+                journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+                if (journal_fd < 0)
+                        return -errno;
+        }
+        if (sendto(journal_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *) &sa,
+                   offsetof(struct sockaddr_un, sun_path) + sizeof(JOURNAL_SOCKET)) < 0)
+                return -errno;
+        return 0;
+}
+
+int journal_sendv(const struct iovec *iov, size_t n) {
+        int r = send_now(iov, n);
+
+        if (r == -EAGAIN || r == -ENOBUFS) {
+                dropped++;
+                return r;
+        }
+        if (r < 0 || dropped == dropped_said)
+                return r;
+        /* journald takes entries again: say how many it missed, once. */
+        char message[160], priority[] = "PRIORITY=4";
+        snprintf(message, sizeof(message),
+                 "MESSAGE=%llu journal entries were dropped while journald did not take them (its socket was full).",
+                 (unsigned long long) (dropped - dropped_said));
+        const struct iovec notice[] = { { message, strlen(message) }, { priority, strlen(priority) } };
+        if (send_now(notice, ELEMENTSOF(notice)) == 0)
+                dropped_said = dropped;
+        return 0;
+}
+
+void journal_stderr_nonblocking(void) {
+        int flags;
+
+        if (!log_stderr_is_journal())
+                return;
+        flags = fcntl(STDERR_FILENO, F_GETFL);
+        if (flags >= 0)
+                (void) fcntl(STDERR_FILENO, F_SETFL, flags | O_NONBLOCK);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Journal entries as the daemon sends them: journald's native protocol on a socket of our own
+ * that never blocks. sd_journal_sendv() blocks while journald's socket is full: a confined root
+ * that froze journald (cgroup.freeze, SIGSTOP) and filled its queue stopped the single-threaded
+ * daemon at its next entry (events lost, D-Bus silent, the watchdog restarting it over and over;
+ * a review found it). An entry journald cannot take now is dropped and counted, and the count is
+ * said in an entry of its own once journald takes them again. */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+/* Sends the fields ("NAME=value" each, as sd_journal_sendv()); 0 or -errno (-EAGAIN: dropped). */
+int journal_sendv(const struct iovec *iov, size_t n);
+/* Entries dropped since the start. */
+uint64_t journal_dropped(void);
+/* Under systemd stderr is a stream to journald: writes to it must not block either. */
+void journal_stderr_nonblocking(void);
