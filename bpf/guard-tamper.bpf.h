@@ -1855,6 +1855,63 @@ int BPF_PROG(guard_tamper_umount_lockdown, struct vfsmount *mnt, int flags) {
         return tamper_umount(mnt, 0);
 }
 
+/* Procfs, sysfs and securityfs as the daemon reads them: it decides by /proc/cmdline
+ * (cgroup_guard.disable), /proc/1/ns and /proc/1/mountinfo (PID 1's namespace and mounts, what
+ * tamper protection compares with), the usermode helpers' sysctls, the lockdown level and the
+ * kernel's BTF (libbpf's relocations), and a restarted daemon's namespace is a copy of PID 1's.
+ * A file bound over one of them, or a directory over /proc/1/ns, where the mount reaches PID 1's
+ * namespace, faked what it read (reviews found them). Refused to confined tasks: a mount onto a
+ * file of these, onto the root or a directory of /proc/PID (self, thread-self) and onto anything
+ * in securityfs; directories elsewhere stay (systemd's mount units: /proc/sys/fs/binfmt_misc,
+ * /proc/fs/nfsd, /sys/kernel/debug), and a container's own namespace is its own. */
+#define SECURITYFS_MAGIC_ 0x73636673
+#define S_IFMT_ 00170000
+#define S_IFDIR_ 0040000
+
+static __always_inline bool proc_dir_mountable(struct dentry *dentry) {
+        struct dentry *top = dentry, *parent;
+
+        for (int i = 0; i < 16; i++) {
+                parent = top->d_parent;
+                if (!parent || parent == top)
+                        return false; /* procfs' root itself */
+                if (parent->d_parent == parent) {
+                        /* top is /proc/NAME: per process if NAME is a number, self or thread-self */
+                        unsigned char c = top->d_iname[0];
+                        __u32 len = top->d_name.len;
+
+                        return !(c >= '0' && c <= '9') && !(len == 4 && c == 's' && top->d_iname[1] == 'e') &&
+                               !(len == 11 && c == 't' && top->d_iname[1] == 'h');
+                }
+                top = parent;
+        }
+        return false;
+}
+
+static __always_inline int guard_mount_on_kernel_fs_refused(struct vfsmount *mnt, struct dentry *dentry) {
+        struct inode *inode = dentry ? dentry->d_inode : NULL;
+        struct task_struct *actor;
+        struct guard_self *self;
+        unsigned long magic;
+        bool dir;
+
+        if (!inode)
+                return 0;
+        magic = inode->i_sb->s_magic;
+        if (magic != PROC_SUPER_MAGIC_ && magic != SYSFS_MAGIC_ && magic != SECURITYFS_MAGIC_)
+                return 0;
+        dir = (inode->i_mode & S_IFMT_) == S_IFDIR_;
+        if ((magic == SYSFS_MAGIC_ && dir) || (magic == PROC_SUPER_MAGIC_ && dir && proc_dir_mountable(dentry)))
+                return 0;
+        self = tamper_config();
+        if (!self || !mountpoint_change_reaches_pid1(mnt))
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (pid1_may_touch(actor, self, mnt) || !guard_current_confined() || is_guard(actor, self))
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_MOUNT, inode->i_sb->s_dev);
+}
+
 /* A mount onto the pin directory itself, or a pin (the bpffs' root and the directories above are
  * guard_mount_over_pins_refused()'s and GUARD_FILE_MOUNTPOINT's): a bpffs of one's own there, with
  * a build record and link pins that look like the guard's, had --status say "preventing" over
@@ -1918,6 +1975,7 @@ static __always_inline int tamper_move_mount(const struct path *from_path, const
                guard_mount_onto_root_refused(to_path->mnt, to_path->dentry->d_inode) ?:
                guard_mount_on_entry_refused(to_path->mnt, to_path->dentry) ?: guard_cgroup_mount_refused(to_path->mnt) ?:
                guard_mount_on_pin_dir_refused(to_path->mnt, to_path->dentry->d_inode) ?:
+               guard_mount_on_kernel_fs_refused(to_path->mnt, to_path->dentry) ?:
                guard_pid1_mount_refused(to_path->dentry->d_inode);
 }
 
@@ -2042,6 +2100,7 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
             (guard_mount_on_file_refused(path->mnt, path->dentry->d_inode) || guard_mount_on_entry_refused(path->mnt, path->dentry) ||
              guard_mount_onto_root_refused(path->mnt, path->dentry->d_inode) ||
              guard_mount_over_pins_refused(path) || guard_mount_on_pin_dir_refused(path->mnt, path->dentry->d_inode) ||
+             guard_mount_on_kernel_fs_refused(path->mnt, path->dentry) ||
              guard_cgroup_mount_refused(path->mnt) ||
              guard_pid1_mount_refused(path->dentry->d_inode)))
                 return -GUARD_TAMPER_EPERM;

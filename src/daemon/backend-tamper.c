@@ -140,12 +140,6 @@ void choose_tamper_variants(Backend *b, const struct btf *vmlinux) {
                                                                                   BTF_KIND_FUNC) >= 0);
 }
 
-static uint32_t ns_inode(const char *path) {
-        struct stat st;
-
-        return stat(path, &st) == 0 ? (uint32_t) st.st_ino : 0;
-}
-
 /* Our namespaces, as /proc/PID/ns names them (pid and time also as our children would get them). */
 static const struct {
         const char *name;
@@ -202,8 +196,13 @@ static int write_self(Backend *b, bool enabled, bool starting, uint64_t cgroup_i
 
                 if (stat(held_pin_dir(b, buf), &st) == 0)
                         self.pins_dev = kernel_dev(st.st_dev);
-                self.mnt_ns[0] = ns_inode("/proc/1/ns/mnt");
-                self.mnt_ns[1] = ns_inode("/proc/self/ns/mnt");
+                char pid[16];
+
+                /* Read beneath the verified /proc: what PID 1's namespace is, tamper protection
+                 * compares every mount with (a directory bound over /proc/1/ns named another). */
+                snprintf(pid, sizeof(pid), "%d", (int) getpid());
+                self.mnt_ns[0] = proc_ns_inode("1", "mnt");
+                self.mnt_ns[1] = proc_ns_inode(pid, "mnt");
                 if (stat("/proc/self/exe", &st) < 0)
                         return -errno;
                 self.exe_dev = kernel_dev(st.st_dev);

@@ -69,7 +69,7 @@ static int key_add(KeySet *set, uint64_t key) {
 /* Every mount's id and its superblock's device, as the kernel's inodes have it: stat()'s device
  * is another on btrfs subvolumes and for overlayfs files. */
 static int read_mounts(KeySet *set, const char *mountinfo, size_t *allocated_mounts) {
-        _cleanup_(fclosep) FILE *f = fopen(mountinfo, "re");
+        _cleanup_(fclosep) FILE *f = proc_fopen_path(mountinfo);
         char line[4096];
         size_t allocated = *allocated_mounts;
 
@@ -609,7 +609,7 @@ static uint64_t pid1_root_key(const KeySet *set, const char *root) {
 /* The files a process maps executable (its /proc/PID/maps): their keys as the kernel has them,
  * and the names of their paths below root. */
 static int add_mapped_files(KeySet *set, const char *maps_path, const char *root) {
-        _cleanup_(fclosep) FILE *maps = fopen(maps_path, "re");
+        _cleanup_(fclosep) FILE *maps = proc_fopen_path(maps_path);
         char line[PATH_MAX + 128];
         int r = 0;
 

@@ -74,7 +74,7 @@ static int send_now(const struct iovec *iov, size_t n) {
 int journal_sendv(const struct iovec *iov, size_t n) {
         int r = send_now(iov, n);
 
-        if (r == -EAGAIN || r == -ENOBUFS) {
+        if (r == -EAGAIN || r == -ENOBUFS || r == -EMSGSIZE) {
                 dropped++;
                 return r;
         }

@@ -48,10 +48,12 @@ int log_internal(int level, int error, const char *format, ...) {
 
         error = abs(error);
         if (level <= max_level) {
+                char prefix[64] = "";
+
                 if (log_stderr_is_journal())
-                        fprintf(stderr, "<%d>", level);
+                        snprintf(prefix, sizeof(prefix), "<%d>", level);
                 else if (program_name)
-                        fprintf(stderr, "%s: ", program_name);
+                        snprintf(prefix, sizeof(prefix), "%s: ", program_name);
 
                 /* Make %m print the error we were handed, not whatever errno happens to be. */
                 errno = error;
@@ -61,9 +63,11 @@ int log_internal(int level, int error, const char *format, ...) {
                 if (r < 0)
                         line = NULL;
                 /* One entry is one line: a newline, CR or escape sequence in a name would forge
-                 * journal lines (one per line under systemd) or drive the terminal. */
+                 * journal lines (one per line under systemd) or drive the terminal. One write:
+                 * stderr may be non-blocking (journal-send.h), and a line cut between its prefix
+                 * and its text would take another's priority. */
                 escaped = r < 0 ? NULL : str_escape(line, ESCAPE_CONTROL);
-                fprintf(stderr, "%s\n", escaped ?: "(out of memory)");
+                fprintf(stderr, "%s%s\n", prefix, escaped ?: "(out of memory)");
         }
         errno = saved_errno;
         return -error;

@@ -86,6 +86,40 @@ FILE *proc_fopen(const char *name) {
         return f;
 }
 
+FILE *proc_fopen_path(const char *path) {
+        char name[4096];
+
+        if (!strneq(path, "/proc/", strlen("/proc/"))) {
+                errno = EINVAL;
+                return NULL;
+        }
+        path += strlen("/proc/");
+        if (strneq(path, "self/", strlen("self/")))
+                snprintf(name, sizeof(name), "%d/%s", (int) getpid(), path + strlen("self/"));
+        else
+                snprintf(name, sizeof(name), "%s", path);
+        return proc_fopen(name);
+}
+
+uint32_t proc_ns_inode(const char *pid, const char *ns) {
+        _cleanup_(closep) int fd = -EBADF;
+        unsigned long long inum;
+        char name[64], link[64];
+        ssize_t n;
+
+        snprintf(name, sizeof(name), "%s/ns", pid);
+        fd = proc_open(name, O_PATH | O_DIRECTORY);
+        if (fd < 0)
+                return 0;
+        n = readlinkat(fd, ns, link, sizeof(link) - 1);
+        if (n < 0)
+                return 0;
+        link[n] = '\0';
+        /* "mnt:[4026531841]" */
+        snprintf(name, sizeof(name), "%s:[%%llu]", ns);
+        return sscanf(link, name, &inum) == 1 ? (uint32_t) inum : 0;
+}
+
 FILE *proc_pid_fopen(uint32_t pid, const char *name) {
         int fd = proc_pid_open(pid, name, O_RDONLY);
         FILE *f;

@@ -28,6 +28,12 @@ int proc_open(const char *name, int flags);
 /* The same as a stream ("re"); NULL with errno set. */
 FILE *proc_fopen(const char *name);
 
+/* The same for a path "/proc/..." ("/proc/self/..." as our pid's directory). */
+FILE *proc_fopen_path(const char *path);
+/* The inode number of namespace ns ("mnt") of the process /proc/PID names (PID: "1"), read
+ * beneath the verified root (readlink of /proc/PID/ns/NS), or 0. */
+uint32_t proc_ns_inode(const char *pid, const char *ns);
+
 /* What /proc says about a process; NULL if it is gone. Caller frees. */
 char *pid_exe_path(uint32_t pid);
 char *pid_comm(uint32_t pid);

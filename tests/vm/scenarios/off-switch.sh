@@ -591,11 +591,26 @@ check "a confined root cannot mount onto the pin directory" EPERM \
         "$(confined "mount -t bpf cgg $PINS 2>/dev/null && echo ok || echo EPERM")"
 umount $PINS 2> /dev/null
 # A file bound over /proc/cmdline in PID 1's mount namespace, saying cgroup_guard.disable: a
-# restarted daemon read it there and unloaded the guard (a review found it). The daemon reads
-# /proc beneath its verified root, never across a mount.
+# restarted daemon read it there and unloaded the guard (a review found it); over /proc/1/ns
+# (PID 1's namespace, which tamper protection compares with), /proc/1/mountinfo, a usermode
+# helper's sysctl or the kernel's BTF likewise (a second review). Refused to confined tasks where
+# the mount reaches PID 1's namespace; directories outside /proc/PID stay mountable.
 echo "cgroup_guard.disable" > /tmp/fake-cmdline
-confined "mount --bind /tmp/fake-cmdline /proc/cmdline"
-check "a confined root's /proc/cmdline is in place" cgroup_guard.disable "$(cat /proc/cmdline)"
+mkdir -p /tmp/fake-ns
+check "a confined root cannot bind a file over /proc/cmdline" EPERM \
+        "$(confined "mount --bind /tmp/fake-cmdline /proc/cmdline 2>/dev/null && echo ok || echo EPERM")"
+check "... nor a directory over /proc/1/ns" EPERM "$(confined "mount --bind /tmp/fake-ns /proc/1/ns 2>/dev/null && echo ok || echo EPERM")"
+check "... nor a file over /proc/1/mountinfo, kernel.modprobe or /sys/kernel/btf/vmlinux" EPERM \
+        "$(confined "(mount --bind /tmp/fake-cmdline /proc/1/mountinfo || mount --bind /tmp/fake-cmdline /proc/sys/kernel/modprobe || mount --bind /tmp/fake-cmdline /sys/kernel/btf/vmlinux) 2>/dev/null && echo ok || echo EPERM")"
+check "... nor a file system over /proc" EPERM "$(confined "mount -t proc -o subset=pid proc /proc 2>/dev/null && echo ok || echo EPERM")"
+check "... a directory outside /proc/PID it may mount on (as systemd's binfmt_misc unit does)" ok \
+        "$(confined "mount -t tmpfs cgg /proc/fs 2>/dev/null && umount /proc/fs && echo ok || echo EPERM")"
+for f in /proc/cmdline /proc/1/ns /proc/1/mountinfo /proc/sys/kernel/modprobe /sys/kernel/btf/vmlinux /proc; do
+        grep -q " ${f} " /proc/self/mountinfo && umount $f 2> /dev/null
+done
+# An unconfined root's file there (the test shell's): the daemon does not read it either.
+mount --bind /tmp/fake-cmdline /proc/cmdline
+check "an unconfined root's /proc/cmdline is in place" cgroup_guard.disable "$(cat /proc/cmdline)"
 guard_stop
 guard_start
 check_cmd "a restart over it still enforces" EPERM cg-move $T/prot $victim
