@@ -72,8 +72,8 @@ int proc_open(const char *name, int flags) {
         return open_beneath_same_mount(proc_root_fd, name, flags);
 }
 
-FILE *proc_fopen(const char *name) {
-        int fd = proc_open(name, O_RDONLY);
+/* An fd or -errno as a stream ("re"); NULL with errno set. */
+static FILE *fd_to_stream(int fd) {
         FILE *f;
 
         if (fd < 0) {
@@ -84,6 +84,10 @@ FILE *proc_fopen(const char *name) {
         if (!f)
                 closep(&fd);
         return f;
+}
+
+FILE *proc_fopen(const char *name) {
+        return fd_to_stream(proc_open(name, O_RDONLY));
 }
 
 FILE *proc_fopen_path(const char *path) {
@@ -121,17 +125,7 @@ uint32_t proc_ns_inode(const char *pid, const char *ns) {
 }
 
 FILE *proc_pid_fopen(uint32_t pid, const char *name) {
-        int fd = proc_pid_open(pid, name, O_RDONLY);
-        FILE *f;
-
-        if (fd < 0) {
-                errno = -fd;
-                return NULL;
-        }
-        f = fdopen(fd, "re");
-        if (!f)
-                closep(&fd);
-        return f;
+        return fd_to_stream(proc_pid_open(pid, name, O_RDONLY));
 }
 
 char *pid_exe_path(uint32_t pid) {
