@@ -160,8 +160,9 @@ static int do_unshare(const struct request *q, bool hold, int *ret_pid) {
         return error;
 }
 
-/* By pidfd, not /proc/PID/ns/TYPE: a task locked for mnt may not open the files of a process in
- * another mount namespace (guard_proc_reach()), which is not the setns() decision compared here. */
+/* By pidfd. Both ways read the process first (ptrace_may_access()), which a task locked for mnt
+ * may not where the process is in another mount namespace (guard_namespace_reach()): explain's
+ * ExplainJoin answers with that too. */
 static int do_setns(const struct request *q) {
         int fd = (int) syscall(SYS_pidfd_open, q->pid, 0), r;
 
