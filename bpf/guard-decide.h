@@ -236,29 +236,13 @@ static __always_inline __u32 guard_decide_migration(GUARD_POLICY_T policy, const
         return d->verdict;
 }
 
-/* A join of type that a task's mark does not hold: into target, a sandbox of the mark's own rule
- * and of the container whose sandbox gave the task that rule (anchor: its instance; instance:
- * target's), where the task is in no sandbox of that type (in_sandbox: it is). The rest of the
- * container follows the first namespace entered ("nsenter -n -m": the first join marked the task
- * for both, and the mark refused the second). Another container's namespaces stay refused, of the
- * same rule too (net, mnt, ipc, uts are not nested: joining another container's mount namespace
- * reaches what the host's did not, a review found), and so does moving on from a sandbox. An
- * instance 0 (none recorded) matches nothing. Returns type or 0. */
-static __always_inline __u32 guard_join_within_mark(const struct guard_task_lock *mark, __u64 anchor, __u32 type,
-                                                    const struct guard_sandbox_ns *target, __u64 instance,
-                                                    int in_sandbox) {
-        return mark && (mark->types & type) && target && !in_sandbox && target->rule == mark->rule &&
-                               target->type == type && anchor && anchor == instance ? type : 0;
-}
-
 /* A task whose cgroup has entry cg (or NULL), carrying lock mark (or NULL), changes namespaces of the types in
  * mask (CLONE_NEW*): joins another one (setns) or creates new ones (unshare, clone). The
  * strictest of the rules that lock any of those types decides, whether it comes from the
- * task's cgroup (lock) or from the sandbox it entered (lock_on_entry). within: the types of mask
- * joined within the mark (guard_join_within_mark()), which the mark does not decide. *ret_type is
- * a type of mask the deciding rule locks. Returns the verdict. */
+ * task's cgroup (lock) or from the sandbox it entered (lock_on_entry). *ret_type is a type of
+ * mask the deciding rule locks. Returns the verdict. */
 static __always_inline __u32 guard_decide_namespace(GUARD_POLICY_T policy, struct guard_value *cg,
-                                                    const struct guard_task_lock *mark, __u32 mask, __u32 within,
+                                                    const struct guard_task_lock *mark, __u32 mask,
                                                     struct guard_decision *d, __u32 *ret_type) {
         struct guard_value *rule;
         __u32 best = 0, best_mode = 0, best_action = 0, best_type = 0;
@@ -268,13 +252,13 @@ static __always_inline __u32 guard_decide_namespace(GUARD_POLICY_T policy, struc
         if (!policy)
                 return d->verdict;
 
-        if (mark && mark->rule && (mark->types & mask & ~within)) {
+        if (mark && mark->rule && (mark->types & mask)) {
                 rule = guard_lookup(policy, GUARD_KEY_RULE, mark->rule, 0);
                 if (rule && rule->rule.mode != GUARD_MODE_OFF) {
                         best = mark->rule;
                         best_mode = rule->rule.mode;
                         best_action = rule->rule.action;
-                        best_type = mark->types & mask & ~within & -(mark->types & mask & ~within);
+                        best_type = mark->types & mask & -(mark->types & mask);
                 }
         }
         if (cg)

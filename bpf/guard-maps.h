@@ -530,8 +530,7 @@ static inline int guard_ns_index(__u32 clone_flag) {
 #define GUARD_MAPS_EVERY_OBJECT(X)                                                              \
         X(guard_policy) X(guard_policy_template) X(guard_events) X(guard_denials)              \
         X(guard_counters) X(guard_records) X(guard_rule_counts) X(guard_rule_names)            \
-        X(guard_cgroup_counts) X(guard_task_locks) X(guard_sandbox_ns) X(guard_identity)              \
-        X(guard_sandbox_instances) X(guard_task_anchors)
+        X(guard_cgroup_counts) X(guard_task_locks) X(guard_sandbox_ns) X(guard_identity)
 #define GUARD_MAPS_TAMPER(X) X(guard_self) X(guard_objects) X(guard_self_unit) X(guard_bus_peers) X(guard_pid1_exec) /* native, compat */
 #define GUARD_MAPS_COMPAT(X) X(compat_windows) X(compat_open_windows)
 #define GUARD_MAPS_OBSERVE(X) X(observe_task_cgroup)

@@ -91,25 +91,6 @@ struct {
         __type(value, struct guard_sandbox_ns);
 } guard_sandbox_ns SEC(".maps");
 
-/* Which container a sandbox namespace belongs to (guard_sandbox_instance()): the namespaces one
- * runtime step made, and those a step made while in them (runc's later steps, or a CNI network
- * namespace joined first), share one. Kept beside guard_sandbox_ns, whose layout pinned maps
- * keep across upgrades. */
-struct {
-        __uint(type, BPF_MAP_TYPE_HASH);
-        __uint(max_entries, 65536);
-        __type(key, __u32);     /* namespace inode number */
-        __type(value, __u64);
-} guard_sandbox_instances SEC(".maps");
-
-/* The instance of the sandbox whose entry gave a task its mark's rule (guard_join_within_mark()). */
-struct {
-        __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-        __uint(map_flags, BPF_F_NO_PREALLOC);
-        __type(key, int);
-        __type(value, __u64);
-} guard_task_anchors SEC(".maps");
-
 struct {
         __uint(type, BPF_MAP_TYPE_HASH);
         __uint(max_entries, GUARD_RULE_COUNTS_MAX);
@@ -533,10 +514,8 @@ static __always_inline __u32 guard_ns_type(struct ns_common *ns) {
         return ns->ops->type;
 }
 
-/* task changes namespaces of the types in mask (CLONE_NEW*) without joining one it names
- * (unshare, clone, a fork into a prepared namespace, reach through /proc); *ret_type: the type
- * that decided; *ret_cg (if given): the entry of the task's cgroup, for a caller that needs it
- * too. */
+/* task changes namespaces of the types in mask (CLONE_NEW*); *ret_type: the type that decided;
+ * *ret_cg (if given): the entry of the task's cgroup, for a caller that needs it too. */
 static __always_inline __u32 guard_task_decide_namespace_entry(struct task_struct *task, __u32 mask,
                                                                struct guard_decision *d, __u32 *ret_type,
                                                                struct guard_value **ret_cg) {
@@ -545,7 +524,7 @@ static __always_inline __u32 guard_task_decide_namespace_entry(struct task_struc
 
         if (ret_cg)
                 *ret_cg = cg;
-        return guard_decide_namespace(policy, cg, guard_task_mark(task), mask, 0, d, ret_type);
+        return guard_decide_namespace(policy, cg, guard_task_mark(task), mask, d, ret_type);
 }
 
 static __always_inline __u32 guard_task_decide_namespace(struct task_struct *task, __u32 mask, struct guard_decision *d,
@@ -582,64 +561,6 @@ static __always_inline __u32 guard_task_joined_ns_inum(struct task_struct *task,
         return guard_task_ns_inum(task, type);
 }
 
-/* Whether namespace inum of type is a sandbox (its record), or NULL; no lookup while none of that
- * type was ever recorded. */
-static __always_inline struct guard_sandbox_ns *guard_sandbox_of(__u32 type, __u32 inum) {
-        struct guard_sandbox_ns *sandbox;
-
-        if (!inum || !guard_sandbox_seen(type))
-                return NULL;
-        sandbox = bpf_map_lookup_elem(&guard_sandbox_ns, &inum);
-        return sandbox && sandbox->type == type ? sandbox : NULL;
-}
-
-/* Whether task is in a sandbox of type already: its namespace of that type is one (for pid, the
- * one its children get; for time, either). */
-static __always_inline int guard_task_in_sandbox(struct task_struct *task, __u32 type) {
-        if (guard_sandbox_of(type, guard_task_ns_inum(task, type)))
-                return 1;
-        return type == GUARD_CLONE_NEWTIME && guard_sandbox_of(type, guard_task_joined_ns_inum(task, type));
-}
-
-/* The instance recorded for sandbox namespace inum, 0 if none. */
-static __always_inline __u64 guard_sandbox_instance(__u32 inum) {
-        __u64 *instance = bpf_map_lookup_elem(&guard_sandbox_instances, &inum);
-
-        return instance ? *instance : 0;
-}
-
-static __always_inline __u64 guard_task_anchor(struct task_struct *task) {
-        __u64 *anchor = guard_seen_any ? bpf_task_storage_get(&guard_task_anchors, task, 0, 0) : NULL;
-
-        return anchor ? *anchor : 0;
-}
-
-/* type, if task carrying mark joins namespace inum of that type within its mark
- * (guard_join_within_mark()); else 0. Looks the sandboxes up only for a task marked for type. */
-static __always_inline __u32 guard_task_within_mark(struct task_struct *task, const struct guard_task_lock *mark,
-                                                    __u32 type, __u32 inum) {
-        struct guard_sandbox_ns *target;
-
-        if (!mark || !(mark->types & type))
-                return 0;
-        target = guard_sandbox_of(type, inum);
-        if (!target || target->rule != mark->rule)
-                return 0;
-        return guard_join_within_mark(mark, guard_task_anchor(task), type, target, guard_sandbox_instance(inum),
-                                      guard_task_in_sandbox(task, type));
-}
-
-/* task joins namespace inum of type (setns): guard_decide_namespace(), within its mark where it
- * is. */
-static __always_inline __u32 guard_task_decide_join(struct task_struct *task, __u32 type, __u32 inum,
-                                                    struct guard_decision *d, __u32 *ret_type) {
-        void *policy = guard_policy_map();
-        struct guard_task_lock *mark = guard_task_mark(task);
-
-        return guard_decide_namespace(policy, guard_task_entry(policy, task), mark, type,
-                                      guard_task_within_mark(task, mark, type, inum), d, ret_type);
-}
-
 /* Namespaces a child forked now would be put in that its parent is not in itself. pid and time
  * namespaces take effect for children: after unshare(CLONE_NEWPID|CLONE_NEWTIME) or a setns() to
  * a pid namespace the task stays where it is and its children go to *_for_children. Threads
@@ -668,20 +589,15 @@ static __always_inline void guard_enter_namespace(struct task_struct *task, __u3
 
         /* Most namespaces are no sandbox: no lookup while none of this type was ever
          * recorded, one otherwise, and nothing else. */
-        sandbox = guard_sandbox_of(type, inum);
-        if (!sandbox)
+        if (!guard_sandbox_seen(type))
+                return;
+        sandbox = bpf_map_lookup_elem(&guard_sandbox_ns, &inum);
+        if (!sandbox || sandbox->type != type)
                 return;
         mark = guard_task_mark(task);
         policy = guard_policy_map();
         if (!guard_enter_sandbox(policy, guard_task_entry(policy, task), sandbox, mark, &next))
                 return;
-        /* A mark that takes this sandbox's rule is anchored to its container (guard_join_within_mark()). */
-        if (next.rule == sandbox->rule && (!mark || mark->rule != sandbox->rule)) {
-                __u64 *anchor = bpf_task_storage_get(&guard_task_anchors, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-
-                if (anchor)
-                        *anchor = guard_sandbox_instance(inum);
-        }
         mark = bpf_task_storage_get(&guard_task_locks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
         if (mark)
                 *mark = next;
@@ -697,105 +613,52 @@ static __always_inline __u32 guard_task_decide_sandbox_threads(struct task_struc
         void *policy;
 
         guard_decision_init(d);
-        if (threads <= 1)
+        if (threads <= 1 || !guard_sandbox_seen(type))
                 return d->verdict;
-        sandbox = guard_sandbox_of(type, inum);
-        if (!sandbox)
+        sandbox = bpf_map_lookup_elem(&guard_sandbox_ns, &inum);
+        if (!sandbox || sandbox->type != type)
                 return d->verdict;
         policy = guard_policy_map();
         return guard_decide_sandbox_threads(policy, guard_task_entry(policy, task), sandbox, guard_task_mark(task),
                                             threads, d);
 }
 
-/* A creator's own instance: its process, by pid and start time. */
-static __always_inline __u64 guard_task_instance(struct task_struct *task) {
-        __u64 start = task->group_leader->start_boottime;
-
-        return ((start * 0x9E3779B97F4A7C15ULL) ^ (__u64) task->tgid) ?: 1;
-}
-
-struct guard_instance_walk {
-        struct task_struct *creator;
-        __u32 rule;
-        __u64 instance;
-};
-
-static long guard_instance_step(__u64 index, void *ctx) {
-        struct guard_instance_walk *w = ctx;
-        __u32 type = guard_ns_flag((int) index), inum = guard_task_ns_inum(w->creator, type);
-        struct guard_sandbox_ns *sandbox = guard_sandbox_of(type, inum);
-
-        if (!sandbox || sandbox->rule != w->rule)
-                return 0;
-        w->instance = guard_sandbox_instance(inum);
-        return w->instance != 0;
-}
-
-/* The instance of a sandbox of rule that creator makes now: that of a sandbox of the same rule it
- * is in (runc's later step in the namespaces its first made; a step that joined a CNI network
- * namespace first), else its own (guard_task_instance()): every namespace one unshare() or clone()
- * makes gets the same. */
-static __always_inline __u64 guard_creator_instance(struct task_struct *creator, __u32 rule) {
-        struct guard_instance_walk w = { .creator = creator, .rule = rule };
-
-        bpf_loop(GUARD_NS_TYPES, guard_instance_step, &w, 0);
-        return w.instance ?: guard_task_instance(creator);
-}
-
-/* A namespace was created by creator, whose cgroup has entry cg: remember it if it is a sandbox.
+/* A namespace was created by a task whose cgroup has entry cg: remember it if it is a sandbox.
  * Returns 0, or -ENOSPC if it is one and could not be recorded (a full map: nobody entering it
  * would be locked). */
-static __always_inline int guard_record_sandbox_entry(struct task_struct *creator, struct guard_value *cg, __u32 type,
-                                                      __u32 inum) {
+static __always_inline int guard_record_sandbox_entry(struct guard_value *cg, __u32 type, __u32 inum) {
         struct guard_sandbox_ns sandbox = { .type = type };
         int idx = guard_ns_index(type);
-        __u64 instance;
 
         sandbox.rule = guard_sandbox_rule(cg, type);
         if (!sandbox.rule || !inum || idx < 0 || idx >= GUARD_NS_TYPES)
                 return 0;
-        instance = guard_creator_instance(creator, sandbox.rule);
         /* Before the sandbox exists: readers that see it must not skip it (guard_seen_*). */
         guard_seen_sandbox[idx] = 1;
         guard_seen_any = 1;
-        if (bpf_map_update_elem(&guard_sandbox_instances, &inum, &instance, BPF_ANY) < 0 ||
-            bpf_map_update_elem(&guard_sandbox_ns, &inum, &sandbox, BPF_ANY) < 0)
-                return -28; /* ENOSPC */
-        return 0;
+        return bpf_map_update_elem(&guard_sandbox_ns, &inum, &sandbox, BPF_ANY) < 0 ? -28 /* ENOSPC */ : 0;
 }
 
 static __always_inline void guard_record_sandbox(struct task_struct *creator, __u32 type, __u32 inum) {
-        (void) guard_record_sandbox_entry(creator, guard_task_entry(guard_policy_map(), creator), type, inum);
+        (void) guard_record_sandbox_entry(guard_task_entry(guard_policy_map(), creator), type, inum);
 }
 
 /* A namespace is gone: forget it if it was a sandbox (a lookup first: most were not, and a
  * delete takes the bucket lock). */
 static __always_inline void guard_forget_sandbox(__u32 inum) {
-        if (!guard_seen_any)
-                return;
-        if (bpf_map_lookup_elem(&guard_sandbox_ns, &inum))
+        if (guard_seen_any && bpf_map_lookup_elem(&guard_sandbox_ns, &inum))
                 bpf_map_delete_elem(&guard_sandbox_ns, &inum);
-        if (bpf_map_lookup_elem(&guard_sandbox_instances, &inum))
-                bpf_map_delete_elem(&guard_sandbox_instances, &inum);
 }
 
 /* Children inherit their parent's lock: "once you enter, you stay" holds for what it forks. */
 static __always_inline void guard_inherit_lock(struct task_struct *parent, struct task_struct *child) {
         struct guard_task_lock *mark = guard_task_mark(parent), *child_mark;
-        __u64 anchor;
 
         if (!mark)
                 return;
         child_mark = bpf_task_storage_get(&guard_task_locks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
         if (child_mark)
                 *child_mark = *mark;
-        anchor = guard_task_anchor(parent);
-        if (anchor) {
-                __u64 *child_anchor = bpf_task_storage_get(&guard_task_anchors, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-
-                if (child_anchor)
-                        *child_anchor = anchor;
-        }
 }
 
 /* May a record of this decision go out now (guard_report_limit)? Races between CPUs on one key
@@ -1045,69 +908,20 @@ static __always_inline __u32 guard_ns_elsewhere(struct task_struct *actor, struc
  * actor's to drive. Decided as joins of those namespaces (mnt alone in read mode; every type
  * where the two differ in attach mode): refused to a task locked for them (two reviews found the
  * ways around the lock). Costs a few loads unless the namespaces differ. Returns 0 or -EPERM. */
-struct guard_within_walk {
-        struct task_struct *actor, *child;
-        struct guard_task_lock *mark;
-        __u32 types;            /* the types to look at */
-        __u32 within;           /* those the actor reaches within its mark */
-};
-
-static long guard_within_step(__u64 index, void *ctx) {
-        struct guard_within_walk *w = ctx;
-        __u32 type = guard_ns_flag((int) index);
-
-        if (w->types & type)
-                w->within |= guard_task_within_mark(w->actor, w->mark, type, guard_task_joined_ns_inum(w->child, type));
-        return 0;
-}
-
 static __always_inline int guard_namespace_reach(struct task_struct *child, unsigned int mode) {
         struct task_struct *actor = bpf_get_current_task_btf();
-        __u32 types = guard_ns_elsewhere(actor, child), decided, within = 0;
-        struct guard_task_lock *mark;
+        __u32 types = guard_ns_elsewhere(actor, child), decided;
         struct guard_decision d;
-        void *policy;
 
         if (!(mode & PTRACE_MODE_ATTACH_))
                 types &= GUARD_CLONE_NEWNS;
-        if (!types)
-                return 0;
-        /* The namespaces of a sandbox the mark lets the task join it may reach as well: a
-         * bpf_loop() over the types (unrolled, the lookups' branches exceeded the verifier's
-         * budget). */
-        mark = guard_task_mark(actor);
-        if (mark && (mark->types & types)) {
-                struct guard_within_walk w = { .actor = actor, .child = child, .mark = mark,
-                                               .types = types & mark->types };
-
-                bpf_loop(GUARD_NS_TYPES, guard_within_step, &w, 0);
-                within = w.within;
-        }
-        policy = guard_policy_map();
-        if (guard_decide_namespace(policy, guard_task_entry(policy, actor), mark, types, within, &d, &decided) ==
-            GUARD_VERDICT_ALLOW)
+        if (!types || guard_task_decide_namespace(actor, types, &d, &decided) == GUARD_VERDICT_ALLOW)
                 return 0;
         /* NOAUDIT: a check whose failure only hides a field (/proc/PID/stat's addresses, as top reads). */
         if (!(mode & PTRACE_MODE_NOAUDIT_))
                 guard_report(GUARD_EVENT_SETNS, &d, actor, child->tgid, 0, 0, decided,
                              guard_task_ns_inum(child, decided), GUARD_SETNS_THROUGH_PROC);
         return d.verdict == GUARD_VERDICT_DENY ? -1 : 0;
-}
-
-/* GUARD_CLONE_NEWPID if the pid namespace task's children get is a sandbox it joined within its
- * mark (guard_join_within_mark()): setns() to a pid namespace puts the task's children there, and
- * that join was decided; its forks were refused as making a new one ("nsenter -p" into a sandbox
- * whose rule locks pid could never fork: a review found it). Else 0. */
-static __always_inline __u32 guard_pending_within_mark(struct task_struct *task) {
-        __u32 inum = task->nsproxy->pid_ns_for_children->ns.inum;
-        struct guard_task_lock *mark = guard_task_mark(task);
-        struct guard_sandbox_ns *sandbox;
-
-        if (!mark || !(mark->types & GUARD_CLONE_NEWPID))
-                return 0;
-        sandbox = guard_sandbox_of(GUARD_CLONE_NEWPID, inum);
-        return guard_join_within_mark(mark, guard_task_anchor(task), GUARD_CLONE_NEWPID, sandbox,
-                                      sandbox ? guard_sandbox_instance(inum) : 0, 0);
 }
 
 /* A fork by a task locked for pid or time namespaces must not put the child into one prepared
@@ -1117,8 +931,6 @@ static __always_inline int guard_fork_pending(struct task_struct *actor, unsigne
         __u32 types = guard_task_pending_types(actor, clone_flags), decided;
         struct guard_decision d;
 
-        if (types & GUARD_CLONE_NEWPID)
-                types &= ~guard_pending_within_mark(actor);
         if (!types || guard_task_decide_namespace(actor, types, &d, &decided) == GUARD_VERDICT_ALLOW)
                 return 0;
         guard_report(GUARD_EVENT_CHILD_NAMESPACE, &d, actor, actor->pid, 0, 0, decided,

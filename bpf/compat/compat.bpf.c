@@ -328,7 +328,7 @@ static __always_inline int install_enter(struct ns_common *ns, __u32 type) {
                 w->verdict = GUARD_VERDICT_DENY;
                 return 0;
         }
-        w->verdict = guard_task_decide_join(actor, type, inum, &d, &decided);
+        w->verdict = guard_task_decide_namespace(actor, type, &d, &decided);
         guard_record_op(guard_policy_map(), GUARD_EVENT_SETNS, w->verdict, actor, guard_task_cgroup_id(actor), 0, 0, type);
         if (w->verdict != GUARD_VERDICT_ALLOW)
                 guard_report(GUARD_EVENT_SETNS, &d, actor, actor->pid, 0, 0, type, inum, 0);

@@ -91,7 +91,7 @@ int BPF_PROG(native_namespace_install, struct nsset *nsset, struct ns_common *ns
                 return 0;
         if (guard_tamper_setns(actor, inum, type))
                 return -EPERM;
-        guard_task_decide_join(actor, type, inum, &d, &decided);
+        guard_task_decide_namespace(actor, type, &d, &decided);
         guard_record_op(guard_policy_map(), GUARD_EVENT_SETNS, d.verdict, actor, guard_task_cgroup_id(actor), 0, 0, type);
         if (d.verdict != GUARD_VERDICT_ALLOW) {
                 guard_report(GUARD_EVENT_SETNS, &d, actor, actor->pid, 0, 0, type, inum, 0);
@@ -124,7 +124,7 @@ int BPF_PROG(native_namespace_alloc, struct ns_common *ns) {
                         return -EPERM;
         }
         /* A sandbox nobody entering would be locked in is not made (a full map). */
-        return guard_record_sandbox_entry(actor, cg, type, ns->inum);
+        return guard_record_sandbox_entry(cg, type, ns->inum);
 }
 
 /* May run from RCU or a workqueue: current means nothing here, only forget the namespace. */

@@ -53,8 +53,7 @@ GUARD_PROGS_OBSERVE(OBSERVE_HAS_PROG)
 
 /* Maps whose contents must outlive a daemon upgrade: reused from their pins when compatible. */
 static const char *const state_maps[] = {
-        GUARD_MAP(guard_task_locks), GUARD_MAP(guard_sandbox_ns), GUARD_MAP(guard_sandbox_instances),
-        GUARD_MAP(guard_task_anchors), GUARD_MAP(observe_task_cgroup),
+        GUARD_MAP(guard_task_locks), GUARD_MAP(guard_sandbox_ns), GUARD_MAP(observe_task_cgroup),
         GUARD_MAP(compat_windows), GUARD_MAP(compat_open_windows), GUARD_MAP(guard_self), GUARD_MAP(guard_objects),
         GUARD_MAP(guard_identity), GUARD_MAP(guard_self_unit), GUARD_MAP(guard_bus_peers), GUARD_MAP(guard_pid1_exec),
 };
@@ -517,8 +516,7 @@ static void choose_exec_programs(Backend *b, struct btf *vmlinux) {
  * earlier load filled (its programs may still be adding to them). */
 static int guard_seen_init(Backend *b) {
         struct bpf_map *seen = bpf_object__find_map_by_name(b->obj, GUARD_DATA_SEEN);
-        const char *state[] = { GUARD_MAP(guard_task_locks), GUARD_MAP(guard_sandbox_ns), GUARD_MAP(guard_sandbox_instances),
-                                GUARD_MAP(guard_task_anchors) };
+        const char *state[] = { GUARD_MAP(guard_task_locks), GUARD_MAP(guard_sandbox_ns) };
         _cleanup_(freep) void *zeros = NULL;
         size_t size;
 

@@ -66,61 +66,16 @@ static uint32_t task_identity_of(Manager *m, uint32_t pid) {
         return id.flags;
 }
 
-/* The sandbox record of pid's namespace of type behind /proc/PID/ns/NAME, as the kernel keeps it
- * ({0} if none). */
-static void sandbox_of_ns(Manager *m, uint32_t pid, uint32_t type, const char *name, struct guard_sandbox_ns *ret) {
+/* The sandbox record of pid's namespace of type, as the kernel keeps it ({0} if none). */
+static void sandbox_of(Manager *m, uint32_t pid, uint32_t type, struct guard_sandbox_ns *ret) {
         _cleanup_(closep) int map = open_state_map(m, GUARD_MAP(guard_sandbox_ns));
         uint32_t inum;
 
         *ret = (struct guard_sandbox_ns) {};
-        if (map < 0 || pid_ns_inum(pid, name, &inum) < 0)
+        if (map < 0 || pid_ns_inum(pid, ns_type_to_string(type), &inum) < 0)
                 return;
         if (bpf_map_lookup_elem(map, &inum, ret) < 0 || ret->type != type)
                 *ret = (struct guard_sandbox_ns) {};
-}
-
-static void sandbox_of(Manager *m, uint32_t pid, uint32_t type, struct guard_sandbox_ns *ret) {
-        sandbox_of_ns(m, pid, type, ns_type_to_string(type), ret);
-}
-
-/* The container instance recorded for pid's namespace of type (guard_sandbox_instances), 0 if none. */
-static uint64_t sandbox_instance_of(Manager *m, uint32_t pid, uint32_t type) {
-        _cleanup_(closep) int map = open_state_map(m, GUARD_MAP(guard_sandbox_instances));
-        uint64_t instance = 0;
-        uint32_t inum;
-
-        if (map < 0 || pid_ns_inum(pid, ns_type_to_string(type), &inum) < 0 ||
-            bpf_map_lookup_elem(map, &inum, &instance) < 0)
-                return 0;
-        return instance;
-}
-
-/* The instance pid's mark is anchored to (guard_task_anchors), 0 if none. */
-static uint64_t task_anchor_of(Manager *m, uint32_t pid) {
-        _cleanup_(closep) int map = open_state_map(m, GUARD_MAP(guard_task_anchors)), pidfd = -EBADF;
-        uint64_t anchor = 0;
-
-        if (map < 0)
-                return 0;
-        pidfd = syscall(SYS_pidfd_open, pid, 0);
-        if (pidfd < 0 || bpf_map_lookup_elem(map, &pidfd, &anchor) < 0)
-                return 0;
-        return anchor;
-}
-
-/* Whether pid is in a sandbox of type already, as the kernel judges it (guard_task_in_sandbox()):
- * for pid, the namespace its children get; for time, either. */
-static bool in_sandbox(Manager *m, uint32_t pid, uint32_t type) {
-        struct guard_sandbox_ns s;
-
-        if (type == GUARD_CLONE_NEWPID)
-                return sandbox_of_ns(m, pid, type, "pid_for_children", &s), s.rule != 0;
-        sandbox_of(m, pid, type, &s);
-        if (s.rule)
-                return true;
-        if (type == GUARD_CLONE_NEWTIME)
-                return sandbox_of_ns(m, pid, type, "time_for_children", &s), s.rule != 0;
-        return false;
 }
 
 /* The model oracle words the reason; the verdict is the kernel's code over the generation in
@@ -249,7 +204,7 @@ int manager_explain_migration(Manager *m, uint32_t actor_pid, uint32_t task_pid,
 }
 
 /* pid (in cgroup, cgroup_id, carrying mark) joins target_pid's namespace of type, which is not its
- * own: the join's decision as the kernel makes it (guard_task_decide_join()), worded by the model. */
+ * own: the join's decision as the kernel makes it, worded by the model. */
 static void explain_join_type(Manager *m, uint32_t pid, const char *cgroup, uint64_t cgroup_id,
                               const struct guard_task_lock *mark, uint32_t type, uint32_t target_pid,
                               PolicyDecision *ret) {
@@ -259,15 +214,11 @@ static void explain_join_type(Manager *m, uint32_t pid, const char *cgroup, uint
 
         sandbox_of(m, target_pid, type, &sandbox);
         const PolicyRule *sandbox_rule = policy_rule_by_id(&m->policy, sandbox.rule);
-        bool sandboxed = in_sandbox(m, pid, type);
-        uint64_t anchor = task_anchor_of(m, pid), instance = sandbox.rule ? sandbox_instance_of(m, target_pid, type) : 0;
         PolicyNsTask task = { .cgroup = cgroup, .entered = policy_rule_by_id(&m->policy, mark->rule),
-                              .entered_types = mark->types, .sandboxed_types = sandboxed ? type : 0, .anchor = anchor };
+                              .entered_types = mark->types };
         /* The model names creators by cgroup; the kernel recorded the rule itself. */
-        policy_decide_setns(&m->policy, &task, type, sandbox_rule ? sandbox_rule->cgroup : NULL, instance, ret, NULL);
-        guard_decide_namespace(&m->image, entry_of(m, cgroup_id), mark, type,
-                               guard_join_within_mark(mark, anchor, type, sandbox.rule ? &sandbox : NULL, instance, sandboxed),
-                               &kd, &decided);
+        policy_decide_setns(&m->policy, &task, type, sandbox_rule ? sandbox_rule->cgroup : NULL, ret, NULL);
+        guard_decide_namespace(&m->image, entry_of(m, cgroup_id), mark, type, &kd, &decided);
         take_kernel_verdict(m, &kd, ret);
 }
 
@@ -358,7 +309,7 @@ int manager_explain_new_namespaces(Manager *m, uint32_t pid, uint32_t types, Pol
         PolicyNsTask task = { .cgroup = cgroup, .entered = policy_rule_by_id(&m->policy, mark.rule),
                               .entered_types = mark.types };
         policy_decide_new_namespace(&m->policy, &task, types, ret);
-        guard_decide_namespace(&m->image, entry_of(m, cgroup_id), &mark, types, 0, &kd, &decided);
+        guard_decide_namespace(&m->image, entry_of(m, cgroup_id), &mark, types, &kd, &decided);
         take_kernel_verdict(m, &kd, ret);
         return 0;
 }

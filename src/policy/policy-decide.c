@@ -195,17 +195,11 @@ void policy_decide_migration(const Policy *p, const PolicyActor *actor, const ch
 }
 
 /* The strictest lock rule covering the task for any type in types, or NULL: its cgroup's lock
- * rules and the sandbox rule it is marked with compete in one order. entering (or NULL): for a
- * join of one type, the rule of the sandbox it enters, of container instance; the mark does not
- * hold a join into a sandbox of its own rule and container from a namespace that is none (the
- * rest of the container it entered first, guard_join_within_mark() in the kernel's code). */
-static const PolicyRule *find_lock(const Policy *p, const PolicyNsTask *task, uint32_t types,
-                                   const PolicyRule *entering, uint64_t instance) {
+ * rules and the sandbox rule it is marked with compete in one order. */
+static const PolicyRule *find_lock(const Policy *p, const PolicyNsTask *task, uint32_t types) {
         const PolicyRule *best = NULL;
-        bool within_mark = entering && entering == task->entered && !(task->sandboxed_types & types) && task->anchor &&
-                           task->anchor == instance;
 
-        if (task->entered && policy_rule_active(p, task->entered) && (task->entered_types & types) && !within_mark)
+        if (task->entered && policy_rule_active(p, task->entered) && (task->entered_types & types))
                 best = task->entered;
         for (size_t i = 0; i < p->n_rules; i++) {
                 const PolicyRule *r = &p->rules[i];
@@ -245,16 +239,13 @@ static void explain_lock(const Policy *p, const PolicyNsTask *task, const Policy
 }
 
 void policy_decide_setns(const Policy *p, const PolicyNsTask *task, uint32_t ns_type,
-                         const char *creator_cgroup, uint64_t instance, PolicyDecision *ret, PolicyNsTask *ret_locked) {
-        const PolicyRule *sandbox = policy_sandbox_rule(p, creator_cgroup, ns_type);
-        const PolicyRule *lock = find_lock(p, task, ns_type, sandbox, instance);
+                         const char *creator_cgroup, PolicyDecision *ret, PolicyNsTask *ret_locked) {
+        const PolicyRule *lock = find_lock(p, task, ns_type);
         char what[64], name[POLICY_RULE_NAME_MAX + 256];
 
         *ret = (PolicyDecision) { .verdict = VERDICT_ALLOW };
-        if (ret_locked) {
+        if (ret_locked)
                 *ret_locked = *task;
-                ret_locked->sandboxed_types = (task->sandboxed_types & ~ns_type) | (sandbox ? ns_type : 0);
-        }
 
         snprintf(what, sizeof(what), "joining another %s namespace", ns_type_to_string(ns_type) ?: "?");
         if (lock) {
@@ -267,32 +258,21 @@ void policy_decide_setns(const Policy *p, const PolicyNsTask *task, uint32_t ns_
         /* Entering a sandbox: allowed, and from now on the task stays. Tasks in the cgroups its
          * rule names as creator are exempt, so the manager can go in and out of the sandboxes it
          * made. A task whose own cgroup a stricter lock_on_entry rule names is not that rule's. */
+        const PolicyRule *sandbox = policy_sandbox_rule(p, creator_cgroup, ns_type);
         if (sandbox && policy_sandbox_rule(p, task->cgroup, ns_type) != sandbox) {
                 /* Several sandboxes: the types of all, held to the strictest of their rules. */
                 PolicyNsTask next = { .cgroup = task->cgroup, .entered = sandbox,
-                                      .entered_types = sandbox->ns_types | task->entered_types,
-                                      .sandboxed_types = task->sandboxed_types | ns_type, .anchor = task->anchor };
+                                      .entered_types = sandbox->ns_types | task->entered_types };
 
                 if (task->entered && policy_rule_active(p, task->entered) && !policy_rule_stricter(p, sandbox, task->entered))
                         next.entered = task->entered;
-                /* A mark that takes this sandbox's rule is anchored to its container. */
-                if (next.entered == sandbox && task->entered != sandbox)
-                        next.anchor = instance;
                 if (ret_locked)
                         *ret_locked = next;
                 if (lock)
                         return;
-                if (sandbox == task->entered && (task->entered_types & ns_type))
-                        snprintf(ret->reason, sizeof(ret->reason),
-                                 "%s: allowed; the target is a namespace of the container whose sandbox locks the task "
-                                 "(rule '%s' in %s), and it is in no sandbox %s namespace yet",
-                                 what, policy_rule_name(sandbox, name, sizeof(name)), policy_rule_file(p, sandbox)->name,
-                                 ns_type_to_string(ns_type) ?: "?");
-                else
-                        snprintf(ret->reason, sizeof(ret->reason),
-                                 "%s: allowed; the target is a sandbox namespace and the task is locked from now on "
-                                 "(rule '%s' in %s)",
-                                 what, policy_rule_name(sandbox, name, sizeof(name)), policy_rule_file(p, sandbox)->name);
+                snprintf(ret->reason, sizeof(ret->reason),
+                         "%s: allowed; the target is a sandbox namespace and the task is locked from now on (rule '%s' in %s)",
+                         what, policy_rule_name(sandbox, name, sizeof(name)), policy_rule_file(p, sandbox)->name);
                 ret->rule = sandbox;
                 return;
         }
@@ -303,7 +283,7 @@ void policy_decide_setns(const Policy *p, const PolicyNsTask *task, uint32_t ns_
 
 void policy_decide_new_namespace(const Policy *p, const PolicyNsTask *task, uint32_t ns_types,
                                  PolicyDecision *ret) {
-        const PolicyRule *lock = find_lock(p, task, ns_types, NULL, 0);
+        const PolicyRule *lock = find_lock(p, task, ns_types);
 
         *ret = (PolicyDecision) { .verdict = VERDICT_ALLOW };
         if (lock) {

@@ -38,16 +38,13 @@ typedef struct PolicyNsTask {
         const char *cgroup;             /* the task's cgroup path */
         const PolicyRule *entered;      /* lock_on_entry rule that locked it, if it entered a sandbox */
         uint32_t entered_types;         /* CLONE_NEW* types it is locked for by entering */
-        uint32_t sandboxed_types;       /* CLONE_NEW* types whose namespace it is in is a sandbox */
-        uint64_t anchor;                /* the container (sandbox instance) its mark's rule came from, 0: none */
 } PolicyNsTask;
 
 /* Task joins (setns) a namespace of type ns_type other than its current one. creator_cgroup is
- * the cgroup of whoever created the target namespace, NULL if unknown; instance the container it
- * belongs to (0: unknown). *ret_locked (if non-NULL) is the task afterwards: locked from now on
- * if it entered a sandbox namespace. */
+ * the cgroup of whoever created the target namespace, NULL if unknown. *ret_locked (if
+ * non-NULL) is the task afterwards: locked from now on if it entered a sandbox namespace. */
 void policy_decide_setns(const Policy *p, const PolicyNsTask *task, uint32_t ns_type,
-                         const char *creator_cgroup, uint64_t instance, PolicyDecision *ret, PolicyNsTask *ret_locked);
+                         const char *creator_cgroup, PolicyDecision *ret, PolicyNsTask *ret_locked);
 
 /* The lock_on_entry rule that makes namespaces of ns_type created from creator_cgroup sandboxes
  * (the strictest one naming that cgroup), or NULL. */

@@ -371,7 +371,7 @@ int replay_run(Policy *p, const Record *records, size_t n_records, Replay *ret, 
                         guard_decide_migration(&img, &actor, entry_of(&img, &tree, &ids, rec->src_cgroup),
                                                entry_of(&img, &tree, &ids, rec->dst_cgroup), &d);
                 } else
-                        guard_decide_namespace(&img, entry_of(&img, &tree, &ids, rec->actor_cgroup), NULL, rec->ns_types, 0,
+                        guard_decide_namespace(&img, entry_of(&img, &tree, &ids, rec->actor_cgroup), NULL, rec->ns_types,
                                                &d, &type);
                 if (d.verdict != GUARD_VERDICT_DENY && d.verdict != GUARD_VERDICT_AUDIT)
                         continue;

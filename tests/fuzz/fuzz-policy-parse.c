@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         if (policy_parse_buffer(&p, "fuzz.json", (const char *) data, size, &d) == 0) {
                 policy_decide_migration(&p, &actor, "/system.slice/a.service", "/user.slice/b", &dec);
-                policy_decide_setns(&p, &task, 0x40000000, "/system.slice/x", 0, &dec, NULL);
+                policy_decide_setns(&p, &task, 0x40000000, "/system.slice/x", &dec, NULL);
                 policy_decide_new_namespace(&p, &task, 0x04000000, &dec);
         }
         for (size_t i = 0; i < d.n_items; i++)

@@ -315,20 +315,6 @@ void diff_random_op(DiffRng *r, const Policy *p, DiffOp *ret) {
                 op.types = guard_ns_flag(diff_rng_below(r, 8));
                 op.creator_cgroup = diff_rng_below(r, n);
                 random_mark(r, p, &op);
-                op.sandboxed = diff_rng_below(r, 3) == 0;
-                op.same_instance = diff_rng_below(r, 4) != 0;
-                /* Often into a sandbox of the mark's own rule: the rest of the sandbox entered. */
-                if (op.mark_rule && diff_rng_below(r, 2))
-                        for (int tries = 0; tries < 8; tries++) {
-                                size_t c = diff_rng_below(r, n);
-                                const PolicyRule *rule = policy_rule_by_id(p, op.mark_rule);
-
-                                if (rule && rule->cgroup && cgroup_pattern_covers(rule->cgroup, cgroups[c], NULL)) {
-                                        op.creator_cgroup = c;
-                                        op.types = rule->ns_types & -rule->ns_types;
-                                        break;
-                                }
-                        }
                 break;
         }
         *ret = op;
@@ -349,20 +335,6 @@ static int compare(const PolicyDecision *model, const struct guard_decision *ker
                  verdict_to_string(model->verdict), model->rule ? model->rule->id : 0, model->action, model->reason,
                  verdict_to_string(verdict_of(kernel)), kernel->rule, kernel->action);
         return -1;
-}
-
-uint32_t diff_op_within(const void *image, const CgroupTree *tree, const uint64_t *ids, const DiffOp *op) {
-        struct guard_task_lock mark = { .rule = op->mark_rule, .types = op->mark_types };
-        struct guard_sandbox_ns target = {
-                .type = op->types,
-                .rule = guard_sandbox_rule(policy_image_cgroup(image, tree, ids[op->creator_cgroup]), op->types),
-        };
-
-        if (op->kind != DIFF_OP_SETNS)
-                return 0;
-        /* The mark anchored to container 1; the target of container 1, or of another. */
-        return guard_join_within_mark(&mark, 1, op->types, target.rule ? &target : NULL, op->same_instance ? 1 : 2,
-                                      op->sandboxed);
 }
 
 int diff_check_op(const Policy *p, const void *image, const CgroupTree *tree, const uint64_t *ids, const DiffOp *op,
@@ -398,15 +370,12 @@ int diff_check_op(const Policy *p, const void *image, const CgroupTree *tree, co
         }
 
         PolicyNsTask task = { .cgroup = cgroups[op->task_cgroup], .entered = policy_rule_by_id(p, op->mark_rule),
-                              .entered_types = op->mark_types,
-                              .sandboxed_types = op->kind == DIFF_OP_SETNS && op->sandboxed ? op->types : 0,
-                              .anchor = 1 };
+                              .entered_types = op->mark_types };
         struct guard_task_lock mark = { .rule = op->mark_rule, .types = op->mark_types };
 
         if (op->kind == DIFF_OP_NEW_NAMESPACES) {
                 policy_decide_new_namespace(p, &task, op->types, &md);
-                guard_decide_namespace(img, policy_image_cgroup(img, tree, ids[op->task_cgroup]), &mark, op->types, 0,
-                                       &kd, &type);
+                guard_decide_namespace(img, policy_image_cgroup(img, tree, ids[op->task_cgroup]), &mark, op->types, &kd, &type);
                 snprintf(what, sizeof(what), "new namespaces 0x%x in %s, mark %u/0x%x", op->types, task.cgroup,
                          op->mark_rule, op->mark_types);
                 return compare(&md, &kd, buf, size, what);
@@ -415,9 +384,8 @@ int diff_check_op(const Policy *p, const void *image, const CgroupTree *tree, co
         PolicyNsTask after;
         snprintf(what, sizeof(what), "setns 0x%x in %s into a namespace made in %s, mark %u/0x%x", op->types,
                  task.cgroup, cgroups[op->creator_cgroup], op->mark_rule, op->mark_types);
-        policy_decide_setns(p, &task, op->types, cgroups[op->creator_cgroup], op->same_instance ? 1 : 2, &md, &after);
-        guard_decide_namespace(img, policy_image_cgroup(img, tree, ids[op->task_cgroup]), &mark, op->types,
-                               diff_op_within(img, tree, ids, op), &kd, &type);
+        policy_decide_setns(p, &task, op->types, cgroups[op->creator_cgroup], &md, &after);
+        guard_decide_namespace(img, policy_image_cgroup(img, tree, ids[op->task_cgroup]), &mark, op->types, &kd, &type);
         if (compare(&md, &kd, buf, size, what) < 0)
                 return -1;
         if (kd.verdict == GUARD_VERDICT_DENY)

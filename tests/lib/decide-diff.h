@@ -55,15 +55,9 @@ typedef struct DiffOp {
         uint32_t types;                 /* new namespaces: CLONE_NEW* mask; setns: one type */
         size_t creator_cgroup;          /* setns: cgroup that created the target namespace */
         uint32_t mark_rule, mark_types; /* the task's lock mark before the operation */
-        bool sandboxed;                 /* setns: the task's own namespace of that type is a sandbox */
-        bool same_instance;             /* setns: the target is of the container the mark is anchored to */
 } DiffOp;
 
 void diff_random_op(DiffRng *r, const Policy *p, DiffOp *ret);
-
-/* For a setns op: its type if the task joins within its mark (guard_join_within_mark()), as the
- * kernel passes it to guard_decide_namespace(); else 0. */
-uint32_t diff_op_within(const void *image, const CgroupTree *tree, const uint64_t *cgroup_ids, const DiffOp *op);
 
 /* Decides op both ways; returns 0 if they agree, else -1 with a description in buf. */
 int diff_check_op(const Policy *p, const void *image, const CgroupTree *tree, const uint64_t *cgroup_ids,

@@ -209,8 +209,6 @@ typedef struct NsCase {
         Verdict verdict;
         const char *rule, *file;
         bool locks;              /* setns: task becomes locked */
-        uint32_t in_sandbox;     /* entered: the types whose sandbox it is in (0: all the rule's) */
-        bool other_container;    /* setns: the target is of another container than the one entered */
 } NsCase;
 
 #define SANDBOX "/system.slice/sandbox.service"
@@ -241,14 +239,6 @@ static const NsCase ns_cases[] = {
         { false, "/user.slice/x", false, CLONE_NEWUTS, "/machine.slice", VERDICT_ALLOW, NULL, NULL, false },
         { false, "/user.slice/x", false, CLONE_NEWNS, SANDBOXD, VERDICT_ALLOW, NULL, NULL, false },
         { false, SANDBOX, false, CLONE_NEWNET, SANDBOXD, VERDICT_DENY, "10-system.json:lock/0", "10-system.json", false },
-        /* entered by net only: the rest of the sandbox (its rule's uts) it may enter, nothing else
-         * ("nsenter -n -u" into one whose rule locks both) */
-        { false, "/user.slice/x", true, CLONE_NEWUTS, SANDBOXD, VERDICT_ALLOW, "10-system.json:lock_on_entry/0", "10-system.json", false, CLONE_NEWNET },
-        { false, "/user.slice/x", true, CLONE_NEWUTS, "/machine.slice", VERDICT_DENY, "10-system.json:lock_on_entry/0", "10-system.json", false, CLONE_NEWNET },
-        { false, "/user.slice/x", true, CLONE_NEWNET, SANDBOXD, VERDICT_DENY, "10-system.json:lock_on_entry/0", "10-system.json", false, CLONE_NEWNET },
-        { false, SANDBOX, true, CLONE_NEWUTS, SANDBOXD, VERDICT_DENY, "10-system.json:lock/0", "10-system.json", false, CLONE_NEWNET },
-        /* ... of its own container only: another's, of the same rule, is refused */
-        { false, "/user.slice/x", true, CLONE_NEWUTS, SANDBOXD, VERDICT_DENY, "10-system.json:lock_on_entry/0", "10-system.json", false, CLONE_NEWNET, true },
 };
 
 static const PolicyRule *lock_on_entry_rule(void) {
@@ -266,8 +256,6 @@ static void test_namespace_table(void **state) {
                         .cgroup = c->cgroup,
                         .entered = c->entered ? lock_on_entry_rule() : NULL,
                         .entered_types = c->entered ? lock_on_entry_rule()->ns_types : 0,
-                        .sandboxed_types = !c->entered ? 0 : c->in_sandbox ?: lock_on_entry_rule()->ns_types,
-                        .anchor = c->entered ? 1 : 0,
                 };
                 PolicyNsTask after = {};
                 PolicyDecision d;
@@ -278,7 +266,7 @@ static void test_namespace_table(void **state) {
                 if (c->create)
                         policy_decide_new_namespace(&policy, &task, c->types, &d);
                 else
-                        policy_decide_setns(&policy, &task, c->types, c->creator, c->other_container ? 2 : 1, &d, &after);
+                        policy_decide_setns(&policy, &task, c->types, c->creator, &d, &after);
                 assert_decision(&d, c->verdict, c->rule, c->file, context);
                 if (c->create)
                         continue;
