@@ -548,5 +548,9 @@ int main(int argc, char *argv[]) {
         case ACTION_RUN:
                 break;
         }
-        return run_daemon();
+        r = run_daemon();
+        /* Opened once for the whole run, wherever it ended (a leak check counts descriptors at exit). */
+        journal_close();
+        proc_close_root();
+        return r;
 }

@@ -91,6 +91,11 @@ int journal_sendv(const struct iovec *iov, size_t n) {
         return 0;
 }
 
+void journal_close(void) {
+        closep(&journal_fd);
+        journal_fd = -EBADF;
+}
+
 void journal_stderr_nonblocking(void) {
         int flags;
 

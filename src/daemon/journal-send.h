@@ -16,5 +16,7 @@
 int journal_sendv(const struct iovec *iov, size_t n);
 /* Entries dropped since the start. */
 uint64_t journal_dropped(void);
+/* Closes the socket (at exit). */
+void journal_close(void);
 /* Under systemd stderr is a stream to journald: writes to it must not block either. */
 void journal_stderr_nonblocking(void);
