@@ -116,6 +116,8 @@ enum guard_tamper_what {
                                              * by other than PID 1 and the guard */
         GUARD_TAMPER_CGROUP_MOUNT = 34, /* object: the mount's device; a mount over cgroup2 or its unmount,
                                          * where it reaches PID 1's namespace */
+        GUARD_TAMPER_LOCKDOWN = 35,     /* object: 0; securityfs's lockdown opened for writing (a raised
+                                         * level takes the guard's lockdown variants at its next load) */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

@@ -1507,6 +1507,22 @@ static __always_inline int guard_tamper_sysfs_open(struct file *file) {
         return tamper_refuse(actor, GUARD_TAMPER_HELPER, GUARD_HELPER_SYSFS);
 }
 
+/* The lockdown level (securityfs's "lockdown", at its root) can be raised at run time, never
+ * lowered: under "confidentiality" the guard's next fresh load takes its lockdown variants, which
+ * read less of the kernel (no bpf_probe_read_kernel()) and so leave gaps a confined root chose
+ * (a review found it). Opening it for writing is refused to confined tasks outside the admin
+ * cgroups; an unconfined root and the kernel command line still set it. */
+#define SECURITYFS_MAGIC_ 0x73636673
+
+static __always_inline int guard_tamper_securityfs_open(struct file *file) {
+        struct dentry *dentry = file->f_path.dentry;
+
+        /* At the root: a root dentry is its own parent. */
+        if (dentry->d_parent->d_parent != dentry->d_parent || !dentry_named(dentry, "lockdown", 8))
+                return 0;
+        return tamper_confined_refused(GUARD_TAMPER_LOCKDOWN, 0);
+}
+
 /* kernfs writes pass no LSM hook of their own, and fentry on cgroup_kill_write() and friends
  * cannot refuse (no fmod_ret there): each open is checked instead, on both backends (compat's
  * inode_permission does not know the file's directory). */
@@ -1527,6 +1543,8 @@ int BPF_PROG(guard_tamper_file_open, struct file *file) {
                 return guard_tamper_binfmt_open(file);
         if (magic == SYSFS_MAGIC_)
                 return guard_tamper_sysfs_open(file);
+        if (magic == SECURITYFS_MAGIC_)
+                return guard_tamper_securityfs_open(file);
         return guard_file_refused(file->f_inode) ?: guard_entry_refused(file->f_path.dentry);
 }
 
@@ -1864,7 +1882,6 @@ int BPF_PROG(guard_tamper_umount_lockdown, struct vfsmount *mnt, int flags) {
  * file of these, onto the root or a directory of /proc/PID (self, thread-self) and onto anything
  * in securityfs; directories elsewhere stay (systemd's mount units: /proc/sys/fs/binfmt_misc,
  * /proc/fs/nfsd, /sys/kernel/debug), and a container's own namespace is its own. */
-#define SECURITYFS_MAGIC_ 0x73636673
 #define S_IFMT_ 00170000
 #define S_IFDIR_ 0040000
 

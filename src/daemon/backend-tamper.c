@@ -23,6 +23,7 @@
 #include "bpf-backend.h"
 #include "cgroupfs.h"
 #include "guard-files.h"
+#include "journal-send.h"
 #include "policy-image.h" /* guard-decide.h */
 #include "log.h"
 #include "macro.h"
@@ -468,7 +469,9 @@ static int register_pins_mountpoints(Backend *b, ProtectSet *set) {
  * guard would run unguarded code next time. */
 static int register_guard_files(Backend *b, ProtectSet *set) {
         _cleanup_(guard_files_done) GuardFiles files = {};
-        char *helpers[USERMODE_HELPERS_MAX + 1] = {}, *extra[] = { b->bus_socket_path, NULL };
+        /* The sockets the daemon sends to by path: journald's (at each entry) and the bus's (at
+         * each connect); the bus's path last, as it may be NULL. */
+        char *helpers[USERMODE_HELPERS_MAX + 1] = {}, *extra[] = { (char *) JOURNAL_SOCKET_PATH, b->bus_socket_path, NULL };
         Pid1ExecBefore pid1_before;
         int r;
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
@@ -23,9 +24,43 @@
 #include "string-util.h"
 
 #define BUS_RETRY_USEC (5 * USEC_PER_SEC)
+/* The daemon is single-threaded: a call of its own that dbus-daemon does not answer (a caller's
+ * credentials; a frozen dbus-daemon, SIGSTOP from a confined root) holds events, the journal and
+ * the watchdog's keep-alive for as long as it waits. sd-bus waits 25 s by default and the
+ * watchdog fires at 30 s: a few such calls in a row restarted the daemon (a review found it).
+ * Each waits 2 s at most, and after one timed out callers' credentials are not asked for (their
+ * privileged calls refused) for BUS_STALL_USEC. Taking the bus name again after the bus was lost
+ * (every 5 s while there is none) does not wait at all. */
+#define BUS_CALL_TIMEOUT_USEC (2 * USEC_PER_SEC)
+#define BUS_STALL_USEC (10 * USEC_PER_SEC)
+
+static uint64_t bus_stalled_until;
+
+static uint64_t monotonic_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return TIMESPEC_USEC(ts);
+}
+
+static int query_sender_creds(sd_bus_message *message, uint64_t mask, sd_bus_creds **ret) {
+        uint64_t now = monotonic_usec();
+        int r;
+
+        if (now < bus_stalled_until)
+                return -EBUSY;
+        r = sd_bus_query_sender_creds(message, mask, ret);
+        if (r == -ETIMEDOUT) {
+                bus_stalled_until = monotonic_usec() + BUS_STALL_USEC;
+                log_warning("dbus-daemon did not say who called %s within %u s; privileged calls are refused for %u s.",
+                            sd_bus_message_get_member(message) ?: "?", (unsigned) (BUS_CALL_TIMEOUT_USEC / USEC_PER_SEC),
+                            (unsigned) (BUS_STALL_USEC / USEC_PER_SEC));
+        }
+        return r;
+}
 #define EXPLAIN_STRING_MAX 4096
 
-static int bus_connect(Manager *m);
+static int bus_connect(Manager *m, bool wait_for_name);
 
 /* D-Bus refuses a whole message over one string that is not UTF-8, and cgroup names, comm,
  * executable paths and policy file names are whatever their creator chose: every string we put
@@ -227,7 +262,7 @@ static int sender_euid(sd_bus_message *message, uid_t *ret) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         int r;
 
-        r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
+        r = query_sender_creds(message, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
         if (r < 0)
                 return r;
         return sd_bus_creds_get_euid(creds, ret);
@@ -258,7 +293,7 @@ static int caller_query(sd_bus_message *message, Caller *ret) {
         int r;
 
         *ret = (Caller) {};
-        r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID | SD_BUS_CREDS_PID | SD_BUS_CREDS_EXE |
+        r = query_sender_creds(message, SD_BUS_CREDS_EUID | SD_BUS_CREDS_PID | SD_BUS_CREDS_EXE |
                                       SD_BUS_CREDS_AUGMENT, &ret->creds);
         if (r < 0)
                 return r;
@@ -906,7 +941,7 @@ static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         m->bus_retry = sd_event_source_unref(m->bus_retry);
-        (void) bus_connect(m);
+        (void) bus_connect(m, false);
         return 0;
 }
 
@@ -961,7 +996,23 @@ static int bus_connect_verified(Manager *m, bool forget_first) {
         return backend_bus_peer_connected(m->backend, self);
 }
 
-static int bus_connect(Manager *m) {
+/* The answer to our request for the bus name: without the name nobody reaches us; start again. */
+static int on_name_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        Manager *m = userdata;
+
+        if (!e)
+                return 0;
+        log_warning("Cannot own %s on the system bus (%s: %s); retrying every 5 s.", BUS_NAME, e->name ?: "?",
+                    e->message ?: "?");
+        bus_stop(m);
+        schedule_retry(m);
+        return 0;
+}
+
+/* wait_for_name: at start, so that the name is ours before systemd hears we are ready (2 s at
+ * most); the retries never wait. */
+static int bus_connect(Manager *m, bool wait_for_name) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
 
@@ -974,12 +1025,15 @@ static int bus_connect(Manager *m) {
         }
         r = sd_bus_open_system(&bus);
         if (r >= 0)
+                r = sd_bus_set_method_call_timeout(bus, BUS_CALL_TIMEOUT_USEC);
+        if (r >= 0)
                 r = sd_bus_add_object_vtable(bus, NULL, BUS_PATH, BUS_INTERFACE, manager_vtable, m);
         if (r >= 0)
                 r = sd_bus_match_signal_async(bus, NULL, "org.freedesktop.DBus.Local", NULL, "org.freedesktop.DBus.Local",
                                               "Disconnected", on_bus_disconnected, NULL, m);
         if (r >= 0)
-                r = sd_bus_request_name(bus, BUS_NAME, 0);
+                r = wait_for_name ? sd_bus_request_name(bus, BUS_NAME, 0) :
+                                    sd_bus_request_name_async(bus, NULL, BUS_NAME, 0, on_name_reply, m);
         if (r >= 0)
                 r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0) {
@@ -1004,7 +1058,7 @@ static int bus_connect(Manager *m) {
 }
 
 int bus_start(Manager *m) {
-        return bus_connect(m);
+        return bus_connect(m, true);
 }
 
 void bus_stop(Manager *m) {

@@ -387,9 +387,10 @@ static int show_cgroup(void) {
 
 #define DISABLE_FILE "/etc/cgroup-guard/disable"
 
-/* The kernel's command line, from the verified /proc (proc_fopen()): a confined root that binds
- * a file saying cgroup_guard.disable over /proc/cmdline in PID 1's mount namespace, then gets the
- * daemon restarted, unloaded the guard (a review found it). What cannot be read so is not there. */
+/* The kernel's command line, from our own proc file system (proc_fopen(): mounted nowhere, or the
+ * verified /proc read without crossing a mount): a confined root that binds a file saying
+ * cgroup_guard.disable over /proc/cmdline in PID 1's mount namespace, then gets the daemon
+ * restarted, unloaded the guard (a review found it). What cannot be read so is not there. */
 static bool kernel_cmdline_has(const char *word) {
         _cleanup_(fclosep) FILE *f = proc_fopen("cmdline");
         char line[4096], *save = NULL;

@@ -144,6 +144,7 @@ static const char *tamper_what(uint32_t what) {
         case GUARD_TAMPER_SIGNAL_ALL: return "a signal the kernel sends as its own, which could stop cgroup-guardd, from a confined cgroup (0 opening /proc/sysrq-trigger, 1 a perf event with sigtrap)";
         case GUARD_TAMPER_GUARD_CGROUP_DIR: return "making a cgroup inside cgroup-guardd's cgroup, or removing that cgroup, which only PID 1 does (a child with a controller enabled keeps PID 1 from starting the unit there again) (cgroup id)";
         case GUARD_TAMPER_CGROUP_MOUNT: return "mounting over a cgroup2 directory, or unmounting cgroup2, where it reaches PID 1's mount namespace, a remount there that adds ro, noexec, nosuid or nodev, or a remount of cgroup2 or of the pins' bpffs (PID 1 works on cgroups by path, execs there, and the guard pins there) (device)";
+        case GUARD_TAMPER_LOCKDOWN: return "raising the kernel's lockdown level (/sys/kernel/security/lockdown) from a confined cgroup: under confidentiality the guard's next load takes its weaker lockdown variants (0)";
         case GUARD_TAMPER_NO_WINDOW: return "a move the compat backend could not decide (no window open on cgroup_attach_permissions: its program was skipped, or its task storage could not be had), refused rather than let through (inode of the cgroup.procs checked)";
         case GUARD_TAMPER_ROOT_PRIVATE: return "making the root mount private in PID 1's mount namespace, the first step of a switch of PID 1's root (SwitchRoot, soft-reboot) (device)";
         }

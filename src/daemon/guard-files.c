@@ -22,6 +22,7 @@
 
 #include "guard-files.h"
 #include "guard-maps.h"
+#include "log.h"
 #include "macro.h"
 #include "process-util.h"
 
@@ -273,8 +274,13 @@ int usermode_helper_programs(char *paths[static USERMODE_HELPERS_MAX]) {
                                 goto oom;
                         continue;
                 }
-                /* Verified: a file bound over the sysctl would name another program (a review). */
+                /* From our own proc file system, which nothing is mounted over (a file bound over
+                 * the sysctl would name another program, a review found; read without crossing
+                 * it, it was unreadable, so the program the kernel runs went unguarded). */
                 f = proc_fopen(usermode_helpers[i].sysctl + strlen("/proc/"));
+                if (!f && errno != ENOENT)
+                        log_warning_errno(errno, "Cannot read %s: %m; the program it names is not guarded.",
+                                          usermode_helpers[i].sysctl);
                 if (!f || !fgets(value, sizeof(value), f))
                         continue; /* no such setting on this kernel (hotplug, core_pattern) */
                 paths[n] = usermode_helper_program(value, usermode_helpers[i].syntax);

@@ -14,8 +14,6 @@
 #include "log.h"
 #include "macro.h"
 
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
-
 static int journal_fd = -EBADF;
 static uint64_t dropped, dropped_said;
 
@@ -49,7 +47,7 @@ static size_t put_field(char *buf, size_t at, const struct iovec *field) {
 }
 
 static int send_now(const struct iovec *iov, size_t n) {
-        static const struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET };
+        static const struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET_PATH };
         _cleanup_(freep) char *buf = NULL;
         size_t size = 0, len = 0;
 
@@ -66,7 +64,7 @@ static int send_now(const struct iovec *iov, size_t n) {
                         return -errno;
         }
         if (sendto(journal_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *) &sa,
-                   offsetof(struct sockaddr_un, sun_path) + sizeof(JOURNAL_SOCKET)) < 0)
+                   offsetof(struct sockaddr_un, sun_path) + sizeof(JOURNAL_SOCKET_PATH)) < 0)
                 return -errno;
         return 0;
 }

@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <linux/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgroupfs.h"
@@ -17,13 +19,33 @@
 
 static int proc_root_fd = -EBADF;
 
+/* A proc file system of our own, mounted nowhere (fsopen(), fsmount()): nothing can be mounted
+ * over a file in it (a mount needs a path in a mount namespace), so no root, confined or not,
+ * can choose what we read there by binding a file over /proc/cmdline, a sysctl or /proc/PID/...
+ * (where the mounted /proc, read without crossing a mount, could only say "unreadable"). Its pid
+ * namespace is ours, as /proc's. -errno where the kernel or a seccomp filter has no fsopen(),
+ * or we may not mount: then /proc. */
+static int proc_mount_private(void) {
+        _cleanup_(closep) int fs = (int) syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
+        int fd;
+
+        if (fs < 0)
+                return -errno;
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return -errno;
+        fd = (int) syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
 int proc_open_root(void) {
-        _cleanup_(closep) int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_(closep) int fd = proc_mount_private();
         char self[32], want[32];
         struct statfs sfs;
         struct stat st;
         ssize_t n;
 
+        if (fd < 0)
+                fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
         if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)

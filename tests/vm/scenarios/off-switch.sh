@@ -15,8 +15,12 @@ JSON
 GUARDD=$(command -v cgroup-guardd)
 PINS=/sys/fs/bpf/cgroup-guard
 # A bus for explain (its D-Bus call).
-dbus-daemon --config-file=/usr/share/dbus-1/session.conf --address=unix:path=/run/off-switch-bus --fork --nopidfile
+dbus-daemon --config-file=/usr/share/dbus-1/session.conf --address=unix:path=/run/off-switch-bus --fork --nopidfile --print-pid > /tmp/bus.pid
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/off-switch-bus
+# A real journald, to which the daemon sends its entries by the socket's path.
+mkdir -p /run/systemd/journal
+/lib/systemd/systemd-journald > /tmp/journald.log 2>&1 &
+i=0; while [ $i -lt 50 ] && [ ! -S /run/systemd/journal/socket ]; do sleep 0.1; i=$((i + 1)); done
 # Placed before the guard enforces: afterwards only an admin may join an admin cgroup.
 member_start admin $ADMIN_CGROUP
 member_start confined $T/prot
@@ -614,18 +618,73 @@ check "an unconfined root's /proc/cmdline is in place" cgroup_guard.disable "$(c
 guard_stop
 guard_start
 check_cmd "a restart over it still enforces" EPERM cg-move $T/prot $victim
-check_true "... and says what it ignored" grep -q "Cannot read the kernel command line from this pid namespace's /proc" $LOG
+# It reads a proc file system of its own, mounted nowhere: nothing is mounted over a file there.
+check_fails "... having read the kernel's own command line (nothing said about an unreadable one)" \
+        grep -q "Cannot read the kernel command line" $LOG
 umount /proc/cmdline
+# Likewise an unconfined root's file over kernel.modprobe: read without crossing it (the tree
+# before), the setting was unreadable and a reload left the program the kernel still runs
+# unguarded (a review found it).
+echo /nonexistent > /tmp/fake-modprobe
+mount --bind /tmp/fake-modprobe /proc/sys/kernel/modprobe
+reloads=$(grep -c "in force:" $LOG)
+cp $POLICY_DIR/10-off-switch.json $POLICY_DIR/.p.tmp && mv $POLICY_DIR/.p.tmp $POLICY_DIR/10-off-switch.json
+check_true "a reload with an unconfined root's file over kernel.modprobe" wait_log "in force:" $((reloads + 1)) 300
+umount /proc/sys/kernel/modprobe
+check "... the program the kernel runs ($UMH) stays guarded: a confined root cannot write it" EPERM \
+        "$(confined cg-tamper write $UMH "'#!/bin/sh'")"
+check_fails "... nothing said about an unreadable setting" grep -q "Cannot read /proc/sys/kernel/modprobe" $LOG
+
+# journald's socket, where the daemon sends its entries by path: replaced by a socket of a
+# confined root's, the denials and tamper reports went there (a review found it). Its names are
+# guarded like the files the guard runs.
+JSOCK=/run/systemd/journal/socket
+check "journald listens" yes "$([ -S $JSOCK ] && echo yes)"
+check "a confined root cannot rename journald's socket away" EPERM \
+        "$(confined "mv $JSOCK $JSOCK.x 2>/dev/null && echo ok || echo EPERM")"
+[ -S $JSOCK.x ] && mv $JSOCK.x $JSOCK
+check "... nor remove it" EPERM "$(confined "rm $JSOCK 2>/dev/null && echo ok || echo EPERM")"
+check "... nor mount over its directory" EPERM \
+        "$(confined "mount -t tmpfs cgg /run/systemd/journal 2>/dev/null && echo ok || echo EPERM")"
+grep -q " /run/systemd/journal " /proc/self/mountinfo && umount /run/systemd/journal
+
+# A stopped dbus-daemon (SIGSTOP from a confined root; PID 1 restarts dbus for anyone): the
+# daemon is single-threaded, and a call of its own that dbus-daemon did not answer (taking its
+# name again after the bus was lost, a caller's credentials) held events, the journal and the
+# watchdog's keep-alive for sd-bus's 25 s (a review found it).
+lost=$(grep -c "Lost the system bus" $LOG)
+kill $(cat /tmp/bus.pid)
+check_true "the daemon notices it lost the bus" wait_log "Lost the system bus" $((lost + 1)) 100
+dbus-daemon --config-file=/usr/share/dbus-1/session.conf --address=unix:path=/run/off-switch-bus --fork --nopidfile --print-pid > /tmp/bus.pid
+kill -STOP $(cat /tmp/bus.pid)
+sleep 8 # the daemon's retry (every 5 s) has connected to the stopped one by now
+denials=$(grep -c "protected by rule" $LOG)
+check_cmd "with dbus-daemon stopped, a move is denied" EPERM cg-move $T/prot $victim
+check_true "... and journaled at once (within 5 s): the daemon waits for no answer" wait_log "protected by rule" $((denials + 1)) 50
+kill -CONT $(cat /tmp/bus.pid)
+i=0; while [ $i -lt 300 ] && ! busctl get-property $BUS Mode > /dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
+check "... and it owns its name again once dbus-daemon runs" 's "policy"' "$(busctl get-property $BUS Mode 2>&1)"
 
 # Where the kernel's walk ends (64 levels) the admin list's reach ends, for the guard's binary
 # and the D-Bus verbs alike: 70 levels below the admin cgroup is no admin cgroup.
-BUS="org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.cgroupguard.Guard1.Manager"
 check "a shell 70 levels below the admin cgroup" "${deep#$CG}" "$(cgroup_of $DEEP_MEMBER)"
 check "... its SetMode audit is refused, as the kernel judges its cgroup" refused \
         "$(in_member deep "busctl call $BUS SetMode s audit > /dev/null 2>&1 && echo done || echo refused" 2>&1)"
 check "... the mode stays" 's "policy"' "$(busctl get-property $BUS Mode 2>&1)"
 as_admin busctl call $BUS SetMode s policy > /dev/null 2>&1
 check "... and its --unload is refused too" EPERM "$(in_member deep "$GUARDD --unload > /dev/null 2>&1; cg-move $T/prot $victim" 2>&1)"
+
+# The lockdown level can be raised at run time, never lowered: at "confidentiality" the guard's
+# next fresh load takes its lockdown variants, which read less of the kernel (a review found it).
+# Last but the admin's unload: on a tree that lets it through, the level stays raised.
+if [ -e /sys/kernel/security/lockdown ]; then
+        check "a confined root cannot raise the lockdown level" EPERM \
+                "$(confined cg-tamper write /sys/kernel/security/lockdown integrity)"
+        check_true "... a tamper event naming it" wait_log "Refused tamper attempt: raising the kernel's lockdown level"
+        check "... which stays" "[none] integrity confidentiality" "$(cat /sys/kernel/security/lockdown)"
+else
+        check "no lockdown LSM: a hooks kernel (tinyconfig)" hooks "${KERNEL%-6.12}"
+fi
 
 # The admin: the same command from the admin cgroup the policy names.
 as_admin "$GUARDD" --unload > /tmp/admin.out 2>&1 && ok "--unload from the admin cgroup works" ||
