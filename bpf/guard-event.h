@@ -118,6 +118,8 @@ enum guard_tamper_what {
                                          * where it reaches PID 1's namespace */
         GUARD_TAMPER_LOCKDOWN = 35,     /* object: 0; securityfs's lockdown opened for writing (a raised
                                          * level takes the guard's lockdown variants at its next load) */
+        GUARD_TAMPER_FANOTIFY_PERM = 36, /* object: the mark's kind (0 inode, 1 mount, 2 file system); a
+                                          * fanotify mark asking for permission events */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

@@ -1523,6 +1523,24 @@ static __always_inline int guard_tamper_securityfs_open(struct file *file) {
         return tamper_confined_refused(GUARD_TAMPER_LOCKDOWN, 0);
 }
 
+/* fanotify permission events (FAN_OPEN_PERM, FAN_ACCESS_PERM, FAN_OPEN_EXEC_PERM): the kernel
+ * holds the task that opens (or reads, or execs) the file until the listener answers, for ever
+ * if it never does. A confined root's mark on the guard's binary or a library (a restart hangs in
+ * exec), on the policy directory's files (a reload hangs in open; the watchdog restarts the daemon
+ * into the same hang), on cgroup2 or the pins' bpffs held the daemon (a review found it). What
+ * the daemon opens is too much to list, so a mark that asks for any of them, on an inode, a
+ * mount or a file system, is refused to confined tasks outside the admin cgroups: an on-access
+ * scanner (fapolicyd, clamonacc) runs outside the confined cgroups. Notification events,
+ * inotify and dnotify never wait. On each watch or mark added, one test of the mask. */
+#define FS_PERM_EVENTS_ (0x00010000 /* FS_OPEN_PERM */ | 0x00020000 /* FS_ACCESS_PERM */ | 0x00040000 /* FS_OPEN_EXEC_PERM */)
+
+SEC("lsm/path_notify")
+int BPF_PROG(guard_tamper_path_notify, const struct path *path, __u64 mask, unsigned int obj_type) {
+        if (!(mask & FS_PERM_EVENTS_))
+                return 0;
+        return tamper_confined_refused(GUARD_TAMPER_FANOTIFY_PERM, obj_type);
+}
+
 /* kernfs writes pass no LSM hook of their own, and fentry on cgroup_kill_write() and friends
  * cannot refuse (no fmod_ret there): each open is checked instead, on both backends (compat's
  * inode_permission does not know the file's directory). */

@@ -54,6 +54,10 @@
  *                                   guard program is attached (a second link appeared; at once if
  *                                   there were links at its start): "maps M progs P links L pins U
  *                                   writes W", M/P/L distinct ids, then what got through.
+ *   cg-tamper fanotify inode|mount|filesystem perm|notify PATH
+ *                                   a fanotify mark on PATH (its inode, mount or file system)
+ *                                   asking for FAN_OPEN_PERM and FAN_OPEN_EXEC_PERM (perm) or
+ *                                   FAN_OPEN (notify); removed again at once
  * Prints "ok" or the errno name of the failing call; exit 0 / 1 / 2 (usage). */
 
 #ifndef _GNU_SOURCE /* meson passes -D_GNU_SOURCE */
@@ -68,6 +72,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/fanotify.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <dirent.h>
@@ -526,6 +531,18 @@ int main(int argc, char *argv[]) {
                 fflush(stdout);
                 sleep(atoi(argv[3]));
                 return 0;
+        }
+        if (argc == 5 && strcmp(argv[1], "fanotify") == 0) {
+                unsigned int kind = strcmp(argv[2], "mount") == 0      ? FAN_MARK_MOUNT :
+                                    strcmp(argv[2], "filesystem") == 0 ? FAN_MARK_FILESYSTEM : FAN_MARK_INODE;
+                uint64_t mask = strcmp(argv[3], "perm") == 0 ? FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM : FAN_OPEN;
+                int fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY), r;
+
+                if (fd < 0)
+                        return result(fd);
+                r = fanotify_mark(fd, FAN_MARK_ADD | kind, mask, AT_FDCWD, argv[4]);
+                close(fd); /* no answer is ever owed: closing allows every pending event */
+                return result(r);
         }
         if (argc == 3 && strcmp(argv[1], "openw") == 0) {
                 int fd = open(argv[2], O_WRONLY | O_CLOEXEC);

@@ -674,6 +674,21 @@ check "... the mode stays" 's "policy"' "$(busctl get-property $BUS Mode 2>&1)"
 as_admin busctl call $BUS SetMode s policy > /dev/null 2>&1
 check "... and its --unload is refused too" EPERM "$(in_member deep "$GUARDD --unload > /dev/null 2>&1; cg-move $T/prot $victim" 2>&1)"
 
+# fanotify permission events, never answered, hold whoever opens the file: the guard's binary
+# at a restart, the policy files at a reload, cgroup2, the pins (a review found it).
+if [ -e /proc/sys/fs/fanotify ]; then
+        check "a confined root cannot ask for permission events on the guard's binary" EPERM \
+                "$(confined cg-tamper fanotify inode perm $GUARDD)"
+        check_true "... a tamper event naming it" wait_log "Refused tamper attempt: a fanotify mark asking for permission events"
+        check "... nor on the policy directory's mount" EPERM "$(confined cg-tamper fanotify mount perm $POLICY_DIR)"
+        check "... nor on the root file system" EPERM "$(confined cg-tamper fanotify filesystem perm /)"
+        check "... it may ask for notification events (they never wait)" ok "$(confined cg-tamper fanotify inode notify $GUARDD)"
+        check "root in an unconfined cgroup may ask for permission events" ok \
+                "$(in-cgroup $T/other cg-tamper fanotify filesystem perm / 2>&1)"
+else
+        check "no fanotify: a hooks kernel (tinyconfig)" hooks "${KERNEL%-6.12}"
+fi
+
 # The lockdown level can be raised at run time, never lowered: at "confidentiality" the guard's
 # next fresh load takes its lockdown variants, which read less of the kernel (a review found it).
 # Last but the admin's unload: on a tree that lets it through, the level stays raised.
