@@ -1510,16 +1510,23 @@ static __always_inline int guard_tamper_sysfs_open(struct file *file) {
 /* The lockdown level (securityfs's "lockdown", at its root) can be raised at run time, never
  * lowered: under "confidentiality" the guard's next fresh load takes its lockdown variants, which
  * read less of the kernel (no bpf_probe_read_kernel()) and so leave gaps a confined root chose
- * (a review found it). Opening it for writing is refused to confined tasks outside the admin
- * cgroups; an unconfined root and the kernel command line still set it. */
+ * (a review found it). Opening it for writing is refused to PID 1 and to confined tasks outside
+ * the admin cgroups; an unconfined root and the kernel command line still set it. */
 #define SECURITYFS_MAGIC_ 0x73636673
 
 static __always_inline int guard_tamper_securityfs_open(struct file *file) {
         struct dentry *dentry = file->f_path.dentry;
 
+        struct task_struct *actor;
+
         /* At the root: a root dentry is its own parent. */
         if (dentry->d_parent->d_parent != dentry->d_parent || !dentry_named(dentry, "lockdown", 8))
                 return 0;
+        /* PID 1 too: it opens what a socket unit names for anyone who reaches its API
+         * (ListenSpecial= with Writable=yes, a review found), and never writes the level itself. */
+        actor = bpf_get_current_task_btf();
+        if (actor->tgid == 1 && tamper_config())
+                return tamper_refuse(actor, GUARD_TAMPER_LOCKDOWN, 1);
         return tamper_confined_refused(GUARD_TAMPER_LOCKDOWN, 0);
 }
 
@@ -2002,8 +2009,26 @@ static __always_inline int tamper_check_set_group(const struct path *from, const
         return tamper_refuse(actor, GUARD_TAMPER_MOUNT, to->mnt->mnt_sb->s_dev);
 }
 
+/* The daemon's own proc file system (process-util.c: fsmount(), mounted nowhere), where it reads
+ * the kernel command line, the helpers' settings and callers' /proc/PID: its mount can be named
+ * through /proc/PID/fd/N of the daemon (read access), and moved into a namespace where files in
+ * it can be mounted over, or remounted (a review found it). Moving it, or a copy of it
+ * (open_tree()), and remounting it are refused to all but the guard. */
+static __always_inline int guard_own_proc_refused(struct super_block *sb) {
+        struct guard_self *self;
+        struct task_struct *actor;
+
+        if (sb->s_magic != PROC_SUPER_MAGIC_ || !is_guard_object(GUARD_OBJ_OWN_PROC, sb->s_dev))
+                return 0;
+        self = tamper_config();
+        actor = bpf_get_current_task_btf();
+        if (!self || is_guard(actor, self))
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_PROC_MOUNT, sb->s_dev);
+}
+
 static __always_inline int tamper_move_mount(const struct path *from_path, const struct path *to_path, const int can_read) {
-        return tamper_check_mount(from_path->mnt, false) ?: tamper_check_mount_target(to_path, can_read) ?:
+        return guard_own_proc_refused(from_path->mnt->mnt_sb) ?: tamper_check_mount(from_path->mnt, false) ?: tamper_check_mount_target(to_path, can_read) ?:
                tamper_check_set_group(from_path, to_path) ?:
                guard_mount_on_file_refused(from_path->mnt, from_path->dentry->d_inode) ?:
                guard_root_mount_refused(from_path->mnt) ?: guard_mount_on_file_refused(to_path->mnt, to_path->dentry->d_inode) ?:
@@ -2166,11 +2191,20 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
  * keeps PID 1 from making and joining cgroups; any remount from the initial cgroup namespace sets
  * its flags anew (nsdelegate, memory_recursiveprot cleared). Likewise the pins' bpffs: read-only
  * from any namespace that has a copy of it, no restarted guard pins anything. Refused to confined
- * tasks in every namespace (reviews found both). */
+ * tasks in every namespace (reviews found both).
+ * A proc file system's options are its superblock's, shared by every mount of it: subset=pid (or
+ * hidepid) on the proc the daemon reads (its own, or PID 1's /proc where it cannot make one) hid
+ * /proc/sys, and the helpers' settings read as absent (a review found it). A remount of a proc
+ * (mount(2) or fspick()) is refused to confined tasks outside the admin cgroups (a container
+ * mounts a proc of its own, with its options; a bind remount changes no superblock), and of the
+ * daemon's own to all but the guard (guard_own_proc_refused()). */
 SEC("lsm/sb_remount")
 int BPF_PROG(guard_tamper_sb_remount, struct super_block *sb, void *mnt_opts) {
         struct guard_self *self;
 
+        if (sb->s_magic == PROC_SUPER_MAGIC_)
+                return is_guard_object(GUARD_OBJ_OWN_PROC, sb->s_dev) ? guard_own_proc_refused(sb) :
+                                                                         tamper_confined_refused(GUARD_TAMPER_PROC_MOUNT, sb->s_dev);
         if (sb->s_magic != CGROUP2_SUPER_MAGIC_) {
                 self = sb->s_magic == BPF_FS_MAGIC_ ? tamper_config() : NULL;
                 if (!self || sb->s_dev != self->pins_dev)

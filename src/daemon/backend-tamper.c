@@ -469,14 +469,22 @@ static int register_pins_mountpoints(Backend *b, ProtectSet *set) {
  * guard would run unguarded code next time. */
 static int register_guard_files(Backend *b, ProtectSet *set) {
         _cleanup_(guard_files_done) GuardFiles files = {};
-        /* The sockets the daemon sends to by path: journald's (at each entry) and the bus's (at
-         * each connect); the bus's path last, as it may be NULL. */
-        char *helpers[USERMODE_HELPERS_MAX + 1] = {}, *extra[] = { (char *) JOURNAL_SOCKET_PATH, b->bus_socket_path, NULL };
+        /* The sockets the daemon sends to by path: journald's (at each entry), PID 1's notify
+         * socket (sd_notify(): a socket of a confined root's there took READY=1 and the
+         * watchdog's keep-alives, or blocked the daemon once its queue was full) and the bus's
+         * (at each connect). */
+        const char *notify = getenv("NOTIFY_SOCKET");
+        char *helpers[USERMODE_HELPERS_MAX + 1] = {}, *extra[4] = { (char *) JOURNAL_SOCKET_PATH };
+        size_t n_extra = 1;
         Pid1ExecBefore pid1_before;
         int r;
 
         if (b->objects_fd < 0)
                 return 0;
+        if (notify && notify[0] == '/')
+                extra[n_extra++] = (char *) notify;
+        if (b->bus_socket_path)
+                extra[n_extra++] = b->bus_socket_path;
         pid1_exec_before(b->pid1_exec_fd, &pid1_before);
         /* The programs the kernel runs as usermode helpers: replaced, the kernel would run a
          * confined root's code as root in the root cgroup (at a module autoload, a crash). */
@@ -856,6 +864,8 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd) {
                 protect_held(&set, b);
                 cgroup_id = protect_cgroup_files(&set, cgroup_root_fd);
                 protect_object(&set, GUARD_OBJ_PROC, getpid());
+                if (proc_own_dev())
+                        protect_object(&set, GUARD_OBJ_OWN_PROC, proc_own_dev());
                 if (b->bus_socket_ino)
                         protect_object(&set, GUARD_OBJ_BUS_SOCKET, b->bus_socket_ino);
                 for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)

@@ -43,6 +43,16 @@ static uint64_t monotonic_usec(void) {
         return TIMESPEC_USEC(ts);
 }
 
+/* What we queued, written within BUS_CALL_TIMEOUT_USEC at most: sd_bus_flush() waits for as long
+ * as a stopped dbus-daemon leaves its socket full. Not from a bus callback (sd_bus_process()). */
+static void bus_flush_bounded(sd_bus *bus) {
+        uint64_t deadline = monotonic_usec() + BUS_CALL_TIMEOUT_USEC, queued = 0, now;
+
+        while (sd_bus_get_n_queued_write(bus, &queued) >= 0 && queued > 0 && (now = monotonic_usec()) < deadline)
+                if (sd_bus_process(bus, NULL) <= 0)
+                        (void) sd_bus_wait(bus, deadline - now);
+}
+
 static int query_sender_creds(sd_bus_message *message, uint64_t mask, sd_bus_creds **ret) {
         uint64_t now = monotonic_usec();
         int r;
@@ -426,8 +436,13 @@ static int check_root(Manager *m, sd_bus_message *message, sd_bus_error *error, 
         int r;
 
         r = caller_query(message, ret);
-        if (r < 0)
+        if (r < 0) {
+                /* Said with what is known (dbus-daemon not answering: a caller that stops it at will
+                 * keeps the verbs refused, and the admin sees it). */
+                log_warning_errno(r, "Refused %s from %s: cannot tell who called (%m).", verb,
+                                  sd_bus_message_get_sender(message) ?: "?");
                 return r;
+        }
         if (asprintf(&field, "CGROUP_GUARD_VERB=%s", verb) < 0)
                 return -ENOMEM;
         if (ret->uid != 0) {
@@ -581,8 +596,8 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
                 journal_call(&caller, GUARD_MESSAGE_UNLOADED, LOG_NOTICE, removed_field, dir_field,
                              "Unloaded: removed %u pins under %s, every program detached; cgroup-guardd exits", removed,
                              m->bpffs_dir);
+        /* Written out before the exit (bus_close()). */
         r = sd_bus_reply_method_return(message, "us", removed, m->bpffs_dir);
-        (void) sd_bus_flush(sd_bus_message_get_bus(message));
         return r < 0 ? r : 1;
 }
 
@@ -996,24 +1011,42 @@ static int bus_connect_verified(Manager *m, bool forget_first) {
         return backend_bus_peer_connected(m->backend, self);
 }
 
-/* The answer to our request for the bus name: without the name nobody reaches us; start again. */
+/* The answer to our request for the bus name (never queued behind another owner): without the
+ * name nobody reaches us, and a squatter that took it while dbus-daemon restarted would get the
+ * verbs and hand out Denied signals of its own: start again. */
 static int on_name_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         const sd_bus_error *e = sd_bus_message_get_error(reply);
         Manager *m = userdata;
+        uint32_t result = 0;
 
-        if (!e)
-                return 0;
-        log_warning("Cannot own %s on the system bus (%s: %s); retrying every 5 s.", BUS_NAME, e->name ?: "?",
-                    e->message ?: "?");
+        m->bus_name_pending = false;
+        if (!e && sd_bus_message_read(reply, "u", &result) >= 0 && (result == 1 || result == 4))
+                return 0; /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER, _ALREADY_OWNER */
+        if (e)
+                log_warning("Cannot own %s on the system bus (%s: %s); retrying every 5 s.", BUS_NAME, e->name ?: "?",
+                            e->message ?: "?");
+        else
+                log_warning("Cannot own %s on the system bus: another connection has it (reply %u); retrying every 5 s.",
+                            BUS_NAME, result);
         bus_stop(m);
         schedule_retry(m);
         return 0;
 }
 
-/* wait_for_name: at start, so that the name is ours before systemd hears we are ready (2 s at
- * most); the retries never wait. */
+/* At start: the answer to our name request, for BUS_CALL_TIMEOUT_USEC at most, so that the name is
+ * ours before systemd hears we are ready where dbus-daemon answers, and a stopped one holds us no
+ * longer (sd_bus_request_name() waited for authentication, 90 s, and Hello's reply, 25 s). */
+static void bus_wait_for_name(Manager *m) {
+        uint64_t deadline = monotonic_usec() + BUS_CALL_TIMEOUT_USEC, now;
+
+        while (m->bus && m->bus_name_pending && (now = monotonic_usec()) < deadline)
+                if (sd_bus_process(m->bus, NULL) <= 0 && m->bus)
+                        (void) sd_bus_wait(m->bus, deadline - now);
+}
+
+/* wait_for_name: at start (bus_wait_for_name()); the retries never wait. */
 static int bus_connect(Manager *m, bool wait_for_name) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         int r;
 
         /* The socket is registered before the connect, and this process's mark cleared: the
@@ -1032,8 +1065,7 @@ static int bus_connect(Manager *m, bool wait_for_name) {
                 r = sd_bus_match_signal_async(bus, NULL, "org.freedesktop.DBus.Local", NULL, "org.freedesktop.DBus.Local",
                                               "Disconnected", on_bus_disconnected, NULL, m);
         if (r >= 0)
-                r = wait_for_name ? sd_bus_request_name(bus, BUS_NAME, 0) :
-                                    sd_bus_request_name_async(bus, NULL, BUS_NAME, 0, on_name_reply, m);
+                r = sd_bus_request_name_async(bus, NULL, BUS_NAME, 0, on_name_reply, m);
         if (r >= 0)
                 r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0) {
@@ -1045,6 +1077,7 @@ static int bus_connect(Manager *m, bool wait_for_name) {
                 return r;
         }
         m->bus = TAKE_PTR(bus);
+        m->bus_name_pending = true;
         m->bus_unavailable_logged = false;
         if (m->bus_socket_ino && bus_connect_verified(m, false) == 0) {
                 log_error("The system bus cgroup-guardd connected to is not the socket at %s it registered (renamed "
@@ -1054,6 +1087,8 @@ static int bus_connect(Manager *m, bool wait_for_name) {
                 backend_set_bus_socket(m->backend, 0, NULL);
         }
         log_info("Serving %s on the system bus.", BUS_NAME);
+        if (wait_for_name)
+                bus_wait_for_name(m);
         return 0;
 }
 
@@ -1061,11 +1096,18 @@ int bus_start(Manager *m) {
         return bus_connect(m, true);
 }
 
+void bus_close(Manager *m) {
+        if (m->bus)
+                bus_flush_bounded(m->bus);
+        bus_stop(m);
+}
+
 void bus_stop(Manager *m) {
         if (!m->bus)
                 return;
         sd_bus_detach_event(m->bus);
-        m->bus = sd_bus_flush_close_unref(m->bus);
+        /* Not flushed: a stopped dbus-daemon would hold the flush for as long as it stays so. */
+        m->bus = sd_bus_close_unref(m->bus);
 }
 
 void bus_emit_denied(Manager *m, const struct guard_event *e, const EventText *t, const EventNames *n) {

@@ -16,3 +16,5 @@ void bus_emit_denied(Manager *m, const struct guard_event *e, const EventText *t
 /* After a reload, SetMode or new counters. */
 void bus_emit_state_changed(Manager *m);
 void bus_stop(Manager *m);
+/* At exit: what is queued (an Unload's reply) written out, for 2 s at most, then bus_stop(). */
+void bus_close(Manager *m);

@@ -115,6 +115,23 @@ static int name_key(const KeySet *set, const char *path, uint64_t *ret_key, bool
         return 0;
 }
 
+/* The key of the directory path names, symlinks followed (the directory its entries are in). */
+static int dir_key(const KeySet *set, const char *path, uint64_t *ret_key) {
+        struct statx stx;
+        uint64_t dev;
+
+        if (statx(AT_FDCWD, path, AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) < 0)
+                return -errno;
+        if (!S_ISDIR(stx.stx_mode))
+                return -ENOTDIR;
+        dev = ((uint64_t) stx.stx_dev_major << 20) | stx.stx_dev_minor;
+        for (size_t i = 0; (stx.stx_mask & STATX_MNT_ID) && i < set->n_mounts; i++)
+                if (set->mounts[2 * i] == stx.stx_mnt_id)
+                        dev = set->mounts[2 * i + 1];
+        *ret_key = guard_file_key(dev, stx.stx_ino);
+        return 0;
+}
+
 static int reserve_name(KeySet *set, uint64_t dir_key, const char *name, size_t len) {
         uint64_t hash = GUARD_NAME_HASH_INIT;
         int r;
@@ -260,6 +277,11 @@ static const struct {
 
 _Static_assert(ELEMENTSOF(usermode_helpers) == USERMODE_HELPERS_MAX, "one slot per usermode helper");
 
+/* The settings read once: one that cannot be read later (its proc file system remounted with
+ * subset=pid, a file mounted over it) fails the round, which then keeps what it registered
+ * before (fail closed), instead of counting as a kernel without that setting. */
+static unsigned helper_settings_read;
+
 int usermode_helper_programs(char *paths[static USERMODE_HELPERS_MAX]) {
         size_t n = 0;
 
@@ -278,11 +300,18 @@ int usermode_helper_programs(char *paths[static USERMODE_HELPERS_MAX]) {
                  * the sysctl would name another program, a review found; read without crossing
                  * it, it was unreadable, so the program the kernel runs went unguarded). */
                 f = proc_fopen(usermode_helpers[i].sysctl + strlen("/proc/"));
+                if (!f && (helper_settings_read & (1U << i))) {
+                        log_warning_errno(errno, "Cannot read %s any more: %m; keeping the files registered before.",
+                                          usermode_helpers[i].sysctl);
+                        usermode_helper_programs_free(paths);
+                        return -EIO;
+                }
                 if (!f && errno != ENOENT)
                         log_warning_errno(errno, "Cannot read %s: %m; the program it names is not guarded.",
                                           usermode_helpers[i].sysctl);
                 if (!f || !fgets(value, sizeof(value), f))
                         continue; /* no such setting on this kernel (hotplug, core_pattern) */
+                helper_settings_read |= 1U << i;
                 paths[n] = usermode_helper_program(value, usermode_helpers[i].syntax);
                 if (paths[n])
                         n++;
@@ -734,6 +763,29 @@ static int add_pid1_executables(KeySet *set, ExecSet *exec, const char *root) {
         return r < 0 ? r : known;
 }
 
+/* A socket the daemon sends to by its path (journald's, the bus's, PID 1's notify socket): its
+ * names as add_names() finds them, and its own name reserved in its directory whether it exists
+ * or not. Whoever binds a socket there anew (PID 1 restarting a socket unit) makes a new inode,
+ * which no key names until the next registration; a reserved name is refused to confined tasks
+ * whatever inode it holds (created, removed, renamed over or away, mounted over), so a
+ * confined root cannot put its own socket there (a review found both). */
+static int add_socket_path(KeySet *set, const char *path) {
+        char dir[PATH_MAX];
+        const char *slash = strrchr(path, '/');
+        uint64_t key = 0;
+        int r;
+
+        if (path[0] != '/' || !slash || !slash[1] || (size_t) (slash - path) >= sizeof(dir))
+                return 0;
+        r = add_names(set, "", path, 0);
+        if (r < 0)
+                return r;
+        snprintf(dir, sizeof(dir), "%.*s", (int) (slash - path), path);
+        if (dir_key(set, dir[0] ? dir : "/", &key) < 0 || strlen(slash + 1) > GUARD_RESERVED_NAME_MAX)
+                return 0; /* its directory is missing: add_names() reserved the first missing name */
+        return reserve_name(set, key, slash + 1, strlen(slash + 1));
+}
+
 int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *ret) {
         size_t allocated_mounts = 0;
         const char *helper_root;
@@ -749,8 +801,6 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 r = add_mapped_files(&set, "/proc/self/maps", "");
         if (r >= 0)
                 r = dl_iterate_phdr(add_loaded_name, &set);
-        for (size_t i = 0; r >= 0 && extra && extra[i]; i++)
-                r = add_names(&set, "", extra[i], 0);
         /* The usermode helpers run in PID 1's mount namespace, with its root (kernel threads share
          * it): their names as PID 1 sees them, mounts made there since we started included (our
          * own namespace is a private copy). Where /proc/1/root cannot be read, our view. */
@@ -769,6 +819,10 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
          * be created by a confined task, for PID 1 to exec. */
         set.reserved = &reserved;
         set.reserving = &reserving;
+        for (size_t i = 0; r >= 0 && extra && extra[i]; i++) {
+                set.budget = HELPER_NAMES_MAX;
+                r = add_socket_path(&set, extra[i]);
+        }
         if (r >= 0) {
                 r = add_pid1_executables(&set, &pid1_exec, helper_root);
                 pid1_exec_known = r > 0;

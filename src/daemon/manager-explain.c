@@ -98,6 +98,17 @@ static void take_kernel_verdict(Manager *m, const struct guard_decision *kd, Pol
         snprintf(d->reason, sizeof(d->reason), "decided by rule id %u of the policy in force", kd->rule);
 }
 
+/* stat() as far as statx(AT_STATX_DONT_SYNC) fills it: device, inode and mode. */
+static int stat_kernel_held(const char *path, struct stat *ret) {
+        struct statx stx;
+
+        if (statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &stx) < 0)
+                return -errno;
+        *ret = (struct stat) { .st_dev = makedev(stx.stx_dev_major, stx.stx_dev_minor), .st_ino = stx.stx_ino,
+                               .st_mode = stx.stx_mode };
+        return 0;
+}
+
 /* The entry that applies to a cgroup, found as the kernel finds it (guard_cgroup_entry()). */
 static struct guard_value *entry_of(Manager *m, uint64_t id) {
         return policy_image_cgroup(&m->image, &m->tree, id);
@@ -105,7 +116,7 @@ static struct guard_value *entry_of(Manager *m, uint64_t id) {
 
 static int explain_actor(Manager *m, uint32_t pid, char **ret_cgroup, char **ret_exe, PolicyActor *ret,
                          struct guard_actor *ret_kernel) {
-        struct stat st;
+        struct stat st = {};
         char fn[64];
         int r;
 
@@ -118,8 +129,10 @@ static int explain_actor(Manager *m, uint32_t pid, char **ret_cgroup, char **ret
         (void) cgroup2_id_of_path(m->cgroup_root_fd, *ret_cgroup, &id);
         *ret_kernel = (struct guard_actor) { .cgroup = entry_of(m, id), .identity = task_identity_of(m, pid) };
         snprintf(fn, sizeof(fn), "/proc/%u/exe", pid);
-        /* A forged exe link identifies nobody (guard_actor_exe_trusted()): the model is told so too. */
-        if (!(ret_kernel->identity & GUARD_IDENTITY_EXE_FORGED) && stat(fn, &st) == 0) {
+        /* A forged exe link identifies nobody (guard_actor_exe_trusted()): the model is told so too.
+         * The attributes the kernel holds, without asking the file system (a FUSE server that never
+         * answers would hold the daemon); the generation still opens the file (a known gap). */
+        if (!(ret_kernel->identity & GUARD_IDENTITY_EXE_FORGED) && stat_kernel_held(fn, &st) == 0) {
                 ret->exe_resolved = true;
                 ret->exe_dev = st.st_dev;
                 ret->exe_ino = st.st_ino;

@@ -64,7 +64,7 @@ int manager_new(Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
-        bus_stop(m);
+        bus_close(m);
         recorder_done(&m->recorder);
         sd_event_source_unref(m->bus_retry);
         sd_event_source_unref(m->ratelimit_timer);

@@ -85,6 +85,7 @@ typedef struct Manager {
         sd_bus *bus;
         sd_event_source *bus_retry;
         bool bus_unavailable_logged;
+        bool bus_name_pending;          /* our name requested, no answer yet */
         uint64_t bus_socket_ino;        /* the system bus socket file's inode, 0: unknown (backend_set_bus_socket()) */
         char *bus_socket_path;
 

@@ -8,16 +8,19 @@
 #include <linux/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgroupfs.h"
+#include "log.h"
 #include "macro.h"
 #include "process-util.h"
 
 #define PROC_ROOT_INO 1
 
 static int proc_root_fd = -EBADF;
+static uint64_t proc_root_own_dev;
 
 /* A proc file system of our own, mounted nowhere (fsopen(), fsmount()): nothing can be mounted
  * over a file in it (a mount needs a path in a mount namespace), so no root, confined or not,
@@ -39,13 +42,21 @@ static int proc_mount_private(void) {
 
 int proc_open_root(void) {
         _cleanup_(closep) int fd = proc_mount_private();
+        bool own = fd >= 0;
         char self[32], want[32];
         struct statfs sfs;
         struct stat st;
         ssize_t n;
 
-        if (fd < 0)
+        if (!own) {
+                /* Said, not silent: files there can be mounted over, then read as missing (a
+                 * confined root's user.max_mnt_namespaces=0 makes fsmount() fail: ENOSPC). Not
+                 * EPERM: without CAP_SYS_ADMIN the daemon is about to say what it lacks. */
+                if (fd != -EPERM)
+                        log_warning_errno(fd, "Cannot make a proc file system of our own (%m); reading /proc, where files "
+                                          "can be mounted over.");
                 fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        }
         if (fd < 0)
                 return -errno;
         if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
@@ -64,12 +75,18 @@ int proc_open_root(void) {
                 return -EXDEV;
         closep(&proc_root_fd);
         proc_root_fd = TAKE_FD(fd);
+        proc_root_own_dev = own ? ((uint64_t) major(st.st_dev) << 20) | minor(st.st_dev) : 0;
         return 0;
+}
+
+uint64_t proc_own_dev(void) {
+        return proc_root_own_dev;
 }
 
 void proc_close_root(void) {
         closep(&proc_root_fd);
         proc_root_fd = -EBADF;
+        proc_root_own_dev = 0;
 }
 
 int proc_pid_open(uint32_t pid, const char *name, int flags) {
@@ -165,18 +182,24 @@ char *pid_exe_path(uint32_t pid) {
 int pid_exe_path_if_same(uint32_t pid, dev_t dev, ino_t ino, char **ret_path) {
         _cleanup_(closep) int fd = -EBADF;
         char fn[64], buf[4096];
-        struct stat st;
+        struct statx stx;
         ssize_t n;
 
+        _cleanup_(closep) int dir = proc_pid_open(pid, NULL, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
         /* One open file: the path read back is the one whose identity was checked, even if pid
-         * exec's in between. */
-        snprintf(fn, sizeof(fn), "/proc/%u/exe", pid);
-        fd = open(fn, O_PATH | O_CLOEXEC);
+         * exec's in between. The link is followed from /proc/PID of our own proc. */
+        if (dir < 0)
+                return dir;
+        fd = openat(dir, "exe", O_PATH | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        if (fstat(fd, &st) < 0)
+        /* The attributes the kernel holds, without asking the file system: a FUSE server that
+         * never answers (an offender's executable there) held the daemon at its event, which
+         * came back after every restart (a review found it). Device and inode are the inode's. */
+        if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_INO, &stx) < 0)
                 return -errno;
-        if (st.st_dev != dev || st.st_ino != ino)
+        if (makedev(stx.stx_dev_major, stx.stx_dev_minor) != dev || stx.stx_ino != ino)
                 return 0;
         snprintf(fn, sizeof(fn), "/proc/self/fd/%d", fd);
         n = readlink(fn, buf, sizeof(buf) - 1);

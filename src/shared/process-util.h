@@ -7,13 +7,18 @@
 
 #include <stdio.h>
 
-/* /proc as the daemon reads it: opened once at start and verified (a proc file system, its root,
- * the one of our pid namespace: "self" names us), then every /proc/PID/NAME below is resolved
- * beneath it without crossing a mount (open_beneath_same_mount()): something mounted over
- * /proc/PID/cgroup in a mount namespace we share (a root there) is refused (-EXDEV), not read.
- * Returns 0 or -errno; until it is called (the CLI) the readers open paths. */
+/* /proc as the daemon reads it: a proc file system of its own, mounted nowhere (fsopen(),
+ * fsmount()), where nothing can be mounted over a file; where that cannot be made, /proc opened
+ * once. Either is verified at start (a proc file system, its root, the one of our pid namespace:
+ * "self" names us), then every /proc/PID/NAME below is resolved beneath it without crossing a
+ * mount (open_beneath_same_mount()): something mounted over /proc/PID/cgroup in a mount
+ * namespace we share (a root there) is refused (-EXDEV), not read. Returns 0 or -errno; until it
+ * is called (the CLI) the readers open paths. */
 int proc_open_root(void);
 void proc_close_root(void);
+/* The kernel's dev_t (major << 20 | minor) of our own proc file system, 0 if we read /proc (tamper
+ * protection refuses others to move or remount ours: GUARD_OBJ_OWN_PROC). */
+uint64_t proc_own_dev(void);
 /* /proc/PID/NAME (NAME NULL: /proc/PID itself), opened with flags, or -errno. */
 int proc_pid_open(uint32_t pid, const char *name, int flags);
 /* The same as a stream ("re"); NULL with errno set. */

@@ -54,6 +54,8 @@
  *                                   guard program is attached (a second link appeared; at once if
  *                                   there were links at its start): "maps M progs P links L pins U
  *                                   writes W", M/P/L distinct ids, then what got through.
+ *   cg-tamper steal-mount FROM TO   move_mount() of the mount FROM names (a magic link followed,
+ *                                   opened O_PATH) onto TO
  *   cg-tamper fanotify inode|mount|filesystem perm|notify PATH
  *                                   a fanotify mark on PATH (its inode, mount or file system)
  *                                   asking for FAN_OPEN_PERM and FAN_OPEN_EXEC_PERM (perm) or
@@ -509,6 +511,17 @@ int main(int argc, char *argv[]) {
         /* move_mount(2): the new mount API's move, which mount(2)'s MS_MOVE check does not see. */
         if (argc == 4 && strcmp(argv[1], "move-mount") == 0)
                 return result((int) syscall(SYS_move_mount, AT_FDCWD, argv[2], AT_FDCWD, argv[3], 0));
+        /* A mount named through a magic link (/proc/PID/fd/N of another process: read access),
+         * opened O_PATH (no open hook) and moved onto TO. */
+        if (argc == 4 && strcmp(argv[1], "steal-mount") == 0) {
+                int fd = open(argv[2], O_PATH | O_CLOEXEC), r;
+
+                if (fd < 0)
+                        return result(fd);
+                r = (int) syscall(SYS_move_mount, fd, "", AT_FDCWD, argv[3], 0x00000004 /* MOVE_MOUNT_F_EMPTY_PATH */);
+                close(fd);
+                return result(r);
+        }
         if (argc == 4 && strcmp(argv[1], "beneath-detach") == 0)
                 return beneath_detach(argv[2], argv[3]);
         if (argc == 4 && strcmp(argv[1], "pivot-root") == 0)

@@ -20,6 +20,7 @@ export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/off-switch-bus
 # A real journald, to which the daemon sends its entries by the socket's path.
 mkdir -p /run/systemd/journal
 /lib/systemd/systemd-journald > /tmp/journald.log 2>&1 &
+journald_pid=$!
 i=0; while [ $i -lt 50 ] && [ ! -S /run/systemd/journal/socket ]; do sleep 0.1; i=$((i + 1)); done
 # Placed before the guard enforces: afterwards only an admin may join an admin cgroup.
 member_start admin $ADMIN_CGROUP
@@ -49,6 +50,10 @@ echo /umh/cg-poweroff > /proc/sys/kernel/poweroff_cmd
 mkdir -p /etc/modprobe.d
 echo '# the admin' > /etc/modprobe.d/admin.conf
 rm -rf /run/modprobe.d
+# PID 1's notify socket as systemd names it to the daemon, which sd_notify() sends to by path:
+# none listens here (the daemon's notifications go nowhere), its name is the daemon's all the same.
+mkdir -p /run/cg-notify
+export NOTIFY_SOCKET=/run/cg-notify/notify
 guard_start
 sleep 1000 & victim=$!
 check_cmd "enforcing" EPERM cg-move $T/prot $victim
@@ -647,6 +652,20 @@ check "... nor remove it" EPERM "$(confined "rm $JSOCK 2>/dev/null && echo ok ||
 check "... nor mount over its directory" EPERM \
         "$(confined "mount -t tmpfs cgg /run/systemd/journal 2>/dev/null && echo ok || echo EPERM")"
 grep -q " /run/systemd/journal " /proc/self/mountinfo && umount /run/systemd/journal
+# Bound anew (PID 1 restarting systemd-journald.socket; here the test shell restarts journald): a
+# new inode, which no key named until the next registration, and a confined root could put its
+# own socket there (a review found it). The socket's name is reserved in its directory.
+old_ino=$(stat -c %i $JSOCK)
+kill $journald_pid; wait $journald_pid 2>/dev/null
+/lib/systemd/systemd-journald > /tmp/journald.log 2>&1 &
+journald_pid=$!
+i=0; while [ $i -lt 300 ] && { [ ! -S $JSOCK ] || [ "$(stat -c %i $JSOCK)" = "$old_ino" ]; }; do sleep 0.1; i=$((i + 1)); done
+check "journald bound its socket anew (a new inode)" yes "$([ -S $JSOCK ] && [ "$(stat -c %i $JSOCK)" != "$old_ino" ] && echo yes)"
+check "... once journald binds its socket anew, a confined root cannot remove it either" EPERM \
+        "$(confined "rm $JSOCK 2>/dev/null && echo ok || echo EPERM")"
+check "... nor make a socket at the daemon's NOTIFY_SOCKET (sd_notify(), by path)" EPERM \
+        "$(confined "touch $NOTIFY_SOCKET 2>/dev/null && echo ok || echo EPERM")"
+rm -f $NOTIFY_SOCKET
 
 # A stopped dbus-daemon (SIGSTOP from a confined root; PID 1 restarts dbus for anyone): the
 # daemon is single-threaded, and a call of its own that dbus-daemon did not answer (taking its
@@ -688,6 +707,24 @@ if [ -e /proc/sys/fs/fanotify ]; then
 else
         check "no fanotify: a hooks kernel (tinyconfig)" hooks "${KERNEL%-6.12}"
 fi
+
+# The daemon's own proc file system (mounted nowhere): its mount can be named through the
+# daemon's /proc/PID/fd/N, which read access opens, and moved into a namespace where files in it
+# can be mounted over; and a proc's options are its superblock's: remounted with subset=pid,
+# /proc/sys (the helpers' settings) reads as missing (a review found both).
+own_proc=0 stolen=
+for f in /proc/$GUARD_PID/fd/*; do
+        [ "$(readlink $f)" = / ] || continue
+        own_proc=$((own_proc + 1))
+        stolen="$stolen$(confined "unshare -m sh -c 'mkdir -p /tmp/stolen; cg-tamper steal-mount $f /tmp/stolen'")"
+done
+check "the daemon holds a proc file system of its own (mounted nowhere: its fd names /)" 1 "$own_proc"
+check "... which a confined root cannot move into a namespace of its own" EPERM "$stolen"
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: remounting a proc file system"
+check "a confined root cannot remount /proc" EPERM "$(confined "mount -o remount /proc 2>/dev/null && echo ok || echo EPERM")"
+mkdir -p /tmp/own-proc
+check "... but may mount a proc of its own (as a container does)" ok \
+        "$(confined "mount -t proc cgproc /tmp/own-proc && umount /tmp/own-proc && echo ok || echo EPERM")"
 
 # The lockdown level can be raised at run time, never lowered: at "confidentiality" the guard's
 # next fresh load takes its lockdown variants, which read less of the kernel (a review found it).
