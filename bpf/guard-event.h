@@ -120,8 +120,8 @@ enum guard_tamper_what {
                                          * level takes the guard's lockdown variants at its next load) */
         GUARD_TAMPER_FANOTIFY_PERM = 36, /* object: the mark's kind (0 inode, 1 mount, 2 file system); a
                                           * fanotify mark asking for permission events */
-        GUARD_TAMPER_PROC_MOUNT = 37,   /* object: the proc file system's device; remounting one, or moving
-                                         * the daemon's own */
+        GUARD_TAMPER_PROC_MOUNT = 37,   /* object: the proc file system's device; moving or remounting the
+                                         * one the daemon reads */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

@@ -548,6 +548,18 @@ static __always_inline bool pid1_may_touch(struct task_struct *actor, struct gua
                actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0];
 }
 
+/* A mount change on mnt by the current task, refused as (what, object) if it is a confined task
+ * other than the guard and PID 1 (or PID 1's child before its exec in a namespace of its own,
+ * pid1_may_touch()): the tail the mount checks below share. */
+static __always_inline int guard_confined_mount_refused(struct guard_self *self, const struct vfsmount *mnt,
+                                                        __u32 what, __u64 object) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+
+        if (pid1_may_touch(actor, self, mnt) || !guard_current_confined() || is_guard(actor, self))
+                return 0;
+        return tamper_refuse(actor, what, object);
+}
+
 /* Refused to a confined task (not PID 1, not the guard, not an admin: the admin cgroups may
  * switch the guard off, so may upgrade it and edit its policy), journaled with object; unit: a
  * name of the guard's own unit (GUARD_FILE_UNIT), refused to PID 1 as well. */
@@ -587,14 +599,10 @@ static __always_inline bool mountpoint_change_reaches_pid1(const struct vfsmount
  * container's own namespace is its own. */
 static __always_inline int guard_cgroup_mount_refused_if(const struct vfsmount *mnt, bool reaches_pid1) {
         struct guard_self *self = tamper_config();
-        struct task_struct *actor;
 
         if (!self || mnt->mnt_sb->s_magic != CGROUP2_SUPER_MAGIC_ || !reaches_pid1)
                 return 0;
-        actor = bpf_get_current_task_btf();
-        if (pid1_may_touch(actor, self, mnt) || is_guard(actor, self) || !guard_current_confined())
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_CGROUP_MOUNT, mnt->mnt_sb->s_dev);
+        return guard_confined_mount_refused(self, mnt, GUARD_TAMPER_CGROUP_MOUNT, mnt->mnt_sb->s_dev);
 }
 
 static __always_inline int guard_cgroup_mount_refused(const struct vfsmount *mnt) {
@@ -1522,10 +1530,11 @@ static __always_inline int guard_tamper_securityfs_open(struct file *file) {
         /* At the root: a root dentry is its own parent. */
         if (dentry->d_parent->d_parent != dentry->d_parent || !dentry_named(dentry, "lockdown", 8))
                 return 0;
-        /* PID 1 too: it opens what a socket unit names for anyone who reaches its API
-         * (ListenSpecial= with Writable=yes, a review found), and never writes the level itself. */
+        /* PID 1 too, and its children before they exec: it opens what a socket unit names
+         * (ListenSpecial= with Writable=yes) and a child what a unit's StandardOutput=file: names,
+         * for anyone who reaches its API (reviews found both); systemd never writes the level. */
         actor = bpf_get_current_task_btf();
-        if (actor->tgid == 1 && tamper_config())
+        if (is_pid1_code(actor) && tamper_config())
                 return tamper_refuse(actor, GUARD_TAMPER_LOCKDOWN, 1);
         return tamper_confined_refused(GUARD_TAMPER_LOCKDOWN, 0);
 }
@@ -1539,7 +1548,9 @@ static __always_inline int guard_tamper_securityfs_open(struct file *file) {
  * mount or a file system, is refused to confined tasks outside the admin cgroups: an on-access
  * scanner (fapolicyd, clamonacc) runs outside the confined cgroups. Notification events,
  * inotify and dnotify never wait. On each watch or mark added, one test of the mask. */
-#define FS_PERM_EVENTS_ (0x00010000 /* FS_OPEN_PERM */ | 0x00020000 /* FS_ACCESS_PERM */ | 0x00040000 /* FS_OPEN_EXEC_PERM */)
+/* FS_OPEN_PERM 0x10000, FS_ACCESS_PERM 0x20000, FS_OPEN_EXEC_PERM 0x40000 and the range the
+ * kernel keeps for such events (FS_PRE_ACCESS 0x100000, Linux 6.14, holds reads the same way). */
+#define FS_PERM_EVENTS_ 0x00ff0000
 
 SEC("lsm/path_notify")
 int BPF_PROG(guard_tamper_path_notify, const struct path *path, __u64 mask, unsigned int obj_type) {
@@ -1932,7 +1943,6 @@ static __always_inline bool proc_dir_mountable(struct dentry *dentry) {
 
 static __always_inline int guard_mount_on_kernel_fs_refused(struct vfsmount *mnt, struct dentry *dentry) {
         struct inode *inode = dentry ? dentry->d_inode : NULL;
-        struct task_struct *actor;
         struct guard_self *self;
         unsigned long magic;
         bool dir;
@@ -1948,10 +1958,7 @@ static __always_inline int guard_mount_on_kernel_fs_refused(struct vfsmount *mnt
         self = tamper_config();
         if (!self || !mountpoint_change_reaches_pid1(mnt))
                 return 0;
-        actor = bpf_get_current_task_btf();
-        if (pid1_may_touch(actor, self, mnt) || !guard_current_confined() || is_guard(actor, self))
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_MOUNT, inode->i_sb->s_dev);
+        return guard_confined_mount_refused(self, mnt, GUARD_TAMPER_MOUNT, inode->i_sb->s_dev);
 }
 
 /* A mount onto the pin directory itself, or a pin (the bpffs' root and the directories above are
@@ -1960,7 +1967,6 @@ static __always_inline int guard_mount_on_kernel_fs_refused(struct vfsmount *mnt
  * nothing and sent the admin's --unload to it (a review found it). Refused to confined tasks where
  * it reaches PID 1's namespace. */
 static __always_inline int guard_mount_on_pin_dir_refused(struct vfsmount *mnt, struct inode *inode) {
-        struct task_struct *actor;
         struct guard_self *self;
 
         if (!inode || inode->i_sb->s_magic != BPF_FS_MAGIC_)
@@ -1969,10 +1975,7 @@ static __always_inline int guard_mount_on_pin_dir_refused(struct vfsmount *mnt, 
         if (!self || inode->i_sb->s_dev != self->pins_dev || !is_guard_object(GUARD_OBJ_PIN, inode->i_ino) ||
             !mountpoint_change_reaches_pid1(mnt))
                 return 0;
-        actor = bpf_get_current_task_btf();
-        if (pid1_may_touch(actor, self, mnt) || !guard_current_confined() || is_guard(actor, self))
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_MOUNT, inode->i_sb->s_dev);
+        return guard_confined_mount_refused(self, mnt, GUARD_TAMPER_MOUNT, inode->i_sb->s_dev);
 }
 
 /* move_mount(2) onto the root of the pins' bpffs or of a mount above it: a mount over it, one
@@ -2009,22 +2012,16 @@ static __always_inline int tamper_check_set_group(const struct path *from, const
         return tamper_refuse(actor, GUARD_TAMPER_MOUNT, to->mnt->mnt_sb->s_dev);
 }
 
-/* The daemon's own proc file system (process-util.c: fsmount(), mounted nowhere), where it reads
- * the kernel command line, the helpers' settings and callers' /proc/PID: its mount can be named
- * through /proc/PID/fd/N of the daemon (read access), and moved into a namespace where files in
- * it can be mounted over, or remounted (a review found it). Moving it, or a copy of it
- * (open_tree()), and remounting it are refused to all but the guard. */
+/* The proc file system the daemon reads (process-util.c: its own, attached in its own mount
+ * namespace, or PID 1's /proc where it cannot make one; GUARD_OBJ_OWN_PROC), where it finds the
+ * kernel command line, the helpers' settings and callers' /proc/PID: its mount could be named
+ * through /proc/PID/fd/N of the daemon (read access) and moved into a namespace where files in
+ * it can be mounted over, and its superblock remounted with subset=pid (a review found both).
+ * Moving it, or a copy of it (open_tree()), and remounting it are refused to confined tasks. */
 static __always_inline int guard_own_proc_refused(struct super_block *sb) {
-        struct guard_self *self;
-        struct task_struct *actor;
-
         if (sb->s_magic != PROC_SUPER_MAGIC_ || !is_guard_object(GUARD_OBJ_OWN_PROC, sb->s_dev))
                 return 0;
-        self = tamper_config();
-        actor = bpf_get_current_task_btf();
-        if (!self || is_guard(actor, self))
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_PROC_MOUNT, sb->s_dev);
+        return tamper_confined_refused(GUARD_TAMPER_PROC_MOUNT, sb->s_dev);
 }
 
 static __always_inline int tamper_move_mount(const struct path *from_path, const struct path *to_path, const int can_read) {
@@ -2135,14 +2132,10 @@ int BPF_PROG(guard_tamper_pid1_execed, struct linux_binprm *bprm) {
 static __always_inline int guard_mount_over_pins_refused(const struct path *path) {
         struct guard_self *self = tamper_config();
         struct vfsmount *mnt = path->mnt;
-        struct task_struct *actor;
 
         if (!self || path->dentry != mnt->mnt_root || !holds_pins(mnt, self) || !mountpoint_change_reaches_pid1(mnt))
                 return 0;
-        actor = bpf_get_current_task_btf();
-        if (pid1_may_touch(actor, self, mnt) || !guard_current_confined() || is_guard(actor, self))
-                return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_MOUNT, mnt->mnt_sb->s_dev);
+        return guard_confined_mount_refused(self, mnt, GUARD_TAMPER_MOUNT, mnt->mnt_sb->s_dev);
 }
 
 SEC("lsm/sb_mount")
@@ -2194,17 +2187,15 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
  * tasks in every namespace (reviews found both).
  * A proc file system's options are its superblock's, shared by every mount of it: subset=pid (or
  * hidepid) on the proc the daemon reads (its own, or PID 1's /proc where it cannot make one) hid
- * /proc/sys, and the helpers' settings read as absent (a review found it). A remount of a proc
- * (mount(2) or fspick()) is refused to confined tasks outside the admin cgroups (a container
- * mounts a proc of its own, with its options; a bind remount changes no superblock), and of the
- * daemon's own to all but the guard (guard_own_proc_refused()). */
+ * /proc/sys, and the helpers' settings read as absent (a review found it). A remount of that
+ * proc (mount(2) or fspick()) is refused as guard_own_proc_refused() says; a container's proc,
+ * its own superblock, stays its to remount (a bind remount changes no superblock anyway). */
 SEC("lsm/sb_remount")
 int BPF_PROG(guard_tamper_sb_remount, struct super_block *sb, void *mnt_opts) {
         struct guard_self *self;
 
         if (sb->s_magic == PROC_SUPER_MAGIC_)
-                return is_guard_object(GUARD_OBJ_OWN_PROC, sb->s_dev) ? guard_own_proc_refused(sb) :
-                                                                         tamper_confined_refused(GUARD_TAMPER_PROC_MOUNT, sb->s_dev);
+                return guard_own_proc_refused(sb);
         if (sb->s_magic != CGROUP2_SUPER_MAGIC_) {
                 self = sb->s_magic == BPF_FS_MAGIC_ ? tamper_config() : NULL;
                 if (!self || sb->s_dev != self->pins_dev)

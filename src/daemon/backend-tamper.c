@@ -204,6 +204,14 @@ static int write_self(Backend *b, bool enabled, bool starting, uint64_t cgroup_i
                 snprintf(pid, sizeof(pid), "%d", (int) getpid());
                 self.mnt_ns[0] = proc_ns_inode("1", "mnt");
                 self.mnt_ns[1] = proc_ns_inode(pid, "mnt");
+                /* Unreadable now (the proc we read made unreadable there): what was known stays;
+                 * 0 would match no namespace, and every "PID 1's namespace" check let all by. */
+                for (size_t i = 0; i < ELEMENTSOF(self.mnt_ns); i++)
+                        if (!self.mnt_ns[i] && before.mnt_ns[i]) {
+                                log_warning("Cannot read %s mount namespace now; keeping the one read before.",
+                                            i == 0 ? "PID 1's" : "our");
+                                self.mnt_ns[i] = before.mnt_ns[i];
+                        }
                 if (stat("/proc/self/exe", &st) < 0)
                         return -errno;
                 self.exe_dev = kernel_dev(st.st_dev);
@@ -605,12 +613,18 @@ int arm_self_protection(Backend *b, int template_fd) {
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(own_namespaces); i++)
                 register_object(b, GUARD_OBJ_NS, private_namespace(own_namespaces[i].name));
+        /* Before the helpers' settings are read there. */
+        if (proc_own_dev())
+                register_object(b, GUARD_OBJ_OWN_PROC, proc_own_dev());
         r = register_guard_files(b, NULL);
         /* guard_objects full: what the guard holds is registered (first, above); files beyond
-         * that stay unguarded, which is no reason to enforce nothing. */
+         * that stay unguarded, which is no reason to enforce nothing. A setting that could be read
+         * before and cannot now (-EIO): what was registered before stays, as in backend_protect(). */
         if (r == -E2BIG)
                 log_error("Too many files to guard: guard_objects is full; some files the guard or the usermode helpers "
                           "run are not guarded.");
+        else if (r == -EIO)
+                log_warning("Keeping the files registered before: a usermode helper's setting cannot be read now.");
         else if (r < 0)
                 return r;
         map = bpf_object__find_map_by_name(b->obj, GUARD_MAP(guard_identity));

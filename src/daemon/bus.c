@@ -439,8 +439,17 @@ static int check_root(Manager *m, sd_bus_message *message, sd_bus_error *error, 
         if (r < 0) {
                 /* Said with what is known (dbus-daemon not answering: a caller that stops it at will
                  * keeps the verbs refused, and the admin sees it). */
-                log_warning_errno(r, "Refused %s from %s: cannot tell who called (%m).", verb,
-                                  sd_bus_message_get_sender(message) ?: "?");
+                /* At most once per stall window: callers queued by the thousand must not crowd the
+                 * journal (journald's own limit would drop the guard's other entries). */
+                static uint64_t said_until;
+                uint64_t now = monotonic_usec();
+
+                if (now >= said_until) {
+                        log_warning_errno(r, "Refused %s from %s: cannot tell who called (%m); further such refusals are not "
+                                          "logged for %u s.", verb, sd_bus_message_get_sender(message) ?: "?",
+                                          (unsigned) (BUS_STALL_USEC / USEC_PER_SEC));
+                        said_until = now + BUS_STALL_USEC;
+                }
                 return r;
         }
         if (asprintf(&field, "CGROUP_GUARD_VERB=%s", verb) < 0)
@@ -1097,8 +1106,12 @@ int bus_start(Manager *m) {
 }
 
 void bus_close(Manager *m) {
-        if (m->bus)
-                bus_flush_bounded(m->bus);
+        if (m->bus) {
+                /* A reference of our own: a callback dispatched meanwhile (Disconnected) may stop the bus. */
+                _cleanup_(sd_bus_unrefp) sd_bus *bus = sd_bus_ref(m->bus);
+
+                bus_flush_bounded(bus);
+        }
         bus_stop(m);
 }
 

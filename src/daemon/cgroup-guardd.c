@@ -387,7 +387,7 @@ static int show_cgroup(void) {
 
 #define DISABLE_FILE "/etc/cgroup-guard/disable"
 
-/* The kernel's command line, from our own proc file system (proc_fopen(): mounted nowhere, or the
+/* The kernel's command line, from our own proc file system (proc_fopen(): nothing mounted over it, or the
  * verified /proc read without crossing a mount): a confined root that binds a file saying
  * cgroup_guard.disable over /proc/cmdline in PID 1's mount namespace, then gets the daemon
  * restarted, unloaded the guard (a review found it). What cannot be read so is not there. */

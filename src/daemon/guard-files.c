@@ -99,18 +99,28 @@ static int read_mounts(KeySet *set, const char *mountinfo, size_t *allocated_mou
         return 0;
 }
 
+/* The key of path as statx() with flags finds it (its device as the kernel has it: the mounts'
+ * table maps a mount's st_dev to its superblock's), and what it found. */
+static int statx_key(const KeySet *set, const char *path, int flags, uint64_t *ret_key, struct statx *ret) {
+        uint64_t dev;
+
+        if (statx(AT_FDCWD, path, flags | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO | STATX_MNT_ID, ret) < 0)
+                return -errno;
+        dev = ((uint64_t) ret->stx_dev_major << 20) | ret->stx_dev_minor;
+        for (size_t i = 0; (ret->stx_mask & STATX_MNT_ID) && i < set->n_mounts; i++)
+                if (set->mounts[2 * i] == ret->stx_mnt_id)
+                        dev = set->mounts[2 * i + 1];
+        *ret_key = guard_file_key(dev, ret->stx_ino);
+        return 0;
+}
+
 /* The key of the name path (not followed if a symlink); *ret_symlink: it is one. */
 static int name_key(const KeySet *set, const char *path, uint64_t *ret_key, bool *ret_symlink) {
         struct statx stx;
-        uint64_t dev;
+        int r = statx_key(set, path, AT_SYMLINK_NOFOLLOW, ret_key, &stx);
 
-        if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) < 0)
-                return -errno;
-        dev = ((uint64_t) stx.stx_dev_major << 20) | stx.stx_dev_minor;
-        for (size_t i = 0; (stx.stx_mask & STATX_MNT_ID) && i < set->n_mounts; i++)
-                if (set->mounts[2 * i] == stx.stx_mnt_id)
-                        dev = set->mounts[2 * i + 1];
-        *ret_key = guard_file_key(dev, stx.stx_ino);
+        if (r < 0)
+                return r;
         *ret_symlink = S_ISLNK(stx.stx_mode);
         return 0;
 }
@@ -118,18 +128,11 @@ static int name_key(const KeySet *set, const char *path, uint64_t *ret_key, bool
 /* The key of the directory path names, symlinks followed (the directory its entries are in). */
 static int dir_key(const KeySet *set, const char *path, uint64_t *ret_key) {
         struct statx stx;
-        uint64_t dev;
+        int r = statx_key(set, path, 0, ret_key, &stx);
 
-        if (statx(AT_FDCWD, path, AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) < 0)
-                return -errno;
-        if (!S_ISDIR(stx.stx_mode))
-                return -ENOTDIR;
-        dev = ((uint64_t) stx.stx_dev_major << 20) | stx.stx_dev_minor;
-        for (size_t i = 0; (stx.stx_mask & STATX_MNT_ID) && i < set->n_mounts; i++)
-                if (set->mounts[2 * i] == stx.stx_mnt_id)
-                        dev = set->mounts[2 * i + 1];
-        *ret_key = guard_file_key(dev, stx.stx_ino);
-        return 0;
+        if (r < 0)
+                return r;
+        return S_ISDIR(stx.stx_mode) ? 0 : -ENOTDIR;
 }
 
 static int reserve_name(KeySet *set, uint64_t dir_key, const char *name, size_t len) {

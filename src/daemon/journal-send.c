@@ -58,15 +58,30 @@ static int send_now(const struct iovec *iov, size_t n) {
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
                 len = put_field(buf, len, &iov[i]);
-        if (journal_fd < 0) {
-                journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-                if (journal_fd < 0)
+        /* Connected once, to the socket at the path then: a socket bound at the path later (PID 1
+         * asked for a transient socket unit there by a confined root unlinks journald's and binds
+         * its own: a review found it) does not take our entries. Connected again only once
+         * journald's socket is gone (systemd-journald.socket restarted: ECONNREFUSED). */
+        for (unsigned attempt = 0; attempt < 2; attempt++) {
+                if (journal_fd < 0) {
+                        journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+                        if (journal_fd < 0)
+                                return -errno;
+                        if (connect(journal_fd, (const struct sockaddr *) &sa,
+                                    offsetof(struct sockaddr_un, sun_path) + sizeof(JOURNAL_SOCKET_PATH)) < 0) {
+                                int r = -errno;
+
+                                journal_close();
+                                return r;
+                        }
+                }
+                if (send(journal_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+                        return 0;
+                if (errno != ECONNREFUSED && errno != ENOTCONN)
                         return -errno;
+                journal_close();
         }
-        if (sendto(journal_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *) &sa,
-                   offsetof(struct sockaddr_un, sun_path) + sizeof(JOURNAL_SOCKET_PATH)) < 0)
-                return -errno;
-        return 0;
+        return -ECONNREFUSED;
 }
 
 int journal_sendv(const struct iovec *iov, size_t n) {

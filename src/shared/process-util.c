@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -21,9 +22,10 @@
 
 static int proc_root_fd = -EBADF;
 static uint64_t proc_root_own_dev;
+static char *proc_root_attached;        /* where proc_attach_root() attached our own, or NULL */
 
-/* A proc file system of our own, mounted nowhere (fsopen(), fsmount()): nothing can be mounted
- * over a file in it (a mount needs a path in a mount namespace), so no root, confined or not,
+/* A proc file system of our own (fsopen(), fsmount()), detached at first (proc_attach_root()
+ * attaches the daemon's): nothing can be mounted over a file in it, so no root, confined or not,
  * can choose what we read there by binding a file over /proc/cmdline, a sysctl or /proc/PID/...
  * (where the mounted /proc, read without crossing a mount, could only say "unreadable"). Its pid
  * namespace is ours, as /proc's. -errno where the kernel or a seccomp filter has no fsopen(),
@@ -83,10 +85,46 @@ uint64_t proc_own_dev(void) {
         return proc_root_own_dev;
 }
 
+/* Detached, our proc's mount can be named by anyone who may read our /proc/PID/fd/N and moved
+ * (move_mount(), mount(2)'s MS_MOVE, which no LSM hook sees in another namespace) into a
+ * namespace where its files can be mounted over, or have its attributes changed (a review found
+ * it). Attached in our own mount namespace, unbindable, it can be moved, copied or changed only
+ * from that namespace: the unit's private one, which nobody may join, or PID 1's, where tamper
+ * protection refuses confined tasks to move it or mount over its files. For the daemon only (a
+ * short-lived command keeps it detached). */
+int proc_attach_root(void) {
+        char dir[] = "/tmp/cgroup-guard-proc.XXXXXX";
+
+        if (proc_root_fd < 0 || !proc_root_own_dev || proc_root_attached)
+                return 0;
+        if (!mkdtemp(dir))
+                return -errno;
+        if (syscall(SYS_move_mount, proc_root_fd, "", AT_FDCWD, dir, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+                int r = -errno;
+
+                (void) rmdir(dir);
+                return r;
+        }
+        proc_root_attached = strdup(dir);
+        if (!proc_root_attached || mount(NULL, dir, NULL, MS_UNBINDABLE, NULL) < 0) {
+                int r = proc_root_attached ? -errno : -ENOMEM;
+
+                proc_close_root();
+                return r;
+        }
+        return 0;
+}
+
 void proc_close_root(void) {
         closep(&proc_root_fd);
         proc_root_fd = -EBADF;
         proc_root_own_dev = 0;
+        if (proc_root_attached) {
+                (void) umount2(proc_root_attached, MNT_DETACH);
+                (void) rmdir(proc_root_attached);
+                free(proc_root_attached);
+                proc_root_attached = NULL;
+        }
 }
 
 int proc_pid_open(uint32_t pid, const char *name, int flags) {

@@ -7,8 +7,8 @@
 
 #include <stdio.h>
 
-/* /proc as the daemon reads it: a proc file system of its own, mounted nowhere (fsopen(),
- * fsmount()), where nothing can be mounted over a file; where that cannot be made, /proc opened
+/* /proc as the daemon reads it: a proc file system of its own (fsopen(), fsmount()), where
+ * nothing can be mounted over a file; where that cannot be made, /proc opened
  * once. Either is verified at start (a proc file system, its root, the one of our pid namespace:
  * "self" names us), then every /proc/PID/NAME below is resolved beneath it without crossing a
  * mount (open_beneath_same_mount()): something mounted over /proc/PID/cgroup in a mount
@@ -16,6 +16,10 @@
  * is called (the CLI) the readers open paths. */
 int proc_open_root(void);
 void proc_close_root(void);
+/* The daemon's: our own proc attached, unbindable, at a directory of our own in /tmp (the unit's
+ * private one), so that only our mount namespace can move or change it (detached, whoever may
+ * read /proc/PID/fd/N could). proc_close_root() unmounts it. */
+int proc_attach_root(void);
 /* The kernel's dev_t (major << 20 | minor) of our own proc file system, 0 if we read /proc (tamper
  * protection refuses others to move or remount ours: GUARD_OBJ_OWN_PROC). */
 uint64_t proc_own_dev(void);

@@ -424,6 +424,44 @@ systemctl stop user@0.service
 rmdir $CG/cgvm-free 2> /dev/null
 unconfined "cp /usr/share/cgroup-guard/policies/*.json /etc/cgroup-guard/policies.d/" || diag "policies not written back"
 
+# PID 1 opens what a socket unit names for whoever reaches its API: with ListenSpecial= and
+# Writable=yes on securityfs's lockdown, the service it starts gets a write fd, and the level
+# raised stays until a reboot (the guard's next fresh load takes its lockdown variants; a review
+# found it). Last: where it gets through, nothing lowers it again.
+before=$(cat /sys/kernel/security/lockdown)
+systemd-run --unit=cgvm-lockdown --quiet --socket-property=ListenSpecial=/sys/kernel/security/lockdown \
+        --socket-property=Writable=yes sh -c 'echo integrity >&3; sleep 1000' > /tmp/lockdown.out 2>&1
+# Settled once the level moved, or the socket unit failed (PID 1's open refused), or its service
+# ran (a TCG guest takes seconds to activate it).
+lockdown_settled() {
+        [ "$(cat /sys/kernel/security/lockdown)" != "$before" ] || [ "$(systemctl is-active cgvm-lockdown.socket)" = failed ] ||
+                [ "$(systemctl is-active cgvm-lockdown.service)" = active ]
+}
+wait_for 60 lockdown_settled
+sleep 1
+check "a confined root's socket unit cannot raise the lockdown level through PID 1" "$before" \
+        "$(cat /sys/kernel/security/lockdown)" ||
+        diag "systemd-run: $(cat /tmp/lockdown.out) $(systemctl is-active cgvm-lockdown.socket cgvm-lockdown.service)"
+check_true "... a tamper event naming PID 1" wait_for 30 sh -c \
+        'journalctl -u cgroup-guardd --no-pager | grep -q "Refused tamper attempt: raising the kernel.s lockdown level.* by pid 1 "'
+systemctl stop cgvm-lockdown.socket cgvm-lockdown.service > /dev/null 2>&1
+
+# PID 1 binds a transient socket unit's path for whoever asks, unlinking what is there: at
+# journald's socket, the daemon, which sent each entry by path, sent its denials to the asker (a
+# review found it). It stays connected to journald's socket. Last: journald's path is gone then.
+denials() { journalctl -o json MESSAGE_ID=$DENIAL | grep -c '"CGROUP_GUARD_DST_CGROUP":"/t/out"'; }
+before=$(denials)
+systemd-run --unit=cgvm-fakejournal --quiet --socket-property=ListenDatagram=/run/systemd/journal/socket \
+        sh -c 'cat <&3 > /run/cgvm-fake-journal' > /tmp/fakejournal.out 2>&1
+wait_for 60 sh -c '[ "$(systemctl is-active cgvm-fakejournal.socket)" = active ]'
+check_true "a confined root's socket unit took journald's socket path (PID 1 binds it)" \
+        sh -c '[ "$(systemctl is-active cgvm-fakejournal.socket)" = active ]' || diag "$(cat /tmp/fakejournal.out)"
+enforcing
+new_denial() { [ "$(denials)" -gt "$before" ]; }
+check_true "... the guard's next denial still reaches journald" wait_for 60 new_denial ||
+        diag "denials into /t/out: $before before, $(denials) now; the fake socket got $(wc -c < /run/cgvm-fake-journal 2>/dev/null) bytes"
+systemctl stop cgvm-fakejournal.socket cgvm-fakejournal.service > /dev/null 2>&1
+
 check_true "still enforcing at the end" enforcing ||
         diag "enforcement gone at the end"
 
