@@ -122,6 +122,7 @@ enum guard_tamper_what {
                                           * fanotify mark asking for permission events */
         GUARD_TAMPER_PROC_MOUNT = 37,   /* object: the proc file system's device; moving or remounting the
                                          * one the daemon reads */
+        GUARD_TAMPER_MOUNT_LIMIT = 38,  /* object: 0 user.max_mnt_namespaces, 1 fs.mount-max changed */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

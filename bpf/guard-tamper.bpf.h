@@ -1400,6 +1400,19 @@ static __always_inline bool ftrace_sysctl(struct bpf_sysctl *ctx) {
         return bpf_sysctl_get_name(ctx, name, sizeof(name), 0) >= 0 && name_is(name, "kernel/ftrace_enabled", 21);
 }
 
+/* user.max_mnt_namespaces and fs.mount-max: set low, the unit's private mount namespace cannot be
+ * made (the guard does not start again) and the daemon's own proc cannot be mounted (it reads
+ * /proc) (a review found it). 1 + which one, 0 for another sysctl. */
+static __always_inline __u32 mount_limit_sysctl(struct bpf_sysctl *ctx) {
+        char name[GUARD_SYSCTL_NAME_MAX] = {};
+
+        if (bpf_sysctl_get_name(ctx, name, sizeof(name), 0) < 0)
+                return 0;
+        if (name_is(name, "user/max_mnt_namespaces", 23))
+                return 1;
+        return name_is(name, "fs/mount-max", 12) ? 2 : 0;
+}
+
 SEC("cgroup/sysctl")
 int guard_tamper_sysctl(struct bpf_sysctl *ctx) {
         __u32 which;
@@ -1411,6 +1424,14 @@ int guard_tamper_sysctl(struct bpf_sysctl *ctx) {
                     sysctl_value_kept(ctx))
                         return 1;
                 tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_FTRACE, 0);
+                return 0;
+        }
+        which = mount_limit_sysctl(ctx);
+        if (which) {
+                if (!tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1 || !guard_current_confined() ||
+                    guard_current_admin_cgroup() || sysctl_value_kept(ctx))
+                        return 1;
+                tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_MOUNT_LIMIT, which - 1);
                 return 0;
         }
         which = helper_sysctl(ctx);

@@ -50,6 +50,7 @@ const char *metrics_tamper_what(uint32_t what) {
         case GUARD_TAMPER_LOCKDOWN: return "lockdown";
         case GUARD_TAMPER_FANOTIFY_PERM: return "fanotify_perm";
         case GUARD_TAMPER_PROC_MOUNT: return "proc_mount";
+        case GUARD_TAMPER_MOUNT_LIMIT: return "mount_limit";
         case GUARD_TAMPER_GUARD_CGROUP_DIR: return "guard_cgroup_dir";
         }
         return "other";

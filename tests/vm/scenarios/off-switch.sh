@@ -732,6 +732,19 @@ mkdir -p /tmp/own-proc
 check "... but it may mount and remount a proc of its own (as a container does)" ok \
         "$(confined "mount -t proc cgproc /tmp/own-proc && mount -o remount /tmp/own-proc && umount /tmp/own-proc && echo ok || echo EPERM")"
 
+# Mount limits: set low from a confined cgroup, the unit's private mount namespace and the
+# daemon's own proc cannot be made at its next start (a review found it).
+for s in user/max_mnt_namespaces fs/mount-max; do
+        [ -e /proc/sys/$s ] || continue
+        was=$(cat /proc/sys/$s)
+        check "a confined root cannot change $s" EPERM "$(confined cg-tamper write /proc/sys/$s 1)"
+        check "... which stays" "$was" "$(cat /proc/sys/$s)"
+        echo "$was" > /proc/sys/$s
+        check "... but may write the value in force again" ok \
+                "$(confined "echo $was > /proc/sys/$s 2>/dev/null && echo ok || echo EPERM")"
+done
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: changing a mount limit"
+
 # The lockdown level can be raised at run time, never lowered: at "confidentiality" the guard's
 # next fresh load takes its lockdown variants, which read less of the kernel (a review found it).
 # Last but the admin's unload: on a tree that lets it through, the level stays raised.
