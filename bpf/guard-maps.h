@@ -387,7 +387,7 @@ struct guard_self {
 #define GUARD_OBJ_PINS_ABOVE (12ULL << 32) /* kernel dev_t of a file system mounted above the pins' bpffs in
                                             * PID 1's namespace (sysfs at /sys): unmounted, it takes the pins */
 #define GUARD_OBJ_OWN_PROC (13ULL << 32) /* kernel dev_t of the daemon's own proc file system (fsmount():
-                                          * attached in its own mount namespace), where it reads what it decides by */
+                                          * attached and unmounted at once), where it reads what it decides by */
 /* A file the guard runs (its binary, each library and ld.so it maps) or a name on the way to one
  * (a directory, a symlink), by the superblock's device and the inode number, as the kernel has
  * them (what /proc/PID/maps shows): folded into one key with bit 63 set, which no other kind has.

@@ -2033,12 +2033,12 @@ static __always_inline int tamper_check_set_group(const struct path *from, const
         return tamper_refuse(actor, GUARD_TAMPER_MOUNT, to->mnt->mnt_sb->s_dev);
 }
 
-/* The proc file system the daemon reads (process-util.c: its own, attached in its own mount
- * namespace, or PID 1's /proc where it cannot make one; GUARD_OBJ_OWN_PROC), where it finds the
+/* The daemon's own proc file system (process-util.c; GUARD_OBJ_OWN_PROC), where it finds the
  * kernel command line, the helpers' settings and callers' /proc/PID: its mount could be named
  * through /proc/PID/fd/N of the daemon (read access) and moved into a namespace where files in
  * it can be mounted over, and its superblock remounted with subset=pid (a review found both).
- * Moving it, or a copy of it (open_tree()), and remounting it are refused to confined tasks. */
+ * The daemon unmounts it at once (the kernel then refuses moves and copies to everyone); moving
+ * it and reconfiguring its superblock (fspick()) are refused to confined tasks here as well. */
 static __always_inline int guard_own_proc_refused(struct super_block *sb) {
         if (sb->s_magic != PROC_SUPER_MAGIC_ || !is_guard_object(GUARD_OBJ_OWN_PROC, sb->s_dev))
                 return 0;

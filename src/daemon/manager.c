@@ -773,10 +773,10 @@ int manager_start(Manager *m) {
         r = proc_open_root();
         if (r < 0)
                 return log_error_errno(r, "/proc is not this pid namespace's proc file system (something mounted over it?): %m");
-        r = proc_attach_root();
+        r = proc_seal_root();
         if (r < 0)
-                log_warning_errno(r, "Cannot attach our own proc file system in our mount namespace (%m): it stays detached, "
-                                  "where whoever may read our /proc/PID/fd could move it.");
+                log_warning_errno(r, "Cannot seal our own proc file system (%m): it stays detached, where whoever may read "
+                                  "our /proc/PID/fd could move it.");
         (void) cgroup2_path_of_pid(getpid(), &m->own_cgroup);
 
         /* Generations keep counting across restarts: events name the generation they came from. */

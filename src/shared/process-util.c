@@ -22,7 +22,7 @@
 
 static int proc_root_fd = -EBADF;
 static uint64_t proc_root_own_dev;
-static char *proc_root_attached;        /* where proc_attach_root() attached our own, or NULL */
+static bool proc_root_sealed;           /* proc_seal_root() did */
 
 /* A proc file system of our own (fsopen(), fsmount()), detached at first (proc_attach_root()
  * attaches the daemon's): nothing can be mounted over a file in it, so no root, confined or not,
@@ -86,45 +86,35 @@ uint64_t proc_own_dev(void) {
 }
 
 /* Detached, our proc's mount can be named by anyone who may read our /proc/PID/fd/N and moved
- * (move_mount(), mount(2)'s MS_MOVE, which no LSM hook sees in another namespace) into a
- * namespace where its files can be mounted over, or have its attributes changed (a review found
- * it). Attached in our own mount namespace, unbindable, it can be moved, copied or changed only
- * from that namespace: the unit's private one, which nobody may join, or PID 1's, where tamper
- * protection refuses confined tasks to move it or mount over its files. For the daemon only (a
- * short-lived command keeps it detached). */
-int proc_attach_root(void) {
+ * (move_mount(), or mount(2)'s MS_MOVE, which no LSM hook sees outside PID 1's namespace) into a
+ * namespace where files in it can be mounted over, or have its attributes changed (a review
+ * found it). So it is attached once, at a directory of our own, and unmounted again at once
+ * (MNT_DETACH): an unmounted mount is in no namespace and no longer in an anonymous one, so the
+ * kernel refuses to move it, copy it, change its attributes or mount anything onto it, for
+ * everyone; our fd still reads through it, and nothing is left mounted, even if we are killed.
+ * Its superblock can still be reconfigured (fspick()), which tamper protection refuses
+ * (GUARD_OBJ_OWN_PROC). For the daemon only (a short-lived command keeps it detached). */
+int proc_seal_root(void) {
         char dir[] = "/tmp/cgroup-guard-proc.XXXXXX";
+        int r = 0;
 
-        if (proc_root_fd < 0 || !proc_root_own_dev || proc_root_attached)
+        if (proc_root_fd < 0 || !proc_root_own_dev || proc_root_sealed)
                 return 0;
         if (!mkdtemp(dir))
                 return -errno;
-        if (syscall(SYS_move_mount, proc_root_fd, "", AT_FDCWD, dir, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-                int r = -errno;
-
-                (void) rmdir(dir);
-                return r;
-        }
-        proc_root_attached = strdup(dir);
-        if (!proc_root_attached || mount(NULL, dir, NULL, MS_UNBINDABLE, NULL) < 0) {
-                int r = proc_root_attached ? -errno : -ENOMEM;
-
-                proc_close_root();
-                return r;
-        }
-        return 0;
+        if (syscall(SYS_move_mount, proc_root_fd, "", AT_FDCWD, dir, MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
+            umount2(dir, MNT_DETACH) < 0)
+                r = -errno;
+        (void) rmdir(dir);
+        proc_root_sealed = r == 0;
+        return r;
 }
 
 void proc_close_root(void) {
         closep(&proc_root_fd);
         proc_root_fd = -EBADF;
         proc_root_own_dev = 0;
-        if (proc_root_attached) {
-                (void) umount2(proc_root_attached, MNT_DETACH);
-                (void) rmdir(proc_root_attached);
-                free(proc_root_attached);
-                proc_root_attached = NULL;
-        }
+        proc_root_sealed = false;
 }
 
 int proc_pid_open(uint32_t pid, const char *name, int flags) {

@@ -16,10 +16,9 @@
  * is called (the CLI) the readers open paths. */
 int proc_open_root(void);
 void proc_close_root(void);
-/* The daemon's: our own proc attached, unbindable, at a directory of our own in /tmp (the unit's
- * private one), so that only our mount namespace can move or change it (detached, whoever may
- * read /proc/PID/fd/N could). proc_close_root() unmounts it. */
-int proc_attach_root(void);
+/* The daemon's: our own proc attached and unmounted again at once, so that nobody can move,
+ * copy or change its mount (detached, whoever may read /proc/PID/fd/N could). */
+int proc_seal_root(void);
 /* The kernel's dev_t (major << 20 | minor) of our own proc file system, 0 if we read /proc (tamper
  * protection refuses others to move or remount ours: GUARD_OBJ_OWN_PROC). */
 uint64_t proc_own_dev(void);
