@@ -288,6 +288,30 @@ static __always_inline __u32 guard_decide_namespace(GUARD_POLICY_T policy, struc
         return d->verdict;
 }
 
+/* No rule of the generation locks a type of mask (hints: guard_image_hints() of it), and the
+ * mark, if any, locks none of them: changing those namespaces is allowed whatever the task's
+ * cgroup, and the programs skip the lookup of its entry. Nor can such a namespace be a sandbox
+ * (no lock_on_entry rule names its type). */
+static __always_inline int guard_namespace_unruled(const struct guard_hints *hints, const struct guard_task_lock *mark,
+                                                   __u32 mask) {
+        return hints && (hints->skip_ns_types & mask) == mask && !(mark && mark->rule && (mark->types & mask));
+}
+
+/* guard_decide_namespace() as the programs run it (guard_task_decide_namespace_entry()): with the
+ * generation's hints. The one difference: a cgroup whose entry is missing (a full map: the
+ * GUARD_CGROUP_UNCLASSIFIED entry, locked in every type) is free in the types no rule locks,
+ * which the policy leaves free for every cgroup. */
+static __always_inline __u32 guard_decide_namespace_hinted(GUARD_POLICY_T policy, const struct guard_hints *hints,
+                                                           struct guard_value *cg, const struct guard_task_lock *mark,
+                                                           __u32 mask, struct guard_decision *d, __u32 *ret_type) {
+        if (guard_namespace_unruled(hints, mark, mask)) {
+                guard_decision_init(d);
+                *ret_type = 0;
+                return d->verdict;
+        }
+        return guard_decide_namespace(policy, cg, mark, mask, d, ret_type);
+}
+
 /* The lock_on_entry rule that makes namespaces of type created by a task whose cgroup has
  * entry cg sandboxes (the strictest rule naming that cgroup), or 0. */
 static __always_inline __u32 guard_sandbox_rule(struct guard_value *cg, __u32 type) {

@@ -349,6 +349,16 @@ enum guard_counter {
         _GUARD_COUNTER_MAX = 9,
 };
 
+/* What the generation in force needs no lookup for (map guard_hints, one slot): the programs
+ * skip work a rule could need only where the hint says no rule needs it. Zero skips nothing:
+ * a map the kernel just created is right for every generation. Written by the daemon alone,
+ * around each switch of its own outer map: widened for the old and new generation before, set
+ * for the new one after (backend_apply()); guard_image_hints() computes it from the image. */
+struct guard_hints {
+        __u32 skip_ns_types;    /* CLONE_NEW* types no lock or lock_on_entry rule names */
+        __u32 skip_record;      /* the generation does not record (guard_config.record is 0) */
+};
+
 /* The guard's own process and pins, for tamper protection (bpf/guard-tamper.bpf.h), written by
  * the daemon at start. */
 struct guard_self {
@@ -488,6 +498,7 @@ _Static_assert(sizeof(struct guard_report_key) == 16, "struct guard_report_key l
 _Static_assert(sizeof(struct guard_rule_count_key) == 24, "struct guard_rule_count_key layout");
 _Static_assert(sizeof(struct guard_rule_name) == 2 * GUARD_RULE_LABEL_MAX, "struct guard_rule_name layout");
 _Static_assert(sizeof(struct guard_cgroup_counts) == 24, "struct guard_cgroup_counts layout");
+_Static_assert(sizeof(struct guard_hints) == 8, "struct guard_hints layout");
 _Static_assert(sizeof(struct guard_self) == 56, "struct guard_self layout");
 _Static_assert(__builtin_offsetof(struct guard_self, kernel_keys) == 48, "struct guard_self layout");
 _Static_assert(__builtin_offsetof(struct guard_self, mnt_ns) == 32, "struct guard_self layout");
@@ -532,7 +543,8 @@ static inline int guard_ns_index(__u32 clone_flag) {
 #define GUARD_MAPS_EVERY_OBJECT(X)                                                              \
         X(guard_policy) X(guard_policy_template) X(guard_events) X(guard_denials)              \
         X(guard_counters) X(guard_records) X(guard_rule_counts) X(guard_rule_names)            \
-        X(guard_cgroup_counts) X(guard_task_locks) X(guard_sandbox_ns) X(guard_identity)
+        X(guard_cgroup_counts) X(guard_task_locks) X(guard_sandbox_ns) X(guard_identity)          \
+        X(guard_hints)
 #define GUARD_MAPS_TAMPER(X) X(guard_self) X(guard_objects) X(guard_self_unit) X(guard_bus_peers) X(guard_pid1_exec) /* native, compat */
 #define GUARD_MAPS_COMPAT(X) X(compat_windows) X(compat_open_windows)
 #define GUARD_MAPS_OBSERVE(X) X(observe_task_cgroup)

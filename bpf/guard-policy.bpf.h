@@ -116,6 +116,16 @@ struct {
         __type(value, struct guard_cgroup_counts);
 } guard_cgroup_counts SEC(".maps");
 
+/* What the generation in force lets the programs skip (struct guard_hints): this object's own,
+ * pinned and reused only with its programs (a program set of another load keeps its own, which
+ * the daemon set for that set's generations). Created zero: nothing is skipped. */
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, struct guard_hints);
+} guard_hints SEC(".maps");
+
 /* Whether a sandbox (guard_sandbox_ns) of each namespace type, and a lock mark
  * (guard_task_locks), may exist. Marks come only from entering a sandbox, and sandboxes only from
  * guard_record_sandbox(), which sets these before it writes one: while a type's flag is 0 no
@@ -144,6 +154,13 @@ static __always_inline void guard_count(__u32 counter) {
 
         if (c)
                 *c += 1;
+}
+
+/* An array lookup: the verifier makes it a bounds check and an address. */
+static __always_inline struct guard_hints *guard_hints_get(void) {
+        __u32 zero = 0;
+
+        return bpf_map_lookup_elem(&guard_hints, &zero);
 }
 
 static __always_inline void *guard_policy_map(void) {
@@ -519,12 +536,17 @@ static __always_inline __u32 guard_ns_type(struct ns_common *ns) {
 static __always_inline __u32 guard_task_decide_namespace_entry(struct task_struct *task, __u32 mask,
                                                                struct guard_decision *d, __u32 *ret_type,
                                                                struct guard_value **ret_cg) {
+        struct guard_task_lock *mark = guard_task_mark(task);
+        struct guard_hints *hints = guard_hints_get();
         void *policy = guard_policy_map();
-        struct guard_value *cg = guard_task_entry(policy, task);
+        struct guard_value *cg;
 
+        /* Types no rule locks (most setns() and unshare() calls): no lookup of the cgroup's entry,
+         * which is then not needed for a sandbox either. */
+        cg = guard_namespace_unruled(hints, mark, mask) ? NULL : guard_task_entry(policy, task);
         if (ret_cg)
                 *ret_cg = cg;
-        return guard_decide_namespace(policy, cg, guard_task_mark(task), mask, d, ret_type);
+        return guard_decide_namespace_hinted(policy, hints, cg, mark, mask, d, ret_type);
 }
 
 static __always_inline __u32 guard_task_decide_namespace(struct task_struct *task, __u32 mask, struct guard_decision *d,
@@ -798,12 +820,13 @@ static __always_inline void guard_report(__u32 kind, struct guard_decision *d, s
  * record): one lookup of the generation's config and nothing else. On: one hash lookup and an
  * add per operation; a key new since the last drain also goes to the daemon once (names). */
 static __always_inline void guard_record_key_op(void *policy, struct guard_record_event *ev, struct task_struct *actor) {
+        struct guard_hints *hints = guard_hints_get();
         struct guard_value *config;
         struct guard_record_value *v, nv = {};
         struct file *exe_file;
         __u64 now;
 
-        if (!policy)
+        if (!policy || (hints && hints->skip_record))
                 return;
         config = guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0);
         if (!config || !config->config.record)

@@ -55,14 +55,36 @@ static int fill_map(int fd, const PolicyImage *image) {
         return 0;
 }
 
+/* The programs skip what the hints say no rule of the generation in force needs (struct
+ * guard_hints). Before a switch they must suit the old generation and the new one (programs
+ * still running on the old one, or going on with it if the switch fails), after it the new one:
+ * widen = keep only what both skip. The map is this program set's own; the kernel only reads it. */
+static int write_hints(Backend *b, const struct guard_hints *hints, bool widen) {
+        struct guard_hints now = {}, h = *hints;
+        __u32 zero = 0;
+
+        if (widen) {
+                if (bpf_map_lookup_elem(b->hints_fd, &zero, &now) < 0)
+                        return -errno;
+                h.skip_ns_types &= now.skip_ns_types;
+                h.skip_record &= now.skip_record;
+        }
+        return bpf_map_update_elem(b->hints_fd, &zero, &h, BPF_ANY) < 0 ? -errno : 0;
+}
+
 int backend_apply(Backend *b, const PolicyImage *image, const BackendCover *cover, unsigned *ret_entries_written) {
         _cleanup_(closep) int fd = create_generation_map(b);
         __u32 active = GUARD_SLOT_ACTIVE, next = GUARD_SLOT_NEXT;
+        struct guard_hints hints;
         bool pending;
         int r;
 
         if (fd < 0)
                 return fd;
+        guard_image_hints(image, &hints);
+        r = write_hints(b, &hints, true);
+        if (r < 0)
+                return r;
         /* Protected before it is filled, long before a slot makes it reachable from the programs
          * (the kernel also refuses it by its name to others from its creation on). */
         register_object(b, GUARD_OBJ_MAP, object_id(fd));
@@ -84,6 +106,8 @@ int backend_apply(Backend *b, const PolicyImage *image, const BackendCover *cove
                 (void) bpf_map_delete_elem(b->outer_fd, &next);
         if (r < 0)
                 return r;
+        /* Left widened if this fails: slower, never wrong. */
+        (void) write_hints(b, &hints, false);
         if (b->inner_fd >= 0)
                 close(b->inner_fd);
         b->inner_fd = TAKE_FD(fd);

@@ -61,7 +61,7 @@ static const char *const state_maps[] = {
 static const char *const shared_maps[] = {
         GUARD_MAP(guard_policy), GUARD_MAP(guard_events), GUARD_MAP(guard_denials), GUARD_MAP(guard_counters),
         GUARD_MAP(guard_records), GUARD_MAP(guard_rule_counts), GUARD_MAP(guard_rule_names),
-        GUARD_MAP(guard_cgroup_counts),
+        GUARD_MAP(guard_cgroup_counts), GUARD_MAP(guard_hints),
 };
 
 typedef struct BackendObject {
@@ -141,7 +141,7 @@ static Backend *backend_new(BackendKind kind, const char *pin_dir) {
         b->pin_dir = strdup(pin_dir);
         b->outer_fd = b->inner_fd = b->events_fd = b->denials_fd = b->counters_fd = -EBADF;
         b->self_fd = b->objects_fd = b->records_fd = b->pin_dir_fd = b->bus_peers_fd = b->pid1_mountinfo_fd = -EBADF;
-        b->pid1_exec_fd = -EBADF;
+        b->pid1_exec_fd = b->hints_fd = -EBADF;
         for (size_t i = 0; i < ELEMENTSOF(b->link_fds); i++)
                 b->link_fds[i] = -EBADF;
         b->map_entries_max = GUARD_POLICY_ENTRIES_MAX;
@@ -164,6 +164,7 @@ void backend_free(Backend *b) {
         closep(&b->events_fd);
         closep(&b->denials_fd);
         closep(&b->counters_fd);
+        closep(&b->hints_fd);
         closep(&b->self_fd);
         closep(&b->objects_fd);
         closep(&b->pid1_exec_fd);
@@ -203,7 +204,8 @@ static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImag
         b->events_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_events));
         b->denials_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_denials));
         b->counters_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_counters));
-        if (b->outer_fd < 0 || b->events_fd < 0 || b->denials_fd < 0 || b->counters_fd < 0)
+        b->hints_fd = open_pinned_map(pin_dir, GUARD_MAP(guard_hints));
+        if (b->outer_fd < 0 || b->events_fd < 0 || b->denials_fd < 0 || b->counters_fd < 0 || b->hints_fd < 0)
                 return -ESTALE;
         {
                 /* A generation a killed daemon was preparing: the kernel need not fill it on. */
@@ -681,6 +683,7 @@ static int keep_map_fds(Backend *b) {
                 { GUARD_MAP(guard_events), offsetof(Backend, events_fd), false },
                 { GUARD_MAP(guard_denials), offsetof(Backend, denials_fd), false },
                 { GUARD_MAP(guard_counters), offsetof(Backend, counters_fd), false },
+                { GUARD_MAP(guard_hints), offsetof(Backend, hints_fd), false },
                 { GUARD_MAP(guard_records), offsetof(Backend, records_fd), false },
                 { GUARD_MAP(guard_self), offsetof(Backend, self_fd), true },
                 { GUARD_MAP(guard_objects), offsetof(Backend, objects_fd), true },

@@ -69,6 +69,7 @@ typedef struct Backend {
         int events_fd;                  /* ring buffer: cgroup records (mkdir, rmdir) */
         int denials_fd;                 /* ring buffer: denial, audit, violation, tamper records */
         int counters_fd;
+        int hints_fd;                   /* guard_hints: what the generation in force lets the programs skip */
         int self_fd, objects_fd;        /* tamper protection's guard_self and guard_objects; -EBADF: none */
         int pid1_exec_fd;               /* guard_pid1_exec: what PID 1 may exec after a refused switch of root */
         int bus_peers_fd;               /* guard_bus_peers: the processes that connected to the bus; -EBADF: none */

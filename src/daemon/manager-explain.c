@@ -223,6 +223,7 @@ static void explain_join_type(Manager *m, uint32_t pid, const char *cgroup, uint
                               PolicyDecision *ret) {
         struct guard_sandbox_ns sandbox;
         struct guard_decision kd;
+        struct guard_hints hints;
         uint32_t decided;
 
         sandbox_of(m, target_pid, type, &sandbox);
@@ -231,7 +232,8 @@ static void explain_join_type(Manager *m, uint32_t pid, const char *cgroup, uint
                               .entered_types = mark->types };
         /* The model names creators by cgroup; the kernel recorded the rule itself. */
         policy_decide_setns(&m->policy, &task, type, sandbox_rule ? sandbox_rule->cgroup : NULL, ret, NULL);
-        guard_decide_namespace(&m->image, entry_of(m, cgroup_id), mark, type, &kd, &decided);
+        guard_image_hints(&m->image, &hints);
+        guard_decide_namespace_hinted(&m->image, &hints, entry_of(m, cgroup_id), mark, type, &kd, &decided);
         take_kernel_verdict(m, &kd, ret);
 }
 
@@ -309,6 +311,7 @@ int manager_explain_new_namespaces(Manager *m, uint32_t pid, uint32_t types, Pol
         _cleanup_(freep) char *cgroup = NULL;
         struct guard_task_lock mark;
         struct guard_decision kd;
+        struct guard_hints hints;
         uint64_t cgroup_id = 0;
         uint32_t decided;
         int r;
@@ -322,7 +325,8 @@ int manager_explain_new_namespaces(Manager *m, uint32_t pid, uint32_t types, Pol
         PolicyNsTask task = { .cgroup = cgroup, .entered = policy_rule_by_id(&m->policy, mark.rule),
                               .entered_types = mark.types };
         policy_decide_new_namespace(&m->policy, &task, types, ret);
-        guard_decide_namespace(&m->image, entry_of(m, cgroup_id), &mark, types, &kd, &decided);
+        guard_image_hints(&m->image, &hints);
+        guard_decide_namespace_hinted(&m->image, &hints, entry_of(m, cgroup_id), &mark, types, &kd, &decided);
         take_kernel_verdict(m, &kd, ret);
         return 0;
 }

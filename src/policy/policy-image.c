@@ -155,3 +155,39 @@ struct guard_value *policy_image_cgroup(const PolicyImage *img, const CgroupTree
         }
         return policy_image_lookup(img, GUARD_KEY_CGROUP, GUARD_CGROUP_UNCLASSIFIED, 0);
 }
+
+static uint32_t ruled_types(const struct guard_cgroup_info *c) {
+        uint32_t types = 0;
+
+        /* The entry of cgroups whose own is missing locks every type (fail closed): not a rule. */
+        for (int i = 0; i < GUARD_NS_TYPES; i++)
+                if ((c->lock_rule[i] && c->lock_rule[i] != GUARD_RULE_UNCLASSIFIED) || c->creator_rule[i])
+                        types |= guard_ns_flag(i);
+        return types;
+}
+
+void guard_image_hints(const PolicyImage *img, struct guard_hints *ret) {
+        uint32_t ruled = 0;
+        bool record = false;
+
+        for (size_t i = 0; i < img->n_entries; i++) {
+                const struct guard_value *v = &img->values[i];
+
+                switch (img->keys[i].kind) {
+                case GUARD_KEY_RULE:
+                        if (v->rule.kind == GUARD_RULE_LOCK || v->rule.kind == GUARD_RULE_LOCK_ON_ENTRY)
+                                ruled |= v->rule.ns_types;
+                        break;
+                case GUARD_KEY_CGROUP:
+                        ruled |= ruled_types(&v->cgroup);
+                        break;
+                case GUARD_KEY_STATE:
+                        ruled |= ruled_types(&v->state.entry);
+                        break;
+                case GUARD_KEY_CONFIG:
+                        record = v->config.record != 0;
+                        break;
+                }
+        }
+        *ret = (struct guard_hints) { .skip_ns_types = GUARD_NS_ALL & ~ruled, .skip_record = !record };
+}

@@ -27,6 +27,11 @@ int policy_image_put(PolicyImage *img, const struct guard_key *key, const struct
 /* Removes one entry if present (a cgroup that went away). */
 void policy_image_remove(PolicyImage *img, const struct guard_key *key);
 
+/* What a generation of this image lets the programs skip (struct guard_hints): every namespace
+ * type no lock or lock_on_entry rule, cgroup entry or classifier state names, and recording when
+ * the image does not record. */
+void guard_image_hints(const PolicyImage *img, struct guard_hints *ret);
+
 #define GUARD_POLICY_T const PolicyImage *
 #define guard_lookup policy_image_lookup
 #include "guard-decide.h"

@@ -331,6 +331,7 @@ static int add_hit(Replay *out, const Policy *p, const struct guard_decision *d,
 
 int replay_run(Policy *p, const Record *records, size_t n_records, Replay *ret, char **ret_error) {
         _cleanup_(policy_image_done) PolicyImage img = {};
+        struct guard_hints hints;
         _cleanup_(cgroup_tree_done) CgroupTree tree = {};
         ExeTable exes = {};
         PtrCache ids = {}, inos = {};
@@ -353,6 +354,7 @@ int replay_run(Policy *p, const Record *records, size_t n_records, Replay *ret, 
         r = policy_compile(p, &tree, 1, &img, ret_error);
         if (r < 0)
                 goto finish;
+        guard_image_hints(&img, &hints);
 
         for (size_t i = 0; i < n_records; i++) {
                 const Record *rec = &records[i];
@@ -371,8 +373,8 @@ int replay_run(Policy *p, const Record *records, size_t n_records, Replay *ret, 
                         guard_decide_migration(&img, &actor, entry_of(&img, &tree, &ids, rec->src_cgroup),
                                                entry_of(&img, &tree, &ids, rec->dst_cgroup), &d);
                 } else
-                        guard_decide_namespace(&img, entry_of(&img, &tree, &ids, rec->actor_cgroup), NULL, rec->ns_types,
-                                               &d, &type);
+                        guard_decide_namespace_hinted(&img, &hints, entry_of(&img, &tree, &ids, rec->actor_cgroup), NULL,
+                                                      rec->ns_types, &d, &type);
                 if (d.verdict != GUARD_VERDICT_DENY && d.verdict != GUARD_VERDICT_AUDIT)
                         continue;
 

@@ -81,7 +81,9 @@ static void random_pattern(DiffRng *r, char *buf, size_t size) {
 }
 
 static void random_types(DiffRng *r, char *buf, size_t size) {
-        unsigned bits = 1 + diff_rng_below(r, 255);
+        /* Half the time one type: then many types are ruled by no rule at all, and the programs
+         * decide those without the cgroup's entry (struct guard_hints). */
+        unsigned bits = diff_rng_below(r, 2) ? 1u << diff_rng_below(r, 8) : 1 + diff_rng_below(r, 255);
         size_t n = 0;
 
         n += snprintf(buf + n, size - n, "[");
@@ -337,6 +339,25 @@ static int compare(const PolicyDecision *model, const struct guard_decision *ker
         return -1;
 }
 
+/* As the programs decide (guard_task_decide_namespace_entry()): where the image's hints say no
+ * rule locks the types, without the cgroup's entry. A hint that skips a ruled type shows here. */
+static uint32_t kernel_decide_namespace(const PolicyImage *img, struct guard_value *entry, const struct guard_task_lock *mark,
+                                        uint32_t types, struct guard_decision *kd, uint32_t *ret_type) {
+        struct guard_hints hints;
+
+        guard_image_hints(img, &hints);
+        return guard_decide_namespace_hinted(img, &hints, entry, mark, types, kd, ret_type);
+}
+
+/* The sandbox rule the programs record for a namespace created by a task (without a mark) whose
+ * cgroup has entry: none where the hints skip its type. */
+static uint32_t kernel_sandbox_rule(const PolicyImage *img, struct guard_value *entry, uint32_t type) {
+        struct guard_hints hints;
+
+        guard_image_hints(img, &hints);
+        return guard_namespace_unruled(&hints, NULL, type) ? 0 : guard_sandbox_rule(entry, type);
+}
+
 int diff_check_op(const Policy *p, const void *image, const CgroupTree *tree, const uint64_t *ids, const DiffOp *op,
                   char *buf, size_t size) {
         const PolicyImage *img = image;
@@ -375,7 +396,7 @@ int diff_check_op(const Policy *p, const void *image, const CgroupTree *tree, co
 
         if (op->kind == DIFF_OP_NEW_NAMESPACES) {
                 policy_decide_new_namespace(p, &task, op->types, &md);
-                guard_decide_namespace(img, policy_image_cgroup(img, tree, ids[op->task_cgroup]), &mark, op->types, &kd, &type);
+                kernel_decide_namespace(img, policy_image_cgroup(img, tree, ids[op->task_cgroup]), &mark, op->types, &kd, &type);
                 snprintf(what, sizeof(what), "new namespaces 0x%x in %s, mark %u/0x%x", op->types, task.cgroup,
                          op->mark_rule, op->mark_types);
                 return compare(&md, &kd, buf, size, what);
@@ -385,7 +406,7 @@ int diff_check_op(const Policy *p, const void *image, const CgroupTree *tree, co
         snprintf(what, sizeof(what), "setns 0x%x in %s into a namespace made in %s, mark %u/0x%x", op->types,
                  task.cgroup, cgroups[op->creator_cgroup], op->mark_rule, op->mark_types);
         policy_decide_setns(p, &task, op->types, cgroups[op->creator_cgroup], &md, &after);
-        guard_decide_namespace(img, policy_image_cgroup(img, tree, ids[op->task_cgroup]), &mark, op->types, &kd, &type);
+        kernel_decide_namespace(img, policy_image_cgroup(img, tree, ids[op->task_cgroup]), &mark, op->types, &kd, &type);
         if (compare(&md, &kd, buf, size, what) < 0)
                 return -1;
         if (kd.verdict == GUARD_VERDICT_DENY)
@@ -393,7 +414,7 @@ int diff_check_op(const Policy *p, const void *image, const CgroupTree *tree, co
 
         /* Allowed: the namespace may be a sandbox, and the task's mark afterwards must agree. */
         struct guard_sandbox_ns sandbox = { .type = op->types,
-                                            .rule = guard_sandbox_rule(policy_image_cgroup(img, tree, ids[op->creator_cgroup]), op->types) };
+                                            .rule = kernel_sandbox_rule(img, policy_image_cgroup(img, tree, ids[op->creator_cgroup]), op->types) };
         struct guard_task_lock next = mark;
         if (sandbox.rule)
                 (void) guard_enter_sandbox(img, policy_image_cgroup(img, tree, ids[op->task_cgroup]), &sandbox, &mark, &next);
