@@ -123,6 +123,11 @@ enum guard_tamper_what {
         GUARD_TAMPER_PROC_MOUNT = 37,   /* object: the proc file system's device; moving or remounting the
                                          * one the daemon reads */
         GUARD_TAMPER_MOUNT_LIMIT = 38,  /* object: 0 user.max_mnt_namespaces, 1 fs.mount-max changed */
+        GUARD_TAMPER_LEASE = 39,        /* object: the lease asked for (0 read, 1 write); a file lease
+                                         * taken from a confined cgroup */
+        GUARD_TAMPER_LIMIT = 40,        /* object: 0 a user.max_* limit, 1 fs.nr_open, 2 fs.file-max,
+                                         * 3 vm.max_map_count, 4 kernel.threads-max, 5 kernel.pid_max,
+                                         * 6 fs.inotify.max_user_instances, 7 ..._watches; lowered */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

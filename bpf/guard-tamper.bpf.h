@@ -1280,20 +1280,25 @@ static __always_inline int guard_tamper_sysrq_open(struct file *file) {
 
 static __always_inline int guard_tamper_proc_open(struct file *file) {
         struct dentry *dentry = file->f_path.dentry;
+        __u32 what = GUARD_TAMPER_OOM;
         struct guard_self *self;
         struct task_struct *actor;
         __u64 pid;
 
         if (dentry_named(dentry, "sysrq-trigger", 13))
                 return guard_tamper_sysrq_open(file);
-        if (!dentry_named(dentry, "oom_score_adj", 13) && !dentry_named(dentry, "oom_adj", 7))
+        /* autogroup: its nice value weighs the daemon's whole session against the others', and
+         * the kernel asks task_setnice about the writer, not the daemon (a review found it). */
+        if (dentry_named(dentry, "autogroup", 9))
+                what = GUARD_TAMPER_SCHED;
+        else if (!dentry_named(dentry, "oom_score_adj", 13) && !dentry_named(dentry, "oom_adj", 7))
                 return 0;
         self = tamper_config();
         pid = dentry_pid(dentry->d_parent);
         if (!self || !pid || !is_guard_object(GUARD_OBJ_PROC, pid))
                 return 0;
         actor = bpf_get_current_task_btf();
-        return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_OOM, pid);
+        return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, what, pid);
 }
 
 /* The usermode helpers (enum guard_helper_sysctl): kernel.core_pattern "|program" (a crash),
@@ -1308,7 +1313,7 @@ static __always_inline int guard_tamper_proc_open(struct file *file) {
  * /proc/sys reads and writes only, no hot path. Task storage is not open to cgroup programs: PID 1
  * is told by its pid (its children before their exec write no sysctl). */
 #define GUARD_SYSCTL_VALUE_MAX 256 /* KMOD_PATH_LEN; core_pattern's is 128 */
-#define GUARD_SYSCTL_NAME_MAX 24   /* "kernel/poweroff_cmd" and a NUL; longer names are none of ours */
+#define GUARD_SYSCTL_NAME_MAX 32   /* "fs/inotify/max_user_instances" and a NUL; longer ones are none of ours */
 
 struct guard_sysctl_values {
         char current[GUARD_SYSCTL_VALUE_MAX];
@@ -1330,12 +1335,15 @@ static __always_inline bool name_is(const char *name, const char *want, __u32 le
         return name[len] == '\0';
 }
 
-/* Which helper this sysctl sets (enum guard_helper_sysctl), 0 for any other. */
-static __always_inline __u32 helper_sysctl(struct bpf_sysctl *ctx) {
-        char name[GUARD_SYSCTL_NAME_MAX] = {};
+static __always_inline bool name_has_prefix(const char *name, const char *want, __u32 len) {
+        for (__u32 i = 0; i < len; i++)
+                if (name[i] != want[i])
+                        return false;
+        return true;
+}
 
-        if (bpf_sysctl_get_name(ctx, name, sizeof(name), 0) < 0)
-                return 0;
+/* Which helper the sysctl named name sets (enum guard_helper_sysctl), 0 for any other. */
+static __always_inline __u32 helper_sysctl(const char *name) {
         if (name_is(name, "kernel/core_pattern", 19))
                 return GUARD_HELPER_CORE_PATTERN;
         if (name_is(name, "kernel/modprobe", 15))
@@ -1394,47 +1402,87 @@ static __always_inline bool sysctl_value_kept(struct bpf_sysctl *ctx) {
  * trampolines of every BPF LSM, fentry and fexit program among them (a BPF trampoline's ftrace
  * ops are not FTRACE_OPS_FL_PERMANENT): the guard's programs stop running, and new ones are not
  * patched in while it stays 0. Refused to all but PID 1 and the admin cgroups (a review found it). */
-static __always_inline bool ftrace_sysctl(struct bpf_sysctl *ctx) {
-        char name[GUARD_SYSCTL_NAME_MAX] = {};
-
-        return bpf_sysctl_get_name(ctx, name, sizeof(name), 0) >= 0 && name_is(name, "kernel/ftrace_enabled", 21);
+static __always_inline bool ftrace_sysctl(const char *name) {
+        return name_is(name, "kernel/ftrace_enabled", 21);
 }
 
 /* user.max_mnt_namespaces and fs.mount-max: set low, the unit's private mount namespace cannot be
  * made (the guard does not start again) and the daemon's own proc cannot be mounted (it reads
  * /proc) (a review found it). 1 + which one, 0 for another sysctl. */
-static __always_inline __u32 mount_limit_sysctl(struct bpf_sysctl *ctx) {
-        char name[GUARD_SYSCTL_NAME_MAX] = {};
-
-        if (bpf_sysctl_get_name(ctx, name, sizeof(name), 0) < 0)
-                return 0;
+static __always_inline __u32 mount_limit_sysctl(const char *name) {
         if (name_is(name, "user/max_mnt_namespaces", 23))
                 return 1;
         return name_is(name, "fs/mount-max", 12) ? 2 : 0;
 }
 
+/* Other limits the daemon's next start needs, set low from a confined cgroup (a review found
+ * them): the unit's network and UTS namespaces (any user.max_*), the fds it holds (one per
+ * link, map and program: fs.nr_open, fs.file-max), the libraries it maps (vm.max_map_count), the
+ * processes PID 1 forks for it (kernel.threads-max, kernel.pid_max), the policy directory's
+ * watch (fs.inotify.*). 1 + which one (GUARD_TAMPER_LIMIT's object), 0 for another sysctl. */
+static __always_inline __u32 limit_sysctl(const char *name) {
+        if (name_has_prefix(name, "user/max_", 9))
+                return 1;
+        if (name_is(name, "fs/nr_open", 10))
+                return 2;
+        if (name_is(name, "fs/file-max", 11))
+                return 3;
+        if (name_is(name, "vm/max_map_count", 16))
+                return 4;
+        if (name_is(name, "kernel/threads-max", 18))
+                return 5;
+        if (name_is(name, "kernel/pid_max", 14))
+                return 6;
+        if (name_is(name, "fs/inotify/max_user_instances", 29))
+                return 7;
+        return name_is(name, "fs/inotify/max_user_watches", 27) ? 8 : 0;
+}
+
+/* Does the write keep or raise the number in force? Raising a limit harms nobody (systemd's
+ * sysctl.d raises kernel.pid_max at boot); a value that is not a number is a change. */
+static __always_inline bool sysctl_number_not_lowered(struct bpf_sysctl *ctx) {
+        char buf[24] = {};
+        unsigned long now, wanted;
+
+        if (ctx->file_pos != 0 || bpf_sysctl_get_current_value(ctx, buf, sizeof(buf)) < 0 ||
+            bpf_strtoul(buf, sizeof(buf), 10, &now) < 0)
+                return false;
+        if (bpf_sysctl_get_new_value(ctx, buf, sizeof(buf)) < 0 || bpf_strtoul(buf, sizeof(buf), 10, &wanted) < 0)
+                return false;
+        return wanted >= now;
+}
+
 SEC("cgroup/sysctl")
 int guard_tamper_sysctl(struct bpf_sysctl *ctx) {
+        char name[GUARD_SYSCTL_NAME_MAX] = {};
         __u32 which;
 
-        if (!ctx->write)
+        if (!ctx->write || bpf_sysctl_get_name(ctx, name, sizeof(name), 0) < 0)
                 return 1;
-        if (ftrace_sysctl(ctx)) {
+        if (ftrace_sysctl(name)) {
                 if (!tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1 || guard_current_admin_cgroup() ||
                     sysctl_value_kept(ctx))
                         return 1;
                 tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_FTRACE, 0);
                 return 0;
         }
-        which = mount_limit_sysctl(ctx);
+        which = mount_limit_sysctl(name);
         if (which) {
                 if (!tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1 || !guard_current_confined() ||
-                    guard_current_admin_cgroup() || sysctl_value_kept(ctx))
+                    guard_current_admin_cgroup() || sysctl_number_not_lowered(ctx))
                         return 1;
                 tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_MOUNT_LIMIT, which - 1);
                 return 0;
         }
-        which = helper_sysctl(ctx);
+        which = limit_sysctl(name);
+        if (which) {
+                if (!tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1 || !guard_current_confined() ||
+                    guard_current_admin_cgroup() || sysctl_number_not_lowered(ctx))
+                        return 1;
+                tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_LIMIT, which - 1);
+                return 0;
+        }
+        which = helper_sysctl(name);
         if (!which || !tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1)
                 return 1;
         /* By cgroup only (no task storage here): an NSS module in PID 1's child may change a
@@ -1578,6 +1626,25 @@ int BPF_PROG(guard_tamper_path_notify, const struct path *path, __u64 mask, unsi
         if (!(mask & FS_PERM_EVENTS_))
                 return 0;
         return tamper_confined_refused(GUARD_TAMPER_FANOTIFY_PERM, obj_type);
+}
+
+/* File leases (fcntl F_SETLEASE): while one is held, the kernel makes everyone else's open of
+ * the file wait for its holder to give it up, fs.lease-break-time (45 s) and more, or fails an
+ * O_NONBLOCK open at once; a read lease holds opens for writing. A confined root's write lease on
+ * a setting the daemon reads each second (through its own proc's /proc/PID/fd/N) hung it until
+ * the watchdog killed it, again at every restart; one on a policy file failed the restart's
+ * parse, and the unit does not restart on that exit (a review found both). As for fanotify's
+ * permission events, what the daemon opens is too much to list: taking a lease is refused to
+ * confined tasks outside the admin cgroups (a file server that leases runs outside them). Giving
+ * one up stays allowed. One compare per fcntl(). */
+#define F_SETLEASE_ 1024
+#define F_UNLCK_ 2
+
+SEC("lsm/file_fcntl")
+int BPF_PROG(guard_tamper_lease, struct file *file, unsigned int cmd, unsigned long arg) {
+        if (cmd != F_SETLEASE_ || arg == F_UNLCK_)
+                return 0;
+        return tamper_confined_refused(GUARD_TAMPER_LEASE, arg);
 }
 
 /* kernfs writes pass no LSM hook of their own, and fentry on cgroup_kill_write() and friends

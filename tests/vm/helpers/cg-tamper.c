@@ -60,6 +60,9 @@
  *                                   a fanotify mark on PATH (its inode, mount or file system)
  *                                   asking for FAN_OPEN_PERM and FAN_OPEN_EXEC_PERM (perm) or
  *                                   FAN_OPEN (notify); removed again at once
+ *   cg-tamper lease read|write PATH [SECONDS]
+ *                                   a file lease (fcntl F_SETLEASE) on PATH, opened read-only,
+ *                                   held SECONDS (default 0: given up at once)
  * Prints "ok" or the errno name of the failing call; exit 0 / 1 / 2 (usage). */
 
 #ifndef _GNU_SOURCE /* meson passes -D_GNU_SOURCE */
@@ -556,6 +559,21 @@ int main(int argc, char *argv[]) {
                 r = fanotify_mark(fd, FAN_MARK_ADD | kind, mask, AT_FDCWD, argv[4]);
                 close(fd); /* no answer is ever owed: closing allows every pending event */
                 return result(r);
+        }
+        if ((argc == 4 || argc == 5) && strcmp(argv[1], "lease") == 0) {
+                int fd = open(argv[3], O_RDONLY | O_CLOEXEC), r;
+
+                if (fd < 0)
+                        return result(fd);
+                r = fcntl(fd, F_SETLEASE, strcmp(argv[2], "write") == 0 ? F_WRLCK : F_RDLCK);
+                if (result(r))
+                        return 1;
+                fflush(stdout);
+                if (argc == 5)
+                        sleep(atoi(argv[4]));
+                (void) fcntl(fd, F_SETLEASE, F_UNLCK);
+                close(fd);
+                return 0;
         }
         if (argc == 3 && strcmp(argv[1], "openw") == 0) {
                 int fd = open(argv[2], O_WRONLY | O_CLOEXEC);

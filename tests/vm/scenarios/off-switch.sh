@@ -708,6 +708,22 @@ else
         check "no fanotify: a hooks kernel (tinyconfig)" hooks "${KERNEL%-6.12}"
 fi
 
+# File leases hold everyone else's opens of the file until the holder gives them up, 45 s and
+# more, or fail them at once with O_NONBLOCK: one on a setting the daemon reads each second hung
+# it, one on a policy file failed its restart (a review found it).
+lease_other=$(in-cgroup $T/other cg-tamper lease write $policy_file 2>&1)
+if [ "$lease_other" = ok ]; then
+        check "a confined root cannot take a write lease on a policy file" EPERM \
+                "$(confined cg-tamper lease write $policy_file)"
+        check_true "... a tamper event naming it" wait_log "Refused tamper attempt: a file lease from a confined cgroup"
+        check "... nor a read lease on the guard's binary" EPERM "$(confined cg-tamper lease read $GUARDD)"
+        check "... nor a lease on a file of its own" EPERM "$(confined "touch /tmp/own-lease; cg-tamper lease write /tmp/own-lease")"
+        check "root in an unconfined cgroup may take one" ok "$lease_other"
+else
+        check "no file leases: a hooks kernel (tinyconfig, no CONFIG_FILE_LOCKING)" "hooks EINVAL" \
+                "${KERNEL%-6.12} $lease_other"
+fi
+
 # The daemon's own proc file system: detached, its mount could be named through the daemon's
 # /proc/PID/fd/N, which read access opens, and moved (move_mount(), or mount(2)'s MS_MOVE, which
 # no LSM hook sees outside PID 1's namespace) into a namespace where files in it can be mounted
@@ -745,6 +761,29 @@ for s in user/max_mnt_namespaces fs/mount-max; do
                 "$(confined "echo $was > /proc/sys/$s 2>/dev/null && echo ok || echo EPERM")"
 done
 check_true "... a tamper event naming it" wait_log "Refused tamper attempt: changing a mount limit"
+if [ -e /proc/sys/user/max_mnt_namespaces ]; then
+        was=$(cat /proc/sys/user/max_mnt_namespaces)
+        check "... raising one stays allowed (systemd's sysctl.d raises limits)" ok \
+                "$(confined "echo $((was + 1)) > /proc/sys/user/max_mnt_namespaces 2>/dev/null && echo ok || echo EPERM")"
+        echo "$was" > /proc/sys/user/max_mnt_namespaces
+fi
+
+# The other limits the daemon's next start needs: its unit's network and UTS namespaces, its fds,
+# its mappings, PID 1's fork, the policy directory's watch (a review found them). Lowering is
+# refused to confined roots; keeping or raising stays allowed.
+for s in user/max_net_namespaces user/max_uts_namespaces fs/nr_open fs/file-max vm/max_map_count \
+        kernel/threads-max kernel/pid_max fs/inotify/max_user_instances fs/inotify/max_user_watches; do
+        [ -e /proc/sys/$s ] || continue
+        was=$(cat /proc/sys/$s)
+        check "a confined root cannot lower $s" EPERM "$(confined cg-tamper write /proc/sys/$s $((was - 1)))"
+        check "... which stays" "$was" "$(cat /proc/sys/$s)"
+        echo "$was" > /proc/sys/$s
+        # (fs.file-max may be LONG_MAX: nothing to raise, and sh's arithmetic would overflow)
+        [ ${#was} -lt 18 ] && check "... but may raise it" ok \
+                "$(confined "echo $((was + 1)) > /proc/sys/$s 2>/dev/null && echo ok || echo EPERM")"
+        echo "$was" > /proc/sys/$s
+done
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: lowering a limit cgroup-guardd's next start needs"
 
 # The lockdown level can be raised at run time, never lowered: at "confidentiality" the guard's
 # next fresh load takes its lockdown variants, which read less of the kernel (a review found it).

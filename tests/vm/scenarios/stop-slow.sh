@@ -68,6 +68,20 @@ check_cmd "its /proc/PID/oom_score_adj: EPERM" EPERM attack write /proc/$GUARD_P
 check_cmd "its /proc/PID/oom_adj: EPERM" EPERM attack write /proc/$GUARD_PID/oom_adj 15
 check_cmd "its /proc/PID/task/PID/oom_score_adj: EPERM" EPERM attack write /proc/$GUARD_PID/task/$GUARD_PID/oom_score_adj 1000
 check "its OOM score adjustment is unchanged" "$oom_before" "$(cat /proc/$GUARD_PID/oom_score_adj)"
+# The autogroup's nice value weighs the daemon's whole session; the kernel asks task_setnice
+# about the writer, not the daemon (a review found it).
+if [ -e /proc/$GUARD_PID/autogroup ]; then
+        group_before=$(cat /proc/$GUARD_PID/autogroup)
+        check_cmd "its /proc/PID/autogroup: EPERM" EPERM attack write /proc/$GUARD_PID/autogroup 19
+        check "its autogroup's nice value is unchanged" "$group_before" "$(cat /proc/$GUARD_PID/autogroup)"
+        # (a task of the default autogroup cannot change it: EINVAL; here the daemon is in it,
+        # under systemd a unit is a session of its own)
+        setsid sleep 1000 & session=$!
+        check_cmd "another session's autogroup may be changed" ok attack write /proc/$session/autogroup 19
+        kill $session
+else
+        check "no autogroups: a hooks kernel (tinyconfig)" hooks "${KERNEL%-6.12}"
+fi
 check "its scheduling policy too (SCHED_OTHER)" 0 "$(awk '{ print $41 }' /proc/$GUARD_PID/stat)"
 check "and its nice value" 0 "$(awk '{ print $19 }' /proc/$GUARD_PID/stat)"
 check_cmd "on another process: allowed" ok attack sched $victim
