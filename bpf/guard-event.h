@@ -127,7 +127,8 @@ enum guard_tamper_what {
                                          * taken from a confined cgroup */
         GUARD_TAMPER_LIMIT = 40,        /* object: 0 a user.max_* limit, 1 fs.nr_open, 2 fs.file-max,
                                          * 3 vm.max_map_count, 4 kernel.threads-max, 5 kernel.pid_max,
-                                         * 6 fs.inotify.max_user_instances, 7 ..._watches; lowered */
+                                         * 6 fs.inotify.max_user_instances, 7 ..._watches,
+                                         * 8 net.core.bpf_jit_enable, 9 ..._limit; lowered */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

@@ -538,12 +538,15 @@ static __always_inline __u32 guard_task_decide_namespace_entry(struct task_struc
                                                                struct guard_value **ret_cg) {
         struct guard_task_lock *mark = guard_task_mark(task);
         struct guard_hints *hints = guard_hints_get();
-        void *policy = guard_policy_map();
-        struct guard_value *cg;
+        struct guard_value *cg = NULL;
+        void *policy = NULL;
 
-        /* Types no rule locks (most setns() and unshare() calls): no lookup of the cgroup's entry,
-         * which is then not needed for a sandbox either. */
-        cg = guard_namespace_unruled(hints, mark, mask) ? NULL : guard_task_entry(policy, task);
+        /* Types no rule locks (most setns() and unshare() calls): no lookup of the generation or
+         * the cgroup's entry, which is then not needed for a sandbox either. */
+        if (!guard_namespace_unruled(hints, mark, mask)) {
+                policy = guard_policy_map();
+                cg = guard_task_entry(policy, task);
+        }
         if (ret_cg)
                 *ret_cg = cg;
         return guard_decide_namespace_hinted(policy, hints, cg, mark, mask, d, ret_type);
@@ -820,13 +823,12 @@ static __always_inline void guard_report(__u32 kind, struct guard_decision *d, s
  * record): one lookup of the generation's config and nothing else. On: one hash lookup and an
  * add per operation; a key new since the last drain also goes to the daemon once (names). */
 static __always_inline void guard_record_key_op(void *policy, struct guard_record_event *ev, struct task_struct *actor) {
-        struct guard_hints *hints = guard_hints_get();
         struct guard_value *config;
         struct guard_record_value *v, nv = {};
         struct file *exe_file;
         __u64 now;
 
-        if (!policy || (hints && hints->skip_record))
+        if (!policy)
                 return;
         config = guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0);
         if (!config || !config->config.record)
@@ -863,14 +865,18 @@ static __always_inline void guard_record_key_op(void *policy, struct guard_recor
 }
 
 /* BPF calls take at most five arguments: the operation goes in as a record key. */
+/* The arguments are evaluated only when the generation may record (guard_hints). */
 #define guard_record_op(policy, kind_, verdict_, actor, actor_cgroup_, src_, dst_, ns_types_)      \
         ({                                                                                          \
-                struct guard_record_event ev_ = {                                                   \
-                        .key = { .kind = (kind_), .verdict = (verdict_), .ns_types = (ns_types_),  \
-                                 .actor_cgroup = (actor_cgroup_), .src_cgroup = (src_),            \
-                                 .dst_cgroup = (dst_) },                                            \
-                };                                                                                  \
-                guard_record_key_op((policy), &ev_, (actor));                                       \
+                struct guard_hints *hints_ = guard_hints_get();                                     \
+                if (!hints_ || !hints_->skip_record) {                                              \
+                        struct guard_record_event ev_ = {                                           \
+                                .key = { .kind = (kind_), .verdict = (verdict_),                    \
+                                         .ns_types = (ns_types_), .actor_cgroup = (actor_cgroup_),  \
+                                         .src_cgroup = (src_), .dst_cgroup = (dst_) },              \
+                        };                                                                          \
+                        guard_record_key_op((policy), &ev_, (actor));                               \
+                }                                                                                   \
         })
 
 /* Linux 6.6 and later also put the task itself into the time namespace it prepared

@@ -1435,19 +1435,33 @@ static __always_inline __u32 limit_sysctl(const char *name) {
                 return 6;
         if (name_is(name, "fs/inotify/max_user_instances", 29))
                 return 7;
-        return name_is(name, "fs/inotify/max_user_watches", 27) ? 8 : 0;
+        if (name_is(name, "fs/inotify/max_user_watches", 27))
+                return 8;
+        /* The programs' bpf_loop() callbacks need the JIT: off, or its memory limited, the next
+         * load fails (kernels without BPF_JIT_ALWAYS_ON). */
+        if (name_is(name, "net/core/bpf_jit_enable", 23))
+                return 9;
+        return name_is(name, "net/core/bpf_jit_limit", 22) ? 10 : 0;
+}
+
+/* A writer in a user namespace of its own changes only that namespace's user.max_* (and may
+ * write no global limit at all): its container's business. */
+static __always_inline bool sysctl_writer_in_initial_user_ns(void) {
+        return bpf_get_current_task_btf()->cred->user_ns->level == 0;
 }
 
 /* Does the write keep or raise the number in force? Raising a limit harms nobody (systemd's
- * sysctl.d raises kernel.pid_max at boot); a value that is not a number is a change. */
+ * sysctl.d raises kernel.pid_max at boot); a value that is not a number is a change. Read as the
+ * kernel reads it (proc_get_long(): base 0, so "010" is 8 and "0x10" 16): in base 10 "0100000"
+ * looked like a raise while the kernel set 32768 (a review found it). */
 static __always_inline bool sysctl_number_not_lowered(struct bpf_sysctl *ctx) {
         char buf[24] = {};
         unsigned long now, wanted;
 
         if (ctx->file_pos != 0 || bpf_sysctl_get_current_value(ctx, buf, sizeof(buf)) < 0 ||
-            bpf_strtoul(buf, sizeof(buf), 10, &now) < 0)
+            bpf_strtoul(buf, sizeof(buf), 0, &now) < 0)
                 return false;
-        if (bpf_sysctl_get_new_value(ctx, buf, sizeof(buf)) < 0 || bpf_strtoul(buf, sizeof(buf), 10, &wanted) < 0)
+        if (bpf_sysctl_get_new_value(ctx, buf, sizeof(buf)) < 0 || bpf_strtoul(buf, sizeof(buf), 0, &wanted) < 0)
                 return false;
         return wanted >= now;
 }
@@ -1469,7 +1483,8 @@ int guard_tamper_sysctl(struct bpf_sysctl *ctx) {
         which = mount_limit_sysctl(name);
         if (which) {
                 if (!tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1 || !guard_current_confined() ||
-                    guard_current_admin_cgroup() || sysctl_number_not_lowered(ctx))
+                    (which == 1 && !sysctl_writer_in_initial_user_ns()) || guard_current_admin_cgroup() ||
+                    sysctl_number_not_lowered(ctx))
                         return 1;
                 tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_MOUNT_LIMIT, which - 1);
                 return 0;
@@ -1477,7 +1492,8 @@ int guard_tamper_sysctl(struct bpf_sysctl *ctx) {
         which = limit_sysctl(name);
         if (which) {
                 if (!tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1 || !guard_current_confined() ||
-                    guard_current_admin_cgroup() || sysctl_number_not_lowered(ctx))
+                    !sysctl_writer_in_initial_user_ns() || guard_current_admin_cgroup() ||
+                    sysctl_number_not_lowered(ctx))
                         return 1;
                 tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_LIMIT, which - 1);
                 return 0;
@@ -1593,7 +1609,6 @@ static __always_inline int guard_tamper_sysfs_open(struct file *file) {
 
 static __always_inline int guard_tamper_securityfs_open(struct file *file) {
         struct dentry *dentry = file->f_path.dentry;
-
         struct task_struct *actor;
 
         /* At the root: a root dentry is its own parent. */
@@ -1642,8 +1657,18 @@ int BPF_PROG(guard_tamper_path_notify, const struct path *path, __u64 mask, unsi
 
 SEC("lsm/file_fcntl")
 int BPF_PROG(guard_tamper_lease, struct file *file, unsigned int cmd, unsigned long arg) {
+        unsigned long magic;
+
         if (cmd != F_SETLEASE_ || arg == F_UNLCK_)
                 return 0;
+        /* Any user may lease a file it owns, its own /proc/PID/status among them, which sd-bus reads
+         * for the daemon when it asks who called (a review found it): leases on the kernel's own
+         * file systems, which nothing needs, are refused to all but PID 1, the guard and the
+         * admin cgroups. */
+        magic = file->f_inode->i_sb->s_magic;
+        if (magic == PROC_SUPER_MAGIC_ || magic == SYSFS_MAGIC_ || magic == CGROUP2_SUPER_MAGIC_ ||
+            magic == CGROUP_SUPER_MAGIC_ || magic == BPF_FS_MAGIC_)
+                return tamper_admin_only(GUARD_TAMPER_LEASE, arg);
         return tamper_confined_refused(GUARD_TAMPER_LEASE, arg);
 }
 

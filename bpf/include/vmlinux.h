@@ -222,7 +222,7 @@ struct pid_namespace { struct ns_common ns; unsigned int level; };
 struct net { struct ns_common ns; };
 struct time_namespace { struct ns_common ns; };
 struct cgroup_namespace { struct ns_common ns; };
-struct user_namespace { struct ns_common ns; };
+struct user_namespace { struct ns_common ns; int level; };
 
 struct nsproxy {
         struct uts_namespace *uts_ns;

@@ -719,6 +719,10 @@ if [ "$lease_other" = ok ]; then
         check "... nor a read lease on the guard's binary" EPERM "$(confined cg-tamper lease read $GUARDD)"
         check "... nor a lease on a file of its own" EPERM "$(confined "touch /tmp/own-lease; cg-tamper lease write /tmp/own-lease")"
         check "root in an unconfined cgroup may take one" ok "$lease_other"
+        # Any user may lease a file it owns, /proc/PID/status among them, which the daemon reads
+        # (sd-bus asks it who called): leases on the kernel's file systems are the admin's only.
+        check "... but not on a proc file (its own /proc/PID/status)" EPERM \
+                "$(in-cgroup $T/other cg-tamper lease write /proc/self/status 2>&1)"
 else
         check "no file leases: a hooks kernel (tinyconfig, no CONFIG_FILE_LOCKING)" "hooks EINVAL" \
                 "${KERNEL%-6.12} $lease_other"
@@ -784,6 +788,18 @@ for s in user/max_net_namespaces user/max_uts_namespaces fs/nr_open fs/file-max 
         echo "$was" > /proc/sys/$s
 done
 check_true "... a tamper event naming it" wait_log "Refused tamper attempt: lowering a limit cgroup-guardd's next start needs"
+# The kernel reads numbers in base 0: "077777" is 32767, not the 77777 it looks like in base 10
+# (a review found it: a first version compared in base 10 and let such a write through).
+was=$(cat /proc/sys/vm/max_map_count)
+if [ "$was" -gt 32767 ] && [ "$was" -le 77777 ]; then
+        check "... nor lower vm.max_map_count with a number in octal" EPERM \
+                "$(confined cg-tamper write /proc/sys/vm/max_map_count 077777)"
+        check "... which stays" "$was" "$(cat /proc/sys/vm/max_map_count)"
+        echo "$was" > /proc/sys/vm/max_map_count
+fi
+# A root in a user namespace of its own changes only that namespace's user.max_* limits.
+check "a confined root may lower the limits of its own user namespace" 5 \
+        "$(confined "unshare -U -r sh -c 'echo 5 > /proc/sys/user/max_mnt_namespaces && cat /proc/sys/user/max_mnt_namespaces' 2>&1")"
 
 # The lockdown level can be raised at run time, never lowered: at "confidentiality" the guard's
 # next fresh load takes its lockdown variants, which read less of the kernel (a review found it).
