@@ -1444,8 +1444,9 @@ static __always_inline __u32 limit_sysctl(const char *name) {
         return name_is(name, "net/core/bpf_jit_limit", 22) ? 10 : 0;
 }
 
-/* A writer in a user namespace of its own changes only that namespace's user.max_* (and may
- * write no global limit at all): its container's business. */
+/* A writer in a user namespace of its own changes only that namespace's user.max_*: its
+ * container's business. Not so the global limits: the kernel asks only for euid 0 there, which
+ * unshare(CLONE_NEWUSER) keeps (a review found a first version that let those through). */
 static __always_inline bool sysctl_writer_in_initial_user_ns(void) {
         return bpf_get_current_task_btf()->cred->user_ns->level == 0;
 }
@@ -1492,10 +1493,21 @@ int guard_tamper_sysctl(struct bpf_sysctl *ctx) {
         which = limit_sysctl(name);
         if (which) {
                 if (!tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1 || !guard_current_confined() ||
-                    !sysctl_writer_in_initial_user_ns() || guard_current_admin_cgroup() ||
+                    (which == 1 && !sysctl_writer_in_initial_user_ns()) || guard_current_admin_cgroup() ||
                     sysctl_number_not_lowered(ctx))
                         return 1;
                 tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_LIMIT, which - 1);
+                return 0;
+        }
+        /* kernel.kptr_restrict at 2 hides kernel addresses from the daemon too: libbpf then resolves
+         * the ksyms the fd checks compare with (bpf_map_fops, bpf_link_fops) to 0 at the next
+         * fresh load, which blinds them (a review found it). Changing it is refused to confined
+         * tasks outside the admin cgroups; writing the value in force again stays allowed. */
+        if (name_is(name, "kernel/kptr_restrict", 20)) {
+                if (!tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1 || !guard_current_confined() ||
+                    guard_current_admin_cgroup() || sysctl_value_kept(ctx))
+                        return 1;
+                tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_KPTR, 0);
                 return 0;
         }
         which = helper_sysctl(name);
