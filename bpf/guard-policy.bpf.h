@@ -537,19 +537,26 @@ static __always_inline __u32 guard_task_decide_namespace_entry(struct task_struc
                                                                struct guard_decision *d, __u32 *ret_type,
                                                                struct guard_value **ret_cg) {
         struct guard_task_lock *mark = guard_task_mark(task);
-        struct guard_hints *hints = guard_hints_get();
-        struct guard_value *cg = NULL;
-        void *policy = NULL;
+        struct guard_value *cg;
+        void *policy;
 
         /* Types no rule locks (most setns() and unshare() calls): no lookup of the generation or
-         * the cgroup's entry, which is then not needed for a sandbox either. */
-        if (!guard_namespace_unruled(hints, mark, mask)) {
-                policy = guard_policy_map();
-                cg = guard_task_entry(policy, task);
+         * the cgroup's entry, which is then not needed for a sandbox either. This is
+         * guard_decide_namespace_hinted() with the test made once: made twice, the verifier of
+         * 6.12 walks both outcomes of the second for each of the first, and guard_tamper_ptrace
+         * went past its million instructions. */
+        if (guard_namespace_unruled(guard_hints_get(), mark, mask)) {
+                if (ret_cg)
+                        *ret_cg = NULL;
+                guard_decision_init(d);
+                *ret_type = 0;
+                return d->verdict;
         }
+        policy = guard_policy_map();
+        cg = guard_task_entry(policy, task);
         if (ret_cg)
                 *ret_cg = cg;
-        return guard_decide_namespace_hinted(policy, hints, cg, mark, mask, d, ret_type);
+        return guard_decide_namespace(policy, cg, mark, mask, d, ret_type);
 }
 
 static __always_inline __u32 guard_task_decide_namespace(struct task_struct *task, __u32 mask, struct guard_decision *d,
