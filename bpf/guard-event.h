@@ -129,7 +129,7 @@ enum guard_tamper_what {
                                          * 3 vm.max_map_count, 4 kernel.threads-max, 5 kernel.pid_max,
                                          * 6 fs.inotify.max_user_instances, 7 ..._watches,
                                          * 8 net.core.bpf_jit_enable, 9 ..._limit; lowered */
-        GUARD_TAMPER_KPTR = 41,         /* object: 0; kernel.kptr_restrict changed from a confined cgroup */
+        GUARD_TAMPER_KPTR = 41,         /* no longer sent (the fd checks need no kernel address); kept for old pins */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

@@ -195,36 +195,65 @@ int BPF_PROG(guard_tamper_bpf_prog, struct bpf_prog *prog) {
         return is_guard(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_PROG, prog->aux->id);
 }
 
-/* The link or map behind one of the current task's file descriptors (private_data of a file
- * with these fops), or NULL. Links have no LSM hook of their own; a link fd got from a pin is
+/* The link or map behind one of the current task's file descriptors (private_data of a bpf
+ * file of that kind), or NULL. Links have no LSM hook of their own; a link fd got from a pin is
  * harmless until it is used to detach or update, so those commands are checked here instead of
  * every path lookup (inode_permission is a hot hook). Map writes likewise: an fd got before the
  * map was registered (or before the guard was armed) must not write. */
 extern const void bpf_link_fops __ksym __weak;
 extern const void bpf_map_fops __ksym __weak;
 
-static __always_inline void *guard_bpf_object_of_fd(int fd, const void *want_fops) {
+#define ANON_INODE_FS_MAGIC_ 0x09041934
+
+enum guard_bpf_file {
+        GUARD_BPF_FILE_MAP,     /* anon_inode_getfd("bpf-map", &bpf_map_fops, ...) */
+        GUARD_BPF_FILE_LINK,    /* "bpf_link" (bpf_link_prime()) or "bpf-link" (bpf_link_new_fd()) */
+};
+
+/* Is file a bpf file of that kind? By its operations where libbpf knows their address; where
+ * /proc/kallsyms hid it from the daemon (kernel.kptr_restrict=2, or no CAP_SYSLOG, as the shipped
+ * unit has none, wherever kernel.perf_event_paranoid is above 1: Debian's default) the ksyms are
+ * 0 and every fd passed for a stranger's (a review found it): then by the name kernel/bpf/syscall.c,
+ * alone, gives the anonymous inodes' files it makes. */
+static __always_inline bool guard_bpf_file_is(struct file *file, enum guard_bpf_file kind) {
+        const void *want = kind == GUARD_BPF_FILE_MAP ? &bpf_map_fops : &bpf_link_fops;
+        const void *fops = NULL;
+        const unsigned char *name = NULL;
+        unsigned long magic = 0;
+        char n[8] = {};
+        __u32 len = 0;
+
+        bpf_core_read(&fops, sizeof(fops), &file->f_op);
+        if (want)
+                return fops == want;
+        if (BPF_CORE_READ_INTO(&magic, file, f_inode, i_sb, s_magic) < 0 || magic != ANON_INODE_FS_MAGIC_ ||
+            BPF_CORE_READ_INTO(&len, file, f_path.dentry, d_name.len) < 0 ||
+            BPF_CORE_READ_INTO(&name, file, f_path.dentry, d_name.name) < 0 ||
+            bpf_probe_read_kernel(n, sizeof(n), name) < 0 || n[0] != 'b' || n[1] != 'p' || n[2] != 'f')
+                return false;
+        if (kind == GUARD_BPF_FILE_MAP)
+                return len == 7 && n[3] == '-' && n[4] == 'm' && n[5] == 'a' && n[6] == 'p';
+        return len == 8 && (n[3] == '-' || n[3] == '_') && n[4] == 'l' && n[5] == 'i' && n[6] == 'n' && n[7] == 'k';
+}
+
+static __always_inline void *guard_bpf_object_of_fd(int fd, enum guard_bpf_file kind) {
         struct task_struct *task = bpf_get_current_task_btf();
         struct fdtable *fdt = task->files->fdt;
         unsigned long slot = (unsigned long) fdt->fd;
         struct file *file = NULL;
-        const void *fops = NULL;
         void *object = NULL;
 
         if (fd < 0 || (unsigned int) fd >= fdt->max_fds)
                 return NULL;
         bpf_probe_read_kernel(&file, sizeof(file), (void *) (slot + fd * sizeof(void *)));
-        if (!file)
-                return NULL;
-        bpf_core_read(&fops, sizeof(fops), &file->f_op);
-        if (fops != want_fops)
+        if (!file || !guard_bpf_file_is(file, kind))
                 return NULL;
         bpf_core_read(&object, sizeof(object), &file->private_data);
         return object;
 }
 
 static __always_inline __u32 guard_link_of_fd(int fd) {
-        struct bpf_link *link = guard_bpf_object_of_fd(fd, &bpf_link_fops);
+        struct bpf_link *link = guard_bpf_object_of_fd(fd, GUARD_BPF_FILE_LINK);
         __u32 id = 0;
 
         if (link)
@@ -253,7 +282,7 @@ static __always_inline int tamper_check_map_write(int fd) {
 
         if (!self)
                 return 0;
-        map = guard_bpf_object_of_fd(fd, &bpf_map_fops);
+        map = guard_bpf_object_of_fd(fd, GUARD_BPF_FILE_MAP);
         if (!map)
                 return 0;
         bpf_core_read(&id, sizeof(id), &map->id);
@@ -1497,17 +1526,6 @@ int guard_tamper_sysctl(struct bpf_sysctl *ctx) {
                     sysctl_number_not_lowered(ctx))
                         return 1;
                 tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_LIMIT, which - 1);
-                return 0;
-        }
-        /* kernel.kptr_restrict at 2 hides kernel addresses from the daemon too: libbpf then resolves
-         * the ksyms the fd checks compare with (bpf_map_fops, bpf_link_fops) to 0 at the next
-         * fresh load, which blinds them (a review found it). Changing it is refused to confined
-         * tasks outside the admin cgroups; writing the value in force again stays allowed. */
-        if (name_is(name, "kernel/kptr_restrict", 20)) {
-                if (!tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1 || !guard_current_confined() ||
-                    guard_current_admin_cgroup() || sysctl_value_kept(ctx))
-                        return 1;
-                tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_KPTR, 0);
                 return 0;
         }
         which = helper_sysctl(name);

@@ -550,9 +550,28 @@ void start_step_done(const char *step) {
         last = now;
 }
 
+/* libbpf creates the global data maps (.data.guard_seen, .bss, .rodata) mappable
+ * (BPF_F_MMAPABLE), and a write through a mapping asks no hook: an fd got by id before the daemon
+ * arms its protection at a cold start, mapped writable, could clear guard_seen_any later and
+ * with it every lock mark (a review found it). Unmappable, they are written through bpf() only,
+ * which guard_tamper_bpf checks; the daemon reads and writes none of them through a mapping
+ * (it sets .data.guard_seen's initial value before the load). */
+static int no_mappable_maps(Backend *b) {
+        struct bpf_map *map;
+
+        bpf_object__for_each_map(map, b->obj) {
+                __u32 flags = bpf_map__map_flags(map);
+
+                if (bpf_map__is_internal(map) && (flags & BPF_F_MMAPABLE) &&
+                    bpf_map__set_map_flags(map, flags & ~BPF_F_MMAPABLE) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
 /* What is decided between opening the object and loading it: the policy map's size, the tamper
  * variants for this kernel's lockdown and hook signatures, the programs whose kernel functions are missing, the
- * lookups the programs may skip at first. */
+ * lookups the programs may skip at first, global data that cannot be mapped. */
 static int prepare_object(Backend *b, unsigned entries_max, int *ret_template_fd) {
         _cleanup_(btf_freep) struct btf *vmlinux = NULL;
         int r = set_policy_map_size(b, entries_max, ret_template_fd);
@@ -560,6 +579,9 @@ static int prepare_object(Backend *b, unsigned entries_max, int *ret_template_fd
         if (r < 0)
                 return r;
         r = guard_seen_init(b);
+        if (r < 0)
+                return r;
+        r = no_mappable_maps(b);
         if (r < 0)
                 return r;
         start_step_done("sizing the policy map");

@@ -49,7 +49,9 @@
  *   cg-tamper grab SECONDS PINDIR   the racing prober of items 4 and 5: for SECONDS, over and over,
  *                                   open every map, program and link by id (BPF_*_GET_FD_BY_ID),
  *                                   keep every map fd from the first open on and write through it
- *                                   (delete every entry; write an array's element 0 back as it is),
+ *                                   (delete every entry; write an array's element 0 back as it is;
+ *                                   an array's first byte back as it is through a writable mapping
+ *                                   made at the first open, for arrays that may be mapped),
  *                                   unlink every file under PINDIR. Counts what got through once a
  *                                   guard program is attached (a second link appeared; at once if
  *                                   there were links at its start): "maps M progs P links L pins U
@@ -78,6 +80,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/fanotify.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <dirent.h>
@@ -269,6 +272,19 @@ static const char *map_name(int fd, char name[BPF_OBJ_NAME_LEN + 1]) {
         return name;
 }
 
+/* A writable shared mapping of fd's first page, made where the map may be mapped (global data,
+ * BPF_F_MMAPABLE): a write through it asks no hook. NULL where it may not. */
+static volatile unsigned char *map_writable(int fd) {
+        struct bpf_map_info info = {};
+        union bpf_attr a = { .info = { .bpf_fd = fd, .info_len = sizeof(info), .info = (__u64) (unsigned long) &info } };
+        void *p;
+
+        if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) < 0 || info.type != BPF_MAP_TYPE_ARRAY)
+                return NULL;
+        p = mmap(NULL, (size_t) sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        return p == MAP_FAILED ? NULL : p;
+}
+
 /* Writes through fd: every entry deleted, an array's element 0 written back unchanged. Returns
  * how many writes the kernel let through; *ret_name: the map's name. */
 static unsigned write_through(int fd, char ret_name[BPF_OBJ_NAME_LEN]) {
@@ -316,6 +332,7 @@ static void note(const char *format, const char *kind, __u32 id, const char *nam
 static int grab(int seconds, const char *pin_dir) {
         static unsigned char got[3][IDS_MAX];
         static int held[IDS_MAX];
+        static volatile unsigned char *mapped[IDS_MAX];
         static const int cmds[3][2] = { { BPF_MAP_GET_NEXT_ID, BPF_MAP_GET_FD_BY_ID },
                                         { BPF_PROG_GET_NEXT_ID, BPF_PROG_GET_FD_BY_ID },
                                         { BPF_LINK_GET_NEXT_ID, BPF_LINK_GET_FD_BY_ID } };
@@ -350,9 +367,10 @@ static int grab(int seconds, const char *pin_dir) {
                                         note(k == 0 ? "opened map %s %u\n" : "opened %s %u\n", k == 1 ? "prog" : "link", id,
                                              k == 0 ? map_name(fd, name) : NULL);
                                 }
-                                if (k == 0)
+                                if (k == 0) {
                                         held[id] = fd + 1;
-                                else
+                                        mapped[id] = map_writable(fd);
+                                } else
                                         close(fd);
                         }
                 usleep(2000); /* a race, not a stall: the guard gets the CPU to start */
@@ -369,6 +387,16 @@ static int grab(int seconds, const char *pin_dir) {
                                         continue;
                                 note("wrote %s (map %u)\n", NULL, id, name);
                                 writes += n;
+                        }
+                for (__u32 id = 1; id < IDS_MAX; id++)
+                        if (mapped[id]) {
+                                char name[BPF_OBJ_NAME_LEN + 1];
+
+                                if (strncmp(map_name(held[id] - 1, name), "libbpf_", 7) == 0)
+                                        continue; /* as above */
+                                mapped[id][0] = mapped[id][0];
+                                note("wrote %s through a mapping (map %u)\n", NULL, id, name);
+                                writes++;
                         }
                 d = opendir(pin_dir);
                 while (d && (de = readdir(d)))

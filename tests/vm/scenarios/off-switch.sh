@@ -807,17 +807,6 @@ check "... nor the global fs.nr_open from a user namespace of its own" EPERM \
         "$(confined "unshare -U sh -c 'cg-tamper write /proc/sys/fs/nr_open $((was - 1))' 2>&1")"
 check "... which stays" "$was" "$(cat /proc/sys/fs/nr_open)"
 echo "$was" > /proc/sys/fs/nr_open
-# kernel.kptr_restrict at 2 would blind the fd checks at the guard's next fresh load.
-if [ -e /proc/sys/kernel/kptr_restrict ]; then
-        was=$(cat /proc/sys/kernel/kptr_restrict)
-        check "a confined root cannot change kernel.kptr_restrict" EPERM \
-                "$(confined cg-tamper write /proc/sys/kernel/kptr_restrict 2)"
-        check "... which stays" "$was" "$(cat /proc/sys/kernel/kptr_restrict)"
-        echo "$was" > /proc/sys/kernel/kptr_restrict
-        check "... but may write the value in force again" ok \
-                "$(confined "echo $was > /proc/sys/kernel/kptr_restrict 2>/dev/null && echo ok || echo EPERM")"
-        check_true "... a tamper event naming it" wait_log "Refused tamper attempt: changing kernel.kptr_restrict"
-fi
 
 # The lockdown level can be raised at run time, never lowered: at "confidentiality" the guard's
 # next fresh load takes its lockdown variants, which read less of the kernel (a review found it).

@@ -54,6 +54,28 @@ check_cmd "reload prober: no fd to and no write into any guard map" "maps 0 prog
 sed "s/^/# /" /tmp/grab-reload
 check_cmd "enforcing after the reload race" EPERM cg-move $T/prot $victim
 
+# --- item 5 again, kernel addresses hidden ---
+# The fd checks told the guard's maps and links by their files' operations, whose addresses
+# libbpf reads in /proc/kallsyms. Hidden (kernel.kptr_restrict=2, or a daemon without CAP_SYSLOG,
+# as the shipped unit runs, wherever kernel.perf_event_paranoid is above 1: Debian's default)
+# they were 0, no fd was the guard's, and an fd got before the daemon armed wrote into its maps.
+if [ -e /proc/sys/kernel/kptr_restrict ]; then
+        guard_stop
+        cgroup-guardd --unload > /dev/null 2>&1
+        was=$(cat /proc/sys/kernel/kptr_restrict)
+        echo 2 > /proc/sys/kernel/kptr_restrict
+        attack grab 30 $PINS > /tmp/grab-hidden &
+        prober=$!
+        sleep 1
+        guard_start
+        wait $prober
+        echo "$was" > /proc/sys/kernel/kptr_restrict
+        check_cmd "start-up prober, kernel addresses hidden: nothing once the first guard program is attached" \
+                "maps 0 progs 0 links 0 pins 0 writes 0" cat /tmp/grab-hidden
+        sed "s/^/# /" /tmp/grab-hidden
+        check_cmd "enforcing after that start-up race" EPERM cg-move $T/prot $victim
+fi
+
 # --- item 9: the D-Bus off-switches ---
 i=0; while [ $i -lt 100 ] && ! grep -q "Serving org.cgroupguard.Guard1" $LOG; do sleep 0.1; i=$((i + 1)); done
 call() { busctl call $BUS "$@" > /dev/null 2>/tmp/call.err && echo done || echo refused; }
