@@ -607,18 +607,63 @@ static int attach_rank(const struct bpf_program *prog) {
         return strneq(name, "guard_cgroup_", 13) ? 2 : 3;
 }
 
+/* The state maps whose loss would free what the guard holds: lock marks, sandboxes, forged and
+ * trusted identities. */
+static bool state_map_must_be_kept(const char *name) {
+        return streq(name, GUARD_MAP(guard_task_locks)) || streq(name, GUARD_MAP(guard_sandbox_ns)) ||
+               streq(name, GUARD_MAP(guard_identity));
+}
+
+/* Would libbpf reuse the pinned map fd for map (its map_is_reuse_compat())? */
+static bool pinned_map_fits(int fd, const struct bpf_map *map) {
+        struct bpf_map_info info = {};
+        __u32 len = sizeof(info);
+
+        return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == bpf_map__type(map) &&
+               info.key_size == bpf_map__key_size(map) && info.value_size == bpf_map__value_size(map) &&
+               info.max_entries == bpf_map__max_entries(map) && info.map_flags == bpf_map__map_flags(map) &&
+               info.map_extra == bpf_map__map_extra(map);
+}
+
 /* State maps pinned by an earlier load are reused (libbpf opens the pin instead of creating
  * them). New ones are pinned by pin_new_state_maps() once the tamper programs are attached: a
- * pin made before then could be removed by anyone. */
-static int reuse_state_maps(Backend *b) {
+ * pin made before then could be removed by anyone. One of another layout (an upgrade changed it)
+ * starts afresh on its own; the others are kept. If it holds marks, sandboxes or identities, the
+ * load is refused instead: the pinned programs go on enforcing with it, and the admin decides
+ * (cgroup-guardd --unload drops it with everything else). Before, any map that did not fit had
+ * every state map dropped, and a task locked into a sandbox went free at the upgrade (a review
+ * found it). */
+static int reuse_state_maps(Backend *b, char **ret_reason) {
         for (size_t i = 0; i < ELEMENTSOF(state_maps); i++) {
                 _cleanup_(freep) char *path = pin_path(b->pin_dir, "map_", state_maps[i]);
                 struct bpf_map *map = bpf_object__find_map_by_name(b->obj, state_maps[i]);
+                _cleanup_(closep) int fd = -EBADF;
 
                 if (!path)
                         return -ENOMEM;
-                if (map && access(path, F_OK) == 0 && bpf_map__set_pin_path(map, path) < 0)
-                        return -errno;
+                if (!map || access(path, F_OK) < 0)
+                        continue;
+                fd = bpf_obj_get(path);
+                if (fd < 0)
+                        return step_failed(ret_reason, -errno, "opening a pinned state map");
+                if (pinned_map_fits(fd, map)) {
+                        if (bpf_map__set_pin_path(map, path) < 0)
+                                return -errno;
+                        continue;
+                }
+                if (state_map_must_be_kept(state_maps[i])) {
+                        if (asprintf(ret_reason,
+                                     "the pinned map %s in %s has another layout than this build's (an upgrade?): "
+                                     "the lock marks, sandboxes or identities it holds would be lost. Not loading; the "
+                                     "pinned programs go on enforcing. To start afresh without them, run "
+                                     "cgroup-guardd --unload from an admin cgroup, then start the guard again",
+                                     state_maps[i], b->pin_dir) < 0)
+                                *ret_reason = NULL;
+                        return -EEXIST;
+                }
+                log_notice("The pinned map %s has another layout than this build's: it starts afresh.", state_maps[i]);
+                if (unlink(path) < 0 && errno != ENOENT)
+                        return step_failed(ret_reason, -errno, "removing a state map's pin of another layout");
         }
         return 0;
 }
@@ -650,44 +695,31 @@ static void load_links_done(LoadLinks *l) {
         *l = (LoadLinks) {};
 }
 
-/* Opens the backend's object and loads it into the kernel. A pinned state map from an older
- * build that does not fit (EINVAL) is dropped and the whole step is done once more, from a fresh
- * object: that state starts afresh. */
+/* Opens the backend's object and loads it into the kernel. */
 static int open_and_load(Backend *b, unsigned entries_max, int *ret_template_fd, char **ret_reason) {
         LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = backend_objects[b->kind].name);
         size_t elf_size;
         const void *elf = backend_objects[b->kind].elf_bytes(&elf_size);
         int r;
 
-        for (int attempt = 0;; attempt++) {
-                start_step_done("before opening the object");
-                b->obj = bpf_object__open_mem(elf, elf_size, &opts);
-                if (!b->obj)
-                        return step_failed(ret_reason, -errno, "opening the BPF object");
-                start_step_done("opening the object");
-                r = reuse_state_maps(b);
-                if (r < 0)
-                        return r;
-                missing_clear(b);
-                closep(ret_template_fd);
-                *ret_template_fd = -EBADF;
-                r = prepare_object(b, entries_max, ret_template_fd);
-                if (r < 0)
-                        return step_failed(ret_reason, r, "sizing the policy map");
-                r = bpf_object__load(b->obj);
-                start_step_done("loading the object (libbpf: vmlinux BTF again, the verifier)");
-                if (r >= 0)
-                        return 0;
-                if (r != -EINVAL || attempt > 0)
-                        break;
-                for (size_t i = 0; i < ELEMENTSOF(state_maps); i++) {
-                        _cleanup_(freep) char *path = pin_path(b->pin_dir, "map_", state_maps[i]);
-                        if (path)
-                                (void) unlink(path);
-                }
-                bpf_object__close(b->obj);
-                b->obj = NULL;
-        }
+        start_step_done("before opening the object");
+        b->obj = bpf_object__open_mem(elf, elf_size, &opts);
+        if (!b->obj)
+                return step_failed(ret_reason, -errno, "opening the BPF object");
+        start_step_done("opening the object");
+        r = reuse_state_maps(b, ret_reason);
+        if (r < 0)
+                return r;
+        missing_clear(b);
+        closep(ret_template_fd);
+        *ret_template_fd = -EBADF;
+        r = prepare_object(b, entries_max, ret_template_fd);
+        if (r < 0)
+                return step_failed(ret_reason, r, "sizing the policy map");
+        r = bpf_object__load(b->obj);
+        start_step_done("loading the object (libbpf: vmlinux BTF again, the verifier)");
+        if (r >= 0)
+                return 0;
         if (asprintf(ret_reason, "loading the %s programs failed: %s", backend_objects[b->kind].name, strerror(-r)) < 0)
                 *ret_reason = NULL;
         return r;

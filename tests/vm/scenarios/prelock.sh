@@ -63,5 +63,51 @@ check_cmd "joining the initial time namespace it is in locks nothing" ok \
         in-cgroup $T/user cg-setns /proc/1/ns/time -- cg-setns /proc/$sandbox/ns/time_for_children
 check_cmd "the creator may enter and leave its sandbox" ok \
         in-cgroup $T/sandboxd cg-setns /proc/$sandbox/ns/time_for_children -- cg-setns /proc/1/ns/time
+
+# 3. An upgrade whose state maps changed layout. A fresh load dropped every pinned state map when
+# any one did not fit, the lock marks with them: a task locked into a sandbox went free (a review
+# found it). Stand-ins: a new build (the pinned build record changed: no adoption, a fresh load)
+# and a pinned map replaced by one of another value size.
+PINS=/sys/fs/bpf/cgroup-guard
+new_build() { bpftool map update pinned $PINS/map_guard_meta key 1 0 0 0 value 0 0 0 0 0 0 0 0; }
+replace_pin() { rm -f $PINS/map_$1 && bpftool map create $PINS/map_$1 type $2 key 4 value $3 entries 16 name $1; }
+# A task that entered the sandbox and waits; then it tries to leave, and says how that went in $1.
+enter_and_wait() {
+        rm -f /tmp/leave "$1"
+        in-cgroup $T/user cg-setns /proc/$sandbox/ns/time_for_children -- sh -c \
+                'while [ ! -e /tmp/leave ]; do sleep 0.1; done; cg-setns /proc/1/ns/time' > "$1" 2>&1 &
+        i=0
+        while [ $i -lt 100 ] && [ "$(readlink /proc/$!/ns/time)" != "$(readlink /proc/$sandbox/ns/time_for_children)" ]; do
+                sleep 0.1
+                i=$((i + 1))
+        done
+}
+leave() {
+        touch /tmp/leave
+        i=0; while [ $i -lt 100 ] && [ ! -s "$1" ]; do sleep 0.1; i=$((i + 1)); done
+        cat "$1"
+}
+enter_and_wait /tmp/left1
+guard_stop
+new_build
+replace_pin guard_self array 8
+guard_start
+check_true "a new build over a pinned map of another layout (guard_self) starts, that map afresh" \
+        wait_log "The pinned map guard_self has another layout than this build's: it starts afresh"
+check "... and the task it locked into the sandbox before still cannot leave" EPERM "$(leave /tmp/left1)"
+enter_and_wait /tmp/left2
+guard_stop
+new_build
+replace_pin guard_sandbox_ns hash 16
+# It should exit at once; one that loads runs on (a minute is enough to tell under TCG).
+cgroup-guardd --backend $BACKEND >> $LOG 2>&1 & late=$!
+i=0; while [ $i -lt 600 ] && kill -0 $late 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+if kill -0 $late 2>/dev/null; then kill $late; wait $late; rc=running; else wait $late; rc=$?; fi
+check "a new build over a pinned sandbox map of another layout refuses to load" 1 "$rc"
+check_true "... saying why and what to do" \
+        wait_log "the pinned map guard_sandbox_ns in $PINS has another layout than this build's (an upgrade?).*cgroup-guardd --unload"
+check "... the pinned programs go on enforcing: the task locked into the sandbox still cannot leave" EPERM \
+        "$(leave /tmp/left2)"
+
 kill $sandbox
 finish
