@@ -37,7 +37,7 @@ check_policy() {
 fresh() { rm -rf "$work/d"; mkdir "$work/d"; }
 f=$work/d/10-a.json
 
-echo "1..23"
+echo "1..25"
 
 fresh
 echo '{ "version": 1, "migration": { "protect": ["/sys/fs/cgroup/system.slice"] } }' > "$f"
@@ -142,5 +142,14 @@ check_policy "a # comment is named as such" 1 '10-a.json:2:3: error: .*#.* comme
 fresh
 printf '{ "version": 1, /* x */ "mode": "audit" }\n' > "$f"
 check_policy "a /* */ comment is named as such" 1 '10-a.json:1:17: error: .*/\*.*comment'
+
+# The kernel classifies new cgroups at one level by at most eight glob patterns.
+fresh
+printf '{ "version": 1, "migration": { "protect": [%s"/s/g9-*"] } }\n' "$(for i in 1 2 3 4 5 6 7 8; do printf '"/s/g%d-*", ' $i; done)" > "$f"
+check_policy "a ninth glob pattern at one level is a warning, at the pattern past the kernel's eight" 0 \
+        '10-a.json:1:[0-9]+: warning: /s/g9-\*: the kernel classifies new cgroups at one level by at most 8 glob patterns'
+fresh
+printf '{ "version": 1, "migration": { "protect": [%s"/s/x-*"] } }\n' "$(for i in 1 2 3 4 5 6 7; do printf '"/s/g%d-*", ' $i; done)" > "$f"
+check_policy "... eight are not" 0 '!kernel classifies'
 
 [ "$failed" -eq 0 ]

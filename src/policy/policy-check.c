@@ -7,6 +7,7 @@
 #include "cgroup-path.h"
 #include "cgroup-tree.h"
 #include "policy-check.h"
+#include "policy-classify.h"
 #include "policy-compile.h"
 #include "policy-image.h"
 #include "policy-parse.h"
@@ -224,6 +225,31 @@ static void warn_transient_sources(const Policy *p, Diagnostics *d) {
         }
 }
 
+/* The kernel classifies a cgroup at its mkdir, by name, testing at most GUARD_STATE_GLOBS_MAX
+ * glob components at one level and components shorter than GUARD_COMPONENT_MAX bytes. Where a
+ * level has more, a new cgroup there that no literal pattern names starts with its parent's
+ * entry until the daemon gives it its own: while the daemon is stopped or frozen, it goes without
+ * the rules that name it. */
+static int warn_kernel_unclassified(const Policy *p, Diagnostics *d) {
+        _cleanup_(freep) char *pattern = NULL;
+        const PolicyRule *rule;
+        size_t index;
+        int r = classifier_policy_opaque(p, &index, &pattern);
+
+        if (r <= 0)
+                return r == -ENOMEM ? r : 0;
+        if (index >= p->n_rules)
+                return 0; /* only the admin list's patterns there: no rule to point at */
+        rule = &p->rules[index];
+        (void) diag_add(d, DIAG_WARNING, policy_rule_file(p, rule)->path, rule->line, rule->column,
+                        "%s: the kernel classifies new cgroups at one level by at most %d glob patterns and by names "
+                        "shorter than %d bytes, and this level has more: a cgroup created there that no plain name of "
+                        "the policy names takes its parent's entry until cgroup-guardd gives it its own (not while "
+                        "the daemon is stopped or frozen); use fewer patterns per level",
+                        pattern, GUARD_STATE_GLOBS_MAX, GUARD_COMPONENT_MAX);
+        return 0;
+}
+
 int policy_check_directory(const char *dir, FILE *out, FILE *err) {
         _cleanup_(diag_done) Diagnostics d = {};
         _cleanup_(policy_done) Policy p = {};
@@ -250,6 +276,10 @@ int policy_check_directory(const char *dir, FILE *out, FILE *err) {
                 warn_broad_admins(&p, &d);
                 warn_units_dropped(&p, &d);
                 warn_transient_sources(&p, &d);
+                if (r >= 0 && warn_kernel_unclassified(&p, &d) == -ENOMEM) {
+                        fprintf(err, "%s: error: out of memory\n", dir);
+                        return 2;
+                }
         }
         diag_print(&d, err);
         if (r < 0) {

@@ -40,6 +40,8 @@ struct Classifier {
         size_t n_states, n_states_allocated;
         uint32_t *buckets;              /* open addressing over states: id, 0 empty */
         size_t n_buckets;
+        size_t opaque_rule;             /* a rule of the first state too big for the kernel, or NO_RULE */
+        const char *opaque_pattern;     /* its pattern (in patterns[]) */
 };
 
 static bool is_glob(const char *component) {
@@ -222,6 +224,7 @@ int classifier_new(const Policy *p, Classifier **ret) {
         if (!c)
                 return -ENOMEM;
         c->policy = p;
+        c->opaque_rule = NO_RULE;
         for (size_t i = 0; i < p->n_rules && r >= 0; i++) {
                 const PolicyRule *rule = &p->rules[i];
 
@@ -283,6 +286,26 @@ Classifier *classifier_free(Classifier *c) {
         free(c->buckets);
         free(c);
         return NULL;
+}
+
+int classifier_policy_opaque(const Policy *p, size_t *ret_rule, char **ret_pattern) {
+        _cleanup_(classifier_freep) Classifier *c = NULL;
+        _cleanup_(policy_image_done) PolicyImage img = {};
+        int r = classifier_new(p, &c);
+
+        if (r >= 0)
+                r = policy_image_index(&img); /* the literals' lookups: one each */
+        if (r >= 0)
+                r = classifier_emit(c, &img);
+        if (r < 0)
+                return r;
+        if (!c->opaque_pattern)
+                return 0;
+        *ret_pattern = strdup(c->opaque_pattern);
+        if (!*ret_pattern)
+                return -ENOMEM;
+        *ret_rule = c->opaque_rule;
+        return 1;
 }
 
 uint32_t classifier_root(const Classifier *c) {
@@ -412,6 +435,8 @@ typedef struct StateGroups {
         size_t n_groups;
         Group *globs[GUARD_STATE_GLOBS_MAX];
         size_t n_globs;
+        Group **all_globs;              /* every glob group, those past GUARD_STATE_GLOBS_MAX too */
+        size_t n_all_globs;
         bool opaque;                    /* too much to decide in the kernel: a component too long, too many globs */
 } StateGroups;
 
@@ -419,6 +444,7 @@ static void state_groups_done(StateGroups *s) {
         free(s->by_component);
         free(s->matched);
         free(s->groups);
+        free(s->all_globs);
 }
 
 static int group_alive(Classifier *c, uint32_t id, StateGroups *s) {
@@ -429,7 +455,8 @@ static int group_alive(Classifier *c, uint32_t id, StateGroups *s) {
         s->by_component = malloc(n_alive * sizeof(uint32_t));
         s->matched = malloc(n_alive * sizeof(uint32_t));
         s->groups = malloc(n_alive * sizeof(Group));
-        if (!s->by_component || !s->matched || !s->groups)
+        s->all_globs = malloc(n_alive * sizeof(Group *));
+        if (!s->by_component || !s->matched || !s->groups || !s->all_globs)
                 return -ENOMEM;
         memcpy(s->by_component, c->states[id - 1].alive, n_alive * sizeof(uint32_t));
         sort_ctx = c;
@@ -444,14 +471,22 @@ static int group_alive(Classifier *c, uint32_t id, StateGroups *s) {
                         s->groups[s->n_groups++] = (Group) { .component = comp, .start = i, .n = 1 };
         }
         for (size_t k = 0; k < s->n_groups; k++) {
-                if (strlen(s->groups[k].component) >= GUARD_COMPONENT_MAX)
-                        s->opaque = true;
-                else if (is_glob(s->groups[k].component)) {
-                        if (s->n_globs == GUARD_STATE_GLOBS_MAX)
-                                s->opaque = true;
-                        else
+                bool too_much = strlen(s->groups[k].component) >= GUARD_COMPONENT_MAX;
+
+                if (is_glob(s->groups[k].component))
+                        s->all_globs[s->n_all_globs++] = &s->groups[k];
+                if (!too_much && is_glob(s->groups[k].component)) {
+                        too_much = s->n_globs == GUARD_STATE_GLOBS_MAX;
+                        if (!too_much)
                                 s->globs[s->n_globs++] = &s->groups[k];
                 }
+                if (too_much && !s->opaque && !c->opaque_pattern) {
+                        const Pattern *pat = &c->patterns[s->by_component[s->groups[k].start]];
+
+                        c->opaque_pattern = pat->text;
+                        c->opaque_rule = pat->n_rules > 0 ? pat->rules[0] : NO_RULE;
+                }
+                s->opaque = s->opaque || too_much;
         }
         return 0;
 }
@@ -466,12 +501,15 @@ static int emit_literals(Classifier *c, uint32_t id, StateGroups *s, PolicyImage
                 struct guard_value lit = {};
                 size_t n = 0;
 
-                if (is_glob(comp))
+                /* A literal too long for the kernel's entry: its cgroup is the daemon's to classify. */
+                if (is_glob(comp) || strlen(comp) >= GUARD_COMPONENT_MAX)
                         continue;
                 take(s->by_component, &s->groups[k], s->matched, &n);
-                for (size_t g = 0; g < s->n_globs; g++)
-                        if (cgroup_component_match(s->globs[g]->component, strlen(s->globs[g]->component), comp, strlen(comp)))
-                                take(s->by_component, s->globs[g], s->matched, &n);
+                /* Every glob of the state, those past what the kernel tests included. */
+                for (size_t g = 0; g < s->n_all_globs; g++)
+                        if (cgroup_component_match(s->all_globs[g]->component, strlen(s->all_globs[g]->component), comp,
+                                                   strlen(comp)))
+                                take(s->by_component, s->all_globs[g], s->matched, &n);
                 r = step_to(c, id, s->matched, n, &lit.literal.next);
                 if (r < 0)
                         return r;
@@ -517,9 +555,13 @@ static int emit_globs(Classifier *c, uint32_t id, StateGroups *s, PolicyImage *i
 }
 
 /* One state as the kernel's classifier reads it: its entry template and, if anything below it
- * can still differ, its transitions (adding the states they lead to). A state whose patterns
- * are too much to decide in the kernel gets no transitions: the kernel copies the parent's
- * entry and the daemon decides. */
+ * can still differ, its transitions (adding the states they lead to). A state with more globs
+ * than the kernel tests, or a component too long for it, still gets its literals (a literal
+ * child's entry is known here, whatever the globs); for any other child the kernel finds no
+ * glob (n_globs past GUARD_STATE_GLOBS_MAX, none written), copies the parent's entry, and the
+ * daemon gives the child its own from its path. Before, such a state had no literal either, and
+ * /system.slice with nine globs gave a restarted sandbox.service /system.slice's entry (no lock,
+ * no seal) for as long as the daemon was stopped or frozen (a review found it). */
 static int emit_state(Classifier *c, uint32_t id, PolicyImage *img) {
         _cleanup_(state_groups_done) StateGroups s = {};
         struct guard_value v = {};
@@ -533,10 +575,12 @@ static int emit_state(Classifier *c, uint32_t id, PolicyImage *img) {
         r = group_alive(c, id, &s);
         if (r < 0)
                 return r;
-        if (!s.opaque) {
-                r = emit_literals(c, id, &s, img, &v.state.n_literals);
-                if (r < 0)
-                        return r;
+        r = emit_literals(c, id, &s, img, &v.state.n_literals);
+        if (r < 0)
+                return r;
+        if (s.opaque)
+                v.state.n_globs = GUARD_STATE_GLOBS_MAX + 1;
+        else {
                 r = emit_globs(c, id, &s, img);
                 if (r < 0)
                         return r;

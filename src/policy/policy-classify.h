@@ -31,3 +31,7 @@ uint32_t classifier_root(const Classifier *c);
 void classifier_entry(const Classifier *c, uint32_t state, struct guard_cgroup_info *ret, size_t *ret_delegate_depth);
 /* Writes every state reachable from those seen so far, with their transitions. */
 int classifier_emit(Classifier *c, PolicyImage *img);
+/* Whether p's classifier has a state with more glob components than the kernel tests
+ * (GUARD_STATE_GLOBS_MAX) or one too long for it (GUARD_COMPONENT_MAX): returns 1, with a pattern
+ * that made it so (freed by the caller) and a rule naming it (SIZE_MAX: none, an admin pattern). */
+int classifier_policy_opaque(const Policy *p, size_t *ret_rule, char **ret_pattern);

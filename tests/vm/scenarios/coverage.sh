@@ -134,4 +134,27 @@ check_cmd "map full: so is an unprotected one (fail closed, not silently free)" 
 check_true "map full: said in the log" wait_log "The policy map is full"
 check_output "map full: said by --status" "Map full:" cgroup-guardd --status
 kill $filler
+guard_stop
+cgroup-guardd --unload > /dev/null 2>&1
+
+# 4. A level with more glob patterns than the kernel tests at mkdir (nine; it tests eight): a
+# cgroup a plain name of the policy names is still classified there while the daemon is frozen.
+# Such a level had no literal transition either: /system.slice with nine globs gave a restarted
+# service its parent's entry, no lock, until the daemon came back (a review found it).
+rm -f $POLICY_DIR/*.json
+mkdir -p $T/o
+policy 40-globs.json <<'JSON'
+{ "version": 1, "protect_self": false,
+  "migration": { "protect": ["/t/o/g1-*", "/t/o/g2-*", "/t/o/g3-*", "/t/o/g4-*", "/t/o/g5-*", "/t/o/g6-*",
+                             "/t/o/g7-*", "/t/o/g8-*", "/t/o/g9-*", "/t/o/lk"],
+                 "allow": [ { "exe": "/usr/local/bin/cg-move-allowed" } ] },
+  "namespaces": { "lock": [ { "cgroup": "/t/o/lk", "types": ["uts"] } ] } }
+JSON
+GUARD_CGROUP=$T/guard guard_start
+echo 1 > $T/guard/cgroup.freeze
+sleep 0.3
+mkdir $T/o/lk
+check "nine globs at a level, daemon frozen: the lock on a plain name there holds at once" 1 \
+        "$(in-cgroup $T/o/lk sh -c 'unshare -u true 2>/dev/null; echo $?')"
+echo 0 > $T/guard/cgroup.freeze
 finish
