@@ -297,6 +297,13 @@ static __always_inline int guard_namespace_unruled(const struct guard_hints *hin
         return hints && (hints->skip_ns_types & mask) == mask && !(mark && mark->rule && (mark->types & mask));
 }
 
+/* The decision where guard_namespace_unruled(): allowed, no rule. */
+static __always_inline __u32 guard_decide_namespace_unruled(struct guard_decision *d, __u32 *ret_type) {
+        guard_decision_init(d);
+        *ret_type = 0;
+        return d->verdict;
+}
+
 /* guard_decide_namespace() as the programs run it (guard_task_decide_namespace_entry()): with the
  * generation's hints. The one difference: a cgroup whose entry is missing (a full map: the
  * GUARD_CGROUP_UNCLASSIFIED entry, locked in every type) is free in the types no rule locks,
@@ -304,11 +311,8 @@ static __always_inline int guard_namespace_unruled(const struct guard_hints *hin
 static __always_inline __u32 guard_decide_namespace_hinted(GUARD_POLICY_T policy, const struct guard_hints *hints,
                                                            struct guard_value *cg, const struct guard_task_lock *mark,
                                                            __u32 mask, struct guard_decision *d, __u32 *ret_type) {
-        if (guard_namespace_unruled(hints, mark, mask)) {
-                guard_decision_init(d);
-                *ret_type = 0;
-                return d->verdict;
-        }
+        if (guard_namespace_unruled(hints, mark, mask))
+                return guard_decide_namespace_unruled(d, ret_type);
         return guard_decide_namespace(policy, cg, mark, mask, d, ret_type);
 }
 

@@ -548,9 +548,7 @@ static __always_inline __u32 guard_task_decide_namespace_entry(struct task_struc
         if (guard_namespace_unruled(guard_hints_get(), mark, mask)) {
                 if (ret_cg)
                         *ret_cg = NULL;
-                guard_decision_init(d);
-                *ret_type = 0;
-                return d->verdict;
+                return guard_decide_namespace_unruled(d, ret_type);
         }
         policy = guard_policy_map();
         cg = guard_task_entry(policy, task);
@@ -871,8 +869,8 @@ static __always_inline void guard_record_key_op(void *policy, struct guard_recor
                 guard_count(GUARD_COUNTER_LOST_CGROUP_EVENTS);
 }
 
-/* BPF calls take at most five arguments: the operation goes in as a record key. */
-/* The arguments are evaluated only when the generation may record (guard_hints). */
+/* BPF calls take at most five arguments: the operation goes in as a record key. The arguments
+ * are evaluated only when the generation may record (guard_hints). */
 #define guard_record_op(policy, kind_, verdict_, actor, actor_cgroup_, src_, dst_, ns_types_)      \
         ({                                                                                          \
                 struct guard_hints *hints_ = guard_hints_get();                                     \
