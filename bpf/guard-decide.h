@@ -36,8 +36,16 @@ struct guard_actor {
         __u32 exe_known;        /* exe_dev/exe_ino/exe_gen are valid */
         __u32 identity;         /* enum guard_identity_flag, from the task's guard_identity storage */
         __u32 exe_gen;          /* the executable's inode generation (i_generation) */
-        __u32 pad;
+        __u32 cgroup_late;      /* cgroup is not filled in: guard_actor_entry() finds it when needed */
 };
+
+/* The actor's cgroup entry: filled in by userspace; the programs find it only where the decision
+ * needs it (guard_actor_entry() of bpf/guard-policy.bpf.h), which most moves do not: one ancestor
+ * walk fewer per governed move where no allow entry that names a cgroup, and no delegation, could
+ * change the verdict. */
+#ifndef guard_actor_entry
+#define guard_actor_entry(policy, actor) ((actor)->cgroup)
+#endif
 
 /* May an exe rule identify this actor? Not once it asked to change its exe link (prctl
  * PR_SET_MM), until a real exec: the link then names whatever file it chose. */
@@ -178,10 +186,10 @@ static __always_inline int guard_migration_changes_nothing(__u64 src, __u64 dst,
 static __always_inline __u32 guard_decide_migration(GUARD_POLICY_T policy, const struct guard_actor *actor,
                                                     struct guard_value *src, struct guard_value *dst,
                                                     struct guard_decision *d) {
-        struct guard_value *actor_cg, *exe, *config;
+        struct guard_value *actor_cg = NULL, *exe, *config;
         struct guard_cgroup_info *governing;
-        __u64 match = 0, mask = 0, exe_mask = 0;
-        int sealed = 0;
+        __u64 match = 0, mask = 0, exe_mask = 0, ends = 0, want = 0;
+        int sealed = 0, actor_found = 0;
 
         guard_decision_init(d);
         if (!policy)
@@ -192,23 +200,32 @@ static __always_inline __u32 guard_decide_migration(GUARD_POLICY_T policy, const
                 return d->verdict;
 
         config = guard_lookup(policy, GUARD_KEY_CONFIG, 0, 0);
-        if (config)
-                d->generation = config->config.generation;
-        actor_cg = actor->cgroup;
-        if (guard_actor_exe_trusted(actor)) {
-                exe = guard_lookup(policy, GUARD_KEY_EXE, GUARD_EXE_KEY_A(actor->exe_dev, actor->exe_gen), actor->exe_ino);
-                if (!exe)
-                        exe = guard_lookup(policy, GUARD_KEY_EXE_ANY_GEN, actor->exe_dev, actor->exe_ino);
-                if (exe)
-                        exe_mask = exe->exe.allow;
-        }
         if (config) {
-                match = (exe_mask | config->config.allow_any_exe) &
-                        ((actor_cg ? actor_cg->cgroup.actor_allow : 0) | config->config.allow_any_cgroup) &
-                        ((dst ? dst->cgroup.to_allow : 0) | config->config.allow_any_to) &
-                        ((src ? src->cgroup.from_allow : 0) | config->config.allow_any_from);
+                d->generation = config->config.generation;
+                /* The allow entries this move's two ends admit: the actor's executable and cgroup
+                 * are looked up only where an entry left names them. */
+                ends = ((dst ? dst->cgroup.to_allow : 0) | config->config.allow_any_to) &
+                       ((src ? src->cgroup.from_allow : 0) | config->config.allow_any_from);
+                if ((ends & ~config->config.allow_any_exe) && guard_actor_exe_trusted(actor)) {
+                        exe = guard_lookup(policy, GUARD_KEY_EXE, GUARD_EXE_KEY_A(actor->exe_dev, actor->exe_gen),
+                                           actor->exe_ino);
+                        if (!exe)
+                                exe = guard_lookup(policy, GUARD_KEY_EXE_ANY_GEN, actor->exe_dev, actor->exe_ino);
+                        if (exe)
+                                exe_mask = exe->exe.allow;
+                }
+                want = (exe_mask | config->config.allow_any_exe) & ends;
+                if (want & ~config->config.allow_any_cgroup) {
+                        actor_cg = guard_actor_entry(policy, actor);
+                        actor_found = 1;
+                }
+                match = want & ((actor_cg ? actor_cg->cgroup.actor_allow : 0) | config->config.allow_any_cgroup);
                 mask = match & (config->config.allow_global | (guard_scope(src) & guard_scope(dst)));
         }
+        /* A delegated instance holding both ends: moves by a task inside it are its own. */
+        if (!mask && !actor_found && src && dst && src->cgroup.delegate_root &&
+            src->cgroup.delegate_root == dst->cgroup.delegate_root)
+                actor_cg = guard_actor_entry(policy, actor);
         /* A seal whose root is unknown holds every move (fail closed). */
         if (src && src->cgroup.seal_rule && src->cgroup.seal_mode != GUARD_MODE_OFF &&
             !(match & src->cgroup.seal_allow))

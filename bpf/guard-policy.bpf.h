@@ -183,7 +183,12 @@ static __always_inline struct guard_value *guard_lookup(void *policy, __u32 kind
         return bpf_map_lookup_elem(policy, &key);
 }
 
-/* The decision itself: shared with userspace, which compiles the same file. */
+/* The decision itself: shared with userspace, which compiles the same file. The actor of every
+ * migration the programs decide is the current task (the writer, clone3's parent), whose entry
+ * guard_current_entry() finds from the cgroup ids the helpers give, where the decision needs it
+ * (guard_task_actor() leaves it to be found). */
+static __always_inline struct guard_value *guard_current_entry(void *policy);
+#define guard_actor_entry(policy, actor) ((actor)->cgroup_late ? guard_current_entry(policy) : (actor)->cgroup)
 #define GUARD_POLICY_T void *
 #include "guard-decide.h"
 
@@ -404,16 +409,17 @@ static __always_inline __u32 guard_task_identity(struct task_struct *task) {
         return id ? id->flags : 0;
 }
 
+/* task: the current task (every caller's actor is), whose cgroup entry is found when needed. */
 static __always_inline void guard_task_actor(void *policy, struct task_struct *task, struct guard_actor *ret) {
         struct file *exe_file = task->mm ? task->mm->exe_file : NULL;
 
-        ret->cgroup = guard_cgroup_entry(policy, task->cgroups->dfl_cgrp, NULL);
+        ret->cgroup = NULL;
+        ret->cgroup_late = 1; /* the current task's: guard_actor_entry() */
         ret->exe_known = 0;
         ret->identity = guard_task_identity(task);
         ret->exe_dev = 0;
         ret->exe_ino = 0;
         ret->exe_gen = 0;
-        ret->pad = 0;
         if (exe_file) {
                 ret->exe_dev = exe_file->f_inode->i_sb->s_dev;
                 ret->exe_ino = exe_file->f_inode->i_ino;

@@ -76,8 +76,10 @@ int BPF_PROG(observe_cgroup_attach_task, struct cgroup *dst_cgrp, const char *pa
         moved_itself = task == actor || (threadgroup && task->tgid == actor->tgid);
         actor_cgroup = moved_itself ? src : guard_task_cgroup_id(actor);
         guard_task_actor(policy, actor, &who);
-        if (moved_itself)
+        if (moved_itself) {
                 who.cgroup = guard_entry_by_id(policy, src_entry);
+                who.cgroup_late = 0;
+        }
         guard_decide_migration(policy, &who, guard_entry_by_id(policy, src_entry), guard_cgroup_entry(policy, dst_cgrp, NULL), &d);
         if (d.verdict != GUARD_VERDICT_ALLOW)
                 guard_report_task(GUARD_EVENT_MIGRATION, &d, actor, actor_cgroup, task->pid, task->comm, src, dst, 0, 0,
