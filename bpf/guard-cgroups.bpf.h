@@ -48,7 +48,14 @@ static __always_inline int guard_cgroup_enter(void *policy, struct cgroup *cgrp,
                         guard_count(GUARD_COUNTER_MAP_FULL);
                 return 1;
         }
-        if ((int) bpf_map_update_elem(policy, &key, parent_info, BPF_NOEXIST) == -7 /* E2BIG */)
+        /* The parent's entry, its state replaced as the daemon does (GUARD_STATE_DAEMON): a copy
+         * that kept a classifying state had its own children classified from the parent's level,
+         * x/L getting what the plain name L there gets (a review found it). */
+        if (!scratch)
+                return 0;
+        scratch->value = *parent_info;
+        scratch->value.cgroup.state = GUARD_STATE_DAEMON;
+        if ((int) bpf_map_update_elem(policy, &key, &scratch->value, BPF_NOEXIST) == -7 /* E2BIG */)
                 guard_count(GUARD_COUNTER_MAP_FULL);
         return 0;
 }

@@ -625,6 +625,50 @@ static bool pinned_map_fits(int fd, const struct bpf_map *map) {
                info.map_extra == bpf_map__map_extra(map);
 }
 
+#define PINNED_MAP_IDS_MAX 4096
+
+/* The ids of the maps the programs of the pinned links use: what a pinned set that still runs
+ * keeps its state in. A pin named link_* that is no link counts for nothing. */
+static int pinned_programs_map_ids(const char *pin_dir, __u32 *ids, size_t *n) {
+        _cleanup_(closedirp) DIR *d = opendir(pin_dir);
+        struct dirent *de;
+
+        *n = 0;
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((de = readdir(d))) {
+                _cleanup_(freep) char *path = NULL;
+                _cleanup_(closep) int link = -EBADF, prog = -EBADF;
+                struct bpf_link_info link_info = {};
+                struct bpf_prog_info prog_info = {};
+                __u32 len = sizeof(link_info), map_ids[256];
+
+                if (!strneq(de->d_name, "link_", 5))
+                        continue;
+                if (asprintf(&path, "%s/%s", pin_dir, de->d_name) < 0)
+                        return -ENOMEM;
+                link = bpf_obj_get(path);
+                if (link < 0 || bpf_obj_get_info_by_fd(link, &link_info, &len) < 0 || !link_info.prog_id)
+                        continue;
+                prog = bpf_prog_get_fd_by_id(link_info.prog_id);
+                prog_info.nr_map_ids = ELEMENTSOF(map_ids);
+                prog_info.map_ids = (__u64) (uintptr_t) map_ids;
+                len = sizeof(prog_info);
+                if (prog < 0 || bpf_obj_get_info_by_fd(prog, &prog_info, &len) < 0)
+                        continue;
+                for (__u32 i = 0; i < prog_info.nr_map_ids && i < ELEMENTSOF(map_ids) && *n < PINNED_MAP_IDS_MAX; i++)
+                        ids[(*n)++] = map_ids[i];
+        }
+        return 0;
+}
+
+static bool map_id_listed(const __u32 *ids, size_t n, __u32 id) {
+        for (size_t i = 0; i < n; i++)
+                if (ids[i] == id)
+                        return true;
+        return false;
+}
+
 /* State maps pinned by an earlier load are reused (libbpf opens the pin instead of creating
  * them). New ones are pinned by pin_new_state_maps() once the tamper programs are attached: a
  * pin made before then could be removed by anyone. One of another layout (an upgrade changed it)
@@ -634,10 +678,21 @@ static bool pinned_map_fits(int fd, const struct bpf_map *map) {
  * every state map dropped, and a task locked into a sandbox went free at the upgrade (a review
  * found it). */
 static int reuse_state_maps(Backend *b, char **ret_reason) {
+        _cleanup_(freep) __u32 *ids = calloc(PINNED_MAP_IDS_MAX, sizeof(__u32));
+        size_t n_ids = 0;
+        int r;
+
+        if (!ids)
+                return -ENOMEM;
+        r = pinned_programs_map_ids(b->pin_dir, ids, &n_ids);
+        if (r < 0)
+                return step_failed(ret_reason, r, "reading the pinned links");
         for (size_t i = 0; i < ELEMENTSOF(state_maps); i++) {
                 _cleanup_(freep) char *path = pin_path(b->pin_dir, "map_", state_maps[i]);
                 struct bpf_map *map = bpf_object__find_map_by_name(b->obj, state_maps[i]);
                 _cleanup_(closep) int fd = -EBADF;
+                struct bpf_map_info info = {};
+                __u32 len = sizeof(info);
 
                 if (!path)
                         return -ENOMEM;
@@ -646,6 +701,15 @@ static int reuse_state_maps(Backend *b, char **ret_reason) {
                 fd = bpf_obj_get(path);
                 if (fd < 0)
                         return step_failed(ret_reason, -errno, "opening a pinned state map");
+                /* A map no pinned program uses holds nothing anyone enforces by: whatever made it
+                 * (a root before the guard's first start), it starts afresh. Reused, a planted
+                 * guard_identity named its planter the guard, and a misfit refused every start
+                 * (a review found both). */
+                if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || !map_id_listed(ids, n_ids, info.id)) {
+                        if (unlink(path) < 0 && errno != ENOENT)
+                                return step_failed(ret_reason, -errno, "removing a state map's pin no program uses");
+                        continue;
+                }
                 if (pinned_map_fits(fd, map)) {
                         if (bpf_map__set_pin_path(map, path) < 0)
                                 return -errno;

@@ -156,5 +156,11 @@ sleep 0.3
 mkdir $T/o/lk
 check "nine globs at a level, daemon frozen: the lock on a plain name there holds at once" 1 \
         "$(in-cgroup $T/o/lk sh -c 'unshare -u true 2>/dev/null; echo $?')"
+# A cgroup there that no name of the policy names takes its parent's entry, and so do its
+# children: the same plain name one level deeper is another cgroup, no lock (a copy that kept the
+# level's state gave o/x/lk what o/lk gets: a review found it).
+mkdir $T/o/x $T/o/x/lk
+check "... while o/x/lk below an unnamed o/x is not o/lk: free, as the policy says" 0 \
+        "$(in-cgroup $T/o/x/lk sh -c 'unshare -u true 2>/dev/null; echo $?')"
 echo 0 > $T/guard/cgroup.freeze
 finish

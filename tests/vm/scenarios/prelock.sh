@@ -92,22 +92,28 @@ guard_stop
 new_build
 replace_pin guard_self array 8
 guard_start
-check_true "a new build over a pinned map of another layout (guard_self) starts, that map afresh" \
-        wait_log "The pinned map guard_self has another layout than this build's: it starts afresh"
+check_true "a new build over a pinned map of another layout (guard_self) starts" wait_log "Enforcing with" 2
 check "... and the task it locked into the sandbox before still cannot leave" EPERM "$(leave /tmp/left1)"
 enter_and_wait /tmp/left2
 guard_stop
 new_build
+# A map at a state map's name that no pinned program uses (made by anyone while the pins were
+# open to it) holds nothing the guard enforces by: it starts afresh, whatever its layout. A misfit
+# there made every later start refuse, and a planted identity map would have named its planter
+# the guard (a review found both).
 replace_pin guard_sandbox_ns hash 16
-# It should exit at once; one that loads runs on (a minute is enough to tell under TCG).
-cgroup-guardd --backend $BACKEND >> $LOG 2>&1 & late=$!
-i=0; while [ $i -lt 600 ] && kill -0 $late 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-if kill -0 $late 2>/dev/null; then kill $late; wait $late; rc=running; else wait $late; rc=$?; fi
-check "a new build over a pinned sandbox map of another layout refuses to load" 1 "$rc"
-check_true "... saying why and what to do" \
-        wait_log "the pinned map guard_sandbox_ns in $PINS has another layout than this build's (an upgrade?).*cgroup-guardd --unload"
-check "... the pinned programs go on enforcing: the task locked into the sandbox still cannot leave" EPERM \
-        "$(leave /tmp/left2)"
+guard_start
+check_true "a map no pinned program uses at a state map's name (another layout) does not stop a start" \
+        wait_log "Enforcing with" 3
+check "... and the task locked into the sandbox before still cannot leave" EPERM "$(leave /tmp/left2)"
+# A cold start (nothing pinned enforces): every state map starts afresh, a planted one too.
+guard_stop
+cgroup-guardd --unload > /dev/null 2>&1
+mkdir -p $PINS
+bpftool map create $PINS/map_guard_identity type hash key 4 value 8 entries 16 name guard_identity
+guard_start
+check "a cold start does not take a planted identity map: the guard's own is pinned" task_storage \
+        "$(bpftool -j map show pinned $PINS/map_guard_identity | sed -n 's/.*"type":"\([a-z_]*\)".*/\1/p')"
 
 kill $sandbox
 finish
