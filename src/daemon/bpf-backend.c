@@ -625,6 +625,30 @@ static bool pinned_map_fits(int fd, const struct bpf_map *map) {
                info.map_extra == bpf_map__map_extra(map);
 }
 
+/* The running set's programs refuse maps, programs and links by id to all but the guard from
+ * here until the new set is armed (guard_self.starting, which arming sets and protecting clears):
+ * the new maps have ids before they are registered. */
+static int mark_starting(int self_fd, bool starting) {
+        struct guard_self self = {};
+        __u32 zero = 0;
+
+        if (bpf_map_lookup_elem(self_fd, &zero, &self) < 0)
+                return -errno;
+        if (!self.enabled || self.starting == starting)
+                return 0;
+        self.starting = starting;
+        return bpf_map_update_elem(self_fd, &zero, &self, BPF_ANY) < 0 ? -errno : 0;
+}
+
+/* A load that failed before arming: the running set goes on as before. */
+static void unmark_starting(const char *pin_dir) {
+        _cleanup_(freep) char *path = pin_path(pin_dir, "map_", GUARD_MAP(guard_self));
+        _cleanup_(closep) int fd = path ? bpf_obj_get(path) : -EBADF;
+
+        if (fd >= 0)
+                (void) mark_starting(fd, false);
+}
+
 #define PINNED_MAP_IDS_MAX 4096
 
 /* The ids of the maps the programs of the pinned links use: what a pinned set that still runs
@@ -713,6 +737,11 @@ static int reuse_state_maps(Backend *b, char **ret_reason) {
                 if (pinned_map_fits(fd, map)) {
                         if (bpf_map__set_pin_path(map, path) < 0)
                                 return -errno;
+                        if (streq(state_maps[i], GUARD_MAP(guard_self))) {
+                                r = mark_starting(fd, true);
+                                if (r < 0)
+                                        return step_failed(ret_reason, r, "telling the pinned programs a load begins");
+                        }
                         continue;
                 }
                 if (state_map_must_be_kept(state_maps[i])) {
@@ -772,18 +801,23 @@ static int open_and_load(Backend *b, unsigned entries_max, int *ret_template_fd,
                 return step_failed(ret_reason, -errno, "opening the BPF object");
         start_step_done("opening the object");
         r = reuse_state_maps(b, ret_reason);
-        if (r < 0)
+        if (r < 0) {
+                unmark_starting(b->pin_dir);
                 return r;
+        }
         missing_clear(b);
         closep(ret_template_fd);
         *ret_template_fd = -EBADF;
         r = prepare_object(b, entries_max, ret_template_fd);
-        if (r < 0)
+        if (r < 0) {
+                unmark_starting(b->pin_dir);
                 return step_failed(ret_reason, r, "sizing the policy map");
+        }
         r = bpf_object__load(b->obj);
         start_step_done("loading the object (libbpf: vmlinux BTF again, the verifier)");
         if (r >= 0)
                 return 0;
+        unmark_starting(b->pin_dir);
         if (asprintf(ret_reason, "loading the %s programs failed: %s", backend_objects[b->kind].name, strerror(-r)) < 0)
                 *ret_reason = NULL;
         return r;

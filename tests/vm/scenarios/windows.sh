@@ -54,6 +54,23 @@ check_cmd "reload prober: no fd to and no write into any guard map" "maps 0 prog
 sed "s/^/# /" /tmp/grab-reload
 check_cmd "enforcing after the reload race" EPERM cg-move $T/prot $victim
 
+# --- item 4 again: a load over the running set ---
+# The pins' record removed (here by the admin, as the guard): the daemon loads and pins its programs again
+# while its links still enforce. The new maps have ids from their creation and are registered
+# when the daemon arms: an fd got in between could be named in a program of the prober's own
+# that writes them (a review found it). While such a load runs, nothing is opened by id but by
+# the guard.
+attack grab 25 $PINS > /tmp/grab-fresh &
+prober=$!
+sleep 1
+check_cmd "the pins' record removed (the admin, as the guard)" ok guard_unlink $PINS/map_guard_meta
+check_true "the daemon loads its programs again" wait_log "Loading and pinning them again" 1 300
+check_true "... and enforces with them" wait_log "again with the" 1 900
+wait $prober
+check_cmd "fresh-load prober: no fd to and no write into any guard map" "maps 0 progs 0 links 0 pins 0 writes 0" cat /tmp/grab-fresh
+sed "s/^/# /" /tmp/grab-fresh
+check_cmd "enforcing after that load" EPERM cg-move $T/prot $victim
+
 # --- item 5 again, kernel addresses hidden ---
 # The fd checks told the guard's maps and links by their files' operations, whose addresses
 # libbpf reads in /proc/kallsyms. Hidden (kernel.kptr_restrict=2, or a daemon without CAP_SYSLOG,
