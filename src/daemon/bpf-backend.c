@@ -649,15 +649,27 @@ static void unmark_starting(const char *pin_dir) {
                 (void) mark_starting(fd, false);
 }
 
+/* A load that failed once the running set was told it began (or once this one armed, which says
+ * the same): the running set's programs refuse objects by id to all but the guard only while a
+ * load is under way, not after one gave up (a review found it left set for good). */
+static void load_failed_after_mark(Backend *b) {
+        if (b->self_fd >= 0)
+                (void) mark_starting(b->self_fd, false);
+        unmark_starting(b->pin_dir);
+}
+
 #define PINNED_MAP_IDS_MAX 4096
 
 /* The ids of the maps the programs of the pinned links use: what a pinned set that still runs
- * keeps its state in. A pin named link_* that is no link counts for nothing. */
-static int pinned_programs_map_ids(const char *pin_dir, __u32 *ids, size_t *n) {
+ * keeps its state in. *ret_complete: every link_* pin could be read (one whose mode a root
+ * changed cannot be opened by the daemon, which has no CAP_DAC_OVERRIDE: then which maps are in
+ * use is not known). */
+static int pinned_programs_map_ids(const char *pin_dir, __u32 *ids, size_t *n, bool *ret_complete) {
         _cleanup_(closedirp) DIR *d = opendir(pin_dir);
         struct dirent *de;
 
         *n = 0;
+        *ret_complete = true;
         if (!d)
                 return errno == ENOENT ? 0 : -errno;
         while ((de = readdir(d))) {
@@ -672,16 +684,28 @@ static int pinned_programs_map_ids(const char *pin_dir, __u32 *ids, size_t *n) {
                 if (asprintf(&path, "%s/%s", pin_dir, de->d_name) < 0)
                         return -ENOMEM;
                 link = bpf_obj_get(path);
-                if (link < 0 || bpf_obj_get_info_by_fd(link, &link_info, &len) < 0 || !link_info.prog_id)
+                if (link < 0) {
+                        *ret_complete = false;
                         continue;
+                }
+                if (bpf_obj_get_info_by_fd(link, &link_info, &len) < 0 || !link_info.prog_id)
+                        continue; /* no link: counts for nothing */
                 prog = bpf_prog_get_fd_by_id(link_info.prog_id);
                 prog_info.nr_map_ids = ELEMENTSOF(map_ids);
                 prog_info.map_ids = (__u64) (uintptr_t) map_ids;
                 len = sizeof(prog_info);
-                if (prog < 0 || bpf_obj_get_info_by_fd(prog, &prog_info, &len) < 0)
+                if (prog < 0 || bpf_obj_get_info_by_fd(prog, &prog_info, &len) < 0 ||
+                    prog_info.nr_map_ids > ELEMENTSOF(map_ids)) {
+                        *ret_complete = false;
                         continue;
-                for (__u32 i = 0; i < prog_info.nr_map_ids && i < ELEMENTSOF(map_ids) && *n < PINNED_MAP_IDS_MAX; i++)
+                }
+                for (__u32 i = 0; i < prog_info.nr_map_ids; i++) {
+                        if (*n >= PINNED_MAP_IDS_MAX) {
+                                *ret_complete = false;
+                                break;
+                        }
                         ids[(*n)++] = map_ids[i];
+                }
         }
         return 0;
 }
@@ -704,11 +728,12 @@ static bool map_id_listed(const __u32 *ids, size_t n, __u32 id) {
 static int reuse_state_maps(Backend *b, char **ret_reason) {
         _cleanup_(freep) __u32 *ids = calloc(PINNED_MAP_IDS_MAX, sizeof(__u32));
         size_t n_ids = 0;
+        bool complete;
         int r;
 
         if (!ids)
                 return -ENOMEM;
-        r = pinned_programs_map_ids(b->pin_dir, ids, &n_ids);
+        r = pinned_programs_map_ids(b->pin_dir, ids, &n_ids, &complete);
         if (r < 0)
                 return step_failed(ret_reason, r, "reading the pinned links");
         for (size_t i = 0; i < ELEMENTSOF(state_maps); i++) {
@@ -729,7 +754,7 @@ static int reuse_state_maps(Backend *b, char **ret_reason) {
                  * (a root before the guard's first start), it starts afresh. Reused, a planted
                  * guard_identity named its planter the guard, and a misfit refused every start
                  * (a review found both). */
-                if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || !map_id_listed(ids, n_ids, info.id)) {
+                if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || (complete && !map_id_listed(ids, n_ids, info.id))) {
                         if (unlink(path) < 0 && errno != ENOENT)
                                 return step_failed(ret_reason, -errno, "removing a state map's pin no program uses");
                         continue;
@@ -978,11 +1003,15 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         if (r < 0)
                 return r;
         r = keep_map_fds(b);
-        if (r < 0)
+        if (r < 0) {
+                load_failed_after_mark(b);
                 return step_failed(ret_reason, r, "finding the maps");
+        }
         r = arm_self_protection(b, template_fd);
-        if (r < 0)
+        if (r < 0) {
+                load_failed_after_mark(b);
                 return step_failed(ret_reason, r, "arming the tamper protection");
+        }
         start_step_done("arming the tamper protection");
 
         r = attach_programs(b, image, cover, template_fd, &l, ret_reason);
@@ -994,6 +1023,7 @@ static int backend_load(BackendKind kind, const char *pin_dir, const PolicyImage
         start_step_done("pinning");
         if (r < 0) {
                 load_links_done(&l);
+                load_failed_after_mark(b);
                 return r;
         }
 
