@@ -252,7 +252,8 @@ struct guard_sandbox_ns {
 
 /* The kernel's rate limit on denial records: per user, rule and kind of operation (and per
  * process where the rule's action is a response, so the daemon hears of every process it must
- * respond to), GUARD_REPORT_PER_SEC records a second after a burst of GUARD_REPORT_BURST.
+ * respond to; for tamper attempts, which have no rule, per kind of attempt),
+ * GUARD_REPORT_PER_SEC records a second after a burst of GUARD_REPORT_BURST.
  * Counters stay exact; held-back records are counted (GUARD_COUNTER_SUPPRESSED). */
 #define GUARD_REPORT_PER_SEC 10
 #define GUARD_REPORT_BURST 20

@@ -699,10 +699,14 @@ static __always_inline void guard_inherit_lock(struct task_struct *parent, struc
 
 /* May a record of this decision go out now (guard_report_limit)? Races between CPUs on one key
  * can let a record or two more through, never fewer. */
-static __always_inline int guard_report_admit(__u32 kind, struct guard_decision *d, struct task_struct *actor) {
+/* Tamper attempts have no rule: each kind of attempt (flags: enum guard_tamper_what) has a
+ * bucket of its own, so a flood of one kind (a retried pin open) does not keep the first attempt
+ * of another (a ptrace of an admin's process) out of the journal (a full test run showed it). */
+static __always_inline int guard_report_admit(__u32 kind, struct guard_decision *d, struct task_struct *actor,
+                                              __u32 flags) {
         struct guard_report_key key = {
                 .uid = (__u32) bpf_get_current_uid_gid(),
-                .rule = d->rule,
+                .rule = kind == GUARD_EVENT_TAMPER ? flags : d->rule,
                 .kind = kind,
                 .tgid = d->action != GUARD_ACTION_DENY ? actor->tgid : 0,
         };
@@ -777,7 +781,7 @@ static __always_inline void guard_report_task(__u32 kind, struct guard_decision 
         guard_count(d->verdict == GUARD_VERDICT_DENY ? GUARD_COUNTER_DENIED :
                     d->verdict == GUARD_VERDICT_AUDIT ? GUARD_COUNTER_AUDITED : GUARD_COUNTER_OBSERVED);
         guard_count_decision(kind, d, actor_cgroup_id, flags);
-        if (!guard_report_admit(kind, d, actor)) {
+        if (!guard_report_admit(kind, d, actor, flags)) {
                 guard_count(GUARD_COUNTER_SUPPRESSED);
                 return;
         }
