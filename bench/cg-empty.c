@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cg-empty HOOK...: attach the empty program of each named hook (bench/empty.bpf.c, e.g.
- * "cgroup_attach", "inode_permission"), print "ready", and on SIGTERM or SIGINT print one line
- * per program, "empty HOOK RUN_CNT RUN_TIME_NS" (kernel.bpf_stats_enabled must be on), detach
+ * "cgroup_attach", "inode_permission"), print "ready", on SIGUSR1 print one line per program,
+ * "mark HOOK RUN_CNT RUN_TIME_NS" (the totals so far: the bench subtracts its warm-up), and on
+ * SIGTERM or SIGINT the same as "empty HOOK ..." (kernel.bpf_stats_enabled must be on), detach
  * and exit. Hooks the running kernel lacks are reported as "missing HOOK" and skipped. */
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,25 +76,34 @@ int main(int argc, char *argv[]) {
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGUSR1);
         sigprocmask(SIG_BLOCK, &mask, NULL);
         printf("ready %d\n", attached);
         fflush(stdout);
-        sigwait(&mask, &sig);
+        for (;;) {
+                bool last;
 
-        for (int i = 0; i < n; i++) {
-                struct bpf_prog_info info = {};
-                __u32 len = sizeof(info);
+                sigwait(&mask, &sig);
+                last = sig != SIGUSR1;
+                for (int i = 0; i < n; i++) {
+                        struct bpf_prog_info info = {};
+                        __u32 len = sizeof(info);
 
-                if (!objs[i])
-                        continue;
-                bpf_object__for_each_program(prog, objs[i]->obj)
-                        if (links[i] && strcmp(bpf_program__name(prog), names[i]) == 0 &&
-                            bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
-                                printf("empty %s %llu %llu\n", names[i] + strlen("empty_"),
-                                       (unsigned long long) info.run_cnt, (unsigned long long) info.run_time_ns);
-                bpf_link__destroy(links[i]);
-                bench_empty__destroy(objs[i]);
+                        if (!objs[i])
+                                continue;
+                        bpf_object__for_each_program(prog, objs[i]->obj)
+                                if (links[i] && strcmp(bpf_program__name(prog), names[i]) == 0 &&
+                                    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
+                                        printf("%s %s %llu %llu\n", last ? "empty" : "mark", names[i] + strlen("empty_"),
+                                               (unsigned long long) info.run_cnt, (unsigned long long) info.run_time_ns);
+                        if (last) {
+                                bpf_link__destroy(links[i]);
+                                bench_empty__destroy(objs[i]);
+                        }
+                }
+                fflush(stdout);
+                if (last)
+                        break;
         }
-        fflush(stdout);
         return 0;
 }
