@@ -262,7 +262,7 @@ struct guard_report_key {
         __u32 uid;
         __u32 rule;
         __u32 kind;             /* enum guard_event_kind */
-        __u32 tgid;             /* 0 unless the rule's action is a response */
+        __u32 tgid;             /* 0 unless the rule's action is a response, or a tamper attempt */
 };
 
 /* Recording: every migration and namespace change the programs see, allowed ones included, counted
@@ -358,6 +358,9 @@ enum guard_counter {
 struct guard_hints {
         __u32 skip_ns_types;    /* CLONE_NEW* types no lock or lock_on_entry rule names */
         __u32 skip_record;      /* the generation does not record (guard_config.record is 0) */
+        __u32 retired;          /* a later load replaced this set: it decides nothing, protects
+                                 * nothing (disarm_replaced_set()); the map is frozen then */
+        __u32 pad;
 };
 
 /* The guard's own process and pins, for tamper protection (bpf/guard-tamper.bpf.h), written by
@@ -499,7 +502,7 @@ _Static_assert(sizeof(struct guard_report_key) == 16, "struct guard_report_key l
 _Static_assert(sizeof(struct guard_rule_count_key) == 24, "struct guard_rule_count_key layout");
 _Static_assert(sizeof(struct guard_rule_name) == 2 * GUARD_RULE_LABEL_MAX, "struct guard_rule_name layout");
 _Static_assert(sizeof(struct guard_cgroup_counts) == 24, "struct guard_cgroup_counts layout");
-_Static_assert(sizeof(struct guard_hints) == 8, "struct guard_hints layout");
+_Static_assert(sizeof(struct guard_hints) == 16, "struct guard_hints layout");
 _Static_assert(sizeof(struct guard_self) == 56, "struct guard_self layout");
 _Static_assert(__builtin_offsetof(struct guard_self, kernel_keys) == 48, "struct guard_self layout");
 _Static_assert(__builtin_offsetof(struct guard_self, mnt_ns) == 32, "struct guard_self layout");

@@ -701,14 +701,16 @@ static __always_inline void guard_inherit_lock(struct task_struct *parent, struc
  * can let a record or two more through, never fewer. */
 /* Tamper attempts have no rule: each kind of attempt (flags: enum guard_tamper_what) has a
  * bucket of its own, so a flood of one kind (a retried pin open) does not keep the first attempt
- * of another (a ptrace of an admin's process) out of the journal (a full test run showed it). */
+ * of another (a ptrace of an admin's process) out of the journal (a full test run showed it); and
+ * each process has its own, so one root's flood does not keep another's attempts of that kind
+ * out (a review found it). */
 static __always_inline int guard_report_admit(__u32 kind, struct guard_decision *d, struct task_struct *actor,
                                               __u32 flags) {
         struct guard_report_key key = {
                 .uid = (__u32) bpf_get_current_uid_gid(),
                 .rule = kind == GUARD_EVENT_TAMPER ? flags : d->rule,
                 .kind = kind,
-                .tgid = d->action != GUARD_ACTION_DENY ? actor->tgid : 0,
+                .tgid = d->action != GUARD_ACTION_DENY || kind == GUARD_EVENT_TAMPER ? actor->tgid : 0,
         };
         const __u64 interval = 1000000000ULL / GUARD_REPORT_PER_SEC;
         __u64 now = bpf_ktime_get_ns(), tat, *stored;

@@ -51,10 +51,17 @@ struct {
         __type(value, __u8);
 } guard_objects SEC(".maps");
 
+/* A set a later load replaced (its links held by someone) protects nothing: the new set does,
+ * and this one, its policy map emptied, knew no admin any more (a review found it refusing the
+ * admin's unload). guard_self is shared between them. */
 static __always_inline struct guard_self *tamper_config(void) {
+        struct guard_hints *hints = guard_hints_get();
         __u32 zero = 0;
-        struct guard_self *self = bpf_map_lookup_elem(&guard_self, &zero);
+        struct guard_self *self;
 
+        if (hints && hints->retired)
+                return NULL;
+        self = bpf_map_lookup_elem(&guard_self, &zero);
         return self && self->enabled ? self : NULL;
 }
 
@@ -202,12 +209,14 @@ int BPF_PROG(guard_tamper_bpf_prog, struct bpf_prog *prog) {
  * map was registered (or before the guard was armed) must not write. */
 extern const void bpf_link_fops __ksym __weak;
 extern const void bpf_map_fops __ksym __weak;
+extern const void bpf_prog_fops __ksym __weak;
 
 #define ANON_INODE_FS_MAGIC_ 0x09041934
 
 enum guard_bpf_file {
         GUARD_BPF_FILE_MAP,     /* anon_inode_getfd("bpf-map", &bpf_map_fops, ...) */
         GUARD_BPF_FILE_LINK,    /* "bpf_link" (bpf_link_prime()) or "bpf-link" (bpf_link_new_fd()) */
+        GUARD_BPF_FILE_PROG,    /* "bpf-prog" (bpf_prog_new_fd()) */
 };
 
 /* Is file a bpf file of that kind? By its operations where libbpf knows their address; where
@@ -216,7 +225,8 @@ enum guard_bpf_file {
  * 0 and every fd passed for a stranger's (a review found it): then by the name kernel/bpf/syscall.c,
  * alone, gives the anonymous inodes' files it makes. */
 static __always_inline bool guard_bpf_file_is(struct file *file, enum guard_bpf_file kind) {
-        const void *want = kind == GUARD_BPF_FILE_MAP ? &bpf_map_fops : &bpf_link_fops;
+        const void *want = kind == GUARD_BPF_FILE_MAP ? &bpf_map_fops :
+                           kind == GUARD_BPF_FILE_LINK ? &bpf_link_fops : &bpf_prog_fops;
         const void *fops = NULL;
         const unsigned char *name = NULL;
         unsigned long magic = 0;
@@ -233,6 +243,8 @@ static __always_inline bool guard_bpf_file_is(struct file *file, enum guard_bpf_
                 return false;
         if (kind == GUARD_BPF_FILE_MAP)
                 return len == 7 && n[3] == '-' && n[4] == 'm' && n[5] == 'a' && n[6] == 'p';
+        if (kind == GUARD_BPF_FILE_PROG)
+                return len == 8 && n[3] == '-' && n[4] == 'p' && n[5] == 'r' && n[6] == 'o' && n[7] == 'g';
         return len == 8 && (n[3] == '-' || n[3] == '_') && n[4] == 'l' && n[5] == 'i' && n[6] == 'n' && n[7] == 'k';
 }
 
@@ -399,8 +411,12 @@ static __always_inline bool prog_rewrites_unix_peers(__u32 prog_type, __u32 expe
                (prog_type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR && attach_type_unix_sock_addr(expected_attach_type));
 }
 
+/* An extension program (freplace) replaces a global function of a loaded program, any type's,
+ * LSM programs included: given an fd of a guard program (one got before the guard armed), one
+ * made guard_current_admin_cgroup() return 1 for everyone (a review found it). Only PID 1, the
+ * guard and tasks in admin cgroups may load one (libxdp's dispatcher is an admin's tool). */
 static __always_inline int tamper_check_prog_load(__u32 prog_type, __u32 expected_attach_type) {
-        if (prog_type == BPF_PROG_TYPE_LSM ||
+        if (prog_type == BPF_PROG_TYPE_LSM || prog_type == BPF_PROG_TYPE_EXT ||
             (prog_type == BPF_PROG_TYPE_TRACING && expected_attach_type == BPF_MODIFY_RETURN) ||
             prog_rewrites_unix_peers(prog_type, expected_attach_type))
                 return tamper_admin_only(GUARD_TAMPER_PROG_LOAD, prog_type);
@@ -414,12 +430,36 @@ static __always_inline int tamper_check_prog_load(__u32 prog_type, __u32 expecte
  * to all but PID 1, the guard and tasks in admin cgroups, and the program does not load (the
  * helper is unknown to it). Other tracing stays open. A rare-event hook: the kernel asks at
  * verification, /dev/mem, kexec, debugfs and the like. */
-/* Programs of others that could overrule the guard's: loads and cgroup/sysctl attaches. */
+/* Attaching a program (BPF_PROG_ATTACH, BPF_LINK_CREATE, BPF_RAW_TRACEPOINT_OPEN) is judged as
+ * its load: one loaded while nothing was armed (a cold start) is not attached by those its load
+ * would have been refused to now. An extension program keeps the target it was loaded for, a
+ * guard program whose fd was had then, and is attached later by a command that names nothing
+ * else (a review found it). Not perf_event_open()'s PERF_EVENT_IOC_SET_BPF, nor what was attached
+ * before arming (README: known gaps). */
+static __always_inline int tamper_check_prog_attach(int prog_fd) {
+        struct bpf_prog *prog;
+        __u32 type = 0, attach = 0;
+
+        if (!tamper_config())
+                return 0;
+        prog = guard_bpf_object_of_fd(prog_fd, GUARD_BPF_FILE_PROG);
+        if (!prog)
+                return 0;
+        bpf_core_read(&type, sizeof(type), &prog->type);
+        bpf_core_read(&attach, sizeof(attach), &prog->expected_attach_type);
+        return tamper_check_prog_load(type, attach);
+}
+
+/* Programs of others that could overrule the guard's: loads, their attaches and cgroup/sysctl
+ * attaches. */
 static __always_inline int tamper_check_new_program(int cmd, union bpf_attr *attr) {
         if (cmd == BPF_PROG_ATTACH)
-                return tamper_check_sysctl_attach(attr->attach_type);
+                return tamper_check_sysctl_attach(attr->attach_type) ?: tamper_check_prog_attach(attr->attach_bpf_fd);
         if (cmd == BPF_LINK_CREATE)
-                return tamper_check_sysctl_attach(attr->link_create.attach_type);
+                return tamper_check_sysctl_attach(attr->link_create.attach_type) ?:
+                       tamper_check_prog_attach(attr->link_create.prog_fd);
+        if (cmd == BPF_RAW_TRACEPOINT_OPEN)
+                return tamper_check_prog_attach(attr->raw_tracepoint.prog_fd);
         if (cmd == BPF_PROG_LOAD)
                 return tamper_check_prog_load(attr->prog_type, attr->expected_attach_type);
         return 0;
@@ -1096,9 +1136,13 @@ int BPF_PROG(guard_tamper_inode_rename, struct inode *old_dir, struct dentry *ol
  * first, 6.x): the loader picks the program matching this kernel's (choose_tamper_variants()). */
 static __always_inline int guard_tamper_setattr(struct dentry *dentry, struct iattr *attr) {
         /* A mode or an owner too: a confined root's chmod 666 of a helper lets any user elsewhere
-         * write it (an adversarial review). */
+         * write it (an adversarial review). And the pins' (and their directory's): native does not
+         * refuse opening them, but chmod 000 put them out of the reach of the daemon, which has no
+         * CAP_DAC_OVERRIDE: no adoption, no disarm at an unload (reviews found both). Every name in
+         * the pin directory: a pin a load made is registered a moment after it appears. */
         return attr->ia_valid & (ATTR_SIZE_ | ATTR_MODE_ | ATTR_UID_ | ATTR_GID_) ?
-               guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry) : 0;
+               guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry) ?: protect_pin(dentry) ?:
+               protect_pin_dir(dentry->d_parent->d_inode) : 0;
 }
 
 SEC("?lsm/inode_setattr")
@@ -2327,6 +2371,16 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
         return tamper_refuse(actor, GUARD_TAMPER_MOUNT, path->mnt->mnt_sb->s_dev);
 }
 
+static __always_inline int tamper_cgroup1_mount(struct super_block *sb) {
+        struct guard_self *self = tamper_config();
+        struct task_struct *actor;
+
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_CGROUP1, sb->s_dev);
+}
+
 /* A remount of cgroup2's superblock (there is one, every namespace's mounts share it): read-only it
  * keeps PID 1 from making and joining cgroups; any remount from the initial cgroup namespace sets
  * its flags anew (nsdelegate, memory_recursiveprot cleared). Likewise the pins' bpffs: read-only
@@ -2336,29 +2390,23 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
  * hidepid) on the proc the daemon reads (its own, or PID 1's /proc where it cannot make one) hid
  * /proc/sys, and the helpers' settings read as absent (a review found it). A remount of that
  * proc (mount(2) or fspick()) is refused as guard_own_proc_refused() says; a container's proc,
- * its own superblock, stays its to remount (a bind remount changes no superblock anyway). */
+ * its own superblock, stays its to remount (a bind remount changes no superblock anyway).
+ * A v1 hierarchy's remount may bind controllers and set a release agent, which no mount of it
+ * could bring (sb_kern_mount looked once): refused as such a mount is (a review found it). */
 SEC("lsm/sb_remount")
 int BPF_PROG(guard_tamper_sb_remount, struct super_block *sb, void *mnt_opts) {
         struct guard_self *self;
 
         if (sb->s_magic == PROC_SUPER_MAGIC_)
                 return guard_own_proc_refused(sb);
+        if (sb->s_magic == CGROUP_SUPER_MAGIC_)
+                return tamper_cgroup1_mount(sb);
         if (sb->s_magic != CGROUP2_SUPER_MAGIC_) {
                 self = sb->s_magic == BPF_FS_MAGIC_ ? tamper_config() : NULL;
                 if (!self || sb->s_dev != self->pins_dev)
                         return 0;
         }
         return tamper_confined_refused(GUARD_TAMPER_CGROUP_MOUNT, sb->s_dev);
-}
-
-static __always_inline int tamper_cgroup1_mount(struct super_block *sb) {
-        struct guard_self *self = tamper_config();
-        struct task_struct *actor;
-
-        if (!self)
-                return 0;
-        actor = bpf_get_current_task_btf();
-        return tamper_trusted(actor, self) ? 0 : tamper_refuse(actor, GUARD_TAMPER_CGROUP1, sb->s_dev);
 }
 
 /* Every v1 superblock, fresh or reused, passes sb_kern_mount at mount(2) and at

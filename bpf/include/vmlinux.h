@@ -83,6 +83,8 @@ struct bpf_prog_aux {
 };
 
 struct bpf_prog {
+        enum bpf_prog_type type;
+        enum bpf_attach_type expected_attach_type;
         struct bpf_prog_aux *aux;
 };
 

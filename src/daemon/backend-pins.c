@@ -17,12 +17,14 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "backend-internal.h"
 #include "bpf-backend.h"
 #include "guard-event.h"
 #include "hash-util.h"
+#include "log.h"
 #include "macro.h"
 #include "policy-parse.h"
 #include "process-util.h"
@@ -201,12 +203,52 @@ static void stop_daemon(pid_t pid) {
                 ;
 }
 
+/* Enforcement ends now, not when the kernel releases the links: tamper protection off, then no
+ * generation in force (every decision allows). A process that holds a link (any root could open
+ * a link pin on native, where pins are not refused, and keep it) kept the guard enforcing after
+ * --unload, and 6.12 releases links seconds after their pins go. In this order: who is an admin
+ * is the policy's to say, so once the generation went the unloader was no admin any more, and
+ * tamper protection refused it the rest. Returns 0, or -errno if either step failed. */
+int backend_disarm_maps(int self_fd, int outer_fd) {
+        struct bpf_map_info info = {};
+        struct guard_self value = {};
+        __u32 len = sizeof(info), zero = 0;
+
+        if (self_fd >= 0 && bpf_map_lookup_elem(self_fd, &zero, &value) == 0 && (value.enabled || value.starting)) {
+                value.enabled = 0;
+                value.starting = 0;
+                if (bpf_map_update_elem(self_fd, &zero, &value, BPF_ANY) < 0)
+                        return -errno;
+        }
+        if (outer_fd < 0)
+                return 0;
+        if (bpf_obj_get_info_by_fd(outer_fd, &info, &len) < 0)
+                return -errno;
+        for (__u32 slot = 0; slot < info.max_entries; slot++)
+                if (bpf_map_delete_elem(outer_fd, &slot) < 0 && errno != ENOENT)
+                        return -errno;
+        return 0;
+}
+
+static int disarm_pinned(const char *pin_dir) {
+        _cleanup_(closep) int self = open_pinned_map(pin_dir, GUARD_MAP(guard_self));
+        _cleanup_(closep) int policy = -EBADF;
+
+        /* Without guard_self, emptying the policy would lock us out of the rest (above). */
+        if (self < 0 && self != -ENOENT)
+                return self;
+        policy = open_pinned_map(pin_dir, GUARD_MAP(guard_policy));
+        if (policy < 0 && policy != -ENOENT)
+                return policy;
+        return backend_disarm_maps(self, policy);
+}
+
 int backend_unload(const char *pin_dir, unsigned *ret_removed) {
         _cleanup_(closedirp) DIR *d = NULL;
         uint64_t meta[_META_SLOTS];
         uint32_t link_ids[BACKEND_LINKS_MAX], prog_ids[BACKEND_LINKS_MAX];
         unsigned n = 0, n_ids = 0, left;
-        int unlinked = 0;
+        int unlinked = 0, r;
         struct dirent *de;
 
         /* A daemon still running on these pins would load everything again: stop it first. */
@@ -216,6 +258,9 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
         d = opendir(pin_dir);
         if (!d)
                 return errno == ENOENT ? 0 : -errno;
+        r = disarm_pinned(pin_dir);
+        if (r < 0)
+                log_warning_errno(r, "Could not disarm the pinned programs (they enforce until the kernel releases them): %m");
         /* Which links and programs to wait for, before their pins go. */
         while ((de = readdir(d))) {
                 _cleanup_(closep) int fd = -EBADF;
@@ -265,6 +310,8 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
                                 kernel_id_present(prog_ids[j], bpf_prog_get_next_id);
                 if (left == 0)
                         return 0;
+                /* From the daemon (D-Bus Unload), the wait is its event loop's: WatchdogSec= is 30 s. */
+                (void) sd_notify(false, "WATCHDOG=1");
                 usleep(50 * USEC_PER_MSEC);
         }
         return -EBUSY;

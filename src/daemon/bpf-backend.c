@@ -950,9 +950,48 @@ static int start_iterators(Backend *b, LoadLinks *l, char **ret_reason) {
         return 0;
 }
 
+/* The set the pins held before this load, once ours are in its place: its links detach with
+ * their pins, unless another process holds them (on native anyone may open a link pin). Then its
+ * programs ran on with its last generation beside ours, and once our tamper protection dropped
+ * its objects anyone could put a generation of its own there (a review found it). So it is
+ * retired (its hints say so: its tamper checks stand down, ours protect the same objects) and
+ * its outer map emptied (every decision there allows), both maps frozen (nothing can be put
+ * there again). Only maps that are what their pins' names say are touched. */
+static bool map_is(int fd, enum bpf_map_type type, const char *name) {
+        struct bpf_map_info info = {};
+        __u32 len = sizeof(info);
+
+        return fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == type &&
+               strneq(info.name, name, sizeof(info.name));
+}
+
+static void disarm_replaced_set(int old_outer_fd, int old_hints_fd, const Backend *b) {
+        struct guard_hints hints = {};
+        __u32 zero = 0;
+        int r = 0;
+
+        if (map_is(old_hints_fd, BPF_MAP_TYPE_ARRAY, GUARD_MAP(guard_hints)) &&
+            object_id(old_hints_fd) != object_id(b->hints_fd) &&
+            bpf_map_lookup_elem(old_hints_fd, &zero, &hints) == 0) {
+                hints.retired = 1;
+                if (bpf_map_update_elem(old_hints_fd, &zero, &hints, BPF_ANY) < 0 || bpf_map_freeze(old_hints_fd) < 0)
+                        r = -errno;
+        }
+        if (r >= 0 && map_is(old_outer_fd, BPF_MAP_TYPE_ARRAY_OF_MAPS, GUARD_MAP(guard_policy)) &&
+            object_id(old_outer_fd) != object_id(b->outer_fd)) {
+                r = backend_disarm_maps(-EBADF, old_outer_fd);
+                if (r >= 0 && bpf_map_freeze(old_outer_fd) < 0)
+                        r = -errno;
+        }
+        if (r < 0)
+                log_warning_errno(r, "Could not disarm the program set this load replaced: %m");
+}
+
 /* New links are attached; now make the pins point at them (old ones detach here), then the
  * shared maps and the build record. */
 static int pin_load(Backend *b, const LoadLinks *l, char **ret_reason) {
+        _cleanup_(closep) int old_outer_fd = open_pinned_map(b->pin_dir, GUARD_MAP(guard_policy));
+        _cleanup_(closep) int old_hints_fd = open_pinned_map(b->pin_dir, GUARD_MAP(guard_hints));
         int r = bpffs_ensure_dir(b->pin_dir);
 
         if (r < 0) {
@@ -981,6 +1020,7 @@ static int pin_load(Backend *b, const LoadLinks *l, char **ret_reason) {
         r = write_meta(b, b->pin_dir, b->kind);
         if (r < 0)
                 return step_failed(ret_reason, r, "pinning the build record");
+        disarm_replaced_set(old_outer_fd, old_hints_fd, b);
         hold_pin_dir(b);
         return 0;
 }

@@ -161,6 +161,9 @@ void backend_free(Backend *b);
  * UNLOAD_DETACH_WAIT_SEC something still holds one. A daemon running on the pins is stopped
  * first. */
 #define UNLOAD_DETACH_WAIT_SEC 30
+/* Tamper protection off and no generation in force, through these fds of guard_self and the
+ * outer map (-EBADF: skipped): nothing enforced any more, whoever holds the links. */
+int backend_disarm_maps(int self_fd, int outer_fd);
 int backend_unload(const char *pin_dir, unsigned *ret_removed);
 
 /* Closes our handles on the links and programs (the daemon's own unload: it must not be the one

@@ -437,9 +437,9 @@ static int unload(void) {
         int r = backend_unload(arg_bpffs_dir, &removed);
 
         if (r == -EBUSY) {
-                log_error("Removed %u pins under %s, but the kernel still holds programs of the guard after %d s "
-                          "(another process has a handle on them): not detached yet.", removed, arg_bpffs_dir,
-                          UNLOAD_DETACH_WAIT_SEC);
+                log_error("Removed %u pins under %s; nothing is enforced any more, but after %d s the kernel still "
+                          "holds programs of the guard (another process has a handle on them): not detached yet.",
+                          removed, arg_bpffs_dir, UNLOAD_DETACH_WAIT_SEC);
                 return 1;
         }
         if (r < 0) {

@@ -136,7 +136,7 @@ static const char *tamper_what(uint32_t what) {
                                          "(1 kernel.core_pattern, 2 kernel.modprobe, 3 kernel.hotplug, 4 kernel.poweroff_cmd, "
                                          "5 attaching a cgroup/sysctl program, 6 a sysfs file naming one, 7 fs.ocfs2.nm.hb_ctl_path)";
         case GUARD_TAMPER_BINFMT: return "registering or changing a binary format handler (binfmt_misc) outside the admin cgroups (inode)";
-        case GUARD_TAMPER_PROG_LOAD: return "loading a BPF program that could overrule the LSM hooks, write into other processes or rewrite unix socket peers and addresses (an LSM or fmod_ret program, a cgroup/getsockopt or unix sock_addr program, or bpf_probe_write_user(): 0) outside the admin cgroups, "
+        case GUARD_TAMPER_PROG_LOAD: return "loading a BPF program that could overrule the LSM hooks, write into other processes or rewrite unix socket peers and addresses (an LSM, fmod_ret or extension program, a cgroup/getsockopt or unix sock_addr program, or bpf_probe_write_user(): 0) outside the admin cgroups, "
                                             "or a tracing program (it could signal cgroup-guardd) from a confined cgroup (program type)";
         case GUARD_TAMPER_PID1_EXEC: return "an exec by PID 1 of a program other than its own, systemd-shutdown or /sbin/init (the init a SwitchRoot caller named: inode)";
         case GUARD_TAMPER_DEBUGFS: return "opening a debugfs file that can be written (sched/preempt, say: full preemption lets a program of the compat backend be skipped) from a confined cgroup (0)";

@@ -396,8 +396,12 @@ static void handle_denial(Manager *m, const struct guard_event *e) {
                 return;
         }
 
+        /* Tamper records have no rule: the kind of attempt takes its place, as in the kernel's
+         * limit (guard_report_admit()), so five attempts of one kind do not keep another of the
+         * same process out of the journal (a review found it). */
         if (!ratelimit_test(&m->ratelimit, &(RateLimitKey) {
-                                .actor_tgid = e->actor_tgid, .rule = e->rule_id, .kind = e->kind,
+                                .actor_tgid = e->actor_tgid,
+                                .rule = e->kind == GUARD_EVENT_TAMPER ? e->flags : e->rule_id, .kind = e->kind,
                                 .target = e->kind == GUARD_EVENT_MIGRATION ? e->dst_cgroup_id : e->ns_type },
                             now_usec(CLOCK_MONOTONIC), t.message))
                 return;

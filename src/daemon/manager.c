@@ -366,13 +366,23 @@ int manager_reload(Manager *m) {
 
 int manager_unload(Manager *m, unsigned *ret_removed) {
         unsigned removed = 0;
-        int r;
+        int r, disarm;
 
-        /* Our own executable is the one the tamper protection lets through. Our handles go first:
-         * unloading waits until the kernel has released every link and program. */
+        /* Our own executable is the one the tamper protection lets through. Disarmed through our
+         * own fds first (the pins may be out of our reach: no CAP_DAC_OVERRIDE), then our handles
+         * go: unloading waits until the kernel has released every link and program. */
+        disarm = backend_disarm_maps(m->backend->self_fd, m->backend->outer_fd);
+        if (disarm < 0)
+                log_warning_errno(disarm, "Could not disarm the programs (they enforce until the kernel releases them): %m");
         backend_release_programs(m->backend);
         r = backend_unload(m->bpffs_dir, &removed);
-        if (r < 0)
+        /* Disarmed, nothing is enforced: another process holding a link only keeps the kernel
+         * from freeing it. Staying up would load everything again at the next pin check (a review
+         * found a holder turned the admin's Unload into a restart that enforced again). */
+        if (r == -EBUSY && disarm >= 0)
+                log_warning("Unloaded: nothing is enforced, but another process still holds programs of the guard "
+                            "(the kernel frees them when it lets go).");
+        else if (r < 0)
                 return log_error_errno(r, "Failed to unload: %m");
         sd_event_exit(m->event, 0);
         *ret_removed = removed;

@@ -18,6 +18,11 @@
  *                                 CGROUP, hold it SECONDS, then detach
  *   cg-fmodret unixsend           load (not attach) a cgroup sock_addr program on the unix
  *                                 sendmsg hook (Linux 6.7 and later)
+ *   cg-fmodret ext                load an XDP program of its own with a global function, then an
+ *                                 extension program (freplace) replacing that function, and
+ *                                 attach it; "target" names the errno of a failed target load
+ *   cg-fmodret ext-later FILE     the same, but between the load and the attach print "loaded"
+ *                                 and wait until FILE exists (a load before the guard armed)
  * Prints "ok" once attached (or loaded), or the errno name of the failing step; exit 0 / 1 / 2. */
 
 #ifndef _GNU_SOURCE /* meson passes -D_GNU_SOURCE */
@@ -99,6 +104,26 @@ int main(int argc, char *argv[]) {
                 return 0;
         }
 
+        if ((argc == 2 && strcmp(argv[1], "ext") == 0) || (argc == 3 && strcmp(argv[1], "ext-later") == 0)) {
+                int target = -1;
+
+                prog = cg_load_extension(&target);
+                if (prog < 0) {
+                        printf("%s%s\n", target < 0 ? "target " : "", strerrorname_np(errno));
+                        return 1;
+                }
+                if (argc == 3) {
+                        printf("loaded\n");
+                        fflush(stdout);
+                        while (access(argv[2], F_OK) < 0)
+                                usleep(100 * 1000);
+                }
+                if (bpf_link_create(prog, 0, 0, NULL) < 0) /* to the target it was loaded for */
+                        return fail();
+                printf("ok\n");
+                return 0;
+        }
+
         if (argc == 3 && strcmp(argv[1], "lsm") == 0) {
                 char func[128];
 
@@ -111,7 +136,7 @@ int main(int argc, char *argv[]) {
         }
         if (argc != 4) {
                 fprintf(stderr, "usage: cg-fmodret FUNC RET SECONDS | lsm HOOK | writeuser | syscall | sigkill PID SECONDS | "
-                                "peercred PID CGROUP SECONDS | unixsend\n");
+                                "peercred PID CGROUP SECONDS | unixsend | ext | ext-later FILE\n");
                 return 2;
         }
         prog = cg_load_on_function(BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN, argv[1], atoi(argv[2]));

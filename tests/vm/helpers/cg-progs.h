@@ -103,3 +103,54 @@ static inline int cg_load_unix_sendmsg(void) {
 
         return bpf_prog_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, "cg_unix_sendmsg", "GPL", insns, 2, &opts);
 }
+
+/* An extension program (freplace) that makes the global function of a program return 1: the
+ * target is an XDP program of our own, with BTF, whose main calls the global function cg_sub().
+ * Any program with a global function (the guard's have some) could be the target of one.
+ * Returns the extension's fd; *ret_target the target's. */
+static inline int cg_load_extension(int *ret_target) {
+        struct bpf_insn target_insns[] = {
+                { .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_CALL, .imm = 2 },
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 2 /* XDP_PASS */ },
+                { .code = BPF_JMP | BPF_EXIT },
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+                { .code = BPF_JMP | BPF_EXIT },
+        };
+        struct bpf_insn ext_insns[] = {
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+                { .code = BPF_JMP | BPF_EXIT },
+        };
+        struct bpf_func_info target_funcs[2], ext_funcs[1];
+        int int_id, proto, main_id, sub_id, btf_fd, target, saved;
+        struct btf *btf = btf__new_empty();
+
+        if (!btf)
+                return -1;
+        int_id = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+        proto = btf__add_func_proto(btf, int_id);
+        main_id = btf__add_func(btf, "cg_main", BTF_FUNC_GLOBAL, proto);
+        sub_id = btf__add_func(btf, "cg_sub", BTF_FUNC_GLOBAL, proto);
+        if (int_id < 0 || proto < 0 || main_id < 0 || sub_id < 0 || btf__load_into_kernel(btf) < 0) {
+                saved = errno;
+                btf__free(btf);
+                errno = saved;
+                return -1;
+        }
+        btf_fd = btf__fd(btf);
+        target_funcs[0] = (struct bpf_func_info) { .insn_off = 0, .type_id = main_id };
+        target_funcs[1] = (struct bpf_func_info) { .insn_off = 3, .type_id = sub_id };
+        ext_funcs[0] = (struct bpf_func_info) { .insn_off = 0, .type_id = sub_id };
+        LIBBPF_OPTS(bpf_prog_load_opts, topts, .prog_btf_fd = btf_fd, .func_info = target_funcs, .func_info_cnt = 2,
+                    .func_info_rec_size = sizeof(struct bpf_func_info));
+        target = bpf_prog_load(BPF_PROG_TYPE_XDP, "cg_main", "GPL", target_insns, 5, &topts);
+        if (target < 0) {
+                saved = errno;
+                btf__free(btf);
+                errno = saved;
+                return -1;
+        }
+        *ret_target = target;
+        LIBBPF_OPTS(bpf_prog_load_opts, eopts, .prog_btf_fd = btf_fd, .func_info = ext_funcs, .func_info_cnt = 1,
+                    .func_info_rec_size = sizeof(struct bpf_func_info), .attach_prog_fd = target, .attach_btf_id = sub_id);
+        return bpf_prog_load(BPF_PROG_TYPE_EXT, "cg_sub", "GPL", ext_insns, 2, &eopts);
+}

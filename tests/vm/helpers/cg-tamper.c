@@ -43,9 +43,16 @@
  *                                   not to be the limit): prints how many went in
  *   cg-tamper nice PID              setpriority(PRIO_PROCESS, PID, 19)
  *   cg-tamper ioprio PID            ioprio_set(IOPRIO_WHO_PROCESS, PID, the idle class)
+ *   cg-tamper hold SECONDS PINDIR   open every link pin in PINDIR (BPF_OBJ_GET), print "held N" (how
+ *                                   many opened), keep them SECONDS
+ *   cg-tamper seq CMD [ARG...] -- CMD [ARG...] ...
+ *                                   the commands below one after another, in one process
  *   cg-tamper cgroup1 DIR OPTIONS [fsopen]
  *                                   mount a cgroup v1 hierarchy (mount(2), or fsopen("cgroup"),
  *                                   fsconfig and fsmount, then move_mount onto DIR)
+ *   cg-tamper cgroup1 DIR OPTIONS remount|fspick
+ *                                   change the hierarchy mounted at DIR: mount(2) with MS_REMOUNT,
+ *                                   or fspick(), fsconfig and FSCONFIG_CMD_RECONFIGURE
  *   cg-tamper grab SECONDS PINDIR   the racing prober of items 4 and 5: for SECONDS, over and over,
  *                                   open every map, program and link by id (BPF_*_GET_FD_BY_ID),
  *                                   keep every map fd from the first open on and write through it
@@ -157,6 +164,26 @@ static int cgroup1_fsopen(const char *dir, const char *options) {
         if (mnt < 0)
                 return result(-1);
         return result(syscall(__NR_move_mount, mnt, "", AT_FDCWD, dir, 0x4 /* MOVE_MOUNT_F_EMPTY_PATH */));
+}
+
+/* fspick() the superblock mounted at dir, set options, FSCONFIG_CMD_RECONFIGURE. */
+static int cgroup1_fspick(const char *dir, const char *options) {
+        char buf[256], *saveptr = NULL;
+        int fs;
+
+        fs = syscall(__NR_fspick, AT_FDCWD, dir, 0);
+        if (fs < 0)
+                return result(-1);
+        snprintf(buf, sizeof(buf), "%s", options);
+        for (char *o = strtok_r(buf, ",", &saveptr); o; o = strtok_r(NULL, ",", &saveptr)) {
+                char *eq = strchr(o, '=');
+
+                if (eq)
+                        *eq++ = '\0';
+                if (syscall(__NR_fsconfig, fs, eq ? 1 /* FSCONFIG_SET_STRING */ : 0 /* FSCONFIG_SET_FLAG */, o, eq, 0) < 0)
+                        return result(-1);
+        }
+        return result(syscall(__NR_fsconfig, fs, 7 /* FSCONFIG_CMD_RECONFIGURE */, NULL, NULL, 0));
 }
 
 /* A new tmpfs mounted beneath TARGET's mount (MOVE_MOUNT_BENEATH, Linux 6.5), which then sits on
@@ -327,6 +354,28 @@ static void note(const char *format, const char *kind, __u32 id, const char *nam
         snprintf(line, sizeof(line), format, name ?: kind, id);
         if (!strstr(notes, line))
                 snprintf(notes + len, sizeof(notes) - len, "%s", line);
+}
+
+/* Open every link pin in pin_dir (BPF_OBJ_GET), print "held N", keep them for seconds. */
+static int hold(int seconds, const char *pin_dir) {
+        DIR *d = opendir(pin_dir);
+        struct dirent *de;
+        int n = 0;
+
+        while (d && (de = readdir(d))) {
+                char path[PATH_MAX];
+                union bpf_attr a = {};
+
+                if (strncmp(de->d_name, "link_", 5) != 0)
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
+                a.pathname = (__u64) (uintptr_t) path;
+                n += sys_bpf(BPF_OBJ_GET, &a) >= 0;
+        }
+        printf("held %d\n", n);
+        fflush(stdout);
+        sleep(seconds);
+        return 0;
 }
 
 static int grab(int seconds, const char *pin_dir) {
@@ -513,9 +562,27 @@ static int handle_openw(const char *path) {
         return result(fd);
 }
 
+static int run(int argc, char *argv[]);
+
+/* cg-tamper seq CMD [ARG...] -- CMD [ARG...] ...: each in turn, in this one process. */
 int main(int argc, char *argv[]) {
+        int start = 1, r = 0;
+
         if (getpid() == 1)
                 return evil_init();
+        if (argc < 2 || strcmp(argv[1], "seq") != 0)
+                return run(argc, argv);
+        for (int i = 2; i <= argc; i++)
+                if (i == argc || strcmp(argv[i], "--") == 0) {
+                        argv[start] = argv[0];
+                        r |= run(i - start, argv + start);
+                        fflush(stdout);
+                        start = i;
+                }
+        return r;
+}
+
+static int run(int argc, char *argv[]) {
         if (argc == 4 && strcmp(argv[1], "sigio") == 0)
                 return sigio(atoi(argv[2]), atoi(argv[3]));
         if (argc == 3 && strcmp(argv[1], "prlimit") == 0)
@@ -662,6 +729,8 @@ int main(int argc, char *argv[]) {
         }
         if (argc == 4 && strcmp(argv[1], "move") == 0)
                 return result(mount(argv[2], argv[3], NULL, MS_MOVE, NULL));
+        if (argc == 4 && strcmp(argv[1], "hold") == 0)
+                return hold(atoi(argv[2]), argv[3]);
         if (argc == 4 && strcmp(argv[1], "grab") == 0)
                 return grab(atoi(argv[2]), argv[3]);
         /* fifo CMD [ARG...]: runs CMD realtime (SCHED_FIFO 10), ahead of every ordinary task on
@@ -708,7 +777,11 @@ int main(int argc, char *argv[]) {
                 return result(mount("none", argv[2], "cgroup", 0, argv[3]));
         if (argc == 5 && strcmp(argv[1], "cgroup1") == 0 && strcmp(argv[4], "fsopen") == 0)
                 return cgroup1_fsopen(argv[2], argv[3]);
-        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | setacl FILE | rmacl FILE | setxattr FILE | mkdirs DIR N | arrivals FILE TARGET N | truncate FILE | umount PATH [detach] | move FROM TO | propagation PATH rshared|private [umount] | beneath-detach TARGET DIR | grab SECONDS PINDIR\n"
-                        "       | fifo CMD [ARG...] | sched PID | affinity PID | nice PID | ioprio PID | cgroup1 DIR OPTIONS [fsopen]\n");
+        if (argc == 5 && strcmp(argv[1], "cgroup1") == 0 && strcmp(argv[4], "remount") == 0)
+                return result(mount("none", argv[2], "cgroup", MS_REMOUNT, argv[3]));
+        if (argc == 5 && strcmp(argv[1], "cgroup1") == 0 && strcmp(argv[4], "fspick") == 0)
+                return cgroup1_fspick(argv[2], argv[3]);
+        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | setacl FILE | rmacl FILE | setxattr FILE | mkdirs DIR N | arrivals FILE TARGET N | truncate FILE | umount PATH [detach] | move FROM TO | propagation PATH rshared|private [umount] | beneath-detach TARGET DIR | grab SECONDS PINDIR | hold SECONDS PINDIR\n"
+                        "       | fifo CMD [ARG...] | sched PID | affinity PID | nice PID | ioprio PID | cgroup1 DIR OPTIONS [fsopen|remount|fspick]\n");
         return 2;
 }

@@ -54,7 +54,17 @@ rm -rf /run/modprobe.d
 # none listens here (the daemon's notifications go nowhere), its name is the daemon's all the same.
 mkdir -p /run/cg-notify
 export NOTIFY_SOCKET=/run/cg-notify/notify
+# An extension program loaded by a confined root before the guard arms (nothing refuses then),
+# attached after: it keeps the target it was loaded for (a guard program, given its fd) and is
+# attached by a command that names nothing else (a review found it). Judged as its load.
+rm -f /tmp/ext.go
+in-cgroup $T/prot cg-fmodret ext-later /tmp/ext.go > /tmp/ext.out 2>&1 & ext_pid=$!
+i=0; while ! grep -q loaded /tmp/ext.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 guard_start
+touch /tmp/ext.go
+wait $ext_pid
+check "an extension program a confined root loaded before the guard armed cannot be attached after" \
+        "loaded EPERM" "$(cat /tmp/ext.out | tr '\n' ' ' | sed 's/ $//')"
 sleep 1000 & victim=$!
 check_cmd "enforcing" EPERM cg-move $T/prot $victim
 
@@ -126,6 +136,21 @@ in-cgroup $T/other cg-tamper grab 2 $PINS > /dev/null
 check_cmd "root in no admin cgroup cannot attach (ptrace) to a process in an admin cgroup" EPERM \
         in-cgroup $T/other cg-tamper attach $admin_task
 check_true "... a tamper event naming it" wait_log "Refused tamper attempt: attaching to a process in an admin cgroup"
+# The same from one process: the daemon's journal limit kept one slot per process for every kind
+# of tamper attempt, so five refused pin opens kept its ptrace out of the journal (a review).
+out=$(in-cgroup $T/other sh -c "echo \$\$; exec cg-tamper seq grab 1 $PINS -- attach $admin_task" 2>&1)
+pid=$(echo "$out" | head -n 1)
+check "... nor after a flood of another kind, from the same process" EPERM "$(echo "$out" | tail -n 1)"
+check_true "... a tamper event naming it and that process" wait_log "attaching to a process in an admin cgroup .* by pid $pid "
+# And from another process of the same user while one floods that kind: the kernel's limit kept
+# one bucket per user and kind, so the flood kept the other's attempts out (a review found it).
+in-cgroup $T/other cg-tamper grab 4 $PINS > /dev/null & flooder=$!
+sleep 2
+out=$(in-cgroup $T/other sh -c 'echo $$; exec cgroup-guardd --status' 2>&1)
+pid=$(echo "$out" | head -n 1)
+check_true "... nor does one root's flood keep another root's attempt of that kind out of the journal" \
+        wait_log "Refused tamper attempt: .* the guard's .* by pid $pid "
+wait $flooder
 check_cmd "... nor the root cgroup's shell" EPERM cg-tamper attach $admin_task
 out=$(cgroup-guardctl --no-pager explain migration --actor $$ --pid $mover --to /t/admin 2>&1)
 contains "explain predicts the refusal" "admin cgroup" "$out"
@@ -453,6 +478,13 @@ check_true "... a tamper event naming it" wait_log "Refused tamper attempt: load
 check "... nor an LSM program of its own" EPERM "$(confined cg-fmodret lsm bpf)"
 check "... nor may root in an unconfined cgroup" EPERM "$(in-cgroup $T/other cg-fmodret security_bpf 0 0)"
 check "the admin may (returning 0: nothing skipped)" ok "$(as_admin cg-fmodret security_bpf 0 0)"
+# An extension program (freplace) replaces a global function of a loaded program: with an fd of
+# a guard program (one got before it armed), guard_current_admin_cgroup() returning 1 passed
+# every task as an admin (a review found it). Nothing but the admin may load one.
+check "a confined root cannot load an extension (freplace) program" EPERM "$(confined cg-fmodret ext)"
+check_true "... a tamper event naming it" wait_log "Refused tamper attempt: loading a BPF program .*(program type) 28 by pid"
+check "... nor may root in an unconfined cgroup" EPERM "$(in-cgroup $T/other cg-fmodret ext)"
+check "the admin may" ok "$(as_admin cg-fmodret ext)"
 # A cgroup/getsockopt program runs for the sockets its cgroup's tasks create, dbus-daemon's end of
 # their connections included: one that answers SO_PEERCRED with the pid of a bus client in an
 # admin cgroup made a confined root's D-Bus call that admin's (a review found it).
@@ -594,6 +626,17 @@ check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 # New names in the pin directory: a directory at a name the daemon pins through made a restart's
 # load fail, and the restart fell back to a backend that unpinned the enforcing set (a review
 # found it). Judged by the restart below too.
+# A pin's mode or owner: native does not refuse opening pins, but chmod 000 put them out of the
+# reach of the daemon (no CAP_DAC_OVERRIDE under its unit): no adoption at a restart, no disarm at
+# an unload (reviews found both).
+check "a confined root cannot change a pin's mode" EPERM \
+        "$(confined "chmod 000 $PINS/map_guard_self 2>/dev/null && echo ok || echo EPERM")"
+check "... nor its owner" EPERM "$(confined "chown 65534 $PINS/map_guard_policy 2>/dev/null && echo ok || echo EPERM")"
+check "... nor the pin directory's mode" EPERM "$(confined "chmod 777 $PINS 2>/dev/null && echo ok || echo EPERM")"
+check "... nor may root in an unconfined cgroup" EPERM \
+        "$(in-cgroup $T/other sh -c "chmod 000 $PINS/map_guard_self 2>/dev/null && echo ok || echo EPERM")"
+chmod 600 $PINS/map_guard_self $PINS/map_guard_policy 2>/dev/null; chown 0 $PINS/map_guard_policy 2>/dev/null
+chmod 700 $PINS 2>/dev/null
 check "a confined root cannot make a directory in the pin directory" EPERM \
         "$(confined "mkdir $PINS/link_zz $PINS/new_link_guard_tamper_bpf 2>/dev/null && echo ok || echo EPERM")"
 check "... nor a file or a symlink there" EPERM \
@@ -824,10 +867,24 @@ else
         check "no lockdown LSM: a hooks kernel (tinyconfig)" hooks "${KERNEL%-6.12}"
 fi
 
-# The admin: the same command from the admin cgroup the policy names.
-as_admin "$GUARDD" --unload > /tmp/admin.out 2>&1 && ok "--unload from the admin cgroup works" ||
+# The admin: the same command from the admin cgroup the policy names. Meanwhile a root elsewhere
+# holds what it can of the guard's links: on native, where pins are not refused, it opened them
+# all, and the programs enforced on after the unload as long as it kept them (a review found it).
+# Enforcement ends with the unload whoever holds a link; the unload itself waits for them.
+in-cgroup $T/other cg-tamper hold 60 $PINS > /tmp/hold.out 2>&1 & holder=$!
+i=0; while ! grep -q held /tmp/hold.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+held=$(sed -n 's/^held //p' /tmp/hold.out)
+case $KERNEL in
+stock*) check "root in no admin cgroup opens none of the link pins (compat)" 0 "$held" ;;
+*) check_true "root in no admin cgroup holds the link pins it opened (native: $held)" [ "${held:-0}" -gt 0 ] ;;
+esac
+(as_admin "$GUARDD" --unload > /tmp/admin.out 2>&1; echo $? > /tmp/admin.rc) &
+i=0; while [ -e $PINS ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+check_cmd "nothing enforced any more, while another process holds $held of the guard's links" ok cg-move $T/prot $victim
+kill $holder 2>/dev/null
+i=0; while [ ! -s /tmp/admin.rc ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(cat /tmp/admin.rc 2>/dev/null)" = 0 ] && ok "--unload from the admin cgroup works" ||
         not_ok "--unload from /t/admin: $(cat /tmp/admin.out)"
-check_cmd "nothing enforced any more" ok cg-move $T/prot $victim
 check "no links left" "" "$(link_ids)"
 
 kill $victim

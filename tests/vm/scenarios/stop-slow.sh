@@ -43,6 +43,15 @@ v1_root_gone name=y
 check_cmd "... by fsopen/fsconfig: EPERM" EPERM attack cgroup1 /tmp/v1d none,name=y,release_agent=/usr/sbin/cgroup-guardd fsopen
 check_cmd "writing the named hierarchy's release_agent: EPERM" EPERM attack write /tmp/v1c/release_agent /usr/sbin/cgroup-guardd
 check "no release agent set" "" "$(cat /tmp/v1c/release_agent 2>&1)"
+# What a mount may not bring, a remount of the allowed hierarchy may not add (a review found it:
+# the kernel then ran the agent as root in the root cgroup, or froze the daemon): mount(2) with
+# MS_REMOUNT and fspick() with FSCONFIG_CMD_RECONFIGURE reach the same hook.
+check_cmd "remounting it with a release agent: EPERM" EPERM attack cgroup1 /tmp/v1c name=x,release_agent=/usr/sbin/cgroup-guardd remount
+check_cmd "... by fspick/fsconfig: EPERM" EPERM attack cgroup1 /tmp/v1c release_agent=/usr/sbin/cgroup-guardd fspick
+check "still no release agent" "" "$(cat /tmp/v1c/release_agent 2>&1)"
+check_cmd "remounting it with the freezer controller: EPERM" EPERM attack cgroup1 /tmp/v1c name=x,freezer remount
+check_cmd "... by fspick/fsconfig: EPERM" EPERM attack cgroup1 /tmp/v1c freezer fspick
+check_no_grep "still no controller bound to it" /proc/mounts " /tmp/v1c cgroup .*freezer"
 if grep -q " /tmp/v1 cgroup " /proc/mounts; then
         # Before the fix: the daemon moved into a v1 freezer cgroup (no hook sees it) and frozen.
         mkdir -p /tmp/v1/trap

@@ -137,6 +137,48 @@ check_cmd "Unload from the root cgroup: done" done call Unload
 i=0; while [ $i -lt 50 ] && kill -0 $GUARD_PID 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 check_cmd "no guard left" ok cg-move $T/prot $victim
 
+# --- a load over a set whose links a root holds ---
+# A load over the running set, as above, while a root holds what it can of the set the load
+# replaces (on native, where pins are not refused, every link): that set's programs ran on beside
+# the new ones with its last generation, its objects unprotected once the new set registered its
+# own.
+cg-move $CG $victim > /dev/null
+guard_start
+check_cmd "enforcing after a start" EPERM cg-move $T/prot $victim
+attack hold 600 $PINS > /tmp/hold-fresh 2>&1 & holder=$!
+i=0; while ! grep -q held /tmp/hold-fresh && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+loads=$(grep -c "Loading and pinning them again" $LOG)
+check_cmd "the pins' record removed again" ok guard_unlink $PINS/map_guard_meta
+check_true "the daemon loads its programs again" wait_log "Loading and pinning them again" $((loads + 1)) 300
+check_true "... and enforces with them" wait_log "again with the" $((loads + 1)) 900
+held=$(sed -n 's/^held //p' /tmp/hold-fresh)
+case $KERNEL in
+stock*) check "root in a protected cgroup opens none of the link pins (compat)" 0 "$held" ;;
+*) check_true "root in a protected cgroup held the replaced set's links (native: $held)" [ "${held:-0}" -gt 0 ] ;;
+esac
+# The admin relaxes the policy: the replaced set, its links held, must not enforce its old
+# generation (the load emptied and froze its policy map; a review found it enforcing on).
+cp $POLICY_DIR/10-windows.json /tmp/10-windows.json
+reloads=$(grep -c "in force:" $LOG)
+policy .relaxed.tmp <<'JSON'
+{ "version": 1, "namespaces": { "lock": [ { "cgroup": "/t/lockd", "types": ["uts"] } ] } }
+JSON
+mv $POLICY_DIR/.relaxed.tmp $POLICY_DIR/10-windows.json
+check_true "a policy without the protect rule in force" wait_log "in force:" $((reloads + 1)) 300
+check_cmd "... the move it forbade goes through, though the replaced set's links are held" ok cg-move $T/prot $victim
+cg-move $CG $victim > /dev/null
+reloads=$(grep -c "in force:" $LOG)
+cp /tmp/10-windows.json $POLICY_DIR/.windows.tmp && mv $POLICY_DIR/.windows.tmp $POLICY_DIR/10-windows.json
+check_true "the protect rule back in force" wait_log "in force:" $((reloads + 1)) 300
+check_cmd "... and enforced" EPERM cg-move $T/prot $victim
+# Retired, not merely emptied: with no generation it knew no admin, and refused the admin's
+# unload while its links were held (a review found it).
+check "the admin's --status works while the replaced set's links are held" ok \
+        "$(cgroup-guardd --status > /dev/null 2>&1 && echo ok || echo refused)"
+kill $holder 2>/dev/null
+wait $holder 2>/dev/null
+guard_stop
+
 # Compat decides a move inside a window on cgroup_attach_permissions() (an fentry program). The
 # kernel skips that program on a CPU where it is running already (a task preempted inside it,
 # under full preemption), and its task storage can be busy (6.1): a move's permission check then
