@@ -451,15 +451,17 @@ static __always_inline int tamper_check_prog_attach(int prog_fd) {
 }
 
 /* Programs of others that could overrule the guard's: loads, their attaches and cgroup/sysctl
- * attaches. */
-static __always_inline int tamper_check_new_program(int cmd, union bpf_attr *attr) {
+ * attaches. can_read: the program behind an fd may be read (bpf_probe_read_kernel(); not under
+ * lockdown=confidentiality, where a program calling it does not load: attaches go unjudged). */
+static __always_inline int tamper_check_new_program(int cmd, union bpf_attr *attr, const bool can_read) {
         if (cmd == BPF_PROG_ATTACH)
-                return tamper_check_sysctl_attach(attr->attach_type) ?: tamper_check_prog_attach(attr->attach_bpf_fd);
+                return tamper_check_sysctl_attach(attr->attach_type) ?:
+                       (can_read ? tamper_check_prog_attach(attr->attach_bpf_fd) : 0);
         if (cmd == BPF_LINK_CREATE)
                 return tamper_check_sysctl_attach(attr->link_create.attach_type) ?:
-                       tamper_check_prog_attach(attr->link_create.prog_fd);
+                       (can_read ? tamper_check_prog_attach(attr->link_create.prog_fd) : 0);
         if (cmd == BPF_RAW_TRACEPOINT_OPEN)
-                return tamper_check_prog_attach(attr->raw_tracepoint.prog_fd);
+                return can_read ? tamper_check_prog_attach(attr->raw_tracepoint.prog_fd) : 0;
         if (cmd == BPF_PROG_LOAD)
                 return tamper_check_prog_load(attr->prog_type, attr->expected_attach_type);
         return 0;
@@ -509,7 +511,7 @@ int BPF_PROG(guard_tamper_bpf, int cmd, union bpf_attr *attr, unsigned int size)
                 return tamper_check_map_write(attr->map_fd);
         if (cmd == BPF_MAP_UPDATE_BATCH || cmd == BPF_MAP_DELETE_BATCH || cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH)
                 return tamper_check_map_write(attr->batch.map_fd);
-        return tamper_check_new_program(cmd, attr);
+        return tamper_check_new_program(cmd, attr, true);
 }
 
 /* lockdown=confidentiality takes bpf_probe_read_kernel() away, and with it the link or map
@@ -525,7 +527,7 @@ int BPF_PROG(guard_tamper_bpf_lockdown, int cmd, union bpf_attr *attr, unsigned 
                 return tamper_check_id(GUARD_OBJ_PROG, attr->prog_id, GUARD_TAMPER_PROG);
         if (cmd == BPF_LINK_GET_FD_BY_ID)
                 return tamper_check_link(attr->link_id);
-        return tamper_check_new_program(cmd, attr);
+        return tamper_check_new_program(cmd, attr, false);
 }
 
 /* Opening a pin (BPF_OBJ_GET) checks permission on its inode. Only bpffs inodes go further.

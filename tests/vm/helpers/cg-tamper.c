@@ -141,14 +141,11 @@ static int write_file(const char *path, const char *value) {
         return result(write(fd, value, strlen(value)) == (ssize_t) strlen(value) ? 0 : -1);
 }
 
-/* The new mount API, by number: glibc 2.36 has wrappers, older ones none. */
-static int cgroup1_fsopen(const char *dir, const char *options) {
+/* The new mount API, by number: glibc 2.36 has wrappers, older ones none. Sets each of the
+ * comma-separated options ("name" a flag, "name=value" a string) on the fs context fs. */
+static int fs_set_options(int fs, const char *options) {
         char buf[256], *saveptr = NULL;
-        int fs, mnt;
 
-        fs = syscall(__NR_fsopen, "cgroup", 0);
-        if (fs < 0)
-                return result(-1);
         snprintf(buf, sizeof(buf), "%s", options);
         for (char *o = strtok_r(buf, ",", &saveptr); o; o = strtok_r(NULL, ",", &saveptr)) {
                 char *eq = strchr(o, '=');
@@ -156,9 +153,17 @@ static int cgroup1_fsopen(const char *dir, const char *options) {
                 if (eq)
                         *eq++ = '\0';
                 if (syscall(__NR_fsconfig, fs, eq ? 1 /* FSCONFIG_SET_STRING */ : 0 /* FSCONFIG_SET_FLAG */, o, eq, 0) < 0)
-                        return result(-1);
+                        return -1;
         }
-        if (syscall(__NR_fsconfig, fs, 6 /* FSCONFIG_CMD_CREATE */, NULL, NULL, 0) < 0)
+        return 0;
+}
+
+static int cgroup1_fsopen(const char *dir, const char *options) {
+        int fs, mnt;
+
+        fs = syscall(__NR_fsopen, "cgroup", 0);
+        if (fs < 0 || fs_set_options(fs, options) < 0 ||
+            syscall(__NR_fsconfig, fs, 6 /* FSCONFIG_CMD_CREATE */, NULL, NULL, 0) < 0)
                 return result(-1);
         mnt = syscall(__NR_fsmount, fs, 0, 0);
         if (mnt < 0)
@@ -168,21 +173,10 @@ static int cgroup1_fsopen(const char *dir, const char *options) {
 
 /* fspick() the superblock mounted at dir, set options, FSCONFIG_CMD_RECONFIGURE. */
 static int cgroup1_fspick(const char *dir, const char *options) {
-        char buf[256], *saveptr = NULL;
-        int fs;
+        int fs = syscall(__NR_fspick, AT_FDCWD, dir, 0);
 
-        fs = syscall(__NR_fspick, AT_FDCWD, dir, 0);
-        if (fs < 0)
+        if (fs < 0 || fs_set_options(fs, options) < 0)
                 return result(-1);
-        snprintf(buf, sizeof(buf), "%s", options);
-        for (char *o = strtok_r(buf, ",", &saveptr); o; o = strtok_r(NULL, ",", &saveptr)) {
-                char *eq = strchr(o, '=');
-
-                if (eq)
-                        *eq++ = '\0';
-                if (syscall(__NR_fsconfig, fs, eq ? 1 /* FSCONFIG_SET_STRING */ : 0 /* FSCONFIG_SET_FLAG */, o, eq, 0) < 0)
-                        return result(-1);
-        }
         return result(syscall(__NR_fsconfig, fs, 7 /* FSCONFIG_CMD_RECONFIGURE */, NULL, NULL, 0));
 }
 
