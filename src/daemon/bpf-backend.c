@@ -952,11 +952,13 @@ static int start_iterators(Backend *b, LoadLinks *l, char **ret_reason) {
 
 /* The set the pins held before this load, once ours are in its place: its links detach with
  * their pins, unless another process holds them (on native anyone may open a link pin). Then its
- * programs ran on with its last generation beside ours, and once our tamper protection dropped
- * its objects anyone could put a generation of its own there (a review found it). So it is
- * retired (its hints say so: its tamper checks stand down, ours protect the same objects) and
- * its outer map emptied (every decision there allows), both maps frozen (nothing can be put
- * there again). Only maps that are what their pins' names say are touched. */
+ * programs run on beside ours, and once our tamper protection dropped its objects anyone could
+ * have put a generation of its own there (a review found it). So it is retired (its hints say so:
+ * its tamper checks stand down, ours protect the same objects) and its outer map frozen (nothing
+ * can be put there again); both maps are checked to be what their pins' names say. Its last
+ * generation stays: emptied, its compat programs wrote "allowed" into the windows both sets
+ * share (task storage) while 6.12 released its links, and a sandbox's lock went (a full run
+ * found it). */
 static bool map_is(int fd, enum bpf_map_type type, const char *name) {
         struct bpf_map_info info = {};
         __u32 len = sizeof(info);
@@ -978,11 +980,8 @@ static void disarm_replaced_set(int old_outer_fd, int old_hints_fd, const Backen
                         r = -errno;
         }
         if (r >= 0 && map_is(old_outer_fd, BPF_MAP_TYPE_ARRAY_OF_MAPS, GUARD_MAP(guard_policy)) &&
-            object_id(old_outer_fd) != object_id(b->outer_fd)) {
-                r = backend_disarm_maps(-EBADF, old_outer_fd);
-                if (r >= 0 && bpf_map_freeze(old_outer_fd) < 0)
-                        r = -errno;
-        }
+            object_id(old_outer_fd) != object_id(b->outer_fd) && bpf_map_freeze(old_outer_fd) < 0)
+                r = -errno;
         if (r < 0)
                 log_warning_errno(r, "Could not disarm the program set this load replaced: %m");
 }
