@@ -136,6 +136,8 @@ static __always_inline int guard_cgroup_created(struct cgroup *cgrp, int read_na
 
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(guard_cgroup_mkdir, struct cgroup *cgrp, const char *path) {
+        if (guard_set_retired())
+                return 0;
         return guard_cgroup_created(cgrp, 1);
 }
 
@@ -143,16 +145,20 @@ int BPF_PROG(guard_cgroup_mkdir, struct cgroup *cgrp, const char *path) {
  * be read, so the new cgroup starts with its parent's entry and the daemon classifies it. */
 SEC("?tp_btf/cgroup_mkdir")
 int BPF_PROG(guard_cgroup_mkdir_lockdown, struct cgroup *cgrp, const char *path) {
+        if (guard_set_retired())
+                return 0;
         return guard_cgroup_created(cgrp, 0);
 }
 
 SEC("tp_btf/cgroup_rmdir")
 int BPF_PROG(guard_cgroup_rmdir, struct cgroup *cgrp, const char *path) {
-        void *policy = guard_policy_map(), *next = guard_next_policy_map();
         struct guard_key key = { .kind = GUARD_KEY_CGROUP };
+        void *policy, *next;
 
-        if (cgrp->root->hierarchy_id != 0)
+        if (guard_set_retired() || cgrp->root->hierarchy_id != 0)
                 return 0;
+        policy = guard_policy_map();
+        next = guard_next_policy_map();
         key.a = cgrp->kn->id;
         bpf_map_delete_elem(&guard_cgroup_counts, &key.a);
         if (next)

@@ -128,8 +128,12 @@ enum guard_tamper_what {
         GUARD_TAMPER_LIMIT = 40,        /* object: 0 a user.max_* limit, 1 fs.nr_open, 2 fs.file-max,
                                          * 3 vm.max_map_count, 4 kernel.threads-max, 5 kernel.pid_max,
                                          * 6 fs.inotify.max_user_instances, 7 ..._watches,
-                                         * 8 net.core.bpf_jit_enable, 9 ..._limit; lowered */
+                                         * 8 net.core.bpf_jit_enable, 9 ..._limit,
+                                         * 10 fs.epoll.max_user_watches; lowered; changed:
+                                         * 11 kernel.sched_rt_runtime_us, 12 ..._period_us */
         GUARD_TAMPER_KPTR = 41,         /* no longer sent (the fd checks need no kernel address); kept for old pins */
+        GUARD_TAMPER_LINK_CHANGE = 42,  /* object: 0; BPF_LINK_DETACH or BPF_LINK_UPDATE outside the admin
+                                         * cgroups (the fd they name cannot be judged race-free) */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

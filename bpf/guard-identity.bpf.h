@@ -35,6 +35,9 @@ int BPF_PROG(guard_identity_prctl, int option, unsigned long arg2, unsigned long
         struct guard_task_identity *id;
         struct task_struct *task;
 
+        if (guard_set_retired())
+                return 0;
+
         if (option != PR_SET_MM_ || (arg2 != PR_SET_MM_EXE_FILE_ && arg2 != PR_SET_MM_MAP_))
                 return 0;
         task = bpf_get_current_task_btf();
@@ -159,6 +162,8 @@ static __always_inline void identity_exec(struct linux_binprm *bprm, bool may_be
 
 SEC("lsm/bprm_committed_creds")
 int BPF_PROG(guard_identity_exec, struct linux_binprm *bprm) {
+        if (guard_set_retired())
+                return 0;
         identity_exec(bprm, true);
         return 0;
 }
@@ -168,6 +173,8 @@ int BPF_PROG(guard_identity_exec, struct linux_binprm *bprm) {
  * names the guard's unit an admin cgroup: there the binary is the admin's). */
 SEC("lsm/bprm_committed_creds")
 int BPF_PROG(guard_identity_exec_lockdown, struct linux_binprm *bprm) {
+        if (guard_set_retired())
+                return 0;
         identity_exec(bprm, false);
         return 0;
 }

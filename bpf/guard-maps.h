@@ -358,8 +358,8 @@ enum guard_counter {
 struct guard_hints {
         __u32 skip_ns_types;    /* CLONE_NEW* types no lock or lock_on_entry rule names */
         __u32 skip_record;      /* the generation does not record (guard_config.record is 0) */
-        __u32 retired;          /* a later load replaced this set: its tamper checks stand down
-                                 * (disarm_replaced_set()); the map is frozen then */
+        __u32 retired;          /* a later load replaced this set, which then does nothing
+                                 * (guard_set_retired(), disarm_replaced_set()); frozen then */
         __u32 pad;
 };
 

@@ -118,9 +118,12 @@ struct {
 
 /* What the generation in force lets the programs skip (struct guard_hints): this object's own,
  * pinned and reused only with its programs (a program set of another load keeps its own, which
- * the daemon set for that set's generations). Created zero: nothing is skipped. */
+ * the daemon set for that set's generations). Created zero: nothing is skipped. Read-only to
+ * programs: "retired" stops the whole set, and a program of someone's own naming the map (an fd
+ * had before the guard armed) could otherwise write it (a review found it). */
 struct {
         __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(map_flags, BPF_F_RDONLY_PROG);
         __uint(max_entries, 1);
         __type(key, __u32);
         __type(value, struct guard_hints);
@@ -161,6 +164,17 @@ static __always_inline struct guard_hints *guard_hints_get(void) {
         __u32 zero = 0;
 
         return bpf_map_lookup_elem(&guard_hints, &zero);
+}
+
+/* A set a later load replaced does nothing at all (disarm_replaced_set(): its hints say so, then
+ * are frozen): the new set decides, records and protects. Kept running by whoever holds its
+ * links, it went on denying by its last generation (no relaxation and no unload reached it), and
+ * its maps, no longer registered, could be written (a review found it). Every program of a set
+ * asks first (the hot hooks once they know they have work); an array lookup, inlined. */
+static __always_inline bool guard_set_retired(void) {
+        struct guard_hints *hints = guard_hints_get();
+
+        return hints && hints->retired;
 }
 
 static __always_inline void *guard_policy_map(void) {

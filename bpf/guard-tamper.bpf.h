@@ -51,15 +51,13 @@ struct {
         __type(value, __u8);
 } guard_objects SEC(".maps");
 
-/* A set a later load replaced (its links held by someone) protects nothing: the new set does,
- * and this one, its policy map emptied, knew no admin any more (a review found it refusing the
- * admin's unload). guard_self is shared between them. */
+/* A set a later load replaced protects nothing (guard_set_retired()): the new set does.
+ * guard_self is shared between them. */
 static __always_inline struct guard_self *tamper_config(void) {
-        struct guard_hints *hints = guard_hints_get();
         __u32 zero = 0;
         struct guard_self *self;
 
-        if (hints && hints->retired)
+        if (guard_set_retired())
                 return NULL;
         self = bpf_map_lookup_elem(&guard_self, &zero);
         return self && self->enabled ? self : NULL;
@@ -502,10 +500,18 @@ int BPF_PROG(guard_tamper_bpf, int cmd, union bpf_attr *attr, unsigned int size)
                 return tamper_check_id(GUARD_OBJ_PROG, attr->prog_id, GUARD_TAMPER_PROG);
         if (cmd == BPF_LINK_GET_FD_BY_ID)
                 return tamper_check_link(attr->link_id);
+        /* The fd they name is read here and looked up again by the command: a thread swapping
+         * the number between /dev/null and a guard link (dup2) won that race, and on native, where
+         * anyone may open a link pin (no hook sees a link's fd made), detached the root cgroup's
+         * cgroup/sysctl program and with it the usermode helpers' guard (a review found it).
+         * Nothing on a usual system detaches or updates a link but PID 1 and admins (libxdp's
+         * dispatcher is an admin's tool already): they alone may; the guard's own, the guard. */
         if (cmd == BPF_LINK_DETACH)
-                return tamper_check_link(guard_link_of_fd(attr->link_detach.link_fd));
+                return tamper_check_link(guard_link_of_fd(attr->link_detach.link_fd)) ?:
+                       tamper_admin_only(GUARD_TAMPER_LINK_CHANGE, 0);
         if (cmd == BPF_LINK_UPDATE)
-                return tamper_check_link(guard_link_of_fd(attr->link_update.link_fd));
+                return tamper_check_link(guard_link_of_fd(attr->link_update.link_fd)) ?:
+                       tamper_admin_only(GUARD_TAMPER_LINK_CHANGE, 0);
         if (cmd == BPF_MAP_UPDATE_ELEM || cmd == BPF_MAP_DELETE_ELEM || cmd == BPF_MAP_LOOKUP_AND_DELETE_ELEM ||
             cmd == BPF_MAP_FREEZE)
                 return tamper_check_map_write(attr->map_fd);
@@ -527,6 +533,8 @@ int BPF_PROG(guard_tamper_bpf_lockdown, int cmd, union bpf_attr *attr, unsigned 
                 return tamper_check_id(GUARD_OBJ_PROG, attr->prog_id, GUARD_TAMPER_PROG);
         if (cmd == BPF_LINK_GET_FD_BY_ID)
                 return tamper_check_link(attr->link_id);
+        if (cmd == BPF_LINK_DETACH || cmd == BPF_LINK_UPDATE)
+                return tamper_admin_only(GUARD_TAMPER_LINK_CHANGE, 0);
         return tamper_check_new_program(cmd, attr, false);
 }
 
@@ -1121,6 +1129,8 @@ static __always_inline int guard_file_follow_rename(struct inode *old_dir, struc
 SEC("lsm/inode_rename")
 int BPF_PROG(guard_tamper_inode_rename, struct inode *old_dir, struct dentry *old_dentry, struct inode *new_dir,
              struct dentry *new_dentry) {
+        if (guard_set_retired())
+                return 0;
         int refused = protect_pin_dir(old_dir) ?: protect_pin_dir(new_dir) ?: protect_pin(old_dentry) ?: protect_pin(new_dentry) ?:
                       guard_file_refused(dentry_inode(old_dentry)) ?: guard_file_refused(dentry_inode(new_dentry)) ?:
                       guard_dir_entry_refused(old_dir, old_dentry) ?: guard_dir_entry_refused(new_dir, new_dentry);
@@ -1149,11 +1159,15 @@ static __always_inline int guard_tamper_setattr(struct dentry *dentry, struct ia
 
 SEC("?lsm/inode_setattr")
 int BPF_PROG(guard_tamper_truncate, struct dentry *dentry, struct iattr *attr) {
+        if (guard_set_retired())
+                return 0;
         return guard_tamper_setattr(dentry, attr);
 }
 
 SEC("?lsm/inode_setattr")
 int BPF_PROG(guard_tamper_truncate_idmap, void *idmap, struct dentry *dentry, struct iattr *attr) {
+        if (guard_set_retired())
+                return 0;
         return guard_tamper_setattr(dentry, attr);
 }
 
@@ -1163,21 +1177,29 @@ int BPF_PROG(guard_tamper_truncate_idmap, void *idmap, struct dentry *dentry, st
  * hooks of its own, which the loader attaches where the kernel has them. */
 SEC("lsm/inode_setxattr")
 int BPF_PROG(guard_tamper_setxattr, void *idmap, struct dentry *dentry) {
+        if (guard_set_retired())
+                return 0;
         return guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry);
 }
 
 SEC("lsm/inode_removexattr")
 int BPF_PROG(guard_tamper_removexattr, void *idmap, struct dentry *dentry) {
+        if (guard_set_retired())
+                return 0;
         return guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry);
 }
 
 SEC("?lsm/inode_set_acl")
 int BPF_PROG(guard_tamper_set_acl, void *idmap, struct dentry *dentry) {
+        if (guard_set_retired())
+                return 0;
         return guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry);
 }
 
 SEC("?lsm/inode_remove_acl")
 int BPF_PROG(guard_tamper_remove_acl, void *idmap, struct dentry *dentry) {
+        if (guard_set_retired())
+                return 0;
         return guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry);
 }
 
@@ -1198,8 +1220,8 @@ int BPF_PROG(guard_tamper_task_kill, struct task_struct *target, struct kernel_s
         actor = bpf_get_current_task_btf();
         if (tamper_trusted(actor, self))
                 return 0;
-        if (sig == SIGHUP_ && target->cgroups->dfl_cgrp->level > 0 &&
-            guard_task_cgroup_id(actor) == guard_task_cgroup_id(target))
+        /* The guard's cgroup as registered, not wherever the target is now. */
+        if (sig == SIGHUP_ && self->cgroup_id && guard_task_cgroup_id(actor) == self->cgroup_id)
                 return 0;
         return tamper_refuse(actor, GUARD_TAMPER_SIGNAL, target->tgid);
 }
@@ -1520,7 +1542,20 @@ static __always_inline __u32 limit_sysctl(const char *name) {
          * load fails (kernels without BPF_JIT_ALWAYS_ON). */
         if (name_is(name, "net/core/bpf_jit_enable", 23))
                 return 9;
-        return name_is(name, "net/core/bpf_jit_limit", 22) ? 10 : 0;
+        if (name_is(name, "net/core/bpf_jit_limit", 22))
+                return 10;
+        /* Per user, no capability passes it: 0, and the next start's sd-event gets no epoll
+         * watch (a review found it). */
+        return name_is(name, "fs/epoll/max_user_watches", 25) ? 11 : 0;
+}
+
+/* Real-time throttling: -1 (none) or more runtime per period, and a confined root's SCHED_FIFO
+ * loops on every CPU starve the daemon and PID 1 (a review found it). Any change, raising
+ * included: 1 + which one (GUARD_TAMPER_LIMIT's object 11, 12), 0 for another sysctl. */
+static __always_inline __u32 rt_sysctl(const char *name) {
+        if (name_is(name, "kernel/sched_rt_runtime_us", 26))
+                return 12;
+        return name_is(name, "kernel/sched_rt_period_us", 25) ? 13 : 0;
 }
 
 /* A writer in a user namespace of its own changes only that namespace's user.max_*: its
@@ -1574,6 +1609,14 @@ int guard_tamper_sysctl(struct bpf_sysctl *ctx) {
                 if (!tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1 || !guard_current_confined() ||
                     (which == 1 && !sysctl_writer_in_initial_user_ns()) || guard_current_admin_cgroup() ||
                     sysctl_number_not_lowered(ctx))
+                        return 1;
+                tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_LIMIT, which - 1);
+                return 0;
+        }
+        which = rt_sysctl(name);
+        if (which) {
+                if (!tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1 || !guard_current_confined() ||
+                    guard_current_admin_cgroup() || sysctl_value_kept(ctx))
                         return 1;
                 tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_LIMIT, which - 1);
                 return 0;
@@ -1781,13 +1824,15 @@ int BPF_PROG(guard_tamper_file_open, struct file *file) {
  * policy says: only PID 1, its children before they exec (systemd places ExecReload='s there so)
  * and the guard. A member could signal SIGHUP and pass the D-Bus callers' cgroup check. Nor out
  * of it (the daemon into a frozen cgroup, or one with cpu.max 1000 or pids.max 1, or below its
- * own cgroup, where no file is guarded), by the same few. */
+ * own cgroup, where no file is guarded): only the guard, not PID 1, which never needs to and
+ * does what any root asks (StartTransientUnit with the daemon's pid put it in a scope of the
+ * asker's, whose reload then made that scope the default admin cgroup: a review found it). */
 static __always_inline int guard_tamper_move(struct task_struct *actor, __u64 src, __u64 dst) {
         struct guard_self *self = tamper_config();
 
         if (!self || !self->cgroup_id || (dst != self->cgroup_id && src != self->cgroup_id))
                 return 0;
-        if (is_pid1_code(actor) || is_guard(actor, self))
+        if (is_guard(actor, self) || (dst == self->cgroup_id && is_pid1_code(actor)))
                 return 0;
         return tamper_refuse(actor, dst == self->cgroup_id ? GUARD_TAMPER_JOIN : GUARD_TAMPER_LEAVE, self->cgroup_id);
 }
@@ -1834,7 +1879,7 @@ int BPF_PROG(guard_tamper_bus_connect, struct socket *sock, void *uaddr, int add
         struct dentry *dentry;
         __u64 *mark, ino;
 
-        if (ret != 0 || !sock->sk)
+        if (ret != 0 || !sock->sk || guard_set_retired())
                 return 0;
         u = bpf_skc_to_unix_sock(sock->sk);
         if (!u || !u->peer)
@@ -2231,12 +2276,16 @@ static __always_inline int tamper_move_mount(const struct path *from_path, const
 
 SEC("lsm/move_mount")
 int BPF_PROG(guard_tamper_move_mount, const struct path *from_path, const struct path *to_path) {
+        if (guard_set_retired())
+                return 0;
         return tamper_move_mount(from_path, to_path, 1);
 }
 
 /* lockdown=confidentiality: as guard_tamper_umount_lockdown, a copy's propagation is not told. */
 SEC("?lsm/move_mount")
 int BPF_PROG(guard_tamper_move_mount_lockdown, const struct path *from_path, const struct path *to_path) {
+        if (guard_set_retired())
+                return 0;
         return tamper_move_mount(from_path, to_path, 0);
 }
 
@@ -2309,7 +2358,7 @@ SEC("lsm/bprm_committed_creds")
 int BPF_PROG(guard_tamper_pid1_execed, struct linux_binprm *bprm) {
         __u64 latch = GUARD_OBJ_PID1_EXEC | 1;
 
-        if (bpf_get_current_task_btf()->tgid == 1)
+        if (bpf_get_current_task_btf()->tgid == 1 && !guard_set_retired())
                 (void) bpf_map_delete_elem(&guard_objects, &latch);
         return 0;
 }
@@ -2337,6 +2386,9 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
         struct guard_self *self;
         struct task_struct *actor;
         __u32 ns;
+
+        if (guard_set_retired())
+                return 0;
 
         /* A new mount (bind or not) or a moved one over a file the guard runs, in any mount
          * namespace (a shared one propagates to PID 1's); not a remount or a propagation change.
@@ -2398,6 +2450,9 @@ static __always_inline int tamper_cgroup1_mount(struct super_block *sb) {
 SEC("lsm/sb_remount")
 int BPF_PROG(guard_tamper_sb_remount, struct super_block *sb, void *mnt_opts) {
         struct guard_self *self;
+
+        if (guard_set_retired())
+                return 0;
 
         if (sb->s_magic == PROC_SUPER_MAGIC_)
                 return guard_own_proc_refused(sb);
@@ -2491,10 +2546,13 @@ static __always_inline bool guard_cgroup_within(struct cgroup *cg, __u64 id) {
  * the namespace lock's part (guard_namespace_reach()), in every mode. */
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(guard_tamper_ptrace, struct task_struct *child, unsigned int mode) {
-        int r = guard_namespace_reach(child, mode);
         struct guard_self *self;
         struct task_struct *actor;
+        int r;
 
+        if (guard_set_retired())
+                return 0;
+        r = guard_namespace_reach(child, mode);
         if (r || !(mode & PTRACE_MODE_ATTACH_))
                 return r;
         self = tamper_config();

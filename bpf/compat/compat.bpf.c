@@ -142,6 +142,8 @@ static __always_inline int procs_write_start(struct task_struct *task, bool thre
 
 SEC("fexit/cgroup_procs_write_start")
 int BPF_PROG(compat_procs_write_start, char *buf, bool threadgroup, bool *threadgroup_locked, struct task_struct *ret) {
+        if (guard_set_retired())
+                return 0;
         return procs_write_start(ret, threadgroup, 1);
 }
 
@@ -150,6 +152,8 @@ int BPF_PROG(compat_procs_write_start, char *buf, bool threadgroup, bool *thread
 SEC("?fexit/cgroup_procs_write_start")
 int BPF_PROG(compat_procs_write_start_lockdown, char *buf, bool threadgroup, bool *threadgroup_locked,
              struct task_struct *ret) {
+        if (guard_set_retired())
+                return 0;
         return procs_write_start(ret, threadgroup, 0);
 }
 
@@ -157,8 +161,11 @@ int BPF_PROG(compat_procs_write_start_lockdown, char *buf, bool threadgroup, boo
  * not close (that program skipped): left open, its verdict would pass a later check. */
 SEC("fexit/cgroup_procs_write_finish")
 int BPF_PROG(compat_procs_write_finish, struct task_struct *task, bool threadgroup_locked) {
-        struct compat_window *w = window_current();
+        struct compat_window *w;
 
+        if (guard_set_retired())
+                return 0;
+        w = window_current();
         if (w) {
                 w->note.task_pid = 0;
                 window_close(w);
@@ -170,9 +177,13 @@ SEC("fentry/cgroup_attach_permissions")
 int BPF_PROG(compat_attach_enter, struct cgroup *src_cgrp, struct cgroup *dst_cgrp, struct super_block *sb,
              bool threadgroup, struct cgroup_namespace *ns) {
         __u64 src = src_cgrp->kn->id, dst = dst_cgrp->kn->id, src_entry = 0;
-        struct compat_window *w = window_current();
         __u32 source = GUARD_SOURCE_LEADER, task_pid = 0;
+        struct compat_window *w;
         void *policy;
+
+        if (guard_set_retired())
+                return 0;
+        w = window_current();
 
         /* The write's note, if this window is the write's (not a clone3's: its source is the
          * parent's cgroup); used once. */
@@ -214,6 +225,8 @@ int BPF_PROG(compat_attach_enter, struct cgroup *src_cgrp, struct cgroup *dst_cg
 SEC("fexit/cgroup_attach_permissions")
 int BPF_PROG(compat_attach_exit, struct cgroup *src_cgrp, struct cgroup *dst_cgrp, struct super_block *sb,
              bool threadgroup, struct cgroup_namespace *ns, int ret) {
+        if (guard_set_retired())
+                return 0;
         window_close(window_current());
         return 0;
 }
@@ -223,6 +236,9 @@ int BPF_PROG(compat_attach_exit, struct cgroup *src_cgrp, struct cgroup *dst_cgr
 SEC("fentry/cgroup_can_fork")
 int BPF_PROG(compat_fork_enter, struct task_struct *child, struct kernel_clone_args *kargs) {
         struct compat_window *w;
+
+        if (guard_set_retired())
+                return 0;
 
         if (!(kargs->flags & CLONE_INTO_CGROUP_))
                 return 0;
@@ -234,6 +250,8 @@ int BPF_PROG(compat_fork_enter, struct task_struct *child, struct kernel_clone_a
 
 SEC("fexit/cgroup_can_fork")
 int BPF_PROG(compat_fork_exit, struct task_struct *child, struct kernel_clone_args *kargs, int ret) {
+        if (guard_set_retired())
+                return 0;
         /* Whatever is open: the fork window, or a migration window left by a skipped fexit (every
          * fork comes here: no task storage lookup while no window is open anywhere). */
         if (windows_open())
@@ -274,7 +292,7 @@ int BPF_PROG(compat_inode_permission, struct inode *inode, int mask) {
 
         if (refused)
                 return refused;
-        if (mask != MAY_WRITE)
+        if (mask != MAY_WRITE || guard_set_retired())
                 return 0;
         if (!windows_open())
                 return no_window(inode, NULL);
@@ -316,6 +334,8 @@ static __always_inline int install_enter(struct ns_common *ns, __u32 type) {
         struct guard_decision d;
         __u32 inum = ns->inum, decided;
 
+        if (guard_set_retired())
+                return 0;
         w = window_open(GUARD_EVENT_SETNS);
         if (!w)
                 return 0;
@@ -342,8 +362,11 @@ static __always_inline int install_enter(struct ns_common *ns, __u32 type) {
 }
 
 static __always_inline int install_exit(int ret) {
-        struct compat_window *w = window_current();
+        struct compat_window *w;
 
+        if (guard_set_retired())
+                return 0;
+        w = window_current();
         if (!w || w->kind != GUARD_EVENT_SETNS)
                 return 0;
         if (ret == 0)
@@ -409,11 +432,15 @@ static __always_inline int unshare_exit(long ret) {
 
 SEC("fentry/ksys_unshare")
 int BPF_PROG(compat_unshare_enter, unsigned long flags) {
+        if (guard_set_retired())
+                return 0;
         return unshare_enter(flags);
 }
 
 SEC("fexit/ksys_unshare")
 int BPF_PROG(compat_unshare_exit, unsigned long flags, int ret) {
+        if (guard_set_retired())
+                return 0;
         return unshare_exit(ret);
 }
 
@@ -422,11 +449,15 @@ int BPF_PROG(compat_unshare_exit, unsigned long flags, int ret) {
  * then (src/daemon/bpf-backend.c, window_alternatives). */
 SEC("?fentry/__x64_sys_unshare")
 int BPF_PROG(compat_unshare_sys_enter, struct pt_regs *regs) {
+        if (guard_set_retired())
+                return 0;
         return unshare_enter(regs->di);
 }
 
 SEC("?fexit/__x64_sys_unshare")
 int BPF_PROG(compat_unshare_sys_exit, struct pt_regs *regs, long ret) {
+        if (guard_set_retired())
+                return 0;
         return unshare_exit(ret);
 }
 
@@ -435,7 +466,7 @@ SEC("lsm/capable")
 int BPF_PROG(compat_capable, const struct cred *cred, struct user_namespace *ns, int cap, unsigned int opts) {
         struct compat_window *w;
 
-        if (cap != CAP_SYS_ADMIN || !windows_open())
+        if (cap != CAP_SYS_ADMIN || guard_set_retired() || !windows_open())
                 return 0;
         w = window_current();
         if (!w || (w->kind != GUARD_EVENT_SETNS && w->kind != GUARD_EVENT_NEW_NAMESPACE))
@@ -447,9 +478,13 @@ int BPF_PROG(compat_capable, const struct cred *cred, struct user_namespace *ns,
 SEC("lsm/userns_create")
 int BPF_PROG(compat_userns_create, const struct cred *cred) {
         struct task_struct *actor = bpf_get_current_task_btf();
-        struct compat_window *w = window_current();
+        struct compat_window *w;
         struct guard_decision d;
         __u32 decided;
+
+        if (guard_set_retired())
+                return 0;
+        w = window_current();
 
         /* unshare(CLONE_NEWUSER) was decided (and reported) when its window opened. */
         if (w && w->kind == GUARD_EVENT_NEW_NAMESPACE)
@@ -467,6 +502,8 @@ int BPF_PROG(compat_userns_create, const struct cred *cred) {
  * sandboxes before the number can be handed to a new namespace. */
 SEC("fentry/proc_free_inum")
 int BPF_PROG(compat_proc_free_inum, unsigned int inum) {
+        if (guard_set_retired())
+                return 0;
         guard_forget_sandbox(inum);
         return 0;
 }
@@ -477,6 +514,8 @@ int BPF_PROG(compat_proc_free_inum, unsigned int inum) {
  * only there (choose_exec_programs()). */
 SEC("?lsm/bprm_creds_for_exec")
 int BPF_PROG(compat_exec_pending, struct linux_binprm *bprm) {
+        if (guard_set_retired())
+                return 0;
         return guard_exec_pending();
 }
 
@@ -485,6 +524,9 @@ int BPF_PROG(compat_task_alloc, struct task_struct *task, unsigned long clone_fl
         struct task_struct *actor = bpf_get_current_task_btf();
         __u32 types = (clone_flags & CLONE_NEW_MASK) & ~GUARD_CLONE_NEWUSER, decided;
         struct guard_decision d;
+
+        if (guard_set_retired())
+                return 0;
 
         guard_inherit_lock(actor, task);
         if (guard_inherit_identity(actor, task, clone_flags))
@@ -505,6 +547,9 @@ int BPF_PROG(compat_task_alloc, struct task_struct *task, unsigned long clone_fl
 SEC("tp_btf/task_newtask")
 int BPF_PROG(compat_task_newtask, struct task_struct *task, __u64 clone_flags) {
         struct task_struct *creator = bpf_get_current_task_btf();
+
+        if (guard_set_retired())
+                return 0;
 
         if (!(clone_flags & CLONE_NEW_MASK))
                 return 0;

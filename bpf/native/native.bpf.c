@@ -69,6 +69,8 @@ static __always_inline int native_attach(struct task_struct *task, struct cgroup
 SEC("lsm/cgroup_attach")
 int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_cgrp, struct cgroup *dst_cgrp,
              struct super_block *sb, bool threadgroup, struct cgroup_namespace *ns) {
+        if (guard_set_retired())
+                return 0;
         return native_attach(task, src_cgrp, dst_cgrp, threadgroup, 1);
 }
 
@@ -77,6 +79,8 @@ int BPF_PROG(native_cgroup_attach, struct task_struct *task, struct cgroup *src_
 SEC("?lsm/cgroup_attach")
 int BPF_PROG(native_cgroup_attach_lockdown, struct task_struct *task, struct cgroup *src_cgrp, struct cgroup *dst_cgrp,
              struct super_block *sb, bool threadgroup, struct cgroup_namespace *ns) {
+        if (guard_set_retired())
+                return 0;
         return native_attach(task, src_cgrp, dst_cgrp, threadgroup, 0);
 }
 
@@ -85,6 +89,9 @@ int BPF_PROG(native_namespace_install, struct nsset *nsset, struct ns_common *ns
         struct task_struct *actor = bpf_get_current_task_btf();
         __u32 type = guard_ns_type(ns), inum = ns->inum, decided;
         struct guard_decision d;
+
+        if (guard_set_retired())
+                return 0;
 
         /* Re-joining the namespace one is already in changes nothing. */
         if (inum == guard_task_joined_ns_inum(actor, type))
@@ -114,6 +121,9 @@ int BPF_PROG(native_namespace_alloc, struct ns_common *ns) {
         struct guard_decision d;
         struct guard_value *cg;
 
+        if (guard_set_retired())
+                return 0;
+
         /* One lookup of the creator's entry serves the decision and the sandbox record. */
         guard_task_decide_namespace_entry(actor, type, &d, &decided, &cg);
         guard_record_op(guard_policy_map(), GUARD_EVENT_NEW_NAMESPACE, d.verdict, actor, guard_task_cgroup_id(actor), 0, 0,
@@ -130,6 +140,8 @@ int BPF_PROG(native_namespace_alloc, struct ns_common *ns) {
 /* May run from RCU or a workqueue: current means nothing here, only forget the namespace. */
 SEC("lsm/namespace_free")
 int BPF_PROG(native_namespace_free, struct ns_common *ns) {
+        if (guard_set_retired())
+                return 0;
         guard_forget_sandbox(ns->inum);
         return 0;
 }
@@ -138,12 +150,17 @@ int BPF_PROG(native_namespace_free, struct ns_common *ns) {
  * only there (choose_exec_programs()). */
 SEC("?lsm/bprm_creds_for_exec")
 int BPF_PROG(native_exec_pending, struct linux_binprm *bprm) {
+        if (guard_set_retired())
+                return 0;
         return guard_exec_pending();
 }
 
 SEC("lsm/task_alloc")
 int BPF_PROG(native_task_alloc, struct task_struct *task, unsigned long clone_flags) {
         struct task_struct *parent = bpf_get_current_task_btf();
+
+        if (guard_set_retired())
+                return 0;
 
         if (guard_fork_pending(parent, clone_flags) || guard_inherit_identity(parent, task, clone_flags))
                 return -EPERM;

@@ -50,16 +50,17 @@ SEC("tp_btf/cgroup_attach_task")
 int BPF_PROG(observe_cgroup_attach_task, struct cgroup *dst_cgrp, const char *path, struct task_struct *task,
              bool threadgroup) {
         struct task_struct *actor = bpf_get_current_task_btf();
-        void *policy = guard_policy_map();
         struct observe_cgroup *last;
         struct guard_decision d;
         struct guard_actor who;
         __u64 src = 0, src_entry = 0, dst, actor_cgroup;
         bool moved_itself;
+        void *policy;
 
         /* Only the default (cgroup2) hierarchy, id 0, is policy; v1 hierarchies of hybrid setups are not. */
-        if (dst_cgrp->root->hierarchy_id != 0)
+        if (guard_set_retired() || dst_cgrp->root->hierarchy_id != 0)
                 return 0;
+        policy = guard_policy_map();
         dst = dst_cgrp->kn->id;
         last = bpf_task_storage_get(&observe_task_cgroup, task, 0, 0);
         if (last) {
@@ -93,9 +94,13 @@ SEC("tp_btf/task_newtask")
 int BPF_PROG(observe_task_newtask, struct task_struct *task, __u64 clone_flags) {
         struct task_struct *parent = bpf_get_current_task_btf();
         __u64 src = guard_task_cgroup_id(parent), dst = guard_task_cgroup_id(task);
-        void *policy = guard_policy_map();
         struct guard_decision d;
+        void *policy;
         __u32 type;
+
+        if (guard_set_retired())
+                return 0;
+        policy = guard_policy_map();
 
         remember_cgroup(task, task->cgroups->dfl_cgrp);
 

@@ -27,6 +27,10 @@ enum { META_MAGIC_SLOT, META_BUILD_SLOT, META_KIND_SLOT, META_PID_SLOT, META_DIR
 char *pin_path(const char *dir, const char *prefix, const char *name);
 int read_meta(const char *dir, uint64_t meta[_META_SLOTS]);
 int read_meta_fd(int fd, uint64_t meta[_META_SLOTS]);
+/* Is fd a map of this type whose keys and values fit buffers of these sizes? */
+bool map_layout_fits(int fd, uint32_t type, uint32_t key_size, uint32_t value_size);
+/* Exactly these sizes: a map read back whole, whose fields are all trusted. */
+bool map_layout_is(int fd, uint32_t type, uint32_t key_size, uint32_t value_size);
 /* The pin directory's path, as the build record keeps it (META_DIR_SLOT). */
 uint64_t pin_dir_hash(const char *dir);
 int open_pinned_map(const char *dir, const char *name);

@@ -95,12 +95,19 @@ int read_meta(const char *dir, uint64_t meta[_META_SLOTS]) {
 
 /* Older builds' records end before META_DIR_SLOT: 0 there, no directory known. */
 int read_meta_fd(int fd, uint64_t meta[_META_SLOTS]) {
+        /* Also a map found by id that only has the name (hidden_program_set()). */
+        if (!map_layout_fits(fd, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64)))
+                return -EPROTO;
         for (__u32 i = 0; i < _META_SLOTS; i++) {
                 meta[i] = 0;
                 if (bpf_map_lookup_elem(fd, &i, &meta[i]) < 0 && i < META_DIR_SLOT)
                         return -errno;
         }
-        return meta[META_MAGIC_SLOT] == META_MAGIC ? 0 : -EPROTO;
+        /* A kind no build has: a record planted with the magic (a review found its kind used as
+         * an index). */
+        if (meta[META_MAGIC_SLOT] != META_MAGIC || meta[META_KIND_SLOT] >= _BACKEND_MAX)
+                return -EPROTO;
+        return 0;
 }
 
 uint64_t pin_dir_hash(const char *dir) {
@@ -131,14 +138,65 @@ int write_meta(Backend *b, const char *dir, BackendKind kind) {
         return pin_replace(fd, dir, "map_", META_MAP_NAME);
 }
 
+static bool map_layout_within(int fd, uint32_t type, uint32_t key_size, uint32_t value_size, bool exact) {
+        struct bpf_map_info info = {};
+        __u32 len = sizeof(info);
+
+        if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.type != type)
+                return false;
+        return exact ? info.key_size == key_size && info.value_size == value_size :
+                       info.key_size <= key_size && info.value_size <= value_size;
+}
+
+bool map_layout_fits(int fd, uint32_t type, uint32_t key_size, uint32_t value_size) {
+        return map_layout_within(fd, type, key_size, value_size, false);
+}
+
+bool map_layout_is(int fd, uint32_t type, uint32_t key_size, uint32_t value_size) {
+        return map_layout_within(fd, type, key_size, value_size, true);
+}
+
+/* What a map pinned at each name must be before anything of it is read into a buffer of this
+ * build's size (older builds' smaller layouts fit): a map planted at a name while nothing was
+ * armed (a cold start), its values larger, made a lookup write past the daemon's buffer (a review
+ * found it). The names the daemon reads by lookup or iteration; ring buffers are libbpf's to check. */
+static const struct {
+        const char *name;
+        uint32_t type, key_size, value_size;
+} pinned_layouts[] = {
+        { "guard_policy", BPF_MAP_TYPE_ARRAY_OF_MAPS, sizeof(__u32), sizeof(__u32) },
+        { "guard_hints", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct guard_hints) },
+        { "guard_self", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct guard_self) },
+        { "guard_self_unit", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct guard_self_unit) },
+        { "guard_identity", BPF_MAP_TYPE_TASK_STORAGE, sizeof(int), sizeof(struct guard_task_identity) },
+        { "guard_task_locks", BPF_MAP_TYPE_TASK_STORAGE, sizeof(int), sizeof(struct guard_task_lock) },
+        { "guard_sandbox_ns", BPF_MAP_TYPE_HASH, sizeof(__u32), sizeof(struct guard_sandbox_ns) },
+        { "guard_bus_peers", BPF_MAP_TYPE_TASK_STORAGE, sizeof(int), sizeof(__u64) },
+        { "guard_objects", BPF_MAP_TYPE_HASH, sizeof(__u64), sizeof(__u8) },
+        { "guard_pid1_exec", BPF_MAP_TYPE_HASH, sizeof(struct guard_pid1_exec_key), sizeof(__u8) },
+        { "guard_counters", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64) },
+        { "guard_records", BPF_MAP_TYPE_HASH, sizeof(struct guard_record_key), sizeof(struct guard_record_value) },
+        { "guard_rule_counts", BPF_MAP_TYPE_HASH, sizeof(struct guard_rule_count_key), sizeof(__u64) },
+        { "guard_rule_names", BPF_MAP_TYPE_HASH, sizeof(__u64), sizeof(struct guard_rule_name) },
+        { "guard_cgroup_counts", BPF_MAP_TYPE_HASH, sizeof(__u64), sizeof(struct guard_cgroup_counts) },
+        { META_MAP_NAME, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64) },
+};
+
+/* -EPROTO: a map that is not what its name says. */
 int open_pinned_map(const char *dir, const char *name) {
         _cleanup_(freep) char *path = pin_path(dir, "map_", name);
-        int fd;
+        _cleanup_(closep) int fd = -EBADF;
 
         if (!path)
                 return -ENOMEM;
         fd = bpf_obj_get(path);
-        return fd < 0 ? -errno : fd;
+        if (fd < 0)
+                return -errno;
+        for (size_t i = 0; i < ELEMENTSOF(pinned_layouts); i++)
+                if (streq(pinned_layouts[i].name, name) &&
+                    !map_layout_fits(fd, pinned_layouts[i].type, pinned_layouts[i].key_size, pinned_layouts[i].value_size))
+                        return -EPROTO;
+        return TAKE_FD(fd);
 }
 
 /* The pin directory we pinned into (or adopted), held: what its path leads to later is compared
@@ -224,7 +282,8 @@ int backend_disarm_maps(int self_fd, int outer_fd) {
                 return 0;
         if (bpf_obj_get_info_by_fd(outer_fd, &info, &len) < 0)
                 return -errno;
-        for (__u32 slot = 0; slot < info.max_entries; slot++)
+        /* No more slots than a build has: a planted map's millions would hold --unload up. */
+        for (__u32 slot = 0; slot < info.max_entries && slot < _GUARD_SLOT_MAX; slot++)
                 if (bpf_map_delete_elem(outer_fd, &slot) < 0 && errno != ENOENT)
                         return -errno;
         return 0;
@@ -371,7 +430,7 @@ int backend_read_pinned(const char *pin_dir, BackendPinned *ret) {
         BackendPinned p = {};
         uint64_t meta[_META_SLOTS];
         struct guard_key key = { .kind = GUARD_KEY_CONFIG };
-        struct guard_value value;
+        struct guard_value value = {};
         struct dirent *de;
         __u32 zero = 0, inner_id;
         int r;
@@ -391,6 +450,10 @@ int backend_read_pinned(const char *pin_dir, BackendPinned *ret) {
         outer = open_pinned_map(pin_dir, GUARD_MAP(guard_policy));
         if (outer >= 0 && bpf_map_lookup_elem(outer, &zero, &inner_id) == 0) {
                 inner = bpf_map_get_fd_by_id(inner_id);
+                if (inner >= 0 && !map_layout_fits(inner, BPF_MAP_TYPE_HASH, sizeof(struct guard_key), sizeof(struct guard_value))) {
+                        close(inner);
+                        inner = -EBADF;
+                }
                 if (inner >= 0) {
                         struct bpf_map_info info = {};
                         __u32 len = sizeof(info);
@@ -483,7 +546,7 @@ int backend_read_rule_counts(const char *pin_dir, MetricsRuleCount **ret, size_t
         _cleanup_(closep) int counts = open_pinned_map(pin_dir, GUARD_MAP(guard_rule_counts)),
                               names = open_pinned_map(pin_dir, GUARD_MAP(guard_rule_names));
         _cleanup_(freep) MetricsRuleCount *list = NULL;
-        struct guard_rule_count_key key, next;
+        struct guard_rule_count_key key = {}, next = {};
         size_t n = 0, allocated = 0;
 
         if (counts < 0)
@@ -491,7 +554,7 @@ int backend_read_rule_counts(const char *pin_dir, MetricsRuleCount **ret, size_t
         for (void *k = NULL; bpf_map_get_next_key(counts, k, &next) == 0; k = &key) {
                 struct guard_rule_name name = {};
                 MetricsRuleCount *c;
-                __u64 value;
+                __u64 value = 0;
 
                 key = next;
                 if (bpf_map_lookup_elem(counts, &key, &value) < 0)

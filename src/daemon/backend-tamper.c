@@ -916,7 +916,7 @@ void backend_set_bus_socket(Backend *b, uint64_t ino, const char *path) {
 
 int backend_bus_peer_connected(Backend *b, int pidfd) {
         _cleanup_(freep) char *pin = pin_path(b->pin_dir, "link_", GUARD_PROG(guard_tamper_bus_connect));
-        uint64_t ino;
+        uint64_t ino = 0;
 
         /* No record without the program (a kernel without unix_stream_connect() to trace). */
         if (b->bus_peers_fd < 0 || b->objects_fd < 0 || !pin || access(pin, F_OK) < 0)

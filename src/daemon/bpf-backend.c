@@ -256,6 +256,9 @@ static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImag
                 if (bpf_map_lookup_elem(b->outer_fd, &zero, &inner_id) < 0 ||
                     (b->inner_fd = bpf_map_get_fd_by_id(inner_id)) < 0)
                         return -ESTALE;
+                /* Read back whole (backend_read_image(), KnownCgroups): exactly this build's entries. */
+                if (!map_layout_is(b->inner_fd, BPF_MAP_TYPE_HASH, sizeof(struct guard_key), sizeof(struct guard_value)))
+                        return -ESTALE;
         }
         record_daemon_pid(pin_dir);
         hold_pin_dir(b);
@@ -632,6 +635,8 @@ static int mark_starting(int self_fd, bool starting) {
         struct guard_self self = {};
         __u32 zero = 0;
 
+        if (!map_layout_fits(self_fd, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(self)))
+                return -EPROTO;
         if (bpf_map_lookup_elem(self_fd, &zero, &self) < 0)
                 return -errno;
         if (!self.enabled || self.starting == starting)
@@ -642,8 +647,7 @@ static int mark_starting(int self_fd, bool starting) {
 
 /* A load that failed before arming: the running set goes on as before. */
 static void unmark_starting(const char *pin_dir) {
-        _cleanup_(freep) char *path = pin_path(pin_dir, "map_", GUARD_MAP(guard_self));
-        _cleanup_(closep) int fd = path ? bpf_obj_get(path) : -EBADF;
+        _cleanup_(closep) int fd = open_pinned_map(pin_dir, GUARD_MAP(guard_self));
 
         if (fd >= 0)
                 (void) mark_starting(fd, false);
@@ -952,19 +956,19 @@ static int start_iterators(Backend *b, LoadLinks *l, char **ret_reason) {
 
 /* The set the pins held before this load, once ours are in its place: its links detach with
  * their pins, unless another process holds them (on native anyone may open a link pin). Then its
- * programs run on beside ours, and once our tamper protection dropped its objects anyone could
- * have put a generation of its own there (a review found it). So it is retired (its hints say so:
- * its tamper checks stand down, ours protect the same objects) and its outer map frozen (nothing
- * can be put there again); both maps are checked to be what their pins' names say. Its last
- * generation stays: emptied, its compat programs wrote "allowed" into the windows both sets
- * share (task storage) while 6.12 released its links, and a sandbox's lock went (a full run
- * found it). */
-static bool map_is(int fd, enum bpf_map_type type, const char *name) {
+ * programs run on beside ours. So it is retired: its hints say so and are frozen, and every one
+ * of its programs then returns at once (guard_set_retired()): no stale denial a relaxation or an
+ * unload cannot reach, no write into what both sets share, and its maps, which our protection
+ * drops, are worth nothing to write. Its outer map is frozen as well, and both maps are checked
+ * to be what their pins' names say. Its generation is left as it is: emptied, its compat
+ * programs (then still deciding) wrote "allowed" into the windows both sets share while 6.12
+ * released its links (a full run found it). */
+static bool map_is(int fd, enum bpf_map_type type, const char *name, uint32_t value_size) {
         struct bpf_map_info info = {};
         __u32 len = sizeof(info);
 
         return fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == type &&
-               strneq(info.name, name, sizeof(info.name));
+               strneq(info.name, name, sizeof(info.name)) && info.value_size == value_size;
 }
 
 static void disarm_replaced_set(int old_outer_fd, int old_hints_fd, const Backend *b) {
@@ -972,18 +976,43 @@ static void disarm_replaced_set(int old_outer_fd, int old_hints_fd, const Backen
         __u32 zero = 0;
         int r = 0;
 
-        if (map_is(old_hints_fd, BPF_MAP_TYPE_ARRAY, GUARD_MAP(guard_hints)) &&
-            object_id(old_hints_fd) != object_id(b->hints_fd) &&
-            bpf_map_lookup_elem(old_hints_fd, &zero, &hints) == 0) {
+        if (old_hints_fd >= 0 && object_id(old_hints_fd) != object_id(b->hints_fd) &&
+            !map_is(old_hints_fd, BPF_MAP_TYPE_ARRAY, GUARD_MAP(guard_hints), sizeof(struct guard_hints)))
+                /* Shorter: a build before retirement, whose programs would not read it anyway. */
+                log_warning("The program set this load replaced is of an older build and cannot be retired: if "
+                            "another process holds its links, it enforces its last policy generation until they "
+                            "are let go.");
+        else if (old_hints_fd >= 0 && object_id(old_hints_fd) != object_id(b->hints_fd) &&
+                 bpf_map_lookup_elem(old_hints_fd, &zero, &hints) == 0 && !hints.retired) {
                 hints.retired = 1;
                 if (bpf_map_update_elem(old_hints_fd, &zero, &hints, BPF_ANY) < 0 || bpf_map_freeze(old_hints_fd) < 0)
                         r = -errno;
         }
-        if (r >= 0 && map_is(old_outer_fd, BPF_MAP_TYPE_ARRAY_OF_MAPS, GUARD_MAP(guard_policy)) &&
-            object_id(old_outer_fd) != object_id(b->outer_fd) && bpf_map_freeze(old_outer_fd) < 0)
-                r = -errno;
+        if (r >= 0 && map_is(old_outer_fd, BPF_MAP_TYPE_ARRAY_OF_MAPS, GUARD_MAP(guard_policy), sizeof(__u32)) &&
+            object_id(old_outer_fd) != object_id(b->outer_fd) && bpf_map_freeze(old_outer_fd) < 0 && errno != EBUSY)
+                r = -errno; /* EBUSY: frozen already */
         if (r < 0)
                 log_warning_errno(r, "Could not disarm the program set this load replaced: %m");
+}
+
+int backend_keep_in_force(Backend *b) {
+        struct guard_hints hints = {};
+        __u32 zero = 0;
+
+        if (!b || b->hints_fd < 0 || bpf_map_lookup_elem(b->hints_fd, &zero, &hints) < 0 || !hints.retired)
+                return 0;
+        hints.retired = 0;
+        /* Frozen as well (a review found it): the set is lost, a new one is loaded. */
+        if (bpf_map_update_elem(b->hints_fd, &zero, &hints, BPF_ANY) < 0)
+                return log_error_errno(-errno, "The guard's program set was marked retired by someone else, and cannot "
+                                               "be put back into force (%m): loading the programs again.");
+        log_error("The guard's program set was marked retired by someone else (a write into its hints map): put back "
+                  "into force.");
+        return 0;
+}
+
+void backend_retire(Backend *old, const Backend *b) {
+        disarm_replaced_set(old->outer_fd, old->hints_fd, b);
 }
 
 /* New links are attached; now make the pins point at them (old ones detach here), then the
@@ -1147,8 +1176,8 @@ static int refuse_hidden_set(const char *pin_dir, char **ret_reason) {
 static int refuse_weaker_than_pinned(const char *pin_dir, BackendKind kind, char **ret_reason) {
         BackendPinned pinned;
 
-        if (backend_read_pinned(pin_dir, &pinned) < 0 || pinned.n_links == 0 || pinned.kind >= BACKEND_OBSERVE ||
-            kind <= pinned.kind)
+        if (backend_read_pinned(pin_dir, &pinned) < 0 || pinned.n_links == 0 || pinned.kind < 0 ||
+            pinned.kind >= BACKEND_OBSERVE || kind <= pinned.kind)
                 return 0;
         if (asprintf(ret_reason,
                      "the pinned %s program set in %s enforces and could not be adopted; not replacing it with the "

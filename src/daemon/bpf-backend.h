@@ -153,6 +153,15 @@ int backend_protect(Backend *b, bool enabled, int cgroup_root_fd);
  * system someone else mounted); -ENOENT if a link is gone. */
 int backend_check_links(Backend *b);
 
+/* old, the set b was loaded to replace while its pins were gone (pin_load() retires what the
+ * pins show): retired, it does nothing even if another process holds its links. */
+void backend_retire(Backend *old, const Backend *b);
+
+/* Only a later load retires a set: ours found retired while we run (a write through an fd had
+ * before the guard armed) is put back into force, and that is logged. On the one-second tick.
+ * -errno if it cannot be (the map frozen too): the set is lost. */
+int backend_keep_in_force(Backend *b);
+
 /* Closes our handles; pins (and so enforcement) stay. */
 void backend_free(Backend *b);
 

@@ -266,6 +266,12 @@ static int print_status(void) {
                        "the daemon\n", arg_bpffs_dir, strerror(-r));
                 return 4;
         }
+        if (r == -EPROTO) {
+                /* A build record at the name that is none of ours: nothing anyone can tell is the guard. */
+                printf("cgroup-guard: not loaded (what is pinned at %s is no guard's: its build record is not one)\n",
+                       arg_bpffs_dir);
+                return 3;
+        }
         if (r < 0) {
                 printf("cgroup-guard: not loaded (nothing pinned at %s)\n", arg_bpffs_dir);
                 return 3;

@@ -349,6 +349,12 @@ static const char *const sealed_config_dirs[] = {
         /* PAM's stacks: PID 1's child loads the modules one names (PAMName=; any path) before its
          * exec, with PID 1's trust for what systemd does there, in the unit's cgroup. */
         "/etc/pam.d",
+        /* systemd-nspawn's trusted settings (PrivateUsers=no, Bind= of any host path): a
+         * container any root may have PID 1 start (systemd-nspawn@.service) then runs as the
+         * host's root with the guard's configuration bound in (a review found it). Not
+         * /run/systemd/nspawn, trusted as well, where nspawn makes its locks and propagation
+         * directories at its first run, confined or not (README: known gaps). */
+        "/etc/systemd/nspawn",
 };
 
 /* The guard's own configuration, as this process reads it (set_guard_config_dirs()): the policy

@@ -27,19 +27,15 @@
 #include "manager-internal.h"
 #include "manager.h"
 #include "policy-compile.h"
+#include "backend-internal.h"
 #include "policy-parse.h"
 #include "process-util.h"
 #include "response.h"
 #include "string-util.h"
 
+/* Checked to fit what is read from it (open_pinned_map()): anyone may ask Explain. */
 static int open_state_map(Manager *m, const char *name) {
-        _cleanup_(freep) char *path = NULL;
-        int fd;
-
-        if (asprintf(&path, "%s/map_%s", m->bpffs_dir, name) < 0)
-                return -ENOMEM;
-        fd = bpf_obj_get(path);
-        return fd < 0 ? -errno : fd;
+        return open_pinned_map(m->bpffs_dir, name);
 }
 
 static void task_lock_of(Manager *m, uint32_t pid, struct guard_task_lock *ret) {

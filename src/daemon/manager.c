@@ -505,7 +505,7 @@ static void check_pins(Manager *m) {
         Backend *b = NULL;
         int r;
 
-        r = backend_check_links(m->backend);
+        r = backend_keep_in_force(m->backend) < 0 ? -ESTALE : backend_check_links(m->backend);
         if (r == 2) {
                 if (!m->pins_covered)
                         log_warning("A file system is mounted over the pin directory %s (or above it): the guard's pins "
@@ -520,7 +520,7 @@ static void check_pins(Manager *m) {
         if (r > 0)
                 log_warning("The pins under %s are gone (bpffs unmounted?); cgroup-guardd holds the links, they still "
                             "enforce. Loading and pinning them again.", m->bpffs_dir);
-        else
+        else if (r != -ESTALE)
                 log_error("A link of the guard is gone: its program detached. Loading them again.");
         r = policy_compile(&m->policy, &m->tree, m->generation + 1, &image, NULL);
         if (r >= 0) {
@@ -533,6 +533,7 @@ static void check_pins(Manager *m) {
                 log_error_errno(r, "Loading again failed: %s", reason ?: strerror(-r));
                 return;
         }
+        backend_retire(m->backend, b);
         backend_free(m->backend);
         m->backend = b;
         if (m->bus_socket_ino)

@@ -54,6 +54,7 @@ const char *metrics_tamper_what(uint32_t what) {
         case GUARD_TAMPER_LEASE: return "lease";
         case GUARD_TAMPER_LIMIT: return "limit";
         case GUARD_TAMPER_KPTR: return "kptr_restrict";
+        case GUARD_TAMPER_LINK_CHANGE: return "link_change";
         case GUARD_TAMPER_GUARD_CGROUP_DIR: return "guard_cgroup_dir";
         }
         return "other";

@@ -271,7 +271,7 @@ static void journal_record(struct Manager *m, const struct guard_record_key *k, 
 
 int recorder_drain(struct Manager *m) {
         _cleanup_(freep) struct guard_record_key *keys = NULL;
-        struct guard_record_key key, next;
+        struct guard_record_key key = {}, next = {};
         size_t n = 0;
         int fd = m->backend ? m->backend->records_fd : -EBADF, written = 0;
         uint64_t offset = clock_usec(CLOCK_REALTIME) - clock_usec(CLOCK_MONOTONIC);
@@ -294,7 +294,7 @@ int recorder_drain(struct Manager *m) {
                 prev = &key;
         }
         for (size_t i = 0; i < n; i++) {
-                struct guard_record_value v;
+                struct guard_record_value v = {};
 
                 if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &v) < 0) {
                         /* Kernels before 5.14 cannot do both at once for hash maps. */

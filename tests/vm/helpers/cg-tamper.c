@@ -72,6 +72,16 @@
  *   cg-tamper lease read|write PATH [SECONDS]
  *                                   a file lease (fcntl F_SETLEASE) on PATH, opened read-only,
  *                                   held SECONDS (default 0: given up at once)
+ *   cg-tamper link-detach-own DIR   a cgroup_skb program of its own (lets every packet out) linked
+ *                                   to the cgroup DIR (BPF_LINK_CREATE), then BPF_LINK_DETACH of
+ *                                   that link: "ok" or the detach's errno name (the link's
+ *                                   creation's, prefixed "create ")
+ *   cg-tamper detach-race PIN SECONDS
+ *                                   BPF_LINK_DETACH through an fd number a child sharing our fd
+ *                                   table swaps between /dev/null and the link pinned at PIN
+ *                                   (dup2), over and over for SECONDS: the check reads the number,
+ *                                   the command looks it up again. "detached N" (won at try N) or
+ *                                   "held N"
  * Prints "ok" or the errno name of the failing call; exit 0 / 1 / 2 (usage). */
 
 #ifndef _GNU_SOURCE /* meson passes -D_GNU_SOURCE */
@@ -100,6 +110,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/xattr.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -350,6 +361,38 @@ static void note(const char *format, const char *kind, __u32 id, const char *nam
                 snprintf(notes + len, sizeof(notes) - len, "%s", line);
 }
 
+static int detach_race(const char *pin, int seconds) {
+        union bpf_attr get = { .pathname = (__u64) (uintptr_t) pin };
+        int link = (int) syscall(SYS_bpf, BPF_OBJ_GET, &get, sizeof(get));
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        const int target = 200;
+        bool detached = false;
+        time_t end = time(NULL) + seconds;
+        long n = 0;
+        pid_t child;
+
+        if (link < 0 || null < 0)
+                return result(-1);
+        child = (pid_t) syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, NULL, NULL, 0);
+        if (child < 0)
+                return result(-1);
+        if (child == 0)
+                for (;;) {
+                        dup2(null, target);
+                        dup2(link, target);
+                }
+        while (!detached && time(NULL) < end) {
+                union bpf_attr a = { .link_detach.link_fd = target };
+
+                n++;
+                detached = syscall(SYS_bpf, BPF_LINK_DETACH, &a, sizeof(a)) == 0;
+        }
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        printf("%s %ld\n", detached ? "detached" : "held", n);
+        return detached ? 0 : 1;
+}
+
 /* Open every link pin in pin_dir (BPF_OBJ_GET), print "held N", keep them for seconds. */
 static int hold(int seconds, const char *pin_dir) {
         DIR *d = opendir(pin_dir);
@@ -455,6 +498,21 @@ static int grab(int seconds, const char *pin_dir) {
         return 0;
 }
 
+#define ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A program of these few instructions, GPL: its fd, or -1 (errno set). */
+static int load_program(__u32 type, __u32 attach_type, const struct bpf_insn *insns, __u32 n) {
+        union bpf_attr a = {
+                .prog_type = type,
+                .expected_attach_type = attach_type,
+                .insns = (uintptr_t) insns,
+                .insn_cnt = n,
+                .license = (uintptr_t) "GPL",
+        };
+
+        return (int) sys_bpf(BPF_PROG_LOAD, &a);
+}
+
 /* A cgroup/sysctl program that lets every sysctl access through, whatever the programs before it
  * decided (bpf_set_retval(0), return 1), attached to DIR: with BPF_PROG_ATTACH (multi; it stays
  * after this process) or BPF_LINK_CREATE (released at its exit). */
@@ -466,20 +524,13 @@ static int sysctl_override(const char *dir, bool link) {
                 { .code = BPF_JMP | BPF_EXIT },
         };
         union bpf_attr a = {};
-        int prog, cgroup;
+        int prog = load_program(BPF_PROG_TYPE_CGROUP_SYSCTL, BPF_CGROUP_SYSCTL, insns, ELEMENTS(insns)), cgroup;
 
-        a.prog_type = BPF_PROG_TYPE_CGROUP_SYSCTL;
-        a.expected_attach_type = BPF_CGROUP_SYSCTL;
-        a.insns = (uintptr_t) insns;
-        a.insn_cnt = sizeof(insns) / sizeof(insns[0]);
-        a.license = (uintptr_t) "GPL";
-        prog = sys_bpf(BPF_PROG_LOAD, &a);
         if (prog < 0)
                 return result(-1);
         cgroup = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (cgroup < 0)
                 return result(-1);
-        memset(&a, 0, sizeof(a));
         if (link) {
                 a.link_create.prog_fd = prog;
                 a.link_create.target_fd = cgroup;
@@ -491,6 +542,30 @@ static int sysctl_override(const char *dir, bool link) {
         a.attach_type = BPF_CGROUP_SYSCTL;
         a.attach_flags = BPF_F_ALLOW_MULTI;
         return result(sys_bpf(BPF_PROG_ATTACH, &a) < 0 ? -1 : 0);
+}
+
+static int link_detach_own(const char *dir) {
+        struct bpf_insn insns[] = {
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+                { .code = BPF_JMP | BPF_EXIT },
+        };
+        union bpf_attr a = {};
+        int prog = load_program(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_EGRESS, insns, ELEMENTS(insns)), link;
+        int cgroup = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (prog < 0 || cgroup < 0)
+                return result(-1);
+        a.link_create.prog_fd = prog;
+        a.link_create.target_fd = cgroup;
+        a.link_create.attach_type = BPF_CGROUP_INET_EGRESS;
+        link = sys_bpf(BPF_LINK_CREATE, &a);
+        if (link < 0) {
+                printf("create %s\n", strerrorname_np(errno));
+                return 1;
+        }
+        memset(&a, 0, sizeof(a));
+        a.link_detach.link_fd = link;
+        return result(sys_bpf(BPF_LINK_DETACH, &a));
 }
 
 /* Exec'd as PID 1 by a switch of root the guard let through: the test sees the file (/run moves
@@ -723,6 +798,10 @@ static int run(int argc, char *argv[]) {
         }
         if (argc == 4 && strcmp(argv[1], "move") == 0)
                 return result(mount(argv[2], argv[3], NULL, MS_MOVE, NULL));
+        if (argc == 3 && strcmp(argv[1], "link-detach-own") == 0)
+                return link_detach_own(argv[2]);
+        if (argc == 4 && strcmp(argv[1], "detach-race") == 0)
+                return detach_race(argv[2], atoi(argv[3]));
         if (argc == 4 && strcmp(argv[1], "hold") == 0)
                 return hold(atoi(argv[2]), argv[3]);
         if (argc == 4 && strcmp(argv[1], "grab") == 0)

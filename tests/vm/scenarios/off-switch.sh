@@ -433,6 +433,24 @@ check "... so kernel.modprobe stays refused to it" EPERM "$(confined cg-tamper w
 echo "$old_modprobe" > /proc/sys/kernel/modprobe
 check "... nor may root in an unconfined cgroup attach one" EPERM "$(in-cgroup $T/other cg-tamper sysctl-override $CG link)"
 check "the admin may (a link, gone when it exits)" ok "$(as_admin cg-tamper sysctl-override $CG link)"
+# The fd a BPF_LINK_DETACH names is read by the check and looked up again by the command: a child
+# sharing the fd table swapped the number between /dev/null and the root cgroup's cgroup/sysctl
+# link (native: anyone may open a link pin) and won that race, and kernel.modprobe was then the
+# confined root's to set. Only PID 1, the guard and admins detach or update links now.
+if [ "$BACKEND" = native ]; then
+        check "a confined root does not detach the guard's cgroup/sysctl link through a swapped fd number (20 s)" held \
+                "$(confined cg-tamper detach-race $PINS/link_guard_tamper_sysctl 20 | cut -d' ' -f1)"
+        check "... so kernel.modprobe stays refused to it" EPERM "$(confined cg-tamper write /proc/sys/kernel/modprobe /tmp/core-helper)"
+        echo "$old_modprobe" > /proc/sys/kernel/modprobe
+fi
+# So no fd is judged: a link of its own (a cgroup_skb program on its own cgroup) is not detached
+# either, by a confined root nor by root in an unconfined cgroup; the admin may.
+check "a confined root may link a program of its own to its cgroup, not detach it" EPERM \
+        "$(confined cg-tamper link-detach-own $T/prot)"
+check_true "... a tamper event: detaching a link outside the admin cgroups" \
+        wait_log "Refused tamper attempt: detaching a BPF link or replacing its program"
+check "... nor may root in an unconfined cgroup" EPERM "$(in-cgroup $T/other cg-tamper link-detach-own $T/other)"
+check "... the admin may" ok "$(as_admin cg-tamper link-detach-own $CG)"
 
 # binfmt_misc: a handler a confined root registers (an extension or a magic, and an interpreter)
 # would run at the exec of every matching file, the admin's included. Debian's kernels build it as
@@ -823,7 +841,8 @@ fi
 # its mappings, PID 1's fork, the policy directory's watch (a review found them). Lowering is
 # refused to confined roots; keeping or raising stays allowed.
 for s in user/max_net_namespaces user/max_uts_namespaces fs/nr_open fs/file-max vm/max_map_count \
-        kernel/threads-max kernel/pid_max fs/inotify/max_user_instances fs/inotify/max_user_watches; do
+        kernel/threads-max kernel/pid_max fs/inotify/max_user_instances fs/inotify/max_user_watches \
+        fs/epoll/max_user_watches; do
         [ -e /proc/sys/$s ] || continue
         was=$(cat /proc/sys/$s)
         check "a confined root cannot lower $s" EPERM "$(confined cg-tamper write /proc/sys/$s $((was - 1)))"
@@ -835,6 +854,18 @@ for s in user/max_net_namespaces user/max_uts_namespaces fs/nr_open fs/file-max 
         echo "$was" > /proc/sys/$s
 done
 check_true "... a tamper event naming it" wait_log "Refused tamper attempt: lowering a limit cgroup-guardd's next start needs"
+# Real-time throttling off (-1) or more runtime: SCHED_FIFO loops on every CPU would starve the
+# daemon and PID 1. Any change is refused to confined roots; the value in force may be written.
+if [ -e /proc/sys/kernel/sched_rt_runtime_us ]; then
+        was=$(cat /proc/sys/kernel/sched_rt_runtime_us)
+        check "a confined root cannot switch real-time throttling off" EPERM \
+                "$(confined cg-tamper write /proc/sys/kernel/sched_rt_runtime_us -1)"
+        check "... nor give it more runtime" EPERM "$(confined cg-tamper write /proc/sys/kernel/sched_rt_runtime_us $((was + 1)))"
+        check "... which stays" "$was" "$(cat /proc/sys/kernel/sched_rt_runtime_us)"
+        echo "$was" > /proc/sys/kernel/sched_rt_runtime_us
+        check "... but may write the value in force" ok \
+                "$(confined "echo $was > /proc/sys/kernel/sched_rt_runtime_us 2>/dev/null && echo ok || echo EPERM")"
+fi
 # The kernel reads numbers in base 0: "077777" is 32767, not the 77777 it looks like in base 10
 # (a review found it: a first version compared in base 10 and let such a write through).
 was=$(cat /proc/sys/vm/max_map_count)

@@ -446,6 +446,23 @@ check_true "... a tamper event naming PID 1" wait_for 30 sh -c \
         'journalctl -u cgroup-guardd --no-pager | grep -q "Refused tamper attempt: raising the kernel.s lockdown level.* by pid 1 "'
 systemctl stop cgvm-lockdown.socket cgvm-lockdown.service > /dev/null 2>&1
 
+# PID 1 moves whatever process a root names: the guard's own into a scope of the asker's
+# (StartTransientUnit with its pid; the base lets PID 1 move tasks into /system.slice). A SIGHUP
+# from there was the unit's, and the reload made that scope the default admin cgroup: the asker's
+# off-switches then worked (a review found it). Moves out of the guard's cgroup are the guard's.
+cgroup_of() { sed -n 's/^0:://p' /proc/$1/cgroup 2> /dev/null; }
+guardd=$(systemctl show -P MainPID cgroup-guardd)
+guard_cg=$(cgroup_of "$guardd")
+busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartTransientUnit \
+        'ssa(sv)a(sa(sv))' cgvm-steal.scope fail 1 PIDs au 1 "$guardd" 0 > /tmp/steal.out 2>&1
+sleep 2
+check "StartTransientUnit with the guard's pid: the guard stays in its unit's cgroup ($guard_cg)" "$guard_cg" \
+        "$(cgroup_of "$guardd")" || diag "$(cat /tmp/steal.out)"
+check_true "... a tamper event: moving a process out of cgroup-guardd's cgroup" \
+        sh -c 'journalctl -u cgroup-guardd --no-pager | grep -q "Refused tamper attempt: moving a process out of cgroup-guardd"'
+systemctl stop cgvm-steal.scope > /dev/null 2>&1
+enforcing
+
 # PID 1 binds a transient socket unit's path for whoever asks, unlinking what is there: at
 # journald's socket, the daemon, which sent each entry by path, sent its denials to the asker (a
 # review found it). It stays connected to journald's socket. Last: journald's path is gone then.
