@@ -501,17 +501,25 @@ int BPF_PROG(guard_tamper_bpf, int cmd, union bpf_attr *attr, unsigned int size)
         if (cmd == BPF_LINK_GET_FD_BY_ID)
                 return tamper_check_link(attr->link_id);
         /* The fd they name is read here and looked up again by the command: a thread swapping
-         * the number between /dev/null and a guard link (dup2) won that race, and on native, where
-         * anyone may open a link pin (no hook sees a link's fd made), detached the root cgroup's
-         * cgroup/sysctl program and with it the usermode helpers' guard (a review found it).
-         * Nothing on a usual system detaches or updates a link but PID 1 and admins (libxdp's
-         * dispatcher is an admin's tool already): they alone may; the guard's own, the guard. */
+         * the number between /dev/null and a guard link (dup2) could win that race. Where anyone
+         * may open a link pin (native: no hook sees a link's fd made) that would detach the root
+         * cgroup's cgroup/sysctl program, the usermode helpers' guard (a review found it): there
+         * only PID 1 and admins detach or update any link (Cilium's agent, say, must run in an
+         * admin cgroup). Where the pins are refused (compat), nobody but the guard holds a guard
+         * link: the fd's link is judged. */
+#ifdef GUARD_LINK_PINS_OPEN
         if (cmd == BPF_LINK_DETACH)
                 return tamper_check_link(guard_link_of_fd(attr->link_detach.link_fd)) ?:
                        tamper_admin_only(GUARD_TAMPER_LINK_CHANGE, 0);
         if (cmd == BPF_LINK_UPDATE)
                 return tamper_check_link(guard_link_of_fd(attr->link_update.link_fd)) ?:
                        tamper_admin_only(GUARD_TAMPER_LINK_CHANGE, 0);
+#else
+        if (cmd == BPF_LINK_DETACH)
+                return tamper_check_link(guard_link_of_fd(attr->link_detach.link_fd));
+        if (cmd == BPF_LINK_UPDATE)
+                return tamper_check_link(guard_link_of_fd(attr->link_update.link_fd));
+#endif
         if (cmd == BPF_MAP_UPDATE_ELEM || cmd == BPF_MAP_DELETE_ELEM || cmd == BPF_MAP_LOOKUP_AND_DELETE_ELEM ||
             cmd == BPF_MAP_FREEZE)
                 return tamper_check_map_write(attr->map_fd);
@@ -533,8 +541,6 @@ int BPF_PROG(guard_tamper_bpf_lockdown, int cmd, union bpf_attr *attr, unsigned 
                 return tamper_check_id(GUARD_OBJ_PROG, attr->prog_id, GUARD_TAMPER_PROG);
         if (cmd == BPF_LINK_GET_FD_BY_ID)
                 return tamper_check_link(attr->link_id);
-        if (cmd == BPF_LINK_DETACH || cmd == BPF_LINK_UPDATE)
-                return tamper_admin_only(GUARD_TAMPER_LINK_CHANGE, 0);
         return tamper_check_new_program(cmd, attr, false);
 }
 

@@ -208,6 +208,16 @@ static int backend_adopt(BackendKind kind, const char *pin_dir, const PolicyImag
         if (b->outer_fd < 0 || b->events_fd < 0 || b->denials_fd < 0 || b->counters_fd < 0 || b->hints_fd < 0)
                 return -ESTALE;
         {
+                /* A retired set does nothing (guard_set_retired()): adopted, the guard would look
+                 * up and be off, its hints frozen past putting back (a review found the daemon
+                 * adopting it again each second). Loaded afresh instead. */
+                struct guard_hints hints = {};
+                __u32 zero = 0;
+
+                if (bpf_map_lookup_elem(b->hints_fd, &zero, &hints) < 0 || hints.retired)
+                        return -ESTALE;
+        }
+        {
                 /* A generation a killed daemon was preparing: the kernel need not fill it on. */
                 __u32 next = GUARD_SLOT_NEXT;
 

@@ -177,13 +177,23 @@ static void apply_protection(Manager *m, const Policy *p) {
                 log_warning("Tamper protection is off (\"protect_self\": false): root can detach the guard.");
 }
 
+/* Is PID 1 systemd? Its name, which only PID 1 itself can change (/proc/1/comm). */
+static bool pid1_is_systemd(void) {
+        _cleanup_(fclosep) FILE *f = proc_fopen("1/comm");
+        char comm[32] = "";
+
+        return f && fgets(comm, sizeof(comm), f) && streq(comm, "systemd\n");
+}
+
 /* The default admin list names PID 1's cgroup and the daemon's own unit, as the kernel names them
- * now. PID 1 in the root cgroup (no systemd) makes the root an admin cgroup by default; PID 1's
- * cgroup unread leaves it at /init.scope, ours unread leaves ours out. */
+ * now. PID 1 in the root cgroup without systemd makes the root an admin cgroup by default; not
+ * systemd moved there, which any unconfined root can do where /init.scope is not protected (then
+ * the next reload made the root cgroup, anyone's to join, an admin cgroup: a review found it).
+ * PID 1's cgroup unread leaves it at /init.scope, ours unread leaves ours out. */
 static int set_admin_defaults(Policy *p) {
         _cleanup_(freep) char *path = NULL, *init = NULL;
 
-        p->init_in_root = cgroup2_path_of_pid(1, &init) >= 0 && streq(init, "/");
+        p->init_in_root = !pid1_is_systemd() && cgroup2_path_of_pid(1, &init) >= 0 && streq(init, "/");
         if (cgroup2_path_of_pid(getpid(), &path) < 0)
                 return 0;
         return policy_set_guard_cgroup(p, path);
