@@ -631,8 +631,9 @@ static __always_inline __u32 guard_task_pending_types(struct task_struct *task, 
         return types;
 }
 
-/* Task entered namespace inum of type: if it is a sandbox, the task may be locked from now on. */
-static __always_inline void guard_enter_namespace(struct task_struct *task, __u32 type, __u32 inum) {
+/* Task entered namespace inum of type: if it is a sandbox, the task may be locked from now on.
+ * Nonzero if it is to be locked and its mark could not be made (native refuses the join then). */
+static __always_inline int guard_enter_namespace(struct task_struct *task, __u32 type, __u32 inum) {
         struct guard_sandbox_ns *sandbox;
         struct guard_task_lock *mark, next = {};
         void *policy;
@@ -640,17 +641,19 @@ static __always_inline void guard_enter_namespace(struct task_struct *task, __u3
         /* Most namespaces are no sandbox: no lookup while none of this type was ever
          * recorded, one otherwise, and nothing else. */
         if (!guard_sandbox_seen(type))
-                return;
+                return 0;
         sandbox = bpf_map_lookup_elem(&guard_sandbox_ns, &inum);
         if (!sandbox || sandbox->type != type)
-                return;
+                return 0;
         mark = guard_task_mark(task);
         policy = guard_policy_map();
         if (!guard_enter_sandbox(policy, guard_task_entry(policy, task), sandbox, mark, &next))
-                return;
+                return 0;
         mark = bpf_task_storage_get(&guard_task_locks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-        if (mark)
-                *mark = next;
+        if (!mark)
+                return 1;
+        *mark = next;
+        return 0;
 }
 
 /* Entering namespace inum of type with threads besides oneself, where that locks
@@ -700,15 +703,19 @@ static __always_inline void guard_forget_sandbox(__u32 inum) {
                 bpf_map_delete_elem(&guard_sandbox_ns, &inum);
 }
 
-/* Children inherit their parent's lock: "once you enter, you stay" holds for what it forks. */
-static __always_inline void guard_inherit_lock(struct task_struct *parent, struct task_struct *child) {
+/* Children inherit their parent's lock: "once you enter, you stay" holds for what it forks.
+ * Nonzero if the parent is locked and the child's mark could not be made (no memory: a child
+ * born unmarked would be free, a review found; the callers that can refuse the fork do). */
+static __always_inline int guard_inherit_lock(struct task_struct *parent, struct task_struct *child) {
         struct guard_task_lock *mark = guard_task_mark(parent), *child_mark;
 
         if (!mark)
-                return;
+                return 0;
         child_mark = bpf_task_storage_get(&guard_task_locks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-        if (child_mark)
-                *child_mark = *mark;
+        if (!child_mark)
+                return 1;
+        *child_mark = *mark;
+        return 0;
 }
 
 /* May a record of this decision go out now (guard_report_limit)? Races between CPUs on one key

@@ -21,6 +21,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define EPERM 1
+#define ENOMEM 12
 #define MAY_WRITE 0x2
 #define CAP_SYS_ADMIN 21
 /* The eight CLONE_NEW* flags; not CLONE_IO (0x80000000), which shares their byte. */
@@ -370,7 +371,7 @@ static __always_inline int install_exit(int ret) {
         if (!w || w->kind != GUARD_EVENT_SETNS)
                 return 0;
         if (ret == 0)
-                guard_enter_namespace(bpf_get_current_task_btf(), w->ns_type, w->ns_inum);
+                (void) guard_enter_namespace(bpf_get_current_task_btf(), w->ns_type, w->ns_inum); /* committed */
         window_close(w);
         return 0;
 }
@@ -528,7 +529,8 @@ int BPF_PROG(compat_task_alloc, struct task_struct *task, unsigned long clone_fl
         if (guard_set_retired())
                 return 0;
 
-        guard_inherit_lock(actor, task);
+        if (guard_inherit_lock(actor, task))
+                return -ENOMEM; /* a locked parent's child unmarked would be free */
         if (guard_inherit_identity(actor, task, clone_flags))
                 return -EPERM;
         if (types) {

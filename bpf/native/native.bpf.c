@@ -22,6 +22,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define EPERM 1
+#define ENOMEM 12
 #define TASK_NEW 0x00000800
 
 /* Under lockdown=confidentiality only (see guard_tamper_bpf_lockdown): pins of the guard
@@ -115,8 +116,8 @@ int BPF_PROG(native_namespace_install, struct nsset *nsset, struct ns_common *ns
                 if (d.verdict == GUARD_VERDICT_DENY)
                         return -EPERM;
         }
-        guard_enter_namespace(actor, type, inum);
-        return 0;
+        /* Locked from here on, or not let in (no memory for the mark). */
+        return guard_enter_namespace(actor, type, inum) ? -ENOMEM : 0;
 }
 
 SEC("lsm/namespace_alloc")
@@ -169,6 +170,5 @@ int BPF_PROG(native_task_alloc, struct task_struct *task, unsigned long clone_fl
 
         if (guard_fork_pending(parent, clone_flags) || guard_inherit_identity(parent, task, clone_flags))
                 return -EPERM;
-        guard_inherit_lock(parent, task);
-        return 0;
+        return guard_inherit_lock(parent, task) ? -ENOMEM : 0;
 }

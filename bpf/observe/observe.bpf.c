@@ -104,7 +104,7 @@ int BPF_PROG(observe_task_newtask, struct task_struct *task, __u64 clone_flags) 
 
         remember_cgroup(task, task->cgroups->dfl_cgrp);
 
-        guard_inherit_lock(parent, task);
+        (void) guard_inherit_lock(parent, task); /* a tracepoint: it cannot refuse */
 
         if ((clone_flags & CLONE_INTO_CGROUP) && src != dst) {
                 guard_task_decide_migration(policy, parent, guard_task_entry(policy, parent), guard_task_entry(policy, task), &d);
