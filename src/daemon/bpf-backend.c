@@ -640,13 +640,12 @@ static bool pinned_map_fits(int fd, const struct bpf_map *map) {
 
 /* The running set's programs refuse maps, programs and links by id to all but the guard from
  * here until the new set is armed (guard_self.starting, which arming sets and protecting clears):
- * the new maps have ids before they are registered. */
+ * the new maps have ids before they are registered. self_fd: our own, or a pin checked to fit
+ * (open_pinned_map(), pinned_map_fits()). */
 static int mark_starting(int self_fd, bool starting) {
         struct guard_self self = {};
         __u32 zero = 0;
 
-        if (!map_layout_fits(self_fd, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(self)))
-                return -EPROTO;
         if (bpf_map_lookup_elem(self_fd, &zero, &self) < 0)
                 return -errno;
         if (!self.enabled || self.starting == starting)

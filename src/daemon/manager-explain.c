@@ -18,6 +18,7 @@
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
+#include "backend-internal.h"
 #include "bus.h"
 #include "cgroup-path.h"
 #include "cgroupfs.h"
@@ -27,7 +28,6 @@
 #include "manager-internal.h"
 #include "manager.h"
 #include "policy-compile.h"
-#include "backend-internal.h"
 #include "policy-parse.h"
 #include "process-util.h"
 #include "response.h"
