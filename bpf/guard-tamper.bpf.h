@@ -667,18 +667,95 @@ static __always_inline int guard_confined_file_refused(__u64 object, const struc
         return tamper_refuse(actor, GUARD_TAMPER_FILE, object);
 }
 
+/* struct mount (fs/mount.h) around a vfsmount, and around its list entries; read with
+ * bpf_probe_read_kernel() only. */
+#define REAL_MOUNT(vfs) ((struct mount *) ((char *) (vfs) - bpf_core_field_offset(struct mount, mnt)))
+#define MOUNT_OF(entry, field) ((struct mount *) ((char *) (entry) - bpf_core_field_offset(struct mount, field)))
+#define PROPAGATION_WALK_MAX 128
+
+/* Is m in PID 1's mount namespace (-1: not known)? A mount in none, or MNT_NS_INTERNAL, is not. */
+static __always_inline int mount_in_pid1_ns(struct mount *m, __u32 pid1_ns) {
+        struct mnt_namespace *ns = NULL;
+        unsigned int inum = 0;
+
+        if (bpf_core_read(&ns, sizeof(ns), &m->mnt_ns) < 0)
+                return -1;
+        if (!ns || (unsigned long) ns >= (unsigned long) -4095)
+                return 0;
+        if (bpf_core_read(&inum, sizeof(inum), &ns->ns.inum) < 0)
+                return -1;
+        return inum == pid1_ns;
+}
+
+/* Does a mount event on origin (a mount onto it) propagate into PID 1's mount namespace: is one of
+ * its peers, or of their slaves at any depth, there? The walk is the kernel's propagation_next()
+ * (fs/pnode.c), read without its lock: an unreadable step, or more than PROPAGATION_WALK_MAX
+ * mounts, counts as reaching. systemd-nspawn makes its container's mounts slaves of PID 1's with
+ * a peer group of their own (MS_SLAVE, then MS_SHARED): shared, yet nothing it mounts there
+ * reaches PID 1 (its file over the container's /proc/sys/kernel/random/boot_id). */
+static __always_inline bool propagation_reaches_pid1(struct mount *origin, __u32 pid1_ns) {
+        struct mount *m = origin, *origin_master = NULL, *master = NULL;
+        struct list_head *next = NULL, *master_slaves;
+        bool back_at_master = false;
+
+        if (bpf_core_read(&origin_master, sizeof(origin_master), &origin->mnt_master) < 0)
+                return true;
+        for (int i = 0; i < PROPAGATION_WALK_MAX; i++) {
+                if (!back_at_master) {
+                        if (mount_in_pid1_ns(m, pid1_ns) != 0)
+                                return true;
+                        /* Its slaves first. */
+                        if (bpf_core_read(&next, sizeof(next), &m->mnt_slave_list.next) < 0)
+                                return true;
+                        if (next != &m->mnt_slave_list) {
+                                m = MOUNT_OF(next, mnt_slave);
+                                continue;
+                        }
+                }
+                back_at_master = false;
+                if (bpf_core_read(&master, sizeof(master), &m->mnt_master) < 0)
+                        return true;
+                if (master == origin_master) {
+                        /* The next peer of origin's group; round: done. */
+                        if (bpf_core_read(&next, sizeof(next), &m->mnt_share.next) < 0)
+                                return true;
+                        m = MOUNT_OF(next, mnt_share);
+                        if (m == origin)
+                                return false;
+                        continue;
+                }
+                if (!master || bpf_core_read(&next, sizeof(next), &m->mnt_slave.next) < 0)
+                        return true;
+                master_slaves = &master->mnt_slave_list;
+                if (next != master_slaves) {
+                        m = MOUNT_OF(next, mnt_slave); /* the next slave of the same master */
+                        continue;
+                }
+                m = master; /* its master's slaves are done: go on from the master */
+                back_at_master = true;
+        }
+        return true;
+}
+
 /* A directory the pins' bpffs or a mount above it sits on, or one on the way to them
  * (GUARD_FILE_MOUNTPOINT): removed or renamed (mnt NULL), or mounted onto where the mount
  * propagates to PID 1's namespace or is in it, it would take or hide PID 1's mounts of them. A
- * mount onto one in a namespace that shares nothing is no concern ("ip netns exec" mounts its
- * sysfs on /sys so). */
-static __always_inline bool mountpoint_change_reaches_pid1(const struct vfsmount *mnt) {
+ * mount onto one in a namespace that shares nothing with PID 1's is no concern ("ip netns exec"
+ * mounts its sysfs on /sys so). can_read 0 (lockdown=confidentiality: struct mount cannot be
+ * read): every shared mount counts as reaching. */
+static __always_inline bool mountpoint_change_reaches_pid1(const struct vfsmount *mnt, const int can_read) {
         struct guard_self *self;
 
-        if (!mnt || (mnt->mnt_flags & MNT_SHARED_))
+        if (!mnt)
                 return true;
         self = tamper_config();
-        return self && bpf_get_current_task_btf()->nsproxy->mnt_ns->ns.inum == self->mnt_ns[0];
+        if (self && bpf_get_current_task_btf()->nsproxy->mnt_ns->ns.inum == self->mnt_ns[0])
+                return true;
+        if (!(mnt->mnt_flags & MNT_SHARED_))
+                return false;
+        if (!can_read || !self)
+                return true;
+        return propagation_reaches_pid1(REAL_MOUNT(mnt), self->mnt_ns[0]);
 }
 
 /* A mount onto a cgroup2 directory (or over the cgroup2 mount), or an unmount of cgroup2, where
@@ -694,8 +771,8 @@ static __always_inline int guard_cgroup_mount_refused_if(const struct vfsmount *
         return guard_confined_mount_refused(self, mnt, GUARD_TAMPER_CGROUP_MOUNT, mnt->mnt_sb->s_dev);
 }
 
-static __always_inline int guard_cgroup_mount_refused(const struct vfsmount *mnt) {
-        return guard_cgroup_mount_refused_if(mnt, mountpoint_change_reaches_pid1(mnt));
+static __always_inline int guard_cgroup_mount_refused(const struct vfsmount *mnt, const int can_read) {
+        return guard_cgroup_mount_refused_if(mnt, mountpoint_change_reaches_pid1(mnt, can_read));
 }
 
 /* A remount sets one mount's flags (ro, noexec, nosuid, nodev), which do not propagate: in PID 1's
@@ -729,12 +806,12 @@ static __always_inline int guard_remount_refused(const struct path *path) {
         return tamper_confined_refused(GUARD_TAMPER_CGROUP_MOUNT, path->mnt->mnt_sb->s_dev);
 }
 
-static __always_inline int guard_file_refused_as(struct inode *inode, const struct vfsmount *mnt) {
+static __always_inline int guard_file_refused_as(struct inode *inode, const struct vfsmount *mnt, const int can_read) {
         __u8 flags = guard_file_flags(inode);
 
         if (flags & GUARD_FILE_NAME)
                 return guard_confined_file_refused(inode->i_ino, mnt, flags & GUARD_FILE_UNIT);
-        if ((flags & GUARD_FILE_MOUNTPOINT) && mountpoint_change_reaches_pid1(mnt))
+        if ((flags & GUARD_FILE_MOUNTPOINT) && mountpoint_change_reaches_pid1(mnt, can_read))
                 return guard_confined_file_refused(inode->i_ino, mnt, false);
         return 0;
 }
@@ -744,18 +821,20 @@ static __always_inline int guard_file_refused_as(struct inode *inode, const stru
  * guard's restart would read another tree's policy and disable flag (a review found it). The
  * target only: "/" as a bind's source (open_tree() and move_mount(), mount --bind / X) stays.
  * Unmounts and moves of "/": guard_root_mount_refused() and sb_mount. */
-static __always_inline int guard_mount_onto_root_refused(const struct vfsmount *mnt, struct inode *inode) {
-        if (!(guard_file_flags(inode) & GUARD_FILE_ROOT) || !mountpoint_change_reaches_pid1(mnt))
+static __always_inline int guard_mount_onto_root_refused(const struct vfsmount *mnt, struct inode *inode,
+                                                         const int can_read) {
+        if (!(guard_file_flags(inode) & GUARD_FILE_ROOT) || !mountpoint_change_reaches_pid1(mnt, can_read))
                 return 0;
         return guard_confined_file_refused(inode->i_ino, mnt, false);
 }
 
 static __always_inline int guard_file_refused(struct inode *inode) {
-        return guard_file_refused_as(inode, NULL);
+        return guard_file_refused_as(inode, NULL, 0);
 }
 
-static __always_inline int guard_mount_on_file_refused(const struct vfsmount *mnt, struct inode *inode) {
-        return guard_file_refused_as(inode, mnt);
+static __always_inline int guard_mount_on_file_refused(const struct vfsmount *mnt, struct inode *inode,
+                                                       const int can_read) {
+        return guard_file_refused_as(inode, mnt, can_read);
 }
 
 /* A new entry in a directory: refused to confined tasks in a sealed one (modprobe.d, registered
@@ -1801,18 +1880,84 @@ int BPF_PROG(guard_tamper_lease, struct file *file, unsigned int cmd, unsigned l
         return tamper_confined_refused(GUARD_TAMPER_LEASE, arg);
 }
 
+#define PROC_NET_DEPTH_MAX 8
+
+/* The network namespace whose /proc/PID/net tree holds a procfs inode (read at inode_addr), or 0:
+ * its entry's ancestor below the proc root is a namespace's proc_net directory, whose data is
+ * that namespace (proc_net_ns_init()). Read with bpf_probe_read_kernel(). */
+static __always_inline __u64 proc_entry_net(__u64 inode_addr) {
+        struct proc_inode *pi = (void *) (inode_addr - bpf_core_field_offset(struct proc_inode, vfs_inode));
+        struct proc_dir_entry *pde = NULL, *parent = NULL, *grandparent = NULL, *net_dir = NULL;
+        struct net *net = NULL;
+
+        if (bpf_core_read(&pde, sizeof(pde), &pi->pde) < 0 || !pde)
+                return 0;
+        for (int i = 0; i < PROC_NET_DEPTH_MAX; i++) {
+                if (bpf_core_read(&parent, sizeof(parent), &pde->parent) < 0 || !parent ||
+                    bpf_core_read(&grandparent, sizeof(grandparent), &parent->parent) < 0)
+                        return 0;
+                if (grandparent == parent) { /* parent is the proc root (its own parent) */
+                        if (bpf_core_read(&net, sizeof(net), &pde->data) < 0 || !net ||
+                            bpf_core_read(&net_dir, sizeof(net_dir), &net->proc_net) < 0 || net_dir != pde)
+                                return 0;
+                        return (__u64) net;
+                }
+                pde = parent;
+        }
+        return 0;
+}
+
+/* /proc/PID/net opens another task's network namespace (get_proc_task_net(): no setns(), no
+ * ptrace check): a task locked for net read the host's sockets and routes there, and root wrote
+ * the few writable files (xt_recent, sunrpc caches) (a review found it). Decided as a join of
+ * that namespace, reported as reaching into it. A global function (verified once, not at each
+ * call site), called for procfs opens only; most return at the hints (no rule locks net) before
+ * any read. Returns nonzero to refuse. */
+__attribute__((noinline)) int guard_proc_net_reach(__u64 inode_addr) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        struct guard_decision d;
+        unsigned int inum = 0;
+        __u32 decided;
+        __u64 net;
+
+        if (guard_namespace_unruled(guard_hints_get(), guard_task_mark(actor), GUARD_CLONE_NEWNET))
+                return 0;
+        net = proc_entry_net(inode_addr);
+        if (!net || net == (__u64) actor->nsproxy->net_ns)
+                return 0;
+        if (guard_task_decide_namespace(actor, GUARD_CLONE_NEWNET, &d, &decided) == GUARD_VERDICT_ALLOW)
+                return 0;
+        bpf_core_read(&inum, sizeof(inum), &((struct net *) net)->ns.inum);
+        guard_report(GUARD_EVENT_SETNS, &d, actor, 0, 0, 0, GUARD_CLONE_NEWNET, inum, GUARD_SETNS_PROC_NET);
+        return d.verdict == GUARD_VERDICT_DENY;
+}
+
 /* kernfs writes pass no LSM hook of their own, and fentry on cgroup_kill_write() and friends
  * cannot refuse (no fmod_ret there): each open is checked instead, on both backends (compat's
- * inode_permission does not know the file's directory). */
-SEC("lsm/file_open")
-int BPF_PROG(guard_tamper_file_open, struct file *file) {
-        unsigned long magic;
+ * inode_permission does not know the file's directory). Reads: procfs only, for the namespace
+ * lock (guard_proc_net_reach(); can_read 0, lockdown=confidentiality: not decided). */
+static __always_inline bool proc_net_reach_refused(struct file *file) {
+        __u64 inode_addr = 0;
 
-        if (!(file->f_mode & FMODE_WRITE_))
-                return 0;
-        magic = file->f_inode->i_sb->s_magic;
-        if (magic == PROC_SUPER_MAGIC_)
+        /* A global function takes scalars: the inode's address, read as one. */
+        if (guard_set_retired() || bpf_core_read(&inode_addr, sizeof(inode_addr), &file->f_inode) < 0)
+                return false;
+        return guard_proc_net_reach(inode_addr);
+}
+
+static __always_inline int tamper_file_open(struct file *file, const int can_read) {
+        unsigned long magic = file->f_inode->i_sb->s_magic;
+
+        if (!(file->f_mode & FMODE_WRITE_)) {
+                if (magic != PROC_SUPER_MAGIC_ || !can_read)
+                        return 0;
+                return proc_net_reach_refused(file) ? -GUARD_TAMPER_EPERM : 0;
+        }
+        if (magic == PROC_SUPER_MAGIC_) {
+                if (can_read && proc_net_reach_refused(file))
+                        return -GUARD_TAMPER_EPERM;
                 return guard_tamper_proc_open(file);
+        }
         if (magic == CGROUP_SUPER_MAGIC_)
                 return guard_tamper_cgroup1_open(file);
         if (magic == CGROUP2_SUPER_MAGIC_)
@@ -1824,6 +1969,17 @@ int BPF_PROG(guard_tamper_file_open, struct file *file) {
         if (magic == SECURITYFS_MAGIC_)
                 return guard_tamper_securityfs_open(file);
         return guard_file_refused(file->f_inode) ?: guard_entry_refused(file->f_path.dentry);
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(guard_tamper_file_open, struct file *file) {
+        return tamper_file_open(file, 1);
+}
+
+/* lockdown=confidentiality: /proc/PID/net of another namespace is not told (README, known gaps). */
+SEC("?lsm/file_open")
+int BPF_PROG(guard_tamper_file_open_lockdown, struct file *file) {
+        return tamper_file_open(file, 0);
 }
 
 /* Moving a process into the daemon's cgroup (cgroup.procs, cgroup.threads, clone3), whatever the
@@ -2132,11 +2288,11 @@ static __always_inline int tamper_umount(struct vfsmount *mnt, const int can_rea
         bool pins = self && holds_pins(mnt, self);
 
         return tamper_check_mount(mnt, pins && umount_propagates(mnt, can_read)) ?:
-               guard_mount_on_file_refused(NULL, mnt->mnt_root->d_inode) ?: guard_root_mount_refused(mnt) ?:
+               guard_mount_on_file_refused(NULL, mnt->mnt_root->d_inode, can_read) ?: guard_root_mount_refused(mnt) ?:
                /* Its parent's peers carry an unmount wherever the mount's own propagation is
                 * (propagate_umount()): a private copy of cgroup2 unmounted lazily in a peer
                 * namespace took PID 1's (a review found it). */
-               guard_cgroup_mount_refused_if(mnt, mountpoint_change_reaches_pid1(mnt) || umount_propagates(mnt, can_read)) ?:
+               guard_cgroup_mount_refused_if(mnt, mountpoint_change_reaches_pid1(mnt, can_read) || umount_propagates(mnt, can_read)) ?:
                tamper_check_umount_tree(mnt, can_read);
 }
 
@@ -2185,7 +2341,7 @@ static __always_inline bool proc_dir_mountable(struct dentry *dentry) {
         return false;
 }
 
-static __always_inline int guard_mount_on_kernel_fs_refused(struct vfsmount *mnt, struct dentry *dentry) {
+static __always_inline int guard_mount_on_kernel_fs_refused(struct vfsmount *mnt, struct dentry *dentry, const int can_read) {
         struct inode *inode = dentry ? dentry->d_inode : NULL;
         struct guard_self *self;
         unsigned long magic;
@@ -2200,7 +2356,7 @@ static __always_inline int guard_mount_on_kernel_fs_refused(struct vfsmount *mnt
         if ((magic == SYSFS_MAGIC_ && dir) || (magic == PROC_SUPER_MAGIC_ && dir && proc_dir_mountable(dentry)))
                 return 0;
         self = tamper_config();
-        if (!self || !mountpoint_change_reaches_pid1(mnt))
+        if (!self || !mountpoint_change_reaches_pid1(mnt, can_read))
                 return 0;
         return guard_confined_mount_refused(self, mnt, GUARD_TAMPER_MOUNT, inode->i_sb->s_dev);
 }
@@ -2210,14 +2366,14 @@ static __always_inline int guard_mount_on_kernel_fs_refused(struct vfsmount *mnt
  * a build record and link pins that look like the guard's, had --status say "preventing" over
  * nothing and sent the admin's --unload to it (a review found it). Refused to confined tasks where
  * it reaches PID 1's namespace. */
-static __always_inline int guard_mount_on_pin_dir_refused(struct vfsmount *mnt, struct inode *inode) {
+static __always_inline int guard_mount_on_pin_dir_refused(struct vfsmount *mnt, struct inode *inode, const int can_read) {
         struct guard_self *self;
 
         if (!inode || inode->i_sb->s_magic != BPF_FS_MAGIC_)
                 return 0;
         self = tamper_config();
         if (!self || inode->i_sb->s_dev != self->pins_dev || !is_guard_object(GUARD_OBJ_PIN, inode->i_ino) ||
-            !mountpoint_change_reaches_pid1(mnt))
+            !mountpoint_change_reaches_pid1(mnt, can_read))
                 return 0;
         return guard_confined_mount_refused(self, mnt, GUARD_TAMPER_MOUNT, inode->i_sb->s_dev);
 }
@@ -2268,15 +2424,71 @@ static __always_inline int guard_own_proc_refused(struct super_block *sb) {
         return tamper_confined_refused(GUARD_TAMPER_PROC_MOUNT, sb->s_dev);
 }
 
+#define MOVE_MOUNT_SET_GROUP_ 0x100
+#define MOVE_MOUNT_BENEATH_ 0x200
+#define TS_COMPAT_ 0x2
+
+/* move_mount(2)'s flags, which the hook is not given: from the syscall's registers (the syscall
+ * is security_move_mount()'s only caller; ia32 passes the fifth argument in edi). */
+static __always_inline __u64 move_mount_flags(struct task_struct *task) {
+        struct pt_regs *regs = (struct pt_regs *) bpf_task_pt_regs(task);
+
+        if (!regs)
+                return ~0ULL;
+        return (task->thread_info.status & TS_COMPAT_) ? (__u32) regs->di : regs->r8;
+}
+
+/* Is mnt in the current task's mount namespace (-1: not known)? */
+static __always_inline int mount_in_current_ns(const struct vfsmount *mnt) {
+        struct mnt_namespace *ns = NULL;
+
+        if (bpf_core_read(&ns, sizeof(ns), &REAL_MOUNT(mnt)->mnt_ns) < 0)
+                return -1;
+        return ns == bpf_get_current_task_btf()->nsproxy->mnt_ns;
+}
+
+/* A mount beneath to (Linux 6.5) lands on to's parent, at to's mountpoint, where no check of to
+ * looks; joining from's peer group (MOVE_MOUNT_SET_GROUP, from a mount named through
+ * /proc/1/root) makes what is mounted on to later propagate where from does, after its checks
+ * found to private (a review found both: a cgroup directory of PID 1's covered). Refused to
+ * confined tasks where that reaches PID 1's namespace: beneath, to's parent in it or propagating
+ * there; a group, from or to, or either in another namespace than the caller's (to named
+ * through /proc/PID/root of the daemon, a later mount of the caller's propagated into the
+ * daemon's view: a second review). Under lockdown=confidentiality (no reads) both, wherever.
+ * Neither is what nspawn, podman or docker do. */
+static __always_inline int tamper_move_mount_flags(const struct path *from, const struct path *to, const int can_read) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        __u64 flags = move_mount_flags(actor);
+        struct mount *parent = NULL;
+        struct guard_self *self;
+        bool reaches;
+
+        if (!(flags & (MOVE_MOUNT_SET_GROUP_ | MOVE_MOUNT_BENEATH_)))
+                return 0;
+        self = tamper_config();
+        if (!self)
+                return 0;
+        if (flags & MOVE_MOUNT_BENEATH_)
+                reaches = !can_read || actor->nsproxy->mnt_ns->ns.inum == self->mnt_ns[0] ||
+                          bpf_core_read(&parent, sizeof(parent), &REAL_MOUNT(to->mnt)->mnt_parent) < 0 || !parent ||
+                          propagation_reaches_pid1(parent, self->mnt_ns[0]);
+        else
+                reaches = !can_read || mount_in_current_ns(from->mnt) != 1 || mount_in_current_ns(to->mnt) != 1 ||
+                          mountpoint_change_reaches_pid1(from->mnt, can_read) || mountpoint_change_reaches_pid1(to->mnt, can_read);
+        if (!reaches)
+                return 0;
+        return guard_confined_mount_refused(self, to->mnt, GUARD_TAMPER_MOUNT, to->mnt->mnt_sb->s_dev);
+}
+
 static __always_inline int tamper_move_mount(const struct path *from_path, const struct path *to_path, const int can_read) {
-        return guard_own_proc_refused(from_path->mnt->mnt_sb) ?: tamper_check_mount(from_path->mnt, false) ?: tamper_check_mount_target(to_path, can_read) ?:
+        return guard_own_proc_refused(from_path->mnt->mnt_sb) ?: tamper_move_mount_flags(from_path, to_path, can_read) ?: tamper_check_mount(from_path->mnt, false) ?: tamper_check_mount_target(to_path, can_read) ?:
                tamper_check_set_group(from_path, to_path) ?:
-               guard_mount_on_file_refused(from_path->mnt, from_path->dentry->d_inode) ?:
-               guard_root_mount_refused(from_path->mnt) ?: guard_mount_on_file_refused(to_path->mnt, to_path->dentry->d_inode) ?:
-               guard_mount_onto_root_refused(to_path->mnt, to_path->dentry->d_inode) ?:
-               guard_mount_on_entry_refused(to_path->mnt, to_path->dentry) ?: guard_cgroup_mount_refused(to_path->mnt) ?:
-               guard_mount_on_pin_dir_refused(to_path->mnt, to_path->dentry->d_inode) ?:
-               guard_mount_on_kernel_fs_refused(to_path->mnt, to_path->dentry) ?:
+               guard_mount_on_file_refused(from_path->mnt, from_path->dentry->d_inode, can_read) ?:
+               guard_root_mount_refused(from_path->mnt) ?: guard_mount_on_file_refused(to_path->mnt, to_path->dentry->d_inode, can_read) ?:
+               guard_mount_onto_root_refused(to_path->mnt, to_path->dentry->d_inode, can_read) ?:
+               guard_mount_on_entry_refused(to_path->mnt, to_path->dentry) ?: guard_cgroup_mount_refused(to_path->mnt, can_read) ?:
+               guard_mount_on_pin_dir_refused(to_path->mnt, to_path->dentry->d_inode, can_read) ?:
+               guard_mount_on_kernel_fs_refused(to_path->mnt, to_path->dentry, can_read) ?:
                guard_pid1_mount_refused(to_path->dentry->d_inode);
 }
 
@@ -2377,41 +2589,48 @@ int BPF_PROG(guard_tamper_pid1_execed, struct linux_binprm *bprm) {
  * daemon, and what sits on the cover is what the daemon registers as the way to the pins
  * (register_pins_mountpoints()). Refused to confined tasks (a move_mount onto it is refused to
  * all but PID 1 and the guard, tamper_check_mount_target()). */
-static __always_inline int guard_mount_over_pins_refused(const struct path *path) {
+static __always_inline int guard_mount_over_pins_refused(const struct path *path, const int can_read) {
         struct guard_self *self = tamper_config();
         struct vfsmount *mnt = path->mnt;
 
-        if (!self || path->dentry != mnt->mnt_root || !holds_pins(mnt, self) || !mountpoint_change_reaches_pid1(mnt))
+        if (!self || path->dentry != mnt->mnt_root || !holds_pins(mnt, self) ||
+            !mountpoint_change_reaches_pid1(mnt, can_read))
                 return 0;
         return guard_confined_mount_refused(self, mnt, GUARD_TAMPER_MOUNT, mnt->mnt_sb->s_dev);
 }
 
-SEC("lsm/sb_mount")
-int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *path, const char *type,
-             unsigned long flags, void *data) {
+/* A bind remount of a file bound over another (runc and crun bind /proc/self/exe over a file of
+ * their own in PID 1's namespace and make it read-only before they open it): its flags reach that
+ * one file, nothing PID 1 or the guard's start depends on, unless the guard registered the file
+ * (no confined task could have mounted over one since; an older mount's flags stay its). */
+static __always_inline bool file_bind_remount(const struct path *path, unsigned long flags) {
+        struct inode *inode = path->mnt->mnt_root->d_inode;
+
+        return (flags & MS_BIND_) && path->dentry == path->mnt->mnt_root && inode &&
+               (inode->i_mode & S_IFMT_) != S_IFDIR_ && !guard_file_flags(inode);
+}
+
+static __always_inline int tamper_sb_mount(const struct path *path, unsigned long flags, const int can_read) {
         struct guard_self *self;
         struct task_struct *actor;
         __u32 ns;
-
-        if (guard_set_retired())
-                return 0;
 
         /* A new mount (bind or not) or a moved one over a file the guard runs, in any mount
          * namespace (a shared one propagates to PID 1's); not a remount or a propagation change.
          * As path_mount() decides: MS_REMOUNT first, then MS_BIND (whatever propagation flag comes
          * with it: MS_BIND|MS_PRIVATE is a bind mount), and only then the propagation flags. */
         if (!(flags & MS_REMOUNT_) && ((flags & MS_BIND_) || !(flags & MS_PROPAGATION_)) &&
-            (guard_mount_on_file_refused(path->mnt, path->dentry->d_inode) || guard_mount_on_entry_refused(path->mnt, path->dentry) ||
-             guard_mount_onto_root_refused(path->mnt, path->dentry->d_inode) ||
-             guard_mount_over_pins_refused(path) || guard_mount_on_pin_dir_refused(path->mnt, path->dentry->d_inode) ||
-             guard_mount_on_kernel_fs_refused(path->mnt, path->dentry) ||
-             guard_cgroup_mount_refused(path->mnt) ||
+            (guard_mount_on_file_refused(path->mnt, path->dentry->d_inode, can_read) || guard_mount_on_entry_refused(path->mnt, path->dentry) ||
+             guard_mount_onto_root_refused(path->mnt, path->dentry->d_inode, can_read) ||
+             guard_mount_over_pins_refused(path, can_read) || guard_mount_on_pin_dir_refused(path->mnt, path->dentry->d_inode, can_read) ||
+             guard_mount_on_kernel_fs_refused(path->mnt, path->dentry, can_read) ||
+             guard_cgroup_mount_refused(path->mnt, can_read) ||
              guard_pid1_mount_refused(path->dentry->d_inode)))
                 return -GUARD_TAMPER_EPERM;
         if (guard_root_private_refused(path, flags))
                 return -GUARD_TAMPER_EPERM;
         if ((flags & MS_REMOUNT_) && ((flags & MS_BIND_) || remount_restricts(path->mnt, flags)) &&
-            guard_remount_refused(path))
+            !file_bind_remount(path, flags) && guard_remount_refused(path))
                 return -GUARD_TAMPER_EPERM;
         if (!(flags & MS_MOVE_))
                 return 0;
@@ -2429,6 +2648,24 @@ int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *p
                 return guard_file_flags(path->dentry->d_inode) & GUARD_FILE_ROOT ?
                                pid1_switch_refused(actor, GUARD_TAMPER_MOUNT, path->mnt->mnt_sb->s_dev) : 0;
         return tamper_refuse(actor, GUARD_TAMPER_MOUNT, path->mnt->mnt_sb->s_dev);
+}
+
+SEC("lsm/sb_mount")
+int BPF_PROG(guard_tamper_mount_move, const char *dev_name, const struct path *path, const char *type,
+             unsigned long flags, void *data) {
+        if (guard_set_retired())
+                return 0;
+        return tamper_sb_mount(path, flags, 1);
+}
+
+/* lockdown=confidentiality: as guard_tamper_umount_lockdown, a shared mount's propagation is not
+ * followed (every shared mount counts as reaching PID 1's namespace). */
+SEC("?lsm/sb_mount")
+int BPF_PROG(guard_tamper_mount_move_lockdown, const char *dev_name, const struct path *path, const char *type,
+             unsigned long flags, void *data) {
+        if (guard_set_retired())
+                return 0;
+        return tamper_sb_mount(path, flags, 0);
 }
 
 static __always_inline int tamper_cgroup1_mount(struct super_block *sb) {

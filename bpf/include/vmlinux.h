@@ -137,6 +137,11 @@ struct mount {
         struct vfsmount mnt;
         struct list_head mnt_mounts;    /* its children, linked through their mnt_child */
         struct list_head mnt_child;
+        struct list_head mnt_share;     /* its peers: a circular list */
+        struct list_head mnt_slave_list; /* its slaves, linked through their mnt_slave */
+        struct list_head mnt_slave;
+        struct mount *mnt_master;       /* the peer whose mnt_slave_list it is on */
+        struct mnt_namespace *mnt_ns;
 };
 
 struct path {
@@ -221,7 +226,16 @@ struct uts_namespace { struct ns_common ns; };
 struct ipc_namespace { struct ns_common ns; };
 struct mnt_namespace { struct ns_common ns; };
 struct pid_namespace { struct ns_common ns; unsigned int level; };
-struct net { struct ns_common ns; };
+struct proc_dir_entry;
+struct net { struct ns_common ns; struct proc_dir_entry *proc_net; };
+struct proc_dir_entry {
+        struct proc_dir_entry *parent;  /* the proc root's is itself */
+        void *data;                     /* a namespace's proc_net directory: that struct net */
+};
+struct proc_inode {
+        struct proc_dir_entry *pde;
+        struct inode vfs_inode;
+};
 struct time_namespace { struct ns_common ns; };
 struct cgroup_namespace { struct ns_common ns; };
 struct user_namespace { struct ns_common ns; int level; };
@@ -246,6 +260,7 @@ struct cred {
 };
 
 struct pt_regs {
+        unsigned long r8;
         unsigned long di;
         unsigned long si;
         unsigned long orig_ax;
@@ -256,7 +271,12 @@ struct signal_struct {
         int nr_threads;
 };
 
+struct thread_info {
+        u32 status;                     /* TS_COMPAT: in an ia32 system call */
+};
+
 struct task_struct {
+        struct thread_info thread_info;
         unsigned int flags;
         struct list_head thread_node;
         struct signal_struct *signal;

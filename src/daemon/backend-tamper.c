@@ -101,6 +101,12 @@ void choose_tamper_variants(Backend *b, const struct btf *vmlinux) {
                 { GUARD_PROG(guard_tamper_umount_lockdown), true },
                 { GUARD_PROG(guard_tamper_move_mount), false },
                 { GUARD_PROG(guard_tamper_move_mount_lockdown), true },
+                /* A mount whose propagation reaches PID 1's namespace (propagation_reaches_pid1()). */
+                { GUARD_PROG(guard_tamper_mount_move), false },
+                { GUARD_PROG(guard_tamper_mount_move_lockdown), true },
+                /* Another network namespace's /proc/PID/net, for the namespace lock. */
+                { GUARD_PROG(guard_tamper_file_open), false },
+                { GUARD_PROG(guard_tamper_file_open_lockdown), true },
                 /* A process whose leader exited: its threads are read, or it is judged as
                  * unclassified (guard_moved_threads_source()). */
                 { GUARD_PROG(native_cgroup_attach), false },
@@ -511,6 +517,7 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
         }
         free(b->helpers_seen);
         b->helpers_seen = helpers_joined(helpers);
+        make_nspawn_runtime_dirs();
         r = guard_files_collect(extra, helpers, &files);
         usermode_helper_programs_free(helpers);
         if (r < 0)

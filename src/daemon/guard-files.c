@@ -351,11 +351,48 @@ static const char *const sealed_config_dirs[] = {
         "/etc/pam.d",
         /* systemd-nspawn's trusted settings (PrivateUsers=no, Bind= of any host path): a
          * container any root may have PID 1 start (systemd-nspawn@.service) then runs as the
-         * host's root with the guard's configuration bound in (a review found it). Not
-         * /run/systemd/nspawn, trusted as well, where nspawn makes its locks and propagation
-         * directories at its first run, confined or not (README: known gaps). */
+         * host's root with the guard's configuration bound in (a review found it). The
+         * directories nspawn makes in /run/systemd/nspawn at its first run, confined or not,
+         * the daemon makes first (make_nspawn_runtime_dirs()). */
         "/etc/systemd/nspawn",
+        "/run/systemd/nspawn",
 };
+
+/* What systemd-nspawn makes in /run/systemd/nspawn, from whatever cgroup it runs in (a confined
+ * nspawn could not once the directory is sealed): its image locks, the directories it propagates
+ * mounts into a container through (machinectl bind), and (systemd 256) its exported sockets. */
+static const char *const nspawn_runtime_dirs[] = { "locks", "propagate", "unix-export" };
+
+void make_nspawn_runtime_dirs(void) {
+        _cleanup_(closep) int run = -EBADF, dir = -EBADF;
+
+        /* Where PID 1 sees them (its /run); only where PID 1 is systemd (/run/systemd exists).
+         * Each step refuses a symlink: a confined root's link there would lead the mkdir elsewhere. */
+        run = open("/proc/1/root/run/systemd", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (run < 0)
+                run = open("/run/systemd", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (run < 0)
+                return;
+        if (mkdirat(run, "nspawn", 0755) < 0 && errno != EEXIST) {
+                log_debug("Cannot make /run/systemd/nspawn: %m");
+                return;
+        }
+        dir = openat(run, "nspawn", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir < 0)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(nspawn_runtime_dirs); i++) {
+                struct stat st;
+
+                if (mkdirat(dir, nspawn_runtime_dirs[i], i == 0 ? 0700 : 0755) < 0 && errno != EEXIST)
+                        log_debug("Cannot make /run/systemd/nspawn/%s: %m", nspawn_runtime_dirs[i]);
+                /* One made before the seal by someone else: a symlink leads nspawn elsewhere. */
+                else if (fstatat(dir, nspawn_runtime_dirs[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                         (!S_ISDIR(st.st_mode) || st.st_uid != 0))
+                        log_warning("/run/systemd/nspawn/%s is not a directory of root's; systemd-nspawn "
+                                    "follows it. Remove it (from outside confined cgroups) and reload.",
+                                    nspawn_runtime_dirs[i]);
+        }
+}
 
 /* The guard's own configuration, as this process reads it (set_guard_config_dirs()): the policy
  * directory, whose files are the policy and its "protect_self" switch (the daemon reloads what

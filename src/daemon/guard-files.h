@@ -41,6 +41,10 @@ typedef struct GuardFiles {
 
 int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *ret);
 
+/* Makes the directories systemd-nspawn makes in /run/systemd/nspawn (sealed by
+ * guard_files_collect()) where PID 1 sees them, if PID 1 is systemd. */
+void make_nspawn_runtime_dirs(void);
+
 /* The guard's own configuration directories, sealed as modprobe.d is (guard_files_collect()):
  * policy_dir (relative: to the current directory) and the directory disable_file is in. -ENOMEM. */
 int set_guard_config_dirs(const char *policy_dir, const char *disable_file);

@@ -138,6 +138,14 @@ static void test_namespace_audit(void **state) {
         assert_true(has_field(&t, "CGROUP_GUARD_NS_INUM=4026531992"));
         assert_true(has_field(&t, "CGROUP_GUARD_RESPONSE=froze /system.slice/sandbox.service"));
         assert_false(has_field(&t, "CGROUP_GUARD_SRC_CGROUP=(unknown)"));
+
+        /* The same decision for an open of that namespace's /proc/PID/net files. */
+        event_text_done(&t);
+        e.flags = GUARD_SETNS_PROC_NET;
+        assert_int_equal(event_format(&e, &n, &t), 0);
+        assert_non_null(strstr(t.message, "Audit: would deny reaching into another net namespace (inode 4026531992) "
+                                          "through its /proc/PID/net files by pid 7"));
+        assert_true(has_field(&t, "CGROUP_GUARD_NS_INUM=4026531992"));
 }
 
 static void test_unknown_rule(void **state) {

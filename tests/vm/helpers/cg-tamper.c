@@ -34,6 +34,8 @@
  *                                   a new tmpfs beneath TARGET's mount (move_mount(2),
  *                                   MOVE_MOUNT_BENEATH), moved to DIR with TARGET's mount on it,
  *                                   then DIR unmounted lazily
+ *   cg-tamper beneath TARGET        a new tmpfs beneath TARGET's mount (MOVE_MOUNT_BENEATH), left there
+ *   cg-tamper set-group FROM TO     move_mount(FROM, TO, MOVE_MOUNT_SET_GROUP): TO joins FROM's peer group
  *   cg-tamper sched PID             sched_setscheduler(PID, SCHED_IDLE)
  *   (run as PID 1)                  an attacker's init (a root PID 1 switched into): writes
  *                                   /run/cg-evil-pid1 and a line to ttyS0, powers off after 30 s
@@ -194,18 +196,27 @@ static int cgroup1_fspick(const char *dir, const char *options) {
 /* A new tmpfs mounted beneath TARGET's mount (MOVE_MOUNT_BENEATH, Linux 6.5), which then sits on
  * it; the tmpfs moved to DIR with what sits on it, and DIR unmounted lazily: TARGET's mount goes
  * along (the pins' bpffs, and every pin with it). */
-static int beneath_detach(const char *target, const char *dir) {
+/* A new tmpfs mounted beneath target's mount: its fd, or -1 (errno). */
+static int mount_beneath(const char *target) {
         int fs, mnt;
 
         fs = syscall(__NR_fsopen, "tmpfs", 0);
         if (fs < 0 || syscall(__NR_fsconfig, fs, 6 /* FSCONFIG_CMD_CREATE */, NULL, NULL, 0) < 0)
-                return result(-1);
+                return -1;
         mnt = syscall(__NR_fsmount, fs, 0, 0);
         if (mnt < 0) {
                 fprintf(stderr, "cg-tamper: fsmount failed\n");
-                return result(-1);
+                return -1;
         }
         if (syscall(__NR_move_mount, mnt, "", AT_FDCWD, target, 0x4 /* F_EMPTY_PATH */ | 0x200 /* BENEATH */) < 0)
+                return -1;
+        return mnt;
+}
+
+static int beneath_detach(const char *target, const char *dir) {
+        int mnt = mount_beneath(target);
+
+        if (mnt < 0)
                 return result(-1);
         if (syscall(__NR_move_mount, mnt, "", AT_FDCWD, dir, 0x4) < 0) {
                 fprintf(stderr, "cg-tamper: mounted beneath %s, but the move to %s failed\n", target, dir);
@@ -689,6 +700,10 @@ static int run(int argc, char *argv[]) {
                 close(fd);
                 return result(r);
         }
+        if (argc == 3 && strcmp(argv[1], "beneath") == 0)
+                return result(mount_beneath(argv[2]) < 0 ? -1 : 0);
+        if (argc == 4 && strcmp(argv[1], "set-group") == 0)
+                return result((int) syscall(__NR_move_mount, AT_FDCWD, argv[2], AT_FDCWD, argv[3], 0x100 /* SET_GROUP */));
         if (argc == 4 && strcmp(argv[1], "beneath-detach") == 0)
                 return beneath_detach(argv[2], argv[3]);
         if (argc == 4 && strcmp(argv[1], "pivot-root") == 0)
@@ -854,7 +869,7 @@ static int run(int argc, char *argv[]) {
                 return result(mount("none", argv[2], "cgroup", MS_REMOUNT, argv[3]));
         if (argc == 5 && strcmp(argv[1], "cgroup1") == 0 && strcmp(argv[4], "fspick") == 0)
                 return cgroup1_fspick(argv[2], argv[3]);
-        fprintf(stderr, "usage: cg-tamper sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | setacl FILE | rmacl FILE | setxattr FILE | mkdirs DIR N | arrivals FILE TARGET N | truncate FILE | umount PATH [detach] | move FROM TO | propagation PATH rshared|private [umount] | beneath-detach TARGET DIR | grab SECONDS PINDIR | hold SECONDS PINDIR\n"
+        fprintf(stderr, "usage: cg-tamper beneath TARGET | set-group FROM TO | sigio PID SIGNUM | signal PID SIGNUM | prlimit PID | attach PID | mem PID | vmwrite PID | getfd PID | write FILE VALUE | openw FILE | handle-openw FILE | setacl FILE | rmacl FILE | setxattr FILE | mkdirs DIR N | arrivals FILE TARGET N | truncate FILE | umount PATH [detach] | move FROM TO | propagation PATH rshared|private [umount] | beneath-detach TARGET DIR | grab SECONDS PINDIR | hold SECONDS PINDIR\n"
                         "       | fifo CMD [ARG...] | sched PID | affinity PID | nice PID | ioprio PID | cgroup1 DIR OPTIONS [fsopen|remount|fspick]\n");
         return 2;
 }

@@ -43,6 +43,17 @@ check_cmd "... and its other files that need read access (ns/mnt): refused" refu
         in-cgroup $T/locked sh -c "(exec 3< /proc/$other_mnt/ns/mnt) 2> /dev/null && echo ok || echo refused"
 check_cmd "locked for mnt: its own mount namespace's processes through /proc stay open" ok reach $T/locked /proc/$other/root
 check_cmd "free: another mount namespace through /proc/PID/root works" ok reach $T/free /proc/$other_mnt/root
+# /proc/PID/net opens that process's network namespace (no setns(), no ptrace check): from a task
+# locked for net, another namespace's entries are refused as the join would be (a review found
+# it: the host's sockets and routes to read, xt_recent lists to write); its own namespace's stay
+# open, and so does everything for a free task.
+net_read() { in-cgroup $1 sh -c "$2 > /dev/null 2>&1 && echo ok || echo refused"; }
+check_cmd "locked for net: another network namespace's /proc/PID/net/dev is refused" refused net_read $T/locked "cat /proc/$other/net/dev"
+check_true "... said as reaching into it through /proc/PID/net" \
+        wait_log "reaching into another net namespace (inode [0-9]*) through its /proc/PID/net files"
+check_cmd "... and its directories below (net/stat)" refused net_read $T/locked "ls /proc/$other/net/stat"
+check_cmd "locked for net: its own namespace's (/proc/self/net/dev, /proc/1/net/dev)" ok net_read $T/locked "cat /proc/self/net/dev /proc/1/net/dev"
+check_cmd "free: another network namespace's /proc/PID/net/dev" ok net_read $T/free "cat /proc/$other/net/dev"
 check_cmd "free: setns to another uts namespace works" ok in-cgroup $T/free cg-setns /proc/$other/ns/uts
 check_cmd "free: setns by pidfd works" ok in-cgroup $T/free cg-setns --pidfd $other uts net
 check_cmd "free: unshare(CLONE_NEWNET) works" 0 in-cgroup $T/free sh -c 'unshare -n true; echo $?'

@@ -682,6 +682,32 @@ check "... nor a file over /proc/1/mountinfo, kernel.modprobe or /sys/kernel/btf
 check "... nor a file system over /proc" EPERM "$(confined "mount -t proc -o subset=pid proc /proc 2>/dev/null && echo ok || echo EPERM")"
 check "... a directory outside /proc/PID it may mount on (as systemd's binfmt_misc unit does)" ok \
         "$(confined "mount -t tmpfs cgg /proc/fs 2>/dev/null && umount /proc/fs && echo ok || echo EPERM")"
+# What counts is whether the mount propagates into PID 1's namespace, not whether it is shared:
+# systemd-nspawn makes its container's mounts slaves of PID 1's with a peer group of their own and
+# binds a file over the container's /proc/sys/kernel/random/boot_id (refused before: no container
+# started). PID 1's /proc made shared here as systemd's is (this guest's init leaves it private).
+boot_id=/proc/sys/kernel/random/boot_id
+mount --make-shared /proc
+check "... nor in a copy of PID 1's namespace whose mounts are its peers" EPERM \
+        "$(confined "unshare -m --propagation shared sh -c 'mount --bind /tmp/fake-cmdline $boot_id 2>/dev/null && echo ok || echo EPERM' || echo no namespace")"
+check "... but in a namespace whose mounts are slaves of PID 1's, with a peer group of their own (systemd-nspawn's)" ok \
+        "$(confined "unshare -m --propagation slave sh -c 'mount --make-rshared / && mount --bind /tmp/fake-cmdline $boot_id 2>/dev/null && echo ok || echo EPERM' || echo no namespace")"
+mount --make-private /proc
+# ... and not where a mount of PID 1's namespace became a slave of that peer group (the test
+# shell makes it one between the copy and the bind).
+mkdir -p /tmp/p
+mount -t proc proc /tmp/p && mount --make-shared /tmp/p
+rm -f /tmp/f1 /tmp/f2 /tmp/slave-probe.out
+mkfifo /tmp/f1 /tmp/f2
+confined "unshare -m --propagation shared sh -c 'echo > /tmp/f1; read x < /tmp/f2; mount --bind /tmp/fake-cmdline /tmp/p$boot_id 2>/dev/null && echo ok || echo EPERM' > /tmp/slave-probe.out 2>&1 &"
+timeout 30 sh -c 'read x < /tmp/f1'
+mount --make-slave /tmp/p
+timeout 30 sh -c 'echo > /tmp/f2'
+i=0
+while [ ! -s /tmp/slave-probe.out ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "... nor where a mount of PID 1's namespace is a slave of its peer group" EPERM "$(cat /tmp/slave-probe.out)"
+umount /tmp/p$boot_id 2> /dev/null
+umount /tmp/p
 for f in /proc/cmdline /proc/1/ns /proc/1/mountinfo /proc/sys/kernel/modprobe /sys/kernel/btf/vmlinux /proc; do
         grep -q " ${f} " /proc/self/mountinfo && umount $f 2> /dev/null
 done

@@ -157,12 +157,44 @@ policy 10-tamper.json <<'JSON'
 JSON
 sleep 1000 & outsider=$!
 GUARD_WRAP="unshare --mount --propagation slave" guard_start
-guard_kill $GUARD_PID > /dev/null
-wait $GUARD_PID 2> /dev/null
 case $KERNEL in
 *-6.12) refused=EPERM ;;
 *) refused=EINVAL ;; # 6.1 has no MOVE_MOUNT_BENEATH
 esac
+# A peer group of PID 1's joined from a namespace of one's own (MOVE_MOUNT_SET_GROUP, PID 1's
+# mount named through /proc/1/root), and a mount beneath (Linux 6.5), which lands on the parent
+# of the mount named, where no check of that mount looked: with both, a bind of cgroup2 made
+# private, a tmpfs on a cgroup directory there, the bind made a peer of PID 1's cgroup2, then a
+# mount beneath the tmpfs showed in PID 1's /sys/fs/cgroup (a review found it). Refused to
+# confined tasks where they reach PID 1's namespace.
+mount --make-shared $CG
+mkdir -p /tmp/P $T/victim
+check "a confined root cannot make its own mount a peer of PID 1's cgroup2 (MOVE_MOUNT_SET_GROUP)" EPERM \
+        "$(confined unshare -m --propagation private sh -c "mount --bind $CG /tmp/P && cg-tamper set-group /proc/1/root$CG /tmp/P" 2>&1 | tail -n 1)"
+# ... nor another namespace's private mount (the daemon's, named through /proc/PID/root) a peer of
+# its own, whose later mounts then show there (a second review).
+unshare -m --propagation private sleep 1000 & other_ns=$!
+sleep 0.5
+check "... nor another namespace's mount a peer of its own" EPERM \
+        "$(confined unshare -m --propagation private sh -c "mount --make-shared /tmp && cg-tamper set-group /tmp /proc/$other_ns/root/tmp" 2>&1 | tail -n 1)"
+kill $other_ns
+# The peer made by an unconfined root (the test shell) between the tmpfs and the mount beneath.
+rm -f /tmp/f1 /tmp/f2 /tmp/beneath.out
+mkfifo /tmp/f1 /tmp/f2
+confined unshare -m --propagation private sh -c "mount --bind $CG /tmp/P && mount -t tmpfs cgg /tmp/P/t/victim &&
+        echo \$\$ > /tmp/f1 && read x < /tmp/f2 && cg-tamper beneath /tmp/P/t/victim" > /tmp/beneath.out 2>&1 &
+holder=$(timeout 60 cat /tmp/f1)
+cg-setns /proc/$holder/ns/mnt -- cg-tamper set-group /proc/1/root$CG /tmp/P > /tmp/set-group.out 2>&1
+timeout 30 sh -c 'echo > /tmp/f2'
+wait $!
+check "... an unconfined root may (the test shell, in that namespace)" ok "$(cat /tmp/set-group.out)"
+check "... and a mount beneath a mount whose parent then propagates to PID 1's namespace is refused to it" $refused \
+        "$(tail -n 1 /tmp/beneath.out)"
+check "... PID 1's cgroup directory is uncovered" 0 "$(grep -c " $T/victim " /proc/1/mountinfo)"
+grep -q " $T/victim " /proc/1/mountinfo && umount $T/victim
+mount --make-private $CG
+guard_kill $GUARD_PID > /dev/null
+wait $GUARD_PID 2> /dev/null
 mkdir -p /tmp/carried /tmp/carried-sys
 check_cmd "daemon stopped, pins kept: still enforcing" EPERM cg-move $T/prot $outsider
 check_cmd "a confined root cannot mount beneath the pins' bpffs and carry it away" $refused \

@@ -467,6 +467,11 @@ note "a root service asking PID 1 for a scope in user.slice (systemd-run --scope
 # succeed.
 check "a root in a protected service cannot create the disable file" EPERM \
         "$( (: > /etc/cgroup-guard/disable) 2> /dev/null && echo ok || echo EPERM)"
+# systemd-nspawn's trusted settings (a .nspawn file may bind any host path into a container PID 1
+# starts) are sealed in both directories; nspawn made its directories in /run/systemd/nspawn
+# above all the same (tmpfiles.d made them at boot).
+check "... nor a trusted systemd-nspawn setting in /etc/systemd/nspawn or /run/systemd/nspawn" "EPERM EPERM" \
+        "$( (: > /etc/systemd/nspawn/cgvm.nspawn) 2> /dev/null && echo ok || echo EPERM) $( (: > /run/systemd/nspawn/cgvm.nspawn) 2> /dev/null && echo ok || echo EPERM)"
 unconfined touch /etc/cgroup-guard/disable || diag "the disable file not made"
 systemctl restart cgroup-guardd > /tmp/unload.log 2>&1
 if wait_for 60 sh -c '! ls -A /sys/fs/bpf/cgroup-guard 2> /dev/null | grep -q ^link_'; then
