@@ -54,8 +54,11 @@ static void generation_add_cgroup(const GenerationView *g, uint64_t id, uint64_t
                 policy_compile_cgroup(g->policy, g->tree, path, &value.cgroup);
                 value.cgroup.state = GUARD_STATE_DAEMON; /* and its children from their paths too */
         }
-        if (g->generation_fd >= 0)
-                (void) bpf_map_update_elem(g->generation_fd, &key, &value, BPF_ANY);
+        /* The image mirrors the kernel's map: an entry that did not fit there (a full map) is not
+         * in it either, or the D-Bus callers' admin check (cgroup_admin()) would take a cgroup
+         * the kernel judges by its unclassified entry for an admin cgroup (a review found it). */
+        if (g->generation_fd >= 0 && bpf_map_update_elem(g->generation_fd, &key, &value, BPF_ANY) < 0)
+                return;
         (void) policy_image_put(g->image, &key, &value);
 }
 

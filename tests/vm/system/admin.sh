@@ -18,6 +18,9 @@ systemctl daemon-reload
 if systemctl enable --now cgroup-guardd > /tmp/enable.log 2>&1; then ok "systemctl enable --now cgroup-guardd"; else not_ok "enable: $(cat /tmp/enable.log)"; fi
 check "the service is active (READY=1 sent)" active "$(systemctl is-active cgroup-guardd)"
 check "the service is enabled" enabled "$(systemctl is-enabled cgroup-guardd)"
+# Not the OOM killer's choice (a confined root could make every other process unkillable first).
+check "the daemon's oom_score_adj is -1000 (OOMScoreAdjust=)" -1000 \
+        "$(cat /proc/$(systemctl show -P MainPID cgroup-guardd)/oom_score_adj 2>&1)"
 check_output "STATUS= names the backend" "Enforcing with the $BACKEND backend" systemctl show -p StatusText cgroup-guardd
 i=0; while [ $i -lt 50 ] && ! busctl status org.cgroupguard.Guard1 > /dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
 check_output "busctl introspect" "ExplainMigration" busctl introspect org.cgroupguard.Guard1 /org/cgroupguard/Guard1
