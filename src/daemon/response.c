@@ -53,12 +53,21 @@ static int open_offender(const ResponseTarget *t) {
         return TAKE_FD(fd);
 }
 
-static char *kill_offender(const ResponseTarget *t) {
+static char *kill_offender(const ResponseTarget *t, const char *own_cgroup) {
         _cleanup_(closep) int fd = open_offender(t);
-        _cleanup_(freep) char *comm = NULL;
+        _cleanup_(freep) char *comm = NULL, *current = NULL;
+        const char *refusal;
 
         if (fd < 0)
                 return text("not killed: pid %u is gone", t->pid);
+        /* The start time is known to a clock tick only: a process forked onto the pid within the
+         * tick (ns_last_pid) passes for the offender. A denied offender is where it acted; what
+         * PID 1, sshd or a socket unit started there since is elsewhere (a review found it). */
+        if (cgroup2_path_of_pid(t->pid, &current) < 0 || !streq(current, t->cgroup))
+                return text("not killed: pid %u is no longer in %s", t->pid, t->cgroup);
+        refusal = response_refusal(current, own_cgroup);
+        if (refusal || t->pid == (uint32_t) getpid())
+                return text("refused to kill pid %u: %s", t->pid, refusal ?: "it is cgroup-guardd");
         comm = pid_comm(t->pid);
         if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) < 0)
                 return text("failed to kill pid %u: %s", t->pid, strerror(errno));
@@ -263,5 +272,5 @@ char *response_apply(int cgroup_root_fd, const char *own_cgroup, const Policy *p
                 return text("refused to kill pid %u in %s: %s", t->pid, t->cgroup ?: "(unknown)", refusal);
         if (refusal)
                 return text("refused to freeze %s: %s", t->cgroup ?: "(unknown)", refusal);
-        return action == POLICY_ACTION_DENY_KILL ? kill_offender(t) : freeze_offender(cgroup_root_fd, own_cgroup, policy, t);
+        return action == POLICY_ACTION_DENY_KILL ? kill_offender(t, own_cgroup) : freeze_offender(cgroup_root_fd, own_cgroup, policy, t);
 }
