@@ -387,6 +387,7 @@ static void handle_denial(Manager *m, const struct guard_event *e) {
                         .pid = e->actor_tgid,
                         .acted_usec = now_usec(CLOCK_BOOTTIME) - (now_usec(CLOCK_MONOTONIC) - e->timestamp_ns / NSEC_PER_USEC),
                         .cgroup = actor_cgroup,
+                        .moved_to = e->kind == GUARD_EVENT_MIGRATION && e->task_pid == e->actor_tgid ? dst_cgroup : NULL,
                         .cgroup_id = e->actor_cgroup_id,
                         .uid = e->actor_uid,
                 };

@@ -61,9 +61,11 @@ static char *kill_offender(const ResponseTarget *t, const char *own_cgroup) {
         if (fd < 0)
                 return text("not killed: pid %u is gone", t->pid);
         /* The start time is known to a clock tick only: a process forked onto the pid within the
-         * tick (ns_last_pid) passes for the offender. A denied offender is where it acted; what
-         * PID 1, sshd or a socket unit started there since is elsewhere (a review found it). */
-        if (cgroup2_path_of_pid(t->pid, &current) < 0 || !streq(current, t->cgroup))
+         * tick (ns_last_pid) passes for the offender. The offender is where it acted, or where
+         * it moved itself (observe reports moves made); what PID 1, sshd or a socket unit
+         * started on that pid since is elsewhere (a review found it). */
+        if (cgroup2_path_of_pid(t->pid, &current) < 0 ||
+            (!streq(current, t->cgroup) && !(t->moved_to && streq(current, t->moved_to))))
                 return text("not killed: pid %u is no longer in %s", t->pid, t->cgroup);
         refusal = response_refusal(current, own_cgroup);
         if (refusal || t->pid == (uint32_t) getpid())

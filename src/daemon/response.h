@@ -25,6 +25,8 @@ typedef struct ResponseTarget {
         uint32_t pid;                   /* the offending process (thread group id) */
         uint64_t acted_usec;            /* CLOCK_BOOTTIME when it acted */
         const char *cgroup;             /* the cgroup it acted from; NULL: unknown */
+        const char *moved_to;           /* where its move went, if it moved itself (the observe
+                                         * backend reports moves made): it may be there; or NULL */
         uint64_t cgroup_id;             /* its id (the kernel's record): what is frozen; 0: unknown */
         uint32_t uid;                   /* its real uid when it acted (the kernel's record) */
 } ResponseTarget;

@@ -33,6 +33,15 @@ recorded() {
 entries() { journalctl -D $JOURNAL -o json MESSAGE_ID=$RECORD_ID 2>/dev/null | grep -cF "\"CGROUP_GUARD_DST_CGROUP\":\"$1\""; }
 cgroup_of() { sed -n 's/^0:://p' /proc/$1/cgroup; }
 newest() { journalctl -D $JOURNAL -o json MESSAGE_ID=$1 2>/dev/null | tail -n 1; }
+# newest_with ID TEXT: the newest entry of ID, once one with TEXT is there (the daemon's entry
+# reaches journald a moment after the caller has its answer: read at once, it was not always in).
+newest_with() {
+        for _ in $(seq 50); do
+                newest "$1" | grep -qF -- "$2" && break
+                sleep 0.1
+        done
+        newest "$1"
+}
 
 spawn sleep 600
 SLEEPER=$!
@@ -46,12 +55,12 @@ check "property Recording: false" "b false" "$(busctl --system get-property $BUS
 # The switch: refused to non-root and to a confined caller, journaled each time.
 out=$(nobody "$CTL" record on 2>&1)
 check "record on as nobody: refused in one line" "cgroup-guardctl: record needs root (Access denied)" "$out"
-check_grep_all "refused record on: journaled with the caller" <(newest $REFUSED_ID) \
+check_grep_all "refused record on: journaled with the caller" <(newest_with $REFUSED_ID '"CGROUP_GUARD_CALLER_UID":"65534"') \
         '"CGROUP_GUARD_VERB":"SetRecord"' '"CGROUP_GUARD_CALLER_UID":"65534"'
 out=$(sh -c "echo \$\$ > $T/prot/cgroup.procs; exec $CTL record on" 2>&1)
 rc=$?
 check_int "record on from a protected cgroup (root): refused ($out)" "$rc" -ne 0
-check_grep_all "record on from a protected cgroup (root): journaled" <(newest $REFUSED_ID) \
+check_grep_all "record on from a protected cgroup (root): journaled" <(newest_with $REFUSED_ID "\"CGROUP_GUARD_CALLER_CGROUP\":\"$P/prot\"") \
         "\"CGROUP_GUARD_CALLER_CGROUP\":\"$P/prot\"" '"CGROUP_GUARD_RECORD":"on"'
 check "refused: still not recording" "b false" "$(busctl --system get-property $BUS Recording)"
 
