@@ -20,18 +20,23 @@ echo "{ \"version\": 1, \"migration\": { \"protect\": [\"$P/prot\"] } }" > "$POL
 guard_start
 for _ in $(seq 50); do busctl --system status org.cgroupguard.Guard1 > /dev/null 2>&1 && break; sleep 0.1; done
 
-# entry ID PATTERN...: the newest entry with MESSAGE_ID=ID carries every pattern.
+# entry ID PATTERN...: the newest entry with MESSAGE_ID=ID carries every pattern. The daemon's
+# entry reaches journald a moment after the caller has its answer, so wait (5 s) for one that does
+# before reporting the newest (read at once, it was once the previous refusal's).
 entry() {
-        local id=$1 e p
+        local id=$1 e p missing
         shift
-        for _ in $(seq 30); do
+        for _ in $(seq 50); do
                 e=$(journalctl -o json MESSAGE_ID=$id | tail -n 1)
-                [ -n "$e" ] && break
+                missing=
+                for p in "$@"; do
+                        case "$e" in *"$p"*) ;; *) missing=$p; break ;; esac
+                done
+                [ -z "$missing" ] && return 0
                 sleep 0.1
         done
-        for p in "$@"; do
-                case "$e" in *"$p"*) ;; *) echo "missing $p in: ${e:-no entry}"; return 1 ;; esac
-        done
+        echo "missing $missing in: ${e:-no entry}"
+        return 1
 }
 check_entry() { local name=$1 out; shift; if out=$(entry "$@"); then ok "$name"; else not_ok "$name: $out"; fi; }
 

@@ -31,7 +31,8 @@ check_true "A: the denial names the enforce rule" wait_log "by rule '20-uts-enfo
 # carries an audit-mode mark for uts and net; its cgroup's enforce lock on uts must still hold.
 unshare -u sleep 1000 & other=$!
 in-cgroup $T/sbd unshare -u -n sleep 1000 & sandbox=$!
-sleep 0.5
+wait_ns $other uts
+wait_ns $sandbox uts net
 check_cmd "B: entering the sandbox by net works" ok in-cgroup $T/user cg-setns /proc/$sandbox/ns/net
 check_cmd "B: after entering, setns to another uts namespace is still EPERM (enforce lock)" EPERM \
         in-cgroup $T/user cg-setns /proc/$sandbox/ns/net -- cg-setns /proc/$other/ns/uts

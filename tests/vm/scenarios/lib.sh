@@ -23,6 +23,18 @@ check_cmd() {
 }
 
 cgroup_of() { sed -n 's/^0:://p' /proc/$1/cgroup; }
+# wait_ns PID TYPE...: until PID is in namespaces of its own of each TYPE (a background
+# `unshare ... &` has made them; 10 s), so a check never sees the namespaces it started in.
+wait_ns() {
+        local pid=$1 t i=0
+        shift
+        for t in "$@"; do
+                while [ $i -lt 100 ] && [ "$(readlink /proc/$pid/ns/$t 2>/dev/null)" = "$(readlink /proc/1/ns/$t)" ]; do
+                        sleep 0.1; i=$((i + 1))
+                done
+        done
+        [ $i -lt 100 ] || echo "# $pid did not reach namespaces of its own ($*)"
+}
 
 policy() { mkdir -p $POLICY_DIR; cat > $POLICY_DIR/$1; }
 
@@ -64,7 +76,7 @@ guard_start() {
         # CI's machine runs two guests and the host suites beside this one.
         i=0
         while [ $i -lt 3000 ]; do
-                [ "$(grep -c "Enforcing with" $LOG)" -gt "${_started:-0}" ] && as_admin cgroup-guardd --status > /dev/null 2>&1 && return 0
+                [ "$(grep -c "Enforcing with" $LOG 2>/dev/null)" -gt "${_started:-0}" ] 2>/dev/null && as_admin cgroup-guardd --status > /dev/null 2>&1 && return 0
                 kill -0 $GUARD_PID 2>/dev/null || break
                 sleep 0.1
                 i=$((i + 1))

@@ -60,7 +60,7 @@ check_cmd "free: unshare(CLONE_NEWNET) works" 0 in-cgroup $T/free sh -c 'unshare
 
 # 7. lock on entry: the sandbox manager creates namespaces; who enters one stays
 in-cgroup $T/sandboxd unshare -u -i sleep 1000 & sandbox=$!
-sleep 0.5
+wait_ns $sandbox uts ipc
 check_cmd "a task may enter a sandbox namespace" ok in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts
 check_cmd "once entered, it cannot setns out again" EPERM in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/$other/ns/uts
 check_cmd "once entered, it cannot setns back to the initial namespace" EPERM in-cgroup $T/user cg-setns /proc/$sandbox/ns/uts -- cg-setns /proc/1/ns/uts
@@ -126,7 +126,7 @@ policy 05-extra.json <<'JSON'
 JSON
 check_true "reload with a rule numbered before the sandbox rule" reload
 in-cgroup $T/sandboxd unshare -u -i sleep 1000 & sandbox2=$!
-sleep 0.5
+wait_ns $sandbox2 uts ipc
 rm -f /tmp/ns-go2 /tmp/ns-out2
 mkfifo /tmp/ns-go2
 in-cgroup $T/user cg-setns /proc/$sandbox2/ns/uts -- sh -c 'read x < /tmp/ns-go2; cg-setns /proc/1/ns/uts > /tmp/ns-out2' &
