@@ -134,6 +134,11 @@ enum guard_tamper_what {
         GUARD_TAMPER_KPTR = 41,         /* no longer sent (the fd checks need no kernel address); kept for old pins */
         GUARD_TAMPER_LINK_CHANGE = 42,  /* object: 0; BPF_LINK_DETACH or BPF_LINK_UPDATE outside the admin
                                          * cgroups (the fd they name cannot be judged race-free) */
+        GUARD_TAMPER_COVERED_MOUNT = 43, /* object: the device of the mount it would land on; a mount onto a
+                                          * place covered since it was named (an fd opened before), whose
+                                          * top mount is in PID 1's namespace or propagates there */
+        GUARD_TAMPER_MOUNT_RACE = 44,   /* object: the place's device; a mount onto a place another confined
+                                         * task's mount is on its way to (guard_mount_claim()) */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

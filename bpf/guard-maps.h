@@ -549,7 +549,8 @@ static inline int guard_ns_index(__u32 clone_flag) {
         X(guard_counters) X(guard_records) X(guard_rule_counts) X(guard_rule_names)            \
         X(guard_cgroup_counts) X(guard_task_locks) X(guard_sandbox_ns) X(guard_identity)          \
         X(guard_hints)
-#define GUARD_MAPS_TAMPER(X) X(guard_self) X(guard_objects) X(guard_self_unit) X(guard_bus_peers) X(guard_pid1_exec) /* native, compat */
+#define GUARD_MAPS_TAMPER(X) X(guard_self) X(guard_objects) X(guard_self_unit) X(guard_bus_peers) X(guard_pid1_exec) \
+        X(guard_mounts_in_flight) X(guard_mount_claims) /* native, compat */
 #define GUARD_MAPS_COMPAT(X) X(compat_windows) X(compat_open_windows)
 #define GUARD_MAPS_OBSERVE(X) X(observe_task_cgroup)
 /* The guard_seen_* flags' data section (bpf/guard-policy.bpf.h), every object: the skeleton's
@@ -565,7 +566,8 @@ static inline int guard_ns_index(__u32 clone_flag) {
         X(guard_tamper_setxattr) X(guard_tamper_removexattr) X(guard_tamper_set_acl)             \
         X(guard_tamper_remove_acl) X(guard_tamper_umount) X(guard_tamper_umount_lockdown)       \
         X(guard_tamper_move_mount) X(guard_tamper_move_mount_lockdown) X(guard_tamper_mount_move) \
-        X(guard_tamper_mount_move_lockdown) X(guard_tamper_file_open) X(guard_tamper_file_open_lockdown)
+        X(guard_tamper_mount_move_lockdown) X(guard_tamper_file_open) X(guard_tamper_file_open_lockdown) \
+        X(guard_tamper_mount_exit) X(guard_tamper_move_mount_exit) X(guard_tamper_move_mount_exit_ia32)
 #define GUARD_PROGS_NATIVE(X)                                                                   \
         X(guard_tamper_pin_open) X(native_cgroup_attach) X(native_cgroup_attach_lockdown)       \
         X(native_namespace_install) X(native_namespace_alloc) X(native_namespace_free)          \

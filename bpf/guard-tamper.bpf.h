@@ -693,48 +693,72 @@ static __always_inline int mount_in_pid1_ns(struct mount *m, __u32 pid1_ns) {
  * mounts, counts as reaching. systemd-nspawn makes its container's mounts slaves of PID 1's with
  * a peer group of their own (MS_SLAVE, then MS_SHARED): shared, yet nothing it mounts there
  * reaches PID 1 (its file over the container's /proc/sys/kernel/random/boot_id). */
-static __always_inline bool propagation_reaches_pid1(struct mount *origin, __u32 pid1_ns) {
-        struct mount *m = origin, *origin_master = NULL, *master = NULL;
-        struct list_head *next = NULL, *master_slaves;
-        bool back_at_master = false;
+struct guard_propagation_walk {
+        struct mount *origin;
+        struct mount *origin_master;
+        struct mount *m;        /* the mount at hand */
+        __u32 pid1_ns;
+        bool back_at_master;    /* m's slaves are done: go on from m */
+        bool done;
+        bool reaches;
+};
 
-        if (bpf_core_read(&origin_master, sizeof(origin_master), &origin->mnt_master) < 0)
-                return true;
-        for (int i = 0; i < PROPAGATION_WALK_MAX; i++) {
-                if (!back_at_master) {
-                        if (mount_in_pid1_ns(m, pid1_ns) != 0)
-                                return true;
-                        /* Its slaves first. */
-                        if (bpf_core_read(&next, sizeof(next), &m->mnt_slave_list.next) < 0)
-                                return true;
-                        if (next != &m->mnt_slave_list) {
-                                m = MOUNT_OF(next, mnt_slave);
-                                continue;
-                        }
+/* One step of propagation_next(), a bpf_loop() callback: the verifier checks it once, not each
+ * of PROPAGATION_WALK_MAX unrolled rounds at each call site (sb_mount and move_mount call the
+ * walk several times: with a plain loop, move_mount outgrew the verifier's limit). */
+static long guard_propagation_step(__u64 index, void *ctx) {
+        struct guard_propagation_walk *w = ctx;
+        struct mount *m = w->m, *master = NULL;
+        struct list_head *next = NULL;
+
+        if (!w->back_at_master) {
+                if (mount_in_pid1_ns(m, w->pid1_ns) != 0)
+                        goto reaches;
+                /* Its slaves first. */
+                if (bpf_core_read(&next, sizeof(next), &m->mnt_slave_list.next) < 0)
+                        goto reaches;
+                if (next != &m->mnt_slave_list) {
+                        w->m = MOUNT_OF(next, mnt_slave);
+                        return 0;
                 }
-                back_at_master = false;
-                if (bpf_core_read(&master, sizeof(master), &m->mnt_master) < 0)
-                        return true;
-                if (master == origin_master) {
-                        /* The next peer of origin's group; round: done. */
-                        if (bpf_core_read(&next, sizeof(next), &m->mnt_share.next) < 0)
-                                return true;
-                        m = MOUNT_OF(next, mnt_share);
-                        if (m == origin)
-                                return false;
-                        continue;
-                }
-                if (!master || bpf_core_read(&next, sizeof(next), &m->mnt_slave.next) < 0)
-                        return true;
-                master_slaves = &master->mnt_slave_list;
-                if (next != master_slaves) {
-                        m = MOUNT_OF(next, mnt_slave); /* the next slave of the same master */
-                        continue;
-                }
-                m = master; /* its master's slaves are done: go on from the master */
-                back_at_master = true;
         }
-        return true;
+        w->back_at_master = false;
+        if (bpf_core_read(&master, sizeof(master), &m->mnt_master) < 0)
+                goto reaches;
+        if (master == w->origin_master) {
+                /* The next peer of origin's group; round: done. */
+                if (bpf_core_read(&next, sizeof(next), &m->mnt_share.next) < 0)
+                        goto reaches;
+                m = MOUNT_OF(next, mnt_share);
+                if (m == w->origin) {
+                        w->done = true;
+                        return 1;
+                }
+                w->m = m;
+                return 0;
+        }
+        if (!master || bpf_core_read(&next, sizeof(next), &m->mnt_slave.next) < 0)
+                goto reaches;
+        if (next != &master->mnt_slave_list) {
+                w->m = MOUNT_OF(next, mnt_slave); /* the next slave of the same master */
+                return 0;
+        }
+        w->m = master; /* its master's slaves are done: go on from the master */
+        w->back_at_master = true;
+        return 0;
+reaches:
+        w->done = true;
+        w->reaches = true;
+        return 1;
+}
+
+static __always_inline bool propagation_reaches_pid1(struct mount *origin, __u32 pid1_ns) {
+        struct guard_propagation_walk w = { .origin = origin, .m = origin, .pid1_ns = pid1_ns };
+
+        if (bpf_core_read(&w.origin_master, sizeof(w.origin_master), &origin->mnt_master) < 0)
+                return true;
+        bpf_loop(PROPAGATION_WALK_MAX, guard_propagation_step, &w, 0);
+        return !w.done || w.reaches;
 }
 
 /* A directory the pins' bpffs or a mount above it sits on, or one on the way to them
@@ -756,6 +780,268 @@ static __always_inline bool mountpoint_change_reaches_pid1(const struct vfsmount
         if (!can_read || !self)
                 return true;
         return propagation_reaches_pid1(REAL_MOUNT(mnt), self->mnt_ns[0]);
+}
+
+/* Is mount m (read with bpf_core_read()) in PID 1's mount namespace, or does a mount onto it
+ * propagate there? An unreadable step counts as reaching. */
+static __always_inline bool mount_reaches_pid1(struct mount *m, __u32 pid1_ns) {
+        int flags = 0;
+
+        if (!m || bpf_core_read(&flags, sizeof(flags), &m->mnt.mnt_flags) < 0)
+                return true;
+        if (!(flags & MNT_SHARED_))
+                return mount_in_pid1_ns(m, pid1_ns) != 0;
+        return propagation_reaches_pid1(m, pid1_ns);
+}
+
+/* A mount onto a place something was mounted on since it was named (an fd opened before, used
+ * through /proc/self/fd/N or MOVE_MOUNT_T_EMPTY_PATH; a path string is followed to the top as it
+ * is looked up) lands on the mount on top (lock_mount()), which no check of the place named
+ * sees: a bind of "/" there, a peer of PID 1's "/", put a tree over PID 1's root directory (a
+ * design study found it). So the stack on the place is walked, one child per bpf_loop() step:
+ * the mount named's children on it, then theirs on that child's root, and so on. Refused to
+ * confined tasks (not PID 1, not the guard) where the top mount, or the one it sits on (where
+ * a mount beneath lands), is in PID 1's namespace or propagates there; a walk that cannot
+ * finish, or a read that fails, refuses. DCACHE_MOUNTED (a mountpoint in some mount) keeps the
+ * walk off every other mount. Under lockdown=confidentiality (no reads) a mount onto any
+ * mountpoint is refused to them, but for PID 1's children setting up a unit's namespace. */
+#define DCACHE_MOUNTED_ 0x00010000
+#define GUARD_COVER_WALK_MAX 4096
+
+struct guard_cover_walk {
+        struct mount *top;      /* the top of the stack so far */
+        struct mount *below;    /* the mount top sits on; NULL: top is the mount named */
+        struct dentry *point;   /* the place on top: what a child of top must be mounted on */
+        void *next;             /* the list entry of top's child to look at next; NULL: its first */
+        bool done;
+};
+
+static long guard_cover_walk_step(__u64 index, void *ctx) {
+        struct guard_cover_walk *w = ctx;
+        struct mount *top = w->top; /* a local: CO-RE relocates kernel types only */
+        void *children = (char *) top + bpf_core_field_offset(struct mount, mnt_mounts);
+        struct dentry *point = NULL, *root = NULL;
+        unsigned int d_flags = 0;
+        struct mount *child;
+        void *next = w->next;
+
+        if (!next && (bpf_core_read(&next, sizeof(next), &top->mnt_mounts.next) < 0 || !next))
+                return 1;
+        if (next == children) {
+                w->done = true; /* nothing on the place: top is the top */
+                return 1;
+        }
+        child = (void *) ((char *) next - bpf_core_field_offset(struct mount, mnt_child));
+        if (bpf_core_read(&point, sizeof(point), &child->mnt_mountpoint) < 0)
+                return 1;
+        if (point != w->point) {
+                if (bpf_core_read(&w->next, sizeof(w->next), &child->mnt_child.next) < 0 || !w->next)
+                        return 1;
+                return 0;
+        }
+        if (bpf_core_read(&root, sizeof(root), &child->mnt.mnt_root) < 0 || !root ||
+            bpf_core_read(&d_flags, sizeof(d_flags), &root->d_flags) < 0)
+                return 1;
+        w->below = top;
+        w->top = child;
+        w->point = root;
+        w->next = NULL;
+        if (!(d_flags & DCACHE_MOUNTED_)) {
+                w->done = true;
+                return 1;
+        }
+        return 0;
+}
+
+/* One mount at a time per place. The hooks run before the kernel locks the place (lock_mount()
+ * follows whatever was mounted there in between), and a confined root can hold a mount between
+ * the two for as long as it likes (a source or a directory lookup on a FUSE file system of its
+ * own, an autofs mount, a getdents into a userfaultfd page holding the directory's lock): a
+ * second mount onto the same place, checked and allowed meanwhile, was then what the first
+ * landed on (a bind of "/", a peer of PID 1's "/": the first took PID 1's root directory; a
+ * design study and a review found it). So a confined task's mount claims the place it will land
+ * on (the inode of its dentry, or of the top mount's root, guard_cover_walk) from its hook to
+ * its system call's end, and a second confined mount onto a claimed place is refused. A mount
+ * that propagates lands copies at the same dentry. PID 1 and the guard claim nothing; nor do
+ * PID 1's children setting up a unit's namespace (pid1_may_touch(): units starting together
+ * mount onto the same directories, in namespaces that reach nothing). */
+#define GUARD_MOUNTS_IN_FLIGHT_MAX 8192
+#define TS_COMPAT_ 0x2 /* thread_info.status: in a 32-bit system call */
+/* Keys of guard_mounts_in_flight that are no place: that exit is traced (a release program ran
+ * there), so claims made under that entry are released. Places have bit 63 set. */
+#define GUARD_MOUNT_EXITS_MOUNT 1ULL     /* mount(2): path_mount() */
+#define GUARD_MOUNT_EXITS_MOVE 2ULL      /* move_mount(2) */
+#define GUARD_MOUNT_EXITS_MOVE_IA32 3ULL /* move_mount(2) from a 32-bit task */
+
+/* The place's key → the claiming thread's pid (0 for the GUARD_MOUNT_EXITS_* marks). A plain
+ * hash: nothing is evicted; full, a claim fails and the mount is refused. */
+struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, GUARD_MOUNTS_IN_FLIGHT_MAX);
+        __type(key, __u64);
+        __type(value, __u32);
+} guard_mounts_in_flight SEC(".maps");
+
+/* The key a thread claimed in its current mount system call, released at its exit. */
+struct {
+        __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, int);
+        __type(value, __u64);
+} guard_mount_claims SEC(".maps");
+
+static __always_inline __u64 guard_mount_place_key(__u64 dev, __u64 ino) {
+        return (1ULL << 63) | ((ino ^ (dev * 0x9e3779b97f4a7c15ULL)) & ~(1ULL << 63));
+}
+
+/* Claims key for the current thread until the exit exits (GUARD_MOUNT_EXITS_*) is done. Nonzero:
+ * another thread's mount is on its way there (or the map is full): refuse. Until a release
+ * program ran at that exit nothing is claimed (no claim could be released). Global: verified
+ * once. */
+__attribute__((noinline)) int guard_mount_claim(__u64 key, __u64 exits) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        __u32 tid = actor->pid, *owner;
+        __u64 *claim;
+
+        if (!bpf_map_lookup_elem(&guard_mounts_in_flight, &exits))
+                return 0;
+        claim = bpf_task_storage_get(&guard_mount_claims, actor, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+        if (!claim)
+                return 1;
+        for (int i = 0; i < 2; i++) {
+                if (bpf_map_update_elem(&guard_mounts_in_flight, &key, &tid, BPF_NOEXIST) == 0) {
+                        *claim = key;
+                        return 0;
+                }
+                owner = bpf_map_lookup_elem(&guard_mounts_in_flight, &key);
+                if (owner && *owner == tid) {
+                        *claim = key; /* its own: a thread is in one system call at a time */
+                        return 0;
+                }
+                if (owner)
+                        return 1;
+                /* Released between the two: once more. */
+        }
+        return 1;
+}
+
+/* The end of a mount system call (exits: GUARD_MOUNT_EXITS_*): its claim is released, and claims
+ * are made from now on there. */
+static __always_inline void guard_mount_release(__u64 exits) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        __u32 none = 0, *owner;
+        __u64 *claim, key;
+
+        if (!bpf_map_lookup_elem(&guard_mounts_in_flight, &exits))
+                bpf_map_update_elem(&guard_mounts_in_flight, &exits, &none, BPF_NOEXIST);
+        claim = bpf_task_storage_get(&guard_mount_claims, actor, 0, 0);
+        if (!claim || !*claim)
+                return;
+        key = *claim;
+        *claim = 0;
+        owner = bpf_map_lookup_elem(&guard_mounts_in_flight, &key);
+        if (owner && *owner == actor->pid)
+                bpf_map_delete_elem(&guard_mounts_in_flight, &key);
+}
+
+SEC("fexit/path_mount")
+int BPF_PROG(guard_tamper_mount_exit) {
+        if (!guard_set_retired())
+                guard_mount_release(GUARD_MOUNT_EXITS_MOUNT);
+        return 0;
+}
+
+SEC("fexit/__x64_sys_move_mount")
+int BPF_PROG(guard_tamper_move_mount_exit) {
+        if (!guard_set_retired())
+                guard_mount_release(GUARD_MOUNT_EXITS_MOVE);
+        return 0;
+}
+
+SEC("fexit/__ia32_sys_move_mount")
+int BPF_PROG(guard_tamper_move_mount_exit_ia32) {
+        if (!guard_set_retired())
+                guard_mount_release(GUARD_MOUNT_EXITS_MOVE_IA32);
+        return 0;
+}
+
+/* The walk and the verdict, for a mount onto dentry in mnt (their addresses) by a confined task,
+ * then its claim of the place it lands on (claim nonzero; exits: GUARD_MOUNT_EXITS_*): a global
+ * function, verified once rather than in each mount program (with two propagation walks inline,
+ * sb_mount outgrew the verifier's limit). Returns nonzero to refuse. */
+__attribute__((noinline)) int guard_covered_target_walk(__u64 mnt_addr, __u64 dentry_addr, __u32 claim, __u64 exits) {
+        struct guard_cover_walk w = {};
+        struct super_block *sb = NULL;
+        struct inode *inode = NULL;
+        struct guard_self *self;
+        unsigned long ino = 0;
+        unsigned int dev = 0;
+        struct dentry *point;
+        struct mount *top;
+
+        self = tamper_config();
+        if (!self)
+                return 0;
+        w.top = REAL_MOUNT(mnt_addr);
+        w.point = (struct dentry *) dentry_addr;
+        bpf_loop(GUARD_COVER_WALK_MAX, guard_cover_walk_step, &w, 0);
+        if (!w.done || (w.below && (mount_reaches_pid1(w.top, self->mnt_ns[0]) ||
+                                    mount_reaches_pid1(w.below, self->mnt_ns[0])))) {
+                top = w.top;
+                if (bpf_core_read(&sb, sizeof(sb), &top->mnt.mnt_sb) < 0 || !sb ||
+                    bpf_core_read(&dev, sizeof(dev), &sb->s_dev) < 0)
+                        dev = 0;
+                tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_COVERED_MOUNT, dev);
+                return 1;
+        }
+        if (!claim)
+                return 0;
+        point = w.point;
+        if (bpf_core_read(&inode, sizeof(inode), &point->d_inode) < 0 || !inode ||
+            bpf_core_read(&sb, sizeof(sb), &inode->i_sb) < 0 || !sb ||
+            bpf_core_read(&dev, sizeof(dev), &sb->s_dev) < 0 || bpf_core_read(&ino, sizeof(ino), &inode->i_ino) < 0 ||
+            guard_mount_claim(guard_mount_place_key(dev, ino), exits)) {
+                tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_MOUNT_RACE, dev);
+                return 1;
+        }
+        return 0;
+}
+
+/* A mount onto path (mount(2), exits GUARD_MOUNT_EXITS_MOUNT; move_mount(2)'s target,
+ * GUARD_MOUNT_EXITS_MOVE) by a confined task: refused where it would land on a covering mount
+ * that reaches PID 1's namespace, or where another one's mount is on its way; else the place is
+ * claimed. Under lockdown=confidentiality (no reads) a place that is a mountpoint is refused. */
+static __always_inline int guard_mount_place_refused(const struct path *path, const int can_read, __u64 exits) {
+        __u64 mnt_addr = 0, dentry_addr = 0;
+        struct task_struct *actor;
+        struct guard_self *self;
+        struct inode *inode;
+        bool claim;
+
+        self = tamper_config();
+        if (!self)
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (actor->tgid == 1 || is_guard(actor, self) || !guard_current_confined())
+                return 0;
+        if (exits == GUARD_MOUNT_EXITS_MOVE && (actor->thread_info.status & TS_COMPAT_))
+                exits = GUARD_MOUNT_EXITS_MOVE_IA32;
+        claim = !pid1_may_touch(actor, self, path->mnt);
+        if (path->dentry->d_flags & DCACHE_MOUNTED_) {
+                if (!can_read)
+                        return claim ? tamper_refuse(actor, GUARD_TAMPER_COVERED_MOUNT, path->mnt->mnt_sb->s_dev) : 0;
+                /* Read as numbers: a global function takes no pointers but the context. */
+                if (bpf_core_read(&mnt_addr, sizeof(mnt_addr), &path->mnt) < 0 ||
+                    bpf_core_read(&dentry_addr, sizeof(dentry_addr), &path->dentry) < 0)
+                        return tamper_refuse(actor, GUARD_TAMPER_COVERED_MOUNT, 0);
+                return guard_covered_target_walk(mnt_addr, dentry_addr, claim, exits) ? -GUARD_TAMPER_EPERM : 0;
+        }
+        if (!claim)
+                return 0;
+        inode = path->dentry->d_inode;
+        if (!inode || guard_mount_claim(guard_mount_place_key(inode->i_sb->s_dev, inode->i_ino), exits))
+                return tamper_refuse(actor, GUARD_TAMPER_MOUNT_RACE, inode ? inode->i_sb->s_dev : 0);
+        return 0;
 }
 
 /* A mount onto a cgroup2 directory (or over the cgroup2 mount), or an unmount of cgroup2, where
@@ -1881,36 +2167,45 @@ int BPF_PROG(guard_tamper_lease, struct file *file, unsigned int cmd, unsigned l
 }
 
 #define PROC_NET_DEPTH_MAX 8
+#define PROC_NET_UNKNOWN 1 /* no struct net there: an entry whose ancestry could not be read */
 
-/* The network namespace whose /proc/PID/net tree holds a procfs inode (read at inode_addr), or 0:
- * its entry's ancestor below the proc root is a namespace's proc_net directory, whose data is
- * that namespace (proc_net_ns_init()). Read with bpf_probe_read_kernel(). */
+/* The network namespace whose /proc/PID/net tree holds a procfs inode (read at inode_addr), 0
+ * for an entry outside such a tree, PROC_NET_UNKNOWN where that cannot be told (a read failed,
+ * deeper than PROC_NET_DEPTH_MAX): its entry's ancestor below the proc root is a namespace's
+ * proc_net directory, whose data is that namespace (proc_net_ns_init()). Read with
+ * bpf_probe_read_kernel(). */
 static __always_inline __u64 proc_entry_net(__u64 inode_addr) {
         struct proc_inode *pi = (void *) (inode_addr - bpf_core_field_offset(struct proc_inode, vfs_inode));
         struct proc_dir_entry *pde = NULL, *parent = NULL, *grandparent = NULL, *net_dir = NULL;
         struct net *net = NULL;
 
-        if (bpf_core_read(&pde, sizeof(pde), &pi->pde) < 0 || !pde)
-                return 0;
+        if (bpf_core_read(&pde, sizeof(pde), &pi->pde) < 0)
+                return PROC_NET_UNKNOWN;
+        if (!pde)
+                return 0; /* not an entry of the proc_dir_entry tree (/proc/PID/...) */
         for (int i = 0; i < PROC_NET_DEPTH_MAX; i++) {
                 if (bpf_core_read(&parent, sizeof(parent), &pde->parent) < 0 || !parent ||
                     bpf_core_read(&grandparent, sizeof(grandparent), &parent->parent) < 0)
-                        return 0;
+                        return PROC_NET_UNKNOWN;
                 if (grandparent == parent) { /* parent is the proc root (its own parent) */
-                        if (bpf_core_read(&net, sizeof(net), &pde->data) < 0 || !net ||
-                            bpf_core_read(&net_dir, sizeof(net_dir), &net->proc_net) < 0 || net_dir != pde)
+                        if (bpf_core_read(&net, sizeof(net), &pde->data) < 0)
+                                return PROC_NET_UNKNOWN;
+                        /* Another top entry's data is no struct net: its proc_net, unreadable
+                         * or not this entry, says so (a namespace's is always readable). */
+                        if (!net || bpf_core_read(&net_dir, sizeof(net_dir), &net->proc_net) < 0)
                                 return 0;
-                        return (__u64) net;
+                        return net_dir == pde ? (__u64) net : 0;
                 }
                 pde = parent;
         }
-        return 0;
+        return PROC_NET_UNKNOWN;
 }
 
 /* /proc/PID/net opens another task's network namespace (get_proc_task_net(): no setns(), no
  * ptrace check): a task locked for net read the host's sockets and routes there, and root wrote
  * the few writable files (xt_recent, sunrpc caches) (a review found it). Decided as a join of
- * that namespace, reported as reaching into it. A global function (verified once, not at each
+ * that namespace, reported as reaching into it (inode 0: one that could not be told, decided
+ * as another one). A global function (verified once, not at each
  * call site), called for procfs opens only; most return at the hints (no rule locks net) before
  * any read. Returns nonzero to refuse. */
 __attribute__((noinline)) int guard_proc_net_reach(__u64 inode_addr) {
@@ -2066,7 +2361,7 @@ int BPF_PROG(guard_tamper_bus_connect, struct socket *sock, void *uaddr, int add
  * kept as peers, whatever mnt's own propagation)? struct mount is read with
  * bpf_probe_read_kernel(), which lockdown=confidentiality refuses: can_read 0 cannot tell. */
 static __always_inline bool umount_propagates(struct vfsmount *mnt, const int can_read) {
-        struct mount *m = (void *) ((char *) mnt - bpf_core_field_offset(struct mount, mnt));
+        struct mount *m = REAL_MOUNT(mnt);
         struct mount *parent = NULL;
         int flags = 0;
 
@@ -2272,7 +2567,7 @@ static __always_inline int tamper_check_umount_tree(struct vfsmount *mnt, const 
         actor = bpf_get_current_task_btf();
         if (tamper_trusted(actor, self))
                 return 0;
-        w.top = w.cur = (void *) ((char *) mnt - bpf_core_field_offset(struct mount, mnt));
+        w.top = w.cur = REAL_MOUNT(mnt);
         w.pins_dev = self->pins_dev;
         bpf_loop(GUARD_UMOUNT_WALK_MAX, guard_umount_walk_step, &w, 0);
         if (w.done && !w.refuse)
@@ -2426,7 +2721,6 @@ static __always_inline int guard_own_proc_refused(struct super_block *sb) {
 
 #define MOVE_MOUNT_SET_GROUP_ 0x100
 #define MOVE_MOUNT_BENEATH_ 0x200
-#define TS_COMPAT_ 0x2
 
 /* move_mount(2)'s flags, which the hook is not given: from the syscall's registers (the syscall
  * is security_move_mount()'s only caller; ia32 passes the fifth argument in edi). */
@@ -2484,7 +2778,8 @@ static __always_inline int tamper_move_mount(const struct path *from_path, const
         return guard_own_proc_refused(from_path->mnt->mnt_sb) ?: tamper_move_mount_flags(from_path, to_path, can_read) ?: tamper_check_mount(from_path->mnt, false) ?: tamper_check_mount_target(to_path, can_read) ?:
                tamper_check_set_group(from_path, to_path) ?:
                guard_mount_on_file_refused(from_path->mnt, from_path->dentry->d_inode, can_read) ?:
-               guard_root_mount_refused(from_path->mnt) ?: guard_mount_on_file_refused(to_path->mnt, to_path->dentry->d_inode, can_read) ?:
+               guard_root_mount_refused(from_path->mnt) ?: guard_mount_place_refused(to_path, can_read, GUARD_MOUNT_EXITS_MOVE) ?:
+               guard_mount_on_file_refused(to_path->mnt, to_path->dentry->d_inode, can_read) ?:
                guard_mount_onto_root_refused(to_path->mnt, to_path->dentry->d_inode, can_read) ?:
                guard_mount_on_entry_refused(to_path->mnt, to_path->dentry) ?: guard_cgroup_mount_refused(to_path->mnt, can_read) ?:
                guard_mount_on_pin_dir_refused(to_path->mnt, to_path->dentry->d_inode, can_read) ?:
@@ -2599,15 +2894,17 @@ static __always_inline int guard_mount_over_pins_refused(const struct path *path
         return guard_confined_mount_refused(self, mnt, GUARD_TAMPER_MOUNT, mnt->mnt_sb->s_dev);
 }
 
-/* A bind remount of a file bound over another (runc and crun bind /proc/self/exe over a file of
+/* A bind remount of a regular file bound over another (runc and crun bind /proc/self/exe over a file of
  * their own in PID 1's namespace and make it read-only before they open it): its flags reach that
  * one file, nothing PID 1 or the guard's start depends on, unless the guard registered the file
  * (no confined task could have mounted over one since; an older mount's flags stay its). */
+#define S_IFREG_ 0100000
+
 static __always_inline bool file_bind_remount(const struct path *path, unsigned long flags) {
         struct inode *inode = path->mnt->mnt_root->d_inode;
 
         return (flags & MS_BIND_) && path->dentry == path->mnt->mnt_root && inode &&
-               (inode->i_mode & S_IFMT_) != S_IFDIR_ && !guard_file_flags(inode);
+               (inode->i_mode & S_IFMT_) == S_IFREG_ && !guard_file_flags(inode);
 }
 
 static __always_inline int tamper_sb_mount(const struct path *path, unsigned long flags, const int can_read) {
@@ -2620,7 +2917,8 @@ static __always_inline int tamper_sb_mount(const struct path *path, unsigned lon
          * As path_mount() decides: MS_REMOUNT first, then MS_BIND (whatever propagation flag comes
          * with it: MS_BIND|MS_PRIVATE is a bind mount), and only then the propagation flags. */
         if (!(flags & MS_REMOUNT_) && ((flags & MS_BIND_) || !(flags & MS_PROPAGATION_)) &&
-            (guard_mount_on_file_refused(path->mnt, path->dentry->d_inode, can_read) || guard_mount_on_entry_refused(path->mnt, path->dentry) ||
+            (guard_mount_place_refused(path, can_read, GUARD_MOUNT_EXITS_MOUNT) ||
+             guard_mount_on_file_refused(path->mnt, path->dentry->d_inode, can_read) || guard_mount_on_entry_refused(path->mnt, path->dentry) ||
              guard_mount_onto_root_refused(path->mnt, path->dentry->d_inode, can_read) ||
              guard_mount_over_pins_refused(path, can_read) || guard_mount_on_pin_dir_refused(path->mnt, path->dentry->d_inode, can_read) ||
              guard_mount_on_kernel_fs_refused(path->mnt, path->dentry, can_read) ||

@@ -428,19 +428,21 @@ static uint64_t pid1_mount_dev(uint64_t mnt_id) {
         return 0;
 }
 
-/* The directories on the way to the pins in PID 1's namespace (/sys on "/", fs and fs/bpf in
- * sysfs, each as the directory beneath whatever is mounted on it), as GUARD_FILE_MOUNTPOINT: an
+/* The directories on the way to path in PID 1's namespace: to the pins (/sys on "/", fs and
+ * fs/bpf in sysfs), and to the kernel's BTF, which the daemon's next start loads by and decides
+ * its windows and variants by (kernel and kernel/btf in sysfs: a tmpfs of a confined root's there
+ * with a doctored vmlinux fed the restart a kernel of its choosing; a review found it). Each as
+ * the directory beneath whatever is mounted on it, as GUARD_FILE_MOUNTPOINT: an
  * unmount that propagates to the mount on one of them, from whatever mount, is refused
  * (tamper_check_umount_tree()), and so are their removal and renames (which detach the mounts on
  * them in every namespace), and mounts onto them that reach PID 1's namespace. A mount covers
  * the directory, so stat() would see its root: the inode number comes from the parent directory
  * (getdents names what is beneath), the device from PID 1's mount table (the parent's mount, as
  * the kernel numbers its superblock). Kept once registered (drop_unprotected()). */
-static int register_pins_mountpoints(Backend *b, ProtectSet *set) {
-        const char *pin_dir = b->pin_dir;
+static int register_mountpoints_on_way(Backend *b, ProtectSet *set, const char *path) {
 
-        for (const char *slash = strchr(pin_dir + 1, '/'); ; slash = strchr(slash + 1, '/')) {
-                const char *end = slash ?: pin_dir + strlen(pin_dir);
+        for (const char *slash = strchr(path + 1, '/'); ; slash = strchr(slash + 1, '/')) {
+                const char *end = slash ?: path + strlen(path);
                 const char *name = end;
                 _cleanup_(freep) char *dir = NULL;
                 _cleanup_(closedirp) DIR *d = NULL;
@@ -451,10 +453,11 @@ static int register_pins_mountpoints(Backend *b, ProtectSet *set) {
                 int r;
 
                 if (!slash)
-                        break; /* the pin directory itself: guarded as the pins' (protect_pin_dir()) */
-                while (name > pin_dir && name[-1] != '/')
+                        break; /* the last: the pin directory, guarded as the pins' (protect_pin_dir());
+                                * vmlinux, a sysfs file (guard_mount_on_kernel_fs_refused()) */
+                while (name > path && name[-1] != '/')
                         name--;
-                if (asprintf(&dir, "/proc/1/root%.*s", (int) (name - pin_dir), pin_dir) < 0)
+                if (asprintf(&dir, "/proc/1/root%.*s", (int) (name - path), path) < 0)
                         return -ENOMEM;
                 d = opendir(dir);
                 if (!d || statx(dirfd(d), "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID) ||
@@ -463,7 +466,7 @@ static int register_pins_mountpoints(Backend *b, ProtectSet *set) {
                 /* Only PID 1's root and the sysfs and bpffs on the way: a cover of another file
                  * system over /sys (refused to confined tasks) would have its directories
                  * registered, never dropped, one set at each change (guard_objects filled). */
-                if (name - pin_dir > 1 && (fstatfs(dirfd(d), &sfs) < 0 ||
+                if (name - path > 1 && (fstatfs(dirfd(d), &sfs) < 0 ||
                                            ((unsigned long) sfs.f_type != SYSFS_MAGIC && (unsigned long) sfs.f_type != BPF_FS_MAGIC)))
                         continue;
                 while ((de = readdir(d)))
@@ -550,7 +553,9 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
                 if (r < 0)
                         return r;
         }
-        r = register_pins_mountpoints(b, set);
+        r = register_mountpoints_on_way(b, set, b->pin_dir);
+        if (r >= 0)
+                r = register_mountpoints_on_way(b, set, "/sys/kernel/btf/vmlinux");
         if (r < 0)
                 return r;
         /* What PID 1 may exec after a refused switch of its root (guard_tamper_pid1_exec), and

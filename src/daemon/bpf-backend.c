@@ -56,6 +56,7 @@ static const char *const state_maps[] = {
         GUARD_MAP(guard_task_locks), GUARD_MAP(guard_sandbox_ns), GUARD_MAP(observe_task_cgroup),
         GUARD_MAP(compat_windows), GUARD_MAP(compat_open_windows), GUARD_MAP(guard_self), GUARD_MAP(guard_objects),
         GUARD_MAP(guard_identity), GUARD_MAP(guard_self_unit), GUARD_MAP(guard_bus_peers), GUARD_MAP(guard_pid1_exec),
+        GUARD_MAP(guard_mounts_in_flight), GUARD_MAP(guard_mount_claims),
 };
 /* Maps the daemon and --status open from pins. */
 static const char *const shared_maps[] = {

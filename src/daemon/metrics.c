@@ -55,6 +55,8 @@ const char *metrics_tamper_what(uint32_t what) {
         case GUARD_TAMPER_LIMIT: return "limit";
         case GUARD_TAMPER_KPTR: return "kptr_restrict";
         case GUARD_TAMPER_LINK_CHANGE: return "link_change";
+        case GUARD_TAMPER_COVERED_MOUNT: return "covered_mount";
+        case GUARD_TAMPER_MOUNT_RACE: return "mount_race";
         case GUARD_TAMPER_GUARD_CGROUP_DIR: return "guard_cgroup_dir";
         }
         return "other";

@@ -84,6 +84,19 @@
  *                                   (dup2), over and over for SECONDS: the check reads the number,
  *                                   the command looks it up again. "detached N" (won at try N) or
  *                                   "held N"
+ *   cg-tamper covered mount|move COVER SRC DIR
+ *                                   opens DIR (O_PATH), binds COVER over it, then binds SRC onto
+ *                                   the opened DIR, now covered, through /proc/self/fd/N (mount)
+ *                                   or by fd (open_tree() and move_mount(MOVE_MOUNT_T_EMPTY_PATH)):
+ *                                   the kernel mounts onto the top of the stack (lock_mount());
+ *                                   "cover failed" if the first bind fails
+ *   cg-tamper mount-race mount|move DIR COVER SRC
+ *                                   holds DIR's lock (a getdents into a userfaultfd page), then
+ *                                   binds COVER onto DIR (it waits for the lock, its checks
+ *                                   done), then SRC (mount(2), or open_tree() and move_mount()):
+ *                                   released, the second lands on the first. Prints the second
+ *                                   mount's result, "cover failed (E)" if the first failed, "no
+ *                                   userfaultfd" where the kernel has none
  * Prints "ok" or the errno name of the failing call; exit 0 / 1 / 2 (usage). */
 
 #ifndef _GNU_SOURCE /* meson passes -D_GNU_SOURCE */
@@ -98,7 +111,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/fanotify.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
@@ -227,6 +244,145 @@ static int beneath_detach(const char *target, const char *dir) {
                 return result(-1);
         }
         return result(0);
+}
+
+/* A mount onto a directory covered after it was opened: it lands on the top mount there. */
+static int covered_mount(bool by_move, const char *cover, const char *src, const char *dir) {
+        char target[64];
+        int fd, tree, r;
+
+        fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return result(-1);
+        if (mount(cover, dir, NULL, MS_BIND, NULL) < 0) {
+                printf("cover failed (%s)\n", strerrorname_np(errno));
+                close(fd);
+                return 1;
+        }
+        if (!by_move) {
+                snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+                r = mount(src, target, NULL, MS_BIND, NULL);
+        } else {
+                tree = (int) syscall(__NR_open_tree, AT_FDCWD, src, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC);
+                if (tree < 0) {
+                        close(fd);
+                        return result(-1);
+                }
+                r = (int) syscall(__NR_move_mount, tree, "", fd, "",
+                                  0x4 /* MOVE_MOUNT_F_EMPTY_PATH */ | 0x40 /* MOVE_MOUNT_T_EMPTY_PATH */);
+                close(tree);
+        }
+        close(fd);
+        return result(r);
+}
+
+/* mount-race: one thread per call that waits in the kernel. */
+struct race_call {
+        const char *src, *dir;
+        bool by_move;
+        int r, err;
+        pid_t tid;
+        volatile bool started, done;
+        void *buf;
+};
+
+static void *race_getdents(void *arg) {
+        struct race_call *c = arg;
+        int fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        c->tid = (pid_t) syscall(SYS_gettid);
+        c->started = true;
+        c->r = fd < 0 ? -1 : (int) syscall(SYS_getdents64, fd, c->buf, 4096);
+        c->err = errno;
+        if (fd >= 0)
+                close(fd);
+        c->done = true;
+        return NULL;
+}
+
+static void *race_mount(void *arg) {
+        struct race_call *c = arg;
+
+        c->tid = (pid_t) syscall(SYS_gettid);
+        c->started = true;
+        if (!c->by_move)
+                c->r = mount(c->src, c->dir, NULL, MS_BIND, NULL);
+        else {
+                int tree = (int) syscall(__NR_open_tree, AT_FDCWD, c->src, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC);
+
+                c->r = tree < 0 ? -1 : (int) syscall(__NR_move_mount, tree, "", AT_FDCWD, c->dir, 0x4 /* F_EMPTY_PATH */);
+                if (tree >= 0)
+                        close(tree);
+        }
+        c->err = errno;
+        c->done = true;
+        return NULL;
+}
+
+/* Is thread tid asleep in the kernel ('D', or 'S' for a killable wait), or done? 10 s at most. */
+static void race_wait_asleep(struct race_call *c) {
+        char path[64], stat[256], *p;
+
+        for (int i = 0; i < 1000 && !c->done; i++) {
+                FILE *f;
+
+                snprintf(path, sizeof(path), "/proc/self/task/%d/stat", c->tid);
+                f = c->started ? fopen(path, "re") : NULL;
+                if (f && fgets(stat, sizeof(stat), f) && (p = strrchr(stat, ')')) && (p[2] == 'D' || p[2] == 'S')) {
+                        fclose(f);
+                        usleep(100 * 1000); /* settled in its wait */
+                        return;
+                }
+                if (f)
+                        fclose(f);
+                usleep(10 * 1000);
+        }
+}
+
+static int mount_race(bool by_move, const char *dir, const char *cover, const char *src) {
+        struct uffdio_api api = { .api = UFFD_API };
+        struct race_call reader = { .dir = dir }, first = { .src = cover, .dir = dir },
+                         second = { .src = src, .dir = dir, .by_move = by_move };
+        pthread_t tr, t1, t2;
+        struct pollfd pfd;
+        struct uffd_msg msg;
+        char *pages;
+        int uffd;
+
+        uffd = (int) syscall(__NR_userfaultfd, O_CLOEXEC);
+        if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0) {
+                printf("no userfaultfd\n");
+                return 1;
+        }
+        pages = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        struct uffdio_register reg = { .range = { .start = (unsigned long) pages, .len = 4096 },
+                                       .mode = UFFDIO_REGISTER_MODE_MISSING };
+        if (pages == MAP_FAILED || ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
+                return result(-1);
+        /* The reader holds DIR's lock (shared) while its copy to the page waits. */
+        reader.buf = pages;
+        pthread_create(&tr, NULL, race_getdents, &reader);
+        pfd = (struct pollfd) { .fd = uffd, .events = POLLIN };
+        if (poll(&pfd, 1, 10000) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg)) {
+                printf("the reader did not wait\n");
+                return 1;
+        }
+        pthread_create(&t1, NULL, race_mount, &first);
+        race_wait_asleep(&first);
+        pthread_create(&t2, NULL, race_mount, &second);
+        race_wait_asleep(&second);
+        struct uffdio_zeropage zero = { .range = { .start = (unsigned long) pages, .len = 4096 } };
+        if (ioctl(uffd, UFFDIO_ZEROPAGE, &zero) < 0)
+                fprintf(stderr, "cg-tamper: UFFDIO_ZEROPAGE: %m\n");
+        pthread_join(tr, NULL);
+        pthread_join(t1, NULL);
+        pthread_join(t2, NULL);
+        if (first.r < 0) {
+                printf("cover failed (%s)\n", strerrorname_np(first.err));
+                return 1;
+        }
+        errno = second.err;
+        return result(second.r);
 }
 
 /* The start of pid's first writable mapping (/proc/PID/maps: read access), or 0. */
@@ -700,6 +856,10 @@ static int run(int argc, char *argv[]) {
                 close(fd);
                 return result(r);
         }
+        if (argc == 6 && strcmp(argv[1], "mount-race") == 0)
+                return mount_race(strcmp(argv[2], "move") == 0, argv[3], argv[4], argv[5]);
+        if (argc == 6 && strcmp(argv[1], "covered") == 0)
+                return covered_mount(strcmp(argv[2], "move") == 0, argv[3], argv[4], argv[5]);
         if (argc == 3 && strcmp(argv[1], "beneath") == 0)
                 return result(mount_beneath(argv[2]) < 0 ? -1 : 0);
         if (argc == 4 && strcmp(argv[1], "set-group") == 0)

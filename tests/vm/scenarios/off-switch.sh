@@ -643,6 +643,50 @@ check "a confined root cannot bind a tree over PID 1's root directory" EPERM \
 check "... nor mount a file system there" EPERM "$(confined "mount -t tmpfs cgg / 2>/dev/null && echo ok || echo EPERM")"
 check_true "... a tamper event naming each" wait_log "Refused tamper attempt: .*mounting over a file cgroup-guardd runs" $((refusals + 2))
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
+# ... nor through a place covered after it was named: a mount onto a directory opened before a
+# bind of "/" went over it (/proc/self/fd/N, or move_mount() onto the fd) lands on that bind
+# (lock_mount() takes the top mount), a peer of PID 1's "/" where "/" is shared (systemd makes
+# it so): the tree went over PID 1's root directory (a design study found it). From PID 1's
+# namespace, and from a copy of it whose /tmp (PID 1's is private) reaches nothing.
+mount --make-shared /
+mkdir -p /tmp/cover
+on_root() { awk '$5 == "/"' /proc/1/mountinfo | wc -l; }
+roots=$(on_root)
+refusals=$(grep -c "Refused tamper attempt: .*mounting onto a place covered" $LOG)
+check "... nor through a directory covered after it was opened (mount(2) onto /proc/self/fd/N)" EPERM \
+        "$(confined "cg-tamper covered mount / /tmp/stacked /tmp/cover")"
+check "... PID 1's root directory stays uncovered" "$roots" "$(on_root)"
+umount -l /tmp/cover 2>/dev/null
+check "... nor by move_mount(2) onto its fd" EPERM "$(confined "cg-tamper covered move / /tmp/stacked /tmp/cover")"
+umount -l /tmp/cover 2>/dev/null
+check "... nor from a namespace of its own whose mount there reaches nothing, the cover a peer of PID 1's \"/\"" EPERM \
+        "$(confined "unshare -m --propagation shared cg-tamper covered mount / /tmp/stacked /tmp/cover || echo no namespace")"
+check "... nor its root directory then" "$roots" "$(on_root)"
+check_true "... a tamper event naming each" wait_log "Refused tamper attempt: .*mounting onto a place covered" $((refusals + 3))
+check "... but a mount onto a place covered in a namespace that shares nothing with PID 1's" ok \
+        "$(confined "unshare -m --propagation private cg-tamper covered mount / /tmp/stacked /tmp/cover || echo no namespace")"
+# ... nor by a second mount onto the same place while the first waits between its checks and
+# the kernel's lock of the place (here a getdents into a userfaultfd page holds the directory's
+# lock; a FUSE or autofs lookup does as well): released, the bind of "/" goes first and the tree
+# lands on it (a review found it). One mount at a time per place for confined tasks.
+mkdir -p /tmp/race
+refusals=$(grep -c "Refused tamper attempt: .*another confined task's mount is on its way" $LOG)
+out=$(confined "cg-tamper mount-race mount /tmp/race / /tmp/stacked")
+if [ "$out" = "no userfaultfd" ]; then
+        check "no userfaultfd to hold a directory's lock with: a hooks kernel (tinyconfig)" hooks "${KERNEL%-6.12}"
+else
+        check "... nor by a second mount onto a place while the first waits for its lock (mount(2))" EPERM "$out"
+        check "... PID 1's root directory stays uncovered" "$roots" "$(on_root)"
+        umount -l /tmp/race 2>/dev/null
+        check "... (move_mount(2))" EPERM "$(confined "cg-tamper mount-race move /tmp/race / /tmp/stacked")"
+        check "... nor its root directory then" "$roots" "$(on_root)"
+        umount -l /tmp/race 2>/dev/null
+        check_true "... a tamper event naming each" wait_log "Refused tamper attempt: .*another confined task's mount is on its way" $((refusals + 2))
+        check "... while one after the other still may" ok \
+                "$(confined "mount --bind /tmp/stacked /tmp/race && mount --bind /tmp/stacked /tmp/race && umount /tmp/race && umount /tmp/race && echo ok")"
+fi
+mount --make-private /
+check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 
 # New names in the pin directory: a directory at a name the daemon pins through made a restart's
 # load fail, and the restart fell back to a backend that unpinned the enforcing set (a review
@@ -680,6 +724,10 @@ check "... nor a directory over /proc/1/ns" EPERM "$(confined "mount --bind /tmp
 check "... nor a file over /proc/1/mountinfo, kernel.modprobe or /sys/kernel/btf/vmlinux" EPERM \
         "$(confined "(mount --bind /tmp/fake-cmdline /proc/1/mountinfo || mount --bind /tmp/fake-cmdline /proc/sys/kernel/modprobe || mount --bind /tmp/fake-cmdline /sys/kernel/btf/vmlinux) 2>/dev/null && echo ok || echo EPERM")"
 check "... nor a file system over /proc" EPERM "$(confined "mount -t proc -o subset=pid proc /proc 2>/dev/null && echo ok || echo EPERM")"
+# The directories on the way to the kernel's BTF: a tmpfs with a doctored vmlinux there fed the
+# guard's next start a kernel of the confined root's choosing (a review found it).
+check "... nor a file system over /sys/kernel/btf" EPERM "$(confined "mount -t tmpfs cgg /sys/kernel/btf 2>/dev/null && echo ok || echo EPERM")"
+check "... nor over /sys/kernel" EPERM "$(confined "mount -t tmpfs cgg /sys/kernel 2>/dev/null && echo ok || echo EPERM")"
 check "... a directory outside /proc/PID it may mount on (as systemd's binfmt_misc unit does)" ok \
         "$(confined "mount -t tmpfs cgg /proc/fs 2>/dev/null && umount /proc/fs && echo ok || echo EPERM")"
 # What counts is whether the mount propagates into PID 1's namespace, not whether it is shared:
