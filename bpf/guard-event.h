@@ -161,8 +161,11 @@ enum guard_helper_sysctl {
 /* A setns event refused for the threads beside the joining one (guard_decide_sandbox_threads()). */
 #define GUARD_SETNS_THREADS 0x8u
 /* A setns event that is no setns(): an open of another network namespace's /proc/PID/net files
- * (guard_proc_net_reach()), decided as a join of it; no task pid. */
+ * (guard_net_reach()), decided as a join of it; no task pid. */
 #define GUARD_SETNS_PROC_NET 0x10u
+/* Likewise for another network namespace's sysfs entries (a sysfs mounted from there: its net
+ * devices' directories carry that namespace, guard_net_reach()). */
+#define GUARD_SETNS_SYSFS_NET 0x20u
 /* A child-namespace event (flags: the CLONE_NEW* types pending) at an exec, which enters the
  * prepared time namespace itself (Linux 6.6 and later), not at a fork. No CLONE_NEW* bit. */
 #define GUARD_PENDING_AT_EXEC 0x1u

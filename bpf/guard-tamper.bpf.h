@@ -2201,14 +2201,40 @@ static __always_inline __u64 proc_entry_net(__u64 inode_addr) {
         return PROC_NET_UNKNOWN;
 }
 
+#define SYSFS_NET_DEPTH_MAX 8
+
+/* The network namespace a sysfs inode (read at inode_addr) belongs to, 0 for none,
+ * PROC_NET_UNKNOWN where a read failed: sysfs tags a net device's directory (and a wireless
+ * phy's) with its struct net (kernfs_node.ns; the only namespace sysfs tags with), and what is
+ * below it sits a few levels down (queues/rx-0/rps_cpus). A sysfs mounted from another
+ * namespace shows that one's devices, whatever namespace the reader is in. */
+static __always_inline __u64 sysfs_entry_net(__u64 inode_addr) {
+        struct inode *inode = (void *) inode_addr;
+        struct kernfs_node *kn = NULL, *parent = NULL;
+        const void *ns = NULL;
+
+        if (bpf_core_read(&kn, sizeof(kn), &inode->i_private) < 0)
+                return PROC_NET_UNKNOWN;
+        for (int i = 0; kn && i < SYSFS_NET_DEPTH_MAX; i++) {
+                if (bpf_core_read(&ns, sizeof(ns), &kn->ns) < 0 || bpf_core_read(&parent, sizeof(parent), &kn->parent) < 0)
+                        return PROC_NET_UNKNOWN;
+                if (ns)
+                        return (__u64) ns;
+                kn = parent;
+        }
+        return 0;
+}
+
 /* /proc/PID/net opens another task's network namespace (get_proc_task_net(): no setns(), no
  * ptrace check): a task locked for net read the host's sockets and routes there, and root wrote
- * the few writable files (xt_recent, sunrpc caches) (a review found it). Decided as a join of
- * that namespace, reported as reaching into it (inode 0: one that could not be told, decided
- * as another one). A global function (verified once, not at each
- * call site), called for procfs opens only; most return at the hints (no rule locks net) before
- * any read. Returns nonzero to refuse. */
-__attribute__((noinline)) int guard_proc_net_reach(__u64 inode_addr) {
+ * the few writable files (xt_recent, sunrpc caches) (a review found it). A sysfs mounted from
+ * another namespace likewise shows that one's devices, and root writes their mtu, flags (up,
+ * down) and queues there (a review found it; sysfs is 1, procfs 0). Decided as a join of that
+ * namespace, reported as reaching into it (inode 0: one that could not be told, decided as
+ * another one). A global function (verified once, not at each call site), called for procfs and
+ * sysfs opens only; most return at the hints (no rule locks net) before any read. Returns
+ * nonzero to refuse. */
+__attribute__((noinline)) int guard_net_reach(__u64 inode_addr, __u32 sysfs) {
         struct task_struct *actor = bpf_get_current_task_btf();
         struct guard_decision d;
         unsigned int inum = 0;
@@ -2217,39 +2243,40 @@ __attribute__((noinline)) int guard_proc_net_reach(__u64 inode_addr) {
 
         if (guard_namespace_unruled(guard_hints_get(), guard_task_mark(actor), GUARD_CLONE_NEWNET))
                 return 0;
-        net = proc_entry_net(inode_addr);
+        net = sysfs ? sysfs_entry_net(inode_addr) : proc_entry_net(inode_addr);
         if (!net || net == (__u64) actor->nsproxy->net_ns)
                 return 0;
         if (guard_task_decide_namespace(actor, GUARD_CLONE_NEWNET, &d, &decided) == GUARD_VERDICT_ALLOW)
                 return 0;
         bpf_core_read(&inum, sizeof(inum), &((struct net *) net)->ns.inum);
-        guard_report(GUARD_EVENT_SETNS, &d, actor, 0, 0, 0, GUARD_CLONE_NEWNET, inum, GUARD_SETNS_PROC_NET);
+        guard_report(GUARD_EVENT_SETNS, &d, actor, 0, 0, 0, GUARD_CLONE_NEWNET, inum,
+                     sysfs ? GUARD_SETNS_SYSFS_NET : GUARD_SETNS_PROC_NET);
         return d.verdict == GUARD_VERDICT_DENY;
 }
 
 /* kernfs writes pass no LSM hook of their own, and fentry on cgroup_kill_write() and friends
  * cannot refuse (no fmod_ret there): each open is checked instead, on both backends (compat's
- * inode_permission does not know the file's directory). Reads: procfs only, for the namespace
- * lock (guard_proc_net_reach(); can_read 0, lockdown=confidentiality: not decided). */
-static __always_inline bool proc_net_reach_refused(struct file *file) {
+ * inode_permission does not know the file's directory). Reads: procfs and sysfs only, for the namespace
+ * lock (guard_net_reach(); can_read 0, lockdown=confidentiality: not decided). */
+static __always_inline bool net_reach_refused(struct file *file, __u32 sysfs) {
         __u64 inode_addr = 0;
 
         /* A global function takes scalars: the inode's address, read as one. */
         if (guard_set_retired() || bpf_core_read(&inode_addr, sizeof(inode_addr), &file->f_inode) < 0)
                 return false;
-        return guard_proc_net_reach(inode_addr);
+        return guard_net_reach(inode_addr, sysfs);
 }
 
 static __always_inline int tamper_file_open(struct file *file, const int can_read) {
         unsigned long magic = file->f_inode->i_sb->s_magic;
 
         if (!(file->f_mode & FMODE_WRITE_)) {
-                if (magic != PROC_SUPER_MAGIC_ || !can_read)
+                if ((magic != PROC_SUPER_MAGIC_ && magic != SYSFS_MAGIC_) || !can_read)
                         return 0;
-                return proc_net_reach_refused(file) ? -GUARD_TAMPER_EPERM : 0;
+                return net_reach_refused(file, magic == SYSFS_MAGIC_) ? -GUARD_TAMPER_EPERM : 0;
         }
         if (magic == PROC_SUPER_MAGIC_) {
-                if (can_read && proc_net_reach_refused(file))
+                if (can_read && net_reach_refused(file, 0))
                         return -GUARD_TAMPER_EPERM;
                 return guard_tamper_proc_open(file);
         }
@@ -2259,8 +2286,11 @@ static __always_inline int tamper_file_open(struct file *file, const int can_rea
                 return guard_tamper_cgroup_open(file);
         if (magic == BINFMTFS_MAGIC_)
                 return guard_tamper_binfmt_open(file);
-        if (magic == SYSFS_MAGIC_)
+        if (magic == SYSFS_MAGIC_) {
+                if (can_read && net_reach_refused(file, 1))
+                        return -GUARD_TAMPER_EPERM;
                 return guard_tamper_sysfs_open(file);
+        }
         if (magic == SECURITYFS_MAGIC_)
                 return guard_tamper_securityfs_open(file);
         return guard_file_refused(file->f_inode) ?: guard_entry_refused(file->f_path.dentry);

@@ -27,7 +27,9 @@ struct nsset;
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
 struct kernfs_node {
+        struct kernfs_node *parent;
         const char *name;
+        const void *ns;                 /* sysfs: the struct net of a net device's directory */
         u64 id;
         void *priv;                     /* a cgroup directory's struct cgroup */
 };
@@ -113,6 +115,7 @@ struct inode {
         __u32 i_generation;
         struct super_block *i_sb;
         atomic_t i_writecount; /* opens for writing (guard_entry_arrives()) */
+        void *i_private;       /* kernfs (sysfs, cgroupfs): its struct kernfs_node */
 };
 
 /* copy_process()'s arguments (cgroup_can_fork()): the CLONE_* flags. */

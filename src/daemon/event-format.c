@@ -211,6 +211,9 @@ static char *describe_action(const struct guard_event *e, const EventNames *n, c
                 if (e->flags & GUARD_SETNS_THREADS)
                         r = asprintf(&s, "entering a sandbox %s namespace (inode %u) with other threads (a lock is "
                                      "a thread's: they would stay unlocked)", ns, e->ns_inum);
+                else if (e->flags & GUARD_SETNS_SYSFS_NET)
+                        r = asprintf(&s, "reaching into another %s namespace (inode %u) through its sysfs entries (a sysfs "
+                                     "mounted from there)", ns, e->ns_inum);
                 else if (e->flags & GUARD_SETNS_PROC_NET)
                         r = asprintf(&s, "reaching into another %s namespace (inode %u) through its /proc/PID/net files",
                                      ns, e->ns_inum);

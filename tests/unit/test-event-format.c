@@ -146,6 +146,13 @@ static void test_namespace_audit(void **state) {
         assert_non_null(strstr(t.message, "Audit: would deny reaching into another net namespace (inode 4026531992) "
                                           "through its /proc/PID/net files by pid 7"));
         assert_true(has_field(&t, "CGROUP_GUARD_NS_INUM=4026531992"));
+
+        /* And for its sysfs entries. */
+        event_text_done(&t);
+        e.flags = GUARD_SETNS_SYSFS_NET;
+        assert_int_equal(event_format(&e, &n, &t), 0);
+        assert_non_null(strstr(t.message, "Audit: would deny reaching into another net namespace (inode 4026531992) "
+                                          "through its sysfs entries (a sysfs mounted from there) by pid 7"));
 }
 
 static void test_unknown_rule(void **state) {

@@ -54,6 +54,20 @@ check_true "... said as reaching into it through /proc/PID/net" \
 check_cmd "... and its directories below (net/stat)" refused net_read $T/locked "ls /proc/$other/net/stat"
 check_cmd "locked for net: its own namespace's (/proc/self/net/dev, /proc/1/net/dev)" ok net_read $T/locked "cat /proc/self/net/dev /proc/1/net/dev"
 check_cmd "free: another network namespace's /proc/PID/net/dev" ok net_read $T/free "cat /proc/$other/net/dev"
+# A sysfs mounted from another network namespace shows that one's devices, whatever namespace the
+# reader is in: from a task locked for net its entries are refused as the join would be (a review
+# found it: root wrote the host's interfaces' mtu and flags there); its own namespace's stay open.
+mkdir -p /tmp/othersys
+cg-setns /proc/$other/ns/net -- mount -t sysfs sysfs /tmp/othersys > /dev/null
+check_cmd "locked for net: another network namespace's sysfs entries are refused" refused \
+        net_read $T/locked "cat /tmp/othersys/class/net/lo/mtu"
+check_true "... said as reaching into it through its sysfs entries" \
+        wait_log "reaching into another net namespace (inode [0-9]*) through its sysfs entries"
+check_cmd "... and writing them (its lo's mtu)" refused net_read $T/locked "echo 1500 > /tmp/othersys/class/net/lo/mtu"
+check_cmd "... its lo's mtu unchanged" 65536 cat /tmp/othersys/class/net/lo/mtu
+check_cmd "locked for net: its own namespace's sysfs entries (/sys/class/net/lo/mtu)" ok net_read $T/locked "cat /sys/class/net/lo/mtu"
+check_cmd "free: another network namespace's sysfs entries" ok net_read $T/free "cat /tmp/othersys/class/net/lo/mtu"
+umount /tmp/othersys
 check_cmd "free: setns to another uts namespace works" ok in-cgroup $T/free cg-setns /proc/$other/ns/uts
 check_cmd "free: setns by pidfd works" ok in-cgroup $T/free cg-setns --pidfd $other uts net
 check_cmd "free: unshare(CLONE_NEWNET) works" 0 in-cgroup $T/free sh -c 'unshare -n true; echo $?'
