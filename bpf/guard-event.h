@@ -138,7 +138,8 @@ enum guard_tamper_what {
                                           * place covered since it was named (an fd opened before), whose
                                           * top mount is in PID 1's namespace or propagates there */
         GUARD_TAMPER_MOUNT_RACE = 44,   /* object: the place's device; a mount onto a place another confined
-                                         * task's mount is on its way to (guard_mount_claim()) */
+                                         * task's mount is on its way to (guard_mount_claim()), or an
+                                         * unmount, move or pivot_root of such a place's mount */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

@@ -806,13 +806,18 @@ static __always_inline bool mount_reaches_pid1(struct mount *m, __u32 pid1_ns) {
  * walk off every other mount. Under lockdown=confidentiality (no reads) a mount onto any
  * mountpoint is refused to them, but for PID 1's children setting up a unit's namespace. */
 #define DCACHE_MOUNTED_ 0x00010000
-#define GUARD_COVER_WALK_MAX 4096
+#define GUARD_COVER_WALK_MAX (1 << 16)
+
+#define GUARD_MOUNT_CLAIM_KEYS 8 /* places one mount claims: the one named and the roots stacked on it */
 
 struct guard_cover_walk {
         struct mount *top;      /* the top of the stack so far */
         struct mount *below;    /* the mount top sits on; NULL: top is the mount named */
         struct dentry *point;   /* the place on top: what a child of top must be mounted on */
         void *next;             /* the list entry of top's child to look at next; NULL: its first */
+        struct dentry *roots[GUARD_MOUNT_CLAIM_KEYS - 1]; /* the stack's roots, bottom up */
+        struct mount *mounts[GUARD_MOUNT_CLAIM_KEYS - 1]; /* and its mounts */
+        __u32 depth;            /* how many */
         bool done;
 };
 
@@ -842,6 +847,10 @@ static long guard_cover_walk_step(__u64 index, void *ctx) {
         if (bpf_core_read(&root, sizeof(root), &child->mnt.mnt_root) < 0 || !root ||
             bpf_core_read(&d_flags, sizeof(d_flags), &root->d_flags) < 0)
                 return 1;
+        if (w->depth >= GUARD_MOUNT_CLAIM_KEYS - 1)
+                return 1; /* deeper than a claim holds: not done, refused */
+        w->mounts[w->depth] = child;
+        w->roots[w->depth++] = root;
         w->below = top;
         w->top = child;
         w->point = root;
@@ -859,22 +868,19 @@ static long guard_cover_walk_step(__u64 index, void *ctx) {
  * own, an autofs mount, a getdents into a userfaultfd page holding the directory's lock): a
  * second mount onto the same place, checked and allowed meanwhile, was then what the first
  * landed on (a bind of "/", a peer of PID 1's "/": the first took PID 1's root directory; a
- * design study and a review found it). So a confined task's mount claims the place it will land
- * on (the inode of its dentry, or of the top mount's root, guard_cover_walk) from its hook to
- * its system call's end, and a second confined mount onto a claimed place is refused. A mount
- * that propagates lands copies at the same dentry. PID 1 and the guard claim nothing; nor do
- * PID 1's children setting up a unit's namespace (pid1_may_touch(): units starting together
- * mount onto the same directories, in namespaces that reach nothing). */
-#define GUARD_MOUNTS_IN_FLIGHT_MAX 8192
+ * design study and a review found it). So a confined task's mount claims, from its hook to its
+ * system call's end, the place it names and every root stacked on it (lock_mount() starts from
+ * the place named: with only the top claimed, an unmount of the top and a bind onto the bare
+ * place passed, a second review found), by inode, the same in every namespace (copies a mount
+ * propagates land at the same directory, into peers and slaves alike). A confined mount onto a
+ * place another thread claimed is refused. PID 1 and the guard claim nothing and are not
+ * refused; nor are PID 1's children setting up a unit's namespace (pid1_may_touch(): units
+ * starting together mount onto the same directories, in namespaces that reach nothing). */
+#define GUARD_MOUNTS_IN_FLIGHT_MAX 16384
 #define TS_COMPAT_ 0x2 /* thread_info.status: in a 32-bit system call */
-/* Keys of guard_mounts_in_flight that are no place: that exit is traced (a release program ran
- * there), so claims made under that entry are released. Places have bit 63 set. */
-#define GUARD_MOUNT_EXITS_MOUNT 1ULL     /* mount(2): path_mount() */
-#define GUARD_MOUNT_EXITS_MOVE 2ULL      /* move_mount(2) */
-#define GUARD_MOUNT_EXITS_MOVE_IA32 3ULL /* move_mount(2) from a 32-bit task */
 
-/* The place's key → the claiming thread's pid (0 for the GUARD_MOUNT_EXITS_* marks). A plain
- * hash: nothing is evicted; full, a claim fails and the mount is refused. */
+/* The place's key → the claiming thread's pid. A plain hash: nothing is evicted; full, a claim
+ * fails and the mount is refused. */
 struct {
         __uint(type, BPF_MAP_TYPE_HASH);
         __uint(max_entries, GUARD_MOUNTS_IN_FLIGHT_MAX);
@@ -882,40 +888,69 @@ struct {
         __type(value, __u32);
 } guard_mounts_in_flight SEC(".maps");
 
-/* The key a thread claimed in its current mount system call, released at its exit. */
+/* Written by the daemon once the release programs are attached (mark_mount_exits()): a
+ * fresh map at each load, not a state map, so that a load's claims wait for its own releases. */
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, 4);
+        __type(key, __u32);
+        __type(value, __u32);
+} guard_mount_exits SEC(".maps");
+
+/* The keys a thread claimed in its current mount system call, released at its exit. */
+struct guard_mount_claim {
+        __u64 keys[GUARD_MOUNT_CLAIM_KEYS];
+};
+
 struct {
         __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
         __uint(map_flags, BPF_F_NO_PREALLOC);
         __type(key, int);
-        __type(value, __u64);
+        __type(value, struct guard_mount_claim);
 } guard_mount_claims SEC(".maps");
 
 static __always_inline __u64 guard_mount_place_key(__u64 dev, __u64 ino) {
         return (1ULL << 63) | ((ino ^ (dev * 0x9e3779b97f4a7c15ULL)) & ~(1ULL << 63));
 }
 
-/* Claims key for the current thread until the exit exits (GUARD_MOUNT_EXITS_*) is done. Nonzero:
- * another thread's mount is on its way there (or the map is full): refuse. Until a release
- * program ran at that exit nothing is claimed (no claim could be released). Global: verified
- * once. */
-__attribute__((noinline)) int guard_mount_claim(__u64 key, __u64 exits) {
+/* Claims key for the current thread until the end of its system call (exits: its
+ * GUARD_MOUNT_EXITS_* slot). Nonzero: another thread's mount is on its way there, the map is
+ * full, or the thread holds GUARD_MOUNT_CLAIM_KEYS already: refuse. Global: verified once. */
+__attribute__((noinline)) int guard_mount_claim(__u64 key, __u32 exits) {
         struct task_struct *actor = bpf_get_current_task_btf();
-        __u32 tid = actor->pid, *owner;
-        __u64 *claim;
+        __u32 tid = actor->pid, *owner, *traced;
+        struct guard_mount_claim *claim;
+        int slot = -1;
 
-        if (!bpf_map_lookup_elem(&guard_mounts_in_flight, &exits))
-                return 0;
+        owner = bpf_map_lookup_elem(&guard_mounts_in_flight, &key);
+        if (owner && *owner != tid)
+                return 1;
+        traced = bpf_map_lookup_elem(&guard_mount_exits, &exits);
+        if (!traced || !*traced)
+                return 0; /* no release there: claim nothing (others' claims were checked) */
         claim = bpf_task_storage_get(&guard_mount_claims, actor, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
         if (!claim)
                 return 1;
+        for (int i = 0; i < GUARD_MOUNT_CLAIM_KEYS; i++) {
+                if (claim->keys[i] == key) {
+                        if (owner)
+                                return 0; /* its own (others' were refused above) */
+                        slot = i; /* not in the map (a new one): in again */
+                        break;
+                }
+                if (!claim->keys[i] && slot < 0)
+                        slot = i;
+        }
+        if (slot < 0 || slot >= GUARD_MOUNT_CLAIM_KEYS)
+                return 1;
         for (int i = 0; i < 2; i++) {
                 if (bpf_map_update_elem(&guard_mounts_in_flight, &key, &tid, BPF_NOEXIST) == 0) {
-                        *claim = key;
+                        claim->keys[slot] = key;
                         return 0;
                 }
                 owner = bpf_map_lookup_elem(&guard_mounts_in_flight, &key);
                 if (owner && *owner == tid) {
-                        *claim = key; /* its own: a thread is in one system call at a time */
+                        claim->keys[slot] = key; /* its own: a thread is in one system call at a time */
                         return 0;
                 }
                 if (owner)
@@ -925,59 +960,99 @@ __attribute__((noinline)) int guard_mount_claim(__u64 key, __u64 exits) {
         return 1;
 }
 
-/* The end of a mount system call (exits: GUARD_MOUNT_EXITS_*): its claim is released, and claims
- * are made from now on there. */
-static __always_inline void guard_mount_release(__u64 exits) {
-        struct task_struct *actor = bpf_get_current_task_btf();
-        __u32 none = 0, *owner;
-        __u64 *claim, key;
+/* Does another thread's mount claim the place whose root or mountpoint is inode (an unmount,
+ * a move or a pivot_root would change what that mount lands on)? Refused to confined tasks but
+ * PID 1, the guard and PID 1's children setting up a unit's namespace: with the stack a mount
+ * was judged for taken away below it, it landed on a mount tucked beneath (a review found it). */
+static __always_inline int guard_mount_place_held(struct inode *inode) {
+        struct task_struct *actor;
+        struct guard_self *self;
+        __u32 *owner;
+        __u64 key;
 
-        if (!bpf_map_lookup_elem(&guard_mounts_in_flight, &exits))
-                bpf_map_update_elem(&guard_mounts_in_flight, &exits, &none, BPF_NOEXIST);
-        claim = bpf_task_storage_get(&guard_mount_claims, actor, 0, 0);
-        if (!claim || !*claim)
-                return;
-        key = *claim;
-        *claim = 0;
+        if (!inode)
+                return 0;
+        key = guard_mount_place_key(inode->i_sb->s_dev, inode->i_ino);
         owner = bpf_map_lookup_elem(&guard_mounts_in_flight, &key);
-        if (owner && *owner == actor->pid)
-                bpf_map_delete_elem(&guard_mounts_in_flight, &key);
+        actor = bpf_get_current_task_btf();
+        if (!owner || *owner == actor->pid)
+                return 0;
+        self = tamper_config();
+        if (!self || actor->tgid == 1 || is_guard(actor, self) || is_pid1_code(actor) || !guard_current_confined())
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_MOUNT_RACE, inode->i_sb->s_dev);
 }
 
+/* The end of a mount system call: its claims are released. */
+static __always_inline void guard_mount_release(void) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        struct guard_mount_claim *claim;
+        __u32 *owner;
+
+        claim = bpf_task_storage_get(&guard_mount_claims, actor, 0, 0);
+        if (!claim)
+                return;
+        for (int i = 0; i < GUARD_MOUNT_CLAIM_KEYS; i++) {
+                __u64 key = claim->keys[i];
+
+                if (!key)
+                        continue;
+                claim->keys[i] = 0;
+                owner = bpf_map_lookup_elem(&guard_mounts_in_flight, &key);
+                if (owner && *owner == actor->pid)
+                        bpf_map_delete_elem(&guard_mounts_in_flight, &key);
+        }
+}
+
+/* Released whether or not a later load retired this set: a call in flight across a reload
+ * returns through the trampoline it entered, which holds this set's programs only, and its
+ * claims would stay for good (a review found it). They undo their own thread's claims only
+ * (tests/check-bpf-retired.sh lists them). */
 SEC("fexit/path_mount")
 int BPF_PROG(guard_tamper_mount_exit) {
-        if (!guard_set_retired())
-                guard_mount_release(GUARD_MOUNT_EXITS_MOUNT);
+        guard_mount_release();
         return 0;
 }
 
 SEC("fexit/__x64_sys_move_mount")
 int BPF_PROG(guard_tamper_move_mount_exit) {
-        if (!guard_set_retired())
-                guard_mount_release(GUARD_MOUNT_EXITS_MOVE);
+        guard_mount_release();
         return 0;
 }
 
 SEC("fexit/__ia32_sys_move_mount")
 int BPF_PROG(guard_tamper_move_mount_exit_ia32) {
-        if (!guard_set_retired())
-                guard_mount_release(GUARD_MOUNT_EXITS_MOVE_IA32);
+        guard_mount_release();
         return 0;
 }
 
-/* The walk and the verdict, for a mount onto dentry in mnt (their addresses) by a confined task,
- * then its claim of the place it lands on (claim nonzero; exits: GUARD_MOUNT_EXITS_*): a global
- * function, verified once rather than in each mount program (with two propagation walks inline,
- * sb_mount outgrew the verifier's limit). Returns nonzero to refuse. */
-__attribute__((noinline)) int guard_covered_target_walk(__u64 mnt_addr, __u64 dentry_addr, __u32 claim, __u64 exits) {
-        struct guard_cover_walk w = {};
+/* The key of the place at dentry (its address), 0 where it cannot be read. */
+static __always_inline __u64 guard_mount_dentry_key(struct dentry *point) {
         struct super_block *sb = NULL;
         struct inode *inode = NULL;
-        struct guard_self *self;
         unsigned long ino = 0;
         unsigned int dev = 0;
-        struct dentry *point;
+
+        if (bpf_core_read(&inode, sizeof(inode), &point->d_inode) < 0 || !inode ||
+            bpf_core_read(&sb, sizeof(sb), &inode->i_sb) < 0 || !sb ||
+            bpf_core_read(&dev, sizeof(dev), &sb->s_dev) < 0 || bpf_core_read(&ino, sizeof(ino), &inode->i_ino) < 0)
+                return 0;
+        return guard_mount_place_key(dev, ino);
+}
+
+/* The walk and the verdict, for a mount onto dentry in mnt (their addresses) by a confined task,
+ * then its claims of the place named and each root stacked on it (claim nonzero; exits: its
+ * GUARD_MOUNT_EXITS_* slot): a global function, verified once rather than in each mount program
+ * (with two propagation walks inline, sb_mount outgrew the verifier's limit). Returns nonzero
+ * to refuse. */
+__attribute__((noinline)) int guard_covered_target_walk(__u64 mnt_addr, __u64 dentry_addr, __u32 claim, __u32 exits) {
+        struct guard_cover_walk w = {};
+        bool reaches;
+        struct super_block *sb = NULL;
+        struct guard_self *self;
+        unsigned int dev = 0;
         struct mount *top;
+        __u64 key;
 
         self = tamper_config();
         if (!self)
@@ -985,8 +1060,18 @@ __attribute__((noinline)) int guard_covered_target_walk(__u64 mnt_addr, __u64 de
         w.top = REAL_MOUNT(mnt_addr);
         w.point = (struct dentry *) dentry_addr;
         bpf_loop(GUARD_COVER_WALK_MAX, guard_cover_walk_step, &w, 0);
-        if (!w.done || (w.below && (mount_reaches_pid1(w.top, self->mnt_ns[0]) ||
-                                    mount_reaches_pid1(w.below, self->mnt_ns[0])))) {
+        /* Every mount of the stack, not the top and the one under it only: one tucked under
+         * others (a propagated copy goes beneath what sits there) is what the mount lands on
+         * once they are gone (a review found it; and unmounting a claimed stack is refused). */
+        reaches = !w.done;
+        for (__u32 i = 0; i < GUARD_MOUNT_CLAIM_KEYS - 1 && w.done && !reaches; i++) {
+                if (i >= w.depth)
+                        break;
+                reaches = mount_reaches_pid1(w.mounts[i], self->mnt_ns[0]);
+        }
+        if (w.depth && !reaches)
+                reaches = mount_reaches_pid1(REAL_MOUNT(mnt_addr), self->mnt_ns[0]);
+        if (reaches) {
                 top = w.top;
                 if (bpf_core_read(&sb, sizeof(sb), &top->mnt.mnt_sb) < 0 || !sb ||
                     bpf_core_read(&dev, sizeof(dev), &sb->s_dev) < 0)
@@ -996,22 +1081,27 @@ __attribute__((noinline)) int guard_covered_target_walk(__u64 mnt_addr, __u64 de
         }
         if (!claim)
                 return 0;
-        point = w.point;
-        if (bpf_core_read(&inode, sizeof(inode), &point->d_inode) < 0 || !inode ||
-            bpf_core_read(&sb, sizeof(sb), &inode->i_sb) < 0 || !sb ||
-            bpf_core_read(&dev, sizeof(dev), &sb->s_dev) < 0 || bpf_core_read(&ino, sizeof(ino), &inode->i_ino) < 0 ||
-            guard_mount_claim(guard_mount_place_key(dev, ino), exits)) {
-                tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_MOUNT_RACE, dev);
-                return 1;
+        key = guard_mount_dentry_key((struct dentry *) dentry_addr);
+        if (!key || guard_mount_claim(key, exits))
+                goto refuse;
+        for (__u32 i = 0; i < GUARD_MOUNT_CLAIM_KEYS - 1; i++) {
+                if (i >= w.depth)
+                        break;
+                key = guard_mount_dentry_key(w.roots[i]);
+                if (!key || guard_mount_claim(key, exits))
+                        goto refuse;
         }
         return 0;
+refuse:
+        tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_MOUNT_RACE, 0);
+        return 1;
 }
 
 /* A mount onto path (mount(2), exits GUARD_MOUNT_EXITS_MOUNT; move_mount(2)'s target,
  * GUARD_MOUNT_EXITS_MOVE) by a confined task: refused where it would land on a covering mount
  * that reaches PID 1's namespace, or where another one's mount is on its way; else the place is
  * claimed. Under lockdown=confidentiality (no reads) a place that is a mountpoint is refused. */
-static __always_inline int guard_mount_place_refused(const struct path *path, const int can_read, __u64 exits) {
+static __always_inline int guard_mount_place_refused(const struct path *path, const int can_read, __u32 exits) {
         __u64 mnt_addr = 0, dentry_addr = 0;
         struct task_struct *actor;
         struct guard_self *self;
@@ -2612,7 +2702,8 @@ static __always_inline int tamper_umount(struct vfsmount *mnt, const int can_rea
         struct guard_self *self = tamper_config();
         bool pins = self && holds_pins(mnt, self);
 
-        return tamper_check_mount(mnt, pins && umount_propagates(mnt, can_read)) ?:
+        return guard_mount_place_held(mnt->mnt_root->d_inode) ?:
+               tamper_check_mount(mnt, pins && umount_propagates(mnt, can_read)) ?:
                guard_mount_on_file_refused(NULL, mnt->mnt_root->d_inode, can_read) ?: guard_root_mount_refused(mnt) ?:
                /* Its parent's peers carry an unmount wherever the mount's own propagation is
                 * (propagate_umount()): a private copy of cgroup2 unmounted lazily in a peer
@@ -2805,7 +2896,7 @@ static __always_inline int tamper_move_mount_flags(const struct path *from, cons
 }
 
 static __always_inline int tamper_move_mount(const struct path *from_path, const struct path *to_path, const int can_read) {
-        return guard_own_proc_refused(from_path->mnt->mnt_sb) ?: tamper_move_mount_flags(from_path, to_path, can_read) ?: tamper_check_mount(from_path->mnt, false) ?: tamper_check_mount_target(to_path, can_read) ?:
+        return guard_mount_place_held(from_path->mnt->mnt_root->d_inode) ?: guard_own_proc_refused(from_path->mnt->mnt_sb) ?: tamper_move_mount_flags(from_path, to_path, can_read) ?: tamper_check_mount(from_path->mnt, false) ?: tamper_check_mount_target(to_path, can_read) ?:
                tamper_check_set_group(from_path, to_path) ?:
                guard_mount_on_file_refused(from_path->mnt, from_path->dentry->d_inode, can_read) ?:
                guard_root_mount_refused(from_path->mnt) ?: guard_mount_place_refused(to_path, can_read, GUARD_MOUNT_EXITS_MOVE) ?:
@@ -2844,6 +2935,9 @@ int BPF_PROG(guard_tamper_pivot_root, const struct path *old_path, const struct 
 
         if (!self)
                 return 0;
+        /* In any namespace: the old root goes onto put_old, a place another mount may hold. */
+        if (guard_mount_place_held(old_path->dentry->d_inode) || guard_mount_place_held(new_path->dentry->d_inode))
+                return -GUARD_TAMPER_EPERM;
         actor = bpf_get_current_task_btf();
         if (actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0] || is_guard(actor, self))
                 return 0;

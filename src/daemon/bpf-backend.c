@@ -408,6 +408,17 @@ static const char *program_target(const struct bpf_program *prog) {
         return NULL;
 }
 
+/* The programs that release the mount claims at the end of each mount system call, with their
+ * slot in guard_mount_exits (guard_mount_claim() in bpf/guard-tamper.bpf.h). */
+static const struct {
+        const char *program;
+        uint32_t slot;
+} mount_exits[] = {
+        { GUARD_PROG(guard_tamper_mount_exit), GUARD_MOUNT_EXITS_MOUNT },
+        { GUARD_PROG(guard_tamper_move_mount_exit), GUARD_MOUNT_EXITS_MOVE },
+        { GUARD_PROG(guard_tamper_move_mount_exit_ia32), GUARD_MOUNT_EXITS_MOVE_IA32 },
+};
+
 /* A window whose kernel function is unusable here, and the program that takes its place. */
 static const struct {
         const char *program, *alternative;
@@ -458,6 +469,15 @@ static void skip_missing_targets(Backend *b, struct btf *vmlinux) {
                                 instead = alt_fn;
                         }
                 }
+                /* Without __ia32_sys_move_mount there are no 32-bit system calls: nothing missing. */
+                for (size_t i = 0; i < ELEMENTSOF(mount_exits); i++)
+                        if (streq(bpf_program__name(prog), mount_exits[i].program) &&
+                            mount_exits[i].slot != GUARD_MOUNT_EXITS_MOVE_IA32 &&
+                            asprintf(&line, "kernel function %s is not attachable (%s): mounts through it are not "
+                                     "taken one at a time per place", fn, why) >= 0) {
+                                add_missing(b, line);
+                                line = NULL;
+                        }
                 if (!strneq(bpf_program__section_name(prog) + (bpf_program__section_name(prog)[0] == '?'), "fentry/", 7))
                         continue;
                 if ((instead ? asprintf(&line, "kernel function %s is not attachable (%s): its window sits on %s instead",
@@ -895,6 +915,25 @@ static int keep_map_fds(Backend *b) {
         return 0;
 }
 
+/* Each attached release program's slot set: from now on mounts through that exit claim their
+ * places (until then, and where none attached, they only respect others' claims). */
+static int mark_mount_exits(Backend *b) {
+        struct bpf_map *map = bpf_object__find_map_by_name(b->obj, GUARD_MAP(guard_mount_exits));
+        uint32_t one = 1;
+
+        if (!map)
+                return 0; /* no tamper protection in this object */
+        for (size_t i = 0; i < ELEMENTSOF(mount_exits); i++) {
+                struct bpf_program *prog = bpf_object__find_program_by_name(b->obj, mount_exits[i].program);
+
+                if (!prog || !bpf_program__autoload(prog) || bpf_program__fd(prog) < 0)
+                        continue;
+                if (bpf_map_update_elem(bpf_map__fd(map), &mount_exits[i].slot, &one, BPF_ANY) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
 /* The tamper programs attach first (passes 0 and 1), then arming is done again (see
  * arm_self_protection()). Then the cgroup programs (pass 2), so that the kernel classifies every
  * cgroup created from then on into the generation being prepared. The policy is in place before
@@ -938,6 +977,11 @@ static int attach_programs(Backend *b, const PolicyImage *image, const BackendCo
                         }
                         register_object(b, GUARD_OBJ_LINK, object_id(bpf_link__fd(l->links[l->n])));
                         l->names[l->n++] = bpf_program__name(prog);
+                }
+                if (pass == 1) {
+                        r = mark_mount_exits(b);
+                        if (r < 0)
+                                return step_failed(ret_reason, r, "marking the mount exits");
                 }
         }
         return 0;

@@ -97,6 +97,16 @@
  *                                   released, the second lands on the first. Prints the second
  *                                   mount's result, "cover failed (E)" if the first failed, "no
  *                                   userfaultfd" where the kernel has none
+ *   cg-tamper autofs-race AUTO DIR COVER NAME [PRIVATE]
+ *                                   an autofs direct mount on AUTO, this process its daemon; a
+ *                                   child in a process group of its own binds AUTO/NAME onto DIR
+ *                                   (with PRIVATE: onto DIR named by an fd, covered by a bind of
+ *                                   PRIVATE): its checks done, the source lookup waits for the
+ *                                   daemon, which (unmounts that cover, "uncover=R", and) binds
+ *                                   COVER onto DIR (and onto AUTO, if another), then answers.
+ *                                   Prints "cover=R mount=R" (R: "ok" or an errno name); with
+ *                                   CG_AUTOFS_UMOUNT set, the daemon first unmounts DIR's top
+ *                                   mount, "umount=R" before
  * Prints "ok" or the errno name of the failing call; exit 0 / 1 / 2 (usage). */
 
 #ifndef _GNU_SOURCE /* meson passes -D_GNU_SOURCE */
@@ -111,6 +121,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <linux/auto_fs.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
@@ -383,6 +394,82 @@ static int mount_race(bool by_move, const char *dir, const char *cover, const ch
         }
         errno = second.err;
         return result(second.r);
+}
+
+/* autofs-race: the mount's source lookup waits in an automount, and meanwhile the daemon (us)
+ * mounts onto the place the mount was checked for. private: that place is covered by a bind of
+ * it when the mount is checked, named through an fd opened before, and unmounted meanwhile. */
+static int autofs_race(const char *auto_dir, const char *dir, const char *cover, const char *name, const char *private) {
+        char options[128], src[PATH_MAX], target[64], answer[64] = "none";
+        struct autofs_v5_packet packet;
+        int requests[2], results[2], ioctl_fd, cover_r, cover_errno = 0, status;
+        struct pollfd pfd;
+        pid_t child;
+
+        /* A process group of its own (under the guests' PID 1 there is none: group 0). */
+        if (setpgid(0, 0) < 0 || pipe2(requests, O_CLOEXEC) < 0 || pipe2(results, O_CLOEXEC) < 0)
+                return result(-1);
+        snprintf(options, sizeof(options), "fd=%d,pgrp=%d,minproto=5,maxproto=5,direct", requests[1], (int) getpgrp());
+        if (mount("cg-autofs", auto_dir, "autofs", 0, options) < 0) {
+                printf("no autofs (%s)\n", strerrorname_np(errno));
+                return 1;
+        }
+        ioctl_fd = open(auto_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* the daemon's process group: no trigger */
+        snprintf(src, sizeof(src), "%s/%s", auto_dir, name);
+        snprintf(target, sizeof(target), "%s", dir);
+        if (private) {
+                int fd = open(dir, O_PATH | O_DIRECTORY); /* inherited by the child */
+
+                if (fd < 0 || mount(private, dir, NULL, MS_BIND, NULL) < 0) {
+                        printf("cover failed (%s)\n", strerrorname_np(errno));
+                        return 1;
+                }
+                snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+        }
+        child = fork();
+        if (child == 0) {
+                const char *r;
+
+                setpgid(0, 0); /* not the daemon's: its lookup through auto_dir waits for it */
+                r = mount(src, target, NULL, MS_BIND, NULL) < 0 ? strerrorname_np(errno) : "ok";
+                if (write(results[1], r, strlen(r)) < 0)
+                        _exit(1);
+                _exit(0);
+        }
+        pfd = (struct pollfd) { .fd = requests[0], .events = POLLIN };
+        if (poll(&pfd, 1, 10000) != 1 || read(requests[0], &packet, sizeof(packet)) <= 0) {
+                printf("no automount request\n");
+                kill(child, SIGKILL);
+                return 1;
+        }
+        if (private)
+                printf("uncover=%s ", umount2(dir, MNT_DETACH) < 0 ? strerrorname_np(errno) : "ok");
+        /* CG_AUTOFS_UMOUNT: first try to take away the mount the waiting one was checked for. */
+        if (getenv("CG_AUTOFS_UMOUNT"))
+                printf("umount=%s ", umount2(dir, MNT_DETACH) < 0 ? strerrorname_np(errno) : "ok");
+        cover_r = mount(cover, dir, NULL, MS_BIND, NULL);
+        cover_errno = errno;
+        /* The answer: something at auto_dir for the source lookup to go on in. */
+        if (strcmp(dir, auto_dir) != 0 && mount(cover, auto_dir, NULL, MS_BIND, NULL) < 0)
+                fprintf(stderr, "cg-tamper: binding %s onto %s: %m\n", cover, auto_dir);
+        /* Answered: ready where the cover is in place, failed where it was refused (the lookup
+         * would ask again for ever). Later requests fail; 20 s at most. */
+        if (ioctl(ioctl_fd, cover_r < 0 ? AUTOFS_IOC_FAIL : AUTOFS_IOC_READY, packet.wait_queue_token) < 0)
+                fprintf(stderr, "cg-tamper: answering the automount: %m\n");
+        for (int i = 0; waitpid(child, &status, WNOHANG) == 0; i++) {
+                if (i == 200) {
+                        kill(child, SIGKILL);
+                        waitpid(child, &status, 0);
+                        break;
+                }
+                if (poll(&pfd, 1, 100) == 1 && read(requests[0], &packet, sizeof(packet)) > 0)
+                        (void) ioctl(ioctl_fd, AUTOFS_IOC_FAIL, packet.wait_queue_token);
+        }
+        close(results[1]);
+        ssize_t n = read(results[0], answer, sizeof(answer) - 1);
+        answer[n > 0 ? n : 0] = 0;
+        printf("cover=%s mount=%s\n", cover_r < 0 ? strerrorname_np(cover_errno) : "ok", n > 0 ? answer : "none");
+        return 0;
 }
 
 /* The start of pid's first writable mapping (/proc/PID/maps: read access), or 0. */
@@ -856,6 +943,8 @@ static int run(int argc, char *argv[]) {
                 close(fd);
                 return result(r);
         }
+        if ((argc == 6 || argc == 7) && strcmp(argv[1], "autofs-race") == 0)
+                return autofs_race(argv[2], argv[3], argv[4], argv[5], argc == 7 ? argv[6] : NULL);
         if (argc == 6 && strcmp(argv[1], "mount-race") == 0)
                 return mount_race(strcmp(argv[2], "move") == 0, argv[3], argv[4], argv[5]);
         if (argc == 6 && strcmp(argv[1], "covered") == 0)

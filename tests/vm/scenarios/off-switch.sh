@@ -685,6 +685,36 @@ else
         check "... while one after the other still may" ok \
                 "$(confined "mount --bind /tmp/stacked /tmp/race && mount --bind /tmp/stacked /tmp/race && umount /tmp/race && umount /tmp/race && echo ok")"
 fi
+# ... nor through an automount: a bind's source is looked up after its checks, and an autofs
+# mount point on the way holds the lookup until its daemon (the confined root itself) answers;
+# meanwhile it binds "/" onto the place the first bind was checked for, which then landed on
+# that (a review found it; autofs is built into the hooks kernels, a module on stock ones).
+# The same with the place covered by a bind that reaches nothing when the first bind is checked
+# (from a copy of PID 1's namespace: in PID 1's own a covered place is refused), named through an
+# fd opened before: the cover unmounted meanwhile and "/" bound onto the bare place (lock_mount()
+# starts from the place named; a second review found it).
+mkdir -p /tmp/auto /tmp/cover /tmp/private
+out=$(confined "cg-tamper autofs-race /tmp/auto /tmp/auto / etc")
+case $out in
+"no autofs"*)
+        check "no autofs to hold a lookup with ($out): a stock kernel (a module there)" stock "${KERNEL%-6.12}" ;;
+*)
+        check "... nor through an automount: the bind of / onto the place the first was checked for" cover=EPERM "${out%% *}"
+        check "... PID 1's root directory stays uncovered" "$roots" "$(on_root)"
+        for _ in 1 2 3; do umount -l /tmp/auto 2>/dev/null; done
+        # Nor may the mount a waiting one was checked for be taken away from under it (a review:
+        # one tucked beneath was what it landed on then).
+        out=$(confined "CG_AUTOFS_UMOUNT=1 cg-tamper autofs-race /tmp/auto /tmp/auto / etc")
+        check "... nor unmount the mount another one waits to land on" umount=EPERM "${out%% *}"
+        for _ in 1 2 3; do umount -l /tmp/auto 2>/dev/null; done
+        out=$(confined "unshare -m --propagation shared cg-tamper autofs-race /tmp/auto /tmp/cover / etc /tmp/private")
+        # Refused at the unmount of the cover (the waiting mount claims each root on the place)
+        # or at the bind of "/" onto the bare place.
+        check "... nor onto a covered place named by an fd, its cover unmounted meanwhile (a namespace of its own)" \
+                refused "$(case "$out" in *cover=EPERM*) echo refused ;; *) echo "$out" ;; esac)"
+        check "... PID 1's root directory stays uncovered" "$roots" "$(on_root)" ;;
+esac
+for _ in 1 2 3; do umount -l /tmp/auto 2>/dev/null; umount -l /tmp/cover 2>/dev/null; done
 mount --make-private /
 check_cmd "still enforcing" EPERM cg-move $T/prot $victim
 
