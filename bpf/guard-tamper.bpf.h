@@ -2298,13 +2298,27 @@ static __always_inline __u64 proc_entry_net(__u64 inode_addr) {
  * phy's) with its struct net (kernfs_node.ns; the only namespace sysfs tags with), and what is
  * below it sits a few levels down (queues/rx-0/rps_cpus). A sysfs mounted from another
  * namespace shows that one's devices, whatever namespace the reader is in. */
+#define KERNFS_NS_ 0x0020
+
 static __always_inline __u64 sysfs_entry_net(__u64 inode_addr) {
         struct inode *inode = (void *) inode_addr;
         struct kernfs_node *kn = NULL, *parent = NULL;
+        struct kernfs_super_info *info = NULL;
+        struct super_block *sb = NULL;
+        unsigned short flags = 0;
         const void *ns = NULL;
 
         if (bpf_core_read(&kn, sizeof(kn), &inode->i_private) < 0)
                 return PROC_NET_UNKNOWN;
+        /* A directory of net devices itself (/sys/class/net): it lists the devices of the
+         * namespace the sysfs was mounted from (a review found the names listed). */
+        if (kn && bpf_core_read(&flags, sizeof(flags), &kn->flags) == 0 && (flags & KERNFS_NS_)) {
+                if (bpf_core_read(&sb, sizeof(sb), &inode->i_sb) < 0 || !sb ||
+                    bpf_core_read(&info, sizeof(info), &sb->s_fs_info) < 0 || !info ||
+                    bpf_core_read(&ns, sizeof(ns), &info->ns) < 0)
+                        return PROC_NET_UNKNOWN;
+                return (__u64) ns;
+        }
         for (int i = 0; kn && i < SYSFS_NET_DEPTH_MAX; i++) {
                 if (bpf_core_read(&ns, sizeof(ns), &kn->ns) < 0 || bpf_core_read(&parent, sizeof(parent), &kn->parent) < 0)
                         return PROC_NET_UNKNOWN;

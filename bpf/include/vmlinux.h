@@ -31,6 +31,7 @@ struct kernfs_node {
         const char *name;
         const void *ns;                 /* sysfs: the struct net of a net device's directory */
         u64 id;
+        unsigned short flags;           /* KERNFS_NS: a directory whose entries carry namespaces */
         void *priv;                     /* a cgroup directory's struct cgroup */
 };
 
@@ -42,6 +43,7 @@ struct kernfs_root {
 
 struct kernfs_super_info {
         struct kernfs_root *root;
+        const void *ns;                 /* sysfs: the namespace the mounter was in (what it lists) */
 };
 
 struct cgroup;

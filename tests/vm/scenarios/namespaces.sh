@@ -65,6 +65,8 @@ check_true "... said as reaching into it through its sysfs entries" \
         wait_log "reaching into another net namespace (inode [0-9]*) through its sysfs entries"
 check_cmd "... and writing them (its lo's mtu)" refused net_read $T/locked "echo 1500 > /tmp/othersys/class/net/lo/mtu"
 check_cmd "... its lo's mtu unchanged" 65536 cat /tmp/othersys/class/net/lo/mtu
+check_cmd "... nor listed (its net devices' names)" refused net_read $T/locked "ls /tmp/othersys/class/net"
+check_cmd "locked for net: its own namespace's listed (/sys/class/net)" ok net_read $T/locked "ls /sys/class/net"
 check_cmd "locked for net: its own namespace's sysfs entries (/sys/class/net/lo/mtu)" ok net_read $T/locked "cat /sys/class/net/lo/mtu"
 check_cmd "free: another network namespace's sysfs entries" ok net_read $T/free "cat /tmp/othersys/class/net/lo/mtu"
 umount /tmp/othersys
