@@ -130,7 +130,9 @@ enum guard_tamper_what {
                                          * 6 fs.inotify.max_user_instances, 7 ..._watches,
                                          * 8 net.core.bpf_jit_enable, 9 ..._limit,
                                          * 10 fs.epoll.max_user_watches; lowered; changed:
-                                         * 11 kernel.sched_rt_runtime_us, 12 ..._period_us */
+                                         * 11 kernel.sched_rt_runtime_us, 12 ..._period_us,
+                                         * 13 vm.overcommit_memory, 14 ..._ratio, 15 ..._kbytes,
+                                         * 16 kernel.sysrq */
         GUARD_TAMPER_KPTR = 41,         /* no longer sent (the fd checks need no kernel address); kept for old pins */
         GUARD_TAMPER_LINK_CHANGE = 42,  /* object: 0; BPF_LINK_DETACH or BPF_LINK_UPDATE outside the admin
                                          * cgroups (the fd they name cannot be judged race-free) */
@@ -140,6 +142,9 @@ enum guard_tamper_what {
         GUARD_TAMPER_MOUNT_RACE = 44,   /* object: the place's device; a mount onto a place another confined
                                          * task's mount is on its way to (guard_mount_claim()), or an
                                          * unmount, move or pivot_root of such a place's mount */
+        GUARD_TAMPER_KEXEC = 45,        /* object: 0 kexec_file_load(), 1 kexec_load(), 2 /dev/snapshot opened
+                                         * for writing: a kernel (or memory image) to boot into, outside
+                                         * the admin cgroups */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

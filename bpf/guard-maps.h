@@ -574,7 +574,8 @@ static inline int guard_ns_index(__u32 clone_flag) {
         X(guard_tamper_remove_acl) X(guard_tamper_umount) X(guard_tamper_umount_lockdown)       \
         X(guard_tamper_move_mount) X(guard_tamper_move_mount_lockdown) X(guard_tamper_mount_move) \
         X(guard_tamper_mount_move_lockdown) X(guard_tamper_file_open) X(guard_tamper_file_open_lockdown) \
-        X(guard_tamper_mount_exit) X(guard_tamper_move_mount_exit) X(guard_tamper_move_mount_exit_ia32)
+        X(guard_tamper_mount_exit) X(guard_tamper_move_mount_exit) X(guard_tamper_move_mount_exit_ia32) \
+        X(guard_tamper_kexec_read) X(guard_tamper_kexec_load)
 #define GUARD_PROGS_NATIVE(X)                                                                   \
         X(guard_tamper_pin_open) X(native_cgroup_attach) X(native_cgroup_attach_lockdown)       \
         X(native_namespace_install) X(native_namespace_alloc) X(native_namespace_free)          \

@@ -2012,11 +2012,23 @@ static __always_inline __u32 limit_sysctl(const char *name) {
 
 /* Real-time throttling: -1 (none) or more runtime per period, and a confined root's SCHED_FIFO
  * loops on every CPU starve the daemon and PID 1 (a review found it). Any change, raising
- * included: 1 + which one (GUARD_TAMPER_LIMIT's object 11, 12), 0 for another sysctl. */
+ * included: 1 + which one (GUARD_TAMPER_LIMIT's object 11 to 16), 0 for another sysctl. */
 static __always_inline __u32 rt_sysctl(const char *name) {
         if (name_is(name, "kernel/sched_rt_runtime_us", 26))
                 return 12;
-        return name_is(name, "kernel/sched_rt_period_us", 25) ? 13 : 0;
+        if (name_is(name, "kernel/sched_rt_period_us", 25))
+                return 13;
+        /* Strict overcommit at a ratio of 0: every new mapping and fork fails, root's too (the
+         * daemon's start and reloads, PID 1's forks; a review found it). */
+        if (name_is(name, "vm/overcommit_memory", 20))
+                return 14;
+        if (name_is(name, "vm/overcommit_ratio", 19))
+                return 15;
+        if (name_is(name, "vm/overcommit_kbytes", 20))
+                return 16;
+        /* Magic SysRq from an injected keyboard event (evdev, uinput) kills every process as
+         * the kernel's own signal (a review found it): /proc/sysrq-trigger is guarded already. */
+        return name_is(name, "kernel/sysrq", 12) ? 17 : 0;
 }
 
 /* A writer in a user namespace of its own changes only that namespace's user.max_*: its
@@ -2371,6 +2383,33 @@ static __always_inline bool net_reach_refused(struct file *file, __u32 sysfs) {
         return guard_net_reach(inode_addr, sysfs);
 }
 
+/* kexec: a kernel the caller loads boots with a command line of its own (kexec_file_load()
+ * takes it unsigned, lockdown checks only the image's signature, and Debian's signed kernel
+ * passes): cgroup_guard.disable or systemd.mask= and the guard never starts again (a review
+ * found it). Likewise a hibernation image restored through /dev/snapshot (kernel pages of its
+ * choosing). Refused outside the admin cgroups (kdump's loader, kexec-load.service, runs there
+ * or by the admin); PID 1's own kexec (systemctl kexec) loads nothing itself. */
+#define READING_KEXEC_IMAGE_ 3
+#define READING_KEXEC_INITRAMFS_ 4
+#define LOADING_KEXEC_IMAGE_ 3
+#define S_IFMT_ 00170000
+#define S_IFCHR_ 0020000
+#define SNAPSHOT_DEV_ ((10U << 20) | 231) /* /dev/snapshot, misc 231 */
+
+SEC("lsm/kernel_read_file")
+int BPF_PROG(guard_tamper_kexec_read, struct file *file, int id, bool contents) {
+        if (guard_set_retired() || (id != READING_KEXEC_IMAGE_ && id != READING_KEXEC_INITRAMFS_))
+                return 0;
+        return tamper_admin_only(GUARD_TAMPER_KEXEC, 0);
+}
+
+SEC("lsm/kernel_load_data")
+int BPF_PROG(guard_tamper_kexec_load, int id, bool contents) {
+        if (guard_set_retired() || id != LOADING_KEXEC_IMAGE_)
+                return 0;
+        return tamper_admin_only(GUARD_TAMPER_KEXEC, 1);
+}
+
 static __always_inline int tamper_file_open(struct file *file, const int can_read) {
         unsigned long magic = file->f_inode->i_sb->s_magic;
 
@@ -2397,6 +2436,8 @@ static __always_inline int tamper_file_open(struct file *file, const int can_rea
         }
         if (magic == SECURITYFS_MAGIC_)
                 return guard_tamper_securityfs_open(file);
+        if ((file->f_inode->i_mode & S_IFMT_) == S_IFCHR_ && file->f_inode->i_rdev == SNAPSHOT_DEV_)
+                return tamper_admin_only(GUARD_TAMPER_KEXEC, 2);
         return guard_file_refused(file->f_inode) ?: guard_entry_refused(file->f_path.dentry);
 }
 
@@ -2748,7 +2789,6 @@ int BPF_PROG(guard_tamper_umount_lockdown, struct vfsmount *mnt, int flags) {
  * file of these, onto the root or a directory of /proc/PID (self, thread-self) and onto anything
  * in securityfs; directories elsewhere stay (systemd's mount units: /proc/sys/fs/binfmt_misc,
  * /proc/fs/nfsd, /sys/kernel/debug), and a container's own namespace is its own. */
-#define S_IFMT_ 00170000
 #define S_IFDIR_ 0040000
 
 static __always_inline bool proc_dir_mountable(struct dentry *dentry) {

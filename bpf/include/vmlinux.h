@@ -118,6 +118,7 @@ struct inode {
         struct super_block *i_sb;
         atomic_t i_writecount; /* opens for writing (guard_entry_arrives()) */
         void *i_private;       /* kernfs (sysfs, cgroupfs): its struct kernfs_node */
+        __u32 i_rdev;          /* a device node's device (dev_t) */
 };
 
 /* copy_process()'s arguments (cgroup_can_fork()): the CLONE_* flags. */

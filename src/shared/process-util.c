@@ -95,17 +95,34 @@ uint64_t proc_own_dev(void) {
  * Its superblock can still be reconfigured (fspick()), which tamper protection refuses
  * (GUARD_OBJ_OWN_PROC). For the daemon only (a short-lived command keeps it detached). */
 int proc_seal_root(void) {
-        char dir[] = "/tmp/cgroup-guard-proc.XXXXXX";
         int r = 0;
 
         if (proc_root_fd < 0 || !proc_root_own_dev || proc_root_sealed)
                 return 0;
-        if (!mkdtemp(dir))
-                return -errno;
-        if (syscall(SYS_move_mount, proc_root_fd, "", AT_FDCWD, dir, MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
-            umount2(dir, MNT_DETACH) < 0)
-                r = -errno;
-        (void) rmdir(dir);
+        /* The directory is in the unit's /tmp, which roots in PID 1's namespace reach through
+         * /tmp/systemd-private-*: named by an fd of our own from its creation on, and the mount
+         * unmounted by our proc fd, never by the path (a symlink planted there had us unmount
+         * "/" or the pins' bpffs lazily in our namespace; a review found it). A directory taken
+         * away before we could move onto it: once more. */
+        for (int attempt = 0; attempt < 3; attempt++) {
+                char dir[] = "/tmp/cgroup-guard-proc.XXXXXX", self[64];
+                _cleanup_(closep) int dir_fd = -EBADF;
+
+                if (!mkdtemp(dir))
+                        return -errno;
+                dir_fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (dir_fd < 0 || syscall(SYS_move_mount, proc_root_fd, "", dir_fd, "",
+                                          MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+                        r = -errno;
+                        (void) rmdir(dir);
+                        continue;
+                }
+                snprintf(self, sizeof(self), "/proc/self/fd/%d", proc_root_fd);
+                r = umount2(self, MNT_DETACH) < 0 ? -errno : 0;
+                (void) rmdir(dir);
+                if (r == 0)
+                        break;
+        }
         proc_root_sealed = r == 0;
         return r;
 }

@@ -107,6 +107,8 @@
  *                                   Prints "cover=R mount=R" (R: "ok" or an errno name); with
  *                                   CG_AUTOFS_UMOUNT set, the daemon first unmounts DIR's top
  *                                   mount, "umount=R" before
+ *   cg-tamper kexec-load            kexec_load() of no segments (unloads the crash kernel, if any)
+ *   cg-tamper kexec-file FILE       kexec_file_load() of FILE as a kernel, no initramfs
  * Prints "ok" or the errno name of the failing call; exit 0 / 1 / 2 (usage). */
 
 #ifndef _GNU_SOURCE /* meson passes -D_GNU_SOURCE */
@@ -942,6 +944,15 @@ static int run(int argc, char *argv[]) {
                 r = (int) syscall(SYS_move_mount, fd, "", AT_FDCWD, argv[3], 0x00000004 /* MOVE_MOUNT_F_EMPTY_PATH */);
                 close(fd);
                 return result(r);
+        }
+        if (argc == 2 && strcmp(argv[1], "kexec-load") == 0)
+                return result((int) syscall(SYS_kexec_load, 0UL, 0UL, NULL, 0UL));
+        if (argc == 3 && strcmp(argv[1], "kexec-file") == 0) {
+                int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+
+                if (fd < 0)
+                        return result(fd);
+                return result((int) syscall(SYS_kexec_file_load, fd, -1, 1UL, "", 0x4UL /* KEXEC_FILE_NO_INITRAMFS */));
         }
         if ((argc == 6 || argc == 7) && strcmp(argv[1], "autofs-race") == 0)
                 return autofs_race(argv[2], argv[3], argv[4], argv[5], argc == 7 ? argv[6] : NULL);

@@ -758,6 +758,17 @@ check "... nor a file system over /proc" EPERM "$(confined "mount -t proc -o sub
 # guard's next start a kernel of the confined root's choosing (a review found it).
 check "... nor a file system over /sys/kernel/btf" EPERM "$(confined "mount -t tmpfs cgg /sys/kernel/btf 2>/dev/null && echo ok || echo EPERM")"
 check "... nor over /sys/kernel" EPERM "$(confined "mount -t tmpfs cgg /sys/kernel 2>/dev/null && echo ok || echo EPERM")"
+# kexec boots a kernel with a command line of the caller's (cgroup_guard.disable): refused
+# outside the admin cgroups, as /dev/snapshot's images are (a review found it).
+out=$(confined "cg-tamper kexec-load")
+if [ "$out" = ENOSYS ]; then
+        check "no kexec in this kernel: a hooks kernel (tinyconfig)" hooks "${KERNEL%-6.12}"
+else
+        check "a confined root cannot load a kernel to boot into (kexec_load)" EPERM "$out"
+        check "... nor by kexec_file_load" EPERM "$(confined "cg-tamper kexec-file /usr/local/bin/cg-tamper")"
+        check_true "... a tamper event naming it" wait_log "Refused tamper attempt: loading a kernel to boot into"
+        check "... while an admin still may (kexec_load unloading nothing)" ok "$(as_admin cg-tamper kexec-load)"
+fi
 check "... a directory outside /proc/PID it may mount on (as systemd's binfmt_misc unit does)" ok \
         "$(confined "mount -t tmpfs cgg /proc/fs 2>/dev/null && umount /proc/fs && echo ok || echo EPERM")"
 # What counts is whether the mount propagates into PID 1's namespace, not whether it is shared:
@@ -973,6 +984,17 @@ if [ -e /proc/sys/kernel/sched_rt_runtime_us ]; then
         check "... but may write the value in force" ok \
                 "$(confined "echo $was > /proc/sys/kernel/sched_rt_runtime_us 2>/dev/null && echo ok || echo EPERM")"
 fi
+# Strict overcommit at ratio 0 fails every new mapping and fork (root's too), and SysRq from an
+# injected keyboard event kills everything as the kernel (a review found both): any change is
+# refused to confined roots, as real-time throttling's.
+for s in vm/overcommit_memory vm/overcommit_ratio kernel/sysrq; do
+        [ -e /proc/sys/$s ] || continue
+        was=$(cat /proc/sys/$s)
+        case $s in vm/overcommit_memory) new=2 ;; *) new=$((was == 0 ? 1 : 0)) ;; esac
+        check "a confined root cannot change $s" EPERM "$(confined cg-tamper write /proc/sys/$s $new)"
+        check "... which stays" "$was" "$(cat /proc/sys/$s)"
+        echo "$was" > /proc/sys/$s
+done
 # The kernel reads numbers in base 0: "077777" is 32767, not the 77777 it looks like in base 10
 # (a review found it: a first version compared in base 10 and let such a write through).
 was=$(cat /proc/sys/vm/max_map_count)
