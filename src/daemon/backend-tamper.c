@@ -679,6 +679,27 @@ static bool protect_set_has(const ProtectSet *set, uint64_t key) {
  * docker-*.scope) is refused, files made later by a controller enabled again included. In the
  * root, cgroup.max.depth and cgroup.max.descendants (nobody's real business; they stop new
  * cgroups). Returns our cgroup's id, 0 in the root. */
+/* PID 1's own cgroup (systemd's /init.scope), whose files are guarded as the daemon's are: a
+ * confined root froze PID 1 through its cgroup.freeze, or starved it (pids.max, memory.max,
+ * cpu.max), and nothing restarted the guard then (a review found it). Its cgroup.procs,
+ * cgroup.threads and cgroup.subtree_control stay open (moves are the policy's to decide). Not
+ * in the root cgroup (a busybox guest's PID 1): the root's files are everyone's. */
+static void protect_pid1_cgroup(ProtectSet *set, int cgroup_root_fd, const char *const *left_open, size_t n_open) {
+        _cleanup_(freep) char *path = NULL;
+        _cleanup_(closep) int dir_fd = -EBADF;
+        struct stat st;
+
+        if (cgroup2_path_of_pid(1, &path) < 0 || streq(path, "/"))
+                return;
+        dir_fd = cgroup2_open_at(cgroup_root_fd, path, O_RDONLY | O_DIRECTORY);
+        if (dir_fd < 0 || fstat(dir_fd, &st) < 0)
+                return;
+        protect_object(set, GUARD_OBJ_CGROUP_DIR, st.st_ino);
+        for (size_t i = 0; i < n_open; i++)
+                if (fstatat(dir_fd, left_open[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        protect_object(set, GUARD_OBJ_CGROUP_OPEN, st.st_ino);
+}
+
 static uint64_t protect_cgroup_files(ProtectSet *set, int cgroup_root_fd) {
         static const char *const left_open[] = { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
         static const char *const root_guarded[] = { "cgroup.max.depth", "cgroup.max.descendants" };
@@ -695,6 +716,7 @@ static uint64_t protect_cgroup_files(ProtectSet *set, int cgroup_root_fd) {
          * ours (or over one above it) would register another cgroup. */
         /* A daemon in the root cgroup (run by hand, a busybox guest) has no cgroup of its own:
          * the root is everyone's, and moves into or out of it are the policy's to decide. */
+        protect_pid1_cgroup(set, cgroup_root_fd, left_open, ELEMENTSOF(left_open));
         if (cgroup2_path_of_pid(getpid(), &path) < 0 || streq(path, "/") ||
             cgroup2_id_of_path(cgroup_root_fd, path, &id) < 0)
                 return 0;

@@ -87,6 +87,13 @@ systemctl stop evil > /dev/null 2>&1
 systemctl thaw cgroup-guardd > /dev/null 2>&1
 check "the guard runs after the attempt" active "$(systemctl is-active cgroup-guardd)"
 
+# PID 1's own cgroup's files (/init.scope): frozen or starved, PID 1 restarts nothing (a review
+# found it). Opened for writing only, never written.
+check "a confined root cannot open PID 1's cgroup.freeze for writing" EPERM \
+        "$(systemd-run --unit=evil-pid1 --wait --collect --pipe --quiet sh -c "(exec 3>>$CG/init.scope/cgroup.freeze) 2>/dev/null && echo ok || echo EPERM" 2>&1)"
+check "... nor its pids.max" EPERM \
+        "$(systemd-run --unit=evil-pid1 --wait --collect --pipe --quiet sh -c "(exec 3>>$CG/init.scope/pids.max) 2>/dev/null && echo ok || echo EPERM" 2>&1)"
+
 # --- item 7 ---
 gen=$(active_gen)
 check "the allowed executable moves into the protected cgroup" ok "$(cg-upgraded $T/prot $victim)"
