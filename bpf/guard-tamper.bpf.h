@@ -2059,7 +2059,7 @@ int guard_tamper_sysctl(struct bpf_sysctl *ctx) {
         char name[GUARD_SYSCTL_NAME_MAX] = {};
         __u32 which;
 
-        if (!ctx->write || bpf_sysctl_get_name(ctx, name, sizeof(name), 0) < 0)
+        if (guard_set_retired() || !ctx->write || bpf_sysctl_get_name(ctx, name, sizeof(name), 0) < 0)
                 return 1;
         if (ftrace_sysctl(name)) {
                 if (!tamper_config() || bpf_get_current_pid_tgid() >> 32 == 1 || guard_current_admin_cgroup() ||

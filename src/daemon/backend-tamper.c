@@ -672,6 +672,37 @@ static bool protect_set_has(const ProtectSet *set, uint64_t key) {
         return false;
 }
 
+static const char *const cgroup_left_open[] = { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
+
+/* A guarded cgroup directory: its files refused for writing (GUARD_OBJ_CGROUP_DIR) but the first
+ * n_open of cgroup_left_open. */
+static void protect_cgroup_dir(ProtectSet *set, int dir_fd, size_t n_open) {
+        struct stat st;
+
+        if (fstat(dir_fd, &st) < 0)
+                return;
+        protect_object(set, GUARD_OBJ_CGROUP_DIR, st.st_ino);
+        for (size_t i = 0; i < n_open; i++)
+                if (fstatat(dir_fd, cgroup_left_open[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        protect_object(set, GUARD_OBJ_CGROUP_OPEN, st.st_ino);
+}
+
+/* PID 1's own cgroup (systemd's /init.scope), whose files are guarded as the daemon's are: a
+ * confined root froze PID 1 through its cgroup.freeze, or starved it (pids.max, memory.max,
+ * cpu.max), and nothing restarted the guard then (a review found it). Its cgroup.procs,
+ * cgroup.threads and cgroup.subtree_control stay open (moves are the policy's to decide). Not
+ * in the root cgroup (a busybox guest's PID 1): the root's files are everyone's. */
+static void protect_pid1_cgroup(ProtectSet *set, int cgroup_root_fd) {
+        _cleanup_(freep) char *path = NULL;
+        _cleanup_(closep) int dir_fd = -EBADF;
+
+        if (cgroup2_path_of_pid(1, &path) < 0 || streq(path, "/"))
+                return;
+        dir_fd = cgroup2_open_at(cgroup_root_fd, path, O_RDONLY | O_DIRECTORY);
+        if (dir_fd >= 0)
+                protect_cgroup_dir(set, dir_fd, ELEMENTSOF(cgroup_left_open));
+}
+
 /* Our cgroup and every cgroup above it but the root, as directories: every file in them but
  * cgroup.procs and cgroup.threads (left to the migration policy; joining our own cgroup is
  * guard_tamper_move()'s) and cgroup.subtree_control (runc, containerd's shim, nspawn and systemd
@@ -679,29 +710,7 @@ static bool protect_set_has(const ProtectSet *set, uint64_t key) {
  * docker-*.scope) is refused, files made later by a controller enabled again included. In the
  * root, cgroup.max.depth and cgroup.max.descendants (nobody's real business; they stop new
  * cgroups). Returns our cgroup's id, 0 in the root. */
-/* PID 1's own cgroup (systemd's /init.scope), whose files are guarded as the daemon's are: a
- * confined root froze PID 1 through its cgroup.freeze, or starved it (pids.max, memory.max,
- * cpu.max), and nothing restarted the guard then (a review found it). Its cgroup.procs,
- * cgroup.threads and cgroup.subtree_control stay open (moves are the policy's to decide). Not
- * in the root cgroup (a busybox guest's PID 1): the root's files are everyone's. */
-static void protect_pid1_cgroup(ProtectSet *set, int cgroup_root_fd, const char *const *left_open, size_t n_open) {
-        _cleanup_(freep) char *path = NULL;
-        _cleanup_(closep) int dir_fd = -EBADF;
-        struct stat st;
-
-        if (cgroup2_path_of_pid(1, &path) < 0 || streq(path, "/"))
-                return;
-        dir_fd = cgroup2_open_at(cgroup_root_fd, path, O_RDONLY | O_DIRECTORY);
-        if (dir_fd < 0 || fstat(dir_fd, &st) < 0)
-                return;
-        protect_object(set, GUARD_OBJ_CGROUP_DIR, st.st_ino);
-        for (size_t i = 0; i < n_open; i++)
-                if (fstatat(dir_fd, left_open[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
-                        protect_object(set, GUARD_OBJ_CGROUP_OPEN, st.st_ino);
-}
-
 static uint64_t protect_cgroup_files(ProtectSet *set, int cgroup_root_fd) {
-        static const char *const left_open[] = { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
         static const char *const root_guarded[] = { "cgroup.max.depth", "cgroup.max.descendants" };
         _cleanup_(freep) char *path = NULL;
         uint64_t id = 0;
@@ -712,28 +721,23 @@ static uint64_t protect_cgroup_files(ProtectSet *set, int cgroup_root_fd) {
         for (size_t i = 0; i < ELEMENTSOF(root_guarded); i++)
                 if (fstatat(cgroup_root_fd, root_guarded[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
                         protect_object(set, GUARD_OBJ_CGROUP_FILE, st.st_ino);
+        protect_pid1_cgroup(set, cgroup_root_fd);
         /* Resolved beneath the cgroup2 root without crossing a mount: a directory mounted over
          * ours (or over one above it) would register another cgroup. */
         /* A daemon in the root cgroup (run by hand, a busybox guest) has no cgroup of its own:
          * the root is everyone's, and moves into or out of it are the policy's to decide. */
-        protect_pid1_cgroup(set, cgroup_root_fd, left_open, ELEMENTSOF(left_open));
         if (cgroup2_path_of_pid(getpid(), &path) < 0 || streq(path, "/") ||
             cgroup2_id_of_path(cgroup_root_fd, path, &id) < 0)
                 return 0;
         for (char *slash; !streq(path, "/"); *slash = '\0') {
                 _cleanup_(closep) int dir_fd = cgroup2_open_at(cgroup_root_fd, path, O_RDONLY | O_DIRECTORY);
 
-                if (dir_fd >= 0 && fstat(dir_fd, &st) == 0) {
-                        /* cgroup.subtree_control (the last) above the daemon only, not in its
-                         * own cgroup: a controller enabled there while no process is in it (a
-                         * restart) keeps PID 1 from placing the daemon in it (EBUSY). */
-                        size_t n_open = st.st_ino == id ? ELEMENTSOF(left_open) - 1 : ELEMENTSOF(left_open);
-
-                        protect_object(set, GUARD_OBJ_CGROUP_DIR, st.st_ino);
-                        for (size_t i = 0; i < n_open; i++)
-                                if (fstatat(dir_fd, left_open[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
-                                        protect_object(set, GUARD_OBJ_CGROUP_OPEN, st.st_ino);
-                }
+                /* cgroup.subtree_control (the last) above the daemon only, not in its own
+                 * cgroup: a controller enabled there while no process is in it (a restart)
+                 * keeps PID 1 from placing the daemon in it (EBUSY). */
+                if (dir_fd >= 0 && fstat(dir_fd, &st) == 0)
+                        protect_cgroup_dir(set, dir_fd, st.st_ino == id ? ELEMENTSOF(cgroup_left_open) - 1
+                                                                        : ELEMENTSOF(cgroup_left_open));
                 slash = strrchr(path, '/');
                 if (slash == path)
                         slash++;
