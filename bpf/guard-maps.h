@@ -378,13 +378,6 @@ struct guard_self {
                                  * needs no lookup (set before such a key goes in, kept while pins live) */
 };
 
-/* guard_mount_exits' slots (the daemon sets one once the program releasing the mount claims at
- * that exit is attached): a claim is made only where it will be released; another thread's
- * claim is refused everywhere. */
-#define GUARD_MOUNT_EXITS_MOUNT 0u     /* mount(2): path_mount() */
-#define GUARD_MOUNT_EXITS_MOVE 1u      /* move_mount(2) */
-#define GUARD_MOUNT_EXITS_MOVE_IA32 2u /* move_mount(2) from a 32-bit task */
-
 /* At most this many guard_objects keys added by the kernel (arrivals, reserved names) between two
  * registration rounds of the daemon: a root outside confined cgroups renaming files into a
  * sealed directory over and over would fill the map, and a restarted daemon find no room for its
@@ -557,7 +550,7 @@ static inline int guard_ns_index(__u32 clone_flag) {
         X(guard_cgroup_counts) X(guard_task_locks) X(guard_sandbox_ns) X(guard_identity)          \
         X(guard_hints)
 #define GUARD_MAPS_TAMPER(X) X(guard_self) X(guard_objects) X(guard_self_unit) X(guard_bus_peers) X(guard_pid1_exec) \
-        X(guard_mounts_in_flight) X(guard_mount_claims) X(guard_mount_exits) /* native, compat */
+        X(guard_mounts_in_flight) X(guard_mount_claims) /* native, compat */
 #define GUARD_MAPS_COMPAT(X) X(compat_windows) X(compat_open_windows)
 #define GUARD_MAPS_OBSERVE(X) X(observe_task_cgroup)
 /* The guard_seen_* flags' data section (bpf/guard-policy.bpf.h), every object: the skeleton's
@@ -575,6 +568,8 @@ static inline int guard_ns_index(__u32 clone_flag) {
         X(guard_tamper_move_mount) X(guard_tamper_move_mount_lockdown) X(guard_tamper_mount_move) \
         X(guard_tamper_mount_move_lockdown) X(guard_tamper_file_open) X(guard_tamper_file_open_lockdown) \
         X(guard_tamper_mount_exit) X(guard_tamper_move_mount_exit) X(guard_tamper_move_mount_exit_ia32) \
+        X(guard_tamper_mount_enter) X(guard_tamper_move_mount_enter) X(guard_tamper_move_mount_enter_ia32) \
+        X(guard_tamper_mount_task_free) \
         X(guard_tamper_kexec_read) X(guard_tamper_kexec_load)
 #define GUARD_PROGS_NATIVE(X)                                                                   \
         X(guard_tamper_pin_open) X(native_cgroup_attach) X(native_cgroup_attach_lockdown)       \

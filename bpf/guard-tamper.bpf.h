@@ -877,7 +877,6 @@ static long guard_cover_walk_step(__u64 index, void *ctx) {
  * refused; nor are PID 1's children setting up a unit's namespace (pid1_may_touch(): units
  * starting together mount onto the same directories, in namespaces that reach nothing). */
 #define GUARD_MOUNTS_IN_FLIGHT_MAX 16384
-#define TS_COMPAT_ 0x2 /* thread_info.status: in a 32-bit system call */
 
 /* The place's key → the claiming thread's pid. A plain hash: nothing is evicted; full, a claim
  * fails and the mount is refused. */
@@ -888,18 +887,12 @@ struct {
         __type(value, __u32);
 } guard_mounts_in_flight SEC(".maps");
 
-/* Written by the daemon once the release programs are attached (mark_mount_exits()): a
- * fresh map at each load, not a state map, so that a load's claims wait for its own releases. */
-struct {
-        __uint(type, BPF_MAP_TYPE_ARRAY);
-        __uint(max_entries, 4);
-        __type(key, __u32);
-        __type(value, __u32);
-} guard_mount_exits SEC(".maps");
-
-/* The keys a thread claimed in its current mount system call, released at its exit. */
+/* The keys a thread claimed in its current mount system call, released at its exit; entered:
+ * the call came in through this set's entry program (guard_mount_enter()), so it leaves through
+ * this set's release. A fresh map at each load, not a state map. */
 struct guard_mount_claim {
         __u64 keys[GUARD_MOUNT_CLAIM_KEYS];
+        __u32 entered;
 };
 
 struct {
@@ -913,24 +906,25 @@ static __always_inline __u64 guard_mount_place_key(__u64 dev, __u64 ino) {
         return (1ULL << 63) | ((ino ^ (dev * 0x9e3779b97f4a7c15ULL)) & ~(1ULL << 63));
 }
 
-/* Claims key for the current thread until the end of its system call (exits: its
- * GUARD_MOUNT_EXITS_* slot). Nonzero: another thread's mount is on its way there, the map is
- * full, or the thread holds GUARD_MOUNT_CLAIM_KEYS already: refuse. Global: verified once. */
-__attribute__((noinline)) int guard_mount_claim(__u64 key, __u32 exits) {
+/* Claims key for the current thread until the end of its system call. Nonzero: another
+ * thread's mount is on its way there, the map is full, or the thread holds
+ * GUARD_MOUNT_CLAIM_KEYS already: refuse. Global: verified once. */
+__attribute__((noinline)) int guard_mount_claim(__u64 key) {
         struct task_struct *actor = bpf_get_current_task_btf();
-        __u32 tid = actor->pid, *owner, *traced;
+        __u32 tid = actor->pid, *owner;
         struct guard_mount_claim *claim;
         int slot = -1;
 
         owner = bpf_map_lookup_elem(&guard_mounts_in_flight, &key);
         if (owner && *owner != tid)
                 return 1;
-        traced = bpf_map_lookup_elem(&guard_mount_exits, &exits);
-        if (!traced || !*traced)
-                return 0; /* no release there: claim nothing (others' claims were checked) */
-        claim = bpf_task_storage_get(&guard_mount_claims, actor, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-        if (!claim)
-                return 1;
+        /* A call that did not come in through this set's entry program (it entered the system
+         * call before this set attached, or through a trampoline without its release) would
+         * not be released: it claims nothing, others' claims were checked (a claim left
+         * behind refused every later confined mount there). */
+        claim = bpf_task_storage_get(&guard_mount_claims, actor, 0, 0);
+        if (!claim || !claim->entered)
+                return 0;
         for (int i = 0; i < GUARD_MOUNT_CLAIM_KEYS; i++) {
                 if (claim->keys[i] == key) {
                         if (owner)
@@ -983,15 +977,15 @@ static __always_inline int guard_mount_place_held(struct inode *inode) {
         return tamper_refuse(actor, GUARD_TAMPER_MOUNT_RACE, inode->i_sb->s_dev);
 }
 
-/* The end of a mount system call: its claims are released. */
-static __always_inline void guard_mount_release(void) {
-        struct task_struct *actor = bpf_get_current_task_btf();
+/* The end of task's mount system call, or of task: its claims are released. */
+static __always_inline void guard_mount_release(struct task_struct *task) {
         struct guard_mount_claim *claim;
         __u32 *owner;
 
-        claim = bpf_task_storage_get(&guard_mount_claims, actor, 0, 0);
+        claim = bpf_task_storage_get(&guard_mount_claims, task, 0, 0);
         if (!claim)
                 return;
+        claim->entered = 0;
         for (int i = 0; i < GUARD_MOUNT_CLAIM_KEYS; i++) {
                 __u64 key = claim->keys[i];
 
@@ -999,30 +993,75 @@ static __always_inline void guard_mount_release(void) {
                         continue;
                 claim->keys[i] = 0;
                 owner = bpf_map_lookup_elem(&guard_mounts_in_flight, &key);
-                if (owner && *owner == actor->pid)
+                if (owner && *owner == task->pid)
                         bpf_map_delete_elem(&guard_mounts_in_flight, &key);
         }
+}
+
+/* The start of a mount system call: claims made in it will be released by this set, whose
+ * release program is attached before its entry program (attach_rank()). The kernel skips the
+ * release programs of a call in flight while the function's trampoline is replaced (any
+ * attach or detach there: a load of the guard, an unconfined root's tracing; confined tasks
+ * load no tracing programs), so claims a call made are also released at the thread's next
+ * mount system call and when the thread is freed. */
+static __always_inline void guard_mount_enter(void) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        struct guard_mount_claim *claim;
+
+        if (guard_set_retired())
+                return;
+        guard_mount_release(actor);
+        claim = bpf_task_storage_get(&guard_mount_claims, actor, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+        if (claim)
+                claim->entered = 1;
 }
 
 /* Released whether or not a later load retired this set: a call in flight across a reload
  * returns through the trampoline it entered, which holds this set's programs only, and its
  * claims would stay for good (a review found it). They undo their own thread's claims only
  * (tests/check-bpf-retired.sh lists them). */
+SEC("fentry/path_mount")
+int BPF_PROG(guard_tamper_mount_enter) {
+        guard_mount_enter();
+        return 0;
+}
+
+SEC("fentry/__x64_sys_move_mount")
+int BPF_PROG(guard_tamper_move_mount_enter) {
+        guard_mount_enter();
+        return 0;
+}
+
+SEC("fentry/__ia32_sys_move_mount")
+int BPF_PROG(guard_tamper_move_mount_enter_ia32) {
+        guard_mount_enter();
+        return 0;
+}
+
+/* A thread freed with claims of a call whose release was skipped (above). */
+SEC("lsm/task_free")
+int BPF_PROG(guard_tamper_mount_task_free, struct task_struct *task) {
+        if (guard_set_retired())
+                return 0;
+        guard_mount_release(task);
+        return 0;
+}
+
 SEC("fexit/path_mount")
 int BPF_PROG(guard_tamper_mount_exit) {
-        guard_mount_release();
+        guard_mount_release(bpf_get_current_task_btf());
         return 0;
 }
 
 SEC("fexit/__x64_sys_move_mount")
 int BPF_PROG(guard_tamper_move_mount_exit) {
-        guard_mount_release();
+        guard_mount_release(bpf_get_current_task_btf());
         return 0;
 }
 
 SEC("fexit/__ia32_sys_move_mount")
 int BPF_PROG(guard_tamper_move_mount_exit_ia32) {
-        guard_mount_release();
+        guard_mount_release(bpf_get_current_task_btf());
         return 0;
 }
 
@@ -1041,11 +1080,10 @@ static __always_inline __u64 guard_mount_dentry_key(struct dentry *point) {
 }
 
 /* The walk and the verdict, for a mount onto dentry in mnt (their addresses) by a confined task,
- * then its claims of the place named and each root stacked on it (claim nonzero; exits: its
- * GUARD_MOUNT_EXITS_* slot): a global function, verified once rather than in each mount program
+ * then its claims of the place named and each root stacked on it (claim nonzero): a global function, verified once rather than in each mount program
  * (with two propagation walks inline, sb_mount outgrew the verifier's limit). Returns nonzero
  * to refuse. */
-__attribute__((noinline)) int guard_covered_target_walk(__u64 mnt_addr, __u64 dentry_addr, __u32 claim, __u32 exits) {
+__attribute__((noinline)) int guard_covered_target_walk(__u64 mnt_addr, __u64 dentry_addr, __u32 claim) {
         struct guard_cover_walk w = {};
         bool reaches;
         struct super_block *sb = NULL;
@@ -1082,13 +1120,13 @@ __attribute__((noinline)) int guard_covered_target_walk(__u64 mnt_addr, __u64 de
         if (!claim)
                 return 0;
         key = guard_mount_dentry_key((struct dentry *) dentry_addr);
-        if (!key || guard_mount_claim(key, exits))
+        if (!key || guard_mount_claim(key))
                 goto refuse;
         for (__u32 i = 0; i < GUARD_MOUNT_CLAIM_KEYS - 1; i++) {
                 if (i >= w.depth)
                         break;
                 key = guard_mount_dentry_key(w.roots[i]);
-                if (!key || guard_mount_claim(key, exits))
+                if (!key || guard_mount_claim(key))
                         goto refuse;
         }
         return 0;
@@ -1097,11 +1135,10 @@ refuse:
         return 1;
 }
 
-/* A mount onto path (mount(2), exits GUARD_MOUNT_EXITS_MOUNT; move_mount(2)'s target,
- * GUARD_MOUNT_EXITS_MOVE) by a confined task: refused where it would land on a covering mount
+/* A mount onto path (mount(2), move_mount(2)'s target) by a confined task: refused where it would land on a covering mount
  * that reaches PID 1's namespace, or where another one's mount is on its way; else the place is
  * claimed. Under lockdown=confidentiality (no reads) a place that is a mountpoint is refused. */
-static __always_inline int guard_mount_place_refused(const struct path *path, const int can_read, __u32 exits) {
+static __always_inline int guard_mount_place_refused(const struct path *path, const int can_read) {
         __u64 mnt_addr = 0, dentry_addr = 0;
         struct task_struct *actor;
         struct guard_self *self;
@@ -1114,8 +1151,6 @@ static __always_inline int guard_mount_place_refused(const struct path *path, co
         actor = bpf_get_current_task_btf();
         if (actor->tgid == 1 || is_guard(actor, self) || !guard_current_confined())
                 return 0;
-        if (exits == GUARD_MOUNT_EXITS_MOVE && (actor->thread_info.status & TS_COMPAT_))
-                exits = GUARD_MOUNT_EXITS_MOVE_IA32;
         claim = !pid1_may_touch(actor, self, path->mnt);
         if (path->dentry->d_flags & DCACHE_MOUNTED_) {
                 if (!can_read)
@@ -1124,12 +1159,12 @@ static __always_inline int guard_mount_place_refused(const struct path *path, co
                 if (bpf_core_read(&mnt_addr, sizeof(mnt_addr), &path->mnt) < 0 ||
                     bpf_core_read(&dentry_addr, sizeof(dentry_addr), &path->dentry) < 0)
                         return tamper_refuse(actor, GUARD_TAMPER_COVERED_MOUNT, 0);
-                return guard_covered_target_walk(mnt_addr, dentry_addr, claim, exits) ? -GUARD_TAMPER_EPERM : 0;
+                return guard_covered_target_walk(mnt_addr, dentry_addr, claim) ? -GUARD_TAMPER_EPERM : 0;
         }
         if (!claim)
                 return 0;
         inode = path->dentry->d_inode;
-        if (!inode || guard_mount_claim(guard_mount_place_key(inode->i_sb->s_dev, inode->i_ino), exits))
+        if (!inode || guard_mount_claim(guard_mount_place_key(inode->i_sb->s_dev, inode->i_ino)))
                 return tamper_refuse(actor, GUARD_TAMPER_MOUNT_RACE, inode ? inode->i_sb->s_dev : 0);
         return 0;
 }
@@ -2895,6 +2930,7 @@ static __always_inline int guard_own_proc_refused(struct super_block *sb) {
 }
 
 #define MOVE_MOUNT_SET_GROUP_ 0x100
+#define TS_COMPAT_ 0x2 /* thread_info.status: in a 32-bit system call */
 #define MOVE_MOUNT_BENEATH_ 0x200
 
 /* move_mount(2)'s flags, which the hook is not given: from the syscall's registers (the syscall
@@ -2953,7 +2989,7 @@ static __always_inline int tamper_move_mount(const struct path *from_path, const
         return guard_mount_place_held(from_path->mnt->mnt_root->d_inode) ?: guard_own_proc_refused(from_path->mnt->mnt_sb) ?: tamper_move_mount_flags(from_path, to_path, can_read) ?: tamper_check_mount(from_path->mnt, false) ?: tamper_check_mount_target(to_path, can_read) ?:
                tamper_check_set_group(from_path, to_path) ?:
                guard_mount_on_file_refused(from_path->mnt, from_path->dentry->d_inode, can_read) ?:
-               guard_root_mount_refused(from_path->mnt) ?: guard_mount_place_refused(to_path, can_read, GUARD_MOUNT_EXITS_MOVE) ?:
+               guard_root_mount_refused(from_path->mnt) ?: guard_mount_place_refused(to_path, can_read) ?:
                guard_mount_on_file_refused(to_path->mnt, to_path->dentry->d_inode, can_read) ?:
                guard_mount_onto_root_refused(to_path->mnt, to_path->dentry->d_inode, can_read) ?:
                guard_mount_on_entry_refused(to_path->mnt, to_path->dentry) ?: guard_cgroup_mount_refused(to_path->mnt, can_read) ?:
@@ -3095,7 +3131,7 @@ static __always_inline int tamper_sb_mount(const struct path *path, unsigned lon
          * As path_mount() decides: MS_REMOUNT first, then MS_BIND (whatever propagation flag comes
          * with it: MS_BIND|MS_PRIVATE is a bind mount), and only then the propagation flags. */
         if (!(flags & MS_REMOUNT_) && ((flags & MS_BIND_) || !(flags & MS_PROPAGATION_)) &&
-            (guard_mount_place_refused(path, can_read, GUARD_MOUNT_EXITS_MOUNT) ||
+            (guard_mount_place_refused(path, can_read) ||
              guard_mount_on_file_refused(path->mnt, path->dentry->d_inode, can_read) || guard_mount_on_entry_refused(path->mnt, path->dentry) ||
              guard_mount_onto_root_refused(path->mnt, path->dentry->d_inode, can_read) ||
              guard_mount_over_pins_refused(path, can_read) || guard_mount_on_pin_dir_refused(path->mnt, path->dentry->d_inode, can_read) ||

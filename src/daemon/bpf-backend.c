@@ -408,16 +408,23 @@ static const char *program_target(const struct bpf_program *prog) {
         return NULL;
 }
 
-/* The programs that release the mount claims at the end of each mount system call, with their
- * slot in guard_mount_exits (guard_mount_claim() in bpf/guard-tamper.bpf.h). */
+/* The programs that release the mount claims at the end of each mount system call, and those
+ * that mark a call as one this set will release (attached after their release: attach_rank()). */
 static const struct {
-        const char *program;
-        uint32_t slot;
-} mount_exits[] = {
-        { GUARD_PROG(guard_tamper_mount_exit), GUARD_MOUNT_EXITS_MOUNT },
-        { GUARD_PROG(guard_tamper_move_mount_exit), GUARD_MOUNT_EXITS_MOVE },
-        { GUARD_PROG(guard_tamper_move_mount_exit_ia32), GUARD_MOUNT_EXITS_MOVE_IA32 },
+        const char *exit, *enter;
+        bool ia32;
+} mount_calls[] = {
+        { GUARD_PROG(guard_tamper_mount_exit), GUARD_PROG(guard_tamper_mount_enter), false },
+        { GUARD_PROG(guard_tamper_move_mount_exit), GUARD_PROG(guard_tamper_move_mount_enter), false },
+        { GUARD_PROG(guard_tamper_move_mount_exit_ia32), GUARD_PROG(guard_tamper_move_mount_enter_ia32), true },
 };
+
+static bool is_mount_enter(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(mount_calls); i++)
+                if (streq(name, mount_calls[i].enter))
+                        return true;
+        return false;
+}
 
 /* A window whose kernel function is unusable here, and the program that takes its place. */
 static const struct {
@@ -470,9 +477,8 @@ static void skip_missing_targets(Backend *b, struct btf *vmlinux) {
                         }
                 }
                 /* Without __ia32_sys_move_mount there are no 32-bit system calls: nothing missing. */
-                for (size_t i = 0; i < ELEMENTSOF(mount_exits); i++)
-                        if (streq(bpf_program__name(prog), mount_exits[i].program) &&
-                            mount_exits[i].slot != GUARD_MOUNT_EXITS_MOVE_IA32 &&
+                for (size_t i = 0; i < ELEMENTSOF(mount_calls); i++)
+                        if (streq(bpf_program__name(prog), mount_calls[i].exit) && !mount_calls[i].ia32 &&
                             asprintf(&line, "kernel function %s is not attachable (%s): mounts through it are not "
                                      "taken one at a time per place", fn, why) >= 0) {
                                 add_missing(b, line);
@@ -636,6 +642,9 @@ static int attach_rank(const struct bpf_program *prog) {
 
         if (streq(name, GUARD_PROG(guard_tamper_bpf)) || streq(name, GUARD_PROG(guard_tamper_bpf_lockdown)))
                 return 0;
+        /* After the releases (pass 1): a call that ran one is sure to run its release. */
+        if (is_mount_enter(name))
+                return 2;
         if (strneq(name, "guard_tamper", 12))
                 return 1;
         return strneq(name, "guard_cgroup_", 13) ? 2 : 3;
@@ -915,25 +924,6 @@ static int keep_map_fds(Backend *b) {
         return 0;
 }
 
-/* Each attached release program's slot set: from now on mounts through that exit claim their
- * places (until then, and where none attached, they only respect others' claims). */
-static int mark_mount_exits(Backend *b) {
-        struct bpf_map *map = bpf_object__find_map_by_name(b->obj, GUARD_MAP(guard_mount_exits));
-        uint32_t one = 1;
-
-        if (!map)
-                return 0; /* no tamper protection in this object */
-        for (size_t i = 0; i < ELEMENTSOF(mount_exits); i++) {
-                struct bpf_program *prog = bpf_object__find_program_by_name(b->obj, mount_exits[i].program);
-
-                if (!prog || !bpf_program__autoload(prog) || bpf_program__fd(prog) < 0)
-                        continue;
-                if (bpf_map_update_elem(bpf_map__fd(map), &mount_exits[i].slot, &one, BPF_ANY) < 0)
-                        return -errno;
-        }
-        return 0;
-}
-
 /* The tamper programs attach first (passes 0 and 1), then arming is done again (see
  * arm_self_protection()). Then the cgroup programs (pass 2), so that the kernel classifies every
  * cgroup created from then on into the generation being prepared. The policy is in place before
@@ -977,11 +967,6 @@ static int attach_programs(Backend *b, const PolicyImage *image, const BackendCo
                         }
                         register_object(b, GUARD_OBJ_LINK, object_id(bpf_link__fd(l->links[l->n])));
                         l->names[l->n++] = bpf_program__name(prog);
-                }
-                if (pass == 1) {
-                        r = mark_mount_exits(b);
-                        if (r < 0)
-                                return step_failed(ret_reason, r, "marking the mount exits");
                 }
         }
         return 0;

@@ -3,6 +3,8 @@
  *   cg-tamper sigio PID SIGNUM      F_SETOWN PID + F_SETSIG SIGNUM on a pipe, then make it readable
  *   cg-tamper signal PID SIGNUM     kill(PID, SIGNUM)
  *   cg-tamper prlimit PID           prlimit(PID, RLIMIT_NOFILE, 1)
+ *   cg-tamper prlimit-same PID      prlimit(PID, RLIMIT_NOFILE) to the limit it has (harmless)
+ *   cg-tamper affinity-same PID     sched_setaffinity(PID) to the mask it has (harmless)
  *   cg-tamper attach PID            ptrace(PTRACE_SEIZE, PID), detached again at once
  *   cg-tamper mem PID               open /proc/PID/mem for reading and writing, read one byte of
  *                                   PID's first writable mapping and write it back unchanged
@@ -107,6 +109,16 @@
  *                                   Prints "cover=R mount=R" (R: "ok" or an errno name); with
  *                                   CG_AUTOFS_UMOUNT set, the daemon first unmounts DIR's top
  *                                   mount, "umount=R" before
+ *   cg-tamper move-hold SRC GO DIR [AUTO COVER]
+ *                                   move_mount(2) of a clone of SRC onto DIR, held before its
+ *                                   checks until the file GO exists: DIR's name read from a
+ *                                   userfaultfd page; with AUTO (no userfaultfd: the hooks
+ *                                   kernels) DIR (AUTO/NAME) looked up through an autofs direct
+ *                                   mount on AUTO this process serves, answered by binding COVER
+ *                                   onto AUTO. Prints "held" once the call waits, then its result
+ *   cg-tamper dgram-sink PATH SECONDS
+ *                                   a datagram socket bound at PATH that reads nothing: prints
+ *                                   "bound", holds it SECONDS (its queue fills, then senders wait)
  *   cg-tamper kexec-load            kexec_load() of no segments (unloads the crash kernel, if any)
  *   cg-tamper kexec-file FILE       kexec_file_load() of FILE as a kernel, no initramfs
  * Prints "ok" or the errno name of the failing call; exit 0 / 1 / 2 (usage). */
@@ -471,6 +483,125 @@ static int autofs_race(const char *auto_dir, const char *dir, const char *cover,
         ssize_t n = read(results[0], answer, sizeof(answer) - 1);
         answer[n > 0 ? n : 0] = 0;
         printf("cover=%s mount=%s\n", cover_r < 0 ? strerrorname_np(cover_errno) : "ok", n > 0 ? answer : "none");
+        return 0;
+}
+
+/* move-hold: GO's appearance, 10 minutes at most (a fresh load under TCG takes minutes). */
+static void wait_for_file(const char *go) {
+        for (int i = 0; i < 6000 && access(go, F_OK) < 0; i++)
+                usleep(100 * 1000);
+}
+
+struct hold_call {
+        const char *src, *dir;
+        int r, err;
+};
+
+static void *hold_move(void *arg) {
+        struct hold_call *c = arg;
+        int tree = (int) syscall(__NR_open_tree, AT_FDCWD, c->src, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC);
+
+        c->r = tree < 0 ? -1 : (int) syscall(__NR_move_mount, tree, "", AT_FDCWD, c->dir, 0x4 /* F_EMPTY_PATH */);
+        c->err = errno;
+        if (tree >= 0)
+                close(tree);
+        return NULL;
+}
+
+static int move_hold(const char *src, const char *go, const char *dir) {
+        struct uffdio_api api = { .api = UFFD_API };
+        struct hold_call call = { .src = src };
+        static char name[4096];
+        struct uffd_msg msg;
+        struct pollfd pfd;
+        pthread_t t;
+        char *page;
+        int uffd;
+
+        uffd = (int) syscall(__NR_userfaultfd, O_CLOEXEC);
+        if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0) {
+                printf("no userfaultfd\n");
+                return 1;
+        }
+        page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        struct uffdio_register reg = { .range = { .start = (unsigned long) page, .len = 4096 },
+                                       .mode = UFFDIO_REGISTER_MODE_MISSING };
+        if (page == MAP_FAILED || ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
+                return result(-1);
+        call.dir = page;
+        pthread_create(&t, NULL, hold_move, &call);
+        pfd = (struct pollfd) { .fd = uffd, .events = POLLIN };
+        if (poll(&pfd, 1, 10000) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg)) {
+                printf("the move did not wait\n");
+                return 1;
+        }
+        printf("held\n");
+        fflush(stdout);
+        wait_for_file(go);
+        snprintf(name, sizeof(name), "%s", dir);
+        struct uffdio_copy copy = { .dst = (unsigned long) page, .src = (unsigned long) name, .len = 4096 };
+        if (ioctl(uffd, UFFDIO_COPY, &copy) < 0)
+                fprintf(stderr, "cg-tamper: UFFDIO_COPY: %m\n");
+        pthread_join(t, NULL);
+        errno = call.err;
+        return result(call.r);
+}
+
+/* move-hold through autofs: a child in a process group of its own moves onto dir, which is
+ * looked up through auto_dir (a direct mount served by us); answered once go exists. */
+static int move_hold_autofs(const char *src, const char *go, const char *dir, const char *auto_dir, const char *cover) {
+        struct hold_call call = { .src = src, .dir = dir };
+        struct autofs_v5_packet packet;
+        int requests[2], results[2], ioctl_fd, status;
+        char options[128], answer[64] = "none";
+        struct pollfd pfd;
+        pid_t child;
+
+        if (setpgid(0, 0) < 0 || pipe2(requests, O_CLOEXEC) < 0 || pipe2(results, O_CLOEXEC) < 0)
+                return result(-1);
+        snprintf(options, sizeof(options), "fd=%d,pgrp=%d,minproto=5,maxproto=5,direct", requests[1], (int) getpgrp());
+        if (mount("cg-autofs", auto_dir, "autofs", 0, options) < 0) {
+                printf("no autofs (%s)\n", strerrorname_np(errno));
+                return 1;
+        }
+        ioctl_fd = open(auto_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        child = fork();
+        if (child == 0) {
+                const char *r;
+
+                setpgid(0, 0);
+                hold_move(&call);
+                r = call.r < 0 ? strerrorname_np(call.err) : "ok";
+                if (write(results[1], r, strlen(r)) < 0)
+                        _exit(1);
+                _exit(0);
+        }
+        pfd = (struct pollfd) { .fd = requests[0], .events = POLLIN };
+        if (poll(&pfd, 1, 10000) != 1 || read(requests[0], &packet, sizeof(packet)) <= 0) {
+                printf("no automount request\n");
+                kill(child, SIGKILL);
+                return 1;
+        }
+        printf("held\n");
+        fflush(stdout);
+        wait_for_file(go);
+        if (mount(cover, auto_dir, NULL, MS_BIND, NULL) < 0)
+                fprintf(stderr, "cg-tamper: binding %s onto %s: %m\n", cover, auto_dir);
+        if (ioctl(ioctl_fd, AUTOFS_IOC_READY, packet.wait_queue_token) < 0)
+                fprintf(stderr, "cg-tamper: answering the automount: %m\n");
+        for (int i = 0; waitpid(child, &status, WNOHANG) == 0; i++) {
+                if (i == 200) {
+                        kill(child, SIGKILL);
+                        waitpid(child, &status, 0);
+                        break;
+                }
+                if (poll(&pfd, 1, 100) == 1 && read(requests[0], &packet, sizeof(packet)) > 0)
+                        (void) ioctl(ioctl_fd, AUTOFS_IOC_FAIL, packet.wait_queue_token);
+        }
+        close(results[1]);
+        ssize_t n = read(results[0], answer, sizeof(answer) - 1);
+        answer[n > 0 ? n : 0] = 0;
+        printf("%s\n", n > 0 ? answer : "none");
         return 0;
 }
 
@@ -954,6 +1085,23 @@ static int run(int argc, char *argv[]) {
                         return result(fd);
                 return result((int) syscall(SYS_kexec_file_load, fd, -1, 1UL, "", 0x4UL /* KEXEC_FILE_NO_INITRAMFS */));
         }
+        if (argc == 4 && strcmp(argv[1], "dgram-sink") == 0) {
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+                snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[2]);
+                (void) unlink(argv[2]);
+                if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                        return result(-1);
+                printf("bound\n");
+                fflush(stdout);
+                sleep(atoi(argv[3]));
+                return 0;
+        }
+        if (argc == 5 && strcmp(argv[1], "move-hold") == 0)
+                return move_hold(argv[2], argv[3], argv[4]);
+        if (argc == 7 && strcmp(argv[1], "move-hold") == 0)
+                return move_hold_autofs(argv[2], argv[3], argv[4], argv[5], argv[6]);
         if ((argc == 6 || argc == 7) && strcmp(argv[1], "autofs-race") == 0)
                 return autofs_race(argv[2], argv[3], argv[4], argv[5], argc == 7 ? argv[6] : NULL);
         if (argc == 6 && strcmp(argv[1], "mount-race") == 0)
@@ -1091,6 +1239,20 @@ static int run(int argc, char *argv[]) {
         }
         if (argc == 3 && strcmp(argv[1], "sched") == 0)
                 return result(sched_setscheduler(atoi(argv[2]), SCHED_IDLE, &(struct sched_param) { 0 }));
+        if (argc == 3 && strcmp(argv[1], "affinity-same") == 0) {
+                cpu_set_t set;
+
+                if (sched_getaffinity(atoi(argv[2]), sizeof(set), &set) < 0)
+                        return result(-1);
+                return result(sched_setaffinity(atoi(argv[2]), sizeof(set), &set));
+        }
+        if (argc == 3 && strcmp(argv[1], "prlimit-same") == 0) {
+                struct rlimit now;
+
+                if (prlimit(atoi(argv[2]), RLIMIT_NOFILE, NULL, &now) < 0)
+                        return result(-1);
+                return result(prlimit(atoi(argv[2]), RLIMIT_NOFILE, &now, NULL));
+        }
         if (argc == 3 && strcmp(argv[1], "affinity") == 0) {
                 cpu_set_t set;
 

@@ -190,6 +190,39 @@ kill $holder 2>/dev/null
 wait $holder 2>/dev/null
 guard_stop
 
+# --- a mount held across a fresh load ---
+# A confined root's move_mount(2) that entered the system call before a fresh load and waits
+# before its checks (its target's name read from a userfaultfd page; the hooks kernels have no
+# userfaultfd: its lookup held by an autofs mount it serves) until the new set is in force: it
+# returns through the trampoline it entered, which has the old set's release program only, and
+# the new set's claim on its place stayed for good, every confined mount there refused since
+# (another confined task's mount "on its way"). Claims are made only by a call that entered
+# through the set's own entry program, attached after its release.
+mkdir -p /tmp/held /tmp/held-src /tmp/held-auto /tmp/held-cover/held
+rm -f /tmp/held-go
+guard_start
+case $KERNEL in
+stock*) held_at=/tmp/held held_on=/tmp/held; attack move-hold /tmp/held-src /tmp/held-go /tmp/held > /tmp/held-move 2>&1 & ;;
+*) held_at=/tmp/held-cover/held held_on=/tmp/held-auto/held
+   attack move-hold /tmp/held-src /tmp/held-go /tmp/held-auto/held /tmp/held-auto /tmp/held-cover > /tmp/held-move 2>&1 & ;;
+esac
+mover=$!
+i=0; while ! grep -q held /tmp/held-move && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check_cmd "a confined root's move_mount(2) waits before its checks" held head -n 1 /tmp/held-move
+guard_stop
+cgroup-guardd --unload > /dev/null 2>&1
+guard_start
+touch /tmp/held-go
+wait $mover
+check_cmd "... goes on under a freshly loaded set and lands" ok sed -n 2p /tmp/held-move
+umount -l $held_on # the place bare again (a mount onto the moved tree would be onto its root)
+check "... then a confined bind onto the same place: no claim left behind" ok \
+        "$(in-cgroup $T/prot sh -c "mount --bind /tmp/held-src $held_at && echo ok" 2>&1)"
+check "... and one after the other again" ok \
+        "$(in-cgroup $T/prot sh -c "mount --bind /tmp/held-src $held_at && umount $held_at && echo ok" 2>&1)"
+for m in $held_at $held_at /tmp/held-auto /tmp/held-auto /tmp/held; do umount -l $m 2>/dev/null; done
+guard_stop
+
 # Compat decides a move inside a window on cgroup_attach_permissions() (an fentry program). The
 # kernel skips that program on a CPU where it is running already (a task preempted inside it,
 # under full preemption), and its task storage can be busy (6.1): a move's permission check then
