@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "notify.h"
 #include "backend-internal.h"
 #include "bpf-backend.h"
 #include "guard-event.h"
@@ -370,7 +370,7 @@ int backend_unload(const char *pin_dir, unsigned *ret_removed) {
                 if (left == 0)
                         return 0;
                 /* From the daemon (D-Bus Unload), the wait is its event loop's: WatchdogSec= is 30 s. */
-                (void) sd_notify(false, "WATCHDOG=1");
+                (void) notify_send("WATCHDOG=1");
                 usleep(50 * USEC_PER_MSEC);
         }
         return -EBUSY;

@@ -9,9 +9,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "notify.h"
 #include "bpf-backend.h"
 #include "config.h"
 #include "log.h"
@@ -473,7 +473,7 @@ static int run_daemon(void) {
                            DISABLE_FILE, removed);
                 /* Under systemd (Type=notify) an exit without READY=1 is a failed start, and
                  * Restart=on-failure would start us again every second: say we are done. */
-                (void) sd_notifyf(false, "READY=1\nSTATUS=Disabled by %s: removed %u pins, nothing loaded", DISABLE_FILE,
+                (void) notify_sendf("READY=1\nSTATUS=Disabled by %s: removed %u pins, nothing loaded", DISABLE_FILE,
                                   removed);
                 return 0;
         }

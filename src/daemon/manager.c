@@ -15,7 +15,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <systemd/sd-daemon.h>
+#include "notify.h"
 #include "journal-send.h"
 #include <unistd.h>
 
@@ -283,7 +283,7 @@ static const char *doing(const Manager *m) {
 }
 
 static void notify_status(Manager *m) {
-        sd_notifyf(false, "STATUS=%s with the %s backend, policy generation %u (%zu rules)%s", doing(m),
+        (void) notify_sendf("STATUS=%s with the %s backend, policy generation %u (%zu rules)%s", doing(m),
                    backend_kind_to_string(m->backend->kind), m->generation, rules_in_force(m),
                    m->last_error ? "; the policy directory is invalid (LastPolicyError, journal)" : "");
 }
@@ -330,7 +330,7 @@ int manager_reload(Manager *m) {
         unsigned written = 0;
         int r;
 
-        sd_notify(false, "RELOADING=1");
+        (void) notify_send("RELOADING=1");
         r = load_policy(m, &p, &tree, &image);
         if (r >= 0) {
                 NextGeneration next = { { &p, &tree, &image, -EBADF }, m->cgroup_root_fd };
@@ -369,7 +369,7 @@ int manager_reload(Manager *m) {
         watch_policy_dir(m);
         watch_executables(m);
         bus_emit_state_changed(m);
-        sd_notify(false, "READY=1");
+        (void) notify_send("READY=1");
         notify_status(m);
         return r;
 }
@@ -755,7 +755,8 @@ static void watch_signals(Manager *m) {
         sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
         sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
         sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
-        (void) sd_event_set_watchdog(m->event, true);
+        if (notify_watchdog_start(m->event) < 0)
+                log_warning("Failed to start the watchdog's keep-alive timer.");
 }
 
 /* The rate-limit summaries, recording and metrics, on the event loop. */
@@ -829,7 +830,7 @@ int manager_start(Manager *m) {
 
         /* The bus is for people, never for enforcement: a failure here only logs and retries. */
         (void) bus_start(m);
-        sd_notify(false, "READY=1");
+        (void) notify_send("READY=1");
         notify_status(m);
         return 0;
 }
@@ -845,6 +846,6 @@ int manager_run(Manager *m) {
                 while (ring_buffer__consume(m->denial_ring) == -EAGAIN);
         ratelimit_flush(&m->ratelimit, now_usec(CLOCK_MONOTONIC), true, flush_suppressed, m);
         (void) recorder_drain(m);
-        sd_notify(false, "STOPPING=1");
+        (void) notify_send("STOPPING=1");
         return r;
 }
