@@ -142,9 +142,12 @@ enum guard_tamper_what {
         GUARD_TAMPER_MOUNT_RACE = 44,   /* object: the place's device; a mount onto a place another confined
                                          * task's mount is on its way to (guard_mount_claim()), or an
                                          * unmount, move or pivot_root of such a place's mount */
-        GUARD_TAMPER_KEXEC = 45,        /* object: 0 kexec_file_load(), 1 kexec_load(), 2 /dev/snapshot opened
-                                         * for writing: a kernel (or memory image) to boot into, outside
-                                         * the admin cgroups */
+        GUARD_TAMPER_KEXEC = 45,        /* object: 0 kexec_file_load(), 1 kexec_load(), 2 /dev/snapshot opened,
+                                         * 3 /sys/power/resume opened for writing: a kernel (or memory
+                                         * image) to boot into, outside the admin cgroups */
+        GUARD_TAMPER_CGROUP_PROG = 46,  /* object: the cgroup id; a cgroup program attached to the root
+                                         * cgroup, PID 1's, or the daemon's or one above it, outside the
+                                         * admin cgroups */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

@@ -246,16 +246,23 @@ static __always_inline bool guard_bpf_file_is(struct file *file, enum guard_bpf_
         return len == 8 && (n[3] == '-' || n[3] == '_') && n[4] == 'l' && n[5] == 'i' && n[6] == 'n' && n[7] == 'k';
 }
 
-static __always_inline void *guard_bpf_object_of_fd(int fd, enum guard_bpf_file kind) {
+/* The file behind the current task's fd, NULL if none (read, not referenced). */
+static __always_inline struct file *guard_file_of_fd(int fd) {
         struct task_struct *task = bpf_get_current_task_btf();
         struct fdtable *fdt = task->files->fdt;
         unsigned long slot = (unsigned long) fdt->fd;
         struct file *file = NULL;
-        void *object = NULL;
 
         if (fd < 0 || (unsigned int) fd >= fdt->max_fds)
                 return NULL;
         bpf_probe_read_kernel(&file, sizeof(file), (void *) (slot + fd * sizeof(void *)));
+        return file;
+}
+
+static __always_inline void *guard_bpf_object_of_fd(int fd, enum guard_bpf_file kind) {
+        struct file *file = guard_file_of_fd(fd);
+        void *object = NULL;
+
         if (!file || !guard_bpf_file_is(file, kind))
                 return NULL;
         bpf_core_read(&object, sizeof(object), &file->private_data);
@@ -448,16 +455,37 @@ static __always_inline int tamper_check_prog_attach(int prog_fd) {
         return tamper_check_prog_load(type, attach);
 }
 
+/* A cgroup program attached to the root cgroup, PID 1's, or the daemon's cgroup or one above it
+ * runs for PID 1's unit starts and for the daemon: a cgroup/device program refusing /dev/null
+ * fails every start, the guard's restart included; a cgroup/sock_create one refusing unix
+ * sockets cuts the daemon off from journald, D-Bus and the watchdog (a review found it). Only
+ * PID 1, the guard and the admin cgroups attach there (Cilium's socket load balancing, on the
+ * root cgroup, runs in an admin cgroup); runc, podman and systemd's units attach to the cgroups
+ * they make. The target is a cgroup2 directory: its inode number is the cgroup's id, the root's
+ * 1, the others registered (GUARD_OBJ_CGROUP_DIR). */
+static __always_inline int tamper_check_cgroup_target(int target_fd) {
+        struct file *file = guard_file_of_fd(target_fd);
+        unsigned long magic = 0, ino = 0;
+
+        if (!file || BPF_CORE_READ_INTO(&magic, file, f_inode, i_sb, s_magic) < 0 || magic != CGROUP2_SUPER_MAGIC_ ||
+            BPF_CORE_READ_INTO(&ino, file, f_inode, i_ino) < 0)
+                return 0;
+        if (ino != 1 && !is_guard_object(GUARD_OBJ_CGROUP_DIR, ino))
+                return 0;
+        return tamper_admin_only(GUARD_TAMPER_CGROUP_PROG, ino);
+}
+
 /* Programs of others that could overrule the guard's: loads, their attaches and cgroup/sysctl
  * attaches. can_read: the program behind an fd may be read (bpf_probe_read_kernel(); not under
  * lockdown=confidentiality, where a program calling it does not load: attaches go unjudged). */
 static __always_inline int tamper_check_new_program(int cmd, union bpf_attr *attr, const bool can_read) {
         if (cmd == BPF_PROG_ATTACH)
                 return tamper_check_sysctl_attach(attr->attach_type) ?:
-                       (can_read ? tamper_check_prog_attach(attr->attach_bpf_fd) : 0);
+                       (can_read ? tamper_check_prog_attach(attr->attach_bpf_fd) ?: tamper_check_cgroup_target(attr->target_fd) : 0);
         if (cmd == BPF_LINK_CREATE)
                 return tamper_check_sysctl_attach(attr->link_create.attach_type) ?:
-                       (can_read ? tamper_check_prog_attach(attr->link_create.prog_fd) : 0);
+                       (can_read ? tamper_check_prog_attach(attr->link_create.prog_fd) ?:
+                                           tamper_check_cgroup_target(attr->link_create.target_fd) : 0);
         if (cmd == BPF_RAW_TRACEPOINT_OPEN)
                 return can_read ? tamper_check_prog_attach(attr->raw_tracepoint.prog_fd) : 0;
         if (cmd == BPF_PROG_LOAD)
@@ -1740,6 +1768,11 @@ static __always_inline int tamper_check_target(struct task_struct *target, __u32
         struct guard_self *self = tamper_config();
         struct task_struct *actor;
 
+        /* PID 1, which restarts the guard: prlimit --pid 1 --nofile=0:0 and it started no unit,
+         * the guard's included; SCHED_IDLE, pinned beside real-time loops, it was starved (a
+         * review found it). Refused to confined tasks; PID 1 sets its own. */
+        if (self && target->tgid == 1)
+                return tamper_confined_refused(what, 1);
         if (!self || !is_guard_target(target))
                 return 0;
         actor = bpf_get_current_task_btf();
@@ -2047,7 +2080,7 @@ static __always_inline __u32 limit_sysctl(const char *name) {
 
 /* Real-time throttling: -1 (none) or more runtime per period, and a confined root's SCHED_FIFO
  * loops on every CPU starve the daemon and PID 1 (a review found it). Any change, raising
- * included: 1 + which one (GUARD_TAMPER_LIMIT's object 11 to 16), 0 for another sysctl. */
+ * included: 1 + which one (GUARD_TAMPER_LIMIT's object 11 to 17), 0 for another sysctl. */
 static __always_inline __u32 rt_sysctl(const char *name) {
         if (name_is(name, "kernel/sched_rt_runtime_us", 26))
                 return 12;
@@ -2063,7 +2096,12 @@ static __always_inline __u32 rt_sysctl(const char *name) {
                 return 16;
         /* Magic SysRq from an injected keyboard event (evdev, uinput) kills every process as
          * the kernel's own signal (a review found it): /proc/sysrq-trigger is guarded already. */
-        return name_is(name, "kernel/sysrq", 12) ? 17 : 0;
+        if (name_is(name, "kernel/sysrq", 12))
+                return 17;
+        /* No upper bound: past the stack, every execve() fails after its point of no return
+         * (setup_arg_pages()), PID 1's unit starts and the guard's restart included, and the
+         * daemon, without CAP_SYS_RAWIO, maps no more memory (a review found it). */
+        return name_is(name, "vm/mmap_min_addr", 16) ? 18 : 0;
 }
 
 /* A writer in a user namespace of its own changes only that namespace's user.max_*: its
@@ -2221,8 +2259,12 @@ static __always_inline bool sysfs_names_helper(struct dentry *dentry) {
 }
 
 static __always_inline int guard_tamper_sysfs_open(struct file *file) {
+        struct dentry *dentry = file->f_path.dentry, *power = dentry->d_parent;
         struct task_struct *actor;
 
+        /* /sys/power/resume: a device named there is resumed from at once (kexec, below). */
+        if (dentry_named(dentry, "resume", 6) && dentry_named(power, "power", 5) && power->d_parent->d_parent == power->d_parent)
+                return tamper_admin_only(GUARD_TAMPER_KEXEC, 3);
         if (!sysfs_names_helper(file->f_path.dentry) || !tamper_config())
                 return 0;
         actor = bpf_get_current_task_btf();
@@ -2422,7 +2464,10 @@ static __always_inline bool net_reach_refused(struct file *file, __u32 sysfs) {
  * takes it unsigned, lockdown checks only the image's signature, and Debian's signed kernel
  * passes): cgroup_guard.disable or systemd.mask= and the guard never starts again (a review
  * found it). Likewise a hibernation image restored through /dev/snapshot (kernel pages of its
- * choosing). Refused outside the admin cgroups (kdump's loader, kexec-load.service, runs there
+ * choosing), or at once from a swap device it wrote by naming that device in /sys/power/resume,
+ * and /dev/snapshot opened for reading, whose SNAPSHOT_FREEZE freezes every task but the caller,
+ * PID 1 and the daemon included, for as long as it holds the fd (a later review found both).
+ * Refused outside the admin cgroups (kdump's loader, kexec-load.service, runs there
  * or by the admin); PID 1's own kexec (systemctl kexec) loads nothing itself. */
 #define READING_KEXEC_IMAGE_ 3
 #define READING_KEXEC_INITRAMFS_ 4
@@ -2448,6 +2493,8 @@ int BPF_PROG(guard_tamper_kexec_load, int id, bool contents) {
 static __always_inline int tamper_file_open(struct file *file, const int can_read) {
         unsigned long magic = file->f_inode->i_sb->s_magic;
 
+        if ((file->f_inode->i_mode & S_IFMT_) == S_IFCHR_ && file->f_inode->i_rdev == SNAPSHOT_DEV_)
+                return tamper_admin_only(GUARD_TAMPER_KEXEC, 2);
         if (!(file->f_mode & FMODE_WRITE_)) {
                 if ((magic != PROC_SUPER_MAGIC_ && magic != SYSFS_MAGIC_) || !can_read)
                         return 0;
@@ -2471,8 +2518,6 @@ static __always_inline int tamper_file_open(struct file *file, const int can_rea
         }
         if (magic == SECURITYFS_MAGIC_)
                 return guard_tamper_securityfs_open(file);
-        if ((file->f_inode->i_mode & S_IFMT_) == S_IFCHR_ && file->f_inode->i_rdev == SNAPSHOT_DEV_)
-                return tamper_admin_only(GUARD_TAMPER_KEXEC, 2);
         return guard_file_refused(file->f_inode) ?: guard_entry_refused(file->f_path.dentry);
 }
 

@@ -116,7 +116,7 @@ static const char *tamper_what(uint32_t what) {
         case GUARD_TAMPER_SIGNAL: return "signalling cgroup-guardd (pid)";
         case GUARD_TAMPER_PTRACE: return "ptracing cgroup-guardd (pid)";
         case GUARD_TAMPER_SIGIO: return "signalling cgroup-guardd through F_SETOWN/SIGIO (pid)";
-        case GUARD_TAMPER_RLIMIT: return "setting a resource limit of cgroup-guardd (pid)";
+        case GUARD_TAMPER_RLIMIT: return "setting a resource limit of cgroup-guardd, or of PID 1 from a confined cgroup (pid)";
         case GUARD_TAMPER_CGROUP_FILE: return "writing a cgroup file of cgroup-guardd's cgroup or above, or the root's cgroup.max.* (inode)";
         case GUARD_TAMPER_MOUNT: return "unmounting or moving the bpffs holding the guard's pins, or moving a mount or the root in PID 1's mount namespace (device)";
         case GUARD_TAMPER_EXE: return "changing its executable link while another task shares its memory (PR_SET_MM option)";
@@ -124,7 +124,7 @@ static const char *tamper_what(uint32_t what) {
         case GUARD_TAMPER_PID1_CHILD: return "attaching to PID 1's child before its exec (pid)";
         case GUARD_TAMPER_TRACED_EXEC: return "becoming cgroup-guardd by an exec under ptrace (the tracer's pid)";
         case GUARD_TAMPER_LEAVE: return "moving a process out of cgroup-guardd's cgroup (cgroup id)";
-        case GUARD_TAMPER_SCHED: return "changing the scheduling, CPU affinity, nice value or I/O priority of cgroup-guardd (pid)";
+        case GUARD_TAMPER_SCHED: return "changing the scheduling, CPU affinity, nice value or I/O priority of cgroup-guardd, or of PID 1 from a confined cgroup (pid)";
         case GUARD_TAMPER_OOM: return "writing the OOM score adjustment of cgroup-guardd (pid)";
         case GUARD_TAMPER_CGROUP1: return "mounting a cgroup v1 hierarchy (device)";
         case GUARD_TAMPER_NAMESPACE: return "joining a namespace of cgroup-guardd (inode)";
@@ -147,10 +147,11 @@ static const char *tamper_what(uint32_t what) {
         case GUARD_TAMPER_LOCKDOWN: return "raising the kernel's lockdown level (/sys/kernel/security/lockdown) from a confined cgroup, or by PID 1 for a socket unit (ListenSpecial=): under confidentiality the guard's next load takes its weaker lockdown variants (0 a confined task, 1 PID 1)";
         case GUARD_TAMPER_FANOTIFY_PERM: return "a fanotify mark asking for permission events (FAN_OPEN_PERM, FAN_ACCESS_PERM, FAN_OPEN_EXEC_PERM) from a confined cgroup: never answered, they hold whoever opens the file, cgroup-guardd's restart and reloads included (0 inode, 1 mount, 2 file system)";
         case GUARD_TAMPER_PROC_MOUNT: return "moving or remounting the proc file system cgroup-guardd reads, from a confined cgroup (subset=pid hides /proc/sys, where it reads the usermode helpers' settings; moved, its files could be mounted over) (device)";
-        case GUARD_TAMPER_LIMIT: return "lowering a limit cgroup-guardd's next start needs, from a confined cgroup (0 a user.max_* namespace or inotify limit, 1 fs.nr_open, 2 fs.file-max, 3 vm.max_map_count, 4 kernel.threads-max, 5 kernel.pid_max, 6 fs.inotify.max_user_instances, 7 fs.inotify.max_user_watches, 8 net.core.bpf_jit_enable, 9 net.core.bpf_jit_limit, 10 fs.epoll.max_user_watches; or changing 11 kernel.sched_rt_runtime_us, 12 kernel.sched_rt_period_us, 13 vm.overcommit_memory, 14 vm.overcommit_ratio, 15 vm.overcommit_kbytes, 16 kernel.sysrq)";
+        case GUARD_TAMPER_LIMIT: return "lowering a limit cgroup-guardd's next start needs, from a confined cgroup (0 a user.max_* namespace or inotify limit, 1 fs.nr_open, 2 fs.file-max, 3 vm.max_map_count, 4 kernel.threads-max, 5 kernel.pid_max, 6 fs.inotify.max_user_instances, 7 fs.inotify.max_user_watches, 8 net.core.bpf_jit_enable, 9 net.core.bpf_jit_limit, 10 fs.epoll.max_user_watches; or changing 11 kernel.sched_rt_runtime_us, 12 kernel.sched_rt_period_us, 13 vm.overcommit_memory, 14 vm.overcommit_ratio, 15 vm.overcommit_kbytes, 16 kernel.sysrq, 17 vm.mmap_min_addr)";
         case GUARD_TAMPER_KPTR: return "changing kernel.kptr_restrict from a confined cgroup (refused by the programs of older builds only)";
         case GUARD_TAMPER_LINK_CHANGE: return "detaching a BPF link or replacing its program (BPF_LINK_DETACH, BPF_LINK_UPDATE) outside the admin cgroups (0)";
-        case GUARD_TAMPER_KEXEC: return "loading a kernel to boot into, or a hibernation image to restore, from outside the admin cgroups: booted with a command line of the caller's (cgroup_guard.disable, systemd.mask=), the guard would not start (0 kexec_file_load, 1 kexec_load, 2 /dev/snapshot)";
+        case GUARD_TAMPER_KEXEC: return "loading a kernel to boot into, or a hibernation image to restore, from outside the admin cgroups: booted with a command line of the caller's (cgroup_guard.disable, systemd.mask=), the guard would not start (0 kexec_file_load, 1 kexec_load, 2 /dev/snapshot, 3 /sys/power/resume)";
+        case GUARD_TAMPER_CGROUP_PROG: return "attaching a program to the root cgroup, PID 1's cgroup, or cgroup-guardd's or one above it, from outside the admin cgroups: it runs for PID 1's unit starts and the daemon (a cgroup/device program refusing /dev/null fails every start, the guard's included) (cgroup id)";
         case GUARD_TAMPER_MOUNT_RACE: return "mounting onto a place another confined task's mount is on its way to, or unmounting, moving or pivoting what it was checked for (checked, not yet attached: it would land on what is there then), one at a time (device of the place)";
         case GUARD_TAMPER_COVERED_MOUNT: return "mounting onto a place covered by another mount since it was named (a file descriptor opened before), which puts the new mount on the top one, in PID 1's mount namespace or propagating there (device of the top mount)";
         case GUARD_TAMPER_LEASE: return "a file lease from a confined cgroup: while it is held, everyone else's open of the file waits or fails, cgroup-guardd's included (0 read, 1 write)";

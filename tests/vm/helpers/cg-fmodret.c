@@ -16,6 +16,10 @@
  *                                 load a cgroup/getsockopt program that answers SO_PEERCRED with
  *                                 pid PID (uid and gid 0), attach it to the cgroup directory
  *                                 CGROUP, hold it SECONDS, then detach
+ *   cg-fmodret device CGROUP link|attach
+ *                                 load a cgroup/device program that allows every device, attach
+ *                                 it to the cgroup directory CGROUP (BPF_LINK_CREATE, or
+ *                                 BPF_PROG_ATTACH with BPF_F_ALLOW_MULTI), then detach
  *   cg-fmodret unixsend           load (not attach) a cgroup sock_addr program on the unix
  *                                 sendmsg hook (Linux 6.7 and later)
  *   cg-fmodret ext                load an XDP program of its own with a global function, then an
@@ -94,6 +98,28 @@ int main(int argc, char *argv[]) {
                         return fail();
                 hold(0, argv[4]);
                 (void) bpf_prog_detach2(prog, cgroup, BPF_CGROUP_GETSOCKOPT);
+                return 0;
+        }
+
+        if (argc == 4 && strcmp(argv[1], "device") == 0) {
+                int cgroup = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC), link;
+
+                if (cgroup < 0)
+                        return fail();
+                prog = cg_load_device_allow();
+                if (prog < 0)
+                        return fail();
+                if (strcmp(argv[3], "link") == 0) {
+                        link = bpf_link_create(prog, cgroup, BPF_CGROUP_DEVICE, NULL);
+                        if (link < 0)
+                                return fail();
+                        close(link);
+                } else {
+                        if (bpf_prog_attach(prog, cgroup, BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI) < 0)
+                                return fail();
+                        (void) bpf_prog_detach2(prog, cgroup, BPF_CGROUP_DEVICE);
+                }
+                printf("ok\n");
                 return 0;
         }
 

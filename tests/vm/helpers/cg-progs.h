@@ -91,6 +91,17 @@ static inline int cg_load_peercred(int pid) {
                              &opts);
 }
 
+/* A cgroup/device program that allows every device (harmless wherever it is attached). */
+static inline int cg_load_device_allow(void) {
+        struct bpf_insn insns[] = {
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+                { .code = BPF_JMP | BPF_EXIT },
+        };
+        LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_CGROUP_DEVICE);
+
+        return bpf_prog_load(BPF_PROG_TYPE_CGROUP_DEVICE, "cg_device", "GPL", insns, 2, &opts);
+}
+
 /* A cgroup sock_addr program on the unix sendmsg hook (BPF_CGROUP_UNIX_SENDMSG, Linux 6.7 and
  * later; 6.1 knows no such attach type: EINVAL) that lets everything through. */
 #define CG_BPF_CGROUP_UNIX_SENDMSG 50

@@ -3,6 +3,7 @@
  *   cg-tamper sigio PID SIGNUM      F_SETOWN PID + F_SETSIG SIGNUM on a pipe, then make it readable
  *   cg-tamper signal PID SIGNUM     kill(PID, SIGNUM)
  *   cg-tamper prlimit PID           prlimit(PID, RLIMIT_NOFILE, 1)
+ *   cg-tamper openr FILE            open(FILE, O_RDONLY), closed at once
  *   cg-tamper prlimit-same PID      prlimit(PID, RLIMIT_NOFILE) to the limit it has (harmless)
  *   cg-tamper affinity-same PID     sched_setaffinity(PID) to the mask it has (harmless)
  *   cg-tamper attach PID            ptrace(PTRACE_SEIZE, PID), detached again at once
@@ -1161,6 +1162,13 @@ static int run(int argc, char *argv[]) {
                 (void) fcntl(fd, F_SETLEASE, F_UNLCK);
                 close(fd);
                 return 0;
+        }
+        if (argc == 3 && strcmp(argv[1], "openr") == 0) {
+                int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+
+                if (fd >= 0)
+                        close(fd);
+                return result(fd);
         }
         if (argc == 3 && strcmp(argv[1], "openw") == 0) {
                 int fd = open(argv[2], O_WRONLY | O_CLOEXEC);

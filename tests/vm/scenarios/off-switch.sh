@@ -520,6 +520,16 @@ check "... the mode stays" 's "policy"' "$(busctl get-property $BUS Mode 2>&1)"
 check_true "... a tamper event naming it" wait_log "Refused tamper attempt: loading a BPF program .*(program type) 25 by pid"
 check "... nor may root in an unconfined cgroup" EPERM "$(in-cgroup $T/other cg-fmodret peercred 1 $T/other 0)"
 check "the admin may" ok "$(as_admin cg-fmodret peercred 1 $T/admin 0)"
+# A cgroup program on the root cgroup (or PID 1's, or the daemon's or one above it) runs for PID 1's
+# unit starts and the daemon: a cgroup/device one refusing /dev/null failed every start, the
+# guard's restart included (a review found it). Attaches there are the admin's; to a cgroup of
+# its own (runc's, systemd's DeviceAllow=) they stay open. The program tried allows everything.
+check "a confined root cannot attach a cgroup program to the root cgroup (BPF_PROG_ATTACH)" EPERM \
+        "$(confined "cg-fmodret device $CG attach")"
+check "... nor by BPF_LINK_CREATE" EPERM "$(confined "cg-fmodret device $CG link")"
+check "... nor may root in an unconfined cgroup" EPERM "$(in-cgroup $T/other cg-fmodret device $CG link)"
+check "... but to a cgroup of its own" ok "$(confined "cg-fmodret device $T/prot link")"
+check "the admin may attach to the root cgroup" ok "$(as_admin cg-fmodret device $CG link)"
 busctl call $BUS SetMode s policy > /dev/null 2>&1 || as_admin busctl call $BUS SetMode s policy > /dev/null 2>&1
 kill $bus_admin 2>/dev/null
 # bpf_probe_write_user() writes into whatever process runs when the program fires (PID 1's child
@@ -769,6 +779,19 @@ else
         check_true "... a tamper event naming it" wait_log "Refused tamper attempt: loading a kernel to boot into"
         check "... while an admin still may (kexec_load unloading nothing)" ok "$(as_admin cg-tamper kexec-load)"
 fi
+# Hibernation: /dev/snapshot opened for reading freezes every task but the caller
+# (SNAPSHOT_FREEZE), PID 1 and the daemon included; a swap device named in /sys/power/resume is
+# resumed from at once, an image of the caller's (a later review found both).
+[ -e /sys/class/misc/snapshot ] && [ ! -c /dev/snapshot ] && mknod /dev/snapshot c 10 231
+if [ -c /dev/snapshot ]; then
+        refusals=$(grep -c "Refused tamper attempt: loading a kernel to boot into" $LOG)
+        check "a confined root cannot open /dev/snapshot, even for reading" EPERM "$(confined "cg-tamper openr /dev/snapshot")"
+        check "... nor name a device to resume from (/sys/power/resume)" EPERM "$(confined "cg-tamper openw /sys/power/resume")"
+        check_true "... a tamper event naming each" wait_log "Refused tamper attempt: loading a kernel to boot into" $((refusals + 2))
+        check "... while an admin still may" ok "$(as_admin cg-tamper openr /dev/snapshot)"
+else
+        check "no hibernation in this kernel: a hooks kernel (tinyconfig)" hooks "${KERNEL%-6.12}"
+fi
 check "... a directory outside /proc/PID it may mount on (as systemd's binfmt_misc unit does)" ok \
         "$(confined "mount -t tmpfs cgg /proc/fs 2>/dev/null && umount /proc/fs && echo ok || echo EPERM")"
 # What counts is whether the mount propagates into PID 1's namespace, not whether it is shared:
@@ -985,12 +1008,13 @@ if [ -e /proc/sys/kernel/sched_rt_runtime_us ]; then
                 "$(confined "echo $was > /proc/sys/kernel/sched_rt_runtime_us 2>/dev/null && echo ok || echo EPERM")"
 fi
 # Strict overcommit at ratio 0 fails every new mapping and fork (root's too), and SysRq from an
-# injected keyboard event kills everything as the kernel (a review found both): any change is
-# refused to confined roots, as real-time throttling's.
-for s in vm/overcommit_memory vm/overcommit_ratio kernel/sysrq; do
+# injected keyboard event kills everything as the kernel (a review found both); vm.mmap_min_addr
+# past the stack fails every execve() after its point of no return (a later review): any change
+# is refused to confined roots, as real-time throttling's.
+for s in vm/overcommit_memory vm/overcommit_ratio kernel/sysrq vm/mmap_min_addr; do
         [ -e /proc/sys/$s ] || continue
         was=$(cat /proc/sys/$s)
-        case $s in vm/overcommit_memory) new=2 ;; *) new=$((was == 0 ? 1 : 0)) ;; esac
+        case $s in vm/overcommit_memory) new=2 ;; vm/mmap_min_addr) new=$((was + 4096)) ;; *) new=$((was == 0 ? 1 : 0)) ;; esac
         check "a confined root cannot change $s" EPERM "$(confined cg-tamper write /proc/sys/$s $new)"
         check "... which stays" "$was" "$(cat /proc/sys/$s)"
         echo "$was" > /proc/sys/$s
