@@ -906,18 +906,22 @@ static long guard_cover_walk_step(__u64 index, void *ctx) {
  * starting together mount onto the same directories, in namespaces that reach nothing). */
 #define GUARD_MOUNTS_IN_FLIGHT_MAX 16384
 
-/* The place's key → the claiming thread's pid. A plain hash: nothing is evicted; full, a claim
- * fails and the mount is refused. */
+/* The place's key → the claiming thread, by its task_struct's address: unique while the task
+ * lives (its claims are released when it is freed, at the latest), where a pid is taken again
+ * once the task has exited while its task_struct may still be held (a perf event on it), whose
+ * release then dropped the claim of a new thread with that pid (a review found it). A plain
+ * hash: nothing is evicted; full, a claim fails and the mount is refused. */
 struct {
         __uint(type, BPF_MAP_TYPE_HASH);
         __uint(max_entries, GUARD_MOUNTS_IN_FLIGHT_MAX);
         __type(key, __u64);
-        __type(value, __u32);
+        __type(value, __u64);
 } guard_mounts_in_flight SEC(".maps");
 
 /* The keys a thread claimed in its current mount system call, released at its exit; entered:
- * the call came in through this set's entry program (guard_mount_enter()), so it leaves through
- * this set's release. A fresh map at each load, not a state map. */
+ * the call came in through an entry program (guard_mount_enter()), so it leaves through that
+ * set's release unless the trampoline is replaced meanwhile (then at the thread's next mount or
+ * its end). A state map, as guard_mounts_in_flight: a load over a running set sees its claims. */
 struct guard_mount_claim {
         __u64 keys[GUARD_MOUNT_CLAIM_KEYS];
         __u32 entered;
@@ -939,12 +943,12 @@ static __always_inline __u64 guard_mount_place_key(__u64 dev, __u64 ino) {
  * GUARD_MOUNT_CLAIM_KEYS already: refuse. Global: verified once. */
 __attribute__((noinline)) int guard_mount_claim(__u64 key) {
         struct task_struct *actor = bpf_get_current_task_btf();
-        __u32 tid = actor->pid, *owner;
+        __u64 me = bpf_get_current_task(), *owner;
         struct guard_mount_claim *claim;
         int slot = -1;
 
         owner = bpf_map_lookup_elem(&guard_mounts_in_flight, &key);
-        if (owner && *owner != tid)
+        if (owner && *owner != me)
                 return 1;
         /* A call that did not come in through this set's entry program (it entered the system
          * call before this set attached, or through a trampoline without its release) would
@@ -966,12 +970,12 @@ __attribute__((noinline)) int guard_mount_claim(__u64 key) {
         if (slot < 0 || slot >= GUARD_MOUNT_CLAIM_KEYS)
                 return 1;
         for (int i = 0; i < 2; i++) {
-                if (bpf_map_update_elem(&guard_mounts_in_flight, &key, &tid, BPF_NOEXIST) == 0) {
+                if (bpf_map_update_elem(&guard_mounts_in_flight, &key, &me, BPF_NOEXIST) == 0) {
                         claim->keys[slot] = key;
                         return 0;
                 }
                 owner = bpf_map_lookup_elem(&guard_mounts_in_flight, &key);
-                if (owner && *owner == tid) {
+                if (owner && *owner == me) {
                         claim->keys[slot] = key; /* its own: a thread is in one system call at a time */
                         return 0;
                 }
@@ -989,15 +993,14 @@ __attribute__((noinline)) int guard_mount_claim(__u64 key) {
 static __always_inline int guard_mount_place_held(struct inode *inode) {
         struct task_struct *actor;
         struct guard_self *self;
-        __u32 *owner;
-        __u64 key;
+        __u64 *owner, key;
 
         if (!inode)
                 return 0;
         key = guard_mount_place_key(inode->i_sb->s_dev, inode->i_ino);
         owner = bpf_map_lookup_elem(&guard_mounts_in_flight, &key);
         actor = bpf_get_current_task_btf();
-        if (!owner || *owner == actor->pid)
+        if (!owner || *owner == bpf_get_current_task())
                 return 0;
         self = tamper_config();
         if (!self || actor->tgid == 1 || is_guard(actor, self) || is_pid1_code(actor) || !guard_current_confined())
@@ -1007,8 +1010,8 @@ static __always_inline int guard_mount_place_held(struct inode *inode) {
 
 /* The end of task's mount system call, or of task: its claims are released. */
 static __always_inline void guard_mount_release(struct task_struct *task) {
+        __u64 me = (__u64) task, *owner;
         struct guard_mount_claim *claim;
-        __u32 *owner;
 
         claim = bpf_task_storage_get(&guard_mount_claims, task, 0, 0);
         if (!claim)
@@ -1021,7 +1024,7 @@ static __always_inline void guard_mount_release(struct task_struct *task) {
                         continue;
                 claim->keys[i] = 0;
                 owner = bpf_map_lookup_elem(&guard_mounts_in_flight, &key);
-                if (owner && *owner == task->pid)
+                if (owner && *owner == me)
                         bpf_map_delete_elem(&guard_mounts_in_flight, &key);
         }
 }
@@ -1739,7 +1742,11 @@ int BPF_PROG(guard_tamper_task_kill, struct task_struct *target, struct kernel_s
         if (sig == 0 || sig == SIGCONT_)
                 return 0;
         self = tamper_config();
-        if (!self || !is_guard_target(target))
+        /* Also PID 1's child for the guard's unit before its exec (its cgroup the guard's, as
+         * registered): killed there at each restart, the guard never ran again (a review). */
+        if (!self || !(is_guard_target(target) ||
+                       ((guard_task_identity(target) & GUARD_IDENTITY_PID1_CHILD) && self->cgroup_id &&
+                        guard_task_cgroup_id(target) == self->cgroup_id)))
                 return 0;
         actor = bpf_get_current_task_btf();
         if (tamper_trusted(actor, self))
@@ -1771,8 +1778,15 @@ static __always_inline int tamper_check_target(struct task_struct *target, __u32
         /* PID 1, which restarts the guard: prlimit --pid 1 --nofile=0:0 and it started no unit,
          * the guard's included; SCHED_IDLE, pinned beside real-time loops, it was starved (a
          * review found it). Refused to confined tasks; PID 1 sets its own. */
-        if (self && target->tgid == 1)
-                return tamper_confined_refused(what, 1);
+        if (self && (target->tgid == 1 || (guard_task_identity(target) & GUARD_IDENTITY_PID1_CHILD))) {
+                /* PID 1's child before its exec too: RLIMIT_AS set there and the guard's exec
+                 * failed, SCHED_IDLE set there and the restarted guard was starved (a review
+                 * found it); PID 1 and the child itself set them (LimitNOFILE=, Nice=). */
+                actor = bpf_get_current_task_btf();
+                if (actor->tgid == 1 || actor->pid == target->pid)
+                        return 0;
+                return tamper_confined_refused(what, target->tgid);
+        }
         if (!self || !is_guard_target(target))
                 return 0;
         actor = bpf_get_current_task_btf();
@@ -2258,13 +2272,28 @@ static __always_inline bool sysfs_names_helper(struct dentry *dentry) {
                dentry_named(dentry, "usermode_helper", 15) || dentry_named(dentry, "v86d", 4);
 }
 
+/* Hibernation images (kexec, below): outside the admin cgroups, and from PID 1 and its children
+ * before their exec too, which open what a unit names for anyone who reaches PID 1's API
+ * (ListenSpecial= with Writable=yes, StandardOutput=file:; a review found it, as for lockdown).
+ * systemd itself never opens these (systemd-sleep, a service of its own, does). */
+static __always_inline int hibernation_refused(__u64 object) {
+        struct task_struct *actor;
+
+        if (!tamper_config())
+                return 0;
+        actor = bpf_get_current_task_btf();
+        if (is_pid1_code(actor))
+                return tamper_refuse(actor, GUARD_TAMPER_KEXEC, object);
+        return tamper_admin_only(GUARD_TAMPER_KEXEC, object);
+}
+
 static __always_inline int guard_tamper_sysfs_open(struct file *file) {
         struct dentry *dentry = file->f_path.dentry, *power = dentry->d_parent;
         struct task_struct *actor;
 
         /* /sys/power/resume: a device named there is resumed from at once (kexec, below). */
         if (dentry_named(dentry, "resume", 6) && dentry_named(power, "power", 5) && power->d_parent->d_parent == power->d_parent)
-                return tamper_admin_only(GUARD_TAMPER_KEXEC, 3);
+                return hibernation_refused(3);
         if (!sysfs_names_helper(file->f_path.dentry) || !tamper_config())
                 return 0;
         actor = bpf_get_current_task_btf();
@@ -2494,7 +2523,7 @@ static __always_inline int tamper_file_open(struct file *file, const int can_rea
         unsigned long magic = file->f_inode->i_sb->s_magic;
 
         if ((file->f_inode->i_mode & S_IFMT_) == S_IFCHR_ && file->f_inode->i_rdev == SNAPSHOT_DEV_)
-                return tamper_admin_only(GUARD_TAMPER_KEXEC, 2);
+                return hibernation_refused(2);
         if (!(file->f_mode & FMODE_WRITE_)) {
                 if ((magic != PROC_SUPER_MAGIC_ && magic != SYSFS_MAGIC_) || !can_read)
                         return 0;
@@ -3223,6 +3252,65 @@ int BPF_PROG(guard_tamper_mount_move_lockdown, const char *dev_name, const struc
         if (guard_set_retired())
                 return 0;
         return tamper_sb_mount(path, flags, 0);
+}
+
+/* mount_setattr(2) changes a mount's flags and propagation in place (MOUNT_ATTR_NOEXEC on "/" and
+ * PID 1 runs nothing more, the guard's restart included; MOUNT_ATTR_RDONLY on the pins' bpffs)
+ * and passes no LSM hook but the capability check may_mount() makes first. There, in PID 1's
+ * mount namespace, it is refused to confined tasks as a remount is, but on a detached tree (an
+ * fd of open_tree(OPEN_TREE_CLONE) or fsmount() named with AT_EMPTY_PATH, in an anonymous
+ * namespace: a container engine's idmapped mount), whose move_mount(2) is judged. Other
+ * namespaces are their owners' (systemd's ProtectSystem= in a unit's). can_read 0
+ * (lockdown=confidentiality): the fd cannot be read, detached trees are refused too. */
+#define NR_MOUNT_SETATTR_ 442 /* the same number for 64- and 32-bit callers */
+#define AT_EMPTY_PATH_ 0x1000
+#define CAP_SYS_ADMIN_ 21
+
+static __always_inline bool mount_setattr_on_detached_tree(struct pt_regs *regs) {
+        struct file *file;
+        struct vfsmount *mnt = NULL;
+        struct mnt_namespace *ns = NULL;
+        unsigned int inum = 1;
+        char first = 1;
+        int dfd = (int) regs->di;
+
+        if (!(regs->dx & AT_EMPTY_PATH_) || bpf_probe_read_user(&first, 1, (void *) regs->si) < 0 || first)
+                return false;
+        file = guard_file_of_fd(dfd);
+        if (!file || bpf_core_read(&mnt, sizeof(mnt), &file->f_path.mnt) < 0 || !mnt ||
+            bpf_core_read(&ns, sizeof(ns), &REAL_MOUNT(mnt)->mnt_ns) < 0 || !ns ||
+            bpf_core_read(&inum, sizeof(inum), &ns->ns.inum) < 0)
+                return false;
+        return inum == 0; /* anonymous namespaces get no inode number */
+}
+
+static __always_inline int tamper_capable(int cap, const int can_read) {
+        struct task_struct *actor;
+        struct guard_self *self;
+        struct pt_regs *regs;
+
+        if (cap != CAP_SYS_ADMIN_ || guard_set_retired())
+                return 0;
+        actor = bpf_get_current_task_btf();
+        regs = (struct pt_regs *) bpf_task_pt_regs(actor);
+        if (!regs || regs->orig_ax != NR_MOUNT_SETATTR_)
+                return 0;
+        self = tamper_config();
+        if (!self || actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0])
+                return 0;
+        if (can_read && mount_setattr_on_detached_tree(regs))
+                return 0;
+        return tamper_confined_refused(GUARD_TAMPER_CGROUP_MOUNT, 0);
+}
+
+SEC("lsm/capable")
+int BPF_PROG(guard_tamper_capable, const struct cred *cred, struct user_namespace *ns, int cap, unsigned int opts) {
+        return tamper_capable(cap, 1);
+}
+
+SEC("?lsm/capable")
+int BPF_PROG(guard_tamper_capable_lockdown, const struct cred *cred, struct user_namespace *ns, int cap, unsigned int opts) {
+        return tamper_capable(cap, 0);
 }
 
 static __always_inline int tamper_cgroup1_mount(struct super_block *sb) {

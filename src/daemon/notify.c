@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <systemd/sd-daemon.h>
@@ -15,6 +16,21 @@
 
 #include "macro.h"
 #include "notify.h"
+
+/* What is not sent yet: one line per variable ("READY=1", "STATUS=..."), the latest value of
+ * each, in the order they came (the service manager takes the last of READY=, RELOADING= and
+ * STOPPING= in a message as the state). */
+#define NOTIFY_PENDING_MAX 8
+static char *pending[NOTIFY_PENDING_MAX];
+static size_t n_pending;
+static int notify_fd = -EBADF;        /* connected to NOTIFY_SOCKET, non-blocking */
+static sd_event_source *writable;     /* waits for room in the receiver's queue */
+
+static int safe_close(int fd) {
+        if (fd >= 0)
+                close(fd);
+        return -EBADF;
+}
 
 /* NOTIFY_SOCKET as a unix address: a path or "@abstract". 0, or -EAFNOSUPPORT for another
  * family (vsock: left to libsystemd). */
@@ -33,37 +49,120 @@ static int notify_address(const char *e, struct sockaddr_un *sa, socklen_t *len)
         return 0;
 }
 
-int notify_send(const char *state) {
-        _cleanup_(closep) int fd = -EBADF;
+static void pending_add(const char *line, size_t len) {
+        const char *eq = memchr(line, '=', len);
+        size_t key = eq ? (size_t) (eq - line) + 1 : len;
+        char *copy = strndup(line, len);
+
+        if (!copy)
+                return;
+        for (size_t i = 0; i < n_pending; i++)
+                if (strncmp(pending[i], line, key) == 0) {
+                        free(pending[i]);
+                        memmove(pending + i, pending + i + 1, (n_pending - i - 1) * sizeof(pending[0]));
+                        n_pending--;
+                        break;
+                }
+        if (n_pending == NOTIFY_PENDING_MAX) {
+                free(pending[0]);
+                memmove(pending, pending + 1, (n_pending - 1) * sizeof(pending[0]));
+                n_pending--;
+        }
+        pending[n_pending++] = copy;
+}
+
+static void pending_clear(void) {
+        for (size_t i = 0; i < n_pending; i++)
+                free(pending[i]);
+        n_pending = 0;
+}
+
+static int notify_connect(void) {
         const char *e = getenv("NOTIFY_SOCKET");
         struct sockaddr_un sa;
         socklen_t len;
-        size_t n = strlen(state);
+        int r;
+
+        if (notify_fd >= 0)
+                return 0;
+        r = notify_address(e, &sa, &len);
+        if (r < 0)
+                return r;
+        notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (notify_fd < 0)
+                return -errno;
+        /* Connected: poll() and epoll then say whether the receiver's queue has room. */
+        if (connect(notify_fd, (struct sockaddr *) &sa, len) < 0) {
+                r = -errno;
+                notify_fd = safe_close(notify_fd);
+                return r;
+        }
+        return 0;
+}
+
+/* Sends what is pending in one datagram: 1 sent (or nothing pending), -EAGAIN no room yet,
+ * -errno (then dropped: nobody listens). */
+static int pending_flush(void) {
+        char buf[4096];
+        size_t n = 0;
+        int r;
+
+        if (n_pending == 0)
+                return 1;
+        for (size_t i = 0; i < n_pending; i++)
+                n += (size_t) snprintf(buf + n, n < sizeof(buf) ? sizeof(buf) - n : 0, "%s%s", i ? "\n" : "", pending[i]);
+        if (n >= sizeof(buf))
+                n = sizeof(buf) - 1;
+        r = notify_connect();
+        if (r >= 0 && send(notify_fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+                pending_clear();
+                return 1;
+        }
+        if (r >= 0)
+                r = -errno;
+        if (r == -EAGAIN)
+                return r;
+        notify_fd = safe_close(notify_fd); /* the receiver went away: a new socket next time */
+        pending_clear();
+        return r;
+}
+
+static int on_writable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        if (pending_flush() != -EAGAIN)
+                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        return 0;
+}
+
+int notify_send(const char *state) {
+        const char *e = getenv("NOTIFY_SOCKET");
+        struct pollfd p;
         int r;
 
         if (!e)
                 return 0;
-        r = notify_address(e, &sa, &len);
-        if (r == -EAFNOSUPPORT)
+        if (notify_address(e, &(struct sockaddr_un) {}, &(socklen_t) { 0 }) == -EAFNOSUPPORT)
                 return sd_notify(false, state);
-        if (r < 0)
-                return r;
-        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-                return -errno;
-        /* Connected: poll() then says whether the receiver's queue has room. */
-        if (connect(fd, (struct sockaddr *) &sa, len) < 0)
-                return -errno;
-        for (int attempt = 0; attempt < 2; attempt++) {
-                struct pollfd p = { .fd = fd, .events = POLLOUT };
+        for (const char *line = state; *line;) {
+                size_t len = strcspn(line, "\n");
 
-                if (send(fd, state, n, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
-                        return 1;
-                if (errno != EAGAIN)
-                        return -errno;
-                if (attempt == 0 && poll(&p, 1, NOTIFY_WAIT_MSEC) <= 0)
-                        break;
+                if (len)
+                        pending_add(line, len);
+                line += len + (line[len] == '\n');
         }
+        r = pending_flush();
+        if (r != -EAGAIN)
+                return r;
+        /* No room: with the event loop, sent once there is (each wake tries again, as a blocked
+         * sender would, without holding the loop); before it, 100 ms at most, then dropped. */
+        if (writable) {
+                if (sd_event_source_set_io_fd(writable, notify_fd) >= 0 &&
+                    sd_event_source_set_enabled(writable, SD_EVENT_ON) >= 0)
+                        return -EAGAIN;
+        }
+        p = (struct pollfd) { .fd = notify_fd, .events = POLLOUT };
+        if (poll(&p, 1, NOTIFY_WAIT_MSEC) == 1 && pending_flush() == 1)
+                return 1;
+        pending_clear();
         return -EAGAIN;
 }
 
@@ -95,6 +194,13 @@ int notify_watchdog_start(sd_event *e) {
         uint64_t usec, now;
         int r;
 
+        /* The retry source: on the socket once it exists (notify_send() sets the fd). */
+        if (!writable && getenv("NOTIFY_SOCKET") && notify_connect() >= 0) {
+                r = sd_event_add_io(e, &writable, notify_fd, EPOLLOUT, on_writable, NULL);
+                if (r < 0)
+                        return r;
+                (void) sd_event_source_set_enabled(writable, SD_EVENT_OFF);
+        }
         r = sd_watchdog_enabled(false, &usec);
         if (r <= 0)
                 return r;

@@ -3,6 +3,9 @@
  *   cg-tamper sigio PID SIGNUM      F_SETOWN PID + F_SETSIG SIGNUM on a pipe, then make it readable
  *   cg-tamper signal PID SIGNUM     kill(PID, SIGNUM)
  *   cg-tamper prlimit PID           prlimit(PID, RLIMIT_NOFILE, 1)
+ *   cg-tamper setattr PATH          mount_setattr(2) of the mount at PATH: MOUNT_ATTR_NOEXEC set
+ *   cg-tamper setattr-detached SRC  the same on a detached clone of SRC (open_tree(OPEN_TREE_CLONE),
+ *                                   named with AT_EMPTY_PATH), MOUNT_ATTR_RDONLY
  *   cg-tamper openr FILE            open(FILE, O_RDONLY), closed at once
  *   cg-tamper prlimit-same PID      prlimit(PID, RLIMIT_NOFILE) to the limit it has (harmless)
  *   cg-tamper affinity-same PID     sched_setaffinity(PID) to the mask it has (harmless)
@@ -1162,6 +1165,21 @@ static int run(int argc, char *argv[]) {
                 (void) fcntl(fd, F_SETLEASE, F_UNLCK);
                 close(fd);
                 return 0;
+        }
+        if (argc == 3 && (strcmp(argv[1], "setattr") == 0 || strcmp(argv[1], "setattr-detached") == 0)) {
+                struct { __u64 attr_set, attr_clr, propagation, userns_fd; } attr = { .attr_set = 0x8 /* NOEXEC */ };
+                int r;
+
+                if (strcmp(argv[1], "setattr") == 0)
+                        return result((int) syscall(442 /* mount_setattr */, AT_FDCWD, argv[2], 0, &attr, sizeof(attr)));
+                int tree = (int) syscall(__NR_open_tree, AT_FDCWD, argv[2], 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC);
+
+                if (tree < 0)
+                        return result(tree);
+                attr.attr_set = 0x1; /* RDONLY */
+                r = (int) syscall(442, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr));
+                close(tree);
+                return result(r);
         }
         if (argc == 3 && strcmp(argv[1], "openr") == 0) {
                 int fd = open(argv[2], O_RDONLY | O_CLOEXEC);

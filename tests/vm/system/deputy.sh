@@ -445,6 +445,23 @@ check "a confined root's socket unit cannot raise the lockdown level through PID
 check_true "... a tamper event naming PID 1" wait_for 30 sh -c \
         'journalctl -u cgroup-guardd --no-pager | grep -q "Refused tamper attempt: raising the kernel.s lockdown level.* by pid 1 "'
 systemctl stop cgvm-lockdown.socket cgvm-lockdown.service > /dev/null 2>&1
+# The same with /sys/power/resume: a swap device named there is resumed from at once, an image
+# of the caller's (a review found PID 1 open it for a confined root's socket unit). Refused to PID 1
+# as to confined tasks; the service never gets a descriptor.
+if [ -e /sys/power/resume ]; then
+        systemd-run --unit=cgvm-resume --quiet --socket-property=ListenSpecial=/sys/power/resume \
+                --socket-property=Writable=yes sh -c 'sleep 1000' > /tmp/resume.out 2>&1
+        resume_settled() { case $(systemctl is-active cgvm-resume.socket) in failed | active) return 0 ;; esac; return 1; }
+        wait_for 60 resume_settled
+        check "... nor have PID 1 open /sys/power/resume for writing" failed "$(systemctl is-active cgvm-resume.socket)" ||
+                diag "systemd-run: $(cat /tmp/resume.out)"
+        check_true "... a tamper event naming PID 1" wait_for 30 sh -c \
+                'journalctl -u cgroup-guardd --no-pager | grep -q "Refused tamper attempt: loading a kernel to boot into.* by pid 1 "'
+        systemctl stop cgvm-resume.socket cgvm-resume.service > /dev/null 2>&1
+        systemctl reset-failed cgvm-resume.socket > /dev/null 2>&1
+else
+        ok "no /sys/power/resume in this kernel (no hibernation)"
+fi
 
 # PID 1 moves whatever process a root names: the guard's own into a scope of the asker's
 # (StartTransientUnit with its pid; the base lets PID 1 move tasks into /system.slice). A SIGHUP

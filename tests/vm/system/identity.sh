@@ -144,6 +144,33 @@ check "a confined root cannot open a new modprobe.d file for writing by its file
 check "... it is the admin's still" "# the admin" "$(cat /etc/modprobe.d/cg-handle.conf)"
 rm -f /etc/modprobe.d/cg-handle.conf
 
+# PID 1's child for the guard's unit before its exec (held here while it opens a FIFO the unit
+# reads as standard input): a confined root killed it at each restart (five and the start limit
+# keeps the guard down), or set RLIMIT_AS there and the exec failed (a review found it). Signals,
+# limits and scheduling on it are refused to confined tasks; PID 1 and the child itself set them.
+mkfifo /run/cg-hold
+mkdir -p /run/systemd/system/cgroup-guardd.service.d
+printf '[Service]\nStandardInput=file:/run/cg-hold\n' > /run/systemd/system/cgroup-guardd.service.d/hold.conf
+systemctl daemon-reload
+systemctl restart --no-block cgroup-guardd
+unit_cg=$CG/system.slice/cgroup-guardd.service
+child=
+i=0; while [ $i -lt 300 ] && [ -z "$child" ]; do child=$(head -n 1 $unit_cg/cgroup.procs 2>/dev/null); sleep 0.1; i=$((i + 1)); done
+if [ -n "$child" ]; then
+        systemd-run --unit=evil --wait --collect --quiet sh -c "cg-tamper prlimit-same $child > /tmp/hold-limit.out 2>&1; cg-tamper affinity-same $child > /tmp/hold-sched.out 2>&1; kill -9 $child 2> /dev/null && echo killed > /tmp/hold-kill.out || echo refused > /tmp/hold-kill.out"
+        check "a confined root cannot set a limit of PID 1's child for the guard before its exec" EPERM "$(cat /tmp/hold-limit.out)"
+        check "... nor its scheduling" EPERM "$(cat /tmp/hold-sched.out)"
+        check "... nor kill it" refused "$(cat /tmp/hold-kill.out)"
+else
+        not_ok "PID 1's child for the guard never appeared in $unit_cg"
+fi
+rm -f /run/systemd/system/cgroup-guardd.service.d/hold.conf
+systemctl daemon-reload
+exec 9<> /run/cg-hold # the writer the child's open waits for
+check_true "... which then runs the guard" wait_for 60 sh -c '[ "$(systemctl is-active cgroup-guardd)" = active ]'
+exec 9>&-
+rm -f /run/cg-hold
+
 kill $victim $victim2 $victim3 2>/dev/null
 systemctl stop cgroup-guardd
 /usr/sbin/cgroup-guardd --unload > /dev/null 2>&1
