@@ -569,7 +569,7 @@ static inline int guard_ns_index(__u32 clone_flag) {
         X(guard_tamper_mount_move_lockdown) X(guard_tamper_file_open) X(guard_tamper_file_open_lockdown) \
         X(guard_tamper_mount_exit) X(guard_tamper_move_mount_exit) X(guard_tamper_move_mount_exit_ia32) \
         X(guard_tamper_mount_enter) X(guard_tamper_move_mount_enter) X(guard_tamper_move_mount_enter_ia32) \
-        X(guard_tamper_mount_task_free) X(guard_tamper_capable) X(guard_tamper_capable_lockdown) \
+        X(guard_tamper_mount_task_free) X(guard_tamper_capable) \
         X(guard_tamper_kexec_read) X(guard_tamper_kexec_load)
 #define GUARD_PROGS_NATIVE(X)                                                                   \
         X(guard_tamper_pin_open) X(native_cgroup_attach) X(native_cgroup_attach_lockdown)       \

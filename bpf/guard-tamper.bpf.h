@@ -1232,12 +1232,17 @@ static __always_inline int guard_cgroup_mount_refused(const struct vfsmount *mnt
 #define MNT_NODEV_ 0x2
 #define MNT_NOEXEC_ 0x4
 #define MNT_READONLY_ 0x40
+#define MS_NOSYMFOLLOW_ 0x100
+#define MNT_NOSYMFOLLOW_ 0x80
 
 static __always_inline bool remount_restricts(const struct vfsmount *mnt, unsigned long flags) {
         int has = mnt->mnt_flags;
 
+        /* nosymfollow too: on "/" every symlink fails (ELOOP), /lib64 among them, and so does
+         * every dynamically linked exec (a review found it). */
         return ((flags & MS_RDONLY_) && !(has & MNT_READONLY_)) || ((flags & MS_NOSUID_) && !(has & MNT_NOSUID_)) ||
-               ((flags & MS_NODEV_) && !(has & MNT_NODEV_)) || ((flags & MS_NOEXEC_) && !(has & MNT_NOEXEC_));
+               ((flags & MS_NODEV_) && !(has & MNT_NODEV_)) || ((flags & MS_NOEXEC_) && !(has & MNT_NOEXEC_)) ||
+               ((flags & MS_NOSYMFOLLOW_) && !(has & MNT_NOSYMFOLLOW_));
 }
 
 static __always_inline int guard_remount_refused(const struct path *path) {
@@ -1730,6 +1735,14 @@ int BPF_PROG(guard_tamper_remove_acl, void *idmap, struct dentry *dentry) {
         return guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry);
 }
 
+/* Whom signals from others may not reach: the guard, and PID 1's child for the guard's unit
+ * before its exec (its cgroup the guard's, as registered): killed there at each restart (kill,
+ * or SIGIO through F_SETOWN), the guard never ran again (reviews found both). */
+static __always_inline bool is_guard_signal_target(struct task_struct *target, struct guard_self *self) {
+        return is_guard_target(target) || ((guard_task_identity(target) & GUARD_IDENTITY_PID1_CHILD) && self->cgroup_id &&
+                                           guard_task_cgroup_id(target) == self->cgroup_id);
+}
+
 /* Signals to the daemon: only from PID 1 (systemd stopping the service) and the daemon itself;
  * from its own unit's cgroup (ExecReload=kill -HUP runs there) SIGHUP, a reload, and no other;
  * never from the root cgroup. */
@@ -1742,11 +1755,7 @@ int BPF_PROG(guard_tamper_task_kill, struct task_struct *target, struct kernel_s
         if (sig == 0 || sig == SIGCONT_)
                 return 0;
         self = tamper_config();
-        /* Also PID 1's child for the guard's unit before its exec (its cgroup the guard's, as
-         * registered): killed there at each restart, the guard never ran again (a review). */
-        if (!self || !(is_guard_target(target) ||
-                       ((guard_task_identity(target) & GUARD_IDENTITY_PID1_CHILD) && self->cgroup_id &&
-                        guard_task_cgroup_id(target) == self->cgroup_id)))
+        if (!self || !is_guard_signal_target(target, self))
                 return 0;
         actor = bpf_get_current_task_btf();
         if (tamper_trusted(actor, self))
@@ -1765,7 +1774,7 @@ SEC("lsm/file_send_sigiotask")
 int BPF_PROG(guard_tamper_sigio, struct task_struct *target, struct fown_struct *fown, int sig) {
         struct guard_self *self = tamper_config();
 
-        if (!self || !is_guard_target(target))
+        if (!self || !is_guard_signal_target(target, self))
                 return 0;
         return tamper_refuse(bpf_get_current_task_btf(), GUARD_TAMPER_SIGIO, target->tgid);
 }
@@ -3256,35 +3265,17 @@ int BPF_PROG(guard_tamper_mount_move_lockdown, const char *dev_name, const struc
 
 /* mount_setattr(2) changes a mount's flags and propagation in place (MOUNT_ATTR_NOEXEC on "/" and
  * PID 1 runs nothing more, the guard's restart included; MOUNT_ATTR_RDONLY on the pins' bpffs)
- * and passes no LSM hook but the capability check may_mount() makes first. There, in PID 1's
- * mount namespace, it is refused to confined tasks as a remount is, but on a detached tree (an
- * fd of open_tree(OPEN_TREE_CLONE) or fsmount() named with AT_EMPTY_PATH, in an anonymous
- * namespace: a container engine's idmapped mount), whose move_mount(2) is judged. Other
- * namespaces are their owners' (systemd's ProtectSystem= in a unit's). can_read 0
- * (lockdown=confidentiality): the fd cannot be read, detached trees are refused too. */
+ * and passes no LSM hook but the capability check may_mount() makes first, before it has read
+ * its arguments: there, in PID 1's mount namespace, it is refused to confined tasks as a
+ * remount is, whatever it names (a detached tree named by an empty path could not be told
+ * apart: the path is read after this check, and another thread may change it meanwhile; a
+ * container engine's idmapped mount is made in the container's namespace). Other namespaces are
+ * their owners' (systemd's ProtectSystem= in a unit's). */
 #define NR_MOUNT_SETATTR_ 442 /* the same number for 64- and 32-bit callers */
-#define AT_EMPTY_PATH_ 0x1000
 #define CAP_SYS_ADMIN_ 21
 
-static __always_inline bool mount_setattr_on_detached_tree(struct pt_regs *regs) {
-        struct file *file;
-        struct vfsmount *mnt = NULL;
-        struct mnt_namespace *ns = NULL;
-        unsigned int inum = 1;
-        char first = 1;
-        int dfd = (int) regs->di;
-
-        if (!(regs->dx & AT_EMPTY_PATH_) || bpf_probe_read_user(&first, 1, (void *) regs->si) < 0 || first)
-                return false;
-        file = guard_file_of_fd(dfd);
-        if (!file || bpf_core_read(&mnt, sizeof(mnt), &file->f_path.mnt) < 0 || !mnt ||
-            bpf_core_read(&ns, sizeof(ns), &REAL_MOUNT(mnt)->mnt_ns) < 0 || !ns ||
-            bpf_core_read(&inum, sizeof(inum), &ns->ns.inum) < 0)
-                return false;
-        return inum == 0; /* anonymous namespaces get no inode number */
-}
-
-static __always_inline int tamper_capable(int cap, const int can_read) {
+SEC("lsm/capable")
+int BPF_PROG(guard_tamper_capable, const struct cred *cred, struct user_namespace *ns, int cap, unsigned int opts) {
         struct task_struct *actor;
         struct guard_self *self;
         struct pt_regs *regs;
@@ -3298,19 +3289,7 @@ static __always_inline int tamper_capable(int cap, const int can_read) {
         self = tamper_config();
         if (!self || actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0])
                 return 0;
-        if (can_read && mount_setattr_on_detached_tree(regs))
-                return 0;
         return tamper_confined_refused(GUARD_TAMPER_CGROUP_MOUNT, 0);
-}
-
-SEC("lsm/capable")
-int BPF_PROG(guard_tamper_capable, const struct cred *cred, struct user_namespace *ns, int cap, unsigned int opts) {
-        return tamper_capable(cap, 1);
-}
-
-SEC("?lsm/capable")
-int BPF_PROG(guard_tamper_capable_lockdown, const struct cred *cred, struct user_namespace *ns, int cap, unsigned int opts) {
-        return tamper_capable(cap, 0);
 }
 
 static __always_inline int tamper_cgroup1_mount(struct super_block *sb) {

@@ -269,7 +269,6 @@ struct pt_regs {
         unsigned long r8;
         unsigned long di;
         unsigned long si;
-        unsigned long dx;
         unsigned long orig_ax;
 };
 

@@ -111,9 +111,6 @@ void choose_tamper_variants(Backend *b, const struct btf *vmlinux) {
                  * unclassified (guard_moved_threads_source()). */
                 { GUARD_PROG(native_cgroup_attach), false },
                 { GUARD_PROG(native_cgroup_attach_lockdown), true },
-                /* mount_setattr(2) on a detached tree (its dfd read). */
-                { GUARD_PROG(guard_tamper_capable), false },
-                { GUARD_PROG(guard_tamper_capable_lockdown), true },
                 { GUARD_PROG(compat_procs_write_start), false },
                 { GUARD_PROG(compat_procs_write_start_lockdown), true },
         };

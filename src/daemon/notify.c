@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -19,18 +19,13 @@
 
 /* What is not sent yet: one line per variable ("READY=1", "STATUS=..."), the latest value of
  * each, in the order they came (the service manager takes the last of READY=, RELOADING= and
- * STOPPING= in a message as the state). */
+ * STOPPING= in a message as the state). The sender thread takes them all as one datagram. */
 #define NOTIFY_PENDING_MAX 8
 static char *pending[NOTIFY_PENDING_MAX];
 static size_t n_pending;
-static int notify_fd = -EBADF;        /* connected to NOTIFY_SOCKET, non-blocking */
-static sd_event_source *writable;     /* waits for room in the receiver's queue */
-
-static int safe_close(int fd) {
-        if (fd >= 0)
-                close(fd);
-        return -EBADF;
-}
+static bool sending, started;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 
 /* NOTIFY_SOCKET as a unix address: a path or "@abstract". 0, or -EAFNOSUPPORT for another
  * family (vsock: left to libsystemd). */
@@ -49,6 +44,7 @@ static int notify_address(const char *e, struct sockaddr_un *sa, socklen_t *len)
         return 0;
 }
 
+/* Under the lock. */
 static void pending_add(const char *line, size_t len) {
         const char *eq = memchr(line, '=', len);
         size_t key = eq ? (size_t) (eq - line) + 1 : len;
@@ -71,77 +67,93 @@ static void pending_add(const char *line, size_t len) {
         pending[n_pending++] = copy;
 }
 
-static void pending_clear(void) {
-        for (size_t i = 0; i < n_pending; i++)
+/* Under the lock: the pending lines as one message into buf, and cleared. */
+static size_t pending_take(char *buf, size_t size) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < n_pending; i++) {
+                if (n < size)
+                        n += (size_t) snprintf(buf + n, size - n, "%s%s", i ? "\n" : "", pending[i]);
                 free(pending[i]);
+        }
         n_pending = 0;
+        return n < size ? n : size - 1;
 }
 
-static int notify_connect(void) {
-        const char *e = getenv("NOTIFY_SOCKET");
-        struct sockaddr_un sa;
-        socklen_t len;
+/* The sender: a blocking send on a socket of its own, so that a full queue holds this thread
+ * only, which waits its turn among the receiver's blocked senders (a non-blocking sender lost
+ * every race for room to a flood; a review found it). */
+static struct sockaddr_un receiver;
+static socklen_t receiver_len;
+
+static void *sender(void *userdata) {
+        int fd = -EBADF;
+
+        for (;;) {
+                char buf[4096];
+                size_t n;
+
+                pthread_mutex_lock(&lock);
+                sending = false;
+                pthread_cond_broadcast(&changed);
+                while (n_pending == 0)
+                        pthread_cond_wait(&changed, &lock);
+                n = pending_take(buf, sizeof(buf));
+                sending = true;
+                pthread_mutex_unlock(&lock);
+
+                for (int attempt = 0; attempt < 2; attempt++) {
+                        if (fd < 0) {
+                                fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                                if (fd >= 0 && connect(fd, (struct sockaddr *) &receiver, receiver_len) < 0) {
+                                        close(fd);
+                                        fd = -EBADF;
+                                }
+                        }
+                        if (fd >= 0 && send(fd, buf, n, MSG_NOSIGNAL) >= 0)
+                                break;
+                        if (fd >= 0)
+                                close(fd); /* the receiver went away: a new socket, once */
+                        fd = -EBADF;
+                }
+        }
+        return NULL;
+}
+
+static int sender_start(const char *e) {
+        pthread_attr_t attr;
+        pthread_t thread;
         int r;
 
-        if (notify_fd >= 0)
+        if (started)
                 return 0;
-        r = notify_address(e, &sa, &len);
+        r = notify_address(e, &receiver, &receiver_len);
         if (r < 0)
                 return r;
-        notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (notify_fd < 0)
-                return -errno;
-        /* Connected: poll() and epoll then say whether the receiver's queue has room. */
-        if (connect(notify_fd, (struct sockaddr *) &sa, len) < 0) {
-                r = -errno;
-                notify_fd = safe_close(notify_fd);
+        if (pthread_attr_init(&attr) != 0)
+                return -ENOMEM;
+        (void) pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        (void) pthread_attr_setstacksize(&attr, 64 * 1024);
+        r = -pthread_create(&thread, &attr, sender, NULL);
+        pthread_attr_destroy(&attr);
+        if (r < 0)
                 return r;
-        }
-        return 0;
-}
-
-/* Sends what is pending in one datagram: 1 sent (or nothing pending), -EAGAIN no room yet,
- * -errno (then dropped: nobody listens). */
-static int pending_flush(void) {
-        char buf[4096];
-        size_t n = 0;
-        int r;
-
-        if (n_pending == 0)
-                return 1;
-        for (size_t i = 0; i < n_pending; i++)
-                n += (size_t) snprintf(buf + n, n < sizeof(buf) ? sizeof(buf) - n : 0, "%s%s", i ? "\n" : "", pending[i]);
-        if (n >= sizeof(buf))
-                n = sizeof(buf) - 1;
-        r = notify_connect();
-        if (r >= 0 && send(notify_fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
-                pending_clear();
-                return 1;
-        }
-        if (r >= 0)
-                r = -errno;
-        if (r == -EAGAIN)
-                return r;
-        notify_fd = safe_close(notify_fd); /* the receiver went away: a new socket next time */
-        pending_clear();
-        return r;
-}
-
-static int on_writable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        if (pending_flush() != -EAGAIN)
-                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        started = true;
         return 0;
 }
 
 int notify_send(const char *state) {
         const char *e = getenv("NOTIFY_SOCKET");
-        struct pollfd p;
         int r;
 
         if (!e)
                 return 0;
-        if (notify_address(e, &(struct sockaddr_un) {}, &(socklen_t) { 0 }) == -EAFNOSUPPORT)
+        r = sender_start(e);
+        if (r == -EAFNOSUPPORT)
                 return sd_notify(false, state);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&lock);
         for (const char *line = state; *line;) {
                 size_t len = strcspn(line, "\n");
 
@@ -149,21 +161,9 @@ int notify_send(const char *state) {
                         pending_add(line, len);
                 line += len + (line[len] == '\n');
         }
-        r = pending_flush();
-        if (r != -EAGAIN)
-                return r;
-        /* No room: with the event loop, sent once there is (each wake tries again, as a blocked
-         * sender would, without holding the loop); before it, 100 ms at most, then dropped. */
-        if (writable) {
-                if (sd_event_source_set_io_fd(writable, notify_fd) >= 0 &&
-                    sd_event_source_set_enabled(writable, SD_EVENT_ON) >= 0)
-                        return -EAGAIN;
-        }
-        p = (struct pollfd) { .fd = notify_fd, .events = POLLOUT };
-        if (poll(&p, 1, NOTIFY_WAIT_MSEC) == 1 && pending_flush() == 1)
-                return 1;
-        pending_clear();
-        return -EAGAIN;
+        pthread_cond_broadcast(&changed);
+        pthread_mutex_unlock(&lock);
+        return 1;
 }
 
 int notify_sendf(const char *format, ...) {
@@ -179,8 +179,28 @@ int notify_sendf(const char *format, ...) {
         return notify_send(s);
 }
 
+int notify_flush(unsigned msec) {
+        struct timespec until;
+        int r = 0;
+
+        if (!started)
+                return 0;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += msec / 1000;
+        until.tv_nsec += (long) (msec % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&lock);
+        while ((n_pending > 0 || sending) && r == 0)
+                r = pthread_cond_timedwait(&changed, &lock, &until);
+        pthread_mutex_unlock(&lock);
+        return r == 0 ? 0 : -ETIMEDOUT;
+}
+
 /* The watchdog's keep-alive, every quarter of WatchdogSec= (sd-event's own, sd_event_set_watchdog(),
- * sends through the blocking sd_notify()). */
+ * sends through the blocking sd_notify() on the event loop's thread). */
 static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
         uint64_t interval = *(uint64_t *) userdata;
 
@@ -194,13 +214,6 @@ int notify_watchdog_start(sd_event *e) {
         uint64_t usec, now;
         int r;
 
-        /* The retry source: on the socket once it exists (notify_send() sets the fd). */
-        if (!writable && getenv("NOTIFY_SOCKET") && notify_connect() >= 0) {
-                r = sd_event_add_io(e, &writable, notify_fd, EPOLLOUT, on_writable, NULL);
-                if (r < 0)
-                        return r;
-                (void) sd_event_source_set_enabled(writable, SD_EVENT_OFF);
-        }
         r = sd_watchdog_enabled(false, &usec);
         if (r <= 0)
                 return r;

@@ -3,6 +3,8 @@
  *   cg-tamper sigio PID SIGNUM      F_SETOWN PID + F_SETSIG SIGNUM on a pipe, then make it readable
  *   cg-tamper signal PID SIGNUM     kill(PID, SIGNUM)
  *   cg-tamper prlimit PID           prlimit(PID, RLIMIT_NOFILE, 1)
+ *   cg-tamper remount-nosymfollow PATH
+ *                                   mount(2) MS_REMOUNT|MS_NOSYMFOLLOW of the mount at PATH (no bind)
  *   cg-tamper setattr PATH          mount_setattr(2) of the mount at PATH: MOUNT_ATTR_NOEXEC set
  *   cg-tamper setattr-detached SRC  the same on a detached clone of SRC (open_tree(OPEN_TREE_CLONE),
  *                                   named with AT_EMPTY_PATH), MOUNT_ATTR_RDONLY
@@ -368,31 +370,50 @@ static void race_wait_asleep(struct race_call *c) {
         }
 }
 
-static int mount_race(bool by_move, const char *dir, const char *cover, const char *src) {
+/* A userfaultfd and one anonymous page registered with it (missing pages): a copy to or from the
+ * page waits until the page is given. 0, 1 where the kernel has no userfaultfd ("no userfaultfd"
+ * printed), or -1 (errno). */
+static int uffd_page(int *ret_uffd, char **ret_page) {
         struct uffdio_api api = { .api = UFFD_API };
-        struct race_call reader = { .dir = dir }, first = { .src = cover, .dir = dir },
-                         second = { .src = src, .dir = dir, .by_move = by_move };
-        pthread_t tr, t1, t2;
-        struct pollfd pfd;
-        struct uffd_msg msg;
-        char *pages;
-        int uffd;
+        int uffd = (int) syscall(__NR_userfaultfd, O_CLOEXEC);
+        char *page;
 
-        uffd = (int) syscall(__NR_userfaultfd, O_CLOEXEC);
         if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0) {
                 printf("no userfaultfd\n");
                 return 1;
         }
-        pages = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        struct uffdio_register reg = { .range = { .start = (unsigned long) pages, .len = 4096 },
+        page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        struct uffdio_register reg = { .range = { .start = (unsigned long) page, .len = 4096 },
                                        .mode = UFFDIO_REGISTER_MODE_MISSING };
-        if (pages == MAP_FAILED || ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
-                return result(-1);
+        if (page == MAP_FAILED || ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
+                return -1;
+        *ret_uffd = uffd;
+        *ret_page = page;
+        return 0;
+}
+
+/* Did a copy to or from the page start waiting (its fault reported) within 10 s? */
+static bool uffd_waited(int uffd) {
+        struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+        struct uffd_msg msg;
+
+        return poll(&pfd, 1, 10000) == 1 && read(uffd, &msg, sizeof(msg)) == sizeof(msg);
+}
+
+static int mount_race(bool by_move, const char *dir, const char *cover, const char *src) {
+        struct race_call reader = { .dir = dir }, first = { .src = cover, .dir = dir },
+                         second = { .src = src, .dir = dir, .by_move = by_move };
+        pthread_t tr, t1, t2;
+        char *pages;
+        int uffd, r;
+
+        r = uffd_page(&uffd, &pages);
+        if (r != 0)
+                return r > 0 ? 1 : result(-1);
         /* The reader holds DIR's lock (shared) while its copy to the page waits. */
         reader.buf = pages;
         pthread_create(&tr, NULL, race_getdents, &reader);
-        pfd = (struct pollfd) { .fd = uffd, .events = POLLIN };
-        if (poll(&pfd, 1, 10000) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg)) {
+        if (!uffd_waited(uffd)) {
                 printf("the reader did not wait\n");
                 return 1;
         }
@@ -414,13 +435,38 @@ static int mount_race(bool by_move, const char *dir, const char *cover, const ch
         return result(second.r);
 }
 
+/* Once the automount is answered: waits for the child (20 s at most; later requests fail), then
+ * reads what it wrote to results into answer ("none" if nothing). */
+static void autofs_wait_child(pid_t child, int requests_fd, int ioctl_fd, int results[2], char *answer, size_t size) {
+        struct pollfd pfd = { .fd = requests_fd, .events = POLLIN };
+        struct autofs_v5_packet packet;
+        int status;
+        ssize_t n;
+
+        for (int i = 0; waitpid(child, &status, WNOHANG) == 0; i++) {
+                if (i == 200) {
+                        kill(child, SIGKILL);
+                        waitpid(child, &status, 0);
+                        break;
+                }
+                if (poll(&pfd, 1, 100) == 1 && read(requests_fd, &packet, sizeof(packet)) > 0)
+                        (void) ioctl(ioctl_fd, AUTOFS_IOC_FAIL, packet.wait_queue_token);
+        }
+        close(results[1]);
+        n = read(results[0], answer, size - 1);
+        if (n > 0)
+                answer[n] = 0;
+        else
+                snprintf(answer, size, "none");
+}
+
 /* autofs-race: the mount's source lookup waits in an automount, and meanwhile the daemon (us)
  * mounts onto the place the mount was checked for. private: that place is covered by a bind of
  * it when the mount is checked, named through an fd opened before, and unmounted meanwhile. */
 static int autofs_race(const char *auto_dir, const char *dir, const char *cover, const char *name, const char *private) {
         char options[128], src[PATH_MAX], target[64], answer[64] = "none";
         struct autofs_v5_packet packet;
-        int requests[2], results[2], ioctl_fd, cover_r, cover_errno = 0, status;
+        int requests[2], results[2], ioctl_fd, cover_r, cover_errno = 0;
         struct pollfd pfd;
         pid_t child;
 
@@ -474,19 +520,8 @@ static int autofs_race(const char *auto_dir, const char *dir, const char *cover,
          * would ask again for ever). Later requests fail; 20 s at most. */
         if (ioctl(ioctl_fd, cover_r < 0 ? AUTOFS_IOC_FAIL : AUTOFS_IOC_READY, packet.wait_queue_token) < 0)
                 fprintf(stderr, "cg-tamper: answering the automount: %m\n");
-        for (int i = 0; waitpid(child, &status, WNOHANG) == 0; i++) {
-                if (i == 200) {
-                        kill(child, SIGKILL);
-                        waitpid(child, &status, 0);
-                        break;
-                }
-                if (poll(&pfd, 1, 100) == 1 && read(requests[0], &packet, sizeof(packet)) > 0)
-                        (void) ioctl(ioctl_fd, AUTOFS_IOC_FAIL, packet.wait_queue_token);
-        }
-        close(results[1]);
-        ssize_t n = read(results[0], answer, sizeof(answer) - 1);
-        answer[n > 0 ? n : 0] = 0;
-        printf("cover=%s mount=%s\n", cover_r < 0 ? strerrorname_np(cover_errno) : "ok", n > 0 ? answer : "none");
+        autofs_wait_child(child, requests[0], ioctl_fd, results, answer, sizeof(answer));
+        printf("cover=%s mount=%s\n", cover_r < 0 ? strerrorname_np(cover_errno) : "ok", answer);
         return 0;
 }
 
@@ -513,29 +548,18 @@ static void *hold_move(void *arg) {
 }
 
 static int move_hold(const char *src, const char *go, const char *dir) {
-        struct uffdio_api api = { .api = UFFD_API };
         struct hold_call call = { .src = src };
         static char name[4096];
-        struct uffd_msg msg;
-        struct pollfd pfd;
         pthread_t t;
         char *page;
-        int uffd;
+        int uffd, r;
 
-        uffd = (int) syscall(__NR_userfaultfd, O_CLOEXEC);
-        if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0) {
-                printf("no userfaultfd\n");
-                return 1;
-        }
-        page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        struct uffdio_register reg = { .range = { .start = (unsigned long) page, .len = 4096 },
-                                       .mode = UFFDIO_REGISTER_MODE_MISSING };
-        if (page == MAP_FAILED || ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
-                return result(-1);
+        r = uffd_page(&uffd, &page);
+        if (r != 0)
+                return r > 0 ? 1 : result(-1);
         call.dir = page;
         pthread_create(&t, NULL, hold_move, &call);
-        pfd = (struct pollfd) { .fd = uffd, .events = POLLIN };
-        if (poll(&pfd, 1, 10000) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg)) {
+        if (!uffd_waited(uffd)) {
                 printf("the move did not wait\n");
                 return 1;
         }
@@ -556,7 +580,7 @@ static int move_hold(const char *src, const char *go, const char *dir) {
 static int move_hold_autofs(const char *src, const char *go, const char *dir, const char *auto_dir, const char *cover) {
         struct hold_call call = { .src = src, .dir = dir };
         struct autofs_v5_packet packet;
-        int requests[2], results[2], ioctl_fd, status;
+        int requests[2], results[2], ioctl_fd;
         char options[128], answer[64] = "none";
         struct pollfd pfd;
         pid_t child;
@@ -593,19 +617,8 @@ static int move_hold_autofs(const char *src, const char *go, const char *dir, co
                 fprintf(stderr, "cg-tamper: binding %s onto %s: %m\n", cover, auto_dir);
         if (ioctl(ioctl_fd, AUTOFS_IOC_READY, packet.wait_queue_token) < 0)
                 fprintf(stderr, "cg-tamper: answering the automount: %m\n");
-        for (int i = 0; waitpid(child, &status, WNOHANG) == 0; i++) {
-                if (i == 200) {
-                        kill(child, SIGKILL);
-                        waitpid(child, &status, 0);
-                        break;
-                }
-                if (poll(&pfd, 1, 100) == 1 && read(requests[0], &packet, sizeof(packet)) > 0)
-                        (void) ioctl(ioctl_fd, AUTOFS_IOC_FAIL, packet.wait_queue_token);
-        }
-        close(results[1]);
-        ssize_t n = read(results[0], answer, sizeof(answer) - 1);
-        answer[n > 0 ? n : 0] = 0;
-        printf("%s\n", n > 0 ? answer : "none");
+        autofs_wait_child(child, requests[0], ioctl_fd, results, answer, sizeof(answer));
+        printf("%s\n", answer);
         return 0;
 }
 
@@ -1166,6 +1179,8 @@ static int run(int argc, char *argv[]) {
                 close(fd);
                 return 0;
         }
+        if (argc == 3 && strcmp(argv[1], "remount-nosymfollow") == 0)
+                return result(mount(NULL, argv[2], NULL, MS_REMOUNT | 256 /* MS_NOSYMFOLLOW */, NULL));
         if (argc == 3 && (strcmp(argv[1], "setattr") == 0 || strcmp(argv[1], "setattr-detached") == 0)) {
                 struct { __u64 attr_set, attr_clr, propagation, userns_fd; } attr = { .attr_set = 0x8 /* NOEXEC */ };
                 int r;

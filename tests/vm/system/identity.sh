@@ -157,6 +157,11 @@ unit_cg=$CG/system.slice/cgroup-guardd.service
 child=
 i=0; while [ $i -lt 300 ] && [ -z "$child" ]; do child=$(head -n 1 $unit_cg/cgroup.procs 2>/dev/null); sleep 0.1; i=$((i + 1)); done
 if [ -n "$child" ]; then
+        # SIGKILL through F_SETOWN first (no task_kill hook sees it): the child still there after.
+        systemd-run --unit=evil --wait --collect --quiet sh -c "cg-tamper sigio $child 9 > /dev/null 2>&1"
+        sleep 1
+        check "a confined root cannot kill PID 1's child for the guard before its exec through SIGIO" alive \
+                "$([ -d /proc/$child ] && echo alive || echo killed)"
         systemd-run --unit=evil --wait --collect --quiet sh -c "cg-tamper prlimit-same $child > /tmp/hold-limit.out 2>&1; cg-tamper affinity-same $child > /tmp/hold-sched.out 2>&1; kill -9 $child 2> /dev/null && echo killed > /tmp/hold-kill.out || echo refused > /tmp/hold-kill.out"
         check "a confined root cannot set a limit of PID 1's child for the guard before its exec" EPERM "$(cat /tmp/hold-limit.out)"
         check "... nor its scheduling" EPERM "$(cat /tmp/hold-sched.out)"
