@@ -1233,6 +1233,7 @@ static __always_inline int guard_cgroup_mount_refused(const struct vfsmount *mnt
 #define MNT_NOEXEC_ 0x4
 #define MNT_READONLY_ 0x40
 #define MS_NOSYMFOLLOW_ 0x100
+#define MS_UNBINDABLE_ (1 << 17)
 #define MNT_NOSYMFOLLOW_ 0x80
 
 static __always_inline bool remount_restricts(const struct vfsmount *mnt, unsigned long flags) {
@@ -3223,6 +3224,11 @@ static __always_inline int tamper_sb_mount(const struct path *path, unsigned lon
              guard_pid1_mount_refused(path->dentry->d_inode)))
                 return -GUARD_TAMPER_EPERM;
         if (guard_root_private_refused(path, flags))
+                return -GUARD_TAMPER_EPERM;
+        /* Unbindable, in PID 1's namespace: the recursive bind of "/" that systemd makes for a
+         * sandboxed unit's namespace leaves such a mount out, and the guard restarted there found
+         * no cgroup2 or no bpffs (a review found it). Refused to confined tasks, as remounts are. */
+        if ((flags & MS_UNBINDABLE_) && !(flags & (MS_REMOUNT_ | MS_BIND_)) && guard_remount_refused(path))
                 return -GUARD_TAMPER_EPERM;
         if ((flags & MS_REMOUNT_) && ((flags & MS_BIND_) || remount_restricts(path->mnt, flags)) &&
             !file_bind_remount(path, flags) && guard_remount_refused(path))

@@ -475,7 +475,7 @@ static int run_daemon(void) {
                  * Restart=on-failure would start us again every second: say we are done. */
                 (void) notify_sendf("READY=1\nSTATUS=Disabled by %s: removed %u pins, nothing loaded", DISABLE_FILE,
                                   removed);
-                (void) notify_flush(1000);
+                (void) notify_flush();
                 return 0;
         }
 

@@ -847,6 +847,6 @@ int manager_run(Manager *m) {
         ratelimit_flush(&m->ratelimit, now_usec(CLOCK_MONOTONIC), true, flush_suppressed, m);
         (void) recorder_drain(m);
         (void) notify_send("STOPPING=1");
-        (void) notify_flush(1000);
+        (void) notify_flush();
         return r;
 }

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,21 +10,18 @@
 #include <sys/un.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
-#include <time.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "macro.h"
 #include "notify.h"
 
 /* What is not sent yet: one line per variable ("READY=1", "STATUS=..."), the latest value of
- * each, in the order they came (the service manager takes the last of READY=, RELOADING= and
- * STOPPING= in a message as the state). The sender thread takes them all as one datagram. */
+ * each, in the order they came, sent as one datagram. */
 #define NOTIFY_PENDING_MAX 8
 static char *pending[NOTIFY_PENDING_MAX];
 static size_t n_pending;
-static bool sending, started;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
+static int notify_fd = -EBADF; /* connected to NOTIFY_SOCKET, blocking, with a send timeout */
 
 /* NOTIFY_SOCKET as a unix address: a path or "@abstract". 0, or -EAFNOSUPPORT for another
  * family (vsock: left to libsystemd). */
@@ -44,7 +40,13 @@ static int notify_address(const char *e, struct sockaddr_un *sa, socklen_t *len)
         return 0;
 }
 
-/* Under the lock. */
+/* READY=, RELOADING= and STOPPING= are one state: only the latest of them is kept (systemd 252
+ * reads them in an order of its own, not the message's: RELOADING=1 then READY=1 in one message
+ * could leave the unit reloading). */
+static bool is_state_line(const char *line) {
+        return strncmp(line, "READY=", 6) == 0 || strncmp(line, "RELOADING=", 10) == 0 || strncmp(line, "STOPPING=", 9) == 0;
+}
+
 static void pending_add(const char *line, size_t len) {
         const char *eq = memchr(line, '=', len);
         size_t key = eq ? (size_t) (eq - line) + 1 : len;
@@ -53,7 +55,7 @@ static void pending_add(const char *line, size_t len) {
         if (!copy)
                 return;
         for (size_t i = 0; i < n_pending; i++)
-                if (strncmp(pending[i], line, key) == 0) {
+                if (strncmp(pending[i], line, key) == 0 || (is_state_line(copy) && is_state_line(pending[i]))) {
                         free(pending[i]);
                         memmove(pending + i, pending + i + 1, (n_pending - i - 1) * sizeof(pending[0]));
                         n_pending--;
@@ -67,93 +69,74 @@ static void pending_add(const char *line, size_t len) {
         pending[n_pending++] = copy;
 }
 
-/* Under the lock: the pending lines as one message into buf, and cleared. */
-static size_t pending_take(char *buf, size_t size) {
-        size_t n = 0;
-
-        for (size_t i = 0; i < n_pending; i++) {
-                if (n < size)
-                        n += (size_t) snprintf(buf + n, size - n, "%s%s", i ? "\n" : "", pending[i]);
+static void pending_clear(void) {
+        for (size_t i = 0; i < n_pending; i++)
                 free(pending[i]);
-        }
         n_pending = 0;
-        return n < size ? n : size - 1;
 }
 
-/* The sender: a blocking send on a socket of its own, so that a full queue holds this thread
- * only, which waits its turn among the receiver's blocked senders (a non-blocking sender lost
- * every race for room to a flood; a review found it). */
-static struct sockaddr_un receiver;
-static socklen_t receiver_len;
-
-static void *sender(void *userdata) {
-        int fd = -EBADF;
-
-        for (;;) {
-                char buf[4096];
-                size_t n;
-
-                pthread_mutex_lock(&lock);
-                sending = false;
-                pthread_cond_broadcast(&changed);
-                while (n_pending == 0)
-                        pthread_cond_wait(&changed, &lock);
-                n = pending_take(buf, sizeof(buf));
-                sending = true;
-                pthread_mutex_unlock(&lock);
-
-                for (int attempt = 0; attempt < 2; attempt++) {
-                        if (fd < 0) {
-                                fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-                                if (fd >= 0 && connect(fd, (struct sockaddr *) &receiver, receiver_len) < 0) {
-                                        close(fd);
-                                        fd = -EBADF;
-                                }
-                        }
-                        if (fd >= 0 && send(fd, buf, n, MSG_NOSIGNAL) >= 0)
-                                break;
-                        if (fd >= 0)
-                                close(fd); /* the receiver went away: a new socket, once */
-                        fd = -EBADF;
-                }
-        }
-        return NULL;
-}
-
-static int sender_start(const char *e) {
-        pthread_attr_t attr;
-        pthread_t thread;
+static int notify_connect(void) {
+        struct timeval timeout = { .tv_usec = NOTIFY_WAIT_MSEC * 1000 };
+        struct sockaddr_un sa;
+        socklen_t len;
         int r;
 
-        if (started)
+        if (notify_fd >= 0)
                 return 0;
-        r = notify_address(e, &receiver, &receiver_len);
+        r = notify_address(getenv("NOTIFY_SOCKET"), &sa, &len);
         if (r < 0)
                 return r;
-        if (pthread_attr_init(&attr) != 0)
-                return -ENOMEM;
-        (void) pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        (void) pthread_attr_setstacksize(&attr, 64 * 1024);
-        r = -pthread_create(&thread, &attr, sender, NULL);
-        pthread_attr_destroy(&attr);
-        if (r < 0)
+        notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (notify_fd < 0)
+                return -errno;
+        if (setsockopt(notify_fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout)) < 0 ||
+            connect(notify_fd, (struct sockaddr *) &sa, len) < 0) {
+                r = -errno;
+                close(notify_fd);
+                notify_fd = -EBADF;
                 return r;
-        started = true;
+        }
         return 0;
+}
+
+/* Sends what is pending as one datagram: 1 sent (or nothing pending), -EAGAIN no room within the
+ * timeout (kept for the next call), -errno (dropped: nobody listens). */
+static int pending_flush(void) {
+        char buf[4096];
+        size_t n = 0;
+        int r;
+
+        if (n_pending == 0)
+                return 1;
+        for (size_t i = 0; i < n_pending && n < sizeof(buf); i++)
+                n += (size_t) snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "\n" : "", pending[i]);
+        if (n >= sizeof(buf))
+                n = sizeof(buf) - 1;
+        for (int attempt = 0; attempt < 2; attempt++) {
+                r = notify_connect();
+                if (r >= 0 && send(notify_fd, buf, n, MSG_NOSIGNAL) >= 0) {
+                        pending_clear();
+                        return 1;
+                }
+                if (r >= 0)
+                        r = -errno;
+                if (r == -EAGAIN || r == -EWOULDBLOCK || r == -EINTR)
+                        return -EAGAIN;
+                if (notify_fd >= 0)
+                        close(notify_fd); /* the receiver went away: a new socket, once */
+                notify_fd = -EBADF;
+        }
+        pending_clear();
+        return r;
 }
 
 int notify_send(const char *state) {
         const char *e = getenv("NOTIFY_SOCKET");
-        int r;
 
         if (!e)
                 return 0;
-        r = sender_start(e);
-        if (r == -EAFNOSUPPORT)
+        if (notify_address(e, &(struct sockaddr_un) {}, &(socklen_t) { 0 }) == -EAFNOSUPPORT)
                 return sd_notify(false, state);
-        if (r < 0)
-                return r;
-        pthread_mutex_lock(&lock);
         for (const char *line = state; *line;) {
                 size_t len = strcspn(line, "\n");
 
@@ -161,9 +144,7 @@ int notify_send(const char *state) {
                         pending_add(line, len);
                 line += len + (line[len] == '\n');
         }
-        pthread_cond_broadcast(&changed);
-        pthread_mutex_unlock(&lock);
-        return 1;
+        return pending_flush();
 }
 
 int notify_sendf(const char *format, ...) {
@@ -179,28 +160,12 @@ int notify_sendf(const char *format, ...) {
         return notify_send(s);
 }
 
-int notify_flush(unsigned msec) {
-        struct timespec until;
-        int r = 0;
-
-        if (!started)
-                return 0;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += msec / 1000;
-        until.tv_nsec += (long) (msec % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-        }
-        pthread_mutex_lock(&lock);
-        while ((n_pending > 0 || sending) && r == 0)
-                r = pthread_cond_timedwait(&changed, &lock, &until);
-        pthread_mutex_unlock(&lock);
-        return r == 0 ? 0 : -ETIMEDOUT;
+int notify_flush(void) {
+        return pending_flush();
 }
 
 /* The watchdog's keep-alive, every quarter of WatchdogSec= (sd-event's own, sd_event_set_watchdog(),
- * sends through the blocking sd_notify() on the event loop's thread). */
+ * sends through the blocking sd_notify()). */
 static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
         uint64_t interval = *(uint64_t *) userdata;
 

@@ -141,6 +141,12 @@ check "... nor read-only" refused \
 # nosymfollow on "/": every symlink fails there, /lib64 among them, and with it every
 # dynamically linked exec (a review found it).
 check_cmd "... nor nosymfollow" EPERM attack remount-nosymfollow /run/rmt
+# Unbindable: the recursive bind of "/" systemd makes for a sandboxed unit's namespace leaves such
+# a mount out, and the guard restarted there found no cgroup2 or no bpffs (a review found it).
+check "... nor makes a mount unbindable in PID 1's namespace" refused \
+        "$(in-cgroup $T/prot sh -c "mount --make-unbindable /run/rmt 2>/dev/null && echo unbindable || echo refused")"
+check "... while in a mount namespace of its own it may" unbindable \
+        "$(in-cgroup $T/prot unshare -m sh -c "mount --make-unbindable /run/rmt 2>/dev/null && echo unbindable || echo refused")"
 check_cmd "... the mount kept its flags" rw sh -c "grep ' /run/rmt ' /proc/mounts | grep -c noexec >/dev/null && echo noexec || grep ' /run/rmt ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1"
 check "a remount that adds no restriction stays allowed" remounted \
         "$(in-cgroup $T/prot sh -c "mount -o remount,exec /run/rmt 2>/dev/null && echo remounted || echo refused")"

@@ -152,10 +152,17 @@ mkfifo /run/cg-hold
 mkdir -p /run/systemd/system/cgroup-guardd.service.d
 printf '[Service]\nStandardInput=file:/run/cg-hold\n' > /run/systemd/system/cgroup-guardd.service.d/hold.conf
 systemctl daemon-reload
+old_main=$(systemctl show -P MainPID cgroup-guardd)
 systemctl restart --no-block cgroup-guardd
 unit_cg=$CG/system.slice/cgroup-guardd.service
+# PID 1's new child: not the daemon still stopping, named "(cgroup-guardd)" until its exec.
+new_child() {
+        for p in $(cat $unit_cg/cgroup.procs 2>/dev/null); do
+                [ "$p" != "$old_main" ] && grep -q '^(' /proc/$p/comm 2>/dev/null && { echo $p; return; }
+        done
+}
 child=
-i=0; while [ $i -lt 300 ] && [ -z "$child" ]; do child=$(head -n 1 $unit_cg/cgroup.procs 2>/dev/null); sleep 0.1; i=$((i + 1)); done
+i=0; while [ $i -lt 300 ] && [ -z "$child" ]; do child=$(new_child); sleep 0.1; i=$((i + 1)); done
 if [ -n "$child" ]; then
         # SIGKILL through F_SETOWN first (no task_kill hook sees it): the child still there after.
         systemd-run --unit=evil --wait --collect --quiet sh -c "cg-tamper sigio $child 9 > /dev/null 2>&1"
