@@ -204,6 +204,11 @@ int manager_explain_migration(Manager *m, uint32_t actor_pid, uint32_t task_pid,
         struct guard_value v = {};
         if (policy_compile_cgroup(&m->policy, &m->tree, dst, &v.cgroup) && policy_image_put(&m->image, &key, &v) < 0)
                 return -ENOMEM;
+        /* The put may have moved the image's values: the actor's entry, looked up before, is
+         * looked up again (a review found the stale pointer read, any bus client's to set off). */
+        uint64_t actor_id = 0;
+        (void) cgroup2_id_of_path(m->cgroup_root_fd, actor_cgroup, &actor_id);
+        who.cgroup = entry_of(m, actor_id);
         guard_decide_migration(&m->image, &who, entry_of(m, src_id), policy_image_lookup(&m->image, GUARD_KEY_CGROUP, UINT64_MAX, 0), &kd);
         bool refused = kd.verdict != GUARD_VERDICT_DENY && admin_join_refused(m, actor_pid, &who, actor_cgroup, UINT64_MAX, ret);
         policy_image_remove(&m->image, &key);
