@@ -35,6 +35,8 @@
 #define ATTR_UID_ (1 << 1)
 #define ATTR_GID_ (1 << 2)
 #define ATTR_SIZE_ (1 << 3)
+#define ATTR_ATIME_ (1 << 4)
+#define ATTR_MTIME_ (1 << 5)
 
 struct {
         __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -1684,8 +1686,10 @@ static __always_inline int guard_tamper_setattr(struct dentry *dentry, struct ia
          * write it (an adversarial review). And the pins' (and their directory's): native does not
          * refuse opening them, but chmod 000 put them out of the reach of the daemon, which has no
          * CAP_DAC_OVERRIDE: no adoption, no disarm at an unload (reviews found both). Every name in
-         * the pin directory: a pin a load made is registered a moment after it appears. */
-        return attr->ia_valid & (ATTR_SIZE_ | ATTR_MODE_ | ATTR_UID_ | ATTR_GID_) ?
+         * the pin directory: a pin a load made is registered a moment after it appears. Times
+         * too (utimensat()): each change of a policy file's or its directory's reloads the
+         * policy (IN_ATTRIB), as often as a confined root likes (a review found it). */
+        return attr->ia_valid & (ATTR_SIZE_ | ATTR_MODE_ | ATTR_UID_ | ATTR_GID_ | ATTR_ATIME_ | ATTR_MTIME_) ?
                guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry) ?: protect_pin(dentry) ?:
                protect_pin_dir(dentry->d_parent->d_inode) : 0;
 }

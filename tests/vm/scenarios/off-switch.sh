@@ -604,6 +604,10 @@ sleep 2 # the daemon's reload, were it written
 check_cmd "... still enforcing" EPERM cg-move $T/prot $victim
 restore_policy
 check "... nor truncate it" EPERM "$(confined cg-tamper truncate $policy_file)"
+# Its times, or its directory's: each change reloads the policy (IN_ATTRIB), as often as a confined
+# root likes (a review found it).
+check "... nor change its times (each a reload)" EPERM "$(confined "touch $policy_file 2>/dev/null && echo ok || echo EPERM")"
+check "... nor its directory's" EPERM "$(confined "touch $POLICY_DIR 2>/dev/null && echo ok || echo EPERM")"
 check "... nor add one" EPERM "$(confined "cp /tmp/off.json $POLICY_DIR/00-off.json 2>/dev/null && echo ok || echo EPERM")"
 check "... nor rename one in" EPERM \
         "$(confined "cp /tmp/off.json /etc/.off.tmp 2>/dev/null && mv /etc/.off.tmp $POLICY_DIR/00-off.json 2>/dev/null && echo ok || echo EPERM")"
