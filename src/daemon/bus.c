@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <linux/sockios.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
@@ -1123,11 +1125,50 @@ void bus_stop(Manager *m) {
         m->bus = sd_bus_close_unref(m->bus);
 }
 
+/* Signals wait for as long as dbus-daemon reads nothing (stopped: a confined root may SIGSTOP
+ * it): in the socket's send buffer (sd-bus asks for 8 MiB), then in sd-bus's write queue, which
+ * takes some 384k messages, hundreds of megabytes (a review found it). Past BUS_BACKLOG_BYTES
+ * unread in the socket or BUS_BACKLOG_MESSAGES in the queue a signal is dropped and counted: the
+ * journal has every denial. A dbus-daemon that merely lags reads that much in milliseconds. */
+#define BUS_BACKLOG_BYTES (256U * 1024U)
+#define BUS_BACKLOG_MESSAGES 64U
+
+static bool bus_backlog_full(sd_bus *bus, unsigned fraction) {
+        uint64_t queued = 0;
+        int unread = 0, fd = sd_bus_get_fd(bus);
+
+        if (sd_bus_get_n_queued_write(bus, &queued) >= 0 && queued >= BUS_BACKLOG_MESSAGES / fraction)
+                return true;
+        return fd >= 0 && ioctl(fd, SIOCOUTQ, &unread) >= 0 && (unsigned) unread >= BUS_BACKLOG_BYTES / fraction;
+}
+
+static bool bus_signal_room(Manager *m) {
+        if (!m->bus)
+                return false;
+        if (!bus_backlog_full(m->bus, 1))
+                return true;
+        if (!m->bus_backlogged)
+                log_warning("The system bus reads nothing from us: D-Bus signals are dropped until it does. The "
+                            "journal has every denial.");
+        m->bus_backlogged = true;
+        m->bus_signals_dropped++;
+        return false;
+}
+
+void bus_check_backlog(Manager *m) {
+        if (!m->bus_backlogged || (m->bus && bus_backlog_full(m->bus, 2)))
+                return;
+        log_notice("The system bus %s: %" PRIu64 " D-Bus signals were dropped while it read nothing.",
+                   m->bus ? "reads again" : "is gone", m->bus_signals_dropped - m->bus_signals_dropped_reported);
+        m->bus_signals_dropped_reported = m->bus_signals_dropped;
+        m->bus_backlogged = false;
+}
+
 void bus_emit_denied(Manager *m, const struct guard_event *e, const EventText *t, const EventNames *n) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
         int r;
 
-        if (!m->bus)
+        if (!bus_signal_room(m))
                 return;
         r = sd_bus_message_new_signal(m->bus, &signal, BUS_PATH, BUS_INTERFACE, "Denied");
         if (r >= 0 && (r = append_string(signal, t->action)) >= 0 && (r = append_string(signal, t->kind)) >= 0 &&
@@ -1145,7 +1186,7 @@ void bus_emit_denied(Manager *m, const struct guard_event *e, const EventText *t
 }
 
 void bus_emit_state_changed(Manager *m) {
-        if (!m->bus)
+        if (!bus_signal_room(m))
                 return;
         (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "Mode", "Recording", "RecordSetting",
                                               "PolicyGeneration",

@@ -88,6 +88,8 @@ typedef struct Manager {
         bool bus_name_pending;          /* our name requested, no answer yet */
         uint64_t bus_socket_ino;        /* the system bus socket file's inode, 0: unknown (backend_set_bus_socket()) */
         char *bus_socket_path;
+        bool bus_backlogged;            /* signals are being dropped: the bus reads nothing (bus_signal_room()) */
+        uint64_t bus_signals_dropped, bus_signals_dropped_reported;
 
         char *metrics_file;             /* --metrics-file: NULL for none */
         unsigned metrics_interval_sec;  /* written at most once per interval, when it changed */
