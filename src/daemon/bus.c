@@ -1056,6 +1056,16 @@ static void bus_wait_for_name(Manager *m) {
 }
 
 /* wait_for_name: at start (bus_wait_for_name()); the retries never wait. */
+/* sd-bus answers org.freedesktop.DBus.Peer.GetMachineId itself, reading /etc/machine-id at the
+ * first call with a blocking open(): a FIFO renamed there for a moment held this single-threaded
+ * daemon in that open until the watchdog killed it, at every restart (a review found it). The
+ * guard has no use for it: refused before sd-bus's own handling (filters run first). */
+static int on_bus_filter(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        if (!sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Peer", "GetMachineId"))
+                return 0;
+        return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_ACCESS_DENIED, "cgroup-guardd does not tell its machine ID.");
+}
+
 static int bus_connect(Manager *m, bool wait_for_name) {
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         int r;
@@ -1070,6 +1080,8 @@ static int bus_connect(Manager *m, bool wait_for_name) {
         r = sd_bus_open_system(&bus);
         if (r >= 0)
                 r = sd_bus_set_method_call_timeout(bus, BUS_CALL_TIMEOUT_USEC);
+        if (r >= 0)
+                r = sd_bus_add_filter(bus, NULL, on_bus_filter, m);
         if (r >= 0)
                 r = sd_bus_add_object_vtable(bus, NULL, BUS_PATH, BUS_INTERFACE, manager_vtable, m);
         if (r >= 0)

@@ -18,15 +18,40 @@
 #include "macro.h"
 #include "process-util.h"
 
+/* mountinfo writes space, tab, newline and backslash in a path as \ooo (octal). */
+static void mountinfo_unescape(char *s) {
+        char *out = s;
+
+        for (; *s; s++, out++) {
+                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
+                    s[3] <= '7') {
+                        *out = (char) (((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+                        s += 3;
+                } else
+                        *out = *s;
+        }
+        *out = '\0';
+}
+
+#define CGROUP2_CANDIDATES_MAX 64
+
+/* The first mount of the cgroup2 hierarchy's root in /proc/self/mountinfo that opens as the cgroup2
+ * root (cgroup2_open_root()), the usual places first. The first line alone, taken as written, was
+ * a root elsewhere's to choose: its bind of cgroup2 at "/proc/driver/a b" (PID 1's namespace)
+ * came first in the copy systemd makes for a sandboxed unit, undecoded, and every start of the
+ * guard failed (a review found it). */
 int cgroup2_find_mount(char **ret) {
+        static const char *const usual[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
         _cleanup_(fclosep) FILE *f = fopen("/proc/self/mountinfo", "re");
         _cleanup_(freep) char *line = NULL;
-        size_t size = 0;
+        char *candidates[CGROUP2_CANDIDATES_MAX];
+        size_t size = 0, n = 0;
+        int r = -ENOENT;
 
         if (!f)
                 return -errno;
         /* "36 25 0:31 / /sys/fs/cgroup rw,... shared:9 - cgroup2 cgroup2 rw,..." */
-        while (getline(&line, &size, f) > 0) {
+        while (n < ELEMENTSOF(candidates) && getline(&line, &size, f) > 0) {
                 char root[4096], mount_point[4096], fstype[64];
                 const char *dash = strstr(line, " - ");
 
@@ -35,10 +60,29 @@ int cgroup2_find_mount(char **ret) {
                         continue;
                 if (!streq(fstype, "cgroup2") || !streq(root, "/"))
                         continue;
-                *ret = strdup(mount_point);
-                return *ret ? 0 : -ENOMEM;
+                mountinfo_unescape(mount_point);
+                if (!(candidates[n] = strdup(mount_point))) {
+                        r = -ENOMEM;
+                        break;
+                }
+                n++;
         }
-        return -ENOENT;
+        *ret = NULL;
+        for (size_t u = 0; r != -ENOMEM && u <= ELEMENTSOF(usual) && !*ret; u++)
+                for (size_t i = 0; i < n && !*ret; i++) {
+                        _cleanup_(closep) int fd = -EBADF;
+
+                        if (!candidates[i] || (u < ELEMENTSOF(usual) && !streq(candidates[i], usual[u])))
+                                continue;
+                        fd = cgroup2_open_root(candidates[i]);
+                        if (fd >= 0)
+                                *ret = TAKE_PTR(candidates[i]);
+                        else
+                                r = fd;
+                }
+        for (size_t i = 0; i < n; i++)
+                free(candidates[i]);
+        return *ret ? 0 : r;
 }
 
 /* Resolution that stays on the cgroup2 file system and below root_fd: a mount over a cgroup

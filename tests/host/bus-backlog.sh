@@ -5,6 +5,8 @@
 # megabytes, a review found it). Past a small backlog they are dropped and counted; the journal
 # keeps every denial, and the daemon says what it dropped once the bus reads again. Real
 # dbus-daemon and journald, observe backend.
+# And a peer's org.freedesktop.DBus.Peer.GetMachineId, which sd-bus answered by opening
+# /etc/machine-id (blocking): with a FIFO there, the daemon hung in that open.
 . "$(dirname "$0")/private-ns.sh" dbus-daemon /lib/systemd/systemd-journald -- "$@"
 . "$(dirname "$0")/lib.sh"
 
@@ -50,11 +52,24 @@ check_int "the bus answers again (Denials $before -> $after)" "${after:-0}" -gt 
 sleep 2
 signals=$(grep -c '"member":"Denied"' "$WORK/monitor")
 # What the socket's buffer held before the queue, and the queue's 64: far fewer than reported.
+# (A few reported are neither: the monitor, a client of the stopped dbus-daemon too, loses some.)
 check_int "only $signals of $reported Denied signals reached the bus" "$signals" -le $((reported / 2))
 dropped=$(grep -o "[0-9]* D-Bus signals were dropped" "$LOG" | tail -1 | cut -d' ' -f1)
-check_int "... the rest ($dropped) dropped, not queued (RSS ${rss} kB)" "$((signals + ${dropped:-0}))" -ge $((reported - 10))
+check_int "... the rest ($dropped) dropped, not queued (RSS ${rss} kB)" "$((signals + ${dropped:-0}))" -ge $((reported * 9 / 10))
 move "$T/p1" "$victim"
 check_true "a signal after the backlog reaches the bus" \
         bash -c "for _ in \$(seq 50); do [ \$(grep -c '\"member\":\"Denied\"' $WORK/monitor) -gt $signals ] && exit 0; sleep 0.1; done; exit 1"
+
+# A FIFO at /etc/machine-id (this test's own mount namespace) and a peer asking for the machine ID.
+mkfifo "$WORK/machine-id"
+mount --bind "$WORK/machine-id" /etc/machine-id
+busctl --system --timeout=5 call org.cgroupguard.Guard1 /org/cgroupguard/Guard1 org.freedesktop.DBus.Peer GetMachineId \
+        > "$WORK/machine-id.out" 2>&1
+check_grep "GetMachineId is refused" "$WORK/machine-id.out" "Access denied\|does not tell"
+check "... and the daemon answers on (it did not open the FIFO)" 's "observe"' \
+        "$(busctl --system --timeout=5 get-property $BUS Backend 2>&1)"
+# A daemon held in the open (the tree before) is let go.
+timeout 2 sh -c "echo > $WORK/machine-id" 2> /dev/null
+umount /etc/machine-id
 
 finish
