@@ -362,13 +362,27 @@ static int show_cgroup(void) {
                 return log_error("Cannot show %s: no such cgroup, or nothing pinned at %s.", arg_show_cgroup, arg_bpffs_dir), 3;
         if (r < 0)
                 return log_error_errno(r, "Cannot read the cgroup state of %s: %m", arg_show_cgroup), 1;
-        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-                if (l[0] != '#')
+        /* The one cgroup's line: what follows the iterator's comments. */
+        for (char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+                if (l[0] != '#') {
                         line = l;
+                        break;
+                }
         if (!line)
                 return log_error("The kernel's cgroup iterator said nothing about %s.", arg_show_cgroup), 1;
+        char *text_copy = line;
+        /* "ID LEVEL NAME entry=... protect=...": the name is a cgroup's, anyone's to choose, spaces,
+         * newlines and "entry=" words included (a review made one read as protected): the fields
+         * are what follows the last " entry=", the id what precedes the first space. */
+        char *fields = NULL;
+        for (char *p = strstr(text_copy, " entry="); p; p = strstr(p + 1, " entry="))
+                fields = p + 1;
+        if (!fields)
+                return log_error("The kernel's cgroup iterator said nothing about %s.", arg_show_cgroup), 1;
+        words[n++] = text_copy;
+        text_copy[strcspn(text_copy, " ")] = '\0';
         save = NULL;
-        for (char *w = strtok_r(line, " ", &save); w && n < ELEMENTSOF(words); w = strtok_r(NULL, " ", &save))
+        for (char *w = strtok_r(fields, " \n", &save); w && n < ELEMENTSOF(words); w = strtok_r(NULL, " \n", &save))
                 words[n++] = w;
         const char *entry = state_word(words, n, "entry"), *protect = state_word(words, n, "protect"),
                    *mode = state_word(words, n, "mode"), *lock = state_word(words, n, "lock");

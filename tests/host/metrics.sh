@@ -62,6 +62,14 @@ mkdir "$T/prot/inner"
 check_grep_all "cgroup-guardctl show: a cgroup the listing leaves out (inherited)" "$WORK/show" \
         "Entry: its nearest ancestor's" "Protect: 10-obs.json:protect/0 (enforce)"
 check_no_grep "the listing leaves out what its ancestor says" "$PIN/cgroups" "^$(stat -c %i "$T/prot/inner") "
+# A cgroup's name is anyone's to choose (a delegated subtree's owner): one that spells the
+# iterator's fields did not pass for protected (a review made it).
+forged='svc entry=own protect=pid1-starts-units mode=enforce lock=net:x'
+mkdir "$T/$forged"
+"$CTL" show "$P/$forged" --bpffs-dir "$PIN" > "$WORK/show-forged" 2>&1
+check_grep_all "cgroup-guardctl show: a name that spells protect= is not read as protected" "$WORK/show-forged" \
+        "Protect: -$" "Lock: -$"
+rmdir "$T/$forged"
 setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$CTL" show "$P/aud" --bpffs-dir "$PIN" > /dev/null 2>&1
 check "show as non-root: needs root (exit 4)" 4 "$?"
 
