@@ -142,13 +142,22 @@ static bool freeze_writable_by(int dir_fd, uint32_t uid) {
         return (st.st_uid == uid && (st.st_mode & S_IWUSR)) || (st.st_mode & (S_IWGRP | S_IWOTH));
 }
 
+/* The most cgroups one freeze response reads (each its cgroup.procs and every pid's status): an
+ * offender's delegated subtree of 50,000 empty cgroups held the single-threaded daemon for a
+ * second per event, past the watchdog within one batch (a review found it). Beyond, no freeze. */
+#define FOREIGN_SCAN_MAX 512
+
 /* Why the subtree at dir_fd (the cgroup named cgroup) holds a process not running entirely as
- * uid, or NULL if it holds none. */
-static char *foreign_process_in(int dir_fd, const char *cgroup, uint32_t uid) {
+ * uid, or NULL if it holds none; *budget: cgroups left to read. */
+static char *foreign_process_in(int dir_fd, const char *cgroup, uint32_t uid, unsigned *budget) {
         _cleanup_(closedirp) DIR *d = NULL;
-        char *why = foreign_process_here(dir_fd, cgroup, uid);
+        char *why;
         struct dirent *de;
 
+        if (*budget == 0)
+                return text("the subtree holds more than %u cgroups to check", FOREIGN_SCAN_MAX);
+        (*budget)--;
+        why = foreign_process_here(dir_fd, cgroup, uid);
         if (why)
                 return why;
         d = open_dir(dir_fd);
@@ -167,7 +176,7 @@ static char *foreign_process_in(int dir_fd, const char *cgroup, uint32_t uid) {
                 sub_fd = cgroup2_open_at(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY);
                 if (sub_fd < 0)
                         return text("%s cannot be read", sub);
-                why = foreign_process_in(sub_fd, sub, uid);
+                why = foreign_process_in(sub_fd, sub, uid, budget);
                 if (why)
                         return why;
         }
@@ -228,7 +237,9 @@ static char *freeze_target(int root_fd, int own_fd, const char *own_cgroup, cons
                 if (!freeze_writable_by(up_fd, t->uid))
                         break;
         }
-        why = foreign_process_in(up_fd, up, t->uid);
+        unsigned budget = FOREIGN_SCAN_MAX;
+
+        why = foreign_process_in(up_fd, up, t->uid, &budget);
         if (why)
                 return text("uid %u can write cgroup.freeze of %s, and above it %s", t->uid, t->cgroup, why);
         *ret_fd = TAKE_FD(up_fd);

@@ -51,5 +51,26 @@ check_true "a violation under a cgroup shared with root is reported" wait_log "b
 check_grep "... nothing is frozen, and the report says why" <(grep "by pid $offender2 " "$LOG") -F "not frozen: uid 65534 can write cgroup.freeze of $P/shared/off, and above it $P/shared/bystander holds processes of other users"
 check_no_grep "the shared subtree runs" <(cat "$T/shared/cgroup.events" "$T/shared/off/cgroup.events") "frozen 1"
 
+# A wide subtree (600 empty cgroups of the offender's own): every one of them was read at each
+# event, a second apiece at 50,000, past the watchdog within one batch (a review found it). The
+# scan stops at 512 cgroups: nothing is frozen, and the report says why.
+mkdir -p "$T/wide"
+chown nobody "$T/wide" "$T/wide/cgroup.procs" "$T/wide/cgroup.threads" "$T/wide/cgroup.subtree_control"
+$NOBODY bash -c "mkdir '$T/wide/off' '$T/wide/prot'; for i in \$(seq 600); do mkdir '$T/wide/c'\$i; done"
+cat > "$POLICY_DIR/10-freeze.json" <<JSON
+{ "version": 1, "action": "deny+freeze", "migration": { "protect": ["$P/deleg/prot", "$P/shared/prot", "$P/wide/prot"] } }
+JSON
+kill -HUP "$GUARD_PID"
+wait_log "Policy generation 2 in force"
+spawn $NOBODY sleep 1000; victim3=$!
+move "$T/wide/off" "$victim3"
+$NOBODY bash -c "sleep 0.5; echo $victim3 > '$T/wide/prot/cgroup.procs'; sleep 1000; :" &
+offender3=$!
+STARTED_PIDS="$STARTED_PIDS $offender3"
+move "$T/wide/off" "$offender3"
+check_true "a violation under a subtree of 600 cgroups is reported" wait_log "by pid $offender3 "
+check_grep "... nothing is frozen: more cgroups than one response reads" <(grep "by pid $offender3 " "$LOG") -F "not frozen: uid 65534 can write cgroup.freeze of $P/wide/off, and above it the subtree holds more than 512 cgroups to check"
+check_no_grep "the wide subtree runs" "$T/wide/cgroup.events" "frozen 1"
+
 kill "$GUARD_PID"; wait "$GUARD_PID" 2>/dev/null; GUARD_PID=
 finish
