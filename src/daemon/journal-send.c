@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -46,6 +47,38 @@ static size_t put_field(char *buf, size_t at, const struct iovec *field) {
         return at;
 }
 
+/* An entry too large for one datagram (EMSGSIZE: past the socket's send buffer, which a root
+ * elsewhere may make small with net.core.wmem_default; a review found that only the entries of a
+ * long path or a deep cgroup were lost) goes as journald takes large ones: in a sealed memfd
+ * passed along, as sd-journal does. */
+static int send_memfd(const char *buf, size_t len) {
+        _cleanup_(closep) int fd = memfd_create("cgroup-guard-entry", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+        union {
+                struct cmsghdr cmsghdr;
+                uint8_t buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct msghdr mh = { .msg_control = &control, .msg_controllen = sizeof(control) };
+        struct cmsghdr *cmsg;
+
+        if (fd < 0)
+                return -errno;
+        for (size_t done = 0; done < len;) {
+                ssize_t k = write(fd, buf + done, len - done);
+
+                if (k < 0)
+                        return -errno;
+                done += (size_t) k;
+        }
+        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return -errno;
+        cmsg = CMSG_FIRSTHDR(&mh);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+        return sendmsg(journal_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
 static int send_now(const struct iovec *iov, size_t n) {
         static const struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET_PATH };
         _cleanup_(freep) char *buf = NULL;
@@ -77,6 +110,8 @@ static int send_now(const struct iovec *iov, size_t n) {
                 }
                 if (send(journal_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
                         return 0;
+                if (errno == EMSGSIZE || errno == ENOBUFS)
+                        return send_memfd(buf, len);
                 if (errno != ECONNREFUSED && errno != ENOTCONN)
                         return -errno;
                 journal_close();

@@ -178,5 +178,27 @@ out_of_brief=$(entries '"CGROUP_GUARD_SRC_CGROUP":"/t/svc/brief"' '"CGROUP_GUARD
 check "a cgroup removed before the daemon read its records: both moves recorded with its path (entries in, out)" \
         "above 0, above 0" "$(above 0 "$into_brief"), $(above 0 "$out_of_brief")"
 
+# --- 5. An entry larger than the socket takes in one datagram ----------------------------------
+# A root elsewhere lowered net.core.wmem_default: the daemon's journal socket then refused the
+# entries of a long executable path or a deep cgroup (EMSGSIZE), only those, and they were lost
+# (a review found it). They go in a sealed memfd, as sd-journal sends large entries.
+guard_stop
+old_wmem=$(cat /proc/sys/net/core/wmem_default)
+echo 4608 > /proc/sys/net/core/wmem_default
+deep=$T/ns
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do deep=$deep/$(printf 'c%.0s' $(seq 240)); done
+mkdir -p "$deep"
+: > $LOG
+guard_start
+check "a move into a cgroup at a ${#deep}-character path is denied" EPERM "$(cg-move "$deep" $sleeper)"
+echo "$old_wmem" > /proc/sys/net/core/wmem_default
+journaled_deep() {
+        journalctl -o json MESSAGE_ID=e8540ee91e3f4008a0c051b6c2107e76 2>/dev/null |
+                grep -F "\"CGROUP_GUARD_DST_CGROUP\":\"${deep#$CG}\"" | grep -q CGROUP_GUARD_RULE
+}
+i=0; while [ $i -lt 100 ] && ! journaled_deep; do sleep 0.1; i=$((i + 1)); done
+check_true "... and journaled with every field although no datagram could hold it" journaled_deep
+d=$deep; while [ "$d" != "$T/ns" ]; do rmdir "$d"; d=${d%/*}; done
+
 kill $sleeper $inner 2>/dev/null
 finish
