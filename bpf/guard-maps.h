@@ -446,6 +446,15 @@ struct guard_self {
  * GUARD_FILE_UNIT: an entry of that name in a guarded place is the unit's wherever it is made
  * (PID 1's system.control/<unit>.d after the registration). */
 #define GUARD_UNIT_NAMES_DIR guard_file_key(0, 0)
+/* On a reserved name (never an inode's key, where it means GUARD_FILE_ROOT): PID 1 and its
+ * children before their exec may make a directory there, what systemd makes at each start of the
+ * guard's unit (its propagation directory, which PID 1 removes at each stop); nothing else. */
+#define GUARD_RESERVED_PID1_DIR GUARD_FILE_ROOT
+/* On a reserved name: a place units' namespaces are made of (/tmp, /run/user, /dev/null, and every
+ * directory on the way): its name only is guarded (not made, removed, renamed, linked, nor its
+ * file attributes set by a confined task), not what is written or mounted there, nor what is made
+ * in it. */
+#define GUARD_RESERVED_PLACE GUARD_FILE_SEALED_BELOW
 #define GUARD_RESERVED_NAME_MAX 31 /* inline in the dentry (d_iname) on every kernel we load on */
 
 /* A program PID 1 may exec after a refused switch of its root (guard_pid1_exec), exactly: the
@@ -478,6 +487,15 @@ static inline __u64 guard_name_hash_step(__u64 hash, unsigned char c) {
 
 static inline __u64 guard_reserved_key(__u64 dir_key, __u64 name_hash) {
         return GUARD_OBJ_FILE | (((dir_key * 0xff51afd7ed558ccdULL) ^ name_hash) & ~GUARD_OBJ_FILE);
+}
+
+/* A place's reservation (GUARD_RESERVED_PLACE) is keyed apart from a strict one of the same name
+ * in the same directory: the daemon follows no symlink to place one, and neither's flags reach
+ * the other's (a place's OR-ed into the guard's unit's reservation let PID 1 make the unit). */
+#define GUARD_PLACE_DIR_SALT 0x5bd1e9955bd1e995ULL
+
+static inline __u64 guard_place_key(__u64 dir_key, __u64 name_hash) {
+        return guard_reserved_key(dir_key ^ GUARD_PLACE_DIR_SALT, name_hash);
 }
 
 /* Fixed layouts on both sides (the compiled image is written by userspace and read by the
@@ -570,7 +588,7 @@ static inline int guard_ns_index(__u32 clone_flag) {
         X(guard_tamper_mount_exit) X(guard_tamper_move_mount_exit) X(guard_tamper_move_mount_exit_ia32) \
         X(guard_tamper_mount_enter) X(guard_tamper_move_mount_enter) X(guard_tamper_move_mount_enter_ia32) \
         X(guard_tamper_mount_task_free) X(guard_tamper_capable) \
-        X(guard_tamper_kexec_read) X(guard_tamper_kexec_load)
+        X(guard_tamper_kexec_read) X(guard_tamper_kexec_load) X(guard_tamper_file_ioctl) X(guard_tamper_file_ioctl_compat)
 #define GUARD_PROGS_NATIVE(X)                                                                   \
         X(guard_tamper_pin_open) X(native_cgroup_attach) X(native_cgroup_attach_lockdown)       \
         X(native_namespace_install) X(native_namespace_alloc) X(native_namespace_free)          \

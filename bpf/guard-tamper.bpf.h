@@ -1278,6 +1278,16 @@ static __always_inline int guard_mount_onto_root_refused(const struct vfsmount *
         return guard_confined_file_refused(inode->i_ino, mnt, false);
 }
 
+/* Written, truncated, its mode, owner, times or extended attributes changed: a name the daemon
+ * registered (GUARD_FILE_NAME). A place guarded only as a mountpoint (GUARD_FILE_MOUNTPOINT alone:
+ * /tmp, /dev/null, /sys/fs) keeps its name, nothing more: everyone writes /dev/null, udev sets the
+ * times of device nodes at each event, systemd-tmpfiles restores /tmp's after a clean. */
+static __always_inline int guard_file_content_refused(struct inode *inode) {
+        __u8 flags = guard_file_flags(inode);
+
+        return flags & GUARD_FILE_NAME ? guard_confined_file_refused(inode->i_ino, NULL, flags & GUARD_FILE_UNIT) : 0;
+}
+
 static __always_inline int guard_file_refused(struct inode *inode) {
         return guard_file_refused_as(inode, NULL, 0);
 }
@@ -1322,6 +1332,16 @@ static __always_inline __u8 name_reserved(__u64 dir_key, struct dentry *dentry) 
         return value ? *value | GUARD_FILE_RESERVES : 0;
 }
 
+/* Is the entry's name a place's in its directory (guard_place_key())? */
+static __always_inline bool name_is_place(__u64 dir_key, struct dentry *dentry) {
+        __u64 hash, key;
+
+        if (!dentry_name_hash(dentry, &hash))
+                return false;
+        key = guard_place_key(dir_key, hash);
+        return bpf_map_lookup_elem(&guard_objects, &key) != NULL;
+}
+
 /* A guarded entry removed or renamed away by someone allowed to (apt remove keyutils takes
  * /sbin/request-key away): its name stays reserved in its directory, as the daemon reserves a
  * helper's name that does not exist, or the first confined root to create it there would choose
@@ -1360,6 +1380,7 @@ static __always_inline void guard_reserve_name(struct inode *dir, struct dentry 
  * counts as sealed. */
 #define GUARD_ENTRY_GUARDED 1
 #define GUARD_ENTRY_UNIT 2 /* in or at a name of the guard's own unit: refused to PID 1 too */
+#define GUARD_ENTRY_PLACE 3 /* at a place units' namespaces are made of (GUARD_RESERVED_PLACE): its name only */
 
 /* Guarded, and the guard's unit's where flags say so or the entry bears one of its names. */
 static __always_inline int entry_guard(__u8 flags, struct dentry *dentry) {
@@ -1381,6 +1402,8 @@ static __always_inline int guard_dir_entry_guarded(struct inode *dir, struct den
         /* A sealed directory may hold a name of the guard's unit too (/etc/systemd/system). */
         if ((flags & GUARD_FILE_RESERVES) && (reserved = name_reserved(key, dentry)))
                 return entry_guard(reserved | (flags & GUARD_FILE_UNIT), dentry);
+        if ((flags & GUARD_FILE_RESERVES) && name_is_place(key, dentry))
+                return GUARD_ENTRY_PLACE;
         if (flags & GUARD_FILE_SEALED)
                 return entry_guard(flags, dentry);
         if ((flags & GUARD_FILE_NAME) && !(flags & GUARD_FILE_KERNEL))
@@ -1397,19 +1420,24 @@ static __always_inline int guard_dir_entry_guarded(struct inode *dir, struct den
                 return entry_guard(flags, dentry);
         if (!(*value & GUARD_FILE_RESERVES))
                 return 0;
+        /* (A place, /tmp, keeps its name only: its reservation is keyed apart, never found here.) */
         reserved = name_reserved(key, dir_dentry);
         return reserved ? entry_guard(reserved, dentry) : 0;
 }
 
+/* places: whether a place's name counts (made, removed, renamed, linked, its attributes set);
+ * writes, times and mounts (mount units on /home, a sandbox's tmpfs on /tmp) leave it alone. */
 static __always_inline int guard_dir_entry_refused_as(struct inode *dir, struct dentry *dentry,
-                                                      const struct vfsmount *mnt) {
+                                                      const struct vfsmount *mnt, const bool places) {
         int guarded = guard_dir_entry_guarded(dir, dentry);
 
-        return guarded ? guard_confined_file_refused(dir->i_ino, mnt, guarded == GUARD_ENTRY_UNIT) : 0;
+        if (!guarded || (guarded == GUARD_ENTRY_PLACE && !places))
+                return 0;
+        return guard_confined_file_refused(dir->i_ino, mnt, guarded == GUARD_ENTRY_UNIT);
 }
 
 static __always_inline int guard_dir_entry_refused(struct inode *dir, struct dentry *dentry) {
-        return guard_dir_entry_refused_as(dir, dentry, NULL);
+        return guard_dir_entry_refused_as(dir, dentry, NULL, true);
 }
 
 /* For guard_register_arrival(): a full barrier between the key's insertion and the read of the
@@ -1452,7 +1480,11 @@ static __always_inline int guard_register_arrival(struct inode *incoming, bool w
 /* An inode an allowed task renames (from from_dir/from) or links into a guarded place. */
 static __always_inline int guard_entry_arrives(struct inode *dir, struct dentry *dentry, struct inode *from_dir,
                                                struct dentry *from, struct inode *incoming) {
-        if (!incoming || !tamper_config() || !guard_dir_entry_guarded(dir, dentry))
+        int guarded;
+
+        /* A place keeps its name only: what arrives there is not guarded. */
+        if (!incoming || !tamper_config() || !(guarded = guard_dir_entry_guarded(dir, dentry)) ||
+            guarded == GUARD_ENTRY_PLACE)
                 return 0;
         return guard_register_arrival(incoming, guard_dir_entry_guarded(from_dir, from));
 }
@@ -1465,13 +1497,14 @@ static __always_inline int guard_entry_arrives(struct inode *dir, struct dentry 
 #define DCACHE_DISCONNECTED_ 0x00000020
 #define DCACHE_DIRECTORY_TYPE_ 0x00200000
 
-static __always_inline int guard_entry_refused_as(struct dentry *dentry, const struct vfsmount *mnt) {
+static __always_inline int guard_entry_refused_as(struct dentry *dentry, const struct vfsmount *mnt,
+                                                  const bool places) {
         struct dentry *parent = dentry->d_parent;
 
         if (!parent)
                 return 0;
         if (parent != dentry)
-                return guard_dir_entry_refused_as(parent->d_inode, dentry, mnt);
+                return guard_dir_entry_refused_as(parent->d_inode, dentry, mnt, places);
         /* A root. A file opened by handle (open_by_handle_at) after its dentry left the cache has
          * one of its own, disconnected, with no parent to check: refused to confined tasks, since
          * where it lives cannot be told here (a directory is always reconnected to its parents,
@@ -1483,11 +1516,16 @@ static __always_inline int guard_entry_refused_as(struct dentry *dentry, const s
 }
 
 static __always_inline int guard_entry_refused(struct dentry *dentry) {
-        return guard_entry_refused_as(dentry, NULL);
+        return guard_entry_refused_as(dentry, NULL, true);
+}
+
+/* Written, truncated, its times, mode or extended attributes changed. */
+static __always_inline int guard_entry_content_refused(struct dentry *dentry) {
+        return guard_entry_refused_as(dentry, NULL, false);
 }
 
 static __always_inline int guard_mount_on_entry_refused(const struct vfsmount *mnt, struct dentry *dentry) {
-        return guard_entry_refused_as(dentry, mnt);
+        return guard_entry_refused_as(dentry, mnt, false);
 }
 
 /* New names in the pin directory (protect_pin_dir()) as well as its removals: a directory at a
@@ -1562,11 +1600,28 @@ static __always_inline int guard_reserve_new_dir(struct inode *dir, struct dentr
         return 0;
 }
 
+/* A directory made at a name reserved for PID 1's (GUARD_RESERVED_PID1_DIR) by PID 1 or its child
+ * before its exec: what systemd makes there. */
+static __always_inline bool pid1_dir_made(struct inode *dir, struct dentry *dentry) {
+        __u64 key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
+        __u8 *value = bpf_map_lookup_elem(&guard_objects, &key);
+
+        return value && (*value & GUARD_FILE_RESERVES) && (name_reserved(key, dentry) & GUARD_RESERVED_PID1_DIR) &&
+               is_pid1_code(bpf_get_current_task_btf());
+}
+
 SEC("lsm/inode_mkdir")
 int BPF_PROG(guard_tamper_inode_mkdir, struct inode *dir, struct dentry *dentry, unsigned short mode) {
-        int guarded = guard_dir_entry_guarded(dir, dentry);
-        int refused = protect_pin_dir(dir) ?:
-                      guarded ? guard_confined_file_refused(dir->i_ino, NULL, guarded == GUARD_ENTRY_UNIT) : 0;
+        int refused = protect_pin_dir(dir), guarded;
+
+        if (refused)
+                return refused;
+        guarded = guard_dir_entry_guarded(dir, dentry);
+        if (guarded && pid1_dir_made(dir, dentry))
+                return 0;
+        refused = guarded ? guard_confined_file_refused(dir->i_ino, NULL, guarded == GUARD_ENTRY_UNIT) : 0;
+        if (guarded == GUARD_ENTRY_PLACE)
+                return refused;
 
         refused = refused ?: guard_cgroup_dir_refused(dir);
         if (!refused && guarded)
@@ -1690,7 +1745,7 @@ static __always_inline int guard_tamper_setattr(struct dentry *dentry, struct ia
          * too (utimensat()): each change of a policy file's or its directory's reloads the
          * policy (IN_ATTRIB), as often as a confined root likes (a review found it). */
         return attr->ia_valid & (ATTR_SIZE_ | ATTR_MODE_ | ATTR_UID_ | ATTR_GID_ | ATTR_ATIME_ | ATTR_MTIME_) ?
-               guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry) ?: protect_pin(dentry) ?:
+               guard_file_content_refused(dentry->d_inode) ?: guard_entry_content_refused(dentry) ?: protect_pin(dentry) ?:
                protect_pin_dir(dentry->d_parent->d_inode) : 0;
 }
 
@@ -1716,28 +1771,57 @@ SEC("lsm/inode_setxattr")
 int BPF_PROG(guard_tamper_setxattr, void *idmap, struct dentry *dentry) {
         if (guard_set_retired())
                 return 0;
-        return guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry);
+        return guard_file_content_refused(dentry->d_inode) ?: guard_entry_content_refused(dentry);
 }
 
 SEC("lsm/inode_removexattr")
 int BPF_PROG(guard_tamper_removexattr, void *idmap, struct dentry *dentry) {
         if (guard_set_retired())
                 return 0;
-        return guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry);
+        return guard_file_content_refused(dentry->d_inode) ?: guard_entry_content_refused(dentry);
 }
 
 SEC("?lsm/inode_set_acl")
 int BPF_PROG(guard_tamper_set_acl, void *idmap, struct dentry *dentry) {
         if (guard_set_retired())
                 return 0;
-        return guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry);
+        return guard_file_content_refused(dentry->d_inode) ?: guard_entry_content_refused(dentry);
 }
 
 SEC("?lsm/inode_remove_acl")
 int BPF_PROG(guard_tamper_remove_acl, void *idmap, struct dentry *dentry) {
         if (guard_set_retired())
                 return 0;
-        return guard_file_refused(dentry->d_inode) ?: guard_entry_refused(dentry);
+        return guard_file_content_refused(dentry->d_inode) ?: guard_entry_content_refused(dentry);
+}
+
+/* File attributes (chattr: FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR), which pass no other hook: a
+ * confined root's chattr +i of /var/tmp failed PID 1's mkdtemp() of the guard's PrivateTmp=
+ * directory, so every restart (226/NAMESPACE; a review found it), and +i or +a on what the guard
+ * runs or reads held the admin's upgrades and edits. Refused on what the guard guards, as a
+ * rename is. At every ioctl: a compare of the command, nothing more for all others. */
+#define FS_IOC_SETFLAGS_ 0x40086602U
+#define FS_IOC32_SETFLAGS_ 0x40046602U
+#define FS_IOC_FSSETXATTR_ 0x401c5820U
+
+static __always_inline int tamper_file_attr_ioctl(struct file *file, unsigned int cmd) {
+        if (cmd != FS_IOC_SETFLAGS_ && cmd != FS_IOC32_SETFLAGS_ && cmd != FS_IOC_FSSETXATTR_)
+                return 0;
+        if (guard_set_retired())
+                return 0;
+        return guard_file_refused(file->f_inode) ?: guard_entry_refused(file->f_path.dentry) ?:
+               protect_pin(file->f_path.dentry);
+}
+
+SEC("lsm/file_ioctl")
+int BPF_PROG(guard_tamper_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg) {
+        return tamper_file_attr_ioctl(file, cmd);
+}
+
+/* 32-bit callers: this hook since Linux 6.8, file_ioctl before. */
+SEC("?lsm/file_ioctl_compat")
+int BPF_PROG(guard_tamper_file_ioctl_compat, struct file *file, unsigned int cmd, unsigned long arg) {
+        return tamper_file_attr_ioctl(file, cmd);
 }
 
 /* Whom signals from others may not reach: the guard, and PID 1's child for the guard's unit
@@ -2561,7 +2645,7 @@ static __always_inline int tamper_file_open(struct file *file, const int can_rea
         }
         if (magic == SECURITYFS_MAGIC_)
                 return guard_tamper_securityfs_open(file);
-        return guard_file_refused(file->f_inode) ?: guard_entry_refused(file->f_path.dentry);
+        return guard_file_content_refused(file->f_inode) ?: guard_entry_content_refused(file->f_path.dentry);
 }
 
 SEC("lsm/file_open")

@@ -140,6 +140,11 @@ void choose_tamper_variants(Backend *b, const struct btf *vmlinux) {
                                                                  i == 0 ? "bpf_lsm_inode_set_acl" : "bpf_lsm_inode_remove_acl",
                                                                  BTF_KIND_FUNC) >= 0);
         }
+        /* 32-bit ioctl()s have a hook of their own since 6.8. */
+        prog = bpf_object__find_program_by_name(b->obj, GUARD_PROG(guard_tamper_file_ioctl_compat));
+        if (prog)
+                bpf_program__set_autoload(prog, vmlinux && btf__find_by_name_kind(vmlinux, "bpf_lsm_file_ioctl_compat",
+                                                                                  BTF_KIND_FUNC) >= 0);
         /* Who connected to the bus when: where unix_stream_connect() can be traced. */
         prog = bpf_object__find_program_by_name(b->obj, GUARD_PROG(guard_tamper_bus_connect));
         if (prog)
@@ -541,6 +546,9 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
                 { files.unit_reserved, files.n_unit_reserved, GUARD_FILE_RESERVES | GUARD_FILE_UNIT },
                 { files.keys, files.n, GUARD_FILE_NAME },
                 { files.unit, files.n_unit, GUARD_FILE_NAME | GUARD_FILE_UNIT },
+                { files.place_dirs, files.n_place_dirs, GUARD_FILE_RESERVES },
+                { files.places, files.n_places, GUARD_FILE_RESERVES | GUARD_RESERVED_PLACE },
+                { files.pid1_dirs, files.n_pid1_dirs, GUARD_FILE_RESERVES | GUARD_RESERVED_PID1_DIR },
         };
         for (size_t g = 0; g < ELEMENTSOF(groups); g++)
                 for (size_t i = 0; i < groups[g].n; i++) {
@@ -568,12 +576,11 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
         return add_flags(b->objects_fd, GUARD_OBJ_PID1_EXEC, 1, set);
 }
 
-bool backend_kernel_keys_high(Backend *b) {
+uint32_t backend_kernel_keys(Backend *b) {
         struct guard_self self = {};
         __u32 zero = 0;
 
-        return b->self_fd >= 0 && bpf_map_lookup_elem(b->self_fd, &zero, &self) == 0 &&
-               self.kernel_keys >= GUARD_KERNEL_KEYS_MAX / 2;
+        return b->self_fd >= 0 && bpf_map_lookup_elem(b->self_fd, &zero, &self) == 0 ? self.kernel_keys : 0;
 }
 
 void backend_refresh_guard_files(Backend *b) {

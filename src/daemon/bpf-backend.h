@@ -225,7 +225,9 @@ void backend_set_bus_socket(Backend *b, uint64_t ino, const char *path);
 void backend_refresh_guard_files(Backend *b);
 /* Whether the keys the kernel added to guard_objects since the last round use half its share
  * (GUARD_KERNEL_KEYS_MAX) or more: then a round is due, so that arrivals keep room. */
-bool backend_kernel_keys_high(Backend *b);
+/* The keys the kernel's programs added to guard_objects and no round dropped yet (a guarded
+ * name removed, an inode arriving in a guarded place). */
+uint32_t backend_kernel_keys(Backend *b);
 /* Whether the process pidfd refers to connected to the bus (its mark in guard_bus_peers): 1 or 0;
  * -EOPNOTSUPP without the record (the observe backend, a kernel without the function to trace),
  * -EBADF when the bus socket is not known (fail closed). */

@@ -434,6 +434,8 @@ int set_guard_config_dirs(const char *policy_dir, const char *disable_file) {
 static const char *const child_config_files[] = {
         "/etc/nsswitch.conf",
         "/etc/pam.conf",
+        /* systemd 257's children run it (fexecve()) for every unit, PID 1 opens it at its start */
+        "/usr/lib/systemd/systemd-executor",
 };
 
 /* A configuration directory as PID 1 sees it: the names on its path, each entry's names, and the
@@ -809,13 +811,16 @@ static int add_pid1_executables(KeySet *set, ExecSet *exec, const char *root) {
         return r < 0 ? r : known;
 }
 
-/* A socket the daemon sends to by its path (journald's, the bus's, PID 1's notify socket): its
- * names as add_names() finds them, and its own name reserved in its directory whether it exists
- * or not. Whoever binds a socket there anew (PID 1 restarting a socket unit) makes a new inode,
- * which no key names until the next registration; a reserved name is refused to confined tasks
- * whatever inode it holds (created, removed, renamed over or away, mounted over), so a
- * confined root cannot put its own socket there (a review found both). */
-static int add_socket_path(KeySet *set, const char *path) {
+/* A name that is to stay what it is, whatever inode it holds: its names below root as add_names()
+ * finds them, and its own name reserved in its directory whether it exists or not. A socket the
+ * daemon sends to by its path (journald's, the bus's, PID 1's notify socket): whoever binds one
+ * there anew (PID 1 restarting a socket unit) makes a new inode, which no key names until the
+ * next registration; a reserved name is refused to confined tasks whatever inode it holds
+ * (created, removed, renamed over or away, mounted over), so a confined root cannot put its own
+ * socket there (a review found both). */
+static void own_service_unit(char unit[static NAME_MAX + 1]);
+
+static int add_reserved_path(KeySet *set, const char *root, const char *path) {
         char dir[PATH_MAX];
         const char *slash = strrchr(path, '/');
         uint64_t key = 0;
@@ -823,19 +828,151 @@ static int add_socket_path(KeySet *set, const char *path) {
 
         if (path[0] != '/' || !slash || !slash[1] || (size_t) (slash - path) >= sizeof(dir))
                 return 0;
-        r = add_names(set, "", path, 0);
+        r = add_names(set, root, path, 0);
         if (r < 0)
                 return r;
-        snprintf(dir, sizeof(dir), "%.*s", (int) (slash - path), path);
+        if ((size_t) snprintf(dir, sizeof(dir), "%s%.*s", root, (int) (slash - path), path) >= sizeof(dir))
+                return 0;
         if (dir_key(set, dir[0] ? dir : "/", &key) < 0 || strlen(slash + 1) > GUARD_RESERVED_NAME_MAX)
                 return 0; /* its directory is missing: add_names() reserved the first missing name */
         return reserve_name(set, key, slash + 1, strlen(slash + 1));
 }
 
+/* What PID 1's child makes a unit's namespace of (systemd's namespace.c), for the guard's next
+ * start as for every sandboxed unit's: systemd's own names in /run/systemd, which nothing else
+ * makes, removes or mounts on. One missing or of another type failed that start (226/NAMESPACE),
+ * and since each mount target is looked up through symlinks, one turned into a symlink chose
+ * what the start covers: /run/systemd/incoming pointed at the libraries' directory had the unit's
+ * propagation directory, anyone's to write, bound over them in the guard's namespace (a review
+ * found it). Each reserved where PID 1 sees it, whether it is there or not. PID1_DIR: units'
+ * children make it where it is missing (a directory: GUARD_RESERVED_PID1_DIR); NOT_PID1: PID 1
+ * makes it at its start and never removes it, but would for anyone who asked
+ * (RuntimeDirectory=systemd/inaccessible, removed at that unit's stop): refused to PID 1 too, as
+ * the guard's unit's names are (GUARD_FILE_UNIT). */
+enum { STRICT, PID1_DIR, NOT_PID1 };
+static const struct {
+        const char *path;
+        int kind;
+} unit_namespace_names[] = {
+        { "/run/systemd/unit-root", PID1_DIR },        /* the new root (systemd 252) */
+        { "/run/systemd/mount-rootfs", PID1_DIR },     /* the same, systemd 257 */
+        { "/run/systemd/incoming", PID1_DIR },         /* systemctl bind's target in every unit */
+        { "/run/systemd/propagate", PID1_DIR },        /* what is bound there (propagate/UNIT) */
+        { "/run/systemd/inaccessible/dir", NOT_PID1 }, /* ProtectHome=, InaccessiblePaths= */
+        { "/run/systemd/inaccessible/reg", NOT_PID1 },
+        { "/run/systemd/inaccessible/chr", NOT_PID1 }, /* /proc/kmsg (ProtectKernelLogs=) */
+        { "/run/systemd/inaccessible/blk", NOT_PID1 },
+        { "/run/systemd/inaccessible/fifo", NOT_PID1 },
+        { "/run/systemd/inaccessible/sock", NOT_PID1 },
+        { "/run/systemd/journal/stdout", STRICT },     /* the unit's standard output (PID 1 binds it anew) */
+};
+
+/* The places a unit's namespace mounts on or copies from (ProtectHome=, PrivateDevices=,
+ * ProtectKernelModules=, ReadWritePaths=, TemporaryFileSystem=): moved away or made symlinks (a
+ * missing one created as one too), they lead the mount elsewhere (/root -> /sys/fs/bpf: the
+ * guard's restart would find no pins; a dangling node-exporter failed it), and a missing
+ * /dev/null fails the start. Unlike systemd's own names they are written, mounted on (mount
+ * units on /home, a sandbox's tmpfs on /tmp, snap-confine's binds) and unmounted by everyone, so
+ * only their names are guarded, and those of the directories on the way
+ * (GUARD_RESERVED_PLACE). */
+static const char *const unit_namespace_places[] = {
+        "/tmp", "/var/tmp", "/home", "/root", "/run/user", "/run/credentials", "/usr/lib/modules", "/lib/modules",
+        "/var/lib/prometheus/node-exporter",
+        "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx", "/dev/pts",
+        "/dev/shm",
+};
+
+/* What units' children make at their first use (/run/user, /run/credentials), made now where PID
+ * 1 sees them, as systemd makes them (0755, whatever our umask), so that their names can be
+ * guarded without refusing that use. Each step refuses a symlink. */
+static void make_unit_runtime_dirs(void) {
+        static const char *const dirs[] = { "user", "credentials" };
+        _cleanup_(closep) int run = open("/proc/1/root/run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (run < 0 || faccessat(run, "systemd", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                return; /* PID 1 is not systemd, or cannot be seen */
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_(closep) int fd = -EBADF;
+
+                if (mkdirat(run, dirs[i], 0755) < 0) {
+                        if (errno != EEXIST)
+                                log_debug("Cannot make /run/%s: %m", dirs[i]);
+                        continue;
+                }
+                fd = openat(run, dirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd >= 0)
+                        (void) fchmod(fd, 0755);
+        }
+}
+
+/* A place (unit_namespace_places[]): each name of its path reserved in its directory as PID 1
+ * sees it (below root), a place's (guard_place_key(), into places; the directory into
+ * place_dirs), existing or not. A symlink on the way is reserved as it is and not followed: where
+ * it leads may be a tree of a root elsewhere's, mounted on a directory on the way (/var). */
+static int add_place(const KeySet *set, KeySet *places, KeySet *place_dirs, const char *root, const char *path) {
+        char full[PATH_MAX];
+        size_t len = strlen(path);
+        uint64_t dir = 0;
+
+        if (path[0] != '/' || (size_t) snprintf(full, sizeof(full), "%s/", root) >= sizeof(full) ||
+            dir_key(set, full, &dir) < 0)
+                return 0;
+        for (size_t i = 1, start = 1; i <= len; i++) {
+                uint64_t key, hash = GUARD_NAME_HASH_INIT;
+                bool symlink;
+                int r;
+
+                if (path[i] != '/' && path[i] != '\0')
+                        continue;
+                if (i == start) { /* "//" */
+                        start = i + 1;
+                        continue;
+                }
+                if (i - start > GUARD_RESERVED_NAME_MAX) {
+                        log_debug("Cannot reserve %.*s: a name longer than %d characters.", (int) i, path, GUARD_RESERVED_NAME_MAX);
+                        return 0;
+                }
+                for (size_t c = start; c < i; c++)
+                        hash = guard_name_hash_step(hash, (unsigned char) path[c]);
+                r = key_add(places, guard_place_key(dir, hash));
+                if (r >= 0)
+                        r = key_add(place_dirs, dir);
+                if (r < 0)
+                        return r;
+                if ((size_t) snprintf(full, sizeof(full), "%s%.*s", root, (int) i, path) >= sizeof(full) ||
+                    name_key(set, full, &key, &symlink) < 0 || symlink)
+                        return 0; /* missing, or a symlink: its name is reserved, nothing follows */
+                /* The next name's directory as its entries have it: a mount's root where one is on it. */
+                if (i < len && dir_key(set, full, &dir) < 0)
+                        return 0;
+                start = i + 1;
+        }
+        return 0;
+}
+
+/* The guard's unit's own propagation directory (bound at /run/systemd/incoming), removed by PID
+ * 1 at each stop and made by its child at each start (a reservation of its own: PID 1's children
+ * may make a directory there, GUARD_RESERVED_PID1_DIR); anything else there failed the next start
+ * (226/NAMESPACE). */
+static int add_unit_runtime_names(KeySet *set, KeySet *pid1_dirs, const char *root) {
+        char unit[NAME_MAX + 1], path[PATH_MAX];
+        KeySet *reserved = set->reserved;
+        int r;
+
+        own_service_unit(unit);
+        if (!unit[0] || (size_t) snprintf(path, sizeof(path), "/run/systemd/propagate/%s", unit) >= sizeof(path))
+                return 0;
+        set->budget = HELPER_NAMES_MAX;
+        set->reserved = pid1_dirs;
+        r = add_reserved_path(set, root, path);
+        set->reserved = reserved;
+        return r;
+}
+
 int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *ret) {
         size_t allocated_mounts = 0;
         const char *helper_root;
-        KeySet set = { .budget = SIZE_MAX }, sealed = {}, sealed_below = {}, reserved = {}, reserving = {};
+        KeySet set = { .budget = SIZE_MAX }, sealed = {}, sealed_below = {}, reserved = {}, reserving = {}, places = {}, place_dirs = {}, pid1_dirs = {};
         UnitKeys unit = {};
         ExecSet pid1_exec = {};
         uint64_t root_key = 0;
@@ -867,7 +1004,7 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
         set.reserving = &reserving;
         for (size_t i = 0; r >= 0 && extra && extra[i]; i++) {
                 set.budget = HELPER_NAMES_MAX;
-                r = add_socket_path(&set, extra[i]);
+                r = add_reserved_path(&set, "", extra[i]);
         }
         if (r >= 0) {
                 r = add_pid1_executables(&set, &pid1_exec, helper_root);
@@ -881,6 +1018,19 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 set.budget = HELPER_NAMES_MAX;
                 r = add_names(&set, helper_root, child_config_files[i], 0);
         }
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(unit_namespace_names); i++) {
+                set.budget = HELPER_NAMES_MAX;
+                set.reserved = unit_namespace_names[i].kind == PID1_DIR ? &pid1_dirs :
+                               unit_namespace_names[i].kind == NOT_PID1 ? &unit.reserved : &reserved;
+                r = add_reserved_path(&set, helper_root, unit_namespace_names[i].path);
+                set.reserved = &reserved;
+        }
+        if (r >= 0)
+                r = add_unit_runtime_names(&set, &pid1_dirs, helper_root);
+        if (r >= 0)
+                make_unit_runtime_dirs();
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(unit_namespace_places); i++)
+                r = add_place(&set, &places, &place_dirs, helper_root, unit_namespace_places[i]);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sealed_config_dirs); i++) {
                 set.budget = HELPER_NAMES_MAX;
                 r = add_config_dir(&set, &sealed, helper_root, sealed_config_dirs[i], SEALED_DIR_ENTRIES_MAX);
@@ -904,6 +1054,9 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 free(unit.sealed.keys);
                 free(unit.reserved.keys);
                 free(pid1_exec.keys);
+                free(places.keys);
+                free(place_dirs.keys);
+                free(pid1_dirs.keys);
                 return r;
         }
         *ret = (GuardFiles) { .keys = set.keys, .n = set.n, .sealed = sealed.keys, .n_sealed = sealed.n,
@@ -913,6 +1066,9 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                               .unit = unit.names.keys, .n_unit = unit.names.n,
                               .unit_sealed = unit.sealed.keys, .n_unit_sealed = unit.sealed.n,
                               .unit_reserved = unit.reserved.keys, .n_unit_reserved = unit.reserved.n,
+                              .places = places.keys, .n_places = places.n,
+                              .place_dirs = place_dirs.keys, .n_place_dirs = place_dirs.n,
+                              .pid1_dirs = pid1_dirs.keys, .n_pid1_dirs = pid1_dirs.n,
                               .pid1_exec = pid1_exec.keys, .n_pid1_exec = pid1_exec.n, .pid1_exec_known = pid1_exec_known,
                               .root_key = root_key };
         return 0;
@@ -928,5 +1084,8 @@ void guard_files_done(GuardFiles *f) {
         free(f->unit_sealed);
         free(f->unit_reserved);
         free(f->pid1_exec);
+        free(f->places);
+        free(f->place_dirs);
+        free(f->pid1_dirs);
         *f = (GuardFiles) {};
 }

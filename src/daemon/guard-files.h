@@ -33,6 +33,12 @@ typedef struct GuardFiles {
         size_t n_unit_sealed;
         uint64_t *unit_reserved; /* its names where there is none, and anywhere (GUARD_UNIT_NAMES_DIR) */
         size_t n_unit_reserved;
+        uint64_t *places;       /* names reserved as places units' namespaces are made of (GUARD_RESERVED_PLACE) */
+        size_t n_places;
+        uint64_t *place_dirs;   /* the directories they are in (GUARD_FILE_RESERVES alone) */
+        size_t n_place_dirs;
+        uint64_t *pid1_dirs;    /* names reserved where PID 1's children make a directory (GUARD_RESERVED_PID1_DIR) */
+        size_t n_pid1_dirs;
         struct guard_pid1_exec_key *pid1_exec; /* the files PID 1 may exec after a refused switch of root */
         size_t n_pid1_exec;
         bool pid1_exec_known;   /* PID 1's own file is among them (else nothing is refused to its exec) */

@@ -51,8 +51,13 @@ static size_t put_field(char *buf, size_t at, const struct iovec *field) {
  * elsewhere may make small with net.core.wmem_default; a review found that only the entries of a
  * long path or a deep cgroup were lost) goes as journald takes large ones: in a sealed memfd
  * passed along, as sd-journal does. */
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+
 static int send_memfd(const char *buf, size_t len) {
-        _cleanup_(closep) int fd = memfd_create("cgroup-guard-entry", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+        /* Not executable (6.3 on; vm.memfd_noexec=2 refuses one that could be); EINVAL before. */
+        _cleanup_(closep) int fd = memfd_create("cgroup-guard-entry", MFD_ALLOW_SEALING | MFD_CLOEXEC | MFD_NOEXEC_SEAL);
         union {
                 struct cmsghdr cmsghdr;
                 uint8_t buf[CMSG_SPACE(sizeof(int))];
@@ -60,23 +65,25 @@ static int send_memfd(const char *buf, size_t len) {
         struct msghdr mh = { .msg_control = &control, .msg_controllen = sizeof(control) };
         struct cmsghdr *cmsg;
 
+        if (fd < 0 && errno == EINVAL)
+                fd = memfd_create("cgroup-guard-entry", MFD_ALLOW_SEALING | MFD_CLOEXEC);
         if (fd < 0)
-                return -errno;
+                return -EMSGSIZE; /* counted as dropped */
         for (size_t done = 0; done < len;) {
                 ssize_t k = write(fd, buf + done, len - done);
 
                 if (k < 0)
-                        return -errno;
+                        return -EMSGSIZE;
                 done += (size_t) k;
         }
         if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-                return -errno;
+                return -EMSGSIZE;
         cmsg = CMSG_FIRSTHDR(&mh);
         cmsg->cmsg_level = SOL_SOCKET;
         cmsg->cmsg_type = SCM_RIGHTS;
         cmsg->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-        return sendmsg(journal_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
+        return sendmsg(journal_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? (errno == EAGAIN ? -EAGAIN : -EMSGSIZE) : 0;
 }
 
 static int send_now(const struct iovec *iov, size_t n) {

@@ -88,6 +88,8 @@ typedef struct Manager {
         bool bus_name_pending;          /* our name requested, no answer yet */
         uint64_t bus_socket_ino;        /* the system bus socket file's inode, 0: unknown (backend_set_bus_socket()) */
         char *bus_socket_path;
+        uint32_t kernel_keys_seen;      /* guard_objects' kernel keys at the last look (on_ratelimit_timer()) */
+        uint64_t protect_round_usec;    /* when the timer last had a protect round run (CLOCK_MONOTONIC) */
         bool bus_backlogged;            /* signals are being dropped: the bus reads nothing (bus_signal_room()) */
         uint64_t bus_signals_dropped, bus_signals_dropped_reported;
 

@@ -33,27 +33,35 @@ static void mountinfo_unescape(char *s) {
         *out = '\0';
 }
 
-#define CGROUP2_CANDIDATES_MAX 64
-
-/* The first mount of the cgroup2 hierarchy's root in /proc/self/mountinfo that opens as the cgroup2
- * root (cgroup2_open_root()), the usual places first. The first line alone, taken as written, was
- * a root elsewhere's to choose: its bind of cgroup2 at "/proc/driver/a b" (PID 1's namespace)
- * came first in the copy systemd makes for a sandboxed unit, undecoded, and every start of the
- * guard failed (a review found it). */
+/* The cgroup2 root's mount point: the usual places, opened and verified as the cgroup2 root
+ * (cgroup2_open_root()), then each mount of the hierarchy's root in /proc/self/mountinfo in turn
+ * until one verifies. The first line alone, taken as written, was a root elsewhere's to choose:
+ * its bind of cgroup2 at "/proc/driver/a b" (PID 1's namespace) came first in the copy systemd
+ * makes for a sandboxed unit, undecoded, and every start of the guard failed (a review found
+ * it); so would any number of binds listed before the real one. */
 int cgroup2_find_mount(char **ret) {
         static const char *const usual[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
-        _cleanup_(fclosep) FILE *f = fopen("/proc/self/mountinfo", "re");
+        _cleanup_(fclosep) FILE *f = NULL;
         _cleanup_(freep) char *line = NULL;
-        char *candidates[CGROUP2_CANDIDATES_MAX];
-        size_t size = 0, n = 0;
+        size_t size = 0;
         int r = -ENOENT;
 
+        for (size_t u = 0; u < ELEMENTSOF(usual); u++) {
+                _cleanup_(closep) int fd = cgroup2_open_root(usual[u]);
+
+                if (fd >= 0) {
+                        *ret = strdup(usual[u]);
+                        return *ret ? 0 : -ENOMEM;
+                }
+        }
+        f = fopen("/proc/self/mountinfo", "re");
         if (!f)
                 return -errno;
         /* "36 25 0:31 / /sys/fs/cgroup rw,... shared:9 - cgroup2 cgroup2 rw,..." */
-        while (n < ELEMENTSOF(candidates) && getline(&line, &size, f) > 0) {
+        while (getline(&line, &size, f) > 0) {
                 char root[4096], mount_point[4096], fstype[64];
                 const char *dash = strstr(line, " - ");
+                _cleanup_(closep) int fd = -EBADF;
 
                 if (!dash || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mount_point) != 2 ||
                     sscanf(dash + 3, "%63s", fstype) != 1)
@@ -61,28 +69,15 @@ int cgroup2_find_mount(char **ret) {
                 if (!streq(fstype, "cgroup2") || !streq(root, "/"))
                         continue;
                 mountinfo_unescape(mount_point);
-                if (!(candidates[n] = strdup(mount_point))) {
-                        r = -ENOMEM;
-                        break;
+                fd = cgroup2_open_root(mount_point);
+                if (fd < 0) {
+                        r = fd;
+                        continue;
                 }
-                n++;
+                *ret = strdup(mount_point);
+                return *ret ? 0 : -ENOMEM;
         }
-        *ret = NULL;
-        for (size_t u = 0; r != -ENOMEM && u <= ELEMENTSOF(usual) && !*ret; u++)
-                for (size_t i = 0; i < n && !*ret; i++) {
-                        _cleanup_(closep) int fd = -EBADF;
-
-                        if (!candidates[i] || (u < ELEMENTSOF(usual) && !streq(candidates[i], usual[u])))
-                                continue;
-                        fd = cgroup2_open_root(candidates[i]);
-                        if (fd >= 0)
-                                *ret = TAKE_PTR(candidates[i]);
-                        else
-                                r = fd;
-                }
-        for (size_t i = 0; i < n; i++)
-                free(candidates[i]);
-        return *ret ? 0 : r;
+        return r;
 }
 
 /* Resolution that stays on the cgroup2 file system and below root_fd: a mount over a cgroup

@@ -26,6 +26,10 @@ sleep 1000 & victim=$!
 enforcing() { [ "$(cg-move $T/out $victim)" = EPERM ]; }
 check_true "enforcing: a move out of the test's service is EPERM" enforcing ||
         diag "not enforcing before the attacks"
+# journald's per-unit rate limit, lifted for the guard's own lines: PID 1 tells journald by a
+# symlink (LogRateLimitIntervalSec=0, which the unit had before, exported nothing).
+check "journald is told the guard's unit's burst (PID 1's export)" 1000000 \
+        "$(readlink /run/systemd/units/log-rate-limit-burst:cgroup-guardd.service 2>&1)"
 
 DENIAL=e8540ee91e3f4008a0c051b6c2107e76
 escape_denial() { # UNIT [SLICE_PATH]: the move of PID 1's child into SLICE_PATH/UNIT was refused
@@ -384,6 +388,69 @@ if [ -e /run/cgvm-unit-ran ] || ! enforcing; then
         wait_for 60 enforcing
 fi
 
+# What PID 1's child makes every unit's namespace of (systemd's namespace.c), the guard's at its
+# next start included (review 26): systemd's names in /run/systemd, and the places a unit's
+# sandbox mounts on. Removed or of another type, the start failed (226/NAMESPACE); made symlinks,
+# they led its mounts elsewhere (/run/systemd/incoming -> a library directory had the unit's
+# propagation directory bound over it). Only the places' names are guarded (review 27): a
+# confined root still mounts and unmounts there (mount units, snap-confine's binds of /dev),
+# writes /dev/null and touches /tmp.
+attempt() { (eval "$1") 2> /dev/null && echo ok || echo EPERM; }
+check "a confined root cannot move /run/systemd/incoming away" EPERM \
+        "$(attempt 'mv /run/systemd/incoming /run/systemd/incoming.cgvm')"
+check "... nor remove /run/systemd/unit-root (and make a file of it)" EPERM \
+        "$(attempt 'rmdir /run/systemd/unit-root && : > /run/systemd/unit-root')"
+check "... nor make /run/systemd/mount-rootfs (systemd 257's) a symlink" EPERM \
+        "$(attempt 'ln -s /usr/lib /run/systemd/mount-rootfs')"
+check "... nor remove /run/systemd/inaccessible/dir (ProtectHome=)" EPERM "$(attempt 'rmdir /run/systemd/inaccessible/dir')"
+check "... nor move /run/systemd/inaccessible/chr away" EPERM \
+        "$(attempt 'mv /run/systemd/inaccessible/chr /run/systemd/inaccessible/chr.cgvm')"
+check "... nor replace the guard's propagation directory with a file" EPERM \
+        "$(attempt 'rmdir /run/systemd/propagate/cgroup-guardd.service && : > /run/systemd/propagate/cgroup-guardd.service')"
+check "... nor move the journal's stdout socket away" EPERM \
+        "$(attempt 'mv /run/systemd/journal/stdout /run/systemd/journal/stdout.cgvm')"
+check "... nor move /root away (for a symlink to /sys/fs/bpf)" EPERM "$(attempt 'mv /root /root.cgvm')"
+check "... nor /var/tmp" EPERM "$(attempt 'mv /var/tmp /var/tmp.cgvm')"
+check "... nor /dev/full" EPERM "$(attempt 'mv /dev/full /dev/full.cgvm')"
+if [ -e /var/lib/prometheus ]; then
+        check "... nor move node-exporter's directory away (ReadWritePaths=)" EPERM \
+                "$(attempt 'mv /var/lib/prometheus /var/lib/prometheus.cgvm')"
+else
+        check "... nor make /var/lib/prometheus (node-exporter's, ReadWritePaths=) a dangling symlink" EPERM \
+                "$(attempt 'ln -s /etc/hostname/x /var/lib/prometheus')"
+fi
+# chattr (FS_IOC_SETFLAGS, no other hook): +i on /run/systemd/propagate kept PID 1's child from
+# making the guard's propagation directory; on /var/tmp, from making PrivateTmp='s.
+chattr_err() { (eval "$1") 2>&1 > /dev/null | grep -o "Operation not permitted\|Operation not supported\|Inappropriate ioctl" | head -n 1; }
+own=$(chattr_err 'touch /run/cgvm-own && chattr +i /run/cgvm-own && chattr -i /run/cgvm-own')
+rm -f /run/cgvm-own
+check "a confined root may chattr +i a file of its own in /run (tmpfs)" "" "$own"
+check "... not /run/systemd/propagate" "Operation not permitted" "$(chattr_err 'chattr +i /run/systemd/propagate')"
+mkdir -p /run/cgvm-dev
+check "a confined root may mount on /tmp in PID 1's namespace (a mount unit's tmpfs) and unmount it" ok \
+        "$(attempt 'mount -t tmpfs cgvm /tmp && umount /tmp')"
+check "... and bind /dev elsewhere and unmount it (snap-confine's hostfs)" ok \
+        "$(attempt 'mount --bind /dev /run/cgvm-dev && umount /run/cgvm-dev')"
+check "... mount on /tmp in a namespace of its own" ok \
+        "$(attempt "unshare -m --propagation private sh -c 'mount -t tmpfs cgvm /tmp'")"
+check "... write /dev/null" ok "$(attempt 'echo x > /dev/null')"
+check "... touch /tmp and /dev/null" ok "$(attempt 'touch /tmp /dev/null')"
+check "... make and remove a file in /tmp" "" "$( (: > /tmp/cgvm-f && rm /tmp/cgvm-f) 2>&1)" ||
+        diag "$(ls -ld /tmp /tmp/cgvm-f 2>&1; journalctl -o cat -u cgroup-guardd | grep 'Refused tamper' | tail -n 2)"
+systemctl restart cgroup-guardd > /tmp/restart.log 2>&1
+check_true "the guard restarts" wait_for 60 sh -c '[ "$(systemctl is-active cgroup-guardd)" = active ]' ||
+        diag "restart: $(systemctl show -P ExecMainStatus cgroup-guardd) $(journalctl -u cgroup-guardd --no-pager | tail -3)"
+# After attacks that worked (the tree before the fix).
+umount /run/cgvm-dev 2> /dev/null
+unconfined "[ -f /run/systemd/unit-root ] && rm /run/systemd/unit-root && mkdir -m 0700 /run/systemd/unit-root;
+        [ -L /run/systemd/mount-rootfs ] && rm /run/systemd/mount-rootfs;
+        [ -L /var/lib/prometheus ] && rm /var/lib/prometheus;
+        [ -f /run/systemd/propagate/cgroup-guardd.service ] && rm /run/systemd/propagate/cgroup-guardd.service;
+        for f in /run/systemd/incoming /run/systemd/inaccessible/chr /run/systemd/journal/stdout /root /var/tmp /dev/full /var/lib/prometheus; do
+                [ -e \$f.cgvm ] && mv -T \$f.cgvm \$f; done; [ -d /run/systemd/inaccessible/dir ] || mkdir -m 0 /run/systemd/inaccessible/dir;
+        chattr -i /run/systemd/propagate; true" > /dev/null 2>&1
+enforcing || { systemctl restart cgroup-guardd; wait_for 300 enforcing; }
+
 # With the base policy alone (10-system.json), as an admin adopts it first: root's user manager,
 # which any root that reaches PID 1 may start (systemctl start user@0.service), runs whatever
 # root asks of it (systemd-run --user); its units were outside every confined cgroup (a root
@@ -495,6 +562,14 @@ new_denial() { [ "$(denials)" -gt "$before" ]; }
 check_true "... the guard's next denial still reaches journald" wait_for 60 new_denial ||
         diag "denials into /t/out: $before before, $(denials) now; the fake socket got $(wc -c < /run/cgvm-fake-journal 2>/dev/null) bytes"
 systemctl stop cgvm-fakejournal.socket cgvm-fakejournal.service > /dev/null 2>&1
+
+# PID 1 removes a unit's RuntimeDirectory= at its stop, for whoever asked for the unit: one named
+# systemd/inaccessible took the nodes ProtectHome= binds from, and every sandboxed start failed
+# until PID 1's next re-exec (review 28). Those are refused to PID 1 too.
+systemd-run --unit=cgvm-inacc --wait --collect --quiet -p RuntimeDirectory=systemd/inaccessible true > /dev/null 2>&1
+check "a unit with RuntimeDirectory=systemd/inaccessible, asked for from a protected service: the nodes stay" \
+        "dir reg chr" "$(for n in dir reg chr; do [ -e /run/systemd/inaccessible/$n ] && printf '%s ' $n; done | sed 's/ $//')"
+[ -e /run/systemd/inaccessible/dir ] || { systemctl daemon-reexec; sleep 2; }
 
 check_true "still enforcing at the end" enforcing ||
         diag "enforcement gone at the end"
