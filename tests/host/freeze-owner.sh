@@ -19,12 +19,20 @@ cat > "$POLICY_DIR/10-freeze.json" <<JSON
 JSON
 guard_start
 
-spawn $NOBODY sleep 1000; victim=$!
-move "$T/deleg/a" "$victim"
-$NOBODY bash -c "sleep 0.5; echo $victim > '$T/deleg/prot/cgroup.procs'; sleep 1000" &
-offender=$!
-STARTED_PIDS="$STARTED_PIDS $offender"
-move "$T/deleg/off" "$offender"
+# offend SUBTREE [VICTIM_CGROUP]: a victim (in SUBTREE/off, or VICTIM_CGROUP) and an offender in
+# SUBTREE/off, both nobody's; half a second later the offender moves the victim into
+# SUBTREE/prot (a violation). The offender's pid in $offender.
+offend() {
+        local victim
+        spawn $NOBODY sleep 1000; victim=$!
+        move "${2:-$1/off}" "$victim"
+        $NOBODY bash -c "sleep 0.5; echo $victim > '$1/prot/cgroup.procs'; sleep 1000; :" &
+        offender=$!
+        STARTED_PIDS="$STARTED_PIDS $offender"
+        move "$1/off" "$offender"
+}
+
+offend "$T/deleg" "$T/deleg/a"
 check_true "the violation is reported with a freeze of the cgroup above" wait_log "froze $P/deleg (above the offender's $P/deleg/off, whose cgroup.freeze its user can write)"
 frozen() { grep -q "frozen 1" "$1/cgroup.events"; }
 for _ in $(seq 30); do frozen "$T/deleg/off" && break; sleep 0.1; done
@@ -41,12 +49,7 @@ check_no_grep "... releases it" "$T/deleg/off/cgroup.events" "frozen 1"
 
 # The cgroup above holds a root process: freezing it would stop someone else, so nothing is frozen.
 spawn sleep 1000; move "$T/shared/bystander" $!
-spawn $NOBODY sleep 1000; victim2=$!
-move "$T/shared/off" "$victim2"
-$NOBODY bash -c "sleep 0.5; echo $victim2 > '$T/shared/prot/cgroup.procs'; sleep 1000; :" &
-offender2=$!
-STARTED_PIDS="$STARTED_PIDS $offender2"
-move "$T/shared/off" "$offender2"
+offend "$T/shared"; offender2=$offender
 check_true "a violation under a cgroup shared with root is reported" wait_log "by pid $offender2 "
 check_grep "... nothing is frozen, and the report says why" <(grep "by pid $offender2 " "$LOG") -F "not frozen: uid 65534 can write cgroup.freeze of $P/shared/off, and above it $P/shared/bystander holds processes of other users"
 check_no_grep "the shared subtree runs" <(cat "$T/shared/cgroup.events" "$T/shared/off/cgroup.events") "frozen 1"
@@ -62,12 +65,7 @@ cat > "$POLICY_DIR/10-freeze.json" <<JSON
 JSON
 kill -HUP "$GUARD_PID"
 wait_log "Policy generation 2 in force"
-spawn $NOBODY sleep 1000; victim3=$!
-move "$T/wide/off" "$victim3"
-$NOBODY bash -c "sleep 0.5; echo $victim3 > '$T/wide/prot/cgroup.procs'; sleep 1000; :" &
-offender3=$!
-STARTED_PIDS="$STARTED_PIDS $offender3"
-move "$T/wide/off" "$offender3"
+offend "$T/wide"; offender3=$offender
 check_true "a violation under a subtree of 600 cgroups is reported" wait_log "by pid $offender3 "
 check_grep "... nothing is frozen: more cgroups than one response reads" <(grep "by pid $offender3 " "$LOG") -F "not frozen: uid 65534 can write cgroup.freeze of $P/wide/off, and above it the subtree holds more than 512 cgroups to check"
 check_no_grep "the wide subtree runs" "$T/wide/cgroup.events" "frozen 1"
