@@ -650,6 +650,13 @@ static __always_inline struct inode *dentry_inode(struct dentry *dentry) {
 
 #define MNT_SHARED_ 0x1000
 
+/* PID 1 or its child before its exec, traced or not: a directory it makes where systemd makes one
+ * is no way through, whoever drives it (a traced child that could not make the guard's
+ * propagation directory failed its start before the exec the tracer was waiting for). */
+static __always_inline bool pid1_or_its_child(struct task_struct *actor) {
+        return actor->tgid == 1 || (guard_task_identity(actor) & GUARD_IDENTITY_PID1_CHILD);
+}
+
 /* Who may touch a guarded file although confined: PID 1; its children before their exec only to
  * mount (mnt: the mount mounted on, NULL for other acts), and only where systemd sets up a
  * unit's namespace: a mount namespace of their own whose mounts share nothing ("/" made
@@ -663,7 +670,9 @@ static __always_inline bool pid1_may_touch(struct task_struct *actor, struct gua
                                            const struct vfsmount *mnt) {
         if (actor->tgid == 1)
                 return true;
-        return mnt && !(mnt->mnt_flags & MNT_SHARED_) && is_pid1_code(actor) &&
+        /* Traced or not: its namespace is its own (a traced child refused its bind of the
+         * propagation directory onto /run/systemd/incoming failed before the exec). */
+        return mnt && !(mnt->mnt_flags & MNT_SHARED_) && pid1_or_its_child(actor) &&
                actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0];
 }
 
@@ -1402,10 +1411,11 @@ static __always_inline int guard_dir_entry_guarded(struct inode *dir, struct den
         /* A sealed directory may hold a name of the guard's unit too (/etc/systemd/system). */
         if ((flags & GUARD_FILE_RESERVES) && (reserved = name_reserved(key, dentry)))
                 return entry_guard(reserved | (flags & GUARD_FILE_UNIT), dentry);
-        if ((flags & GUARD_FILE_RESERVES) && name_is_place(key, dentry))
-                return GUARD_ENTRY_PLACE;
         if (flags & GUARD_FILE_SEALED)
                 return entry_guard(flags, dentry);
+        /* After the seal: a place's name in a sealed directory is its entry like any other. */
+        if ((flags & GUARD_FILE_RESERVES) && name_is_place(key, dentry))
+                return GUARD_ENTRY_PLACE;
         if ((flags & GUARD_FILE_NAME) && !(flags & GUARD_FILE_KERNEL))
                 return 0; /* a name the daemon registered on a path: not a new directory */
         dir_dentry = dentry->d_parent;
@@ -1607,7 +1617,7 @@ static __always_inline bool pid1_dir_made(struct inode *dir, struct dentry *dent
         __u8 *value = bpf_map_lookup_elem(&guard_objects, &key);
 
         return value && (*value & GUARD_FILE_RESERVES) && (name_reserved(key, dentry) & GUARD_RESERVED_PID1_DIR) &&
-               is_pid1_code(bpf_get_current_task_btf());
+               pid1_or_its_child(bpf_get_current_task_btf());
 }
 
 SEC("lsm/inode_mkdir")
@@ -1617,7 +1627,9 @@ int BPF_PROG(guard_tamper_inode_mkdir, struct inode *dir, struct dentry *dentry,
         if (refused)
                 return refused;
         guarded = guard_dir_entry_guarded(dir, dentry);
-        if (guarded && pid1_dir_made(dir, dentry))
+        /* What systemd makes: a directory at a place's name (/run/credentials, unit-root) or at
+         * one of its own reserved for it (the guard's propagation directory). */
+        if (guarded && (guarded == GUARD_ENTRY_PLACE ? pid1_or_its_child(bpf_get_current_task_btf()) : pid1_dir_made(dir, dentry)))
                 return 0;
         refused = guarded ? guard_confined_file_refused(dir->i_ino, NULL, guarded == GUARD_ENTRY_UNIT) : 0;
         if (guarded == GUARD_ENTRY_PLACE)
@@ -1803,9 +1815,12 @@ int BPF_PROG(guard_tamper_remove_acl, void *idmap, struct dentry *dentry) {
 #define FS_IOC_SETFLAGS_ 0x40086602U
 #define FS_IOC32_SETFLAGS_ 0x40046602U
 #define FS_IOC_FSSETXATTR_ 0x401c5820U
+#define FS_IOC_ENABLE_VERITY_ 0x40806685U   /* content frozen for good: an admin's edits refused */
+#define BTRFS_IOC_SUBVOL_SETFLAGS_ 0x4008941aU /* a subvolume made read-only */
 
 static __always_inline int tamper_file_attr_ioctl(struct file *file, unsigned int cmd) {
-        if (cmd != FS_IOC_SETFLAGS_ && cmd != FS_IOC32_SETFLAGS_ && cmd != FS_IOC_FSSETXATTR_)
+        if (cmd != FS_IOC_SETFLAGS_ && cmd != FS_IOC32_SETFLAGS_ && cmd != FS_IOC_FSSETXATTR_ &&
+            cmd != FS_IOC_ENABLE_VERITY_ && cmd != BTRFS_IOC_SUBVOL_SETFLAGS_)
                 return 0;
         if (guard_set_retired())
                 return 0;

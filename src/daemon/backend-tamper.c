@@ -538,7 +538,10 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
                 size_t n;
                 uint8_t flags;
         } groups[] = {
-                { files.sealed, files.n_sealed, GUARD_FILE_NAME | GUARD_FILE_SEALED },
+                /* PID 1 makes and removes nothing in modprobe.d, pam.d, the guard's own directories
+                 * or the generator directories, but would for anyone who asks (a unit's PIDFile=,
+                 * RuntimeDirectory=): refused to it too (GUARD_FILE_UNIT). */
+                { files.sealed, files.n_sealed, GUARD_FILE_NAME | GUARD_FILE_SEALED | GUARD_FILE_UNIT },
                 { files.sealed_below, files.n_sealed_below, GUARD_FILE_NAME | GUARD_FILE_SEALED | GUARD_FILE_SEALED_BELOW },
                 { files.unit_sealed, files.n_unit_sealed, GUARD_FILE_NAME | GUARD_FILE_SEALED | GUARD_FILE_UNIT },
                 { files.reserving, files.n_reserving, GUARD_FILE_NAME | GUARD_FILE_RESERVES },

@@ -820,6 +820,27 @@ static int add_pid1_executables(KeySet *set, ExecSet *exec, const char *root) {
  * socket there (a review found both). */
 static void own_service_unit(char unit[static NAME_MAX + 1]);
 
+/* path's name reserved in its directory, and the names on the way to that directory, but no key of
+ * what is there now: one PID 1 removes and its children make again (GUARD_RESERVED_PID1_DIR). */
+static int add_reserved_name(KeySet *set, const char *root, const char *path) {
+        char dir[PATH_MAX];
+        const char *slash = strrchr(path, '/');
+        uint64_t key = 0;
+        int r;
+
+        if (path[0] != '/' || !slash || slash == path || !slash[1] || (size_t) (slash - path) >= sizeof(dir) ||
+            strlen(slash + 1) > GUARD_RESERVED_NAME_MAX)
+                return 0;
+        snprintf(dir, sizeof(dir), "%.*s", (int) (slash - path), path);
+        r = add_names(set, root, dir, 0);
+        if (r < 0)
+                return r;
+        if ((size_t) snprintf(dir, sizeof(dir), "%s%.*s", root, (int) (slash - path), path) >= sizeof(dir) ||
+            dir_key(set, dir, &key) < 0)
+                return 0;
+        return reserve_name(set, key, slash + 1, strlen(slash + 1));
+}
+
 static int add_reserved_path(KeySet *set, const char *root, const char *path) {
         char dir[PATH_MAX];
         const char *slash = strrchr(path, '/');
@@ -845,17 +866,18 @@ static int add_reserved_path(KeySet *set, const char *root, const char *path) {
  * what the start covers: /run/systemd/incoming pointed at the libraries' directory had the unit's
  * propagation directory, anyone's to write, bound over them in the guard's namespace (a review
  * found it). Each reserved where PID 1 sees it, whether it is there or not. PID1_DIR: units'
- * children make it where it is missing (a directory: GUARD_RESERVED_PID1_DIR); NOT_PID1: PID 1
- * makes it at its start and never removes it, but would for anyone who asked
- * (RuntimeDirectory=systemd/inaccessible, removed at that unit's stop): refused to PID 1 too, as
- * the guard's unit's names are (GUARD_FILE_UNIT). */
-enum { STRICT, PID1_DIR, NOT_PID1 };
+ * children make it where it is missing (a directory: GUARD_RESERVED_PID1_DIR), reserved by name
+ * only (no key of its inode: PID 1 may remove it); PLACE: a place (below), since user managers'
+ * children mount on it too; NOT_PID1: PID 1 makes it at its start and never removes it, but would
+ * for anyone who asked (RuntimeDirectory=systemd/inaccessible, removed at that unit's stop):
+ * refused to PID 1 too, as the guard's unit's names are (GUARD_FILE_UNIT). */
+enum { STRICT, PID1_DIR, PLACE, NOT_PID1 };
 static const struct {
         const char *path;
         int kind;
 } unit_namespace_names[] = {
-        { "/run/systemd/unit-root", PID1_DIR },        /* the new root (systemd 252) */
-        { "/run/systemd/mount-rootfs", PID1_DIR },     /* the same, systemd 257 */
+        { "/run/systemd/unit-root", PLACE },           /* the new root (systemd 252; user managers' too) */
+        { "/run/systemd/mount-rootfs", PLACE },        /* the same, systemd 257 */
         { "/run/systemd/incoming", PID1_DIR },         /* systemctl bind's target in every unit */
         { "/run/systemd/propagate", PID1_DIR },        /* what is bound there (propagate/UNIT) */
         { "/run/systemd/inaccessible/dir", NOT_PID1 }, /* ProtectHome=, InaccessiblePaths= */
@@ -964,7 +986,7 @@ static int add_unit_runtime_names(KeySet *set, KeySet *pid1_dirs, const char *ro
                 return 0;
         set->budget = HELPER_NAMES_MAX;
         set->reserved = pid1_dirs;
-        r = add_reserved_path(set, root, path);
+        r = add_reserved_name(set, root, path);
         set->reserved = reserved;
         return r;
 }
@@ -1020,9 +1042,18 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
         }
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(unit_namespace_names); i++) {
                 set.budget = HELPER_NAMES_MAX;
-                set.reserved = unit_namespace_names[i].kind == PID1_DIR ? &pid1_dirs :
-                               unit_namespace_names[i].kind == NOT_PID1 ? &unit.reserved : &reserved;
-                r = add_reserved_path(&set, helper_root, unit_namespace_names[i].path);
+                switch (unit_namespace_names[i].kind) {
+                case PID1_DIR:
+                        set.reserved = &pid1_dirs;
+                        r = add_reserved_name(&set, helper_root, unit_namespace_names[i].path);
+                        break;
+                case PLACE:
+                        r = add_place(&set, &places, &place_dirs, helper_root, unit_namespace_names[i].path);
+                        break;
+                default:
+                        set.reserved = unit_namespace_names[i].kind == NOT_PID1 ? &unit.reserved : &reserved;
+                        r = add_reserved_path(&set, helper_root, unit_namespace_names[i].path);
+                }
                 set.reserved = &reserved;
         }
         if (r >= 0)

@@ -575,12 +575,12 @@ static int on_ratelimit_timer(sd_event_source *s, uint64_t usec, void *userdata)
          * a second apart). A guarded file removed (the kernel reserves its name: one more key)
          * leaves its own key behind, and the next file made on that file system under its inode
          * number was refused to confined tasks, writing and removing it alike, until some
-         * round: one follows within a second, and rounds go on, 30 s apart, while the kernel's
-         * keys remain. */
+         * round: one follows within a second, and a second one (which drops what the first
+         * kept) 2 s later, rounds going on so while the kernel's keys remain. */
         uint32_t kernel_keys = backend_kernel_keys(m->backend);
         uint64_t now = now_usec(CLOCK_MONOTONIC);
         if (kernel_keys >= GUARD_KERNEL_KEYS_MAX / 2 || kernel_keys > m->kernel_keys_seen ||
-            (kernel_keys > 0 && now >= m->protect_round_usec + 30 * USEC_PER_SEC)) {
+            (kernel_keys > 0 && now >= m->protect_round_usec + 2 * USEC_PER_SEC)) {
                 apply_protection(m, &m->policy);
                 m->kernel_keys_seen = backend_kernel_keys(m->backend);
                 m->protect_round_usec = now;

@@ -570,6 +570,24 @@ systemd-run --unit=cgvm-inacc --wait --collect --quiet -p RuntimeDirectory=syste
 check "a unit with RuntimeDirectory=systemd/inaccessible, asked for from a protected service: the nodes stay" \
         "dir reg chr" "$(for n in dir reg chr; do [ -e /run/systemd/inaccessible/$n ] && printf '%s ' $n; done | sed 's/ $//')"
 [ -e /run/systemd/inaccessible/dir ] || { systemctl daemon-reexec; sleep 2; }
+# ... and unlinks its PIDFile= when it stops (review 29): a policy file (the next reload dropped
+# its rules). A unit that made none (Type=forking with /bin/true) names it.
+pf=$(ls /etc/cgroup-guard/policies.d/*.json | head -n 1)
+cp -a "$pf" /var/tmp/cgvm-pf.bak 2> /dev/null
+for f in "$pf"; do
+        systemd-run --unit=cgvm-pidfile --wait --collect --quiet -p Type=forking -p PIDFile="$f" -p TimeoutStartSec=5 \
+                /bin/true > /dev/null 2>&1
+        check "a unit whose PIDFile= is $f, asked for from a protected service: it stays" yes "$([ -e "$f" ] && echo yes)"
+done
+[ -e "$pf" ] || unconfined "cp -a /var/tmp/cgvm-pf.bak $pf" > /dev/null
+rm -f /var/tmp/cgvm-pf.bak
+# ... and a RuntimeDirectory=systemd/unit-root, which PID 1's children make again for every start.
+systemd-run --unit=cgvm-unitroot --wait --collect --quiet -p RuntimeDirectory=systemd/unit-root true > /dev/null 2>&1
+check "a sandboxed unit starts after a unit with RuntimeDirectory=systemd/unit-root stopped" 0 \
+        "$(systemd-run --unit=cgvm-sandboxed --wait --collect --quiet -p PrivateTmp=yes -p ProtectSystem=strict true > /dev/null 2>&1; echo $?)"
+systemctl restart cgroup-guardd > /tmp/restart.log 2>&1
+check_true "... and after the guard restarted (PID 1 removed and remade its propagation directory)" sh -c \
+        'sleep 2; systemd-run --unit=cgvm-sandboxed2 --wait --collect --quiet -p PrivateTmp=yes -p ProtectHome=yes true'
 
 check_true "still enforcing at the end" enforcing ||
         diag "enforcement gone at the end"
