@@ -1398,7 +1398,8 @@ static __always_inline int entry_guard(__u8 flags, struct dentry *dentry) {
         return name_reserved(GUARD_UNIT_NAMES_DIR, dentry) ? GUARD_ENTRY_UNIT : GUARD_ENTRY_GUARDED;
 }
 
-static __always_inline int guard_dir_entry_guarded(struct inode *dir, struct dentry *dentry) {
+/* places: whether a place's name counts (GUARD_ENTRY_PLACE): looked up only then, not on writes. */
+static __always_inline int guard_dir_entry_guarded(struct inode *dir, struct dentry *dentry, const bool places) {
         struct dentry *dir_dentry, *grandparent;
         __u8 *value, flags, reserved;
         __u64 key;
@@ -1414,7 +1415,7 @@ static __always_inline int guard_dir_entry_guarded(struct inode *dir, struct den
         if (flags & GUARD_FILE_SEALED)
                 return entry_guard(flags, dentry);
         /* After the seal: a place's name in a sealed directory is its entry like any other. */
-        if ((flags & GUARD_FILE_RESERVES) && name_is_place(key, dentry))
+        if (places && (flags & GUARD_FILE_RESERVES) && name_is_place(key, dentry))
                 return GUARD_ENTRY_PLACE;
         if ((flags & GUARD_FILE_NAME) && !(flags & GUARD_FILE_KERNEL))
                 return 0; /* a name the daemon registered on a path: not a new directory */
@@ -1439,9 +1440,9 @@ static __always_inline int guard_dir_entry_guarded(struct inode *dir, struct den
  * writes, times and mounts (mount units on /home, a sandbox's tmpfs on /tmp) leave it alone. */
 static __always_inline int guard_dir_entry_refused_as(struct inode *dir, struct dentry *dentry,
                                                       const struct vfsmount *mnt, const bool places) {
-        int guarded = guard_dir_entry_guarded(dir, dentry);
+        int guarded = guard_dir_entry_guarded(dir, dentry, places);
 
-        if (!guarded || (guarded == GUARD_ENTRY_PLACE && !places))
+        if (!guarded)
                 return 0;
         return guard_confined_file_refused(dir->i_ino, mnt, guarded == GUARD_ENTRY_UNIT);
 }
@@ -1490,13 +1491,10 @@ static __always_inline int guard_register_arrival(struct inode *incoming, bool w
 /* An inode an allowed task renames (from from_dir/from) or links into a guarded place. */
 static __always_inline int guard_entry_arrives(struct inode *dir, struct dentry *dentry, struct inode *from_dir,
                                                struct dentry *from, struct inode *incoming) {
-        int guarded;
-
-        /* A place keeps its name only: what arrives there is not guarded. */
-        if (!incoming || !tamper_config() || !(guarded = guard_dir_entry_guarded(dir, dentry)) ||
-            guarded == GUARD_ENTRY_PLACE)
+        /* (A place keeps its name only: what arrives there is not guarded.) */
+        if (!incoming || !tamper_config() || !guard_dir_entry_guarded(dir, dentry, false))
                 return 0;
-        return guard_register_arrival(incoming, guard_dir_entry_guarded(from_dir, from));
+        return guard_register_arrival(incoming, guard_dir_entry_guarded(from_dir, from, false));
 }
 
 /* An entry that is already there, under the same rule: a file in a sealed directory or at a
@@ -1626,7 +1624,7 @@ int BPF_PROG(guard_tamper_inode_mkdir, struct inode *dir, struct dentry *dentry,
 
         if (refused)
                 return refused;
-        guarded = guard_dir_entry_guarded(dir, dentry);
+        guarded = guard_dir_entry_guarded(dir, dentry, true);
         /* What systemd makes: a directory at a place's name (/run/credentials, unit-root) or at
          * one of its own reserved for it (the guard's propagation directory). */
         if (guarded && (guarded == GUARD_ENTRY_PLACE ? pid1_or_its_child(bpf_get_current_task_btf()) : pid1_dir_made(dir, dentry)))
@@ -1659,7 +1657,7 @@ int BPF_PROG(guard_tamper_inode_link, struct dentry *old_dentry, struct inode *d
                 return refused;
         /* An entry of a guarded place given a second name elsewhere (an admin's ln to a backup):
          * guarded by its own key, wherever that name is. */
-        if (guard_dir_entry_guarded(old_dir, old_dentry))
+        if (guard_dir_entry_guarded(old_dir, old_dentry, false))
                 return guard_register_arrival(incoming, true);
         return guard_entry_arrives(dir, new_dentry, old_dir, old_dentry, incoming);
 }
@@ -1713,7 +1711,7 @@ static __always_inline int guard_file_follow_rename(struct inode *old_dir, struc
         if (!incoming || !is_guard_file(replaced))
                 return 0;
         /* dpkg's .dpkg-new held open for writing by a confined root: refused, as an arrival. */
-        refused = guard_register_arrival(incoming, guard_dir_entry_guarded(old_dir, old_dentry));
+        refused = guard_register_arrival(incoming, guard_dir_entry_guarded(old_dir, old_dentry, false));
         if (refused)
                 return refused;
         /* What PID 1 may exec stays so: a package upgrade renames the new systemd over the old
