@@ -126,6 +126,23 @@ static int send_now(const struct iovec *iov, size_t n) {
         return -ECONNREFUSED;
 }
 
+/* journald takes entries again: says how many it missed, once. 0 once said (or nothing to say). */
+int journal_say_dropped(void) {
+        char message[160], priority[] = "PRIORITY=4";
+
+        if (dropped == dropped_said)
+                return 0;
+        snprintf(message, sizeof(message),
+                 "MESSAGE=%llu journal entries were dropped while journald did not take them (its socket was full).",
+                 (unsigned long long) (dropped - dropped_said));
+        const struct iovec notice[] = { { message, strlen(message) }, { priority, strlen(priority) } };
+        int r = send_now(notice, ELEMENTSOF(notice));
+        if (r < 0)
+                return r;
+        dropped_said = dropped;
+        return 0;
+}
+
 int journal_sendv(const struct iovec *iov, size_t n) {
         int r = send_now(iov, n);
 
@@ -133,16 +150,9 @@ int journal_sendv(const struct iovec *iov, size_t n) {
                 dropped++;
                 return r;
         }
-        if (r < 0 || dropped == dropped_said)
+        if (r < 0)
                 return r;
-        /* journald takes entries again: say how many it missed, once. */
-        char message[160], priority[] = "PRIORITY=4";
-        snprintf(message, sizeof(message),
-                 "MESSAGE=%llu journal entries were dropped while journald did not take them (its socket was full).",
-                 (unsigned long long) (dropped - dropped_said));
-        const struct iovec notice[] = { { message, strlen(message) }, { priority, strlen(priority) } };
-        if (send_now(notice, ELEMENTSOF(notice)) == 0)
-                dropped_said = dropped;
+        (void) journal_say_dropped();
         return 0;
 }
 

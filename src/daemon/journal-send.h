@@ -19,6 +19,10 @@
 
 /* Sends the fields ("NAME=value" each, as sd_journal_sendv()); 0 or -errno (-EAGAIN: dropped). */
 int journal_sendv(const struct iovec *iov, size_t n);
+/* Says how many entries were dropped since it was last said, if any, in an entry of its own: after
+ * the next entry journald takes, and from the daemon's timer (no entry may follow for long; one
+ * that came while journald's socket was still full was dropped too, and the count went unsaid). */
+int journal_say_dropped(void);
 /* Entries dropped since the start. */
 uint64_t journal_dropped(void);
 /* Closes the socket (at exit). */

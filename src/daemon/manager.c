@@ -565,6 +565,7 @@ static int on_ratelimit_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
         ratelimit_flush(&m->ratelimit, now_usec(CLOCK_MONOTONIC), false, flush_suppressed, m);
         report_lost_events(m);
+        (void) journal_say_dropped();
         bus_check_backlog(m);
         retry_cgroup_mkdirs(m);
         check_pins(m);
