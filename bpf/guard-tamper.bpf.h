@@ -1364,9 +1364,11 @@ static __always_inline void guard_reserve_name(struct inode *dir, struct dentry 
 
         /* Not capped (counted, though): a name left unreserved would be a confined root's to
          * create (a helper's program). Each comes from a guarded entry's removal, and arrivals,
-         * which make such entries, are capped. */
+         * which make such entries, are capped. A name refused to PID 1 stays so (a socket unit's
+         * Symlinks= there, after an admin removed the helper). */
         if (!dir || !self || !is_guard_file(dentry_inode(dentry)) || !dentry_name_hash(dentry, &hash))
                 return;
+        reserves |= guard_file_flags(dentry_inode(dentry)) & GUARD_FILE_UNIT;
         dir_key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
         key = guard_reserved_key(dir_key, hash);
         value = bpf_map_lookup_elem(&guard_objects, &key);
@@ -1438,13 +1440,17 @@ static __always_inline int guard_dir_entry_guarded(struct inode *dir, struct den
 
 /* places: whether a place's name counts (made, removed, renamed, linked, its attributes set);
  * writes, times and mounts (mount units on /home, a sandbox's tmpfs on /tmp) leave it alone. */
+/* A place's name is refused to PID 1 itself too (its children make directories there:
+ * guard_tamper_inode_mkdir()): PID 1 unlinks a unit's PIDFile= at its stop and links a socket
+ * unit's Symlinks= for whoever asked, and PIDFile=/dev/null failed every start with
+ * PrivateDevices= or StandardInput=null, the guard's among them (a review found it). */
 static __always_inline int guard_dir_entry_refused_as(struct inode *dir, struct dentry *dentry,
                                                       const struct vfsmount *mnt, const bool places) {
         int guarded = guard_dir_entry_guarded(dir, dentry, places);
 
         if (!guarded)
                 return 0;
-        return guard_confined_file_refused(dir->i_ino, mnt, guarded == GUARD_ENTRY_UNIT);
+        return guard_confined_file_refused(dir->i_ino, mnt, guarded == GUARD_ENTRY_UNIT || guarded == GUARD_ENTRY_PLACE);
 }
 
 static __always_inline int guard_dir_entry_refused(struct inode *dir, struct dentry *dentry) {
@@ -1488,11 +1494,17 @@ static __always_inline int guard_register_arrival(struct inode *incoming, bool w
         return 0;
 }
 
-/* An inode an allowed task renames (from from_dir/from) or links into a guarded place. */
+#define S_IFMT_ 00170000
+#define S_IFLNK_ 0120000
+
+/* An inode an allowed task renames (from from_dir/from) or links into a guarded place. A symlink
+ * needs no key of its own: what it says cannot be written, and its names are the place's (PID 1
+ * renames one into /run/systemd/units at every unit's start, which would each cost a key). */
 static __always_inline int guard_entry_arrives(struct inode *dir, struct dentry *dentry, struct inode *from_dir,
                                                struct dentry *from, struct inode *incoming) {
         /* (A place keeps its name only: what arrives there is not guarded.) */
-        if (!incoming || !tamper_config() || !guard_dir_entry_guarded(dir, dentry, false))
+        if (!incoming || (incoming->i_mode & S_IFMT_) == S_IFLNK_ || !tamper_config() ||
+            !guard_dir_entry_guarded(dir, dentry, false))
                 return 0;
         return guard_register_arrival(incoming, guard_dir_entry_guarded(from_dir, from, false));
 }
@@ -1672,10 +1684,23 @@ int BPF_PROG(guard_tamper_inode_unlink, struct inode *dir, struct dentry *dentry
         return refused;
 }
 
+/* PID 1 removes the directories its children make at names reserved for them (the guard's
+ * propagation directory at each stop of its unit); it may make or link nothing else there. */
+static __always_inline bool pid1_dir_removed(struct inode *dir, struct dentry *dentry) {
+        __u64 key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
+        __u8 *value;
+
+        if (bpf_get_current_task_btf()->tgid != 1)
+                return false;
+        value = bpf_map_lookup_elem(&guard_objects, &key);
+        return value && (*value & GUARD_FILE_RESERVES) && (name_reserved(key, dentry) & GUARD_RESERVED_PID1_DIR);
+}
+
 SEC("lsm/inode_rmdir")
 int BPF_PROG(guard_tamper_inode_rmdir, struct inode *dir, struct dentry *dentry) {
         int refused = protect_pin_dir(dir) ?: protect_pin(dentry) ?: guard_file_refused(dentry_inode(dentry)) ?:
-                      guard_dir_entry_refused(dir, dentry) ?: guard_cgroup_dir_refused(dentry_inode(dentry));
+                      (pid1_dir_removed(dir, dentry) ? 0 : guard_dir_entry_refused(dir, dentry)) ?:
+                      guard_cgroup_dir_refused(dentry_inode(dentry));
 
         if (!refused)
                 guard_reserve_name(dir, dentry);
@@ -1815,10 +1840,17 @@ int BPF_PROG(guard_tamper_remove_acl, void *idmap, struct dentry *dentry) {
 #define FS_IOC_FSSETXATTR_ 0x401c5820U
 #define FS_IOC_ENABLE_VERITY_ 0x40806685U   /* content frozen for good: an admin's edits refused */
 #define BTRFS_IOC_SUBVOL_SETFLAGS_ 0x4008941aU /* a subvolume made read-only */
+/* The inode's generation rewritten (ext4 without metadata_csum): the exact keys of what PID 1 may
+ * exec (guard_pid1_exec) would name the file no more (a review found it). */
+#define FS_IOC_SETVERSION_ 0x40087602U
+#define FS_IOC32_SETVERSION_ 0x40047602U
+#define EXT4_IOC_SETVERSION_ 0x40086604U
+#define EXT4_IOC32_SETVERSION_ 0x40046604U
 
 static __always_inline int tamper_file_attr_ioctl(struct file *file, unsigned int cmd) {
         if (cmd != FS_IOC_SETFLAGS_ && cmd != FS_IOC32_SETFLAGS_ && cmd != FS_IOC_FSSETXATTR_ &&
-            cmd != FS_IOC_ENABLE_VERITY_ && cmd != BTRFS_IOC_SUBVOL_SETFLAGS_)
+            cmd != FS_IOC_ENABLE_VERITY_ && cmd != BTRFS_IOC_SUBVOL_SETFLAGS_ && cmd != FS_IOC_SETVERSION_ &&
+            cmd != FS_IOC32_SETVERSION_ && cmd != EXT4_IOC_SETVERSION_ && cmd != EXT4_IOC32_SETVERSION_)
                 return 0;
         if (guard_set_retired())
                 return 0;
@@ -2612,7 +2644,6 @@ static __always_inline bool net_reach_refused(struct file *file, __u32 sysfs) {
 #define READING_KEXEC_IMAGE_ 3
 #define READING_KEXEC_INITRAMFS_ 4
 #define LOADING_KEXEC_IMAGE_ 3
-#define S_IFMT_ 00170000
 #define S_IFCHR_ 0020000
 #define SNAPSHOT_DEV_ ((10U << 20) | 231) /* /dev/snapshot, misc 231 */
 

@@ -489,6 +489,14 @@ static int register_mountpoints_on_way(Backend *b, ProtectSet *set, const char *
  * guard_objects at once, and into the round's record when backend_protect() registers (set).
  * Each key carries its kind (GUARD_OBJ_FILE). A file that cannot be listed fails the start: the
  * guard would run unguarded code next time. */
+/* Which binary PID 1 runs (0: not known). */
+static uint64_t pid1_exe_id(void) {
+        _cleanup_(closep) int fd = proc_open("1/exe", O_PATH | O_CLOEXEC);
+        struct stat st;
+
+        return fd >= 0 && fstat(fd, &st) == 0 ? ((uint64_t) st.st_dev << 32) ^ st.st_ino : 0;
+}
+
 static int register_guard_files(Backend *b, ProtectSet *set) {
         _cleanup_(guard_files_done) GuardFiles files = {};
         /* The sockets the daemon sends to by path: journald's (at each entry), PID 1's notify
@@ -525,6 +533,7 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
         }
         free(b->helpers_seen);
         b->helpers_seen = helpers_joined(helpers);
+        b->pid1_exe_seen = pid1_exe_id();
         make_nspawn_runtime_dirs();
         r = guard_files_collect(extra, helpers, &files);
         usermode_helper_programs_free(helpers);
@@ -542,6 +551,7 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
                  * or the generator directories, but would for anyone who asks (a unit's PIDFile=,
                  * RuntimeDirectory=): refused to it too (GUARD_FILE_UNIT). */
                 { files.sealed, files.n_sealed, GUARD_FILE_NAME | GUARD_FILE_SEALED | GUARD_FILE_UNIT },
+                { files.sealed_pid1, files.n_sealed_pid1, GUARD_FILE_NAME | GUARD_FILE_SEALED },
                 { files.sealed_below, files.n_sealed_below, GUARD_FILE_NAME | GUARD_FILE_SEALED | GUARD_FILE_SEALED_BELOW },
                 { files.unit_sealed, files.n_unit_sealed, GUARD_FILE_NAME | GUARD_FILE_SEALED | GUARD_FILE_UNIT },
                 { files.reserving, files.n_reserving, GUARD_FILE_NAME | GUARD_FILE_RESERVES },
@@ -549,9 +559,15 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
                 { files.unit_reserved, files.n_unit_reserved, GUARD_FILE_RESERVES | GUARD_FILE_UNIT },
                 { files.keys, files.n, GUARD_FILE_NAME },
                 { files.unit, files.n_unit, GUARD_FILE_NAME | GUARD_FILE_UNIT },
+                /* Unlinked by PID 1 as a unit's PIDFile=, the guard's next start failed. */
+                { files.not_pid1, files.n_not_pid1, GUARD_FILE_NAME | GUARD_FILE_UNIT },
                 { files.place_dirs, files.n_place_dirs, GUARD_FILE_RESERVES },
                 { files.places, files.n_places, GUARD_FILE_RESERVES | GUARD_RESERVED_PLACE },
-                { files.pid1_dirs, files.n_pid1_dirs, GUARD_FILE_RESERVES | GUARD_RESERVED_PID1_DIR },
+                /* PID 1's children make them, PID 1 removes them (pid1_dir_removed()); anything
+                 * else PID 1 does there it would do for anyone who asked (a socket unit's
+                 * Symlinks=/run/systemd/incoming, which systemd follows to bind the guard's
+                 * propagation directory over its policy directory: a review found it). */
+                { files.pid1_dirs, files.n_pid1_dirs, GUARD_FILE_RESERVES | GUARD_RESERVED_PID1_DIR | GUARD_FILE_UNIT },
         };
         for (size_t g = 0; g < ELEMENTSOF(groups); g++)
                 for (size_t i = 0; i < groups[g].n; i++) {
@@ -586,23 +602,28 @@ uint32_t backend_kernel_keys(Backend *b) {
         return b->self_fd >= 0 && bpf_map_lookup_elem(b->self_fd, &zero, &self) == 0 ? self.kernel_keys : 0;
 }
 
-void backend_refresh_guard_files(Backend *b) {
+int backend_refresh_guard_files(Backend *b) {
         char *helpers[USERMODE_HELPERS_MAX + 1] = {};
         _cleanup_(freep) char *now = NULL;
         struct pollfd p = { .fd = b->pid1_mountinfo_fd, .events = POLLPRI };
-        bool mounts_changed;
+        bool mounts_changed, pid1_reexecuted;
 
         if (b->objects_fd < 0 || usermode_helper_programs(helpers) < 0)
-                return;
+                return 0;
         now = helpers_joined(helpers);
         usermode_helper_programs_free(helpers);
         /* /proc/PID/mountinfo polls POLLPRI (and POLLERR) once that namespace's mounts changed
          * since it was last read. */
         mounts_changed = p.fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLPRI | POLLERR));
-        if (!mounts_changed && now && b->helpers_seen && streq(now, b->helpers_seen))
-                return;
+        /* PID 1 re-executed another binary (an upgrade of systemd): what it maps now is
+         * registered, and what it maps no more is a round's to drop (the caller's): its inodes
+         * freed, their numbers are other files'. */
+        pid1_reexecuted = pid1_exe_id() != b->pid1_exe_seen;
+        if (!mounts_changed && !pid1_reexecuted && now && b->helpers_seen && streq(now, b->helpers_seen))
+                return 0;
         if (register_guard_files(b, NULL) < 0)
                 log_warning("Registering the files the guard and the usermode helpers run again failed.");
+        return pid1_reexecuted;
 }
 
 /* Self-protection comes first: every map and program of the object (each has an id, and can be

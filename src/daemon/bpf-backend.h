@@ -76,6 +76,7 @@ typedef struct Backend {
         uint64_t bus_socket_ino;        /* the system bus socket file's inode (backend_set_bus_socket()); 0: none */
         char *bus_socket_path;          /* its path, whose names are guarded like the files the guard runs */
         char *helpers_seen;             /* the usermode helpers' programs last registered, one per line */
+        uint64_t pid1_exe_seen;         /* PID 1's binary then (device ^ inode): another after its re-exec */
         int pid1_mountinfo_fd;          /* /proc/1/mountinfo, polled for changes to PID 1's mounts; -EBADF: none */
         int records_fd;                 /* guard_records: operations recorded since the last drain */
         uint32_t template_id;           /* the policy map's inner template (held by libbpf) */
@@ -219,10 +220,11 @@ int bpffs_ensure_dir(const char *dir);
 void backend_set_bus_socket(Backend *b, uint64_t ino, const char *path);
 
 /* On the one-second tick: when a usermode helper's setting now names another program (the admin
- * changed it) or PID 1's mounts changed (a file system mounted on a helper's path), the files the
- * guard runs and the helpers' programs are registered again. Nothing registered is dropped here
- * (the next reload does that). */
-void backend_refresh_guard_files(Backend *b);
+ * changed it), PID 1's mounts changed (a file system mounted on a helper's path) or PID 1 runs
+ * another binary (re-executed after an upgrade), the files the guard runs and the helpers'
+ * programs are registered again. Nothing registered is dropped here; > 0: PID 1 re-executed, and
+ * the caller's protect round drops what it ran before. */
+int backend_refresh_guard_files(Backend *b);
 /* Whether the keys the kernel added to guard_objects since the last round use half its share
  * (GUARD_KERNEL_KEYS_MAX) or more: then a round is due, so that arrivals keep room. */
 /* The keys the kernel's programs added to guard_objects and no round dropped yet (a guarded

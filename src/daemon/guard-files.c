@@ -37,6 +37,18 @@ typedef struct KeySet {
          * into reserved and the directory into reserving; at most budget names per path (a path
          * through a deep tree of symlinks and directories cannot fill guard_objects). */
         struct KeySet *reserved, *reserving;
+        /* Where PID 1 makes the name itself: the sockets it binds again at each start of their
+         * socket units, the unit directories it makes for systemctl (the other reservations are
+         * refused to PID 1 too: below). */
+        struct KeySet *reserved_by_pid1;
+        /* While running is set (the files the guard and PID 1 run are walked): every name that is
+         * no directory (the file, a symlink on the way: /lib64, /sbin) into not_pid1 too, refused
+         * to PID 1 as well (GUARD_FILE_UNIT). PID 1 unlinks a unit's PIDFile= at its stop, and a
+         * socket unit's Symlinks=, for whoever asked for the unit: named the guard's binary, a
+         * library it maps or /lib64, the guard's next start failed (a review found it).
+         * Directories stay PID 1's to mount on (mount units). */
+        struct KeySet *not_pid1;
+        bool running;
         size_t budget;
         uint64_t final_key;     /* the key of the file the last add_names() reached (0: none) */
         char final_path[PATH_MAX]; /* and its name, root included */
@@ -156,6 +168,7 @@ static int add_names(KeySet *set, const char *root, const char *path, unsigned d
         size_t len = strlen(path);
         bool symlink = false;
         uint64_t key = 0;
+        struct statx stx;
         ssize_t n;
         int r;
 
@@ -171,7 +184,7 @@ static int add_names(KeySet *set, const char *root, const char *path, unsigned d
                 prefix[i] = '\0';
                 if ((size_t) snprintf(full, sizeof(full), "%s%s", root, prefix) >= sizeof(full))
                         return 0;
-                if (name_key(set, full, &key, &symlink) < 0) {
+                if (statx_key(set, full, AT_SYMLINK_NOFOLLOW, &key, &stx) < 0) {
                         /* Missing (a library upgraded under us: its mapping is registered; a
                          * helper that is not installed): for a helper, the name is reserved in
                          * its directory, which nobody confined may then create. */
@@ -184,8 +197,11 @@ static int add_names(KeySet *set, const char *root, const char *path, unsigned d
                         return 0;
                 set->budget--;
                 r = key_add(set, key);
+                if (r >= 0 && set->running && !S_ISDIR(stx.stx_mode))
+                        r = key_add(set->not_pid1, key);
                 if (r < 0)
                         return r;
+                symlink = S_ISLNK(stx.stx_mode);
                 if (!symlink) {
                         if (i == len) {
                                 set->final_key = key;
@@ -356,6 +372,17 @@ static const char *const sealed_config_dirs[] = {
          * the daemon makes first (make_nspawn_runtime_dirs()). */
         "/etc/systemd/nspawn",
         "/run/systemd/nspawn",
+};
+
+/* Directories PID 1 alone writes, for every unit, that the guard's reading of its own depends on:
+ * journald takes each unit's log settings from /run/systemd/units (log-level-max:UNIT, a symlink
+ * to the level; log-rate-limit-burst:UNIT, log-extra-fields:UNIT), and a confined root's
+ * log-level-max:cgroup-guardd.service -> 0 had journald drop every denial the guard sent (its
+ * names are too long to reserve one by one). Sealed, refused to confined tasks only: PID 1 makes
+ * and removes entries there at every unit's start and stop (symlinks renamed into place, which
+ * take no key: guard_entry_arrives()); its entries are not registered one by one. */
+static const char *const pid1_state_dirs[] = {
+        "/run/systemd/units",
 };
 
 /* What systemd-nspawn makes in /run/systemd/nspawn, from whatever cgroup it runs in (a confined
@@ -645,6 +672,39 @@ static int add_unit_dirs_named(KeySet *set, UnitKeys *u, const char *root, const
         return r;
 }
 
+/* The drop-ins this package installs for the units the shipped policies trust by name
+ * (units/meson.build): each unsets the loader's environment there. Refused to PID 1 too: a unit's
+ * PIDFile= naming one had PID 1 remove it, and systemctl set-environment LD_PRELOAD=... reached
+ * getty and the user manager again (a review found it). */
+#define ENV_DROPIN "50-cgroup-guard-env.conf"
+
+static int add_env_dropins(KeySet *set, const char *root, const char *dir) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        char full[PATH_MAX], path[PATH_MAX];
+        struct dirent *de;
+        int r = 0;
+
+        if ((size_t) snprintf(full, sizeof(full), "%s%s", root, dir) >= sizeof(full) || !(d = opendir(full)))
+                return 0;
+        while (r >= 0 && (de = readdir(d))) {
+                size_t n = strlen(de->d_name);
+                uint64_t key;
+                bool symlink;
+
+                /* The file alone, by its key: a name registered on the way to it would be taken
+                 * for a path's directory, whose entries guard_dir_entry_guarded() leaves alone,
+                 * not for a drop-in directory below a sealed one. */
+                if (n < 3 || !streq(de->d_name + n - 2, ".d") ||
+                    (size_t) snprintf(path, sizeof(path), "%s%s/%s/" ENV_DROPIN, root, dir, de->d_name) >= sizeof(path) ||
+                    name_key(set, path, &key, &symlink) < 0)
+                        continue;
+                r = key_add(set, key);
+                if (r >= 0)
+                        r = key_add(set->not_pid1, key);
+        }
+        return r;
+}
+
 static int add_unit_files(KeySet *set, KeySet *sealed, KeySet *sealed_below, UnitKeys *u, const char *root) {
         char unit[NAME_MAX + 1], path[PATH_MAX];
         int r = 0;
@@ -658,15 +718,26 @@ static int add_unit_files(KeySet *set, KeySet *sealed, KeySet *sealed_below, Uni
                 r = add_config_dir(set, sealed, root, manager_config_dirs[i], SEALED_DIR_ENTRIES_MAX);
         }
         if (r >= 0) {
+                /* Refused to PID 1 too: a socket unit's Symlinks= there with RemoveOnStop=yes had
+                 * PID 1 unlink it and link a confined root's file (a review found it). */
                 set->budget = HELPER_NAMES_MAX;
+                set->running = true;
                 r = add_names(set, root, "/etc/systemd/system.conf", 0);
+                set->running = false;
         }
         own_service_unit(unit);
         if (r >= 0 && unit[0])
                 r = add_unit_dirs_named(set, u, root, NULL, unit);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(unit_dirs); i++) {
+                KeySet *reserved = set->reserved;
+
+                /* PID 1 makes a missing one for systemctl (transient, system.control). */
                 set->budget = HELPER_NAMES_MAX;
+                set->reserved = set->reserved_by_pid1;
                 r = add_config_dir(set, sealed_below, root, unit_dirs[i], 0);
+                set->reserved = reserved;
+                if (r >= 0)
+                        r = add_env_dropins(set, root, unit_dirs[i]);
                 if (r < 0 || !unit[0])
                         continue;
                 if ((size_t) snprintf(path, sizeof(path), "%s/%s", unit_dirs[i], unit) < sizeof(path))
@@ -689,6 +760,8 @@ static uint64_t pid1_root_key(const KeySet *set, const char *root) {
         return name_key(set, full, &key, &symlink) < 0 ? 0 : key;
 }
 
+#define DELETED_LEN ((ptrdiff_t) sizeof(" (deleted)") - 1)
+
 /* The files a process maps executable (its /proc/PID/maps): their keys as the kernel has them,
  * and the names of their paths below root. */
 static int add_mapped_files(KeySet *set, const char *maps_path, const char *root) {
@@ -704,15 +777,26 @@ static int add_mapped_files(KeySet *set, const char *maps_path, const char *root
                 char perms[8];
                 int path_at = 0;
                 char *path, *end;
+                bool deleted;
 
                 if (sscanf(line, "%*x-%*x %7s %*x %x:%x %llu %n", perms, &maj, &min, &ino, &path_at) < 4 || !ino ||
                     perms[2] != 'x')
                         continue;
-                r = key_add(set, guard_file_key(((uint64_t) maj << 20) | min, ino));
                 path = line + path_at;
                 end = path + strcspn(path, "\n");
                 *end = '\0';
-                if (r >= 0 && path_at > 0 && path[0] == '/' && !strstr(path, " (deleted)"))
+                /* Replaced (a package upgrade): what its name holds now is what the next start runs,
+                 * its names walked like any other's (the guard's binary is named nowhere else, a
+                 * review found; PID 1's libsystemd-shared neither). The old inode keeps its key,
+                 * refused to confined tasks alone: once it is freed its number is another file's,
+                 * maybe one PID 1 writes (a timer's stamp). */
+                deleted = end - path > DELETED_LEN && streq(end - DELETED_LEN, " (deleted)");
+                if (deleted)
+                        end[-DELETED_LEN] = '\0';
+                r = key_add(set, guard_file_key(((uint64_t) maj << 20) | min, ino));
+                if (r >= 0 && set->running && !deleted)
+                        r = key_add(set->not_pid1, guard_file_key(((uint64_t) maj << 20) | min, ino));
+                if (r >= 0 && path_at > 0 && path[0] == '/')
                         r = add_names(set, root, path, 0);
         }
         return r;
@@ -994,7 +1078,7 @@ static int add_unit_runtime_names(KeySet *set, KeySet *pid1_dirs, const char *ro
 int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *ret) {
         size_t allocated_mounts = 0;
         const char *helper_root;
-        KeySet set = { .budget = SIZE_MAX }, sealed = {}, sealed_below = {}, reserved = {}, reserving = {}, places = {}, place_dirs = {}, pid1_dirs = {};
+        KeySet set = { .budget = SIZE_MAX }, sealed = {}, sealed_below = {}, reserved = {}, reserving = {}, places = {}, place_dirs = {}, pid1_dirs = {}, not_pid1 = {}, sealed_pid1 = {};
         UnitKeys unit = {};
         ExecSet pid1_exec = {};
         uint64_t root_key = 0;
@@ -1002,6 +1086,9 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
         int r;
 
         r = read_mounts(&set, "/proc/self/mountinfo", &allocated_mounts);
+        set.not_pid1 = &not_pid1;
+        set.reserved_by_pid1 = &reserved;
+        set.running = true;
         if (r >= 0)
                 r = add_mapped_files(&set, "/proc/self/maps", "");
         if (r >= 0)
@@ -1021,13 +1108,21 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                         r = 0; /* no PID 1 to see (a pid namespace of our own) */
         }
         /* From here on a missing name is reserved: a missing /sbin/init (no systemd-sysv) may not
-         * be created by a confined task, for PID 1 to exec. */
-        set.reserved = &reserved;
+         * be created by a confined task, for PID 1 to exec. Refused to PID 1 too (where they are
+         * the guard's unit's: GUARD_FILE_UNIT), which made them for anyone who asked: a socket
+         * unit's Symlinks=/sbin/request-key had PID 1 link a confined root's script where the
+         * kernel runs one as root in the root cgroup (keyutils not installed; a review found it);
+         * the sockets the daemon sends to are PID 1's to bind again. */
+        set.reserved = &unit.reserved;
         set.reserving = &reserving;
+        set.running = false;
+        set.reserved = &reserved;
         for (size_t i = 0; r >= 0 && extra && extra[i]; i++) {
                 set.budget = HELPER_NAMES_MAX;
                 r = add_reserved_path(&set, "", extra[i]);
         }
+        set.reserved = &unit.reserved;
+        set.running = true;
         if (r >= 0) {
                 r = add_pid1_executables(&set, &pid1_exec, helper_root);
                 pid1_exec_known = r > 0;
@@ -1040,6 +1135,7 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 set.budget = HELPER_NAMES_MAX;
                 r = add_names(&set, helper_root, child_config_files[i], 0);
         }
+        set.running = false;
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(unit_namespace_names); i++) {
                 set.budget = HELPER_NAMES_MAX;
                 switch (unit_namespace_names[i].kind) {
@@ -1054,7 +1150,7 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                         set.reserved = unit_namespace_names[i].kind == NOT_PID1 ? &unit.reserved : &reserved;
                         r = add_reserved_path(&set, helper_root, unit_namespace_names[i].path);
                 }
-                set.reserved = &reserved;
+                set.reserved = &unit.reserved;
         }
         if (r >= 0)
                 r = add_unit_runtime_names(&set, &pid1_dirs, helper_root);
@@ -1062,6 +1158,10 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 make_unit_runtime_dirs();
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(unit_namespace_places); i++)
                 r = add_place(&set, &places, &place_dirs, helper_root, unit_namespace_places[i]);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(pid1_state_dirs); i++) {
+                set.budget = HELPER_NAMES_MAX;
+                r = add_config_dir(&set, &sealed_pid1, helper_root, pid1_state_dirs[i], 0);
+        }
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sealed_config_dirs); i++) {
                 set.budget = HELPER_NAMES_MAX;
                 r = add_config_dir(&set, &sealed, helper_root, sealed_config_dirs[i], SEALED_DIR_ENTRIES_MAX);
@@ -1088,6 +1188,8 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 free(places.keys);
                 free(place_dirs.keys);
                 free(pid1_dirs.keys);
+                free(not_pid1.keys);
+                free(sealed_pid1.keys);
                 return r;
         }
         *ret = (GuardFiles) { .keys = set.keys, .n = set.n, .sealed = sealed.keys, .n_sealed = sealed.n,
@@ -1100,6 +1202,8 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                               .places = places.keys, .n_places = places.n,
                               .place_dirs = place_dirs.keys, .n_place_dirs = place_dirs.n,
                               .pid1_dirs = pid1_dirs.keys, .n_pid1_dirs = pid1_dirs.n,
+                              .not_pid1 = not_pid1.keys, .n_not_pid1 = not_pid1.n,
+                              .sealed_pid1 = sealed_pid1.keys, .n_sealed_pid1 = sealed_pid1.n,
                               .pid1_exec = pid1_exec.keys, .n_pid1_exec = pid1_exec.n, .pid1_exec_known = pid1_exec_known,
                               .root_key = root_key };
         return 0;
@@ -1118,5 +1222,7 @@ void guard_files_done(GuardFiles *f) {
         free(f->places);
         free(f->place_dirs);
         free(f->pid1_dirs);
+        free(f->not_pid1);
+        free(f->sealed_pid1);
         *f = (GuardFiles) {};
 }

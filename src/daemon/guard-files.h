@@ -39,6 +39,11 @@ typedef struct GuardFiles {
         size_t n_place_dirs;
         uint64_t *pid1_dirs;    /* names reserved where PID 1's children make a directory (GUARD_RESERVED_PID1_DIR) */
         size_t n_pid1_dirs;
+        uint64_t *not_pid1;     /* of keys, the files the guard and PID 1 run and symlinks on the way:
+                                 * refused to PID 1 too (GUARD_FILE_UNIT; a unit's PIDFile=) */
+        size_t n_not_pid1;
+        uint64_t *sealed_pid1;  /* directories to take no new entry but PID 1's (/run/systemd/units) */
+        size_t n_sealed_pid1;
         struct guard_pid1_exec_key *pid1_exec; /* the files PID 1 may exec after a refused switch of root */
         size_t n_pid1_exec;
         bool pid1_exec_known;   /* PID 1's own file is among them (else nothing is refused to its exec) */

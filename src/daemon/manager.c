@@ -569,7 +569,7 @@ static int on_ratelimit_timer(sd_event_source *s, uint64_t usec, void *userdata)
         bus_check_backlog(m);
         retry_cgroup_mkdirs(m);
         check_pins(m);
-        backend_refresh_guard_files(m->backend);
+        bool pid1_reexecuted = backend_refresh_guard_files(m->backend) > 0;
         /* Files renamed into sealed directories over and over (a root outside confined cgroups)
          * use up the kernel's share of guard_objects, and then an upgrade's renames fail: a round
          * drops what is stale (a key the kernel added is kept one round more, so it takes two,
@@ -580,7 +580,7 @@ static int on_ratelimit_timer(sd_event_source *s, uint64_t usec, void *userdata)
          * kept) 2 s later, rounds going on so while the kernel's keys remain. */
         uint32_t kernel_keys = backend_kernel_keys(m->backend);
         uint64_t now = now_usec(CLOCK_MONOTONIC);
-        if (kernel_keys >= GUARD_KERNEL_KEYS_MAX / 2 || kernel_keys > m->kernel_keys_seen ||
+        if (pid1_reexecuted || kernel_keys >= GUARD_KERNEL_KEYS_MAX / 2 || kernel_keys > m->kernel_keys_seen ||
             (kernel_keys > 0 && now >= m->protect_round_usec + 2 * USEC_PER_SEC)) {
                 apply_protection(m, &m->policy);
                 m->kernel_keys_seen = backend_kernel_keys(m->backend);

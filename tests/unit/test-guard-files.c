@@ -338,13 +338,49 @@ static void test_reserved_and_bounded(void **state) {
         for (const char *c = "missing-helper"; *c; c++)
                 hash = guard_name_hash_step(hash, (unsigned char) *c);
         want = guard_reserved_key(dir_key, hash);
+        /* Refused to PID 1 too (GUARD_FILE_UNIT): a socket unit's Symlinks= there. */
+        for (size_t i = 0; i < got.n_unit_reserved; i++)
+                reserved = reserved || got.unit_reserved[i] == want;
         for (size_t i = 0; i < got.n_reserved; i++)
-                reserved = reserved || got.reserved[i] == want;
+                assert_false(got.reserved[i] == want);
         for (size_t i = 0; i < got.n_reserving; i++)
                 reserving = reserving || got.reserving[i] == dir_key;
         assert_true(reserved);
         assert_true(reserving);
         guard_files_done(&got);
+
+        /* A helper that exists, named through a symlink: the file and the symlink are refused to
+         * PID 1 too (a unit's PIDFile= there), the directory is not (mount units). */
+        {
+                char target[PATH_MAX], link[PATH_MAX];
+                uint64_t target_key, link_key;
+                bool has_target = false, has_link = false, has_dir = false;
+                int fd;
+
+                assert_true((size_t) snprintf(target, sizeof(target), "%s/helper-file", base) < sizeof(target));
+                assert_true((size_t) snprintf(link, sizeof(link), "%s/helper-link", base) < sizeof(link));
+                fd = open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0755);
+                assert_true(fd >= 0);
+                close(fd);
+                assert_int_equal(symlink("helper-file", link), 0);
+                memcpy(helper, link, sizeof(link));
+                assert_int_equal(guard_files_collect(NULL, helpers, &got), 0);
+                assert_int_equal(lstat(target, &st), 0);
+                target_key = guard_file_key(kernel_dev(st.st_dev), st.st_ino);
+                assert_int_equal(lstat(link, &st), 0);
+                link_key = guard_file_key(kernel_dev(st.st_dev), st.st_ino);
+                for (size_t i = 0; i < got.n_not_pid1; i++) {
+                        has_target = has_target || got.not_pid1[i] == target_key;
+                        has_link = has_link || got.not_pid1[i] == link_key;
+                        has_dir = has_dir || got.not_pid1[i] == dir_key;
+                }
+                assert_true(has_target);
+                assert_true(has_link);
+                assert_false(has_dir);
+                guard_files_done(&got);
+                unlink(link);
+                unlink(target);
+        }
 
         /* 300 directories deep, the helper at the bottom. */
         snprintf(path, sizeof(path), "%s", base);

@@ -32,6 +32,26 @@ check "journald is told the guard's unit's burst (PID 1's export)" 1000000 \
         "$(readlink /run/systemd/units/log-rate-limit-burst:cgroup-guardd.service 2>&1)"
 
 DENIAL=e8540ee91e3f4008a0c051b6c2107e76
+
+# ... and what journald reads there is PID 1's alone: a confined root's log-level-max for the
+# guard's unit (a symlink to 0: emergencies only) had journald drop every denial the guard sent,
+# and a lowered burst had it drop all but the first (review 29's open item). journald reads a
+# unit's settings again after 5 s.
+U=/run/systemd/units
+ln -s 0 $U/log-level-max:cgroup-guardd.service 2> /dev/null
+ln -sfn 1 $U/log-rate-limit-burst:cgroup-guardd.service 2> /dev/null
+rm -f $U/invocation:cgroup-guardd.service 2> /dev/null
+check "a confined root's log settings for the guard's unit in $U: refused" "missing 1000000 there" \
+        "$([ -L $U/log-level-max:cgroup-guardd.service ] && echo there || echo missing) $(readlink $U/log-rate-limit-burst:cgroup-guardd.service) $([ -L $U/invocation:cgroup-guardd.service ] && echo there || echo missing)"
+sleep 6
+denials_now() { journalctl -o cat MESSAGE_ID=$DENIAL CGROUP_GUARD_TASK_PID=$victim | wc -l; }
+before=$(denials_now)
+cg-move $T/out $victim > /dev/null
+more_denials() { [ "$(denials_now)" -gt "$before" ]; }
+check_true "... the guard's next denial reaches the journal" wait_for 20 more_denials ||
+        diag "denials of $victim: $before before, $(denials_now) now"
+unconfined "rm -f $U/log-level-max:cgroup-guardd.service; ln -sfn 1000000 $U/log-rate-limit-burst:cgroup-guardd.service" > /dev/null
+
 escape_denial() { # UNIT [SLICE_PATH]: the move of PID 1's child into SLICE_PATH/UNIT was refused
         journalctl -o json MESSAGE_ID=$DENIAL | grep -q "\"CGROUP_GUARD_DST_CGROUP\":\"${2:-/escape.slice}/$1\""
 }
@@ -572,15 +592,67 @@ check "a unit with RuntimeDirectory=systemd/inaccessible, asked for from a prote
 [ -e /run/systemd/inaccessible/dir ] || { systemctl daemon-reexec; sleep 2; }
 # ... and unlinks its PIDFile= when it stops (review 29): a policy file (the next reload dropped
 # its rules). A unit that made none (Type=forking with /bin/true) names it.
+# The guard's binary, a library it maps and a symlink on the way to one (the soname link its loader
+# opened) too: unlinked, the guard's next start failed (review 29's open item).
 pf=$(ls /etc/cgroup-guard/policies.d/*.json | head -n 1)
-cp -a "$pf" /var/tmp/cgvm-pf.bak 2> /dev/null
-for f in "$pf"; do
-        systemd-run --unit=cgvm-pidfile --wait --collect --quiet -p Type=forking -p PIDFile="$f" -p TimeoutStartSec=5 \
+lib=$(readlink -f /lib/x86_64-linux-gnu/libjson-c.so.5)
+k=0
+# So is a drop-in this package installs for a unit the policies trust (the loader's environment
+# unset there: systemctl set-environment LD_PRELOAD= reached getty again; review 30).
+dropin=/usr/lib/systemd/system/getty@.service.d/50-cgroup-guard-env.conf
+[ -e $dropin ] || diag "no $dropin"
+for f in "$pf" /usr/sbin/cgroup-guardd "$lib" /lib/x86_64-linux-gnu/libjson-c.so.5 $dropin /dev/null; do
+        k=$((k + 1))
+        cp -a "$f" /var/tmp/cgvm-pf.$k 2> /dev/null
+        systemd-run --unit=cgvm-pidfile-$k --wait --collect --quiet -p Type=forking -p PIDFile="$f" -p TimeoutStartSec=5 \
                 /bin/true > /dev/null 2>&1
-        check "a unit whose PIDFile= is $f, asked for from a protected service: it stays" yes "$([ -e "$f" ] && echo yes)"
+        check "a unit whose PIDFile= is $f, asked for from a protected service: it stays" yes \
+                "$( { [ -e "$f" ] || [ -L "$f" ]; } && echo yes)"
+        [ -e "$f" ] || [ -L "$f" ] || unconfined "cp -a /var/tmp/cgvm-pf.$k $f" > /dev/null
+        rm -f /var/tmp/cgvm-pf.$k
 done
-[ -e "$pf" ] || unconfined "cp -a /var/tmp/cgvm-pf.bak $pf" > /dev/null
-rm -f /var/tmp/cgvm-pf.bak
+[ -c /dev/null ] || unconfined "rm -f /dev/null; mknod -m 666 /dev/null c 1 3" > /dev/null
+
+# A socket unit has PID 1 itself link its Symlinks= (making the directories on the way), and
+# unlink them at its stop with RemoveOnStop=yes, for whoever asked (review 30): at a missing
+# helper's name, the kernel ran a confined root's script as root in the root cgroup; in a missing
+# generator directory, PID 1 ran it at the next daemon-reload; /etc/systemd/system.conf removed
+# and linked to a file of the confined root's; /run/systemd/incoming (removed by PID 1 as a
+# unit's RuntimeDirectory=) a symlink, which systemd follows to bind the guard's propagation
+# directory over what it names.
+mkdir -p /var/tmp/cgvm-sock
+echo '#!/bin/sh' > /var/tmp/cgvm-sock/script
+sock_unit() { # NAME SOCKET-PROPERTY...: a socket unit with these, started and stopped
+        _n=$1; shift
+        _props=""
+        for _p in "$@"; do _props="$_props --socket-property=$_p"; done
+        # shellcheck disable=SC2086
+        systemd-run --unit=cgvm-sock-$_n --quiet --socket-property=ListenStream=/var/tmp/cgvm-sock/$_n $_props \
+                /bin/true > /dev/null 2>&1
+        sleep 1
+        systemctl stop cgvm-sock-$_n.socket > /dev/null 2>&1
+}
+sock_unit rk Symlinks=/sbin/request-key
+check "a socket unit's Symlinks=/sbin/request-key (keyutils not installed), asked for from a protected service: no link" \
+        none "$( { [ -L /sbin/request-key ] || [ -e /sbin/request-key ]; } && echo "$(ls -l /sbin/request-key)" || echo none)"
+unconfined "[ -L /sbin/request-key ] && rm -f /sbin/request-key" > /dev/null
+gen_missing=$([ -e /run/systemd/system-generators ] || echo yes)
+sock_unit gen Symlinks=/run/systemd/system-generators/cgvm-g
+[ "$gen_missing" = yes ] && check "... Symlinks= in the missing /run/systemd/system-generators: not made" none \
+        "$([ -e /run/systemd/system-generators ] && echo "$(ls -la /run/systemd/system-generators)" || echo none)"
+unconfined "rm -rf /run/systemd/system-generators" > /dev/null
+cp -a /etc/systemd/system.conf /var/tmp/cgvm-system.conf
+sock_unit conf Symlinks=/etc/systemd/system.conf RemoveOnStop=yes
+check "... Symlinks=/etc/systemd/system.conf with RemoveOnStop=yes: it stays" file \
+        "$([ -f /etc/systemd/system.conf ] && [ ! -L /etc/systemd/system.conf ] && echo file || ls -l /etc/systemd/system.conf 2>&1)"
+[ -f /etc/systemd/system.conf ] && [ ! -L /etc/systemd/system.conf ] ||
+        unconfined "rm -f /etc/systemd/system.conf; cp -a /var/tmp/cgvm-system.conf /etc/systemd/system.conf" > /dev/null
+systemd-run --unit=cgvm-incoming --wait --collect --quiet -p RuntimeDirectory=systemd/incoming true > /dev/null 2>&1
+sock_unit inc Symlinks=/run/systemd/incoming
+check "... Symlinks=/run/systemd/incoming after a unit with RuntimeDirectory=systemd/incoming: no link" none \
+        "$([ -L /run/systemd/incoming ] && echo "$(ls -l /run/systemd/incoming)" || echo none)"
+unconfined "[ -L /run/systemd/incoming ] && rm -f /run/systemd/incoming" > /dev/null
+rm -rf /var/tmp/cgvm-sock /var/tmp/cgvm-system.conf
 # ... and a RuntimeDirectory=systemd/unit-root, which PID 1's children make again for every start.
 systemd-run --unit=cgvm-unitroot --wait --collect --quiet -p RuntimeDirectory=systemd/unit-root true > /dev/null 2>&1
 check "a sandboxed unit starts after a unit with RuntimeDirectory=systemd/unit-root stopped" 0 \
