@@ -1358,23 +1358,25 @@ static __always_inline bool name_is_place(__u64 dir_key, struct dentry *dentry) 
  * after this hook, the name is reserved needlessly until then (a false refusal, never a way
  * through); a full map leaves it out rather than fail an admin's removal. */
 static __always_inline void guard_reserve_name(struct inode *dir, struct dentry *dentry) {
-        __u8 reserves = GUARD_FILE_RESERVES | GUARD_FILE_KERNEL, *value;
+        __u8 reserves = GUARD_FILE_RESERVES | GUARD_FILE_KERNEL, name_flags, *value;
         struct guard_self *self = tamper_config();
         __u64 dir_key, hash, key;
 
         /* Not capped (counted, though): a name left unreserved would be a confined root's to
          * create (a helper's program). Each comes from a guarded entry's removal, and arrivals,
          * which make such entries, are capped. A name refused to PID 1 stays so (a socket unit's
-         * Symlinks= there, after an admin removed the helper). */
+         * Symlinks= there, after an admin removed the helper): the name's key only, never the
+         * directory's, whose every entry would be refused to PID 1 then (systemctl mask in
+         * /etc/systemd/system after an admin's rm -r of the guard's drop-ins: a review found it). */
         if (!dir || !self || !is_guard_file(dentry_inode(dentry)) || !dentry_name_hash(dentry, &hash))
                 return;
-        reserves |= guard_file_flags(dentry_inode(dentry)) & GUARD_FILE_UNIT;
+        name_flags = reserves | (guard_file_flags(dentry_inode(dentry)) & GUARD_FILE_UNIT);
         dir_key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
         key = guard_reserved_key(dir_key, hash);
         value = bpf_map_lookup_elem(&guard_objects, &key);
         if (value)
-                *value |= reserves;
-        else if (bpf_map_update_elem(&guard_objects, &key, &reserves, BPF_NOEXIST) == 0)
+                *value |= name_flags;
+        else if (bpf_map_update_elem(&guard_objects, &key, &name_flags, BPF_NOEXIST) == 0)
                 __sync_fetch_and_add(&self->kernel_keys, 1);
         else
                 return;
@@ -1739,6 +1741,15 @@ static __always_inline int guard_file_follow_rename(struct inode *old_dir, struc
         refused = guard_register_arrival(incoming, guard_dir_entry_guarded(old_dir, old_dentry, false));
         if (refused)
                 return refused;
+        /* Refused to PID 1 as what it replaces was (a new libc, until the daemon's next round:
+         * a unit's PIDFile= naming it had PID 1 unlink it; a review found it). */
+        if (guard_file_flags(replaced) & GUARD_FILE_UNIT) {
+                __u64 key = guard_file_key(incoming->i_sb->s_dev, incoming->i_ino);
+                __u8 *value = bpf_map_lookup_elem(&guard_objects, &key);
+
+                if (value)
+                        *value |= GUARD_FILE_UNIT;
+        }
         /* What PID 1 may exec stays so: a package upgrade renames the new systemd over the old
          * (only an allowed task gets here: the rename over a guarded file is refused to others). */
         if (replaced && pid1_may_exec(replaced)) {

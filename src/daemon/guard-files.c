@@ -713,6 +713,11 @@ static int add_unit_files(KeySet *set, KeySet *sealed, KeySet *sealed_below, Uni
                 set->budget = HELPER_NAMES_MAX;
                 r = add_config_dir(set, sealed, root, generator_dirs[i], 0);
         }
+        /* The name of this package's drop-ins, wherever one is made in a guarded place: one in a
+         * directory that comes first (/run/systemd/system/getty@.service.d) takes the vendor's
+         * place (a socket unit's Symlinks= there; a review found it). */
+        if (r >= 0)
+                r = add_unit_name_anywhere(u, ENV_DROPIN, strlen(ENV_DROPIN));
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(manager_config_dirs); i++) {
                 set->budget = HELPER_NAMES_MAX;
                 r = add_config_dir(set, sealed, root, manager_config_dirs[i], SEALED_DIR_ENTRIES_MAX);
@@ -1113,7 +1118,6 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
          * unit's Symlinks=/sbin/request-key had PID 1 link a confined root's script where the
          * kernel runs one as root in the root cgroup (keyutils not installed; a review found it);
          * the sockets the daemon sends to are PID 1's to bind again. */
-        set.reserved = &unit.reserved;
         set.reserving = &reserving;
         set.running = false;
         set.reserved = &reserved;
@@ -1158,10 +1162,13 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 make_unit_runtime_dirs();
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(unit_namespace_places); i++)
                 r = add_place(&set, &places, &place_dirs, helper_root, unit_namespace_places[i]);
+        /* One missing is PID 1's to make (at its re-exec: refused, it froze; a review found it). */
+        set.reserved = &reserved;
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(pid1_state_dirs); i++) {
                 set.budget = HELPER_NAMES_MAX;
                 r = add_config_dir(&set, &sealed_pid1, helper_root, pid1_state_dirs[i], 0);
         }
+        set.reserved = &unit.reserved;
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sealed_config_dirs); i++) {
                 set.budget = HELPER_NAMES_MAX;
                 r = add_config_dir(&set, &sealed, helper_root, sealed_config_dirs[i], SEALED_DIR_ENTRIES_MAX);

@@ -601,7 +601,7 @@ k=0
 # unset there: systemctl set-environment LD_PRELOAD= reached getty again; review 30).
 dropin=/usr/lib/systemd/system/getty@.service.d/50-cgroup-guard-env.conf
 [ -e $dropin ] || diag "no $dropin"
-for f in "$pf" /usr/sbin/cgroup-guardd "$lib" /lib/x86_64-linux-gnu/libjson-c.so.5 $dropin /dev/null; do
+for f in "$pf" /usr/sbin/cgroup-guardd "$lib" /lib/x86_64-linux-gnu/libjson-c.so.5 $dropin; do
         k=$((k + 1))
         cp -a "$f" /var/tmp/cgvm-pf.$k 2> /dev/null
         systemd-run --unit=cgvm-pidfile-$k --wait --collect --quiet -p Type=forking -p PIDFile="$f" -p TimeoutStartSec=5 \
@@ -611,7 +611,6 @@ for f in "$pf" /usr/sbin/cgroup-guardd "$lib" /lib/x86_64-linux-gnu/libjson-c.so
         [ -e "$f" ] || [ -L "$f" ] || unconfined "cp -a /var/tmp/cgvm-pf.$k $f" > /dev/null
         rm -f /var/tmp/cgvm-pf.$k
 done
-[ -c /dev/null ] || unconfined "rm -f /dev/null; mknod -m 666 /dev/null c 1 3" > /dev/null
 
 # A socket unit has PID 1 itself link its Symlinks= (making the directories on the way), and
 # unlink them at its stop with RemoveOnStop=yes, for whoever asked (review 30): at a missing
@@ -652,7 +651,32 @@ sock_unit inc Symlinks=/run/systemd/incoming
 check "... Symlinks=/run/systemd/incoming after a unit with RuntimeDirectory=systemd/incoming: no link" none \
         "$([ -L /run/systemd/incoming ] && echo "$(ls -l /run/systemd/incoming)" || echo none)"
 unconfined "[ -L /run/systemd/incoming ] && rm -f /run/systemd/incoming" > /dev/null
+# ... nor where a drop-in of this package's name takes the vendor's place (review 31).
+sock_unit env Symlinks=/run/systemd/system/getty@.service.d/50-cgroup-guard-env.conf
+check "... Symlinks= at this package's drop-in's name for getty@.service in /run/systemd/system: no link" none \
+        "$([ -L /run/systemd/system/getty@.service.d/50-cgroup-guard-env.conf ] && echo linked || echo none)"
+unconfined "rm -rf /run/systemd/system/getty@.service.d" > /dev/null
 rm -rf /var/tmp/cgvm-sock /var/tmp/cgvm-system.conf
+# Last, since nothing here works without it: PIDFile=/dev/null (a place) failed every start with
+# PrivateDevices= or StandardInput=null, the guard's among them. Made again through the
+# unconfined shell's FIFOs directly (unconfined() itself redirects to /dev/null).
+systemd-run --unit=cgvm-pidfile-null --wait --collect --quiet -p Type=forking -p PIDFile=/dev/null -p TimeoutStartSec=5 \
+        /bin/true > /dev/null 2>&1
+null_state=$([ -c /dev/null ] && echo yes || echo gone)
+if [ "$null_state" != yes ]; then
+        echo "rm -f /dev/null; mknod -m 666 /dev/null c 1 3" > /tmp/free.cmd
+        cat /tmp/free.out > /tmp/free.last
+fi
+check "a unit whose PIDFile= is /dev/null, asked for from a protected service: it stays" yes "$null_state"
+
+# PID 1 removes a unit's RuntimeDirectory=systemd/units at its stop, and makes the directory at its
+# next re-exec, or freezes: the missing name was reserved for no one but the admin (review 31).
+systemd-run --unit=cgvm-units --wait --collect --quiet -p RuntimeDirectory=systemd/units true > /dev/null 2>&1
+sleep 3
+timeout 60 systemctl daemon-reexec > /dev/null 2>&1
+check_true "... a unit with RuntimeDirectory=systemd/units, then daemon-reexec: PID 1 answers, the directory is there" \
+        sh -c '[ -n "$(timeout 30 systemctl show -P Version 2> /dev/null)" ] && [ -d /run/systemd/units ]' ||
+        diag "$(timeout 10 systemctl is-system-running 2>&1; ls -ld /run/systemd/units 2>&1)"
 # ... and a RuntimeDirectory=systemd/unit-root, which PID 1's children make again for every start.
 systemd-run --unit=cgvm-unitroot --wait --collect --quiet -p RuntimeDirectory=systemd/unit-root true > /dev/null 2>&1
 check "a sandboxed unit starts after a unit with RuntimeDirectory=systemd/unit-root stopped" 0 \
