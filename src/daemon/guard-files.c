@@ -37,10 +37,6 @@ typedef struct KeySet {
          * into reserved and the directory into reserving; at most budget names per path (a path
          * through a deep tree of symlinks and directories cannot fill guard_objects). */
         struct KeySet *reserved, *reserving;
-        /* Where PID 1 makes the name itself: the sockets it binds again at each start of their
-         * socket units, the unit directories it makes for systemctl (the other reservations are
-         * refused to PID 1 too: below). */
-        struct KeySet *reserved_by_pid1;
         /* While running is set (the files the guard and PID 1 run are walked): every name that is
          * no directory (the file, a symlink on the way: /lib64, /sbin) into not_pid1 too, refused
          * to PID 1 as well (GUARD_FILE_UNIT). PID 1 unlinks a unit's PIDFile= at its stop, and a
@@ -705,6 +701,8 @@ static int add_env_dropins(KeySet *set, const char *root, const char *dir) {
         return r;
 }
 
+static int add_reserved_name(KeySet *set, const char *root, const char *path);
+
 static int add_unit_files(KeySet *set, KeySet *sealed, KeySet *sealed_below, UnitKeys *u, const char *root) {
         char unit[NAME_MAX + 1], path[PATH_MAX];
         int r = 0;
@@ -734,13 +732,19 @@ static int add_unit_files(KeySet *set, KeySet *sealed, KeySet *sealed_below, Uni
         if (r >= 0 && unit[0])
                 r = add_unit_dirs_named(set, u, root, NULL, unit);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(unit_dirs); i++) {
-                KeySet *reserved = set->reserved;
-
-                /* PID 1 makes a missing one for systemctl (transient, system.control). */
+                /* Each name refused to PID 1 too, there or not (those PID 1 makes itself are made
+                 * first: make_pid1_dirs()): a socket unit's Symlinks= at a missing one, or at one
+                 * a unit's RuntimeDirectory= had PID 1 remove, put a confined root's directory in
+                 * the unit search path (a review found it). */
                 set->budget = HELPER_NAMES_MAX;
-                set->reserved = set->reserved_by_pid1;
                 r = add_config_dir(set, sealed_below, root, unit_dirs[i], 0);
-                set->reserved = reserved;
+                if (r >= 0) {
+                        KeySet *reserved = set->reserved;
+
+                        set->reserved = &u->reserved;
+                        r = add_reserved_name(set, root, unit_dirs[i]);
+                        set->reserved = reserved;
+                }
                 if (r >= 0)
                         r = add_env_dropins(set, root, unit_dirs[i]);
                 if (r < 0 || !unit[0])
@@ -1016,6 +1020,40 @@ static void make_unit_runtime_dirs(void) {
         }
 }
 
+/* The directories PID 1 makes itself when it first needs them (systemctl set-property, a
+ * transient unit, a runtime enablement; /run/systemd/units at each start), made now where PID 1
+ * sees them, so that their names can be refused to PID 1 itself: where one was missing, or
+ * removed by PID 1 as a unit's RuntimeDirectory=, a socket unit's Symlinks= had PID 1 link a
+ * confined root's directory there, first in the unit search path (a review found it). */
+static void make_pid1_dirs(void) {
+        static const struct {
+                const char *top, *name;
+        } dirs[] = {
+                { "run", "units" }, { "run", "transient" }, { "run", "system" }, { "run", "system.control" },
+                { "etc", "system.control" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_(closep) int top = -EBADF, systemd = -EBADF, fd = -EBADF;
+                char path[32];
+
+                snprintf(path, sizeof(path), "/proc/1/root/%s", dirs[i].top);
+                top = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (top >= 0)
+                        systemd = openat(top, "systemd", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (systemd < 0)
+                        continue; /* PID 1 is not systemd, or cannot be seen */
+                if (mkdirat(systemd, dirs[i].name, 0755) < 0) {
+                        if (errno != EEXIST)
+                                log_debug("Cannot make /%s/systemd/%s: %m", dirs[i].top, dirs[i].name);
+                        continue;
+                }
+                fd = openat(systemd, dirs[i].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd >= 0)
+                        (void) fchmod(fd, 0755);
+        }
+}
+
 /* A place (unit_namespace_places[]): each name of its path reserved in its directory as PID 1
  * sees it (below root), a place's (guard_place_key(), into places; the directory into
  * place_dirs), existing or not. A symlink on the way is reserved as it is and not followed: where
@@ -1092,7 +1130,6 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
 
         r = read_mounts(&set, "/proc/self/mountinfo", &allocated_mounts);
         set.not_pid1 = &not_pid1;
-        set.reserved_by_pid1 = &reserved;
         set.running = true;
         if (r >= 0)
                 r = add_mapped_files(&set, "/proc/self/maps", "");
@@ -1158,17 +1195,21 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
         }
         if (r >= 0)
                 r = add_unit_runtime_names(&set, &pid1_dirs, helper_root);
-        if (r >= 0)
+        if (r >= 0) {
                 make_unit_runtime_dirs();
+                make_pid1_dirs();
+        }
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(unit_namespace_places); i++)
                 r = add_place(&set, &places, &place_dirs, helper_root, unit_namespace_places[i]);
-        /* One missing is PID 1's to make (at its re-exec: refused, it froze; a review found it). */
-        set.reserved = &reserved;
+        /* Made above where missing (PID 1 makes it at each re-exec, and froze where refused; a
+         * review found it); its name refused to PID 1 too, whether there or not: removed as a
+         * unit's RuntimeDirectory=, a socket unit's Symlinks= put a confined root's there. */
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(pid1_state_dirs); i++) {
                 set.budget = HELPER_NAMES_MAX;
                 r = add_config_dir(&set, &sealed_pid1, helper_root, pid1_state_dirs[i], 0);
+                if (r >= 0)
+                        r = add_reserved_name(&set, helper_root, pid1_state_dirs[i]);
         }
-        set.reserved = &unit.reserved;
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sealed_config_dirs); i++) {
                 set.budget = HELPER_NAMES_MAX;
                 r = add_config_dir(&set, &sealed, helper_root, sealed_config_dirs[i], SEALED_DIR_ENTRIES_MAX);

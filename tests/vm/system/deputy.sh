@@ -669,9 +669,20 @@ if [ "$null_state" != yes ]; then
 fi
 check "a unit whose PIDFile= is /dev/null, asked for from a protected service: it stays" yes "$null_state"
 
-# PID 1 removes a unit's RuntimeDirectory=systemd/units at its stop, and makes the directory at its
-# next re-exec, or freezes: the missing name was reserved for no one but the admin (review 31).
-systemd-run --unit=cgvm-units --wait --collect --quiet -p RuntimeDirectory=systemd/units true > /dev/null 2>&1
+# PID 1 removes a unit's RuntimeDirectory= at its stop: systemd/units, which it makes at its
+# next re-exec, or freezes (the missing name was reserved for no one but the admin: review 31),
+# and then linked by a socket unit's Symlinks= to a confined root's directory of log settings; a
+# unit directory, then linked so: a confined root's directory first in the unit search path
+# (review 32). Both are kept from PID 1's removal now, and from its links.
+mkdir -p /var/tmp/cgvm-sock /var/tmp/cgvm-dir
+for d in units system.control; do
+        systemd-run --unit=cgvm-rd --wait --collect --quiet -p RuntimeDirectory=systemd/$d true > /dev/null 2>&1
+        sock_unit rd-$d Symlinks=/run/systemd/$d
+        check "a unit with RuntimeDirectory=systemd/$d, then a socket unit's Symlinks= there: still PID 1's directory" dir \
+                "$( { [ -d /run/systemd/$d ] && [ ! -L /run/systemd/$d ]; } && echo dir || ls -ld /run/systemd/$d 2>&1)"
+        unconfined "[ -L /run/systemd/$d ] && rm -f /run/systemd/$d && mkdir -m 0755 /run/systemd/$d" > /dev/null
+done
+rm -rf /var/tmp/cgvm-sock /var/tmp/cgvm-dir
 sleep 3
 timeout 60 systemctl daemon-reexec > /dev/null 2>&1
 check_true "... a unit with RuntimeDirectory=systemd/units, then daemon-reexec: PID 1 answers, the directory is there" \
