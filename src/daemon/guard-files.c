@@ -1029,10 +1029,12 @@ static void make_pid1_dirs(void) {
         static const struct {
                 const char *top, *name;
         } dirs[] = {
-                { "run", "units" }, { "run", "transient" }, { "run", "system" }, { "run", "system.control" },
-                { "etc", "system.control" },
+                { "run", "units" }, { "run", "transient" }, { "run", "system.control" }, { "etc", "system.control" },
         };
 
+        /* Only where PID 1 is systemd (sd_booted()'s test, as PID 1 sees it). */
+        if (access("/proc/1/root/run/systemd/system/", F_OK) < 0)
+                return;
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 _cleanup_(closep) int top = -EBADF, systemd = -EBADF, fd = -EBADF;
                 char path[32];
