@@ -1441,8 +1441,8 @@ static __always_inline int guard_dir_entry_guarded(struct inode *dir, struct den
 }
 
 /* places: whether a place's name counts (made, removed, renamed, linked, its attributes set);
- * writes, times and mounts (mount units on /home, a sandbox's tmpfs on /tmp) leave it alone. */
-/* A place's name is refused to PID 1 itself too (its children make directories there:
+ * writes, times and mounts (mount units on /home, a sandbox's tmpfs on /tmp) leave it alone. A
+ * place's name is refused to PID 1 itself too (its children make directories there:
  * guard_tamper_inode_mkdir()): PID 1 unlinks a unit's PIDFile= at its stop and links a socket
  * unit's Symlinks= for whoever asked, and PIDFile=/dev/null failed every start with
  * PrivateDevices= or StandardInput=null, the guard's among them (a review found it). */
