@@ -148,6 +148,11 @@ enum guard_tamper_what {
         GUARD_TAMPER_CGROUP_PROG = 46,  /* object: the cgroup id; a cgroup program attached to the root
                                          * cgroup, PID 1's, or the daemon's or one above it, outside the
                                          * admin cgroups */
+        GUARD_TAMPER_UNIT_DIR = 47,     /* actor: PID 1; object: the inode of the entry or directory; what
+                                         * PID 1 does in systemd's unit directories for whoever reaches
+                                         * its API and never for itself (a socket unit's Symlinks= to a
+                                         * confined root's file, ListenFIFO= there, ListenSpecial= with
+                                         * Writable=yes, systemctl link) */
 };
 
 /* The sysctls that make the kernel run a program as root in the root cgroup (a usermode helper). */

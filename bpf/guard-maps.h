@@ -446,6 +446,12 @@ struct guard_self {
  * GUARD_FILE_UNIT: an entry of that name in a guarded place is the unit's wherever it is made
  * (PID 1's system.control/<unit>.d after the registration). */
 #define GUARD_UNIT_NAMES_DIR guard_file_key(0, 0)
+/* The names that define or extend the services the policy trusts by name (exact: "ssh.service",
+ * "getty@.service.d"), and the prefixes of their templates up to the '@' ("getty@": any name of
+ * that prefix), each as guard_reserved_key(dir, hash): PID 1 makes none in the unit directories
+ * it writes itself (trusted_unit_name()). */
+#define GUARD_TRUSTED_NAMES_DIR guard_file_key(0, 1)
+#define GUARD_TRUSTED_TEMPLATES_DIR guard_file_key(0, 2)
 /* On a reserved name (never an inode's key, where it means GUARD_FILE_ROOT): PID 1 and its
  * children before their exec may make a directory there, what systemd makes at each start of the
  * guard's unit (its propagation directory, which PID 1 removes at each stop); nothing else. */
@@ -496,6 +502,21 @@ static inline __u64 guard_reserved_key(__u64 dir_key, __u64 name_hash) {
 
 static inline __u64 guard_place_key(__u64 dir_key, __u64 name_hash) {
         return guard_reserved_key(dir_key ^ GUARD_PLACE_DIR_SALT, name_hash);
+}
+
+/* Marks each of systemd's unit directories by the directory's key (the daemon's registration):
+ * what PID 1 may do there and in the directories below it (entry_in_unit_dirs()). The second,
+ * those it writes itself (transient, system.control: a unit's properties, as PID 1 writes them):
+ * there PID 1 makes and removes files for its units; in the other unit directories it may not. */
+#define GUARD_UNIT_DIR_SALT 0x27d4eb2f165667c5ULL
+#define GUARD_PID1_UNIT_DIR_SALT 0xc2b2ae3d27d4eb4fULL
+
+static inline __u64 guard_unit_dir_key(__u64 dir_key) {
+        return guard_reserved_key(dir_key ^ GUARD_UNIT_DIR_SALT, 0);
+}
+
+static inline __u64 guard_pid1_unit_dir_key(__u64 dir_key) {
+        return guard_reserved_key(dir_key ^ GUARD_PID1_UNIT_DIR_SALT, 0);
 }
 
 /* Fixed layouts on both sides (the compiled image is written by userspace and read by the
@@ -585,6 +606,8 @@ static inline int guard_ns_index(__u32 clone_flag) {
         X(guard_tamper_remove_acl) X(guard_tamper_umount) X(guard_tamper_umount_lockdown)       \
         X(guard_tamper_move_mount) X(guard_tamper_move_mount_lockdown) X(guard_tamper_mount_move) \
         X(guard_tamper_mount_move_lockdown) X(guard_tamper_file_open) X(guard_tamper_file_open_lockdown) \
+        X(guard_tamper_inode_symlink) X(guard_tamper_inode_symlink_lockdown) X(guard_tamper_inode_create) \
+        X(guard_tamper_inode_create_lockdown) X(guard_tamper_inode_mkdir) X(guard_tamper_inode_mkdir_lockdown) \
         X(guard_tamper_mount_exit) X(guard_tamper_move_mount_exit) X(guard_tamper_move_mount_exit_ia32) \
         X(guard_tamper_mount_enter) X(guard_tamper_move_mount_enter) X(guard_tamper_move_mount_enter_ia32) \
         X(guard_tamper_mount_task_free) X(guard_tamper_capable) \

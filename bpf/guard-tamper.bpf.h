@@ -1550,17 +1550,296 @@ static __always_inline int guard_mount_on_entry_refused(const struct vfsmount *m
         return guard_entry_refused_as(dentry, mnt, false);
 }
 
+/* PID 1 acts in systemd's unit directories for whoever reaches its API: a socket unit's
+ * Symlinks= links the unit's FIFO or socket there, ListenFIFO= and ListenStream= make one there
+ * (a stream socket's path unlinked first when taken), ListenSpecial= with Writable=yes opens a
+ * unit's file read-write and passes the fd to the asker's service, a unit's PIDFile= is removed
+ * at its stop, systemctl link links any file, an automount's Where= is mounted on. A confined
+ * root's code then defines a unit the policies trust by name (a getty, the user manager) at its
+ * next load (a review found it). In these directories and those below them
+ * (guard_unit_dir_key()), PID 1 links only to a unit directory's entry or to /dev/null
+ * (systemctl enable, an alias, mask), below them only in a unit's .wants, .requires or .upholds,
+ * makes no node, opens for writing only a file it just made, mounts on nothing; in the unit
+ * directories it writes itself (transient, system.control: a unit's properties) it also makes and
+ * removes its files, elsewhere only symlinks. entry_in_unit_dirs(): 0, or UNIT_DIRS_IN with
+ * UNIT_DIRS_OWN (one of PID 1's own) and UNIT_DIRS_BELOW (in a directory below a unit directory). */
+#define UNIT_DIRS_IN 1
+#define UNIT_DIRS_OWN 2
+#define UNIT_DIRS_BELOW 4
+
+static __always_inline bool is_unit_dir(struct inode *dir, __u64 *ret_key) {
+        __u64 key;
+
+        if (!dir)
+                return false;
+        *ret_key = guard_file_key(dir->i_sb->s_dev, dir->i_ino);
+        key = guard_unit_dir_key(*ret_key);
+        return bpf_map_lookup_elem(&guard_objects, &key) != NULL;
+}
+
+static __always_inline int entry_in_unit_dirs(struct inode *dir, struct dentry *dentry) {
+        struct dentry *parent = dentry ? dentry->d_parent : NULL;
+        int found = UNIT_DIRS_IN;
+        __u64 key = 0;
+
+        if (!is_unit_dir(dir, &key)) {
+                /* A unit's .d, .wants: the unit directory above it. */
+                if (!parent || !parent->d_parent || parent->d_parent == parent ||
+                    !is_unit_dir(parent->d_parent->d_inode, &key))
+                        return 0;
+                found |= UNIT_DIRS_BELOW;
+        }
+        key = guard_pid1_unit_dir_key(key);
+        return bpf_map_lookup_elem(&guard_objects, &key) ? found | UNIT_DIRS_OWN : found;
+}
+
+/* Is a directory's name that of a unit's .wants, .requires or .upholds (where systemctl enable
+ * and add-wants link)? Its last bytes, shifted in one by one (no variable offset into the dentry).
+ * can_read: bpf_probe_read_kernel() may be used for a name too long to be inline (not under
+ * lockdown=confidentiality, where such a name does not count). */
+#define NAME_TAIL6(a, b, c, d, e, f)                                                              \
+        (((__u64) (a) << 40) | ((__u64) (b) << 32) | ((__u64) (c) << 24) | ((__u64) (d) << 16) | \
+         ((__u64) (e) << 8) | (__u64) (f))
+#define NAME_TAIL8(a, b, c, d, e, f, g, h) ((NAME_TAIL6(a, b, c, d, e, f) << 16) | ((__u64) (g) << 8) | (__u64) (h))
+
+static __always_inline bool unit_dependency_dir(struct dentry *dir, const int can_read) {
+        __u32 len = dir->d_name.len;
+        __u64 last = 0;
+        __u8 ninth = 0;
+
+        if (len <= GUARD_RESERVED_NAME_MAX) {
+                for (__u32 i = 0; i < GUARD_RESERVED_NAME_MAX; i++) {
+                        if (i >= len)
+                                break;
+                        ninth = last >> 56;
+                        last = (last << 8) | (__u8) dir->d_iname[i];
+                }
+        } else {
+                __u8 tail[9] = {};
+
+                if (!can_read || bpf_probe_read_kernel(tail, sizeof(tail), dir->d_name.name + len - sizeof(tail)) < 0)
+                        return false;
+                ninth = tail[0];
+                last = NAME_TAIL8(tail[1], tail[2], tail[3], tail[4], tail[5], tail[6], tail[7], tail[8]);
+        }
+        return (last & 0xffffffffffffULL) == NAME_TAIL6('.', 'w', 'a', 'n', 't', 's') ||
+               last == NAME_TAIL8('.', 'u', 'p', 'h', 'o', 'l', 'd', 's') ||
+               (last == NAME_TAIL8('r', 'e', 'q', 'u', 'i', 'r', 'e', 's') && ninth == '.');
+}
+
+/* Where a link PID 1 makes in a unit directory may point: a unit directory's entry (not of PID 1's
+ * own: a transient unit's file holds what its asker chose), or /dev/null. Absolute, as systemctl
+ * makes them (install.c); read-only data, for bpf_strncmp(). */
+#define UNIT_LINK_TARGET_MAX 256
+static const char unit_link_etc[] = "/etc/systemd/system/";
+static const char unit_link_etc_attached[] = "/etc/systemd/system.attached/";
+static const char unit_link_run[] = "/run/systemd/system/";
+static const char unit_link_run_attached[] = "/run/systemd/system.attached/";
+static const char unit_link_local[] = "/usr/local/lib/systemd/system/";
+static const char unit_link_usr[] = "/usr/lib/systemd/system/";
+static const char unit_link_lib[] = "/lib/systemd/system/";
+static const char unit_link_null[] = "/dev/null";
+
+/* An entry of dir itself, whose slashes are dir's (n): none after it (a deeper file is no unit;
+ * a link to one, in the search path, makes an alias of its name: a review found it). */
+#define UNIT_LINK_SLASHES_MAX 8
+#define UNIT_LINK_UNDER(t, slashes, dir, n) ((slashes) == (n) && bpf_strncmp((t), sizeof(dir) - 1, (dir)) == 0)
+
+struct unit_link_scan {
+        char t[UNIT_LINK_TARGET_MAX];
+        __u32 slashes;
+        char prev;
+        bool bad;
+};
+
+/* One byte of a link's target, a bpf_loop() callback (a plain loop's paths outgrew the
+ * verifier's limit): its slashes counted, "/." refused. */
+static long unit_link_scan_step(__u64 index, void *ctx) {
+        struct unit_link_scan *s = ctx;
+        char c;
+
+        if (index >= UNIT_LINK_TARGET_MAX)
+                return 1;
+        c = s->t[index & (UNIT_LINK_TARGET_MAX - 1)];
+        if (!c)
+                return 1;
+        if ((c == '.' && s->prev == '/') || (c == '/' && ++s->slashes > UNIT_LINK_SLASHES_MAX)) {
+                s->bad = true;
+                return 1;
+        }
+        s->prev = c;
+        return 0;
+}
+
+/* Does a link PID 1 makes in a unit directory point where it may (no "/." anywhere: no "..")?
+ * Global: checked once by the verifier, not on each path of each program that calls it. */
+__attribute__((noinline)) int guard_unit_link_target_ok(__u64 old_name) {
+        struct unit_link_scan s = {};
+        long n = bpf_probe_read_kernel_str(s.t, sizeof(s.t), (const void *) old_name);
+
+        if (n <= 1 || n >= UNIT_LINK_TARGET_MAX || s.t[0] != '/')
+                return 0;
+        bpf_loop(UNIT_LINK_TARGET_MAX, unit_link_scan_step, &s, 0);
+        if (s.bad)
+                return 0;
+        return bpf_strncmp(s.t, sizeof(unit_link_null), unit_link_null) == 0 ||
+               UNIT_LINK_UNDER(s.t, s.slashes, unit_link_etc, 4) || UNIT_LINK_UNDER(s.t, s.slashes, unit_link_etc_attached, 4) ||
+               UNIT_LINK_UNDER(s.t, s.slashes, unit_link_run, 4) || UNIT_LINK_UNDER(s.t, s.slashes, unit_link_run_attached, 4) ||
+               UNIT_LINK_UNDER(s.t, s.slashes, unit_link_local, 6) || UNIT_LINK_UNDER(s.t, s.slashes, unit_link_usr, 5) ||
+               UNIT_LINK_UNDER(s.t, s.slashes, unit_link_lib, 4);
+}
+
+#define TRUSTED_NAME_MAX 64
+
+struct trusted_name_scan {
+        __u64 hash;
+        __u32 seen;
+        char prev;
+        bool at_seen;
+        bool trusted;
+};
+
+static __always_inline void trusted_name_step(struct trusted_name_scan *s, char c) {
+        __u64 key;
+
+        s->hash = guard_name_hash_step(s->hash, c);
+        /* A dashed prefix's ("serial-.service.d", "serial-@ttyS0.service.d": a drop-in of every
+         * unit whose name begins so, aliases included). */
+        if (s->prev == '-' && s->seen > 1 && (c == '@' || c == '.'))
+                s->trusted = true; /* (not the root slice's "-.slice") */
+        if (c == '@' && !s->at_seen) {
+                s->at_seen = true;
+                key = guard_reserved_key(GUARD_TRUSTED_TEMPLATES_DIR, s->hash);
+                if (bpf_map_lookup_elem(&guard_objects, &key))
+                        s->trusted = true;
+        }
+        s->prev = c;
+        s->seen++;
+}
+
+/* Is an entry's name one that defines or extends a service the policy trusts by name: one of
+ * GUARD_TRUSTED_NAMES_DIR exactly ("ssh.service", "getty@.service.d", "service.d"), one beginning
+ * with a template's prefix up to its '@' (GUARD_TRUSTED_TEMPLATES_DIR: "getty@tty5.service.d"), or
+ * a dashed prefix's? can_read: a name too long to be inline is read (under
+ * lockdown=confidentiality it is not, and does not count). Two loops, one per source: a load
+ * shared between the dentry and the stack is refused by the verifier. */
+static __always_inline bool trusted_unit_name(struct dentry *d, const int can_read) {
+        struct trusted_name_scan s = { .hash = GUARD_NAME_HASH_INIT };
+        char name[TRUSTED_NAME_MAX] = {};
+        __u32 len = d->d_name.len;
+        __u64 key;
+
+        if (len <= GUARD_RESERVED_NAME_MAX) {
+                for (__u32 i = 0; i < GUARD_RESERVED_NAME_MAX; i++) {
+                        if (i >= len)
+                                break;
+                        trusted_name_step(&s, d->d_iname[i]);
+                }
+        } else if (can_read && bpf_probe_read_kernel_str(name, sizeof(name), d->d_name.name) > 0) {
+                for (__u32 i = 0; i < TRUSTED_NAME_MAX; i++) {
+                        if (i >= len)
+                                break;
+                        trusted_name_step(&s, name[i]);
+                }
+        } else {
+                return false;
+        }
+        if (s.trusted)
+                return true;
+        if (len >= TRUSTED_NAME_MAX)
+                return false;
+        key = guard_reserved_key(GUARD_TRUSTED_NAMES_DIR, s.hash);
+        return bpf_map_lookup_elem(&guard_objects, &key) != NULL;
+}
+
+/* What PID 1 makes in a unit directory (entry_in_unit_dirs()). */
+#define UNIT_ENTRY_NODE 0 /* a FIFO, a socket, a device */
+#define UNIT_ENTRY_FILE 1
+#define UNIT_ENTRY_DIR 2
+#define UNIT_ENTRY_LINK 3 /* to old_name */
+
+/* PID 1 making an entry in a unit directory or one below: no node; a file only in its own (a
+ * transient unit's, set-property's drop-in), a directory in its own or a unit's .wants,
+ * .requires, .upholds elsewhere, and nothing deeper; a link (to a unit directory's entry or
+ * /dev/null) directly in a unit directory or in a unit's .wants, .requires, .upholds; in its own,
+ * nothing that defines or extends a service the policy trusts by name (set-property writes
+ * Description= as it is given, newlines and all: a review found it). can_read: a link's target
+ * and long names can be read (not under lockdown=confidentiality, where they are not checked). */
+static __always_inline int pid1_unit_dir_entry_refused(struct inode *dir, struct dentry *dentry, const char *old_name,
+                                                       const int kind, const int can_read) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        bool below, own, refused;
+        int where;
+
+        if (actor->tgid != 1 || !tamper_config() || !(where = entry_in_unit_dirs(dir, dentry)))
+                return 0;
+        below = where & UNIT_DIRS_BELOW;
+        own = where & UNIT_DIRS_OWN;
+        switch (kind) {
+        case UNIT_ENTRY_FILE:
+                refused = !own;
+                break;
+        case UNIT_ENTRY_DIR:
+                refused = below || (!own && !unit_dependency_dir(dentry, can_read));
+                break;
+        case UNIT_ENTRY_LINK:
+                refused = (below && !unit_dependency_dir(dentry->d_parent, can_read)) ||
+                          (can_read && !guard_unit_link_target_ok((__u64) old_name));
+                break;
+        default:
+                refused = true;
+        }
+        if (!refused && own)
+                refused = trusted_unit_name(below ? dentry->d_parent : dentry, can_read);
+        return refused ? tamper_refuse(actor, GUARD_TAMPER_UNIT_DIR, dir->i_ino) : 0;
+}
+
+#define FMODE_CREATED_ 0x100000
+
+/* PID 1 removing an entry other than a symlink (systemctl disable, unmask) from a unit directory
+ * not its own (file NULL), or opening a file there for writing that it did not just make (file;
+ * its atomic writes make a new file and rename it, a transient unit's file is new). */
+static __always_inline int pid1_unit_file_refused(struct dentry *dentry, struct file *file) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+        struct inode *inode = dentry ? dentry_inode(dentry) : NULL;
+        struct dentry *parent;
+        int where;
+
+        if (actor->tgid != 1 || !inode || (inode->i_mode & S_IFMT_) == S_IFLNK_ || !tamper_config())
+                return 0;
+        if (file && ((file->f_mode & FMODE_CREATED_) || !inode->i_nlink))
+                return 0;
+        parent = dentry->d_parent;
+        if (!parent || parent == dentry || !(where = entry_in_unit_dirs(parent->d_inode, dentry)))
+                return 0;
+        if (!file && (where & UNIT_DIRS_OWN))
+                return 0;
+        return tamper_refuse(actor, GUARD_TAMPER_UNIT_DIR, inode->i_ino);
+}
+
 /* New names in the pin directory (protect_pin_dir()) as well as its removals: a directory at a
  * name the daemon pins through (pin_replace()'s temporary) made its next load fail, and a
  * restart fall back to a backend that unpinned the one enforcing (a review found it). */
+static __always_inline int tamper_inode_create(struct inode *dir, struct dentry *dentry, const int can_read) {
+        return protect_pin_dir(dir) ?: guard_dir_entry_refused(dir, dentry) ?:
+               pid1_unit_dir_entry_refused(dir, dentry, NULL, UNIT_ENTRY_FILE, can_read);
+}
+
 SEC("lsm/inode_create")
 int BPF_PROG(guard_tamper_inode_create, struct inode *dir, struct dentry *dentry, unsigned short mode) {
-        return protect_pin_dir(dir) ?: guard_dir_entry_refused(dir, dentry);
+        return tamper_inode_create(dir, dentry, 1);
+}
+
+/* lockdown=confidentiality: a name too long to be inline is not read (README, known gaps). */
+SEC("?lsm/inode_create")
+int BPF_PROG(guard_tamper_inode_create_lockdown, struct inode *dir, struct dentry *dentry, unsigned short mode) {
+        return tamper_inode_create(dir, dentry, 0);
 }
 
 SEC("lsm/inode_mknod")
 int BPF_PROG(guard_tamper_inode_mknod, struct inode *dir, struct dentry *dentry, unsigned short mode, unsigned int dev) {
-        return protect_pin_dir(dir) ?: guard_dir_entry_refused(dir, dentry);
+        return protect_pin_dir(dir) ?: guard_dir_entry_refused(dir, dentry) ?:
+               pid1_unit_dir_entry_refused(dir, dentry, NULL, UNIT_ENTRY_NODE, 0);
 }
 
 /* The guard's cgroup (self->cgroup_id) is PID 1's to make and remove (or an admin's), and nobody
@@ -1632,9 +1911,8 @@ static __always_inline bool pid1_dir_made(struct inode *dir, struct dentry *dent
                pid1_or_its_child(bpf_get_current_task_btf());
 }
 
-SEC("lsm/inode_mkdir")
-int BPF_PROG(guard_tamper_inode_mkdir, struct inode *dir, struct dentry *dentry, unsigned short mode) {
-        int refused = protect_pin_dir(dir), guarded;
+static __always_inline int tamper_inode_mkdir(struct inode *dir, struct dentry *dentry, const int can_read) {
+        int refused = protect_pin_dir(dir) ?: pid1_unit_dir_entry_refused(dir, dentry, NULL, UNIT_ENTRY_DIR, can_read), guarded;
 
         if (refused)
                 return refused;
@@ -1653,9 +1931,28 @@ int BPF_PROG(guard_tamper_inode_mkdir, struct inode *dir, struct dentry *dentry,
         return refused;
 }
 
+SEC("lsm/inode_mkdir")
+int BPF_PROG(guard_tamper_inode_mkdir, struct inode *dir, struct dentry *dentry, unsigned short mode) {
+        return tamper_inode_mkdir(dir, dentry, 1);
+}
+
+/* lockdown=confidentiality: a name too long to be inline is not read (README, known gaps). */
+SEC("?lsm/inode_mkdir")
+int BPF_PROG(guard_tamper_inode_mkdir_lockdown, struct inode *dir, struct dentry *dentry, unsigned short mode) {
+        return tamper_inode_mkdir(dir, dentry, 0);
+}
+
 SEC("lsm/inode_symlink")
 int BPF_PROG(guard_tamper_inode_symlink, struct inode *dir, struct dentry *dentry, const char *old_name) {
-        return protect_pin_dir(dir) ?: guard_dir_entry_refused(dir, dentry);
+        return protect_pin_dir(dir) ?: guard_dir_entry_refused(dir, dentry) ?:
+               pid1_unit_dir_entry_refused(dir, dentry, old_name, UNIT_ENTRY_LINK, 1);
+}
+
+/* lockdown=confidentiality: the link's target is not read (README, known gaps). */
+SEC("?lsm/inode_symlink")
+int BPF_PROG(guard_tamper_inode_symlink_lockdown, struct inode *dir, struct dentry *dentry, const char *old_name) {
+        return protect_pin_dir(dir) ?: guard_dir_entry_refused(dir, dentry) ?:
+               pid1_unit_dir_entry_refused(dir, dentry, old_name, UNIT_ENTRY_LINK, 0);
 }
 
 SEC("lsm/inode_link")
@@ -1679,7 +1976,7 @@ int BPF_PROG(guard_tamper_inode_link, struct dentry *old_dentry, struct inode *d
 SEC("lsm/inode_unlink")
 int BPF_PROG(guard_tamper_inode_unlink, struct inode *dir, struct dentry *dentry) {
         int refused = protect_pin_dir(dir) ?: protect_pin(dentry) ?: guard_file_refused(dentry_inode(dentry)) ?:
-                      guard_dir_entry_refused(dir, dentry);
+                      guard_dir_entry_refused(dir, dentry) ?: pid1_unit_file_refused(dentry, NULL);
 
         if (!refused)
                 guard_reserve_name(dir, dentry);
@@ -2700,7 +2997,8 @@ static __always_inline int tamper_file_open(struct file *file, const int can_rea
         }
         if (magic == SECURITYFS_MAGIC_)
                 return guard_tamper_securityfs_open(file);
-        return guard_file_content_refused(file->f_inode) ?: guard_entry_content_refused(file->f_path.dentry);
+        return guard_file_content_refused(file->f_inode) ?: guard_entry_content_refused(file->f_path.dentry) ?:
+               pid1_unit_file_refused(file->f_path.dentry, file);
 }
 
 SEC("lsm/file_open")
@@ -2876,16 +3174,24 @@ static __always_inline int guard_root_mount_refused(struct vfsmount *mnt) {
  * at run time needs to (its children set up units' namespaces, each its own), but it mounts for
  * others on request (systemd-mount --automount: an autofs over /usr/sbin, then a bind of the
  * caller's directory onto it). */
-static __always_inline int guard_pid1_mount_refused(struct inode *target) {
+static __always_inline int guard_pid1_mount_refused(struct dentry *dentry) {
         struct task_struct *actor = bpf_get_current_task_btf();
+        struct inode *target = dentry_inode(dentry);
+        struct dentry *parent = dentry->d_parent;
         struct guard_self *self;
+        __u64 key;
 
-        if (actor->tgid != 1 || !is_guard_file(target))
+        if (actor->tgid != 1)
+                return 0;
+        /* Nor on a unit directory or what is in one (entry_in_unit_dirs()): an automount's Where=
+         * on a trusted unit's drop-in directory hid the guard's drop-in there (a review found it). */
+        if (!is_guard_file(target) && !is_unit_dir(target, &key) &&
+            (!parent || parent == dentry || !entry_in_unit_dirs(parent->d_inode, dentry)))
                 return 0;
         self = tamper_config();
         if (!self || actor->nsproxy->mnt_ns->ns.inum != self->mnt_ns[0])
                 return 0;
-        return tamper_refuse(actor, GUARD_TAMPER_FILE, target->i_ino);
+        return tamper_refuse(actor, GUARD_TAMPER_FILE, target ? target->i_ino : 0);
 }
 
 /* An unmount propagates: for each mount it takes, the kernel unmounts whatever sits on the same
@@ -3222,7 +3528,7 @@ static __always_inline int tamper_move_mount(const struct path *from_path, const
                guard_mount_on_entry_refused(to_path->mnt, to_path->dentry) ?: guard_cgroup_mount_refused(to_path->mnt, can_read) ?:
                guard_mount_on_pin_dir_refused(to_path->mnt, to_path->dentry->d_inode, can_read) ?:
                guard_mount_on_kernel_fs_refused(to_path->mnt, to_path->dentry, can_read) ?:
-               guard_pid1_mount_refused(to_path->dentry->d_inode);
+               guard_pid1_mount_refused(to_path->dentry);
 }
 
 SEC("lsm/move_mount")
@@ -3364,7 +3670,7 @@ static __always_inline int tamper_sb_mount(const struct path *path, unsigned lon
              guard_mount_over_pins_refused(path, can_read) || guard_mount_on_pin_dir_refused(path->mnt, path->dentry->d_inode, can_read) ||
              guard_mount_on_kernel_fs_refused(path->mnt, path->dentry, can_read) ||
              guard_cgroup_mount_refused(path->mnt, can_read) ||
-             guard_pid1_mount_refused(path->dentry->d_inode)))
+             guard_pid1_mount_refused(path->dentry)))
                 return -GUARD_TAMPER_EPERM;
         if (guard_root_private_refused(path, flags))
                 return -GUARD_TAMPER_EPERM;

@@ -119,6 +119,7 @@ struct inode {
         atomic_t i_writecount; /* opens for writing (guard_entry_arrives()) */
         void *i_private;       /* kernfs (sysfs, cgroupfs): its struct kernfs_node */
         __u32 i_rdev;          /* a device node's device (dev_t) */
+        unsigned int i_nlink;  /* 0: an O_TMPFILE not linked yet (in an anonymous union: CO-RE finds it) */
 };
 
 /* copy_process()'s arguments (cgroup_can_fork()): the CLONE_* flags. */

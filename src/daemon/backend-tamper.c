@@ -107,6 +107,14 @@ void choose_tamper_variants(Backend *b, const struct btf *vmlinux) {
                 /* Another network namespace's /proc/PID/net, for the namespace lock. */
                 { GUARD_PROG(guard_tamper_file_open), false },
                 { GUARD_PROG(guard_tamper_file_open_lockdown), true },
+                /* The target of a link PID 1 makes in a unit directory (pid1_unit_dir_entry_refused()). */
+                { GUARD_PROG(guard_tamper_inode_symlink), false },
+                { GUARD_PROG(guard_tamper_inode_symlink_lockdown), true },
+                /* Names too long to be inline (trusted_unit_name(), unit_dependency_dir()). */
+                { GUARD_PROG(guard_tamper_inode_create), false },
+                { GUARD_PROG(guard_tamper_inode_create_lockdown), true },
+                { GUARD_PROG(guard_tamper_inode_mkdir), false },
+                { GUARD_PROG(guard_tamper_inode_mkdir_lockdown), true },
                 /* A process whose leader exited: its threads are read, or it is judged as
                  * unclassified (guard_moved_threads_source()). */
                 { GUARD_PROG(native_cgroup_attach), false },
@@ -552,6 +560,10 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
                  * RuntimeDirectory=): refused to it too (GUARD_FILE_UNIT). */
                 { files.sealed, files.n_sealed, GUARD_FILE_NAME | GUARD_FILE_SEALED | GUARD_FILE_UNIT },
                 { files.sealed_pid1, files.n_sealed_pid1, GUARD_FILE_NAME | GUARD_FILE_SEALED },
+                /* Marks, not inodes: the unit directories, and those where PID 1 writes and removes
+                 * its own files (entry_in_unit_dirs()). */
+                { files.unit_dir_marks, files.n_unit_dir_marks, GUARD_FILE_NAME },
+                { files.trusted_names, files.n_trusted_names, GUARD_FILE_NAME },
                 { files.sealed_below, files.n_sealed_below, GUARD_FILE_NAME | GUARD_FILE_SEALED | GUARD_FILE_SEALED_BELOW },
                 { files.unit_sealed, files.n_unit_sealed, GUARD_FILE_NAME | GUARD_FILE_SEALED | GUARD_FILE_UNIT },
                 { files.reserving, files.n_reserving, GUARD_FILE_NAME | GUARD_FILE_RESERVES },

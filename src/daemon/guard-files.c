@@ -451,6 +451,55 @@ int set_guard_config_dirs(const char *policy_dir, const char *disable_file) {
         return 0;
 }
 
+static char **guard_trusted_units;
+
+void set_guard_trusted_units(char **units) {
+        for (char **u = guard_trusted_units; u && *u; u++)
+                free(*u);
+        free(guard_trusted_units);
+        guard_trusted_units = units;
+}
+
+static uint64_t name_hash(const char *name, size_t len) {
+        uint64_t hash = GUARD_NAME_HASH_INIT;
+
+        for (size_t i = 0; i < len; i++)
+                hash = guard_name_hash_step(hash, (unsigned char) name[i]);
+        return hash;
+}
+
+/* The drop-in directories that apply to a trusted service, by name: its own ("ssh.service.d",
+ * "getty@.service.d"), its template's instances' ("getty@" then anything ending ".service.d":
+ * a GUARD_TRUSTED_TEMPLATES_DIR key of the prefix), those of its dashed prefixes
+ * ("serial-.service.d") and every service's ("service.d"). systemctl set-property writes the
+ * value of Description= as it is, newlines included, into PID 1's own drop-in there: a confined
+ * root's lines in a trusted unit's definition (a review found it). */
+static int add_trusted_names(KeySet *names) {
+        char dir_name[NAME_MAX + 1];
+        int r = key_add(names, guard_reserved_key(GUARD_TRUSTED_NAMES_DIR, name_hash("service.d", strlen("service.d"))));
+
+        for (char **u = guard_trusted_units; r >= 0 && u && *u; u++) {
+                const char *at = strchr(*u, '@');
+                size_t stem = at ? (size_t) (at - *u) : strlen(*u) - strlen(".service");
+
+                if ((size_t) snprintf(dir_name, sizeof(dir_name), "%s.d", *u) < sizeof(dir_name))
+                        r = key_add(names, guard_reserved_key(GUARD_TRUSTED_NAMES_DIR, name_hash(dir_name, strlen(dir_name))));
+                /* The name itself: a transient unit of it (a service the policy names by its
+                 * cgroup may have no unit file on this host). */
+                if (r >= 0 && !at)
+                        r = key_add(names, guard_reserved_key(GUARD_TRUSTED_NAMES_DIR, name_hash(*u, strlen(*u))));
+                if (r >= 0 && at)
+                        r = key_add(names, guard_reserved_key(GUARD_TRUSTED_TEMPLATES_DIR, name_hash(*u, stem + 1)));
+                for (size_t dash = 1; r >= 0 && dash < stem; dash++) {
+                        if ((*u)[dash - 1] != '-')
+                                continue;
+                        snprintf(dir_name, sizeof(dir_name), "%.*s.service.d", (int) dash, *u);
+                        r = key_add(names, guard_reserved_key(GUARD_TRUSTED_NAMES_DIR, name_hash(dir_name, strlen(dir_name))));
+                }
+        }
+        return r;
+}
+
 /* Files that name code PID 1's children load before their exec, guarded as the helpers are (a
  * missing one's name reserved): NSS's configuration (User=, Group=: each "passwd:" service is a
  * library the child opens) and PAM's single-file form, read where /etc/pam.d is missing. */
@@ -703,8 +752,18 @@ static int add_env_dropins(KeySet *set, const char *root, const char *dir) {
 
 static int add_reserved_name(KeySet *set, const char *root, const char *path);
 
-static int add_unit_files(KeySet *set, KeySet *sealed, KeySet *sealed_below, UnitKeys *u, const char *root) {
+/* The unit directories PID 1 writes itself: a transient unit's file, the drop-ins of
+ * systemctl set-property. Only there may PID 1 make or remove a file (guard_pid1_unit_dir_key();
+ * elsewhere it would do so only for an asker). */
+static bool is_pid1_unit_dir(const char *dir) {
+        return streq(dir, "/etc/systemd/system.control") || streq(dir, "/run/systemd/system.control") ||
+               streq(dir, "/run/systemd/transient");
+}
+
+static int add_unit_files(KeySet *set, KeySet *sealed, KeySet *sealed_below, KeySet *unit_dir_marks, UnitKeys *u,
+                          const char *root) {
         char unit[NAME_MAX + 1], path[PATH_MAX];
+        uint64_t key;
         int r = 0;
 
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(generator_dirs); i++) {
@@ -738,6 +797,12 @@ static int add_unit_files(KeySet *set, KeySet *sealed, KeySet *sealed_below, Uni
                  * the unit search path (a review found it). */
                 set->budget = HELPER_NAMES_MAX;
                 r = add_config_dir(set, sealed_below, root, unit_dirs[i], 0);
+                if (r >= 0 && (size_t) snprintf(path, sizeof(path), "%s%s", root, unit_dirs[i]) < sizeof(path) &&
+                    dir_key(set, path, &key) == 0) {
+                        r = key_add(unit_dir_marks, guard_unit_dir_key(key));
+                        if (r >= 0 && is_pid1_unit_dir(unit_dirs[i]))
+                                r = key_add(unit_dir_marks, guard_pid1_unit_dir_key(key));
+                }
                 if (r >= 0) {
                         KeySet *reserved = set->reserved;
 
@@ -1123,7 +1188,8 @@ static int add_unit_runtime_names(KeySet *set, KeySet *pid1_dirs, const char *ro
 int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *ret) {
         size_t allocated_mounts = 0;
         const char *helper_root;
-        KeySet set = { .budget = SIZE_MAX }, sealed = {}, sealed_below = {}, reserved = {}, reserving = {}, places = {}, place_dirs = {}, pid1_dirs = {}, not_pid1 = {}, sealed_pid1 = {};
+        KeySet set = { .budget = SIZE_MAX }, sealed = {}, sealed_below = {}, reserved = {}, reserving = {}, places = {}, place_dirs = {}, pid1_dirs = {}, not_pid1 = {}, sealed_pid1 = {},
+               unit_dir_marks = {}, trusted_names = {};
         UnitKeys unit = {};
         ExecSet pid1_exec = {};
         uint64_t root_key = 0;
@@ -1217,11 +1283,13 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 r = add_config_dir(&set, &sealed, helper_root, sealed_config_dirs[i], SEALED_DIR_ENTRIES_MAX);
         }
         if (r >= 0)
-                r = add_unit_files(&set, &sealed, &sealed_below, &unit, helper_root);
+                r = add_unit_files(&set, &sealed, &sealed_below, &unit_dir_marks, &unit, helper_root);
         for (size_t i = 0; r >= 0 && guard_config_dirs[i]; i++) {
                 set.budget = HELPER_NAMES_MAX;
                 r = add_config_dir(&set, &sealed, "", guard_config_dirs[i], SEALED_DIR_ENTRIES_MAX);
         }
+        if (r >= 0)
+                r = add_trusted_names(&trusted_names);
         if (r >= 0)
                 root_key = pid1_root_key(&set, helper_root);
         free(set.mounts);
@@ -1240,6 +1308,8 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 free(pid1_dirs.keys);
                 free(not_pid1.keys);
                 free(sealed_pid1.keys);
+                free(unit_dir_marks.keys);
+                free(trusted_names.keys);
                 return r;
         }
         *ret = (GuardFiles) { .keys = set.keys, .n = set.n, .sealed = sealed.keys, .n_sealed = sealed.n,
@@ -1254,6 +1324,8 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                               .pid1_dirs = pid1_dirs.keys, .n_pid1_dirs = pid1_dirs.n,
                               .not_pid1 = not_pid1.keys, .n_not_pid1 = not_pid1.n,
                               .sealed_pid1 = sealed_pid1.keys, .n_sealed_pid1 = sealed_pid1.n,
+                              .unit_dir_marks = unit_dir_marks.keys, .n_unit_dir_marks = unit_dir_marks.n,
+                              .trusted_names = trusted_names.keys, .n_trusted_names = trusted_names.n,
                               .pid1_exec = pid1_exec.keys, .n_pid1_exec = pid1_exec.n, .pid1_exec_known = pid1_exec_known,
                               .root_key = root_key };
         return 0;
@@ -1274,5 +1346,7 @@ void guard_files_done(GuardFiles *f) {
         free(f->pid1_dirs);
         free(f->not_pid1);
         free(f->sealed_pid1);
+        free(f->unit_dir_marks);
+        free(f->trusted_names);
         *f = (GuardFiles) {};
 }

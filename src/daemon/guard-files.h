@@ -44,6 +44,12 @@ typedef struct GuardFiles {
         size_t n_not_pid1;
         uint64_t *sealed_pid1;  /* directories to take no new entry but PID 1's (/run/systemd/units) */
         size_t n_sealed_pid1;
+        uint64_t *unit_dir_marks; /* guard_unit_dir_key() of the unit directories, guard_pid1_unit_dir_key()
+                                   * of those PID 1 writes itself */
+        size_t n_unit_dir_marks;
+        uint64_t *trusted_names; /* drop-in directory names of the services the policy trusts by name
+                                  * (GUARD_TRUSTED_NAMES_DIR, GUARD_TRUSTED_TEMPLATES_DIR) */
+        size_t n_trusted_names;
         struct guard_pid1_exec_key *pid1_exec; /* the files PID 1 may exec after a refused switch of root */
         size_t n_pid1_exec;
         bool pid1_exec_known;   /* PID 1's own file is among them (else nothing is refused to its exec) */
@@ -59,6 +65,11 @@ void make_nspawn_runtime_dirs(void);
 /* The guard's own configuration directories, sealed as modprobe.d is (guard_files_collect()):
  * policy_dir (relative: to the current directory) and the directory disable_file is in. -ENOMEM. */
 int set_guard_config_dirs(const char *policy_dir, const char *disable_file);
+
+/* The services the policy trusts by name ("getty@.service", "ssh.service": policy_named_units()),
+ * whose drop-in directories PID 1 may not make in the unit directories it writes itself
+ * (guard_files_collect(): GuardFiles.trusted_names). Takes the list (NULL-terminated, NULL: none). */
+void set_guard_trusted_units(char **units);
 void guard_files_done(GuardFiles *f);
 
 /* How a usermode helper setting names its program (usermode_helper_program()). */

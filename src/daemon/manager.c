@@ -26,6 +26,7 @@
 #include "cgroup-path.h"
 #include "cgroupfs.h"
 #include "event-format.h"
+#include "guard-files.h"
 #include "log.h"
 #include "log-struct.h"
 #include "manager-internal.h"
@@ -166,10 +167,18 @@ static void log_diagnostics(Manager *m, const Diagnostics *d) {
                 set_last_error(m, first);
 }
 
-/* Loads, validates and compiles the policy directory. Nothing changes on failure. */
+/* The services named by the policy whose drop-in directories PID 1 may not make where it writes
+ * its own (set_guard_trusted_units()): each costs a few keys. */
+#define TRUSTED_UNITS_MAX 256
+
 static void apply_protection(Manager *m, const Policy *p) {
         bool on = policy_protect_self(p);
-        int r = backend_protect(m->backend, on, m->cgroup_root_fd);
+        char **units = NULL;
+        int r = policy_named_units(p, TRUSTED_UNITS_MAX, &units);
+
+        if (r >= 0)
+                set_guard_trusted_units(units);
+        r = backend_protect(m->backend, on, m->cgroup_root_fd);
 
         if (r < 0)
                 log_warning_errno(r, "Failed to set up tamper protection: %m");

@@ -59,6 +59,7 @@ const char *metrics_tamper_what(uint32_t what) {
         case GUARD_TAMPER_MOUNT_RACE: return "mount_race";
         case GUARD_TAMPER_KEXEC: return "kexec";
         case GUARD_TAMPER_CGROUP_PROG: return "cgroup_prog";
+        case GUARD_TAMPER_UNIT_DIR: return "unit_dir";
         case GUARD_TAMPER_GUARD_CGROUP_DIR: return "guard_cgroup_dir";
         }
         return "other";

@@ -28,6 +28,12 @@ int policy_pattern_unit_file(const char *pattern, char **ret_name);
  * or 0. */
 int policy_resolve_units(Policy *p, PolicyUnitFileFunc has_unit_file);
 
+/* The services the policy names, trusted by their definition (policy_pattern_unit_file() of
+ * every allow entry's cgroup, from and to, every delegate entry's cgroup, and the admin cgroups): "getty@.service", "ssh.service".
+ * Into *ret, a NULL-terminated list of at most max names (the caller frees each and the list).
+ * Returns the count or -ENOMEM. */
+int policy_named_units(const Policy *p, size_t max, char ***ret);
+
 /* The entries of a from_dropped/to_dropped list, joined by ", " into buf (cut at size). */
 char *policy_units_join(char **list, char *buf, size_t size);
 

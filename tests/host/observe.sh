@@ -140,7 +140,9 @@ for _ in $(seq 50); do
         [ "$fds_after" -le "$fds_before" ] && break
         sleep 0.1
 done
-check "1000 reloads: no fd leak ($fds_before fds)" "$fds_before" "$fds_after"
+# Fewer is no leak: the count before may hold a reload's file of the step above (a loaded
+# machine's full run saw 51 before, 50 after).
+check_int "1000 reloads: no fd leak ($fds_before fds before, $fds_after after)" "$fds_after" -le "$fds_before"
 echo "# $(grep -c "Policy generation" "$LOG") generations logged, RSS $(awk '/VmRSS/ { print $2 " kB" }' /proc/$GUARD_PID/status)"
 
 # Adoption after SIGKILL

@@ -399,6 +399,47 @@ static void test_reserved_and_bounded(void **state) {
         rmdir(base);
 }
 
+static uint64_t trusted_key(uint64_t dir, const char *name, size_t len) {
+        uint64_t hash = GUARD_NAME_HASH_INIT;
+
+        for (size_t i = 0; i < len; i++)
+                hash = guard_name_hash_step(hash, (unsigned char) name[i]);
+        return guard_reserved_key(dir, hash);
+}
+
+static bool has_trusted(const GuardFiles *f, uint64_t key) {
+        for (size_t i = 0; i < f->n_trusted_names; i++)
+                if (f->trusted_names[i] == key)
+                        return true;
+        return false;
+}
+
+/* The drop-in directory names of the services the policy trusts by name: their own, their
+ * templates' prefixes, their dashed prefixes' and every service's; nothing for others. */
+static void test_trusted_names(void **state) {
+        char **units = calloc(4, sizeof(char *));
+        GuardFiles got = {};
+
+        (void) state;
+        assert_non_null(units);
+        units[0] = strdup("serial-getty@.service");
+        units[1] = strdup("ssh.service");
+        set_guard_trusted_units(units);
+        assert_int_equal(guard_files_collect(NULL, NULL, &got), 0);
+        assert_true(has_trusted(&got, trusted_key(GUARD_TRUSTED_NAMES_DIR, "serial-getty@.service.d", 23)));
+        assert_true(has_trusted(&got, trusted_key(GUARD_TRUSTED_TEMPLATES_DIR, "serial-getty@", 13)));
+        assert_true(has_trusted(&got, trusted_key(GUARD_TRUSTED_NAMES_DIR, "serial-.service.d", 17)));
+        assert_true(has_trusted(&got, trusted_key(GUARD_TRUSTED_NAMES_DIR, "ssh.service.d", 13)));
+        assert_true(has_trusted(&got, trusted_key(GUARD_TRUSTED_NAMES_DIR, "ssh.service", 11)));
+        assert_false(has_trusted(&got, trusted_key(GUARD_TRUSTED_NAMES_DIR, "serial-getty@.service", 21)));
+        assert_true(has_trusted(&got, trusted_key(GUARD_TRUSTED_NAMES_DIR, "service.d", 9)));
+        assert_false(has_trusted(&got, trusted_key(GUARD_TRUSTED_TEMPLATES_DIR, "ssh", 3)));
+        assert_false(has_trusted(&got, trusted_key(GUARD_TRUSTED_NAMES_DIR, "cron.service.d", 14)));
+        assert_int_equal(got.n_trusted_names, 6);
+        guard_files_done(&got);
+        set_guard_trusted_units(NULL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_mappings),
@@ -411,6 +452,7 @@ int main(void) {
                 cmocka_unit_test(test_symlinked_directory),
                 cmocka_unit_test(test_reserved_and_bounded),
                 cmocka_unit_test(test_config_dirs),
+                cmocka_unit_test(test_trusted_names),
         };
 
         return cmocka_run_group_tests(tests, collect, release);
