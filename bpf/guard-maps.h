@@ -607,7 +607,7 @@ static inline int guard_ns_index(__u32 clone_flag) {
         X(guard_tamper_move_mount) X(guard_tamper_move_mount_lockdown) X(guard_tamper_mount_move) \
         X(guard_tamper_mount_move_lockdown) X(guard_tamper_file_open) X(guard_tamper_file_open_lockdown) \
         X(guard_tamper_inode_symlink) X(guard_tamper_inode_symlink_lockdown) X(guard_tamper_inode_create) \
-        X(guard_tamper_inode_create_lockdown) X(guard_tamper_inode_mkdir) X(guard_tamper_inode_mkdir_lockdown) \
+        X(guard_tamper_inode_create_lockdown) X(guard_tamper_inode_mkdir) X(guard_tamper_inode_mkdir_lockdown) X(guard_tamper_inode_free) \
         X(guard_tamper_mount_exit) X(guard_tamper_move_mount_exit) X(guard_tamper_move_mount_exit_ia32) \
         X(guard_tamper_mount_enter) X(guard_tamper_move_mount_enter) X(guard_tamper_move_mount_enter_ia32) \
         X(guard_tamper_mount_task_free) X(guard_tamper_capable) \

@@ -14,6 +14,17 @@
 #include "guard-event.h"
 #include "guard-maps.h"
 
+/* Returns v, and the verifier no longer knows it: a global function's result is any number.
+ * For a value made of several branches (a set of flags, which of many names matched) that later
+ * code branches on: the verifier would otherwise walk that code once for each value it can take
+ * (guard_tamper_ptrace had 365k instructions to verify, guard_tamper_sysctl 244k; a start took
+ * tens of seconds under TCG). Global: checked once per program, not on each path. */
+__attribute__((noinline)) __u32 guard_forget(__u32 v) {
+        /* (or clang, seeing v returned, uses v at the call sites) */
+        asm volatile("" : "+r"(v));
+        return v;
+}
+
 struct guard_policy_inner {
         __uint(type, BPF_MAP_TYPE_HASH);
         __uint(max_entries, GUARD_POLICY_ENTRIES_MAX);
@@ -965,7 +976,7 @@ static __always_inline __u32 guard_ns_elsewhere(struct task_struct *actor, struc
                 types |= GUARD_CLONE_NEWPID;
         if (actor->cred->user_ns != task->cred->user_ns)
                 types |= GUARD_CLONE_NEWUSER;
-        return types;
+        return guard_forget(types);
 }
 
 /* Another task's namespaces used without a setns(), through ptrace_may_access(): in read mode,

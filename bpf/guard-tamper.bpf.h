@@ -1497,6 +1497,7 @@ static __always_inline int guard_register_arrival(struct inode *incoming, bool w
 }
 
 #define S_IFMT_ 00170000
+#define S_IFDIR_ 0040000
 #define S_IFLNK_ 0120000
 
 /* An inode an allowed task renames (from from_dir/from) or links into a guarded place. A symlink
@@ -1692,20 +1693,28 @@ __attribute__((noinline)) int guard_unit_link_target_ok(__u64 old_name) {
 #define TRUSTED_NAME_MAX 64
 
 struct trusted_name_scan {
+        char name[TRUSTED_NAME_MAX];
         __u64 hash;
-        __u32 seen;
+        __u32 len;
         char prev;
         bool at_seen;
         bool trusted;
 };
 
-static __always_inline void trusted_name_step(struct trusted_name_scan *s, char c) {
+/* One byte of the name, a bpf_loop() callback: unrolled, the flags' combinations made the
+ * verifier walk each program that calls trusted_unit_name() some 200k instructions. */
+static long trusted_name_step(__u64 index, void *ctx) {
+        struct trusted_name_scan *s = ctx;
         __u64 key;
+        char c;
 
+        if (index >= s->len || index >= TRUSTED_NAME_MAX - 1)
+                return 1;
+        c = s->name[index & (TRUSTED_NAME_MAX - 1)];
         s->hash = guard_name_hash_step(s->hash, c);
         /* A dashed prefix's ("serial-.service.d", "serial-@ttyS0.service.d": a drop-in of every
          * unit whose name begins so, aliases included). */
-        if (s->prev == '-' && s->seen > 1 && (c == '@' || c == '.'))
+        if (s->prev == '-' && index > 1 && (c == '@' || c == '.'))
                 s->trusted = true; /* (not the root slice's "-.slice") */
         if (c == '@' && !s->at_seen) {
                 s->at_seen = true;
@@ -1714,39 +1723,34 @@ static __always_inline void trusted_name_step(struct trusted_name_scan *s, char 
                         s->trusted = true;
         }
         s->prev = c;
-        s->seen++;
+        return 0;
 }
 
 /* Is an entry's name one that defines or extends a service the policy trusts by name: one of
  * GUARD_TRUSTED_NAMES_DIR exactly ("ssh.service", "getty@.service.d", "service.d"), one beginning
  * with a template's prefix up to its '@' (GUARD_TRUSTED_TEMPLATES_DIR: "getty@tty5.service.d"), or
  * a dashed prefix's? can_read: a name too long to be inline is read (under
- * lockdown=confidentiality it is not, and does not count). Two loops, one per source: a load
- * shared between the dentry and the stack is refused by the verifier. */
+ * lockdown=confidentiality it is not, and does not count). An inline name is copied a word at a
+ * time (no variable offset into the dentry), then scanned on the stack. */
 static __always_inline bool trusted_unit_name(struct dentry *d, const int can_read) {
         struct trusted_name_scan s = { .hash = GUARD_NAME_HASH_INIT };
-        char name[TRUSTED_NAME_MAX] = {};
-        __u32 len = d->d_name.len;
         __u64 key;
 
-        if (len <= GUARD_RESERVED_NAME_MAX) {
-                for (__u32 i = 0; i < GUARD_RESERVED_NAME_MAX; i++) {
-                        if (i >= len)
-                                break;
-                        trusted_name_step(&s, d->d_iname[i]);
-                }
-        } else if (can_read && bpf_probe_read_kernel_str(name, sizeof(name), d->d_name.name) > 0) {
-                for (__u32 i = 0; i < TRUSTED_NAME_MAX; i++) {
-                        if (i >= len)
-                                break;
-                        trusted_name_step(&s, name[i]);
-                }
-        } else {
+        s.len = d->d_name.len;
+        if (s.len <= GUARD_RESERVED_NAME_MAX) {
+                __u64 *words = (__u64 *) s.name;
+
+                words[0] = *(__u64 *) &d->d_iname[0];
+                words[1] = *(__u64 *) &d->d_iname[8];
+                words[2] = *(__u64 *) &d->d_iname[16];
+                words[3] = *(__u64 *) &d->d_iname[24];
+        } else if (!can_read || bpf_probe_read_kernel_str(s.name, sizeof(s.name), d->d_name.name) <= 0) {
                 return false;
         }
+        bpf_loop(TRUSTED_NAME_MAX, trusted_name_step, &s, 0);
         if (s.trusted)
                 return true;
-        if (len >= TRUSTED_NAME_MAX)
+        if (s.len >= TRUSTED_NAME_MAX)
                 return false;
         key = guard_reserved_key(GUARD_TRUSTED_NAMES_DIR, s.hash);
         return bpf_map_lookup_elem(&guard_objects, &key) != NULL;
@@ -1981,6 +1985,29 @@ int BPF_PROG(guard_tamper_inode_unlink, struct inode *dir, struct dentry *dentry
         if (!refused)
                 guard_reserve_name(dir, dentry);
         return refused;
+}
+
+/* A guarded file or directory gone (its last link removed, its inode freed): its key goes with it.
+ * ext4 gives the next file made in the same block group the lowest free inode number, often the
+ * one just freed, and the key (device, inode number) outlived its file until the daemon's next
+ * round: a confined root's new file in /tmp was taken for a guarded one, and its open for writing
+ * refused, after an admin removed a unit file (a test found it). An inode only evicted from the
+ * cache keeps its links, and its key. */
+SEC("lsm/inode_free_security")
+int BPF_PROG(guard_tamper_inode_free, struct inode *inode) {
+        __u64 key, dir_key;
+
+        if (guard_set_retired() || inode->i_nlink || !tamper_config())
+                return 0;
+        key = guard_file_key(inode->i_sb->s_dev, inode->i_ino);
+        bpf_map_delete_elem(&guard_objects, &key);
+        if ((inode->i_mode & S_IFMT_) == S_IFDIR_) {
+                dir_key = guard_unit_dir_key(key);
+                bpf_map_delete_elem(&guard_objects, &dir_key);
+                dir_key = guard_pid1_unit_dir_key(key);
+                bpf_map_delete_elem(&guard_objects, &dir_key);
+        }
+        return 0;
 }
 
 /* PID 1 removes the directories its children make at names reserved for them (the guard's
@@ -2423,19 +2450,23 @@ struct {
         __type(value, struct guard_sysctl_values);
 } guard_sysctl_values SEC(".maps");
 
-static __always_inline bool name_is(const char *name, const char *want, __u32 len) {
-        for (__u32 i = 0; i < len; i++)
-                if (name[i] != want[i])
-                        return false;
-        return name[len] == '\0';
-}
+/* A sysctl's name compared with bpf_strncmp() against read-only data: compared a byte at a time,
+ * each byte that matched became known to the verifier, and every prefix shared by the names
+ * (kernel/, fs/, vm/) made paths of their own through the rest: guard_tamper_sysctl took 257k
+ * instructions to verify. len: want's length (checked at build time). */
+#define name_is(name, want, len)                                                          \
+        ({                                                                                \
+                static const char want_[] = want;                                         \
+                _Static_assert(sizeof(want_) == (len) + 1, "name_is: the length of " want); \
+                bpf_strncmp((name), sizeof(want_), want_) == 0;                           \
+        })
 
-static __always_inline bool name_has_prefix(const char *name, const char *want, __u32 len) {
-        for (__u32 i = 0; i < len; i++)
-                if (name[i] != want[i])
-                        return false;
-        return true;
-}
+#define name_has_prefix(name, want, len)                                                  \
+        ({                                                                                \
+                static const char want_[] = want;                                         \
+                _Static_assert(sizeof(want_) == (len) + 1, "name_has_prefix: the length of " want); \
+                bpf_strncmp((name), (len), want_) == 0;                                   \
+        })
 
 /* Which helper the sysctl named name sets (enum guard_helper_sysctl), 0 for any other. */
 static __always_inline __u32 helper_sysctl(const char *name) {
@@ -3357,7 +3388,6 @@ int BPF_PROG(guard_tamper_umount_lockdown, struct vfsmount *mnt, int flags) {
  * file of these, onto the root or a directory of /proc/PID (self, thread-self) and onto anything
  * in securityfs; directories elsewhere stay (systemd's mount units: /proc/sys/fs/binfmt_misc,
  * /proc/fs/nfsd, /sys/kernel/debug), and a container's own namespace is its own. */
-#define S_IFDIR_ 0040000
 
 static __always_inline bool proc_dir_mountable(struct dentry *dentry) {
         struct dentry *top = dentry, *parent;

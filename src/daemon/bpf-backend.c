@@ -858,7 +858,10 @@ static void load_links_done(LoadLinks *l) {
 
 /* Opens the backend's object and loads it into the kernel. */
 static int open_and_load(Backend *b, unsigned entries_max, int *ret_template_fd, char **ret_reason) {
-        LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = backend_objects[b->kind].name);
+        /* CGROUP_GUARD_VERIFIER_STATS=1 with --debug: the verifier's time and instruction count
+         * per program (BPF_LOG_STATS), to measure what a start costs (README, "Where CI's time goes"). */
+        LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = backend_objects[b->kind].name,
+                    .kernel_log_level = secure_getenv("CGROUP_GUARD_VERIFIER_STATS") ? 4 : 0);
         size_t elf_size;
         const void *elf = backend_objects[b->kind].elf_bytes(&elf_size);
         int r;
