@@ -400,6 +400,9 @@ struct guard_self {
                                             * id 1: a switch of PID 1's root was refused, its execs are checked */
 #define GUARD_OBJ_PINS_ABOVE (12ULL << 32) /* kernel dev_t of a file system mounted above the pins' bpffs in
                                             * PID 1's namespace (sysfs at /sys): unmounted, it takes the pins */
+#define GUARD_OBJ_FILE_DEV (14ULL << 32) /* kernel dev_t of a file system holding files keyed below (the
+                                          * daemon's registration): only there a new inode's stale key goes
+                                          * (guard_tamper_inode_new), nowhere a user mounts or numbers */
 #define GUARD_OBJ_OWN_PROC (13ULL << 32) /* kernel dev_t of the daemon's own proc file system (fsmount():
                                           * attached and unmounted at once), where it reads what it decides by */
 /* A file the guard runs (its binary, each library and ld.so it maps) or a name on the way to one
@@ -607,7 +610,7 @@ static inline int guard_ns_index(__u32 clone_flag) {
         X(guard_tamper_move_mount) X(guard_tamper_move_mount_lockdown) X(guard_tamper_mount_move) \
         X(guard_tamper_mount_move_lockdown) X(guard_tamper_file_open) X(guard_tamper_file_open_lockdown) \
         X(guard_tamper_inode_symlink) X(guard_tamper_inode_symlink_lockdown) X(guard_tamper_inode_create) \
-        X(guard_tamper_inode_create_lockdown) X(guard_tamper_inode_mkdir) X(guard_tamper_inode_mkdir_lockdown) X(guard_tamper_inode_free) \
+        X(guard_tamper_inode_create_lockdown) X(guard_tamper_inode_mkdir) X(guard_tamper_inode_mkdir_lockdown) X(guard_tamper_inode_new) \
         X(guard_tamper_mount_exit) X(guard_tamper_move_mount_exit) X(guard_tamper_move_mount_exit_ia32) \
         X(guard_tamper_mount_enter) X(guard_tamper_move_mount_enter) X(guard_tamper_move_mount_enter_ia32) \
         X(guard_tamper_mount_task_free) X(guard_tamper_capable) \

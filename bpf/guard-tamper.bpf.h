@@ -1805,11 +1805,15 @@ static __always_inline int pid1_unit_dir_entry_refused(struct inode *dir, struct
  * its atomic writes make a new file and rename it, a transient unit's file is new). */
 static __always_inline int pid1_unit_file_refused(struct dentry *dentry, struct file *file) {
         struct task_struct *actor = bpf_get_current_task_btf();
-        struct inode *inode = dentry ? dentry_inode(dentry) : NULL;
         struct dentry *parent;
+        struct inode *inode;
         int where;
 
-        if (actor->tgid != 1 || !inode || (inode->i_mode & S_IFMT_) == S_IFLNK_ || !tamper_config())
+        /* Everyone else's removals and opens for writing: one compare. */
+        if (actor->tgid != 1)
+                return 0;
+        inode = dentry ? dentry_inode(dentry) : NULL;
+        if (!inode || (inode->i_mode & S_IFMT_) == S_IFLNK_ || !tamper_config())
                 return 0;
         if (file && ((file->f_mode & FMODE_CREATED_) || !inode->i_nlink))
                 return 0;
@@ -1987,26 +1991,42 @@ int BPF_PROG(guard_tamper_inode_unlink, struct inode *dir, struct dentry *dentry
         return refused;
 }
 
-/* A guarded file or directory gone (its last link removed, its inode freed): its key goes with it.
- * ext4 gives the next file made in the same block group the lowest free inode number, often the
- * one just freed, and the key (device, inode number) outlived its file until the daemon's next
- * round: a confined root's new file in /tmp was taken for a guarded one, and its open for writing
- * refused, after an admin removed a unit file (a test found it). An inode only evicted from the
- * cache keeps its links, and its key. */
-SEC("lsm/inode_free_security")
-int BPF_PROG(guard_tamper_inode_free, struct inode *inode) {
+/* A key left by a guarded file or directory that is gone, found on a new one: ext4 gives the next
+ * file made in a block group the lowest free inode number, often one just freed, and the key
+ * (device, inode number) outlived its file until the daemon's next round: a confined root's new
+ * file in /tmp was taken for a guarded one, and its open for writing refused, after an admin
+ * removed a unit file (a test found it). So when ext4 makes an inode (still I_CREATING at
+ * d_instantiate: a lookup's inode never is), any key of its number is stale: the number was free,
+ * and nobody has seen the new file yet. Only there, and only on a file system the daemon found
+ * keyed files on (GUARD_OBJ_FILE_DEV): a FUSE server chooses its inode numbers, a crafted image
+ * on a loop device its own, btrfs subvolumes share a device (a review found that a first
+ * version, at the inode's release, let a freed inode name any key; a second that a release can
+ * be made to wait for a journal commit while a new guarded file takes the number). Elsewhere
+ * the false refusal stays until the next round. I_CREATING moved in Linux 6.12. */
+#define EXT4_SUPER_MAGIC_ 0xef53
+#define KERNEL_VERSION_(a, b, c) (((a) << 16) + ((b) << 8) + (c))
+#define I_CREATING_6_1 (1UL << 15)
+#define I_CREATING_6_12 (1UL << 14)
+extern int LINUX_KERNEL_VERSION __kconfig;
+
+SEC("lsm/d_instantiate")
+int BPF_PROG(guard_tamper_inode_new, struct dentry *dentry, struct inode *inode) {
+        struct super_block *sb;
         __u64 key, dir_key;
 
-        if (guard_set_retired() || inode->i_nlink || !tamper_config())
+        if (guard_set_retired() || !inode)
                 return 0;
-        key = guard_file_key(inode->i_sb->s_dev, inode->i_ino);
+        if (!(inode->i_state & (LINUX_KERNEL_VERSION >= KERNEL_VERSION_(6, 12, 0) ? I_CREATING_6_12 : I_CREATING_6_1)))
+                return 0;
+        sb = inode->i_sb;
+        if (sb->s_magic != EXT4_SUPER_MAGIC_ || !tamper_config() || !is_guard_object(GUARD_OBJ_FILE_DEV, sb->s_dev))
+                return 0;
+        key = guard_file_key(sb->s_dev, inode->i_ino);
         bpf_map_delete_elem(&guard_objects, &key);
-        if ((inode->i_mode & S_IFMT_) == S_IFDIR_) {
-                dir_key = guard_unit_dir_key(key);
-                bpf_map_delete_elem(&guard_objects, &dir_key);
-                dir_key = guard_pid1_unit_dir_key(key);
-                bpf_map_delete_elem(&guard_objects, &dir_key);
-        }
+        dir_key = guard_unit_dir_key(key);
+        bpf_map_delete_elem(&guard_objects, &dir_key);
+        dir_key = guard_pid1_unit_dir_key(key);
+        bpf_map_delete_elem(&guard_objects, &dir_key);
         return 0;
 }
 

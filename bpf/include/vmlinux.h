@@ -120,6 +120,7 @@ struct inode {
         void *i_private;       /* kernfs (sysfs, cgroupfs): its struct kernfs_node */
         __u32 i_rdev;          /* a device node's device (dev_t) */
         unsigned int i_nlink;  /* 0: an O_TMPFILE not linked yet (in an anonymous union: CO-RE finds it) */
+        unsigned long i_state; /* I_NEW, I_CREATING (u32 on 6.12: libbpf narrows the load) */
 };
 
 /* copy_process()'s arguments (cgroup_can_fork()): the CLONE_* flags. */

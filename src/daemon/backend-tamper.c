@@ -581,6 +581,13 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
                  * propagation directory over its policy directory: a review found it). */
                 { files.pid1_dirs, files.n_pid1_dirs, GUARD_FILE_RESERVES | GUARD_RESERVED_PID1_DIR | GUARD_FILE_UNIT },
         };
+        /* Where a new inode's stale key may go (guard_tamper_inode_new): the devices keyed
+         * below, first (a full map loses names, not these). */
+        for (size_t i = 0; i < files.n_devices; i++) {
+                r = add_flags(b->objects_fd, GUARD_OBJ_FILE_DEV | files.devices[i], 1, set);
+                if (r < 0)
+                        return r;
+        }
         for (size_t g = 0; g < ELEMENTSOF(groups); g++)
                 for (size_t i = 0; i < groups[g].n; i++) {
                         r = add_flags(b->objects_fd, groups[g].keys[i], groups[g].flags, set);

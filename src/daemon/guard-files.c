@@ -46,6 +46,7 @@ typedef struct KeySet {
         struct KeySet *not_pid1;
         bool running;
         size_t budget;
+        struct KeySet *devices; /* (set) every device a key was made on, as the kernel numbers it */
         uint64_t final_key;     /* the key of the file the last add_names() reached (0: none) */
         char final_path[PATH_MAX]; /* and its name, root included */
 } KeySet;
@@ -119,6 +120,9 @@ static int statx_key(const KeySet *set, const char *path, int flags, uint64_t *r
                 if (set->mounts[2 * i] == ret->stx_mnt_id)
                         dev = set->mounts[2 * i + 1];
         *ret_key = guard_file_key(dev, ret->stx_ino);
+        /* (Out of memory: that device's freed inodes keep their keys, a false refusal at worst.) */
+        if (set->devices)
+                (void) key_add(set->devices, dev);
         return 0;
 }
 
@@ -1189,7 +1193,7 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
         size_t allocated_mounts = 0;
         const char *helper_root;
         KeySet set = { .budget = SIZE_MAX }, sealed = {}, sealed_below = {}, reserved = {}, reserving = {}, places = {}, place_dirs = {}, pid1_dirs = {}, not_pid1 = {}, sealed_pid1 = {},
-               unit_dir_marks = {}, trusted_names = {};
+               unit_dir_marks = {}, trusted_names = {}, devices = {};
         UnitKeys unit = {};
         ExecSet pid1_exec = {};
         uint64_t root_key = 0;
@@ -1198,6 +1202,7 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
 
         r = read_mounts(&set, "/proc/self/mountinfo", &allocated_mounts);
         set.not_pid1 = &not_pid1;
+        set.devices = &devices;
         set.running = true;
         if (r >= 0)
                 r = add_mapped_files(&set, "/proc/self/maps", "");
@@ -1310,6 +1315,7 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 free(sealed_pid1.keys);
                 free(unit_dir_marks.keys);
                 free(trusted_names.keys);
+                free(devices.keys);
                 return r;
         }
         *ret = (GuardFiles) { .keys = set.keys, .n = set.n, .sealed = sealed.keys, .n_sealed = sealed.n,
@@ -1327,7 +1333,7 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                               .unit_dir_marks = unit_dir_marks.keys, .n_unit_dir_marks = unit_dir_marks.n,
                               .trusted_names = trusted_names.keys, .n_trusted_names = trusted_names.n,
                               .pid1_exec = pid1_exec.keys, .n_pid1_exec = pid1_exec.n, .pid1_exec_known = pid1_exec_known,
-                              .root_key = root_key };
+                              .root_key = root_key, .devices = devices.keys, .n_devices = devices.n };
         return 0;
 }
 
@@ -1348,5 +1354,6 @@ void guard_files_done(GuardFiles *f) {
         free(f->sealed_pid1);
         free(f->unit_dir_marks);
         free(f->trusted_names);
+        free(f->devices);
         *f = (GuardFiles) {};
 }

@@ -54,6 +54,8 @@ typedef struct GuardFiles {
         size_t n_pid1_exec;
         bool pid1_exec_known;   /* PID 1's own file is among them (else nothing is refused to its exec) */
         uint64_t root_key;      /* PID 1's root directory (GUARD_FILE_ROOT); 0: unknown */
+        uint64_t *devices;      /* the file systems (kernel dev_t) the keys above were found on (GUARD_OBJ_FILE_DEV) */
+        size_t n_devices;
 } GuardFiles;
 
 int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *ret);

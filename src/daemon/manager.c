@@ -174,10 +174,16 @@ static void log_diagnostics(Manager *m, const Diagnostics *d) {
 static void apply_protection(Manager *m, const Policy *p) {
         bool on = policy_protect_self(p);
         char **units = NULL;
-        int r = policy_named_units(p, TRUSTED_UNITS_MAX, &units);
+        size_t omitted = 0;
+        int r = policy_named_units(p, TRUSTED_UNITS_MAX, &units, &omitted);
 
         if (r >= 0)
                 set_guard_trusted_units(units);
+        /* Their unit files stay guarded by the unit directories' seals; only PID 1's own
+         * directories (set-property, transient units) are open to them. */
+        if (omitted > 0)
+                log_warning("The policies name more than %d services; PID 1 may still write drop-ins for %zu more "
+                            "(set-property, transient units): name fewer.", TRUSTED_UNITS_MAX, omitted);
         r = backend_protect(m->backend, on, m->cgroup_root_fd);
 
         if (r < 0)

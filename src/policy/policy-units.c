@@ -152,11 +152,11 @@ int policy_resolve_units(Policy *p, PolicyUnitFileFunc has_unit_file) {
         return 0;
 }
 
-static int add_named_unit(char **list, size_t *n, size_t max, const char *pattern) {
+static int add_named_unit(char **list, size_t *n, size_t max, size_t *omitted, const char *pattern) {
         _cleanup_(freep) char *name = NULL;
         int r;
 
-        if (!pattern || *n >= max)
+        if (!pattern)
                 return 0;
         r = policy_pattern_unit_file(pattern, &name);
         if (r <= 0)
@@ -164,13 +164,17 @@ static int add_named_unit(char **list, size_t *n, size_t max, const char *patter
         for (size_t i = 0; i < *n; i++)
                 if (streq(list[i], name))
                         return 0;
+        if (*n >= max) {
+                (*omitted)++;
+                return 0;
+        }
         list[(*n)++] = TAKE_PTR(name);
         return 0;
 }
 
-int policy_named_units(const Policy *p, size_t max, char ***ret) {
+int policy_named_units(const Policy *p, size_t max, char ***ret, size_t *ret_omitted) {
         char **list = calloc(max + 1, sizeof(char *));
-        size_t n = 0;
+        size_t n = 0, omitted = 0;
         int r = 0;
 
         if (!list)
@@ -182,13 +186,13 @@ int policy_named_units(const Policy *p, size_t max, char ***ret) {
                 /* What runs in a protected or locked service is confined whatever defines it. */
                 if (rule->kind != POLICY_RULE_ALLOW && rule->kind != POLICY_RULE_DELEGATE)
                         continue;
-                r = add_named_unit(list, &n, max, rule->cgroup);
+                r = add_named_unit(list, &n, max, &omitted, rule->cgroup);
                 for (size_t l = 0; r >= 0 && l < ELEMENTSOF(lists); l++)
                         for (char **t = lists[l]; r >= 0 && t && *t; t++)
-                                r = add_named_unit(list, &n, max, *t);
+                                r = add_named_unit(list, &n, max, &omitted, *t);
         }
         for (size_t i = 0; r >= 0 && i < p->n_admins; i++)
-                r = add_named_unit(list, &n, max, p->admins[i].cgroup);
+                r = add_named_unit(list, &n, max, &omitted, p->admins[i].cgroup);
         if (r < 0) {
                 for (size_t i = 0; i < n; i++)
                         free(list[i]);
@@ -196,5 +200,7 @@ int policy_named_units(const Policy *p, size_t max, char ***ret) {
                 return r;
         }
         *ret = list;
+        if (ret_omitted)
+                *ret_omitted = omitted;
         return (int) n;
 }

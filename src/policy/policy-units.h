@@ -30,9 +30,10 @@ int policy_resolve_units(Policy *p, PolicyUnitFileFunc has_unit_file);
 
 /* The services the policy names, trusted by their definition (policy_pattern_unit_file() of
  * every allow entry's cgroup, from and to, every delegate entry's cgroup, and the admin cgroups): "getty@.service", "ssh.service".
- * Into *ret, a NULL-terminated list of at most max names (the caller frees each and the list).
- * Returns the count or -ENOMEM. */
-int policy_named_units(const Policy *p, size_t max, char ***ret);
+ * Into *ret, a NULL-terminated list of at most max names (the caller frees each and the list);
+ * into *ret_omitted (if given) how many names found beyond max were left out (one counted per
+ * mention). Returns the count or -ENOMEM. */
+int policy_named_units(const Policy *p, size_t max, char ***ret, size_t *ret_omitted);
 
 /* The entries of a from_dropped/to_dropped list, joined by ", " into buf (cut at size). */
 char *policy_units_join(char **list, char *buf, size_t size);

@@ -51,6 +51,13 @@ static bool has_key(uint64_t key) {
         return false;
 }
 
+static bool has_device(uint64_t dev) {
+        for (size_t i = 0; i < files.n_devices; i++)
+                if (files.devices[i] == dev)
+                        return true;
+        return false;
+}
+
 static bool has_name(const char *path) {
         struct stat st;
 
@@ -79,6 +86,8 @@ static void test_mappings(void **state) {
                 if (perms[2] != 'x')
                         continue;
                 assert_true(has_key(guard_file_key(((uint64_t) maj << 20) | min, ino)));
+                /* Its device among those a freed inode's key may go on (GUARD_OBJ_FILE_DEV). */
+                assert_true(has_device(((uint64_t) maj << 20) | min));
                 saw_exe = saw_exe || streq(path, exe);
                 saw_libc = saw_libc || strstr(path, "/libc.so");
         }

@@ -416,6 +416,37 @@ static void test_units(void **state) {
         }
 }
 
+/* The services a policy names (policy_named_units()): each once, at most max, and those left
+ * out counted (the daemon warns of them: they were dropped without a word). */
+static void test_named_units(void **state) {
+        static const char text[] =
+                "{ \"version\": 2, \"admin\": [\"/system.slice/admin.service\"], \"migration\": {\n"
+                "  \"protect\": [ { \"name\": \"system\", \"cgroup\": \"/system.slice\" } ],\n"
+                "  \"allow\": [ { \"name\": \"a\", \"cgroup\": \"/system.slice/ssh.service\", \"from\": [\"/system.slice/a.service\"],\n"
+                "                \"to\": [\"/system.slice/b.service\", \"/system.slice/ssh.service\"] } ] } }\n";
+        _cleanup_(diag_done) Diagnostics d = {};
+        _cleanup_(policy_done) Policy p = {};
+        char **units = NULL;
+        size_t omitted = 99;
+        int n;
+
+        assert_int_equal(policy_parse_buffer(&p, "10-named.json", text, strlen(text), &d), 0);
+        n = policy_named_units(&p, 16, &units, &omitted);
+        assert_int_equal(n, 4); /* ssh (twice), a, b, admin */
+        assert_int_equal(omitted, 0);
+        for (int i = 0; i < n; i++)
+                free(units[i]);
+        free(units);
+        n = policy_named_units(&p, 2, &units, &omitted);
+        assert_int_equal(n, 2);
+        assert_string_equal(units[0], "ssh.service");
+        assert_null(units[2]);
+        assert_int_equal(omitted, 2);
+        for (int i = 0; i < n; i++)
+                free(units[i]);
+        free(units);
+}
+
 /* Glob patterns multiply the matcher's states (one per subset of globs a name can match): the
  * compiler refuses a policy beyond the kernel map's entries, with a message, and stops there
  * (6^3 four-level glob patterns need more than GUARD_POLICY_ENTRIES_MAX; 5^3 fit). */
@@ -462,6 +493,7 @@ int main(void) {
                 cmocka_unit_test(test_seal_overlap),
                 cmocka_unit_test(test_shipped_policies),
                 cmocka_unit_test(test_units),
+                cmocka_unit_test(test_named_units),
                 cmocka_unit_test(test_compiled_size),
         };
 
