@@ -2002,21 +2002,21 @@ int BPF_PROG(guard_tamper_inode_unlink, struct inode *dir, struct dentry *dentry
  * on a loop device its own, btrfs subvolumes share a device (a review found that a first
  * version, at the inode's release, let a freed inode name any key; a second that a release can
  * be made to wait for a journal commit while a new guarded file takes the number). Elsewhere
- * the false refusal stays until the next round. I_CREATING moved in Linux 6.12. */
+ * the false refusal stays until the next round (and on a whiteout, which is never instantiated).
+ * I_CREATING moved in Linux 6.12, where i_state became 32 bits wide: told by that size (BTF),
+ * not by the release string. Tested first: this runs at every dentry cache miss. */
 #define EXT4_SUPER_MAGIC_ 0xef53
-#define KERNEL_VERSION_(a, b, c) (((a) << 16) + ((b) << 8) + (c))
 #define I_CREATING_6_1 (1UL << 15)
 #define I_CREATING_6_12 (1UL << 14)
-extern int LINUX_KERNEL_VERSION __kconfig;
 
 SEC("lsm/d_instantiate")
 int BPF_PROG(guard_tamper_inode_new, struct dentry *dentry, struct inode *inode) {
         struct super_block *sb;
         __u64 key, dir_key;
 
-        if (guard_set_retired() || !inode)
+        if (!inode || !(inode->i_state & (bpf_core_field_size(inode->i_state) == 4 ? I_CREATING_6_12 : I_CREATING_6_1)))
                 return 0;
-        if (!(inode->i_state & (LINUX_KERNEL_VERSION >= KERNEL_VERSION_(6, 12, 0) ? I_CREATING_6_12 : I_CREATING_6_1)))
+        if (guard_set_retired())
                 return 0;
         sb = inode->i_sb;
         if (sb->s_magic != EXT4_SUPER_MAGIC_ || !tamper_config() || !is_guard_object(GUARD_OBJ_FILE_DEV, sb->s_dev))

@@ -967,6 +967,7 @@ static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         m->bus_retry = sd_event_source_unref(m->bus_retry);
+        bus_stop(m); /* one that never got our name (on_name_reply()) */
         (void) bus_connect(m, false);
         return 0;
 }
@@ -1039,7 +1040,10 @@ static int on_name_reply(sd_bus_message *reply, void *userdata, sd_bus_error *re
         else
                 log_warning("Cannot own %s on the system bus: another connection has it (reply %u); retrying every 5 s.",
                             BUS_NAME, result);
-        bus_stop(m);
+        /* Closed and connected again by the retry (on_bus_retry()), not here: closing the bus
+         * inside its own dispatch left sd-bus writing to a closed connection, an assertion that
+         * aborted the daemon (the reply was a NoReply from a dbus-daemon stopped for longer than
+         * the call's timeout; a test under load found it). */
         schedule_retry(m);
         return 0;
 }
