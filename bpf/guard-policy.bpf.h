@@ -15,10 +15,10 @@
 #include "guard-maps.h"
 
 /* Returns v, and the verifier no longer knows it: a global function's result is any number.
- * For a value made of several branches (a set of flags, which of many names matched) that later
- * code branches on: the verifier would otherwise walk that code once for each value it can take
- * (guard_tamper_ptrace had 365k instructions to verify, guard_tamper_sysctl 244k; a start took
- * tens of seconds under TCG). Global: checked once per program, not on each path. */
+ * For a value made of several branches (a set of flags) that later code branches on: the
+ * verifier would otherwise walk that code once for each value it can take (guard_tamper_ptrace
+ * had 365k instructions to verify, guard_ns_elsewhere()'s eight flags). Global: checked once per
+ * program, not on each path. */
 __attribute__((noinline)) __u32 guard_forget(__u32 v) {
         /* (or clang, seeing v returned, uses v at the call sites) */
         asm volatile("" : "+r"(v));
