@@ -73,12 +73,14 @@ guard_start() {
         fi
         GUARD_PID=$!
         # Up to 300 s, only a bound on a hang: loading (verification) takes 15-30 s under TCG, and
-        # CI's machine runs two guests and the host suites beside this one.
+        # CI's machine runs two guests and the host suites beside this one. Every half second:
+        # each try forks under TCG, and ten a second took a fifth of the guest's CPU from the
+        # start it waited for (2026-12-07: 5-7 of a start's 26-29 CPU seconds).
         i=0
-        while [ $i -lt 3000 ]; do
+        while [ $i -lt 600 ]; do
                 [ "$(grep -c "Enforcing with" $LOG 2>/dev/null)" -gt "${_started:-0}" ] 2>/dev/null && as_admin cgroup-guardd --status > /dev/null 2>&1 && return 0
                 kill -0 $GUARD_PID 2>/dev/null || break
-                sleep 0.1
+                sleep 0.5
                 i=$((i + 1))
         done
         echo "cgroup-guardd did not start:"
@@ -158,14 +160,25 @@ guard_stop() {
         wait $GUARD_PID 2>/dev/null
 }
 
+# A polling loop's pause, counted in tenths of a second in i: a tenth for the first second, half
+# a second after (each try forks under TCG: a long wait at ten tries a second kept a core busy).
+poll_pause() {
+        if [ $i -lt 10 ]; then
+                sleep 0.1
+                i=$((i + 1))
+        else
+                sleep 0.5
+                i=$((i + 5))
+        fi
+}
+
 # Waits up to 6 s for a line matching PATTERN to appear COUNT times in the daemon log.
 # wait_log PATTERN [COUNT] [TENTHS]: up to 6 s by default; a full load takes longer under TCG.
 wait_log() {
         pattern=$1 count=${2:-1} tenths=${3:-60} i=0
         while [ $i -lt $tenths ]; do
                 [ "$(grep -c "$pattern" $LOG)" -ge "$count" ] && return 0
-                sleep 0.1
-                i=$((i + 1))
+                poll_pause
         done
         return 1
 }
@@ -177,8 +190,7 @@ wait_status() {
         while [ $i -lt $tenths ]; do
                 as_admin cgroup-guardd --status > /tmp/status.out 2>&1
                 grep -q "$pattern" /tmp/status.out && return 0
-                sleep 0.1
-                i=$((i + 1))
+                poll_pause
         done
         sed 's/^/#   /' /tmp/status.out
         return 1
