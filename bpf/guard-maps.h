@@ -457,7 +457,9 @@ struct guard_self {
 #define GUARD_TRUSTED_TEMPLATES_DIR guard_file_key(0, 2)
 /* On a reserved name (never an inode's key, where it means GUARD_FILE_ROOT): PID 1 and its
  * children before their exec may make a directory there, what systemd makes at each start of the
- * guard's unit (its propagation directory, which PID 1 removes at each stop); nothing else. */
+ * guard's unit (its propagation directory, which PID 1 removes at each stop); nothing else.
+ * Without GUARD_FILE_UNIT (nothing else is reserved so): a generators' output directory, which
+ * PID 1 makes and empties at each daemon-reload and the generators write (generator_writes()). */
 #define GUARD_RESERVED_PID1_DIR GUARD_FILE_ROOT
 /* On a reserved name: a place units' namespaces are made of (/tmp, /run/user, /dev/null, and every
  * directory on the way): its name only is guarded (not made, removed, renamed, linked, nor its

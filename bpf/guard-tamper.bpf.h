@@ -1440,6 +1440,33 @@ static __always_inline int guard_dir_entry_guarded(struct inode *dir, struct den
         return reserved ? entry_guard(reserved, dentry) : 0;
 }
 
+/* PID 1's generators write their units in /run/systemd/generator, .early and .late (and in
+ * directories there), which PID 1 removes and makes anew at each daemon-reload; their names are
+ * reserved in /run/systemd as PID 1's to make, not as the guard's unit's
+ * (GUARD_RESERVED_PID1_DIR without GUARD_FILE_UNIT: nothing else is reserved so). Guarded there
+ * from confined tasks but the generators: code PID 1's child exec'd while still in PID 1's
+ * cgroup (GUARD_IDENTITY_PID1_CGROUP), no admin, and still there (an admin cgroup: the protected
+ * /init.scope). Not PID 1's child before its exec: it opens a unit's StandardOutput=file: for
+ * whoever asked. Is dentry in such a directory, or in one below it, written by a generator? */
+static __always_inline bool generator_writes(struct dentry *dentry) {
+        struct dentry *dir = dentry->d_parent, *parent;
+        __u8 reserved;
+
+        if (!(guard_task_identity(bpf_get_current_task_btf()) & GUARD_IDENTITY_PID1_CGROUP) ||
+            !guard_current_admin_cgroup())
+                return false;
+        for (int depth = 0; depth < 2 && dir; depth++) {
+                parent = dir->d_parent;
+                if (!parent || parent == dir || !parent->d_inode)
+                        return false;
+                reserved = name_reserved(guard_file_key(parent->d_inode->i_sb->s_dev, parent->d_inode->i_ino), dir);
+                if ((reserved & GUARD_RESERVED_PID1_DIR) && !(reserved & GUARD_FILE_UNIT))
+                        return true;
+                dir = parent;
+        }
+        return false;
+}
+
 /* places: whether a place's name counts (made, removed, renamed, linked, its attributes set);
  * writes, times and mounts (mount units on /home, a sandbox's tmpfs on /tmp) leave it alone. A
  * place's name is refused to PID 1 itself too (its children make directories there:
@@ -1450,7 +1477,7 @@ static __always_inline int guard_dir_entry_refused_as(struct inode *dir, struct 
                                                       const struct vfsmount *mnt, const bool places) {
         int guarded = guard_dir_entry_guarded(dir, dentry, places);
 
-        if (!guarded)
+        if (!guarded || (guarded == GUARD_ENTRY_GUARDED && generator_writes(dentry)))
                 return 0;
         return guard_confined_file_refused(dir->i_ino, mnt, guarded == GUARD_ENTRY_UNIT || guarded == GUARD_ENTRY_PLACE);
 }
@@ -1929,7 +1956,8 @@ static __always_inline int tamper_inode_mkdir(struct inode *dir, struct dentry *
          * one of its own reserved for it (the guard's propagation directory). */
         if (guarded && (guarded == GUARD_ENTRY_PLACE ? pid1_or_its_child(bpf_get_current_task_btf()) : pid1_dir_made(dir, dentry)))
                 return 0;
-        refused = guarded ? guard_confined_file_refused(dir->i_ino, NULL, guarded == GUARD_ENTRY_UNIT) : 0;
+        refused = guarded && !(guarded == GUARD_ENTRY_GUARDED && generator_writes(dentry)) ?
+                          guard_confined_file_refused(dir->i_ino, NULL, guarded == GUARD_ENTRY_UNIT) : 0;
         if (guarded == GUARD_ENTRY_PLACE)
                 return refused;
 

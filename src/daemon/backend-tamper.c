@@ -580,6 +580,9 @@ static int register_guard_files(Backend *b, ProtectSet *set) {
                  * Symlinks=/run/systemd/incoming, which systemd follows to bind the guard's
                  * propagation directory over its policy directory: a review found it). */
                 { files.pid1_dirs, files.n_pid1_dirs, GUARD_FILE_RESERVES | GUARD_RESERVED_PID1_DIR | GUARD_FILE_UNIT },
+                /* PID 1 makes and removes them, its generators write in them; what is in them is
+                 * guarded (no GUARD_FILE_UNIT: PID 1 empties them at each daemon-reload). */
+                { files.generator_names, files.n_generator_names, GUARD_FILE_RESERVES | GUARD_RESERVED_PID1_DIR },
         };
         /* Where a new inode's stale key may go (guard_tamper_inode_new): the devices keyed
          * below, first (a full map loses names, not these). */

@@ -558,9 +558,9 @@ static int add_config_dir(KeySet *set, KeySet *sealed, const char *root, const c
 }
 
 /* Where PID 1 looks for a system unit's file and drop-ins (systemd's unit search path, the
- * generators' directories aside: PID 1 empties those at each daemon-reload before it runs the
- * generators). A drop-in for the guard's unit is what PID 1 runs in the guard's cgroup, an admin
- * cgroup, at its next start ("ExecStartPre=", "ExecStart=cgroup-guardd --unload"). */
+ * generators' output aside: generator_output_dirs[]). A drop-in for the guard's unit is what
+ * PID 1 runs in the guard's cgroup, an admin cgroup, at its next start ("ExecStartPre=",
+ * "ExecStart=cgroup-guardd --unload"). */
 static const char *const unit_dirs[] = {
         "/etc/systemd/system.control", "/run/systemd/system.control", "/run/systemd/transient",
         "/etc/systemd/system", "/etc/systemd/system.attached", "/run/systemd/system",
@@ -755,6 +755,34 @@ static int add_env_dropins(KeySet *set, const char *root, const char *dir) {
 }
 
 static int add_reserved_name(KeySet *set, const char *root, const char *path);
+
+/* Where PID 1's generators write units (systemd's unit search path: generator.early comes before
+ * /etc/systemd/system, generator.late last). PID 1 reads a unit's file there when the unit is
+ * first asked for, no daemon-reload needed (a confined root's /run/systemd/generator/ssh.service
+ * ran su in a unit the policies let PID 1 move into a login session), and at each daemon-reload
+ * removes the directories, makes them anew and runs the generators, which write there from its
+ * cgroup. Each is sealed with its subdirectories for confined tasks, and its name reserved in
+ * /run/systemd as a directory PID 1 makes (GUARD_RESERVED_PID1_DIR, without GUARD_FILE_UNIT:
+ * PID 1 removes what is in it): the directory made anew is guarded at once, through its name
+ * (guard_dir_entry_guarded()'s grandparent), before the daemon's next round. */
+static const char *const generator_output_dirs[] = {
+        "/run/systemd/generator.early", "/run/systemd/generator", "/run/systemd/generator.late",
+};
+
+static int add_generator_output(KeySet *set, KeySet *sealed_below, KeySet *generator_names, const char *root) {
+        KeySet *reserved = set->reserved;
+        int r = 0;
+
+        set->reserved = generator_names; /* a missing one's name too */
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(generator_output_dirs); i++) {
+                set->budget = HELPER_NAMES_MAX;
+                r = add_config_dir(set, sealed_below, root, generator_output_dirs[i], 0);
+                if (r >= 0)
+                        r = add_reserved_name(set, root, generator_output_dirs[i]);
+        }
+        set->reserved = reserved;
+        return r;
+}
 
 /* The unit directories PID 1 writes itself: a transient unit's file, the drop-ins of
  * systemctl set-property. Only there may PID 1 make or remove a file (guard_pid1_unit_dir_key();
@@ -1193,7 +1221,7 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
         size_t allocated_mounts = 0;
         const char *helper_root;
         KeySet set = { .budget = SIZE_MAX }, sealed = {}, sealed_below = {}, reserved = {}, reserving = {}, places = {}, place_dirs = {}, pid1_dirs = {}, not_pid1 = {}, sealed_pid1 = {},
-               unit_dir_marks = {}, trusted_names = {}, devices = {};
+               unit_dir_marks = {}, trusted_names = {}, devices = {}, generator_names = {};
         UnitKeys unit = {};
         ExecSet pid1_exec = {};
         uint64_t root_key = 0;
@@ -1289,6 +1317,8 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
         }
         if (r >= 0)
                 r = add_unit_files(&set, &sealed, &sealed_below, &unit_dir_marks, &unit, helper_root);
+        if (r >= 0)
+                r = add_generator_output(&set, &sealed_below, &generator_names, helper_root);
         for (size_t i = 0; r >= 0 && guard_config_dirs[i]; i++) {
                 set.budget = HELPER_NAMES_MAX;
                 r = add_config_dir(&set, &sealed, "", guard_config_dirs[i], SEALED_DIR_ENTRIES_MAX);
@@ -1316,6 +1346,7 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                 free(unit_dir_marks.keys);
                 free(trusted_names.keys);
                 free(devices.keys);
+                free(generator_names.keys);
                 return r;
         }
         *ret = (GuardFiles) { .keys = set.keys, .n = set.n, .sealed = sealed.keys, .n_sealed = sealed.n,
@@ -1328,6 +1359,7 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
                               .places = places.keys, .n_places = places.n,
                               .place_dirs = place_dirs.keys, .n_place_dirs = place_dirs.n,
                               .pid1_dirs = pid1_dirs.keys, .n_pid1_dirs = pid1_dirs.n,
+                              .generator_names = generator_names.keys, .n_generator_names = generator_names.n,
                               .not_pid1 = not_pid1.keys, .n_not_pid1 = not_pid1.n,
                               .sealed_pid1 = sealed_pid1.keys, .n_sealed_pid1 = sealed_pid1.n,
                               .unit_dir_marks = unit_dir_marks.keys, .n_unit_dir_marks = unit_dir_marks.n,
@@ -1350,6 +1382,7 @@ void guard_files_done(GuardFiles *f) {
         free(f->places);
         free(f->place_dirs);
         free(f->pid1_dirs);
+        free(f->generator_names);
         free(f->not_pid1);
         free(f->sealed_pid1);
         free(f->unit_dir_marks);

@@ -39,6 +39,9 @@ typedef struct GuardFiles {
         size_t n_place_dirs;
         uint64_t *pid1_dirs;    /* names reserved where PID 1's children make a directory (GUARD_RESERVED_PID1_DIR) */
         size_t n_pid1_dirs;
+        uint64_t *generator_names; /* the generators' output directories' names in /run/systemd: PID 1
+                                    * makes and removes them, what is in them is guarded (GUARD_RESERVED_PID1_DIR) */
+        size_t n_generator_names;
         uint64_t *not_pid1;     /* of keys, the files the guard and PID 1 run and symlinks on the way:
                                  * refused to PID 1 too (GUARD_FILE_UNIT; a unit's PIDFile=) */
         size_t n_not_pid1;

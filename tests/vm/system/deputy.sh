@@ -415,6 +415,40 @@ if [ -e /run/cgvm-unit-ran ] || ! enforcing; then
         wait_for 60 enforcing
 fi
 
+# The generators' output (/run/systemd/generator, .early, .late): PID 1 removes the directories
+# at each daemon-reload, makes them anew, runs the generators and then reads the units there. A
+# confined root that kept writing /run/systemd/generator/getty@cgvm.service while a reload ran
+# (any root may ask for one) had PID 1 load its unit under a name the shipped policy lets PID 1
+# move into a login session (an instance's file comes before the template's in /usr/lib). The
+# generators still write there (their output after each reload).
+generated=$(ls /run/systemd/generator | tr '\n' ' ')
+printf '[Service]\nType=oneshot\nExecStart=/bin/su - root -c "cat /proc/self/cgroup"\nStandardOutput=file:/run/cgvm-login-gen\n' > /tmp/gen-ssh.service
+for d in generator generator.early generator.late; do
+        check "a confined root cannot write a unit file in /run/systemd/$d" EPERM "$(unit_write /run/systemd/$d/ssh.service /tmp/gen-ssh.service)"
+done
+rm -f /run/cgvm-login-gen /tmp/gen-stop
+( while [ ! -e /tmp/gen-stop ]; do
+        [ -e /run/systemd/generator/getty@cgvm.service ] || cp /tmp/gen-ssh.service /run/systemd/generator/getty@cgvm.service 2> /dev/null
+  done ) &
+writer=$!
+systemctl daemon-reload
+touch /tmp/gen-stop
+wait $writer
+check "... nor while a daemon-reload makes the directory anew: PID 1 loads no getty@cgvm.service from there" "" \
+        "$(systemctl show -P FragmentPath getty@cgvm.service | grep /run/systemd/generator)"
+timeout 120 systemctl start getty@cgvm.service > /tmp/gen.err 2>&1
+check_true "... and su in getty@cgvm.service gets no login session" sh -c '! grep -q "^0::/user.slice/" /run/cgvm-login-gen 2> /dev/null' ||
+        diag "su ran in $(cat /run/cgvm-login-gen 2> /dev/null) $(cat /tmp/gen.err)"
+timeout 60 systemctl stop getty@cgvm.service > /dev/null 2>&1
+unconfined "rm -f /run/systemd/generator*/ssh.service /run/systemd/generator*/getty@cgvm.service" > /dev/null
+check "the generators' output after the daemon-reload (PID 1 made the directories, its generators wrote there)" "$generated" \
+        "$(ls /run/systemd/generator 2>&1 | tr '\n' ' ')" ||
+        diag "$(journalctl -b --no-pager | grep -i "generator" | tail -4)"
+sub=/run/systemd/generator/$(ls /run/systemd/generator | head -1)
+check "... a confined root writes nothing in the directory made anew, nor in a generator's ($sub)" "EPERM EPERM" \
+        "$(unit_write /run/systemd/generator/ssh.service /tmp/gen-ssh.service) $( (ln -s /tmp/gen-ssh.service $sub/ssh.service) 2> /dev/null && echo ok || echo EPERM)"
+unconfined "rm -f /run/systemd/generator/ssh.service $sub/ssh.service" > /dev/null
+
 # What PID 1's child makes every unit's namespace of (systemd's namespace.c), the guard's at its
 # next start included (review 26): systemd's names in /run/systemd, and the places a unit's
 # sandbox mounts on. Removed or of another type, the start failed (226/NAMESPACE); made symlinks,
