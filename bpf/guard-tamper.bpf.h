@@ -1443,28 +1443,55 @@ static __always_inline int guard_dir_entry_guarded(struct inode *dir, struct den
 /* PID 1's generators write their units in /run/systemd/generator, .early and .late (and in
  * directories there), which PID 1 removes and makes anew at each daemon-reload; their names are
  * reserved in /run/systemd as PID 1's to make, not as the guard's unit's
- * (GUARD_RESERVED_PID1_DIR without GUARD_FILE_UNIT: nothing else is reserved so). Guarded there
- * from confined tasks but the generators: code PID 1's child exec'd while still in PID 1's
- * cgroup (GUARD_IDENTITY_PID1_CGROUP), no admin, and still there (an admin cgroup: the protected
- * /init.scope). Not PID 1's child before its exec: it opens a unit's StandardOutput=file: for
- * whoever asked. Is dentry in such a directory, or in one below it, written by a generator? */
-static __always_inline bool generator_writes(struct dentry *dentry) {
-        struct dentry *dir = dentry->d_parent, *parent;
-        __u8 reserved;
+ * (GUARD_RESERVED_PID1_DIR without GUARD_FILE_UNIT: nothing else is reserved so). Is dentry in
+ * such a directory, or in one below it? */
+static __always_inline bool is_generator_output_name(struct inode *dir, struct dentry *dentry) {
+        __u8 reserved = name_reserved(guard_file_key(dir->i_sb->s_dev, dir->i_ino), dentry);
 
-        if (!(guard_task_identity(bpf_get_current_task_btf()) & GUARD_IDENTITY_PID1_CGROUP) ||
-            !guard_current_admin_cgroup())
-                return false;
+        return (reserved & GUARD_RESERVED_PID1_DIR) && !(reserved & GUARD_FILE_UNIT);
+}
+
+static __always_inline bool in_generator_output(struct dentry *dentry) {
+        struct dentry *dir = dentry->d_parent, *parent;
+
         for (int depth = 0; depth < 2 && dir; depth++) {
                 parent = dir->d_parent;
                 if (!parent || parent == dir || !parent->d_inode)
                         return false;
-                reserved = name_reserved(guard_file_key(parent->d_inode->i_sb->s_dev, parent->d_inode->i_ino), dir);
-                if ((reserved & GUARD_RESERVED_PID1_DIR) && !(reserved & GUARD_FILE_UNIT))
+                if (is_generator_output_name(parent->d_inode, dir))
                         return true;
                 dir = parent;
         }
         return false;
+}
+
+/* Is task in PID 1's cgroup (PID 1 found among its first eight ancestors: a generator is PID 1's
+ * great-grandchild, (sd-gens) then (sd-executor), a shell generator's commands a few more)? Not
+ * the root cgroup (no systemd). */
+static __always_inline bool in_pid1s_cgroup(struct task_struct *task) {
+        struct task_struct *p = task;
+        __u64 id;
+
+        for (int i = 0; i < 8 && p; i++) {
+                p = p->real_parent;
+                if (p && p->tgid == 1) {
+                        id = guard_task_cgroup_id(task);
+                        return id != GUARD_CGROUP_ROOT_ID && id == guard_task_cgroup_id(p);
+                }
+        }
+        return false;
+}
+
+/* Guarded there from confined tasks but the generators: code PID 1's child exec'd while still in
+ * PID 1's cgroup (GUARD_IDENTITY_PID1_CGROUP), no admin, and still there (the protected
+ * /init.scope, whatever the admin list says). Not PID 1's child before its exec: it opens a unit's
+ * StandardOutput=file: for whoever asked; nor PID 1 itself, which makes nothing there but for an
+ * asker (pid1_unit_dir_entry_refused()). Is dentry in such a directory written by a generator? */
+static __always_inline bool generator_writes(struct dentry *dentry) {
+        struct task_struct *actor = bpf_get_current_task_btf();
+
+        return (guard_task_identity(actor) & GUARD_IDENTITY_PID1_CGROUP) && in_pid1s_cgroup(actor) &&
+               in_generator_output(dentry);
 }
 
 /* places: whether a place's name counts (made, removed, renamed, linked, its attributes set);
@@ -1802,7 +1829,16 @@ static __always_inline int pid1_unit_dir_entry_refused(struct inode *dir, struct
         bool below, own, refused;
         int where;
 
-        if (actor->tgid != 1 || !tamper_config() || !(where = entry_in_unit_dirs(dir, dentry)))
+        if (actor->tgid != 1 || !tamper_config())
+                return 0;
+        /* The generators' output: PID 1 only makes and removes the directories themselves
+         * (pid1_dir_made()); a socket unit's Symlinks= there was a unit of the asker's, loaded
+         * at the next rebuild of PID 1's unit-name map (any change of a unit directory's mtime,
+         * systemctl mask --runtime), and one at a missing directory's name a directory of the
+         * asker's first in the unit search path (reviews found both). */
+        if (in_generator_output(dentry) || (kind != UNIT_ENTRY_DIR && is_generator_output_name(dir, dentry)))
+                return tamper_refuse(actor, GUARD_TAMPER_UNIT_DIR, dir->i_ino);
+        if (!(where = entry_in_unit_dirs(dir, dentry)))
                 return 0;
         below = where & UNIT_DIRS_BELOW;
         own = where & UNIT_DIRS_OWN;
@@ -1844,6 +1880,10 @@ static __always_inline int pid1_unit_file_refused(struct dentry *dentry, struct 
                 return 0;
         if (file && ((file->f_mode & FMODE_CREATED_) || !inode->i_nlink))
                 return 0;
+        /* A generator's output opened for writing (ListenSpecial= with Writable=yes hands the fd
+         * to the asker's service: a review found it); removed at each daemon-reload. */
+        if (file && in_generator_output(dentry))
+                return tamper_refuse(actor, GUARD_TAMPER_UNIT_DIR, inode->i_ino);
         parent = dentry->d_parent;
         if (!parent || parent == dentry || !(where = entry_in_unit_dirs(parent->d_inode, dentry)))
                 return 0;

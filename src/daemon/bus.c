@@ -35,6 +35,12 @@
  * (every 5 s while there is none) does not wait at all. */
 #define BUS_CALL_TIMEOUT_USEC (2 * USEC_PER_SEC)
 #define BUS_STALL_USEC (10 * USEC_PER_SEC)
+/* The name request waits for nothing (its answer comes to on_name_reply()), so it may take long:
+ * with 2 s, a dbus-daemon slow under load (three TCG guests on two cores) answered too late, and
+ * each retry closed a connection whose name was about to be ours, over and over, a caller's call
+ * in flight cut off with it (vm-off-switch found it). A stopped dbus-daemon costs a retry 30 s
+ * later instead of 2 s. */
+#define BUS_NAME_TIMEOUT_USEC (30 * USEC_PER_SEC)
 
 static uint64_t bus_stalled_until;
 
@@ -1070,6 +1076,20 @@ static int on_bus_filter(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
         return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_ACCESS_DENIED, "cgroup-guardd does not tell its machine ID.");
 }
 
+/* sd_bus_request_name_async() with its own timeout (the bus's is BUS_CALL_TIMEOUT_USEC). */
+static int request_name(sd_bus *bus, Manager *m) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &call, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                           "org.freedesktop.DBus", "RequestName");
+        if (r >= 0)
+                r = sd_bus_message_append(call, "su", BUS_NAME, 0);
+        if (r >= 0)
+                r = sd_bus_call_async(bus, NULL, call, on_name_reply, m, BUS_NAME_TIMEOUT_USEC);
+        return r;
+}
+
 static int bus_connect(Manager *m, bool wait_for_name) {
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         int r;
@@ -1092,7 +1112,7 @@ static int bus_connect(Manager *m, bool wait_for_name) {
                 r = sd_bus_match_signal_async(bus, NULL, "org.freedesktop.DBus.Local", NULL, "org.freedesktop.DBus.Local",
                                               "Disconnected", on_bus_disconnected, NULL, m);
         if (r >= 0)
-                r = sd_bus_request_name_async(bus, NULL, BUS_NAME, 0, on_name_reply, m);
+                r = request_name(bus, m);
         if (r >= 0)
                 r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0) {

@@ -372,6 +372,12 @@ static const char *const sealed_config_dirs[] = {
          * the daemon makes first (make_nspawn_runtime_dirs()). */
         "/etc/systemd/nspawn",
         "/run/systemd/nspawn",
+        /* The SysV scripts systemd-sysv-generator makes units of at each daemon-reload (in
+         * /run/systemd/generator.late: a script at the name of a service the policies trust by
+         * name and that has no unit file, ssh or gdm, ran as that service; a review found it),
+         * and the runlevel links that enable them. */
+        "/etc/init.d",
+        "/etc/rc0.d", "/etc/rc1.d", "/etc/rc2.d", "/etc/rc3.d", "/etc/rc4.d", "/etc/rc5.d", "/etc/rc6.d", "/etc/rcS.d",
 };
 
 /* Directories PID 1 alone writes, for every unit, that the guard's reading of its own depends on:

@@ -328,6 +328,37 @@ static void test_config_dirs(void **state) {
         rmdir(dir);
 }
 
+static bool in_keys(const uint64_t *set, size_t n, uint64_t key) {
+        for (size_t i = 0; i < n; i++)
+                if (set[i] == key)
+                        return true;
+        return false;
+}
+
+/* The generators' output directories' names in /run/systemd: reserved as PID 1's to make and
+ * remove, never as the guard's unit's (GUARD_FILE_UNIT there refused PID 1 its daemon-reload:
+ * it could not make the directories again). */
+static void test_generator_output(void **state) {
+        static const char *const names[] = { "generator.early", "generator", "generator.late" };
+        const char *run_systemd = access("/proc/1/root/", X_OK) == 0 ? "/proc/1/root/run/systemd" : "/run/systemd";
+        struct stat st;
+
+        (void) state;
+        if (stat(run_systemd, &st) < 0 || !S_ISDIR(st.st_mode))
+                skip(); /* no systemd here */
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                uint64_t hash = GUARD_NAME_HASH_INIT, key;
+
+                for (const char *c = names[i]; *c; c++)
+                        hash = guard_name_hash_step(hash, (unsigned char) *c);
+                key = guard_reserved_key(guard_file_key(kernel_dev(st.st_dev), st.st_ino), hash);
+                assert_true(in_keys(files.generator_names, files.n_generator_names, key));
+                assert_false(in_keys(files.unit_reserved, files.n_unit_reserved, key));
+                assert_false(in_keys(files.pid1_dirs, files.n_pid1_dirs, key));
+                assert_false(in_keys(files.reserved, files.n_reserved, key));
+        }
+}
+
 static void test_reserved_and_bounded(void **state) {
         char base[] = "/tmp/test-guard-files-res-XXXXXX", path[PATH_MAX * 2], helper[PATH_MAX];
         char *helpers[] = { helper, NULL };
@@ -461,6 +492,7 @@ int main(void) {
                 cmocka_unit_test(test_symlinked_directory),
                 cmocka_unit_test(test_reserved_and_bounded),
                 cmocka_unit_test(test_config_dirs),
+                cmocka_unit_test(test_generator_output),
                 cmocka_unit_test(test_trusted_names),
         };
 

@@ -699,6 +699,20 @@ sock_unit gen Symlinks=/run/systemd/system-generators/cgvm-g
 [ "$gen_missing" = yes ] && check "... Symlinks= in the missing /run/systemd/system-generators: not made" none \
         "$([ -e /run/systemd/system-generators ] && echo "$(ls -la /run/systemd/system-generators)" || echo none)"
 unconfined "rm -rf /run/systemd/system-generators" > /dev/null
+# ... nor in the generators' output, where PID 1 reads units at the next rebuild of its unit-name
+# map (any unit directory's mtime changed: systemctl mask --runtime; a review found it). Nor at
+# the missing generator.early's name (its directory first in the unit search path).
+sock_unit genout Symlinks=/run/systemd/generator/getty@cgvm.service Symlinks=/run/systemd/generator/getty@.service.d/x.conf
+sock_unit genearly Symlinks=/run/systemd/generator.early
+check "... Symlinks= into /run/systemd/generator, and at the missing generator.early: none made" "none none none" \
+        "$(for f in /run/systemd/generator/getty@cgvm.service /run/systemd/generator/getty@.service.d /run/systemd/generator.early; do
+                { [ -L $f ] || [ -e $f ]; } && echo "$(ls -ld $f)" || echo none; done | tr '\n' ' ' | sed 's/ $//')"
+unconfined "rm -rf /run/systemd/generator/getty@cgvm.service /run/systemd/generator/getty@.service.d; [ -L /run/systemd/generator.early ] && rm -f /run/systemd/generator.early" > /dev/null
+# ... nor a SysV script, which systemd-sysv-generator makes a unit of at the next daemon-reload
+# (a service the policies trust by name where it has no unit file: ssh, gdm).
+check "a confined root cannot add a SysV script (/etc/init.d/ssh) nor a runlevel link" "EPERM EPERM" \
+        "$( (: > /etc/init.d/ssh) 2> /dev/null && echo ok || echo EPERM) $(ln -s ../init.d/ssh /etc/rc2.d/S01ssh 2> /dev/null && echo ok || echo EPERM)"
+unconfined "rm -f /etc/init.d/ssh /etc/rc2.d/S01ssh" > /dev/null
 cp -a /etc/systemd/system.conf /var/tmp/cgvm-system.conf
 sock_unit conf Symlinks=/etc/systemd/system.conf RemoveOnStop=yes
 check "... Symlinks=/etc/systemd/system.conf with RemoveOnStop=yes: it stays" file \
