@@ -461,13 +461,21 @@ int set_guard_config_dirs(const char *policy_dir, const char *disable_file) {
         return 0;
 }
 
-static char **guard_trusted_units;
+static char **guard_trusted_units, **guard_trusted_executables;
+
+static void strv_replace(char ***v, char **with) {
+        for (char **t = *v; t && *t; t++)
+                free(*t);
+        free(*v);
+        *v = with;
+}
 
 void set_guard_trusted_units(char **units) {
-        for (char **u = guard_trusted_units; u && *u; u++)
-                free(*u);
-        free(guard_trusted_units);
-        guard_trusted_units = units;
+        strv_replace(&guard_trusted_units, units);
+}
+
+void set_guard_trusted_executables(char **paths) {
+        strv_replace(&guard_trusted_executables, paths);
 }
 
 static uint64_t name_hash(const char *name, size_t len) {
@@ -1278,6 +1286,15 @@ int guard_files_collect(char *const *extra, char *const *helpers, GuardFiles *re
         for (size_t i = 0; r >= 0 && helpers && helpers[i]; i++) {
                 set.budget = HELPER_NAMES_MAX;
                 r = add_names(&set, helper_root, helpers[i], 0);
+        }
+        /* What allow rules trust by executable: whatever the trusted cgroup runs there next (PID
+         * 1 restarting logind for any root that asks) moves tasks with the rule's power, so a
+         * confined root's file renamed or written there, or made at a missing one's name, was
+         * trusted at once (the daemon follows the path; a review found it). As PID 1 sees the
+         * path, which is where it execs them. */
+        for (char **e = guard_trusted_executables; r >= 0 && e && *e; e++) {
+                set.budget = HELPER_NAMES_MAX;
+                r = add_names(&set, helper_root, *e, 0);
         }
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(child_config_files); i++) {
                 set.budget = HELPER_NAMES_MAX;

@@ -75,6 +75,9 @@ int set_guard_config_dirs(const char *policy_dir, const char *disable_file);
  * whose drop-in directories PID 1 may not make in the unit directories it writes itself
  * (guard_files_collect(): GuardFiles.trusted_names). Takes the list (NULL-terminated, NULL: none). */
 void set_guard_trusted_units(char **units);
+/* The executables allow rules trust (policy_trusted_executables()), guarded as the usermode
+ * helpers' programs are, a missing one's name reserved. Takes the list (NULL: none). */
+void set_guard_trusted_executables(char **paths);
 void guard_files_done(GuardFiles *f);
 
 /* How a usermode helper setting names its program (usermode_helper_program()). */

@@ -187,13 +187,20 @@ void watch_executables(Manager *m) {
                                 log_debug("Cannot watch %s for changes of %s.", dir, r->exe);
                 }
         }
-        if (!policy_names_units(&m->policy))
-                return;
-        for (const char *const *dir = policy_unit_dirs; *dir && m->n_exe_watches < ELEMENTSOF(m->exe_watches); dir++)
+        for (const char *const *dir = policy_names_units(&m->policy) ? policy_unit_dirs : NULL;
+             dir && *dir && m->n_exe_watches < ELEMENTSOF(m->exe_watches); dir++)
                 if (sd_event_add_inotify(m->event, &m->exe_watches[m->n_exe_watches], *dir,
                                          IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR,
                                          on_unit_dir_change, m) >= 0)
                         m->n_exe_watches++;
+        /* The old watches' queued events went with them: a file renamed after this generation
+         * resolved the executables and before these watches were in place (an upgrade during a
+         * reload) left no event, and the rule kept the old file (vm-tamper). Look once; not after
+         * a failed reload, which keeps the old policy (and would only fail again). */
+        if (m->last_reload_ok && executables_changed(m)) {
+                log_info("A file an exe rule names changed during the reload: resolving the executables again.");
+                schedule_reload(m);
+        }
 }
 
 static int on_policy_dir_ancestor_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {

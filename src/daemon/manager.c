@@ -170,13 +170,28 @@ static void log_diagnostics(Manager *m, const Diagnostics *d) {
 /* The services named by the policy whose drop-in directories PID 1 may not make where it writes
  * its own (set_guard_trusted_units()): each costs a few keys. */
 #define TRUSTED_UNITS_MAX 256
+/* The executables allow rules name, guarded as the guard's own files (set_guard_trusted_executables()). */
+#define TRUSTED_EXECUTABLES_MAX 64
 
-static void apply_protection(Manager *m, const Policy *p) {
-        bool on = policy_protect_self(p);
-        char **units = NULL;
+/* What the policy trusts by name, for the files tamper protection registers: before the
+ * backend's start registers them (the first time before anything is attached), and at each
+ * generation. Kept as it is while the pinned generation is kept (no policy read: its rules still
+ * trust what they trusted). */
+static void note_trusted(Manager *m, const Policy *p) {
+        char **units = NULL, **executables = NULL;
         size_t omitted = 0;
-        int r = policy_named_units(p, TRUSTED_UNITS_MAX, &units, &omitted);
+        int r;
 
+        if (m->kept_pinned)
+                return;
+        r = policy_trusted_executables(p, TRUSTED_EXECUTABLES_MAX, &executables, &omitted);
+        if (r >= 0)
+                set_guard_trusted_executables(executables);
+        if (omitted > 0)
+                log_warning("The policies' allow rules name more than %d executables; %zu are not guarded against "
+                            "confined writers: name fewer.", TRUSTED_EXECUTABLES_MAX, omitted);
+        omitted = 0;
+        r = policy_named_units(p, TRUSTED_UNITS_MAX, &units, &omitted);
         if (r >= 0)
                 set_guard_trusted_units(units);
         /* Their unit files stay guarded by the unit directories' seals; only PID 1's own
@@ -184,6 +199,13 @@ static void apply_protection(Manager *m, const Policy *p) {
         if (omitted > 0)
                 log_warning("The policies name more than %d services; PID 1 may still write drop-ins for %zu more "
                             "(set-property, transient units): name fewer.", TRUSTED_UNITS_MAX, omitted);
+}
+
+static void apply_protection(Manager *m, const Policy *p) {
+        bool on = policy_protect_self(p);
+        int r;
+
+        note_trusted(m, p);
         r = backend_protect(m->backend, on, m->cgroup_root_fd);
 
         if (r < 0)
@@ -357,8 +379,10 @@ int manager_reload(Manager *m) {
                                       m->backend->map_entries_max, strerror(-r));
                 else if (r < 0)
                         reload_failed(m, r, "Failed to apply the new policy generation: %s", strerror(-r));
-                else
+                else {
+                        m->kept_pinned = false; /* the directory's policy is in force from here on */
                         apply_protection(m, &p);
+                }
         }
         if (r >= 0) {
                 m->generation++;
@@ -727,6 +751,7 @@ static int start_enforcing(Manager *m) {
         start_step_done("reading and compiling the policy, the cgroup tree");
         m->policy = p;
         m->tree = tree;
+        note_trusted(m, &m->policy);
 
         next = (NextGeneration) { { &m->policy, &m->tree, &image, -EBADF }, m->cgroup_root_fd };
         r = backend_start(m->requested, m->bpffs_dir, &image, &(BackendCover) { cover_next_generation, &next },

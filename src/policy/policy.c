@@ -283,6 +283,39 @@ static void strv_free(char **v) {
         free(v);
 }
 
+int policy_trusted_executables(const Policy *p, size_t max, char ***ret, size_t *ret_omitted) {
+        char **list = calloc(max + 1, sizeof(char *));
+        size_t n = 0, omitted = 0;
+
+        if (!list)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const PolicyRule *rule = &p->rules[i];
+                bool seen = false;
+
+                if (rule->kind != POLICY_RULE_ALLOW || !rule->exe || rule->exe[0] != '/')
+                        continue;
+                for (size_t j = 0; j < n && !seen; j++)
+                        seen = streq(list[j], rule->exe);
+                if (seen)
+                        continue;
+                if (n == max) {
+                        omitted++;
+                        continue;
+                }
+                list[n] = strdup(rule->exe);
+                if (!list[n]) {
+                        strv_free(list);
+                        return -ENOMEM;
+                }
+                n++;
+        }
+        *ret = list;
+        if (ret_omitted)
+                *ret_omitted = omitted;
+        return (int) n;
+}
+
 static void rule_done(PolicyRule *r) {
         free(r->cgroup);
         free(r->exe);

@@ -173,6 +173,10 @@ const PolicyRule *policy_rule_by_id(const Policy *p, uint32_t id);
 typedef int (*PolicyStatFunc)(const char *path, dev_t *ret_dev, ino_t *ret_ino);
 void policy_resolve_executables(Policy *p, PolicyStatFunc resolve);
 int policy_file_generation(const char *path, dev_t dev, ino_t ino, uint32_t *ret);
+/* The executables allow rules trust (each path once, NULL-terminated, at most max; the rest
+ * counted in *ret_omitted): the files whose replacement would hand a rule's power to whoever
+ * wrote them, guarded as the guard's own (guard-files.c). Returns how many. */
+int policy_trusted_executables(const Policy *p, size_t max, char ***ret, size_t *ret_omitted);
 
 /* The admin cgroups in force, one pattern at a time (i from 0; NULL past the end): every active
  * file's "admin" entries if there are any, else the default (POLICY_ADMIN_DEFAULT unless PID 1

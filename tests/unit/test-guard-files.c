@@ -480,6 +480,54 @@ static void test_trusted_names(void **state) {
         set_guard_trusted_units(NULL);
 }
 
+/* The executables allow rules trust: the file (refused to PID 1 too, as the helpers' are) and the
+ * names on its way; a missing one's name reserved in its directory, refused to PID 1 too. */
+static void test_trusted_executables(void **state) {
+        char base[] = "/tmp/test-guard-files-exe-XXXXXX", present[PATH_MAX], missing[PATH_MAX];
+        char **exes = calloc(3, sizeof(char *));
+        _cleanup_(guard_files_done) GuardFiles got = {};
+        uint64_t file_key, dir_key, hash = GUARD_NAME_HASH_INIT, want;
+        bool file = false, not_pid1 = false, reserved = false;
+        struct stat st;
+        int fd;
+
+        (void) state;
+        assert_non_null(exes);
+        assert_non_null(mkdtemp(base));
+        snprintf(present, sizeof(present), "%s/trusted", base);
+        snprintf(missing, sizeof(missing), "%s/absent", base);
+        fd = open(present, O_CREAT | O_WRONLY | O_CLOEXEC, 0755);
+        assert_true(fd >= 0);
+        close(fd);
+        exes[0] = strdup(present);
+        exes[1] = strdup(missing);
+        set_guard_trusted_executables(exes);
+        assert_int_equal(guard_files_collect(NULL, NULL, &got), 0);
+        assert_int_equal(lstat(present, &st), 0);
+        file_key = guard_file_key(kernel_dev(st.st_dev), st.st_ino);
+        assert_int_equal(lstat(base, &st), 0);
+        dir_key = guard_file_key(kernel_dev(st.st_dev), st.st_ino);
+        for (const char *c = "absent"; *c; c++)
+                hash = guard_name_hash_step(hash, (unsigned char) *c);
+        want = guard_reserved_key(dir_key, hash);
+        for (size_t i = 0; i < got.n; i++)
+                file = file || got.keys[i] == file_key;
+        for (size_t i = 0; i < got.n_not_pid1; i++)
+                not_pid1 = not_pid1 || got.not_pid1[i] == file_key;
+        for (size_t i = 0; i < got.n_unit_reserved; i++)
+                reserved = reserved || got.unit_reserved[i] == want;
+        assert_true(file);
+        assert_true(not_pid1);
+        assert_true(reserved);
+        set_guard_trusted_executables(NULL);
+        guard_files_done(&got);
+        assert_int_equal(guard_files_collect(NULL, NULL, &got), 0);
+        for (size_t i = 0; i < got.n; i++)
+                assert_false(got.keys[i] == file_key);
+        assert_int_equal(unlink(present), 0);
+        assert_int_equal(rmdir(base), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_mappings),
@@ -494,6 +542,7 @@ int main(void) {
                 cmocka_unit_test(test_config_dirs),
                 cmocka_unit_test(test_generator_output),
                 cmocka_unit_test(test_trusted_names),
+                cmocka_unit_test(test_trusted_executables),
         };
 
         return cmocka_run_group_tests(tests, collect, release);

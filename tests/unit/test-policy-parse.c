@@ -64,6 +64,35 @@ static void test_full_document(void **state) {
         assert_int_equal(p.rules[5].ns_types, CLONE_NEWUSER | 0x80);
 }
 
+/* The executables allow rules trust, each once, at most max; other rules' paths are none. */
+static void test_trusted_executables(void **state) {
+        static const char text[] =
+                "{ \"version\": 1, \"migration\": { \"protect\": [\"/a\"], \"allow\": ["
+                " { \"exe\": \"/usr/sbin/runc\" }, { \"exe\": \"/usr/bin/x\", \"cgroup\": \"/b\" },"
+                " { \"exe\": \"/usr/sbin/runc\", \"cgroup\": \"/c\" }, { \"cgroup\": \"/init.scope\" } ] } }\n";
+        _cleanup_(policy_done) Policy p = {};
+        _cleanup_(diag_done) Diagnostics d = {};
+        char **list = NULL;
+        size_t omitted = 9;
+
+        (void) state;
+        assert_int_equal(policy_parse_buffer(&p, "10-a.json", text, strlen(text), &d), 0);
+        assert_int_equal(policy_trusted_executables(&p, 8, &list, &omitted), 2);
+        assert_string_equal(list[0], "/usr/sbin/runc");
+        assert_string_equal(list[1], "/usr/bin/x");
+        assert_null(list[2]);
+        assert_int_equal(omitted, 0);
+        for (char **t = list; *t; t++)
+                free(*t);
+        free(list);
+        assert_int_equal(policy_trusted_executables(&p, 1, &list, &omitted), 1);
+        assert_string_equal(list[0], "/usr/sbin/runc");
+        assert_null(list[1]);
+        assert_int_equal(omitted, 1);
+        free(list[0]);
+        free(list);
+}
+
 static void test_defaults(void **state) {
         static const char text[] = "{\"version\": 1}";
         _cleanup_(policy_done) Policy p = {};
@@ -231,6 +260,7 @@ int main(void) {
                 cmocka_unit_test(test_file_name_length),
                 cmocka_unit_test(test_file_names),
                 cmocka_unit_test(test_names),
+                cmocka_unit_test(test_trusted_executables),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
