@@ -328,6 +328,15 @@ static void test_config_dirs(void **state) {
         rmdir(dir);
 }
 
+/* The key of name reserved in the directory dir (a key, as guard_file_key() makes them). */
+static uint64_t reserved_key(uint64_t dir, const char *name, size_t len) {
+        uint64_t hash = GUARD_NAME_HASH_INIT;
+
+        for (size_t i = 0; i < len; i++)
+                hash = guard_name_hash_step(hash, (unsigned char) name[i]);
+        return guard_reserved_key(dir, hash);
+}
+
 static bool in_keys(const uint64_t *set, size_t n, uint64_t key) {
         for (size_t i = 0; i < n; i++)
                 if (set[i] == key)
@@ -347,11 +356,8 @@ static void test_generator_output(void **state) {
         if (stat(run_systemd, &st) < 0 || !S_ISDIR(st.st_mode))
                 skip(); /* no systemd here */
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
-                uint64_t hash = GUARD_NAME_HASH_INIT, key;
+                uint64_t key = reserved_key(guard_file_key(kernel_dev(st.st_dev), st.st_ino), names[i], strlen(names[i]));
 
-                for (const char *c = names[i]; *c; c++)
-                        hash = guard_name_hash_step(hash, (unsigned char) *c);
-                key = guard_reserved_key(guard_file_key(kernel_dev(st.st_dev), st.st_ino), hash);
                 assert_true(in_keys(files.generator_names, files.n_generator_names, key));
                 assert_false(in_keys(files.unit_reserved, files.n_unit_reserved, key));
                 assert_false(in_keys(files.pid1_dirs, files.n_pid1_dirs, key));
@@ -439,14 +445,6 @@ static void test_reserved_and_bounded(void **state) {
         rmdir(base);
 }
 
-static uint64_t trusted_key(uint64_t dir, const char *name, size_t len) {
-        uint64_t hash = GUARD_NAME_HASH_INIT;
-
-        for (size_t i = 0; i < len; i++)
-                hash = guard_name_hash_step(hash, (unsigned char) name[i]);
-        return guard_reserved_key(dir, hash);
-}
-
 static bool has_trusted(const GuardFiles *f, uint64_t key) {
         for (size_t i = 0; i < f->n_trusted_names; i++)
                 if (f->trusted_names[i] == key)
@@ -466,15 +464,15 @@ static void test_trusted_names(void **state) {
         units[1] = strdup("ssh.service");
         set_guard_trusted_units(units);
         assert_int_equal(guard_files_collect(NULL, NULL, &got), 0);
-        assert_true(has_trusted(&got, trusted_key(GUARD_TRUSTED_NAMES_DIR, "serial-getty@.service.d", 23)));
-        assert_true(has_trusted(&got, trusted_key(GUARD_TRUSTED_TEMPLATES_DIR, "serial-getty@", 13)));
-        assert_true(has_trusted(&got, trusted_key(GUARD_TRUSTED_NAMES_DIR, "serial-.service.d", 17)));
-        assert_true(has_trusted(&got, trusted_key(GUARD_TRUSTED_NAMES_DIR, "ssh.service.d", 13)));
-        assert_true(has_trusted(&got, trusted_key(GUARD_TRUSTED_NAMES_DIR, "ssh.service", 11)));
-        assert_false(has_trusted(&got, trusted_key(GUARD_TRUSTED_NAMES_DIR, "serial-getty@.service", 21)));
-        assert_true(has_trusted(&got, trusted_key(GUARD_TRUSTED_NAMES_DIR, "service.d", 9)));
-        assert_false(has_trusted(&got, trusted_key(GUARD_TRUSTED_TEMPLATES_DIR, "ssh", 3)));
-        assert_false(has_trusted(&got, trusted_key(GUARD_TRUSTED_NAMES_DIR, "cron.service.d", 14)));
+        assert_true(has_trusted(&got, reserved_key(GUARD_TRUSTED_NAMES_DIR, "serial-getty@.service.d", 23)));
+        assert_true(has_trusted(&got, reserved_key(GUARD_TRUSTED_TEMPLATES_DIR, "serial-getty@", 13)));
+        assert_true(has_trusted(&got, reserved_key(GUARD_TRUSTED_NAMES_DIR, "serial-.service.d", 17)));
+        assert_true(has_trusted(&got, reserved_key(GUARD_TRUSTED_NAMES_DIR, "ssh.service.d", 13)));
+        assert_true(has_trusted(&got, reserved_key(GUARD_TRUSTED_NAMES_DIR, "ssh.service", 11)));
+        assert_false(has_trusted(&got, reserved_key(GUARD_TRUSTED_NAMES_DIR, "serial-getty@.service", 21)));
+        assert_true(has_trusted(&got, reserved_key(GUARD_TRUSTED_NAMES_DIR, "service.d", 9)));
+        assert_false(has_trusted(&got, reserved_key(GUARD_TRUSTED_TEMPLATES_DIR, "ssh", 3)));
+        assert_false(has_trusted(&got, reserved_key(GUARD_TRUSTED_NAMES_DIR, "cron.service.d", 14)));
         assert_int_equal(got.n_trusted_names, 6);
         guard_files_done(&got);
         set_guard_trusted_units(NULL);
@@ -486,8 +484,7 @@ static void test_trusted_executables(void **state) {
         char base[] = "/tmp/test-guard-files-exe-XXXXXX", present[PATH_MAX], missing[PATH_MAX];
         char **exes = calloc(3, sizeof(char *));
         _cleanup_(guard_files_done) GuardFiles got = {};
-        uint64_t file_key, dir_key, hash = GUARD_NAME_HASH_INIT, want;
-        bool file = false, not_pid1 = false, reserved = false;
+        uint64_t file_key, want;
         struct stat st;
         int fd;
 
@@ -506,24 +503,14 @@ static void test_trusted_executables(void **state) {
         assert_int_equal(lstat(present, &st), 0);
         file_key = guard_file_key(kernel_dev(st.st_dev), st.st_ino);
         assert_int_equal(lstat(base, &st), 0);
-        dir_key = guard_file_key(kernel_dev(st.st_dev), st.st_ino);
-        for (const char *c = "absent"; *c; c++)
-                hash = guard_name_hash_step(hash, (unsigned char) *c);
-        want = guard_reserved_key(dir_key, hash);
-        for (size_t i = 0; i < got.n; i++)
-                file = file || got.keys[i] == file_key;
-        for (size_t i = 0; i < got.n_not_pid1; i++)
-                not_pid1 = not_pid1 || got.not_pid1[i] == file_key;
-        for (size_t i = 0; i < got.n_unit_reserved; i++)
-                reserved = reserved || got.unit_reserved[i] == want;
-        assert_true(file);
-        assert_true(not_pid1);
-        assert_true(reserved);
+        want = reserved_key(guard_file_key(kernel_dev(st.st_dev), st.st_ino), "absent", strlen("absent"));
+        assert_true(in_keys(got.keys, got.n, file_key));
+        assert_true(in_keys(got.not_pid1, got.n_not_pid1, file_key));
+        assert_true(in_keys(got.unit_reserved, got.n_unit_reserved, want));
         set_guard_trusted_executables(NULL);
         guard_files_done(&got);
         assert_int_equal(guard_files_collect(NULL, NULL, &got), 0);
-        for (size_t i = 0; i < got.n; i++)
-                assert_false(got.keys[i] == file_key);
+        assert_false(in_keys(got.keys, got.n, file_key));
         assert_int_equal(unlink(present), 0);
         assert_int_equal(rmdir(base), 0);
 }
