@@ -37,7 +37,19 @@ check_policy() {
 fresh() { rm -rf "$work/d"; mkdir "$work/d"; }
 f=$work/d/10-a.json
 
-echo "1..25"
+echo "1..27"
+
+fresh
+echo '{ "version": 1, "migration": { "protect": ["/a"], "allow": [ { "exe": "/usr/cgg-not-installed" } ] } }' > "$f"
+check_policy "an exe that does not exist here is a warning" 0 \
+        '10-a.json:1:62: warning: exe "/usr/cgg-not-installed" does not exist here; this rule matches nothing until it does'
+
+fresh
+echo '{ "version": 1, "migration": { "protect": ["/a"], "allow": [ { "exe": "/cgg-not-there/bin/x" },
+  { "exe": "/usr/cgg-a-name-longer-than-thirty-one-bytes" } ] } }' > "$f"
+check_policy "... naming what tamper protection cannot reserve (a missing top directory, a long name)" 0 \
+        '10-a.json:1:62: warning: exe "/cgg-not-there/bin/x" does not exist here, and tamper protection cannot reserve its name' \
+        '10-a.json:2:3: warning: exe "/usr/cgg-a-name-longer-than-thirty-one-bytes" does not exist here, and tamper protection cannot reserve'
 
 fresh
 echo '{ "version": 1, "migration": { "protect": ["/sys/fs/cgroup/system.slice"] } }' > "$f"

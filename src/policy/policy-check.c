@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cgroup-path.h"
 #include "cgroup-tree.h"
@@ -13,15 +15,46 @@
 #include "policy-parse.h"
 #include "policy-units.h"
 
+/* Can tamper protection reserve the name where path stops existing here (guard-files.c
+ * add_names(): not at the top, where it would take a key of "/", nor a name longer than the kernel
+ * keeps inline in a dentry)? Otherwise a confined root may make the file the rule then trusts. */
+static bool missing_name_reservable(const char *path) {
+        char prefix[PATH_MAX];
+        size_t len = strlen(path);
+
+        if (path[0] != '/' || len >= sizeof(prefix))
+                return false;
+        for (size_t i = 1, start = 1; i <= len; i++) {
+                struct stat st;
+
+                if (path[i] != '/' && path[i] != '\0')
+                        continue;
+                memcpy(prefix, path, i);
+                prefix[i] = '\0';
+                if (stat(prefix, &st) < 0)
+                        return start > 1 && i - start <= GUARD_RESERVED_NAME_MAX;
+                start = i + 1;
+        }
+        return true;
+}
+
 static void warn_unresolved_executables(const Policy *p, Diagnostics *d) {
         for (size_t i = 0; i < p->n_rules; i++) {
                 const PolicyRule *r = &p->rules[i];
 
                 /* Not an error: the policy may be written for machines that have the program. */
-                if (r->exe && !r->exe_resolved)
+                if (!r->exe || r->exe_resolved)
+                        continue;
+                if (missing_name_reservable(r->exe))
                         (void) diag_add(d, DIAG_WARNING, policy_rule_file(p, r)->path, r->line, r->column,
                                         "exe \"%s\" does not exist here; this rule matches nothing until it does",
                                         r->exe);
+                else
+                        (void) diag_add(d, DIAG_WARNING, policy_rule_file(p, r)->path, r->line, r->column,
+                                        "exe \"%s\" does not exist here, and tamper protection cannot reserve its name (a "
+                                        "missing directory at the top, or a name longer than %d bytes): a confined root "
+                                        "could create it and be trusted; install it or name another path",
+                                        r->exe, GUARD_RESERVED_NAME_MAX);
         }
 }
 
