@@ -173,10 +173,10 @@ static void log_diagnostics(Manager *m, const Diagnostics *d) {
 /* The executables allow rules name, guarded as the guard's own files (set_guard_trusted_executables()). */
 #define TRUSTED_EXECUTABLES_MAX 64
 
-/* What the policy trusts by name, for the files tamper protection registers: before the
- * backend's start registers them (the first time before anything is attached), and at each
- * generation. Kept as it is while the pinned generation is kept (no policy read: its rules still
- * trust what they trusted). */
+/* What the policy trusts by name, for the files tamper protection registers (apply_protection()
+ * and the rounds): before the backend's start registers them (the first time before anything is
+ * attached), and with each new generation. Kept as it is while the pinned generation is kept (no
+ * policy read: its rules still trust what they trusted). */
 static void note_trusted(Manager *m, const Policy *p) {
         char **units = NULL, **executables = NULL;
         size_t omitted = 0;
@@ -205,7 +205,6 @@ static void apply_protection(Manager *m, const Policy *p) {
         bool on = policy_protect_self(p);
         int r;
 
-        note_trusted(m, p);
         r = backend_protect(m->backend, on, m->cgroup_root_fd);
 
         if (r < 0)
@@ -381,6 +380,7 @@ int manager_reload(Manager *m) {
                         reload_failed(m, r, "Failed to apply the new policy generation: %s", strerror(-r));
                 else {
                         m->kept_pinned = false; /* the directory's policy is in force from here on */
+                        note_trusted(m, &p);
                         apply_protection(m, &p);
                 }
         }
