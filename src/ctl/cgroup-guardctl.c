@@ -194,12 +194,6 @@ static int get_strv(sd_bus *bus, const char *property, char ***ret, sd_bus_error
         return sd_bus_get_property_strv(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, property, error, ret);
 }
 
-static void strv_free(char **l) {
-        for (char **s = l; s && *s; s++)
-                free(*s);
-        free(l);
-}
-
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 
 static void json_print(json_object *o) {

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "macro.h"
 #include "process-util.h"
+#include "string-util.h"
 
 #define SYMLINK_DEPTH_MAX 40 /* the kernel's MAXSYMLINKS: a longer chain resolves to nothing */
 
@@ -464,9 +465,7 @@ int set_guard_config_dirs(const char *policy_dir, const char *disable_file) {
 static char **guard_trusted_units, **guard_trusted_executables;
 
 static void strv_replace(char ***v, char **with) {
-        for (char **t = *v; t && *t; t++)
-                free(*t);
-        free(*v);
+        strv_free(*v);
         *v = with;
 }
 

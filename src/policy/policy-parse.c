@@ -446,13 +446,6 @@ static char **parse_to_list(Parser *ps, json_object *arr, const char *pointer, c
         return NULL;
 }
 
-static void strv_free(char **v) {
-        if (v)
-                for (char **t = v; *t; t++)
-                        free(*t);
-        free(v);
-}
-
 /* migration.allow[] (parent POLICY_NO_PARENT) or a protect entry's local allow[]. */
 static void parse_allow(Parser *ps, json_object *arr, const char *pointer, size_t parent) {
         static const Field fields[] = {

@@ -14,6 +14,7 @@
 #include "hash-util.h"
 #include "macro.h"
 #include "policy.h"
+#include "string-util.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -274,13 +275,6 @@ void policy_resolve_executables(Policy *p, PolicyStatFunc resolve) {
                 r->exe_gen_known = r->exe_resolved && generations &&
                                    policy_file_generation(r->exe, r->exe_dev, r->exe_ino, &r->exe_gen) >= 0;
         }
-}
-
-static void strv_free(char **v) {
-        if (v)
-                for (char **t = v; *t; t++)
-                        free(*t);
-        free(v);
 }
 
 int policy_trusted_executables(const Policy *p, size_t max, char ***ret, size_t *ret_omitted) {

@@ -146,3 +146,10 @@ char *ellipsize_middle(const char *s, size_t max) {
         out[head + strlen(ellipsis) + tail] = '\0';
         return out;
 }
+
+void strv_free(char **v) {
+        if (v)
+                for (char **t = v; *t; t++)
+                        free(*t);
+        free(v);
+}

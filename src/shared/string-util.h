@@ -39,3 +39,6 @@ static inline char *cescape(const char *s) {
  * boundaries, so both ends of a long path stay readable; a copy of s if it fits. NULL when out
  * of memory. */
 char *ellipsize_middle(const char *s, size_t max);
+
+/* Frees a NULL-terminated list of strings and the list (NULL: nothing). */
+void strv_free(char **v);
